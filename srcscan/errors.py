@@ -1,0 +1,51 @@
+"""The error hierarchy and exit codes: every user-facing failure is a SrcscanError.
+
+cli.py is the one place that turns these into `srcscan: error: ...` and an exit code;
+nothing below it prints.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0
+    DIFFERENCES = 1  # `srcscan diff`: the catalogs differ
+    BAD_INPUT = 2
+
+
+class SrcscanError(Exception):
+    """A failure the user can act on; its message is one line, without a traceback."""
+
+    exit_code: ExitCode = ExitCode.BAD_INPUT
+
+
+class RulesError(SrcscanError):
+    """A rules file is missing, unreadable or invalid."""
+
+    def __init__(self, path: str, key: str, expected: str) -> None:
+        self.path, self.key, self.expected = path, key, expected
+        where = f"{path}: {key}" if key else path
+        super().__init__(f"{where}: {expected}")
+
+
+class UnknownProjectError(SrcscanError):
+    def __init__(self, name: str, known: list[str]) -> None:
+        self.name, self.known = name, known
+        super().__init__(f"unknown project {name!r} (known: {', '.join(known) or 'none'})")
+
+
+class SourceError(SrcscanError):
+    """A source tree could not be obtained (unknown version, unreachable source...)."""
+
+
+class UnknownOptionError(SrcscanError):
+    def __init__(self, name: str, known: list[str], closest: str | None) -> None:
+        self.name, self.known, self.closest = name, known, closest
+        hint = f" (did you mean {closest}?)" if closest else ""
+        super().__init__(f"unknown option {name!r}{hint}; options: {', '.join(known)}")
+
+
+class InputError(SrcscanError):
+    """Any other bad input: a missing path, an unreadable catalog, a bad value."""

@@ -1,0 +1,31 @@
+"""Extractors: pure functions from a parsed Unit to facts.
+
+They run in the worker right after the parse, and their output is what the per-file
+cache stores. The table is explicit and ordered; a new extractor is one more row.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from srcscan.extract.calls import extract_function_refs, extract_functions
+from srcscan.model import FileFacts
+from srcscan.parse import Unit
+
+# (name, function) pairs whose output lands in FileFacts.extra[name].
+EXTRA_EXTRACTORS: tuple[tuple[str, Callable[[Unit], Any]], ...] = ()
+
+
+def extract_file(unit: Unit, profile: str) -> FileFacts:
+    if unit.error is not None:
+        return FileFacts(unit.path, profile, (), (), unit.diagnostics, (), (), error=unit.error)
+    return FileFacts(
+        path=unit.path,
+        profile=profile,
+        functions=extract_functions(unit),
+        refs=extract_function_refs(unit),
+        diagnostics=unit.diagnostics,
+        skipped=unit.skipped,
+        includes=unit.includes,
+        extra={name: fn(unit) for name, fn in EXTRA_EXTRACTORS},
+    )

@@ -1,0 +1,153 @@
+"""Functions, call sites and function references of one parsed file.
+
+Pure: a Unit in, FunctionFacts and FunctionRefs out. Recognises
+`log_message(LOG_INFO, "x %s", s)` (direct call), `p->handler(x)` (call through a field),
+`thread_add_read(m, vrrp_read, ...)` (function passed as an argument),
+`p->handle_uri = mod_x_uri;` (stored into a field) and `{ "name", handler }` (tabled).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from srcscan.extract.walk import Guard, function_body, strip, walk_guarded
+from srcscan.formats.template import Arg
+from srcscan.model import CallSite, FunctionFacts, FunctionRef
+from srcscan.parse import Node, Unit
+
+_IDENT = re.compile(r"[A-Za-z_]\w*")
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v", "e": "\x1b",
+            "\\": "\\", "'": "'", '"': '"', "?": "?"}
+_PIECE = re.compile(r'(?:u8|[LuU])?"((?:[^"\\]|\\.)*)"', re.S)
+_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]+|[0-7]{1,3}|.)", re.S)
+INTERNAL_LINKAGE = 2
+
+
+def extract_functions(unit: Unit) -> tuple[FunctionFacts, ...]:
+    return tuple(_function_facts(unit, fn) for fn in unit.functions)
+
+
+def _function_facts(unit: Unit, fn: Node) -> FunctionFacts:
+    params = tuple(c.name for c in fn.children if c.kind == "PARM_DECL")
+    body = function_body(fn)
+    head = unit.source(fn)[: (body.start - fn.start) if body else None]
+    calls = tuple(
+        _call_site(unit, fn, node, guards)
+        for node, guards in walk_guarded(unit, fn)
+        if node.kind == "CALL_EXPR"
+    )
+    return FunctionFacts(
+        name=fn.name,
+        file=fn.file or unit.path,
+        line=fn.line,
+        static=fn.value == INTERNAL_LINKAGE,
+        params=params,
+        variadic="..." in head,
+        calls=calls,
+    )
+
+
+def _call_site(unit: Unit, fn: Node, call: Node, guards: tuple[Guard, ...]) -> CallSite:
+    callee_node = strip(call.children[0]) if call.children else call
+    callee, indirect = callee_of(call, callee_node)
+    args = call.children[1:]
+    text = unit.source(call)
+    match = _IDENT.match(text)
+    line = next((a.line for a in args if unit.source(a) == "__LINE__"), call.line)
+    return CallSite(
+        function=fn.name,
+        callee=callee,
+        indirect=indirect,
+        file=call.file or unit.path,
+        line=line,
+        col=call.col,
+        written=match.group(0) if match else callee,
+        args=tuple(argument(unit, a) for a in args),
+        arg_refs=tuple(tuple(sorted({n.name for n in _function_names(a)})) for a in args),
+        guards=guards,
+        text=text,
+    )
+
+
+def callee_of(call: Node, callee: Node) -> tuple[str, str]:
+    """(name, how) of what a call calls: how is "" for a direct call."""
+    while callee.kind == "UNARY_OPERATOR" and callee.op == "*" and callee.children:
+        callee = strip(callee.children[0])
+    if callee.kind == "DECL_REF_EXPR":
+        if callee.ref_kind == "FUNCTION_DECL":
+            return callee.name, ""
+        return callee.name, "parameter" if callee.ref_kind == "PARM_DECL" else "variable"
+    if callee.kind == "MEMBER_REF_EXPR":
+        return callee.name, "field"
+    return call.name or "?", "other"
+
+
+def argument(unit: Unit, node: Node) -> Arg:
+    inner = strip(node)
+    text = unit.source(node) or unit.source(inner) or inner.name
+    string = c_string_value(inner.name) if inner.kind == "STRING_LITERAL" else None
+    return Arg(text=text, string=string, integer=integer_value(inner))
+
+
+def integer_value(node: Node) -> int | None:
+    node = strip(node)
+    if node.kind in ("INTEGER_LITERAL", "CHARACTER_LITERAL") or (node.kind == "DECL_REF_EXPR" and node.ref_kind == "ENUM_CONSTANT_DECL"):
+        return node.value
+    if node.kind == "UNARY_OPERATOR" and node.op == "-" and node.children:
+        inner = integer_value(node.children[0])
+        return None if inner is None else -inner
+    return None
+
+
+def c_string_value(spelling: str) -> str:
+    """The value of a (possibly concatenated) C string literal as libclang spells it."""
+    pieces = _PIECE.findall(spelling)
+    return "".join(_ESCAPE.sub(_unescape, p) for p in pieces)
+
+
+def _unescape(m: re.Match) -> str:
+    esc = m.group(1)
+    if esc[0] == "x":
+        return chr(int(esc[1:], 16) & 0xFF)
+    if esc[0] in "01234567":
+        return chr(int(esc, 8) & 0xFF)
+    return _ESCAPES.get(esc, esc)
+
+
+def _function_names(node: Node) -> Iterator[Node]:
+    """Function references (not calls) inside an expression."""
+    if node.kind == "DECL_REF_EXPR" and node.ref_kind == "FUNCTION_DECL":
+        yield node
+    for child in node.children[1:] if node.kind == "CALL_EXPR" else node.children:
+        yield from _function_names(child)
+
+
+def extract_function_refs(unit: Unit) -> tuple[FunctionRef, ...]:
+    refs: list[FunctionRef] = []
+    for fn in unit.functions:
+        for node, guards in walk_guarded(unit, fn):
+            refs.extend(_refs_at(unit, fn.name, node, guards))
+    for var in unit.variables:
+        for ref in _function_names(var):
+            refs.append(FunctionRef("", ref.name, "initializer", var.name, unit.path, ref.line))
+    return tuple(refs)
+
+
+def _refs_at(unit: Unit, function: str, node: Node, guards: tuple[Guard, ...]) -> Iterator[FunctionRef]:
+    """Function references whose context is decided at `node` (an assignment, call or declaration)."""
+    file = node.file or unit.path
+    if node.kind == "BINARY_OPERATOR" and node.op == "=" and len(node.children) == 2:
+        target = strip(node.children[0])
+        context = "field" if target.kind == "MEMBER_REF_EXPR" else "variable"
+        for ref in _function_names(node.children[1]):
+            yield FunctionRef(function, ref.name, context, target.name, file, ref.line, guards)
+    elif node.kind == "CALL_EXPR":
+        callee, _ = callee_of(node, strip(node.children[0]) if node.children else node)
+        for index, arg in enumerate(node.children[1:]):
+            for ref in _function_names(arg):
+                yield FunctionRef(function, ref.name, "argument", f"{callee}:{index}", file, ref.line, guards)
+    elif node.kind == "VAR_DECL":
+        for ref in _function_names(node):
+            context = "initializer" if any(c.kind == "INIT_LIST_EXPR" for c in node.children) else "variable"
+            yield FunctionRef(function, ref.name, context, node.name, file, ref.line, guards)

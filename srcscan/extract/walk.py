@@ -1,0 +1,188 @@
+"""Walk a function's Node tree, keeping the stack of conditions that must hold to get there.
+
+Pure: Node trees in, (node, guards) pairs out. Every extractor that needs to know "under
+which condition does this run" uses this one walker, so that `if`, `else`, `switch/case`,
+`?:`, `&&`/`||` and early returns are interpreted in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from srcscan.parse import Node, Unit
+
+EXPRESSION_WRAPPERS = frozenset({"UNEXPOSED_EXPR", "PAREN_EXPR", "CSTYLE_CAST_EXPR"})
+LOOPS = frozenset({"WHILE_STMT", "FOR_STMT", "DO_STMT"})
+EXITS = frozenset({"RETURN_STMT", "GOTO_STMT", "CONTINUE_STMT", "BREAK_STMT"})
+NORETURN_CALLS = frozenset({"exit", "_exit", "abort", "pthread_exit", "__assert_fail"})
+
+
+@dataclass(frozen=True)
+class Guard:
+    """One condition enclosing a piece of code.
+
+    kind says which construct it comes from: "if" (then branch), "else", "case" (a switch
+    label; `labels` holds the values), "default", "ternary", "and" (right operand of &&),
+    "or" (right operand of ||), "loop" (loop body), "early-return" (code after
+    `if (cond) return;`). `negated` is true when the code runs only while `cond` is false.
+    """
+
+    kind: str
+    cond: Node | None  # the condition expression (the switch expression for case/default)
+    text: str  # the condition's source text as written
+    line: int
+    negated: bool = False
+    labels: tuple[int | str, ...] = ()  # case values (integers, or label text when not constant)
+
+    def describe(self) -> str:
+        if self.kind in ("case", "default"):
+            what = ", ".join(map(_label_text, self.labels)) or "default"
+            return f"switch ({self.text}) case {what}"
+        return f"!({self.text})" if self.negated else self.text
+
+
+def _label_text(label: int | str) -> str:
+    if isinstance(label, int) and 32 < label < 127:
+        return repr(chr(label))
+    return str(label)
+
+
+def strip(node: Node) -> Node:
+    """The expression under implicit casts and parentheses."""
+    while node.kind in EXPRESSION_WRAPPERS and len(node.children) == 1:
+        node = node.children[0]
+    return node
+
+
+def function_body(fn: Node) -> Node | None:
+    return next((c for c in fn.children if c.kind == "COMPOUND_STMT"), None)
+
+
+def walk_guarded(unit: Unit, fn: Node) -> Iterator[tuple[Node, tuple[Guard, ...]]]:
+    """Yield every node of fn's body with the guards that enclose it (outermost first)."""
+    body = function_body(fn)
+    if body is not None:
+        yield from _Walker(unit).walk(body, ())
+
+
+class _Walker:
+    def __init__(self, unit: Unit) -> None:
+        self.unit = unit
+
+    def guard(self, kind: str, cond: Node, negated: bool = False, labels: tuple = ()) -> Guard:
+        return Guard(kind, cond, self.unit.source(cond) or cond.name, cond.line, negated, labels)
+
+    def walk(self, node: Node, guards: tuple[Guard, ...]) -> Iterator[tuple[Node, tuple[Guard, ...]]]:
+        yield node, guards
+        handler = _HANDLERS.get(node.kind)
+        if handler is not None:
+            yield from handler(self, node, guards)
+        else:
+            for child in node.children:
+                yield from self.walk(child, guards)
+
+    def walk_if(self, node: Node, guards: tuple[Guard, ...]) -> Iterator:
+        """IF_STMT children in C: condition, then-branch, and an else-branch when present."""
+        if len(node.children) < 2:
+            for child in node.children:
+                yield from self.walk(child, guards)
+            return
+        cond, then = node.children[0], node.children[1]
+        yield from self.walk(cond, guards)
+        yield from self.walk(then, guards + (self.guard("if", cond),))
+        if _has_else(node):
+            yield from self.walk(node.children[2], guards + (self.guard("else", cond, negated=True),))
+
+    def walk_compound(self, node: Node, guards: tuple[Guard, ...]) -> Iterator:
+        current = guards
+        for child in node.children:
+            yield from self.walk(child, current)
+            if child.kind == "IF_STMT" and not _has_else(child) and len(child.children) >= 2:
+                if always_exits(child.children[-1]):
+                    current = current + (self.guard("early-return", child.children[0], negated=True),)
+
+    def walk_switch(self, node: Node, guards: tuple[Guard, ...]) -> Iterator:
+        if not node.children:
+            return
+        cond, body = node.children[0], node.children[-1]
+        yield from self.walk(cond, guards)
+        yield from self._walk_cases(cond, body, guards)
+
+    def _walk_cases(self, cond: Node, body: Node, guards: tuple[Guard, ...]) -> Iterator:
+        """Statements of a switch body get the guard of the case labels that lead to them."""
+        labels: list[int | str] = []
+        statements = body.children if body.kind == "COMPOUND_STMT" else (body,)
+        for stmt in statements:
+            while stmt.kind in ("CASE_STMT", "DEFAULT_STMT"):
+                if stmt.kind == "CASE_STMT":
+                    label = strip(stmt.children[0]) if stmt.children else stmt
+                    labels.append(label.value if label.value is not None else self.unit.source(label))
+                else:
+                    labels.append("default")
+                if len(stmt.children) < (2 if stmt.kind == "CASE_STMT" else 1):
+                    break
+                stmt = stmt.children[-1]
+            if stmt.kind in ("CASE_STMT", "DEFAULT_STMT"):
+                continue
+            kind = "default" if labels == ["default"] else "case"
+            yield from self.walk(stmt, guards + (self.guard(kind, cond, labels=tuple(labels)),))
+            if always_exits(stmt) or stmt.kind == "BREAK_STMT":
+                labels = []
+
+    def walk_conditional(self, node: Node, guards: tuple[Guard, ...]) -> Iterator:
+        if len(node.children) != 3:
+            for child in node.children:
+                yield from self.walk(child, guards)
+            return
+        cond, yes, no = node.children
+        yield from self.walk(cond, guards)
+        yield from self.walk(yes, guards + (self.guard("ternary", cond),))
+        yield from self.walk(no, guards + (self.guard("ternary", cond, negated=True),))
+
+    def walk_binary(self, node: Node, guards: tuple[Guard, ...]) -> Iterator:
+        if node.op not in ("&&", "||") or len(node.children) != 2:
+            for child in node.children:
+                yield from self.walk(child, guards)
+            return
+        left, right = node.children
+        yield from self.walk(left, guards)
+        kind = "and" if node.op == "&&" else "or"
+        yield from self.walk(right, guards + (self.guard(kind, left, negated=(kind == "or")),))
+
+    def walk_loop(self, node: Node, guards: tuple[Guard, ...]) -> Iterator:
+        if node.kind == "WHILE_STMT" and len(node.children) == 2:
+            cond, body = node.children
+            yield from self.walk(cond, guards)
+            yield from self.walk(body, guards + (self.guard("loop", cond),))
+            return
+        for child in node.children:
+            yield from self.walk(child, guards)
+
+
+_HANDLERS: dict[str, Callable] = {
+    "IF_STMT": _Walker.walk_if,
+    "COMPOUND_STMT": _Walker.walk_compound,
+    "SWITCH_STMT": _Walker.walk_switch,
+    "CONDITIONAL_OPERATOR": _Walker.walk_conditional,
+    "BINARY_OPERATOR": _Walker.walk_binary,
+    "WHILE_STMT": _Walker.walk_loop,
+}
+
+
+def _has_else(node: Node) -> bool:
+    return node.kind == "IF_STMT" and len(node.children) == 3
+
+
+def always_exits(stmt: Node) -> bool:
+    """True for a statement after which control never falls through: return, goto, exit()."""
+    stmt = strip(stmt)
+    if stmt.kind in EXITS:
+        return True
+    if stmt.kind == "CALL_EXPR" and stmt.name in NORETURN_CALLS:
+        return True
+    if stmt.kind == "COMPOUND_STMT" and stmt.children:
+        return always_exits(stmt.children[-1])
+    if stmt.kind == "IF_STMT" and _has_else(stmt):
+        return always_exits(stmt.children[-2]) and always_exits(stmt.children[-1])
+    return False

@@ -1,0 +1,232 @@
+"""Load and validate rules/<project>.toml into a frozen Rules object.
+
+Everything specific to one daemon lives in its rules file; this module only knows the
+schema. Unknown keys and wrong types are reported with the file and the dotted key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from srcscan.errors import RulesError, UnknownProjectError
+
+DIALECTS = ("printf", "lighttpd_legacy")
+
+
+@dataclass(frozen=True)
+class LogFunction:
+    name: str  # the C function (or macro) name called at the site
+    format_arg: int  # index of the format argument
+    dialect: str  # one of DIALECTS
+    priority_arg: int | None = None  # index of the priority argument, if it has one
+    priority: str | None = None  # fixed priority when it has no priority argument
+    line_arg: int | None = None  # index of an argument carrying __LINE__, if any
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    defines: tuple[tuple[str, str], ...] = ()  # (macro, value) pairs, in file order
+    undefines: tuple[str, ...] = ()
+    include_dirs: tuple[str, ...] = ()  # relative to the tree root
+    stub_headers: tuple[tuple[str, str], ...] = ()  # (include name, content)
+    extra_args: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Source:
+    git: str | None  # upstream clone URL
+    tag: str  # pattern such as "v{version}"
+    debian: str | None  # Debian source package name
+    providers: tuple[str, ...]  # order in which providers are tried
+
+
+@dataclass(frozen=True)
+class Rules:
+    project: str
+    path: str  # the file it was read from
+    sha256: str  # hash of the file's bytes, recorded in every catalog
+    source: Source
+    log_functions: tuple[LogFunction, ...]
+    infer_wrappers: bool
+    profiles: tuple[Profile, ...]
+    exclude: tuple[str, ...]  # glob patterns of tree paths not scanned (tests, contrib)
+    sections: dict[str, Any] = field(default_factory=dict, compare=False)  # raw extra sections
+
+    def log_function(self, name: str) -> LogFunction | None:
+        return next((f for f in self.log_functions if f.name == name), None)
+
+
+class _Reader:
+    """Typed access to a TOML table that names the file and dotted key on error."""
+
+    def __init__(self, path: str, table: dict[str, Any], prefix: str = "") -> None:
+        self.path, self.table, self.prefix, self.used = path, table, prefix, set()
+
+    def _key(self, key: str) -> str:
+        return f"{self.prefix}{key}"
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ..., what: str = "") -> Any:
+        self.used.add(key)
+        if key not in self.table:
+            if default is ...:
+                raise RulesError(self.path, self._key(key), f"missing; expected {what or _kind_name(kind)}")
+            return default
+        value = self.table[key]
+        if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _as_tuple(kind)):
+            raise RulesError(self.path, self._key(key), f"expected {what or _kind_name(kind)}, got {type(value).__name__}")
+        return value
+
+    def strings(self, key: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+        values = self.get(key, list, list(default), "a list of strings")
+        for i, v in enumerate(values):
+            if not isinstance(v, str):
+                raise RulesError(self.path, f"{self._key(key)}[{i}]", "expected a string")
+        return tuple(values)
+
+    def string_table(self, key: str) -> tuple[tuple[str, str], ...]:
+        values = self.get(key, dict, {}, "a table of strings")
+        for k, v in values.items():
+            if not isinstance(v, str):
+                raise RulesError(self.path, f"{self._key(key)}.{k}", f"expected a string, got {type(v).__name__}")
+        return tuple(values.items())
+
+    def sub(self, key: str, value: dict[str, Any]) -> "_Reader":
+        return _Reader(self.path, value, f"{self._key(key)}.")
+
+    def reject_unknown(self) -> None:
+        for key in self.table:
+            if key not in self.used:
+                raise RulesError(self.path, self._key(key), "unknown key")
+
+
+def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    names = {str: "a string", int: "an integer", bool: "true or false", list: "a list", dict: "a table"}
+    return " or ".join(names.get(k, k.__name__) for k in _as_tuple(kind))
+
+
+# Sections read by later analyses (options, processes, preprocessor); validated by them.
+EXTRA_SECTIONS = ("options", "processes", "preprocessor", "logging")
+
+
+def rules_dirs() -> list[Path]:
+    dirs = []
+    if env := os.environ.get("SRCSCAN_RULES_DIR"):
+        dirs.append(Path(env))
+    dirs.append(Path(__file__).resolve().parent.parent / "rules")
+    return dirs
+
+
+def known_projects() -> list[str]:
+    return sorted({p.stem for d in rules_dirs() if d.is_dir() for p in d.glob("*.toml")})
+
+
+def find_rules_file(name_or_path: str) -> Path:
+    """A project name (`keepalived`) or a path to a rules file."""
+    candidate = Path(name_or_path)
+    if candidate.suffix == ".toml" or os.sep in name_or_path:
+        if not candidate.is_file():
+            raise RulesError(name_or_path, "", "no such rules file")
+        return candidate
+    for d in rules_dirs():
+        if (d / f"{name_or_path}.toml").is_file():
+            return d / f"{name_or_path}.toml"
+    raise UnknownProjectError(name_or_path, known_projects())
+
+
+def load_rules(name_or_path: str) -> Rules:
+    path = find_rules_file(name_or_path)
+    data = path.read_bytes()
+    try:
+        table = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise RulesError(str(path), "", f"not valid TOML ({exc})") from None
+    return parse_rules(table, str(path), hashlib.sha256(data).hexdigest())
+
+
+def parse_rules(table: dict[str, Any], path: str, sha256: str = "") -> Rules:
+    top = _Reader(path, table)
+    project = top.sub("project", top.get("project", dict))
+    name = project.get("name", str)
+    project.get("description", str, "")
+    project.reject_unknown()
+    rules = Rules(
+        project=name,
+        path=path,
+        sha256=sha256,
+        source=_read_source(top.sub("source", top.get("source", dict, {}))),
+        log_functions=tuple(_read_log_function(top, i, t) for i, t in enumerate(top.get("log_functions", list))),
+        infer_wrappers=top.get("infer_wrappers", bool, True),
+        profiles=tuple(_read_profile(top, i, t) for i, t in enumerate(top.get("profiles", list, [{"name": "default"}]))),
+        exclude=top.strings("exclude"),
+        sections={k: top.get(k, dict) for k in EXTRA_SECTIONS if k in table},
+    )
+    top.reject_unknown()
+    if not rules.log_functions:
+        raise RulesError(path, "log_functions", "at least one log function is needed")
+    return rules
+
+
+def _read_source(r: _Reader) -> Source:
+    providers = r.strings("providers", ("git", "debian"))
+    for i, p in enumerate(providers):
+        if p not in ("git", "debian", "path"):
+            raise RulesError(r.path, f"source.providers[{i}]", "expected one of git, debian, path")
+    source = Source(
+        git=r.get("git", str, None),
+        tag=r.get("tag", str, "{version}"),
+        debian=r.get("debian", str, None),
+        providers=providers,
+    )
+    if "{version}" not in source.tag:
+        raise RulesError(r.path, "source.tag", "expected a pattern containing {version}")
+    r.reject_unknown()
+    return source
+
+
+def _read_log_function(top: _Reader, i: int, table: Any) -> LogFunction:
+    if not isinstance(table, dict):
+        raise RulesError(top.path, f"log_functions[{i}]", "expected a table")
+    r = top.sub(f"log_functions[{i}]", table)
+    fn = LogFunction(
+        name=r.get("name", str),
+        format_arg=r.get("format_arg", int),
+        dialect=r.get("dialect", str, "printf"),
+        priority_arg=r.get("priority_arg", int, None),
+        priority=r.get("priority", str, None),
+        line_arg=r.get("line_arg", int, None),
+    )
+    if fn.dialect not in DIALECTS:
+        raise RulesError(top.path, f"log_functions[{i}].dialect", f"expected one of {', '.join(DIALECTS)}")
+    if (fn.priority_arg is None) == (fn.priority is None):
+        raise RulesError(top.path, f"log_functions[{i}]", "expected exactly one of priority_arg or priority")
+    r.reject_unknown()
+    return fn
+
+
+def _read_profile(top: _Reader, i: int, table: Any) -> Profile:
+    if not isinstance(table, dict):
+        raise RulesError(top.path, f"profiles[{i}]", "expected a table")
+    r = top.sub(f"profiles[{i}]", table)
+    profile = Profile(
+        name=r.get("name", str),
+        defines=r.string_table("defines"),
+        undefines=r.strings("undefines"),
+        include_dirs=r.strings("include_dirs"),
+        stub_headers=r.string_table("stub_headers"),
+        extra_args=r.strings("extra_args"),
+    )
+    for macro, value in profile.defines:
+        if not macro.isidentifier() or "\n" in value:
+            raise RulesError(top.path, f"profiles[{i}].defines.{macro}", "expected a C identifier with a one-line value")
+    r.reject_unknown()
+    return profile

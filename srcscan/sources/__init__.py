@@ -1,0 +1,35 @@
+"""Obtain a source tree for (project, version): the git, debian and path providers.
+
+Each provider returns a SourceTree: a directory on disk plus the provenance of what was
+read (URL or path, ref, commit or tarball sha256). Providers never run code from the
+tree they fetch (no hooks, no submodules, no configure).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Provenance:
+    provider: str  # "git", "debian" or "path"
+    location: str  # clone URL, Debian archive URL of the .dsc, or local path
+    version: str | None  # the upstream version asked for (None for a bare path)
+    ref: str | None = None  # git ref checked out (tag name, branch or commit given)
+    commit: str | None = None  # full git commit id
+    sha256: str | None = None  # sha256 of the upstream tarball (debian provider)
+    notes: tuple[str, ...] = ()  # what happened on the way, e.g. a fallback
+
+    def to_dict(self) -> dict:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Provenance":
+        return cls(**{**d, "notes": tuple(d.get("notes", ()))})
+
+
+@dataclass(frozen=True)
+class SourceTree:
+    root: Path  # directory holding the unpacked source
+    provenance: Provenance
