@@ -33,6 +33,7 @@ _NAMED = frozenset({
 })
 _EVALUATED = frozenset({"INTEGER_LITERAL", "CHARACTER_LITERAL"})
 _REFERENCES = frozenset({"CALL_EXPR", "DECL_REF_EXPR", "MEMBER_REF_EXPR"})
+_FIELD_DECL = cindex.CursorKind.FIELD_DECL.value
 _OPERATORS = frozenset({"BINARY_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR"})
 
 
@@ -41,7 +42,8 @@ class Node:
     """One AST node, copied out of libclang."""
 
     kind: str  # libclang CursorKind name: "CALL_EXPR", "IF_STMT", ...
-    name: str  # spelling: callee, referenced or declared name; literal text for strings
+    name: str  # spelling: callee, referenced or declared name; literal text for strings;
+    #            for INIT_LIST_EXPR the struct's field names, comma-separated
     line: int  # line of the expansion location (where a macro is used, not defined)
     col: int
     start: int  # byte offsets of the expansion range in the unit's file text
@@ -148,6 +150,9 @@ def _lib():
     _register(lib, "clang_getRangeEnd", [cindex.SourceRange], cindex.SourceLocation)
     _register(lib, "clang_getCursorSpelling", [cindex.Cursor], _CXString)
     _register(lib, "clang_getCursorReferenced", [cindex.Cursor], cindex.Cursor)
+    _register(lib, "clang_getCursorType", [cindex.Cursor], cindex.Type)
+    _register(lib, "clang_getCanonicalType", [cindex.Type], cindex.Type)
+    _register(lib, "clang_getTypeDeclaration", [cindex.Type], cindex.Cursor)
     _register(lib, "clang_getCursorLinkage", [cindex.Cursor], ctypes.c_int)
     _register(lib, "clang_getEnumConstantDeclValue", [cindex.Cursor], ctypes.c_longlong)
     _register(lib, "clang_getCString", [_CXString], ctypes.c_char_p)
@@ -288,10 +293,27 @@ class _Converter:
             name, value = self._string(lib.clang_getCursorSpelling(cursor)), lib.clang_getEnumConstantDeclValue(cursor)
         elif kind in ("ENUM_DECL", "STRUCT_DECL", "UNION_DECL"):
             name = self._string(lib.clang_getCursorSpelling(cursor))
+        elif kind == "INIT_LIST_EXPR":
+            name = self._record_fields(cursor)
         if kind == "FUNCTION_DECL":
             value = lib.clang_getCursorLinkage(cursor)  # 2: internal (static), 4: external
         rel = "" if file == self.path else (file or "")
         return [kind, name, line, col, start, max(end, start), [], ref_kind, op, value, rel]
+
+    def _record_fields(self, cursor: cindex.Cursor) -> str:
+        """Field names of the struct an initializer list fills, comma-separated, in order."""
+        decl = self.lib.clang_getTypeDeclaration(self.lib.clang_getCanonicalType(self.lib.clang_getCursorType(cursor)))
+        if self._kind_name(self.lib.clang_getCursorKind(decl)) not in ("STRUCT_DECL", "UNION_DECL"):
+            return ""
+        names: list[str] = []
+
+        def visit(child: cindex.Cursor, _parent: cindex.Cursor, _data: object) -> int:
+            if self.lib.clang_getCursorKind(child) == _FIELD_DECL:
+                names.append(self._string(self.lib.clang_getCursorSpelling(child)))
+            return 1  # CXChildVisit_Continue
+
+        self.lib.clang_visitChildren(decl, _VISITOR(visit), None)
+        return ",".join(names)
 
     def _string(self, cx: object) -> str:
         try:

@@ -1,0 +1,255 @@
+"""The catalog: every message of a release, with identity keys and a JSON round trip.
+
+Assembles FileFacts and the results of the analyses into a Catalog; knows nothing about
+git, caches or Markdown. No timestamps and every collection sorted, so that two runs over
+the same tree give byte-identical output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from srcscan import __version__
+from srcscan.analyze.logfuncs import infer_log_functions, is_forwarding_call, priority_text
+from srcscan.formats.dialects import build_template
+from srcscan.formats.template import Template, render_normal, render_printf, template_from_dict, template_to_dict
+from srcscan.model import CallSite, FileFacts, FunctionFacts
+from srcscan.rules import LogFunction, Rules
+from srcscan.sources import Provenance
+
+SCHEMA = "srcscan.catalog/1"
+
+
+@dataclass(frozen=True)
+class Message:
+    """One call site that can write a log message."""
+
+    id: str  # stable across releases: hash of file, function and template (not the line)
+    file: str  # tree-relative file of the call
+    line: int  # line of the call (lighttpd: the __LINE__ it prints)
+    function: str  # enclosing function
+    call: str  # log function called (after macro expansion)
+    written: str  # name written at the call site (differs from call when a macro wraps it)
+    priority: str  # LOG_* name, or the expression text when not a constant
+    format: str  # template as a printf format, as written in the source for printf calls
+    template: Template  # literal text and typed holes
+    dynamic: bool  # the format is not a literal
+    conditions: tuple[str, ...]  # enclosing conditions as written, outermost first
+    requires: tuple[tuple[str, ...], ...] = ()  # alternatives of option atoms; () = default options
+    derivation: tuple[str, ...] = ()  # how `requires` was derived (lexical guard, inherited, pointer)
+    processes: tuple[str, ...] = ()  # processes that can emit it
+    facility: tuple[str, ...] = ()  # syslog facilities (or "errorlog") under default options
+    facility_with: tuple[tuple[str, str], ...] = ()  # (option, facility it gives)
+    build: str = ""  # preprocessor condition around the call ("" when unconditional)
+
+    def identity_key(self) -> tuple[str, str, str]:
+        return (self.file, self.function, render_normal(self.template))
+
+
+@dataclass(frozen=True)
+class FileReport:
+    path: str
+    errors: int  # error and fatal diagnostics
+    warnings: int
+    failed: str | None = None  # why the file could not be parsed at all
+    first_error: str = ""  # the first error message, to tell what went wrong
+
+
+@dataclass(frozen=True)
+class OpenlogCall:
+    file: str
+    line: int
+    function: str
+    ident: str  # argument texts as written
+    option: str
+    facility: str
+
+
+@dataclass(frozen=True)
+class Catalog:
+    project: str
+    version: str | None
+    provenance: Provenance
+    rules_sha256: str
+    srcscan_version: str
+    files: tuple[FileReport, ...]
+    log_functions: tuple[LogFunction, ...]  # declared and inferred
+    openlog: tuple[OpenlogCall, ...]
+    messages: tuple[Message, ...]
+    sections: dict[str, Any] = field(default_factory=dict)  # options, processes, coverage...
+    schema: str = SCHEMA
+
+
+# ---------------------------------------------------------------------------- assembly
+
+def all_functions(files: tuple[FileFacts, ...]) -> list[FunctionFacts]:
+    """Function definitions, once each (inline functions of headers appear in many files)."""
+    seen: dict[tuple[str, str, int], FunctionFacts] = {}
+    for facts in files:
+        for fn in facts.functions:
+            seen.setdefault((fn.file, fn.name, fn.line), fn)
+    return [seen[k] for k in sorted(seen)]
+
+
+def find_messages(rules: Rules, functions: list[FunctionFacts]) -> tuple[dict[str, LogFunction], list[Message]]:
+    log_functions = infer_log_functions(rules, functions)
+    messages = []
+    for fn in functions:
+        for call in fn.calls:
+            log_fn = log_functions.get(call.callee) if not call.indirect else None
+            if log_fn is None or is_forwarding_call(call, fn, log_fn):
+                continue
+            messages.append(message_from_call(call, log_fn))
+    return log_functions, assign_ids(messages)
+
+
+def message_from_call(call: CallSite, log_fn: LogFunction) -> Message:
+    if log_fn.format_arg < len(call.args):
+        template = build_template(log_fn.dialect, call.args[log_fn.format_arg], call.args[log_fn.format_arg + 1:])
+    else:
+        template = Template((), dynamic=True)
+    if log_fn.priority_arg is not None and log_fn.priority_arg < len(call.args):
+        arg = call.args[log_fn.priority_arg]
+        priority = priority_text(arg.text, arg.integer)
+    else:
+        priority = log_fn.priority or ""
+    fmt_arg = call.args[log_fn.format_arg] if log_fn.format_arg < len(call.args) else None
+    if fmt_arg is not None and fmt_arg.string is not None and log_fn.dialect == "printf":
+        fmt = fmt_arg.string
+    else:
+        fmt = render_printf(template) if not template.dynamic else (fmt_arg.text if fmt_arg else "")
+    return Message(
+        id="",
+        file=call.file,
+        line=call.line,
+        function=call.function,
+        call=call.callee,
+        written=call.written,
+        priority=priority,
+        format=fmt,
+        template=template,
+        dynamic=template.dynamic,
+        conditions=tuple(g.describe() for g in call.guards),
+    )
+
+
+def assign_ids(messages: list[Message]) -> list[Message]:
+    """ids from (file, function, template); repeats of one key get #2, #3 in line order."""
+    out, seen = [], {}
+    for m in sorted(messages, key=lambda m: (m.file, m.line, m.function, m.format)):
+        base = hashlib.sha256("\0".join(m.identity_key()).encode()).hexdigest()[:12]
+        n = seen[base] = seen.get(base, 0) + 1
+        out.append(replace(m, id=base if n == 1 else f"{base}#{n}"))
+    return out
+
+
+def dedupe(messages: list[Message]) -> list[Message]:
+    """The same call site seen twice (a header function in two files) is one message."""
+    unique = {}
+    for m in messages:
+        unique.setdefault((m.file, m.line, m.function, m.format, m.call), m)
+    return list(unique.values())
+
+
+def file_reports(files: tuple[FileFacts, ...]) -> tuple[FileReport, ...]:
+    reports = []
+    for f in files:
+        errors = [d for d in f.diagnostics if d.severity >= 3]
+        reports.append(FileReport(
+            path=f.path,
+            errors=len(errors),
+            warnings=sum(1 for d in f.diagnostics if d.severity == 2),
+            failed=f.error,
+            first_error=f"{errors[0].file}:{errors[0].line}: {errors[0].message}" if errors else "",
+        ))
+    return tuple(reports)
+
+
+def openlog_calls(functions: list[FunctionFacts]) -> tuple[OpenlogCall, ...]:
+    found = []
+    for fn in functions:
+        for call in fn.calls:
+            if call.callee == "openlog" and not call.indirect:
+                texts = [a.text for a in call.args] + ["", "", ""]
+                found.append(OpenlogCall(call.file, call.line, fn.name, texts[0], texts[1], texts[2]))
+    return tuple(sorted(set(found), key=lambda o: (o.file, o.line)))
+
+
+# ---------------------------------------------------------------------------- JSON form
+
+def catalog_to_dict(c: Catalog) -> dict[str, Any]:
+    return {
+        "schema": c.schema,
+        "project": c.project,
+        "version": c.version,
+        "provenance": c.provenance.to_dict(),
+        "rules_sha256": c.rules_sha256,
+        "srcscan_version": c.srcscan_version,
+        "files": [_plain(f) for f in c.files],
+        "log_functions": [_plain(f) for f in c.log_functions],
+        "openlog": [_plain(o) for o in c.openlog],
+        "sections": c.sections,
+        "messages": [message_to_dict(m) for m in c.messages],
+    }
+
+
+def catalog_from_dict(d: dict[str, Any]) -> Catalog:
+    return Catalog(
+        schema=d["schema"],
+        project=d["project"],
+        version=d["version"],
+        provenance=Provenance.from_dict(d["provenance"]),
+        rules_sha256=d["rules_sha256"],
+        srcscan_version=d["srcscan_version"],
+        files=tuple(FileReport(**f) for f in d["files"]),
+        log_functions=tuple(LogFunction(**f) for f in d["log_functions"]),
+        openlog=tuple(OpenlogCall(**o) for o in d["openlog"]),
+        sections=d.get("sections", {}),
+        messages=tuple(message_from_dict(m) for m in d["messages"]),
+    )
+
+
+def message_to_dict(m: Message) -> dict[str, Any]:
+    d = _plain(m)
+    d["template"] = template_to_dict(m.template)
+    d["text"] = render_normal(m.template)
+    d["requires"] = [list(alt) for alt in m.requires]
+    d["facility_with"] = dict(m.facility_with)
+    return d
+
+
+def message_from_dict(d: dict[str, Any]) -> Message:
+    values = {f.name: d[f.name] for f in fields(Message) if f.name in d}
+    values["template"] = template_from_dict(d["template"])
+    values["requires"] = tuple(tuple(alt) for alt in d.get("requires", ()))
+    values["facility_with"] = tuple(sorted(d.get("facility_with", {}).items()))
+    for name in ("conditions", "derivation", "processes", "facility"):
+        values[name] = tuple(d.get(name, ()))
+    return Message(**values)
+
+
+def _plain(obj: Any) -> dict[str, Any]:
+    out = {}
+    for f in fields(obj):
+        v = getattr(obj, f.name)
+        out[f.name] = list(v) if isinstance(v, tuple) else v
+    return out
+
+
+def new_catalog(rules: Rules, version: str | None, provenance: Provenance, files: tuple[FileFacts, ...],
+                log_functions: dict[str, LogFunction], openlog: tuple[OpenlogCall, ...],
+                messages: list[Message], sections: dict[str, Any]) -> Catalog:
+    return Catalog(
+        project=rules.project,
+        version=version,
+        provenance=provenance,
+        rules_sha256=rules.sha256,
+        srcscan_version=__version__,
+        files=file_reports(files),
+        log_functions=tuple(sorted(log_functions.values(), key=lambda f: f.name)),
+        openlog=openlog,
+        messages=tuple(sorted(messages, key=lambda m: (m.file, m.line, m.id))),
+        sections=sections,
+    )

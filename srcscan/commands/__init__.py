@@ -1,0 +1,1 @@
+"""click commands, one module each; cli.py assembles them. Only argument handling here."""

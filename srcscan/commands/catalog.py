@@ -1,0 +1,47 @@
+"""`srcscan catalog` and `srcscan fetch`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from srcscan.commands.common import (FORMATS, build_catalog, default_report, emit, make_request, pick_format,
+                                     summary_line, tree_options)
+from srcscan.render.json import render_json
+from srcscan.render.markdown import render_markdown
+from srcscan.render.table import render_table
+from srcscan.rules import load_rules
+from srcscan.sources.obtain import default_cache_dir, obtain_tree
+
+
+@click.command()
+@tree_options
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here (- for stdout); default reports/PROJECT-VERSION.md.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="md, json or table (default from the output's suffix).")
+def catalog(project, version, rules, path, source, cache_dir, with_options, jobs, output, fmt):
+    """Catalog every log message of PROJECT at VERSION."""
+    request = make_request(project, version, rules, path, source, cache_dir, with_options, jobs)
+    built = build_catalog(request)
+    fmt = fmt or (pick_format(None, output) if output is not None else "md")
+    if output is None:
+        output = default_report(built.catalog.project, built.catalog.version, "json" if fmt == "json" else "md")
+    text = {"json": render_json, "md": render_markdown}.get(fmt, lambda c: render_table(list(c.messages)))(built.catalog)
+    emit(text, output)
+    where = "" if str(output) == "-" else f" -> {output}"
+    click.echo(summary_line(built, where), err=True)
+
+
+@click.command()
+@click.argument("project")
+@click.argument("version", required=False)
+@click.option("--source", metavar="URL|PATH", help="Clone from this git remote or local repository instead of upstream.")
+@click.option("--cache-dir", type=click.Path(path_type=Path), envvar="SRCSCAN_CACHE")
+def fetch(project, version, source, cache_dir):
+    """Fetch PROJECT's source at VERSION and print its directory."""
+    rules = load_rules(project)
+    tree = obtain_tree(rules, version, source=source, cache_dir=cache_dir or default_cache_dir(),
+                       notify=lambda line: click.echo(f"srcscan: {line}", err=True))
+    p = tree.provenance
+    click.echo(str(tree.root))
+    click.echo(f"{p.provider}: {p.location} {p.ref or ''} {p.commit or p.sha256 or ''}".rstrip(), err=True)

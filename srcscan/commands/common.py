@@ -1,0 +1,75 @@
+"""Options and helpers shared by the commands."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable
+
+import click
+
+from srcscan.errors import InputError
+from srcscan.pipeline import Built, Request, build
+from srcscan.scan import write_atomic_bytes
+
+FORMATS = ("md", "json", "table")
+
+
+def tree_options(fn: Callable) -> Callable:
+    """PROJECT [VERSION] plus the ways to say where the source comes from."""
+    fn = click.option("--rules", "rules", metavar="NAME|FILE", help="Rules to use (a project name or a rules file); defaults to PROJECT.")(fn)
+    fn = click.option("--path", "path", type=click.Path(path_type=Path), help="Scan a tree already on disk.")(fn)
+    fn = click.option("--source", "source", metavar="URL|PATH", help="Clone from this git remote or local repository instead of upstream.")(fn)
+    fn = click.option("--cache-dir", "cache_dir", type=click.Path(path_type=Path), envvar="SRCSCAN_CACHE", help="Cache directory (default $XDG_CACHE_HOME/srcscan).")(fn)
+    fn = click.option("--with", "with_options", multiple=True, metavar="OPTION", help="See the daemon as run with this option (repeatable).")(fn)
+    fn = click.option("-j", "--jobs", default=2, show_default=True, help="Parser processes.")(fn)
+    fn = click.argument("version", required=False)(fn)
+    fn = click.argument("project", required=False)(fn)
+    return fn
+
+
+def make_request(project: str | None, version: str | None, rules: str | None, path: Path | None,
+                 source: str | None, cache_dir: Path | None, with_options: tuple[str, ...], jobs: int) -> Request:
+    name = rules or project
+    if name is None:
+        raise InputError("name a project (keepalived, lighttpd) or give --rules")
+    if rules and project and version is None and path is None:
+        version = project  # `srcscan catalog --rules keepalived 2.3.4`
+    if path is not None and not path.is_dir():
+        raise InputError(f"no such directory: {path}")
+    return Request(project=name, version=version, source=source, path=path, cache_dir=cache_dir,
+                   with_options=tuple(with_options), jobs=max(1, jobs))
+
+
+def build_catalog(request: Request) -> Built:
+    return build(request, notify=lambda line: click.echo(f"srcscan: {line}", err=True))
+
+
+def pick_format(fmt: str | None, output: Path | None) -> str:
+    if fmt:
+        return fmt
+    if output is not None:
+        return "json" if output.suffix == ".json" else "md"
+    return "table" if click.get_text_stream("stdout").isatty() else "md"
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Write to a file atomically, or to stdout when there is no file."""
+    if output is None or str(output) == "-":
+        click.echo(text, nl=False)
+        return
+    write_atomic_bytes(output, text.encode("utf-8"))
+
+
+def default_report(project: str, version: str | None, ext: str) -> Path:
+    folder = Path(os.environ.get("SRCSCAN_REPORTS", "reports"))
+    return folder / f"{project}-{version or 'tree'}.{ext}"
+
+
+def summary_line(built: Built, extra: str = "") -> str:
+    c, scan = built.catalog, built.scan
+    label = f"{c.project} {c.version or built.tree.root}"
+    failed = sum(1 for f in c.files if f.failed)
+    bad = f", {failed} failed" if failed else ""
+    return (f"{label}: {len(scan.files)} files ({scan.parsed} parsed, {scan.cached} from cache{bad}), "
+            f"{len(c.messages)} messages{extra}")

@@ -1,0 +1,85 @@
+"""From (project, version) to a Catalog: obtain the tree, scan it, run the analyses.
+
+The analyses run in the order of ANALYSES; each takes the context built so far and
+returns the messages (possibly annotated) and catalog sections of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Callable
+
+from srcscan.catalog import Catalog, Message, all_functions, find_messages, new_catalog, openlog_calls
+from srcscan.errors import InputError
+from srcscan.model import FileFacts, FunctionFacts
+from srcscan.rules import LogFunction, Rules, load_rules
+from srcscan.scan import ScanResult, scan_tree, terminal_progress
+from srcscan.sources import SourceTree
+from srcscan.sources.obtain import obtain_tree
+
+
+@dataclass(frozen=True)
+class Context:
+    """What an analysis may read."""
+
+    rules: Rules
+    tree: SourceTree
+    scan: ScanResult
+    functions: tuple[FunctionFacts, ...]  # every definition once
+    log_functions: dict[str, LogFunction]
+    messages: tuple[Message, ...]
+    cache_dir: Path
+    with_options: tuple[str, ...] = ()  # `--with` settings, for analyses that resolve them
+    progress: bool = True
+
+
+Analysis = Callable[[Context], tuple[list[Message], dict[str, Any]]]
+
+# (section name, analysis), run in this order. Later issues add rows here.
+ANALYSES: tuple[tuple[str, Analysis], ...] = ()
+
+
+@dataclass(frozen=True)
+class Request:
+    project: str  # project name or rules file path
+    version: str | None = None
+    source: str | None = None  # --source URL or path for the git provider
+    path: Path | None = None  # --path: a tree already on disk
+    cache_dir: Path | None = None
+    with_options: tuple[str, ...] = ()
+    jobs: int = 2
+
+
+@dataclass(frozen=True)
+class Built:
+    catalog: Catalog
+    scan: ScanResult
+    tree: SourceTree
+
+
+def build(request: Request, notify: Callable[[str], None]) -> Built:
+    from srcscan.sources.obtain import default_cache_dir
+
+    rules = load_rules(request.project)
+    cache_dir = request.cache_dir or default_cache_dir()
+    tree = obtain_tree(rules, request.version, source=request.source, path=request.path, cache_dir=cache_dir, notify=notify)
+    return build_from_tree(rules, tree, cache_dir, request.with_options, request.jobs)
+
+
+def build_from_tree(rules: Rules, tree: SourceTree, cache_dir: Path, with_options: tuple[str, ...] = (), jobs: int = 2) -> Built:
+    label = f"{rules.project} {tree.provenance.version or tree.root.name}"
+    scan = scan_tree(tree, rules, cache_dir=cache_dir, progress=terminal_progress(label), jobs=jobs)
+    if not scan.files:
+        raise InputError(f"no C files under {tree.root}")
+    functions = tuple(all_functions(scan.files))
+    log_functions, messages = find_messages(rules, list(functions))
+    context = Context(rules, tree, scan, functions, log_functions, tuple(messages), cache_dir, with_options)
+    sections: dict[str, Any] = {}
+    for name, analysis in ANALYSES:
+        new_messages, new_sections = analysis(context)
+        sections.update(new_sections)
+        context = replace(context, messages=tuple(new_messages))
+    catalog = new_catalog(rules, tree.provenance.version, tree.provenance, scan.files, log_functions,
+                          openlog_calls(list(functions)), list(context.messages), sections)
+    return Built(catalog, scan, tree)

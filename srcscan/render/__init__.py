@@ -1,0 +1,1 @@
+"""Renderers: a finished Catalog (or diff) in, text out. No I/O here."""

@@ -1,0 +1,80 @@
+"""Catalog -> Markdown for a person: summary counts, then messages by source file."""
+
+from __future__ import annotations
+
+from itertools import groupby
+from typing import Callable
+
+from tabulate import tabulate
+
+from srcscan.catalog import Catalog, Message
+from srcscan.render.common import cell, code, count_by, counts_table, requires_text
+
+
+def render_markdown(catalog: Catalog) -> str:
+    parts = [_title(catalog), _summary(catalog)]
+    parts += [section(catalog) for section in MARKDOWN_SECTIONS]
+    parts += [_messages(catalog), _problems(catalog)]
+    return "\n\n".join(p for p in parts if p).rstrip() + "\n"
+
+
+def _title(c: Catalog) -> str:
+    p = c.provenance
+    ref = p.commit or p.sha256 or ""
+    where = f"{p.provider}: {p.location}" + (f" @ {p.ref}" if p.ref else "") + (f" ({ref[:12]})" if ref else "")
+    return (f"# {c.project} {c.version or ''} — log messages\n\n"
+            f"Source: {where}  \nRules sha256: `{c.rules_sha256[:16]}` · srcscan {c.srcscan_version} · "
+            f"{len(c.messages)} messages in {len({m.file for m in c.messages})} files")
+
+
+def _summary(c: Catalog) -> str:
+    by_priority = counts_table(count_by(c.messages, lambda m: m.priority or "?"), "priority")
+    by_call = counts_table(count_by(c.messages, lambda m: m.call), "log function")
+    by_file = counts_table(count_by(c.messages, lambda m: m.file), "file")
+    dynamic = sum(1 for m in c.messages if m.dynamic)
+    return ("## Summary\n\n"
+            f"{dynamic} messages have a format that is not a literal (shown as the expression).\n\n"
+            f"### By priority\n\n{by_priority}\n\n### By log function\n\n{by_call}\n\n### By file\n\n{by_file}")
+
+
+def _row(m: Message) -> list[str]:
+    return [
+        str(m.line),
+        code(m.function),
+        m.priority.removeprefix("LOG_"),
+        code(m.format if not m.dynamic else f"<{m.format}>"),
+        cell(requires_text(m)),
+        cell(", ".join(m.facility)),
+        code(m.build),
+        cell(" && ".join(m.conditions), 120),
+    ]
+
+
+HEADERS = ["line", "function", "priority", "message", "requires", "facility", "build", "conditions"]
+
+
+def message_table(messages: list[Message]) -> str:
+    rows = [_row(m) for m in messages]
+    used = [i for i, h in enumerate(HEADERS) if i < 4 or any(r[i] for r in rows)]
+    return tabulate([[r[i] for i in used] for r in rows], headers=[HEADERS[i] for i in used],
+                    tablefmt="github", disable_numparse=True)
+
+
+def _messages(c: Catalog) -> str:
+    out = ["## Messages by file"]
+    for file, group in groupby(c.messages, key=lambda m: m.file):
+        out.append(f"### {file}\n\n{message_table(list(group))}")
+    return "\n\n".join(out)
+
+
+def _problems(c: Catalog) -> str:
+    bad = [f for f in c.files if f.failed or f.errors]
+    if not bad:
+        return ""
+    rows = [[f.path, f.failed or "", str(f.errors), cell(f.first_error, 100)] for f in bad]
+    return ("## Parse problems\n\nFiles libclang could not parse completely (their messages may be incomplete).\n\n"
+            + tabulate(rows, headers=["file", "failed", "errors", "first error"], tablefmt="github", disable_numparse=True))
+
+
+# Extra sections (options, processes, coverage) added by later analyses, in order.
+MARKDOWN_SECTIONS: list[Callable[[Catalog], str]] = []

@@ -1,0 +1,53 @@
+"""Shared test helpers: parse C written in the test, build catalogs of small trees."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from srcscan.parse import ParseJob, Unit, builtin_include_dir, parse_file
+from srcscan.rules import Rules, parse_rules
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+BASIC_RULES = {
+    "project": {"name": "demo"},
+    "source": {"providers": ["path"]},
+    "log_functions": [
+        {"name": "log_message", "priority_arg": 0, "format_arg": 1},
+        {"name": "syslog", "priority_arg": 0, "format_arg": 1},
+        {"name": "vsyslog", "priority_arg": 0, "format_arg": 1},
+    ],
+}
+
+
+def demo_rules(**overrides) -> Rules:
+    return parse_rules({**BASIC_RULES, **overrides}, "demo.toml")
+
+
+def parse_c(tmp_path: Path, code: str, name: str = "a.c", headers: dict[str, str] | None = None) -> Unit:
+    """Parse C source written by the test (with optional headers beside it)."""
+    for header, text in (headers or {}).items():
+        (tmp_path / header).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / header).write_text(textwrap.dedent(text))
+    (tmp_path / name).write_text(textwrap.dedent(code))
+    args = ("-x", "c", "-std=gnu11", "-w", f"-I{tmp_path}", "-isystem", builtin_include_dir() or "/usr/include")
+    return parse_file(ParseJob(str(tmp_path), name, args))
+
+
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(textwrap.dedent(text))
+    return root
+
+
+def pytest_addoption(parser):
+    parser.addoption("--strict-kinds", action="store_true", help="fail on cursor kinds the walker does not know")
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path) -> Path:
+    return tmp_path / "cache"
