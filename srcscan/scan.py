@@ -138,7 +138,10 @@ class FactsCache:
     def key(self, job: ParseJob, profile: str = "") -> str:
         digest = hashlib.sha256()
         digest.update(FACTS_VERSION.encode())
-        digest.update(repr((job.path, job.args, profile)).encode())
+        # Arguments name the tree's absolute path; two releases in two directories share entries.
+        root = str(self.root)
+        args = tuple(a.replace(root, "<root>") for a in job.args)
+        digest.update(repr((job.path, args, profile)).encode())
         digest.update(_file_hash(self.root / job.path).encode())
         return digest.hexdigest()
 
