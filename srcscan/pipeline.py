@@ -16,7 +16,6 @@ from srcscan.model import FileFacts, FunctionFacts
 from srcscan.rules import LogFunction, Rules, load_rules
 from srcscan.scan import ScanResult, scan_tree, terminal_progress
 from srcscan.sources import SourceTree
-from srcscan.sources.obtain import obtain_tree
 
 
 @dataclass(frozen=True)
@@ -59,7 +58,7 @@ class Built:
 
 
 def build(request: Request, notify: Callable[[str], None]) -> Built:
-    from srcscan.sources.obtain import default_cache_dir
+    from srcscan.sources.obtain import default_cache_dir, obtain_tree
 
     rules = load_rules(request.project)
     cache_dir = request.cache_dir or default_cache_dir()

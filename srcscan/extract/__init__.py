@@ -6,17 +6,20 @@ cache stores. The table is explicit and ordered; a new extractor is one more row
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from srcscan.extract.calls import extract_function_refs, extract_functions
-from srcscan.model import FileFacts
-from srcscan.parse import Unit
+if TYPE_CHECKING:  # model.py imports extract.walk; importing model here at run time would be circular
+    from srcscan.model import FileFacts
+    from srcscan.parse import Unit
 
 # (name, function) pairs whose output lands in FileFacts.extra[name].
-EXTRA_EXTRACTORS: tuple[tuple[str, Callable[[Unit], Any]], ...] = ()
+EXTRA_EXTRACTORS: tuple[tuple[str, Callable[["Unit"], Any]], ...] = ()
 
 
-def extract_file(unit: Unit, profile: str) -> FileFacts:
+def extract_file(unit: "Unit", profile: str) -> "FileFacts":
+    from srcscan.extract.calls import extract_function_refs, extract_functions
+    from srcscan.model import FileFacts
+
     if unit.error is not None:
         return FileFacts(unit.path, profile, (), (), unit.diagnostics, (), (), error=unit.error)
     return FileFacts(

@@ -94,10 +94,23 @@ def integer_value(node: Node) -> int | None:
     node = strip(node)
     if node.kind in ("INTEGER_LITERAL", "CHARACTER_LITERAL") or (node.kind == "DECL_REF_EXPR" and node.ref_kind == "ENUM_CONSTANT_DECL"):
         return node.value
-    if node.kind == "UNARY_OPERATOR" and node.op == "-" and node.children:
+    if node.kind == "UNARY_OPERATOR" and node.op in _UNARY and node.children:
         inner = integer_value(node.children[0])
-        return None if inner is None else -inner
+        return None if inner is None else _UNARY[node.op](inner)
+    if node.kind == "BINARY_OPERATOR" and node.op in _BINARY and len(node.children) == 2:
+        left, right = integer_value(node.children[0]), integer_value(node.children[1])
+        if left is None or right is None or (node.op in "/%" and right == 0) or (node.op in ("<<", ">>") and not 0 <= right < 64):
+            return None
+        return _BINARY[node.op](left, right)
     return None
+
+
+# Constant folding for priorities written as expressions, e.g. lighttpd's `((1 << 8) | 7)`.
+_UNARY = {"-": lambda a: -a, "~": lambda a: ~a, "+": lambda a: a, "!": lambda a: int(not a)}
+_BINARY = {"|": lambda a, b: a | b, "&": lambda a, b: a & b, "^": lambda a, b: a ^ b,
+           "<<": lambda a, b: a << b, ">>": lambda a, b: a >> b, "+": lambda a, b: a + b,
+           "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": lambda a, b: int(a / b),
+           "%": lambda a, b: a - b * int(a / b)}
 
 
 def c_string_value(spelling: str) -> str:

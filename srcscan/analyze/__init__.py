@@ -1,0 +1,1 @@
+"""Whole-tree analyses: networkx and plain data in, results out, no I/O."""
