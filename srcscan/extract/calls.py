@@ -142,9 +142,36 @@ def extract_function_refs(unit: Unit) -> tuple[FunctionRef, ...]:
         for node, guards in walk_guarded(unit, fn):
             refs.extend(_refs_at(unit, fn.name, node, guards))
     for var in unit.variables:
-        for ref in _function_names(var):
-            refs.append(FunctionRef("", ref.name, "initializer", var.name, unit.path, ref.line))
+        for ref, field in _initializer_refs(unit, var, var.name):
+            refs.append(FunctionRef("", ref.name, "initializer", field, var.file or unit.path, ref.line))
     return tuple(refs)
+
+
+_DESIGNATOR = re.compile(r"\s*\.\s*([A-Za-z_]\w*)\s*=")
+
+
+def _initializer_refs(unit: Unit, node: Node, via: str) -> Iterator[tuple[Node, str]]:
+    """Functions named in an initializer, each with the struct field it fills when known.
+
+    `{ "name", handler }` fills fields by position; `{ .handler = f }` by designator. The
+    field name is what lets an indirect call `p->handler(x)` be resolved to `f`.
+    """
+    if node.kind == "INIT_LIST_EXPR" and node.name:
+        fields = node.name.split(",")
+        position = 0
+        for child in node.children:
+            designated = _DESIGNATOR.match(unit.source(child))
+            if designated and designated.group(1) in fields:
+                position = fields.index(designated.group(1))
+            field = fields[position] if position < len(fields) else via
+            yield from _initializer_refs(unit, child, field)
+            position += 1
+        return
+    if node.kind == "DECL_REF_EXPR" and node.ref_kind == "FUNCTION_DECL":
+        yield node, via
+        return
+    for child in node.children[1:] if node.kind == "CALL_EXPR" else node.children:
+        yield from _initializer_refs(unit, child, via)
 
 
 def _refs_at(unit: Unit, function: str, node: Node, guards: tuple[Guard, ...]) -> Iterator[FunctionRef]:
