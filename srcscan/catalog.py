@@ -123,7 +123,7 @@ def message_from_call(call: CallSite, log_fn: LogFunction) -> Message:
     return Message(
         id="",
         file=call.file,
-        line=call.line,
+        line=_printed_line(call, log_fn),
         function=call.function,
         call=call.callee,
         written=call.written,
@@ -133,6 +133,19 @@ def message_from_call(call: CallSite, log_fn: LogFunction) -> Message:
         dynamic=template.dynamic,
         conditions=tuple(g.describe() for g in call.guards),
     )
+
+
+def _printed_line(call: CallSite, log_fn: LogFunction) -> int:
+    """The line the daemon prints: the value its `__LINE__` argument took, when it has one.
+
+    That is the compiler's answer even inside a multi-line macro invocation, where the
+    call's own line and the line of `__LINE__` differ.
+    """
+    if log_fn.line_arg is not None and log_fn.line_arg < len(call.args):
+        value = call.args[log_fn.line_arg].integer
+        if value is not None and value > 0:
+            return value
+    return call.line
 
 
 def assign_ids(messages: list[Message]) -> list[Message]:

@@ -7,6 +7,7 @@ which condition does this run" uses this one walker, so that `if`, `else`, `swit
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
@@ -48,6 +49,58 @@ def _label_text(label: int | str) -> str:
     return str(label)
 
 
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+
+
+def condition_text(unit: Unit, cond: Node) -> str:
+    """A condition as written, or rebuilt from the AST when it comes from a macro body.
+
+    Inside a project macro (`#define log_detail(...) if (verbose) log_message(...)`) the
+    source text of the condition is the whole macro invocation; rebuilding the expression
+    gives `verbose`. A condition written through a macro (`__test_bit(BIT, &debug)`) keeps
+    its written form, which names everything the expanded form does.
+    """
+    written = unit.source(cond)
+    rebuilt = expression_text(cond)
+    if written and set(_IDENTIFIER.findall(rebuilt)) <= set(_IDENTIFIER.findall(written)):
+        return written
+    return rebuilt or written or cond.name
+
+
+def expression_text(node: Node) -> str:
+    """C text of an expression rebuilt from its Node tree (no macros, no comments)."""
+    node = strip(node)
+    kids = node.children
+    if node.kind in ("DECL_REF_EXPR", "MEMBER_REF"):
+        return node.name
+    if node.kind in ("INTEGER_LITERAL", "CHARACTER_LITERAL"):
+        return str(node.value) if node.value is not None else node.name
+    if node.kind == "STRING_LITERAL":
+        return node.name
+    if node.kind == "MEMBER_REF_EXPR":
+        if not kids:
+            return node.name
+        base = strip(kids[0])
+        arrow = "->" if base.kind != "DECL_REF_EXPR" or "*" in (base.name or "") else "."
+        return f"{expression_text(kids[0])}{arrow}{node.name}"
+    if node.kind == "PAREN_EXPR" and kids:
+        return f"({expression_text(kids[0])})"
+    if node.kind == "BINARY_OPERATOR" and len(kids) == 2:
+        return f"{expression_text(kids[0])} {node.op} {expression_text(kids[1])}"
+    if node.kind == "UNARY_OPERATOR" and kids:
+        inner = expression_text(kids[0])
+        return f"{inner}{node.op}" if node.op in ("++post", "--post") else f"{node.op}{inner}"
+    if node.kind == "CALL_EXPR" and kids:
+        return f"{expression_text(kids[0])}({', '.join(expression_text(k) for k in kids[1:])})"
+    if node.kind == "ARRAY_SUBSCRIPT_EXPR" and len(kids) == 2:
+        return f"{expression_text(kids[0])}[{expression_text(kids[1])}]"
+    if node.kind == "CONDITIONAL_OPERATOR" and len(kids) == 3:
+        return " ? ".join(expression_text(k) for k in kids[:2]) + " : " + expression_text(kids[2])
+    if len(kids) == 1:
+        return expression_text(kids[0])
+    return node.name or ""
+
+
 def strip(node: Node) -> Node:
     """The expression under implicit casts and parentheses."""
     while node.kind in EXPRESSION_WRAPPERS and len(node.children) == 1:
@@ -71,7 +124,7 @@ class _Walker:
         self.unit = unit
 
     def guard(self, kind: str, cond: Node, negated: bool = False, labels: tuple = ()) -> Guard:
-        return Guard(kind, cond, self.unit.source(cond) or cond.name, cond.line, negated, labels)
+        return Guard(kind, cond, condition_text(self.unit, cond), cond.line, negated, labels)
 
     def walk(self, node: Node, guards: tuple[Guard, ...]) -> Iterator[tuple[Node, tuple[Guard, ...]]]:
         yield node, guards

@@ -1,0 +1,110 @@
+"""Guards, call sites and function references extracted from C the tests write."""
+
+from conftest import parse_c
+
+from srcscan.extract.calls import extract_function_refs, extract_functions
+
+PRELUDE = """
+int log_message(int pri, const char *fmt, ...);
+#define LOG_INFO 6
+#define LOG_ERR 3
+extern unsigned debug;
+"""
+
+
+def calls_of(unit, function):
+    fn = next(f for f in extract_functions(unit) if f.name == function)
+    return [c for c in fn.calls if c.callee == "log_message"]
+
+
+def conditions(call):
+    return [g.describe() for g in call.guards]
+
+
+def test_if_else_ternary_and_short_circuit_guards(tmp_path):
+    unit = parse_c(tmp_path, PRELUDE + """
+    void f(int x) {
+        if (debug & 32)
+            log_message(LOG_INFO, "detail");
+        else
+            log_message(LOG_INFO, "plain");
+        x > 1 ? log_message(LOG_INFO, "big") : 0;
+        (debug & 4) && log_message(LOG_INFO, "anded");
+        x || log_message(LOG_INFO, "ored");
+    }
+    """)
+    got = {c.args[1].string: conditions(c) for c in calls_of(unit, "f")}
+    assert got == {
+        "detail": ["debug & 32"],
+        "plain": ["!(debug & 32)"],
+        "big": ["x > 1"],
+        "anded": ["(debug & 4)"],
+        "ored": ["!(x)"],
+    }
+
+
+def test_early_return_guards_the_rest_of_the_function(tmp_path):
+    unit = parse_c(tmp_path, PRELUDE + """
+    void f(void) {
+        log_message(LOG_INFO, "always");
+        if (!(debug & 32))
+            return;
+        log_message(LOG_INFO, "only with 32");
+    }
+    """)
+    got = {c.args[1].string: conditions(c) for c in calls_of(unit, "f")}
+    assert got["always"] == []
+    assert got["only with 32"] == ["!(!(debug & 32))"]  # runs only where the return was not taken
+    assert [g.kind for g in calls_of(unit, "f")[1].guards] == ["early-return"]
+
+
+def test_switch_cases_carry_their_labels(tmp_path):
+    unit = parse_c(tmp_path, PRELUDE + """
+    void f(int c) {
+        switch (c) {
+        case 'D': log_message(LOG_INFO, "dee"); break;
+        default: log_message(LOG_ERR, "other");
+        }
+    }
+    """)
+    calls = calls_of(unit, "f")
+    assert conditions(calls[0]) == ["switch (c) case 'D'"]
+    assert calls[1].guards[0].kind == "default"
+
+
+def test_macro_calls_count_where_expanded_and_line_follows___LINE__(tmp_path):
+    unit = parse_c(tmp_path, """
+    void log_pri(const char *file, unsigned line, int pri, const char *fmt, ...);
+    #define log_warn(file, line, ...) log_pri((file), (line), 4, __VA_ARGS__)
+    void g(void) {
+        log_warn(__FILE__,
+                 __LINE__, "first %d", 1);
+        log_warn(__FILE__, __LINE__, "second");
+    }
+    """)
+    fn = next(f for f in extract_functions(unit) if f.name == "g")
+    calls = [c for c in fn.calls if c.callee == "log_pri"]
+    assert [c.written for c in calls] == ["log_warn", "log_warn"]
+    assert [c.line for c in calls] == [5, 7]  # where the call starts
+    assert [c.args[1].integer for c in calls] == [6, 7]  # what __LINE__ expands to: the line the daemon prints
+    assert calls[0].args[2].integer == 4
+    assert calls[0].args[3].string == "first %d"
+
+
+def test_function_references_name_how_the_address_escapes(tmp_path):
+    unit = parse_c(tmp_path, """
+    struct ops { const char *name; int (*handler)(int); };
+    static int a(int x) { return x; }
+    static int b(int x) { return -x; }
+    static struct ops table[] = { { "a", a }, { .handler = b, .name = "b" } };
+    void reg(int (*fn)(int));
+    int main(void) { struct ops o; o.handler = a; reg(b); return table[0].handler(1); }
+    """)
+    refs = {(r.target, r.context, r.via) for r in extract_function_refs(unit)}
+    assert ("a", "field", "handler") in refs
+    assert ("b", "argument", "reg:0") in refs
+    assert ("a", "initializer", "handler") in refs
+    assert ("b", "initializer", "handler") in refs
+    main = next(f for f in extract_functions(unit) if f.name == "main")
+    indirect = [c for c in main.calls if c.indirect]
+    assert [(c.callee, c.indirect) for c in indirect] == [("handler", "field")]
