@@ -1,0 +1,5 @@
+"""`python -m srcscan` runs the command line."""
+
+from srcscan.cli import main
+
+main()

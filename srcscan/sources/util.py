@@ -1,0 +1,82 @@
+"""Helpers shared by the providers: safe unpacking and atomic directory installs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tarfile
+import tempfile
+from pathlib import Path
+
+from srcscan.errors import SourceError
+
+
+def install_dir(build: "Callable[[Path], None]", target: Path) -> Path:  # noqa: F821
+    """Build a directory in a temporary sibling, then rename it into place.
+
+    An interrupted run leaves no half-filled tree under `target`; a concurrent run that
+    finished first wins and ours is thrown away.
+    """
+    if target.is_dir():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        build(tmp)
+        try:
+            os.rename(tmp, target)
+        except OSError:
+            if not target.is_dir():
+                raise
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def safe_extract(archive: Path, dest: Path, strip_top: bool = True) -> None:
+    """Unpack a tarball refusing absolute paths, `..`, links out of the tree and devices."""
+    try:
+        with tarfile.open(archive) as tar:
+            members = tar.getmembers()
+            tops = {m.name.lstrip("./").split("/", 1)[0] for m in members if m.name.strip("./")}
+            strip = strip_top and len(tops) == 1 and any("/" in m.name.strip("./") for m in members)
+            for m in members:
+                name = _checked_name(archive, m.name)
+                if strip:
+                    name = name.split("/", 1)[1] if "/" in name else ""
+                    if not name:
+                        continue
+                if m.isdev() or m.isfifo():
+                    raise SourceError(f"{archive.name}: refusing device or fifo member {m.name!r}")
+                if m.issym() or m.islnk():
+                    _check_link(archive, name, m)
+                    if m.islnk() and strip:
+                        m.linkname = m.linkname.split("/", 1)[1] if "/" in m.linkname else m.linkname
+                m.name = name
+                tar.extract(m, dest, set_attrs=False, filter="data") if _has_filters() else tar.extract(m, dest, set_attrs=False)
+    except (tarfile.TarError, EOFError, OSError) as exc:
+        raise SourceError(f"cannot unpack {archive.name}: {exc}") from exc
+
+
+def _has_filters() -> bool:
+    return hasattr(tarfile, "data_filter")
+
+
+def _checked_name(archive: Path, name: str) -> str:
+    if name.startswith("/") or os.path.isabs(name):
+        raise SourceError(f"{archive.name}: refusing absolute path {name!r}")
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    if ".." in parts:
+        raise SourceError(f"{archive.name}: refusing path with '..': {name!r}")
+    return "/".join(parts)
+
+
+def _check_link(archive: Path, name: str, member: tarfile.TarInfo) -> None:
+    link = member.linkname
+    if os.path.isabs(link):
+        raise SourceError(f"{archive.name}: refusing link {member.name!r} to absolute path {link!r}")
+    base = os.path.dirname(name) if member.issym() else ""
+    resolved = os.path.normpath(os.path.join(base, link))
+    if resolved == ".." or resolved.startswith("../"):
+        raise SourceError(f"{archive.name}: refusing link {member.name!r} pointing out of the tree")
