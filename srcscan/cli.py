@@ -8,9 +8,10 @@ import click
 
 from srcscan import __version__
 from srcscan.commands.catalog import catalog, fetch
+from srcscan.commands.diff import diff
 from srcscan.errors import ExitCode, SrcscanError
 
-COMMANDS = (catalog, fetch)
+COMMANDS = (catalog, fetch, diff)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -1,0 +1,87 @@
+"""`srcscan diff`: what a release adds, removes and changes, with diff's exit status."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from srcscan.catalog import Catalog, catalog_from_dict
+from srcscan.commands.common import FORMATS, build_catalog, emit, make_request, pick_format, summary_line
+from srcscan.diff import diff_catalogs, diff_to_dict, option_names, requires_option
+from srcscan.errors import ExitCode, InputError
+from srcscan.render.diff import render_diff_markdown, render_diff_table
+from srcscan.render.json import dump
+
+
+@click.command()
+@click.argument("project", required=False)
+@click.argument("old_version", required=False)
+@click.argument("new_version", required=False)
+@click.option("--old", "old_file", type=click.Path(path_type=Path), help="A catalog JSON file for the old side.")
+@click.option("--new", "new_file", type=click.Path(path_type=Path), help="A catalog JSON file for the new side.")
+@click.option("--rules", metavar="NAME|FILE", help="Rules to use (a project name or a rules file); defaults to PROJECT.")
+@click.option("--source", metavar="URL|PATH", help="Clone from this git remote or local repository.")
+@click.option("--cache-dir", type=click.Path(path_type=Path), envvar="SRCSCAN_CACHE")
+@click.option("--only", "only", metavar="OPTION", help="Only messages whose requirements involve OPTION on either side.")
+@click.option("--moves", is_flag=True, help="Also list messages that only moved to another line.")
+@click.option("--with", "with_options", multiple=True, metavar="OPTION", help="Compare the catalogs as seen with this option.")
+@click.option("-j", "--jobs", default=2, show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here instead of stdout.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="md (default on a file), table (on a terminal), json.")
+def diff(project, old_version, new_version, old_file, new_file, rules, source, cache_dir, only, moves,
+         with_options, jobs, output, fmt):
+    """Compare PROJECT's log messages between OLD_VERSION and NEW_VERSION (exit 1 when they differ)."""
+    if old_file or new_file:
+        if not (old_file and new_file):
+            raise InputError("give both --old and --new catalog files")
+        old, new = _read(old_file), _read(new_file)
+    else:
+        if rules and project and new_version is None:  # `diff --rules keepalived 2.2.7 2.3.3`
+            project, old_version, new_version = None, project, old_version
+        if not (old_version and new_version):
+            raise InputError("name a project and two versions, or give --old A.json --new B.json")
+        if old_version == new_version:
+            click.echo(f"srcscan: {old_version} and {new_version} are the same version: no differences", err=True)
+            return ExitCode.OK
+        old, new = (_build(project, v, rules, source, cache_dir, with_options, jobs) for v in (old_version, new_version))
+    if old.version is not None and old.version == new.version and old.provenance == new.provenance:
+        click.echo("srcscan: both catalogs describe the same release: no differences", err=True)
+    keep = requires_option(option_names((old, new), only)) if only else None
+    result = diff_catalogs(old, new, keep)
+    fmt = pick_format(fmt, output)
+    text = {"json": lambda: dump(diff_to_dict(result)),
+            "md": lambda: render_diff_markdown(result, moves),
+            "table": lambda: render_diff_table(result, moves)}[fmt]()
+    emit(text, output)
+    click.echo(f"srcscan: {len(result.added)} added, {len(result.removed)} removed, {len(result.changed)} changed, "
+               f"{len(result.moved)} moved", err=True)
+    return ExitCode.DIFFERENCES if result.differs else ExitCode.OK
+
+
+def _build(project, version, rules, source, cache_dir, with_options, jobs) -> Catalog:
+    request = make_request(project, version, rules, None, source, cache_dir, with_options, jobs)
+    if rules and project is None:
+        request = replace(request, version=version)
+    built = build_catalog(request)
+    click.echo(f"srcscan: {summary_line(built)}", err=True)
+    return built.catalog
+
+
+def _read(path: Path) -> Catalog:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except ValueError as exc:
+        raise InputError(f"{path} is not JSON: {exc}") from exc
+    if not isinstance(data, dict) or not str(data.get("schema", "")).startswith("srcscan.catalog/"):
+        raise InputError(f"{path} is not a srcscan catalog (no srcscan.catalog schema)")
+    if data["schema"] != "srcscan.catalog/1":
+        raise InputError(f"{path}: catalog schema {data['schema']} is not srcscan.catalog/1")
+    try:
+        return catalog_from_dict(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"{path}: malformed catalog ({exc})") from exc

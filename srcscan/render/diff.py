@@ -1,0 +1,97 @@
+"""DiffResult -> Markdown (summary, then one section per kind) or a terminal table."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from tabulate import tabulate
+
+from srcscan.catalog import Message
+from srcscan.diff import Change, DiffResult
+from srcscan.render.common import cell, code, requires_text
+
+
+def render_diff_markdown(d: DiffResult, moves: bool = False) -> str:
+    return _render(d, moves, "github", markdown=True)
+
+
+def render_diff_table(d: DiffResult, moves: bool = False) -> str:
+    return _render(d, moves, "simple", markdown=False)
+
+
+def _render(d: DiffResult, moves: bool, fmt: str, markdown: bool) -> str:
+    h2, h3 = ("## ", "### ") if markdown else ("", "")
+    show = code if markdown else (lambda s: s)
+    title = f"{d.old.project} {d.old.version or '?'} -> {d.new.version or '?'}: log message changes"
+    out = [("# " if markdown else "") + title]
+    if not d.differs and not (moves and d.moved):
+        out.append(f"No differences in {len(d.new.messages)} messages"
+                   + (f" ({len(d.moved)} moved lines; --moves shows them)." if d.moved and not moves else "."))
+        return "\n\n".join(out) + "\n"
+    summary = [["added", len(d.added)], ["removed", len(d.removed)], ["changed", len(d.changed)],
+               ["moved (line only)", len(d.moved)]]
+    out.append(f"{h2}Summary\n\n" + tabulate(summary, headers=["kind", "messages"], tablefmt=fmt))
+    kinds = Counter(f for c in d.changed for f in c.fields)
+    if kinds:
+        out.append(f"{h3}Changed, by kind of change\n\n" + tabulate(
+            sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])), headers=["field", "messages"], tablefmt=fmt))
+    out.append(f"{h3}By file\n\n" + _by_file(d, fmt))
+    if d.added:
+        out.append(f"{h2}Added ({len(d.added)})\n\n" + _messages(d.added, fmt, show))
+    if d.removed:
+        out.append(f"{h2}Removed ({len(d.removed)})\n\n" + _messages(d.removed, fmt, show))
+    if d.changed:
+        out.append(f"{h2}Changed ({len(d.changed)})\n\n" + _changes(d.changed, fmt, show))
+    if moves and d.moved:
+        rows = [[c.new.file, f"{c.old.line} -> {c.new.line}", show(_fmt(c.new))] for c in d.moved]
+        out.append(f"{h2}Moved ({len(d.moved)})\n\n" + tabulate(rows, headers=["file", "line", "message"],
+                                                                 tablefmt=fmt, disable_numparse=True))
+    elif d.moved:
+        out.append(f"{len(d.moved)} messages only moved to another line (--moves lists them).")
+    return "\n\n".join(out) + "\n"
+
+
+def _by_file(d: DiffResult, fmt: str) -> str:
+    counts: dict[str, Counter] = {}
+    for kind, items in (("added", [m.file for m in d.added]), ("removed", [m.file for m in d.removed]),
+                        ("changed", [c.new.file for c in d.changed])):
+        for f in items:
+            counts.setdefault(f, Counter())[kind] += 1
+    rows = [[f, c["added"], c["removed"], c["changed"]] for f, c in
+            sorted(counts.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))]
+    return tabulate(rows, headers=["file", "added", "removed", "changed"], tablefmt=fmt)
+
+
+def _fmt(m: Message) -> str:
+    return f"<{m.format}>" if m.dynamic else m.format
+
+
+def _messages(messages: tuple[Message, ...], fmt: str, show) -> str:
+    rows = [[f"{m.file}:{m.line}", show(m.function), m.priority.removeprefix("LOG_"), show(cell(_fmt(m), 160)),
+             cell(requires_text(m))] for m in messages]
+    return tabulate(rows, headers=["where", "function", "priority", "message", "requires"], tablefmt=fmt,
+                    disable_numparse=True)
+
+
+def _side(m: Message, field: str) -> str:
+    return {
+        "template": _fmt(m),
+        "priority": m.priority,
+        "call": m.call,
+        "requires": requires_text(m) or "(none)",
+        "facility": ", ".join(m.facility) + ("; " + ", ".join(f"{k}: {v}" for k, v in m.facility_with) if m.facility_with else ""),
+        "processes": ", ".join(m.processes),
+        "build": m.build or "(always)",
+        "location": f"{m.file} {m.function}()",
+    }[field]
+
+
+def _changes(changes: tuple[Change, ...], fmt: str, show) -> str:
+    rows = []
+    for c in changes:
+        for i, field in enumerate(c.fields):
+            where = f"{c.new.file}:{c.new.line}" if i == 0 else ""
+            closeness = f"{c.similarity:.2f}" if field == "template" and c.similarity < 1 else ""
+            rows.append([where, field, show(cell(_side(c.old, field), 120)), show(cell(_side(c.new, field), 120)), closeness])
+    return tabulate(rows, headers=["where (new)", "field", "old", "new", "closeness"], tablefmt=fmt,
+                    disable_numparse=True)

@@ -1,0 +1,56 @@
+"""Diffs of Debian's releases: keepalived 2.2.7 -> 2.3.3 and lighttpd 1.4.69 -> 1.4.79.
+
+Every fact asserted was checked by reading both unpacked trees.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from srcscan.diff import diff_catalogs
+from test_catalog_real import cache_dir, debian_catalog
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(os.environ.get("SRCSCAN_OFFLINE") == "1", reason="SRCSCAN_OFFLINE=1: no archive access"),
+]
+
+
+@pytest.fixture(scope="module")
+def keepalived(tmp_path_factory):
+    cache = cache_dir(tmp_path_factory)
+    return diff_catalogs(debian_catalog("keepalived", "2.2.7", cache).catalog,
+                         debian_catalog("keepalived", "2.3.3", cache).catalog)
+
+
+@pytest.fixture(scope="module")
+def lighttpd(tmp_path_factory):
+    cache = cache_dir(tmp_path_factory)
+    return diff_catalogs(debian_catalog("lighttpd", "1.4.69", cache).catalog,
+                         debian_catalog("lighttpd", "1.4.79", cache).catalog)
+
+
+def at(messages, file, line):
+    return [m for m in messages if (m.file, m.line) == (file, line)]
+
+
+def test_keepalived_added_removed_changed(keepalived):
+    (added,) = at(keepalived.added, "keepalived/bfd/bfd_scheduler.c", 1189)
+    assert added.format == "Unable to open multihop listening socket" and added.priority == "LOG_ERR"
+    (removed,) = at(keepalived.removed, "keepalived/check/check_data.c", 513)
+    assert removed.format.strip() == "RS up notify script = %s, uid:gid %u:%u" and removed.function == "dump_rs"
+    (ah,) = [c for c in keepalived.changed if c.old.format == "(%s) Received AH header but auth type not AH"]
+    assert ah.new.format == "(%s) Received AH header but auth type not AH from %s"
+    assert set(ah.fields) == {"template", "call"} and ah.new.call == "log_rate_limited_error"
+    assert (ah.old.line, ah.new.line) == (812, 866)
+
+
+def test_lighttpd_added_removed_changed(lighttpd):
+    (added,) = at(lighttpd.added, "src/fdlog_maint.c", 410)
+    assert added.format.startswith('unrecognized syslog facility: "%s"')
+    (removed,) = at(lighttpd.removed, "src/configfile.c", 1673)
+    assert removed.format.startswith('unrecognized server.syslog-facility: "%s"')
+    (short,) = [c for c in lighttpd.changed if c.old.format == "got a string but expected a short: %s %s"]
+    assert short.new.format == "got a string but expected a short integer: %s %s"
+    assert short.fields == ("template",) and 0.6 <= short.similarity < 1
