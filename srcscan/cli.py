@@ -9,9 +9,10 @@ import click
 from srcscan import __version__
 from srcscan.commands.catalog import catalog, fetch
 from srcscan.commands.diff import diff
+from srcscan.commands.query import options, query
 from srcscan.errors import ExitCode, SrcscanError
 
-COMMANDS = (catalog, fetch, diff)
+COMMANDS = (catalog, fetch, diff, query, options)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

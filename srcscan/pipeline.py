@@ -36,7 +36,15 @@ class Context:
 Analysis = Callable[[Context], tuple[list[Message], dict[str, Any]]]
 
 # (section name, analysis), run in this order. Later issues add rows here.
-ANALYSES: tuple[tuple[str, Analysis], ...] = ()
+def _requirements(context: "Context") -> tuple[list[Message], dict[str, Any]]:
+    from srcscan.analyze.requirements import analyze_requirements
+
+    return analyze_requirements(context)
+
+
+ANALYSES: tuple[tuple[str, Analysis], ...] = (
+    ("requirements", _requirements),
+)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,15 @@ if TYPE_CHECKING:  # model.py imports extract.walk; importing model here at run 
     from srcscan.parse import Unit
 
 # (name, function) pairs whose output lands in FileFacts.extra[name].
-EXTRA_EXTRACTORS: tuple[tuple[str, Callable[["Unit"], Any]], ...] = ()
+def _options(unit: "Unit") -> Any:
+    from srcscan.extract.options import extract_options
+
+    return extract_options(unit)
+
+
+EXTRA_EXTRACTORS: tuple[tuple[str, Callable[["Unit"], Any]], ...] = (
+    ("options", _options),
+)
 
 
 def extract_file(unit: "Unit", profile: str) -> "FileFacts":

@@ -1,0 +1,169 @@
+"""The option table of a tree: which runtime option sets which variable, field or bit.
+
+Plain data in (the per-file "options" facts and the rules' `[options]` section), Option
+records out; no I/O. Command-line options come from the getopt/popt tables and the
+`switch` on the option character; config-file keys from key tables and the code that
+copies each key's value into a field.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from srcscan.errors import RulesError
+from srcscan.model import FileFacts
+from srcscan.rules import Rules
+
+
+@dataclass(frozen=True)
+class OptionEffect:
+    target: str  # variable ("debug") or struct field (".debug") the option writes
+    op: str  # "=", "|=", "++", "set_bit"
+    value: str  # the value as written ("32", "LOG_DETAIL_BIT", "(int)cpv->v.u")
+    mask: int | None = None  # the bits it sets, when known
+    level: int = 1  # how many times the option must be given (a second -D sets another bit)
+
+
+@dataclass(frozen=True)
+class Option:
+    names: tuple[str, ...]  # ("-D", "--log-detail") or ("proxy.debug",)
+    kind: str  # "cli" or "config"
+    takes_value: bool
+    effects: tuple[OptionEffect, ...]
+    file: str  # where its table or switch is
+
+    @property
+    def name(self) -> str:
+        return self.names[0]
+
+
+@dataclass(frozen=True)
+class OptionRules:
+    bit_set: frozenset[str]
+    bit_test: frozenset[str]
+    extra: tuple[Option, ...]  # mappings the rules file adds
+
+
+def option_rules(rules: Rules) -> OptionRules:
+    raw = rules.sections.get("options", {})
+    path = rules.path
+
+    def strings(key: str) -> frozenset[str]:
+        value = raw.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise RulesError(path, f"options.{key}", "expected a list of function names")
+        return frozenset(value)
+
+    extra = []
+    for i, entry in enumerate(raw.get("map", [])):
+        where = f"options.map[{i}]"
+        if not isinstance(entry, dict) or not isinstance(entry.get("names"), list) or not entry["names"]:
+            raise RulesError(path, f"{where}.names", "expected a non-empty list of option names")
+        if not isinstance(entry.get("target"), str):
+            raise RulesError(path, f"{where}.target", "expected the variable or .field the option sets")
+        mask = entry.get("mask")
+        if mask is not None and not isinstance(mask, int):
+            raise RulesError(path, f"{where}.mask", "expected an integer")
+        kind = "cli" if entry["names"][0].startswith("-") else "config"
+        extra.append(Option(tuple(entry["names"]), kind, bool(entry.get("takes_value", False)),
+                            (OptionEffect(entry["target"], "set_bit" if mask else "=", str(mask or 1), mask),), path))
+    for key in raw:
+        if key not in ("bit_set", "bit_test", "map"):
+            raise RulesError(path, f"options.{key}", "unknown key (expected bit_set, bit_test, map)")
+    return OptionRules(strings("bit_set"), strings("bit_test"), tuple(extra))
+
+
+def find_options(files: Iterable[FileFacts], rules: Rules) -> tuple[Option, ...]:
+    orules = option_rules(rules)
+    found: dict[tuple[str, str], Option] = {}
+    files = [f for f in files if f.extra.get("options")]
+    # The daemon's own command line is the option switch with the most cases; other
+    # switches on getopt (a helper mode with its own arguments) would reuse letters.
+    main_parser = max(files, key=lambda f: (len({c[0] for c in f.extra["options"]["cases"]}), f.path), default=None)
+    for facts in files:
+        data = facts.extra["options"]
+        cli = _cli_options(facts.path, data, orules) if facts is main_parser else []
+        for option in cli + _config_options(facts.path, data):
+            key = (option.kind, option.name)
+            if key in found:  # the same option read in two places (1.1.x parses twice)
+                old = found[key]
+                option = Option(old.names, old.kind, old.takes_value or option.takes_value,
+                                tuple(dict.fromkeys(old.effects + option.effects)), old.file)
+            found[key] = option
+    for option in orules.extra:
+        found[(option.kind, option.name)] = option
+    return tuple(sorted(found.values(), key=lambda o: (o.kind, o.name.lstrip("-").lower(), o.name)))
+
+
+def _cli_options(path: str, data: dict[str, Any], orules: OptionRules) -> list[Option]:
+    if not data["cases"]:
+        return []
+    takes: dict[int, bool] = {}
+    for optstring in data["optstrings"]:
+        for i, ch in enumerate(optstring):
+            if ch != ":":
+                takes[ord(ch)] = optstring[i + 1: i + 2] == ":"
+    long_names: dict[int, list[str]] = defaultdict(list)
+    for name, val, has_arg in data["long"]:
+        if val is not None:
+            long_names[val].append(f"--{name}")
+            takes[val] = takes.get(val, False) or bool(has_arg)
+    effects: dict[int, list[OptionEffect]] = defaultdict(list)
+    for labels, target, op, value_text, value, inner in data["cases"]:
+        effect = _effect(target, op, value_text, value, inner, orules)
+        if effect is None:
+            continue
+        for label in labels:
+            if isinstance(label, int) and 32 < label < 127:
+                effects[label].append(effect)
+    out = []
+    for val in sorted(effects):
+        short = [f"-{chr(val)}"] if val in takes or not long_names.get(val) else []
+        names = tuple(short + sorted(long_names.get(val, [])))
+        out.append(Option(names, "cli", takes.get(val, False), tuple(dict.fromkeys(effects[val])), path))
+    return out
+
+
+def _effect(target: str, op: str, value_text: str, value: int | None, inner: tuple[str, ...],
+            orules: OptionRules) -> OptionEffect | None:
+    # Written only where a bit of the same variable is already set: the option given twice
+    # (keepalived's second -D sets LOG_EXTRA_DETAIL_BIT when LOG_DETAIL_BIT is set).
+    level = 2 if any(not t.startswith("!") and (any(f in t for f in orules.bit_test) or f"{target} &" in t)
+                     for t in inner) else 1
+    if op.startswith("call:"):
+        if op[5:] not in orules.bit_set or value is None:
+            return None
+        return OptionEffect(target, "set_bit", value_text, 1 << value, level)
+    mask = value if op == "|=" else None
+    return OptionEffect(target, op, value_text, mask, level if mask else 1)
+
+
+def _config_options(path: str, data: dict[str, Any]) -> list[Option]:
+    tables: dict[str, dict[int, str]] = defaultdict(dict)
+    for table, index, key in data["keys"]:
+        tables[table][index] = key
+    if not tables:
+        return []
+    # `switch (cpv->k_id)` names no table: it indexes the file's largest key table.
+    largest = max(tables, key=lambda t: (len(tables[t]), t))
+    effects: dict[str, list[OptionEffect]] = defaultdict(list)
+    for table, index, field in data["key_fields"]:
+        key = tables.get(table or largest, {}).get(index)
+        if key is not None:
+            effects[key].append(OptionEffect(field, "=", "value"))
+    return [Option((key,), "config", True, tuple(dict.fromkeys(effects[key])), path)
+            for key in sorted({k for t in tables.values() for k in t.values()})]
+
+
+def option_to_dict(o: Option) -> dict[str, Any]:
+    return {"names": list(o.names), "kind": o.kind, "takes_value": o.takes_value, "file": o.file,
+            "effects": [{"target": e.target, "op": e.op, "value": e.value, "mask": e.mask, "level": e.level}
+                        for e in o.effects]}
+
+
+def option_from_dict(d: dict[str, Any]) -> Option:
+    return Option(tuple(d["names"]), d["kind"], d["takes_value"],
+                  tuple(OptionEffect(e["target"], e["op"], e["value"], e.get("mask"), e.get("level", 1))
+                        for e in d["effects"]), d["file"])

@@ -1,0 +1,99 @@
+"""`--with` settings: parse them against the option table, and test requirements against them.
+
+`-D`, `--log-detail`, `-D -D` (level 2), `-S 3`, `-S3`, `--log-facility=3`, `proxy.debug=2`,
+`proxy.debug` (= 1). A name that is no option but looks like a preprocessor macro
+(`_WITH_BFD_`, `HAVE_X`) is a build setting. Anything else is an error naming the
+closest options.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from srcscan.analyze.options import Option
+from srcscan.errors import UnknownOptionError
+
+_MACRO = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Settings:
+    values: dict[str, str] = field(default_factory=dict)  # option's first name -> value given ("1" for a flag)
+    levels: dict[str, int] = field(default_factory=dict)  # times a flag was given, or its integer value
+    macros: frozenset[str] = frozenset()
+
+
+def parse_with(raw: Iterable[str], options: Iterable[Option]) -> Settings:
+    by_name = {n: o for o in options for n in o.names}
+    values: dict[str, str] = {}
+    levels: dict[str, int] = {}
+    macros: set[str] = set()
+    for item in raw:
+        for name, value in _split(item, by_name):
+            option = by_name.get(name)
+            if option is None:
+                if _MACRO.match(name) and value is None:
+                    macros.add(name)
+                    continue
+                known = sorted(by_name)
+                closest = difflib.get_close_matches(name, known, n=1)
+                raise UnknownOptionError(name, known, closest[0] if closest else None)
+            key = option.name
+            values[key] = value if value is not None else "1"
+            if value is None or not option.takes_value:
+                levels[key] = levels.get(key, 0) + 1
+            else:
+                levels[key] = int(value) if value.lstrip("-").isdigit() else 1
+    return Settings(values, levels, frozenset(macros))
+
+
+def _split(item: str, by_name: dict[str, Option]) -> list[tuple[str, str | None]]:
+    """One --with value -> (name, value) pairs: "-S 3", "-S3", "--x=3", "k=v", "-D -D"."""
+    words = item.split()
+    out: list[tuple[str, str | None]] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if "=" in word:
+            name, value = word.split("=", 1)
+            out.append((name, value))
+        elif word in by_name and by_name[word].takes_value and i + 1 < len(words):
+            out.append((word, words[i + 1]))
+            i += 1
+        elif word.startswith("-") and not word.startswith("--") and len(word) > 2 and word[:2] in by_name:
+            if by_name[word[:2]].takes_value:
+                out.append((word[:2], word[2:]))
+            else:  # -DD: the flag twice
+                out.extend((f"-{c}", None) for c in word[1:])
+        else:
+            out.append((word, None))
+        i += 1
+    return out
+
+
+def holds(atom: str, settings: Settings) -> bool:
+    if atom.startswith("!"):
+        return not holds(atom[1:], settings)
+    m = re.match(r"^(.*?)(>=|==)(-?\d+)$", atom)
+    if m:
+        name, op, n = m.group(1), m.group(2), int(m.group(3))
+        level = settings.levels.get(name, 0)
+        return level >= n if op == ">=" else level == n
+    return settings.levels.get(atom, 0) > 0 or atom in settings.macros
+
+
+def satisfied(requires: tuple[tuple[str, ...], ...], settings: Settings) -> bool:
+    """Default messages always appear; others when one alternative holds under the settings."""
+    return not requires or any(all(holds(a, settings) for a in alt) for alt in requires)
+
+
+def needs(requires: tuple[tuple[str, ...], ...], names: set[str]) -> bool:
+    """Not logged by default, and one way of getting it logged is giving one of `names`
+    (as a flag or at some level): what `--adds` lists. A message that any of several debug
+    keys turns on (proxy.debug or fastcgi.debug reaching one helper) is added by each."""
+    def positive(atom: str) -> bool:
+        return not atom.startswith("!") and re.split(r">=|==", atom)[0] in names
+    return bool(requires) and any(any(positive(a) for a in alt) for alt in requires)

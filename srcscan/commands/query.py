@@ -1,0 +1,78 @@
+"""`srcscan query` and `srcscan options`."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import click
+from tabulate import tabulate
+
+from srcscan.catalog import message_to_dict
+from srcscan.commands.common import FORMATS, build_catalog, emit, make_request, pick_format, summary_line, tree_options
+from srcscan.query import Query, run_query
+from srcscan.render.json import dump
+from srcscan.render.markdown import message_table
+from srcscan.render.table import render_table
+
+
+@click.command()
+@tree_options
+@click.option("--adds", metavar="OPTION", help="Messages that appear only when OPTION is given (-D, --log-detail, proxy.debug).")
+@click.option("--facility", metavar="NAME", help="Messages that can go to this syslog facility (local2, daemon).")
+@click.option("--process", metavar="NAME", help="Messages this process can emit.")
+@click.option("--build", "build_macro", metavar="MACRO", help="Messages that exist only in builds with MACRO.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here instead of stdout.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="md (default on a file), table (on a terminal), json.")
+def query(project, version, rules, path, source, cache_dir, with_options, jobs, adds, facility, process, build_macro,
+          output, fmt):
+    """Which messages of PROJECT at VERSION an option adds, or go to a facility, process or build."""
+    request = make_request(project, version, rules, path, source, cache_dir, with_options, jobs)
+    built = build_catalog(request)
+    found = run_query(built.catalog, Query(adds, facility, process, build_macro))
+    fmt = pick_format(fmt, output)
+    what = ", ".join(f"{k} {v}" for k, v in (("adds", adds), ("facility", facility), ("process", process),
+                                              ("build", build_macro)) if v) or "all messages"
+    if fmt == "json":
+        text = dump({"schema": "srcscan.query/1", "project": built.catalog.project, "version": built.catalog.version,
+                     "query": what, "with": list(with_options), "messages": [message_to_dict(m) for m in found]})
+    elif fmt == "md":
+        text = (f"# {built.catalog.project} {built.catalog.version or ''}: {what}\n\n{len(found)} messages.\n\n"
+                + (_by_file(found) if found else "") + "\n")
+    else:
+        text = render_table(found)
+    emit(text, output)
+    click.echo(summary_line(built, f"; {len(found)} match {what}"), err=True)
+
+
+def _by_file(messages) -> str:
+    out, files = [], sorted({m.file for m in messages})
+    for f in files:
+        out.append(f"## {f}\n\n" + message_table([m for m in messages if m.file == f]))
+    return "\n\n".join(out)
+
+
+@click.command()
+@tree_options
+@click.option("-o", "--output", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS))
+def options(project, version, rules, path, source, cache_dir, with_options, jobs, output, fmt):
+    """The runtime options srcscan found in PROJECT's source, and what each sets."""
+    request = make_request(project, version, rules, path, source, cache_dir, (), jobs)
+    built = build_catalog(request)
+    table = built.catalog.sections.get("options", [])
+    fmt = pick_format(fmt, output)
+    if fmt == "json":
+        emit(dump(table), output)
+        return
+    rows = []
+    for o in table:
+        sets = "; ".join(f"{e['target']} {e['op']} {e['value']}" + (f" (mask {e['mask']:#x})" if e["mask"] else "")
+                         + (f" when given {e['level']} times" if e["level"] > 1 else "") for e in o["effects"])
+        needed = sum(1 for m in built.catalog.messages for alt in m.requires if any(
+            a.lstrip("!").split(">=")[0].split("==")[0] == o["names"][0] for a in alt))
+        rows.append([", ".join(o["names"]), o["kind"], "yes" if o["takes_value"] else "", sets or "(nothing found)", needed])
+    headers = ["option", "kind", "value", "sets", "messages"]
+    text = tabulate(rows, headers=headers, tablefmt="github" if fmt == "md" else "simple", disable_numparse=True) + "\n"
+    emit(text, output)
+    click.echo(summary_line(built, f"; {len(table)} options"), err=True)

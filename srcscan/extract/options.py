@@ -1,0 +1,168 @@
+"""Per-file facts about runtime options: option tables, the option `switch`, config key tables.
+
+Pure: a parsed Unit in, plain tuples out (cached with the file's other facts). Recognises
+tables by the field names of the struct they fill, not by project names:
+
+- command-line tables: `struct option` ({name, has_arg, flag, val}) and popt's
+  `struct poptOption` ({longName, shortName, argInfo, arg, val, ...});
+- the `switch` on the option character in a function that calls getopt: the assignments,
+  `|=` and bit-setting calls made under each `case`;
+- config key tables: `config_plugin_keys_t`-like arrays ({k, klen, ktype, scope}) with the
+  `switch (x->k_id)` that copies each key's value into a field, and the older
+  `config_values_t`-like arrays ({key, destination, type, scope}) whose entries get
+  `cv[N].destination = &(s->field)`.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from srcscan.extract.calls import c_string_value, integer_value
+from srcscan.extract.walk import Guard, expression_text, function_body, strip, walk_guarded
+from srcscan.parse import Node, Unit
+
+GETOPT_CALLS = frozenset({"getopt", "getopt_long", "getopt_long_only", "poptGetNextOpt"})
+LONG_OPTION_FIELDS = ("name", "has_arg", "flag", "val")
+POPT_FIELDS = ("longName", "shortName", "argInfo", "arg", "val")
+KEY_TABLE_FIELDS = ("k", "klen", "ktype", "scope")
+VALUES_TABLE_FIELDS = ("key", "destination", "type", "scope")
+ASSIGNMENTS = frozenset({"=", "|=", "+=", "&=", "^="})
+
+
+def extract_options(unit: Unit) -> dict:
+    """{"long": [(long name, short, has_arg)], "optstrings": [str], "cases": [(label, target,
+    op, value text, value int, guard texts)], "keys": [(table id, index, key)], "key_fields":
+    [(table id or "", index, field path)]} for one file."""
+    long_options: list[tuple[str, int | None, int]] = []
+    keys: list[tuple[str, int, str]] = []
+    key_fields: list[tuple[str, int, str]] = []
+    optstrings: list[str] = []
+    cases: list[tuple] = []
+    for var in list(unit.variables) + [n for fn in unit.functions for n in _local_tables(fn)]:
+        long_options += _option_table(var)
+        keys += _key_table(var)
+    for fn in unit.functions:
+        if fn.file:  # header functions are handled in the file that defines them
+            continue
+        nodes = list(walk_guarded(unit, fn))
+        # Writes to the function's own locals (loop counters, temporaries) set no option.
+        local = {n.name for n, _ in nodes if n.kind == "VAR_DECL"} | {c.name for c in fn.children if c.kind == "PARM_DECL"}
+        calls = [n for n, _ in nodes if n.kind == "CALL_EXPR" and n.name in GETOPT_CALLS]
+        for call in calls:
+            optstrings += [c_string_value(strip(a).name) for a in call.children[1:]
+                           if strip(a).kind == "STRING_LITERAL"][:1]
+        for node, guards in nodes:
+            effect = _effect(node)
+            if effect is None or effect[0] in local:
+                continue
+            switch = next((g for g in reversed(guards) if g.kind == "case"), None)
+            if switch is None:
+                continue
+            if calls and not _is_key_switch(switch):
+                cases.append((switch.labels,) + effect + (_inner_guards(guards, switch),))
+            elif _is_key_switch(switch):
+                key_fields += [("", label, effect[0]) for label in switch.labels if isinstance(label, int)]
+        key_fields += _destinations(unit, fn)
+    return {"long": long_options, "optstrings": optstrings, "cases": cases, "keys": keys, "key_fields": key_fields}
+
+
+def _local_tables(fn: Node) -> Iterator[Node]:
+    body = function_body(fn)
+    stack = [body] if body else []
+    while stack:
+        node = stack.pop()
+        if node.kind == "VAR_DECL" and any(c.kind == "INIT_LIST_EXPR" for c in node.children):
+            yield node
+        stack.extend(node.children)
+
+
+def _rows(var: Node, fields: tuple[str, ...]) -> Iterator[tuple[Node, list[Node]]]:
+    """Each struct initializer inside `var` whose struct starts with `fields`."""
+    stack = [var]
+    while stack:
+        node = stack.pop()
+        if node.kind == "INIT_LIST_EXPR" and tuple(node.name.split(",")[: len(fields)]) == fields:
+            yield node, node.children
+            continue
+        stack.extend(reversed(node.children))
+
+
+def _option_table(var: Node) -> list[tuple[str, int | None, int]]:
+    out = []
+    for _, values in _rows(var, LONG_OPTION_FIELDS):
+        if len(values) >= 4 and strip(values[0]).kind == "STRING_LITERAL":
+            out.append((c_string_value(strip(values[0]).name), integer_value(values[3]), integer_value(values[1]) or 0))
+    for _, values in _rows(var, POPT_FIELDS):
+        if len(values) >= 5 and strip(values[0]).kind == "STRING_LITERAL":
+            takes = integer_value(values[2])
+            out.append((c_string_value(strip(values[0]).name), integer_value(values[4]) or integer_value(values[1]),
+                        0 if takes in (None, 0) else 1))
+    return out
+
+
+def _key_table(var: Node) -> list[tuple[str, int, str]]:
+    out = []
+    for fields in (KEY_TABLE_FIELDS, VALUES_TABLE_FIELDS):
+        index = 0
+        for _, values in sorted(_rows(var, fields), key=lambda r: r[0].start):
+            first = strip(values[0]) if values else None
+            while first is not None and first.kind != "STRING_LITERAL" and first.children:
+                first = strip(first.children[0])
+            if first is not None and first.kind == "STRING_LITERAL":
+                out.append((var.name, index, c_string_value(first.name)))
+            index += 1
+    return out
+
+
+def _effect(node: Node) -> tuple[str, str, str, int | None] | None:
+    """(target, op, value text, value) of an assignment, or of a call `f(BIT, &var)` that may set
+    a bit (op "call:f"; the rules file says which functions set bits)."""
+    if node.kind in ("BINARY_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR") and node.op in ASSIGNMENTS and len(node.children) == 2:
+        target, value = node.children
+        return target_path(target), node.op, expression_text(value), integer_value(value)
+    if node.kind == "UNARY_OPERATOR" and node.op in ("++", "++post") and node.children:
+        return target_path(node.children[0]), "++", "1", 1
+    if node.kind == "CALL_EXPR" and len(node.children) >= 3:
+        bit, pointer = node.children[1], strip(node.children[2])
+        value = integer_value(bit)
+        if value is not None and pointer.kind == "UNARY_OPERATOR" and pointer.op == "&" and pointer.children:
+            return target_path(pointer.children[0]), f"call:{node.name}", expression_text(bit), value
+    return None
+
+
+def target_path(node: Node) -> str:
+    """`debug`, or `.debug` for a struct field (the struct it hangs from varies by function)."""
+    node = strip(node)
+    if node.kind == "MEMBER_REF_EXPR":
+        return "." + node.name
+    if node.kind == "UNARY_OPERATOR" and node.op in ("*", "&") and node.children:
+        return target_path(node.children[0])
+    return node.name or expression_text(node)
+
+
+def _is_key_switch(guard: Guard) -> bool:
+    return guard.text.replace(" ", "").endswith("k_id")
+
+
+def _inner_guards(guards: tuple[Guard, ...], switch: Guard) -> tuple[str, ...]:
+    """Conditions inside the case (a second `-D` testing the bit the first one set)."""
+    i = guards.index(switch)
+    return tuple(g.describe() for g in guards[i + 1:])
+
+
+def _destinations(unit: Unit, fn: Node) -> list[tuple[str, int, str]]:
+    """`cv[1].destination = &(s->debug)` -> ("cv", 1, ".debug")."""
+    out = []
+    for node, _ in walk_guarded(unit, fn):
+        if node.kind != "BINARY_OPERATOR" or node.op != "=" or len(node.children) != 2:
+            continue
+        left = strip(node.children[0])
+        if left.kind != "MEMBER_REF_EXPR" or left.name != "destination" or not left.children:
+            continue
+        sub = strip(left.children[0])
+        if sub.kind != "ARRAY_SUBSCRIPT_EXPR" or len(sub.children) != 2:
+            continue
+        index = integer_value(sub.children[1])
+        if index is not None:
+            out.append((strip(sub.children[0]).name, index, target_path(node.children[1])))
+    return out

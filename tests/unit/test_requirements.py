@@ -1,0 +1,81 @@
+"""Options found from the source, and the requirements of each message (tests/fixtures/options)."""
+
+from pathlib import Path
+
+import pytest
+
+from srcscan.analyze.settings import needs, parse_with, satisfied
+from srcscan.errors import UnknownOptionError
+from srcscan.pipeline import build_from_tree
+from srcscan.rules import load_rules
+from srcscan.sources import Provenance, SourceTree
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+
+def build(tmp_path, with_options=()):
+    rules = load_rules(str(FIXTURES / "options.toml"))
+    root = FIXTURES / "options"
+    return build_from_tree(rules, SourceTree(root, Provenance("path", str(root), None)), tmp_path / "cache",
+                           with_options).catalog
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory):
+    return build(tmp_path_factory.mktemp("req"))
+
+
+def requires(catalog, text):
+    (m,) = [m for m in catalog.messages if m.format == text]
+    return m.requires
+
+
+def test_option_table_from_getopt_and_the_switch(catalog):
+    options = {tuple(o["names"]): o for o in catalog.sections["options"]}
+    d = options[("-D", "--log-detail")]
+    assert {(e["target"], e["mask"], e["level"]) for e in d["effects"]} == {("debug", 8, 1), ("debug", 64, 2)}
+    assert options[("-v", "--verbose")]["takes_value"] is True
+    assert ("alpha.debug",) in options and ("beta.debug",) in options
+    assert [e["target"] for e in options[("alpha.debug",)]["effects"]] == [".debug"]
+    assert [e["target"] for e in options[("alpha.balance",)]["effects"]] == [".balance"]
+
+
+def test_lexical_guards_become_option_atoms(catalog):
+    assert requires(catalog, "always") == ()
+    assert requires(catalog, "detail") == (("-D",),)
+    assert requires(catalog, "only without -D") == (("!-D",),)
+    assert requires(catalog, "extra detail") == (("-D>=2",),)  # the bit a second -D sets
+    assert requires(catalog, "verbose level 2") == (("-v>=2",),)
+    assert requires(catalog, "alpha at level 2") == (("alpha.debug>=2",),)
+
+
+def test_requirement_inherited_through_every_call_path(catalog):
+    assert requires(catalog, "state dump") == (("-d",),)
+    m = [m for m in catalog.messages if m.format == "handler ran on %d"][0]
+    assert m.requires == (("-d",),)  # registered only under the -d guard
+    assert "depends on resolving calls through function pointers" in m.derivation
+
+
+def test_parameter_carrying_several_keys_needs_any_of_them(catalog):
+    assert requires(catalog, "helper for %s") == (("alpha.debug",), ("beta.debug",))
+
+
+def test_with_settings_filter_the_catalog(tmp_path):
+    plain = {m.format for m in build(tmp_path / "a", ()).messages}
+    with_d = {m.format for m in build(tmp_path / "b", ("-D",)).messages}
+    assert "only without -D" in plain and "only without -D" not in with_d
+    assert "detail" in with_d and "extra detail" not in with_d
+    assert "extra detail" in {m.format for m in build(tmp_path / "c", ("-D -D",)).messages}
+
+
+def test_settings_parsing_and_errors(catalog):
+    from srcscan.analyze.options import option_from_dict
+
+    options = [option_from_dict(o) for o in catalog.sections["options"]]
+    s = parse_with(("--log-detail", "-v 3", "alpha.debug=2", "_WITH_X_"), options)
+    assert s.levels == {"-D": 1, "-v": 3, "alpha.debug": 2} and s.macros == {"_WITH_X_"}
+    assert satisfied((("-v>=2",),), s) and not satisfied((("!-D",),), s)
+    assert needs((("alpha.debug",), ("beta.debug",)), {"beta.debug"})
+    assert not needs((), {"-D"})
+    with pytest.raises(UnknownOptionError, match="did you mean --log-detail"):
+        parse_with(("--log-detial",), options)
