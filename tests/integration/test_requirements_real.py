@@ -1,0 +1,45 @@
+"""Options and requirements on Debian's keepalived 2.2.7 and lighttpd 1.4.69 (facts read in the source)."""
+
+import os
+
+import pytest
+
+from srcscan.query import Query, run_query
+from test_catalog_real import cache_dir, debian_catalog
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(os.environ.get("SRCSCAN_OFFLINE") == "1", reason="SRCSCAN_OFFLINE=1: no archive access"),
+]
+
+
+@pytest.fixture(scope="module")
+def keepalived(tmp_path_factory):
+    return debian_catalog("keepalived", "2.2.7", cache_dir(tmp_path_factory)).catalog
+
+
+@pytest.fixture(scope="module")
+def lighttpd(tmp_path_factory):
+    return debian_catalog("lighttpd", "1.4.69", cache_dir(tmp_path_factory)).catalog
+
+
+def test_keepalived_log_detail_option_and_its_messages(keepalived):
+    d = [o for o in keepalived.sections["options"] if "-D" in o["names"]][0]
+    assert "--log-detail" in d["names"]
+    assert {e["level"] for e in d["effects"] if e["op"] == "set_bit"} == {1, 2}  # a second -D sets another bit
+    added = run_query(keepalived, Query(adds="--log-detail"))
+    # vrrp.c:134 `if (__test_bit(LOG_DETAIL_BIT, &debug)) log_message(LOG_INFO, "(%s) %sing %sVIPs." ...`
+    (vips,) = [m for m in added if (m.file, m.line) == ("keepalived/vrrp/vrrp.c", 135)]
+    assert vips.requires == (("-D",),) and vips.format == "(%s) %sing %sVIPs."
+    assert 20 < len(added) < 300
+    assert all(any("-D" in a for alt in m.requires for a in alt) for m in added)
+
+
+def test_lighttpd_debug_value_passed_as_a_parameter(lighttpd):
+    # gw_backend.c:261 `if (debug)` in gw_proc_connect_success(..., int debug, ...), called with
+    # hctx->conf.debug, which proxy.debug, fastcgi.debug and others set.
+    (m,) = [m for m in lighttpd.messages if (m.file, m.line) == ("src/gw_backend.c", 263)]
+    assert m.format == "got proc: pid: %d socket: %s load: %d"
+    alternatives = {alt for alt in m.requires}
+    assert ("proxy.debug",) in alternatives and ("fastcgi.debug",) in alternatives
+    assert m in run_query(lighttpd, Query(adds="proxy.debug"))
