@@ -76,5 +76,25 @@ def _problems(c: Catalog) -> str:
             + tabulate(rows, headers=["file", "failed", "errors", "first error"], tablefmt="github", disable_numparse=True))
 
 
-# Extra sections (options, processes, coverage) added by later analyses, in order.
-MARKDOWN_SECTIONS: list[Callable[[Catalog], str]] = []
+def _options(c: Catalog) -> str:
+    """Which options gate how many messages: the answer to "what does -D add" at a glance."""
+    options = c.sections.get("options", [])
+    rows = []
+    for o in options:
+        names = set(o["names"])
+        gated = [m for m in c.messages
+                 if any(any(a.lstrip("!").split(">=")[0].split("==")[0] in names for a in alt) for alt in m.requires)]
+        if gated:
+            only = sum(1 for m in gated if all(any(not a.startswith("!") and a.split(">=")[0].split("==")[0] in names
+                                                   for a in alt) for alt in m.requires))
+            rows.append([", ".join(o["names"]), o["kind"], str(len(gated)), str(only)])
+    if not rows:
+        return ""
+    rows.sort(key=lambda r: (-int(r[2]), r[0]))
+    return ("## Options\n\nOptions whose guards decide whether messages appear (`srcscan query --adds OPTION` "
+            "lists them).\n\n" + tabulate(rows, headers=["option", "kind", "messages involved", "appear only with it"],
+                                          tablefmt="github", disable_numparse=True))
+
+
+# Extra sections (options, processes, coverage) added by analyses, in order.
+MARKDOWN_SECTIONS: list[Callable[[Catalog], str]] = [_options]
