@@ -46,7 +46,7 @@ def test_diff_of_two_releases_exits_1_and_reports_reuse(project, tmp_path):
     data = json.loads(out.read_text())
     assert [m["format"] for m in data["added"]] == ["Brand new message %d"]
     assert [m["format"] for m in data["removed"]] == ["Going away soon"]
-    assert "1 added, 1 removed, 3 changed" in run.stderr
+    assert "1 added, 1 removed, 4 changed" in run.stderr
     assert "parsed" in run.stderr and "from cache" in run.stderr
 
 
@@ -54,7 +54,7 @@ def test_markdown_hides_moves_unless_asked(project, tmp_path):
     rules, repo, cache = project
     md = tmp_path / "d.md"
     assert srcscan("diff", "--rules", rules, "1.0", "1.1", "--cache-dir", cache, "-o", md).returncode == 1
-    assert "## Moved" not in md.read_text() and "## Changed (3)" in md.read_text()
+    assert "## Moved" not in md.read_text() and "## Changed (4)" in md.read_text()
     assert srcscan("diff", "--rules", rules, "1.0", "1.1", "--cache-dir", cache, "--moves", "-o", md).returncode == 1
     assert "## Moved" in md.read_text()
 
@@ -82,3 +82,13 @@ def test_unknown_version_exits_2(project):
     rules, repo, cache = project
     run = srcscan("diff", "--rules", rules, "1.0", "7.7", "--cache-dir", cache)
     assert run.returncode == 2 and "no version 7.7" in run.stderr
+
+
+def test_only_an_option_keeps_messages_involving_it(project, tmp_path):
+    rules, repo, cache = project
+    out = tmp_path / "only.json"
+    run = srcscan("diff", "--rules", rules, "1.0", "1.1", "--cache-dir", cache, "--only", "-d", "-o", out)
+    assert run.returncode == 1, run.stderr
+    data = json.loads(out.read_text())
+    assert [c["new"]["format"] for c in data["changed"]] == ["Dumping state"]
+    assert data["added"] == [] and data["removed"] == []

@@ -57,14 +57,13 @@ def test_rewording_priority_guard_and_location_changes(result):
     assert (changes["Low memory"].old.priority, changes["Low memory"].new.priority) == ("LOG_WARNING", "LOG_ERR")
     assert changes["Old helper %s"].fields == ("location",)
     assert changes["Old helper %s"].new.file == "lib/helper.c"
-    assert len(result.changed) == 3
+    assert len(result.changed) == 4
 
 
-def test_guard_added_is_a_change_once_requirements_exist(releases):
-    old, new = releases
-    # requirements come from the options analysis; here the guard is visible as a condition
-    dumping = [m for m in new.messages if m.format == "Dumping state"][0]
-    assert dumping.conditions == ("debug & 4",)
+def test_guard_added_changes_what_the_message_requires(result):
+    (dumping,) = [c for c in result.changed if c.old.format == "Dumping state"]
+    assert dumping.fields == ("requires",)
+    assert (dumping.old.requires, dumping.new.requires) == ((), (("-d",),))
 
 
 def test_line_moves_alone_are_not_changes(result):
@@ -91,7 +90,7 @@ def test_json_shape(result):
     data = diff_to_dict(result)
     assert data["schema"] == "srcscan.diff/1"
     assert data["old"]["version"] == "1.0" and data["new"]["version"] == "1.1"
-    assert {c["old"]["format"] for c in data["changed"]} == {"Unable to open %s", "Low memory", "Old helper %s"}
+    assert {c["old"]["format"] for c in data["changed"]} == {"Unable to open %s", "Low memory", "Old helper %s", "Dumping state"}
     assert all("similarity" in c and "fields" in c for c in data["changed"])
 
 
