@@ -76,8 +76,7 @@ def check_comparable(old: Catalog, new: Catalog) -> None:
 
 def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | None = None) -> DiffResult:
     check_comparable(old, new)
-    olds = [m for m in old.messages if only is None or only(m)]
-    news = [m for m in new.messages if only is None or only(m)]
+    olds, news = list(old.messages), list(new.messages)
     pairs: list[tuple[Message, Message, float]] = []
     for key in (lambda m: (m.file, m.function, _text(m)),
                 lambda m: (m.function, _text(m)),
@@ -93,6 +92,10 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
             changed.append(Change(a, b, fields, round(similarity, 3)))
         elif a.line != b.line:
             moved.append(Change(a, b, ("line",), 1.0))
+    if only is not None:  # matched on everything, then kept where either side involves it
+        news, olds = [m for m in news if only(m)], [m for m in olds if only(m)]
+        changed = [c for c in changed if only(c.old) or only(c.new)]
+        moved = [c for c in moved if only(c.old) or only(c.new)]
     order = lambda c: (c.new.file, c.new.line)  # noqa: E731
     return DiffResult(old, new, tuple(_sorted(news)), tuple(_sorted(olds)),
                       tuple(sorted(changed, key=order)), tuple(sorted(moved, key=order)))
