@@ -85,12 +85,27 @@ class Catalog:
 # ---------------------------------------------------------------------------- assembly
 
 def all_functions(files: tuple[FileFacts, ...]) -> list[FunctionFacts]:
-    """Function definitions, once each (inline functions of headers appear in many files)."""
+    """Function definitions, once each (inline functions of headers appear in many files).
+
+    A function parsed in several build profiles keeps the first parse's calls plus the
+    calls only another profile's parse saw: one call site seen in two profiles is one call."""
     seen: dict[tuple[str, str, int], FunctionFacts] = {}
+    sites: dict[tuple[str, str, int], set[tuple[str, int, int, str]]] = {}
     for facts in files:
         for fn in facts.functions:
-            seen.setdefault((fn.file, fn.name, fn.line), fn)
+            key = (fn.file, fn.name, fn.line)
+            if key not in seen:
+                seen[key], sites[key] = fn, {_site_key(c) for c in fn.calls}
+                continue
+            new = tuple(c for c in fn.calls if _site_key(c) not in sites[key])
+            if new:
+                seen[key] = replace(seen[key], calls=seen[key].calls + new)
+                sites[key].update(_site_key(c) for c in new)
     return [seen[k] for k in sorted(seen)]
+
+
+def _site_key(call: CallSite) -> tuple[str, int, int, str]:
+    return (call.file, call.line, call.col, call.callee)
 
 
 def find_messages(rules: Rules, functions: list[FunctionFacts]) -> tuple[dict[str, LogFunction], list[Message]]:

@@ -8,11 +8,12 @@ import click
 
 from srcscan import __version__
 from srcscan.commands.catalog import catalog, fetch
+from srcscan.commands.coverage import coverage
 from srcscan.commands.diff import diff
 from srcscan.commands.query import options, query
 from srcscan.errors import ExitCode, SrcscanError
 
-COMMANDS = (catalog, fetch, diff, query, options)
+COMMANDS = (catalog, fetch, diff, query, options, coverage)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -3,20 +3,24 @@
 The tree's own header directories become include paths; headers that `configure` would
 have generated (config.h) or that this machine lacks (net-snmp, libnl...) become empty
 stub files, because a missing include is a fatal error for clang and would end the parse
-of the whole file. Reads files; runs nothing from the tree.
+of the whole file. When the user has a real build, its compile_commands.json gives each
+file's own flags instead. Reads files; runs nothing from the tree.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
 import re
+import shlex
 import subprocess
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
 
+from srcscan.errors import InputError
 from srcscan.parse import builtin_include_dir
 from srcscan.rules import Profile
 
@@ -32,6 +36,7 @@ class TreeLayout:
     c_files: tuple[str, ...]  # relative paths of the .c files to parse, sorted
     header_dirs: tuple[str, ...]  # relative directories holding headers, sorted
     missing: tuple[str, ...]  # include names found nowhere (tree, system): stubbed
+    headers: tuple[str, ...] = ()  # relative paths of the tree's .h files (not excluded), sorted
 
 
 @dataclass(frozen=True)
@@ -82,7 +87,7 @@ def scan_layout(root: Path, exclude: tuple[str, ...], profile: Profile) -> TreeL
             if name in stubbed or _resolves(root, rel, style, name, tree_headers, search):
                 continue
             missing.add(name)
-    return TreeLayout(tuple(c_files), tuple(header_dirs), tuple(sorted(missing)))
+    return TreeLayout(tuple(c_files), tuple(header_dirs), tuple(sorted(missing)), tuple(headers))
 
 
 def _includes_of(path: Path) -> list[tuple[bytes, str]]:
@@ -103,18 +108,28 @@ def _resolves(root: Path, rel: str, style: bytes, name: str, tree_headers: set[s
     return any(os.path.isfile(os.path.join(d, name)) for d in system_include_dirs())
 
 
+# clang 16+ makes these errors; gcc, which the daemons are built with, only warns.
+# As errors they turn the calls around them into RecoveryExprs, losing log calls.
+_LENIENT = ("-w", "-ferror-limit=0", "-fno-spell-checking",
+            "-Wno-error=implicit-function-declaration", "-Wno-error=implicit-int",
+            "-Wno-error=int-conversion", "-Wno-error=incompatible-pointer-types",
+            "-Wno-error=incompatible-function-pointer-types")
+
+
+def define_args(defines: tuple[tuple[str, str | None], ...]) -> list[str]:
+    """-D/-U arguments for (macro, value) pairs; a None value undefines the macro."""
+    # A function-like macro is named NAME(...) and defined as `-DNAME(...)=value`.
+    return [f"-U{m.removesuffix('(...)')}" if v is None else (f"-D{m}={v}" if v != "" else f"-D{m}")
+            for m, v in defines]
+
+
 def build_flags(root: Path, layout: TreeLayout, profile: Profile, stub_root: Path) -> Flags:
     """Arguments for libclang; writes the stub headers under stub_root (content-addressed)."""
     stubs = {name: "" for name in layout.missing}
     stubs.update(dict(profile.stub_headers))
     stub_dir = _write_stubs(stub_root, stubs)
-    args = ["-x", "c", "-std=gnu11", "-w", "-ferror-limit=0", "-fno-spell-checking",
-            # clang 16+ makes these errors; gcc, which the daemons are built with, only warns.
-            # As errors they turn the calls around them into RecoveryExprs, losing log calls.
-            "-Wno-error=implicit-function-declaration", "-Wno-error=implicit-int",
-            "-Wno-error=int-conversion", "-Wno-error=incompatible-pointer-types",
-            "-Wno-error=incompatible-function-pointer-types"]
-    args += [f"-D{m}={v}" if v != "" else f"-D{m}" for m, v in profile.defines]
+    args = ["-x", "c", "-std=gnu11", *_LENIENT]
+    args += define_args(profile.defines)
     args += [f"-U{m}" for m in profile.undefines]
     args += [f"-I{root / d}" for d in profile.include_dirs]
     args += [f"-I{root / d}" for d in layout.header_dirs if d not in profile.include_dirs]
@@ -141,3 +156,99 @@ def _write_stubs(stub_root: Path, stubs: dict[str, str]) -> Path:
     except OSError:  # another run wrote it first
         pass
     return stub_dir
+
+
+# ---------------------------------------------------------------------------- compile_commands.json
+
+@dataclass(frozen=True)
+class CompileCommands:
+    """The flags a real build used, read from its compile_commands.json."""
+
+    path: str  # the file read
+    args: dict[str, tuple[str, ...]]  # tree-relative .c file -> the build's preprocessor and language flags
+    outside: tuple[str, ...]  # files it lists outside the tree: skipped
+
+
+# Flags that change what the preprocessor or the parser sees; everything else (optimisation,
+# warnings, output, dependency files) is dropped. The ones taking a separate value are pairs.
+_KEEP_JOINED = ("-D", "-U", "-I", "-std=", "-isystem", "-iquote", "-idirafter", "-include", "-imacros",
+                "-fms-extensions", "-fgnu89-inline", "-funsigned-char", "-fsigned-char", "-m32", "-m64")
+_WITH_VALUE = ("-D", "-U", "-I", "-isystem", "-iquote", "-idirafter", "-include", "-imacros")
+_PATH_VALUE = ("-I", "-isystem", "-iquote", "-idirafter", "-include", "-imacros")
+_DROP_WITH_VALUE = ("-o", "-MF", "-MT", "-MQ", "-x", "-Xclang", "-arch", "-target", "--param")
+
+
+def read_compile_commands(directory: Path, root: Path) -> CompileCommands:
+    """Each tree file's flags from DIRECTORY/compile_commands.json (InputError when the file
+    is missing, unreadable or not a compilation database)."""
+    path = directory / "compile_commands.json" if directory.is_dir() else directory
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"no compile_commands.json in {directory}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    except ValueError as exc:
+        raise InputError(f"{path} is not JSON: {exc}") from None
+    if not isinstance(data, list):
+        raise InputError(f"{path} is not a compilation database (expected a list of entries)")
+    real_root = Path(os.path.realpath(root))
+    args: dict[str, tuple[str, ...]] = {}
+    outside: set[str] = set()
+    for i, entry in enumerate(data):
+        if not isinstance(entry, dict) or not isinstance(entry.get("file"), str) or \
+                not isinstance(entry.get("directory"), str) or \
+                not isinstance(entry.get("arguments", entry.get("command")), (list, str)):
+            raise InputError(f"{path}: entry {i} needs directory, file and arguments or command")
+        workdir = Path(entry["directory"])
+        source = Path(os.path.realpath(workdir / entry["file"]))
+        if not source.name.endswith(C_SUFFIXES):
+            continue
+        try:
+            rel = source.relative_to(real_root).as_posix()
+        except ValueError:
+            outside.add(str(source))
+            continue
+        words = entry["arguments"] if "arguments" in entry else shlex.split(entry["command"])
+        args.setdefault(rel, tuple(_kept_flags([str(w) for w in words[1:]], workdir)))
+    return CompileCommands(str(path), dict(sorted(args.items())), tuple(sorted(outside)))
+
+
+def _kept_flags(words: list[str], workdir: Path) -> list[str]:
+    kept: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        i += 1
+        if word in _WITH_VALUE and i < len(words):
+            word, i = word + (" " if word.startswith("-i") else "") + words[i], i + 1
+        elif word in _DROP_WITH_VALUE:
+            i += 1
+            continue
+        if not word.startswith("-") or not word.startswith(_KEEP_JOINED):
+            continue  # the source file, other inputs, and flags that do not change what is parsed
+        kept.extend(_absolute(word, workdir))
+    return kept
+
+
+def _absolute(flag: str, workdir: Path) -> list[str]:
+    """A kept flag with its path made absolute (relative paths are relative to the entry's directory)."""
+    for prefix in _PATH_VALUE:
+        if flag.startswith(prefix):
+            value = flag[len(prefix):].strip()
+            if not value:
+                return []
+            return [prefix, str(workdir / value)] if prefix.startswith("-i") else [prefix + str(workdir / value)]
+    return [flag]
+
+
+def compile_command_flags(cc_args: tuple[str, ...], flags: Flags) -> tuple[str, ...]:
+    """libclang arguments for one file of a real build: its own flags, then srcscan's leniency,
+    the compiler's headers and, after every real include directory, the stubs for headers
+    this machine lacks."""
+    args = ["-x", "c", *cc_args, *_LENIENT]
+    if not any(a.startswith("-std=") for a in cc_args):
+        args.insert(2, "-std=gnu11")
+    if builtin := builtin_include_dir():
+        args += ["-isystem", builtin]
+    return tuple(args + ["-idirafter", flags.stub_dir])

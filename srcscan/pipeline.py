@@ -14,7 +14,7 @@ from srcscan.catalog import Catalog, Message, all_functions, find_messages, new_
 from srcscan.errors import InputError
 from srcscan.model import FileFacts, FunctionFacts
 from srcscan.rules import LogFunction, Rules, load_rules
-from srcscan.scan import ScanResult, scan_tree, terminal_progress
+from srcscan.scan import ScanResult, terminal_progress
 from srcscan.sources import SourceTree
 
 
@@ -42,7 +42,14 @@ def _requirements(context: "Context") -> tuple[list[Message], dict[str, Any]]:
     return analyze_requirements(context)
 
 
+def _build(context: "Context") -> tuple[list[Message], dict[str, Any]]:
+    from srcscan.coverage import analyze_build
+
+    return analyze_build(context)
+
+
 ANALYSES: tuple[tuple[str, Analysis], ...] = (
+    ("build", _build),  # first: Message.build is there for analyses that filter on --with macros
     ("requirements", _requirements),
 )
 
@@ -56,6 +63,7 @@ class Request:
     cache_dir: Path | None = None
     with_options: tuple[str, ...] = ()
     jobs: int = 2
+    compile_commands: Path | None = None  # -p DIR: a real build's compile_commands.json
 
 
 @dataclass(frozen=True)
@@ -71,15 +79,25 @@ def build(request: Request, notify: Callable[[str], None]) -> Built:
     rules = load_rules(request.project)
     cache_dir = request.cache_dir or default_cache_dir()
     tree = obtain_tree(rules, request.version, source=request.source, path=request.path, cache_dir=cache_dir, notify=notify)
-    return build_from_tree(rules, tree, cache_dir, request.with_options, request.jobs)
+    return build_from_tree(rules, tree, cache_dir, request.with_options, request.jobs,
+                           compile_commands=request.compile_commands, notify=notify)
 
 
-def build_from_tree(rules: Rules, tree: SourceTree, cache_dir: Path, with_options: tuple[str, ...] = (), jobs: int = 2) -> Built:
+def build_from_tree(rules: Rules, tree: SourceTree, cache_dir: Path, with_options: tuple[str, ...] = (), jobs: int = 2,
+                    compile_commands: Path | None = None, notify: Callable[[str], None] | None = None) -> Built:
+    from srcscan.coverage import scan_with_coverage
+    from srcscan.flags import read_compile_commands
+
     label = f"{rules.project} {tree.provenance.version or tree.root.name}"
-    scan = scan_tree(tree, rules, cache_dir=cache_dir, progress=terminal_progress(label), jobs=jobs)
+    commands = read_compile_commands(compile_commands, tree.root) if compile_commands is not None else None
+    if commands is not None and notify is not None:
+        for outside in commands.outside:
+            notify(f"warning: {commands.path} lists {outside}, outside the tree: skipped")
+    scan = scan_with_coverage(tree, rules, cache_dir=cache_dir, compile_commands=commands,
+                              progress=terminal_progress(label), jobs=jobs)
     if not scan.files:
         raise InputError(f"no C files under {tree.root}")
-    functions = tuple(all_functions(scan.files))
+    functions = tuple(all_functions(scan.all_files))  # a function parsed in several profiles: its calls merged
     log_functions, messages = find_messages(rules, list(functions))
     context = Context(rules, tree, scan, functions, log_functions, tuple(messages), cache_dir, with_options)
     sections: dict[str, Any] = {}

@@ -2,8 +2,9 @@
 
 One libclang crash cannot take the run down: a worker that dies marks its file as failed
 and the scan goes on. Facts are cached by a hash of the file's content, the compiler
-arguments and srcscan's own extractor code; an entry is reused only while the tree
-headers it included are unchanged.
+arguments, the profile's name and srcscan's own extractor code, so each (file, profile)
+pair has its own entry; an entry is reused only while the tree headers it included are
+unchanged. Extra profiles (scan_profile) parse only the files they are asked for.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ import os
 import pickle
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from srcscan import extract
-from srcscan.flags import Flags, TreeLayout, build_flags, scan_layout
+from srcscan.flags import (CompileCommands, Flags, TreeLayout, build_flags, compile_command_flags, define_args,
+                           scan_layout)
 from srcscan.model import FileFacts
 from srcscan.parse import ParseJob, parse_file
 from srcscan.rules import Profile, Rules
@@ -30,11 +32,24 @@ Progress = Callable[[int, int], None]
 
 @dataclass(frozen=True)
 class ScanResult:
-    files: tuple[FileFacts, ...]  # one per .c file (and profile), sorted by path
+    files: tuple[FileFacts, ...]  # one per .c file, parsed with the base profile, sorted by path
     layout: TreeLayout
     flags: Flags
-    parsed: int  # files parsed by libclang in this run
-    cached: int  # files whose facts came from the cache
+    parsed: int  # files parsed by libclang in this run (base profile)
+    cached: int  # files whose facts came from the cache (base profile)
+    profile: Profile | None = None  # the base profile the files were parsed with
+    compile_commands: CompileCommands | None = None  # the real build whose flags were used, if any
+    coverage: dict[str, Any] = field(default_factory=dict)  # the coverage report (coverage.py), JSON-able
+    extra: tuple[FileFacts, ...] = ()  # parses of some files with extra profiles, sorted by (path, profile)
+    extra_parsed: int = 0  # (file, extra profile) pairs parsed by libclang in this run
+    extra_cached: int = 0  # ... whose facts came from the cache
+    extra_seconds: float = 0.0  # time spent on extra profiles (parsing or reading the cache)
+
+    @property
+    def all_files(self) -> tuple[FileFacts, ...]:
+        """Every parse: each file's base one first, then its extra profiles' (what all_functions merges)."""
+        base = self.profile.name if self.profile else None
+        return tuple(sorted(self.files + self.extra, key=lambda f: (f.path, f.profile != base, f.profile)))
 
 
 def _facts_version() -> str:
@@ -50,33 +65,88 @@ FACTS_VERSION = _facts_version()
 
 
 def scan_tree(tree: SourceTree, rules: Rules, *, cache_dir: Path, profile: Profile | None = None,
-              files: tuple[str, ...] | None = None, progress: Progress | None = None, jobs: int = 2) -> ScanResult:
+              files: tuple[str, ...] | None = None, progress: Progress | None = None, jobs: int = 2,
+              compile_commands: CompileCommands | None = None) -> ScanResult:
+    """Parse the tree's .c files with one profile, or with each file's flags from a real build."""
     profile = profile or rules.profiles[0]
     layout = scan_layout(tree.root, rules.exclude, profile)
     flags = build_flags(tree.root, layout, profile, cache_dir / "stubs")
     wanted = files if files is not None else layout.c_files
-    jobs_by_file = {rel: ParseJob(str(tree.root), rel, flags.args) for rel in wanted}
-    cache = FactsCache(cache_dir / "facts", tree.root)
-    results: dict[str, FileFacts] = {}
+    if compile_commands is not None:
+        # That one build: the files it compiled (within the rules' scope), each with its own flags.
+        profile = Profile("compile_commands")
+        wanted = tuple(rel for rel in wanted if rel in compile_commands.args)
+        keyed = {rel: (ParseJob(str(tree.root), rel, compile_command_flags(compile_commands.args[rel], flags)),
+                       profile.name) for rel in wanted}
+    else:
+        keyed = {rel: (ParseJob(str(tree.root), rel, flags.args), profile.name) for rel in wanted}
+    results, parsed = run_cached(keyed, FactsCache(cache_dir / "facts", tree.root), jobs, progress)
+    ordered = tuple(results[rel] for rel in sorted(results))
+    return ScanResult(ordered, layout, flags, parsed=parsed, cached=len(wanted) - parsed, profile=profile,
+                      compile_commands=compile_commands)
+
+
+def profile_args(base: tuple[str, ...], changes: tuple[tuple[str, str | None], ...]) -> tuple[str, ...]:
+    """The base arguments with an extra profile's -D/-U after the base ones (later ones win)."""
+    return tuple(base) + tuple(define_args(changes))
+
+
+@dataclass(frozen=True)
+class ProfileRequest:
+    """Parse these files again with the base flags plus these changes."""
+
+    name: str  # profile name, recorded in each FileFacts and in the cache key
+    changes: tuple[tuple[str, str | None], ...]  # (macro, value); None undefines
+    files: tuple[str, ...]
+    prelude: str = ""  # C text included before each file (declarations standing in for missing headers)
+
+
+def scan_profiles(tree: SourceTree, base: ScanResult, requests: list[ProfileRequest], cache_dir: Path,
+                  jobs: int = 2) -> tuple[list[FileFacts], int]:
+    """Facts of every (file, profile) pair asked for, in one pool of workers; and how many
+    pairs libclang had to parse (the rest came from the cache)."""
+    keyed = {}
+    for r in requests:
+        args = profile_args(base.flags.args, r.changes)
+        if r.prelude:
+            args += ("-include", str(_write_prelude(cache_dir / "stubs", r.prelude)))
+        keyed.update({(r.name, rel): (ParseJob(str(tree.root), rel, args), r.name) for rel in r.files})
+    results, parsed = run_cached(keyed, FactsCache(cache_dir / "facts", tree.root), jobs, None)
+    return [results[k] for k in sorted(results)], parsed
+
+
+def _write_prelude(directory: Path, text: str) -> Path:
+    """Content-addressed, so that the path in the arguments (and the cache key) changes with the text."""
+    path = directory / f"prelude-{hashlib.sha256(text.encode()).hexdigest()[:16]}.h"
+    if not path.is_file():
+        write_atomic_bytes(path, text.encode())
+    return path
+
+
+Keyed = dict[Any, tuple[ParseJob, str]]  # any key -> (job, profile name)
+
+
+def run_cached(keyed: Keyed, cache: "FactsCache", jobs: int, progress: Progress | None) -> tuple[dict[Any, FileFacts], int]:
+    """FileFacts by key, from the cache or parsed (and then cached); and how many were parsed."""
+    results: dict[Any, FileFacts] = {}
     todo = []
-    for rel, job in jobs_by_file.items():
-        hit = cache.get(job, profile.name)
+    for key, (job, profile) in keyed.items():
+        hit = cache.get(job, profile)
         if hit is not None:
-            results[rel] = hit
+            results[key] = hit
         else:
-            todo.append(job)
+            todo.append((key, job, profile))
     done = len(results)
     if progress:
-        progress(done, len(wanted))
-    for facts in run_jobs(todo, profile.name, jobs):
-        results[facts.path] = facts
+        progress(done, len(keyed))
+    for key, facts in run_jobs(todo, jobs):
+        results[key] = facts
         if facts.error is None:
-            cache.put(jobs_by_file[facts.path], facts)
+            cache.put(keyed[key][0], facts)
         done += 1
         if progress:
-            progress(done, len(wanted))
-    ordered = tuple(results[rel] for rel in sorted(results))
-    return ScanResult(ordered, layout, flags, parsed=len(todo), cached=len(wanted) - len(todo))
+            progress(done, len(keyed))
+    return results, len(todo)
 
 
 def scan_one(job: ParseJob, profile: str) -> FileFacts:
@@ -85,31 +155,34 @@ def scan_one(job: ParseJob, profile: str) -> FileFacts:
     return extract.extract_file(unit, profile)
 
 
-def run_jobs(todo: list[ParseJob], profile: str, jobs: int):
-    """Yield FileFacts as workers finish; a crashed worker costs only its own file."""
+Todo = list[tuple[Any, ParseJob, str]]  # (key, job, profile name)
+
+
+def run_jobs(todo: Todo, jobs: int):
+    """Yield (key, FileFacts) as workers finish; a crashed worker costs only its own file."""
     if not todo:
         return
     if jobs <= 1:
-        for job in todo:
-            yield scan_one(job, profile)
+        for key, job, profile in todo:
+            yield key, scan_one(job, profile)
         return
     pending = list(todo)
     while pending:
-        retry: list[ParseJob] = []
+        retry: Todo = []
         with cf.ProcessPoolExecutor(max_workers=min(jobs, len(pending))) as pool:
-            futures = {pool.submit(scan_one, job, profile): job for job in pending}
+            futures = {pool.submit(scan_one, job, profile): (key, job, profile) for key, job, profile in pending}
             for future in cf.as_completed(futures):
-                job = futures[future]
+                key, job, profile = futures[future]
                 try:
-                    yield future.result()
+                    yield key, future.result()
                 except cf.process.BrokenProcessPool:
-                    retry.append(job)
+                    retry.append((key, job, profile))
                 except Exception as exc:  # an extractor bug must not end the scan
-                    yield _failed(job, profile, f"{type(exc).__name__}: {exc}")
+                    yield key, _failed(job, profile, f"{type(exc).__name__}: {exc}")
         if len(retry) == len(pending) and len(retry) > 0:
             # Every remaining job failed with the pool: isolate the culprit one at a time.
-            for job in retry:
-                yield _run_isolated(job, profile)
+            for key, job, profile in retry:
+                yield key, _run_isolated(job, profile)
             return
         pending = retry
 

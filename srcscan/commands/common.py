@@ -15,8 +15,22 @@ from srcscan.scan import write_atomic_bytes
 FORMATS = ("md", "json", "table")
 
 
+COMPILE_COMMANDS = "srcscan.compile_commands"  # where -p DIR waits in the click context for make_request
+
+
+def _remember_compile_commands(ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
+    # Kept out of the commands' signatures: every command that scans a tree takes -p the same way.
+    if value is not None:
+        ctx.meta[COMPILE_COMMANDS] = value
+    return value
+
+
 def tree_options(fn: Callable) -> Callable:
     """PROJECT [VERSION] plus the ways to say where the source comes from."""
+    fn = click.option("-p", "compile_commands", type=click.Path(path_type=Path), metavar="DIR", expose_value=False,
+                      callback=_remember_compile_commands,
+                      help="Use a real build's flags from DIR/compile_commands.json; the catalog then "
+                           "describes that one build.")(fn)
     fn = click.option("--rules", "rules", metavar="NAME|FILE", help="Rules to use (a project name or a rules file); defaults to PROJECT.")(fn)
     fn = click.option("--path", "path", type=click.Path(path_type=Path), help="Scan a tree already on disk.")(fn)
     fn = click.option("--source", "source", metavar="URL|PATH", help="Clone from this git remote or local repository instead of upstream.")(fn)
@@ -29,7 +43,10 @@ def tree_options(fn: Callable) -> Callable:
 
 
 def make_request(project: str | None, version: str | None, rules: str | None, path: Path | None,
-                 source: str | None, cache_dir: Path | None, with_options: tuple[str, ...], jobs: int) -> Request:
+                 source: str | None, cache_dir: Path | None, with_options: tuple[str, ...], jobs: int,
+                 compile_commands: Path | None = None) -> Request:
+    if compile_commands is None and (ctx := click.get_current_context(silent=True)) is not None:
+        compile_commands = ctx.meta.get(COMPILE_COMMANDS)
     name = rules or project
     if name is None:
         raise InputError("name a project (keepalived, lighttpd) or give --rules")
@@ -38,7 +55,7 @@ def make_request(project: str | None, version: str | None, rules: str | None, pa
     if path is not None and not path.is_dir():
         raise InputError(f"no such directory: {path}")
     return Request(project=name, version=version, source=source, path=path, cache_dir=cache_dir,
-                   with_options=tuple(with_options), jobs=max(1, jobs))
+                   with_options=tuple(with_options), jobs=max(1, jobs), compile_commands=compile_commands)
 
 
 def build_catalog(request: Request) -> Built:
@@ -72,4 +89,21 @@ def summary_line(built: Built, extra: str = "") -> str:
     failed = sum(1 for f in c.files if f.failed)
     bad = f", {failed} failed" if failed else ""
     return (f"{label}: {len(scan.files)} files ({scan.parsed} parsed, {scan.cached} from cache{bad}), "
-            f"{len(c.messages)} messages{extra}")
+            f"{len(c.messages)} messages{coverage_summary(built)}{extra}")
+
+
+def coverage_summary(built: Built) -> str:
+    """The coverage numbers every catalog run prints: token-scan call sites against parsed ones."""
+    cov, scan = built.catalog.sections.get("coverage"), built.scan
+    if not cov:
+        return ""
+    reachable = cov["sites"] - cov["unreachable"]
+    missing = reachable - cov["parsed"]
+    text = (f"; coverage: {cov['parsed']} of {cov['sites']} call sites ({100 * cov['coverage']:.1f} %, "
+            f"{100 * cov['coverage_reachable']:.1f} % of the {reachable} a build can reach; "
+            f"{cov['unreachable']} unreachable, {missing} missing)")
+    if cov.get("compile_commands"):
+        return text + f", describing the one build of {cov['compile_commands']['path']}"
+    return (text + f", {cov['parsed_extra_profiles']} through {len(cov['profiles'])} extra profiles "
+            f"({scan.extra_parsed + scan.extra_cached} file parses: {scan.extra_parsed} parsed, "
+            f"{scan.extra_cached} from cache, {scan.extra_seconds:.1f} s)")

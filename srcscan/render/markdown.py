@@ -96,5 +96,53 @@ def _options(c: Catalog) -> str:
                                           tablefmt="github", disable_numparse=True))
 
 
+def coverage_section(c: Catalog) -> str:
+    """How many of the log call sites a plain token scan finds the catalog holds, and why the others are missing."""
+    cov = c.sections.get("coverage")
+    if not cov:
+        return ""
+    reachable = cov["sites"] - cov["unreachable"]
+    parts = ["## Build coverage",
+             f"A plain token scan finds {cov['sites']} call sites of the log functions; the catalog holds "
+             f"{cov['parsed']} ({100 * cov['coverage']:.1f} %), {100 * cov['coverage_reachable']:.1f} % of the "
+             f"{reachable} that some build compiles. The `build` column of the messages gives the preprocessor "
+             f"condition around each call. Counted: {cov['token_scan']}."]
+    if cov.get("compile_commands"):
+        cc = cov["compile_commands"]
+        parts.append(f"This catalog describes one build: the {cc['files']} files of `{cc['path']}`, with their flags."
+                     + (f" Files it lists outside the tree (skipped): {', '.join(cc['outside_tree'])}."
+                        if cc["outside_tree"] else ""))
+    parts.append(coverage_table(cov, "github").rstrip())
+    if cov["profiles"]:
+        rows = [[code(p["name"]), str(len(p["files"])), str(p["sites"]), cell(", ".join(p["files"]), 160)]
+                for p in cov["profiles"]]
+        parts.append("### Extra profiles\n\nThe default profile, plus these macros, parsing only these files.\n\n"
+                     + tabulate(rows, headers=["profile", "files", "call sites", "parsed"], tablefmt="github",
+                                disable_numparse=True))
+    if cov["not_covered"]:
+        rows = [[n["file"], str(n["line"]), code(n["call"]), code(n["build"]), n["status"], cell(n["reason"], 200)]
+                for n in cov["not_covered"]]
+        parts.append("### Not covered\n\n" + tabulate(rows, headers=["file", "line", "call", "build", "status", "reason"],
+                                                       tablefmt="github", disable_numparse=True))
+    counts = ", ".join(f"{n} {cls.replace('_', ' ')}" for cls, n in cov["macro_counts"].items())
+    parts.append(f"### Macros the tree tests\n\n{counts}. Feature switches the default profile turns on: "
+                 + (", ".join(code(m) for m in cov["default_profile"]["features_turned_on"]) or "none") + ".")
+    return "\n\n".join(parts)
+
+
+def coverage_table(cov: dict, fmt: str = "simple") -> str:
+    """The coverage numbers as a two-column table."""
+    if not cov:
+        return "no coverage report\n"
+    reachable = cov["sites"] - cov["unreachable"]
+    rows = [["call sites found by the token scan", cov["sites"]],
+            ["parsed with the default profile", cov["parsed_default_profile"]],
+            [f"parsed with one of {len(cov['profiles'])} extra profiles", cov["parsed_extra_profiles"]],
+            ["not reachable in any build (#if 0, contradictions, fixed by headers)", cov["unreachable"]],
+            ["missing (reachable, not parsed)", reachable - cov["parsed"]],
+            ["file parses for extra profiles", cov["files_reparsed"]]]
+    return tabulate(rows, headers=["", "count"], tablefmt=fmt, disable_numparse=True) + "\n"
+
+
 # Extra sections (options, processes, coverage) added by analyses, in order.
-MARKDOWN_SECTIONS: list[Callable[[Catalog], str]] = [_options]
+MARKDOWN_SECTIONS: list[Callable[[Catalog], str]] = [_options, coverage_section]

@@ -1,0 +1,42 @@
+"""`srcscan coverage`: the coverage report on its own (how many log call sites the catalog holds)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from tabulate import tabulate
+
+from srcscan.commands.common import FORMATS, build_catalog, emit, make_request, pick_format, summary_line, tree_options
+from srcscan.render.json import dump
+from srcscan.render.markdown import coverage_section, coverage_table
+
+
+@click.command()
+@tree_options
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here instead of stdout.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="md (default on a file), table (on a terminal), json.")
+def coverage(project, version, rules, path, source, cache_dir, with_options, jobs, output, fmt):
+    """Log call sites of PROJECT at VERSION found by a plain token scan, how many the catalog
+    holds, which needed an extra build profile, and why the others are missing."""
+    request = make_request(project, version, rules, path, source, cache_dir, with_options, jobs)
+    built = build_catalog(request)
+    report = built.catalog.sections.get("coverage", {})
+    fmt = pick_format(fmt, output)
+    if fmt == "json":
+        text = dump({"schema": "srcscan.coverage/1", "project": built.catalog.project,
+                     "version": built.catalog.version, "coverage": report})
+    elif fmt == "md":
+        text = f"# {built.catalog.project} {built.catalog.version or ''}".rstrip() + ": coverage\n\n" + coverage_section(built.catalog)
+    else:
+        text = coverage_table(report) + _not_covered_table(report)
+    emit(text if text.endswith("\n") else text + "\n", output)
+    click.echo(summary_line(built), err=True)
+
+
+def _not_covered_table(report: dict) -> str:
+    rows = [[f"{n['file']}:{n['line']}", n["status"], n["reason"]] for n in report.get("not_covered", [])]
+    if not rows:
+        return ""
+    return "\n" + tabulate(rows, headers=["not covered", "status", "reason"], tablefmt="simple",
+                            disable_numparse=True) + "\n"
