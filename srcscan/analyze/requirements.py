@@ -241,9 +241,9 @@ def to_alternatives(clauses: Iterable[Clause]) -> tuple[tuple[str, ...], ...]:
 
 def analyze_requirements(context) -> tuple[list[Message], dict[str, Any]]:
     rules = context.rules
-    options = find_options(context.scan.files, rules)
+    options = find_options(context.scan.all_files, rules)
     index = Index.of(options, option_rules(rules).bit_test)
-    refs = [r for f in context.scan.files for r in f.refs]
+    refs = [r for f in context.scan.all_files for r in f.refs]
     graph = build_call_graph(context.functions, refs)
     param_options(graph, index)
     inherited_req, via_pointer = inherited(graph, index)
@@ -275,8 +275,11 @@ def analyze_requirements(context) -> tuple[list[Message], dict[str, Any]]:
     if context.with_options:
         from srcscan.analyze.settings import parse_with, satisfied
 
+        from srcscan.preprocessor import build_holds
+
         settings = parse_with(context.with_options, options)
-        messages = [m for m in messages if satisfied(m.requires, settings)]
+        messages = [m for m in messages if satisfied(m.requires, settings)
+                    and (not settings.macros or build_holds(m.build, settings.macros))]
     return messages, {"options": [option_to_dict(o) for o in options]}
 
 

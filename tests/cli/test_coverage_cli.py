@@ -88,3 +88,16 @@ def test_rules_profile_with_a_bad_define_value_is_exit_2(tree, tmp_path):
     assert run.stderr.startswith(f"srcscan: error: {tree / 'preproc.toml'}: profiles[0].defines._WITH_VRRP_: "
                                  "the value of _WITH_VRRP_ is not a C token sequence")
     assert len(run.stderr.strip().splitlines()) == 1
+
+
+def test_with_a_build_macro_keeps_only_messages_that_build_can_have(tmp_path):
+    import json as _json
+    from pathlib import Path as _Path
+
+    fixtures = _Path(__file__).parent.parent / "fixtures"
+    out = tmp_path / "c.json"
+    run = srcscan("catalog", "--path", fixtures / "preproc", "--rules", fixtures / "preproc" / "preproc.toml",
+                  "--cache-dir", tmp_path / "c", "--with", "_WITH_VRRP_", "-o", out)
+    assert run.returncode == 0, run.stderr
+    formats = {m["format"] for m in _json.loads(out.read_text())["messages"]}
+    assert "vrrp on" in formats and "vrrp off" not in formats and "lvs alone" not in formats
