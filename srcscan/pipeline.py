@@ -31,6 +31,7 @@ class Context:
     cache_dir: Path
     with_options: tuple[str, ...] = ()  # `--with` settings, for analyses that resolve them
     progress: bool = True
+    graph: Any = None  # the call graph (analyze.callgraph.CallGraph), built once for every analysis
 
 
 Analysis = Callable[[Context], tuple[list[Message], dict[str, Any]]]
@@ -48,8 +49,15 @@ def _build(context: "Context") -> tuple[list[Message], dict[str, Any]]:
     return analyze_build(context)
 
 
+def _processes(context: "Context") -> tuple[list[Message], dict[str, Any]]:
+    from srcscan.analyze.processes import analyze_processes
+
+    return analyze_processes(context)
+
+
 ANALYSES: tuple[tuple[str, Analysis], ...] = (
     ("build", _build),  # first: Message.build is there for analyses that filter on --with macros
+    ("processes", _processes),  # before requirements, which leaves out messages --with does not give
     ("requirements", _requirements),
 )
 
@@ -99,7 +107,10 @@ def build_from_tree(rules: Rules, tree: SourceTree, cache_dir: Path, with_option
         raise InputError(f"no C files under {tree.root}")
     functions = tuple(all_functions(scan.all_files))  # a function parsed in several profiles: its calls merged
     log_functions, messages = find_messages(rules, list(functions))
-    context = Context(rules, tree, scan, functions, log_functions, tuple(messages), cache_dir, with_options)
+    from srcscan.analyze.callgraph import build_call_graph
+
+    graph = build_call_graph(functions, [r for f in scan.all_files for r in f.refs])
+    context = Context(rules, tree, scan, functions, log_functions, tuple(messages), cache_dir, with_options, graph=graph)
     sections: dict[str, Any] = {}
     for name, analysis in ANALYSES:
         new_messages, new_sections = analysis(context)

@@ -146,10 +146,14 @@ def _config_options(path: str, data: dict[str, Any]) -> list[Option]:
         tables[table][index] = key
     if not tables:
         return []
-    # `switch (cpv->k_id)` names no table: it indexes the file's largest key table.
+    # `switch (cpv->k_id)` names no table: it indexes the key table of its own function,
+    # or the file's largest.
     largest = max(tables, key=lambda t: (len(tables[t]), t))
     effects: dict[str, list[OptionEffect]] = defaultdict(list)
     for table, index, field in data["key_fields"]:
+        if table.startswith("@"):
+            own = sorted(t for t in tables if t.startswith(table[1:] + ":"))
+            table = own[0] if own else largest
         key = tables.get(table or largest, {}).get(index)
         if key is not None:
             effects[key].append(OptionEffect(field, "=", "value"))

@@ -243,8 +243,7 @@ def analyze_requirements(context) -> tuple[list[Message], dict[str, Any]]:
     rules = context.rules
     options = find_options(context.scan.all_files, rules)
     index = Index.of(options, option_rules(rules).bit_test)
-    refs = [r for f in context.scan.all_files for r in f.refs]
-    graph = build_call_graph(context.functions, refs)
+    graph = context.graph or build_call_graph(context.functions, [r for f in context.scan.all_files for r in f.refs])
     param_options(graph, index)
     inherited_req, via_pointer = inherited(graph, index)
     calls_by_site = {(c.file, c.line, c.col, fn.name): (c, fn) for fn in context.functions for c in fn.calls}

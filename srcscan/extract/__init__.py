@@ -19,8 +19,15 @@ def _options(unit: "Unit") -> Any:
     return extract_options(unit)
 
 
+def _logsetup(unit: "Unit") -> Any:
+    from srcscan.extract.logsetup import extract_logsetup
+
+    return extract_logsetup(unit)
+
+
 EXTRA_EXTRACTORS: tuple[tuple[str, Callable[["Unit"], Any]], ...] = (
     ("options", _options),
+    ("logsetup", _logsetup),
 )
 
 

@@ -38,9 +38,13 @@ def extract_options(unit: Unit) -> dict:
     key_fields: list[tuple[str, int, str]] = []
     optstrings: list[str] = []
     cases: list[tuple] = []
-    for var in list(unit.variables) + [n for fn in unit.functions for n in _local_tables(fn)]:
+    for var in unit.variables:
         long_options += _option_table(var)
-        keys += _key_table(var)
+        keys += _key_table(var, var.name)
+    for fn in unit.functions:
+        for var in _local_tables(fn):  # named after their function: two functions may both have a `cpk`
+            long_options += _option_table(var)
+            keys += _key_table(var, f"{fn.name}:{var.name}")
     for fn in unit.functions:
         if fn.file:  # header functions are handled in the file that defines them
             continue
@@ -61,7 +65,7 @@ def extract_options(unit: Unit) -> dict:
             if calls and not _is_key_switch(switch):
                 cases.append((switch.labels,) + effect + (_inner_guards(guards, switch),))
             elif _is_key_switch(switch):
-                key_fields += [("", label, effect[0]) for label in switch.labels if isinstance(label, int)]
+                key_fields += [(f"@{fn.name}", label, effect[0]) for label in switch.labels if isinstance(label, int)]
         key_fields += _destinations(unit, fn)
     return {"long": long_options, "optstrings": optstrings, "cases": cases, "keys": keys, "key_fields": key_fields}
 
@@ -100,7 +104,7 @@ def _option_table(var: Node) -> list[tuple[str, int | None, int]]:
     return out
 
 
-def _key_table(var: Node) -> list[tuple[str, int, str]]:
+def _key_table(var: Node, table: str) -> list[tuple[str, int, str]]:
     out = []
     for fields in (KEY_TABLE_FIELDS, VALUES_TABLE_FIELDS):
         index = 0
@@ -109,7 +113,7 @@ def _key_table(var: Node) -> list[tuple[str, int, str]]:
             while first is not None and first.kind != "STRING_LITERAL" and first.children:
                 first = strip(first.children[0])
             if first is not None and first.kind == "STRING_LITERAL":
-                out.append((var.name, index, c_string_value(first.name)))
+                out.append((table, index, c_string_value(first.name)))
             index += 1
     return out
 

@@ -1,0 +1,186 @@
+"""Per-file facts about how a daemon sets up syslog: openlog calls, forks, and the values
+their arguments can take.
+
+Pure: a parsed Unit in, plain tuples and dicts out (cached with the file's other facts).
+Argument expressions are kept as small symbolic trees (`Sym`), to be evaluated later
+against whole-tree knowledge (initial values of globals, what an option assigns):
+
+    ("int", 136)            a constant (LOG_LOCAL1 after expansion)
+    ("str", "Keepalived")   a string literal
+    ("var", "log_facility") a variable of file or global scope
+    ("local", "facility")   a local of the function the expression is in
+    ("param", 0, "ident")   the function's parameter, by position
+    ("cond", c, a, b)       c ? a : b
+    ("bin", op, a, b)       a op b
+    ("not", a)              !a
+    ("member", base, f)     base.f or base->f
+    ("index", base, i)      base[i]
+    ("call", name, args)    a call
+    ("?", text)             anything else, as written
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from srcscan.extract.calls import c_string_value, integer_value
+from srcscan.extract.walk import expression_text, strip, walk_guarded
+from srcscan.parse import Node, Unit
+
+Sym = tuple
+FORK_CALLS = frozenset({"fork", "vfork"})
+OPENLOG = "openlog"
+GETOPT_CALLS = frozenset({"getopt", "getopt_long", "getopt_long_only", "poptGetNextOpt"})
+
+
+def extract_logsetup(unit: Unit) -> dict[str, Any]:
+    """{"openlog": [(function, file, line, ident sym, facility sym)],
+        "forks": [(function, file, line, variable or "")],
+        "locals": {function: {local: [sym, ...]}} (values given to locals of functions that fork,
+                  open syslog or are main),
+        "tables": {name: [[(field, int | str | None), ...], ...]} (arrays of constant rows),
+        "globals": {name: sym} (initial values of file-scope variables),
+        "option_assigns": [(target, value text, value sym, guard texts)] (in a getopt `switch`)}"""
+    out: dict[str, Any] = {"openlog": [], "forks": [], "locals": {}, "tables": {}, "globals": {}, "option_assigns": []}
+    for var in unit.variables:
+        if var.kind != "VAR_DECL":
+            continue
+        init = _initializer(var)
+        if init is None:
+            continue
+        if strip(init).kind == "INIT_LIST_EXPR":
+            rows = _table_rows(strip(init))
+            if rows:
+                out["tables"][var.name] = rows
+        else:
+            out["globals"][var.name] = sym(init, (), frozenset())
+    for fn in unit.functions:
+        if fn.file:  # header functions are handled in the file that defines them
+            continue
+        _function(unit, fn, out)
+    return out
+
+
+def _function(unit: Unit, fn: Node, out: dict[str, Any]) -> None:
+    params = tuple(c.name for c in fn.children if c.kind == "PARM_DECL")
+    nodes = list(walk_guarded(unit, fn))
+    local_names = frozenset(n.name for n, _ in nodes if n.kind == "VAR_DECL")
+    interesting = fn.name == "main"
+    is_parser = any(n.kind == "CALL_EXPR" and n.name in GETOPT_CALLS for n, _ in nodes)
+    for node, guards in nodes:
+        if node.kind == "CALL_EXPR" and node.name == OPENLOG and len(node.children) >= 4:
+            args = node.children[1:]
+            out["openlog"].append((fn.name, unit.path, node.line, sym(args[0], params, local_names),
+                                   sym(args[2], params, local_names)))
+            interesting = True
+        elif node.kind == "CALL_EXPR" and node.name in FORK_CALLS:
+            out["forks"].append((fn.name, unit.path, node.line, _fork_variable(nodes, node)))
+            interesting = True
+        elif node.kind == "VAR_DECL" and (init := _initializer(node)) is not None and strip(init).kind == "INIT_LIST_EXPR":
+            rows = _table_rows(strip(init))  # a table local to the function (static const ...)
+            if rows:
+                out["tables"].setdefault(node.name, rows)
+        elif is_parser and node.kind == "BINARY_OPERATOR" and node.op == "=" and len(node.children) == 2:
+            target = strip(node.children[0])
+            if target.kind == "DECL_REF_EXPR" and target.ref_kind == "VAR_DECL" and target.name not in local_names \
+                    and any(g.kind == "case" for g in guards):
+                value = node.children[1]
+                out["option_assigns"].append((target.name, expression_text(value), sym(value, params, local_names),
+                                              tuple(g.describe() for g in guards)))
+    if interesting:
+        out["locals"][fn.name] = _local_values(nodes, params, local_names)
+
+
+def _initializer(var: Node) -> Node | None:
+    """The initializer of a VAR_DECL: its last child that is an expression."""
+    for child in reversed(var.children):
+        if child.kind.endswith(("_EXPR", "_LITERAL", "_OPERATOR")):
+            return child
+    return None
+
+
+def _table_rows(init: Node) -> list[list[tuple[str, int | str | None]]]:
+    """Rows of `{ {LOG_LOCAL0}, ... }` or `{ {"daemon", LOG_DAEMON}, ... }`: constants only."""
+    rows = []
+    for row in init.children:
+        row = strip(row)
+        if row.kind != "INIT_LIST_EXPR":
+            return []
+        names = row.name.split(",") if row.name else []
+        values = []
+        for i, cell in enumerate(row.children):
+            field = names[i] if i < len(names) else str(i)
+            cell = strip(cell)
+            if cell.kind == "STRING_LITERAL":
+                values.append((field, c_string_value(cell.name)))
+            else:
+                values.append((field, integer_value(cell)))
+        rows.append(values)
+    return rows
+
+
+def _fork_variable(nodes: list[tuple[Node, Any]], call: Node) -> str:
+    """`pid = fork()` or `if (!(child = fork()))` -> the variable holding the result."""
+    for node, _ in nodes:
+        if node.kind == "BINARY_OPERATOR" and node.op == "=" and len(node.children) == 2 \
+                and strip(node.children[1]) is call:
+            return expression_text(node.children[0])
+        if node.kind == "VAR_DECL" and node.children and strip(node.children[-1]) is call:
+            return node.name
+    return ""
+
+
+def _local_values(nodes: list[tuple[Node, Any]], params: tuple[str, ...], local_names: frozenset[str]) -> dict[str, list]:
+    values: dict[str, list] = {}
+    for node, _ in nodes:
+        if node.kind == "VAR_DECL" and node.children:
+            init = _initializer(node)
+            if init is not None and strip(init).kind != "INIT_LIST_EXPR":
+                values.setdefault(node.name, []).append(sym(init, params, local_names))
+        elif node.kind == "BINARY_OPERATOR" and node.op == "=" and len(node.children) == 2:
+            target = strip(node.children[0])
+            if target.kind == "DECL_REF_EXPR" and target.name in local_names:
+                values.setdefault(target.name, []).append(sym(node.children[1], params, local_names))
+    return {k: list(dict.fromkeys(v)) for k, v in values.items()}
+
+
+def sym(node: Node, params: tuple[str, ...], local_names: frozenset[str]) -> Sym:
+    node = strip(node)
+    value = integer_value(node)
+    if value is not None:
+        return ("int", value)
+    kids = node.children
+    if node.kind == "STRING_LITERAL":
+        return ("str", c_string_value(node.name))
+    if node.kind == "PAREN_EXPR" and kids:
+        return sym(kids[0], params, local_names)
+    if node.kind == "DECL_REF_EXPR":
+        if node.ref_kind == "PARM_DECL" and node.name in params:
+            return ("param", params.index(node.name), node.name)
+        if node.ref_kind == "VAR_DECL":
+            return ("local", node.name) if node.name in local_names else ("var", node.name)
+    if node.kind == "CONDITIONAL_OPERATOR" and len(kids) == 3:
+        return ("cond",) + tuple(sym(k, params, local_names) for k in kids)
+    if node.kind == "BINARY_OPERATOR" and len(kids) == 2:
+        return ("bin", node.op, sym(kids[0], params, local_names), sym(kids[1], params, local_names))
+    if node.kind == "UNARY_OPERATOR" and node.op == "!" and kids:
+        return ("not", sym(kids[0], params, local_names))
+    if node.kind == "MEMBER_REF_EXPR" and kids:
+        return ("member", sym(kids[0], params, local_names), node.name)
+    if node.kind == "ARRAY_SUBSCRIPT_EXPR" and len(kids) == 2:
+        return ("index", sym(kids[0], params, local_names), sym(kids[1], params, local_names))
+    if node.kind == "CALL_EXPR":
+        return ("call", node.name, tuple(sym(k, params, local_names) for k in kids[1:]))
+    return ("?", expression_text(node))
+
+
+def walk_sym(s: Sym) -> Iterator[Sym]:
+    yield s
+    for part in s[1:]:
+        if isinstance(part, tuple) and part and isinstance(part[0], str):
+            yield from walk_sym(part)
+        elif isinstance(part, tuple):
+            for p in part:
+                if isinstance(p, tuple):
+                    yield from walk_sym(p)
+
