@@ -11,9 +11,10 @@ from srcscan.commands.catalog import catalog, fetch
 from srcscan.commands.coverage import coverage
 from srcscan.commands.diff import diff
 from srcscan.commands.query import options, query
+from srcscan.commands.rsyslog import rsyslog
 from srcscan.errors import ExitCode, SrcscanError
 
-COMMANDS = (catalog, fetch, diff, query, options, coverage)
+COMMANDS = (catalog, fetch, diff, query, options, coverage, rsyslog)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

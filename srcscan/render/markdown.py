@@ -44,13 +44,14 @@ def _row(m: Message) -> list[str]:
         m.priority.removeprefix("LOG_"),
         code(m.format if not m.dynamic else f"<{m.format}>"),
         cell(requires_text(m)),
-        cell(", ".join(m.facility)),
+        cell(", ".join(m.processes)),
+        cell(", ".join(m.facility) + "".join(f"; {o}: {f}" for o, f in m.facility_with)),
         code(m.build),
         cell(" && ".join(m.conditions), 120),
     ]
 
 
-HEADERS = ["line", "function", "priority", "message", "requires", "facility", "build", "conditions"]
+HEADERS = ["line", "function", "priority", "message", "requires", "processes", "facility", "build", "conditions"]
 
 
 def message_table(messages: list[Message]) -> str:
@@ -94,6 +95,43 @@ def _options(c: Catalog) -> str:
     return ("## Options\n\nOptions whose guards decide whether messages appear (`srcscan query --adds OPTION` "
             "lists them).\n\n" + tabulate(rows, headers=["option", "kind", "messages involved", "appear only with it"],
                                           tablefmt="github", disable_numparse=True))
+
+
+def _option_sections(c: Catalog) -> str:
+    """One section per option: the messages it adds (what `query --adds OPTION` prints)."""
+    from srcscan.analyze.settings import needs
+
+    out = []
+    for o in c.sections.get("options", []):
+        added = [m for m in c.messages if needs(m.requires, set(o["names"]))]
+        if not added:
+            continue
+        rows = [[f"{m.file}:{m.line}", code(m.function), m.priority.removeprefix("LOG_"), code(m.format),
+                 cell(requires_text(m))] for m in added]
+        out.append(f"### What {' / '.join(o['names'])} adds\n\n{len(added)} messages appear only with it "
+                   f"(or one of its alternatives).\n\n"
+                   + tabulate(rows, headers=["where", "function", "priority", "message", "requires"],
+                              tablefmt="github", disable_numparse=True))
+    return "## What each option adds\n\n" + "\n\n".join(out) if out else ""
+
+
+def _processes(c: Catalog) -> str:
+    """Processes, their syslog ident and facility: what to put in rsyslog.conf."""
+    procs = c.sections.get("processes", [])
+    if not procs:
+        return ""
+    rows = [[p["name"], code(p["start"] + "()"), code(p["file"] + (f":{p['fork_line']}" if p["fork_line"] else "")),
+             ", ".join(p["idents"]) or "?", code(p["facility_expression"]), ", ".join(p["facility"]),
+             cell("; ".join(f"{o}: {v}" for o, v in p["facility_with"].items())), str(p["messages"])]
+            for p in procs]
+    logging = c.sections.get("logging", {})
+    note = ""
+    if logging.get("destination", "syslog") != "syslog":
+        note = (f"Messages go to the {logging['destination']} by default, and to syslog with "
+                f"`{logging['syslog_option']}`.\n\n")
+    return ("## Processes and syslog facilities\n\n" + note
+            + tabulate(rows, headers=["process", "starts in", "where", "ident", "facility expression",
+                                      "facility", "changed by", "messages"], tablefmt="github", disable_numparse=True))
 
 
 def coverage_section(c: Catalog) -> str:
@@ -145,4 +183,4 @@ def coverage_table(cov: dict, fmt: str = "simple") -> str:
 
 
 # Extra sections (options, processes, coverage) added by analyses, in order.
-MARKDOWN_SECTIONS: list[Callable[[Catalog], str]] = [_options, coverage_section]
+MARKDOWN_SECTIONS: list[Callable[[Catalog], str]] = [_processes, _options, _option_sections, coverage_section]

@@ -1,0 +1,66 @@
+"""An rsyslog configuration that sends each process's messages to its own file.
+
+Catalog in, text out; no I/O. Processes are told apart by facility where each has its own
+(keepalived 1.1.x: the VRRP child on local1, the checker on local2), and by program name
+(the openlog ident) where they share one (keepalived 2.x: all on daemon).
+"""
+
+from __future__ import annotations
+
+from srcscan.catalog import Catalog
+
+
+def rsyslog_config(c: Catalog, log_dir: str, with_options: tuple[str, ...] = ()) -> str:
+    procs = c.sections.get("processes", [])
+    logging = c.sections.get("logging", {})
+    lines = [f"# rsyslog rules for {c.project} {c.version or ''}".rstrip() + f", written by srcscan {c.srcscan_version}",
+             f"# from {c.provenance.provider}: {c.provenance.location}"
+             + (f" @ {c.provenance.ref}" if c.provenance.ref else "")
+             + (f", as run with {' '.join(with_options)}" if with_options else ", as run with default options") + ".",
+             "# Put it before the distribution's own rules (e.g. /etc/rsyslog.d/30-"
+             f"{c.project}.conf): each rule stops the messages it files."]
+    facilities = {p["name"]: _syslog_facilities(p, logging) for p in procs}
+    if logging.get("destination", "syslog") != "syslog" and any(f == ["errorlog"] for f in (p["facility"] for p in procs)):
+        lines.append(f"# {c.project} writes to its {logging['destination']} by default; these rules apply once "
+                     f"{logging['syslog_option']} sends its messages to syslog.")
+    for p in procs:
+        own = facilities[p["name"]]
+        shared = any(set(own) & set(facilities[q["name"]]) for q in procs if q is not p)
+        by_facility = own and not shared and "?" not in own
+        if by_facility:
+            cond = " or ".join(f"$syslogfacility-text == '{f}'" for f in own)
+            how = f"facility {', '.join(own)}"
+            if p["idents"] and not all(f.startswith("local") for f in own):
+                # daemon, user...: other programs log there too
+                cond = f"({cond}) and ({' or '.join(f'$programname == {_q(i)}' for i in p['idents'])})"
+                how += f" and program name {', '.join(p['idents'])}"
+        elif p["idents"]:
+            cond = " or ".join(f"$programname == {_q(i)}" for i in p["idents"])
+            how = f"program name {', '.join(p['idents'])}" + (f" on {', '.join(own)}" if own else "")
+        else:
+            lines.append(f"# process {p['name']} ({p['start']}()): no facility or ident of its own that "
+                         "srcscan could find; its messages stay with the rules that follow.")
+            continue
+        lines += ["",
+                  f"# process {p['name']} (starts in {p['start']}() in {p['file']}): {p['messages']} catalog messages, "
+                  f"by {how}",
+                  f"if {cond} then {{",
+                  f'    action(type="omfile" file="{log_dir.rstrip("/")}/{p["name"]}.log")',
+                  "    stop",
+                  "}"]
+    return "\n".join(lines) + "\n"
+
+
+def _syslog_facilities(p: dict, logging: dict) -> list[str]:
+    """The process's syslog facilities: its own when it logs to syslog, else those the
+    option that turns syslog on gives it."""
+    own = [f for f in p["facility"] if f != logging.get("destination")]
+    if own:
+        return own
+    with_syslog = p.get("facility_with", {}).get(logging.get("syslog_option", ""), "")
+    return [f for f in with_syslog.split("/") if f]
+
+
+def _q(text: str) -> str:
+    """An rsyslog string literal."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"

@@ -1,0 +1,127 @@
+"""Processes and syslog facilities (tests/fixtures/procs): a parent on log_facility, two forked
+children that open syslog with their own facility expressions (one through a wrapper), code
+shared by all three, and -S N setting log_facility from a table."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from srcscan.analyze.processes import BadOptionValue
+from srcscan.catalog import catalog_from_dict, catalog_to_dict
+from srcscan.pipeline import build_from_tree
+from srcscan.rsyslog import rsyslog_config
+from srcscan.rules import load_rules, parse_rules
+from srcscan.sources import Provenance, SourceTree
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+
+def build(tmp_path, with_options=(), rules=None):
+    rules = rules or load_rules(str(FIXTURES / "procs.toml"))
+    root = FIXTURES / "procs"
+    return build_from_tree(rules, SourceTree(root, Provenance("path", str(root), None)), tmp_path / "cache",
+                           with_options).catalog
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory):
+    return build(tmp_path_factory.mktemp("procs"))
+
+
+def message(catalog, text):
+    (m,) = [m for m in catalog.messages if m.format == text]
+    return m
+
+
+def test_process_table(catalog):
+    procs = {p["name"]: p for p in catalog.sections["processes"]}
+    assert list(procs) == ["parent", "alpha", "beta"]
+    assert procs["parent"]["start"] == "main" and procs["parent"]["idents"] == ["Demo"]
+    assert procs["alpha"]["start"] == "start_alpha_child" and procs["alpha"]["fork_line"] == 14
+    assert procs["alpha"]["facility_expression"] == "(log_facility == LOG_DAEMON) ? LOG_LOCAL1 : log_facility"
+    assert procs["beta"]["idents"] == ["Demo_beta"]  # a local passed to the wrapper open_log(ident)
+    assert {n: p["facility"] for n, p in procs.items()} == {"parent": ["daemon"], "alpha": ["local1"], "beta": ["local2"]}
+    assert all(p["facility_with"] == {"-S": "local<N>"} for p in procs.values())
+
+
+def test_each_message_gets_its_process_and_facility(catalog):
+    assert message(catalog, "parent starting").processes == ("parent",)
+    alpha = message(catalog, "alpha running")
+    assert (alpha.processes, alpha.facility, alpha.facility_with) == (("alpha",), ("local1",), (("-S", "local<N>"),))
+    assert message(catalog, "beta running").facility == ("local2",)
+    # In the start function: before the fork and in the branch where fork() returned non-zero,
+    # the parent runs.
+    assert message(catalog, "alpha fork failed").processes == ("parent",)
+    assert message(catalog, "alpha started as %d").facility == ("daemon",)
+    shared = message(catalog, "report from %s")
+    assert shared.processes == ("parent", "alpha", "beta")
+    assert shared.facility == ("daemon", "local1", "local2")
+
+
+def test_with_an_option_that_changes_the_facility(tmp_path):
+    catalog = build(tmp_path, ("-S 3",))
+    assert {m.facility for m in catalog.messages} == {("local3",)}
+    assert all(m.facility_with == () for m in catalog.messages)
+    assert "parent detail" not in {m.format for m in catalog.messages}  # needs -D, not given
+    with_d = build(tmp_path, ("-D", "--log-facility=5"))
+    assert message(with_d, "parent detail").facility == ("local5",)
+
+
+def test_a_value_the_option_rejects(tmp_path):
+    with pytest.raises(BadOptionValue, match=r"-S 8: not a value -S accepts \(0\.\.7\)"):
+        build(tmp_path, ("-S 8",))
+    with pytest.raises(BadOptionValue):
+        build(tmp_path, ("-S daemon",))
+
+
+def test_round_trip_keeps_processes(catalog):
+    back = catalog_from_dict(catalog_to_dict(catalog))
+    assert back.messages == catalog.messages and back.sections["processes"] == catalog.sections["processes"]
+
+
+def test_error_log_destination_from_the_rules(tmp_path):
+    raw = {"project": {"name": "filelog"}, "source": {"providers": ["path"]},
+           "log_functions": [{"name": "log_message", "priority_arg": 0, "format_arg": 1}],
+           "logging": {"destination": "errorlog", "syslog_option": "-D"}}
+    rules = parse_rules(raw, "filelog.toml")
+    default = build(tmp_path, rules=rules)
+    assert message(default, "alpha running").facility == ("errorlog",)
+    assert ("-D", "local1") in message(default, "alpha running").facility_with
+    on = build(tmp_path, ("-D",), rules=rules)
+    assert message(on, "alpha running").facility == ("local1",)
+
+
+def test_bad_logging_section_names_the_key():
+    raw = {"project": {"name": "x"}, "source": {"providers": ["path"]},
+           "log_functions": [{"name": "log_message", "priority_arg": 0, "format_arg": 1}],
+           "logging": {"destination": "errorlog"}}
+    from srcscan.analyze.processes import logging_rules
+    from srcscan.errors import RulesError
+
+    with pytest.raises(RulesError, match="logging.syslog_option"):
+        logging_rules(parse_rules(raw, "x.toml"))
+
+
+def test_rsyslog_rules_split_by_facility_and_pass_rsyslogd(catalog, tmp_path):
+    text = rsyslog_config(catalog, "/var/log/procdemo")
+    assert "if $syslogfacility-text == 'local1' then {" in text
+    assert "($syslogfacility-text == 'daemon') and ($programname == 'Demo')" in text  # daemon is shared with others
+    assert '# process beta (starts in start_beta_child() in beta.c): 2 catalog messages, by facility local2' in text
+    conf = tmp_path / "rules.conf"
+    conf.write_text(text)
+    assert shutil.which("rsyslogd"), "rsyslogd is needed (Debian package rsyslog; .ci/run installs it)"
+    run = subprocess.run(["rsyslogd", "-N1", "-f", str(conf)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+
+
+def test_rsyslog_rules_by_program_name_when_facilities_are_shared(tmp_path):
+    catalog = build(tmp_path, ("-S 3",))
+    text = rsyslog_config(catalog, "/var/log/procdemo", ("-S 3",))
+    assert "if $programname == 'Demo_alpha' then {" in text and "as run with -S 3" in text
+    conf = tmp_path / "rules.conf"
+    conf.write_text(text)
+    assert shutil.which("rsyslogd"), "rsyslogd is needed (Debian package rsyslog; .ci/run installs it)"
+    run = subprocess.run(["rsyslogd", "-N1", "-f", str(conf)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
