@@ -57,8 +57,8 @@ def _processes(context: "Context") -> tuple[list[Message], dict[str, Any]]:
 
 ANALYSES: tuple[tuple[str, Analysis], ...] = (
     ("build", _build),  # first: Message.build is there for analyses that filter on --with macros
-    ("processes", _processes),  # before requirements, which leaves out messages --with does not give
     ("requirements", _requirements),
+    ("processes", _processes),  # after requirements: where a message runs depends on the options it needs
 )
 
 

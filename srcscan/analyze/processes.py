@@ -59,7 +59,7 @@ class Process:
     start: str  # call-graph key of the start function
     fork_line: int  # 0 for the entry point
     fork_var: str  # variable holding fork()'s result in the start function
-    parents: tuple[str, ...] = ()  # processes that run the start function before it forks
+    values: tuple[tuple[str, int], ...] = ()  # constants the child gives globals after the fork
 
 
 @dataclass(frozen=True)
@@ -106,10 +106,11 @@ class Facts:
     assigns: list[tuple[str, str, Sym, tuple[str, ...]]]  # option switch assignments
     sites: list[OpenlogSite]
     forks: dict[str, list[tuple[int, str]]]  # call-graph key -> (line, variable)
+    const_assigns: dict[str, list[tuple[int, str, int]]]  # call-graph key -> (line, variable, value)
 
 
 def gather(files: Iterable[Any], graph: CallGraph) -> Facts:
-    facts = Facts({}, {}, defaultdict(dict), [], [], defaultdict(list))
+    facts = Facts({}, {}, defaultdict(dict), [], [], defaultdict(list), defaultdict(list))
     direct: set[tuple] = set()
     for f in files:
         data = f.extra.get("logsetup")
@@ -128,6 +129,10 @@ def gather(files: Iterable[Any], graph: CallGraph) -> Facts:
                 facts.assigns.append(assign)
         for fn, file, line, ident, facility in data["openlog"]:
             direct.add((graph.key_for(fn, file) or fn, line, ident, facility))
+        for fn, file, line, var, value in data.get("const_assigns", ()):
+            key = graph.key_for(fn, file) or fn
+            if (line, var, value) not in facts.const_assigns[key]:
+                facts.const_assigns[key].append((line, var, value))
         for fn, file, line, var in data["forks"]:
             key = graph.key_for(fn, file) or fn
             if (line, var) not in facts.forks[key]:
@@ -347,7 +352,7 @@ def accepted_values(assignments: list[Assignment], facts: Facts) -> list[str]:
 
 # ---------------------------------------------------------------------------- processes
 
-def find_processes(graph: CallGraph, facts: Facts, names: dict[str, str], edge_ok: Any = None) -> list[tuple[Process, list[str]]]:
+def find_processes(graph: CallGraph, facts: Facts, names: dict[str, str]) -> list[tuple[Process, list[str]]]:
     """Processes with the idents they open syslog with (the entry point first)."""
     starts: dict[str, tuple[int, str]] = {}
     for site in facts.sites:
@@ -357,8 +362,17 @@ def find_processes(graph: CallGraph, facts: Facts, names: dict[str, str], edge_o
         if before:
             starts.setdefault(site.function, max(before))
     procs = [Process("main", "main", 0, "")] if "main" in graph.graph else []
+    values = {}
     for key in sorted(starts):
-        procs.append(Process(key, key, starts[key][0], starts[key][1]))
+        values[key] = {var: value for line, var, value in sorted(facts.const_assigns.get(key, ())) if line > starts[key][0]}
+    # A process variable tells the children apart: each sets it to its own constant
+    # (prog_type = PROG_TYPE_VRRP); a flag they all reset (reload = 0) is not one.
+    distinct = {var for var in {v for d in values.values() for v in d}
+                if len(starts) > 1 and all(var in d for d in values.values())
+                and len({d[var] for d in values.values()}) == len(values)}
+    for key in sorted(starts):
+        own = tuple(sorted((var, v) for var, v in values[key].items() if var in distinct))
+        procs.append(Process(key, key, starts[key][0], starts[key][1], own))
     out = []
     env = Env(facts)
     region = regions(graph, procs)  # names do not depend on the options given
@@ -431,7 +445,7 @@ def process_sites(p: Process, procs: list[Process], region: dict[str, set[str]],
     return own
 
 
-def regions(graph: CallGraph, procs: list[Process], edge_ok: Any = None) -> dict[str, set[str]]:
+def regions(graph: CallGraph, procs: list[Process], edge_ok: Any = None, option_test: Any = None) -> dict[str, set[str]]:
     """Functions each process runs.
 
     Calls under a guard that the options in force do not satisfy are left out (keepalived's
@@ -449,6 +463,9 @@ def regions(graph: CallGraph, procs: list[Process], edge_ok: Any = None) -> dict
             for _, callee, data in graph.graph.out_edges(key, data=True):
                 if callee in seen or data["kind"] == "pointer" or (edge_ok is not None and not edge_ok(key, data)):
                     continue
+                test = option_test(graph.functions.get(key)) if option_test else None
+                if not runs_in(p, procs, data["guards"], test):
+                    continue
                 owner = starts.get(key)
                 if owner is not None and owner.start != "main":
                     child_side = _on_child_side(owner, data["line"], data["guards"])
@@ -460,11 +477,67 @@ def regions(graph: CallGraph, procs: list[Process], edge_ok: Any = None) -> dict
     return out
 
 
+def runs_in(p: Process, procs: list[Process], guards: Iterable[Any], option_test: Any = None) -> bool:
+    """False when a guard tests a process variable for a value process `p` does not have
+    (`if (prog_type == PROG_TYPE_VRRP)` in code shared by every process)."""
+    variables = {var for q in procs for var, _ in q.values}
+    if not variables:
+        return True
+    own = dict(p.values)
+    others = {var: {v for q in procs if q is not p for w, v in q.values if w == var} for var in variables}
+    for guard in guards:
+        if guard.cond is None or guard.kind in ("case", "default"):
+            continue
+        value = _process_test(guard.cond, own, others, variables, option_test)
+        if value is not None and value == guard.negated:
+            return False
+    return True
+
+
+def _process_test(node: Any, own: dict[str, int], others: dict[str, set[int]], variables: set[str],
+                  option_test: Any = None) -> bool | None:
+    """Three-valued: does the condition hold in the process whose variables are `own`? For the
+    parent (which sets none of them) a test for a child's value is false."""
+    from srcscan.extract.calls import integer_value
+    from srcscan.extract.walk import strip
+
+    node = strip(node)
+    if node.kind == "PAREN_EXPR" and node.children:
+        return _process_test(node.children[0], own, others, variables, option_test)
+    if node.kind == "UNARY_OPERATOR" and node.op == "!" and node.children:
+        inner = _process_test(node.children[0], own, others, variables, option_test)
+        return None if inner is None else not inner
+    if node.kind == "BINARY_OPERATOR" and len(node.children) == 2:
+        if node.op in ("&&", "||"):
+            a, b = (_process_test(c, own, others, variables, option_test) for c in node.children)
+            if node.op == "&&":
+                return False if a is False or b is False else (True if a and b else None)
+            return True if a is True or b is True else (False if a is False and b is False else None)
+        if node.op in ("==", "!="):
+            left, right = (strip(c) for c in node.children)
+            if left.kind != "DECL_REF_EXPR":
+                left, right = right, left
+            value = integer_value(right)
+            if left.kind != "DECL_REF_EXPR" or left.name not in variables or value is None:
+                return option_test(node) if option_test else None
+            if left.name in own:
+                equal = own[left.name] == value
+            elif value in others[left.name]:
+                equal = False  # a value only children take
+            else:
+                return None
+            return equal if node.op == "==" else not equal
+    # `prog_type == PROG_TYPE_VRRP || __test_bit(CONFIG_TEST_BIT, &debug)`: an option test
+    # decides the other operand under the options in force.
+    return option_test(node) if option_test else None
+
+
 def message_processes(m: Message, fn_key: str, procs: list[Process], region: dict[str, set[str]],
-                      guards: Iterable[Any]) -> tuple[str, ...]:
+                      guards: Iterable[Any], option_test: Any = None) -> tuple[str, ...]:
     out = []
+    guards = tuple(guards)
     for p in procs:
-        if fn_key not in region[p.name]:
+        if fn_key not in region[p.name] or not runs_in(p, procs, guards, option_test):
             continue
         start = next((q for q in procs if q.start == fn_key and q.start != "main"), None)
         if start is not None:
@@ -487,45 +560,94 @@ class Model:
     assignments: list[Assignment]
     logging: Logging
     option_names: frozenset[str]
+    graph: CallGraph
+    guard_filter: GuardFilter
+    settings: Any
+    regions_with: dict[Any, dict[str, set[str]]]  # regions under the settings plus a message's options
+
+    def regions_anywhere(self) -> dict[str, set[str]]:
+        if None not in self.regions_with:
+            self.regions_with[None] = regions(self.graph, self.procs)
+        return self.regions_with[None]
+
+    def region_for(self, requires: tuple[tuple[str, ...], ...]) -> dict[str, set[str]]:
+        """Regions under the settings plus the options a message needs (its first alternative):
+        a -D dump runs where -D takes the program, not where -t would."""
+        from srcscan.analyze.settings import Settings
+
+        atoms = [a for a in (requires[0] if requires else ()) if not a.startswith("!")]
+        if not atoms:
+            return self.region
+        key = tuple(sorted(atoms))
+        if key not in self.regions_with:
+            levels = dict(self.settings.levels)
+            for atom in atoms:
+                name, _, level = atom.partition(">=")
+                name = name.split("==")[0]
+                levels[name] = max(levels.get(name, 0), int(level) if level.isdigit() else 1)
+            settings = Settings(dict(self.settings.values), levels, self.settings.macros)
+            self.regions_with[key] = regions(self.graph, self.procs, self.guard_filter.edge_ok(settings),
+                                             self.guard_filter.option_test(settings))
+        return self.regions_with[key]
 
 
 def build_model(graph: CallGraph, facts: Facts, options: Iterable[Option], rules: Rules,
                 settings: Any = None) -> Model:
+    from srcscan.analyze.settings import Settings
+
     options = list(options)
-    edge_ok = guard_filter(graph, options, rules, settings)
-    named = find_processes(graph, facts, process_names(rules), edge_ok)
+    settings = settings or Settings()
+    guard_filter = GuardFilter(graph, options, rules)
+    named = find_processes(graph, facts, process_names(rules))
     procs = [p for p, _ in named]
-    region = regions(graph, procs, edge_ok)
+    region = regions(graph, procs, guard_filter.edge_ok(settings), guard_filter.option_test(settings))
     sites = {p.name: process_sites(p, procs, region, facts) for p in procs}
     if not any(sites.values()):  # syslog opened only under an option (lighttpd): where it would be
         everywhere = regions(graph, procs)
         sites = {p.name: process_sites(p, procs, everywhere, facts) for p in procs}
     names = frozenset(n for o in options for n in o.names)
     return Model(procs, {p.name: i for p, i in named}, region, sites, facts,
-                 option_assignments(facts, options), logging_rules(rules), names)
+                 option_assignments(facts, options), logging_rules(rules), names, graph, guard_filter, settings, {})
 
 
-def guard_filter(graph: CallGraph, options: list[Option], rules: Rules, settings: Any) -> Any:
-    """edge_ok(caller, edge data): false when the call's guards need options not in force."""
-    from srcscan.analyze.options import option_rules
-    from srcscan.analyze.requirements import Index, guard_clauses, param_options
-    from srcscan.analyze.settings import Settings, holds
+class GuardFilter:
+    """Which calls run under given settings: a call whose guards need options not in force
+    does not; nor does one whose test of a process variable fails for the process."""
 
-    index = Index.of(options, option_rules(rules).bit_test)
-    param_options(graph, index)
-    settings = settings or Settings()
+    def __init__(self, graph: CallGraph, options: list[Option], rules: Rules) -> None:
+        from srcscan.analyze.options import option_rules
+        from srcscan.analyze.requirements import Index, param_options
 
-    def edge_ok(caller: str, data: dict) -> bool:
-        fn = graph.functions.get(caller)
-        if fn is None:
-            return True
-        for guard in data["guards"]:
-            for clause in guard_clauses(guard, index, fn):
-                if not any(holds(atom, settings) for atom in clause):
-                    return False
-        return True
+        self.graph = graph
+        self.index = Index.of(options, option_rules(rules).bit_test)
+        param_options(graph, self.index)
 
-    return edge_ok
+    def edge_ok(self, settings: Any) -> Any:
+        from srcscan.analyze.requirements import guard_clauses
+        from srcscan.analyze.settings import holds
+
+        def edge_ok(caller: str, data: dict) -> bool:
+            fn = self.graph.functions.get(caller)
+            if fn is None:
+                return True
+            return all(any(holds(atom, settings) for atom in clause)
+                       for guard in data["guards"] for clause in guard_clauses(guard, self.index, fn))
+
+        return edge_ok
+
+    def option_test(self, settings: Any) -> Any:
+        """fn -> condition -> does it hold under the settings (None: not an option test)."""
+        from srcscan.analyze.requirements import _atoms
+        from srcscan.analyze.settings import holds
+        from srcscan.extract.walk import strip
+
+        def for_function(fn: Any) -> Any:
+            def test(node: Any) -> bool | None:
+                atoms = _atoms(strip(node), self.index, fn) if fn is not None else set()
+                return any(holds(a, settings) for a in atoms) if atoms else None
+            return test
+
+        return for_function
 
 
 def overrides_for(model: Model, values: dict[str, str]) -> dict[str, Any]:
@@ -655,8 +777,9 @@ def analyze_processes(context) -> tuple[list[Message], dict[str, Any]]:
     for m in context.messages:
         guards, fn = guards_at.get((m.file, m.line, m.function), ((), None))
         key = (graph.key_for(fn.name, fn.file) if fn else None) or graph.key_for(m.function, m.file) or m.function
-        procs = message_processes(m, key, model.procs, model.region, guards)
-        if not procs and not any(key in r for r in model.region.values()):
+        procs = message_processes(m, key, model.procs, model.region_for(m.requires), guards) \
+            or message_processes(m, key, model.procs, model.regions_anywhere(), guards)
+        if not procs and not any(key in r for r in model.regions_anywhere().values()):
             # Not reached from any process start (called through a pointer the graph could
             # not resolve): the processes that run the rest of its file.
             procs = by_file.get(m.file) or tuple(p.name for p in model.procs)  # (an assert handler: any)

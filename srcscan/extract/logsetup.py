@@ -40,8 +40,11 @@ def extract_logsetup(unit: Unit) -> dict[str, Any]:
                   open syslog or are main),
         "tables": {name: [[(field, int | str | None), ...], ...]} (arrays of constant rows),
         "globals": {name: sym} (initial values of file-scope variables),
-        "option_assigns": [(target, value text, value sym, guard texts)] (in a getopt `switch`)}"""
-    out: dict[str, Any] = {"openlog": [], "forks": [], "locals": {}, "tables": {}, "globals": {}, "option_assigns": []}
+        "option_assigns": [(target, value text, value sym, guard texts)] (in a getopt `switch`),
+        "const_assigns": [(function, file, line, variable, value)] (constants given to globals in
+                          functions that fork: `prog_type = PROG_TYPE_VRRP;` in the child)}"""
+    out: dict[str, Any] = {"openlog": [], "forks": [], "locals": {}, "tables": {}, "globals": {}, "option_assigns": [],
+                           "const_assigns": []}
     for var in unit.variables:
         if var.kind != "VAR_DECL":
             continue
@@ -89,6 +92,13 @@ def _function(unit: Unit, fn: Node, out: dict[str, Any]) -> None:
                                               tuple(g.describe() for g in guards)))
     if interesting:
         out["locals"][fn.name] = _local_values(nodes, params, local_names)
+    if any(f[0] == fn.name and f[1] == unit.path for f in out["forks"]):
+        for node, _ in nodes:
+            if node.kind == "BINARY_OPERATOR" and node.op == "=" and len(node.children) == 2:
+                target, value = strip(node.children[0]), integer_value(node.children[1])
+                if target.kind == "DECL_REF_EXPR" and target.ref_kind == "VAR_DECL" and target.name not in local_names \
+                        and value is not None:
+                    out["const_assigns"].append((fn.name, unit.path, node.line, target.name, value))
 
 
 def _initializer(var: Node) -> Node | None:

@@ -24,10 +24,10 @@ def cache_dir(tmp_path_factory) -> Path:
     return Path(env) if env else tmp_path_factory.getbasetemp() / "srcscan-cache"
 
 
-def debian_catalog(project, version, cache):
+def debian_catalog(project, version, cache, with_options=()):
     rules = load_rules(project)
     tree = obtain_tree(rules, version, cache_dir=cache, notify=lambda line: None, providers=("debian",))
-    return build_from_tree(rules, tree, cache)
+    return build_from_tree(rules, tree, cache, tuple(with_options))
 
 
 @pytest.fixture(scope="module")

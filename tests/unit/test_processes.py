@@ -60,6 +60,12 @@ def test_each_message_gets_its_process_and_facility(catalog):
     assert shared.facility == ("daemon", "local1", "local2")
 
 
+def test_a_variable_each_child_sets_tells_processes_apart(catalog):
+    # shared.c: `if (prog_type == PROG_ALPHA)` after alpha set prog_type = PROG_ALPHA
+    assert message(catalog, "alpha's share").processes == ("alpha",)
+    assert message(catalog, "not in beta").processes == ("parent", "alpha")
+
+
 def test_with_an_option_that_changes_the_facility(tmp_path):
     catalog = build(tmp_path, ("-S 3",))
     assert {m.facility for m in catalog.messages} == {("local3",)}

@@ -1,0 +1,87 @@
+"""Processes and facilities on Debian's keepalived 2.2.7 and lighttpd 1.4.69 (facts read in the source)."""
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from srcscan.analyze.processes import BadOptionValue
+from srcscan.rsyslog import rsyslog_config
+from test_catalog_real import cache_dir, debian_catalog
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(os.environ.get("SRCSCAN_OFFLINE") == "1", reason="SRCSCAN_OFFLINE=1: no archive access"),
+]
+
+
+@pytest.fixture(scope="module")
+def keepalived(tmp_path_factory):
+    return debian_catalog("keepalived", "2.2.7", cache_dir(tmp_path_factory)).catalog
+
+
+def at(catalog, file, line):
+    (m,) = [m for m in catalog.messages if (m.file, m.line) == (file, line)]
+    return m
+
+
+def test_keepalived_process_table(keepalived):
+    procs = {p["name"]: p for p in keepalived.sections["processes"]}
+    assert set(procs) == {"parent", "vrrp", "checker", "bfd"}
+    # vrrp_daemon.c:995 `pid = fork();` in start_vrrp_child, then open_syslog(syslog_ident) with
+    # syslog_ident = PROG_VRRP ("Keepalived_vrrp"); lib/logger.c: openlog(ident, ..., log_facility)
+    assert (procs["vrrp"]["start"], procs["vrrp"]["fork_line"]) == ("start_vrrp_child", 995)
+    assert "Keepalived_vrrp" in procs["vrrp"]["idents"] and "Keepalived_healthcheckers" in procs["checker"]["idents"]
+    assert all(p["facility_expression"] == "log_facility" and p["facility"] == ["daemon"] for p in procs.values())
+    assert procs["parent"]["facility_with"]["-S"].startswith("local<N>")
+
+
+def test_keepalived_messages_by_process(keepalived):
+    # vrrp_daemon.c:1005: logged in the `else if (pid)` branch after the fork: the parent
+    started = at(keepalived, "keepalived/vrrp/vrrp_daemon.c", 1005)
+    assert started.format == "Starting VRRP child process, pid=%d" and started.processes == ("parent",)
+    assert started.facility == ("daemon",) and dict(started.facility_with)["-S"].startswith("local<N>")
+    # check_daemon.c:751: after the fork, in the child, before anything else runs
+    assert at(keepalived, "keepalived/check/check_daemon.c", 751).processes == ("checker",)
+    # bfd_scheduler.c:553 bfd_state_rise, run by the BFD child's scheduler only
+    assert at(keepalived, "keepalived/bfd/bfd_scheduler.c", 553).processes == ("bfd",)
+    # vrrp_scheduler.c:952 vrrp_dispatcher_read, the VRRP child's packet reader
+    assert at(keepalived, "keepalived/vrrp/vrrp_scheduler.c", 952).processes == ("vrrp",)
+    # lib/scheduler.c:798 thread_make_master: every process makes its own scheduler
+    shared = at(keepalived, "lib/scheduler.c", 798)
+    assert set(shared.processes) == {"parent", "vrrp", "checker", "bfd"}
+
+
+def test_keepalived_with_a_log_facility(tmp_path_factory):
+    cache = cache_dir(tmp_path_factory)
+    local3 = debian_catalog("keepalived", "2.2.7", cache, ["-S local3"]).catalog
+    assert {m.facility for m in local3.messages if m.processes} == {("local3",)}
+    user = debian_catalog("keepalived", "2.2.7", cache, ["--log-facility=user"]).catalog
+    assert {p["facility"][0] for p in user.sections["processes"]} == {"user"}
+    with pytest.raises(BadOptionValue, match="0..7, local0..local7, daemon, user"):
+        debian_catalog("keepalived", "2.2.7", cache, ["-S 8"])
+
+
+def test_keepalived_rsyslog_rules_pass_rsyslogd(keepalived, tmp_path):
+    text = rsyslog_config(keepalived, "/var/log/keepalived")
+    assert "if $programname == 'Keepalived_vrrp' then {" in text  # all on daemon: by program name
+    conf = tmp_path / "keepalived.conf"
+    conf.write_text(text)
+    assert shutil.which("rsyslogd"), "rsyslogd is needed (Debian package rsyslog; .ci/run installs it)"
+    run = subprocess.run(["rsyslogd", "-N1", "-f", str(conf)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+
+
+def test_lighttpd_error_log_by_default_syslog_when_asked(tmp_path_factory):
+    cache = cache_dir(tmp_path_factory)
+    default = debian_catalog("lighttpd", "1.4.69", cache).catalog
+    # configfile.c:1679 openlog("lighttpd", LOG_CONS|LOG_PID, -1==facility ? LOG_DAEMON : facility),
+    # reached only when server.errorlog-use-syslog is enabled
+    assert {m.facility for m in default.messages} == {("errorlog",)}
+    assert {dict(m.facility_with).get("server.errorlog-use-syslog") for m in default.messages} == {"daemon"}
+    on = debian_catalog("lighttpd", "1.4.69", cache, ["server.errorlog-use-syslog=enable"]).catalog
+    assert {m.facility for m in on.messages} == {("daemon",)}
+    local4 = debian_catalog("lighttpd", "1.4.69", cache,
+                            ["server.errorlog-use-syslog=enable", "server.syslog-facility=local4"]).catalog
+    assert {m.facility for m in local4.messages} == {("local4",)}
