@@ -261,11 +261,11 @@ def analyze_requirements(context) -> tuple[list[Message], dict[str, Any]]:
         key = graph.key_for(fn.name, fn.file) or fn.key
         from_callers = inherited_req.get(key, frozenset())
         requires = to_alternatives(list(lexical) + list(from_callers))
-        derivation = []
-        if lexical:
-            derivation.append("lexical guard")
+        derivation = [f"lexical guard at {g_file}:{g.line}: {g.describe()}"
+                      for g in call.guards for g_file in [call.file] if guard_clauses(g, index, fn)]
         if from_callers:
-            derivation.append(f"inherited: every call path to {fn.name}() passes the guard")
+            where = "; ".join(_guard_sites(graph, index, key, from_callers)) or "callers guarded further up"
+            derivation.append(f"inherited: every call path to {fn.name}() passes the guard ({where})")
             if via_pointer.get(key):
                 derivation.append("depends on resolving calls through function pointers")
         if any(len(c) > 1 for c in list(lexical) + list(from_callers)):
@@ -280,6 +280,26 @@ def analyze_requirements(context) -> tuple[list[Message], dict[str, Any]]:
         messages = [m for m in messages if satisfied(m.requires, settings)
                     and (not settings.macros or build_holds(m.build, settings.macros))]
     return messages, {"options": [option_to_dict(o) for o in options]}
+
+
+def _guard_sites(graph: CallGraph, index: Index, key: str, clauses: frozenset[Clause], limit: int = 3) -> list[str]:
+    """Where the inherited guards are: the nearest calls (up the call graph) whose guards
+    give one of `clauses`, as "file:line in caller() [via f()]"."""
+    found: list[str] = []
+    todo = [(key, "")]
+    seen = {key}
+    while todo and len(found) < limit:
+        node, via = todo.pop(0)
+        for caller, _, data in sorted(graph.graph.in_edges(node, data=True), key=lambda e: (e[0], e[2]["line"])):
+            fn = graph.functions[caller]
+            if any(c in clauses for g in data["guards"] for c in guard_clauses(g, index, fn)):
+                text = next(g.describe() for g in data["guards"] if guard_clauses(g, index, fn))
+                kind = "" if data["kind"] == "direct" else f", {data['kind']} through {data['via']}"
+                found.append(f"{fn.file}:{data['line']} in {fn.name}(){via}{kind}: {text}")
+            elif caller not in seen:
+                seen.add(caller)
+                todo.append((caller, f" via {graph.functions[node].name}()" + via if node != key else f" via {fn.name}()"))
+    return list(dict.fromkeys(found))[:limit]
 
 
 def _site(by_place, m: Message):

@@ -66,7 +66,9 @@ def extract_options(unit: Unit) -> dict:
                 cases.append((switch.labels,) + effect + (_inner_guards(guards, switch),))
             elif _is_key_switch(switch):
                 key_fields += [(f"@{fn.name}", label, effect[0]) for label in switch.labels if isinstance(label, int)]
-        key_fields += _destinations(unit, fn)
+        local_tables = {v.name for v in _local_tables(fn)}
+        key_fields += [(f"{fn.name}:{table}" if table in local_tables else table, index, field)
+                       for table, index, field in _destinations(unit, fn)]
     return {"long": long_options, "optstrings": optstrings, "cases": cases, "keys": keys, "key_fields": key_fields}
 
 

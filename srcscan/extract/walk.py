@@ -40,7 +40,23 @@ class Guard:
         if self.kind in ("case", "default"):
             what = ", ".join(map(_label_text, self.labels)) or "default"
             return f"switch ({self.text}) case {what}"
-        return f"!({self.text})" if self.negated else self.text
+        if not self.negated:
+            return self.text
+        inner = self.text.strip()
+        if inner.startswith("!(") and inner.endswith(")") and _balanced(inner[2:-1]):
+            return inner[2:-1]  # `if (!(debug & 32)) return;` leaves `debug & 32`
+        if re.fullmatch(r"!\s*[A-Za-z_][\w.>-]*", inner):
+            return inner[1:].strip()
+        return f"!({self.text})"
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def _label_text(label: int | str) -> str:

@@ -79,3 +79,46 @@ def test_settings_parsing_and_errors(catalog):
     assert not needs((), {"-D"})
     with pytest.raises(UnknownOptionError, match="did you mean --log-detail"):
         parse_with(("--log-detial",), options)
+
+
+# ---------------------------------------------------------------------------- old-style tables
+
+@pytest.fixture(scope="module")
+def old(tmp_path_factory):
+    rules = load_rules(str(FIXTURES / "options_old.toml"))
+    root = FIXTURES / "options_old"
+    return build_from_tree(rules, SourceTree(root, Provenance("path", str(root), None)),
+                           tmp_path_factory.mktemp("old") / "cache").catalog
+
+
+def test_popt_table_and_old_config_values_table(old):
+    options = {tuple(o["names"]): o for o in old.sections["options"]}
+    assert [(e["target"], e["mask"]) for e in options[("-D", "--log-detail")]["effects"]] == [("debug", 32)]
+    assert options[("-S", "--log-facility")]["takes_value"] is True
+    assert options[("-D", "--log-detail")]["takes_value"] is False
+    # cv[1].destination = &(s->debug) with cv[] = {{"old.enable",...}, {"old.debug",...}}
+    assert [e["target"] for e in options[("old.debug",)]["effects"]] == [".debug"]
+    assert [e["target"] for e in options[("old.enable",)]["effects"]] == [".enable"]
+
+
+def test_each_guard_form_and_where_it_is(old):
+    def one(text):
+        (m,) = [m for m in old.messages if m.format == text]
+        return m
+    for text in ("ternary detail", "and detail", "then detail", "loop detail", "after early return"):
+        assert one(text).requires == (("-D",),), text
+    assert one("not detailed").requires == (("!-D",),)  # the else branch
+    assert one("then detail").derivation == ("lexical guard at main.c:42: debug & 32",)
+    assert one("after early return").derivation == ("lexical guard at main.c:50: debug & 32",)
+    assert one("old at level 2").requires == (("old.debug>=2",),)
+    assert one("old enabled and debugging").requires == (("old.debug", "old.enable"),)
+
+
+def test_guard_inherited_two_calls_deep_and_through_a_struct_field(old):
+    (listed,) = [m for m in old.messages if m.format == "list entry"]  # main -> dump_all -> dump_list
+    assert listed.requires == (("-d",),)
+    assert listed.derivation == ("inherited: every call path to dump_list() passes the guard "
+                                 "(main.c:90 in main() via dump_all(): debug & 4)",)
+    (http,) = [m for m in old.messages if m.format == "http checker %s"]  # http.dump = dump_http; c->dump(c)
+    assert http.requires == (("-d",),)
+    assert "depends on resolving calls through function pointers" in http.derivation
