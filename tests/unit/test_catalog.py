@@ -44,7 +44,7 @@ def test_every_log_call_is_a_message_with_file_line_function_priority(demo, tmp_
 def test_calls_in_project_macros_count_where_expanded(demo, tmp_path):
     m = by_format(build(demo, tmp_path / "cache").catalog)["detail for %s"]
     assert (m.line, m.written, m.priority) == (12, "log_detail", "LOG_DEBUG")
-    assert m.conditions == ("!(!name)", "verbose")  # early return in start(), then the macro's own test
+    assert m.conditions == ("name", "verbose")  # after `if (!name) return;` in start(), then the macro's own test
 
 
 def test_wrappers_forwarding_their_format_are_inferred_and_not_messages_themselves(demo, tmp_path):
