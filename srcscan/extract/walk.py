@@ -96,6 +96,8 @@ def expression_text(node: Node) -> str:
     if node.kind == "MEMBER_REF_EXPR":
         if not kids:
             return node.name
+        if "(anonymous" in node.name:  # a member of an anonymous union: C names through it
+            return expression_text(kids[0])
         base = strip(kids[0])
         arrow = "->" if base.kind != "DECL_REF_EXPR" or "*" in (base.name or "") else "."
         return f"{expression_text(kids[0])}{arrow}{node.name}"

@@ -108,3 +108,17 @@ def test_function_references_name_how_the_address_escapes(tmp_path):
     main = next(f for f in extract_functions(unit) if f.name == "main")
     indirect = [c for c in main.calls if c.indirect]
     assert [(c.callee, c.indirect) for c in indirect] == [("handler", "field")]
+
+
+def test_conditions_through_anonymous_unions_name_no_path(tmp_path):
+    unit = parse_c(tmp_path, PRELUDE + """
+    struct entry { int kind; union { int addr; long mark; }; };
+    #define FAR(e) ((e)->addr > 1)
+    void f(struct entry *e) {
+        if (FAR(e))
+            log_message(LOG_INFO, "through the union");
+    }
+    """)
+    (call,) = [c for c in calls_of(unit, "f") if c.callee == "log_message"]
+    (text,) = conditions(call)  # rebuilt from the macro's expansion
+    assert "addr > 1" in text and "anonymous" not in text and str(tmp_path) not in text
