@@ -112,8 +112,9 @@ def test_function_references_name_how_the_address_escapes(tmp_path):
 
 def test_conditions_through_anonymous_unions_name_no_path(tmp_path):
     unit = parse_c(tmp_path, PRELUDE + """
-    struct entry { int kind; union { int addr; long mark; }; };
-    #define FAR(e) ((e)->addr > 1)
+    union where { struct { int addr; int port; }; long mark; };
+    struct entry { int kind; union where w; };
+    #define FAR(e) ((e)->w.addr > 1)
     void f(struct entry *e) {
         if (FAR(e))
             log_message(LOG_INFO, "through the union");
