@@ -112,14 +112,12 @@ def test_function_references_name_how_the_address_escapes(tmp_path):
 
 def test_conditions_through_anonymous_unions_name_no_path(tmp_path):
     unit = parse_c(tmp_path, PRELUDE + """
-    union where { struct { int addr; int port; }; long mark; };
-    struct entry { int kind; union where w; };
-    #define FAR(e) ((e)->w.addr > 1)
-    void f(struct entry *e) {
-        if (FAR(e))
+    typedef struct entry { int kind; union { struct { int addr; int port; }; long mark; }; } entry_t;
+    int same(const int *a, const int *b);
+    void f(entry_t *e) {
+        if (same(&e->addr, &e->port))
             log_message(LOG_INFO, "through the union");
     }
     """)
     (call,) = [c for c in calls_of(unit, "f") if c.callee == "log_message"]
-    (text,) = conditions(call)  # rebuilt from the macro's expansion
-    assert "addr > 1" in text and "anonymous" not in text and str(tmp_path) not in text
+    assert conditions(call) == ["same(&e->addr, &e->port)"]
