@@ -43,6 +43,7 @@ class Message:
     facility: tuple[str, ...] = ()  # syslog facilities (or "errorlog") under default options
     facility_with: tuple[tuple[str, str], ...] = ()  # (option, facility it gives)
     build: str = ""  # preprocessor condition around the call ("" when unconditional)
+    extracted: str = "parse"  # "text": no parse holds the call (a branch this machine's headers rule out)
 
     def identity_key(self) -> tuple[str, str, str]:
         return (self.file, self.function, render_normal(self.template))

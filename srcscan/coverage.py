@@ -721,12 +721,56 @@ def analyze_build(context: Any) -> tuple[list, dict[str, Any]]:
     """
     conditionals: dict[str, Any] = {}
     messages = []
-    for m in context.messages:
+    cov = dict(context.scan.coverage) if context.scan.coverage else None
+    recovered = _read_from_text(context, cov) if cov else []
+    for m in list(context.messages) + recovered:
         if m.file not in conditionals:
             conditionals[m.file] = _conditionals_of(context.tree.root / m.file)
         c = conditionals[m.file]
         messages.append(replace(m, build=build_text(c.build(m.line)) if c else ""))
-    return messages, ({"coverage": context.scan.coverage} if context.scan.coverage else {})
+    return messages, ({"coverage": cov} if cov else {})
+
+
+TEXT_STATUSES = ("fixed", "call_lost", "not_taken", "parse_failed", "no_includer")
+
+
+def _read_from_text(context: Any, cov: dict[str, Any]) -> list:
+    """Messages for token sites no parse holds but some build compiles: read from the text.
+
+    Sites inside `#if 0` are counted apart: every C programmer reads them as comments."""
+    from srcscan.catalog import assign_ids, message_from_call
+    from srcscan.textcalls import call_from_text
+
+    found, texts, not_covered = [], {}, []
+    ids = {m.id for m in context.messages}
+    for entry in cov.get("not_covered", []):
+        entry = dict(entry)
+        log_fn = context.log_functions.get(entry["call"])
+        if entry["status"] in TEXT_STATUSES and log_fn is not None:
+            if entry["file"] not in texts:
+                texts[entry["file"]] = (context.tree.root / entry["file"]).read_bytes().decode("latin-1")
+            call = call_from_text(texts[entry["file"]], entry["file"], entry["line"], entry["call"])
+            if call is not None:
+                found.append(replace(message_from_call(call, log_fn), extracted="text"))
+                entry["read_from_text"] = True
+        not_covered.append(entry)
+    new = []
+    for m in assign_ids(found):
+        while m.id in ids:
+            m = replace(m, id=m.id + "+")
+        ids.add(m.id)
+        new.append(m)
+    sites = cov["sites"]
+    in_if0 = sum(1 for n in not_covered if n["status"] == "never" and n["reason"].startswith("#if 0"))
+    covered = cov["parsed"] + len(new)
+    cov.update({
+        "not_covered": not_covered,
+        "read_from_text": len(new),
+        "in_if0": in_if0,
+        "coverage_with_text": round(covered / sites, 4) if sites else 1.0,
+        "coverage_outside_if0": round(covered / (sites - in_if0), 4) if sites > in_if0 else 1.0,
+    })
+    return new
 
 
 def _conditionals_of(path: Path):

@@ -101,7 +101,8 @@ def coverage_summary(built: Built) -> str:
     missing = reachable - cov["parsed"]
     text = (f"; coverage: {cov['parsed']} of {cov['sites']} call sites ({100 * cov['coverage']:.1f} %, "
             f"{100 * cov['coverage_reachable']:.1f} % of the {reachable} a build can reach; "
-            f"{cov['unreachable']} unreachable, {missing} missing)")
+            f"{cov['unreachable']} unreachable, {missing} missing"
+            + (f"; {cov['read_from_text']} read from the text" if cov.get("read_from_text") else "") + ")")
     if cov.get("compile_commands"):
         return text + f", describing the one build of {cov['compile_commands']['path']}"
     return (text + f", {cov['parsed_extra_profiles']} through {len(cov['profiles'])} extra profiles "

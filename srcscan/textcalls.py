@@ -1,0 +1,111 @@
+"""Messages read from the source text where no parse holds the call.
+
+A call in a branch this machine's headers rule out (`#if OPENSSL_VERSION_NUMBER < ...`
+with OpenSSL 3 installed), or on a line libclang could not make sense of, is still a
+message some build logs. Its arguments are read from the text: literal formats and
+priorities written as `LOG_*` names come out as they would from a parse; anything else
+is kept as written, and the message says it was read from the text.
+
+Pure: file texts in, CallSites out; no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+
+from srcscan.extract.calls import c_string_value
+from srcscan.formats.template import Arg
+from srcscan.model import CallSite
+
+_STRING_RUN = re.compile(r'^(?:\s*(?:u8|[LuU])?"(?:[^"\\]|\\.)*"\s*)+$', re.S)
+_FUNCTION_HEAD = re.compile(r"^(?:[A-Za-z_][\w\s\*]*?[\s\*])?([A-Za-z_]\w*)\s*\(")
+_NOT_FUNCTIONS = frozenset({"if", "while", "for", "switch", "return", "sizeof", "do", "else"})
+
+
+def call_from_text(text: str, path: str, line: int, name: str) -> CallSite | None:
+    """The call of `name` that starts on `line` (1-based) of `text`, with its arguments."""
+    lines = text.split("\n")
+    if not 0 < line <= len(lines):
+        return None
+    start = sum(len(x) + 1 for x in lines[: line - 1])
+    m = re.compile(rf"\b{re.escape(name)}\s*\(").search(text, start, start + len(lines[line - 1]) + 1)
+    if m is None:
+        return None
+    pieces = _arguments(text, m.end())
+    if pieces is None:
+        return None
+    args = tuple(_arg(p) for p, _ in pieces)
+    line_of = {p.strip(): text.count("\n", 0, offset) + 1 for p, offset in pieces}
+    call_line = line_of.get("__LINE__", line)
+    function = enclosing_function(lines, line)
+    return CallSite(function=function, callee=name, indirect="", file=path, line=call_line, col=m.start() - start + 1,
+                    written=name, args=args, arg_refs=tuple(() for _ in args), guards=(),
+                    text=text[m.start(): pieces[-1][1] + len(pieces[-1][0]) + 1] if pieces else name + "()")
+
+
+def _arguments(text: str, pos: int) -> list[tuple[str, int]] | None:
+    """Top-level comma-separated arguments from just after `(` to the matching `)`."""
+    depth, out, begin, i = 0, [], pos, pos
+    while i < len(text):
+        ch = text[i]
+        if ch in "\"'":
+            i = _skip_literal(text, i)
+            continue
+        if text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            i = len(text) if end < 0 else end + 2
+            continue
+        if text.startswith("//", i):
+            end = text.find("\n", i)
+            i = len(text) if end < 0 else end
+            continue
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            if depth == 0:
+                if text[begin:i].strip() or out:
+                    out.append((text[begin:i], begin))
+                return [(_strip_comments(p), o) for p, o in out]
+            depth -= 1
+        elif ch == "," and depth == 0:
+            out.append((text[begin:i], begin))
+            begin = i + 1
+        i += 1
+    return None
+
+
+def _skip_literal(text: str, i: int) -> int:
+    quote, i = text[i], i + 1
+    while i < len(text) and text[i] != quote:
+        i += 2 if text[i] == "\\" else 1
+    return i + 1
+
+
+def _strip_comments(text: str) -> str:
+    return re.sub(r"/\*.*?\*/|//[^\n]*", " ", text, flags=re.S)
+
+
+def _arg(text: str) -> Arg:
+    written = " ".join(text.split())
+    if _STRING_RUN.match(text):
+        return Arg(written, string=c_string_value(text))
+    number = written.strip("()")
+    if re.fullmatch(r"-?\d+", number):
+        return Arg(written, integer=int(number))
+    return Arg(written)
+
+
+def enclosing_function(lines: list[str], line: int) -> str:
+    """The function whose definition opens nearest above `line`: its name starts a line
+    (`static int\\nfoo(...)` or `static int foo(...) {`) and a `{` follows before a `;`."""
+    for i in range(line - 1, -1, -1):
+        current = lines[i]
+        if not current or current[0] in " \t#/*}{":
+            continue
+        m = _FUNCTION_HEAD.match(current)
+        if m and m.group(1) not in _NOT_FUNCTIONS:
+            after = "\n".join(lines[i: i + 12])
+            brace, semi = after.find("{"), after.find(";")
+            if brace >= 0 and (semi < 0 or brace < semi):
+                return m.group(1)
+    return ""
