@@ -170,9 +170,17 @@ def scan_tokens(texts: Mapping[str, str], names: Iterable[str]) -> tuple[TokenSi
     return tuple(t for rel in sorted(texts) for t in scan_call_tokens(rel, texts[rel], names))
 
 
+_NAMES: dict[tuple, tuple[str, ...]] = {}
+
+
 def log_function_names(rules: Rules, files: Iterable[FileFacts]) -> tuple[str, ...]:
     """The rules' log functions and the wrappers inferred from the parsed code."""
-    return tuple(sorted(infer_log_functions(rules, all_functions(tuple(files)))))
+    files = tuple(files)
+    key = (rules.sha256, tuple((f.path, f.profile, id(f)) for f in files))
+    if key not in _NAMES:
+        _NAMES.clear()
+        _NAMES[key] = tuple(sorted(infer_log_functions(rules, all_functions(files))))
+    return _NAMES[key]
 
 
 # ---------------------------------------------------------------------------- what the parse saw

@@ -37,7 +37,8 @@ class FunctionRef:
 
     function: str  # enclosing function ("" at file scope)
     target: str  # the function whose address is taken
-    context: str  # "field" (stored into a struct field), "argument", "initializer", "variable", "other"
+    context: str  # "field" (stored into a struct field), "argument", "initializer", "variable", "other";
+    #               "param_field": the function stores its parameter `target` into field `via`
     via: str  # field name, called function (with ":index" for an argument), or variable name
     file: str
     line: int

@@ -62,6 +62,20 @@ ANALYSES: tuple[tuple[str, Analysis], ...] = (
 )
 
 
+def call_graph_entries(rules: Rules) -> tuple[str, ...]:
+    """The rules' `[callgraph] entry_points`: functions the program runs by name (dlsym)."""
+    from srcscan.errors import RulesError
+
+    raw = rules.sections.get("callgraph", {})
+    entries = raw.get("entry_points", [])
+    if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
+        raise RulesError(rules.path, "callgraph.entry_points", "expected a list of function names or patterns")
+    for key in raw:
+        if key != "entry_points":
+            raise RulesError(rules.path, f"callgraph.{key}", "unknown key (expected entry_points)")
+    return tuple(entries)
+
+
 @dataclass(frozen=True)
 class Request:
     project: str  # project name or rules file path
@@ -109,7 +123,7 @@ def build_from_tree(rules: Rules, tree: SourceTree, cache_dir: Path, with_option
     log_functions, messages = find_messages(rules, list(functions))
     from srcscan.analyze.callgraph import build_call_graph
 
-    graph = build_call_graph(functions, [r for f in scan.all_files for r in f.refs])
+    graph = build_call_graph(functions, [r for f in scan.all_files for r in f.refs], call_graph_entries(rules))
     context = Context(rules, tree, scan, functions, log_functions, tuple(messages), cache_dir, with_options, graph=graph)
     sections: dict[str, Any] = {}
     for name, analysis in ANALYSES:

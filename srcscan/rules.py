@@ -115,7 +115,7 @@ def _kind_name(kind: type | tuple[type, ...]) -> str:
 
 
 # Sections read by later analyses (options, processes, preprocessor); validated by them.
-EXTRA_SECTIONS = ("options", "processes", "preprocessor", "logging")
+EXTRA_SECTIONS = ("options", "processes", "preprocessor", "logging", "callgraph")
 
 
 def rules_dirs() -> list[Path]:

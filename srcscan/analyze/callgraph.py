@@ -18,6 +18,7 @@ left out, since they cannot log through the project's functions.
 
 from __future__ import annotations
 
+import fnmatch
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Iterator
@@ -56,27 +57,72 @@ class CallGraph:
         return seen
 
 
-def build_call_graph(functions: Iterable[FunctionFacts], refs: Iterable[FunctionRef]) -> CallGraph:
+def build_call_graph(functions: Iterable[FunctionFacts], refs: Iterable[FunctionRef],
+                     entry_patterns: Iterable[str] = ()) -> CallGraph:
     by_key: dict[str, FunctionFacts] = {}
     for fn in functions:
         by_key.setdefault(fn.key, fn)
     graph = nx.MultiDiGraph()
     graph.add_nodes_from(sorted(by_key))
+    refs = list(refs)
+    param_fields = _param_fields(by_key, refs)
     stored = _stored_pointers(by_key, refs)
+    handed: set[tuple] = set()  # registrations that go into a field: resolved where the field is called
+    for ref in refs:
+        if ref.context == "argument" and ":" in ref.via:
+            name, _, index = ref.via.rpartition(":")
+            callee = _resolve(by_key, name, ref.file)
+            target = _resolve(by_key, ref.target, ref.file)
+            fields = param_fields.get((callee, int(index))) if callee and index.isdigit() else None
+            if fields and target:
+                for field in fields:
+                    stored[field].add(target)
+                handed.add((ref.function, ref.file, ref.line, ref.target))
     for key in sorted(by_key):
         fn = by_key[key]
         for call in fn.calls:
             for target, kind, via in _targets(by_key, stored, call):
                 graph.add_edge(key, target, kind=kind, guards=call.guards, line=call.line, via=via, call=call)
     for ref in sorted(refs, key=lambda r: (r.file, r.line, r.target)):
-        if ref.context != "argument" or not ref.function:
+        if ref.context != "argument" or not ref.function or (ref.function, ref.file, ref.line, ref.target) in handed:
             continue
         caller = _resolve(by_key, ref.function, ref.file)
         target = _resolve(by_key, ref.target, ref.file)
         if caller and target:
             graph.add_edge(caller, target, kind="registered", guards=ref.guards, line=ref.line,
                            via=ref.via.split(":")[0], call=None)
-    return CallGraph(graph, by_key, _entry_points(graph))
+    named = {r.target for r in refs if r.context != "param_field"}
+    patterns = tuple(entry_patterns)
+    runnable = {k for k in by_key if by_key[k].name in named or any(fnmatch.fnmatchcase(by_key[k].name, p) for p in patterns)}
+    return CallGraph(graph, by_key, _entry_points(graph, runnable))
+
+
+def _param_fields(by_key: dict[str, FunctionFacts], refs: list[FunctionRef]) -> dict[tuple[str, int], set[str]]:
+    """(function key, parameter index) -> struct fields the function stores that parameter in,
+    directly (`new->dump = dump_func`) or by passing it on to a function that does."""
+    out: dict[tuple[str, int], set[str]] = defaultdict(set)
+    for ref in refs:
+        if ref.context == "param_field":
+            key = _resolve(by_key, ref.function, ref.file)
+            if key and ref.target in by_key[key].params:
+                out[(key, by_key[key].params.index(ref.target))].add(ref.via)
+    for _ in range(4):  # alloc_list(f, d) { return alloc_mlist(f, d, 1); }
+        changed = False
+        for key, fn in by_key.items():
+            for call in fn.calls:
+                if call.indirect:
+                    continue
+                callee = _resolve(by_key, call.callee, call.file)
+                for j, arg in enumerate(call.args):
+                    fields = out.get((callee, j)) if callee else None
+                    if fields and arg.text.strip() in fn.params:
+                        mine = out[(key, fn.params.index(arg.text.strip()))]
+                        if not fields <= mine:
+                            mine |= fields
+                            changed = True
+        if not changed:
+            break
+    return out
 
 
 def _stored_pointers(by_key: dict[str, FunctionFacts], refs: Iterable[FunctionRef]) -> dict[str, set[str]]:
@@ -104,20 +150,39 @@ def _resolve(by_key: dict[str, FunctionFacts], name: str, file: str) -> str | No
     if name in by_key:
         return name
     # A static function of a header, called from the .c file that includes it.
-    matches = [k for k in by_key if k.endswith(f":{name}")]
+    matches = _statics_by_name(by_key).get(name, ())
     return matches[0] if len(matches) == 1 else None
 
 
-def _entry_points(graph: nx.MultiDiGraph) -> tuple[str, ...]:
-    """main, plus every function nothing in the tree runs (called from outside: signal
-    handlers set through libc, library callbacks...): those run unconditionally as far
-    as the tree can tell."""
+_STATICS: dict[int, tuple[dict[str, FunctionFacts], dict[str, list[str]]]] = {}
+
+
+def _statics_by_name(by_key: dict[str, FunctionFacts]) -> dict[str, list[str]]:
+    """name -> keys of the static functions of that name (built once per table)."""
+    cached = _STATICS.get(id(by_key))
+    if cached is None or cached[0] is not by_key or len(cached[1].get("", ())) != len(by_key):
+        index: dict[str, list[str]] = defaultdict(list)
+        for key in by_key:
+            if ":" in key:
+                index[key.rsplit(":", 1)[1]].append(key)
+        index[""] = list(by_key)  # the size it was built for
+        _STATICS.clear()
+        _STATICS[id(by_key)] = cached = (by_key, index)
+    return cached[1]
+
+
+def _entry_points(graph: nx.MultiDiGraph, runnable: set[str]) -> tuple[str, ...]:
+    """main, plus every function nothing in the tree calls but whose address is taken
+    somewhere (a handler given to libc, a callback in a table the graph could not follow) or
+    that the rules name (plugins found with dlsym): those run unconditionally as far as the
+    tree can tell. A function never called and never named cannot run: it is dead code
+    (keepalived's unused list helpers), not an entry point."""
     entries = ([ENTRY_POINT] if ENTRY_POINT in graph else []) + sorted(
-        n for n in graph if graph.in_degree(n) == 0 and n != ENTRY_POINT)
+        n for n in graph if graph.in_degree(n) == 0 and n != ENTRY_POINT and n in runnable)
     reached = set().union(*(nx.descendants(graph, e) | {e} for e in entries)) if entries else set()
     # Cycles that nothing outside them runs (mutual recursion reached only from outside).
     for node in sorted(graph):
-        if node not in reached:
+        if node not in reached and node in runnable:
             entries.append(node)
             reached |= nx.descendants(graph, node) | {node}
     return tuple(entries)

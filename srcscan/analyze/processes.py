@@ -18,6 +18,7 @@ annotations and a `processes` section out; no I/O.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
@@ -27,7 +28,9 @@ from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.options import Option
 from srcscan.catalog import Message
 from srcscan.errors import InputError, RulesError
+from srcscan.extract.calls import integer_value
 from srcscan.extract.logsetup import Sym, walk_sym
+from srcscan.extract.walk import strip
 from srcscan.rules import Rules
 
 # <syslog.h>'s facility codes (the same in every libc: they are on the wire).
@@ -480,11 +483,9 @@ def regions(graph: CallGraph, procs: list[Process], edge_ok: Any = None, option_
 def runs_in(p: Process, procs: list[Process], guards: Iterable[Any], option_test: Any = None) -> bool:
     """False when a guard tests a process variable for a value process `p` does not have
     (`if (prog_type == PROG_TYPE_VRRP)` in code shared by every process)."""
-    variables = {var for q in procs for var, _ in q.values}
+    variables, own, others = _process_values(p, tuple(procs))
     if not variables:
         return True
-    own = dict(p.values)
-    others = {var: {v for q in procs if q is not p for w, v in q.values if w == var} for var in variables}
     for guard in guards:
         if guard.cond is None or guard.kind in ("case", "default"):
             continue
@@ -494,13 +495,17 @@ def runs_in(p: Process, procs: list[Process], guards: Iterable[Any], option_test
     return True
 
 
+@functools.lru_cache(maxsize=64)
+def _process_values(p: Process, procs: tuple[Process, ...]) -> tuple[set[str], dict[str, int], dict[str, set[int]]]:
+    variables = {var for q in procs for var, _ in q.values}
+    others = {var: {v for q in procs if q is not p for w, v in q.values if w == var} for var in variables}
+    return variables, dict(p.values), others
+
+
 def _process_test(node: Any, own: dict[str, int], others: dict[str, set[int]], variables: set[str],
                   option_test: Any = None) -> bool | None:
     """Three-valued: does the condition hold in the process whose variables are `own`? For the
     parent (which sets none of them) a test for a child's value is false."""
-    from srcscan.extract.calls import integer_value
-    from srcscan.extract.walk import strip
-
     node = strip(node)
     if node.kind == "PAREN_EXPR" and node.children:
         return _process_test(node.children[0], own, others, variables, option_test)

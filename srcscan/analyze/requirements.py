@@ -190,38 +190,60 @@ def param_options(graph: CallGraph, index: Index) -> dict[tuple[str, str], Claus
     return found
 
 
-def inherited(graph: CallGraph, index: Index) -> tuple[dict[str, frozenset[Clause]], dict[str, bool]]:
-    """Clauses every call path to each function passes; and whether pointer resolution mattered."""
-    top = None
-    req: dict[str, frozenset[Clause] | None] = {k: top for k in graph.graph}
+MAX_PATHS = 6  # alternatives kept per function before falling back to what they share
+
+Paths = tuple[frozenset[Clause], ...]  # alternatives: each the clauses one kind of call path passes
+
+
+def inherited(graph: CallGraph, index: Index) -> tuple[dict[str, Paths], dict[str, bool]]:
+    """For each function, the guards its call paths from the entry points pass, as alternatives
+    (`dump_list` called under -D in one place and under -d in another: -D or -d); and whether
+    resolving calls through function pointers mattered. An alternative with no clauses means
+    some path needs nothing: the function then inherits no requirement."""
+    req: dict[str, set[frozenset[Clause]] | None] = {k: None for k in graph.graph}
     for e in graph.entry_points:
-        req[e] = frozenset()
+        req[e] = {frozenset()}
     via_pointer: dict[str, bool] = defaultdict(bool)
     edge_clauses: dict[tuple, frozenset[Clause]] = {}
     for caller, callee, key, data in graph.graph.edges(keys=True, data=True):
         fn = graph.functions[caller]
         edge_clauses[(caller, callee, key)] = frozenset(
             c for g in data["guards"] for c in guard_clauses(g, index, fn))
-    order = [n for n in graph.reachable(graph.entry_points)]
-    changed = True
-    rounds = 0
+    order = sorted(graph.reachable(graph.entry_points))
+    changed, rounds = True, 0
     while changed and rounds < 50:
         changed, rounds = False, rounds + 1
-        for node in sorted(order):
+        for node in order:
             if node in graph.entry_points:
                 continue
-            acc = None
+            alternatives: set[frozenset[Clause]] = set()
             pointer = False
             for caller, _, key, data in graph.graph.in_edges(node, keys=True, data=True):
                 if req.get(caller) is None:
                     continue
-                got = req[caller] | edge_clauses[(caller, node, key)]
-                acc = got if acc is None else acc & got
+                alternatives |= {a | edge_clauses[(caller, node, key)] for a in req[caller]}
                 pointer = pointer or data["kind"] != "direct" or via_pointer[caller]
-            if acc is not None and acc != req[node]:
-                req[node], changed = acc, True
-            via_pointer[node] = pointer and bool(acc)
-    return {k: (v or frozenset()) for k, v in req.items()}, via_pointer
+            if not alternatives:
+                continue
+            alternatives = _simplify(alternatives)
+            if alternatives != req[node]:
+                req[node], changed = alternatives, True
+            via_pointer[node] = pointer and frozenset() not in alternatives
+    out = {}
+    for k, v in req.items():
+        out[k] = () if not v or frozenset() in v else tuple(sorted(v, key=lambda a: sorted(map(sorted, a))))
+    return out, via_pointer
+
+
+def _simplify(alternatives: set[frozenset[Clause]]) -> set[frozenset[Clause]]:
+    """Drop alternatives that demand more than another (A or A-and-B is A); past MAX_PATHS,
+    keep only what they all share."""
+    if frozenset() in alternatives:
+        return {frozenset()}
+    kept = {a for a in alternatives if not any(b < a for b in alternatives)}
+    if len(kept) > MAX_PATHS:
+        return {frozenset.intersection(*kept)}
+    return kept
 
 
 def to_alternatives(clauses: Iterable[Clause]) -> tuple[tuple[str, ...], ...]:
@@ -259,13 +281,18 @@ def analyze_requirements(context) -> tuple[list[Message], dict[str, Any]]:
         call, fn = site
         lexical = [c for g in call.guards for c in guard_clauses(g, index, fn)]
         key = graph.key_for(fn.name, fn.file) or fn.key
-        from_callers = inherited_req.get(key, frozenset())
-        requires = to_alternatives(list(lexical) + list(from_callers))
+        paths = inherited_req.get(key, ())
+        from_callers = frozenset().union(*paths) if paths else frozenset()
+        found = {alt for path in (paths or (frozenset(),)) for alt in to_alternatives(list(lexical) + list(path))}
+        requires = tuple(sorted(a for a in found if not any(set(b) < set(a) for b in found)))
         derivation = [f"lexical guard at {g_file}:{g.line}: {g.describe()}"
                       for g in call.guards for g_file in [call.file] if guard_clauses(g, index, fn)]
         if from_callers:
             where = "; ".join(_guard_sites(graph, index, key, from_callers)) or "callers guarded further up"
-            derivation.append(f"inherited: every call path to {fn.name}() passes the guard ({where})")
+            if len(paths) > 1:
+                derivation.append(f"inherited: every call path to {fn.name}() passes one of {len(paths)} guards ({where})")
+            else:
+                derivation.append(f"inherited: every call path to {fn.name}() passes the guard ({where})")
             if via_pointer.get(key):
                 derivation.append("depends on resolving calls through function pointers")
         if any(len(c) > 1 for c in list(lexical) + list(from_callers)):
@@ -298,7 +325,7 @@ def _guard_sites(graph: CallGraph, index: Index, key: str, clauses: frozenset[Cl
                 found.append(f"{fn.file}:{data['line']} in {fn.name}(){via}{kind}: {text}")
             elif caller not in seen:
                 seen.add(caller)
-                todo.append((caller, f" via {graph.functions[node].name}()" + via if node != key else f" via {fn.name}()"))
+                todo.append((caller, f" via {fn.name}(){via}"))
     return list(dict.fromkeys(found))[:limit]
 
 

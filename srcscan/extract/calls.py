@@ -182,6 +182,10 @@ def _refs_at(unit: Unit, function: str, node: Node, guards: tuple[Guard, ...]) -
         context = "field" if target.kind == "MEMBER_REF_EXPR" else "variable"
         for ref in _function_names(node.children[1]):
             yield FunctionRef(function, ref.name, context, target.name, file, ref.line, guards)
+        value = strip(node.children[1])
+        if context == "field" and value.kind == "DECL_REF_EXPR" and value.ref_kind == "PARM_DECL":
+            # `new->dump = dump_func`: whatever the caller passes lands in that field
+            yield FunctionRef(function, value.name, "param_field", target.name, file, node.line, guards)
     elif node.kind == "CALL_EXPR":
         callee, _ = callee_of(node, strip(node.children[0]) if node.children else node)
         for index, arg in enumerate(node.children[1:]):

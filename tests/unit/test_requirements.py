@@ -108,8 +108,8 @@ def test_each_guard_form_and_where_it_is(old):
     for text in ("ternary detail", "and detail", "then detail", "loop detail", "after early return"):
         assert one(text).requires == (("-D",),), text
     assert one("not detailed").requires == (("!-D",),)  # the else branch
-    assert one("then detail").derivation == ("lexical guard at main.c:42: debug & 32",)
-    assert one("after early return").derivation == ("lexical guard at main.c:50: debug & 32",)
+    assert one("then detail").derivation == ("lexical guard at main.c:45: debug & 32",)
+    assert one("after early return").derivation == ("lexical guard at main.c:53: debug & 32",)
     assert one("old at level 2").requires == (("old.debug>=2",),)
     assert one("old enabled and debugging").requires == (("old.debug", "old.enable"),)
 
@@ -118,7 +118,17 @@ def test_guard_inherited_two_calls_deep_and_through_a_struct_field(old):
     (listed,) = [m for m in old.messages if m.format == "list entry"]  # main -> dump_all -> dump_list
     assert listed.requires == (("-d",),)
     assert listed.derivation == ("inherited: every call path to dump_list() passes the guard "
-                                 "(main.c:90 in main() via dump_all(): debug & 4)",)
+                                 "(main.c:93 in main() via dump_all(): debug & 4)",)
     (http,) = [m for m in old.messages if m.format == "http checker %s"]  # http.dump = dump_http; c->dump(c)
     assert http.requires == (("-d",),)
     assert "depends on resolving calls through function pointers" in http.derivation
+
+
+def test_callback_stored_through_a_registration_function_gets_every_guarded_path(old):
+    # alloc_list(dump_sock) hands it to alloc_mlist(), which stores it in l->show; dump_items()
+    # calls l->show under -D in one place and under -d in another; never_used() calls it
+    # unguarded but nothing calls or names never_used().
+    (sock,) = [m for m in old.messages if m.format == "socket %p"]
+    assert sock.requires == (("-D",), ("-d",))
+    assert "passes one of 2 guards" in sock.derivation[0]
+    assert "depends on resolving calls through function pointers" in sock.derivation
