@@ -7,7 +7,10 @@ Each edge is one way the caller makes the callee run, with attributes:
   kind    "direct" (a call by name), "pointer" (a call through a struct field or
           variable, resolved to the functions stored there) or "registered" (the caller
           hands the callee's address to another function, e.g. a scheduler, that will
-          call it later: the callee runs if and where the registration runs)
+          call it later: the callee runs if and where the registration runs); "stored"
+          when that function keeps the address in a struct field: when the callee runs
+          is then decided where the field is called (the "pointer" edges), and in which
+          process by where it was handed over (this edge)
   guards  the Guards enclosing the call or registration in the caller
   line    line of the call or registration
   via     the field, variable or registering function that carries a pointer ("" for direct)
@@ -84,12 +87,13 @@ def build_call_graph(functions: Iterable[FunctionFacts], refs: Iterable[Function
             for target, kind, via in _targets(by_key, stored, call):
                 graph.add_edge(key, target, kind=kind, guards=call.guards, line=call.line, via=via, call=call)
     for ref in sorted(refs, key=lambda r: (r.file, r.line, r.target)):
-        if ref.context != "argument" or not ref.function or (ref.function, ref.file, ref.line, ref.target) in handed:
+        if ref.context != "argument" or not ref.function:
             continue
         caller = _resolve(by_key, ref.function, ref.file)
         target = _resolve(by_key, ref.target, ref.file)
         if caller and target:
-            graph.add_edge(caller, target, kind="registered", guards=ref.guards, line=ref.line,
+            kind = "stored" if (ref.function, ref.file, ref.line, ref.target) in handed else "registered"
+            graph.add_edge(caller, target, kind=kind, guards=ref.guards, line=ref.line,
                            via=ref.via.split(":")[0], call=None)
     named = {r.target for r in refs if r.context != "param_field"}
     patterns = tuple(entry_patterns)

@@ -206,6 +206,8 @@ def inherited(graph: CallGraph, index: Index) -> tuple[dict[str, Paths], dict[st
     via_pointer: dict[str, bool] = defaultdict(bool)
     edge_clauses: dict[tuple, frozenset[Clause]] = {}
     for caller, callee, key, data in graph.graph.edges(keys=True, data=True):
+        if data["kind"] == "stored":
+            continue  # when a stored callback runs is decided where its field is called
         fn = graph.functions[caller]
         edge_clauses[(caller, callee, key)] = frozenset(
             c for g in data["guards"] for c in guard_clauses(g, index, fn))
@@ -219,7 +221,7 @@ def inherited(graph: CallGraph, index: Index) -> tuple[dict[str, Paths], dict[st
             alternatives: set[frozenset[Clause]] = set()
             pointer = False
             for caller, _, key, data in graph.graph.in_edges(node, keys=True, data=True):
-                if req.get(caller) is None:
+                if req.get(caller) is None or data["kind"] == "stored":
                     continue
                 alternatives |= {a | edge_clauses[(caller, node, key)] for a in req[caller]}
                 pointer = pointer or data["kind"] != "direct" or via_pointer[caller]
@@ -318,6 +320,8 @@ def _guard_sites(graph: CallGraph, index: Index, key: str, clauses: frozenset[Cl
     while todo and len(found) < limit:
         node, via = todo.pop(0)
         for caller, _, data in sorted(graph.graph.in_edges(node, data=True), key=lambda e: (e[0], e[2]["line"])):
+            if data["kind"] == "stored":
+                continue
             fn = graph.functions[caller]
             if any(c in clauses for g in data["guards"] for c in guard_clauses(g, index, fn)):
                 text = next(g.describe() for g in data["guards"] if guard_clauses(g, index, fn))
