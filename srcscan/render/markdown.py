@@ -145,7 +145,7 @@ def coverage_section(c: Catalog) -> str:
              f"{cov['parsed']} ({100 * cov['coverage']:.1f} %), {100 * cov['coverage_reachable']:.1f} % of the "
              f"{reachable} that some build compiles. The `build` column of the messages gives the preprocessor "
              f"condition around each call. Counted: {cov['token_scan']}."]
-    if "read_from_text" in cov:
+    if cov.get("read_from_text"):
         parts.append(f"{cov['read_from_text']} more are read from the source text (branches this machine's headers "
                      f"or libclang left out; marked \"read from the text\"): {100 * cov['coverage_with_text']:.1f} % "
                      f"of the token scan, {100 * cov['coverage_outside_if0']:.1f} % of the "
