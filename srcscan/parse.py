@@ -54,6 +54,12 @@ class Node:
     value: int | None = None  # integer value of literals and enum constants; linkage of functions
     file: str = ""  # file (relative to the tree) when not the unit's main file
 
+    def __reduce__(self):
+        # The cache holds hundreds of thousands of these: rebuilding them from a tuple is
+        # faster than the slots dataclass's own __setstate__.
+        return (Node, (self.kind, self.name, self.line, self.col, self.start, self.end, self.children,
+                       self.ref_kind, self.op, self.value, self.file))
+
 
 @dataclass(frozen=True)
 class Diagnostic:
