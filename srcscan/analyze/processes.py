@@ -458,17 +458,27 @@ def regions(graph: CallGraph, procs: list[Process], edge_ok: Any = None, option_
     all of them in every process. Where a callback is handed over (registered) counts instead."""
     starts = {p.start: p for p in procs}
     out = {}
+    allowed: dict[int, bool] = {}  # id(edge data) -> edge_ok, the same for every process
+    tests: dict[str, Any] = {}
     for p in procs:
         seen = {p.start}
         todo = [p.start]
         while todo:
             key = todo.pop()
             for _, callee, data in graph.graph.out_edges(key, data=True):
-                if callee in seen or data["kind"] == "pointer" or (edge_ok is not None and not edge_ok(key, data)):
+                if callee in seen or data["kind"] == "pointer":
                     continue
-                test = option_test(graph.functions.get(key)) if option_test else None
-                if not runs_in(p, procs, data["guards"], test):
-                    continue
+                if edge_ok is not None:
+                    ok = allowed.get(id(data))
+                    if ok is None:
+                        ok = allowed[id(data)] = edge_ok(key, data)
+                    if not ok:
+                        continue
+                if data["guards"]:
+                    if option_test and key not in tests:
+                        tests[key] = option_test(graph.functions.get(key))
+                    if not runs_in(p, procs, data["guards"], tests.get(key)):
+                        continue
                 owner = starts.get(key)
                 if owner is not None and owner.start != "main":
                     child_side = _on_child_side(owner, data["line"], data["guards"])
