@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from srcscan.analyze.options import Option
-from srcscan.errors import UnknownOptionError
+from srcscan.errors import InputError, UnknownOptionError
 
 _MACRO = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 
@@ -42,6 +42,10 @@ def parse_with(raw: Iterable[str], options: Iterable[Option]) -> Settings:
                 closest = difflib.get_close_matches(name, known, n=1)
                 raise UnknownOptionError(name, known, closest[0] if closest else None)
             key = option.name
+            if value is None and option.takes_value and option.kind == "cli":
+                raise InputError(f"{name} needs a value (--with \"{name} VALUE\")")
+            if value is not None and option.kind == "config" and value.lower() in ("disable", "false", "off"):
+                value = "0"  # server.errorlog-use-syslog=disable
             values[key] = value if value is not None else "1"
             if value is None or not option.takes_value:
                 levels[key] = levels.get(key, 0) + 1

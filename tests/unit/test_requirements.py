@@ -79,6 +79,11 @@ def test_settings_parsing_and_errors(catalog):
     assert not needs((), {"-D"})
     with pytest.raises(UnknownOptionError, match="did you mean --log-detail"):
         parse_with(("--log-detial",), options)
+    from srcscan.errors import InputError
+
+    with pytest.raises(InputError, match="-v needs a value"):
+        parse_with(("-v",), options)
+    assert parse_with(("alpha.debug=disable",), options).levels == {"alpha.debug": 0}
 
 
 # ---------------------------------------------------------------------------- old-style tables
