@@ -51,3 +51,13 @@ def pytest_addoption(parser):
 @pytest.fixture
 def cache_dir(tmp_path: Path) -> Path:
     return tmp_path / "cache"
+
+
+def assert_rsyslogd_accepts(config: Path) -> None:
+    """The real rsyslogd's config check (`rsyslogd -N1`) passes on this file."""
+    import shutil
+    import subprocess
+
+    assert shutil.which("rsyslogd"), "rsyslogd is needed (Debian package rsyslog; .ci/run installs it)"
+    run = subprocess.run(["rsyslogd", "-N1", "-f", str(config)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
