@@ -170,17 +170,9 @@ def scan_tokens(texts: Mapping[str, str], names: Iterable[str]) -> tuple[TokenSi
     return tuple(t for rel in sorted(texts) for t in scan_call_tokens(rel, texts[rel], names))
 
 
-_NAMES: dict[tuple, tuple[str, ...]] = {}
-
-
 def log_function_names(rules: Rules, files: Iterable[FileFacts]) -> tuple[str, ...]:
     """The rules' log functions and the wrappers inferred from the parsed code."""
-    files = tuple(files)
-    key = (rules.sha256, tuple((f.path, f.profile, id(f)) for f in files))
-    if key not in _NAMES:
-        _NAMES.clear()
-        _NAMES[key] = tuple(sorted(infer_log_functions(rules, all_functions(files))))
-    return _NAMES[key]
+    return tuple(sorted(infer_log_functions(rules, all_functions(tuple(files)))))
 
 
 # ---------------------------------------------------------------------------- what the parse saw
@@ -433,6 +425,7 @@ class _Run:
                          **{n: "the rules never change it ([preprocessor] never)" for n in never}}
         self.observed: dict[str, set[str]] = defaultdict(set)  # .c file -> macros its parses showed the system fixes
         self.files: list[FileFacts] = list(scan.files)
+        self._names: tuple[int, tuple[str, ...]] = (-1, ())
         self.changes_of: dict[str, tuple] = {self.profile.name: ()}
         self.tried: dict[TokenSite, list[tuple[str, str]]] = defaultdict(list)  # site -> (profile, file) parses
         self.parsed = self.cached = 0
@@ -455,8 +448,14 @@ class _Run:
 
     # -- rounds
 
+    def names(self) -> tuple[str, ...]:
+        """Log function names of the parses so far (the files only grow: their count keys it)."""
+        if self._names[0] != len(self.files):
+            self._names = (len(self.files), log_function_names(self.rules, self.files))
+        return self._names[1]
+
     def missing(self) -> list[Plan]:
-        names = log_function_names(self.rules, self.files)
+        names = self.names()
         parsed = ParsedSites(self.files, names)
         return [self.plan(t) for t in self.tokens.sites(names) if not parsed.profiles_of(t)]
 
@@ -598,7 +597,7 @@ UNREACHABLE = ("never", "contradiction", "fixed")
 
 def coverage_report(run: _Run) -> dict[str, Any]:
     """Token sites against parsed sites: numbers, extra profiles, and every site not covered with its reason."""
-    names = log_function_names(run.rules, run.files)
+    names = run.names()
     parsed = ParsedSites(run.files, names)
     tokens = run.tokens.sites(names)
     base_name = run.profile.name

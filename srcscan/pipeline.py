@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from srcscan.catalog import Catalog, Message, all_functions, find_messages, new_catalog, openlog_calls
 from srcscan.errors import InputError
-from srcscan.model import FileFacts, FunctionFacts
+from srcscan.model import FunctionFacts
 from srcscan.rules import LogFunction, Rules, load_rules
 from srcscan.scan import ScanResult, terminal_progress
 from srcscan.sources import SourceTree
@@ -32,6 +32,8 @@ class Context:
     with_options: tuple[str, ...] = ()  # `--with` settings, for analyses that resolve them
     progress: bool = True
     graph: Any = None  # the call graph (analyze.callgraph.CallGraph), built once for every analysis
+    options: tuple = ()  # the option table (analyze.options.Option), found once
+    index: Any = None  # options by what they write, with the parameters carrying them (requirements.Index)
 
 
 Analysis = Callable[[Context], tuple[list[Message], dict[str, Any]]]
@@ -122,9 +124,13 @@ def build_from_tree(rules: Rules, tree: SourceTree, cache_dir: Path, with_option
     functions = tuple(all_functions(scan.all_files))  # a function parsed in several profiles: its calls merged
     log_functions, messages = find_messages(rules, list(functions))
     from srcscan.analyze.callgraph import build_call_graph
+    from srcscan.analyze.options import find_options
+    from srcscan.analyze.requirements import option_index
 
     graph = build_call_graph(functions, [r for f in scan.all_files for r in f.refs], call_graph_entries(rules))
-    context = Context(rules, tree, scan, functions, log_functions, tuple(messages), cache_dir, with_options, graph=graph)
+    options = find_options(scan.all_files, rules)
+    context = Context(rules, tree, scan, functions, log_functions, tuple(messages), cache_dir, with_options,
+                      graph=graph, options=options, index=option_index(graph, options, rules))
     sections: dict[str, Any] = {}
     for name, analysis in ANALYSES:
         new_messages, new_sections = analysis(context)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
@@ -61,3 +62,36 @@ def assert_rsyslogd_accepts(config: Path) -> None:
     assert shutil.which("rsyslogd"), "rsyslogd is needed (Debian package rsyslog; .ci/run installs it)"
     run = subprocess.run(["rsyslogd", "-N1", "-f", str(config)], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
+
+
+# ---------------------------------------------------------------------------- Debian's real trees
+
+def real_cache_dir(tmp_path_factory) -> Path:
+    """Where the integration tests keep Debian's trees and the facts cache (SRCSCAN_TEST_CACHE)."""
+    env = os.environ.get("SRCSCAN_TEST_CACHE")
+    return Path(env) if env else tmp_path_factory.getbasetemp() / "srcscan-cache"
+
+
+def debian_catalog(project, version, cache, with_options=()):
+    from srcscan.pipeline import build_from_tree
+    from srcscan.rules import load_rules
+    from srcscan.sources.obtain import obtain_tree
+
+    rules = load_rules(project)
+    tree = obtain_tree(rules, version, cache_dir=cache, notify=lambda line: None, providers=("debian",))
+    return build_from_tree(rules, tree, cache, tuple(with_options))
+
+
+@pytest.fixture(scope="session")
+def debian(tmp_path_factory):
+    """debian(project, version): the Built catalog of that Debian release with default
+    options, built once per test run and shared by every integration module."""
+    cache = real_cache_dir(tmp_path_factory)
+    built = {}
+
+    def get(project, version):
+        if (project, version) not in built:
+            built[(project, version)] = debian_catalog(project, version, cache)
+        return built[(project, version)]
+
+    return get

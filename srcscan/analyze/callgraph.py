@@ -36,7 +36,7 @@ ENTRY_POINT = "main"
 @dataclass(frozen=True)
 class CallGraph:
     graph: nx.MultiDiGraph
-    functions: dict[str, FunctionFacts]  # by key
+    functions: "Functions"  # by key
     entry_points: tuple[str, ...]  # main, then functions nothing in the tree is seen to run
 
     def key_for(self, name: str, file: str) -> str | None:
@@ -62,9 +62,7 @@ class CallGraph:
 
 def build_call_graph(functions: Iterable[FunctionFacts], refs: Iterable[FunctionRef],
                      entry_patterns: Iterable[str] = ()) -> CallGraph:
-    by_key: dict[str, FunctionFacts] = {}
-    for fn in functions:
-        by_key.setdefault(fn.key, fn)
+    by_key = Functions(functions)
     graph = nx.MultiDiGraph()
     graph.add_nodes_from(sorted(by_key))
     refs = list(refs)
@@ -101,7 +99,7 @@ def build_call_graph(functions: Iterable[FunctionFacts], refs: Iterable[Function
     return CallGraph(graph, by_key, _entry_points(graph, runnable))
 
 
-def _param_fields(by_key: dict[str, FunctionFacts], refs: list[FunctionRef]) -> dict[tuple[str, int], set[str]]:
+def _param_fields(by_key: Functions, refs: list[FunctionRef]) -> dict[tuple[str, int], set[str]]:
     """(function key, parameter index) -> struct fields the function stores that parameter in,
     directly (`new->dump = dump_func`) or by passing it on to a function that does."""
     out: dict[tuple[str, int], set[str]] = defaultdict(set)
@@ -129,7 +127,7 @@ def _param_fields(by_key: dict[str, FunctionFacts], refs: list[FunctionRef]) -> 
     return out
 
 
-def _stored_pointers(by_key: dict[str, FunctionFacts], refs: Iterable[FunctionRef]) -> dict[str, set[str]]:
+def _stored_pointers(by_key: Functions, refs: Iterable[FunctionRef]) -> dict[str, set[str]]:
     """Field or variable name -> keys of the functions whose address is stored there."""
     stored: dict[str, set[str]] = defaultdict(set)
     for ref in refs:
@@ -140,39 +138,35 @@ def _stored_pointers(by_key: dict[str, FunctionFacts], refs: Iterable[FunctionRe
     return stored
 
 
-def _targets(by_key: dict[str, FunctionFacts], stored: dict[str, set[str]], call: CallSite) -> list[tuple[str, str, str]]:
+def _targets(by_key: Functions, stored: dict[str, set[str]], call: CallSite) -> list[tuple[str, str, str]]:
     if not call.indirect:
         target = _resolve(by_key, call.callee, call.file)
         return [(target, "direct", "")] if target else []
     return [(t, "pointer", call.callee) for t in sorted(stored.get(call.callee, ()))]
 
 
-def _resolve(by_key: dict[str, FunctionFacts], name: str, file: str) -> str | None:
+class Functions(dict):
+    """Function facts by call-graph key, with the static functions indexed by name."""
+
+    def __init__(self, functions: Iterable[FunctionFacts]) -> None:
+        super().__init__()
+        for fn in functions:
+            self.setdefault(fn.key, fn)
+        self.statics: dict[str, list[str]] = defaultdict(list)
+        for key in self:
+            if ":" in key:
+                self.statics[key.rsplit(":", 1)[1]].append(key)
+
+
+def _resolve(by_key: Functions, name: str, file: str) -> str | None:
     local = f"{file}:{name}"
     if local in by_key:
         return local
     if name in by_key:
         return name
     # A static function of a header, called from the .c file that includes it.
-    matches = _statics_by_name(by_key).get(name, ())
+    matches = by_key.statics.get(name, ())
     return matches[0] if len(matches) == 1 else None
-
-
-_STATICS: dict[int, tuple[dict[str, FunctionFacts], dict[str, list[str]]]] = {}
-
-
-def _statics_by_name(by_key: dict[str, FunctionFacts]) -> dict[str, list[str]]:
-    """name -> keys of the static functions of that name (built once per table)."""
-    cached = _STATICS.get(id(by_key))
-    if cached is None or cached[0] is not by_key or len(cached[1].get("", ())) != len(by_key):
-        index: dict[str, list[str]] = defaultdict(list)
-        for key in by_key:
-            if ":" in key:
-                index[key.rsplit(":", 1)[1]].append(key)
-        index[""] = list(by_key)  # the size it was built for
-        _STATICS.clear()
-        _STATICS[id(by_key)] = cached = (by_key, index)
-    return cached[1]
 
 
 def _entry_points(graph: nx.MultiDiGraph, runnable: set[str]) -> tuple[str, ...]:

@@ -132,7 +132,7 @@ def gather(files: Iterable[Any], graph: CallGraph) -> Facts:
                 facts.assigns.append(assign)
         for fn, file, line, ident, facility in data["openlog"]:
             direct.add((graph.key_for(fn, file) or fn, line, ident, facility))
-        for fn, file, line, var, value in data.get("const_assigns", ()):
+        for fn, file, line, var, value in data["const_assigns"]:
             key = graph.key_for(fn, file) or fn
             if (line, var, value) not in facts.const_assigns[key]:
                 facts.const_assigns[key].append((line, var, value))
@@ -233,14 +233,16 @@ class Env:
                     for b in self.values(s[3], function, strings, depth + 1)}
         if kind == "not":
             return {UNKNOWN if v is UNKNOWN else int(not v) for v in self.values(s[1], function, strings, depth + 1)}
-        if kind == "member" and s[1][0] == "index" and s[1][1][0] in ("var", "local"):
-            rows = self.facts.tables.get(s[1][1][1])
+        lookup = _table_of(s)
+        if lookup is not None:
+            table, index, field = lookup
+            rows = self.facts.tables.get(table)
             if rows is None:
                 return {UNKNOWN}
             out = set()
-            for i in self.values(s[1][2], function, strings, depth + 1):
+            for i in self.values(index, function, strings, depth + 1):
                 if isinstance(i, int) and 0 <= i < len(rows):
-                    out.add(dict(rows[i]).get(s[2], UNKNOWN))
+                    out.add(dict(rows[i]).get(field, UNKNOWN))
                 else:
                     out.add(UNKNOWN)
             return out
@@ -256,6 +258,13 @@ def _binary(op: str, a: Any, b: Any) -> Any:
            "<": lambda: int(a < b), ">": lambda: int(a > b), "<=": lambda: int(a <= b), ">=": lambda: int(a >= b),
            "+": lambda: a + b, "-": lambda: a - b, "&&": lambda: int(bool(a and b)), "||": lambda: int(bool(a or b))}
     return ops[op]() if op in ops else UNKNOWN
+
+
+def _table_of(s: Sym) -> tuple[str, Sym, str] | None:
+    """`TABLE[i].field` -> (TABLE, i, field): a lookup in a constant table."""
+    if s[0] == "member" and s[1][0] == "index" and s[1][1][0] in ("var", "local"):
+        return s[1][1][1], s[1][2], s[2]
+    return None
 
 
 def facility_name(value: Any) -> str:
@@ -315,9 +324,10 @@ def assigned_value(a: Assignment, given: str, facts: Facts) -> Any:
     value = a.value
     if value[0] == "int":
         return value[1]
-    if value[0] == "member" and value[1][0] == "index" and value[1][1][0] in ("var", "local"):
-        rows = facts.tables.get(value[1][1][1], [])
-        field = value[2]
+    lookup = _table_of(value)
+    if lookup is not None:
+        table, _, field = lookup
+        rows = facts.tables.get(table, [])
         index = None
         if given.isdigit():
             index = int(given)
@@ -341,9 +351,9 @@ def accepted_values(assignments: list[Assignment], facts: Facts) -> list[str]:
     """What the option accepts, as a user would write it (`0..7`, `local0..local7`, `daemon`)."""
     out = []
     for a in assignments:
-        value = a.value
-        if value[0] == "member" and value[1][0] == "index" and value[1][1][0] in ("var", "local"):
-            rows = facts.tables.get(value[1][1][1], [])
+        lookup = _table_of(a.value)
+        if lookup is not None:
+            rows = facts.tables.get(lookup[0], [])
             names = [v for row in rows for _, v in row if isinstance(v, str)]
             if names:
                 out += names
@@ -435,16 +445,20 @@ def _on_child_side(p: Process, line: int, guards: Iterable[Any]) -> bool:
     return line > p.fork_line and not _parent_branch(guards, p.fork_var)
 
 
+def _other_side(p: Process, procs: list[Process], function: str, line: int, guards: Iterable[Any]) -> bool:
+    """True when `line` of `function` runs in a process other than `p`: the function starts a
+    child, and the line is on the parent's side of its fork while `p` is the child, or on the
+    child's side while `p` is not."""
+    owner = next((q for q in procs if q.start == function and q.start != "main"), None)
+    return owner is not None and _on_child_side(owner, line, guards) != (owner is p)
+
+
 def process_sites(p: Process, procs: list[Process], region: dict[str, set[str]], facts: Facts) -> list[OpenlogSite]:
     """The openlog sites process `p` runs."""
     own = []
     for s in facts.sites:
-        if s.function not in region[p.name]:
-            continue
-        owner = next((q for q in procs if q.start == s.function and q.start != "main"), None)
-        if owner is not None and _on_child_side(owner, s.line, ()) != (owner is p):
-            continue
-        own.append(s)
+        if s.function in region[p.name] and not _other_side(p, procs, s.function, s.line, ()):
+            own.append(s)
     return own
 
 
@@ -456,7 +470,6 @@ def regions(graph: CallGraph, procs: list[Process], edge_ok: Any = None, option_
     Calls through a struct field are left out: a scheduler shared by every process calls
     `thread->func`, resolved to every function stored in any `func` field, which would put
     all of them in every process. Where a callback is handed over (registered) counts instead."""
-    starts = {p.start: p for p in procs}
     out = {}
     allowed: dict[int, bool] = {}  # id(edge data) -> edge_ok, the same for every process
     tests: dict[str, Any] = {}
@@ -479,11 +492,8 @@ def regions(graph: CallGraph, procs: list[Process], edge_ok: Any = None, option_
                         tests[key] = option_test(graph.functions.get(key))
                     if not runs_in(p, procs, data["guards"], tests.get(key)):
                         continue
-                owner = starts.get(key)
-                if owner is not None and owner.start != "main":
-                    child_side = _on_child_side(owner, data["line"], data["guards"])
-                    if child_side != (owner is p):
-                        continue
+                if _other_side(p, procs, key, data["line"], data["guards"]):
+                    continue
                 seen.add(callee)
                 todo.append(callee)
         out[p.name] = seen
@@ -552,14 +562,9 @@ def message_processes(m: Message, fn_key: str, procs: list[Process], region: dic
     out = []
     guards = tuple(guards)
     for p in procs:
-        if fn_key not in region[p.name] or not runs_in(p, procs, guards, option_test):
-            continue
-        start = next((q for q in procs if q.start == fn_key and q.start != "main"), None)
-        if start is not None:
-            child_side = _on_child_side(start, m.line, guards)
-            if child_side != (start is p):
-                continue
-        out.append(p.name)
+        if fn_key in region[p.name] and runs_in(p, procs, guards, option_test) \
+                and not _other_side(p, procs, fn_key, m.line, guards):
+            out.append(p.name)
     return tuple(out)
 
 
@@ -579,6 +584,13 @@ class Model:
     guard_filter: GuardFilter
     settings: Any
     regions_with: dict[Any, dict[str, set[str]]]  # regions under the settings plus a message's options
+
+    @functools.cached_property
+    def by_option(self) -> dict[str, list[Assignment]]:
+        grouped: dict[str, list[Assignment]] = defaultdict(list)
+        for a in self.assignments:
+            grouped[a.option].append(a)
+        return grouped
 
     def regions_anywhere(self) -> dict[str, set[str]]:
         if None not in self.regions_with:
@@ -607,12 +619,13 @@ class Model:
 
 
 def build_model(graph: CallGraph, facts: Facts, options: Iterable[Option], rules: Rules,
-                settings: Any = None) -> Model:
+                settings: Any = None, index: Any = None) -> Model:
+    from srcscan.analyze.requirements import option_index
     from srcscan.analyze.settings import Settings
 
     options = list(options)
     settings = settings or Settings()
-    guard_filter = GuardFilter(graph, options, rules)
+    guard_filter = GuardFilter(graph, index or option_index(graph, options, rules))
     named = find_processes(graph, facts, process_names(rules))
     procs = [p for p, _ in named]
     region = regions(graph, procs, guard_filter.edge_ok(settings), guard_filter.option_test(settings))
@@ -629,13 +642,9 @@ class GuardFilter:
     """Which calls run under given settings: a call whose guards need options not in force
     does not; nor does one whose test of a process variable fails for the process."""
 
-    def __init__(self, graph: CallGraph, options: list[Option], rules: Rules) -> None:
-        from srcscan.analyze.options import option_rules
-        from srcscan.analyze.requirements import Index, param_options
-
+    def __init__(self, graph: CallGraph, index: Any) -> None:
         self.graph = graph
-        self.index = Index.of(options, option_rules(rules).bit_test)
-        param_options(graph, self.index)
+        self.index = index  # requirements.Index: options by what they write
 
     def edge_ok(self, settings: Any) -> Any:
         from srcscan.analyze.requirements import guard_clauses
@@ -668,11 +677,8 @@ class GuardFilter:
 def overrides_for(model: Model, values: dict[str, str]) -> dict[str, Any]:
     """Variables the given option values set; a value the option rejects is an error."""
     out: dict[str, Any] = {}
-    by_option: dict[str, list[Assignment]] = defaultdict(list)
-    for a in model.assignments:
-        by_option[a.option].append(a)
     for option, given in values.items():
-        assignments = by_option.get(option, [])
+        assignments = model.by_option.get(option, [])
         if not assignments:
             continue
         results = [(a, assigned_value(a, given, model.facts)) for a in assignments]
@@ -727,10 +733,7 @@ def facility_changes(model: Model, base: dict[str, str]) -> dict[str, dict[str, 
         for p in model.procs:
             out[logging.facility_option][p.name] = "<value>" + (
                 f" (with {logging.syslog_option})" if logging.destination != "syslog" else "")
-    by_option: dict[str, list[Assignment]] = defaultdict(list)
-    for a in model.assignments:
-        by_option[a.option].append(a)
-    for option, assignments in sorted(by_option.items()):
+    for option, assignments in sorted(model.by_option.items()):
         if option in base:
             continue
         samples = accepted_samples(assignments, model.facts)
@@ -774,14 +777,12 @@ def describe_changes(by_sample: dict[str, tuple[str, ...]]) -> str:
 # ---------------------------------------------------------------------------- the analysis
 
 def analyze_processes(context) -> tuple[list[Message], dict[str, Any]]:
-    from srcscan.analyze.options import find_options
     from srcscan.analyze.settings import parse_with
 
-    graph = context_graph(context)
+    graph = context.graph
     facts = gather(context.scan.all_files, graph)
-    options = find_options(context.scan.all_files, context.rules)
-    settings = parse_with(context.with_options, options)
-    model = build_model(graph, facts, options, context.rules, settings)
+    settings = parse_with(context.with_options, context.options)
+    model = build_model(graph, facts, context.options, context.rules, settings, context.index)
     values = dict(settings.values)
     syslog_on = model.logging.destination == "syslog" or settings.levels.get(model.logging.syslog_option, 0) > 0
     facilities = process_facilities(model, values, syslog_on)
@@ -838,11 +839,3 @@ def file_processes(graph: CallGraph, model: Model) -> dict[str, tuple[str, ...]]
     order = [p.name for p in model.procs]
     return {f: tuple(sorted(names, key=order.index)) for f, names in out.items()}
 
-
-def context_graph(context) -> CallGraph:
-    graph = getattr(context, "graph", None)
-    if graph is not None:
-        return graph
-    from srcscan.analyze.callgraph import build_call_graph
-
-    return build_call_graph(context.functions, [r for f in context.scan.all_files for r in f.refs])

@@ -19,8 +19,8 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Any, Iterable
 
-from srcscan.analyze.callgraph import CallGraph, build_call_graph
-from srcscan.analyze.options import Option, find_options, option_rules, option_to_dict
+from srcscan.analyze.callgraph import CallGraph
+from srcscan.analyze.options import Option, option_rules, option_to_dict
 from srcscan.catalog import Message
 from srcscan.extract.calls import integer_value
 from srcscan.extract.walk import Guard, strip
@@ -263,12 +263,15 @@ def to_alternatives(clauses: Iterable[Clause]) -> tuple[tuple[str, ...], ...]:
 
 # ---------------------------------------------------------------------------- the analysis
 
-def analyze_requirements(context) -> tuple[list[Message], dict[str, Any]]:
-    rules = context.rules
-    options = find_options(context.scan.all_files, rules)
+def option_index(graph: CallGraph, options: Iterable[Option], rules) -> Index:
+    """Options by what they write, and the parameters that carry their values."""
     index = Index.of(options, option_rules(rules).bit_test)
-    graph = context.graph or build_call_graph(context.functions, [r for f in context.scan.all_files for r in f.refs])
     param_options(graph, index)
+    return index
+
+
+def analyze_requirements(context) -> tuple[list[Message], dict[str, Any]]:
+    options, index, graph = context.options, context.index, context.graph
     inherited_req, via_pointer = inherited(graph, index)
     calls_by_site = {(c.file, c.line, c.col, fn.name): (c, fn) for fn in context.functions for c in fn.calls}
     by_place = defaultdict(list)

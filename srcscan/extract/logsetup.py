@@ -24,13 +24,13 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from srcscan.extract.calls import c_string_value, integer_value
+from srcscan.extract.options import GETOPT_CALLS
 from srcscan.extract.walk import expression_text, strip, walk_guarded
 from srcscan.parse import Node, Unit
 
 Sym = tuple
 FORK_CALLS = frozenset({"fork", "vfork"})
 OPENLOG = "openlog"
-GETOPT_CALLS = frozenset({"getopt", "getopt_long", "getopt_long_only", "poptGetNextOpt"})
 
 
 def extract_logsetup(unit: Unit) -> dict[str, Any]:

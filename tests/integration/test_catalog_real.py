@@ -5,13 +5,10 @@ SRCSCAN_OFFLINE=1 says the machine cannot reach Debian's archive.
 """
 
 import os
-from pathlib import Path
 
 import pytest
 
-from srcscan.pipeline import build_from_tree
-from srcscan.rules import load_rules
-from srcscan.sources.obtain import obtain_tree
+from conftest import debian_catalog, real_cache_dir
 
 pytestmark = [
     pytest.mark.integration,
@@ -19,25 +16,14 @@ pytestmark = [
 ]
 
 
-def cache_dir(tmp_path_factory) -> Path:
-    env = os.environ.get("SRCSCAN_TEST_CACHE")
-    return Path(env) if env else tmp_path_factory.getbasetemp() / "srcscan-cache"
-
-
-def debian_catalog(project, version, cache, with_options=()):
-    rules = load_rules(project)
-    tree = obtain_tree(rules, version, cache_dir=cache, notify=lambda line: None, providers=("debian",))
-    return build_from_tree(rules, tree, cache, tuple(with_options))
+@pytest.fixture(scope="module")
+def keepalived(debian):
+    return debian("keepalived", "2.2.7")
 
 
 @pytest.fixture(scope="module")
-def keepalived(tmp_path_factory):
-    return debian_catalog("keepalived", "2.2.7", cache_dir(tmp_path_factory))
-
-
-@pytest.fixture(scope="module")
-def lighttpd(tmp_path_factory):
-    return debian_catalog("lighttpd", "1.4.69", cache_dir(tmp_path_factory))
+def lighttpd(debian):
+    return debian("lighttpd", "1.4.69")
 
 
 def find(built, file, line):
@@ -72,5 +58,5 @@ def test_lighttpd_line_is_the___LINE___it_prints(lighttpd):
 
 
 def test_second_build_parses_nothing(lighttpd, tmp_path_factory):
-    again = debian_catalog("lighttpd", "1.4.69", cache_dir(tmp_path_factory))
+    again = debian_catalog("lighttpd", "1.4.69", real_cache_dir(tmp_path_factory))
     assert again.scan.parsed == 0 and again.scan.cached == len(lighttpd.scan.files)

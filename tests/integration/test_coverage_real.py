@@ -9,7 +9,6 @@ import os
 
 import pytest
 
-from test_catalog_real import cache_dir, debian_catalog
 
 pytestmark = [
     pytest.mark.integration,
@@ -20,13 +19,13 @@ STATUSES = {"never", "contradiction", "fixed", "not_taken", "call_lost", "parse_
 
 
 @pytest.fixture(scope="module")
-def keepalived(tmp_path_factory):
-    return debian_catalog("keepalived", "2.3.3", cache_dir(tmp_path_factory))
+def keepalived(debian):
+    return debian("keepalived", "2.3.3")
 
 
 @pytest.fixture(scope="module")
-def lighttpd(tmp_path_factory):
-    return debian_catalog("lighttpd", "1.4.79", cache_dir(tmp_path_factory))
+def lighttpd(debian):
+    return debian("lighttpd", "1.4.79")
 
 
 def message(built, file, line):

@@ -4,12 +4,10 @@ Every fact asserted was checked by reading both unpacked trees.
 """
 
 import os
-from pathlib import Path
 
 import pytest
 
 from srcscan.diff import diff_catalogs
-from test_catalog_real import cache_dir, debian_catalog
 
 pytestmark = [
     pytest.mark.integration,
@@ -18,17 +16,13 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def keepalived(tmp_path_factory):
-    cache = cache_dir(tmp_path_factory)
-    return diff_catalogs(debian_catalog("keepalived", "2.2.7", cache).catalog,
-                         debian_catalog("keepalived", "2.3.3", cache).catalog)
+def keepalived(debian):
+    return diff_catalogs(debian("keepalived", "2.2.7").catalog, debian("keepalived", "2.3.3").catalog)
 
 
 @pytest.fixture(scope="module")
-def lighttpd(tmp_path_factory):
-    cache = cache_dir(tmp_path_factory)
-    return diff_catalogs(debian_catalog("lighttpd", "1.4.69", cache).catalog,
-                         debian_catalog("lighttpd", "1.4.79", cache).catalog)
+def lighttpd(debian):
+    return diff_catalogs(debian("lighttpd", "1.4.69").catalog, debian("lighttpd", "1.4.79").catalog)
 
 
 def at(messages, file, line):

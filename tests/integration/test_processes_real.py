@@ -6,8 +6,8 @@ import pytest
 
 from srcscan.analyze.processes import BadOptionValue
 from srcscan.rsyslog import rsyslog_config
-from conftest import assert_rsyslogd_accepts
-from test_catalog_real import cache_dir, debian_catalog
+from conftest import assert_rsyslogd_accepts, debian_catalog, real_cache_dir
+
 
 pytestmark = [
     pytest.mark.integration,
@@ -16,8 +16,8 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def keepalived(tmp_path_factory):
-    return debian_catalog("keepalived", "2.2.7", cache_dir(tmp_path_factory)).catalog
+def keepalived(debian):
+    return debian("keepalived", "2.2.7").catalog
 
 
 def at(catalog, file, line):
@@ -53,7 +53,7 @@ def test_keepalived_messages_by_process(keepalived):
 
 
 def test_keepalived_with_a_log_facility(tmp_path_factory):
-    cache = cache_dir(tmp_path_factory)
+    cache = real_cache_dir(tmp_path_factory)
     local3 = debian_catalog("keepalived", "2.2.7", cache, ["-S local3"]).catalog
     assert {m.facility for m in local3.messages if m.processes} == {("local3",)}
     user = debian_catalog("keepalived", "2.2.7", cache, ["--log-facility=user"]).catalog
@@ -70,9 +70,9 @@ def test_keepalived_rsyslog_rules_pass_rsyslogd(keepalived, tmp_path):
     assert_rsyslogd_accepts(conf)
 
 
-def test_lighttpd_error_log_by_default_syslog_when_asked(tmp_path_factory):
-    cache = cache_dir(tmp_path_factory)
-    default = debian_catalog("lighttpd", "1.4.69", cache).catalog
+def test_lighttpd_error_log_by_default_syslog_when_asked(debian, tmp_path_factory):
+    cache = real_cache_dir(tmp_path_factory)
+    default = debian("lighttpd", "1.4.69").catalog
     # configfile.c:1679 openlog("lighttpd", LOG_CONS|LOG_PID, -1==facility ? LOG_DAEMON : facility),
     # reached only when server.errorlog-use-syslog is enabled
     assert {m.facility for m in default.messages} == {("errorlog",)}

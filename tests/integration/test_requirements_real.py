@@ -5,7 +5,6 @@ import os
 import pytest
 
 from srcscan.query import Query, run_query
-from test_catalog_real import cache_dir, debian_catalog
 
 pytestmark = [
     pytest.mark.integration,
@@ -14,13 +13,13 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def keepalived(tmp_path_factory):
-    return debian_catalog("keepalived", "2.2.7", cache_dir(tmp_path_factory)).catalog
+def keepalived(debian):
+    return debian("keepalived", "2.2.7").catalog
 
 
 @pytest.fixture(scope="module")
-def lighttpd(tmp_path_factory):
-    return debian_catalog("lighttpd", "1.4.69", cache_dir(tmp_path_factory)).catalog
+def lighttpd(debian):
+    return debian("lighttpd", "1.4.69").catalog
 
 
 def test_keepalived_log_detail_option_and_its_messages(keepalived):

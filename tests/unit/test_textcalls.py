@@ -1,6 +1,5 @@
 """Calls read from the source text where no parse holds them."""
 
-from pathlib import Path
 
 from srcscan.pipeline import build_from_tree
 from srcscan.sources import Provenance, SourceTree
