@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import hashlib
 import os
 import shutil
+import struct
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
 
 from clang import cindex
 
@@ -36,9 +41,11 @@ _FIELD_DECL = cindex.CursorKind.FIELD_DECL.value
 _OPERATORS = frozenset({"BINARY_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR"})
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
-    """One AST node, copied out of libclang."""
+class Node(NamedTuple):
+    """One AST node, copied out of libclang.
+
+    A named tuple rather than a dataclass: hundreds of thousands are built per tree and
+    read back from the cache, and a tuple is built and unpickled several times faster."""
 
     kind: str  # libclang CursorKind name: "CALL_EXPR", "IF_STMT", ...
     name: str  # spelling: callee, referenced or declared name; literal text for strings;
@@ -52,12 +59,6 @@ class Node:
     op: str = ""  # operator of BINARY/UNARY/COMPOUND_ASSIGNMENT operators
     value: int | None = None  # integer value of literals and enum constants; linkage of functions
     file: str = ""  # file (relative to the tree) when not the unit's main file
-
-    def __reduce__(self):
-        # The cache holds hundreds of thousands of these: rebuilding them from a tuple is
-        # faster than the slots dataclass's own __setstate__.
-        return (Node, (self.kind, self.name, self.line, self.col, self.start, self.end, self.children,
-                       self.ref_kind, self.op, self.value, self.file))
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ class ParseJob:
     path: str  # file relative to root
     args: tuple[str, ...]  # compiler arguments
     unsaved: tuple[tuple[str, str], ...] = field(default=())  # (absolute path, content) of stub headers
+    walker: str = ""  # the compiled native walker (native_walker()); empty: copy through ctypes
 
 
 # ---------------------------------------------------------------------------- libclang set-up
@@ -149,7 +151,6 @@ def _lib():
     _register(lib, "clang_getFileName", [ctypes.c_void_p], _CXString)
     _register(lib, "clang_visitChildren", [cindex.Cursor, _VISITOR, ctypes.c_void_p], ctypes.c_uint)
     _register(lib, "clang_getCursorKind", [cindex.Cursor], ctypes.c_int)
-    _register(lib, "clang_hashCursor", [cindex.Cursor], ctypes.c_uint)
     _register(lib, "clang_getCursorExtent", [cindex.Cursor], cindex.SourceRange)
     _register(lib, "clang_getRangeStart", [cindex.SourceRange], cindex.SourceLocation)
     _register(lib, "clang_getRangeEnd", [cindex.SourceRange], cindex.SourceLocation)
@@ -182,6 +183,26 @@ def builtin_include_dir() -> str | None:
     return None
 
 
+@functools.cache
+def system_fingerprint() -> str:
+    """libclang and the system's headers, as far as a few stat calls can tell: installing a
+    -dev package changes /usr/include or one of its directories."""
+    parts = [cindex.conf.lib._name, str(builtin_include_dir())]
+    for top in ("/usr/include", "/usr/local/include"):
+        try:
+            entries = sorted(os.scandir(top), key=lambda e: e.name)
+        except OSError:
+            continue
+        parts.append(f"{top}:{os.stat(top).st_mtime_ns}")
+        parts.extend(f"{e.name}:{e.stat().st_mtime_ns}" for e in entries if e.is_dir())
+    try:
+        lib = os.stat(cindex.conf.lib._name)
+        parts.append(f"{lib.st_size}:{lib.st_mtime_ns}")
+    except OSError:
+        pass
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
 # ---------------------------------------------------------------------------- parsing
 
 PARSE_OPTIONS = cindex.TranslationUnit.PARSE_DETAILED_PROCESSING_RECORD
@@ -195,6 +216,8 @@ def parse_file(job: ParseJob) -> Unit:
                                          options=PARSE_OPTIONS)
     except cindex.TranslationUnitLoadError as exc:
         return Unit(job.path, {}, (), (), (), (), (), error=f"libclang could not parse the file ({exc})")
+    if job.walker:
+        return _NativeConverter(tu, job.root, job.path, job.walker).unit()
     return _Converter(tu, job.root, job.path).unit()
 
 
@@ -258,21 +281,25 @@ class _Converter:
     # -- nodes
 
     def _node(self, top: cindex.Cursor, kind: str) -> Node:
-        """Copy the subtree under `top` in one clang_visitChildren pass (one callback per node)."""
+        """Copy the subtree under `top`: each node's children from its own clang_visitChildren
+        (what cindex's get_children and walker.c do; one recursive visit of the whole subtree
+        shows some nodes, such as a case label's constant, with an extra child)."""
         lib = self.lib
         root = self._record(top, kind)
-        stack = [(lib.clang_hashCursor(top), root)]
+        todo = [(top, root)]
+        while todo:
+            cursor, record = todo.pop()
+            found: list = []
 
-        def visit(cursor: cindex.Cursor, parent: cindex.Cursor, _data: object) -> int:
-            parent_hash = lib.clang_hashCursor(parent)
-            while len(stack) > 1 and stack[-1][0] != parent_hash:
-                stack.pop()
-            record = self._record(cursor, self._kind_name(lib.clang_getCursorKind(cursor)))
-            stack[-1][1][6].append(record)
-            stack.append((lib.clang_hashCursor(cursor), record))
-            return 2  # CXChildVisit_Recurse
+            def visit(child: cindex.Cursor, _parent: cindex.Cursor, _data: object) -> int:
+                found.append(cindex.Cursor.from_buffer_copy(child))
+                return 1  # CXChildVisit_Continue
 
-        lib.clang_visitChildren(top, _VISITOR(visit), None)
+            lib.clang_visitChildren(cursor, _VISITOR(visit), None)
+            for child in found:
+                child_record = self._record(child, self._kind_name(lib.clang_getCursorKind(child)))
+                record[6].append(child_record)
+                todo.append((child, child_record))
         return _freeze(root)
 
     def _record(self, cursor: cindex.Cursor, kind: str) -> list:
@@ -376,6 +403,164 @@ class _Converter:
             if rel is not None:
                 found.add(rel)
         return tuple(sorted(found))
+
+
+# ---------------------------------------------------------------------------- the native walker
+
+# Cursor kinds walker.c needs by number (passed as -DK_<NAME>=<value> when it is compiled).
+_NATIVE_KINDS = ("FUNCTION_DECL", "VAR_DECL", "ENUM_DECL", "STRUCT_DECL", "UNION_DECL", "FIELD_DECL",
+                 "ENUM_CONSTANT_DECL", "PARM_DECL", "TYPE_REF", "LABEL_REF", "DECL_REF_EXPR", "MEMBER_REF_EXPR",
+                 "CALL_EXPR", "INTEGER_LITERAL", "CHARACTER_LITERAL", "STRING_LITERAL", "INIT_LIST_EXPR",
+                 "BINARY_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR", "UNARY_OPERATOR", "LABEL_STMT", "GOTO_STMT")
+_WALKER_SOURCE = Path(__file__).parent / "native" / "walker.c"
+RECORD_FORMAT = struct.Struct("<q12i")  # walker.c's Record
+
+
+def native_walker(directory: Path) -> str:
+    """Path of walker.c compiled for this libclang, compiled into `directory` on first use;
+    empty when no C compiler can build it (SRCSCAN_NATIVE=0 also says: do not use it)."""
+    if os.environ.get("SRCSCAN_NATIVE", "1") == "0":
+        return ""
+    compiler = next((exe for exe in map(shutil.which, ("cc", "gcc", "clang")) if exe), None)
+    if compiler is None:
+        return ""
+    defines = [f"-DK_{name}={getattr(cindex.CursorKind, name).value}" for name in _NATIVE_KINDS]
+    digest = hashlib.sha256(_WALKER_SOURCE.read_bytes())
+    digest.update(repr((defines, cindex.conf.lib._name, compiler)).encode())
+    target = directory / f"walker-{digest.hexdigest()[:16]}.so"
+    if target.is_file() and _loads(str(target)):
+        return str(target)
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".walker-", suffix=".so")
+    os.close(fd)
+    try:
+        done = subprocess.run([compiler, "-O2", "-shared", "-fPIC", "-o", tmp, *defines, str(_WALKER_SOURCE)],
+                              capture_output=True, timeout=120)
+        if done.returncode != 0 or not _loads(tmp):
+            return ""
+        os.replace(tmp, target)
+        return str(target)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _loads(path: str) -> bool:
+    """The library loads here and its records have the layout parse.py reads."""
+    try:
+        return _native_library(path).srcscan_record_size() == RECORD_FORMAT.size
+    except OSError:
+        return False
+
+
+class _NativeResult(ctypes.Structure):
+    _fields_ = [("records", ctypes.c_void_p), ("record_count", ctypes.c_size_t),
+                ("strings", ctypes.c_void_p), ("strings_len", ctypes.c_size_t),
+                ("files", ctypes.c_void_p), ("file_count", ctypes.c_size_t),
+                ("skipped", ctypes.c_void_p), ("skipped_count", ctypes.c_size_t),
+                ("includes", ctypes.c_void_p), ("include_count", ctypes.c_size_t), ("failed", ctypes.c_int)]
+
+
+class _NativeFile(ctypes.Structure):
+    _fields_ = [("file", ctypes.c_void_p), ("name_off", ctypes.c_int32), ("name_len", ctypes.c_int32),
+                ("in_tree", ctypes.c_int32), ("used", ctypes.c_int32)]
+
+
+@functools.cache
+def _native_library(path: str) -> ctypes.CDLL:
+    # walker.so leaves libclang's symbols to the dynamic linker: make them global first.
+    ctypes.CDLL(cindex.conf.lib._name, mode=ctypes.RTLD_GLOBAL)
+    lib = ctypes.CDLL(path)
+    _register(lib, "srcscan_walk", [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p], ctypes.POINTER(_NativeResult))
+    _register(lib, "srcscan_free", [ctypes.POINTER(_NativeResult)], None)
+    _register(lib, "srcscan_record_size", [], ctypes.c_size_t)
+    _register(lib, "srcscan_file_entry_size", [], ctypes.c_size_t)
+    if lib.srcscan_file_entry_size() != ctypes.sizeof(_NativeFile):
+        raise OSError(f"{path}: file table layout differs from parse.py's")
+    return lib
+
+
+@functools.cache
+def _kind_names() -> dict[int, str]:
+    return {k.value: k.name for k in cindex.CursorKind.get_all_kinds()}
+
+
+class _NativeConverter(_Converter):
+    """The same Unit as _Converter, with the cursor visit done by walker.c."""
+
+    def __init__(self, tu: cindex.TranslationUnit, root: str, path: str, walker: str) -> None:
+        super().__init__(tu, root, path)
+        self.walker = _native_library(walker)
+
+    def unit(self) -> Unit:
+        result = self.walker.srcscan_walk(self.tu.obj, os.fsencode(self.root), os.fsencode(self.path))
+        if not result:
+            raise MemoryError("srcscan's native walker could not allocate its result")
+        try:
+            r = result.contents
+            if r.failed:
+                raise MemoryError("srcscan's native walker ran out of memory")
+            records = ctypes.string_at(r.records, r.record_count * RECORD_FORMAT.size)
+            strings = ctypes.string_at(r.strings, r.strings_len)
+            files = (_NativeFile * r.file_count).from_address(r.files) if r.file_count else ()
+            rels = [strings[f.name_off:f.name_off + f.name_len].decode("utf-8", "replace") if f.in_tree else None
+                    for f in files]
+            used = [f.used for f in files]
+            triples = (ctypes.c_int32 * r.skipped_count).from_address(r.skipped) if r.skipped_count else ()
+            skipped = {SkippedRange(rels[triples[i]], triples[i + 1], triples[i + 2]) for i in range(0, len(triples), 3)}
+            included = (ctypes.c_int32 * r.include_count).from_address(r.includes) if r.include_count else ()
+            includes = tuple(sorted({rels[i] for i in included}))
+        finally:
+            self.walker.srcscan_free(result)
+        for rel, seen in zip(rels, used):
+            if rel is not None and seen and rel not in self.texts:
+                self.texts[rel] = _read_text(os.path.join(self.root, rel))
+        functions, variables = [], []
+        for node in self._nodes(records, strings, rels):
+            (functions if node.kind == "FUNCTION_DECL" else variables).append(node)
+        return Unit(
+            path=self.path,
+            text=self.texts,
+            functions=tuple(functions),
+            variables=tuple(variables),
+            diagnostics=self._diagnostics(),
+            skipped=tuple(sorted(skipped, key=lambda s: (s.file, s.start_line, s.end_line))),
+            includes=includes,
+        )
+
+    def _nodes(self, records: bytes, strings: bytes, rels: list[str | None]) -> list[Node]:
+        """Top-level nodes from the pre-order records: read backwards, each node's children
+        are the nodes one level deeper gathered since the last node of its own level."""
+        kind_name, main, new = _kind_names().__getitem__, self.path, tuple.__new__
+        files = ["" if rel is None or rel == main else rel for rel in rels]
+        pending: list[list[Node]] = [[] for _ in range(64)]
+        for value, kind, depth, line, col, start, end, file, ref, op, flags, off, length in \
+                reversed(list(RECORD_FORMAT.iter_unpack(records))):
+            while depth + 1 >= len(pending):
+                pending.append([])
+            below = pending[depth + 1]
+            if below:
+                below.reverse()
+                children = tuple(below)
+                pending[depth + 1] = []
+            else:
+                children = ()
+            name = kind_name(kind)
+            if op < 0:
+                op_text = ""
+            elif name == "UNARY_OPERATOR":
+                op_text = UNARY_OPS[op]
+            else:
+                op_text = BINARY_OPS[op]
+            pending[depth].append(new(Node, (
+                name, strings[off:off + length].decode("utf-8", "replace") if length else "", line, col, start, end,
+                children, kind_name(ref) if ref >= 0 else "", op_text, value if flags & 1 else None,
+                files[file] if file >= 0 else "")))
+        tops = pending[0]
+        tops.reverse()
+        return tops
 
 
 def _read_text(path: str) -> str:

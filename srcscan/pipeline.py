@@ -117,6 +117,13 @@ def build_from_tree(rules: Rules, tree: SourceTree, cache_dir: Path, with_option
     if commands is not None and notify is not None:
         for outside in commands.outside:
             notify(f"warning: {commands.path} lists {outside}, outside the tree: skipped")
+    from srcscan.results import ResultCache, run_key
+
+    results = ResultCache(cache_dir / "results")
+    key = run_key(rules, tree, with_options, commands)
+    hit = results.get(key)
+    if hit is not None:
+        return Built(hit[0], hit[1], tree)
     scan = scan_with_coverage(tree, rules, cache_dir=cache_dir, compile_commands=commands,
                               progress=terminal_progress(label), jobs=jobs)
     if not scan.files:
@@ -138,4 +145,5 @@ def build_from_tree(rules: Rules, tree: SourceTree, cache_dir: Path, with_option
         context = replace(context, messages=tuple(new_messages))
     catalog = new_catalog(rules, tree.provenance.version, tree.provenance, scan.files, log_functions,
                           openlog_calls(list(functions)), list(context.messages), sections)
+    results.put(key, catalog, scan)
     return Built(catalog, scan, tree)

@@ -23,7 +23,7 @@ from srcscan import extract
 from srcscan.flags import (CompileCommands, Flags, TreeLayout, build_flags, compile_command_flags, define_args,
                            scan_layout)
 from srcscan.model import FileFacts
-from srcscan.parse import ParseJob, parse_file
+from srcscan.parse import ParseJob, native_walker, parse_file, system_fingerprint
 from srcscan.rules import Profile, Rules
 from srcscan.sources import SourceTree
 
@@ -44,6 +44,7 @@ class ScanResult:
     extra_parsed: int = 0  # (file, extra profile) pairs parsed by libclang in this run
     extra_cached: int = 0  # ... whose facts came from the cache
     extra_seconds: float = 0.0  # time spent on extra profiles (parsing or reading the cache)
+    from_results: bool = False  # the whole run was read back from the results cache (results.py)
 
     @property
     def all_files(self) -> tuple[FileFacts, ...]:
@@ -56,7 +57,8 @@ def _facts_version() -> str:
     """Changes whenever the code that produces cached facts changes."""
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for path in sorted([here / "parse.py", here / "model.py", *(here / "extract").glob("*.py")]):
+    for path in sorted([here / "parse.py", here / "model.py", here / "native" / "walker.c",
+                        *(here / "extract").glob("*.py")]):
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -72,14 +74,16 @@ def scan_tree(tree: SourceTree, rules: Rules, *, cache_dir: Path, profile: Profi
     layout = scan_layout(tree.root, rules.exclude, profile)
     flags = build_flags(tree.root, layout, profile, cache_dir / "stubs")
     wanted = files if files is not None else layout.c_files
+    walker = native_walker(cache_dir / "native")
     if compile_commands is not None:
         # That one build: the files it compiled (within the rules' scope), each with its own flags.
         profile = Profile("compile_commands")
         wanted = tuple(rel for rel in wanted if rel in compile_commands.args)
-        keyed = {rel: (ParseJob(str(tree.root), rel, compile_command_flags(compile_commands.args[rel], flags)),
+        keyed = {rel: (ParseJob(str(tree.root), rel, compile_command_flags(compile_commands.args[rel], flags),
+                                walker=walker),
                        profile.name) for rel in wanted}
     else:
-        keyed = {rel: (ParseJob(str(tree.root), rel, flags.args), profile.name) for rel in wanted}
+        keyed = {rel: (ParseJob(str(tree.root), rel, flags.args, walker=walker), profile.name) for rel in wanted}
     results, parsed = run_cached(keyed, FactsCache(cache_dir / "facts", tree.root), jobs, progress)
     ordered = tuple(results[rel] for rel in sorted(results))
     return ScanResult(ordered, layout, flags, parsed=parsed, cached=len(wanted) - parsed, profile=profile,
@@ -106,11 +110,12 @@ def scan_profiles(tree: SourceTree, base: ScanResult, requests: list[ProfileRequ
     """Facts of every (file, profile) pair asked for, in one pool of workers; and how many
     pairs libclang had to parse (the rest came from the cache)."""
     keyed = {}
+    walker = native_walker(cache_dir / "native")
     for r in requests:
         args = profile_args(base.flags.args, r.changes)
         if r.prelude:
             args += ("-include", str(_write_prelude(cache_dir / "stubs", r.prelude)))
-        keyed.update({(r.name, rel): (ParseJob(str(tree.root), rel, args), r.name) for rel in r.files})
+        keyed.update({(r.name, rel): (ParseJob(str(tree.root), rel, args, walker=walker), r.name) for rel in r.files})
     results, parsed = run_cached(keyed, FactsCache(cache_dir / "facts", tree.root), jobs, None)
     return [results[k] for k in sorted(results)], parsed
 
@@ -210,7 +215,7 @@ class FactsCache:
 
     def key(self, job: ParseJob, profile: str = "") -> str:
         digest = hashlib.sha256()
-        digest.update(FACTS_VERSION.encode())
+        digest.update(FACTS_VERSION.encode() + system_fingerprint().encode())
         # Arguments name the tree's absolute path; two releases in two directories share entries.
         root = str(self.root)
         args = tuple(a.replace(root, "<root>") for a in job.args)

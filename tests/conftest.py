@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from srcscan.parse import ParseJob, Unit, builtin_include_dir, parse_file
+from srcscan.parse import ParseJob, Unit, builtin_include_dir, native_walker, parse_file
 from srcscan.rules import Rules, parse_rules
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -35,7 +36,21 @@ def parse_c(tmp_path: Path, code: str, name: str = "a.c", headers: dict[str, str
         (tmp_path / header).write_text(textwrap.dedent(text))
     (tmp_path / name).write_text(textwrap.dedent(code))
     args = ("-x", "c", "-std=gnu11", "-w", f"-I{tmp_path}", "-isystem", builtin_include_dir() or "/usr/include")
-    return parse_file(ParseJob(str(tmp_path), name, args))
+    copied = parse_file(ParseJob(str(tmp_path), name, args))
+    # Every parse in the tests also checks that the native walker copies the same tree.
+    walked = parse_file(ParseJob(str(tmp_path), name, args, walker=session_walker()))
+    assert walked == copied, "walker.c and the ctypes copy disagree"
+    return walked
+
+
+@functools.cache
+def session_walker() -> str:
+    """walker.c compiled once per test run (the tests need a C compiler, as srcscan's speed does)."""
+    import tempfile
+
+    walker = native_walker(Path(tempfile.mkdtemp(prefix="srcscan-walker-")))
+    assert walker, "walker.c did not compile: is there a C compiler (cc, gcc or clang)?"
+    return walker
 
 
 def write_tree(root: Path, files: dict[str, str]) -> Path:

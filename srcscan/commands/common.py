@@ -88,8 +88,9 @@ def summary_line(built: Built, extra: str = "") -> str:
     label = f"{c.project} {c.version or built.tree.root}"
     failed = sum(1 for f in c.files if f.failed)
     bad = f", {failed} failed" if failed else ""
+    whole = "; the whole run from cache: the same sources, rules and options" if scan.from_results else ""
     return (f"{label}: {len(scan.files)} files ({scan.parsed} parsed, {scan.cached} from cache{bad}), "
-            f"{len(c.messages)} messages{coverage_summary(built)}{extra}")
+            f"{len(c.messages)} messages{coverage_summary(built)}{whole}{extra}")
 
 
 def coverage_summary(built: Built) -> str:

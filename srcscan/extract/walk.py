@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 from srcscan.parse import Node, Unit
 
@@ -131,56 +131,72 @@ def function_body(fn: Node) -> Node | None:
 
 
 def walk_guarded(unit: Unit, fn: Node) -> Iterator[tuple[Node, tuple[Guard, ...]]]:
-    """Yield every node of fn's body with the guards that enclose it (outermost first)."""
+    """Yield every node of fn's body with the guards that enclose it (outermost first), in
+    pre-order."""
+    if _walked["unit"] is not unit:  # every extractor walks the same functions: keep one unit's walks
+        _walked["unit"], _walked["walks"] = unit, {}
+    walks = _walked["walks"]
+    hit = walks.get(id(fn))
+    if hit is not None and hit[0] is fn:
+        return iter(hit[1])
+    out: list[tuple[Node, tuple[Guard, ...]]] = []
     body = function_body(fn)
     if body is not None:
-        yield from _Walker(unit).walk(body, ())
+        _Walker(unit, out).walk(body, ())
+    walks[id(fn)] = (fn, out)
+    return iter(out)
+
+
+_walked: dict[str, Any] = {"unit": None, "walks": {}}
 
 
 class _Walker:
-    def __init__(self, unit: Unit) -> None:
-        self.unit = unit
+    """Appends (node, guards) pairs to `out`: a list, not nested generators, whose cost
+    would grow with the depth of every node."""
+
+    def __init__(self, unit: Unit, out: list) -> None:
+        self.unit, self.out = unit, out
 
     def guard(self, kind: str, cond: Node, negated: bool = False, labels: tuple = ()) -> Guard:
         return Guard(kind, cond, condition_text(self.unit, cond), cond.line, negated, labels)
 
-    def walk(self, node: Node, guards: tuple[Guard, ...]) -> Iterator[tuple[Node, tuple[Guard, ...]]]:
-        yield node, guards
+    def walk(self, node: Node, guards: tuple[Guard, ...]) -> None:
+        self.out.append((node, guards))
         handler = _HANDLERS.get(node.kind)
         if handler is not None:
-            yield from handler(self, node, guards)
+            handler(self, node, guards)
         else:
             for child in node.children:
-                yield from self.walk(child, guards)
+                self.walk(child, guards)
 
-    def walk_if(self, node: Node, guards: tuple[Guard, ...]) -> Iterator:
+    def walk_if(self, node: Node, guards: tuple[Guard, ...]) -> None:
         """IF_STMT children in C: condition, then-branch, and an else-branch when present."""
         if len(node.children) < 2:
             for child in node.children:
-                yield from self.walk(child, guards)
+                self.walk(child, guards)
             return
         cond, then = node.children[0], node.children[1]
-        yield from self.walk(cond, guards)
-        yield from self.walk(then, guards + (self.guard("if", cond),))
+        self.walk(cond, guards)
+        self.walk(then, guards + (self.guard("if", cond),))
         if _has_else(node):
-            yield from self.walk(node.children[2], guards + (self.guard("else", cond, negated=True),))
+            self.walk(node.children[2], guards + (self.guard("else", cond, negated=True),))
 
-    def walk_compound(self, node: Node, guards: tuple[Guard, ...]) -> Iterator:
+    def walk_compound(self, node: Node, guards: tuple[Guard, ...]) -> None:
         current = guards
         for child in node.children:
-            yield from self.walk(child, current)
+            self.walk(child, current)
             if child.kind == "IF_STMT" and not _has_else(child) and len(child.children) >= 2:
                 if always_exits(child.children[-1]):
                     current = current + (self.guard("early-return", child.children[0], negated=True),)
 
-    def walk_switch(self, node: Node, guards: tuple[Guard, ...]) -> Iterator:
+    def walk_switch(self, node: Node, guards: tuple[Guard, ...]) -> None:
         if not node.children:
             return
         cond, body = node.children[0], node.children[-1]
-        yield from self.walk(cond, guards)
-        yield from self._walk_cases(cond, body, guards)
+        self.walk(cond, guards)
+        self._walk_cases(cond, body, guards)
 
-    def _walk_cases(self, cond: Node, body: Node, guards: tuple[Guard, ...]) -> Iterator:
+    def _walk_cases(self, cond: Node, body: Node, guards: tuple[Guard, ...]) -> None:
         """Statements of a switch body get the guard of the case labels that lead to them."""
         labels: list[int | str] = []
         statements = body.children if body.kind == "COMPOUND_STMT" else (body,)
@@ -197,38 +213,38 @@ class _Walker:
             if stmt.kind in ("CASE_STMT", "DEFAULT_STMT"):
                 continue
             kind = "default" if labels == ["default"] else "case"
-            yield from self.walk(stmt, guards + (self.guard(kind, cond, labels=tuple(labels)),))
+            self.walk(stmt, guards + (self.guard(kind, cond, labels=tuple(labels)),))
             if always_exits(stmt) or stmt.kind == "BREAK_STMT":
                 labels = []
 
-    def walk_conditional(self, node: Node, guards: tuple[Guard, ...]) -> Iterator:
+    def walk_conditional(self, node: Node, guards: tuple[Guard, ...]) -> None:
         if len(node.children) != 3:
             for child in node.children:
-                yield from self.walk(child, guards)
+                self.walk(child, guards)
             return
         cond, yes, no = node.children
-        yield from self.walk(cond, guards)
-        yield from self.walk(yes, guards + (self.guard("ternary", cond),))
-        yield from self.walk(no, guards + (self.guard("ternary", cond, negated=True),))
+        self.walk(cond, guards)
+        self.walk(yes, guards + (self.guard("ternary", cond),))
+        self.walk(no, guards + (self.guard("ternary", cond, negated=True),))
 
-    def walk_binary(self, node: Node, guards: tuple[Guard, ...]) -> Iterator:
+    def walk_binary(self, node: Node, guards: tuple[Guard, ...]) -> None:
         if node.op not in ("&&", "||") or len(node.children) != 2:
             for child in node.children:
-                yield from self.walk(child, guards)
+                self.walk(child, guards)
             return
         left, right = node.children
-        yield from self.walk(left, guards)
+        self.walk(left, guards)
         kind = "and" if node.op == "&&" else "or"
-        yield from self.walk(right, guards + (self.guard(kind, left, negated=(kind == "or")),))
+        self.walk(right, guards + (self.guard(kind, left, negated=(kind == "or")),))
 
-    def walk_loop(self, node: Node, guards: tuple[Guard, ...]) -> Iterator:
+    def walk_loop(self, node: Node, guards: tuple[Guard, ...]) -> None:
         if node.kind == "WHILE_STMT" and len(node.children) == 2:
             cond, body = node.children
-            yield from self.walk(cond, guards)
-            yield from self.walk(body, guards + (self.guard("loop", cond),))
+            self.walk(cond, guards)
+            self.walk(body, guards + (self.guard("loop", cond),))
             return
         for child in node.children:
-            yield from self.walk(child, guards)
+            self.walk(child, guards)
 
 
 _HANDLERS: dict[str, Callable] = {

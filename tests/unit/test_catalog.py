@@ -86,6 +86,40 @@ def test_second_run_parses_nothing(demo, tmp_path):
     assert catalog_to_dict(warm.catalog) == catalog_to_dict(cold.catalog)
 
 
+def test_second_run_reads_the_whole_result_back(demo, tmp_path):
+    cold = build(demo, tmp_path / "cache")
+    warm = build(demo, tmp_path / "cache")
+    assert not cold.scan.from_results and warm.scan.from_results
+    assert warm.scan.extra_cached == len(cold.scan.extra) and warm.scan.extra_parsed == 0
+    # A damaged entry is rebuilt from the per-file facts, not an error.
+    for entry in (tmp_path / "cache" / "results").rglob("*"):
+        if entry.is_file():
+            entry.write_bytes(b"not a pickle")
+    rebuilt = build(demo, tmp_path / "cache")
+    assert not rebuilt.scan.from_results and rebuilt.scan.parsed == 0
+    assert catalog_to_dict(rebuilt.catalog) == catalog_to_dict(cold.catalog)
+
+
+def test_any_changed_input_misses_the_result_cache(demo, tmp_path):
+    from dataclasses import replace
+
+    from srcscan.results import run_key
+
+    rules = load_rules(str(FIXTURES / "demo.toml"))
+    tree = SourceTree(demo, Provenance("path", str(demo), None))
+    key = run_key(rules, tree, (), None)
+    assert run_key(rules, tree, (), None) == key
+    assert run_key(rules, tree, ("-D",), None) != key
+    assert run_key(replace(rules, sha256="0" * 64), tree, (), None) != key
+    (demo / "lib" / "new.h").write_text("/* a header nobody includes yet */\n")
+    assert run_key(rules, tree, (), None) != key
+    (demo / "lib" / "new.h").unlink()
+    assert run_key(rules, tree, (), None) == key
+    main = demo / "src" / "main.c"
+    main.write_text(main.read_text() + "\n")
+    assert run_key(rules, tree, (), None) != key
+
+
 def test_changing_a_header_invalidates_the_files_that_include_it(demo, tmp_path):
     build(demo, tmp_path / "cache")
     header = demo / "lib" / "logger.h"

@@ -1,0 +1,94 @@
+"""The whole-run cache: a catalog built from exactly the same inputs is read back, not rebuilt.
+
+The per-file facts cache (scan.py) spares libclang; the analyses that follow (call graph,
+options, requirements, processes, coverage) still take seconds on a large tree. A run is
+fully described by its inputs: the bytes of every .c and .h file the scan covers (names
+included), the rules file, the `--with` settings, the real build's compile_commands.json,
+where the tree came from, srcscan's own code, libclang and the system's headers. When a
+run's key names an entry, its catalog (and a summary of its scan) is that entry; when any
+input changes the key changes and the run rebuilds, reusing whatever per-file facts are
+still valid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from dataclasses import replace
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from srcscan.flags import CompileCommands, list_tree
+from srcscan.model import FileFacts
+from srcscan.parse import system_fingerprint
+from srcscan.scan import ScanResult, write_atomic_bytes
+
+if TYPE_CHECKING:
+    from srcscan.catalog import Catalog
+    from srcscan.rules import Rules
+    from srcscan.sources import SourceTree
+
+
+@cache
+def code_version() -> str:
+    """Changes with any of srcscan's sources (analyses, renderers, the native walker)."""
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(p for p in here.rglob("*") if p.suffix in (".py", ".c", ".toml") and p.is_file()):
+        digest.update(str(path.relative_to(here)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def tree_digest(root: Path, exclude: tuple[str, ...]) -> str:
+    """Names and contents of every .c and .h file a scan of the tree covers."""
+    c_files, headers = list_tree(root, exclude)
+    digest = hashlib.sha256()
+    for rel in c_files + headers:
+        try:
+            data = (root / rel).read_bytes()
+        except OSError:
+            data = b"\0missing"
+        digest.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
+def run_key(rules: "Rules", tree: "SourceTree", with_options: tuple[str, ...],
+            compile_commands: CompileCommands | None) -> str:
+    digest = hashlib.sha256()
+    for part in (code_version(), system_fingerprint(), rules.sha256, rules.path, repr(with_options),
+                 repr(tree.provenance), str(tree.root), tree_digest(tree.root, rules.exclude),
+                 repr(sorted(compile_commands.args.items())) if compile_commands else "",
+                 repr(compile_commands.outside) if compile_commands else ""):
+        digest.update(part.encode() + b"\0")
+    return digest.hexdigest()
+
+
+def _summary(facts: FileFacts) -> FileFacts:
+    """A file's facts without its functions: what a run's summary and report still read."""
+    return FileFacts(facts.path, facts.profile, (), (), facts.diagnostics, facts.skipped, facts.includes, facts.error)
+
+
+class ResultCache:
+    """Pickled (catalog, scan summary) pairs under cache_dir/results/<key[:2]>/<key>."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def _path(self, key: str) -> Path:
+        return self.directory / key[:2] / key
+
+    def get(self, key: str) -> tuple["Catalog", ScanResult] | None:
+        try:
+            with open(self._path(key), "rb") as fh:
+                catalog, scan = pickle.load(fh)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
+            return None
+        # Nothing was parsed for this run: every file's facts, and the run itself, came from the cache.
+        return catalog, replace(scan, parsed=0, cached=len(scan.files), extra_parsed=0,
+                                extra_cached=len(scan.extra), extra_seconds=0.0, from_results=True)
+
+    def put(self, key: str, catalog: "Catalog", scan: ScanResult) -> None:
+        light = replace(scan, files=tuple(map(_summary, scan.files)), extra=tuple(map(_summary, scan.extra)))
+        write_atomic_bytes(self._path(key), pickle.dumps((catalog, light), protocol=pickle.HIGHEST_PROTOCOL))

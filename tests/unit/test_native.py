@@ -1,0 +1,50 @@
+"""The native AST walker (srcscan/native/walker.c): built once, and a catalog made with it
+is the same as one made through the ctypes copy it replaces."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from srcscan.catalog import catalog_to_dict
+from srcscan.parse import native_walker
+from srcscan.pipeline import build_from_tree
+from srcscan.rules import load_rules
+from srcscan.sources import Provenance, SourceTree
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+
+def test_walker_is_compiled_once_and_reused(tmp_path):
+    first = native_walker(tmp_path)
+    assert first and Path(first).is_file() and Path(first).parent == tmp_path
+    stamp = os.stat(first).st_mtime_ns
+    assert native_walker(tmp_path) == first
+    assert os.stat(first).st_mtime_ns == stamp
+    assert [p.name for p in tmp_path.iterdir()] == [Path(first).name]  # no temporary file left behind
+
+
+def test_srcscan_native_0_turns_it_off(tmp_path, monkeypatch):
+    monkeypatch.setenv("SRCSCAN_NATIVE", "0")
+    assert native_walker(tmp_path) == ""
+    assert not any(tmp_path.iterdir())
+
+
+def _catalog(project: str, cache: Path) -> dict:
+    root = FIXTURES / project
+    rules = load_rules(str(FIXTURES / f"{project}.toml"))
+    built = build_from_tree(rules, SourceTree(root, Provenance("path", str(root), None)), cache, jobs=1)
+    assert built.scan.parsed > 0
+    return catalog_to_dict(built.catalog)
+
+
+def test_catalogs_with_and_without_the_walker_are_the_same(tmp_path, monkeypatch):
+    for project in ("procs", "options_old"):
+        walked = _catalog(project, tmp_path / project / "native")
+        assert list((tmp_path / project / "native" / "native").glob("walker-*.so"))
+        monkeypatch.setenv("SRCSCAN_NATIVE", "0")
+        copied = _catalog(project, tmp_path / project / "ctypes")
+        monkeypatch.delenv("SRCSCAN_NATIVE")
+        assert not (tmp_path / project / "ctypes" / "native").exists()
+        assert walked["messages"] and walked["messages"] == copied["messages"]
+        assert walked.get("processes") == copied.get("processes")
