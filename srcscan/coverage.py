@@ -180,16 +180,18 @@ def log_function_names(rules: Rules, files: Iterable[FileFacts]) -> tuple[str, .
 class ParsedSites:
     """Call sites of the log functions libclang produced, to match token sites against."""
 
-    def __init__(self, files: Iterable[FileFacts], names: Iterable[str]) -> None:
-        wanted = set(names)
+    def __init__(self, files: Iterable[FileFacts] = ()) -> None:
+        # Every direct call: which of them are log calls is asked per token site (by its name).
         self.by_place: dict[tuple[str, int], list[tuple[int, int, frozenset[str], str]]] = defaultdict(list)
+        self.add(files)
+
+    def add(self, files: Iterable[FileFacts]) -> None:
         for facts in files:
             for fn in facts.functions:
                 for call in fn.calls:
-                    if call.indirect or not ({call.callee, call.written} & wanted):
-                        continue
-                    self.by_place[(call.file, call.col)].append(
-                        (call.line, call.text.count("\n"), frozenset({call.callee, call.written}), facts.profile))
+                    if not call.indirect:
+                        self.by_place[(call.file, call.col)].append(
+                            (call.line, call.text.count("\n"), frozenset({call.callee, call.written}), facts.profile))
 
     def profiles_of(self, site: TokenSite) -> set[str]:
         """The profiles whose parse holds this call (empty: no parse does).
@@ -429,6 +431,7 @@ class _Run:
         self.changes_of: dict[str, tuple] = {self.profile.name: ()}
         self.tried: dict[TokenSite, list[tuple[str, str]]] = defaultdict(list)  # site -> (profile, file) parses
         self.parsed = self.cached = 0
+        self.parsed_sites, self._sites_of = ParsedSites(), 0
 
     # -- environment per file
 
@@ -454,9 +457,15 @@ class _Run:
             self._names = (len(self.files), log_function_names(self.rules, self.files))
         return self._names[1]
 
+    def sites(self) -> ParsedSites:
+        """Call sites of every parse so far (each parse added once)."""
+        self.parsed_sites.add(self.files[self._sites_of:])
+        self._sites_of = len(self.files)
+        return self.parsed_sites
+
     def missing(self) -> list[Plan]:
         names = self.names()
-        parsed = ParsedSites(self.files, names)
+        parsed = self.sites()
         return [self.plan(t) for t in self.tokens.sites(names) if not parsed.profiles_of(t)]
 
     def plan(self, site: TokenSite) -> Plan:
@@ -598,7 +607,7 @@ UNREACHABLE = ("never", "contradiction", "fixed")
 def coverage_report(run: _Run) -> dict[str, Any]:
     """Token sites against parsed sites: numbers, extra profiles, and every site not covered with its reason."""
     names = run.names()
-    parsed = ParsedSites(run.files, names)
+    parsed = run.sites()
     tokens = run.tokens.sites(names)
     base_name = run.profile.name
     by_profile: dict[str, int] = defaultdict(int)

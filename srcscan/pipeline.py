@@ -14,7 +14,7 @@ from srcscan.catalog import Catalog, Message, all_functions, find_messages, new_
 from srcscan.errors import InputError
 from srcscan.model import FunctionFacts
 from srcscan.rules import LogFunction, Rules, load_rules
-from srcscan.scan import ScanResult, terminal_progress
+from srcscan.scan import ScanResult, gc_paused, terminal_progress
 from srcscan.sources import SourceTree
 
 
@@ -109,6 +109,15 @@ def build(request: Request, notify: Callable[[str], None]) -> Built:
 
 def build_from_tree(rules: Rules, tree: SourceTree, cache_dir: Path, with_options: tuple[str, ...] = (), jobs: int = 2,
                     compile_commands: Path | None = None, notify: Callable[[str], None] | None = None) -> Built:
+    # A run builds millions of small objects that live until it ends (facts, graph, messages)
+    # and almost no reference cycles: without the cycle collector, which would walk all of
+    # them again and again, the run takes a third less time. It is back on when the run ends.
+    with gc_paused():
+        return _build_from_tree(rules, tree, cache_dir, with_options, jobs, compile_commands, notify)
+
+
+def _build_from_tree(rules: Rules, tree: SourceTree, cache_dir: Path, with_options: tuple[str, ...], jobs: int,
+                     compile_commands: Path | None, notify: Callable[[str], None] | None) -> Built:
     from srcscan.coverage import scan_with_coverage
     from srcscan.flags import read_compile_commands
 
@@ -128,6 +137,12 @@ def build_from_tree(rules: Rules, tree: SourceTree, cache_dir: Path, with_option
                               progress=terminal_progress(label), jobs=jobs)
     if not scan.files:
         raise InputError(f"no C files under {tree.root}")
+    catalog = _analyse(rules, tree, scan, cache_dir, with_options)
+    results.put(key, catalog, scan)
+    return Built(catalog, scan, tree)
+
+
+def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, with_options: tuple[str, ...]) -> Catalog:
     functions = tuple(all_functions(scan.all_files))  # a function parsed in several profiles: its calls merged
     log_functions, messages = find_messages(rules, list(functions))
     from srcscan.analyze.callgraph import build_call_graph
@@ -145,5 +160,4 @@ def build_from_tree(rules: Rules, tree: SourceTree, cache_dir: Path, with_option
         context = replace(context, messages=tuple(new_messages))
     catalog = new_catalog(rules, tree.provenance.version, tree.provenance, scan.files, log_functions,
                           openlog_calls(list(functions)), list(context.messages), sections)
-    results.put(key, catalog, scan)
-    return Built(catalog, scan, tree)
+    return catalog

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from srcscan.flags import CompileCommands, list_tree
 from srcscan.model import FileFacts
 from srcscan.parse import system_fingerprint
-from srcscan.scan import ScanResult, write_atomic_bytes
+from srcscan.scan import ScanResult, gc_paused, write_atomic_bytes
 
 if TYPE_CHECKING:
     from srcscan.catalog import Catalog
@@ -81,7 +81,7 @@ class ResultCache:
 
     def get(self, key: str) -> tuple["Catalog", ScanResult] | None:
         try:
-            with open(self._path(key), "rb") as fh:
+            with open(self._path(key), "rb") as fh, gc_paused():
                 catalog, scan = pickle.load(fh)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
             return None

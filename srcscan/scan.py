@@ -10,6 +10,8 @@ unchanged. Extra profiles (scan_profile) parse only the files they are asked for
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
+import gc
 import hashlib
 import os
 import pickle
@@ -140,27 +142,77 @@ def run_cached(keyed: Keyed, cache: "FactsCache", jobs: int, progress: Progress 
         if hit is not None:
             results[key] = hit
         else:
-            todo.append((key, job, profile))
+            todo.append((key, Task(job, profile, str(cache.entry(job, profile)), str(cache.root))))
     done = len(results)
     if progress:
         progress(done, len(keyed))
     for key, facts in run_jobs(todo, jobs):
         results[key] = facts
-        if facts.error is None:
-            cache.put(keyed[key][0], facts)
         done += 1
         if progress:
             progress(done, len(keyed))
     return results, len(todo)
 
 
-def scan_one(job: ParseJob, profile: str) -> FileFacts:
-    """Worker entry point: parse one file and run every extractor on it."""
-    unit = parse_file(job)
-    return extract.extract_file(unit, profile)
+@dataclass(frozen=True)
+class Task:
+    """One parse for a worker, and the cache entry the worker writes its facts to."""
+
+    job: ParseJob
+    profile: str
+    entry: str  # FactsCache.entry(job, profile)
+    root: str  # the tree, for hashing the headers the file included
 
 
-Todo = list[tuple[Any, ParseJob, str]]  # (key, job, profile name)
+def scan_one(task: Task) -> bytes | FileFacts:
+    """Worker entry point: parse one file, run every extractor on it, and store the facts in
+    the cache; return them pickled (the main process unpickles them once, and pickles nothing)."""
+    with gc_paused():
+        facts = extract.extract_file(parse_file(task.job), task.profile)
+    if facts.error is not None:
+        return facts
+    headers = [(rel, _header_hash(Path(task.root) / rel)) for rel in facts.includes]
+    data = pickle.dumps((headers, facts), protocol=pickle.HIGHEST_PROTOCOL)
+    write_atomic_bytes(Path(task.entry), data)
+    return data
+
+
+_header_hashes: dict[tuple, str] = {}  # per process, by path, size and modification time
+
+
+def _header_hash(path: Path) -> str:
+    try:
+        st = path.stat()
+    except OSError:
+        return "missing"
+    key = (path, st.st_size, st.st_mtime_ns)
+    if key not in _header_hashes:
+        _header_hashes[key] = _file_hash(path)
+    return _header_hashes[key]
+
+
+def _facts(result: bytes | FileFacts) -> FileFacts:
+    if not isinstance(result, bytes):
+        return result
+    with gc_paused():
+        return pickle.loads(result)[1]
+
+
+@contextlib.contextmanager
+def gc_paused():
+    """No cycle collection while building a large tree of new objects (an AST, or the facts
+    read back from the cache): each collection would walk every object made so far, and
+    none of them is garbage yet."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+Todo = list[tuple[Any, Task]]
 
 
 def run_jobs(todo: Todo, jobs: int):
@@ -168,42 +220,42 @@ def run_jobs(todo: Todo, jobs: int):
     if not todo:
         return
     if jobs <= 1:
-        for key, job, profile in todo:
-            yield key, scan_one(job, profile)
+        for key, task in todo:
+            yield key, _facts(scan_one(task))
         return
     pending = list(todo)
     while pending:
         retry: Todo = []
         with cf.ProcessPoolExecutor(max_workers=min(jobs, len(pending))) as pool:
-            futures = {pool.submit(scan_one, job, profile): (key, job, profile) for key, job, profile in pending}
+            futures = {pool.submit(scan_one, task): (key, task) for key, task in pending}
             for future in cf.as_completed(futures):
-                key, job, profile = futures[future]
+                key, task = futures[future]
                 try:
-                    yield key, future.result()
+                    yield key, _facts(future.result())
                 except cf.process.BrokenProcessPool:
-                    retry.append((key, job, profile))
+                    retry.append((key, task))
                 except Exception as exc:  # an extractor bug must not end the scan
-                    yield key, _failed(job, profile, f"{type(exc).__name__}: {exc}")
+                    yield key, _failed(task, f"{type(exc).__name__}: {exc}")
         if len(retry) == len(pending) and len(retry) > 0:
             # Every remaining job failed with the pool: isolate the culprit one at a time.
-            for key, job, profile in retry:
-                yield key, _run_isolated(job, profile)
+            for key, task in retry:
+                yield key, _run_isolated(task)
             return
         pending = retry
 
 
-def _run_isolated(job: ParseJob, profile: str) -> FileFacts:
+def _run_isolated(task: Task) -> FileFacts:
     with cf.ProcessPoolExecutor(max_workers=1) as pool:
         try:
-            return pool.submit(scan_one, job, profile).result()
+            return _facts(pool.submit(scan_one, task).result())
         except cf.process.BrokenProcessPool:
-            return _failed(job, profile, "libclang crashed while parsing this file")
+            return _failed(task, "libclang crashed while parsing this file")
         except Exception as exc:
-            return _failed(job, profile, f"{type(exc).__name__}: {exc}")
+            return _failed(task, f"{type(exc).__name__}: {exc}")
 
 
-def _failed(job: ParseJob, profile: str, why: str) -> FileFacts:
-    return FileFacts(job.path, profile, (), (), (), (), (), error=why)
+def _failed(task: Task, why: str) -> FileFacts:
+    return FileFacts(task.job.path, task.profile, (), (), (), (), (), error=why)
 
 
 class FactsCache:
@@ -226,6 +278,10 @@ class FactsCache:
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / key
 
+    def entry(self, job: ParseJob, profile: str) -> Path:
+        """Where the facts of this parse are kept (scan_one writes them)."""
+        return self._path(self.key(job, profile))
+
     def _header_hash(self, rel: str) -> str:
         if rel not in self.header_hashes:
             self.header_hashes[rel] = _file_hash(self.root / rel)
@@ -233,19 +289,13 @@ class FactsCache:
 
     def get(self, job: ParseJob, profile: str) -> FileFacts | None:
         try:
-            with open(self._path(self.key(job, profile)), "rb") as fh:
+            with open(self._path(self.key(job, profile)), "rb") as fh, gc_paused():
                 headers, facts = pickle.load(fh)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
             return None
         if any(self._header_hash(rel) != digest for rel, digest in headers):
             return None
         return facts
-
-    def put(self, job: ParseJob, facts: FileFacts) -> None:
-        path = self._path(self.key(job, facts.profile))
-        headers = [(rel, self._header_hash(rel)) for rel in facts.includes]
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic_bytes(path, pickle.dumps((headers, facts), protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _file_hash(path: Path) -> str:
