@@ -31,7 +31,7 @@ def extract_functions(unit: Unit) -> tuple[FunctionFacts, ...]:
 def _function_facts(unit: Unit, fn: Node) -> FunctionFacts:
     params = tuple(c.name for c in fn.children if c.kind == "PARM_DECL")
     body = function_body(fn)
-    head = unit.source(fn)[: (body.start - fn.start) if body else None]
+    head = unit.source(fn._replace(end=body.start) if body and body.start >= fn.start else fn)
     calls = tuple(
         _call_site(unit, fn, node, guards)
         for node, guards in walk_guarded(unit, fn)
@@ -128,12 +128,17 @@ def _unescape(m: re.Match) -> str:
     return _ESCAPES.get(esc, esc)
 
 
-def _function_names(node: Node) -> Iterator[Node]:
-    """Function references (not calls) inside an expression."""
-    if node.kind == "DECL_REF_EXPR" and node.ref_kind == "FUNCTION_DECL":
-        yield node
-    for child in node.children[1:] if node.kind == "CALL_EXPR" else node.children:
-        yield from _function_names(child)
+def _function_names(node: Node) -> list[Node]:
+    """Function references (not calls) inside an expression, in source order. (A loop, not
+    nested generators: expressions nest deeply, and each level would pass every name up.)"""
+    found, todo = [], [node]
+    while todo:
+        node = todo.pop()
+        if node.kind == "DECL_REF_EXPR" and node.ref_kind == "FUNCTION_DECL":
+            found.append(node)
+        children = node.children[1:] if node.kind == "CALL_EXPR" else node.children
+        todo.extend(reversed(children))
+    return found
 
 
 def extract_function_refs(unit: Unit) -> tuple[FunctionRef, ...]:
