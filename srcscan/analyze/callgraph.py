@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import fnmatch
 from collections import defaultdict
-from dataclasses import dataclass
-from typing import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator
 
 import networkx as nx
 
@@ -38,10 +38,22 @@ class CallGraph:
     graph: nx.MultiDiGraph
     functions: "Functions"  # by key
     entry_points: tuple[str, ...]  # main, then functions nothing in the tree is seen to run
+    _direct: Any = field(default=None, repr=False, compare=False)  # direct_calls(), once built
 
     def key_for(self, name: str, file: str) -> str | None:
         """The key a name used in `file` refers to: its own static function first."""
         return _resolve(self.functions, name, file)
+
+    def direct_calls(self) -> dict[str, tuple[tuple[str, dict], ...]]:
+        """(callee, edge data) of every edge but calls through pointers, by caller; built once
+        (networkx's edge views cost more than the walks over them)."""
+        if self._direct is None:
+            direct: dict[str, list[tuple[str, dict]]] = {}
+            for caller, callee, data in self.graph.edges(data=True):
+                if data["kind"] != "pointer":
+                    direct.setdefault(caller, []).append((callee, data))
+            object.__setattr__(self, "_direct", {k: tuple(v) for k, v in direct.items()})
+        return self._direct
 
     def callers(self, key: str) -> Iterator[tuple[str, dict]]:
         for caller, _, data in self.graph.in_edges(key, data=True):

@@ -473,13 +473,20 @@ def regions(graph: CallGraph, procs: list[Process], edge_ok: Any = None, option_
     out = {}
     allowed: dict[int, bool] = {}  # id(edge data) -> edge_ok, the same for every process
     tests: dict[str, Any] = {}
+    adjacency = graph.direct_calls()
+    starts: dict[str, Process] = {}  # functions that fork a child
+    for q in procs:
+        if q.start != "main":
+            starts.setdefault(q.start, q)
     for p in procs:
+        values = _process_values(p, tuple(procs))
         seen = {p.start}
         todo = [p.start]
         while todo:
             key = todo.pop()
-            for _, callee, data in graph.graph.out_edges(key, data=True):
-                if callee in seen or data["kind"] == "pointer":
+            owner = starts.get(key)
+            for callee, data in adjacency.get(key, ()):
+                if callee in seen:
                     continue
                 if edge_ok is not None:
                     ok = allowed.get(id(data))
@@ -490,10 +497,10 @@ def regions(graph: CallGraph, procs: list[Process], edge_ok: Any = None, option_
                 if data["guards"]:
                     if option_test and key not in tests:
                         tests[key] = option_test(graph.functions.get(key))
-                    if not runs_in(p, procs, data["guards"], tests.get(key)):
+                    if not _runs_in(values, data["guards"], tests.get(key)):
                         continue
-                if _other_side(p, procs, key, data["line"], data["guards"]):
-                    continue
+                if owner is not None and _on_child_side(owner, data["line"], data["guards"]) != (owner is p):
+                    continue  # the other side of this function's fork
                 seen.add(callee)
                 todo.append(callee)
         out[p.name] = seen
@@ -503,7 +510,11 @@ def regions(graph: CallGraph, procs: list[Process], edge_ok: Any = None, option_
 def runs_in(p: Process, procs: list[Process], guards: Iterable[Any], option_test: Any = None) -> bool:
     """False when a guard tests a process variable for a value process `p` does not have
     (`if (prog_type == PROG_TYPE_VRRP)` in code shared by every process)."""
-    variables, own, others = _process_values(p, tuple(procs))
+    return _runs_in(_process_values(p, tuple(procs)), guards, option_test)
+
+
+def _runs_in(values: tuple, guards: Iterable[Any], option_test: Any = None) -> bool:
+    variables, own, others = values
     if not variables:
         return True
     for guard in guards:
