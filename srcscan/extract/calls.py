@@ -9,7 +9,7 @@ Pure: a Unit in, FunctionFacts and FunctionRefs out. Recognises
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 from srcscan.extract.walk import Guard, function_body, strip, walk_guarded
 from srcscan.formats.template import Arg
@@ -25,7 +25,26 @@ INTERNAL_LINKAGE = 2
 
 
 def extract_functions(unit: Unit) -> tuple[FunctionFacts, ...]:
-    return tuple(_function_facts(unit, fn) for fn in unit.functions)
+    return tuple(_header_memo(unit, fn, "facts", _function_facts) for fn in unit.functions)
+
+
+# A tree header's inline functions come back, node for node the same, in every file that
+# includes the header: a worker extracts each once. The key holds the header's text, since
+# the facts quote it.
+_memo: dict[tuple, Any] = {}
+_MEMO_LIMIT = 20000
+
+
+def _header_memo(unit: Unit, fn: Node, what: str, extract: Callable[[Unit, Node], Any]) -> Any:
+    if not fn.file:
+        return extract(unit, fn)
+    key = (what, fn, unit.text.get(fn.file))
+    hit = _memo.get(key)
+    if hit is None:
+        if len(_memo) >= _MEMO_LIMIT:
+            _memo.clear()
+        hit = _memo[key] = extract(unit, fn)
+    return hit
 
 
 def _function_facts(unit: Unit, fn: Node) -> FunctionFacts:
@@ -144,12 +163,15 @@ def _function_names(node: Node) -> list[Node]:
 def extract_function_refs(unit: Unit) -> tuple[FunctionRef, ...]:
     refs: list[FunctionRef] = []
     for fn in unit.functions:
-        for node, guards in walk_guarded(unit, fn):
-            refs.extend(_refs_at(unit, fn.name, node, guards))
+        refs.extend(_header_memo(unit, fn, "refs", _function_refs))
     for var in unit.variables:
         for ref, field in _initializer_refs(unit, var, var.name):
             refs.append(FunctionRef("", ref.name, "initializer", field, var.file or unit.path, ref.line))
     return tuple(refs)
+
+
+def _function_refs(unit: Unit, fn: Node) -> tuple[FunctionRef, ...]:
+    return tuple(ref for node, guards in walk_guarded(unit, fn) for ref in _refs_at(unit, fn.name, node, guards))
 
 
 _DESIGNATOR = re.compile(r"\s*\.\s*([A-Za-z_]\w*)\s*=")

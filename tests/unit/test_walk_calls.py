@@ -121,3 +121,25 @@ def test_conditions_through_anonymous_unions_name_no_path(tmp_path):
     """)
     (call,) = [c for c in calls_of(unit, "f") if c.callee == "log_message"]
     assert conditions(call) == ["same(&e->addr, &e->port)"]
+
+
+def test_a_header_function_is_extracted_once_per_header_text(tmp_path):
+    header = PRELUDE + """
+    #define WHO "peer"
+    static inline void report(int x) { if (x) log_message(LOG_ERR, "lost " WHO " %d", x); }
+    """
+    first = parse_c(tmp_path, '#include "h.h"\nvoid a(void) { report(1); }\n', "a.c", {"h.h": header})
+    second = parse_c(tmp_path, '#include "h.h"\nvoid b(void) { report(2); }\n', "b.c")
+    in_first = next(f for f in extract_functions(first) if f.name == "report")
+    in_second = next(f for f in extract_functions(second) if f.name == "report")
+    assert in_second is in_first and in_first.file == "h.h"
+    assert [r for r in extract_function_refs(second) if r.function == "report"] == \
+        [r for r in extract_function_refs(first) if r.function == "report"]
+    # Same nodes, other text (a macro spelled differently): extracted again, not reused.
+    (tmp_path / "h.h").write_text((tmp_path / "h.h").read_text().replace('WHO "peer"', 'WHX "peer"')
+                                  .replace('" WHO "', '" WHX "'))
+    third = parse_c(tmp_path, '#include "h.h"\nvoid c(void) { report(3); }\n', "c.c")
+    in_third = next(f for f in extract_functions(third) if f.name == "report")
+    assert in_third is not in_first
+    (call,) = [c for c in in_third.calls if c.callee == "log_message"]
+    assert "WHX" in call.text and "WHO" in next(c for c in in_first.calls if c.callee == "log_message").text
