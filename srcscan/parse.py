@@ -5,6 +5,10 @@ translation unit, so everything the analyses need is copied into `Node` trees (o
 function definition and per file-scope variable with an initializer) plus the file's
 text, diagnostics, skipped preprocessor ranges and included files. It runs inside worker
 processes, which is one more reason to return plain data.
+
+The copy is made by native/walker.c (compiled here on first use, loaded through ctypes)
+when a C compiler is at hand, and by _Converter's ctypes calls otherwise; both give the
+same Unit.
 """
 
 from __future__ import annotations

@@ -138,11 +138,12 @@ def run_cached(keyed: Keyed, cache: "FactsCache", jobs: int, progress: Progress 
     results: dict[Any, FileFacts] = {}
     todo = []
     for key, (job, profile) in keyed.items():
-        hit = cache.get(job, profile)
+        entry = cache.entry(job, profile)
+        hit = cache.load(entry)
         if hit is not None:
             results[key] = hit
         else:
-            todo.append((key, Task(job, profile, str(cache.entry(job, profile)), str(cache.root))))
+            todo.append((key, Task(job, profile, str(entry), str(cache.root))))
     done = len(results)
     if progress:
         progress(done, len(keyed))
@@ -263,7 +264,6 @@ class FactsCache:
 
     def __init__(self, directory: Path, root: Path) -> None:
         self.directory, self.root = directory, root
-        self.header_hashes: dict[str, str] = {}
 
     def key(self, job: ParseJob, profile: str = "") -> str:
         digest = hashlib.sha256()
@@ -282,18 +282,15 @@ class FactsCache:
         """Where the facts of this parse are kept (scan_one writes them)."""
         return self._path(self.key(job, profile))
 
-    def _header_hash(self, rel: str) -> str:
-        if rel not in self.header_hashes:
-            self.header_hashes[rel] = _file_hash(self.root / rel)
-        return self.header_hashes[rel]
 
-    def get(self, job: ParseJob, profile: str) -> FileFacts | None:
+    def load(self, entry: Path) -> FileFacts | None:
+        """The facts kept at `entry`, unless it is missing, damaged or a header it saw changed."""
         try:
-            with open(self._path(self.key(job, profile)), "rb") as fh, gc_paused():
+            with open(entry, "rb") as fh, gc_paused():
                 headers, facts = pickle.load(fh)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
             return None
-        if any(self._header_hash(rel) != digest for rel, digest in headers):
+        if any(_header_hash(self.root / rel) != digest for rel, digest in headers):
             return None
         return facts
 
