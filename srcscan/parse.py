@@ -236,6 +236,19 @@ class _Converter:
         self.kinds: dict[int, str] = {}
 
     def unit(self) -> Unit:
+        functions, variables, skipped, includes = self._copy()
+        return Unit(
+            path=self.path,
+            text=self.texts,
+            functions=tuple(functions),
+            variables=tuple(variables),
+            diagnostics=self._diagnostics(),
+            skipped=skipped,
+            includes=includes,
+        )
+
+    def _copy(self) -> tuple[list[Node], list[Node], tuple[SkippedRange, ...], tuple[str, ...]]:
+        """Function definitions, file-scope variables and enums, skipped ranges, included tree files."""
         functions, variables = [], []
         for top in self.tu.cursor.get_children():
             kind = self._kind(top)
@@ -244,15 +257,7 @@ class _Converter:
                     functions.append(self._node(top, kind))
             elif kind in ("VAR_DECL", "ENUM_DECL") and self._file_of(top) == self.path:
                 variables.append(self._node(top, kind))
-        return Unit(
-            path=self.path,
-            text=self.texts,
-            functions=tuple(functions),
-            variables=tuple(variables),
-            diagnostics=self._diagnostics(),
-            skipped=self._skipped(),
-            includes=self._includes(),
-        )
+        return functions, variables, self._skipped(), self._includes()
 
     # -- locations
 
@@ -396,7 +401,7 @@ class _Converter:
                 rel = self._relative(f.name) if f else None
                 if rel is not None:
                     out.add(SkippedRange(rel, r.start.line, r.end.line))
-            return tuple(sorted(out, key=lambda s: (s.file, s.start_line, s.end_line)))
+            return _sorted_ranges(out)
         finally:
             self.lib.clang_disposeSourceRangeList(ranges)
 
@@ -498,7 +503,7 @@ class _NativeConverter(_Converter):
         super().__init__(tu, root, path)
         self.walker = _native_library(walker)
 
-    def unit(self) -> Unit:
+    def _copy(self) -> tuple[list[Node], list[Node], tuple[SkippedRange, ...], tuple[str, ...]]:
         result = self.walker.srcscan_walk(self.tu.obj, os.fsencode(self.root), os.fsencode(self.path))
         if not result:
             raise MemoryError("srcscan's native walker could not allocate its result")
@@ -524,15 +529,7 @@ class _NativeConverter(_Converter):
         functions, variables = [], []
         for node in self._nodes(records, strings, rels):
             (functions if node.kind == "FUNCTION_DECL" else variables).append(node)
-        return Unit(
-            path=self.path,
-            text=self.texts,
-            functions=tuple(functions),
-            variables=tuple(variables),
-            diagnostics=self._diagnostics(),
-            skipped=tuple(sorted(skipped, key=lambda s: (s.file, s.start_line, s.end_line))),
-            includes=includes,
-        )
+        return functions, variables, _sorted_ranges(skipped), includes
 
     def _nodes(self, records: bytes, strings: bytes, rels: list[str | None]) -> list[Node]:
         """Top-level nodes from the pre-order records: read backwards, each node's children
@@ -565,6 +562,10 @@ class _NativeConverter(_Converter):
         tops = pending[0]
         tops.reverse()
         return tops
+
+
+def _sorted_ranges(ranges: set[SkippedRange]) -> tuple[SkippedRange, ...]:
+    return tuple(sorted(ranges, key=lambda s: (s.file, s.start_line, s.end_line)))
 
 
 def _read_text(path: str) -> str:
