@@ -33,7 +33,8 @@ def _summary(c: Catalog) -> str:
     by_file = counts_table(count_by(c.messages, lambda m: m.file), "file")
     dynamic = sum(1 for m in c.messages if m.dynamic)
     return ("## Summary\n\n"
-            f"{dynamic} messages have a format that is not a literal (shown as the expression).\n\n"
+            f"{dynamic} {'message has' if dynamic == 1 else 'messages have'} a format that is not a literal "
+            "(shown as the expression).\n\n"
             f"### By priority\n\n{by_priority}\n\n### By log function\n\n{by_call}\n\n### By file\n\n{by_file}")
 
 
