@@ -439,9 +439,12 @@ def native_walker(directory: Path) -> str:
     target = directory / f"walker-{digest.hexdigest()[:16]}.so"
     if target.is_file() and _loads(str(target)):
         return str(target)
-    directory.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".walker-", suffix=".so")
-    os.close(fd)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".walker-", suffix=".so")
+        os.close(fd)
+    except OSError:
+        return ""  # an unwritable cache: the ctypes copy still works
     try:
         done = subprocess.run([compiler, "-O2", "-shared", "-fPIC", "-o", tmp, *defines, str(_WALKER_SOURCE)],
                               capture_output=True, timeout=120)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from srcscan.flags import CompileCommands, list_tree
 from srcscan.model import FileFacts
 from srcscan.parse import system_fingerprint
-from srcscan.scan import ScanResult, gc_paused, write_atomic_bytes
+from srcscan.scan import PACKAGE, ScanResult, gc_paused, sources_digest, write_atomic_bytes
 
 if TYPE_CHECKING:
     from srcscan.catalog import Catalog
@@ -34,11 +34,7 @@ if TYPE_CHECKING:
 @cache
 def code_version() -> str:
     """Changes with any of srcscan's sources (analyses, renderers, the native walker)."""
-    here = Path(__file__).resolve().parent
-    digest = hashlib.sha256()
-    for path in sorted(p for p in here.rglob("*") if p.suffix in (".py", ".c", ".toml") and p.is_file()):
-        digest.update(str(path.relative_to(here)).encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
+    return sources_digest([p for p in PACKAGE.rglob("*") if p.suffix in (".py", ".c") and p.is_file()])
 
 
 def tree_digest(root: Path, exclude: tuple[str, ...]) -> str:

@@ -55,17 +55,20 @@ class ScanResult:
         return tuple(sorted(self.files + self.extra, key=lambda f: (f.path, f.profile != base, f.profile)))
 
 
-def _facts_version() -> str:
-    """Changes whenever the code that produces cached facts changes."""
-    here = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parent
+
+
+def sources_digest(paths: list[Path]) -> str:
+    """Changes whenever one of these srcscan source files (named relative to the package) changes."""
     digest = hashlib.sha256()
-    for path in sorted([here / "parse.py", here / "model.py", here / "native" / "walker.c",
-                        *(here / "extract").glob("*.py")]):
-        digest.update(path.name.encode() + path.read_bytes())
-    return digest.hexdigest()[:16]
+    for path in sorted(paths):
+        digest.update(str(path.relative_to(PACKAGE)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
-FACTS_VERSION = _facts_version()
+# The code that produces cached facts: a change to it makes every cached entry stale.
+FACTS_VERSION = sources_digest([PACKAGE / "parse.py", PACKAGE / "model.py", PACKAGE / "native" / "walker.c",
+                                *(PACKAGE / "extract").glob("*.py")])[:16]
 
 
 def scan_tree(tree: SourceTree, rules: Rules, *, cache_dir: Path, profile: Profile | None = None,
@@ -174,7 +177,10 @@ def scan_one(task: Task) -> bytes | FileFacts:
         return facts
     headers = [(rel, _header_hash(Path(task.root) / rel)) for rel in facts.includes]
     data = pickle.dumps((headers, facts), protocol=pickle.HIGHEST_PROTOCOL)
-    write_atomic_bytes(Path(task.entry), data)
+    try:
+        write_atomic_bytes(Path(task.entry), data)
+    except OSError:
+        pass  # a cache that cannot be written costs the next run a parse, not this run its file
     return data
 
 

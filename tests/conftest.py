@@ -60,6 +60,20 @@ def write_tree(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
+INTEGRATION = Path(__file__).parent / "integration"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test under tests/integration fetches real sources from Debian's archive: mark
+    it `integration`, and skip it only when SRCSCAN_OFFLINE=1 says there is no archive."""
+    offline = pytest.mark.skip(reason="SRCSCAN_OFFLINE=1: no archive access")
+    for item in items:
+        if INTEGRATION in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.integration)
+            if os.environ.get("SRCSCAN_OFFLINE") == "1":
+                item.add_marker(offline)
+
+
 def pytest_addoption(parser):
     parser.addoption("--strict-kinds", action="store_true", help="fail on cursor kinds the walker does not know")
 

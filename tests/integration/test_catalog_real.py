@@ -4,16 +4,9 @@ Each fact below was checked by reading the unpacked source trees. Skips only whe
 SRCSCAN_OFFLINE=1 says the machine cannot reach Debian's archive.
 """
 
-import os
-
 import pytest
 
 from conftest import debian_catalog, real_cache_dir
-
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.skipif(os.environ.get("SRCSCAN_OFFLINE") == "1", reason="SRCSCAN_OFFLINE=1: no archive access"),
-]
 
 
 @pytest.fixture(scope="module")

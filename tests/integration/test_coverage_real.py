@@ -5,15 +5,8 @@ this machine compiles: `#if 0`, contradictions, and branches that need a macro t
 or stub headers fix otherwise (OpenSSL 1.0 code with OpenSSL 3 headers installed).
 """
 
-import os
-
 import pytest
 
-
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.skipif(os.environ.get("SRCSCAN_OFFLINE") == "1", reason="SRCSCAN_OFFLINE=1: no archive access"),
-]
 
 STATUSES = {"never", "contradiction", "fixed", "not_taken", "call_lost", "parse_failed", "no_includer"}
 

@@ -3,16 +3,9 @@
 Every fact asserted was checked by reading both unpacked trees.
 """
 
-import os
-
 import pytest
 
 from srcscan.diff import diff_catalogs
-
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.skipif(os.environ.get("SRCSCAN_OFFLINE") == "1", reason="SRCSCAN_OFFLINE=1: no archive access"),
-]
 
 
 @pytest.fixture(scope="module")

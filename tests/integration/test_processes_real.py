@@ -1,18 +1,10 @@
 """Processes and facilities on Debian's keepalived 2.2.7 and lighttpd 1.4.69 (facts read in the source)."""
 
-import os
-
 import pytest
 
 from srcscan.analyze.processes import BadOptionValue
 from srcscan.rsyslog import rsyslog_config
 from conftest import assert_rsyslogd_accepts, debian_catalog, real_cache_dir
-
-
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.skipif(os.environ.get("SRCSCAN_OFFLINE") == "1", reason="SRCSCAN_OFFLINE=1: no archive access"),
-]
 
 
 @pytest.fixture(scope="module")

@@ -1,15 +1,8 @@
 """Options and requirements on Debian's keepalived 2.2.7 and lighttpd 1.4.69 (facts read in the source)."""
 
-import os
-
 import pytest
 
 from srcscan.query import Query, run_query
-
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.skipif(os.environ.get("SRCSCAN_OFFLINE") == "1", reason="SRCSCAN_OFFLINE=1: no archive access"),
-]
 
 
 @pytest.fixture(scope="module")
