@@ -60,7 +60,7 @@ class Node(NamedTuple):
     end: int
     children: tuple["Node", ...] = ()
     ref_kind: str = ""  # kind of the declaration a reference or call points to
-    op: str = ""  # operator of BINARY/UNARY/COMPOUND_ASSIGNMENT operators
+    op: str = ""  # operator of BINARY/UNARY/COMPOUND_ASSIGNMENT operators; "->" or "." of MEMBER_REF_EXPR
     value: int | None = None  # integer value of literals and enum constants; linkage of functions
     file: str = ""  # file (relative to the tree) when not the unit's main file
 
@@ -324,6 +324,8 @@ class _Converter:
                 ref_kind = self._kind_name(lib.clang_getCursorKind(ref))
                 if ref_kind == "ENUM_CONSTANT_DECL":
                     value = lib.clang_getEnumConstantDeclValue(ref)
+                if kind == "MEMBER_REF_EXPR":
+                    op = self._member_op(cursor)
         elif kind in _OPERATORS:
             op = BINARY_OPS[lib.clang_getCursorBinaryOperatorKind(cursor)]
         elif kind == "UNARY_OPERATOR":
@@ -340,6 +342,20 @@ class _Converter:
             value = lib.clang_getCursorLinkage(cursor)  # 2: internal (static), 4: external
         rel = "" if file == self.path else (file or "")
         return [kind, name, line, col, start, max(end, start), [], ref_kind, op, value, rel]
+
+    def _member_op(self, cursor: cindex.Cursor) -> str:
+        """`->` when the member expression's base (its first child) is a pointer, else `.`."""
+        found: list = []
+
+        def first(child: cindex.Cursor, _parent: cindex.Cursor, _data: object) -> int:
+            found.append(cindex.Cursor.from_buffer_copy(child))
+            return 0  # CXChildVisit_Break
+
+        self.lib.clang_visitChildren(cursor, _VISITOR(first), None)
+        if not found:
+            return ""
+        pointer = self.lib.clang_getCanonicalType(self.lib.clang_getCursorType(found[0])).kind == cindex.TypeKind.POINTER
+        return "->" if pointer else "."
 
     def _record_fields(self, cursor: cindex.Cursor) -> str:
         """Field names of the struct an initializer list fills, comma-separated, in order."""
@@ -556,6 +572,8 @@ class _NativeConverter(_Converter):
                 op_text = ""
             elif name == "UNARY_OPERATOR":
                 op_text = UNARY_OPS[op]
+            elif name == "MEMBER_REF_EXPR":
+                op_text = "->" if op else "."
             else:
                 op_text = BINARY_OPS[op]
             pending[depth].append(new(Node, (

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Iterator
 
-from srcscan.extract.walk import Guard, function_body, strip, walk_guarded
+from srcscan.extract.walk import Guard, function_body, one_line, strip, walk_guarded
 from srcscan.formats.template import Arg
 from srcscan.model import CallSite, FunctionFacts, FunctionRef
 from srcscan.parse import Node, Unit
@@ -104,7 +104,7 @@ def callee_of(call: Node, callee: Node) -> tuple[str, str]:
 
 def argument(unit: Unit, node: Node) -> Arg:
     inner = strip(node)
-    text = unit.source(node) or unit.source(inner) or inner.name
+    text = one_line(unit.source(node) or unit.source(inner)) or inner.name
     string = c_string_value(inner.name) if inner.kind == "STRING_LITERAL" else None
     return Arg(text=text, string=string, integer=integer_value(inner))
 

@@ -45,9 +45,20 @@ class Guard:
         inner = self.text.strip()
         if inner.startswith("!(") and inner.endswith(")") and _balanced(inner[2:-1]):
             return inner[2:-1]  # `if (!(debug & 32)) return;` leaves `debug & 32`
-        if re.fullmatch(r"!\s*[A-Za-z_][\w.>-]*", inner):
-            return inner[1:].strip()
+        if inner.startswith("!") and _primary(inner[1:].strip()):
+            return inner[1:].strip()  # `if (!IF_UP(p)) return;` leaves `IF_UP(p)`
+        if inner.startswith("(") and inner.endswith(")") and _balanced(inner[1:-1]):
+            return f"!{inner}"  # `if ((x = f())) ...; else` gives `!(x = f())`, not `!((x = f()))`
         return f"!({self.text})"
+
+
+def _primary(text: str) -> bool:
+    """A name, a member path or one call: `debug`, `vrrp->ifp`, `IF_UP(&local)`."""
+    m = re.match(r"[A-Za-z_]\w*(?:(?:\.|->)[A-Za-z_]\w*)*", text)
+    if not m:
+        return False
+    rest = text[m.end():]
+    return not rest or (rest[0] == "(" and rest[-1] == ")" and _balanced(rest[1:-1]))
 
 
 def _balanced(text: str) -> bool:
@@ -68,19 +79,51 @@ def _label_text(label: int | str) -> str:
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 
 
-def condition_text(unit: Unit, cond: Node) -> str:
+def condition_text(unit: Unit, cond: Node, owner: Node | None = None) -> str:
     """A condition as written, or rebuilt from the AST when it comes from a macro body.
 
     Inside a project macro (`#define log_detail(...) if (verbose) log_message(...)`) the
-    source text of the condition is the whole macro invocation; rebuilding the expression
-    gives `verbose`. A condition written through a macro (`__test_bit(BIT, &debug)`) keeps
-    its written form, which names everything the expanded form does.
+    condition and the statement that owns it expand from one macro use, so they have one
+    source range: the whole invocation. Rebuilding the expression gives `verbose`. A condition
+    with a range of its own is kept as written, macros and all (`CPU_COUNT(&data->mask)`,
+    `__test_bit(BIT, &debug)`), as a reader finds it in the file.
     """
-    written = unit.source(cond)
+    written = one_line(unit.source(cond))
+    if written and owner is not None and (cond.start, cond.end) != (owner.start, owner.end):
+        return written
     rebuilt = expression_text(cond)
     if written and set(_IDENTIFIER.findall(rebuilt)) <= set(_IDENTIFIER.findall(written)):
         return written
     return rebuilt or written or cond.name
+
+
+_LITERAL_OR_COMMENT = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|/\*.*?\*/|//[^\n]*', re.S)
+
+
+_DIRECTIVE_LINE = re.compile(r"^[ \t]*#(?:[^\n]*\\\n)*[^\n]*$", re.M)
+
+
+def one_line(text: str) -> str:
+    """Source text on one line: preprocessor lines and comments dropped, each run of blanks
+    (line breaks and the indentation after them) one space, none just inside parentheses;
+    string and character literals untouched."""
+    if "\n" in text:
+        text = _DIRECTIVE_LINE.sub("", text)
+    pieces, code, last = [], "", 0
+    for m in _LITERAL_OR_COMMENT.finditer(text):
+        code += text[last:m.start()]
+        last = m.end()
+        if m.group()[0] == "/":
+            code += " "
+        else:
+            pieces += [_squeeze(code), m.group()]
+            code = ""
+    pieces.append(_squeeze(code + text[last:]))
+    return "".join(pieces).strip()
+
+
+def _squeeze(code: str) -> str:
+    return re.sub(r"\s+\)", ")", re.sub(r"\(\s+", "(", re.sub(r"\s+", " ", code)))
 
 
 def expression_text(node: Node) -> str:
@@ -98,9 +141,7 @@ def expression_text(node: Node) -> str:
             return node.name
         if "(anonymous" in node.name:  # a member of an anonymous union: C names through it
             return expression_text(kids[0])
-        base = strip(kids[0])
-        arrow = "->" if base.kind != "DECL_REF_EXPR" or "*" in (base.name or "") else "."
-        return f"{expression_text(kids[0])}{arrow}{node.name}"
+        return f"{expression_text(kids[0])}{node.op or '->'}{node.name}"
     if node.kind == "PAREN_EXPR" and kids:
         return f"({expression_text(kids[0])})"
     if node.kind == "BINARY_OPERATOR" and len(kids) == 2:
@@ -157,8 +198,9 @@ class _Walker:
     def __init__(self, unit: Unit, out: list) -> None:
         self.unit, self.out = unit, out
 
-    def guard(self, kind: str, cond: Node, negated: bool = False, labels: tuple = ()) -> Guard:
-        return Guard(kind, cond, condition_text(self.unit, cond), cond.line, negated, labels)
+    def guard(self, kind: str, owner: Node, cond: Node, negated: bool = False, labels: tuple = ()) -> Guard:
+        """The guard `cond` puts on code, where `owner` is the statement or operator it belongs to."""
+        return Guard(kind, cond, condition_text(self.unit, cond, owner), cond.line, negated, labels)
 
     def walk(self, node: Node, guards: tuple[Guard, ...]) -> None:
         self.out.append((node, guards))
@@ -177,9 +219,9 @@ class _Walker:
             return
         cond, then = node.children[0], node.children[1]
         self.walk(cond, guards)
-        self.walk(then, guards + (self.guard("if", cond),))
+        self.walk(then, guards + (self.guard("if", node, cond),))
         if _has_else(node):
-            self.walk(node.children[2], guards + (self.guard("else", cond, negated=True),))
+            self.walk(node.children[2], guards + (self.guard("else", node, cond, negated=True),))
 
     def walk_compound(self, node: Node, guards: tuple[Guard, ...]) -> None:
         current = guards
@@ -187,16 +229,16 @@ class _Walker:
             self.walk(child, current)
             if child.kind == "IF_STMT" and not _has_else(child) and len(child.children) >= 2:
                 if always_exits(child.children[-1]):
-                    current = current + (self.guard("early-return", child.children[0], negated=True),)
+                    current = current + (self.guard("early-return", child, child.children[0], negated=True),)
 
     def walk_switch(self, node: Node, guards: tuple[Guard, ...]) -> None:
         if not node.children:
             return
         cond, body = node.children[0], node.children[-1]
         self.walk(cond, guards)
-        self._walk_cases(cond, body, guards)
+        self._walk_cases(node, cond, body, guards)
 
-    def _walk_cases(self, cond: Node, body: Node, guards: tuple[Guard, ...]) -> None:
+    def _walk_cases(self, switch: Node, cond: Node, body: Node, guards: tuple[Guard, ...]) -> None:
         """Statements of a switch body get the guard of the case labels that lead to them."""
         labels: list[int | str] = []
         statements = body.children if body.kind == "COMPOUND_STMT" else (body,)
@@ -213,7 +255,7 @@ class _Walker:
             if stmt.kind in ("CASE_STMT", "DEFAULT_STMT"):
                 continue
             kind = "default" if labels == ["default"] else "case"
-            self.walk(stmt, guards + (self.guard(kind, cond, labels=tuple(labels)),))
+            self.walk(stmt, guards + (self.guard(kind, switch, cond, labels=tuple(labels)),))
             if always_exits(stmt) or stmt.kind == "BREAK_STMT":
                 labels = []
 
@@ -224,8 +266,8 @@ class _Walker:
             return
         cond, yes, no = node.children
         self.walk(cond, guards)
-        self.walk(yes, guards + (self.guard("ternary", cond),))
-        self.walk(no, guards + (self.guard("ternary", cond, negated=True),))
+        self.walk(yes, guards + (self.guard("ternary", node, cond),))
+        self.walk(no, guards + (self.guard("ternary", node, cond, negated=True),))
 
     def walk_binary(self, node: Node, guards: tuple[Guard, ...]) -> None:
         if node.op not in ("&&", "||") or len(node.children) != 2:
@@ -235,13 +277,13 @@ class _Walker:
         left, right = node.children
         self.walk(left, guards)
         kind = "and" if node.op == "&&" else "or"
-        self.walk(right, guards + (self.guard(kind, left, negated=(kind == "or")),))
+        self.walk(right, guards + (self.guard(kind, node, left, negated=(kind == "or")),))
 
     def walk_loop(self, node: Node, guards: tuple[Guard, ...]) -> None:
         if node.kind == "WHILE_STMT" and len(node.children) == 2:
             cond, body = node.children
             self.walk(cond, guards)
-            self.walk(body, guards + (self.guard("loop", cond),))
+            self.walk(body, guards + (self.guard("loop", node, cond),))
             return
         for child in node.children:
             self.walk(child, guards)

@@ -231,6 +231,23 @@ static void record_fields(Walk *w, CXCursor cursor, Record *r) {
     r->name_len = (int32_t)w->strings.len - r->name_off;
 }
 
+/* A member expression's base, its first child: `->` when the base is a pointer, `.` when not
+   (libclang has no isArrow; the base's type says it, also inside a macro's expansion). */
+static int first_child(CXCursor cursor, CXCursor parent, void *data) {
+    (void)parent;
+    *(CXCursor *)data = cursor;
+    return 0; /* CXChildVisit_Break */
+}
+
+static int member_arrow(CXCursor cursor) {
+    CXCursor base;
+    memset(&base, 0, sizeof base);
+    base.kind = -1;
+    clang_visitChildren(cursor, first_child, &base);
+    if (base.kind == -1) return -1;
+    return clang_getCanonicalType(clang_getCursorType(base)).kind == 101; /* CXType_Pointer */
+}
+
 static int is_named(int kind) {
     return kind == K_CALL_EXPR || kind == K_DECL_REF_EXPR || kind == K_MEMBER_REF_EXPR || kind == K_STRING_LITERAL ||
            kind == K_VAR_DECL || kind == K_PARM_DECL || kind == K_FIELD_DECL || kind == K_FUNCTION_DECL ||
@@ -258,6 +275,7 @@ static void record(Walk *w, CXCursor cursor, int kind, int depth) {
                 r.flags = 1;
             }
         }
+        if (kind == K_MEMBER_REF_EXPR) r.op = member_arrow(cursor);
     } else if (kind == K_BINARY_OPERATOR || kind == K_COMPOUND_ASSIGNMENT_OPERATOR) {
         r.op = clang_getCursorBinaryOperatorKind(cursor);
     } else if (kind == K_UNARY_OPERATOR) {

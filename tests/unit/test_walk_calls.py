@@ -143,3 +143,31 @@ def test_a_header_function_is_extracted_once_per_header_text(tmp_path):
     assert in_third is not in_first
     (call,) = [c for c in in_third.calls if c.callee == "log_message"]
     assert "WHX" in call.text and "WHO" in next(c for c in in_first.calls if c.callee == "log_message").text
+
+
+def test_conditions_read_as_written_unless_a_macro_body_holds_them(tmp_path):
+    unit = parse_c(tmp_path, PRELUDE + """
+    int *__errno_location(void);
+    #define errno (*__errno_location())
+    struct iface { int flags; struct { int up; } state; };
+    #define IF_UP(p) ((p)->flags & 1)
+    #define log_if_up(p, msg) if ((p)->state.up && (p)->flags) log_message(LOG_INFO, msg)
+    void f(struct iface *ifp, struct iface local) {
+        if (IF_UP(ifp) && errno == 4)
+            log_message(LOG_INFO, "written through macros");
+        log_if_up(ifp, "condition from the macro body");
+        if (local.state.up &&   /* a comment */
+            ifp->flags)
+            log_message(LOG_INFO, "two lines");
+        if (!IF_UP(&local))
+            return;
+        log_message(LOG_INFO, "after an early return");
+    }
+    """)
+    got = {c.args[1].string: conditions(c) for c in calls_of(unit, "f")}
+    assert got == {
+        "written through macros": ["IF_UP(ifp) && errno == 4"],  # not (*__errno_location()) == 4
+        "condition from the macro body": ["ifp->state.up && ifp->flags"],  # rebuilt: -> for the pointer, . for the struct
+        "two lines": ["local.state.up && ifp->flags"],  # one line, comment dropped
+        "after an early return": ["IF_UP(&local)"],
+    }
