@@ -23,7 +23,7 @@ from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.options import Option, option_rules, option_to_dict
 from srcscan.catalog import Message
 from srcscan.extract.calls import integer_value
-from srcscan.extract.walk import Guard, strip
+from srcscan.extract.walk import Guard, member_path, strip
 from srcscan.model import FunctionFacts
 from srcscan.parse import Node
 
@@ -119,35 +119,53 @@ def _level_atom(name: str, op: str, value: int) -> str | None:
     return f"{name}=={value}" if op == "==" else None
 
 
-def _target(node: Node) -> tuple[str, str] | None:
+Target = tuple[str, str]  # ("var", name), ("param", name), ("field", name) or ("member", "root.path\0field")
+
+
+def _target(node: Node) -> Target | None:
     node = strip(node)
     while node.kind in ("UNARY_OPERATOR", "PAREN_EXPR") and node.op in ("*", "&", "") and node.children:
         node = strip(node.children[0])
     if node.kind == "MEMBER_REF_EXPR":
-        return ("field", node.name)
+        root, field = member_path(node)
+        return ("member", f"{root}\0{field}") if root else ("field", field)
     if node.kind == "DECL_REF_EXPR" and node.ref_kind in ("VAR_DECL", "PARM_DECL"):
         return ("param" if node.ref_kind == "PARM_DECL" else "var", node.name)
     return None
 
 
-def _bit_atoms(target: tuple[str, str], mask: int, index: Index) -> set[str]:
+def _pool(target: Target, index: Index) -> list[tuple[Option, Any]]:
+    """The option effects a tested value may come from. A field tested through a variable
+    (`main_pidfile.path`, `global_data->x`) is that variable's field, if an option sets it
+    there; otherwise any option setting a field of that name through a local or parameter
+    (`p->conf.debug`, whose struct differs per function)."""
     kind, name = target
-    pool = index.by_var.get(name, []) if kind == "var" else index.by_field.get(name, []) if kind == "field" else []
+    if kind == "var":
+        return index.by_var.get(name, [])
+    if kind == "field":
+        return index.by_field.get(name, [])
+    if kind == "member":
+        root, field = name.split("\0")
+        return index.by_var.get(root, []) + index.by_field.get(field, [])
+    return []
+
+
+def _bit_atoms(target: Target, mask: int, index: Index) -> set[str]:
     atoms = set()
+    pool = _pool(target, index)
     for option, effect in pool:
         if effect.mask and effect.mask & mask:
             atoms.add(option.name if effect.level == 1 else f"{option.name}>={effect.level}")
     return atoms
 
 
-def _value_options(target: tuple[str, str] | None, index: Index, fn: FunctionFacts) -> list[str]:
+def _value_options(target: Target | None, index: Index, fn: FunctionFacts) -> list[str]:
     if target is None:
         return []
     kind, name = target
     if kind == "param":
         return sorted(index.params.get((fn.key, name), ()))
-    pool = index.by_var.get(name, []) if kind == "var" else index.by_field.get(name, [])
-    pool = [(o, e) for o, e in pool if not e.mask]  # bit masks are read through `&`, not as values
+    pool = [(o, e) for o, e in _pool(target, index) if not e.mask]  # bit masks are read through `&`, not as values
     local = [o for o, _ in pool if o.file == fn.file]
     return sorted({o.name for o in (local or [o for o, _ in pool])})
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from srcscan.extract.calls import c_string_value, integer_value
-from srcscan.extract.walk import Guard, expression_text, function_body, strip, walk_guarded
+from srcscan.extract.walk import Guard, expression_text, function_body, member_path, strip, walk_guarded
 from srcscan.parse import Node, Unit
 
 GETOPT_CALLS = frozenset({"getopt", "getopt_long", "getopt_long_only", "poptGetNextOpt"})
@@ -56,7 +56,7 @@ def extract_options(unit: Unit) -> dict:
             optstrings += [c_string_value(strip(a).name) for a in call.children[1:]
                            if strip(a).kind == "STRING_LITERAL"][:1]
         for node, guards in nodes:
-            effect = _effect(node)
+            effect = _effect(node, local)
             if effect is None or effect[0] in local:
                 continue
             switch = next((g for g in reversed(guards) if g.kind == "case"), None)
@@ -68,7 +68,7 @@ def extract_options(unit: Unit) -> dict:
                 key_fields += [(f"@{fn.name}", label, effect[0]) for label in switch.labels if isinstance(label, int)]
         local_tables = {v.name for v in _local_tables(fn)}
         key_fields += [(f"{fn.name}:{table}" if table in local_tables else table, index, field)
-                       for table, index, field in _destinations(unit, fn)]
+                       for table, index, field in _destinations(nodes, local)]
     return {"long": long_options, "optstrings": optstrings, "cases": cases, "keys": keys, "key_fields": key_fields}
 
 
@@ -120,29 +120,33 @@ def _key_table(var: Node, table: str) -> list[tuple[str, int, str]]:
     return out
 
 
-def _effect(node: Node) -> tuple[str, str, str, int | None] | None:
+def _effect(node: Node, local: set[str]) -> tuple[str, str, str, int | None] | None:
     """(target, op, value text, value) of an assignment, or of a call `f(BIT, &var)` that may set
-    a bit (op "call:f"; the rules file says which functions set bits)."""
+    a bit (op "call:f"; the rules file says which functions set bits). `local`: the
+    function's own variables and parameters (see target_path)."""
     if node.kind in ("BINARY_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR") and node.op in ASSIGNMENTS and len(node.children) == 2:
         target, value = node.children
-        return target_path(target), node.op, expression_text(value), integer_value(value)
+        return target_path(target, local), node.op, expression_text(value), integer_value(value)
     if node.kind == "UNARY_OPERATOR" and node.op in ("++", "++post") and node.children:
-        return target_path(node.children[0]), "++", "1", 1
+        return target_path(node.children[0], local), "++", "1", 1
     if node.kind == "CALL_EXPR" and len(node.children) >= 3:
         bit, pointer = node.children[1], strip(node.children[2])
         value = integer_value(bit)
         if value is not None and pointer.kind == "UNARY_OPERATOR" and pointer.op == "&" and pointer.children:
-            return target_path(pointer.children[0]), f"call:{node.name}", expression_text(bit), value
+            return target_path(pointer.children[0], local), f"call:{node.name}", expression_text(bit), value
     return None
 
 
-def target_path(node: Node) -> str:
-    """`debug`, or `.debug` for a struct field (the struct it hangs from varies by function)."""
+def target_path(node: Node, local: set[str] = frozenset()) -> str:
+    """`debug`; `main_pidfile.path` for a field of a file-scope variable; `.debug` for a field
+    reached through the function's own variable or parameter (`p->conf.debug`: the struct it
+    hangs from, and its name, vary by function)."""
     node = strip(node)
     if node.kind == "MEMBER_REF_EXPR":
-        return "." + node.name
+        root, field = member_path(node)
+        return root if root and root.split(".")[0] not in local else "." + field
     if node.kind == "UNARY_OPERATOR" and node.op in ("*", "&") and node.children:
-        return target_path(node.children[0])
+        return target_path(node.children[0], local)
     return node.name or expression_text(node)
 
 
@@ -156,10 +160,10 @@ def _inner_guards(guards: tuple[Guard, ...], switch: Guard) -> tuple[str, ...]:
     return tuple(g.describe() for g in guards[i + 1:])
 
 
-def _destinations(unit: Unit, fn: Node) -> list[tuple[str, int, str]]:
+def _destinations(nodes: list[tuple[Node, tuple]], local: set[str]) -> list[tuple[str, int, str]]:
     """`cv[1].destination = &(s->debug)` -> ("cv", 1, ".debug")."""
     out = []
-    for node, _ in walk_guarded(unit, fn):
+    for node, _ in nodes:
         if node.kind != "BINARY_OPERATOR" or node.op != "=" or len(node.children) != 2:
             continue
         left = strip(node.children[0])
@@ -170,5 +174,5 @@ def _destinations(unit: Unit, fn: Node) -> list[tuple[str, int, str]]:
             continue
         index = integer_value(sub.children[1])
         if index is not None:
-            out.append((strip(sub.children[0]).name, index, target_path(node.children[1])))
+            out.append((strip(sub.children[0]).name, index, target_path(node.children[1], local)))
     return out

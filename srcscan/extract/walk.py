@@ -160,6 +160,26 @@ def expression_text(node: Node) -> str:
     return node.name or ""
 
 
+def member_path(node: Node) -> tuple[str, str]:
+    """A member expression's (root path, field): `main_pidfile.path` -> ("main_pidfile.path",
+    "path"); the root path is empty when the chain does not start at a named variable
+    (`f()->x`); `&`, `*` and parentheses on the way are ignored, anonymous unions skipped."""
+    names = [node.name]
+    base = node
+    while base.children:
+        base = strip(base.children[0])
+        while base.kind in ("UNARY_OPERATOR", "PAREN_EXPR") and base.op in ("*", "&", "") and base.children:
+            base = strip(base.children[0])
+        if base.kind == "MEMBER_REF_EXPR":
+            names.append(base.name)
+        elif base.kind == "DECL_REF_EXPR" and base.ref_kind == "VAR_DECL":
+            path = [base.name] + [n for n in reversed(names) if n and "(anonymous" not in n]
+            return ".".join(path), node.name
+        else:
+            break
+    return "", node.name
+
+
 def strip(node: Node) -> Node:
     """The expression under implicit casts and parentheses."""
     while node.kind in EXPRESSION_WRAPPERS and len(node.children) == 1:

@@ -109,7 +109,8 @@ def _option_sections(c: Catalog) -> str:
             continue
         rows = [[f"{m.file}:{m.line}", code(m.function), m.priority.removeprefix("LOG_"), code(m.format),
                  cell(requires_text(m))] for m in added]
-        out.append(f"### What {' / '.join(o['names'])} adds\n\n{len(added)} messages appear only with it "
+        appear = "message appears" if len(added) == 1 else "messages appear"
+        out.append(f"### What {' / '.join(o['names'])} adds\n\n{len(added)} {appear} only with it "
                    f"(or one of its alternatives).\n\n"
                    + tabulate(rows, headers=["where", "function", "priority", "message", "requires"],
                               tablefmt="github", disable_numparse=True))

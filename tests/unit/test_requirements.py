@@ -49,6 +49,13 @@ def test_lexical_guards_become_option_atoms(catalog):
     assert requires(catalog, "alpha at level 2") == (("alpha.debug>=2",),)
 
 
+def test_a_field_of_a_variable_is_that_variables_not_every_field_of_its_name(catalog):
+    options = {tuple(o["names"]): o for o in catalog.sections["options"]}
+    assert [e["target"] for e in options[("-p", "--pid")]["effects"]] == ["main_pidfile.path"]
+    assert requires(catalog, "pid file named") == (("-p",),)
+    assert requires(catalog, "url has a path") == ()  # current_url->path: no option sets it
+
+
 def test_requirement_inherited_through_every_call_path(catalog):
     assert requires(catalog, "state dump") == (("-d",),)
     m = [m for m in catalog.messages if m.format == "handler ran on %d"][0]
