@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 from tabulate import tabulate
 
-from srcscan.catalog import Message
+from srcscan.catalog import Catalog, Message
 from srcscan.diff import Change, DiffResult
 from srcscan.render.common import cell, code, requires_text
 
 
 def render_diff_markdown(d: DiffResult, moves: bool = False) -> str:
     return _render(d, moves, "github", markdown=True)
+
+
+def _label(c: Catalog) -> str:
+    """The version, or for a tree given by path (no version) the tree's directory name."""
+    return c.version or Path(c.provenance.location.rstrip("/")).name or "?"
 
 
 def render_diff_table(d: DiffResult, moves: bool = False) -> str:
@@ -22,7 +28,7 @@ def render_diff_table(d: DiffResult, moves: bool = False) -> str:
 def _render(d: DiffResult, moves: bool, fmt: str, markdown: bool) -> str:
     h2, h3 = ("## ", "### ") if markdown else ("", "")
     show = code if markdown else (lambda s: s)
-    title = f"{d.old.project} {d.old.version or '?'} -> {d.new.version or '?'}: log message changes"
+    title = f"{d.old.project} {_label(d.old)} -> {_label(d.new)}: log message changes"
     out = [("# " if markdown else "") + title]
     if not d.differs and not (moves and d.moved):
         out.append(f"No differences in {len(d.new.messages)} messages"

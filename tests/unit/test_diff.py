@@ -103,3 +103,15 @@ def test_catalogs_of_different_projects_are_refused(releases):
         diff_catalogs(old, replace(new, project="other"))
     with pytest.raises(InputError, match="schema"):
         diff_catalogs(old, catalog_from_dict({**catalog_to_dict(new), "schema": "srcscan.catalog/0"}))
+
+
+def test_markdown_title_names_versions_or_the_trees_given_by_path(releases):
+    from dataclasses import replace
+
+    from srcscan.render.diff import render_diff_markdown
+
+    old, new = releases
+    assert render_diff_markdown(diff_catalogs(old, new)).startswith("# demo 1.0 -> 1.1: log message changes")
+    unversioned = [replace(c, version=None) for c in releases]  # catalogs of --path trees: no version
+    title = render_diff_markdown(diff_catalogs(*unversioned)).splitlines()[0]
+    assert title == "# demo 1.0 -> 1.1: log message changes"  # the directories' names (1.0/ and 1.1/)
