@@ -11,8 +11,9 @@ from srcscan.catalog import Message
 
 
 def cell(text: str, limit: int = 0) -> str:
-    """A value safe inside a GitHub table cell."""
-    text = text.replace("\n", "\\n").replace("|", "\\|")
+    """A value safe inside a table cell (GitHub's or a terminal's): line breaks and tabs as
+    the escapes C writes them with, `|` escaped."""
+    text = text.replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r").replace("|", "\\|")
     if limit and len(text) > limit:
         text = text[: limit - 1] + "…"
     return text

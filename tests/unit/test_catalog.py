@@ -137,3 +137,10 @@ def test_json_round_trip_and_markdown(demo, tmp_path):
     text = render_markdown(catalog)
     assert "| 11 " in text and "Starting %s (pid %d)" in text
     assert "src/broken.c" in text
+
+
+def test_table_cells_write_line_breaks_and_tabs_as_c_escapes():
+    from srcscan.render.common import cell
+
+    # lighttpd's "--- gw spawning\n\tport: %hu": a raw tab or line break would break the table's row
+    assert cell("--- gw spawning\n\tport: %hu | x") == "--- gw spawning\\n\\tport: %hu \\| x"
