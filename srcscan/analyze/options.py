@@ -32,11 +32,16 @@ class Option:
     kind: str  # "cli" or "config"
     takes_value: bool
     effects: tuple[OptionEffect, ...]
-    file: str  # where its table or switch is
+    file: str  # where its table or switch is (the first, when several files read it)
+    also: tuple[str, ...] = ()  # the other files with a table of the same key (lighttpd's "port")
 
     @property
     def name(self) -> str:
         return self.names[0]
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return (self.file,) + self.also
 
 
 @dataclass(frozen=True)
@@ -89,8 +94,9 @@ def find_options(files: Iterable[FileFacts], rules: Rules) -> tuple[Option, ...]
             key = (option.kind, option.name)
             if key in found:  # the same option read in two places (1.1.x parses twice)
                 old = found[key]
+                also = tuple(f for f in dict.fromkeys(old.also + option.files) if f != old.file)
                 option = Option(old.names, old.kind, old.takes_value or option.takes_value,
-                                tuple(dict.fromkeys(old.effects + option.effects)), old.file)
+                                tuple(dict.fromkeys(old.effects + option.effects)), old.file, also)
             found[key] = option
     for option in orules.extra:
         found[(option.kind, option.name)] = option
@@ -146,23 +152,36 @@ def _config_options(path: str, data: dict[str, Any]) -> list[Option]:
         tables[table][index] = key
     if not tables:
         return []
-    # `switch (cpv->k_id)` names no table: it indexes the key table of its own function,
-    # or the file's largest.
+    # `switch (cpv->k_id)` names no table: the one its cases' comments name (`case 0: /*
+    # ssl.engine */`), else the key table of its own function, else the file's largest.
     largest = max(tables, key=lambda t: (len(tables[t]), t))
-    effects: dict[str, list[OptionEffect]] = defaultdict(list)
-    for table, index, field in data["key_fields"]:
+    by_switch: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for table, index, _, named in data["key_fields"]:
         if table.startswith("@"):
-            own = sorted(t for t in tables if t.startswith(table[1:] + ":"))
-            table = own[0] if own else largest
-        key = tables.get(table or largest, {}).get(index)
+            by_switch[table].append((index, named))
+    chosen = {switch: _switch_table(switch, cases, tables, largest) for switch, cases in by_switch.items()}
+    effects: dict[str, list[OptionEffect]] = defaultdict(list)
+    for table, index, field, _ in data["key_fields"]:
+        key = tables.get(chosen.get(table, table) or largest, {}).get(index)
         if key is not None:
             effects[key].append(OptionEffect(field, "=", "value"))
     return [Option((key,), "config", True, tuple(dict.fromkeys(effects[key])), path)
             for key in sorted({k for t in tables.values() for k in t.values()})]
 
 
+def _switch_table(switch: str, cases: list[tuple[int, str]], tables: dict[str, dict[int, str]], largest: str) -> str:
+    function = switch[1:].rsplit("@", 1)[0]
+    own = sorted(t for t in tables if t.startswith(function + ":"))
+
+    def agreeing(table: str) -> int:
+        return sum(1 for index, named in cases if named and tables[table].get(index) == named)
+
+    best = max(own + sorted(tables), key=agreeing)  # the function's own tables first among equals
+    return best if agreeing(best) else own[0] if own else largest
+
+
 def option_to_dict(o: Option) -> dict[str, Any]:
-    return {"names": list(o.names), "kind": o.kind, "takes_value": o.takes_value, "file": o.file,
+    return {"names": list(o.names), "kind": o.kind, "takes_value": o.takes_value, "file": o.file, "also": list(o.also),
             "effects": [{"target": e.target, "op": e.op, "value": e.value, "mask": e.mask, "level": e.level}
                         for e in o.effects]}
 
@@ -170,4 +189,4 @@ def option_to_dict(o: Option) -> dict[str, Any]:
 def option_from_dict(d: dict[str, Any]) -> Option:
     return Option(tuple(d["names"]), d["kind"], d["takes_value"],
                   tuple(OptionEffect(e["target"], e["op"], e["value"], e.get("mask"), e.get("level", 1))
-                        for e in d["effects"]), d["file"])
+                        for e in d["effects"]), d["file"], tuple(d.get("also", ())))

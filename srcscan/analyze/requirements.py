@@ -166,7 +166,7 @@ def _value_options(target: Target | None, index: Index, fn: FunctionFacts) -> li
     if kind == "param":
         return sorted(index.params.get((fn.key, name), ()))
     pool = [(o, e) for o, e in _pool(target, index) if not e.mask]  # bit masks are read through `&`, not as values
-    local = [o for o, _ in pool if o.file == fn.file]
+    local = [o for o, _ in pool if fn.file in o.files]  # the key the function's own module reads
     return sorted({o.name for o in (local or [o for o, _ in pool])})
 
 

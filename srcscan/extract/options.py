@@ -15,6 +15,7 @@ tables by the field names of the struct they fill, not by project names:
 
 from __future__ import annotations
 
+import re
 from typing import Iterator
 
 from srcscan.extract.calls import c_string_value, integer_value
@@ -32,10 +33,10 @@ ASSIGNMENTS = frozenset({"=", "|=", "+=", "&=", "^="})
 def extract_options(unit: Unit) -> dict:
     """{"long": [(long name, short, has_arg)], "optstrings": [str], "cases": [(label, target,
     op, value text, value int, guard texts)], "keys": [(table id, index, key)], "key_fields":
-    [(table id or "", index, field path)]} for one file."""
+    [(table id or "", index, field path, key named in the case's comment or "")]} for one file."""
     long_options: list[tuple[str, int | None, int]] = []
     keys: list[tuple[str, int, str]] = []
-    key_fields: list[tuple[str, int, str]] = []
+    key_fields: list[tuple[str, int, str, str]] = []
     optstrings: list[str] = []
     cases: list[tuple] = []
     for var in unit.variables:
@@ -52,6 +53,7 @@ def extract_options(unit: Unit) -> dict:
         # Writes to the function's own locals (loop counters, temporaries) set no option.
         local = {n.name for n, _ in nodes if n.kind == "VAR_DECL"} | {c.name for c in fn.children if c.kind == "PARM_DECL"}
         calls = [n for n, _ in nodes if n.kind == "CALL_EXPR" and n.name in GETOPT_CALLS]
+        named = _case_comments(unit, fn)
         for call in calls:
             optstrings += [c_string_value(strip(a).name) for a in call.children[1:]
                            if strip(a).kind == "STRING_LITERAL"][:1]
@@ -65,11 +67,40 @@ def extract_options(unit: Unit) -> dict:
             if calls and not _is_key_switch(switch):
                 cases.append((switch.labels,) + effect + (_inner_guards(guards, switch),))
             elif _is_key_switch(switch):
-                key_fields += [(f"@{fn.name}", label, effect[0]) for label in switch.labels if isinstance(label, int)]
+                if _root_name(_written(node)) == _root_name(switch.cond):
+                    continue  # `cpv->vtype = T_CONFIG_LOCAL`: the value being read, not where it goes
+                # One id per switch: a function may switch over two key tables (lighttpd's TLS
+                # modules: the socket keys, then the module's own).
+                where = f"@{fn.name}@{switch.cond.start}"
+                key_fields += [(where, label, effect[0], named.get((switch.cond.start, label), ""))
+                               for label in switch.labels if isinstance(label, int)]
         local_tables = {v.name for v in _local_tables(fn)}
-        key_fields += [(f"{fn.name}:{table}" if table in local_tables else table, index, field)
+        key_fields += [(f"{fn.name}:{table}" if table in local_tables else table, index, field, "")
                        for table, index, field in _destinations(nodes, local)]
     return {"long": long_options, "optstrings": optstrings, "cases": cases, "keys": keys, "key_fields": key_fields}
+
+
+_CASE_COMMENT = re.compile(r":[ \t]*/[*/][ \t]*([A-Za-z_][\w.-]*)")
+
+
+def _case_comments(unit: Unit, fn: Node) -> dict[tuple[int, int], str]:
+    """(switch condition's offset, case value) -> the name a comment gives the case on its
+    line (`case 0: /* ssl.engine */`)."""
+    text = unit.text.get(unit.path, "")
+    out: dict[tuple[int, int], str] = {}
+    stack: list[tuple[Node, Node | None]] = [(fn, None)]  # (node, the switch it is in)
+    while stack:
+        node, switch = stack.pop()
+        if node.kind == "SWITCH_STMT" and node.children:
+            switch = node
+        elif node.kind == "CASE_STMT" and node.children and switch is not None and not node.file:
+            value = integer_value(node.children[0])
+            end = text.find("\n", node.start)
+            m = _CASE_COMMENT.search(text, node.start, end if end >= 0 else len(text))
+            if value is not None and m:
+                out[(switch.children[0].start, value)] = m.group(1)
+        stack.extend((child, switch) for child in node.children)
+    return out
 
 
 def _local_tables(fn: Node) -> Iterator[Node]:
@@ -120,6 +151,25 @@ def _key_table(var: Node, table: str) -> list[tuple[str, int, str]]:
     return out
 
 
+def _written(node: Node) -> Node | None:
+    """The expression an assignment, `++` or bit-setting call (see _effect) writes."""
+    if node.kind in ("BINARY_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR") and len(node.children) == 2:
+        return node.children[0]
+    if node.kind == "UNARY_OPERATOR" and node.children:
+        return node.children[0]
+    if node.kind == "CALL_EXPR" and len(node.children) >= 3:
+        return node.children[2]
+    return None
+
+
+def _root_name(node: Node | None) -> str:
+    """The variable an lvalue hangs from: `cpv` of `*(const buffer **)&cpv->v.b`."""
+    while node is not None and node.children and node.kind in (
+            "UNARY_OPERATOR", "CSTYLE_CAST_EXPR", "PAREN_EXPR", "UNEXPOSED_EXPR", "MEMBER_REF_EXPR", "ARRAY_SUBSCRIPT_EXPR"):
+        node = node.children[-1] if node.kind == "CSTYLE_CAST_EXPR" else node.children[0]
+    return node.name if node is not None and node.kind == "DECL_REF_EXPR" else ""
+
+
 def _effect(node: Node, local: set[str]) -> tuple[str, str, str, int | None] | None:
     """(target, op, value text, value) of an assignment, or of a call `f(BIT, &var)` that may set
     a bit (op "call:f"; the rules file says which functions set bits). `local`: the
@@ -147,6 +197,8 @@ def target_path(node: Node, local: set[str] = frozenset()) -> str:
         return root if root and root.split(".")[0] not in local else "." + field
     if node.kind == "UNARY_OPERATOR" and node.op in ("*", "&") and node.children:
         return target_path(node.children[0], local)
+    if node.kind == "CSTYLE_CAST_EXPR" and node.children:  # `*(const array **)&conf.x = v`: its type is a child too
+        return target_path(node.children[-1], local)
     return node.name or expression_text(node)
 
 

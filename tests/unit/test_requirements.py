@@ -144,3 +144,18 @@ def test_callback_stored_through_a_registration_function_gets_every_guarded_path
     assert sock.requires == (("-D",), ("-d",))
     assert "passes one of 2 guards" in sock.derivation[0]
     assert "depends on resolving calls through function pointers" in sock.derivation
+
+
+def test_two_key_switches_in_one_function_and_a_key_two_modules_read(catalog):
+    options = {tuple(o["names"]): o for o in catalog.sections["options"]}
+
+    def targets(name):
+        return [e["target"] for e in options[(name,)]["effects"]]
+
+    # The second switch's comments name tls_defaults' table, not the function's own.
+    assert targets("tls.engine") == [".enabled"]
+    assert targets("tls.certfile") == [".cert"]  # not `cpv->vtype`, the value being read
+    assert targets("tls.cafile") == [".ca"]
+    assert requires(catalog, "tls.certfile has to be set with tls.engine") == (("!tls.certfile", "tls.engine"),)
+    assert options[("port",)]["file"] == "plugin.c" and options[("port",)]["also"] == ["tls.c"]
+    assert requires(catalog, "tls on a port of its own") == (("port",),)
