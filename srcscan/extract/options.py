@@ -59,8 +59,8 @@ def extract_options(unit: Unit) -> dict:
                            if strip(a).kind == "STRING_LITERAL"][:1]
         for node, guards in nodes:
             effect = _effect(node, local)
-            if effect is None or effect[0] in local:
-                continue
+            if effect is None or not effect[0].startswith(".") and _root_name(_written(node)) in local:
+                continue  # a local variable, or an element of a local array (`a[j] = ...`)
             switch = next((g for g in reversed(guards) if g.kind == "case"), None)
             if switch is None:
                 continue
