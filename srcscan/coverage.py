@@ -258,7 +258,6 @@ def observe_fixed(facts: FileFacts, tree: TreeMacros, values: Mapping[str, str |
     if cond is None or facts.error:
         return set()
     ranges = [(s.start_line, s.end_line) for s in facts.skipped if s.file == facts.path]
-    defs = tree.visible_defs(facts.path)
     changed = set(changes)
     seen: dict[str, str | None] = dict(values)
     observations = []
@@ -266,7 +265,7 @@ def observe_fixed(facts: FileFacts, tree: TreeMacros, values: Mapping[str, str |
         if branch.guard or any(a < branch.if_line <= b for a, b in ranges):
             continue  # an include guard, or the whole #if sits in a skipped branch
         taken = not any(a <= branch.line and b >= end for a, b in ranges)
-        observations.append((expand_tree_macros(branch.cond, defs, at=(facts.path, branch.line)), taken))
+        observations.append((tree.expanded(facts.path, branch.line, branch.cond), taken))
     found: set[str] = set()
     while True:
         votes: dict[str, int] = defaultdict(int)

@@ -573,6 +573,7 @@ class TreeMacros:
     gone: dict[str, frozenset[str]] = field(default_factory=dict)  # file -> macros it #undefs for good
     #   (an unconditional #undef and no #define in that file: `#undef OPENSSL_NO_OCSP`, a switch set by hand)
     _visible: dict[str, dict[str, tuple[MacroDef, ...]]] = field(default_factory=dict, compare=False, repr=False)
+    _expanded: dict[tuple[str, int], Expr] = field(default_factory=dict, compare=False, repr=False)
 
     def visible_defs(self, file: str) -> dict[str, tuple[MacroDef, ...]]:
         """Definitions a file can see: its own and every header's (a .c file's are its own)."""
@@ -584,6 +585,14 @@ class TreeMacros:
                     out[name] = seen
             self._visible[file] = out
         return self._visible[file]
+
+    def expanded(self, file: str, line: int, cond: Expr) -> Expr:
+        """The condition of the branch at file:line with the tree's macros followed
+        (expand_tree_macros), worked out once: every parse of the file asks again."""
+        key = (file, line)
+        if key not in self._expanded:
+            self._expanded[key] = expand_tree_macros(cond, self.visible_defs(file), at=key)
+        return self._expanded[key]
 
     def build(self, file: str, line: int) -> Expr:
         c = self.conditionals.get(file)
