@@ -117,6 +117,8 @@ def find_messages(rules: Rules, functions: list[FunctionFacts]) -> tuple[dict[st
             log_fn = log_functions.get(call.callee) if not call.indirect else None
             if log_fn is None or is_forwarding_call(call, fn, log_fn):
                 continue
+            if log_fn.format_arg >= len(call.args):
+                continue  # no format there: another function of that name (lighttpd 1.4.85's internal log_error_write(errh, b, pri))
             messages.append(message_from_call(call, log_fn))
     return log_functions, assign_ids(messages)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Iterator
 
-from srcscan.extract.walk import Guard, function_body, one_line, strip, walk_guarded
+from srcscan.extract.walk import Guard, expression_text, function_body, one_line, strip, walk_guarded
 from srcscan.formats.template import Arg
 from srcscan.model import CallSite, FunctionFacts, FunctionRef
 from srcscan.parse import Node, Unit
@@ -82,7 +82,7 @@ def _call_site(unit: Unit, fn: Node, call: Node, guards: tuple[Guard, ...]) -> C
         line=line,
         col=call.col,
         written=match.group(0) if match else callee,
-        args=tuple(argument(unit, a) for a in args),
+        args=tuple(argument(unit, a, call) for a in args),
         arg_refs=tuple(tuple(sorted({n.name for n in _function_names(a)})) for a in args),
         guards=guards,
         text=text,
@@ -102,9 +102,12 @@ def callee_of(call: Node, callee: Node) -> tuple[str, str]:
     return call.name or "?", "other"
 
 
-def argument(unit: Unit, node: Node) -> Arg:
+def argument(unit: Unit, node: Node, call: Node | None = None) -> Arg:
+    """An argument: its text as written, or rebuilt when a macro's body holds it (its source
+    range is then the whole call's: `note(0, full)` for `(full) ? "a" : "b"`)."""
     inner = strip(node)
-    text = one_line(unit.source(node) or unit.source(inner)) or inner.name
+    written = call is None or (node.start, node.end) != (call.start, call.end) or inner.kind == "STRING_LITERAL"
+    text = (one_line(unit.source(node) or unit.source(inner)) if written else "") or inner.name or expression_text(inner)
     string = c_string_value(inner.name) if inner.kind == "STRING_LITERAL" else None
     return Arg(text=text, string=string, integer=integer_value(inner))
 

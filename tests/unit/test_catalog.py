@@ -144,3 +144,19 @@ def test_table_cells_write_line_breaks_and_tabs_as_c_escapes():
 
     # lighttpd's "--- gw spawning\n\tport: %hu": a raw tab or line break would break the table's row
     assert cell("--- gw spawning\n\tport: %hu | x") == "--- gw spawning\\n\\tport: %hu \\| x"
+
+
+def test_a_call_without_a_format_is_no_message_and_a_format_from_a_macro_reads_as_c(tmp_path):
+    tree = tmp_path / "t"
+    tree.mkdir()
+    (tree / "d.c").write_text("""
+void log_message(int priority, ...);  /* one name, two uses: the sink takes no format */
+#define LOG_INFO 6
+#define note(errh, full) log_message(LOG_INFO, (full) ? "limit reached" : "out of fds")
+void sink(int pri) { log_message(pri); }
+void f(int full) { note(0, full); log_message(LOG_INFO, "plain"); }
+""")
+    found = by_format(build(tree, tmp_path / "cache").catalog)
+    # log_message(pri) makes no message; the macro's format is rebuilt, not `note(0, full)`
+    assert set(found) == {"plain", 'full ? "limit reached" : "out of fds"'}
+    assert found['full ? "limit reached" : "out of fds"'].dynamic
