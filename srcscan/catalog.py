@@ -12,8 +12,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from srcscan import __version__
-from srcscan.analyze.logfuncs import infer_log_functions, is_forwarding_call, priority_text
-from srcscan.formats.dialects import build_template
+from srcscan.analyze.logfuncs import call_template, infer_log_functions, is_forwarding_call, log_function_of, priority_text
 from srcscan.formats.template import Template, render_normal, render_printf, template_from_dict, template_to_dict
 from srcscan.model import CallSite, FileFacts, FunctionFacts
 from srcscan.rules import LogFunction, Rules
@@ -113,10 +112,13 @@ def find_messages(rules: Rules, functions: list[FunctionFacts]) -> tuple[dict[st
     log_functions = infer_log_functions(rules, functions)
     messages = []
     for fn in functions:
+        own = log_functions.get(fn.key)
+        relay = own.via if own is not None else ""  # an embedding wrapper's own call: its callers' messages
         for call in fn.calls:
-            log_fn = log_functions.get(call.callee) if not call.indirect else None
-            if log_fn is None or is_forwarding_call(call, fn, log_fn):
-                continue
+            log_fn = log_function_of(log_functions, fn.file, call.callee) if not call.indirect else None
+            if log_fn is None or own is not None and (is_forwarding_call(call, fn, log_fn) or
+                                                      f"{call.file}:{call.line}:{call.col}" == relay):
+                continue  # a wrapper passing its callers' messages on
             if log_fn.format_arg >= len(call.args):
                 continue  # no format there: another function of that name (lighttpd 1.4.85's internal log_error_write(errh, b, pri))
             messages.append(message_from_call(call, log_fn))
@@ -124,17 +126,14 @@ def find_messages(rules: Rules, functions: list[FunctionFacts]) -> tuple[dict[st
 
 
 def message_from_call(call: CallSite, log_fn: LogFunction) -> Message:
-    if log_fn.format_arg < len(call.args):
-        template = build_template(log_fn.dialect, call.args[log_fn.format_arg], call.args[log_fn.format_arg + 1:])
-    else:
-        template = Template((), dynamic=True)
+    template = call_template(call, log_fn)
     if log_fn.priority_arg is not None and log_fn.priority_arg < len(call.args):
         arg = call.args[log_fn.priority_arg]
         priority = priority_text(arg.text, arg.integer)
     else:
         priority = log_fn.priority or ""
     fmt_arg = call.args[log_fn.format_arg] if log_fn.format_arg < len(call.args) else None
-    if fmt_arg is not None and fmt_arg.string is not None and log_fn.dialect == "printf":
+    if fmt_arg is not None and fmt_arg.string is not None and log_fn.dialect == "printf" and log_fn.embed is None:
         fmt = fmt_arg.string
     else:
         fmt = render_printf(template) if not template.dynamic else (fmt_arg.text if fmt_arg else "")
@@ -219,7 +218,7 @@ def catalog_to_dict(c: Catalog) -> dict[str, Any]:
         "rules_sha256": c.rules_sha256,
         "srcscan_version": c.srcscan_version,
         "files": [_plain(f) for f in c.files],
-        "log_functions": [_plain(f) for f in c.log_functions],
+        "log_functions": [_log_function_dict(f) for f in c.log_functions],
         "openlog": [_plain(o) for o in c.openlog],
         "sections": c.sections,
         "messages": [message_to_dict(m) for m in c.messages],
@@ -235,7 +234,7 @@ def catalog_from_dict(d: dict[str, Any]) -> Catalog:
         rules_sha256=d["rules_sha256"],
         srcscan_version=d["srcscan_version"],
         files=tuple(FileReport(**f) for f in d["files"]),
-        log_functions=tuple(LogFunction(**f) for f in d["log_functions"]),
+        log_functions=tuple(_log_function(f) for f in d["log_functions"]),
         openlog=tuple(OpenlogCall(**o) for o in d["openlog"]),
         sections=d.get("sections", {}),
         messages=tuple(message_from_dict(m) for m in d["messages"]),
@@ -261,6 +260,16 @@ def message_from_dict(d: dict[str, Any]) -> Message:
     return Message(**values)
 
 
+def _log_function_dict(f: LogFunction) -> dict[str, Any]:
+    out = _plain(f)
+    out["embed"] = template_to_dict(f.embed) if f.embed is not None else None
+    return out
+
+
+def _log_function(d: dict[str, Any]) -> LogFunction:
+    return LogFunction(**{**d, "embed": template_from_dict(d["embed"]) if d.get("embed") else None})
+
+
 def _plain(obj: Any) -> dict[str, Any]:
     out = {}
     for f in fields(obj):
@@ -279,7 +288,7 @@ def new_catalog(rules: Rules, version: str | None, provenance: Provenance, files
         rules_sha256=rules.sha256,
         srcscan_version=__version__,
         files=file_reports(files),
-        log_functions=tuple(sorted(log_functions.values(), key=lambda f: f.name)),
+        log_functions=tuple(sorted(log_functions.values(), key=lambda f: (f.name, f.file))),
         openlog=openlog,
         messages=tuple(sorted(messages, key=lambda m: (m.file, m.line, m.id))),
         sections=sections,

@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from srcscan.analyze.logfuncs import infer_log_functions
+from srcscan.analyze.logfuncs import infer_log_functions, log_function_of
 from srcscan.catalog import all_functions
 from srcscan.errors import RulesError
 from srcscan.flags import CompileCommands, list_tree
@@ -172,7 +172,7 @@ def scan_tokens(texts: Mapping[str, str], names: Iterable[str]) -> tuple[TokenSi
 
 def log_function_names(rules: Rules, files: Iterable[FileFacts]) -> tuple[str, ...]:
     """The rules' log functions and the wrappers inferred from the parsed code."""
-    return tuple(sorted(infer_log_functions(rules, all_functions(tuple(files)))))
+    return tuple(sorted({f.name for f in infer_log_functions(rules, all_functions(tuple(files))).values()}))
 
 
 # ---------------------------------------------------------------------------- what the parse saw
@@ -760,7 +760,7 @@ def _read_from_text(context: Any, cov: dict[str, Any]) -> list:
     ids = {m.id for m in context.messages}
     for entry in cov.get("not_covered", []):
         entry = dict(entry)
-        log_fn = context.log_functions.get(entry["call"])
+        log_fn = log_function_of(context.log_functions, entry["file"], entry["call"])
         if entry["status"] in TEXT_STATUSES and log_fn is not None:
             if entry["file"] not in texts:
                 texts[entry["file"]] = (context.tree.root / entry["file"]).read_bytes().decode("latin-1")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from srcscan.errors import RulesError, UnknownProjectError
+from srcscan.formats.template import Template
 
 DIALECTS = ("printf", "lighttpd_legacy")
 
@@ -26,6 +27,11 @@ class LogFunction:
     priority_arg: int | None = None  # index of the priority argument, if it has one
     priority: str | None = None  # fixed priority when it has no priority argument
     line_arg: int | None = None  # index of an argument carrying __LINE__, if any
+    # An inferred wrapper that writes its argument into a message of its own (analyze/logfuncs):
+    embed: Template | None = None  # that message, a "message" hole where the argument goes
+    embed_mode: str = ""  # "text": the argument is text; "format": a printf format, its arguments after it
+    via: str = ""  # file:line:col of the wrapper's own log call (a relay, not a message)
+    file: str = ""  # an inferred static wrapper's file: only calls there are its (each TLS module has its elogf)
 
 
 @dataclass(frozen=True)

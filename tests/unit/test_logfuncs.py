@@ -1,0 +1,59 @@
+"""Wrappers that put their argument into a message of their own (analyze/logfuncs)."""
+
+from pathlib import Path
+
+from srcscan.pipeline import build_from_tree
+from srcscan.rules import load_rules
+from srcscan.sources import Provenance, SourceTree
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+
+def build(root: Path, rules: str, cache: Path):
+    return build_from_tree(load_rules(rules), SourceTree(root, Provenance("path", str(root), None)), cache).catalog
+
+
+def test_text_and_format_go_into_the_helpers_message_at_the_callers_line(tmp_path):
+    catalog = build(FIXTURES / "embed", str(FIXTURES / "embed.toml"), tmp_path / "cache")
+    got = {(m.file, m.line, m.function, m.call, m.format) for m in catalog.messages}
+    assert got == {
+        ("tls.c", 36, "tls_init", "elogf", "TLS: verify depth %d too deep %s"),  # a format printed into msg
+        ("tls.c", 37, "tls_init", "elog", "TLS: context setup failed %s"),
+        ("tls.c", 38, "tls_init", "elog", "TLS: %s %s"),  # a path, not a literal: a hole
+        ("tls.c", 28, "load_crls", "elog", "TLS: %s %s"),  # its own __LINE__: not a wrapper of elog
+        ("other.c", 12, "other_init", "elog", "OTHER: nothing to do"),  # the static elog of its own file
+    }
+    depth = next(m for m in catalog.messages if m.line == 36)
+    assert [h.arg for h in depth.template.parts if not isinstance(h, str)] == ["depth", "last_error()"]
+    assert depth.priority == "LOG_ERR" and not depth.dynamic
+    wrappers = {(f.name, f.file, f.embed_mode) for f in catalog.log_functions if f.embed is not None}
+    assert wrappers == {("elog", "tls.c", "text"), ("elogf", "tls.c", "format"), ("elog", "other.c", "text")}
+
+
+def test_a_formatting_helper_without_a_line_argument(tmp_path):
+    tree = tmp_path / "t"
+    tree.mkdir()
+    (tree / "dns.c").write_text("""
+#include <stdarg.h>
+#include <stdio.h>
+void log_message(int priority, const char *format, ...);
+#define LOG_INFO 6
+#define LOG_DEBUG 7
+static const char *name = "dns";
+void dns_log(int level, const char *fmt, ...)
+{
+    char buf[128];
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(buf, sizeof buf, fmt, args);
+    va_end(args);
+    log_message(level, "DNS_CHECK (%s) %s", name, buf);
+}
+void report(const char *who) { log_message(LOG_INFO, "report from %s", who); }
+void check(int n) { dns_log(LOG_DEBUG, "timeout after %d tries", n); report("alpha"); report("beta"); }
+""")
+    catalog = build(tree, str(FIXTURES / "demo.toml"), tmp_path / "cache")
+    got = {(m.function, m.priority, m.format) for m in catalog.messages}
+    # report() is given names, and logs at no caller's line: it stays one message of its own
+    assert got == {("check", "LOG_DEBUG", "DNS_CHECK (%s) timeout after %d tries"),
+                   ("report", "LOG_INFO", "report from %s")}
