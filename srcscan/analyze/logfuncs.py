@@ -48,17 +48,20 @@ def infer_log_functions(rules: Rules, functions: list[FunctionFacts]) -> dict[st
         for call in fn.calls:
             if not call.indirect:
                 callers[call.callee].append((fn, call))
-    changed = True
-    while changed:
-        changed = False
-        for fn in functions:
-            if fn.key in known or fn.name in declared or not fn.params:
+    candidates = [fn for fn in functions if fn.name not in declared and fn.params]
+    todo = candidates
+    while todo:
+        added: set[str] = set()
+        for fn in todo:
+            if fn.key in known:
                 continue
             calls_of_fn = [(g, c) for g, c in callers[fn.name] if not fn.static or g.file == fn.file]
             wrapper = _as_wrapper(fn, known) or _as_embedding(fn, known, calls_of_fn)
             if wrapper is not None:
                 known[fn.key] = wrapper  # a static one by file and name (FunctionFacts.key)
-                changed = True
+                added.add(fn.name)
+        # Again: the functions calling one found in this pass (nothing else can have changed).
+        todo = [fn for fn in candidates if fn.key not in known and any(c.callee in added for c in fn.calls)]
     return known
 
 
@@ -102,11 +105,14 @@ def _as_embedding(fn: FunctionFacts, known: dict[str, LogFunction],
         target = log_function_of(known, fn.file, call.callee) if not call.indirect else None
         if target is None or target.format_arg >= len(call.args):
             continue
+        own = {a.text for a in call.args[target.format_arg:]} & (set(fn.params) | set(printed))
+        if not own:
+            continue  # none of this call's arguments is fn's text
         template = call_template(call, target)
         if template.dynamic:
             continue
         for i, part in enumerate(template.parts):
-            if not isinstance(part, Hole) or part.kind != "str" or not part.arg:
+            if not isinstance(part, Hole) or part.kind != "str" or part.arg not in own:
                 continue
             relay = _forwarded(fn, call, target)
             if part.arg in fn.params:

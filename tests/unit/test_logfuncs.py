@@ -57,3 +57,22 @@ void check(int n) { dns_log(LOG_DEBUG, "timeout after %d tries", n); report("alp
     # report() is given names, and logs at no caller's line: it stays one message of its own
     assert got == {("check", "LOG_DEBUG", "DNS_CHECK (%s) timeout after %d tries"),
                    ("report", "LOG_INFO", "report from %s")}
+
+
+def test_wrappers_of_wrappers_found_in_any_order(tmp_path):
+    tree = tmp_path / "t"
+    tree.mkdir()
+    # Each wrapper is examined before the one it calls is known: three passes find them all.
+    (tree / "w.c").write_text("""
+void log_message(int priority, const char *format, ...);
+void b_middle(const char *fmt);
+void c_inner(const char *fmt);
+void a_outer(const char *fmt) { b_middle(fmt); }
+void a_other(const char *fmt) { b_middle(fmt); }
+void b_middle(const char *fmt) { c_inner(fmt); }
+void c_inner(const char *fmt) { log_message(6, fmt); }
+void use(void) { a_outer("deep"); a_other("also deep"); }
+""")
+    catalog = build(tree, str(FIXTURES / "demo.toml"), tmp_path / "cache")
+    assert {(m.function, m.call, m.format) for m in catalog.messages} == {
+        ("use", "a_outer", "deep"), ("use", "a_other", "also deep")}
