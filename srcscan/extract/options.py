@@ -53,7 +53,7 @@ def extract_options(unit: Unit) -> dict:
         # Writes to the function's own locals (loop counters, temporaries) set no option.
         local = {n.name for n, _ in nodes if n.kind == "VAR_DECL"} | {c.name for c in fn.children if c.kind == "PARM_DECL"}
         calls = [n for n, _ in nodes if n.kind == "CALL_EXPR" and n.name in GETOPT_CALLS]
-        named = _case_comments(unit, fn)
+        named: dict[tuple[int, int], str] | None = None  # the case comments, read at the first key switch
         for call in calls:
             optstrings += [c_string_value(strip(a).name) for a in call.children[1:]
                            if strip(a).kind == "STRING_LITERAL"][:1]
@@ -71,6 +71,7 @@ def extract_options(unit: Unit) -> dict:
                     continue  # `cpv->vtype = T_CONFIG_LOCAL`: the value being read, not where it goes
                 # One id per switch: a function may switch over two key tables (lighttpd's TLS
                 # modules: the socket keys, then the module's own).
+                named = _case_comments(unit, fn) if named is None else named
                 where = f"@{fn.name}@{switch.cond.start}"
                 key_fields += [(where, label, effect[0], named.get((switch.cond.start, label), ""))
                                for label in switch.labels if isinstance(label, int)]

@@ -100,6 +100,7 @@ def condition_text(unit: Unit, cond: Node, owner: Node | None = None) -> str:
 _LITERAL_OR_COMMENT = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|/\*.*?\*/|//[^\n]*', re.S)
 
 
+_UNTIDY = re.compile(r"\s\s|[\n\t\r\f\v/]|\(\s|\s\)")
 _DIRECTIVE_LINE = re.compile(r"^[ \t]*#(?:[^\n]*\\\n)*[^\n]*$", re.M)
 
 
@@ -107,6 +108,8 @@ def one_line(text: str) -> str:
     """Source text on one line: preprocessor lines and comments dropped, each run of blanks
     (line breaks and the indentation after them) one space, none just inside parentheses;
     string and character literals untouched."""
+    if not _UNTIDY.search(text):
+        return text.strip()  # most texts: one line, single spaces, no comment
     if "\n" in text:
         text = _DIRECTIVE_LINE.sub("", text)
     pieces, code, last = [], "", 0
