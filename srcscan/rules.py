@@ -29,7 +29,8 @@ class LogFunction:
     line_arg: int | None = None  # index of an argument carrying __LINE__, if any
     # An inferred wrapper that writes its argument into a message of its own (analyze/logfuncs):
     embed: Template | None = None  # that message, a "message" hole where the argument goes
-    embed_mode: str = ""  # "text": the argument is text; "format": a printf format, its arguments after it
+    embed_mode: str = ""  # "text": the argument is text; "format": a printf format, its arguments after it;
+    #                       "none": no argument goes in (the helper only logs at its caller's __LINE__)
     via: str = ""  # file:line:col of the wrapper's own log call (a relay, not a message)
     file: str = ""  # an inferred static wrapper's file: only calls there are its (each TLS module has its elogf)
 

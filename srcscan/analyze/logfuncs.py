@@ -16,9 +16,8 @@ format printed into a buffer first:
 
 `elog(errh, __FILE__, __LINE__, "SSL_CTX_new() failed")` is then the message
 `SSL: SSL_CTX_new() failed %s`, where it is called (`elog(..., path)` is `SSL: %s %s`
-there). Text goes in only from a function that logs for its caller's `__LINE__` and is
-given a literal somewhere: `report(const char *who)` called with "alpha" and "beta" stays
-one message, `report from %s`.
+there). Text goes in only from a function that logs for its caller's `__LINE__`:
+`report(const char *who)` called with "alpha" and "beta" stays one message, `report from %s`.
 Pure: FunctionFacts in, LogFunction rows out.
 """
 
@@ -99,28 +98,30 @@ def _printed(fn: FunctionFacts) -> dict[str, str]:
 
 def _as_embedding(fn: FunctionFacts, known: dict[str, LogFunction],
                   calls_of_fn: list[tuple[FunctionFacts, CallSite]]) -> LogFunction | None:
-    """fn as a function writing one parameter into a message of its own (module docstring)."""
+    """fn as a function writing one parameter into a message of its own (module docstring),
+    or a message of its own at its caller's __LINE__ (lighttpd's `elogc(hctx, __FILE__,
+    __LINE__, ssl_err)`: the message is at the caller's call, the line the daemon prints)."""
+    if not calls_of_fn:
+        return None  # only run through pointers: its own call is the message
     printed = _printed(fn)
     for call in fn.calls:
         target = log_function_of(known, fn.file, call.callee) if not call.indirect else None
         if target is None or target.format_arg >= len(call.args):
             continue
         own = {a.text for a in call.args[target.format_arg:]} & (set(fn.params) | set(printed))
-        if not own:
-            continue  # none of this call's arguments is fn's text
+        relay = _forwarded(fn, call, target)
+        if not own and relay.line_arg is None:
+            continue  # none of this call's arguments is fn's text, and it logs at its own line
         template = call_template(call, target)
         if template.dynamic:
             continue
         for i, part in enumerate(template.parts):
             if not isinstance(part, Hole) or part.kind != "str" or part.arg not in own:
                 continue
-            relay = _forwarded(fn, call, target)
             if part.arg in fn.params:
                 mode, param = "text", part.arg
-                index = fn.params.index(param)
-                if relay.line_arg is None or not any(index < len(c.args) and c.args[index].string is not None
-                                                     for _, c in calls_of_fn):
-                    continue  # a caller's text only when it logs for the caller's __LINE__, given a literal somewhere
+                if relay.line_arg is None:
+                    continue  # a caller's text only when it logs for the caller's __LINE__
             elif part.arg in printed:
                 mode, param = "format", printed[part.arg]
             else:
@@ -128,6 +129,9 @@ def _as_embedding(fn: FunctionFacts, known: dict[str, LogFunction],
             embed = Template(template.parts[:i] + (Hole("message", "", param),) + template.parts[i + 1:])
             return replace(relay, format_arg=fn.params.index(param), dialect="printf",
                            embed=embed, embed_mode=mode, via=f"{call.file}:{call.line}:{call.col}")
+        if relay.line_arg is not None:  # no text of the caller's, but the caller's line
+            return replace(relay, format_arg=relay.line_arg, dialect="printf", embed=template,
+                           embed_mode="none", via=f"{call.file}:{call.line}:{call.col}")
     return None
 
 
@@ -156,6 +160,8 @@ def call_template(call: CallSite, log_fn: LogFunction) -> Template:
     fmt, rest = call.args[log_fn.format_arg], call.args[log_fn.format_arg + 1:]
     if log_fn.embed is None:
         return build_template(log_fn.dialect, fmt, rest)
+    if log_fn.embed_mode == "none":
+        return log_fn.embed  # the helper's own message, at its caller's line
     if log_fn.embed_mode == "format":
         inner = build_template("printf", fmt, rest)
     else:

@@ -17,17 +17,20 @@ def test_text_and_format_go_into_the_helpers_message_at_the_callers_line(tmp_pat
     catalog = build(FIXTURES / "embed", str(FIXTURES / "embed.toml"), tmp_path / "cache")
     got = {(m.file, m.line, m.function, m.call, m.format) for m in catalog.messages}
     assert got == {
-        ("tls.c", 36, "tls_init", "elogf", "TLS: verify depth %d too deep %s"),  # a format printed into msg
-        ("tls.c", 37, "tls_init", "elog", "TLS: context setup failed %s"),
-        ("tls.c", 38, "tls_init", "elog", "TLS: %s %s"),  # a path, not a literal: a hole
-        ("tls.c", 28, "load_crls", "elog", "TLS: %s %s"),  # its own __LINE__: not a wrapper of elog
+        ("tls.c", 50, "tls_init", "elogf", "TLS: verify depth %d too deep %s"),  # a format printed into msg
+        ("tls.c", 51, "tls_init", "elog", "TLS: context setup failed %s"),
+        ("tls.c", 52, "tls_init", "elog", "TLS: %s %s"),  # a path, not a literal: a hole
+        ("tls.c", 53, "tls_init", "elogc", "TLS: error %d"),  # no text, but the caller's line
+        ("tls.c", 42, "load_crls", "elog", "TLS: %s %s"),  # its own __LINE__: not a wrapper of elog
+        ("tls.c", 34, "debug_cb", "log_error", "TLS debug: %s"),  # nothing calls it by name: its own message
         ("other.c", 12, "other_init", "elog", "OTHER: nothing to do"),  # the static elog of its own file
     }
-    depth = next(m for m in catalog.messages if m.line == 36)
+    depth = next(m for m in catalog.messages if m.line == 50)
     assert [h.arg for h in depth.template.parts if not isinstance(h, str)] == ["depth", "last_error()"]
     assert depth.priority == "LOG_ERR" and not depth.dynamic
     wrappers = {(f.name, f.file, f.embed_mode) for f in catalog.log_functions if f.embed is not None}
-    assert wrappers == {("elog", "tls.c", "text"), ("elogf", "tls.c", "format"), ("elog", "other.c", "text")}
+    assert wrappers == {("elog", "tls.c", "text"), ("elogf", "tls.c", "format"), ("elogc", "tls.c", "none"),
+                        ("elog", "other.c", "text")}
 
 
 def test_a_formatting_helper_without_a_line_argument(tmp_path):
