@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from srcscan import __version__
-from srcscan.analyze.logfuncs import call_template, infer_log_functions, is_forwarding_call, log_function_of, priority_text
+from srcscan.analyze.logfuncs import call_template, infer_log_functions, is_relay, log_function_of, priority_text
 from srcscan.formats.template import Template, render_normal, render_printf, template_from_dict, template_to_dict
 from srcscan.model import CallSite, FileFacts, FunctionFacts
 from srcscan.rules import LogFunction, Rules
@@ -112,13 +112,11 @@ def find_messages(rules: Rules, functions: list[FunctionFacts]) -> tuple[dict[st
     log_functions = infer_log_functions(rules, functions)
     messages = []
     for fn in functions:
-        own = log_functions.get(fn.key)
-        relay = own.via if own is not None else ""  # an embedding wrapper's own call: its callers' messages
+        wrapper = log_functions.get(fn.key)
         for call in fn.calls:
             log_fn = log_function_of(log_functions, fn.file, call.callee) if not call.indirect else None
-            if log_fn is None or own is not None and (is_forwarding_call(call, fn, log_fn) or
-                                                      f"{call.file}:{call.line}:{call.col}" == relay):
-                continue  # a wrapper passing its callers' messages on
+            if log_fn is None or is_relay(call, fn, wrapper, log_fn):
+                continue
             if log_fn.format_arg >= len(call.args):
                 continue  # no format there: another function of that name (lighttpd 1.4.85's internal log_error_write(errh, b, pri))
             messages.append(message_from_call(call, log_fn))

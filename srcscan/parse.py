@@ -305,6 +305,9 @@ class _Converter:
                 return 1  # CXChildVisit_Continue
 
             lib.clang_visitChildren(cursor, _VISITOR(visit), None)
+            if record[0] == "MEMBER_REF_EXPR" and found:  # `->` when the base, its first child, is a pointer
+                base_type = lib.clang_getCanonicalType(lib.clang_getCursorType(found[0]))
+                record[8] = "->" if base_type.kind == cindex.TypeKind.POINTER else "."
             for child in found:
                 child_record = self._record(child, self._kind_name(lib.clang_getCursorKind(child)))
                 record[6].append(child_record)
@@ -324,8 +327,6 @@ class _Converter:
                 ref_kind = self._kind_name(lib.clang_getCursorKind(ref))
                 if ref_kind == "ENUM_CONSTANT_DECL":
                     value = lib.clang_getEnumConstantDeclValue(ref)
-                if kind == "MEMBER_REF_EXPR":
-                    op = self._member_op(cursor)
         elif kind in _OPERATORS:
             op = BINARY_OPS[lib.clang_getCursorBinaryOperatorKind(cursor)]
         elif kind == "UNARY_OPERATOR":
@@ -342,20 +343,6 @@ class _Converter:
             value = lib.clang_getCursorLinkage(cursor)  # 2: internal (static), 4: external
         rel = "" if file == self.path else (file or "")
         return [kind, name, line, col, start, max(end, start), [], ref_kind, op, value, rel]
-
-    def _member_op(self, cursor: cindex.Cursor) -> str:
-        """`->` when the member expression's base (its first child) is a pointer, else `.`."""
-        found: list = []
-
-        def first(child: cindex.Cursor, _parent: cindex.Cursor, _data: object) -> int:
-            found.append(cindex.Cursor.from_buffer_copy(child))
-            return 0  # CXChildVisit_Break
-
-        self.lib.clang_visitChildren(cursor, _VISITOR(first), None)
-        if not found:
-            return ""
-        pointer = self.lib.clang_getCanonicalType(self.lib.clang_getCursorType(found[0])).kind == cindex.TypeKind.POINTER
-        return "->" if pointer else "."
 
     def _record_fields(self, cursor: cindex.Cursor) -> str:
         """Field names of the struct an initializer list fills, comma-separated, in order."""

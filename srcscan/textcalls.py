@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from srcscan.extract.calls import c_string_value
+from srcscan.extract.walk import one_line
 from srcscan.formats.template import Arg
 from srcscan.model import CallSite
 
@@ -35,7 +36,7 @@ def call_from_text(text: str, path: str, line: int, name: str) -> CallSite | Non
     if pieces is None:
         return None
     args = tuple(_arg(p) for p, _ in pieces)
-    line_of = {p.strip(): text.count("\n", 0, offset) + 1 for p, offset in pieces}
+    line_of = {a.text: text.count("\n", 0, offset) + 1 for a, (_, offset) in zip(args, pieces)}
     call_line = line_of.get("__LINE__", line)
     function = enclosing_function(lines, line)
     return CallSite(function=function, callee=name, indirect="", file=path, line=call_line, col=m.start() - start + 1,
@@ -65,7 +66,7 @@ def _arguments(text: str, pos: int) -> list[tuple[str, int]] | None:
             if depth == 0:
                 if text[begin:i].strip() or out:
                     out.append((text[begin:i], begin))
-                return [(_strip_comments(p), o) for p, o in out]
+                return out
             depth -= 1
         elif ch == "," and depth == 0:
             out.append((text[begin:i], begin))
@@ -81,14 +82,10 @@ def _skip_literal(text: str, i: int) -> int:
     return i + 1
 
 
-def _strip_comments(text: str) -> str:
-    return re.sub(r"/\*.*?\*/|//[^\n]*", " ", text, flags=re.S)
-
-
 def _arg(text: str) -> Arg:
-    written = " ".join(text.split())
-    if _STRING_RUN.match(text):
-        return Arg(written, string=c_string_value(text))
+    written = one_line(text)  # as a parse's argument reads: comments, line breaks and indentation gone
+    if _STRING_RUN.match(written):
+        return Arg(written, string=c_string_value(written))
     number = written.strip("()")
     if re.fullmatch(r"-?\d+", number):
         return Arg(written, integer=int(number))

@@ -128,11 +128,16 @@ def _as_embedding(fn: FunctionFacts, known: dict[str, LogFunction],
                 continue
             embed = Template(template.parts[:i] + (Hole("message", "", param),) + template.parts[i + 1:])
             return replace(relay, format_arg=fn.params.index(param), dialect="printf",
-                           embed=embed, embed_mode=mode, via=f"{call.file}:{call.line}:{call.col}")
+                           embed=embed, embed_mode=mode, via=_place(call))
         if relay.line_arg is not None:  # no text of the caller's, but the caller's line
             return replace(relay, format_arg=relay.line_arg, dialect="printf", embed=template,
-                           embed_mode="none", via=f"{call.file}:{call.line}:{call.col}")
+                           embed_mode="none", via=_place(call))
     return None
+
+
+def _place(call: CallSite) -> str:
+    """A call's place, as LogFunction.via records it."""
+    return f"{call.file}:{call.line}:{call.col}"
 
 
 def _forwarded(fn: FunctionFacts, call: CallSite, target: LogFunction) -> LogFunction:
@@ -192,8 +197,14 @@ def priority_text(text: str, value: int | None) -> str:
     return text
 
 
-def is_forwarding_call(call: CallSite, fn: FunctionFacts, log_fn: LogFunction) -> bool:
-    """A call inside a wrapper that passes the wrapper's own format on: not a message."""
+def is_relay(call: CallSite, fn: FunctionFacts, wrapper: LogFunction | None, log_fn: LogFunction) -> bool:
+    """A call inside a wrapper (`wrapper`: fn as a log function, None when it is not one) that
+    passes its callers' messages on: it forwards fn's own format, or it is the call an
+    embedding wrapper writes its argument into (LogFunction.via). Not a message."""
+    if wrapper is None:
+        return False
+    if wrapper.via and wrapper.via == _place(call):
+        return True
     if log_fn.format_arg >= len(call.args):
         return False
     return _param_in(call.args[log_fn.format_arg].text, fn.params) is not None and call.args[log_fn.format_arg].string is None

@@ -17,7 +17,7 @@ import itertools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.options import Option, option_rules, option_to_dict
@@ -119,7 +119,13 @@ def _level_atom(name: str, op: str, value: int) -> str | None:
     return f"{name}=={value}" if op == "==" else None
 
 
-Target = tuple[str, str]  # ("var", name), ("param", name), ("field", name) or ("member", "root.path\0field")
+class Target(NamedTuple):
+    """What a guard tests: a variable ("var"), a parameter ("param") or a struct field
+    ("field"; `root` is the variable it hangs from, `main_pidfile.path`, when there is one)."""
+
+    kind: str
+    name: str
+    root: str = ""
 
 
 def _target(node: Node) -> Target | None:
@@ -128,9 +134,9 @@ def _target(node: Node) -> Target | None:
         node = strip(node.children[0])
     if node.kind == "MEMBER_REF_EXPR":
         root, field = member_path(node)
-        return ("member", f"{root}\0{field}") if root else ("field", field)
+        return Target("field", field, root)
     if node.kind == "DECL_REF_EXPR" and node.ref_kind in ("VAR_DECL", "PARM_DECL"):
-        return ("param" if node.ref_kind == "PARM_DECL" else "var", node.name)
+        return Target("param" if node.ref_kind == "PARM_DECL" else "var", node.name)
     return None
 
 
@@ -139,14 +145,10 @@ def _pool(target: Target, index: Index) -> list[tuple[Option, Any]]:
     (`main_pidfile.path`, `global_data->x`) is that variable's field, if an option sets it
     there; otherwise any option setting a field of that name through a local or parameter
     (`p->conf.debug`, whose struct differs per function)."""
-    kind, name = target
-    if kind == "var":
-        return index.by_var.get(name, [])
-    if kind == "field":
-        return index.by_field.get(name, [])
-    if kind == "member":
-        root, field = name.split("\0")
-        return index.by_var.get(root, []) + index.by_field.get(field, [])
+    if target.kind == "var":
+        return index.by_var.get(target.name, [])
+    if target.kind == "field":
+        return (index.by_var.get(target.root, []) if target.root else []) + index.by_field.get(target.name, [])
     return []
 
 
@@ -162,9 +164,8 @@ def _bit_atoms(target: Target, mask: int, index: Index) -> set[str]:
 def _value_options(target: Target | None, index: Index, fn: FunctionFacts) -> list[str]:
     if target is None:
         return []
-    kind, name = target
-    if kind == "param":
-        return sorted(index.params.get((fn.key, name), ()))
+    if target.kind == "param":
+        return sorted(index.params.get((fn.key, target.name), ()))
     pool = [(o, e) for o, e in _pool(target, index) if not e.mask]  # bit masks are read through `&`, not as values
     local = [o for o, _ in pool if fn.file in o.files]  # the key the function's own module reads
     return sorted({o.name for o in (local or [o for o, _ in pool])})
@@ -196,7 +197,7 @@ def param_options(graph: CallGraph, index: Index) -> dict[tuple[str, str], Claus
                 m = _ARG_FIELD.search(arg.text)
                 names: list[str] = []
                 if m:
-                    names = _value_options(("field", m.group(1)), index, caller_fn)
+                    names = _value_options(Target("field", m.group(1)), index, caller_fn)
                 elif (m := _ARG_NAME.match(arg.text)) and m.group(1) in caller_fn.params:
                     names = sorted(found.get((caller_fn.key, m.group(1)), ()))
                 if names:

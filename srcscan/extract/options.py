@@ -188,7 +188,7 @@ def _effect(node: Node, local: set[str]) -> tuple[str, str, str, int | None] | N
     return None
 
 
-def target_path(node: Node, local: set[str] = frozenset()) -> str:
+def target_path(node: Node, local: set[str]) -> str:
     """`debug`; `main_pidfile.path` for a field of a file-scope variable; `.debug` for a field
     reached through the function's own variable or parameter (`p->conf.debug`: the struct it
     hangs from, and its name, vary by function)."""

@@ -79,7 +79,7 @@ def _label_text(label: int | str) -> str:
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 
 
-def condition_text(unit: Unit, cond: Node, owner: Node | None = None) -> str:
+def condition_text(unit: Unit, cond: Node, owner: Node) -> str:
     """A condition as written, or rebuilt from the AST when it comes from a macro body.
 
     Inside a project macro (`#define log_detail(...) if (verbose) log_message(...)`) the
@@ -89,7 +89,7 @@ def condition_text(unit: Unit, cond: Node, owner: Node | None = None) -> str:
     `__test_bit(BIT, &debug)`), as a reader finds it in the file.
     """
     written = one_line(unit.source(cond))
-    if written and owner is not None and (cond.start, cond.end) != (owner.start, owner.end):
+    if written and (cond.start, cond.end) != (owner.start, owner.end):
         return written
     rebuilt = expression_text(cond)
     if written and set(_IDENTIFIER.findall(rebuilt)) <= set(_IDENTIFIER.findall(written)):

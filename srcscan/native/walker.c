@@ -231,23 +231,6 @@ static void record_fields(Walk *w, CXCursor cursor, Record *r) {
     r->name_len = (int32_t)w->strings.len - r->name_off;
 }
 
-/* A member expression's base, its first child: `->` when the base is a pointer, `.` when not
-   (libclang has no isArrow; the base's type says it, also inside a macro's expansion). */
-static int first_child(CXCursor cursor, CXCursor parent, void *data) {
-    (void)parent;
-    *(CXCursor *)data = cursor;
-    return 0; /* CXChildVisit_Break */
-}
-
-static int member_arrow(CXCursor cursor) {
-    CXCursor base;
-    memset(&base, 0, sizeof base);
-    base.kind = -1;
-    clang_visitChildren(cursor, first_child, &base);
-    if (base.kind == -1) return -1;
-    return clang_getCanonicalType(clang_getCursorType(base)).kind == 101; /* CXType_Pointer */
-}
-
 static int is_named(int kind) {
     return kind == K_CALL_EXPR || kind == K_DECL_REF_EXPR || kind == K_MEMBER_REF_EXPR || kind == K_STRING_LITERAL ||
            kind == K_VAR_DECL || kind == K_PARM_DECL || kind == K_FIELD_DECL || kind == K_FUNCTION_DECL ||
@@ -275,7 +258,6 @@ static void record(Walk *w, CXCursor cursor, int kind, int depth) {
                 r.flags = 1;
             }
         }
-        if (kind == K_MEMBER_REF_EXPR) r.op = member_arrow(cursor);
     } else if (kind == K_BINARY_OPERATOR || kind == K_COMPOUND_ASSIGNMENT_OPERATOR) {
         r.op = clang_getCursorBinaryOperatorKind(cursor);
     } else if (kind == K_UNARY_OPERATOR) {
@@ -306,14 +288,26 @@ static void record(Walk *w, CXCursor cursor, int kind, int depth) {
     if (at) *at = r;
 }
 
-typedef struct { Walk *w; int depth; } NodeVisit;
+/* member: index of the member expression whose children these are, until its first child
+   (the base) is seen, else -1. */
+typedef struct { Walk *w; int depth; int64_t member; } NodeVisit;
 
 static int visit_node(CXCursor cursor, CXCursor parent, void *data) {
     (void)parent;
     NodeVisit *nv = data;
-    if (nv->w->failed) return 0; /* CXChildVisit_Break */
-    record(nv->w, cursor, clang_getCursorKind(cursor), nv->depth);
-    NodeVisit inner = {nv->w, nv->depth + 1};
+    Walk *w = nv->w;
+    if (w->failed) return 0; /* CXChildVisit_Break */
+    if (nv->member >= 0) {
+        /* A member expression's op: `->` (1) when its base is a pointer, `.` (0) when not. libclang
+           has no isArrow; the base's type says it, also inside a macro's expansion. */
+        int pointer = clang_getCanonicalType(clang_getCursorType(cursor)).kind == 101; /* CXType_Pointer */
+        ((Record *)w->records.data)[nv->member].op = pointer;
+        nv->member = -1;
+    }
+    int kind = clang_getCursorKind(cursor);
+    record(w, cursor, kind, nv->depth);
+    NodeVisit inner = {w, nv->depth + 1, -1};
+    if (kind == K_MEMBER_REF_EXPR && !w->failed) inner.member = (int64_t)(w->records.len / sizeof(Record)) - 1;
     clang_visitChildren(cursor, visit_node, &inner);
     return 1; /* CXChildVisit_Continue */
 }
@@ -331,7 +325,7 @@ static int visit_top(CXCursor cursor, CXCursor parent, void *data) {
     }
     if (take) {
         record(w, cursor, kind, 0);
-        NodeVisit inner = {w, 1};
+        NodeVisit inner = {w, 1, -1};
         clang_visitChildren(cursor, visit_node, &inner);
     }
     return 1;

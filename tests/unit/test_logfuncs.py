@@ -13,6 +13,14 @@ def build(root: Path, rules: str, cache: Path):
     return build_from_tree(load_rules(rules), SourceTree(root, Provenance("path", str(root), None)), cache).catalog
 
 
+def build_one_file(tmp_path: Path, name: str, text: str):
+    """The catalog of a tree holding one C file, with the demo rules (log_message)."""
+    tree = tmp_path / "t"
+    tree.mkdir()
+    (tree / name).write_text(text)
+    return build(tree, str(FIXTURES / "demo.toml"), tmp_path / "cache")
+
+
 def test_text_and_format_go_into_the_helpers_message_at_the_callers_line(tmp_path):
     catalog = build(FIXTURES / "embed", str(FIXTURES / "embed.toml"), tmp_path / "cache")
     got = {(m.file, m.line, m.function, m.call, m.format) for m in catalog.messages}
@@ -34,9 +42,7 @@ def test_text_and_format_go_into_the_helpers_message_at_the_callers_line(tmp_pat
 
 
 def test_a_formatting_helper_without_a_line_argument(tmp_path):
-    tree = tmp_path / "t"
-    tree.mkdir()
-    (tree / "dns.c").write_text("""
+    catalog = build_one_file(tmp_path, "dns.c", """
 #include <stdarg.h>
 #include <stdio.h>
 void log_message(int priority, const char *format, ...);
@@ -55,7 +61,6 @@ void dns_log(int level, const char *fmt, ...)
 void report(const char *who) { log_message(LOG_INFO, "report from %s", who); }
 void check(int n) { dns_log(LOG_DEBUG, "timeout after %d tries", n); report("alpha"); report("beta"); }
 """)
-    catalog = build(tree, str(FIXTURES / "demo.toml"), tmp_path / "cache")
     got = {(m.function, m.priority, m.format) for m in catalog.messages}
     # report() is given names, and logs at no caller's line: it stays one message of its own
     assert got == {("check", "LOG_DEBUG", "DNS_CHECK (%s) timeout after %d tries"),
@@ -63,10 +68,8 @@ void check(int n) { dns_log(LOG_DEBUG, "timeout after %d tries", n); report("alp
 
 
 def test_wrappers_of_wrappers_found_in_any_order(tmp_path):
-    tree = tmp_path / "t"
-    tree.mkdir()
     # Each wrapper is examined before the one it calls is known: three passes find them all.
-    (tree / "w.c").write_text("""
+    catalog = build_one_file(tmp_path, "w.c", """
 void log_message(int priority, const char *format, ...);
 void b_middle(const char *fmt);
 void c_inner(const char *fmt);
@@ -76,6 +79,5 @@ void b_middle(const char *fmt) { c_inner(fmt); }
 void c_inner(const char *fmt) { log_message(6, fmt); }
 void use(void) { a_outer("deep"); a_other("also deep"); }
 """)
-    catalog = build(tree, str(FIXTURES / "demo.toml"), tmp_path / "cache")
     assert {(m.function, m.call, m.format) for m in catalog.messages} == {
         ("use", "a_outer", "deep"), ("use", "a_other", "also deep")}
