@@ -13,9 +13,10 @@ from srcscan.commands.coverage import coverage
 from srcscan.commands.diff import diff
 from srcscan.commands.query import options, query
 from srcscan.commands.rsyslog import rsyslog
+from srcscan.commands.rules import rules_command
 from srcscan.errors import ExitCode, SrcscanError
 
-COMMANDS = (catalog, fetch, diff, query, options, coverage, rsyslog)
+COMMANDS = (catalog, fetch, diff, query, options, coverage, rsyslog, rules_command)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -31,9 +31,12 @@ class RulesError(SrcscanError):
 
 
 class UnknownProjectError(SrcscanError):
-    def __init__(self, name: str, known: list[str]) -> None:
-        self.name, self.known = name, known
-        super().__init__(f"unknown project {name!r} (known: {', '.join(known) or 'none'})")
+    """No rules file for a project name; says which projects exist and where it looked."""
+
+    def __init__(self, name: str, known: list[str], searched: list[str] | None = None) -> None:
+        self.name, self.known, self.searched = name, known, searched or []
+        where = f"; searched {', '.join(self.searched)}" if self.searched else ""
+        super().__init__(f"unknown project {name!r} (known: {', '.join(known) or 'none'}){where}")
 
 
 class SourceError(SrcscanError):

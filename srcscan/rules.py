@@ -7,6 +7,7 @@ schema. Unknown keys and wrong types are reported with the file and the dotted k
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -125,20 +126,63 @@ def _kind_name(kind: type | tuple[type, ...]) -> str:
 EXTRA_SECTIONS = ("options", "processes", "preprocessor", "logging", "callgraph")
 
 
+RULES_PACKAGE = "srcscan.shipped_rules"  # rules/ installed as package data (setup.py maps it)
+
+
 def rules_dirs() -> list[Path]:
-    dirs = []
-    if env := os.environ.get("SRCSCAN_RULES_DIR"):
-        dirs.append(Path(env))
-    dirs.append(Path(__file__).resolve().parent.parent / "rules")
+    """The directories searched for `<project>.toml`, first match wins.
+
+    1. each directory of `SRCSCAN_RULES_DIR` (several separated by the path separator, `:`),
+    2. the user's rules directory, `$XDG_CONFIG_HOME/srcscan/rules` (default `~/.config/srcscan/rules`),
+    3. the rules shipped with srcscan (the installed package data, or `rules/` of a checkout).
+    Directories that do not exist are listed too, so that an error can name every place looked at.
+    """
+    dirs = [Path(d) for d in os.environ.get("SRCSCAN_RULES_DIR", "").split(os.pathsep) if d]
+    config = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    dirs.append(Path(config) / "srcscan" / "rules")
+    dirs.append(shipped_rules_dir())
     return dirs
 
 
+def shipped_rules_dir() -> Path:
+    """Where the rules that come with srcscan are: the package data of an installed srcscan,
+    else the `rules/` directory beside the package in a source checkout."""
+    try:
+        spec = importlib.util.find_spec(RULES_PACKAGE)
+    except ImportError:
+        spec = None
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        if Path(location).is_dir():
+            return Path(location)
+    return Path(__file__).resolve().parent.parent / "rules"
+
+
+def is_project_file(path: Path) -> bool:
+    """`keepalived.toml` names a project; `_c.toml` (a leading underscore) is shared data, not one."""
+    return path.suffix == ".toml" and not path.name.startswith("_")
+
+
+def rules_files() -> list[tuple[str, Path, list[Path]]]:
+    """Every known project as (name, the file used, the files it hides further down the search path)."""
+    found: dict[str, list[Path]] = {}
+    for d in rules_dirs():
+        if d.is_dir():
+            for p in sorted(d.glob("*.toml")):
+                if is_project_file(p):
+                    found.setdefault(p.stem, []).append(p)
+    return [(name, paths[0], paths[1:]) for name, paths in sorted(found.items())]
+
+
 def known_projects() -> list[str]:
-    return sorted({p.stem for d in rules_dirs() if d.is_dir() for p in d.glob("*.toml")})
+    return [name for name, _, _ in rules_files()]
 
 
 def find_rules_file(name_or_path: str) -> Path:
-    """A project name (`keepalived`) or a path to a rules file."""
+    """A project name (`keepalived`, looked up along rules_dirs()) or a path to a rules file.
+
+    Raises RulesError for a path that is not a file, UnknownProjectError (naming the known
+    projects and the directories searched) for a name no directory holds.
+    """
     candidate = Path(name_or_path)
     if candidate.suffix == ".toml" or os.sep in name_or_path:
         if not candidate.is_file():
@@ -147,7 +191,7 @@ def find_rules_file(name_or_path: str) -> Path:
     for d in rules_dirs():
         if (d / f"{name_or_path}.toml").is_file():
             return d / f"{name_or_path}.toml"
-    raise UnknownProjectError(name_or_path, known_projects())
+    raise UnknownProjectError(name_or_path, known_projects(), [str(d) for d in rules_dirs()])
 
 
 def load_rules(name_or_path: str) -> Rules:
