@@ -110,41 +110,6 @@ def scan_call_tokens(path: str, text: str, names: Iterable[str]) -> tuple[TokenS
 
 # ---------------------------------------------------------------------------- rules
 
-def preprocessor_rules(rules: Rules) -> PreprocessorRules:
-    """The `[preprocessor]` section, validated (RulesError names the file and key)."""
-    raw = rules.sections.get("preprocessor", {})
-    lists = {}
-    for key in ("feature", "platform", "compiler", "off", "never"):
-        value = raw.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            raise RulesError(rules.path, f"preprocessor.{key}", "expected a list of macro names or patterns")
-        lists[key] = tuple(value)
-    values = raw.get("values", {})
-    if not isinstance(values, dict):
-        raise RulesError(rules.path, "preprocessor.values", "expected a table of macro = value strings")
-    for name, value in values.items():
-        if not isinstance(value, str):
-            raise RulesError(rules.path, f"preprocessor.values.{name}", "expected a string")
-        if problem := define_problem(name, value):
-            raise RulesError(rules.path, f"preprocessor.values.{name}", problem)
-    for key in raw:
-        if key not in ("feature", "platform", "compiler", "off", "never", "values"):
-            raise RulesError(rules.path, f"preprocessor.{key}",
-                             "unknown key (expected feature, platform, compiler, off, never, values)")
-    return PreprocessorRules(**lists, values=tuple(sorted(values.items())))
-
-
-def check_profiles(rules: Rules) -> None:
-    """Every -D a rules profile asks for must be a macro definition a compiler accepts."""
-    for i, profile in enumerate(rules.profiles):
-        for name, value in profile.defines:
-            if problem := define_problem(name, value):
-                raise RulesError(rules.path, f"profiles[{i}].defines.{name}", problem)
-        for name in profile.undefines:
-            if problem := define_problem(name, ""):
-                raise RulesError(rules.path, f"profiles[{i}].undefines", problem)
-
-
 def default_profile(profile: Profile, tree: TreeMacros, pre: PreprocessorRules) -> Profile:
     """The rules' profile plus every feature switch found in the tree turned on."""
     already = {m for m, _ in profile.defines} | set(profile.undefines)
@@ -392,8 +357,7 @@ def scan_with_coverage(tree: SourceTree, rules: Rules, *, cache_dir: Path,
     """Scan the tree with the default profile, then parse again, with extra profiles, only the
     files holding log calls that the token scan finds and the parse missed; the result's
     files hold every parse and its `coverage` the report."""
-    pre = preprocessor_rules(rules)
-    check_profiles(rules)
+    pre = rules.preprocessor
     texts = read_texts(tree.root, rules)
     macros = survey_tree(texts)
     profile = default_profile(rules.profiles[0], macros, pre)

@@ -64,20 +64,6 @@ ANALYSES: tuple[tuple[str, Analysis], ...] = (
 )
 
 
-def call_graph_entries(rules: Rules) -> tuple[str, ...]:
-    """The rules' `[callgraph] entry_points`: functions the program runs by name (dlsym)."""
-    from srcscan.errors import RulesError
-
-    raw = rules.sections.get("callgraph", {})
-    entries = raw.get("entry_points", [])
-    if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
-        raise RulesError(rules.path, "callgraph.entry_points", "expected a list of function names or patterns")
-    for key in raw:
-        if key != "entry_points":
-            raise RulesError(rules.path, f"callgraph.{key}", "unknown key (expected entry_points)")
-    return tuple(entries)
-
-
 @dataclass(frozen=True)
 class Request:
     project: str  # project name or rules file path
@@ -149,7 +135,7 @@ def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, 
     from srcscan.analyze.options import find_options
     from srcscan.analyze.requirements import option_index
 
-    graph = build_call_graph(functions, [r for f in scan.all_files for r in f.refs], call_graph_entries(rules))
+    graph = build_call_graph(functions, [r for f in scan.all_files for r in f.refs], rules.callgraph.entry_points)
     options = find_options(scan.all_files, rules)
     context = Context(rules, tree, scan, functions, log_functions, tuple(messages), cache_dir, with_options,
                       graph=graph, options=options, index=option_index(graph, options, rules))

@@ -1,7 +1,9 @@
 """Load and validate rules/<project>.toml into a frozen Rules object.
 
 Everything specific to one daemon lives in its rules file; this module only knows the
-schema. Unknown keys and wrong types are reported with the file and the dotted key.
+schema. Every section is read here, when the file is loaded and before anything is parsed:
+unknown keys and wrong types are reported with the file, the dotted key and what was
+expected (RulesError), and the analyses get typed values (Rules.options, .logging, ...).
 """
 
 from __future__ import annotations
@@ -10,12 +12,13 @@ import hashlib
 import importlib.util
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from srcscan.errors import RulesError, UnknownProjectError
 from srcscan.formats.template import Template
+from srcscan.preprocessor import PreprocessorRules, define_problem
 
 DIALECTS = ("printf", "lighttpd_legacy")
 
@@ -55,6 +58,48 @@ class Source:
 
 
 @dataclass(frozen=True)
+class OptionMapping:
+    """One `[[options.map]]` entry: an option the source's tables do not show."""
+
+    names: tuple[str, ...]  # `-x`/`--long` (command line) or a config key; the first is its name
+    target: str  # the variable or `.field` it sets
+    mask: int | None = None  # the bit it sets, when it sets one (else it assigns 1)
+    takes_value: bool = False
+
+
+@dataclass(frozen=True)
+class OptionRules:
+    """The `[options]` section: how the project sets and tests option bits."""
+
+    bit_set: frozenset[str] = frozenset()  # functions called as f(BIT, &var) that set a bit
+    bit_test: frozenset[str] = frozenset()  # ... that test one
+    map: tuple[OptionMapping, ...] = ()
+
+
+@dataclass(frozen=True)
+class LoggingRules:
+    """The `[logging]` section: where the log functions write by default."""
+
+    destination: str = "syslog"  # "syslog", or the name of another destination ("errorlog")
+    syslog_option: str = ""  # option that sends them to syslog instead ("" when always syslog)
+    facility_option: str = ""  # option naming the facility directly ("" when none)
+
+
+@dataclass(frozen=True)
+class ProcessRules:
+    """The `[processes]` section."""
+
+    names: tuple[tuple[str, str], ...] = ()  # (name derived from the ident, name to use)
+
+
+@dataclass(frozen=True)
+class CallgraphRules:
+    """The `[callgraph]` section."""
+
+    entry_points: tuple[str, ...] = ()  # fnmatch patterns of functions run by name (dlsym)
+
+
+@dataclass(frozen=True)
 class Rules:
     project: str
     path: str  # the file it was read from
@@ -64,7 +109,11 @@ class Rules:
     infer_wrappers: bool
     profiles: tuple[Profile, ...]
     exclude: tuple[str, ...]  # glob patterns of tree paths not scanned (tests, contrib)
-    sections: dict[str, Any] = field(default_factory=dict, compare=False)  # raw extra sections
+    options: OptionRules = OptionRules()
+    logging: LoggingRules = LoggingRules()
+    processes: ProcessRules = ProcessRules()
+    callgraph: CallgraphRules = CallgraphRules()
+    preprocessor: PreprocessorRules = PreprocessorRules()
 
     def log_function(self, name: str) -> LogFunction | None:
         return next((f for f in self.log_functions if f.name == name), None)
@@ -110,7 +159,8 @@ class _Reader:
     def reject_unknown(self) -> None:
         for key in self.table:
             if key not in self.used:
-                raise RulesError(self.path, self._key(key), "unknown key")
+                known = ", ".join(sorted(self.used))
+                raise RulesError(self.path, self._key(key), f"unknown key (expected one of {known})")
 
 
 def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
@@ -120,10 +170,6 @@ def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
 def _kind_name(kind: type | tuple[type, ...]) -> str:
     names = {str: "a string", int: "an integer", bool: "true or false", list: "a list", dict: "a table"}
     return " or ".join(names.get(k, k.__name__) for k in _as_tuple(kind))
-
-
-# Sections read by later analyses (options, processes, preprocessor); validated by them.
-EXTRA_SECTIONS = ("options", "processes", "preprocessor", "logging", "callgraph")
 
 
 RULES_PACKAGE = "srcscan.shipped_rules"  # rules/ installed as package data (setup.py maps it)
@@ -219,7 +265,11 @@ def parse_rules(table: dict[str, Any], path: str, sha256: str = "") -> Rules:
         infer_wrappers=top.get("infer_wrappers", bool, True),
         profiles=tuple(_read_profile(top, i, t) for i, t in enumerate(top.get("profiles", list, [{"name": "default"}]))),
         exclude=top.strings("exclude"),
-        sections={k: top.get(k, dict) for k in EXTRA_SECTIONS if k in table},
+        options=_read_options(_section(top, "options")),
+        logging=_read_logging(_section(top, "logging")),
+        processes=_read_processes(_section(top, "processes")),
+        callgraph=_read_callgraph(_section(top, "callgraph")),
+        preprocessor=_read_preprocessor(_section(top, "preprocessor")),
     )
     top.reject_unknown()
     if not rules.log_functions:
@@ -277,7 +327,67 @@ def _read_profile(top: _Reader, i: int, table: Any) -> Profile:
         extra_args=r.strings("extra_args"),
     )
     for macro, value in profile.defines:
-        if not macro.isidentifier() or "\n" in value:
-            raise RulesError(top.path, f"profiles[{i}].defines.{macro}", "expected a C identifier with a one-line value")
+        if problem := define_problem(macro, value):
+            raise RulesError(top.path, f"profiles[{i}].defines.{macro}", problem)
+    for macro in profile.undefines:
+        if problem := define_problem(macro, ""):
+            raise RulesError(top.path, f"profiles[{i}].undefines", problem)
     r.reject_unknown()
     return profile
+
+
+def _section(top: _Reader, name: str) -> _Reader:
+    return top.sub(name, top.get(name, dict, {}))
+
+
+def _read_options(r: _Reader) -> OptionRules:
+    bit_set, bit_test = r.strings("bit_set"), r.strings("bit_test")
+    mappings = []
+    for i, entry in enumerate(r.get("map", list, [], "a list of tables")):
+        if not isinstance(entry, dict):
+            raise RulesError(r.path, f"options.map[{i}]", "expected a table")
+        m = r.sub(f"map[{i}]", entry)
+        names = m.strings("names")
+        if not names:
+            raise RulesError(r.path, f"options.map[{i}].names", "expected a non-empty list of option names")
+        mappings.append(OptionMapping(names, m.get("target", str, what="the variable or .field the option sets"),
+                                      m.get("mask", int, None), m.get("takes_value", bool, False)))
+        m.reject_unknown()
+    r.reject_unknown()
+    return OptionRules(frozenset(bit_set), frozenset(bit_test), tuple(mappings))
+
+
+def _read_logging(r: _Reader) -> LoggingRules:
+    destination = r.get("destination", str, "") or "syslog"
+    syslog_option = r.get("syslog_option", str, "")
+    if destination != "syslog" and not syslog_option:
+        raise RulesError(r.path, "logging.syslog_option", "expected the option that switches to syslog")
+    logging = LoggingRules(destination, syslog_option, r.get("facility_option", str, ""))
+    r.reject_unknown()
+    return logging
+
+
+def _read_processes(r: _Reader) -> ProcessRules:
+    names = r.string_table("names")
+    r.reject_unknown()
+    return ProcessRules(names)
+
+
+def _read_callgraph(r: _Reader) -> CallgraphRules:
+    entries = r.strings("entry_points")
+    r.reject_unknown()
+    return CallgraphRules(entries)
+
+
+def _read_preprocessor(r: _Reader) -> PreprocessorRules:
+    lists = {}
+    for key in ("feature", "platform", "compiler", "off", "never"):
+        lists[key] = r.strings(key)
+        if not all(lists[key]):
+            raise RulesError(r.path, f"preprocessor.{key}", "expected a list of macro names or patterns")
+    values = r.string_table("values")
+    for name, value in values:
+        if problem := define_problem(name, value):
+            raise RulesError(r.path, f"preprocessor.values.{name}", problem)
+    r.reject_unknown()
+    return PreprocessorRules(**lists, values=tuple(sorted(values)))

@@ -12,9 +12,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from srcscan.errors import RulesError
 from srcscan.model import FileFacts
-from srcscan.rules import Rules
+from srcscan.rules import OptionRules, Rules
 
 
 @dataclass(frozen=True)
@@ -44,44 +43,15 @@ class Option:
         return (self.file,) + self.also
 
 
-@dataclass(frozen=True)
-class OptionRules:
-    bit_set: frozenset[str]
-    bit_test: frozenset[str]
-    extra: tuple[Option, ...]  # mappings the rules file adds
-
-
-def option_rules(rules: Rules) -> OptionRules:
-    raw = rules.sections.get("options", {})
-    path = rules.path
-
-    def strings(key: str) -> frozenset[str]:
-        value = raw.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise RulesError(path, f"options.{key}", "expected a list of function names")
-        return frozenset(value)
-
-    extra = []
-    for i, entry in enumerate(raw.get("map", [])):
-        where = f"options.map[{i}]"
-        if not isinstance(entry, dict) or not isinstance(entry.get("names"), list) or not entry["names"]:
-            raise RulesError(path, f"{where}.names", "expected a non-empty list of option names")
-        if not isinstance(entry.get("target"), str):
-            raise RulesError(path, f"{where}.target", "expected the variable or .field the option sets")
-        mask = entry.get("mask")
-        if mask is not None and not isinstance(mask, int):
-            raise RulesError(path, f"{where}.mask", "expected an integer")
-        kind = "cli" if entry["names"][0].startswith("-") else "config"
-        extra.append(Option(tuple(entry["names"]), kind, bool(entry.get("takes_value", False)),
-                            (OptionEffect(entry["target"], "set_bit" if mask else "=", str(mask or 1), mask),), path))
-    for key in raw:
-        if key not in ("bit_set", "bit_test", "map"):
-            raise RulesError(path, f"options.{key}", "unknown key (expected bit_set, bit_test, map)")
-    return OptionRules(strings("bit_set"), strings("bit_test"), tuple(extra))
+def extra_options(rules: Rules) -> tuple[Option, ...]:
+    """The options the rules' `[[options.map]]` adds (the source's tables do not show them)."""
+    return tuple(Option(m.names, "cli" if m.names[0].startswith("-") else "config", m.takes_value,
+                        (OptionEffect(m.target, "set_bit" if m.mask else "=", str(m.mask or 1), m.mask),), rules.path)
+                 for m in rules.options.map)
 
 
 def find_options(files: Iterable[FileFacts], rules: Rules) -> tuple[Option, ...]:
-    orules = option_rules(rules)
+    orules = rules.options
     found: dict[tuple[str, str], Option] = {}
     files = [f for f in files if f.extra.get("options")]
     # The daemon's own command line is the option switch with the most cases; other
@@ -98,7 +68,7 @@ def find_options(files: Iterable[FileFacts], rules: Rules) -> tuple[Option, ...]
                 option = Option(old.names, old.kind, old.takes_value or option.takes_value,
                                 tuple(dict.fromkeys(old.effects + option.effects)), old.file, also)
             found[key] = option
-    for option in orules.extra:
+    for option in extra_options(rules):
         found[(option.kind, option.name)] = option
     return tuple(sorted(found.values(), key=lambda o: (o.kind, o.name.lstrip("-").lower(), o.name)))
 

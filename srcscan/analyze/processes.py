@@ -27,11 +27,11 @@ from typing import Any, Iterable
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.options import Option
 from srcscan.catalog import Message
-from srcscan.errors import InputError, RulesError
+from srcscan.errors import InputError
 from srcscan.extract.calls import integer_value
 from srcscan.extract.logsetup import Sym, walk_sym
 from srcscan.extract.walk import strip
-from srcscan.rules import Rules
+from srcscan.rules import LoggingRules as Logging, Rules
 
 # <syslog.h>'s facility codes (the same in every libc: they are on the wire).
 FACILITY_NAMES = {0: "kern", 8: "user", 16: "mail", 24: "daemon", 32: "auth", 40: "syslog", 48: "lpr",
@@ -63,40 +63,6 @@ class Process:
     fork_line: int  # 0 for the entry point
     fork_var: str  # variable holding fork()'s result in the start function
     values: tuple[tuple[str, int], ...] = ()  # constants the child gives globals after the fork
-
-
-@dataclass(frozen=True)
-class Logging:
-    """The rules' `[logging]` section: where the log functions write by default."""
-
-    destination: str  # "syslog", or the name of another destination ("errorlog")
-    syslog_option: str  # option that sends them to syslog instead ("" when always syslog)
-    facility_option: str  # option naming the facility directly ("" when none)
-
-
-def logging_rules(rules: Rules) -> Logging:
-    raw = rules.sections.get("logging", {})
-    for key in raw:
-        if key not in ("destination", "syslog_option", "facility_option"):
-            raise RulesError(rules.path, f"logging.{key}", "unknown key (expected destination, syslog_option, facility_option)")
-    values = {k: raw.get(k, "") for k in ("destination", "syslog_option", "facility_option")}
-    for key, value in values.items():
-        if not isinstance(value, str):
-            raise RulesError(rules.path, f"logging.{key}", "expected a string")
-    if values["destination"] not in ("", "syslog") and not values["syslog_option"]:
-        raise RulesError(rules.path, "logging.syslog_option", "expected the option that switches to syslog")
-    return Logging(values["destination"] or "syslog", values["syslog_option"], values["facility_option"])
-
-
-def process_names(rules: Rules) -> dict[str, str]:
-    raw = rules.sections.get("processes", {})
-    names = raw.get("names", {})
-    if not isinstance(names, dict) or not all(isinstance(v, str) for v in names.values()):
-        raise RulesError(rules.path, "processes.names", "expected a table of derived name = name to use")
-    for key in raw:
-        if key != "names":
-            raise RulesError(rules.path, f"processes.{key}", "unknown key (expected names)")
-    return names
 
 
 # ---------------------------------------------------------------------------- whole-tree facts
@@ -637,7 +603,7 @@ def build_model(graph: CallGraph, facts: Facts, options: Iterable[Option], rules
     options = list(options)
     settings = settings or Settings()
     guard_filter = GuardFilter(graph, index or option_index(graph, options, rules))
-    named = find_processes(graph, facts, process_names(rules))
+    named = find_processes(graph, facts, dict(rules.processes.names))
     procs = [p for p, _ in named]
     region = regions(graph, procs, guard_filter.edge_ok(settings), guard_filter.option_test(settings))
     sites = {p.name: process_sites(p, procs, region, facts) for p in procs}
@@ -646,7 +612,7 @@ def build_model(graph: CallGraph, facts: Facts, options: Iterable[Option], rules
         sites = {p.name: process_sites(p, procs, everywhere, facts) for p in procs}
     names = frozenset(n for o in options for n in o.names)
     return Model(procs, {p.name: i for p, i in named}, region, sites, facts,
-                 option_assignments(facts, options), logging_rules(rules), names, graph, guard_filter, settings, {})
+                 option_assignments(facts, options), rules.logging, names, graph, guard_filter, settings, {})
 
 
 class GuardFilter:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Iterable, NamedTuple
 
 from srcscan.analyze.callgraph import CallGraph
-from srcscan.analyze.options import Option, option_rules, option_to_dict
+from srcscan.analyze.options import Option, option_to_dict
 from srcscan.catalog import Message
 from srcscan.extract.calls import integer_value
 from srcscan.extract.walk import Guard, member_path, strip
@@ -284,7 +284,7 @@ def to_alternatives(clauses: Iterable[Clause]) -> tuple[tuple[str, ...], ...]:
 
 def option_index(graph: CallGraph, options: Iterable[Option], rules) -> Index:
     """Options by what they write, and the parameters that carry their values."""
-    index = Index.of(options, option_rules(rules).bit_test)
+    index = Index.of(options, rules.options.bit_test)
     param_options(graph, index)
     return index
 

@@ -220,19 +220,3 @@ def test_bad_compile_commands_are_input_errors(tmp_path, content, message):
                         compile_commands=tmp_path / "build")
 
 
-@pytest.mark.parametrize("section, key", [
-    ({"profiles": [{"name": "default", "defines": {"X": '"unterminated'}}]}, "profiles[0].defines.X"),
-    ({"profiles": [{"name": "default", "defines": {"X": "(1"}}]}, "profiles[0].defines.X"),
-    ({"preprocessor": {"values": {"X": "a @ b"}}}, "preprocessor.values.X"),
-    ({"preprocessor": {"feature": "_WITH_*_"}}, "preprocessor.feature"),
-    ({"preprocessor": {"features": ["_WITH_*_"]}}, "preprocessor.features"),
-])
-def test_bad_preprocessor_rules_are_rules_errors(tmp_path, section, key):
-    table = {"project": {"name": "bad"}, "log_functions": [{"name": "log_message", "priority_arg": 0, "format_arg": 1}],
-             **section}
-    rules = parse_rules(table, "bad.toml")
-    root = tmp_path / "preproc"
-    shutil.copytree(FIXTURE, root)
-    with pytest.raises(RulesError) as err:
-        build_from_tree(rules, fixture_tree(root), tmp_path / "cache")
-    assert err.value.key == key and err.value.path == "bad.toml"

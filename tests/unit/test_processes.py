@@ -98,17 +98,6 @@ def test_error_log_destination_from_the_rules(tmp_path):
     assert message(on, "alpha running").facility == ("local1",)
 
 
-def test_bad_logging_section_names_the_key():
-    raw = {"project": {"name": "x"}, "source": {"providers": ["path"]},
-           "log_functions": [{"name": "log_message", "priority_arg": 0, "format_arg": 1}],
-           "logging": {"destination": "errorlog"}}
-    from srcscan.analyze.processes import logging_rules
-    from srcscan.errors import RulesError
-
-    with pytest.raises(RulesError, match="logging.syslog_option"):
-        logging_rules(parse_rules(raw, "x.toml"))
-
-
 def test_rsyslog_rules_split_by_facility_and_pass_rsyslogd(catalog, tmp_path):
     text = rsyslog_config(catalog, "/var/log/procdemo")
     assert "if $syslogfacility-text == 'local1' then {" in text

@@ -1,0 +1,139 @@
+"""Rules files are validated when they are loaded: every section, every key, before any parse."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from srcscan.errors import RulesError
+from srcscan.rules import OptionMapping, load_rules, parse_rules
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+BASE = {
+    "project": {"name": "bad"},
+    "source": {"providers": ["path"]},
+    "log_functions": [{"name": "log_message", "priority_arg": 0, "format_arg": 1}],
+}
+
+# (extra top-level tables, the dotted key the error must name, a word the message must hold)
+BAD = [
+    ({"project": {"name": "bad", "descripton": "typo"}}, "project.descripton", "unknown key"),
+    ({"source": {"providers": ["path"], "tags": "v{version}"}}, "source.tags", "unknown key"),
+    ({"source": {"providers": ["svn"]}}, "source.providers[0]", "expected one of"),
+    ({"log_functions": [{"name": "f", "format_arg": 1, "priority": "LOG_ERR", "line": 2}]},
+     "log_functions[0].line", "unknown key"),
+    ({"log_functions": [{"name": "f", "format_arg": "1", "priority": "LOG_ERR"}]},
+     "log_functions[0].format_arg", "expected an integer"),
+    ({"profiles": [{"name": "default", "define": {"X": "1"}}]}, "profiles[0].define", "unknown key"),
+    ({"profiles": [{"name": "default", "defines": {"X": '"unterminated'}}]}, "profiles[0].defines.X", "not a C token"),
+    ({"profiles": [{"name": "default", "defines": {"X": "(1"}}]}, "profiles[0].defines.X", "bracket"),
+    ({"logging": {"destinaton": "syslog"}}, "logging.destinaton", "unknown key"),
+    ({"logging": {"destination": 1}}, "logging.destination", "expected a string"),
+    ({"logging": {"destination": "errorlog"}}, "logging.syslog_option", "switches to syslog"),
+    ({"options": {"bitset": ["set_bit"]}}, "options.bitset", "unknown key"),
+    ({"options": {"bit_set": "set_bit"}}, "options.bit_set", "a list of strings"),
+    ({"options": {"map": [{"names": ["-x"], "target": "debug", "maks": 4}]}}, "options.map[0].maks", "unknown key"),
+    ({"options": {"map": [{"names": [], "target": "debug"}]}}, "options.map[0].names", "non-empty"),
+    ({"options": {"map": [{"names": ["-x"]}]}}, "options.map[0].target", "missing"),
+    ({"processes": {"name": {"a": "b"}}}, "processes.name", "unknown key"),
+    ({"processes": {"names": {"a": 1}}}, "processes.names.a", "expected a string"),
+    ({"callgraph": {"entry_point": ["*_init"]}}, "callgraph.entry_point", "unknown key"),
+    ({"callgraph": {"entry_points": "*_init"}}, "callgraph.entry_points", "a list of strings"),
+    ({"preprocessor": {"features": ["_WITH_*_"]}}, "preprocessor.features", "unknown key"),
+    ({"preprocessor": {"feature": "_WITH_*_"}}, "preprocessor.feature", "a list of strings"),
+    ({"preprocessor": {"off": [""]}}, "preprocessor.off", "macro names or patterns"),
+    ({"preprocessor": {"values": {"X": "a @ b"}}}, "preprocessor.values.X", "not a C token"),
+    ({"loging": {"destination": "syslog"}}, "loging", "unknown key"),
+    ({"options": ["bit_set"]}, "options", "expected a table"),
+]
+
+
+@pytest.mark.parametrize("extra, key, words", BAD, ids=[b[1] for b in BAD])
+def test_every_section_is_checked_when_read(extra, key, words):
+    with pytest.raises(RulesError) as err:
+        parse_rules({**BASE, **extra}, "bad.toml")
+    assert err.value.path == "bad.toml" and err.value.key == key
+    assert words in err.value.expected
+
+
+def test_unknown_key_says_which_keys_the_section_has():
+    with pytest.raises(RulesError) as err:
+        parse_rules({**BASE, "callgraph": {"entry_point": []}}, "bad.toml")
+    assert str(err.value) == "bad.toml: callgraph.entry_point: unknown key (expected one of entry_points)"
+
+
+def test_sections_are_typed_values():
+    rules = parse_rules({**BASE, "options": {"bit_set": ["s"], "map": [{"names": ["-v"], "target": "debug", "mask": 4}]},
+                         "logging": {"destination": "errorlog", "syslog_option": "use-syslog"},
+                         "processes": {"names": {"healthcheckers": "checker"}},
+                         "callgraph": {"entry_points": ["*_init"]},
+                         "preprocessor": {"off": ["USE_*"], "values": {"B": "2", "A": "1"}}}, "ok.toml")
+    assert rules.options.bit_set == frozenset({"s"}) and rules.options.bit_test == frozenset()
+    assert rules.options.map == (OptionMapping(("-v",), "debug", 4, False),)
+    assert (rules.logging.destination, rules.logging.syslog_option) == ("errorlog", "use-syslog")
+    assert rules.processes.names == (("healthcheckers", "checker"),)
+    assert rules.callgraph.entry_points == ("*_init",)
+    assert rules.preprocessor.off == ("USE_*",) and rules.preprocessor.values == (("A", "1"), ("B", "2"))
+    assert parse_rules(BASE, "plain.toml").logging.destination == "syslog"
+
+
+@pytest.mark.parametrize("project", ["keepalived", "lighttpd"])
+def test_shipped_rules_load(project):
+    assert load_rules(project).project == project
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f'"{k}" = {_toml_value(v)}' for k, v in value.items()) + "}"
+    return str(value)
+
+
+def _write_toml(path: Path, table: dict) -> None:
+    lines = [f"{name} = {_toml_value(value)}" for name, value in table.items()]
+    path.write_text("\n".join(lines) + "\n")
+    assert tomllib.loads(path.read_text()) == table
+
+
+# One mistyped key per section, as a user would make it, in a real run of the command.
+TYPOS = [
+    ("logging", {"destination": "syslog", "facilty_option": "-S"}, "logging.facilty_option"),
+    ("options", {"bit_tests": ["test_bit"]}, "options.bit_tests"),
+    ("processes", {"names": {"a": "b"}, "name": {}}, "processes.name"),
+    ("callgraph", {"entrypoints": ["*_init"]}, "callgraph.entrypoints"),
+    ("preprocessor", {"off": ["USE_*"], "of": ["X"]}, "preprocessor.of"),
+    ("source", {"providers": ["path"], "debain": "demo"}, "source.debain"),
+    ("project", {"name": "demo", "nmae": "demo"}, "project.nmae"),
+]
+
+
+@pytest.mark.parametrize("section, table, key", TYPOS, ids=[t[2] for t in TYPOS])
+def test_a_typo_fails_the_command_before_any_parse(tmp_path, section, table, key):
+    tree = tmp_path / "demo"
+    shutil.copytree(FIXTURES / "demo", tree)
+    rules = tomllib.loads((FIXTURES / "demo.toml").read_text())
+    rules[section] = table
+    bad = tmp_path / "bad.toml"
+    _write_toml(bad, rules)
+    cache, out = tmp_path / "cache", tmp_path / "out.json"
+    run = subprocess.run([sys.executable, "-m", "srcscan", "catalog", "--path", str(tree), "--rules", str(bad),
+                          "--cache-dir", str(cache), "--format", "json", "-o", str(out)],
+                         capture_output=True, text=True, env=os.environ, timeout=300)
+    assert run.returncode == 2
+    lines = run.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"srcscan: error: {bad}: {key}: unknown key (expected one of ")
+    assert not out.exists()
+    # Nothing was parsed: the per-file facts cache holds no entry.
+    assert not [p for p in (cache / "facts").rglob("*") if p.is_file()]
