@@ -74,6 +74,7 @@ class Request:
     with_options: tuple[str, ...] = ()
     jobs: int = 2
     compile_commands: Path | None = None  # -p DIR: a real build's compile_commands.json
+    providers: tuple[str, ...] | None = None  # --provider: these source providers only (default: the rules')
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,8 @@ def build(request: Request, notify: Callable[[str], None]) -> Built:
 
     rules = load_rules(request.project)
     cache_dir = request.cache_dir or default_cache_dir()
-    tree = obtain_tree(rules, request.version, source=request.source, path=request.path, cache_dir=cache_dir, notify=notify)
+    tree = obtain_tree(rules, request.version, source=request.source, path=request.path, cache_dir=cache_dir,
+                       notify=notify, providers=request.providers)
     return build_from_tree(rules, tree, cache_dir, request.with_options, request.jobs,
                            compile_commands=request.compile_commands, notify=notify)
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from srcscan.commands.common import (FORMATS, build_catalog, default_report, emit, make_request, pick_format,
-                                     summary_line, tree_options)
+from srcscan.commands.common import (FORMATS, PROVIDER, build_catalog, default_report, emit, make_request, pick_format,
+                                     provider_option, summary_line, tree_options)
 from srcscan.render.json import render_json
 from srcscan.render.markdown import render_markdown
 from srcscan.render.table import render_table
@@ -37,11 +37,14 @@ def catalog(project, version, rules, path, source, cache_dir, with_options, jobs
 @click.argument("version", required=False)
 @click.option("--source", metavar="URL|PATH", help="Clone from this git remote or local repository instead of upstream.")
 @click.option("--cache-dir", type=click.Path(path_type=Path), envvar="SRCSCAN_CACHE")
+@provider_option
 def fetch(project, version, source, cache_dir):
     """Fetch PROJECT's source at VERSION and print its directory."""
     rules = load_rules(project)
+    provider = click.get_current_context().meta.get(PROVIDER)
     tree = obtain_tree(rules, version, source=source, cache_dir=cache_dir or default_cache_dir(),
-                       notify=lambda line: click.echo(f"srcscan: {line}", err=True))
+                       notify=lambda line: click.echo(f"srcscan: {line}", err=True),
+                       providers=(provider,) if provider else None)
     p = tree.provenance
     click.echo(str(tree.root))
     click.echo(f"{p.provider}: {p.location} {p.ref or ''} {p.commit or p.sha256 or ''}".rstrip(), err=True)

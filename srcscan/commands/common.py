@@ -16,6 +16,7 @@ FORMATS = ("md", "json", "table")
 
 
 COMPILE_COMMANDS = "srcscan.compile_commands"  # where -p DIR waits in the click context for make_request
+PROVIDER = "srcscan.provider"  # where --provider waits in the click context for make_request
 
 
 def _remember_compile_commands(ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
@@ -25,8 +26,23 @@ def _remember_compile_commands(ctx: click.Context, _param: click.Parameter, valu
     return value
 
 
+def _remember_provider(ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        ctx.meta[PROVIDER] = value
+    return value
+
+
+def provider_option(fn: Callable) -> Callable:
+    """--provider git|debian: use that provider only (default: the rules' order, first that works)."""
+    from srcscan.sources.obtain import PROVIDERS
+
+    return click.option("--provider", type=click.Choice(PROVIDERS), expose_value=False, callback=_remember_provider,
+                        help="Get the source from this provider only (default: the rules' order).")(fn)
+
+
 def tree_options(fn: Callable) -> Callable:
     """PROJECT [VERSION] plus the ways to say where the source comes from."""
+    fn = provider_option(fn)
     fn = click.option("-p", "compile_commands", type=click.Path(path_type=Path), metavar="DIR", expose_value=False,
                       callback=_remember_compile_commands,
                       help="Use a real build's flags from DIR/compile_commands.json; the catalog then "
@@ -45,8 +61,10 @@ def tree_options(fn: Callable) -> Callable:
 def make_request(project: str | None, version: str | None, rules: str | None, path: Path | None,
                  source: str | None, cache_dir: Path | None, with_options: tuple[str, ...], jobs: int,
                  compile_commands: Path | None = None) -> Request:
-    if compile_commands is None and (ctx := click.get_current_context(silent=True)) is not None:
+    ctx = click.get_current_context(silent=True)
+    if compile_commands is None and ctx is not None:
         compile_commands = ctx.meta.get(COMPILE_COMMANDS)
+    provider = ctx.meta.get(PROVIDER) if ctx is not None else None
     name = rules or project
     if name is None:
         raise InputError("name a project (keepalived, lighttpd) or give --rules")
@@ -55,7 +73,8 @@ def make_request(project: str | None, version: str | None, rules: str | None, pa
     if path is not None and not path.is_dir():
         raise InputError(f"no such directory: {path}")
     return Request(project=name, version=version, source=source, path=path, cache_dir=cache_dir,
-                   with_options=tuple(with_options), jobs=max(1, jobs), compile_commands=compile_commands)
+                   with_options=tuple(with_options), jobs=max(1, jobs), compile_commands=compile_commands,
+                   providers=(provider,) if provider else None)
 
 
 def build_catalog(request: Request) -> Built:

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from srcscan.catalog import Catalog, catalog_from_dict
-from srcscan.commands.common import FORMATS, build_catalog, emit, make_request, pick_format, summary_line
+from srcscan.commands.common import FORMATS, build_catalog, emit, make_request, pick_format, provider_option, summary_line
 from srcscan.diff import diff_catalogs, diff_to_dict, option_names, requires_option
 from srcscan.errors import ExitCode, InputError
 from srcscan.render.diff import render_diff_markdown, render_diff_table
@@ -31,6 +31,7 @@ from srcscan.render.json import dump
 @click.option("-j", "--jobs", default=2, show_default=True)
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here instead of stdout.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="md (default on a file), table (on a terminal), json.")
+@provider_option
 def diff(project, old_version, new_version, old_file, new_file, rules, source, cache_dir, only, moves,
          with_options, jobs, output, fmt):
     """Compare PROJECT's log messages between OLD_VERSION and NEW_VERSION (exit 1 when they differ)."""

@@ -20,9 +20,13 @@ class Provenance:
     commit: str | None = None  # full git commit id
     sha256: str | None = None  # sha256 of the upstream tarball (debian provider)
     notes: tuple[str, ...] = ()  # what happened on the way, e.g. a fallback
+    signed_by: str | None = None  # debian: the key that signed the Release file vouching for the index
 
     def to_dict(self) -> dict:
-        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+        out = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+        if out["signed_by"] is None:  # only the debian provider has a signer: other catalogs keep their shape
+            del out["signed_by"]
+        return out
 
     @classmethod
     def from_dict(cls, d: dict) -> "Provenance":

@@ -1,41 +1,41 @@
-"""The debian provider: the upstream tarball of a Debian source package, in pure Python.
+"""The debian provider: the upstream tarball of a Debian source package, verified as apt would.
 
-Reads the machine's apt configuration (one-line `.list` files and deb822 `.sources`)
-only to learn which archives it uses; derives the `deb-src` side of each `deb` entry;
-downloads `Sources.xz` indexes, the `.dsc` and the `orig` tarball into srcscan's own
-cache (a private state directory: nothing under /var/lib/apt or /etc/apt changes, no
-root needed), checks the sha256 sums the index gives, and unpacks only the upstream
-source with safe extraction. The `debian.tar.*` is not needed and not fetched.
+Reads the machine's apt configuration (apt.py) only to learn which archives it uses and
+which keys sign them; verifies each suite's signed Release file and the `Sources` index it
+lists (archive.py); finds the package in the indexes with python-debian's `deb822`; checks
+the `orig` tarball against the SHA256 the verified index gives, and unpacks only the
+upstream source with safe extraction. Everything goes to srcscan's own cache (no root, and
+nothing under /etc/apt or /var/lib/apt changes). The `debian.tar.*` is never fetched.
+
+A small parsed index per package (cache_dir/debian/packages/<package>.json) holds what the
+indexes say about that package; it is rebuilt, after a full verification, whenever any
+index it was built from changes (a daily refresh, a tampered file), so that a warm run reads
+a few kilobytes instead of hundreds of megabytes of `Sources`.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import lzma
 import re
-import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Callable
+
+from debian.deb822 import Dsc, Sources
 
 from srcscan.errors import SourceError
 from srcscan.sources import Provenance, SourceTree
+from srcscan.sources.apt import APT_DIR, AptEntry, Keyring, apt_entries, keyring_for
+from srcscan.sources.archive import Index, fetch, file_sha256, refresh, verify, write_file
 from srcscan.sources.util import install_dir, safe_extract
 
-APT_DIR = Path("/etc/apt")
-TIMEOUT = 30  # seconds per request: an unreachable archive fails fast
-INDEX_TTL = 24 * 3600  # Sources indexes are re-downloaded after a day
 EXTRA_SUITES = ("stable", "testing", "unstable", "oldstable")  # beyond the configured ones
+PACKAGE_INDEX_FORMAT = 1  # bump when the per-package index's shape changes
 
-
-@dataclass(frozen=True)
-class AptEntry:
-    types: tuple[str, ...]  # "deb", "deb-src"
-    uri: str
-    suites: tuple[str, ...]
-    components: tuple[str, ...]
+Notify = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -43,9 +43,10 @@ class SourcePackage:
     package: str
     version: str  # Debian version, e.g. "1:2.2.7-1"
     directory: str  # pool directory relative to the archive
-    files: tuple[tuple[str, str, int], ...]  # (name, sha256, size)
+    files: tuple[tuple[str, str, int], ...]  # (name, sha256, size), from the verified Sources index
     archive: str  # base URI
     suite: str
+    signer: str = ""  # who signed the Release file vouching for the index (uid and fingerprint)
 
     @property
     def upstream(self) -> str:
@@ -59,69 +60,23 @@ def upstream_version(debian_version: str) -> str:
     return re.sub(r"[+~](dfsg|ds|repack)\d*$", "", v)
 
 
-# ---------------------------------------------------------------------------- apt configuration
+@dataclass(frozen=True)
+class IndexSpec:
+    """One (archive, suite, component) to read a Sources index from, with the keys that sign it."""
 
-def parse_one_line(text: str) -> list[AptEntry]:
-    entries = []
-    for raw in text.splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
-        line = re.sub(r"\[[^\]]*\]", " ", line)  # [arch=amd64 signed-by=...] options
-        words = line.split()
-        if len(words) < 3 or words[0] not in ("deb", "deb-src"):
-            continue
-        entries.append(AptEntry((words[0],), words[1], (words[2],), tuple(words[3:])))
-    return entries
+    archive: str
+    suite: str
+    component: str
+    keyring: Keyring
 
 
-def parse_deb822(text: str) -> list[AptEntry]:
-    entries = []
-    for stanza in re.split(r"\n\s*\n", text):
-        fields: dict[str, str] = {}
-        key = None
-        for raw in stanza.splitlines():
-            if raw.startswith("#"):
-                continue
-            if raw[:1].isspace() and key:
-                fields[key] += " " + raw.strip()
-                continue
-            if ":" in raw:
-                key, value = raw.split(":", 1)
-                key = key.strip().lower()
-                fields[key] = value.strip()
-        if fields.get("enabled", "yes").lower() == "no" or "uris" not in fields:
-            continue
-        for uri in fields["uris"].split():
-            entries.append(AptEntry(tuple(fields.get("types", "deb").split()), uri,
-                                    tuple(fields.get("suites", "").split()), tuple(fields.get("components", "").split())))
-    return entries
-
-
-def apt_entries(apt_dir: Path = APT_DIR) -> list[AptEntry]:
-    entries: list[AptEntry] = []
-    main = apt_dir / "sources.list"
-    if main.is_file():
-        entries += parse_one_line(main.read_text(errors="replace"))
-    parts = apt_dir / "sources.list.d"
-    if parts.is_dir():
-        for f in sorted(parts.iterdir()):
-            if f.suffix == ".list":
-                entries += parse_one_line(f.read_text(errors="replace"))
-            elif f.suffix == ".sources":
-                entries += parse_deb822(f.read_text(errors="replace"))
-    return entries
-
-
-def source_indexes(entries: list[AptEntry]) -> list[tuple[str, str, str]]:
-    """(archive URI, suite, component) to read Sources from: every archive that carries
-    `main` for a configured suite, for its configured suites and the usual aliases, so
-    that a bookworm machine also finds the packages of trixie and sid.
-
-    Only archives whose suites look like Debian's own (not security or third-party
-    repositories with a single suite) get the extra suites.
-    """
-    out: list[tuple[str, str, str]] = []
+def source_indexes(entries: list[AptEntry], apt_dir: Path = APT_DIR) -> list[IndexSpec]:
+    """What to read Sources from: every archive that carries `main` for a configured suite, for its
+    configured suites and the usual aliases, so that a bookworm machine also finds the packages
+    of trixie and sid. Only archives whose URI looks like Debian's own (`.../debian`) get the
+    extra suites; each keeps its entry's keyring."""
+    out: list[IndexSpec] = []
+    seen = set()
     for e in entries:
         if "deb" not in e.types and "deb-src" not in e.types:
             continue
@@ -130,97 +85,109 @@ def source_indexes(entries: list[AptEntry]) -> list[tuple[str, str, str]]:
         extra = EXTRA_SUITES if uri.endswith("/debian") else ()
         for suite in list(e.suites) + list(extra):
             for comp in components:
-                if (uri, suite, comp) not in out:
-                    out.append((uri, suite, comp))
+                if (uri, suite, comp) not in seen:
+                    seen.add((uri, suite, comp))
+                    out.append(IndexSpec(uri, suite, comp, keyring_for(e, apt_dir)))
     return out
 
 
 # ---------------------------------------------------------------------------- Sources indexes
 
-def parse_sources(text: str, package: str, archive: str, suite: str) -> list[SourcePackage]:
+def parse_sources(text: str, package: str, archive: str, suite: str, signer: str = "") -> list[SourcePackage]:
+    """The stanzas of a Sources index for `package` (deb822, read by python-debian).
+
+    Only stanzas holding the exact `Package:` line are handed to the parser: the indexes are
+    hundreds of megabytes, the package a few kilobytes of them."""
     found = []
-    for stanza in text.split("\n\n"):
-        if f"Package: {package}\n" not in stanza + "\n":
-            continue
-        fields: dict[str, str] = {}
-        key = None
-        for line in stanza.splitlines():
-            if line[:1].isspace() and key:
-                fields[key] += "\n" + line.strip()
-            elif ":" in line:
-                key, value = line.split(":", 1)
-                fields[key] = value.strip()
+    for stanza in _stanzas_of(text, package):
+        fields = Sources(stanza)
         if fields.get("Package") != package:
             continue
-        files = []
-        for line in fields.get("Checksums-Sha256", "").splitlines():
-            parts = line.split()
-            if len(parts) == 3:
-                files.append((parts[2], parts[0], int(parts[1])))
+        files = tuple((f["name"], f["sha256"], int(f["size"])) for f in fields.get("Checksums-Sha256", []))
         found.append(SourcePackage(package, fields.get("Version", ""), fields.get("Directory", ""),
-                                   tuple(files), archive, suite))
+                                   files, archive, suite, signer))
     return found
 
 
-def _fetch(url: str) -> bytes:
+def _stanzas_of(text: str, package: str) -> list[str]:
+    out = []
+    for m in re.finditer(rf"^Package: {re.escape(package)}[ \t]*$", text, re.M):
+        start = text.rfind("\n\n", 0, m.start())
+        end = text.find("\n\n", m.end())
+        out.append(text[start + 2 if start >= 0 else 0:end if end >= 0 else len(text)])
+    return out
+
+
+def _decompress(path: Path) -> str:
+    data = path.read_bytes()
     try:
-        with urllib.request.urlopen(url, timeout=TIMEOUT) as resp:
-            return resp.read()
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise SourceError(f"cannot download {url}: {reason}") from exc
+        raw = lzma.decompress(data) if path.name.endswith(".xz") else gzip.decompress(data)
+    except (lzma.LZMAError, OSError, EOFError) as exc:
+        raise SourceError(f"{path}: cannot decompress ({exc})") from exc
+    return raw.decode("utf-8", "replace")
 
 
-def _index(state: Path, archive: str, suite: str, comp: str) -> str | None:
-    """The text of one Sources index, from the private state directory when fresh."""
-    name = re.sub(r"[^A-Za-z0-9.]+", "_", f"{archive}_{suite}_{comp}") + "_Sources"
-    cached = state / name
-    if cached.is_file() and time.time() - cached.stat().st_mtime < INDEX_TTL:
-        return cached.read_text(errors="replace")
-    text = None
-    for suffix, unpack in ((".xz", lzma.decompress), (".gz", gzip.decompress)):
-        try:
-            data = _fetch(f"{archive}/dists/{suite}/{comp}/source/Sources{suffix}")
-        except SourceError:
-            continue
-        text = unpack(data).decode("utf-8", "replace")
-        break
-    if text is None:
-        return None
-    state.mkdir(parents=True, exist_ok=True)
-    tmp = cached.with_suffix(".tmp")
-    tmp.write_text(text)
-    tmp.replace(cached)
-    return text
+def available(package: str, cache_dir: Path, apt_dir: Path = APT_DIR,
+              progress: Notify | None = None) -> list[SourcePackage]:
+    """Every version of `package` the configured archives carry, oldest first.
 
-
-def available(package: str, cache_dir: Path, apt_dir: Path = APT_DIR) -> list[SourcePackage]:
-    """Every version of `package` the configured archives carry, oldest first."""
+    Indexes older than a day are downloaded again (`progress` hears of each); the parsed
+    per-package index is reused while every index file it came from is unchanged.
+    """
     from srcscan.sources.git import version_key
 
     state = cache_dir / "debian" / "lists"
-    found: dict[str, SourcePackage] = {}
-    reached = False
-    errors = []
-    for archive, suite, comp in source_indexes(apt_entries(apt_dir)):
-        try:
-            text = _index(state, archive, suite, comp)
-        except (lzma.LZMAError, OSError, EOFError) as exc:
-            errors.append(str(exc))
-            continue
-        if text is None:
-            continue
-        reached = True
-        for pkg in parse_sources(text, package, archive, suite):
-            found.setdefault(pkg.upstream, pkg)
-    if not reached:
+    specs = source_indexes(apt_entries(apt_dir), apt_dir)
+    if not specs:
+        raise SourceError(f"no Debian archive in this machine's apt configuration ({apt_dir}/sources.list*)")
+    indexes = [i for s in specs if (i := refresh(state, s.archive, s.suite, s.component, s.keyring, progress))]
+    if not indexes:
         raise SourceError("no Debian archive reachable from this machine's apt configuration")
-    return sorted(found.values(), key=lambda p: version_key(p.upstream))
+    found = _package_index(package, cache_dir, indexes, specs)
+    return sorted(found, key=lambda p: version_key(p.upstream))
+
+
+def _inputs(indexes: list[Index]) -> list[list]:
+    """What the per-package index depends on: each verified file, by path, size and mtime."""
+    out = []
+    for i in indexes:
+        for path in (i.release, i.path):
+            st = path.stat()
+            out.append([str(path), st.st_size, st.st_mtime_ns])
+    return out
+
+
+def _package_index(package: str, cache_dir: Path, indexes: list[Index], specs: list[IndexSpec]) -> list[SourcePackage]:
+    path = cache_dir / "debian" / "packages" / f"{package}.json"
+    inputs = _inputs(indexes)
+    try:
+        kept = json.loads(path.read_text("utf-8"))
+        if kept.get("format") == PACKAGE_INDEX_FORMAT and kept.get("inputs") == inputs:
+            return [SourcePackage(**{**p, "files": tuple(map(tuple, p["files"]))}) for p in kept["packages"]]
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        pass  # missing, damaged or stale: rebuilt below
+    found: dict[str, SourcePackage] = {}
+    state = cache_dir / "debian" / "lists"
+    for spec in specs:  # the files changed: verify them all again before reading any
+        index = verify(state, spec.archive, spec.suite, spec.component, spec.keyring)
+        if index is None:
+            continue
+        signer = f"{index.signer.uid} ({index.signer.fingerprint})"
+        for pkg in parse_sources(_decompress(index.path), package, index.archive, index.suite, signer):
+            found.setdefault(pkg.upstream, pkg)
+    packages = list(found.values())
+    document = {"format": PACKAGE_INDEX_FORMAT, "inputs": _inputs(indexes), "packages": [asdict(p) for p in packages]}
+    try:
+        write_file(path, json.dumps(document, indent=1).encode())
+    except OSError:
+        pass  # an unwritable cache costs the next run a parse of the indexes
+    return packages
 
 
 def debian_tree(project: str, package: str, version: str | None, cache_dir: Path,
-                apt_dir: Path = APT_DIR) -> SourceTree:
-    packages = available(package, cache_dir, apt_dir)
+                apt_dir: Path = APT_DIR, *, progress: Notify | None = None) -> SourceTree:
+    """The unpacked upstream source of `package` at upstream `version` (None: the newest)."""
+    packages = available(package, cache_dir, apt_dir, progress)
     if not packages:
         raise SourceError(f"the Debian archive has no source package {package!r}")
     if version is None:
@@ -240,37 +207,42 @@ def debian_tree(project: str, package: str, version: str | None, cache_dir: Path
 
 
 def _unpack(project: str, pkg: SourcePackage, cache_dir: Path) -> SourceTree:
-    package = pkg.package
     orig = next((f for f in pkg.files if ".orig.tar." in f[0]), None)
     if orig is None:  # a native package: the only tarball is the source
         orig = next((f for f in pkg.files if re.search(r"\.tar\.\w+$", f[0])), None)
-    dsc = next((f for f in pkg.files if f[0].endswith(".dsc")), None)
-    if orig is None or dsc is None:
-        raise SourceError(f"{package} {pkg.version}: no upstream tarball listed in the archive")
+    if orig is None:
+        raise SourceError(f"{pkg.package} {pkg.version}: the archive's index lists no upstream tarball")
     base = f"{pkg.archive}/{pkg.directory}"
     downloads = cache_dir / "debian" / "pool"
-    _download(f"{base}/{dsc[0]}", dsc[1], downloads / dsc[0])
+    notes = _check_dsc(pkg, orig, base, downloads)
     tarball = _download(f"{base}/{orig[0]}", orig[1], downloads / orig[0])
     root = install_dir(lambda tmp: safe_extract(tarball, tmp), cache_dir / "trees" / project / f"debian-{pkg.upstream}")
-    return SourceTree(root, Provenance("debian", f"{base}/{dsc[0]}", pkg.upstream, ref=pkg.version, sha256=orig[1]))
+    dsc = next((f[0] for f in pkg.files if f[0].endswith(".dsc")), orig[0])
+    return SourceTree(root, Provenance("debian", f"{base}/{dsc}", pkg.upstream, ref=pkg.version, sha256=orig[1],
+                                       notes=notes, signed_by=pkg.signer or None))
+
+
+def _check_dsc(pkg: SourcePackage, orig: tuple[str, str, int], base: str, downloads: Path) -> tuple[str, ...]:
+    """Cross-check the .dsc (parsed with deb822.Dsc) when the archive has it; the verified index
+    already gives the tarball's SHA256, so a missing .dsc is a note, not a failure."""
+    dsc = next((f for f in pkg.files if f[0].endswith(".dsc")), None)
+    if dsc is None:
+        return ("the index lists no .dsc",)
+    try:
+        path = _download(f"{base}/{dsc[0]}", dsc[1], downloads / dsc[0])
+    except SourceError as exc:
+        return (f".dsc not checked: {exc}",)
+    listed = {f["name"]: f["sha256"] for f in Dsc(path.read_text("utf-8", "replace")).get("Checksums-Sha256", [])}
+    if listed.get(orig[0], orig[1]) != orig[1]:
+        raise SourceError(f"{dsc[0]} and the archive's index disagree on the SHA256 of {orig[0]}; refusing it")
+    return ()
 
 
 def _download(url: str, sha256: str, dest: Path) -> Path:
-    if dest.is_file() and _sha256(dest) == sha256:
+    if dest.is_file() and file_sha256(dest) == sha256:
         return dest
-    data = _fetch(url)
+    data = fetch(url)
     if hashlib.sha256(data).hexdigest() != sha256:
-        raise SourceError(f"checksum mismatch for {url}")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(dest)
+        raise SourceError(f"checksum mismatch for {url}: not the file the archive's signed index lists")
+    write_file(dest, data)
     return dest
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()

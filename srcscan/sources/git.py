@@ -48,11 +48,14 @@ def mirror_dir(cache_dir: Path, remote: str) -> Path:
     return cache_dir / "git" / f"{name}-{hashlib.sha256(remote.encode()).hexdigest()[:12]}.git"
 
 
-def ensure_mirror(cache_dir: Path, remote: str) -> Path:
-    """The bare mirror of `remote`, cloned once; never cloned twice."""
+def ensure_mirror(cache_dir: Path, remote: str, offline_reason: str = "") -> Path:
+    """The bare mirror of `remote`, cloned once; never cloned twice. With an offline_reason,
+    a missing mirror is a SourceError saying it instead of a clone."""
     mirror = mirror_dir(cache_dir, remote)
     if (mirror / "HEAD").is_file():
         return mirror
+    if offline_reason:
+        raise SourceError(offline_reason)
     if "://" not in remote and not Path(remote).exists():
         raise SourceError(f"no such git repository: {remote}")
 
@@ -93,15 +96,22 @@ def version_key(v: str) -> tuple:
     return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"[.\-+~]", v))
 
 
-def git_tree(project: str, remote: str, version: str | None, pattern: str, cache_dir: Path) -> SourceTree:
+def git_tree(project: str, remote: str, version: str | None, pattern: str, cache_dir: Path,
+             offline_reason: str = "") -> SourceTree:
+    """The tree of `version` (tag from `pattern`, or a raw ref) from the mirror of `remote`.
+
+    offline_reason: the remote is known to be unreachable; use the mirror as it is, and
+    raise SourceError with this reason where a clone or fetch would be needed."""
     location = remote_location(remote)
-    mirror = ensure_mirror(cache_dir, location)
+    mirror = ensure_mirror(cache_dir, location, offline_reason)
     if version is None:
         known = versions(mirror, pattern)
         if not known:
             raise SourceError(f"{location} has no tags matching {pattern!r}")
         version = known[-1]
     ref, commit = _find(mirror, pattern, version)
+    if commit is None and offline_reason:
+        raise SourceError(offline_reason)
     if commit is None:
         refresh(mirror)  # the mirror may predate the release
         ref, commit = _find(mirror, pattern, version)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from srcscan.errors import SourceError
-from srcscan.sources.debian import (parse_deb822, parse_one_line, parse_sources, source_indexes,
-                                    upstream_version)
+from srcscan.sources.apt import parse_deb822, parse_one_line
+from srcscan.sources.debian import parse_sources, source_indexes, upstream_version
 from srcscan.sources.git import git_tree, mirror_dir
 from srcscan.sources.obtain import obtain_tree
 from srcscan.sources.util import safe_extract
@@ -77,7 +77,8 @@ def test_fallback_to_the_next_provider_says_so_in_one_line(upstream, tmp_path, m
 
     rules = demo_rules(source={"git": str(tmp_path / "unreachable"), "tag": "v{version}", "debian": "demo",
                                "providers": ["git", "debian"]})
-    monkeypatch.setattr(obtain, "debian_tree", lambda project, pkg, version, cache: SourceTree(
+    monkeypatch.setattr(obtain, "_said", set())
+    monkeypatch.setattr(obtain, "debian_tree", lambda project, pkg, version, cache, progress=None: SourceTree(
         upstream, Provenance("debian", "file://demo.dsc", version, sha256="0" * 64)))
     said = []
     tree = obtain_tree(rules, "1.0", cache_dir=tmp_path, notify=said.append)
@@ -88,12 +89,12 @@ def test_fallback_to_the_next_provider_says_so_in_one_line(upstream, tmp_path, m
 def test_apt_configuration_in_both_formats():
     one = parse_one_line("deb [arch=amd64 signed-by=/k.gpg] http://deb.debian.org/debian bookworm main contrib\n"
                          "# deb-src http://x/debian sid main\n")
-    assert [(e.types, e.uri, e.suites, e.components) for e in one] == [
-        (("deb",), "http://deb.debian.org/debian", ("bookworm",), ("main", "contrib"))]
+    assert [(e.types, e.uri, e.suites, e.components, e.signed_by) for e in one] == [
+        (("deb",), "http://deb.debian.org/debian", ("bookworm",), ("main", "contrib"), "/k.gpg")]
     deb822 = parse_deb822("Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm bookworm-updates\n"
                           "Components: main\n\nTypes: deb\nURIs: http://other/\nSuites: x\nComponents: main\nEnabled: no\n")
     assert [(e.uri, e.suites) for e in deb822] == [("http://deb.debian.org/debian", ("bookworm", "bookworm-updates"))]
-    indexes = source_indexes(deb822)
+    indexes = [(i.archive, i.suite, i.component) for i in source_indexes(deb822)]
     assert ("http://deb.debian.org/debian", "bookworm", "main") in indexes
     assert ("http://deb.debian.org/debian", "testing", "main") in indexes
 
@@ -147,3 +148,31 @@ def test_unsafe_members_are_refused(tmp_path, members, why):
     with pytest.raises(SourceError, match=why):
         safe_extract(archive, dest)
     assert not (tmp_path / "evil.c").exists()
+
+
+def test_an_unreachable_git_host_is_said_once_and_remembered(upstream, tmp_path, monkeypatch):
+    import srcscan.sources.obtain as obtain
+    from srcscan.sources import Provenance, SourceTree
+
+    rules = demo_rules(source={"git": "http://127.0.0.1:9/demo.git", "tag": "v{version}", "debian": "demo",
+                               "providers": ["git", "debian"]})
+    monkeypatch.setattr(obtain, "_said", set())
+    monkeypatch.setattr(obtain, "debian_tree", lambda project, pkg, version, cache, progress=None: SourceTree(
+        upstream, Provenance("debian", "file://demo.dsc", version, sha256="0" * 64)))
+    said = []
+    for version in ("1.0", "1.1"):  # a diff obtains two trees in one run
+        obtain_tree(rules, version, cache_dir=tmp_path, notify=said.append)
+    assert len(said) == 1 and "127.0.0.1" in said[0]
+    (stamp,) = (tmp_path / "git").glob("unreachable-*")
+    calls = []
+    monkeypatch.setattr(obtain, "git_tree", lambda *a: calls.append(a) or (_ for _ in ()).throw(SourceError(a[-1])))
+    tree = obtain_tree(rules, "1.0", cache_dir=tmp_path, notify=said.append)
+    assert "unreachable" in calls[0][-1] and "unreachable" in tree.provenance.notes[0]
+
+
+def test_when_nothing_works_the_error_says_what_to_try(tmp_path, monkeypatch):
+    import srcscan.sources.obtain as obtain
+
+    rules = demo_rules(source={"git": str(tmp_path / "nowhere"), "tag": "v{version}", "providers": ["git"]})
+    with pytest.raises(SourceError, match=r"try --source URL\|PATH"):
+        obtain_tree(rules, "1.0", cache_dir=tmp_path, notify=lambda line: None)
