@@ -13,20 +13,16 @@ import functools
 import hashlib
 import json
 import os
-import re
 import shlex
 import subprocess
 from dataclasses import dataclass
-from fnmatch import fnmatch
 from pathlib import Path
 
 from srcscan.errors import InputError
 from srcscan.parse import builtin_include_dir
 from srcscan.rules import Profile
+from srcscan.sources.text import C_SUFFIXES, TreeText
 
-_INCLUDE = re.compile(rb'^[ \t]*#[ \t]*include[ \t]*([<"])([^>"\n]+)[>"]', re.M)
-C_SUFFIXES = (".c",)
-HEADER_SUFFIXES = (".h",)
 
 
 @dataclass(frozen=True)
@@ -46,20 +42,10 @@ class Flags:
 
 
 def list_tree(root: Path, exclude: tuple[str, ...]) -> tuple[list[str], list[str]]:
-    """Relative paths of the .c and .h files under root, skipping excluded globs and VCS dirs."""
-    c_files, headers = [], []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        rel_dir = os.path.relpath(dirpath, root)
-        for name in filenames:
-            rel = os.path.normpath(os.path.join(rel_dir, name))
-            if any(fnmatch(rel, pat) for pat in exclude):
-                continue
-            if name.endswith(C_SUFFIXES):
-                c_files.append(rel)
-            elif name.endswith(HEADER_SUFFIXES):
-                headers.append(rel)
-    return sorted(c_files), sorted(headers)
+    """Relative paths of the .c and .h files under root, skipping excluded globs, VCS dirs and
+    files confinement refuses (links out of the tree, non-regular files: TreeText.skipped)."""
+    text = TreeText(root, exclude)
+    return list(text.c_files), list(text.headers)
 
 
 @functools.cache
@@ -75,27 +61,25 @@ def system_include_dirs() -> tuple[str, ...]:
     return tuple(d for d in dirs if os.path.isdir(d))
 
 
-def scan_layout(root: Path, exclude: tuple[str, ...], profile: Profile) -> TreeLayout:
-    c_files, headers = list_tree(root, exclude)
+def scan_layout(root: Path, exclude: tuple[str, ...], profile: Profile, text: TreeText | None = None) -> TreeLayout:
+    """The tree's files, header directories and the include names found nowhere (to stub).
+
+    An include name that climbs out of its directory (`..`) or is absolute is never stubbed:
+    a stub is written under the stub directory by that name."""
+    text = text or TreeText(root, exclude)
+    c_files, headers = list(text.c_files), list(text.headers)
     header_dirs = sorted({os.path.dirname(h) or "." for h in headers} | set(profile.include_dirs))
     tree_headers = set(headers)
     search = [root / d for d in profile.include_dirs] + [root / d for d in header_dirs]
     stubbed = {name for name, _ in profile.stub_headers}
     missing = set()
     for rel in c_files + headers:
-        for style, name in _includes_of(root / rel):
-            if name in stubbed or _resolves(root, rel, style, name, tree_headers, search):
+        for style, name in text.includes(rel):
+            if name in stubbed or _resolves(root, rel, style.encode(), name, tree_headers, search):
                 continue
-            missing.add(name)
+            if ".." not in Path(name).parts:
+                missing.add(name)
     return TreeLayout(tuple(c_files), tuple(header_dirs), tuple(sorted(missing)), tuple(headers))
-
-
-def _includes_of(path: Path) -> list[tuple[bytes, str]]:
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return []
-    return [(m.group(1), m.group(2).decode("latin-1").strip()) for m in _INCLUDE.finditer(data)]
 
 
 def _resolves(root: Path, rel: str, style: bytes, name: str, tree_headers: set[str], search: list[Path]) -> bool:

@@ -146,6 +146,8 @@ def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, 
         new_messages, new_sections = analysis(context)
         sections.update(new_sections)
         context = replace(context, messages=tuple(new_messages))
+    if scan.skipped:  # confinement: what was not read, and why (sources/text.py)
+        sections["skipped"] = [s.to_dict() for s in scan.skipped]
     catalog = new_catalog(rules, tree.provenance.version, tree.provenance, scan.files, log_functions,
                           openlog_calls(list(functions)), list(context.messages), sections)
     return catalog

@@ -13,14 +13,13 @@ still valid.
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from srcscan.flags import CompileCommands, list_tree
+from srcscan.flags import CompileCommands
 from srcscan.model import FileFacts
 from srcscan.parse import system_fingerprint
 from srcscan.scan import PACKAGE, ScanResult, gc_paused, sources_digest, write_atomic_bytes
@@ -37,24 +36,11 @@ def code_version() -> str:
     return sources_digest([p for p in PACKAGE.rglob("*") if p.suffix in (".py", ".c") and p.is_file()])
 
 
-def tree_digest(root: Path, exclude: tuple[str, ...]) -> str:
-    """Names and contents of every .c and .h file a scan of the tree covers."""
-    c_files, headers = list_tree(root, exclude)
-    digest = hashlib.sha256()
-    for rel in c_files + headers:
-        try:
-            data = (root / rel).read_bytes()
-        except OSError:
-            data = b"\0missing"
-        digest.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
-    return digest.hexdigest()
-
-
 def run_key(rules: "Rules", tree: "SourceTree", with_options: tuple[str, ...],
             compile_commands: CompileCommands | None) -> str:
     digest = hashlib.sha256()
     for part in (code_version(), system_fingerprint(), rules.sha256, rules.path, repr(with_options),
-                 repr(tree.provenance), str(tree.root), tree_digest(tree.root, rules.exclude),
+                 repr(tree.provenance), str(tree.root), tree.text(rules.exclude).digest(),
                  repr(sorted(compile_commands.args.items())) if compile_commands else "",
                  repr(compile_commands.outside) if compile_commands else ""):
         digest.update(part.encode() + b"\0")

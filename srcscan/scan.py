@@ -23,11 +23,12 @@ from typing import Any, Callable
 
 from srcscan import extract
 from srcscan.flags import (CompileCommands, Flags, TreeLayout, build_flags, compile_command_flags, define_args,
-                           scan_layout)
+                           scan_layout, system_include_dirs)
 from srcscan.model import FileFacts
 from srcscan.parse import ParseJob, native_walker, parse_file, system_fingerprint
 from srcscan.rules import Profile, Rules
 from srcscan.sources import SourceTree
+from srcscan.sources.text import Skipped, TreeText
 
 Progress = Callable[[int, int], None]
 
@@ -47,6 +48,9 @@ class ScanResult:
     extra_cached: int = 0  # ... whose facts came from the cache
     extra_seconds: float = 0.0  # time spent on extra profiles (parsing or reading the cache)
     from_results: bool = False  # the whole run was read back from the results cache (results.py)
+    exclude: tuple[str, ...] = ()  # the rules' exclude globs the tree was listed with (SourceTree.text)
+    unsaved: tuple[tuple[str, str], ...] = ()  # (real path, "") for #include targets outside the tree
+    skipped: tuple[Skipped, ...] = ()  # files and #include targets not read, and why (confinement)
 
     @property
     def all_files(self) -> tuple[FileFacts, ...]:
@@ -76,23 +80,39 @@ def scan_tree(tree: SourceTree, rules: Rules, *, cache_dir: Path, profile: Profi
               compile_commands: CompileCommands | None = None) -> ScanResult:
     """Parse the tree's .c files with one profile, or with each file's flags from a real build."""
     profile = profile or rules.profiles[0]
-    layout = scan_layout(tree.root, rules.exclude, profile)
+    text = tree.text(rules.exclude)
+    layout = scan_layout(tree.root, rules.exclude, profile, text)
     flags = build_flags(tree.root, layout, profile, cache_dir / "stubs")
     wanted = files if files is not None else layout.c_files
     walker = native_walker(cache_dir / "native")
+    unsaved = confined(text, tree.root, layout, profile)
     if compile_commands is not None:
         # That one build: the files it compiled (within the rules' scope), each with its own flags.
         profile = Profile("compile_commands")
         wanted = tuple(rel for rel in wanted if rel in compile_commands.args)
         keyed = {rel: (ParseJob(str(tree.root), rel, compile_command_flags(compile_commands.args[rel], flags),
-                                walker=walker),
+                                unsaved, walker=walker),
                        profile.name) for rel in wanted}
     else:
-        keyed = {rel: (ParseJob(str(tree.root), rel, flags.args, walker=walker), profile.name) for rel in wanted}
-    results, parsed = run_cached(keyed, FactsCache(cache_dir / "facts", tree.root), jobs, progress)
+        keyed = {rel: (ParseJob(str(tree.root), rel, flags.args, unsaved, walker=walker), profile.name)
+                 for rel in wanted}
+    results, parsed = run_cached(keyed, FactsCache(cache_dir / "facts", tree.root, text), jobs, progress)
     ordered = tuple(results[rel] for rel in sorted(results))
+    outside = tuple(sorted(text.outside(_search(tree.root, layout, profile), system_include_dirs()).values(),
+                           key=lambda s: s.path))
     return ScanResult(ordered, layout, flags, parsed=parsed, cached=len(wanted) - parsed, profile=profile,
-                      compile_commands=compile_commands)
+                      compile_commands=compile_commands, exclude=tuple(rules.exclude), unsaved=unsaved,
+                      skipped=text.skipped + outside)
+
+
+def confined(text: TreeText, root: Path, layout: TreeLayout, profile: Profile) -> tuple[tuple[str, str], ...]:
+    """Unsaved (empty) files standing in for every #include target outside the tree and the
+    system include directories: libclang parses the tree without reading them."""
+    return text.unsaved(_search(root, layout, profile), system_include_dirs())
+
+
+def _search(root: Path, layout: TreeLayout, profile: Profile) -> list[Path]:
+    return [root / d for d in profile.include_dirs] + [root / d for d in layout.header_dirs]
 
 
 def profile_args(base: tuple[str, ...], changes: tuple[tuple[str, str | None], ...]) -> tuple[str, ...]:
@@ -116,12 +136,15 @@ def scan_profiles(tree: SourceTree, base: ScanResult, requests: list[ProfileRequ
     pairs libclang had to parse (the rest came from the cache)."""
     keyed = {}
     walker = native_walker(cache_dir / "native")
+    text = tree.text(base.exclude)
+    unsaved = base.unsaved
     for r in requests:
         args = profile_args(base.flags.args, r.changes)
         if r.prelude:
             args += ("-include", str(_write_prelude(cache_dir / "stubs", r.prelude)))
-        keyed.update({(r.name, rel): (ParseJob(str(tree.root), rel, args, walker=walker), r.name) for rel in r.files})
-    results, parsed = run_cached(keyed, FactsCache(cache_dir / "facts", tree.root), jobs, None)
+        keyed.update({(r.name, rel): (ParseJob(str(tree.root), rel, args, unsaved, walker=walker), r.name)
+                      for rel in r.files})
+    results, parsed = run_cached(keyed, FactsCache(cache_dir / "facts", tree.root, text), jobs, None)
     return [results[k] for k in sorted(results)], parsed
 
 
@@ -268,8 +291,8 @@ def _failed(task: Task, why: str) -> FileFacts:
 class FactsCache:
     """Pickled FileFacts under cache_dir/<key[:2]>/<key>, validated against included headers."""
 
-    def __init__(self, directory: Path, root: Path) -> None:
-        self.directory, self.root = directory, root
+    def __init__(self, directory: Path, root: Path, text: TreeText | None = None) -> None:
+        self.directory, self.root, self.text = directory, root, text
 
     def key(self, job: ParseJob, profile: str = "") -> str:
         digest = hashlib.sha256()
@@ -278,7 +301,7 @@ class FactsCache:
         root = str(self.root)
         args = tuple(a.replace(root, "<root>") for a in job.args)
         digest.update(repr((job.path, args, profile)).encode())
-        digest.update(_file_hash(self.root / job.path).encode())
+        digest.update((self.text.sha256(job.path) if self.text else _file_hash(self.root / job.path)).encode())
         return digest.hexdigest()
 
     def _path(self, key: str) -> Path:

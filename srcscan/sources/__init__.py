@@ -7,8 +7,10 @@ tree they fetch (no hooks, no submodules, no configure).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from srcscan.sources.text import TreeText
 
 
 @dataclass(frozen=True)
@@ -37,3 +39,19 @@ class Provenance:
 class SourceTree:
     root: Path  # directory holding the unpacked source
     provenance: Provenance
+    _texts: dict = field(default_factory=dict, compare=False, repr=False)  # exclude globs -> TreeText
+
+    def text(self, exclude: tuple[str, ...] = ()) -> TreeText:
+        """The tree's .c and .h files, listed and read once per run (sources/text.py)."""
+        key = tuple(exclude)
+        if key not in self._texts:
+            self._texts[key] = TreeText(self.root, key)
+        return self._texts[key]
+
+    def __getstate__(self) -> dict:
+        return {"root": self.root, "provenance": self.provenance}  # the texts stay in this process
+
+    def __setstate__(self, state: dict) -> None:
+        object.__setattr__(self, "root", state["root"])
+        object.__setattr__(self, "provenance", state["provenance"])
+        object.__setattr__(self, "_texts", {})

@@ -7,11 +7,12 @@ import shutil
 import tarfile
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 from srcscan.errors import SourceError
 
 
-def install_dir(build: "Callable[[Path], None]", target: Path) -> Path:  # noqa: F821
+def install_dir(build: Callable[[Path], None], target: Path) -> Path:
     """Build a directory in a temporary sibling, then rename it into place.
 
     An interrupted run leaves no half-filled tree under `target`; a concurrent run that

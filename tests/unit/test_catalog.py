@@ -106,18 +106,21 @@ def test_any_changed_input_misses_the_result_cache(demo, tmp_path):
     from srcscan.results import run_key
 
     rules = load_rules(str(FIXTURES / "demo.toml"))
-    tree = SourceTree(demo, Provenance("path", str(demo), None))
-    key = run_key(rules, tree, (), None)
-    assert run_key(rules, tree, (), None) == key
-    assert run_key(rules, tree, ("-D",), None) != key
-    assert run_key(replace(rules, sha256="0" * 64), tree, (), None) != key
+
+    def tree():  # each run lists and reads its tree once (SourceTree.text): a new run, a new tree
+        return SourceTree(demo, Provenance("path", str(demo), None))
+
+    key = run_key(rules, tree(), (), None)
+    assert run_key(rules, tree(), (), None) == key
+    assert run_key(rules, tree(), ("-D",), None) != key
+    assert run_key(replace(rules, sha256="0" * 64), tree(), (), None) != key
     (demo / "lib" / "new.h").write_text("/* a header nobody includes yet */\n")
-    assert run_key(rules, tree, (), None) != key
+    assert run_key(rules, tree(), (), None) != key
     (demo / "lib" / "new.h").unlink()
-    assert run_key(rules, tree, (), None) == key
+    assert run_key(rules, tree(), (), None) == key
     main = demo / "src" / "main.c"
     main.write_text(main.read_text() + "\n")
-    assert run_key(rules, tree, (), None) != key
+    assert run_key(rules, tree(), (), None) != key
 
 
 def test_changing_a_header_invalidates_the_files_that_include_it(demo, tmp_path):
