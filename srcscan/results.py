@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING
 from srcscan.flags import CompileCommands
 from srcscan.model import FileFacts
 from srcscan.parse import system_fingerprint
-from srcscan.scan import PACKAGE, ScanResult, gc_paused, sources_digest, write_atomic_bytes
+from srcscan.io import read_sealed, seal, write_atomic_bytes
+from srcscan.scan import PACKAGE, ScanResult, gc_paused, sources_digest
 
 if TYPE_CHECKING:
     from srcscan.catalog import Catalog
@@ -62,10 +63,13 @@ class ResultCache:
         return self.directory / key[:2] / key
 
     def get(self, key: str) -> tuple["Catalog", ScanResult] | None:
+        payload = read_sealed(self._path(key))  # None: missing, truncated or damaged
+        if payload is None:
+            return None
         try:
-            with open(self._path(key), "rb") as fh, gc_paused():
-                catalog, scan = pickle.load(fh)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
+            with gc_paused():
+                catalog, scan = pickle.loads(payload)
+        except (pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError, ImportError, IndexError):
             return None
         # Nothing was parsed for this run: every file's facts, and the run itself, came from the cache.
         return catalog, replace(scan, parsed=0, cached=len(scan.files), extra_parsed=0,
@@ -73,4 +77,8 @@ class ResultCache:
 
     def put(self, key: str, catalog: "Catalog", scan: ScanResult) -> None:
         light = replace(scan, files=tuple(map(_summary, scan.files)), extra=tuple(map(_summary, scan.extra)))
-        write_atomic_bytes(self._path(key), pickle.dumps((catalog, light), protocol=pickle.HIGHEST_PROTOCOL))
+        data = seal(pickle.dumps((catalog, light), protocol=pickle.HIGHEST_PROTOCOL))
+        try:
+            write_atomic_bytes(self._path(key), data)
+        except OSError:
+            pass  # a cache that cannot be written costs the next run its analyses, not this run its catalog

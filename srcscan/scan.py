@@ -13,15 +13,14 @@ import concurrent.futures as cf
 import contextlib
 import gc
 import hashlib
-import os
 import pickle
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from srcscan import extract
+from srcscan.io import read_sealed, seal, write_atomic_bytes
 from srcscan.flags import (CompileCommands, Flags, TreeLayout, build_flags, compile_command_flags, define_args,
                            scan_layout, system_include_dirs)
 from srcscan.model import FileFacts
@@ -201,7 +200,7 @@ def scan_one(task: Task) -> bytes | FileFacts:
     headers = [(rel, _header_hash(Path(task.root) / rel)) for rel in facts.includes]
     data = pickle.dumps((headers, facts), protocol=pickle.HIGHEST_PROTOCOL)
     try:
-        write_atomic_bytes(Path(task.entry), data)
+        write_atomic_bytes(Path(task.entry), seal(data))
     except OSError:
         pass  # a cache that cannot be written costs the next run a parse, not this run its file
     return data
@@ -313,11 +312,15 @@ class FactsCache:
 
 
     def load(self, entry: Path) -> FileFacts | None:
-        """The facts kept at `entry`, unless it is missing, damaged or a header it saw changed."""
+        """The facts kept at `entry`, unless it is missing, damaged (its length or SHA256 header
+        disagrees: a killed run, a full disk) or a header file it saw changed."""
+        payload = read_sealed(entry)
+        if payload is None:
+            return None
         try:
-            with open(entry, "rb") as fh, gc_paused():
-                headers, facts = pickle.load(fh)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+            with gc_paused():
+                headers, facts = pickle.loads(payload)
+        except (pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError, ImportError, IndexError):
             return None
         if any(_header_hash(self.root / rel) != digest for rel, digest in headers):
             return None
@@ -329,20 +332,6 @@ def _file_hash(path: Path) -> str:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return "missing"
-
-
-def write_atomic_bytes(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def terminal_progress(label: str) -> Progress | None:

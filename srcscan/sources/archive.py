@@ -13,7 +13,6 @@ nothing under /etc/apt or /var/lib/apt is read beyond the keyrings or changed.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import shutil
 import subprocess
@@ -28,6 +27,7 @@ from typing import Callable
 from debian.deb822 import Release
 
 from srcscan.errors import SourceError
+from srcscan.io import locked, write_atomic_bytes
 from srcscan.sources.apt import Keyring, dearmor
 
 TIMEOUT = 30  # seconds per request: an unreachable archive fails fast
@@ -73,16 +73,8 @@ def fetch(url: str) -> bytes:
 
 
 def write_file(path: Path, data: bytes) -> None:
-    """Atomically, mode 0644 under the umask (a cache other users may read)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    """Atomically, with the user's umask (a cache other users may read)."""
+    write_atomic_bytes(path, data)
 
 
 def refresh(state: Path, archive: str, suite: str, component: str, keyring: Keyring,
@@ -98,6 +90,15 @@ def refresh(state: Path, archive: str, suite: str, component: str, keyring: Keyr
     stamp = here / "fetched"
     if stamp.is_file() and time.time() - stamp.stat().st_mtime < INDEX_TTL:
         return _local(here, archive, suite, component)
+    with locked(state / f".{here.name}.lock"):  # a second run waits, then finds the files fresh
+        if stamp.is_file() and time.time() - stamp.stat().st_mtime < INDEX_TTL:
+            return _local(here, archive, suite, component)
+        return _download_index(here, archive, suite, component, keyring, notify)
+
+
+def _download_index(here: Path, archive: str, suite: str, component: str, keyring: Keyring,
+                    notify: Notify | None) -> Index | None:
+    stamp = here / "fetched"
     if notify:
         notify(f"{archive} {suite}")
     if not _download_release(here, archive, suite):
@@ -110,7 +111,7 @@ def refresh(state: Path, archive: str, suite: str, component: str, keyring: Keyr
         if not (target.is_file() and target.stat().st_size == size and file_sha256(target) == sha256):
             write_file(target, fetch(f"{archive}/dists/{suite}/{component}/source/{name}"))
     write_file(stamp, b"")
-    return verify(state, archive, suite, component, keyring)
+    return verify(here.parent, archive, suite, component, keyring)
 
 
 def _local(here: Path, archive: str, suite: str, component: str) -> Index | None:

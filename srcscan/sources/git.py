@@ -13,6 +13,7 @@ import subprocess
 from pathlib import Path
 
 from srcscan.errors import SourceError
+from srcscan.io import locked
 from srcscan.sources import Provenance, SourceTree
 from srcscan.sources.util import install_dir, safe_extract
 
@@ -103,6 +104,16 @@ def git_tree(project: str, remote: str, version: str | None, pattern: str, cache
     offline_reason: the remote is known to be unreachable; use the mirror as it is, and
     raise SourceError with this reason where a clone or fetch would be needed."""
     location = remote_location(remote)
+    # Two runs sharing the cache clone or fetch one mirror in turn, not at the same time.
+    with locked(mirror_dir(cache_dir, location).with_suffix(".lock")):
+        mirror, version, ref, commit = _resolve_version(project, location, version, pattern, cache_dir, offline_reason)
+    root = install_dir(lambda tmp: _export(mirror, commit, tmp), cache_dir / "trees" / project / commit)
+    return SourceTree(root, Provenance("git", location, version, ref=ref, commit=commit))
+
+
+def _resolve_version(project: str, location: str, version: str | None, pattern: str, cache_dir: Path,
+                     offline_reason: str) -> tuple[Path, str, str, str]:
+    """The mirror (cloned if needed), the version (the newest when None), its ref and commit."""
     mirror = ensure_mirror(cache_dir, location, offline_reason)
     if version is None:
         known = versions(mirror, pattern)
@@ -119,8 +130,7 @@ def git_tree(project: str, remote: str, version: str | None, pattern: str, cache
         recent = ", ".join(versions(mirror, pattern)[-5:])
         raise SourceError(f"{project} has no version {version} at {location} "
                           f"(no tag {pattern.format(version=version)} or ref {version}; newest: {recent or 'none'})")
-    root = install_dir(lambda tmp: _export(mirror, commit, tmp), cache_dir / "trees" / project / commit)
-    return SourceTree(root, Provenance("git", location, version, ref=ref, commit=commit))
+    return mirror, version, ref, commit
 
 
 def _find(mirror: Path, pattern: str, version: str) -> tuple[str, str | None]:
