@@ -14,7 +14,8 @@ from srcscan.catalog import Catalog, Message, all_functions, find_messages, new_
 from srcscan.errors import InputError
 from srcscan.model import FunctionFacts
 from srcscan.rules import LogFunction, Rules, load_rules
-from srcscan.scan import ScanResult, gc_paused, terminal_progress
+from srcscan.progress import counter, phase, running
+from srcscan.scan import ScanResult, gc_paused
 from srcscan.sources import SourceTree
 
 
@@ -85,14 +86,19 @@ class Built:
 
 
 def build(request: Request, notify: Callable[[str], None]) -> Built:
+    """Obtain the tree and build its catalog, showing each phase on a terminal (progress.py)."""
     from srcscan.sources.obtain import default_cache_dir, obtain_tree
 
     rules = load_rules(request.project)
     cache_dir = request.cache_dir or default_cache_dir()
-    tree = obtain_tree(rules, request.version, source=request.source, path=request.path, cache_dir=cache_dir,
-                       notify=notify, providers=request.providers)
-    return build_from_tree(rules, tree, cache_dir, request.with_options, request.jobs,
-                           compile_commands=request.compile_commands, notify=notify)
+    where = request.version or (request.path.name if request.path else "")
+    with running(f"{rules.project} {where}".strip()):
+        with phase("source") as step:
+            tree = obtain_tree(rules, request.version, source=request.source, path=request.path, cache_dir=cache_dir,
+                               notify=notify, providers=request.providers,
+                               progress=lambda suite: step.describe(f"source: Debian index {suite}"))
+        return build_from_tree(rules, tree, cache_dir, request.with_options, request.jobs,
+                               compile_commands=request.compile_commands, notify=notify)
 
 
 def build_from_tree(rules: Rules, tree: SourceTree, cache_dir: Path, with_options: tuple[str, ...] = (), jobs: int = 2,
@@ -109,7 +115,6 @@ def _build_from_tree(rules: Rules, tree: SourceTree, cache_dir: Path, with_optio
     from srcscan.coverage import scan_with_coverage
     from srcscan.flags import read_compile_commands
 
-    label = f"{rules.project} {tree.provenance.version or tree.root.name}"
     commands = read_compile_commands(compile_commands, tree.root) if compile_commands is not None else None
     if commands is not None and notify is not None:
         for outside in commands.outside:
@@ -122,7 +127,7 @@ def _build_from_tree(rules: Rules, tree: SourceTree, cache_dir: Path, with_optio
     if hit is not None:
         return Built(hit[0], hit[1], tree)
     scan = scan_with_coverage(tree, rules, cache_dir=cache_dir, compile_commands=commands,
-                              progress=terminal_progress(label), jobs=jobs)
+                              progress=counter("parse (files)"), jobs=jobs)
     if not scan.files:
         raise InputError(f"no C files under {tree.root}")
     catalog = _analyse(rules, tree, scan, cache_dir, with_options)
@@ -142,10 +147,13 @@ def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, 
     context = Context(rules, tree, scan, functions, log_functions, tuple(messages), cache_dir, with_options,
                       graph=graph, options=options, index=option_index(graph, options, rules))
     sections: dict[str, Any] = {}
-    for name, analysis in ANALYSES:
-        new_messages, new_sections = analysis(context)
-        sections.update(new_sections)
-        context = replace(context, messages=tuple(new_messages))
+    with phase("analyses", total=len(ANALYSES)) as step:
+        for name, analysis in ANALYSES:
+            step.describe(f"analyses: {name}")
+            new_messages, new_sections = analysis(context)
+            sections.update(new_sections)
+            context = replace(context, messages=tuple(new_messages))
+            step.advance()
     if scan.skipped:  # confinement: what was not read, and why (sources/text.py)
         sections["skipped"] = [s.to_dict() for s in scan.skipped]
     catalog = new_catalog(rules, tree.provenance.version, tree.provenance, scan.files, log_functions,

@@ -24,6 +24,7 @@ from srcscan.io import read_sealed, seal, write_atomic_bytes
 from srcscan.flags import (CompileCommands, Flags, TreeLayout, build_flags, compile_command_flags, define_args,
                            scan_layout, system_include_dirs)
 from srcscan.model import FileFacts
+from srcscan.progress import counter
 from srcscan.parse import ParseJob, native_walker, parse_file, system_fingerprint
 from srcscan.rules import Profile, Rules
 from srcscan.sources import SourceTree
@@ -143,7 +144,8 @@ def scan_profiles(tree: SourceTree, base: ScanResult, requests: list[ProfileRequ
             args += ("-include", str(_write_prelude(cache_dir / "stubs", r.prelude)))
         keyed.update({(r.name, rel): (ParseJob(str(tree.root), rel, args, unsaved, walker=walker), r.name)
                       for rel in r.files})
-    results, parsed = run_cached(keyed, FactsCache(cache_dir / "facts", tree.root, text), jobs, None)
+    progress = counter(f"coverage: {len(requests)} extra profiles (files)")
+    results, parsed = run_cached(keyed, FactsCache(cache_dir / "facts", tree.root, text), jobs, progress)
     return [results[k] for k in sorted(results)], parsed
 
 
@@ -332,16 +334,3 @@ def _file_hash(path: Path) -> str:
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return "missing"
-
-
-def terminal_progress(label: str) -> Progress | None:
-    """A files-done/total counter on stderr when it is a terminal; None (silence) otherwise."""
-    if not sys.stderr.isatty():
-        return None
-
-    def show(done: int, total: int) -> None:
-        end = "\n" if done >= total else ""
-        sys.stderr.write(f"\r{label}: {done}/{total} files{end}")
-        sys.stderr.flush()
-
-    return show
