@@ -59,6 +59,6 @@ def parse_printf(text: str, rest: tuple[Arg, ...] = ()) -> tuple[str | Hole, ...
             index = int(m.group("pos")[:-1]) - 1
         else:
             index, next_arg = next_arg, next_arg + 1
-        arg = rest[index].text if index < len(rest) else None
+        arg = rest[index].text if 0 <= index < len(rest) else None  # %0$ names no argument (not the last)
         parts.append(Hole(_KIND[conv], m.group(0), arg))
     return merge_parts(parts)
