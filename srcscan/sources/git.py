@@ -105,7 +105,8 @@ def git_tree(project: str, remote: str, version: str | None, pattern: str, cache
     raise SourceError with this reason where a clone or fetch would be needed."""
     location = remote_location(remote)
     # Two runs sharing the cache clone or fetch one mirror in turn, not at the same time.
-    with locked(mirror_dir(cache_dir, location).with_suffix(".lock")):
+    mirror = mirror_dir(cache_dir, location)
+    with locked(mirror.parent / f".{mirror.name}.lock"):
         mirror, version, ref, commit = _resolve_version(project, location, version, pattern, cache_dir, offline_reason)
     root = install_dir(lambda tmp: _export(mirror, commit, tmp), cache_dir / "trees" / project / commit)
     return SourceTree(root, Provenance("git", location, version, ref=ref, commit=commit))
