@@ -11,12 +11,13 @@ from srcscan import __version__
 from srcscan.commands.catalog import catalog, fetch
 from srcscan.commands.coverage import coverage
 from srcscan.commands.diff import diff
+from srcscan.commands.explain import explain
 from srcscan.commands.query import options, query
 from srcscan.commands.rsyslog import rsyslog
 from srcscan.commands.rules import rules_command
 from srcscan.errors import ExitCode, SrcscanError
 
-COMMANDS = (catalog, fetch, diff, query, options, coverage, rsyslog, rules_command)
+COMMANDS = (catalog, fetch, diff, query, options, coverage, rsyslog, rules_command, explain)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -1,0 +1,92 @@
+"""`srcscan explain`: from log lines back to their call sites, options and releases."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import click
+
+from srcscan.commands.common import FORMATS, build_catalog, emit, make_request, pick_format
+from srcscan.errors import InputError
+
+_VERSION = re.compile(r"^v?\d+(?:\.\d+)+[\w.~+-]*$")
+
+
+@click.command()
+@click.argument("project")
+@click.argument("inputs", nargs=-1, required=True, metavar="[VERSION] FILE...")
+@click.option("--versions", "version_range", metavar="A..B", help="Find which releases from A to B hold every matched message.")
+@click.option("--catalog", "catalog_file", type=click.Path(path_type=Path), help="Use this catalog (JSON) instead of building one.")
+@click.option("--summary", is_flag=True, help="Counts per message, unmatched lines and the options the lines prove.")
+@click.option("--with", "with_options", multiple=True, metavar="OPTION", help="See the daemon as run with this option (facilities).")
+@click.option("--rules", metavar="NAME|FILE", help="Rules to use; defaults to PROJECT.")
+@click.option("--path", "path", type=click.Path(path_type=Path), help="Catalog a tree already on disk.")
+@click.option("--source", metavar="URL|PATH", help="Clone from this git remote or local repository instead of upstream.")
+@click.option("--cache-dir", type=click.Path(path_type=Path), envvar="SRCSCAN_CACHE", help="Cache directory.")
+@click.option("--engine", type=click.Choice(["auto", "hyperscan", "re2", "re"]), default="auto", show_default=True,
+              help="Multi-pattern engine.")
+@click.option("--dask", "dask_address", metavar="ADDRESS", help="Read and match on this Dask scheduler (needs srcscan[dask]).")
+@click.option("-j", "--jobs", default=2, show_default=True, help="Parser processes for catalogs built on demand.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here instead of stdout.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="md (default on a file), table (on a terminal), json.")
+def explain(project, inputs, version_range, catalog_file, summary, with_options, rules, path, source, cache_dir, engine,
+            dask_address, jobs, output, fmt):
+    """Explain each line of a log (FILE, or - for stdin; gzip is read too): which message of PROJECT
+    wrote it, with what values, from which process, under which options, and which releases hold it."""
+    from srcscan.explain.explain import Explainer
+    from srcscan.explain.render import render_json, render_text
+    from srcscan.explain.run import check_explained, explain_files
+
+    version, paths = _split_inputs(inputs)
+    if version and version_range:
+        raise InputError("give a VERSION or --versions A..B, not both")
+    for p in paths:
+        if p != "-" and not Path(p).is_file():
+            raise InputError(f"no such file: {p}")
+    if catalog_file is not None:
+        catalog = _read_catalog(catalog_file)
+    else:
+        request = make_request(project, version, rules, path, source, cache_dir, with_options, jobs)
+        catalog = build_catalog(request).catalog
+    explainer = Explainer(catalog, engine=engine)
+    if dask_address:
+        from srcscan.explain.distributed import explain_on_dask
+
+        lines, total = explain_on_dask(explainer, paths, summary, dask_address)
+    else:
+        lines, total = explain_files(explainer, paths, summary)
+    check_explained(explainer, total, paths)
+    versions: list[str] = []
+    if version_range or (version is None and catalog_file is None and path is None):
+        from srcscan.explain.versions import candidate_releases
+
+        versions = candidate_releases(explainer, lines, total, project=rules or project, version_range=version_range,
+                                      source=source, cache_dir=cache_dir, jobs=jobs,
+                                      notify=lambda line: click.echo(f"srcscan: {line}", err=True))
+    elif catalog.version:
+        versions = [catalog.version]
+    fmt = pick_format(fmt, output)
+    if fmt == "json":
+        text = render_json(explainer, versions, lines, total)
+    else:
+        text = render_text(explainer, versions, lines, total, md=fmt == "md")
+    emit(text, output)
+
+
+def _split_inputs(inputs: tuple[str, ...]) -> tuple[str | None, list[str]]:
+    """[VERSION] FILE...: the first is a version when it looks like one and is no file."""
+    first, rest = inputs[0], list(inputs[1:])
+    if rest and _VERSION.match(first) and not Path(first).exists():
+        return first, rest
+    return None, [first, *rest]
+
+
+def _read_catalog(path: Path):
+    from srcscan.catalog import catalog_from_dict
+
+    try:
+        return catalog_from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"{path}: not a srcscan catalog ({exc.__class__.__name__}: {exc})") from None

@@ -1,0 +1,236 @@
+"""Attribute log records to catalog messages: which call site, which process, which options.
+
+An Explainer holds one catalog's Matcher and process table. `explain(records)` gives each
+record its ranked matches with hole values, the process its ident names and whether that
+process can write the message, the facility the catalog expects, the options the line
+proves and where the line's own facility or priority disagrees with the catalog.
+`attribute(records)` is the fast path (one best pattern per record) behind `--summary`.
+No I/O and no printing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from srcscan.catalog import Catalog, Message
+from srcscan.explain.lines import Record
+from srcscan.explain.matcher import Matcher
+
+# Forms whose lines carry no program name: a file the daemon writes itself.
+OWN_FORMS = frozenset({"keepalived", "lighttpd", ""})
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One message a record may be."""
+
+    message: Message
+    values: dict[str, str]  # hole values by argument expression
+    pinned: bool = False  # a lighttpd stamp names this very call site
+    process_ok: bool | None = None  # the ident's process can write it (None: no ident to tell)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    record: Record
+    daemon: bool  # the record is the daemon's (its ident, or a form only the daemon writes)
+    processes: tuple[str, ...]  # processes the ident names
+    hits: tuple[Hit, ...]  # best first; the first group of equal rank are the likeliest
+    best: int  # how many of `hits` share the top rank (identical templates)
+    notes: tuple[str, ...] = ()  # disagreements between the line and the catalog
+
+    @property
+    def matched(self) -> bool:
+        return bool(self.hits)
+
+
+@dataclass
+class Summary:
+    """Counts per message (by pattern), first and last time, unmatched and other lines."""
+
+    records: int = 0
+    other: int = 0  # lines of other programs
+    unmatched: int = 0  # lines of the daemon no message matches
+    unmatched_examples: list[str] = field(default_factory=list)
+    by_pattern: Counter = field(default_factory=Counter)
+    by_stamp: Counter = field(default_factory=Counter)  # (message index,) pinned by a stamp
+    first: dict[object, str] = field(default_factory=dict)
+    last: dict[object, str] = field(default_factory=dict)
+
+    def merge(self, other: "Summary") -> "Summary":
+        out = Summary(self.records + other.records, self.other + other.other, self.unmatched + other.unmatched,
+                      (self.unmatched_examples + other.unmatched_examples)[:20],
+                      self.by_pattern + other.by_pattern, self.by_stamp + other.by_stamp,
+                      {**other.first, **self.first}, {**self.last, **other.last})
+        return out
+
+
+class Explainer:
+    """A catalog ready to explain records: its matcher, ident table and messages.
+
+    Picklable (the Matcher rebuilds its database on first use), for Dask workers."""
+
+    def __init__(self, catalog: Catalog, engine: str = "auto", matcher: Matcher | None = None) -> None:
+        self.project = catalog.project
+        self.version = catalog.version
+        self.messages: tuple[Message, ...] = catalog.messages
+        self.matcher = matcher or Matcher([m.template for m in catalog.messages],
+                                          [(m.file, m.line) for m in catalog.messages], engine=engine)
+        self.idents = ident_table(catalog.sections.get("processes", []))
+
+    # ------------------------------------------------------------------ per record
+    def processes_of(self, record: Record) -> tuple[bool, tuple[str, ...]]:
+        """(is the daemon's, processes its ident names)."""
+        if record.ident is None:
+            return record.form in OWN_FORMS, ()
+        names = tuple(sorted({name for rx, name in self.idents if rx.fullmatch(record.ident)}))
+        return bool(names), names
+
+    def explain(self, records: Sequence[Record]) -> list[Explanation]:
+        mine = [self.processes_of(r) for r in records]
+        texts = [r.text for r in records]
+        found = self.matcher.all_matches(texts)
+        return [self._explanation(r, d, p, f) for r, (d, p), f in zip(records, mine, found)]
+
+    def _explanation(self, record: Record, daemon: bool, processes: tuple[str, ...], found: list[int]) -> Explanation:
+        if not daemon:
+            return Explanation(record, False, processes, (), 0)
+        m = self.matcher
+        ranked: list[tuple[int, bool]] = []  # (message index, pinned)
+        if record.stamp is not None:
+            at = [i for i in m.at_stamp(record.stamp.basename, record.stamp.line)
+                  if m.pattern_of(i) >= 0 and m.fullmatch(m.pattern_of(i), record.text)]
+            ranked += [(i, True) for i in at]
+        seen = {i for i, _ in ranked}
+        best = len(ranked)
+        for k, p in enumerate(found):
+            group = [i for i in m.patterns[p].messages if i not in seen]
+            if record.stamp is not None:  # a stamp names the file: same-file sites first
+                group.sort(key=lambda i: self.messages[i].file.rsplit("/", 1)[-1] != record.stamp.basename)
+            ranked += [(i, False) for i in group]
+            seen.update(group)
+            if k == 0 and not best:
+                best = len(group)
+        hits = []
+        for i, pinned in ranked:
+            msg = self.messages[i]
+            ok = None if not processes else any(p in msg.processes for p in processes)
+            hits.append(Hit(msg, m.values(m.pattern_of(i), record.text), pinned, ok))
+        # Among equally specific messages, those the ident's process can write come first.
+        hits[:best] = sorted(hits[:best], key=lambda h: h.process_ok is False)
+        return Explanation(record, True, processes, tuple(hits), best, self._notes(record, hits[0] if hits else None))
+
+    def _notes(self, record: Record, hit: Hit | None) -> tuple[str, ...]:
+        if hit is None:
+            return ()
+        notes = []
+        msg = hit.message
+        if record.facility and msg.facility and record.facility not in msg.facility and "errorlog" not in msg.facility:
+            notes.append(f"the line says facility {record.facility}; the catalog expects {', '.join(msg.facility)}")
+        if record.priority and msg.priority.startswith("LOG_") and record.priority != msg.priority:
+            notes.append(f"the line says priority {record.priority}; the call writes {msg.priority}")
+        if hit.process_ok is False:
+            notes.append(f"ident {record.ident} names a process the catalog does not list for this message "
+                         f"({', '.join(msg.processes) or 'none listed'})")
+        return tuple(notes)
+
+    # ------------------------------------------------------------------ fast path
+    def summarise(self, records: Sequence[Record]) -> Summary:
+        """Counts per message for `--summary`: one best pattern per record, no hole values."""
+        s = Summary(records=len(records))
+        mine_idx, texts = [], []
+        m = self.matcher
+        for i, r in enumerate(records):
+            daemon, _ = self.processes_of(r)
+            if not daemon:
+                s.other += 1
+                continue
+            if r.stamp is not None:
+                at = [j for j in m.at_stamp(r.stamp.basename, r.stamp.line)
+                      if m.pattern_of(j) >= 0 and m.fullmatch(m.pattern_of(j), r.text)]
+                if at:
+                    key = ("stamp", tuple(at))
+                    s.by_stamp[key] += 1
+                    _times(s, key, r.time)
+                    continue
+            mine_idx.append(i)
+            texts.append(r.text)
+        for i, p in zip(mine_idx, m.best(texts)):
+            r = records[i]
+            if p < 0:
+                s.unmatched += 1
+                if len(s.unmatched_examples) < 20:
+                    s.unmatched_examples.append(r.input.decode("utf-8", "replace"))
+                continue
+            s.by_pattern[p] += 1
+            _times(s, p, r.time)
+        return s
+
+    def rows(self, s: Summary) -> list[tuple[tuple[Message, ...], int, str, str]]:
+        """(messages of one row, count, first time, last time), most frequent first."""
+        out = []
+        for p, n in s.by_pattern.items():
+            out.append((tuple(self.messages[i] for i in self.matcher.patterns[p].messages), n,
+                        s.first.get(p, ""), s.last.get(p, "")))
+        for key, n in s.by_stamp.items():
+            out.append((tuple(self.messages[i] for i in key[1]), n, s.first.get(key, ""), s.last.get(key, "")))
+        return sorted(out, key=lambda r: (-r[1], r[0][0].file, r[0][0].line))
+
+
+def _times(s: Summary, key: object, time: str | None) -> None:
+    if time:
+        s.first.setdefault(key, time)
+        s.last[key] = time
+
+
+def ident_table(processes: Iterable[dict]) -> list[tuple[re.Pattern[str], str]]:
+    """(ident expression, process name) from the catalog's process table. An ident written as a
+    pattern (`Keepalived_vrrp[_<net_namespace>][_<instance>]`: optional parts in brackets,
+    run-time values in angle brackets) matches the idents it stands for."""
+    out = []
+    for p in processes:
+        for ident in p.get("idents", ()):
+            out.append((re.compile(ident_pattern(ident)), p["name"]))
+    return out
+
+
+def ident_pattern(ident: str) -> str:
+    out, i = [], 0
+    while i < len(ident):
+        c = ident[i]
+        if c == "[":
+            out.append("(?:")
+        elif c == "]":
+            out.append(")?")
+        elif c == "<":
+            j = ident.find(">", i)
+            if j < 0:
+                out.append(re.escape(ident[i:]))
+                break
+            out.append(r"[^\s\[\]:]+?")
+            i = j
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return "".join(out)
+
+
+def proven_options(messages: Iterable[Message]) -> list[str]:
+    """Options the lines prove were in effect: each requirement every alternative shares,
+    or the alternatives joined by `or` (`-D`, `proxy.debug>=2`, `-D or -d`)."""
+    proven = set()
+    for m in messages:
+        text = requires_text(m)
+        if text:
+            proven.add(text)
+    return sorted(proven)
+
+
+def requires_text(m: Message) -> str:
+    alts = [alt for alt in m.requires]
+    if not alts or any(not alt for alt in alts):
+        return ""
+    return " or ".join(" + ".join(alt) for alt in alts)

@@ -1,0 +1,139 @@
+"""Explanations -> JSON (`srcscan.explain/1`), Markdown or a terminal table. Pure: data in, text out."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from tabulate import tabulate
+
+from srcscan.catalog import Message
+from srcscan.explain.explain import Explainer, Explanation, Summary, proven_options, requires_text
+from srcscan.render.common import cell, code
+from srcscan.render.json import dump
+
+SCHEMA = "srcscan.explain/1"
+
+
+def message_ref(m: Message) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": m.id}
+    sid = getattr(m, "sid", None)
+    if sid:
+        out["sid"] = sid
+    out.update({"file": m.file, "line": m.line, "function": m.function, "priority": m.priority, "text": m.format})
+    return out
+
+
+def line_dict(e: Explanation) -> dict[str, Any]:
+    r = e.record
+    return {
+        "n": r.n,
+        "input": r.input.decode("utf-8", "replace"),
+        "form": r.form,
+        "text": r.text.decode("utf-8", "replace"),
+        "ident": r.ident,
+        "pid": r.pid,
+        "time": r.time,
+        "stamp": {"file": r.stamp.file, "line": r.stamp.line} if r.stamp else None,
+        "line_facility": r.facility,
+        "line_priority": r.priority,
+        "process": list(e.processes),
+        "matches": [{**message_ref(h.message), "best": k < e.best, "pinned": h.pinned, "values": h.values,
+                     "requires": [list(a) for a in h.message.requires], "proves": requires_text(h.message) or None,
+                     "processes": list(h.message.processes), "process_ok": h.process_ok,
+                     "facility": list(h.message.facility)}
+                    for k, h in enumerate(e.hits)],
+        "notes": list(e.notes),
+    }
+
+
+def summary_dict(explainer: Explainer, s: Summary) -> dict[str, Any]:
+    rows = explainer.rows(s)
+    return {
+        "records": s.records,
+        "daemon_lines": s.records - s.other,
+        "matched": sum(n for _, n, _, _ in rows),
+        "unmatched": s.unmatched,
+        "other": s.other,
+        "messages": [{**message_ref(ms[0]), "count": n, "first": first or None, "last": last or None,
+                      "alternatives": [message_ref(m) for m in ms[1:]], "proves": requires_text(ms[0]) or None}
+                     for ms, n, first, last in rows],
+        "unmatched_lines": s.unmatched_examples,
+        "options": proven_options(ms[0] for ms, _, _, _ in rows if len({requires_text(m) for m in ms}) == 1),
+    }
+
+
+def render_json(explainer: Explainer, versions: Sequence[str], lines: Sequence[Explanation] | None,
+                summary: Summary) -> str:
+    doc: dict[str, Any] = {"schema": SCHEMA, "project": explainer.project, "version": explainer.version,
+                           "versions": list(versions)}
+    if lines is not None:
+        doc["lines"] = [line_dict(e) for e in lines if e.daemon]
+    doc["summary"] = summary_dict(explainer, summary)
+    return dump(doc)
+
+
+def _where(m: Message) -> str:
+    return f"{m.file}:{m.line} {m.function}"
+
+
+def _line_rows(lines: Sequence[Explanation], md: bool) -> list[list[str]]:
+    rows = []
+    for e in lines:
+        if not e.daemon:
+            continue
+        text = e.record.text.decode("utf-8", "replace")
+        if not e.hits:
+            rows.append([str(e.record.n), cell(text, 100), "(no message matches)", "", "", "", ""])
+            continue
+        h = e.hits[0]
+        values = "; ".join(f"{k} = {v}" for k, v in h.values.items())
+        alts = len(e.hits) - 1
+        where = _where(h.message) + (" (stamp)" if h.pinned else "") + (f" +{alts} more" if alts else "")
+        extra = "; ".join(e.notes)
+        rows.append([str(e.record.n), cell(text, 100), code(where) if md else where,
+                     h.message.priority.removeprefix("LOG_"), cell(values, 80),
+                     ", ".join(e.processes or h.message.processes), (requires_text(h.message) + (f" ({extra})" if extra else ""))])
+    return rows
+
+
+LINE_HEADERS = ["n", "message", "call site", "pri", "values", "process", "proves"]
+SUMMARY_HEADERS = ["count", "first", "last", "call site", "pri", "message", "proves"]
+
+
+def _summary_rows(explainer: Explainer, s: Summary, md: bool) -> list[list[str]]:
+    rows = []
+    for ms, n, first, last in explainer.rows(s):
+        m = ms[0]
+        where = _where(m) + (f" +{len(ms) - 1} more" if len(ms) > 1 else "")
+        rows.append([str(n), first, last, code(where) if md else where, m.priority.removeprefix("LOG_"),
+                     cell(m.format, 100), requires_text(m)])
+    return rows
+
+
+def render_text(explainer: Explainer, versions: Sequence[str], lines: Sequence[Explanation] | None, summary: Summary,
+                md: bool) -> str:
+    """Markdown (md=True) or a terminal table."""
+    fmt = "github" if md else "simple"
+    title = f"{explainer.project} {explainer.version or ''}".strip()
+    out = [f"# srcscan explain: {title}\n" if md else f"srcscan explain: {title}"]
+    if versions:
+        out.append(f"Releases holding every matched message: {', '.join(versions)}\n")
+    if lines is not None:
+        rows = _line_rows(lines, md)
+        if rows:
+            out.append(tabulate(rows, headers=LINE_HEADERS, tablefmt=fmt, disable_numparse=True) + "\n")
+    d = summary_dict(explainer, summary)
+    out.append(f"{d['daemon_lines']} lines of {explainer.project}: {d['matched']} matched, {d['unmatched']} matched "
+               f"no message; {d['other']} lines of other programs.\n")
+    if lines is None:
+        rows = _summary_rows(explainer, summary, md)
+        if rows:
+            out.append((("## Messages\n\n" if md else "")
+                        + tabulate(rows, headers=SUMMARY_HEADERS, tablefmt=fmt, disable_numparse=True) + "\n"))
+        if summary.unmatched_examples:
+            out.append(("## Lines no message matches\n\n" if md else "Lines no message matches:\n")
+                       + "\n".join(("- " + code(x)) if md else "  " + x for x in summary.unmatched_examples) + "\n")
+    if d["options"]:
+        out.append(("Options these lines prove were on: " if md else "Options proven on: ")
+                   + ", ".join(code(o) if md else o for o in d["options"]) + "\n")
+    return "\n".join(out)

@@ -1,0 +1,91 @@
+"""Reading log files in blocks and explaining them, on one process or on a Dask cluster.
+
+Raises InputError for input nothing can be explained from (a binary file, no line of the
+daemon); OSError for files that cannot be read.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from srcscan.errors import InputError
+from srcscan.explain.explain import Explainer, Explanation, Summary, _times
+from srcscan.explain.lines import LineReader, Record, looks_binary, open_log
+
+BLOCK = 20000  # records scanned together
+
+
+def iter_blocks(paths: Sequence[str | Path], size: int = BLOCK) -> Iterator[list[Record]]:
+    """Records of the files, in lists of about `size` (a file's records stay in file order)."""
+    for path in paths:
+        try:
+            with open_log(path) as f:
+                head = f.peek(8192)[:8192] if hasattr(f, "peek") else b""
+                if looks_binary(head):
+                    raise InputError(f"{path}: a binary file, not a log")
+                reader, block = LineReader(), []
+                for raw in f:
+                    done = reader.feed(raw)
+                    if done is not None:
+                        block.append(done)
+                        if len(block) >= size:
+                            yield block
+                            block = []
+                last = reader.finish()
+                if last is not None:
+                    block.append(last)
+                if block:
+                    yield block
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            raise InputError(f"{path}: damaged gzip file ({exc})") from None
+
+
+def explain_files(explainer: Explainer, paths: Sequence[str | Path], summary_only: bool,
+                  ) -> tuple[list[Explanation] | None, Summary]:
+    """Every record of the files explained (None with summary_only) and the summary."""
+    total = Summary()
+    lines: list[Explanation] | None = None if summary_only else []
+    for block in iter_blocks(paths):
+        if summary_only:
+            total = total.merge(explainer.summarise(block))
+        else:
+            done = explainer.explain(block)
+            lines.extend(done)  # type: ignore[union-attr]
+            total = total.merge(summary_of(explainer, done))
+    return lines, total
+
+
+def summary_of(explainer: Explainer, explained: Sequence[Explanation]) -> Summary:
+    """The summary of explanations already made (the same counts `summarise` gives)."""
+    s = Summary(records=len(explained))
+    m = explainer.matcher
+    index = {id(msg): i for i, msg in enumerate(explainer.messages)}
+    for e in explained:
+        if not e.daemon:
+            s.other += 1
+        elif not e.hits:
+            s.unmatched += 1
+            if len(s.unmatched_examples) < 20:
+                s.unmatched_examples.append(e.record.input.decode("utf-8", "replace"))
+        elif e.hits[0].pinned:
+            key = ("stamp", tuple(index[id(h.message)] for h in e.hits[:e.best]))
+            s.by_stamp[key] += 1
+            _times(s, key, e.record.time)
+        else:
+            p = m.pattern_of(index[id(e.hits[0].message)])
+            s.by_pattern[p] += 1
+            _times(s, p, e.record.time)
+    return s
+
+
+def check_explained(explainer: Explainer, summary: Summary, paths: Sequence[str | Path]) -> None:
+    """Bad input where nothing can be explained: no line of the daemon at all."""
+    if summary.records - summary.other == 0 or (summary.unmatched == summary.records - summary.other
+                                                 and not summary.by_pattern and not summary.by_stamp):
+        names = ", ".join(str(p) for p in paths)
+        what = "no line" if summary.records else "no line at all"
+        raise InputError(f"{what} of {explainer.project} {explainer.version or ''} in {names}".replace("  ", " ")
+                         + (f" ({summary.other} lines of other programs)" if summary.other else ""))

@@ -1,0 +1,155 @@
+"""srcscan explain: matching records to call sites, values, processes, options, notes, engines."""
+
+from __future__ import annotations
+
+import json
+import pickle
+
+import pytest
+from explain_support import catalog
+
+from srcscan.explain.explain import Explainer, ident_pattern
+from srcscan.explain.lines import parse_line, read_records
+from srcscan.explain.matcher import Matcher, available_engine
+from srcscan.explain.run import summary_of
+
+ENGINES = [e for e in ("hyperscan", "re2", "re") if available_engine(e) == e]
+
+
+def explain_one(line: bytes, project: str = "keepalived", engine: str = "re"):
+    return Explainer(catalog(project), engine=engine).explain([parse_line(line)])[0]
+
+
+def site(e):
+    return [(h.message.file, h.message.line) for h in e.hits[:e.best]]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_most_specific_message_wins_and_alternatives_follow(engine):
+    e = explain_one(b"Nov 29 23:12:17 lb1 Keepalived_vrrp[9]: (VI_1) Entering MASTER STATE", engine=engine)
+    assert site(e) == [("keepalived/vrrp/vrrp.c", 2179)]
+    assert [h.message.line for h in e.hits] == [2179, 900]  # `(%s) Entering %s STATE` is the alternative
+    assert e.hits[0].values == {"vrrp->iname": "VI_1"}
+    assert e.hits[1].values == {"vrrp->iname": "VI_1", "state": "MASTER"}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_engines_agree(engine):
+    texts = [b"(VI_1) Entering MASTER STATE", b"Open of x failed", b"Stopped", b"TCP connection to [192.0.2.1]:tcp:80 success.",
+             b"Config:\n  vrrp 3 instances", b"nothing", b"Starting VRRP child process, pid=  12"]
+    c = catalog()
+    reference = Matcher([m.template for m in c.messages], engine="re")
+    other = Matcher([m.template for m in c.messages], engine=engine)
+    assert other.all_matches(texts) == reference.all_matches(texts)
+    assert other.best(texts) == reference.best(texts)
+
+
+def test_values_are_named_by_argument_expression():
+    e = explain_one(b"Nov 29 23:12:17 lb1 Keepalived_vrrp[9]: Discarding bogus packet from 192.0.2.7")
+    assert e.hits[0].values == {"inet_sockaddrtopair(&pkt->src_addr)": "192.0.2.7"}
+
+
+def test_ident_patterns_name_the_process():
+    assert ident_pattern("Keepalived_vrrp[_<net_namespace>][_<instance>]") == \
+        r"Keepalived_vrrp(?:_[^\s\[\]:]+?)?(?:_[^\s\[\]:]+?)?"
+    e = explain_one(b"Nov 29 23:12:17 lb1 Keepalived_vrrp_blue_inst1[9]: (VI_1) Entering BACKUP STATE")
+    assert e.daemon and e.processes == ("vrrp",) and e.hits[0].process_ok is True
+
+
+def test_a_process_that_cannot_write_the_message_is_said():
+    e = explain_one(b"Nov 29 23:12:17 lb1 Keepalived_healthcheckers[9]: (VI_1) Entering BACKUP STATE")
+    assert e.hits[0].process_ok is False and "does not list" in e.notes[0]
+
+
+def test_other_programs_are_not_the_daemons():
+    e = explain_one(b"Nov 29 23:12:17 lb1 cron[55]: Stopped")
+    assert not e.daemon and not e.hits
+
+
+def test_option_only_lines_say_which_option():
+    from srcscan.explain.explain import requires_text
+
+    e = explain_one(b"Nov 29 23:12:17 lb1 Keepalived_vrrp[9]: Discarding bogus packet from 192.0.2.7")
+    assert requires_text(e.hits[0].message) == "-D"
+
+
+def test_line_facility_and_priority_disagreeing_with_the_catalog():
+    e = explain_one(b"<150>1 2026-11-29T23:12:17Z lb1 Keepalived_vrrp 9 - - (VI_1) Entering MASTER STATE")
+    assert e.notes == ("the line says facility local2; the catalog expects daemon",)
+    e = explain_one(b"<27>1 2026-11-29T23:12:17Z lb1 Keepalived_vrrp 9 - - (VI_1) Entering MASTER STATE")
+    assert e.notes == ("the line says priority LOG_ERR; the call writes LOG_INFO",)
+
+
+def test_a_line_matching_two_identical_templates_lists_both():
+    e = explain_one(b"Nov 29 23:12:17 lb1 Keepalived[1]: Stopped")
+    assert e.best == 2 and sorted(site(e)) == [("keepalived/core/daemon.c", 50), ("keepalived/core/main.c", 400)]
+
+
+def test_multi_line_message_across_physical_lines():
+    records = list(read_records([b"Sun Nov 29 23:12:17 2026: Config:\n", b"  vrrp 3 instances\n"]))
+    e = Explainer(catalog(), engine="re").explain(records)[0]
+    assert site(e) == [("keepalived/core/main.c", 310)] and e.hits[0].values == {"n": "3"}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_multi_line_message_escaped_by_rsyslog(engine):
+    records = [parse_line(b"Nov 29 23:12:17 lb1 Keepalived[1]: Config:#012  vrrp 3 instances"),
+               parse_line(b"Nov 29 23:12:18 lb1 Keepalived[1]: Stopped")]
+    done = Explainer(catalog(), engine=engine).explain(records)
+    assert [site(e)[0] for e in done] == [("keepalived/core/main.c", 310), ("keepalived/core/daemon.c", 50)]
+
+
+def test_lighttpd_stamp_pins_the_call_site():
+    # `proxy - start` is written in two modules: the stamp says which
+    e = explain_one(b"2026-11-29 23:12:17: (../src/mod_fastcgi.c.900) proxy - start", project="lighttpd")
+    assert site(e) == [("src/mod_fastcgi.c", 900)] and e.hits[0].pinned
+    e = explain_one(b"Nov 29 23:12:17 lb1 lighttpd[3]: (mod_proxy.c.1022) proxy - start", project="lighttpd")
+    assert site(e) == [("src/mod_proxy.c", 1022)] and e.hits[0].pinned
+
+
+def test_lighttpd_stamp_at_another_line_still_matches_by_text():
+    e = explain_one(b"2026-11-29 23:12:17: (mod_proxy.c.999) proxy - start", project="lighttpd")
+    assert not e.hits[0].pinned and e.hits[0].message.file == "src/mod_proxy.c"
+
+
+def test_legacy_lighttpd_message():
+    # log_error_write(srv, __FILE__, __LINE__, "sd", "server stopped by UID =", uid): a space after each
+    e = explain_one(b"2008-03-01 10:00:00: (server.c.1250) server stopped by UID = 0 ", project="lighttpd")
+    assert site(e) == [("src/server.c", 1250)] and e.hits[0].values == {"uid": "0"}
+
+
+def test_matcher_pickles_and_matches_the_same():
+    explainer = Explainer(catalog(), engine="auto")
+    records = [parse_line(b"Nov 29 23:12:17 lb1 Keepalived_vrrp[9]: (VI_1) Entering MASTER STATE")]
+    before = explainer.summarise(records)
+    again = pickle.loads(pickle.dumps(explainer))
+    assert again.summarise(records).by_pattern == before.by_pattern
+
+
+def test_summary_counts_agree_with_the_full_explanations():
+    lines = [b"Nov 29 23:12:17 lb1 Keepalived_vrrp[9]: (VI_1) Entering MASTER STATE",
+             b"Nov 29 23:12:18 lb1 Keepalived_vrrp[9]: (VI_2) Entering MASTER STATE",
+             b"Nov 29 23:12:19 lb1 cron[9]: (root) CMD",
+             b"Nov 29 23:12:20 lb1 Keepalived[9]: no such message"]
+    explainer = Explainer(catalog(), engine="re")
+    records = list(read_records(lines))
+    fast, full = explainer.summarise(records), summary_of(explainer, explainer.explain(records))
+    assert (fast.by_pattern, fast.other, fast.unmatched) == (full.by_pattern, full.other, full.unmatched)
+    assert list(fast.by_pattern.values()) == [2] and fast.other == 1 and fast.unmatched == 1
+    assert fast.first == full.first and fast.last == full.last
+
+
+def test_json_schema_fields(tmp_path):
+    from srcscan.explain.render import render_json
+
+    explainer = Explainer(catalog(), engine="re")
+    records = list(read_records([b"Nov 29 23:12:17 lb1 Keepalived_vrrp[9]: Discarding bogus packet from 192.0.2.7"]))
+    done = explainer.explain(records)
+    doc = json.loads(render_json(explainer, ["2.3.4"], done, summary_of(explainer, done)))
+    assert doc["schema"] == "srcscan.explain/1" and doc["versions"] == ["2.3.4"]
+    match = doc["lines"][0]["matches"][0]
+    assert {k: match[k] for k in ("file", "line", "function", "priority", "values", "requires", "processes", "facility")} == {
+        "file": "keepalived/vrrp/vrrp_scheduler.c", "line": 670, "function": "vrrp_handle", "priority": "LOG_ERR",
+        "values": {"inet_sockaddrtopair(&pkt->src_addr)": "192.0.2.7"}, "requires": [["-D"]],
+        "processes": ["vrrp"], "facility": ["daemon"]}
+    assert doc["summary"]["options"] == ["-D"] and doc["lines"][0]["stamp"] is None
