@@ -37,7 +37,7 @@ def explain(project, inputs, version_range, catalog_file, summary, with_options,
     wrote it, with what values, from which process, under which options, and which releases hold it."""
     from srcscan.explain.explain import Explainer
     from srcscan.explain.render import render_json, render_text
-    from srcscan.explain.run import check_explained, explain_files
+    from srcscan.explain.run import check_explained
 
     version, paths = _split_inputs(inputs)
     if version and version_range:
@@ -48,16 +48,18 @@ def explain(project, inputs, version_range, catalog_file, summary, with_options,
     if catalog_file is not None:
         catalog = _read_catalog(catalog_file)
     else:
-        request = make_request(project, version, rules, path, source, cache_dir, with_options, jobs)
-        catalog = build_catalog(request).catalog
-    explainer = Explainer(catalog, engine=engine)
-    if dask_address:
-        from srcscan.explain.distributed import explain_on_dask
+        if version_range and path is None:  # lines are read with the newest release of the range
+            from srcscan.explain.versions import newest_in_range
 
-        lines, total = explain_on_dask(explainer, paths, summary, dask_address)
-    else:
-        lines, total = explain_files(explainer, paths, summary)
-    check_explained(explainer, total, paths)
+            version = newest_in_range(rules or project, version_range, source, cache_dir)
+        request = make_request(None if rules else project, version, rules, path, source, cache_dir, with_options, jobs)
+        catalog = build_catalog(request).catalog
+    from srcscan.sources.obtain import default_cache_dir
+
+    cache = cache_dir or default_cache_dir()
+    explainer = Explainer(catalog, engine=engine, cache_dir=cache)
+    lines, total = _explain(explainer, paths, summary, dask_address)
+    check_explained(explainer, total, paths, matched=False)
     versions: list[str] = []
     if version_range or (version is None and catalog_file is None and path is None):
         from srcscan.explain.versions import candidate_releases
@@ -65,8 +67,14 @@ def explain(project, inputs, version_range, catalog_file, summary, with_options,
         versions = candidate_releases(explainer, lines, total, project=rules or project, version_range=version_range,
                                       source=source, cache_dir=cache_dir, jobs=jobs,
                                       notify=lambda line: click.echo(f"srcscan: {line}", err=True))
+        if versions and catalog.version not in versions:  # read the lines again with a release that has them
+            request = make_request(None if rules else project, versions[-1], rules, None, source, cache_dir,
+                                   with_options, jobs)
+            explainer = Explainer(build_catalog(request).catalog, engine=engine, cache_dir=cache)
+            lines, total = _explain(explainer, paths, summary, dask_address)
     elif catalog.version:
         versions = [catalog.version]
+    check_explained(explainer, total, paths)
     fmt = pick_format(fmt, output)
     if fmt == "json":
         text = render_json(explainer, versions, lines, total)
@@ -90,3 +98,13 @@ def _read_catalog(path: Path):
         return catalog_from_dict(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError(f"{path}: not a srcscan catalog ({exc.__class__.__name__}: {exc})") from None
+
+
+def _explain(explainer, paths, summary, dask_address):
+    if dask_address:
+        from srcscan.explain.distributed import explain_on_dask
+
+        return explain_on_dask(explainer, paths, summary, dask_address)
+    from srcscan.explain.run import explain_files
+
+    return explain_files(explainer, paths, summary)

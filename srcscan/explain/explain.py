@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Iterable, Sequence
 
 from srcscan.catalog import Catalog, Message
@@ -59,12 +60,15 @@ class Summary:
     by_stamp: Counter = field(default_factory=Counter)  # (message index,) pinned by a stamp
     first: dict[object, str] = field(default_factory=dict)
     last: dict[object, str] = field(default_factory=dict)
+    examples: dict[object, tuple[bytes, object]] = field(default_factory=dict)  # key -> (text, stamp) of its first line
+    unmatched_texts: dict[bytes, object] = field(default_factory=dict)  # distinct texts (up to 1000) -> stamp
 
     def merge(self, other: "Summary") -> "Summary":
         out = Summary(self.records + other.records, self.other + other.other, self.unmatched + other.unmatched,
                       (self.unmatched_examples + other.unmatched_examples)[:20],
                       self.by_pattern + other.by_pattern, self.by_stamp + other.by_stamp,
-                      {**other.first, **self.first}, {**self.last, **other.last})
+                      {**other.first, **self.first}, {**self.last, **other.last}, {**other.examples, **self.examples},
+                      dict(list({**self.unmatched_texts, **other.unmatched_texts}.items())[:1000]))
         return out
 
 
@@ -73,12 +77,14 @@ class Explainer:
 
     Picklable (the Matcher rebuilds its database on first use), for Dask workers."""
 
-    def __init__(self, catalog: Catalog, engine: str = "auto", matcher: Matcher | None = None) -> None:
+    def __init__(self, catalog: Catalog, engine: str = "auto", matcher: Matcher | None = None,
+                 cache_dir: Path | None = None) -> None:
         self.project = catalog.project
         self.version = catalog.version
         self.messages: tuple[Message, ...] = catalog.messages
         self.matcher = matcher or Matcher([m.template for m in catalog.messages],
-                                          [(m.file, m.line) for m in catalog.messages], engine=engine)
+                                          [(m.file, m.line) for m in catalog.messages], engine=engine,
+                                          cache_dir=cache_dir)
         self.idents = ident_table(catalog.sections.get("processes", []))
 
     # ------------------------------------------------------------------ per record
@@ -87,7 +93,9 @@ class Explainer:
         if record.ident is None:
             return record.form in OWN_FORMS, ()
         names = tuple(sorted({name for rx, name in self.idents if rx.fullmatch(record.ident)}))
-        return bool(names), names
+        # An ident the table does not list but named after the project (`keepalived` from a
+        # service manager capturing stderr, a catalog without idents) is still the daemon's.
+        return bool(names) or record.ident.lower().startswith(self.project.lower()), names
 
     def explain(self, records: Sequence[Record]) -> list[Explanation]:
         mine = [self.processes_of(r) for r in records]
@@ -155,6 +163,7 @@ class Explainer:
                     key = ("stamp", tuple(at))
                     s.by_stamp[key] += 1
                     _times(s, key, r.time)
+                    s.examples.setdefault(key, (r.text, r.stamp))
                     continue
             mine_idx.append(i)
             texts.append(r.text)
@@ -164,9 +173,12 @@ class Explainer:
                 s.unmatched += 1
                 if len(s.unmatched_examples) < 20:
                     s.unmatched_examples.append(r.input.decode("utf-8", "replace"))
+                if len(s.unmatched_texts) < 1000:
+                    s.unmatched_texts.setdefault(r.text, r.stamp)
                 continue
             s.by_pattern[p] += 1
             _times(s, p, r.time)
+            s.examples.setdefault(p, (r.text, r.stamp))
         return s
 
     def rows(self, s: Summary) -> list[tuple[tuple[Message, ...], int, str, str]]:

@@ -13,8 +13,11 @@ formats or output.
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 import re
 from collections import defaultdict
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -100,7 +103,8 @@ class Matcher:
     Picklable: the compiled database is rebuilt on first use after unpickling.
     """
 
-    def __init__(self, templates: Sequence[Template], sites: Sequence[tuple[str, int]] = (), engine: str = "auto") -> None:
+    def __init__(self, templates: Sequence[Template], sites: Sequence[tuple[str, int]] = (), engine: str = "auto",
+                 cache_dir: Path | None = None) -> None:
         by_body: dict[bytes, list[int]] = defaultdict(list)
         first: dict[bytes, Template] = {}
         self.catch_all: tuple[int, ...] = ()  # messages with no literal text at all (`%s`): never reported
@@ -120,12 +124,14 @@ class Matcher:
         self.templates = tuple(templates)
         self.sites: dict[tuple[str, int], tuple[int, ...]] = _site_index(sites)
         self.engine = available_engine(engine)
+        self.cache_dir = cache_dir  # where a compiled Hyperscan database is kept
         self._compiled: Any = None
 
-    # pickling: plain data only
+    # pickling: a Hyperscan database travels serialized; other engines are rebuilt (fast)
     def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["_compiled"] = None
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_captures", "_pattern_of")}
+        if self.engine != "hyperscan":
+            state["_compiled"] = None
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -135,7 +141,10 @@ class Matcher:
     @property
     def compiled(self) -> Any:
         if self._compiled is None:
-            self._compiled = _COMPILERS[self.engine](self.patterns)
+            if self.engine == "hyperscan":
+                self._compiled = _Hyperscan(self.patterns, self.cache_dir)
+            else:
+                self._compiled = _COMPILERS[self.engine](self.patterns)
         return self._compiled
 
     def best(self, texts: Sequence[bytes]) -> list[int]:
@@ -197,12 +206,26 @@ class _Hyperscan:
     """Block mode over records joined by \\n (a newline inside a record is RS), `^...$` in
     multi-line mode: a match ending at a record's end is a full match of that record."""
 
-    def __init__(self, patterns: Sequence[Pattern]) -> None:
+    def __init__(self, patterns: Sequence[Pattern], cache_dir: Path | None = None) -> None:
         import hyperscan
 
         self.ranks = [p.rank for p in patterns]
         bodies = [b"^" + p.body.replace(b"\\x0a", b"\\x%02x" % RS) + _TAIL + b"$" for p in patterns]
-        self.db, self.fallback = _compile_hyperscan(hyperscan, bodies)
+        self.db, self.fallback = _cached_hyperscan(hyperscan, bodies, cache_dir)
+        self.scratch = hyperscan.Scratch(self.db) if self.db is not None else None
+
+    # A database takes seconds to compile (about 8 ms per expression): it travels serialized.
+    def __getstate__(self) -> dict[str, Any]:
+        import hyperscan
+
+        return {"ranks": self.ranks, "fallback": self.fallback,
+                "db": hyperscan.dumpb(self.db) if self.db is not None else None}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        import hyperscan
+
+        self.ranks, self.fallback = state["ranks"], state["fallback"]
+        self.db = hyperscan.loadb(state["db"], hyperscan.HS_MODE_BLOCK) if state["db"] is not None else None
         self.scratch = hyperscan.Scratch(self.db) if self.db is not None else None
 
     def _scan(self, texts: Sequence[bytes], on_match: Callable) -> list[int]:
@@ -244,6 +267,32 @@ class _Hyperscan:
         for i, extra in enumerate(self.fallback.all(texts)):
             found[i].extend(extra)
         return found
+
+
+def _cached_hyperscan(hyperscan: Any, bodies: list[bytes], cache_dir: Path | None) -> tuple[Any, "_Python"]:
+    """The compiled database, read back from `cache_dir/explain/` when the same expressions were
+    compiled before by the same Hyperscan (the key hashes both)."""
+    if cache_dir is None:
+        return _compile_hyperscan(hyperscan, bodies)
+    digest = hashlib.sha256(hyperscan.__version__.encode() if hasattr(hyperscan, "__version__") else b"hs")
+    for b in bodies:
+        digest.update(b + b"\0")
+    path = cache_dir / "explain" / f"{digest.hexdigest()[:32]}.hsdb"
+    try:
+        db, rejected = pickle.loads(path.read_bytes())
+        return hyperscan.loadb(db, hyperscan.HS_MODE_BLOCK), _Python({i: _unrs(bodies[i]) for i in rejected})
+    except (OSError, ValueError, EOFError, pickle.UnpicklingError, hyperscan.error):
+        pass
+    db, fallback = _compile_hyperscan(hyperscan, bodies)
+    if db is not None:
+        from srcscan.scan import write_atomic_bytes
+
+        rejected = sorted(fallback.ids)
+        try:
+            write_atomic_bytes(path, pickle.dumps((hyperscan.dumpb(db), rejected)))
+        except OSError:
+            pass  # a cache that cannot be written only costs the next run the compile
+    return db, fallback
 
 
 def _compile_hyperscan(hyperscan: Any, bodies: list[bytes]) -> tuple[Any, "_Python"]:
@@ -324,6 +373,7 @@ class _Python:
     starting with a hole are tried on every text)."""
 
     def __init__(self, bodies: dict[int, bytes]) -> None:
+        self.ids = tuple(bodies)
         self.buckets: dict[bytes, list[tuple[int, re.Pattern[bytes]]]] = defaultdict(list)
         self.wild: list[tuple[int, re.Pattern[bytes]]] = []
         for i, body in bodies.items():

@@ -70,22 +70,32 @@ def summary_of(explainer: Explainer, explained: Sequence[Explanation]) -> Summar
             s.unmatched += 1
             if len(s.unmatched_examples) < 20:
                 s.unmatched_examples.append(e.record.input.decode("utf-8", "replace"))
+            if len(s.unmatched_texts) < 1000:
+                s.unmatched_texts.setdefault(e.record.text, e.record.stamp)
         elif e.hits[0].pinned:
             key = ("stamp", tuple(index[id(h.message)] for h in e.hits[:e.best]))
             s.by_stamp[key] += 1
             _times(s, key, e.record.time)
+            s.examples.setdefault(key, (e.record.text, e.record.stamp))
         else:
             p = m.pattern_of(index[id(e.hits[0].message)])
             s.by_pattern[p] += 1
             _times(s, p, e.record.time)
+            s.examples.setdefault(p, (e.record.text, e.record.stamp))
     return s
 
 
-def check_explained(explainer: Explainer, summary: Summary, paths: Sequence[str | Path]) -> None:
-    """Bad input where nothing can be explained: no line of the daemon at all."""
-    if summary.records - summary.other == 0 or (summary.unmatched == summary.records - summary.other
-                                                 and not summary.by_pattern and not summary.by_stamp):
-        names = ", ".join(str(p) for p in paths)
-        what = "no line" if summary.records else "no line at all"
-        raise InputError(f"{what} of {explainer.project} {explainer.version or ''} in {names}".replace("  ", " ")
-                         + (f" ({summary.other} lines of other programs)" if summary.other else ""))
+def check_explained(explainer: Explainer, summary: Summary, paths: Sequence[str | Path], matched: bool = True) -> None:
+    """Bad input where nothing can be explained: no line of the daemon at all, or (with
+    `matched`) none a message matches."""
+    daemon = summary.records - summary.other
+    if daemon and (not matched or summary.by_pattern or summary.by_stamp):
+        return
+    names = ", ".join(str(p) for p in paths)
+    label = f"{explainer.project} {explainer.version}" if explainer.version else explainer.project
+    if not summary.records:
+        raise InputError(f"no line at all in {names}")
+    if not daemon:
+        raise InputError(f"no line of {label} in {names} ({summary.other} lines of other programs)")
+    raise InputError(f"no line of {names} matches a message of {label} ({daemon} lines of {explainer.project}, "
+                     f"{summary.other} of other programs)")

@@ -76,7 +76,8 @@ def test_a_tree_on_disk(tmp_path):
 @pytest.mark.parametrize("content,why", [
     (b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00" * 50, "a binary file, not a log"),
     (b"Nov 29 23:12:18 lb1 cron[55]: (root) CMD\n", "no line of keepalived 2.3.4 in"),
-    (b"", "no line at all of keepalived"),
+    (b"Nov 29 23:12:18 lb1 Keepalived[55]: (root) CMD\n", "matches a message of keepalived 2.3.4"),
+    (b"", "no line at all in"),
     (gzip.compress(LOG)[:30], "damaged gzip file"),
 ])
 def test_bad_input_exits_2_with_one_line(tmp_path, cat, content, why):
@@ -97,3 +98,68 @@ def test_missing_file_and_bad_catalog(tmp_path, cat):
     log.write_bytes(LOG)
     run = srcscan("explain", "keepalived", log, "--catalog", bad)
     assert run.returncode == 2 and "not a srcscan catalog" in run.stderr and "Traceback" not in run.stderr
+
+
+RULES = """
+[project]
+name = "mini"
+
+[source]
+git = "{repo}"
+tag = "v{{version}}"
+providers = ["git"]
+
+[[log_functions]]
+name = "syslog"
+priority_arg = 0
+format_arg = 1
+"""
+
+RELEASES = {  # version -> main.c: "ready" from 1.1 on, "going down" until 1.1, "slow" in every one
+    "1.0": 'syslog(LOG_INFO, "slow: %d ms", n); syslog(LOG_INFO, "going down");',
+    "1.1": 'syslog(LOG_INFO, "slow: %d ms", n); syslog(LOG_INFO, "going down"); syslog(LOG_INFO, "ready %s", s);',
+    "1.2": 'syslog(LOG_INFO, "slow: %d ms", n); syslog(LOG_INFO, "ready %s", s);',
+}
+
+
+@pytest.fixture
+def releases(tmp_path):
+    import subprocess
+
+    repo = tmp_path / "upstream"
+    repo.mkdir()
+    git = lambda *a: subprocess.run(["git", *a], cwd=repo, check=True, capture_output=True)
+    git("init", "-q")
+    for version, body in RELEASES.items():
+        (repo / "main.c").write_text("#include <syslog.h>\nvoid run(int n, const char *s) {\n    " + body + "\n}\n")
+        git("add", "main.c")
+        git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", version)
+        git("tag", f"v{version}")
+    rules = tmp_path / "mini.toml"
+    rules.write_text(RULES.format(repo=repo))
+    return rules
+
+
+@pytest.mark.parametrize("lines,versions_arg,expected", [
+    (b"Nov 29 23:12:17 lb1 mini[3]: slow: 12 ms\nNov 29 23:12:18 lb1 mini[3]: ready now\n", ["--versions", "1.0..1.2"],
+     ["1.1", "1.2"]),
+    (b"Nov 29 23:12:17 lb1 mini[3]: going down\nNov 29 23:12:18 lb1 mini[3]: ready now\n", ["--versions", "1.0.."],
+     ["1.1"]),
+    (b"Nov 29 23:12:17 lb1 mini[3]: going down\n", ["--versions", "1.0..1.1"], ["1.0", "1.1"]),
+    (b"Nov 29 23:12:17 lb1 mini[3]: slow: 12 ms\n", [], ["1.0", "1.1", "1.2"]),  # no version: every release
+])
+def test_which_releases_hold_every_matched_message(tmp_path, releases, lines, versions_arg, expected):
+    log = tmp_path / "syslog"
+    log.write_bytes(lines)
+    for summary in ([], ["--summary"]):
+        run = srcscan("explain", "--rules", releases, "mini", log, *versions_arg, *summary, "--cache-dir",
+                      tmp_path / "c", "--format", "json")
+        assert run.returncode == 0, run.stderr
+        assert json.loads(run.stdout)["versions"] == expected
+
+
+def test_a_range_with_no_release_exits_2(tmp_path, releases):
+    log = tmp_path / "syslog"
+    log.write_bytes(b"Nov 29 23:12:17 lb1 mini[3]: going down\n")
+    run = srcscan("explain", "--rules", releases, "mini", log, "--versions", "3.0..4.0", "--cache-dir", tmp_path / "c")
+    assert run.returncode == 2 and "no release of" in run.stderr and "1.0 .. 1.2" in run.stderr

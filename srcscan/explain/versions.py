@@ -1,0 +1,176 @@
+"""Which releases could have written these lines.
+
+Evidence is one example text per matched message (with its lighttpd stamp, if any). A
+release is a candidate when its catalog holds, for every example, a message whose template
+matches the text (and, for a stamped line, a message at that file and line that matches).
+
+Catalogs are built on demand through the pipeline and its results cache. Without a range,
+every release tag is first narrowed by the source text: `git grep` over the tags of the git
+mirror for each example's longest literal (a release whose source lacks it cannot hold the
+message); catalogs are then built for the releases left, newest first, up to `max_builds`.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+from srcscan.catalog import Catalog
+from srcscan.errors import InputError, SourceError
+from srcscan.explain.explain import Explainer, Explanation, Summary
+from srcscan.explain.lines import Stamp
+from srcscan.explain.matcher import Matcher
+from srcscan.formats.template import Hole
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One matched line standing for its message: its text and stamp, and the literal the
+    source of any release holding the message must contain."""
+
+    text: bytes
+    stamp: Stamp | None
+    literal: str  # the longest literal part of the matched template ("" when it has none)
+
+
+def evidence_of(explainer: Explainer, lines: Sequence[Explanation] | None, summary: Summary) -> list[Evidence]:
+    """One Evidence per matched message (from the summary's examples, or the explanations)."""
+    out: dict[object, Evidence] = {}
+    if lines is not None:
+        for e in lines:
+            if e.hits:
+                key = (e.hits[0].message.file, e.hits[0].message.line, e.hits[0].message.format)
+                out.setdefault(key, Evidence(e.record.text, e.record.stamp, longest_literal(e.hits[0].message.template)))
+    else:
+        for key, (text, stamp) in summary.examples.items():
+            p = key if isinstance(key, int) else explainer.matcher.pattern_of(key[1][0])
+            t = explainer.matcher.templates[explainer.matcher.patterns[p].messages[0]]
+            out.setdefault(key, Evidence(text, stamp, longest_literal(t)))
+    # Lines this catalog does not match may be messages of another release.
+    for text, stamp in summary.unmatched_texts.items():
+        out.setdefault(("unmatched", text), Evidence(text, stamp, ""))  # type: ignore[arg-type]
+    return list(out.values())
+
+
+def longest_literal(template) -> str:
+    texts = [p for p in template.parts if not isinstance(p, Hole)]
+    return max((t.strip() for t in texts), key=len, default="")
+
+
+def held(catalog: Catalog, evidence: Sequence[Evidence]) -> frozenset[int]:
+    """The pieces of evidence (indexes) the catalog has a message for."""
+    matcher = Matcher([m.template for m in catalog.messages], [(m.file, m.line) for m in catalog.messages],
+                      engine="re2")
+    out = set()
+    for k, (ev, found) in enumerate(zip(evidence, matcher.all_matches([e.text for e in evidence]))):
+        if not found:
+            continue
+        if ev.stamp is not None:
+            at = matcher.at_stamp(ev.stamp.basename, ev.stamp.line)
+            if at and not any(matcher.pattern_of(i) in found for i in at):
+                continue  # that call is not at that line in this release
+        out.add(k)
+    return frozenset(out)
+
+
+def parse_range(text: str) -> tuple[str | None, str | None]:
+    """`A..B`, `A..` or `..B` -> (A, B)."""
+    if ".." not in text:
+        raise InputError(f"--versions takes A..B (got {text!r})")
+    low, _, high = text.partition("..")
+    return low or None, high or None
+
+
+def in_range(known: Sequence[str], text: str) -> list[str]:
+    from srcscan.sources.git import version_key
+
+    low, high = parse_range(text)
+    return [v for v in known if (low is None or version_key(v) >= version_key(low))
+            and (high is None or version_key(v) <= version_key(high))]
+
+
+def newest_in_range(project: str, version_range: str, source: str | None, cache_dir: Path | None) -> str:
+    """The newest release in A..B (InputError when there is none)."""
+    from srcscan.sources.obtain import default_cache_dir
+
+    known, _, _ = releases(project, source, cache_dir or default_cache_dir())
+    return _chosen(project, known, version_range)[-1]
+
+
+def _chosen(project: str, known: Sequence[str], version_range: str) -> list[str]:
+    chosen = in_range(known, version_range)
+    if not chosen:
+        raise InputError(f"no release of {project} in {version_range} "
+                         f"(releases: {known[0] if known else '?'} .. {known[-1] if known else '?'})")
+    return chosen
+
+
+def releases(project: str, source: str | None, cache_dir: Path) -> tuple[list[str], Path, str]:
+    """Every release version (oldest first), the git mirror and the tag pattern."""
+    from srcscan.rules import load_rules
+    from srcscan.sources.git import ensure_mirror, remote_location, versions
+
+    rules = load_rules(project)
+    remote = source or rules.source.git
+    if not remote:
+        raise InputError(f"{project}'s rules name no git repository: give --source or a VERSION")
+    mirror = ensure_mirror(cache_dir, remote_location(remote))
+    return versions(mirror, rules.source.tag), mirror, rules.source.tag
+
+
+def narrow_by_text(mirror: Path, pattern: str, known: Sequence[str], evidence: Sequence[Evidence]) -> list[str]:
+    """The releases whose .c/.h files contain every evidence literal (one `git grep` over the tags)."""
+    literals = sorted({e.literal for e in evidence if len(e.literal) >= 6})
+    if not literals:
+        return list(known)
+    tags = {pattern.format(version=v): v for v in known}
+    done = subprocess.run(["git", "-c", "core.hooksPath=/dev/null", "grep", "-z", "-o", "-F", "--no-color",
+                           *sum((["-e", lit] for lit in literals), []), *tags, "--", "*.c", "*.h"],
+                          cwd=mirror, capture_output=True, timeout=600)
+    if done.returncode not in (0, 1):
+        raise SourceError(f"git grep failed: {done.stderr.decode(errors='replace').strip()[-200:]}")
+    seen: dict[str, set[str]] = {}
+    for row in done.stdout.decode("utf-8", "replace").splitlines():
+        where, _, found = row.partition("\0")
+        tag = where.split(":", 1)[0]
+        seen.setdefault(tag, set()).add(found)
+    need = set(literals)
+    return [v for tag, v in tags.items() if need <= seen.get(tag, set())]
+
+
+def candidate_releases(explainer: Explainer, lines: Sequence[Explanation] | None, summary: Summary, *, project: str,
+                       version_range: str | None, source: str | None, cache_dir: Path | None, jobs: int,
+                       notify: Callable[[str], None], max_builds: int = 12,
+                       build: Callable[[str], Catalog] | None = None) -> list[str]:
+    """Releases (oldest first) whose catalogs hold every matched message."""
+    from srcscan.sources.obtain import default_cache_dir
+
+    cache = cache_dir or default_cache_dir()
+    known, mirror, pattern = releases(project, source, cache)
+    evidence = evidence_of(explainer, lines, summary)
+    if version_range is not None:
+        chosen = _chosen(project, known, version_range)
+    else:
+        chosen = narrow_by_text(mirror, pattern, known, evidence)
+        notify(f"{len(chosen)} of {len(known)} releases have every matched message's text in their source")
+        if len(chosen) > max_builds:
+            notify(f"building catalogs of the newest {max_builds} of them only (give --versions A..B for others)")
+            chosen = chosen[-max_builds:]
+    build = build or (lambda v: _build(project, v, source, cache, jobs, notify))
+    holds: dict[str, frozenset[int]] = {}
+    for k, v in enumerate(chosen, 1):
+        notify(f"release {v} ({k} of {len(chosen)})")
+        holds[v] = held(build(v), evidence)
+    # A line no release of the range has a message for is not evidence (another program's, or dynamic text).
+    wanted = frozenset().union(*holds.values()) if holds else frozenset()
+    return [v for v in chosen if holds[v] == wanted]
+
+
+def _build(project: str, version: str, source: str | None, cache: Path, jobs: int,
+           notify: Callable[[str], None]) -> Catalog:
+    from srcscan.pipeline import Request, build
+
+    return build(Request(project=project, version=version, source=source, cache_dir=cache, jobs=jobs),
+                 notify=notify).catalog
