@@ -14,16 +14,19 @@ from typing import Sequence
 
 from srcscan.errors import InputError
 from srcscan.explain.explain import Explainer, Explanation, Summary
-from srcscan.explain.lines import GZIP_MAGIC, looks_binary, read_records
+from srcscan.explain.lines import GZIP_MAGIC, BlockReader, looks_binary, read_records
 
 
 def explain_partition(lines: Sequence[str], explainer: Explainer, summary_only: bool) -> list:
     """One file's lines (Latin-1 text) -> [(explanations or None, summary)]."""
     from srcscan.explain.run import summary_of
 
-    records = list(read_records(line.encode("latin-1") for line in lines))
+    raw = [line.encode("latin-1") for line in lines]
     if summary_only:
-        return [(None, explainer.summarise(records))]
+        reader = BlockReader()
+        block = reader.read(raw)
+        return [(None, explainer.summarise_block(block).merge(explainer.summarise_block(reader.finish())))]
+    records = list(read_records(raw))
     done = explainer.explain(records)
     return [(done, summary_of(explainer, done))]
 

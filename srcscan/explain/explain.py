@@ -17,11 +17,13 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from srcscan.catalog import Catalog, Message
-from srcscan.explain.lines import Record
+from srcscan.explain.lines import Block, Record
 from srcscan.explain.matcher import Matcher
 
 # Forms whose lines carry no program name: a file the daemon writes itself.
 OWN_FORMS = frozenset({"keepalived", "lighttpd", ""})
+# Codes of Explainer.attribute besides a pattern index.
+NONE, OTHER, PINNED = -1, -2, -3
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,13 @@ class Explainer:
         """(is the daemon's, processes its ident names)."""
         if record.ident is None:
             return record.form in OWN_FORMS, ()
+        cache = self.__dict__.setdefault("_by_ident", {})
+        found = cache.get(record.ident)
+        if found is None:
+            found = cache[record.ident] = self._processes_of_ident(record)
+        return found
+
+    def _processes_of_ident(self, record: Record) -> tuple[bool, tuple[str, ...]]:
         names = tuple(sorted({name for rx, name in self.idents if rx.fullmatch(record.ident)}))
         # An ident the table does not list but named after the project (`keepalived` from a
         # service manager capturing stderr, a catalog without idents) is still the daemon's.
@@ -146,39 +155,126 @@ class Explainer:
         return tuple(notes)
 
     # ------------------------------------------------------------------ fast path
+    def attribute(self, records: Sequence[Record]) -> tuple[list[int], dict[int, tuple[int, ...]]]:
+        """The fast path: per record the most specific pattern's index, OTHER (another program's
+        line), NONE (the daemon's, no message matches) or PINNED; and for PINNED records the
+        messages their lighttpd stamp names (record index -> message indexes)."""
+        codes = [OTHER] * len(records)
+        pinned: dict[int, tuple[int, ...]] = {}
+        todo, texts = [], []
+        m = self.matcher
+        own = OWN_FORMS
+        for i, r in enumerate(records):
+            if r.ident is None:
+                if r.form not in own:
+                    continue
+            elif not self.processes_of(r)[0]:
+                continue
+            if r.stamp is not None:
+                at = tuple(j for j in m.at_stamp(r.stamp.basename, r.stamp.line)
+                           if m.pattern_of(j) >= 0 and m.fullmatch(m.pattern_of(j), r.text))
+                if at:
+                    codes[i], pinned[i] = PINNED, at
+                    continue
+            todo.append(i)
+            texts.append(r.text)
+        for i, p in zip(todo, m.best(texts)):
+            codes[i] = p
+        return codes, pinned
+
+    def attribute_block(self, b: Block) -> tuple[list[int], dict[int, tuple[int, ...]]]:
+        """`attribute` for a Block (the --summary path): the same codes."""
+        codes = [OTHER] * len(b.texts)
+        pinned: dict[int, tuple[int, ...]] = {}
+        todo, texts = [], []
+        m, own, forms, stamps, all_texts = self.matcher, OWN_FORMS, b.forms, b.stamps, b.texts
+        cache = self.__dict__.setdefault("_by_ident_bytes", {})
+        for i, ident in enumerate(b.idents):
+            if ident is None:
+                if forms[i] not in own:
+                    continue
+            else:
+                mine = cache.get(ident)
+                if mine is None:
+                    mine = cache[ident] = self.processes_of(
+                        Record(0, 1, b"", "", b"", ident.decode("utf-8", "surrogateescape")))[0]
+                if not mine:
+                    continue
+            stamp = stamps[i]
+            if stamp is not None:
+                at = tuple(j for j in m.at_stamp(stamp.basename, stamp.line)
+                           if m.pattern_of(j) >= 0 and m.fullmatch(m.pattern_of(j), all_texts[i]))
+                if at:
+                    codes[i], pinned[i] = PINNED, at
+                    continue
+            todo.append(i)
+            texts.append(all_texts[i])
+        for i, p in zip(todo, m.best(texts)):
+            codes[i] = p
+        return codes, pinned
+
+    def summarise_block(self, b: Block) -> Summary:
+        """`summarise` for a Block."""
+        s = Summary(records=len(b.texts))
+        codes, pinned = self.attribute_block(b)
+        by_pattern, first, last, examples = s.by_pattern, s.first, s.last, s.examples
+        times = b.times
+        for i, code in enumerate(codes):
+            if code >= 0:
+                by_pattern[code] += 1
+                key: object = code
+            elif code == OTHER:
+                s.other += 1
+                continue
+            elif code == NONE:
+                s.unmatched += 1
+                if len(s.unmatched_examples) < 20:
+                    s.unmatched_examples.append(b.inputs[i].decode("utf-8", "replace"))
+                if len(s.unmatched_texts) < 1000:
+                    s.unmatched_texts.setdefault(b.texts[i], b.stamps[i])
+                continue
+            else:
+                key = ("stamp", pinned[i])
+                s.by_stamp[key] += 1
+            t = times[i]
+            if key not in examples:
+                examples[key] = (b.texts[i], b.stamps[i])
+                first[key] = t.decode("utf-8", "replace") if t else ""
+            last[key] = t
+        for key, t in last.items():
+            if isinstance(t, bytes):
+                last[key] = t.decode("utf-8", "replace")
+            elif t is None:
+                last[key] = ""
+        return s
+
     def summarise(self, records: Sequence[Record]) -> Summary:
         """Counts per message for `--summary`: one best pattern per record, no hole values."""
         s = Summary(records=len(records))
-        mine_idx, texts = [], []
-        m = self.matcher
-        for i, r in enumerate(records):
-            daemon, _ = self.processes_of(r)
-            if not daemon:
+        codes, pinned = self.attribute(records)
+        by_pattern, first, last, examples = s.by_pattern, s.first, s.last, s.examples
+        for i, code in enumerate(codes):
+            r = records[i]
+            if code >= 0:
+                by_pattern[code] += 1
+                key: object = code
+            elif code == OTHER:
                 s.other += 1
                 continue
-            if r.stamp is not None:
-                at = [j for j in m.at_stamp(r.stamp.basename, r.stamp.line)
-                      if m.pattern_of(j) >= 0 and m.fullmatch(m.pattern_of(j), r.text)]
-                if at:
-                    key = ("stamp", tuple(at))
-                    s.by_stamp[key] += 1
-                    _times(s, key, r.time)
-                    s.examples.setdefault(key, (r.text, r.stamp))
-                    continue
-            mine_idx.append(i)
-            texts.append(r.text)
-        for i, p in zip(mine_idx, m.best(texts)):
-            r = records[i]
-            if p < 0:
+            elif code == NONE:
                 s.unmatched += 1
                 if len(s.unmatched_examples) < 20:
                     s.unmatched_examples.append(r.input.decode("utf-8", "replace"))
                 if len(s.unmatched_texts) < 1000:
                     s.unmatched_texts.setdefault(r.text, r.stamp)
                 continue
-            s.by_pattern[p] += 1
-            _times(s, p, r.time)
-            s.examples.setdefault(p, (r.text, r.stamp))
+            else:
+                key = ("stamp", pinned[i])
+                s.by_stamp[key] += 1
+            if key not in examples:
+                examples[key] = (r.text, r.stamp)
+                first[key] = r.time or ""
+            last[key] = r.time or ""
         return s
 
     def rows(self, s: Summary) -> list[tuple[tuple[Message, ...], int, str, str]]:

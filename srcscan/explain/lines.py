@@ -26,7 +26,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Iterable, Iterator
+from typing import IO, Iterable, Iterator, NamedTuple
 
 # syslog(3) facility and severity codes (RFC 5424 section 6.2.1; <sys/syslog.h>).
 FACILITIES = ("kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv",
@@ -49,13 +49,13 @@ class Stamp:
         return self.file.rsplit("/", 1)[-1]
 
 
-@dataclass(frozen=True, slots=True)
-class Record:
+class Record(NamedTuple):
     """One log record: a message as its writer sent it, with what its line says about it.
 
     `text` is bytes with the path's escapes undone and, for lighttpd, without the stamp;
     `facility` and `priority` are set only where the line itself carries them (journal
-    JSON, RFC 5424, a `<PRI>` prefix, OpenWrt's `facility.level`).
+    JSON, RFC 5424, a `<PRI>` prefix, OpenWrt's `facility.level`). A named tuple: millions
+    are made per run, and a tuple is the cheapest immutable record Python has.
     """
 
     n: int  # 1-based number of the record's first physical line
@@ -164,11 +164,15 @@ def _record(name: str, m: re.Match[bytes], raw: bytes, n: int) -> Record:
     elif g.get("fac"):
         facility, priority = g["fac"].decode(), _severity(g["sev"].decode())
     pid = g.get("pid")
-    text, stamp = _unstamp(g["text"])
-    text = unescape(text, stamp is not None)
-    return Record(n, 1, raw, name, text,
-                  ident=_str(g.get("ident")), pid=int(pid) if pid and pid.isdigit() else None,
-                  host=_str(g.get("host")), time=_str(g.get("time")), facility=facility, priority=priority, stamp=stamp)
+    text, stamp = g["text"], None
+    if text[:1] == b"(":
+        text, stamp = _unstamp(text)
+    if b"#" in text or (stamp is not None and b"\\" in text):
+        text = unescape(text, stamp is not None)
+    ident, host, time = g.get("ident"), g.get("host"), g["time"]
+    return Record(n, 1, raw, name, text, ident.decode("utf-8", "replace") if ident is not None else None,
+                  int(pid) if pid and pid.isdigit() else None, host.decode("utf-8", "replace") if host else None,
+                  time.decode("ascii", "replace"), facility, priority, stamp)
 
 
 def _journal_json(raw: bytes, n: int) -> Record | None:
@@ -198,9 +202,7 @@ def _journal_json(raw: bytes, n: int) -> Record | None:
 
 
 def _continue(record: Record, raw: bytes) -> Record:
-    from dataclasses import replace
-
-    return replace(record, lines=record.lines + 1, input=record.input + b"\n" + raw, text=record.text + b"\n" + raw)
+    return record._replace(lines=record.lines + 1, input=record.input + b"\n" + raw, text=record.text + b"\n" + raw)
 
 
 def _unstamp(text: bytes) -> tuple[bytes, Stamp | None]:
@@ -284,3 +286,91 @@ def looks_binary(head: bytes) -> bool:
         return True
     controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13, 27))
     return controls > len(head) // 20
+
+
+# ---------------------------------------------------------------------------- fast path
+
+class Block(NamedTuple):
+    """Records of a run of physical lines as parallel lists (the `--summary` path: no Record
+    objects, no decoding). `idents[i]` is bytes or None; `times[i]` bytes or None."""
+
+    forms: list[str]
+    idents: list[bytes | None]
+    texts: list[bytes]
+    times: list[bytes | None]
+    stamps: list[Stamp | None]
+    inputs: list[bytes]  # the first physical line of each record
+
+
+class BlockReader:
+    """Like LineReader, for whole blocks of lines at once: the same records, as a Block."""
+
+    def __init__(self) -> None:
+        self._fast = [(name, rx, "ident" in rx.groupindex) for name, rx in FORMS]  # moved to front on use
+        self._n = 0
+        self._pending: tuple | None = None  # the last record read: the next line may continue it
+
+    def finish(self) -> Block:
+        """The last record (kept back by `read`)."""
+        out = Block([], [], [], [], [], [])
+        if self._pending is not None:
+            for column, value in zip(out, self._pending):
+                column.append(value)
+        self._pending = None
+        return out
+
+    def read(self, lines: Iterable[bytes]) -> Block:
+        """The records the lines complete (the last one waits for the next call or finish())."""
+        forms: list[str] = []
+        idents: list[bytes | None] = []
+        texts: list[bytes] = []
+        times: list[bytes | None] = []
+        stamps: list[Stamp | None] = []
+        inputs: list[bytes] = []
+        if self._pending is not None:
+            for column, value in zip((forms, idents, texts, times, stamps, inputs), self._pending):
+                column.append(value)
+        order = self._fast
+        for raw in lines:
+            self._n += 1
+            if raw[-1:] == b"\n":
+                raw = raw[:-2] if raw[-2:-1] == b"\r" else raw[:-1]
+            for k, (name, rx, has_ident) in enumerate(order):
+                m = rx.match(raw)
+                if m is not None:
+                    break
+            else:
+                m = None
+            if m is not None:
+                if k:
+                    order.insert(0, order.pop(k))
+                if has_ident:
+                    ident, text, time = m.group("ident", "text", "time")
+                else:
+                    ident, (text, time) = None, m.group("text", "time")
+                stamp = None
+                if text[:1] == b"(":
+                    text, stamp = _unstamp(text)
+                if b"#" in text or (stamp is not None and b"\\" in text):
+                    text = unescape(text, stamp is not None)
+                forms.append(name)
+                idents.append(ident)
+                texts.append(text)
+                times.append(time)
+                stamps.append(stamp)
+                inputs.append(raw)
+                continue
+            record = parse_line(raw, self._n)  # journal JSON, or no form at all
+            if record.form == "" and forms:
+                if forms[-1] not in ("json", ""):
+                    texts[-1] += b"\n" + raw
+                    continue
+            forms.append(record.form)
+            idents.append(record.ident.encode("utf-8", "surrogateescape") if record.ident is not None else None)
+            texts.append(record.text)
+            times.append(record.time.encode("utf-8", "replace") if record.time is not None else None)
+            stamps.append(record.stamp)
+            inputs.append(raw)
+        block = Block(forms, idents, texts, times, stamps, inputs)
+        self._pending = tuple(column.pop() for column in block) if forms else None
+        return block

@@ -13,7 +13,7 @@ from typing import Iterator, Sequence
 
 from srcscan.errors import InputError
 from srcscan.explain.explain import Explainer, Explanation, Summary, _times
-from srcscan.explain.lines import LineReader, Record, looks_binary, open_log
+from srcscan.explain.lines import Block, BlockReader, LineReader, Record, looks_binary, open_log
 
 BLOCK = 20000  # records scanned together
 
@@ -47,15 +47,37 @@ def explain_files(explainer: Explainer, paths: Sequence[str | Path], summary_onl
                   ) -> tuple[list[Explanation] | None, Summary]:
     """Every record of the files explained (None with summary_only) and the summary."""
     total = Summary()
-    lines: list[Explanation] | None = None if summary_only else []
-    for block in iter_blocks(paths):
-        if summary_only:
-            total = total.merge(explainer.summarise(block))
-        else:
-            done = explainer.explain(block)
-            lines.extend(done)  # type: ignore[union-attr]
-            total = total.merge(summary_of(explainer, done))
+    if summary_only:
+        for block in iter_line_blocks(paths):
+            total = total.merge(explainer.summarise_block(block))
+        return None, total
+    lines: list[Explanation] = []
+    for records in iter_blocks(paths):
+        done = explainer.explain(records)
+        lines.extend(done)
+        total = total.merge(summary_of(explainer, done))
     return lines, total
+
+
+def iter_line_blocks(paths: Sequence[str | Path], size: int = BLOCK) -> Iterator[Block]:
+    """Blocks of records (the --summary path), each file read in runs of `size` lines."""
+    for path in paths:
+        try:
+            with open_log(path) as f:
+                head = f.peek(8192)[:8192] if hasattr(f, "peek") else b""
+                if looks_binary(head):
+                    raise InputError(f"{path}: a binary file, not a log")
+                reader = BlockReader()
+                while True:
+                    lines = f.readlines(size * 100)
+                    if not lines:
+                        break
+                    yield reader.read(lines)
+                last = reader.finish()
+                if last.texts:
+                    yield last
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            raise InputError(f"{path}: damaged gzip file ({exc})") from None
 
 
 def summary_of(explainer: Explainer, explained: Sequence[Explanation]) -> Summary:

@@ -153,3 +153,19 @@ def test_json_schema_fields(tmp_path):
         "values": {"inet_sockaddrtopair(&pkt->src_addr)": "192.0.2.7"}, "requires": [["-D"]],
         "processes": ["vrrp"], "facility": ["daemon"]}
     assert doc["summary"]["options"] == ["-D"] and doc["lines"][0]["stamp"] is None
+
+
+def test_block_summary_equals_record_summary():
+    from srcscan.explain.lines import BlockReader
+
+    lines = [b"Nov 29 23:12:17 lb1 Keepalived_vrrp[9]: (VI_1) Entering MASTER STATE\n",
+             b"Nov 29 23:12:18 lb1 cron[9]: (root) CMD\n",
+             b"Sun Nov 29 23:12:17 2026: Config:\n", b"  vrrp 3 instances\n",
+             b"Nov 29 23:12:20 lb1 Keepalived[9]: no such message\n",
+             b"Nov 29 23:12:21 lb1 Keepalived_vrrp[9]: (VI_2) Entering MASTER STATE\n"]
+    explainer = Explainer(catalog(), engine="re")
+    reader = BlockReader()
+    fast = explainer.summarise_block(reader.read(lines)).merge(explainer.summarise_block(reader.finish()))
+    slow = explainer.summarise(list(read_records(lines)))
+    assert (fast.by_pattern, fast.other, fast.unmatched, fast.first, fast.last, fast.examples) == \
+        (slow.by_pattern, slow.other, slow.unmatched, slow.first, slow.last, slow.examples)

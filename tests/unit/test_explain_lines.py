@@ -110,3 +110,15 @@ def test_gzip_is_read_by_content(tmp_path):
 def test_binary_sniff():
     assert looks_binary(b"\x7fELF\x02\x01\x01\x00\x00\x00")
     assert not looks_binary(b"Nov 29 23:12:17 lb1 Keepalived[1]: Stopped\n")
+
+
+def test_block_reader_gives_the_records_line_reader_gives():
+    from srcscan.explain.lines import BlockReader
+
+    lines = [raw + b"\n" for raw, *_ in LINES] + [b"Sun Nov 29 23:12:17 2026: Config:\n", b"  line two\n", b"junk\n",
+                                                  b"Nov 29 23:12:17 lb1 Keepalived[1]: a#012b\n"]
+    records = list(read_records(lines))
+    reader = BlockReader()
+    blocks = [reader.read(lines[:7]), reader.read(lines[7:17]), reader.read(lines[17:]), reader.finish()]
+    got = [(f, i, t, s) for b in blocks for f, i, t, s in zip(b.forms, b.idents, b.texts, b.stamps)]
+    assert got == [(r.form, r.ident.encode() if r.ident else None, r.text, r.stamp) for r in records]
