@@ -56,7 +56,7 @@ def bare(root: Path, rules, cache: Path, jobs: int) -> float:
 def catalog(root: Path, rules_name: str, cache: Path, jobs: int, out: Path) -> tuple[float, str]:
     """Wall time of one `srcscan catalog` command, and its summary line."""
     command = [sys.executable, "-m", "srcscan", "catalog", "--path", str(root), "--rules", rules_name,
-               "--cache-dir", str(cache), "-j", str(jobs), "--format", "json", "-o", str(out)]
+               "--cache-dir", str(cache), "-j", str(jobs), "--format", "json", "-o", str(out), "-v"]
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True)
     seconds = time.perf_counter() - start

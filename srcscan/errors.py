@@ -44,10 +44,18 @@ class SourceError(SrcscanError):
 
 
 class UnknownOptionError(SrcscanError):
-    def __init__(self, name: str, known: list[str], closest: str | None) -> None:
+    """An option name the tree's option table does not have: names the five closest ones
+    (difflib's ratio), not the whole table, which runs to hundreds of config keys."""
+
+    def __init__(self, name: str, known: list[str], closest: str | None = None) -> None:
+        import difflib
+
         self.name, self.known, self.closest = name, known, closest
+        self.nearest = difflib.get_close_matches(name, known, n=5, cutoff=0.0)
         hint = f" (did you mean {closest}?)" if closest else ""
-        super().__init__(f"unknown option {name!r}{hint}; options: {', '.join(known)}")
+        nearest = f"; closest: {', '.join(self.nearest)}" if self.nearest else "; the tree has no options"
+        more = f"; `srcscan options` lists all {len(known)}" if len(known) > len(self.nearest) else ""
+        super().__init__(f"unknown option {name!r}{hint}{nearest}{more}")
 
 
 class InputError(SrcscanError):

@@ -1,28 +1,44 @@
-"""Select messages of a catalog: what an option adds, what goes to a facility or process,
-what a build macro brings. Pure: a Catalog and filters in, messages out."""
+"""Select messages of a catalog: what an option adds (and takes away), what goes to a facility
+or process, what a build macro brings. Pure: a Catalog and filters in, messages out.
+
+Names a user types are checked against what the catalog holds: an option against the option
+table (the five closest names when unknown), a process against the process table's names and
+syslog idents, a facility against syslog's facility names (syslog.h; RFC 5424 section 6.2.1)
+and the destinations the catalog uses. An unknown name is an InputError, never "0 messages".
+"""
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 
-from srcscan.analyze.settings import needs
+from srcscan.analyze.options import option_from_dict
+from srcscan.analyze.settings import Settings, needs, parse_with, satisfied
 from srcscan.catalog import Catalog, Message
-from srcscan.errors import UnknownOptionError
+from srcscan.errors import InputError, UnknownOptionError
+
+# The facility names syslog.h gives LOG_KERN ... LOG_LOCAL7 (glibc's facilitynames).
+SYSLOG_FACILITIES = ("kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron",
+                     "authpriv", "ftp") + tuple(f"local{n}" for n in range(8))
 
 
 @dataclass(frozen=True)
 class Query:
-    adds: str | None = None  # an option name (any alias)
+    adds: str | None = None  # an option name (any alias), or NAME=VALUE to answer for that value
     facility: str | None = None
-    process: str | None = None
+    process: str | None = None  # a process name (vrrp) or the ident it logs under (Keepalived_vrrp)
     build: str | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    messages: list[Message]  # what matches (for --adds: what appears with the option and not without)
+    removed: list[Message]  # for --adds: what appears without the option and not with it (`!-D`)
 
 
 def option_aliases(catalog: Catalog, name: str) -> set[str]:
     """All names of the option called `name` (first name first), or an error naming close ones."""
-    import difflib
-
     options = catalog.sections.get("options", [])
     for option in options:
         if name in option["names"]:
@@ -33,17 +49,89 @@ def option_aliases(catalog: Catalog, name: str) -> set[str]:
 
 
 def run_query(catalog: Catalog, q: Query) -> list[Message]:
-    messages = list(catalog.messages)
+    """The messages matching every filter of `q` (see answer_query for what an option takes away)."""
+    return answer_query(catalog, q).messages
+
+
+def answer_query(catalog: Catalog, q: Query) -> Answer:
+    messages, removed = list(catalog.messages), []
     if q.adds:
-        names = option_aliases(catalog, q.adds)
-        messages = [m for m in messages if needs(m.requires, names)]
+        messages, removed = _adds(catalog, messages, q.adds)
     if q.facility:
-        want = q.facility.lower().removeprefix("log_")
-        messages = [m for m in messages if want in {f.lower() for f in m.facility}
-                    or want in {v.lower() for _, v in m.facility_with}]
+        want = check_facility(catalog, q.facility)
+        keep = lambda m: goes_to(m, want)  # noqa: E731
+        messages, removed = [m for m in messages if keep(m)], [m for m in removed if keep(m)]
     if q.process:
-        messages = [m for m in messages if q.process in m.processes]
+        name = check_process(catalog, q.process)
+        messages, removed = [m for m in messages if name in m.processes], [m for m in removed if name in m.processes]
     if q.build:
         word = re.compile(rf"\b{re.escape(q.build)}\b")
-        messages = [m for m in messages if word.search(m.build) and f"!defined({q.build})" not in m.build.replace(" ", "")]
-    return messages
+        keep = lambda m: bool(word.search(m.build)) and f"!defined({q.build})" not in m.build.replace(" ", "")  # noqa: E731
+        messages, removed = [m for m in messages if keep(m)], [m for m in removed if keep(m)]
+    return Answer(messages, removed)
+
+
+def _adds(catalog: Catalog, messages: list[Message], spec: str) -> tuple[list[Message], list[Message]]:
+    """`-D`: every message some level of it turns on; `proxy.debug=1`, `-S 3`: those that appear with
+    exactly that setting and not by default. Both: what appears by default and not with it."""
+    name = re.split(r"[=\s]", spec.strip(), maxsplit=1)[0]
+    names = option_aliases(catalog, name)
+    settings = parse_with([spec], [option_from_dict(o) for o in catalog.sections.get("options", [])])
+    default = Settings()
+    if spec.strip() == name:  # no value: any level the option can be given at
+        added = [m for m in messages if needs(m.requires, names)]
+    else:
+        added = [m for m in messages if needs(m.requires, names) and satisfied(m.requires, settings)
+                 and not satisfied(m.requires, default)]
+    removed = [m for m in messages if satisfied(m.requires, default) and not satisfied(m.requires, settings)]
+    return added, removed
+
+
+def as_run_with(catalog: Catalog, with_options: tuple[str, ...]) -> Catalog:
+    """The catalog's messages that appear when the daemon runs with `with_options` (what
+    `catalog --with` keeps), for a catalog read from a file. Facilities are left as they are."""
+    if not with_options:
+        return catalog
+    from dataclasses import replace
+
+    from srcscan.preprocessor import build_holds
+
+    settings = parse_with(with_options, [option_from_dict(o) for o in catalog.sections.get("options", [])])
+    kept = tuple(m for m in catalog.messages if satisfied(m.requires, settings)
+                 and (not settings.macros or build_holds(m.build, settings.macros)))
+    return replace(catalog, messages=kept)
+
+
+def check_process(catalog: Catalog, name: str) -> str:
+    """The process `name` means: a process name, or the syslog ident a process logs under
+    (case-insensitive, as users copy it from a log line). InputError naming them otherwise."""
+    procs = catalog.sections.get("processes", [])
+    names = {p["name"] for p in procs} | {p for m in catalog.messages for p in m.processes}
+    if name in names:
+        return name
+    for p in procs:
+        if name.lower() in {i.lower() for i in p.get("idents", [])}:
+            return p["name"]
+    known = ", ".join(f"{p['name']} ({', '.join(p.get('idents', [])) or 'no ident'})" for p in procs) \
+        or ", ".join(sorted(names)) or "none"
+    raise InputError(f"unknown process {name!r}; processes (and their syslog idents): {known}")
+
+
+def check_facility(catalog: Catalog, name: str) -> str:
+    """A syslog facility name (`local2`, `LOG_LOCAL2`) or a destination the catalog uses
+    (`errorlog`), lower-cased; InputError naming them otherwise."""
+    want = name.lower().removeprefix("log_")
+    used = sorted({f.lower() for m in catalog.messages for f in m.facility}
+                  | {v.strip().lower() for m in catalog.messages for _, vs in m.facility_with
+                     for v in vs.split(",") if v.strip() and not v.strip().startswith("<")})
+    if want in SYSLOG_FACILITIES or want in used:
+        return want
+    raise InputError(f"unknown facility {name!r}; this catalog's: {', '.join(used) or 'none'}; "
+                     f"syslog's: {', '.join(SYSLOG_FACILITIES)}")
+
+
+def goes_to(m: Message, facility: str) -> bool:
+    """The message can go to `facility`: as run, or with an option that names it (an option
+    giving `local<N>` is not counted for every localN: `--with "-S 2"` answers for -S 2)."""
+    return facility in {f.lower() for f in m.facility} or any(
+        facility == v.strip().lower() for _, values in m.facility_with for v in values.split(","))

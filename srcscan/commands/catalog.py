@@ -7,29 +7,33 @@ from pathlib import Path
 import click
 
 from srcscan.commands.common import (FORMATS, PROVIDER, build_catalog, default_report, emit, make_request, pick_format,
-                                     provider_option, summary_line, tree_options)
+                                     provider_option, report_summary, tree_options)
 from srcscan.render.json import render_json
 from srcscan.render.markdown import render_markdown
-from srcscan.render.table import render_table
+from srcscan.render.table import render_table, render_tsv
 from srcscan.rules import load_rules
 from srcscan.sources.obtain import default_cache_dir, obtain_tree
 
 
 @click.command()
 @tree_options
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here (- for stdout); default reports/PROJECT-VERSION.md.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), help="md, json or table (default from the output's suffix).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here (- for stdout); default $SRCSCAN_REPORTS/PROJECT-VERSION.md, "
+                   "$SRCSCAN_REPORTS defaulting to ./reports.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="md, json, table or tsv (default from the output's suffix: .json, .tsv, .txt, else md).")
 def catalog(project, version, rules, path, source, cache_dir, with_options, jobs, output, fmt):
     """Catalog every log message of PROJECT at VERSION."""
     request = make_request(project, version, rules, path, source, cache_dir, with_options, jobs)
     built = build_catalog(request)
     fmt = fmt or (pick_format(None, output) if output is not None else "md")
     if output is None:
-        output = default_report(built.catalog.project, built.catalog.version, "json" if fmt == "json" else "md")
-    text = {"json": render_json, "md": render_markdown}.get(fmt, lambda c: render_table(list(c.messages)))(built.catalog)
+        output = default_report(built.catalog.project, built.catalog.version,
+                                {"json": "json", "tsv": "tsv", "table": "txt"}.get(fmt, "md"))
+    text = {"json": render_json,
+            "md": lambda c: render_markdown(c, with_options),
+            "tsv": lambda c: render_tsv(list(c.messages)),
+            "table": lambda c: render_table(list(c.messages))}[fmt](built.catalog)
     emit(text, output)
-    where = "" if str(output) == "-" else f" -> {output}"
-    click.echo(summary_line(built, where), err=True)
+    click.echo(report_summary(built, output), err=True)
 
 
 @click.command()

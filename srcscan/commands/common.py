@@ -12,7 +12,7 @@ from srcscan.errors import InputError
 from srcscan.pipeline import Built, Request, build
 from srcscan.scan import write_atomic_bytes
 
-FORMATS = ("md", "json", "table")
+FORMATS = ("md", "json", "table", "tsv")
 
 
 COMPILE_COMMANDS = "srcscan.compile_commands"  # where -p DIR waits in the click context for make_request
@@ -40,9 +40,29 @@ def provider_option(fn: Callable) -> Callable:
                         help="Get the source from this provider only (default: the rules' order).")(fn)
 
 
+VERBOSE = "srcscan.verbose"  # -v waits in the click context for the summary lines
+
+
+def _remember_verbose(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    ctx.meta[VERBOSE] = value
+    return value
+
+
+def verbose_option(fn: Callable) -> Callable:
+    """-v: the developer's summary (files parsed and cached, coverage, extra profiles) on stderr."""
+    return click.option("-v", "--verbose", is_flag=True, expose_value=False, callback=_remember_verbose,
+                        help="Say how the catalog was made: files parsed and cached, coverage, extra profiles.")(fn)
+
+
+def is_verbose() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.meta.get(VERBOSE))
+
+
 def tree_options(fn: Callable) -> Callable:
     """PROJECT [VERSION] plus the ways to say where the source comes from."""
     fn = provider_option(fn)
+    fn = verbose_option(fn)
     fn = click.option("-p", "compile_commands", type=click.Path(path_type=Path), metavar="DIR", expose_value=False,
                       callback=_remember_compile_commands,
                       help="Use a real build's flags from DIR/compile_commands.json; the catalog then "
@@ -68,13 +88,24 @@ def make_request(project: str | None, version: str | None, rules: str | None, pa
     name = rules or project
     if name is None:
         raise InputError("name a project (keepalived, lighttpd) or give --rules")
-    if rules and project and version is None and path is None:
-        version = project  # `srcscan catalog --rules keepalived 2.3.4`
+    if rules and project:
+        check_rules_project(rules, project)
     if path is not None and not path.is_dir():
         raise InputError(f"no such directory: {path}")
     return Request(project=name, version=version, source=source, path=path, cache_dir=cache_dir,
                    with_options=tuple(with_options), jobs=max(1, jobs), compile_commands=compile_commands,
                    providers=(provider,) if provider else None)
+
+
+def check_rules_project(rules: str, project: str) -> None:
+    """PROJECT [VERSION] mean the same with or without --rules: a PROJECT that is not the rules
+    file's project is an error, not quietly read as a version."""
+    from srcscan.rules import load_rules
+
+    described = load_rules(rules).project
+    if described != project:
+        raise InputError(f"--rules {rules} describes {described!r}, not {project!r}: the arguments are PROJECT "
+                         f"[VERSION] with or without --rules (srcscan catalog {described} VERSION --rules {rules})")
 
 
 def build_catalog(request: Request) -> Built:
@@ -84,9 +115,10 @@ def build_catalog(request: Request) -> Built:
 def pick_format(fmt: str | None, output: Path | None) -> str:
     if fmt:
         return fmt
-    if output is not None:
-        return "json" if output.suffix == ".json" else "md"
-    return "table" if click.get_text_stream("stdout").isatty() else "md"
+    if output is not None and str(output) != "-":
+        return {".json": "json", ".tsv": "tsv", ".txt": "table"}.get(output.suffix, "md")
+    # A terminal gets a table fitted to its width; a pipe one line per message, for grep and awk.
+    return "table" if click.get_text_stream("stdout").isatty() else "tsv"
 
 
 def emit(text: str, output: Path | None) -> None:
@@ -98,11 +130,22 @@ def emit(text: str, output: Path | None) -> None:
 
 
 def default_report(project: str, version: str | None, ext: str) -> Path:
+    """Where a report goes without -o: $SRCSCAN_REPORTS (default ./reports) / PROJECT-VERSION.EXT."""
     folder = Path(os.environ.get("SRCSCAN_REPORTS", "reports"))
     return folder / f"{project}-{version or 'tree'}.{ext}"
 
 
+def report_summary(built: Built, output: Path | str, what: str = "") -> str:
+    """The line every command ends with: "2570 messages -> /abs/report.md" ("35 of 2570
+    messages match adds -D" for a query), the developer's details after it with -v."""
+    count = what or f"{len(built.catalog.messages)} messages"
+    where = "" if str(output) == "-" else f" -> {Path(output).resolve()}"
+    line = f"srcscan: {count}{where}"
+    return line + (f"\nsrcscan: {summary_line(built)}" if is_verbose() else "")
+
+
 def summary_line(built: Built, extra: str = "") -> str:
+    """How the catalog was made, for -v: files parsed and from cache, coverage, extra profiles."""
     c, scan = built.catalog, built.scan
     label = f"{c.project} {c.version or built.tree.root}"
     failed = sum(1 for f in c.files if f.failed)

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from tabulate import tabulate
 
-from srcscan.commands.common import FORMATS, build_catalog, emit, make_request, pick_format, summary_line, tree_options
+from srcscan.commands.common import FORMATS, build_catalog, emit, make_request, pick_format, report_summary, tree_options
 from srcscan.render.json import dump
 from srcscan.render.markdown import coverage_section, coverage_table
 
@@ -15,7 +15,7 @@ from srcscan.render.markdown import coverage_section, coverage_table
 @click.command()
 @tree_options
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here instead of stdout.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), help="md (default on a file), table (on a terminal), json.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="md (default on a file), table (on a terminal), tsv (in a pipe), json.")
 def coverage(project, version, rules, path, source, cache_dir, with_options, jobs, output, fmt):
     """Log call sites of PROJECT at VERSION found by a plain token scan, how many the catalog
     holds, which needed an extra build profile, and why the others are missing."""
@@ -31,7 +31,8 @@ def coverage(project, version, rules, path, source, cache_dir, with_options, job
     else:
         text = coverage_table(report) + _not_covered_table(report)
     emit(text if text.endswith("\n") else text + "\n", output)
-    click.echo(summary_line(built), err=True)
+    counted = f"; {report['parsed']} of {report['sites']} call sites in the catalog" if report else ""
+    click.echo(report_summary(built, output or "-", f"{len(built.catalog.messages)} messages{counted}"), err=True)
 
 
 def _not_covered_table(report: dict) -> str:

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import click
 
 from srcscan.catalog import Catalog, catalog_from_dict
-from srcscan.commands.common import FORMATS, build_catalog, emit, make_request, pick_format, provider_option, summary_line
+from srcscan.commands.common import (FORMATS, build_catalog, emit, is_verbose, make_request, pick_format,
+                                     provider_option, summary_line, verbose_option)
 from srcscan.diff import diff_catalogs, diff_to_dict, option_names, requires_option
 from srcscan.errors import ExitCode, InputError
-from srcscan.render.diff import render_diff_markdown, render_diff_table
+from srcscan.query import as_run_with
+from srcscan.render.diff import render_diff_markdown, render_diff_table, render_diff_tsv
 from srcscan.render.json import dump
 
 
 @click.command()
+@verbose_option
 @click.argument("project", required=False)
 @click.argument("old_version", required=False)
 @click.argument("new_version", required=False)
@@ -27,10 +29,11 @@ from srcscan.render.json import dump
 @click.option("--cache-dir", type=click.Path(path_type=Path), envvar="SRCSCAN_CACHE")
 @click.option("--only", "only", metavar="OPTION", help="Only messages whose requirements involve OPTION on either side.")
 @click.option("--moves", is_flag=True, help="Also list messages that only moved to another line.")
-@click.option("--with", "with_options", multiple=True, metavar="OPTION", help="Compare the catalogs as seen with this option.")
+@click.option("--with", "with_options", multiple=True, metavar="OPTION", help="Compare the catalogs as seen with this option (OPTION or OPTION=VALUE; repeatable): messages "
+              "needing options you do not run are left out.")
 @click.option("-j", "--jobs", default=2, show_default=True)
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here instead of stdout.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), help="md (default on a file), table (on a terminal), json.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="md (default on a file), table (on a terminal), tsv (in a pipe), json.")
 @provider_option
 def diff(project, old_version, new_version, old_file, new_file, rules, source, cache_dir, only, moves,
          with_options, jobs, output, fmt):
@@ -38,10 +41,8 @@ def diff(project, old_version, new_version, old_file, new_file, rules, source, c
     if old_file or new_file:
         if not (old_file and new_file):
             raise InputError("give both --old and --new catalog files")
-        old, new = _read(old_file), _read(new_file)
+        old, new = (as_run_with(_read(f), tuple(with_options)) for f in (old_file, new_file))
     else:
-        if rules and project and new_version is None:  # `diff --rules keepalived 2.2.7 2.3.3`
-            project, old_version, new_version = None, project, old_version
         if not (old_version and new_version):
             raise InputError("name a project and two versions, or give --old A.json --new B.json")
         if old_version == new_version:
@@ -55,19 +56,20 @@ def diff(project, old_version, new_version, old_file, new_file, rules, source, c
     fmt = pick_format(fmt, output)
     text = {"json": lambda: dump(diff_to_dict(result)),
             "md": lambda: render_diff_markdown(result, moves),
-            "table": lambda: render_diff_table(result, moves)}[fmt]()
+            "table": lambda: render_diff_table(result, moves),
+            "tsv": lambda: render_diff_tsv(result, moves)}[fmt]()
     emit(text, output)
+    where = "" if output is None or str(output) == "-" else f" -> {output.resolve()}"
     click.echo(f"srcscan: {len(result.added)} added, {len(result.removed)} removed, {len(result.changed)} changed, "
-               f"{len(result.moved)} moved", err=True)
+               f"{len(result.moved)} moved{where}", err=True)
     return ExitCode.DIFFERENCES if result.differs else ExitCode.OK
 
 
 def _build(project, version, rules, source, cache_dir, with_options, jobs) -> Catalog:
     request = make_request(project, version, rules, None, source, cache_dir, with_options, jobs)
-    if rules and project is None:
-        request = replace(request, version=version)
     built = build_catalog(request)
-    click.echo(f"srcscan: {summary_line(built)}", err=True)
+    if is_verbose():
+        click.echo(f"srcscan: {summary_line(built)}", err=True)
     return built.catalog
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from srcscan.commands.common import build_catalog, emit, make_request, summary_line, tree_options
+from srcscan.commands.common import build_catalog, emit, make_request, report_summary, tree_options
 from srcscan.rsyslog import rsyslog_config
 
 
@@ -21,4 +21,4 @@ def rsyslog(project, version, rules, path, source, cache_dir, with_options, jobs
     text = rsyslog_config(built.catalog, log_dir or f"/var/log/{built.catalog.project}", tuple(with_options))
     emit(text, output)
     procs = built.catalog.sections.get("processes", [])
-    click.echo(summary_line(built, f"; {len(procs)} processes"), err=True)
+    click.echo(report_summary(built, output or "-", f"{len(procs)} processes"), err=True)

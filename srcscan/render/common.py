@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Iterable
 
@@ -17,6 +18,24 @@ def cell(text: str, limit: int = 0) -> str:
     if limit and len(text) > limit:
         text = text[: limit - 1] + "…"
     return text
+
+
+# Characters that start Markdown markup inside a line (emphasis, code, links, raw HTML and
+# autolinks, GFM strikethrough and cell borders). CommonMark lets a backslash escape any ASCII
+# punctuation, so escaping them always reads back as the same text. `&` starts markup only as
+# an entity (`&lt;`), `>` only at the start of a line (which a cell or our headings never are),
+# `_` only at the edge of a word (CommonMark: an underscore inside a word never emphasises).
+_MARKUP = re.compile(r"[\\`*\[\]<|~]|&(?=#?\w+;)|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+
+
+def md_text(text: str, limit: int = 0) -> str:
+    """Plain text safe in a GitHub-flavoured Markdown paragraph, heading or table cell: reads
+    back as exactly `text` (line breaks and tabs as \\n and \\t) once rendered.
+    `local<N>` stays `local<N>` rather than becoming an HTML tag, `*p` stays unitalic."""
+    text = text.replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
+    if limit and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return _MARKUP.sub(lambda m: "\\" + m.group(0), text)
 
 
 def code(text: str) -> str:
@@ -35,6 +54,8 @@ def requires_text(m: Message) -> str:
 
 def counts_table(counter: Counter, header: str, fmt: str = "github") -> str:
     rows = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+    if fmt == "github":
+        rows = [(md_text(k), v) for k, v in rows]
     return tabulate(rows, headers=[header, "messages"], tablefmt=fmt)
 
 

@@ -9,7 +9,7 @@ from tabulate import tabulate
 
 from srcscan.catalog import Catalog, Message
 from srcscan.diff import Change, DiffResult
-from srcscan.render.common import cell, code, requires_text
+from srcscan.render.common import cell, code, md_text, requires_text
 
 
 def render_diff_markdown(d: DiffResult, moves: bool = False) -> str:
@@ -73,8 +73,9 @@ def _fmt(m: Message) -> str:
 
 
 def _messages(messages: tuple[Message, ...], fmt: str, show) -> str:
+    text = md_text if show is code else cell
     rows = [[f"{m.file}:{m.line}", show(m.function), m.priority.removeprefix("LOG_"), show(cell(_fmt(m), 160)),
-             cell(requires_text(m))] for m in messages]
+             text(requires_text(m))] for m in messages]
     return tabulate(rows, headers=["where", "function", "priority", "message", "requires"], tablefmt=fmt,
                     disable_numparse=True)
 
@@ -98,6 +99,29 @@ def _changes(changes: tuple[Change, ...], fmt: str, show) -> str:
         for i, field in enumerate(c.fields):
             where = f"{c.new.file}:{c.new.line}" if i == 0 else ""
             closeness = f"{c.similarity:.2f}" if field == "template" and c.similarity < 1 else ""
-            rows.append([where, field, show(cell(_side(c.old, field), 120)), show(cell(_side(c.new, field), 120)), closeness])
-    return tabulate(rows, headers=["where (new)", "field", "old", "new", "closeness"], tablefmt=fmt,
+            rows.append([where, _priority(c) if i == 0 else "", field, show(cell(_side(c.old, field), 120)),
+                         show(cell(_side(c.new, field), 120)), closeness])
+    return tabulate(rows, headers=["where (new)", "priority", "field", "old", "new", "closeness"], tablefmt=fmt,
                     disable_numparse=True)
+
+
+def _priority(c: Change) -> str:
+    """The new side's priority, or old -> new when it changed."""
+    old, new = (m.priority.removeprefix("LOG_") for m in (c.old, c.new))
+    return new if old == new else f"{old} -> {new}"
+
+
+def render_diff_tsv(d: DiffResult, moves: bool = False) -> str:
+    """One line per added, removed, changed (one per changed field) or, with `moves`, moved
+    message: kind, file, line, priority, field, old, new; for grep, cut and awk."""
+    from srcscan.render.table import plain
+
+    lines = [("kind", "file", "line", "priority", "field", "old", "new")]
+    lines += [("added", m.file, str(m.line), m.priority, "", "", _fmt(m)) for m in d.added]
+    lines += [("removed", m.file, str(m.line), m.priority, "", _fmt(m), "") for m in d.removed]
+    lines += [("changed", c.new.file, str(c.new.line), c.new.priority, f, _side(c.old, f), _side(c.new, f))
+              for c in d.changed for f in c.fields]
+    if moves:
+        lines += [("moved", c.new.file, str(c.new.line), c.new.priority, "line", str(c.old.line), str(c.new.line))
+                  for c in d.moved]
+    return "".join("\t".join(plain(v) for v in line) + "\n" for line in lines)

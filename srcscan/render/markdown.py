@@ -8,22 +8,27 @@ from typing import Callable
 from tabulate import tabulate
 
 from srcscan.catalog import Catalog, Message
-from srcscan.render.common import cell, code, count_by, counts_table, requires_text
+from srcscan.render.common import code, count_by, counts_table, md_text, requires_text
 
 
-def render_markdown(catalog: Catalog) -> str:
-    parts = [_title(catalog), _summary(catalog)]
+def render_markdown(catalog: Catalog, with_options: tuple[str, ...] = ()) -> str:
+    """The report for a person; `with_options` (the run's --with) is named in its header."""
+    parts = [_title(catalog, with_options), _summary(catalog)]
     parts += [section(catalog) for section in MARKDOWN_SECTIONS]
     parts += [_messages(catalog), _problems(catalog)]
     return "\n\n".join(p for p in parts if p).rstrip() + "\n"
 
 
-def _title(c: Catalog) -> str:
+def _title(c: Catalog, with_options: tuple[str, ...] = ()) -> str:
     p = c.provenance
     ref = p.commit or p.sha256 or ""
-    where = f"{p.provider}: {p.location}" + (f" @ {p.ref}" if p.ref else "") + (f" ({ref[:12]})" if ref else "")
-    return (f"# {c.project} {c.version or ''} — log messages\n\n"
-            f"Source: {where}  \nRules sha256: `{c.rules_sha256[:16]}` · srcscan {c.srcscan_version} · "
+    where = md_text(p.location) + (f" @ {md_text(p.ref)}" if p.ref else "") + (f" ({ref[:12]})" if ref else "")
+    run = ("As run with " + ", ".join(code(w) for w in with_options) + " (`--with`): messages it rules out are "
+           "left out, facilities are those it gives." if with_options else
+           "As run with default options (no `--with`).")
+    return (f"# {md_text(c.project)} {md_text(c.version or '')} — log messages\n\n"
+            f"Source ({md_text(p.provider)} provider): {where}  \n{run}  \n"
+            f"Rules sha256: `{c.rules_sha256[:16]}` · srcscan {c.srcscan_version} · "
             f"{len(c.messages)} messages in {len({m.file for m in c.messages})} files")
 
 
@@ -44,12 +49,16 @@ def _row(m: Message) -> list[str]:
         code(m.function),
         m.priority.removeprefix("LOG_"),
         code(m.format if not m.dynamic else f"<{m.format}>"),
-        cell(requires_text(m)),
-        cell(", ".join(m.processes)),
-        cell(", ".join(m.facility) + "".join(f"; {o}: {f}" for o, f in m.facility_with)),
+        md_text(requires_text(m)),
+        md_text(", ".join(m.processes)),
+        md_text(", ".join(m.facility) + "".join(f"; {o}: {f}" for o, f in m.facility_with)),
         code(m.build),
-        cell(("read from the text; " if m.extracted == "text" else "") + " && ".join(m.conditions), 120),
+        ("read from the text; " if m.extracted == "text" else "") + code(_trim(" && ".join(m.conditions), 120)),
     ]
+
+
+def _trim(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 HEADERS = ["line", "function", "priority", "message", "requires", "processes", "facility", "build", "conditions"]
@@ -65,7 +74,7 @@ def message_table(messages: list[Message]) -> str:
 def _messages(c: Catalog) -> str:
     out = ["## Messages by file"]
     for file, group in groupby(c.messages, key=lambda m: m.file):
-        out.append(f"### {file}\n\n{message_table(list(group))}")
+        out.append(f"### {md_text(file)}\n\n{message_table(list(group))}")
     return "\n\n".join(out)
 
 
@@ -73,7 +82,7 @@ def _problems(c: Catalog) -> str:
     bad = [f for f in c.files if f.failed or f.errors]
     if not bad:
         return ""
-    rows = [[f.path, f.failed or "", str(f.errors), cell(f.first_error, 100)] for f in bad]
+    rows = [[md_text(f.path), md_text(f.failed or ""), str(f.errors), md_text(f.first_error, 100)] for f in bad]
     return ("## Parse problems\n\nFiles libclang could not parse completely (their messages may be incomplete).\n\n"
             + tabulate(rows, headers=["file", "failed", "errors", "first error"], tablefmt="github", disable_numparse=True))
 
@@ -89,7 +98,7 @@ def _options(c: Catalog) -> str:
         if gated:
             only = sum(1 for m in gated if all(any(not a.startswith("!") and a.split(">=")[0].split("==")[0] in names
                                                    for a in alt) for alt in m.requires))
-            rows.append([", ".join(o["names"]), o["kind"], str(len(gated)), str(only)])
+            rows.append([md_text(", ".join(o["names"])), o["kind"], str(len(gated)), str(only)])
     if not rows:
         return ""
     rows.sort(key=lambda r: (-int(r[2]), r[0]))
@@ -107,10 +116,10 @@ def _option_sections(c: Catalog) -> str:
         added = [m for m in c.messages if needs(m.requires, set(o["names"]))]
         if not added:
             continue
-        rows = [[f"{m.file}:{m.line}", code(m.function), m.priority.removeprefix("LOG_"), code(m.format),
-                 cell(requires_text(m))] for m in added]
+        rows = [[md_text(f"{m.file}:{m.line}"), code(m.function), m.priority.removeprefix("LOG_"), code(m.format),
+                 md_text(requires_text(m))] for m in added]
         appear = "message appears" if len(added) == 1 else "messages appear"
-        out.append(f"### What {' / '.join(o['names'])} adds\n\n{len(added)} {appear} only with it "
+        out.append(f"### What {md_text(' / '.join(o['names']))} adds\n\n{len(added)} {appear} only with it "
                    f"(or one of its alternatives).\n\n"
                    + tabulate(rows, headers=["where", "function", "priority", "message", "requires"],
                               tablefmt="github", disable_numparse=True))
@@ -123,8 +132,8 @@ def _processes(c: Catalog) -> str:
     if not procs:
         return ""
     rows = [[p["name"], code(p["start"] + "()"), code(p["file"] + (f":{p['fork_line']}" if p["fork_line"] else "")),
-             ", ".join(p["idents"]) or "?", code(p["facility_expression"]), ", ".join(p["facility"]),
-             cell("; ".join(f"{o}: {v}" for o, v in p["facility_with"].items())), str(p["messages"])]
+             md_text(", ".join(p["idents"]) or "?"), code(p["facility_expression"]), md_text(", ".join(p["facility"])),
+             md_text("; ".join(f"{o}: {v}" for o, v in p["facility_with"].items())), str(p["messages"])]
             for p in procs]
     logging = c.sections.get("logging", {})
     note = ""
@@ -159,14 +168,15 @@ def coverage_section(c: Catalog) -> str:
                         if cc["outside_tree"] else ""))
     parts.append(coverage_table(cov, "github").rstrip())
     if cov["profiles"]:
-        rows = [[code(p["name"]), str(len(p["files"])), str(p["sites"]), cell(", ".join(p["files"]), 160)]
+        rows = [[code(p["name"]), str(len(p["files"])), str(p["sites"]), md_text(", ".join(p["files"]), 160)]
                 for p in cov["profiles"]]
         parts.append("### Extra profiles\n\nThe default profile, plus these macros, parsing only these files.\n\n"
                      + tabulate(rows, headers=["profile", "files", "call sites", "parsed"], tablefmt="github",
                                 disable_numparse=True))
     if cov["not_covered"]:
-        rows = [[n["file"], str(n["line"]), code(n["call"]), code(n["build"]),
-                 n["status"] + (" (read from the text)" if n.get("read_from_text") else ""), cell(n["reason"], 200)]
+        rows = [[md_text(n["file"]), str(n["line"]), code(n["call"]), code(n["build"]),
+                 md_text(n["status"] + (" (read from the text)" if n.get("read_from_text") else "")),
+                 md_text(n["reason"], 200)]
                 for n in cov["not_covered"]]
         parts.append("### Not covered\n\n" + tabulate(rows, headers=["file", "line", "call", "build", "status", "reason"],
                                                        tablefmt="github", disable_numparse=True))

@@ -1,14 +1,92 @@
-"""Messages -> a plain terminal table."""
+"""Messages -> a terminal table fitted to the terminal's width, or tab-separated values.
+
+The table keeps `where` (file:line) whole, since that is what a reader looks up, and wraps
+the message and its requirements into the columns left; a column that still cannot fit is
+trimmed with an ellipsis. TSV has one line per message and a header, for grep, cut and awk.
+"""
 
 from __future__ import annotations
+
+import shutil
+import textwrap
 
 from tabulate import tabulate
 
 from srcscan.catalog import Message
-from srcscan.render.common import cell, requires_text
+from srcscan.render.common import requires_text
+
+MIN_WIDTH = 40  # narrower terminals get this width (and lines that wrap)
+GAP = 2  # tabulate's "simple" format puts two spaces between columns
+PAD = 2  # and makes a column at least its header plus two wide (tabulate.MIN_PADDING)
 
 
-def render_table(messages: list[Message]) -> str:
-    rows = [[f"{m.file}:{m.line}", m.priority.removeprefix("LOG_"), cell(m.format if not m.dynamic else f"<{m.format}>", 160),
-             requires_text(m)] for m in messages]
-    return tabulate(rows, headers=["where", "pri", "message", "requires"], tablefmt="simple", disable_numparse=True) + "\n"
+def terminal_width() -> int:
+    """Columns of the terminal (COLUMNS when set, as shutil.get_terminal_size reads it), 80 otherwise."""
+    return max(MIN_WIDTH, shutil.get_terminal_size((80, 24)).columns)
+
+
+def plain(text: str) -> str:
+    """A value on one line: line breaks and tabs as the escapes C writes them with."""
+    return text.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t").replace("\r", "\\r")
+
+
+def _message(m: Message) -> str:
+    return plain(m.format if not m.dynamic else f"<{m.format}>")
+
+
+def render_table(messages: list[Message], width: int | None = None) -> str:
+    """One row per message: where, pri, message, requires; no line longer than `width`
+    (default: the terminal's) unless a single file:line is longer than that."""
+    width = width or terminal_width()
+    where = [f"{m.file}:{m.line}" for m in messages]
+    pri = [m.priority.removeprefix("LOG_") for m in messages]
+    req = [requires_text(m) for m in messages]
+    w_where = max([len("where") + PAD] + [len(w) for w in where])
+    w_pri = max([len("pri") + PAD] + [len(p) for p in pri])
+    left = width - w_where - w_pri - 2 * GAP
+    if any(req):
+        w_req = min(max(len(r) for r in req), max(len("requires") + PAD, left // 3))
+        w_req = max(w_req, len("requires") + PAD)
+        left -= w_req + GAP
+    else:
+        w_req = 0
+    w_msg = max(len("message") + PAD, left)
+    rows = [[w, _fit(p, w_pri), _wrap(_message(m), w_msg), _wrap(r, w_req)]
+            for w, p, m, r in zip(where, pri, messages, req)]
+    headers = ["where", "pri", "message", "requires"]
+    if not w_req:
+        rows, headers = [r[:3] for r in rows], headers[:3]
+    return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True) + "\n"
+
+
+def _wrap(text: str, width: int, lines: int = 4) -> str:
+    """At most `lines` lines of at most `width` characters; the rest trimmed with an ellipsis."""
+    if not text or width <= 0:
+        return ""
+    wrapped = textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False) or [""]
+    if len(wrapped) > lines:
+        wrapped = wrapped[:lines]
+        wrapped[-1] = _fit(wrapped[-1] + " …", width)
+    return "\n".join(wrapped)
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+TSV_COLUMNS = ("file", "line", "function", "priority", "processes", "facility", "requires", "build", "message")
+
+
+def render_tsv(messages: list[Message], change: str = "", header: bool = True) -> str:
+    """Tab-separated: a header line, then one line per message; tabs and line breaks inside a
+    value written as \\t and \\n. With `change` (a query's "appears" or "taken away"), a first
+    column says which side of the question each line is on."""
+    def values(m: Message) -> list[str]:
+        return [m.file, str(m.line), m.function, m.priority.removeprefix("LOG_"), ",".join(m.processes),
+                ",".join(m.facility), requires_text(m), m.build, m.format if not m.dynamic else f"<{m.format}>"]
+
+    lead = ["change"] if change else []
+    lines = ["\t".join(lead + list(TSV_COLUMNS))] if header else []
+    lines += ["\t".join(([change] if change else []) + [plain(v) for v in values(m)])
+              for m in messages]
+    return "".join(line + "\n" for line in lines)

@@ -29,7 +29,7 @@ def demo(tmp_path):
 def test_catalog_of_a_path_writes_json_and_markdown(demo, tmp_path):
     cache = tmp_path / "cache"
     out = tmp_path / "demo.json"
-    first = srcscan("catalog", "--path", demo, "--rules", DEMO_RULES, "--cache-dir", cache, "-o", out)
+    first = srcscan("catalog", "--path", demo, "--rules", DEMO_RULES, "--cache-dir", cache, "-o", out, "-v")
     assert first.returncode == 0, first.stderr
     data = json.loads(out.read_text())
     assert data["schema"] == "srcscan.catalog/1" and data["provenance"]["provider"] == "path"
@@ -37,7 +37,7 @@ def test_catalog_of_a_path_writes_json_and_markdown(demo, tmp_path):
     assert "3 files (3 parsed, 0 from cache), 7 messages" in first.stderr
 
     md = tmp_path / "demo.md"
-    second = srcscan("catalog", "--path", demo, "--rules", DEMO_RULES, "--cache-dir", cache, "-o", md)
+    second = srcscan("catalog", "--path", demo, "--rules", DEMO_RULES, "--cache-dir", cache, "-o", md, "-v")
     assert second.returncode == 0, second.stderr
     assert "(0 parsed, 3 from cache)" in second.stderr
     assert md.read_text().startswith("# ")

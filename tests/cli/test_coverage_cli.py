@@ -24,7 +24,7 @@ def args(tree: Path, cache: Path) -> list:
 
 def test_coverage_report_as_json(tree, tmp_path):
     out = tmp_path / "cov.json"
-    run = srcscan("coverage", *args(tree, tmp_path / "c"), "--format", "json", "-o", out)
+    run = srcscan("coverage", *args(tree, tmp_path / "c"), "--format", "json", "-o", out, "-v")
     assert run.returncode == 0, run.stderr
     cov = json.loads(out.read_text())["coverage"]
     assert (cov["sites"], cov["parsed"], cov["unreachable"]) == (15, 12, 3)
@@ -35,7 +35,7 @@ def test_coverage_report_as_json(tree, tmp_path):
 
 def test_catalog_prints_coverage_and_has_a_build_column(tree, tmp_path):
     md = tmp_path / "cat.md"
-    run = srcscan("catalog", *args(tree, tmp_path / "c"), "-o", md)
+    run = srcscan("catalog", *args(tree, tmp_path / "c"), "-o", md, "-v")
     assert run.returncode == 0, run.stderr
     assert "coverage: 12 of 15 call sites" in run.stderr and "through 3 extra profiles" in run.stderr
     text = md.read_text()
@@ -71,7 +71,7 @@ def test_compile_commands_outside_the_tree_warn_and_are_skipped(tree, tmp_path):
                {"directory": "/", "file": "/elsewhere/x.c", "arguments": ["cc", "-c", "x.c"]}]
     (build / "compile_commands.json").write_text(json.dumps(entries))
     out = tmp_path / "cov.json"
-    run = srcscan("coverage", *args(tree, tmp_path / "c"), "-p", build, "--format", "json", "-o", out)
+    run = srcscan("coverage", *args(tree, tmp_path / "c"), "-p", build, "--format", "json", "-o", out, "-v")
     assert run.returncode == 0, run.stderr
     assert f"srcscan: warning: {build / 'compile_commands.json'} lists /elsewhere/x.c, outside the tree: skipped" \
         in run.stderr

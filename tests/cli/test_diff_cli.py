@@ -41,7 +41,7 @@ def project(tmp_path_factory):
 def test_diff_of_two_releases_exits_1_and_reports_reuse(project, tmp_path):
     rules, repo, cache = project
     out = tmp_path / "d.json"
-    run = srcscan("diff", "--rules", rules, "1.0", "1.1", "--cache-dir", cache, "-o", out)
+    run = srcscan("diff", "demo", "--rules", rules, "1.0", "1.1", "--cache-dir", cache, "-o", out, "-v")
     assert run.returncode == 1, run.stderr
     data = json.loads(out.read_text())
     assert [m["format"] for m in data["added"]] == ["Brand new message %d"]
@@ -53,22 +53,22 @@ def test_diff_of_two_releases_exits_1_and_reports_reuse(project, tmp_path):
 def test_markdown_hides_moves_unless_asked(project, tmp_path):
     rules, repo, cache = project
     md = tmp_path / "d.md"
-    assert srcscan("diff", "--rules", rules, "1.0", "1.1", "--cache-dir", cache, "-o", md).returncode == 1
+    assert srcscan("diff", "demo", "--rules", rules, "1.0", "1.1", "--cache-dir", cache, "-o", md).returncode == 1
     assert "## Moved" not in md.read_text() and "## Changed (4)" in md.read_text()
-    assert srcscan("diff", "--rules", rules, "1.0", "1.1", "--cache-dir", cache, "--moves", "-o", md).returncode == 1
+    assert srcscan("diff", "demo", "--rules", rules, "1.0", "1.1", "--cache-dir", cache, "--moves", "-o", md).returncode == 1
     assert "## Moved" in md.read_text()
 
 
 def test_same_version_twice_exits_0(project):
     rules, repo, cache = project
-    run = srcscan("diff", "--rules", rules, "1.0", "1.0", "--cache-dir", cache)
+    run = srcscan("diff", "demo", "--rules", rules, "1.0", "1.0", "--cache-dir", cache)
     assert run.returncode == 0 and "same version" in run.stderr
 
 
 def test_catalog_files_of_different_projects_exit_2(project, tmp_path):
     rules, repo, cache = project
     a = tmp_path / "a.json"
-    assert srcscan("catalog", "--rules", rules, "1.0", "--cache-dir", cache, "-o", a).returncode == 0
+    assert srcscan("catalog", "demo", "--rules", rules, "1.0", "--cache-dir", cache, "-o", a).returncode == 0
     data = json.loads(a.read_text())
     b = tmp_path / "b.json"
     b.write_text(json.dumps({**data, "project": "other"}))
@@ -80,14 +80,14 @@ def test_catalog_files_of_different_projects_exit_2(project, tmp_path):
 
 def test_unknown_version_exits_2(project):
     rules, repo, cache = project
-    run = srcscan("diff", "--rules", rules, "1.0", "7.7", "--cache-dir", cache)
+    run = srcscan("diff", "demo", "--rules", rules, "1.0", "7.7", "--cache-dir", cache)
     assert run.returncode == 2 and "no version 7.7" in run.stderr
 
 
 def test_only_an_option_keeps_messages_involving_it(project, tmp_path):
     rules, repo, cache = project
     out = tmp_path / "only.json"
-    run = srcscan("diff", "--rules", rules, "1.0", "1.1", "--cache-dir", cache, "--only", "-d", "-o", out)
+    run = srcscan("diff", "demo", "--rules", rules, "1.0", "1.1", "--cache-dir", cache, "--only", "-d", "-o", out)
     assert run.returncode == 1, run.stderr
     data = json.loads(out.read_text())
     assert [c["new"]["format"] for c in data["changed"]] == ["Dumping state"]

@@ -1,0 +1,95 @@
+"""The Markdown report read as GitHub renders it: every table cell, once rendered by a
+CommonMark + GFM-tables parser (markdown-it-py, raw HTML on as on GitHub), reads back as
+exactly the text srcscan meant: `local<N>` keeps `<N>`, `*` stays a star, `|` stays in its cell."""
+
+from dataclasses import replace
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+
+from srcscan.pipeline import build_from_tree
+from srcscan.render.common import requires_text
+from srcscan.render.markdown import render_markdown
+from srcscan.rules import load_rules
+from srcscan.sources import Provenance, SourceTree
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+TRICKY = "a | b * c *d* _e_ `f` <N> &lt; [x](y) ~~z~~ \\ end"
+
+
+def rendered_tables(markdown: str) -> list[list[list[str]]]:
+    """Each table of the rendered document as rows of cell texts (header row first)."""
+    tokens = MarkdownIt("commonmark").enable("table").parse(markdown)
+    tables, rows, row = [], None, None
+    for t in tokens:
+        if t.type == "table_open":
+            rows = []
+        elif t.type == "table_close":
+            tables.append(rows)
+            rows = None
+        elif t.type == "tr_open":
+            row = []
+        elif t.type == "tr_close":
+            rows.append(row)
+            row = None
+        elif t.type == "inline" and row is not None and rows is not None:
+            row.append(_text(t))
+    return tables
+
+
+def _text(inline) -> str:
+    """The text a reader sees: text and code, never the markup (emphasis, HTML tags) itself."""
+    return "".join(c.content for c in inline.children or [] if c.type in ("text", "code_inline"))
+
+
+def headings(markdown: str) -> list[str]:
+    tokens = MarkdownIt("commonmark").parse(markdown)
+    return [_text(tokens[i + 1]) for i, t in enumerate(tokens) if t.type == "heading_open"]
+
+
+def test_every_message_cell_reads_back_as_written(tmp_path):
+    rules = load_rules(str(FIXTURES / "demo.toml"))
+    tree = SourceTree(FIXTURES / "demo", Provenance("path", str(FIXTURES / "demo"), None))
+    catalog = build_from_tree(rules, tree, tmp_path / "cache").catalog
+    first = catalog.messages[0]
+    tricky = replace(first, format=TRICKY, dynamic=False, requires=(("-D", "!-t"), ("proxy.debug>=2",)),
+                     processes=("a|b", "*c*"), facility=("local<N>",), facility_with=(("-S", "local<N>, daemon"),),
+                     conditions=("*p && (x | y) < 3",), build="defined(A) || B")
+    catalog = replace(catalog, messages=(tricky,) + catalog.messages[1:])
+    markdown = render_markdown(catalog, ("-D", "proxy.debug=1"))
+    tables = rendered_tables(markdown)
+    table = next(t for t in tables if t[0][:4] == ["line", "function", "priority", "message"])
+    header = table[0]
+    assert all(len(r) == len(header) for r in table)  # no `|` split a row
+    row = dict(zip(header, next(r for r in table[1:] if r[1] == tricky.function and r[3] == TRICKY)))
+    assert row["requires"] == requires_text(tricky) == "-D + !-t or proxy.debug>=2"
+    assert row["processes"] == "a|b, *c*"
+    assert row["facility"] == "local<N>; -S: local<N>, daemon"
+    assert row["conditions"] == "*p && (x | y) < 3"
+    assert row["build"] == "defined(A) || B"
+    # The header names the provider and the --with settings, as rendered text.
+    text = "".join(_text(t) for t in MarkdownIt("commonmark").parse(markdown.split("## Summary")[0])
+                   if t.type == "inline")
+    assert "Source (path provider)" in text and "As run with -D, proxy.debug=1 (--with)" in text
+
+
+def test_every_message_row_of_a_real_report_reads_back_as_the_catalog(tmp_path):
+    """The procs report (facilities `local<N>`, conditions with `!=` and `<`): each message's
+    rendered row gives back its fields; a `|` splitting a cell or an eaten `<N>` would not."""
+    rules = load_rules(str(FIXTURES / "procs.toml"))
+    tree = SourceTree(FIXTURES / "procs", Provenance("path", str(FIXTURES / "procs"), None))
+    catalog = build_from_tree(rules, tree, tmp_path / "cache").catalog
+    tables = rendered_tables(render_markdown(catalog))
+    seen = set()
+    for table in tables:
+        header = table[0]
+        if header[:4] != ["line", "function", "priority", "message"]:
+            continue
+        for r in table[1:]:
+            row = dict(zip(header, r))
+            seen.add((int(row["line"]), row["function"], row["message"], row.get("facility", ""),
+                      row.get("requires", ""), row.get("conditions", "")))
+    expected = {(m.line, m.function, m.format, ", ".join(m.facility) + "".join(f"; {o}: {f}" for o, f in m.facility_with),
+                 requires_text(m), " && ".join(m.conditions)) for m in catalog.messages}
+    assert seen == expected
+    assert any("local<N>" in e[3] for e in expected) and any("<" in e[5] for e in expected)
