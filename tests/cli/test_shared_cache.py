@@ -41,7 +41,7 @@ def test_two_runs_on_one_cache_at_once_agree(demo, tmp_path):
         assert code == 0 and "Traceback" not in err, err
     assert outs[0].read_bytes() == outs[1].read_bytes()
     third = tmp_path / "three.json"  # and what they left in the cache reads back the same
-    code, err = finish(start("catalog", "--path", demo, "--rules", DEMO_RULES, "--cache-dir", cache, "-o", third))
+    code, err = finish(start("catalog", "--path", demo, "--rules", DEMO_RULES, "--cache-dir", cache, "-o", third, "-v"))
     assert code == 0 and "whole run from cache" in err, err
     assert third.read_bytes() == outs[0].read_bytes()
 
@@ -56,7 +56,7 @@ def test_truncated_and_damaged_cache_entries_are_rebuilt(demo, tmp_path):
         data = entry.read_bytes()
         entry.write_bytes(data[: len(data) // 2] if i % 2 else data[:-1] + bytes([data[-1] ^ 1]))
     again = tmp_path / "again.json"
-    code, err = finish(start("catalog", "--path", demo, "--rules", DEMO_RULES, "--cache-dir", cache, "-o", again))
+    code, err = finish(start("catalog", "--path", demo, "--rules", DEMO_RULES, "--cache-dir", cache, "-o", again, "-v"))
     assert code == 0 and "Traceback" not in err and "whole run from cache" not in err, err
     assert "(3 parsed, 0 from cache)" in err
     assert again.read_bytes() == first.read_bytes()
