@@ -451,7 +451,8 @@ class _Run:
             self.parse(requests)
 
     def parse(self, requests: list[ProfileRequest]) -> list[FileFacts]:
-        facts, parsed = scan_profiles(self.tree, self.scan, requests, self.cache_dir, self.jobs)
+        facts, parsed = scan_profiles(self.tree, self.scan, requests, self.cache_dir, self.jobs,
+                                      self.rules.idioms)
         self.parsed += parsed
         self.cached += len(facts) - parsed
         self.files += facts

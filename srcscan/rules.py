@@ -68,12 +68,42 @@ class OptionMapping:
 
 
 @dataclass(frozen=True)
+class OptionTable:
+    """A struct whose array initializers are a command-line option table (`struct option`)."""
+
+    fields: tuple[str, ...]  # the struct's first fields, in order: how its initializers are recognised
+    name: str  # the field holding the long name (a string literal)
+    value: tuple[str, ...]  # the fields holding the option's code: the first non-zero one wins
+    has_arg: str  # the field saying whether the option takes an argument (non-zero: it does)
+
+
+@dataclass(frozen=True)
 class OptionRules:
-    """The `[options]` section: how the project sets and tests option bits."""
+    """The `[options]` section: how the project reads its command line and sets option bits."""
 
     bit_set: frozenset[str] = frozenset()  # functions called as f(BIT, &var) that set a bit
     bit_test: frozenset[str] = frozenset()  # ... that test one
     map: tuple[OptionMapping, ...] = ()
+    getopt_calls: frozenset[str] = frozenset()  # calls returning the next option (getopt(3), popt(3))
+    tables: tuple[OptionTable, ...] = ()  # option table structs ({name, has_arg, flag, val})
+
+
+@dataclass(frozen=True)
+class KeyTable:
+    """A struct whose array initializers are a configuration key table; the key is its first field."""
+
+    fields: tuple[str, ...]  # the struct's first fields, in order
+    destination: str = ""  # a field the code points at the value's home (`cv[3].destination = &s->x`)
+
+
+@dataclass(frozen=True)
+class ConfigRules:
+    """The `[config]` section: how the project reads its configuration file's keys."""
+
+    key_tables: tuple[KeyTable, ...] = ()
+    key_switch: str = ""  # field a `switch` on the key's index in its table tests (`switch (cpv->k_id)`)
+    case_comments: bool = False  # `case 0: /* ssl.engine */`: a case's comment names the key it reads
+    false_values: tuple[str, ...] = ()  # values of a config key meaning off (`disable`), compared without case
 
 
 @dataclass(frozen=True)
@@ -86,10 +116,40 @@ class LoggingRules:
 
 
 @dataclass(frozen=True)
+class Openlog:
+    """The call that opens syslog: openlog(ident, option, facility) (openlog(3))."""
+
+    name: str = ""
+    ident_arg: int = 0
+    facility_arg: int = 2
+
+
+@dataclass(frozen=True)
 class ProcessRules:
     """The `[processes]` section."""
 
     names: tuple[tuple[str, str], ...] = ()  # (name derived from the ident, name to use)
+    fork_calls: frozenset[str] = frozenset()  # calls starting a child process (fork(2))
+    openlog: Openlog = Openlog()
+
+
+@dataclass(frozen=True)
+class Idioms:
+    """What the extractors look for in each parsed file, from the rules (picklable; part of
+    the per-file facts cache key): a plain projection of Rules' sections."""
+
+    getopt_calls: frozenset[str] = frozenset()
+    option_tables: tuple[OptionTable, ...] = ()
+    key_tables: tuple[KeyTable, ...] = ()
+    key_switch: str = ""
+    case_comments: bool = False
+    fork_calls: frozenset[str] = frozenset()
+    openlog: Openlog = Openlog()
+
+    def cache_key(self) -> str:
+        """The same text in every run (sets sorted: their repr follows string hashing)."""
+        return repr((sorted(self.getopt_calls), self.option_tables, self.key_tables, self.key_switch,
+                     self.case_comments, sorted(self.fork_calls), self.openlog))
 
 
 @dataclass(frozen=True)
@@ -114,9 +174,15 @@ class Rules:
     processes: ProcessRules = ProcessRules()
     callgraph: CallgraphRules = CallgraphRules()
     preprocessor: PreprocessorRules = PreprocessorRules()
+    config: ConfigRules = ConfigRules()
 
     def log_function(self, name: str) -> LogFunction | None:
         return next((f for f in self.log_functions if f.name == name), None)
+
+    @property
+    def idioms(self) -> Idioms:
+        return Idioms(self.options.getopt_calls, self.options.tables, self.config.key_tables, self.config.key_switch,
+                      self.config.case_comments, self.processes.fork_calls, self.processes.openlog)
 
 
 class _Reader:
@@ -241,16 +307,66 @@ def find_rules_file(name_or_path: str) -> Path:
 
 
 def load_rules(name_or_path: str) -> Rules:
+    """The project's rules (a name looked up along rules_dirs(), or a path), on top of the
+    shared C idioms (SHARED_FILE), every section validated. Raises RulesError naming the file,
+    the dotted key and what was expected; UnknownProjectError for an unknown name."""
     path = find_rules_file(name_or_path)
     data = path.read_bytes()
+    table = _toml(path, data)
+    _, shared_data = shared_rules()
+    digest = hashlib.sha256(shared_data + b"\0" + data).hexdigest()
+    return parse_rules(table, str(path), digest)
+
+
+SHARED_FILE = "_c.toml"  # generic C and POSIX idioms every project starts from
+SHARED_SECTIONS = ("options", "processes", "config")
+
+
+def _toml(path: Path, data: bytes) -> dict[str, Any]:
     try:
-        table = tomllib.loads(data.decode("utf-8"))
+        return tomllib.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise RulesError(str(path), "", f"not valid TOML ({exc})") from None
-    return parse_rules(table, str(path), hashlib.sha256(data).hexdigest())
 
 
-def parse_rules(table: dict[str, Any], path: str, sha256: str = "") -> Rules:
+def shared_rules() -> tuple[Path, bytes]:
+    """The shared idioms file: the first SHARED_FILE along rules_dirs() (the shipped one last)."""
+    for d in rules_dirs():
+        if (d / SHARED_FILE).is_file():
+            return d / SHARED_FILE, (d / SHARED_FILE).read_bytes()
+    raise RulesError(str(shipped_rules_dir() / SHARED_FILE), "", "missing: srcscan's shared C idioms")
+
+
+_shared_cache: dict[tuple[Path, bytes], dict[str, Any]] = {}
+
+
+def shared_table() -> dict[str, Any]:
+    """The shared idioms, validated on their own (errors name SHARED_FILE and its keys)."""
+    path, data = shared_rules()
+    if (path, data) not in _shared_cache:
+        table = _toml(path, data)
+        top = _Reader(str(path), table)
+        _read_options(_section(top, "options"))
+        _read_processes(_section(top, "processes"))
+        _read_config(_section(top, "config"))
+        top.reject_unknown()
+        _shared_cache[(path, data)] = table
+    return _shared_cache[(path, data)]
+
+
+def merged(shared: dict[str, Any], project: dict[str, Any]) -> dict[str, Any]:
+    """`project` over `shared`: tables merge key by key, any other value of the project replaces
+    the shared one (a project's `getopt_calls` list is the whole list)."""
+    out = dict(shared)
+    for key, value in project.items():
+        out[key] = merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def parse_rules(table: dict[str, Any], path: str, sha256: str = "", shared: bool = True) -> Rules:
+    """Rules from a TOML table read from `path`, over the shared idioms unless `shared` is false."""
+    if shared:
+        table = merged(shared_table(), table)
     top = _Reader(path, table)
     project = top.sub("project", top.get("project", dict))
     name = project.get("name", str)
@@ -270,6 +386,7 @@ def parse_rules(table: dict[str, Any], path: str, sha256: str = "") -> Rules:
         processes=_read_processes(_section(top, "processes")),
         callgraph=_read_callgraph(_section(top, "callgraph")),
         preprocessor=_read_preprocessor(_section(top, "preprocessor")),
+        config=_read_config(_section(top, "config")),
     )
     top.reject_unknown()
     if not rules.log_functions:
@@ -353,8 +470,57 @@ def _read_options(r: _Reader) -> OptionRules:
         mappings.append(OptionMapping(names, m.get("target", str, what="the variable or .field the option sets"),
                                       m.get("mask", int, None), m.get("takes_value", bool, False)))
         m.reject_unknown()
+    tables = tuple(_read_option_table(r.sub(f"tables[{i}]", t)) for i, t in enumerate(_tables(r, "tables")))
+    getopt_calls = r.strings("getopt_calls")
     r.reject_unknown()
-    return OptionRules(frozenset(bit_set), frozenset(bit_test), tuple(mappings))
+    return OptionRules(frozenset(bit_set), frozenset(bit_test), tuple(mappings), frozenset(getopt_calls), tables)
+
+
+def _tables(r: _Reader, key: str) -> list[dict[str, Any]]:
+    """An array of tables (`[[options.tables]]`)."""
+    values = r.get(key, list, [], "a list of tables")
+    for i, value in enumerate(values):
+        if not isinstance(value, dict):
+            raise RulesError(r.path, f"{r.prefix}{key}[{i}]", "expected a table")
+    return values
+
+
+def _fields(r: _Reader) -> tuple[str, ...]:
+    fields = r.strings("fields")
+    if not fields or not all(f.isidentifier() for f in fields):
+        raise RulesError(r.path, f"{r.prefix}fields", "expected a non-empty list of struct field names")
+    return fields
+
+
+def _one_of(r: _Reader, key: str, fields: tuple[str, ...], value: str) -> str:
+    if value not in fields:
+        raise RulesError(r.path, f"{r.prefix}{key}", f"expected one of the fields ({', '.join(fields)})")
+    return value
+
+
+def _read_option_table(r: _Reader) -> OptionTable:
+    fields = _fields(r)
+    table = OptionTable(fields, _one_of(r, "name", fields, r.get("name", str)),
+                        tuple(_one_of(r, "value", fields, v) for v in r.strings("value")),
+                        _one_of(r, "has_arg", fields, r.get("has_arg", str)))
+    if not table.value:
+        raise RulesError(r.path, f"{r.prefix}value", "expected the field(s) holding the option's code")
+    r.reject_unknown()
+    return table
+
+
+def _read_config(r: _Reader) -> ConfigRules:
+    tables = []
+    for i, t in enumerate(_tables(r, "key_tables")):
+        k = r.sub(f"key_tables[{i}]", t)
+        fields = _fields(k)
+        destination = k.get("destination", str, "")
+        tables.append(KeyTable(fields, destination and _one_of(k, "destination", fields, destination)))
+        k.reject_unknown()
+    config = ConfigRules(tuple(tables), r.get("key_switch", str, ""), r.get("case_comments", bool, False),
+                         tuple(v.lower() for v in r.strings("false_values")))
+    r.reject_unknown()
+    return config
 
 
 def _read_logging(r: _Reader) -> LoggingRules:
@@ -369,8 +535,12 @@ def _read_logging(r: _Reader) -> LoggingRules:
 
 def _read_processes(r: _Reader) -> ProcessRules:
     names = r.string_table("names")
+    fork_calls = frozenset(r.strings("fork_calls"))
+    o = r.sub("openlog", r.get("openlog", dict, {}))
+    openlog = Openlog(o.get("name", str, ""), o.get("ident_arg", int, 0), o.get("facility_arg", int, 2))
+    o.reject_unknown()
     r.reject_unknown()
-    return ProcessRules(names)
+    return ProcessRules(names, fork_calls, openlog)
 
 
 def _read_callgraph(r: _Reader) -> CallgraphRules:

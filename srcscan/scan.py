@@ -26,7 +26,7 @@ from srcscan.flags import (CompileCommands, Flags, TreeLayout, build_flags, comp
 from srcscan.model import FileFacts
 from srcscan.progress import counter
 from srcscan.parse import ParseJob, native_walker, parse_file, system_fingerprint
-from srcscan.rules import Profile, Rules
+from srcscan.rules import Idioms, Profile, Rules
 from srcscan.sources import SourceTree
 from srcscan.sources.text import Skipped, TreeText
 
@@ -96,7 +96,7 @@ def scan_tree(tree: SourceTree, rules: Rules, *, cache_dir: Path, profile: Profi
     else:
         keyed = {rel: (ParseJob(str(tree.root), rel, flags.args, unsaved, walker=walker), profile.name)
                  for rel in wanted}
-    results, parsed = run_cached(keyed, FactsCache(cache_dir / "facts", tree.root, text), jobs, progress)
+    results, parsed = run_cached(keyed, FactsCache(cache_dir / "facts", tree.root, text, rules.idioms), jobs, progress)
     ordered = tuple(results[rel] for rel in sorted(results))
     outside = tuple(sorted(text.outside(_search(tree.root, layout, profile), system_include_dirs()).values(),
                            key=lambda s: s.path))
@@ -131,7 +131,7 @@ class ProfileRequest:
 
 
 def scan_profiles(tree: SourceTree, base: ScanResult, requests: list[ProfileRequest], cache_dir: Path,
-                  jobs: int = 2) -> tuple[list[FileFacts], int]:
+                  jobs: int = 2, idioms: Idioms = Idioms()) -> tuple[list[FileFacts], int]:
     """Facts of every (file, profile) pair asked for, in one pool of workers; and how many
     pairs libclang had to parse (the rest came from the cache)."""
     keyed = {}
@@ -145,7 +145,7 @@ def scan_profiles(tree: SourceTree, base: ScanResult, requests: list[ProfileRequ
         keyed.update({(r.name, rel): (ParseJob(str(tree.root), rel, args, unsaved, walker=walker), r.name)
                       for rel in r.files})
     progress = counter(f"coverage: {len(requests)} extra profiles (files)")
-    results, parsed = run_cached(keyed, FactsCache(cache_dir / "facts", tree.root, text), jobs, progress)
+    results, parsed = run_cached(keyed, FactsCache(cache_dir / "facts", tree.root, text, idioms), jobs, progress)
     return [results[k] for k in sorted(results)], parsed
 
 
@@ -170,7 +170,7 @@ def run_cached(keyed: Keyed, cache: "FactsCache", jobs: int, progress: Progress 
         if hit is not None:
             results[key] = hit
         else:
-            todo.append((key, Task(job, profile, str(entry), str(cache.root))))
+            todo.append((key, Task(job, profile, str(entry), str(cache.root), cache.idioms)))
     done = len(results)
     if progress:
         progress(done, len(keyed))
@@ -190,13 +190,14 @@ class Task:
     profile: str
     entry: str  # FactsCache.entry(job, profile)
     root: str  # the tree, for hashing the headers the file included
+    idioms: Idioms = Idioms()  # what the extractors look for (the rules')
 
 
 def scan_one(task: Task) -> bytes | FileFacts:
     """Worker entry point: parse one file, run every extractor on it, and store the facts in
     the cache; return them pickled (the main process unpickles them once, and pickles nothing)."""
     with gc_paused():
-        facts = extract.extract_file(parse_file(task.job), task.profile)
+        facts = extract.extract_file(parse_file(task.job), task.profile, task.idioms)
     if facts.error is not None:
         return facts
     headers = [(rel, _header_hash(Path(task.root) / rel)) for rel in facts.includes]
@@ -292,12 +293,12 @@ def _failed(task: Task, why: str) -> FileFacts:
 class FactsCache:
     """Pickled FileFacts under cache_dir/<key[:2]>/<key>, validated against included headers."""
 
-    def __init__(self, directory: Path, root: Path, text: TreeText | None = None) -> None:
-        self.directory, self.root, self.text = directory, root, text
+    def __init__(self, directory: Path, root: Path, text: TreeText | None = None, idioms: Idioms = Idioms()) -> None:
+        self.directory, self.root, self.text, self.idioms = directory, root, text, idioms
 
     def key(self, job: ParseJob, profile: str = "") -> str:
         digest = hashlib.sha256()
-        digest.update(FACTS_VERSION.encode() + system_fingerprint().encode())
+        digest.update(FACTS_VERSION.encode() + system_fingerprint().encode() + self.idioms.cache_key().encode())
         # Arguments name the tree's absolute path; two releases in two directories share entries.
         root = str(self.root)
         args = tuple(a.replace(root, "<root>") for a in job.args)

@@ -758,7 +758,7 @@ def analyze_processes(context) -> tuple[list[Message], dict[str, Any]]:
 
     graph = context.graph
     facts = gather(context.scan.all_files, graph)
-    settings = parse_with(context.with_options, context.options)
+    settings = parse_with(context.with_options, context.options, context.rules.config.false_values)
     model = build_model(graph, facts, context.options, context.rules, settings, context.index)
     values = dict(settings.values)
     syslog_on = model.logging.destination == "syslog" or settings.levels.get(model.logging.syslog_option, 0) > 0

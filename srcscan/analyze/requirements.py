@@ -327,7 +327,7 @@ def analyze_requirements(context) -> tuple[list[Message], dict[str, Any]]:
 
         from srcscan.preprocessor import build_holds
 
-        settings = parse_with(context.with_options, options)
+        settings = parse_with(context.with_options, options, context.rules.config.false_values)
         messages = [m for m in messages if satisfied(m.requires, settings)
                     and (not settings.macros or build_holds(m.build, settings.macros))]
     return messages, {"options": [option_to_dict(o) for o in options]}

@@ -26,7 +26,10 @@ class Settings:
     macros: frozenset[str] = frozenset()
 
 
-def parse_with(raw: Iterable[str], options: Iterable[Option]) -> Settings:
+def parse_with(raw: Iterable[str], options: Iterable[Option], false_values: Iterable[str] = ()) -> Settings:
+    """Settings from `--with` values. `false_values`: values meaning off for a config key (the
+    rules' `[config] false_values`, lower case; lighttpd's `disable`), read as 0."""
+    false_values = frozenset(false_values)
     by_name = {n: o for o in options for n in o.names}
     values: dict[str, str] = {}
     levels: dict[str, int] = {}
@@ -44,7 +47,7 @@ def parse_with(raw: Iterable[str], options: Iterable[Option]) -> Settings:
             key = option.name
             if value is None and option.takes_value and option.kind == "cli":
                 raise InputError(f"{name} needs a value (--with \"{name} VALUE\")")
-            if value is not None and option.kind == "config" and value.lower() in ("disable", "false", "off"):
+            if value is not None and option.kind == "config" and value.lower() in false_values:
                 value = "0"  # server.errorlog-use-syslog=disable
             values[key] = value if value is not None else "1"
             if value is None or not option.takes_value:

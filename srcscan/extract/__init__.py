@@ -8,30 +8,34 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
+from srcscan.rules import Idioms
+
 if TYPE_CHECKING:  # model.py imports extract.walk; importing model here at run time would be circular
     from srcscan.model import FileFacts
     from srcscan.parse import Unit
 
 # (name, function) pairs whose output lands in FileFacts.extra[name].
-def _options(unit: "Unit") -> Any:
+def _options(unit: "Unit", idioms: Idioms) -> Any:
     from srcscan.extract.options import extract_options
 
-    return extract_options(unit)
+    return extract_options(unit, idioms)
 
 
-def _logsetup(unit: "Unit") -> Any:
+def _logsetup(unit: "Unit", idioms: Idioms) -> Any:
     from srcscan.extract.logsetup import extract_logsetup
 
-    return extract_logsetup(unit)
+    return extract_logsetup(unit, idioms)
 
 
-EXTRA_EXTRACTORS: tuple[tuple[str, Callable[["Unit"], Any]], ...] = (
+EXTRA_EXTRACTORS: tuple[tuple[str, Callable[["Unit", Idioms], Any]], ...] = (
     ("options", _options),
     ("logsetup", _logsetup),
 )
 
 
-def extract_file(unit: "Unit", profile: str) -> "FileFacts":
+def extract_file(unit: "Unit", profile: str, idioms: Idioms | None = None) -> "FileFacts":
+    """The facts of one parsed file; `idioms` (the rules' Idioms): what the option and log
+    set-up extractors look for (none by default)."""
     from srcscan.extract.calls import extract_function_refs, extract_functions
     from srcscan.model import FileFacts
 
@@ -45,5 +49,6 @@ def extract_file(unit: "Unit", profile: str) -> "FileFacts":
         diagnostics=unit.diagnostics,
         skipped=unit.skipped,
         includes=unit.includes,
-        extra={name: fn(unit) for name, fn in EXTRA_EXTRACTORS},
+        extra={name: fn(unit, idioms or Idioms()) for name, fn in EXTRA_EXTRACTORS},
     )
+

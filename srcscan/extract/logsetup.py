@@ -24,16 +24,14 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from srcscan.extract.calls import c_string_value, integer_value
-from srcscan.extract.options import GETOPT_CALLS
 from srcscan.extract.walk import expression_text, strip, walk_guarded
 from srcscan.parse import Node, Unit
+from srcscan.rules import Idioms
 
 Sym = tuple
-FORK_CALLS = frozenset({"fork", "vfork"})
-OPENLOG = "openlog"
 
 
-def extract_logsetup(unit: Unit) -> dict[str, Any]:
+def extract_logsetup(unit: Unit, idioms: Idioms) -> dict[str, Any]:
     """{"openlog": [(function, file, line, ident sym, facility sym)],
         "forks": [(function, file, line, variable or "")],
         "locals": {function: {local: [sym, ...]}} (values given to locals of functions that fork,
@@ -60,23 +58,25 @@ def extract_logsetup(unit: Unit) -> dict[str, Any]:
     for fn in unit.functions:
         if fn.file:  # header functions are handled in the file that defines them
             continue
-        _function(unit, fn, out)
+        _function(unit, fn, out, idioms)
     return out
 
 
-def _function(unit: Unit, fn: Node, out: dict[str, Any]) -> None:
+def _function(unit: Unit, fn: Node, out: dict[str, Any], idioms: Idioms) -> None:
     params = tuple(c.name for c in fn.children if c.kind == "PARM_DECL")
     nodes = list(walk_guarded(unit, fn))
     local_names = frozenset(n.name for n, _ in nodes if n.kind == "VAR_DECL")
     interesting = fn.name == "main"
-    is_parser = any(n.kind == "CALL_EXPR" and n.name in GETOPT_CALLS for n, _ in nodes)
+    is_parser = any(n.kind == "CALL_EXPR" and n.name in idioms.getopt_calls for n, _ in nodes)
+    openlog = idioms.openlog
     for node, guards in nodes:
-        if node.kind == "CALL_EXPR" and node.name == OPENLOG and len(node.children) >= 4:
+        if node.kind == "CALL_EXPR" and openlog.name and node.name == openlog.name \
+                and len(node.children) > 1 + max(openlog.ident_arg, openlog.facility_arg):
             args = node.children[1:]
-            out["openlog"].append((fn.name, unit.path, node.line, sym(args[0], params, local_names),
-                                   sym(args[2], params, local_names)))
+            out["openlog"].append((fn.name, unit.path, node.line, sym(args[openlog.ident_arg], params, local_names),
+                                   sym(args[openlog.facility_arg], params, local_names)))
             interesting = True
-        elif node.kind == "CALL_EXPR" and node.name in FORK_CALLS:
+        elif node.kind == "CALL_EXPR" and node.name in idioms.fork_calls:
             out["forks"].append((fn.name, unit.path, node.line, _fork_variable(nodes, node)))
             interesting = True
         elif node.kind == "VAR_DECL" and (init := _initializer(node)) is not None and strip(init).kind == "INIT_LIST_EXPR":

@@ -1,16 +1,15 @@
 """Per-file facts about runtime options: option tables, the option `switch`, config key tables.
 
-Pure: a parsed Unit in, plain tuples out (cached with the file's other facts). Recognises
-tables by the field names of the struct they fill, not by project names:
+Pure: a parsed Unit and the rules' Idioms in, plain tuples out (cached with the file's other
+facts). Recognises tables by the field names of the struct they fill, as the rules list them
+(rules/_c.toml: getopt's `struct option`, popt's `struct poptOption`; a project's own):
 
-- command-line tables: `struct option` ({name, has_arg, flag, val}) and popt's
-  `struct poptOption` ({longName, shortName, argInfo, arg, val, ...});
-- the `switch` on the option character in a function that calls getopt: the assignments,
-  `|=` and bit-setting calls made under each `case`;
-- config key tables: `config_plugin_keys_t`-like arrays ({k, klen, ktype, scope}) with the
-  `switch (x->k_id)` that copies each key's value into a field, and the older
-  `config_values_t`-like arrays ({key, destination, type, scope}) whose entries get
-  `cv[N].destination = &(s->field)`.
+- command-line tables: the rules' `[[options.tables]]`;
+- the `switch` on the option character in a function that calls one of the rules'
+  `getopt_calls`: the assignments, `|=` and bit-setting calls made under each `case`;
+- config key tables (`[[config.key_tables]]`, lighttpd's {k, klen, ktype, scope}) with the
+  `switch (x-><key_switch>)` that copies each key's value into a field, and tables whose
+  entries the code points at the value's home (`cv[N].<destination> = &(s->field)`).
 """
 
 from __future__ import annotations
@@ -21,16 +20,12 @@ from typing import Iterator
 from srcscan.extract.calls import c_string_value, integer_value
 from srcscan.extract.walk import Guard, expression_text, function_body, member_path, strip, walk_guarded
 from srcscan.parse import Node, Unit
+from srcscan.rules import Idioms, OptionTable
 
-GETOPT_CALLS = frozenset({"getopt", "getopt_long", "getopt_long_only", "poptGetNextOpt"})
-LONG_OPTION_FIELDS = ("name", "has_arg", "flag", "val")
-POPT_FIELDS = ("longName", "shortName", "argInfo", "arg", "val")
-KEY_TABLE_FIELDS = ("k", "klen", "ktype", "scope")
-VALUES_TABLE_FIELDS = ("key", "destination", "type", "scope")
 ASSIGNMENTS = frozenset({"=", "|=", "+=", "&=", "^="})
 
 
-def extract_options(unit: Unit) -> dict:
+def extract_options(unit: Unit, idioms: Idioms) -> dict:
     """{"long": [(long name, short, has_arg)], "optstrings": [str], "cases": [(label, target,
     op, value text, value int, guard texts)], "keys": [(table id, index, key)], "key_fields":
     [(table id or "", index, field path, key named in the case's comment or "")]} for one file."""
@@ -40,19 +35,19 @@ def extract_options(unit: Unit) -> dict:
     optstrings: list[str] = []
     cases: list[tuple] = []
     for var in unit.variables:
-        long_options += _option_table(var)
-        keys += _key_table(var, var.name)
+        long_options += _option_table(var, idioms.option_tables)
+        keys += _key_table(var, var.name, idioms)
     for fn in unit.functions:
         for var in _local_tables(fn):  # named after their function: two functions may both have a `cpk`
-            long_options += _option_table(var)
-            keys += _key_table(var, f"{fn.name}:{var.name}")
+            long_options += _option_table(var, idioms.option_tables)
+            keys += _key_table(var, f"{fn.name}:{var.name}", idioms)
     for fn in unit.functions:
         if fn.file:  # header functions are handled in the file that defines them
             continue
         nodes = list(walk_guarded(unit, fn))
         # Writes to the function's own locals (loop counters, temporaries) set no option.
         local = {n.name for n, _ in nodes if n.kind == "VAR_DECL"} | {c.name for c in fn.children if c.kind == "PARM_DECL"}
-        calls = [n for n, _ in nodes if n.kind == "CALL_EXPR" and n.name in GETOPT_CALLS]
+        calls = [n for n, _ in nodes if n.kind == "CALL_EXPR" and n.name in idioms.getopt_calls]
         named: dict[tuple[int, int], str] | None = None  # the case comments, read at the first key switch
         for call in calls:
             optstrings += [c_string_value(strip(a).name) for a in call.children[1:]
@@ -64,20 +59,21 @@ def extract_options(unit: Unit) -> dict:
             switch = next((g for g in reversed(guards) if g.kind == "case"), None)
             if switch is None:
                 continue
-            if calls and not _is_key_switch(switch):
+            key_switch = _is_key_switch(switch, idioms.key_switch)
+            if calls and not key_switch:
                 cases.append((switch.labels,) + effect + (_inner_guards(guards, switch),))
-            elif _is_key_switch(switch):
+            elif key_switch:
                 if _root_name(_written(node)) == _root_name(switch.cond):
                     continue  # `cpv->vtype = T_CONFIG_LOCAL`: the value being read, not where it goes
                 # One id per switch: a function may switch over two key tables (lighttpd's TLS
                 # modules: the socket keys, then the module's own).
-                named = _case_comments(unit, fn) if named is None else named
+                named = (_case_comments(unit, fn) if idioms.case_comments else {}) if named is None else named
                 where = f"@{fn.name}@{switch.cond.start}"
                 key_fields += [(where, label, effect[0], named.get((switch.cond.start, label), ""))
                                for label in switch.labels if isinstance(label, int)]
         local_tables = {v.name for v in _local_tables(fn)}
         key_fields += [(f"{fn.name}:{table}" if table in local_tables else table, index, field, "")
-                       for table, index, field in _destinations(nodes, local)]
+                       for table, index, field in _destinations(nodes, local, idioms)]
     return {"long": long_options, "optstrings": optstrings, "cases": cases, "keys": keys, "key_fields": key_fields}
 
 
@@ -125,24 +121,26 @@ def _rows(var: Node, fields: tuple[str, ...]) -> Iterator[tuple[Node, list[Node]
         stack.extend(reversed(node.children))
 
 
-def _option_table(var: Node) -> list[tuple[str, int | None, int]]:
+def _option_table(var: Node, tables: tuple[OptionTable, ...]) -> list[tuple[str, int | None, int]]:
+    """(long name, code, takes an argument 0/1) of each row of an option table in `var`."""
     out = []
-    for _, values in _rows(var, LONG_OPTION_FIELDS):
-        if len(values) >= 4 and strip(values[0]).kind == "STRING_LITERAL":
-            out.append((c_string_value(strip(values[0]).name), integer_value(values[3]), integer_value(values[1]) or 0))
-    for _, values in _rows(var, POPT_FIELDS):
-        if len(values) >= 5 and strip(values[0]).kind == "STRING_LITERAL":
-            takes = integer_value(values[2])
-            out.append((c_string_value(strip(values[0]).name), integer_value(values[4]) or integer_value(values[1]),
+    for table in tables:
+        at = {f: i for i, f in enumerate(table.fields)}
+        for _, values in _rows(var, table.fields):
+            if len(values) < len(table.fields) or strip(values[at[table.name]]).kind != "STRING_LITERAL":
+                continue
+            codes = [integer_value(values[at[f]]) for f in table.value]
+            takes = integer_value(values[at[table.has_arg]])
+            out.append((c_string_value(strip(values[at[table.name]]).name), next((c for c in codes if c), codes[-1]),
                         0 if takes in (None, 0) else 1))
     return out
 
 
-def _key_table(var: Node, table: str) -> list[tuple[str, int, str]]:
+def _key_table(var: Node, table: str, idioms: Idioms) -> list[tuple[str, int, str]]:
     out = []
-    for fields in (KEY_TABLE_FIELDS, VALUES_TABLE_FIELDS):
+    for key_table in idioms.key_tables:
         index = 0
-        for _, values in sorted(_rows(var, fields), key=lambda r: r[0].start):
+        for _, values in sorted(_rows(var, key_table.fields), key=lambda r: r[0].start):
             first = strip(values[0]) if values else None
             while first is not None and first.kind != "STRING_LITERAL" and first.children:
                 first = strip(first.children[0])
@@ -203,8 +201,9 @@ def target_path(node: Node, local: set[str]) -> str:
     return node.name or expression_text(node)
 
 
-def _is_key_switch(guard: Guard) -> bool:
-    return guard.text.replace(" ", "").endswith("k_id")
+def _is_key_switch(guard: Guard, field: str) -> bool:
+    """A `switch` on the key's index (`switch (cpv->k_id)`, the rules' `key_switch`)."""
+    return bool(field) and guard.text.replace(" ", "").endswith(field)
 
 
 def _inner_guards(guards: tuple[Guard, ...], switch: Guard) -> tuple[str, ...]:
@@ -213,14 +212,16 @@ def _inner_guards(guards: tuple[Guard, ...], switch: Guard) -> tuple[str, ...]:
     return tuple(g.describe() for g in guards[i + 1:])
 
 
-def _destinations(nodes: list[tuple[Node, tuple]], local: set[str]) -> list[tuple[str, int, str]]:
-    """`cv[1].destination = &(s->debug)` -> ("cv", 1, ".debug")."""
+def _destinations(nodes: list[tuple[Node, tuple]], local: set[str], idioms: Idioms) -> list[tuple[str, int, str]]:
+    """`cv[1].destination = &(s->debug)` -> ("cv", 1, ".debug") (`destination`: a key table's
+    destination field, as the rules name it)."""
+    fields = {t.destination for t in idioms.key_tables if t.destination}
     out = []
     for node, _ in nodes:
         if node.kind != "BINARY_OPERATOR" or node.op != "=" or len(node.children) != 2:
             continue
         left = strip(node.children[0])
-        if left.kind != "MEMBER_REF_EXPR" or left.name != "destination" or not left.children:
+        if left.kind != "MEMBER_REF_EXPR" or left.name not in fields or not left.children:
             continue
         sub = strip(left.children[0])
         if sub.kind != "ARRAY_SUBSCRIPT_EXPR" or len(sub.children) != 2:

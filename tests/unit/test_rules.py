@@ -137,3 +137,81 @@ def test_a_typo_fails_the_command_before_any_parse(tmp_path, section, table, key
     assert not out.exists()
     # Nothing was parsed: the per-file facts cache holds no entry.
     assert not [p for p in (cache / "facts").rglob("*") if p.is_file()]
+
+
+def test_projects_start_from_the_shared_c_idioms():
+    rules = parse_rules(BASE, "plain.toml")
+    assert {"getopt", "getopt_long", "poptGetNextOpt"} <= rules.options.getopt_calls
+    assert [t.fields[:2] for t in rules.options.tables] == [("name", "has_arg"), ("longName", "shortName")]
+    assert rules.processes.fork_calls == frozenset({"fork", "vfork"})
+    assert (rules.processes.openlog.name, rules.processes.openlog.facility_arg) == ("openlog", 2)
+    assert rules.config.key_tables == () and rules.config.key_switch == ""  # lighttpd's layout is lighttpd's
+    alone = parse_rules(BASE, "plain.toml", shared=False)
+    assert alone.options.getopt_calls == frozenset() and alone.processes.openlog.name == ""
+
+
+def test_a_project_replaces_a_shared_key_and_keeps_the_others():
+    rules = parse_rules({**BASE, "options": {"getopt_calls": ["my_getopt"], "bit_set": ["s"]}}, "p.toml")
+    assert rules.options.getopt_calls == frozenset({"my_getopt"}) and rules.options.bit_set == frozenset({"s"})
+    assert len(rules.options.tables) == 2  # still the shared tables
+
+
+def test_lighttpd_config_layout_is_rules_data():
+    config = load_rules("lighttpd").config
+    assert config.key_switch == "k_id" and config.case_comments
+    assert [t.fields[0] for t in config.key_tables] == ["k", "key"] and config.key_tables[1].destination == "destination"
+    assert "disable" in config.false_values
+    assert load_rules("keepalived").config.key_tables == ()
+
+
+BAD_IDIOMS = [
+    ({"options": {"tables": [{"fields": ["a", "b"], "name": "c", "value": ["b"], "has_arg": "b"}]}},
+     "options.tables[0].name", "one of the fields"),
+    ({"options": {"tables": [{"fields": [], "name": "a", "value": ["a"], "has_arg": "a"}]}},
+     "options.tables[0].fields", "struct field names"),
+    ({"options": {"tables": [{"fields": ["a"], "name": "a", "value": [], "has_arg": "a"}]}},
+     "options.tables[0].value", "option's code"),
+    ({"options": {"getopt_call": ["getopt"]}}, "options.getopt_call", "unknown key"),
+    ({"config": {"key_tables": [{"fields": ["k"], "destination": "d"}]}}, "config.key_tables[0].destination",
+     "one of the fields"),
+    ({"config": {"key_switch": 1}}, "config.key_switch", "expected a string"),
+    ({"config": {"case_comment": True}}, "config.case_comment", "unknown key"),
+    ({"processes": {"openlog": {"name": "openlog", "facility": 2}}}, "processes.openlog.facility", "unknown key"),
+    ({"processes": {"fork_call": ["fork"]}}, "processes.fork_call", "unknown key"),
+]
+
+
+@pytest.mark.parametrize("extra, key, words", BAD_IDIOMS, ids=[b[1] for b in BAD_IDIOMS])
+def test_idiom_keys_are_checked_too(extra, key, words):
+    with pytest.raises(RulesError) as err:
+        parse_rules({**BASE, **extra}, "bad.toml")
+    assert err.value.path == "bad.toml" and err.value.key == key and words in err.value.expected
+
+
+def test_a_bad_shared_file_names_itself(tmp_path, monkeypatch):
+    (tmp_path / "_c.toml").write_text('[options]\ngetopt_calls = "getopt"\n')
+    monkeypatch.setenv("SRCSCAN_RULES_DIR", str(tmp_path))
+    with pytest.raises(RulesError) as err:
+        parse_rules(BASE, "p.toml")
+    assert err.value.path == str(tmp_path / "_c.toml") and err.value.key == "options.getopt_calls"
+
+
+def test_an_option_table_of_the_projects_own_struct(tmp_path):
+    from conftest import parse_c
+
+    from srcscan.extract.options import extract_options
+
+    unit = parse_c(tmp_path, """
+        struct cmd { const char *long_name; int code; int arg; };
+        static const struct cmd cmds[] = { { "log-queries", 'q', 2 }, { "port", 'p', 1 }, { "quiet", 'Q', 0 } };
+        int next(void);
+        int flag;
+        void parse(void) { int c; while ((c = next()) != -1) switch (c) { case 'q': flag = 1; break; } }
+    """)
+    rules = parse_rules({**BASE, "options": {"getopt_calls": ["next"], "tables": [
+        {"fields": ["long_name", "code", "arg"], "name": "long_name", "value": ["code"], "has_arg": "arg"}]}}, "p.toml")
+    found = extract_options(unit, rules.idioms)
+    assert found["long"] == [("log-queries", ord("q"), 1), ("port", ord("p"), 1), ("quiet", ord("Q"), 0)]
+    assert [c[:3] for c in found["cases"]] == [((ord("q"),), "flag", "=")]
+    plain = extract_options(unit, parse_rules(BASE, "plain.toml").idioms)
+    assert plain["long"] == [] and plain["cases"] == []
