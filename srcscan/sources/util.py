@@ -11,6 +11,9 @@ from typing import Callable
 
 from srcscan.errors import SourceError
 
+MAX_UNPACKED_BYTES = 2 * 2**30  # a daemon's source is tens of megabytes; more is a decompression bomb
+MAX_MEMBERS = 200_000
+
 
 def install_dir(build: Callable[[Path], None], target: Path) -> Path:
     """Build a directory in a temporary sibling, then rename it into place.
@@ -39,7 +42,7 @@ def safe_extract(archive: Path, dest: Path, strip_top: bool = True) -> None:
     """Unpack a tarball refusing absolute paths, `..`, links out of the tree and devices."""
     try:
         with tarfile.open(archive) as tar:
-            members = tar.getmembers()
+            members = _bounded_members(archive, tar)
             tops = {m.name.lstrip("./").split("/", 1)[0] for m in members if m.name.strip("./")}
             strip = strip_top and len(tops) == 1 and any("/" in m.name.strip("./") for m in members)
             for m in members:
@@ -58,6 +61,20 @@ def safe_extract(archive: Path, dest: Path, strip_top: bool = True) -> None:
                 tar.extract(m, dest, set_attrs=False, filter="data") if _has_filters() else tar.extract(m, dest, set_attrs=False)
     except (tarfile.TarError, EOFError, OSError) as exc:
         raise SourceError(f"cannot unpack {archive.name}: {exc}") from exc
+
+
+def _bounded_members(archive: Path, tar: tarfile.TarFile) -> list[tarfile.TarInfo]:
+    """The archive's members, refused as soon as they would unpack to more than
+    MAX_UNPACKED_BYTES or number more than MAX_MEMBERS (a decompression bomb): read from
+    the headers, before anything is written."""
+    members, total = [], 0
+    for m in tar:
+        total += max(m.size, 0)
+        members.append(m)
+        if total > MAX_UNPACKED_BYTES or len(members) > MAX_MEMBERS:
+            raise SourceError(f"{archive.name}: would unpack to more than {MAX_UNPACKED_BYTES // 2**20} MiB "
+                              f"or {MAX_MEMBERS} files; refusing it")
+    return members
 
 
 def _has_filters() -> bool:

@@ -1,0 +1,2 @@
+#include "include_cycle_a.h"
+int from_b;
