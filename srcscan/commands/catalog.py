@@ -7,8 +7,10 @@ from pathlib import Path
 import click
 
 from srcscan.commands.common import (FORMATS, PROVIDER, build_catalog, default_report, emit, make_request, pick_format,
-                                     provider_option, report_summary, tree_options)
-from srcscan.render.json import render_json
+                                     patterns_option, provider_option, report_summary, tree_options)
+from srcscan.patterns import load_patterns, match_patterns
+from srcscan.render.json import dump, render_json
+from srcscan.render.patterns import patterns_to_dict, render_patterns
 from srcscan.render.markdown import render_markdown
 from srcscan.render.table import render_table, render_tsv
 from srcscan.rules import load_rules
@@ -20,10 +22,21 @@ from srcscan.sources.obtain import default_cache_dir, obtain_tree
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here (- for stdout); default $SRCSCAN_REPORTS/PROJECT-VERSION.md, "
                    "$SRCSCAN_REPORTS defaulting to ./reports.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="md, json, table or tsv (default from the output's suffix: .json, .tsv, .txt, else md).")
-def catalog(project, version, rules, path, source, cache_dir, with_options, jobs, output, fmt):
-    """Catalog every log message of PROJECT at VERSION."""
+@patterns_option
+def catalog(project, version, rules, path, source, cache_dir, with_options, jobs, output, fmt, patterns_file, patterns_kind):
+    """Catalog every log message of PROJECT at VERSION (or, with --patterns, which of them your patterns match)."""
     request = make_request(project, version, rules, path, source, cache_dir, with_options, jobs)
+    patterns = load_patterns(patterns_file, patterns_kind) if patterns_file else None
     built = build_catalog(request)
+    if patterns is not None:
+        results = match_patterns(built.catalog, patterns)
+        fmt = pick_format(fmt, output)
+        emit(dump(patterns_to_dict([(built.catalog, results)])) if fmt == "json"
+             else render_patterns([(built.catalog, results)], fmt), output)
+        matched = sum(1 for r in results if r.messages)
+        click.echo(report_summary(built, output or "-", f"{matched} of {len(results)} patterns match "
+                                  f"{len({m.id for r in results for m in r.messages})} messages"), err=True)
+        return
     fmt = fmt or (pick_format(None, output) if output is not None else "md")
     if output is None:
         output = default_report(built.catalog.project, built.catalog.version,

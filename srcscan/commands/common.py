@@ -59,6 +59,16 @@ def is_verbose() -> bool:
     return bool(ctx and ctx.meta.get(VERBOSE))
 
 
+def patterns_option(fn: Callable) -> Callable:
+    """--patterns FILE [--patterns-kind KIND]: check a user's regexes, fail2ban filter or logcheck rules."""
+    fn = click.option("--patterns-kind", "patterns_kind", type=click.Choice(("regex", "fail2ban", "logcheck")),
+                      help="How to read --patterns (default: a fail2ban filter when it has [Definition], logcheck "
+                           "rules under ignore.d.*/violations.d/cracking.d, else one regex a line).")(fn)
+    return click.option("--patterns", "patterns_file", type=click.Path(path_type=Path), metavar="FILE",
+                        help="Which messages your patterns match: a file of regular expressions, a fail2ban "
+                             "filter or logcheck rules.")(fn)
+
+
 def tree_options(fn: Callable) -> Callable:
     """PROJECT [VERSION] plus the ways to say where the source comes from."""
     fn = provider_option(fn)

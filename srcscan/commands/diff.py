@@ -9,10 +9,12 @@ import click
 
 from srcscan.catalog import Catalog, catalog_from_dict
 from srcscan.commands.common import (FORMATS, build_catalog, emit, is_verbose, make_request, pick_format,
-                                     provider_option, summary_line, verbose_option)
+                                     patterns_option, provider_option, summary_line, verbose_option)
 from srcscan.diff import diff_catalogs, diff_to_dict, option_names, requires_option
 from srcscan.errors import ExitCode, InputError
 from srcscan.query import as_run_with
+from srcscan.patterns import load_patterns, match_patterns
+from srcscan.render.patterns import broken, patterns_to_dict, render_patterns
 from srcscan.render.diff import render_diff_markdown, render_diff_table, render_diff_tsv
 from srcscan.render.json import dump
 
@@ -35,9 +37,14 @@ from srcscan.render.json import dump
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here instead of stdout.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="md (default on a file), table (on a terminal), tsv (in a pipe), json.")
 @provider_option
+@patterns_option
 def diff(project, old_version, new_version, old_file, new_file, rules, source, cache_dir, only, moves,
-         with_options, jobs, output, fmt):
-    """Compare PROJECT's log messages between OLD_VERSION and NEW_VERSION (exit 1 when they differ)."""
+         with_options, jobs, output, fmt, patterns_file, patterns_kind):
+    """Compare PROJECT's log messages between OLD_VERSION and NEW_VERSION (exit 1 when they differ).
+
+    With --patterns FILE: which messages each of your patterns matches in each release, and the
+    patterns that matched before and match nothing after (exit 1 when there are any)."""
+    patterns = load_patterns(patterns_file, patterns_kind) if patterns_file else None
     if old_file or new_file:
         if not (old_file and new_file):
             raise InputError("give both --old and --new catalog files")
@@ -51,6 +58,8 @@ def diff(project, old_version, new_version, old_file, new_file, rules, source, c
         old, new = (_build(project, v, rules, source, cache_dir, with_options, jobs) for v in (old_version, new_version))
     if old.version is not None and old.version == new.version and old.provenance == new.provenance:
         click.echo("srcscan: both catalogs describe the same release: no differences", err=True)
+    if patterns is not None:
+        return _check_patterns(old, new, patterns, fmt, output)
     keep = requires_option(option_names((old, new), only)) if only else None
     result = diff_catalogs(old, new, keep)
     fmt = pick_format(fmt, output)
@@ -63,6 +72,18 @@ def diff(project, old_version, new_version, old_file, new_file, rules, source, c
     click.echo(f"srcscan: {len(result.added)} added, {len(result.removed)} removed, {len(result.changed)} changed, "
                f"{len(result.moved)} moved{where}", err=True)
     return ExitCode.DIFFERENCES if result.differs else ExitCode.OK
+
+
+def _check_patterns(old: Catalog, new: Catalog, patterns, fmt, output) -> ExitCode:
+    sides = [(c, match_patterns(c, patterns)) for c in (old, new)]
+    fmt = pick_format(fmt, output)
+    emit(dump(patterns_to_dict(sides)) if fmt == "json" else render_patterns(sides, fmt), output)
+    gone = broken(sides[0][1], sides[1][1])
+    where = "" if output is None or str(output) == "-" else f" -> {output.resolve()}"
+    counts = ", ".join(f"{sum(1 for r in res if r.messages)} match in {c.version or c.provenance.location}"
+                       for c, res in sides)
+    click.echo(f"srcscan: {len(patterns)} patterns: {counts}; {len(gone)} broken by the upgrade{where}", err=True)
+    return ExitCode.DIFFERENCES if gone else ExitCode.OK
 
 
 def _build(project, version, rules, source, cache_dir, with_options, jobs) -> Catalog:
