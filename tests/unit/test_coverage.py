@@ -1,4 +1,4 @@
-"""coverage.py: the token scan, extra profiles, build conditions, compile_commands.json.
+"""srcscan.coverage: the token scan, extra profiles, build conditions, compile_commands.json.
 
 The fixture tree (tests/fixtures/preproc) marks each log call with what must come out:
 `/* expect: build COND */` (the catalog's build condition), `/* expect: never */` or

@@ -1,4 +1,4 @@
-"""preprocessor.py: #if expressions, condition stacks, the tree's macros, and the solver."""
+"""srcscan.preprocessor: #if expressions, condition stacks, the tree's macros, and the solver."""
 
 import textwrap
 

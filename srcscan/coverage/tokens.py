@@ -1,0 +1,119 @@
+"""The token scan: call sites of the log functions found in the tree's text, without a compiler.
+
+In each .c and .h file of the scan, comments and the contents of string and character
+literals are blanked and preprocessor lines (with their continuations: macro bodies)
+dropped; then every `name (` of a log function at brace depth above zero (inside a body:
+depth 0 is a declaration or definition) and not after `.`/`->` (a call through a struct
+field) is one call site. Reading the tree's text is this package's only I/O.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from srcscan.analyze.logfuncs import infer_log_functions
+from srcscan.catalog import all_functions
+from srcscan.flags import list_tree
+from srcscan.model import FileFacts
+from srcscan.preprocessor import blank_comments_and_literals, logical_lines
+from srcscan.rules import Rules
+
+
+@dataclass(frozen=True)
+class TokenSite:
+    """A call of a log function found by the plain token scan."""
+
+    file: str
+    line: int
+    col: int  # 1-based byte column of the name, as libclang counts
+    name: str
+
+
+_BRANCHING = ("if", "ifdef", "ifndef", "elif", "elifdef", "elifndef", "else", "endif")
+
+
+def scan_call_tokens(path: str, text: str, names: Iterable[str]) -> tuple[TokenSite, ...]:
+    """Call sites of `names` in one file's text (see the module docstring for what counts)."""
+    wanted = sorted(set(names), key=lambda n: (-len(n), n))
+    if not wanted or not any(n in text for n in wanted):
+        return ()
+    clean = blank_comments_and_literals(text)
+    starts = [0] + [m.end() for m in re.finditer("\n", clean)]
+    code = list(clean)
+    events: list[tuple[int, str]] = []  # (offset, "{", "}" or a conditional directive's name)
+    for first, last, line_text in logical_lines(clean):
+        stripped = line_text.lstrip()
+        if stripped.startswith("#"):
+            kind = re.match(r"#\s*([A-Za-z_]*)", stripped).group(1)
+            if kind in _BRANCHING:
+                events.append((starts[first - 1], kind))
+            end = starts[last] if last < len(starts) else len(clean)
+            code[starts[first - 1]:end] = re.sub(r"[^\n]", " ", clean[starts[first - 1]:end])
+    code_text = "".join(code)
+    events += [(m.start(), m.group(0)) for m in re.finditer(r"[{}]", code_text)]
+    call = re.compile(r"(?<![\w.>])(?<!->)(" + "|".join(map(re.escape, wanted)) + r")\s*\(")
+    events += [(m.start(), "call:" + m.group(1)) for m in call.finditer(code_text)]
+    found = []
+    depth = 0
+    # Brace depth per #if branch: every branch starts from the depth at its #if, and after
+    # the #endif the first branch's depth holds (`#ifdef X { #else { #endif` opens one brace).
+    frames: list[tuple[int, int | None]] = []
+    for offset, kind in sorted(events):
+        if kind == "{":
+            depth += 1
+        elif kind == "}":
+            depth = max(depth - 1, 0)
+        elif kind.startswith("call:"):
+            if depth > 0:
+                line = bisect.bisect_right(starts, offset)
+                found.append(TokenSite(path, line, offset - starts[line - 1] + 1, kind[5:]))
+        elif kind in ("if", "ifdef", "ifndef"):
+            frames.append((depth, None))
+        elif kind == "endif":
+            if frames:
+                start, after_first = frames.pop()
+                depth = depth if after_first is None else after_first
+        elif frames:  # #elif, #else
+            start, after_first = frames[-1]
+            frames[-1] = (start, depth if after_first is None else after_first)
+            depth = start
+    return tuple(found)
+
+
+def read_texts(root: Path, rules: Rules) -> dict[str, str]:
+    """Text of every .c and .h file the scan covers (latin-1: one character per byte, as libclang counts columns)."""
+    c_files, headers = list_tree(root, rules.exclude)
+    texts = {}
+    for rel in c_files + headers:
+        try:
+            texts[rel] = (root / rel).read_bytes().decode("latin-1")
+        except OSError:
+            continue
+    return texts
+
+
+def scan_tokens(texts: Mapping[str, str], names: Iterable[str]) -> tuple[TokenSite, ...]:
+    """The token sites of every file (relative path -> text), in path order."""
+    names = tuple(names)
+    return tuple(t for rel in sorted(texts) for t in scan_call_tokens(rel, texts[rel], names))
+
+
+def log_function_names(rules: Rules, files: Iterable[FileFacts]) -> tuple[str, ...]:
+    """The rules' log functions and the wrappers inferred from the parsed code."""
+    return tuple(sorted({f.name for f in infer_log_functions(rules, all_functions(tuple(files))).values()}))
+
+
+class TokenCache:
+    """Token sites by file, scanned once per set of names (rounds usually share one)."""
+
+    def __init__(self, texts: Mapping[str, str]) -> None:
+        self.texts, self.found = texts, {}
+
+    def sites(self, names: tuple[str, ...]) -> tuple[TokenSite, ...]:
+        if names not in self.found:
+            self.found[names] = scan_tokens(self.texts, names)
+        return self.found[names]
