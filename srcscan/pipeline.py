@@ -142,7 +142,10 @@ def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, 
     from srcscan.analyze.options import find_options
     from srcscan.analyze.requirements import option_index
 
-    graph = build_call_graph(functions, [r for f in scan.all_files for r in f.refs], rules.callgraph.entry_points)
+    objects = [(name, file, facts) for f in scan.all_files
+               for name, (file, facts) in f.extra.get("logsetup", {}).get("objects", {}).items()]
+    graph = build_call_graph(functions, [r for f in scan.all_files for r in f.refs], rules.callgraph.entry_points,
+                             objects)
     options = find_options(scan.all_files, rules)
     context = Context(rules, tree, scan, functions, log_functions, tuple(messages), cache_dir, with_options,
                       graph=graph, options=options, index=option_index(graph, options, rules))

@@ -2,12 +2,20 @@
 
 Catalog in, text out; no I/O. Processes are told apart by facility where each has its own
 (keepalived 1.1.x: the VRRP child on local1, the checker on local2), and by program name
-(the openlog ident) where they share one (keepalived 2.x: all on daemon).
+(the openlog ident) where they share one (keepalived 2.x: all on daemon). An ident built at
+run time (`Keepalived_vrrp_<net_namespace>_<instance>`, see analyze/idents.py) is matched with
+a regular expression per form, and the processes whose idents are longer come first, so that
+the parent's `Keepalived_<instance>` never files the VRRP child's `Keepalived_vrrp` lines.
 """
 
 from __future__ import annotations
 
+import re
+
+from srcscan.analyze.idents import form_regex
 from srcscan.catalog import Catalog
+
+_HOLE = re.compile(r"<[^<>]+>")
 
 
 def rsyslog_config(c: Catalog, log_dir: str, with_options: tuple[str, ...] = ()) -> str:
@@ -23,7 +31,7 @@ def rsyslog_config(c: Catalog, log_dir: str, with_options: tuple[str, ...] = ())
     if logging.get("destination", "syslog") != "syslog" and any(f == ["errorlog"] for f in (p["facility"] for p in procs)):
         lines.append(f"# {c.project} writes to its {logging['destination']} by default; these rules apply once "
                      f"{logging['syslog_option']} sends its messages to syslog.")
-    for p in procs:
+    for p in sorted(procs, key=_specific_first):
         own = facilities[p["name"]]
         shared = any(set(own) & set(facilities[q["name"]]) for q in procs if q is not p)
         by_facility = own and not shared and "?" not in own
@@ -32,10 +40,10 @@ def rsyslog_config(c: Catalog, log_dir: str, with_options: tuple[str, ...] = ())
             how = f"facility {', '.join(own)}"
             if p["idents"] and not all(f.startswith("local") for f in own):
                 # daemon, user...: other programs log there too
-                cond = f"({cond}) and ({' or '.join(f'$programname == {_q(i)}' for i in p['idents'])})"
+                cond = f"({cond}) and ({_ident_condition(p['idents'])})"
                 how += f" and program name {', '.join(p['idents'])}"
         elif p["idents"]:
-            cond = " or ".join(f"$programname == {_q(i)}" for i in p["idents"])
+            cond = _ident_condition(p["idents"])
             how = f"program name {', '.join(p['idents'])}" + (f" on {', '.join(own)}" if own else "")
         else:
             lines.append(f"# process {p['name']} ({p['start']}()): no facility or ident of its own that "
@@ -49,6 +57,22 @@ def rsyslog_config(c: Catalog, log_dir: str, with_options: tuple[str, ...] = ())
                   "    stop",
                   "}"]
     return "\n".join(lines) + "\n"
+
+
+def _specific_first(p: dict) -> int:
+    """Processes whose idents have the longest literal start first (stable otherwise)."""
+    return -max((len(_HOLE.split(i)[0]) for i in p.get("idents", ())), default=0)
+
+
+def _ident_condition(idents: list[str]) -> str:
+    """rsyslog's test for a program name among the forms (`demo`, `demo_<-i>`)."""
+    tests = []
+    for ident in idents:
+        if _HOLE.search(ident):
+            tests.append(f"re_match($programname, {_q(form_regex(ident))})")
+        else:
+            tests.append(f"$programname == {_q(ident)}")
+    return " or ".join(tests)
 
 
 def _syslog_facilities(p: dict, logging: dict) -> list[str]:

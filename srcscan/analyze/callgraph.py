@@ -14,6 +14,10 @@ Each edge is one way the caller makes the callee run, with attributes:
   guards  the Guards enclosing the call or registration in the caller
   line    line of the call or registration
   via     the field, variable or registering function that carries a pointer ("" for direct)
+  resolution  on "pointer" edges resolved by value flow: where the function was stored and
+          which object reached the call (valueflow.py); such an edge starts at the function
+          that passed the object, at its call, when the call is through a parameter's field
+  fields  on "stored" edges: the struct fields the registering function stores the callee in
 
 Only functions defined in the tree are nodes; calls to libc and other outside code are
 left out, since they cannot log through the project's functions.
@@ -28,6 +32,7 @@ from typing import Any, Iterable, Iterator
 
 import networkx as nx
 
+from srcscan.analyze.valueflow import ValueFlow, resolve_field_call
 from srcscan.model import CallSite, FunctionFacts, FunctionRef
 
 ENTRY_POINT = "main"
@@ -73,14 +78,16 @@ class CallGraph:
 
 
 def build_call_graph(functions: Iterable[FunctionFacts], refs: Iterable[FunctionRef],
-                     entry_patterns: Iterable[str] = ()) -> CallGraph:
+                     entry_patterns: Iterable[str] = (), objects: Iterable[tuple[str, str, dict]] = ()) -> CallGraph:
+    """The call graph; `objects` (function name, file, extract.objects facts) lets calls through
+    fields be resolved by value flow (valueflow.py) before falling back to the field's name."""
     by_key = Functions(functions)
     graph = nx.MultiDiGraph()
     graph.add_nodes_from(sorted(by_key))
     refs = list(refs)
     param_fields = _param_fields(by_key, refs)
     stored = _stored_pointers(by_key, refs)
-    handed: set[tuple] = set()  # registrations that go into a field: resolved where the field is called
+    handed: dict[tuple, frozenset[str]] = {}  # registrations that go into fields: resolved where a field is called
     for ref in refs:
         if ref.context == "argument" and ":" in ref.via:
             name, _, index = ref.via.rpartition(":")
@@ -88,12 +95,21 @@ def build_call_graph(functions: Iterable[FunctionFacts], refs: Iterable[Function
             target = _resolve(by_key, ref.target, ref.file)
             fields = param_fields.get((callee, int(index))) if callee and index.isdigit() else None
             if fields and target:
-                for field in fields:
-                    stored[field].add(target)
-                handed.add((ref.function, ref.file, ref.line, ref.target))
+                for name in fields:
+                    stored[name].add(target)
+                handed[(ref.function, ref.file, ref.line, ref.target)] = frozenset(fields)
+    flow = ValueFlow(objects, lambda name, file: _resolve(by_key, name, file))
+    callers = _direct_callers(by_key)
     for key in sorted(by_key):
         fn = by_key[key]
         for call in fn.calls:
+            resolved = resolve_field_call(flow, key, fn, call, callers.get(key, [])) \
+                if call.indirect == "field" and flow.by_key else None
+            if resolved is not None:
+                for r in resolved:
+                    graph.add_edge(r.caller, r.target, kind="pointer", guards=r.guards, line=r.line, via=call.callee,
+                                   call=r.call, resolution=r.via)
+                continue
             for target, kind, via in _targets(by_key, stored, call):
                 graph.add_edge(key, target, kind=kind, guards=call.guards, line=call.line, via=via, call=call)
     for ref in sorted(refs, key=lambda r: (r.file, r.line, r.target)):
@@ -102,13 +118,24 @@ def build_call_graph(functions: Iterable[FunctionFacts], refs: Iterable[Function
         caller = _resolve(by_key, ref.function, ref.file)
         target = _resolve(by_key, ref.target, ref.file)
         if caller and target:
-            kind = "stored" if (ref.function, ref.file, ref.line, ref.target) in handed else "registered"
-            graph.add_edge(caller, target, kind=kind, guards=ref.guards, line=ref.line,
-                           via=ref.via.split(":")[0], call=None)
+            fields = handed.get((ref.function, ref.file, ref.line, ref.target))
+            graph.add_edge(caller, target, kind="stored" if fields else "registered", guards=ref.guards, line=ref.line,
+                           via=ref.via.split(":")[0], call=None, fields=fields or frozenset())
     named = {r.target for r in refs if r.context != "param_field"}
     patterns = tuple(entry_patterns)
     runnable = {k for k in by_key if by_key[k].name in named or any(fnmatch.fnmatchcase(by_key[k].name, p) for p in patterns)}
     return CallGraph(graph, by_key, _entry_points(graph, runnable))
+
+
+def _direct_callers(by_key: Functions) -> dict[str, list[tuple[str, CallSite]]]:
+    out: dict[str, list[tuple[str, CallSite]]] = defaultdict(list)
+    for key, fn in by_key.items():
+        for call in fn.calls:
+            if not call.indirect:
+                callee = _resolve(by_key, call.callee, call.file)
+                if callee:
+                    out[callee].append((key, call))
+    return out
 
 
 def _param_fields(by_key: Functions, refs: list[FunctionRef]) -> dict[tuple[str, int], set[str]]:

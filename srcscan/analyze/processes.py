@@ -1,19 +1,13 @@
-"""Which process emits each message, and under which syslog facility.
+"""Which process emits each message.
 
-Plain facts in (the per-file "logsetup" facts, the call graph, the option table), message
+Plain facts in (the gathered log-setup facts, the call graph, the option table), message
 annotations and a `processes` section out; no I/O.
 
-- openlog sites: every `openlog` call, and every call of a project wrapper that passes its
-  parameters on as openlog's ident or facility (`open_syslog(ident)`), with the caller's
-  arguments put in.
 - processes: `main` starts one; a function that forks and then opens syslog starts another
   (the child). In such a start function, code before the fork and in the branch where the
   fork's result is non-zero runs in the parent; the rest in the child. A function runs in
   every process from whose start it is reachable without entering another child's side.
-- facilities: each process's openlog facility expression, evaluated with the initial values
-  of the variables it reads, the tables it indexes, and what options assign to them.
-  A process that opens nothing logs with what it inherited; a daemon whose log functions
-  write to a file by default says so in its rules' `[logging]` section.
+- facilities (facilities.py): each process's openlog facility expression, evaluated.
 """
 
 from __future__ import annotations
@@ -25,35 +19,17 @@ from dataclasses import dataclass, replace
 from typing import Any, Iterable
 
 from srcscan.analyze.callgraph import CallGraph
+from srcscan.analyze.facilities import (Assignment, Priorities, facility_changes, facility_expressions,
+                                        message_facility, option_assignments, process_facilities)
+from srcscan.analyze.idents import Idents, Pattern, all_forms, forms, has_hole, hole_names, pattern_text
+from srcscan.analyze.logfuncs import log_function_of
 from srcscan.analyze.options import Option
+from srcscan.analyze.procstate import ProcessState
+from srcscan.analyze.syslogfacts import UNKNOWN, Facts, OpenlogSite, gather
 from srcscan.catalog import Message
-from srcscan.errors import InputError
 from srcscan.extract.calls import integer_value
-from srcscan.extract.logsetup import Sym, walk_sym
 from srcscan.extract.walk import strip
 from srcscan.rules import LoggingRules as Logging, Rules
-
-# <syslog.h>'s facility codes (the same in every libc: they are on the wire).
-FACILITY_NAMES = {0: "kern", 8: "user", 16: "mail", 24: "daemon", 32: "auth", 40: "syslog", 48: "lpr",
-                  56: "news", 64: "uucp", 72: "cron", 80: "authpriv", 88: "ftp",
-                  **{128 + 8 * i: f"local{i}" for i in range(8)}}
-FACILITY_CODES = {name: code for code, name in FACILITY_NAMES.items()}
-DEFAULT_FACILITY = "user"  # syslog() without openlog()
-UNKNOWN = object()
-_STRNCMP_PREFIX = re.compile(r'strncmp\s*\(\s*[^,]+,\s*"([^"]+)"')
-
-
-class BadOptionValue(InputError):
-    pass
-
-
-@dataclass(frozen=True)
-class OpenlogSite:
-    function: str  # call-graph key of the function calling openlog (or the wrapper)
-    line: int
-    ident: Sym
-    facility: Sym
-    via: str = ""  # the wrapper called, when openlog is reached through one
 
 
 @dataclass(frozen=True)
@@ -65,274 +41,12 @@ class Process:
     values: tuple[tuple[str, int], ...] = ()  # constants the child gives globals after the fork
 
 
-# ---------------------------------------------------------------------------- whole-tree facts
-
-@dataclass
-class Facts:
-    tables: dict[str, list[list[tuple[str, Any]]]]
-    globals: dict[str, Sym]
-    locals: dict[str, dict[str, list[Sym]]]  # call-graph key -> local -> values
-    assigns: list[tuple[str, str, Sym, tuple[str, ...]]]  # option switch assignments
-    sites: list[OpenlogSite]
-    forks: dict[str, list[tuple[int, str]]]  # call-graph key -> (line, variable)
-    const_assigns: dict[str, list[tuple[int, str, int]]]  # call-graph key -> (line, variable, value)
-
-
-def gather(files: Iterable[Any], graph: CallGraph) -> Facts:
-    facts = Facts({}, {}, defaultdict(dict), [], [], defaultdict(list), defaultdict(list))
-    direct: set[tuple] = set()
-    for f in files:
-        data = f.extra.get("logsetup")
-        if not data:
-            continue
-        for name, rows in data["tables"].items():
-            facts.tables.setdefault(name, rows)
-        for name, value in data["globals"].items():
-            facts.globals.setdefault(name, value)
-        for fn, values in data["locals"].items():
-            key = graph.key_for(fn, f.path) or fn
-            for local, syms in values.items():
-                facts.locals[key].setdefault(local, syms)
-        for assign in data["option_assigns"]:
-            if assign not in facts.assigns:
-                facts.assigns.append(assign)
-        for fn, file, line, ident, facility in data["openlog"]:
-            direct.add((graph.key_for(fn, file) or fn, line, ident, facility))
-        for fn, file, line, var, value in data["const_assigns"]:
-            key = graph.key_for(fn, file) or fn
-            if (line, var, value) not in facts.const_assigns[key]:
-                facts.const_assigns[key].append((line, var, value))
-        for fn, file, line, var in data["forks"]:
-            key = graph.key_for(fn, file) or fn
-            if (line, var) not in facts.forks[key]:
-                facts.forks[key].append((line, var))
-    facts.sites = _expand_wrappers([OpenlogSite(k, line, i, fa) for k, line, i, fa in sorted(direct)], graph, facts)
-    return facts
-
-
-def _has_param(s: Sym) -> bool:
-    return any(part[0] == "param" for part in walk_sym(s))
-
-
-def _expand_wrappers(sites: list[OpenlogSite], graph: CallGraph, facts: Facts) -> list[OpenlogSite]:
-    """A site whose ident or facility is a parameter belongs to the wrapper's callers."""
-    done = [s for s in sites if not (_has_param(s.ident) or _has_param(s.facility))]
-    todo = [s for s in sites if s not in done]
-    for _ in range(4):  # wrappers of wrappers
-        later = []
-        for site in todo:
-            name = graph.functions[site.function].name if site.function in graph.functions else site.function
-            for caller, data in graph.callers(site.function):
-                call = data.get("call")
-                if call is None or data["kind"] != "direct":
-                    continue
-                new = OpenlogSite(caller, call.line, _substitute(site.ident, call, caller, facts),
-                                  _substitute(site.facility, call, caller, facts), site.via or name)
-                (later if _has_param(new.ident) or _has_param(new.facility) else done).append(new)
-        todo = later
-    return sorted(set(done), key=lambda s: (s.function, s.line))
-
-
-def _substitute(s: Sym, call: Any, caller: str, facts: Facts) -> Sym:
-    if s[0] == "param":
-        if s[1] >= len(call.args):
-            return ("?", s[2])
-        arg = call.args[s[1]]
-        if arg.string is not None:
-            return ("str", arg.string)
-        if arg.integer is not None:
-            return ("int", arg.integer)
-        text = arg.text.strip()
-        if re.fullmatch(r"[A-Za-z_]\w*", text):
-            if text in facts.locals.get(caller, {}):
-                return ("local", text)
-            return ("var", text)
-        return ("?", text)
-    return tuple(_substitute(p, call, caller, facts) if isinstance(p, tuple) and p and isinstance(p[0], str)
-                 else p for p in s)
-
-
-# ---------------------------------------------------------------------------- evaluation
-
-class Env:
-    """Values of variables: initial values, overridden by what the given options assign."""
-
-    def __init__(self, facts: Facts, overrides: dict[str, Any] | None = None) -> None:
-        self.facts = facts
-        self.overrides = overrides or {}
-
-    def values(self, s: Sym, function: str, strings: bool = False, depth: int = 0) -> set:
-        """Possible values of `s` in `function` (UNKNOWN among them when not all are known).
-
-        With `strings`, a local takes every value assigned to it (an ident chosen at run time);
-        otherwise its initial value (what it holds unless the input changes it)."""
-        if depth > 12:
-            return {UNKNOWN}
-        kind = s[0]
-        if kind in ("int", "str"):
-            return {s[1]}
-        if kind == "var":
-            if s[1] in self.overrides:
-                return {self.overrides[s[1]]}
-            init = self.facts.globals.get(s[1])
-            if init is not None:
-                return self.values(init, "", strings, depth + 1)
-            return {UNKNOWN} if s[1] not in self.facts.globals else {0}
-        if kind == "local":
-            syms = self.facts.locals.get(function, {}).get(s[1], [])
-            if not syms:
-                return {UNKNOWN}
-            out: set = set()
-            for v in (syms if strings else syms[:1]):
-                out |= self.values(v, function, strings, depth + 1)
-            return out
-        if kind == "cond":
-            cond = self.values(s[1], function, strings, depth + 1)
-            out = set()
-            if any(c is UNKNOWN or c for c in cond):
-                out |= self.values(s[2], function, strings, depth + 1)
-            if any(c is UNKNOWN or not c for c in cond):
-                out |= self.values(s[3], function, strings, depth + 1)
-            return out
-        if kind == "bin":
-            return {_binary(s[1], a, b) for a in self.values(s[2], function, strings, depth + 1)
-                    for b in self.values(s[3], function, strings, depth + 1)}
-        if kind == "not":
-            return {UNKNOWN if v is UNKNOWN else int(not v) for v in self.values(s[1], function, strings, depth + 1)}
-        lookup = _table_of(s)
-        if lookup is not None:
-            table, index, field = lookup
-            rows = self.facts.tables.get(table)
-            if rows is None:
-                return {UNKNOWN}
-            out = set()
-            for i in self.values(index, function, strings, depth + 1):
-                if isinstance(i, int) and 0 <= i < len(rows):
-                    out.add(dict(rows[i]).get(field, UNKNOWN))
-                else:
-                    out.add(UNKNOWN)
-            return out
-        return {UNKNOWN}
-
-
-def _binary(op: str, a: Any, b: Any) -> Any:
-    if a is UNKNOWN or b is UNKNOWN or not isinstance(a, int) or not isinstance(b, int):
-        if op in ("==", "!=") and isinstance(a, str) and isinstance(b, str):
-            return int((a == b) == (op == "=="))
-        return UNKNOWN
-    ops = {"==": lambda: int(a == b), "!=": lambda: int(a != b), "|": lambda: a | b, "&": lambda: a & b,
-           "<": lambda: int(a < b), ">": lambda: int(a > b), "<=": lambda: int(a <= b), ">=": lambda: int(a >= b),
-           "+": lambda: a + b, "-": lambda: a - b, "&&": lambda: int(bool(a and b)), "||": lambda: int(bool(a or b))}
-    return ops[op]() if op in ops else UNKNOWN
-
-
-def _table_of(s: Sym) -> tuple[str, Sym, str] | None:
-    """`TABLE[i].field` -> (TABLE, i, field): a lookup in a constant table."""
-    if s[0] == "member" and s[1][0] == "index" and s[1][1][0] in ("var", "local"):
-        return s[1][1][1], s[1][2], s[2]
-    return None
-
-
-def facility_name(value: Any) -> str:
-    if isinstance(value, int) and value in FACILITY_NAMES:
-        return FACILITY_NAMES[value]
-    return "?"
-
-
-def sym_text(s: Sym) -> str:
-    kind = s[0]
-    if kind == "int":
-        return f"LOG_{FACILITY_NAMES[s[1]].upper()}" if s[1] in FACILITY_NAMES and s[1] else str(s[1])
-    if kind == "str":
-        return f'"{s[1]}"'
-    if kind in ("var", "local"):
-        return s[1]
-    if kind == "param":
-        return s[2]
-    if kind == "cond":
-        return f"({sym_text(s[1])}) ? {sym_text(s[2])} : {sym_text(s[3])}"
-    if kind == "bin":
-        return f"{sym_text(s[2])} {s[1]} {sym_text(s[3])}"
-    if kind == "not":
-        return f"!{sym_text(s[1])}"
-    if kind == "member":
-        return f"{sym_text(s[1])}.{s[2]}"
-    if kind == "index":
-        return f"{sym_text(s[1])}[{sym_text(s[2])}]"
-    if kind == "call":
-        return f"{s[1]}({', '.join(sym_text(a) for a in s[2])})"
-    return s[1]
-
-
-# ---------------------------------------------------------------------------- options -> variables
-
-@dataclass(frozen=True)
-class Assignment:
-    option: str  # the option's first name
-    variable: str
-    value: Sym
-    prefixes: tuple[str, ...]  # string prefixes the option's value may carry before an index
-
-
-def option_assignments(facts: Facts, options: Iterable[Option]) -> list[Assignment]:
-    out = []
-    for option in options:
-        for effect in option.effects:
-            for target, text, value, guards in facts.assigns:
-                if target == effect.target and text == effect.value:
-                    prefixes = tuple(m.group(1) for g in guards for m in _STRNCMP_PREFIX.finditer(g))
-                    out.append(Assignment(option.name, target, value, prefixes))
-    return list(dict.fromkeys(out))
-
-
-def assigned_value(a: Assignment, given: str, facts: Facts) -> Any:
-    """What the variable holds after the option is given `given`; None when it rejects it."""
-    value = a.value
-    if value[0] == "int":
-        return value[1]
-    lookup = _table_of(value)
-    if lookup is not None:
-        table, _, field = lookup
-        rows = facts.tables.get(table, [])
-        index = None
-        if given.isdigit():
-            index = int(given)
-        else:
-            for prefix in a.prefixes:
-                if given.startswith(prefix) and given[len(prefix):].isdigit():
-                    index = int(given[len(prefix):])
-            if index is None:
-                for row in rows:
-                    cells = dict(row)
-                    if given in [v for v in cells.values() if isinstance(v, str)]:
-                        return cells.get(field)
-                return None
-        if 0 <= index < len(rows) and not any(isinstance(v, str) for _, v in rows[index]):
-            return dict(rows[index]).get(field)
-        return None
-    return UNKNOWN
-
-
-def accepted_values(assignments: list[Assignment], facts: Facts) -> list[str]:
-    """What the option accepts, as a user would write it (`0..7`, `local0..local7`, `daemon`)."""
-    out = []
-    for a in assignments:
-        lookup = _table_of(a.value)
-        if lookup is not None:
-            rows = facts.tables.get(lookup[0], [])
-            names = [v for row in rows for _, v in row if isinstance(v, str)]
-            if names:
-                out += names
-            elif rows:
-                out.append(f"0..{len(rows) - 1}")
-                out += [f"{p}0..{p}{len(rows) - 1}" for p in a.prefixes]
-    return list(dict.fromkeys(out))
-
 
 # ---------------------------------------------------------------------------- processes
 
-def find_processes(graph: CallGraph, facts: Facts, names: dict[str, str]) -> list[tuple[Process, list[str]]]:
-    """Processes with the idents they open syslog with (the entry point first)."""
+def find_processes(graph: CallGraph, facts: Facts, names: dict[str, str],
+                   idents: Idents) -> list[tuple[Process, list[Pattern]]]:
+    """Processes with the ident patterns they open syslog with (the entry point first)."""
     starts: dict[str, tuple[int, str]] = {}
     for site in facts.sites:
         if site.function == "main":
@@ -353,20 +67,20 @@ def find_processes(graph: CallGraph, facts: Facts, names: dict[str, str]) -> lis
         own = tuple(sorted((var, v) for var, v in values[key].items() if var in distinct))
         procs.append(Process(key, key, starts[key][0], starts[key][1], own))
     out = []
-    env = Env(facts)
     region = regions(graph, procs)  # names do not depend on the options given
     for p in procs:
-        idents = sorted({v for s in process_sites(p, procs, region, facts)
-                         for v in env.values(s.ident, s.function, strings=True) if isinstance(v, str)})
-        out.append((p, idents))
-    main_idents = out[0][1] if out and out[0][0].start == "main" else []
+        patterns = sorted({q for s in process_sites(p, procs, region, facts) for q in idents.patterns(s.ident, s.function)},
+                          key=lambda q: (len(q), pattern_text(q)))
+        out.append((p, patterns))
+    main_idents = all_forms(out[0][1]) if out and out[0][0].start == "main" else []
     named = []
-    for p, idents in out:
+    for p, patterns in out:
+        plain = [f for f in all_forms(patterns) if not has_hole(f)]
         if p.start == "main":
-            name = "parent" if len(out) > 1 else (_clean(idents[0]) if idents else "main")
+            name = "parent" if len(out) > 1 else (_clean(plain[0]) if plain else "main")
         else:
-            name = _child_name(idents, main_idents, graph.functions[p.start].name if p.start in graph.functions else p.start)
-        named.append((replace(p, name=names.get(name, name)), idents))
+            name = _child_name(plain, main_idents, graph.functions[p.start].name if p.start in graph.functions else p.start)
+        named.append((replace(p, name=names.get(name, name)), patterns))
     return named
 
 
@@ -428,7 +142,8 @@ def process_sites(p: Process, procs: list[Process], region: dict[str, set[str]],
     return own
 
 
-def regions(graph: CallGraph, procs: list[Process], edge_ok: Any = None, option_test: Any = None) -> dict[str, set[str]]:
+def regions(graph: CallGraph, procs: list[Process], edge_ok: Any = None, option_test: Any = None,
+            state: ProcessState | None = None) -> dict[str, set[str]]:
     """Functions each process runs.
 
     Calls under a guard that the options in force do not satisfy are left out (keepalived's
@@ -467,6 +182,8 @@ def regions(graph: CallGraph, procs: list[Process], edge_ok: Any = None, option_
                         continue
                 if owner is not None and _on_child_side(owner, data["line"], data["guards"]) != (owner is p):
                     continue  # the other side of this function's fork
+                if state is not None and not state.edge_ok(p.name, key, callee, data):
+                    continue  # constant-false in this process (procstate.py)
                 seen.add(callee)
                 todo.append(callee)
         out[p.name] = seen
@@ -535,12 +252,14 @@ def _process_test(node: Any, own: dict[str, int], others: dict[str, set[int]], v
 
 
 def message_processes(m: Message, fn_key: str, procs: list[Process], region: dict[str, set[str]],
-                      guards: Iterable[Any], option_test: Any = None) -> tuple[str, ...]:
+                      guards: Iterable[Any], option_test: Any = None,
+                      state: ProcessState | None = None) -> tuple[str, ...]:
     out = []
     guards = tuple(guards)
     for p in procs:
         if fn_key in region[p.name] and runs_in(p, procs, guards, option_test) \
-                and not _other_side(p, procs, fn_key, m.line, guards):
+                and not _other_side(p, procs, fn_key, m.line, guards) \
+                and not (state is not None and guards and state.guards_false(p.name, guards)):
             out.append(p.name)
     return tuple(out)
 
@@ -550,7 +269,7 @@ def message_processes(m: Message, fn_key: str, procs: list[Process], region: dic
 @dataclass
 class Model:
     procs: list[Process]
-    idents: dict[str, list[str]]
+    idents: dict[str, list[Pattern]]  # process name -> its ident patterns
     region: dict[str, set[str]]
     sites: dict[str, list[OpenlogSite]]  # process name -> the openlog sites it runs
     facts: Facts
@@ -561,6 +280,8 @@ class Model:
     guard_filter: GuardFilter
     settings: Any
     regions_with: dict[Any, dict[str, set[str]]]  # regions under the settings plus a message's options
+    state: ProcessState | None = None  # each process's constant state (procstate.py)
+    unpruned: dict[str, set[str]] | None = None  # the regions under the settings, without it
 
     @functools.cached_property
     def by_option(self) -> dict[str, list[Assignment]]:
@@ -571,7 +292,7 @@ class Model:
 
     def regions_anywhere(self) -> dict[str, set[str]]:
         if None not in self.regions_with:
-            self.regions_with[None] = regions(self.graph, self.procs)
+            self.regions_with[None] = regions(self.graph, self.procs, state=self.state)
         return self.regions_with[None]
 
     def region_for(self, requires: tuple[tuple[str, ...], ...]) -> dict[str, set[str]]:
@@ -591,7 +312,7 @@ class Model:
                 levels[name] = max(levels.get(name, 0), int(level) if level.isdigit() else 1)
             settings = Settings(dict(self.settings.values), levels, self.settings.macros)
             self.regions_with[key] = regions(self.graph, self.procs, self.guard_filter.edge_ok(settings),
-                                             self.guard_filter.option_test(settings))
+                                             self.guard_filter.option_test(settings), self.state)
         return self.regions_with[key]
 
 
@@ -603,16 +324,19 @@ def build_model(graph: CallGraph, facts: Facts, options: Iterable[Option], rules
     options = list(options)
     settings = settings or Settings()
     guard_filter = GuardFilter(graph, index or option_index(graph, options, rules))
-    named = find_processes(graph, facts, dict(rules.processes.names))
+    named = find_processes(graph, facts, dict(rules.processes.names), Idents(facts, graph, hole_names(options, facts, graph)))
     procs = [p for p, _ in named]
-    region = regions(graph, procs, guard_filter.edge_ok(settings), guard_filter.option_test(settings))
+    everywhere = regions(graph, procs)
+    state = ProcessState(graph, facts, procs, everywhere, _other_side)
+    region = regions(graph, procs, guard_filter.edge_ok(settings), guard_filter.option_test(settings), state)
+    unpruned = regions(graph, procs, guard_filter.edge_ok(settings), guard_filter.option_test(settings))
     sites = {p.name: process_sites(p, procs, region, facts) for p in procs}
     if not any(sites.values()):  # syslog opened only under an option (lighttpd): where it would be
-        everywhere = regions(graph, procs)
         sites = {p.name: process_sites(p, procs, everywhere, facts) for p in procs}
     names = frozenset(n for o in options for n in o.names)
     return Model(procs, {p.name: i for p, i in named}, region, sites, facts,
-                 option_assignments(facts, options), rules.logging, names, graph, guard_filter, settings, {})
+                 option_assignments(facts, options), rules.logging, names, graph, guard_filter, settings, {},
+                 state, unpruned)
 
 
 class GuardFilter:
@@ -651,106 +375,6 @@ class GuardFilter:
         return for_function
 
 
-def overrides_for(model: Model, values: dict[str, str]) -> dict[str, Any]:
-    """Variables the given option values set; a value the option rejects is an error."""
-    out: dict[str, Any] = {}
-    for option, given in values.items():
-        assignments = model.by_option.get(option, [])
-        if not assignments:
-            continue
-        results = [(a, assigned_value(a, given, model.facts)) for a in assignments]
-        ok = [(a, v) for a, v in results if v is not None]
-        if not ok:
-            accepted = accepted_values(assignments, model.facts)
-            raise BadOptionValue(f"{option} {given}: not a value {option} accepts"
-                                 + (f" ({', '.join(accepted)})" if accepted else ""))
-        for a, v in ok[:1]:
-            out[a.variable] = v
-    return out
-
-
-def process_facilities(model: Model, values: dict[str, str], syslog_on: bool) -> dict[str, tuple[str, ...]]:
-    """Facility (or other destination) of each process under the given option values."""
-    logging = model.logging
-    if logging.destination != "syslog" and not syslog_on:
-        return {p.name: (logging.destination,) for p in model.procs}
-    env = Env(model.facts, overrides_for(model, values))
-    named = values.get(logging.facility_option) if logging.facility_option else None
-    if named is not None:
-        if named not in FACILITY_CODES:
-            raise BadOptionValue(f"{logging.facility_option} {named}: not a syslog facility "
-                                 f"({', '.join(sorted(FACILITY_CODES))})")
-        return {p.name: (named,) for p in model.procs}
-    out: dict[str, tuple[str, ...]] = {}
-    for p in model.procs:  # the entry point first: children inherit from it
-        found = {facility_name(v) for s in model.sites[p.name] for v in env.values(s.facility, s.function)}
-        if not found:
-            parents = [q.name for q in model.procs if q is not p and p.start in model.region[q.name] and q.name in out]
-            found = {f for q in parents for f in out[q]} or {DEFAULT_FACILITY}
-        out[p.name] = tuple(sorted(found))
-    return out
-
-
-def facility_expressions(model: Model, p: Process) -> str:
-    return "; ".join(dict.fromkeys(sym_text(s.facility) for s in model.sites[p.name])) or "(inherited)"
-
-
-def facility_changes(model: Model, base: dict[str, str]) -> dict[str, dict[str, str]]:
-    """option -> process -> how giving the option changes the process's facility."""
-    out: dict[str, dict[str, str]] = defaultdict(dict)
-    logging = model.logging
-    syslog_on = logging.syslog_option in base or logging.destination == "syslog"
-    default = process_facilities(model, base, syslog_on)
-    if logging.destination != "syslog" and logging.syslog_option in model.option_names \
-            and logging.syslog_option not in base:
-        on = process_facilities(model, {**base, logging.syslog_option: "enable"}, True)
-        for name, facilities in on.items():
-            out[logging.syslog_option][name] = "/".join(facilities)
-    if logging.facility_option and logging.facility_option in model.option_names and logging.facility_option not in base:
-        for p in model.procs:
-            out[logging.facility_option][p.name] = "<value>" + (
-                f" (with {logging.syslog_option})" if logging.destination != "syslog" else "")
-    for option, assignments in sorted(model.by_option.items()):
-        if option in base:
-            continue
-        samples = accepted_samples(assignments, model.facts)
-        results: dict[str, dict[str, tuple[str, ...]]] = defaultdict(dict)
-        for sample in samples:
-            got = process_facilities(model, {**base, option: sample}, syslog_on)
-            for name, facilities in got.items():
-                results[name][sample] = facilities
-        for name, by_sample in results.items():
-            if all(by_sample[s] == default[name] for s in by_sample):
-                continue
-            out[option][name] = describe_changes(by_sample)
-    return out
-
-
-def accepted_samples(assignments: list[Assignment], facts: Facts) -> list[str]:
-    samples = []
-    for text in accepted_values(assignments, facts):
-        m = re.fullmatch(r"(\D*)0\.\.\D*(\d+)", text)
-        if m:
-            if not m.group(1):
-                samples += [str(i) for i in range(int(m.group(2)) + 1)]
-        else:
-            samples.append(text)
-    return samples
-
-
-def describe_changes(by_sample: dict[str, tuple[str, ...]]) -> str:
-    """`local<N>` when index N gives localN for every N; else `value: facility, ...`."""
-    numeric = {s: f for s, f in by_sample.items() if s.isdigit()}
-    named = {s: f for s, f in by_sample.items() if not s.isdigit()}
-    parts = []
-    if numeric and all(f == (f"local{s}",) for s, f in numeric.items()):
-        parts.append("local<N>")
-    else:
-        parts += [f"{s}: {'/'.join(f)}" for s, f in numeric.items()]
-    parts += [s if f == (s,) else f"{s}: {'/'.join(f)}" for s, f in named.items()]
-    return ", ".join(parts)
-
-
 # ---------------------------------------------------------------------------- the analysis
 
 def analyze_processes(context) -> tuple[list[Message], dict[str, Any]]:
@@ -764,29 +388,30 @@ def analyze_processes(context) -> tuple[list[Message], dict[str, Any]]:
     syslog_on = model.logging.destination == "syslog" or settings.levels.get(model.logging.syslog_option, 0) > 0
     facilities = process_facilities(model, values, syslog_on)
     changes = facility_changes(model, values)
-    guards_at = {(c.file, c.line, fn.name): (c.guards, fn) for fn in context.functions for c in fn.calls}
+    calls_at = {(c.file, c.line, fn.name): (c, fn) for fn in context.functions for c in fn.calls}
+    priorities = Priorities(graph, facts)
     by_file = file_processes(graph, model)
     messages, counts, by_file_count = [], defaultdict(int), 0
     for m in context.messages:
-        guards, fn = guards_at.get((m.file, m.line, m.function), ((), None))
+        call, fn = calls_at.get((m.file, m.line, m.function), (None, None))
+        guards = call.guards if call is not None else ()
         key = (graph.key_for(fn.name, fn.file) if fn else None) or graph.key_for(m.function, m.file) or m.function
-        procs = message_processes(m, key, model.procs, model.region_for(m.requires), guards) \
-            or message_processes(m, key, model.procs, model.regions_anywhere(), guards)
-        if not procs and not any(key in r for r in model.regions_anywhere().values()):
+        procs = message_processes(m, key, model.procs, model.region_for(m.requires), guards, state=model.state) \
+            or message_processes(m, key, model.procs, model.regions_anywhere(), guards, state=model.state)
+        if not procs and not any(key in r for r in model.regions_anywhere().values()) \
+                and not model.state.never_runs(key):
             # Not reached from any process start (called through a pointer the graph could
             # not resolve): the processes that run the rest of its file.
             procs = by_file.get(m.file) or tuple(p.name for p in model.procs)  # (an assert handler: any)
             by_file_count += 1
-        facility = tuple(sorted({f for p in procs for f in facilities[p]}))
-        with_ = {}
-        for option, per_process in changes.items():
-            texts = sorted({per_process[p] for p in procs if p in per_process})
-            if texts:
-                with_[option] = texts[0] if len(texts) == 1 else "; ".join(
-                    f"{p}: {per_process[p]}" for p in procs if p in per_process)
+        pruned = tuple(f"not in process {q}: {why}" for q in _pruned_from(m, key, guards, procs, model) if (
+            why := model.state.why_not(q, key, tuple(guards))))
+        outcomes = _priority_outcomes(m, call, fn, graph, priorities, context.log_functions)
+        facility, with_, why = message_facility(outcomes, procs, facilities, changes, syslog_on)
         for p in procs:
             counts[p] += 1
-        messages.append(replace(m, processes=procs, facility=facility, facility_with=tuple(sorted(with_.items()))))
+        messages.append(replace(m, processes=procs, facility=facility, facility_with=with_,
+                                derivation=m.derivation + pruned + why))
     table = []
     for p in model.procs:
         fn = graph.functions.get(p.start)
@@ -795,7 +420,8 @@ def analyze_processes(context) -> tuple[list[Message], dict[str, Any]]:
             "start": fn.name if fn else p.start,
             "file": fn.file if fn else "",
             "fork_line": p.fork_line,
-            "idents": model.idents[p.name],
+            "idents": all_forms(model.idents[p.name]),
+            "ident_patterns": _ident_patterns(model.idents[p.name]),
             "facility_expression": facility_expressions(model, p),
             "facility": list(facilities[p.name]),
             "facility_with": {o: c[p.name] for o, c in sorted(changes.items()) if p.name in c},
@@ -804,6 +430,33 @@ def analyze_processes(context) -> tuple[list[Message], dict[str, Any]]:
     return messages, {"processes": table, "processes_from_file": by_file_count, "logging": {"destination": model.logging.destination,
                                                       "syslog_option": model.logging.syslog_option,
                                                       "facility_option": model.logging.facility_option}}
+
+
+def _pruned_from(m: Message, key: str, guards: Any, procs: tuple[str, ...], model: Model) -> list[str]:
+    """Processes that would run the message but for their constant state."""
+    if model.state is None or model.unpruned is None:
+        return []
+    unpruned = message_processes(m, key, model.procs, model.unpruned, guards)
+    return [q for q in unpruned if q not in procs]
+
+
+def _ident_patterns(patterns: list[Pattern]) -> list[str]:
+    """Pattern texts, without a literal ident that another pattern already allows."""
+    covered = {f for q in patterns if len(q) > 1 for f in forms(q)}
+    return [pattern_text(q) for q in patterns if len(q) > 1 or pattern_text(q) not in covered]
+
+
+def _priority_outcomes(m: Message, call: Any, fn: Any, graph: CallGraph, priorities: Priorities,
+                       log_functions: dict[str, Any]) -> set:
+    """What the message's priority argument makes of its facility (Priorities.of_call)."""
+    if call is None or fn is None:
+        return set()
+    log_fn = log_function_of(log_functions, fn.file, call.callee)
+    if log_fn is None or log_fn.priority_arg is None or log_fn.priority_arg >= len(call.args):
+        return set()
+    value = call.args[log_fn.priority_arg].integer
+    target = call.callee if call.callee in ("syslog", "vsyslog") else graph.key_for(call.callee, fn.file)
+    return priorities.of_call(target, UNKNOWN if value is None else value) if target else set()
 
 
 def file_processes(graph: CallGraph, model: Model) -> dict[str, tuple[str, ...]]:

@@ -10,6 +10,7 @@ against whole-tree knowledge (initial values of globals, what an option assigns)
     ("var", "log_facility") a variable of file or global scope
     ("local", "facility")   a local of the function the expression is in
     ("param", 0, "ident")   the function's parameter, by position
+    ("fn", "dump_sock")     a function's address
     ("cond", c, a, b)       c ? a : b
     ("bin", op, a, b)       a op b
     ("not", a)              !a
@@ -21,14 +22,20 @@ against whole-tree knowledge (initial values of globals, what an option assigns)
 
 from __future__ import annotations
 
+import bisect
+import re
 from typing import Any, Iterator
 
 from srcscan.extract.calls import c_string_value, integer_value
+from srcscan.extract.objects import extract_objects
+from srcscan.extract.strbuild import string_builds
 from srcscan.extract.walk import expression_text, strip, walk_guarded
 from srcscan.parse import Node, Unit
 from srcscan.rules import Idioms
 
 Sym = tuple
+SYSLOG_CALLS = frozenset({"syslog", "vsyslog"})  # POSIX: the priority argument comes first
+_BRANCH_GUARDS = frozenset({"if", "else", "early-return", "ternary", "and", "or"})
 
 
 def extract_logsetup(unit: Unit, idioms: Idioms) -> dict[str, Any]:
@@ -40,14 +47,34 @@ def extract_logsetup(unit: Unit, idioms: Idioms) -> dict[str, Any]:
         "globals": {name: sym} (initial values of file-scope variables),
         "option_assigns": [(target, value text, value sym, guard texts)] (in a getopt `switch`),
         "const_assigns": [(function, file, line, variable, value)] (constants given to globals in
-                          functions that fork: `prog_type = PROG_TYPE_VRRP;` in the child)}"""
+                          functions that fork: `prog_type = PROG_TYPE_VRRP;` in the child),
+        "syslog": [(function, file, line, priority sym)] (calls of syslog()/vsyslog()),
+        "param_assigns": [(function, file, line, parameter index, operator, value sym,
+                           ((guard sym, negated), ...))] (`if (!(prio & LOG_FACMASK)) prio |= LOG_USER;`:
+                          what a log function does to the priority it was given),
+        "strings": {function: extract.strbuild.string_builds(...)} (strings built in a buffer),
+        "writes": {function: [field or global names assigned a value that is not a constant]},
+        "global_values": [(variable, sym)] (strings and call results assigned to file-scope
+                          variables: `vrrp_syslog_ident = make_syslog_ident(PROG_VRRP)`),
+        "state_writes": [(function, file, line, path, value sym)] (writes to a file-scope variable
+                         or a field of one reached with `.` only: `vrrp_data = malloc(1)`,
+                         `kw.active = active`; ("?", text) for `|=`, `++` and the like),
+        "zero_globals": [name] (file-scope variables without an initializer: zero at start),
+        "objects": {function: (file, extract.objects.extract_objects(...))} (function pointers
+                   stored in objects, and calls through their fields),
+        "text_writes": {name: [line, ...]} (assignments to a name, `++`/`--` on it, and `&name`,
+                        found in the file's text: branches the parse did not see, or statements
+                        it dropped, still write state; see analyze/procstate.py)}"""
     out: dict[str, Any] = {"openlog": [], "forks": [], "locals": {}, "tables": {}, "globals": {}, "option_assigns": [],
-                           "const_assigns": []}
+                           "const_assigns": [], "syslog": [], "param_assigns": [], "strings": {}, "writes": {},
+                           "global_values": [], "state_writes": [], "zero_globals": [],
+                           "text_writes": text_writes(unit.text.get(unit.path, "")), "objects": {}}
     for var in unit.variables:
         if var.kind != "VAR_DECL":
             continue
         init = _initializer(var)
         if init is None:
+            out["zero_globals"].append(var.name)
             continue
         if strip(init).kind == "INIT_LIST_EXPR":
             rows = _table_rows(strip(init))
@@ -56,13 +83,15 @@ def extract_logsetup(unit: Unit, idioms: Idioms) -> dict[str, Any]:
         else:
             out["globals"][var.name] = sym(init, (), frozenset())
     for fn in unit.functions:
-        if fn.file:  # header functions are handled in the file that defines them
-            continue
+        # A header's inline function (`static inline void open_syslog(...)` calling openlog)
+        # comes back in every file including it, under its header's path: the whole-tree
+        # gathering keeps one of each.
         _function(unit, fn, out, idioms)
     return out
 
 
 def _function(unit: Unit, fn: Node, out: dict[str, Any], idioms: Idioms) -> None:
+    path = fn.file or unit.path
     params = tuple(c.name for c in fn.children if c.kind == "PARM_DECL")
     nodes = list(walk_guarded(unit, fn))
     local_names = frozenset(n.name for n, _ in nodes if n.kind == "VAR_DECL")
@@ -73,11 +102,20 @@ def _function(unit: Unit, fn: Node, out: dict[str, Any], idioms: Idioms) -> None
         if node.kind == "CALL_EXPR" and openlog.name and node.name == openlog.name \
                 and len(node.children) > 1 + max(openlog.ident_arg, openlog.facility_arg):
             args = node.children[1:]
-            out["openlog"].append((fn.name, unit.path, node.line, sym(args[openlog.ident_arg], params, local_names),
+            out["openlog"].append((fn.name, path, node.line, sym(args[openlog.ident_arg], params, local_names),
                                    sym(args[openlog.facility_arg], params, local_names)))
             interesting = True
+        elif node.kind == "CALL_EXPR" and node.name in SYSLOG_CALLS and len(node.children) >= 2:
+            out["syslog"].append((fn.name, path, node.line, sym(node.children[1], params, local_names)))
+        elif node.kind in ("BINARY_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR") and node.op in ("=", "|=") \
+                and len(node.children) == 2 and (target := strip(node.children[0])).kind == "DECL_REF_EXPR" \
+                and target.ref_kind == "PARM_DECL" and target.name in params:
+            conds = tuple((sym(g.cond, params, local_names), g.negated) for g in guards
+                          if g.kind in _BRANCH_GUARDS and g.cond is not None)
+            out["param_assigns"].append((fn.name, path, node.line, params.index(target.name), node.op,
+                                         sym(node.children[1], params, local_names), conds))
         elif node.kind == "CALL_EXPR" and node.name in idioms.fork_calls:
-            out["forks"].append((fn.name, unit.path, node.line, _fork_variable(nodes, node)))
+            out["forks"].append((fn.name, path, node.line, _fork_variable(nodes, node)))
             interesting = True
         elif node.kind == "VAR_DECL" and (init := _initializer(node)) is not None and strip(init).kind == "INIT_LIST_EXPR":
             rows = _table_rows(strip(init))  # a table local to the function (static const ...)
@@ -90,15 +128,93 @@ def _function(unit: Unit, fn: Node, out: dict[str, Any], idioms: Idioms) -> None
                 value = node.children[1]
                 out["option_assigns"].append((target.name, expression_text(value), sym(value, params, local_names),
                                               tuple(g.describe() for g in guards)))
+    objects = extract_objects(nodes, params, local_names, lambda n: sym(n, params, local_names), strip)
+    if objects:
+        out["objects"][fn.name] = (path, objects)
+    builds = string_builds(nodes, lambda n: sym(n, params, local_names), strip)
+    if builds:
+        out["strings"][fn.name] = builds
+    written = _written_names(nodes, local_names)
+    if written:
+        out["writes"][fn.name] = written
     if interesting:
         out["locals"][fn.name] = _local_values(nodes, params, local_names)
-    if any(f[0] == fn.name and f[1] == unit.path for f in out["forks"]):
+    out["state_writes"].extend(_state_writes(fn.name, path, nodes, params, local_names))
+    for node, _ in nodes:
+        if node.kind == "BINARY_OPERATOR" and node.op == "=" and len(node.children) == 2:
+            target = strip(node.children[0])
+            if target.kind == "DECL_REF_EXPR" and target.ref_kind == "VAR_DECL" and target.name not in local_names:
+                value = sym(node.children[1], params, local_names)
+                if value[0] == "str" or (value[0] == "call" and value[2]):
+                    out["global_values"].append((target.name, value))
+    if any(f[0] == fn.name and f[1] == path for f in out["forks"]):
         for node, _ in nodes:
             if node.kind == "BINARY_OPERATOR" and node.op == "=" and len(node.children) == 2:
                 target, value = strip(node.children[0]), integer_value(node.children[1])
                 if target.kind == "DECL_REF_EXPR" and target.ref_kind == "VAR_DECL" and target.name not in local_names \
                         and value is not None:
-                    out["const_assigns"].append((fn.name, unit.path, node.line, target.name, value))
+                    out["const_assigns"].append((fn.name, path, node.line, target.name, value))
+
+
+_LITERAL_OR_COMMENT = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|/\*.*?\*/|//[^\n]*', re.S)
+_WRITTEN = re.compile(r"([A-Za-z_]\w*)\s*(?:\+\+|--|(?:[-+*/%&|^]|<<|>>)?=(?!=))|(?:\+\+|--|(?<![&\w)\]\s])\s*&)\s*([A-Za-z_]\w*)")
+
+
+def text_writes(text: str) -> dict[str, list[int]]:
+    """Lines where each name is written or has its address taken in a C text (comments and
+    literals blanked, line breaks kept). `a == b` and `a <= b` are not writes; `x & y` may
+    count as `&y`, which errs on the side of "written"."""
+    code = _LITERAL_OR_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+    starts = [0] + [m.end() for m in re.finditer(r"\n", code)]
+    lines: dict[str, list[int]] = {}
+    for m in _WRITTEN.finditer(code):
+        name = m.group(1) or m.group(2)
+        lines.setdefault(name, []).append(bisect.bisect_right(starts, m.start()))
+    return lines
+
+
+def _state_writes(function: str, path: str, nodes: list[tuple[Node, Any]], params: tuple[str, ...],
+                  local_names: frozenset[str]) -> list[tuple]:
+    out = []
+    for node, _ in nodes:
+        if node.kind in ("BINARY_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR") and len(node.children) == 2 \
+                and node.op.endswith("=") and node.op not in ("==", "!=", "<=", ">="):
+            target = global_path(node.children[0], local_names)
+            if target:
+                value = sym(node.children[1], params, local_names) if node.op == "=" else ("?", node.op)
+                out.append((function, path, node.line, target, value))
+        elif node.kind == "UNARY_OPERATOR" and node.op in ("++", "--", "++post", "--post") and node.children:
+            target = global_path(node.children[0], local_names)
+            if target:
+                out.append((function, path, node.line, target, ("?", node.op)))
+    return out
+
+
+def global_path(node: Node, local_names: frozenset[str]) -> str | None:
+    """`kw.active` or `vrrp_data`: a file-scope variable or a field of one reached with `.`
+    only (a field through a pointer, `p->x`, belongs to whatever the pointer holds)."""
+    names = []
+    node = strip(node)
+    while node.kind == "MEMBER_REF_EXPR" and node.op == "." and node.children:
+        names.append(node.name)
+        node = strip(node.children[0])
+    if node.kind == "DECL_REF_EXPR" and node.ref_kind == "VAR_DECL" and node.name not in local_names:
+        return ".".join([node.name] + names[::-1])
+    return None
+
+
+def _written_names(nodes: list[tuple[Node, Any]], local_names: frozenset[str]) -> list[str]:
+    """Fields and file-scope variables the function assigns something other than a constant
+    (`global_data->instance_name = set_value(strvec)`): which keyword handler sets a field."""
+    names = set()
+    for node, _ in nodes:
+        if node.kind == "BINARY_OPERATOR" and node.op == "=" and len(node.children) == 2 \
+                and integer_value(node.children[1]) is None:
+            target = strip(node.children[0])
+            if target.kind == "MEMBER_REF_EXPR" or (target.kind == "DECL_REF_EXPR" and target.ref_kind == "VAR_DECL"
+                                                     and target.name not in local_names):
+                names.add(target.name)
+    return sorted(names)
 
 
 def _initializer(var: Node) -> Node | None:
@@ -165,6 +281,8 @@ def sym(node: Node, params: tuple[str, ...], local_names: frozenset[str]) -> Sym
     if node.kind == "PAREN_EXPR" and kids:
         return sym(kids[0], params, local_names)
     if node.kind == "DECL_REF_EXPR":
+        if node.ref_kind == "FUNCTION_DECL":
+            return ("fn", node.name)
         if node.ref_kind == "PARM_DECL" and node.name in params:
             return ("param", params.index(node.name), node.name)
         if node.ref_kind == "VAR_DECL":

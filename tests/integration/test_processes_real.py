@@ -2,9 +2,10 @@
 
 import pytest
 
-from srcscan.analyze.processes import BadOptionValue
+from srcscan.analyze.facilities import BadOptionValue
 from srcscan.rsyslog import rsyslog_config
 from conftest import assert_rsyslogd_accepts, debian_catalog, real_cache_dir
+from rsyslog_live import LiveRsyslog
 
 
 @pytest.fixture(scope="module")
@@ -56,10 +57,39 @@ def test_keepalived_with_a_log_facility(tmp_path_factory):
 
 def test_keepalived_rsyslog_rules_pass_rsyslogd(keepalived, tmp_path):
     text = rsyslog_config(keepalived, "/var/log/keepalived")
-    assert "if $programname == 'Keepalived_vrrp' then {" in text  # all on daemon: by program name
+    # all on daemon: by program name, with and without a network namespace and an instance
+    assert "if $programname == 'Keepalived_vrrp' or re_match($programname, '^Keepalived_vrrp_.+$')" in text
     conf = tmp_path / "keepalived.conf"
     conf.write_text(text)
     assert_rsyslogd_accepts(conf)
+
+
+@pytest.mark.parametrize("version", ["2.2.7", "2.3.3"])
+def test_keepalived_idents_with_instance_and_namespace_land_in_their_process_file(debian, version, tmp_path):
+    """main.c make_syslog_ident(): the program name, then `_<net_namespace>` and `_<instance>`
+    when configured; the real rsyslogd files every form under its process."""
+    catalog = debian("keepalived", version).catalog
+    procs = {p["name"]: p for p in catalog.sections["processes"]}
+    assert procs["vrrp"]["ident_patterns"] == ["Keepalived_vrrp[_<net_namespace>][_<instance>]"]
+    assert_each_ident_form_lands_in_its_process_file(catalog, tmp_path)
+
+
+def assert_each_ident_form_lands_in_its_process_file(catalog, tmp_path):
+    samples = {"net_namespace": "blue", "instance": "lb1"}
+    sent = {}
+    for p in catalog.sections["processes"]:
+        for form in p["idents"]:
+            ident = form
+            for hole, value in samples.items():
+                ident = ident.replace(f"<{hole}>", value)
+            assert "<" not in ident, form
+            sent[ident] = p["name"]
+    assert len(sent) == 4 * len(catalog.sections["processes"])  # plain, _ns, _inst, _ns_inst
+    text = rsyslog_config(catalog, str(tmp_path / "logs"))
+    with LiveRsyslog(tmp_path, text) as rsyslogd:
+        for ident in sent:
+            rsyslogd.send(ident, f"line from {ident}.")
+        assert {i: rsyslogd.where(f"line from {i}.") for i in sent} == {i: [p] for i, p in sent.items()}
 
 
 def test_lighttpd_error_log_by_default_syslog_when_asked(debian, tmp_path_factory):

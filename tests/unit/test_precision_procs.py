@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from conftest import assert_rsyslogd_accepts
+from rsyslog_live import LiveRsyslog
 from srcscan.pipeline import build_from_tree
+from srcscan.rsyslog import rsyslog_config
 from srcscan.rules import load_rules
 from srcscan.sources import Provenance, SourceTree
 
@@ -53,12 +56,7 @@ def actual(catalog, file, fmt, field):
 
 # Not yet right (strict: each turns into a failure once fixed, so that it is taken off).
 NOT_YET = {
-    ("callback-by-container", "requires"): "calls through a field resolved by the field's name",
     ("callback-by-container", "reachable"): "calls through a field resolved by the field's name",
-    ("per-process-state", "processes"): "per-process constant facts not carried into the walk",
-    ("facility-in-priority", "facility"): "the priority reaching syslog() is not evaluated",
-    ("openlog-in-header", "processes"): "openlog in a header's inline function is not found",
-    ("openlog-in-header", "facility"): "openlog in a header's inline function is not found",
     ("feature-build-process", "perf for %s", "processes"): "a function only a feature build calls is given every process",
 }
 ROWS = [pytest.param(*row, marks=pytest.mark.xfail(reason=NOT_YET.get((row[0], row[3])) or NOT_YET[row[0], row[2], row[3]], strict=True))
@@ -86,10 +84,32 @@ def test_expected_answer(catalogs, case, file, fmt, field, value):
     assert got == value
 
 
-@pytest.mark.xfail(reason=NOT_YET["facility-in-priority", "facility"], strict=True)
 def test_facility_in_the_priority_wins_over_any_option(tmp_path):
     """facility-in-priority: -S changes openlog's facility, which no message uses (the log
     function ORs LOG_USER into every priority without one)."""
     catalog = build_case("facility-in-priority", tmp_path, ("-S 3",))
     assert {m.format: m.facility for m in catalog.messages} == {"started": ("user",),
                                                                  "auth failure for %s": ("auth",)}
+
+
+def test_idents_built_at_run_time_are_patterns(catalogs):
+    procs = catalogs("ident-built-at-runtime").sections["processes"]
+    assert {p["name"]: p["idents"] for p in procs} == EXPECTED["ident-built-at-runtime"]["idents"]
+    assert {p["name"]: p["ident_patterns"] for p in procs} == {"parent": ["demo[_<-i>]"],
+                                                              "worker": ["demo_worker[_<-i>]"]}
+
+
+def test_rsyslog_files_every_ident_form_under_its_process(catalogs, tmp_path):
+    """The real rsyslogd with the generated rules: a line under each ident form lands in
+    its process's file (demo_worker_east under the worker, demo_east under the parent)."""
+    text = rsyslog_config(catalogs("ident-built-at-runtime"), str(tmp_path / "logs"))
+    conf = tmp_path / "rules.conf"
+    conf.write_text(text)
+    assert_rsyslogd_accepts(conf)
+    sent = {"demo": "parent", "demo_east": "parent", "demo_worker": "worker", "demo_worker_east": "worker",
+            "demo_worker_west_2": "worker"}
+    with LiveRsyslog(tmp_path, text) as rsyslogd:
+        for ident in sent:
+            rsyslogd.send(ident, f"line from {ident}.")
+        assert {ident: rsyslogd.where(f"line from {ident}.") for ident in sent} == {
+            ident: [process] for ident, process in sent.items()}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from srcscan.analyze.processes import BadOptionValue
+from srcscan.analyze.facilities import BadOptionValue
 from srcscan.catalog import catalog_from_dict, catalog_to_dict
 from srcscan.pipeline import build_from_tree
 from srcscan.rsyslog import rsyslog_config

@@ -1,0 +1,232 @@
+"""Each process's constant state, and the calls it makes constant-false there.
+
+Code shared by several processes is often inert where it does not belong: a pointer only one
+child allocates (`if (vrrp_data) vrrp_go_master();`), a keyword table installed with an
+"inactive" flag (`install(vs_keyword, 0)` storing `kw.active = active`, and `if (kw.active)
+kw.handler(...)` where the table is read). For each process this module works out the values
+its file-scope state can hold: the initial value (zero without an initializer, C11 6.7.9),
+plus every write the process runs (a child also inherits what its parent wrote before the
+fork), a parameter written into state taking the constants the process's callers pass. A
+state written anywhere srcscan cannot place in a process is unknown everywhere, and so is one
+whose name a file's text writes (or takes the address of) on a line where no parse saw a write.
+
+Then, in `regions()`: a call under a guard that is false for every value the process can
+hold is not made there, and a function handed over to be stored in a struct field runs in a
+process only if a call through that field which can run it is live there. Each such
+decision is kept as a `Prune`, which the catalog shows in the derivation. No I/O.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from srcscan.analyze.syslogfacts import Facts
+from srcscan.extract.calls import integer_value
+from srcscan.extract.logsetup import global_path
+from srcscan.extract.walk import strip
+
+_MAX_VALUES = 8
+
+
+@dataclass(frozen=True)
+class Prune:
+    """Why a call does not run in a process."""
+
+    process: str
+    caller: str  # call-graph key
+    callee: str
+    line: int
+    why: str  # "vrrp_data is 0 in this process (never written there)"
+
+
+class ProcessState:
+    """Values of file-scope state per process, from the regions computed without it."""
+
+    def __init__(self, graph: Any, facts: Facts, procs: list[Any], base: dict[str, set[str]], other_side: Any) -> None:
+        self.graph, self.facts, self.base = graph, facts, base
+        self.prunes: dict[tuple, Prune] = {}
+        self._reach: dict[str, set[str]] = {}
+        reached = set().union(*base.values()) if base else set()
+        self.untrusted = {path for key, writes in facts.state_writes.items() if key not in reached
+                          for _, path, _ in writes}
+        # Written where no parse saw it (another build's branch, a statement the parse dropped)
+        # or through its address: its values are not known.
+        self.unseen = {name for (file, name), lines in facts.text_writes.items()
+                       if not lines <= facts.parsed_writes.get((file, name), set())}
+        main = next((p for p in procs if p.start == "main"), None)
+        self.values: dict[str, dict[str, frozenset | None]] = {}
+        for p in procs:
+            view = set(base[p.name]) | (set(base[main.name]) if main is not None and p is not main else set())
+            self.values[p.name] = self._written(p, procs, view, other_side)
+        self._pointer_edges: dict[str, list[tuple[str, dict]]] = defaultdict(list)
+        self._called_fields: set[str] = set()
+        for caller, callee, data in graph.graph.edges(data=True):
+            if data["kind"] == "pointer":
+                self._pointer_edges[callee].append((caller, data))
+                self._called_fields.add(data["via"])
+        self.never_called = {key for key in graph.graph if graph.graph.in_degree(key) and all(
+            d["kind"] == "stored" and self._uncalled(key, d["fields"]) for _, _, d in graph.graph.in_edges(key, data=True))}
+
+    # ------------------------------------------------------------------ values
+
+    def _written(self, p: Any, procs: list[Any], view: set[str], other_side: Any) -> dict[str, frozenset | None]:
+        out: dict[str, set | None] = {}
+        for key in view:
+            for line, path, value in self.facts.state_writes.get(key, ()):
+                if other_side(p, procs, key, line, ()):
+                    continue  # the other side of a fork in a start function
+                if path in out and out[path] is None:
+                    continue
+                got = self._write_values(value, key, view, lambda c, d: other_side(p, procs, c, d["line"], d["guards"]))
+                out[path] = None if got is None else (out.get(path) or set()) | got
+        return {k: (frozenset(v) if v is not None and len(v) <= _MAX_VALUES else None) for k, v in out.items()}
+
+    def _write_values(self, value: tuple, key: str, view: set[str], elsewhere: Any) -> set[int] | None:
+        if value[0] == "int":
+            return {value[1]}
+        if value[0] == "param":
+            found: set[int] = set()
+            for caller, data in self.graph.callers(key):
+                if caller not in view or data["kind"] != "direct" or data.get("call") is None or elsewhere(caller, data):
+                    continue
+                args = data["call"].args
+                if value[1] >= len(args) or args[value[1]].integer is None:
+                    return None
+                found.add(args[value[1]].integer)
+            return found or None
+        return None
+
+    def _initial(self, path: str) -> int | None:
+        root = path.split(".")[0]
+        init = self.facts.globals.get(path)
+        if init is not None:
+            return init[1] if init[0] == "int" else None
+        return 0 if root in self.facts.zero_globals and root not in self.facts.globals else None
+
+    def possible(self, process: str, path: str) -> frozenset | None:
+        """Values `path` can hold in the process; None when not known."""
+        if path in self.untrusted or path.rsplit(".", 1)[-1] in self.unseen:
+            return None
+        initial = self._initial(path)
+        if initial is None:
+            return None
+        written = self.values[process].get(path, frozenset())
+        return None if written is None else written | {initial}
+
+    # ------------------------------------------------------------------ guards
+
+    def test(self, process: str, node: Any) -> tuple[bool | None, str]:
+        """Three-valued: does the condition hold in the process? With the state it read."""
+        node = strip(node)
+        if node.kind == "PAREN_EXPR" and node.children:
+            return self.test(process, node.children[0])
+        if node.kind == "UNARY_OPERATOR" and node.op == "!" and node.children:
+            inner, why = self.test(process, node.children[0])
+            return (None if inner is None else not inner), why
+        if node.kind == "BINARY_OPERATOR" and len(node.children) == 2:
+            if node.op in ("&&", "||"):
+                (a, wa), (b, wb) = (self.test(process, c) for c in node.children)
+                if node.op == "&&":
+                    return (False, wa if a is False else wb) if False in (a, b) else ((True, "") if a and b else (None, ""))
+                return (True, wa if a is True else wb) if True in (a, b) else \
+                    ((False, "; ".join(w for w in (wa, wb) if w)) if a is False and b is False else (None, ""))
+            if node.op in ("==", "!="):
+                left, right = (strip(c) for c in node.children)
+                if integer_value(left) is not None:
+                    left, right = right, left
+                want = integer_value(right)
+                values, why = self._values_of(process, left)
+                if values is None or want is None:
+                    return None, ""
+                equal = {v == want for v in values}
+                return (None, "") if len(equal) != 1 else ((next(iter(equal)) == (node.op == "==")), why)
+            return None, ""
+        values, why = self._values_of(process, node)
+        if values is None:
+            return None, ""
+        truth = {bool(v) for v in values}
+        return (None, "") if len(truth) != 1 else (next(iter(truth)), why)
+
+    def _values_of(self, process: str, node: Any) -> tuple[frozenset | None, str]:
+        path = global_path(node, frozenset())
+        if path is None or (path not in self.facts.zero_globals and path.split(".")[0] not in self.facts.zero_globals
+                            and path not in self.facts.globals):
+            return None, ""
+        values = self.possible(process, path)
+        if values is None:
+            return None, ""
+        shown = ", ".join(str(v) for v in sorted(values))
+        written = "never written there" if path not in self.values[process] else "every write it runs"
+        return values, f"{path} is {shown} in this process ({written})"
+
+    def guards_false(self, process: str, guards: Iterable[Any]) -> str:
+        """Why one of the guards is false in the process ("" when none is known to be)."""
+        for guard in guards:
+            if guard.cond is None or guard.kind in ("case", "default", "loop"):
+                continue
+            holds, why = self.test(process, guard.cond)
+            if holds is not None and holds == guard.negated:
+                return f"{guard.describe() if not guard.negated else '!(' + guard.text + ')'} is false: {why}"
+        return ""
+
+    # ------------------------------------------------------------------ edges
+
+    def edge_ok(self, process: str, caller: str, callee: str, data: dict) -> bool:
+        """False (and a Prune kept) when the call cannot run in the process."""
+        why = self.guards_false(process, data["guards"]) if data["guards"] else ""
+        if not why and data["kind"] == "stored" and data.get("fields"):
+            why = self._stored_dead(process, callee, data["fields"], self.base[process])
+        if why:
+            self.prunes.setdefault((process, caller, callee, data["line"]),
+                                   Prune(process, caller, callee, data["line"], why))
+            return False
+        return True
+
+    def _uncalled(self, callee: str, fields: frozenset[str]) -> bool:
+        """Stored in fields that are called somewhere, but no such call can run it (value flow
+        resolved them all to other functions): it never runs."""
+        return bool(fields & self._called_fields) and not any(
+            d["via"] in fields for _, d in self._pointer_edges.get(callee, ()))
+
+    def _stored_dead(self, process: str, callee: str, fields: frozenset[str], region: set[str]) -> str:
+        """A function stored in a field runs where a call through the field can run it."""
+        calls = [(c, d) for c, d in self._pointer_edges.get(callee, ()) if d["via"] in fields]
+        if not calls:
+            return f"stored in {', '.join(sorted(fields))}, but no call through it runs it" \
+                if self._uncalled(callee, fields) else ""
+        reasons = []
+        for caller, data in calls:
+            if caller not in region:
+                continue  # a call the process never makes
+            why = self.guards_false(process, data["guards"])
+            if not why:
+                return ""
+            fn = self.graph.functions.get(caller)
+            reasons.append(f"the call through {data['via']} in {fn.name if fn else caller}() at line {data['line']}: {why}")
+        return "stored, but never called there: " + "; ".join(reasons) if reasons else ""
+
+    def why_not(self, process: str, function: str, guards: tuple) -> str:
+        """Why a function (a message's, under its guards) does not run in the process, from the
+        prunes that cut every path to it there ("" when they do not explain it)."""
+        own = self.guards_false(process, guards) if guards else ""
+        if own:
+            return own
+        for prune in sorted(self.prunes.values(), key=lambda q: (q.caller, q.line)):
+            if prune.process == process and function in self._below(prune.callee):
+                fn = self.graph.functions.get(prune.caller)
+                where = f"{fn.name}() at {fn.file}:{prune.line}" if fn else prune.caller
+                callee = self.graph.functions.get(prune.callee)
+                return f"{callee.name if callee else prune.callee}() from {where}: {prune.why}"
+        return ""
+
+    def _below(self, key: str) -> set[str]:
+        if key not in self._reach:
+            self._reach[key] = self.graph.reachable([key])
+        return self._reach[key]
+
+    def never_runs(self, key: str) -> bool:
+        """True for a function only ever stored in fields no call through which can run it."""
+        return key in self.never_called or any(key in self._below(k) for k in self.never_called) and \
+            not any(key in r for r in self.base.values())

@@ -1,0 +1,179 @@
+"""Calls through struct fields resolved by value flow: which function was stored into which
+object, and which object reaches the call.
+
+`l->dump(l->head)` in `dump_list(list *l)` does not call every function stored in any `dump`
+field: it calls the one stored in the object its caller passes. From the per-function object
+facts (extract/objects.py):
+
+- a constructor stores its parameter in the object it returns (`alloc_list(dump_func)`:
+  `l = calloc(...); l->dump = dump_func; return l;`), or a function's address directly;
+- a holder (a local, a variable, a struct field by name) is given a constructor's result
+  (`sockpool = alloc_list(dump_sock)`) or has a function stored in its field
+  (`sockpool->dump = dump_sock`);
+- a call through a field of a parameter is resolved at each call of its function, with the
+  holder the caller passes (`dump_list(sockpool)` calls dump_sock); through a field of a
+  local, variable or field, with that holder.
+
+A call is resolved only when every holder that can reach it is; otherwise the call graph
+keeps resolving it by the field's name (callgraph.py). Field holders are named by the field
+alone (`vrrp_data->instances` and `data->instances` are one holder): the struct type is not in
+the facts. No I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+_NAME = re.compile(r"^\(*\s*(?:\([\w\s\*]+\)\s*)?&?\s*([A-Za-z_]\w*)\s*\)*$")
+_FIELD = re.compile(r"(?:->|\.)\s*([A-Za-z_]\w*)\s*\)*$")
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """One resolved call through a field: `caller` makes `target` run at `line` under `guards`."""
+
+    caller: str  # call-graph key of the function whose call (or own pointer call) runs it
+    target: str
+    line: int
+    guards: tuple
+    via: str  # "dump of sockpool (alloc_list() at main.c:17), called in dump_list() at main.c:9"
+    call: Any  # the CallSite at `line` in `caller`
+
+
+class ValueFlow:
+    """The object facts of a whole tree, by call-graph key."""
+
+    def __init__(self, objects: Iterable[tuple[str, str, dict]], resolve: Callable[[str, str], str | None]) -> None:
+        self.resolve = resolve
+        self.by_key: dict[str, dict] = {}
+        self.files: dict[str, str] = {}
+        for name, file, facts in objects:
+            key = resolve(name, file) or name
+            if key not in self.by_key:
+                self.by_key[key], self.files[key] = facts, file
+        self.global_holders: dict[tuple, list[tuple[str, tuple]]] = defaultdict(list)  # var/field -> (key, holder row)
+        self.global_stores: dict[tuple, list[tuple[str, tuple]]] = defaultdict(list)
+        for key, facts in self.by_key.items():
+            for row in facts["holders"]:
+                if row[0][0] in ("var", "field"):
+                    self.global_holders[row[0]].append((key, row))
+            for row in facts["stores"]:
+                if row[0][0] in ("var", "field"):
+                    self.global_stores[row[0]].append((key, row))
+
+    def call_through(self, key: str, line: int, col: int) -> tuple[str, tuple] | None:
+        """(field, holder) of a call through a field at that place, if the facts have it."""
+        for c_line, c_col, field, holder in self.by_key.get(key, {}).get("calls", ()):
+            if (c_line, c_col) == (line, col):
+                return field, holder
+        return None
+
+    def targets(self, holder: tuple, key: str, field: str) -> tuple[set[str], list[str]] | None:
+        """Functions stored in `field` of the objects `holder` holds in function `key`, with where
+        each was stored; None when some source of the holder cannot be followed."""
+        if holder[0] == "local":
+            facts = self.by_key.get(key, {})
+            rows = [(key, r) for r in facts.get("holders", ()) if r[0] == holder]
+            stores = [(key, r) for r in facts.get("stores", ()) if r[0] == holder]
+        elif holder[0] in ("var", "field"):
+            rows, stores = self.global_holders.get(holder, []), self.global_stores.get(holder, [])
+        else:
+            return None
+        if not rows and not stores:
+            return None
+        found: set[str] = set()
+        where: list[str] = []
+        for owner, (_, f, value, line) in stores:
+            if f != field:
+                continue
+            if value[0] != "fn":
+                return None
+            target = self.resolve(value[1], self.files.get(owner, ""))
+            if target is None:
+                return None
+            found.add(target)
+            where.append(f"{value[1]} stored in {_holder_text(holder)}->{field} at {self.files.get(owner, '')}:{line}")
+        for owner, (_, callee, args, line) in rows:
+            got = self._constructed(callee, args, field, self.files.get(owner, ""))
+            if got is None:
+                return None
+            for target, name in got:
+                found.add(target)
+                where.append(f"{name} stored by {callee}() into {_holder_text(holder)} at {self.files.get(owner, '')}:{line}")
+        return found, where
+
+    def _constructed(self, callee: str, args: tuple, field: str, file: str) -> list[tuple[str, str]] | None:
+        """Functions a constructor call leaves in `field` of the object it returns; [] for an
+        allocation outside the tree (calloc: the field is zero)."""
+        key = self.resolve(callee, file)
+        if key is None:
+            return []  # outside the tree (calloc, malloc): a fresh object, its fields zero
+        facts = self.by_key.get(key, {})
+        returned = set(facts.get("returns", ()))
+        if not returned:
+            return None  # a function of the tree that returns something else: not followed
+        out = []
+        for holder, f, value, _ in facts.get("stores", ()):
+            if f != field or holder[0] != "local" or holder[1] not in returned:
+                continue
+            if value[0] == "param":
+                value = args[value[1]] if value[1] < len(args) else ("?",)
+            if value[0] != "fn":
+                return None
+            target = self.resolve(value[1], file)
+            if target is None:
+                return None
+            out.append((target, value[1]))
+        return out
+
+
+def holder_in_caller(text: str, caller_facts: dict) -> tuple | None:
+    """The holder an argument names: `sockpool`, `&table`, `vrrp_data->instances`."""
+    m = _FIELD.search(text)
+    if m:
+        return ("field", m.group(1))
+    m = _NAME.match(text.strip())
+    if not m:
+        return None
+    name = m.group(1)
+    local = any(r[0] == ("local", name) for r in caller_facts.get("holders", ())) or \
+        any(r[0] == ("local", name) for r in caller_facts.get("stores", ()))
+    return ("local", name) if local else ("var", name)
+
+
+def resolve_field_call(flow: ValueFlow, key: str, fn: Any, call: Any, callers: list[tuple[str, Any]]) -> list[Resolved] | None:
+    """The functions a call through a field runs, by value flow; None when not decided."""
+    through = flow.call_through(key, call.line, call.col)
+    if through is None:
+        return None
+    field, holder = through
+    if holder[0] in ("local", "var", "field"):
+        got = flow.targets(holder, key, field)
+        if got is None:
+            return None
+        targets, where = got
+        via = f"{field}: {'; '.join(where)}" if where else field
+        return [Resolved(key, t, call.line, call.guards, via, call) for t in sorted(targets)]
+    if holder[0] != "param" or not callers:
+        return None
+    out = []
+    for caller, site in callers:
+        if holder[1] >= len(site.args):
+            return None
+        passed = holder_in_caller(site.args[holder[1]].text, flow.by_key.get(caller, {}))
+        got = flow.targets(passed, caller, field) if passed else None
+        if got is None:
+            return None
+        targets, where = got
+        via = (f"{field} of {fn.name}()'s {fn.params[holder[1]] if holder[1] < len(fn.params) else 'argument'}"
+               f", called at {fn.file}:{call.line} with {site.args[holder[1]].text}"
+               + (f" ({'; '.join(where)})" if where else ""))
+        out += [Resolved(caller, t, site.line, site.guards, via, site) for t in sorted(targets)]
+    return out
+
+
+def _holder_text(holder: tuple) -> str:
+    return holder[1] if isinstance(holder[1], str) else f"argument {holder[1]}"
