@@ -17,7 +17,9 @@ Each edge is one way the caller makes the callee run, with attributes:
   resolution  on "pointer" edges resolved by value flow: where the function was stored and
           which object reached the call (valueflow.py); such an edge starts at the function
           that passed the object, at its call, when the call is through a parameter's field
-  fields  on "stored" edges: the struct fields the registering function stores the callee in
+  fields  on "stored" edges: the struct fields the registering function stores the callee in;
+          store_guards: the guards on the way to that store; flags: (field, Arg) the same
+          registration stores beside it (an "active" flag)
 
 Only functions defined in the tree are nodes; calls to libc and other outside code are
 left out, since they cannot log through the project's functions.
@@ -85,7 +87,8 @@ def build_call_graph(functions: Iterable[FunctionFacts], refs: Iterable[Function
     graph = nx.MultiDiGraph()
     graph.add_nodes_from(sorted(by_key))
     refs = list(refs)
-    param_fields = _param_fields(by_key, refs)
+    store_guards: dict[tuple[str, int], tuple] = {}
+    param_fields = _param_fields(by_key, refs, store_guards)
     stored = _stored_pointers(by_key, refs)
     handed: dict[tuple, frozenset[str]] = {}  # registrations that go into fields: resolved where a field is called
     for ref in refs:
@@ -97,7 +100,9 @@ def build_call_graph(functions: Iterable[FunctionFacts], refs: Iterable[Function
             if fields and target:
                 for name in fields:
                     stored[name].add(target)
-                handed[(ref.function, ref.file, ref.line, ref.target)] = frozenset(fields)
+                handed[(ref.function, ref.file, ref.line, ref.target)] = (
+                    frozenset(fields), store_guards.get((callee, int(index)), ()),
+                    _flags(by_key, param_fields, ref, callee, int(index)))
     flow = ValueFlow(objects, lambda name, file: _resolve(by_key, name, file))
     callers = _direct_callers(by_key)
     for key in sorted(by_key):
@@ -118,13 +123,25 @@ def build_call_graph(functions: Iterable[FunctionFacts], refs: Iterable[Function
         caller = _resolve(by_key, ref.function, ref.file)
         target = _resolve(by_key, ref.target, ref.file)
         if caller and target:
-            fields = handed.get((ref.function, ref.file, ref.line, ref.target))
+            fields, on_the_way, flags = handed.get((ref.function, ref.file, ref.line, ref.target), (frozenset(), (), ()))
             graph.add_edge(caller, target, kind="stored" if fields else "registered", guards=ref.guards, line=ref.line,
-                           via=ref.via.split(":")[0], call=None, fields=fields or frozenset())
+                           via=ref.via.split(":")[0], call=None, fields=fields, store_guards=on_the_way, flags=flags)
     named = {r.target for r in refs if r.context != "param_field"}
     patterns = tuple(entry_patterns)
     runnable = {k for k in by_key if by_key[k].name in named or any(fnmatch.fnmatchcase(by_key[k].name, p) for p in patterns)}
     return CallGraph(graph, by_key, _entry_points(graph, runnable))
+
+
+def _flags(by_key: Functions, param_fields: dict, ref: FunctionRef, callee: str, index: int) -> tuple:
+    """(field, Arg) pairs the registration stores beside the function: `install_keyword_root(
+    "virtual_server", &vs_handler, active, NULL)` also stores its `active` argument in `active`."""
+    caller = _resolve(by_key, ref.function, ref.file)
+    name = ref.via.rpartition(":")[0]
+    for call in by_key[caller].calls if caller else ():
+        if call.line == ref.line and call.callee == name:
+            return tuple((f, arg) for j, arg in enumerate(call.args) if j != index
+                         for f in sorted(param_fields.get((callee, j), ())))
+    return ()
 
 
 def _direct_callers(by_key: Functions) -> dict[str, list[tuple[str, CallSite]]]:
@@ -138,15 +155,20 @@ def _direct_callers(by_key: Functions) -> dict[str, list[tuple[str, CallSite]]]:
     return out
 
 
-def _param_fields(by_key: Functions, refs: list[FunctionRef]) -> dict[tuple[str, int], set[str]]:
+def _param_fields(by_key: Functions, refs: list[FunctionRef],
+                  store_guards: dict | None = None) -> dict[tuple[str, int], set[str]]:
     """(function key, parameter index) -> struct fields the function stores that parameter in,
-    directly (`new->dump = dump_func`) or by passing it on to a function that does."""
+    directly (`new->dump = dump_func`) or by passing it on to a function that does. With
+    `store_guards`, also the guards on the way to the store, by the same key (keepalived's
+    keyword_alloc_sub stores nothing `if (!keyword->active) return;`)."""
     out: dict[tuple[str, int], set[str]] = defaultdict(set)
+    guards = store_guards if store_guards is not None else {}
     for ref in refs:
         if ref.context == "param_field":
             key = _resolve(by_key, ref.function, ref.file)
             if key and ref.target in by_key[key].params:
                 out[(key, by_key[key].params.index(ref.target))].add(ref.via)
+                guards.setdefault((key, by_key[key].params.index(ref.target)), tuple(ref.guards))
     for _ in range(4):  # alloc_list(f, d) { return alloc_mlist(f, d, 1); }
         changed = False
         for key, fn in by_key.items():
@@ -158,6 +180,8 @@ def _param_fields(by_key: Functions, refs: list[FunctionRef]) -> dict[tuple[str,
                     fields = out.get((callee, j)) if callee else None
                     if fields and arg.text.strip() in fn.params:
                         mine = out[(key, fn.params.index(arg.text.strip()))]
+                        guards.setdefault((key, fn.params.index(arg.text.strip())),
+                                          tuple(call.guards) + guards.get((callee, j), ()))
                         if not fields <= mine:
                             mine |= fields
                             changed = True

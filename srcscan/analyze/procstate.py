@@ -57,9 +57,12 @@ class ProcessState:
                        if not lines <= facts.parsed_writes.get((file, name), set())}
         main = next((p for p in procs if p.start == "main"), None)
         self.values: dict[str, dict[str, frozenset | None]] = {}
+        self.views: dict[str, tuple[set[str], Any]] = {}
         for p in procs:
             view = set(base[p.name]) | (set(base[main.name]) if main is not None and p is not main else set())
             self.values[p.name] = self._written(p, procs, view, other_side)
+            self.views[p.name] = (view, lambda c, d, p=p: other_side(p, procs, c, d["line"], d["guards"]))
+        self._flags: dict[tuple[str, str], dict[str, frozenset | None]] = {}
         self._pointer_edges: dict[str, list[tuple[str, dict]]] = defaultdict(list)
         self._called_fields: set[str] = set()
         for caller, callee, data in graph.graph.edges(data=True):
@@ -117,17 +120,18 @@ class ProcessState:
 
     # ------------------------------------------------------------------ guards
 
-    def test(self, process: str, node: Any) -> tuple[bool | None, str]:
-        """Three-valued: does the condition hold in the process? With the state it read."""
+    def test(self, process: str, node: Any, fields: dict | None = None) -> tuple[bool | None, str]:
+        """Three-valued: does the condition hold in the process? With the state it read.
+        `fields`: values of struct fields known for the object at hand (a registration's flags)."""
         node = strip(node)
         if node.kind == "PAREN_EXPR" and node.children:
-            return self.test(process, node.children[0])
+            return self.test(process, node.children[0], fields)
         if node.kind == "UNARY_OPERATOR" and node.op == "!" and node.children:
-            inner, why = self.test(process, node.children[0])
+            inner, why = self.test(process, node.children[0], fields)
             return (None if inner is None else not inner), why
         if node.kind == "BINARY_OPERATOR" and len(node.children) == 2:
             if node.op in ("&&", "||"):
-                (a, wa), (b, wb) = (self.test(process, c) for c in node.children)
+                (a, wa), (b, wb) = (self.test(process, c, fields) for c in node.children)
                 if node.op == "&&":
                     return (False, wa if a is False else wb) if False in (a, b) else ((True, "") if a and b else (None, ""))
                 return (True, wa if a is True else wb) if True in (a, b) else \
@@ -137,19 +141,22 @@ class ProcessState:
                 if integer_value(left) is not None:
                     left, right = right, left
                 want = integer_value(right)
-                values, why = self._values_of(process, left)
+                values, why = self._values_of(process, left, fields)
                 if values is None or want is None:
                     return None, ""
                 equal = {v == want for v in values}
                 return (None, "") if len(equal) != 1 else ((next(iter(equal)) == (node.op == "==")), why)
             return None, ""
-        values, why = self._values_of(process, node)
+        values, why = self._values_of(process, node, fields)
         if values is None:
             return None, ""
         truth = {bool(v) for v in values}
         return (None, "") if len(truth) != 1 else (next(iter(truth)), why)
 
-    def _values_of(self, process: str, node: Any) -> tuple[frozenset | None, str]:
+    def _values_of(self, process: str, node: Any, fields: dict | None = None) -> tuple[frozenset | None, str]:
+        if fields and node.kind == "MEMBER_REF_EXPR" and fields.get(node.name) is not None:
+            values = fields[node.name]
+            return values, f"the registration stores {node.name} = {', '.join(map(str, sorted(values)))} in this process"
         path = global_path(node, frozenset())
         if path is None or (path not in self.facts.zero_globals and path.split(".")[0] not in self.facts.zero_globals
                             and path not in self.facts.globals):
@@ -161,12 +168,12 @@ class ProcessState:
         written = "never written there" if path not in self.values[process] else "every write it runs"
         return values, f"{path} is {shown} in this process ({written})"
 
-    def guards_false(self, process: str, guards: Iterable[Any]) -> str:
+    def guards_false(self, process: str, guards: Iterable[Any], fields: dict | None = None) -> str:
         """Why one of the guards is false in the process ("" when none is known to be)."""
         for guard in guards:
             if guard.cond is None or guard.kind in ("case", "default", "loop"):
                 continue
-            holds, why = self.test(process, guard.cond)
+            holds, why = self.test(process, guard.cond, fields)
             if holds is not None and holds == guard.negated:
                 return f"{guard.describe() if not guard.negated else '!(' + guard.text + ')'} is false: {why}"
         return ""
@@ -176,6 +183,9 @@ class ProcessState:
     def edge_ok(self, process: str, caller: str, callee: str, data: dict) -> bool:
         """False (and a Prune kept) when the call cannot run in the process."""
         why = self.guards_false(process, data["guards"]) if data["guards"] else ""
+        if not why and data["kind"] == "stored" and data.get("store_guards"):
+            blocked = self.guards_false(process, data["store_guards"], self.table_flags(process, caller))
+            why = f"never stored there by {data['via']}(): {blocked}" if blocked else ""
         if not why and data["kind"] == "stored" and data.get("fields"):
             why = self._stored_dead(process, callee, data["fields"], self.base[process])
         if why:
@@ -183,6 +193,53 @@ class ProcessState:
                                    Prune(process, caller, callee, data["line"], why))
             return False
         return True
+
+    def table_flags(self, process: str, registrar: str) -> dict[str, frozenset | None]:
+        """Fields every registration a function makes stores the same flag in, with the values
+        they take in the process: `init_check_keywords(bool active)` installing each root keyword
+        with `active`, called with false in the VRRP child, makes its table inactive there."""
+        if (process, registrar) in self._flags:
+            return self._flags[(process, registrar)]
+        out: dict[str, set | None] = {}
+        fn = self.graph.functions.get(registrar)
+        for _, _, data in self.graph.graph.out_edges(registrar, data=True):
+            for name, arg in data.get("flags", ()) if data["kind"] == "stored" else ():
+                if arg.integer is not None:
+                    got: set | None = {arg.integer}
+                elif fn is not None and arg.text.strip() in fn.params:
+                    got = self._param_values(process, registrar, fn.params.index(arg.text.strip()))
+                else:
+                    got = None
+                out[name] = None if got is None or (name in out and out[name] is None) else (out.get(name) or set()) | got
+        result = {k: (frozenset(v) if v else None) for k, v in out.items()}
+        self._flags[(process, registrar)] = result  # (a recursive call sees what is known so far)
+        # A function installing sub-keywords only (`install_http_check_keyword()`, called by
+        # `init_check_keywords(active)`) adds to its caller's table: its flags are the caller's.
+        inherited: dict[str, set | None] = {}
+        view, elsewhere = self.base[process], self.views[process][1]
+        for caller, data in self.graph.callers(registrar):
+            if caller in view and data["kind"] == "direct" and not elsewhere(caller, data):
+                for name, values in self.table_flags(process, caller).items():
+                    if name in result:
+                        continue
+                    inherited[name] = None if values is None or (name in inherited and inherited[name] is None) \
+                        else (inherited.get(name) or set()) | values
+        result = {**{k: (frozenset(v) if v else None) for k, v in inherited.items()}, **result}
+        self._flags[(process, registrar)] = result
+        return result
+
+    def _param_values(self, process: str, key: str, index: int) -> set[int] | None:
+        """Constants the process's own calls pass (a child builds its own tables)."""
+        view, elsewhere = self.base[process], self.views[process][1]
+        found: set[int] = set()
+        for caller, data in self.graph.callers(key):
+            if caller not in view or data["kind"] != "direct" or data.get("call") is None or elsewhere(caller, data):
+                continue
+            args = data["call"].args
+            if index >= len(args) or args[index].integer is None:
+                return None
+            found.add(args[index].integer)
+        return found or None
 
     def _uncalled(self, callee: str, fields: frozenset[str]) -> bool:
         """Stored in fields that are called somewhere, but no such call can run it (value flow
