@@ -79,12 +79,43 @@ def _messages(c: Catalog) -> str:
 
 
 def _problems(c: Catalog) -> str:
+    """Files parsed with errors, what that means for the catalog (coverage says whether their
+    messages were found anyway), and the causes grouped, most files first."""
     bad = [f for f in c.files if f.failed or f.errors]
     if not bad:
         return ""
-    rows = [[md_text(f.path), md_text(f.failed or ""), str(f.errors), md_text(f.first_error, 100)] for f in bad]
-    return ("## Parse problems\n\nFiles libclang could not parse completely (their messages may be incomplete).\n\n"
-            + tabulate(rows, headers=["file", "failed", "errors", "first error"], tablefmt="github", disable_numparse=True))
+    cov = c.sections.get("coverage") or {}
+    missing: dict[str, int] = {}
+    for n in cov.get("not_covered", []):
+        if n.get("status") == "missing":
+            missing[n["file"]] = missing.get(n["file"], 0) + 1
+    found = {f: sum(1 for m in c.messages if m.file == f) for f in {b.path for b in bad}}
+    affected = sum(missing.get(f.path, 0) for f in bad)
+    intro = (f"{len(bad)} of {len(c.files)} files were parsed with errors. A parse error means libclang could not "
+             "make sense of some declaration with this machine's headers and the rules' build profile, almost always "
+             "because a header or macro that `configure` or an optional library's `-dev` package provides is missing. "
+             "srcscan reads every function libclang could still build, so a file with errors is not a file without "
+             "messages: ")
+    if cov:
+        intro += (f"the coverage check (a plain token scan of every log call, see Build coverage) finds "
+                  f"{affected} call {'site' if affected == 1 else 'sites'} in these files missing from the catalog; "
+                  "every other log call in them is listed above. The `missing` column counts them per file.")
+    else:
+        intro += "their messages are listed above; the catalog has no coverage check to say which are missing."
+    causes: dict[str, list[str]] = {}
+    for f in bad:
+        # An error in a shared header reads the same from every file including it: one cause.
+        causes.setdefault(f.failed or f.first_error, []).append(f.path)
+    cause_rows = [[md_text(cause, 120), str(len(files)), md_text(", ".join(files[:4]) + (" ..." if len(files) > 4 else ""))]
+                  for cause, files in sorted(causes.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+    rows = [[md_text(f.path), md_text(f.failed or ""), str(f.errors), str(found.get(f.path, 0)),
+             str(missing.get(f.path, 0)), md_text(f.first_error, 100)] for f in bad]
+    return ("## Parse problems\n\n" + intro + "\n\n### Causes\n\n"
+            + tabulate(cause_rows, headers=["first error", "files", "for example"], tablefmt="github",
+                       disable_numparse=True)
+            + "\n\n### Files\n\n"
+            + tabulate(rows, headers=["file", "failed", "errors", "messages found", "missing", "first error"],
+                       tablefmt="github", disable_numparse=True))
 
 
 def _options(c: Catalog) -> str:

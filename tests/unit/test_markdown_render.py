@@ -93,3 +93,22 @@ def test_every_message_row_of_a_real_report_reads_back_as_the_catalog(tmp_path):
                  requires_text(m), " && ".join(m.conditions)) for m in catalog.messages}
     assert seen == expected
     assert any("local<N>" in e[3] for e in expected) and any("<" in e[5] for e in expected)
+
+
+def test_parse_problems_say_what_they_mean_for_the_catalog(tmp_path):
+    """demo's broken.c has a syntax error; the section says what an error means, groups causes
+    and counts, per file, the messages found anyway and the call sites coverage misses."""
+    rules = load_rules(str(FIXTURES / "demo.toml"))
+    tree = SourceTree(FIXTURES / "demo", Provenance("path", str(FIXTURES / "demo"), None))
+    catalog = build_from_tree(rules, tree, tmp_path / "cache").catalog
+    section = render_markdown(catalog).split("## Parse problems")[1]
+    assert "a file with errors is not a file without messages" in section
+    tables = rendered_tables(section)
+    causes, files = tables
+    assert causes[0] == ["first error", "files", "for example"] and causes[1][1] == "1"
+    row = dict(zip(files[0], files[1]))
+    assert row["file"] == "src/broken.c"
+    assert row["messages found"] == str(sum(1 for m in catalog.messages if m.file == "src/broken.c")) != "0"
+    cov = catalog.sections["coverage"]
+    assert row["missing"] == str(sum(1 for n in cov["not_covered"] if n["file"] == "src/broken.c"
+                                     and n["status"] == "missing"))
