@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from srcscan.commands.common import (FORMATS, PROVIDER, build_catalog, default_report, emit, make_request, pick_format,
-                                     patterns_option, provider_option, report_summary, tree_options)
+                                     missing_includes, patterns_option, provider_option, report_summary,
+                                     tree_options)
 from srcscan.patterns import load_patterns, match_patterns
 from srcscan.render.json import dump, render_json
 from srcscan.render.patterns import patterns_to_dict, render_patterns
@@ -42,7 +43,7 @@ def catalog(project, version, rules, path, source, cache_dir, with_options, jobs
         output = default_report(built.catalog.project, built.catalog.version,
                                 {"json": "json", "tsv": "tsv", "table": "txt"}.get(fmt, "md"))
     text = {"json": render_json,
-            "md": lambda c: render_markdown(c, with_options),
+            "md": lambda c: render_markdown(c, with_options, missing_includes(built)),
             "tsv": lambda c: render_tsv(list(c.messages)),
             "table": lambda c: render_table(list(c.messages))}[fmt](built.catalog)
     emit(text, output)

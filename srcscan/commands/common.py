@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Callable
 
@@ -143,6 +144,43 @@ def default_report(project: str, version: str | None, ext: str) -> Path:
     """Where a report goes without -o: $SRCSCAN_REPORTS (default ./reports) / PROJECT-VERSION.EXT."""
     folder = Path(os.environ.get("SRCSCAN_REPORTS", "reports"))
     return folder / f"{project}-{version or 'tree'}.{ext}"
+
+
+_INCLUDE = re.compile(rb'^[ \t]*#[ \t]*include[ \t]*[<"]([^>"]+)[>"]', re.M)
+
+
+def missing_includes(built: Built) -> dict[str, tuple[str, ...]]:
+    """For each file parsed with errors, the headers it includes (itself or through one of the
+    tree's headers) that this machine lacks and srcscan stubbed empty: the likely cause."""
+    layout = built.scan.layout
+    missing = set(layout.missing)
+    root = Path(built.tree.root)
+    by_name = {}
+    for header in layout.headers:
+        by_name.setdefault(os.path.basename(header), header)
+
+    def includes(rel: str) -> list[str]:
+        try:
+            return [m.decode("utf-8", "replace") for m in _INCLUDE.findall((root / rel).read_bytes())]
+        except OSError:
+            return []
+
+    out = {}
+    for f in built.catalog.files:
+        if not (f.failed or f.errors):
+            continue
+        found, todo, seen = set(), [f.path], set()
+        while todo and len(seen) < 50:
+            rel = todo.pop()
+            seen.add(rel)
+            for name in includes(rel):
+                if name in missing:
+                    found.add(name)
+                elif (local := by_name.get(os.path.basename(name))) and local not in seen:
+                    todo.append(local)
+        if found:
+            out[f.path] = tuple(sorted(found))
+    return out
 
 
 def report_summary(built: Built, output: Path | str, what: str = "") -> str:

@@ -11,11 +11,13 @@ from srcscan.catalog import Catalog, Message
 from srcscan.render.common import code, count_by, counts_table, md_text, requires_text
 
 
-def render_markdown(catalog: Catalog, with_options: tuple[str, ...] = ()) -> str:
-    """The report for a person; `with_options` (the run's --with) is named in its header."""
+def render_markdown(catalog: Catalog, with_options: tuple[str, ...] = (),
+                    missing: dict[str, tuple[str, ...]] | None = None) -> str:
+    """The report for a person; `with_options` (the run's --with) is named in its header;
+    `missing` (file -> headers it includes that this machine lacks) explains parse problems."""
     parts = [_title(catalog, with_options), _summary(catalog)]
     parts += [section(catalog) for section in MARKDOWN_SECTIONS]
-    parts += [_messages(catalog), _problems(catalog)]
+    parts += [_messages(catalog), _problems(catalog, missing or {})]
     return "\n\n".join(p for p in parts if p).rstrip() + "\n"
 
 
@@ -78,7 +80,7 @@ def _messages(c: Catalog) -> str:
     return "\n\n".join(out)
 
 
-def _problems(c: Catalog) -> str:
+def _problems(c: Catalog, lacking: dict[str, tuple[str, ...]]) -> str:
     """Files parsed with errors, what that means for the catalog (coverage says whether their
     messages were found anyway), and the causes grouped, most files first."""
     bad = [f for f in c.files if f.failed or f.errors]
@@ -115,7 +117,31 @@ def _problems(c: Catalog) -> str:
                        disable_numparse=True)
             + "\n\n### Files\n\n"
             + tabulate(rows, headers=["file", "failed", "errors", "messages found", "missing", "first error"],
-                       tablefmt="github", disable_numparse=True))
+                       tablefmt="github", disable_numparse=True) + _packages(lacking))
+
+
+def _packages(missing: dict[str, tuple[str, ...]]) -> str:
+    """Which -dev packages would give these files the headers they include and this machine lacks."""
+    from srcscan.devpackages import dev_package
+
+    by_package: dict[str, set[str]] = {}
+    headers: dict[str, set[str]] = {}
+    for path, names in missing.items():
+        for name in names:
+            package = dev_package(name) or "(unknown package)"
+            by_package.setdefault(package, set()).add(path)
+            headers.setdefault(package, set()).add(name)
+    if not by_package:
+        return ""
+    rows = [[md_text(p), md_text(", ".join(sorted(headers[p])[:3]) + (" ..." if len(headers[p]) > 3 else "")),
+             str(len(files)), md_text(", ".join(sorted(files)[:3]) + (" ..." if len(files) > 3 else ""))]
+            for p, files in sorted(by_package.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+    return ("\n\n### What would remove them\n\nThese files include headers this machine does not have "
+            "(srcscan parsed them with empty stand-ins; includes are read as written, in whatever `#if`). Installing the package (Debian names) and running "
+            "again parses them with the real declarations; headers a build generates (a parser's tokens) "
+            "or another system's are not installable.\n\n"
+            + tabulate(rows, headers=["package", "headers", "files", "for example"], tablefmt="github",
+                       disable_numparse=True))
 
 
 def _options(c: Catalog) -> str:

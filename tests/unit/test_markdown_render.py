@@ -112,3 +112,23 @@ def test_parse_problems_say_what_they_mean_for_the_catalog(tmp_path):
     cov = catalog.sections["coverage"]
     assert row["missing"] == str(sum(1 for n in cov["not_covered"] if n["file"] == "src/broken.c"
                                      and n["status"] == "missing"))
+
+
+def test_parse_problems_name_the_dev_package_of_a_missing_header(tmp_path):
+    from srcscan.commands.common import missing_includes
+    from srcscan.devpackages import dev_package
+
+    assert dev_package("mbedtls/ssl.h") == "libmbedtls-dev" and dev_package("pcre2.h") == "libpcre2-dev"
+    assert dev_package("no/such.h") is None
+    tree = tmp_path / "tree"
+    (tree / "src").mkdir(parents=True)
+    (tree / "src" / "re.h").write_text("#include <pcre2.h>\n")
+    (tree / "src" / "a.c").write_text('#include <syslog.h>\n#include "re.h"\nvoid log_message(int, const char *, ...);\n'
+                                      "pcre2_code *compiled;\n"
+                                      'void f(void) { log_message(LOG_ERR, "bad pattern"); }\n')
+    rules = load_rules(str(FIXTURES / "demo.toml"))
+    built = build_from_tree(rules, SourceTree(tree, Provenance("path", str(tree), None)), tmp_path / "cache")
+    assert missing_includes(built) == {"src/a.c": ("pcre2.h",)}  # through the tree's own re.h
+    section = render_markdown(built.catalog, (), missing_includes(built)).split("### What would remove them")[1]
+    table = rendered_tables(section)[0]
+    assert table[1][:3] == ["libpcre2-dev", "pcre2.h", "1"]
