@@ -159,7 +159,7 @@ def _inputs(indexes: list[Index]) -> list[list]:
 
 def _package_index(package: str, cache_dir: Path, indexes: list[Index], specs: list[IndexSpec]) -> list[SourcePackage]:
     path = cache_dir / "debian" / "packages" / f"{package}.json"
-    inputs = _inputs(indexes)
+    inputs = _inputs(indexes) + [[repr(s) for s in specs]]  # a changed keyring or entry rebuilds it too
     try:
         kept = json.loads(path.read_text("utf-8"))
         if kept.get("format") == PACKAGE_INDEX_FORMAT and kept.get("inputs") == inputs:
@@ -176,7 +176,7 @@ def _package_index(package: str, cache_dir: Path, indexes: list[Index], specs: l
         for pkg in parse_sources(_decompress(index.path), package, index.archive, index.suite, signer):
             found.setdefault(pkg.upstream, pkg)
     packages = list(found.values())
-    document = {"format": PACKAGE_INDEX_FORMAT, "inputs": _inputs(indexes), "packages": [asdict(p) for p in packages]}
+    document = {"format": PACKAGE_INDEX_FORMAT, "inputs": inputs, "packages": [asdict(p) for p in packages]}
     try:
         write_file(path, json.dumps(document, indent=1).encode())
     except OSError:

@@ -66,6 +66,11 @@ class TreeText:
         for dirpath, dirnames, filenames in os.walk(self.root):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             rel_dir = os.path.relpath(dirpath, self.root)
+            for d in dirnames:  # os.walk does not enter directory links; say so for those leaving the tree
+                link = os.path.join(dirpath, d)
+                if os.path.islink(link) and not self.is_inside(os.path.realpath(link)):
+                    skipped.append(Skipped(os.path.normpath(os.path.join(rel_dir, d)),
+                                           f"directory link to {os.path.realpath(link)}, outside the tree"))
             for name in filenames:
                 if not name.endswith(C_SUFFIXES + HEADER_SUFFIXES):
                     continue

@@ -33,6 +33,9 @@ def hostile_tree(tmp_path: Path) -> Path:
     os.symlink(tmp_path / "outside.h", root / "src" / "evil.h")
     os.symlink("../src/main.c", root / "src" / "same.c")  # a link inside the tree is fine
     os.mkfifo(root / "src" / "pipe.c")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "far.c").write_text("int far;\n")
+    os.symlink(tmp_path / "elsewhere", root / "linked")
     return root
 
 
@@ -44,6 +47,7 @@ def test_links_out_of_the_tree_are_not_listed_and_say_why(tmp_path):
     assert why["src/x.c"] == "link to /etc/passwd, outside the tree"
     assert "outside the tree" in why["src/evil.h"]
     assert why["src/pipe.c"] == "not a regular file"
+    assert why["linked"] == f"directory link to {(tmp_path / 'elsewhere').resolve()}, outside the tree"
 
 
 def test_a_catalog_never_reads_outside_and_lists_what_it_skipped(tmp_path):

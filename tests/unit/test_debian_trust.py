@@ -193,3 +193,13 @@ def test_the_keyring_apt_would_use(tmp_path):
     (embedded,) = parse_deb822("Types: deb\nURIs: http://x/debian\nSuites: a\nComponents: main\nSigned-By:\n"
                                " -----BEGIN PGP PUBLIC KEY BLOCK-----\n .\n QUJD\n -----END PGP PUBLIC KEY BLOCK-----\n")
     assert "QUJD" in keyring_for(embedded, tmp_path).embedded
+
+
+def test_a_changed_signed_by_is_checked_again_on_a_warm_run(world, signers, tmp_path):
+    archive, apt, cache = world
+    debian_tree("demo", "demo", "1.0", cache, apt)
+    entry = apt / "sources.list.d" / "test.sources"
+    other = signers["other"].keyring(tmp_path / "other.gpg")
+    entry.write_text(entry.read_text().replace(str(tmp_path / "archive.gpg"), str(other)))
+    with pytest.raises(SourceError, match="signature does not verify"):
+        available("demo", cache, apt)
