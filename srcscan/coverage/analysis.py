@@ -48,7 +48,7 @@ def _read_from_text(context: Any, cov: dict[str, Any]) -> list:
         log_fn = log_function_of(context.log_functions, entry["file"], entry["call"])
         if entry["status"] in TEXT_STATUSES and log_fn is not None:
             if entry["file"] not in texts:
-                texts[entry["file"]] = (context.tree.root / entry["file"]).read_bytes().decode("latin-1")
+                texts[entry["file"]] = context.tree.text(context.rules.exclude).text(entry["file"])
             call = call_from_text(texts[entry["file"]], entry["file"], entry["line"], entry["call"])
             if call is not None:
                 found.append(replace(message_from_call(call, log_fn), extracted="text"))

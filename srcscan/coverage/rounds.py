@@ -31,7 +31,7 @@ def scan_with_coverage(tree: SourceTree, rules: Rules, *, cache_dir: Path,
     files holding log calls that the token scan finds and the parse missed; the result's
     files hold every parse and its `coverage` the report."""
     pre = rules.preprocessor
-    texts = read_texts(tree.root, rules)
+    texts = read_texts(tree.text(rules.exclude))
     macros = survey_tree(texts)
     profile = default_profile(rules.profiles[0], macros, pre)
     scan = scan_tree(tree, rules, cache_dir=cache_dir, profile=profile, progress=progress, jobs=jobs,

@@ -12,12 +12,11 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Iterable, Mapping
 
 from srcscan.analyze.logfuncs import infer_log_functions
 from srcscan.catalog import all_functions
-from srcscan.flags import list_tree
+from srcscan.sources.text import TreeText
 from srcscan.model import FileFacts
 from srcscan.preprocessor import blank_comments_and_literals, logical_lines
 from srcscan.rules import Rules
@@ -84,13 +83,13 @@ def scan_call_tokens(path: str, text: str, names: Iterable[str]) -> tuple[TokenS
     return tuple(found)
 
 
-def read_texts(root: Path, rules: Rules) -> dict[str, str]:
-    """Text of every .c and .h file the scan covers (latin-1: one character per byte, as libclang counts columns)."""
-    c_files, headers = list_tree(root, rules.exclude)
+def read_texts(text: TreeText) -> dict[str, str]:
+    """Text of every .c and .h file the scan covers (latin-1: one character per byte, as libclang
+    counts columns), from the run's TreeText: the tree is listed and read once for every stage."""
     texts = {}
-    for rel in c_files + headers:
+    for rel in text.files:
         try:
-            texts[rel] = (root / rel).read_bytes().decode("latin-1")
+            texts[rel] = text.text(rel)
         except OSError:
             continue
     return texts
