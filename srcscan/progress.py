@@ -20,10 +20,10 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import sys
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 
 class Step:
@@ -65,6 +65,11 @@ def running(label: str, enabled: bool | None = None, file=None) -> Iterator[None
     if _current.get() is not None or not (is_shown() if enabled is None else enabled):
         yield
         return
+    # rich is imported only when something is drawn: in a pipe or a test run it would cost
+    # every command its import time (issue 20's warm-command target).
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     console = Console(file=file, force_terminal=True) if file is not None else Console(stderr=True)
     display = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                        console=console, transient=False, redirect_stdout=False)

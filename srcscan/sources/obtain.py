@@ -18,7 +18,6 @@ from typing import Callable
 from srcscan.errors import SourceError
 from srcscan.rules import Rules
 from srcscan.sources import Provenance, SourceTree
-from srcscan.sources.debian import debian_tree
 from srcscan.sources.git import git_tree
 from srcscan.sources.path import path_tree
 
@@ -78,7 +77,11 @@ def _provide(name: str, rules: Rules, version: str | None, cache_dir: Path,
     if name == "debian":
         if not rules.source.debian:
             raise SourceError("the rules name no Debian package")
-        return debian_tree(rules.project, rules.source.debian, version, cache_dir, progress=progress)
+        # Imported here, not at the top: python-debian costs a warm git or path run about a
+        # tenth of a second of start-up (issue 20's warm-command target), and only this provider needs it.
+        from srcscan.sources import debian
+
+        return debian.debian_tree(rules.project, rules.source.debian, version, cache_dir, progress=progress)
     raise SourceError("the path provider needs --path DIR")
 
 

@@ -72,13 +72,14 @@ def test_unknown_version_and_missing_repository_are_source_errors(upstream, tmp_
 
 
 def test_fallback_to_the_next_provider_says_so_in_one_line(upstream, tmp_path, monkeypatch):
+    import srcscan.sources.debian as debian_provider
     import srcscan.sources.obtain as obtain
     from srcscan.sources import Provenance, SourceTree
 
     rules = demo_rules(source={"git": str(tmp_path / "unreachable"), "tag": "v{version}", "debian": "demo",
                                "providers": ["git", "debian"]})
     monkeypatch.setattr(obtain, "_said", set())
-    monkeypatch.setattr(obtain, "debian_tree", lambda project, pkg, version, cache, progress=None: SourceTree(
+    monkeypatch.setattr(debian_provider, "debian_tree", lambda project, pkg, version, cache, progress=None: SourceTree(
         upstream, Provenance("debian", "file://demo.dsc", version, sha256="0" * 64)))
     said = []
     tree = obtain_tree(rules, "1.0", cache_dir=tmp_path, notify=said.append)
@@ -151,13 +152,14 @@ def test_unsafe_members_are_refused(tmp_path, members, why):
 
 
 def test_an_unreachable_git_host_is_said_once_and_remembered(upstream, tmp_path, monkeypatch):
+    import srcscan.sources.debian as debian_provider
     import srcscan.sources.obtain as obtain
     from srcscan.sources import Provenance, SourceTree
 
     rules = demo_rules(source={"git": "http://127.0.0.1:9/demo.git", "tag": "v{version}", "debian": "demo",
                                "providers": ["git", "debian"]})
     monkeypatch.setattr(obtain, "_said", set())
-    monkeypatch.setattr(obtain, "debian_tree", lambda project, pkg, version, cache, progress=None: SourceTree(
+    monkeypatch.setattr(debian_provider, "debian_tree", lambda project, pkg, version, cache, progress=None: SourceTree(
         upstream, Provenance("debian", "file://demo.dsc", version, sha256="0" * 64)))
     said = []
     for version in ("1.0", "1.1"):  # a diff obtains two trees in one run
@@ -170,9 +172,7 @@ def test_an_unreachable_git_host_is_said_once_and_remembered(upstream, tmp_path,
     assert "unreachable" in calls[0][-1] and "unreachable" in tree.provenance.notes[0]
 
 
-def test_when_nothing_works_the_error_says_what_to_try(tmp_path, monkeypatch):
-    import srcscan.sources.obtain as obtain
-
+def test_when_nothing_works_the_error_says_what_to_try(tmp_path):
     rules = demo_rules(source={"git": str(tmp_path / "nowhere"), "tag": "v{version}", "providers": ["git"]})
     with pytest.raises(SourceError, match=r"try --source URL\|PATH"):
         obtain_tree(rules, "1.0", cache_dir=tmp_path, notify=lambda line: None)
