@@ -10,6 +10,7 @@ from srcscan.commands.common import (FORMATS, PROVIDER, build_catalog, default_r
                                      missing_includes, patterns_option, provider_option, report_summary,
                                      tree_options)
 from srcscan.patterns import load_patterns, match_patterns
+from srcscan.progress import phase, running
 from srcscan.render.json import dump, render_json
 from srcscan.render.patterns import patterns_to_dict, render_patterns
 from srcscan.render.markdown import render_markdown
@@ -60,9 +61,11 @@ def fetch(project, version, source, cache_dir):
     """Fetch PROJECT's source at VERSION and print its directory."""
     rules = load_rules(project)
     provider = click.get_current_context().meta.get(PROVIDER)
-    tree = obtain_tree(rules, version, source=source, cache_dir=cache_dir or default_cache_dir(),
-                       notify=lambda line: click.echo(f"srcscan: {line}", err=True),
-                       providers=(provider,) if provider else None)
+    with running(f"{rules.project} {version or ''}".strip()), phase("source") as step:
+        tree = obtain_tree(rules, version, source=source, cache_dir=cache_dir or default_cache_dir(),
+                           notify=lambda line: click.echo(f"srcscan: {line}", err=True),
+                           providers=(provider,) if provider else None,
+                           progress=lambda suite: step.describe(f"source: Debian index {suite}"))
     p = tree.provenance
     click.echo(str(tree.root))
     click.echo(f"{p.provider}: {p.location} {p.ref or ''} {p.commit or p.sha256 or ''}".rstrip(), err=True)
