@@ -77,9 +77,9 @@ class TreeText:
                 rel = os.path.normpath(os.path.join(rel_dir, name))
                 if any(fnmatch(rel, pat) for pat in self.exclude):
                     continue
-                why = self._refusal(os.path.join(dirpath, name))
+                why = self._refusal(os.path.join(dirpath, name)) or _bad_name(rel)
                 if why:
-                    skipped.append(Skipped(rel, why))
+                    skipped.append(Skipped(printable(rel), why))
                 elif name.endswith(C_SUFFIXES):
                     c_files.append(rel)
                 else:
@@ -170,6 +170,21 @@ class TreeText:
     def unsaved(self, search: list[Path], system: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
         """(real path, "") for every target outside the tree: libclang reads these as empty."""
         return tuple((real, "") for real in sorted(self.outside(search, system)))
+
+
+def _bad_name(rel: str) -> str:
+    """Why a file name cannot be carried through the catalog ("" when it can): names that are
+    not UTF-8 (os.walk hands them over with surrogate escapes) cannot be written to a report."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return "file name is not valid UTF-8"
+    return ""
+
+
+def printable(rel: str) -> str:
+    """A path as text a report can hold: bytes that are not UTF-8 written as \\xNN."""
+    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _candidates(root: Path, rel: str, style: str, name: str, search: list[Path]) -> list[str]:

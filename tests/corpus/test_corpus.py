@@ -78,6 +78,10 @@ def broken_tree(tmp_path_factory) -> Path:
     (root / "binary.c").write_bytes(random.Random(16).randbytes(4096) + b"\0\0\xff\xfe")
     with open(root / "huge_line.c", "w") as fh:  # one line of 50 MB: a declaration, then a comment
         fh.write("int huge_line_value = 1; /* " + "x" * (50 * 1024 * 1024) + " */\n")
+    message = b'void log_message(int, const char *, ...);\nvoid named(void) { log_message(6, "%s"); }\n'
+    with open(os.fsencode(root) + b"/bad\xff name.c", "wb") as fh:  # a name that is not UTF-8
+        fh.write(message % b"in a file named in latin-1")
+    (root / "new\nline.c").write_bytes(message % b"in a file with a newline in its name")
     return root
 
 
@@ -110,6 +114,9 @@ def test_the_broken_files_are_in_the_report_and_the_healthy_message_too(broken_r
     assert "inside the comment" not in formats
     files = {f["path"] for f in catalog["files"]}
     assert {"binary.c", "huge_line.c", "latin1.c", "empty.c", "deep_nesting.c", "include_cycle.c"} <= files
+    assert "new\nline.c" in files and "in a file with a newline in its name" in formats
+    skipped = {x["path"]: x["reason"] for x in catalog["sections"]["skipped"]}
+    assert skipped == {"bad\\xff name.c": "file name is not valid UTF-8"}
     latin1 = next(m for m in catalog["messages"] if m["file"] == "latin1.c")
     assert latin1["format"].startswith("d") and "vu" in latin1["format"]
 
