@@ -7,11 +7,15 @@ catalog types live in catalog.py.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from srcscan.cexpr import CExpr
 from srcscan.extract.walk import Guard
 from srcscan.formats.template import Arg
 from srcscan.parse import Diagnostic, SkippedRange
+
+if TYPE_CHECKING:
+    from srcscan.rules import LogFunction
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,11 @@ class CallSite:
     arg_refs: tuple[tuple[str, ...], ...]  # per argument: functions named in it (address taken)
     guards: tuple[Guard, ...]  # enclosing conditions, outermost first
     text: str  # source text of the call as written
+    exprs: tuple[CExpr, ...] = ()  # the arguments as typed C expressions (none for calls read from text)
+
+    @property
+    def key(self) -> "SiteKey":
+        return SiteKey(self.file, self.function, self.line, self.col)
 
 
 @dataclass(frozen=True)
@@ -72,3 +81,36 @@ class FileFacts:
     includes: tuple[str, ...]  # tree headers the file included
     error: str | None = None  # the file could not be parsed (or crashed libclang)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)  # facts of later extractors, by name
+
+
+class SiteKey(NamedTuple):
+    """The identity of one call site within a tree: file of the call, enclosing function,
+    line and column of the call expression (the column is 0 for a call read from text).
+    Every analysis answers per SiteKey; messages are assembled from sites and those answers,
+    never joined by line."""
+
+    file: str
+    function: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col} in {self.function}()"
+
+
+@dataclass(frozen=True)
+class LogSite:
+    """One call of a log function: the unit that messages, requirements, processes and
+    facilities are computed for.
+
+    `function_key` is the enclosing function's node in the call graph (file-qualified when
+    static); `extracted` is "parse" or "text" (read from the text of a branch no parse holds)."""
+
+    call: CallSite
+    log_function: "LogFunction"
+    function_key: str
+    extracted: str = "parse"
+
+    @property
+    def key(self) -> SiteKey:
+        return self.call.key

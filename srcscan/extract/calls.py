@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Iterator
 
+from srcscan.extract.expressions import to_cexpr
 from srcscan.extract.walk import Guard, expression_text, function_body, one_line, strip, walk_guarded
 from srcscan.formats.template import Arg
 from srcscan.model import CallSite, FunctionFacts, FunctionRef
@@ -86,6 +87,7 @@ def _call_site(unit: Unit, fn: Node, call: Node, guards: tuple[Guard, ...]) -> C
         arg_refs=tuple(tuple(sorted({n.name for n in _function_names(a)})) for a in args),
         guards=guards,
         text=text,
+        exprs=tuple(to_cexpr(a, unit.source) for a in args),
     )
 
 

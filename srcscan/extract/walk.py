@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
+from srcscan.cexpr import CExpr
+from srcscan.extract.expressions import to_cexpr
 from srcscan.parse import Node, Unit
 
 EXPRESSION_WRAPPERS = frozenset({"UNEXPOSED_EXPR", "PAREN_EXPR", "CSTYLE_CAST_EXPR"})
@@ -27,6 +29,9 @@ class Guard:
     label; `labels` holds the values), "default", "ternary", "and" (right operand of &&),
     "or" (right operand of ||), "loop" (loop body), "early-return" (code after
     `if (cond) return;`). `negated` is true when the code runs only while `cond` is false.
+
+    `expr` is the condition as a typed C expression (srcscan.cexpr), what the analyses read;
+    `cond` is its parser node, kept only until the last analysis reading nodes moves to `expr`.
     """
 
     kind: str
@@ -35,6 +40,7 @@ class Guard:
     line: int
     negated: bool = False
     labels: tuple[int | str, ...] = ()  # case values (integers, or label text when not constant)
+    expr: CExpr | None = None  # `cond` as a typed expression
 
     def describe(self) -> str:
         if self.kind in ("case", "default"):
@@ -223,7 +229,8 @@ class _Walker:
 
     def guard(self, kind: str, owner: Node, cond: Node, negated: bool = False, labels: tuple = ()) -> Guard:
         """The guard `cond` puts on code, where `owner` is the statement or operator it belongs to."""
-        return Guard(kind, cond, condition_text(self.unit, cond, owner), cond.line, negated, labels)
+        return Guard(kind, cond, condition_text(self.unit, cond, owner), cond.line, negated, labels,
+                     to_cexpr(cond, self.unit.source))
 
     def walk(self, node: Node, guards: tuple[Guard, ...]) -> None:
         self.out.append((node, guards))

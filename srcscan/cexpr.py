@@ -1,0 +1,359 @@
+"""Typed C expressions: the one form in which guards, call arguments and option values travel
+past extraction.
+
+A small immutable tree (`Name`, `Member`, `Const`, `Unary`, `Binary`, `Cond`, `Call`,
+`Index`, `Cast`, and `Other` for what srcscan does not model), built once by
+`srcscan.extract.expressions.to_cexpr` from the parser's nodes, with one evaluator
+(`evaluate`: constant folding over known values) and one printer (`render`: C text on one
+line). Nothing here knows about libclang; the analyses read only these values.
+
+C's operators and their precedence are ISO C11 6.5; integer arithmetic is folded with
+Python integers (no overflow, division truncating toward zero as C99 6.5.5 says).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterator, Mapping, Union
+
+CExpr = Union["Name", "Member", "Const", "Unary", "Binary", "Cond", "Call", "Index", "Cast", "Other"]
+
+
+@dataclass(frozen=True)
+class Name:
+    """A reference to a declared name. `ref` says what it names: "var" (a variable of file or
+    block scope), "param" (a parameter of the enclosing function), "enum" (an enumerator; its
+    value, when the parse gave it, is `value`), "function", or "" when unknown."""
+
+    name: str
+    ref: str = "var"
+    value: int | None = None
+
+
+@dataclass(frozen=True)
+class Member:
+    """`base->field` (arrow) or `base.field`."""
+
+    base: "CExpr"
+    field: str
+    arrow: bool = True
+
+
+@dataclass(frozen=True)
+class Const:
+    """An integer or character constant (`value` is its integer value), or a string literal
+    (`value` is None, `text` the literal as written, quotes included)."""
+
+    value: int | None
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Unary:
+    """A prefix operator (`!`, `-`, `~`, `*`, `&`, `+`, `++`, `--`, `sizeof`) or a postfix one
+    (`post++`, `post--`)."""
+
+    op: str
+    operand: "CExpr"
+
+
+@dataclass(frozen=True)
+class Binary:
+    """A binary operator, assignments and the comma operator included."""
+
+    op: str
+    left: "CExpr"
+    right: "CExpr"
+
+
+@dataclass(frozen=True)
+class Cond:
+    """`test ? yes : no`."""
+
+    test: "CExpr"
+    yes: "CExpr"
+    no: "CExpr"
+
+
+@dataclass(frozen=True)
+class Call:
+    """A call: `function` is a Name for a direct call, any expression for a call through a pointer."""
+
+    function: "CExpr"
+    args: tuple["CExpr", ...] = ()
+
+    @property
+    def callee(self) -> str:
+        """The called function's (or pointer field's) name, "" when it has none."""
+        f = self.function
+        while isinstance(f, Unary) and f.op == "*":
+            f = f.operand
+        return f.name if isinstance(f, Name) else f.field if isinstance(f, Member) else ""
+
+
+@dataclass(frozen=True)
+class Index:
+    """`base[index]`."""
+
+    base: "CExpr"
+    index: "CExpr"
+
+
+@dataclass(frozen=True)
+class Cast:
+    """`(type) operand`; `type` is the type as written ("" when the parse did not give it)."""
+
+    type: str
+    operand: "CExpr"
+
+
+@dataclass(frozen=True)
+class Other:
+    """An expression srcscan does not model (a compound literal, a statement expression):
+    kept as its text so that it prints, never evaluated."""
+
+    text: str
+
+
+# ---------------------------------------------------------------------------- printing
+
+# Binding strength of C's binary operators (higher binds tighter), C11 6.5.5 - 6.5.17.
+_PRECEDENCE = {
+    ",": 1, "=": 2, "*=": 2, "/=": 2, "%=": 2, "+=": 2, "-=": 2, "<<=": 2, ">>=": 2, "&=": 2, "^=": 2, "|=": 2,
+    "||": 4, "&&": 5, "|": 6, "^": 7, "&": 8, "==": 9, "!=": 9, "<": 10, ">": 10, "<=": 10, ">=": 10,
+    "<<": 11, ">>": 11, "+": 12, "-": 12, "*": 13, "/": 13, "%": 13,
+}
+_COND, _UNARY, _POSTFIX = 3, 14, 15
+
+
+def _strength(e: CExpr) -> int:
+    if isinstance(e, Binary):
+        return _PRECEDENCE.get(e.op, 1)
+    if isinstance(e, Cond):
+        return _COND
+    if isinstance(e, (Unary, Cast)):
+        return _POSTFIX if isinstance(e, Unary) and e.op.startswith("post") else _UNARY
+    return 16
+
+
+def render(e: CExpr) -> str:
+    """C text of an expression on one line, with the parentheses its structure needs
+    (`a && (b || c)`, `!(x & 4)`), `->` or `.` as the base's type asks."""
+    if isinstance(e, Name):
+        return e.name
+    if isinstance(e, Const):
+        return e.text or str(e.value)
+    if isinstance(e, Member):
+        return f"{_wrap(e.base, _POSTFIX)}{'->' if e.arrow else '.'}{e.field}"
+    if isinstance(e, Unary):
+        if e.op.startswith("post"):
+            return f"{_wrap(e.operand, _POSTFIX)}{e.op[4:]}"
+        inner = _wrap(e.operand, _UNARY)
+        return f"sizeof {inner}" if e.op == "sizeof" else f"{e.op}{inner}"
+    if isinstance(e, Binary):
+        strength = _PRECEDENCE.get(e.op, 1)
+        right_assoc = strength == 2
+        left = _wrap(e.left, strength + (1 if right_assoc else 0))
+        right = _wrap(e.right, strength + (0 if right_assoc else 1))
+        return f"{left}, {right}" if e.op == "," else f"{left} {e.op} {right}"
+    if isinstance(e, Cond):
+        return f"{_wrap(e.test, _COND + 1)} ? {_wrap(e.yes, 1)} : {_wrap(e.no, _COND)}"
+    if isinstance(e, Call):
+        return f"{_wrap(e.function, _POSTFIX)}({', '.join(_wrap(a, 2) for a in e.args)})"
+    if isinstance(e, Index):
+        return f"{_wrap(e.base, _POSTFIX)}[{render(e.index)}]"
+    if isinstance(e, Cast):
+        return f"({e.type}){_wrap(e.operand, _UNARY)}" if e.type else render(e.operand)
+    return e.text
+
+
+def _wrap(e: CExpr, needed: int) -> str:
+    text = render(e)
+    return f"({text})" if _strength(e) < needed else text
+
+
+# ---------------------------------------------------------------------------- walking
+
+def children(e: CExpr) -> tuple[CExpr, ...]:
+    """The direct subexpressions, left to right."""
+    if isinstance(e, Member):
+        return (e.base,)
+    if isinstance(e, (Unary, Cast)):
+        return (e.operand,)
+    if isinstance(e, Binary):
+        return (e.left, e.right)
+    if isinstance(e, Cond):
+        return (e.test, e.yes, e.no)
+    if isinstance(e, Call):
+        return (e.function,) + e.args
+    if isinstance(e, Index):
+        return (e.base, e.index)
+    return ()
+
+
+def walk(e: CExpr) -> Iterator[CExpr]:
+    """Every subexpression, `e` first (pre-order)."""
+    yield e
+    for c in children(e):
+        yield from walk(c)
+
+
+def names(e: CExpr) -> frozenset[str]:
+    """Names the expression mentions (variables, parameters, enumerators, functions)."""
+    return frozenset(x.name for x in walk(e) if isinstance(x, Name))
+
+
+def strip(e: CExpr) -> CExpr:
+    """The expression under casts (`(int)x` is x for a test's purposes)."""
+    while isinstance(e, Cast):
+        e = e.operand
+    return e
+
+
+def root_path(e: CExpr) -> tuple[str, str]:
+    """A member chain's (path from its root variable, last field): `main_pidfile.path` ->
+    ("main_pidfile.path", "path"), `global_data->x` -> ("global_data.x", "x"); the path is ""
+    when the chain does not start at a variable (`f()->x`, `p->x` with p a parameter).
+    `&`, `*` and casts on the way are looked through."""
+    e = _deref(e)
+    if not isinstance(e, Member):
+        return "", ""
+    fields = [e.field]
+    base = _deref(e.base)
+    while isinstance(base, Member):
+        fields.append(base.field)
+        base = _deref(base.base)
+    if isinstance(base, Name) and base.ref == "var":
+        return ".".join([base.name] + fields[::-1]), e.field
+    return "", e.field
+
+
+def _deref(e: CExpr) -> CExpr:
+    e = strip(e)
+    while isinstance(e, Unary) and e.op in ("*", "&"):
+        e = strip(e.operand)
+    return e
+
+
+def substitute(e: CExpr, values: Mapping[str, CExpr], ref: str = "param") -> CExpr:
+    """`e` with each Name of kind `ref` found in `values` replaced by its value: a callee's
+    guard `f == NULL` with the caller's argument put in for the parameter `f`."""
+    if isinstance(e, Name):
+        return values.get(e.name, e) if e.ref == ref else e
+    if isinstance(e, Member):
+        return Member(substitute(e.base, values, ref), e.field, e.arrow)
+    if isinstance(e, Unary):
+        return Unary(e.op, substitute(e.operand, values, ref))
+    if isinstance(e, Cast):
+        return Cast(e.type, substitute(e.operand, values, ref))
+    if isinstance(e, Binary):
+        return Binary(e.op, substitute(e.left, values, ref), substitute(e.right, values, ref))
+    if isinstance(e, Cond):
+        return Cond(*(substitute(x, values, ref) for x in (e.test, e.yes, e.no)))
+    if isinstance(e, Call):
+        return Call(substitute(e.function, values, ref), tuple(substitute(a, values, ref) for a in e.args))
+    if isinstance(e, Index):
+        return Index(substitute(e.base, values, ref), substitute(e.index, values, ref))
+    return e
+
+
+# ---------------------------------------------------------------------------- evaluation
+
+Lookup = Callable[[CExpr], "int | None"]
+
+_NULL_NAMES = frozenset({"NULL"})
+
+
+def evaluate(e: CExpr, known: Mapping[str, int] | Lookup | None = None) -> int | None:
+    """The integer value of `e` when it is a constant given what is known, else None.
+
+    `known` gives values of names (macros, enumerators, initial values, what an option
+    assigns): a mapping by name, or a function of the subexpression (so that a caller can
+    answer for members such as `global_data->debug`). Enumerators carry their own value.
+    `&&`, `||` and `?:` are folded as far as C's short-circuit allows (`0 && x` is 0 with x
+    unknown). A pointer to a named object (`&x`, a string literal, a function) is non-null:
+    it evaluates to 1 in a test. Division by zero is unknown, never an exception."""
+    lookup = _lookup(known)
+    return _eval(e, lookup)
+
+
+def _lookup(known: Mapping[str, int] | Lookup | None) -> Lookup:
+    if known is None:
+        return lambda _e: None
+    if callable(known):
+        return known
+    return lambda e: known.get(e.name) if isinstance(e, Name) else None
+
+
+def _eval(e: CExpr, lookup: Lookup) -> int | None:
+    given = lookup(e)
+    if given is not None:
+        return given
+    if isinstance(e, Const):
+        return e.value if e.value is not None else 1  # a string literal: a non-null pointer
+    if isinstance(e, Name):
+        if e.ref == "enum":
+            return e.value
+        if e.name in _NULL_NAMES:
+            return 0
+        return 1 if e.ref == "function" else None
+    if isinstance(e, Cast):
+        return _eval(e.operand, lookup)
+    if isinstance(e, Unary):
+        if e.op == "&":
+            return 1  # the address of an object is never NULL
+        value = _eval(e.operand, lookup)
+        return None if value is None else _UNARY_FOLD.get(e.op, lambda _v: None)(value)
+    if isinstance(e, Binary):
+        return _eval_binary(e, lookup)
+    if isinstance(e, Cond):
+        test = _eval(e.test, lookup)
+        if test is None:
+            yes, no = _eval(e.yes, lookup), _eval(e.no, lookup)
+            return yes if yes is not None and yes == no else None
+        return _eval(e.yes if test else e.no, lookup)
+    return None
+
+
+_UNARY_FOLD: dict[str, Callable[[int], int | None]] = {
+    "!": lambda v: int(not v), "-": lambda v: -v, "+": lambda v: v, "~": lambda v: ~v,
+}
+
+
+def _eval_binary(e: Binary, lookup: Lookup) -> int | None:
+    left = _eval(e.left, lookup)
+    if e.op in ("&&", "||"):
+        if left is not None and bool(left) == (e.op == "||"):
+            return int(e.op == "||")  # decided by the left operand alone
+        right = _eval(e.right, lookup)
+        if right is not None and bool(right) == (e.op == "||"):
+            return int(e.op == "||")  # no side effects in a guard: either operand decides
+        return None if left is None or right is None else int(bool(right))
+    right = _eval(e.right, lookup)
+    if e.op == "&" and 0 in (left, right):
+        return 0
+    if e.op == "," or left is None or right is None:
+        return right if e.op == "," else None
+    fold = _BINARY_FOLD.get(e.op)
+    return fold(left, right) if fold else None
+
+
+def _div(a: int, b: int) -> int | None:
+    if b == 0:
+        return None
+    q = abs(a) // abs(b)
+    return q if (a < 0) == (b < 0) else -q
+
+
+def _mod(a: int, b: int) -> int | None:
+    q = _div(a, b)
+    return None if q is None else a - q * b
+
+
+_BINARY_FOLD: dict[str, Callable[[int, int], int | None]] = {
+    "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": _div, "%": _mod,
+    "<<": lambda a, b: a << b if 0 <= b < 64 else None, ">>": lambda a, b: a >> b if 0 <= b < 64 else None,
+    "&": lambda a, b: a & b, "|": lambda a, b: a | b, "^": lambda a, b: a ^ b,
+    "<": lambda a, b: int(a < b), ">": lambda a, b: int(a > b), "<=": lambda a, b: int(a <= b),
+    ">=": lambda a, b: int(a >= b), "==": lambda a, b: int(a == b), "!=": lambda a, b: int(a != b),
+}

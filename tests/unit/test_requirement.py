@@ -1,0 +1,52 @@
+"""Requirement formulas: parse, print, simplify, DNF (srcscan.requirement)."""
+
+from __future__ import annotations
+
+import pytest
+
+from srcscan.errors import InputError
+from srcscan.requirement import Atom, Requirement
+
+
+def test_parse_and_print_round_trip():
+    r = Requirement.parse("!-t && (-D || (proxy.debug>=2 && -d))")
+    assert str(r) == "(!-t && -D) || (!-t && -d && proxy.debug>=2)"
+    assert Requirement.parse(str(r)) == r
+    assert r.alternatives() == (("!-t", "-D"), ("!-t", "-d", "proxy.debug>=2"))
+    assert Atom.parse("x==3") == Atom("x", "==", 3)
+
+
+def test_either_option_of_a_mixed_guard():
+    # opt_a || (opt_b && runtime): the runtime test is no option, so either option will do
+    assert Requirement.parse("-a || -b").alternatives() == (("-a",), ("-b",))
+
+
+def test_levels_of_one_option_simplify():
+    assert str(Requirement.parse("-D || -D>=2")) == "-D"
+    assert str(Requirement.parse("-D>=2 && -D")) == "-D>=2"
+    assert str(Requirement.parse("!-D && !-D>=2")) == "!-D"
+    assert Requirement.parse("-D>=2 && !-D").is_false
+    assert Requirement.parse("x==3 && x==4").is_false
+    assert str(Requirement.parse("x==3 && x>=2")) == "x==3"
+
+
+def test_constants_and_contradictions():
+    assert Requirement.parse("-t || !-t").is_true and Requirement.parse("-t || !-t").alternatives() == ()
+    assert Requirement.parse("-D && !-D").alternatives() == (("false",),)
+    assert Requirement.from_alternatives([["false"]]).is_false
+    assert Requirement.from_alternatives([]).is_true
+    assert (Requirement.atom("-D") | Requirement.TRUE).is_true
+
+
+def test_dnf_round_trip_and_evaluation():
+    alts = [["-D"], ["-d", "!-t"]]
+    r = Requirement.from_alternatives(alts)
+    assert r.alternatives() == (("!-t", "-d"), ("-D",))
+    assert r.holds({"-D": 1}) and r.holds({"-d": 1}) and not r.holds({"-d": 1, "-t": 1}) and not r.holds({})
+    assert Requirement.parse("-D>=2").holds({"-D": 2}) and not Requirement.parse("-D>=2").holds({"-D": 1})
+
+
+@pytest.mark.parametrize("text", ["", "-D &&", "(-D", "-D -d", "&& -D", "-D >= x"])
+def test_bad_text_is_an_input_error(text):
+    with pytest.raises(InputError):
+        Requirement.parse(text)
