@@ -14,7 +14,7 @@ from typing import Any
 from srcscan import __version__
 from srcscan.analyze.logfuncs import call_template, infer_log_functions, is_relay, log_function_of, priority_text
 from srcscan.formats.template import Template, render_normal, render_printf, template_from_dict, template_to_dict
-from srcscan.model import CallSite, FileFacts, FunctionFacts
+from srcscan.model import CallSite, Derivation, FileFacts, FunctionFacts, SiteKey, derivation_from_dict, derivation_to_dict
 from srcscan.rules import LogFunction, Rules
 from srcscan.sources import Provenance
 
@@ -36,13 +36,21 @@ class Message:
     template: Template  # literal text and typed holes
     dynamic: bool  # the format is not a literal
     conditions: tuple[str, ...]  # enclosing conditions as written, outermost first
-    requires: tuple[tuple[str, ...], ...] = ()  # alternatives of option atoms; () = default options
-    derivation: tuple[str, ...] = ()  # how `requires` was derived (lexical guard, inherited, pointer)
+    requires: tuple[tuple[str, ...], ...] = ()  # alternatives of option atoms (DNF); () = default options
+    requires_formula: str = ""  # the requirement as a formula (srcscan.requirement), "" = default options
+    derivation: tuple[Derivation, ...] = ()  # how `requires` was derived (guards, inheritance, pointers)
+    uncertain: tuple[str, ...] = ()  # what srcscan could not decide about `requires`, each with where and why
     processes: tuple[str, ...] = ()  # processes that can emit it
     facility: tuple[str, ...] = ()  # syslog facilities (or "errorlog") under default options
     facility_with: tuple[tuple[str, str], ...] = ()  # (option, facility it gives)
     build: str = ""  # preprocessor condition around the call ("" when unconditional)
     extracted: str = "parse"  # "text": no parse holds the call (a branch this machine's headers rule out)
+    origin: CallSite | None = field(default=None, compare=False)  # the call site it was built from (not in JSON)
+
+    @property
+    def site(self) -> SiteKey | None:
+        """The call site's key: what the analyses' answers are keyed by."""
+        return self.origin.key if self.origin is not None else None
 
     def identity_key(self) -> tuple[str, str, str]:
         return (self.file, self.function, render_normal(self.template))
@@ -147,6 +155,7 @@ def message_from_call(call: CallSite, log_fn: LogFunction) -> Message:
         template=template,
         dynamic=template.dynamic,
         conditions=tuple(g.describe() for g in call.guards),
+        origin=call,
     )
 
 
@@ -241,6 +250,8 @@ def catalog_from_dict(d: dict[str, Any]) -> Catalog:
 
 def message_to_dict(m: Message) -> dict[str, Any]:
     d = _plain(m)
+    del d["origin"]
+    d["derivation"] = [derivation_to_dict(x) for x in m.derivation]
     d["template"] = template_to_dict(m.template)
     d["text"] = render_normal(m.template)
     d["requires"] = [list(alt) for alt in m.requires]
@@ -253,7 +264,9 @@ def message_from_dict(d: dict[str, Any]) -> Message:
     values["template"] = template_from_dict(d["template"])
     values["requires"] = tuple(tuple(alt) for alt in d.get("requires", ()))
     values["facility_with"] = tuple(sorted(d.get("facility_with", {}).items()))
-    for name in ("conditions", "derivation", "processes", "facility"):
+    values.pop("origin", None)
+    values["derivation"] = tuple(derivation_from_dict(x) for x in d.get("derivation", ()))
+    for name in ("conditions", "processes", "facility", "uncertain"):
         values[name] = tuple(d.get(name, ()))
     return Message(**values)
 

@@ -83,6 +83,21 @@ class FileFacts:
     extra: dict[str, Any] = field(default_factory=dict, compare=False)  # facts of later extractors, by name
 
 
+class Write(NamedTuple):
+    """A function's write to a file-scope variable or a struct field: `target` is the
+    variable (`umask_cmdline`), the field's path from its variable (`conf.debug`) or, through
+    a parameter or local, `.field`; `guarded` says whether a condition encloses it."""
+
+    function: str
+    file: str
+    line: int
+    target: str
+    op: str  # "=", "|=", "&=", "+=", "-="
+    value: CExpr
+    text: str  # the value as printed
+    guarded: bool = False
+
+
 class SiteKey(NamedTuple):
     """The identity of one call site within a tree: file of the call, enclosing function,
     line and column of the call expression (the column is 0 for a call read from text).
@@ -114,3 +129,105 @@ class LogSite:
     @property
     def key(self) -> SiteKey:
         return self.call.key
+
+
+# ---------------------------------------------------------------------------- derivations
+# Why an answer holds, as data; render/ turns them into prose.
+
+
+@dataclass(frozen=True)
+class GuardAt:
+    """A guard of the call site itself: `text` at file:line."""
+
+    file: str
+    line: int
+    text: str
+
+
+@dataclass(frozen=True)
+class CallerGuard:
+    """A guard on a call up the call graph: in `caller` at file:line, reached from the site's
+    function through `via` (innermost last); `pointer` says how the call was resolved when it
+    was not direct ("field through dump")."""
+
+    file: str
+    line: int
+    caller: str
+    via: tuple[str, ...]
+    pointer: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Inherited:
+    """The site's function inherits a requirement: every call path to `function` passes one
+    of the guards of `paths` kinds (`guards` are the nearest ones)."""
+
+    function: str
+    paths: int
+    guards: tuple[CallerGuard, ...]
+
+
+@dataclass(frozen=True)
+class ThroughPointer:
+    """The inherited requirement depends on resolving calls through function pointers."""
+
+
+@dataclass(frozen=True)
+class SeveralOptions:
+    """A tested value can come from any one of several options."""
+
+
+@dataclass(frozen=True)
+class LoggedOnlyIf:
+    """The log function called logs only when `condition` holds (over what the call passes:
+    `!fp` for conf_write(fp, ...), or `!-t` for one returning early under -t)."""
+
+    function: str
+    condition: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """A derivation given as prose (catalogs written before derivations were data)."""
+
+    text: str
+
+
+Derivation = GuardAt | Inherited | ThroughPointer | SeveralOptions | LoggedOnlyIf | Note
+
+
+def derivation_to_dict(d: Derivation) -> dict[str, Any]:
+    """The JSON form: {"kind": "guard" | "inherited" | "pointer" | "several", ...fields}."""
+    if isinstance(d, GuardAt):
+        return {"kind": "guard", "file": d.file, "line": d.line, "text": d.text}
+    if isinstance(d, Note):
+        return {"kind": "note", "text": d.text}
+    if isinstance(d, LoggedOnlyIf):
+        return {"kind": "logged-only-if", "function": d.function, "condition": d.condition}
+    if isinstance(d, Inherited):
+        return {"kind": "inherited", "function": d.function, "paths": d.paths,
+                "guards": [{"file": g.file, "line": g.line, "caller": g.caller, "via": list(g.via),
+                            "pointer": g.pointer, "text": g.text} for g in d.guards]}
+    return {"kind": "pointer" if isinstance(d, ThroughPointer) else "several"}
+
+
+def derivation_from_dict(d: dict[str, Any] | str) -> Derivation:
+    """derivation_to_dict's inverse (a plain string, from older catalogs, is a Note); raises
+    KeyError or ValueError on a malformed entry."""
+    if isinstance(d, str):
+        return Note(d)
+    kind = d["kind"]
+    if kind == "note":
+        return Note(d["text"])
+    if kind == "logged-only-if":
+        return LoggedOnlyIf(d["function"], d["condition"])
+    if kind == "guard":
+        return GuardAt(d["file"], int(d["line"]), d["text"])
+    if kind == "inherited":
+        return Inherited(d["function"], int(d["paths"]), tuple(
+            CallerGuard(g["file"], int(g["line"]), g["caller"], tuple(g["via"]), g["pointer"], g["text"])
+            for g in d["guards"]))
+    if kind in ("pointer", "several"):
+        return ThroughPointer() if kind == "pointer" else SeveralOptions()
+    raise ValueError(f"unknown derivation kind {kind!r}")

@@ -22,13 +22,14 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from dataclasses import dataclass
-from typing import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Mapping
 
 from sympy import Symbol
 from sympy.logic import SOPform
 from sympy.logic.boolalg import And, Boolean, BooleanFalse, BooleanTrue, Not, Or, false, true
 
+from srcscan.cexpr import CExpr
 from srcscan.errors import InputError
 
 _ATOM = re.compile(r"(?P<name>--?[A-Za-z0-9][\w.-]*|[A-Za-z_][\w.\-]*)(?:(?P<op>>=|==)(?P<value>-?\d+))?")
@@ -38,11 +39,21 @@ _TOKEN = re.compile(r"\s*(?:(&&|\|\||!|\(|\))|(" + _ATOM.pattern + r"))")
 @dataclass(frozen=True, order=True)
 class Atom:
     """One option test: `name` given (op ">=", level 1), given at least `level` times or set
-    to at least `level` (op ">="), or set to exactly `level` (op "==")."""
+    to at least `level` (op ">="), or set to exactly `level` (op "==").
+
+    A runtime test (no option: `fp`, `vrrp->state == 2` in some function) is an atom too
+    while a condition is being worked out, so that `fp && !fp` is seen to be false: its
+    `test` is the C expression and its name says where it was read (`?file.c:f:fp`). The
+    analyses remove such atoms (Requirement.exists) before a requirement reaches a catalog."""
 
     name: str
     op: str = ">="
     level: int = 1
+    test: CExpr | None = field(default=None, compare=False)
+
+    @property
+    def is_test(self) -> bool:
+        return self.test is not None
 
     def __str__(self) -> str:
         return self.name if (self.op, self.level) == (">=", 1) else f"{self.name}{self.op}{self.level}"
@@ -142,6 +153,31 @@ class Requirement:
 
     def atoms(self) -> frozenset[Atom]:
         return frozenset(_ATOMS[s] for s in self._expr.free_symbols)
+
+    def exists(self, which: Callable[[Atom], bool]) -> "Requirement":
+        """The formula with the atoms `which` selects quantified away (true if some value of
+        them makes it true): what remains needed of the other atoms. `(-a || fp) && !fp`
+        over fp is `-a`."""
+        expr = self._expr
+        for s in sorted(expr.free_symbols, key=str):
+            if which(_ATOMS[s]):
+                expr = Or(expr.xreplace({s: true}), expr.xreplace({s: false}))
+        return Requirement(expr)
+
+    def forall(self, which: Callable[[Atom], bool]) -> "Requirement":
+        """The formula with the atoms `which` selects quantified universally (true whatever
+        their values): what the other atoms must be for it to hold for sure."""
+        expr = self._expr
+        for s in sorted(expr.free_symbols, key=str):
+            if which(_ATOMS[s]):
+                expr = And(expr.xreplace({s: true}), expr.xreplace({s: false}))
+        return Requirement(expr)
+
+    def replace(self, values: Mapping[Atom, "Requirement"]) -> "Requirement":
+        """Each atom of `values` replaced by its formula (a parameter's test by what the
+        caller's argument makes of it)."""
+        mapping = {_symbol(a): r._expr for a, r in values.items()}
+        return Requirement(self._expr.xreplace(mapping))
 
     def holds(self, levels: Mapping[str, int]) -> bool:
         """Whether the options at `levels` (name -> level, 0 or absent when not given) make it true."""

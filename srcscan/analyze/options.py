@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from srcscan.cexpr import evaluate
 from srcscan.model import FileFacts
 from srcscan.rules import OptionRules, Rules
 
@@ -50,16 +51,20 @@ def extra_options(rules: Rules) -> tuple[Option, ...]:
                  for m in rules.options.map)
 
 
+OPTION_PARSERS = frozenset({"getopt", "getopt_long", "getopt_long_only", "poptGetNextOpt"})
+
+
 def find_options(files: Iterable[FileFacts], rules: Rules) -> tuple[Option, ...]:
     orules = rules.options
     found: dict[tuple[str, str], Option] = {}
-    files = [f for f in files if f.extra.get("options")]
+    every = list(files)
+    files = [f for f in every if f.extra.get("options")]
     # The daemon's own command line is the option switch with the most cases; other
     # switches on getopt (a helper mode with its own arguments) would reuse letters.
     main_parser = max(files, key=lambda f: (len({c[0] for c in f.extra["options"]["cases"]}), f.path), default=None)
     for facts in files:
         data = facts.extra["options"]
-        cli = _cli_options(facts.path, data, orules) if facts is main_parser else []
+        cli = _cli_options(facts.path, data, orules, _helper_effects(every, facts)) if facts is main_parser else []
         for option in cli + _config_options(facts.path, data):
             key = (option.kind, option.name)
             if key in found:  # the same option read in two places (1.1.x parses twice)
@@ -73,8 +78,33 @@ def find_options(files: Iterable[FileFacts], rules: Rules) -> tuple[Option, ...]
     return tuple(sorted(found.values(), key=lambda o: (o.kind, o.name.lstrip("-").lower(), o.name)))
 
 
-def _cli_options(path: str, data: dict[str, Any], orules: OptionRules) -> list[Option]:
-    if not data["cases"]:
+def _helper_effects(files: list[FileFacts], parser: FileFacts) -> dict[int, list[OptionEffect]]:
+    """Effects an option has through the helpers its case calls: `case 'u': set_umask(optarg);`
+    with `set_umask` writing `umask_cmdline = 1` (one call deep)."""
+    writes: dict[str, list] = defaultdict(list)
+    for f in files:
+        for w in f.extra.get("writes", ()):
+            writes[w.function].append(w)
+    out: dict[int, list[OptionEffect]] = defaultdict(list)
+    for fn in parser.functions:
+        if fn.file != parser.path or not any(c.callee in OPTION_PARSERS for c in fn.calls):
+            continue
+        for call in fn.calls:
+            case = next((g for g in reversed(call.guards) if g.kind == "case"), None)
+            if case is None or call.indirect or call.callee == fn.name:
+                continue
+            for w in writes.get(call.callee, ()):
+                value = evaluate(w.value)
+                effect = OptionEffect(w.target, w.op, w.text, value if w.op == "|=" else None)
+                for label in case.labels:
+                    if isinstance(label, int):
+                        out[label].append(effect)
+    return out
+
+
+def _cli_options(path: str, data: dict[str, Any], orules: OptionRules,
+                 helpers: dict[int, list[OptionEffect]] | None = None) -> list[Option]:
+    if not data["cases"] and not helpers:
         return []
     takes: dict[int, bool] = {}
     for optstring in data["optstrings"]:
@@ -94,6 +124,9 @@ def _cli_options(path: str, data: dict[str, Any], orules: OptionRules) -> list[O
         for label in labels:
             if isinstance(label, int) and 32 < label < 127:
                 effects[label].append(effect)
+    for label, extra in (helpers or {}).items():
+        if 32 < label < 127:
+            effects[label].extend(extra)
     out = []
     for val in sorted(effects):
         short = [f"-{chr(val)}"] if val in takes or not long_names.get(val) else []

@@ -348,28 +348,32 @@ class GuardFilter:
         self.index = index  # requirements.Index: options by what they write
 
     def edge_ok(self, settings: Any) -> Any:
-        from srcscan.analyze.requirements import guard_clauses
-        from srcscan.analyze.settings import holds
+        from srcscan.analyze.requirements import guard_requirement
+        from srcscan.analyze.settings import levels_of
+
+        levels = levels_of(settings)
 
         def edge_ok(caller: str, data: dict) -> bool:
             fn = self.graph.functions.get(caller)
             if fn is None:
                 return True
-            return all(any(holds(atom, settings) for atom in clause)
-                       for guard in data["guards"] for clause in guard_clauses(guard, self.index, fn))
+            return all(guard_requirement(guard, self.index, fn).holds(levels) for guard in data["guards"])
 
         return edge_ok
 
     def option_test(self, settings: Any) -> Any:
         """fn -> condition -> does it hold under the settings (None: not an option test)."""
-        from srcscan.analyze.requirements import _atoms
-        from srcscan.analyze.settings import holds
-        from srcscan.extract.walk import strip
+        from srcscan.analyze.requirements import option_test
+        from srcscan.analyze.settings import levels_of
+        # Until this module reads Guard.expr: the node of a condition becomes its typed expression here.
+        from srcscan.extract.expressions import to_cexpr
+
+        levels = levels_of(settings)
 
         def for_function(fn: Any) -> Any:
             def test(node: Any) -> bool | None:
-                atoms = _atoms(strip(node), self.index, fn) if fn is not None else set()
-                return any(holds(a, settings) for a in atoms) if atoms else None
+                found = option_test(to_cexpr(node), self.index, fn) if fn is not None else None
+                return found.holds(levels) if found is not None else None
             return test
 
         return for_function

@@ -1,106 +1,156 @@
-"""Which options each message needs: lexical guards, guards inherited through the call graph,
-and guard values passed down as parameters.
+"""Which options each call site needs: its own guards, the guards its function inherits
+through the call graph, and option values passed down as parameters.
 
-A requirement is a conjunction of clauses; a clause is a set of atoms of which any one
-will do (several config keys reaching one parameter). Atoms are option names (`-D`,
-`proxy.debug`), levels (`proxy.debug>=2`, `-D>=2` for a second -D) and negations (`!-D`:
-only without the option). Messages get them in disjunctive form: `requires` is a tuple of
-alternatives, each a tuple of atoms.
+Facts in (FunctionFacts with guards as typed C expressions, the call graph, the option
+table), one answer per call site out: `analyze_requirements` returns a map SiteKey ->
+Answer (a Requirement formula and its derivation as data). No parser node and no
+condition text is read here.
 
-A function inherits a clause when every call path to it from the entry points passes a
-guard giving that clause (a must-analysis over the call graph, iterated to a fixed point).
+A guard becomes a formula over option atoms by polarity: the code under `cond` runs only
+if the necessary formula N(cond) holds, where a test srcscan cannot tie to an option (a
+runtime test) is "true" in N and "false" in the sufficient formula S used under `!`:
+N(a && b) = N(a) & N(b), N(a || b) = N(a) | N(b), N(!a) = !S(a). So `opt_a || (opt_b &&
+runtime)` needs "either option", and `!(opt && runtime)` needs nothing.
+
+A function's requirement is the disjunction, over the calls reaching it from the entry
+points, of its caller's requirement and the call's guards (iterated to a fixed point).
 """
 
 from __future__ import annotations
 
-import itertools
-import re
 from collections import defaultdict
-from dataclasses import dataclass, replace
-from typing import Any, Iterable, NamedTuple
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, NamedTuple
 
 from srcscan.analyze.callgraph import CallGraph
-from srcscan.analyze.options import Option, option_to_dict
-from srcscan.catalog import Message
-from srcscan.extract.calls import integer_value
-from srcscan.extract.walk import Guard, member_path, strip
-from srcscan.model import FunctionFacts
-from srcscan.parse import Node
+from srcscan.analyze.options import OPTION_PARSERS, Option, option_to_dict
+from srcscan.cexpr import Binary, Call, CExpr, Member, Name, Unary, evaluate, render, root_path, strip
+from srcscan.extract.walk import Guard
+from srcscan.model import (CallerGuard, CallSite, Derivation, FunctionFacts, GuardAt, Inherited, LoggedOnlyIf,
+                           SeveralOptions, SiteKey, ThroughPointer)
+from srcscan.requirement import Atom, Requirement
 
-Clause = frozenset[str]
 COMPARISONS = {">", ">=", "<", "<=", "==", "!="}
-MAX_ALTERNATIVES = 16
+MAX_ROUNDS = 50
 
 
 @dataclass
 class Index:
-    """Options by what they write, for reading guards."""
+    """Options by what they write, for reading guards; `params` maps (function key,
+    parameter) to the options whose value every caller passes in it."""
 
-    by_var: dict[str, list[tuple[Option, Any]]]
-    by_field: dict[str, list[tuple[Option, Any]]]
+    by_var: dict[str, list[tuple[Option, object]]]
+    by_field: dict[str, list[tuple[Option, object]]]
     bit_test: frozenset[str]
-    params: dict[tuple[str, str], Clause]  # (function key, parameter) -> options whose value it carries
+    params: dict[tuple[str, str], frozenset[str]]
+    cli_labels: dict[int, str] = field(default_factory=dict)  # option character -> the option's name
+    cli_file: str = ""  # the file of the command-line parser
 
     @classmethod
     def of(cls, options: Iterable[Option], bit_test: frozenset[str]) -> "Index":
         by_var, by_field = defaultdict(list), defaultdict(list)
+        labels, cli_file = {}, ""
         for o in options:
             for e in o.effects:
                 (by_field if e.target.startswith(".") else by_var)[e.target.lstrip(".")].append((o, e))
-        return cls(by_var, by_field, bit_test, {})
+            if o.kind == "cli":
+                cli_file = cli_file or o.file
+                labels.update({ord(n[1]): o.name for n in o.names if len(n) == 2 and n[0] == "-"})
+        return cls(by_var, by_field, bit_test, {}, labels, cli_file)
+
+    def option_case(self, guard: Guard, fn: FunctionFacts) -> Requirement | None:
+        """The options a `case` of the command-line parser's switch stands for (`case 'i':`
+        runs only with -i); None for any other switch, or a label that is no option."""
+        if guard.kind != "case" or fn.file != self.cli_file or not guard.labels:
+            return None
+        if not any(c.callee in OPTION_PARSERS for c in fn.calls):
+            return None
+        names = [self.cli_labels.get(label) if isinstance(label, int) else None for label in guard.labels]
+        if not all(names):
+            return None
+        return Requirement.any_of(Requirement.atom(n) for n in sorted(set(names)))
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the analysis says of one call site."""
+
+    requirement: Requirement
+    derivation: tuple[Derivation, ...]
+    uncertain: tuple[str, ...] = ()  # what srcscan could not decide, each with where and why
 
 
 # ---------------------------------------------------------------------------- one guard
 
-def guard_clauses(guard: Guard, index: Index, fn: FunctionFacts) -> list[Clause]:
-    if guard.cond is None or guard.kind in ("case", "default", "loop") and guard.kind != "loop":
-        return []
-    return _clauses(guard.cond, guard.negated, index, fn)
+def guard_requirement(guard: Guard, index: Index, fn: FunctionFacts) -> Requirement:
+    """What `guard` demands of the options for the code under it; TRUE when it tests no
+    option (or is a switch label)."""
+    if guard.kind == "case":
+        return index.option_case(guard, fn) or Requirement.TRUE
+    if guard.expr is None or guard.kind == "default":
+        return Requirement.TRUE
+    if guard.negated:
+        return ~_formula(guard.expr, index, fn, necessary=False)
+    return _formula(guard.expr, index, fn, necessary=True)
 
 
-def _clauses(node: Node, negated: bool, index: Index, fn: FunctionFacts) -> list[Clause]:
-    node = strip(node)
-    if node.kind == "PAREN_EXPR" and node.children:
-        return _clauses(node.children[0], negated, index, fn)
-    if node.kind == "UNARY_OPERATOR" and node.op == "!" and node.children:
-        return _clauses(node.children[0], not negated, index, fn)
-    if node.kind == "BINARY_OPERATOR" and node.op in ("&&", "||") and len(node.children) == 2:
-        # A && B needs both; !(A || B) needs both negations; the others need neither for sure.
-        if (node.op == "&&") != negated:
-            return _clauses(node.children[0], negated, index, fn) + _clauses(node.children[1], negated, index, fn)
-        return []
-    atoms = _atoms(node, index, fn)
+def _formula(e: CExpr, index: Index, fn: FunctionFacts, necessary: bool) -> Requirement:
+    e = strip(e)
+    if isinstance(e, Unary) and e.op == "!":
+        return ~_formula(e.operand, index, fn, not necessary)
+    if isinstance(e, Binary) and e.op in ("&&", "||"):
+        left = _formula(e.left, index, fn, necessary)
+        right = _formula(e.right, index, fn, necessary)
+        return left & right if e.op == "&&" else left | right
+    found = option_test(e, index, fn)
+    if found is None:
+        return Requirement.TRUE if necessary else Requirement.FALSE
+    return found
+
+
+def option_test(e: CExpr, index: Index, fn: FunctionFacts | None) -> Requirement | None:
+    """The options a test reads, as a formula (any one of the options reaching the value);
+    None when the test reads no option. Recognises `debug & 32`, `__test_bit(BIT, &debug)`
+    (a rules' bit_test function), `p->conf.debug > 1` and a plain `debug`."""
+    atoms = _atoms(strip(e), index, fn)
     if not atoms:
-        return []
-    return [frozenset(_negate(a) if negated else a for a in atoms)] if not negated or len(atoms) == 1 else []
+        return None
+    return Requirement.any_of(_literal(a) for a in sorted(atoms))
 
 
-def _negate(atom: str) -> str:
-    return atom[1:] if atom.startswith("!") else "!" + atom
+def _literal(text: str) -> Requirement:
+    return Requirement.atom(text[1:], negated=True) if text.startswith("!") else Requirement.atom(text)
 
 
-def _atoms(node: Node, index: Index, fn: FunctionFacts) -> set[str]:
-    """Atoms of a test: `debug & 32`, `__test_bit(BIT, &debug)`, `p->conf.debug > 1`, `debug`."""
-    if node.kind == "BINARY_OPERATOR" and node.op == "&" and len(node.children) == 2:
-        for side, other in (node.children, node.children[::-1]):
-            target, mask = _target(side), integer_value(other)
+def _atoms(e: CExpr, index: Index, fn: FunctionFacts | None) -> set[str]:
+    if isinstance(e, Binary) and e.op == "&":
+        for side, other in ((e.left, e.right), (e.right, e.left)):
+            target, mask = _target(side), _integer(other)
             if target and mask is not None:
                 return _bit_atoms(target, mask, index)
         return set()
-    if node.kind == "CALL_EXPR" and node.name in index.bit_test and len(node.children) >= 3:
-        bit, target = integer_value(node.children[1]), _target(node.children[2])
-        return _bit_atoms(target, 1 << bit, index) if target and bit is not None else set()
-    if node.kind == "BINARY_OPERATOR" and node.op in COMPARISONS and len(node.children) == 2:
-        left, right = node.children
-        target, value, op = _target(left), integer_value(right), node.op
+    if isinstance(e, Call) and e.callee in index.bit_test and len(e.args) >= 2:
+        bit, target = _integer(e.args[0]), _target(e.args[1])
+        return _bit_atoms(target, 1 << bit, index) if target and bit is not None and bit >= 0 else set()
+    if isinstance(e, Binary) and e.op in COMPARISONS:
+        target, value, op = _target(e.left), _integer(e.right), e.op
         if target is None:
-            target, value, op = _target(right), integer_value(left), _mirror(node.op)
+            target, value, op = _target(e.right), _integer(e.left), _mirror(e.op)
         if target is None or value is None:
             return set()
         names = _value_options(target, index, fn)
         return {a for n in names for a in [_level_atom(n, op, value)] if a}
-    target = _target(node)
+    target = _target(e)
     return set(_value_options(target, index, fn)) if target else set()
+
+
+def _integer(e: CExpr) -> int | None:
+    """An integer constant (literal, enumerator, macro, folded arithmetic); addresses and
+    strings, which evaluate as non-null, are no integers here."""
+    e = strip(e)
+    if isinstance(e, Unary) and e.op == "&" or isinstance(e, Name) and e.ref != "enum":
+        return None
+    return evaluate(e)
 
 
 def _mirror(op: str) -> str:
@@ -120,7 +170,7 @@ def _level_atom(name: str, op: str, value: int) -> str | None:
 
 
 class Target(NamedTuple):
-    """What a guard tests: a variable ("var"), a parameter ("param") or a struct field
+    """What a test reads: a variable ("var"), a parameter ("param") or a struct field
     ("field"; `root` is the variable it hangs from, `main_pidfile.path`, when there is one)."""
 
     kind: str
@@ -128,19 +178,19 @@ class Target(NamedTuple):
     root: str = ""
 
 
-def _target(node: Node) -> Target | None:
-    node = strip(node)
-    while node.kind in ("UNARY_OPERATOR", "PAREN_EXPR") and node.op in ("*", "&", "") and node.children:
-        node = strip(node.children[0])
-    if node.kind == "MEMBER_REF_EXPR":
-        root, field = member_path(node)
+def _target(e: CExpr) -> Target | None:
+    e = strip(e)
+    while isinstance(e, Unary) and e.op in ("*", "&"):
+        e = strip(e.operand)
+    if isinstance(e, Member):
+        root, field = root_path(e)
         return Target("field", field, root)
-    if node.kind == "DECL_REF_EXPR" and node.ref_kind in ("VAR_DECL", "PARM_DECL"):
-        return Target("param" if node.ref_kind == "PARM_DECL" else "var", node.name)
+    if isinstance(e, Name) and e.ref in ("var", "param"):
+        return Target(e.ref, e.name)
     return None
 
 
-def _pool(target: Target, index: Index) -> list[tuple[Option, Any]]:
+def _pool(target: Target, index: Index) -> list[tuple[Option, object]]:
     """The option effects a tested value may come from. A field tested through a variable
     (`main_pidfile.path`, `global_data->x`) is that variable's field, if an option sets it
     there; otherwise any option setting a field of that name through a local or parameter
@@ -154,32 +204,28 @@ def _pool(target: Target, index: Index) -> list[tuple[Option, Any]]:
 
 def _bit_atoms(target: Target, mask: int, index: Index) -> set[str]:
     atoms = set()
-    pool = _pool(target, index)
-    for option, effect in pool:
+    for option, effect in _pool(target, index):
         if effect.mask and effect.mask & mask:
             atoms.add(option.name if effect.level == 1 else f"{option.name}>={effect.level}")
     return atoms
 
 
-def _value_options(target: Target | None, index: Index, fn: FunctionFacts) -> list[str]:
+def _value_options(target: Target | None, index: Index, fn: FunctionFacts | None) -> list[str]:
     if target is None:
         return []
     if target.kind == "param":
-        return sorted(index.params.get((fn.key, target.name), ()))
+        return sorted(index.params.get((fn.key, target.name), ())) if fn is not None else []
     pool = [(o, e) for o, e in _pool(target, index) if not e.mask]  # bit masks are read through `&`, not as values
-    local = [o for o, _ in pool if fn.file in o.files]  # the key the function's own module reads
+    local = [o for o, _ in pool if fn is not None and fn.file in o.files]  # the key the function's own module reads
     return sorted({o.name for o in (local or [o for o, _ in pool])})
 
 
 # ---------------------------------------------------------------------------- across functions
 
-_ARG_FIELD = re.compile(r"(?:->|\.)\s*(\w+)\s*\)*\s*$")
-_ARG_NAME = re.compile(r"^\(*\s*(?:\([\w\s\*]+\)\s*)?(\w+)\s*\)*$")
-
-
-def param_options(graph: CallGraph, index: Index) -> dict[tuple[str, str], Clause]:
-    """Parameters that carry an option's value from every caller that passes one."""
-    found: dict[tuple[str, str], Clause] = {}
+def param_options(graph: CallGraph, index: Index) -> dict[tuple[str, str], frozenset[str]]:
+    """Parameters that carry an option's value from every caller that passes one: an
+    argument reading an option's field (`p->conf.debug`) or a parameter that carries one."""
+    found: dict[tuple[str, str], frozenset[str]] = {}
     for _ in range(3):  # values passed on through a parameter of a parameter
         index.params = found
         update: dict[tuple[str, str], set[str]] = defaultdict(set)
@@ -190,16 +236,10 @@ def param_options(graph: CallGraph, index: Index) -> dict[tuple[str, str], Claus
             if call is None or fn is None or data["kind"] != "direct":
                 continue
             caller_fn = graph.functions[caller]
-            for i, param in enumerate(fn.params[: len(call.args)]):
-                arg = call.args[i]
-                if arg.integer == 0:
+            for param, arg in zip(fn.params, call.exprs):
+                if _integer(arg) == 0:
                     continue  # "no debugging" passed literally: that path never logs
-                m = _ARG_FIELD.search(arg.text)
-                names: list[str] = []
-                if m:
-                    names = _value_options(Target("field", m.group(1)), index, caller_fn)
-                elif (m := _ARG_NAME.match(arg.text)) and m.group(1) in caller_fn.params:
-                    names = sorted(found.get((caller_fn.key, m.group(1)), ()))
+                names = _carried(arg, caller_fn, index, found)
                 if names:
                     update[(callee, param)].update(names)
                 else:
@@ -209,75 +249,52 @@ def param_options(graph: CallGraph, index: Index) -> dict[tuple[str, str], Claus
     return found
 
 
-MAX_PATHS = 6  # alternatives kept per function before falling back to what they share
+def _carried(arg: CExpr, caller: FunctionFacts, index: Index, found: Mapping) -> list[str]:
+    target = _target(arg)
+    if target is None:
+        return []
+    if target.kind == "field":
+        return _value_options(Target("field", target.name), index, caller)
+    if target.kind == "param":
+        return sorted(found.get((caller.key, target.name), ()))
+    return []
 
-Paths = tuple[frozenset[Clause], ...]  # alternatives: each the clauses one kind of call path passes
 
-
-def inherited(graph: CallGraph, index: Index) -> tuple[dict[str, Paths], dict[str, bool]]:
-    """For each function, the guards its call paths from the entry points pass, as alternatives
-    (`dump_list` called under -D in one place and under -d in another: -D or -d); and whether
-    resolving calls through function pointers mattered. An alternative with no clauses means
-    some path needs nothing: the function then inherits no requirement."""
-    req: dict[str, set[frozenset[Clause]] | None] = {k: None for k in graph.graph}
+def inherited(graph: CallGraph, index: Index) -> tuple[dict[str, Requirement], dict[str, bool]]:
+    """For each function reached from the entry points, the requirement its call paths
+    carry (`dump_list` called under -D in one place and under -d in another: -D or -d),
+    and whether resolving calls through function pointers mattered."""
+    req: dict[str, Requirement | None] = {k: None for k in graph.graph}
     for e in graph.entry_points:
-        req[e] = {frozenset()}
+        req[e] = Requirement.TRUE
     via_pointer: dict[str, bool] = defaultdict(bool)
-    edge_clauses: dict[tuple, frozenset[Clause]] = {}
+    edge_req: dict[tuple, Requirement] = {}
     for caller, callee, key, data in graph.graph.edges(keys=True, data=True):
         if data["kind"] == "stored":
             continue  # when a stored callback runs is decided where its field is called
         fn = graph.functions[caller]
-        edge_clauses[(caller, callee, key)] = frozenset(
-            c for g in data["guards"] for c in guard_clauses(g, index, fn))
+        edge_req[(caller, callee, key)] = Requirement.all_of(guard_requirement(g, index, fn) for g in data["guards"])
     order = sorted(graph.reachable(graph.entry_points))
     changed, rounds = True, 0
-    while changed and rounds < 50:
+    while changed and rounds < MAX_ROUNDS:
         changed, rounds = False, rounds + 1
         for node in order:
             if node in graph.entry_points:
                 continue
-            alternatives: set[frozenset[Clause]] = set()
-            pointer = False
+            reaching, pointer = [], False
             for caller, _, key, data in graph.graph.in_edges(node, keys=True, data=True):
                 if req.get(caller) is None or data["kind"] == "stored":
                     continue
-                alternatives |= {a | edge_clauses[(caller, node, key)] for a in req[caller]}
+                reaching.append(req[caller] & edge_req[(caller, node, key)])
                 pointer = pointer or data["kind"] != "direct" or via_pointer[caller]
-            if not alternatives:
+            if not reaching:
                 continue
-            alternatives = _simplify(alternatives)
-            if alternatives != req[node]:
-                req[node], changed = alternatives, True
-            via_pointer[node] = pointer and frozenset() not in alternatives
-    out = {}
-    for k, v in req.items():
-        out[k] = () if not v or frozenset() in v else tuple(sorted(v, key=lambda a: sorted(map(sorted, a))))
+            new = Requirement.any_of(reaching).simplified()
+            if new != req[node]:
+                req[node], changed = new, True
+            via_pointer[node] = pointer and not new.is_true
+    out = {k: (v if v is not None else Requirement.TRUE) for k, v in req.items()}
     return out, via_pointer
-
-
-def _simplify(alternatives: set[frozenset[Clause]]) -> set[frozenset[Clause]]:
-    """Drop alternatives that demand more than another (A or A-and-B is A); past MAX_PATHS,
-    keep only what they all share."""
-    if frozenset() in alternatives:
-        return {frozenset()}
-    kept = {a for a in alternatives if not any(b < a for b in alternatives)}
-    if len(kept) > MAX_PATHS:
-        return {frozenset.intersection(*kept)}
-    return kept
-
-
-def to_alternatives(clauses: Iterable[Clause]) -> tuple[tuple[str, ...], ...]:
-    clauses = sorted({c for c in clauses if c}, key=sorted)
-    if not clauses:
-        return ()
-    alternatives = set()
-    for combo in itertools.islice(itertools.product(*[sorted(c) for c in clauses]), MAX_ALTERNATIVES):
-        atoms = set(combo)
-        if any(_negate(a) in atoms for a in atoms):
-            continue  # contradictory: never logged
-        alternatives.add(tuple(sorted(atoms)))
-    return tuple(sorted(alternatives))
 
 
 # ---------------------------------------------------------------------------- the analysis
@@ -289,55 +306,91 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules) -> Index:
     return index
 
 
-def analyze_requirements(context) -> tuple[list[Message], dict[str, Any]]:
-    options, index, graph = context.options, context.index, context.graph
-    inherited_req, via_pointer = inherited(graph, index)
-    calls_by_site = {(c.file, c.line, c.col, fn.name): (c, fn) for fn in context.functions for c in fn.calls}
-    by_place = defaultdict(list)
-    for (file, line, col, name), value in calls_by_site.items():
-        by_place[(file, name)].append((line, value))
-    messages = []
-    for m in context.messages:
-        site = _site(by_place, m)
-        if site is None:
-            messages.append(m)
-            continue
-        call, fn = site
-        lexical = [c for g in call.guards for c in guard_clauses(g, index, fn)]
+@dataclass(frozen=True)
+class Site:
+    """A call site to answer for: the call and the function holding it."""
+
+    call: CallSite
+    function: FunctionFacts
+
+
+def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
+                        log_functions: Mapping[str, object] | None = None) -> dict[SiteKey, Answer]:
+    """SiteKey -> the options the site needs and why. `log_functions` (as
+    logfuncs.infer_log_functions gives them) let a log function's own conditions on its
+    parameters and its early returns count at each call (analyze.conditions)."""
+    from srcscan.analyze.conditions import Conditions, guard_condition, is_test, keep_params, with_arguments
+    from srcscan.analyze.logfuncs import log_function_of
+
+    from_callers, via_pointer = inherited(graph, index)
+    known = dict(log_functions or {})
+    conditions = Conditions(graph, index, lambda fn, c: log_function_of(known, fn.file, c.callee) is not None,
+                            from_callers)
+    answers = {}
+    for site in sites:
+        call, fn = site.call, site.function
         key = graph.key_for(fn.name, fn.file) or fn.key
-        paths = inherited_req.get(key, ())
-        from_callers = frozenset().union(*paths) if paths else frozenset()
-        found = {alt for path in (paths or (frozenset(),)) for alt in to_alternatives(list(lexical) + list(path))}
-        requires = tuple(sorted(a for a in found if not any(set(b) < set(a) for b in found)))
-        derivation = [f"lexical guard at {g_file}:{g.line}: {g.describe()}"
-                      for g in call.guards for g_file in [call.file] if guard_clauses(g, index, fn)]
-        if from_callers:
-            where = "; ".join(_guard_sites(graph, index, key, from_callers)) or "callers guarded further up"
-            if len(paths) > 1:
-                derivation.append(f"inherited: every call path to {fn.name}() passes one of {len(paths)} guards ({where})")
-            else:
-                derivation.append(f"inherited: every call path to {fn.name}() passes the guard ({where})")
+        own = [(g, guard_requirement(g, index, fn)) for g in call.guards]
+        need = Requirement.all_of(guard_condition(g, index, fn) for g in call.guards)
+        sink_key = graph.key_for(call.callee, call.file) if not call.indirect else None
+        sink = conditions.sink_of(sink_key) if known else Requirement.TRUE
+        if not sink.is_true:
+            sink = with_arguments(sink, graph.functions[sink_key], call.exprs, index, fn)
+        requirement, unsure = conditions.reaching(key, keep_params(need & sink, fn).simplified())
+        upstream = from_callers.get(key, Requirement.TRUE)
+        derivation: list[Derivation] = [GuardAt(call.file, g.line, g.describe()) for g, r in own if not r.is_true]
+        if not upstream.is_true:
+            paths = len(upstream.alternatives())
+            derivation.append(Inherited(fn.name, paths, tuple(_guard_sites(graph, index, key))))
             if via_pointer.get(key):
-                derivation.append("depends on resolving calls through function pointers")
-        if any(len(c) > 1 for c in list(lexical) + list(from_callers)):
-            derivation.append("any one of several options reaching the same value")
-        messages.append(replace(m, requires=requires, derivation=tuple(derivation) if requires else ()))
-    if context.with_options:
-        from srcscan.analyze.settings import parse_with, satisfied
-
-        from srcscan.preprocessor import build_holds
-
-        settings = parse_with(context.with_options, options, context.rules.config.false_values)
-        messages = [m for m in messages if satisfied(m.requires, settings)
-                    and (not settings.macros or build_holds(m.build, settings.macros))]
-    return messages, {"options": [option_to_dict(o) for o in options]}
+                derivation.append(ThroughPointer())
+        if _several(own, index, fn) or (not upstream.is_true and _several_upstream(upstream)):
+            derivation.append(SeveralOptions())
+        if not sink.is_true:
+            derivation.append(LoggedOnlyIf(call.callee, _sink_text(sink)))
+        answers[call.key] = Answer(requirement, tuple(derivation) if not requirement.is_true else (), unsure)
+    return answers
 
 
-def _guard_sites(graph: CallGraph, index: Index, key: str, clauses: frozenset[Clause], limit: int = 3) -> list[str]:
-    """Where the inherited guards are: the nearest calls (up the call graph) whose guards
-    give one of `clauses`, as "file:line in caller() [via f()]"."""
-    found: list[str] = []
-    todo = [(key, "")]
+def _sink_text(sink: Requirement) -> str:
+    """A log function's condition for logging, as C-like text: runtime tests by their C text."""
+    text = str(sink)
+    for a in sink.atoms():
+        if a.is_test:
+            text = text.replace(a.name, render(a.test))
+    return text
+
+
+def _several(own: list[tuple[Guard, Requirement]], index: Index, fn: FunctionFacts) -> bool:
+    """A test of the site's own guards that any one of several options passes."""
+    for g, r in own:
+        if r.is_true or g.expr is None:
+            continue
+        for e in _tests(g.expr):
+            found = option_test(e, index, fn)
+            if found is not None and len(found.atoms()) > 1:
+                return True
+    return False
+
+
+def _several_upstream(r: Requirement) -> bool:
+    alternatives = r.alternatives()
+    return len(alternatives) > 1 and len({a.name for a in r.atoms()}) > 1 and all(len(a) == 1 for a in alternatives)
+
+
+def _tests(e: CExpr) -> list[CExpr]:
+    e = strip(e)
+    if isinstance(e, Unary) and e.op == "!":
+        return _tests(e.operand)
+    if isinstance(e, Binary) and e.op in ("&&", "||"):
+        return _tests(e.left) + _tests(e.right)
+    return [e]
+
+
+def _guard_sites(graph: CallGraph, index: Index, key: str, limit: int = 3) -> list[CallerGuard]:
+    """The nearest calls up the call graph whose guards test an option."""
+    found: list[CallerGuard] = []
+    todo: list[tuple[str, tuple[str, ...]]] = [(key, ())]
     seen = {key}
     while todo and len(found) < limit:
         node, via = todo.pop(0)
@@ -345,20 +398,40 @@ def _guard_sites(graph: CallGraph, index: Index, key: str, clauses: frozenset[Cl
             if data["kind"] == "stored":
                 continue
             fn = graph.functions[caller]
-            if any(c in clauses for g in data["guards"] for c in guard_clauses(g, index, fn)):
-                text = next(g.describe() for g in data["guards"] if guard_clauses(g, index, fn))
-                kind = "" if data["kind"] == "direct" else f", {data['kind']} through {data['via']}"
-                found.append(f"{fn.file}:{data['line']} in {fn.name}(){via}{kind}: {text}")
+            tested = [g for g in data["guards"] if not guard_requirement(g, index, fn).is_true]
+            if tested:
+                pointer = "" if data["kind"] == "direct" else f"{data['kind']} through {data['via']}"
+                site = CallerGuard(fn.file, data["line"], fn.name, via, pointer, tested[0].describe())
+                if site not in found:
+                    found.append(site)
             elif caller not in seen:
                 seen.add(caller)
-                todo.append((caller, f" via {fn.name}(){via}"))
-    return list(dict.fromkeys(found))[:limit]
+                todo.append((caller, (fn.name,) + via))
+    return found[:limit]
 
 
-def _site(by_place, m: Message):
-    candidates = by_place.get((m.file, m.function), [])
-    exact = [v for line, v in candidates if line == m.line]
-    if exact:
-        return exact[0]
-    near = sorted(candidates, key=lambda lv: abs(lv[0] - m.line))
-    return near[0][1] if near and abs(near[0][0] - m.line) <= 3 else None
+def analyze_requirements(context) -> tuple[list, dict[str, object]]:
+    """The pipeline's step: answers for every message's call site, put into the messages
+    by their SiteKey; with `--with`, only the messages the settings let appear."""
+    from dataclasses import replace
+
+    from srcscan.analyze.settings import parse_with, satisfied
+    from srcscan.preprocessor import build_holds
+
+    functions = {(fn.file, fn.name): fn for fn in context.functions}
+    sites = [Site(m.origin, functions[(m.origin.file, m.origin.function)]) for m in context.messages
+             if m.origin is not None and (m.origin.file, m.origin.function) in functions]
+    answers = answer_requirements(sites, context.graph, context.index, context.log_functions)
+    messages = []
+    for m in context.messages:
+        answer = answers.get(m.site)
+        if answer is not None:
+            r = answer.requirement
+            m = replace(m, requires=r.alternatives(), requires_formula="" if r.is_true else str(r),
+                        derivation=answer.derivation, uncertain=answer.uncertain)
+        messages.append(m)
+    if context.with_options:
+        settings = parse_with(context.with_options, context.options, context.rules.config.false_values)
+        messages = [m for m in messages if satisfied(m.requires, settings)
+                    and (not settings.macros or build_holds(m.build, settings.macros))]
+    return messages, {"options": [option_to_dict(o) for o in context.options]}

@@ -104,3 +104,9 @@ def needs(requires: tuple[tuple[str, ...], ...], names: set[str]) -> bool:
     def positive(atom: str) -> bool:
         return not atom.startswith("!") and re.split(r">=|==", atom)[0] in names
     return bool(requires) and any(any(positive(a) for a in alt) for alt in requires)
+
+
+def levels_of(settings: Settings) -> dict[str, int]:
+    """Option levels under the settings, for Requirement.holds: each option's level, and
+    each build macro given as level 1."""
+    return {**{m: 1 for m in settings.macros}, **settings.levels}

@@ -27,9 +27,16 @@ def _logsetup(unit: "Unit", idioms: Idioms) -> Any:
     return extract_logsetup(unit, idioms)
 
 
+def _writes(unit: "Unit", idioms: Idioms) -> Any:
+    from srcscan.extract.writes import extract_writes
+
+    return extract_writes(unit)
+
+
 EXTRA_EXTRACTORS: tuple[tuple[str, Callable[["Unit", Idioms], Any]], ...] = (
     ("options", _options),
     ("logsetup", _logsetup),
+    ("writes", _writes),
 )
 
 

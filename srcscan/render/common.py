@@ -9,6 +9,7 @@ from typing import Iterable
 from tabulate import tabulate
 
 from srcscan.catalog import Message
+from srcscan.model import CallerGuard, Derivation, GuardAt, Inherited, LoggedOnlyIf, SeveralOptions, ThroughPointer
 
 
 def cell(text: str, limit: int = 0) -> str:
@@ -61,3 +62,27 @@ def counts_table(counter: Counter, header: str, fmt: str = "github") -> str:
 
 def count_by(messages: Iterable[Message], key) -> Counter:
     return Counter(key(m) for m in messages)
+
+
+def derivation_text(d: Derivation) -> str:
+    """One derivation as a sentence a reader can check against the source."""
+    if isinstance(d, GuardAt):
+        return f"lexical guard at {d.file}:{d.line}: {d.text}"
+    if isinstance(d, Inherited):
+        where = "; ".join(_caller_guard_text(g) for g in d.guards) or "callers guarded further up"
+        if d.paths > 1:
+            return f"inherited: every call path to {d.function}() passes one of {d.paths} guards ({where})"
+        return f"inherited: every call path to {d.function}() passes the guard ({where})"
+    if isinstance(d, ThroughPointer):
+        return "depends on resolving calls through function pointers"
+    if isinstance(d, SeveralOptions):
+        return "any one of several options reaching the same value"
+    if isinstance(d, LoggedOnlyIf):
+        return f"{d.function}() logs only when {d.condition}"
+    return d.text
+
+
+def _caller_guard_text(g: CallerGuard) -> str:
+    via = "".join(f" via {f}()" for f in g.via)
+    pointer = f", {g.pointer}" if g.pointer else ""
+    return f"{g.file}:{g.line} in {g.caller}(){via}{pointer}: {g.text}"

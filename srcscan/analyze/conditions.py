@@ -1,0 +1,183 @@
+"""Conditions that travel with arguments: a log function's own guards on its parameters
+(and its early returns under an option) become conditions at each call site, with the
+caller's arguments put in, up the call chain.
+
+`conf_write(FILE *fp, ...)` writes to a file when given one and to syslog only when `fp` is
+NULL (keepalived's configuration dumps): at `conf_write(fp, "...")` in `dump_x(FILE *fp)`
+the message needs `!fp` of dump_x's parameter; `dump_x(NULL)` under `-d` makes it `-d`;
+`fp = open(); if (!fp) return; dump_x(fp);` makes it false on that path (fp && !fp).
+
+Conditions are Requirements whose atoms are option atoms and runtime tests (Atom.test, the C
+expression; named `?<function key>:<text>`). A runtime test not on a parameter is quantified
+away (Requirement.exists) as soon as it can no longer meet its negation, so formulas stay small.
+Facts in (FunctionFacts, the call graph, the option index), formulas out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from srcscan.analyze.callgraph import CallGraph
+from srcscan.cexpr import Binary, CExpr, Name, Unary, evaluate, render, strip, substitute, walk
+from srcscan.extract.walk import Guard
+from srcscan.model import CallSite, FunctionFacts
+from srcscan.requirement import Atom, Requirement
+
+MAX_DEPTH = 8  # callers followed up from a site before a parameter's test counts as runtime
+
+
+def condition(e: CExpr, index, fn: FunctionFacts) -> Requirement:
+    """C condition -> formula: constants folded, option tests as option atoms (the index's
+    reading of them), anything else a runtime test of `fn`."""
+    from srcscan.analyze.requirements import option_test
+
+    e = strip(e)
+    value = evaluate(e)
+    if value is not None:
+        return Requirement.TRUE if value else Requirement.FALSE
+    if isinstance(e, Unary) and e.op == "!":
+        return ~condition(e.operand, index, fn)
+    if isinstance(e, Binary) and e.op in ("&&", "||"):
+        left, right = condition(e.left, index, fn), condition(e.right, index, fn)
+        return left & right if e.op == "&&" else left | right
+    found = option_test(e, index, fn)
+    if found is not None:
+        return found
+    return Requirement.atom(Atom(f"?{fn.key}:{render(e)}", test=e))
+
+
+def guard_condition(guard: Guard, index, fn: FunctionFacts) -> Requirement:
+    """What must hold for code under `guard` (switch labels: nothing, but for the cases of
+    the command-line parser, which stand for their options)."""
+    if guard.kind == "case":
+        return index.option_case(guard, fn) or Requirement.TRUE
+    if guard.expr is None or guard.kind in ("case", "default"):
+        return Requirement.TRUE
+    c = condition(guard.expr, index, fn)
+    return ~c if guard.negated else c
+
+
+def is_test(a: Atom) -> bool:
+    return a.is_test
+
+
+def param_test(a: Atom, fn: FunctionFacts) -> bool:
+    """A runtime test of `fn` that reads one of its parameters."""
+    return (a.is_test and a.name.startswith(f"?{fn.key}:")
+            and any(isinstance(x, Name) and x.ref == "param" and x.name in fn.params for x in walk(a.test)))
+
+
+def keep_params(r: Requirement, fn: FunctionFacts) -> Requirement:
+    """`r` with every runtime test quantified away but those on fn's parameters."""
+    return r.exists(lambda a: a.is_test and not param_test(a, fn))
+
+
+def with_arguments(r: Requirement, callee: FunctionFacts, args: tuple[CExpr, ...], index,
+                   caller: FunctionFacts) -> Requirement:
+    """`r`, a formula over callee's parameter tests, as the caller sees it: each test with
+    the call's arguments put in, read again in the caller (`!fp` with NULL is true)."""
+    values = {p: a for p, a in zip(callee.params, args)}
+    mapping = {}
+    for a in r.atoms():
+        if param_test(a, callee):
+            given = substitute(a.test, values)
+            if all(not (isinstance(x, Name) and x.ref == "param" and x.name in callee.params
+                                            and x.name not in values) for x in walk(given)):
+                mapping[a] = condition(given, index, caller)
+    return r.replace(mapping) if mapping else r
+
+
+@dataclass
+class Conditions:
+    """Works out, per call site, what its function's callers must give for it to log.
+
+    `sink_of(key)` is a log function's own condition for logging, over its parameters and
+    the options of its early returns; `reaching(key, P)` is what the options must be for
+    some call path to function `key` to make P (over key's parameters) true."""
+
+    graph: CallGraph
+    index: object
+    is_log_call: Callable[[FunctionFacts, CallSite], bool]
+    inherited: dict[str, Requirement]
+    _sinks: dict[str, Requirement] = field(default_factory=dict)
+    _reach: dict[tuple[str, Requirement], tuple[Requirement, tuple[str, ...]]] = field(default_factory=dict)
+
+    def sink_of(self, key: str | None, depth: int = 0) -> Requirement:
+        """When function `key`, a log function, really logs: TRUE for one that always does
+        (or that srcscan does not see)."""
+        if key is None or depth > 4:
+            return Requirement.TRUE
+        if key in self._sinks:
+            return self._sinks[key]
+        self._sinks[key] = Requirement.TRUE  # a recursive log function: assume it logs
+        fn = self.graph.functions.get(key)
+        if fn is None:
+            return Requirement.TRUE
+        relays = [c for c in fn.calls if not c.indirect and self.is_log_call(fn, c)]
+        if not relays:
+            return Requirement.TRUE
+        parts = []
+        for call in relays:
+            own = Requirement.all_of(self._sink_guard(g, fn) for g in call.guards)
+            inner = self.sink_of(self.graph.key_for(call.callee, call.file), depth + 1)
+            if not inner.is_true:
+                inner = with_arguments(inner, self.graph.functions[self.graph.key_for(call.callee, call.file)],
+                                       call.exprs, self.index, fn)
+            parts.append(keep_params(own & inner, fn))
+        result = Requirement.any_of(parts).simplified()
+        self._sinks[key] = result
+        return result
+
+    def _sink_guard(self, guard: Guard, fn: FunctionFacts) -> Requirement:
+        """A guard of a log function's relay call: its parameter tests always count; its
+        option tests only in an early return (`if (debug & TEST) return;` drops every
+        output, while `if (!no_syslog) vsyslog(...)` leaves the console and file ones)."""
+        c = guard_condition(guard, self.index, fn)
+        if guard.kind != "early-return":
+            c = c.exists(lambda a: not a.is_test)
+        return c
+
+    def reaching(self, key: str, need: Requirement, depth: int = 0,
+                 stack: frozenset[str] = frozenset()) -> tuple[Requirement, tuple[str, ...]]:
+        """The options under which some call path to `key` makes `need` hold (`need` is over
+        key's parameter tests and options), and what srcscan could not decide on the way:
+        a caller passing a value it cannot know (`dump(f)` with f from fopen) is counted as a
+        path that does not log, and named."""
+        fn = self.graph.functions.get(key)
+        on_params = fn is not None and any(param_test(a, fn) for a in need.atoms())
+        base = self.inherited.get(key, Requirement.TRUE)
+        if not on_params or key in self.graph.entry_points:
+            return (need.exists(is_test) & base).simplified(), ()
+        if depth >= MAX_DEPTH or key in stack:
+            return (need.exists(is_test) & base).simplified(), (f"call chain to {fn.name}() too deep or recursive",)
+        memo = (key, need)
+        if memo in self._reach:
+            return self._reach[memo]
+        alternatives, unsure = [], []
+        for caller, _, data in self.graph.graph.in_edges(key, data=True):
+            if data["kind"] == "stored":
+                continue
+            caller_fn = self.graph.functions[caller]
+            call = data.get("call")
+            given = with_arguments(need, fn, call.exprs, self.index, caller_fn) if call is not None else need
+            edge = Requirement.all_of(guard_condition(g, self.index, caller_fn) for g in data["guards"])
+            both = edge & given
+            # what the caller passes and srcscan cannot know: counted as not logging there, and said
+            unknown = {a for a in given.atoms() if a.is_test and not param_test(a, caller_fn)
+                       and a not in need.atoms()}
+            sure = both.forall(lambda a: a in unknown)
+            if unknown and sure.exists(is_test) != both.exists(is_test):
+                texts = ", ".join(sorted(render(a.test) for a in unknown))
+                unsure.append(f"{caller_fn.file}:{data['line']} in {caller_fn.name}() passes {texts}, "
+                              f"which srcscan cannot know (counted as not logging)")
+            found, why = self.reaching(caller, keep_params(sure, caller_fn).simplified(), depth + 1, stack | {key})
+            alternatives.append(found)
+            unsure.extend(why)
+        if alternatives:
+            result = Requirement.any_of(alternatives).simplified()
+        else:
+            result = (need.exists(is_test) & base).simplified()
+        answer = (result, tuple(dict.fromkeys(unsure)))
+        self._reach[memo] = answer
+        return answer
