@@ -140,6 +140,7 @@ def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, 
     log_functions, messages = find_messages(rules, list(functions))
     from srcscan.analyze.callgraph import build_call_graph
     from srcscan.analyze.options import find_options
+    from srcscan.analyze.options import find_defaults, find_key_cases
     from srcscan.analyze.requirements import option_index
 
     objects = [(name, file, facts) for f in scan.all_files
@@ -148,7 +149,9 @@ def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, 
                              objects)
     options = find_options(scan.all_files, rules)
     context = Context(rules, tree, scan, functions, log_functions, tuple(messages), cache_dir, with_options,
-                      graph=graph, options=options, index=option_index(graph, options, rules))
+                      graph=graph, options=options,
+                      index=option_index(graph, options, rules, find_key_cases(scan.all_files),
+                                         find_defaults(scan.all_files)))
     sections: dict[str, Any] = {}
     with phase("analyses", total=len(ANALYSES)) as step:
         for name, analysis in ANALYSES:

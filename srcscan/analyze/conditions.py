@@ -164,8 +164,9 @@ class Conditions:
             edge = Requirement.all_of(guard_condition(g, self.index, caller_fn) for g in data["guards"])
             both = edge & given
             # what the caller passes and srcscan cannot know: counted as not logging there, and said
+            # (only a variable passed as it is: `dump(f)` with f from fopen)
             unknown = {a for a in given.atoms() if a.is_test and not param_test(a, caller_fn)
-                       and a not in need.atoms()}
+                       and a not in need.atoms() and isinstance(strip(a.test), Name)}
             sure = both.forall(lambda a: a in unknown)
             if unknown and sure.exists(is_test) != both.exists(is_test):
                 texts = ", ".join(sorted(render(a.test) for a in unknown))

@@ -172,6 +172,50 @@ def _config_options(path: str, data: dict[str, Any]) -> list[Option]:
             for key in sorted({k for t in tables.values() for k in t.values()})]
 
 
+# lighttpd's plugins give each config field its default in `mod_x_set_defaults()`
+# (`p->defaults.auth_gssapi_store_creds = 1;`); a field with a default other than 0 or NULL
+# is set without its key. (A rules setting when a third daemon needs another spelling.)
+DEFAULTS_FUNCTION_SUFFIX = "set_defaults"
+
+
+def find_defaults(files: Iterable[FileFacts]) -> frozenset[tuple[str, str]]:
+    """(file, field) pairs a defaults function sets to something other than 0 or NULL."""
+    out = set()
+    for facts in files:
+        for w in facts.extra.get("writes", ()):
+            if not w.function.endswith(DEFAULTS_FUNCTION_SUFFIX) or w.op != "=":
+                continue
+            if evaluate(w.value) == 0:
+                continue  # off by default: the key turns it on
+            out.add((w.file, w.target.rsplit(".", 1)[-1]))
+    return frozenset(out)
+
+
+def find_key_cases(files: Iterable[FileFacts]) -> dict[tuple[str, str], dict[int, str]]:
+    """(file, function) -> {case label: config key} for the key switches of each function
+    (`switch (cpv->k_id) { case 1: /* y.opts */ ... }`): code under a case runs only when the
+    configuration has that key."""
+    out: dict[tuple[str, str], dict[int, str]] = {}
+    for facts in files:
+        data = facts.extra.get("options")
+        if not data:
+            continue
+        tables: dict[str, dict[int, str]] = defaultdict(dict)
+        for table, index, key in data["keys"]:
+            tables[table][index] = key
+        if not tables:
+            continue
+        largest = max(tables, key=lambda t: (len(tables[t]), t))
+        by_switch: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        for table, index, _, named in data["key_fields"]:
+            if table.startswith("@"):
+                by_switch[table].append((index, named))
+        for switch, cases in sorted(by_switch.items()):
+            function = switch[1:].rsplit("@", 1)[0]
+            out.setdefault((facts.path, function), dict(tables[_switch_table(switch, cases, tables, largest)]))
+    return out
+
+
 def _switch_table(switch: str, cases: list[tuple[int, str]], tables: dict[str, dict[int, str]], largest: str) -> str:
     function = switch[1:].rsplit("@", 1)[0]
     own = sorted(t for t in tables if t.startswith(function + ":"))

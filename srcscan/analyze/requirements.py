@@ -31,6 +31,9 @@ from srcscan.model import (CallerGuard, CallSite, Derivation, FunctionFacts, Gua
 from srcscan.requirement import Atom, Requirement
 
 COMPARISONS = {">", ">=", "<", "<=", "==", "!="}
+# lighttpd's buffers are allocated whether or not their key is given: a key is set when its
+# buffer is not empty. (Should be rules data: [options] emptiness tests.)
+EMPTINESS_TESTS = frozenset({"buffer_string_is_empty", "buffer_is_blank", "buffer_is_unset", "buffer_is_empty"})
 MAX_ROUNDS = 50
 
 
@@ -45,6 +48,8 @@ class Index:
     params: dict[tuple[str, str], frozenset[str]]
     cli_labels: dict[int, str] = field(default_factory=dict)  # option character -> the option's name
     cli_file: str = ""  # the file of the command-line parser
+    key_cases: dict[tuple[str, str], dict[int, str]] = field(default_factory=dict)  # (file, function) -> label -> key
+    defaults: frozenset[tuple[str, str]] = frozenset()  # (file, field) set by default, without its key
 
     @classmethod
     def of(cls, options: Iterable[Option], bit_test: frozenset[str]) -> "Index":
@@ -60,8 +65,14 @@ class Index:
 
     def option_case(self, guard: Guard, fn: FunctionFacts) -> Requirement | None:
         """The options a `case` of the command-line parser's switch stands for (`case 'i':`
-        runs only with -i); None for any other switch, or a label that is no option."""
-        if guard.kind != "case" or fn.file != self.cli_file or not guard.labels:
+        runs only with -i), or the config key a case of a key switch stands for; None for any
+        other switch, or a label that is no option."""
+        if guard.kind != "case" or not guard.labels:
+            return None
+        keys = self.key_cases.get((fn.file, fn.name))
+        if keys and isinstance(guard.expr, Member) and all(label in keys for label in guard.labels):
+            return Requirement.any_of(Requirement.atom(keys[label]) for label in sorted(set(guard.labels)))
+        if fn.file != self.cli_file:
             return None
         if not any(c.callee in OPTION_PARSERS for c in fn.calls):
             return None
@@ -129,6 +140,8 @@ def _atoms(e: CExpr, index: Index, fn: FunctionFacts | None) -> set[str]:
             if target and mask is not None:
                 return _bit_atoms(target, mask, index)
         return set()
+    if isinstance(e, Call) and e.callee in EMPTINESS_TESTS and len(e.args) == 1:
+        return {"!" + name for name in _value_options(_target(e.args[0]), index, fn, by_default=False)}
     if isinstance(e, Call) and e.callee in index.bit_test and len(e.args) >= 2:
         bit, target = _integer(e.args[0]), _target(e.args[1])
         return _bit_atoms(target, 1 << bit, index) if target and bit is not None and bit >= 0 else set()
@@ -138,10 +151,16 @@ def _atoms(e: CExpr, index: Index, fn: FunctionFacts | None) -> set[str]:
             target, value, op = _target(e.right), _integer(e.left), _mirror(e.op)
         if target is None or value is None:
             return set()
-        names = _value_options(target, index, fn)
+        names = _value_options(target, index, fn, by_default=not (_counts_entries(e.left) or _counts_entries(e.right)))
         return {a for n in names for a in [_level_atom(n, op, value)] if a}
     target = _target(e)
-    return set(_value_options(target, index, fn)) if target else set()
+    return set(_value_options(target, index, fn, by_default=not _counts_entries(e))) if target else set()
+
+
+def _counts_entries(e: CExpr) -> bool:
+    """`x->used`: how full a buffer or array is, which a default allocation leaves empty."""
+    e = strip(e)
+    return isinstance(e, Member) and e.field == "used"
 
 
 def _integer(e: CExpr) -> int | None:
@@ -182,6 +201,8 @@ def _target(e: CExpr) -> Target | None:
     e = strip(e)
     while isinstance(e, Unary) and e.op in ("*", "&"):
         e = strip(e.operand)
+    if isinstance(e, Member) and e.field == "used" and isinstance(strip(e.base), Member):
+        e = strip(e.base)  # `p->conf.exts->used`: the array a key fills has entries
     if isinstance(e, Member):
         root, field = root_path(e)
         return Target("field", field, root)
@@ -210,9 +231,14 @@ def _bit_atoms(target: Target, mask: int, index: Index) -> set[str]:
     return atoms
 
 
-def _value_options(target: Target | None, index: Index, fn: FunctionFacts | None) -> list[str]:
+def _value_options(target: Target | None, index: Index, fn: FunctionFacts | None, by_default: bool = True) -> list[str]:
+    """The options a tested value comes from; with `by_default`, none for a field its module
+    sets by default (its test does not tell whether the key was given; an emptiness test
+    of a buffer allocated by default does)."""
     if target is None:
         return []
+    if by_default and target.kind == "field" and fn is not None and (fn.file, target.name) in index.defaults:
+        return []  # set by default: testing it does not tell whether the key was given
     if target.kind == "param":
         return sorted(index.params.get((fn.key, target.name), ())) if fn is not None else []
     pool = [(o, e) for o, e in _pool(target, index) if not e.mask]  # bit masks are read through `&`, not as values
@@ -299,9 +325,15 @@ def inherited(graph: CallGraph, index: Index) -> tuple[dict[str, Requirement], d
 
 # ---------------------------------------------------------------------------- the analysis
 
-def option_index(graph: CallGraph, options: Iterable[Option], rules) -> Index:
-    """Options by what they write, and the parameters that carry their values."""
+def option_index(graph: CallGraph, options: Iterable[Option], rules,
+                 key_cases: dict[tuple[str, str], dict[int, str]] | None = None,
+                 defaults: frozenset[tuple[str, str]] = frozenset()) -> Index:
+    """Options by what they write, the parameters that carry their values, the config keys
+    of key switches' cases and the fields set by default (analyze.options.find_key_cases,
+    find_defaults)."""
     index = Index.of(options, rules.options.bit_test)
+    index.key_cases = dict(key_cases or {})
+    index.defaults = defaults
     param_options(graph, index)
     return index
 

@@ -21,9 +21,11 @@ EXPECTED = json.loads((PRECISION / "expected.json").read_text())["cases"]
 CASES = ("conditional-sink", "sink-off-under-option", "parameter-null-default", "config-key-case",
          "config-defaults", "config-field-by-struct", "config-string-emptiness", "option-effect-via-helper",
          "enum-bit-per-profile", "mixed-guard", "message-in-option-case")
-NOT_YET = frozenset({"config-key-case",
-                     "config-defaults", "config-field-by-struct", "config-string-emptiness",
-                     "enum-bit-per-profile"})
+NOT_YET = frozenset({
+    "config-key-case",  # "not a regular file": a loop over a list only the key's case fills (for loops carry no guard)
+    "config-field-by-struct",  # fields matched by name, not by struct type (needs types in the facts; points-to work)
+    "enum-bit-per-profile",  # option table and bit values per build profile
+})
 
 # Where srcscan's answer is more exact than expected.json: the expected -R of
 # sink-off-under-option leaves out that log_message drops everything under -t (and -t sets
