@@ -188,13 +188,24 @@ class LoggedOnlyIf:
 
 
 @dataclass(frozen=True)
+class DecidedByCallers:
+    """The site logs only when `condition` holds of `function`'s parameters; each call of
+    it decides that with its arguments: `paths` are (file, line, caller, what that path needs;
+    "false" when it never logs)."""
+
+    function: str
+    condition: str
+    paths: tuple[tuple[str, int, str, str], ...]
+
+
+@dataclass(frozen=True)
 class Note:
     """A derivation given as prose (catalogs written before derivations were data)."""
 
     text: str
 
 
-Derivation = GuardAt | Inherited | ThroughPointer | SeveralOptions | LoggedOnlyIf | Note
+Derivation = GuardAt | Inherited | ThroughPointer | SeveralOptions | LoggedOnlyIf | DecidedByCallers | Note
 
 
 def derivation_to_dict(d: Derivation) -> dict[str, Any]:
@@ -205,6 +216,9 @@ def derivation_to_dict(d: Derivation) -> dict[str, Any]:
         return {"kind": "note", "text": d.text}
     if isinstance(d, LoggedOnlyIf):
         return {"kind": "logged-only-if", "function": d.function, "condition": d.condition}
+    if isinstance(d, DecidedByCallers):
+        return {"kind": "decided-by-callers", "function": d.function, "condition": d.condition,
+                "paths": [{"file": f, "line": n, "caller": c, "needs": r} for f, n, c, r in d.paths]}
     if isinstance(d, Inherited):
         return {"kind": "inherited", "function": d.function, "paths": d.paths,
                 "guards": [{"file": g.file, "line": g.line, "caller": g.caller, "via": list(g.via),
@@ -222,6 +236,9 @@ def derivation_from_dict(d: dict[str, Any] | str) -> Derivation:
         return Note(d["text"])
     if kind == "logged-only-if":
         return LoggedOnlyIf(d["function"], d["condition"])
+    if kind == "decided-by-callers":
+        return DecidedByCallers(d["function"], d["condition"], tuple(
+            (p["file"], int(p["line"]), p["caller"], p["needs"]) for p in d["paths"]))
     if kind == "guard":
         return GuardAt(d["file"], int(d["line"]), d["text"])
     if kind == "inherited":

@@ -102,6 +102,7 @@ class Conditions:
     inherited: dict[str, Requirement]
     _sinks: dict[str, Requirement] = field(default_factory=dict)
     _reach: dict[tuple[str, Requirement], tuple[Requirement, tuple[str, ...]]] = field(default_factory=dict)
+    _paths: dict[tuple[str, Requirement], list[tuple[str, int, str, str]]] = field(default_factory=dict)
 
     def sink_of(self, key: str | None, depth: int = 0) -> Requirement:
         """When function `key`, a log function, really logs: TRUE for one that always does
@@ -155,6 +156,7 @@ class Conditions:
         if memo in self._reach:
             return self._reach[memo]
         alternatives, unsure = [], []
+        paths = self._paths.setdefault(memo, [])
         for caller, _, data in self.graph.graph.in_edges(key, data=True):
             if data["kind"] == "stored":
                 continue
@@ -175,6 +177,7 @@ class Conditions:
             found, why = self.reaching(caller, keep_params(sure, caller_fn).simplified(), depth + 1, stack | {key})
             alternatives.append(found)
             unsure.extend(why)
+            paths.append((caller_fn.file, data["line"], caller_fn.name, str(found)))
         if alternatives:
             result = Requirement.any_of(alternatives).simplified()
         else:
@@ -182,3 +185,8 @@ class Conditions:
         answer = (result, tuple(dict.fromkeys(unsure)))
         self._reach[memo] = answer
         return answer
+
+    def callers_deciding(self, key: str, need: Requirement) -> tuple[tuple[str, int, str, str], ...]:
+        """After reaching(key, need): each call to `key` with what that path needs
+        (file, line, caller, requirement text; "false": it never logs)."""
+        return tuple(sorted(set(self._paths.get((key, need), ()))))

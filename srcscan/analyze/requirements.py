@@ -26,7 +26,7 @@ from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.options import OPTION_PARSERS, Option, option_to_dict
 from srcscan.cexpr import Binary, Call, CExpr, Member, Name, Unary, evaluate, render, root_path, strip
 from srcscan.extract.walk import Guard
-from srcscan.model import (CallerGuard, CallSite, Derivation, FunctionFacts, GuardAt, Inherited, LoggedOnlyIf,
+from srcscan.model import (CallerGuard, CallSite, DecidedByCallers, Derivation, FunctionFacts, GuardAt, Inherited, LoggedOnlyIf,
                            SeveralOptions, SiteKey, ThroughPointer)
 from srcscan.requirement import Atom, Requirement
 
@@ -368,7 +368,9 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
         sink = conditions.sink_of(sink_key) if known else Requirement.TRUE
         if not sink.is_true:
             sink = with_arguments(sink, graph.functions[sink_key], call.exprs, index, fn)
-        requirement, unsure = conditions.reaching(key, keep_params(need & sink, fn).simplified())
+        start = keep_params(need & sink, fn).simplified()
+        requirement, unsure = conditions.reaching(key, start)
+        deciding = conditions.callers_deciding(key, start)
         upstream = from_callers.get(key, Requirement.TRUE)
         derivation: list[Derivation] = [GuardAt(call.file, g.line, g.describe()) for g, r in own if not r.is_true]
         if not upstream.is_true:
@@ -380,6 +382,8 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             derivation.append(SeveralOptions())
         if not sink.is_true:
             derivation.append(LoggedOnlyIf(call.callee, _sink_text(sink)))
+        if deciding:
+            derivation.append(DecidedByCallers(fn.name, _sink_text(start), deciding))
         answers[call.key] = Answer(requirement, tuple(derivation) if not requirement.is_true else (), unsure)
     return answers
 

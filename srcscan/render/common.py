@@ -9,7 +9,8 @@ from typing import Iterable
 from tabulate import tabulate
 
 from srcscan.catalog import Message
-from srcscan.model import CallerGuard, Derivation, GuardAt, Inherited, LoggedOnlyIf, SeveralOptions, ThroughPointer
+from srcscan.model import (CallerGuard, DecidedByCallers, Derivation, GuardAt, Inherited, LoggedOnlyIf, SeveralOptions,
+                           ThroughPointer)
 
 
 def cell(text: str, limit: int = 0) -> str:
@@ -48,9 +49,14 @@ def code(text: str) -> str:
 
 
 def requires_text(m: Message) -> str:
-    if not m.requires:
-        return ""
-    return " or ".join(" + ".join(alt) if alt else "(default)" for alt in m.requires)
+    """The alternatives as `-D or -d + !-t`; "never" when no setting logs it; what srcscan
+    could not decide follows as "(uncertain: ...)"."""
+    text = " or ".join(" + ".join(alt) if alt else "(default)" for alt in m.requires)
+    if m.requires == (("false",),):
+        text = "never"
+    if m.uncertain:
+        text = (text + " " if text else "") + f"(uncertain: {'; '.join(m.uncertain)})"
+    return text
 
 
 def counts_table(counter: Counter, header: str, fmt: str = "github") -> str:
@@ -79,6 +85,10 @@ def derivation_text(d: Derivation) -> str:
         return "any one of several options reaching the same value"
     if isinstance(d, LoggedOnlyIf):
         return f"{d.function}() logs only when {d.condition}"
+    if isinstance(d, DecidedByCallers):
+        paths = "; ".join(f"{f}:{n} in {c}(): {'never' if r == 'false' else 'always' if r == 'true' else r}"
+                          for f, n, c, r in d.paths)
+        return f"logged only when {d.condition} in {d.function}(), which its callers decide ({paths})"
     return d.text
 
 
