@@ -51,9 +51,6 @@ def extra_options(rules: Rules) -> tuple[Option, ...]:
                  for m in rules.options.map)
 
 
-OPTION_PARSERS = frozenset({"getopt", "getopt_long", "getopt_long_only", "poptGetNextOpt"})
-
-
 def find_options(files: Iterable[FileFacts], rules: Rules) -> tuple[Option, ...]:
     orules = rules.options
     found: dict[tuple[str, str], Option] = {}
@@ -64,7 +61,7 @@ def find_options(files: Iterable[FileFacts], rules: Rules) -> tuple[Option, ...]
     main_parser = max(files, key=lambda f: (len({c[0] for c in f.extra["options"]["cases"]}), f.path), default=None)
     for facts in files:
         data = facts.extra["options"]
-        cli = _cli_options(facts.path, data, orules, _helper_effects(every, facts)) if facts is main_parser else []
+        cli = _cli_options(facts.path, data, orules, _helper_effects(every, facts, orules.getopt_calls)) if facts is main_parser else []
         for option in cli + _config_options(facts.path, data):
             key = (option.kind, option.name)
             if key in found:  # the same option read in two places (1.1.x parses twice)
@@ -78,7 +75,7 @@ def find_options(files: Iterable[FileFacts], rules: Rules) -> tuple[Option, ...]
     return tuple(sorted(found.values(), key=lambda o: (o.kind, o.name.lstrip("-").lower(), o.name)))
 
 
-def _helper_effects(files: list[FileFacts], parser: FileFacts) -> dict[int, list[OptionEffect]]:
+def _helper_effects(files: list[FileFacts], parser: FileFacts, getopt_calls: frozenset[str]) -> dict[int, list[OptionEffect]]:
     """Effects an option has through the helpers its case calls: `case 'u': set_umask(optarg);`
     with `set_umask` writing `umask_cmdline = 1` (one call deep)."""
     writes: dict[str, list] = defaultdict(list)
@@ -87,7 +84,7 @@ def _helper_effects(files: list[FileFacts], parser: FileFacts) -> dict[int, list
             writes[w.function].append(w)
     out: dict[int, list[OptionEffect]] = defaultdict(list)
     for fn in parser.functions:
-        if fn.file != parser.path or not any(c.callee in OPTION_PARSERS for c in fn.calls):
+        if fn.file != parser.path or not any(c.callee in getopt_calls for c in fn.calls):
             continue
         for call in fn.calls:
             case = next((g for g in reversed(call.guards) if g.kind == "case"), None)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping, NamedTuple
 
 from srcscan.analyze.callgraph import CallGraph
-from srcscan.analyze.options import OPTION_PARSERS, Option, option_to_dict
+from srcscan.analyze.options import Option, option_to_dict
 from srcscan.cexpr import Binary, Call, CExpr, Member, Name, Unary, evaluate, render, root_path, strip
 from srcscan.extract.walk import Guard
 from srcscan.model import (CallerGuard, CallSite, DecidedByCallers, Derivation, FunctionFacts, GuardAt, Inherited, LoggedOnlyIf,
@@ -48,6 +48,7 @@ class Index:
     params: dict[tuple[str, str], frozenset[str]]
     cli_labels: dict[int, str] = field(default_factory=dict)  # option character -> the option's name
     cli_file: str = ""  # the file of the command-line parser
+    getopt_calls: frozenset[str] = frozenset()  # the rules' calls returning the next option (getopt)
     key_cases: dict[tuple[str, str], dict[int, str]] = field(default_factory=dict)  # (file, function) -> label -> key
     defaults: frozenset[tuple[str, str]] = frozenset()  # (file, field) set by default, without its key
 
@@ -74,7 +75,7 @@ class Index:
             return Requirement.any_of(Requirement.atom(keys[label]) for label in sorted(set(guard.labels)))
         if fn.file != self.cli_file:
             return None
-        if not any(c.callee in OPTION_PARSERS for c in fn.calls):
+        if not any(c.callee in self.getopt_calls for c in fn.calls):
             return None
         names = [self.cli_labels.get(label) if isinstance(label, int) else None for label in guard.labels]
         if not all(names):
@@ -332,6 +333,7 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     of key switches' cases and the fields set by default (analyze.options.find_key_cases,
     find_defaults)."""
     index = Index.of(options, rules.options.bit_test)
+    index.getopt_calls = rules.options.getopt_calls
     index.key_cases = dict(key_cases or {})
     index.defaults = defaults
     param_options(graph, index)
