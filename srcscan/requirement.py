@@ -181,8 +181,8 @@ class Requirement:
 
     def holds(self, levels: Mapping[str, int]) -> bool:
         """Whether the options at `levels` (name -> level, 0 or absent when not given) make it true."""
-        values = {_symbol(a): a.holds(levels) for a in self.atoms()}
-        return bool(self._expr.subs(values))
+        model = {s: int(_ATOMS[s].holds(levels)) for s in self._expr.free_symbols}
+        return _truth(self._expr, model)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Requirement) and _simplify(self._expr) == _simplify(other._expr)

@@ -51,6 +51,7 @@ class Index:
     getopt_calls: frozenset[str] = frozenset()  # the rules' calls returning the next option (getopt)
     key_cases: dict[tuple[str, str], dict[int, str]] = field(default_factory=dict)  # (file, function) -> label -> key
     defaults: frozenset[tuple[str, str]] = frozenset()  # (file, field) set by default, without its key
+    memo: dict = field(default_factory=dict)  # guard_requirement's answers, by (id(guard), function key)
 
     @classmethod
     def of(cls, options: Iterable[Option], bit_test: frozenset[str]) -> "Index":
@@ -97,13 +98,20 @@ class Answer:
 def guard_requirement(guard: Guard, index: Index, fn: FunctionFacts) -> Requirement:
     """What `guard` demands of the options for the code under it; TRUE when it tests no
     option (or is a switch label)."""
+    memo = (id(guard), fn.key)
+    hit = index.memo.get(memo)
+    if hit is not None and hit[0] is guard:
+        return hit[1]
     if guard.kind == "case":
-        return index.option_case(guard, fn) or Requirement.TRUE
-    if guard.expr is None or guard.kind == "default":
-        return Requirement.TRUE
-    if guard.negated:
-        return ~_formula(guard.expr, index, fn, necessary=False)
-    return _formula(guard.expr, index, fn, necessary=True)
+        found = index.option_case(guard, fn) or Requirement.TRUE
+    elif guard.expr is None or guard.kind == "default":
+        found = Requirement.TRUE
+    elif guard.negated:
+        found = ~_formula(guard.expr, index, fn, necessary=False)
+    else:
+        found = _formula(guard.expr, index, fn, necessary=True)
+    index.memo[memo] = (guard, found)  # the guard is kept: its id stays its own
+    return found
 
 
 def _formula(e: CExpr, index: Index, fn: FunctionFacts, necessary: bool) -> Requirement:
