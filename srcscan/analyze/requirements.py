@@ -381,6 +381,12 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
         start = keep_params(need & sink, fn).simplified()
         requirement, unsure = conditions.reaching(key, start)
         deciding = conditions.callers_deciding(key, start)
+        # The log function's own option tests (keepalived's vlog_message returns under -t) hold
+        # for every message it writes: they rule alternatives out (-R or -t, but nothing is
+        # logged with -t: -R) and are not listed with each message.
+        muted = {a for a in sink.atoms() if not a.is_test}
+        if muted:
+            requirement = requirement.exists(lambda a: a in muted).simplified()
         upstream = from_callers.get(key, Requirement.TRUE)
         derivation: list[Derivation] = [GuardAt(call.file, g.line, g.describe()) for g, r in own if not r.is_true]
         if not upstream.is_true:
@@ -390,7 +396,8 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
                 derivation.append(ThroughPointer())
         if _several(own, index, fn) or (not upstream.is_true and _several_upstream(upstream)):
             derivation.append(SeveralOptions())
-        if not sink.is_true:
+        if not sink.is_true and (deciding or not (requirement == (lexical_only := upstream & Requirement.all_of(
+                r for _, r in own)).simplified())):
             derivation.append(LoggedOnlyIf(call.callee, _sink_text(sink)))
         if deciding:
             derivation.append(DecidedByCallers(fn.name, _sink_text(start), deciding))
