@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from srcscan.cexpr import evaluate
+from srcscan.cexpr import Const, Unary, evaluate, walk
 from srcscan.model import FileFacts
 from srcscan.rules import OptionRules, Rules
 
@@ -92,11 +92,19 @@ def _helper_effects(files: list[FileFacts], parser: FileFacts, getopt_calls: fro
                 continue
             for w in writes.get(call.callee, ()):
                 value = evaluate(w.value)
+                if w.target.startswith(".") or value is None or not _is_integer(w.value):
+                    continue  # only a constant given to a file-scope variable: a flag the option raises
                 effect = OptionEffect(w.target, w.op, w.text, value if w.op == "|=" else None)
                 for label in case.labels:
                     if isinstance(label, int):
                         out[label].append(effect)
     return out
+
+
+def _is_integer(e) -> bool:
+    """A constant integer as written (a literal, an enumerator, a macro, true/false), not a
+    string or an address, which evaluate as non-null."""
+    return not any(isinstance(x, Const) and x.value is None or isinstance(x, Unary) and x.op == "&" for x in walk(e))
 
 
 def _cli_options(path: str, data: dict[str, Any], orules: OptionRules,
