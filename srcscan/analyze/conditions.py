@@ -162,8 +162,16 @@ class Conditions:
                 continue
             caller_fn = self.graph.functions[caller]
             call = data.get("call")
-            given = with_arguments(need, fn, call.exprs, self.index, caller_fn) if call is not None else need
-            edge = Requirement.all_of(guard_condition(g, self.index, caller_fn) for g in data["guards"])
+            if call is None:  # registered: passed to a function that calls it later
+                through = self._through_parameter(caller_fn, data)
+                if through is None:
+                    unsure.append(f"{caller_fn.file}:{data['line']} in {caller_fn.name}() hands {fn.name}() to "
+                                  f"{data['via']}(), whose call of it srcscan does not see (counted as not logging)")
+                    paths.append((caller_fn.file, data["line"], caller_fn.name, "false"))
+                    continue
+                caller_fn, call, data = through
+            given = with_arguments(need, fn, call.exprs, self.index, caller_fn)
+            edge = Requirement.all_of(guard_condition(g, self.index, caller_fn) for g in call.guards)
             both = edge & given
             # what the caller passes and srcscan cannot know: counted as not logging there, and said
             # (only a variable passed as it is: `dump(f)` with f from fopen)
@@ -174,6 +182,7 @@ class Conditions:
                 texts = ", ".join(sorted(render(a.test) for a in unknown))
                 unsure.append(f"{caller_fn.file}:{data['line']} in {caller_fn.name}() passes {texts}, "
                               f"which srcscan cannot know (counted as not logging)")
+            caller = self.graph.key_for(caller_fn.name, caller_fn.file) or caller_fn.key
             found, why = self.reaching(caller, keep_params(sure, caller_fn).simplified(), depth + 1, stack | {key})
             alternatives.append(found)
             unsure.extend(why)
@@ -185,6 +194,19 @@ class Conditions:
         answer = (result, tuple(dict.fromkeys(unsure)))
         self._reach[memo] = answer
         return answer
+
+    def _through_parameter(self, registrar: FunctionFacts, data: dict):
+        """A function handed to `data["via"]` (`save_config(false, "vrrp", dump_data_vrrp)`)
+        is called by it through a parameter (`(*func)(file)`): that call, in that function,
+        with its arguments and guards; None when there is not exactly one such call."""
+        key = self.graph.key_for(data["via"], registrar.file)
+        helper = self.graph.functions.get(key) if key else None
+        if helper is None:
+            return None
+        calls = [c for c in helper.calls if c.indirect == "parameter" and c.callee in helper.params]
+        if len(calls) != 1:
+            return None
+        return helper, calls[0], {"line": calls[0].line}
 
     def callers_deciding(self, key: str, need: Requirement) -> tuple[tuple[str, int, str, str], ...]:
         """After reaching(key, need): each call to `key` with what that path needs
