@@ -77,15 +77,24 @@ def with_arguments(r: Requirement, callee: FunctionFacts, args: tuple[CExpr, ...
                    caller: FunctionFacts) -> Requirement:
     """`r`, a formula over callee's parameter tests, as the caller sees it: each test with
     the call's arguments put in, read again in the caller (`!fp` with NULL is true)."""
+    return translate(r, callee, args, index, caller, frozenset())[0]
+
+
+def translate(r: Requirement, callee: FunctionFacts, args: tuple[CExpr, ...], index, caller: FunctionFacts,
+              tracked: frozenset[Atom]) -> tuple[Requirement, frozenset[Atom]]:
+    """with_arguments, and what the `tracked` atoms became in the caller (the atoms of the
+    log function's own condition, followed up the chain)."""
     values = {p: a for p, a in zip(callee.params, args)}
-    mapping = {}
+    mapping, followed = {}, set()
     for a in r.atoms():
         if param_test(a, callee):
             given = substitute(a.test, values)
             if all(not (isinstance(x, Name) and x.ref == "param" and x.name in callee.params
-                                            and x.name not in values) for x in walk(given)):
+                        and x.name not in values) for x in walk(given)):
                 mapping[a] = condition(given, index, caller)
-    return r.replace(mapping) if mapping else r
+                if a in tracked:
+                    followed |= {b for b in mapping[a].atoms() if b.is_test}
+    return (r.replace(mapping) if mapping else r), frozenset(followed)
 
 
 @dataclass
@@ -101,8 +110,8 @@ class Conditions:
     is_log_call: Callable[[FunctionFacts, CallSite], bool]
     inherited: dict[str, Requirement]
     _sinks: dict[str, Requirement] = field(default_factory=dict)
-    _reach: dict[tuple[str, Requirement], tuple[Requirement, tuple[str, ...]]] = field(default_factory=dict)
-    _paths: dict[tuple[str, Requirement], list[tuple[str, int, str, str]]] = field(default_factory=dict)
+    _reach: dict[tuple, tuple[Requirement, tuple[str, ...]]] = field(default_factory=dict)
+    _paths: dict[tuple, list[tuple[str, int, str, str]]] = field(default_factory=dict)
 
     def sink_of(self, key: str | None, depth: int = 0) -> Requirement:
         """When function `key`, a log function, really logs: TRUE for one that always does
@@ -139,12 +148,14 @@ class Conditions:
             c = c.exists(lambda a: not a.is_test)
         return c
 
-    def reaching(self, key: str, need: Requirement, depth: int = 0,
-                 stack: frozenset[str] = frozenset()) -> tuple[Requirement, tuple[str, ...]]:
+    def reaching(self, key: str, need: Requirement, depth: int = 0, stack: frozenset[str] = frozenset(),
+                 sinkish: frozenset[Atom] = frozenset()) -> tuple[Requirement, tuple[str, ...]]:
         """The options under which some call path to `key` makes `need` hold (`need` is over
-        key's parameter tests and options), and what srcscan could not decide on the way:
-        a caller passing a value it cannot know (`dump(f)` with f from fopen) is counted as a
-        path that does not log, and named."""
+        key's parameter tests and options), and what srcscan could not decide on the way.
+        `sinkish` are the tests that come from the log function's own condition (conf_write's
+        `fp`): where a caller passes a value srcscan cannot know for one of them (`dump(f)`
+        with f from fopen), that path is counted as not logging, and named; any other test
+        of a value srcscan cannot know may hold."""
         fn = self.graph.functions.get(key)
         on_params = fn is not None and any(param_test(a, fn) for a in need.atoms())
         base = self.inherited.get(key, Requirement.TRUE)
@@ -152,7 +163,7 @@ class Conditions:
             return (need.exists(is_test) & base).simplified(), ()
         if depth >= MAX_DEPTH or key in stack:
             return (need.exists(is_test) & base).simplified(), (f"call chain to {fn.name}() too deep or recursive",)
-        memo = (key, need)
+        memo = (key, need, sinkish)
         if memo in self._reach:
             return self._reach[memo]
         alternatives, unsure = [], []
@@ -164,26 +175,32 @@ class Conditions:
             call = data.get("call")
             if call is None:  # registered: passed to a function that calls it later
                 through = self._through_parameter(caller_fn, data)
+                if through is None and not sinkish:
+                    found, why = self.reaching(caller, keep_params(need, caller_fn).simplified(), depth + 1,
+                                               stack | {key})  # what it is called with is not known
+                    alternatives.append(found)
+                    unsure.extend(why)
+                    continue
                 if through is None:
                     unsure.append(f"{caller_fn.file}:{data['line']} in {caller_fn.name}() hands {fn.name}() to "
                                   f"{data['via']}(), whose call of it srcscan does not see (counted as not logging)")
                     paths.append((caller_fn.file, data["line"], caller_fn.name, "false"))
                     continue
                 caller_fn, call, data = through
-            given = with_arguments(need, fn, call.exprs, self.index, caller_fn)
+            given, followed = translate(need, fn, call.exprs, self.index, caller_fn, sinkish)
             edge = Requirement.all_of(guard_condition(g, self.index, caller_fn) for g in call.guards)
             both = edge & given
-            # what the caller passes and srcscan cannot know: counted as not logging there, and said
-            # (only a variable passed as it is: `dump(f)` with f from fopen)
-            unknown = {a for a in given.atoms() if a.is_test and not param_test(a, caller_fn)
-                       and a not in need.atoms() and isinstance(strip(a.test), Name)}
+            # what the caller passes for the log function's own test and srcscan cannot know:
+            # counted as not logging there, and said (a variable passed as it is: `dump(f)`)
+            unknown = {a for a in followed if not param_test(a, caller_fn) and isinstance(strip(a.test), Name)}
             sure = both.forall(lambda a: a in unknown)
             if unknown and sure.exists(is_test) != both.exists(is_test):
                 texts = ", ".join(sorted(render(a.test) for a in unknown))
                 unsure.append(f"{caller_fn.file}:{data['line']} in {caller_fn.name}() passes {texts}, "
                               f"which srcscan cannot know (counted as not logging)")
             caller = self.graph.key_for(caller_fn.name, caller_fn.file) or caller_fn.key
-            found, why = self.reaching(caller, keep_params(sure, caller_fn).simplified(), depth + 1, stack | {key})
+            found, why = self.reaching(caller, keep_params(sure, caller_fn).simplified(), depth + 1, stack | {key},
+                                       frozenset(a for a in followed if param_test(a, caller_fn)))
             alternatives.append(found)
             unsure.extend(why)
             paths.append((caller_fn.file, data["line"], caller_fn.name, str(found)))
@@ -208,7 +225,8 @@ class Conditions:
             return None
         return helper, calls[0], {"line": calls[0].line}
 
-    def callers_deciding(self, key: str, need: Requirement) -> tuple[tuple[str, int, str, str], ...]:
-        """After reaching(key, need): each call to `key` with what that path needs
-        (file, line, caller, requirement text; "false": it never logs)."""
-        return tuple(sorted(set(self._paths.get((key, need), ()))))
+    def callers_deciding(self, key: str, need: Requirement,
+                         sinkish: frozenset[Atom] = frozenset()) -> tuple[tuple[str, int, str, str], ...]:
+        """After reaching(key, need, sinkish=...): each call to `key` with what that path
+        needs (file, line, caller, requirement text; "false": it never logs)."""
+        return tuple(sorted(set(self._paths.get((key, need, sinkish), ()))))

@@ -361,7 +361,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
     """SiteKey -> the options the site needs and why. `log_functions` (as
     logfuncs.infer_log_functions gives them) let a log function's own conditions on its
     parameters and its early returns count at each call (analyze.conditions)."""
-    from srcscan.analyze.conditions import Conditions, guard_condition, is_test, keep_params, with_arguments
+    from srcscan.analyze.conditions import Conditions, guard_condition, keep_params, param_test, translate
     from srcscan.analyze.logfuncs import log_function_of
 
     from_callers, via_pointer = inherited(graph, index)
@@ -376,11 +376,15 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
         need = Requirement.all_of(guard_condition(g, index, fn) for g in call.guards)
         sink_key = graph.key_for(call.callee, call.file) if not call.indirect else None
         sink = conditions.sink_of(sink_key) if known else Requirement.TRUE
+        sinkish: frozenset = frozenset()
         if not sink.is_true:
-            sink = with_arguments(sink, graph.functions[sink_key], call.exprs, index, fn)
+            callee = graph.functions[sink_key]
+            own_tests = frozenset(a for a in sink.atoms() if param_test(a, callee))
+            sink, sinkish = translate(sink, callee, call.exprs, index, fn, own_tests)
+            sinkish = frozenset(a for a in sinkish if param_test(a, fn))
         start = keep_params(need & sink, fn).simplified()
-        requirement, unsure = conditions.reaching(key, start)
-        deciding = conditions.callers_deciding(key, start)
+        requirement, unsure = conditions.reaching(key, start, sinkish=sinkish)
+        deciding = conditions.callers_deciding(key, start, sinkish)
         # The log function's own option tests (keepalived's vlog_message returns under -t) hold
         # for every message it writes: they rule alternatives out (-R or -t, but nothing is
         # logged with -t: -R) and are not listed with each message.

@@ -49,3 +49,17 @@ def test_requirements_of_each_case(case, tmp_path):
             assert [list(a) for a in m.requires] == sorted(sorted(a) for a in want["requires"]), want["format"]
         if "build" in want:
             assert m.build == want["build"], want["format"]
+
+
+def test_dumps_reached_through_parameters_and_a_handed_over_callback(tmp_path):
+    """keepalived's dumps: conf_write logs only with fp NULL; dump_data_vrrp(NULL) runs under
+    -d, vrrp_print passes a checked fopen result, save_config calls the dump it is handed with
+    a checked file: every dump line needs -d (and the log function drops all under -t)."""
+    rules = load_rules(str(PRECISION / "daemon-rules.toml"))
+    root = PRECISION.parent / "dumps"
+    catalog = build_from_tree(rules, SourceTree(root, Provenance("path", str(root), None)), tmp_path / "cache").catalog
+    found = {m.format: m for m in catalog.messages}
+    for fmt in (" vrrp", "   config error", "global %d", " mcast6"):
+        assert found[fmt].requires == (("-d",),), fmt
+        assert not found[fmt].uncertain
+    assert found["no file"].requires == ()
