@@ -92,8 +92,8 @@ def _helper_effects(files: list[FileFacts], parser: FileFacts, getopt_calls: fro
                 continue
             for w in writes.get(call.callee, ()):
                 value = evaluate(w.value)
-                if w.target.startswith(".") or value is None or not _is_integer(w.value):
-                    continue  # only a constant given to a file-scope variable: a flag the option raises
+                if w.target.startswith(".") or not value or not _is_integer(w.value):
+                    continue  # only a non-zero constant given to a file-scope variable: a flag the option raises
                 effect = OptionEffect(w.target, w.op, w.text, value if w.op == "|=" else None)
                 for label in case.labels:
                     if isinstance(label, int):

@@ -385,6 +385,13 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
         start = keep_params(need & sink, fn).simplified()
         requirement, unsure = conditions.reaching(key, start, sinkish=sinkish)
         deciding = conditions.callers_deciding(key, start, sinkish)
+        if requirement.is_false and (deciding or unsure):
+            # No call path srcscan follows makes the parameters' test hold: rather than "never",
+            # say what the guards alone need, and that the parameters' values were not decided.
+            requirement = (need.exists(lambda a: a.is_test) & sink.exists(lambda a: a.is_test)
+                           & from_callers.get(key, Requirement.TRUE)).simplified()
+            unsure = unsure + (f"no call path to {fn.name}() that srcscan follows gives its parameters values "
+                               f"that log this; shown with its guards alone",)
         # The log function's own option tests (keepalived's vlog_message returns under -t) hold
         # for every message it writes: they rule alternatives out (-R or -t, but nothing is
         # logged with -t: -R) and are not listed with each message.
