@@ -8,6 +8,8 @@ another exception. Inputs the fuzzing found are kept below as explicit examples.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import hypothesis.strategies as st
 from hypothesis import example, given, settings
 
@@ -80,3 +82,25 @@ def test_the_rules_loader_answers_any_table_with_rules_or_a_rules_error(table):
         assert "\n" not in str(exc)
         return
     assert isinstance(rules, Rules)
+
+
+RULES_TEXTS = {name: (Path(__file__).parents[2] / "rules" / f"{name}.toml").read_text() for name in ("keepalived", "lighttpd")}
+edit = st.tuples(st.integers(0, 10**6), st.integers(0, 40),
+                 st.text(alphabet=st.sampled_from(list('[]{}="\'.,#\n 0123456789abcxyz_-\\\t')), max_size=12))
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.sampled_from(sorted(RULES_TEXTS)), st.lists(edit, min_size=1, max_size=4))
+def test_a_damaged_real_rules_file_loads_or_gives_one_line(tmp_path_factory, name, edits):
+    from srcscan.rules import load_rules
+
+    text = RULES_TEXTS[name]
+    for at, cut, insert in edits:  # replace `cut` characters at `at` with `insert`
+        at %= len(text) + 1
+        text = text[:at] + insert + text[at + cut:]
+    path = tmp_path_factory.mktemp("rules") / f"{name}.toml"
+    path.write_text(text)
+    try:
+        load_rules(str(path))
+    except SrcscanError as exc:
+        assert "\n" not in str(exc).strip() or "TOML" in str(exc)
