@@ -13,7 +13,7 @@ from srcscan.formats.template import Arg, Hole, Template, dynamic_template, merg
 
 _SPEC = re.compile(
     r"%(?P<pos>\d+\$)?(?P<flags>[-+ #0'I]*)(?P<width>\*(?:\d+\$)?|\d+)?"
-    r"(?:\.(?P<prec>\*(?:\d+\$)?|\d*))?(?P<length>hh|h|ll|l|L|q|j|z|Z|t)?(?P<conv>[diouxXeEfFgGaAcspnmC S%])"
+    r"(?:\.(?P<prec>\*(?:\d+\$)?|\d*))?(?P<length>hh|h|ll|l|L|q|j|z|Z|t)?(?P<conv>[diouxXeEfFgGaAcspnmCS%])"
 )
 _KIND = {"d": "int", "i": "int", "u": "uint", "o": "uint", "x": "hex", "X": "hex",
          "e": "float", "E": "float", "f": "float", "F": "float", "g": "float", "G": "float",
