@@ -37,6 +37,8 @@ def write_back(parts) -> str:
 @given(printf_text, args_strategy)
 @example("%0$s", (Arg("a"),))  # found: position 0 took the last argument (rest[-1])
 @example("%1$s %0$d", (Arg("a"), Arg("b")))
+@example("% ", ())  # found by the fuzzer: a space was a conversion letter, KeyError ' ' ("100% " ended a file's parse)
+@example("disk 100% ", (Arg("pct"),))
 def test_printf_never_raises_and_holes_name_real_arguments(text, args):
     parts = printf.parse_printf(text, args)
     holes = [p for p in parts if isinstance(p, Hole)]
