@@ -29,7 +29,8 @@ from srcscan.render.json import dump
 @click.option("--rules", metavar="NAME|FILE", help="Rules to use (a project name or a rules file); defaults to PROJECT.")
 @click.option("--source", metavar="URL|PATH", help="Clone from this git remote or local repository.")
 @click.option("--cache-dir", type=click.Path(path_type=Path), envvar="SRCSCAN_CACHE")
-@click.option("--only", "only", metavar="OPTION", help="Only messages whose requirements involve OPTION on either side.")
+@click.option("--only", "only", metavar="OPTION", help="Only messages whose requirements involve OPTION on either side "
+              "(OPTION=VALUE is read as OPTION).")
 @click.option("--moves", is_flag=True, help="Also list messages that only moved to another line.")
 @click.option("--with", "with_options", multiple=True, metavar="OPTION", help="Compare the catalogs as seen with this option (OPTION or OPTION=VALUE; repeatable): messages "
               "needing options you do not run are left out.")
@@ -60,6 +61,8 @@ def diff(project, old_version, new_version, old_file, new_file, rules, source, c
         click.echo("srcscan: both catalogs describe the same release: no differences", err=True)
     if patterns is not None:
         return _check_patterns(old, new, patterns, fmt, output)
+    # --only names an option as everywhere else: `proxy.debug=2` is proxy.debug (what it involves, at any level).
+    only = only.split("=", 1)[0].split()[0] if only and only.strip() else only
     keep = requires_option(option_names((old, new), only)) if only else None
     result = diff_catalogs(old, new, keep)
     fmt = pick_format(fmt, output)

@@ -122,3 +122,16 @@ def test_diff_shows_priority_and_drops_what_needs_options_not_run(tmp_path):
     assert "0 added, 0 removed, 0 changed" in run.stderr and run.returncode == 0  # -D not run: detail is gone too
     run = srcscan("diff", "--old", a, "--new", b, "--with", "-D", "--with", "alpha.debug=1", "--format", "tsv")
     assert run.returncode == 1 and run.stdout.splitlines()[1:] == ["changed\tmain.c\t67\tLOG_ERR\tpriority\tLOG_INFO\tLOG_ERR"]
+
+
+def test_diff_only_takes_option_equals_value_like_everywhere_else(tmp_path):
+    a = tmp_path / "a.json"
+    assert srcscan("catalog", *OPTIONS, "--cache-dir", tmp_path / "c", "-o", a).returncode == 0
+    data = json.loads(a.read_text())
+    data["messages"] = [m for m in data["messages"] if m["format"] not in ("alpha at level 2", "always")]
+    b = tmp_path / "b.json"
+    b.write_text(json.dumps(data))
+    runs = [srcscan("diff", "--old", a, "--new", b, "--only", spec, "--format", "json") for spec in ("alpha.debug", "alpha.debug=1")]
+    assert runs[0].returncode == runs[1].returncode == 1
+    assert json.loads(runs[0].stdout)["removed"] == json.loads(runs[1].stdout)["removed"]
+    assert [m["format"] for m in json.loads(runs[1].stdout)["removed"]] == ["alpha at level 2"]
