@@ -193,7 +193,8 @@ def _posix(regex: str) -> str:
 
 # --------------------------------------------------------------------------- matching
 
-Piece = tuple[str, object]  # ("text", "literal"), ("choice", texts) or ("hole", (allowed chars test, at least one))
+Piece = tuple[str, object]  # ("text", "literal"), ("choice", texts), ("one", allowed chars test)
+#                              or ("hole", (allowed chars test, at least one))
 
 # A `%s` value is one word of the characters names, paths, addresses and URLs are made of:
 # no white space, and none of the punctuation messages put around values (`,;()[]"'`), so
@@ -214,10 +215,16 @@ ERRNO_TEXTS = tuple(sorted({os.strerror(n) for n in range(1, 200)} - {""}))
 
 
 def _message_pieces(m: Message) -> list[Piece]:
+    """The message's pieces; a line break ending the format ends the line (it is not text a
+    pattern sees), and a `%c` is exactly one character."""
     if m.dynamic:
         return [("hole", HOLE_CHARS["any"])]
+    parts = list(m.template.parts)
+    if parts and isinstance(parts[-1], str):
+        parts[-1] = parts[-1].rstrip("\r\n")
     return [("text", p) if isinstance(p, str) else ("choice", ERRNO_TEXTS) if p.kind == "errno"
-            else ("hole", HOLE_CHARS.get(p.kind, HOLE_CHARS["any"])) for p in m.template.parts]
+            else ("one", HOLE_CHARS["char"][0]) if p.kind == "char"
+            else ("hole", HOLE_CHARS.get(p.kind, HOLE_CHARS["any"])) for p in parts]
 
 
 def line_pieces(m: Message, kind: str, writes_line: bool) -> list[Piece]:
@@ -260,11 +267,16 @@ class Automaton:
         symbol = self.fsm.alphabet[char]
         return {self.fsm.map[s][symbol] for s in states if symbol in self.fsm.map.get(s, {})}
 
-    def _closure(self, states: set, allowed: Callable[[str], bool], at_least_one: bool) -> set:
+    def _allowed(self, allowed: Callable[[str], bool]) -> frozenset:
+        """The automaton's symbols (classes of characters it tells apart) holding an allowed character."""
         key = id(allowed)
         if key not in self._symbols:
             self._symbols[key] = frozenset(self.fsm.alphabet[c] for c in _SAMPLE_CHARS if allowed(c))
-        symbols = self._symbols[key]
+        return self._symbols[key]
+
+    def _closure(self, states: set, allowed: Callable[[str], bool], at_least_one: bool) -> set:
+        """States reached by any run of allowed characters (at least one when asked)."""
+        symbols = self._allowed(allowed)
         frontier = {self.fsm.map[s][x] for s in states for x in symbols if x in self.fsm.map.get(s, {})} \
             if at_least_one else set(states)
         seen = set(frontier)
@@ -281,6 +293,9 @@ class Automaton:
                 states = self._run(states, value)
             elif kind == "choice":
                 states = set().union(*(self._run(states, text) for text in value))
+            elif kind == "one":
+                symbols = self._allowed(value)
+                states = {self.fsm.map[s][x] for s in states for x in symbols if x in self.fsm.map.get(s, {})}
             else:
                 allowed, at_least_one = value
                 states = self._closure(states, allowed, at_least_one)
@@ -296,8 +311,47 @@ class Automaton:
         return states
 
 
+def required_words(regex: str) -> frozenset[str]:
+    """Words (3+ letters, lower-cased) of the fixed text every match of `regex` contains: literal
+    runs outside alternatives and optional parts (read with the re module's own parser)."""
+    try:
+        from re import _parser as sre_parse  # the stdlib's regex parser (sre_parse before 3.11)
+        tree = sre_parse.parse(regex)
+    except Exception:  # noqa: BLE001  (an unknown construct: no words, no filtering)
+        return frozenset()
+    runs: list[str] = []
+    current: list[str] = []
+
+    def walk(items) -> None:
+        for op, arg in items:
+            name = str(op)
+            if name == "LITERAL":
+                current.append(chr(arg))
+                continue
+            runs.append("".join(current))
+            current.clear()
+            if name == "SUBPATTERN":
+                walk(arg[-1])
+            elif name in ("MAX_REPEAT", "MIN_REPEAT") and arg[0] >= 1:
+                walk(arg[2])
+                runs.append("".join(current))
+                current.clear()
+    walk(tree)
+    runs.append("".join(current))
+    return frozenset(w.lower() for run in runs for w in re.findall(r"[A-Za-z]{3,}", run))
+
+
+def _literal_words(m: Message) -> set[str]:
+    return {w.lower() for p in m.template.parts if isinstance(p, str) for w in re.findall(r"[A-Za-z]{3,}", p)}
+
+
 def match_patterns(catalog: Catalog, patterns: list[Pattern]) -> list[PatternMatches]:
-    """For each pattern, the catalog's messages whose lines it can match, in catalog order."""
+    """For each pattern, the catalog's messages whose lines it can match, in catalog order.
+
+    Holes side by side (`%s %s`) can spell any phrase, so a pattern with fixed words must also
+    find at least half of them in the message's own text: "expr missing" is not a match of
+    "%s %s", nor "SSL: verify error" of "SSL: %s %s"; a value word in a pattern ("for user
+    root") still leaves the message's words to carry it."""
     writes_line = {f.name for f in catalog.log_functions if f.line_arg is not None}
     out = []
     for p in patterns:
@@ -306,7 +360,9 @@ def match_patterns(catalog: Catalog, patterns: list[Pattern]) -> list[PatternMat
         except ValueError as exc:
             out.append(PatternMatches(p, (), f"cannot be checked: {exc}"))
             continue
+        words = required_words(p.regex)
         found = tuple(m for m in catalog.messages
-                      if automaton.accepts_some(line_pieces(m, p.kind, m.call in writes_line)))
+                      if (m.dynamic or 2 * len(words & _literal_words(m)) >= len(words))
+                      and automaton.accepts_some(line_pieces(m, p.kind, m.call in writes_line)))
         out.append(PatternMatches(p, found))
     return out

@@ -81,3 +81,26 @@ def test_an_errno_hole_is_one_of_the_c_librarys_error_texts():
     failed = _message(["open failed: ", Hole("errno", "%m")])
     assert Automaton(r"failed: No such file or directory$").accepts_some(line_pieces(failed, "regex", False))
     assert not Automaton(r"failed: Going away$").accepts_some(line_pieces(failed, "regex", False))
+
+
+def test_a_char_hole_is_one_character_and_a_final_line_break_ends_the_line():
+    quoted = _message([Hole("str", "%s"), " ('", Hole("char", "%c"), "')"])
+    assert Automaton(r"^\w+ \('x'\)$").accepts_some(line_pieces(quoted, "regex", False))
+    assert not Automaton(r"not a regular file").accepts_some(line_pieces(quoted, "regex", False))
+    studying = _message(["studying regex failed: ", Hole("str", "%s"), "\n"])
+    assert Automaton(r"studying regex failed:").accepts_some(line_pieces(studying, "regex", False))
+
+
+def test_holes_side_by_side_do_not_spell_the_patterns_words():
+    from srcscan.catalog import Catalog
+    from srcscan.patterns import Pattern, match_patterns, required_words
+
+    assert required_words(r"^: \((?:http|mod)_auth\.c\.\d+\) password doesn't (match)? for <HOST>") >= {"password", "doesn"}
+    assert "match" not in required_words(r"password doesn't (match)? for")  # optional: not required
+    two = _message([Hole("str", "%s"), " ", Hole("str", "%s")])
+    own = _message(["expr ", Hole("str", "%s")])
+    catalog = Catalog.__new__(Catalog)
+    object.__setattr__(catalog, "messages", (two, own))
+    object.__setattr__(catalog, "log_functions", ())
+    found = match_patterns(catalog, [Pattern("expr missing", "expr missing", "regex", "x:1")])
+    assert found[0].messages == (own,)
