@@ -6,16 +6,78 @@ catalog types live in catalog.py.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from srcscan.cexpr import CExpr
-from srcscan.extract.walk import Guard
 from srcscan.formats.template import Arg
-from srcscan.parse import Diagnostic, SkippedRange
+from srcscan.parse import Diagnostic, Node, SkippedRange
 
 if TYPE_CHECKING:
     from srcscan.rules import LogFunction
+
+
+@dataclass(frozen=True)
+class Guard:
+    """One condition enclosing a piece of code.
+
+    kind says which construct it comes from: "if" (then branch), "else", "case" (a switch
+    label; `labels` holds the values), "default", "ternary", "and" (right operand of &&),
+    "or" (right operand of ||), "loop" (loop body), "early-return" (code after
+    `if (cond) return;`). `negated` is true when the code runs only while `cond` is false.
+
+    `expr` is the condition as a typed C expression (srcscan.cexpr), what the analyses read;
+    `cond` is its parser node, kept only until the last analysis reading nodes moves to `expr`.
+    """
+
+    kind: str
+    cond: Node | None  # the condition expression (the switch expression for case/default)
+    text: str  # the condition's source text as written
+    line: int
+    negated: bool = False
+    labels: tuple[int | str, ...] = ()  # case values (integers, or label text when not constant)
+    expr: CExpr | None = None  # `cond` as a typed expression
+
+    def describe(self) -> str:
+        if self.kind in ("case", "default"):
+            what = ", ".join(map(_label_text, self.labels)) or "default"
+            return f"switch ({self.text}) case {what}"
+        if not self.negated:
+            return self.text
+        inner = self.text.strip()
+        if inner.startswith("!(") and inner.endswith(")") and _balanced(inner[2:-1]):
+            return inner[2:-1]  # `if (!(debug & 32)) return;` leaves `debug & 32`
+        if inner.startswith("!") and _primary(inner[1:].strip()):
+            return inner[1:].strip()  # `if (!IF_UP(p)) return;` leaves `IF_UP(p)`
+        if inner.startswith("(") and inner.endswith(")") and _balanced(inner[1:-1]):
+            return f"!{inner}"  # `if ((x = f())) ...; else` gives `!(x = f())`, not `!((x = f()))`
+        return f"!({self.text})"
+
+
+def _primary(text: str) -> bool:
+    """A name, a member path or one call: `debug`, `vrrp->ifp`, `IF_UP(&local)`."""
+    m = re.match(r"[A-Za-z_]\w*(?:(?:\.|->)[A-Za-z_]\w*)*", text)
+    if not m:
+        return False
+    rest = text[m.end():]
+    return not rest or (rest[0] == "(" and rest[-1] == ")" and _balanced(rest[1:-1]))
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _label_text(label: int | str) -> str:
+    if isinstance(label, int) and 32 < label < 127:
+        return repr(chr(label))
+    return str(label)
+
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,7 @@ from typing import Callable
 
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.cexpr import Binary, CExpr, Name, Unary, evaluate, render, strip, substitute, walk
-from srcscan.extract.walk import Guard
-from srcscan.model import CallSite, FunctionFacts
+from srcscan.model import CallSite, FunctionFacts, Guard
 from srcscan.requirement import Atom, Requirement
 
 MAX_DEPTH = 8  # callers followed up from a site before a parameter's test counts as runtime

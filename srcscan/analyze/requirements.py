@@ -25,8 +25,7 @@ from typing import Iterable, Mapping, NamedTuple
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.options import Option, option_to_dict
 from srcscan.cexpr import Binary, Call, CExpr, Member, Name, Unary, evaluate, render, root_path, strip
-from srcscan.extract.walk import Guard
-from srcscan.model import (CallerGuard, CallSite, DecidedByCallers, Derivation, FunctionFacts, GuardAt, Inherited, LoggedOnlyIf,
+from srcscan.model import (CallerGuard, CallSite, Guard, DecidedByCallers, Derivation, FunctionFacts, GuardAt, Inherited, LoggedOnlyIf,
                            SeveralOptions, SiteKey, ThroughPointer)
 from srcscan.requirement import Atom, Requirement
 
