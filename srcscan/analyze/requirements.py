@@ -372,7 +372,14 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
         call, fn = site.call, site.function
         key = graph.key_for(fn.name, fn.file) or fn.key
         own = [(g, guard_requirement(g, index, fn)) for g in call.guards]
-        need = Requirement.all_of(guard_condition(g, index, fn) for g in call.guards)
+        need = Requirement.all_of(guard_condition(g, index, fn) for g in call.guards).simplified()
+        contradiction = ()
+        if need.is_false and not need.exists(lambda a: not a.is_test).is_false:
+            # The guards contradict only in what they read as options (`*ofs == '\\'` and
+            # `!*ofs` with `ofs` also an option's variable name): no option decides it.
+            need = need.exists(lambda a: not a.is_test)
+            contradiction = ("the guards read options in contradictory ways (a local variable with an "
+                             "option variable's name?); options left out",)
         sink_key = graph.key_for(call.callee, call.file) if not call.indirect else None
         sink = conditions.sink_of(sink_key) if known else Requirement.TRUE
         sinkish: frozenset = frozenset()
@@ -383,6 +390,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             sinkish = frozenset(a for a in sinkish if param_test(a, fn))
         start = keep_params(need & sink, fn).simplified()
         requirement, unsure = conditions.reaching(key, start, sinkish=sinkish)
+        unsure = unsure + contradiction
         deciding = conditions.callers_deciding(key, start, sinkish)
         if requirement.is_false and (deciding or unsure):
             # No call path srcscan follows makes the parameters' test hold: rather than "never",
