@@ -72,6 +72,7 @@ class Pattern:
     regex: str  # what is matched: tags expanded, classes translated
     kind: str  # "regex", "fail2ban" or "logcheck"
     where: str  # file:line of the pattern (for a failregex, the filter's file and the value's line)
+    ignore: tuple[str, ...] = ()  # a fail2ban filter's ignoreregex lines (expanded): a line they match is no failure
 
 
 @dataclass(frozen=True)
@@ -104,10 +105,11 @@ def load_patterns(path: Path, kind: str | None = None) -> list[Pattern]:
     if not patterns:
         raise InputError(f"{path}: no patterns (one regular expression a line, or a fail2ban filter with failregex)")
     for p in patterns:
-        try:
-            re.compile(p.regex)
-        except re.error as exc:
-            raise InputError(f"{p.where}: not a regular expression ({exc}): {p.text}") from None
+        for regex in (p.regex, *p.ignore):
+            try:
+                re.compile(regex)
+            except re.error as exc:
+                raise InputError(f"{p.where}: not a regular expression ({exc}): {regex}") from None
     return patterns
 
 
@@ -116,11 +118,13 @@ def _fail2ban(path: Path, text: str) -> list[Pattern]:
     raw = values.get("failregex", "")
     if not raw.strip():
         raise InputError(f"{path}: a fail2ban filter needs a failregex in [Definition]")
+    ignore = tuple(expand_fail2ban(_interpolate(line.strip(), values, path))
+                   for line in values.get("ignoreregex", "").splitlines() if line.strip())
     out = []
     for line in raw.splitlines():
         if line.strip():
             regex = expand_fail2ban(_interpolate(line.strip(), values, path))
-            out.append(Pattern(line.strip(), regex, "fail2ban", f"{path} failregex"))
+            out.append(Pattern(line.strip(), regex, "fail2ban", f"{path} failregex", ignore))
     return out
 
 
@@ -311,6 +315,21 @@ class Automaton:
         return states
 
 
+def typical_line(pieces: list[Piece]) -> str:
+    """One concrete line of these pieces: each hole filled with a plain value of its kind
+    ("x", "1", the first error text), for the questions an automaton cannot answer."""
+    out = []
+    for kind, value in pieces:
+        if kind == "text":
+            out.append(value)
+        elif kind == "choice":
+            out.append(value[0])
+        else:
+            allowed = value if kind == "one" else value[0]
+            out.append(next((c for c in "x1" if allowed(c)), ""))
+    return "".join(out)
+
+
 def required_words(regex: str) -> frozenset[str]:
     """Words (3+ letters, lower-cased) of the fixed text every match of `regex` contains: literal
     runs outside alternatives and optional parts (read with the re module's own parser)."""
@@ -364,5 +383,11 @@ def match_patterns(catalog: Catalog, patterns: list[Pattern]) -> list[PatternMat
         found = tuple(m for m in catalog.messages
                       if (m.dynamic or 2 * len(words & _literal_words(m)) >= len(words))
                       and automaton.accepts_some(line_pieces(m, p.kind, m.call in writes_line)))
+        # fail2ban drops a line an ignoreregex matches: a message whose typical line (holes
+        # filled with plain values) one matches is left out of the failregex's answer.
+        for regex in p.ignore:
+            ignored = re.compile(regex)
+            found = tuple(m for m in found
+                          if not ignored.search(typical_line(line_pieces(m, p.kind, m.call in writes_line))))
         out.append(PatternMatches(p, found))
     return out

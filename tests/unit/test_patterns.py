@@ -104,3 +104,20 @@ def test_holes_side_by_side_do_not_spell_the_patterns_words():
     object.__setattr__(catalog, "log_functions", ())
     found = match_patterns(catalog, [Pattern("expr missing", "expr missing", "regex", "x:1")])
     assert found[0].messages == (own,)
+
+
+def test_a_filters_ignoreregex_leaves_out_the_messages_it_matches(tmp_path):
+    from srcscan.catalog import Catalog
+    from srcscan.patterns import match_patterns
+
+    (tmp_path / "f.conf").write_text("[Definition]\nfailregex = auth failed for \\S+ from <HOST>\n"
+                                     "ignoreregex = for \\S+ from 127\\.0\\.0\\.1\n             test account\n")
+    patterns = load_patterns(tmp_path / "f.conf")
+    assert len(patterns) == 1 and len(patterns[0].ignore) == 2
+    plain = _message(["auth failed for ", Hole("str", "%s"), " from ", Hole("str", "%s")])
+    local = _message(["auth failed for ", Hole("str", "%s"), " from 127.0.0.1"])
+    test = _message(["auth failed for test account ", Hole("str", "%s"), " from ", Hole("str", "%s")])
+    catalog = Catalog.__new__(Catalog)
+    object.__setattr__(catalog, "messages", (plain, local, test))
+    object.__setattr__(catalog, "log_functions", ())
+    assert match_patterns(catalog, patterns)[0].messages == (plain,)
