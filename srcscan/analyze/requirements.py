@@ -374,12 +374,16 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
         own = [(g, guard_requirement(g, index, fn)) for g in call.guards]
         need = Requirement.all_of(guard_condition(g, index, fn) for g in call.guards).simplified()
         contradiction = ()
-        if need.is_false and not need.exists(lambda a: not a.is_test).is_false:
-            # The guards contradict only in what they read as options (`*ofs == '\\'` and
-            # `!*ofs` with `ofs` also an option's variable name): no option decides it.
-            need = need.exists(lambda a: not a.is_test)
-            contradiction = ("the guards read options in contradictory ways (a local variable with an "
-                             "option variable's name?); options left out",)
+        if need.is_false:
+            # The guards contradict each other as srcscan reads them: a variable tested both
+            # ways was assigned in between (`ret = fcntl(...); if (ret < 0) return; ret = bind();
+            # if (ret < 0) log`), or a local has an option variable's name. Read each guard on its
+            # own, and say so.
+            need = Requirement.all_of(r for _, r in own).simplified()
+            if need.is_false:
+                need = Requirement.TRUE
+            contradiction = ("its guards contradict as srcscan reads them (a variable assigned between two "
+                             "tests, or a local named like an option's variable); each guard read on its own",)
         sink_key = graph.key_for(call.callee, call.file) if not call.indirect else None
         sink = conditions.sink_of(sink_key) if known else Requirement.TRUE
         sinkish: frozenset = frozenset()
