@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from srcscan.catalog import Catalog, Message
-from srcscan.explain.lines import Block, Record
+from srcscan.explain.lines import Block, Record, Stamp
 from srcscan.explain.matcher import Matcher
 
 # Forms whose lines carry no program name: a file the daemon writes itself.
@@ -34,6 +34,7 @@ class Hit:
     values: dict[str, str]  # hole values by argument expression
     pinned: bool = False  # a lighttpd stamp names this very call site
     process_ok: bool | None = None  # the ident's process can write it (None: no ident to tell)
+    loose: bool = False  # the message has no literal text: it fits, and so would nearly any line
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ class Explainer:
     def explain(self, records: Sequence[Record]) -> list[Explanation]:
         mine = [self.processes_of(r) for r in records]
         texts = [r.text for r in records]
-        found = self.matcher.all_matches(texts)
+        found = self.matcher.all_matches(texts, loose=True)
         return [self._explanation(r, d, p, f) for r, (d, p), f in zip(records, mine, found)]
 
     def _explanation(self, record: Record, daemon: bool, processes: tuple[str, ...], found: list[int]) -> Explanation:
@@ -117,13 +118,17 @@ class Explainer:
             return Explanation(record, False, processes, (), 0)
         m = self.matcher
         ranked: list[tuple[int, bool]] = []  # (message index, pinned)
+        how = ""
         if record.stamp is not None:
-            at = [i for i in m.at_stamp(record.stamp.basename, record.stamp.line)
-                  if m.pattern_of(i) >= 0 and m.fullmatch(m.pattern_of(i), record.text)]
+            at, how = self.pinned(record.stamp, record.text)
             ranked += [(i, True) for i in at]
+            if how == "site":  # the stamp's call, whatever the text: the text finds no other
+                found = []
         seen = {i for i, _ in ranked}
         best = len(ranked)
         for k, p in enumerate(found):
+            if ranked and m.is_loose(p):
+                continue  # a pinned line needs no message that fits any text
             group = [i for i in m.patterns[p].messages if i not in seen]
             if record.stamp is not None:  # a stamp names the file: same-file sites first
                 group.sort(key=lambda i: self.messages[i].file.rsplit("/", 1)[-1] != record.stamp.basename)
@@ -135,10 +140,35 @@ class Explainer:
         for i, pinned in ranked:
             msg = self.messages[i]
             ok = None if not processes else any(p in msg.processes for p in processes)
-            hits.append(Hit(msg, m.values(m.pattern_of(i), record.text), pinned, ok))
+            p = m.pattern_of(i)
+            values = (m.values(p, record.text) if not pinned or how == "exact" else m.prefix_values(p, record.text)) or {}
+            hits.append(Hit(msg, values, pinned, ok, m.is_loose(p) and not pinned))
         # Among equally specific messages, those the ident's process can write come first.
         hits[:best] = sorted(hits[:best], key=lambda h: h.process_ok is False)
-        return Explanation(record, True, processes, tuple(hits), best, self._notes(record, hits[0] if hits else None))
+        notes = self._notes(record, hits[0] if hits else None)
+        if how == "prefix":
+            notes += ("the call's text is a prefix of the line: the writer appends to it (lighttpd's log_perror "
+                      "appends the error; log_error_multiline writes one line per line of a buffer)",)
+        elif how == "site":
+            notes += ("the stamp names this call, whose text in the catalog does not match the line "
+                      "(a value the build fills in, or another release)",)
+        return Explanation(record, True, processes, tuple(hits), best, notes)
+
+    def pinned(self, stamp: Stamp, text: bytes) -> tuple[tuple[int, ...], str]:
+        """The messages a lighttpd stamp pins, and how: "exact" (the text matches them), "prefix"
+        (the text starts with theirs: log_perror, log_error_multiline), "site" (only the stamp
+        agrees), or ((), "") when no message of the catalog is at that file and line."""
+        m = self.matcher
+        at = m.at_stamp(stamp.basename, stamp.line)
+        if not at:
+            return (), ""
+        exact = tuple(i for i in at if m.fullmatch(m.pattern_of(i), text))
+        if exact:
+            return exact, "exact"
+        prefix = tuple(i for i in at if m.prefix_values(m.pattern_of(i), text) is not None)
+        if prefix:
+            return prefix, "prefix"
+        return at, "site"
 
     def _notes(self, record: Record, hit: Hit | None) -> tuple[str, ...]:
         if hit is None:
@@ -171,8 +201,7 @@ class Explainer:
             elif not self.processes_of(r)[0]:
                 continue
             if r.stamp is not None:
-                at = tuple(j for j in m.at_stamp(r.stamp.basename, r.stamp.line)
-                           if m.pattern_of(j) >= 0 and m.fullmatch(m.pattern_of(j), r.text))
+                at, _ = self.pinned(r.stamp, r.text)
                 if at:
                     codes[i], pinned[i] = PINNED, at
                     continue
@@ -202,8 +231,7 @@ class Explainer:
                     continue
             stamp = stamps[i]
             if stamp is not None:
-                at = tuple(j for j in m.at_stamp(stamp.basename, stamp.line)
-                           if m.pattern_of(j) >= 0 and m.fullmatch(m.pattern_of(j), all_texts[i]))
+                at, _ = self.pinned(stamp, all_texts[i])
                 if at:
                     codes[i], pinned[i] = PINNED, at
                     continue
@@ -327,14 +355,16 @@ def ident_pattern(ident: str) -> str:
 
 
 def proven_options(messages: Iterable[Message]) -> list[str]:
-    """Options the lines prove were in effect: each requirement every alternative shares,
-    or the alternatives joined by `or` (`-D`, `proxy.debug>=2`, `-D or -d`)."""
-    proven = set()
-    for m in messages:
-        text = requires_text(m)
-        if text:
-            proven.add(text)
-    return sorted(proven)
+    """Options the lines prove were in effect: per message its requirement (`-D`,
+    `proxy.debug>=2`, `-D or -d`; `without -t` for `!-t`), leaving out a requirement that
+    another one already proves (`-D or -d` when `-D` alone is proven)."""
+    sets = {frozenset(m.requires) for m in messages if m.requires and all(m.requires)}
+    kept = [s for s in sets if not any(t < s for t in sets)]
+    return sorted(" or ".join(" + ".join(_atom(a) for a in alt) for alt in sorted(s)) for s in kept)
+
+
+def _atom(atom: str) -> str:
+    return f"without {atom[1:]}" if atom.startswith("!") else atom
 
 
 def requires_text(m: Message) -> str:

@@ -53,17 +53,20 @@ def template_pattern(t: Template, newline: int = 0x0A, capture: bool = False) ->
         if isinstance(p, str):
             out.append(escape_bytes(p.encode("utf-8", "surrogateescape"), newline))
         else:
-            sub = _HOLE.get(p.kind, rb".*?")
+            sub = _HOLE.get(p.kind, rb".*?") if p.arg != '""' else rb" *"  # `%*s` of "": an indent
             out.append(b"(" + sub + b")" if capture else b"(?:" + sub + b")")
     return b"".join(out)
 
 
-def specificity(t: Template) -> tuple[int, int]:
-    """Rank of a template among those matching one line: more literal bytes first, then
-    fewer holes (a line matching `Open of %s failed` and `%s failed` is the former's)."""
+def specificity(t: Template) -> tuple[int, int, int]:
+    """Rank of a template among those matching one line: more literal bytes first (a line
+    matching `Open of %s failed` and `%s failed` is the former's), then more holes that
+    constrain what they print (`= %u` before `= %s`; `%*s` of "" prints only spaces), then
+    fewer holes."""
     literal = sum(len(p.encode()) for p in t.parts if isinstance(p, str))
-    holes = sum(1 for p in t.parts if isinstance(p, Hole))
-    return literal, -holes
+    holes = [p for p in t.parts if isinstance(p, Hole)]
+    constrained = sum(1 for p in holes if p.kind not in ("str", "any", "errno") or p.arg == '""')
+    return literal, constrained, -len(holes)
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,7 @@ class Pattern:
 
     body: bytes  # regular expression, newlines as \x0a
     messages: tuple[int, ...]
-    rank: tuple[int, int]
+    rank: tuple[int, int, int]
     holes: tuple[str | None, ...]  # each hole's argument expression, in order
 
 
@@ -107,20 +110,23 @@ class Matcher:
                  cache_dir: Path | None = None) -> None:
         by_body: dict[bytes, list[int]] = defaultdict(list)
         first: dict[bytes, Template] = {}
-        self.catch_all: tuple[int, ...] = ()  # messages with no literal text at all (`%s`): never reported
-        catch_all = []
+        loose_body: dict[bytes, list[int]] = defaultdict(list)
         for i, t in enumerate(templates):
-            if t.dynamic or not any(isinstance(p, str) and p.strip() for p in t.parts):
-                catch_all.append(i)
-                continue
             body = template_pattern(t)
-            by_body[body].append(i)
+            if t.dynamic or not any(isinstance(p, str) and p.strip() for p in t.parts):
+                loose_body[body].append(i)  # no literal text (`%s`, a format not literal): matches anything
+            else:
+                by_body[body].append(i)
             first.setdefault(body, t)
-        self.catch_all = tuple(catch_all)
-        self.patterns: tuple[Pattern, ...] = tuple(
-            Pattern(body, tuple(ids), specificity(first[body]),
-                    tuple(p.arg for p in first[body].parts if isinstance(p, Hole)))
-            for body, ids in by_body.items())
+        strict = [Pattern(body, tuple(ids), specificity(first[body]),
+                          tuple(p.arg for p in first[body].parts if isinstance(p, Hole)))
+                  for body, ids in by_body.items()]
+        loose = [Pattern(body, tuple(ids), specificity(first[body]),
+                         tuple(p.arg for p in first[body].parts if isinstance(p, Hole)))
+                 for body, ids in loose_body.items()]
+        # patterns[:strict] go to the engine; the loose ones are tried only on texts nothing else matches
+        self.strict = len(strict)
+        self.patterns: tuple[Pattern, ...] = tuple(strict + loose)
         self.templates = tuple(templates)
         self.sites: dict[tuple[str, int], tuple[int, ...]] = _site_index(sites)
         self.engine = available_engine(engine)
@@ -129,7 +135,7 @@ class Matcher:
 
     # pickling: a Hyperscan database travels serialized; other engines are rebuilt (fast)
     def __getstate__(self) -> dict[str, Any]:
-        state = {k: v for k, v in self.__dict__.items() if k not in ("_captures", "_pattern_of")}
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_captures", "_prefixes", "_pattern_of")}
         if self.engine != "hyperscan":
             state["_compiled"] = None
         return state
@@ -142,19 +148,33 @@ class Matcher:
     def compiled(self) -> Any:
         if self._compiled is None:
             if self.engine == "hyperscan":
-                self._compiled = _Hyperscan(self.patterns, self.cache_dir)
+                self._compiled = _Hyperscan(self.patterns[:self.strict], self.cache_dir)
             else:
-                self._compiled = _COMPILERS[self.engine](self.patterns)
+                self._compiled = _COMPILERS[self.engine](self.patterns[:self.strict])
         return self._compiled
 
     def best(self, texts: Sequence[bytes]) -> list[int]:
         """Per text, the most specific matching pattern's index, or -1."""
         return self.compiled.best(texts)
 
-    def all_matches(self, texts: Sequence[bytes]) -> list[list[int]]:
-        """Per text, every matching pattern's index, most specific first."""
+    def all_matches(self, texts: Sequence[bytes], loose: bool = False) -> list[list[int]]:
+        """Per text, every matching pattern's index, most specific first; with `loose`, a text no
+        pattern with literal text matches gets the patterns without any (`%*s%.*s`) it fits."""
         found = self.compiled.all(texts)
-        return [sorted(set(f), key=lambda i: self.patterns[i].rank, reverse=True) for f in found]
+        out = [sorted(set(f), key=lambda i: self.patterns[i].rank, reverse=True) for f in found]
+        if loose:
+            for k, f in enumerate(out):
+                if not f:
+                    f.extend(self.loose_matches(texts[k]))
+        return out
+
+    def loose_matches(self, text: bytes) -> list[int]:
+        """Patterns without literal text that fully match `text`, most specific first."""
+        hits = [i for i in range(self.strict, len(self.patterns)) if self.fullmatch(i, text)]
+        return sorted(hits, key=lambda i: self.patterns[i].rank, reverse=True)
+
+    def is_loose(self, index: int) -> bool:
+        return index >= self.strict
 
     def fullmatch(self, index: int, text: bytes) -> re.Match[bytes] | None:
         return self._capture(index).fullmatch(text)
@@ -171,6 +191,23 @@ class Matcher:
             if name in out:
                 name = f"{name} ({k})"
             out[name] = value.decode("utf-8", "replace").strip(" ") if value is not None else ""
+        return out
+
+    def prefix_values(self, index: int, text: bytes) -> dict[str, str] | None:
+        """Hole values when the text starts with the pattern's (what follows is `rest of the line`);
+        None when it does not."""
+        cache = self.__dict__.setdefault("_prefixes", {})
+        rx = cache.get(index)
+        if rx is None:
+            t = self.templates[self.patterns[index].messages[0]]
+            rx = cache[index] = re.compile(template_pattern(t, capture=True) + rb"(.*)", re.S)
+        m = rx.fullmatch(text)
+        if m is None:
+            return None
+        out = {}
+        for k, (arg, value) in enumerate(zip(self.patterns[index].holes, m.groups()[:-1]), 1):
+            out[arg or f"hole {k}"] = value.decode("utf-8", "replace").strip(" ")
+        out["rest of the line"] = m.groups()[-1].decode("utf-8", "replace")
         return out
 
     def _capture(self, index: int) -> re.Pattern[bytes]:

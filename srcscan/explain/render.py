@@ -37,7 +37,7 @@ def line_dict(e: Explanation) -> dict[str, Any]:
         "line_facility": r.facility,
         "line_priority": r.priority,
         "process": list(e.processes),
-        "matches": [{**message_ref(h.message), "best": k < e.best, "pinned": h.pinned, "values": h.values,
+        "matches": [{**message_ref(h.message), "best": k < e.best, "pinned": h.pinned, "loose": h.loose, "values": h.values,
                      "requires": [list(a) for a in h.message.requires], "proves": requires_text(h.message) or None,
                      "processes": list(h.message.processes), "process_ok": h.process_ok,
                      "facility": list(h.message.facility)}
@@ -88,7 +88,8 @@ def _line_rows(lines: Sequence[Explanation], md: bool) -> list[list[str]]:
         h = e.hits[0]
         values = "; ".join(f"{k} = {v}" for k, v in h.values.items())
         alts = len(e.hits) - 1
-        where = _where(h.message) + (" (stamp)" if h.pinned else "") + (f" +{alts} more" if alts else "")
+        where = (_where(h.message) + (" (stamp)" if h.pinned else "") + (" (no literal text)" if h.loose else "")
+                 + (f" +{alts} more" if alts else ""))
         extra = "; ".join(e.notes)
         rows.append([str(e.record.n), cell(text, 100), code(where) if md else where,
                      h.message.priority.removeprefix("LOG_"), cell(values, 80),

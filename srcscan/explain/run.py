@@ -88,7 +88,7 @@ def summary_of(explainer: Explainer, explained: Sequence[Explanation]) -> Summar
     for e in explained:
         if not e.daemon:
             s.other += 1
-        elif not e.hits:
+        elif not e.hits or e.hits[0].loose:  # a message without literal text is no evidence
             s.unmatched += 1
             if len(s.unmatched_examples) < 20:
                 s.unmatched_examples.append(e.record.input.decode("utf-8", "replace"))
