@@ -25,13 +25,17 @@ _VERSION = re.compile(r"^v?\d+(?:\.\d+)+[\w.~+-]*$")
 @click.option("--path", "path", type=click.Path(path_type=Path), help="Catalog a tree already on disk.")
 @click.option("--source", metavar="URL|PATH", help="Clone from this git remote or local repository instead of upstream.")
 @click.option("--cache-dir", type=click.Path(path_type=Path), envvar="SRCSCAN_CACHE", help="Cache directory.")
+@click.option("--provider", type=click.Choice(["git", "debian"]), help="Where releases come from for --versions and "
+              "no version: git tags (the default, falling back to Debian) or the versions Debian's archive carries.")
+@click.option("--max-builds", default=12, show_default=True, help="Without a version, build at most this many catalogs.")
 @click.option("--engine", type=click.Choice(["auto", "hyperscan", "re2", "re"]), default="auto", show_default=True,
               help="Multi-pattern engine.")
 @click.option("--dask", "dask_address", metavar="ADDRESS", help="Read and match on this Dask scheduler (needs srcscan[dask]).")
 @click.option("-j", "--jobs", default=2, show_default=True, help="Parser processes for catalogs built on demand.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here instead of stdout.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="md (default on a file), table (on a terminal), json.")
-def explain(project, inputs, version_range, catalog_file, summary, with_options, rules, path, source, cache_dir, engine,
+def explain(project, inputs, version_range, catalog_file, summary, with_options, rules, path, source, cache_dir, provider,
+            max_builds, engine,
             dask_address, jobs, output, fmt):
     """Explain each line of a log (FILE, or - for stdin; gzip is read too): which message of PROJECT
     wrote it, with what values, from which process, under which options, and which releases hold it."""
@@ -40,6 +44,7 @@ def explain(project, inputs, version_range, catalog_file, summary, with_options,
     from srcscan.explain.run import check_explained
 
     version, paths = _split_inputs(inputs)
+    notify = lambda line: click.echo(f"srcscan: {line}", err=True)  # noqa: E731
     if version and version_range:
         raise InputError("give a VERSION or --versions A..B, not both")
     for p in paths:
@@ -51,9 +56,15 @@ def explain(project, inputs, version_range, catalog_file, summary, with_options,
         if version_range and path is None:  # lines are read with the newest release of the range
             from srcscan.explain.versions import newest_in_range
 
-            version = newest_in_range(rules or project, version_range, source, cache_dir)
-        request = make_request(None if rules else project, version, rules, path, source, cache_dir, with_options, jobs)
-        catalog = build_catalog(request).catalog
+            version = newest_in_range(rules or project, version_range, source, cache_dir, provider, notify)
+        if provider == "debian" and path is None:
+            from srcscan.sources.obtain import default_cache_dir as _default
+
+            catalog = _debian_catalog(rules or project, version, cache_dir or _default(), jobs, with_options)
+        else:
+            request = make_request(None if rules else project, version, rules, path, source, cache_dir, with_options,
+                                   jobs)
+            catalog = build_catalog(request).catalog
     from srcscan.sources.obtain import default_cache_dir
 
     cache = cache_dir or default_cache_dir()
@@ -65,12 +76,15 @@ def explain(project, inputs, version_range, catalog_file, summary, with_options,
         from srcscan.explain.versions import candidate_releases
 
         versions = candidate_releases(explainer, lines, total, project=rules or project, version_range=version_range,
-                                      source=source, cache_dir=cache_dir, jobs=jobs,
-                                      notify=lambda line: click.echo(f"srcscan: {line}", err=True))
+                                      source=source, cache_dir=cache_dir, jobs=jobs, notify=notify,
+                                      max_builds=max_builds, provider=provider)
         if versions and catalog.version not in versions:  # read the lines again with a release that has them
-            request = make_request(None if rules else project, versions[-1], rules, None, source, cache_dir,
-                                   with_options, jobs)
-            explainer = Explainer(build_catalog(request).catalog, engine=engine, cache_dir=cache)
+            if provider == "debian":
+                again = _debian_catalog(rules or project, versions[-1], cache, jobs, with_options)
+            else:
+                again = build_catalog(make_request(None if rules else project, versions[-1], rules, None, source,
+                                                   cache_dir, with_options, jobs)).catalog
+            explainer = Explainer(again, engine=engine, cache_dir=cache)
             lines, total = _explain(explainer, paths, summary, dask_address)
     elif catalog.version:
         versions = [catalog.version]
@@ -108,3 +122,14 @@ def _explain(explainer, paths, summary, dask_address):
     from srcscan.explain.run import explain_files
 
     return explain_files(explainer, paths, summary)
+
+
+def _debian_catalog(project, version, cache, jobs, with_options):
+    from srcscan.pipeline import build_from_tree
+    from srcscan.rules import load_rules
+    from srcscan.sources.obtain import obtain_tree
+
+    rules = load_rules(project)
+    tree = obtain_tree(rules, version, cache_dir=cache, notify=lambda line: click.echo(f"srcscan: {line}", err=True),
+                       providers=("debian",))
+    return build_from_tree(rules, tree, cache, tuple(with_options), jobs).catalog

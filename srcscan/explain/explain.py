@@ -136,6 +136,8 @@ class Explainer:
             seen.update(group)
             if k == 0 and not best:
                 best = len(group)
+            elif m.is_loose(p) and k and best == len(ranked) - len(group):
+                best = len(ranked)  # no literal text: nothing tells these apart
         hits = []
         for i, pinned in ranked:
             msg = self.messages[i]

@@ -85,7 +85,7 @@ FORMS: tuple[tuple[str, re.Pattern[bytes]], ...] = (
     ("iso", re.compile(_PRI + rb"(?P<time>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[-+]\d\d:?\d\d)?) " + _HOST
                        + rb"?" + _TAG + rb"(?P<text>.*)", re.S)),
     ("rfc5424", re.compile(rb"<(?P<pri>\d{1,3})>1 (?P<time>\S+) (?P<host>\S+) (?P<ident>\S+) (?P<pid>\S+) \S+ "
-                           rb"(?:-|(?:\[(?:[^\]\\]|\\.)*\])+) ?(?:\xef\xbb\xbf)?(?P<text>.*)", re.S)),
+                           rb"(?:-|(?:\[(?:[^\]\\]|\\.)*\])+) ?(?:\xef\xbb\xbf)? ?(?P<text>.*)", re.S)),  # rsyslog keeps the space
     ("lighttpd", re.compile(rb"(?P<time>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?): (?P<text>\(.*)", re.S)),
     ("keepalived", re.compile(rb"(?P<time>" + _DAY + rb" " + _MONTH + rb" [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)? \d{4}): "
                               rb"(?P<text>.*)", re.S)),

@@ -91,11 +91,12 @@ def in_range(known: Sequence[str], text: str) -> list[str]:
             and (high is None or version_key(v) <= version_key(high))]
 
 
-def newest_in_range(project: str, version_range: str, source: str | None, cache_dir: Path | None) -> str:
+def newest_in_range(project: str, version_range: str, source: str | None, cache_dir: Path | None,
+                    provider: str | None = None, notify: Callable[[str], None] = lambda line: None) -> str:
     """The newest release in A..B (InputError when there is none)."""
     from srcscan.sources.obtain import default_cache_dir
 
-    known, _, _ = releases(project, source, cache_dir or default_cache_dir())
+    known, _, _, _ = releases(project, source, cache_dir or default_cache_dir(), provider, notify)
     return _chosen(project, known, version_range)[-1]
 
 
@@ -107,17 +108,31 @@ def _chosen(project: str, known: Sequence[str], version_range: str) -> list[str]
     return chosen
 
 
-def releases(project: str, source: str | None, cache_dir: Path) -> tuple[list[str], Path, str]:
-    """Every release version (oldest first), the git mirror and the tag pattern."""
+def releases(project: str, source: str | None, cache_dir: Path, provider: str | None = None,
+             notify: Callable[[str], None] = lambda line: None) -> tuple[list[str], Path | None, str, str]:
+    """Every release version (oldest first), the git mirror (None for Debian), the tag pattern
+    and the provider they come from: the git tags (of `source`, else the rules' remote), or the
+    versions Debian's archive carries (`provider` "debian", or when git cannot be reached)."""
     from srcscan.rules import load_rules
-    from srcscan.sources.git import ensure_mirror, remote_location, versions
 
     rules = load_rules(project)
-    remote = source or rules.source.git
-    if not remote:
-        raise InputError(f"{project}'s rules name no git repository: give --source or a VERSION")
-    mirror = ensure_mirror(cache_dir, remote_location(remote))
-    return versions(mirror, rules.source.tag), mirror, rules.source.tag
+    if provider != "debian" and (source or rules.source.git):
+        from srcscan.sources.git import ensure_mirror, remote_location, versions
+
+        try:
+            mirror = ensure_mirror(cache_dir, remote_location(source or rules.source.git))
+            return versions(mirror, rules.source.tag), mirror, rules.source.tag, "git"
+        except SourceError as exc:
+            if source or not rules.source.debian or provider == "git":
+                raise
+            notify(f"{exc}; releases from the Debian archive instead")
+    if not rules.source.debian:
+        raise InputError(f"{project}'s rules name no git repository or Debian package: give --source")
+    from srcscan.sources.debian import available
+    from srcscan.sources.git import version_key
+
+    found = sorted({p.upstream for p in available(rules.source.debian, cache_dir)}, key=version_key)
+    return found, None, "", "debian"
 
 
 def narrow_by_text(mirror: Path, pattern: str, known: Sequence[str], evidence: Sequence[Evidence]) -> list[str]:
@@ -142,23 +157,23 @@ def narrow_by_text(mirror: Path, pattern: str, known: Sequence[str], evidence: S
 
 def candidate_releases(explainer: Explainer, lines: Sequence[Explanation] | None, summary: Summary, *, project: str,
                        version_range: str | None, source: str | None, cache_dir: Path | None, jobs: int,
-                       notify: Callable[[str], None], max_builds: int = 12,
+                       notify: Callable[[str], None], max_builds: int = 12, provider: str | None = None,
                        build: Callable[[str], Catalog] | None = None) -> list[str]:
     """Releases (oldest first) whose catalogs hold every matched message."""
     from srcscan.sources.obtain import default_cache_dir
 
     cache = cache_dir or default_cache_dir()
-    known, mirror, pattern = releases(project, source, cache)
+    known, mirror, pattern, provider = releases(project, source, cache, provider, notify)
     evidence = evidence_of(explainer, lines, summary)
     if version_range is not None:
         chosen = _chosen(project, known, version_range)
     else:
-        chosen = narrow_by_text(mirror, pattern, known, evidence)
-        notify(f"{len(chosen)} of {len(known)} releases have every matched message's text in their source")
+        chosen = narrow_by_text(mirror, pattern, known, evidence) if mirror is not None else list(known)
+        notify(f"{len(chosen)} of {len(known)} releases ({provider}) may hold every matched message")
         if len(chosen) > max_builds:
             notify(f"building catalogs of the newest {max_builds} of them only (give --versions A..B for others)")
             chosen = chosen[-max_builds:]
-    build = build or (lambda v: _build(project, v, source, cache, jobs, notify))
+    build = build or (lambda v: build_release(project, v, source, cache, jobs, provider, notify))
     holds: dict[str, frozenset[int]] = {}
     for k, v in enumerate(chosen, 1):
         notify(f"release {v} ({k} of {len(chosen)})")
@@ -168,9 +183,14 @@ def candidate_releases(explainer: Explainer, lines: Sequence[Explanation] | None
     return [v for v in chosen if holds[v] == wanted]
 
 
-def _build(project: str, version: str, source: str | None, cache: Path, jobs: int,
-           notify: Callable[[str], None]) -> Catalog:
-    from srcscan.pipeline import Request, build
+def build_release(project: str, version: str, source: str | None, cache: Path, jobs: int, provider: str,
+                  notify: Callable[[str], None]) -> Catalog:
+    """The catalog of one release from `provider` ("git": the tag, from `source` if given)."""
+    from srcscan.pipeline import build_from_tree
+    from srcscan.rules import load_rules
+    from srcscan.sources.obtain import obtain_tree
 
-    return build(Request(project=project, version=version, source=source, cache_dir=cache, jobs=jobs),
-                 notify=notify).catalog
+    rules = load_rules(project)
+    tree = obtain_tree(rules, version, source=source if provider == "git" else None, cache_dir=cache, notify=notify,
+                       providers=(provider,))
+    return build_from_tree(rules, tree, cache, (), jobs, notify=notify).catalog

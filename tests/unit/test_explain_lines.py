@@ -122,3 +122,9 @@ def test_block_reader_gives_the_records_line_reader_gives():
     blocks = [reader.read(lines[:7]), reader.read(lines[7:17]), reader.read(lines[17:]), reader.finish()]
     got = [(f, i, t, s) for b in blocks for f, i, t, s in zip(b.forms, b.idents, b.texts, b.stamps)]
     assert got == [(r.form, r.ident.encode() if r.ident else None, r.text, r.stamp) for r in records]
+
+
+def test_rsyslog_rfc5424_keeps_the_space_before_the_message():
+    # RSYSLOG_SyslogProtocol23Format writes %msg%, which starts with the space after "tag:"
+    r = parse_line(b"<27>1 2026-11-29T23:46:55.807656+00:00 lb1 lighttpd 30865 - -  (connections.c.770) fd:9 rqst: ")
+    assert (r.stamp, r.text) == (Stamp("connections.c", 770), b"fd:9 rqst: ")

@@ -12,7 +12,8 @@
 #               in a container: it stops at once) and with VRRP only; then -D, -D -S 3,
 #               -l (console). (-g, the log file, needs a build with --enable-log-file: not Debian's.)
 #   lighttpd:   debug.log-request-handling, -request-header, -response-header,
-#               -file-not-found, proxy.debug, to its error log and then to syslog
+#               -file-not-found, proxy.debug, to its error log and then to syslog; then without any
+#               debug key (lighttpd-nodebug.log), to tell which lines appear only with one
 set -eu
 OUT=$(cd "$(dirname "$0")" && pwd)
 W=${W:-/tmp/explain-capture}
@@ -114,6 +115,8 @@ proxy.debug = 1
 }
 EOF
 sed -e 's|^server.errorlog = .*|server.errorlog-use-syslog = "enable"|' "$W/lighttpd.conf" > "$W/lighttpd-syslog.conf"
+# the same server without any debug key: which lines appear only with one
+sed -e '/^debug\./d; /^proxy.debug/d; s|lighttpd-error.log|lighttpd-nodebug.log|' "$W/lighttpd.conf" > "$W/lighttpd-nodebug.conf"
 
 # in_ns CMD...: run in the network namespace with a private /dev whose log is our rsyslogd.
 in_ns() {
@@ -165,6 +168,11 @@ LIGHTTPD=$!
 sleep 1
 requests
 kill -INT "$(cat "$W/run/lighttpd.pid")"; wait $LIGHTTPD || true
+in_ns lighttpd -D -f "$W/lighttpd-nodebug.conf" &
+LIGHTTPD=$!
+sleep 1
+requests
+kill -INT "$(cat "$W/run/lighttpd.pid")"; wait $LIGHTTPD || true
 sleep 1
 kill $RSYSLOG; wait $RSYSLOG || true
 ip netns del $NS
@@ -172,6 +180,6 @@ ip netns del $NS
 host=$(hostname)
 for pair in syslog.txt:keepalived-lighttpd-syslog.log syslog-iso.txt:keepalived-lighttpd-syslog-iso.log \
             syslog-5424.txt:keepalived-lighttpd-syslog-5424.log lighttpd-error.log:lighttpd-error.log \
-            keepalived-console.stderr:keepalived-console.log; do
+            keepalived-console.stderr:keepalived-console.log lighttpd-nodebug.log:lighttpd-nodebug.log; do
     sed -e "s/\b$host\b/lb1/g" "$W/${pair%%:*}" > "$OUT/${pair#*:}"
 done
