@@ -259,7 +259,7 @@ class Explainer:
             elif code == NONE:
                 s.unmatched += 1
                 if len(s.unmatched_examples) < 20:
-                    s.unmatched_examples.append(b.inputs[i].decode("utf-8", "replace"))
+                    s.unmatched_examples.append(b.inputs[i].rstrip(b"\r\n").decode("utf-8", "replace"))
                 if len(s.unmatched_texts) < 1000:
                     s.unmatched_texts.setdefault(b.texts[i], b.stamps[i])
                 continue

@@ -303,74 +303,74 @@ class Block(NamedTuple):
 
 
 class BlockReader:
-    """Like LineReader, for whole blocks of lines at once: the same records, as a Block."""
+    """Like LineReader, for whole blocks of lines at once: the same records, as a Block.
+
+    The forms' expressions are used without DOTALL here, so that the text stops before the
+    line's newline and no line is copied to strip it."""
 
     def __init__(self) -> None:
-        self._fast = [(name, rx, "ident" in rx.groupindex) for name, rx in FORMS]  # moved to front on use
-        self._n = 0
+        self._fast = [_fast_form(name, rx) for name, rx in FORMS]  # moved to front on use
         self._pending: tuple | None = None  # the last record read: the next line may continue it
 
     def finish(self) -> Block:
         """The last record (kept back by `read`)."""
-        out = Block([], [], [], [], [], [])
-        if self._pending is not None:
-            for column, value in zip(out, self._pending):
-                column.append(value)
+        rows = [self._pending] if self._pending is not None else []
         self._pending = None
-        return out
+        return _block(rows)
 
     def read(self, lines: Iterable[bytes]) -> Block:
         """The records the lines complete (the last one waits for the next call or finish())."""
-        forms: list[str] = []
-        idents: list[bytes | None] = []
-        texts: list[bytes] = []
-        times: list[bytes | None] = []
-        stamps: list[Stamp | None] = []
-        inputs: list[bytes] = []
-        if self._pending is not None:
-            for column, value in zip((forms, idents, texts, times, stamps, inputs), self._pending):
-                column.append(value)
-        order = self._fast
+        rows: list[tuple] = [self._pending] if self._pending is not None else []
+        append = rows.append
+        name, rx, groups = self._fast[0]
         for raw in lines:
-            self._n += 1
-            if raw[-1:] == b"\n":
-                raw = raw[:-2] if raw[-2:-1] == b"\r" else raw[:-1]
-            for k, (name, rx, has_ident) in enumerate(order):
-                m = rx.match(raw)
-                if m is not None:
-                    break
-            else:
-                m = None
-            if m is not None:
-                if k:
-                    order.insert(0, order.pop(k))
-                if has_ident:
-                    ident, text, time = m.group("ident", "text", "time")
-                else:
-                    ident, (text, time) = None, m.group("text", "time")
-                stamp = None
-                if text[:1] == b"(":
-                    text, stamp = _unstamp(text)
-                if b"#" in text or (stamp is not None and b"\\" in text):
-                    text = unescape(text, stamp is not None)
-                forms.append(name)
-                idents.append(ident)
-                texts.append(text)
-                times.append(time)
-                stamps.append(stamp)
-                inputs.append(raw)
-                continue
-            record = parse_line(raw, self._n)  # journal JSON, or no form at all
-            if record.form == "" and forms:
-                if forms[-1] not in ("json", ""):
-                    texts[-1] += b"\n" + raw
+            m = rx.match(raw)
+            if m is None:
+                found = self._other(raw)
+                if found is None:
+                    record = parse_line(raw.rstrip(b"\r\n"))  # journal JSON, or no form at all
+                    if record.form == "" and rows and rows[-1][0] not in ("json", ""):
+                        last = rows[-1]
+                        rows[-1] = (last[0], last[1], last[2] + b"\n" + record.text, *last[3:])
+                        continue
+                    append((record.form,
+                            record.ident.encode("utf-8", "surrogateescape") if record.ident is not None else None,
+                            record.text, record.time.encode("utf-8", "replace") if record.time is not None else None,
+                            record.stamp, raw))
                     continue
-            forms.append(record.form)
-            idents.append(record.ident.encode("utf-8", "surrogateescape") if record.ident is not None else None)
-            texts.append(record.text)
-            times.append(record.time.encode("utf-8", "replace") if record.time is not None else None)
-            stamps.append(record.stamp)
-            inputs.append(raw)
-        block = Block(forms, idents, texts, times, stamps, inputs)
-        self._pending = tuple(column.pop() for column in block) if forms else None
-        return block
+                m, (name, rx, groups) = found
+            if len(groups) == 3:
+                ident, text, time = m.group(*groups)
+            else:
+                ident, (text, time) = None, m.group(*groups)
+            if text[-1:] == b"\r":
+                text = text[:-1]
+            stamp = None
+            if text[:1] == b"(":
+                text, stamp = _unstamp(text)
+            if b"#" in text or (stamp is not None and b"\\" in text):
+                text = unescape(text, stamp is not None)
+            append((name, ident, text, time, stamp, raw))
+        self._pending = rows.pop() if rows else None
+        return _block(rows)
+
+    def _other(self, raw: bytes) -> tuple | None:
+        order = self._fast
+        for k in range(1, len(order)):
+            m = order[k][1].match(raw)
+            if m is not None:
+                order.insert(0, order.pop(k))
+                return m, order[0]
+        return None
+
+
+def _fast_form(name: str, rx: re.Pattern[bytes]) -> tuple[str, re.Pattern[bytes], tuple[int, ...]]:
+    fast = re.compile(rx.pattern)  # no DOTALL: `text` ends before the newline
+    names = ("ident", "text", "time") if "ident" in rx.groupindex else ("text", "time")
+    return name, fast, tuple(fast.groupindex[g] for g in names)
+
+
+def _block(rows: list[tuple]) -> Block:
+    if not rows:
+        return Block([], [], [], [], [], [])
+    return Block(*([r[k] for r in rows] for k in range(6)))

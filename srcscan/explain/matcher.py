@@ -14,9 +14,11 @@ formats or output.
 from __future__ import annotations
 
 import hashlib
+import operator
 import pickle
 import re
 from collections import defaultdict
+from itertools import accumulate, count
 from pathlib import Path
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
@@ -49,8 +51,13 @@ def escape_bytes(data: bytes, newline: int = 0x0A) -> bytes:
 def template_pattern(t: Template, newline: int = 0x0A, capture: bool = False) -> bytes:
     """The template's body as a regular expression (no anchors), holes optionally captured."""
     out = []
-    for p in t.parts:
+    for k, p in enumerate(t.parts):
         if isinstance(p, str):
+            if k == 0 and p.startswith(" "):
+                # Leading blanks: one may be missing, since a reader may take it for the separator
+                # (RFC 5424's SP before MSG, which rsyslog writes twice) and cannot tell.
+                out.append(rb"(?: ?)")
+                p = p[1:]
             out.append(escape_bytes(p.encode("utf-8", "surrogateescape"), newline))
         else:
             sub = _HOLE.get(p.kind, rb".*?") if p.arg != '""' else rb" *"  # `%*s` of "": an indent
@@ -297,14 +304,9 @@ class _Hyperscan:
         groups = self.groups
         if b"\n".join(texts).count(b"\n") >= len(texts):  # a record holds a newline of its own
             texts = [t.replace(b"\n", bytes((RS,))) if b"\n" in t else t for t in texts]
-        by2: dict[bytes, list[int]] = {}
-        for i, t in enumerate(texts):
-            k = t[:2]
-            found = by2.get(k)
-            if found is None:
-                by2[k] = [i]
-            else:
-                found.append(i)
+        by2: dict[bytes, list[int]] = defaultdict(list)
+        for i, k in enumerate([t[:2] for t in texts]):
+            by2[k].append(i)
         by1: dict[bytes, list[int]] = defaultdict(list)
         for k, idx in by2.items():
             if k[:1] in groups:
@@ -321,12 +323,9 @@ class _Hyperscan:
         compiled = self._db(key)
         if compiled is None:
             return
-        ends, pos, sub = {}, -1, []
-        for i in idx:
-            t = texts[i]
-            pos += len(t) + 1
-            ends[pos] = i
-            sub.append(t)
+        sub = texts if isinstance(idx, range) else [texts[i] for i in idx]
+        # where each record ends in the joined block (its length, plus one separator per record before it)
+        ends = dict(zip(map(operator.add, accumulate(map(len, sub)), count()), idx))
         compiled[0].scan(b"\n".join(sub), match_event_handler=on_match, context=ends, scratch=compiled[1])
 
     def best(self, texts: Sequence[bytes]) -> list[int]:

@@ -46,16 +46,21 @@ def iter_blocks(paths: Sequence[str | Path], size: int = BLOCK) -> Iterator[list
 def explain_files(explainer: Explainer, paths: Sequence[str | Path], summary_only: bool,
                   ) -> tuple[list[Explanation] | None, Summary]:
     """Every record of the files explained (None with summary_only) and the summary."""
+    from srcscan.progress import phase, running
+
     total = Summary()
-    if summary_only:
-        for block in iter_line_blocks(paths):
-            total = total.merge(explainer.summarise_block(block))
-        return None, total
-    lines: list[Explanation] = []
-    for records in iter_blocks(paths):
-        done = explainer.explain(records)
-        lines.extend(done)
-        total = total.merge(summary_of(explainer, done))
+    with running(f"{explainer.project} explain"), phase("records read and matched") as step:
+        if summary_only:
+            for block in iter_line_blocks(paths):
+                total = total.merge(explainer.summarise_block(block))
+                step.advance(len(block.texts))
+            return None, total
+        lines: list[Explanation] = []
+        for records in iter_blocks(paths):
+            done = explainer.explain(records)
+            lines.extend(done)
+            total = total.merge(summary_of(explainer, done))
+            step.advance(len(records))
     return lines, total
 
 

@@ -169,3 +169,15 @@ def test_block_summary_equals_record_summary():
     slow = explainer.summarise(list(read_records(lines)))
     assert (fast.by_pattern, fast.other, fast.unmatched, fast.first, fast.last, fast.examples) == \
         (slow.by_pattern, slow.other, slow.unmatched, slow.first, slow.last, slow.examples)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_leading_blanks_of_a_message_survive_either_rfc5424_writer(engine):
+    from explain_support import message
+
+    c = catalog(messages=[message("keepalived/check/check_data.c", 543, "dump_vs", "   %s = [disabled]", ("name",))])
+    explainer = Explainer(c, engine=engine)
+    for line in (b"<30>1 2026-11-29T23:46:55Z lb1 Keepalived 9 - -    alpha = [disabled]",  # one SP, as RFC 5424
+                 b"<30>1 2026-11-29T23:46:55Z lb1 Keepalived 9 - -     alpha = [disabled]"):  # rsyslog's two
+        e = explainer.explain([parse_line(line)])[0]
+        assert site(e) == [("keepalived/check/check_data.c", 543)] and e.hits[0].values == {"name": "alpha"}
