@@ -60,19 +60,32 @@ def longest_literal(template) -> str:
 
 
 def held(catalog: Catalog, evidence: Sequence[Evidence]) -> frozenset[int]:
-    """The pieces of evidence (indexes) the catalog has a message for."""
+    """The pieces of evidence (indexes) the catalog has a message for. A stamped line is held
+    only by a message at that file and line: one whose text matches it, starts it (lighttpd
+    appends to some), or reads alike (difflib ratio >= 0.6: a value the build fills in, as
+    PACKAGE_DESC in `server started (%s)`)."""
     matcher = Matcher([m.template for m in catalog.messages], [(m.file, m.line) for m in catalog.messages],
                       engine="re2")
     out = set()
-    for k, (ev, found) in enumerate(zip(evidence, matcher.all_matches([e.text for e in evidence]))):
-        if not found:
+    for k, (ev, found) in enumerate(zip(evidence, matcher.all_matches([e.text for e in evidence], loose=True))):
+        if ev.stamp is None:
+            if found:
+                out.add(k)
             continue
-        if ev.stamp is not None:
-            at = matcher.at_stamp(ev.stamp.basename, ev.stamp.line)
-            if at and not any(matcher.pattern_of(i) in found for i in at):
-                continue  # that call is not at that line in this release
-        out.add(k)
+        for i in matcher.at_stamp(ev.stamp.basename, ev.stamp.line):
+            p = matcher.pattern_of(i)
+            if (p in found or matcher.prefix_values(p, ev.text) is not None
+                    or _alike(ev.text, catalog.messages[i].template)):
+                out.add(k)
+                break
     return frozenset(out)
+
+
+def _alike(text: bytes, template) -> bool:
+    from difflib import SequenceMatcher
+
+    literal = "".join(p for p in template.parts if not isinstance(p, Hole))
+    return SequenceMatcher(None, text.decode("utf-8", "replace"), literal, autojunk=False).ratio() >= 0.6
 
 
 def parse_range(text: str) -> tuple[str | None, str | None]:
