@@ -416,7 +416,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             derivation.append(Inherited(fn.name, paths, tuple(_guard_sites(graph, index, key))))
             if via_pointer.get(key):
                 derivation.append(ThroughPointer())
-        if _several(own, index, fn) or (not upstream.is_true and _several_upstream(upstream)):
+        if _several(own, index, fn):
             derivation.append(SeveralOptions())
         if not sink.is_true and (deciding or not (requirement == (lexical_only := upstream & Requirement.all_of(
                 r for _, r in own)).simplified())):
@@ -446,11 +446,6 @@ def _several(own: list[tuple[Guard, Requirement]], index: Index, fn: FunctionFac
             if found is not None and len(found.atoms()) > 1:
                 return True
     return False
-
-
-def _several_upstream(r: Requirement) -> bool:
-    alternatives = r.alternatives()
-    return len(alternatives) > 1 and len({a.name for a in r.atoms()}) > 1 and all(len(a) == 1 for a in alternatives)
 
 
 def _tests(e: CExpr) -> list[CExpr]:
