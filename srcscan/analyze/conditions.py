@@ -24,6 +24,7 @@ from srcscan.model import CallSite, FunctionFacts, Guard
 from srcscan.requirement import Atom, Requirement
 
 MAX_DEPTH = 8  # callers followed up from a site before a parameter's test counts as runtime
+BUDGET = 300  # reaching() calls per site
 
 
 def condition(e: CExpr, index, fn: FunctionFacts) -> Requirement:
@@ -62,9 +63,15 @@ def is_test(a: Atom) -> bool:
 
 
 def param_test(a: Atom, fn: FunctionFacts) -> bool:
-    """A runtime test of `fn` that reads one of its parameters."""
-    return (a.is_test and a.name.startswith(f"?{fn.key}:")
-            and any(isinstance(x, Name) and x.ref == "param" and x.name in fn.params for x in walk(a.test)))
+    """A runtime test of `fn` on one of its parameters' value: the parameter itself (`fp`,
+    `!list`) or compared with a constant (`fp == NULL`, `level > 2`). A test of what a
+    parameter points to (`r->http_status`) is runtime data, not followed up the chain."""
+    if not (a.is_test and a.name.startswith(f"?{fn.key}:")):
+        return False
+    e = strip(a.test)
+    if isinstance(e, Binary) and e.op in ("==", "!=", "<", ">", "<=", ">="):
+        e = strip(e.left) if evaluate(e.right) is not None else strip(e.right) if evaluate(e.left) is not None else e
+    return isinstance(e, Name) and e.ref == "param" and e.name in fn.params
 
 
 def keep_params(r: Requirement, fn: FunctionFacts) -> Requirement:
@@ -108,6 +115,7 @@ class Conditions:
     index: object
     is_log_call: Callable[[FunctionFacts, CallSite], bool]
     inherited: dict[str, Requirement]
+    budget: int = 0  # calls of reaching() left for the current site (answer_requirements sets it)
     _sinks: dict[str, Requirement] = field(default_factory=dict)
     _reach: dict[tuple, tuple[Requirement, tuple[str, ...]]] = field(default_factory=dict)
     _paths: dict[tuple, list[tuple[str, int, str, str]]] = field(default_factory=dict)
@@ -158,6 +166,9 @@ class Conditions:
         fn = self.graph.functions.get(key)
         on_params = fn is not None and any(param_test(a, fn) for a in need.atoms())
         base = self.inherited.get(key, Requirement.TRUE)
+        self.budget -= 1
+        if on_params and self.budget < 0:
+            return (need.exists(is_test) & base).simplified(), (f"too many call paths to {fn.name}() to follow",)
         if not on_params or key in self.graph.entry_points:
             return (need.exists(is_test) & base).simplified(), ()
         if depth >= MAX_DEPTH or key in stack:

@@ -360,7 +360,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
     """SiteKey -> the options the site needs and why. `log_functions` (as
     logfuncs.infer_log_functions gives them) let a log function's own conditions on its
     parameters and its early returns count at each call (analyze.conditions)."""
-    from srcscan.analyze.conditions import Conditions, guard_condition, keep_params, param_test, translate
+    from srcscan.analyze.conditions import BUDGET, Conditions, guard_condition, keep_params, param_test, translate
     from srcscan.analyze.logfuncs import log_function_of
 
     from_callers, via_pointer = inherited(graph, index)
@@ -393,6 +393,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             sink, sinkish = translate(sink, callee, call.exprs, index, fn, own_tests)
             sinkish = frozenset(a for a in sinkish if param_test(a, fn))
         start = keep_params(need & sink, fn).simplified()
+        conditions.budget = BUDGET
         requirement, unsure = conditions.reaching(key, start, sinkish=sinkish)
         unsure = unsure + contradiction
         deciding = conditions.callers_deciding(key, start, sinkish)
