@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping
 
 from sympy import Symbol
-from sympy.logic import SOPform
+from sympy.logic import SOPform, to_dnf
 from sympy.logic.boolalg import And, Boolean, BooleanFalse, BooleanTrue, Not, Or, false, true
 
 from srcscan.cexpr import CExpr
@@ -232,8 +232,8 @@ def _simplify(expr: Boolean) -> Boolean:
     if isinstance(expr, (BooleanTrue, BooleanFalse)):
         return expr
     symbols = expr.free_symbols
-    if len(symbols) > 12:  # sympy's exact minimisation grows exponentially; past here keep the form
-        return expr
+    if len(symbols) > _EXACT_LIMIT:
+        return _plain_dnf(expr)
     variables = sorted(symbols, key=str)
     facts = _level_facts(frozenset(symbols))
     minterms, dontcares = [], []
@@ -250,6 +250,31 @@ def _simplify(expr: Boolean) -> Boolean:
     dnf = SOPform(variables, minterms, dontcares)
     terms = dnf.args if isinstance(dnf, Or) else (dnf,)
     return Or(*(And(*_drop_implied(t.args if isinstance(t, And) else (t,))) for t in terms))
+
+
+# SOPform minimises a truth table of 2**n rows: 8 atoms (256 rows) take milliseconds, 12 took
+# minutes per formula on lighttpd 1.4.85, whose inherited requirements reach a dozen keys.
+_EXACT_LIMIT = 8
+
+
+def _plain_dnf(expr: Boolean) -> Boolean:
+    """A DNF of `expr` without exact minimisation (for formulas over more than _EXACT_LIMIT
+    atoms): sympy's to_dnf by distribution, then contradictory alternatives dropped and
+    alternatives that contain another one absorbed. Equivalent to `expr`, not always smallest."""
+    dnf = to_dnf(expr, simplify=False)
+    if isinstance(dnf, (BooleanTrue, BooleanFalse)):
+        return dnf
+    terms = []
+    for t in (dnf.args if isinstance(dnf, Or) else (dnf,)):
+        lits = frozenset(t.args if isinstance(t, And) else (t,))
+        if not any(Not(lit) in lits for lit in lits if isinstance(lit, Symbol)):
+            terms.append(lits)
+    kept = [t for t in terms if not any(o < t for o in terms)]
+    if not kept:
+        return false
+    if any(not t for t in kept):
+        return true
+    return Or(*(And(*_drop_implied(tuple(t))) for t in sorted(set(kept), key=lambda t: sorted(map(str, t)))))
 
 
 def _truth(expr: Boolean, model: dict[Symbol, int]) -> bool:
