@@ -75,6 +75,26 @@ class OptionTable:
     name: str  # the field holding the long name (a string literal)
     value: tuple[str, ...]  # the fields holding the option's code: the first non-zero one wins
     has_arg: str  # the field saying whether the option takes an argument (non-zero: it does)
+    optional: int | None = None  # the value of `has_arg` meaning the argument is optional
+
+
+@dataclass(frozen=True)
+class CodeTable:
+    """A struct whose array initializers map option codes to the option bit each sets (dnsmasq's
+    usage[] {opt, rept, ...}, read by one_opt's generic branch `set_option_bool(rept)`)."""
+
+    fields: tuple[str, ...]  # the struct's first fields, in order
+    code: str  # the field holding the option's code (as getopt returns it)
+    bit: str  # the field holding the bit the option sets (values the setting call's guard rules out are markers)
+
+
+@dataclass(frozen=True)
+class BitArray:
+    """Option bits kept in an array of words, tested as `field[i] & mask` (dnsmasq's
+    option_bool(x): daemon->options[x / 32] & (1u << (x % 32))); f(BIT) of a bit_set function sets one."""
+
+    field: str  # the array's field or variable name
+    word_bits: int = 32  # bits per element
 
 
 @dataclass(frozen=True)
@@ -86,6 +106,8 @@ class OptionRules:
     map: tuple[OptionMapping, ...] = ()
     getopt_calls: frozenset[str] = frozenset()  # calls returning the next option (getopt(3), popt(3))
     tables: tuple[OptionTable, ...] = ()  # option table structs ({name, has_arg, flag, val})
+    code_tables: tuple[CodeTable, ...] = ()  # tables mapping option codes to bits
+    bit_array: BitArray | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +162,7 @@ class Idioms:
 
     getopt_calls: frozenset[str] = frozenset()
     option_tables: tuple[OptionTable, ...] = ()
+    code_tables: tuple[CodeTable, ...] = ()
     key_tables: tuple[KeyTable, ...] = ()
     key_switch: str = ""
     case_comments: bool = False
@@ -148,7 +171,7 @@ class Idioms:
 
     def cache_key(self) -> str:
         """The same text in every run (sets sorted: their repr follows string hashing)."""
-        return repr((sorted(self.getopt_calls), self.option_tables, self.key_tables, self.key_switch,
+        return repr((sorted(self.getopt_calls), self.option_tables, self.code_tables, self.key_tables, self.key_switch,
                      self.case_comments, sorted(self.fork_calls), self.openlog))
 
 
@@ -181,7 +204,8 @@ class Rules:
 
     @property
     def idioms(self) -> Idioms:
-        return Idioms(self.options.getopt_calls, self.options.tables, self.config.key_tables, self.config.key_switch,
+        return Idioms(self.options.getopt_calls, self.options.tables, self.options.code_tables, self.config.key_tables,
+                      self.config.key_switch,
                       self.config.case_comments, self.processes.fork_calls, self.processes.openlog)
 
 
@@ -471,9 +495,27 @@ def _read_options(r: _Reader) -> OptionRules:
                                       m.get("mask", int, None), m.get("takes_value", bool, False)))
         m.reject_unknown()
     tables = tuple(_read_option_table(r.sub(f"tables[{i}]", t)) for i, t in enumerate(_tables(r, "tables")))
+    code_tables = tuple(_read_code_table(r.sub(f"code_tables[{i}]", t)) for i, t in enumerate(_tables(r, "code_tables")))
     getopt_calls = r.strings("getopt_calls")
+    bit_array = None
+    if "bit_array" in r.table:
+        b = r.sub("bit_array", r.get("bit_array", dict))
+        bit_array = BitArray(b.get("field", str), b.get("word_bits", int, 32))
+        if not bit_array.field.isidentifier() or bit_array.word_bits <= 0:
+            raise RulesError(r.path, "options.bit_array", "expected a field name and a positive word_bits")
+        b.reject_unknown()
+    else:
+        r.used.add("bit_array")
     r.reject_unknown()
-    return OptionRules(frozenset(bit_set), frozenset(bit_test), tuple(mappings), frozenset(getopt_calls), tables)
+    return OptionRules(frozenset(bit_set), frozenset(bit_test), tuple(mappings), frozenset(getopt_calls), tables,
+                       code_tables, bit_array)
+
+
+def _read_code_table(r: _Reader) -> CodeTable:
+    fields = _fields(r)
+    table = CodeTable(fields, _one_of(r, "code", fields, r.get("code", str)), _one_of(r, "bit", fields, r.get("bit", str)))
+    r.reject_unknown()
+    return table
 
 
 def _tables(r: _Reader, key: str) -> list[dict[str, Any]]:
@@ -502,7 +544,7 @@ def _read_option_table(r: _Reader) -> OptionTable:
     fields = _fields(r)
     table = OptionTable(fields, _one_of(r, "name", fields, r.get("name", str)),
                         tuple(_one_of(r, "value", fields, v) for v in r.strings("value")),
-                        _one_of(r, "has_arg", fields, r.get("has_arg", str)))
+                        _one_of(r, "has_arg", fields, r.get("has_arg", str)), r.get("optional", int, None))
     if not table.value:
         raise RulesError(r.path, f"{r.prefix}value", "expected the field(s) holding the option's code")
     r.reject_unknown()

@@ -8,6 +8,7 @@ copies each key's value into a field.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable
@@ -24,6 +25,7 @@ class OptionEffect:
     value: str  # the value as written ("32", "LOG_DETAIL_BIT", "(int)cpv->v.u")
     mask: int | None = None  # the bits it sets, when known
     level: int = 1  # how many times the option must be given (a second -D sets another bit)
+    when: str = ""  # the value the option must be given with (`--log-queries=extra`), "" for any
 
 
 @dataclass(frozen=True)
@@ -115,26 +117,34 @@ def _cli_options(path: str, data: dict[str, Any], orules: OptionRules,
     for optstring in data["optstrings"]:
         for i, ch in enumerate(optstring):
             if ch != ":":
-                takes[ord(ch)] = optstring[i + 1: i + 2] == ":"
+                # "x:" needs a value; "x::" takes one only attached (-x5), as getopt(3) reads it.
+                takes[ord(ch)] = optstring[i + 1: i + 2] == ":" and optstring[i + 2: i + 3] != ":"
     long_names: dict[int, list[str]] = defaultdict(list)
     for name, val, has_arg in data["long"]:
         if val is not None:
             long_names[val].append(f"--{name}")
-            takes[val] = takes.get(val, False) or bool(has_arg)
+            takes[val] = takes.get(val, False) or has_arg == 1  # optional_argument (2): no value needed
     effects: dict[int, list[OptionEffect]] = defaultdict(list)
     for labels, target, op, value_text, value, inner in data["cases"]:
         effect = _effect(target, op, value_text, value, inner, orules)
         if effect is None:
             continue
         for label in labels:
-            if isinstance(label, int) and 32 < label < 127:
+            # A character, or the code of a long-only option (dnsmasq's LOPT_* from 256 on).
+            if isinstance(label, int) and (32 < label < 127 or label in long_names):
                 effects[label].append(effect)
     for label, extra in (helpers or {}).items():
-        if 32 < label < 127:
+        if 32 < label < 127 or label in long_names:
             effects[label].extend(extra)
+    # An option code table (dnsmasq's usage[]) read by a bit-setting call whose guard rules out
+    # the markers (`if (rept != ARG_DUP && ...) set_option_bool(rept)`): the other values are bits.
+    markers = {v for f, v in data.get("markers", ()) if f in orules.bit_set}
+    for code, bit, text in data.get("code_bits", ()):
+        if orules.bit_array and (32 < code < 127 or code in long_names) and bit not in markers:
+            effects[code].append(OptionEffect("." + orules.bit_array.field, "set_bit", text, 1 << bit))
     out = []
     for val in sorted(effects):
-        short = [f"-{chr(val)}"] if val in takes or not long_names.get(val) else []
+        short = [f"-{chr(val)}"] if 32 < val < 127 and (val in takes or not long_names.get(val)) else []
         names = tuple(short + sorted(long_names.get(val, [])))
         out.append(Option(names, "cli", takes.get(val, False), tuple(dict.fromkeys(effects[val])), path))
     return out
@@ -144,14 +154,29 @@ def _effect(target: str, op: str, value_text: str, value: int | None, inner: tup
             orules: OptionRules) -> OptionEffect | None:
     # Written only where a bit of the same variable is already set: the option given twice
     # (keepalived's second -D sets LOG_EXTRA_DETAIL_BIT when LOG_DETAIL_BIT is set).
+    if op.startswith("call:") and not target and orules.bit_array:
+        target = "." + orules.bit_array.field  # f(BIT) names no variable: a bit of the rules' bit array
     level = 2 if any(not t.startswith("!") and (any(f in t for f in orules.bit_test) or f"{target} &" in t)
                      for t in inner) else 1
     if op.startswith("call:"):
-        if op[5:] not in orules.bit_set or value is None:
+        if op[5:] not in orules.bit_set or value is None or not target:
             return None
-        return OptionEffect(target, "set_bit", value_text, 1 << value, level)
+        return OptionEffect(target, "set_bit", value_text, 1 << value, level, _when(inner))
     mask = value if op == "|=" else None
     return OptionEffect(target, op, value_text, mask, level if mask else 1)
+
+
+_VALUE_TEST = re.compile(r'^\(*\s*(?:\w+\s*&&\s*)?(?:strcmp\s*\(\s*\w+\s*,\s*"([^"]*)"\s*\)\s*==\s*0|'
+                         r'!\s*strcmp\s*\(\s*\w+\s*,\s*"([^"]*)"\s*\))\s*\)*$')
+
+
+def _when(inner: tuple[str, ...]) -> str:
+    """The value a case's inner guard compares the argument with: `arg && strcmp(arg, "extra")
+    == 0` (dnsmasq's --log-queries=extra) -> "extra"."""
+    for text in inner:
+        if m := _VALUE_TEST.match(text.strip()):
+            return m.group(1) if m.group(1) is not None else m.group(2)
+    return ""
 
 
 def _config_options(path: str, data: dict[str, Any]) -> list[Option]:
@@ -234,11 +259,11 @@ def _switch_table(switch: str, cases: list[tuple[int, str]], tables: dict[str, d
 
 def option_to_dict(o: Option) -> dict[str, Any]:
     return {"names": list(o.names), "kind": o.kind, "takes_value": o.takes_value, "file": o.file, "also": list(o.also),
-            "effects": [{"target": e.target, "op": e.op, "value": e.value, "mask": e.mask, "level": e.level}
-                        for e in o.effects]}
+            "effects": [{"target": e.target, "op": e.op, "value": e.value, "mask": e.mask, "level": e.level,
+                         **({"when": e.when} if e.when else {})} for e in o.effects]}
 
 
 def option_from_dict(d: dict[str, Any]) -> Option:
     return Option(tuple(d["names"]), d["kind"], d["takes_value"],
-                  tuple(OptionEffect(e["target"], e["op"], e["value"], e.get("mask"), e.get("level", 1))
+                  tuple(OptionEffect(e["target"], e["op"], e["value"], e.get("mask"), e.get("level", 1), e.get("when", ""))
                         for e in d["effects"]), d["file"], tuple(d.get("also", ())))

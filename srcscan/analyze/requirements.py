@@ -25,6 +25,7 @@ from typing import Iterable, Mapping, NamedTuple
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.options import Option, option_to_dict
 from srcscan.cexpr import Binary, Call, CExpr, Member, Name, Unary, evaluate, render, root_path, strip
+from srcscan.cexpr import Index as Subscript
 from srcscan.model import (CallerGuard, CallSite, Guard, DecidedByCallers, Derivation, FunctionFacts, GuardAt, Inherited, LoggedOnlyIf,
                            SeveralOptions, SiteKey, ThroughPointer)
 from srcscan.requirement import Atom, Requirement
@@ -51,6 +52,7 @@ class Index:
     key_cases: dict[tuple[str, str], dict[int, str]] = field(default_factory=dict)  # (file, function) -> label -> key
     defaults: frozenset[tuple[str, str]] = frozenset()  # (file, field) set by default, without its key
     memo: dict = field(default_factory=dict)  # guard_requirement's answers, by (id(guard), function key)
+    bit_array: tuple[str, int] | None = None  # the rules' option bit array: (field, bits per element)
 
     @classmethod
     def of(cls, options: Iterable[Option], bit_test: frozenset[str]) -> "Index":
@@ -147,6 +149,8 @@ def _atoms(e: CExpr, index: Index, fn: FunctionFacts | None) -> set[str]:
             target, mask = _target(side), _integer(other)
             if target and mask is not None:
                 return _bit_atoms(target, mask, index)
+            if (word := _bit_word(side, index)) is not None and (mask := _word_fold(other, index)) is not None:
+                return _bit_atoms(word[0], mask << word[1], index)
         return set()
     if isinstance(e, Call) and e.callee in EMPTINESS_TESTS and len(e.args) == 1:
         return {"!" + name for name in _value_options(_target(e.args[0]), index, fn, by_default=False)}
@@ -178,6 +182,25 @@ def _integer(e: CExpr) -> int | None:
     if isinstance(e, Unary) and e.op == "&" or isinstance(e, Name) and e.ref != "enum":
         return None
     return evaluate(e)
+
+
+def _bit_word(e: CExpr, index: Index) -> tuple[Target, int] | None:
+    """`daemon->options[1]`, an element of the rules' bit array: its target and the shift of its
+    first bit (1 * 32): dnsmasq's option_bool(OPT_X) reads options[OPT_X / 32] & 1u << (OPT_X % 32)."""
+    e = strip(e)
+    if index.bit_array is None or not isinstance(e, Subscript):
+        return None
+    target, element = _target(e.base), _word_fold(e.index, index)
+    if target is None or target.name != index.bit_array[0] or element is None or element < 0:
+        return None
+    return target, element * index.bit_array[1]
+
+
+def _word_fold(e: CExpr, index: Index) -> int | None:
+    """An integer constant, where a `sizeof` the parse leaves unknown (dnsmasq's OPTION_BITS,
+    `sizeof(unsigned int) * 8`) is an element of the rules' bit array."""
+    size = index.bit_array[1] // 8 if index.bit_array else None
+    return evaluate(e, lambda x: size if isinstance(x, Unary) and x.op == "sizeof" else None)
 
 
 def _mirror(op: str) -> str:
@@ -235,7 +258,8 @@ def _bit_atoms(target: Target, mask: int, index: Index) -> set[str]:
     atoms = set()
     for option, effect in _pool(target, index):
         if effect.mask and effect.mask & mask:
-            atoms.add(option.name if effect.level == 1 else f"{option.name}>={effect.level}")
+            name = f"{option.name}={effect.when}" if effect.when else option.name  # --log-queries=extra
+            atoms.add(name if effect.level == 1 else f"{name}>={effect.level}")
     return atoms
 
 
@@ -343,6 +367,8 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.getopt_calls = rules.options.getopt_calls
     index.key_cases = dict(key_cases or {})
     index.defaults = defaults
+    if rules.options.bit_array:
+        index.bit_array = (rules.options.bit_array.field, rules.options.bit_array.word_bits)
     param_options(graph, index)
     return index
 

@@ -89,6 +89,9 @@ def holds(atom: str, settings: Settings) -> bool:
         name, op, n = m.group(1), m.group(2), int(m.group(3))
         level = settings.levels.get(name, 0)
         return level >= n if op == ">=" else level == n
+    if "=" in atom:  # an option given with one value (`--log-queries=extra`)
+        name, value = atom.split("=", 1)
+        return settings.values.get(name) == value
     return settings.levels.get(atom, 0) > 0 or atom in settings.macros
 
 

@@ -41,13 +41,18 @@ def extract_options(unit: Unit, idioms: Idioms) -> dict:
         for var in _local_tables(fn):  # named after their function: two functions may both have a `cpk`
             long_options += _option_table(var, idioms.option_tables)
             keys += _key_table(var, f"{fn.name}:{var.name}", idioms)
+    walked = {fn.name: list(walk_guarded(unit, fn)) for fn in unit.functions if not fn.file}
+    handed = _option_handlers(walked, idioms)
     for fn in unit.functions:
         if fn.file:  # header functions are handled in the file that defines them
             continue
-        nodes = list(walk_guarded(unit, fn))
+        nodes = walked[fn.name]
+        params = [c.name for c in fn.children if c.kind == "PARM_DECL"]
         # Writes to the function's own locals (loop counters, temporaries) set no option.
-        local = {n.name for n, _ in nodes if n.kind == "VAR_DECL"} | {c.name for c in fn.children if c.kind == "PARM_DECL"}
+        local = {n.name for n, _ in nodes if n.kind == "VAR_DECL"} | set(params)
         calls = [n for n, _ in nodes if n.kind == "CALL_EXPR" and n.name in idioms.getopt_calls]
+        # A function the getopt loop hands the option to switches on that parameter (dnsmasq's one_opt).
+        code = params[handed[fn.name]] if fn.name in handed and handed[fn.name] < len(params) else None
         named: dict[tuple[int, int], str] | None = None  # the case comments, read at the first key switch
         for call in calls:
             optstrings += [c_string_value(strip(a).name) for a in call.children[1:]
@@ -60,9 +65,13 @@ def extract_options(unit: Unit, idioms: Idioms) -> dict:
             if switch is None:
                 continue
             key_switch = _is_key_switch(switch, idioms.key_switch)
-            if calls and not key_switch:
+            # A handler builds its own lists too (`new->next = list`): only what it writes to
+            # file-scope state (`daemon->log_fac`, a bit) is the option's.
+            on_option = bool(calls) or code is not None and switch.text.strip() == code \
+                and (not effect[0].startswith(".") or effect[1].startswith("call:"))
+            if on_option and not key_switch:
                 cases.append((switch.labels,) + effect + (_inner_guards(guards, switch),))
-            elif key_switch:
+            elif key_switch and effect[0]:
                 if _root_name(_written(node)) == _root_name(switch.cond):
                     continue  # `cpv->vtype = T_CONFIG_LOCAL`: the value being read, not where it goes
                 # One id per switch: a function may switch over two key tables (lighttpd's TLS
@@ -74,7 +83,81 @@ def extract_options(unit: Unit, idioms: Idioms) -> dict:
         local_tables = {v.name for v in _local_tables(fn)}
         key_fields += [(f"{fn.name}:{table}" if table in local_tables else table, index, field, "")
                        for table, index, field in _destinations(nodes, local, idioms)]
-    return {"long": long_options, "optstrings": optstrings, "cases": cases, "keys": keys, "key_fields": key_fields}
+    code_bits = [row for var in unit.variables for row in _code_bits(var, idioms)]
+    markers = sorted({v for nodes in walked.values() for v in _markers(nodes)}) if code_bits else []
+    return {"long": long_options, "optstrings": optstrings, "cases": cases, "keys": keys, "key_fields": key_fields,
+            "code_bits": code_bits, "markers": markers}
+
+
+def _markers(nodes: list[tuple[Node, tuple]]) -> set[tuple[str, int]]:
+    """(function, value) for each constant a variable passed as f(var) is tested against with
+    `!=` around the call: one_opt's generic branch `if (rept != ARG_DUP && rept != ARG_ONE)
+    set_option_bool(rept)` says ARG_DUP and ARG_ONE are no bits."""
+    out = set()
+    for node, guards in nodes:
+        if node.kind != "CALL_EXPR" or len(node.children) != 2 or strip(node.children[1]).kind != "DECL_REF_EXPR":
+            continue
+        var = strip(node.children[1]).name
+        for g in guards:
+            if g.cond is not None and not g.negated and g.kind in ("if", "and", "ternary"):
+                out |= {(node.name, v) for v in _excluded(g.cond, var)}
+    return out
+
+
+def _excluded(cond: Node, var: str) -> set[int]:
+    """Constants `var` must differ from for `cond` to hold (`var != 3 && var != 4`)."""
+    cond = strip(cond)
+    if cond.kind == "PAREN_EXPR" and cond.children:
+        return _excluded(cond.children[0], var)
+    if cond.kind == "BINARY_OPERATOR" and len(cond.children) == 2:
+        if cond.op == "&&":
+            return _excluded(cond.children[0], var) | _excluded(cond.children[1], var)
+        if cond.op == "!=":
+            for a, b in (cond.children, cond.children[::-1]):
+                if strip(a).kind == "DECL_REF_EXPR" and strip(a).name == var and (v := integer_value(b)) is not None:
+                    return {v}
+    return set()
+
+
+def _option_handlers(walked: dict[str, list[tuple[Node, tuple]]], idioms: Idioms) -> dict[str, int]:
+    """Functions of the file that a getopt loop calls with the option it just read, and at which
+    parameter: `option = getopt_long(...); ... one_opt(option, optarg, ...)` -> {"one_opt": 0}."""
+    names = {fn: _option_variables(nodes, idioms) for fn, nodes in walked.items()}
+    out: dict[str, int] = {}
+    for fn, nodes in walked.items():
+        for node, _ in nodes:
+            if names[fn] and node.kind == "CALL_EXPR" and node.name in walked and node.name != fn:
+                for i, arg in enumerate(node.children[1:]):
+                    arg = strip(arg)
+                    if arg.kind == "DECL_REF_EXPR" and arg.name in names[fn]:
+                        out.setdefault(node.name, i)
+    return out
+
+
+def _option_variables(nodes: list[tuple[Node, tuple]], idioms: Idioms) -> set[str]:
+    """Variables given the result of a getopt call (`option = getopt_long(argc, argv, ...)`)."""
+    out = set()
+    for node, _ in nodes:
+        if node.kind == "BINARY_OPERATOR" and node.op == "=" and len(node.children) == 2:
+            target, value = strip(node.children[0]), strip(node.children[1])
+            if target.kind == "DECL_REF_EXPR" and value.kind == "CALL_EXPR" and value.name in idioms.getopt_calls:
+                out.add(target.name)
+    return out
+
+
+def _code_bits(var: Node, idioms: Idioms) -> list[tuple[int, int, str]]:
+    """(option code, bit, the bit as written) of each row of a code table in `var` (the rules'
+    `[[options.code_tables]]`: dnsmasq's usage[] {opt, rept, ...})."""
+    out = []
+    for table in idioms.code_tables:
+        at = {f: i for i, f in enumerate(table.fields)}
+        for _, values in _rows(var, table.fields):
+            if len(values) < len(table.fields):
+                continue
+            code, bit = integer_value(values[at[table.code]]), integer_value(values[at[table.bit]])
+            if code is not None and bit is not None:
+                out.append((code, bit, expression_text(values[at[table.bit]])))
+    return out
 
 
 _CASE_COMMENT = re.compile(r":[ \t]*/[*/][ \t]*([A-Za-z_][\w.-]*)")
@@ -122,7 +205,8 @@ def _rows(var: Node, fields: tuple[str, ...]) -> Iterator[tuple[Node, list[Node]
 
 
 def _option_table(var: Node, tables: tuple[OptionTable, ...]) -> list[tuple[str, int | None, int]]:
-    """(long name, code, takes an argument 0/1) of each row of an option table in `var`."""
+    """(long name, code, argument) of each row of an option table in `var`; argument: 0 none, 2
+    optional (the table's `optional` value: getopt_long(3)'s optional_argument), 1 required."""
     out = []
     for table in tables:
         at = {f: i for i, f in enumerate(table.fields)}
@@ -132,7 +216,7 @@ def _option_table(var: Node, tables: tuple[OptionTable, ...]) -> list[tuple[str,
             codes = [integer_value(values[at[f]]) for f in table.value]
             takes = integer_value(values[at[table.has_arg]])
             out.append((c_string_value(strip(values[at[table.name]]).name), next((c for c in codes if c), codes[-1]),
-                        0 if takes in (None, 0) else 1))
+                        0 if takes in (None, 0) else 2 if takes == table.optional else 1))
     return out
 
 
@@ -170,14 +254,17 @@ def _root_name(node: Node | None) -> str:
 
 
 def _effect(node: Node, local: set[str]) -> tuple[str, str, str, int | None] | None:
-    """(target, op, value text, value) of an assignment, or of a call `f(BIT, &var)` that may set
-    a bit (op "call:f"; the rules file says which functions set bits). `local`: the
+    """(target, op, value text, value) of an assignment, or of a call `f(BIT, &var)` or `f(BIT)`
+    (target "": a bit of the rules' bit array) that may set a bit (op "call:f"; the rules file
+    says which functions set bits). `local`: the
     function's own variables and parameters (see target_path)."""
     if node.kind in ("BINARY_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR") and node.op in ASSIGNMENTS and len(node.children) == 2:
         target, value = node.children
         return target_path(target, local), node.op, expression_text(value), integer_value(value)
     if node.kind == "UNARY_OPERATOR" and node.op in ("++", "++post") and node.children:
         return target_path(node.children[0], local), "++", "1", 1
+    if node.kind == "CALL_EXPR" and len(node.children) == 2 and (value := integer_value(node.children[1])) is not None:
+        return "", f"call:{node.name}", expression_text(node.children[1]), value  # f(BIT): the rules' bit array
     if node.kind == "CALL_EXPR" and len(node.children) >= 3:
         bit, pointer = node.children[1], strip(node.children[2])
         value = integer_value(bit)

@@ -84,7 +84,7 @@ def test_sections_are_typed_values():
     assert parse_rules(BASE, "plain.toml").logging.destination == "syslog"
 
 
-@pytest.mark.parametrize("project", ["keepalived", "lighttpd"])
+@pytest.mark.parametrize("project", ["keepalived", "lighttpd", "dnsmasq"])
 def test_shipped_rules_load(project):
     assert load_rules(project).project == project
 
