@@ -32,7 +32,9 @@ from sympy.logic.boolalg import And, Boolean, BooleanFalse, BooleanTrue, Not, Or
 from srcscan.cexpr import CExpr
 from srcscan.errors import InputError
 
-_ATOM = re.compile(r"(?P<name>--?[A-Za-z0-9][\w.-]*|[A-Za-z_][\w.\-]*)(?:(?P<op>>=|==)(?P<value>-?\d+))?")
+# A name may carry the value an option is given with (`--log-queries=extra`: only that value sets the bit).
+_ATOM = re.compile(r"(?P<name>(?:--?[A-Za-z0-9][\w.-]*|[A-Za-z_][\w.\-]*)(?:=[\w.:/+-]+)?)"
+                   r"(?:(?P<op>>=|==)(?P<value>-?\d+))?")
 _TOKEN = re.compile(r"\s*(?:(&&|\|\||!|\(|\))|(" + _ATOM.pattern + r"))")
 
 

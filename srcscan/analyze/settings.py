@@ -50,6 +50,8 @@ def parse_with(raw: Iterable[str], options: Iterable[Option], false_values: Iter
             if value is not None and option.kind == "config" and value.lower() in false_values:
                 value = "0"  # server.errorlog-use-syslog=disable
             values[key] = value if value is not None else "1"
+            if value is not None and not value.lstrip("-").isdigit():
+                levels[f"{key}={value}"] = 1  # the atom `-q=extra`: given with that word
             if value is None or not option.takes_value:
                 levels[key] = levels.get(key, 0) + 1
             else:
