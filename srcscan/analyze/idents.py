@@ -97,7 +97,8 @@ class Idents:
             return self._union((self.patterns(v, function, bound, depth + 1) for v in values), s[1])
         if kind == "var":
             init = self.facts.globals.get(s[1])
-            values = ([init] if init is not None and init[0] == "str" else []) + self.facts.global_values.get(s[1], [])
+            values = ([init] if init is not None and init[0] == "str" else []) + [
+                v for v in self.facts.global_values.get(s[1], []) if v[0] == "str" or self._builds(v, function)]
             return self._union((self.patterns(v, function, bound, depth + 1) for v in values), s[1])
         if kind == "cond":
             return self.patterns(s[2], function, bound, depth + 1) | self.patterns(s[3], function, bound, depth + 1)
@@ -106,6 +107,17 @@ class Idents:
         if kind == "member":
             return {(self._hole(s[2]),)}
         return {(Hole(s[1] if isinstance(s[1], str) else "?"),)}
+
+    def _builds(self, s: Sym, function: str) -> bool:
+        """A call of a function the facts see build a string (else the variable is a value the
+        program is given: `instance_name = set_value(strvec)` in a keyword handler)."""
+        if s[0] != "call":
+            return False
+        if s[1] in COPIES:
+            return bool(s[2]) and (s[2][0][0] == "str" or self._builds(s[2][0], function))
+        fn_file = self.graph.functions[function].file if function in self.graph.functions else ""
+        builds = self.facts.strings.get(self.graph.key_for(s[1], fn_file) or s[1])
+        return bool(builds and builds["returns"])
 
     def _union(self, found: Iterable[set[Pattern]], name: str) -> set[Pattern]:
         out: set[Pattern] = set()
