@@ -113,3 +113,47 @@ def test_rsyslog_files_every_ident_form_under_its_process(catalogs, tmp_path):
             rsyslogd.send(ident, f"line from {ident}.")
         assert {ident: rsyslogd.where(f"line from {ident}.") for ident in sent} == {
             ident: [process] for ident, process in sent.items()}
+
+
+KEYWORD_IDENT = {"main.c": r'''
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+void log_message(int prio, const char *fmt, ...);
+typedef struct keyword { const char *name; void (*handler)(const char *); } keyword;
+static keyword table[4];
+static int n;
+static char *instance_name;
+static void install_keyword(const char *name, void (*handler)(const char *))
+{ table[n].name = name; table[n].handler = handler; n++; }
+static char *get_value(const char *v) { return strdup(v); }
+static void instance_handler(const char *v) { instance_name = get_value(v); }
+static char *make_ident(const char *name)
+{
+	char *ident = malloc(64);
+	if (!ident)
+		return NULL;
+	strcpy(ident, name);
+	if (instance_name) { strcat(ident, "_"); strcat(ident, instance_name); }
+	return ident;
+}
+int main(void)
+{
+	install_keyword("instance", instance_handler);
+	openlog(make_ident("demo"), LOG_PID, LOG_DAEMON);
+	log_message(LOG_INFO, "running");
+	return 0;
+}
+'''}
+
+
+def test_an_ident_part_set_by_a_configuration_keyword_is_named_by_the_keyword(tmp_path):
+    """instance_name = get_value(v) in the handler installed for "instance": the hole is
+    <instance>, not the call; the allocation check (`if (!ident) return NULL;`) adds nothing."""
+    from conftest import write_tree
+
+    root = write_tree(tmp_path / "tree", KEYWORD_IDENT)
+    rules = load_rules(str(PRECISION / "daemon-rules.toml"))
+    catalog = build_from_tree(rules, SourceTree(root, Provenance("path", str(root), None)), tmp_path / "cache").catalog
+    (proc,) = catalog.sections["processes"]
+    assert (proc["idents"], proc["ident_patterns"]) == (["demo", "demo_<instance>"], ["demo[_<instance>]"])
