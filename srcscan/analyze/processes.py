@@ -402,12 +402,17 @@ def analyze_processes(context) -> tuple[list[Message], dict[str, Any]]:
         key = (graph.key_for(fn.name, fn.file) if fn else None) or graph.key_for(m.function, m.file) or m.function
         procs = message_processes(m, key, model.procs, model.region_for(m.requires), guards, state=model.state) \
             or message_processes(m, key, model.procs, model.regions_anywhere(), guards, state=model.state)
+        other_build: tuple[str, ...] = ()
         if not procs and not any(key in r for r in model.regions_anywhere().values()) \
                 and not model.state.never_runs(key):
-            # Not reached from any process start (called through a pointer the graph could
-            # not resolve): the processes that run the rest of its file.
-            procs = by_file.get(m.file) or tuple(p.name for p in model.procs)  # (an assert handler: any)
-            by_file_count += 1
+            procs, where = _other_build_callers(fn or graph.functions.get(key), model)
+            if procs:
+                other_build = (f"processes: called only where this build's preprocessor skips: {where}",)
+            else:
+                # Not reached from any process start (called through a pointer the graph could
+                # not resolve): the processes that run the rest of its file.
+                procs = by_file.get(m.file) or tuple(p.name for p in model.procs)  # (an assert handler: any)
+                by_file_count += 1
         pruned = tuple(f"not in process {q}: {why}" for q in _pruned_from(m, key, guards, procs, model) if (
             why := model.state.why_not(q, key, tuple(guards))))
         outcomes = _priority_outcomes(m, call, fn, graph, priorities, context.log_functions)
@@ -415,7 +420,7 @@ def analyze_processes(context) -> tuple[list[Message], dict[str, Any]]:
         for p in procs:
             counts[p] += 1
         messages.append(replace(m, processes=procs, facility=facility, facility_with=with_,
-                                derivation=m.derivation + pruned + why))
+                                derivation=m.derivation + other_build + pruned + why))
     table = []
     for p in model.procs:
         fn = graph.functions.get(p.start)
@@ -434,6 +439,29 @@ def analyze_processes(context) -> tuple[list[Message], dict[str, Any]]:
     return messages, {"processes": table, "processes_from_file": by_file_count, "logging": {"destination": model.logging.destination,
                                                       "syslog_option": model.logging.syslog_option,
                                                       "facility_option": model.logging.facility_option}}
+
+
+def _other_build_callers(fn: Any, model: Model) -> tuple[tuple[str, ...], str]:
+    """Processes that run the functions whose skipped `#if` branches call `fn` (a helper only a
+    feature build calls: `#ifdef WITH_PERF run_perf("vrrp"); #endif` in the VRRP child)."""
+    if fn is None or fn.name in model.facts.active_calls:
+        return (), ""  # called in this build too, where no parse sees it (a macro here)
+    found: list[str] = []
+    where = []
+    for file, line in sorted(model.facts.skipped_calls.get(fn.name, ())):
+        here = [f for f in model.graph.functions.values() if f.file == file and f.line <= line]
+        if not here:
+            continue
+        caller = max(here, key=lambda f: f.line)
+        if caller.key == fn.key:
+            continue
+        for p in model.procs:
+            if caller.key in model.region[p.name] and not _other_side(p, model.procs, caller.key, line, ()) \
+                    and p.name not in found:
+                found.append(p.name)
+        where.append(f"{caller.name}() at {file}:{line}")
+    order = [p.name for p in model.procs]
+    return tuple(sorted(found, key=order.index)), "; ".join(where)
 
 
 def _pruned_from(m: Message, key: str, guards: Any, procs: tuple[str, ...], model: Model) -> list[str]:

@@ -56,6 +56,9 @@ class Facts:
     state_writes: dict[str, list[tuple[int, str, Sym]]] = field(default_factory=lambda: defaultdict(list))
     #         call-graph key -> (line, `kw.active`, value) written to file-scope state
     zero_globals: set[str] = field(default_factory=set)  # file-scope variables without an initializer
+    skipped_calls: dict[str, set[tuple[str, int]]] = field(default_factory=lambda: defaultdict(set))
+    #         function name -> (file, line) of calls in branches this build skipped
+    active_calls: set[str] = field(default_factory=set)  # names the compiled lines call, by text
     text_writes: dict[tuple[str, str], set[int]] = field(default_factory=lambda: defaultdict(set))
     #         (file, name) -> lines writing it in the text;  parsed_writes: the same, as parsed
     parsed_writes: dict[tuple[str, str], set[int]] = field(default_factory=lambda: defaultdict(set))
@@ -71,6 +74,10 @@ def gather(files: Iterable[Any], graph: CallGraph) -> Facts:
             continue
         if f.path not in counted:  # a file parsed in several build profiles has one text
             counted.add(f.path)
+            skipped, active = data.get("skipped_calls", ((), ()))
+            for file, line, name in skipped:
+                facts.skipped_calls[name].add((file, line))
+            facts.active_calls.update(active)
             for name, lines in data.get("text_writes", {}).items():
                 facts.text_writes[(f.path, name)].update(lines)
         for name, rows in data["tables"].items():

@@ -62,13 +62,17 @@ def extract_logsetup(unit: Unit, idioms: Idioms) -> dict[str, Any]:
         "zero_globals": [name] (file-scope variables without an initializer: zero at start),
         "objects": {function: (file, extract.objects.extract_objects(...))} (function pointers
                    stored in objects, and calls through their fields),
+        "skipped_calls": ([(file, line, name)], [name]) (calls written in branches the
+                          preprocessor skipped: who calls a function only another build defines;
+                          and the names the compiled lines call, by text),
         "text_writes": {name: [line, ...]} (assignments to a name, `++`/`--` on it, and `&name`,
                         found in the file's text: branches the parse did not see, or statements
                         it dropped, still write state; see analyze/procstate.py)}"""
     out: dict[str, Any] = {"openlog": [], "forks": [], "locals": {}, "tables": {}, "globals": {}, "option_assigns": [],
                            "const_assigns": [], "syslog": [], "param_assigns": [], "strings": {}, "writes": {},
                            "global_values": [], "state_writes": [], "zero_globals": [],
-                           "text_writes": text_writes(unit.text.get(unit.path, "")), "objects": {}}
+                           "text_writes": text_writes(unit.text.get(unit.path, "")), "objects": {},
+                           "skipped_calls": skipped_calls(unit)}  # (calls, names called in active code)
     for var in unit.variables:
         if var.kind != "VAR_DECL":
             continue
@@ -158,6 +162,37 @@ def _function(unit: Unit, fn: Node, out: dict[str, Any], idioms: Idioms) -> None
 
 _LITERAL_OR_COMMENT = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|/\*.*?\*/|//[^\n]*', re.S)
 _WRITTEN = re.compile(r"([A-Za-z_]\w*)\s*(?:\+\+|--|(?:[-+*/%&|^]|<<|>>)?=(?!=))|(?:\+\+|--|(?<![&\w)\]\s])\s*&)\s*([A-Za-z_]\w*)")
+
+
+_CALL = re.compile(r"(?<![\w.>])([A-Za-z_]\w*)\s*\(")
+_NOT_CALLS = frozenset({"if", "while", "for", "switch", "return", "sizeof", "defined", "__attribute__", "typeof"})
+
+
+def skipped_calls(unit: Unit) -> tuple[list[tuple[str, int, str]], list[str]]:
+    """(`run_perf("vrrp");` inside `#ifdef WITH_PERF` that this build skips, as (file, line,
+    name); names called in the lines it compiles, by text: a macro in this build, such as
+    check_EINTR, is called there though no parse sees a call)."""
+    out: list[tuple[str, int, str]] = []
+    text = unit.text.get(unit.path, "")
+    if not text:
+        return out, []
+    lines = _LITERAL_OR_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text).split("\n")
+    skipped = {n for r in unit.skipped if r.file in ("", unit.path) for n in range(r.start_line, r.end_line + 1)}
+    active = sorted({m.group(1) for number, line in enumerate(lines, 1) if number not in skipped
+                     and not line.lstrip().startswith("#") for m in _CALL.finditer(line)})
+    for r in unit.skipped:
+        if r.file not in ("", unit.path):
+            continue
+        for number in range(r.start_line, min(r.end_line, len(lines)) + 1):
+            line = lines[number - 1]
+            if line.lstrip().startswith("#"):
+                continue
+            for m in _CALL.finditer(line):
+                before = line[:m.start()].strip()
+                declared = re.search(r"[\w*]$", before) and before.split()[-1] not in ("return", "else", "do")
+                if m.group(1) not in _NOT_CALLS and not declared:  # not `void run_perf(const char *p)`
+                    out.append((unit.path, number, m.group(1)))
+    return out, active
 
 
 def text_writes(text: str) -> dict[str, list[int]]:

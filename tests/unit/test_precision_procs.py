@@ -57,7 +57,6 @@ def actual(catalog, file, fmt, field):
 # Not yet right (strict: each turns into a failure once fixed, so that it is taken off).
 NOT_YET = {
     ("callback-by-container", "reachable"): "calls through a field resolved by the field's name",
-    ("feature-build-process", "perf for %s", "processes"): "a function only a feature build calls is given every process",
 }
 ROWS = [pytest.param(*row, marks=pytest.mark.xfail(reason=NOT_YET.get((row[0], row[3])) or NOT_YET[row[0], row[2], row[3]], strict=True))
         if (row[0], row[3]) in NOT_YET or (row[0], row[2], row[3]) in NOT_YET else row for name in CASES for row in expected_rows(name)]
