@@ -156,3 +156,58 @@ def test_an_ident_part_set_by_a_configuration_keyword_is_named_by_the_keyword(tm
     catalog = build_from_tree(rules, SourceTree(root, Provenance("path", str(root), None)), tmp_path / "cache").catalog
     (proc,) = catalog.sections["processes"]
     assert (proc["idents"], proc["ident_patterns"]) == (["demo", "demo_<instance>"], ["demo[_<instance>]"])
+
+
+UNSEEN_WRITE = {"main.c": r'''
+#include <stdlib.h>
+#include <unistd.h>
+#include <syslog.h>
+void log_message(int prio, const char *fmt, ...);
+static int do_debug;        /* set only in a build with DEBUG_OPTIONS */
+static int *worker_data;    /* allocated only by the worker */
+static void set_options(void)
+{
+#ifdef DEBUG_OPTIONS
+	do_debug = 1;
+#endif
+}
+static void report(void)
+{
+	if (do_debug)
+		log_message(LOG_INFO, "debug report");
+	if (worker_data)
+		log_message(LOG_INFO, "worker report");
+}
+static void start_worker(void)
+{
+	if (fork())
+		return;
+	openlog("demo_worker", LOG_PID, LOG_DAEMON);
+	worker_data = malloc(4);
+	report();
+	exit(0);
+}
+int main(void)
+{
+	openlog("demo", LOG_PID, LOG_DAEMON);
+	set_options();
+	report();
+	start_worker();
+	return 0;
+}
+'''}
+
+
+def test_state_written_where_no_parse_sees_it_prunes_nothing(tmp_path):
+    """do_debug is written only in a branch this build skips: unknown, so `if (do_debug)`
+    keeps both processes; worker_data is written only by the worker: its report is the
+    worker's, and the derivation says why the parent has none."""
+    from conftest import write_tree
+
+    root = write_tree(tmp_path / "tree", UNSEEN_WRITE)
+    rules = load_rules(str(PRECISION / "daemon-rules.toml"))
+    catalog = build_from_tree(rules, SourceTree(root, Provenance("path", str(root), None)), tmp_path / "cache").catalog
+    by_format = {m.format: m for m in catalog.messages}
+    assert by_format["debug report"].processes == ("parent", "worker")
+    assert by_format["worker report"].processes == ("worker",)
+    assert any(d.startswith("not in process parent: worker_data is false") for d in by_format["worker report"].derivation)
