@@ -327,9 +327,9 @@ def build_model(graph: CallGraph, facts: Facts, options: Iterable[Option], rules
     named = find_processes(graph, facts, dict(rules.processes.names), Idents(facts, graph, hole_names(options, facts, graph)))
     procs = [p for p, _ in named]
     everywhere = regions(graph, procs)
-    state = ProcessState(graph, facts, procs, everywhere, _other_side)
-    region = regions(graph, procs, guard_filter.edge_ok(settings), guard_filter.option_test(settings), state)
     unpruned = regions(graph, procs, guard_filter.edge_ok(settings), guard_filter.option_test(settings))
+    state = ProcessState(graph, facts, procs, everywhere, _other_side, unpruned)
+    region = regions(graph, procs, guard_filter.edge_ok(settings), guard_filter.option_test(settings), state)
     sites = {p.name: process_sites(p, procs, region, facts) for p in procs}
     if not any(sites.values()):  # syslog opened only under an option (lighttpd): where it would be
         sites = {p.name: process_sites(p, procs, everywhere, facts) for p in procs}

@@ -44,8 +44,13 @@ class Prune:
 class ProcessState:
     """Values of file-scope state per process, from the regions computed without it."""
 
-    def __init__(self, graph: Any, facts: Facts, procs: list[Any], base: dict[str, set[str]], other_side: Any) -> None:
+    def __init__(self, graph: Any, facts: Facts, procs: list[Any], base: dict[str, set[str]], other_side: Any,
+                 in_force: dict[str, set[str]] | None = None) -> None:
+        """`base`: the regions without option filtering (what state can hold under any options);
+        `in_force`: the regions under the options given, where a process's own registrations
+        are made (the parent installs the checker's keywords active only under -t)."""
         self.graph, self.facts, self.base = graph, facts, base
+        self.in_force = in_force or base
         self.prunes: dict[tuple, Prune] = {}
         self._reach: dict[str, set[str]] = {}
         reached = set().union(*base.values()) if base else set()
@@ -216,7 +221,7 @@ class ProcessState:
         # A function installing sub-keywords only (`install_http_check_keyword()`, called by
         # `init_check_keywords(active)`) adds to its caller's table: its flags are the caller's.
         inherited: dict[str, set | None] = {}
-        view, elsewhere = self.base[process], self.views[process][1]
+        view, elsewhere = self.in_force[process], self.views[process][1]
         for caller, data in self.graph.callers(registrar):
             if caller in view and data["kind"] == "direct" and not elsewhere(caller, data):
                 for name, values in self.table_flags(process, caller).items():
@@ -229,8 +234,9 @@ class ProcessState:
         return result
 
     def _param_values(self, process: str, key: str, index: int) -> set[int] | None:
-        """Constants the process's own calls pass (a child builds its own tables)."""
-        view, elsewhere = self.base[process], self.views[process][1]
+        """Constants the process's own calls pass (a child builds its own tables), under the
+        options in force."""
+        view, elsewhere = self.in_force[process], self.views[process][1]
         found: set[int] = set()
         for caller, data in self.graph.callers(key):
             if caller not in view or data["kind"] != "direct" or data.get("call") is None or elsewhere(caller, data):
