@@ -18,7 +18,7 @@ from srcscan.analyze.options import Option
 from srcscan.analyze.syslogfacts import (DEFAULT_FACILITY, FACILITY_CODES, UNKNOWN, Env, Facts, _table_of,
                                          facility_name, sym_text)
 from srcscan.errors import InputError
-from srcscan.extract.logsetup import Sym
+from srcscan.extract.logsetup import Sym, walk_sym
 
 if TYPE_CHECKING:  # processes.py builds the Model from what this module computes
     from srcscan.analyze.processes import Model, Process
@@ -285,8 +285,13 @@ def _or(a: Any, b: Any) -> Any:
 
 
 def _guards_hold(conds: tuple, index: int, value: Any, key: str, env: Env) -> bool | None:
+    """Do the guards of an assignment to the priority hold for `value`? Only the guards that
+    test the priority itself count: the others (keepalived 2.1's `if (!__test_bit(NO_SYSLOG_BIT,
+    &debug))`) are taken to guard the syslog call the assignment prepares as well."""
     result: bool | None = True
     for cond, negated in conds:
+        if not any(part[0] == "param" and part[1] == index for part in walk_sym(cond)):
+            continue
         got = env.values(_bind(cond, index, value), key)
         if UNKNOWN in got or len({bool(g) for g in got}) != 1:
             result = None
