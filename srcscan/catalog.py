@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from srcscan import __version__
+from srcscan.analyze.constants import call_variants, configure_macros, expand_helper_constants
 from srcscan.analyze.logfuncs import call_template, infer_log_functions, is_relay, log_function_of, priority_text
 from srcscan.formats.template import Template, render_normal, render_printf, template_from_dict, template_to_dict
 from srcscan.model import CallSite, Derivation, FileFacts, FunctionFacts, SiteKey, derivation_from_dict, derivation_to_dict
@@ -118,6 +119,7 @@ def _site_key(call: CallSite) -> tuple[str, int, int, str]:
 
 def find_messages(rules: Rules, functions: list[FunctionFacts]) -> tuple[dict[str, LogFunction], list[Message]]:
     log_functions = infer_log_functions(rules, functions)
+    unknown = configure_macros(rules)
     messages = []
     for fn in functions:
         wrapper = log_functions.get(fn.key)
@@ -127,7 +129,9 @@ def find_messages(rules: Rules, functions: list[FunctionFacts]) -> tuple[dict[st
                 continue
             if log_fn.format_arg >= len(call.args):
                 continue  # no format there: another function of that name (lighttpd 1.4.85's internal log_error_write(errh, b, pri))
-            messages.append(message_from_call(call, log_fn))
+            messages.extend(message_from_call(variant, log_fn) for variant in call_variants(call, unknown))
+    messages = expand_helper_constants(messages, functions,
+                                       lambda file, name: log_function_of(log_functions, file, name) is not None)
     return log_functions, assign_ids(messages)
 
 

@@ -106,12 +106,56 @@ def callee_of(call: Node, callee: Node) -> tuple[str, str]:
 
 def argument(unit: Unit, node: Node, call: Node | None = None) -> Arg:
     """An argument: its text as written, or rebuilt when a macro's body holds it (its source
-    range is then the whole call's: `note(0, full)` for `(full) ? "a" : "b"`)."""
+    range is then the whole call's: `note(0, full)` for `(full) ? "a" : "b"`).
+
+    A choice `c ? "a" : "b"` keeps each alternative (Arg.choices); a literal pasted from
+    macros, `"Starting " VERSION_STRING`, keeps which piece came from which macro (Arg.pieces).
+    """
     inner = strip(node)
     written = call is None or (node.start, node.end) != (call.start, call.end) or inner.kind == "STRING_LITERAL"
     text = (one_line(unit.source(node) or unit.source(inner)) if written else "") or inner.name or expression_text(inner)
-    string = c_string_value(inner.name) if inner.kind == "STRING_LITERAL" else None
-    return Arg(text=text, string=string, integer=integer_value(inner))
+    if inner.kind == "STRING_LITERAL":
+        return Arg(text=text, string=c_string_value(inner.name), pieces=literal_pieces(text, inner.name))
+    choices = ()
+    if inner.kind == "CONDITIONAL_OPERATOR" and len(inner.children) == 3:
+        branches = (argument(unit, inner.children[1], call), argument(unit, inner.children[2], call))
+        choices = tuple(c for b in branches for c in (b.choices or (b,)))
+    return Arg(text=text, integer=integer_value(inner), choices=choices)
+
+
+_TOKEN = re.compile(r'(?:u8|[LuU])?"((?:[^"\\]|\\.)*)"|([A-Za-z_]\w*)', re.S)
+
+
+def literal_pieces(written: str, spelling: str) -> tuple[tuple[str, str], ...]:
+    """(value, macro) per piece of a literal written with macros, () when none takes part.
+
+    `written` is the argument as written (`"Starting " VERSION_STRING`), `spelling` the
+    literal after expansion as libclang spells it: the written literals are found in its
+    value in order, and each macro name takes the text between them."""
+    items = [(m.group(1), "") if m.group(2) is None else (None, m.group(2)) for m in _TOKEN.finditer(written)]
+    if all(name == "" for _, name in items):
+        return ()
+    value = c_string_value(spelling)
+    out: list[tuple[str, str]] = []
+    pos = 0
+    for i, (raw, name) in enumerate(items):
+        if not name:
+            piece = _ESCAPE.sub(_unescape, raw)
+            if not value.startswith(piece, pos):
+                return ()
+            out.append((piece, ""))
+            pos += len(piece)
+            continue
+        following = next((_ESCAPE.sub(_unescape, r) for r, n in items[i + 1:] if not n), None)
+        end = len(value) if following is None else value.find(following, pos)
+        if end < 0:
+            return ()
+        if end > pos:
+            out.append((value[pos:end], name))
+        pos = end
+    if pos != len(value) or all(name == "" for _, name in out):
+        return ()
+    return tuple(out)
 
 
 def integer_value(node: Node) -> int | None:

@@ -12,6 +12,17 @@ class Arg:
     text: str  # source text of the argument expression
     string: str | None = None  # value when it is a string literal (adjacent literals joined)
     integer: int | None = None  # value when it is an integer constant
+    # A choice between values (`full ? "a" : "b"`): each alternative, nested ?: flattened.
+    choices: tuple["Arg", ...] = ()
+    # A literal built with macros (`"Starting " VERSION_STRING`): (value, macro name) per piece,
+    # "" for a piece written as a literal; value None for a macro whose value only the build's
+    # configure step knows (the rules' stub headers define it). Empty when no macro takes part.
+    pieces: tuple[tuple[str | None, str], ...] = ()
+
+    @property
+    def unknown_macros(self) -> tuple[str, ...]:
+        """Macros of the literal whose value is not the daemon's (see `pieces`)."""
+        return tuple(name for value, name in self.pieces if value is None)
 
 
 @dataclass(frozen=True)

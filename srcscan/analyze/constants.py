@@ -1,0 +1,131 @@
+"""Message text that sits in arguments: choices, configure-time macros and helpers' callers.
+
+The catalog's text is what the daemon writes. Three C idioms put that text outside the
+format string:
+
+    log_message(LOG_WARNING, "%s", full ? "limit reached" : "out of fds");  /* two messages */
+    log_message(LOG_INFO, "Starting " VERSION_STRING);                        /* Starting %s */
+    static void log_options(const char *what, const char *value)
+    { log_message(LOG_INFO, "%s: %s", what, value); }
+    log_options("Build options", "none");                                     /* Build options: none */
+
+A choice between literals gives one variant of the call per alternative. A macro that the
+rules' stub headers define stands in for `configure`'s output: its value there is a
+placeholder, so the catalog shows a hole named after the macro (unless the macro is part
+of a conversion, `"%" PRI_time_t`, where the stub's value is the right one). A function
+that is not a log function but puts its own string parameters into its message gets one
+variant per set of constants its callers pass (the message stays at the helper's call,
+the line the daemon prints); a caller passing something else keeps the hole.
+
+Pure: call sites, facts and rules in, call sites and messages out.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import defaultdict
+from dataclasses import replace
+from typing import TYPE_CHECKING, Iterable
+
+from srcscan.formats.template import Arg, Hole, Template, merge_parts
+from srcscan.model import CallSite, FunctionFacts
+from srcscan.rules import Rules
+
+if TYPE_CHECKING:
+    from srcscan.catalog import Message
+
+# More variants than this from one call are not a choice between texts but a table: keep holes.
+MAX_VARIANTS = 32
+_DEFINE = re.compile(r"^\s*#\s*define\s+([A-Za-z_]\w*)\s", re.M)
+# Text before a macro that leaves a printf conversion open: `"%" PRI_time_t`, `"%-10" PRIu64`.
+_OPEN_CONVERSION = re.compile(r"%[-+ #0'I]*(?:\d+|\*)?(?:\.\d*)?(?:hh|h|ll|l|L|q|j|z|Z|t)?$")
+
+
+def configure_macros(rules: Rules) -> frozenset[str]:
+    """Macros the rules' stub headers define: values `configure` would write (config.h),
+    unknown to srcscan. Source: the rules file's `stub_headers` of every profile."""
+    return frozenset(name for profile in rules.profiles for _, text in profile.stub_headers
+                     for name in _DEFINE.findall(text))
+
+
+def call_variants(call: CallSite, unknown: frozenset[str]) -> list[CallSite]:
+    """The call once per combination of its arguments' literal choices, configure-time
+    macros marked unknown in every literal. One call (itself) when no argument chooses."""
+    args = tuple(mark_unknown(a, unknown) for a in call.args)
+    options = [a.choices or (a,) for a in args]
+    combinations = 1
+    for o in options:
+        combinations *= len(o)
+    if combinations == 1 or combinations > MAX_VARIANTS:
+        return [replace(call, args=args)] if args != call.args else [call]
+    return [replace(call, args=combo) for combo in itertools.product(*options)]
+
+
+def mark_unknown(arg: Arg, unknown: frozenset[str]) -> Arg:
+    """`arg` with the pieces of its literal that come from configure-time macros set to None
+    (and its `string` the literal as written, macro names in place); its choices likewise."""
+    if arg.choices:
+        choices = tuple(mark_unknown(c, unknown) for c in arg.choices)
+        return arg if choices == arg.choices else replace(arg, choices=choices)
+    if not arg.pieces or not unknown:
+        return arg
+    pieces, before = [], ""
+    for value, name in arg.pieces:
+        if name in unknown and value is not None and not _OPEN_CONVERSION.search(before.replace("%%", "")):
+            pieces.append((None, name))
+        else:
+            pieces.append((value, name))
+        before += value or ""
+    if all(p[0] is not None for p in pieces):
+        return arg
+    return replace(arg, string="".join(name if value is None else value for value, name in pieces),
+                   pieces=tuple(pieces))
+
+
+def expand_helper_constants(messages: list["Message"], functions: Iterable[FunctionFacts],
+                            is_log_function) -> list["Message"]:
+    """Messages whose string holes are their function's parameters, once per set of constants
+    the function's direct callers pass (`log_options("Build options", "none")`).
+
+    `is_log_function(file, name)` tells the functions whose calls are messages themselves
+    (their callers' calls are already expanded there). A message stays as it is when no
+    caller passes a constant for its parameters."""
+    by_key = {(f.file, f.name): f for f in functions}
+    callers: dict[str, list[tuple[FunctionFacts, CallSite]]] = defaultdict(list)
+    for fn in by_key.values():
+        for call in fn.calls:
+            if not call.indirect:
+                callers[call.callee].append((fn, call))
+    out: list[Message] = []
+    for m in messages:
+        fn = by_key.get((m.file, m.function))
+        if fn is None or m.dynamic or is_log_function(fn.file, fn.name):
+            out.append(m)
+            continue
+        out.extend(_helper_variants(m, fn, [c for g, c in callers[fn.name] if not fn.static or g.file == fn.file]))
+    return out
+
+
+def _helper_variants(m: "Message", fn: FunctionFacts, calls: list[CallSite]) -> list["Message"]:
+    holes = [i for i, p in enumerate(m.template.parts) if isinstance(p, Hole) and p.kind == "str" and p.arg in fn.params]
+    if not holes or not calls:
+        return [m]
+    templates: list[Template] = []
+    for call in calls:
+        values = {}
+        for i in holes:
+            index = fn.params.index(m.template.parts[i].arg)
+            arg = call.args[index] if index < len(call.args) else None
+            values[i] = [c for c in (arg.choices or (arg,))] if arg is not None else [None]
+        for combo in itertools.product(*(values[i] for i in holes)):
+            parts = list(m.template.parts)
+            for i, arg in zip(holes, combo):
+                if arg is not None and arg.string is not None and not arg.unknown_macros and m.template.parts[i].spec in ("%s", ""):
+                    parts[i] = arg.string
+            template = Template(merge_parts(parts))
+            if template not in templates:
+                templates.append(template)
+    if len(templates) > MAX_VARIANTS or templates == [m.template]:
+        return [m]
+    return [replace(m, template=t) for t in templates]

@@ -1,0 +1,73 @@
+"""Message text that sits in arguments (issue: precision, kind 7) and formats that must not stop a run."""
+
+import json
+from pathlib import Path
+
+from srcscan.extract.calls import literal_pieces
+from srcscan.formats.dialects import build_template
+from srcscan.formats.template import Arg, Hole, render_normal
+from srcscan.pipeline import build_from_tree
+from srcscan.rules import load_rules
+from srcscan.sources import Provenance, SourceTree
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+RULES = Path(__file__).parent.parent.parent / "rules"
+
+
+def build(root: Path, rules: Path, cache: Path):
+    return build_from_tree(load_rules(str(rules)), SourceTree(root, Provenance("path", str(root), None)), cache).catalog
+
+
+def test_constant_strings_fixture_gives_the_expected_texts(tmp_path):
+    case = FIXTURES / "precision" / "constant-strings"
+    expected = json.loads((case / "expected.json").read_text())["messages"]
+    catalog = build(case, case / "rules.toml", tmp_path / "cache")
+    got = sorted((m.file, m.format, render_normal(m.template)) for m in catalog.messages)
+    assert got == sorted((e["file"], e["format"], e["text"]) for e in expected)
+    assert len({m.id for m in catalog.messages}) == len(catalog.messages)
+
+
+def test_a_configure_macro_is_a_named_hole_but_a_conversion_macro_keeps_its_value(tmp_path):
+    tree = tmp_path / "t"
+    tree.mkdir()
+    (tree / "rules.toml").write_text((FIXTURES / "precision" / "constant-strings" / "rules.toml").read_text().replace(
+        '"#define VERSION_STRING \\"placeholder\\"\\n"',
+        '"#define VERSION_STRING \\"placeholder\\"\\n#define PRI_time_t \\"ld\\"\\n#define CONF \\"/etc/x.conf\\"\\n"'))
+    (tree / "main.c").write_text("""#include <syslog.h>
+#include "config.h"
+void log_message(int prio, const char *fmt, ...);
+void f(long t, int full)
+{
+	log_message(LOG_INFO, "took %" PRI_time_t " s", t);
+	log_message(LOG_INFO, "reading %s", CONF);
+	log_message(LOG_INFO, "%s", full ? "config " CONF " full" : "empty");
+}
+""")
+    catalog = build(tree, tree / "rules.toml", tmp_path / "cache")
+    got = sorted((m.format, render_normal(m.template)) for m in catalog.messages)
+    assert got == [("%s", "config %s full"), ("%s", "empty"), ("reading %s", "reading %s"), ("took %ld s", "took %d s")]
+    reading = next(m for m in catalog.messages if m.format == "reading %s")
+    assert [p.arg for p in reading.template.parts if isinstance(p, Hole)] == ["CONF"]
+
+
+def test_literal_pieces_align_macros_with_the_expanded_literal():
+    assert literal_pieces('"Starting " VERSION_STRING', '"Starting placeholder"') == (
+        ("Starting ", ""), ("placeholder", "VERSION_STRING"))
+    assert literal_pieces('"a" M "b"', '"a" "xy" "b"') == (("a", ""), ("xy", "M"), ("b", ""))
+    assert literal_pieces('"plain" "text"', '"plaintext"') == ()
+
+
+def test_a_literal_given_to_percent_s_is_text_with_width_and_precision():
+    def t(fmt, arg):
+        return render_normal(build_template("printf", Arg(f'"{fmt}"', fmt), (Arg(f'"{arg}"', arg),)))
+    assert t("[%s]", "x%y") == "[x%%y]"
+    assert t("[%5s]", "ab") == "[   ab]"
+    assert t("[%-5s]", "ab") == "[ab   ]"
+    assert t("[%.2s]", "abcd") == "[ab]"
+    assert t("[%*s]", "ab") == "[%s]"
+
+
+def test_a_format_ending_in_percent_space_is_catalogued(tmp_path):
+    catalog = build(FIXTURES / "bad-input" / "printf-percent-space", RULES / "keepalived.toml", tmp_path / "cache")
+    got = sorted((m.line, m.format, render_normal(m.template)) for m in catalog.messages)
+    assert got == [(7, "load above 90 % ", "load above 90 %% "), (8, "load %d", "load %d")]
