@@ -50,13 +50,16 @@ def diff(project, old_version, new_version, old_file, new_file, rules, source, c
         if not (old_file and new_file):
             raise InputError("give both --old and --new catalog files")
         old, new = (as_run_with(_read(f), tuple(with_options)) for f in (old_file, new_file))
+        roots = {side: _tree_of(c) for side, c in (("old", old), ("new", new))}
     else:
         if not (old_version and new_version):
             raise InputError("name a project and two versions, or give --old A.json --new B.json")
         if old_version == new_version:
             click.echo(f"srcscan: {old_version} and {new_version} are the same version: no differences", err=True)
             return ExitCode.OK
-        old, new = (_build(project, v, rules, source, cache_dir, with_options, jobs) for v in (old_version, new_version))
+        (old, old_root), (new, new_root) = (_build(project, v, rules, source, cache_dir, with_options, jobs)
+                                            for v in (old_version, new_version))
+        roots = {"old": old_root, "new": new_root}
     if old.version is not None and old.version == new.version and old.provenance == new.provenance:
         click.echo("srcscan: both catalogs describe the same release: no differences", err=True)
     if patterns is not None:
@@ -64,7 +67,7 @@ def diff(project, old_version, new_version, old_file, new_file, rules, source, c
     # --only names an option as everywhere else: `proxy.debug=2` is proxy.debug (what it involves, at any level).
     only = only.split("=", 1)[0].split()[0] if only and only.strip() else only
     keep = requires_option(option_names((old, new), only)) if only else None
-    result = diff_catalogs(old, new, keep)
+    result = diff_catalogs(old, new, keep, texts=file_texts(roots))
     fmt = pick_format(fmt, output)
     text = {"json": lambda: dump(diff_to_dict(result)),
             "md": lambda: render_diff_markdown(result, moves),
@@ -73,7 +76,7 @@ def diff(project, old_version, new_version, old_file, new_file, rules, source, c
     emit(text, output)
     where = "" if output is None or str(output) == "-" else f" -> {output.resolve()}"
     click.echo(f"srcscan: {len(result.added)} added, {len(result.removed)} removed, {len(result.changed)} changed, "
-               f"{len(result.moved)} moved{where}", err=True)
+               f"{len(result.moved)} moved, {len(result.merged)} merged{where}", err=True)
     return ExitCode.DIFFERENCES if result.differs else ExitCode.OK
 
 
@@ -94,7 +97,26 @@ def _build(project, version, rules, source, cache_dir, with_options, jobs) -> Ca
     built = build_catalog(request)
     if is_verbose():
         click.echo(f"srcscan: {summary_line(built)}", err=True)
-    return built.catalog
+    return built.catalog, built.tree.root
+
+
+def _tree_of(c: Catalog) -> Path | None:
+    """The tree a catalog was made from, when it was a local path that is still there."""
+    where = Path(c.provenance.location)
+    return where if c.provenance.provider == "path" and where.is_dir() else None
+
+
+def file_texts(roots: dict[str, Path | None]):
+    """The diff's FileTexts over two tree roots (a side without a root has no texts)."""
+    def text(side: str, file: str) -> str | None:
+        root = roots.get(side)
+        if root is None:
+            return None
+        try:
+            return (root / file).read_bytes().decode("latin-1")
+        except OSError:
+            return None
+    return text
 
 
 def _read(path: Path) -> Catalog:

@@ -34,8 +34,10 @@ def _render(d: DiffResult, moves: bool, fmt: str, markdown: bool) -> str:
         out.append(f"No differences in {len(d.new.messages)} messages"
                    + (f" ({len(d.moved)} moved lines; --moves shows them)." if d.moved and not moves else "."))
         return "\n\n".join(out) + "\n"
-    summary = [["added", len(d.added)], ["removed", len(d.removed)], ["changed", len(d.changed)],
-               ["moved (line only)", len(d.moved)]]
+    analysis = sum(1 for c in d.changed if c.analysis_only and set(c.fields) == set(c.analysis_only))
+    summary = [["added", len(d.added)], ["removed", len(d.removed)], ["changed", len(d.changed) - analysis],
+               ["merged into one (N -> 1)", len(d.merged)],
+               ["changed by srcscan's analysis only", analysis], ["moved (line only)", len(d.moved)]]
     out.append(f"{h2}Summary\n\n" + tabulate(summary, headers=["kind", "messages"], tablefmt=fmt))
     kinds = Counter(f for c in d.changed for f in c.fields)
     if kinds:
@@ -46,8 +48,20 @@ def _render(d: DiffResult, moves: bool, fmt: str, markdown: bool) -> str:
         out.append(f"{h2}Added ({len(d.added)})\n\n" + _messages(d.added, fmt, show))
     if d.removed:
         out.append(f"{h2}Removed ({len(d.removed)})\n\n" + _messages(d.removed, fmt, show))
-    if d.changed:
-        out.append(f"{h2}Changed ({len(d.changed)})\n\n" + _changes(d.changed, fmt, show))
+    release = tuple(c for c in d.changed if set(c.fields) - set(c.analysis_only))
+    analysis_only = tuple(c for c in d.changed if c not in release)
+    if release:
+        out.append(f"{h2}Changed ({len(release)})\n\n" + _changes(release, fmt, show))
+    if d.merged:
+        rows = [[f"{m.new.file}:{m.new.line}", show(cell(_fmt(m.new), 120)),
+                 "<br>".join(show(cell(_fmt(o), 100)) + f" ({o.file}:{o.line})" for o in m.olds) if markdown
+                 else "; ".join(f"{_fmt(o)} ({o.file}:{o.line})" for o in m.olds)] for m in d.merged]
+        out.append(f"{h2}Merged into one message ({len(d.merged)})\n\n" + tabulate(
+            rows, headers=["where (new)", "message", "old messages"], tablefmt=fmt, disable_numparse=True))
+    if analysis_only:
+        out.append(f"{h2}Changed by srcscan's analysis only ({len(analysis_only)})\n\n"
+                   "The conditions around these calls read the same in both releases: the difference is in "
+                   "how srcscan derived them, not in the daemon.\n\n" + _changes(analysis_only, fmt, show))
     if moves and d.moved:
         rows = [[c.new.file, f"{c.old.line} -> {c.new.line}", show(_fmt(c.new))] for c in d.moved]
         out.append(f"{h2}Moved ({len(d.moved)})\n\n" + tabulate(rows, headers=["file", "line", "message"],
