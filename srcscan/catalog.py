@@ -97,7 +97,9 @@ def all_functions(files: tuple[FileFacts, ...]) -> list[FunctionFacts]:
     """Function definitions, once each (inline functions of headers appear in many files).
 
     A function parsed in several build profiles keeps the first parse's calls plus the
-    calls only another profile's parse saw: one call site seen in two profiles is one call."""
+    calls only another profile's parse saw: one call site seen in two profiles is one call,
+    also when a profile's macro makes it call another function (lighttpd's `log_serror`,
+    `#define log_serror log_perror` except on _WIN32): same place, name and arguments."""
     seen: dict[tuple[str, str, int], FunctionFacts] = {}
     sites: dict[tuple[str, str, int], set[tuple[str, int, int, str]]] = {}
     for facts in files:
@@ -113,8 +115,8 @@ def all_functions(files: tuple[FileFacts, ...]) -> list[FunctionFacts]:
     return [seen[k] for k in sorted(seen)]
 
 
-def _site_key(call: CallSite) -> tuple[str, int, int, str]:
-    return (call.file, call.line, call.col, call.callee)
+def _site_key(call: CallSite) -> tuple[str, int, int, str, tuple[str, ...]]:
+    return (call.file, call.line, call.col, call.written, tuple(a.text for a in call.args))
 
 
 def find_messages(rules: Rules, functions: list[FunctionFacts]) -> tuple[dict[str, LogFunction], list[Message]]:

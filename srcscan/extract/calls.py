@@ -52,11 +52,9 @@ def _function_facts(unit: Unit, fn: Node) -> FunctionFacts:
     params = tuple(c.name for c in fn.children if c.kind == "PARM_DECL")
     body = function_body(fn)
     head = unit.source(fn._replace(end=body.start) if body and body.start >= fn.start else fn)
-    calls = tuple(
-        _call_site(unit, fn, node, guards)
-        for node, guards in walk_guarded(unit, fn)
-        if node.kind == "CALL_EXPR"
-    )
+    walked = list(walk_guarded(unit, fn))
+    arrays = {**_file_arrays(unit), **{k: v for node, _ in walked if node.kind == "VAR_DECL" for k, v in _const_array(unit, node)}}
+    calls = tuple(_call_site(unit, fn, node, guards, arrays) for node, guards in walked if node.kind == "CALL_EXPR")
     return FunctionFacts(
         name=fn.name,
         file=fn.file or unit.path,
@@ -68,7 +66,27 @@ def _function_facts(unit: Unit, fn: Node) -> FunctionFacts:
     )
 
 
-def _call_site(unit: Unit, fn: Node, call: Node, guards: tuple[Guard, ...]) -> CallSite:
+_CONST_ARRAY = re.compile(r"^(?:static\s+)?(?:const\s+char|char\s+const)\s+(\w+)\s*\[\s*\]\s*=")
+_arrays_of: dict[str, Any] = {"unit": None, "arrays": {}}
+
+
+def _const_array(unit: Unit, node: Node) -> list[tuple[str, str]]:
+    """`static const char fmt[] = "bad packet from %s";`: (name, value), else nothing."""
+    value = next((c for c in node.children if strip(c).kind == "STRING_LITERAL"), None)
+    if value is None or not _CONST_ARRAY.match(unit.source(node).strip()):
+        return []
+    return [(node.name, c_string_value(strip(value).name))]
+
+
+def _file_arrays(unit: Unit) -> dict[str, str]:
+    """The file's constant char arrays at file scope, by name (once per unit)."""
+    if _arrays_of["unit"] is not unit:
+        _arrays_of["unit"] = unit
+        _arrays_of["arrays"] = {k: v for var in unit.variables if var.kind == "VAR_DECL" for k, v in _const_array(unit, var)}
+    return _arrays_of["arrays"]
+
+
+def _call_site(unit: Unit, fn: Node, call: Node, guards: tuple[Guard, ...], arrays: dict[str, str]) -> CallSite:
     callee_node = strip(call.children[0]) if call.children else call
     callee, indirect = callee_of(call, callee_node)
     args = call.children[1:]
@@ -83,12 +101,20 @@ def _call_site(unit: Unit, fn: Node, call: Node, guards: tuple[Guard, ...]) -> C
         line=line,
         col=call.col,
         written=match.group(0) if match else callee,
-        args=tuple(argument(unit, a, call) for a in args),
+        args=tuple(_array_value(argument(unit, a, call), a, arrays) for a in args),
         arg_refs=tuple(tuple(sorted({n.name for n in _function_names(a)})) for a in args),
         guards=guards,
         text=text,
         exprs=tuple(to_cexpr(a, unit.source) for a in args),
     )
+
+
+def _array_value(arg: Arg, node: Node, arrays: dict[str, str]) -> Arg:
+    """An argument naming a constant char array reads as the array's literal (a format or text)."""
+    inner = strip(node)
+    if arg.string is None and inner.kind == "DECL_REF_EXPR" and inner.ref_kind == "VAR_DECL" and inner.name in arrays:
+        return Arg(text=arg.text, string=arrays[inner.name])
+    return arg
 
 
 def callee_of(call: Node, callee: Node) -> tuple[str, str]:
