@@ -161,7 +161,7 @@ class LineMap:
     replaced region, the line at the same relative place in the region that replaced it."""
 
     def __init__(self, old_text: str, new_text: str) -> None:
-        a, b = old_text.split("\n"), new_text.split("\n")
+        a, b = [x.strip() for x in old_text.split("\n")], [x.strip() for x in new_text.split("\n")]
         self.blocks: list[tuple[int, int, int, int, bool]] = []  # old start, old end, new start, new end, equal
         for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
             self.blocks.append((i1 + 1, i2 + 1, j1 + 1, j2 + 1, tag == "equal"))
@@ -206,8 +206,9 @@ class _Matcher:
         self._by_key(lambda m: (m.function, _text(m)), "other-file", self._reason)
         self._unique_anywhere()
         self._at_site()
+        merges = self._merges(several=True)  # before similarity: one old copy would take the helper
         self._similar()
-        merges = self._merges()
+        merges += self._merges(several=False)
         return self.pairs, merges
 
     # ------------------------------------------------------------------ site evidence
@@ -227,19 +228,23 @@ class _Matcher:
             by_file[a.file].append(b.line - a.line)
         self.offsets = {f: sorted(v)[len(v) // 2] for f, v in by_file.items()}
 
-    def _mapped(self, a: Message, new_file: str) -> tuple[int, bool]:
-        """Old message a's line in the new version of `new_file` (exact when difflib says so)."""
+    def _mapped(self, a: Message, new_file: str, line: int | None = None) -> tuple[int, bool]:
+        """Old message a's line (or another line of its file) in the new version of
+        `new_file` (exact when difflib found the line unchanged)."""
+        line = a.line if line is None else line
         if a.file == new_file:
             lines = self._map(a.file)
             if lines is not None:
-                return lines.at(a.line)
-        return a.line + self.offsets.get(a.file, 0), False
+                return lines.at(line)
+        return line + self.offsets.get(a.file, 0), False
 
     def _order(self, a: Message, b: Message) -> tuple:
-        """How well b sits where a went: the line mapping, then equal conditions (and build),
-        then the offset-corrected distance."""
+        """How well b sits where a went: the line mapping (the call's line and the one above
+        it both map onto b's: an unchanged line can be aligned with either of two equal
+        copies), then equal conditions (and build), then the offset-corrected distance."""
         line, exact = self._mapped(a, b.file)
-        return (not (exact and line == b.line), a.conditions != b.conditions, a.build != b.build, abs(line - b.line))
+        same_site = exact and line == b.line and self._mapped(a, b.file, a.line - 1) == (b.line - 1, True)
+        return (not same_site, a.conditions != b.conditions, a.build != b.build, abs(line - b.line))
 
     def _reason(self, a: Message, b: Message) -> bool:
         """May a pass that ignores a's file or function pair it with b? Enough literal text, or
@@ -331,8 +336,9 @@ class _Matcher:
                     candidates.append((-s, abs(line - b.line), a.id, b.id, a, b))
         self._take(_best_first(candidates, "similar"))
 
-    def _merges(self) -> list[Merge]:
-        """N -> 1: old messages a new helper's template matches, or old copies of one template."""
+    def _merges(self, several: bool) -> list[Merge]:
+        """N -> 1: old messages a new helper's template matches, or old copies of one template
+        (`several`); else 1 -> 1: one old message in a function that is gone, into a helper."""
         merges = []
         by_text: dict[str, list[Message]] = defaultdict(list)
         for m in self.olds:
@@ -342,7 +348,7 @@ class _Matcher:
             if b.dynamic or literal_length(b) < DISTINCT_LITERAL // 2:
                 continue
             same = [a for a in by_text.get(_text(b), ()) if id(a) not in taken]
-            if len(same) > 1 and (literal_length(b) >= DISTINCT_LITERAL or all(self._reason(a, b) for a in same)):
+            if several and len(same) > 1 and (literal_length(b) >= DISTINCT_LITERAL or all(self._reason(a, b) for a in same)):
                 merges.append(Merge(tuple(same), b, "copies"))
                 taken.update(id(a) for a in same)
                 continue
@@ -351,7 +357,7 @@ class _Matcher:
             pattern = _match_pattern(b)
             olds = [a for a in self.olds if id(a) not in taken and not a.dynamic
                     and pattern.fullmatch(_literal_view(a)) and _text(a) != _text(b)]
-            if len(olds) > 1 or (olds and (olds[0].file, olds[0].function) not in self.new_functions):
+            if (len(olds) > 1) if several else (len(olds) == 1 and (olds[0].file, olds[0].function) not in self.new_functions):
                 merges.append(Merge(tuple(olds), b, "helper"))
                 taken.update(id(a) for a in olds)
         merged_new = {id(m.new) for m in merges}
