@@ -20,7 +20,7 @@ def build(root: Path, rules: Path, cache: Path):
 
 def test_constant_strings_fixture_gives_the_expected_texts(tmp_path):
     case = FIXTURES / "precision" / "constant-strings"
-    expected = json.loads((case / "expected.json").read_text())["messages"]
+    expected = json.loads((case.parent / "expected.json").read_text())["cases"]["constant-strings"]["messages"]
     catalog = build(case, case / "rules.toml", tmp_path / "cache")
     got = sorted((m.file, m.format, render_normal(m.template)) for m in catalog.messages)
     assert got == sorted((e["file"], e["format"], e["text"]) for e in expected)
