@@ -12,12 +12,13 @@ from srcscan.commands.catalog import catalog, fetch
 from srcscan.commands.coverage import coverage
 from srcscan.commands.diff import diff
 from srcscan.commands.explain import explain
+from srcscan.commands.history import history
 from srcscan.commands.query import options, query
 from srcscan.commands.rsyslog import rsyslog
 from srcscan.commands.rules import rules_command
 from srcscan.errors import ExitCode, SrcscanError
 
-COMMANDS = (catalog, fetch, diff, query, options, coverage, rsyslog, rules_command, explain)
+COMMANDS = (catalog, fetch, diff, query, options, coverage, rsyslog, rules_command, explain, history)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -92,6 +92,7 @@ class DiffResult:
     changed: tuple[Change, ...]
     moved: tuple[Change, ...]  # same message, other line only
     merged: tuple[Merge, ...] = ()
+    kept: tuple[tuple[Message, Message], ...] = ()  # pairs that differ in nothing, not even the line
 
     @property
     def differs(self) -> bool:
@@ -100,7 +101,7 @@ class DiffResult:
     @property
     def pairs(self) -> list[tuple[Message, Message]]:
         """Every (old, new) the matcher made, merges included: what a message id follows."""
-        out = [(c.old, c.new) for c in self.changed + self.moved]
+        out = list(self.kept) + [(c.old, c.new) for c in self.changed + self.moved]
         out += [(o, m.new) for m in self.merged for o in m.olds]
         return out
 
@@ -129,7 +130,7 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
     check_comparable(old, new)
     matcher = _Matcher(old, new, texts)
     pairs, merges = matcher.run()
-    changed, moved = [], []
+    changed, moved, kept = [], [], []
     for a, b, similarity, how in pairs:
         fields = tuple(name for name, get in FIELDS if get(a) != get(b))
         if fields:
@@ -138,6 +139,8 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
             changed.append(Change(a, b, fields, round(similarity, 3), how, analysis))
         elif a.line != b.line:
             moved.append(Change(a, b, ("line",), 1.0, how))
+        else:
+            kept.append((a, b))
     olds, news = matcher.olds, matcher.news
     if only is not None:  # matched on everything, then kept where either side involves it
         news, olds = [m for m in news if only(m)], [m for m in olds if only(m)]
@@ -147,7 +150,7 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
     order = lambda c: (c.new.file, c.new.line)  # noqa: E731
     return DiffResult(old, new, tuple(_sorted(news)), tuple(_sorted(olds)),
                       tuple(sorted(changed, key=order)), tuple(sorted(moved, key=order)),
-                      tuple(sorted(merges, key=order)))
+                      tuple(sorted(merges, key=order)), tuple(kept))
 
 
 def _sorted(messages: Iterable[Message]) -> list[Message]:

@@ -1,0 +1,269 @@
+"""Message history over releases, and stable message ids (`sid`).
+
+One history index per project and rules file: the releases added so far, in order, and
+for every message ever seen its stable id, the release it first appeared in, each state
+it went through (template, priority, log function, requires, processes, facility, build,
+location) and the release it was removed in. A release is added by diffing its catalog
+against the previous release's (srcscan.diff: identity, renames, moves, rewordings,
+merges); every pair the matcher makes carries the old message's sid to the new one.
+
+Id policy (Apache httpd's AH numbers are the reference: kept when a message is reworded,
+new when its meaning changes):
+- a sid is assigned when a message first appears, and is never reused;
+- it is kept on every pair the diff makes: rewording, move to another line, function or
+  file, priority, option, process or facility change;
+- several messages merged into one (a helper now writes them) end, and the merged message
+  gets a new sid; a message that appears beside one that survives (a split) is new.
+
+Pure except `load_index` / `save_index` (one JSON file, written atomically) and nothing
+here runs a build: `add_release` takes a finished Catalog.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from srcscan.catalog import Catalog, catalog_from_dict, message_to_dict
+from srcscan.diff import FIELDS, FileTexts, diff_catalogs
+from srcscan.errors import InputError
+
+HISTORY_SCHEMA = "srcscan.history/1"
+# Fields of a message's state, as the catalog's JSON writes them.
+STATE_FIELDS = ("text", "format", "priority", "call", "requires", "processes", "facility", "build",
+                "file", "function", "line")
+# How a change of each diff field shows in a state.
+CHANGE_FIELDS = tuple(name for name, _ in FIELDS)
+_RELEASE = re.compile(r"^\d+(?:\.\d+)*$")
+
+
+def is_release(version: str) -> bool:
+    """A release version: digits and dots only (no rc, beta, pre or git describe suffix)."""
+    return bool(_RELEASE.match(version))
+
+
+def select_releases(versions: Iterable[str], first: str | None, last: str | None,
+                    key: Callable[[str], Any]) -> list[str]:
+    """The releases from `first` to `last` (inclusive), oldest first.
+
+    Raises InputError (exit 2) for --from after --to, an endpoint that is no release, and
+    an empty range."""
+    ordered = sorted((v for v in versions if is_release(v)), key=key)
+    for name, value in (("--from", first), ("--to", last)):
+        if value is not None and value not in ordered:
+            near = ", ".join(ordered[-5:]) or "none"
+            raise InputError(f"{name} {value} is not a release tag (newest releases: {near})")
+    if first is not None and last is not None and key(first) > key(last):
+        raise InputError(f"--from {first} comes after --to {last}")
+    chosen = [v for v in ordered if (first is None or key(v) >= key(first)) and (last is None or key(v) <= key(last))]
+    if not chosen:
+        raise InputError("no releases in that range")
+    return chosen
+
+
+def empty_index(project: str, rules_sha256: str) -> dict[str, Any]:
+    return {"schema": HISTORY_SCHEMA, "project": project, "rules_sha256": rules_sha256, "next_sid": 1,
+            "releases": [], "messages": {}, "last": None}
+
+
+def load_index(path: Path, project: str, rules_sha256: str) -> dict[str, Any]:
+    """The index at `path`, or an empty one (also when it belongs to other rules)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return empty_index(project, rules_sha256)
+    if data.get("schema") != HISTORY_SCHEMA or data.get("rules_sha256") != rules_sha256:
+        return empty_index(project, rules_sha256)
+    return data
+
+
+def save_index(path: Path, index: dict[str, Any]) -> None:
+    """Write atomically: a run stopped half-way leaves the previous index whole."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(index, f, separators=(",", ":"), sort_keys=True)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _state(m: dict[str, Any], release: str) -> dict[str, Any]:
+    state = {k: m[k] for k in STATE_FIELDS}
+    state["release"] = release
+    state["id"] = m["id"]
+    return state
+
+
+def _slim(c: Catalog) -> dict[str, Any]:
+    """What the next release's diff needs of this one: its messages (no derivations)."""
+    messages = []
+    for m in c.messages:
+        d = message_to_dict(m)
+        d.pop("derivation", None)
+        messages.append(d)
+    return {"schema": c.schema, "project": c.project, "version": c.version, "provenance": c.provenance.to_dict(),
+            "rules_sha256": c.rules_sha256, "srcscan_version": c.srcscan_version, "files": [],
+            "log_functions": [], "openlog": [], "sections": {}, "messages": messages}
+
+
+def add_release(index: dict[str, Any], catalog: Catalog, release: str, texts: FileTexts | None = None,
+                ref: str | None = None, root: str | None = None) -> dict[str, Any]:
+    """Add `catalog` (release `release`) after the index's last release; returns the index.
+
+    `texts` gives both releases' file texts for the diff's line mapping; `root` is kept so
+    that the next release's diff can read this one's files."""
+    messages = index["messages"]
+    summary: dict[str, Any] = {"release": release, "ref": ref, "commit": catalog.provenance.commit,
+                               "messages": len(catalog.messages)}
+    new_sids: dict[str, str] = {}
+    if index["last"] is None:
+        for m in catalog.messages:
+            new_sids[m.id] = _new_message(index, message_to_dict(m), release)
+        summary.update(added=len(catalog.messages), removed=0, reworded=0, changed=0, merged=0)
+        added_ids = set(new_sids)
+    else:
+        previous = catalog_from_dict(index["last"])
+        old_sids: dict[str, str] = index["last_sids"]
+        diff = diff_catalogs(previous, catalog, texts=texts)
+        reworded = changed = 0
+        for old, new in diff.kept:
+            new_sids[new.id] = old_sids[old.id]
+            messages[old_sids[old.id]]["line"] = new.line
+        for c in diff.changed + diff.moved:
+            sid = old_sids[c.old.id]
+            new_sids[c.new.id] = sid
+            entry = messages[sid]
+            if set(c.fields) - {"line"}:
+                state = _state(message_to_dict(c.new), release)
+                state["changed"] = list(c.fields)
+                state["analysis_only"] = list(c.analysis_only)
+                entry["states"].append(state)
+                reworded += "template" in c.fields
+                changed += "template" not in c.fields
+            entry["line"] = c.new.line
+        for merge in diff.merged:
+            sid = _new_message(index, message_to_dict(merge.new), release)
+            new_sids[merge.new.id] = sid
+            messages[sid]["merged_from"] = [old_sids[o.id] for o in merge.olds]
+            for o in merge.olds:
+                messages[old_sids[o.id]].update(removed=release, merged_into=sid)
+        for m in diff.added:
+            new_sids[m.id] = _new_message(index, message_to_dict(m), release)
+        for m in diff.removed:
+            messages[old_sids[m.id]]["removed"] = release
+        added_ids = {m.id for m in diff.added} | {mg.new.id for mg in diff.merged}
+        summary.update(added=len(diff.added), removed=len(diff.removed), reworded=reworded, changed=changed,
+                       merged=len(diff.merged))
+    summary["options"] = _option_counts(m for m in catalog.messages)
+    summary["options_added"] = _option_counts(m for m in catalog.messages if m.id in added_ids)
+    index["releases"].append(summary)
+    index["last"] = _slim(catalog)
+    index["last_sids"] = new_sids
+    index["last_root"] = root
+    index.setdefault("release_ids", {})[release] = dict(sorted(new_sids.items()))
+    return index
+
+
+def _new_message(index: dict[str, Any], m: dict[str, Any], release: str) -> str:
+    sid = f"s{index['next_sid']}"
+    index["next_sid"] += 1
+    index["messages"][sid] = {"sid": sid, "first": release, "removed": None, "line": m["line"],
+                              "states": [_state(m, release)]}
+    return sid
+
+
+def sid_number(sid: str) -> int:
+    return int(sid[1:])
+
+
+def _option_counts(messages) -> dict[str, int]:
+    """Messages per option atom that their requirements name (`-D`, `!-t`, `proxy.debug>=2`)."""
+    counts: Counter = Counter()
+    for m in messages:
+        counts.update({atom for alternative in m.requires for atom in alternative})
+    return dict(sorted(counts.items()))
+
+
+# ---------------------------------------------------------------------------- reading
+
+@dataclass(frozen=True)
+class Event:
+    """One thing that happened to a message in a release."""
+
+    release: str
+    kind: str  # "added", "changed", "removed", "merged"
+    fields: tuple[str, ...] = ()  # for "changed": the diff fields that differ
+    old: dict[str, Any] | None = None  # the state before (changed)
+    new: dict[str, Any] | None = None  # the state after (added, changed)
+    note: str = ""  # "merged from s3, s7", "merged into s12", "analysis only: requires"
+
+
+def message_events(entry: dict[str, Any]) -> list[Event]:
+    """The events of one message of the index, in release order."""
+    states = entry["states"]
+    note = f"merged from {', '.join(entry['merged_from'])}" if entry.get("merged_from") else ""
+    events = [Event(states[0]["release"], "merged" if note else "added", new=states[0], note=note)]
+    for old, new in zip(states, states[1:]):
+        only = new.get("analysis_only") or []
+        events.append(Event(new["release"], "changed", tuple(new.get("changed", ())), old, new,
+                            f"analysis only: {', '.join(only)}" if only else ""))
+    if entry.get("removed"):
+        into = entry.get("merged_into")
+        events.append(Event(entry["removed"], "removed", note=f"merged into {into}" if into else ""))
+    return events
+
+
+def find_messages(index: dict[str, Any], text: str) -> list[dict[str, Any]]:
+    """Messages whose text or format in any state contains `text`, or whose sid is `text`.
+
+    Raises InputError when none does."""
+    messages = index["messages"]
+    if text in messages:
+        return [messages[text]]
+    found = [e for e in messages.values() if any(text in s["text"] or text in s["format"] for s in e["states"])]
+    if not found:
+        raise InputError(f"no message of {index['project']} matches {text!r} in the releases of this history")
+    return sorted(found, key=lambda e: sid_number(e["sid"]))
+
+
+def releases_containing(index: dict[str, Any], sids: Iterable[str]) -> dict[str, list[str]]:
+    """For `explain`: release -> the given sids that release's catalog holds, for every release
+    of the index (oldest first) holding at least one of them."""
+    wanted = set(sids)
+    out = {}
+    for release in index["releases"]:
+        present = sorted(wanted & set(index["release_ids"][release["release"]].values()), key=sid_number)
+        if present:
+            out[release["release"]] = present
+    return out
+
+
+def sids_of_release(index: dict[str, Any], release: str) -> dict[str, str]:
+    """Catalog message id -> sid for a release of the index ({} when it has no such release):
+    what `catalog`, `diff` and `explain` show beside each message of that release."""
+    return dict(index.get("release_ids", {}).get(release, {}))
+
+
+def state_at(index: dict[str, Any], entry: dict[str, Any], release: str) -> dict[str, Any]:
+    """The state a message was in at `release`: its last state from a release not after it."""
+    position = {r["release"]: i for i, r in enumerate(index["releases"])}
+    at = position.get(release, len(position))
+    chosen = entry["states"][0]
+    for state in entry["states"]:
+        if position.get(state["release"], 0) <= at:
+            chosen = state
+    return chosen
+
+
+def history_file(cache_dir: Path, rules) -> Path:
+    """Where a project's history index lives: one file per project and rules file."""
+    return cache_dir / "history" / f"{rules.project}-{rules.sha256[:16]}.json"

@@ -1,0 +1,171 @@
+"""srcscan history over a fixture repository with four tagged releases written here: a message
+added, reworded twice, its priority and option changed, removed; another moved to another
+file; a third reusing the first one's old text after its removal."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from srcscan.cli import cli
+from srcscan.history import select_releases
+from srcscan.errors import InputError
+from srcscan.sources.git import version_key
+
+RULES = str(Path(__file__).parent.parent / "fixtures" / "history" / "rules.toml")
+HEAD = """#include <syslog.h>
+#include <getopt.h>
+void log_message(int priority, const char *format, ...);
+int debug;
+void parse(int argc, char **argv)
+{
+	int c;
+	while ((c = getopt(argc, argv, "d")) != -1) {
+		switch (c) {
+		case 'd':
+			debug |= 4;
+			break;
+		}
+	}
+}
+"""
+LOAD = """void load_config(const char *path)
+{
+%s
+}
+"""
+LISTEN = """void listen_port(int port)
+{
+	log_message(LOG_INFO, "Listening on port %d", port);
+}
+"""
+RELEASES = {
+    "1.0": {"main.c": HEAD + LOAD % '\tlog_message(LOG_ERR, "Unable to open config file %s", path);' + "\n" + LISTEN},
+    "1.1": {"main.c": HEAD + LOAD % '\tlog_message(LOG_ERR, "Unable to open the config file %s", path);',
+            "net.c": '#include <syslog.h>\nvoid log_message(int priority, const char *format, ...);\n' + LISTEN},
+    "1.2": {"main.c": HEAD + LOAD % '\tif (debug & 4)\n\t\tlog_message(LOG_WARNING, "Unable to open the configuration file %s", path);',
+            "net.c": '#include <syslog.h>\nvoid log_message(int priority, const char *format, ...);\n' + LISTEN},
+    "1.3": {"main.c": HEAD + LOAD % "\t(void)path;",
+            "net.c": '#include <syslog.h>\nvoid log_message(int priority, const char *format, ...);\n' + LISTEN
+                     + 'void reload(const char *file)\n{\n\tlog_message(LOG_ERR, "Unable to open config file %s", file);\n}\n'},
+}
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory):
+    base = tmp_path_factory.mktemp("hist")
+    repo = base / "histdemo"
+    repo.mkdir()
+
+    def git(*args):
+        subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
+    git("init", "-q")
+    git("config", "user.email", "t@example.org")
+    git("config", "user.name", "t")
+    for version, files in RELEASES.items():
+        for old in repo.glob("*.c"):
+            old.unlink()
+        for name, text in files.items():
+            (repo / name).write_text(text)
+        git("add", "-A")
+        git("commit", "-q", "-m", version)
+        git("tag", f"v{version}")
+    git("tag", "v1.4-rc1")  # a release candidate: never a release
+    return repo
+
+
+def run(repo, cache, *args):
+    result = CliRunner().invoke(cli, ["history", "--rules", RULES, "histdemo", "--source", str(repo),
+                                      "--cache-dir", str(cache), *args], catch_exceptions=False)
+    return result
+
+
+@pytest.fixture(scope="module")
+def report(repo, tmp_path_factory):
+    cache = tmp_path_factory.mktemp("cache")
+    result = run(repo, cache, "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout), cache
+
+
+def by_text(report, text):
+    (m,) = [m for m in report["messages"] if any(e.get("new", {}).get("text") == text for e in m["events"])]
+    return m
+
+
+def events(m):
+    return [(e["release"], e["kind"], tuple(e.get("fields", ()))) for e in m["events"]]
+
+
+def test_every_event_of_the_reworded_message(report):
+    data, _ = report
+    assert [r["release"] for r in data["releases"]] == ["1.0", "1.1", "1.2", "1.3"]  # no release candidate
+    config = by_text(data, "Unable to open the configuration file %s")
+    assert events(config) == [("1.0", "added", ()), ("1.1", "changed", ("template",)),
+                              ("1.2", "changed", ("template", "priority", "requires")),
+                              ("1.3", "removed", ())]
+    change = config["events"][2]
+    assert (change["old"]["priority"], change["new"]["priority"]) == ("LOG_ERR", "LOG_WARNING")
+    assert (change["old"]["requires"], change["new"]["requires"]) == ([], [["-d"]])
+    assert config["events"][1]["old"]["text"] == "Unable to open config file %s"
+
+
+def test_a_move_to_another_file_keeps_the_id(report):
+    data, _ = report
+    listen = [m for m in data["messages"] if m["text"] == "Listening on port %d"]
+    assert len(listen) == 1
+    assert events(listen[0]) == [("1.0", "added", ()), ("1.1", "changed", ("location",))]
+    assert listen[0]["file"] == "net.c" and listen[0]["removed"] is None
+
+
+def test_ids_are_stable_and_never_reused(report):
+    data, _ = report
+    config = by_text(data, "Unable to open the configuration file %s")
+    reuse = [m for m in data["messages"] if m["first"] == "1.3"]
+    assert [m["text"] for m in reuse] == ["Unable to open config file %s"]  # the first one's old text
+    sids = [m["sid"] for m in data["messages"]]
+    assert len(set(sids)) == len(sids)
+    assert reuse[0]["sid"] != config["sid"]
+    assert int(reuse[0]["sid"][1:]) > max(int(s[1:]) for s in sids if s != reuse[0]["sid"])
+
+
+def test_an_interrupted_history_resumes_and_gives_the_same_ids(repo, report, tmp_path):
+    data, _ = report
+    partial = run(repo, tmp_path, "--to", "1.1", "--format", "json")
+    assert partial.exit_code == 0
+    full = json.loads(run(repo, tmp_path, "--format", "json").stdout)
+    assert full["messages"] == data["messages"]
+    assert "1.0 (" not in run(repo, tmp_path, "--format", "json").stderr  # nothing built again
+
+
+def test_one_message_and_a_sub_range(repo, report):
+    data, cache = report
+    one = json.loads(run(repo, cache, "--message", "Listening", "--format", "json").stdout)
+    assert [m["text"] for m in one["messages"]] == ["Listening on port %d"]
+    late = json.loads(run(repo, cache, "--from", "1.2", "--to", "1.3", "--format", "json").stdout)
+    assert [r["release"] for r in late["releases"]] == ["1.2", "1.3"]
+    assert all(e["release"] in ("1.2", "1.3") for m in late["messages"] for e in m["events"])
+    md = run(repo, cache).stdout
+    assert "# histdemo 1.0 -> 1.3: message history" in md and "| s" in md
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--from", "1.3", "--to", "1.0"), "--from 1.3 comes after --to 1.0"),
+    (("--message", "no such text"), "no message of histdemo matches 'no such text'"),
+    (("--from", "9.9"), "--from 9.9 is not a release tag"),
+])
+def test_bad_input_is_one_line_and_exit_2(repo, report, args, message):
+    _, cache = report
+    result = subprocess.run([sys.executable, "-m", "srcscan", "history", "--rules", RULES, "histdemo", "--source",
+                             str(repo), "--cache-dir", str(cache), *args], capture_output=True, text=True)
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"srcscan: error: {message}") and result.stdout == ""
+
+
+def test_select_releases_refuses_an_empty_range():
+    with pytest.raises(InputError, match="no releases in that range"):
+        select_releases(["1.0-rc1", "1.0beta"], None, None, version_key)
