@@ -9,13 +9,18 @@ unmatched; within a pass, repeats of one key are paired by site evidence (see `_
 3. the same template in a function of the same name in another file;
 4. the same template anywhere, unique on both sides, with enough literal text or a reason
    (the old place is gone, or the conditions are equal): messages moved into another file;
+   then the same again with white space runs counted as one (re-indented dump lines);
 5. a rewording at the same site: the old line maps (difflib over the two file texts) onto
    the new one, in the same function or under the same conditions, with a character-level
    similarity for short templates ("fcntl" -> "fcntl()");
-6. a close template (word similarity >= SIMILARITY_THRESHOLD) in the same function, or in
-   the same file when the old function is gone;
-7. merges: old messages whose text a new helper's template matches (N -> 1, "merged"),
-   or several old copies of one template that became one.
+6. merges: old messages whose text a new helper's template matches (N -> 1, "merged");
+7. a close template (word similarity >= SIMILARITY_THRESHOLD) in the same function, or in
+   the same file when the old function is gone or the new one is new (an extracted helper);
+   one old message into a new helper's template; a long message reworded while it moved
+   into a new function of another file (each the other's best match, >= 0.8);
+8. what is left: old copies of one template that became one close message of a new
+   function ("copies"), and old messages whose text a paired new message still writes
+   (one of two copies, a helper's constants now built at run time: "duplicate").
 
 A pair that differs only by line is "moved", not changed. A change of `requires` or
 `processes` whose conditions read the same on both sides is srcscan's analysis changing,
@@ -199,6 +204,7 @@ class _Matcher:
         self.maps: dict[str, LineMap | None] = {}
         self.offsets: dict[str, int] = {}
         self.new_functions = {(m.file, m.function) for m in new.messages}
+        self.old_functions = {(m.file, m.function) for m in old.messages}
         self.new_files = {m.file for m in new.messages} | {f.path for f in new.files}
         self.pairs: list[tuple[Message, Message, float, str]] = []
 
@@ -207,11 +213,16 @@ class _Matcher:
         self._learn_offsets()
         self._by_key(lambda m: (m.file, _text(m)), "renamed")
         self._by_key(lambda m: (m.function, _text(m)), "other-file", self._reason)
-        self._unique_anywhere()
+        self._unique_anywhere(_text, "moved-file")
+        self._by_key(lambda m: (m.file, _spaced(m)), "respaced")
+        self._unique_anywhere(_spaced, "respaced")
         self._at_site()
-        merges = self._merges(several=True)  # before similarity: one old copy would take the helper
+        # Merges before similarity: one old copy would take the helper's message.
+        merges = self._merges(several=True) + self._copies_reworded()
         self._similar()
         merges += self._merges(several=False)
+        self._similar_anywhere()
+        merges += self._duplicates()
         return self.pairs, merges
 
     # ------------------------------------------------------------------ site evidence
@@ -283,20 +294,93 @@ class _Matcher:
                     found.append((group[i], news[k][j], 1.0, how))
         self._take(found)
 
-    def _unique_anywhere(self) -> None:
+    def _unique_anywhere(self, key: Callable[[Message], str], how: str) -> None:
         olds: dict[str, list[Message]] = defaultdict(list)
         news: dict[str, list[Message]] = defaultdict(list)
         for m in self.olds:
-            olds[_text(m)].append(m)
+            olds[key(m)].append(m)
         for m in self.news:
-            news[_text(m)].append(m)
+            news[key(m)].append(m)
         found = []
         for text, group in olds.items():
             if len(group) == 1 and len(news.get(text, ())) == 1 and not group[0].dynamic:
                 a, b = group[0], news[text][0]
                 if self._reason(a, b):
-                    found.append((a, b, 1.0, "moved-file"))
+                    found.append((a, b, 1.0, how))
         self._take(found)
+
+    def _is_new_function(self, m: Message) -> bool:
+        return (m.file, m.function) not in self.old_functions
+
+    def _similar_anywhere(self) -> None:
+        """A long message reworded while it moved into a new function of another file
+        (`unexpected end-of-file ...` into lighttpd's gw_backend_error_trace): each side the
+        other's best match, similarity >= 0.8, the old function gone or the new one new."""
+        olds = [a for a in self.olds if not a.dynamic and literal_length(a) >= 2 * DISTINCT_LITERAL]
+        news = [b for b in self.news if not b.dynamic and literal_length(b) >= 2 * DISTINCT_LITERAL]
+        score = {}
+        for a in olds:
+            gone = (a.file, a.function) not in self.new_functions
+            for b in news:
+                if gone or self._is_new_function(b):
+                    s = template_similarity(a.template, b.template)
+                    if s >= 0.8:
+                        score[(id(a), id(b))] = (s, a, b)
+        best_a: dict[int, tuple] = {}
+        best_b: dict[int, tuple] = {}
+        for key, (s, a, b) in score.items():
+            if s > best_a.get(id(a), (0,))[0]:
+                best_a[id(a)] = (s, b)
+            if s > best_b.get(id(b), (0,))[0]:
+                best_b[id(b)] = (s, a)
+        found = [(a, b, s, "similar-moved") for (s, a, b) in score.values()
+                 if best_a[id(a)][1] is b and best_b[id(b)][1] is a]
+        self._take(found)
+
+    def _copies_reworded(self) -> list[Merge]:
+        """Old copies of one template (two or more, none paired) that became one close message
+        in a new function of the same file (lighttpd's 18 `sqlite3_prepare_v2(): %s` sites into
+        one helper's `sqlite3_prepare(): %s`)."""
+        groups: dict[tuple[str, str], list[Message]] = defaultdict(list)
+        for a in self.olds:
+            if not a.dynamic:
+                groups[(a.file, _text(a))].append(a)
+        merges = []
+        for (file, _), group in groups.items():
+            if len(group) < 2:
+                continue
+            close = [(max(template_similarity(group[0].template, b.template), char_similarity(group[0], b)), b)
+                     for b in self.news if b.file == file and not b.dynamic and self._is_new_function(b)]
+            close = [(s, b) for s, b in close if s >= 0.8]
+            if close:
+                _, b = max(close, key=lambda c: c[0])
+                merges.append(Merge(tuple(group), b, "copies"))
+                self.news = [m for m in self.news if m is not b]
+        taken = {id(a) for m in merges for a in m.olds}
+        self.olds = [m for m in self.olds if id(m) not in taken]
+        return merges
+
+    def _duplicates(self) -> list[Merge]:
+        """Old messages left over whose text a paired new message writes: one of two copies
+        of a message that became one, or a helper's old constants now built at run time."""
+        paired = [b for _, b, _, _ in self.pairs if not b.dynamic]
+        by_file: dict[str, list[Message]] = defaultdict(list)
+        for b in paired:
+            by_file[b.file].append(b)
+        into: dict[int, tuple[Message, list[Message]]] = {}
+        for a in self.olds:
+            if a.dynamic:
+                continue
+            view = _literal_view(a)
+            for b in by_file.get(a.file, ()):
+                if _text(b) == _text(a) or (literal_length(b) >= DISTINCT_LITERAL // 2 and any(isinstance(p, Hole) for p in b.template.parts)
+                                            and _match_pattern(b).fullmatch(view)):
+                    into.setdefault(id(b), (b, []))[1].append(a)
+                    break
+        merges = [Merge(tuple(olds), b, "duplicate") for b, olds in into.values()]
+        taken = {id(a) for m in merges for a in m.olds}
+        self.olds = [m for m in self.olds if id(m) not in taken]
+        return merges
 
     def _at_site(self) -> None:
         """Rewordings where the line mapping puts the old call on the new one."""
@@ -331,7 +415,7 @@ class _Matcher:
                 continue
             function_gone = (a.file, a.function) not in self.new_functions
             for b in by_file.get(a.file, ()):
-                if b.dynamic or not (b.function == a.function or function_gone):
+                if b.dynamic or not (b.function == a.function or function_gone or self._is_new_function(b)):
                     continue
                 s = template_similarity(a.template, b.template)
                 if s >= SIMILARITY_THRESHOLD:
@@ -360,7 +444,8 @@ class _Matcher:
             pattern = _match_pattern(b)
             olds = [a for a in self.olds if id(a) not in taken and not a.dynamic
                     and pattern.fullmatch(_literal_view(a)) and _text(a) != _text(b)]
-            if (len(olds) > 1) if several else (len(olds) == 1 and (olds[0].file, olds[0].function) not in self.new_functions):
+            if (len(olds) > 1) if several else (len(olds) == 1 and ((olds[0].file, olds[0].function) not in self.new_functions
+                                                                     or self._is_new_function(b))):
                 merges.append(Merge(tuple(olds), b, "helper"))
                 taken.update(id(a) for a in olds)
         merged_new = {id(m.new) for m in merges}
@@ -386,6 +471,11 @@ def _best_first(candidates: list, how: str) -> list[tuple[Message, Message, floa
 def literal_length(m: Message) -> int:
     """Letters and digits of a message's literal text: how much it says beyond its holes."""
     return sum(len(re.sub(r"[^A-Za-z0-9]", "", p)) for p in m.template.parts if isinstance(p, str))
+
+
+def _spaced(m: Message) -> str:
+    """The text with runs of white space as one space, trimmed: indentation of dump lines."""
+    return " ".join(_text(m).split())
 
 
 def char_similarity(a: Message, b: Message) -> float:

@@ -44,9 +44,15 @@ _OPEN_CONVERSION = re.compile(r"%[-+ #0'I]*(?:\d+|\*)?(?:\.\d*)?(?:hh|h|ll|l|L|q
 
 def configure_macros(rules: Rules) -> frozenset[str]:
     """Macros the rules' stub headers define: values `configure` would write (config.h),
-    unknown to srcscan. Source: the rules file's `stub_headers` of every profile."""
+    unknown to srcscan (source: the rules file's `stub_headers` of every profile), and the
+    compiler's string macros of the build (BUILD_MACROS)."""
     return frozenset(name for profile in rules.profiles for _, text in profile.stub_headers
-                     for name in _DEFINE.findall(text))
+                     for name in _DEFINE.findall(text)) | BUILD_MACROS
+
+
+# The compiler's own string macros: their value is the build's, not the analysed tree's
+# (`__FILE__` is the path the build gave the compiler, not srcscan's absolute path).
+BUILD_MACROS = frozenset({"__FILE__", "__DATE__", "__TIME__", "__TIMESTAMP__", "__BASE_FILE__"})
 
 
 def call_variants(call: CallSite, unknown: frozenset[str]) -> list[CallSite]:
