@@ -577,24 +577,35 @@ def option_names(catalogs: Iterable[Catalog], name: str) -> set[str]:
     return names
 
 
-def diff_to_dict(d: DiffResult) -> dict[str, Any]:
+def diff_to_dict(d: DiffResult, sids: dict[str, dict[str, str]] | None = None) -> dict[str, Any]:
+    """The diff as JSON data; `sids` ({"old": {id: sid}, "new": {...}}, from a history index)
+    adds each message's stable id."""
+    sids = sids or {}
+
+    def message(m: Message, side: str) -> dict[str, Any]:
+        out = message_to_dict(m)
+        sid = sids.get(side, {}).get(m.id)
+        if sid:
+            out["sid"] = sid
+        return out
+
     def side(c: Catalog) -> dict[str, Any]:
         return {"project": c.project, "version": c.version, "provenance": c.provenance.to_dict(),
                 "messages": len(c.messages)}
 
     def change(c: Change) -> dict[str, Any]:
-        return {"old": message_to_dict(c.old), "new": message_to_dict(c.new), "fields": list(c.fields),
+        return {"old": message(c.old, "old"), "new": message(c.new, "new"), "fields": list(c.fields),
                 "similarity": c.similarity, "how": c.how, "analysis_only": list(c.analysis_only)}
 
     def merge(m: Merge) -> dict[str, Any]:
-        return {"olds": [message_to_dict(o) for o in m.olds], "new": message_to_dict(m.new), "how": m.how}
+        return {"olds": [message(o, "old") for o in m.olds], "new": message(m.new, "new"), "how": m.how}
 
     return {
         "schema": DIFF_SCHEMA,
         "old": side(d.old),
         "new": side(d.new),
-        "added": [message_to_dict(m) for m in d.added],
-        "removed": [message_to_dict(m) for m in d.removed],
+        "added": [message(m, "new") for m in d.added],
+        "removed": [message(m, "old") for m in d.removed],
         "changed": [change(c) for c in d.changed],
         "moved": [change(c) for c in d.moved],
         "merged": [merge(m) for m in d.merged],

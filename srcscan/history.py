@@ -266,4 +266,18 @@ def state_at(index: dict[str, Any], entry: dict[str, Any], release: str) -> dict
 
 def history_file(cache_dir: Path, rules) -> Path:
     """Where a project's history index lives: one file per project and rules file."""
-    return cache_dir / "history" / f"{rules.project}-{rules.sha256[:16]}.json"
+    return index_path(cache_dir, rules.project, rules.sha256)
+
+
+def index_path(cache_dir: Path, project: str, rules_sha256: str) -> Path:
+    return cache_dir / "history" / f"{project}-{rules_sha256[:16]}.json"
+
+
+def catalog_sids(cache_dir: Path, catalog: Catalog) -> dict[str, str]:
+    """Catalog id -> sid for a catalog of a release the project's history index holds (made
+    with the same rules); {} when there is no such index or release."""
+    if catalog.version is None:
+        return {}
+    index = load_index(index_path(cache_dir, catalog.project, catalog.rules_sha256), catalog.project,
+                       catalog.rules_sha256)
+    return sids_of_release(index, catalog.version)

@@ -8,8 +8,14 @@ from typing import Any
 from srcscan.catalog import Catalog, catalog_to_dict
 
 
-def render_json(catalog: Catalog) -> str:
-    return dump(catalog_to_dict(catalog))
+def render_json(catalog: Catalog, sids: dict[str, str] | None = None) -> str:
+    """The catalog as JSON; `sids` (catalog id -> stable id, from a history index that holds
+    this release) adds each message's `sid`."""
+    data = catalog_to_dict(catalog)
+    for m in data["messages"] if sids else ():
+        if m["id"] in sids:
+            m["sid"] = sids[m["id"]]
+    return dump(data)
 
 
 def dump(data: Any) -> str:

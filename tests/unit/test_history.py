@@ -169,3 +169,19 @@ def test_bad_input_is_one_line_and_exit_2(repo, report, args, message):
 def test_select_releases_refuses_an_empty_range():
     with pytest.raises(InputError, match="no releases in that range"):
         select_releases(["1.0-rc1", "1.0beta"], None, None, version_key)
+
+
+def test_catalog_and_diff_show_the_stable_id(repo, report, tmp_path):
+    data, cache = report
+    listen = next(m for m in data["messages"] if m["text"] == "Listening on port %d")
+    out = tmp_path / "c.json"
+    result = CliRunner().invoke(cli, ["catalog", "--rules", RULES, "1.3", "--source", str(repo), "--cache-dir", str(cache),
+                                      "--format", "json", "-o", str(out)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    catalog = json.loads(out.read_text())
+    assert {m["format"]: m["sid"] for m in catalog["messages"]}["Listening on port %d"] == listen["sid"]
+    result = CliRunner().invoke(cli, ["diff", "--rules", RULES, "1.0", "1.1", "--source", str(repo), "--cache-dir", str(cache),
+                                      "--format", "json"], catch_exceptions=False)
+    diff = json.loads(result.stdout)
+    (moved,) = [c for c in diff["changed"] if c["fields"] == ["location"]]
+    assert moved["old"]["sid"] == moved["new"]["sid"] == listen["sid"]
