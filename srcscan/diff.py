@@ -49,6 +49,8 @@ SIMILARITY_THRESHOLD = 0.6
 # scores low on words ("fcntl" -> "fcntl()": 0.5, "read" -> read("%s"): 0.57 on words):
 # characters decide there.
 SITE_CHAR_THRESHOLD = 0.5
+# A rewording into a new helper of the same file, by characters (see _Matcher._similar).
+HELPER_CHAR_THRESHOLD = 0.7
 # Literal characters a template needs before passes that ignore file and function may use
 # it without a further reason: "SSL: %s %s" (5) is generic, "Unable to open %s" (14) is not.
 DISTINCT_LITERAL = 12
@@ -404,6 +406,33 @@ class _Matcher:
                 if s >= SITE_CHAR_THRESHOLD:
                     candidates.append((-s, abs(line - b.line), a.id, b.id, a, b))
         self._take(_best_first(candidates, "site"))
+        self._at_helper_call()
+
+    def _at_helper_call(self) -> None:
+        """An old call whose place now holds a call handing a literal to a helper, whose
+        message (one per constant its callers pass) writes that literal: lighttpd's
+        `log_error(..., "unexpected end-of-file (perhaps the ajp13 process died):pid: %d ...")`
+        became `gw_backend_error_trace(hctx, r, "unexpected end-of-file (perhaps the ajp13
+        process died)")`, whose message is in gw_backend.c."""
+        if self.texts is None:
+            return
+        candidates = []
+        for a in self.olds:
+            lines = self._map(a.file)
+            text = self.texts("new", a.file) if lines is not None and not a.dynamic else None
+            if text is None:
+                continue
+            line, _ = lines.at(a.line)
+            window = "\n".join(text.split("\n")[max(0, line - 4): line + 3])
+            for literal in _literals(window):
+                if len(re.sub(r"[^A-Za-z0-9]", "", literal)) < DISTINCT_LITERAL:
+                    continue
+                for b in self.news:
+                    if not b.dynamic and literal in _literal_view(b):
+                        s = max(template_similarity(a.template, b.template), char_similarity(a, b))
+                        if s >= SITE_CHAR_THRESHOLD:
+                            candidates.append((-s, 0, a.id, b.id, a, b))
+        self._take(_best_first(candidates, "helper-call"))
 
     def _similar(self) -> None:
         by_file: dict[str, list[Message]] = defaultdict(list)
@@ -418,6 +447,10 @@ class _Matcher:
                 if b.dynamic or not (b.function == a.function or function_gone or self._is_new_function(b)):
                     continue
                 s = template_similarity(a.template, b.template)
+                if s < SIMILARITY_THRESHOLD and b.function != a.function and literal_length(a) >= DISTINCT_LITERAL:
+                    # into a new helper, a prefix is often added ("VRRP Error : " + "nftables ... name too
+                    # long"): words alone fall just short, characters tell
+                    s = char_similarity(a, b) if char_similarity(a, b) >= HELPER_CHAR_THRESHOLD else s
                 if s >= SIMILARITY_THRESHOLD:
                     line, _ = self._mapped(a, b.file)
                     candidates.append((-s, abs(line - b.line), a.id, b.id, a, b))
@@ -471,6 +504,16 @@ def _best_first(candidates: list, how: str) -> list[tuple[Message, Message, floa
 def literal_length(m: Message) -> int:
     """Letters and digits of a message's literal text: how much it says beyond its holes."""
     return sum(len(re.sub(r"[^A-Za-z0-9]", "", p)) for p in m.template.parts if isinstance(p, str))
+
+
+_STRING_RUN = re.compile(r'"(?:[^"\\\n]|\\.)*"(?:\s*"(?:[^"\\\n]|\\.)*")*')
+
+
+def _literals(text: str) -> list[str]:
+    """The string literals of a piece of C text (adjacent literals joined), as values."""
+    from srcscan.extract.calls import c_string_value
+
+    return [c_string_value(m.group(0)) for m in _STRING_RUN.finditer(text)]
 
 
 def _spaced(m: Message) -> str:
