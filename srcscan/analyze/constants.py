@@ -59,13 +59,24 @@ def call_variants(call: CallSite, unknown: frozenset[str]) -> list[CallSite]:
     """The call once per combination of its arguments' literal choices, configure-time
     macros marked unknown in every literal. One call (itself) when no argument chooses."""
     args = tuple(mark_unknown(a, unknown) for a in call.args)
-    options = [a.choices or (a,) for a in args]
+    # Arguments chosen by one condition (`f ? " (" : "", f ? f : "", f ? ")" : ""`) go together.
+    groups: dict[tuple[str, int], list[int]] = {}
+    for i, a in enumerate(args):
+        groups.setdefault((a.choice_of, len(a.choices)) if a.choices and a.choice_of else ("", -i - 1), []).append(i)
+    options = [list(zip(*(args[i].choices or (args[i],) for i in members))) for members in groups.values()]
     combinations = 1
     for o in options:
         combinations *= len(o)
     if combinations == 1 or combinations > MAX_VARIANTS:
         return [replace(call, args=args)] if args != call.args else [call]
-    return [replace(call, args=combo) for combo in itertools.product(*options)]
+    variants = []
+    for combo in itertools.product(*options):
+        chosen = list(args)
+        for members, values in zip(groups.values(), combo):
+            for i, value in zip(members, values):
+                chosen[i] = value
+        variants.append(replace(call, args=tuple(chosen)))
+    return variants
 
 
 def mark_unknown(arg: Arg, unknown: frozenset[str]) -> Arg:

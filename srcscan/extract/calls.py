@@ -142,11 +142,12 @@ def argument(unit: Unit, node: Node, call: Node | None = None) -> Arg:
     text = (one_line(unit.source(node) or unit.source(inner)) if written else "") or inner.name or expression_text(inner)
     if inner.kind == "STRING_LITERAL":
         return Arg(text=text, string=c_string_value(inner.name), pieces=literal_pieces(text, inner.name))
-    choices = ()
+    choices, condition = (), ""
     if inner.kind == "CONDITIONAL_OPERATOR" and len(inner.children) == 3:
         branches = (argument(unit, inner.children[1], call), argument(unit, inner.children[2], call))
         choices = tuple(c for b in branches for c in (b.choices or (b,)))
-    return Arg(text=text, integer=integer_value(inner), choices=choices)
+        condition = expression_text(inner.children[0])
+    return Arg(text=text, integer=integer_value(inner), choices=choices, choice_of=condition)
 
 
 _TOKEN = re.compile(r'(?:u8|[LuU])?"((?:[^"\\]|\\.)*)"|([A-Za-z_]\w*)', re.S)

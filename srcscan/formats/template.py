@@ -14,6 +14,7 @@ class Arg:
     integer: int | None = None  # value when it is an integer constant
     # A choice between values (`full ? "a" : "b"`): each alternative, nested ?: flattened.
     choices: tuple["Arg", ...] = ()
+    choice_of: str = ""  # the condition choosing between them: arguments on one condition choose together
     # A literal built with macros (`"Starting " VERSION_STRING`): (value, macro name) per piece,
     # "" for a piece written as a literal; value None for a macro whose value only the build's
     # configure step knows (the rules' stub headers define it). Empty when no macro takes part.

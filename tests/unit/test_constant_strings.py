@@ -71,3 +71,18 @@ def test_a_format_ending_in_percent_space_is_catalogued(tmp_path):
     catalog = build(FIXTURES / "bad-input" / "printf-percent-space", RULES / "keepalived.toml", tmp_path / "cache")
     got = sorted((m.line, m.format, render_normal(m.template)) for m in catalog.messages)
     assert got == [(7, "load above 90 % ", "load above 90 %% "), (8, "load %d", "load %d")]
+
+
+def test_arguments_chosen_by_one_condition_choose_together(tmp_path):
+    tree = tmp_path / "t"
+    tree.mkdir()
+    (tree / "m.c").write_text("""#include <syslog.h>
+void log_message(int prio, const char *fmt, ...);
+#define FUNC_PARAMS(f) f ? " (" : "", f ? f : "", f ? ")" : ""
+void at(const char *file, const char *function)
+{
+	log_message(LOG_INFO, "at %s%s%s%s", file, FUNC_PARAMS(function));
+}
+""")
+    catalog = build(tree, FIXTURES / "demo.toml", tmp_path / "cache")
+    assert sorted(render_normal(m.template) for m in catalog.messages) == ["at %s", "at %s (%s)"]
