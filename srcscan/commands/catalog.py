@@ -13,6 +13,7 @@ from srcscan.patterns import load_patterns, match_patterns
 from srcscan.progress import phase, running
 from srcscan.render.json import dump, render_json
 from srcscan.render.patterns import patterns_to_dict, render_patterns
+from srcscan.history import catalog_sids
 from srcscan.render.markdown import render_markdown
 from srcscan.render.table import render_table, render_tsv
 from srcscan.rules import load_rules
@@ -43,7 +44,8 @@ def catalog(project, version, rules, path, source, cache_dir, with_options, jobs
     if output is None:
         output = default_report(built.catalog.project, built.catalog.version,
                                 {"json": "json", "tsv": "tsv", "table": "txt"}.get(fmt, "md"))
-    text = {"json": render_json,
+    sids = catalog_sids(request.cache_dir or default_cache_dir(), built.catalog)  # a history index's stable ids
+    text = {"json": lambda c: render_json(c, sids),
             "md": lambda c: render_markdown(c, with_options, missing_includes(built)),
             "tsv": lambda c: render_tsv(list(c.messages)),
             "table": lambda c: render_table(list(c.messages))}[fmt](built.catalog)

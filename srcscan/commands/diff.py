@@ -15,6 +15,8 @@ from srcscan.errors import ExitCode, InputError
 from srcscan.query import as_run_with
 from srcscan.patterns import load_patterns, match_patterns
 from srcscan.render.patterns import broken, patterns_to_dict, render_patterns
+from srcscan.history import catalog_sids
+from srcscan.sources.obtain import default_cache_dir
 from srcscan.render.diff import render_diff_markdown, render_diff_table, render_diff_tsv
 from srcscan.render.json import dump
 
@@ -69,9 +71,11 @@ def diff(project, old_version, new_version, old_file, new_file, rules, source, c
     keep = requires_option(option_names((old, new), only)) if only else None
     result = diff_catalogs(old, new, keep, texts=file_texts(roots))
     fmt = pick_format(fmt, output)
-    text = {"json": lambda: dump(diff_to_dict(result)),
-            "md": lambda: render_diff_markdown(result, moves),
-            "table": lambda: render_diff_table(result, moves),
+    cache = cache_dir or default_cache_dir()
+    sids = {"old": catalog_sids(cache, old), "new": catalog_sids(cache, new)}  # a history index's stable ids
+    text = {"json": lambda: dump(diff_to_dict(result, sids)),
+            "md": lambda: render_diff_markdown(result, moves, sids),
+            "table": lambda: render_diff_table(result, moves, sids),
             "tsv": lambda: render_diff_tsv(result, moves)}[fmt]()
     emit(text, output)
     where = "" if output is None or str(output) == "-" else f" -> {output.resolve()}"

@@ -8,7 +8,7 @@ import click
 
 from srcscan.commands.common import FORMATS, build_catalog, emit, make_request, pick_format, summary_line
 from srcscan.history import add_release, empty_index, history_file, load_index, save_index, select_releases
-from srcscan.render.history import history_report, render_history_markdown, render_history_table
+from srcscan.render.history import history_report, render_history_markdown, render_history_table, render_history_tsv
 from srcscan.render.json import dump
 from srcscan.rules import load_rules
 from srcscan.sources.git import ensure_mirror, refresh, remote_location, version_key, versions
@@ -25,7 +25,7 @@ from srcscan.sources.obtain import default_cache_dir
 @click.option("--cache-dir", type=click.Path(path_type=Path), envvar="SRCSCAN_CACHE", help="Cache directory.")
 @click.option("-j", "--jobs", default=2, show_default=True, help="Parser processes.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here instead of stdout.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), help="md (default on a file), table (on a terminal), json.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="md (default on a file), table (on a terminal), tsv (in a pipe), json.")
 def history(project, first, last, message, rules, source, cache_dir, jobs, output, fmt):
     """Each message's life over PROJECT's release tags: first release, changes, removal, stable id."""
     loaded = load_rules(rules or project)
@@ -43,7 +43,7 @@ def history(project, first, last, message, rules, source, cache_dir, jobs, outpu
     report = history_report(index, chosen, message)
     fmt = pick_format(fmt, output)
     text = {"json": lambda: dump(report), "md": lambda: render_history_markdown(report),
-            "table": lambda: render_history_table(report)}[fmt]()
+            "table": lambda: render_history_table(report), "tsv": lambda: render_history_tsv(report)}[fmt]()
     emit(text, output)
     click.echo(f"srcscan: history of {loaded.project}: {len(chosen)} releases, {len(report['messages'])} messages", err=True)
 

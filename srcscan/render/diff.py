@@ -12,8 +12,9 @@ from srcscan.diff import Change, DiffResult
 from srcscan.render.common import cell, code, md_text, requires_text
 
 
-def render_diff_markdown(d: DiffResult, moves: bool = False) -> str:
-    return _render(d, moves, "github", markdown=True)
+def render_diff_markdown(d: DiffResult, moves: bool = False, sids: dict[str, dict[str, str]] | None = None) -> str:
+    """Markdown; `sids` ({"old"|"new": {id: sid}}, from a history index) adds a sid column."""
+    return _render(d, moves, "github", markdown=True, sids=sids or {})
 
 
 def _label(c: Catalog) -> str:
@@ -21,11 +22,11 @@ def _label(c: Catalog) -> str:
     return c.version or Path(c.provenance.location.rstrip("/")).name or "?"
 
 
-def render_diff_table(d: DiffResult, moves: bool = False) -> str:
-    return _render(d, moves, "simple", markdown=False)
+def render_diff_table(d: DiffResult, moves: bool = False, sids: dict[str, dict[str, str]] | None = None) -> str:
+    return _render(d, moves, "simple", markdown=False, sids=sids or {})
 
 
-def _render(d: DiffResult, moves: bool, fmt: str, markdown: bool) -> str:
+def _render(d: DiffResult, moves: bool, fmt: str, markdown: bool, sids: dict[str, dict[str, str]]) -> str:
     h2, h3 = ("## ", "### ") if markdown else ("", "")
     show = code if markdown else (lambda s: s)
     title = f"{d.old.project} {_label(d.old)} -> {_label(d.new)}: log message changes"
@@ -45,13 +46,13 @@ def _render(d: DiffResult, moves: bool, fmt: str, markdown: bool) -> str:
             sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])), headers=["field", "messages"], tablefmt=fmt))
     out.append(f"{h3}By file\n\n" + _by_file(d, fmt))
     if d.added:
-        out.append(f"{h2}Added ({len(d.added)})\n\n" + _messages(d.added, fmt, show))
+        out.append(f"{h2}Added ({len(d.added)})\n\n" + _messages(d.added, fmt, show, sids.get("new")))
     if d.removed:
-        out.append(f"{h2}Removed ({len(d.removed)})\n\n" + _messages(d.removed, fmt, show))
+        out.append(f"{h2}Removed ({len(d.removed)})\n\n" + _messages(d.removed, fmt, show, sids.get("old")))
     release = tuple(c for c in d.changed if set(c.fields) - set(c.analysis_only))
     analysis_only = tuple(c for c in d.changed if c not in release)
     if release:
-        out.append(f"{h2}Changed ({len(release)})\n\n" + _changes(release, fmt, show))
+        out.append(f"{h2}Changed ({len(release)})\n\n" + _changes(release, fmt, show, sids.get("old")))
     if d.merged:
         rows = [[f"{m.new.file}:{m.new.line}", show(cell(_fmt(m.new), 120)),
                  "<br>".join(show(cell(_fmt(o), 100)) + f" ({o.file}:{o.line})" for o in m.olds) if markdown
@@ -61,7 +62,7 @@ def _render(d: DiffResult, moves: bool, fmt: str, markdown: bool) -> str:
     if analysis_only:
         out.append(f"{h2}Changed by srcscan's analysis only ({len(analysis_only)})\n\n"
                    "The conditions around these calls read the same in both releases: the difference is in "
-                   "how srcscan derived them, not in the daemon.\n\n" + _changes(analysis_only, fmt, show))
+                   "how srcscan derived them, not in the daemon.\n\n" + _changes(analysis_only, fmt, show, sids.get("old")))
     if moves and d.moved:
         rows = [[c.new.file, f"{c.old.line} -> {c.new.line}", show(_fmt(c.new))] for c in d.moved]
         out.append(f"{h2}Moved ({len(d.moved)})\n\n" + tabulate(rows, headers=["file", "line", "message"],
@@ -86,12 +87,12 @@ def _fmt(m: Message) -> str:
     return f"<{m.format}>" if m.dynamic else m.format
 
 
-def _messages(messages: tuple[Message, ...], fmt: str, show) -> str:
+def _messages(messages: tuple[Message, ...], fmt: str, show, sids: dict[str, str] | None = None) -> str:
     text = md_text if show is code else cell
     rows = [[f"{m.file}:{m.line}", show(m.function), m.priority.removeprefix("LOG_"), show(cell(_fmt(m), 160)),
-             text(requires_text(m))] for m in messages]
-    return tabulate(rows, headers=["where", "function", "priority", "message", "requires"], tablefmt=fmt,
-                    disable_numparse=True)
+             text(requires_text(m))] + ([sids.get(m.id, "")] if sids else []) for m in messages]
+    return tabulate(rows, headers=["where", "function", "priority", "message", "requires"] + (["sid"] if sids else []),
+                    tablefmt=fmt, disable_numparse=True)
 
 
 def _side(m: Message, field: str) -> str:
@@ -107,16 +108,17 @@ def _side(m: Message, field: str) -> str:
     }[field]
 
 
-def _changes(changes: tuple[Change, ...], fmt: str, show) -> str:
+def _changes(changes: tuple[Change, ...], fmt: str, show, sids: dict[str, str] | None = None) -> str:
     rows = []
     for c in changes:
         for i, field in enumerate(c.fields):
             where = f"{c.new.file}:{c.new.line}" if i == 0 else ""
             closeness = f"{c.similarity:.2f}" if field == "template" and c.similarity < 1 else ""
-            rows.append([where, _priority(c) if i == 0 else "", field, show(cell(_side(c.old, field), 120)),
-                         show(cell(_side(c.new, field), 120)), closeness])
-    return tabulate(rows, headers=["where (new)", "priority", "field", "old", "new", "closeness"], tablefmt=fmt,
-                    disable_numparse=True)
+            row = [where, _priority(c) if i == 0 else "", field, show(cell(_side(c.old, field), 120)),
+                   show(cell(_side(c.new, field), 120)), closeness]
+            rows.append(row + ([sids.get(c.old.id, "") if i == 0 else ""] if sids else []))
+    return tabulate(rows, headers=["where (new)", "priority", "field", "old", "new", "closeness"] + (["sid"] if sids else []),
+                    tablefmt=fmt, disable_numparse=True)
 
 
 def _priority(c: Change) -> str:

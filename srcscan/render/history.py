@@ -99,3 +99,16 @@ def _value(v: Any) -> str:
     if isinstance(v, list):
         return " | ".join(" & ".join(x) if isinstance(x, list) else str(x) for x in v) or "(none)"
     return str(v) if v not in ("", None) else "(none)"
+
+
+def render_history_tsv(report: dict[str, Any]) -> str:
+    """One line per event: sid, release, event, changed fields, file, function, newest text
+    (tabs and line breaks in texts written as \\t and \\n); for grep, cut and awk."""
+    def clean(text: str) -> str:
+        return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+    lines = ["sid\trelease\tevent\tfields\tfile\tfunction\ttext"]
+    for m in report["messages"]:
+        for e in m["events"]:
+            lines.append("\t".join([m["sid"], e["release"], e["kind"], ",".join(e.get("fields", ())), m["file"],
+                                    m["function"], clean(m["text"])]))
+    return "\n".join(lines) + "\n"

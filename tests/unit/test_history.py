@@ -148,8 +148,11 @@ def test_one_message_and_a_sub_range(repo, report):
     late = json.loads(run(repo, cache, "--from", "1.2", "--to", "1.3", "--format", "json").stdout)
     assert [r["release"] for r in late["releases"]] == ["1.2", "1.3"]
     assert all(e["release"] in ("1.2", "1.3") for m in late["messages"] for e in m["events"])
-    md = run(repo, cache).stdout
+    md = run(repo, cache, "--format", "md").stdout
     assert "# histdemo 1.0 -> 1.3: message history" in md and "| s" in md
+    tsv = run(repo, cache).stdout.splitlines()  # in a pipe
+    assert tsv[0].split("\t")[:3] == ["sid", "release", "event"]
+    assert any(line.split("\t")[1:4] == ["1.1", "changed", "location"] for line in tsv)
 
 
 @pytest.mark.parametrize("args, message", [
@@ -175,12 +178,12 @@ def test_catalog_and_diff_show_the_stable_id(repo, report, tmp_path):
     data, cache = report
     listen = next(m for m in data["messages"] if m["text"] == "Listening on port %d")
     out = tmp_path / "c.json"
-    result = CliRunner().invoke(cli, ["catalog", "--rules", RULES, "1.3", "--source", str(repo), "--cache-dir", str(cache),
+    result = CliRunner().invoke(cli, ["catalog", "--rules", RULES, "histdemo", "1.3", "--source", str(repo), "--cache-dir", str(cache),
                                       "--format", "json", "-o", str(out)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     catalog = json.loads(out.read_text())
     assert {m["format"]: m["sid"] for m in catalog["messages"]}["Listening on port %d"] == listen["sid"]
-    result = CliRunner().invoke(cli, ["diff", "--rules", RULES, "1.0", "1.1", "--source", str(repo), "--cache-dir", str(cache),
+    result = CliRunner().invoke(cli, ["diff", "--rules", RULES, "histdemo", "1.0", "1.1", "--source", str(repo), "--cache-dir", str(cache),
                                       "--format", "json"], catch_exceptions=False)
     diff = json.loads(result.stdout)
     (moved,) = [c for c in diff["changed"] if c["fields"] == ["location"]]
