@@ -9,10 +9,10 @@ unmatched; within a pass, repeats of one key are paired by site evidence (see `_
 3. the same template in a function of the same name in another file;
 4. the same template anywhere, unique on both sides, with enough literal text or a reason
    (the old place is gone, or the conditions are equal): messages moved into another file;
-   then the same again with white space runs counted as one (re-indented dump lines);
 5. a rewording at the same site: the old line maps (difflib over the two file texts) onto
    the new one, in the same function or under the same conditions, with a character-level
-   similarity for short templates ("fcntl" -> "fcntl()");
+   similarity for short templates ("fcntl" -> "fcntl()"); then the same template with white
+   space runs counted as one, in the same file or unique anywhere (re-indented dump lines);
 6. merges: old messages whose text a new helper's template matches (N -> 1, "merged");
 7. a close template (word similarity >= SIMILARITY_THRESHOLD) in the same function, or in
    the same file when the old function is gone or the new one is new (an extracted helper);
@@ -216,9 +216,9 @@ class _Matcher:
         self._by_key(lambda m: (m.file, _text(m)), "renamed")
         self._by_key(lambda m: (m.function, _text(m)), "other-file", self._reason)
         self._unique_anywhere(_text, "moved-file")
+        self._at_site()  # before white space is ignored: an old line reworded in place is that line
         self._by_key(lambda m: (m.file, _spaced(m)), "respaced")
         self._unique_anywhere(_spaced, "respaced")
-        self._at_site()
         # Merges before similarity: one old copy would take the helper's message.
         merges = self._merges(several=True) + self._copies_reworded()
         self._similar()
