@@ -67,8 +67,10 @@ def test_adds_option_equals_value_answers_for_that_value(tmp_path):
         data = json.loads(run.stdout)
         return sorted(m["format"] for m in data["messages"]), sorted(m["format"] for m in data["removed"])
 
-    assert adds("alpha.debug=1") == (["helper for %s"], [])
-    assert adds("alpha.debug=2") == adds("alpha.debug") == (["alpha at level 2", "helper for %s"], [])
+    # shared_helper(conf->debug, "alpha") and (..., "beta") write "helper for alpha" and "helper for
+    # beta": one message per constant, same format, each (for now) with the helper's requirement
+    assert adds("alpha.debug=1") == (["helper for %s", "helper for %s"], [])
+    assert adds("alpha.debug=2") == adds("alpha.debug") == (["alpha at level 2", "helper for %s", "helper for %s"], [])
     assert adds("-D") == (["detail", "extra detail"], ["only without -D"])  # what -D takes away too
 
 
@@ -92,7 +94,7 @@ def test_table_fits_the_terminal_width_and_tsv_has_one_line_per_message(tmp_path
     tsv = srcscan("query", *OPTIONS, "--cache-dir", tmp_path / "c", "--format", "tsv")
     rows = [line.split("\t") for line in tsv.stdout.splitlines()]
     assert rows[0] == ["file", "line", "function", "priority", "processes", "facility", "requires", "build", "message"]
-    assert len(rows) == 14 and all(len(r) == 9 for r in rows)
+    assert len(rows) == 15 and all(len(r) == 9 for r in rows)  # "helper for alpha" and "helper for beta": two
     assert ["main.c", "69", "main", "INFO", "main", "user", "!-D", "", "only without -D"] in rows
 
 
