@@ -151,11 +151,16 @@ def add_release(index: dict[str, Any], catalog: Catalog, release: str, texts: Fi
                 changed += "template" not in c.fields
             entry["line"] = c.new.line
         for merge in diff.merged:
-            sid = _new_message(index, message_to_dict(merge.new), release)
-            new_sids[merge.new.id] = sid
-            messages[sid]["merged_from"] = [old_sids[o.id] for o in merge.olds]
-            for o in merge.olds:
-                messages[old_sids[o.id]].update(removed=release, merged_into=sid)
+            olds = [old_sids[o.id] for o in merge.olds]
+            if merge.new.id in new_sids:  # copies into a message that kept its own sid: it absorbs them
+                sid = new_sids[merge.new.id]
+                messages[sid].setdefault("absorbed", []).append({"release": release, "sids": olds})
+            else:  # several messages became one new message: a new sid
+                sid = _new_message(index, message_to_dict(merge.new), release)
+                new_sids[merge.new.id] = sid
+                messages[sid]["merged_from"] = olds
+            for old in olds:
+                messages[old].update(removed=release, merged_into=sid)
         for m in diff.added:
             new_sids[m.id] = _new_message(index, message_to_dict(m), release)
         for m in diff.removed:
@@ -207,15 +212,19 @@ class Event:
     note: str = ""  # "merged from s3, s7", "merged into s12", "analysis only: requires"
 
 
-def message_events(entry: dict[str, Any]) -> list[Event]:
-    """The events of one message of the index, in release order."""
+def message_events(entry: dict[str, Any], release_order: Callable[[str], Any] | None = None) -> list[Event]:
+    """The events of one message of the index, in release order (`release_order` gives each
+    release's position; without it, absorbed copies come after the first event)."""
     states = entry["states"]
     note = f"merged from {', '.join(entry['merged_from'])}" if entry.get("merged_from") else ""
     events = [Event(states[0]["release"], "merged" if note else "added", new=states[0], note=note)]
+    for absorbed in entry.get("absorbed", ()):
+        events.append(Event(absorbed["release"], "merged", note=f"took over {', '.join(absorbed['sids'])}"))
     for old, new in zip(states, states[1:]):
         only = new.get("analysis_only") or []
         events.append(Event(new["release"], "changed", tuple(new.get("changed", ())), old, new,
                             f"analysis only: {', '.join(only)}" if only else ""))
+    events.sort(key=lambda e: (release_order(e.release), e.kind != "added")) if release_order else None
     if entry.get("removed"):
         into = entry.get("merged_into")
         events.append(Event(entry["removed"], "removed", note=f"merged into {into}" if into else ""))

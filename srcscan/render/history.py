@@ -28,7 +28,7 @@ def history_report(index: dict[str, Any], chosen: list[str], message: str | None
     for entry in entries:
         if position[entry["first"]] > hi or (entry.get("removed") and position[entry["removed"]] <= lo):
             continue
-        events = [_event(e) for e in message_events(entry) if inside(e.release)]
+        events = [_event(e) for e in message_events(entry, lambda r: position.get(r, -1)) if inside(e.release)]
         state = state_at(index, entry, chosen[-1])
         messages.append({"sid": entry["sid"], "first": entry["first"], "removed": entry.get("removed"),
                          "merged_into": entry.get("merged_into"), "merged_from": entry.get("merged_from", []),
@@ -80,7 +80,7 @@ def _render(report: dict[str, Any], fmt: str, markdown: bool) -> str:
             head = [m["sid"], show(cell(m["text"], 100))] if i == 0 else ["", ""]
             if e["kind"] == "changed":
                 detail = "; ".join(f"{k}: {_value(e['old'][k])} -> {_value(e['new'][k])}" for k in e["old"])
-            elif e["kind"] in ("added", "merged"):
+            elif e["kind"] in ("added", "merged") and "new" in e:
                 detail = f"{e['new']['file']}:{e['new']['line']} {e['new']['priority']}"
             else:
                 detail = ""

@@ -188,3 +188,30 @@ def test_catalog_and_diff_show_the_stable_id(repo, report, tmp_path):
     diff = json.loads(result.stdout)
     (moved,) = [c for c in diff["changed"] if c["fields"] == ["location"]]
     assert moved["old"]["sid"] == moved["new"]["sid"] == listen["sid"]
+
+
+def test_a_copy_merged_into_a_surviving_message_keeps_the_survivors_id(tmp_path):
+    from srcscan.history import add_release, empty_index, message_events
+    from srcscan.pipeline import build_from_tree
+    from srcscan.rules import load_rules
+    from srcscan.sources import Provenance, SourceTree
+
+    rules = load_rules(str(Path(__file__).parent.parent / "fixtures" / "demo.toml"))
+    two = "void log_message(int p, const char *f, ...);\nvoid a(void) { log_message(6, \"disk full\"); }\n" \
+          "void b(void) { log_message(6, \"disk full\"); }\nvoid c(void) { log_message(6, \"started\"); }\n"
+    one = "void log_message(int p, const char *f, ...);\nvoid a(void) { log_message(6, \"disk full\"); }\n" \
+          "void c(void) { log_message(6, \"started\"); }\n"
+    index = empty_index("demo", rules.sha256)
+    for version, text in (("1.0", two), ("1.1", one)):
+        root = tmp_path / version
+        root.mkdir()
+        (root / "d.c").write_text(text)
+        catalog = build_from_tree(rules, SourceTree(root, Provenance("path", str(root), version)), tmp_path / "c").catalog
+        texts = lambda side, f, r=root, prev=tmp_path / "1.0": ((prev if side == "old" else r) / f).read_text()
+        index = add_release(index, catalog, version, texts=texts if version == "1.1" else None)
+    entries = sorted(index["messages"].values(), key=lambda e: e["sid"])
+    full = [e for e in entries if e["states"][0]["text"] == "disk full"]
+    survivor, copy = sorted(full, key=lambda e: e["removed"] is not None)
+    assert survivor["removed"] is None and copy["removed"] == "1.1" and copy["merged_into"] == survivor["sid"]
+    assert index["next_sid"] == 4  # no new id: the survivor kept its own
+    assert [(e.release, e.kind) for e in message_events(survivor)] == [("1.0", "added"), ("1.1", "merged")]
