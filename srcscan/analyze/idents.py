@@ -244,3 +244,9 @@ def all_forms(patterns: Iterable[Pattern]) -> list[str]:
     found = {f for p in patterns for f in forms(p)}
     return sorted(found, key=lambda f: (has_hole(f), f))
 
+
+
+def pattern_texts(patterns: list[Pattern]) -> list[str]:
+    """Pattern texts, without a literal ident that another pattern already allows."""
+    covered = {f for q in patterns if len(q) > 1 for f in forms(q)}
+    return [pattern_text(q) for q in patterns if len(q) > 1 or pattern_text(q) not in covered]

@@ -21,7 +21,7 @@ from typing import Any, Iterable
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.facilities import (Assignment, Priorities, facility_changes, facility_expressions,
                                         message_facility, option_assignments, process_facilities)
-from srcscan.analyze.idents import Idents, Pattern, all_forms, forms, has_hole, hole_names, pattern_text
+from srcscan.analyze.idents import Idents, Pattern, all_forms, has_hole, hole_names, pattern_text, pattern_texts
 from srcscan.analyze.logfuncs import log_function_of
 from srcscan.analyze.options import Option
 from srcscan.analyze.procstate import ProcessState
@@ -430,7 +430,7 @@ def analyze_processes(context) -> tuple[list[Message], dict[str, Any]]:
             "file": fn.file if fn else "",
             "fork_line": p.fork_line,
             "idents": all_forms(model.idents[p.name]),
-            "ident_patterns": _ident_patterns(model.idents[p.name]),
+            "ident_patterns": pattern_texts(model.idents[p.name]),
             "facility_expression": facility_expressions(model, p),
             "facility": list(facilities[p.name]),
             "facility_with": {o: c[p.name] for o, c in sorted(changes.items()) if p.name in c},
@@ -470,12 +470,6 @@ def _pruned_from(m: Message, key: str, guards: Any, procs: tuple[str, ...], mode
         return []
     unpruned = message_processes(m, key, model.procs, model.unpruned, guards)
     return [q for q in unpruned if q not in procs]
-
-
-def _ident_patterns(patterns: list[Pattern]) -> list[str]:
-    """Pattern texts, without a literal ident that another pattern already allows."""
-    covered = {f for q in patterns if len(q) > 1 for f in forms(q)}
-    return [pattern_text(q) for q in patterns if len(q) > 1 or pattern_text(q) not in covered]
 
 
 def _priority_outcomes(m: Message, call: Any, fn: Any, graph: CallGraph, priorities: Priorities,
