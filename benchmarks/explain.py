@@ -39,7 +39,7 @@ from pathlib import Path
 
 from srcscan.catalog import Catalog, catalog_from_dict
 from srcscan.explain.explain import NONE, OTHER, PINNED, Explainer
-from srcscan.explain.lines import BlockReader, LineReader
+from srcscan.explain.lines import BlockReader, read_records
 from srcscan.formats.template import Hole
 
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
@@ -162,7 +162,7 @@ def run_drain(path: Path) -> tuple[float, list[int], int]:
     from drain3.template_miner_config import TemplateMinerConfig
 
     with open(path, "rb") as f:
-        texts = [r.text.decode("utf-8", "replace") for r in _records(f)]
+        texts = [r.text.decode("utf-8", "replace") for r in read_records(f)]
     config = TemplateMinerConfig()
     config.profiling_enabled = False
     miner = TemplateMiner(config=config)
@@ -172,17 +172,6 @@ def run_drain(path: Path) -> tuple[float, list[int], int]:
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     gc.enable()
     return seconds, cpu, ids, len(miner.drain.clusters)
-
-
-def _records(f):
-    reader = LineReader()
-    for raw in f:
-        done = reader.feed(raw)
-        if done is not None:
-            yield done
-    last = reader.finish()
-    if last is not None:
-        yield last
 
 
 def _holds(explainer: Explainer, group: object, site: int) -> bool:
@@ -276,7 +265,7 @@ def main() -> None:
     ambiguous = 0
     if wrong_idx:
         with open(log, "rb") as f:
-            for k, r in enumerate(_records(f)):
+            for k, r in enumerate(read_records(f)):
                 if k in wrong_idx and explainer.matcher.fullmatch(pattern_of(truth[k]), r.text):
                     ambiguous += 1
     others_taken = sum(1 for k, t in enumerate(truth) if t < 0 and groups[k] not in (OTHER, NONE))
