@@ -12,6 +12,7 @@ nothing under /etc/apt or /var/lib/apt is read beyond the keyrings or changed.
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
 import re
 import shutil
@@ -32,6 +33,7 @@ from srcscan.sources.apt import Keyring, dearmor
 
 TIMEOUT = 30  # seconds per request: an unreachable archive fails fast
 INDEX_TTL = 24 * 3600  # a suite's Release and Sources are downloaded again after a day
+CLOCK_SKEW = 600  # seconds a Release file's Date may lie ahead of this machine's clock
 SOURCES_NAMES = ("Sources.xz", "Sources.gz")  # compressed forms of an index, preferred first
 
 Notify = Callable[[str], None]
@@ -88,10 +90,12 @@ def refresh(state: Path, archive: str, suite: str, component: str, keyring: Keyr
     """
     here = state_dir(state, archive, suite)
     stamp = here / "fetched"
-    if stamp.is_file() and time.time() - stamp.stat().st_mtime < INDEX_TTL:
+    def fresh() -> bool:
+        return stamp.is_file() and time.time() - stamp.stat().st_mtime < INDEX_TTL and not _expired(here)
+    if fresh():
         return _local(here, archive, suite, component)
     with locked(state / f".{here.name}.lock"):  # a second run waits, then finds the files fresh
-        if stamp.is_file() and time.time() - stamp.stat().st_mtime < INDEX_TTL:
+        if fresh():
             return _local(here, archive, suite, component)
         return _download_index(here, archive, suite, component, keyring, notify)
 
@@ -150,6 +154,7 @@ def verify(state: Path, archive: str, suite: str, component: str, keyring: Keyri
     text, signer, release = release_text(here, keyring)
     fields = release_fields(text, component)
     check_suite(fields, suite, release)
+    check_dates(fields, release)
     entries = release_entries(fields, component)
     for name in SOURCES_NAMES:
         path = here / f"{component}_{name}"
@@ -187,6 +192,45 @@ def check_suite(fields: Release, suite: str, release: Path) -> None:
     if suite not in names:
         raise SourceError(f"{release}: signed for suite {' / '.join(sorted(n for n in names if n))}, "
                           f"not {suite}; refusing it")
+
+
+def check_dates(fields: Release, release: Path, now: float | None = None) -> None:
+    """apt refuses a Release file past its `Valid-Until` (a frozen or replayed archive) and one
+    whose `Date` lies in the future (apt-secure(8); apt.conf(5) Acquire::Check-Valid-Until and
+    Check-Date). now: seconds since the epoch, default the clock. SourceError when refused or
+    when either field cannot be read as an RFC 2822 date."""
+    now = time.time() if now is None else now
+    valid_until = _release_date(fields, "Valid-Until", release)
+    if valid_until is not None and now > valid_until:
+        raise SourceError(f"{release}: expired (Valid-Until {fields['Valid-Until'].strip()}); refusing it "
+                          f"(a newer one is downloaded after a day, or delete {release.parent} now)")
+    date = _release_date(fields, "Date", release)
+    if date is not None and date > now + CLOCK_SKEW:
+        raise SourceError(f"{release}: not valid yet (Date {fields['Date'].strip()} is in the future); refusing it")
+
+
+def _release_date(fields: Release, name: str, release: Path) -> float | None:
+    value = fields.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError) as exc:
+        raise SourceError(f"{release}: cannot read its {name} {value!r}; refusing it") from exc
+
+
+def _expired(here: Path) -> bool:
+    """Whether the Release file kept in `here` is past its Valid-Until (read unverified, only to
+    decide that it must be downloaded again; what is used is always verified)."""
+    for name in ("InRelease", "Release"):
+        path = here / name
+        if path.is_file():
+            m = re.search(r"^Valid-Until:\s*(.+)$", path.read_text("utf-8", "replace"), re.M)
+            try:
+                return bool(m) and email.utils.parsedate_to_datetime(m.group(1).strip()).timestamp() < time.time()
+            except (TypeError, ValueError):
+                return True
+    return False
 
 
 def release_entries(fields: Release | str, component: str) -> dict[str, tuple[str, int]]:

@@ -67,7 +67,7 @@ def _tarball() -> bytes:
     return buf.getvalue()
 
 
-def build_archive(root: Path, signer: Signer, *, inrelease: bool = True, dsc: bool = True) -> Path:
+def build_archive(root: Path, signer: Signer, *, inrelease: bool = True, dsc: bool = True, fields: str = "") -> Path:
     """archive/dists/demo/{InRelease|Release,Release.gpg}, main/source/Sources.xz, pool/...: demo 1.0-1."""
     pool = root / "pool" / "main" / "d" / "demo"
     pool.mkdir(parents=True)
@@ -87,7 +87,7 @@ def build_archive(root: Path, signer: Signer, *, inrelease: bool = True, dsc: bo
     xz = lzma.compress(sources)
     (comp / "Sources.xz").write_bytes(xz)
     gz = gzip.compress(sources)
-    release = ("Origin: Test\nSuite: demo\nCodename: demo\nComponents: main\nSHA256:\n"
+    release = (f"Origin: Test\nSuite: demo\nCodename: demo\nComponents: main\n{fields}SHA256:\n"
                f" {hashlib.sha256(xz).hexdigest()} {len(xz)} main/source/Sources.xz\n"
                f" {hashlib.sha256(gz).hexdigest()} {len(gz)} main/source/Sources.gz\n").encode()
     dists = root / "dists" / "demo"
@@ -129,6 +129,49 @@ def test_a_tampered_cached_sources_index_is_refused(world):
     cached.write_bytes(lzma.compress(b"Package: demo\nVersion: 1.0-1\nDirectory: pool/evil\n"))
     with pytest.raises(SourceError, match="SHA256.*refusing"):
         available("demo", cache, apt)
+
+
+def _rfc2822(offset_days: float) -> str:
+    import email.utils
+    import time
+    return email.utils.formatdate(time.time() + offset_days * 86400, usegmt=True)
+
+
+def test_a_release_past_its_valid_until_is_refused(tmp_path, signers):
+    archive = build_archive(tmp_path / "archive", signers["good"],
+                            fields=f"Date: {_rfc2822(-10)}\nValid-Until: {_rfc2822(-3)}\n")
+    apt = apt_config(tmp_path / "apt", archive, signers["good"].keyring(tmp_path / "k.gpg"))
+    with pytest.raises(SourceError, match="expired.*Valid-Until.*refusing"):
+        debian_tree("demo", "demo", "1.0", tmp_path / "cache", apt)
+
+
+def test_a_release_dated_in_the_future_is_refused(tmp_path, signers):
+    archive = build_archive(tmp_path / "archive", signers["good"], fields=f"Date: {_rfc2822(2)}\n")
+    apt = apt_config(tmp_path / "apt", archive, signers["good"].keyring(tmp_path / "k.gpg"))
+    with pytest.raises(SourceError, match="not valid yet"):
+        debian_tree("demo", "demo", "1.0", tmp_path / "cache", apt)
+
+
+def test_a_release_within_its_valid_until_is_used(tmp_path, signers):
+    archive = build_archive(tmp_path / "archive", signers["good"],
+                            fields=f"Date: {_rfc2822(-1)}\nValid-Until: {_rfc2822(6)}\n")
+    apt = apt_config(tmp_path / "apt", archive, signers["good"].keyring(tmp_path / "k.gpg"))
+    assert (debian_tree("demo", "demo", "1.0", tmp_path / "cache", apt).root / "main.c").is_file()
+
+
+def test_an_expired_cached_release_is_downloaded_again(tmp_path, signers):
+    """A Release kept from an earlier run that has since expired is fetched anew, not refused."""
+    archive = build_archive(tmp_path / "archive", signers["good"],
+                            fields=f"Date: {_rfc2822(-1)}\nValid-Until: {_rfc2822(6)}\n")
+    apt = apt_config(tmp_path / "apt", archive, signers["good"].keyring(tmp_path / "k.gpg"))
+    cache = tmp_path / "cache"
+    debian_tree("demo", "demo", "1.0", cache, apt)
+    (cached,) = (cache / "debian" / "lists").glob("*/InRelease")
+    import re
+    stale = re.sub(r"^Valid-Until: .*$", "Valid-Until: Mon, 01 Jan 2001 00:00:00 GMT", cached.read_text(), flags=re.M)
+    cached.write_text(stale)  # as if kept since 2001: expired (and no longer verifying)
+    assert (debian_tree("demo", "demo", "1.0", cache, apt).root / "main.c").is_file()
+    assert "2001" not in cached.read_text()
 
 
 def test_a_tampered_cached_inrelease_is_refused(world):
