@@ -257,5 +257,19 @@ def coverage_table(cov: dict, fmt: str = "simple") -> str:
     return tabulate(rows, headers=["", "count"], tablefmt=fmt, disable_numparse=True) + "\n"
 
 
-# Extra sections (options, processes, coverage) added by analyses, in order.
-MARKDOWN_SECTIONS: list[Callable[[Catalog], str]] = [_processes, _options, _option_sections, coverage_section]
+def skipped_section(c: Catalog) -> str:
+    """The files and `#include` targets srcscan did not read (links or paths resolving outside the
+    tree, files that are not regular), from the catalog's `skipped` section (sources/text.py)."""
+    skipped = c.sections.get("skipped") or []
+    if not skipped:
+        return ""
+    rows = [[md_text(s["path"]), md_text(s["reason"], 200)] for s in skipped]
+    return (f"## Files not read\n\n{len(skipped)} file{'s' if len(skipped) != 1 else ''} or `#include` target"
+            f"{'s' if len(skipped) != 1 else ''} of the tree {'were' if len(skipped) != 1 else 'was'} not read: "
+            "srcscan reads only regular files inside the tree (and the system's include directories).\n\n"
+            + tabulate(rows, headers=["file", "why not read"], tablefmt="github", disable_numparse=True))
+
+
+# Extra sections (options, processes, coverage, files not read) added by analyses, in order.
+MARKDOWN_SECTIONS: list[Callable[[Catalog], str]] = [_processes, _options, _option_sections, coverage_section,
+                                                      skipped_section]

@@ -62,6 +62,21 @@ def test_a_catalog_never_reads_outside_and_lists_what_it_skipped(tmp_path):
     assert skipped['src/main.c: #include "../../outside.h"'] == f"resolves to {outside}, outside the tree: read as empty"
 
 
+def test_the_markdown_catalog_lists_what_was_not_read(tmp_path):
+    from srcscan.render.markdown import render_markdown
+
+    root = hostile_tree(tmp_path)
+    built = build_from_tree(demo_rules(), SourceTree(root, Provenance("path", str(root), None)), tmp_path / "cache")
+    text = render_markdown(built.catalog)
+    import re
+
+    section = text[text.index("## Files not read"):text.index("## Messages by file")]
+    assert "5 files or `#include` targets" in section
+    assert re.search(r"^\| src/x\.c +\| link to /etc/passwd, outside the tree +\|$", section, re.M)
+    assert re.search(r"^\| src/pipe\.c +\| not a regular file +\|$", section, re.M)
+    assert re.search(r'^\| src/main\.c: #include "\.\./\.\./outside\.h" +\| resolves to .*read as empty +\|$', section, re.M)
+
+
 def test_an_include_name_climbing_out_is_never_stubbed(tmp_path):
     from srcscan.flags import scan_layout
 
