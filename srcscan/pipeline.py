@@ -85,14 +85,20 @@ class Built:
     tree: SourceTree
 
 
+def request_label(request: Request, rules: Rules | None = None) -> str:
+    """The progress display's title for a run: "PROJECT VERSION" (or the --path tree's name)."""
+    rules = rules or load_rules(request.project)
+    where = request.version or (request.path.name if request.path else "")
+    return f"{rules.project} {where}".strip()
+
+
 def build(request: Request, notify: Callable[[str], None]) -> Built:
     """Obtain the tree and build its catalog, showing each phase on a terminal (progress.py)."""
     from srcscan.sources.obtain import default_cache_dir, obtain_tree
 
     rules = load_rules(request.project)
     cache_dir = request.cache_dir or default_cache_dir()
-    where = request.version or (request.path.name if request.path else "")
-    with running(f"{rules.project} {where}".strip()):
+    with running(request_label(request, rules)):
         with phase("source") as step:
             tree = obtain_tree(rules, request.version, source=request.source, path=request.path, cache_dir=cache_dir,
                                notify=notify, providers=request.providers,

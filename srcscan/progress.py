@@ -48,6 +48,9 @@ class Step:
 
 
 _current: contextvars.ContextVar[Progress | None] = contextvars.ContextVar("srcscan_progress", default=None)
+# Inside `each_item()` (history's releases, diff's two sides): phases vanish when they end, so a
+# run of a hundred releases keeps a few lines on screen, not five hundred.
+_transient: contextvars.ContextVar[bool] = contextvars.ContextVar("srcscan_progress_transient", default=False)
 
 
 def is_shown(stream=None) -> bool:
@@ -97,6 +100,19 @@ def phase(name: str, total: int | None = None) -> Iterator[Step]:
         total = t.total if t.total else max(t.completed, 1)  # a phase of unknown length shows 1/1 when done
         display.update(task, total=total, completed=total)
         display.stop_task(task)
+        if _transient.get():
+            display.remove_task(task)
+
+
+@contextlib.contextmanager
+def transient() -> Iterator[None]:
+    """Phases started inside this block are removed from the display when they end (the
+    outer phase, e.g. "releases 12/104", stays); nothing changes when nothing is drawn."""
+    token = _transient.set(True)
+    try:
+        yield
+    finally:
+        _transient.reset(token)
 
 
 def counter(name: str):
@@ -107,10 +123,14 @@ def counter(name: str):
         return None
     task = display.add_task(name, total=None)
 
+    gone = _transient.get()
+
     def show(done: int, total: int) -> None:
         display.update(task, completed=done, total=total)
         if done >= total:
             display.stop_task(task)
+            if gone and any(t.id == task for t in display.tasks):
+                display.remove_task(task)
 
     return show
 

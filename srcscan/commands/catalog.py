@@ -10,6 +10,7 @@ from srcscan.commands.common import (FORMATS, PROVIDER, build_catalog, default_r
                                      missing_includes, patterns_option, provider_option, report_summary,
                                      tree_options)
 from srcscan.patterns import load_patterns, match_patterns
+from srcscan.pipeline import request_label
 from srcscan.progress import phase, running
 from srcscan.render.json import dump, render_json
 from srcscan.render.patterns import patterns_to_dict, render_patterns
@@ -30,27 +31,39 @@ def catalog(project, version, rules, path, source, cache_dir, with_options, jobs
     """Catalog every log message of PROJECT at VERSION (or, with --patterns, which of them your patterns match)."""
     request = make_request(project, version, rules, path, source, cache_dir, with_options, jobs)
     patterns = load_patterns(patterns_file, patterns_kind) if patterns_file else None
+    with running(request_label(request)):  # one display: the build's phases, then writing
+        text, output, summary = _catalog(request, patterns, with_options, output, fmt)
+    if text is not None:  # stdout: written once the display is gone, never under it
+        emit(text, output)
+    click.echo(summary, err=True)
+
+
+def _catalog(request, patterns, with_options, output, fmt) -> tuple[str | None, Path | None, str]:
+    """(text still to print on stdout or None, output, summary line); a file is written here."""
     built = build_catalog(request)
     if patterns is not None:
         results = match_patterns(built.catalog, patterns)
         fmt = pick_format(fmt, output)
-        emit(dump(patterns_to_dict([(built.catalog, results)])) if fmt == "json"
-             else render_patterns([(built.catalog, results)], fmt), output)
+        text = (dump(patterns_to_dict([(built.catalog, results)])) if fmt == "json"
+                else render_patterns([(built.catalog, results)], fmt))
         matched = sum(1 for r in results if r.messages)
-        click.echo(report_summary(built, output or "-", f"{matched} of {len(results)} patterns match "
-                                  f"{len({m.id for r in results for m in r.messages})} messages"), err=True)
-        return
+        return text, output, report_summary(built, output or "-", f"{matched} of {len(results)} patterns match "
+                                            f"{len({m.id for r in results for m in r.messages})} messages")
     fmt = fmt or (pick_format(None, output) if output is not None else "md")
     if output is None:
         output = default_report(built.catalog.project, built.catalog.version,
                                 {"json": "json", "tsv": "tsv", "table": "txt"}.get(fmt, "md"))
     sids = catalog_sids(request.cache_dir or default_cache_dir(), built.catalog)  # a history index's stable ids
-    text = {"json": lambda c: render_json(c, sids),
-            "md": lambda c: render_markdown(c, with_options, missing_includes(built)),
-            "tsv": lambda c: render_tsv(list(c.messages)),
-            "table": lambda c: render_table(list(c.messages))}[fmt](built.catalog)
-    emit(text, output)
-    click.echo(report_summary(built, output), err=True)
+    to_stdout = str(output) == "-"
+    with phase("render" if to_stdout else f"write {output}", total=1) as step:
+        text = {"json": lambda c: render_json(c, sids),
+                "md": lambda c: render_markdown(c, with_options, missing_includes(built)),
+                "tsv": lambda c: render_tsv(list(c.messages)),
+                "table": lambda c: render_table(list(c.messages))}[fmt](built.catalog)
+        if not to_stdout:
+            emit(text, output)
+        step.advance()
+    return (text if to_stdout else None), output, report_summary(built, output)
 
 
 @click.command()

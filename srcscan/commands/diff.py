@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from srcscan.diff import diff_catalogs, diff_to_dict, option_names, requires_opt
 from srcscan.errors import ExitCode, InputError
 from srcscan.query import as_run_with
 from srcscan.patterns import load_patterns, match_patterns
+from srcscan.progress import phase, running, say, transient
 from srcscan.render.patterns import broken, patterns_to_dict, render_patterns
 from srcscan.history import catalog_sids
 from srcscan.sources.obtain import default_cache_dir
@@ -48,37 +50,55 @@ def diff(project, old_version, new_version, old_file, new_file, rules, source, c
     With --patterns FILE: which messages each of your patterns matches in each release, and the
     patterns that matched before and match nothing after (exit 1 when there are any)."""
     patterns = load_patterns(patterns_file, patterns_kind) if patterns_file else None
-    if old_file or new_file:
-        if not (old_file and new_file):
-            raise InputError("give both --old and --new catalog files")
-        old, new = (as_run_with(_read(f), tuple(with_options)) for f in (old_file, new_file))
-        roots = {side: _tree_of(c) for side, c in (("old", old), ("new", new))}
-    else:
-        if not (old_version and new_version):
-            raise InputError("name a project and two versions, or give --old A.json --new B.json")
-        if old_version == new_version:
-            click.echo(f"srcscan: {old_version} and {new_version} are the same version: no differences", err=True)
-            return ExitCode.OK
-        (old, old_root), (new, new_root) = (_build(project, v, rules, source, cache_dir, with_options, jobs)
-                                            for v in (old_version, new_version))
-        roots = {"old": old_root, "new": new_root}
-    if old.version is not None and old.version == new.version and old.provenance == new.provenance:
-        click.echo("srcscan: both catalogs describe the same release: no differences", err=True)
-    if patterns is not None:
-        return _check_patterns(old, new, patterns, fmt, output)
-    # --only names an option as everywhere else: `proxy.debug=2` is proxy.debug (what it involves, at any level).
-    only = only.split("=", 1)[0].split()[0] if only and only.strip() else only
-    keep = requires_option(option_names((old, new), only)) if only else None
-    result = diff_catalogs(old, new, keep, texts=file_texts(roots))
-    fmt = pick_format(fmt, output)
-    cache = cache_dir or default_cache_dir()
-    sids = {"old": catalog_sids(cache, old), "new": catalog_sids(cache, new)}  # a history index's stable ids
-    text = {"json": lambda: dump(diff_to_dict(result, sids)),
-            "md": lambda: render_diff_markdown(result, moves, sids),
-            "table": lambda: render_diff_table(result, moves, sids),
-            "tsv": lambda: render_diff_tsv(result, moves)}[fmt]()
-    emit(text, output)
-    where = "" if output is None or str(output) == "-" else f" -> {output.resolve()}"
+    if (old_file or new_file) and not (old_file and new_file):
+        raise InputError("give both --old and --new catalog files")
+    if not (old_file or new_file) and not (old_version and new_version):
+        raise InputError("name a project and two versions, or give --old A.json --new B.json")
+    if not old_file and old_version == new_version:
+        click.echo(f"srcscan: {old_version} and {new_version} are the same version: no differences", err=True)
+        return ExitCode.OK
+    label = f"{project or rules or 'diff'} {old_version or old_file} -> {new_version or new_file}"
+    with contextlib.ExitStack() as display:  # one progress display: both builds, pairing, writing
+        display.enter_context(running(label))
+        if old_file:
+            old, new = (as_run_with(_read(f), tuple(with_options)) for f in (old_file, new_file))
+            roots = {side: _tree_of(c) for side, c in (("old", old), ("new", new))}
+        else:
+            with phase("releases", total=2) as step:
+                sides = []
+                for v in (old_version, new_version):
+                    step.describe(f"releases: {v}")
+                    with transient():  # each side's phases vanish when done; "releases 1/2" stays
+                        sides.append(_build(project, v, rules, source, cache_dir, with_options, jobs))
+                    step.advance()
+            (old, old_root), (new, new_root) = sides
+            roots = {"old": old_root, "new": new_root}
+        if old.version is not None and old.version == new.version and old.provenance == new.provenance:
+            say("srcscan: both catalogs describe the same release: no differences")
+        if patterns is not None:
+            display.close()
+            return _check_patterns(old, new, patterns, fmt, output)
+        # --only names an option as everywhere else: `proxy.debug=2` is proxy.debug (what it involves, at any level).
+        only = only.split("=", 1)[0].split()[0] if only and only.strip() else only
+        keep = requires_option(option_names((old, new), only)) if only else None
+        fmt = pick_format(fmt, output)
+        to_stdout = output is None or str(output) == "-"
+        with phase("pair messages", total=1) as step:
+            result = diff_catalogs(old, new, keep, texts=file_texts(roots))
+            step.advance()
+        with phase("render" if to_stdout else f"write {output}", total=1) as step:
+            cache = cache_dir or default_cache_dir()
+            sids = {"old": catalog_sids(cache, old), "new": catalog_sids(cache, new)}  # a history index's stable ids
+            text = {"json": lambda: dump(diff_to_dict(result, sids)),
+                    "md": lambda: render_diff_markdown(result, moves, sids),
+                    "table": lambda: render_diff_table(result, moves, sids),
+                    "tsv": lambda: render_diff_tsv(result, moves)}[fmt]()
+            if not to_stdout:
+                emit(text, output)
+            step.advance()
+    if to_stdout:  # written once the display is gone, never under it
+        emit(text, output)
+    where = "" if to_stdout else f" -> {output.resolve()}"
     click.echo(f"srcscan: {len(result.added)} added, {len(result.removed)} removed, {len(result.changed)} changed, "
                f"{len(result.moved)} moved, {len(result.merged)} merged{where}", err=True)
     return ExitCode.DIFFERENCES if result.differs else ExitCode.OK

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from srcscan.commands.common import FORMATS, build_catalog, emit, make_request, pick_format, summary_line
+from srcscan.progress import phase, running, say, transient
 from srcscan.history import add_release, empty_index, history_file, load_index, save_index, select_releases
 from srcscan.render.history import history_report, render_history_markdown, render_history_table, render_history_tsv
 from srcscan.render.json import dump
@@ -60,15 +61,22 @@ def update_index(rules, chosen: list[str], name: str, source: str | None, cache_
         index = empty_index(rules.project, rules.sha256)
         have = []
     todo = wanted[len(have):]
-    for n, version in enumerate(todo, 1):
-        click.echo(f"srcscan: history: {version} ({n} of {len(todo)} to add)", err=True)
-        built = build_catalog(make_request(name, version, None, None, source, cache_dir, (), jobs))
-        click.echo(f"srcscan: {summary_line(built)}", err=True)
-        previous = index.get("last_root")
-        roots = {"old": Path(previous) if previous else None, "new": built.tree.root}
-        from srcscan.commands.diff import file_texts
+    with running(f"{rules.project} history: {len(todo)} releases to add"), \
+            phase("releases", total=len(todo)) as step:
+        for n, version in enumerate(todo, 1):
+            step.describe(f"releases: {version}")
+            say(f"srcscan: history: {version} ({n} of {len(todo)} to add)")
+            with transient():  # each release's phases vanish when done; "releases n/N" stays
+                built = build_catalog(make_request(name, version, None, None, source, cache_dir, (), jobs))
+                say(f"srcscan: {summary_line(built)}")
+                previous = index.get("last_root")
+                roots = {"old": Path(previous) if previous else None, "new": built.tree.root}
+                from srcscan.commands.diff import file_texts
 
-        index = add_release(index, built.catalog, version, texts=file_texts(roots),
-                            ref=built.tree.provenance.ref, root=str(built.tree.root))
-        save_index(path, index)
+                with phase("pair with the previous release", total=1) as pairing:
+                    index = add_release(index, built.catalog, version, texts=file_texts(roots),
+                                        ref=built.tree.provenance.ref, root=str(built.tree.root))
+                    pairing.advance()
+                save_index(path, index)
+            step.advance()
     return index
