@@ -39,6 +39,46 @@ class AptEntry:
     suites: tuple[str, ...]
     components: tuple[str, ...]
     signed_by: str = ""  # the Signed-By value as written ("" when absent)
+    check_valid_until: bool | None = None  # the entry's Check-Valid-Until (None: apt.conf decides)
+    check_date: bool | None = None  # the entry's Check-Date (None: apt.conf decides)
+
+
+@dataclass(frozen=True)
+class DateChecks:
+    """Whether a Release file's Valid-Until and Date are checked (apt.conf(5) Acquire::Check-Valid-Until
+    and Acquire::Check-Date, overridden per entry by sources.list(5)'s check-valid-until/check-date)."""
+
+    valid_until: bool = True
+    date: bool = True
+
+
+def _yes(value: str) -> bool | None:
+    """apt's boolean spellings (apt.conf(5)): yes/true/on/1, no/false/off/0; None for anything else."""
+    v = value.strip().strip('"').strip().lower()
+    return True if v in ("yes", "true", "on", "1", "enable") else False if v in ("no", "false", "off", "0", "disable") else None
+
+
+def apt_date_checks(apt_dir: Path = APT_DIR) -> DateChecks:
+    """The machine-wide Acquire::Check-Valid-Until / Acquire::Check-Date of apt.conf and
+    apt.conf.d/* (files read in apt's order; a later setting wins). Both default to on."""
+    files = [apt_dir / "apt.conf"] if (apt_dir / "apt.conf").is_file() else []
+    parts = apt_dir / "apt.conf.d"
+    if parts.is_dir():
+        files = sorted((f for f in parts.iterdir() if f.is_file() and re.fullmatch(r"[A-Za-z0-9_.-]+", f.name)
+                        and (not "." in f.name or f.name.endswith(".conf"))), key=lambda f: f.name) + files
+    found = {"check-valid-until": True, "check-date": True}
+    for f in files:
+        text = re.sub(r"(?m)(//|#).*$", "", f.read_text(errors="replace"))
+        for name, value in re.findall(r"Acquire\s*::\s*(Check-Valid-Until|Check-Date)\s+(\"?[^\";]*\"?)\s*;", text, re.I):
+            if (flag := _yes(value)) is not None:
+                found[name.lower()] = flag
+    return DateChecks(found["check-valid-until"], found["check-date"])
+
+
+def date_checks_for(entry: AptEntry, machine: DateChecks) -> DateChecks:
+    """The entry's own check-valid-until/check-date when it sets them, else the machine's."""
+    return DateChecks(machine.valid_until if entry.check_valid_until is None else entry.check_valid_until,
+                      machine.date if entry.check_date is None else entry.check_date)
 
 
 def parse_one_line(text: str) -> list[AptEntry]:
@@ -55,7 +95,8 @@ def parse_one_line(text: str) -> list[AptEntry]:
         words = line.split()
         if len(words) < 3 or words[0] not in ("deb", "deb-src"):
             continue
-        entries.append(AptEntry((words[0],), words[1], (words[2],), tuple(words[3:]), options.get("signed-by", "")))
+        entries.append(AptEntry((words[0],), words[1], (words[2],), tuple(words[3:]), options.get("signed-by", ""),
+                                _yes(options.get("check-valid-until", "")), _yes(options.get("check-date", ""))))
     return entries
 
 
@@ -70,7 +111,8 @@ def parse_deb822(text: str) -> list[AptEntry]:
             entries.append(AptEntry(tuple(fields.get("types", "deb").split()), uri,
                                     tuple(fields.get("suites", "").split()),
                                     tuple(fields.get("components", "").split()),
-                                    fields.get("signed-by", "").strip()))
+                                    fields.get("signed-by", "").strip(),
+                                    _yes(fields.get("check-valid-until", "")), _yes(fields.get("check-date", ""))))
     return entries
 
 

@@ -29,7 +29,7 @@ from debian.deb822 import Release
 
 from srcscan.errors import SourceError
 from srcscan.io import locked, write_atomic_bytes
-from srcscan.sources.apt import Keyring, dearmor
+from srcscan.sources.apt import DateChecks, Keyring, dearmor
 
 TIMEOUT = 30  # seconds per request: an unreachable archive fails fast
 INDEX_TTL = 24 * 3600  # a suite's Release and Sources are downloaded again after a day
@@ -80,7 +80,7 @@ def write_file(path: Path, data: bytes) -> None:
 
 
 def refresh(state: Path, archive: str, suite: str, component: str, keyring: Keyring,
-            notify: Notify | None = None) -> Index | None:
+            notify: Notify | None = None, checks: DateChecks = DateChecks()) -> Index | None:
     """The suite's Sources index: downloaded and verified when missing or older than a day,
     else the files already in the state directory, unverified (signer None): the caller
     verifies them (verify()) unless it holds what it derived from exactly these files.
@@ -91,17 +91,18 @@ def refresh(state: Path, archive: str, suite: str, component: str, keyring: Keyr
     here = state_dir(state, archive, suite)
     stamp = here / "fetched"
     def fresh() -> bool:
-        return stamp.is_file() and time.time() - stamp.stat().st_mtime < INDEX_TTL and not _expired(here)
+        return (stamp.is_file() and time.time() - stamp.stat().st_mtime < INDEX_TTL
+                and not (checks.valid_until and _expired(here)))
     if fresh():
         return _local(here, archive, suite, component)
     with locked(state / f".{here.name}.lock"):  # a second run waits, then finds the files fresh
         if fresh():
             return _local(here, archive, suite, component)
-        return _download_index(here, archive, suite, component, keyring, notify)
+        return _download_index(here, archive, suite, component, keyring, notify, checks)
 
 
 def _download_index(here: Path, archive: str, suite: str, component: str, keyring: Keyring,
-                    notify: Notify | None) -> Index | None:
+                    notify: Notify | None, checks: DateChecks) -> Index | None:
     stamp = here / "fetched"
     if notify:
         notify(f"{archive} {suite}")
@@ -115,7 +116,7 @@ def _download_index(here: Path, archive: str, suite: str, component: str, keyrin
         if not (target.is_file() and target.stat().st_size == size and file_sha256(target) == sha256):
             write_file(target, fetch(f"{archive}/dists/{suite}/{component}/source/{name}"))
     write_file(stamp, b"")
-    return verify(here.parent, archive, suite, component, keyring)
+    return verify(here.parent, archive, suite, component, keyring, checks)
 
 
 def _local(here: Path, archive: str, suite: str, component: str) -> Index | None:
@@ -146,7 +147,8 @@ def _download_release(here: Path, archive: str, suite: str) -> bool:
     return True
 
 
-def verify(state: Path, archive: str, suite: str, component: str, keyring: Keyring) -> Index | None:
+def verify(state: Path, archive: str, suite: str, component: str, keyring: Keyring,
+           checks: DateChecks = DateChecks()) -> Index | None:
     """Check the cached Release signature and the cached Sources file's size and SHA256 against it."""
     here = state_dir(state, archive, suite)
     if not ((here / "InRelease").is_file() or (here / "Release").is_file()):
@@ -154,7 +156,7 @@ def verify(state: Path, archive: str, suite: str, component: str, keyring: Keyri
     text, signer, release = release_text(here, keyring)
     fields = release_fields(text, component)
     check_suite(fields, suite, release)
-    check_dates(fields, release)
+    check_dates(fields, release, checks=checks)
     entries = release_entries(fields, component)
     for name in SOURCES_NAMES:
         path = here / f"{component}_{name}"
@@ -194,17 +196,18 @@ def check_suite(fields: Release, suite: str, release: Path) -> None:
                           f"not {suite}; refusing it")
 
 
-def check_dates(fields: Release, release: Path, now: float | None = None) -> None:
+def check_dates(fields: Release, release: Path, now: float | None = None, checks: DateChecks = DateChecks()) -> None:
     """apt refuses a Release file past its `Valid-Until` (a frozen or replayed archive) and one
     whose `Date` lies in the future (apt-secure(8); apt.conf(5) Acquire::Check-Valid-Until and
-    Check-Date). now: seconds since the epoch, default the clock. SourceError when refused or
-    when either field cannot be read as an RFC 2822 date."""
+    Check-Date). now: seconds since the epoch, default the clock; checks: which of the two the
+    machine's apt configuration asks for (apt.date_checks_for). SourceError when refused or
+    when a checked field cannot be read as an RFC 2822 date."""
     now = time.time() if now is None else now
-    valid_until = _release_date(fields, "Valid-Until", release)
+    valid_until = _release_date(fields, "Valid-Until", release) if checks.valid_until else None
     if valid_until is not None and now > valid_until:
         raise SourceError(f"{release}: expired (Valid-Until {fields['Valid-Until'].strip()}); refusing it "
                           f"(a newer one is downloaded after a day, or delete {release.parent} now)")
-    date = _release_date(fields, "Date", release)
+    date = _release_date(fields, "Date", release) if checks.date else None
     if date is not None and date > now + CLOCK_SKEW:
         raise SourceError(f"{release}: not valid yet (Date {fields['Date'].strip()} is in the future); refusing it")
 

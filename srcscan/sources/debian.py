@@ -28,7 +28,8 @@ from debian.deb822 import Dsc, Sources
 
 from srcscan.errors import SourceError
 from srcscan.sources import Provenance, SourceTree
-from srcscan.sources.apt import APT_DIR, AptEntry, Keyring, apt_entries, keyring_for
+from srcscan.sources.apt import (APT_DIR, AptEntry, DateChecks, Keyring, apt_date_checks, apt_entries, date_checks_for,
+                                 keyring_for)
 from srcscan.sources.archive import Index, fetch, file_sha256, refresh, verify, write_file
 from srcscan.sources.util import install_dir, safe_extract
 
@@ -68,6 +69,7 @@ class IndexSpec:
     suite: str
     component: str
     keyring: Keyring
+    checks: DateChecks = DateChecks()  # whether the Release's Valid-Until and Date are checked
 
 
 def source_indexes(entries: list[AptEntry], apt_dir: Path = APT_DIR) -> list[IndexSpec]:
@@ -77,6 +79,7 @@ def source_indexes(entries: list[AptEntry], apt_dir: Path = APT_DIR) -> list[Ind
     extra suites; each keeps its entry's keyring."""
     out: list[IndexSpec] = []
     seen = set()
+    machine = apt_date_checks(apt_dir)
     for e in entries:
         if "deb" not in e.types and "deb-src" not in e.types:
             continue
@@ -87,7 +90,7 @@ def source_indexes(entries: list[AptEntry], apt_dir: Path = APT_DIR) -> list[Ind
             for comp in components:
                 if (uri, suite, comp) not in seen:
                     seen.add((uri, suite, comp))
-                    out.append(IndexSpec(uri, suite, comp, keyring_for(e, apt_dir)))
+                    out.append(IndexSpec(uri, suite, comp, keyring_for(e, apt_dir), date_checks_for(e, machine)))
     return out
 
 
@@ -140,7 +143,8 @@ def available(package: str, cache_dir: Path, apt_dir: Path = APT_DIR,
     specs = source_indexes(apt_entries(apt_dir), apt_dir)
     if not specs:
         raise SourceError(f"no Debian archive in this machine's apt configuration ({apt_dir}/sources.list*)")
-    indexes = [i for s in specs if (i := refresh(state, s.archive, s.suite, s.component, s.keyring, progress))]
+    indexes = [i for s in specs
+               if (i := refresh(state, s.archive, s.suite, s.component, s.keyring, progress, s.checks))]
     if not indexes:
         raise SourceError("no Debian archive reachable from this machine's apt configuration")
     found = _package_index(package, cache_dir, indexes, specs)
@@ -169,7 +173,7 @@ def _package_index(package: str, cache_dir: Path, indexes: list[Index], specs: l
     found: dict[str, SourcePackage] = {}
     state = cache_dir / "debian" / "lists"
     for spec in specs:  # the files changed: verify them all again before reading any
-        index = verify(state, spec.archive, spec.suite, spec.component, spec.keyring)
+        index = verify(state, spec.archive, spec.suite, spec.component, spec.keyring, spec.checks)
         if index is None:
             continue
         signer = f"{index.signer.uid} ({index.signer.fingerprint})"

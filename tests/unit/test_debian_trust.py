@@ -145,6 +145,31 @@ def test_a_release_past_its_valid_until_is_refused(tmp_path, signers):
         debian_tree("demo", "demo", "1.0", tmp_path / "cache", apt)
 
 
+def test_apt_conf_turning_the_valid_until_check_off_is_followed(tmp_path, signers):
+    """apt.conf(5): Acquire::Check-Valid-Until "false" (a snapshot mirror): apt uses the files, so do we."""
+    archive = build_archive(tmp_path / "archive", signers["good"],
+                            fields=f"Date: {_rfc2822(-10)}\nValid-Until: {_rfc2822(-3)}\n")
+    apt = apt_config(tmp_path / "apt", archive, signers["good"].keyring(tmp_path / "k.gpg"))
+    (apt / "apt.conf.d").mkdir()
+    (apt / "apt.conf.d" / "99snapshot").write_text('// frozen mirror\nAcquire::Check-Valid-Until "false";\n')
+    assert (debian_tree("demo", "demo", "1.0", tmp_path / "cache", apt).root / "main.c").is_file()
+
+
+def test_an_entry_can_turn_the_check_back_on_or_off(tmp_path, signers):
+    from srcscan.sources.apt import DateChecks, apt_date_checks, date_checks_for
+
+    (tmp_path / "apt.conf.d").mkdir()
+    (tmp_path / "apt.conf.d" / "10x").write_text('Acquire::Check-Valid-Until "false";\nAcquire::Check-Date "0";\n')
+    (tmp_path / "apt.conf.d" / "20y.conf").write_text('Acquire::Check-Date "yes";\n')
+    (tmp_path / "apt.conf.d" / "30z.disabled").write_text('Acquire::Check-Date "no";\n')  # not read by apt
+    machine = apt_date_checks(tmp_path)
+    assert machine == DateChecks(valid_until=False, date=True)
+    (on,) = parse_one_line("deb [check-valid-until=yes signed-by=/k.gpg] http://x/debian bookworm main\n")
+    assert date_checks_for(on, machine) == DateChecks(True, True)
+    (off,) = parse_deb822("Types: deb\nURIs: http://x/debian\nSuites: s\nComponents: main\nCheck-Date: no\n")
+    assert date_checks_for(off, DateChecks()) == DateChecks(True, False)
+
+
 def test_a_release_dated_in_the_future_is_refused(tmp_path, signers):
     archive = build_archive(tmp_path / "archive", signers["good"], fields=f"Date: {_rfc2822(2)}\n")
     apt = apt_config(tmp_path / "apt", archive, signers["good"].keyring(tmp_path / "k.gpg"))
