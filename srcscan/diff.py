@@ -620,9 +620,11 @@ def option_names(catalogs: Iterable[Catalog], name: str) -> set[str]:
     return names
 
 
-def diff_to_dict(d: DiffResult, sids: dict[str, dict[str, str]] | None = None) -> dict[str, Any]:
+def diff_to_dict(d: DiffResult, sids: dict[str, dict[str, str]] | None = None,
+                 with_options: tuple[str, ...] = ()) -> dict[str, Any]:
     """The diff as JSON data; `sids` ({"old": {id: sid}, "new": {...}}, from a history index)
-    adds each message's stable id."""
+    adds each message's stable id; `with` records the run's --with options (as given), and
+    each side its source provider."""
     sids = sids or {}
 
     def message(m: Message, side: str) -> dict[str, Any]:
@@ -634,7 +636,7 @@ def diff_to_dict(d: DiffResult, sids: dict[str, dict[str, str]] | None = None) -
 
     def side(c: Catalog) -> dict[str, Any]:
         return {"project": c.project, "version": c.version, "provenance": c.provenance.to_dict(),
-                "messages": len(c.messages)}
+                "provider": c.provenance.provider, "messages": len(c.messages)}
 
     def change(c: Change) -> dict[str, Any]:
         return {"old": message(c.old, "old"), "new": message(c.new, "new"), "fields": list(c.fields),
@@ -645,6 +647,7 @@ def diff_to_dict(d: DiffResult, sids: dict[str, dict[str, str]] | None = None) -
 
     return {
         "schema": DIFF_SCHEMA,
+        "with": list(with_options),
         "old": side(d.old),
         "new": side(d.new),
         "added": [message(m, "new") for m in d.added],

@@ -56,7 +56,7 @@ def _catalog(request, patterns, with_options, output, fmt) -> tuple[str | None, 
     sids = catalog_sids(request.cache_dir or default_cache_dir(), built.catalog)  # a history index's stable ids
     to_stdout = str(output) == "-"
     with phase("render" if to_stdout else f"write {output}", total=1) as step:
-        text = {"json": lambda c: render_json(c, sids),
+        text = {"json": lambda c: render_json(c, sids, tuple(with_options)),
                 "md": lambda c: render_markdown(c, with_options, missing_includes(built)),
                 "tsv": lambda c: render_tsv(list(c.messages)),
                 "table": lambda c: render_table(list(c.messages))}[fmt](built.catalog)

@@ -89,7 +89,7 @@ def diff(project, old_version, new_version, old_file, new_file, rules, source, c
         with phase("render" if to_stdout else f"write {output}", total=1) as step:
             cache = cache_dir or default_cache_dir()
             sids = {"old": catalog_sids(cache, old), "new": catalog_sids(cache, new)}  # a history index's stable ids
-            text = {"json": lambda: dump(diff_to_dict(result, sids)),
+            text = {"json": lambda: dump(diff_to_dict(result, sids, tuple(with_options))),
                     "md": lambda: render_diff_markdown(result, moves, sids),
                     "table": lambda: render_diff_table(result, moves, sids),
                     "tsv": lambda: render_diff_tsv(result, moves)}[fmt]()

@@ -78,8 +78,10 @@ def test_with_option_equals_value(tmp_path):
     out = tmp_path / "c1.json"
     run = srcscan("catalog", *OPTIONS, "--cache-dir", tmp_path / "c", "--with", "alpha.debug=1", "-o", out)
     assert run.returncode == 0, run.stderr
-    formats = {m["format"] for m in json.loads(out.read_text())["messages"]}
+    data = json.loads(out.read_text())
+    formats = {m["format"] for m in data["messages"]}
     assert "helper for %s" in formats and "alpha at level 2" not in formats
+    assert data["run"] == {"with": ["alpha.debug=1"], "provider": "path"}  # the header's --with and provider, as data
 
 
 def test_table_fits_the_terminal_width_and_tsv_has_one_line_per_message(tmp_path):
@@ -124,6 +126,8 @@ def test_diff_shows_priority_and_drops_what_needs_options_not_run(tmp_path):
     assert "0 added, 0 removed, 0 changed" in run.stderr and run.returncode == 0  # -D not run: detail is gone too
     run = srcscan("diff", "--old", a, "--new", b, "--with", "-D", "--with", "alpha.debug=1", "--format", "tsv")
     assert run.returncode == 1 and run.stdout.splitlines()[1:] == ["changed\tmain.c\t67\tLOG_ERR\tpriority\tLOG_INFO\tLOG_ERR"]
+    data = json.loads(srcscan("diff", "--old", a, "--new", b, "--with", "-D", "--format", "json").stdout)
+    assert data["with"] == ["-D"] and data["old"]["provider"] == data["new"]["provider"] == "path"
 
 
 def test_diff_only_takes_option_equals_value_like_everywhere_else(tmp_path):
