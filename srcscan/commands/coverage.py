@@ -10,6 +10,7 @@ from tabulate import tabulate
 from srcscan.commands.common import FORMATS, build_catalog, emit, make_request, pick_format, report_summary, tree_options
 from srcscan.render.json import dump
 from srcscan.render.markdown import coverage_section, coverage_table
+from srcscan.render.table import fitted_table
 
 
 @click.command()
@@ -39,5 +40,4 @@ def _not_covered_table(report: dict) -> str:
     rows = [[f"{n['file']}:{n['line']}", n["status"], n["reason"]] for n in report.get("not_covered", [])]
     if not rows:
         return ""
-    return "\n" + tabulate(rows, headers=["not covered", "status", "reason"], tablefmt="simple",
-                            disable_numparse=True) + "\n"
+    return "\n" + fitted_table(rows, ["not covered", "status", "reason"], keep=(0, 1)) + "\n"

@@ -57,19 +57,27 @@ def _render(d: DiffResult, moves: bool, fmt: str, markdown: bool, sids: dict[str
         rows = [[f"{m.new.file}:{m.new.line}", show(cell(_fmt(m.new), 120)),
                  "<br>".join(show(cell(_fmt(o), 100)) + f" ({o.file}:{o.line})" for o in m.olds) if markdown
                  else "; ".join(f"{_fmt(o)} ({o.file}:{o.line})" for o in m.olds)] for m in d.merged]
-        out.append(f"{h2}Merged into one message ({len(d.merged)})\n\n" + tabulate(
-            rows, headers=["where (new)", "message", "old messages"], tablefmt=fmt, disable_numparse=True))
+        out.append(f"{h2}Merged into one message ({len(d.merged)})\n\n"
+                   + _table(rows, ["where (new)", "message", "old messages"], fmt))
     if analysis_only:
         out.append(f"{h2}Changed by srcscan's analysis only ({len(analysis_only)})\n\n"
                    "The conditions around these calls read the same in both releases: the difference is in "
                    "how srcscan derived them, not in the daemon.\n\n" + _changes(analysis_only, fmt, show, sids.get("old")))
     if moves and d.moved:
         rows = [[c.new.file, f"{c.old.line} -> {c.new.line}", show(_fmt(c.new))] for c in d.moved]
-        out.append(f"{h2}Moved ({len(d.moved)})\n\n" + tabulate(rows, headers=["file", "line", "message"],
-                                                                 tablefmt=fmt, disable_numparse=True))
+        out.append(f"{h2}Moved ({len(d.moved)})\n\n" + _table(rows, ["file", "line", "message"], fmt, keep=(0, 1)))
     elif d.moved:
         out.append(f"{len(d.moved)} messages only moved to another line (--moves lists them).")
     return "\n\n".join(out) + "\n"
+
+
+def _table(rows: list, headers: list[str], fmt: str, keep: tuple[int, ...] = (0,)) -> str:
+    """tabulate for Markdown; on a terminal ("simple"), fitted to its width (render/table.py)."""
+    if fmt == "simple":
+        from srcscan.render.table import fitted_table
+
+        return fitted_table([[str(c) for c in r] for r in rows], headers, keep=keep)
+    return tabulate(rows, headers=headers, tablefmt=fmt, disable_numparse=True)
 
 
 def _by_file(d: DiffResult, fmt: str) -> str:
@@ -80,7 +88,7 @@ def _by_file(d: DiffResult, fmt: str) -> str:
             counts.setdefault(f, Counter())[kind] += 1
     rows = [[f, c["added"], c["removed"], c["changed"]] for f, c in
             sorted(counts.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))]
-    return tabulate(rows, headers=["file", "added", "removed", "changed"], tablefmt=fmt)
+    return _table(rows, ["file", "added", "removed", "changed"], fmt, keep=(1, 2, 3))
 
 
 def _fmt(m: Message) -> str:
@@ -91,8 +99,8 @@ def _messages(messages: tuple[Message, ...], fmt: str, show, sids: dict[str, str
     text = md_text if show is code else cell
     rows = [[f"{m.file}:{m.line}", show(m.function), m.priority.removeprefix("LOG_"), show(cell(_fmt(m), 160)),
              text(requires_text(m))] + ([sids.get(m.id, "")] if sids else []) for m in messages]
-    return tabulate(rows, headers=["where", "function", "priority", "message", "requires"] + (["sid"] if sids else []),
-                    tablefmt=fmt, disable_numparse=True)
+    return _table(rows, ["where", "function", "priority", "message", "requires"] + (["sid"] if sids else []), fmt,
+                  keep=(0, 2, 5))
 
 
 def _side(m: Message, field: str) -> str:
@@ -117,8 +125,8 @@ def _changes(changes: tuple[Change, ...], fmt: str, show, sids: dict[str, str] |
             row = [where, _priority(c) if i == 0 else "", field, show(cell(_side(c.old, field), 120)),
                    show(cell(_side(c.new, field), 120)), closeness]
             rows.append(row + ([sids.get(c.old.id, "") if i == 0 else ""] if sids else []))
-    return tabulate(rows, headers=["where (new)", "priority", "field", "old", "new", "closeness"] + (["sid"] if sids else []),
-                    tablefmt=fmt, disable_numparse=True)
+    return _table(rows, ["where (new)", "priority", "field", "old", "new", "closeness"] + (["sid"] if sids else []),
+                  fmt, keep=(0, 1, 2, 5, 6))
 
 
 def _priority(c: Change) -> str:

@@ -74,6 +74,40 @@ def _fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def fitted_table(rows: list[list[str]], headers: list[str], width: int | None = None,
+                 keep: tuple[int, ...] = (0,)) -> str:
+    """Any terminal table ("simple" format) no wider than `width` (default: the terminal's):
+    the columns in `keep` (by index; e.g. where, priority) stay whole, the others share what is
+    left in proportion to their natural width, each wrapped to at most four lines and trimmed
+    with an ellipsis beyond. Returns the table without a final newline."""
+    width = width or terminal_width()
+    cells = [[plain(str(c)) if "\n" not in str(c) else str(c) for c in row] for row in rows]
+    empty = [i for i in range(len(headers)) if i and not any(i < len(r) and r[i] for r in cells)]
+    if empty:  # a column with nothing in it (closeness when no text changed) only costs width
+        headers = [h for i, h in enumerate(headers) if i not in empty]
+        cells = [[c for i, c in enumerate(r) if i not in empty] for r in cells]
+        keep = tuple(k - sum(1 for e in empty if e < k) for k in keep if k not in empty)
+    n = len(headers)
+    natural = [max([len(headers[i]) + PAD] + [max(map(len, r[i].split("\n"))) for r in cells if i < len(r)])
+               for i in range(n)]
+    fixed = sum(natural[i] for i in keep if i < n) + GAP * (n - 1)
+    free = [i for i in range(n) if i not in keep]
+    room = max(width - fixed, sum(len(headers[i]) + PAD for i in free))
+    want = sum(natural[i] for i in free)
+    widths = list(natural)
+    if want > room:
+        # the narrowest free columns keep their natural width while it is under their share
+        left, pending = room, sorted(free, key=lambda i: natural[i])
+        while pending:
+            share = left // len(pending)
+            i = pending.pop(0)
+            widths[i] = max(len(headers[i]) + PAD, min(natural[i], share))
+            left -= widths[i]
+    fitted = [[c if i in keep or widths[i] >= natural[i] else _wrap(c.replace("\n", " "), widths[i])
+               for i, c in enumerate(r)] for r in cells]
+    return tabulate(fitted, headers=headers, tablefmt="simple", disable_numparse=True)
+
+
 TSV_COLUMNS = ("file", "line", "function", "priority", "processes", "facility", "requires", "build", "message")
 
 

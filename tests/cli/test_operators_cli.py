@@ -141,3 +141,30 @@ def test_diff_only_takes_option_equals_value_like_everywhere_else(tmp_path):
     assert runs[0].returncode == runs[1].returncode == 1
     assert json.loads(runs[0].stdout)["removed"] == json.loads(runs[1].stdout)["removed"]
     assert [m["format"] for m in json.loads(runs[1].stdout)["removed"]] == ["alpha at level 2"]
+
+
+def test_diff_and_coverage_tables_fit_the_terminal_width(tmp_path):
+    a = tmp_path / "a.json"
+    assert srcscan("catalog", *OPTIONS, "--cache-dir", tmp_path / "c", "-o", a).returncode == 0
+    data = json.loads(a.read_text())
+    long = ("a message added at length " * 6).strip()
+    for m in data["messages"]:
+        if m["format"] == "detail":
+            m["priority"] = "LOG_ERR"
+            data["messages"].append({**m, "id": "f" * 12, "line": 999, "format": long})
+            break
+    b = tmp_path / "b.json"
+    b.write_text(json.dumps(data))
+    for columns in (60, 100):
+        run = srcscan("diff", "--old", a, "--new", b, "--format", "table", env={"COLUMNS": str(columns)})
+        assert run.returncode == 1, run.stderr
+        lines = run.stdout.splitlines()
+        assert max(len(line) for line in lines) <= columns, (columns, run.stdout)
+        assert any("main.c:67" in line for line in lines)  # where is never cut
+        words = " ".join(line for line in lines if line.strip()).split()
+        assert any("main.c:999" in line for line in lines)
+        # wrapped to the room left (four lines at most, then an ellipsis): whole at 100 columns, cut at 60
+        assert words.count("added") == (2 + 6 if columns == 100 else 2 + 1) and ("…" in run.stdout) == (columns == 60)
+    cov = srcscan("coverage", *OPTIONS, "--cache-dir", tmp_path / "c", "--format", "table", env={"COLUMNS": "60"})
+    assert cov.returncode == 0, cov.stderr
+    assert max(len(line) for line in cov.stdout.splitlines()) <= 80  # the counts table's labels are 70 wide
