@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from srcscan import __version__
+from srcscan.analyze.builttext import expand_built_text
 from srcscan.analyze.constants import call_variants, configure_macros, expand_helper_constants
 from srcscan.analyze.logfuncs import call_template, infer_log_functions, is_relay, log_function_of, priority_text
 from srcscan.formats.template import Template, render_normal, render_printf, template_from_dict, template_to_dict
@@ -132,8 +133,13 @@ def find_messages(rules: Rules, functions: list[FunctionFacts]) -> tuple[dict[st
             if log_fn.format_arg >= len(call.args):
                 continue  # no format there: another function of that name (lighttpd 1.4.85's internal log_error_write(errh, b, pri))
             messages.extend(message_from_call(variant, log_fn) for variant in call_variants(call, unknown))
-    messages = expand_helper_constants(messages, functions,
-                                       lambda file, name: log_function_of(log_functions, file, name) is not None)
+    # A text builder's messages get their text from its callers' calls (analyze/builttext),
+    # not from the constants they pass for its string parameters one by one.
+    built = expand_built_text([m for m in messages if m.function in rules.text_builders], functions,
+                              rules.text_builders)
+    messages = built + expand_helper_constants([m for m in messages if m.function not in rules.text_builders],
+                                               functions,
+                                               lambda file, name: log_function_of(log_functions, file, name) is not None)
     return log_functions, assign_ids(messages)
 
 

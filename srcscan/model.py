@@ -125,11 +125,23 @@ class FunctionFacts:
     params: tuple[str, ...]  # parameter names, in order
     variadic: bool
     calls: tuple[CallSite, ...]
+    local_writes: tuple["LocalWrite", ...] = ()  # what it assigns to variables it passes to calls (extract/localtext)
 
     @property
     def key(self) -> str:
         """Identity in the call graph: file-qualified for static functions."""
         return f"{self.file}:{self.name}" if self.static else self.name
+
+
+class LocalWrite(NamedTuple):
+    """`variable = value` (or its initializer) in a function, for a parameter or block-scope
+    variable the function passes to a call: `source = "config"` under `flags & F_CONFIG`."""
+
+    variable: str
+    value: CExpr
+    guards: tuple[Guard, ...]  # enclosing conditions, outermost first (without parser nodes)
+    line: int
+    col: int
 
 
 @dataclass(frozen=True)

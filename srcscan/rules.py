@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -198,6 +199,9 @@ class Rules:
     callgraph: CallgraphRules = CallgraphRules()
     preprocessor: PreprocessorRules = PreprocessorRules()
     config: ConfigRules = ConfigRules()
+    # Functions whose message text is assembled from their arguments (flag bits, constant
+    # strings) in variables: each caller's call selects the text (analyze/builttext.py).
+    text_builders: tuple[str, ...] = ()
 
     def log_function(self, name: str) -> LogFunction | None:
         return next((f for f in self.log_functions if f.name == name), None)
@@ -411,11 +415,21 @@ def parse_rules(table: dict[str, Any], path: str, sha256: str = "", shared: bool
         callgraph=_read_callgraph(_section(top, "callgraph")),
         preprocessor=_read_preprocessor(_section(top, "preprocessor")),
         config=_read_config(_section(top, "config")),
+        text_builders=_identifiers(top, "text_builders"),
     )
     top.reject_unknown()
     if not rules.log_functions:
         raise RulesError(path, "log_functions", "at least one log function is needed")
     return rules
+
+
+def _identifiers(r: _Reader, key: str) -> tuple[str, ...]:
+    """A list of C identifiers (function names)."""
+    names = r.strings(key)
+    for i, name in enumerate(names):
+        if not re.fullmatch(r"[A-Za-z_]\w*", name):
+            raise RulesError(r.path, f"{key}[{i}]", f"expected a C function name, got {name!r}")
+    return names
 
 
 def _read_source(r: _Reader) -> Source:

@@ -44,6 +44,7 @@ def extract_file(unit: "Unit", profile: str, idioms: Idioms | None = None) -> "F
     """The facts of one parsed file; `idioms` (the rules' Idioms): what the option and log
     set-up extractors look for (none by default)."""
     from srcscan.extract.calls import extract_function_refs, extract_functions
+    from srcscan.extract.localtext import with_local_writes
     from srcscan.model import FileFacts
 
     if unit.error is not None:
@@ -51,7 +52,7 @@ def extract_file(unit: "Unit", profile: str, idioms: Idioms | None = None) -> "F
     return FileFacts(
         path=unit.path,
         profile=profile,
-        functions=extract_functions(unit),
+        functions=with_local_writes(unit, extract_functions(unit)),
         refs=extract_function_refs(unit),
         diagnostics=unit.diagnostics,
         skipped=unit.skipped,

@@ -126,6 +126,20 @@ def test_query_lines_need_log_queries(dnsmasq, patterns):
         assert m is not None and any("-q" in alt for alt in m.requires), (line, m and m.requires)
 
 
+def test_query_lines_are_the_text_their_calls_select(dnsmasq, patterns):
+    """log_query's text is chosen by the flags each call passes (rules: text_builders): a
+    `config`, `forwarded ... to` or `reply` line is a message with those words, not the
+    function's generic "%s %s%s%s %s%s"."""
+    by_run = {name: lines for name, _, lines in runs()}
+    for run in ("log-queries", "log-queries-extra"):
+        for line in by_run[run]:
+            words = re.search(r"(?:^|/\d+ )(config|forwarded|reply) \S+ (is|to) ", line["message"])
+            if not words:
+                continue
+            m = best(patterns, line["message"])
+            assert m is not None and f"{words.group(1)} %s {words.group(2)} " in m.format, (line["message"], m and m.format)
+
+
 def test_logging_options_are_found(dnsmasq):
     names = _known(dnsmasq)
     assert {"--log-queries", "--log-dhcp", "--log-debug", "--log-facility", "--log-async", "--quiet-dhcp",
