@@ -146,7 +146,7 @@ def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, 
     log_functions, messages = find_messages(rules, list(functions))
     from srcscan.analyze.callgraph import build_call_graph
     from srcscan.analyze.options import find_options
-    from srcscan.analyze.options import find_defaults, find_key_cases
+    from srcscan.analyze.options import find_defaults, find_key_cases, find_start_values
     from srcscan.analyze.requirements import option_index
 
     objects = [(name, file, facts) for f in scan.all_files
@@ -157,7 +157,8 @@ def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, 
     context = Context(rules, tree, scan, functions, log_functions, tuple(messages), cache_dir, with_options,
                       graph=graph, options=options,
                       index=option_index(graph, options, rules, find_key_cases(scan.all_files),
-                                         find_defaults(scan.all_files)))
+                                         find_defaults(scan.all_files),
+                                         find_start_values(scan.all_files, functions, rules.options.getopt_calls)))
     sections: dict[str, Any] = {}
     with phase("analyses", total=len(ANALYSES)) as step:
         for name, analysis in ANALYSES:

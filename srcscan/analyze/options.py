@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from srcscan.cexpr import Const, Unary, evaluate, walk
-from srcscan.model import FileFacts
+from srcscan.model import FileFacts, FunctionFacts
 from srcscan.rules import OptionRules, Rules
 
 
@@ -219,6 +219,30 @@ def find_defaults(files: Iterable[FileFacts]) -> frozenset[tuple[str, str]]:
                 continue  # off by default: the key turns it on
             out.add((w.file, w.target.rsplit(".", 1)[-1]))
     return frozenset(out)
+
+
+def find_start_values(files: Iterable[FileFacts], functions: Iterable[FunctionFacts],
+                      getopt_calls: frozenset[str]) -> dict[str, int]:
+    """Variables and fields (by name) the function reading the command line sets to an
+    integer constant before its getopt loop, unconditionally: the values they hold when
+    no option changes them (dnsmasq's read_opts: `daemon->cachesize = CACHESIZ;` before
+    `option = getopt_long(...)`)."""
+    starts: dict[tuple[str, str], int] = {}
+    for fn in functions:
+        lines = [c.line for c in fn.calls if not c.indirect and c.callee in getopt_calls]
+        if lines:
+            starts[(fn.file, fn.name)] = min(lines)
+    out: dict[str, int] = {}
+    for facts in files:
+        for w in sorted(facts.extra.get("writes", ()), key=lambda w: w.line):
+            before = starts.get((w.file, w.function))
+            if before is None or w.guarded or w.op != "=" or w.line >= before:
+                continue
+            value = evaluate(w.value)
+            if value is not None and not any(isinstance(x, Unary) and x.op == "&" or isinstance(x, Const) and
+                                             x.value is None for x in walk(w.value)):
+                out[w.target.rsplit(".", 1)[-1]] = value  # an integer: not an address or a string
+    return out
 
 
 def find_key_cases(files: Iterable[FileFacts]) -> dict[tuple[str, str], dict[int, str]]:

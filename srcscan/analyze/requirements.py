@@ -53,6 +53,7 @@ class Index:
     defaults: frozenset[tuple[str, str]] = frozenset()  # (file, field) set by default, without its key
     memo: dict = field(default_factory=dict)  # guard_requirement's answers, by (id(guard), function key)
     bit_array: tuple[str, int] | None = None  # the rules' option bit array: (field, bits per element)
+    start_values: dict[str, int] = field(default_factory=dict)  # name -> value set before the getopt loop
 
     @classmethod
     def of(cls, options: Iterable[Option], bit_test: frozenset[str]) -> "Index":
@@ -123,20 +124,56 @@ def _formula(e: CExpr, index: Index, fn: FunctionFacts, necessary: bool) -> Requ
         left = _formula(e.left, index, fn, necessary)
         right = _formula(e.right, index, fn, necessary)
         return left & right if e.op == "&&" else left | right
-    found = option_test(e, index, fn)
+    found = option_test(e, index, fn, unknown=Requirement.TRUE if necessary else Requirement.FALSE)
     if found is None:
         return Requirement.TRUE if necessary else Requirement.FALSE
     return found
 
 
-def option_test(e: CExpr, index: Index, fn: FunctionFacts | None) -> Requirement | None:
+def option_test(e: CExpr, index: Index, fn: FunctionFacts | None, unknown: Requirement | None = None) -> Requirement | None:
     """The options a test reads, as a formula (any one of the options reaching the value);
     None when the test reads no option. Recognises `debug & 32`, `__test_bit(BIT, &debug)`
-    (a rules' bit_test function), `p->conf.debug > 1` and a plain `debug`."""
+    (a rules' bit_test function), `p->conf.debug > 1` and a plain `debug`. `unknown` stands
+    for a run-time test where one is part of the answer (_holds_by_default); by default the
+    test itself, as an atom the analyses quantify away."""
+    by_default = _holds_by_default(strip(e), index, fn, unknown)
+    if by_default is not None:
+        return by_default
     atoms = _atoms(strip(e), index, fn)
     if not atoms:
         return None
     return Requirement.any_of(_literal(a) for a in sorted(atoms))
+
+
+def _holds_by_default(e: CExpr, index: Index, fn: FunctionFacts | None,
+                      unknown: Requirement | None = None) -> Requirement | None:
+    """A test of a value set before the getopt loop (Index.start_values) that holds with that
+    value (dnsmasq's `daemon->cachesize != 0`, 150 unless -c says otherwise): it holds
+    without the options that set the value, and may hold with them (a run-time test there):
+    `!(options) | test`. None for any other test (one failing by default needs its options),
+    and for a start value of 0 (a flag an option turns on)."""
+    if isinstance(e, Binary) and e.op in COMPARISONS:
+        target, value, op = _target(e.left), _integer(e.right), e.op
+        if target is None:
+            target, value, op = _target(e.right), _integer(e.left), _mirror(e.op)
+    else:
+        target, value, op = _target(e), 0, "!="
+    start = index.start_values.get(target.name) if target is not None and target.kind in ("field", "var") else None
+    if not start or value is None:
+        return None  # no start value, or 0: an option turning a feature on, read as before
+    if not _compare(start, op, value):
+        return None
+    names = _value_options(target, index, fn, by_default=False)
+    if not names:
+        return None
+    given = Requirement.any_of(Requirement.atom(n) for n in names)
+    if unknown is None:
+        unknown = Requirement.atom(Atom(f"?{fn.key if fn else ''}:{render(e)}", test=e))
+    return ~given | unknown
+
+
+def _compare(a: int, op: str, b: int) -> bool:
+    return {">": a > b, ">=": a >= b, "<": a < b, "<=": a <= b, "==": a == b, "!=": a != b}[op]
 
 
 def _literal(text: str) -> Requirement:
@@ -359,14 +396,16 @@ def inherited(graph: CallGraph, index: Index) -> tuple[dict[str, Requirement], d
 
 def option_index(graph: CallGraph, options: Iterable[Option], rules,
                  key_cases: dict[tuple[str, str], dict[int, str]] | None = None,
-                 defaults: frozenset[tuple[str, str]] = frozenset()) -> Index:
+                 defaults: frozenset[tuple[str, str]] = frozenset(),
+                 start_values: dict[str, int] | None = None) -> Index:
     """Options by what they write, the parameters that carry their values, the config keys
-    of key switches' cases and the fields set by default (analyze.options.find_key_cases,
-    find_defaults)."""
+    of key switches' cases, the fields set by default and the values set before the getopt
+    loop (analyze.options.find_key_cases, find_defaults, find_start_values)."""
     index = Index.of(options, rules.options.bit_test)
     index.getopt_calls = rules.options.getopt_calls
     index.key_cases = dict(key_cases or {})
     index.defaults = defaults
+    index.start_values = dict(start_values or {})
     if rules.options.bit_array:
         index.bit_array = (rules.options.bit_array.field, rules.options.bit_array.word_bits)
     param_options(graph, index)
@@ -469,7 +508,7 @@ def _several(own: list[tuple[Guard, Requirement]], index: Index, fn: FunctionFac
         if r.is_true or g.expr is None:
             continue
         for e in _tests(g.expr):
-            found = option_test(e, index, fn)
+            found = option_test(e, index, fn, unknown=Requirement.TRUE)
             if found is not None and len(found.atoms()) > 1:
                 return True
     return False

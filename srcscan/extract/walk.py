@@ -272,15 +272,18 @@ def _has_else(node: Node) -> bool:
     return node.kind == "IF_STMT" and len(node.children) == 3
 
 
-def always_exits(stmt: Node) -> bool:
-    """True for a statement after which control never falls through: return, goto, exit()."""
+def always_exits(stmt: Node, in_loop: bool = False) -> bool:
+    """True for a statement after which control never falls through: return, goto, exit().
+    `in_loop`: inside a `do ... while (0)`, where break and continue only end that loop."""
     stmt = strip(stmt)
     if stmt.kind in EXITS:
-        return True
+        return not in_loop or stmt.kind not in ("BREAK_STMT", "CONTINUE_STMT")
     if stmt.kind == "CALL_EXPR" and stmt.name in NORETURN_CALLS:
         return True
     if stmt.kind == "COMPOUND_STMT" and stmt.children:
-        return always_exits(stmt.children[-1])
+        return always_exits(stmt.children[-1], in_loop)
     if stmt.kind == "IF_STMT" and _has_else(stmt):
-        return always_exits(stmt.children[-2]) and always_exits(stmt.children[-1])
+        return always_exits(stmt.children[-2], in_loop) and always_exits(stmt.children[-1], in_loop)
+    if stmt.kind == "DO_STMT" and len(stmt.children) == 2 and strip(stmt.children[1]).value == 0:
+        return always_exits(stmt.children[0], in_loop=True)  # a macro's `do { ...; return 0; } while (0)` (dnsmasq's ret_err)
     return False

@@ -65,7 +65,7 @@ RUN_NAMES = [r[0] for r in runs()]
 @pytest.mark.parametrize("run", RUN_NAMES)
 def test_every_line_is_a_catalog_message_its_options_allow(dnsmasq, patterns, run):
     name, options, lines = next(r for r in runs() if r[0] == run)
-    settings = parse_with(tuple(o for o in options if o.split("=")[0] in _known(dnsmasq)),
+    settings = parse_with(tuple(o for o in COMMON + options if o.split("=")[0] in _known(dnsmasq)),
                           [option_from_dict(o) for o in dnsmasq.sections["options"]])
     wrong = []
     for line in lines:
@@ -77,24 +77,26 @@ def test_every_line_is_a_catalog_message_its_options_allow(dnsmasq, patterns, ru
     assert not wrong, f"{name}: {wrong[:5]}"
 
 
-# Lines whose catalog message needs an option it does not: a test of a field that an option
-# sets and that has a default value (`daemon->cachesize = CACHESIZ` before the option loop;
-# "started, version %s cachesize %d" is under `if (daemon->cachesize != 0)`) is read as needing
-# the option. srcscan does not yet take such defaults of command-line options into account.
-KNOWN_WRONG = {"started, version ": "-c/--cache-size has a default (150): daemon->cachesize != 0 holds without it",
-               "cleared cache": "the fields it tests (daemon->dhcp_hosts_file...) have defaults or are lists"}
-# (dhcp-common.c:991's format chosen by ?: among four literals, "%s, IP range %s -- %s%s%.0s", was here
-# until a choice between literals became one message per literal.)
+# Options every run was given (the data file's header), on top of the run's own.
+COMMON = ("--keep-in-foreground", "--no-resolv", "--no-hosts", "--port=53", "--listen-address=192.0.2.1",
+          "--bind-interfaces", "--server=192.0.2.2", "--address=/local.test/192.0.2.10",
+          "--host-record=host.example.test,192.0.2.11,2001:db8::11", "--pid-file=")
+KNOWN_WRONG: dict[str, str] = {}  # line prefix -> why its catalog message is wrong (none left)
 
 
-@pytest.mark.parametrize("prefix", sorted(KNOWN_WRONG))
-@pytest.mark.xfail(strict=True, reason="option defaults not yet read (see KNOWN_WRONG)")
-def test_known_wrong_lines(dnsmasq, patterns, prefix):
-    name, options, lines = next(r for r in runs() if r[0] == "default")
-    settings = parse_with((), [option_from_dict(o) for o in dnsmasq.sections["options"]])
-    line = next(line for r in runs() for line in r[2] if line["message"].startswith(prefix))
+@pytest.mark.parametrize("prefix, run", [("started, version ", "default"), ("cleared cache", "log-queries")])
+def test_lines_under_values_set_before_the_option_loop(dnsmasq, patterns, prefix, run):
+    """`daemon->cachesize = CACHESIZ` (150) before read_opts' getopt loop: "started, version %s
+    cachesize %d" under `daemon->cachesize != 0` appears without -c, and so does "cleared cache"
+    (under --no-hosts, `daemon->cachesize > 0`); "cache disabled" needs -c (to 0)."""
+    name, options, lines = next(r for r in runs() if r[0] == run)
+    settings = parse_with(tuple(o for o in COMMON + options if o.split("=")[0] in _known(dnsmasq)),
+                          [option_from_dict(o) for o in dnsmasq.sections["options"]])
+    line = next(line for line in lines if line["message"].startswith(prefix))
     m = best(patterns, line["message"])
-    assert m is not None and satisfied(m.requires, settings)
+    assert m is not None and satisfied(m.requires, settings), (m and m.requires)
+    (disabled,) = [m for m in dnsmasq.messages if m.format == "started, version %s cache disabled"]
+    assert disabled.requires and all("-c" in alt for alt in disabled.requires)
 
 
 def _known(catalog) -> set[str]:
