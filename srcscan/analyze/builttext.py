@@ -109,6 +109,9 @@ def texts_at(template: Template, site: CallSite, fn: FunctionFacts, call: CallSi
     decided: dict[str, bool] = {}
     for g in site.guards:
         if g.expr is not None and g.kind not in ("case", "default", "loop"):
+            holds, _ = run.truth(g.expr, {})
+            if holds is not None and holds == g.negated:
+                return []  # the call cannot reach this log call (F_NOEXTRA given, the form without it)
             run.assume(decided, g.expr, not g.negated)
     writes = sorted((w for w in fn.local_writes if (w.line, w.col) < (site.line, site.col)), key=lambda w: (w.line, w.col))
     envs = run.paths(writes, decided, join_all=False)

@@ -37,7 +37,7 @@ void log_q(unsigned int flags, char *name, char *arg)
 	}
 	else
 		source = "cached";
-	if (extra_log)
+	if (extra_log && !(flags & F_NEG))
 		my_log(LOG_INFO, "%u %s %s %s %s", 7u, source, name, verb, dest);
 	else
 		my_log(LOG_INFO, "%s %s %s %s", source, name, verb, dest);
@@ -92,7 +92,11 @@ def test_the_message_keeps_its_own_guards_and_requirements(tmp_path):
     built = catalog(tmp_path, '"log_q"')
     plain = {m.format for m in built.messages if "%u" not in m.format}
     extra = {m.format for m in built.messages if "%u" in m.format}
+    assert "%u forwarded %s to 192.0.2.1" in extra
     assert "%u reply %s is <CNAME>" in extra and "reply %s is <CNAME>" in plain
+    # a call whose constant bits rule the log call out gives it no text: F_CONFIG | F_NEG never
+    # reaches the `!(flags & F_NEG)` form, and no other call there has NXDOMAIN
+    assert "%u config %s is x" in extra and not [f for f in extra if "NXDOMAIN" in f]
     assert all(m.function == "log_q" for m in built.messages)
 
 
