@@ -273,13 +273,30 @@ class DecidedByCallers:
 
 
 @dataclass(frozen=True)
+class NotCalled:
+    """No call path from the program's entry points reaches `function` (nothing calls it, or
+    only code that never runs): the site is never logged, whatever the options."""
+
+    function: str
+
+
+@dataclass(frozen=True)
+class NotBuilt:
+    """The site compiles only when `macros` are defined, which no build of the project
+    defines (the rules' `[preprocessor] never`: keepalived's `_INCLUDE_UNUSED_CODE_`)."""
+
+    macros: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Note:
     """A derivation given as prose (catalogs written before derivations were data)."""
 
     text: str
 
 
-Derivation = GuardAt | Inherited | ThroughPointer | SeveralOptions | LoggedOnlyIf | DecidedByCallers | Note
+Derivation = (GuardAt | Inherited | ThroughPointer | SeveralOptions | LoggedOnlyIf | DecidedByCallers | NotCalled | NotBuilt
+              | Note)
 
 
 def derivation_to_dict(d: Derivation) -> dict[str, Any]:
@@ -288,6 +305,10 @@ def derivation_to_dict(d: Derivation) -> dict[str, Any]:
         return {"kind": "guard", "file": d.file, "line": d.line, "text": d.text}
     if isinstance(d, Note):
         return {"kind": "note", "text": d.text}
+    if isinstance(d, NotCalled):
+        return {"kind": "not-called", "function": d.function}
+    if isinstance(d, NotBuilt):
+        return {"kind": "not-built", "macros": list(d.macros)}
     if isinstance(d, LoggedOnlyIf):
         return {"kind": "logged-only-if", "function": d.function, "condition": d.condition}
     if isinstance(d, DecidedByCallers):
@@ -308,6 +329,10 @@ def derivation_from_dict(d: dict[str, Any] | str) -> Derivation:
     kind = d["kind"]
     if kind == "note":
         return Note(d["text"])
+    if kind == "not-called":
+        return NotCalled(d["function"])
+    if kind == "not-built":
+        return NotBuilt(tuple(d["macros"]))
     if kind == "logged-only-if":
         return LoggedOnlyIf(d["function"], d["condition"])
     if kind == "decided-by-callers":

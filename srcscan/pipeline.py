@@ -153,12 +153,13 @@ def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, 
                for name, (file, facts) in f.extra.get("logsetup", {}).get("objects", {}).items()]
     graph = build_call_graph(functions, [r for f in scan.all_files for r in f.refs], rules.callgraph.entry_points,
                              objects)
-    options = find_options(scan.all_files, rules)
+    options = find_options(scan.all_files + scan.option_parses, rules)
     context = Context(rules, tree, scan, functions, log_functions, tuple(messages), cache_dir, with_options,
                       graph=graph, options=options,
                       index=option_index(graph, options, rules, find_key_cases(scan.all_files),
                                          find_defaults(scan.all_files),
-                                         find_start_values(scan.all_files, functions, rules.options.getopt_calls)))
+                                         find_start_values(scan.all_files, functions, rules.options.getopt_calls),
+                                         {f.path: f.extra.get("logsetup", {}).get("text_writes", {}) for f in scan.files}))
     sections: dict[str, Any] = {}
     with phase("analyses", total=len(ANALYSES)) as step:
         for name, analysis in ANALYSES:

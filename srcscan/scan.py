@@ -51,6 +51,8 @@ class ScanResult:
     exclude: tuple[str, ...] = ()  # the rules' exclude globs the tree was listed with (SourceTree.text)
     unsaved: tuple[tuple[str, str], ...] = ()  # (real path, "") for #include targets outside the tree
     skipped: tuple[Skipped, ...] = ()  # files and #include targets not read, and why (confinement)
+    option_parses: tuple[FileFacts, ...] = ()  # the option parser's file parsed with the extra profiles'
+    #   switches, for the option table only (coverage/rounds.py: options only some builds have)
 
     @property
     def all_files(self) -> tuple[FileFacts, ...]:

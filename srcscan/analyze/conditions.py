@@ -27,9 +27,12 @@ MAX_DEPTH = 8  # callers followed up from a site before a parameter's test count
 BUDGET = 300  # reaching() calls per site
 
 
-def condition(e: CExpr, index, fn: FunctionFacts) -> Requirement:
+def condition(e: CExpr, index, fn: FunctionFacts, line: int = 0) -> Requirement:
     """C condition -> formula: constants folded, option tests as option atoms (the index's
-    reading of them), anything else a runtime test of `fn`."""
+    reading of them), anything else a runtime test of `fn`. A test at `line` of a variable
+    assigned in `fn` before it is named with that assignment's line: `len < 0` after
+    `len = recvmsg(..., MSG_PEEK)` and `len < 0` after the second `len = recvmsg(...)` are two
+    tests, not one (keepalived's netlink_parse_info)."""
     from srcscan.analyze.requirements import option_test
 
     e = strip(e)
@@ -37,14 +40,29 @@ def condition(e: CExpr, index, fn: FunctionFacts) -> Requirement:
     if value is not None:
         return Requirement.TRUE if value else Requirement.FALSE
     if isinstance(e, Unary) and e.op == "!":
-        return ~condition(e.operand, index, fn)
+        return ~condition(e.operand, index, fn, line)
     if isinstance(e, Binary) and e.op in ("&&", "||"):
-        left, right = condition(e.left, index, fn), condition(e.right, index, fn)
+        left, right = condition(e.left, index, fn, line), condition(e.right, index, fn, line)
         return left & right if e.op == "&&" else left | right
     found = option_test(e, index, fn)
     if found is not None:
         return found
-    return Requirement.atom(Atom(f"?{fn.key}:{render(e)}", test=e))
+    return Requirement.atom(Atom(f"?{fn.key}:{render(e)}{_versions(e, index, fn, line)}", test=e))
+
+
+def _versions(e: CExpr, index, fn: FunctionFacts, line: int) -> str:
+    """`@len:1312`: the last line of `fn`, up to `line`, assigning each variable `e` reads
+    (parameters aside: their tests are followed up the call chain by their name)."""
+    assigned = getattr(index, "assigned", None)
+    if not line or not assigned:
+        return ""
+    lines = assigned.get(fn.file, {})
+    parts = []
+    for name in sorted({x.name for x in walk(e) if isinstance(x, Name) and x.ref == "var"}):
+        written = [n for n in lines.get(name, ()) if fn.line <= n <= line]
+        if written:
+            parts.append(f"@{name}:{max(written)}")
+    return "".join(parts)
 
 
 def guard_condition(guard: Guard, index, fn: FunctionFacts) -> Requirement:
@@ -54,7 +72,7 @@ def guard_condition(guard: Guard, index, fn: FunctionFacts) -> Requirement:
         return index.option_case(guard, fn) or Requirement.TRUE
     if guard.expr is None or guard.kind in ("case", "default"):
         return Requirement.TRUE
-    c = condition(guard.expr, index, fn)
+    c = condition(guard.expr, index, fn, guard.line)
     return ~c if guard.negated else c
 
 
@@ -80,14 +98,15 @@ def keep_params(r: Requirement, fn: FunctionFacts) -> Requirement:
 
 
 def with_arguments(r: Requirement, callee: FunctionFacts, args: tuple[CExpr, ...], index,
-                   caller: FunctionFacts) -> Requirement:
+                   caller: FunctionFacts, line: int = 0) -> Requirement:
     """`r`, a formula over callee's parameter tests, as the caller sees it: each test with
-    the call's arguments put in, read again in the caller (`!fp` with NULL is true)."""
-    return translate(r, callee, args, index, caller, frozenset())[0]
+    the call's arguments put in, read again in the caller at the call's `line` (`!fp` with
+    NULL is true)."""
+    return translate(r, callee, args, index, caller, frozenset(), line)[0]
 
 
 def translate(r: Requirement, callee: FunctionFacts, args: tuple[CExpr, ...], index, caller: FunctionFacts,
-              tracked: frozenset[Atom]) -> tuple[Requirement, frozenset[Atom]]:
+              tracked: frozenset[Atom], line: int = 0) -> tuple[Requirement, frozenset[Atom]]:
     """with_arguments, and what the `tracked` atoms became in the caller (the atoms of the
     log function's own condition, followed up the chain)."""
     values = {p: a for p, a in zip(callee.params, args)}
@@ -97,7 +116,7 @@ def translate(r: Requirement, callee: FunctionFacts, args: tuple[CExpr, ...], in
             given = substitute(a.test, values)
             if all(not (isinstance(x, Name) and x.ref == "param" and x.name in callee.params
                         and x.name not in values) for x in walk(given)):
-                mapping[a] = condition(given, index, caller)
+                mapping[a] = condition(given, index, caller, line)
                 if a in tracked:
                     followed |= {b for b in mapping[a].atoms() if b.is_test}
     return (r.replace(mapping) if mapping else r), frozenset(followed)
@@ -140,7 +159,7 @@ class Conditions:
             inner = self.sink_of(self.graph.key_for(call.callee, call.file), depth + 1)
             if not inner.is_true:
                 inner = with_arguments(inner, self.graph.functions[self.graph.key_for(call.callee, call.file)],
-                                       call.exprs, self.index, fn)
+                                       call.exprs, self.index, fn, call.line)
             parts.append(keep_params(own & inner, fn))
         result = Requirement.any_of(parts).simplified()
         self._sinks[key] = result
@@ -197,7 +216,7 @@ class Conditions:
                     paths.append((caller_fn.file, data["line"], caller_fn.name, "false"))
                     continue
                 caller_fn, call, data = through
-            given, followed = translate(need, fn, call.exprs, self.index, caller_fn, sinkish)
+            given, followed = translate(need, fn, call.exprs, self.index, caller_fn, sinkish, call.line)
             edge = Requirement.all_of(guard_condition(g, self.index, caller_fn) for g in call.guards)
             both = edge & given
             # what the caller passes for the log function's own test and srcscan cannot know:

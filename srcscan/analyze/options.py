@@ -60,10 +60,13 @@ def find_options(files: Iterable[FileFacts], rules: Rules) -> tuple[Option, ...]
     files = [f for f in every if f.extra.get("options")]
     # The daemon's own command line is the option switch with the most cases; other
     # switches on getopt (a helper mode with its own arguments) would reuse letters.
+    # Every build profile's parse of that file counts: options only some builds have appear
+    # (keepalived's --debug; coverage parses the parser once more with the extra profiles' switches).
     main_parser = max(files, key=lambda f: (len({c[0] for c in f.extra["options"]["cases"]}), f.path), default=None)
     for facts in files:
         data = facts.extra["options"]
-        cli = _cli_options(facts.path, data, orules, _helper_effects(every, facts, orules.getopt_calls)) if facts is main_parser else []
+        cli = _cli_options(facts.path, data, orules, _helper_effects(every, facts, orules.getopt_calls)) \
+            if main_parser is not None and facts.path == main_parser.path else []
         for option in cli + _config_options(facts.path, data):
             key = (option.kind, option.name)
             if key in found:  # the same option read in two places (1.1.x parses twice)
@@ -74,16 +77,26 @@ def find_options(files: Iterable[FileFacts], rules: Rules) -> tuple[Option, ...]
             found[key] = option
     for option in extra_options(rules):
         found[(option.kind, option.name)] = option
-    return tuple(sorted(found.values(), key=lambda o: (o.kind, o.name.lstrip("-").lower(), o.name)))
+    options = tuple(sorted(found.values(), key=lambda o: (o.kind, o.name.lstrip("-").lower(), o.name)))
+    return derived_effects(options, every)
 
 
 def _helper_effects(files: list[FileFacts], parser: FileFacts, getopt_calls: frozenset[str]) -> dict[int, list[OptionEffect]]:
     """Effects an option has through the helpers its case calls: `case 'u': set_umask(optarg);`
-    with `set_umask` writing `umask_cmdline = 1` (one call deep)."""
+    with `set_umask` writing `umask_cmdline = 1` (one call deep); and any value a helper gives
+    to a variable zero at start that only the helpers of option cases write (keepalived's
+    `case 6: set_debug_options(optarg)` writing `epoll_debug = processes`: --debug)."""
     writes: dict[str, list] = defaultdict(list)
     for f in files:
         for w in f.extra.get("writes", ()):
             writes[w.function].append(w)
+    zero = _zero_at_start(files)
+    helpers = {c.callee for fn in parser.functions if fn.file == parser.path and any(c.callee in getopt_calls for c in fn.calls)
+               for c in fn.calls if not c.indirect and any(g.kind == "case" for g in c.guards)}
+    writers: dict[str, set[str]] = defaultdict(set)
+    for ws in writes.values():
+        for w in ws:
+            writers[w.target].add(w.function)
     out: dict[int, list[OptionEffect]] = defaultdict(list)
     for fn in parser.functions:
         if fn.file != parser.path or not any(c.callee in getopt_calls for c in fn.calls):
@@ -94,13 +107,102 @@ def _helper_effects(files: list[FileFacts], parser: FileFacts, getopt_calls: fro
                 continue
             for w in writes.get(call.callee, ()):
                 value = evaluate(w.value)
-                if w.target.startswith(".") or not value or not _is_integer(w.value):
-                    continue  # only a non-zero constant given to a file-scope variable: a flag the option raises
+                only_options = w.target in zero and writers[w.target] <= helpers and w.op == "=" and value is None
+                if w.target.startswith(".") or not (value and _is_integer(w.value) or only_options):
+                    continue  # a non-zero constant given to a file-scope variable (a flag the option raises),
+                    # or a value given to one nothing but options sets
+                if only_options:
+                    effect = OptionEffect(w.target, w.op, w.text)
+                    for label in case.labels:
+                        if isinstance(label, int):
+                            out[label].append(effect)
+                    continue
                 effect = OptionEffect(w.target, w.op, w.text, value if w.op == "|=" else None)
                 for label in case.labels:
                     if isinstance(label, int):
                         out[label].append(effect)
     return out
+
+
+def _zero_at_start(files: Iterable[FileFacts]) -> frozenset[str]:
+    """File-scope variables without an initializer or initialised to 0 (C: zero at start)."""
+    out = set()
+    for f in files:
+        setup = f.extra.get("logsetup") or {}
+        out.update(setup.get("zero_globals", ()))
+        out.update(name for name, value in setup.get("globals", {}).items() if value == ("int", 0))
+    return frozenset(out)
+
+
+def derived_effects(options: tuple[Option, ...], files: Iterable[FileFacts]) -> tuple[Option, ...]:
+    """The options with the variables derived from what they set: a variable zero at start
+    whose every write gives it a value that is 0 while some options' variables are 0 carries
+    those options (keepalived's `do_epoll_debug = !!(epoll_debug & mask)`, epoll_debug set only
+    by --debug: a test of do_epoll_debug needs --debug). Followed three steps deep."""
+    files = list(files)
+    zero = _zero_at_start(files)
+    writes: dict[str, list] = defaultdict(list)
+    for f in files:
+        for w in f.extra.get("writes", ()):
+            if not w.target.startswith(".") and "." not in w.target:
+                writes[w.target].append(w)
+    by_var: dict[str, list[Option]] = defaultdict(list)
+    for o in options:
+        for e in o.effects:
+            if not e.mask and not e.target.startswith("."):
+                by_var[e.target].append(o)
+    added: dict[str, list[OptionEffect]] = defaultdict(list)
+    for _ in range(3):
+        grown = False
+        for var, ws in sorted(writes.items()):
+            if var not in zero or var in by_var or not ws:
+                continue
+            carried: set[str] = set()
+            for w in ws:
+                if w.op != "=":
+                    break
+                if evaluate(w.value) == 0:
+                    continue  # reset to zero: carries nothing
+                sources = _zero_unless(w.value, frozenset(by_var))
+                if not sources:
+                    break
+                carried.update(sources)
+            else:
+                if not carried:
+                    continue
+                for source in sorted(carried):
+                    for o in by_var[source]:
+                        if o not in by_var[var]:
+                            by_var[var].append(o)
+                            added[o.name].append(OptionEffect(var, "=", f"derived from {source}"))
+                grown = True
+        if not grown:
+            break
+    if not added:
+        return options
+    return tuple(Option(o.names, o.kind, o.takes_value, tuple(dict.fromkeys(o.effects + tuple(added.get(o.name, ())))),
+                        o.file, o.also) for o in options)
+
+
+def _zero_unless(e, names: frozenset[str]) -> frozenset[str] | None:
+    """Variables of `names` such that C expression `e` is 0 while all of them are 0, whatever
+    else it reads; None when there are none. `x`, `!!x`, `x & mask`, `!!(x & mask)`,
+    `x && y`, `(bool)x` give {x}; `!!(x & m) | y` gives {x, y} (keepalived's
+    do_track_process_debug)."""
+    from srcscan.cexpr import Binary, Name, Unary, strip
+
+    e = strip(e)
+    if isinstance(e, Name):
+        return frozenset({e.name}) if e.name in names else None
+    if isinstance(e, Unary) and e.op == "!" and isinstance(strip(e.operand), Unary) and strip(e.operand).op == "!":
+        return _zero_unless(strip(e.operand).operand, names)
+    if isinstance(e, Binary) and e.op in ("&", "&&", "*"):
+        sides = [x for x in (_zero_unless(e.left, names), _zero_unless(e.right, names)) if x]
+        return min(sides, key=lambda x: (len(x), sorted(x))) if sides else None
+    if isinstance(e, Binary) and e.op in ("|", "||", "+"):
+        left, right = _zero_unless(e.left, names), _zero_unless(e.right, names)
+        return left | right if left and right else None
+    return None
 
 
 def _is_integer(e) -> bool:

@@ -18,16 +18,17 @@ points, of its caller's requirement and the call's guards (iterated to a fixed p
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, NamedTuple
 
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.options import Option, option_to_dict
-from srcscan.cexpr import Binary, Call, CExpr, Member, Name, Unary, evaluate, render, root_path, strip
+from srcscan.cexpr import Binary, Call, CExpr, Member, Name, Unary, evaluate, render, root_path, strip, walk
 from srcscan.cexpr import Index as Subscript
 from srcscan.model import (CallerGuard, CallSite, Guard, DecidedByCallers, Derivation, FunctionFacts, GuardAt, Inherited, LoggedOnlyIf,
-                           SeveralOptions, SiteKey, ThroughPointer)
+                           NotBuilt, NotCalled, SeveralOptions, SiteKey, ThroughPointer)
 from srcscan.requirement import Atom, Requirement
 
 COMPARISONS = {">", ">=", "<", "<=", "==", "!="}
@@ -54,6 +55,7 @@ class Index:
     memo: dict = field(default_factory=dict)  # guard_requirement's answers, by (id(guard), function key)
     bit_array: tuple[str, int] | None = None  # the rules' option bit array: (field, bits per element)
     start_values: dict[str, int] = field(default_factory=dict)  # name -> value set before the getopt loop
+    assigned: dict[str, dict[str, tuple[int, ...]]] = field(default_factory=dict)  # file -> name -> lines writing it
 
     @classmethod
     def of(cls, options: Iterable[Option], bit_test: frozenset[str]) -> "Index":
@@ -185,7 +187,7 @@ def _atoms(e: CExpr, index: Index, fn: FunctionFacts | None) -> set[str]:
         for side, other in ((e.left, e.right), (e.right, e.left)):
             target, mask = _target(side), _integer(other)
             if target and mask is not None:
-                return _bit_atoms(target, mask, index)
+                return _bit_atoms(target, mask, index, _enumerators(other))
             if (word := _bit_word(side, index)) is not None and (mask := _word_fold(other, index)) is not None:
                 return _bit_atoms(word[0], mask << word[1], index)
         return set()
@@ -193,7 +195,8 @@ def _atoms(e: CExpr, index: Index, fn: FunctionFacts | None) -> set[str]:
         return {"!" + name for name in _value_options(_target(e.args[0]), index, fn, by_default=False)}
     if isinstance(e, Call) and e.callee in index.bit_test and len(e.args) >= 2:
         bit, target = _integer(e.args[0]), _target(e.args[1])
-        return _bit_atoms(target, 1 << bit, index) if target and bit is not None and bit >= 0 else set()
+        return _bit_atoms(target, 1 << bit, index, _enumerators(e.args[0])) if target and bit is not None and bit >= 0 \
+            else set()
     if isinstance(e, Binary) and e.op in COMPARISONS:
         target, value, op = _target(e.left), _integer(e.right), e.op
         if target is None:
@@ -291,10 +294,31 @@ def _pool(target: Target, index: Index) -> list[tuple[Option, object]]:
     return []
 
 
-def _bit_atoms(target: Target, mask: int, index: Index) -> set[str]:
+def _enumerators(e: CExpr) -> frozenset[str]:
+    """The enumerators a bit mask is written with (`1UL << MEM_LOG_BIT`, `LOG_DETAIL_BIT`)."""
+    return frozenset(x.name for x in walk(e) if isinstance(x, Name) and x.ref == "enum")
+
+
+_IDENTIFIER = re.compile(r"(?<![\w])[A-Za-z_]\w*")
+
+
+def _same_bit(effect, mask: int, names: frozenset[str]) -> bool:
+    """Whether an option's bit is the one a test reads. Enumerators are compared by name when
+    both are written with one: their values differ between build profiles (keepalived's
+    MEM_CHECK_BIT exists only in a _MEM_CHECK_ build, where LOG_ADDRESS_CHANGES, -a, moves up
+    one), and the test and the option's case may come from parses of different profiles."""
+    if not effect.mask:
+        return False
+    written = frozenset(_IDENTIFIER.findall(effect.value))
+    if names and written:
+        return bool(names & written)
+    return bool(effect.mask & mask)
+
+
+def _bit_atoms(target: Target, mask: int, index: Index, names: frozenset[str] = frozenset()) -> set[str]:
     atoms = set()
     for option, effect in _pool(target, index):
-        if effect.mask and effect.mask & mask:
+        if _same_bit(effect, mask, names):
             name = f"{option.name}={effect.when}" if effect.when else option.name  # --log-queries=extra
             atoms.add(name if effect.level == 1 else f"{name}>={effect.level}")
     return atoms
@@ -355,10 +379,12 @@ def _carried(arg: CExpr, caller: FunctionFacts, index: Index, found: Mapping) ->
     return []
 
 
-def inherited(graph: CallGraph, index: Index) -> tuple[dict[str, Requirement], dict[str, bool]]:
-    """For each function reached from the entry points, the requirement its call paths
-    carry (`dump_list` called under -D in one place and under -d in another: -D or -d),
-    and whether resolving calls through function pointers mattered."""
+def inherited(graph: CallGraph, index: Index,
+              dead: frozenset[str] = frozenset()) -> tuple[dict[str, Requirement], dict[str, bool]]:
+    """For each function, the requirement its call paths from the entry points carry
+    (`dump_list` called under -D in one place and under -d in another: -D or -d; FALSE for the
+    `dead` ones, never called), and whether resolving calls through function pointers
+    mattered."""
     req: dict[str, Requirement | None] = {k: None for k in graph.graph}
     for e in graph.entry_points:
         req[e] = Requirement.TRUE
@@ -388,7 +414,10 @@ def inherited(graph: CallGraph, index: Index) -> tuple[dict[str, Requirement], d
             if new != req[node]:
                 req[node], changed = new, True
             via_pointer[node] = pointer and not new.is_true
-    out = {k: (v if v is not None else Requirement.TRUE) for k, v in req.items()}
+    # A function never called (analyze.deadcode) is FALSE, which the conditions' walk reads as
+    # "no path this way"; any other function no path reaches is TRUE: the graph may have lost
+    # its calls, or code outside the tree may call it.
+    out = {k: (Requirement.FALSE if k in dead else v if v is not None else Requirement.TRUE) for k, v in req.items()}
     return out, via_pointer
 
 
@@ -397,11 +426,15 @@ def inherited(graph: CallGraph, index: Index) -> tuple[dict[str, Requirement], d
 def option_index(graph: CallGraph, options: Iterable[Option], rules,
                  key_cases: dict[tuple[str, str], dict[int, str]] | None = None,
                  defaults: frozenset[tuple[str, str]] = frozenset(),
-                 start_values: dict[str, int] | None = None) -> Index:
+                 start_values: dict[str, int] | None = None,
+                 assigned: Mapping[str, Mapping[str, Iterable[int]]] | None = None) -> Index:
     """Options by what they write, the parameters that carry their values, the config keys
     of key switches' cases, the fields set by default and the values set before the getopt
-    loop (analyze.options.find_key_cases, find_defaults, find_start_values)."""
+    loop (analyze.options.find_key_cases, find_defaults, find_start_values); `assigned`: file
+    -> name -> lines where the file's text writes the name (the logsetup facts' text_writes),
+    which tells two tests of one variable apart."""
     index = Index.of(options, rules.options.bit_test)
+    index.assigned = {f: {n: tuple(sorted(ls)) for n, ls in names.items()} for f, names in (assigned or {}).items()}
     index.getopt_calls = rules.options.getopt_calls
     index.key_cases = dict(key_cases or {})
     index.defaults = defaults
@@ -421,14 +454,16 @@ class Site:
 
 
 def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
-                        log_functions: Mapping[str, object] | None = None) -> dict[SiteKey, Answer]:
+                        log_functions: Mapping[str, object] | None = None,
+                        dead: frozenset[str] = frozenset()) -> dict[SiteKey, Answer]:
     """SiteKey -> the options the site needs and why. `log_functions` (as
     logfuncs.infer_log_functions gives them) let a log function's own conditions on its
-    parameters and its early returns count at each call (analyze.conditions)."""
+    parameters and its early returns count at each call (analyze.conditions); a site in a
+    function of `dead` (analyze.deadcode.never_called) is never logged."""
     from srcscan.analyze.conditions import BUDGET, Conditions, guard_condition, keep_params, param_test, translate
     from srcscan.analyze.logfuncs import log_function_of
 
-    from_callers, via_pointer = inherited(graph, index)
+    from_callers, via_pointer = inherited(graph, index, dead)
     known = dict(log_functions or {})
     conditions = Conditions(graph, index, lambda fn, c: log_function_of(known, fn.file, c.callee) is not None,
                             from_callers)
@@ -436,6 +471,9 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
     for site in sites:
         call, fn = site.call, site.function
         key = graph.key_for(fn.name, fn.file) or fn.key
+        if key in dead:
+            answers[call.key] = Answer(Requirement.FALSE, (NotCalled(fn.name),))
+            continue
         own = [(g, guard_requirement(g, index, fn)) for g in call.guards]
         need = Requirement.all_of(guard_condition(g, index, fn) for g in call.guards).simplified()
         contradiction = ()
@@ -455,7 +493,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
         if not sink.is_true:
             callee = graph.functions[sink_key]
             own_tests = frozenset(a for a in sink.atoms() if param_test(a, callee))
-            sink, sinkish = translate(sink, callee, call.exprs, index, fn, own_tests)
+            sink, sinkish = translate(sink, callee, call.exprs, index, fn, own_tests, call.line)
             sinkish = frozenset(a for a in sinkish if param_test(a, fn))
         start = keep_params(need & sink, fn).simplified()
         conditions.budget = BUDGET
@@ -551,16 +589,23 @@ def analyze_requirements(context) -> tuple[list, dict[str, object]]:
     by their SiteKey; with `--with`, only the messages the settings let appear."""
     from dataclasses import replace
 
+    from srcscan.analyze.deadcode import never_called
     from srcscan.analyze.settings import parse_with, satisfied
     from srcscan.preprocessor import build_holds
 
     functions = {(fn.file, fn.name): fn for fn in context.functions}
     sites = [Site(m.origin, functions[(m.origin.file, m.origin.function)]) for m in context.messages
              if m.origin is not None and (m.origin.file, m.origin.function) in functions]
-    answers = answer_requirements(sites, context.graph, context.index, context.log_functions)
+    text = context.tree.text(context.rules.exclude)
+    dead = never_called(context.graph, ((rel, _read(text, rel)) for rel in text.files))
+    answers = answer_requirements(sites, context.graph, context.index, context.log_functions, dead)
+    never = _never_built(context)
     messages = []
     for m in context.messages:
         answer = answers.get(m.site)
+        unbuilt = never(m.build)
+        if unbuilt:  # also a message read from the text, which no parse holds
+            answer = Answer(Requirement.FALSE, (NotBuilt(unbuilt),))
         if answer is not None:
             r = answer.requirement
             m = replace(m, requires=r.alternatives(), requires_formula="" if r.is_true else str(r),
@@ -571,3 +616,29 @@ def analyze_requirements(context) -> tuple[list, dict[str, object]]:
         messages = [m for m in messages if satisfied(m.requires, settings)
                     and (not settings.macros or build_holds(m.build, settings.macros))]
     return messages, {"options": [option_to_dict(o) for o in context.options]}
+
+
+def _never_built(context):
+    """build condition -> the macros of the rules' `[preprocessor] never` it needs defined
+    (none when some build without them compiles it)."""
+    from srcscan.preprocessor import build_holds
+    from fnmatch import fnmatchcase
+
+    patterns = context.rules.preprocessor.never
+    memo: dict[str, tuple[str, ...]] = {}
+
+    def needs(build: str) -> tuple[str, ...]:
+        if not patterns or not build:
+            return ()
+        if build not in memo:
+            named = sorted({w for w in re.findall(r"[A-Za-z_]\w*", build) if any(fnmatchcase(w, p) for p in patterns)})
+            memo[build] = tuple(named) if named and not build_holds(build, (), named) else ()
+        return memo[build]
+    return needs
+
+
+def _read(text, rel: str) -> str:
+    try:
+        return text.text(rel)
+    except OSError:
+        return ""  # vanished since the listing: nothing it calls

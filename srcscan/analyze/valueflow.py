@@ -105,14 +105,27 @@ class ValueFlow:
                 where.append(f"{name} stored by {callee}() into {_holder_text(holder)} at {self.files.get(owner, '')}:{line}")
         return found, where
 
-    def _constructed(self, callee: str, args: tuple, field: str, file: str) -> list[tuple[str, str]] | None:
+    def _constructed(self, callee: str, args: tuple, field: str, file: str, depth: int = 0) -> list[tuple[str, str]] | None:
         """Functions a constructor call leaves in `field` of the object it returns; [] for an
-        allocation outside the tree (calloc: the field is zero)."""
+        allocation outside the tree (calloc: the field is zero). A constructor that returns
+        another's result (keepalived 1.1's `alloc_list(f, d) { return alloc_mlist(f, d, 1); }`)
+        is followed with its arguments put in."""
         key = self.resolve(callee, file)
         if key is None:
             return []  # outside the tree (calloc, malloc): a fresh object, its fields zero
         facts = self.by_key.get(key, {})
         returned = set(facts.get("returns", ()))
+        forwards = facts.get("forwards", ())
+        if forwards and not returned and depth < 4:
+            out = []
+            for inner, inner_args in forwards:
+                given = tuple(args[a[1]] if a[0] == "param" and a[1] < len(args) else ("?",) if a[0] == "param" else a
+                              for a in inner_args)
+                got = self._constructed(inner, given, field, self.files.get(key, file), depth + 1)
+                if got is None:
+                    return None
+                out.extend(got)
+            return out
         if not returned:
             return None  # a function of the tree that returns something else: not followed
         out = []
@@ -121,6 +134,8 @@ class ValueFlow:
                 continue
             if value[0] == "param":
                 value = args[value[1]] if value[1] < len(args) else ("?",)
+            if value == ("int", 0):
+                continue  # NULL stored: no function there
             if value[0] != "fn":
                 return None
             target = self.resolve(value[1], file)

@@ -3,6 +3,7 @@ MAX_ROUNDS, then one with stand-in declarations) until no missing site has a pla
 
 from __future__ import annotations
 
+import re
 import time
 from collections import defaultdict
 from dataclasses import replace
@@ -10,7 +11,8 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from srcscan.coverage.plan import (COMPILER_DECIDES, ParsedSites, Plan, base_assignment, declaration_requests,
-                                   default_profile, extra_requests, includers_of, matches_any, observe_fixed, plan_site)
+                                   default_profile, extra_requests, includers_of, matches_any, observe_fixed, plan_site,
+                                   profile_name)
 from srcscan.coverage.report import coverage_report
 from srcscan.coverage.tokens import TokenCache, TokenSite, log_function_names, read_texts
 from srcscan.flags import CompileCommands
@@ -22,6 +24,7 @@ from srcscan.sources import SourceTree
 
 
 MAX_ROUNDS = 3
+_WORD = re.compile(r"[A-Za-z_]\w*")
 
 
 def scan_with_coverage(tree: SourceTree, rules: Rules, *, cache_dir: Path,
@@ -43,7 +46,7 @@ def scan_with_coverage(tree: SourceTree, rules: Rules, *, cache_dir: Path,
     seconds = time.perf_counter() - started
     extra = sorted(run.files[len(scan.files):], key=lambda f: (f.path, f.profile))
     return replace(scan, extra=tuple(extra), coverage=coverage_report(run), extra_parsed=run.parsed,
-                   extra_cached=run.cached, extra_seconds=seconds)
+                   extra_cached=run.cached, extra_seconds=seconds, option_parses=tuple(run.option_files))
 
 
 class Run:
@@ -68,6 +71,7 @@ class Run:
         self.tried: dict[TokenSite, list[tuple[str, str]]] = defaultdict(list)  # site -> (profile, file) parses
         self.parsed = self.cached = 0
         self.parsed_sites, self._sites_of = ParsedSites(), 0
+        self.option_files: list[FileFacts] = []  # option_parser_request's parse
 
     # -- environment per file
 
@@ -122,6 +126,34 @@ class Run:
         requests = declaration_requests(self.missing(), self.files, self.profile.name, self.changes_of, self.tried)
         if requests:
             self.parse(requests)
+        request = self.option_parser_request()
+        if request is not None:  # kept apart: its functions and calls are not a build's
+            facts, parsed = scan_profiles(self.tree, self.scan, [request], self.cache_dir, self.jobs, self.rules.idioms)
+            self.parsed += parsed
+            self.cached += len(facts) - parsed
+            self.option_files = facts
+
+    def option_parser_request(self) -> ProfileRequest | None:
+        """The command-line parser's file once more, with the switches of every extra profile
+        that it or the tree headers it includes test (those all profiles agree on): options only
+        some builds have enter the option table (keepalived's --debug, under WITH_DEBUG_OPTIONS,
+        which a header defines when any debug switch is on; a MEM_CHECK build's -L)."""
+        parsers = [f for f in self.scan.files if (f.extra.get("options") or {}).get("cases")]
+        if not parsers:
+            return None
+        parser = max(parsers, key=lambda f: (len(f.extra["options"]["cases"]), f.path))
+        words: set[str] = set()
+        for rel in (parser.path,) + tuple(parser.includes):
+            words.update(_WORD.findall(self.tokens.texts.get(rel, "")))
+        values: dict[str, set] = defaultdict(set)
+        for name, changes in self.changes_of.items():
+            for macro, value in changes:
+                if macro in words and value is not None:
+                    values[macro].add(value)
+        changes = tuple(sorted((m, next(iter(v))) for m, v in values.items() if len(v) == 1))
+        if not changes:
+            return None
+        return ProfileRequest(profile_name(self.profile.name, changes) + "+options", changes, (parser.path,))
 
     def parse(self, requests: list[ProfileRequest]) -> list[FileFacts]:
         facts, parsed = scan_profiles(self.tree, self.scan, requests, self.cache_dir, self.jobs,

@@ -7,6 +7,8 @@ the value-flow resolution of calls through struct fields (analyze/valueflow.py).
                                                                        returns holds its parameter
     list *sockpool = alloc_list(dump_sock);                            a holder: a local, variable or
     data->instances = alloc_list(dump_vrrp);                           field given a call's result
+    return alloc_mlist(free_func, dump_func, 1);                       a constructor that forwards its
+                                                                       parameters to another one
     l->dump(l->head);                                                  a call through field `dump` of
                                                                        whatever parameter `l` holds
 
@@ -25,8 +27,9 @@ def extract_objects(nodes: list[tuple[Node, Any]], params: tuple[str, ...], loca
     """{"holders": [(holder, callee, (argument syms), line)],
         "stores": [(holder, field, value sym, line)]  (value: ("fn", name) or ("param", i, name)),
         "returns": [local names returned],
+        "forwards": [(callee, (argument syms))] (calls whose result it returns),
         "calls": [(line, column, field, holder)]} for one function, or None when it has none."""
-    holders, stores, returns, calls = [], [], [], []
+    holders, stores, returns, calls, forwards = [], [], [], [], []
     for node, _ in nodes:
         if node.kind == "VAR_DECL" and node.children:
             value = strip(node.children[-1])
@@ -48,6 +51,8 @@ def extract_objects(nodes: list[tuple[Node, Any]], params: tuple[str, ...], loca
             value = strip(node.children[0])
             if value.kind == "DECL_REF_EXPR" and value.name in local_names:
                 returns.append(value.name)
+            elif value.kind == "CALL_EXPR" and value.name:
+                forwards.append((value.name, tuple(sym(a) for a in value.children[1:])))
         elif node.kind == "CALL_EXPR" and node.children:
             callee = strip(node.children[0])
             while callee.kind == "UNARY_OPERATOR" and callee.op == "*" and callee.children:
@@ -56,9 +61,10 @@ def extract_objects(nodes: list[tuple[Node, Any]], params: tuple[str, ...], loca
                 base = holder_of(callee.children[0], params, local_names, strip)
                 if base is not None:
                     calls.append((node.line, node.col, callee.name, base))
-    if not (holders or stores or calls):
+    if not (holders or stores or calls or forwards):
         return None
-    return {"holders": holders, "stores": stores, "returns": sorted(set(returns)), "calls": calls}
+    return {"holders": holders, "stores": stores, "returns": sorted(set(returns)), "calls": calls,
+            "forwards": sorted(set(forwards))}
 
 
 def holder_of(node: Node, params: tuple[str, ...], local_names: frozenset[str],

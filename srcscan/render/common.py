@@ -9,7 +9,8 @@ from typing import Iterable
 from tabulate import tabulate
 
 from srcscan.catalog import Message
-from srcscan.model import (CallerGuard, DecidedByCallers, Derivation, GuardAt, Inherited, LoggedOnlyIf, SeveralOptions,
+from srcscan.model import (CallerGuard, DecidedByCallers, Derivation, GuardAt, Inherited, LoggedOnlyIf, NotBuilt, NotCalled,
+                           SeveralOptions,
                            ThroughPointer)
 
 
@@ -85,6 +86,10 @@ def derivation_text(d: Derivation) -> str:
         return "any one of several options reaching the same value"
     if isinstance(d, LoggedOnlyIf):
         return f"{d.function}() logs only when {d.condition}"
+    if isinstance(d, NotCalled):
+        return f"no call path from the program's entry points reaches {d.function}()"
+    if isinstance(d, NotBuilt):
+        return f"compiled only with {', '.join(d.macros)}, which no build of the project defines"
     if isinstance(d, DecidedByCallers):
         paths = "; ".join(f"{f}:{n} in {c}(): {'never' if r == 'false' else 'always' if r == 'true' else r}"
                           for f, n, c, r in d.paths)

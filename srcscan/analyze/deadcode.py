@@ -1,0 +1,83 @@
+"""Functions that never run: static functions that no call path from the entry points
+reaches and that no text of the tree names.
+
+The call graph misses calls a parse lost (a file whose headers this machine lacks), calls in
+branches the preprocessor skipped and addresses handed to outside code (net-snmp's
+`*write_method = f`), so the graph alone does not make a function dead. A function counts as
+never called only when both agree: the graph reaches it by no call (a "stored" edge, a
+callback kept in a field, counts only through the calls of that field), and no line of any .c
+or .h file names it but its own declarations and definition. Only static functions are
+judged: a non-static one may be called from outside the tree (a plugin interface, a library).
+
+Example: keepalived 2.3.4's `dump_process_tree` (static, under `#ifdef _INCLUDE_UNUSED_CODE_`,
+named nowhere else). Not judged: keepalived 1.1.19's `dump_if`, stored by `alloc_list(free_if,
+dump_if)` in a list whose `dump_list()` call is commented out (non-static, address taken).
+Facts and texts in, keys out; no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, Mapping
+
+from srcscan.analyze.callgraph import CallGraph
+
+_LITERAL_OR_COMMENT = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|/\*.*?\*/|//[^\n]*', re.S)
+_NOT_A_CALL_BEFORE = re.compile(r"[\w*]\s*$")  # `void dump_if(`, `static int *f(`: a declaration
+_STATEMENT_WORDS = ("return", "else", "do")
+
+
+def called_functions(graph: CallGraph) -> set[str]:
+    """Keys of the functions some call path from the entry points reaches (direct calls,
+    calls through pointers, registrations; not "stored" edges)."""
+    seen: set[str] = set()
+    todo = [e for e in graph.entry_points if e in graph.graph]
+    while todo:
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        todo.extend(callee for _, callee, data in graph.graph.out_edges(node, data=True)
+                    if data["kind"] != "stored" and callee not in seen)
+    return seen
+
+
+def never_called(graph: CallGraph, texts: Mapping[str, str] | Iterable[tuple[str, str]]) -> frozenset[str]:
+    """Keys of static functions that no call path reaches and no text of the tree names but
+    their declarations and definition. `texts`: tree-relative path -> C text (.c and .h)."""
+    reached = called_functions(graph)
+    candidates: dict[str, list[str]] = {}
+    for key in graph.graph:
+        fn = graph.functions.get(key)
+        if key not in reached and fn is not None and fn.static:
+            candidates.setdefault(fn.name, []).append(key)
+    if not candidates:
+        return frozenset()
+    used = text_uses(texts, frozenset(candidates))
+    return frozenset(k for name, keys in candidates.items() if name not in used for k in keys)
+
+
+def text_uses(texts: Mapping[str, str] | Iterable[tuple[str, str]], names: frozenset[str]) -> set[str]:
+    """The names of `names` that some line of the texts uses: calls it or takes its address,
+    anything but declaring or defining it (`static void f(`, `f(void *x)` at a line's start),
+    in compiled and skipped branches alike; comments and string literals left out."""
+    pattern = re.compile(r"(?<![\w.>])(" + "|".join(sorted(map(re.escape, names))) + r")\b(\s*\()?")
+    found: set[str] = set()
+    items = texts.items() if isinstance(texts, Mapping) else texts
+    for _, text in items:
+        if not any(n in text for n in names - found):
+            continue
+        code = _LITERAL_OR_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+        for m in pattern.finditer(code):
+            if m.group(1) in found:
+                continue
+            if m.group(2):
+                before = code[code.rfind("\n", 0, m.start()) + 1:m.start()]
+                if not before:
+                    continue  # at the start of a line: a definition (`dump_if(void *data)` under its type)
+                if _NOT_A_CALL_BEFORE.search(before) and before.split()[-1] not in _STATEMENT_WORDS:
+                    continue  # a declaration or definition
+            found.add(m.group(1))
+        if found == names:
+            break
+    return found
