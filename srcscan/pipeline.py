@@ -6,6 +6,7 @@ returns the messages (possibly annotated) and catalog sections of its own.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
@@ -108,16 +109,22 @@ def build(request: Request, notify: Callable[[str], None]) -> Built:
 
 
 def build_from_tree(rules: Rules, tree: SourceTree, cache_dir: Path, with_options: tuple[str, ...] = (), jobs: int = 2,
-                    compile_commands: Path | None = None, notify: Callable[[str], None] | None = None) -> Built:
+                    compile_commands: Path | None = None, notify: Callable[[str], None] | None = None,
+                    scan: ScanResult | None = None, timings: dict[str, float] | None = None) -> Built:
+    """The catalog of `tree`. `scan`: the tree's scan already made (srcscan.releases scans the
+    next release in another process while this one is analysed); `timings` receives the
+    seconds spent on "scan" and "analyses" (the history's report of where the time goes)."""
     # A run builds millions of small objects that live until it ends (facts, graph, messages)
     # and almost no reference cycles: without the cycle collector, which would walk all of
     # them again and again, the run takes a third less time. It is back on when the run ends.
     with gc_paused():
-        return _build_from_tree(rules, tree, cache_dir, with_options, jobs, compile_commands, notify)
+        return _build_from_tree(rules, tree, cache_dir, with_options, jobs, compile_commands, notify, scan,
+                                timings if timings is not None else {})
 
 
 def _build_from_tree(rules: Rules, tree: SourceTree, cache_dir: Path, with_options: tuple[str, ...], jobs: int,
-                     compile_commands: Path | None, notify: Callable[[str], None] | None) -> Built:
+                     compile_commands: Path | None, notify: Callable[[str], None] | None,
+                     scan: ScanResult | None, timings: dict[str, float]) -> Built:
     from srcscan.coverage import scan_with_coverage
     from srcscan.flags import read_compile_commands
 
@@ -132,11 +139,16 @@ def _build_from_tree(rules: Rules, tree: SourceTree, cache_dir: Path, with_optio
     hit = results.get(key)
     if hit is not None:
         return Built(hit[0], hit[1], tree)
-    scan = scan_with_coverage(tree, rules, cache_dir=cache_dir, compile_commands=commands,
-                              progress=counter("parse (files)"), jobs=jobs)
+    started = time.perf_counter()
+    if scan is None or commands is not None:
+        scan = scan_with_coverage(tree, rules, cache_dir=cache_dir, compile_commands=commands,
+                                  progress=counter("parse (files)"), jobs=jobs)
+    timings["scan"] = time.perf_counter() - started
     if not scan.files:
         raise InputError(f"no C files under {tree.root}")
+    started = time.perf_counter()
     catalog = _analyse(rules, tree, scan, cache_dir, with_options)
+    timings["analyses"] = time.perf_counter() - started
     results.put(key, catalog, scan)
     return Built(catalog, scan, tree)
 

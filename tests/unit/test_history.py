@@ -88,6 +88,9 @@ def report(repo, tmp_path_factory):
     cache = tmp_path_factory.mktemp("cache")
     result = run(repo, cache, "--format", "json")
     assert result.exit_code == 0, result.output
+    costs = [line for line in result.stderr.splitlines() if line.startswith("srcscan: cost: 1.")]
+    assert len(costs) == 4 and all("prefetched" in line for line in costs[1:])  # the next release scanned meanwhile
+    assert "4 releases: " in result.stderr and "files parsed" in result.stderr
     return json.loads(result.stdout), cache
 
 
@@ -215,3 +218,30 @@ def test_a_copy_merged_into_a_surviving_message_keeps_the_survivors_id(tmp_path)
     assert survivor["removed"] is None and copy["removed"] == "1.1" and copy["merged_into"] == survivor["sid"]
     assert index["next_sid"] == 4  # no new id: the survivor kept its own
     assert [(e.release, e.kind) for e in message_events(survivor)] == [("1.0", "added"), ("1.1", "merged")]
+
+
+def test_catalogs_made_through_history_equal_single_release_catalogs(repo, report, tmp_path):
+    """History scans each next release in a second process while this one is analysed
+    (srcscan.releases); the catalogs it makes are the results cache's entries, which a
+    `catalog` run with the same cache reads back. Each must equal a catalog made alone."""
+    data, cache = report
+    assert [r["release"] for r in data["releases"]] == ["1.0", "1.1", "1.2", "1.3"]
+
+    def catalog(version, where):
+        out = tmp_path / f"{where.name}-{version}.json"
+        result = CliRunner().invoke(cli, ["catalog", "-v", "--rules", RULES, "histdemo", version, "--source", str(repo),
+                                          "--cache-dir", str(where), "--format", "json", "-o", str(out)],
+                                    catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        data = json.loads(out.read_text())
+        for m in data["messages"]:
+            m.pop("sid", None)
+        return data, result.output
+
+    for version in ("1.0", "1.1", "1.2", "1.3"):
+        through_history, said = catalog(version, cache)
+        assert "the whole run from cache" in said  # the history run's own catalog, read back
+        alone, said = catalog(version, tmp_path / f"alone-{version}")
+        assert "the whole run from cache" not in said
+        assert through_history["messages"] == alone["messages"] and alone["messages"]
+        assert through_history["files"] == alone["files"]
