@@ -1,10 +1,12 @@
 """Parse every C file of a tree (in worker processes, through the per-file cache) into FileFacts.
 
 One libclang crash cannot take the run down: a worker that dies marks its file as failed
-and the scan goes on. Facts are cached by a hash of the file's content, the compiler
-arguments, the profile's name and srcscan's own extractor code, so each (file, profile)
-pair has its own entry; an entry is reused only while the tree headers it included are
-unchanged. Extra profiles (scan_profile) parse only the files they are asked for.
+and the scan goes on. Facts are cached per translation unit: by a hash of the file's
+content, the compiler arguments, the profile's name and srcscan's own extractor code, and
+then by the content of every tree header the parse included. One file keeps one entry per
+set of headers it was parsed with, so a file unchanged across releases is parsed once per
+distinct version of its headers, whatever order the releases are scanned in (history scans
+two at once). Extra profiles (scan_profile) parse only the files they are asked for.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import concurrent.futures as cf
 import contextlib
 import gc
 import hashlib
+import io
+import os
 import pickle
 import sys
 from dataclasses import dataclass, field
@@ -202,10 +206,11 @@ def scan_one(task: Task) -> bytes | FileFacts:
         facts = extract.extract_file(parse_file(task.job), task.profile, task.idioms)
     if facts.error is not None:
         return facts
-    headers = [(rel, _header_hash(Path(task.root) / rel)) for rel in facts.includes]
-    data = pickle.dumps((headers, facts), protocol=pickle.HIGHEST_PROTOCOL)
+    headers = tuple((rel, _header_hash(Path(task.root) / rel)) for rel in facts.includes)
+    data = (pickle.dumps(headers, protocol=pickle.HIGHEST_PROTOCOL)
+            + pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL))
     try:
-        write_atomic_bytes(Path(task.entry), seal(data))
+        write_atomic_bytes(FactsCache.variant(Path(task.entry), headers), seal(data))
     except OSError:
         pass  # a cache that cannot be written costs the next run a parse, not this run its file
     return data
@@ -229,7 +234,9 @@ def _facts(result: bytes | FileFacts) -> FileFacts:
     if not isinstance(result, bytes):
         return result
     with gc_paused():
-        return pickle.loads(result)[1]
+        stream = io.BytesIO(result)
+        pickle.load(stream)  # the headers
+        return pickle.load(stream)
 
 
 @contextlib.contextmanager
@@ -293,7 +300,10 @@ def _failed(task: Task, why: str) -> FileFacts:
 
 
 class FactsCache:
-    """Pickled FileFacts under cache_dir/<key[:2]>/<key>, validated against included headers."""
+    """Sealed facts under cache_dir/<key[:2]>/<key>-<headers>: `key` names the parse (file
+    content, arguments, profile, extractor code), `headers` the content of the tree headers
+    it included. An entry holds two pickles, the (header, SHA256) pairs then the FileFacts,
+    so that a candidate is checked against the tree before its facts are read."""
 
     def __init__(self, directory: Path, root: Path, text: TreeText | None = None, idioms: Idioms = Idioms()) -> None:
         self.directory, self.root, self.text, self.idioms = directory, root, text, idioms
@@ -312,24 +322,38 @@ class FactsCache:
         return self.directory / key[:2] / key
 
     def entry(self, job: ParseJob, profile: str) -> Path:
-        """Where the facts of this parse are kept (scan_one writes them)."""
+        """The stem of this parse's entries (scan_one writes variant(stem, headers))."""
         return self._path(self.key(job, profile))
 
+    @staticmethod
+    def variant(stem: Path, headers: tuple[tuple[str, str], ...]) -> Path:
+        """The entry of one parse whose included tree headers had these (path, SHA256) pairs."""
+        return stem.with_name(f"{stem.name}-{hashlib.sha256(repr(headers).encode()).hexdigest()[:16]}")
 
     def load(self, entry: Path) -> FileFacts | None:
-        """The facts kept at `entry`, unless it is missing, damaged (its length or SHA256 header
-        disagrees: a killed run, a full disk) or a header file it saw changed."""
-        payload = read_sealed(entry)
-        if payload is None:
-            return None
+        """The facts of a parse of `entry` (the stem) whose included headers are the tree's
+        now; None when there is none, or every candidate is damaged (its length or SHA256
+        header disagrees: a killed run, a full disk) or saw other headers. The newest
+        candidate is tried first (a history adds releases in order)."""
         try:
-            with gc_paused():
-                headers, facts = pickle.loads(payload)
-        except (pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError, ImportError, IndexError):
+            candidates = [e for e in os.scandir(entry.parent) if e.name.startswith(entry.name + "-")]
+        except OSError:
             return None
-        if any(_header_hash(self.root / rel) != digest for rel, digest in headers):
-            return None
-        return facts
+        candidates.sort(key=lambda e: e.stat().st_mtime_ns if e.is_file() else 0, reverse=True)
+        for candidate in candidates:
+            payload = read_sealed(Path(candidate.path))
+            if payload is None:
+                continue
+            try:
+                with gc_paused():
+                    stream = io.BytesIO(payload)
+                    headers = pickle.load(stream)
+                    if any(_header_hash(self.root / rel) != digest for rel, digest in headers):
+                        continue
+                    return pickle.load(stream)
+            except (pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError, ImportError, IndexError):
+                continue
+        return None
 
 
 def _file_hash(path: Path) -> str:
