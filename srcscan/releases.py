@@ -115,15 +115,20 @@ def obtain(where: Where, version: str, notify: Notify) -> SourceTree:
 def scan_release(where: Where, version: str, out: str) -> None:
     """In the prefetching process: obtain the release's tree, scan it as a catalog run does
     (coverage.scan_with_coverage, the facts cache filled on the way), and write the tree and
-    ScanResult pickled to `out`. Any failure leaves `out` absent: the main process then
-    scans the release itself and reports the error there."""
+    ScanResult pickled to `out`. Any failure, or a catalog the results cache already holds,
+    leaves `out` absent: the main process then builds the release itself (reading that
+    catalog back, or reporting the error)."""
     import sys
 
     from srcscan.coverage import scan_with_coverage
 
+    from srcscan.results import ResultCache, run_key
+
     rules = load_rules(where.rules)
     with gc_paused():
         tree = obtain(where, version, lambda line: print(f"srcscan: {line}", file=sys.stderr))
+        if ResultCache(where.cache_dir / "results").has(run_key(rules, tree, (), None)):
+            return  # the whole catalog is cached: nothing to scan
         scan = scan_with_coverage(tree, rules, cache_dir=where.cache_dir, jobs=where.jobs)
         write_atomic_bytes(Path(out), pickle.dumps((tree, scan), protocol=pickle.HIGHEST_PROTOCOL))
 

@@ -62,6 +62,10 @@ class ResultCache:
     def _path(self, key: str) -> Path:
         return self.directory / key[:2] / key
 
+    def has(self, key: str) -> bool:
+        """Whether an entry exists for `key` (get() may still find it damaged)."""
+        return self._path(key).is_file()
+
     def get(self, key: str) -> tuple["Catalog", ScanResult] | None:
         payload = read_sealed(self._path(key))  # None: missing, truncated or damaged
         if payload is None:
