@@ -85,15 +85,19 @@ def explain(project, inputs, version_range, catalog_file, summary, with_options,
                 again = build_catalog(make_request(None if rules else project, versions[-1], rules, None, source,
                                                    cache_dir, with_options, jobs)).catalog
             explainer = Explainer(again, engine=engine, cache_dir=cache)
+            catalog = again
             lines, total = _explain(explainer, paths, summary, dask_address)
     elif catalog.version:
         versions = [catalog.version]
     check_explained(explainer, total, paths)
+    from srcscan.history import catalog_sids
+
+    sids = catalog_sids(cache, catalog)  # stable ids, when the project's history index holds this release
     fmt = pick_format(fmt, output)
     if fmt == "json":
-        text = render_json(explainer, versions, lines, total)
+        text = render_json(explainer, versions, lines, total, sids)
     else:
-        text = render_text(explainer, versions, lines, total, md=fmt == "md")
+        text = render_text(explainer, versions, lines, total, md=fmt == "md", sids=sids)
     emit(text, output)
 
 

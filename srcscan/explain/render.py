@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from tabulate import tabulate
 
@@ -14,16 +14,19 @@ from srcscan.render.json import dump
 SCHEMA = "srcscan.explain/1"
 
 
-def message_ref(m: Message) -> dict[str, Any]:
+Sids = Mapping[str, str]  # catalog message id -> stable id (srcscan.history.catalog_sids); may be empty
+
+
+def message_ref(m: Message, sids: Sids | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"id": m.id}
-    sid = getattr(m, "sid", None)
+    sid = (sids or {}).get(m.id)
     if sid:
         out["sid"] = sid
     out.update({"file": m.file, "line": m.line, "function": m.function, "priority": m.priority, "text": m.format})
     return out
 
 
-def line_dict(e: Explanation) -> dict[str, Any]:
+def line_dict(e: Explanation, sids: Sids | None = None) -> dict[str, Any]:
     r = e.record
     return {
         "n": r.n,
@@ -37,7 +40,7 @@ def line_dict(e: Explanation) -> dict[str, Any]:
         "line_facility": r.facility,
         "line_priority": r.priority,
         "process": list(e.processes),
-        "matches": [{**message_ref(h.message), "best": k < e.best, "pinned": h.pinned, "loose": h.loose, "values": h.values,
+        "matches": [{**message_ref(h.message, sids), "best": k < e.best, "pinned": h.pinned, "loose": h.loose, "values": h.values,
                      "requires": [list(a) for a in h.message.requires], "proves": requires_text(h.message) or None,
                      "processes": list(h.message.processes), "process_ok": h.process_ok,
                      "facility": list(h.message.facility)}
@@ -46,7 +49,7 @@ def line_dict(e: Explanation) -> dict[str, Any]:
     }
 
 
-def summary_dict(explainer: Explainer, s: Summary) -> dict[str, Any]:
+def summary_dict(explainer: Explainer, s: Summary, sids: Sids | None = None) -> dict[str, Any]:
     rows = explainer.rows(s)
     return {
         "records": s.records,
@@ -54,8 +57,8 @@ def summary_dict(explainer: Explainer, s: Summary) -> dict[str, Any]:
         "matched": sum(n for _, n, _, _ in rows),
         "unmatched": s.unmatched,
         "other": s.other,
-        "messages": [{**message_ref(ms[0]), "count": n, "first": first or None, "last": last or None,
-                      "alternatives": [message_ref(m) for m in ms[1:]], "proves": requires_text(ms[0]) or None}
+        "messages": [{**message_ref(ms[0], sids), "count": n, "first": first or None, "last": last or None,
+                      "alternatives": [message_ref(m, sids) for m in ms[1:]], "proves": requires_text(ms[0]) or None}
                      for ms, n, first, last in rows],
         "unmatched_lines": s.unmatched_examples,
         "options": proven_options(ms[0] for ms, _, _, _ in rows if len({requires_text(m) for m in ms}) == 1),
@@ -63,20 +66,22 @@ def summary_dict(explainer: Explainer, s: Summary) -> dict[str, Any]:
 
 
 def render_json(explainer: Explainer, versions: Sequence[str], lines: Sequence[Explanation] | None,
-                summary: Summary) -> str:
+                summary: Summary, sids: Sids | None = None) -> str:
+    """The explain report as JSON; each message names its stable id (`sid`) when `sids` has it."""
     doc: dict[str, Any] = {"schema": SCHEMA, "project": explainer.project, "version": explainer.version,
                            "versions": list(versions)}
     if lines is not None:
-        doc["lines"] = [line_dict(e) for e in lines if e.daemon]
-    doc["summary"] = summary_dict(explainer, summary)
+        doc["lines"] = [line_dict(e, sids) for e in lines if e.daemon]
+    doc["summary"] = summary_dict(explainer, summary, sids)
     return dump(doc)
 
 
-def _where(m: Message) -> str:
-    return f"{m.file}:{m.line} {m.function}"
+def _where(m: Message, sids: Sids | None = None) -> str:
+    sid = (sids or {}).get(m.id)
+    return f"{m.file}:{m.line} {m.function}" + (f" ({sid})" if sid else "")
 
 
-def _line_rows(lines: Sequence[Explanation], md: bool) -> list[list[str]]:
+def _line_rows(lines: Sequence[Explanation], md: bool, sids: Sids | None = None) -> list[list[str]]:
     rows = []
     for e in lines:
         if not e.daemon:
@@ -88,7 +93,7 @@ def _line_rows(lines: Sequence[Explanation], md: bool) -> list[list[str]]:
         h = e.hits[0]
         values = "; ".join(f"{k} = {v}" for k, v in h.values.items())
         alts = len(e.hits) - 1
-        where = (_where(h.message) + (" (stamp)" if h.pinned else "") + (" (no literal text)" if h.loose else "")
+        where = (_where(h.message, sids) + (" (stamp)" if h.pinned else "") + (" (no literal text)" if h.loose else "")
                  + (f" +{alts} more" if alts else ""))
         extra = "; ".join(e.notes)
         rows.append([str(e.record.n), cell(text, 100), code(where) if md else where,
@@ -101,33 +106,33 @@ LINE_HEADERS = ["n", "message", "call site", "pri", "values", "process", "proves
 SUMMARY_HEADERS = ["count", "first", "last", "call site", "pri", "message", "proves"]
 
 
-def _summary_rows(explainer: Explainer, s: Summary, md: bool) -> list[list[str]]:
+def _summary_rows(explainer: Explainer, s: Summary, md: bool, sids: Sids | None = None) -> list[list[str]]:
     rows = []
     for ms, n, first, last in explainer.rows(s):
         m = ms[0]
-        where = _where(m) + (f" +{len(ms) - 1} more" if len(ms) > 1 else "")
+        where = _where(m, sids) + (f" +{len(ms) - 1} more" if len(ms) > 1 else "")
         rows.append([str(n), first, last, code(where) if md else where, m.priority.removeprefix("LOG_"),
                      cell(m.format, 100), requires_text(m)])
     return rows
 
 
 def render_text(explainer: Explainer, versions: Sequence[str], lines: Sequence[Explanation] | None, summary: Summary,
-                md: bool) -> str:
-    """Markdown (md=True) or a terminal table."""
+                md: bool, sids: Sids | None = None) -> str:
+    """Markdown (md=True) or a terminal table; a call site is followed by its stable id when `sids` has it."""
     fmt = "github" if md else "simple"
     title = f"{explainer.project} {explainer.version or ''}".strip()
     out = [f"# srcscan explain: {title}\n" if md else f"srcscan explain: {title}"]
     if versions:
         out.append(f"Releases holding every matched message: {', '.join(versions)}\n")
     if lines is not None:
-        rows = _line_rows(lines, md)
+        rows = _line_rows(lines, md, sids)
         if rows:
             out.append(tabulate(rows, headers=LINE_HEADERS, tablefmt=fmt, disable_numparse=True) + "\n")
     d = summary_dict(explainer, summary)
     out.append(f"{d['daemon_lines']} lines of {explainer.project}: {d['matched']} matched, {d['unmatched']} matched "
                f"no message; {d['other']} lines of other programs.\n")
     if lines is None:
-        rows = _summary_rows(explainer, summary, md)
+        rows = _summary_rows(explainer, summary, md, sids)
         if rows:
             out.append((("## Messages\n\n" if md else "")
                         + tabulate(rows, headers=SUMMARY_HEADERS, tablefmt=fmt, disable_numparse=True) + "\n"))

@@ -245,3 +245,21 @@ def test_catalogs_made_through_history_equal_single_release_catalogs(repo, repor
         assert "the whole run from cache" not in said
         assert through_history["messages"] == alone["messages"] and alone["messages"]
         assert through_history["files"] == alone["files"]
+
+
+def test_explain_shows_the_stable_id(repo, report, tmp_path):
+    data, cache = report
+    listen = next(m for m in data["messages"] if m["text"] == "Listening on port %d")
+    log = tmp_path / "daemon.log"
+    log.write_text("Nov 30 02:00:00 host histdemo[123]: Listening on port 8080\n")
+    args = ["explain", "--rules", RULES, "histdemo", "1.3", str(log), "--source", str(repo), "--cache-dir", str(cache)]
+    result = CliRunner().invoke(cli, [*args, "--format", "json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    (line,) = json.loads(result.stdout)["lines"]
+    assert [(m["text"], m["sid"]) for m in line["matches"]] == [("Listening on port %d", listen["sid"])]
+    md = CliRunner().invoke(cli, [*args, "--format", "md"], catch_exceptions=False).stdout
+    assert f"`net.c:5 listen_port ({listen['sid']})`" in md
+    other = tmp_path / "other-cache"  # no history index there: no sid, the rest alike
+    result = CliRunner().invoke(cli, [*args[:-1], str(other), "--format", "json"], catch_exceptions=False)
+    (line,) = json.loads(result.stdout)["lines"]
+    assert "sid" not in line["matches"][0] and line["matches"][0]["text"] == "Listening on port %d"
