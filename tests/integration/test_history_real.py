@@ -78,3 +78,21 @@ def test_catalog_shows_the_sid_of_the_history(history, tmp_path):
     assert all(shown.values())  # every message of a release the history holds has its sid
     assert shown["got a string but expected a short integer: %s %s"] == \
         by_text["got a string but expected a short integer: %s %s"]
+
+
+def test_when_git_does_not_work_releases_come_from_debian(tmp_path_factory, history, tmp_path):
+    """The rules' git repository cannot be reached: the releases are Debian's, said in one line."""
+    from srcscan.rules import load_rules
+
+    rules = tmp_path / "lighttpd.toml"
+    text = load_rules("lighttpd").path.read_text()
+    rules.write_text(text.replace('git = "https://github.com/lighttpd/lighttpd1.4"', f'git = "{tmp_path / "no-such-repo"}"'))
+    assert str(tmp_path / "no-such-repo") in rules.read_text()
+    cache = real_cache_dir(tmp_path_factory)
+    result = CliRunner().invoke(cli, ["history", "lighttpd", "--rules", str(rules), "--from", "1.4.79", "--to", "1.4.79",
+                                      "--cache-dir", str(cache), "--format", "json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "no such git repository" in result.stderr and "releases from the Debian archive" in result.stderr
+    data = json.loads(result.stdout)
+    assert [(r["release"], r["ref"]) for r in data["releases"]] == [("1.4.79", "1.4.79-2")]
+    assert len(data["messages"]) == data["releases"][0]["messages"] == len(history[3].catalog.messages)
