@@ -7,28 +7,50 @@ import sys
 
 import click
 
+import importlib
+
 from srcscan import __version__
-from srcscan.commands.catalog import catalog, fetch
-from srcscan.commands.coverage import coverage
-from srcscan.commands.diff import diff
-from srcscan.commands.explain import explain
-from srcscan.commands.history import history
-from srcscan.commands.query import options, query
-from srcscan.commands.rsyslog import rsyslog
-from srcscan.commands.rules import rules_command
 from srcscan.errors import ExitCode, SrcscanError
 
-COMMANDS = (catalog, fetch, diff, query, options, coverage, rsyslog, rules_command, explain, history)
+# name -> "module:attribute": a command's module (and the analyses, networkx, libclang behind it)
+# is imported only when that command runs, so that a warm `query` starts in a fraction of a
+# second (issue 20). The pattern is click's "lazily loading subcommands".
+COMMANDS = {
+    "catalog": "srcscan.commands.catalog:catalog",
+    "fetch": "srcscan.commands.catalog:fetch",
+    "diff": "srcscan.commands.diff:diff",
+    "query": "srcscan.commands.query:query",
+    "options": "srcscan.commands.query:options",
+    "coverage": "srcscan.commands.coverage:coverage",
+    "rsyslog": "srcscan.commands.rsyslog:rsyslog",
+    "rules": "srcscan.commands.rules:rules_command",
+    "explain": "srcscan.commands.explain:explain",
+    "history": "srcscan.commands.history:history",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use (click docs, "Lazily Loading
+    Subcommands"); `srcscan --help` imports them all to show their summaries."""
+
+    def __init__(self, *args, lazy: dict[str, str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy), key=list(self.lazy).index)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy and name not in self.commands:
+            module, attribute = self.lazy[name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="srcscan")
 def cli() -> None:
     """What can a C daemon write to its logs? Read from its source."""
-
-
-for command in COMMANDS:
-    cli.add_command(command)
 
 
 def main() -> None:

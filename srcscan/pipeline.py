@@ -125,7 +125,6 @@ def build_from_tree(rules: Rules, tree: SourceTree, cache_dir: Path, with_option
 def _build_from_tree(rules: Rules, tree: SourceTree, cache_dir: Path, with_options: tuple[str, ...], jobs: int,
                      compile_commands: Path | None, notify: Callable[[str], None] | None,
                      scan: ScanResult | None, timings: dict[str, float]) -> Built:
-    from srcscan.coverage import scan_with_coverage
     from srcscan.flags import read_compile_commands
 
     commands = read_compile_commands(compile_commands, tree.root) if compile_commands is not None else None
@@ -141,6 +140,8 @@ def _build_from_tree(rules: Rules, tree: SourceTree, cache_dir: Path, with_optio
         return Built(hit[0], hit[1], tree)
     started = time.perf_counter()
     if scan is None or commands is not None:
+        from srcscan.coverage import scan_with_coverage  # (not imported at all on a warm run)
+
         scan = scan_with_coverage(tree, rules, cache_dir=cache_dir, compile_commands=commands,
                                   progress=counter("parse (files)"), jobs=jobs)
     timings["scan"] = time.perf_counter() - started

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from tabulate import tabulate
 
 from srcscan.catalog import message_to_dict
 from srcscan.commands.common import FORMATS, build_catalog, emit, make_request, pick_format, report_summary, tree_options
 from srcscan.query import Query, answer_query
 from srcscan.render.json import dump
 from srcscan.render.markdown import md_text, message_table
+from srcscan.render.common import tabulate
 from srcscan.render.table import render_table, render_tsv
 
 

@@ -6,12 +6,18 @@ import re
 from collections import Counter
 from typing import Iterable
 
-from tabulate import tabulate
-
 from srcscan.catalog import Message
 from srcscan.model import (CallerGuard, DecidedByCallers, Derivation, GuardAt, Inherited, LoggedOnlyIf, NotBuilt, NotCalled,
                            SeveralOptions,
                            ThroughPointer)
+
+
+def tabulate(*args, **kwargs) -> str:
+    """tabulate.tabulate, imported on first use: a warm query writing TSV never pays for it
+    (tabulate's import reads package metadata)."""
+    from tabulate import tabulate as _tabulate
+
+    return _tabulate(*args, **kwargs)
 
 
 def cell(text: str, limit: int = 0) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Callable
 
-from tabulate import tabulate
 
+from srcscan.render.common import tabulate
 from srcscan.catalog import Catalog, Message
 from srcscan.render.common import code, count_by, counts_table, md_text, requires_text
 

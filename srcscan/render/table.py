@@ -10,10 +10,9 @@ from __future__ import annotations
 import shutil
 import textwrap
 
-from tabulate import tabulate
 
 from srcscan.catalog import Message
-from srcscan.render.common import requires_text
+from srcscan.render.common import requires_text, tabulate
 
 MIN_WIDTH = 40  # narrower terminals get this width (and lines that wrap)
 GAP = 2  # tabulate's "simple" format puts two spaces between columns
