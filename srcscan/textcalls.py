@@ -44,6 +44,53 @@ def call_from_text(text: str, path: str, line: int, name: str) -> CallSite | Non
                     text=text[m.start(): pieces[-1][1] + len(pieces[-1][0]) + 1] if pieces else name + "()")
 
 
+# `#define log_warn(errh, file, line, ...) log_pri((errh),(file),(line),4,__VA_ARGS__)`
+_MACRO_DEFINE = re.compile(r"^[ \t]*#[ \t]*define[ \t]+(\w+)\(([^)]*)\)((?:[^\n]*\\\n)*[^\n]*)", re.M)
+
+
+def macro_definitions(text: str, names: set[str] | None) -> dict[str, tuple[tuple[str, ...], str]]:
+    """Function-like macros of one file's text (among `names`, None: all): name -> (parameters, body),
+    continuation lines joined (`...` stays a parameter and stands for __VA_ARGS__)."""
+    out = {}
+    for m in _MACRO_DEFINE.finditer(text):
+        if (names is None or m.group(1) in names) and m.group(1) not in out:
+            params = tuple(p.strip() for p in m.group(2).split(",") if p.strip())
+            out[m.group(1)] = (params, m.group(3).replace("\\\n", " ").strip())
+    return out
+
+
+def macro_call_from_text(text: str, path: str, line: int, name: str, definition: tuple[tuple[str, ...], str],
+                         targets: set[str]) -> CallSite | None:
+    """The call of macro `name` on `line`, expanded once by its `definition` (parameters,
+    body) into the call of one of `targets` (log functions) that its body makes:
+
+        log_warn(srv->errh, __FILE__, __LINE__, "lacks lstat()")
+          -> log_pri((srv->errh),(__FILE__),(__LINE__),4,"lacks lstat()")
+
+    The call site keeps the macro's place and name (`written`); its callee and arguments
+    are the log function's. None when the text does not read as that call."""
+    written = call_from_text(text, path, line, name)
+    if written is None:
+        return None
+    params, body = definition
+    values: dict[str, str] = {}
+    for i, param in enumerate(params):
+        if param == "...":
+            values["__VA_ARGS__"] = ", ".join(a.text for a in written.args[i:])
+        elif i < len(written.args):
+            values[param] = written.args[i].text
+    expanded = re.sub(r"\b(\w+)\b", lambda m: values.get(m.group(1), m.group(1)), body)
+    inner = re.search(r"\b(" + "|".join(map(re.escape, sorted(targets))) + r")\s*\(", expanded) if targets else None
+    if inner is None:
+        return None
+    pieces = _arguments(expanded, inner.end())
+    if pieces is None:
+        return None
+    return CallSite(function=written.function, callee=inner.group(1), indirect="", file=path, line=written.line,
+                    col=written.col, written=name, args=tuple(_arg(p) for p, _ in pieces),
+                    arg_refs=tuple(() for _ in pieces), guards=(), text=written.text)
+
+
 def _arguments(text: str, pos: int) -> list[tuple[str, int]] | None:
     """Top-level comma-separated arguments from just after `(` to the matching `)`."""
     depth, out, begin, i = 0, [], pos, pos
@@ -84,8 +131,11 @@ def _skip_literal(text: str, i: int) -> int:
 
 def _arg(text: str) -> Arg:
     written = one_line(text)  # as a parse's argument reads: comments, line breaks and indentation gone
-    if _STRING_RUN.match(written):
-        return Arg(written, string=c_string_value(written))
+    literal = written
+    while literal.startswith("(") and literal.endswith(")") and _STRING_RUN.match(literal[1:-1]):
+        literal = literal[1:-1].strip()  # a macro body's `(fmt)`
+    if _STRING_RUN.match(literal):
+        return Arg(literal, string=c_string_value(literal))
     number = written.strip("()")
     if re.fullmatch(r"-?\d+", number):
         return Arg(written, integer=int(number))

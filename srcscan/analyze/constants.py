@@ -103,7 +103,10 @@ def mark_unknown(arg: Arg, unknown: frozenset[str]) -> Arg:
 def expand_helper_constants(messages: list["Message"], functions: Iterable[FunctionFacts],
                             is_log_function) -> list["Message"]:
     """Messages whose string holes are their function's parameters, once per set of constants
-    the function's direct callers pass (`log_options("Build options", "none")`).
+    the function's callers pass (`log_options("Build options", "none")`). A caller passing
+    one of its own parameters on is followed to its callers in turn, up to HELPER_DEPTH
+    levels (keepalived 2.3.3: `check_valid_nftables_chain_name(name, log_name)` hands its
+    `log_name` to the helper that logs, and its callers pass the constants).
 
     `is_log_function(file, name)` tells the functions whose calls are messages themselves
     (their callers' calls are already expanded there). A message stays as it is when no
@@ -114,27 +117,45 @@ def expand_helper_constants(messages: list["Message"], functions: Iterable[Funct
         for call in fn.calls:
             if not call.indirect:
                 callers[call.callee].append((fn, call))
+
+    def calls_of(fn: FunctionFacts) -> list[tuple[FunctionFacts, CallSite]]:
+        return [(g, c) for g, c in callers[fn.name] if not fn.static or g.file == fn.file]
+
+    def passed(g: FunctionFacts, arg: Arg | None, depth: int) -> list[Arg | None]:
+        """What `arg` of a call in g can be: its literal or choices; g's own parameter
+        followed to g's callers (up to HELPER_DEPTH); else None (unknown)."""
+        if arg is None:
+            return [None]
+        if (arg.string is None and not arg.choices and arg.text in g.params and depth < HELPER_DEPTH
+                and not is_log_function(g.file, g.name) and calls_of(g)):
+            index = g.params.index(arg.text)
+            return [v for h, c in calls_of(g) for v in passed(h, c.args[index] if index < len(c.args) else None, depth + 1)]
+        return list(arg.choices or (arg,))
+
     out: list[Message] = []
     for m in messages:
         fn = by_key.get((m.file, m.function))
         if fn is None or m.dynamic or is_log_function(fn.file, fn.name):
             out.append(m)
             continue
-        out.extend(_helper_variants(m, fn, [c for g, c in callers[fn.name] if not fn.static or g.file == fn.file]))
+        out.extend(_helper_variants(m, fn, calls_of(fn), passed))
     return out
 
 
-def _helper_variants(m: "Message", fn: FunctionFacts, calls: list[CallSite]) -> list["Message"]:
+# Levels of callers followed for a helper's constants (a parameter passed on counts one).
+HELPER_DEPTH = 3
+
+
+def _helper_variants(m: "Message", fn: FunctionFacts, calls: list[tuple[FunctionFacts, CallSite]], passed) -> list["Message"]:
     holes = [i for i, p in enumerate(m.template.parts) if isinstance(p, Hole) and p.kind == "str" and p.arg in fn.params]
     if not holes or not calls:
         return [m]
     templates: list[Template] = []
-    for call in calls:
+    for g, call in calls:  # the holes filled by one call choose together
         values = {}
         for i in holes:
             index = fn.params.index(m.template.parts[i].arg)
-            arg = call.args[index] if index < len(call.args) else None
-            values[i] = [c for c in (arg.choices or (arg,))] if arg is not None else [None]
+            values[i] = passed(g, call.args[index] if index < len(call.args) else None, 1)
         for combo in itertools.product(*(values[i] for i in holes)):
             parts = list(m.template.parts)
             for i, arg in zip(holes, combo):
@@ -143,6 +164,8 @@ def _helper_variants(m: "Message", fn: FunctionFacts, calls: list[CallSite]) -> 
             template = Template(merge_parts(parts))
             if template not in templates:
                 templates.append(template)
-    if len(templates) > MAX_VARIANTS or templates == [m.template]:
+            if len(templates) > MAX_VARIANTS:
+                return [m]
+    if templates == [m.template]:
         return [m]
     return [replace(m, template=t) for t in templates]

@@ -102,8 +102,18 @@ def scan_tokens(texts: Mapping[str, str], names: Iterable[str]) -> tuple[TokenSi
 
 
 def log_function_names(rules: Rules, files: Iterable[FileFacts]) -> tuple[str, ...]:
-    """The rules' log functions and the wrappers inferred from the parsed code."""
-    return tuple(sorted({f.name for f in infer_log_functions(rules, all_functions(tuple(files))).values()}))
+    """The rules' log functions, the wrappers inferred from the parsed code, and the macros
+    the parses saw standing for a log function (lighttpd's `log_warn(...)`, which expands to
+    `log_pri(..., 4, ...)`: a call written with it in a branch no parse takes is a site too)."""
+    files = tuple(files)
+    names = {f.name for f in infer_log_functions(rules, all_functions(files)).values()}
+    return tuple(sorted(names | log_macro_names(files, names)))
+
+
+def log_macro_names(files: Iterable[FileFacts], names: set[str]) -> set[str]:
+    """Names calls were written with that the parse found to be calls of one of `names`."""
+    return {call.written for facts in files for fn in facts.functions for call in fn.calls
+            if not call.indirect and call.callee in names and call.written != call.callee and call.written}
 
 
 class TokenCache:

@@ -53,7 +53,8 @@ def _function_facts(unit: Unit, fn: Node) -> FunctionFacts:
     body = function_body(fn)
     head = unit.source(fn._replace(end=body.start) if body and body.start >= fn.start else fn)
     walked = list(walk_guarded(unit, fn))
-    arrays = {**_file_arrays(unit), **{k: v for node, _ in walked if node.kind == "VAR_DECL" for k, v in _const_array(unit, node)}}
+    arrays = {**_file_arrays(unit), **{k: v for node, _ in walked if node.kind == "VAR_DECL"
+                                       for k, v in _const_array(unit, node) + _const_pointer(unit, node)}}
     calls = tuple(_call_site(unit, fn, node, guards, arrays) for node, guards in walked if node.kind == "CALL_EXPR")
     return FunctionFacts(
         name=fn.name,
@@ -67,18 +68,35 @@ def _function_facts(unit: Unit, fn: Node) -> FunctionFacts:
 
 
 _CONST_ARRAY = re.compile(r"^(?:static\s+)?(?:const\s+char|char\s+const)\s+(\w+)\s*\[\s*\]\s*=")
+# A pointer that is itself const: its initial value is the only one it ever holds.
+_CONST_POINTER = re.compile(r"^(?:static\s+)?(?:const\s+char|char\s+const)\s*\*\s*const\s+(\w+)\s*=")
 _arrays_of: dict[str, Any] = {"unit": None, "arrays": {}}
 
 
-def _const_array(unit: Unit, node: Node) -> list[tuple[str, str]]:
-    """`static const char fmt[] = "bad packet from %s";`: (name, value), else nothing."""
+def _const_array(unit: Unit, node: Node) -> list[tuple[str, Arg]]:
+    """`static const char fmt[] = "bad packet from %s";`: (name, the literal as an Arg), else nothing."""
     value = next((c for c in node.children if strip(c).kind == "STRING_LITERAL"), None)
     if value is None or not _CONST_ARRAY.match(unit.source(node).strip()):
         return []
-    return [(node.name, c_string_value(strip(value).name))]
+    return [(node.name, Arg(text=node.name, string=c_string_value(strip(value).name)))]
 
 
-def _file_arrays(unit: Unit) -> dict[str, str]:
+def _const_pointer(unit: Unit, node: Node) -> list[tuple[str, Arg]]:
+    """A local `const char * const msg = cond ? "a" : cond2 ? "b" : NULL;`: (name, the
+    initializer as an Arg: a literal, or a choice whose alternatives are literals or null),
+    else nothing. lighttpd 1.4.79's gw_backend.c hands such a `msg` to gw_backend_error_trace."""
+    if not node.children or not _CONST_POINTER.match(unit.source(node).strip()):
+        return []
+    init = strip(node.children[-1])
+    if init.kind not in ("STRING_LITERAL", "CONDITIONAL_OPERATOR"):
+        return []
+    value = argument(unit, init)
+    if value.string is None and not any(c.string is not None for c in value.choices):
+        return []
+    return [(node.name, value)]
+
+
+def _file_arrays(unit: Unit) -> dict[str, Arg]:
     """The file's constant char arrays at file scope, by name (once per unit)."""
     if _arrays_of["unit"] is not unit:
         _arrays_of["unit"] = unit
@@ -86,7 +104,7 @@ def _file_arrays(unit: Unit) -> dict[str, str]:
     return _arrays_of["arrays"]
 
 
-def _call_site(unit: Unit, fn: Node, call: Node, guards: tuple[Guard, ...], arrays: dict[str, str]) -> CallSite:
+def _call_site(unit: Unit, fn: Node, call: Node, guards: tuple[Guard, ...], arrays: dict[str, Arg]) -> CallSite:
     callee_node = strip(call.children[0]) if call.children else call
     callee, indirect = callee_of(call, callee_node)
     args = call.children[1:]
@@ -109,11 +127,13 @@ def _call_site(unit: Unit, fn: Node, call: Node, guards: tuple[Guard, ...], arra
     )
 
 
-def _array_value(arg: Arg, node: Node, arrays: dict[str, str]) -> Arg:
-    """An argument naming a constant char array reads as the array's literal (a format or text)."""
+def _array_value(arg: Arg, node: Node, arrays: dict[str, Arg]) -> Arg:
+    """An argument naming a constant char array (or a const pointer to literals) reads as
+    its literal (a format or text), or as the choice between literals it was given."""
     inner = strip(node)
     if arg.string is None and inner.kind == "DECL_REF_EXPR" and inner.ref_kind == "VAR_DECL" and inner.name in arrays:
-        return Arg(text=arg.text, string=arrays[inner.name])
+        value = arrays[inner.name]
+        return Arg(text=arg.text, string=value.string, pieces=value.pieces, choices=value.choices, choice_of=value.choice_of)
     return arg
 
 

@@ -86,3 +86,31 @@ void at(const char *file, const char *function)
 """)
     catalog = build(tree, FIXTURES / "demo.toml", tmp_path / "cache")
     assert sorted(render_normal(m.template) for m in catalog.messages) == ["at %s", "at %s (%s)"]
+
+
+def test_a_helper_gets_the_literals_of_a_const_local_and_of_its_callers_callers(tmp_path):
+    """lighttpd 1.4.79 hands `const char * const msg = c ? "a" : d ? "b" : NULL` to
+    gw_backend_error_trace(); keepalived 2.3.3's check_valid_nftables_chain_name(name, log_name)
+    passes its own parameter on to the helper that logs, its callers pass the constants."""
+    tree = tmp_path / "t"
+    tree.mkdir()
+    (tree / "m.c").write_text("""#include <syslog.h>
+#include <stddef.h>
+void log_message(int prio, const char *fmt, ...);
+void trace(const char *msg, int fd) { log_message(LOG_ERR, "%s on fd %d", msg, fd); }
+void response(int fd, int started, int sent)
+{
+	const char * const msg = !started ? sent ? "closing connection" : "reconnecting" : NULL;
+	if (msg) trace(msg, fd);
+}
+static void name_check(const char *name, const char *what, const char *log_name)
+{
+	if (!name[0]) log_message(LOG_INFO, "%s %s name empty", what, log_name);
+}
+static void chain_check(const char *name, const char *log_name) { name_check(name, "nftables", log_name); }
+void parse(const char *a, const char *b) { chain_check(a, "ipvs chain"); chain_check(b, "vrrp chain"); }
+""")
+    catalog = build(tree, FIXTURES / "demo.toml", tmp_path / "cache")
+    assert sorted(render_normal(m.template) for m in catalog.messages) == [
+        "%s on fd %d", "closing connection on fd %d", "nftables ipvs chain name empty",
+        "nftables vrrp chain name empty", "reconnecting on fd %d"]

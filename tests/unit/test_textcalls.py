@@ -50,3 +50,32 @@ void f(int n)
     assert text.build == "!defined(EOF)"
     cov = catalog.sections["coverage"]
     assert cov["read_from_text"] == 1 and cov["coverage_with_text"] == 1.0 and cov["coverage"] == 0.5
+
+
+def test_a_call_through_a_log_macro_in_a_branch_no_parse_takes_is_read_from_the_text(tmp_path):
+    """lighttpd 1.4.79 writes `log_warn(errh, __FILE__, __LINE__, ...)`, a macro for
+    `log_pri(..., 4, ...)`; under `#ifndef HAVE_LSTAT` no parse holds it."""
+    (tmp_path / "log.h").write_text('''void log_message(int priority, const char *format, ...);
+#define log_warn(fmt, ...) \\
+	log_message(4, (fmt), __VA_ARGS__)
+''')
+    (tmp_path / "a.c").write_text('''#include <stdio.h>
+#include "log.h"
+void f(int n)
+{
+#ifndef EOF
+	log_warn("no EOF here: %d",
+		 n);
+#endif
+	log_warn("parsed %d", n);
+}
+''')
+    catalog = build_from_tree(demo_rules(), SourceTree(tmp_path, Provenance("path", str(tmp_path), None)),
+                              tmp_path / "cache").catalog
+    by_format = {m.format: m for m in catalog.messages}
+    assert by_format["parsed %d"].extracted == "parse" and by_format["parsed %d"].written == "log_warn"
+    text = by_format["no EOF here: %d"]
+    assert (text.extracted, text.line, text.function, text.priority, text.written) == ("text", 6, "f", "LOG_WARNING", "log_warn")
+    assert text.build == "!defined(EOF)"
+    cov = catalog.sections["coverage"]
+    assert cov["sites"] == 2 and cov["read_from_text"] == 1
