@@ -40,6 +40,7 @@ from typing import Any, Callable, Iterable
 from srcscan.catalog import SCHEMA, Catalog, Message, message_to_dict
 from srcscan.errors import InputError
 from srcscan.formats.template import Hole, render_normal, template_similarity
+from srcscan.textcalls import enclosing_function
 
 DIFF_SCHEMA = "srcscan.diff/1"
 # Below this a "rewording" is more often a different message that happens to share a
@@ -138,11 +139,18 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
     matcher = _Matcher(old, new, texts)
     pairs, merges = matcher.run()
     changed, moved, kept = [], [], []
+    fields_of = {}
     for a, b, similarity, how in pairs:
         fields = tuple(name for name, get in FIELDS if get(a) != get(b))
+        if len(a.conditions) != len(b.conditions):  # a guard added or dropped (not one rewritten)
+            fields += ("conditions",)
+        fields_of[(id(a), id(b))] = fields
+    callers = _Callers(old, new, texts, {m.function for a, b, _, _ in pairs for m in (a, b)
+                                         if set(fields_of[(id(a), id(b))]) & set(ANALYSIS_FIELDS)})
+    for a, b, similarity, how in pairs:
+        fields = fields_of[(id(a), id(b))]
         if fields:
-            same_guards = a.conditions == b.conditions and a.build == b.build
-            analysis = tuple(f for f in fields if f in ANALYSIS_FIELDS) if same_guards else ()
+            analysis = tuple(f for f in fields if f in ANALYSIS_FIELDS and _analysis_only(f, a, b, old, new, callers))
             changed.append(Change(a, b, fields, round(similarity, 3), how, analysis))
         elif a.line != b.line:
             moved.append(Change(a, b, ("line",), 1.0, how))
@@ -158,6 +166,68 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
     return DiffResult(old, new, tuple(_sorted(news)), tuple(_sorted(olds)),
                       tuple(sorted(changed, key=order)), tuple(sorted(moved, key=order)),
                       tuple(sorted(merges, key=order)), tuple(kept))
+
+
+def _analysis_only(field: str, a: Message, b: Message, old: Catalog, new: Catalog, callers: "_Callers") -> bool:
+    """Is the change of `field` (requires, processes or facility) from a to b srcscan's
+    analysis rather than the release? Yes when nothing it is derived from changed as far as
+    the two trees tell: the same guards around the call (white space aside), the same
+    build condition, the same functions calling the enclosing function, and, for
+    requires, options both releases have (an option renamed or dropped is the release's)."""
+    if _spaced_all(a.conditions) != _spaced_all(b.conditions) or build_formula(a.build) != build_formula(b.build):
+        return False
+    if a.function != b.function or not callers.same(a.function, b.function):
+        return False
+    if field == "requires":
+        names = {_option_atom(atom) for m in (a, b) for alternative in m.requires for atom in alternative}
+        return names <= _option_names(old) and names <= _option_names(new)
+    return True
+
+
+def _option_atom(atom: str) -> str:
+    bare = atom.lstrip("!")
+    for op in (">=", "<=", "==", ">", "<", "="):
+        bare = bare.split(op, 1)[0]
+    return bare
+
+
+def _option_names(c: Catalog) -> set[str]:
+    """Every name of every option in the catalog's option table (`-D`, `--log-detail`, ...);
+    with no table, the option atoms its messages require (all taken as existing)."""
+    names = {n for option in c.sections.get("options", []) or [] for n in option.get("names", [])}
+    if not names:
+        names = {_option_atom(atom) for m in c.messages for alternative in m.requires for atom in alternative}
+    return names
+
+
+class _Callers:
+    """The functions calling each of some functions, per side, read from the trees' texts
+    (`name(` outside the function's own definition); unknown without texts."""
+
+    def __init__(self, old: Catalog, new: Catalog, texts: FileTexts | None, names: set[str]) -> None:
+        self.found: dict[str, dict[str, set[str]]] = {}
+        if texts is None or not names:
+            return
+        call = re.compile(r"\b(" + "|".join(map(re.escape, sorted(n for n in names if n))) + r")\s*\(")
+        for side, c in (("old", old), ("new", new)):
+            by_name: dict[str, set[str]] = defaultdict(set)
+            for path in sorted({f.path for f in c.files} | {m.file for m in c.messages}):
+                text = texts(side, path)
+                if not text:
+                    continue
+                lines = text.split("\n")
+                starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+                for m in call.finditer(text):
+                    line = bisect_right(starts, m.start())
+                    caller = enclosing_function(lines, line)
+                    if caller and caller != m.group(1):
+                        by_name[m.group(1)].add(caller)
+            self.found[side] = by_name
+
+    def same(self, old_name: str, new_name: str) -> bool:
+        if not self.found:
+            return False
+        return self.found["old"].get(old_name, set()) == self.found["new"].get(new_name, set())
 
 
 def _sorted(messages: Iterable[Message]) -> list[Message]:
@@ -217,10 +287,13 @@ class _Matcher:
         self._by_key(lambda m: (m.function, _text(m)), "other-file", self._reason)
         self._unique_anywhere(_text, "moved-file")
         self._at_site()  # before white space is ignored: an old line reworded in place is that line
+        merges = self._at_helper_call()
+        self._same_guard()
         self._by_key(lambda m: (m.file, _spaced(m)), "respaced")
         self._unique_anywhere(_spaced, "respaced")
+        self._repeats_anywhere()
         # Merges before similarity: one old copy would take the helper's message.
-        merges = self._merges(several=True) + self._copies_reworded()
+        merges += self._merges(several=True) + self._copies_reworded()
         self._similar()
         merges += self._merges(several=False)
         self._similar_anywhere()
@@ -365,16 +438,21 @@ class _Matcher:
     def _duplicates(self) -> list[Merge]:
         """Old messages left over whose text a paired new message writes: one of two copies
         of a message that became one, or a helper's old constants now built at run time."""
-        paired = [b for _, b, _, _ in self.pairs if not b.dynamic]
         by_file: dict[str, list[Message]] = defaultdict(list)
-        for b in paired:
-            by_file[b.file].append(b)
+        by_partner: dict[tuple[str, str], list[Message]] = defaultdict(list)  # by the old copy's function
+        for a, b, _, _ in self.pairs:
+            if not b.dynamic:
+                by_file[b.file].append(b)
+                by_partner[(a.file, a.function)].append(b)
         into: dict[int, tuple[Message, list[Message]]] = {}
         for a in self.olds:
             if a.dynamic:
                 continue
             view = _literal_view(a)
-            for b in by_file.get(a.file, ()):
+            for b in by_file.get(a.file, []) + by_partner.get((a.file, a.function), []):
+                # a copy whose function is gone (into `#if 0`) went with it, unless into a new helper
+                if (a.file, a.function) not in self.new_functions and not self._is_new_function(b):
+                    continue
                 if _text(b) == _text(a) or (literal_length(b) >= DISTINCT_LITERAL // 2 and any(isinstance(p, Hole) for p in b.template.parts)
                                             and _match_pattern(b).fullmatch(view)):
                     into.setdefault(id(b), (b, []))[1].append(a)
@@ -406,33 +484,163 @@ class _Matcher:
                 if s >= SITE_CHAR_THRESHOLD:
                     candidates.append((-s, abs(line - b.line), a.id, b.id, a, b))
         self._take(_best_first(candidates, "site"))
-        self._at_helper_call()
 
-    def _at_helper_call(self) -> None:
-        """An old call whose place now holds a call handing a literal to a helper, whose
-        message (one per constant its callers pass) writes that literal: lighttpd's
-        `log_error(..., "unexpected end-of-file (perhaps the ajp13 process died):pid: %d ...")`
-        became `gw_backend_error_trace(hctx, r, "unexpected end-of-file (perhaps the ajp13
-        process died)")`, whose message is in gw_backend.c."""
+    def _at_helper_call(self) -> list[Merge]:
+        """Old calls whose place (the line mapping's region, in the same function) now holds
+        a call of a helper that logs, handing it a literal its message writes:
+
+            log_perror(errh, __FILE__, __LINE__, "pipe failed");          (lighttpd 1.4.69)
+            return cgi_create_err(r, cgi_fds, "pipe()");                  (1.4.79: "%s", msg)
+
+        The helper's message for that constant ("pipe()", one per constant its callers pass)
+        is the old message's successor when the two share a word ("pipe"), or are close.
+        A literal handed over through a local (`msg = c ? "reconnecting; ..." : ...;
+        gw_backend_error_trace(hctx, r, msg)`) counts when it is long enough to say which
+        message it is. Several old messages into one helper message are a merge."""
         if self.texts is None:
-            return
+            return []
+        helpers: dict[str, list[Message]] = defaultdict(list)
+        for b in self.news:
+            if not b.dynamic:
+                helpers[b.function].append(b)
         candidates = []
         for a in self.olds:
             lines = self._map(a.file)
             text = self.texts("new", a.file) if lines is not None and not a.dynamic else None
             if text is None:
                 continue
+            new_lines = text.split("\n")
             line, _ = lines.at(a.line)
-            window = "\n".join(text.split("\n")[max(0, line - 4): line + 3])
-            for literal in _literals(window):
-                if len(re.sub(r"[^A-Za-z0-9]", "", literal)) < DISTINCT_LITERAL:
+            region = lines.region(a.line)
+            first, last = max(1, line - 4), line + 3
+            if region is not None and region[1] - region[0] <= HELPER_REGION:
+                first, last = min(first, region[0]), max(last, region[1])
+            window = [n for n in range(first, min(last, len(new_lines)) + 1)
+                      if enclosing_function(new_lines, n) in (a.function, "") or (a.file, a.function) not in self.new_functions]
+            if not window:
+                continue
+            chunk = "\n".join(new_lines[window[0] - 1: window[-1]])
+            found_here = self._helper_candidates(a, chunk, helpers, long_literals=True)
+            if not found_here and (a.file, a.function) in self.new_functions:
+                # the call moved within its function: a helper call anywhere in it, if it
+                # names one helper message only
+                span = _function_span(new_lines, a.function)
+                if span:
+                    wide = self._helper_candidates(a, "\n".join(new_lines[span[0] - 1: span[1]]), helpers, long_literals=False)
+                    if len({_text(c[5]) for c in wide}) == 1:
+                        found_here = wide
+            candidates += found_here
+        # each old message into its best helper message; several into one are a merge
+        candidates.sort(key=lambda c: c[:4])
+        best: dict[str, tuple] = {}
+        for c in candidates:
+            best.setdefault(c[2], c)
+        into: dict[int, list[tuple]] = defaultdict(list)
+        for c in best.values():
+            into[id(c[5])].append(c)
+        found, merges = [], []
+        for group in into.values():
+            if len(group) == 1:
+                neg, _, _, _, a, b = group[0]
+                found.append((a, b, -neg, "helper-call"))
+            else:
+                merges.append(Merge(tuple(_sorted(c[4] for c in group)), group[0][5], "helper-call"))
+        self._take(found)
+        taken = {id(a) for m in merges for a in m.olds}
+        self.olds = [m for m in self.olds if id(m) not in taken]
+        merged_new = {id(m.new) for m in merges}
+        self.news = [m for m in self.news if id(m) not in merged_new]
+        return merges
+
+    def _repeats_anywhere(self) -> None:
+        """Copies of one template on both sides, moved to other files or functions: lighttpd
+        1.4.79 split connections.c's chunked-body reader into h1.c's h1_chunked() and
+        h1_read_body_unknown(), four "request-size too long" and "chunked header" copies
+        among them. Paired one to one, closest function names first, then the same rank
+        among the copies; copies left over go on to the merge passes."""
+        olds: dict[str, list[Message]] = defaultdict(list)
+        news: dict[str, list[Message]] = defaultdict(list)
+        for m in self.olds:
+            if not m.dynamic:
+                olds[_text(m)].append(m)
+        for m in self.news:
+            if not m.dynamic:
+                news[_text(m)].append(m)
+        found = []
+        for text, group in olds.items():
+            targets = news.get(text, [])
+            if not targets or len(group) + len(targets) <= 2:
+                continue
+            if not all(self._reason(a, targets[0]) for a in group):
+                continue
+            candidates = sorted((-difflib.SequenceMatcher(None, a.function, b.function).ratio(),
+                                 abs(i / len(group) - j / len(targets)), i, j)
+                                for i, a in enumerate(group) for j, b in enumerate(targets))
+            used_a, used_b = set(), set()
+            for _, _, i, j in candidates:
+                if i not in used_a and j not in used_b:
+                    used_a.add(i)
+                    used_b.add(j)
+                    found.append((group[i], targets[j], 1.0, "repeats"))
+        self._take(found)
+
+    def _same_guard(self) -> None:
+        """A rewording under the same guard of the same function, where the line mapping
+        does not hold (the code around it was rewritten): the innermost condition reads the
+        same, and the arguments are the same or the old text's first word is kept:
+
+            if (0 != bind(fd, ...)) log_perror(errh, ..., "can't bind to socket: %s", host);
+            if (0 != bind(fd, ...)) log_serror(errh, ..., "bind() %s", host);
+
+        Only when each is the other's one such message."""
+        def key(m: Message) -> tuple:
+            return (m.file, m.function, " ".join(m.conditions[-1].split()) if m.conditions else "")
+
+        news: dict[tuple, list[Message]] = defaultdict(list)
+        for b in self.news:
+            if not b.dynamic and b.conditions:
+                news[key(b)].append(b)
+        matches: dict[int, list[tuple[Message, Message]]] = defaultdict(list)
+        for a in self.olds:
+            if a.dynamic or not a.conditions:
+                continue
+            for b in news.get(key(a), ()):
+                args_a = [p.arg for p in a.template.parts if isinstance(p, Hole)]
+                args_b = [p.arg for p in b.template.parts if isinstance(p, Hole)]
+                if (args_a and args_a == args_b) or _first_word(_text(a)) == _first_word(_text(b)) != "" \
+                        or tuple(_spaced_all(a.conditions)) == tuple(_spaced_all(b.conditions)):
+                    matches[id(a)].append((a, b))
+                    matches[id(b)].append((a, b))
+        found = [(a, b, max(template_similarity(a.template, b.template), char_similarity(a, b)), "guard")
+                 for pairs in matches.values() for a, b in pairs[:1]
+                 if len(pairs) == 1 and len(matches[id(a)]) == 1 and len(matches[id(b)]) == 1]
+        self._take(list({(id(a), id(b)): (a, b, sim, how) for a, b, sim, how in found}.values()))
+
+    def _helper_candidates(self, a: Message, chunk: str, helpers: dict[str, list[Message]],
+                           long_literals: bool) -> list[tuple]:
+        """(-similarity, builds differ, a.id, b.id, a, b) for the helper messages the calls in
+        `chunk` (C text) hand literals to; with `long_literals`, also any message holding a
+        distinctive literal of the chunk (one handed over through a local variable)."""
+        # the literals each call of a helper hands it (all of them must be in the helper's
+        # message: `dump(fp, s, "RS", "up")` is not the "RS down" one)
+        handed = [(m.group(1), tuple(_literals(_call_text(chunk, m.end())))) for m in _CALL.finditer(chunk)
+                  if m.group(1) in helpers]
+        if long_literals:
+            handed += [(None, (lit,)) for lit in _literals(chunk) if _alnum(lit) >= DISTINCT_LITERAL]
+        out = []
+        for helper, literals in handed:
+            if sum(_alnum(x) for x in literals) < 3:
+                continue
+            first = _first_word(" ".join(literals))
+            for b in (helpers[helper] if helper else self.news):
+                view = _literal_view(b)
+                if b.dynamic or any(x not in view for x in literals):
                     continue
-                for b in self.news:
-                    if not b.dynamic and literal in _literal_view(b):
-                        s = max(template_similarity(a.template, b.template), char_similarity(a, b))
-                        if s >= SITE_CHAR_THRESHOLD:
-                            candidates.append((-s, 0, a.id, b.id, a, b))
-        self._take(_best_first(candidates, "helper-call"))
+                s = max(template_similarity(a.template, b.template), char_similarity(a, b))
+                # a short constant names the thing the old text started with ("pipe failed" -> "pipe()")
+                if s >= SITE_CHAR_THRESHOLD or (helper and first and first == _first_word(_text(a))):
+                    out.append((-s, a.build != b.build, a.id, b.id, a, b))
+        return out
 
     def _similar(self) -> None:
         by_file: dict[str, list[Message]] = defaultdict(list)
@@ -514,6 +722,67 @@ def _literals(text: str) -> list[str]:
     from srcscan.extract.calls import c_string_value
 
     return [c_string_value(m.group(0)) for m in _STRING_RUN.finditer(text)]
+
+
+_CALL = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
+_WORD = re.compile(r"[a-z][a-z0-9]{2,}")
+# Lines of a changed region searched for the helper call that replaced an old call.
+HELPER_REGION = 60
+
+
+def _call_text(text: str, start: int) -> str:
+    """The argument list of a call from just after its `(` (to the matching `)` or the end)."""
+    depth, i = 0, start
+    while i < len(text):
+        ch = text[i]
+        if ch == '"':
+            i += 1
+            while i < len(text) and text[i] != '"':
+                i += 2 if text[i] == "\\" else 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            if depth == 0:
+                break
+            depth -= 1
+        i += 1
+    return text[start:i]
+
+
+def _alnum(text: str) -> int:
+    return len(re.sub(r"[^A-Za-z0-9]", "", text))
+
+
+def _function_span(lines: list[str], name: str) -> tuple[int, int] | None:
+    """(first, last) 1-based lines of the definition of function `name` in a file's lines:
+    from the line its name opens (`name(` at the start of a line, or after the return type)
+    to the next line starting with `}`."""
+    head = re.compile(rf"^(?:[A-Za-z_][\w\s\*]*?[\s\*])?{re.escape(name)}\s*\(")
+    for i, text in enumerate(lines):
+        if text and text[0] not in " \t#/*" and head.match(text) and not text.rstrip().endswith(";"):
+            for j in range(i + 1, len(lines)):
+                if lines[j].startswith("}"):
+                    return i + 1, j + 1
+                if lines[j].rstrip().endswith(";") and j == i + 1 and "{" not in lines[j]:
+                    break  # a declaration spread over two lines
+            else:
+                return None
+    return None
+
+
+def _spaced_all(texts: Iterable[str]) -> list[str]:
+    return [" ".join(t.split()) for t in texts]
+
+
+def _first_word(text: str) -> str:
+    """The first word (three characters or more, lower case) of a text, "" when none."""
+    m = _WORD.search(text.lower())
+    return m.group(0) if m else ""
+
+
+def _words(m: Message) -> set[str]:
+    """Lower-case words (three characters or more) of a message's literal text."""
+    return set(_WORD.findall(" ".join(p for p in m.template.parts if isinstance(p, str)).lower()))
 
 
 def _spaced(m: Message) -> str:
@@ -652,7 +921,9 @@ def diff_to_dict(d: DiffResult, sids: dict[str, dict[str, str]] | None = None,
         "new": side(d.new),
         "added": [message(m, "new") for m in d.added],
         "removed": [message(m, "old") for m in d.removed],
-        "changed": [change(c) for c in d.changed],
+        # a change is the release's when some field other than srcscan's analysis changed
+        "changed": [change(c) for c in d.changed if set(c.fields) - set(c.analysis_only)],
+        "analysis_only": [change(c) for c in d.changed if not set(c.fields) - set(c.analysis_only)],
         "moved": [change(c) for c in d.moved],
         "merged": [merge(m) for m in d.merged],
     }

@@ -113,6 +113,7 @@ def _side(m: Message, field: str) -> str:
         "processes": ", ".join(m.processes),
         "build": m.build or "(always)",
         "location": f"{m.file} {m.function}()",
+        "conditions": " && ".join(f"({c})" for c in m.conditions) or "(none)",
     }[field]
 
 
@@ -143,8 +144,8 @@ def render_diff_tsv(d: DiffResult, moves: bool = False) -> str:
     lines = [("kind", "file", "line", "priority", "field", "old", "new")]
     lines += [("added", m.file, str(m.line), m.priority, "", "", _fmt(m)) for m in d.added]
     lines += [("removed", m.file, str(m.line), m.priority, "", _fmt(m), "") for m in d.removed]
-    lines += [("changed", c.new.file, str(c.new.line), c.new.priority, f, _side(c.old, f), _side(c.new, f))
-              for c in d.changed for f in c.fields]
+    lines += [("changed" if set(c.fields) - set(c.analysis_only) else "analysis", c.new.file, str(c.new.line),
+               c.new.priority, f, _side(c.old, f), _side(c.new, f)) for c in d.changed for f in c.fields]
     if moves:
         lines += [("moved", c.new.file, str(c.new.line), c.new.priority, "line", str(c.old.line), str(c.new.line))
                   for c in d.moved]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from srcscan.diff import build_formula, diff_catalogs
+from srcscan.diff import build_formula, diff_catalogs, diff_to_dict
 from srcscan.formats.template import render_normal
 from srcscan.pipeline import build_from_tree
 from srcscan.rules import load_rules
@@ -132,16 +132,226 @@ void b_init(const char *what, const char *err)
 }
 """,
     }),
+    "helper-call": ({
+        "cgi.c": HEAD + """
+int make_pipe(int *fds);
+int set_nb(int fd);
+int spawn(void);
+void dump_rs(const char *up, const char *down)
+{
+	log_message(LOG_INFO, "RS up script = %s", up);
+	log_message(LOG_INFO, "RS down script = %s", down);
+}
+static void ssl_file(const char **file_name, const char *value, const char *type)
+{
+	if (*file_name)
+		log_message(LOG_INFO, "SSL %s already specified - replacing", type);
+	*file_name = value;
+}
+void ssl_key(const char **f, const char *v) { ssl_file(f, v, "keyfile"); }
+void ssl_cert(const char **f, const char *v) { ssl_file(f, v, "certfile"); }
+int create_env(int *in, int *out)
+{
+	if (make_pipe(in)) {
+		log_message(LOG_ERR, "pipe failed");
+		return -1;
+	}
+	if (make_pipe(out)) {
+		log_message(LOG_ERR, "pipe failed");
+		return -1;
+	}
+	if (spawn() < 0) {
+		log_message(LOG_ERR, "spawn failed");
+		return -1;
+	}
+	if (set_nb(out[0]) < 0) {
+		log_message(LOG_ERR, "fcntl failed");
+		return -1;
+	}
+	return 0;
+}
+""",
+    }, {
+        "cgi.c": HEAD + """
+int make_pipe(int *fds);
+int set_nb(int fd);
+int spawn(void);
+static void dump_script(const char *type, const char *state, const char *path)
+{
+	log_message(LOG_INFO, "%s %s script = %s", type, state, path);
+}
+void dump_rs(const char *up, const char *down)
+{
+	dump_script("RS", "up", up);
+	dump_script("RS", "down", down);
+}
+void set_string(const char **var, const char *value, const char *param_name)
+{
+	if (*var)
+		log_message(LOG_INFO, "Duplicate %s - overwriting %s with %s", param_name, *var, value);
+	*var = value;
+}
+static void ssl_file(const char **file_name, const char *value, const char *type)
+{
+	set_string(file_name, value, "SSL");
+}
+void ssl_key(const char **f, const char *v) { ssl_file(f, v, "keyfile"); }
+void ssl_cert(const char **f, const char *v) { ssl_file(f, v, "certfile"); }
+static int create_err(const char *msg)
+{
+	if (msg)
+		log_message(LOG_ERR, "%s", msg);
+	return -1;
+}
+int create_env(int *in, int *out)
+{
+	if (make_pipe(in))
+		return create_err("pipe()");
+	if (make_pipe(out))
+		return create_err("pipe()");
+	if (set_nb(out[0]) < 0)
+		return create_err("fcntl()");
+	if (spawn() < 0) {
+		log_message(LOG_ERR, "spawn failed");
+		return -1;
+	}
+	return 0;
+}
+""",
+    }),
+    "guard": ({
+        "net.c": HEAD + """
+int do_bind(int fd);
+int do_listen(int fd);
+int server_init(int fd, const char *host)
+{
+	if (do_listen(fd) < 0) {
+		log_message(LOG_ERR, "listen failed");
+		return -1;
+	}
+	if (0 != do_bind(fd)) {
+		log_message(LOG_ERR, "can't bind to socket: %s", host);
+		return -1;
+	}
+	return 0;
+}
+""",
+    }, {
+        "net.c": HEAD + """
+int do_bind(int fd);
+int do_listen(int fd);
+int server_init(int fd, const char *host)
+{
+	int rc = 0;
+	/* bind first, then listen */
+	if (0 != do_bind(fd)) {
+		log_message(LOG_ERR, "bind() %s", host);
+		rc = -1;
+	}
+	else if (do_listen(fd) < 0) {
+		log_message(LOG_ERR, "listen failed");
+		rc = -1;
+	}
+	return rc;
+}
+""",
+    }),
+    "split": ({
+        "connections.c": HEAD + """
+int bad_chars(const char *s);
+int too_long(const char *s);
+void read_post_chunked(const char *s)
+{
+	if (bad_chars(s))
+		log_message(LOG_ERR, "chunked header invalid chars -> 400");
+	if (too_long(s))
+		log_message(LOG_ERR, "request-size too long: %d -> 413", 1);
+}
+void read_body_unknown(const char *s)
+{
+	if (too_long(s))
+		log_message(LOG_ERR, "request-size too long: %d -> 413", 2);
+}
+#ifdef WITH_MMAP
+void deflate_mmap(int rc)
+{
+	if (rc)
+		log_message(LOG_ERR, "compress failed.");
+}
+#endif
+void deflate_response(int rc)
+{
+	if (rc)
+		log_message(LOG_ERR, "compress failed.");
+}
+""",
+    }, {
+        "connections.c": HEAD + """
+#if 0
+void deflate_mmap(int rc)
+{
+	if (rc)
+		log_message(LOG_ERR, "compress failed.");
+}
+#endif
+void deflate_response(int rc)
+{
+	if (rc)
+		log_message(LOG_ERR, "compress failed.");
+}
+""",
+        "h1.c": HEAD + """
+int bad_chars(const char *s);
+int too_long(const char *s);
+void h1_chunked(const char *s)
+{
+	if (bad_chars(s))
+		log_message(LOG_ERR, "chunked header invalid chars -> 400");
+	if (too_long(s))
+		log_message(LOG_ERR, "request-size too long: %d -> 413", 1);
+}
+void h1_read_body_unknown(const char *s)
+{
+	if (too_long(s))
+		log_message(LOG_ERR, "request-size too long: %d -> 413", 2);
+}
+""",
+    }),
+    "conditions": ({
+        "bfd.c": HEAD + """
+int parse_alpha(const char *s);
+void alpha_handler(int have_checker, const char *s)
+{
+	if (!have_checker)
+		return;
+	if (parse_alpha(s) < 0)
+		log_message(LOG_INFO, "Invalid alpha parameter %s", s);
+}
+""",
+    }, {
+        "bfd.c": HEAD + """
+int parse_alpha(const char *s);
+void alpha_handler(int have_checker, const char *s)
+{
+	if (parse_alpha(s) < 0)
+		log_message(LOG_INFO, "Invalid alpha parameter %s", s);
+}
+""",
+    }),
     "noise": ({
         "opts.c": HEAD + """#include <getopt.h>
 int debug;
 void parse(int argc, char **argv)
 {
 	int c;
-	while ((c = getopt(argc, argv, "d")) != -1) {
+	while ((c = getopt(argc, argv, "dq")) != -1) {
 		switch (c) {
 		case 'd':
+			debug |= 1;
 			debug |= 4;
+			break;
+		case 'q':
+			debug |= 16;
 			break;
 		}
 	}
@@ -153,18 +363,25 @@ void run(void)
 #endif
 	if (debug & 4)
 		log_message(LOG_DEBUG, "debugging");
+	if (debug & 16)
+		log_message(LOG_DEBUG, "quiet");
 }
 """,
     }, {
         "opts.c": HEAD + """#include <getopt.h>
 int debug;
+static void set_flag(int *where, int bit) { *where |= bit; }
 void parse(int argc, char **argv)
 {
 	int c;
-	while ((c = getopt(argc, argv, "v")) != -1) {
+	while ((c = getopt(argc, argv, "dv")) != -1) {
 		switch (c) {
+		case 'd':
+			debug |= 1;
+			set_flag(&debug, 4);
+			break;
 		case 'v':
-			debug |= 4;
+			debug |= 16;
 			break;
 		}
 	}
@@ -176,6 +393,8 @@ void run(void)
 #endif
 	if (debug & 4)
 		log_message(LOG_DEBUG, "debugging");
+	if (debug & 16)
+		log_message(LOG_DEBUG, "quiet");
 }
 """,
     }),
@@ -273,9 +492,57 @@ def test_generic_templates_are_not_paired_across_modules(diffs):
 
 
 def test_build_conditions_compare_as_formulas_and_analysis_only_changes_are_marked(diffs):
+    """-q renamed -v is the release's change; -d's bit now set through a helper srcscan does not
+    follow is srcscan's (same guards, same callers, -d in both option tables)."""
     d = diffs["noise"]
-    assert [(text(c.old), c.fields, c.analysis_only) for c in d.changed] == [("debugging", ("requires",), ("requires",))]
-    assert (d.changed[0].old.requires, d.changed[0].new.requires) == ((("-d",),), (("-v",),))
-    assert not d.differs  # nothing the release itself changed
+    got = {text(c.old): (c.fields, c.analysis_only, c.old.requires, c.new.requires) for c in d.changed}
+    assert got == {"debugging": (("requires",), ("requires",), (("-d",),), ()),
+                   "quiet": (("requires",), (), (("-q",),), (("-v",),))}
+    assert d.differs  # the rename
     assert build_formula("defined(WITH_A) && defined(WITH_B)") == build_formula("defined WITH_B && defined(WITH_A)")
     assert build_formula("defined(WITH_A)") != build_formula("defined(WITH_B)")
+    data = diff_to_dict(d)
+    assert [c["old"]["text"] for c in data["changed"]] == ["quiet"]
+    assert [c["old"]["text"] for c in data["analysis_only"]] == ["debugging"]
+
+
+def test_an_old_call_replaced_by_a_helper_call_pairs_with_the_helpers_message_for_its_constant(diffs):
+    """lighttpd 1.4.79's cgi_create_err(r, fds, "pipe()") (two old "pipe failed" into one:
+    merged; "fcntl failed" moved within its function), keepalived 2.3.3's set_string(...,
+    "SSL") (old per-caller variants of one site into one) and dump_notify_vs_rs_script(fp, s,
+    "RS", "up") (all the call's literals must be in the message)."""
+    d = diffs["helper-call"]
+    got = summary(d)
+    assert got["added"] == [] and got["removed"] == []
+    assert got["merged"] == [(("SSL certfile already specified - replacing", "SSL keyfile already specified - replacing"),
+                              "Duplicate SSL - overwriting %s with %s"),
+                             (("pipe failed", "pipe failed"), "pipe()")]
+    assert ("fcntl failed", "fcntl()", ("template", "location", "conditions")) in got["changed"]
+    assert ("spawn failed", "spawn failed", ("conditions",)) in got["changed"]  # the fcntl check moved above it
+    assert sorted(c.new.template.parts[0] for c in d.changed if c.old.function == "dump_rs") == ["RS down script = ", "RS up script = "]
+    assert sorted((text(c.old), text(c.new)) for c in d.changed if c.old.function == "dump_rs") == [
+        ("RS down script = %s", "RS down script = %s"), ("RS up script = %s", "RS up script = %s")]
+
+
+def test_a_rewording_under_the_same_guard_of_rewritten_code_pairs(diffs):
+    d = diffs["guard"]
+    assert summary(d) == {"added": [], "removed": [], "merged": [],
+                          "changed": [("can't bind to socket: %s", "bind() %s", ("template", "conditions")),
+                                      ("listen failed", "listen failed", ("conditions",))]}
+    assert {c.how for c in d.changed if text(c.old) != "listen failed"} == {"guard"}
+
+
+def test_copies_moved_to_another_file_pair_by_function_and_a_copy_gone_into_if0_is_removed(diffs):
+    d = diffs["split"]
+    assert summary(d)["added"] == [] and summary(d)["merged"] == []
+    assert [(m.function, text(m)) for m in d.removed] == [("deflate_mmap", "compress failed.")]
+    assert sorted((c.old.function, c.new.function, text(c.new)) for c in d.changed) == [
+        ("read_body_unknown", "h1_read_body_unknown", "request-size too long: %d -> 413"),
+        ("read_post_chunked", "h1_chunked", "chunked header invalid chars -> 400"),
+        ("read_post_chunked", "h1_chunked", "request-size too long: %d -> 413")]
+
+
+def test_a_guard_dropped_in_front_of_a_message_is_a_change_of_its_conditions(diffs):
+    d = diffs["conditions"]
+    assert [(text(c.old), c.fields) for c in d.changed] == [("Invalid alpha parameter %s", ("conditions",))]
+    assert not d.moved
