@@ -176,7 +176,7 @@ def _analysis_only(field: str, a: Message, b: Message, old: Catalog, new: Catalo
     requires, options both releases have (an option renamed or dropped is the release's)."""
     if _spaced_all(a.conditions) != _spaced_all(b.conditions) or build_formula(a.build) != build_formula(b.build):
         return False
-    if a.function != b.function or not callers.same(a.function, b.function):
+    if a.function != b.function or a.file != b.file or not callers.same(a.file, a.function, b.function):
         return False
     if field == "requires":
         names = {_option_atom(atom) for m in (a, b) for alternative in m.requires for atom in alternative}
@@ -202,15 +202,19 @@ def _option_names(c: Catalog) -> set[str]:
 
 class _Callers:
     """The functions calling each of some functions, per side, read from the trees' texts
-    (`name(` outside the function's own definition); unknown without texts."""
+    (`name(` outside the function's own definition); unknown without texts. A name defined
+    in several files (lighttpd's static network_init_ssl() of each TLS module) counts the
+    callers in the message's own file only."""
 
     def __init__(self, old: Catalog, new: Catalog, texts: FileTexts | None, names: set[str]) -> None:
-        self.found: dict[str, dict[str, set[str]]] = {}
+        self.found: dict[str, dict[str, set[tuple[str, str]]]] = {}
+        self.defined: dict[str, dict[str, set[str]]] = {}
         if texts is None or not names:
             return
         call = re.compile(r"\b(" + "|".join(map(re.escape, sorted(n for n in names if n))) + r")\s*\(")
         for side, c in (("old", old), ("new", new)):
-            by_name: dict[str, set[str]] = defaultdict(set)
+            by_name: dict[str, set[tuple[str, str]]] = defaultdict(set)
+            defined: dict[str, set[str]] = defaultdict(set)
             for path in sorted({f.path for f in c.files} | {m.file for m in c.messages}):
                 text = texts(side, path)
                 if not text:
@@ -220,14 +224,22 @@ class _Callers:
                 for m in call.finditer(text):
                     line = bisect_right(starts, m.start())
                     caller = enclosing_function(lines, line)
-                    if caller and caller != m.group(1):
-                        by_name[m.group(1)].add(caller)
-            self.found[side] = by_name
+                    if caller == m.group(1):
+                        defined[m.group(1)].add(path)
+                    elif caller:
+                        by_name[m.group(1)].add((path, caller))
+            self.found[side], self.defined[side] = by_name, defined
 
-    def same(self, old_name: str, new_name: str) -> bool:
+    def same(self, file: str, old_name: str, new_name: str) -> bool:
         if not self.found:
             return False
-        return self.found["old"].get(old_name, set()) == self.found["new"].get(new_name, set())
+
+        def callers(side: str, name: str) -> set[tuple[str, str]]:
+            found = self.found[side].get(name, set())
+            if len(self.defined[side].get(name, ())) > 1:
+                return {(path, caller) for path, caller in found if path == file}
+            return found
+        return callers("old", old_name) == callers("new", new_name)
 
 
 def _sorted(messages: Iterable[Message]) -> list[Message]:
@@ -594,7 +606,7 @@ class _Matcher:
 
         Only when each is the other's one such message."""
         def key(m: Message) -> tuple:
-            return (m.file, m.function, " ".join(m.conditions[-1].split()) if m.conditions else "")
+            return (m.file, m.function, _uncast(m.conditions[-1]) if m.conditions else "")
 
         news: dict[tuple, list[Message]] = defaultdict(list)
         for b in self.news:
@@ -768,6 +780,15 @@ def _function_span(lines: list[str], name: str) -> tuple[int, int] | None:
             else:
                 return None
     return None
+
+
+_CAST = re.compile(r"\((?:const\s+|unsigned\s+|signed\s+)*[A-Za-z_]\w*(?:\s*\*)*\)\s*(?=[-\w(])")
+
+
+def _uncast(condition: str) -> str:
+    """A condition with white space runs as one and casts to a named type dropped:
+    `(time_t)-1 == *toff` reads as `-1 == *toff` (lighttpd 1.4.79's mod_expire)."""
+    return " ".join(_CAST.sub("", condition).split())
 
 
 def _spaced_all(texts: Iterable[str]) -> list[str]:
