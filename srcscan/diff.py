@@ -107,11 +107,25 @@ class DiffResult:
         return bool(self.added or self.removed or self.merged or any(set(c.fields) - set(c.analysis_only) for c in self.changed))
 
     @property
+    def variants(self) -> tuple[Message, ...]:
+        """Of `added`: further texts of a call site whose other text is paired (lighttpd
+        1.4.79's gw_backend_error_trace() writes `for %s %s?%s` and, when the request has no
+        Host, `for  %s?%s`; the old message pairs with one, the other is the same site's
+        text, not a new message). Still in `added`, so that each has an id of its own."""
+        sites = {_site(b) for _, b in self.pairs}
+        return tuple(m for m in self.added if _site(m) in sites)
+
+    @property
     def pairs(self) -> list[tuple[Message, Message]]:
         """Every (old, new) the matcher made, merges included: what a message id follows."""
         out = list(self.kept) + [(c.old, c.new) for c in self.changed + self.moved]
         out += [(o, m.new) for m in self.merged for o in m.olds]
         return out
+
+
+def _site(m: Message) -> tuple:
+    """One call site, whatever text of it a message is."""
+    return (m.file, m.line, m.function, m.call, m.build)
 
 
 def _text(m: Message) -> str:
@@ -637,6 +651,13 @@ class _Matcher:
         # message: `dump(fp, s, "RS", "up")` is not the "RS down" one)
         handed = [(m.group(1), tuple(_literals(_call_text(chunk, m.end())))) for m in _CALL.finditer(chunk)
                   if m.group(1) in helpers]
+        # a call of a function that hands its literals on to the helper that logs (keepalived 2.3.3:
+        # check_valid_nftables_chain_name(strvec, 1, "ipvs chain") -> check_valid_..._name(): close texts only
+        for m in _CALL.finditer(chunk):
+            if m.group(1) not in helpers and m.group(1) not in _NOT_CALLS:
+                literals = tuple(_literals(_call_text(chunk, m.end())))
+                if literals:
+                    handed.append(("", literals))
         if long_literals:
             handed += [(None, (lit,)) for lit in _literals(chunk) if _alnum(lit) >= DISTINCT_LITERAL]
         out = []
@@ -645,6 +666,8 @@ class _Matcher:
                 continue
             first = _first_word(" ".join(literals))
             for b in (helpers[helper] if helper else self.news):
+                if helper == "" and (b.function == a.function or _alnum(" ".join(literals)) < 3):
+                    continue
                 view = _literal_view(b)
                 if b.dynamic or any(x not in view for x in literals):
                     continue
@@ -737,6 +760,7 @@ def _literals(text: str) -> list[str]:
 
 
 _CALL = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
+_NOT_CALLS = frozenset({"if", "while", "for", "switch", "return", "sizeof", "defined"})
 _WORD = re.compile(r"[a-z][a-z0-9]{2,}")
 # Lines of a changed region searched for the helper call that replaced an old call.
 HELPER_REGION = 60
@@ -935,12 +959,15 @@ def diff_to_dict(d: DiffResult, sids: dict[str, dict[str, str]] | None = None,
     def merge(m: Merge) -> dict[str, Any]:
         return {"olds": [message(o, "old") for o in m.olds], "new": message(m.new, "new"), "how": m.how}
 
+    variants = set(map(id, d.variants))
+
     return {
         "schema": DIFF_SCHEMA,
         "with": list(with_options),
         "old": side(d.old),
         "new": side(d.new),
-        "added": [message(m, "new") for m in d.added],
+        "added": [message(m, "new") for m in d.added if id(m) not in variants],
+        "variants": [message(m, "new") for m in d.added if id(m) in variants],
         "removed": [message(m, "old") for m in d.removed],
         # a change is the release's when some field other than srcscan's analysis changed
         "changed": [change(c) for c in d.changed if set(c.fields) - set(c.analysis_only)],

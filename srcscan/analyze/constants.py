@@ -124,8 +124,8 @@ def expand_helper_constants(messages: list["Message"], functions: Iterable[Funct
     def passed(g: FunctionFacts, arg: Arg | None, depth: int) -> list[Arg | None]:
         """What `arg` of a call in g can be: its literal or choices; g's own parameter
         followed to g's callers (up to HELPER_DEPTH); else None (unknown)."""
-        if arg is None:
-            return [None]
+        if arg is None or arg.text.strip("() ") in BUILD_MACROS or any(name in BUILD_MACROS for _, name in arg.pieces):
+            return [None]  # `__FILE__` handed down by a MALLOC() macro: the build's path, not a constant
         if (arg.string is None and not arg.choices and arg.text in g.params and depth < HELPER_DEPTH
                 and not is_log_function(g.file, g.name) and calls_of(g)):
             index = g.params.index(arg.text)

@@ -36,7 +36,10 @@ def _render(d: DiffResult, moves: bool, fmt: str, markdown: bool, sids: dict[str
                    + (f" ({len(d.moved)} moved lines; --moves shows them)." if d.moved and not moves else "."))
         return "\n\n".join(out) + "\n"
     analysis = sum(1 for c in d.changed if c.analysis_only and set(c.fields) == set(c.analysis_only))
-    summary = [["added", len(d.added)], ["removed", len(d.removed)], ["changed", len(d.changed) - analysis],
+    variants = d.variants
+    added = tuple(m for m in d.added if m not in variants)
+    summary = [["added", len(added)], ["new texts of a paired call site", len(variants)],
+               ["removed", len(d.removed)], ["changed", len(d.changed) - analysis],
                ["merged into one (N -> 1)", len(d.merged)],
                ["changed by srcscan's analysis only", analysis], ["moved (line only)", len(d.moved)]]
     out.append(f"{h2}Summary\n\n" + tabulate(summary, headers=["kind", "messages"], tablefmt=fmt))
@@ -45,8 +48,12 @@ def _render(d: DiffResult, moves: bool, fmt: str, markdown: bool, sids: dict[str
         out.append(f"{h3}Changed, by kind of change\n\n" + tabulate(
             sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])), headers=["field", "messages"], tablefmt=fmt))
     out.append(f"{h3}By file\n\n" + _by_file(d, fmt))
-    if d.added:
-        out.append(f"{h2}Added ({len(d.added)})\n\n" + _messages(d.added, fmt, show, sids.get("new")))
+    if added:
+        out.append(f"{h2}Added ({len(added)})\n\n" + _messages(added, fmt, show, sids.get("new")))
+    if variants:
+        out.append(f"{h2}New texts of a paired call site ({len(variants)})\n\n"
+                   "Another text of a call whose message is paired above (a choice between texts, a helper's "
+                   "constant): the site was there before.\n\n" + _messages(variants, fmt, show, sids.get("new")))
     if d.removed:
         out.append(f"{h2}Removed ({len(d.removed)})\n\n" + _messages(d.removed, fmt, show, sids.get("old")))
     release = tuple(c for c in d.changed if set(c.fields) - set(c.analysis_only))
