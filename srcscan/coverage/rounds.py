@@ -94,7 +94,7 @@ class Run:
     def names(self) -> tuple[str, ...]:
         """Log function names of the parses so far (the files only grow: their count keys it)."""
         if self._names[0] != len(self.files):
-            self._names = (len(self.files), log_function_names(self.rules, self.files))
+            self._names = (len(self.files), log_function_names(self.rules, self.files, self.macros))
         return self._names[1]
 
     def sites(self) -> ParsedSites:

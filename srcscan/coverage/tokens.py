@@ -19,6 +19,7 @@ from srcscan.catalog import all_functions
 from srcscan.sources.text import TreeText
 from srcscan.model import FileFacts
 from srcscan.preprocessor import blank_comments_and_literals, logical_lines
+from srcscan.preprocessor.macros import TreeMacros
 from srcscan.rules import Rules
 
 
@@ -101,13 +102,18 @@ def scan_tokens(texts: Mapping[str, str], names: Iterable[str]) -> tuple[TokenSi
     return tuple(t for rel in sorted(texts) for t in scan_call_tokens(rel, texts[rel], names))
 
 
-def log_function_names(rules: Rules, files: Iterable[FileFacts]) -> tuple[str, ...]:
+def log_function_names(rules: Rules, files: Iterable[FileFacts], macros: TreeMacros | None = None) -> tuple[str, ...]:
     """The rules' log functions, the wrappers inferred from the parsed code, and the macros
-    the parses saw standing for a log function (lighttpd's `log_warn(...)`, which expands to
-    `log_pri(..., 4, ...)`: a call written with it in a branch no parse takes is a site too)."""
+    the parses saw standing for a log function, variadic ones that pass the format on
+    (lighttpd's `#define log_warn(errh, file, line, ...) log_pri(..., 4, __VA_ARGS__)`: a
+    call written with it in a branch no parse takes is a site too; a macro holding its own
+    format, `LOG_STATE(s)`, is not)."""
     files = tuple(files)
     names = {f.name for f in infer_log_functions(rules, all_functions(files)).values()}
-    return tuple(sorted(names | log_macro_names(files, names)))
+    if macros is not None:
+        names |= {n for n in log_macro_names(files, names)
+                  if any(d.function_like and "__VA_ARGS__" in d.value for d in macros.defs.get(n, ()))}
+    return tuple(sorted(names))
 
 
 def log_macro_names(files: Iterable[FileFacts], names: set[str]) -> set[str]:

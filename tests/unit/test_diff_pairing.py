@@ -150,6 +150,12 @@ static void ssl_file(const char **file_name, const char *value, const char *type
 }
 void ssl_key(const char **f, const char *v) { ssl_file(f, v, "keyfile"); }
 void ssl_cert(const char **f, const char *v) { ssl_file(f, v, "certfile"); }
+int too_long(const char *n);
+void chain_handler(const char *n)
+{
+	if (too_long(n))
+		log_message(LOG_INFO, "ipvs nftables table name too long - ignoring");
+}
 int create_env(int *in, int *out)
 {
 	if (make_pipe(in)) {
@@ -197,6 +203,20 @@ static void ssl_file(const char **file_name, const char *value, const char *type
 }
 void ssl_key(const char **f, const char *v) { ssl_file(f, v, "keyfile"); }
 void ssl_cert(const char **f, const char *v) { ssl_file(f, v, "certfile"); }
+int too_long(const char *n);
+static int name_check(const char *n, const char *type, const char *log_name)
+{
+	if (too_long(n)) {
+		log_message(LOG_INFO, "VRRP Error : %s %s name too long - ignored", type, log_name);
+		return 0;
+	}
+	return 1;
+}
+static int chain_check(const char *n, const char *log_name) { return name_check(n, "nftables", log_name); }
+void chain_handler(const char *n)
+{
+	chain_check(n, "ipvs chain");
+}
 static int create_err(const char *msg)
 {
 	if (msg)
@@ -519,6 +539,9 @@ def test_an_old_call_replaced_by_a_helper_call_pairs_with_the_helpers_message_fo
                              (("pipe failed", "pipe failed"), "pipe()")]
     assert ("fcntl failed", "fcntl()", ("template", "location", "conditions")) in got["changed"]
     assert ("spawn failed", "spawn failed", ("conditions",)) in got["changed"]  # the fcntl check moved above it
+    # a call of a function that passes "ipvs chain" on to the helper that logs (two levels)
+    assert ("ipvs nftables table name too long - ignoring", "VRRP Error : nftables ipvs chain name too long - ignored",
+            ("template", "location")) in got["changed"]
     assert sorted(c.new.template.parts[0] for c in d.changed if c.old.function == "dump_rs") == ["RS down script = ", "RS up script = "]
     assert sorted((text(c.old), text(c.new)) for c in d.changed if c.old.function == "dump_rs") == [
         ("RS down script = %s", "RS down script = %s"), ("RS up script = %s", "RS up script = %s")]
