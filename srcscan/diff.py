@@ -582,8 +582,11 @@ class _Matcher:
         """Copies of one template on both sides, moved to other files or functions: lighttpd
         1.4.79 split connections.c's chunked-body reader into h1.c's h1_chunked() and
         h1_read_body_unknown(), four "request-size too long" and "chunked header" copies
-        among them. Paired one to one, closest function names first, then the same rank
-        among the copies; copies left over go on to the merge passes."""
+        among them. Paired one to one, closest function names first, then the guards
+        naming the most of the same identifiers (connection_check_timeout()'s HTTP/2 copy,
+        under `con->h2`, `h2c->rused`, went to h2_check_timeout(), the other to
+        h1_check_timeout()), then the same rank among the copies; copies left over go on
+        to the merge passes."""
         olds: dict[str, list[Message]] = defaultdict(list)
         news: dict[str, list[Message]] = defaultdict(list)
         for m in self.olds:
@@ -599,11 +602,11 @@ class _Matcher:
                 continue
             if not all(self._reason(a, targets[0]) for a in group):
                 continue
-            candidates = sorted((-difflib.SequenceMatcher(None, a.function, b.function).ratio(),
-                                 abs(i / len(group) - j / len(targets)), i, j)
+            candidates = sorted((-round(difflib.SequenceMatcher(None, a.function, b.function).ratio(), 1),
+                                 -_guard_overlap(a, b), abs(i / len(group) - j / len(targets)), i, j)
                                 for i, a in enumerate(group) for j, b in enumerate(targets))
             used_a, used_b = set(), set()
-            for _, _, i, j in candidates:
+            for _, _, _, i, j in candidates:
                 if i not in used_a and j not in used_b:
                     used_a.add(i)
                     used_b.add(j)
@@ -813,6 +816,15 @@ def _uncast(condition: str) -> str:
     """A condition with white space runs as one and casts to a named type dropped:
     `(time_t)-1 == *toff` reads as `-1 == *toff` (lighttpd 1.4.79's mod_expire)."""
     return " ".join(_CAST.sub("", condition).split())
+
+
+_IDENT = re.compile(r"[A-Za-z_]\w*")
+
+
+def _guard_overlap(a: Message, b: Message) -> float:
+    """Jaccard overlap of the identifiers in two messages' guards (0 when neither has any)."""
+    x, y = (set(_IDENT.findall(" ".join(m.conditions))) for m in (a, b))
+    return len(x & y) / len(x | y) if x | y else 0.0
 
 
 def _spaced_all(texts: Iterable[str]) -> list[str]:

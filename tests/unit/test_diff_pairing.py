@@ -304,6 +304,13 @@ void deflate_response(int rc)
 	if (rc)
 		log_message(LOG_ERR, "compress failed.");
 }
+void check_timeout(int h2, int rused, int idle)
+{
+	if (h2 && rused)
+		log_message(LOG_INFO, "keep-alive timeout: %d", 1);
+	if (!h2 && idle)
+		log_message(LOG_INFO, "keep-alive timeout: %d", 2);
+}
 """,
     }, {
         "connections.c": HEAD + """
@@ -334,6 +341,18 @@ void h1_read_body_unknown(const char *s)
 {
 	if (too_long(s))
 		log_message(LOG_ERR, "request-size too long: %d -> 413", 2);
+}
+void h1_check_timeout(int idle)
+{
+	if (idle)
+		log_message(LOG_INFO, "keep-alive timeout: %d", 2);
+}
+""",
+        "h2.c": HEAD + """
+void h2_check_timeout(int rused)
+{
+	if (rused)
+		log_message(LOG_INFO, "keep-alive timeout: %d", 1);
 }
 """,
     }),
@@ -559,7 +578,10 @@ def test_copies_moved_to_another_file_pair_by_function_and_a_copy_gone_into_if0_
     d = diffs["split"]
     assert summary(d)["added"] == [] and summary(d)["merged"] == []
     assert [(m.function, text(m)) for m in d.removed] == [("deflate_mmap", "compress failed.")]
-    assert sorted((c.old.function, c.new.function, text(c.new)) for c in d.changed) == [
+    # the HTTP/2 copy (under `h2 && rused`) went to h2_check_timeout(): the guards' names tell
+    assert sorted((c.old.conditions, c.new.function) for c in d.changed if c.old.function == "check_timeout") == [
+        (("!h2 && idle",), "h1_check_timeout"), (("h2 && rused",), "h2_check_timeout")]
+    assert sorted((c.old.function, c.new.function, text(c.new)) for c in d.changed if c.old.function != "check_timeout") == [
         ("read_body_unknown", "h1_read_body_unknown", "request-size too long: %d -> 413"),
         ("read_post_chunked", "h1_chunked", "chunked header invalid chars -> 400"),
         ("read_post_chunked", "h1_chunked", "request-size too long: %d -> 413")]
