@@ -111,9 +111,13 @@ def expand_helper_constants(messages: list["Message"], functions: Iterable[Funct
     `is_log_function(file, name)` tells the functions whose calls are messages themselves
     (their callers' calls are already expanded there). A message stays as it is when no
     caller passes a constant for its parameters."""
-    by_key = {(f.file, f.name): f for f in functions}
+    functions = list(functions)
+    # A name defined twice in one file (keepalived's vrrp_iptables_handler(), once under
+    # #ifdef _WITH_IPTABLES_ and once as an empty stub): each definition keeps its calls.
+    by_key: dict[tuple[str, str], list[FunctionFacts]] = defaultdict(list)
     callers: dict[str, list[tuple[FunctionFacts, CallSite]]] = defaultdict(list)
-    for fn in by_key.values():
+    for fn in functions:
+        by_key[(fn.file, fn.name)].append(fn)
         for call in fn.calls:
             if not call.indirect:
                 callers[call.callee].append((fn, call))
@@ -134,7 +138,8 @@ def expand_helper_constants(messages: list["Message"], functions: Iterable[Funct
 
     out: list[Message] = []
     for m in messages:
-        fn = by_key.get((m.file, m.function))
+        defined = [f for f in by_key.get((m.file, m.function), ()) if f.line <= m.line]
+        fn = max(defined, key=lambda f: f.line) if defined else None
         if fn is None or m.dynamic or is_log_function(fn.file, fn.name):
             out.append(m)
             continue

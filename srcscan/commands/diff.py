@@ -99,8 +99,11 @@ def diff(project, old_version, new_version, old_file, new_file, rules, source, c
     if to_stdout:  # written once the display is gone, never under it
         emit(text, output)
     where = "" if to_stdout else f" -> {output.resolve()}"
-    click.echo(f"srcscan: {len(result.added)} added, {len(result.removed)} removed, {len(result.changed)} changed, "
-               f"{len(result.moved)} moved, {len(result.merged)} merged{where}", err=True)
+    release = sum(1 for c in result.changed if set(c.fields) - set(c.analysis_only))
+    extra = "".join(f", {n} {what}" for n, what in ((len(result.variants), "new texts of paired sites"),
+                                                     (len(result.changed) - release, "changed by the analysis only")) if n)
+    click.echo(f"srcscan: {len(result.added) - len(result.variants)} added, {len(result.removed)} removed, "
+               f"{release} changed, {len(result.moved)} moved, {len(result.merged)} merged{extra}{where}", err=True)
     return ExitCode.DIFFERENCES if result.differs else ExitCode.OK
 
 
