@@ -112,6 +112,7 @@ def expand_helper_constants(messages: list["Message"], functions: Iterable[Funct
     (their callers' calls are already expanded there). A message stays as it is when no
     caller passes a constant for its parameters."""
     functions = list(functions)
+    files = {fn.file for fn in functions}
     # A name defined twice in one file (keepalived's vrrp_iptables_handler(), once under
     # #ifdef _WITH_IPTABLES_ and once as an empty stub): each definition keeps its calls.
     by_key: dict[tuple[str, str], list[FunctionFacts]] = defaultdict(list)
@@ -128,7 +129,8 @@ def expand_helper_constants(messages: list["Message"], functions: Iterable[Funct
     def passed(g: FunctionFacts, arg: Arg | None, depth: int) -> list[Arg | None]:
         """What `arg` of a call in g can be: its literal or choices; g's own parameter
         followed to g's callers (up to HELPER_DEPTH); else None (unknown)."""
-        if arg is None or arg.text.strip("() ") in BUILD_MACROS or any(name in BUILD_MACROS for _, name in arg.pieces):
+        if arg is None or arg.text.strip("() ") in BUILD_MACROS or any(name in BUILD_MACROS for _, name in arg.pieces) \
+                or _source_path(arg.string, files):
             return [None]  # `__FILE__` handed down by a MALLOC() macro: the build's path, not a constant
         if (arg.string is None and not arg.choices and arg.text in g.params and depth < HELPER_DEPTH
                 and not is_log_function(g.file, g.name) and calls_of(g)):
@@ -174,3 +176,13 @@ def _helper_variants(m: "Message", fn: FunctionFacts, calls: list[tuple[Function
     if templates == [m.template]:
         return [m]
     return [replace(m, template=t) for t in templates]
+
+
+def _source_path(value: str | None, files: set[str]) -> bool:
+    """Is a string constant the path of one of the tree's files (what `__FILE__` expands to,
+    also inside a macro such as keepalived's `MALLOC(n)`, where the argument's text is the
+    macro's)?"""
+    if not value or not value.startswith("/"):
+        return False
+    parts = value.split("/")
+    return any("/".join(parts[i:]) in files for i in range(1, len(parts)))

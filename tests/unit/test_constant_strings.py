@@ -114,3 +114,24 @@ void parse(const char *a, const char *b) { chain_check(a, "ipvs chain"); chain_c
     assert sorted(render_normal(m.template) for m in catalog.messages) == [
         "%s on fd %d", "closing connection on fd %d", "nftables ipvs chain name empty",
         "nftables vrrp chain name empty", "reconnecting on fd %d"]
+
+
+def test_a_path_handed_down_by_a_macro_using_file_stays_a_hole(tmp_path):
+    """keepalived's MALLOC(n) passes __FILE__ on to the helper that logs: the constant is the
+    build's path of the file (srcscan's absolute path here), not text the daemon's source holds."""
+    tree = tmp_path / "t"
+    tree.mkdir()
+    (tree / "m.c").write_text("""#include <syslog.h>
+#include <stddef.h>
+void log_message(int prio, const char *fmt, ...);
+static void *common(size_t n, const char *file, int line, const char *what)
+{
+	log_message(LOG_INFO, "%s[%zu] at %s:%d", what, n, file, line);
+	return NULL;
+}
+void *my_malloc(size_t n, const char *file, int line) { return common(n, file, line, "malloc"); }
+#define MALLOC(n) (my_malloc((n), (__FILE__), (__LINE__)))
+void *user(void) { return MALLOC(10); }
+""")
+    catalog = build(tree, FIXTURES / "demo.toml", tmp_path / "cache")
+    assert [render_normal(m.template) for m in catalog.messages] == ["malloc[%u] at %s:%d"]
