@@ -616,7 +616,9 @@ class _Matcher:
     def _same_guard(self) -> None:
         """A rewording under the same guard of the same function, where the line mapping
         does not hold (the code around it was rewritten): the innermost condition reads the
-        same, and the arguments are the same or the old text's first word is kept:
+        same, and the arguments are the same, or the old text's first word is kept, or they
+        share a word of four letters or more ("wrong filetype for X-Sendfile2: %s" ->
+        "X-Sendfile2: not regular file: %s" under `!S_ISREG(sce->st.st_mode)`):
 
             if (0 != bind(fd, ...)) log_perror(errh, ..., "can't bind to socket: %s", host);
             if (0 != bind(fd, ...)) log_serror(errh, ..., "bind() %s", host);
@@ -637,6 +639,7 @@ class _Matcher:
                 args_a = [p.arg for p in a.template.parts if isinstance(p, Hole)]
                 args_b = [p.arg for p in b.template.parts if isinstance(p, Hole)]
                 if (args_a and args_a == args_b) or _first_word(_text(a)) == _first_word(_text(b)) != "" \
+                        or any(len(w) >= 4 for w in _words(a) & _words(b)) \
                         or tuple(_spaced_all(a.conditions)) == tuple(_spaced_all(b.conditions)):
                     matches[id(a)].append((a, b))
                     matches[id(b)].append((a, b))
