@@ -476,8 +476,10 @@ class _Matcher:
                 continue
             view = _literal_view(a)
             for b in by_file.get(a.file, []) + by_partner.get((a.file, a.function), []):
-                # a copy whose function is gone (into `#if 0`) went with it, unless into a new helper
-                if (a.file, a.function) not in self.new_functions and not self._is_new_function(b):
+                # a copy whose function no longer logs went with it (deleted, or into `#if 0`), unless
+                # into a new helper or the function now calls the one that logs
+                if (a.file, a.function) not in self.new_functions and not self._is_new_function(b) \
+                        and not self._now_calls(a, b.function):
                     continue
                 if _text(b) == _text(a) or (literal_length(b) >= DISTINCT_LITERAL // 2 and any(isinstance(p, Hole) for p in b.template.parts)
                                             and _match_pattern(b).fullmatch(view)):
@@ -487,6 +489,15 @@ class _Matcher:
         taken = {id(a) for m in merges for a in m.olds}
         self.olds = [m for m in self.olds if id(m) not in taken]
         return merges
+
+    def _now_calls(self, a: Message, name: str) -> bool:
+        """Does a's function, in the new text of a's file, call `name`?"""
+        text = self.texts("new", a.file) if self.texts is not None else None
+        if not text:
+            return False
+        lines = text.split("\n")
+        span = _function_span(lines, a.function)
+        return bool(span) and re.search(rf"\b{re.escape(name)}\s*\(", "\n".join(lines[span[0] - 1: span[1]])) is not None
 
     def _at_site(self) -> None:
         """Rewordings where the line mapping puts the old call on the new one."""
@@ -802,6 +813,8 @@ def _function_span(lines: list[str], name: str) -> tuple[int, int] | None:
     head = re.compile(rf"^(?:[A-Za-z_][\w\s\*]*?[\s\*])?{re.escape(name)}\s*\(")
     for i, text in enumerate(lines):
         if text and text[0] not in " \t#/*" and head.match(text) and not text.rstrip().endswith(";"):
+            if 0 < text.count("{") == text.count("}"):
+                return i + 1, i + 1  # `void b(void) { a(); }`
             for j in range(i + 1, len(lines)):
                 if lines[j].startswith("}"):
                     return i + 1, j + 1

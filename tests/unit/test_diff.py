@@ -62,7 +62,7 @@ def test_rewording_priority_guard_and_location_changes(result):
 
 def test_guard_added_changes_what_the_message_requires(result):
     (dumping,) = [c for c in result.changed if c.old.format == "Dumping state"]
-    assert dumping.fields == ("requires",)
+    assert dumping.fields == ("requires", "conditions")  # the guard added is a change of its conditions too
     assert (dumping.old.requires, dumping.new.requires) == ((), (("-d",),))
 
 
