@@ -289,6 +289,55 @@ class NotBuilt:
 
 
 @dataclass(frozen=True)
+class NotInProcess:
+    """The processes analysis left `process` out although the call's function is reachable
+    there but for the process's constant state: `why` names the call or guard found false
+    there and the state it read (analyze/procstate.py)."""
+
+    process: str
+    why: str
+
+
+@dataclass(frozen=True)
+class ReachedBy:
+    """`process` runs the site's function by this call path: its start function, then each
+    function called with where the call is ("check_genhash() at keepalived/core/main.c:2457",
+    ", stored via thread_add_event" when the call is a registration)."""
+
+    process: str
+    path: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class InProcessWith:
+    """`process` runs the call only when the daemon is run with `option` (keepalived's parent
+    runs the children's configuration code under -t, to test the configuration)."""
+
+    process: str
+    option: str
+
+
+@dataclass(frozen=True)
+class ProcessesFrom:
+    """The site's function is reached from no process start in this build, so its processes
+    were taken from elsewhere: `kind` "skipped-branch" (the processes that run the functions
+    whose `#if` branches, skipped here, call it; `where` lists them) or "file" (the processes
+    that run the rest of its file `where`)."""
+
+    kind: str
+    where: str
+
+
+@dataclass(frozen=True)
+class FacilityInPriority:
+    """The priority reaching syslog() carries the facility itself (`how` says which function
+    puts it there), which overrides openlog's."""
+
+    facility: str
+    how: str
+
+
+@dataclass(frozen=True)
 class Note:
     """A derivation given as prose (catalogs written before derivations were data)."""
 
@@ -296,11 +345,17 @@ class Note:
 
 
 Derivation = (GuardAt | Inherited | ThroughPointer | SeveralOptions | LoggedOnlyIf | DecidedByCallers | NotCalled | NotBuilt
-              | Note)
+              | NotInProcess | ReachedBy | InProcessWith | ProcessesFrom | FacilityInPriority | Note)
+
+
+# What the processes analysis adds to a message's derivations (the rest explain `requires`).
+PROCESS_DERIVATIONS = (ReachedBy, InProcessWith, NotInProcess, ProcessesFrom, FacilityInPriority)
 
 
 def derivation_to_dict(d: Derivation) -> dict[str, Any]:
-    """The JSON form: {"kind": "guard" | "inherited" | "pointer" | "several", ...fields}."""
+    """The JSON form: {"kind": "guard" | "inherited" | "pointer" | "several" | "logged-only-if" |
+    "decided-by-callers" | "not-called" | "not-built" | "not-in-process" | "reached-by" | "in-process-with" |
+    "processes-from" | "facility-in-priority" | "note", ...fields}."""
     if isinstance(d, GuardAt):
         return {"kind": "guard", "file": d.file, "line": d.line, "text": d.text}
     if isinstance(d, Note):
@@ -309,6 +364,16 @@ def derivation_to_dict(d: Derivation) -> dict[str, Any]:
         return {"kind": "not-called", "function": d.function}
     if isinstance(d, NotBuilt):
         return {"kind": "not-built", "macros": list(d.macros)}
+    if isinstance(d, NotInProcess):
+        return {"kind": "not-in-process", "process": d.process, "why": d.why}
+    if isinstance(d, ReachedBy):
+        return {"kind": "reached-by", "process": d.process, "path": list(d.path)}
+    if isinstance(d, InProcessWith):
+        return {"kind": "in-process-with", "process": d.process, "option": d.option}
+    if isinstance(d, ProcessesFrom):
+        return {"kind": "processes-from", "from": d.kind, "where": d.where}
+    if isinstance(d, FacilityInPriority):
+        return {"kind": "facility-in-priority", "facility": d.facility, "how": d.how}
     if isinstance(d, LoggedOnlyIf):
         return {"kind": "logged-only-if", "function": d.function, "condition": d.condition}
     if isinstance(d, DecidedByCallers):
@@ -318,7 +383,11 @@ def derivation_to_dict(d: Derivation) -> dict[str, Any]:
         return {"kind": "inherited", "function": d.function, "paths": d.paths,
                 "guards": [{"file": g.file, "line": g.line, "caller": g.caller, "via": list(g.via),
                             "pointer": g.pointer, "text": g.text} for g in d.guards]}
-    return {"kind": "pointer" if isinstance(d, ThroughPointer) else "several"}
+    if isinstance(d, ThroughPointer):
+        return {"kind": "pointer"}
+    if isinstance(d, SeveralOptions):
+        return {"kind": "several"}
+    raise TypeError(f"not a derivation: {d!r}")
 
 
 def derivation_from_dict(d: dict[str, Any] | str) -> Derivation:
@@ -333,6 +402,16 @@ def derivation_from_dict(d: dict[str, Any] | str) -> Derivation:
         return NotCalled(d["function"])
     if kind == "not-built":
         return NotBuilt(tuple(d["macros"]))
+    if kind == "not-in-process":
+        return NotInProcess(d["process"], d["why"])
+    if kind == "reached-by":
+        return ReachedBy(d["process"], tuple(d["path"]))
+    if kind == "in-process-with":
+        return InProcessWith(d["process"], d["option"])
+    if kind == "processes-from":
+        return ProcessesFrom(d["from"], d["where"])
+    if kind == "facility-in-priority":
+        return FacilityInPriority(d["facility"], d["how"])
     if kind == "logged-only-if":
         return LoggedOnlyIf(d["function"], d["condition"])
     if kind == "decided-by-callers":

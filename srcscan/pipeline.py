@@ -54,7 +54,7 @@ def _build(context: "Context") -> tuple[list[Message], dict[str, Any]]:
 
 
 def _processes(context: "Context") -> tuple[list[Message], dict[str, Any]]:
-    from srcscan.analyze.processes import analyze_processes
+    from srcscan.analyze.process_answers import analyze_processes
 
     return analyze_processes(context)
 

@@ -45,7 +45,9 @@ class CallGraph:
     graph: nx.MultiDiGraph
     functions: "Functions"  # by key
     entry_points: tuple[str, ...]  # main, then functions nothing in the tree is seen to run
+    table_fields: frozenset[str] = frozenset()  # fields only file-scope initializers store functions in
     _direct: Any = field(default=None, repr=False, compare=False)  # direct_calls(), once built
+    _running: Any = field(default=None, repr=False, compare=False)  # running_calls(), once built
 
     def key_for(self, name: str, file: str) -> str | None:
         """The key a name used in `file` refers to: its own static function first."""
@@ -61,6 +63,24 @@ class CallGraph:
                     direct.setdefault(caller, []).append((callee, data))
             object.__setattr__(self, "_direct", {k: tuple(v) for k, v in direct.items()})
         return self._direct
+
+    def running_calls(self) -> dict[str, tuple[tuple[str, dict], ...]]:
+        """direct_calls(), plus the calls through pointers to functions that no registration
+        hands over (no "registered" or "stored" edge), when the call was resolved by value flow
+        or its field is one only file-scope tables fill: a function found only in a table
+        (`static const checker_funcs_t http_checker_funcs = { ..., dump_http_check, ... }`)
+        runs where a call through its field runs. (A field name that registrations fill too,
+        keepalived's `handler` of keywords and of the VRRP state table, says nothing of which
+        function a call through it reaches.) Built once."""
+        if self._running is None:
+            handed = {callee for _, callee, data in self.graph.edges(data=True) if data["kind"] in ("registered", "stored")}
+            running = {k: list(v) for k, v in self.direct_calls().items()}
+            for caller, callee, data in self.graph.edges(data=True):
+                if data["kind"] == "pointer" and callee not in handed and \
+                        (data.get("resolution") or data["via"] in self.table_fields):
+                    running.setdefault(caller, []).append((callee, data))
+            object.__setattr__(self, "_running", {k: tuple(v) for k, v in running.items()})
+        return self._running
 
     def callers(self, key: str) -> Iterator[tuple[str, dict]]:
         for caller, _, data in self.graph.in_edges(key, data=True):
@@ -129,7 +149,19 @@ def build_call_graph(functions: Iterable[FunctionFacts], refs: Iterable[Function
     named = {r.target for r in refs if r.context != "param_field"}
     patterns = tuple(entry_patterns)
     runnable = {k for k in by_key if by_key[k].name in named or any(fnmatch.fnmatchcase(by_key[k].name, p) for p in patterns)}
-    return CallGraph(graph, by_key, _entry_points(graph, runnable))
+    return CallGraph(graph, by_key, _entry_points(graph, runnable), _table_fields(refs))
+
+
+def _table_fields(refs: Iterable[FunctionRef]) -> frozenset[str]:
+    """Field names that only initializers of file-scope tables store functions in (no
+    assignment, parameter store or registration into a field of that name)."""
+    table, other = set(), set()
+    for ref in refs:
+        if ref.context == "initializer" and not ref.function:
+            table.add(ref.via)
+        elif ref.context in ("field", "param_field", "initializer"):
+            other.add(ref.via)
+    return frozenset(table - other)
 
 
 def _flags(by_key: Functions, param_fields: dict, ref: FunctionRef, callee: str, index: int) -> tuple:

@@ -17,13 +17,16 @@ from typing import TYPE_CHECKING, Any, Iterable
 from srcscan.analyze.options import Option
 from srcscan.analyze.syslogfacts import (DEFAULT_FACILITY, FACILITY_CODES, UNKNOWN, Env, Facts, _table_of,
                                          facility_name, sym_text)
+from srcscan.cexpr import Call, CExpr, Const, strip, walk
 from srcscan.errors import InputError
-from srcscan.extract.logsetup import Sym, walk_sym
+from srcscan.model import FacilityInPriority
+from srcscan.sym import Sym, walk_sym
 
 if TYPE_CHECKING:  # processes.py builds the Model from what this module computes
     from srcscan.analyze.processes import Model, Process
 
-_STRNCMP_PREFIX = re.compile(r'strncmp\s*\(\s*[^,]+,\s*"([^"]+)"')
+# A getopt case that accepts a prefix before the value (`-S local3`): `strncmp(optarg, "local", 5)`.
+_PREFIX_TESTS = frozenset({"strncmp", "strncasecmp"})
 
 
 class BadOptionValue(InputError):
@@ -47,9 +50,21 @@ def option_assignments(facts: Facts, options: Iterable[Option]) -> list[Assignme
         for effect in option.effects:
             for target, text, value, guards in facts.assigns:
                 if target == effect.target and text == effect.value:
-                    prefixes = tuple(m.group(1) for g in guards for m in _STRNCMP_PREFIX.finditer(g))
+                    prefixes = tuple(_prefixes(guards))
                     out.append(Assignment(option.name, target, value, prefixes))
     return list(dict.fromkeys(out))
+
+
+def _prefixes(guards: Iterable[CExpr]) -> list[str]:
+    """String literals the guards compare a prefix of the option's value with (C11 7.24.4.4)."""
+    found = []
+    for guard in guards:
+        for e in walk(guard):
+            if isinstance(e, Call) and e.callee in _PREFIX_TESTS and len(e.args) >= 2:
+                literal = strip(e.args[1])
+                if isinstance(literal, Const) and literal.value is None and literal.text.startswith('"'):
+                    found.append(literal.text[1:-1])
+    return found
 
 
 def assigned_value(a: Assignment, given: str, facts: Facts) -> Any:
@@ -310,8 +325,8 @@ def _bind(s: Sym, index: int, value: Any) -> Sym:
 
 def message_facility(outcomes: set[PriorityFacility | None], procs: tuple[str, ...],
                      facilities: dict[str, tuple[str, ...]], changes: dict[str, dict[str, str]],
-                     to_syslog: bool) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[str, ...]]:
-    """(facilities, facility_with, derivation lines) of a message the processes `procs` write,
+                     to_syslog: bool) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[FacilityInPriority, ...]]:
+    """(facilities, facility_with, derivations) of a message the processes `procs` write,
     whose call has the priority `outcomes` (Priorities.of_call): a facility the priority
     carries is the message's, whatever openlog was given and whatever an option changes."""
     fixed = {o for o in outcomes if o is not None} if to_syslog else set()
@@ -325,6 +340,5 @@ def message_facility(outcomes: set[PriorityFacility | None], procs: tuple[str, .
         if texts:
             with_[option] = texts[0] if len(texts) == 1 else "; ".join(
                 f"{p}: {per_process[p]}" for p in procs if p in per_process)
-    why = tuple(f"facility {o.facility}: {o.how} (a facility in the priority overrides openlog's)"
-                for o in sorted(fixed, key=lambda o: (o.facility, o.how)))
+    why = tuple(FacilityInPriority(o.facility, o.how) for o in sorted(fixed, key=lambda o: (o.facility, o.how)))
     return tuple(sorted(found)), tuple(sorted(with_.items())), why

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Union
 
 from srcscan.analyze.syslogfacts import Facts
-from srcscan.extract.logsetup import Sym, walk_sym
+from srcscan.sym import Sym, walk_sym
 
 COPIES = frozenset({"strdup", "strndup", "STRDUP", "MALLOC_STRDUP"})  # a copy has the value it copies
 _MAX_PATTERNS = 16

@@ -15,20 +15,16 @@ from __future__ import annotations
 import functools
 import re
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
 from srcscan.analyze.callgraph import CallGraph
-from srcscan.analyze.facilities import (Assignment, Priorities, facility_changes, facility_expressions,
-                                        message_facility, option_assignments, process_facilities)
-from srcscan.analyze.idents import Idents, Pattern, all_forms, has_hole, hole_names, pattern_text, pattern_texts
-from srcscan.analyze.logfuncs import log_function_of
+from srcscan.analyze.facilities import Assignment, option_assignments
+from srcscan.analyze.idents import Idents, Pattern, all_forms, has_hole, hole_names, pattern_text
 from srcscan.analyze.options import Option
-from srcscan.analyze.procstate import ProcessState
-from srcscan.analyze.syslogfacts import UNKNOWN, Facts, OpenlogSite, gather
-from srcscan.catalog import Message
-from srcscan.extract.calls import integer_value
-from srcscan.extract.walk import strip
+from srcscan.analyze.procstate import ProcessState, constant
+from srcscan.analyze.syslogfacts import Facts, OpenlogSite
+from srcscan.cexpr import Binary, CExpr, Name, Unary, strip
 from srcscan.rules import LoggingRules as Logging, Rules
 
 
@@ -106,17 +102,41 @@ def _parent_branch(guards: Iterable[Any], var: str) -> bool:
     """True where a guard says the fork's result is non-zero (the parent), or negative (failed)."""
     if not var:
         return False
-    bare = re.escape(var)
-    nonzero = [rf"^{bare}$", rf"^{bare}\s*(>|<|!=)\s*0$", rf"^{bare}\s*==\s*-1$", rf"^{bare}\s*<=\s*-1$"]
-    zero = [rf"^!\s*\(?{bare}\)?$", rf"^{bare}\s*==\s*0$"]
     for g in guards:
-        text = re.sub(r"^\((.*)\)$", r"\1", g.text.strip())
-        if g.kind in ("case", "default", "loop"):
+        if g.kind in ("case", "default", "loop") or g.expr is None:
             continue
-        forms = zero if g.negated else nonzero
-        if any(re.match(f, text) for f in forms):
+        side = _fork_side(g.expr, var)
+        if side is not None and side == ("child" if g.negated else "parent"):
             return True
     return False
+
+
+# `pid` compared with a constant: which side of fork() the test holds on (POSIX fork():
+# 0 in the child, the child's pid in the parent, -1 when it failed, in the parent).
+_PARENT_TESTS = frozenset({(">", 0), ("<", 0), ("!=", 0), ("==", -1), ("<=", -1)})
+_MIRROR = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==", "!=": "!="}
+
+
+def _fork_side(e: CExpr, var: str) -> str | None:
+    """"parent" when `e` holds only where fork()'s result `var` is non-zero, "child" when only
+    where it is zero, None when `e` does not test it that way."""
+    e = strip(e)
+    if isinstance(e, Name):
+        return "parent" if e.name == var else None
+    if isinstance(e, Unary) and e.op == "!":
+        inner = _fork_side(e.operand, var)
+        return None if inner is None else ("child" if inner == "parent" else "parent")
+    if isinstance(e, Binary) and e.op in _MIRROR:
+        left, right, op = strip(e.left), strip(e.right), e.op
+        if not (isinstance(left, Name) and left.name == var):
+            left, right, op = right, left, _MIRROR[op]
+        value = constant(right)
+        if not (isinstance(left, Name) and left.name == var) or value is None:
+            return None
+        if (op, value) == ("==", 0):
+            return "child"
+        return "parent" if (op, value) in _PARENT_TESTS else None
+    return None
 
 
 def _on_child_side(p: Process, line: int, guards: Iterable[Any]) -> bool:
@@ -148,13 +168,15 @@ def regions(graph: CallGraph, procs: list[Process], edge_ok: Any = None, option_
 
     Calls under a guard that the options in force do not satisfy are left out (keepalived's
     parent runs the children's code only under -t, to test the configuration).
-    Calls through a struct field are left out: a scheduler shared by every process calls
-    `thread->func`, resolved to every function stored in any `func` field, which would put
-    all of them in every process. Where a callback is handed over (registered) counts instead."""
+    Calls through a struct field are left out where the function was handed over: a scheduler
+    shared by every process calls `thread->func`, resolved to every function stored in any
+    `func` field, which would put all of them in every process; where a callback is handed
+    over (registered) counts instead. A function only a table holds runs where the calls
+    through its field run (CallGraph.running_calls)."""
     out = {}
     allowed: dict[int, bool] = {}  # id(edge data) -> edge_ok, the same for every process
     tests: dict[str, Any] = {}
-    adjacency = graph.direct_calls()
+    adjacency = graph.running_calls()
     starts: dict[str, Process] = {}  # functions that fork a child
     for q in procs:
         if q.start != "main":
@@ -201,9 +223,9 @@ def _runs_in(values: tuple, guards: Iterable[Any], option_test: Any = None) -> b
     if not variables:
         return True
     for guard in guards:
-        if guard.cond is None or guard.kind in ("case", "default"):
+        if guard.expr is None or guard.kind in ("case", "default"):
             continue
-        value = _process_test(guard.cond, own, others, variables, option_test)
+        value = _process_test(guard.expr, own, others, variables, option_test)
         if value is not None and value == guard.negated:
             return False
     return True
@@ -216,50 +238,49 @@ def _process_values(p: Process, procs: tuple[Process, ...]) -> tuple[set[str], d
     return variables, dict(p.values), others
 
 
-def _process_test(node: Any, own: dict[str, int], others: dict[str, set[int]], variables: set[str],
+def _process_test(e: CExpr, own: dict[str, int], others: dict[str, set[int]], variables: set[str],
                   option_test: Any = None) -> bool | None:
     """Three-valued: does the condition hold in the process whose variables are `own`? For the
     parent (which sets none of them) a test for a child's value is false."""
-    node = strip(node)
-    if node.kind == "PAREN_EXPR" and node.children:
-        return _process_test(node.children[0], own, others, variables, option_test)
-    if node.kind == "UNARY_OPERATOR" and node.op == "!" and node.children:
-        inner = _process_test(node.children[0], own, others, variables, option_test)
+    e = strip(e)
+    if isinstance(e, Unary) and e.op == "!":
+        inner = _process_test(e.operand, own, others, variables, option_test)
         return None if inner is None else not inner
-    if node.kind == "BINARY_OPERATOR" and len(node.children) == 2:
-        if node.op in ("&&", "||"):
-            a, b = (_process_test(c, own, others, variables, option_test) for c in node.children)
-            if node.op == "&&":
-                return False if a is False or b is False else (True if a and b else None)
-            return True if a is True or b is True else (False if a is False and b is False else None)
-        if node.op in ("==", "!="):
-            left, right = (strip(c) for c in node.children)
-            if left.kind != "DECL_REF_EXPR":
-                left, right = right, left
-            value = integer_value(right)
-            if left.kind != "DECL_REF_EXPR" or left.name not in variables or value is None:
-                return option_test(node) if option_test else None
-            if left.name in own:
-                equal = own[left.name] == value
-            elif value in others[left.name]:
-                equal = False  # a value only children take
-            else:
-                return None
-            return equal if node.op == "==" else not equal
+    if isinstance(e, Binary) and e.op in ("&&", "||"):
+        a, b = (_process_test(c, own, others, variables, option_test) for c in (e.left, e.right))
+        if e.op == "&&":
+            return False if a is False or b is False else (True if a and b else None)
+        return True if a is True or b is True else (False if a is False and b is False else None)
+    if isinstance(e, Binary) and e.op in ("==", "!="):
+        left, right = strip(e.left), strip(e.right)
+        if not isinstance(left, Name):
+            left, right = right, left
+        value = constant(right)
+        if not isinstance(left, Name) or left.name not in variables or value is None:
+            return option_test(e) if option_test else None
+        if left.name in own:
+            equal = own[left.name] == value
+        elif value in others[left.name]:
+            equal = False  # a value only children take
+        else:
+            return None
+        return equal if e.op == "==" else not equal
     # `prog_type == PROG_TYPE_VRRP || __test_bit(CONFIG_TEST_BIT, &debug)`: an option test
     # decides the other operand under the options in force.
-    return option_test(node) if option_test else None
+    return option_test(e) if option_test else None
 
 
-def message_processes(m: Message, fn_key: str, procs: list[Process], region: dict[str, set[str]],
+def message_processes(line: int, fn_key: str, procs: list[Process], region: dict[str, set[str]],
                       guards: Iterable[Any], option_test: Any = None,
                       state: ProcessState | None = None) -> tuple[str, ...]:
+    """Processes whose region holds the function and in which the call at `line` under
+    `guards` can run (not on the other side of a fork, not constant-false there)."""
     out = []
     guards = tuple(guards)
     for p in procs:
         if fn_key in region[p.name] and runs_in(p, procs, guards, option_test) \
-                and not _other_side(p, procs, fn_key, m.line, guards) \
-                and not (state is not None and guards and state.guards_false(p.name, guards)):
+                and not _other_side(p, procs, fn_key, line, guards) \
+                and not (state is not None and guards and state.guards_false(p.name, guards, function=fn_key)):
             out.append(p.name)
     return tuple(out)
 
@@ -282,6 +303,8 @@ class Model:
     regions_with: dict[Any, dict[str, set[str]]]  # regions under the settings plus a message's options
     state: ProcessState | None = None  # each process's constant state (procstate.py)
     unpruned: dict[str, set[str]] | None = None  # the regions under the settings, without it
+    everywhere: dict[str, set[str]] | None = None  # the regions under any options, without state
+    views: dict[str, tuple[dict[str, set[str]], ProcessState]] = field(default_factory=dict)  # by mode
 
     @functools.cached_property
     def by_option(self) -> dict[str, list[Assignment]]:
@@ -295,25 +318,93 @@ class Model:
             self.regions_with[None] = regions(self.graph, self.procs, state=self.state)
         return self.regions_with[None]
 
+    @functools.cached_property
+    def modes(self) -> tuple[str, ...]:
+        """Options not in force that some call reached from a process start needs (keepalived's
+        -t, under which the parent runs the children's configuration code): each is a way of
+        running the program whose processes run other code (`mode_view`)."""
+        from srcscan.analyze.requirements import guard_requirement
+
+        anywhere = set().union(*self.regions_anywhere().values()) if self.procs else set()
+        given = set(self.settings.levels)
+        found: set[str] = set()
+        for caller, _, data in self.graph.graph.edges(data=True):
+            fn = self.graph.functions.get(caller)
+            if not data["guards"] or caller not in anywhere or fn is None:
+                continue
+            for guard in data["guards"]:
+                for alternative in guard_requirement(guard, self.guard_filter.index, fn).alternatives():
+                    found.update(a for a in alternative if not a.startswith("!") and _option_name(a) not in given)
+        return tuple(sorted(found))
+
+    def mode_view(self, mode: str) -> tuple[dict[str, set[str]], ProcessState]:
+        """(regions, constant state) when the program runs with `mode` on top of the settings."""
+        if mode not in self.views:
+            settings = self._with_atoms([mode])
+            edge_ok, option_test = self.guard_filter.edge_ok(settings), self.guard_filter.option_test(settings)
+            unpruned = regions(self.graph, self.procs, edge_ok, option_test)
+            state = ProcessState(self.graph, self.facts, self.procs, self.everywhere or {}, _other_side, unpruned)
+            region = regions(self.graph, self.procs, edge_ok, option_test, state)
+            # Only the entry point: srcscan cannot yet tell whether a mode ends the program
+            # before it forks (keepalived's -t exits in config_test_exit(), a function whose
+            # switch exits in every case), so a child's region under a mode is not trusted.
+            self.views[mode] = ({name: r if _is_entry(name, self.procs) else set() for name, r in region.items()},
+                                state)
+        return self.views[mode]
+
+    def processes_of(self, line: int, key: str, guards: tuple, requires: tuple[tuple[str, ...], ...]
+                     ) -> tuple[tuple[str, ...], dict[str, str], dict[str, set[str]]]:
+        """(processes that can run the call at `line` of function `key` under `guards`, the
+        processes among them that run it only in one of the modes: process -> that option,
+        and for each process the region it was found in). A mode the call's requirement rules
+        out (`!-t`) is not tried."""
+        region = self.region_for(requires)
+        found = list(message_processes(line, key, self.procs, region, guards, state=self.state))
+        where = {q: region[q] for q in found}
+        first = requires[0] if requires else ()
+        ruled_out = {_option_name(a[1:]) for a in first if a.startswith("!")}
+        only: dict[str, str] = {}
+        for mode in self.modes:
+            if _option_name(mode) in ruled_out or mode in first:
+                continue
+            view, state = self.mode_view(mode)
+            for q in message_processes(line, key, self.procs, view, guards, state=state):
+                if q not in where:
+                    only[q], where[q] = mode, view[q]
+        order = [p.name for p in self.procs]
+        return tuple(sorted(where, key=order.index)), only, where
+
+    def _with_atoms(self, atoms: Iterable[str]) -> Any:
+        from srcscan.analyze.settings import Settings
+
+        levels = dict(self.settings.levels)
+        for atom in atoms:
+            name, _, level = atom.partition(">=")
+            name = name.split("==")[0]
+            levels[name] = max(levels.get(name, 0), int(level) if level.isdigit() else 1)
+        return Settings(dict(self.settings.values), levels, self.settings.macros)
+
     def region_for(self, requires: tuple[tuple[str, ...], ...]) -> dict[str, set[str]]:
         """Regions under the settings plus the options a message needs (its first alternative):
         a -D dump runs where -D takes the program, not where -t would."""
-        from srcscan.analyze.settings import Settings
-
         atoms = [a for a in (requires[0] if requires else ()) if not a.startswith("!")]
         if not atoms:
             return self.region
         key = tuple(sorted(atoms))
         if key not in self.regions_with:
-            levels = dict(self.settings.levels)
-            for atom in atoms:
-                name, _, level = atom.partition(">=")
-                name = name.split("==")[0]
-                levels[name] = max(levels.get(name, 0), int(level) if level.isdigit() else 1)
-            settings = Settings(dict(self.settings.values), levels, self.settings.macros)
+            settings = self._with_atoms(atoms)
             self.regions_with[key] = regions(self.graph, self.procs, self.guard_filter.edge_ok(settings),
                                              self.guard_filter.option_test(settings), self.state)
         return self.regions_with[key]
+
+
+def _is_entry(name: str, procs: list[Process]) -> bool:
+    return any(p.name == name and p.start == "main" for p in procs)
+
+
+def _option_name(atom: str) -> str:
+    """`-D>=2` -> `-D`, `proxy.debug==1` -> `proxy.debug`."""
+    return atom.partition(">=")[0].split("==")[0]
 
 
 def build_model(graph: CallGraph, facts: Facts, options: Iterable[Option], rules: Rules,
@@ -336,7 +427,7 @@ def build_model(graph: CallGraph, facts: Facts, options: Iterable[Option], rules
     names = frozenset(n for o in options for n in o.names)
     return Model(procs, {p.name: i for p, i in named}, region, sites, facts,
                  option_assignments(facts, options), rules.logging, names, graph, guard_filter, settings, {},
-                 state, unpruned)
+                 state, unpruned, everywhere)
 
 
 class GuardFilter:
@@ -365,133 +456,13 @@ class GuardFilter:
         """fn -> condition -> does it hold under the settings (None: not an option test)."""
         from srcscan.analyze.requirements import option_test
         from srcscan.analyze.settings import levels_of
-        # Until this module reads Guard.expr: the node of a condition becomes its typed expression here.
-        from srcscan.extract.expressions import to_cexpr
 
         levels = levels_of(settings)
 
         def for_function(fn: Any) -> Any:
-            def test(node: Any) -> bool | None:
-                found = option_test(to_cexpr(node), self.index, fn) if fn is not None else None
+            def test(e: CExpr) -> bool | None:
+                found = option_test(e, self.index, fn) if fn is not None else None
                 return found.holds(levels) if found is not None else None
             return test
 
         return for_function
-
-
-# ---------------------------------------------------------------------------- the analysis
-
-def analyze_processes(context) -> tuple[list[Message], dict[str, Any]]:
-    from srcscan.analyze.settings import parse_with
-
-    graph = context.graph
-    facts = gather(context.scan.all_files, graph)
-    settings = parse_with(context.with_options, context.options, context.rules.config.false_values)
-    model = build_model(graph, facts, context.options, context.rules, settings, context.index)
-    values = dict(settings.values)
-    syslog_on = model.logging.destination == "syslog" or settings.levels.get(model.logging.syslog_option, 0) > 0
-    facilities = process_facilities(model, values, syslog_on)
-    changes = facility_changes(model, values)
-    calls_at = {(c.file, c.line, fn.name): (c, fn) for fn in context.functions for c in fn.calls}
-    priorities = Priorities(graph, facts)
-    by_file = file_processes(graph, model)
-    messages, counts, by_file_count = [], defaultdict(int), 0
-    for m in context.messages:
-        call, fn = calls_at.get((m.file, m.line, m.function), (None, None))
-        guards = call.guards if call is not None else ()
-        key = (graph.key_for(fn.name, fn.file) if fn else None) or graph.key_for(m.function, m.file) or m.function
-        procs = message_processes(m, key, model.procs, model.region_for(m.requires), guards, state=model.state) \
-            or message_processes(m, key, model.procs, model.regions_anywhere(), guards, state=model.state)
-        other_build: tuple[str, ...] = ()
-        if not procs and not any(key in r for r in model.regions_anywhere().values()) \
-                and not model.state.never_runs(key):
-            procs, where = _other_build_callers(fn or graph.functions.get(key), model)
-            if procs:
-                other_build = (f"processes: called only where this build's preprocessor skips: {where}",)
-            else:
-                # Not reached from any process start (called through a pointer the graph could
-                # not resolve): the processes that run the rest of its file.
-                procs = by_file.get(m.file) or tuple(p.name for p in model.procs)  # (an assert handler: any)
-                by_file_count += 1
-        pruned = tuple(f"not in process {q}: {why}" for q in _pruned_from(m, key, guards, procs, model) if (
-            why := model.state.why_not(q, key, tuple(guards))))
-        outcomes = _priority_outcomes(m, call, fn, graph, priorities, context.log_functions)
-        facility, with_, why = message_facility(outcomes, procs, facilities, changes, syslog_on)
-        for p in procs:
-            counts[p] += 1
-        messages.append(replace(m, processes=procs, facility=facility, facility_with=with_,
-                                derivation=m.derivation + other_build + pruned + why))
-    table = []
-    for p in model.procs:
-        fn = graph.functions.get(p.start)
-        table.append({
-            "name": p.name,
-            "start": fn.name if fn else p.start,
-            "file": fn.file if fn else "",
-            "fork_line": p.fork_line,
-            "idents": all_forms(model.idents[p.name]),
-            "ident_patterns": pattern_texts(model.idents[p.name]),
-            "facility_expression": facility_expressions(model, p),
-            "facility": list(facilities[p.name]),
-            "facility_with": {o: c[p.name] for o, c in sorted(changes.items()) if p.name in c},
-            "messages": counts[p.name],
-        })
-    return messages, {"processes": table, "processes_from_file": by_file_count, "logging": {"destination": model.logging.destination,
-                                                      "syslog_option": model.logging.syslog_option,
-                                                      "facility_option": model.logging.facility_option}}
-
-
-def _other_build_callers(fn: Any, model: Model) -> tuple[tuple[str, ...], str]:
-    """Processes that run the functions whose skipped `#if` branches call `fn` (a helper only a
-    feature build calls: `#ifdef WITH_PERF run_perf("vrrp"); #endif` in the VRRP child)."""
-    if fn is None or fn.name in model.facts.active_calls:
-        return (), ""  # called in this build too, where no parse sees it (a macro here)
-    found: list[str] = []
-    where = []
-    for file, line in sorted(model.facts.skipped_calls.get(fn.name, ())):
-        here = [f for f in model.graph.functions.values() if f.file == file and f.line <= line]
-        if not here:
-            continue
-        caller = max(here, key=lambda f: f.line)
-        if caller.key == fn.key:
-            continue
-        for p in model.procs:
-            if caller.key in model.region[p.name] and not _other_side(p, model.procs, caller.key, line, ()) \
-                    and p.name not in found:
-                found.append(p.name)
-        where.append(f"{caller.name}() at {file}:{line}")
-    order = [p.name for p in model.procs]
-    return tuple(sorted(found, key=order.index)), "; ".join(where)
-
-
-def _pruned_from(m: Message, key: str, guards: Any, procs: tuple[str, ...], model: Model) -> list[str]:
-    """Processes that would run the message but for their constant state."""
-    if model.state is None or model.unpruned is None:
-        return []
-    unpruned = message_processes(m, key, model.procs, model.unpruned, guards)
-    return [q for q in unpruned if q not in procs]
-
-
-def _priority_outcomes(m: Message, call: Any, fn: Any, graph: CallGraph, priorities: Priorities,
-                       log_functions: dict[str, Any]) -> set:
-    """What the message's priority argument makes of its facility (Priorities.of_call)."""
-    if call is None or fn is None:
-        return set()
-    log_fn = log_function_of(log_functions, fn.file, call.callee)
-    if log_fn is None or log_fn.priority_arg is None or log_fn.priority_arg >= len(call.args):
-        return set()
-    value = call.args[log_fn.priority_arg].integer
-    target = call.callee if call.callee in ("syslog", "vsyslog") else graph.key_for(call.callee, fn.file)
-    return priorities.of_call(target, UNKNOWN if value is None else value) if target else set()
-
-
-def file_processes(graph: CallGraph, model: Model) -> dict[str, tuple[str, ...]]:
-    out: dict[str, list[str]] = defaultdict(list)
-    for p in model.procs:
-        for key in model.region[p.name]:
-            fn = graph.functions.get(key)
-            if fn is not None and p.name not in out[fn.file]:
-                out[fn.file].append(p.name)
-    order = [p.name for p in model.procs]
-    return {f: tuple(sorted(names, key=order.index)) for f, names in out.items()}
-

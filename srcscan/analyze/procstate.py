@@ -23,9 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from srcscan.analyze.syslogfacts import Facts
-from srcscan.extract.calls import integer_value
-from srcscan.extract.logsetup import global_path
-from srcscan.extract.walk import strip
+from srcscan.cexpr import Binary, Call, CExpr, Const, Index, Member, Name, Other, Unary, evaluate, strip, walk
 
 _MAX_VALUES = 8
 
@@ -68,6 +66,8 @@ class ProcessState:
             self.values[p.name] = self._written(p, procs, view, other_side)
             self.views[p.name] = (view, lambda c, d, p=p: other_side(p, procs, c, d["line"], d["guards"]))
         self._flags: dict[tuple[str, str], dict[str, frozenset | None]] = {}
+        self._params: dict[tuple[str, str, int], frozenset | None] = {}
+        self._starts: dict[str, list[int]] | None = None  # file -> lines where its functions start
         self._pointer_edges: dict[str, list[tuple[str, dict]]] = defaultdict(list)
         self._called_fields: set[str] = set()
         for caller, callee, data in graph.graph.edges(data=True):
@@ -125,44 +125,55 @@ class ProcessState:
 
     # ------------------------------------------------------------------ guards
 
-    def test(self, process: str, node: Any, fields: dict | None = None) -> tuple[bool | None, str]:
-        """Three-valued: does the condition hold in the process? With the state it read.
-        `fields`: values of struct fields known for the object at hand (a registration's flags)."""
-        node = strip(node)
-        if node.kind == "PAREN_EXPR" and node.children:
-            return self.test(process, node.children[0], fields)
-        if node.kind == "UNARY_OPERATOR" and node.op == "!" and node.children:
-            inner, why = self.test(process, node.children[0], fields)
+    def test(self, process: str, e: CExpr, fields: dict | None = None,
+             function: str | None = None) -> tuple[bool | None, str]:
+        """Three-valued: does the condition (a typed expression) hold in the process? With the
+        state it read. `fields`: values of struct fields known for the object at hand (a
+        registration's flags); `function`: the call-graph key of the function the condition is
+        in, whose parameters take what the process's calls pass (param_values)."""
+        e = strip(e)
+        if isinstance(e, Unary) and e.op == "!":
+            inner, why = self.test(process, e.operand, fields, function)
             return (None if inner is None else not inner), why
-        if node.kind == "BINARY_OPERATOR" and len(node.children) == 2:
-            if node.op in ("&&", "||"):
-                (a, wa), (b, wb) = (self.test(process, c, fields) for c in node.children)
-                if node.op == "&&":
+        if isinstance(e, Binary):
+            if e.op in ("&&", "||"):
+                (a, wa), (b, wb) = (self.test(process, c, fields, function) for c in (e.left, e.right))
+                if e.op == "&&":
                     return (False, wa if a is False else wb) if False in (a, b) else ((True, "") if a and b else (None, ""))
                 return (True, wa if a is True else wb) if True in (a, b) else \
                     ((False, "; ".join(w for w in (wa, wb) if w)) if a is False and b is False else (None, ""))
-            if node.op in ("==", "!="):
-                left, right = (strip(c) for c in node.children)
-                if integer_value(left) is not None:
+            if e.op in ("==", "!="):
+                left, right = strip(e.left), strip(e.right)
+                if constant(left) is not None:
                     left, right = right, left
-                want = integer_value(right)
-                values, why = self._values_of(process, left, fields)
+                want = constant(right)
+                values, why = self._values_of(process, left, fields, function)
                 if values is None or want is None:
                     return None, ""
                 equal = {v == want for v in values}
-                return (None, "") if len(equal) != 1 else ((next(iter(equal)) == (node.op == "==")), why)
+                return (None, "") if len(equal) != 1 else ((next(iter(equal)) == (e.op == "==")), why)
             return None, ""
-        values, why = self._values_of(process, node, fields)
+        values, why = self._values_of(process, e, fields, function)
         if values is None:
             return None, ""
         truth = {bool(v) for v in values}
         return (None, "") if len(truth) != 1 else (next(iter(truth)), why)
 
-    def _values_of(self, process: str, node: Any, fields: dict | None = None) -> tuple[frozenset | None, str]:
-        if fields and node.kind == "MEMBER_REF_EXPR" and fields.get(node.name) is not None:
-            values = fields[node.name]
-            return values, f"the registration stores {node.name} = {', '.join(map(str, sorted(values)))} in this process"
-        path = global_path(node, frozenset())
+    def _values_of(self, process: str, e: CExpr, fields: dict | None = None,
+                   function: str | None = None) -> tuple[frozenset | None, str]:
+        if fields and isinstance(e, Member) and fields.get(e.field) is not None:
+            values = fields[e.field]
+            return values, f"the registration stores {e.field} = {', '.join(map(str, sorted(values)))} in this process"
+        if isinstance(e, Name) and e.ref == "param" and function is not None:
+            fn = self.graph.functions.get(function)
+            if fn is None or e.name not in fn.params:
+                return None, ""
+            values = self.param_values(process, function, fn.params.index(e.name))
+            if values is None:
+                return None, ""
+            shown = ", ".join(str(v) for v in sorted(values))
+            return values, f"parameter {e.name} of {fn.name}() is {shown} in every call this process makes"
+        path = state_path(e)
         if path is None or (path not in self.facts.zero_globals and path.split(".")[0] not in self.facts.zero_globals
                             and path not in self.facts.globals):
             return None, ""
@@ -173,12 +184,14 @@ class ProcessState:
         written = "never written there" if path not in self.values[process] else "every write it runs"
         return values, f"{path} is {shown} in this process ({written})"
 
-    def guards_false(self, process: str, guards: Iterable[Any], fields: dict | None = None) -> str:
-        """Why one of the guards is false in the process ("" when none is known to be)."""
+    def guards_false(self, process: str, guards: Iterable[Any], fields: dict | None = None,
+                     function: str | None = None) -> str:
+        """Why one of the guards (of `function`, a call-graph key) is false in the process (""
+        when none is known to be)."""
         for guard in guards:
-            if guard.cond is None or guard.kind in ("case", "default", "loop"):
+            if guard.expr is None or guard.kind in ("case", "default", "loop"):
                 continue
-            holds, why = self.test(process, guard.cond, fields)
+            holds, why = self.test(process, guard.expr, fields, function)
             if holds is not None and holds == guard.negated:
                 return f"{guard.describe() if not guard.negated else '!(' + guard.text + ')'} is false: {why}"
         return ""
@@ -187,7 +200,7 @@ class ProcessState:
 
     def edge_ok(self, process: str, caller: str, callee: str, data: dict) -> bool:
         """False (and a Prune kept) when the call cannot run in the process."""
-        why = self.guards_false(process, data["guards"]) if data["guards"] else ""
+        why = self.guards_false(process, data["guards"], function=caller) if data["guards"] else ""
         if not why and data["kind"] == "stored" and data.get("store_guards"):
             blocked = self.guards_false(process, data["store_guards"], self.table_flags(process, caller))
             why = f"never stored there by {data['via']}(): {blocked}" if blocked else ""
@@ -247,6 +260,72 @@ class ProcessState:
             found.add(args[index].integer)
         return found or None
 
+    def param_values(self, process: str, key: str, index: int) -> frozenset | None:
+        """Values parameter `index` of function `key` holds in the process: the constants that
+        every call the process can make passes (direct calls, and calls through a struct field
+        whose guards hold there with the flags the callee was registered with: keepalived's
+        parser calls an inactive keyword's handler with NULL). None when a call passes anything
+        else, when the function is handed to code that calls it later, when a call through a
+        field could not be resolved, or when the function writes the parameter itself."""
+        memo = (process, key, index)
+        if memo in self._params:
+            return self._params[memo]
+        self._params[memo] = None  # a recursive call sees "unknown"
+        self._params[memo] = result = self._param_values_of(process, key, index)
+        return result
+
+    def _param_values_of(self, process: str, key: str, index: int) -> frozenset | None:
+        fn = self.graph.functions.get(key)
+        if fn is None or index >= len(fn.params) or self._param_written(fn, fn.params[index]):
+            return None
+        view, elsewhere = self.in_force[process], self.views[process][1]
+        found: set[int] = set()
+        for caller, data in self.graph.callers(key):
+            if caller not in view or elsewhere(caller, data):
+                continue
+            if data["kind"] == "stored" and key in self._pointer_edges:
+                continue  # the calls through the field say what it is given
+            if data["kind"] != "direct" and (data["kind"] != "pointer" or data.get("resolution")):
+                return None
+            fields = self.callee_flags(process, key) if data["kind"] == "pointer" else None
+            if self.guards_false(process, data["guards"], fields, caller if data["kind"] == "direct" else None):
+                continue  # a call this process never makes
+            call = data.get("call")
+            value = _argument(call, index) if call is not None else None
+            if value is None:
+                return None
+            found.add(value)
+        return frozenset(found) if found else None
+
+    def callee_flags(self, process: str, key: str) -> dict[str, frozenset | None]:
+        """The flags stored beside `key` by the registrations the process makes of it (every
+        registering function's table_flags, merged)."""
+        merged: dict[str, set | None] = {}
+        for caller, data in self.graph.callers(key):
+            if data["kind"] != "stored" or caller not in self.in_force[process]:
+                continue
+            for name, values in self.table_flags(process, caller).items():
+                merged[name] = None if values is None or (name in merged and merged[name] is None) \
+                    else (merged.get(name) or set()) | values
+        return {k: (frozenset(v) if v else None) for k, v in merged.items()}
+
+    def _param_written(self, fn: Any, name: str) -> bool:
+        """The function's own text assigns the parameter, or takes its address, or the
+        function is not in a .c file whose text srcscan has (conservative: unknown)."""
+        lines = self.facts.text_writes.get((fn.file, name))
+        if (fn.file, name) not in self.facts.text_writes and not fn.file.endswith(".c"):
+            return True
+        if not lines:
+            return False
+        if self._starts is None:
+            starts: dict[str, list[int]] = defaultdict(list)
+            for f in self.graph.functions.values():
+                starts[f.file].append(f.line)
+            self._starts = {file: sorted(lines) for file, lines in starts.items()}
+        later = [line for line in self._starts.get(fn.file, ()) if line > fn.line]
+        end = later[0] if later else float("inf")
+        return any(fn.line <= line < end for line in lines)
+
     def _uncalled(self, callee: str, fields: frozenset[str]) -> bool:
         """Stored in fields that are called somewhere, but no such call can run it (value flow
         resolved them all to other functions): it never runs."""
@@ -273,7 +352,7 @@ class ProcessState:
     def why_not(self, process: str, function: str, guards: tuple) -> str:
         """Why a function (a message's, under its guards) does not run in the process, from the
         prunes that cut every path to it there ("" when they do not explain it)."""
-        own = self.guards_false(process, guards) if guards else ""
+        own = self.guards_false(process, guards, function=function) if guards else ""
         if own:
             return own
         for prune in sorted(self.prunes.values(), key=lambda q: (q.caller, q.line)):
@@ -289,7 +368,57 @@ class ProcessState:
             self._reach[key] = self.graph.reachable([key])
         return self._reach[key]
 
+    def never_why(self, key: str) -> str:
+        """Why no process can ever run `key` ("" when one may): it is only stored in fields no
+        call through which can run it, or only called from such a function."""
+        if not self.never_runs(key):
+            return ""
+        for root in sorted(self.never_called):
+            if root == key or key in self._below(root):
+                fn = self.graph.functions.get(root)
+                fields = sorted({f for _, _, d in self.graph.graph.in_edges(root, data=True) for f in d.get("fields", ())})
+                name = fn.name if fn else root
+                return f"{name}() is stored only in {', '.join(fields)}, and no call through it can run it" + (
+                    "" if root == key else f"; only {name}() calls it")
+        return ""
+
     def never_runs(self, key: str) -> bool:
         """True for a function only ever stored in fields no call through which can run it."""
         return key in self.never_called or any(key in self._below(k) for k in self.never_called) and \
             not any(key in r for r in self.base.values())
+
+
+# ---------------------------------------------------------------------------- expressions
+
+def constant(e: CExpr) -> int | None:
+    """The value of an integer constant expression (literals, enumerators, NULL and operators
+    over them); None for anything that reads an object, calls or takes an address."""
+    e = strip(e)
+    for x in walk(e):
+        if isinstance(x, (Call, Member, Index, Other)) or (isinstance(x, Const) and x.value is None):
+            return None
+        if isinstance(x, Name) and x.ref != "enum" and x.name != "NULL":
+            return None
+        if isinstance(x, Unary) and x.op not in ("-", "+", "~", "!"):
+            return None
+    return evaluate(e)
+
+
+def _argument(call: Any, index: int) -> int | None:
+    """The constant a call passes as argument `index` (NULL is 0), None when not a constant."""
+    if index < len(call.exprs):
+        return constant(call.exprs[index])
+    return call.args[index].integer if index < len(call.args) else None
+
+
+def state_path(e: CExpr) -> str | None:
+    """`kw.active` or `vrrp_data`: a variable, or a field of one reached with `.` only (a field
+    through a pointer, `p->x`, belongs to whatever the pointer holds); None otherwise."""
+    fields = []
+    e = strip(e)
+    while isinstance(e, Member) and not e.arrow:
+        fields.append(e.field)
+        e = strip(e.base)
+    if isinstance(e, Name) and e.ref == "var":
+        return ".".join([e.name] + fields[::-1])
+    return None

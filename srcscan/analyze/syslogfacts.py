@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from srcscan.analyze.callgraph import CallGraph
-from srcscan.extract.logsetup import Sym, walk_sym
+from srcscan.cexpr import CExpr
+from srcscan.sym import Sym, walk_sym
 
 # <syslog.h>'s facility codes (the same in every libc: they are on the wire).
 FACILITY_NAMES = {0: "kern", 8: "user", 16: "mail", 24: "daemon", 32: "auth", 40: "syslog", 48: "lpr",
@@ -42,7 +43,7 @@ class Facts:
     tables: dict[str, list[list[tuple[str, Any]]]]
     globals: dict[str, Sym]
     locals: dict[str, dict[str, list[Sym]]]  # call-graph key -> local -> values
-    assigns: list[tuple[str, str, Sym, tuple[str, ...]]]  # option switch assignments
+    assigns: list[tuple[str, str, Sym, tuple[CExpr, ...]]]  # option switch assignments, with their guards
     sites: list[OpenlogSite]
     forks: dict[str, list[tuple[int, str]]]  # call-graph key -> (line, variable)
     const_assigns: dict[str, list[tuple[int, str, int]]]  # call-graph key -> (line, variable, value)

@@ -2,8 +2,9 @@
 their arguments can take.
 
 Pure: a parsed Unit in, plain tuples and dicts out (cached with the file's other facts).
-Argument expressions are kept as small symbolic trees (`Sym`), to be evaluated later
-against whole-tree knowledge (initial values of globals, what an option assigns):
+Argument expressions are kept as small symbolic trees (`Sym`, srcscan/sym.py), to be
+evaluated later against whole-tree knowledge (initial values of globals, what an option
+assigns):
 
     ("int", 136)            a constant (LOG_LOCAL1 after expansion)
     ("str", "Keepalived")   a string literal
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import Any, Iterator
+from typing import Any
 
 from srcscan.extract.calls import c_string_value, integer_value
 from srcscan.extract.objects import extract_objects
@@ -32,8 +33,8 @@ from srcscan.extract.strbuild import string_builds
 from srcscan.extract.walk import expression_text, strip, walk_guarded
 from srcscan.parse import Node, Unit
 from srcscan.rules import Idioms
+from srcscan.sym import Sym
 
-Sym = tuple
 SYSLOG_CALLS = frozenset({"syslog", "vsyslog"})  # POSIX: the priority argument comes first
 _BRANCH_GUARDS = frozenset({"if", "else", "early-return", "ternary", "and", "or"})
 
@@ -45,7 +46,8 @@ def extract_logsetup(unit: Unit, idioms: Idioms) -> dict[str, Any]:
                   open syslog or are main),
         "tables": {name: [[(field, int | str | None), ...], ...]} (arrays of constant rows),
         "globals": {name: sym} (initial values of file-scope variables),
-        "option_assigns": [(target, value text, value sym, guard texts)] (in a getopt `switch`),
+        "option_assigns": [(target, value text, value sym, guard expressions (srcscan.cexpr))]
+                          (in a getopt `switch`),
         "const_assigns": [(function, file, line, variable, value)] (constants given to globals in
                           functions that fork: `prog_type = PROG_TYPE_VRRP;` in the child),
         "syslog": [(function, file, line, priority sym)] (calls of syslog()/vsyslog()),
@@ -131,7 +133,7 @@ def _function(unit: Unit, fn: Node, out: dict[str, Any], idioms: Idioms) -> None
                     and any(g.kind == "case" for g in guards):
                 value = node.children[1]
                 out["option_assigns"].append((target.name, expression_text(value), sym(value, params, local_names),
-                                              tuple(g.describe() for g in guards)))
+                                              tuple(g.expr for g in guards if g.expr is not None)))
     objects = extract_objects(nodes, params, local_names, lambda n: sym(n, params, local_names), strip)
     if objects:
         out["objects"][fn.name] = (path, objects)
@@ -179,7 +181,7 @@ def skipped_calls(unit: Unit) -> tuple[list[tuple[str, int, str]], list[str]]:
     lines = _LITERAL_OR_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text).split("\n")
     skipped = {n for r in unit.skipped if r.file in ("", unit.path) for n in range(r.start_line, r.end_line + 1)}
     active = sorted({m.group(1) for number, line in enumerate(lines, 1) if number not in skipped
-                     and not line.lstrip().startswith("#") for m in _CALL.finditer(line)})
+                     and not line.lstrip().startswith("#") for m in _CALL.finditer(line) if not _declared(line, m)})
     for r in unit.skipped:
         if r.file not in ("", unit.path):
             continue
@@ -188,11 +190,19 @@ def skipped_calls(unit: Unit) -> tuple[list[tuple[str, int, str]], list[str]]:
             if line.lstrip().startswith("#"):
                 continue
             for m in _CALL.finditer(line):
-                before = line[:m.start()].strip()
-                declared = re.search(r"[\w*]$", before) and before.split()[-1] not in ("return", "else", "do")
-                if m.group(1) not in _NOT_CALLS and not declared:  # not `void run_perf(const char *p)`
+                if m.group(1) not in _NOT_CALLS and not _declared(line, m):
                     out.append((unit.path, number, m.group(1)))
     return out, active
+
+
+def _declared(line: str, m: re.Match) -> bool:
+    """The name before `(` is declared or defined there (`void run_perf(const char *p)`,
+    `static void create_proto(void) {`, or a definition whose type is on the line above, the
+    name starting the line: `set_addrproto(void)`), not called."""
+    if m.start() == 0 and not line.rstrip().endswith(";"):
+        return True
+    before = line[:m.start()].strip()
+    return bool(re.search(r"[\w*]$", before)) and before.split()[-1] not in ("return", "else", "do")
 
 
 def text_writes(text: str) -> dict[str, list[int]]:
@@ -335,15 +345,3 @@ def sym(node: Node, params: tuple[str, ...], local_names: frozenset[str]) -> Sym
     if node.kind == "CALL_EXPR":
         return ("call", node.name, tuple(sym(k, params, local_names) for k in kids[1:]))
     return ("?", expression_text(node))
-
-
-def walk_sym(s: Sym) -> Iterator[Sym]:
-    yield s
-    for part in s[1:]:
-        if isinstance(part, tuple) and part and isinstance(part[0], str):
-            yield from walk_sym(part)
-        elif isinstance(part, tuple):
-            for p in part:
-                if isinstance(p, tuple):
-                    yield from walk_sym(p)
-

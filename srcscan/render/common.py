@@ -7,7 +7,8 @@ from collections import Counter
 from typing import Iterable
 
 from srcscan.catalog import Message
-from srcscan.model import (CallerGuard, DecidedByCallers, Derivation, GuardAt, Inherited, LoggedOnlyIf, NotBuilt, NotCalled,
+from srcscan.model import (CallerGuard, DecidedByCallers, Derivation, FacilityInPriority, GuardAt, Inherited,
+                           InProcessWith, LoggedOnlyIf, NotBuilt, NotCalled, NotInProcess, ProcessesFrom, ReachedBy,
                            SeveralOptions,
                            ThroughPointer)
 
@@ -100,6 +101,18 @@ def derivation_text(d: Derivation) -> str:
         paths = "; ".join(f"{f}:{n} in {c}(): {'never' if r == 'false' else 'always' if r == 'true' else r}"
                           for f, n, c, r in d.paths)
         return f"logged only when {d.condition} in {d.function}(), which its callers decide ({paths})"
+    if isinstance(d, NotInProcess):
+        return f"not in process {d.process}: {d.why}"
+    if isinstance(d, InProcessWith):
+        return f"process {d.process} runs it only with {d.option}"
+    if isinstance(d, ReachedBy):
+        return f"process {d.process} runs it: " + " -> ".join(d.path)
+    if isinstance(d, ProcessesFrom):
+        if d.kind == "skipped-branch":
+            return f"processes: called only where this build's preprocessor skips: {d.where}"
+        return f"processes: reached from no process start; those running the rest of {d.where}"
+    if isinstance(d, FacilityInPriority):
+        return f"facility {d.facility}: {d.how} (a facility in the priority overrides openlog's)"
     return d.text
 
 

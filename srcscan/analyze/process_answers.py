@@ -1,0 +1,268 @@
+"""Each call site's processes and syslog facility: the processes analysis's answers, keyed by
+SiteKey, and the pipeline step that puts them into the messages.
+
+Reads the process model (processes.py: processes, their regions and constant state), the
+facilities (facilities.py) and the requirement each site has (a call that needs -D runs where
+-D takes the program); no I/O.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from typing import Any, Iterable, Mapping
+
+from srcscan.analyze.callgraph import CallGraph
+from srcscan.analyze.facilities import Priorities, facility_changes, facility_expressions, message_facility, process_facilities
+from srcscan.analyze.idents import all_forms, pattern_texts
+from srcscan.analyze.logfuncs import log_function_of
+from srcscan.analyze.processes import Model, _other_side, build_model, message_processes
+from srcscan.analyze.syslogfacts import UNKNOWN, gather
+from srcscan.catalog import Message
+from srcscan.model import CallSite, Derivation, InProcessWith, LogSite, NotInProcess, ProcessesFrom, ReachedBy, SiteKey
+
+
+# ---------------------------------------------------------------------------- the analysis
+
+@dataclass(frozen=True)
+class ProcessAnswer:
+    """Where one call site's message goes.
+
+    processes: names of the process table's processes that can run the call; facility: the
+    syslog facilities it is written under with the options given ("errorlog" for a daemon
+    whose log functions write to a file); facility_with: (option, facility that option gives);
+    derivation: why, as data (processes pruned by their constant state, callers only another
+    build compiles, a facility carried in the priority); never: why the call can never run
+    (its function is only stored in fields that no call can run it through)."""
+
+    processes: tuple[str, ...]
+    facility: tuple[str, ...]
+    facility_with: tuple[tuple[str, str], ...]
+    derivation: tuple[Derivation, ...]
+    never: str = ""  # why no process can ever run the call ("" when one may)
+
+
+def answer_processes(sites: Iterable[LogSite], requires: Mapping[SiteKey, tuple[tuple[str, ...], ...]],
+                     model: Model, facilities: dict[str, tuple[str, ...]], changes: dict[str, dict[str, str]],
+                     syslog_on: bool, priorities: Priorities) -> dict[SiteKey, ProcessAnswer]:
+    """SiteKey -> ProcessAnswer for every site. `requires` gives each site's requirement as
+    alternatives of option atoms (the requirements analysis's answer): a call that needs -D runs
+    where -D takes the program. `facilities`/`changes`: process_facilities and facility_changes."""
+    graph = model.graph
+    by_file = file_processes(graph, model)
+    paths = CallPaths(model)
+    answers: dict[SiteKey, ProcessAnswer] = {}
+    for site in sites:
+        if site.key in answers:
+            continue
+        call, key = site.call, site.function_key
+        fn = graph.functions.get(key)
+        guards = call.guards
+        procs, only, found_in = model.processes_of(call.line, key, guards, requires.get(site.key, ()))
+        if not procs:
+            anywhere = model.regions_anywhere()
+            procs = message_processes(call.line, key, model.procs, anywhere, guards, state=model.state)
+            found_in = {q: anywhere[q] for q in procs}
+        how: tuple[Derivation, ...] = ()
+        if not procs and not any(key in r for r in model.regions_anywhere().values()) \
+                and not model.state.never_runs(key):
+            procs, where = _other_build_callers(fn, model)
+            if procs:
+                how = (ProcessesFrom("skipped-branch", where),)
+            else:
+                # Not reached from any process start (called through a pointer the graph could
+                # not resolve): the processes that run the rest of its file.
+                procs = by_file.get(call.file) or tuple(p.name for p in model.procs)  # (an assert handler: any)
+                how = (ProcessesFrom("file", call.file),)
+        pruned = tuple(NotInProcess(q, why) for q in _pruned_from(call.line, key, guards, procs, model) if (
+            why := model.state.why_not(q, key, tuple(guards))))
+        outcomes = _priority_outcomes(call, site.log_function, fn, graph, priorities)
+        facility, with_, fixed = message_facility(outcomes, procs, facilities, changes, syslog_on)
+        modes = tuple(InProcessWith(q, option) for q, option in only.items())
+        reached = tuple(ReachedBy(q, paths.path(q, region, key)) for q, region in found_in.items())
+        never = model.state.never_why(key) if not procs else ""
+        answers[site.key] = ProcessAnswer(procs, facility, with_, reached + how + modes + pruned + fixed, never)
+    return answers
+
+
+def analyze_processes(context) -> tuple[list[Message], dict[str, Any]]:
+    """The pipeline's step: the process table and each message's processes and facility,
+    put into the messages by their SiteKey."""
+    from srcscan.analyze.settings import parse_with
+
+    graph = context.graph
+    facts = gather(context.scan.all_files, graph)
+    settings = parse_with(context.with_options, context.options, context.rules.config.false_values)
+    model = build_model(graph, facts, context.options, context.rules, settings, context.index)
+    values = dict(settings.values)
+    syslog_on = model.logging.destination == "syslog" or settings.levels.get(model.logging.syslog_option, 0) > 0
+    facilities = process_facilities(model, values, syslog_on)
+    changes = facility_changes(model, values)
+    sites = log_sites(context.messages, context.functions, graph, context.log_functions)
+    requires = {m.site: m.requires for m in context.messages if m.site is not None}
+    answers = answer_processes(sites, requires, model, facilities, changes, syslog_on, Priorities(graph, facts))
+    messages, counts, unreachable = [], defaultdict(int), []
+    for m in context.messages:
+        answer = answers.get(m.site) if m.site is not None else None
+        if answer is not None and answer.never:
+            unreachable.append({"file": m.file, "line": m.line, "function": m.function, "format": m.format,
+                                "why": answer.never})
+            continue  # the daemon can never write it
+        if answer is not None:
+            m = replace(m, processes=answer.processes, facility=answer.facility, facility_with=answer.facility_with,
+                        derivation=m.derivation + answer.derivation)
+        for p in m.processes:
+            counts[p] += 1
+        messages.append(m)
+    by_file_count = sum(1 for m in messages if any(isinstance(d, ProcessesFrom) and d.kind == "file" for d in m.derivation))
+    return messages, {"processes": process_table(model, facilities, changes, counts), "processes_from_file": by_file_count,
+                      "unreachable": unreachable,
+                      "logging": {"destination": model.logging.destination,
+                                  "syslog_option": model.logging.syslog_option,
+                                  "facility_option": model.logging.facility_option}}
+
+
+def log_sites(messages: Iterable[Message], functions: Iterable[Any], graph: CallGraph,
+              log_functions: dict[str, Any]) -> list[LogSite]:
+    """One LogSite per call site the messages come from (a message without one is left out)."""
+    by_name = {(fn.file, fn.name): fn for fn in functions}
+    out: dict[SiteKey, LogSite] = {}
+    for m in messages:
+        call = m.origin
+        if call is None or call.key in out:
+            continue
+        fn = by_name.get((call.file, call.function))
+        key = (graph.key_for(fn.name, fn.file) if fn else None) or graph.key_for(call.function, call.file) or call.function
+        log_fn = log_function_of(log_functions, fn.file if fn else call.file, call.callee)
+        out[call.key] = LogSite(call, log_fn, key, m.extracted)
+    return list(out.values())
+
+
+def process_table(model: Model, facilities: dict[str, tuple[str, ...]], changes: dict[str, dict[str, str]],
+                  counts: Mapping[str, int]) -> list[dict[str, Any]]:
+    """The catalog's `processes` section: one row per process, its start, idents and facility."""
+    table = []
+    for p in model.procs:
+        fn = model.graph.functions.get(p.start)
+        table.append({
+            "name": p.name,
+            "start": fn.name if fn else p.start,
+            "file": fn.file if fn else "",
+            "fork_line": p.fork_line,
+            "idents": all_forms(model.idents[p.name]),
+            "ident_patterns": pattern_texts(model.idents[p.name]),
+            "facility_expression": facility_expressions(model, p),
+            "facility": list(facilities[p.name]),
+            "facility_with": {o: c[p.name] for o, c in sorted(changes.items()) if p.name in c},
+            "messages": counts.get(p.name, 0),
+        })
+    return table
+
+
+class CallPaths:
+    """A shortest call path from a process's start to a function within one of its regions:
+    what lets a reader check that the process runs it."""
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        self.trees: dict[tuple[str, int], dict[str, tuple[str, dict] | None]] = {}
+
+    def path(self, process: str, region: set[str], key: str) -> tuple[str, ...]:
+        """("main()", "keepalived_main() at keepalived/main.c:29", ...): the start function,
+        then each function called with where the call is; () when the region does not hold it."""
+        tree = self._tree(process, region)
+        if key not in tree:
+            return ()
+        steps = []
+        while tree[key] is not None:
+            caller, data = tree[key]
+            fn, callee = self.model.graph.functions.get(caller), self.model.graph.functions.get(key)
+            how = "" if data["kind"] == "direct" else f", {data['kind']} via {data['via']}"
+            steps.append(f"{callee.name if callee else key}() at {fn.file if fn else '?'}:{data['line']}{how}")
+            key = caller
+        start = self.model.graph.functions.get(key)
+        return (f"{start.name if start else key}()",) + tuple(reversed(steps))
+
+    def _tree(self, process: str, region: set[str]) -> dict[str, tuple[str, dict] | None]:
+        memo = (process, id(region))
+        if memo not in self.trees:
+            start = next(p.start for p in self.model.procs if p.name == process)
+            tree: dict[str, tuple[str, dict] | None] = {start: None}
+            todo, adjacency = [start], self.model.graph.running_calls()
+            for caller in todo:  # breadth first: the list grows as it is read
+                for callee, data in adjacency.get(caller, ()):
+                    if callee in region and callee not in tree:
+                        tree[callee] = (caller, data)
+                        todo.append(callee)
+            self.trees[memo] = tree
+        return self.trees[memo]
+
+
+def _other_build_callers(fn: Any, model: Model) -> tuple[tuple[str, ...], str]:
+    """Processes that run the functions whose skipped `#if` branches call `fn` (a helper only a
+    feature build calls: `#ifdef WITH_PERF run_perf("vrrp"); #endif` in the VRRP child), or call
+    a function that no process reaches either and that calls `fn` (keepalived's
+    `set_addrproto() { #if HAVE_DECL_IFA_PROTO ... create_rttables_addrproto() ... }`, which
+    calls write_addrproto_config())."""
+    if fn is None:
+        return (), ""
+    reached = set().union(*model.regions_anywhere().values()) if model.procs else set()
+    found: list[str] = []
+    where: list[str] = []
+    seen, todo = {fn.key}, [fn]
+    while todo:
+        current = todo.pop(0)
+        callers = list(model.graph.callers(current.key))
+        if current.name in model.facts.active_calls and not callers:
+            continue  # called in this build too, where no parse sees it (a macro here)
+        for file, line in sorted(model.facts.skipped_calls.get(current.name, ())):
+            caller = _function_at(model, file, line)
+            if caller is None or caller.key == current.key:
+                continue
+            for p in model.procs:
+                if caller.key in model.region[p.name] and not _other_side(p, model.procs, caller.key, line, ()) \
+                        and p.name not in found:
+                    found.append(p.name)
+            where.append(f"{caller.name}() at {file}:{line}" + (f" (via {current.name}())" if current is not fn else ""))
+        for caller_key, _ in callers:
+            caller_fn = model.graph.functions.get(caller_key)
+            if caller_fn is not None and caller_key not in reached and caller_key not in seen and len(seen) < 64:
+                seen.add(caller_key)
+                todo.append(caller_fn)
+    order = [p.name for p in model.procs]
+    return tuple(sorted(found, key=order.index)), "; ".join(where)
+
+
+def _function_at(model: Model, file: str, line: int) -> Any:
+    """The function of `file` whose definition starts last before `line`."""
+    here = [f for f in model.graph.functions.values() if f.file == file and f.line <= line]
+    return max(here, key=lambda f: f.line) if here else None
+
+
+def _pruned_from(line: int, key: str, guards: Any, procs: tuple[str, ...], model: Model) -> list[str]:
+    """Processes that would run the call but for their constant state."""
+    if model.state is None or model.unpruned is None:
+        return []
+    unpruned = message_processes(line, key, model.procs, model.unpruned, guards)
+    return [q for q in unpruned if q not in procs]
+
+
+def _priority_outcomes(call: CallSite, log_fn: Any, fn: Any, graph: CallGraph, priorities: Priorities) -> set:
+    """What the call's priority argument makes of its facility (Priorities.of_call)."""
+    if fn is None or log_fn is None or log_fn.priority_arg is None or log_fn.priority_arg >= len(call.args):
+        return set()
+    value = call.args[log_fn.priority_arg].integer
+    target = call.callee if call.callee in ("syslog", "vsyslog") else graph.key_for(call.callee, fn.file)
+    return priorities.of_call(target, UNKNOWN if value is None else value) if target else set()
+
+
+def file_processes(graph: CallGraph, model: Model) -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = defaultdict(list)
+    for p in model.procs:
+        for key in model.region[p.name]:
+            fn = graph.functions.get(key)
+            if fn is not None and p.name not in out[fn.file]:
+                out[fn.file].append(p.name)
+    order = [p.name for p in model.procs]
+    return {f: tuple(sorted(names, key=order.index)) for f, names in out.items()}
+
