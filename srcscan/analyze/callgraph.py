@@ -46,6 +46,7 @@ class CallGraph:
     functions: "Functions"  # by key
     entry_points: tuple[str, ...]  # main, then functions nothing in the tree is seen to run
     table_fields: frozenset[str] = frozenset()  # fields only file-scope initializers store functions in
+    named: frozenset[str] = frozenset()  # keys of functions whose address is taken somewhere
     _direct: Any = field(default=None, repr=False, compare=False)  # direct_calls(), once built
     _running: Any = field(default=None, repr=False, compare=False)  # running_calls(), once built
 
@@ -149,7 +150,8 @@ def build_call_graph(functions: Iterable[FunctionFacts], refs: Iterable[Function
     named = {r.target for r in refs if r.context != "param_field"}
     patterns = tuple(entry_patterns)
     runnable = {k for k in by_key if by_key[k].name in named or any(fnmatch.fnmatchcase(by_key[k].name, p) for p in patterns)}
-    return CallGraph(graph, by_key, _entry_points(graph, runnable), _table_fields(refs))
+    return CallGraph(graph, by_key, _entry_points(graph, runnable), _table_fields(refs),
+                     frozenset(k for k in by_key if by_key[k].name in named))
 
 
 def _table_fields(refs: Iterable[FunctionRef]) -> frozenset[str]:

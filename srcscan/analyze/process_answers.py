@@ -59,10 +59,11 @@ def answer_processes(sites: Iterable[LogSite], requires: Mapping[SiteKey, tuple[
         fn = graph.functions.get(key)
         guards = call.guards
         procs, only, found_in = model.processes_of(call.line, key, guards, requires.get(site.key, ()))
-        if not procs:
+        if all(q in only for q in procs):  # no process runs it under the options in force
             anywhere = model.regions_anywhere()
-            procs = message_processes(call.line, key, model.procs, anywhere, guards, state=model.state)
-            found_in = {q: anywhere[q] for q in procs}
+            for q in message_processes(call.line, key, model.procs, anywhere, guards, state=model.state):
+                found_in.setdefault(q, anywhere[q])
+            procs = tuple(p.name for p in model.procs if p.name in found_in)
         how: tuple[Derivation, ...] = ()
         if not procs and not any(key in r for r in model.regions_anywhere().values()) \
                 and not model.state.never_runs(key):
@@ -160,21 +161,20 @@ def process_table(model: Model, facilities: dict[str, tuple[str, ...]], changes:
 
 
 class CallPaths:
-    """A shortest call path from a process's start to a function within one of its regions:
-    what lets a reader check that the process runs it."""
+    """The call path by which a process's region reached a function (Region.tree): what lets a
+    reader check that the process runs it."""
 
     def __init__(self, model: Model) -> None:
         self.model = model
-        self.trees: dict[tuple[str, int], dict[str, tuple[str, dict] | None]] = {}
 
     def path(self, process: str, region: set[str], key: str) -> tuple[str, ...]:
         """("main()", "keepalived_main() at keepalived/main.c:29", ...): the start function,
         then each function called with where the call is; () when the region does not hold it."""
-        tree = self._tree(process, region)
-        if key not in tree:
+        tree = getattr(region, "tree", None)
+        if tree is None or key not in region:
             return ()
-        steps = []
-        while tree[key] is not None:
+        steps: list[str] = []
+        while key in tree and len(steps) < 64:
             caller, data = tree[key]
             fn, callee = self.model.graph.functions.get(caller), self.model.graph.functions.get(key)
             how = "" if data["kind"] == "direct" else f", {data['kind']} via {data['via']}"
@@ -182,20 +182,6 @@ class CallPaths:
             key = caller
         start = self.model.graph.functions.get(key)
         return (f"{start.name if start else key}()",) + tuple(reversed(steps))
-
-    def _tree(self, process: str, region: set[str]) -> dict[str, tuple[str, dict] | None]:
-        memo = (process, id(region))
-        if memo not in self.trees:
-            start = next(p.start for p in self.model.procs if p.name == process)
-            tree: dict[str, tuple[str, dict] | None] = {start: None}
-            todo, adjacency = [start], self.model.graph.running_calls()
-            for caller in todo:  # breadth first: the list grows as it is read
-                for callee, data in adjacency.get(caller, ()):
-                    if callee in region and callee not in tree:
-                        tree[callee] = (caller, data)
-                        todo.append(callee)
-            self.trees[memo] = tree
-        return self.trees[memo]
 
 
 def _other_build_callers(fn: Any, model: Model) -> tuple[tuple[str, ...], str]:

@@ -163,7 +163,7 @@ def process_sites(p: Process, procs: list[Process], region: dict[str, set[str]],
 
 
 def regions(graph: CallGraph, procs: list[Process], edge_ok: Any = None, option_test: Any = None,
-            state: ProcessState | None = None) -> dict[str, set[str]]:
+            state: ProcessState | None = None) -> dict[str, "Region"]:
     """Functions each process runs.
 
     Calls under a guard that the options in force do not satisfy are left out (keepalived's
@@ -183,7 +183,7 @@ def regions(graph: CallGraph, procs: list[Process], edge_ok: Any = None, option_
             starts.setdefault(q.start, q)
     for p in procs:
         values = _process_values(p, tuple(procs))
-        seen = {p.start}
+        seen = Region({p.start})
         todo = [p.start]
         while todo:
             key = todo.pop()
@@ -207,9 +207,19 @@ def regions(graph: CallGraph, procs: list[Process], edge_ok: Any = None, option_
                 if state is not None and not state.edge_ok(p.name, key, callee, data):
                     continue  # constant-false in this process (procstate.py)
                 seen.add(callee)
+                seen.tree[callee] = (key, data)
                 todo.append(callee)
         out[p.name] = seen
     return out
+
+
+class Region(set):
+    """The functions a process runs (a set of call-graph keys), with `tree`: for each but the
+    start, the caller and the edge through which the walk first reached it."""
+
+    def __init__(self, items: Iterable[str] = ()) -> None:
+        super().__init__(items)
+        self.tree: dict[str, tuple[str, dict]] = {}
 
 
 def runs_in(p: Process, procs: list[Process], guards: Iterable[Any], option_test: Any = None) -> bool:

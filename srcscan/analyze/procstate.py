@@ -278,6 +278,8 @@ class ProcessState:
         fn = self.graph.functions.get(key)
         if fn is None or index >= len(fn.params) or self._param_written(fn, fn.params[index]):
             return None
+        if key in self.graph.named and key not in self._pointer_edges:
+            return None  # its address goes where srcscan does not follow it (a signal handler, qsort)
         view, elsewhere = self.in_force[process], self.views[process][1]
         found: set[int] = set()
         for caller, data in self.graph.callers(key):

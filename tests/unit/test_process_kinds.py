@@ -42,6 +42,7 @@ def message(catalog, text):
     ("copying the configuration", ("parent",)),            # init_data(.., 1) only in main
     ("http check dump", ("checker",)),                     # only the checker calls through dump_func
     ("cannot write the protocol file", ("vrrp",)),         # set_proto's skipped #ifdef calls its caller
+    ("dispatcher running", ("vrrp",)),                     # registered under !-t: not the parent's -t run
 ])
 def test_processes(catalog, text, processes):
     assert message(catalog, text).processes == processes
