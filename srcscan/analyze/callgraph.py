@@ -107,7 +107,10 @@ def build_call_graph(functions: Iterable[FunctionFacts], refs: Iterable[Function
     by_key = Functions(functions)
     graph = nx.MultiDiGraph()
     graph.add_nodes_from(sorted(by_key))
-    refs = list(refs)
+    # A function parsed in several build profiles names the same functions in each: keep the
+    # first parse's reference (the base profile's, as all_functions keeps its calls), whose
+    # guards read the enumerators the options were found with.
+    refs = _first_of_each(refs)
     store_guards: dict[tuple[str, int], tuple] = {}
     param_fields = _param_fields(by_key, refs, store_guards)
     stored = _stored_pointers(by_key, refs)
@@ -152,6 +155,18 @@ def build_call_graph(functions: Iterable[FunctionFacts], refs: Iterable[Function
     runnable = {k for k in by_key if by_key[k].name in named or any(fnmatch.fnmatchcase(by_key[k].name, p) for p in patterns)}
     return CallGraph(graph, by_key, _entry_points(graph, runnable), _table_fields(refs),
                      frozenset(k for k in by_key if by_key[k].name in named))
+
+
+def _first_of_each(refs: Iterable[FunctionRef]) -> list[FunctionRef]:
+    """The references in order, a repeat of the same place and target left out."""
+    seen: set[tuple] = set()
+    out = []
+    for r in refs:
+        key = (r.function, r.target, r.context, r.via, r.file, r.line)
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
+    return out
 
 
 def _table_fields(refs: Iterable[FunctionRef]) -> frozenset[str]:

@@ -163,7 +163,7 @@ def process_sites(p: Process, procs: list[Process], region: dict[str, set[str]],
 
 
 def regions(graph: CallGraph, procs: list[Process], edge_ok: Any = None, option_test: Any = None,
-            state: ProcessState | None = None) -> dict[str, "Region"]:
+            state: ProcessState | None = None, which: set[str] | None = None) -> dict[str, "Region"]:
     """Functions each process runs.
 
     Calls under a guard that the options in force do not satisfy are left out (keepalived's
@@ -182,6 +182,8 @@ def regions(graph: CallGraph, procs: list[Process], edge_ok: Any = None, option_
         if q.start != "main":
             starts.setdefault(q.start, q)
     for p in procs:
+        if which is not None and p.name not in which:
+            continue  # (only these processes' regions are asked for)
         values = _process_values(p, tuple(procs))
         seen = Region({p.start})
         todo = [p.start]
@@ -335,31 +337,37 @@ class Model:
         running the program whose processes run other code (`mode_view`)."""
         from srcscan.analyze.requirements import guard_requirement
 
-        anywhere = set().union(*self.regions_anywhere().values()) if self.procs else set()
+        anywhere = self.regions_anywhere()
+        entry = set().union(*(anywhere[p.name] for p in self.procs if p.start == "main"))
         given = set(self.settings.levels)
         found: set[str] = set()
+        seen: set[int] = set()
         for caller, _, data in self.graph.graph.edges(data=True):
             fn = self.graph.functions.get(caller)
-            if not data["guards"] or caller not in anywhere or fn is None:
+            if not data["guards"] or caller not in entry or fn is None:
                 continue
             for guard in data["guards"]:
-                for alternative in guard_requirement(guard, self.guard_filter.index, fn).alternatives():
+                requirement = guard_requirement(guard, self.guard_filter.index, fn)
+                if requirement.is_true or id(requirement) in seen:
+                    continue
+                seen.add(id(requirement))
+                for alternative in requirement.alternatives():
                     found.update(a for a in alternative if not a.startswith("!") and _option_name(a) not in given)
         return tuple(sorted(found))
 
     def mode_view(self, mode: str) -> tuple[dict[str, set[str]], ProcessState]:
         """(regions, constant state) when the program runs with `mode` on top of the settings."""
         if mode not in self.views:
-            settings = self._with_atoms([mode])
-            edge_ok, option_test = self.guard_filter.edge_ok(settings), self.guard_filter.option_test(settings)
-            unpruned = regions(self.graph, self.procs, edge_ok, option_test)
-            state = ProcessState(self.graph, self.facts, self.procs, self.everywhere or {}, _other_side, unpruned)
-            region = regions(self.graph, self.procs, edge_ok, option_test, state)
             # Only the entry point: srcscan cannot yet tell whether a mode ends the program
             # before it forks (keepalived's -t exits in config_test_exit(), a function whose
             # switch exits in every case), so a child's region under a mode is not trusted.
-            self.views[mode] = ({name: r if _is_entry(name, self.procs) else set() for name, r in region.items()},
-                                state)
+            entry = {p.name for p in self.procs if p.start == "main"}
+            settings = self._with_atoms([mode])
+            edge_ok, option_test = self.guard_filter.edge_ok(settings), self.guard_filter.option_test(settings)
+            unpruned = {**(self.unpruned or {}), **regions(self.graph, self.procs, edge_ok, option_test, which=entry)}
+            state = self.state.with_in_force(unpruned) if self.state is not None else None
+            region = regions(self.graph, self.procs, edge_ok, option_test, state, which=entry)
+            self.views[mode] = ({p.name: region.get(p.name, set()) for p in self.procs}, state)
         return self.views[mode]
 
     def processes_of(self, line: int, key: str, guards: tuple, requires: tuple[tuple[str, ...], ...]
@@ -406,10 +414,6 @@ class Model:
             self.regions_with[key] = regions(self.graph, self.procs, self.guard_filter.edge_ok(settings),
                                              self.guard_filter.option_test(settings), self.state)
         return self.regions_with[key]
-
-
-def _is_entry(name: str, procs: list[Process]) -> bool:
-    return any(p.name == name and p.start == "main" for p in procs)
 
 
 def _option_name(atom: str) -> str:

@@ -18,6 +18,7 @@ decision is kept as a `Prune`, which the catalog shows in the derivation. No I/O
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable
@@ -76,6 +77,14 @@ class ProcessState:
                 self._called_fields.add(data["via"])
         self.never_called = {key for key in graph.graph if graph.graph.in_degree(key) and all(
             d["kind"] == "stored" and self._uncalled(key, d["fields"]) for _, _, d in graph.graph.in_edges(key, data=True))}
+
+    def with_in_force(self, in_force: dict[str, set[str]]) -> "ProcessState":
+        """The same state with other regions in force (a mode: the options plus -t): the values
+        computed over `base` are shared, the registrations and parameters are worked out anew."""
+        other = copy.copy(self)
+        other.in_force = in_force
+        other.prunes, other._flags, other._params = {}, {}, {}
+        return other
 
     # ------------------------------------------------------------------ values
 
