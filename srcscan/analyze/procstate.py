@@ -53,6 +53,7 @@ class ProcessState:
         self.prunes: dict[tuple, Prune] = {}
         self._reach: dict[str, set[str]] = {}
         reached = set().union(*base.values()) if base else set()
+        self._placed = reached  # functions some process start reaches
         self.untrusted = {path for key, writes in facts.state_writes.items() if key not in reached
                           for _, path, _ in writes}
         # Written where no parse saw it (another build's branch, a statement the parse dropped)
@@ -292,6 +293,8 @@ class ProcessState:
         view, elsewhere = self.in_force[process], self.views[process][1]
         found: set[int] = set()
         for caller, data in self.graph.callers(key):
+            if caller not in self._placed:
+                return None  # a caller no process start reaches (a callback of outside code): runs anywhere
             if caller not in view or elsewhere(caller, data):
                 continue
             if data["kind"] == "stored" and key in self._pointer_edges:
