@@ -56,6 +56,9 @@ def answer_processes(sites: Iterable[LogSite], requires: Mapping[SiteKey, tuple[
         if site.key in answers:
             continue
         call, key = site.call, site.function_key
+        if requires.get(site.key) == (("false",),):
+            answers[site.key] = ProcessAnswer((), (), (), ())  # never logged (the requirement says why)
+            continue
         fn = graph.functions.get(key)
         guards = call.guards
         procs, only, found_in = model.processes_of(call.line, key, guards, requires.get(site.key, ()))

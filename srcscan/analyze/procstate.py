@@ -383,13 +383,15 @@ class ProcessState:
         return self._reach[key]
 
     def never_why(self, key: str) -> str:
-        """Why no process can ever run `key` ("" when one may): it is only stored in fields no
-        call through which can run it, or only called from such a function."""
+        """Why no process can ever run `key` ("" when one may): it is a static function only
+        stored in fields no call through which can run it, or only called from one."""
         if not self.never_runs(key):
             return ""
         for root in sorted(self.never_called):
+            fn = self.graph.functions.get(root)
+            if fn is None or not fn.static:
+                continue  # another translation unit may call it through a pointer srcscan never sees
             if root == key or key in self._below(root):
-                fn = self.graph.functions.get(root)
                 fields = sorted({f for _, _, d in self.graph.graph.in_edges(root, data=True) for f in d.get("fields", ())})
                 name = fn.name if fn else root
                 return f"{name}() is stored only in {', '.join(fields)}, and no call through it can run it" + (
