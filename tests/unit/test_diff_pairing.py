@@ -311,6 +311,13 @@ void check_timeout(int h2, int rused, int idle)
 	if (!h2 && idle)
 		log_message(LOG_INFO, "keep-alive timeout: %d", 2);
 }
+void set_defaults(int key, const char *k, const char *v)
+{
+	if (key == 1)
+		log_message(LOG_ERR, "%s = %s", k, v);
+	if (key == 2)
+		log_message(LOG_ERR, "%s = %s", k, v);
+}
 """,
     }, {
         "connections.c": HEAD + """
@@ -325,6 +332,11 @@ void deflate_response(int rc)
 {
 	if (rc)
 		log_message(LOG_ERR, "compress failed.");
+}
+void set_defaults(int key, const char *k, const char *v)
+{
+	if (key == 1)
+		log_message(LOG_ERR, "%s = %s", k, v);
 }
 """,
         "h1.c": HEAD + """
@@ -577,7 +589,8 @@ def test_a_rewording_under_the_same_guard_of_rewritten_code_pairs(diffs):
 def test_copies_moved_to_another_file_pair_by_function_and_a_copy_gone_into_if0_is_removed(diffs):
     d = diffs["split"]
     assert summary(d)["added"] == [] and summary(d)["merged"] == []
-    assert [(m.function, text(m)) for m in d.removed] == [("deflate_mmap", "compress failed.")]
+    # the second generic `%s = %s` case went: removed, not merged into the first one's message
+    assert [(m.function, text(m)) for m in d.removed] == [("deflate_mmap", "compress failed."), ("set_defaults", "%s = %s")]
     # the HTTP/2 copy (under `h2 && rused`) went to h2_check_timeout(): the guards' names tell
     assert sorted((c.old.conditions, c.new.function) for c in d.changed if c.old.function == "check_timeout") == [
         (("!h2 && idle",), "h1_check_timeout"), (("h2 && rused",), "h2_check_timeout")]
