@@ -9,6 +9,7 @@ results-cache entries), and each release's pairs are the diff's.
 """
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -85,7 +86,7 @@ def test_when_git_does_not_work_releases_come_from_debian(tmp_path_factory, hist
     from srcscan.rules import load_rules
 
     rules = tmp_path / "lighttpd.toml"
-    text = load_rules("lighttpd").path.read_text()
+    text = Path(load_rules("lighttpd").path).read_text()
     rules.write_text(text.replace('git = "https://github.com/lighttpd/lighttpd1.4"', f'git = "{tmp_path / "no-such-repo"}"'))
     assert str(tmp_path / "no-such-repo") in rules.read_text()
     cache = real_cache_dir(tmp_path_factory)
