@@ -163,7 +163,8 @@ def process_sites(p: Process, procs: list[Process], region: dict[str, set[str]],
 
 
 def regions(graph: CallGraph, procs: list[Process], edge_ok: Any = None, option_test: Any = None,
-            state: ProcessState | None = None, which: set[str] | None = None) -> dict[str, "Region"]:
+            state: ProcessState | None = None, which: set[str] | None = None,
+            called_only: bool = False) -> dict[str, "Region"]:
     """Functions each process runs.
 
     Calls under a guard that the options in force do not satisfy are left out (keepalived's
@@ -172,7 +173,9 @@ def regions(graph: CallGraph, procs: list[Process], edge_ok: Any = None, option_
     shared by every process calls `thread->func`, resolved to every function stored in any
     `func` field, which would put all of them in every process; where a callback is handed
     over (registered) counts instead. A function only a table holds runs where the calls
-    through its field run (CallGraph.running_calls)."""
+    through its field run (CallGraph.running_calls). With `called_only`, a callback stored in
+    a field is followed only when some call through that field can run it (a mode's run,
+    keepalived's -t, queues health checks it never starts)."""
     out = {}
     allowed: dict[int, bool] = {}  # id(edge data) -> edge_ok, the same for every process
     tests: dict[str, Any] = {}
@@ -181,6 +184,8 @@ def regions(graph: CallGraph, procs: list[Process], edge_ok: Any = None, option_
     for q in procs:
         if q.start != "main":
             starts.setdefault(q.start, q)
+    through = {(callee, data["via"]) for _, callee, data in graph.graph.edges(data=True) if data["kind"] == "pointer"} \
+        if called_only else set()
     for p in procs:
         if which is not None and p.name not in which:
             continue  # (only these processes' regions are asked for)
@@ -193,6 +198,8 @@ def regions(graph: CallGraph, procs: list[Process], edge_ok: Any = None, option_
             for callee, data in adjacency.get(key, ()):
                 if callee in seen:
                     continue
+                if called_only and data["kind"] == "stored" and not any((callee, f) in through for f in data["fields"]):
+                    continue  # queued where no call through its field runs it
                 if edge_ok is not None:
                     ok = allowed.get(id(data))
                     if ok is None:
@@ -364,9 +371,10 @@ class Model:
             entry = {p.name for p in self.procs if p.start == "main"}
             settings = self._with_atoms([mode])
             edge_ok, option_test = self.guard_filter.edge_ok(settings), self.guard_filter.option_test(settings)
-            unpruned = {**(self.unpruned or {}), **regions(self.graph, self.procs, edge_ok, option_test, which=entry)}
+            unpruned = {**(self.unpruned or {}), **regions(self.graph, self.procs, edge_ok, option_test, which=entry,
+                                                           called_only=True)}
             state = self.state.with_in_force(unpruned) if self.state is not None else None
-            region = regions(self.graph, self.procs, edge_ok, option_test, state, which=entry)
+            region = regions(self.graph, self.procs, edge_ok, option_test, state, which=entry, called_only=True)
             self.views[mode] = ({p.name: region.get(p.name, set()) for p in self.procs}, state)
         return self.views[mode]
 

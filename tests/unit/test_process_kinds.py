@@ -43,6 +43,7 @@ def message(catalog, text):
     ("http check dump", ("checker",)),                     # only the checker calls through dump_func
     ("cannot write the protocol file", ("vrrp",)),         # set_proto's skipped #ifdef calls its caller
     ("dispatcher running", ("vrrp",)),                     # registered under !-t: not the parent's -t run
+    ("http check failed", ("checker",)),                   # queued under -t too, started only without it
 ])
 def test_processes(catalog, text, processes):
     assert message(catalog, text).processes == processes
