@@ -68,7 +68,8 @@ class CallGraph:
     def running_calls(self) -> dict[str, tuple[tuple[str, dict], ...]]:
         """direct_calls(), plus the calls through pointers to functions that no registration
         hands over (no "registered" or "stored" edge), when the call was resolved by value flow
-        or its field is one only file-scope tables fill: a function found only in a table
+        or its field is one only file-scope tables fill and the call passes as many arguments
+        as the function takes: a function found only in a table
         (`static const checker_funcs_t http_checker_funcs = { ..., dump_http_check, ... }`)
         runs where a call through its field runs. (A field name that registrations fill too,
         keepalived's `handler` of keywords and of the VRRP state table, says nothing of which
@@ -78,10 +79,16 @@ class CallGraph:
             running = {k: list(v) for k, v in self.direct_calls().items()}
             for caller, callee, data in self.graph.edges(data=True):
                 if data["kind"] == "pointer" and callee not in handed and \
-                        (data.get("resolution") or data["via"] in self.table_fields):
+                        (data.get("resolution") or data["via"] in self.table_fields and self._fits(callee, data)):
                     running.setdefault(caller, []).append((callee, data))
             object.__setattr__(self, "_running", {k: tuple(v) for k, v in running.items()})
         return self._running
+
+    def _fits(self, callee: str, data: dict) -> bool:
+        """A call by a field's name can reach `callee` only with as many arguments as it takes
+        (keepalived 1.1.19's VRRP_FSM[].read(vrrp, buf, len) is not SMTP_FSM[].read(thread, n))."""
+        fn, call = self.functions.get(callee), data.get("call")
+        return fn is None or call is None or fn.variadic or len(call.args) == len(fn.params)
 
     def callers(self, key: str) -> Iterator[tuple[str, dict]]:
         for caller, _, data in self.graph.in_edges(key, data=True):
