@@ -246,6 +246,36 @@ class Priorities:
         fn = self.graph.functions.get(function_key)
         return set(self._through(function_key, fn, 0, priority, 0)) if fn is not None else set()
 
+    def of_fixed(self, function_key: str) -> set[PriorityFacility | None]:
+        """Outcomes of a log function that takes no priority: the constant priorities its own
+        calls hand on to a function whose parameter reaches syslog()'s priority (keepalived
+        2.1's report_config_error and conf_write call vlog_message(LOG_INFO, ...), which ORs
+        LOG_USER into it). Empty when it hands none on."""
+        out: set = set()
+        for callee, data in self.graph.direct_calls().get(function_key, ()):
+            call, callee_fn = data.get("call"), self.graph.functions.get(callee)
+            if call is None or callee_fn is None:
+                continue
+            for k, arg in enumerate(call.args):
+                if arg.integer is not None and self._carries(callee, k, 0):
+                    out |= self._through(callee, callee_fn, k, arg.integer, 1)
+        return out
+
+    def _carries(self, key: str, index: int, depth: int) -> bool:
+        """Does parameter `index` of `key` reach the priority of a syslog()/vsyslog() call?"""
+        if any(part[0] == "param" and part[1] == index for _, priority in self.facts.syslog.get(key, ())
+               for part in walk_sym(priority)):
+            return True
+        fn = self.graph.functions.get(key)
+        if fn is None or index >= len(fn.params) or depth >= 8:
+            return False
+        for callee, data in self.graph.direct_calls().get(key, ()):
+            call = data.get("call")
+            for k, arg in enumerate(call.args if call is not None else ()):
+                if arg.text.strip() == fn.params[index] and self._carries(callee, k, depth + 1):
+                    return True
+        return False
+
     def _outcome(self, value: Any, how: str) -> PriorityFacility | None:
         if not isinstance(value, int) or value is UNKNOWN or not value & LOG_FACMASK:
             return None

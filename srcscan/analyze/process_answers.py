@@ -238,7 +238,12 @@ def _pruned_from(line: int, key: str, guards: Any, procs: tuple[str, ...], model
 
 def _priority_outcomes(call: CallSite, log_fn: Any, fn: Any, graph: CallGraph, priorities: Priorities) -> set:
     """What the call's priority argument makes of its facility (Priorities.of_call)."""
-    if fn is None or log_fn is None or log_fn.priority_arg is None or log_fn.priority_arg >= len(call.args):
+    if fn is None or log_fn is None:
+        return set()
+    if log_fn.priority_arg is None:
+        target = graph.key_for(call.callee, fn.file)
+        return priorities.of_fixed(target) if target else set()
+    if log_fn.priority_arg >= len(call.args):
         return set()
     value = call.args[log_fn.priority_arg].integer
     target = call.callee if call.callee in ("syslog", "vsyslog") else graph.key_for(call.callee, fn.file)

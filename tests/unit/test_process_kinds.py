@@ -49,6 +49,14 @@ def test_processes(catalog, text, processes):
     assert message(catalog, text).processes == processes
 
 
+def test_a_fixed_priority_handed_to_a_function_that_adds_a_facility(catalog):
+    """config_error() logs at LOG_INFO through vlog_prio(), which ORs LOG_USER into a priority
+    without a facility (keepalived 2.1's report_config_error and vlog_message)."""
+    m = message(catalog, "unknown keyword %s")
+    assert m.processes == ("parent",) and m.facility == ("user",)
+    assert message(catalog, "connect failed").facility == ("daemon",)
+
+
 def test_the_parent_only_under_config_test_says_so(catalog):
     m = message(catalog, "instance has no interface")
     assert InProcessWith("parent", "-t") in m.derivation
