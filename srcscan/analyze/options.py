@@ -8,13 +8,14 @@ copies each key's value into a field.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable
 
 from srcscan.cexpr import Const, Unary, evaluate, walk
-from srcscan.model import FileFacts, FunctionFacts
+from srcscan.model import FileFacts, FunctionFacts, OptionFacts
 from srcscan.rules import OptionRules, Rules
 
 
@@ -57,14 +58,14 @@ def find_options(files: Iterable[FileFacts], rules: Rules) -> tuple[Option, ...]
     orules = rules.options
     found: dict[tuple[str, str], Option] = {}
     every = list(files)
-    files = [f for f in every if f.extra.get("options")]
+    files = [f for f in every if f.options is not None]
     # The daemon's own command line is the option switch with the most cases; other
     # switches on getopt (a helper mode with its own arguments) would reuse letters.
     # Every build profile's parse of that file counts: options only some builds have appear
     # (keepalived's --debug; coverage parses the parser once more with the extra profiles' switches).
-    main_parser = max(files, key=lambda f: (len({c[0] for c in f.extra["options"]["cases"]}), f.path), default=None)
+    main_parser = max(files, key=lambda f: (len({c[0] for c in f.options.cases}), f.path), default=None)
     for facts in files:
-        data = facts.extra["options"]
+        data = facts.options
         cli = _cli_options(facts.path, data, orules, _helper_effects(every, facts, orules.getopt_calls)) \
             if main_parser is not None and facts.path == main_parser.path else []
         for option in cli + _config_options(facts.path, data):
@@ -88,7 +89,7 @@ def _helper_effects(files: list[FileFacts], parser: FileFacts, getopt_calls: fro
     `case 6: set_debug_options(optarg)` writing `epoll_debug = processes`: --debug)."""
     writes: dict[str, list] = defaultdict(list)
     for f in files:
-        for w in f.extra.get("writes", ()):
+        for w in f.writes:
             writes[w.function].append(w)
     zero = _zero_at_start(files)
     helpers = {c.callee for fn in parser.functions if fn.file == parser.path and any(c.callee in getopt_calls for c in fn.calls)
@@ -128,9 +129,10 @@ def _zero_at_start(files: Iterable[FileFacts]) -> frozenset[str]:
     """File-scope variables without an initializer or initialised to 0 (C: zero at start)."""
     out = set()
     for f in files:
-        setup = f.extra.get("logsetup") or {}
-        out.update(setup.get("zero_globals", ()))
-        out.update(name for name, value in setup.get("globals", {}).items() if value == ("int", 0))
+        if f.logsetup is None:
+            continue
+        out.update(f.logsetup.zero_globals)
+        out.update(name for name, value in f.logsetup.globals.items() if value == ("int", 0))
     return frozenset(out)
 
 
@@ -143,7 +145,7 @@ def derived_effects(options: tuple[Option, ...], files: Iterable[FileFacts]) -> 
     zero = _zero_at_start(files)
     writes: dict[str, list] = defaultdict(list)
     for f in files:
-        for w in f.extra.get("writes", ()):
+        for w in f.writes:
             if not w.target.startswith(".") and "." not in w.target:
                 writes[w.target].append(w)
     by_var: dict[str, list[Option]] = defaultdict(list)
@@ -211,23 +213,23 @@ def _is_integer(e) -> bool:
     return not any(isinstance(x, Const) and x.value is None or isinstance(x, Unary) and x.op == "&" for x in walk(e))
 
 
-def _cli_options(path: str, data: dict[str, Any], orules: OptionRules,
+def _cli_options(path: str, data: OptionFacts, orules: OptionRules,
                  helpers: dict[int, list[OptionEffect]] | None = None) -> list[Option]:
-    if not data["cases"] and not helpers:
+    if not data.cases and not helpers:
         return []
     takes: dict[int, bool] = {}
-    for optstring in data["optstrings"]:
+    for optstring in data.optstrings:
         for i, ch in enumerate(optstring):
             if ch != ":":
                 # "x:" needs a value; "x::" takes one only attached (-x5), as getopt(3) reads it.
                 takes[ord(ch)] = optstring[i + 1: i + 2] == ":" and optstring[i + 2: i + 3] != ":"
     long_names: dict[int, list[str]] = defaultdict(list)
-    for name, val, has_arg in data["long"]:
+    for name, val, has_arg in data.long:
         if val is not None:
             long_names[val].append(f"--{name}")
             takes[val] = takes.get(val, False) or has_arg == 1  # optional_argument (2): no value needed
     effects: dict[int, list[OptionEffect]] = defaultdict(list)
-    for labels, target, op, value_text, value, inner in data["cases"]:
+    for labels, target, op, value_text, value, inner in data.cases:
         effect = _effect(target, op, value_text, value, inner, orules)
         if effect is None:
             continue
@@ -240,8 +242,8 @@ def _cli_options(path: str, data: dict[str, Any], orules: OptionRules,
             effects[label].extend(extra)
     # An option code table (dnsmasq's usage[]) read by a bit-setting call whose guard rules out
     # the markers (`if (rept != ARG_DUP && ...) set_option_bool(rept)`): the other values are bits.
-    markers = {v for f, v in data.get("markers", ()) if f in orules.bit_set}
-    for code, bit, text in data.get("code_bits", ()):
+    markers = {v for f, v in data.markers if f in orules.bit_set}
+    for code, bit, text in data.code_bits:
         if orules.bit_array and (32 < code < 127 or code in long_names) and bit not in markers:
             effects[code].append(OptionEffect("." + orules.bit_array.field, "set_bit", text, 1 << bit))
     out = []
@@ -281,9 +283,9 @@ def _when(inner: tuple[str, ...]) -> str:
     return ""
 
 
-def _config_options(path: str, data: dict[str, Any]) -> list[Option]:
+def _config_options(path: str, data: OptionFacts) -> list[Option]:
     tables: dict[str, dict[int, str]] = defaultdict(dict)
-    for table, index, key in data["keys"]:
+    for table, index, key in data.keys:
         tables[table][index] = key
     if not tables:
         return []
@@ -291,12 +293,12 @@ def _config_options(path: str, data: dict[str, Any]) -> list[Option]:
     # ssl.engine */`), else the key table of its own function, else the file's largest.
     largest = max(tables, key=lambda t: (len(tables[t]), t))
     by_switch: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for table, index, _, named in data["key_fields"]:
+    for table, index, _, named in data.key_fields:
         if table.startswith("@"):
             by_switch[table].append((index, named))
     chosen = {switch: _switch_table(switch, cases, tables, largest) for switch, cases in by_switch.items()}
     effects: dict[str, list[OptionEffect]] = defaultdict(list)
-    for table, index, field, _ in data["key_fields"]:
+    for table, index, field, _ in data.key_fields:
         key = tables.get(chosen.get(table, table) or largest, {}).get(index)
         if key is not None:
             effects[key].append(OptionEffect(field, "=", "value"))
@@ -304,18 +306,16 @@ def _config_options(path: str, data: dict[str, Any]) -> list[Option]:
             for key in sorted({k for t in tables.values() for k in t.values()})]
 
 
-# lighttpd's plugins give each config field its default in `mod_x_set_defaults()`
-# (`p->defaults.auth_gssapi_store_creds = 1;`); a field with a default other than 0 or NULL
-# is set without its key. (A rules setting when a third daemon needs another spelling.)
-DEFAULTS_FUNCTION_SUFFIX = "set_defaults"
-
-
-def find_defaults(files: Iterable[FileFacts]) -> frozenset[tuple[str, str]]:
-    """(file, field) pairs a defaults function sets to something other than 0 or NULL."""
+def find_defaults(files: Iterable[FileFacts], functions: Iterable[str]) -> frozenset[tuple[str, str]]:
+    """(file, field) pairs a defaults function (name matching one of the fnmatch patterns
+    `functions`, the rules' `[config] defaults_functions`) sets to something other than 0 or
+    NULL: lighttpd's plugins give each config field its default in `mod_x_set_defaults()`
+    (`p->defaults.auth_gssapi_store_creds = 1;`), and such a field is set without its key."""
+    patterns = tuple(functions)
     out = set()
     for facts in files:
-        for w in facts.extra.get("writes", ()):
-            if not w.function.endswith(DEFAULTS_FUNCTION_SUFFIX) or w.op != "=":
+        for w in facts.writes:
+            if w.op != "=" or not any(fnmatch.fnmatchcase(w.function, p) for p in patterns):
                 continue
             if evaluate(w.value) == 0:
                 continue  # off by default: the key turns it on
@@ -336,7 +336,7 @@ def find_start_values(files: Iterable[FileFacts], functions: Iterable[FunctionFa
             starts[(fn.file, fn.name)] = min(lines)
     out: dict[str, int] = {}
     for facts in files:
-        for w in sorted(facts.extra.get("writes", ()), key=lambda w: w.line):
+        for w in sorted(facts.writes, key=lambda w: w.line):
             before = starts.get((w.file, w.function))
             if before is None or w.guarded or w.op != "=" or w.line >= before:
                 continue
@@ -353,17 +353,17 @@ def find_key_cases(files: Iterable[FileFacts]) -> dict[tuple[str, str], dict[int
     configuration has that key."""
     out: dict[tuple[str, str], dict[int, str]] = {}
     for facts in files:
-        data = facts.extra.get("options")
-        if not data:
+        data = facts.options
+        if data is None:
             continue
         tables: dict[str, dict[int, str]] = defaultdict(dict)
-        for table, index, key in data["keys"]:
+        for table, index, key in data.keys:
             tables[table][index] = key
         if not tables:
             continue
         largest = max(tables, key=lambda t: (len(tables[t]), t))
         by_switch: dict[str, list[tuple[int, str]]] = defaultdict(list)
-        for table, index, _, named in data["key_fields"]:
+        for table, index, _, named in data.key_fields:
             if table.startswith("@"):
                 by_switch[table].append((index, named))
         for switch, cases in sorted(by_switch.items()):

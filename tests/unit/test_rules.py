@@ -161,7 +161,9 @@ def test_lighttpd_config_layout_is_rules_data():
     assert config.key_switch == "k_id" and config.case_comments
     assert [t.fields[0] for t in config.key_tables] == ["k", "key"] and config.key_tables[1].destination == "destination"
     assert "disable" in config.false_values
+    assert "*set_defaults" in config.defaults_functions and "buffer_is_blank" in config.emptiness_tests
     assert load_rules("keepalived").config.key_tables == ()
+    assert load_rules("keepalived").config.emptiness_tests == () == load_rules("keepalived").config.defaults_functions
 
 
 BAD_IDIOMS = [
@@ -176,6 +178,10 @@ BAD_IDIOMS = [
      "one of the fields"),
     ({"config": {"key_switch": 1}}, "config.key_switch", "expected a string"),
     ({"config": {"case_comment": True}}, "config.case_comment", "unknown key"),
+    ({"config": {"emptiness_tests": ["buffer_is_blank()"]}}, "config.emptiness_tests", "function names"),
+    ({"config": {"emptiness_tests": "buffer_is_blank"}}, "config.emptiness_tests", "a list of strings"),
+    ({"config": {"defaults_functions": [""]}}, "config.defaults_functions", "name patterns"),
+    ({"config": {"defaults_function": ["*set_defaults"]}}, "config.defaults_function", "unknown key"),
     ({"processes": {"openlog": {"name": "openlog", "facility": 2}}}, "processes.openlog.facility", "unknown key"),
     ({"processes": {"fork_call": ["fork"]}}, "processes.fork_call", "unknown key"),
 ]

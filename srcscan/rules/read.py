@@ -1,0 +1,268 @@
+"""Reading a rules table section by section, every key validated: an unknown key or a wrong
+type is a RulesError naming the file, the dotted key and what was expected."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from srcscan.errors import RulesError
+from srcscan.preprocessor import PreprocessorRules, define_problem
+from srcscan.rules.schema import (DIALECTS, BitArray, CallgraphRules, CodeTable, ConfigRules, KeyTable, LogFunction,
+                                  LoggingRules, Openlog, OptionMapping, OptionRules, OptionTable, ProcessRules,
+                                  Profile, Source)
+
+
+class _Reader:
+    """Typed access to a TOML table that names the file and dotted key on error."""
+
+    def __init__(self, path: str, table: dict[str, Any], prefix: str = "") -> None:
+        self.path, self.table, self.prefix, self.used = path, table, prefix, set()
+
+    def _key(self, key: str) -> str:
+        return f"{self.prefix}{key}"
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ..., what: str = "") -> Any:
+        self.used.add(key)
+        if key not in self.table:
+            if default is ...:
+                raise RulesError(self.path, self._key(key), f"missing; expected {what or _kind_name(kind)}")
+            return default
+        value = self.table[key]
+        if not isinstance(value, kind) or (isinstance(value, bool) and bool not in _as_tuple(kind)):
+            raise RulesError(self.path, self._key(key), f"expected {what or _kind_name(kind)}, got {type(value).__name__}")
+        return value
+
+    def strings(self, key: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+        values = self.get(key, list, list(default), "a list of strings")
+        for i, v in enumerate(values):
+            if not isinstance(v, str):
+                raise RulesError(self.path, f"{self._key(key)}[{i}]", "expected a string")
+        return tuple(values)
+
+    def string_table(self, key: str) -> tuple[tuple[str, str], ...]:
+        values = self.get(key, dict, {}, "a table of strings")
+        for k, v in values.items():
+            if not isinstance(v, str):
+                raise RulesError(self.path, f"{self._key(key)}.{k}", f"expected a string, got {type(v).__name__}")
+        return tuple(values.items())
+
+    def sub(self, key: str, value: dict[str, Any]) -> "_Reader":
+        return _Reader(self.path, value, f"{self._key(key)}.")
+
+    def reject_unknown(self) -> None:
+        for key in self.table:
+            if key not in self.used:
+                known = ", ".join(sorted(self.used))
+                raise RulesError(self.path, self._key(key), f"unknown key (expected one of {known})")
+
+
+def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kind if isinstance(kind, tuple) else (kind,)
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    names = {str: "a string", int: "an integer", bool: "true or false", list: "a list", dict: "a table"}
+    return " or ".join(names.get(k, k.__name__) for k in _as_tuple(kind))
+
+
+def _identifiers(r: _Reader, key: str) -> tuple[str, ...]:
+    """A list of C identifiers (function names)."""
+    names = r.strings(key)
+    for i, name in enumerate(names):
+        if not re.fullmatch(r"[A-Za-z_]\w*", name):
+            raise RulesError(r.path, f"{key}[{i}]", f"expected a C function name, got {name!r}")
+    return names
+
+
+def _read_source(r: _Reader) -> Source:
+    providers = r.strings("providers", ("git", "debian"))
+    for i, p in enumerate(providers):
+        if p not in ("git", "debian", "path"):
+            raise RulesError(r.path, f"source.providers[{i}]", "expected one of git, debian, path")
+    source = Source(
+        git=r.get("git", str, None),
+        tag=r.get("tag", str, "{version}"),
+        debian=r.get("debian", str, None),
+        providers=providers,
+    )
+    if "{version}" not in source.tag:
+        raise RulesError(r.path, "source.tag", "expected a pattern containing {version}")
+    r.reject_unknown()
+    return source
+
+
+def _read_log_function(top: _Reader, i: int, table: Any) -> LogFunction:
+    if not isinstance(table, dict):
+        raise RulesError(top.path, f"log_functions[{i}]", "expected a table")
+    r = top.sub(f"log_functions[{i}]", table)
+    fn = LogFunction(
+        name=r.get("name", str),
+        format_arg=r.get("format_arg", int),
+        dialect=r.get("dialect", str, "printf"),
+        priority_arg=r.get("priority_arg", int, None),
+        priority=r.get("priority", str, None),
+        line_arg=r.get("line_arg", int, None),
+    )
+    if fn.dialect not in DIALECTS:
+        raise RulesError(top.path, f"log_functions[{i}].dialect", f"expected one of {', '.join(DIALECTS)}")
+    if (fn.priority_arg is None) == (fn.priority is None):
+        raise RulesError(top.path, f"log_functions[{i}]", "expected exactly one of priority_arg or priority")
+    r.reject_unknown()
+    return fn
+
+
+def _read_profile(top: _Reader, i: int, table: Any) -> Profile:
+    if not isinstance(table, dict):
+        raise RulesError(top.path, f"profiles[{i}]", "expected a table")
+    r = top.sub(f"profiles[{i}]", table)
+    profile = Profile(
+        name=r.get("name", str),
+        defines=r.string_table("defines"),
+        undefines=r.strings("undefines"),
+        include_dirs=r.strings("include_dirs"),
+        stub_headers=r.string_table("stub_headers"),
+        extra_args=r.strings("extra_args"),
+    )
+    for macro, value in profile.defines:
+        if problem := define_problem(macro, value):
+            raise RulesError(top.path, f"profiles[{i}].defines.{macro}", problem)
+    for macro in profile.undefines:
+        if problem := define_problem(macro, ""):
+            raise RulesError(top.path, f"profiles[{i}].undefines", problem)
+    r.reject_unknown()
+    return profile
+
+
+def _section(top: _Reader, name: str) -> _Reader:
+    return top.sub(name, top.get(name, dict, {}))
+
+
+def _read_options(r: _Reader) -> OptionRules:
+    bit_set, bit_test = r.strings("bit_set"), r.strings("bit_test")
+    mappings = []
+    for i, entry in enumerate(r.get("map", list, [], "a list of tables")):
+        if not isinstance(entry, dict):
+            raise RulesError(r.path, f"options.map[{i}]", "expected a table")
+        m = r.sub(f"map[{i}]", entry)
+        names = m.strings("names")
+        if not names:
+            raise RulesError(r.path, f"options.map[{i}].names", "expected a non-empty list of option names")
+        mappings.append(OptionMapping(names, m.get("target", str, what="the variable or .field the option sets"),
+                                      m.get("mask", int, None), m.get("takes_value", bool, False)))
+        m.reject_unknown()
+    tables = tuple(_read_option_table(r.sub(f"tables[{i}]", t)) for i, t in enumerate(_tables(r, "tables")))
+    code_tables = tuple(_read_code_table(r.sub(f"code_tables[{i}]", t)) for i, t in enumerate(_tables(r, "code_tables")))
+    getopt_calls = r.strings("getopt_calls")
+    bit_array = None
+    if "bit_array" in r.table:
+        b = r.sub("bit_array", r.get("bit_array", dict))
+        bit_array = BitArray(b.get("field", str), b.get("word_bits", int, 32))
+        if not bit_array.field.isidentifier() or bit_array.word_bits <= 0:
+            raise RulesError(r.path, "options.bit_array", "expected a field name and a positive word_bits")
+        b.reject_unknown()
+    else:
+        r.used.add("bit_array")
+    r.reject_unknown()
+    return OptionRules(frozenset(bit_set), frozenset(bit_test), tuple(mappings), frozenset(getopt_calls), tables,
+                       code_tables, bit_array)
+
+
+def _read_code_table(r: _Reader) -> CodeTable:
+    fields = _fields(r)
+    table = CodeTable(fields, _one_of(r, "code", fields, r.get("code", str)), _one_of(r, "bit", fields, r.get("bit", str)))
+    r.reject_unknown()
+    return table
+
+
+def _tables(r: _Reader, key: str) -> list[dict[str, Any]]:
+    """An array of tables (`[[options.tables]]`)."""
+    values = r.get(key, list, [], "a list of tables")
+    for i, value in enumerate(values):
+        if not isinstance(value, dict):
+            raise RulesError(r.path, f"{r.prefix}{key}[{i}]", "expected a table")
+    return values
+
+
+def _fields(r: _Reader) -> tuple[str, ...]:
+    fields = r.strings("fields")
+    if not fields or not all(f.isidentifier() for f in fields):
+        raise RulesError(r.path, f"{r.prefix}fields", "expected a non-empty list of struct field names")
+    return fields
+
+
+def _one_of(r: _Reader, key: str, fields: tuple[str, ...], value: str) -> str:
+    if value not in fields:
+        raise RulesError(r.path, f"{r.prefix}{key}", f"expected one of the fields ({', '.join(fields)})")
+    return value
+
+
+def _read_option_table(r: _Reader) -> OptionTable:
+    fields = _fields(r)
+    table = OptionTable(fields, _one_of(r, "name", fields, r.get("name", str)),
+                        tuple(_one_of(r, "value", fields, v) for v in r.strings("value")),
+                        _one_of(r, "has_arg", fields, r.get("has_arg", str)), r.get("optional", int, None))
+    if not table.value:
+        raise RulesError(r.path, f"{r.prefix}value", "expected the field(s) holding the option's code")
+    r.reject_unknown()
+    return table
+
+
+def _read_config(r: _Reader) -> ConfigRules:
+    tables = []
+    for i, t in enumerate(_tables(r, "key_tables")):
+        k = r.sub(f"key_tables[{i}]", t)
+        fields = _fields(k)
+        destination = k.get("destination", str, "")
+        tables.append(KeyTable(fields, destination and _one_of(k, "destination", fields, destination)))
+        k.reject_unknown()
+    defaults_functions = r.strings("defaults_functions")
+    if not all(defaults_functions):
+        raise RulesError(r.path, "config.defaults_functions", "expected a list of function name patterns")
+    emptiness_tests = r.strings("emptiness_tests")
+    if not all(t.isidentifier() for t in emptiness_tests):
+        raise RulesError(r.path, "config.emptiness_tests", "expected a list of function names")
+    config = ConfigRules(tuple(tables), r.get("key_switch", str, ""), r.get("case_comments", bool, False),
+                         tuple(v.lower() for v in r.strings("false_values")), defaults_functions, emptiness_tests)
+    r.reject_unknown()
+    return config
+
+
+def _read_logging(r: _Reader) -> LoggingRules:
+    destination = r.get("destination", str, "") or "syslog"
+    syslog_option = r.get("syslog_option", str, "")
+    if destination != "syslog" and not syslog_option:
+        raise RulesError(r.path, "logging.syslog_option", "expected the option that switches to syslog")
+    logging = LoggingRules(destination, syslog_option, r.get("facility_option", str, ""))
+    r.reject_unknown()
+    return logging
+
+
+def _read_processes(r: _Reader) -> ProcessRules:
+    names = r.string_table("names")
+    fork_calls = frozenset(r.strings("fork_calls"))
+    o = r.sub("openlog", r.get("openlog", dict, {}))
+    openlog = Openlog(o.get("name", str, ""), o.get("ident_arg", int, 0), o.get("facility_arg", int, 2))
+    o.reject_unknown()
+    r.reject_unknown()
+    return ProcessRules(names, fork_calls, openlog)
+
+
+def _read_callgraph(r: _Reader) -> CallgraphRules:
+    entries = r.strings("entry_points")
+    r.reject_unknown()
+    return CallgraphRules(entries)
+
+
+def _read_preprocessor(r: _Reader) -> PreprocessorRules:
+    lists = {}
+    for key in ("feature", "platform", "compiler", "off", "never"):
+        lists[key] = r.strings(key)
+        if not all(lists[key]):
+            raise RulesError(r.path, f"preprocessor.{key}", "expected a list of macro names or patterns")
+    values = r.string_table("values")
+    for name, value in values:
+        if problem := define_problem(name, value):
+            raise RulesError(r.path, f"preprocessor.values.{name}", problem)
+    r.reject_unknown()
+    return PreprocessorRules(**lists, values=tuple(sorted(values)))

@@ -1,0 +1,209 @@
+"""The rules' types: one frozen dataclass per section of a rules file, and Rules itself.
+
+Plain, picklable values: the analyses read these, never the TOML tables (rules.read
+validates every key when the file is loaded).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from srcscan.formats.template import Template
+from srcscan.preprocessor import PreprocessorRules
+
+DIALECTS = ("printf", "lighttpd_legacy")
+
+
+@dataclass(frozen=True)
+class LogFunction:
+    name: str  # the C function (or macro) name called at the site
+    format_arg: int  # index of the format argument
+    dialect: str  # one of DIALECTS
+    priority_arg: int | None = None  # index of the priority argument, if it has one
+    priority: str | None = None  # fixed priority when it has no priority argument
+    line_arg: int | None = None  # index of an argument carrying __LINE__, if any
+    # An inferred wrapper that writes its argument into a message of its own (analyze/logfuncs):
+    embed: Template | None = None  # that message, a "message" hole where the argument goes
+    embed_mode: str = ""  # "text": the argument is text; "format": a printf format, its arguments after it;
+    #                       "none": no argument goes in (the helper only logs at its caller's __LINE__)
+    via: str = ""  # file:line:col of the wrapper's own log call (a relay, not a message)
+    file: str = ""  # an inferred static wrapper's file: only calls there are its (each TLS module has its elogf)
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    defines: tuple[tuple[str, str], ...] = ()  # (macro, value) pairs, in file order
+    undefines: tuple[str, ...] = ()
+    include_dirs: tuple[str, ...] = ()  # relative to the tree root
+    stub_headers: tuple[tuple[str, str], ...] = ()  # (include name, content)
+    extra_args: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Source:
+    git: str | None  # upstream clone URL
+    tag: str  # pattern such as "v{version}"
+    debian: str | None  # Debian source package name
+    providers: tuple[str, ...]  # order in which providers are tried
+
+
+@dataclass(frozen=True)
+class OptionMapping:
+    """One `[[options.map]]` entry: an option the source's tables do not show."""
+
+    names: tuple[str, ...]  # `-x`/`--long` (command line) or a config key; the first is its name
+    target: str  # the variable or `.field` it sets
+    mask: int | None = None  # the bit it sets, when it sets one (else it assigns 1)
+    takes_value: bool = False
+
+
+@dataclass(frozen=True)
+class OptionTable:
+    """A struct whose array initializers are a command-line option table (`struct option`)."""
+
+    fields: tuple[str, ...]  # the struct's first fields, in order: how its initializers are recognised
+    name: str  # the field holding the long name (a string literal)
+    value: tuple[str, ...]  # the fields holding the option's code: the first non-zero one wins
+    has_arg: str  # the field saying whether the option takes an argument (non-zero: it does)
+    optional: int | None = None  # the value of `has_arg` meaning the argument is optional
+
+
+@dataclass(frozen=True)
+class CodeTable:
+    """A struct whose array initializers map option codes to the option bit each sets (dnsmasq's
+    usage[] {opt, rept, ...}, read by one_opt's generic branch `set_option_bool(rept)`)."""
+
+    fields: tuple[str, ...]  # the struct's first fields, in order
+    code: str  # the field holding the option's code (as getopt returns it)
+    bit: str  # the field holding the bit the option sets (values the setting call's guard rules out are markers)
+
+
+@dataclass(frozen=True)
+class BitArray:
+    """Option bits kept in an array of words, tested as `field[i] & mask` (dnsmasq's
+    option_bool(x): daemon->options[x / 32] & (1u << (x % 32))); f(BIT) of a bit_set function sets one."""
+
+    field: str  # the array's field or variable name
+    word_bits: int = 32  # bits per element
+
+
+@dataclass(frozen=True)
+class OptionRules:
+    """The `[options]` section: how the project reads its command line and sets option bits."""
+
+    bit_set: frozenset[str] = frozenset()  # functions called as f(BIT, &var) that set a bit
+    bit_test: frozenset[str] = frozenset()  # ... that test one
+    map: tuple[OptionMapping, ...] = ()
+    getopt_calls: frozenset[str] = frozenset()  # calls returning the next option (getopt(3), popt(3))
+    tables: tuple[OptionTable, ...] = ()  # option table structs ({name, has_arg, flag, val})
+    code_tables: tuple[CodeTable, ...] = ()  # tables mapping option codes to bits
+    bit_array: BitArray | None = None
+
+
+@dataclass(frozen=True)
+class KeyTable:
+    """A struct whose array initializers are a configuration key table; the key is its first field."""
+
+    fields: tuple[str, ...]  # the struct's first fields, in order
+    destination: str = ""  # a field the code points at the value's home (`cv[3].destination = &s->x`)
+
+
+@dataclass(frozen=True)
+class ConfigRules:
+    """The `[config]` section: how the project reads its configuration file's keys."""
+
+    key_tables: tuple[KeyTable, ...] = ()
+    key_switch: str = ""  # field a `switch` on the key's index in its table tests (`switch (cpv->k_id)`)
+    case_comments: bool = False  # `case 0: /* ssl.engine */`: a case's comment names the key it reads
+    false_values: tuple[str, ...] = ()  # values of a config key meaning off (`disable`), compared without case
+    # fnmatch patterns of the functions giving config fields their defaults (lighttpd's
+    # `mod_x_set_defaults()`): a field such a function sets to non-0/non-NULL is set without its key.
+    defaults_functions: tuple[str, ...] = ()
+    # Functions testing a config value for emptiness (lighttpd's `buffer_is_blank(b)`): the
+    # value's buffer exists whether or not its key is given, so "not empty" means "key given".
+    emptiness_tests: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LoggingRules:
+    """The `[logging]` section: where the log functions write by default."""
+
+    destination: str = "syslog"  # "syslog", or the name of another destination ("errorlog")
+    syslog_option: str = ""  # option that sends them to syslog instead ("" when always syslog)
+    facility_option: str = ""  # option naming the facility directly ("" when none)
+
+
+@dataclass(frozen=True)
+class Openlog:
+    """The call that opens syslog: openlog(ident, option, facility) (openlog(3))."""
+
+    name: str = ""
+    ident_arg: int = 0
+    facility_arg: int = 2
+
+
+@dataclass(frozen=True)
+class ProcessRules:
+    """The `[processes]` section."""
+
+    names: tuple[tuple[str, str], ...] = ()  # (name derived from the ident, name to use)
+    fork_calls: frozenset[str] = frozenset()  # calls starting a child process (fork(2))
+    openlog: Openlog = Openlog()
+
+
+@dataclass(frozen=True)
+class Idioms:
+    """What the extractors look for in each parsed file, from the rules (picklable; part of
+    the per-file facts cache key): a plain projection of Rules' sections."""
+
+    getopt_calls: frozenset[str] = frozenset()
+    option_tables: tuple[OptionTable, ...] = ()
+    code_tables: tuple[CodeTable, ...] = ()
+    key_tables: tuple[KeyTable, ...] = ()
+    key_switch: str = ""
+    case_comments: bool = False
+    fork_calls: frozenset[str] = frozenset()
+    openlog: Openlog = Openlog()
+
+    def cache_key(self) -> str:
+        """The same text in every run (sets sorted: their repr follows string hashing)."""
+        return repr((sorted(self.getopt_calls), self.option_tables, self.code_tables, self.key_tables, self.key_switch,
+                     self.case_comments, sorted(self.fork_calls), self.openlog))
+
+
+@dataclass(frozen=True)
+class CallgraphRules:
+    """The `[callgraph]` section."""
+
+    entry_points: tuple[str, ...] = ()  # fnmatch patterns of functions run by name (dlsym)
+
+
+@dataclass(frozen=True)
+class Rules:
+    project: str
+    path: str  # the file it was read from
+    sha256: str  # hash of the file's bytes, recorded in every catalog
+    source: Source
+    log_functions: tuple[LogFunction, ...]
+    infer_wrappers: bool
+    profiles: tuple[Profile, ...]
+    exclude: tuple[str, ...]  # glob patterns of tree paths not scanned (tests, contrib)
+    options: OptionRules = OptionRules()
+    logging: LoggingRules = LoggingRules()
+    processes: ProcessRules = ProcessRules()
+    callgraph: CallgraphRules = CallgraphRules()
+    preprocessor: PreprocessorRules = PreprocessorRules()
+    config: ConfigRules = ConfigRules()
+    # Functions whose message text is assembled from their arguments (flag bits, constant
+    # strings) in variables: each caller's call selects the text (analyze/builttext.py).
+    text_builders: tuple[str, ...] = ()
+
+    def log_function(self, name: str) -> LogFunction | None:
+        return next((f for f in self.log_functions if f.name == name), None)
+
+    @property
+    def idioms(self) -> Idioms:
+        return Idioms(self.options.getopt_calls, self.options.tables, self.options.code_tables, self.config.key_tables,
+                      self.config.key_switch,
+                      self.config.case_comments, self.processes.fork_calls, self.processes.openlog)
