@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from typing import Any, Iterable, Mapping
 
 from srcscan import __version__
-from srcscan.analyze.builttext import expand_built_text
-from srcscan.analyze.constants import call_variants, configure_macros, expand_helper_constants
-from srcscan.analyze.logfuncs import call_template, infer_log_functions, is_relay, log_function_of, priority_text
-from srcscan.formats.template import Template, render_normal, render_printf, template_from_dict, template_to_dict
-from srcscan.model import CallSite, Derivation, FileFacts, FunctionFacts, SiteKey, derivation_from_dict, derivation_to_dict
+from srcscan.formats.template import Template, render_normal, template_from_dict, template_to_dict
+from srcscan.model import (CallSite, Derivation, FileFacts, FunctionFacts, LogSite, MessageText, ProcessAnswer, RequirementAnswer,
+                           SiteKey,
+                           derivation_from_dict, derivation_to_dict)
 from srcscan.rules import LogFunction, Rules
 from srcscan.sources import Provenance
 
@@ -47,12 +46,6 @@ class Message:
     facility_with: tuple[tuple[str, str], ...] = ()  # (option, facility it gives)
     build: str = ""  # preprocessor condition around the call ("" when unconditional)
     extracted: str = "parse"  # "text": no parse holds the call (a branch this machine's headers rule out)
-    origin: CallSite | None = field(default=None, compare=False)  # the call site it was built from (not in JSON)
-
-    @property
-    def site(self) -> SiteKey | None:
-        """The call site's key: what the analyses' answers are keyed by."""
-        return self.origin.key if self.origin is not None else None
 
     def identity_key(self) -> tuple[str, str, str]:
         return (self.file, self.function, render_normal(self.template))
@@ -120,68 +113,57 @@ def _site_key(call: CallSite) -> tuple[str, int, int, str, tuple[str, ...]]:
     return (call.file, call.line, call.col, call.written, tuple(a.text for a in call.args))
 
 
-def find_messages(rules: Rules, functions: list[FunctionFacts]) -> tuple[dict[str, LogFunction], list[Message]]:
-    log_functions = infer_log_functions(rules, functions)
-    unknown = configure_macros(rules)
-    messages = []
-    for fn in functions:
-        wrapper = log_functions.get(fn.key)
-        for call in fn.calls:
-            log_fn = log_function_of(log_functions, fn.file, call.callee) if not call.indirect else None
-            if log_fn is None or is_relay(call, fn, wrapper, log_fn):
-                continue
-            if log_fn.format_arg >= len(call.args):
-                continue  # no format there: another function of that name (lighttpd 1.4.85's internal log_error_write(errh, b, pri))
-            messages.extend(message_from_call(variant, log_fn) for variant in call_variants(call, unknown))
-    # A text builder's messages get their text from its callers' calls (analyze/builttext),
-    # not from the constants they pass for its string parameters one by one.
-    built = expand_built_text([m for m in messages if m.function in rules.text_builders], functions,
-                              rules.text_builders)
-    messages = built + expand_helper_constants([m for m in messages if m.function not in rules.text_builders],
-                                               functions,
-                                               lambda file, name: log_function_of(log_functions, file, name) is not None)
-    return log_functions, assign_ids(messages)
+def assemble(sites: Iterable[LogSite], texts: Mapping[SiteKey, tuple[MessageText, ...]],
+             build: Mapping[SiteKey, str], requirements: Mapping[SiteKey, RequirementAnswer],
+             processes: Mapping[SiteKey, ProcessAnswer]) -> list[Message]:
+    """The messages, built once from the sites and the analyses' answers keyed by SiteKey:
+    one per text of each site (analyze.sites.site_texts), its build condition, requirement
+    (as DNF alternatives and as a formula), processes and facilities. A site an analysis has
+    no answer for gets that analysis' default (no condition, default options, no process); a
+    site no process can ever run (ProcessAnswer.never) gives no message.
 
-
-def message_from_call(call: CallSite, log_fn: LogFunction) -> Message:
-    template = call_template(call, log_fn)
-    if log_fn.priority_arg is not None and log_fn.priority_arg < len(call.args):
-        arg = call.args[log_fn.priority_arg]
-        priority = priority_text(arg.text, arg.integer)
-    else:
-        priority = log_fn.priority or ""
-    fmt_arg = call.args[log_fn.format_arg] if log_fn.format_arg < len(call.args) else None
-    if fmt_arg is not None and fmt_arg.string is not None and log_fn.dialect == "printf" and log_fn.embed is None:
-        fmt = fmt_arg.string
-    else:
-        fmt = render_printf(template) if not template.dynamic else (fmt_arg.text if fmt_arg else "")
-    return Message(
-        id="",
-        file=call.file,
-        line=_printed_line(call, log_fn),
-        function=call.function,
-        call=call.callee,
-        written=call.written,
-        priority=priority,
-        format=fmt,
-        template=template,
-        dynamic=template.dynamic,
-        conditions=tuple(g.describe() for g in call.guards),
-        origin=call,
-    )
-
-
-def _printed_line(call: CallSite, log_fn: LogFunction) -> int:
-    """The line the daemon prints: the value its `__LINE__` argument took, when it has one.
-
-    That is the compiler's answer even inside a multi-line macro invocation, where the
-    call's own line and the line of `__LINE__` differ.
-    """
-    if log_fn.line_arg is not None and log_fn.line_arg < len(call.args):
-        value = call.args[log_fn.line_arg].integer
-        if value is not None and value > 0:
-            return value
-    return call.line
+    ids: assign_ids over the parsed sites' messages, then over those read from the text,
+    whose id gets a `+` while it equals one already given (a parse's copy of the same text)."""
+    parsed: list[Message] = []
+    from_text: list[Message] = []
+    for site in sites:
+        call, key = site.call, site.key
+        answer = requirements.get(key)
+        where = processes.get(key)
+        if where is not None and where.never:
+            continue  # no process can ever run it (the processes section lists it as unreachable)
+        for text in texts.get(key, ()):
+            m = Message(
+                id="",
+                file=call.file,
+                line=text.line,
+                function=call.function,
+                call=text.callee,
+                written=text.written,
+                priority=text.priority,
+                format=text.format,
+                template=text.template,
+                dynamic=text.template.dynamic,
+                conditions=tuple(g.describe() for g in call.guards),
+                build=build.get(key, ""),
+                extracted=site.extracted,
+            )
+            if answer is not None:
+                r = answer.requirement
+                m = replace(m, requires=r.alternatives(), requires_formula="" if r.is_true else str(r),
+                            derivation=answer.derivation, uncertain=answer.uncertain)
+            if where is not None:
+                m = replace(m, processes=where.processes, facility=where.facility, facility_with=where.facility_with,
+                            derivation=m.derivation + where.derivation)
+            (parsed if site.extracted == "parse" else from_text).append(m)
+    messages = assign_ids(parsed)
+    ids = {m.id for m in messages}
+    for m in assign_ids(from_text):
+        while m.id in ids:
+            m = replace(m, id=m.id + "+")
+        ids.add(m.id)
+        messages.append(m)
+    return messages
 
 
 def assign_ids(messages: list[Message]) -> list[Message]:
@@ -192,14 +174,6 @@ def assign_ids(messages: list[Message]) -> list[Message]:
         n = seen[base] = seen.get(base, 0) + 1
         out.append(replace(m, id=base if n == 1 else f"{base}#{n}"))
     return out
-
-
-def dedupe(messages: list[Message]) -> list[Message]:
-    """The same call site seen twice (a header function in two files) is one message."""
-    unique = {}
-    for m in messages:
-        unique.setdefault((m.file, m.line, m.function, m.format, m.call), m)
-    return list(unique.values())
 
 
 def file_reports(files: tuple[FileFacts, ...]) -> tuple[FileReport, ...]:
@@ -262,7 +236,6 @@ def catalog_from_dict(d: dict[str, Any]) -> Catalog:
 
 def message_to_dict(m: Message) -> dict[str, Any]:
     d = _plain(m)
-    del d["origin"]
     d["derivation"] = [derivation_to_dict(x) for x in m.derivation]
     d["template"] = template_to_dict(m.template)
     d["text"] = render_normal(m.template)
@@ -276,7 +249,6 @@ def message_from_dict(d: dict[str, Any]) -> Message:
     values["template"] = template_from_dict(d["template"])
     values["requires"] = tuple(tuple(alt) for alt in d.get("requires", ()))
     values["facility_with"] = tuple(sorted(d.get("facility_with", {}).items()))
-    values.pop("origin", None)
     values["derivation"] = tuple(derivation_from_dict(x) for x in d.get("derivation", ()))
     for name in ("conditions", "processes", "facility", "uncertain"):
         values[name] = tuple(d.get(name, ()))

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from srcscan.cexpr import CExpr
-from srcscan.formats.template import Arg
+from srcscan.formats.template import Arg, Template
 from srcscan.parse import Diagnostic, Node, SkippedRange
 
 if TYPE_CHECKING:
+    from srcscan.requirement import Requirement
     from srcscan.rules import LogFunction
 
 
@@ -144,8 +145,55 @@ class LocalWrite(NamedTuple):
     col: int
 
 
+Sym = tuple  # a symbolic expression of extract.logsetup (("int", 3), ("call", name, args), ...)
+
+
+@dataclass(frozen=True)
+class OptionFacts:
+    """What extract.options finds in one file: the command-line parser's pieces and the
+    configuration key tables (shapes as written below; plain tuples and lists of str/int)."""
+
+    long: list[tuple[str, int | None, int | None]]  # getopt_long rows: (name, value, has_arg)
+    optstrings: list[str]  # getopt(3) option strings
+    cases: list[tuple[Any, ...]]  # (labels, target, op, value text, value, inner) per assignment in a case
+    keys: list[tuple[str, int, str]]  # (table, index, config key)
+    key_fields: list[tuple[str, int, str, str]]  # (table or @function@switch, index, field, key a comment names)
+    code_bits: list[tuple[Any, ...]]  # (code, bit, text) rows of option code tables
+    markers: list[tuple[str, int]]  # (function, value) tested against around a bit-setting call
+
+
+@dataclass(frozen=True)
+class LogSetupFacts:
+    """What extract.logsetup finds in one file (extract_logsetup's docstring gives each
+    field's shape): openlog/syslog calls, forks, values of locals, globals and tables,
+    assignments in option cases and in children, strings built in buffers, objects holding
+    function pointers, calls in skipped branches and writes found in the text."""
+
+    openlog: list[tuple[str, str, int, Sym, Sym]]
+    forks: list[tuple[str, str, int, str]]
+    locals: dict[str, dict[str, list[Sym]]]
+    tables: dict[str, list[list[tuple[str, int | str | None]]]]
+    globals: dict[str, Sym]
+    option_assigns: list[tuple[Any, ...]]
+    const_assigns: list[tuple[str, str, int, str, Any]]
+    syslog: list[tuple[str, str, int, Sym]]
+    param_assigns: list[tuple[Any, ...]]
+    strings: dict[str, Any]
+    writes: dict[str, list[str]]
+    global_values: list[tuple[str, Sym]]
+    state_writes: list[tuple[str, str, int, str, Sym]]
+    zero_globals: list[str]
+    text_writes: dict[str, list[int]]
+    objects: dict[str, tuple[str, dict[str, Any]]]
+    skipped_calls: tuple[list[tuple[str, int, str]], list[str]]
+
+
 @dataclass(frozen=True)
 class FileFacts:
+    """The facts of one parsed file (one build profile): its functions with their calls,
+    named function references, diagnostics, skipped ranges, included tree headers, and the
+    facts of the option, log set-up and write extractors (None / () when it failed)."""
+
     path: str  # tree-relative .c file
     profile: str  # name of the build profile it was parsed with
     functions: tuple[FunctionFacts, ...]
@@ -154,7 +202,9 @@ class FileFacts:
     skipped: tuple[SkippedRange, ...]
     includes: tuple[str, ...]  # tree headers the file included
     error: str | None = None  # the file could not be parsed (or crashed libclang)
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)  # facts of later extractors, by name
+    options: OptionFacts | None = field(default=None, compare=False)  # extract.options
+    logsetup: LogSetupFacts | None = field(default=None, compare=False)  # extract.logsetup
+    writes: tuple["Write", ...] = field(default=(), compare=False)  # extract.writes
 
 
 class Write(NamedTuple):
@@ -193,16 +243,67 @@ class LogSite:
     facilities are computed for.
 
     `function_key` is the enclosing function's node in the call graph (file-qualified when
-    static); `extracted` is "parse" or "text" (read from the text of a branch no parse holds)."""
+    static); `extracted` is "parse" or "text" (read from the text of a branch no parse holds).
+    `alternates`: the same call (same SiteKey) as another build profile's parse saw it, with
+    other arguments (an `#ifdef` inside the argument list: keepalived's check_http.c
+    `"... start_offset %zu" #ifdef _WITH_REGEX_TIMERS_ ", num_match_calls %u" #endif`) or
+    reaching another log function (lighttpd's mod_mbedtls.c `elog`, a function in one
+    profile and a macro calling log_error in another), with that call's log function; each
+    gives its own texts."""
 
     call: CallSite
     log_function: "LogFunction"
     function_key: str
     extracted: str = "parse"
+    alternates: tuple[tuple[CallSite, "LogFunction"], ...] = ()
 
     @property
     def key(self) -> SiteKey:
         return self.call.key
+
+
+@dataclass(frozen=True)
+class MessageText:
+    """One text a site can write (analyze.sites.site_texts): its template, the format as
+    written for printf calls, the priority (a LOG_* name, or the expression text when not a
+    constant), the line the daemon prints (the `__LINE__` argument's value, else the call's),
+    and the function called, as reached and as written."""
+
+    template: Template
+    format: str
+    priority: str
+    line: int
+    callee: str  # the log function the call reaches (one build profile's macro may make it another)
+    written: str  # the name written at the call
+
+
+@dataclass(frozen=True)
+class RequirementAnswer:
+    """What the requirements analysis says of one site: the options it needs, why (derivations:
+    GuardAt, Inherited, ThroughPointer, SeveralOptions, LoggedOnlyIf, DecidedByCallers) and what
+    srcscan could not decide, each with where and why."""
+
+    requirement: "Requirement"
+    derivation: tuple["Derivation", ...]
+    uncertain: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProcessAnswer:
+    """Where one call site's message goes (analyze.process_answers).
+
+    processes: names of the process table's processes that can run the call; facility: the
+    syslog facilities it is written under with the options given ("errorlog" for a daemon
+    whose log functions write to a file); facility_with: (option, facility that option gives);
+    derivation: why, as data (ReachedBy, InProcessWith, NotInProcess, ProcessesFrom,
+    FacilityInPriority); never: why the call can never run (its function is only stored in
+    fields that no call can run it through), "" when one may: such a site is no message."""
+
+    processes: tuple[str, ...]
+    facility: tuple[str, ...]
+    facility_with: tuple[tuple[str, str], ...]
+    derivation: tuple["Derivation", ...] = ()
+    never: str = ""
 
 
 # ---------------------------------------------------------------------------- derivations

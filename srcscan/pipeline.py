@@ -1,7 +1,9 @@
 """From (project, version) to a Catalog: obtain the tree, scan it, run the analyses.
 
-The analyses run in the order of ANALYSES; each takes the context built so far and
-returns the messages (possibly annotated) and catalog sections of its own.
+The pipeline as data: per-file facts (scan) -> log sites (parsed, then read from the text)
+and their texts -> one Context (analyze.context) -> each analysis' answers keyed by SiteKey
+(build, requirements, processes with facilities) -> the messages, assembled once from the
+sites and those maps (catalog.assemble) -> the Catalog.
 """
 
 from __future__ import annotations
@@ -11,59 +13,22 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
-from srcscan.catalog import Catalog, Message, all_functions, find_messages, new_catalog, openlog_calls
+from srcscan.analyze.callgraph import build_call_graph
+from srcscan.analyze.context import Context
+from srcscan.analyze.options import find_defaults, find_key_cases, find_options, find_start_values
+from srcscan.analyze.process_answers import analyze_processes
+from srcscan.analyze.requirements import analyze_requirements, option_index
+from srcscan.analyze.settings import Settings, parse_with, satisfied
+from srcscan.analyze.sites import find_log_sites, site_texts
+from srcscan.catalog import Catalog, all_functions, assemble, new_catalog, openlog_calls
+from srcscan.coverage import analyze_build, text_sites
 from srcscan.errors import InputError
-from srcscan.model import FunctionFacts
-from srcscan.rules import LogFunction, Rules, load_rules
+from srcscan.model import RequirementAnswer
+from srcscan.preprocessor import build_holds
+from srcscan.rules import Rules, load_rules
 from srcscan.progress import counter, phase, running
 from srcscan.scan import ScanResult, gc_paused
 from srcscan.sources import SourceTree
-
-
-@dataclass(frozen=True)
-class Context:
-    """What an analysis may read."""
-
-    rules: Rules
-    tree: SourceTree
-    scan: ScanResult
-    functions: tuple[FunctionFacts, ...]  # every definition once
-    log_functions: dict[str, LogFunction]
-    messages: tuple[Message, ...]
-    cache_dir: Path
-    with_options: tuple[str, ...] = ()  # `--with` settings, for analyses that resolve them
-    progress: bool = True
-    graph: Any = None  # the call graph (analyze.callgraph.CallGraph), built once for every analysis
-    options: tuple = ()  # the option table (analyze.options.Option), found once
-    index: Any = None  # options by what they write, with the parameters carrying them (requirements.Index)
-
-
-Analysis = Callable[[Context], tuple[list[Message], dict[str, Any]]]
-
-# (section name, analysis), run in this order. Later issues add rows here.
-def _requirements(context: "Context") -> tuple[list[Message], dict[str, Any]]:
-    from srcscan.analyze.requirements import analyze_requirements
-
-    return analyze_requirements(context)
-
-
-def _build(context: "Context") -> tuple[list[Message], dict[str, Any]]:
-    from srcscan.coverage import analyze_build
-
-    return analyze_build(context)
-
-
-def _processes(context: "Context") -> tuple[list[Message], dict[str, Any]]:
-    from srcscan.analyze.process_answers import analyze_processes
-
-    return analyze_processes(context)
-
-
-ANALYSES: tuple[tuple[str, Analysis], ...] = (
-    ("build", _build),  # first: Message.build is there for analyses that filter on --with macros
-    ("requirements", _requirements),
-    ("processes", _processes),  # after requirements: where a message runs depends on the options it needs
-)
 
 
 @dataclass(frozen=True)
@@ -155,34 +120,55 @@ def _build_from_tree(rules: Rules, tree: SourceTree, cache_dir: Path, with_optio
 
 
 def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, with_options: tuple[str, ...]) -> Catalog:
+    """Sites, then every analysis' answers keyed by SiteKey, then the messages once (assemble)."""
     functions = tuple(all_functions(scan.all_files))  # a function parsed in several profiles: its calls merged
-    log_functions, messages = find_messages(rules, list(functions))
-    from srcscan.analyze.callgraph import build_call_graph
-    from srcscan.analyze.options import find_options
-    from srcscan.analyze.options import find_defaults, find_key_cases, find_start_values
-    from srcscan.analyze.requirements import option_index
-
-    objects = [(name, file, facts) for f in scan.all_files
-               for name, (file, facts) in f.extra.get("logsetup", {}).get("objects", {}).items()]
+    log_functions, parsed = find_log_sites(rules, list(functions))
+    objects = [(name, file, facts) for f in scan.all_files if f.logsetup is not None
+               for name, (file, facts) in f.logsetup.objects.items()]
     graph = build_call_graph(functions, [r for f in scan.all_files for r in f.refs], rules.callgraph.entry_points,
                              objects)
     options = find_options(scan.all_files + scan.option_parses, rules)
-    context = Context(rules, tree, scan, functions, log_functions, tuple(messages), cache_dir, with_options,
-                      graph=graph, options=options,
-                      index=option_index(graph, options, rules, find_key_cases(scan.all_files),
-                                         find_defaults(scan.all_files),
-                                         find_start_values(scan.all_files, functions, rules.options.getopt_calls),
-                                         {f.path: f.extra.get("logsetup", {}).get("text_writes", {}) for f in scan.files}))
+    index = option_index(graph, options, rules, find_key_cases(scan.all_files),
+                         find_defaults(scan.all_files, rules.config.defaults_functions),
+                         find_start_values(scan.all_files, functions, rules.options.getopt_calls),
+                         {f.path: f.logsetup.text_writes for f in scan.files if f.logsetup is not None})
     sections: dict[str, Any] = {}
-    with phase("analyses", total=len(ANALYSES)) as step:
-        for name, analysis in ANALYSES:
-            step.describe(f"analyses: {name}")
-            new_messages, new_sections = analysis(context)
-            sections.update(new_sections)
-            context = replace(context, messages=tuple(new_messages))
-            step.advance()
+    with phase("analyses", total=4) as step:
+        step.describe("analyses: sites")
+        from_text, coverage = text_sites(scan, tree, rules, log_functions)
+        # A call read from the text names its function as written: the call graph's key for it.
+        from_text = [replace(s, function_key=graph.key_for(s.call.function, s.call.file) or s.call.function)
+                     for s in from_text]
+        sections.update(coverage)
+        sites = tuple(parsed) + tuple(from_text)
+        texts = site_texts(sites, rules, functions, log_functions)
+        context = Context(rules, tree, scan, functions, log_functions, sites, texts, graph, tuple(options), index,
+                          cache_dir, with_options)
+        step.advance()
+        step.describe("analyses: build")
+        build, _ = analyze_build(context)
+        step.advance()
+        step.describe("analyses: requirements")
+        requirements, more = analyze_requirements(context, build)
+        sections.update(more)
+        step.advance()
+        if with_options:  # only the sites the settings let appear
+            settings = parse_with(with_options, options, rules.config.false_values)
+            context = replace(context, sites=tuple(
+                s for s in sites if _appears(requirements.get(s.key), build.get(s.key, ""), settings)))
+        step.describe("analyses: processes")
+        processes, more = analyze_processes(context, requirements)
+        sections.update(more)
+        step.advance()
     if scan.skipped:  # confinement: what was not read, and why (sources/text.py)
         sections["skipped"] = [s.to_dict() for s in scan.skipped]
-    catalog = new_catalog(rules, tree.provenance.version, tree.provenance, scan.files, log_functions,
-                          openlog_calls(list(functions)), list(context.messages), sections)
-    return catalog
+    messages = assemble(context.sites, texts, build, requirements, processes)
+    return new_catalog(rules, tree.provenance.version, tree.provenance, scan.files, log_functions,
+                       openlog_calls(list(functions)), messages, sections)
+
+
+def _appears(answer: RequirementAnswer | None, build: str, settings: Settings) -> bool:
+    """A site's messages appear under `--with` settings: one alternative of its requirement
+    holds, and its build condition holds for the build macros given."""
+    requires = answer.requirement.alternatives() if answer is not None else ()
+    return satisfied(requires, settings) and (not settings.macros or build_holds(build, settings.macros))

@@ -30,14 +30,11 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import replace
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
 
 from srcscan.cexpr import Binary, CExpr, Cast, Cond, Const, Name, Unary, evaluate, render, strip, substitute, walk
 from srcscan.formats.template import Hole, Template, merge_parts, render_printf
-from srcscan.model import CallSite, FunctionFacts, Guard, LocalWrite
-
-if TYPE_CHECKING:
-    from srcscan.catalog import Message
+from srcscan.model import CallSite, FunctionFacts, Guard, LocalWrite, LogSite, MessageText
 
 LIFT_DEPTH = 2  # callers followed up when a call passes its own caller's parameters on
 MAX_PATHS = 48  # ways through the function for one call before tests are joined instead
@@ -46,12 +43,13 @@ _LITERAL = re.compile(r'"((?:[^"\\]|\\.)*)"')
 _ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", '"': '"', "'": "'", "0": "\0", "r": "\r"}
 
 
-def expand_built_text(messages: list["Message"], functions: Iterable[FunctionFacts],
-                      builders: tuple[str, ...]) -> list["Message"]:
-    """`messages` with each message of a `builders` function replaced by one message per
-    distinct text its callers' calls select (module docstring); unchanged without callers."""
+def expand_built_text(texts: list[tuple[LogSite, MessageText]], functions: Iterable[FunctionFacts],
+                      builders: tuple[str, ...]) -> list[tuple[LogSite, MessageText]]:
+    """(site, text) pairs with each text of a site in a `builders` function replaced by one
+    text per distinct text its callers' calls select (module docstring); unchanged without
+    callers."""
     if not builders:
-        return messages
+        return texts
     functions = list(functions)
     by_key = {(f.file, f.name): f for f in functions if f.name in builders}
     callers: dict[str, list[tuple[FunctionFacts, CallSite]]] = defaultdict(list)
@@ -59,24 +57,24 @@ def expand_built_text(messages: list["Message"], functions: Iterable[FunctionFac
         for call in fn.calls:
             if not call.indirect and call.callee in builders:
                 callers[call.callee].append((fn, call))
-    out: list[Message] = []
-    for m in messages:
-        fn = by_key.get((m.file, m.function))
-        if fn is None or m.dynamic or m.origin is None:
-            out.append(m)
+    out: list[tuple[LogSite, MessageText]] = []
+    for site, m in texts:
+        fn = by_key.get((site.call.file, site.call.function))
+        if fn is None or m.template.dynamic or site.extracted != "parse":
+            out.append((site, m))
             continue
         templates: list[Template] = []
         for caller, call in callers[fn.name]:
             if fn.static and caller.file != fn.file:
                 continue
             for exprs in _arguments(call, caller, functions, LIFT_DEPTH):
-                for t in texts_at(m.template, m.origin, fn, replace(call, exprs=exprs)):
+                for t in texts_at(m.template, site.call, fn, replace(call, exprs=exprs)):
                     if t not in templates:
                         templates.append(t)
         if not templates:
-            out.append(m)
+            out.append((site, m))
             continue
-        out.extend(replace(m, template=t, format=render_printf(t)) for t in templates)
+        out.extend((site, replace(m, template=t, format=render_printf(t))) for t in templates)
     return out
 
 

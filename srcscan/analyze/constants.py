@@ -26,14 +26,11 @@ import itertools
 import re
 from collections import defaultdict
 from dataclasses import replace
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
 
 from srcscan.formats.template import Arg, Hole, Template, merge_parts
-from srcscan.model import CallSite, FunctionFacts
+from srcscan.model import CallSite, FunctionFacts, LogSite, MessageText
 from srcscan.rules import Rules
-
-if TYPE_CHECKING:
-    from srcscan.catalog import Message
 
 # More variants than this from one call are not a choice between texts but a table: keep holes.
 MAX_VARIANTS = 32
@@ -100,16 +97,16 @@ def mark_unknown(arg: Arg, unknown: frozenset[str]) -> Arg:
                    pieces=tuple(pieces))
 
 
-def expand_helper_constants(messages: list["Message"], functions: Iterable[FunctionFacts],
-                            is_log_function) -> list["Message"]:
-    """Messages whose string holes are their function's parameters, once per set of constants
-    the function's callers pass (`log_options("Build options", "none")`). A caller passing
+def expand_helper_constants(texts: list[tuple[LogSite, MessageText]], functions: Iterable[FunctionFacts],
+                            is_log_function) -> list[tuple[LogSite, MessageText]]:
+    """(site, text) pairs whose string holes are their function's parameters, once per set of
+    constants the function's callers pass (`log_options("Build options", "none")`). A caller passing
     one of its own parameters on is followed to its callers in turn, up to HELPER_DEPTH
     levels (keepalived 2.3.3: `check_valid_nftables_chain_name(name, log_name)` hands its
     `log_name` to the helper that logs, and its callers pass the constants).
 
     `is_log_function(file, name)` tells the functions whose calls are messages themselves
-    (their callers' calls are already expanded there). A message stays as it is when no
+    (their callers' calls are already expanded there). A text stays as it is when no
     caller passes a constant for its parameters."""
     functions = list(functions)
     files = {fn.file for fn in functions}
@@ -138,14 +135,15 @@ def expand_helper_constants(messages: list["Message"], functions: Iterable[Funct
             return [v for h, c in calls_of(g) for v in passed(h, c.args[index] if index < len(c.args) else None, depth + 1)]
         return list(arg.choices or (arg,))
 
-    out: list[Message] = []
-    for m in messages:
-        defined = [f for f in by_key.get((m.file, m.function), ()) if f.line <= m.line]
+    out: list[tuple[LogSite, MessageText]] = []
+    for site, m in texts:
+        call = site.call
+        defined = [f for f in by_key.get((call.file, call.function), ()) if f.line <= call.line]
         fn = max(defined, key=lambda f: f.line) if defined else None
-        if fn is None or m.dynamic or is_log_function(fn.file, fn.name):
-            out.append(m)
+        if fn is None or m.template.dynamic or is_log_function(fn.file, fn.name):
+            out.append((site, m))
             continue
-        out.extend(_helper_variants(m, fn, calls_of(fn), passed))
+        out.extend((site, t) for t in _helper_variants(m, fn, calls_of(fn), passed))
     return out
 
 
@@ -153,7 +151,8 @@ def expand_helper_constants(messages: list["Message"], functions: Iterable[Funct
 HELPER_DEPTH = 3
 
 
-def _helper_variants(m: "Message", fn: FunctionFacts, calls: list[tuple[FunctionFacts, CallSite]], passed) -> list["Message"]:
+def _helper_variants(m: MessageText, fn: FunctionFacts, calls: list[tuple[FunctionFacts, CallSite]],
+                     passed) -> list[MessageText]:
     holes = [i for i, p in enumerate(m.template.parts) if isinstance(p, Hole) and p.kind == "str" and p.arg in fn.params]
     if not holes or not calls:
         return [m]

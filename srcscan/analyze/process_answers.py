@@ -1,5 +1,5 @@
 """Each call site's processes and syslog facility: the processes analysis's answers, keyed by
-SiteKey, and the pipeline step that puts them into the messages.
+SiteKey, and the pipeline step that gives them with the process table.
 
 Reads the process model (processes.py: processes, their regions and constant state), the
 facilities (facilities.py) and the requirement each site has (a call that needs -D runs where
@@ -9,38 +9,19 @@ facilities (facilities.py) and the requirement each site has (a call that needs 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, replace
 from typing import Any, Iterable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.facilities import Priorities, facility_changes, facility_expressions, message_facility, process_facilities
 from srcscan.analyze.idents import all_forms, pattern_texts
-from srcscan.analyze.logfuncs import log_function_of
 from srcscan.analyze.processes import Model, _other_side, build_model, message_processes
 from srcscan.analyze.syslogfacts import UNKNOWN, gather
-from srcscan.catalog import Message
-from srcscan.model import CallSite, Derivation, InProcessWith, LogSite, NotInProcess, ProcessesFrom, ReachedBy, SiteKey
+from srcscan.analyze.context import Context
+from srcscan.model import (CallSite, Derivation, InProcessWith, LogSite, NotInProcess, ProcessAnswer, ProcessesFrom,
+                           ReachedBy, RequirementAnswer, SiteKey)
 
 
 # ---------------------------------------------------------------------------- the analysis
-
-@dataclass(frozen=True)
-class ProcessAnswer:
-    """Where one call site's message goes.
-
-    processes: names of the process table's processes that can run the call; facility: the
-    syslog facilities it is written under with the options given ("errorlog" for a daemon
-    whose log functions write to a file); facility_with: (option, facility that option gives);
-    derivation: why, as data (processes pruned by their constant state, callers only another
-    build compiles, a facility carried in the priority); never: why the call can never run
-    (its function is only stored in fields that no call can run it through)."""
-
-    processes: tuple[str, ...]
-    facility: tuple[str, ...]
-    facility_with: tuple[tuple[str, str], ...]
-    derivation: tuple[Derivation, ...]
-    never: str = ""  # why no process can ever run the call ("" when one may)
-
 
 def answer_processes(sites: Iterable[LogSite], requires: Mapping[SiteKey, tuple[tuple[str, ...], ...]],
                      model: Model, facilities: dict[str, tuple[str, ...]], changes: dict[str, dict[str, str]],
@@ -89,9 +70,14 @@ def answer_processes(sites: Iterable[LogSite], requires: Mapping[SiteKey, tuple[
     return answers
 
 
-def analyze_processes(context) -> tuple[list[Message], dict[str, Any]]:
-    """The pipeline's step: the process table and each message's processes and facility,
-    put into the messages by their SiteKey."""
+def analyze_processes(context: Context, requirements: Mapping[SiteKey, RequirementAnswer]) \
+        -> tuple[dict[SiteKey, ProcessAnswer], dict[str, Any]]:
+    """The pipeline's step: SiteKey -> ProcessAnswer for every site of the context (where a
+    site runs depends on the options it needs: `requirements`, the requirements analysis'
+    answers), and the catalog's sections: the process table (messages counted per text of
+    each site), how many messages took their file's processes, the sites no process can ever
+    run (`unreachable`, one row per text: catalog.assemble leaves them out) and the logging
+    set-up."""
     from srcscan.analyze.settings import parse_with
 
     graph = context.graph
@@ -102,44 +88,29 @@ def analyze_processes(context) -> tuple[list[Message], dict[str, Any]]:
     syslog_on = model.logging.destination == "syslog" or settings.levels.get(model.logging.syslog_option, 0) > 0
     facilities = process_facilities(model, values, syslog_on)
     changes = facility_changes(model, values)
-    sites = log_sites(context.messages, context.functions, graph, context.log_functions)
-    requires = {m.site: m.requires for m in context.messages if m.site is not None}
-    answers = answer_processes(sites, requires, model, facilities, changes, syslog_on, Priorities(graph, facts))
-    messages, counts, unreachable = [], defaultdict(int), []
-    for m in context.messages:
-        answer = answers.get(m.site) if m.site is not None else None
-        if answer is not None and answer.never:
-            unreachable.append({"file": m.file, "line": m.line, "function": m.function, "format": m.format,
-                                "why": answer.never})
-            continue  # the daemon can never write it
-        if answer is not None:
-            m = replace(m, processes=answer.processes, facility=answer.facility, facility_with=answer.facility_with,
-                        derivation=m.derivation + answer.derivation)
-        for p in m.processes:
-            counts[p] += 1
-        messages.append(m)
-    by_file_count = sum(1 for m in messages if any(isinstance(d, ProcessesFrom) and d.kind == "file" for d in m.derivation))
-    return messages, {"processes": process_table(model, facilities, changes, counts), "processes_from_file": by_file_count,
-                      "unreachable": unreachable,
-                      "logging": {"destination": model.logging.destination,
-                                  "syslog_option": model.logging.syslog_option,
-                                  "facility_option": model.logging.facility_option}}
-
-
-def log_sites(messages: Iterable[Message], functions: Iterable[Any], graph: CallGraph,
-              log_functions: dict[str, Any]) -> list[LogSite]:
-    """One LogSite per call site the messages come from (a message without one is left out)."""
-    by_name = {(fn.file, fn.name): fn for fn in functions}
-    out: dict[SiteKey, LogSite] = {}
-    for m in messages:
-        call = m.origin
-        if call is None or call.key in out:
+    requires = {key: answer.requirement.alternatives() for key, answer in requirements.items()}
+    answers = answer_processes(context.sites, requires, model, facilities, changes, syslog_on, Priorities(graph, facts))
+    counts: dict[str, int] = defaultdict(int)
+    unreachable, by_file_count = [], 0
+    for site in context.sites:
+        answer = answers.get(site.key)
+        texts = context.texts.get(site.key, ())
+        if answer is None:
             continue
-        fn = by_name.get((call.file, call.function))
-        key = (graph.key_for(fn.name, fn.file) if fn else None) or graph.key_for(call.function, call.file) or call.function
-        log_fn = log_function_of(log_functions, fn.file if fn else call.file, call.callee)
-        out[call.key] = LogSite(call, log_fn, key, m.extracted)
-    return list(out.values())
+        if answer.never:
+            unreachable.extend({"file": site.call.file, "line": t.line, "function": site.call.function,
+                                "format": t.format, "why": answer.never} for t in texts)
+            continue  # the daemon can never write it
+        for p in answer.processes:
+            counts[p] += len(texts)
+        if any(isinstance(d, ProcessesFrom) and d.kind == "file" for d in answer.derivation):
+            by_file_count += len(texts)
+    unreachable.sort(key=lambda u: (u["file"], u["line"], u["function"], u["format"]))
+    return answers, {"processes": process_table(model, facilities, changes, counts), "processes_from_file": by_file_count,
+                     "unreachable": unreachable,
+                     "logging": {"destination": model.logging.destination,
+                                 "syslog_option": model.logging.syslog_option,
+                                 "facility_option": model.logging.facility_option}}
 
 
 def process_table(model: Model, facilities: dict[str, tuple[str, ...]], changes: dict[str, dict[str, str]],

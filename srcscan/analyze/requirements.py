@@ -3,7 +3,7 @@ through the call graph, and option values passed down as parameters.
 
 Facts in (FunctionFacts with guards as typed C expressions, the call graph, the option
 table), one answer per call site out: `analyze_requirements` returns a map SiteKey ->
-Answer (a Requirement formula and its derivation as data). No parser node and no
+RequirementAnswer (a Requirement formula and its derivation as data). No parser node and no
 condition text is read here.
 
 A guard becomes a formula over option atoms by polarity: the code under `cond` runs only
@@ -21,20 +21,20 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, NamedTuple
+from typing import TYPE_CHECKING, Iterable, Mapping, NamedTuple
 
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.options import Option, option_to_dict
 from srcscan.cexpr import Binary, Call, CExpr, Member, Name, Unary, evaluate, render, root_path, strip, walk
 from srcscan.cexpr import Index as Subscript
-from srcscan.model import (CallerGuard, CallSite, Guard, DecidedByCallers, Derivation, FunctionFacts, GuardAt, Inherited, LoggedOnlyIf,
-                           NotBuilt, NotCalled, SeveralOptions, SiteKey, ThroughPointer)
+from srcscan.model import (CallerGuard, CallSite, Guard, DecidedByCallers, Derivation, FunctionFacts, GuardAt, Inherited,
+                           LoggedOnlyIf, NotBuilt, NotCalled, RequirementAnswer, SeveralOptions, SiteKey, ThroughPointer)
 from srcscan.requirement import Atom, Requirement
 
+if TYPE_CHECKING:  # context.py names Index (defined here) in its annotations
+    from srcscan.analyze.context import Context
+
 COMPARISONS = {">", ">=", "<", "<=", "==", "!="}
-# lighttpd's buffers are allocated whether or not their key is given: a key is set when its
-# buffer is not empty. (Should be rules data: [options] emptiness tests.)
-EMPTINESS_TESTS = frozenset({"buffer_string_is_empty", "buffer_is_blank", "buffer_is_unset", "buffer_is_empty"})
 MAX_ROUNDS = 50
 
 
@@ -56,6 +56,7 @@ class Index:
     bit_array: tuple[str, int] | None = None  # the rules' option bit array: (field, bits per element)
     start_values: dict[str, int] = field(default_factory=dict)  # name -> value set before the getopt loop
     assigned: dict[str, dict[str, tuple[int, ...]]] = field(default_factory=dict)  # file -> name -> lines writing it
+    emptiness_tests: frozenset[str] = frozenset()  # the rules' `[config] emptiness_tests`
 
     @classmethod
     def of(cls, options: Iterable[Option], bit_test: frozenset[str]) -> "Index":
@@ -86,15 +87,6 @@ class Index:
         if not all(names):
             return None
         return Requirement.any_of(Requirement.atom(n) for n in sorted(set(names)))
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What the analysis says of one call site."""
-
-    requirement: Requirement
-    derivation: tuple[Derivation, ...]
-    uncertain: tuple[str, ...] = ()  # what srcscan could not decide, each with where and why
 
 
 # ---------------------------------------------------------------------------- one guard
@@ -191,7 +183,7 @@ def _atoms(e: CExpr, index: Index, fn: FunctionFacts | None) -> set[str]:
             if (word := _bit_word(side, index)) is not None and (mask := _word_fold(other, index)) is not None:
                 return _bit_atoms(word[0], mask << word[1], index)
         return set()
-    if isinstance(e, Call) and e.callee in EMPTINESS_TESTS and len(e.args) == 1:
+    if isinstance(e, Call) and e.callee in index.emptiness_tests and len(e.args) == 1:
         return {"!" + name for name in _value_options(_target(e.args[0]), index, fn, by_default=False)}
     if isinstance(e, Call) and e.callee in index.bit_test and len(e.args) >= 2:
         bit, target = _integer(e.args[0]), _target(e.args[1])
@@ -439,6 +431,7 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.key_cases = dict(key_cases or {})
     index.defaults = defaults
     index.start_values = dict(start_values or {})
+    index.emptiness_tests = frozenset(rules.config.emptiness_tests)
     if rules.options.bit_array:
         index.bit_array = (rules.options.bit_array.field, rules.options.bit_array.word_bits)
     param_options(graph, index)
@@ -455,7 +448,7 @@ class Site:
 
 def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
                         log_functions: Mapping[str, object] | None = None,
-                        dead: frozenset[str] = frozenset()) -> dict[SiteKey, Answer]:
+                        dead: frozenset[str] = frozenset()) -> dict[SiteKey, RequirementAnswer]:
     """SiteKey -> the options the site needs and why. `log_functions` (as
     logfuncs.infer_log_functions gives them) let a log function's own conditions on its
     parameters and its early returns count at each call (analyze.conditions); a site in a
@@ -472,7 +465,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
         call, fn = site.call, site.function
         key = graph.key_for(fn.name, fn.file) or fn.key
         if key in dead:
-            answers[call.key] = Answer(Requirement.FALSE, (NotCalled(fn.name),))
+            answers[call.key] = RequirementAnswer(Requirement.FALSE, (NotCalled(fn.name),))
             continue
         own = [(g, guard_requirement(g, index, fn)) for g in call.guards]
         need = Requirement.all_of(guard_condition(g, index, fn) for g in call.guards).simplified()
@@ -527,7 +520,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             derivation.append(LoggedOnlyIf(call.callee, _sink_text(sink)))
         if deciding:
             derivation.append(DecidedByCallers(fn.name, _sink_text(start), deciding))
-        answers[call.key] = Answer(requirement, tuple(derivation) if not requirement.is_true else (), unsure)
+        answers[call.key] = RequirementAnswer(requirement, tuple(derivation) if not requirement.is_true else (), unsure)
     return answers
 
 
@@ -584,38 +577,28 @@ def _guard_sites(graph: CallGraph, index: Index, key: str, limit: int = 3) -> li
     return found[:limit]
 
 
-def analyze_requirements(context) -> tuple[list, dict[str, object]]:
-    """The pipeline's step: answers for every message's call site, put into the messages
-    by their SiteKey; with `--with`, only the messages the settings let appear."""
-    from dataclasses import replace
-
+def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
+        -> tuple[dict[SiteKey, RequirementAnswer], dict[str, object]]:
+    """The pipeline's step: an answer for every log site (pipeline.Context.sites), and the
+    option table as the catalog's `options` section. Sites read from the text have no guards
+    srcscan knows: they get what their enclosing function inherits, when a parse holds that
+    function. A site whose build condition (`build`, the build analysis' answers) needs a
+    macro of the rules' `[preprocessor] never` is never logged (NotBuilt); one in a function
+    no call path reaches, never either (NotCalled)."""
     from srcscan.analyze.deadcode import never_called
-    from srcscan.analyze.settings import parse_with, satisfied
-    from srcscan.preprocessor import build_holds
 
     functions = {(fn.file, fn.name): fn for fn in context.functions}
-    sites = [Site(m.origin, functions[(m.origin.file, m.origin.function)]) for m in context.messages
-             if m.origin is not None and (m.origin.file, m.origin.function) in functions]
+    sites = [Site(s.call, functions[(s.call.file, s.call.function)]) for s in context.sites
+             if (s.call.file, s.call.function) in functions]
     text = context.tree.text(context.rules.exclude)
     dead = never_called(context.graph, ((rel, _read(text, rel)) for rel in text.files))
     answers = answer_requirements(sites, context.graph, context.index, context.log_functions, dead)
     never = _never_built(context)
-    messages = []
-    for m in context.messages:
-        answer = answers.get(m.site)
-        unbuilt = never(m.build)
-        if unbuilt:  # also a message read from the text, which no parse holds
-            answer = Answer(Requirement.FALSE, (NotBuilt(unbuilt),))
-        if answer is not None:
-            r = answer.requirement
-            m = replace(m, requires=r.alternatives(), requires_formula="" if r.is_true else str(r),
-                        derivation=answer.derivation, uncertain=answer.uncertain)
-        messages.append(m)
-    if context.with_options:
-        settings = parse_with(context.with_options, context.options, context.rules.config.false_values)
-        messages = [m for m in messages if satisfied(m.requires, settings)
-                    and (not settings.macros or build_holds(m.build, settings.macros))]
-    return messages, {"options": [option_to_dict(o) for o in context.options]}
+    for site in context.sites:
+        unbuilt = never(build.get(site.key, ""))
+        if unbuilt:  # also a site read from the text, which no parse holds
+            answers[site.key] = RequirementAnswer(Requirement.FALSE, (NotBuilt(unbuilt),))
+    return answers, {"options": [option_to_dict(o) for o in context.options]}
 
 
 def _never_built(context):

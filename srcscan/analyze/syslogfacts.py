@@ -70,56 +70,56 @@ def gather(files: Iterable[Any], graph: CallGraph) -> Facts:
     direct: set[tuple] = set()
     counted: set[str] = set()
     for f in files:
-        data = f.extra.get("logsetup")
-        if not data:
+        data = f.logsetup
+        if data is None:
             continue
         if f.path not in counted:  # a file parsed in several build profiles has one text
             counted.add(f.path)
-            skipped, active = data.get("skipped_calls", ((), ()))
+            skipped, active = data.skipped_calls
             for file, line, name in skipped:
                 facts.skipped_calls[name].add((file, line))
             facts.active_calls.update(active)
-            for name, lines in data.get("text_writes", {}).items():
+            for name, lines in data.text_writes.items():
                 facts.text_writes[(f.path, name)].update(lines)
-        for name, rows in data["tables"].items():
+        for name, rows in data.tables.items():
             facts.tables.setdefault(name, rows)
-        for name, value in data["globals"].items():
+        for name, value in data.globals.items():
             facts.globals.setdefault(name, value)
-        for fn, values in data["locals"].items():
+        for fn, values in data.locals.items():
             key = graph.key_for(fn, f.path) or fn
             for local, syms in values.items():
                 facts.locals[key].setdefault(local, syms)
-        for assign in data["option_assigns"]:
+        for assign in data.option_assigns:
             if assign not in facts.assigns:
                 facts.assigns.append(assign)
-        for fn, file, line, ident, facility in data["openlog"]:
+        for fn, file, line, ident, facility in data.openlog:
             direct.add((graph.key_for(fn, file) or fn, line, ident, facility))
-        for fn, file, line, var, value in data["const_assigns"]:
+        for fn, file, line, var, value in data.const_assigns:
             key = graph.key_for(fn, file) or fn
             if (line, var, value) not in facts.const_assigns[key]:
                 facts.const_assigns[key].append((line, var, value))
-        for fn, file, line, priority in data.get("syslog", ()):
+        for fn, file, line, priority in data.syslog:
             key = graph.key_for(fn, file) or fn
             if (line, priority) not in facts.syslog[key]:
                 facts.syslog[key].append((line, priority))
-        for fn, file, line, index, op, value, conds in data.get("param_assigns", ()):
+        for fn, file, line, index, op, value, conds in data.param_assigns:
             key = graph.key_for(fn, file) or fn
             if (line, index, op, value, conds) not in facts.param_assigns[key]:
                 facts.param_assigns[key].append((line, index, op, value, conds))
-        for fn, builds in data.get("strings", {}).items():
+        for fn, builds in data.strings.items():
             facts.strings.setdefault(graph.key_for(fn, f.path) or fn, builds)
-        for fn, names in data.get("writes", {}).items():
+        for fn, names in data.writes.items():
             facts.writes.setdefault(graph.key_for(fn, f.path) or fn, names)
-        for var, value in data.get("global_values", ()):
+        for var, value in data.global_values:
             if value not in facts.global_values[var]:
                 facts.global_values[var].append(value)
-        for fn, file, line, target, value in data.get("state_writes", ()):
+        for fn, file, line, target, value in data.state_writes:
             facts.parsed_writes[(file, target.rsplit(".", 1)[-1])].add(line)
             key = graph.key_for(fn, file) or fn
             if (line, target, value) not in facts.state_writes[key]:
                 facts.state_writes[key].append((line, target, value))
-        facts.zero_globals.update(data.get("zero_globals", ()))
-        for fn, file, line, var in data["forks"]:
+        facts.zero_globals.update(data.zero_globals)
+        for fn, file, line, var in data.forks:
             key = graph.key_for(fn, file) or fn
             if (line, var) not in facts.forks[key]:
                 facts.forks[key].append((line, var))

@@ -4,51 +4,57 @@ the text where no parse holds them."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from srcscan.analyze.logfuncs import log_function_of
-from srcscan.catalog import assign_ids, message_from_call
+from srcscan.analyze.sites import text_site
+from srcscan.analyze.context import Context
+from srcscan.model import LogSite, SiteKey
+from srcscan.rules import LogFunction, Rules
+from srcscan.scan import ScanResult
+from srcscan.sources import SourceTree
 from srcscan.coverage.report import build_text
 from srcscan.preprocessor import conditionals, scan_directives
 from srcscan.textcalls import call_from_text, macro_call_from_text, macro_definitions
 
 
-def analyze_build(context: Any) -> tuple[list, dict[str, Any]]:
-    """Message.build from the #if stack around each call; the coverage report as a section.
+def analyze_build(context: Context) -> tuple[dict[SiteKey, str], dict[str, Any]]:
+    """SiteKey -> the #if stack around the call, as a build condition ("" when unconditional).
 
         #ifdef _WITH_BFD_
             log_message(LOG_INFO, "BFD ...");      build: defined(_WITH_BFD_)
         #endif
     """
     conditionals: dict[str, Any] = {}
-    messages = []
-    cov = dict(context.scan.coverage) if context.scan.coverage else None
-    recovered = _read_from_text(context, cov) if cov else []
-    for m in list(context.messages) + recovered:
-        if m.file not in conditionals:
-            conditionals[m.file] = _conditionals_of(context.tree.root / m.file)
-        c = conditionals[m.file]
-        messages.append(replace(m, build=build_text(c.build(m.line)) if c else ""))
-    return messages, ({"coverage": cov} if cov else {})
+    out = {}
+    for site in context.sites:
+        file = site.call.file
+        if file not in conditionals:
+            conditionals[file] = _conditionals_of(context.tree.root / file)
+        c = conditionals[file]
+        out[site.key] = build_text(c.build(site.call.line)) if c else ""
+    return out, {}
 
 
 TEXT_STATUSES = ("fixed", "call_lost", "not_taken", "parse_failed", "no_includer")
 
 
-def _read_from_text(context: Any, cov: dict[str, Any]) -> list:
-    """Messages for token sites no parse holds but some build compiles: read from the text.
-
-    Sites inside `#if 0` are counted apart: every C programmer reads them as comments."""
-
+def text_sites(scan: ScanResult, tree: SourceTree, rules: Rules,
+               log_functions: Mapping[str, LogFunction]) -> tuple[list[LogSite], dict[str, Any]]:
+    """Log sites for token sites no parse holds but some build compiles, read from the text,
+    and the coverage report with what was read (the catalog's `coverage` section; {} when
+    the scan made none). Sites inside `#if 0` are counted apart: every C programmer reads
+    them as comments."""
+    cov = dict(scan.coverage) if scan.coverage else None
+    if not cov:
+        return [], {}
     found, texts, not_covered = [], {}, []
-    ids = {m.id for m in context.messages}
-    tree_text = context.tree.text(context.rules.exclude)
-    macros = _LogMacros(tree_text, set(context.log_functions))
+    tree_text = tree.text(rules.exclude)
+    macros = _LogMacros(tree_text, set(log_functions))
     for entry in cov.get("not_covered", []):
         entry = dict(entry)
-        log_fn = log_function_of(context.log_functions, entry["file"], entry["call"])
+        log_fn = log_function_of(log_functions, entry["file"], entry["call"])
         if entry["status"] in TEXT_STATUSES and (log_fn is not None or macros.definition(entry["call"])):
             if entry["file"] not in texts:
                 texts[entry["file"]] = tree_text.text(entry["file"])
@@ -57,28 +63,22 @@ def _read_from_text(context: Any, cov: dict[str, Any]) -> list:
             else:
                 call = macro_call_from_text(texts[entry["file"]], entry["file"], entry["line"], entry["call"],
                                             macros.definition(entry["call"]), macros.targets)
-                log_fn = log_function_of(context.log_functions, entry["file"], call.callee) if call else None
+                log_fn = log_function_of(log_functions, entry["file"], call.callee) if call else None
             if call is not None and log_fn is not None:
-                found.append(replace(message_from_call(call, log_fn), extracted="text"))
+                found.append(text_site(call, log_fn))
                 entry["read_from_text"] = True
         not_covered.append(entry)
-    new = []
-    for m in assign_ids(found):
-        while m.id in ids:
-            m = replace(m, id=m.id + "+")
-        ids.add(m.id)
-        new.append(m)
     sites = cov["sites"]
     in_if0 = sum(1 for n in not_covered if n["status"] == "never" and n["reason"].startswith("#if 0"))
-    covered = cov["parsed"] + len(new)
+    covered = cov["parsed"] + len(found)
     cov.update({
         "not_covered": not_covered,
-        "read_from_text": len(new),
+        "read_from_text": len(found),
         "in_if0": in_if0,
         "coverage_with_text": round(covered / sites, 4) if sites else 1.0,
         "coverage_outside_if0": round(covered / (sites - in_if0), 4) if sites > in_if0 else 1.0,
     })
-    return new
+    return found, {"coverage": cov}
 
 
 class _LogMacros:

@@ -138,10 +138,10 @@ class Run:
         that it or the tree headers it includes test (those all profiles agree on): options only
         some builds have enter the option table (keepalived's --debug, under WITH_DEBUG_OPTIONS,
         which a header defines when any debug switch is on; a MEM_CHECK build's -L)."""
-        parsers = [f for f in self.scan.files if (f.extra.get("options") or {}).get("cases")]
+        parsers = [f for f in self.scan.files if f.options is not None and f.options.cases]
         if not parsers:
             return None
-        parser = max(parsers, key=lambda f: (len(f.extra["options"]["cases"]), f.path))
+        parser = max(parsers, key=lambda f: (len(f.options.cases), f.path))
         words: set[str] = set()
         for rel in (parser.path,) + tuple(parser.includes):
             words.update(_WORD.findall(self.tokens.texts.get(rel, "")))

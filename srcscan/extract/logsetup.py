@@ -31,6 +31,7 @@ from srcscan.extract.calls import c_string_value, integer_value
 from srcscan.extract.objects import extract_objects
 from srcscan.extract.strbuild import string_builds
 from srcscan.extract.walk import expression_text, strip, walk_guarded
+from srcscan.model import LogSetupFacts
 from srcscan.parse import Node, Unit
 from srcscan.rules import Idioms
 from srcscan.sym import Sym
@@ -39,8 +40,9 @@ SYSLOG_CALLS = frozenset({"syslog", "vsyslog"})  # POSIX: the priority argument 
 _BRANCH_GUARDS = frozenset({"if", "else", "early-return", "ternary", "and", "or"})
 
 
-def extract_logsetup(unit: Unit, idioms: Idioms) -> dict[str, Any]:
-    """{"openlog": [(function, file, line, ident sym, facility sym)],
+def extract_logsetup(unit: Unit, idioms: Idioms) -> LogSetupFacts:
+    """The file's LogSetupFacts; as fields:
+       {"openlog": [(function, file, line, ident sym, facility sym)],
         "forks": [(function, file, line, variable or "")],
         "locals": {function: {local: [sym, ...]}} (values given to locals of functions that fork,
                   open syslog or are main),
@@ -93,7 +95,7 @@ def extract_logsetup(unit: Unit, idioms: Idioms) -> dict[str, Any]:
         # comes back in every file including it, under its header's path: the whole-tree
         # gathering keeps one of each.
         _function(unit, fn, out, idioms)
-    return out
+    return LogSetupFacts(**out)
 
 
 def _function(unit: Unit, fn: Node, out: dict[str, Any], idioms: Idioms) -> None:

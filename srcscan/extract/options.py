@@ -19,13 +19,14 @@ from typing import Iterator
 
 from srcscan.extract.calls import c_string_value, integer_value
 from srcscan.extract.walk import Guard, expression_text, function_body, member_path, strip, walk_guarded
+from srcscan.model import OptionFacts
 from srcscan.parse import Node, Unit
 from srcscan.rules import Idioms, OptionTable
 
 ASSIGNMENTS = frozenset({"=", "|=", "+=", "&=", "^="})
 
 
-def extract_options(unit: Unit, idioms: Idioms) -> dict:
+def extract_options(unit: Unit, idioms: Idioms) -> OptionFacts:
     """{"long": [(long name, short, has_arg)], "optstrings": [str], "cases": [(label, target,
     op, value text, value int, guard texts)], "keys": [(table id, index, key)], "key_fields":
     [(table id or "", index, field path, key named in the case's comment or "")]} for one file."""
@@ -85,8 +86,8 @@ def extract_options(unit: Unit, idioms: Idioms) -> dict:
                        for table, index, field in _destinations(nodes, local, idioms)]
     code_bits = [row for var in unit.variables for row in _code_bits(var, idioms)]
     markers = sorted({v for nodes in walked.values() for v in _markers(nodes)}) if code_bits else []
-    return {"long": long_options, "optstrings": optstrings, "cases": cases, "keys": keys, "key_fields": key_fields,
-            "code_bits": code_bits, "markers": markers}
+    return OptionFacts(long=long_options, optstrings=optstrings, cases=cases, keys=keys, key_fields=key_fields,
+                       code_bits=code_bits, markers=markers)
 
 
 def _markers(nodes: list[tuple[Node, tuple]]) -> set[tuple[str, int]]:

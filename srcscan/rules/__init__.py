@@ -9,6 +9,7 @@ Modules by job: schema (the types), read (validating each section), load (findin
 the shared C idioms, load_rules).
 """
 
+from srcscan.errors import RulesError, UnknownProjectError
 from srcscan.rules.load import (RULES_PACKAGE, SHARED_FILE, SHARED_SECTIONS, find_rules_file, is_project_file,
                                 known_projects, load_rules, merged, parse_rules, rules_dirs, rules_files, shared_rules,
                                 shared_table, shipped_rules_dir)
@@ -16,7 +17,7 @@ from srcscan.rules.schema import (DIALECTS, BitArray, CallgraphRules, CodeTable,
                                   LogFunction, LoggingRules, Openlog, OptionMapping, OptionRules, OptionTable,
                                   ProcessRules, Profile, Rules, Source)
 
-__all__ = ["RULES_PACKAGE", "SHARED_FILE", "SHARED_SECTIONS", "find_rules_file", "is_project_file", "known_projects",
+__all__ = ["RulesError", "UnknownProjectError", "RULES_PACKAGE", "SHARED_FILE", "SHARED_SECTIONS", "find_rules_file", "is_project_file", "known_projects",
            "load_rules", "merged", "parse_rules", "rules_dirs", "rules_files", "shared_rules", "shared_table",
            "shipped_rules_dir", "DIALECTS", "BitArray", "CallgraphRules", "CodeTable", "ConfigRules", "Idioms",
            "KeyTable", "LogFunction", "LoggingRules", "Openlog", "OptionMapping", "OptionRules", "OptionTable",

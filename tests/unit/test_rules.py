@@ -217,7 +217,7 @@ def test_an_option_table_of_the_projects_own_struct(tmp_path):
     rules = parse_rules({**BASE, "options": {"getopt_calls": ["next"], "tables": [
         {"fields": ["long_name", "code", "arg"], "name": "long_name", "value": ["code"], "has_arg": "arg"}]}}, "p.toml")
     found = extract_options(unit, rules.idioms)
-    assert found["long"] == [("log-queries", ord("q"), 1), ("port", ord("p"), 1), ("quiet", ord("Q"), 0)]
-    assert [c[:3] for c in found["cases"]] == [((ord("q"),), "flag", "=")]
+    assert found.long == [("log-queries", ord("q"), 1), ("port", ord("p"), 1), ("quiet", ord("Q"), 0)]
+    assert [c[:3] for c in found.cases] == [((ord("q"),), "flag", "=")]
     plain = extract_options(unit, parse_rules(BASE, "plain.toml").idioms)
-    assert plain["long"] == [] and plain["cases"] == []
+    assert plain.long == [] and plain.cases == []
