@@ -5,29 +5,43 @@ for options given several times or set to a number, a level: `-D` (given), `-D>=
 twice), `proxy.debug>=2`, `x==3`. One parser (`Requirement.parse`) reads the text form, one
 printer (`str`) writes it, in C's spelling: `-D || (proxy.debug>=2 && !-t)`.
 
-Simplification and the disjunctive normal form are sympy's (`sympy.logic.SOPform`,
-Quine-McCluskey minimisation), with the combinations that no setting gives (the facts that
-tie levels of one option together) passed as "don't care" terms (`-D>=2` without `-D` cannot happen), so that `-D || -D>=2` is
-`-D`. Users read the DNF (`alternatives()`): each alternative a tuple of atoms that are
-all needed, `!` before an atom that must not hold.
+A formula is a binary decision diagram (the `dd` package: CUDD through dd.cudd when its
+extension is installed, else dd.autoref in pure Python), in one diagram manager for the
+process: and/or/not, quantification and substitution are the manager's operations, and a
+formula's diagram is canonical, so that the analyses' fixpoints compare formulas at no
+cost. Formulas are compared over the settings that can happen: the facts that tie levels
+of one option together (`-D>=2` implies `-D`) form a care set, and two formulas are equal
+when they agree wherever it holds (`-D || -D>=2` equals `-D`).
 
-Why sympy and not a BDD package (dd): both were measured on the requirements of the six
-reference catalogs (README, dependencies); formulas there have at most eight atoms, where
-sympy's Quine-McCluskey minimisation is exact and quick, and a BDD package gives canonical
-graphs but no minimal DNF, which is the form the catalog prints.
+Only printing needs the smallest disjunctive normal form, which a diagram does not give:
+sympy's `SOPform` (Quine-McCluskey) minimises the formula's truth table over its atoms, with
+the combinations no setting gives as "don't care" terms, for formulas of up to eight atoms;
+beyond that, the diagram's paths are widened to prime implicants and made irredundant.
+Users read the DNF (`alternatives()`): each alternative a tuple of atoms that are all
+needed, `!` before an atom that must not hold.
+
+Why both: measured on the requirements analyses of keepalived 2.3.4 and lighttpd 1.4.85
+(benchmarks/requirements.py, README): sympy formulas combined and minimised at every step
+of the fixpoints cost tens of seconds; diagrams make the combination cheap, and sympy runs
+once per formula printed.
 """
 
 from __future__ import annotations
 
-import functools
 import itertools
 import re
+import zlib
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from sympy import Symbol
-from sympy.logic import SOPform, to_dnf
-from sympy.logic.boolalg import And, Boolean, BooleanFalse, BooleanTrue, Not, Or, false, true
+from sympy.logic import SOPform
+from sympy.logic.boolalg import And, Boolean, Not, Or, false, true
+
+try:  # CUDD's C implementation when dd was built with it; the same interface in pure Python otherwise
+    from dd.cudd import BDD
+except ImportError:  # pragma: no cover - depends on the installed wheel
+    from dd.autoref import BDD
 
 from srcscan.cexpr import CExpr
 from srcscan.errors import InputError
@@ -77,30 +91,37 @@ class Atom:
 class Requirement:
     """A boolean formula over option atoms; immutable. `Requirement.TRUE` (no option needed:
     the message appears by default) and `Requirement.FALSE` (no setting makes it appear)
-    are the constants. `&`, `|` and `~` combine; `==` compares meaning, not spelling."""
+    are the constants. `&`, `|` and `~` combine; `==` compares meaning over the settings that
+    can happen, not spelling."""
 
-    __slots__ = ("_expr",)
+    __slots__ = ("_f",)
     TRUE: "Requirement"
     FALSE: "Requirement"
 
-    def __init__(self, expr: Boolean) -> None:
-        self._expr = expr
+    def __init__(self, f: Any) -> None:
+        self._f = f  # the formula's diagram in _MANAGER
 
     # -- building
 
     @classmethod
     def atom(cls, atom: Atom | str, negated: bool = False) -> "Requirement":
         a = atom if isinstance(atom, Atom) else Atom.parse(atom)
-        s = _symbol(a)
-        return cls(Not(s) if negated else s)
+        f = _MANAGER.var(_variable(a))
+        return cls(~f if negated else f)
 
     @classmethod
     def any_of(cls, items: Iterable["Requirement"]) -> "Requirement":
-        return cls(Or(*(r._expr for r in items)))
+        f = _MANAGER.false
+        for r in items:
+            f = f | r._f
+        return cls(f)
 
     @classmethod
     def all_of(cls, items: Iterable["Requirement"]) -> "Requirement":
-        return cls(And(*(r._expr for r in items)))
+        f = _MANAGER.true
+        for r in items:
+            f = f & r._f
+        return cls(f)
 
     @classmethod
     def from_alternatives(cls, alternatives: Iterable[Iterable[str]]) -> "Requirement":
@@ -118,25 +139,25 @@ class Requirement:
         return _Parser(text).parse()
 
     def __and__(self, other: "Requirement") -> "Requirement":
-        return Requirement(And(self._expr, other._expr))
+        return Requirement(self._f & other._f)
 
     def __or__(self, other: "Requirement") -> "Requirement":
-        return Requirement(Or(self._expr, other._expr))
+        return Requirement(self._f | other._f)
 
     def __invert__(self) -> "Requirement":
-        return Requirement(Not(self._expr))
+        return Requirement(~self._f)
 
     # -- reading
 
     def simplified(self) -> "Requirement":
-        """The smallest DNF (sympy's SOPform), levels of one option taken as ordered."""
-        return Requirement(_simplify(self._expr))
+        """The same formula: a diagram is already canonical (the smallest DNF is the printer's)."""
+        return self
 
     def alternatives(self) -> tuple[tuple[str, ...], ...]:
         """The DNF as the catalog writes it: sorted alternatives of sorted atom texts
-        (`!` before a negated atom). TRUE (appears by default) gives (); FALSE (no setting
-        makes it appear) gives (("false",),), which from_alternatives reads back."""
-        expr = _simplify(self._expr)
+        (`!` before an atom that must not hold). TRUE (appears by default) gives (); FALSE
+        (no setting makes it appear) gives (("false",),), which from_alternatives reads back."""
+        expr = _dnf(self._f)
         if expr is true:
             return ()
         if expr is false:
@@ -147,70 +168,149 @@ class Requirement:
 
     @property
     def is_true(self) -> bool:
-        return _simplify(self._expr) is true
+        """Whatever the options are (among the settings that can happen)."""
+        return (self._f | ~_care()) == _MANAGER.true
 
     @property
     def is_false(self) -> bool:
-        return _simplify(self._expr) is false
+        """No setting that can happen makes it true."""
+        return (self._f & _care()) == _MANAGER.false
 
     def atoms(self) -> frozenset[Atom]:
-        return frozenset(_ATOMS[s] for s in self._expr.free_symbols)
+        """The atoms the formula depends on."""
+        return frozenset(_ATOMS[v] for v in self._f.support)
 
     def exists(self, which: Callable[[Atom], bool]) -> "Requirement":
         """The formula with the atoms `which` selects quantified away (true if some value of
         them makes it true): what remains needed of the other atoms. `(-a || fp) && !fp`
         over fp is `-a`."""
-        expr = self._expr
-        for s in sorted(expr.free_symbols, key=str):
-            if which(_ATOMS[s]):
-                expr = Or(expr.xreplace({s: true}), expr.xreplace({s: false}))
-        return Requirement(expr)
+        chosen = [v for v in self._f.support if which(_ATOMS[v])]
+        return Requirement(_MANAGER.exist(chosen, self._f)) if chosen else self
 
     def forall(self, which: Callable[[Atom], bool]) -> "Requirement":
         """The formula with the atoms `which` selects quantified universally (true whatever
         their values): what the other atoms must be for it to hold for sure."""
-        expr = self._expr
-        for s in sorted(expr.free_symbols, key=str):
-            if which(_ATOMS[s]):
-                expr = And(expr.xreplace({s: true}), expr.xreplace({s: false}))
-        return Requirement(expr)
+        chosen = [v for v in self._f.support if which(_ATOMS[v])]
+        return Requirement(_MANAGER.forall(chosen, self._f)) if chosen else self
 
     def replace(self, values: Mapping[Atom, "Requirement"]) -> "Requirement":
         """Each atom of `values` replaced by its formula (a parameter's test by what the
         caller's argument makes of it)."""
-        mapping = {_symbol(a): r._expr for a, r in values.items()}
-        return Requirement(self._expr.xreplace(mapping))
+        support = self._f.support
+        mapping = {v: r._f for a, r in values.items() if (v := _VARIABLES.get(str(a))) in support}
+        return Requirement(_MANAGER.let(mapping, self._f)) if mapping else self
 
     def holds(self, levels: Mapping[str, int]) -> bool:
         """Whether the options at `levels` (name -> level, 0 or absent when not given) make it true."""
-        model = {s: int(_ATOMS[s].holds(levels)) for s in self._expr.free_symbols}
-        return _truth(self._expr, model)
+        values = {v: _ATOMS[v].holds(levels) for v in self._f.support}
+        return (_MANAGER.let(values, self._f) if values else self._f) == _MANAGER.true
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Requirement) and _simplify(self._expr) == _simplify(other._expr)
+        if not isinstance(other, Requirement):
+            return False
+        if self._f == other._f:
+            return True
+        differ = (self._f & ~other._f) | (~self._f & other._f)
+        return (differ & _care()) == _MANAGER.false
 
     def __hash__(self) -> int:
-        return hash(_simplify(self._expr))
+        return _fingerprint(self._f)
 
     def __str__(self) -> str:
-        return _render(_simplify(self._expr), 0)
+        return _render(_dnf(self._f), 0)
 
     def __repr__(self) -> str:
         return f"Requirement({str(self)!r})"
 
 
-Requirement.TRUE = Requirement(true)
-Requirement.FALSE = Requirement(false)
+# ---------------------------------------------------------------------------- the diagrams
 
-# ---------------------------------------------------------------------------- symbols
+_MANAGER = BDD()
+_ATOMS: dict[str, Atom] = {}  # variable -> atom (the first atom of that text seen, with its test)
+_VARIABLES: dict[str, str] = {}  # atom text -> variable
+_BY_OPTION: dict[str, list[Atom]] = {}  # option name -> its atoms
+_CARE: list[Any] = []  # [the care set] once built; emptied when an atom is added
 
-_ATOMS: dict[Symbol, Atom] = {}
+
+def _variable(atom: Atom) -> str:
+    """The diagram variable of `atom` (declared on first use; one per atom text)."""
+    text = str(atom)
+    v = _VARIABLES.get(text)
+    if v is None:
+        v = _VARIABLES[text] = f"a{len(_VARIABLES)}"
+        _MANAGER.declare(v)
+        _ATOMS[v] = atom
+        _BY_OPTION.setdefault(atom.name, []).append(atom)
+        if len(_BY_OPTION[atom.name]) > 1:
+            _CARE.clear()
+    return v
+
+
+def _care() -> Any:
+    """The settings that can happen: the conjunction of the level facts of every option
+    with several atoms (`-D>=2` implies `-D`; `x==3` excludes `x==4`)."""
+    if not _CARE:
+        care = _MANAGER.true
+        for atoms in _BY_OPTION.values():
+            if len(atoms) > 1:
+                for fact in _level_facts(atoms):
+                    care = care & fact
+        _CARE.append(care)
+    return _CARE[0]
+
+
+def _level_facts(atoms: Iterable[Atom]) -> list[Any]:
+    """What holds between atoms of one option, as diagrams: `-D>=2` implies `-D`; `x==3`
+    implies `x>=2` and not `x>=4`; two exact values exclude each other."""
+    atoms = sorted(atoms)
+    facts = []
+    for a in atoms:
+        for b in atoms:
+            if a.name != b.name or a == b or _implies(a, False, b, True) is None:
+                continue
+            va, vb = _MANAGER.var(_variable(a)), _MANAGER.var(_variable(b))
+            if _implies(a, False, b, True):
+                facts.append(~va | vb)
+            elif _implies(a, False, b, False) and a < b:
+                facts.append(~va | ~vb)
+    return facts
+
+
+_SETTINGS = 8  # settings a fingerprint evaluates a formula under
+_FINGERPRINTS: dict[Any, int] = {}
+
+
+def _fingerprint(f: Any) -> int:
+    """A hash equal for formulas equal over the settings that can happen: the formula's
+    value under _SETTINGS fixed settings (each option at a level from a checksum of its name),
+    which satisfy every level fact by construction."""
+    known = _FINGERPRINTS.get(f)
+    if known is not None:
+        return known
+    support = f.support
+    if not support:
+        return int(f == _MANAGER.true)
+    bits = 0
+    for k in range(_SETTINGS):
+        values = {v: _ATOMS[v].holds({_ATOMS[v].name: zlib.crc32(f"{k}:{_ATOMS[v].name}".encode()) % 4})
+                  for v in support}
+        bits = bits << 1 | (_MANAGER.let(values, f) == _MANAGER.true)
+    if len(_FINGERPRINTS) > 1 << 16:
+        _FINGERPRINTS.clear()
+    _FINGERPRINTS[f] = bits
+    return bits
+
+
+Requirement.TRUE = Requirement(_MANAGER.true)
+Requirement.FALSE = Requirement(_MANAGER.false)
+
+# ---------------------------------------------------------------------------- the smallest DNF
+
+_DNFS: dict[Any, Boolean] = {}
 
 
 def _symbol(atom: Atom) -> Symbol:
-    s = Symbol(str(atom))
-    _ATOMS.setdefault(s, atom)
-    return s
+    return Symbol(str(atom))
 
 
 def _literal(text: str) -> Requirement:
@@ -224,32 +324,43 @@ def _literal_text(lit: Boolean) -> str:
     return f"!{lit.args[0]}" if isinstance(lit, Not) else str(lit)
 
 
-@functools.lru_cache(maxsize=65536)
-def _simplify(expr: Boolean) -> Boolean:
-    """The smallest DNF of `expr` over the settings that can happen: sympy's SOPform
-    minimises its truth table with the combinations no setting gives (`-D>=2` without `-D`)
-    as don't-cares; literals those facts imply are then dropped from each alternative
-    (`-D>=2 && -D` reads `-D>=2`). (simplify_logic is not used: it returns a formula already
-    in DNF unchanged, `x & ~x` included.)"""
-    if isinstance(expr, (BooleanTrue, BooleanFalse)):
-        return expr
-    symbols = expr.free_symbols
-    if len(symbols) > _EXACT_LIMIT:
-        return _plain_dnf(expr)
-    variables = sorted(symbols, key=str)
-    facts = _level_facts(frozenset(symbols))
+def _dnf(f: Any) -> Boolean:
+    """The smallest DNF of the diagram `f` over the settings that can happen, as a sympy
+    formula (true/false for the constants); kept per diagram."""
+    known = _DNFS.get(f)
+    if known is None:
+        known = _DNFS[f] = _minimal_dnf(f)
+    return known
+
+
+def _minimal_dnf(f: Any) -> Boolean:
+    """sympy's SOPform minimises `f`'s truth table over its atoms (sorted by text), with the
+    combinations no setting gives (`-D>=2` without `-D`) as don't-cares; literals those facts
+    imply are then dropped from each alternative (`-D>=2 && -D` reads `-D>=2`). Beyond
+    _EXACT_LIMIT atoms: _prime_cover."""
+    if f == _MANAGER.true:
+        return true
+    if f == _MANAGER.false:
+        return false
+    variables = sorted(f.support, key=lambda v: str(_ATOMS[v]))
+    care = _MANAGER.true
+    for fact in _level_facts(_ATOMS[v] for v in variables):
+        care = care & fact
+    if len(variables) > _EXACT_LIMIT:
+        return _prime_cover(f, care, variables)
     minterms, dontcares = [], []
     for values in itertools.product((0, 1), repeat=len(variables)):
-        model = dict(zip(variables, values))
-        if not all(_truth(f, model) for f in facts):
+        assignment = {v: bool(x) for v, x in zip(variables, values)}
+        if _MANAGER.let(assignment, care) != _MANAGER.true:
             dontcares.append(list(values))  # no setting gives it (-D>=2 without -D)
-        elif _truth(expr, model):
+        elif _MANAGER.let(assignment, f) == _MANAGER.true:
             minterms.append(list(values))
     if not minterms:
         return false
     if len(minterms) + len(dontcares) == 2 ** len(variables):
         return true
-    dnf = SOPform(variables, minterms, dontcares)
+    symbols = [_symbol(_ATOMS[v]) for v in variables]
+    dnf = SOPform(symbols, minterms, dontcares)
     terms = dnf.args if isinstance(dnf, Or) else (dnf,)
     return Or(*(And(*_drop_implied(t.args if isinstance(t, And) else (t,))) for t in terms))
 
@@ -259,55 +370,40 @@ def _simplify(expr: Boolean) -> Boolean:
 _EXACT_LIMIT = 8
 
 
-def _plain_dnf(expr: Boolean) -> Boolean:
-    """A DNF of `expr` without exact minimisation (for formulas over more than _EXACT_LIMIT
-    atoms): sympy's to_dnf by distribution, then contradictory alternatives dropped and
-    alternatives that contain another one absorbed. Equivalent to `expr`, not always smallest."""
-    dnf = to_dnf(expr, simplify=False)
-    if isinstance(dnf, (BooleanTrue, BooleanFalse)):
-        return dnf
-    terms = []
-    for t in (dnf.args if isinstance(dnf, Or) else (dnf,)):
-        lits = frozenset(t.args if isinstance(t, And) else (t,))
-        if not any(Not(lit) in lits for lit in lits if isinstance(lit, Symbol)):
-            terms.append(lits)
-    kept = [t for t in terms if not any(o < t for o in terms)]
-    if not kept:
+def _prime_cover(f: Any, care: Any, variables: list[str]) -> Boolean:
+    """A DNF of `f` for formulas over more than _EXACT_LIMIT atoms, from the diagram: each
+    path to true (a cube) is widened by dropping every literal it can lose while staying
+    inside `f` wherever `care` holds (a prime implicant), then cubes another one covers are
+    dropped. Equivalent to `f` over the settings that can happen; not always the smallest."""
+    allowed = f | ~care
+    if (f & care) == _MANAGER.false:
         return false
-    if any(not t for t in kept):
+    if allowed == _MANAGER.true:
         return true
-    return Or(*(And(*_drop_implied(tuple(t))) for t in sorted(set(kept), key=lambda t: sorted(map(str, t)))))
-
-
-def _truth(expr: Boolean, model: dict[Symbol, int]) -> bool:
-    """expr's value when each symbol has the value `model` gives it."""
-    if isinstance(expr, Symbol):
-        return bool(model[expr])
-    if isinstance(expr, Not):
-        return not _truth(expr.args[0], model)
-    if isinstance(expr, And):
-        return all(_truth(a, model) for a in expr.args)
-    if isinstance(expr, Or):
-        return any(_truth(a, model) for a in expr.args)
-    if isinstance(expr, (BooleanTrue, BooleanFalse)):
-        return bool(expr)
-    raise TypeError(f"not a formula of option atoms: {expr!r}")
-
-
-def _level_facts(symbols: frozenset[Symbol]) -> list[Boolean]:
-    """What holds between atoms of one option: `-D>=2` implies `-D`; `x==3` implies `x>=2`
-    and not `x>=4`; two exact values exclude each other."""
-    atoms = sorted(_ATOMS[s] for s in symbols)
-    facts = []
-    for a in atoms:
-        for b in atoms:
-            if a.name != b.name or a == b or _implies(a, False, b, True) is None:
-                continue
-            if _implies(a, False, b, True):
-                facts.append(Or(Not(_symbol(a)), _symbol(b)))
-            elif _implies(a, False, b, False) and a < b:
-                facts.append(Or(Not(_symbol(a)), Not(_symbol(b))))
-    return facts
+    order = {v: i for i, v in enumerate(variables)}
+    primes: list[dict[str, bool]] = []
+    for cube in _MANAGER.pick_iter(f & care):
+        cube = dict(sorted(cube.items(), key=lambda kv: order[kv[0]]))
+        for v in list(cube):
+            wider = {k: x for k, x in cube.items() if k != v}
+            if (_MANAGER.let(wider, allowed) if wider else allowed) == _MANAGER.true:
+                cube = wider
+        if cube not in primes:
+            primes.append(cube)
+    kept = [c for c in primes if not any(o is not c and o.items() <= c.items() for o in primes)]
+    irredundant = list(kept)
+    for cube in sorted(kept, key=lambda c: (-len(c), sorted(c))):
+        others = _MANAGER.false
+        for o in irredundant:
+            if o is not cube:
+                others = others | _MANAGER.cube(o)
+        if ((f & care) & ~others) == _MANAGER.false:
+            irredundant.remove(cube)
+    terms = []
+    for cube in sorted(irredundant, key=lambda c: sorted((str(_ATOMS[v]), x) for v, x in c.items())):
+        lits = tuple(_symbol(_ATOMS[v]) if x else Not(_symbol(_ATOMS[v])) for v, x in cube.items())
+        terms.append(And(*_drop_implied(lits)))
+    return Or(*terms)
 
 
 def _implies(a: Atom, a_negated: bool, b: Atom, b_positive: bool) -> bool | None:
@@ -322,7 +418,7 @@ def _implies(a: Atom, a_negated: bool, b: Atom, b_positive: bool) -> bool | None
 
 def _drop_implied(literals: tuple[Boolean, ...]) -> tuple[Boolean, ...]:
     def parts(lit: Boolean) -> tuple[Atom, bool]:
-        return (_ATOMS[lit.args[0]], True) if isinstance(lit, Not) else (_ATOMS[lit], False)
+        return (_ATOMS[_VARIABLES[str(lit.args[0])]], True) if isinstance(lit, Not) else (_ATOMS[_VARIABLES[str(lit)]], False)
 
     kept = []
     for lit in literals:

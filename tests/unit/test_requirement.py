@@ -50,3 +50,32 @@ def test_dnf_round_trip_and_evaluation():
 def test_bad_text_is_an_input_error(text):
     with pytest.raises(InputError):
         Requirement.parse(text)
+
+
+def test_equal_formulas_hash_alike_and_quantifiers_work_on_the_diagrams():
+    a, b = Requirement.parse("-D || -D>=2"), Requirement.parse("-D")
+    assert a == b and hash(a) == hash(b)  # equal over the settings that can happen
+    c, d = Requirement.parse("-D>=2 && !-D"), Requirement.FALSE
+    assert c == d and hash(c) == hash(d)
+    assert len({a, b, Requirement.parse("-D && (-d || !-d)")}) == 1
+    r = Requirement.parse("(-a || -b) && -c")
+    assert r.exists(lambda atom: atom.name == "-c") == Requirement.parse("-a || -b")
+    assert r.forall(lambda atom: atom.name == "-b") == Requirement.parse("-a && -c")
+    assert r.replace({Atom("-a"): Requirement.parse("-x && -y")}) == Requirement.parse("((-x && -y) || -b) && -c")
+    assert r.atoms() == {Atom("-a"), Atom("-b"), Atom("-c")}
+    assert Requirement.parse("-t || !-t").atoms() == frozenset()
+
+
+def test_formulas_over_more_than_eight_atoms_print_an_equivalent_irredundant_dnf():
+    # Too many atoms for the exact minimisation: the diagram's paths widened to prime implicants.
+    names = [f"k{i}" for i in range(10)]
+    text = " && ".join(f"({a} || {b})" for a, b in zip(names[::2], names[1::2])) + " || (k0 && k9>=2)"
+    r = Requirement.parse(text)
+    alts = r.alternatives()
+    assert Requirement.from_alternatives(alts) == r
+    assert len(alts) == 2 ** 5 + 1  # 32 products of the pairs, and k0 && k9>=2
+    for alt in alts:
+        others = [x for x in alts if x != alt]
+        assert Requirement.from_alternatives(others) != r, f"{alt} is redundant"
+    wide = Requirement.parse(" || ".join(f"(k{i} && !k{i + 1})" for i in range(9)))
+    assert Requirement.from_alternatives(wide.alternatives()) == wide
