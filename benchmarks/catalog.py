@@ -1,6 +1,9 @@
-"""Time srcscan against a bare libclang parse of the same tree, in one run.
+"""Time srcscan against a bare libclang parse of the same tree, and two srcscan versions
+against each other, side by side in one run.
 
     python benchmarks/catalog.py /path/to/keepalived-2.3.4 --rules keepalived
+    git worktree add /tmp/before 41a68ed
+    python benchmarks/catalog.py /path/to/keepalived-2.3.4 --rules keepalived --old /tmp/before
 
 1. bare: clang.cindex parses every .c file with the compiler arguments srcscan uses,
    in two processes, and nothing else;
@@ -10,13 +13,17 @@
    read back from the results cache);
 4. one file changed: a comment appended to the largest .c file, then the command again
    (that file is parsed again, the analyses run again on the cached facts of the rest).
-The tree is copied to a temporary directory first (step 4 edits the copy, never the tree).
-Prints the wall times and the CPU times (user + system, the command and its workers), cold/bare
-against the target (cold within 2.5x bare, extra-profile coverage included: issue 15's
-decision, exact parses stay), warm/cold (within 10 %), one-file/cold (within 15 %), how much
-of the cold run the coverage's extra-profile parses took (from the report), and the load
-average (the machine is shared: compare CPU times when it is loaded). Exits 0 either way:
-it measures, it does not gate.
+With `--old CHECKOUT` (a srcscan source checkout, such as a git worktree of an older commit),
+steps 2-4 run for that version too, on its own copy of the tree and its own cache, each
+version importing its own code and reading its own rules (PYTHONPATH and SRCSCAN_RULES_DIR
+set to the checkout). The tree is copied to a temporary directory first (step 4 edits the
+copies, never the tree). Prints wall and CPU seconds (user + system of the command and the
+processes it waited for), the ratios against the targets (cold within 2.5x bare, the
+coverage's extra-profile parses included: issue 15's decision, exact parses stay; warm
+within 10 % of cold; one file changed within 15 % of cold), the load average at the start
+and the end (the machine is shared: compare CPU times when it is loaded), and how much of
+the cold run the extra-profile parses took (from the report). Exits 0 either way: it
+measures, it does not gate.
 """
 
 from __future__ import annotations
@@ -32,19 +39,11 @@ import shutil
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from srcscan.flags import build_flags, scan_layout
 from srcscan.rules import load_rules
-
-
-COLD_TARGET, WARM_TARGET, ONE_TARGET = 2.5, 0.10, 0.15  # cold/bare, warm/cold, one file changed/cold
-
-
-def _children_cpu() -> float:
-    """User + system seconds of the child processes waited for so far."""
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
 
 
 def _bare_parse(job: tuple[str, tuple[str, ...]]) -> int:
@@ -55,27 +54,48 @@ def _bare_parse(job: tuple[str, tuple[str, ...]]) -> int:
     return len(tu.diagnostics)
 
 
-def bare(root: Path, rules, cache: Path, jobs: int) -> float:
+HERE = Path(__file__).resolve().parent.parent  # the checkout this benchmark belongs to
+COLD_TARGET, WARM_TARGET, ONE_TARGET = 2.5, 0.10, 0.15  # cold/bare, warm/cold, one file changed/cold
+
+
+def _verdict(ratio: float, target: float) -> str:
+    return "PASS" if ratio <= target else "FAIL"
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+@dataclass(frozen=True)
+class Timing:
+    wall: float  # seconds
+    cpu: float  # user + system seconds of the command and the processes it waited for
+    summary: str = ""  # the command's last line on stderr
+
+
+def bare(root: Path, rules, cache: Path, jobs: int) -> Timing:
     profile = rules.profiles[0]
     layout = scan_layout(root, rules.exclude, profile)
     flags = build_flags(root, layout, profile, cache / "stubs")
     work = [(str(root / f), flags.args) for f in layout.c_files]
-    start, cpu = time.perf_counter(), _children_cpu()
+    cpu, start = _children_cpu(), time.perf_counter()
     with cf.ProcessPoolExecutor(jobs) as pool:
         list(pool.map(_bare_parse, work, chunksize=1))
-    return time.perf_counter() - start, _children_cpu() - cpu
+    return Timing(time.perf_counter() - start, _children_cpu() - cpu)
 
 
-def catalog(root: Path, rules_name: str, cache: Path, jobs: int, out: Path) -> tuple[float, float, str]:
-    """Wall time of one `srcscan catalog` command, and its summary line."""
+def catalog(checkout: Path, root: Path, rules_name: str, cache: Path, jobs: int, out: Path) -> Timing:
+    """One `srcscan catalog` command of the srcscan in `checkout`, timed."""
     command = [sys.executable, "-m", "srcscan", "catalog", "--path", str(root), "--rules", rules_name,
-               "--cache-dir", str(cache), "-j", str(jobs), "--format", "json", "-o", str(out), "-v"]
-    start, cpu = time.perf_counter(), _children_cpu()
-    done = subprocess.run(command, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
+               "--cache-dir", str(cache), "-j", str(jobs), "--format", "json", "-o", str(out)]
+    env = {**os.environ, "PYTHONPATH": str(checkout), "SRCSCAN_RULES_DIR": str(checkout / "rules")}
+    cpu, start = _children_cpu(), time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, cwd=checkout, env=env)
+    seconds, cpu = time.perf_counter() - start, _children_cpu() - cpu
     if done.returncode != 0:
-        sys.exit(f"benchmark: {' '.join(command)} failed: {done.stderr.strip()}")
-    return seconds, _children_cpu() - cpu, done.stderr.strip().splitlines()[-1]
+        sys.exit(f"benchmark: {' '.join(command)} (in {checkout}) failed: {done.stderr.strip()}")
+    return Timing(seconds, cpu, (done.stderr.strip().splitlines() or [""])[-1])
 
 
 def _parsed(summary: str) -> str:
@@ -84,45 +104,63 @@ def _parsed(summary: str) -> str:
     return f"{files.group(1) if files else '?'} files and {extra.group(1) if extra else '?'} extra-profile pairs parsed"
 
 
+def version_runs(checkout: Path, tree: Path, tmp: Path, name: str, rules, rules_name: str,
+                 jobs: int) -> tuple[Timing, Timing, Timing, dict, str]:
+    """Cold, warm and one-file-changed runs of one srcscan checkout on its own copy of `tree`."""
+    root = tmp / f"tree-{name}"
+    shutil.copytree(tree, root, ignore=shutil.ignore_patterns(".git"), symlinks=True)
+    cache, out = tmp / f"cache-{name}", tmp / f"catalog-{name}.json"
+    cold = catalog(checkout, root, rules_name, cache, jobs, out)
+    report = json.loads(out.read_text())
+    warm = catalog(checkout, root, rules_name, cache, jobs, out)
+    layout = scan_layout(root, rules.exclude, rules.profiles[0])
+    largest = max(layout.c_files, key=lambda rel: (root / rel).stat().st_size)
+    with open(root / largest, "a") as fh:
+        fh.write("\n/* srcscan benchmark: one file changed */\n")
+    one = catalog(checkout, root, rules_name, cache, jobs, out)
+    return cold, warm, one, report, largest
+
+
+def _row(label: str, t: Timing, note: str = "") -> str:
+    return f"{label:<24} {t.wall:8.2f} s wall {t.cpu:8.2f} s CPU  {note}"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("tree", type=Path)
-    ap.add_argument("--rules", required=True, help="project name or rules file")
+    ap.add_argument("--rules", required=True, help="project name (each version reads its own rules file)")
+    ap.add_argument("--old", type=Path, help="another srcscan checkout to run side by side (the 'before')")
     ap.add_argument("-j", "--jobs", type=int, default=2)
     a = ap.parse_args()
     rules = load_rules(a.rules)
-    rules_name = a.rules
+    versions = [("new", HERE)] + ([("old", a.old.resolve())] if a.old else [])
+    load_start = os.getloadavg()
+    rows: list[str] = []
     with tempfile.TemporaryDirectory(prefix="srcscan-bench-") as tmp:
-        root = Path(tmp) / "tree"
+        tmp_path = Path(tmp)
+        root = tmp_path / "tree-bare"
         shutil.copytree(a.tree.resolve(), root, ignore=shutil.ignore_patterns(".git"), symlinks=True)
-        cache, out = Path(tmp) / "cache", Path(tmp) / "catalog.json"
-        load = os.getloadavg()[0]
-        t_bare, c_bare = bare(root, rules, cache / "bare", a.jobs)
-        t_cold, c_cold, s_cold = catalog(root, rules_name, cache / "c", a.jobs, out)
-        report = json.loads(out.read_text())
-        t_warm, c_warm, s_warm = catalog(root, rules_name, cache / "c", a.jobs, out)
-        layout = scan_layout(root, rules.exclude, rules.profiles[0])
-        largest = max(layout.c_files, key=lambda rel: (root / rel).stat().st_size)
-        with open(root / largest, "a") as fh:
-            fh.write("\n/* srcscan benchmark: one file changed */\n")
-        t_one, c_one, s_one = catalog(root, rules_name, cache / "c", a.jobs, out)
-        load = max(load, os.getloadavg()[0])
-    extra = re.search(r"file parses: .*?, ([\d.]+) s\)", s_cold)
-    extra_seconds = float(extra.group(1)) if extra else 0.0
-    cold_ratio, warm_ratio = t_cold / t_bare, t_warm / t_cold
-    print(f"tree       {a.tree} ({len(report['files'])} files, {len(report['messages'])} messages, {a.jobs} processes, "
-          f"{os.cpu_count()} cpus, load average up to {load:.1f})")
-    print(f"bare parse {t_bare:7.2f} s   CPU {c_bare:7.2f} s")
-    print(f"cold       {t_cold:7.2f} s   CPU {c_cold:7.2f} s   cold/bare {cold_ratio:5.2f}x (CPU {c_cold / c_bare:5.2f}x)  "
-          f"target <= {COLD_TARGET:.2f}x  {'PASS' if cold_ratio <= COLD_TARGET else 'FAIL'}  ({_parsed(s_cold)})")
-    print(f"           of which {extra_seconds:.2f} s on the coverage's extra-profile parses; without them "
-          f"{(t_cold - extra_seconds) / t_bare:.2f}x bare")
-    print(f"warm       {t_warm:7.2f} s   CPU {c_warm:7.2f} s   warm/cold {warm_ratio:5.1%}  target <= {WARM_TARGET:.0%}  "
-          f"{'PASS' if warm_ratio <= WARM_TARGET else 'FAIL'}"
-          f"  ({_parsed(s_warm)}{'; whole run from the results cache' if 'whole run from cache' in s_warm else ''})")
-    one = t_one / t_cold
-    print(f"one file   {t_one:7.2f} s   CPU {c_one:7.2f} s   one/cold  {one:5.1%} (CPU {c_one / c_cold:5.1%})  target <= "
-          f"{ONE_TARGET:.0%}  {'PASS' if one <= ONE_TARGET else 'FAIL'}  ({largest} changed: {_parsed(s_one)})")
+        t_bare = bare(root, rules, tmp_path / "bare", a.jobs)
+        rows.append(_row("bare libclang parse", t_bare))
+        for name, checkout in versions:
+            cold, warm, one, report, largest = version_runs(checkout, a.tree.resolve(), tmp_path, name, rules,
+                                                            a.rules, a.jobs)
+            extra = re.search(r"file parses: .*?, ([\d.]+) s\)", cold.summary)
+            rows.append(_row(f"{name} cold", cold, f"cold/bare {cold.wall / t_bare.wall:5.2f}x wall "
+                             f"{cold.cpu / t_bare.cpu:5.2f}x CPU (target <= {COLD_TARGET:.2f}x: "
+                             f"{_verdict(cold.wall / t_bare.wall, COLD_TARGET)}); {len(report['messages'])} messages; "
+                             f"{_parsed(cold.summary)}" + (f"; {float(extra.group(1)):.2f} s extra-profile parses"
+                                                            if extra else "")))
+            rows.append(_row(f"{name} warm", warm, f"warm/cold {warm.wall / cold.wall:5.1%} (target <= "
+                             f"{WARM_TARGET:.0%}: {_verdict(warm.wall / cold.wall, WARM_TARGET)})"))
+            rows.append(_row(f"{name} one file changed", one, f"one/cold {one.wall / cold.wall:5.1%} (target <= "
+                             f"{ONE_TARGET:.0%}: {_verdict(one.wall / cold.wall, ONE_TARGET)}; {largest})"))
+    load_end = os.getloadavg()
+    print(f"tree {a.tree} ({a.jobs} processes, {os.cpu_count()} cpus; load average {load_start[0]:.2f} at the start, "
+          f"{load_end[0]:.2f} at the end)")
+    for name, checkout in versions:
+        print(f"{name}: {checkout}")
+    print("\n".join(rows))
     return 0
 
 
