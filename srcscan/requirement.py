@@ -1,29 +1,14 @@
 """Requirements: which runtime options make a message appear, as one boolean-formula type.
 
-A requirement is any and/or/not combination of option atoms. An atom names an option and,
-for options given several times or set to a number, a level: `-D` (given), `-D>=2` (given
-twice), `proxy.debug>=2`, `x==3`. One parser (`Requirement.parse`) reads the text form, one
-printer (`str`) writes it, in C's spelling: `-D || (proxy.debug>=2 && !-t)`.
-
-A formula is a binary decision diagram (the `dd` package: CUDD through dd.cudd when its
-extension is installed, else dd.autoref in pure Python), in one diagram manager for the
-process: and/or/not, quantification and substitution are the manager's operations, and a
-formula's diagram is canonical, so that the analyses' fixpoints compare formulas at no
-cost. Formulas are compared over the settings that can happen: the facts that tie levels
-of one option together (`-D>=2` implies `-D`) form a care set, and two formulas are equal
-when they agree wherever it holds (`-D || -D>=2` equals `-D`).
-
-Only printing needs the smallest disjunctive normal form, which a diagram does not give:
-sympy's `SOPform` (Quine-McCluskey) minimises the formula's truth table over its atoms, with
-the combinations no setting gives as "don't care" terms, for formulas of up to eight atoms;
-beyond that, the diagram's paths are widened to prime implicants and made irredundant.
-Users read the DNF (`alternatives()`): each alternative a tuple of atoms that are all
-needed, `!` before an atom that must not hold.
-
-Why both: measured on the requirements analyses of keepalived 2.3.4 and lighttpd 1.4.85
-(benchmarks/requirements.py, README): sympy formulas combined and minimised at every step
-of the fixpoints cost tens of seconds; diagrams make the combination cheap, and sympy runs
-once per formula printed.
+A requirement is any and/or/not combination of option atoms: `-D` (given), `-D>=2` (given
+twice), `proxy.debug>=2`, `x==3`. One parser (`Requirement.parse`), one printer (`str`, C's
+spelling: `-D || (proxy.debug>=2 && !-t)`). A formula is a binary decision diagram (`dd`:
+CUDD through dd.cudd, else dd.autoref), one manager per process: combining, quantifying and
+comparing are cheap, which the analyses' fixpoints need. Formulas are equal when they agree
+on every setting that can happen (the level facts of one option, `-D>=2` implies `-D`, form
+a care set). Only printing needs the smallest DNF (`alternatives()`, what users read):
+sympy's SOPform minimises the truth table, level facts as don't-cares, up to eight atoms;
+beyond, the diagram's paths are widened to prime implicants (README: dependencies, figures).
 """
 
 from __future__ import annotations
@@ -167,13 +152,11 @@ class Requirement:
         return tuple(sorted(alts))
 
     @property
-    def is_true(self) -> bool:
-        """Whatever the options are (among the settings that can happen)."""
+    def is_true(self) -> bool:  # whatever the options are (among the settings that can happen)
         return (self._f | ~_care()) == _MANAGER.true
 
     @property
-    def is_false(self) -> bool:
-        """No setting that can happen makes it true."""
+    def is_false(self) -> bool:  # no setting that can happen makes it true
         return (self._f & _care()) == _MANAGER.false
 
     def atoms(self) -> frozenset[Atom]:
@@ -365,9 +348,7 @@ def _minimal_dnf(f: Any) -> Boolean:
     return Or(*(And(*_drop_implied(t.args if isinstance(t, And) else (t,))) for t in terms))
 
 
-# SOPform minimises a truth table of 2**n rows: 8 atoms (256 rows) take milliseconds, 12 took
-# minutes per formula on lighttpd 1.4.85, whose inherited requirements reach a dozen keys.
-_EXACT_LIMIT = 8
+_EXACT_LIMIT = 8  # SOPform on 2**n rows: 8 atoms take milliseconds, 12 took minutes (lighttpd 1.4.85)
 
 
 def _prime_cover(f: Any, care: Any, variables: list[str]) -> Boolean:
