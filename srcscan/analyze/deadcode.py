@@ -81,3 +81,57 @@ def text_uses(texts: Mapping[str, str] | Iterable[tuple[str, str]], names: froze
         if found == names:
             break
     return found
+
+
+_DEFINE = re.compile(r"^[ \t]*#[ \t]*define[ \t]+\w+(?:\([^)]*\))?(.*(?:\\\n.*)*)", re.M)
+_CONDITIONAL = re.compile(r"^[ \t]*#[ \t]*(if|ifdef|ifndef|elif|else|endif)\b", re.M)
+
+
+def macro_called(graph: CallGraph, texts: Mapping[str, str] | Iterable[tuple[str, str]]) -> frozenset[str]:
+    """Keys of functions defined in a header that a conditional `#define` calls (keepalived's
+    `#define STRDUP(p) (strdup_check(p))` under `#if !_MEM_CHECK_ && _MALLOC_CHECK_`): in the
+    builds with that definition every use of the macro calls them, and the parsed builds
+    show none of those calls. They may run wherever the macro is used: unconditionally, as far
+    as srcscan can tell."""
+    in_headers = {}
+    for key, fn in graph.functions.items():
+        if fn.file.endswith(".h"):
+            in_headers.setdefault(fn.name, []).append(key)
+    if not in_headers:
+        return frozenset()
+    word = re.compile(r"(?<![\w.>])(" + "|".join(sorted(map(re.escape, in_headers))) + r")\s*\(")
+    found: set[str] = set()
+    items = texts.items() if isinstance(texts, Mapping) else texts
+    for _, text in items:
+        if "define" not in text or not any(n in text for n in in_headers):
+            continue
+        code = _LITERAL_OR_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+        depth_at = _depths(code)
+        for m in _DEFINE.finditer(code):
+            if depth_at(m.start()) == 0:
+                continue  # unconditional: the parsed builds expand it where it is used
+            found.update(w.group(1) for w in word.finditer(m.group(1)))
+    return frozenset(k for name in found for k in in_headers[name])
+
+
+def _depths(code: str):
+    """offset -> how many #if blocks enclose it (an include guard counts as one)."""
+    marks = []
+    depth = 0
+    for m in _CONDITIONAL.finditer(code):
+        kind = m.group(1)
+        if kind.startswith("if"):
+            depth += 1
+        elif kind == "endif":
+            depth = max(0, depth - 1)
+        marks.append((m.start(), depth))
+
+    def at(offset: int) -> int:
+        d = 0
+        for start, value in marks:
+            if start > offset:
+                break
+            d = value
+        # the outermost block of a header is its include guard when it spans the file
+        return max(0, d - (1 if marks and marks[0][1] == 1 and code.lstrip().startswith("#") else 0))
+    return at

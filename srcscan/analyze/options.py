@@ -22,7 +22,7 @@ from srcscan.rules import OptionRules, Rules
 @dataclass(frozen=True)
 class OptionEffect:
     target: str  # variable ("debug") or struct field (".debug") the option writes
-    op: str  # "=", "|=", "++", "set_bit"
+    op: str  # "=", "|=", "++", "set_bit", "clear_bit" (a bit set by default that the option clears)
     value: str  # the value as written ("32", "LOG_DETAIL_BIT", "(int)cpv->v.u")
     mask: int | None = None  # the bits it sets, when known
     level: int = 1  # how many times the option must be given (a second -D sets another bit)
@@ -263,6 +263,8 @@ def _effect(target: str, op: str, value_text: str, value: int | None, inner: tup
     level = 2 if any(not t.startswith("!") and (any(f in t for f in orules.bit_test) or f"{target} &" in t)
                      for t in inner) else 1
     if op.startswith("call:"):
+        if op[5:] in orules.bit_clear and value is not None and target:
+            return OptionEffect(target, "clear_bit", value_text, 1 << value, 1, _when(inner))
         if op[5:] not in orules.bit_set or value is None or not target:
             return None
         return OptionEffect(target, "set_bit", value_text, 1 << value, level, _when(inner))

@@ -136,6 +136,8 @@ def option_test(e: CExpr, index: Index, fn: FunctionFacts | None, unknown: Requi
     atoms = _atoms(strip(e), index, fn)
     if not atoms:
         return None
+    if all(a.startswith("!") for a in atoms):  # a value none of the options may have set: all of them not given
+        return Requirement.all_of(_literal(a) for a in sorted(atoms))
     return Requirement.any_of(_literal(a) for a in sorted(atoms))
 
 
@@ -308,11 +310,17 @@ def _same_bit(effect, mask: int, names: frozenset[str]) -> bool:
 
 
 def _bit_atoms(target: Target, mask: int, index: Index, names: frozenset[str] = frozenset()) -> set[str]:
+    """The options whose bits a test reads; for a bit some option clears (keepalived's -B
+    clears DAEMON_BFD, which main() sets by default), the bit is on by default and the test
+    needs none of the clearing options ("!-B"; the options setting it again are left out)."""
+    pool = [(o, e) for o, e in _pool(target, index) if _same_bit(e, mask, names)]
+    cleared = {o.name for o, e in pool if e.op == "clear_bit"}
+    if cleared:
+        return {"!" + name for name in cleared}
     atoms = set()
-    for option, effect in _pool(target, index):
-        if _same_bit(effect, mask, names):
-            name = f"{option.name}={effect.when}" if effect.when else option.name  # --log-queries=extra
-            atoms.add(name if effect.level == 1 else f"{name}>={effect.level}")
+    for option, effect in pool:
+        name = f"{option.name}={effect.when}" if effect.when else option.name  # --log-queries=extra
+        atoms.add(name if effect.level == 1 else f"{name}>={effect.level}")
     return atoms
 
 
@@ -371,14 +379,14 @@ def _carried(arg: CExpr, caller: FunctionFacts, index: Index, found: Mapping) ->
     return []
 
 
-def inherited(graph: CallGraph, index: Index,
-              dead: frozenset[str] = frozenset()) -> tuple[dict[str, Requirement], dict[str, bool]]:
+def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset(),
+              unseen_callers: frozenset[str] = frozenset()) -> tuple[dict[str, Requirement], dict[str, bool]]:
     """For each function, the requirement its call paths from the entry points carry
     (`dump_list` called under -D in one place and under -d in another: -D or -d; FALSE for the
     `dead` ones, never called), and whether resolving calls through function pointers
     mattered."""
     req: dict[str, Requirement | None] = {k: None for k in graph.graph}
-    for e in graph.entry_points:
+    for e in tuple(graph.entry_points) + tuple(unseen_callers):  # unseen_callers: analyze.deadcode.macro_called
         req[e] = Requirement.TRUE
     via_pointer: dict[str, bool] = defaultdict(bool)
     edge_req: dict[tuple, Requirement] = {}
@@ -387,12 +395,12 @@ def inherited(graph: CallGraph, index: Index,
             continue  # when a stored callback runs is decided where its field is called
         fn = graph.functions[caller]
         edge_req[(caller, callee, key)] = Requirement.all_of(guard_requirement(g, index, fn) for g in data["guards"])
-    order = sorted(graph.reachable(graph.entry_points))
+    order = sorted(graph.reachable(tuple(graph.entry_points) + tuple(unseen_callers)))
     changed, rounds = True, 0
     while changed and rounds < MAX_ROUNDS:
         changed, rounds = False, rounds + 1
         for node in order:
-            if node in graph.entry_points:
+            if node in graph.entry_points or node in unseen_callers:
                 continue
             reaching, pointer = [], False
             for caller, _, key, data in graph.graph.in_edges(node, keys=True, data=True):
@@ -448,7 +456,8 @@ class Site:
 
 def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
                         log_functions: Mapping[str, object] | None = None,
-                        dead: frozenset[str] = frozenset()) -> dict[SiteKey, RequirementAnswer]:
+                        dead: frozenset[str] = frozenset(),
+                        unseen_callers: frozenset[str] = frozenset()) -> dict[SiteKey, RequirementAnswer]:
     """SiteKey -> the options the site needs and why. `log_functions` (as
     logfuncs.infer_log_functions gives them) let a log function's own conditions on its
     parameters and its early returns count at each call (analyze.conditions); a site in a
@@ -456,7 +465,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
     from srcscan.analyze.conditions import BUDGET, Conditions, guard_condition, keep_params, param_test, translate
     from srcscan.analyze.logfuncs import log_function_of
 
-    from_callers, via_pointer = inherited(graph, index, dead)
+    from_callers, via_pointer = inherited(graph, index, dead, unseen_callers)
     known = dict(log_functions or {})
     conditions = Conditions(graph, index, lambda fn, c: log_function_of(known, fn.file, c.callee) is not None,
                             from_callers)
@@ -585,14 +594,16 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
     function. A site whose build condition (`build`, the build analysis' answers) needs a
     macro of the rules' `[preprocessor] never` is never logged (NotBuilt); one in a function
     no call path reaches, never either (NotCalled)."""
-    from srcscan.analyze.deadcode import never_called
+    from srcscan.analyze.deadcode import macro_called, never_called
 
     functions = {(fn.file, fn.name): fn for fn in context.functions}
     sites = [Site(s.call, functions[(s.call.file, s.call.function)]) for s in context.sites
              if (s.call.file, s.call.function) in functions]
     text = context.tree.text(context.rules.exclude)
-    dead = never_called(context.graph, ((rel, _read(text, rel)) for rel in text.files))
-    answers = answer_requirements(sites, context.graph, context.index, context.log_functions, dead)
+    texts = {rel: _read(text, rel) for rel in text.files}
+    dead = never_called(context.graph, texts)
+    answers = answer_requirements(sites, context.graph, context.index, context.log_functions, dead,
+                                  macro_called(context.graph, texts))
     never = _never_built(context)
     for site in context.sites:
         unbuilt = never(build.get(site.key, ""))

@@ -139,7 +139,7 @@ def _section(top: _Reader, name: str) -> _Reader:
 
 
 def _read_options(r: _Reader) -> OptionRules:
-    bit_set, bit_test = r.strings("bit_set"), r.strings("bit_test")
+    bit_set, bit_test, bit_clear = r.strings("bit_set"), r.strings("bit_test"), r.strings("bit_clear")
     mappings = []
     for i, entry in enumerate(r.get("map", list, [], "a list of tables")):
         if not isinstance(entry, dict):
@@ -165,7 +165,7 @@ def _read_options(r: _Reader) -> OptionRules:
         r.used.add("bit_array")
     r.reject_unknown()
     return OptionRules(frozenset(bit_set), frozenset(bit_test), tuple(mappings), frozenset(getopt_calls), tables,
-                       code_tables, bit_array)
+                       code_tables, bit_array, frozenset(bit_clear))
 
 
 def _read_code_table(r: _Reader) -> CodeTable:

@@ -99,6 +99,7 @@ class OptionRules:
     tables: tuple[OptionTable, ...] = ()  # option table structs ({name, has_arg, flag, val})
     code_tables: tuple[CodeTable, ...] = ()  # tables mapping option codes to bits
     bit_array: BitArray | None = None
+    bit_clear: frozenset[str] = frozenset()  # functions called as f(BIT, &var) that clear a bit
 
 
 @dataclass(frozen=True)

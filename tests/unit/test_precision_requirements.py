@@ -70,8 +70,9 @@ def test_keepalived_kinds(tmp_path):
     constructor that forwards to another (1.1.19's alloc_list -> alloc_mlist), and not any list's
     (dump_if's list is never dumped); a static function nothing names is never logged; a variable only
     --debug's helper sets, and one derived from it, need --debug; a test of a variable
-    reassigned between two tests is a new test, not a contradiction."""
-    rules = load_rules(str(PRECISION / "daemon-rules.toml"))
+    reassigned between two tests is a new test, not a contradiction; a bit main() sets and -B
+    clears (the rules' bit_clear) needs -B not given."""
+    rules = load_rules(str(PRECISION.parent / "reqk-kinds.toml"))
     root = PRECISION.parent / "reqk-kinds"
     catalog = build_from_tree(rules, SourceTree(root, Provenance("path", str(root), None)), tmp_path / "cache").catalog
     found = {m.format: m for m in catalog.messages}
@@ -81,6 +82,7 @@ def test_keepalived_kinds(tmp_path):
     assert found["unused"].requires == (("false",),)
     assert found["epoll debug"].requires == (("--debug",),)
     assert found["recv error"].requires == ()
+    assert found["starting bfd"].requires == (("!-B",),)
     assert not found["recv error"].uncertain
     options = {o["names"][0]: o for o in catalog.sections["options"]}
     assert any(e["target"] == "do_epoll_debug" for e in options["--debug"]["effects"])

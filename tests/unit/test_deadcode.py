@@ -1,0 +1,35 @@
+"""analyze.deadcode: static functions nothing names are never called; header functions a
+conditional #define calls may be called from builds srcscan did not parse."""
+
+from srcscan.analyze.callgraph import build_call_graph
+from srcscan.analyze.deadcode import macro_called, never_called, text_uses
+from srcscan.model import CallSite, FunctionFacts
+
+
+def fn(name, file, static=False, calls=()):
+    return FunctionFacts(name, file, 1, static, (), False, tuple(
+        CallSite(name, c, "", file, 2, 1, c, (), (), (), f"{c}()") for c in calls))
+
+
+def test_never_called_needs_the_graph_and_the_text_to_agree():
+    graph = build_call_graph([fn("main", "m.c", calls=("used",)), fn("used", "m.c", static=True),
+                              fn("dead", "m.c", static=True), fn("lost", "m.c", static=True),
+                              fn("exported", "m.c")], [])
+    texts = {"m.c": "int main(void) { used(); }\nstatic void\ndead(void *x)\n{ }\n"
+                    "static void lost(void) { }\nvoid f(void) { (void)lost; }  /* dead() */\n"}
+    # lost's address is taken (the graph did not see it); exported may be called from outside the tree
+    assert never_called(graph, texts) == frozenset({"m.c:dead"})
+
+
+def test_text_uses_skip_declarations_definitions_comments_and_strings():
+    text = 'static int dead(int);\nint\ndead(int x) { return 0; }\n/* dead(1) */ char *s = "dead(2)";\n'
+    assert text_uses({"a.c": text}, frozenset({"dead"})) == set()
+    assert text_uses({"a.c": text + "int y = dead(3);\n"}, frozenset({"dead"})) == {"dead"}
+
+
+def test_a_conditional_define_calling_a_header_function():
+    graph = build_call_graph([fn("main", "m.c"), fn("strdup_check", "mem.h", static=True),
+                              fn("other_check", "mem.h", static=True)], [])
+    header = ("#ifndef MEM_H\n#define MEM_H\n#ifdef MALLOC_CHECK\n#define STRDUP(p) (strdup_check(p))\n"
+              "#else\n#define STRDUP(p) (strdup(p))\n#endif\n#define OTHER(p) other_check(p)\n#endif\n")
+    assert macro_called(graph, {"mem.h": header}) == frozenset({"mem.h:strdup_check"})
