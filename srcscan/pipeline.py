@@ -101,8 +101,8 @@ def _build_from_tree(rules: Rules, tree: SourceTree, cache_dir: Path, with_optio
     results = ResultCache(cache_dir / "results")
     key = run_key(rules, tree, with_options, commands)
     hit = results.get(key)
-    if hit is not None:
-        return Built(hit[0], hit[1], tree)
+    if hit is not None:  # this run's provenance (its notes say how the tree was had this time)
+        return Built(replace(hit[0], provenance=tree.provenance), hit[1], tree)
     started = time.perf_counter()
     if scan is None or commands is not None:
         from srcscan.coverage import scan_with_coverage  # (not imported at all on a warm run)

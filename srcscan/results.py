@@ -39,9 +39,12 @@ def code_version() -> str:
 
 def run_key(rules: "Rules", tree: "SourceTree", with_options: tuple[str, ...],
             compile_commands: CompileCommands | None) -> str:
+    """The entry's key: every input of the run (hex sha256). The provenance's notes (what
+    happened on the way, e.g. "github.com was unreachable 14 min ago") are not an input:
+    they change from run to run while the tree does not; a hit takes the run's own notes."""
     digest = hashlib.sha256()
     for part in (code_version(), system_fingerprint(), rules.sha256, rules.path, repr(with_options),
-                 repr(tree.provenance), str(tree.root), tree.text(rules.exclude).digest(),
+                 repr(replace(tree.provenance, notes=())), str(tree.root), tree.text(rules.exclude).digest(),
                  repr(sorted(compile_commands.args.items())) if compile_commands else "",
                  repr(compile_commands.outside) if compile_commands else ""):
         digest.update(part.encode() + b"\0")

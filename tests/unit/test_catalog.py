@@ -86,6 +86,21 @@ def test_second_run_parses_nothing(demo, tmp_path):
     assert catalog_to_dict(warm.catalog) == catalog_to_dict(cold.catalog)
 
 
+def test_notes_on_how_the_tree_was_had_do_not_defeat_the_results_cache(demo, tmp_path):
+    """A fallback note that changes every run ("github.com was unreachable 14 min ago") is not
+    an input of the run: the second run is a hit, and its catalog carries its own notes."""
+    rules = load_rules(str(FIXTURES / "demo.toml"))
+
+    def run(note: str):
+        where = Provenance("path", str(demo), None, notes=(note,))
+        return build_from_tree(rules, SourceTree(demo, where), tmp_path / "cache")
+
+    first, second = run("unreachable 1 min ago"), run("unreachable 14 min ago")
+    assert not first.scan.from_results and second.scan.from_results
+    assert second.catalog.provenance.notes == ("unreachable 14 min ago",)
+    assert catalog_to_dict(second.catalog)["messages"] == catalog_to_dict(first.catalog)["messages"]
+
+
 def test_second_run_reads_the_whole_result_back(demo, tmp_path):
     cold = build(demo, tmp_path / "cache")
     warm = build(demo, tmp_path / "cache")
