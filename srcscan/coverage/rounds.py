@@ -17,7 +17,7 @@ from srcscan.coverage.report import coverage_report
 from srcscan.coverage.tokens import TokenCache, TokenSite, log_function_names, read_texts
 from srcscan.flags import CompileCommands
 from srcscan.model import FileFacts
-from srcscan.preprocessor import UNKNOWN_VALUE, PreprocessorRules, survey_tree, TreeMacros
+from srcscan.preprocessor import UNKNOWN_VALUE, PreprocessorRules, Solution, survey_tree, TreeMacros
 from srcscan.rules import Rules
 from srcscan.scan import ProfileRequest, Progress, scan_profiles, scan_tree, ScanResult
 from srcscan.sources import SourceTree
@@ -60,6 +60,7 @@ class Run:
         self.profile = scan.profile or rules.profiles[0]
         self.base, stubbed = base_assignment(self.profile)
         never = frozenset(n for n in macros.tested if matches_any(n, pre.never))
+        self.never = never
         self.fixed = stubbed | never | COMPILER_DECIDES
         self.fixed_by = {**{n: "the rules' stub headers define it" for n in stubbed},
                          **{n: "the compiler decides it" for n in COMPILER_DECIDES},
@@ -111,7 +112,14 @@ class Run:
     def plan(self, site: TokenSite) -> Plan:
         targets = (site.file,) if site.file.endswith(".c") else self.includers(site.file)
         where = targets[0] if targets else site.file
-        return plan_site(site, self.macros, self.values(where), self.fixed_for(where), targets)
+        plan = plan_site(site, self.macros, self.values(where), self.fixed_for(where), targets)
+        stuck = {name for name, _ in plan.solution.changes}
+        if plan.solution.status == "fixed" and stuck and stuck <= self.never:
+            # a macro the rules say no build defines (keepalived's _INCLUDE_UNUSED_CODE_): never compiled
+            names = ", ".join(sorted(stuck))
+            plan = replace(plan, solution=Solution("never", why=f"never compiled: needs {names}, which no build "
+                                                                 "defines (the rules' [preprocessor] never)"))
+        return plan
 
     def cover(self) -> None:
         new = self.files
