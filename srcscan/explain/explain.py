@@ -22,6 +22,8 @@ from srcscan.explain.matcher import Matcher
 
 # Forms whose lines carry no program name: a file the daemon writes itself.
 OWN_FORMS = frozenset({"keepalived", "lighttpd", ""})
+# Forms whose line carries the priority of the message (RFC 5424's PRI, logread's level, the journal's).
+_PRIORITY_FORMS = frozenset({"rfc5424", "logread", "json"})
 # Codes of Explainer.attribute besides a pattern index.
 NONE, OTHER, PINNED = -1, -2, -3
 
@@ -145,8 +147,16 @@ class Explainer:
             p = m.pattern_of(i)
             values = (m.values(p, record.text) if not pinned or how == "exact" else m.prefix_values(p, record.text)) or {}
             hits.append(Hit(msg, values, pinned, ok, m.is_loose(p) and not pinned))
-        # Among equally specific messages, those the ident's process can write come first.
-        hits[:best] = sorted(hits[:best], key=lambda h: h.process_ok is False)
+        # Among equally specific messages (one text, several call sites), those the line fits are the
+        # answer: the ident's process can write them, and they write at the priority the line carries.
+        # The others follow as alternatives; when the line fits all or none, all stay.
+        top = hits[:best]
+        if len(top) > 1:
+            fit = [h for h in top if h.process_ok is not False and _priority_fits(h.message, record.priority)]
+            if fit and len(fit) < len(top):
+                hits[:best] = fit + [h for h in top if not (h.process_ok is not False
+                                                           and _priority_fits(h.message, record.priority))]
+                best = len(fit)
         notes = self._notes(record, hits[0] if hits else None)
         if how == "prefix":
             notes += ("the call's text is a prefix of the line: the writer appends to it (lighttpd's log_perror "
@@ -190,7 +200,8 @@ class Explainer:
     def attribute(self, records: Sequence[Record]) -> tuple[list[int], dict[int, tuple[int, ...]]]:
         """The fast path: per record the most specific pattern's index, OTHER (another program's
         line), NONE (the daemon's, no message matches) or PINNED; and for PINNED records the
-        messages their lighttpd stamp names (record index -> message indexes)."""
+        messages their lighttpd stamp names, or those of the pattern's call sites that the line's
+        process and priority fit when that is fewer than all (record index -> message indexes)."""
         codes = [OTHER] * len(records)
         pinned: dict[int, tuple[int, ...]] = {}
         todo, texts = [], []
@@ -209,73 +220,111 @@ class Explainer:
                     continue
             todo.append(i)
             texts.append(r.text)
+        shared = self._shared_patterns()
         for i, p in zip(todo, m.best(texts)):
             codes[i] = p
+            if p in shared:
+                r = records[i]
+                sites = self.narrow(m.patterns[p].messages, self.processes_of(r)[1], r.priority)
+                if sites is not None:
+                    codes[i], pinned[i] = PINNED, sites
         return codes, pinned
 
     def attribute_block(self, b: Block) -> tuple[list[int], dict[int, tuple[int, ...]]]:
-        """`attribute` for a Block (the --summary path): the same codes."""
-        codes = [OTHER] * len(b.texts)
+        """`attribute` for a Block (the --summary path): the same codes; a record whose line tells
+        apart the call sites writing its text (its process by the ident, its priority where the line
+        carries one) is PINNED to those it fits (`narrow`)."""
+        n = len(b.texts)
+        codes = [OTHER] * n
         pinned: dict[int, tuple[int, ...]] = {}
-        todo, texts = [], []
-        m, own, forms, stamps, all_texts = self.matcher, OWN_FORMS, b.forms, b.stamps, b.texts
+        m = self.matcher
+        idents, forms, stamps, all_texts = b.idents, b.forms, b.stamps, b.texts
         cache = self.__dict__.setdefault("_by_ident_bytes", {})
-        for i, ident in enumerate(b.idents):
-            if ident is None:
-                if forms[i] not in own:
-                    continue
-            else:
-                mine = cache.get(ident)
-                if mine is None:
-                    mine = cache[ident] = self.processes_of(
-                        Record(0, 1, b"", "", b"", ident.decode("utf-8", "surrogateescape")))[0]
-                if not mine:
-                    continue
-            stamp = stamps[i]
-            if stamp is not None:
-                at, _ = self.pinned(stamp, all_texts[i])
-                if at:
-                    codes[i], pinned[i] = PINNED, at
-                    continue
-            todo.append(i)
-            texts.append(all_texts[i])
-        for i, p in zip(todo, m.best(texts)):
+        for ident in set(idents).difference(cache):
+            cache[ident] = self._ident_facts(ident)
+        own = OWN_FORMS
+        todo = [i for i, ident, form in zip(range(n), idents, forms)
+                if (cache[ident][0] if ident is not None else form in own)]
+        if any(stamps):
+            rest = []
+            for i in todo:
+                stamp = stamps[i]
+                if stamp is not None:
+                    at, _ = self.pinned(stamp, all_texts[i])
+                    if at:
+                        codes[i], pinned[i] = PINNED, at
+                        continue
+                rest.append(i)
+            todo = rest
+        best = m.best([all_texts[i] for i in todo])
+        shared = self._shared_patterns()
+        for i, p in zip(todo, best):
             codes[i] = p
+            if p in shared:
+                sites = self.narrow(m.patterns[p].messages, cache[idents[i]][1] if idents[i] is not None else (),
+                                    b.line_facts(i)[1] if forms[i] in _PRIORITY_FORMS or b.inputs[i][:1] == b"<"
+                                    else None)
+                if sites is not None:
+                    codes[i], pinned[i] = PINNED, sites
         return codes, pinned
+
+    def _ident_facts(self, ident: bytes | None) -> tuple[bool, tuple[str, ...]]:
+        if ident is None:
+            return False, ()
+        return self.processes_of(Record(0, 1, b"", "", b"", ident.decode("utf-8", "surrogateescape")))
+
+    def _shared_patterns(self) -> frozenset[int]:
+        """Patterns whose text several call sites write."""
+        shared = self.__dict__.get("_shared")
+        if shared is None:
+            shared = self.__dict__["_shared"] = frozenset(
+                p for p, pat in enumerate(self.matcher.patterns) if len(pat.messages) > 1)
+        return shared
+
+    def narrow(self, messages: Sequence[int], processes: Sequence[str], priority: str | None) -> tuple[int, ...] | None:
+        """The call sites among `messages` (indexes; all writing one text) that a line of these
+        processes (from its ident) at this priority (where the line carries one) can come from,
+        when that is fewer than all and not none; None otherwise (nothing in the line tells them apart)."""
+        fit = [i for i in messages
+               if (not processes or any(p in self.messages[i].processes for p in processes))
+               and _priority_fits(self.messages[i], priority)]
+        return tuple(fit) if fit and len(fit) < len(messages) else None
 
     def summarise_block(self, b: Block) -> Summary:
         """`summarise` for a Block."""
         s = Summary(records=len(b.texts))
         codes, pinned = self.attribute_block(b)
-        by_pattern, first, last, examples = s.by_pattern, s.first, s.last, s.examples
-        times = b.times
+        by_pattern, by_stamp, first, last, examples = s.by_pattern, s.by_stamp, s.first, s.last, s.examples
+        keys: list[object] = []
         for i, code in enumerate(codes):
             if code >= 0:
-                by_pattern[code] += 1
-                key: object = code
+                keys.append(code)
+            elif code == PINNED:
+                keys.append(("stamp", pinned[i]))
             elif code == OTHER:
                 s.other += 1
-                continue
-            elif code == NONE:
+                keys.append(None)
+            else:
                 s.unmatched += 1
+                keys.append(None)
                 if len(s.unmatched_examples) < 20:
                     s.unmatched_examples.append(b.inputs[i].rstrip(b"\r\n").decode("utf-8", "replace"))
                 if len(s.unmatched_texts) < 1000:
                     s.unmatched_texts.setdefault(b.texts[i], b.stamps[i])
-                continue
-            else:
-                key = ("stamp", pinned[i])
-                s.by_stamp[key] += 1
-            t = times[i]
-            if key not in examples:
-                examples[key] = (b.texts[i], b.stamps[i])
-                first[key] = t.decode("utf-8", "replace") if t else ""
-            last[key] = t
-        for key, t in last.items():
-            if isinstance(t, bytes):
-                last[key] = t.decode("utf-8", "replace")
-            elif t is None:
-                last[key] = ""
+        counts = Counter(keys)
+        counts.pop(None, None)
+        for key, count in counts.items():
+            (by_stamp if isinstance(key, tuple) else by_pattern)[key] += count
+        firsts = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1)))
+        lasts = dict(zip(keys, range(len(keys))))
+        firsts.pop(None, None)
+        lasts.pop(None, None)
+        times = b.times
+        for key, i in firsts.items():
+            examples[key] = (b.texts[i], b.stamps[i])
+            first[key] = times[i].decode("utf-8", "replace") if times[i] else ""
+        for key, i in lasts.items():
+            last[key] = times[i].decode("utf-8", "replace") if times[i] else ""
         return s
 
     def summarise(self, records: Sequence[Record]) -> Summary:
@@ -316,6 +365,12 @@ class Explainer:
         for key, n in s.by_stamp.items():
             out.append((tuple(self.messages[i] for i in key[1]), n, s.first.get(key, ""), s.last.get(key, "")))
         return sorted(out, key=lambda r: (-r[1], r[0][0].file, r[0][0].line))
+
+
+def _priority_fits(message: Message, priority: str | None) -> bool:
+    """The line's priority (None: it carries none) is the one the call writes (or the call's is
+    computed at run time)."""
+    return priority is None or not message.priority.startswith("LOG_") or message.priority == priority
 
 
 def _times(s: Summary, key: object, time: str | None) -> None:

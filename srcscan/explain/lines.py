@@ -26,7 +26,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Iterable, Iterator, NamedTuple
+from typing import IO, Iterable, Iterator, NamedTuple, Sequence
 
 # syslog(3) facility and severity codes (RFC 5424 section 6.2.1; <sys/syslog.h>).
 FACILITIES = ("kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv",
@@ -182,6 +182,11 @@ def _journal_json(raw: bytes, n: int) -> Record | None:
         doc = json.loads(raw)
     except ValueError:
         return None
+    return _journal_doc(doc, raw, n)
+
+
+def _journal_doc(doc: object, raw: bytes, n: int) -> Record | None:
+    """The Record of one decoded journal entry (None when it is no journal entry)."""
     if not isinstance(doc, dict) or "MESSAGE" not in doc:
         return None
     message = doc["MESSAGE"]
@@ -199,6 +204,18 @@ def _journal_json(raw: bytes, n: int) -> Record | None:
                   pid=int(pid) if isinstance(pid, str) and pid.isdigit() else None, host=doc.get("_HOSTNAME"),
                   time=doc.get("__REALTIME_TIMESTAMP"),
                   facility=_facility_name(facility), priority=_severity(priority))
+
+
+def journal_run(raws: Sequence[bytes], n: int = 1) -> list[Record | None]:
+    """`_journal_json` for a run of lines, decoded as one JSON array (one call instead of one per
+    line); a run holding a line that is not JSON is decoded line by line."""
+    try:
+        docs = json.loads(b"[" + b",".join(raws) + b"]")
+    except ValueError:
+        return [_journal_json(raw, n + k) for k, raw in enumerate(raws)]
+    if len(docs) != len(raws):  # a line holding two values: each line on its own
+        return [_journal_json(raw, n + k) for k, raw in enumerate(raws)]
+    return [_journal_doc(doc, raw, n + k) for k, (doc, raw) in enumerate(zip(docs, raws))]
 
 
 def _continue(record: Record, raw: bytes) -> Record:
@@ -278,6 +295,29 @@ def open_log(path: Path | str) -> IO[bytes]:
     return f
 
 
+CHUNK = 4 << 20  # bytes the block readers read at once
+
+
+def iter_chunks(f: IO[bytes], size: int = CHUNK) -> Iterator[bytes]:
+    """The stream's bytes in chunks of whole lines (about `size` bytes each; the last may lack
+    its newline)."""
+    rest = b""
+    while True:
+        data = f.read(size)
+        if not data:
+            if rest:
+                yield rest
+            return
+        if rest:
+            data = rest + data
+        cut = data.rfind(b"\n") + 1
+        if cut == 0:
+            rest = data
+            continue
+        rest = data[cut:]
+        yield data[:cut] if rest else data
+
+
 def looks_binary(head: bytes) -> bool:
     """Text logs hold no NUL bytes and few other control characters (a sniff of the first block)."""
     if not head:
@@ -301,6 +341,12 @@ class Block(NamedTuple):
     stamps: list[Stamp | None]
     inputs: list[bytes]  # the first physical line of each record
 
+    def line_facts(self, i: int) -> tuple[str | None, str | None]:
+        """(facility, priority) the record's own line carries (RFC 5424, `<PRI>`, logread, journal),
+        read again from its first line (asked only of the few records that need it)."""
+        r = parse_line(self.inputs[i].rstrip(b"\r\n"))
+        return r.facility, r.priority
+
 
 class BlockReader:
     """Like LineReader, for whole blocks of lines at once: the same records, as a Block.
@@ -318,25 +364,48 @@ class BlockReader:
         self._pending = None
         return _block(rows)
 
+    def read_bytes(self, data: bytes) -> Block:
+        """`read` for the bytes of whole lines (the last may lack its newline)."""
+        lines = data.split(b"\n")
+        if lines and not lines[-1]:
+            lines.pop()
+        return self.read(lines)
+
     def read(self, lines: Iterable[bytes]) -> Block:
         """The records the lines complete (the last one waits for the next call or finish())."""
         rows: list[tuple] = [self._pending] if self._pending is not None else []
         append = rows.append
         name, rx, groups = self._fast[0]
-        for raw in lines:
+        lines = lines if isinstance(lines, list) else list(lines)
+        n, skip = len(lines), 0
+        for k, raw in enumerate(lines, 1):
+            if k <= skip:
+                continue
             m = rx.match(raw)
             if m is None:
                 found = self._other(raw)
                 if found is None:
-                    record = parse_line(raw.rstrip(b"\r\n"))  # journal JSON, or no form at all
+                    if raw[:1] == b"{":  # journal JSON: the whole run of it decoded at once
+                        j = k
+                        while j < n and lines[j][:1] == b"{":
+                            j += 1
+                        run = [r.rstrip(b"\r\n") for r in lines[k - 1:j]]
+                        for raw_k, record in zip(lines[k - 1:j], journal_run(run)):
+                            if record is None:
+                                record = parse_line(raw_k.rstrip(b"\r\n"))
+                                if record.form == "" and rows and rows[-1][0] not in ("json", ""):
+                                    last = rows[-1]
+                                    rows[-1] = (last[0], last[1], last[2] + b"\n" + record.text, *last[3:])
+                                    continue
+                            append(_row(record, raw_k))
+                        skip = j
+                        continue
+                    record = parse_line(raw.rstrip(b"\r\n"))  # no form at all
                     if record.form == "" and rows and rows[-1][0] not in ("json", ""):
                         last = rows[-1]
                         rows[-1] = (last[0], last[1], last[2] + b"\n" + record.text, *last[3:])
                         continue
-                    append((record.form,
-                            record.ident.encode("utf-8", "surrogateescape") if record.ident is not None else None,
-                            record.text, record.time.encode("utf-8", "replace") if record.time is not None else None,
-                            record.stamp, raw))
+                    append(_row(record, raw))
                     continue
                 m, (name, rx, groups) = found
             if len(groups) == 3:
@@ -362,6 +431,11 @@ class BlockReader:
                 order.insert(0, order.pop(k))
                 return m, order[0]
         return None
+
+
+def _row(record: Record, raw: bytes) -> tuple:
+    return (record.form, record.ident.encode("utf-8", "surrogateescape") if record.ident is not None else None,
+            record.text, record.time.encode("utf-8", "replace") if record.time is not None else None, record.stamp, raw)
 
 
 def _fast_form(name: str, rx: re.Pattern[bytes]) -> tuple[str, re.Pattern[bytes], tuple[int, ...]]:

@@ -13,7 +13,7 @@ from typing import Iterator, Sequence
 
 from srcscan.errors import InputError
 from srcscan.explain.explain import Explainer, Explanation, Summary, _times
-from srcscan.explain.lines import Block, BlockReader, LineReader, Record, looks_binary, open_log
+from srcscan.explain.lines import CHUNK, Block, BlockReader, LineReader, Record, iter_chunks, looks_binary, open_log
 
 BLOCK = 20000  # records scanned together
 
@@ -64,8 +64,8 @@ def explain_files(explainer: Explainer, paths: Sequence[str | Path], summary_onl
     return lines, total
 
 
-def iter_line_blocks(paths: Sequence[str | Path], size: int = BLOCK) -> Iterator[Block]:
-    """Blocks of records (the --summary path), each file read in runs of `size` lines."""
+def iter_line_blocks(paths: Sequence[str | Path], size: int = CHUNK) -> Iterator[Block]:
+    """Blocks of records (the --summary path), each file read in chunks of about `size` bytes."""
     for path in paths:
         try:
             with open_log(path) as f:
@@ -73,11 +73,8 @@ def iter_line_blocks(paths: Sequence[str | Path], size: int = BLOCK) -> Iterator
                 if looks_binary(head):
                     raise InputError(f"{path}: a binary file, not a log")
                 reader = BlockReader()
-                while True:
-                    lines = f.readlines(size * 100)
-                    if not lines:
-                        break
-                    yield reader.read(lines)
+                for data in iter_chunks(f, size):
+                    yield reader.read_bytes(data)
                 last = reader.finish()
                 if last.texts:
                     yield last
@@ -99,7 +96,8 @@ def summary_of(explainer: Explainer, explained: Sequence[Explanation]) -> Summar
                 s.unmatched_examples.append(e.record.input.decode("utf-8", "replace"))
             if len(s.unmatched_texts) < 1000:
                 s.unmatched_texts.setdefault(e.record.text, e.record.stamp)
-        elif e.hits[0].pinned:
+        elif e.hits[0].pinned or e.best < len(m.patterns[m.pattern_of(index[id(e.hits[0].message)])].messages):
+            # a stamp's call, or those of the sites writing this text that the line fits
             key = ("stamp", tuple(index[id(h.message)] for h in e.hits[:e.best]))
             s.by_stamp[key] += 1
             _times(s, key, e.record.time)

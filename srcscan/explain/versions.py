@@ -188,12 +188,83 @@ def candidate_releases(explainer: Explainer, lines: Sequence[Explanation] | None
             chosen = chosen[-max_builds:]
     build = build or (lambda v: build_release(project, v, source, cache, jobs, provider, notify))
     holds: dict[str, frozenset[int]] = {}
-    for k, v in enumerate(chosen, 1):
-        notify(f"release {v} ({k} of {len(chosen)})")
+    index = history_index(project, cache)
+    if index is not None:
+        from_index = held_by_history(index, evidence)
+        known_to_index = [v for v in chosen if v in from_index]
+        if known_to_index:
+            notify(f"{len(known_to_index)} of {len(chosen)} releases read from the history index (no catalog built; "
+                   f"a stamped line is held where its file has the message, its line is not compared)")
+            holds.update((v, from_index[v]) for v in known_to_index)
+    todo = [v for v in chosen if v not in holds]
+    for k, v in enumerate(todo, 1):
+        notify(f"release {v} ({k} of {len(todo)})")
         holds[v] = held(build(v), evidence)
     # A line no release of the range has a message for is not evidence (another program's, or dynamic text).
     wanted = frozenset().union(*holds.values()) if holds else frozenset()
     return [v for v in chosen if holds[v] == wanted]
+
+
+def history_index(project: str, cache: Path) -> dict | None:
+    """The project's history index (srcscan history) in the cache, or None when there is none."""
+    from srcscan.history import history_file, load_index
+    from srcscan.rules import load_rules
+
+    rules = load_rules(project)
+    path = history_file(cache, rules)
+    if not path.is_file():
+        return None
+    index = load_index(path, rules.project, rules.sha256)
+    return index if index.get("releases") else None
+
+
+def held_by_history(index: dict, evidence: Sequence[Evidence]) -> dict[str, frozenset[int]]:
+    """For every release of a history index, the pieces of evidence (indexes) it holds: a message
+    state (the index keeps each message's template per release range) matching the text, as
+    `held` asks of a catalog; a stamped line needs a state in the stamp's file (its line number is
+    not in the index for every release, so it is not compared)."""
+    from srcscan.formats.printf import parse_printf
+    from srcscan.formats.template import Arg, Template
+
+    order = [r["release"] for r in index["releases"]]
+    position = {v: k for k, v in enumerate(order)}
+    states: list[dict] = []
+    spans: list[range] = []
+    for entry in index["messages"].values():
+        chain = entry["states"]
+        end = position.get(entry.get("removed") or "", len(order))
+        for k, state in enumerate(chain):
+            start = position.get(state["release"])
+            if start is None:
+                continue
+            stop = position.get(chain[k + 1]["release"], end) if k + 1 < len(chain) else end
+            states.append(state)
+            spans.append(range(start, max(start, stop)))
+    templates = []
+    for state in states:
+        text = state["text"]
+        try:
+            templates.append(Template(parse_printf(text, tuple(Arg(f"hole {n}") for n in range(text.count("%"))))))
+        except ValueError:
+            templates.append(Template((text,)))
+    matcher = Matcher(templates, [(st["file"], st["line"]) for st in states], engine="re2")
+    by_file: dict[str, list[int]] = {}
+    for i, st in enumerate(states):
+        by_file.setdefault(st["file"].rsplit("/", 1)[-1], []).append(i)
+    holders: list[set[int]] = []  # per evidence: the release positions holding it
+    for ev, found in zip(evidence, matcher.all_matches([e.text for e in evidence], loose=True)):
+        at: set[int] = set()
+        if ev.stamp is None:
+            for p in found:
+                for i in matcher.patterns[p].messages:
+                    at.update(spans[i])
+        else:
+            for i in by_file.get(ev.stamp.basename, ()):
+                p = matcher.pattern_of(i)
+                if p in found or matcher.prefix_values(p, ev.text) is not None or _alike(ev.text, templates[i]):
+                    at.update(spans[i])
+        holders.append(at)
+    return {v: frozenset(k for k, at in enumerate(holders) if pos in at) for v, pos in position.items()}
 
 
 def build_release(project: str, version: str, source: str | None, cache: Path, jobs: int, provider: str,

@@ -163,3 +163,21 @@ def test_a_range_with_no_release_exits_2(tmp_path, releases):
     log.write_bytes(b"Nov 29 23:12:17 lb1 mini[3]: going down\n")
     run = srcscan("explain", "--rules", releases, "mini", log, "--versions", "3.0..4.0", "--cache-dir", tmp_path / "c")
     assert run.returncode == 2 and "no release of" in run.stderr and "1.0 .. 1.2" in run.stderr
+
+
+@pytest.mark.parametrize("lines,expected", [
+    (b"Nov 29 23:12:17 lb1 mini[3]: going down\nNov 29 23:12:18 lb1 mini[3]: ready now\n", ["1.1"]),
+    (b"Nov 29 23:12:17 lb1 mini[3]: slow: 12 ms\n", ["1.0", "1.1", "1.2"]),
+])
+def test_releases_from_the_history_index_without_building_catalogs(tmp_path, releases, lines, expected):
+    cache = tmp_path / "c"
+    made = srcscan("history", "--rules", releases, "mini", "--cache-dir", cache, "--format", "json")
+    assert made.returncode == 0, made.stderr
+    log = tmp_path / "syslog"
+    log.write_bytes(lines)
+    run = srcscan("explain", "--rules", releases, "mini", log, "--versions", "1.0..1.2", "--cache-dir", cache,
+                  "--format", "json")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["versions"] == expected
+    assert "3 of 3 releases read from the history index" in run.stderr
+    assert "release 1.0 (" not in run.stderr  # no catalog built release by release

@@ -181,3 +181,45 @@ def test_leading_blanks_of_a_message_survive_either_rfc5424_writer(engine):
                  b"<30>1 2026-11-29T23:46:55Z lb1 Keepalived 9 - -     alpha = [disabled]"):  # rsyslog's two
         e = explainer.explain([parse_line(line)])[0]
         assert site(e) == [("keepalived/check/check_data.c", 543)] and e.hits[0].values == {"name": "alpha"}
+
+
+def shared_text_catalog():
+    """`Reloading` written by three children's call sites, two of the checker's at two priorities."""
+    from explain_support import message
+
+    return catalog(messages=[
+        message("keepalived/vrrp/vrrp_daemon.c", 300, "reload_vrrp_thread", "Reloading", processes=("vrrp",)),
+        message("keepalived/check/check_daemon.c", 250, "reload_check_thread", "Reloading", processes=("checker",)),
+        message("keepalived/check/check_daemon.c", 260, "reload_check_late", "Reloading", processes=("checker",),
+                priority="LOG_WARNING"),
+    ])
+
+
+@pytest.mark.parametrize("line,expected", [
+    # the ident names the vrrp child: only its call site
+    (b"Nov 29 23:12:17 lb1 Keepalived_vrrp[9]: Reloading", [("keepalived/vrrp/vrrp_daemon.c", 300)]),
+    # the checker has two; RFC 5424's PRI says LOG_WARNING: the second
+    (b"<28>1 2026-11-29T23:12:17Z lb1 Keepalived_healthcheckers 9 - - Reloading",
+     [("keepalived/check/check_daemon.c", 260)]),
+    # no priority in the line: both of the checker's sites, nothing tells them apart
+    (b"Nov 29 23:12:17 lb1 Keepalived_healthcheckers[9]: Reloading",
+     [("keepalived/check/check_daemon.c", 250), ("keepalived/check/check_daemon.c", 260)]),
+    # keepalived's own file names no process: all three
+    (b"Sun Nov 29 23:12:17.123456789 2026: Reloading",
+     [("keepalived/vrrp/vrrp_daemon.c", 300), ("keepalived/check/check_daemon.c", 250),
+      ("keepalived/check/check_daemon.c", 260)]),
+])
+def test_what_the_line_carries_tells_apart_sites_writing_one_text(line, expected):
+    from srcscan.explain.lines import BlockReader
+
+    explainer = Explainer(shared_text_catalog(), engine="re")
+    e = explainer.explain([parse_line(line)])[0]
+    assert sorted(site(e)) == sorted(expected)
+    assert len(e.hits) == 3  # the others stay as alternatives
+    # the --summary paths (records and blocks) count the line under the same sites
+    reader = BlockReader()
+    fast = explainer.summarise_block(reader.read([line + b"\n"])).merge(explainer.summarise_block(reader.finish()))
+    slow = explainer.summarise([parse_line(line)])
+    rows = {tuple(sorted((m.file, m.line) for m in row[0])) for row in explainer.rows(fast)}
+    assert rows == {tuple(sorted(expected))} == {tuple(sorted((m.file, m.line) for m in row[0]))
+                                                 for row in explainer.rows(slow)}
