@@ -57,6 +57,8 @@ ERRNO = ["No such file or directory", "Permission denied", "Connection refused",
 
 def value(rng: random.Random, hole: Hole) -> str:
     kind = hole.kind
+    if hole.arg == '""':  # `%*s` of "": an indentation, spaces only
+        return " " * rng.randint(0, 8)
     if kind in ("int",):
         return str(rng.randint(-5, 100000))
     if kind == "uint":

@@ -1,11 +1,15 @@
 """srcscan explain on logs captured from Debian 12's keepalived 2.2.7 and lighttpd 1.4.69
-(tests/data/logs, made by capture.sh there), with catalogs of Debian's own sources.
+(tests/data/logs, made by capture.sh there) and from Debian sid's keepalived 2.3.4, whose build
+has the log file (-g; keepalived-logfile-*.log, made by capture-logfile.sh), with catalogs of
+Debian's own sources.
 
 expected.json holds, per captured line, the call sites explain ranks first. Each was checked
 against Debian's source (the format's literal text at that file and line); where several sites
-write the same text (keepalived's `Reloading` in three children, `Assigned address %s for
-interface %s` in three places, `%*s%.*s` continuation lines of `Command line:`), all of them
-are listed and the true one, read from the source and the run, is among them.
+write the same text and nothing in the line tells them apart (keepalived's `Reloading` in
+three children when the line has no ident, as on the console; `Assigned address %s for
+interface %s` in three places of the VRRP child; `%*s%.*s` continuation lines of `Command
+line:`), all of them are listed and the true one, read from the source and the run, is among
+them; a syslog `Reloading` line whose ident is `Keepalived_vrrp` is the VRRP child's alone.
 """
 
 from __future__ import annotations
@@ -22,10 +26,15 @@ from srcscan.explain.lines import read_records
 DATA = Path(__file__).parent.parent / "data" / "logs"
 EXPECTED = json.loads((DATA / "expected.json").read_text())
 RELEASE = {"keepalived": "2.2.7", "lighttpd": "1.4.69"}  # apt-cache policy keepalived lighttpd on Debian 12
+LOGFILE_RELEASE = "2.3.4"  # keepalived 1:2.3.4-1+b2 of Debian sid (the -g log files)
+
+
+def release_of(log: str, project: str) -> str:
+    return LOGFILE_RELEASE if log.startswith("keepalived-logfile-") else RELEASE[project]
 
 
 def explained(debian, log: str, project: str):
-    catalog = debian(project, RELEASE[project]).catalog
+    catalog = debian(project, release_of(log, project)).catalog
     records = list(read_records(open(DATA / log, "rb")))
     return [e for e in Explainer(catalog).explain(records) if e.daemon]
 
@@ -100,3 +109,4 @@ def test_releases_inferred_without_a_version_hold_the_true_one(debian, tmp_path_
                                cache_dir=real_cache_dir(tmp_path_factory), jobs=2, notify=lambda line: None,
                                provider="debian")
     assert RELEASE[project] in found
+
