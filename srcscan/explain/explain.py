@@ -128,8 +128,9 @@ class Explainer:
                 found = []
         seen = {i for i, _ in ranked}
         best = len(ranked)
+        stamped = bool(ranked)
         for k, p in enumerate(found):
-            if ranked and m.is_loose(p):
+            if stamped and m.is_loose(p):
                 continue  # a pinned line needs no message that fits any text
             group = [i for i in m.patterns[p].messages if i not in seen]
             if record.stamp is not None:  # a stamp names the file: same-file sites first

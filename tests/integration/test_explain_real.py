@@ -110,3 +110,24 @@ def test_releases_inferred_without_a_version_hold_the_true_one(debian, tmp_path_
                                provider="debian")
     assert RELEASE[project] in found
 
+
+
+def test_keepalived_log_file_lines_are_read_in_their_own_form(debian):
+    """-g writes `Mon Nov 30 02:35:52.108083890 2026: text` (nanoseconds); every line is keepalived's,
+    with a message that has literal text, except the `%*s%.*s` continuation lines of `Command line:`."""
+    for log in sorted(p.name for p in DATA.glob("keepalived-logfile-*.log")):
+        done = explained(debian, log, "keepalived")
+        assert done and all(e.record.form == "keepalived" and e.hits for e in done), log
+        loose = [e.record.text for e in done if e.hits[0].loose]
+        assert all(t.startswith(b"              '") for t in loose), (log, loose)
+
+
+def test_keepalived_log_file_lines_only_minus_D_writes_say_so(debian):
+    """Sites of the -D run (both files) that the run without -D did not write prove -D."""
+    plain = {tuple(sites(e)) for log in ("keepalived-logfile-g.log", "keepalived-logfile-g_vrrp.log")
+             for e in explained(debian, log, "keepalived")}
+    only_d = [e for log in ("keepalived-logfile-gD.log", "keepalived-logfile-gD_vrrp.log")
+              for e in explained(debian, log, "keepalived") if tuple(sites(e)) not in plain]
+    assert len(only_d) > 10
+    for e in only_d:
+        assert "-D" in requires_text(e.hits[0].message), (e.record.input, requires_text(e.hits[0].message))

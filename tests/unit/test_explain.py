@@ -223,3 +223,23 @@ def test_what_the_line_carries_tells_apart_sites_writing_one_text(line, expected
     rows = {tuple(sorted((m.file, m.line) for m in row[0])) for row in explainer.rows(fast)}
     assert rows == {tuple(sorted(expected))} == {tuple(sorted((m.file, m.line) for m in row[0]))
                                                  for row in explainer.rows(slow)}
+
+
+def test_a_line_only_messages_without_literal_text_fit_lists_all_of_them():
+    """keepalived's `Command line:` continuation (`%*s%.*s`) and `     %s` (spaces only) both fit a
+    line of spaces and text: nothing in the line tells them apart, so neither is claimed."""
+    from explain_support import message
+
+    c = catalog(messages=[
+        message("lib/scheduler.c", 456, "log_options", "%*s%.*s", ('""', "p"), processes=("parent",)),
+        message("keepalived/vrrp/vrrp_if.c", 577, "dump_if", "     %s", ("addr",)),
+        message("keepalived/check/check_bfd.c", 97, "dump_bfd", "  %s", ("name",), processes=("checker",)),
+    ])
+    explainer = Explainer(c, engine="re")
+    e = explainer.explain([parse_line(b"Mon Nov 30 02:36:03.181957238 2026:               '-r' '/run/v.pid'")])[0]
+    assert sorted(site(e)) == [("keepalived/check/check_bfd.c", 97), ("keepalived/vrrp/vrrp_if.c", 577),
+                               ("lib/scheduler.c", 456)]
+    assert all(h.loose for h in e.hits)
+    # with the parent's ident, the parent's call alone
+    e = explainer.explain([parse_line(b"Nov 30 02:36:03 lb1 Keepalived[7]:               '-r' '/run/v.pid'")])[0]
+    assert site(e) == [("lib/scheduler.c", 456)]
