@@ -165,6 +165,7 @@ class OptionFacts:
     key_fields: list[tuple[str, int, str, str]]  # (table or @function@switch, index, field, key a comment names)
     code_bits: list[tuple[Any, ...]]  # (code, bit, text) rows of option code tables
     markers: list[tuple[str, int]]  # (function, value) tested against around a bit-setting call
+    key_cases: list[tuple[str, int, str]] = field(default_factory=list)  # (@function@switch line, label, key a comment names) of every key switch
 
 
 @dataclass(frozen=True)
@@ -221,10 +222,11 @@ class Write(NamedTuple):
     file: str
     line: int
     target: str
-    op: str  # "=", "|=", "&=", "+=", "-="
-    value: CExpr
+    op: str  # "=", "|=", "&=", "+=", "-="; "decl" for a local's declaration
+    value: CExpr | None  # None only for a local declared without an initializer
     text: str  # the value as printed
     guarded: bool = False
+    local: bool = False  # `target` is a local variable of `function` (extract.writes)
 
 
 class SiteKey(NamedTuple):

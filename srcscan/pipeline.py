@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from srcscan.analyze.callgraph import build_call_graph
 from srcscan.analyze.context import Context
-from srcscan.analyze.options import find_defaults, find_key_cases, find_options, find_start_values
+from srcscan.analyze.options import find_defaults, find_key_cases, find_locals, find_options, find_start_values
 from srcscan.analyze.process_answers import analyze_processes
 from srcscan.analyze.requirements import analyze_requirements, option_index
 from srcscan.analyze.settings import Settings, parse_with, satisfied
@@ -125,13 +125,14 @@ def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, 
     log_functions, parsed = find_log_sites(rules, list(functions))
     objects = [(name, file, facts) for f in scan.all_files if f.logsetup is not None
                for name, (file, facts) in f.logsetup.objects.items()]
-    graph = build_call_graph(functions, [r for f in scan.all_files for r in f.refs], rules.callgraph.entry_points,
-                             objects)
+    refs = [r for f in scan.all_files for r in f.refs]
+    graph = build_call_graph(functions, refs, rules.callgraph.entry_points, objects)
     options = find_options(scan.all_files + scan.option_parses, rules)
     index = option_index(graph, options, rules, find_key_cases(scan.all_files),
                          find_defaults(scan.all_files, rules.config.defaults_functions),
                          find_start_values(scan.all_files, functions, rules.options.getopt_calls),
-                         {f.path: f.logsetup.text_writes for f in scan.files if f.logsetup is not None})
+                         {f.path: f.logsetup.text_writes for f in scan.files if f.logsetup is not None},
+                         local_values=find_locals(scan.all_files), refs=refs)
     sections: dict[str, Any] = {}
     with phase("analyses", total=4) as step:
         step.describe("analyses: sites")

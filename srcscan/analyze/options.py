@@ -11,10 +11,10 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterable
 
-from srcscan.cexpr import Const, Unary, evaluate, walk
+from srcscan.cexpr import Binary, Const, Member, Name, Unary, evaluate, strip, walk
 from srcscan.model import FileFacts, FunctionFacts, OptionFacts
 from srcscan.rules import OptionRules, Rules
 
@@ -78,8 +78,80 @@ def find_options(files: Iterable[FileFacts], rules: Rules) -> tuple[Option, ...]
             found[key] = option
     for option in extra_options(rules):
         found[(option.kind, option.name)] = option
+    found = _with_copies(found, every)
     options = tuple(sorted(found.values(), key=lambda o: (o.kind, o.name.lstrip("-").lower(), o.name)))
     return derived_effects(options, every)
+
+
+def _with_copies(found: dict[tuple[str, str], Option], files: list[FileFacts]) -> dict[tuple[str, str], Option]:
+    """Options with the fields that only ever hold a copy of their value: lighttpd's
+    `srv_socket->is_ssl = s->ssl_enabled` (network.c), where `ssl_enabled` is ssl.engine's and
+    nothing else writes `is_ssl` but 0, makes a test of `is_ssl` a test of ssl.engine; and
+    `con->is_ssl_sock = srv_socket->is_ssl` in turn. A field (by name) or file-scope variable
+    qualifies when every write to it in the tree copies an option's field or variable or is 0.
+    Only config keys' fields that nothing but their key switches' cases sets (or clears) are
+    copied from: lighttpd's `srvconf.max_conns` is also given a value when the key is not
+    set (server.c), so `lim_conns = srvconf.max_conns` holds one whatever the configuration."""
+    copied = {(f.path, where[1:].rsplit("@", 1)[0], _slot(target))
+              for f in files for where, _, target, _ in (f.options.key_fields if f.options is not None else ())
+              if where.startswith("@")}
+    writes: dict[str, list] = defaultdict(list)
+    for f in files:
+        for w in f.writes:
+            if not w.local:
+                writes[_slot(w.target)].append(w)
+    sources: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for key, option in found.items():
+        for e in option.effects:
+            slot = _slot(e.target)
+            if option.kind == "config" and not e.mask and all(
+                    (w.file, w.function, slot) in copied or w.op == "=" and evaluate(w.value) == 0
+                    for w in writes.get(slot, ())):
+                sources[slot].add(key)
+    owned = {_slot(e.target) for o in found.values() for e in o.effects}
+    added: dict[tuple[str, str], list[OptionEffect]] = defaultdict(list)
+    for _ in range(3):  # a copy of a copy
+        for slot, ws in sorted(writes.items()):
+            if slot in sources or slot in owned:
+                continue
+            names: set[tuple[str, str]] = set()
+            for w in ws:
+                copied = _copied_slot(w.value) if w.op == "=" else None
+                if w.op == "=" and evaluate(w.value) == 0:
+                    continue
+                if copied is None or copied not in sources:
+                    names = set()
+                    break
+                names |= sources[copied]
+            if names:
+                sources[slot] = names
+                for key in names:
+                    added[key].append(OptionEffect(slot, "=", ws[0].text))
+    return {key: (replace(o, effects=o.effects + tuple(dict.fromkeys(added[key]))) if key in added else o)
+            for key, o in found.items()}
+
+
+def _slot(target: str) -> str:
+    """A write's or effect's target as a field name (`.is_ssl`, from `srv.sockets.is_ssl` too)
+    or a file-scope variable's name."""
+    return "." + target.rsplit(".", 1)[-1] if "." in target else target
+
+
+def _copied_slot(value) -> str | None:
+    """The field or variable a value copies: `s->ssl_enabled`, `(int)x`, `!!x`, `0 != x`."""
+    value = strip(value)
+    while isinstance(value, Unary) and value.op == "!" and isinstance(strip(value.operand), Unary) \
+            and strip(value.operand).op == "!":
+        value = strip(strip(value.operand).operand)
+    if isinstance(value, Binary) and value.op == "!=":
+        for a, b in ((value.left, value.right), (value.right, value.left)):
+            if evaluate(b) == 0:
+                return _copied_slot(a)
+    if isinstance(value, Member):
+        return "." + value.field
+    if isinstance(value, Name) and value.ref == "var":
+        return value.name
+    return None
 
 
 def _helper_effects(files: list[FileFacts], parser: FileFacts, getopt_calls: frozenset[str]) -> dict[int, list[OptionEffect]]:
@@ -90,7 +162,8 @@ def _helper_effects(files: list[FileFacts], parser: FileFacts, getopt_calls: fro
     writes: dict[str, list] = defaultdict(list)
     for f in files:
         for w in f.writes:
-            writes[w.function].append(w)
+            if not w.local:
+                writes[w.function].append(w)
     zero = _zero_at_start(files)
     helpers = {c.callee for fn in parser.functions if fn.file == parser.path and any(c.callee in getopt_calls for c in fn.calls)
                for c in fn.calls if not c.indirect and any(g.kind == "case" for g in c.guards)}
@@ -146,7 +219,7 @@ def derived_effects(options: tuple[Option, ...], files: Iterable[FileFacts]) -> 
     writes: dict[str, list] = defaultdict(list)
     for f in files:
         for w in f.writes:
-            if not w.target.startswith(".") and "." not in w.target:
+            if not w.local and not w.target.startswith(".") and "." not in w.target:
                 writes[w.target].append(w)
     by_var: dict[str, list[Option]] = defaultdict(list)
     for o in options:
@@ -316,8 +389,15 @@ def find_defaults(files: Iterable[FileFacts], functions: Iterable[str]) -> froze
     patterns = tuple(functions)
     out = set()
     for facts in files:
+        # What a key switch's case copies is the key's value, not a default (`case 0: /*
+        # alpha.server */ conf.exts = cpv->v.v;`).
+        copied = {(where[1:].rsplit("@", 1)[0], target.rsplit(".", 1)[-1])
+                  for where, _, target, _ in (facts.options.key_fields if facts.options is not None else ())
+                  if where.startswith("@")}
         for w in facts.writes:
-            if w.op != "=" or not any(fnmatch.fnmatchcase(w.function, p) for p in patterns):
+            if w.local or w.op != "=" or not any(fnmatch.fnmatchcase(w.function, p) for p in patterns):
+                continue
+            if (w.function, w.target.rsplit(".", 1)[-1]) in copied:
                 continue
             if evaluate(w.value) == 0:
                 continue  # off by default: the key turns it on
@@ -340,7 +420,7 @@ def find_start_values(files: Iterable[FileFacts], functions: Iterable[FunctionFa
     for facts in files:
         for w in sorted(facts.writes, key=lambda w: w.line):
             before = starts.get((w.file, w.function))
-            if before is None or w.guarded or w.op != "=" or w.line >= before:
+            if before is None or w.local or w.guarded or w.op != "=" or w.line >= before:
                 continue
             value = evaluate(w.value)
             if value is not None and not any(isinstance(x, Unary) and x.op == "&" or isinstance(x, Const) and
@@ -349,11 +429,28 @@ def find_start_values(files: Iterable[FileFacts], functions: Iterable[FunctionFa
     return out
 
 
-def find_key_cases(files: Iterable[FileFacts]) -> dict[tuple[str, str], dict[int, str]]:
-    """(file, function) -> {case label: config key} for the key switches of each function
-    (`switch (cpv->k_id) { case 1: /* y.opts */ ... }`): code under a case runs only when the
-    configuration has that key."""
-    out: dict[tuple[str, str], dict[int, str]] = {}
+def find_locals(files: Iterable[FileFacts]) -> dict[tuple[str, str], dict[str, tuple]]:
+    """(file, function) -> {local: every value assigned to it (None for a declaration
+    without one)}, from the writes facts (extract.writes)."""
+    out: dict[tuple[str, str], dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for facts in files:
+        for w in facts.writes:
+            if w.local:
+                values = out[(w.file, w.function)][w.target]
+                if w.op in ("=", "decl"):
+                    values.append(w.value)
+                else:
+                    values.append(None if w.op == "&=" else w.value)  # `x |= y`: y is in x too
+    return {k: {name: tuple(dict.fromkeys(v)) for name, v in d.items()} for k, d in out.items()}
+
+
+def find_key_cases(files: Iterable[FileFacts]) -> dict[tuple[str, str], dict[int, dict[int, str]]]:
+    """(file, function) -> {line of the switch: {case label: config key}} for the key
+    switches of each function (`switch (cpv->k_id) { case 1: /* y.opts */ ... }`): code under
+    a case runs only when the configuration has that key. A function may switch over two
+    key tables (lighttpd's TLS modules: the socket keys, then the module's own), each switch
+    with its own; line 0 holds the function's first, for a switch that copies no value."""
+    out: dict[tuple[str, str], dict[int, dict[int, str]]] = {}
     for facts in files:
         data = facts.options
         if data is None:
@@ -368,10 +465,18 @@ def find_key_cases(files: Iterable[FileFacts]) -> dict[tuple[str, str], dict[int
         for table, index, _, named in data.key_fields:
             if table.startswith("@"):
                 by_switch[table].append((index, named))
-        for switch, cases in sorted(by_switch.items()):
+        for switch, cases in sorted(by_switch.items(), key=lambda item: _switch_line(item[0])):
             function = switch[1:].rsplit("@", 1)[0]
-            out.setdefault((facts.path, function), dict(tables[_switch_table(switch, cases, tables, largest)]))
+            table = dict(tables[_switch_table(switch, cases, tables, largest)])
+            switches = out.setdefault((facts.path, function), {0: table})
+            switches[_switch_line(switch)] = table
     return out
+
+
+def _switch_line(switch: str) -> int:
+    """The line of a key switch from its id (`@function@line`)."""
+    line = switch.rsplit("@", 1)[1]
+    return int(line) if line.isdigit() else 0
 
 
 def _switch_table(switch: str, cases: list[tuple[int, str]], tables: dict[str, dict[int, str]], largest: str) -> str:

@@ -27,7 +27,7 @@ from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.options import Option, option_to_dict
 from srcscan.cexpr import Binary, Call, CExpr, Member, Name, Unary, evaluate, render, root_path, strip, walk
 from srcscan.cexpr import Index as Subscript
-from srcscan.model import (CallerGuard, CallSite, Guard, DecidedByCallers, Derivation, FunctionFacts, GuardAt, Inherited,
+from srcscan.model import (CallerGuard, CallSite, Guard, DecidedByCallers, Derivation, FunctionFacts, FunctionRef, GuardAt, Inherited,
                            LoggedOnlyIf, NotBuilt, NotCalled, RequirementAnswer, SeveralOptions, SiteKey, ThroughPointer)
 from srcscan.requirement import Atom, Requirement
 
@@ -50,25 +50,31 @@ class Index:
     cli_labels: dict[int, str] = field(default_factory=dict)  # option character -> the option's name
     cli_file: str = ""  # the file of the command-line parser
     getopt_calls: frozenset[str] = frozenset()  # the rules' calls returning the next option (getopt)
-    key_cases: dict[tuple[str, str], dict[int, str]] = field(default_factory=dict)  # (file, function) -> label -> key
+    key_cases: dict[tuple[str, str], dict[int, dict[int, str]]] = field(default_factory=dict)  # (file, function) -> switch line -> label -> key
     defaults: frozenset[tuple[str, str]] = frozenset()  # (file, field) set by default, without its key
     memo: dict = field(default_factory=dict)  # guard_requirement's answers, by (id(guard), function key)
     bit_array: tuple[str, int] | None = None  # the rules' option bit array: (field, bits per element)
     start_values: dict[str, int] = field(default_factory=dict)  # name -> value set before the getopt loop
     assigned: dict[str, dict[str, tuple[int, ...]]] = field(default_factory=dict)  # file -> name -> lines writing it
     emptiness_tests: frozenset[str] = frozenset()  # the rules' `[config] emptiness_tests`
+    by_name: dict[str, Option] = field(default_factory=dict)  # option by its first name
+    local_values: dict[tuple[str, str], dict[str, tuple]] = field(default_factory=dict)  # (file, function) -> local -> values (options.find_locals)
+    field_stores: dict[tuple[str, str], tuple] = field(default_factory=dict)  # (function key, field) -> FunctionRefs storing it there
 
     @classmethod
     def of(cls, options: Iterable[Option], bit_test: frozenset[str]) -> "Index":
         by_var, by_field = defaultdict(list), defaultdict(list)
         labels, cli_file = {}, ""
+        options = list(options)
         for o in options:
             for e in o.effects:
                 (by_field if e.target.startswith(".") else by_var)[e.target.lstrip(".")].append((o, e))
             if o.kind == "cli":
                 cli_file = cli_file or o.file
                 labels.update({ord(n[1]): o.name for n in o.names if len(n) == 2 and n[0] == "-"})
-        return cls(by_var, by_field, bit_test, {}, labels, cli_file)
+        found = cls(by_var, by_field, bit_test, {}, labels, cli_file)
+        found.by_name = {o.name: o for o in options}
+        return found
 
     def option_case(self, guard: Guard, fn: FunctionFacts) -> Requirement | None:
         """The options a `case` of the command-line parser's switch stands for (`case 'i':`
@@ -76,7 +82,8 @@ class Index:
         other switch, or a label that is no option."""
         if guard.kind != "case" or not guard.labels:
             return None
-        keys = self.key_cases.get((fn.file, fn.name))
+        switches = self.key_cases.get((fn.file, fn.name), {})
+        keys = switches.get(guard.line, switches.get(0))
         if keys and isinstance(guard.expr, Member) and all(label in keys for label in guard.labels):
             return Requirement.any_of(Requirement.atom(keys[label]) for label in sorted(set(guard.labels)))
         if fn.file != self.cli_file:
@@ -118,13 +125,14 @@ def _formula(e: CExpr, index: Index, fn: FunctionFacts, necessary: bool) -> Requ
         left = _formula(e.left, index, fn, necessary)
         right = _formula(e.right, index, fn, necessary)
         return left & right if e.op == "&&" else left | right
-    found = option_test(e, index, fn, unknown=Requirement.TRUE if necessary else Requirement.FALSE)
+    found = option_test(e, index, fn, unknown=Requirement.TRUE if necessary else Requirement.FALSE, necessary=necessary)
     if found is None:
         return Requirement.TRUE if necessary else Requirement.FALSE
     return found
 
 
-def option_test(e: CExpr, index: Index, fn: FunctionFacts | None, unknown: Requirement | None = None) -> Requirement | None:
+def option_test(e: CExpr, index: Index, fn: FunctionFacts | None, unknown: Requirement | None = None,
+                necessary: bool | None = None) -> Requirement | None:
     """The options a test reads, as a formula (any one of the options reaching the value);
     None when the test reads no option. Recognises `debug & 32`, `__test_bit(BIT, &debug)`
     (a rules' bit_test function), `p->conf.debug > 1` and a plain `debug`. `unknown` stands
@@ -137,6 +145,12 @@ def option_test(e: CExpr, index: Index, fn: FunctionFacts | None, unknown: Requi
     if not atoms:
         return None
     if all(a.startswith("!") for a in atoms):  # a value none of the options may have set: all of them not given
+        if necessary is not False and _cleared_local(strip(e), index, fn):
+            # `NULL == scripts` with `scripts = NULL` on some path: "no key given" is enough for
+            # the test to hold (read under `!`, as sufficient), not needed for it
+            return None
+        # The value is zero (or low) only when none of the options reaching it sets it:
+        # `NULL == conf->exts`, which any of six `*.server` keys fills, needs all six not given.
         return Requirement.all_of(_literal(a) for a in sorted(atoms))
     return Requirement.any_of(_literal(a) for a in sorted(atoms))
 
@@ -198,7 +212,7 @@ def _atoms(e: CExpr, index: Index, fn: FunctionFacts | None) -> set[str]:
         if target is None or value is None:
             return set()
         names = _value_options(target, index, fn, by_default=not (_counts_entries(e.left) or _counts_entries(e.right)))
-        return {a for n in names for a in [_level_atom(n, op, value)] if a}
+        return {a for n in names for a in [_level_atom(n, op, value, _counted(n, index))] if a}
     target = _target(e)
     return set(_value_options(target, index, fn, by_default=not _counts_entries(e))) if target else set()
 
@@ -241,11 +255,30 @@ def _mirror(op: str) -> str:
     return {">": "<", "<": ">", ">=": "<=", "<=": ">="}.get(op, op)
 
 
-def _level_atom(name: str, op: str, value: int) -> str | None:
+def _counted(name: str, index: Index) -> bool:
+    """Whether an option's value is a level the user chooses: a value given with it
+    (`proxy.debug = 2`, `-S 3`), a count (`-D -D`) or a constant per setting. A flag whose
+    effect stores a value of the run (lighttpd's `-1`: `oneshot_fd = dup(0)`, a file
+    descriptor) has none: `oneshot_fd > 2` tells only that it was given."""
+    option = index.by_name.get(name)
+    if option is None or option.takes_value:
+        return True
+    return any(e.op != "=" or e.mask or e.level > 1 or _integer_text(e.value) for e in option.effects)
+
+
+def _integer_text(text: str) -> bool:
+    return bool(re.fullmatch(r"\(?-?\s*(0[xX][0-9a-fA-F]+|\d+|[A-Z_][A-Z0-9_]*)\)?", text.strip()))
+
+
+def _level_atom(name: str, op: str, value: int, counted: bool = True) -> str | None:
     if (op, value) in (("!=", 0), (">", 0), (">=", 1)):
         return name
     if (op, value) in (("==", 0), ("<", 1), ("<=", 0)):
         return "!" + name
+    if not counted:
+        # A value of the run behind a flag: above a constant only when given; below one or
+        # equal to one either way.
+        return name if op in (">", ">=") and value >= 0 else None
     if op in (">", ">="):
         return f"{name}>={value + 1 if op == '>' else value}"
     if op in ("<", "<="):
@@ -324,19 +357,61 @@ def _bit_atoms(target: Target, mask: int, index: Index, names: frozenset[str] = 
     return atoms
 
 
-def _value_options(target: Target | None, index: Index, fn: FunctionFacts | None, by_default: bool = True) -> list[str]:
+def _value_options(target: Target | None, index: Index, fn: FunctionFacts | None, by_default: bool = True,
+                   depth: int = 0) -> list[str]:
     """The options a tested value comes from; with `by_default`, none for a field its module
     sets by default (its test does not tell whether the key was given; an emptiness test
-    of a buffer allocated by default does)."""
-    if target is None:
+    of a buffer allocated by default does). A local of `fn` holds what is assigned to it."""
+    if target is None or depth > 4:
         return []
     if by_default and target.kind == "field" and fn is not None and (fn.file, target.name) in index.defaults:
         return []  # set by default: testing it does not tell whether the key was given
     if target.kind == "param":
         return sorted(index.params.get((fn.key, target.name), ())) if fn is not None else []
+    if target.kind == "var" and fn is not None and (values := _local(target.name, index, fn)) is not None:
+        return _local_options(values, index, fn, by_default, depth)
     pool = [(o, e) for o, e in _pool(target, index) if not e.mask]  # bit masks are read through `&`, not as values
     local = [o for o, _ in pool if fn is not None and fn.file in o.files]  # the key the function's own module reads
     return sorted({o.name for o in (local or [o for o, _ in pool])})
+
+
+def _cleared_local(e: CExpr, index: Index, fn: FunctionFacts | None) -> bool:
+    """Whether the test reads a local of `fn` that is given 0 (or NULL) on some path: lighttpd's
+    magnet_attract_array sets `scripts = NULL` in its switch's default and `event_handler =
+    NULL` for "libev", so that `NULL == x` holds whatever the keys say."""
+    if fn is None:
+        return False
+    sides = [e.left, e.right] if isinstance(e, Binary) and e.op in COMPARISONS else \
+        [e.args[0]] if isinstance(e, Call) and e.args else [e]
+    for side in sides:
+        target = _target(side)
+        if target is not None and target.kind == "var":
+            values = _local(target.name, index, fn)
+            if values and any(v is not None and _integer(v) == 0 for v in values):
+                return True
+    return False
+
+
+def _local(name: str, index: Index, fn: FunctionFacts) -> tuple | None:
+    """The values assigned to `name` if it is a local of `fn` (None for a global)."""
+    return index.local_values.get((fn.file, fn.name), {}).get(name)
+
+
+def _local_options(values: tuple, index: Index, fn: FunctionFacts, by_default: bool, depth: int) -> list[str]:
+    """The options a local's value comes from: those of every value assigned to it, when each
+    one reads an option (`const int debug_cond = r->conf.log_condition_handling;`) or is 0;
+    none when one of them is a value of the run or another constant (the local then tells
+    nothing of options). A 0 among them (`default: scripts = NULL;`) leaves only the positive
+    reading (option_test)."""
+    names: set[str] = set()
+    for value in values:
+        if value is None or _integer(value) == 0:
+            continue  # declared without a value, or cleared: it does not make `if (x)` pass
+        found = _value_options(_target(value), index, fn, by_default, depth + 1)
+        if not found:
+            return []
+        names.update(found)
+    return sorted(names)
 
 
 # ---------------------------------------------------------------------------- across functions
@@ -376,6 +451,8 @@ def _carried(arg: CExpr, caller: FunctionFacts, index: Index, found: Mapping) ->
         return _value_options(Target("field", target.name), index, caller)
     if target.kind == "param":
         return sorted(found.get((caller.key, target.name), ()))
+    if target.kind == "var" and _local(target.name, index, caller) is not None:
+        return _value_options(target, index, caller)  # a local holding an option's value
     return []
 
 
@@ -395,6 +472,23 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
             continue  # when a stored callback runs is decided where its field is called
         fn = graph.functions[caller]
         edge_req[(caller, callee, key)] = Requirement.all_of(guard_requirement(g, index, fn) for g in data["guards"])
+    stored: dict[tuple[str, str], Requirement] = {}  # (function, field) -> what storing it there needs
+
+    def store_requirement(node: str, via: str) -> Requirement:
+        refs = index.field_stores.get((node, via))
+        if not refs:
+            return Requirement.TRUE  # stored where srcscan does not see (a table, a registration)
+        parts = []
+        for ref in refs:
+            holder = graph.key_for(ref.function, ref.file) if ref.function else None
+            if holder is None:
+                return Requirement.TRUE  # a file-scope initializer: there from the start
+            if req.get(holder) is None:
+                continue  # not reached (yet)
+            parts.append(req[holder] & Requirement.all_of(guard_requirement(g, index, graph.functions[holder])
+                                                          for g in ref.guards))
+        return Requirement.any_of(parts).simplified() if parts else Requirement.TRUE
+
     order = sorted(graph.reachable(tuple(graph.entry_points) + tuple(unseen_callers)))
     changed, rounds = True, 0
     while changed and rounds < MAX_ROUNDS:
@@ -406,7 +500,13 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
             for caller, _, key, data in graph.graph.in_edges(node, keys=True, data=True):
                 if req.get(caller) is None or data["kind"] == "stored":
                     continue
-                reaching.append(req[caller] & edge_req[(caller, node, key)])
+                along = req[caller] & edge_req[(caller, node, key)]
+                if data["kind"] == "pointer" and data.get("via"):
+                    # A function called through a field runs only after it was stored there:
+                    # lighttpd's TLS readers are put in `con->network_read` only on a socket with
+                    # ssl.engine on (`if (!srv_sock->is_ssl) return HANDLER_GO_ON;`).
+                    along = along & store_requirement(node, data["via"])
+                reaching.append(along)
                 pointer = pointer or data["kind"] != "direct" or via_pointer[caller]
             if not reaching:
                 continue
@@ -424,10 +524,12 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
 # ---------------------------------------------------------------------------- the analysis
 
 def option_index(graph: CallGraph, options: Iterable[Option], rules,
-                 key_cases: dict[tuple[str, str], dict[int, str]] | None = None,
+                 key_cases: dict[tuple[str, str], dict[int, dict[int, str]]] | None = None,
                  defaults: frozenset[tuple[str, str]] = frozenset(),
                  start_values: dict[str, int] | None = None,
-                 assigned: Mapping[str, Mapping[str, Iterable[int]]] | None = None) -> Index:
+                 assigned: Mapping[str, Mapping[str, Iterable[int]]] | None = None,
+                 local_values: dict[tuple[str, str], dict[str, tuple]] | None = None,
+                 refs: Iterable[FunctionRef] = ()) -> Index:
     """Options by what they write, the parameters that carry their values, the config keys
     of key switches' cases, the fields set by default and the values set before the getopt
     loop (analyze.options.find_key_cases, find_defaults, find_start_values); `assigned`: file
@@ -440,10 +542,25 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.defaults = defaults
     index.start_values = dict(start_values or {})
     index.emptiness_tests = frozenset(rules.config.emptiness_tests)
+    index.local_values = dict(local_values or {})
+    index.field_stores = field_stores(graph, refs)
     if rules.options.bit_array:
         index.bit_array = (rules.options.bit_array.field, rules.options.bit_array.word_bits)
     param_options(graph, index)
     return index
+
+
+def field_stores(graph: CallGraph, refs: Iterable[FunctionRef]) -> dict[tuple[str, str], tuple[FunctionRef, ...]]:
+    """(function key, field) -> the places storing that function's address in a field of
+    that name (`con->network_read = connection_read_cq_ssl;`, or a static table's
+    initializer, which has no enclosing function)."""
+    out: dict[tuple[str, str], list[FunctionRef]] = defaultdict(list)
+    for ref in refs:
+        if ref.context in ("field", "initializer"):
+            target = graph.key_for(ref.target, ref.file)
+            if target:
+                out[(target, ref.via)].append(ref)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 @dataclass(frozen=True)
@@ -509,13 +626,22 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
                            & from_callers.get(key, Requirement.TRUE)).simplified()
             unsure = unsure + (f"no call path to {fn.name}() that srcscan follows gives its parameters values "
                                f"that log this; shown with its guards alone",)
+        upstream = from_callers.get(key, Requirement.TRUE)
+        if requirement.is_false and not need.is_false and not upstream.is_false and _config_atoms(need, index):
+            # The site's guards test a config key its callers need the other way (lighttpd's
+            # mod_openssl_cert_cb: registered where the socket's `conf.pc` is set, logging where
+            # the connection's `hctx->conf.pc` is not). Config is per condition block and fields
+            # are told apart by name only: not "never", but the callers' requirement, and said.
+            requirement = upstream.simplified()
+            unsure = unsure + (f"its guards test config keys against what its callers need "
+                               f"({_sink_text(need)}); a key's value differs per condition block and fields "
+                               f"of one name are not told apart by struct: shown with its callers' requirement",)
         # The log function's own option tests (keepalived's vlog_message returns under -t) hold
         # for every message it writes: they rule alternatives out (-R or -t, but nothing is
         # logged with -t: -R) and are not listed with each message.
         muted = {a for a in sink.atoms() if not a.is_test}
         if muted:
             requirement = requirement.exists(lambda a: a in muted).simplified()
-        upstream = from_callers.get(key, Requirement.TRUE)
         derivation: list[Derivation] = [GuardAt(call.file, g.line, g.describe()) for g, r in own if not r.is_true]
         if not upstream.is_true:
             paths = len(upstream.alternatives())
@@ -531,6 +657,11 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             derivation.append(DecidedByCallers(fn.name, _sink_text(start), deciding))
         answers[call.key] = RequirementAnswer(requirement, tuple(derivation) if not requirement.is_true else (), unsure)
     return answers
+
+
+def _config_atoms(r: Requirement, index: Index) -> bool:
+    """Whether `r` tests a config-file key (not a command-line option)."""
+    return any(not a.is_test and getattr(index.by_name.get(a.name), "kind", "") == "config" for a in r.atoms())
 
 
 def _sink_text(sink: Requirement) -> str:
@@ -573,6 +704,15 @@ def _guard_sites(graph: CallGraph, index: Index, key: str, limit: int = 3) -> li
         for caller, _, data in sorted(graph.graph.in_edges(node, data=True), key=lambda e: (e[0], e[2]["line"])):
             if data["kind"] == "stored":
                 continue
+            for ref in index.field_stores.get((node, data.get("via") or ""), ()) if data["kind"] == "pointer" else ():
+                holder = graph.key_for(ref.function, ref.file) if ref.function else None
+                store_fn = graph.functions.get(holder) if holder else None
+                stored_under = [g for g in ref.guards if store_fn and not guard_requirement(g, index, store_fn).is_true]
+                if stored_under:  # the guard under which the function was put in the field
+                    site = CallerGuard(ref.file, ref.line, store_fn.name, via, f"stored in {data['via']}",
+                                       stored_under[0].describe())
+                    if site not in found:
+                        found.append(site)
             fn = graph.functions[caller]
             tested = [g for g in data["guards"] if not guard_requirement(g, index, fn).is_true]
             if tested:

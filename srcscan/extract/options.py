@@ -78,7 +78,7 @@ def extract_options(unit: Unit, idioms: Idioms) -> OptionFacts:
                 # One id per switch: a function may switch over two key tables (lighttpd's TLS
                 # modules: the socket keys, then the module's own).
                 named = (_case_comments(unit, fn) if idioms.case_comments else {}) if named is None else named
-                where = f"@{fn.name}@{switch.cond.start}"
+                where = f"@{fn.name}@{switch.line}"  # the line of the switch: its case guards' line
                 key_fields += [(where, label, effect[0], named.get((switch.cond.start, label), ""))
                                for label in switch.labels if isinstance(label, int)]
         local_tables = {v.name for v in _local_tables(fn)}

@@ -5,6 +5,9 @@ Pure: a parsed Unit in, Write records out. Recognises `umask_cmdline = 1;`,
 parameter or local), `flags |= 4;`. Values are typed C expressions (srcscan.cexpr). The
 option analysis reads them to follow an option's effect into the helpers its case calls
 (`case 'u': set_umask(optarg);`), and the config analysis to tell defaults from keys.
+A function's locals are recorded too (`local=True`: each declaration, op "decl" with its
+initializer, and each assignment), so that a test of a local holding an option's value
+(`const int debug_cond = r->conf.log_condition_handling; if (debug_cond)`) reads that option.
 """
 
 from __future__ import annotations
@@ -26,12 +29,34 @@ def extract_writes(unit: Unit) -> tuple[Write, ...]:
         nodes = list(walk_guarded(unit, fn))
         local = {n.name for n, _ in nodes if n.kind == "VAR_DECL"}
         for node, guards in nodes:
+            if node.kind == "VAR_DECL" and node.name:
+                out.append(_declared(unit, fn, node))
+                continue
             if node.kind not in _ASSIGNMENTS or node.op not in _OPS or len(node.children) != 2:
                 continue
-            write = _write(unit, fn, node, params | local)
+            write = _write(unit, fn, node, params | local) or _local_write(unit, fn, node, local)
             if write is not None:
                 out.append(write._replace(guarded=bool(guards)))
     return tuple(out)
+
+
+def _declared(unit: Unit, fn: Node, node: Node) -> Write:
+    """A local's declaration: op "decl", with its initializer as the value (None without one).
+    `const int debug_cond = r->conf.log_condition_handling;` (lighttpd's configfile-glue.c)."""
+    init = next((c for c in reversed(node.children) if c.kind.endswith(("_EXPR", "_LITERAL", "_OPERATOR"))), None)
+    value = to_cexpr(init, unit.source) if init is not None else None
+    return Write(fn.name, fn.file or unit.path, node.line, node.name, "decl", value,
+                 render(value) if value is not None else "", local=True)
+
+
+def _local_write(unit: Unit, fn: Node, node: Node, local: set[str]) -> Write | None:
+    """An assignment to one of the function's locals (`x = y;`, `x |= 4;`)."""
+    target = to_cexpr(node.children[0], unit.source)
+    name = getattr(target, "name", "")
+    if getattr(target, "ref", "") != "var" or name not in local:
+        return None
+    value = to_cexpr(node.children[1], unit.source)
+    return Write(fn.name, fn.file or unit.path, node.line, name, node.op, value, render(value), local=True)
 
 
 def _write(unit: Unit, fn: Node, node: Node, local: set[str]) -> Write | None:

@@ -1,0 +1,75 @@
+"""Requirement kinds found wrong in lighttpd 1.4.85 by the independent audit, each as a small
+tree in lighttpd's shape (tests/fixtures/plugkinds, written for srcscan): a reader stored in
+a connection only for TLS sockets, a flag holding a file descriptor, two key switches in one
+function, a value any one of several keys fills, and an option read through a local."""
+
+from pathlib import Path
+
+import pytest
+
+from srcscan.pipeline import build_from_tree
+from srcscan.render.common import derivation_text
+from srcscan.rules import load_rules
+from srcscan.sources import Provenance, SourceTree
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory):
+    rules = load_rules(str(FIXTURES / "plugkinds.toml"))
+    root = FIXTURES / "plugkinds"
+    return build_from_tree(rules, SourceTree(root, Provenance("path", str(root), None)),
+                           tmp_path_factory.mktemp("plugkinds") / "cache").catalog
+
+
+def message(catalog, text):
+    (m,) = [m for m in catalog.messages if m.format == text]
+    return m
+
+
+def test_a_function_called_through_a_field_needs_what_storing_it_there_needs(catalog):
+    # tls_read is put in con->network_read only `if (srv_sock->is_tls)`, a copy of tls.engine's
+    # field; the plain reader stored unconditionally stays a default.
+    m = message(catalog, "TLS: read error on %d")
+    assert m.requires == (("tls.engine",),)
+    assert any("stored in network_read: srv_sock->is_tls" in derivation_text(d) for d in m.derivation)
+    assert message(catalog, "connection read failed").requires == ()
+
+
+def test_a_field_that_only_copies_an_option_is_that_option(catalog):
+    options = {tuple(o["names"]): o for o in catalog.sections["options"]}
+    targets = [e["target"] for e in options[("tls.engine",)]["effects"]]
+    assert targets == [".tls_enabled", ".is_tls", ".is_tls_sock"]
+
+
+def test_a_flag_storing_a_value_of_the_run_has_no_levels(catalog):
+    # -1 stores dup(0): `oneshot_fd > 2` says only that -1 was given
+    assert message(catalog, "one-shot descriptor %d").requires == (("-1",),)
+
+
+def test_each_key_switch_reads_its_own_table(catalog):
+    # the first switch reads the module's own keys (case 1: tls.verify), the second the socket
+    # keys (case 1: tls.cipher-list)
+    assert message(catalog, "%s is deprecated").requires == (("tls.cipher-list",),)
+
+
+def test_a_value_any_key_fills_is_empty_only_when_none_is_given(catalog):
+    # `if (NULL == conf->exts) return;` with exts filled by alpha.server or beta.server: either
+    # key, not both at once; a copy made in a key switch's case is no default
+    assert message(catalog, "backend child exited").requires == (("alpha.server",), ("beta.server",))
+
+
+def test_an_option_read_through_a_local_and_passed_on(catalog):
+    # const int debug_cond = r->conf.log_condition_handling; if (debug_cond) ...; cond_trace(r, debug_cond)
+    assert message(catalog, "=== start of condition block ===").requires == (("server.log-condition-handling",),)
+    assert message(catalog, "condition result traced").requires == (("server.log-condition-handling",),)
+
+
+def test_a_key_tested_both_ways_across_functions_is_not_never(catalog):
+    # tls_cert_cb is registered where the socket's conf.pc is set and logs where the
+    # connection's hctx->conf.pc is not: fields of one name, per condition block; the callers'
+    # requirement, said to be uncertain, instead of "never"
+    m = message(catalog, "TLS: no certificate for this server name")
+    assert m.requires == (("tls.pemfile",),)
+    assert m.uncertain and "callers' requirement" in m.uncertain[0]
