@@ -72,6 +72,10 @@ def guard_condition(guard: Guard, index, fn: FunctionFacts) -> Requirement:
         return index.option_case(guard, fn) or Requirement.TRUE
     if guard.expr is None or guard.kind in ("case", "default"):
         return Requirement.TRUE
+    from srcscan.analyze.requirements import mandatory_guard
+
+    if mandatory_guard(guard, index, fn):
+        return Requirement.TRUE  # keys the daemon does not run without (requirements.mandatory)
     c = condition(guard.expr, index, fn, guard.line)
     return ~c if guard.negated else c
 
@@ -138,6 +142,7 @@ class Conditions:
     _sinks: dict[str, Requirement] = field(default_factory=dict)
     _reach: dict[tuple, tuple[Requirement, tuple[str, ...]]] = field(default_factory=dict)
     _paths: dict[tuple, list[tuple[str, int, str, str]]] = field(default_factory=dict)
+    _stores: dict[tuple[str, str], Requirement] = field(default_factory=dict)
 
     def sink_of(self, key: str | None, depth: int = 0) -> Requirement:
         """When function `key`, a log function, really logs: TRUE for one that always does
@@ -218,6 +223,8 @@ class Conditions:
                 caller_fn, call, data = through
             given, followed = translate(need, fn, call.exprs, self.index, caller_fn, sinkish, call.line)
             edge = Requirement.all_of(guard_condition(g, self.index, caller_fn) for g in call.guards)
+            if data.get("kind") == "pointer" and data.get("via"):
+                edge = edge & self._stored(key, data["via"])  # run only after being stored there
             both = edge & given
             # what the caller passes for the log function's own test and srcscan cannot know:
             # counted as not logging there, and said (a variable passed as it is: `dump(f)`)
@@ -240,6 +247,15 @@ class Conditions:
         answer = (result, tuple(dict.fromkeys(unsure)))
         self._reach[memo] = answer
         return answer
+
+    def _stored(self, key: str, via: str) -> Requirement:
+        """What storing function `key` in field `via` needs (requirements.stored_requirement)."""
+        from srcscan.analyze.requirements import stored_requirement
+
+        found = self._stores.get((key, via))
+        if found is None:
+            found = self._stores[(key, via)] = stored_requirement(self.graph, self.index, self.inherited, key, via)
+        return found
 
     def _through_parameter(self, registrar: FunctionFacts, data: dict):
         """A function handed to `data["via"]` (`save_config(false, "vrrp", dump_data_vrrp)`)

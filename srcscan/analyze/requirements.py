@@ -113,8 +113,32 @@ def guard_requirement(guard: Guard, index: Index, fn: FunctionFacts) -> Requirem
         found = ~_formula(guard.expr, index, fn, necessary=False)
     else:
         found = _formula(guard.expr, index, fn, necessary=True)
+    if mandatory(guard, fn, found, index):
+        found = Requirement.TRUE
     index.memo[memo] = (guard, found)  # the guard is kept: its id stays its own
     return found
+
+
+def mandatory_guard(guard: Guard, index: Index, fn: FunctionFacts) -> bool:
+    """Whether `guard` is an early return of `main` the daemon does not run past without some
+    config keys (mandatory)."""
+    if guard.kind != "early-return" or fn.name != "main" or guard.expr is None:
+        return False
+    found = ~_formula(guard.expr, index, fn, necessary=False) if guard.negated else \
+        _formula(guard.expr, index, fn, necessary=True)
+    return mandatory(guard, fn, found, index)
+
+
+def mandatory(guard: Guard, fn: FunctionFacts, found: Requirement, index: Index) -> bool:
+    """An early return of `main` unless config keys are given: the daemon does not run without
+    them (lighttpd 1.4.19's `if (srv->config_storage[0]->document_root->used <= 1) { ...
+    return -1; }` in server.c), so they are no requirement of what it logs afterwards. The
+    message about the missing key, under the `if` itself, keeps its `!key`."""
+    if guard.kind != "early-return" or fn.name != "main" or found.is_true or found.is_false:
+        return False
+    atoms = [a for alt in found.alternatives() for a in alt]
+    return all(not a.startswith("!") and getattr(index.by_name.get(re.split(r">=|==", a)[0]), "kind", "") == "config"
+               for a in atoms)
 
 
 def _formula(e: CExpr, index: Index, fn: FunctionFacts, necessary: bool) -> Requirement:
@@ -211,7 +235,10 @@ def _atoms(e: CExpr, index: Index, fn: FunctionFacts | None) -> set[str]:
             target, value, op = _target(e.right), _integer(e.left), _mirror(e.op)
         if target is None or value is None:
             return set()
-        names = _value_options(target, index, fn, by_default=not (_counts_entries(e.left) or _counts_entries(e.right)))
+        count = _counts_entries(e.left) or _counts_entries(e.right)
+        names = _value_options(target, index, fn, by_default=not count)
+        if count:  # `b->used <= 1`: a buffer's length, whose only meaning here is "empty" or not
+            return {a for n in names for a in [_count_atom(n, op, value)] if a}
         return {a for n in names for a in [_level_atom(n, op, value, _counted(n, index))] if a}
     target = _target(e)
     return set(_value_options(target, index, fn, by_default=not _counts_entries(e))) if target else set()
@@ -268,6 +295,16 @@ def _counted(name: str, index: Index) -> bool:
 
 def _integer_text(text: str) -> bool:
     return bool(re.fullmatch(r"\(?-?\s*(0[xX][0-9a-fA-F]+|\d+|[A-Z_][A-Z0-9_]*)\)?", text.strip()))
+
+
+def _count_atom(name: str, op: str, value: int) -> str | None:
+    """A test of how full the buffer or array a key fills is: above 0 or 1 (a string's length
+    counts its NUL in lighttpd's `buffer->used`) when the key is given, at most that when not."""
+    if op in (">", ">=", "!=") and value >= 0:
+        return name
+    if op in ("<", "<=", "==") and value <= 1:
+        return "!" + name
+    return None
 
 
 def _level_atom(name: str, op: str, value: int, counted: bool = True) -> str | None:
@@ -472,22 +509,8 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
             continue  # when a stored callback runs is decided where its field is called
         fn = graph.functions[caller]
         edge_req[(caller, callee, key)] = Requirement.all_of(guard_requirement(g, index, fn) for g in data["guards"])
-    stored: dict[tuple[str, str], Requirement] = {}  # (function, field) -> what storing it there needs
-
     def store_requirement(node: str, via: str) -> Requirement:
-        refs = index.field_stores.get((node, via))
-        if not refs:
-            return Requirement.TRUE  # stored where srcscan does not see (a table, a registration)
-        parts = []
-        for ref in refs:
-            holder = graph.key_for(ref.function, ref.file) if ref.function else None
-            if holder is None:
-                return Requirement.TRUE  # a file-scope initializer: there from the start
-            if req.get(holder) is None:
-                continue  # not reached (yet)
-            parts.append(req[holder] & Requirement.all_of(guard_requirement(g, index, graph.functions[holder])
-                                                          for g in ref.guards))
-        return Requirement.any_of(parts).simplified() if parts else Requirement.TRUE
+        return stored_requirement(graph, index, req, node, via)
 
     order = sorted(graph.reachable(tuple(graph.entry_points) + tuple(unseen_callers)))
     changed, rounds = True, 0
@@ -519,6 +542,27 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
     # its calls, or code outside the tree may call it.
     out = {k: (Requirement.FALSE if k in dead else v if v is not None else Requirement.TRUE) for k, v in req.items()}
     return out, via_pointer
+
+
+def stored_requirement(graph: CallGraph, index: Index, req: Mapping[str, Requirement | None], node: str,
+                       via: str) -> Requirement:
+    """What storing function `node` in field `via` needs: over the stores (index.field_stores),
+    the storing function's requirement (`req`) and the store's guards; TRUE when srcscan sees
+    no store (a table, a registration) or one at file scope. Stores in functions not reached
+    (yet: `req` is None for them while inherited() iterates) are left out."""
+    refs = index.field_stores.get((node, via))
+    if not refs:
+        return Requirement.TRUE
+    parts = []
+    for ref in refs:
+        holder = graph.key_for(ref.function, ref.file) if ref.function else None
+        if holder is None:
+            return Requirement.TRUE  # a file-scope initializer: there from the start
+        if req.get(holder) is None:
+            continue
+        parts.append(req[holder] & Requirement.all_of(guard_requirement(g, index, graph.functions[holder])
+                                                      for g in ref.guards))
+    return Requirement.any_of(parts).simplified() if parts else Requirement.TRUE
 
 
 # ---------------------------------------------------------------------------- the analysis

@@ -73,3 +73,12 @@ def test_a_key_tested_both_ways_across_functions_is_not_never(catalog):
     m = message(catalog, "TLS: no certificate for this server name")
     assert m.requires == (("tls.pemfile",),)
     assert m.uncertain and "callers' requirement" in m.uncertain[0]
+
+
+def test_a_key_main_does_not_run_without_is_no_requirement_of_what_follows(catalog):
+    # main returns early unless server.document-root is given (lighttpd 1.4.19's
+    # `document_root->used <= 1`): a buffer's length is "empty or not", no level; the message
+    # about it needs the key missing, and what the server logs afterwards does not list it
+    assert message(catalog, "document-root is not set").requires == (("!server.document-root",),)
+    assert message(catalog, "connection read failed").requires == ()
+    assert message(catalog, "TLS: read error on %d").requires == (("tls.engine",),)
