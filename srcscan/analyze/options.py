@@ -465,6 +465,8 @@ def find_key_cases(files: Iterable[FileFacts]) -> dict[tuple[str, str], dict[int
         for table, index, _, named in data.key_fields:
             if table.startswith("@"):
                 by_switch[table].append((index, named))
+        for switch, index, named in data.key_cases:  # switches that copy no value too
+            by_switch[switch].append((index, named))
         for switch, cases in sorted(by_switch.items(), key=lambda item: _switch_line(item[0])):
             function = switch[1:].rsplit("@", 1)[0]
             table = dict(tables[_switch_table(switch, cases, tables, largest)])

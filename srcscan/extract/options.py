@@ -29,10 +29,12 @@ ASSIGNMENTS = frozenset({"=", "|=", "+=", "&=", "^="})
 def extract_options(unit: Unit, idioms: Idioms) -> OptionFacts:
     """{"long": [(long name, short, has_arg)], "optstrings": [str], "cases": [(label, target,
     op, value text, value int, guard texts)], "keys": [(table id, index, key)], "key_fields":
-    [(table id or "", index, field path, key named in the case's comment or "")]} for one file."""
+    [(table id or "", index, field path, key named in the case's comment or "")], "key_cases":
+    [(switch id, label, key named in the case's comment or "")]} for one file."""
     long_options: list[tuple[str, int | None, int]] = []
     keys: list[tuple[str, int, str]] = []
     key_fields: list[tuple[str, int, str, str]] = []
+    key_cases: set[tuple[str, int, str]] = set()  # (switch id, label, key named in the comment) of every key switch
     optstrings: list[str] = []
     cases: list[tuple] = []
     for var in unit.variables:
@@ -59,6 +61,14 @@ def extract_options(unit: Unit, idioms: Idioms) -> OptionFacts:
             optstrings += [c_string_value(strip(a).name) for a in call.children[1:]
                            if strip(a).kind == "STRING_LITERAL"][:1]
         for node, guards in nodes:
+            if idioms.key_switch and node.kind == "CALL_EXPR":
+                # Every key switch with the cases holding a call (a message, a parse), also one
+                # that copies no value (`case 9: /* compress.filetype */ log_warn(...)`).
+                for g in guards:
+                    if g.kind == "case" and _is_key_switch(g, idioms.key_switch):
+                        named = (_case_comments(unit, fn) if idioms.case_comments else {}) if named is None else named
+                        key_cases |= {(f"@{fn.name}@{g.line}", label, named.get((g.cond.start, label), ""))
+                                      for label in g.labels if isinstance(label, int)}
             effect = _effect(node, local)
             if effect is None or not effect[0].startswith(".") and _root_name(_written(node)) in local:
                 continue  # a local variable, or an element of a local array (`a[j] = ...`)
@@ -87,7 +97,7 @@ def extract_options(unit: Unit, idioms: Idioms) -> OptionFacts:
     code_bits = [row for var in unit.variables for row in _code_bits(var, idioms)]
     markers = sorted({v for nodes in walked.values() for v in _markers(nodes)}) if code_bits else []
     return OptionFacts(long=long_options, optstrings=optstrings, cases=cases, keys=keys, key_fields=key_fields,
-                       code_bits=code_bits, markers=markers)
+                       code_bits=code_bits, markers=markers, key_cases=sorted(key_cases))
 
 
 def _markers(nodes: list[tuple[Node, tuple]]) -> set[tuple[str, int]]:

@@ -82,3 +82,8 @@ def test_a_key_main_does_not_run_without_is_no_requirement_of_what_follows(catal
     assert message(catalog, "document-root is not set").requires == (("!server.document-root",),)
     assert message(catalog, "connection read failed").requires == ()
     assert message(catalog, "TLS: read error on %d").requires == (("tls.engine",),)
+
+
+def test_a_case_of_a_key_switch_that_copies_no_value_needs_its_key(catalog):
+    # `case 0: /* tls.cafile */ log_error("DEPRECATED: %s", ...)` in a switch writing no field
+    assert message(catalog, "DEPRECATED: %s").requires == (("tls.cafile",),)
