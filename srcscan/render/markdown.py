@@ -257,6 +257,20 @@ def coverage_table(cov: dict, fmt: str = "simple") -> str:
     return tabulate(rows, headers=["", "count"], tablefmt=fmt, disable_numparse=True) + "\n"
 
 
+def unreachable_section(c: Catalog) -> str:
+    """Call sites left out of the messages because no process can ever run them (the
+    `unreachable` section the processes analysis writes: a callback stored where nothing calls
+    it, a function only dead code reaches), each with the reason."""
+    gone = c.sections.get("unreachable") or []
+    if not gone:
+        return ""
+    rows = [[md_text(f"{u['file']}:{u['line']}"), code(u["function"]), code(u["format"]), md_text(str(u["why"]), 200)]
+            for u in gone]
+    return (f"## Call sites no process runs\n\n{len(gone)} message{'s' if len(gone) != 1 else ''} written in the "
+            "source can never be logged: no process reaches the call. They are not in the tables above.\n\n"
+            + tabulate(rows, headers=["where", "function", "message", "why"], tablefmt="github", disable_numparse=True))
+
+
 def skipped_section(c: Catalog) -> str:
     """The files and `#include` targets srcscan did not read (links or paths resolving outside the
     tree, files that are not regular), from the catalog's `skipped` section (sources/text.py)."""
@@ -272,4 +286,4 @@ def skipped_section(c: Catalog) -> str:
 
 # Extra sections (options, processes, coverage, files not read) added by analyses, in order.
 MARKDOWN_SECTIONS: list[Callable[[Catalog], str]] = [_processes, _options, _option_sections, coverage_section,
-                                                      skipped_section]
+                                                      unreachable_section, skipped_section]

@@ -214,3 +214,15 @@ def test_state_written_where_no_parse_sees_it_prunes_nothing(tmp_path):
                for d in by_format["worker report"].derivation)
     shown = [derivation_text(d) for d in by_format["worker report"].derivation]
     assert any(t.startswith("not in process parent: worker_data is false") for t in shown)
+
+
+def test_the_markdown_catalog_lists_call_sites_no_process_runs(tmp_path):
+    from srcscan.render.markdown import render_markdown
+
+    catalog = build_case("callback-by-container", tmp_path)
+    gone = catalog.sections["unreachable"]
+    assert gone, "the case has a callback nothing calls"
+    text = render_markdown(catalog)
+    section = text[text.index("## Call sites no process runs"):]
+    for u in gone:
+        assert f"{u['file']}:{u['line']}" in section and u["function"] in section
