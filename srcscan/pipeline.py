@@ -11,24 +11,18 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from srcscan.analyze.callgraph import build_call_graph
-from srcscan.analyze.context import Context
-from srcscan.analyze.options import find_defaults, find_key_cases, find_locals, find_options, find_start_values
-from srcscan.analyze.process_answers import analyze_processes
-from srcscan.analyze.requirements import analyze_requirements, option_index
-from srcscan.analyze.settings import Settings, parse_with, satisfied
-from srcscan.analyze.sites import find_log_sites, site_texts
-from srcscan.catalog import Catalog, all_functions, assemble, new_catalog, openlog_calls
-from srcscan.coverage import analyze_build, text_sites
 from srcscan.errors import InputError
-from srcscan.model import RequirementAnswer
-from srcscan.preprocessor import build_holds
 from srcscan.rules import Rules, load_rules
 from srcscan.progress import counter, phase, running
 from srcscan.scan import ScanResult, gc_paused
 from srcscan.sources import SourceTree
+
+if TYPE_CHECKING:  # the analyses are imported by _analyse only: a warm run (a results hit) never loads them
+    from srcscan.analyze.settings import Settings
+    from srcscan.catalog import Catalog
+    from srcscan.model import RequirementAnswer
 
 
 @dataclass(frozen=True)
@@ -121,6 +115,16 @@ def _build_from_tree(rules: Rules, tree: SourceTree, cache_dir: Path, with_optio
 
 def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, with_options: tuple[str, ...]) -> Catalog:
     """Sites, then every analysis' answers keyed by SiteKey, then the messages once (assemble)."""
+    from srcscan.analyze.callgraph import build_call_graph
+    from srcscan.analyze.context import Context
+    from srcscan.analyze.options import find_defaults, find_key_cases, find_locals, find_options, find_start_values
+    from srcscan.analyze.process_answers import analyze_processes
+    from srcscan.analyze.requirements import analyze_requirements, option_index
+    from srcscan.analyze.settings import parse_with
+    from srcscan.analyze.sites import find_log_sites, site_texts
+    from srcscan.catalog import all_functions, assemble, new_catalog, openlog_calls
+    from srcscan.coverage import analyze_build, text_sites
+
     functions = tuple(all_functions(scan.all_files))  # a function parsed in several profiles: its calls merged
     log_functions, parsed = find_log_sites(rules, list(functions))
     objects = [(name, file, facts) for f in scan.all_files if f.logsetup is not None
@@ -171,5 +175,8 @@ def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, 
 def _appears(answer: RequirementAnswer | None, build: str, settings: Settings) -> bool:
     """A site's messages appear under `--with` settings: one alternative of its requirement
     holds, and its build condition holds for the build macros given."""
+    from srcscan.analyze.settings import satisfied
+    from srcscan.preprocessor import build_holds
+
     requires = answer.requirement.alternatives() if answer is not None else ()
     return satisfied(requires, settings) and (not settings.macros or build_holds(build, settings.macros))
