@@ -108,14 +108,17 @@ def _download_index(here: Path, archive: str, suite: str, component: str, keyrin
         notify(f"{archive} {suite}")
     if not _download_release(here, archive, suite):
         return None
-    entries = release_entries(release_text(here, keyring)[0], component)
+    text, _, release = release_text(here, keyring)
+    entries = release_entries(text, component)
     name = next((n for n in SOURCES_NAMES if n in entries), None)
     if name is not None:
         sha256, size = entries[name]
         target = here / f"{component}_{name}"
         if not (target.is_file() and target.stat().st_size == size and file_sha256(target) == sha256):
             write_file(target, fetch(f"{archive}/dists/{suite}/{component}/source/{name}"))
-    write_file(stamp, b"")
+    until = _release_date(release_fields(text, component), "Valid-Until", release)
+    # the stamp keeps the signed Valid-Until, so that a warm run need not read the Release again
+    write_file(stamp, f"valid-until: {'none' if until is None else until}\n".encode())
     return verify(here.parent, archive, suite, component, keyring, checks)
 
 
@@ -223,8 +226,13 @@ def _release_date(fields: Release, name: str, release: Path) -> float | None:
 
 
 def _expired(here: Path) -> bool:
-    """Whether the Release file kept in `here` is past its Valid-Until (read unverified, only to
-    decide that it must be downloaded again; what is used is always verified)."""
+    """Whether the Release file kept in `here` is past its Valid-Until: read from the `fetched`
+    stamp (written from the verified Release at download), or, for a stamp of an older srcscan,
+    from the Release itself (unverified, only to decide that it must be downloaded again; what
+    is used is always verified)."""
+    stamp = (here / "fetched").read_text("utf-8", "replace") if (here / "fetched").is_file() else ""
+    if m := re.match(r"valid-until: (\S+)", stamp):
+        return m.group(1) != "none" and float(m.group(1)) < time.time()
     for name in ("InRelease", "Release"):
         path = here / name
         if path.is_file():

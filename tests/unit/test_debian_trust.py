@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -137,19 +138,21 @@ def _rfc2822(offset_days: float) -> str:
     return email.utils.formatdate(time.time() + offset_days * 86400, usegmt=True)
 
 
+def dated_archive(tmp_path, signers, fields: str):
+    """The signed demo archive whose Release carries `fields` (Date, Valid-Until), and its apt dir."""
+    archive = build_archive(tmp_path / "archive", signers["good"], fields=fields)
+    return apt_config(tmp_path / "apt", archive, signers["good"].keyring(tmp_path / "k.gpg"))
+
+
 def test_a_release_past_its_valid_until_is_refused(tmp_path, signers):
-    archive = build_archive(tmp_path / "archive", signers["good"],
-                            fields=f"Date: {_rfc2822(-10)}\nValid-Until: {_rfc2822(-3)}\n")
-    apt = apt_config(tmp_path / "apt", archive, signers["good"].keyring(tmp_path / "k.gpg"))
+    apt = dated_archive(tmp_path, signers, f"Date: {_rfc2822(-10)}\nValid-Until: {_rfc2822(-3)}\n")
     with pytest.raises(SourceError, match="expired.*Valid-Until.*refusing"):
         debian_tree("demo", "demo", "1.0", tmp_path / "cache", apt)
 
 
 def test_apt_conf_turning_the_valid_until_check_off_is_followed(tmp_path, signers):
     """apt.conf(5): Acquire::Check-Valid-Until "false" (a snapshot mirror): apt uses the files, so do we."""
-    archive = build_archive(tmp_path / "archive", signers["good"],
-                            fields=f"Date: {_rfc2822(-10)}\nValid-Until: {_rfc2822(-3)}\n")
-    apt = apt_config(tmp_path / "apt", archive, signers["good"].keyring(tmp_path / "k.gpg"))
+    apt = dated_archive(tmp_path, signers, f"Date: {_rfc2822(-10)}\nValid-Until: {_rfc2822(-3)}\n")
     (apt / "apt.conf.d").mkdir()
     (apt / "apt.conf.d" / "99snapshot").write_text('// frozen mirror\nAcquire::Check-Valid-Until "false";\n')
     assert (debian_tree("demo", "demo", "1.0", tmp_path / "cache", apt).root / "main.c").is_file()
@@ -171,32 +174,42 @@ def test_an_entry_can_turn_the_check_back_on_or_off(tmp_path, signers):
 
 
 def test_a_release_dated_in_the_future_is_refused(tmp_path, signers):
-    archive = build_archive(tmp_path / "archive", signers["good"], fields=f"Date: {_rfc2822(2)}\n")
-    apt = apt_config(tmp_path / "apt", archive, signers["good"].keyring(tmp_path / "k.gpg"))
+    apt = dated_archive(tmp_path, signers, f"Date: {_rfc2822(2)}\n")
     with pytest.raises(SourceError, match="not valid yet"):
         debian_tree("demo", "demo", "1.0", tmp_path / "cache", apt)
 
 
 def test_a_release_within_its_valid_until_is_used(tmp_path, signers):
-    archive = build_archive(tmp_path / "archive", signers["good"],
-                            fields=f"Date: {_rfc2822(-1)}\nValid-Until: {_rfc2822(6)}\n")
-    apt = apt_config(tmp_path / "apt", archive, signers["good"].keyring(tmp_path / "k.gpg"))
+    apt = dated_archive(tmp_path, signers, f"Date: {_rfc2822(-1)}\nValid-Until: {_rfc2822(6)}\n")
     assert (debian_tree("demo", "demo", "1.0", tmp_path / "cache", apt).root / "main.c").is_file()
 
 
 def test_an_expired_cached_release_is_downloaded_again(tmp_path, signers):
     """A Release kept from an earlier run that has since expired is fetched anew, not refused."""
-    archive = build_archive(tmp_path / "archive", signers["good"],
-                            fields=f"Date: {_rfc2822(-1)}\nValid-Until: {_rfc2822(6)}\n")
-    apt = apt_config(tmp_path / "apt", archive, signers["good"].keyring(tmp_path / "k.gpg"))
+    apt = dated_archive(tmp_path, signers, f"Date: {_rfc2822(-1)}\nValid-Until: {_rfc2822(6)}\n")
     cache = tmp_path / "cache"
     debian_tree("demo", "demo", "1.0", cache, apt)
     (cached,) = (cache / "debian" / "lists").glob("*/InRelease")
     import re
     stale = re.sub(r"^Valid-Until: .*$", "Valid-Until: Mon, 01 Jan 2001 00:00:00 GMT", cached.read_text(), flags=re.M)
     cached.write_text(stale)  # as if kept since 2001: expired (and no longer verifying)
+    (cached.parent / "fetched").write_text("")  # a stamp as an older srcscan wrote it: the Release is read
     assert (debian_tree("demo", "demo", "1.0", cache, apt).root / "main.c").is_file()
     assert "2001" not in cached.read_text()
+
+
+def test_the_stamp_keeps_the_signed_valid_until(tmp_path, signers):
+    """A warm run reads the Release's Valid-Until from the small stamp written at download; a
+    stamp whose date has passed makes the next run download the Release again."""
+    apt = dated_archive(tmp_path, signers, f"Date: {_rfc2822(-1)}\nValid-Until: {_rfc2822(6)}\n")
+    cache = tmp_path / "cache"
+    debian_tree("demo", "demo", "1.0", cache, apt)
+    (stamp,) = (cache / "debian" / "lists").glob("*/fetched")
+    until = float(stamp.read_text().split(":", 1)[1])
+    assert abs(until - (time.time() + 6 * 86400)) < 120
+    stamp.write_text("valid-until: 978307200\n")  # 2001: expired
+    assert (debian_tree("demo", "demo", "1.0", cache, apt).root / "main.c").is_file()
+    assert stamp.read_text() != "valid-until: 978307200\n"  # downloaded and stamped again
 
 
 def test_a_tampered_cached_inrelease_is_refused(world):
