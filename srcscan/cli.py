@@ -38,7 +38,7 @@ class LazyGroup(click.Group):
         self.lazy = dict(lazy)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(set(super().list_commands(ctx)) | set(self.lazy), key=list(self.lazy).index)
+        return list(self.lazy) + [name for name in super().list_commands(ctx) if name not in self.lazy]
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in self.lazy and name not in self.commands:

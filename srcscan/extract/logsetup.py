@@ -2,23 +2,9 @@
 their arguments can take.
 
 Pure: a parsed Unit in, plain tuples and dicts out (cached with the file's other facts).
-Argument expressions are kept as small symbolic trees (`Sym`, srcscan/sym.py), to be
-evaluated later against whole-tree knowledge (initial values of globals, what an option
-assigns):
-
-    ("int", 136)            a constant (LOG_LOCAL1 after expansion)
-    ("str", "Keepalived")   a string literal
-    ("var", "log_facility") a variable of file or global scope
-    ("local", "facility")   a local of the function the expression is in
-    ("param", 0, "ident")   the function's parameter, by position
-    ("fn", "dump_sock")     a function's address
-    ("cond", c, a, b)       c ? a : b
-    ("bin", op, a, b)       a op b
-    ("not", a)              !a
-    ("member", base, f)     base.f or base->f
-    ("index", base, i)      base[i]
-    ("call", name, args)    a call
-    ("?", text)             anything else, as written
+Argument expressions are kept as small symbolic trees (`Sym`; their forms are listed in
+srcscan/sym.py), to be evaluated later against whole-tree knowledge (initial values of
+globals, what an option assigns).
 """
 
 from __future__ import annotations

@@ -65,7 +65,7 @@ def apt_date_checks(apt_dir: Path = APT_DIR) -> DateChecks:
     parts = apt_dir / "apt.conf.d"
     if parts.is_dir():
         files = sorted((f for f in parts.iterdir() if f.is_file() and re.fullmatch(r"[A-Za-z0-9_.-]+", f.name)
-                        and (not "." in f.name or f.name.endswith(".conf"))), key=lambda f: f.name) + files
+                        and ("." not in f.name or f.name.endswith(".conf"))), key=lambda f: f.name) + files
     found = {"check-valid-until": True, "check-date": True}
     for f in files:
         text = re.sub(r"(?m)(//|#).*$", "", f.read_text(errors="replace"))
