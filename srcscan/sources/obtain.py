@@ -63,6 +63,9 @@ def obtain_tree(rules: Rules, version: str | None, *, source: str | None = None,
             tree = SourceTree(tree.root, Provenance(**{**tree.provenance.__dict__,
                                                        "notes": tree.provenance.notes + tuple(
                                                            f"{n} failed: {r}" for n, r in failures)}))
+        if version is None:
+            notify(f"no version given: using {rules.project} {tree.provenance.version}, "
+                   f"the newest the {name} provider has")
         return tree
     tried = "; ".join(f"{n}: {r}" for n, r in failures) or "no source provider configured"
     raise SourceError(f"{tried} (try --source URL|PATH for a git remote or a local clone, or --path DIR)")

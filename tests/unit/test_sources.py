@@ -87,6 +87,17 @@ def test_fallback_to_the_next_provider_says_so_in_one_line(upstream, tmp_path, m
     assert len(said) == 1 and "using the debian provider" in said[0] and "git" in said[0]
 
 
+def test_no_version_says_which_version_it_took(upstream, tmp_path):
+    rules = demo_rules(source={"git": str(upstream), "tag": "v{version}", "providers": ["git"]})
+    said = []
+    tree = obtain_tree(rules, None, cache_dir=tmp_path, notify=said.append)
+    assert tree.provenance.version == "1.1"
+    assert said == ["no version given: using demo 1.1, the newest the git provider has"]
+    said.clear()
+    obtain_tree(rules, "1.0", cache_dir=tmp_path, notify=said.append)
+    assert said == []
+
+
 def test_apt_configuration_in_both_formats():
     one = parse_one_line("deb [arch=amd64 signed-by=/k.gpg] http://deb.debian.org/debian bookworm main contrib\n"
                          "# deb-src http://x/debian sid main\n")
