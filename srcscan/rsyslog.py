@@ -65,14 +65,28 @@ def _specific_first(p: dict) -> int:
 
 
 def _ident_condition(idents: list[str]) -> str:
-    """rsyslog's test for a program name among the forms (`demo`, `demo_<-i>`)."""
+    """rsyslog's test for a program name among the forms (`demo`, `demo_<-i>`), each test
+    once: a form whose every program name another form already matches adds no test."""
     tests = []
-    for ident in idents:
+    for ident in _widest_forms(idents):
         if _HOLE.search(ident):
             tests.append(f"re_match($programname, {_q(form_regex(ident))})")
         else:
             tests.append(f"$programname == {_q(ident)}")
     return " or ".join(tests)
+
+
+def _widest_forms(idents: list[str]) -> list[str]:
+    """The forms, without repeats and without those another form covers (`A_<x>` covers
+    `A_<x>_<y>`). A form stands for the names its holes make, each hole one or more
+    characters; form B is covered when A's regex matches B with each hole a NUL: A's literals
+    hold no NUL, so they sit inside B's literals and A's holes swallow B's, for any filling."""
+    unique = list(dict.fromkeys(idents))
+
+    def covers(a: str, b: str) -> bool:
+        return a != b and re.fullmatch(form_regex(a), _HOLE.sub("\0", b), re.S) is not None
+
+    return [b for b in unique if not any(covers(a, b) for a in unique)]
 
 
 def _syslog_facilities(p: dict, logging: dict) -> list[str]:
