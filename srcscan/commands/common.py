@@ -82,7 +82,7 @@ def tree_options(fn: Callable) -> Callable:
     fn = click.option("--path", "path", type=click.Path(path_type=Path), help="Scan a tree already on disk.")(fn)
     fn = click.option("--source", "source", metavar="URL|PATH", help="Clone from this git remote or local repository instead of upstream.")(fn)
     fn = click.option("--cache-dir", "cache_dir", type=click.Path(path_type=Path), envvar="SRCSCAN_CACHE", help="Cache directory (default $XDG_CACHE_HOME/srcscan).")(fn)
-    fn = click.option("--with", "with_options", multiple=True, metavar="OPTION", help="See the daemon as run with this option (repeatable).")(fn)
+    fn = click.option("--with", "with_options", multiple=True, metavar="OPTION", help="See the daemon as run with exactly these options (repeatable; OPTION or OPTION=VALUE): messages needing an option not given are left out, facilities follow the options given.")(fn)
     fn = click.option("-j", "--jobs", default=2, show_default=True, help="Parser processes.")(fn)
     fn = click.argument("version", required=False)(fn)
     fn = click.argument("project", required=False)(fn)
