@@ -35,27 +35,11 @@ def _message(m: Message) -> str:
 
 def render_table(messages: list[Message], width: int | None = None) -> str:
     """One row per message: where, pri, message, requires; no line longer than `width`
-    (default: the terminal's) unless a single file:line is longer than that."""
-    width = width or terminal_width()
-    where = [f"{m.file}:{m.line}" for m in messages]
-    pri = [m.priority.removeprefix("LOG_") for m in messages]
-    req = [requires_text(m) for m in messages]
-    w_where = max([len("where") + PAD] + [len(w) for w in where])
-    w_pri = max([len("pri") + PAD] + [len(p) for p in pri])
-    left = width - w_where - w_pri - 2 * GAP
-    if any(req):
-        w_req = min(max(len(r) for r in req), max(len("requires") + PAD, left // 3))
-        w_req = max(w_req, len("requires") + PAD)
-        left -= w_req + GAP
-    else:
-        w_req = 0
-    w_msg = max(len("message") + PAD, left)
-    rows = [[w, _fit(p, w_pri), _wrap(_message(m), w_msg), _wrap(r, w_req)]
-            for w, p, m, r in zip(where, pri, messages, req)]
-    headers = ["where", "pri", "message", "requires"]
-    if not w_req:
-        rows, headers = [r[:3] for r in rows], headers[:3]
-    return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True) + "\n"
+    (default: the terminal's) unless a single file:line is longer than that. When the row does
+    not fit, `requires` gets at most a third of the room the message and it share."""
+    rows = [[f"{m.file}:{m.line}", m.priority.removeprefix("LOG_"), _message(m), requires_text(m)] for m in messages]
+    return fitted_table(rows, ["where", "pri", "message", "requires"], width, keep=(0, 1), share={3: 1 / 3},
+                        escape=False) + "\n"
 
 
 def _wrap(text: str, width: int, lines: int = 4) -> str:
@@ -74,18 +58,24 @@ def _fit(text: str, width: int) -> str:
 
 
 def fitted_table(rows: list[list[str]], headers: list[str], width: int | None = None,
-                 keep: tuple[int, ...] = (0,)) -> str:
+                 keep: tuple[int, ...] = (0,), share: dict[int, float] | None = None, escape: bool = True) -> str:
     """Any terminal table ("simple" format) no wider than `width` (default: the terminal's):
     the columns in `keep` (by index; e.g. where, priority) stay whole, the others share what is
-    left in proportion to their natural width, each wrapped to at most four lines and trimmed
-    with an ellipsis beyond. Returns the table without a final newline."""
+    left, the narrowest keeping their natural width while it is under an equal share, each
+    wrapped to at most four lines and trimmed with an ellipsis beyond. `share` caps a column
+    (by index) at that fraction of what is left when the row does not fit. Columns with
+    nothing in them are dropped. `escape`: cells on one line get C's escapes for line breaks
+    and tabs (`plain`); False when the caller's cells are already plain. Returns the table
+    without a final newline."""
     width = width or terminal_width()
-    cells = [[plain(str(c)) if "\n" not in str(c) else str(c) for c in row] for row in rows]
+    cells = [[plain(str(c)) if escape and "\n" not in str(c) else str(c) for c in row] for row in rows]
     empty = [i for i in range(len(headers)) if i and not any(i < len(r) and r[i] for r in cells)]
+    share = dict(share or {})
     if empty:  # a column with nothing in it (closeness when no text changed) only costs width
         headers = [h for i, h in enumerate(headers) if i not in empty]
         cells = [[c for i, c in enumerate(r) if i not in empty] for r in cells]
         keep = tuple(k - sum(1 for e in empty if e < k) for k in keep if k not in empty)
+        share = {k - sum(1 for e in empty if e < k): f for k, f in share.items() if k not in empty}
     n = len(headers)
     natural = [max([len(headers[i]) + PAD] + [max(map(len, r[i].split("\n"))) for r in cells if i < len(r)])
                for i in range(n)]
@@ -96,11 +86,14 @@ def fitted_table(rows: list[list[str]], headers: list[str], width: int | None = 
     widths = list(natural)
     if want > room:
         # the narrowest free columns keep their natural width while it is under their share
-        left, pending = room, sorted(free, key=lambda i: natural[i])
+        limit = list(natural)
+        for i, fraction in share.items():
+            limit[i] = max(len(headers[i]) + PAD, min(natural[i], int(room * fraction)))
+        left, pending = room, sorted(free, key=lambda i: limit[i])
         while pending:
-            share = left // len(pending)
+            equal = left // len(pending)
             i = pending.pop(0)
-            widths[i] = max(len(headers[i]) + PAD, min(natural[i], share))
+            widths[i] = max(len(headers[i]) + PAD, min(limit[i], equal))
             left -= widths[i]
     fitted = [[c if i in keep or widths[i] >= natural[i] else _wrap(c.replace("\n", " "), widths[i])
                for i, c in enumerate(r)] for r in cells]
