@@ -54,13 +54,8 @@ vrrp_instance VI_2 {
     }
 }
 CONF
-ip netns add $NS
-ip netns exec $NS ip link set lo up
-ip netns exec $NS ip link add dum0 type veth peer name dum1
-ip netns exec $NS ip link set dum1 up
-ip netns exec $NS ip addr add 192.0.2.1/24 dev dum0
-ip netns exec $NS ip addr add 198.51.100.1/24 dev dum0
-ip netns exec $NS ip link set dum0 up
+. "$OUT/netns.sh"
+netns_up $NS
 run() {  # NAME OPTIONS...
     name=$1; shift
     rm -f "$W"/run/*.pid

@@ -33,13 +33,8 @@ rsyslogd -n -f "$W/rsyslog.conf" -i "$W/run/rsyslogd.pid" &
 RSYSLOG=$!
 sleep 1
 
-ip netns add $NS
-ip netns exec $NS ip link set lo up
-ip netns exec $NS ip link add dum0 type veth peer name dum1
-ip netns exec $NS ip link set dum1 up
-ip netns exec $NS ip addr add 192.0.2.1/24 dev dum0
-ip netns exec $NS ip addr add 198.51.100.1/24 dev dum0
-ip netns exec $NS ip link set dum0 up
+. "$OUT/netns.sh"
+netns_up $NS
 
 cat > "$W/keepalived.conf" <<EOF
 global_defs {
