@@ -77,7 +77,7 @@ def sources_digest(paths: list[Path]) -> str:
 
 
 # The code that produces cached facts: a change to it makes every cached entry stale.
-FACTS_VERSION = sources_digest([PACKAGE / "parse.py", PACKAGE / "model.py", PACKAGE / "native" / "walker.c",
+FACTS_VERSION = sources_digest([*(PACKAGE / "parse").glob("*.py"), PACKAGE / "model.py", PACKAGE / "native" / "walker.c",
                                 *(PACKAGE / "extract").glob("*.py")])[:16]
 
 

@@ -1,9 +1,9 @@
-/* srcscan's AST copier: the part of parse.py that visits every cursor, in C.
+/* srcscan's AST copier: the part of srcscan/parse/ that visits every cursor, in C.
  *
- * parse.py can copy a translation unit through ctypes, one Python callback per cursor and
+ * srcscan/parse/convert.py can copy a translation unit through ctypes, one Python callback per cursor and
  * several foreign calls per field; on a large tree that costs more than libclang's parse.
  * This file does the same visit natively and hands Python one flat array of records (one
- * per node, in pre-order, with its depth) plus the strings they name. parse.py compiles it
+ * per node, in pre-order, with its depth) plus the strings they name. srcscan/parse/native.py compiles it
  * with the machine's C compiler on first use (it is srcscan's own code: nothing from an
  * analysed tree is ever compiled or run) and falls back to the ctypes copy when it cannot.
  *
@@ -57,7 +57,7 @@ extern CXSourceRangeList *clang_getAllSkippedRanges(CXTranslationUnit);
 extern void clang_disposeSourceRangeList(CXSourceRangeList *);
 extern void clang_getInclusions(CXTranslationUnit, CXInclusionVisitor, void *);
 
-/* One node. Field order keeps the 64-bit value aligned; parse.py reads it with struct
+/* One node. Field order keeps the 64-bit value aligned; srcscan/parse/native.py reads it with struct
  * format "<q12i" (RECORD_FORMAT), which must stay in step with this layout. */
 typedef struct {
     int64_t value;

@@ -6,7 +6,7 @@ a line.
     #if !defined(_WITH_LVS_)        line 14 holds under  defined(_WITH_VRRP_) && !defined(_WITH_LVS_)
     #else                           line 16 holds under  defined(_WITH_VRRP_) && defined(_WITH_LVS_)
 
-Pure text in, plain data out: no libclang (parse.py is the compiler's view, this package
+Pure text in, plain data out: no libclang (srcscan.parse is the compiler's view, this package
 the source's), no file I/O, no knowledge of any one daemon (rules files name what the
 source cannot tell). Modules by job, each importing only those above it:
 
