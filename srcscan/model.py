@@ -120,6 +120,7 @@ class FunctionRef:
     file: str
     line: int
     guards: tuple[Guard, ...] = ()
+    call: "SiteKey | None" = None  # context "argument": the key of the call it is an argument of (CallSite.key)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,8 @@ Each edge is one way the caller makes the callee run, with attributes:
   fields  on "stored" edges: the struct fields the registering function stores the callee in;
           store_guards: the guards on the way to that store; flags: (field, Arg) the same
           registration stores beside it (an "active" flag)
+  registration  on "registered" and "stored" edges: the SiteKey of the registering call
+          (FunctionRef.call), to find that call among the caller's CallSites
 
 Only functions defined in the tree are nodes; calls to libc and other outside code are
 left out, since they cannot log through the project's functions.
@@ -131,7 +133,7 @@ def build_call_graph(functions: Iterable[FunctionFacts], refs: Iterable[Function
             if fields and target:
                 for name in fields:
                     stored[name].add(target)
-                handed[(ref.function, ref.file, ref.line, ref.target)] = (
+                handed[ref] = (
                     frozenset(fields), store_guards.get((callee, int(index)), ()),
                     _flags(by_key, param_fields, ref, callee, int(index)))
     flow = ValueFlow(objects, lambda name, file: _resolve(by_key, name, file))
@@ -154,9 +156,10 @@ def build_call_graph(functions: Iterable[FunctionFacts], refs: Iterable[Function
         caller = _resolve(by_key, ref.function, ref.file)
         target = _resolve(by_key, ref.target, ref.file)
         if caller and target:
-            fields, on_the_way, flags = handed.get((ref.function, ref.file, ref.line, ref.target), (frozenset(), (), ()))
+            fields, on_the_way, flags = handed.get(ref, (frozenset(), (), ()))
             graph.add_edge(caller, target, kind="stored" if fields else "registered", guards=ref.guards, line=ref.line,
-                           via=ref.via.split(":")[0], call=None, fields=fields, store_guards=on_the_way, flags=flags)
+                           via=ref.via.split(":")[0], call=None, fields=fields, store_guards=on_the_way, flags=flags,
+                           registration=ref.call)
     named = {r.target for r in refs if r.context != "param_field"}
     patterns = tuple(entry_patterns)
     runnable = {k for k in by_key if by_key[k].name in named or any(fnmatch.fnmatchcase(by_key[k].name, p) for p in patterns)}
@@ -192,9 +195,8 @@ def _flags(by_key: Functions, param_fields: dict, ref: FunctionRef, callee: str,
     """(field, Arg) pairs the registration stores beside the function: `install_keyword_root(
     "virtual_server", &vs_handler, active, NULL)` also stores its `active` argument in `active`."""
     caller = _resolve(by_key, ref.function, ref.file)
-    name = ref.via.rpartition(":")[0]
-    for call in by_key[caller].calls if caller else ():
-        if call.line == ref.line and call.callee == name:
+    for call in by_key[caller].calls if caller and ref.call else ():
+        if call.key == ref.call:
             return tuple((f, arg) for j, arg in enumerate(call.args) if j != index
                          for f in sorted(param_fields.get((callee, j), ())))
     return ()

@@ -232,8 +232,8 @@ def hole_names(options: Iterable[Any], facts: Facts, graph: Any) -> dict[str, st
 def _registration_keyword(graph: Any, caller: str, data: dict) -> str | None:
     """The string literal handed over with a registered function: the keyword it handles."""
     fn = graph.functions.get(caller)
-    for call in fn.calls if fn is not None else ():
-        if call.line == data["line"] and call.callee == data["via"]:
+    for call in fn.calls if fn is not None and data.get("registration") else ():
+        if call.key == data["registration"]:
             strings = [a.string for a in call.args if a.string]
             return strings[0] if len(strings) == 1 else None
     return None

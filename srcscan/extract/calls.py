@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterator
 from srcscan.extract.expressions import to_cexpr
 from srcscan.extract.walk import Guard, expression_text, function_body, one_line, strip, walk_guarded
 from srcscan.formats.template import Arg
-from srcscan.model import CallSite, FunctionFacts, FunctionRef
+from srcscan.model import CallSite, FunctionFacts, FunctionRef, SiteKey
 from srcscan.parse import Node, Unit
 
 _IDENT = re.compile(r"[A-Za-z_]\w*")
@@ -104,13 +104,20 @@ def _file_arrays(unit: Unit) -> dict[str, Arg]:
     return _arrays_of["arrays"]
 
 
+def _call_line(unit: Unit, call: Node) -> int:
+    """The line a call site is keyed and reported by: the line of a `__LINE__` argument
+    (what the daemon prints: lighttpd's log_error(errh, __FILE__, __LINE__, ...)), else the
+    call expression's own line."""
+    return next((a.line for a in call.children[1:] if unit.source(a) == "__LINE__"), call.line)
+
+
 def _call_site(unit: Unit, fn: Node, call: Node, guards: tuple[Guard, ...], arrays: dict[str, Arg]) -> CallSite:
     callee_node = strip(call.children[0]) if call.children else call
     callee, indirect = callee_of(call, callee_node)
     args = call.children[1:]
     text = unit.source(call)
     match = _IDENT.match(text)
-    line = next((a.line for a in args if unit.source(a) == "__LINE__"), call.line)
+    line = _call_line(unit, call)
     return CallSite(
         function=fn.name,
         callee=callee,
@@ -311,9 +318,10 @@ def _refs_at(unit: Unit, function: str, node: Node, guards: tuple[Guard, ...]) -
             yield FunctionRef(function, value.name, "param_field", target.name, file, node.line, guards)
     elif node.kind == "CALL_EXPR":
         callee, _ = callee_of(node, strip(node.children[0]) if node.children else node)
+        key = SiteKey(file, function, _call_line(unit, node), node.col)  # the CallSite's key
         for index, arg in enumerate(node.children[1:]):
             for ref in _function_names(arg):
-                yield FunctionRef(function, ref.name, "argument", f"{callee}:{index}", file, ref.line, guards)
+                yield FunctionRef(function, ref.name, "argument", f"{callee}:{index}", file, ref.line, guards, key)
     elif node.kind == "VAR_DECL":
         for ref in _function_names(node):
             context = "initializer" if any(c.kind == "INIT_LIST_EXPR" for c in node.children) else "variable"
