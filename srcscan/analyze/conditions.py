@@ -75,7 +75,7 @@ def guard_condition(guard: Guard, index, fn: FunctionFacts) -> Requirement:
     from srcscan.analyze.requirements import mandatory_guard
 
     if mandatory_guard(guard, index, fn):
-        return Requirement.TRUE  # keys the daemon does not run without (requirements.mandatory)
+        return Requirement.TRUE  # keys the daemon does not run without (optiontests.mandatory)
     c = condition(guard.expr, index, fn, guard.line)
     return ~c if guard.negated else c
 

@@ -1,0 +1,117 @@
+"""The option index: the options by what they write (variables, fields, bits), with what
+else reading a guard needs of the tree (key switches' cases, fields set by default, values
+set before the getopt loop, locals' values, functions stored in fields, parameters carrying
+option values).
+
+Built once per catalog by `option_index`; analyze.optiontests reads guards with it. No I/O,
+no parser node.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+from srcscan.analyze.callgraph import CallGraph
+from srcscan.analyze.options import Option
+from srcscan.analyze.optionvalues import param_options
+from srcscan.model import FunctionFacts, FunctionRef, Guard
+from srcscan.cexpr import Member
+from srcscan.requirement import Requirement
+
+@dataclass
+class Index:
+    """Options by what they write, for reading guards; `params` maps (function key,
+    parameter) to the options whose value every caller passes in it."""
+
+    by_var: dict[str, list[tuple[Option, object]]]
+    by_field: dict[str, list[tuple[Option, object]]]
+    bit_test: frozenset[str]
+    params: dict[tuple[str, str], frozenset[str]]
+    cli_labels: dict[int, str] = field(default_factory=dict)  # option character -> the option's name
+    cli_file: str = ""  # the file of the command-line parser
+    getopt_calls: frozenset[str] = frozenset()  # the rules' calls returning the next option (getopt)
+    key_cases: dict[tuple[str, str], dict[int, dict[int, str]]] = field(default_factory=dict)  # (file, function) -> switch line -> label -> key
+    defaults: frozenset[tuple[str, str]] = frozenset()  # (file, field) set by default, without its key
+    memo: dict = field(default_factory=dict)  # guard_requirement's answers, by (id(guard), function key)
+    bit_array: tuple[str, int] | None = None  # the rules' option bit array: (field, bits per element)
+    start_values: dict[str, int] = field(default_factory=dict)  # name -> value set before the getopt loop
+    assigned: dict[str, dict[str, tuple[int, ...]]] = field(default_factory=dict)  # file -> name -> lines writing it
+    emptiness_tests: frozenset[str] = frozenset()  # the rules' `[config] emptiness_tests`
+    by_name: dict[str, Option] = field(default_factory=dict)  # option by its first name
+    local_values: dict[tuple[str, str], dict[str, tuple]] = field(default_factory=dict)  # (file, function) -> local -> values (options.find_locals)
+    field_stores: dict[tuple[str, str], tuple] = field(default_factory=dict)  # (function key, field) -> FunctionRefs storing it there
+
+    @classmethod
+    def of(cls, options: Iterable[Option], bit_test: frozenset[str]) -> "Index":
+        by_var, by_field = defaultdict(list), defaultdict(list)
+        labels, cli_file = {}, ""
+        options = list(options)
+        for o in options:
+            for e in o.effects:
+                (by_field if e.target.startswith(".") else by_var)[e.target.lstrip(".")].append((o, e))
+            if o.kind == "cli":
+                cli_file = cli_file or o.file
+                labels.update({ord(n[1]): o.name for n in o.names if len(n) == 2 and n[0] == "-"})
+        found = cls(by_var, by_field, bit_test, {}, labels, cli_file)
+        found.by_name = {o.name: o for o in options}
+        return found
+
+    def option_case(self, guard: Guard, fn: FunctionFacts) -> Requirement | None:
+        """The options a `case` of the command-line parser's switch stands for (`case 'i':`
+        runs only with -i), or the config key a case of a key switch stands for; None for any
+        other switch, or a label that is no option."""
+        if guard.kind != "case" or not guard.labels:
+            return None
+        switches = self.key_cases.get((fn.file, fn.name), {})
+        keys = switches.get(guard.line, switches.get(0))
+        if keys and isinstance(guard.expr, Member) and all(label in keys for label in guard.labels):
+            return Requirement.any_of(Requirement.atom(keys[label]) for label in sorted(set(guard.labels)))
+        if fn.file != self.cli_file:
+            return None
+        if not any(c.callee in self.getopt_calls for c in fn.calls):
+            return None
+        names = [self.cli_labels.get(label) if isinstance(label, int) else None for label in guard.labels]
+        if not all(names):
+            return None
+        return Requirement.any_of(Requirement.atom(n) for n in sorted(set(names)))
+
+def option_index(graph: CallGraph, options: Iterable[Option], rules,
+                 key_cases: dict[tuple[str, str], dict[int, dict[int, str]]] | None = None,
+                 defaults: frozenset[tuple[str, str]] = frozenset(),
+                 start_values: dict[str, int] | None = None,
+                 assigned: Mapping[str, Mapping[str, Iterable[int]]] | None = None,
+                 local_values: dict[tuple[str, str], dict[str, tuple]] | None = None,
+                 refs: Iterable[FunctionRef] = ()) -> Index:
+    """Options by what they write, the parameters that carry their values, the config keys
+    of key switches' cases, the fields set by default and the values set before the getopt
+    loop (analyze.options.find_key_cases, find_defaults, find_start_values); `assigned`: file
+    -> name -> lines where the file's text writes the name (the logsetup facts' text_writes),
+    which tells two tests of one variable apart."""
+    index = Index.of(options, rules.options.bit_test)
+    index.assigned = {f: {n: tuple(sorted(ls)) for n, ls in names.items()} for f, names in (assigned or {}).items()}
+    index.getopt_calls = rules.options.getopt_calls
+    index.key_cases = dict(key_cases or {})
+    index.defaults = defaults
+    index.start_values = dict(start_values or {})
+    index.emptiness_tests = frozenset(rules.config.emptiness_tests)
+    index.local_values = dict(local_values or {})
+    index.field_stores = field_stores(graph, refs)
+    if rules.options.bit_array:
+        index.bit_array = (rules.options.bit_array.field, rules.options.bit_array.word_bits)
+    param_options(graph, index)
+    return index
+
+
+def field_stores(graph: CallGraph, refs: Iterable[FunctionRef]) -> dict[tuple[str, str], tuple[FunctionRef, ...]]:
+    """(function key, field) -> the places storing that function's address in a field of
+    that name (`con->network_read = connection_read_cq_ssl;`, or a static table's
+    initializer, which has no enclosing function)."""
+    out: dict[tuple[str, str], list[FunctionRef]] = defaultdict(list)
+    for ref in refs:
+        if ref.context in ("field", "initializer"):
+            target = graph.key_for(ref.target, ref.file)
+            if target:
+                out[(target, ref.via)].append(ref)
+    return {k: tuple(v) for k, v in out.items()}

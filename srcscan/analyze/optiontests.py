@@ -1,0 +1,275 @@
+"""What one guard demands of the options: a guard (a typed C expression) becomes a formula
+over option atoms by polarity. The code under `cond` runs only if the necessary formula
+N(cond) holds, where a test srcscan cannot tie to an option (a runtime test) is "true" in N
+and "false" in the sufficient formula S used under `!`: N(a && b) = N(a) & N(b),
+N(a || b) = N(a) | N(b), N(!a) = !S(a). So `opt_a || (opt_b && runtime)` needs "either
+option", and `!(opt && runtime)` needs nothing.
+
+Tests recognised: `debug & 32`, `__test_bit(BIT, &debug)` (the rules' bit tests), levels
+(`p->conf.debug > 1`), emptiness tests of what a key fills, plain flags, values set before
+the getopt loop. No I/O, no parser node.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from srcscan.analyze.optionvalues import (COMPARISONS, Target, cleared_local, integer_of, option_pool, target_of,
+                                          value_options)
+from srcscan.cexpr import Binary, Call, CExpr, Member, Name, Unary, evaluate, render, strip, walk
+from srcscan.cexpr import Index as Subscript
+from srcscan.model import FunctionFacts, Guard
+from srcscan.requirement import Atom, Requirement
+
+if TYPE_CHECKING:
+    from srcscan.analyze.optionindex import Index
+
+def guard_requirement(guard: Guard, index: Index, fn: FunctionFacts) -> Requirement:
+    """What `guard` demands of the options for the code under it; TRUE when it tests no
+    option (or is a switch label)."""
+    memo = (id(guard), fn.key)
+    hit = index.memo.get(memo)
+    if hit is not None and hit[0] is guard:
+        return hit[1]
+    if guard.kind == "case":
+        found = index.option_case(guard, fn) or Requirement.TRUE
+    elif guard.expr is None or guard.kind == "default":
+        found = Requirement.TRUE
+    elif guard.negated:
+        found = ~_formula(guard.expr, index, fn, necessary=False)
+    else:
+        found = _formula(guard.expr, index, fn, necessary=True)
+    if mandatory(guard, fn, found, index):
+        found = Requirement.TRUE
+    index.memo[memo] = (guard, found)  # the guard is kept: its id stays its own
+    return found
+
+
+def mandatory_guard(guard: Guard, index: Index, fn: FunctionFacts) -> bool:
+    """Whether `guard` is an early return of `main` the daemon does not run past without some
+    config keys (mandatory)."""
+    if guard.kind != "early-return" or fn.name != "main" or guard.expr is None:
+        return False
+    found = ~_formula(guard.expr, index, fn, necessary=False) if guard.negated else \
+        _formula(guard.expr, index, fn, necessary=True)
+    return mandatory(guard, fn, found, index)
+
+
+def mandatory(guard: Guard, fn: FunctionFacts, found: Requirement, index: Index) -> bool:
+    """An early return of `main` unless config keys are given: the daemon does not run without
+    them (lighttpd 1.4.19's `if (srv->config_storage[0]->document_root->used <= 1) { ...
+    return -1; }` in server.c), so they are no requirement of what it logs afterwards. The
+    message about the missing key, under the `if` itself, keeps its `!key`."""
+    if guard.kind != "early-return" or fn.name != "main" or found.is_true or found.is_false:
+        return False
+    atoms = [a for alt in found.alternatives() for a in alt]
+    return all(not a.startswith("!") and getattr(index.by_name.get(re.split(r">=|==", a)[0]), "kind", "") == "config"
+               for a in atoms)
+
+
+def _formula(e: CExpr, index: Index, fn: FunctionFacts, necessary: bool) -> Requirement:
+    e = strip(e)
+    if isinstance(e, Unary) and e.op == "!":
+        return ~_formula(e.operand, index, fn, not necessary)
+    if isinstance(e, Binary) and e.op in ("&&", "||"):
+        left = _formula(e.left, index, fn, necessary)
+        right = _formula(e.right, index, fn, necessary)
+        return left & right if e.op == "&&" else left | right
+    found = option_test(e, index, fn, unknown=Requirement.TRUE if necessary else Requirement.FALSE, necessary=necessary)
+    if found is None:
+        return Requirement.TRUE if necessary else Requirement.FALSE
+    return found
+
+
+def option_test(e: CExpr, index: Index, fn: FunctionFacts | None, unknown: Requirement | None = None,
+                necessary: bool | None = None) -> Requirement | None:
+    """The options a test reads, as a formula (any one of the options reaching the value);
+    None when the test reads no option. Recognises `debug & 32`, `__test_bit(BIT, &debug)`
+    (a rules' bit_test function), `p->conf.debug > 1` and a plain `debug`. `unknown` stands
+    for a run-time test where one is part of the answer (_holds_by_default); by default the
+    test itself, as an atom the analyses quantify away."""
+    by_default = _holds_by_default(strip(e), index, fn, unknown)
+    if by_default is not None:
+        return by_default
+    atoms = _atoms(strip(e), index, fn)
+    if not atoms:
+        return None
+    if all(a.startswith("!") for a in atoms):  # a value none of the options may have set: all of them not given
+        if necessary is not False and cleared_local(strip(e), index, fn):
+            # `NULL == scripts` with `scripts = NULL` on some path: "no key given" is enough for
+            # the test to hold (read under `!`, as sufficient), not needed for it
+            return None
+        # The value is zero (or low) only when none of the options reaching it sets it:
+        # `NULL == conf->exts`, which any of six `*.server` keys fills, needs all six not given.
+        return Requirement.all_of(_literal(a) for a in sorted(atoms))
+    return Requirement.any_of(_literal(a) for a in sorted(atoms))
+
+
+def _holds_by_default(e: CExpr, index: Index, fn: FunctionFacts | None,
+                      unknown: Requirement | None = None) -> Requirement | None:
+    """A test of a value set before the getopt loop (Index.start_values) that holds with that
+    value (dnsmasq's `daemon->cachesize != 0`, 150 unless -c says otherwise): it holds
+    without the options that set the value, and may hold with them (a run-time test there):
+    `!(options) | test`. None for any other test (one failing by default needs its options),
+    and for a start value of 0 (a flag an option turns on)."""
+    if isinstance(e, Binary) and e.op in COMPARISONS:
+        target, value, op = target_of(e.left), integer_of(e.right), e.op
+        if target is None:
+            target, value, op = target_of(e.right), integer_of(e.left), _mirror(e.op)
+    else:
+        target, value, op = target_of(e), 0, "!="
+    start = index.start_values.get(target.name) if target is not None and target.kind in ("field", "var") else None
+    if not start or value is None:
+        return None  # no start value, or 0: an option turning a feature on, read as before
+    if not _compare(start, op, value):
+        return None
+    names = value_options(target, index, fn, by_default=False)
+    if not names:
+        return None
+    given = Requirement.any_of(Requirement.atom(n) for n in names)
+    if unknown is None:
+        unknown = Requirement.atom(Atom(f"?{fn.key if fn else ''}:{render(e)}", test=e))
+    return ~given | unknown
+
+
+def _compare(a: int, op: str, b: int) -> bool:
+    return {">": a > b, ">=": a >= b, "<": a < b, "<=": a <= b, "==": a == b, "!=": a != b}[op]
+
+
+def _literal(text: str) -> Requirement:
+    return Requirement.atom(text[1:], negated=True) if text.startswith("!") else Requirement.atom(text)
+
+
+def _atoms(e: CExpr, index: Index, fn: FunctionFacts | None) -> set[str]:
+    if isinstance(e, Binary) and e.op == "&":
+        for side, other in ((e.left, e.right), (e.right, e.left)):
+            target, mask = target_of(side), integer_of(other)
+            if target and mask is not None:
+                return _bit_atoms(target, mask, index, _enumerators(other))
+            if (word := _bit_word(side, index)) is not None and (mask := _word_fold(other, index)) is not None:
+                return _bit_atoms(word[0], mask << word[1], index)
+        return set()
+    if isinstance(e, Call) and e.callee in index.emptiness_tests and len(e.args) == 1:
+        return {"!" + name for name in value_options(target_of(e.args[0]), index, fn, by_default=False)}
+    if isinstance(e, Call) and e.callee in index.bit_test and len(e.args) >= 2:
+        bit, target = integer_of(e.args[0]), target_of(e.args[1])
+        return _bit_atoms(target, 1 << bit, index, _enumerators(e.args[0])) if target and bit is not None and bit >= 0 \
+            else set()
+    if isinstance(e, Binary) and e.op in COMPARISONS:
+        target, value, op = target_of(e.left), integer_of(e.right), e.op
+        if target is None:
+            target, value, op = target_of(e.right), integer_of(e.left), _mirror(e.op)
+        if target is None or value is None:
+            return set()
+        count = _counts_entries(e.left) or _counts_entries(e.right)
+        names = value_options(target, index, fn, by_default=not count)
+        if count:  # `b->used <= 1`: a buffer's length, whose only meaning here is "empty" or not
+            return {a for n in names for a in [_count_atom(n, op, value)] if a}
+        return {a for n in names for a in [_level_atom(n, op, value, _counted(n, index))] if a}
+    target = target_of(e)
+    return set(value_options(target, index, fn, by_default=not _counts_entries(e))) if target else set()
+
+
+def _counts_entries(e: CExpr) -> bool:
+    """`x->used`: how full a buffer or array is, which a default allocation leaves empty."""
+    e = strip(e)
+    return isinstance(e, Member) and e.field == "used"
+
+def _bit_word(e: CExpr, index: Index) -> tuple[Target, int] | None:
+    """`daemon->options[1]`, an element of the rules' bit array: its target and the shift of its
+    first bit (1 * 32): dnsmasq's option_bool(OPT_X) reads options[OPT_X / 32] & 1u << (OPT_X % 32)."""
+    e = strip(e)
+    if index.bit_array is None or not isinstance(e, Subscript):
+        return None
+    target, element = target_of(e.base), _word_fold(e.index, index)
+    if target is None or target.name != index.bit_array[0] or element is None or element < 0:
+        return None
+    return target, element * index.bit_array[1]
+
+
+def _word_fold(e: CExpr, index: Index) -> int | None:
+    """An integer constant, where a `sizeof` the parse leaves unknown (dnsmasq's OPTION_BITS,
+    `sizeof(unsigned int) * 8`) is an element of the rules' bit array."""
+    size = index.bit_array[1] // 8 if index.bit_array else None
+    return evaluate(e, lambda x: size if isinstance(x, Unary) and x.op == "sizeof" else None)
+
+
+def _mirror(op: str) -> str:
+    return {">": "<", "<": ">", ">=": "<=", "<=": ">="}.get(op, op)
+
+
+def _counted(name: str, index: Index) -> bool:
+    """Whether an option's value is a level the user chooses: a value given with it
+    (`proxy.debug = 2`, `-S 3`), a count (`-D -D`) or a constant per setting. A flag whose
+    effect stores a value of the run (lighttpd's `-1`: `oneshot_fd = dup(0)`, a file
+    descriptor) has none: `oneshot_fd > 2` tells only that it was given."""
+    option = index.by_name.get(name)
+    if option is None or option.takes_value:
+        return True
+    return any(e.op != "=" or e.mask or e.level > 1 or _integer_text(e.value) for e in option.effects)
+
+
+def _integer_text(text: str) -> bool:
+    return bool(re.fullmatch(r"\(?-?\s*(0[xX][0-9a-fA-F]+|\d+|[A-Z_][A-Z0-9_]*)\)?", text.strip()))
+
+
+def _count_atom(name: str, op: str, value: int) -> str | None:
+    """A test of how full the buffer or array a key fills is: above 0 or 1 (a string's length
+    counts its NUL in lighttpd's `buffer->used`) when the key is given, at most that when not."""
+    if op in (">", ">=", "!=") and value >= 0:
+        return name
+    if op in ("<", "<=", "==") and value <= 1:
+        return "!" + name
+    return None
+
+
+def _level_atom(name: str, op: str, value: int, counted: bool = True) -> str | None:
+    if (op, value) in (("!=", 0), (">", 0), (">=", 1)):
+        return name
+    if (op, value) in (("==", 0), ("<", 1), ("<=", 0)):
+        return "!" + name
+    if not counted:
+        # A value of the run behind a flag: above a constant only when given; below one or
+        # equal to one either way.
+        return name if op in (">", ">=") and value >= 0 else None
+    if op in (">", ">="):
+        return f"{name}>={value + 1 if op == '>' else value}"
+    if op in ("<", "<="):
+        return f"!{name}>={value if op == '<' else value + 1}"
+    return f"{name}=={value}" if op == "==" else None
+
+def _enumerators(e: CExpr) -> frozenset[str]:
+    """The enumerators a bit mask is written with (`1UL << MEM_LOG_BIT`, `LOG_DETAIL_BIT`)."""
+    return frozenset(x.name for x in walk(e) if isinstance(x, Name) and x.ref == "enum")
+
+
+_IDENTIFIER = re.compile(r"(?<![\w])[A-Za-z_]\w*")
+
+
+def _same_bit(effect, mask: int, names: frozenset[str]) -> bool:
+    """Whether an option's bit is the one a test reads. Enumerators are compared by name when
+    both are written with one: their values differ between build profiles (keepalived's
+    MEM_CHECK_BIT exists only in a _MEM_CHECK_ build, where LOG_ADDRESS_CHANGES, -a, moves up
+    one), and the test and the option's case may come from parses of different profiles."""
+    if not effect.mask:
+        return False
+    written = frozenset(_IDENTIFIER.findall(effect.value))
+    if names and written:
+        return bool(names & written)
+    return bool(effect.mask & mask)
+
+
+def _bit_atoms(target: Target, mask: int, index: Index, names: frozenset[str] = frozenset()) -> set[str]:
+    """The options whose bits a test reads; for a bit some option clears (keepalived's -B
+    clears DAEMON_BFD, which main() sets by default), the bit is on by default and the test
+    needs none of the clearing options ("!-B"; the options setting it again are left out)."""
+    pool = [(o, e) for o, e in option_pool(target, index) if _same_bit(e, mask, names)]
+    cleared = {o.name for o, e in pool if e.op == "clear_bit"}
+    if cleared:
+        return {"!" + name for name in cleared}
+    atoms = set()
+    for option, effect in pool:
+        name = f"{option.name}={effect.when}" if effect.when else option.name  # --log-queries=extra
+        atoms.add(name if effect.level == 1 else f"{name}>={effect.level}")
+    return atoms

@@ -1,0 +1,159 @@
+"""Where a tested value comes from: the variable, field or parameter a test reads
+(`target_of`), the option effects that may have set it, a local's assigned values, and the
+parameters every caller passes an option's value in (`param_options`).
+
+Plain data in (typed C expressions, the option index, the call graph), option names out;
+no I/O.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING, Mapping, NamedTuple
+
+from srcscan.analyze.callgraph import CallGraph
+from srcscan.analyze.options import Option
+from srcscan.cexpr import Binary, Call, CExpr, Member, Name, Unary, evaluate, root_path, strip
+from srcscan.model import FunctionFacts
+
+if TYPE_CHECKING:
+    from srcscan.analyze.optionindex import Index
+
+COMPARISONS = {">", ">=", "<", "<=", "==", "!="}
+
+def integer_of(e: CExpr) -> int | None:
+    """An integer constant (literal, enumerator, macro, folded arithmetic); addresses and
+    strings, which evaluate as non-null, are no integers here."""
+    e = strip(e)
+    if isinstance(e, Unary) and e.op == "&" or isinstance(e, Name) and e.ref != "enum":
+        return None
+    return evaluate(e)
+
+class Target(NamedTuple):
+    """What a test reads: a variable ("var"), a parameter ("param") or a struct field
+    ("field"; `root` is the variable it hangs from, `main_pidfile.path`, when there is one)."""
+
+    kind: str
+    name: str
+    root: str = ""
+
+
+def target_of(e: CExpr) -> Target | None:
+    e = strip(e)
+    while isinstance(e, Unary) and e.op in ("*", "&"):
+        e = strip(e.operand)
+    if isinstance(e, Member) and e.field == "used" and isinstance(strip(e.base), Member):
+        e = strip(e.base)  # `p->conf.exts->used`: the array a key fills has entries
+    if isinstance(e, Member):
+        root, field = root_path(e)
+        return Target("field", field, root)
+    if isinstance(e, Name) and e.ref in ("var", "param"):
+        return Target(e.ref, e.name)
+    return None
+
+
+def option_pool(target: Target, index: Index) -> list[tuple[Option, object]]:
+    """The option effects a tested value may come from. A field tested through a variable
+    (`main_pidfile.path`, `global_data->x`) is that variable's field, if an option sets it
+    there; otherwise any option setting a field of that name through a local or parameter
+    (`p->conf.debug`, whose struct differs per function)."""
+    if target.kind == "var":
+        return index.by_var.get(target.name, [])
+    if target.kind == "field":
+        return (index.by_var.get(target.root, []) if target.root else []) + index.by_field.get(target.name, [])
+    return []
+
+def value_options(target: Target | None, index: Index, fn: FunctionFacts | None, by_default: bool = True,
+                   depth: int = 0) -> list[str]:
+    """The options a tested value comes from; with `by_default`, none for a field its module
+    sets by default (its test does not tell whether the key was given; an emptiness test
+    of a buffer allocated by default does). A local of `fn` holds what is assigned to it."""
+    if target is None or depth > 4:
+        return []
+    if by_default and target.kind == "field" and fn is not None and (fn.file, target.name) in index.defaults:
+        return []  # set by default: testing it does not tell whether the key was given
+    if target.kind == "param":
+        return sorted(index.params.get((fn.key, target.name), ())) if fn is not None else []
+    if target.kind == "var" and fn is not None and (values := _local(target.name, index, fn)) is not None:
+        return _local_options(values, index, fn, by_default, depth)
+    pool = [(o, e) for o, e in option_pool(target, index) if not e.mask]  # bit masks are read through `&`, not as values
+    local = [o for o, _ in pool if fn is not None and fn.file in o.files]  # the key the function's own module reads
+    return sorted({o.name for o in (local or [o for o, _ in pool])})
+
+
+def cleared_local(e: CExpr, index: Index, fn: FunctionFacts | None) -> bool:
+    """Whether the test reads a local of `fn` that is given 0 (or NULL) on some path: lighttpd's
+    magnet_attract_array sets `scripts = NULL` in its switch's default and `event_handler =
+    NULL` for "libev", so that `NULL == x` holds whatever the keys say."""
+    if fn is None:
+        return False
+    sides = [e.left, e.right] if isinstance(e, Binary) and e.op in COMPARISONS else \
+        [e.args[0]] if isinstance(e, Call) and e.args else [e]
+    for side in sides:
+        target = target_of(side)
+        if target is not None and target.kind == "var":
+            values = _local(target.name, index, fn)
+            if values and any(v is not None and integer_of(v) == 0 for v in values):
+                return True
+    return False
+
+
+def _local(name: str, index: Index, fn: FunctionFacts) -> tuple | None:
+    """The values assigned to `name` if it is a local of `fn` (None for a global)."""
+    return index.local_values.get((fn.file, fn.name), {}).get(name)
+
+
+def _local_options(values: tuple, index: Index, fn: FunctionFacts, by_default: bool, depth: int) -> list[str]:
+    """The options a local's value comes from: those of every value assigned to it, when each
+    one reads an option (`const int debug_cond = r->conf.log_condition_handling;`) or is 0;
+    none when one of them is a value of the run or another constant (the local then tells
+    nothing of options). A 0 among them (`default: scripts = NULL;`) leaves only the positive
+    reading (option_test)."""
+    names: set[str] = set()
+    for value in values:
+        if value is None or integer_of(value) == 0:
+            continue  # declared without a value, or cleared: it does not make `if (x)` pass
+        found = value_options(target_of(value), index, fn, by_default, depth + 1)
+        if not found:
+            return []
+        names.update(found)
+    return sorted(names)
+
+def param_options(graph: CallGraph, index: Index) -> dict[tuple[str, str], frozenset[str]]:
+    """Parameters that carry an option's value from every caller that passes one: an
+    argument reading an option's field (`p->conf.debug`) or a parameter that carries one."""
+    found: dict[tuple[str, str], frozenset[str]] = {}
+    for _ in range(3):  # values passed on through a parameter of a parameter
+        index.params = found
+        update: dict[tuple[str, str], set[str]] = defaultdict(set)
+        unknown: set[tuple[str, str]] = set()
+        for caller, callee, data in graph.graph.edges(data=True):
+            call = data.get("call")
+            fn = graph.functions.get(callee)
+            if call is None or fn is None or data["kind"] != "direct":
+                continue
+            caller_fn = graph.functions[caller]
+            for param, arg in zip(fn.params, call.exprs):
+                if integer_of(arg) == 0:
+                    continue  # "no debugging" passed literally: that path never logs
+                names = _carried(arg, caller_fn, index, found)
+                if names:
+                    update[(callee, param)].update(names)
+                else:
+                    unknown.add((callee, param))
+        found = {k: frozenset(v) for k, v in update.items() if k not in unknown}
+    index.params = found
+    return found
+
+
+def _carried(arg: CExpr, caller: FunctionFacts, index: Index, found: Mapping) -> list[str]:
+    target = target_of(arg)
+    if target is None:
+        return []
+    if target.kind == "field":
+        return value_options(Target("field", target.name), index, caller)
+    if target.kind == "param":
+        return sorted(found.get((caller.key, target.name), ()))
+    if target.kind == "var" and _local(target.name, index, caller) is not None:
+        return value_options(target, index, caller)  # a local holding an option's value
+    return []
