@@ -1,18 +1,19 @@
-"""Functions that never run: static functions that no call path from the entry points
-reaches and that no text of the tree names.
+"""Functions that never run: functions that no call path from the entry points reaches and
+that no text of the tree names.
 
 The call graph misses calls a parse lost (a file whose headers this machine lacks), calls in
 branches the preprocessor skipped and addresses handed to outside code (net-snmp's
 `*write_method = f`), so the graph alone does not make a function dead. A function counts as
 never called only when both agree: the graph reaches it by no call (a "stored" edge, a
 callback kept in a field, counts only through the calls of that field), and no line of any .c
-or .h file names it but its own declarations and definition. Only static functions are
-judged: a non-static one may be called from outside the tree (a plugin interface, a library).
+or .h file names it but its own declarations and definition. Non-static functions are judged
+too: the tree is one program, and what outside code finds by name (lighttpd's modules' `*_plugin_init`,
+found with dlsym) the rules' `[callgraph] entry_points` name, which makes them entry points.
 
-Example: keepalived 2.3.4's `dump_process_tree` (static, under `#ifdef _INCLUDE_UNUSED_CODE_`,
-named nowhere else). Not judged: keepalived 1.1.19's `dump_if`, stored by `alloc_list(free_if,
-dump_if)` in a list whose `dump_list()` call is commented out (non-static, address taken).
-Facts and texts in, keys out; no I/O.
+Examples: keepalived 2.3.4's `dump_process_tree` (static, under `#ifdef _INCLUDE_UNUSED_CODE_`,
+named nowhere else) and `write_stacktrace` (lib/utils.c, exported, called nowhere). Not judged:
+keepalived 1.1.19's `dump_if`, stored by `alloc_list(free_if, dump_if)` in a list whose
+`dump_list()` call is commented out (address taken). Facts and texts in, keys out; no I/O.
 """
 
 from __future__ import annotations
@@ -43,13 +44,13 @@ def called_functions(graph: CallGraph) -> set[str]:
 
 
 def never_called(graph: CallGraph, texts: Mapping[str, str] | Iterable[tuple[str, str]]) -> frozenset[str]:
-    """Keys of static functions that no call path reaches and no text of the tree names but
-    their declarations and definition. `texts`: tree-relative path -> C text (.c and .h)."""
+    """Keys of functions that no call path reaches and no text of the tree names but their
+    declarations and definition. `texts`: tree-relative path -> C text (.c and .h)."""
     reached = called_functions(graph)
     candidates: dict[str, list[str]] = {}
     for key in graph.graph:
         fn = graph.functions.get(key)
-        if key not in reached and fn is not None and fn.static:
+        if key not in reached and fn is not None:
             candidates.setdefault(fn.name, []).append(key)
     if not candidates:
         return frozenset()

@@ -162,8 +162,9 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
         requirement, unsure = conditions.reaching(key, start, sinkish=sinkish)
         unsure = unsure + contradiction
         deciding = conditions.callers_deciding(key, start, sinkish)
-        if requirement.is_false and (deciding or unsure):
-            # No call path srcscan follows makes the parameters' test hold: rather than "never",
+        if requirement.is_false and unsure:
+            # No call path srcscan follows makes the parameters' test hold, and on some of them it
+            # could not know a value (a path that only decided values rule out stays "never"): rather than "never",
             # say what the guards alone need, and that the parameters' values were not decided.
             requirement = (need.exists(lambda a: a.is_test) & sink.exists(lambda a: a.is_test)
                            & from_callers.get(key, Requirement.TRUE)).simplified()
