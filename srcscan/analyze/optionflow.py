@@ -110,6 +110,7 @@ def helper_effects(files: list[FileFacts], parser: FileFacts, getopt_calls: froz
     for fn in parser.functions:
         if fn.file != parser.path or not any(c.callee in getopt_calls for c in fn.calls):
             continue
+        raised = _raised_elsewhere(writes, helpers | {fn.name})
         for call in fn.calls:
             case = next((g for g in reversed(call.guards) if g.kind == "case"), None)
             if case is None or call.indirect or call.callee == fn.name:
@@ -120,6 +121,9 @@ def helper_effects(files: list[FileFacts], parser: FileFacts, getopt_calls: froz
                 if w.target.startswith(".") or not (value and _is_integer(w.value) or only_options):
                     continue  # a non-zero constant given to a file-scope variable (a flag the option raises),
                     # or a value given to one nothing but options sets
+                if w.target in raised:
+                    continue  # other code raises the flag too (keepalived's write_conf_copy: set_config_fd()
+                    # for --config-fd, and init_data() whenever it keeps a copy of the configuration)
                 if only_options:
                     effect = OptionEffect(w.target, w.op, w.text)
                     for label in case.labels:
@@ -131,6 +135,13 @@ def helper_effects(files: list[FileFacts], parser: FileFacts, getopt_calls: froz
                     if isinstance(label, int):
                         out[label].append(effect)
     return out
+
+
+def _raised_elsewhere(writes: dict[str, list], options_code: set[str]) -> frozenset[str]:
+    """File-scope variables a function outside `options_code` (the option parser and its cases'
+    helpers) gives a value that is not a constant 0: such a flag tells nothing of the options."""
+    return frozenset(w.target for function, ws in writes.items() if function not in options_code
+                     for w in ws if not (w.op in ("=", "&=") and evaluate(w.value) == 0))
 
 
 def _zero_at_start(files: Iterable[FileFacts]) -> frozenset[str]:
