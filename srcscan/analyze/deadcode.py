@@ -8,7 +8,9 @@ never called only when both agree: the graph reaches it by no call (a "stored" e
 callback kept in a field, counts only through the calls of that field), and no line of any .c
 or .h file names it but its own declarations and definition. Non-static functions are judged
 too: the tree is one program, and what outside code finds by name (lighttpd's modules' `*_plugin_init`,
-found with dlsym) the rules' `[callgraph] entry_points` name, which makes them entry points.
+found with dlsym) the rules' `[callgraph] entry_points` name, which makes them entry points. An
+exported function with a name C reserves for the implementation (`__assert_fail`) replaces a
+library's own and is called from there: never judged.
 
 Examples: keepalived 2.3.4's `dump_process_tree` (static, under `#ifdef _INCLUDE_UNUSED_CODE_`,
 named nowhere else) and `write_stacktrace` (lib/utils.c, exported, called nowhere). Not judged:
@@ -26,6 +28,10 @@ from srcscan.analyze.callgraph import CallGraph
 _LITERAL_OR_COMMENT = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|/\*.*?\*/|//[^\n]*', re.S)
 _NOT_A_CALL_BEFORE = re.compile(r"[\w*]\s*$")  # `void dump_if(`, `static int *f(`: a declaration
 _STATEMENT_WORDS = ("return", "else", "do")
+# Identifiers C reserves for the implementation (C11 7.1.3): a program defining one replaces a
+# hook the C library or a runtime calls (keepalived's lib/assert.c `__assert_fail`, which glibc's
+# assert() calls; `__sanitizer_report_error_summary`, which the sanitizer runtime calls).
+_RESERVED = re.compile(r"__|_[A-Z]")
 
 
 def called_functions(graph: CallGraph) -> set[str]:
@@ -50,7 +56,7 @@ def never_called(graph: CallGraph, texts: Mapping[str, str] | Iterable[tuple[str
     candidates: dict[str, list[str]] = {}
     for key in graph.graph:
         fn = graph.functions.get(key)
-        if key not in reached and fn is not None:
+        if key not in reached and fn is not None and (fn.static or not _RESERVED.match(fn.name)):
             candidates.setdefault(fn.name, []).append(key)
     if not candidates:
         return frozenset()
