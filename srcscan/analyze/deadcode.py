@@ -6,11 +6,12 @@ branches the preprocessor skipped and addresses handed to outside code (net-snmp
 `*write_method = f`), so the graph alone does not make a function dead. A function counts as
 never called only when both agree: the graph reaches it by no call (a "stored" edge, a
 callback kept in a field, counts only through the calls of that field), and no line of any .c
-or .h file names it but its own declarations and definition. Non-static functions are judged
-too: the tree is one program, and what outside code finds by name (lighttpd's modules' `*_plugin_init`,
-found with dlsym) the rules' `[callgraph] entry_points` name, which makes them entry points. An
-exported function with a name C reserves for the implementation (`__assert_fail`) replaces a
-library's own and is called from there: never judged.
+or .h file names it but its own declarations and definition. An exported function is judged
+only when a header of the tree declares it (an interface the tree offers its own files, which
+none of them uses); one without a declaration may be there for outside code, and what outside
+code finds by name (lighttpd's modules' `*_plugin_init`, found with dlsym) the rules'
+`[callgraph] entry_points` name anyway. An exported function with a name C reserves for the
+implementation (`__assert_fail`) replaces a library's own and is called from there: never judged.
 
 Examples: keepalived 2.3.4's `dump_process_tree` (static, under `#ifdef _INCLUDE_UNUSED_CODE_`,
 named nowhere else) and `write_stacktrace` (lib/utils.c, exported, called nowhere). Not judged:
@@ -60,8 +61,28 @@ def never_called(graph: CallGraph, texts: Mapping[str, str] | Iterable[tuple[str
             candidates.setdefault(fn.name, []).append(key)
     if not candidates:
         return frozenset()
+    texts = dict(texts.items() if isinstance(texts, Mapping) else texts)
     used = text_uses(texts, frozenset(candidates))
-    return frozenset(k for name, keys in candidates.items() if name not in used for k in keys)
+    exported = {name for name, keys in candidates.items() if not all(graph.functions[k].static for k in keys)}
+    api = header_declared(texts, frozenset(exported)) if exported else set()
+    return frozenset(k for name, keys in candidates.items() if name not in used
+                     for k in keys if graph.functions[k].static or name in api)
+
+
+def header_declared(texts: Mapping[str, str], names: frozenset[str]) -> set[str]:
+    """The names of `names` a header of the tree declares (`extern void write_stacktrace(const
+    char *, const char *);`): functions the tree offers its own files."""
+    pattern = re.compile(r"(?<![\w.>])(" + "|".join(sorted(map(re.escape, names))) + r")\s*\(")
+    found: set[str] = set()
+    for path, text in texts.items():
+        if not path.endswith(".h") or not any(n in text for n in names - found):
+            continue
+        code = _LITERAL_OR_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+        for m in pattern.finditer(code):
+            before = code[code.rfind("\n", 0, m.start()) + 1:m.start()]
+            if _NOT_A_CALL_BEFORE.search(before) and before.split()[-1] not in _STATEMENT_WORDS:
+                found.add(m.group(1))
+    return found
 
 
 def text_uses(texts: Mapping[str, str] | Iterable[tuple[str, str]], names: frozenset[str]) -> set[str]:

@@ -15,7 +15,7 @@ def test_never_called_needs_the_graph_and_the_text_to_agree():
     graph = build_call_graph([fn("main", "m.c", calls=("used",)), fn("used", "m.c", static=True),
                               fn("dead", "m.c", static=True), fn("lost", "m.c", static=True),
                               fn("unused_export", "m.c"), fn("called_elsewhere", "m.c"), fn("mod_x_plugin_init", "m.c"),
-                              fn("__assert_fail", "m.c")],
+                              fn("__assert_fail", "m.c"), fn("undeclared_export", "m.c")],
                              [], entry_patterns=("*_plugin_init",))
     texts = {"m.c": "int main(void) { used(); }\nstatic void\ndead(void *x)\n{ }\n"
                     "static void lost(void) { }\nvoid f(void) { (void)lost; }  /* dead() */\n"
@@ -24,7 +24,8 @@ def test_never_called_needs_the_graph_and_the_text_to_agree():
              "n.c": "void g(void) { called_elsewhere(); }\n"}
     # lost's address is taken and called_elsewhere is called from a file the graph did not see;
     # the plugin's init function is found by name (the rules' entry points); __assert_fail
-    # replaces the C library's, which its assert() calls
+    # replaces the C library's, which its assert() calls; no header declares undeclared_export
+    # (outside code may call it)
     assert never_called(graph, texts) == frozenset({"m.c:dead", "unused_export"})
 
 
