@@ -51,6 +51,7 @@ class CallGraph:
     named: frozenset[str] = frozenset()  # keys of functions whose address is taken somewhere
     _direct: Any = field(default=None, repr=False, compare=False)  # direct_calls(), once built
     _running: Any = field(default=None, repr=False, compare=False)  # running_calls(), once built
+    _through: Any = field(default=None, repr=False, compare=False)  # called_through(), once built
 
     def key_for(self, name: str, file: str) -> str | None:
         """The key a name used in `file` refers to: its own static function first."""
@@ -85,6 +86,14 @@ class CallGraph:
                     running.setdefault(caller, []).append((callee, data))
             object.__setattr__(self, "_running", {k: tuple(v) for k, v in running.items()})
         return self._running
+
+    def called_through(self) -> frozenset[tuple[str, str]]:
+        """(function, field) of every call through a pointer the graph resolved to that
+        function by that field; built once (the process analysis asks for every region)."""
+        if self._through is None:
+            object.__setattr__(self, "_through", frozenset(
+                (callee, data["via"]) for _, callee, data in self.graph.edges(data=True) if data["kind"] == "pointer"))
+        return self._through
 
     def _fits(self, callee: str, data: dict) -> bool:
         """A call by a field's name can reach `callee` only with as many arguments as it takes

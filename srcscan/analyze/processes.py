@@ -184,8 +184,7 @@ def regions(graph: CallGraph, procs: list[Process], edge_ok: Any = None, option_
     for q in procs:
         if q.start != "main":
             starts.setdefault(q.start, q)
-    through = {(callee, data["via"]) for _, callee, data in graph.graph.edges(data=True) if data["kind"] == "pointer"} \
-        if called_only else set()
+    through = graph.called_through() if called_only else frozenset()
     for p in procs:
         if which is not None and p.name not in which:
             continue  # (only these processes' regions are asked for)

@@ -69,6 +69,7 @@ class ProcessState:
             self.views[p.name] = (view, lambda c, d, p=p: other_side(p, procs, c, d["line"], d["guards"]))
         self._flags: dict[tuple[str, str], dict[str, frozenset | None]] = {}
         self._params: dict[tuple[str, str, int], frozenset | None] = {}
+        self._edges: dict[tuple[str, int], bool] = {}  # (process, id(edge data)) -> edge_ok
         self._starts: dict[str, list[int]] | None = None  # file -> lines where its functions start
         self._pointer_edges: dict[str, list[tuple[str, dict]]] = defaultdict(list)
         self._called_fields: set[str] = set()
@@ -84,7 +85,7 @@ class ProcessState:
         computed over `base` are shared, the registrations and parameters are worked out anew."""
         other = copy.copy(self)
         other.in_force = in_force
-        other.prunes, other._flags, other._params = {}, {}, {}
+        other.prunes, other._flags, other._params, other._edges = {}, {}, {}, {}
         return other
 
     # ------------------------------------------------------------------ values
@@ -209,7 +210,16 @@ class ProcessState:
     # ------------------------------------------------------------------ edges
 
     def edge_ok(self, process: str, caller: str, callee: str, data: dict) -> bool:
-        """False (and a Prune kept) when the call cannot run in the process."""
+        """False (and a Prune kept) when the call cannot run in the process. Kept per edge:
+        every region the process analysis walks (one per option set a message needs: 465 for
+        lighttpd 1.4.85) asks again."""
+        known = self._edges.get((process, id(data)))
+        if known is not None:
+            return known
+        self._edges[(process, id(data))] = ok = self._edge_ok(process, caller, callee, data)
+        return ok
+
+    def _edge_ok(self, process: str, caller: str, callee: str, data: dict) -> bool:
         why = self.guards_false(process, data["guards"], function=caller) if data["guards"] else ""
         if not why and data["kind"] == "stored" and data.get("store_guards"):
             blocked = self.guards_false(process, data["store_guards"], self.table_flags(process, caller))
