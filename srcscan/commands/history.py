@@ -29,10 +29,12 @@ from srcscan.sources.obtain import default_cache_dir
 @click.option("-j", "--jobs", default=2, show_default=True, help="Parser processes.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here instead of stdout.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="md (default on a file), table (on a terminal), tsv (in a pipe), json.")
+@click.option("--every", type=click.IntRange(min=1), default=1, metavar="N",
+              help="Every Nth release of the range only (the first and the last always): a sample of a long range.")
 @click.option("--no-overlap", is_flag=True, help="Scan each release only after the previous one's analyses "
               "(default: the next release is scanned in a second process meanwhile).")
 @provider_option
-def history(project, first, last, message, rules, source, cache_dir, jobs, output, fmt, no_overlap):
+def history(project, first, last, message, rules, source, cache_dir, jobs, output, fmt, every, no_overlap):
     """Each message's life over PROJECT's release tags: first release, changes, removal, stable id.
 
     Releases are the upstream tags the rules' pattern names (release candidates left out), or
@@ -43,6 +45,7 @@ def history(project, first, last, message, rules, source, cache_dir, jobs, outpu
     provider = click.get_current_context().meta.get(PROVIDER)
     known, providers = release_versions(loaded, source, provider, cache_dir, last)
     chosen = select_releases(known, first, last, version_key)
+    chosen = chosen[::every] + ([chosen[-1]] if (len(chosen) - 1) % every else [])
     index = update_index(loaded, chosen, project if rules is None else rules, source, cache_dir, jobs,
                          providers=providers, overlap=not no_overlap)
     report = history_report(index, chosen, message)

@@ -158,6 +158,14 @@ def test_one_message_and_a_sub_range(repo, report):
     assert any(line.split("\t")[1:4] == ["1.1", "changed", "location"] for line in tsv)
 
 
+def test_every_nth_release_keeps_the_first_and_the_last(repo, tmp_path):
+    result = run(repo, tmp_path, "--every", "2", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert [r["release"] for r in json.loads(result.stdout)["releases"]] == ["1.0", "1.2", "1.3"]
+    assert [line.split()[2] for line in result.stderr.splitlines() if line.startswith("srcscan: cost: 1.")] == \
+        ["1.0:", "1.2:", "1.3:"]  # 1.1 not built
+
+
 @pytest.mark.parametrize("args, message", [
     (("--from", "1.3", "--to", "1.0"), "--from 1.3 comes after --to 1.0"),
     (("--message", "no such text"), "no message of histdemo matches 'no such text'"),
