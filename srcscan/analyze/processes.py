@@ -458,6 +458,7 @@ class GuardFilter:
     def __init__(self, graph: CallGraph, index: Any) -> None:
         self.graph = graph
         self.index = index  # requirements.Index: options by what they write
+        self._tests: dict[tuple[int, str], tuple[CExpr, Any]] = {}  # (id(test), function key) -> (test, formula)
 
     def edge_ok(self, settings: Any) -> Any:
         from srcscan.analyze.requirements import guard_requirement
@@ -482,8 +483,13 @@ class GuardFilter:
 
         def for_function(fn: Any) -> Any:
             def test(e: CExpr) -> bool | None:
-                found = option_test(e, self.index, fn) if fn is not None else None
-                return found.holds(levels) if found is not None else None
+                if fn is None:
+                    return None
+                memo = (id(e), fn.key)  # the formula is the same under every settings: kept
+                hit = self._tests.get(memo)
+                if hit is None or hit[0] is not e:
+                    hit = self._tests[memo] = (e, option_test(e, self.index, fn))
+                return hit[1].holds(levels) if hit[1] is not None else None
             return test
 
         return for_function
