@@ -1,0 +1,39 @@
+"""Match the messages of two catalogs and say what a release added, removed and changed.
+
+Pure: two Catalogs (and, when at hand, the two versions of each file's text) in, a
+DiffResult out. Matching runs in passes, each over what the previous ones left
+unmatched; within a pass, repeats of one key are paired by site evidence (see `_order`):
+
+1. identity: same file, function and template;
+2. the same template in a renamed function of the same file;
+3. the same template in a function of the same name in another file;
+4. the same template anywhere, unique on both sides, with enough literal text or a reason
+   (the old place is gone, or the conditions are equal): messages moved into another file;
+5. a rewording at the same site: the old line maps (difflib over the two file texts) onto
+   the new one, in the same function or under the same conditions, with a character-level
+   similarity for short templates ("fcntl" -> "fcntl()"); then the same template with white
+   space runs counted as one, in the same file or unique anywhere (re-indented dump lines);
+6. merges: old messages whose text a new helper's template matches (N -> 1, "merged");
+7. a close template (word similarity >= SIMILARITY_THRESHOLD) in the same function, or in
+   the same file when the old function is gone or the new one is new (an extracted helper);
+   one old message into a new helper's template; a long message reworded while it moved
+   into a new function of another file (each the other's best match, >= 0.8);
+8. what is left: old copies of one template that became one close message of a new
+   function ("copies"), and old messages whose text a paired new message still writes
+   (one of two copies, a helper's constants now built at run time: "duplicate").
+
+A pair that differs only by line is "moved", not changed. A change of `requires` or
+`processes` whose conditions read the same on both sides is srcscan's analysis changing,
+not the release: it is marked `analysis_only`. Build conditions are compared as boolean
+formulas (`defined(A) && defined(B)` equals `defined(B) && defined(A)`).
+"""
+
+from srcscan.diff.compare import (ANALYSIS_FIELDS, FIELDS, check_comparable, diff_catalogs, diff_to_dict,
+                                  option_names, requires_option)
+from srcscan.diff.model import DIFF_SCHEMA, Change, DiffResult, FileTexts, Merge
+from srcscan.diff.text import (DISTINCT_LITERAL, SIMILARITY_THRESHOLD, LineMap, build_formula, char_similarity,
+                               literal_length)
+
+__all__ = ["ANALYSIS_FIELDS", "DIFF_SCHEMA", "DISTINCT_LITERAL", "FIELDS", "SIMILARITY_THRESHOLD", "Change",
+           "DiffResult", "FileTexts", "LineMap", "Merge", "build_formula", "char_similarity", "check_comparable",
+           "diff_catalogs", "diff_to_dict", "literal_length", "option_names", "requires_option"]

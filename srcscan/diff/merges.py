@@ -1,0 +1,113 @@
+"""Passes of the matcher that make N -> 1 merges: old copies of one template into one new
+message, old messages a new helper's template matches, and leftovers whose text a paired new
+message still writes."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from srcscan.catalog import Message
+from srcscan.diff.model import Merge
+from srcscan.diff.text import (DISTINCT_LITERAL, _function_span, _literal_view, _match_pattern, _text,
+                               char_similarity, literal_length)
+from srcscan.formats.template import Hole, template_similarity
+
+
+class _MergePasses:
+    """Mixin of srcscan.diff.passes._Matcher (uses its olds, news, pairs, texts, _take)."""
+
+    def _copies_reworded(self) -> list[Merge]:
+        """Old copies of one template (two or more, none paired) that became one close message
+        in a new function of the same file (lighttpd's 18 `sqlite3_prepare_v2(): %s` sites into
+        one helper's `sqlite3_prepare(): %s`)."""
+        groups: dict[tuple[str, str], list[Message]] = defaultdict(list)
+        for a in self.olds:
+            if not a.dynamic:
+                groups[(a.file, _text(a))].append(a)
+        merges = []
+        for (file, _), group in groups.items():
+            if len(group) < 2:
+                continue
+            close = [(max(template_similarity(group[0].template, b.template), char_similarity(group[0], b)), b)
+                     for b in self.news if b.file == file and not b.dynamic and self._is_new_function(b)]
+            close = [(s, b) for s, b in close if s >= 0.8]
+            if close:
+                _, b = max(close, key=lambda c: c[0])
+                merges.append(Merge(tuple(group), b, "copies"))
+                self.news = [m for m in self.news if m is not b]
+        taken = {id(a) for m in merges for a in m.olds}
+        self.olds = [m for m in self.olds if id(m) not in taken]
+        return merges
+
+    def _duplicates(self) -> list[Merge]:
+        """Old messages left over whose text a paired new message writes: one of two copies
+        of a message that became one, or a helper's old constants now built at run time."""
+        by_file: dict[str, list[Message]] = defaultdict(list)
+        by_partner: dict[tuple[str, str], list[Message]] = defaultdict(list)  # by the old copy's function
+        for a, b, _, _ in self.pairs:
+            if not b.dynamic:
+                by_file[b.file].append(b)
+                by_partner[(a.file, a.function)].append(b)
+        into: dict[int, tuple[Message, list[Message]]] = {}
+        for a in self.olds:
+            if a.dynamic:
+                continue
+            view = _literal_view(a)
+            for b in by_file.get(a.file, []) + by_partner.get((a.file, a.function), []):
+                # a copy whose function no longer logs went with it (deleted, or into `#if 0`), unless
+                # into a new helper or the function now calls the one that logs
+                if (a.file, a.function) not in self.new_functions and not self._is_new_function(b) \
+                        and not self._now_calls(a, b.function):
+                    continue
+                # the same text counts when it says enough: a generic `%s = %s` left over is
+                # another case that went (lighttpd 1.4.79's ssl.ca-crl-file case of mod_gnutls)
+                if (_text(b) == _text(a) and literal_length(a) >= DISTINCT_LITERAL // 2) or (literal_length(b) >= DISTINCT_LITERAL // 2 and any(isinstance(p, Hole) for p in b.template.parts)
+                                            and _match_pattern(b).fullmatch(view)):
+                    into.setdefault(id(b), (b, []))[1].append(a)
+                    break
+        merges = [Merge(tuple(olds), b, "duplicate") for b, olds in into.values()]
+        taken = {id(a) for m in merges for a in m.olds}
+        self.olds = [m for m in self.olds if id(m) not in taken]
+        return merges
+
+    def _now_calls(self, a: Message, name: str) -> bool:
+        """Does a's function, in the new text of a's file, call `name`?"""
+        text = self.texts("new", a.file) if self.texts is not None else None
+        if not text:
+            return False
+        lines = text.split("\n")
+        span = _function_span(lines, a.function)
+        return bool(span) and re.search(rf"\b{re.escape(name)}\s*\(", "\n".join(lines[span[0] - 1: span[1]])) is not None
+
+    def _merges(self, several: bool) -> list[Merge]:
+        """N -> 1: old messages a new helper's template matches, or old copies of one template
+        (`several`); else 1 -> 1: one old message in a function that is gone, into a helper."""
+        merges = []
+        by_text: dict[str, list[Message]] = defaultdict(list)
+        for m in self.olds:
+            by_text[_text(m)].append(m)
+        taken: set[int] = set()
+        for b in list(self.news):
+            if b.dynamic or literal_length(b) < DISTINCT_LITERAL // 2:
+                continue
+            same = [a for a in by_text.get(_text(b), ()) if id(a) not in taken]
+            if several and len(same) > 1 and (literal_length(b) >= DISTINCT_LITERAL or all(self._reason(a, b) for a in same)):
+                merges.append(Merge(tuple(same), b, "copies"))
+                taken.update(id(a) for a in same)
+                continue
+            if not any(isinstance(p, Hole) for p in b.template.parts):
+                continue
+            pattern = _match_pattern(b)
+            olds = [a for a in self.olds if id(a) not in taken and not a.dynamic
+                    and pattern.fullmatch(_literal_view(a)) and _text(a) != _text(b)]
+            if (len(olds) > 1) if several else (len(olds) == 1 and ((olds[0].file, olds[0].function) not in self.new_functions
+                                                                     or self._is_new_function(b))):
+                merges.append(Merge(tuple(olds), b, "helper"))
+                taken.update(id(a) for a in olds)
+        merged_new = {id(m.new) for m in merges}
+        self.olds = [m for m in self.olds if id(m) not in taken]
+        self.news = [m for m in self.news if id(m) not in merged_new]
+        single = [m for m in merges if len(m.olds) == 1]
+        self.pairs += [(m.olds[0], m.new, 1.0, "helper") for m in single]
+        return [m for m in merges if len(m.olds) > 1]

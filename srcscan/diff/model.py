@@ -1,0 +1,67 @@
+"""The diff's result types: a pair that changed or moved, a merge (N old messages -> 1 new),
+and the whole DiffResult."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from srcscan.catalog import Catalog, Message
+from srcscan.diff.text import _site
+
+DIFF_SCHEMA = "srcscan.diff/1"
+
+
+@dataclass(frozen=True)
+class Change:
+    old: Message
+    new: Message
+    fields: tuple[str, ...]  # names from FIELDS that differ
+    similarity: float  # template closeness used to pair them (1.0 for identical templates)
+    how: str = "identity"  # the pass that paired them: identity, renamed, other-file, moved-file, site, similar
+    analysis_only: tuple[str, ...] = ()  # of `fields`: changed while the enclosing conditions read the same
+
+
+@dataclass(frozen=True)
+class Merge:
+    """Several old messages that became one new message (a helper, or one copy of many)."""
+
+    olds: tuple[Message, ...]
+    new: Message
+    how: str  # "helper": the new template matches each old text; "copies": one template, N -> 1
+
+
+@dataclass(frozen=True)
+class DiffResult:
+    old: Catalog
+    new: Catalog
+    added: tuple[Message, ...]
+    removed: tuple[Message, ...]
+    changed: tuple[Change, ...]
+    moved: tuple[Change, ...]  # same message, other line only
+    merged: tuple[Merge, ...] = ()
+    kept: tuple[tuple[Message, Message], ...] = ()  # pairs that differ in nothing, not even the line
+
+    @property
+    def differs(self) -> bool:
+        return bool(self.added or self.removed or self.merged or any(set(c.fields) - set(c.analysis_only) for c in self.changed))
+
+    @property
+    def variants(self) -> tuple[Message, ...]:
+        """Of `added`: further texts of a call site whose other text is paired (lighttpd
+        1.4.79's gw_backend_error_trace() writes `for %s %s?%s` and, when the request has no
+        Host, `for  %s?%s`; the old message pairs with one, the other is the same site's
+        text, not a new message). Still in `added`, so that each has an id of its own."""
+        sites = {_site(b) for _, b in self.pairs}
+        return tuple(m for m in self.added if _site(m) in sites)
+
+    @property
+    def pairs(self) -> list[tuple[Message, Message]]:
+        """Every (old, new) the matcher made, merges included: what a message id follows."""
+        out = list(self.kept) + [(c.old, c.new) for c in self.changed + self.moved]
+        out += [(o, m.new) for m in self.merged for o in m.olds]
+        return out
+
+
+# A file's text on one side, or None when it is not at hand: `texts(side, file)`, side "old" or "new".
+FileTexts = Callable[[str, str], "str | None"]

@@ -1,0 +1,249 @@
+"""Reading what the diff's passes compare: a message's text and literal view, string
+literals and calls of C text, function spans, guards, the line mapping between two versions
+of a file, and build conditions as boolean formulas. No pairing decisions here."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from bisect import bisect_right
+from typing import Any, Callable, Iterable
+
+from srcscan.catalog import Message
+from srcscan.formats.template import render_normal
+
+# Below this a "rewording" is more often a different message that happens to share a
+# function: measured on keepalived 2.2.7 -> 2.3.3, pairs under 0.6 were unrelated.
+SIMILARITY_THRESHOLD = 0.6
+# At one site (the line mapping says the old line became the new one) a short rewording
+# scores low on words ("fcntl" -> "fcntl()": 0.5, "read" -> read("%s"): 0.57 on words):
+# characters decide there.
+SITE_CHAR_THRESHOLD = 0.5
+# A rewording into a new helper of the same file, by characters (see _Matcher._similar).
+HELPER_CHAR_THRESHOLD = 0.7
+# Literal characters a template needs before passes that ignore file and function may use
+# it without a further reason: "SSL: %s %s" (5) is generic, "Unable to open %s" (14) is not.
+DISTINCT_LITERAL = 12
+
+
+def _site(m: Message) -> tuple:
+    """One call site, whatever text of it a message is."""
+    return (m.file, m.line, m.function, m.call, m.build)
+
+
+def _text(m: Message) -> str:
+    # A dynamic format has no literal text; the expression it is built from stands in.
+    return f"<{m.format}>" if m.dynamic else render_normal(m.template)
+
+
+def _sorted(messages: Iterable[Message]) -> list[Message]:
+    return sorted(messages, key=lambda m: (m.file, m.line, m.id))
+
+
+class LineMap:
+    """Where each line of a file's old version went in the new one (difflib over the lines).
+
+    `at(line)` is (new line, exact): exact for a line difflib found unchanged; for a line in a
+    replaced region, the line at the same relative place in the region that replaced it."""
+
+    def __init__(self, old_text: str, new_text: str) -> None:
+        a, b = [x.strip() for x in old_text.split("\n")], [x.strip() for x in new_text.split("\n")]
+        self.blocks: list[tuple[int, int, int, int, bool]] = []  # old start, old end, new start, new end, equal
+        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+            self.blocks.append((i1 + 1, i2 + 1, j1 + 1, j2 + 1, tag == "equal"))
+        self.starts = [blk[0] for blk in self.blocks]
+
+    def at(self, line: int) -> tuple[int, bool]:
+        i = bisect_right(self.starts, line) - 1
+        if i < 0:
+            return line, False
+        o1, o2, n1, n2, equal = self.blocks[i]
+        if equal:
+            return n1 + (line - o1), True
+        if n2 <= n1:  # deleted: the place where it was
+            return n1, False
+        span = max(o2 - o1, 1)
+        return n1 + min((line - o1) * (n2 - n1) // span, n2 - n1 - 1), False
+
+    def region(self, line: int) -> tuple[int, int] | None:
+        """The new lines that replaced the changed region holding old `line` (None when unchanged)."""
+        i = bisect_right(self.starts, line) - 1
+        if i < 0 or self.blocks[i][4]:
+            return None
+        return self.blocks[i][2], self.blocks[i][3]
+
+
+def literal_length(m: Message) -> int:
+    """Letters and digits of a message's literal text: how much it says beyond its holes."""
+    return sum(len(re.sub(r"[^A-Za-z0-9]", "", p)) for p in m.template.parts if isinstance(p, str))
+
+
+_STRING_RUN = re.compile(r'"(?:[^"\\\n]|\\.)*"(?:\s*"(?:[^"\\\n]|\\.)*")*')
+
+
+def _literals(text: str) -> list[str]:
+    """The string literals of a piece of C text (adjacent literals joined), as values."""
+    from srcscan.extract.calls import c_string_value
+
+    return [c_string_value(m.group(0)) for m in _STRING_RUN.finditer(text)]
+
+
+_CALL = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
+_NOT_CALLS = frozenset({"if", "while", "for", "switch", "return", "sizeof", "defined"})
+_WORD = re.compile(r"[a-z][a-z0-9]{2,}")
+# Lines of a changed region searched for the helper call that replaced an old call.
+HELPER_REGION = 60
+
+
+def _call_text(text: str, start: int) -> str:
+    """The argument list of a call from just after its `(` (to the matching `)` or the end)."""
+    depth, i = 0, start
+    while i < len(text):
+        ch = text[i]
+        if ch == '"':
+            i += 1
+            while i < len(text) and text[i] != '"':
+                i += 2 if text[i] == "\\" else 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            if depth == 0:
+                break
+            depth -= 1
+        i += 1
+    return text[start:i]
+
+
+def _alnum(text: str) -> int:
+    return len(re.sub(r"[^A-Za-z0-9]", "", text))
+
+
+def _function_span(lines: list[str], name: str) -> tuple[int, int] | None:
+    """(first, last) 1-based lines of the definition of function `name` in a file's lines:
+    from the line its name opens (`name(` at the start of a line, or after the return type)
+    to the next line starting with `}`."""
+    head = re.compile(rf"^(?:[A-Za-z_][\w\s\*]*?[\s\*])?{re.escape(name)}\s*\(")
+    for i, text in enumerate(lines):
+        if text and text[0] not in " \t#/*" and head.match(text) and not text.rstrip().endswith(";"):
+            if 0 < text.count("{") == text.count("}"):
+                return i + 1, i + 1  # `void b(void) { a(); }`
+            for j in range(i + 1, len(lines)):
+                if lines[j].startswith("}"):
+                    return i + 1, j + 1
+                if lines[j].rstrip().endswith(";") and j == i + 1 and "{" not in lines[j]:
+                    break  # a declaration spread over two lines
+            else:
+                return None
+    return None
+
+
+_CAST = re.compile(r"\((?:const\s+|unsigned\s+|signed\s+)*[A-Za-z_]\w*(?:\s*\*)*\)\s*(?=[-\w(])")
+
+
+def _uncast(condition: str) -> str:
+    """A condition with white space runs as one and casts to a named type dropped:
+    `(time_t)-1 == *toff` reads as `-1 == *toff` (lighttpd 1.4.79's mod_expire)."""
+    return " ".join(_CAST.sub("", condition).split())
+
+
+_IDENT = re.compile(r"[A-Za-z_]\w*")
+
+
+def _guard_overlap(a: Message, b: Message) -> float:
+    """Jaccard overlap of the identifiers in two messages' guards (0 when neither has any)."""
+    x, y = (set(_IDENT.findall(" ".join(m.conditions))) for m in (a, b))
+    return len(x & y) / len(x | y) if x | y else 0.0
+
+
+def _spaced_all(texts: Iterable[str]) -> list[str]:
+    return [" ".join(t.split()) for t in texts]
+
+
+def _first_word(text: str) -> str:
+    """The first word (three characters or more, lower case) of a text, "" when none."""
+    m = _WORD.search(text.lower())
+    return m.group(0) if m else ""
+
+
+def _words(m: Message) -> set[str]:
+    """Lower-case words (three characters or more) of a message's literal text."""
+    return set(_WORD.findall(" ".join(p for p in m.template.parts if isinstance(p, str)).lower()))
+
+
+def _spaced(m: Message) -> str:
+    """The text with runs of white space as one space, trimmed: indentation of dump lines."""
+    return " ".join(_text(m).split())
+
+
+def char_similarity(a: Message, b: Message) -> float:
+    """Character-level similarity of the two texts (holes as %s/%d): for short templates."""
+    return difflib.SequenceMatcher(None, _text(a), _text(b), autojunk=False).ratio()
+
+
+_HOLE_MARK = "\x00"
+
+
+def _literal_view(m: Message) -> str:
+    """The text with every hole one mark: what a new helper's template is matched against."""
+    return "".join(p if isinstance(p, str) else _HOLE_MARK for p in m.template.parts)
+
+
+def _match_pattern(m: Message) -> re.Pattern:
+    """A new template as a pattern over old texts: each hole takes any text (or an old hole)."""
+    return re.compile("".join(re.escape(p) if isinstance(p, str) else ".+?" for p in m.template.parts), re.S)
+
+
+def build_formula(text: str) -> Any:
+    """A build condition as a normalised boolean formula (sympy), so that equal conditions
+    written differently compare equal; the text itself when it does not parse."""
+    if not text:
+        return True
+    return _formula(text)
+
+
+_FORMULAS: dict[str, Any] = {}
+
+
+def _formula(text: str) -> Any:
+    if text in _FORMULAS:
+        return _FORMULAS[text]
+    from sympy import Symbol
+    from sympy.logic.boolalg import simplify_logic
+    from sympy.parsing.sympy_parser import parse_expr
+
+    atoms: dict[str, Symbol] = {}
+
+    def atom(t: str) -> str:
+        t = re.sub(r"\s+", "", t)
+        t = re.sub(r"^defined\(?(\w+)\)?$", r"defined(\1)", t)
+        name = f"a{len(atoms)}" if t not in atoms else atoms[t].name
+        atoms.setdefault(t, Symbol(name))
+        return atoms[t].name
+
+    try:
+        expr = _atomize(text, atom)
+        value = simplify_logic(parse_expr(expr, local_dict={s.name: s for s in atoms.values()}), form="dnf")
+        names = {s.name: t for t, s in atoms.items()}
+        result: Any = str(value.subs({Symbol(k): Symbol(v) for k, v in names.items()}))
+    except Exception:  # noqa: BLE001 - any expression sympy cannot read stays as written
+        result = text
+    _FORMULAS[text] = result
+    return result
+
+
+def _atomize(text: str, atom: Callable[[str], str]) -> str:
+    """`defined(A) && !(B >= 2)` -> `a0 & ~(a1)`: each defined() or comparison one atom."""
+    text = re.sub(r"defined\s*\(\s*(\w+)\s*\)|defined\s+(\w+)", lambda m: f"defined({m.group(1) or m.group(2)})", text)
+    text = re.sub(r"defined\((\w+)\)", r"defined:\1", text)
+    out, pending = [], ""
+    for piece in re.split(r"(&&|\|\||!(?!=)|\(|\))", text):
+        if piece in ("&&", "||", "!", "(", ")"):
+            if pending.strip():
+                out.append(atom(pending))
+            pending = ""
+            out.append({"&&": " & ", "||": " | ", "!": "~", "(": "(", ")": ")"}[piece])
+        else:
+            pending += piece
+    if pending.strip():
+        out.append(atom(pending))
+    return "".join(out)
