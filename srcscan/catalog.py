@@ -17,6 +17,7 @@ from srcscan.model import (CallSite, Derivation, FileFacts, FunctionFacts, LogSi
                            SiteKey,
                            derivation_from_dict, derivation_to_dict)
 from srcscan.rules import LogFunction, Rules
+from srcscan.sections import Sections
 from srcscan.sources import Provenance
 
 SCHEMA = "srcscan.catalog/1"
@@ -81,7 +82,7 @@ class Catalog:
     log_functions: tuple[LogFunction, ...]  # declared and inferred
     openlog: tuple[OpenlogCall, ...]
     messages: tuple[Message, ...]
-    sections: dict[str, Any] = field(default_factory=dict)  # options, processes, coverage...
+    sections: Sections = field(default_factory=Sections)  # options, processes, coverage...
     schema: str = SCHEMA
 
 
@@ -213,7 +214,7 @@ def catalog_to_dict(c: Catalog) -> dict[str, Any]:
         "files": [_plain(f) for f in c.files],
         "log_functions": [_log_function_dict(f) for f in c.log_functions],
         "openlog": [_plain(o) for o in c.openlog],
-        "sections": c.sections,
+        "sections": c.sections.to_dict(),
         "messages": [message_to_dict(m) for m in c.messages],
     }
 
@@ -229,7 +230,7 @@ def catalog_from_dict(d: dict[str, Any]) -> Catalog:
         files=tuple(FileReport(**f) for f in d["files"]),
         log_functions=tuple(_log_function(f) for f in d["log_functions"]),
         openlog=tuple(OpenlogCall(**o) for o in d["openlog"]),
-        sections=d.get("sections", {}),
+        sections=Sections.from_dict(d.get("sections", {})),
         messages=tuple(message_from_dict(m) for m in d["messages"]),
     )
 
@@ -275,7 +276,7 @@ def _plain(obj: Any) -> dict[str, Any]:
 
 def new_catalog(rules: Rules, version: str | None, provenance: Provenance, files: tuple[FileFacts, ...],
                 log_functions: dict[str, LogFunction], openlog: tuple[OpenlogCall, ...],
-                messages: list[Message], sections: dict[str, Any]) -> Catalog:
+                messages: list[Message], sections: Sections) -> Catalog:
     return Catalog(
         project=rules.project,
         version=version,

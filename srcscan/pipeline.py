@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 from srcscan.errors import InputError
 from srcscan.rules import Rules, load_rules
@@ -137,14 +137,12 @@ def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, 
                          find_start_values(scan.all_files, functions, rules.options.getopt_calls),
                          {f.path: f.logsetup.text_writes for f in scan.files if f.logsetup is not None},
                          local_values=find_locals(scan.all_files), refs=refs)
-    sections: dict[str, Any] = {}
     with phase("analyses", total=4) as step:
         step.describe("analyses: sites")
         from_text, coverage = text_sites(scan, tree, rules, log_functions)
         # A call read from the text names its function as written: the call graph's key for it.
         from_text = [replace(s, function_key=graph.key_for(s.call.function, s.call.file) or s.call.function)
                      for s in from_text]
-        sections.update(coverage)
         sites = tuple(parsed) + tuple(from_text)
         texts = site_texts(sites, rules, functions, log_functions)
         context = Context(rules, tree, scan, functions, log_functions, sites, texts, graph, tuple(options), index,
@@ -154,19 +152,18 @@ def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, 
         build, _ = analyze_build(context)
         step.advance()
         step.describe("analyses: requirements")
-        requirements, more = analyze_requirements(context, build)
-        sections.update(more)
+        requirements, _ = analyze_requirements(context, build)
         step.advance()
         if with_options:  # only the sites the settings let appear
             settings = parse_with(with_options, options, rules.config.false_values)
             context = replace(context, sites=tuple(
                 s for s in sites if _appears(requirements.get(s.key), build.get(s.key, ""), settings)))
         step.describe("analyses: processes")
-        processes, more = analyze_processes(context, requirements)
-        sections.update(more)
+        processes, found = analyze_processes(context, requirements)
         step.advance()
-    if scan.skipped:  # confinement: what was not read, and why (sources/text.py)
-        sections["skipped"] = [s.to_dict() for s in scan.skipped]
+    # the option table is the options found (those --with names too); skipped: the files
+    # confinement did not read, and why (sources/text.py)
+    sections = replace(found, coverage=coverage, options=tuple(options), skipped=scan.skipped)
     messages = assemble(context.sites, texts, build, requirements, processes)
     return new_catalog(rules, tree.provenance.version, tree.provenance, scan.files, log_functions,
                        openlog_calls(list(functions)), messages, sections)

@@ -13,7 +13,6 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from srcscan.analyze.options import option_from_dict
 from srcscan.analyze.settings import Settings, needs, parse_with, satisfied
 from srcscan.catalog import Catalog, Message
 from srcscan.errors import InputError, UnknownOptionError
@@ -39,11 +38,11 @@ class Answer:
 
 def option_aliases(catalog: Catalog, name: str) -> set[str]:
     """All names of the option called `name` (first name first), or an error naming close ones."""
-    options = catalog.sections.get("options", [])
+    options = catalog.sections.options or ()
     for option in options:
-        if name in option["names"]:
-            return set(option["names"])
-    known = sorted(n for o in options for n in o["names"])
+        if name in option.names:
+            return set(option.names)
+    known = sorted(n for o in options for n in o.names)
     close = difflib.get_close_matches(name, known, n=1)
     raise UnknownOptionError(name, known, close[0] if close else None)
 
@@ -76,7 +75,7 @@ def _adds(catalog: Catalog, messages: list[Message], spec: str) -> tuple[list[Me
     exactly that setting and not by default. Both: what appears by default and not with it."""
     name = re.split(r"[=\s]", spec.strip(), maxsplit=1)[0]
     names = option_aliases(catalog, name)
-    settings = parse_with([spec], [option_from_dict(o) for o in catalog.sections.get("options", [])])
+    settings = parse_with([spec], catalog.sections.options or ())
     default = Settings()
     if spec.strip() == name:  # no value: any level the option can be given at
         added = [m for m in messages if needs(m.requires, names)]
@@ -96,7 +95,7 @@ def as_run_with(catalog: Catalog, with_options: tuple[str, ...]) -> Catalog:
 
     from srcscan.preprocessor import build_holds
 
-    settings = parse_with(with_options, [option_from_dict(o) for o in catalog.sections.get("options", [])])
+    settings = parse_with(with_options, catalog.sections.options or ())
     kept = tuple(m for m in catalog.messages if satisfied(m.requires, settings)
                  and (not settings.macros or build_holds(m.build, settings.macros)))
     return replace(catalog, messages=kept)
@@ -105,14 +104,14 @@ def as_run_with(catalog: Catalog, with_options: tuple[str, ...]) -> Catalog:
 def check_process(catalog: Catalog, name: str) -> str:
     """The process `name` means: a process name, or the syslog ident a process logs under
     (case-insensitive, as users copy it from a log line). InputError naming them otherwise."""
-    procs = catalog.sections.get("processes", [])
-    names = {p["name"] for p in procs} | {p for m in catalog.messages for p in m.processes}
+    procs = catalog.sections.processes or ()
+    names = {p.name for p in procs} | {p for m in catalog.messages for p in m.processes}
     if name in names:
         return name
     for p in procs:
-        if name.lower() in {i.lower() for i in p.get("idents", [])}:
-            return p["name"]
-    known = ", ".join(f"{p['name']} ({', '.join(p.get('idents', [])) or 'no ident'})" for p in procs) \
+        if name.lower() in {i.lower() for i in p.idents}:
+            return p.name
+    known = ", ".join(f"{p.name} ({', '.join(p.idents) or 'no ident'})" for p in procs) \
         or ", ".join(sorted(names)) or "none"
     raise InputError(f"unknown process {name!r}; processes (and their syslog idents): {known}")
 

@@ -19,9 +19,9 @@ import io
 import os
 import pickle
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from srcscan import extract
 from srcscan.io import read_sealed, seal, write_atomic_bytes
@@ -33,6 +33,9 @@ from srcscan.parse import ParseJob, native_walker, parse_file, system_fingerprin
 from srcscan.rules import Idioms, Profile, Rules
 from srcscan.sources import SourceTree
 from srcscan.sources.text import Skipped, TreeText
+
+if TYPE_CHECKING:  # (the sections import the option table's types; a scan needs none of them)
+    from srcscan.sections import CoverageReport
 
 Progress = Callable[[int, int], None]
 
@@ -46,7 +49,7 @@ class ScanResult:
     cached: int  # files whose facts came from the cache (base profile)
     profile: Profile | None = None  # the base profile the files were parsed with
     compile_commands: CompileCommands | None = None  # the real build whose flags were used, if any
-    coverage: dict[str, Any] = field(default_factory=dict)  # the coverage report (coverage.py), JSON-able
+    coverage: "CoverageReport | None" = None  # the coverage report (coverage/report.py)
     extra: tuple[FileFacts, ...] = ()  # parses of some files with extra profiles, sorted by (path, profile)
     extra_parsed: int = 0  # (file, extra profile) pairs parsed by libclang in this run
     extra_cached: int = 0  # ... whose facts came from the cache

@@ -9,6 +9,7 @@ from srcscan.formats import lighttpd_legacy
 from srcscan.formats.printf import parse_printf
 from srcscan.formats.template import Arg, Template
 from srcscan.sources import Provenance
+from srcscan.sections import ProcessRow, Sections
 
 
 def message(file: str, line: int, function: str, fmt: str, args: tuple[str, ...] = (), priority: str = "LOG_INFO",
@@ -66,7 +67,8 @@ def catalog(project: str = "keepalived", messages: list[Message] | None = None, 
         PROCESSES if project == "keepalived" else [{"name": "lighttpd", "idents": ["lighttpd"]}])
     return Catalog(project=project, version=version, provenance=Provenance("path", "/nowhere", version),
                    rules_sha256="0", srcscan_version="0", files=(), log_functions=(), openlog=(),
-                   messages=tuple(msgs), sections={"processes": procs})
+                   messages=tuple(msgs), sections=Sections(processes=tuple(
+                       ProcessRow(p["name"], "main", "", 0, tuple(p["idents"]), (), "", (), (), 0) for p in procs)))
 
 
 def with_version(c: Catalog, version: str, drop: tuple[str, ...] = ()) -> Catalog:

@@ -17,6 +17,7 @@ from srcscan.analyze.idents import all_forms, pattern_texts
 from srcscan.analyze.processes import Model, _other_side, build_model, message_processes
 from srcscan.analyze.syslogfacts import UNKNOWN, gather
 from srcscan.analyze.context import Context
+from srcscan.sections import LoggingSetup, ProcessRow, Sections, UnreachableSite
 from srcscan.model import (CallSite, Derivation, InProcessWith, LogSite, NotInProcess, ProcessAnswer, ProcessesFrom,
                            ReachedBy, RequirementAnswer, SiteKey)
 
@@ -71,7 +72,7 @@ def answer_processes(sites: Iterable[LogSite], requires: Mapping[SiteKey, tuple[
 
 
 def analyze_processes(context: Context, requirements: Mapping[SiteKey, RequirementAnswer]) \
-        -> tuple[dict[SiteKey, ProcessAnswer], dict[str, Any]]:
+        -> tuple[dict[SiteKey, ProcessAnswer], Sections]:
     """The pipeline's step: SiteKey -> ProcessAnswer for every site of the context (where a
     site runs depends on the options it needs: `requirements`, the requirements analysis'
     answers), and the catalog's sections: the process table (messages counted per text of
@@ -98,40 +99,38 @@ def analyze_processes(context: Context, requirements: Mapping[SiteKey, Requireme
         if answer is None:
             continue
         if answer.never:
-            unreachable.extend({"file": site.call.file, "line": t.line, "function": site.call.function,
-                                "format": t.format, "why": answer.never} for t in texts)
+            unreachable.extend(UnreachableSite(site.call.file, t.line, site.call.function, t.format, answer.never)
+                               for t in texts)
             continue  # the daemon can never write it
         for p in answer.processes:
             counts[p] += len(texts)
         if any(isinstance(d, ProcessesFrom) and d.kind == "file" for d in answer.derivation):
             by_file_count += len(texts)
-    unreachable.sort(key=lambda u: (u["file"], u["line"], u["function"], u["format"]))
-    return answers, {"processes": process_table(model, facilities, changes, counts), "processes_from_file": by_file_count,
-                     "unreachable": unreachable,
-                     "logging": {"destination": model.logging.destination,
-                                 "syslog_option": model.logging.syslog_option,
-                                 "facility_option": model.logging.facility_option}}
+    unreachable.sort(key=lambda u: (u.file, u.line, u.function, u.format))
+    logging = LoggingSetup(model.logging.destination, model.logging.syslog_option, model.logging.facility_option)
+    return answers, Sections(processes=process_table(model, facilities, changes, counts),
+                             processes_from_file=by_file_count, unreachable=tuple(unreachable), logging=logging)
 
 
 def process_table(model: Model, facilities: dict[str, tuple[str, ...]], changes: dict[str, dict[str, str]],
-                  counts: Mapping[str, int]) -> list[dict[str, Any]]:
+                  counts: Mapping[str, int]) -> tuple[ProcessRow, ...]:
     """The catalog's `processes` section: one row per process, its start, idents and facility."""
     table = []
     for p in model.procs:
         fn = model.graph.functions.get(p.start)
-        table.append({
-            "name": p.name,
-            "start": fn.name if fn else p.start,
-            "file": fn.file if fn else "",
-            "fork_line": p.fork_line,
-            "idents": all_forms(model.idents[p.name]),
-            "ident_patterns": pattern_texts(model.idents[p.name]),
-            "facility_expression": facility_expressions(model, p),
-            "facility": list(facilities[p.name]),
-            "facility_with": {o: c[p.name] for o, c in sorted(changes.items()) if p.name in c},
-            "messages": counts.get(p.name, 0),
-        })
-    return table
+        table.append(ProcessRow(
+            name=p.name,
+            start=fn.name if fn else p.start,
+            file=fn.file if fn else "",
+            fork_line=p.fork_line,
+            idents=tuple(all_forms(model.idents[p.name])),
+            ident_patterns=tuple(pattern_texts(model.idents[p.name])),
+            facility_expression=facility_expressions(model, p),
+            facility=tuple(facilities[p.name]),
+            facility_with=tuple((o, c[p.name]) for o, c in sorted(changes.items()) if p.name in c),
+            messages=counts.get(p.name, 0),
+        ))
+    return tuple(table)
 
 
 class CallPaths:

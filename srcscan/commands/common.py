@@ -205,17 +205,16 @@ def summary_line(built: Built, extra: str = "") -> str:
 
 def coverage_summary(built: Built) -> str:
     """The coverage numbers every catalog run prints: token-scan call sites against parsed ones."""
-    cov, scan = built.catalog.sections.get("coverage"), built.scan
-    if not cov:
+    cov, scan = built.catalog.sections.coverage, built.scan
+    if cov is None:
         return ""
-    reachable = cov["sites"] - cov["unreachable"]
-    missing = reachable - cov["parsed"]
-    text = (f"; coverage: {cov['parsed']} of {cov['sites']} call sites ({100 * cov['coverage']:.1f} %, "
-            f"{100 * cov['coverage_reachable']:.1f} % of the {reachable} a build can reach; "
-            f"{cov['unreachable']} unreachable, {missing} missing"
-            + (f"; {cov['read_from_text']} read from the text" if cov.get("read_from_text") else "") + ")")
-    if cov.get("compile_commands"):
-        return text + f", describing the one build of {cov['compile_commands']['path']}"
-    return (text + f", {cov['parsed_extra_profiles']} through {len(cov['profiles'])} extra profiles "
+    read = cov.text.read_from_text if cov.text is not None else 0
+    text = (f"; coverage: {cov.parsed} of {cov.sites} call sites ({100 * cov.coverage:.1f} %, "
+            f"{100 * cov.coverage_reachable:.1f} % of the {cov.reachable} a build can reach; "
+            f"{cov.unreachable} unreachable, {cov.missing} missing"
+            + (f"; {read} read from the text" if read else "") + ")")
+    if cov.compile_commands is not None:
+        return text + f", describing the one build of {cov.compile_commands.path}"
+    return (text + f", {cov.parsed_extra_profiles} through {len(cov.profiles)} extra profiles "
             f"({scan.extra_parsed + scan.extra_cached} file parses: {scan.extra_parsed} parsed, "
             f"{scan.extra_cached} from cache, {scan.extra_seconds:.1f} s)")

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from srcscan.catalog import message_to_dict
+from srcscan.analyze.options import option_to_dict
 from srcscan.commands.common import FORMATS, build_catalog, emit, make_request, pick_format, report_summary, tree_options
 from srcscan.query import Query, answer_query
 from srcscan.render.json import dump
@@ -74,18 +75,18 @@ def options(project, version, rules, path, source, cache_dir, with_options, jobs
     """The runtime options srcscan found in PROJECT's source, and what each sets."""
     request = make_request(project, version, rules, path, source, cache_dir, (), jobs)
     built = build_catalog(request)
-    table = built.catalog.sections.get("options", [])
+    table = built.catalog.sections.options or ()
     fmt = pick_format(fmt, output)
     if fmt == "json":
-        emit(dump(table), output)
+        emit(dump([option_to_dict(o) for o in table]), output)
         return
     rows = []
     for o in table:
-        sets = "; ".join(f"{e['target']} {e['op']} {e['value']}" + (f" (mask {e['mask']:#x})" if e["mask"] else "")
-                         + (f" when given {e['level']} times" if e["level"] > 1 else "") for e in o["effects"])
+        sets = "; ".join(f"{e.target} {e.op} {e.value}" + (f" (mask {e.mask:#x})" if e.mask else "")
+                         + (f" when given {e.level} times" if e.level > 1 else "") for e in o.effects)
         needed = sum(1 for m in built.catalog.messages for alt in m.requires if any(
-            a.lstrip("!").split(">=")[0].split("==")[0] == o["names"][0] for a in alt))
-        rows.append([", ".join(o["names"]), o["kind"], "yes" if o["takes_value"] else "", sets or "(nothing found)", needed])
+            a.lstrip("!").split(">=")[0].split("==")[0] == o.names[0] for a in alt))
+        rows.append([", ".join(o.names), o.kind, "yes" if o.takes_value else "", sets or "(nothing found)", needed])
     headers = ["option", "kind", "value", "sets", "messages"]
     style = {"md": "github", "tsv": "tsv"}.get(fmt, "simple")
     if fmt == "md":

@@ -20,5 +20,5 @@ def rsyslog(project, version, rules, path, source, cache_dir, with_options, jobs
     built = build_catalog(request)
     text = rsyslog_config(built.catalog, log_dir or f"/var/log/{built.catalog.project}", tuple(with_options))
     emit(text, output)
-    procs = built.catalog.sections.get("processes", [])
+    procs = built.catalog.sections.processes or ()
     click.echo(report_summary(built, output or "-", f"{len(procs)} processes"), err=True)

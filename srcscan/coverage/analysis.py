@@ -4,6 +4,7 @@ the text where no parse holds them."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -13,6 +14,7 @@ from srcscan.analyze.context import Context
 from srcscan.model import LogSite, SiteKey
 from srcscan.rules import LogFunction, Rules
 from srcscan.scan import ScanResult
+from srcscan.sections import CoverageReport, TextReading
 from srcscan.sources import SourceTree
 from srcscan.coverage.report import build_text
 from srcscan.preprocessor import conditionals, scan_directives
@@ -41,44 +43,40 @@ TEXT_STATUSES = ("fixed", "call_lost", "not_taken", "parse_failed", "no_includer
 
 
 def text_sites(scan: ScanResult, tree: SourceTree, rules: Rules,
-               log_functions: Mapping[str, LogFunction]) -> tuple[list[LogSite], dict[str, Any]]:
+               log_functions: Mapping[str, LogFunction]) -> tuple[list[LogSite], CoverageReport | None]:
     """Log sites for token sites no parse holds but some build compiles, read from the text,
-    and the coverage report with what was read (the catalog's `coverage` section; {} when
+    and the coverage report with what was read (the catalog's `coverage` section; None when
     the scan made none). Sites inside `#if 0` are counted apart: every C programmer reads
     them as comments."""
-    cov = dict(scan.coverage) if scan.coverage else None
+    cov = scan.coverage
     if not cov:
-        return [], {}
+        return [], None
     found, texts, not_covered = [], {}, []
     tree_text = tree.text(rules.exclude)
     macros = _LogMacros(tree_text, set(log_functions))
-    for entry in cov.get("not_covered", []):
-        entry = dict(entry)
-        log_fn = log_function_of(log_functions, entry["file"], entry["call"])
-        if entry["status"] in TEXT_STATUSES and (log_fn is not None or macros.definition(entry["call"])):
-            if entry["file"] not in texts:
-                texts[entry["file"]] = tree_text.text(entry["file"])
+    for entry in cov.not_covered:
+        log_fn = log_function_of(log_functions, entry.file, entry.call)
+        if entry.status in TEXT_STATUSES and (log_fn is not None or macros.definition(entry.call)):
+            if entry.file not in texts:
+                texts[entry.file] = tree_text.text(entry.file)
             if log_fn is not None:
-                call = call_from_text(texts[entry["file"]], entry["file"], entry["line"], entry["call"])
+                call = call_from_text(texts[entry.file], entry.file, entry.line, entry.call)
             else:
-                call = macro_call_from_text(texts[entry["file"]], entry["file"], entry["line"], entry["call"],
-                                            macros.definition(entry["call"]), macros.targets)
-                log_fn = log_function_of(log_functions, entry["file"], call.callee) if call else None
+                call = macro_call_from_text(texts[entry.file], entry.file, entry.line, entry.call,
+                                            macros.definition(entry.call), macros.targets)
+                log_fn = log_function_of(log_functions, entry.file, call.callee) if call else None
             if call is not None and log_fn is not None:
                 found.append(text_site(call, log_fn))
-                entry["read_from_text"] = True
+                entry = replace(entry, read_from_text=True)
         not_covered.append(entry)
-    sites = cov["sites"]
-    in_if0 = sum(1 for n in not_covered if n["status"] == "never" and n["reason"].startswith("#if 0"))
-    covered = cov["parsed"] + len(found)
-    cov.update({
-        "not_covered": not_covered,
-        "read_from_text": len(found),
-        "in_if0": in_if0,
-        "coverage_with_text": round(covered / sites, 4) if sites else 1.0,
-        "coverage_outside_if0": round(covered / (sites - in_if0), 4) if sites > in_if0 else 1.0,
-    })
-    return found, {"coverage": cov}
+    sites = cov.sites
+    in_if0 = sum(1 for n in not_covered if n.status == "never" and n.reason.startswith("#if 0"))
+    covered = cov.parsed + len(found)
+    return found, replace(cov, not_covered=tuple(not_covered), text=TextReading(
+        read_from_text=len(found),
+        in_if0=in_if0,
+        coverage_with_text=round(covered / sites, 4) if sites else 1.0,
+        coverage_outside_if0=round(covered / (sites - in_if0), 4) if sites > in_if0 else 1.0))
 
 
 class _LogMacros:

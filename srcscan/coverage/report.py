@@ -1,15 +1,17 @@
 """The coverage report: call sites found in the text against the catalog, and for each missing
-or unreachable one its condition and the reason (JSON-able, in the catalog's `coverage`)."""
+or unreachable one its condition and the reason (a sections.CoverageReport, the catalog's
+`coverage`)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from srcscan.coverage.plan import Plan, skipped_by_parse
 from srcscan.coverage.tokens import TokenSite
 from srcscan.model import FileFacts
 from srcscan.preprocessor import TRUE, UNKNOWN_VALUE, atoms, classify_tree, Expr, render
+from srcscan.sections import CompileCommandsUse, CoverageReport, ExtraProfile, NotCovered
 
 if TYPE_CHECKING:  # rounds.py builds the report from its Run
     from srcscan.coverage.rounds import Run
@@ -24,7 +26,7 @@ TOKEN_SCAN = ("calls `name(` of the log functions (the rules' and the inferred w
 UNREACHABLE = ("never", "contradiction", "fixed")
 
 
-def coverage_report(run: "Run") -> dict[str, Any]:
+def coverage_report(run: "Run") -> CoverageReport:
     """Token sites against parsed sites: numbers, extra profiles, and every site not covered with its reason."""
     names = run.names()
     parsed = run.sites()
@@ -39,10 +41,9 @@ def coverage_report(run: "Run") -> dict[str, Any]:
             continue
         plan = run.plan(site)
         status, reason = explain(plan, run)
-        not_covered.append({"file": site.file, "line": site.line, "call": site.name,
-                            "build": build_text(plan.build), "status": status, "reason": reason})
+        not_covered.append(NotCovered(site.file, site.line, site.name, build_text(plan.build), status, reason))
     covered = sum(by_profile.values())
-    unreachable = sum(1 for n in not_covered if n["status"] in UNREACHABLE)
+    unreachable = sum(1 for n in not_covered if n.status in UNREACHABLE)
     extra: dict[str, list[str]] = defaultdict(list)
     for f in run.files:
         if f.profile != base_name:
@@ -50,33 +51,30 @@ def coverage_report(run: "Run") -> dict[str, Any]:
     system = frozenset().union(*run.observed.values()) if run.observed else frozenset()
     classes = classify_tree(run.macros, run.pre, system)
     cc = run.scan.compile_commands
-    report: dict[str, Any] = {
-        "mode": "compile_commands" if cc else "profiles",
-        "token_scan": TOKEN_SCAN,
-        "log_functions": list(names),
-        "sites": len(tokens),
-        "parsed": covered,
-        "parsed_default_profile": by_profile.get(base_name, 0),
-        "parsed_extra_profiles": covered - by_profile.get(base_name, 0),
-        "unreachable": unreachable,
-        "by_status": {status: sum(1 for n in not_covered if n["status"] == status)
-                      for status in sorted({n["status"] for n in not_covered})},
-        "coverage": round(covered / len(tokens), 4) if tokens else 1.0,
-        "coverage_reachable": round(covered / (len(tokens) - unreachable), 4) if len(tokens) > unreachable else 1.0,
-        "default_profile": {"name": base_name, "features_turned_on": sorted(
-            m for m, _ in run.profile.defines if classes.get(m) == "feature")},
-        "profiles": [{"name": name, "files": sorted(paths), "sites": by_profile.get(name, 0)}
-                     for name, paths in sorted(extra.items())],
-        "files_reparsed": sum(len(paths) for paths in extra.values()),
-        "not_covered": not_covered,
-        "macros": {cls: sorted(n for n, c in classes.items() if c == cls)
-                   for cls in ("feature", "platform", "compiler", "other")},
-        "macro_counts": {cls: sum(1 for c in classes.values() if c == cls)
-                         for cls in ("feature", "platform", "compiler", "header_guard", "tree", "other")},
-    }
-    if cc is not None:
-        report["compile_commands"] = {"path": cc.path, "files": len(cc.args), "outside_tree": list(cc.outside)}
-    return report
+    return CoverageReport(
+        mode="compile_commands" if cc else "profiles",
+        token_scan=TOKEN_SCAN,
+        log_functions=tuple(names),
+        sites=len(tokens),
+        parsed=covered,
+        parsed_default_profile=by_profile.get(base_name, 0),
+        parsed_extra_profiles=covered - by_profile.get(base_name, 0),
+        unreachable=unreachable,
+        by_status=tuple((status, sum(1 for n in not_covered if n.status == status))
+                        for status in sorted({n.status for n in not_covered})),
+        coverage=round(covered / len(tokens), 4) if tokens else 1.0,
+        coverage_reachable=round(covered / (len(tokens) - unreachable), 4) if len(tokens) > unreachable else 1.0,
+        default_profile=base_name,
+        features_turned_on=tuple(sorted(m for m, _ in run.profile.defines if classes.get(m) == "feature")),
+        profiles=tuple(ExtraProfile(name, tuple(sorted(paths)), by_profile.get(name, 0))
+                       for name, paths in sorted(extra.items())),
+        files_reparsed=sum(len(paths) for paths in extra.values()),
+        not_covered=tuple(not_covered),
+        macros=tuple((cls, tuple(sorted(n for n, c in classes.items() if c == cls)))
+                     for cls in sorted(("feature", "platform", "compiler", "other"))),
+        macro_counts=tuple((cls, sum(1 for c in classes.values() if c == cls))
+                           for cls in sorted(("feature", "platform", "compiler", "header_guard", "tree", "other"))),
+        compile_commands=CompileCommandsUse(cc.path, len(cc.args), tuple(cc.outside)) if cc is not None else None)
 
 
 def build_text(expr: Expr) -> str:

@@ -102,7 +102,7 @@ def _option_atom(atom: str) -> str:
 def _option_names(c: Catalog) -> set[str]:
     """Every name of every option in the catalog's option table (`-D`, `--log-detail`, ...);
     with no table, the option atoms its messages require (all taken as existing)."""
-    names = {n for option in c.sections.get("options", []) or [] for n in option.get("names", [])}
+    names = {n for option in c.sections.options or () for n in option.names}
     if not names:
         names = {_option_atom(atom) for m in c.messages for alternative in m.requires for atom in alternative}
     return names
@@ -168,8 +168,8 @@ def option_names(catalogs: Iterable[Catalog], name: str) -> set[str]:
     """`-D` -> {"-D", "--log-detail"} when a catalog's option table links them."""
     names = {name}
     for c in catalogs:
-        for option in c.sections.get("options", []) or []:
-            aliases = set(option.get("names", []))
+        for option in c.sections.options or ():
+            aliases = set(option.names)
             if name in aliases:
                 names |= aliases
     return names

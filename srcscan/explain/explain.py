@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from srcscan.catalog import Catalog, Message
+from srcscan.sections import ProcessRow
 from srcscan.explain.lines import Block, Record, Stamp
 from srcscan.explain.matcher import Matcher
 
@@ -90,7 +91,7 @@ class Explainer:
         self.matcher = matcher or Matcher([m.template for m in catalog.messages],
                                           [(m.file, m.line) for m in catalog.messages], engine=engine,
                                           cache_dir=cache_dir)
-        self.idents = ident_table(catalog.sections.get("processes", []))
+        self.idents = ident_table(catalog.sections.processes or ())
 
     # ------------------------------------------------------------------ per record
     def processes_of(self, record: Record) -> tuple[bool, tuple[str, ...]]:
@@ -380,14 +381,14 @@ def _times(s: Summary, key: object, time: str | None) -> None:
         s.last[key] = time
 
 
-def ident_table(processes: Iterable[dict]) -> list[tuple[re.Pattern[str], str]]:
+def ident_table(processes: Iterable[ProcessRow]) -> list[tuple[re.Pattern[str], str]]:
     """(ident expression, process name) from the catalog's process table. An ident written as a
     pattern (`Keepalived_vrrp[_<net_namespace>][_<instance>]`: optional parts in brackets,
     run-time values in angle brackets) matches the idents it stands for."""
     out = []
     for p in processes:
-        for ident in p.get("idents", ()):
-            out.append((re.compile(ident_pattern(ident)), p["name"]))
+        for ident in p.idents:
+            out.append((re.compile(ident_pattern(ident)), p.name))
     return out
 
 

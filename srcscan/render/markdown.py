@@ -8,6 +8,7 @@ from typing import Callable
 
 from srcscan.render.common import tabulate
 from srcscan.catalog import Catalog, Message
+from srcscan.sections import CoverageReport
 from srcscan.render.common import code, count_by, counts_table, md_text, requires_text
 
 
@@ -86,11 +87,11 @@ def _problems(c: Catalog, lacking: dict[str, tuple[str, ...]]) -> str:
     bad = [f for f in c.files if f.failed or f.errors]
     if not bad:
         return ""
-    cov = c.sections.get("coverage") or {}
+    cov = c.sections.coverage
     missing: dict[str, int] = {}
-    for n in cov.get("not_covered", []):
-        if n.get("status") == "missing":
-            missing[n["file"]] = missing.get(n["file"], 0) + 1
+    for n in cov.not_covered if cov is not None else ():
+        if n.status == "missing":
+            missing[n.file] = missing.get(n.file, 0) + 1
     found = {f: sum(1 for m in c.messages if m.file == f) for f in {b.path for b in bad}}
     affected = sum(missing.get(f.path, 0) for f in bad)
     intro = (f"{len(bad)} of {len(c.files)} files were parsed with errors. A parse error means libclang could not "
@@ -146,16 +147,15 @@ def _packages(missing: dict[str, tuple[str, ...]]) -> str:
 
 def _options(c: Catalog) -> str:
     """Which options gate how many messages: the answer to "what does -D add" at a glance."""
-    options = c.sections.get("options", [])
     rows = []
-    for o in options:
-        names = set(o["names"])
+    for o in c.sections.options or ():
+        names = set(o.names)
         gated = [m for m in c.messages
                  if any(any(a.lstrip("!").split(">=")[0].split("==")[0] in names for a in alt) for alt in m.requires)]
         if gated:
             only = sum(1 for m in gated if all(any(not a.startswith("!") and a.split(">=")[0].split("==")[0] in names
                                                    for a in alt) for alt in m.requires))
-            rows.append([md_text(", ".join(o["names"])), o["kind"], str(len(gated)), str(only)])
+            rows.append([md_text(", ".join(o.names)), o.kind, str(len(gated)), str(only)])
     if not rows:
         return ""
     rows.sort(key=lambda r: (-int(r[2]), r[0]))
@@ -169,14 +169,14 @@ def _option_sections(c: Catalog) -> str:
     from srcscan.analyze.settings import needs
 
     out = []
-    for o in c.sections.get("options", []):
-        added = [m for m in c.messages if needs(m.requires, set(o["names"]))]
+    for o in c.sections.options or ():
+        added = [m for m in c.messages if needs(m.requires, set(o.names))]
         if not added:
             continue
         rows = [[md_text(f"{m.file}:{m.line}"), code(m.function), m.priority.removeprefix("LOG_"), code(m.format),
                  md_text(requires_text(m))] for m in added]
         appear = "message appears" if len(added) == 1 else "messages appear"
-        out.append(f"### What {md_text(' / '.join(o['names']))} adds\n\n{len(added)} {appear} only with it "
+        out.append(f"### What {md_text(' / '.join(o.names))} adds\n\n{len(added)} {appear} only with it "
                    f"(or one of its alternatives).\n\n"
                    + tabulate(rows, headers=["where", "function", "priority", "message", "requires"],
                               tablefmt="github", disable_numparse=True))
@@ -185,18 +185,18 @@ def _option_sections(c: Catalog) -> str:
 
 def _processes(c: Catalog) -> str:
     """Processes, their syslog ident and facility: what to put in rsyslog.conf."""
-    procs = c.sections.get("processes", [])
+    procs = c.sections.processes
     if not procs:
         return ""
-    rows = [[p["name"], code(p["start"] + "()"), code(p["file"] + (f":{p['fork_line']}" if p["fork_line"] else "")),
-             md_text(", ".join(p["idents"]) or "?"), code(p["facility_expression"]), md_text(", ".join(p["facility"])),
-             md_text("; ".join(f"{o}: {v}" for o, v in p["facility_with"].items())), str(p["messages"])]
+    rows = [[p.name, code(p.start + "()"), code(p.file + (f":{p.fork_line}" if p.fork_line else "")),
+             md_text(", ".join(p.idents) or "?"), code(p.facility_expression), md_text(", ".join(p.facility)),
+             md_text("; ".join(f"{o}: {v}" for o, v in p.facility_with)), str(p.messages)]
             for p in procs]
-    logging = c.sections.get("logging", {})
+    logging = c.sections.logging
     note = ""
-    if logging.get("destination", "syslog") != "syslog":
-        note = (f"Messages go to the {logging['destination']} by default, and to syslog with "
-                f"`{logging['syslog_option']}`.\n\n")
+    if logging is not None and logging.destination != "syslog":
+        note = (f"Messages go to the {logging.destination} by default, and to syslog with "
+                f"`{logging.syslog_option}`.\n\n")
     return ("## Processes and syslog facilities\n\n" + note
             + tabulate(rows, headers=["process", "starts in", "where", "ident", "facility expression",
                                       "facility", "changed by", "messages"], tablefmt="github", disable_numparse=True))
@@ -204,56 +204,56 @@ def _processes(c: Catalog) -> str:
 
 def coverage_section(c: Catalog) -> str:
     """How many of the log call sites a plain token scan finds the catalog holds, and why the others are missing."""
-    cov = c.sections.get("coverage")
-    if not cov:
+    cov = c.sections.coverage
+    if cov is None:
         return ""
-    reachable = cov["sites"] - cov["unreachable"]
     parts = ["## Build coverage",
-             f"A plain token scan finds {cov['sites']} call sites of the log functions; the catalog holds "
-             f"{cov['parsed']} ({100 * cov['coverage']:.1f} %), {100 * cov['coverage_reachable']:.1f} % of the "
-             f"{reachable} that some build compiles. The `build` column of the messages gives the preprocessor "
-             f"condition around each call. Counted: {cov['token_scan']}."]
-    if cov.get("read_from_text"):
-        parts.append(f"{cov['read_from_text']} more are read from the source text (branches this machine's headers "
-                     f"or libclang left out; marked \"read from the text\"): {100 * cov['coverage_with_text']:.1f} % "
-                     f"of the token scan, {100 * cov['coverage_outside_if0']:.1f} % of the "
-                     f"{cov['sites'] - cov['in_if0']} outside `#if 0` blocks.")
-    if cov.get("compile_commands"):
-        cc = cov["compile_commands"]
-        parts.append(f"This catalog describes one build: the {cc['files']} files of `{cc['path']}`, with their flags."
-                     + (f" Files it lists outside the tree (skipped): {', '.join(cc['outside_tree'])}."
-                        if cc["outside_tree"] else ""))
+             f"A plain token scan finds {cov.sites} call sites of the log functions; the catalog holds "
+             f"{cov.parsed} ({100 * cov.coverage:.1f} %), {100 * cov.coverage_reachable:.1f} % of the "
+             f"{cov.reachable} that some build compiles. The `build` column of the messages gives the preprocessor "
+             f"condition around each call. Counted: {cov.token_scan}."]
+    if cov.text is not None and cov.text.read_from_text:
+        parts.append(f"{cov.text.read_from_text} more are read from the source text (branches this machine's headers "
+                     f"or libclang left out; marked \"read from the text\"): {100 * cov.text.coverage_with_text:.1f} % "
+                     f"of the token scan, {100 * cov.text.coverage_outside_if0:.1f} % of the "
+                     f"{cov.sites - cov.text.in_if0} outside `#if 0` blocks.")
+    if cov.compile_commands is not None:
+        cc = cov.compile_commands
+        parts.append(f"This catalog describes one build: the {cc.files} files of `{cc.path}`, with their flags."
+                     + (f" Files it lists outside the tree (skipped): {', '.join(cc.outside_tree)}."
+                        if cc.outside_tree else ""))
     parts.append(coverage_table(cov, "github").rstrip())
-    if cov["profiles"]:
-        rows = [[code(p["name"]), str(len(p["files"])), str(p["sites"]), md_text(", ".join(p["files"]), 160)]
-                for p in cov["profiles"]]
+    if cov.profiles:
+        rows = [[code(p.name), str(len(p.files)), str(p.sites), md_text(", ".join(p.files), 160)]
+                for p in cov.profiles]
         parts.append("### Extra profiles\n\nThe default profile, plus these macros, parsing only these files.\n\n"
                      + tabulate(rows, headers=["profile", "files", "call sites", "parsed"], tablefmt="github",
                                 disable_numparse=True))
-    if cov["not_covered"]:
-        rows = [[md_text(n["file"]), str(n["line"]), code(n["call"]), code(n["build"]),
-                 md_text(n["status"] + (" (read from the text)" if n.get("read_from_text") else "")),
-                 md_text(n["reason"], 200)]
-                for n in cov["not_covered"]]
+    if cov.not_covered:
+        rows = [[md_text(n.file), str(n.line), code(n.call), code(n.build),
+                 md_text(n.status + (" (read from the text)" if n.read_from_text else "")),
+                 md_text(n.reason, 200)]
+                for n in cov.not_covered]
         parts.append("### Not covered\n\n" + tabulate(rows, headers=["file", "line", "call", "build", "status", "reason"],
                                                        tablefmt="github", disable_numparse=True))
-    counts = ", ".join(f"{n} {cls.replace('_', ' ')}" for cls, n in cov["macro_counts"].items())
+    by_class = dict(cov.macro_counts)
+    counts = ", ".join(f"{by_class[cls]} {cls.replace('_', ' ')}"
+                       for cls in ("feature", "platform", "compiler", "header_guard", "tree", "other") if cls in by_class)
     parts.append(f"### Macros the tree tests\n\n{counts}. Feature switches the default profile turns on: "
-                 + (", ".join(code(m) for m in cov["default_profile"]["features_turned_on"]) or "none") + ".")
+                 + (", ".join(code(m) for m in cov.features_turned_on) or "none") + ".")
     return "\n\n".join(parts)
 
 
-def coverage_table(cov: dict, fmt: str = "simple") -> str:
+def coverage_table(cov: CoverageReport | None, fmt: str = "simple") -> str:
     """The coverage numbers as a two-column table."""
-    if not cov:
+    if cov is None:
         return "no coverage report\n"
-    reachable = cov["sites"] - cov["unreachable"]
-    rows = [["call sites found by the token scan", cov["sites"]],
-            ["parsed with the default profile", cov["parsed_default_profile"]],
-            [f"parsed with one of {len(cov['profiles'])} extra profiles", cov["parsed_extra_profiles"]],
-            ["not reachable in any build (#if 0, contradictions, fixed by headers)", cov["unreachable"]],
-            ["missing (reachable, not parsed)", reachable - cov["parsed"]],
-            ["file parses for extra profiles", cov["files_reparsed"]]]
+    rows = [["call sites found by the token scan", cov.sites],
+            ["parsed with the default profile", cov.parsed_default_profile],
+            [f"parsed with one of {len(cov.profiles)} extra profiles", cov.parsed_extra_profiles],
+            ["not reachable in any build (#if 0, contradictions, fixed by headers)", cov.unreachable],
+            ["missing (reachable, not parsed)", cov.missing],
+            ["file parses for extra profiles", cov.files_reparsed]]
     return tabulate(rows, headers=["", "count"], tablefmt=fmt, disable_numparse=True) + "\n"
 
 
@@ -261,11 +261,10 @@ def unreachable_section(c: Catalog) -> str:
     """Call sites left out of the messages because no process can ever run them (the
     `unreachable` section the processes analysis writes: a callback stored where nothing calls
     it, a function only dead code reaches), each with the reason."""
-    gone = c.sections.get("unreachable") or []
+    gone = c.sections.unreachable or ()
     if not gone:
         return ""
-    rows = [[md_text(f"{u['file']}:{u['line']}"), code(u["function"]), code(u["format"]), md_text(str(u["why"]), 200)]
-            for u in gone]
+    rows = [[md_text(f"{u.file}:{u.line}"), code(u.function), code(u.format), md_text(u.why, 200)] for u in gone]
     return (f"## Call sites no process runs\n\n{len(gone)} message{'s' if len(gone) != 1 else ''} written in the "
             "source can never be logged: no process reaches the call. They are not in the tables above.\n\n"
             + tabulate(rows, headers=["where", "function", "message", "why"], tablefmt="github", disable_numparse=True))
@@ -274,10 +273,10 @@ def unreachable_section(c: Catalog) -> str:
 def skipped_section(c: Catalog) -> str:
     """The files and `#include` targets srcscan did not read (links or paths resolving outside the
     tree, files that are not regular), from the catalog's `skipped` section (sources/text.py)."""
-    skipped = c.sections.get("skipped") or []
+    skipped = c.sections.skipped
     if not skipped:
         return ""
-    rows = [[md_text(s["path"]), md_text(s["reason"], 200)] for s in skipped]
+    rows = [[md_text(s.path), md_text(s.reason, 200)] for s in skipped]
     return (f"## Files not read\n\n{len(skipped)} file{'s' if len(skipped) != 1 else ''} or `#include` target"
             f"{'s' if len(skipped) != 1 else ''} of the tree {'were' if len(skipped) != 1 else 'was'} not read: "
             "srcscan reads only regular files inside the tree (and the system's include directories).\n\n"

@@ -28,7 +28,7 @@ def message(built, file, line):
 
 @pytest.mark.parametrize("release", ["keepalived", "lighttpd"])
 def test_at_least_99_percent_of_reachable_call_sites(release, request):
-    cov = request.getfixturevalue(release).catalog.sections["coverage"]
+    cov = request.getfixturevalue(release).catalog.sections.to_dict()["coverage"]
     assert cov["sites"] > 900 and cov["parsed"] / (cov["sites"] - cov["unreachable"]) >= 0.99
     assert cov["parsed_extra_profiles"] > 100  # the default profile alone is far from it
     assert len(cov["not_covered"]) == cov["sites"] - cov["parsed"]
@@ -42,7 +42,7 @@ def test_at_least_99_percent_of_reachable_call_sites(release, request):
 
 
 def test_keepalived_strict_coverage_and_what_an_extra_profile_brings(keepalived):
-    cov = keepalived.catalog.sections["coverage"]
+    cov = keepalived.catalog.sections.to_dict()["coverage"]
     never = cov["by_status"].get("never", 0) + cov["by_status"].get("contradiction", 0)
     assert cov["parsed"] / (cov["sites"] - never) >= 0.99
     # track_process.c:368 `#ifdef _TRACK_PROCESS_DEBUG_`, a debug switch the default profile leaves off.
@@ -70,5 +70,5 @@ def test_lighttpd_windows_branch_is_in_the_catalog(lighttpd):
     # connections.c:500 `#ifdef _WIN32` (the WSAGetLastError() switch) around the recv error.
     m = message(lighttpd, "src/connections.c", 512)
     assert m.format == "connection closed - recv failed" and "defined(_WIN32)" in m.build
-    cov = lighttpd.catalog.sections["coverage"]
+    cov = lighttpd.catalog.sections.to_dict()["coverage"]
     assert cov["by_status"]["never"] >= 40  # lighttpd keeps many `#if 0` blocks with log calls

@@ -66,7 +66,7 @@ RUN_NAMES = [r[0] for r in runs()]
 def test_every_line_is_a_catalog_message_its_options_allow(dnsmasq, patterns, run):
     name, options, lines = next(r for r in runs() if r[0] == run)
     settings = parse_with(tuple(o for o in COMMON + options if o.split("=")[0] in _known(dnsmasq)),
-                          [option_from_dict(o) for o in dnsmasq.sections["options"]])
+                          [option_from_dict(o) for o in dnsmasq.sections.to_dict()["options"]])
     wrong = []
     for line in lines:
         # Any message whose format has some literal text (a bare "%s" tells nothing) will do.
@@ -91,7 +91,7 @@ def test_lines_under_values_set_before_the_option_loop(dnsmasq, patterns, prefix
     (under --no-hosts, `daemon->cachesize > 0`); "cache disabled" needs -c (to 0)."""
     name, options, lines = next(r for r in runs() if r[0] == run)
     settings = parse_with(tuple(o for o in COMMON + options if o.split("=")[0] in _known(dnsmasq)),
-                          [option_from_dict(o) for o in dnsmasq.sections["options"]])
+                          [option_from_dict(o) for o in dnsmasq.sections.to_dict()["options"]])
     line = next(line for line in lines if line["message"].startswith(prefix))
     m = best(patterns, line["message"])
     assert m is not None and satisfied(m.requires, settings), (m and m.requires)
@@ -100,7 +100,7 @@ def test_lines_under_values_set_before_the_option_loop(dnsmasq, patterns, prefix
 
 
 def _known(catalog) -> set[str]:
-    return {n for o in catalog.sections["options"] for n in o["names"]}
+    return {n for o in catalog.sections.to_dict()["options"] for n in o["names"]}
 
 
 FACILITY_XFAIL = {"no-daemon": "dnsmasq logs to local0 under --no-daemon when no --log-facility is given "
@@ -112,7 +112,7 @@ FACILITY_XFAIL = {"no-daemon": "dnsmasq logs to local0 under --no-daemon when no
                                  if r in FACILITY_XFAIL else r for r in RUN_NAMES])
 def test_the_facility_is_the_catalogs(dnsmasq, run):
     name, options, lines = next(r for r in runs() if r[0] == run)
-    (process,) = dnsmasq.sections["processes"]
+    (process,) = dnsmasq.sections.to_dict()["processes"]
     given = dict(o.split("=", 1) for o in options if "=" in o)
     expected = given.get("--log-facility") or process["facility"][0]
     assert {line["facility"] for line in lines} <= {expected}
@@ -146,5 +146,5 @@ def test_logging_options_are_found(dnsmasq):
     names = _known(dnsmasq)
     assert {"--log-queries", "--log-dhcp", "--log-debug", "--log-facility", "--log-async", "--quiet-dhcp",
             "--quiet-dhcp6", "--quiet-ra", "--quiet-tftp"} <= names
-    (q,) = [o for o in dnsmasq.sections["options"] if "--log-queries" in o["names"]]
+    (q,) = [o for o in dnsmasq.sections.to_dict()["options"] if "--log-queries" in o["names"]]
     assert {e.get("when", "") for e in q["effects"]} == {"", "extra"}

@@ -19,7 +19,7 @@ def at(catalog, file, line):
 
 
 def test_keepalived_process_table(keepalived):
-    procs = {p["name"]: p for p in keepalived.sections["processes"]}
+    procs = {p["name"]: p for p in keepalived.sections.to_dict()["processes"]}
     assert set(procs) == {"parent", "vrrp", "checker", "bfd"}
     # vrrp_daemon.c:995 `pid = fork();` in start_vrrp_child, then open_syslog(syslog_ident) with
     # syslog_ident = PROG_VRRP ("Keepalived_vrrp"); lib/logger.c: openlog(ident, ..., log_facility)
@@ -52,7 +52,7 @@ def test_keepalived_with_a_log_facility(tmp_path_factory):
     local3 = debian_catalog("keepalived", "2.2.7", cache, ["-S local3"]).catalog
     assert {m.facility for m in local3.messages if m.processes} == {("local3",)}
     user = debian_catalog("keepalived", "2.2.7", cache, ["--log-facility=user"]).catalog
-    assert {p["facility"][0] for p in user.sections["processes"]} == {"user"}
+    assert {p["facility"][0] for p in user.sections.to_dict()["processes"]} == {"user"}
     with pytest.raises(BadOptionValue, match="0..7, local0..local7, daemon, user"):
         debian_catalog("keepalived", "2.2.7", cache, ["-S 8"])
 
@@ -71,7 +71,7 @@ def test_keepalived_idents_with_instance_and_namespace_land_in_their_process_fil
     """main.c make_syslog_ident(): the program name, then `_<net_namespace>` and `_<instance>`
     when configured; the real rsyslogd files every form under its process."""
     catalog = debian("keepalived", version).catalog
-    procs = {p["name"]: p for p in catalog.sections["processes"]}
+    procs = {p["name"]: p for p in catalog.sections.to_dict()["processes"]}
     assert procs["vrrp"]["ident_patterns"] == ["Keepalived_vrrp[_<net_namespace>][_<instance>]"]
     assert_each_ident_form_lands_in_its_process_file(catalog, tmp_path)
 
@@ -79,14 +79,14 @@ def test_keepalived_idents_with_instance_and_namespace_land_in_their_process_fil
 def assert_each_ident_form_lands_in_its_process_file(catalog, tmp_path):
     samples = {"net_namespace": "blue", "instance": "lb1"}
     sent = {}
-    for p in catalog.sections["processes"]:
+    for p in catalog.sections.to_dict()["processes"]:
         for form in p["idents"]:
             ident = form
             for hole, value in samples.items():
                 ident = ident.replace(f"<{hole}>", value)
             assert "<" not in ident, form
             sent[ident] = p["name"]
-    assert len(sent) == 4 * len(catalog.sections["processes"])  # plain, _ns, _inst, _ns_inst
+    assert len(sent) == 4 * len(catalog.sections.to_dict()["processes"])  # plain, _ns, _inst, _ns_inst
     text = rsyslog_config(catalog, str(tmp_path / "logs"))
     with LiveRsyslog(tmp_path, text) as rsyslogd:
         for ident in sent:

@@ -16,7 +16,7 @@ def lighttpd(debian):
 
 
 def test_keepalived_log_detail_option_and_its_messages(keepalived):
-    d = [o for o in keepalived.sections["options"] if "-D" in o["names"]][0]
+    d = [o for o in keepalived.sections.to_dict()["options"] if "-D" in o["names"]][0]
     assert "--log-detail" in d["names"]
     assert {e["level"] for e in d["effects"] if e["op"] == "set_bit"} == {1, 2}  # a second -D sets another bit
     added = run_query(keepalived, Query(adds="--log-detail"))

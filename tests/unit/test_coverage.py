@@ -133,7 +133,7 @@ def test_every_marked_call_has_its_build_condition(built):
 
 
 def test_unreachable_calls_are_listed_with_their_reason(built):
-    cov = built[0].catalog.sections["coverage"]
+    cov = built[0].catalog.sections.to_dict()["coverage"]
     listed = {(n["file"], n["line"]): n for n in cov["not_covered"]}
     statuses = {site: e for site, e in expectations().items() if not e.startswith("build")}
     assert {site: n["status"] for site, n in listed.items()} == statuses
@@ -143,7 +143,7 @@ def test_unreachable_calls_are_listed_with_their_reason(built):
 
 
 def test_extra_profiles_parse_only_the_files_that_need_them(built):
-    cov = built[0].catalog.sections["coverage"]
+    cov = built[0].catalog.sections.to_dict()["coverage"]
     reparsed = {f for p in cov["profiles"] for f in p["files"]}
     assert reparsed == {"src/main.c", "src/other.c"}  # never src/plain.c: nothing conditional there
     assert cov["parsed_extra_profiles"] > 0 and cov["default_profile"]["features_turned_on"] == \
@@ -166,7 +166,8 @@ def test_second_run_reads_every_file_and_profile_from_the_cache(built):
     assert first.scan.parsed == 3 and first.scan.extra_parsed > 0
     assert second.scan.parsed == 0 and second.scan.extra_parsed == 0
     assert second.scan.extra_cached == first.scan.extra_parsed + first.scan.extra_cached
-    assert json.dumps(first.catalog.sections, sort_keys=True) == json.dumps(second.catalog.sections, sort_keys=True)
+    assert json.dumps(first.catalog.sections.to_dict(), sort_keys=True) == \
+        json.dumps(second.catalog.sections.to_dict(), sort_keys=True)
 
 
 # ---------------------------------------------------------------------------- compile_commands.json
@@ -189,7 +190,7 @@ def test_compile_commands_describe_one_build(tmp_path):
     warnings = []
     built = build_from_tree(load_rules(str(root / "preproc.toml")), fixture_tree(root), tmp_path / "cache",
                             compile_commands=build_dir, notify=warnings.append)
-    cov = built.catalog.sections["coverage"]
+    cov = built.catalog.sections.to_dict()["coverage"]
     assert cov["mode"] == "compile_commands" and cov["profiles"] == []
     assert cov["compile_commands"]["files"] == 2 and cov["compile_commands"]["outside_tree"] == [
         str(tmp_path / "elsewhere.c")]

@@ -109,7 +109,7 @@ def test_parse_problems_say_what_they_mean_for_the_catalog(tmp_path):
     row = dict(zip(files[0], files[1]))
     assert row["file"] == "src/broken.c"
     assert row["messages found"] == str(sum(1 for m in catalog.messages if m.file == "src/broken.c")) != "0"
-    cov = catalog.sections["coverage"]
+    cov = catalog.sections.to_dict()["coverage"]
     assert row["missing"] == str(sum(1 for n in cov["not_covered"] if n["file"] == "src/broken.c"
                                      and n["status"] == "missing"))
 

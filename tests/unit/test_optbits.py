@@ -26,7 +26,7 @@ def catalog(tmp_path_factory):
 
 
 def options(catalog):
-    return {tuple(o["names"]): o for o in catalog.sections["options"]}
+    return {tuple(o["names"]): o for o in catalog.sections.to_dict()["options"]}
 
 
 def requires(catalog, text):
@@ -82,4 +82,4 @@ def test_without_the_rules_vocabulary_nothing_is_an_option(tmp_path):
            "log_functions": [{"name": "log_msg", "priority_arg": 0, "format_arg": 1}]}
     catalog = build(tmp_path, rules=parse_rules(raw, "plain.toml"))
     assert all(m.requires == () for m in catalog.messages)
-    assert not any(e["target"] == ".options" for o in catalog.sections["options"] for e in o["effects"])
+    assert not any(e["target"] == ".options" for o in catalog.sections.to_dict()["options"] for e in o["effects"])

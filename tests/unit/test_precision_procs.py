@@ -92,7 +92,7 @@ def test_facility_in_the_priority_wins_over_any_option(tmp_path):
 
 
 def test_idents_built_at_run_time_are_patterns(catalogs):
-    procs = catalogs("ident-built-at-runtime").sections["processes"]
+    procs = catalogs("ident-built-at-runtime").sections.to_dict()["processes"]
     assert {p["name"]: p["idents"] for p in procs} == EXPECTED["ident-built-at-runtime"]["idents"]
     assert {p["name"]: p["ident_patterns"] for p in procs} == {"parent": ["demo[_<-i>]"],
                                                               "worker": ["demo_worker[_<-i>]"]}
@@ -154,7 +154,7 @@ def test_an_ident_part_set_by_a_configuration_keyword_is_named_by_the_keyword(tm
     root = write_tree(tmp_path / "tree", KEYWORD_IDENT)
     rules = load_rules(str(PRECISION / "daemon-rules.toml"))
     catalog = build_from_tree(rules, SourceTree(root, Provenance("path", str(root), None)), tmp_path / "cache").catalog
-    (proc,) = catalog.sections["processes"]
+    (proc,) = catalog.sections.to_dict()["processes"]
     assert (proc["idents"], proc["ident_patterns"]) == (["demo", "demo_<instance>"], ["demo[_<instance>]"])
 
 
@@ -220,7 +220,7 @@ def test_the_markdown_catalog_lists_call_sites_no_process_runs(tmp_path):
     from srcscan.render.markdown import render_markdown
 
     catalog = build_case("callback-by-container", tmp_path)
-    gone = catalog.sections["unreachable"]
+    gone = catalog.sections.to_dict()["unreachable"]
     assert gone, "the case has a callback nothing calls"
     text = render_markdown(catalog)
     section = text[text.index("## Call sites no process runs"):]

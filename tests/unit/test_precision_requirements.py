@@ -84,5 +84,5 @@ def test_keepalived_kinds(tmp_path):
     assert found["recv error"].requires == ()
     assert found["starting bfd"].requires == (("!-B",),)
     assert not found["recv error"].uncertain
-    options = {o["names"][0]: o for o in catalog.sections["options"]}
+    options = {o["names"][0]: o for o in catalog.sections.to_dict()["options"]}
     assert any(e["target"] == "do_epoll_debug" for e in options["--debug"]["effects"])

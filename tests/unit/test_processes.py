@@ -36,7 +36,7 @@ def message(catalog, text):
 
 
 def test_process_table(catalog):
-    procs = {p["name"]: p for p in catalog.sections["processes"]}
+    procs = {p["name"]: p for p in catalog.sections.to_dict()["processes"]}
     assert list(procs) == ["parent", "alpha", "beta"]
     assert procs["parent"]["start"] == "main" and procs["parent"]["idents"] == ["Demo"]
     assert procs["alpha"]["start"] == "start_alpha_child" and procs["alpha"]["fork_line"] == 14
@@ -86,7 +86,7 @@ def test_a_value_the_option_rejects(tmp_path):
 
 def test_round_trip_keeps_processes(catalog):
     back = catalog_from_dict(catalog_to_dict(catalog))
-    assert back.messages == catalog.messages and back.sections["processes"] == catalog.sections["processes"]
+    assert back.messages == catalog.messages and back.sections == catalog.sections
 
 
 def test_error_log_destination_from_the_rules(tmp_path):

@@ -38,7 +38,7 @@ def test_a_function_called_through_a_field_needs_what_storing_it_there_needs(cat
 
 
 def test_a_field_that_only_copies_an_option_is_that_option(catalog):
-    options = {tuple(o["names"]): o for o in catalog.sections["options"]}
+    options = {tuple(o["names"]): o for o in catalog.sections.to_dict()["options"]}
     targets = [e["target"] for e in options[("tls.engine",)]["effects"]]
     assert targets == [".tls_enabled", ".is_tls", ".is_tls_sock"]
 

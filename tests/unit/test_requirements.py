@@ -34,7 +34,7 @@ def requires(catalog, text):
 
 
 def test_option_table_from_getopt_and_the_switch(catalog):
-    options = {tuple(o["names"]): o for o in catalog.sections["options"]}
+    options = {tuple(o["names"]): o for o in catalog.sections.to_dict()["options"]}
     d = options[("-D", "--log-detail")]
     assert {(e["target"], e["mask"], e["level"]) for e in d["effects"]} == {("debug", 8, 1), ("debug", 64, 2)}
     assert options[("-v", "--verbose")]["takes_value"] is True
@@ -53,7 +53,7 @@ def test_lexical_guards_become_option_atoms(catalog):
 
 
 def test_a_field_of_a_variable_is_that_variables_not_every_field_of_its_name(catalog):
-    options = {tuple(o["names"]): o for o in catalog.sections["options"]}
+    options = {tuple(o["names"]): o for o in catalog.sections.to_dict()["options"]}
     assert [e["target"] for e in options[("-p", "--pid")]["effects"]] == ["main_pidfile.path"]
     assert requires(catalog, "pid file named") == (("-p",),)
     assert requires(catalog, "url has a path") == ()  # current_url->path: no option sets it
@@ -85,7 +85,7 @@ def test_with_settings_filter_the_catalog(tmp_path):
 def test_settings_parsing_and_errors(catalog):
     from srcscan.analyze.options import option_from_dict
 
-    options = [option_from_dict(o) for o in catalog.sections["options"]]
+    options = [option_from_dict(o) for o in catalog.sections.to_dict()["options"]]
     s = parse_with(("--log-detail", "-v 3", "alpha.debug=2", "_WITH_X_"), options)
     assert s.levels == {"-D": 1, "-v": 3, "alpha.debug": 2} and s.macros == {"_WITH_X_"}
     assert satisfied((("-v>=2",),), s) and not satisfied((("!-D",),), s)
@@ -114,7 +114,7 @@ def old(tmp_path_factory):
 
 
 def test_popt_table_and_old_config_values_table(old):
-    options = {tuple(o["names"]): o for o in old.sections["options"]}
+    options = {tuple(o["names"]): o for o in old.sections.to_dict()["options"]}
     assert [(e["target"], e["mask"]) for e in options[("-D", "--log-detail")]["effects"]] == [("debug", 32)]
     assert options[("-S", "--log-facility")]["takes_value"] is True
     assert options[("-D", "--log-detail")]["takes_value"] is False
@@ -157,7 +157,7 @@ def test_callback_stored_through_a_registration_function_gets_every_guarded_path
 
 
 def test_two_key_switches_in_one_function_and_a_key_two_modules_read(catalog):
-    options = {tuple(o["names"]): o for o in catalog.sections["options"]}
+    options = {tuple(o["names"]): o for o in catalog.sections.to_dict()["options"]}
 
     def targets(name):
         return [e["target"] for e in options[(name,)]["effects"]]

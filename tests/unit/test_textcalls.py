@@ -48,7 +48,7 @@ void f(int n)
     text = by_format["no EOF here: %d"]
     assert (text.extracted, text.line, text.function, text.priority) == ("text", 7, "f", "LOG_WARNING")
     assert text.build == "!defined(EOF)"
-    cov = catalog.sections["coverage"]
+    cov = catalog.sections.to_dict()["coverage"]
     assert cov["read_from_text"] == 1 and cov["coverage_with_text"] == 1.0 and cov["coverage"] == 0.5
 
 
@@ -77,5 +77,5 @@ void f(int n)
     text = by_format["no EOF here: %d"]
     assert (text.extracted, text.line, text.function, text.priority, text.written) == ("text", 6, "f", "LOG_WARNING", "log_warn")
     assert text.build == "!defined(EOF)"
-    cov = catalog.sections["coverage"]
+    cov = catalog.sections.to_dict()["coverage"]
     assert cov["sites"] == 2 and cov["read_from_text"] == 1
