@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from srcscan.cexpr import CExpr
 from srcscan.formats.template import Arg, Template
 from srcscan.parse import Diagnostic, Node, SkippedRange
+from srcscan.sym import Sym  # the log-setup facts' symbolic values
 
 from srcscan.derivations import (PROCESS_DERIVATIONS, CallerGuard, DecidedByCallers, Derivation, FacilityInPriority,  # noqa: F401
                                  GuardAt, Inherited, InProcessWith, LoggedOnlyIf, NotBuilt, NotCalled, NotInProcess, Note,
@@ -149,9 +150,6 @@ class LocalWrite(NamedTuple):
     guards: tuple[Guard, ...]  # enclosing conditions, outermost first (without parser nodes)
     line: int
     col: int
-
-
-Sym = tuple  # a symbolic expression of extract.logsetup (("int", 3), ("call", name, args), ...)
 
 
 @dataclass(frozen=True)

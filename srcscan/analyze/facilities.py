@@ -20,7 +20,7 @@ from srcscan.analyze.syslogfacts import (DEFAULT_FACILITY, FACILITY_CODES, UNKNO
 from srcscan.cexpr import Call, CExpr, Const, strip, walk
 from srcscan.errors import InputError
 from srcscan.model import FacilityInPriority
-from srcscan.sym import Sym, walk_sym
+from srcscan.sym import Sym, int_sym, map_sym, other_sym, walk_sym
 
 if TYPE_CHECKING:  # processes.py builds the Model from what this module computes
     from srcscan.analyze.processes import Model, Process
@@ -349,8 +349,8 @@ def _guards_hold(conds: tuple, index: int, value: Any, key: str, env: Env) -> bo
 def _bind(s: Sym, index: int, value: Any) -> Sym:
     """`s` with the parameter at `index` replaced by a known value."""
     if s[0] == "param":
-        return ("int", value) if s[1] == index and isinstance(value, int) and value is not UNKNOWN else ("?", s[2])
-    return tuple(_bind(p, index, value) if isinstance(p, tuple) and p and isinstance(p[0], str) else p for p in s)
+        return int_sym(value) if s[1] == index and isinstance(value, int) and value is not UNKNOWN else other_sym(s[2])
+    return map_sym(s, lambda p: _bind(p, index, value))
 
 
 def message_facility(outcomes: set[PriorityFacility | None], procs: tuple[str, ...],

@@ -15,7 +15,7 @@ from typing import Any, Iterable
 
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.cexpr import CExpr
-from srcscan.sym import Sym, walk_sym
+from srcscan.sym import Sym, int_sym, local_sym, map_sym, other_sym, str_sym, var_sym, walk_sym
 
 # <syslog.h>'s facility codes (the same in every libc: they are on the wire).
 FACILITY_NAMES = {0: "kern", 8: "user", 16: "mail", 24: "daemon", 32: "auth", 40: "syslog", 48: "lpr",
@@ -153,20 +153,19 @@ def _expand_wrappers(sites: list[OpenlogSite], graph: CallGraph, facts: Facts) -
 def _substitute(s: Sym, call: Any, caller: str, facts: Facts) -> Sym:
     if s[0] == "param":
         if s[1] >= len(call.args):
-            return ("?", s[2])
+            return other_sym(s[2])
         arg = call.args[s[1]]
         if arg.string is not None:
-            return ("str", arg.string)
+            return str_sym(arg.string)
         if arg.integer is not None:
-            return ("int", arg.integer)
+            return int_sym(arg.integer)
         text = arg.text.strip()
         if re.fullmatch(r"[A-Za-z_]\w*", text):
             if text in facts.locals.get(caller, {}):
-                return ("local", text)
-            return ("var", text)
-        return ("?", text)
-    return tuple(_substitute(p, call, caller, facts) if isinstance(p, tuple) and p and isinstance(p[0], str)
-                 else p for p in s)
+                return local_sym(text)
+            return var_sym(text)
+        return other_sym(text)
+    return map_sym(s, lambda p: _substitute(p, call, caller, facts))
 
 
 # ---------------------------------------------------------------------------- evaluation

@@ -20,7 +20,8 @@ from srcscan.extract.walk import expression_text, strip, walk_guarded
 from srcscan.model import LogSetupFacts
 from srcscan.parse import Node, Unit
 from srcscan.rules import Idioms
-from srcscan.sym import Sym
+from srcscan.sym import (Sym, bin_sym, call_sym, cond_sym, fn_sym, index_sym, int_sym, local_sym, member_sym, not_sym,
+                         other_sym, param_sym, str_sym, var_sym)
 
 SYSLOG_CALLS = frozenset({"syslog", "vsyslog"})  # POSIX: the priority argument comes first
 _BRANCH_GUARDS = frozenset({"if", "else", "early-return", "ternary", "and", "or"})
@@ -214,12 +215,12 @@ def _state_writes(function: str, path: str, nodes: list[tuple[Node, Any]], param
                 and node.op.endswith("=") and node.op not in ("==", "!=", "<=", ">="):
             target = global_path(node.children[0], local_names)
             if target:
-                value = sym(node.children[1], params, local_names) if node.op == "=" else ("?", node.op)
+                value = sym(node.children[1], params, local_names) if node.op == "=" else other_sym(node.op)
                 out.append((function, path, node.line, target, value))
         elif node.kind == "UNARY_OPERATOR" and node.op in ("++", "--", "++post", "--post") and node.children:
             target = global_path(node.children[0], local_names)
             if target:
-                out.append((function, path, node.line, target, ("?", node.op)))
+                out.append((function, path, node.line, target, other_sym(node.op)))
     return out
 
 
@@ -307,29 +308,29 @@ def sym(node: Node, params: tuple[str, ...], local_names: frozenset[str]) -> Sym
     node = strip(node)
     value = integer_value(node)
     if value is not None:
-        return ("int", value)
+        return int_sym(value)
     kids = node.children
     if node.kind == "STRING_LITERAL":
-        return ("str", c_string_value(node.name))
+        return str_sym(c_string_value(node.name))
     if node.kind == "PAREN_EXPR" and kids:
         return sym(kids[0], params, local_names)
     if node.kind == "DECL_REF_EXPR":
         if node.ref_kind == "FUNCTION_DECL":
-            return ("fn", node.name)
+            return fn_sym(node.name)
         if node.ref_kind == "PARM_DECL" and node.name in params:
-            return ("param", params.index(node.name), node.name)
+            return param_sym(params.index(node.name), node.name)
         if node.ref_kind == "VAR_DECL":
-            return ("local", node.name) if node.name in local_names else ("var", node.name)
+            return local_sym(node.name) if node.name in local_names else var_sym(node.name)
     if node.kind == "CONDITIONAL_OPERATOR" and len(kids) == 3:
-        return ("cond",) + tuple(sym(k, params, local_names) for k in kids)
+        return cond_sym(*(sym(k, params, local_names) for k in kids))
     if node.kind == "BINARY_OPERATOR" and len(kids) == 2:
-        return ("bin", node.op, sym(kids[0], params, local_names), sym(kids[1], params, local_names))
+        return bin_sym(node.op, sym(kids[0], params, local_names), sym(kids[1], params, local_names))
     if node.kind == "UNARY_OPERATOR" and node.op == "!" and kids:
-        return ("not", sym(kids[0], params, local_names))
+        return not_sym(sym(kids[0], params, local_names))
     if node.kind == "MEMBER_REF_EXPR" and kids:
-        return ("member", sym(kids[0], params, local_names), node.name)
+        return member_sym(sym(kids[0], params, local_names), node.name)
     if node.kind == "ARRAY_SUBSCRIPT_EXPR" and len(kids) == 2:
-        return ("index", sym(kids[0], params, local_names), sym(kids[1], params, local_names))
+        return index_sym(sym(kids[0], params, local_names), sym(kids[1], params, local_names))
     if node.kind == "CALL_EXPR":
-        return ("call", node.name, tuple(sym(k, params, local_names) for k in kids[1:]))
-    return ("?", expression_text(node))
+        return call_sym(node.name, tuple(sym(k, params, local_names) for k in kids[1:]))
+    return other_sym(expression_text(node))
