@@ -1,0 +1,161 @@
+"""Option atoms and the binary decision diagrams requirements are made of (srcscan.requirement).
+
+One `dd` manager per process (CUDD through dd.cudd, else dd.autoref): each atom text is one
+diagram variable, declared on first use. The settings that can happen (the care set) are the
+level facts of the options with several atoms: `-D>=2` implies `-D`, `x==3` excludes `x==4`.
+Diagrams' supports and fingerprints are kept per diagram (see each function for why).
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+try:  # CUDD's C implementation when dd was built with it; the same interface in pure Python otherwise
+    from dd.cudd import BDD
+except ImportError:  # pragma: no cover - depends on the installed wheel
+    from dd.autoref import BDD
+
+from srcscan.cexpr import CExpr
+from srcscan.errors import InputError
+
+# A name may carry the value an option is given with (`--log-queries=extra`: only that value sets the bit).
+ATOM_PATTERN = re.compile(r"(?P<name>(?:--?[A-Za-z0-9][\w.-]*|[A-Za-z_][\w.\-]*)(?:=[\w.:/+-]+)?)"
+                          r"(?:(?P<op>>=|==)(?P<value>-?\d+))?")
+
+
+@dataclass(frozen=True, order=True)
+class Atom:
+    """One option test: `name` given (op ">=", level 1), given at least `level` times or set
+    to at least `level` (op ">="), or set to exactly `level` (op "==").
+
+    A runtime test (no option: `fp`, `vrrp->state == 2` in some function) is an atom too
+    while a condition is being worked out, so that `fp && !fp` is seen to be false: its
+    `test` is the C expression and its name says where it was read (`?file.c:f:fp`). The
+    analyses remove such atoms (Requirement.exists) before a requirement reaches a catalog."""
+
+    name: str
+    op: str = ">="
+    level: int = 1
+    test: CExpr | None = field(default=None, compare=False)
+
+    @property
+    def is_test(self) -> bool:
+        return self.test is not None
+
+    def __str__(self) -> str:
+        return self.name if (self.op, self.level) == (">=", 1) else f"{self.name}{self.op}{self.level}"
+
+    @classmethod
+    def parse(cls, text: str) -> "Atom":
+        """`-D`, `-D>=2`, `proxy.debug==3`; raises InputError on anything else."""
+        m = ATOM_PATTERN.fullmatch(text.strip())
+        if not m:
+            raise InputError(f"not an option atom: {text!r} (expected NAME, NAME>=N or NAME==N)")
+        return cls(m["name"], m["op"] or ">=", int(m["value"]) if m["value"] else 1)
+
+    def holds(self, levels: Mapping[str, int]) -> bool:
+        """Under the given option levels (times a flag was given, or its integer value)."""
+        level = levels.get(self.name, 0)
+        return level >= self.level if self.op == ">=" else level == self.level
+
+
+MANAGER = BDD()
+ATOMS: dict[str, Atom] = {}  # variable -> atom (the first atom of that text seen, with its test)
+VARIABLES: dict[str, str] = {}  # atom text -> variable
+_BY_OPTION: dict[str, list[Atom]] = {}  # option name -> its atoms
+_CARE: list[Any] = []  # [the care set] once built; emptied when an atom is added
+_SUPPORTS: dict[Any, frozenset[str]] = {}  # diagram -> its variables
+
+
+def support_of(f: Any) -> frozenset[str]:
+    """The variables `f` depends on, kept per diagram: CUDD's support walks every declared
+    variable (thousands of runtime-test atoms in a whole program: 0.16 ms a call), and the
+    process analysis asks whether a guard holds about a million times per lighttpd release."""
+    known = _SUPPORTS.get(f)
+    if known is None:
+        if len(_SUPPORTS) > 1 << 16:
+            _SUPPORTS.clear()
+        known = _SUPPORTS[f] = frozenset(f.support)
+    return known
+
+
+def variable_of(atom: Atom) -> str:
+    """The diagram variable of `atom` (declared on first use; one per atom text)."""
+    text = str(atom)
+    v = VARIABLES.get(text)
+    if v is None:
+        v = VARIABLES[text] = f"a{len(VARIABLES)}"
+        MANAGER.declare(v)
+        ATOMS[v] = atom
+        _BY_OPTION.setdefault(atom.name, []).append(atom)
+        if len(_BY_OPTION[atom.name]) > 1:
+            _CARE.clear()
+    return v
+
+
+def care_set() -> Any:
+    """The settings that can happen: the conjunction of the level facts of every option
+    with several atoms (`-D>=2` implies `-D`; `x==3` excludes `x==4`)."""
+    if not _CARE:
+        care = MANAGER.true
+        for atoms in _BY_OPTION.values():
+            if len(atoms) > 1:
+                for fact in level_facts(atoms):
+                    care = care & fact
+        _CARE.append(care)
+    return _CARE[0]
+
+
+def level_facts(atoms: Iterable[Atom]) -> list[Any]:
+    """What holds between atoms of one option, as diagrams: `-D>=2` implies `-D`; `x==3`
+    implies `x>=2` and not `x>=4`; two exact values exclude each other."""
+    atoms = sorted(atoms)
+    facts = []
+    for a in atoms:
+        for b in atoms:
+            if a.name != b.name or a == b or implies(a, False, b, True) is None:
+                continue
+            va, vb = MANAGER.var(variable_of(a)), MANAGER.var(variable_of(b))
+            if implies(a, False, b, True):
+                facts.append(~va | vb)
+            elif implies(a, False, b, False) and a < b:
+                facts.append(~va | ~vb)
+    return facts
+
+
+_SETTINGS = 8  # settings a fingerprint evaluates a formula under
+_FINGERPRINTS: dict[Any, int] = {}
+
+
+def fingerprint(f: Any) -> int:
+    """A hash equal for formulas equal over the settings that can happen: the formula's
+    value under _SETTINGS fixed settings (each option at a level from a checksum of its name),
+    which satisfy every level fact by construction."""
+    known = _FINGERPRINTS.get(f)
+    if known is not None:
+        return known
+    support = support_of(f)
+    if not support:
+        return int(f == MANAGER.true)
+    bits = 0
+    for k in range(_SETTINGS):
+        values = {v: ATOMS[v].holds({ATOMS[v].name: zlib.crc32(f"{k}:{ATOMS[v].name}".encode()) % 4})
+                  for v in support}
+        bits = bits << 1 | (MANAGER.let(values, f) == MANAGER.true)
+    if len(_FINGERPRINTS) > 1 << 16:
+        _FINGERPRINTS.clear()
+    _FINGERPRINTS[f] = bits
+    return bits
+
+
+def implies(a: Atom, a_negated: bool, b: Atom, b_positive: bool) -> bool | None:
+    """Whether literal a (negated or not) implies literal b (positive or negated): `-D>=2`
+    implies `-D`, `!-D` implies `!-D>=2`, `x==3` implies `!x==4`. None when the names differ."""
+    if a.name != b.name:
+        return None
+    values = range(0, max(a.level, b.level) + 2)
+    a_true = [v for v in values if a.holds({a.name: v}) != a_negated]
+    return all(b.holds({b.name: v}) == b_positive for v in a_true)
