@@ -50,7 +50,10 @@ def load(path: Path) -> dict[str, Any]:
 
 
 def pair(before: list[dict], after: list[dict]) -> tuple[list[tuple[dict, dict]], list[dict], list[dict]]:
-    """(pairs, only before, only after): paired by site, then format, then one to one."""
+    """(pairs, only before, only after): paired by site, then format, then one to one. A
+    message left over at a site where another of the same format was paired (one call seen
+    twice: two build profiles calling two log functions) stays unpaired; `compare` counts
+    those apart as repeats."""
     sites_a: dict[Site, list[dict]] = defaultdict(list)
     sites_b: dict[Site, list[dict]] = defaultdict(list)
     for m in before:
@@ -166,14 +169,22 @@ def compare(before: dict, after: dict) -> dict[str, Any]:
         else:
             still_a.append(m)
     still_b = [m for ms in by_text_b.values() for m in ms]
+    paired_a = {(a["file"], a["function"], a["line"], a["format"]) for a, _ in pairs}
+    paired_b = {(b["file"], b["function"], b["line"], b["format"]) for _, b in pairs}
+    repeats_a = [m for m in still_a if (m["file"], m["function"], m["line"], m["format"]) in paired_a]
+    repeats_b = [m for m in still_b if (m["file"], m["function"], m["line"], m["format"]) in paired_b]
+    still_a = [m for m in still_a if m not in repeats_a]
+    still_b = [m for m in still_b if m not in repeats_b]
     kinds: dict[tuple[str, str], list[tuple[dict, dict]]] = defaultdict(list)
     for a, b in pairs + moved:
         for kind in kinds_of(a, b):
             kinds[kind].append((a, b))
     return {"counts": {"before": len(before["messages"]), "after": len(after["messages"]), "paired": len(pairs),
                        "moved": len(moved), "only_before": len(still_a), "only_after": len(still_b),
+                       "repeats_before": len(repeats_a), "repeats_after": len(repeats_b),
                        "identical": sum(1 for a, b in pairs if not kinds_of(a, b))},
             "kinds": kinds, "only_before": still_a, "only_after": still_b, "moved": moved,
+            "repeats_before": repeats_a, "repeats_after": repeats_b,
             "sections": compare_sections(before.get("sections", {}), after.get("sections", {}))}
 
 
@@ -213,7 +224,9 @@ def markdown(name: str, result: dict[str, Any], examples: int) -> str:
     c = result["counts"]
     lines = [f"## {name}", "",
              f"messages {c['before']} -> {c['after']}: {c['paired']} paired by call site ({c['identical']} identical), "
-             f"{c['moved']} moved to another line, {c['only_before']} only before, {c['only_after']} only after.", ""]
+             f"{c['moved']} moved to another line, {c['only_before']} only before, {c['only_after']} only after; "
+             f"a call site's repeated message (same format at the same site): {c['repeats_before']} before, "
+             f"{c['repeats_after']} after.", ""]
     by_field: dict[str, list] = defaultdict(list)
     for (field, kind), members in result["kinds"].items():
         by_field[field].append((kind, members))
@@ -228,7 +241,7 @@ def markdown(name: str, result: dict[str, Any], examples: int) -> str:
         if rest > 0:
             lines.append(f"- ... and {rest} more kinds ({sum(len(m) for _, m in sorted(by_field[field], key=lambda km: -len(km[1]))[12:])} messages)")
         lines.append("")
-    for side in ("only_before", "only_after"):
+    for side in ("only_before", "only_after", "repeats_before", "repeats_after"):
         ms = result[side]
         if ms:
             lines.append(f"### {side.replace('_', ' ')}: {len(ms)} messages")
@@ -264,6 +277,8 @@ def as_json(result: dict[str, Any]) -> dict[str, Any]:
                       for (f, k), ms in sorted(result["kinds"].items(), key=lambda x: (x[0][0], -len(x[1])))],
             "only_before": [site(m) for m in result["only_before"]],
             "only_after": [site(m) for m in result["only_after"]],
+            "repeats_before": [site(m) for m in result["repeats_before"]],
+            "repeats_after": [site(m) for m in result["repeats_after"]],
             "moved": [{"before": site(a), "after": site(b)} for a, b in result["moved"]],
             "sections": result["sections"]}
 
