@@ -51,7 +51,8 @@ def site_texts(sites: Iterable[LogSite], rules: Rules, functions: Iterable[Funct
     its arguments (analyze.constants.call_variants), and, for a site in a helper that puts its
     string parameters into the message, one per set of constants its callers pass
     (expand_helper_constants); in a text builder of the rules, one per text its callers'
-    calls select (analyze.builttext). Sites read from the text get their one text, as written."""
+    calls select (analyze.builttext); each text once. Sites read from the text get their one
+    text, as written."""
     unknown = configure_macros(rules)
     functions = list(functions)
     out: dict[SiteKey, tuple[MessageText, ...]] = {}
@@ -62,7 +63,9 @@ def site_texts(sites: Iterable[LogSite], rules: Rules, functions: Iterable[Funct
             variants = [(v, log_fn) for c, log_fn in calls for v in call_variants(c, unknown)]
         else:
             variants = [(site.call, site.log_function)]
-        texts = tuple(message_text(v, log_fn) for v, log_fn in variants)
+        # Choices in arguments the message does not show (`have_brace(f) ? INCLUDE_B : INCLUDE_M`,
+        # a width `i ? 6 : 5`) give the same text twice: one entry per site and text.
+        texts = tuple(dict.fromkeys(message_text(v, log_fn) for v, log_fn in variants))
         out[site.key] = texts
         if site.extracted == "parse":
             helpers.extend((site, t) for t in texts)
@@ -75,7 +78,7 @@ def site_texts(sites: Iterable[LogSite], rules: Rules, functions: Iterable[Funct
     grouped: dict[SiteKey, list[MessageText]] = {}
     for site, text in expanded:
         grouped.setdefault(site.key, []).append(text)
-    out.update({key: tuple(texts) for key, texts in grouped.items()})
+    out.update({key: tuple(dict.fromkeys(texts)) for key, texts in grouped.items()})
     return out
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from srcscan.extract.expressions import to_cexpr
 from srcscan.model import Guard  # re-exported: extractors build guards here
@@ -143,7 +143,7 @@ def walk_guarded(unit: Unit, fn: Node) -> Iterator[tuple[Node, tuple[Guard, ...]
     """Yield every node of fn's body with the guards that enclose it (outermost first), in
     pre-order."""
     if _walked["unit"] is not unit:  # every extractor walks the same functions: keep one unit's walks
-        _walked["unit"], _walked["walks"] = unit, {}
+        _walked["unit"], _walked["walks"], _walked["noreturn"] = unit, {}, {}
     walks = _walked["walks"]
     hit = walks.get(id(fn))
     if hit is not None and hit[0] is fn:
@@ -151,20 +151,24 @@ def walk_guarded(unit: Unit, fn: Node) -> Iterator[tuple[Node, tuple[Guard, ...]
     out: list[tuple[Node, tuple[Guard, ...]]] = []
     body = function_body(fn)
     if body is not None:
-        _Walker(unit, out).walk(body, ())
+        file = fn.file or unit.path
+        if file not in _walked["noreturn"]:
+            _walked["noreturn"][file] = NORETURN_CALLS | noreturn_functions(
+                [f for f in unit.functions if (f.file or unit.path) == file])
+        _Walker(unit, out, _walked["noreturn"][file]).walk(body, ())
     walks[id(fn)] = (fn, out)
     return iter(out)
 
 
-_walked: dict[str, Any] = {"unit": None, "walks": {}}
+_walked: dict[str, Any] = {"unit": None, "walks": {}, "noreturn": {}}
 
 
 class _Walker:
     """Appends (node, guards) pairs to `out`: a list, not nested generators, whose cost
     would grow with the depth of every node."""
 
-    def __init__(self, unit: Unit, out: list) -> None:
-        self.unit, self.out = unit, out
+    def __init__(self, unit: Unit, out: list, noreturn: frozenset[str] = NORETURN_CALLS) -> None:
+        self.unit, self.out, self.noreturn = unit, out, noreturn
 
     def guard(self, kind: str, owner: Node, cond: Node, negated: bool = False, labels: tuple = ()) -> Guard:
         """The guard `cond` puts on code, where `owner` is the statement or operator it belongs to."""
@@ -197,7 +201,7 @@ class _Walker:
         for child in node.children:
             self.walk(child, current)
             if child.kind == "IF_STMT" and not _has_else(child) and len(child.children) >= 2:
-                if always_exits(child.children[-1]):
+                if always_exits(child.children[-1], noreturn=self.noreturn):
                     current = current + (self.guard("early-return", child, child.children[0], negated=True),)
 
     def walk_switch(self, node: Node, guards: tuple[Guard, ...]) -> None:
@@ -225,7 +229,7 @@ class _Walker:
                 continue
             kind = "default" if labels == ["default"] else "case"
             self.walk(stmt, guards + (self.guard(kind, switch, cond, labels=tuple(labels)),))
-            if always_exits(stmt) or stmt.kind == "BREAK_STMT":
+            if always_exits(stmt, noreturn=self.noreturn) or stmt.kind == "BREAK_STMT":
                 labels = []
 
     def walk_conditional(self, node: Node, guards: tuple[Guard, ...]) -> None:
@@ -272,18 +276,72 @@ def _has_else(node: Node) -> bool:
     return node.kind == "IF_STMT" and len(node.children) == 3
 
 
-def always_exits(stmt: Node, in_loop: bool = False) -> bool:
-    """True for a statement after which control never falls through: return, goto, exit().
-    `in_loop`: inside a `do ... while (0)`, where break and continue only end that loop."""
+def always_exits(stmt: Node, in_loop: bool = False, noreturn: frozenset[str] = NORETURN_CALLS) -> bool:
+    """True for a statement after which control never falls through: return, goto, a call of
+    a function that never returns (`noreturn`: libc's exit() and the like, and the file's own
+    functions that never return, noreturn_functions). `in_loop`: inside a `do ... while (0)`,
+    where break and continue only end that loop."""
     stmt = strip(stmt)
     if stmt.kind in EXITS:
         return not in_loop or stmt.kind not in ("BREAK_STMT", "CONTINUE_STMT")
-    if stmt.kind == "CALL_EXPR" and stmt.name in NORETURN_CALLS:
+    if stmt.kind == "CALL_EXPR" and stmt.name in noreturn:
         return True
     if stmt.kind == "COMPOUND_STMT" and stmt.children:
-        return always_exits(stmt.children[-1], in_loop)
+        return always_exits(stmt.children[-1], in_loop, noreturn)
     if stmt.kind == "IF_STMT" and _has_else(stmt):
-        return always_exits(stmt.children[-2], in_loop) and always_exits(stmt.children[-1], in_loop)
+        return always_exits(stmt.children[-2], in_loop, noreturn) and always_exits(stmt.children[-1], in_loop, noreturn)
     if stmt.kind == "DO_STMT" and len(stmt.children) == 2 and strip(stmt.children[1]).value == 0:
-        return always_exits(stmt.children[0], in_loop=True)  # a macro's `do { ...; return 0; } while (0)` (dnsmasq's ret_err)
+        return always_exits(stmt.children[0], True, noreturn)  # a macro's `do { ...; return 0; } while (0)` (dnsmasq's ret_err)
     return False
+
+
+def noreturn_functions(functions: Iterable[Node]) -> frozenset[str]:
+    """Names of the function definitions among `functions` (one file's) that never return to
+    their caller: no `return` in the body and the body ends in a statement that does not
+    complete (a call of exit() or of another such function of the file; an if/else both of
+    whose branches do not; a switch with a `default` label, no `break` out of it, whose last
+    statement does not). keepalived's `config_test_exit()`, a switch that calls exit() in every
+    case (keepalived/core/main.c), is one: code after `if (-t) { validate_config();
+    config_test_exit(); }` runs only without -t."""
+    bodies = {fn.name: body for fn in functions if (body := function_body(fn)) is not None and not _has_return(body)}
+    found: set[str] = set()
+    while True:
+        more = {name for name, body in bodies.items()
+                if name not in found and _never_completes(body, NORETURN_CALLS | found)}
+        if not more:
+            return frozenset(found)
+        found |= more
+
+
+def _never_completes(stmt: Node, noreturn: frozenset[str]) -> bool:
+    """True for a statement that cannot complete normally, by the rules of noreturn_functions
+    (a body without `return`, so a `goto` may only jump within it: not counted)."""
+    stmt = strip(stmt)
+    if stmt.kind == "CALL_EXPR":
+        return stmt.name in noreturn
+    if stmt.kind in ("COMPOUND_STMT", "CASE_STMT", "DEFAULT_STMT", "LABEL_STMT") and stmt.children:
+        return _never_completes(stmt.children[-1], noreturn)
+    if stmt.kind == "IF_STMT" and _has_else(stmt):
+        return _never_completes(stmt.children[1], noreturn) and _never_completes(stmt.children[2], noreturn)
+    if stmt.kind == "SWITCH_STMT" and len(stmt.children) >= 2:
+        body = stmt.children[-1]
+        return _has_default(body) and not _breaks_out(body) and _never_completes(body, noreturn)
+    return False
+
+
+def _has_return(node: Node) -> bool:
+    return node.kind == "RETURN_STMT" or any(_has_return(c) for c in node.children)
+
+
+def _has_default(node: Node) -> bool:
+    """A `default:` label of this switch body (not of a switch nested in it)."""
+    if node.kind == "DEFAULT_STMT":
+        return True
+    return node.kind != "SWITCH_STMT" and any(_has_default(c) for c in node.children)
+
+
+def _breaks_out(node: Node) -> bool:
+    """A `break` that leaves the switch whose body `node` is (not one of a nested loop or switch)."""
+    if node.kind == "BREAK_STMT":
+        return True
+    return node.kind not in LOOPS and node.kind != "SWITCH_STMT" and any(_breaks_out(c) for c in node.children)

@@ -1,0 +1,71 @@
+"""Functions that never return (tests/fixtures/noreturn): what follows a call of one runs only
+where the call does not (keepalived's `if (-t) { validate_config(); config_test_exit(); }`),
+in the call's own function, in the call graph and in every function reached from there."""
+
+from pathlib import Path
+
+import pytest
+
+from srcscan.extract.walk import noreturn_functions
+from srcscan.formats.template import render_normal
+from srcscan.pipeline import build_from_tree
+from srcscan.rules import load_rules
+from srcscan.sources import Provenance, SourceTree
+from tests.conftest import parse_c
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory):
+    rules = load_rules(str(FIXTURES / "precision" / "daemon-rules.toml"))
+    root = FIXTURES / "noreturn"
+    return build_from_tree(rules, SourceTree(root, Provenance("path", str(root), None)),
+                           tmp_path_factory.mktemp("noreturn") / "cache").catalog
+
+
+def message(catalog, text):
+    (m,) = [m for m in catalog.messages if m.format == text]
+    return m
+
+
+@pytest.mark.parametrize("text,requires,processes", [
+    ("configuration read", [], ("parent",)),
+    ("configuration checked", [["-t"]], ("parent",)),
+    ("writing the pid file", [["!-t"]], ("parent",)),     # after the -t block: its function never returns
+    ("child running", [["!-t"]], ("nr-child",)),             # the child is started only there too
+])
+def test_code_after_a_function_that_never_returns(catalog, text, requires, processes):
+    m = message(catalog, text)
+    assert [list(a) for a in m.requires] == requires
+    assert m.processes == processes
+
+
+CODE = """
+void exit(int);
+void abort(void);
+int status(void);
+static void dies(void) { exit(1); }
+static void dies_too(int x) { if (x) exit(1); else dies(); }
+static void every_case(int x) { switch (x) { case 0: exit(0); default: abort(); } }
+static void through_case(int x) { switch (x) { case 0: case 1: dies(); default: exit(2); } }
+static void no_default(int x) { switch (x) { case 0: exit(0); case 1: exit(1); } }
+static void breaks(int x) { switch (x) { case 0: break; default: exit(1); } }
+static void returns_first(int x) { if (x) return; exit(1); }
+static void one_branch(int x) { if (x) exit(1); }
+static void loop_break(int x) { switch (x) { default: while (x) { break; } exit(1); } }
+"""
+
+
+def test_which_functions_never_return(tmp_path):
+    unit = parse_c(tmp_path, CODE)
+    assert noreturn_functions(unit.functions) == {"dies", "dies_too", "every_case", "through_case", "loop_break"}
+
+
+def test_one_entry_per_site_and_text(tmp_path):
+    """tests/fixtures/same-text: `i ? 6 : 5` as a `%*s` width gives the same text twice (one
+    entry), `c ? "cre" : "upd"` in the text two."""
+    rules = load_rules(str(FIXTURES / "precision" / "daemon-rules.toml"))
+    root = FIXTURES / "same-text"
+    messages = build_from_tree(rules, SourceTree(root, Provenance("path", str(root), None)), tmp_path).catalog.messages
+    assert sorted(render_normal(m.template) for m in messages) == ["%s%s", "Success creating interface", "Success updating interface"]
