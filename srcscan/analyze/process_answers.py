@@ -9,7 +9,7 @@ facilities (facilities.py) and the requirement each site has (a call that needs 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.facilities import Priorities, facility_changes, facility_expressions, message_facility, process_facilities
@@ -26,10 +26,13 @@ from srcscan.model import (CallSite, Derivation, InProcessWith, LogSite, NotInPr
 
 def answer_processes(sites: Iterable[LogSite], requires: Mapping[SiteKey, tuple[tuple[str, ...], ...]],
                      model: Model, facilities: dict[str, tuple[str, ...]], changes: dict[str, dict[str, str]],
-                     syslog_on: bool, priorities: Priorities) -> dict[SiteKey, ProcessAnswer]:
+                     syslog_on: bool, priorities: Priorities,
+                     mute: Callable[[LogSite, str], bool] | None = None) -> dict[SiteKey, ProcessAnswer]:
     """SiteKey -> ProcessAnswer for every site. `requires` gives each site's requirement as
     alternatives of option atoms (the requirements analysis's answer): a call that needs -D runs
-    where -D takes the program. `facilities`/`changes`: process_facilities and facility_changes."""
+    where -D takes the program. `facilities`/`changes`: process_facilities and facility_changes.
+    `mute(site, mode)`: whether the site's log function writes nothing when the program runs
+    in that mode (muted_modes); a process that runs the call only in such a mode cannot write it."""
     graph = model.graph
     by_file = file_processes(graph, model)
     paths = CallPaths(model)
@@ -44,7 +47,12 @@ def answer_processes(sites: Iterable[LogSite], requires: Mapping[SiteKey, tuple[
         fn = graph.functions.get(key)
         guards = call.guards
         procs, only, found_in = model.processes_of(call.line, key, guards, requires.get(site.key, ()))
-        if all(q in only for q in procs):  # no process runs it under the options in force
+        silent = {q: mode for q, mode in only.items() if mute is not None and mute(site, mode)}
+        if silent:
+            procs = tuple(q for q in procs if q not in silent)
+            only = {q: mode for q, mode in only.items() if q not in silent}
+            found_in = {q: r for q, r in found_in.items() if q not in silent}
+        if (procs or not silent) and all(q in only for q in procs):  # no process runs it under the options in force
             anywhere = model.regions_anywhere()
             for q in message_processes(call.line, key, model.procs, anywhere, guards, state=model.state):
                 found_in.setdefault(q, anywhere[q])
@@ -61,7 +69,9 @@ def answer_processes(sites: Iterable[LogSite], requires: Mapping[SiteKey, tuple[
                 procs = by_file.get(call.file) or tuple(p.name for p in model.procs)  # (an assert handler: any)
                 how = (ProcessesFrom("file", call.file),)
         pruned = tuple(NotInProcess(q, why) for q in _pruned_from(call.line, key, guards, procs, model) if (
-            why := model.state.why_not(q, key, tuple(guards))))
+            why := model.state.why_not(q, key, tuple(guards)))) + tuple(
+            NotInProcess(q, f"it runs there only with {mode}, under which {call.callee}() writes nothing")
+            for q, mode in silent.items())
         outcomes = _priority_outcomes(call, site.log_function, fn, graph, priorities)
         facility, with_, fixed = message_facility(outcomes, procs, facilities, changes, syslog_on)
         modes = tuple(InProcessWith(q, option) for q, option in only.items())
@@ -90,7 +100,8 @@ def analyze_processes(context: Context, requirements: Mapping[SiteKey, Requireme
     facilities = process_facilities(model, values, syslog_on)
     changes = facility_changes(model, values)
     requires = {key: answer.requirement.alternatives() for key, answer in requirements.items()}
-    answers = answer_processes(context.sites, requires, model, facilities, changes, syslog_on, Priorities(graph, facts))
+    answers = answer_processes(context.sites, requires, model, facilities, changes, syslog_on, Priorities(graph, facts),
+                               muted_modes(context, model))
     counts: dict[str, int] = defaultdict(int)
     unreachable, by_file_count = [], 0
     for site in context.sites:
@@ -110,6 +121,34 @@ def analyze_processes(context: Context, requirements: Mapping[SiteKey, Requireme
     logging = LoggingSetup(model.logging.destination, model.logging.syslog_option, model.logging.facility_option)
     return answers, Sections(processes=process_table(model, facilities, changes, counts),
                              processes_from_file=by_file_count, unreachable=tuple(unreachable), logging=logging)
+
+
+def muted_modes(context: Context, model: Model) -> Callable[[LogSite, str], bool]:
+    """(site, mode) -> whether the site's log function writes nothing when the program runs in
+    `mode` (Model.modes), whatever its arguments: keepalived 2.3.4's vlog_message() returns
+    `if (__test_bit(CONFIG_TEST_BIT, &debug))` (lib/logger.c:128) and report_config_error()
+    prints to stderr instead under -t (lib/parser.c:275), so the parent's -t run of the
+    configuration code logs none of it. The log function's condition is the requirements
+    analysis' own (conditions.Conditions.sink_of), its parameter tests taken as any value."""
+    from srcscan.analyze.conditions import Conditions
+    from srcscan.analyze.logfuncs import log_function_of
+    from srcscan.analyze.settings import levels_of
+
+    graph = context.graph
+    known = dict(context.log_functions)
+    conditions = Conditions(graph, context.index, lambda fn, c: log_function_of(known, fn.file, c.callee) is not None, {})
+    levels = {mode: levels_of(model._with_atoms([mode])) for mode in model.modes}
+    memo: dict[tuple[str | None, str], bool] = {}
+
+    def mute(site: LogSite, mode: str) -> bool:
+        call = site.call
+        sink = graph.key_for(call.callee, call.file) if not call.indirect else None
+        if (sink, mode) not in memo:
+            writes = conditions.sink_of(sink).exists(lambda a: a.is_test)
+            memo[(sink, mode)] = mode in levels and not writes.holds(levels[mode])
+        return memo[(sink, mode)]
+
+    return mute
 
 
 def process_table(model: Model, facilities: dict[str, tuple[str, ...]], changes: dict[str, dict[str, str]],

@@ -8,6 +8,7 @@ import pytest
 
 from srcscan.extract.walk import noreturn_functions
 from srcscan.formats.template import render_normal
+from srcscan.model import NotInProcess
 from srcscan.pipeline import build_from_tree
 from srcscan.rules import load_rules
 from srcscan.sources import Provenance, SourceTree
@@ -39,6 +40,15 @@ def test_code_after_a_function_that_never_returns(catalog, text, requires, proce
     m = message(catalog, text)
     assert [list(a) for a in m.requires] == requires
     assert m.processes == processes
+
+
+def test_a_process_that_runs_it_only_in_a_mode_its_log_function_mutes(catalog):
+    """read_keyword() runs in the parent only under -t, where say() returns at once."""
+    m = message(catalog, "keyword read")
+    assert m.processes == ("nr-child",) and m.requires == ()
+    (why,) = [d for d in m.derivation if isinstance(d, NotInProcess)]
+    assert why.process == "parent" and "-t" in why.why and "say()" in why.why
+    assert message(catalog, "configuration checked").processes == ("parent",)  # log_message() is not muted
 
 
 CODE = """
