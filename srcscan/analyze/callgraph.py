@@ -131,7 +131,8 @@ def build_call_graph(functions: Iterable[FunctionFacts], refs: Iterable[Function
     refs = _first_of_each(refs)
     store_guards: dict[tuple[str, int], tuple] = {}
     param_fields = _param_fields(by_key, refs, store_guards)
-    stored = _stored_pointers(by_key, refs)
+    flow = ValueFlow(objects, lambda name, file: _resolve(by_key, name, file))
+    stored = _stored_pointers(by_key, refs, _resolved_tables(flow))
     handed: dict[tuple, frozenset[str]] = {}  # registrations that go into fields: resolved where a field is called
     for ref in refs:
         if ref.context == "argument" and ":" in ref.via:
@@ -145,7 +146,6 @@ def build_call_graph(functions: Iterable[FunctionFacts], refs: Iterable[Function
                 handed[ref] = (
                     frozenset(fields), store_guards.get((callee, int(index)), ()),
                     _flags(by_key, param_fields, ref, callee, int(index)))
-    flow = ValueFlow(objects, lambda name, file: _resolve(by_key, name, file))
     callers = _direct_callers(by_key)
     for key in sorted(by_key):
         fn = by_key[key]
@@ -257,10 +257,28 @@ def _param_fields(by_key: Functions, refs: list[FunctionRef],
     return out
 
 
-def _stored_pointers(by_key: Functions, refs: Iterable[FunctionRef]) -> dict[str, set[str]]:
-    """Field or variable name -> keys of the functions whose address is stored there."""
+def _resolved_tables(flow: ValueFlow) -> frozenset[tuple[str, int, str]]:
+    """(file, line, function) of the entries of file-scope tables that calls through them name
+    (`(*VRRP_TSM[s][w].handler)(vrrp)`, keepalived's vrrp_scheduler.c) and value flow resolves:
+    such a call reaches the table's functions, and a call through another object's field of
+    that name (a configuration keyword's `handler`) does not."""
+    read = {holder for facts in flow.by_key.values() for *_, holder in facts.get("calls", ()) if holder[0] == "var"}
+    out = set()
+    for key, facts in flow.by_key.items():
+        for holder, field, value, line in facts.get("stores", ()) if key.startswith("<") else ():
+            if holder in read and value[0] == "fn" and flow.targets(holder, key, field) is not None:
+                out.add((flow.files[key], line, value[1]))
+    return frozenset(out)
+
+
+def _stored_pointers(by_key: Functions, refs: Iterable[FunctionRef],
+                     tables: frozenset[tuple[str, int, str]] = frozenset()) -> dict[str, set[str]]:
+    """Field or variable name -> keys of the functions whose address is stored there (entries
+    of the `tables` that calls through them reach by value flow left out)."""
     stored: dict[str, set[str]] = defaultdict(set)
     for ref in refs:
+        if ref.context == "initializer" and not ref.function and (ref.file, ref.line, ref.target) in tables:
+            continue
         if ref.context in ("field", "initializer", "variable"):
             target = _resolve(by_key, ref.target, ref.file)
             if target:

@@ -35,6 +35,7 @@ def answer_processes(sites: Iterable[LogSite], requires: Mapping[SiteKey, tuple[
     in that mode (muted_modes); a process that runs the call only in such a mode cannot write it."""
     graph = model.graph
     by_file = file_processes(graph, model)
+    by_name = _calls_by_name(graph)
     paths = CallPaths(model)
     answers: dict[SiteKey, ProcessAnswer] = {}
     for site in sites:
@@ -63,6 +64,9 @@ def answer_processes(sites: Iterable[LogSite], requires: Mapping[SiteKey, tuple[
             procs, where = _other_build_callers(fn, model)
             if procs:
                 how = (ProcessesFrom("skipped-branch", where),)
+            elif fn is None and (found := _callers_by_name(call.function, model, by_name))[0]:
+                procs, where = found
+                how = (ProcessesFrom("callers", where),)
             else:
                 # Not reached from any process start (called through a pointer the graph could
                 # not resolve): the processes that run the rest of its file.
@@ -227,6 +231,37 @@ def _other_build_callers(fn: Any, model: Model) -> tuple[tuple[str, ...], str]:
             if caller_fn is not None and caller_key not in reached and caller_key not in seen and len(seen) < 64:
                 seen.add(caller_key)
                 todo.append(caller_fn)
+    order = [p.name for p in model.procs]
+    return tuple(sorted(found, key=order.index)), "; ".join(where)
+
+
+def _calls_by_name(graph: CallGraph) -> dict[str, list[tuple[str, CallSite]]]:
+    """Direct calls by the name called, with the caller's key: calls of a function that no parse
+    of this build defines (only a text site has it) are kept there by name."""
+    out: dict[str, list[tuple[str, CallSite]]] = defaultdict(list)
+    for key, fn in graph.functions.items():
+        for call in fn.calls:
+            if not call.indirect:
+                out[call.callee].append((key, call))
+    return out
+
+
+def _callers_by_name(name: str, model: Model, by_name: dict[str, list[tuple[str, CallSite]]]
+                     ) -> tuple[tuple[str, ...], str]:
+    """(processes, where) for a function no parse defines (its site read from the text of a
+    branch this build skips: keepalived's ip4tables_add_rules under `#ifdef _HAVE_LIBIPSET_`):
+    the processes that run its callers' calls of it, by name (a call that reaches another
+    function of that name is not one), not the processes of its whole file."""
+    found: list[str] = []
+    where: list[str] = []
+    for caller, call in by_name.get(name, ()):
+        fn = model.graph.functions[caller]
+        if model.graph.key_for(name, fn.file) is not None:
+            continue  # the call reaches a function of that name this build does define
+        running = message_processes(call.line, caller, model.procs, model.region, call.guards, state=model.state)
+        found.extend(q for q in running if q not in found)
+        if running:
+            where.append(f"{fn.name}() at {call.file}:{call.line}")
     order = [p.name for p in model.procs]
     return tuple(sorted(found, key=order.index)), "; ".join(where)
 

@@ -14,7 +14,8 @@ import re
 from typing import Any
 
 from srcscan.extract.calls import c_string_value, integer_value
-from srcscan.extract.objects import extract_objects
+from srcscan.extract.calls import _initializer_refs as initializer_refs
+from srcscan.extract.objects import extract_objects, table_stores
 from srcscan.extract.strbuild import string_builds
 from srcscan.extract.walk import expression_text, strip, walk_guarded
 from srcscan.model import LogSetupFacts
@@ -52,7 +53,8 @@ def extract_logsetup(unit: Unit, idioms: Idioms) -> LogSetupFacts:
                          `kw.active = active`; ("?", text) for `|=`, `++` and the like),
         "zero_globals": [name] (file-scope variables without an initializer: zero at start),
         "objects": {function: (file, extract.objects.extract_objects(...))} (function pointers
-                   stored in objects, and calls through their fields),
+                   stored in objects, and calls through their fields; under "<file>", the
+                   stores of the file's tables' initializers: extract.objects.table_stores),
         "skipped_calls": ([(file, line, name)], [name]) (calls written in branches the
                           preprocessor skipped: who calls a function only another build defines;
                           and the names the compiled lines call, by text),
@@ -75,6 +77,13 @@ def extract_logsetup(unit: Unit, idioms: Idioms) -> LogSetupFacts:
             rows = _table_rows(strip(init))
             if rows:
                 out["tables"][var.name] = rows
+            stores = table_stores(var, strip(init), lambda node, via: initializer_refs(unit, node, via))
+            if any(line != var.line for line in out["text_writes"].get(var.name, ())):
+                stores = []  # written or its address taken somewhere: not only its initializer's
+            if stores:  # file-scope tables of functions, for the value flow (analyze/valueflow.py)
+                path = var.file or unit.path
+                out["objects"].setdefault(f"<{path}>", (path, {"holders": [], "stores": [], "returns": [], "calls": [],
+                                                                  "forwards": []}))[1]["stores"].extend(stores)
         else:
             out["globals"][var.name] = sym(init, (), frozenset())
     for fn in unit.functions:

@@ -11,6 +11,9 @@ the value-flow resolution of calls through struct fields (analyze/valueflow.py).
                                                                        parameters to another one
     l->dump(l->head);                                                  a call through field `dump` of
                                                                        whatever parameter `l` holds
+    static struct { void (*handler)(vrrp_t *); } VRRP_TSM[3][3] =      a file-scope table: its rows
+        { { {NULL}, {vrrp_sync_master} }, ... };                       store functions in its fields
+                                                                       (table_stores)
 
 A holder is named ("local", name), ("var", name), ("field", name) or ("param", index).
 """
@@ -67,13 +70,22 @@ def extract_objects(nodes: list[tuple[Node, Any]], params: tuple[str, ...], loca
             "forwards": sorted(set(forwards))}
 
 
+def table_stores(var: Node, init: Node, refs: Callable[[Node, str], Any]) -> list[tuple]:
+    """Stores a file-scope variable's initializer makes: [(("var", name), field, ("fn", function),
+    line)], each function the initializer names with the struct field it fills (`refs`:
+    extract.calls' initializer reading, (node, field) pairs)."""
+    return [(("var", var.name), field, ("fn", ref.name), ref.line) for ref, field in refs(init, var.name)
+            if field != var.name]
+
+
 def holder_of(node: Node, params: tuple[str, ...], local_names: frozenset[str],
               strip: Callable[[Node], Node]) -> tuple | None:
-    """What holds an object: `l` (a parameter or local), `sockpool` (a variable) or
-    `vrrp_data->instances` (the field `instances`)."""
+    """What holds an object: `l` (a parameter or local), `sockpool` (a variable), `VRRP_TSM[s][w]`
+    (the table variable) or `vrrp_data->instances` (the field `instances`)."""
     node = strip(node)
-    while node.kind in ("UNARY_OPERATOR", "PAREN_EXPR") and node.op in ("*", "&", "") and node.children:
-        node = strip(node.children[0])
+    while node.kind in ("UNARY_OPERATOR", "PAREN_EXPR", "ARRAY_SUBSCRIPT_EXPR") and node.op in ("*", "&", "") \
+            and node.children:
+        node = strip(node.children[0])  # an element of a table is held where the table is (`VRRP_TSM[s][w]`)
     if node.kind == "DECL_REF_EXPR":
         if node.ref_kind == "PARM_DECL" and node.name in params:
             return ("param", params.index(node.name))

@@ -44,6 +44,7 @@ def message(catalog, text):
     ("cannot write the protocol file", ("vrrp",)),         # set_proto's skipped #ifdef calls its caller
     ("dispatcher running", ("vrrp",)),                     # registered under !-t: not the parent's -t run
     ("http check failed", ("checker",)),                   # queued under -t too, started only without it
+    ("entering master state", ("vrrp",)),                  # only the state table's call reaches it
 ])
 def test_processes(catalog, text, processes):
     assert message(catalog, text).processes == processes
@@ -116,3 +117,14 @@ def test_analyses_import_no_parser():
                 [a.name for a in node.names] if isinstance(node, ast.Import) else []
             for name in names:
                 assert not name.startswith(("srcscan.parse", "srcscan.extract", "clang")), f"{path.name} imports {name}"
+
+
+def test_a_function_only_another_build_defines_runs_where_its_callers_do(tmp_path):
+    """tests/fixtures/text-callers: rules.c's add_rules() (only with HAVE_IPSET) is called by the
+    child alone; the parent runs the rest of rules.c (keepalived's ip4tables_add_rules)."""
+    rules = load_rules(str(FIXTURES / "precision" / "daemon-rules.toml"))
+    root = FIXTURES / "text-callers"
+    found = {m.format: m for m in build_from_tree(rules, SourceTree(root, Provenance("path", str(root), None)),
+                                                  tmp_path).catalog.messages}
+    assert found["rules helper"].processes == ("parent",)
+    assert found["cannot add rule"].processes == ("tc-child",)
