@@ -129,9 +129,8 @@ class InProcessWith:
 class ProcessesFrom:
     """The site's function is reached from no process start in this build, so its processes
     were taken from elsewhere: `kind` "skipped-branch" (the processes that run the functions
-    whose `#if` branches, skipped here, call it; `where` lists them), "callers" (no parse of
-    this build defines the function, its site read from the text: the processes that run its
-    callers' calls of it by name, listed in `where`) or "file" (the processes that run the
+    whose `#if` branches, skipped here, call it; `where` lists them), "callers" (the processes
+    that run the functions whose text calls it where the parse lost the call, listed in `where`) or "file" (the processes that run the
     rest of its file `where`)."""
 
     kind: str

@@ -8,10 +8,13 @@ facilities (facilities.py) and the requirement each site has (a call that needs 
 
 from __future__ import annotations
 
+import bisect
+import re
 from collections import defaultdict
 from typing import Any, Callable, Iterable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
+from srcscan.analyze.deadcode import _LITERAL_OR_COMMENT
 from srcscan.analyze.facilities import Priorities, facility_changes, facility_expressions, message_facility, process_facilities
 from srcscan.analyze.idents import all_forms, pattern_texts
 from srcscan.analyze.processes import Model, _other_side, build_model, message_processes
@@ -27,15 +30,16 @@ from srcscan.model import (CallSite, Derivation, InProcessWith, LogSite, NotInPr
 def answer_processes(sites: Iterable[LogSite], requires: Mapping[SiteKey, tuple[tuple[str, ...], ...]],
                      model: Model, facilities: dict[str, tuple[str, ...]], changes: dict[str, dict[str, str]],
                      syslog_on: bool, priorities: Priorities,
-                     mute: Callable[[LogSite, str], bool] | None = None) -> dict[SiteKey, ProcessAnswer]:
+                     mute: Callable[[LogSite, str], bool] | None = None,
+                     text_calls: TextCalls | None = None) -> dict[SiteKey, ProcessAnswer]:
     """SiteKey -> ProcessAnswer for every site. `requires` gives each site's requirement as
     alternatives of option atoms (the requirements analysis's answer): a call that needs -D runs
     where -D takes the program. `facilities`/`changes`: process_facilities and facility_changes.
     `mute(site, mode)`: whether the site's log function writes nothing when the program runs
-    in that mode (muted_modes); a process that runs the call only in such a mode cannot write it."""
+    in that mode (muted_modes); a process that runs the call only in such a mode cannot write it.
+    `text_calls`: the tree's calls by text, for a function the parsed calls reach from no start."""
     graph = model.graph
     by_file = file_processes(graph, model)
-    by_name = _calls_by_name(graph)
     paths = CallPaths(model)
     answers: dict[SiteKey, ProcessAnswer] = {}
     for site in sites:
@@ -64,7 +68,7 @@ def answer_processes(sites: Iterable[LogSite], requires: Mapping[SiteKey, tuple[
             procs, where = _other_build_callers(fn, model)
             if procs:
                 how = (ProcessesFrom("skipped-branch", where),)
-            elif fn is None and (found := _callers_by_name(call.function, model, by_name))[0]:
+            elif text_calls is not None and (found := _text_callers(call.function, model, text_calls))[0]:
                 procs, where = found
                 how = (ProcessesFrom("callers", where),)
             else:
@@ -104,8 +108,9 @@ def analyze_processes(context: Context, requirements: Mapping[SiteKey, Requireme
     facilities = process_facilities(model, values, syslog_on)
     changes = facility_changes(model, values)
     requires = {key: answer.requirement.alternatives() for key, answer in requirements.items()}
+    text = context.tree.text(context.rules.exclude)
     answers = answer_processes(context.sites, requires, model, facilities, changes, syslog_on, Priorities(graph, facts),
-                               muted_modes(context, model))
+                               muted_modes(context, model), TextCalls(_LazyTexts(text)))
     counts: dict[str, int] = defaultdict(int)
     unreachable, by_file_count = [], 0
     for site in context.sites:
@@ -235,35 +240,81 @@ def _other_build_callers(fn: Any, model: Model) -> tuple[tuple[str, ...], str]:
     return tuple(sorted(found, key=order.index)), "; ".join(where)
 
 
-def _calls_by_name(graph: CallGraph) -> dict[str, list[tuple[str, CallSite]]]:
-    """Direct calls by the name called, with the caller's key: calls of a function that no parse
-    of this build defines (only a text site has it) are kept there by name."""
-    out: dict[str, list[tuple[str, CallSite]]] = defaultdict(list)
-    for key, fn in graph.functions.items():
-        for call in fn.calls:
-            if not call.indirect:
-                out[call.callee].append((key, call))
-    return out
+_NOT_A_CALL_BEFORE = re.compile(r"[\w*]\s*$")  # `void f(`, `static int *f(`: a declaration
 
 
-def _callers_by_name(name: str, model: Model, by_name: dict[str, list[tuple[str, CallSite]]]
-                     ) -> tuple[tuple[str, ...], str]:
-    """(processes, where) for a function no parse defines (its site read from the text of a
-    branch this build skips: keepalived's ip4tables_add_rules under `#ifdef _HAVE_LIBIPSET_`):
-    the processes that run its callers' calls of it, by name (a call that reaches another
-    function of that name is not one), not the processes of its whole file."""
+class TextCalls:
+    """Where the tree's text calls a function, by name (`name(` outside comments and literals,
+    not a declaration): the calls a parse lost (keepalived 2.3.4's add_del_vip_rules calls
+    ip4tables_add_rules with arguments, IPSET_DIM_ONE..., that only the libipset build
+    declares, so the parse of this build drops the calls) or that name a function no parse of
+    this build defines. `texts`: tree-relative path -> C text."""
+
+    def __init__(self, texts: Mapping[str, str]) -> None:
+        self.texts = texts
+        self._code: dict[str, tuple[str, list[int]]] = {}
+
+    def lines(self, name: str) -> list[tuple[str, int]]:
+        """(file, line) of each call of `name` in the texts."""
+        call = re.compile(r"(?<![\w.>])" + re.escape(name) + r"\s*\(")
+        out = []
+        for path, text in self.texts.items():
+            if name not in text:
+                continue
+            if path not in self._code:
+                code = _LITERAL_OR_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+                self._code[path] = (code, [0] + [m.end() for m in re.finditer(r"\n", code)])
+            code, starts = self._code[path]
+            for m in call.finditer(code):
+                line = bisect.bisect_right(starts, m.start())
+                before = code[starts[line - 1]:m.start()]
+                word = re.search(r"(\w+)\s*$", before)
+                if before.lstrip().startswith("#") or _NOT_A_CALL_BEFORE.search(before) and not (
+                        word and word.group(1) in ("return", "else", "do", "case")):
+                    continue  # a declaration or a macro's definition
+                out.append((path, line))
+        return out
+
+
+def _text_callers(name: str, model: Model, calls: TextCalls) -> tuple[tuple[str, ...], str]:
+    """(processes, where) for a function that no process start reaches through the parsed
+    calls: the processes that run the functions whose text calls it where the call graph has
+    no call of it (a call the parse lost), not the processes of its whole file."""
     found: list[str] = []
     where: list[str] = []
-    for caller, call in by_name.get(name, ()):
-        fn = model.graph.functions[caller]
-        if model.graph.key_for(name, fn.file) is not None:
-            continue  # the call reaches a function of that name this build does define
-        running = message_processes(call.line, caller, model.procs, model.region, call.guards, state=model.state)
+    for file, line in calls.lines(name):
+        caller = _function_at(model, file, line)
+        if caller is None or caller.name == name or any(
+                c.line == line and c.callee == name for c in caller.calls):
+            continue  # a call the graph has (judged there), or none of a function's
+        running = message_processes(line, caller.key, model.procs, model.region, (), state=model.state)
         found.extend(q for q in running if q not in found)
         if running:
-            where.append(f"{fn.name}() at {call.file}:{call.line}")
+            where.append(f"{caller.name}() at {file}:{line}")
     order = [p.name for p in model.procs]
     return tuple(sorted(found, key=order.index)), "; ".join(where)
+
+
+class _LazyTexts(dict):
+    """path -> text of the tree's files, each read when first asked for (most never are)."""
+
+    def __init__(self, text: Any) -> None:
+        super().__init__((rel, None) for rel in text.files)
+        self._text = text
+
+    def items(self):  # type: ignore[override]
+        for rel in self:
+            yield rel, self[rel]
+
+    def __getitem__(self, rel: str) -> str:
+        value = super().__getitem__(rel)
+        if value is None:
+            try:
+                value = self._text.text(rel)
+            except OSError:
+                value = ""  # vanished since the listing
+            super().__setitem__(rel, value)
+        return value
 
 
 def _function_at(model: Model, file: str, line: int) -> Any:

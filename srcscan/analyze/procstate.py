@@ -61,6 +61,9 @@ class ProcessState:
         self.unseen = {name for (file, name), lines in facts.text_writes.items()
                        if not lines <= facts.parsed_writes.get((file, name), set())}
         main = next((p for p in procs if p.start == "main"), None)
+        # The constant each child gives its process variable right after its fork
+        # (`prog_type = PROG_TYPE_CHECKER`, processes.Process.values): what it holds there.
+        self.own: dict[str, dict[str, int]] = {p.name: dict(p.values) for p in procs}
         self.values: dict[str, dict[str, frozenset | None]] = {}
         self.views: dict[str, tuple[set[str], Any]] = {}
         for p in procs:
@@ -185,6 +188,9 @@ class ProcessState:
             shown = ", ".join(str(v) for v in sorted(values))
             return values, f"parameter {e.name} of {fn.name}() is {shown} in every call this process makes"
         path = state_path(e)
+        if path is not None and path in self.own.get(process, {}):
+            value = self.own[process][path]
+            return frozenset({value}), f"{path} is {value} in this process (set after its fork)"
         if path is None or (path not in self.facts.zero_globals and path.split(".")[0] not in self.facts.zero_globals
                             and path not in self.facts.globals):
             return None, ""

@@ -111,7 +111,7 @@ def derivation_text(d: Derivation) -> str:
         if d.kind == "skipped-branch":
             return f"processes: called only where this build's preprocessor skips: {d.where}"
         if d.kind == "callers":
-            return f"processes: of the calls of it (a function no parse of this build defines): {d.where}"
+            return f"processes: of its calls the parse lost, read from the text: {d.where}"
         return f"processes: reached from no process start; those running the rest of {d.where}"
     if isinstance(d, FacilityInPriority):
         return f"facility {d.facility}: {d.how} (a facility in the priority overrides openlog's)"
