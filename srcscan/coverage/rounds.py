@@ -130,6 +130,9 @@ class Run:
             if not requests:
                 break
             new = self.parse(requests)
+        requests = extra_requests(self.caller_plans(), self.macros, self.values, self.profile.name, 0, self.tried)
+        if requests:  # the guards of calls only other builds compile, of functions that log
+            self.parse(requests)
         # Last: calls lost because headers this machine lacks leave their types and names undeclared.
         requests = declaration_requests(self.missing(), self.files, self.profile.name, self.changes_of, self.tried)
         if requests:
@@ -140,6 +143,28 @@ class Run:
             self.parsed += parsed
             self.cached += len(facts) - parsed
             self.option_files = facts
+
+    def caller_plans(self) -> list[Plan]:
+        """Calls, in branches no parse compiled, of functions that log and that no parsed line
+        calls: keepalived's openssl_mem_log_init, called only under `#ifdef _OPENSSL_MEM_CHECK_`
+        in check_daemon.c (`if (__test_bit(OPENSSL_MEM_CHECK_BIT, &debug))`). Without a parse
+        of that call the function looks like an entry point, and its messages (and those of the
+        allocator hooks it installs) would need nothing; its guard is what they need."""
+        names = set(self.names())
+        logging = {fn.name for f in self.files for fn in f.functions if any(c.callee in names for c in fn.calls)}
+        called = {c.callee for f in self.files for fn in f.functions for c in fn.calls}
+        called |= {r.target for f in self.files for r in f.refs}
+        called |= {n for f in self.files if f.logsetup is not None for n in f.logsetup.skipped_calls[1]}
+        wanted = logging - called
+        sites: dict[tuple[str, int, str], TokenSite] = {}
+        for f in self.files:
+            for file, line, name in (f.logsetup.skipped_calls[0] if f.logsetup is not None and wanted else ()):
+                if name in wanted and (file, line, name) not in sites:
+                    text = self.tokens.texts.get(file, "").split("\n")
+                    col = text[line - 1].find(name) + 1 if line <= len(text) else 0
+                    if col > 0:
+                        sites[(file, line, name)] = TokenSite(file, line, col, name)
+        return [self.plan(s) for _, s in sorted(sites.items())]
 
     def option_parser_request(self) -> ProfileRequest | None:
         """The command-line parser's file once more, with the switches of every extra profile
