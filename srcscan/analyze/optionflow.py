@@ -144,6 +144,23 @@ def _raised_elsewhere(writes: dict[str, list], options_code: set[str]) -> frozen
                      for w in ws if not (w.op in ("=", "&=") and evaluate(w.value) == 0))
 
 
+def _unseen_definitions(files: Iterable[FileFacts]) -> frozenset[str]:
+    """File-scope variables some function writes whose definition and declarations no parse
+    saw (keepalived's `bool do_checker_debug;`, under `#ifdef _CHECKER_DEBUG_` in a file only
+    the default build parsed, written in the option parser's debug-build parse): taken as zero
+    at start, as C makes a file-scope variable without an initializer, the way such flags are
+    written."""
+    files = list(files)
+    seen: set[str] = set()
+    for f in files:
+        if f.logsetup is not None:
+            seen.update(f.logsetup.zero_globals)
+            seen.update(f.logsetup.globals)
+            seen.update(f.logsetup.tables)
+    return frozenset(w.target for f in files for w in f.writes
+                     if not w.local and "." not in w.target and w.target not in seen)
+
+
 def _zero_at_start(files: Iterable[FileFacts]) -> frozenset[str]:
     """File-scope variables without an initializer or initialised to 0 (C: zero at start)."""
     out = set()
@@ -161,7 +178,7 @@ def derived_effects(options: tuple[Option, ...], files: Iterable[FileFacts]) -> 
     those options (keepalived's `do_epoll_debug = !!(epoll_debug & mask)`, epoll_debug set only
     by --debug: a test of do_epoll_debug needs --debug). Followed three steps deep."""
     files = list(files)
-    zero = _zero_at_start(files)
+    zero = _zero_at_start(files) | _unseen_definitions(files)
     writes: dict[str, list] = defaultdict(list)
     for f in files:
         for w in f.writes:
