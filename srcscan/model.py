@@ -165,6 +165,8 @@ class OptionFacts:
     code_bits: list[tuple[Any, ...]]  # (code, bit, text) rows of option code tables
     markers: list[tuple[str, int]]  # (function, value) tested against around a bit-setting call
     key_cases: list[tuple[str, int, str]] = field(default_factory=list)  # (@function@switch line, label, key a comment names) of every key switch
+    key_locals: list[tuple[str, int, str, int, str]] = field(default_factory=list)  # (@function@switch line, label, local, line, key a comment names) of a local given a value in a key switch's case
+    key_aliases: list[tuple[str, int, int]] = field(default_factory=list)  # (@function@switch line, label, label it is read as after `cpv->k_id = N`)
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,36 @@ def with_copies(found: dict[tuple[str, str], Option], files: list[FileFacts]) ->
             for key, o in found.items()}
 
 
+def with_resets(found: dict[tuple[str, str], Option], files: list[FileFacts],
+                defaults_functions: tuple[str, ...] = ()) -> dict[tuple[str, str], Option]:
+    """Config keys with an effect "reset" when code outside their key switches sets their
+    field back to the integer 0 under a condition: lighttpd's server.c sets
+    `srv->srvconf.max_worker = 0` for -1, for an idle limit and for `server.max-worker = 1`,
+    so `0 == srv->srvconf.max_worker` holds with the key given too (optiontests reads it as
+    no requirement, not as "server.max-worker not given"). A defaults function's write and
+    a NULL pointer (a cleanup) are no reset."""
+    import fnmatch
+
+    copied = {(f.path, where[1:].rsplit("@", 1)[0], _slot(target))
+              for f in files for where, _, target, _ in (f.options.key_fields if f.options is not None else ())
+              if where.startswith("@")}
+    resets: dict[str, list] = defaultdict(list)
+    for f in files:
+        for w in f.writes:
+            if w.local or not w.guarded or w.op != "=" or evaluate(w.value) != 0 or not _is_integer(w.value) \
+                    or w.text.strip() == "NULL" or (w.file, w.function, _slot(w.target)) in copied \
+                    or any(fnmatch.fnmatchcase(w.function, p) for p in defaults_functions):
+                continue
+            resets[_slot(w.target)].append(w)
+    out = {}
+    for key, o in found.items():
+        added = tuple(OptionEffect(slot, "reset", f"0 ({w.file}:{w.line} in {w.function}())")
+                      for slot in dict.fromkeys(_slot(e.target) for e in o.effects if not e.mask)
+                      for w in resets.get(slot, ())[:1]) if o.kind == "config" else ()
+        out[key] = replace(o, effects=o.effects + added) if added else o
+    return out
+
+
 def _slot(target: str) -> str:
     """A write's or effect's target as a field name (`.is_ssl`, from `srv.sockets.is_ssl` too)
     or a file-scope variable's name."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
+from srcscan.analyze.contexts import context_creators, module_keys, selected_requirements
 from srcscan.analyze.options import Option
 from srcscan.analyze.optionvalues import param_options
 from srcscan.model import FunctionFacts, FunctionRef, Guard
@@ -42,6 +43,12 @@ class Index:
     by_name: dict[str, Option] = field(default_factory=dict)  # option by its first name
     local_values: dict[tuple[str, str], dict[str, tuple]] = field(default_factory=dict)  # (file, function) -> local -> values (options.find_locals)
     field_stores: dict[tuple[str, str], tuple] = field(default_factory=dict)  # (function key, field) -> FunctionRefs storing it there
+    contexts: frozenset[str] = frozenset()  # the rules' `[config] contexts` (analyze.contexts)
+    context_creators: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)  # file -> (function, callee) creating a context
+    selected: dict[str, Requirement] = field(default_factory=dict)  # function key -> `key=value` the rules select it by
+    users: dict[str, frozenset[str]] = field(default_factory=dict)  # file -> the other files calling its functions
+    module_keys: dict[str, frozenset[str]] = field(default_factory=dict)  # file -> its keys' names after the prefix
+    key_switch: str = ""  # the rules' `[config] key_switch` field (`k_id`)
 
     @classmethod
     def of(cls, options: Iterable[Option], bit_test: frozenset[str]) -> "Index":
@@ -66,8 +73,9 @@ class Index:
             return None
         switches = self.key_cases.get((fn.file, fn.name), {})
         keys = switches.get(guard.line, switches.get(0))
-        if keys and isinstance(guard.expr, Member) and all(label in keys for label in guard.labels):
-            return Requirement.any_of(Requirement.atom(keys[label]) for label in sorted(set(guard.labels)))
+        if keys and isinstance(guard.expr, Member) and all(keys.get(label) for label in guard.labels):
+            return Requirement.any_of(Requirement.atom(k) for label in sorted(set(guard.labels))
+                                      for k in keys[label].split("|"))
         if fn.file != self.cli_file:
             return None
         if not any(c.callee in self.getopt_calls for c in fn.calls):
@@ -98,10 +106,28 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.emptiness_tests = frozenset(rules.config.emptiness_tests)
     index.local_values = dict(local_values or {})
     index.field_stores = field_stores(graph, refs)
+    index.contexts = frozenset(rules.config.contexts)
+    index.context_creators = context_creators(graph, index.local_values, index.contexts)
+    index.selected = selected_requirements(graph, rules.config.selected)
+    index.users = file_users(graph)
+    index.module_keys = module_keys(index.by_name.values())
+    index.key_switch = rules.config.key_switch
     if rules.options.bit_array:
         index.bit_array = (rules.options.bit_array.field, rules.options.bit_array.word_bits)
     param_options(graph, index)
     return index
+
+
+def file_users(graph: CallGraph) -> dict[str, frozenset[str]]:
+    """file -> the other files whose functions call one of its functions directly."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for caller, callee, data in graph.graph.edges(data=True):
+        if data["kind"] != "direct":
+            continue
+        a, b = graph.functions.get(caller), graph.functions.get(callee)
+        if a is not None and b is not None and a.file != b.file:
+            out[b.file].add(a.file)
+    return {f: frozenset(v) for f, v in out.items()}
 
 
 def field_stores(graph: CallGraph, refs: Iterable[FunctionRef]) -> dict[tuple[str, str], tuple[FunctionRef, ...]]:

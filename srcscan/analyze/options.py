@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from srcscan.cexpr import Const, Unary, evaluate, walk
+from srcscan.cexpr import Name, Const, Unary, evaluate, walk
 from srcscan.model import FileFacts, FunctionFacts, OptionFacts
 from srcscan.rules import OptionRules, Rules
 
@@ -55,7 +55,7 @@ def extra_options(rules: Rules) -> tuple[Option, ...]:
 
 
 def find_options(files: Iterable[FileFacts], rules: Rules) -> tuple[Option, ...]:
-    from srcscan.analyze.optionflow import derived_effects, helper_effects, with_copies  # it imports Option
+    from srcscan.analyze.optionflow import derived_effects, helper_effects, with_copies, with_resets  # it imports Option
 
     orules = rules.options
     found: dict[tuple[str, str], Option] = {}
@@ -80,7 +80,7 @@ def find_options(files: Iterable[FileFacts], rules: Rules) -> tuple[Option, ...]
             found[key] = option
     for option in extra_options(rules):
         found[(option.kind, option.name)] = option
-    found = with_copies(found, every)
+    found = with_resets(with_copies(found, every), every, rules.config.defaults_functions)
     options = tuple(sorted(found.values(), key=lambda o: (o.kind, o.name.lstrip("-").lower(), o.name)))
     return derived_effects(options, every)
 
@@ -176,6 +176,12 @@ def _config_options(path: str, data: OptionFacts) -> list[Option]:
         key = tables.get(chosen.get(table, table) or largest, {}).get(index)
         if key is not None:
             effects[key].append(OptionEffect(field, "=", "value"))
+    for switch, label, target in data.key_aliases:
+        # an older name read as another key (`cpv->k_id = 0;` in its case): that key's effects
+        cases = by_switch.get(switch, []) + [(i, n) for s, i, n in data.key_cases if s == switch]
+        table = tables[_switch_table(switch, cases, tables, largest)]
+        if label in table and target in table:
+            effects[table[label]] += effects[table[target]]
     return [Option((key,), "config", True, tuple(dict.fromkeys(effects[key])), path)
             for key in sorted({k for t in tables.values() for k in t.values()})]
 
@@ -230,13 +236,28 @@ def find_start_values(files: Iterable[FileFacts], functions: Iterable[FunctionFa
 
 def find_locals(files: Iterable[FileFacts]) -> dict[tuple[str, str], dict[str, tuple]]:
     """(file, function) -> {local: every value assigned to it (None for a declaration
-    without one)}, from the writes facts (extract.writes)."""
+    without one)}, from the writes facts (extract.writes). A value given in a key switch's
+    case (`case 2: /* xxxxx.debug */ debug = (int)cpv->v.u;`) is that key's value: a Name
+    whose ref is optionvalues.KEY_VALUE and whose name is the key (several joined by "|")."""
+    from srcscan.analyze.optionvalues import KEY_VALUE
+
+    files = list(files)
+    switches = find_key_cases(files)
+    keyed: dict[tuple[str, str, str, int], set[str]] = defaultdict(set)
+    for facts in files:
+        for switch, label, name, line, _ in (facts.options.key_locals if facts.options is not None else ()):
+            function = switch[1:].rsplit("@", 1)[0]
+            key = switches.get((facts.path, function), {}).get(_switch_line(switch), {}).get(label)
+            if key:
+                keyed[(facts.path, function, name, line)].add(key)
     out: dict[tuple[str, str], dict[str, list]] = defaultdict(lambda: defaultdict(list))
     for facts in files:
         for w in facts.writes:
             if w.local:
                 values = out[(w.file, w.function)][w.target]
-                if w.op in ("=", "decl"):
+                if (keys := keyed.get((w.file, w.function, w.target, w.line))) and w.op == "=":
+                    values.append(Name("|".join(sorted(keys)), KEY_VALUE))
+                elif w.op in ("=", "decl"):
                     values.append(w.value)
                 else:
                     values.append(None if w.op == "&=" else w.value)  # `x |= y`: y is in x too
@@ -248,7 +269,19 @@ def find_key_cases(files: Iterable[FileFacts]) -> dict[tuple[str, str], dict[int
     switches of each function (`switch (cpv->k_id) { case 1: /* y.opts */ ... }`): code under
     a case runs only when the configuration has that key. A function may switch over two
     key tables (lighttpd's TLS modules: the socket keys, then the module's own), each switch
-    with its own; line 0 holds the function's first, for a switch that copies no value."""
+    with its own; line 0 holds the function's first, for a switch that copies no value.
+    Code shared by several modules names their keys with a placeholder (gw_backend.c's
+    `case 2: /* xxxxx.debug */`): the key is any of the other files' keys of that name at
+    that index ("fastcgi.debug|proxy.debug|..."), not a key of the file's own tables.
+    (file, "") holds the file's largest table at line 0, for a test of the key's index outside
+    a switch (`if (cpv->k_id != 0) continue; /* k_id == 0 for ssl.pemfile */`)."""
+    files = list(files)
+    every: list[tuple[str, dict[int, str]]] = []
+    for facts in files:
+        found: dict[str, dict[int, str]] = defaultdict(dict)
+        for table, index, key in (facts.options.keys if facts.options is not None else ()):
+            found[table][index] = key
+        every += [(facts.path, t) for t in found.values()]
     out: dict[tuple[str, str], dict[int, dict[int, str]]] = {}
     for facts in files:
         data = facts.options
@@ -257,21 +290,39 @@ def find_key_cases(files: Iterable[FileFacts]) -> dict[tuple[str, str], dict[int
         tables: dict[str, dict[int, str]] = defaultdict(dict)
         for table, index, key in data.keys:
             tables[table][index] = key
-        if not tables:
-            continue
-        largest = max(tables, key=lambda t: (len(tables[t]), t))
         by_switch: dict[str, list[tuple[int, str]]] = defaultdict(list)
         for table, index, _, named in data.key_fields:
             if table.startswith("@"):
                 by_switch[table].append((index, named))
         for switch, index, named in data.key_cases:  # switches that copy no value too
             by_switch[switch].append((index, named))
+        for switch, index, _, _, named in data.key_locals:
+            by_switch[switch].append((index, named))
+        if not tables and not any(_placeholder(n) for cases in by_switch.values() for _, n in cases):
+            continue
+        largest = max(tables, key=lambda t: (len(tables[t]), t)) if tables else ""
+        if tables:  # a test of the key's index outside a switch reads the file's largest table
+            out.setdefault((facts.path, ""), {0: dict(tables[largest])})
         for switch, cases in sorted(by_switch.items(), key=lambda item: _switch_line(item[0])):
             function = switch[1:].rsplit("@", 1)[0]
-            table = dict(tables[_switch_table(switch, cases, tables, largest)])
+            if any(_placeholder(n) for _, n in cases):
+                table = {index: "|".join(keys) for index, named in cases if (keys := _placeholder_keys(
+                    index, named, [t for path, t in every if path != facts.path]))}
+            else:
+                table = dict(tables[_switch_table(switch, cases, tables, largest)])
             switches = out.setdefault((facts.path, function), {0: table})
             switches[_switch_line(switch)] = table
     return out
+
+
+def _placeholder(named: str) -> str:
+    """`xxxxx.debug` -> `*.debug`: a key named with a placeholder module name; "" otherwise."""
+    return "*" + named[named.index("."):] if re.fullmatch(r"x{3,}\.[\w.-]+", named) else ""
+
+
+def _placeholder_keys(index: int, named: str, tables: list[dict[int, str]]) -> list[str]:
+    pattern = _placeholder(named)
+    return sorted({t[index] for t in tables if index in t and pattern and fnmatch.fnmatchcase(t[index], pattern)})
 
 
 def _switch_line(switch: str) -> int:

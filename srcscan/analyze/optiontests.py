@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from srcscan.analyze.optionvalues import (COMPARISONS, Target, cleared_local, integer_of, option_pool, target_of,
                                           value_options)
-from srcscan.cexpr import Binary, Call, CExpr, Member, Name, Unary, evaluate, render, strip, walk
+from srcscan.cexpr import Binary, Call, CExpr, Const, Member, Name, Unary, evaluate, render, strip, walk
 from srcscan.cexpr import Index as Subscript
 from srcscan.model import FunctionFacts, Guard
 from srcscan.requirement import Atom, Requirement
@@ -89,6 +89,17 @@ def option_test(e: CExpr, index: Index, fn: FunctionFacts | None, unknown: Requi
     (a rules' bit_test function), `p->conf.debug > 1` and a plain `debug`. `unknown` stands
     for a run-time test where one is part of the answer (_holds_by_default); by default the
     test itself, as an atom the analyses quantify away."""
+    keyed = _key_index_test(strip(e), index, fn)
+    if keyed is not None:
+        key, equal = keyed
+        given = Requirement.any_of(Requirement.atom(k) for k in key.split("|"))
+        if necessary is True:
+            return given if equal else None
+        if necessary is False:
+            return None if equal else ~given
+        if unknown is None:
+            unknown = Requirement.atom(Atom(f"?{fn.key if fn else ''}:{render(e)}", test=e))
+        return given & unknown if equal else ~(given & unknown)
     by_default = _holds_by_default(strip(e), index, fn, unknown)
     if by_default is not None:
         return by_default
@@ -100,10 +111,34 @@ def option_test(e: CExpr, index: Index, fn: FunctionFacts | None, unknown: Requi
             # `NULL == scripts` with `scripts = NULL` on some path: "no key given" is enough for
             # the test to hold (read under `!`, as sufficient), not needed for it
             return None
+        if any(e.op == "reset" for a in atoms for e in getattr(
+                index.by_name.get(re.split(r"[<>=]", a[1:], maxsplit=1)[0]), "effects", ())):
+            # `0 == srv->srvconf.max_worker`, which -1 also makes hold (optionflow.with_resets):
+            # "not given" is enough for the test to hold, not needed: that, or a run-time test
+            if unknown is None:
+                unknown = Requirement.atom(Atom(f"?{fn.key if fn else ''}:{render(e)}", test=e))
+            return Requirement.all_of(_literal(a) for a in sorted(atoms)) | unknown
         # The value is zero (or low) only when none of the options reaching it sets it:
         # `NULL == conf->exts`, which any of six `*.server` keys fills, needs all six not given.
         return Requirement.all_of(_literal(a) for a in sorted(atoms))
     return Requirement.any_of(_literal(a) for a in sorted(atoms))
+
+
+def _key_index_test(e: CExpr, index: Index, fn: FunctionFacts | None) -> tuple[str, bool] | None:
+    """(key, equal) for a test of a config value's key index outside a key switch (`if
+    (cpv->k_id != 0) continue; /* k_id == 0 for ssl.pemfile */` in lighttpd's TLS modules'
+    refresh code): the entry is that key's only when the key is given. The key is read in
+    the function's first key switch's table, else in the file's largest."""
+    if fn is None or not index.key_switch or not isinstance(e, Binary) or e.op not in ("==", "!="):
+        return None
+    for side, other in ((e.left, e.right), (e.right, e.left)):
+        side = strip(side)
+        label = integer_of(other)
+        if isinstance(side, Member) and side.field == index.key_switch and label is not None:
+            table = (index.key_cases.get((fn.file, fn.name)) or index.key_cases.get((fn.file, ""), {})).get(0, {})
+            key = table.get(label)
+            return (key, e.op == "==") if key else None
+    return None
 
 
 def _holds_by_default(e: CExpr, index: Index, fn: FunctionFacts | None,
@@ -156,6 +191,9 @@ def _atoms(e: CExpr, index: Index, fn: FunctionFacts | None) -> set[str]:
         bit, target = integer_of(e.args[0]), target_of(e.args[1])
         return _bit_atoms(target, 1 << bit, index, _enumerators(e.args[0])) if target and bit is not None and bit >= 0 \
             else set()
+    if isinstance(e, Binary) and e.op in ("<", "!=") and _counter(e.left, index, fn) and integer_of(e.right) is None:
+        # `for (i = 0; i < ndbs; ++i)`: the loop's body runs only when the bound is above 0
+        return _atoms(Binary(">", e.right, Const(0, "0")), index, fn)
     if isinstance(e, Binary) and e.op in COMPARISONS:
         target, value, op = target_of(e.left), integer_of(e.right), e.op
         if target is None:
@@ -169,6 +207,16 @@ def _atoms(e: CExpr, index: Index, fn: FunctionFacts | None) -> set[str]:
         return {a for n in names for a in [_level_atom(n, op, value, _counted(n, index))] if a}
     target = target_of(e)
     return set(value_options(target, index, fn, by_default=not _counts_entries(e))) if target else set()
+
+
+def _counter(e: CExpr, index: Index, fn: FunctionFacts | None) -> bool:
+    """A local of `fn` only ever given 0 (a loop counter counting up from 0: `++i` is no
+    assignment the writes facts record)."""
+    e = strip(e)
+    if fn is None or not isinstance(e, Name) or e.ref != "var":
+        return False
+    values = index.local_values.get((fn.file, fn.name), {}).get(e.name)
+    return bool(values) and all(v is not None and integer_of(v) == 0 for v in values)
 
 
 def _counts_entries(e: CExpr) -> bool:

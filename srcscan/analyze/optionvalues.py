@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 COMPARISONS = {">", ">=", "<", "<=", "==", "!="}
 
+KEY_VALUE = "config-key"  # Name.ref of a key's value assigned to a local in a key switch's case
+
+
 def integer_of(e: CExpr) -> int | None:
     """An integer constant (literal, enumerator, macro, folded arithmetic); addresses and
     strings, which evaluate as non-null, are no integers here."""
@@ -78,6 +81,11 @@ def value_options(target: Target | None, index: Index, fn: FunctionFacts | None,
         return _local_options(values, index, fn, by_default, depth)
     pool = [(o, e) for o, e in option_pool(target, index) if not e.mask]  # bit masks are read through `&`, not as values
     local = [o for o, _ in pool if fn is not None and fn.file in o.files]  # the key the function's own module reads
+    if not local and fn is not None and (users := index.users.get(fn.file)):
+        # A file without the key (lighttpd's gw_backend.c, testing `hctx->conf.debug`) reads
+        # the fields of the modules that call into it (mod_fastcgi.c, mod_proxy.c...), not
+        # those of a field of the same name elsewhere (mod_simple_vhost.c's `debug`).
+        local = [o for o, _ in pool if users & set(o.files)]
     return sorted({o.name for o in (local or [o for o, _ in pool])})
 
 
@@ -113,6 +121,9 @@ def _local_options(values: tuple, index: Index, fn: FunctionFacts, by_default: b
     for value in values:
         if value is None or integer_of(value) == 0:
             continue  # declared without a value, or cleared: it does not make `if (x)` pass
+        if isinstance(value, Name) and value.ref == KEY_VALUE:
+            names.update(value.name.split("|"))  # the value a key switch's case reads (options.find_locals)
+            continue
         found = value_options(target_of(value), index, fn, by_default, depth + 1)
         if not found:
             return []

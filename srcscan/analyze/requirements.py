@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
+from srcscan.analyze.contexts import context_requirement, creates_context, guarded_by_context, one_module, takes_context
 from srcscan.analyze.optionindex import Index, option_index
 from srcscan.analyze.options import option_to_dict
 from srcscan.analyze.optiontests import guard_requirement, mandatory_guard, option_test
@@ -43,7 +44,7 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
     mattered."""
     req: dict[str, Requirement | None] = {k: None for k in graph.graph}
     for e in tuple(graph.entry_points) + tuple(unseen_callers):  # unseen_callers: analyze.deadcode.macro_called
-        req[e] = Requirement.TRUE
+        req[e] = index.selected.get(e, Requirement.TRUE)  # the rules' [[config.selected]]
     via_pointer: dict[str, bool] = defaultdict(bool)
     edge_req: dict[tuple, Requirement] = {}
     for caller, callee, key, data in graph.graph.edges(keys=True, data=True):
@@ -53,6 +54,18 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
         edge_req[(caller, callee, key)] = Requirement.all_of(guard_requirement(g, index, fn) for g in data["guards"])
     def store_requirement(node: str, via: str) -> Requirement:
         return stored_requirement(graph, index, req, node, via)
+
+    def own_requirement(node: str) -> Requirement:
+        """What a function needs whatever calls it: a context only some of its file's code
+        creates (analyze.contexts), a key value the rules select it by."""
+        fn = graph.functions[node]
+        found = index.selected.get(node, Requirement.TRUE)
+        creators = index.context_creators.get(fn.file, ())
+        if not creates_context(node, creators) and takes_context(fn, index.contexts):
+            created = context_requirement(graph, index, creators, req)
+            if created is not None:
+                found = found & created
+        return found
 
     order = sorted(graph.reachable(tuple(graph.entry_points) + tuple(unseen_callers)))
     changed, rounds = True, 0
@@ -75,14 +88,15 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
                 pointer = pointer or data["kind"] != "direct" or via_pointer[caller]
             if not reaching:
                 continue
-            new = Requirement.any_of(reaching).simplified()
+            new = (Requirement.any_of(reaching) & own_requirement(node)).simplified()
             if new != req[node]:
                 req[node], changed = new, True
             via_pointer[node] = pointer and not new.is_true
     # A function never called (analyze.deadcode) is FALSE, which the conditions' walk reads as
     # "no path this way"; any other function no path reaches is TRUE: the graph may have lost
     # its calls, or code outside the tree may call it.
-    out = {k: (Requirement.FALSE if k in dead else v if v is not None else Requirement.TRUE) for k, v in req.items()}
+    out = {k: (Requirement.FALSE if k in dead else v if v is not None else index.selected.get(k, Requirement.TRUE))
+           for k, v in req.items()}
     return out, via_pointer
 
 
@@ -180,6 +194,14 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             unsure = unsure + (f"its guards test config keys against what its callers need "
                                f"({_sink_text(need)}); a key's value differs per condition block and fields "
                                f"of one name are not told apart by struct: shown with its callers' requirement",)
+        creators = index.context_creators.get(fn.file, ())
+        if not creates_context(key, creators) and guarded_by_context(call.guards, index.contexts):
+            # after `if (NULL == hctx) return ...;`: only where the file created a context
+            created = context_requirement(graph, index, creators, from_callers)
+            if created is not None and not created.is_true:
+                requirement = (requirement & created).simplified()
+                upstream = upstream & created
+        requirement = one_module(requirement, fn.file, index)
         # The log function's own option tests (keepalived's vlog_message returns under -t) hold
         # for every message it writes: they rule alternatives out (-R or -t, but nothing is
         # logged with -t: -R) and are not listed with each message.

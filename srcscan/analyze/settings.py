@@ -105,9 +105,10 @@ def satisfied(requires: tuple[tuple[str, ...], ...], settings: Settings) -> bool
 def needs(requires: tuple[tuple[str, ...], ...], names: set[str]) -> bool:
     """Not logged by default, and one way of getting it logged is giving one of `names`
     (as a flag or at some level): what `--adds` lists. A message that any of several debug
-    keys turns on (proxy.debug or fastcgi.debug reaching one helper) is added by each."""
+    keys turns on (proxy.debug or fastcgi.debug reaching one helper) is added by each, and so
+    is one that needs a value of it (`auth.backend=ldap`: added by auth.backend)."""
     def positive(atom: str) -> bool:
-        return not atom.startswith("!") and re.split(r">=|==", atom)[0] in names
+        return not atom.startswith("!") and re.split(r">=|==|=", atom)[0] in names
     return bool(requires) and any(any(positive(a) for a in alt) for alt in requires)
 
 

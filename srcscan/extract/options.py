@@ -35,6 +35,8 @@ def extract_options(unit: Unit, idioms: Idioms) -> OptionFacts:
     keys: list[tuple[str, int, str]] = []
     key_fields: list[tuple[str, int, str, str]] = []
     key_cases: set[tuple[str, int, str]] = set()  # (switch id, label, key named in the comment) of every key switch
+    key_aliases: set[tuple[str, int, int]] = set()  # (switch id, label, label it is read as from then on)
+    key_locals: set[tuple[str, int, str, int, str]] = set()  # (switch id, label, local, line, key named) given a value in a case
     optstrings: list[str] = []
     cases: list[tuple] = []
     for var in unit.variables:
@@ -70,6 +72,14 @@ def extract_options(unit: Unit, idioms: Idioms) -> OptionFacts:
                         key_cases |= {(f"@{fn.name}@{g.line}", label, named.get((g.cond.start, label), ""))
                                       for label in g.labels if isinstance(label, int)}
             effect = _effect(node, local)
+            if effect is not None and effect[1] == "=" and not effect[0].startswith(".") and effect[0] in local \
+                    and (case := next((g for g in reversed(guards) if g.kind == "case"), None)) is not None \
+                    and _is_key_switch(case, idioms.key_switch):
+                # A local given the key's value in its case (gw_backend.c's `case 2: /* xxxxx.debug */
+                # debug = (int)cpv->v.u;`): a test of it reads that key.
+                named = (_case_comments(unit, fn) if idioms.case_comments else {}) if named is None else named
+                key_locals |= {(f"@{fn.name}@{case.line}", label, effect[0], node.line,
+                                named.get((case.cond.start, label), "")) for label in case.labels if isinstance(label, int)}
             if effect is None or not effect[0].startswith(".") and _root_name(_written(node)) in local:
                 continue  # a local variable, or an element of a local array (`a[j] = ...`)
             switch = next((g for g in reversed(guards) if g.kind == "case"), None)
@@ -84,6 +94,11 @@ def extract_options(unit: Unit, idioms: Idioms) -> OptionFacts:
                 cases.append((switch.labels,) + effect + (_inner_guards(guards, switch),))
             elif key_switch and effect[0]:
                 if _root_name(_written(node)) == _root_name(switch.cond):
+                    if effect[0] == "." + idioms.key_switch and effect[1] == "=" and effect[3] is not None:
+                        # `case 9: /* compress.filetype */ ... cpv->k_id = 0;`: read from then on as
+                        # key 0 (deflate.mimetypes), an older name of it
+                        key_aliases |= {(f"@{fn.name}@{switch.line}", label, effect[3])
+                                        for label in switch.labels if isinstance(label, int) and label != effect[3]}
                     continue  # `cpv->vtype = T_CONFIG_LOCAL`: the value being read, not where it goes
                 # One id per switch: a function may switch over two key tables (lighttpd's TLS
                 # modules: the socket keys, then the module's own).
@@ -97,7 +112,8 @@ def extract_options(unit: Unit, idioms: Idioms) -> OptionFacts:
     code_bits = [row for var in unit.variables for row in _code_bits(var, idioms)]
     markers = sorted({v for nodes in walked.values() for v in _markers(nodes)}) if code_bits else []
     return OptionFacts(long=long_options, optstrings=optstrings, cases=cases, keys=keys, key_fields=key_fields,
-                       code_bits=code_bits, markers=markers, key_cases=sorted(key_cases))
+                       code_bits=code_bits, markers=markers, key_cases=sorted(key_cases), key_locals=sorted(key_locals),
+                       key_aliases=sorted(key_aliases))
 
 
 def _markers(nodes: list[tuple[Node, tuple]]) -> set[tuple[str, int]]:
@@ -272,7 +288,7 @@ def _effect(node: Node, local: set[str]) -> tuple[str, str, str, int | None] | N
     if node.kind in ("BINARY_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR") and node.op in ASSIGNMENTS and len(node.children) == 2:
         target, value = node.children
         return target_path(target, local), node.op, expression_text(value), integer_value(value)
-    if node.kind == "UNARY_OPERATOR" and node.op in ("++", "++post") and node.children:
+    if node.kind == "UNARY_OPERATOR" and node.op in ("++", "++post", "post++") and node.children:
         return target_path(node.children[0], local), "++", "1", 1
     if node.kind == "CALL_EXPR" and len(node.children) == 2 and (value := integer_value(node.children[1])) is not None:
         return "", f"call:{node.name}", expression_text(node.children[1]), value  # f(BIT): the rules' bit array

@@ -258,6 +258,16 @@ class _Walker:
             self.walk(cond, guards)
             self.walk(body, guards + (self.guard("loop", node, cond),))
             return
+        if node.kind == "FOR_STMT" and len(node.children) == 4 and _counting(*node.children[:2]):
+            # `for (i = 0; i < n; ++i) body`, a count from 0 (libclang leaves out a missing part,
+            # so with four children the second is the condition): the body runs only when n > 0
+            init, cond, inc, body = node.children
+            self.walk(init, guards)
+            self.walk(cond, guards)
+            loop = guards + (self.guard("loop", node, cond),)
+            self.walk(body, loop)
+            self.walk(inc, loop)
+            return
         for child in node.children:
             self.walk(child, guards)
 
@@ -269,7 +279,29 @@ _HANDLERS: dict[str, Callable] = {
     "CONDITIONAL_OPERATOR": _Walker.walk_conditional,
     "BINARY_OPERATOR": _Walker.walk_binary,
     "WHILE_STMT": _Walker.walk_loop,
+    "FOR_STMT": _Walker.walk_loop,
 }
+
+
+def _counting(init: Node, cond: Node) -> bool:
+    """Whether a `for` loop counts a variable up from 0 against a bound: `int i = 0` or
+    `i = 0`, then `i < n` or `i != n` (not a walk over a list, whose end is a runtime test)."""
+    cond = strip(cond)
+    if cond.kind != "BINARY_OPERATOR" or cond.op not in ("<", "!=") or len(cond.children) != 2:
+        return False
+    counter = strip(cond.children[0])
+    if counter.kind != "DECL_REF_EXPR" or not counter.name:
+        return False
+    for node in [init] + list(init.children):
+        if node.kind == "VAR_DECL" and node.name == counter.name and node.children:
+            value = strip(node.children[-1])
+        elif node.kind == "BINARY_OPERATOR" and node.op == "=" and len(node.children) == 2 \
+                and strip(node.children[0]).name == counter.name:
+            value = strip(node.children[1])
+        else:
+            continue
+        return value.kind == "INTEGER_LITERAL" and value.value == 0
+    return False
 
 
 def _has_else(node: Node) -> bool:

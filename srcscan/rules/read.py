@@ -8,7 +8,7 @@ from typing import Any
 
 from srcscan.errors import RulesError
 from srcscan.preprocessor import PreprocessorRules, define_problem
-from srcscan.rules.schema import (DIALECTS, BitArray, CallgraphRules, CodeTable, ConfigRules, KeyTable, LogFunction,
+from srcscan.rules.schema import (DIALECTS, BitArray, CallgraphRules, CodeTable, ConfigRules, KeyTable, Selected, LogFunction,
                                   LoggingRules, Openlog, OptionMapping, OptionRules, OptionTable, ProcessRules,
                                   Profile, Source)
 
@@ -222,8 +222,20 @@ def _read_config(r: _Reader) -> ConfigRules:
     emptiness_tests = r.strings("emptiness_tests")
     if not all(t.isidentifier() for t in emptiness_tests):
         raise RulesError(r.path, "config.emptiness_tests", "expected a list of function names")
+    contexts = r.strings("contexts")
+    if not all(t.isidentifier() for t in contexts):
+        raise RulesError(r.path, "config.contexts", "expected a list of variable names")
+    selected = []
+    for i, t in enumerate(_tables(r, "selected")):
+        k = r.sub(f"selected[{i}]", t)
+        entry = Selected(k.get("key", str, ""), k.get("value", str, ""), k.strings("functions"))
+        if not entry.key or not entry.value or not entry.functions or not all(entry.functions):
+            raise RulesError(r.path, f"config.selected[{i}]", "expected key, value and a list of function name patterns")
+        k.reject_unknown()
+        selected.append(entry)
     config = ConfigRules(tuple(tables), r.get("key_switch", str, ""), r.get("case_comments", bool, False),
-                         tuple(v.lower() for v in r.strings("false_values")), defaults_functions, emptiness_tests)
+                         tuple(v.lower() for v in r.strings("false_values")), defaults_functions, emptiness_tests,
+                         contexts, tuple(selected))
     r.reject_unknown()
     return config
 

@@ -124,6 +124,22 @@ class ConfigRules:
     # Functions testing a config value for emptiness (lighttpd's `buffer_is_blank(b)`): the
     # value's buffer exists whether or not its key is given, so "not empty" means "key given".
     emptiness_tests: tuple[str, ...] = ()
+    # Names of the variables holding a module's per-request context (lighttpd's `hctx`): a
+    # function taking one, or code after a test that a local of that name is set, runs only
+    # where its file created one (a call's result assigned to that name).
+    contexts: tuple[str, ...] = ()
+    selected: tuple["Selected", ...] = ()  # functions that run only when a key names them
+
+
+@dataclass(frozen=True)
+class Selected:
+    """A `[[config.selected]]` entry: functions (fnmatch patterns) that run only when config
+    key `key` has value `value` (lighttpd's auth.backend = "ldap" picks the backend whose
+    handlers a module registered under that name)."""
+
+    key: str
+    value: str
+    functions: tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -30,9 +30,11 @@ def test_keepalived_log_detail_option_and_its_messages(keepalived):
 
 def test_lighttpd_debug_value_passed_as_a_parameter(lighttpd):
     # gw_backend.c:261 `if (debug)` in gw_proc_connect_success(..., int debug, ...), called with
-    # hctx->conf.debug, which proxy.debug, fastcgi.debug and others set.
+    # hctx->conf.debug, which proxy.debug, fastcgi.debug and others set; the handler context
+    # hctx exists only for a request one of the `*.server` keys selected, the same module's
     (m,) = [m for m in lighttpd.messages if (m.file, m.line) == ("src/gw_backend.c", 263)]
+    alternatives = set(m.requires)
     assert m.format == "got proc: pid: %d socket: %s load: %d"
-    alternatives = {alt for alt in m.requires}
-    assert ("proxy.debug",) in alternatives and ("fastcgi.debug",) in alternatives
+    assert ("proxy.debug", "proxy.server") in alternatives and ("fastcgi.debug", "fastcgi.server") in alternatives
+    assert not any("fastcgi.debug" in alt and "proxy.server" in alt for alt in alternatives)
     assert m in run_query(lighttpd, Query(adds="proxy.debug"))

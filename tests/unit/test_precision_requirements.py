@@ -22,7 +22,6 @@ CASES = ("conditional-sink", "sink-off-under-option", "parameter-null-default", 
          "config-defaults", "config-field-by-struct", "config-string-emptiness", "option-effect-via-helper",
          "enum-bit-per-profile", "mixed-guard", "message-in-option-case")
 NOT_YET = frozenset({
-    "config-key-case",  # "not a regular file": a loop over a list only the key's case fills (for loops carry no guard)
     "config-field-by-struct",  # fields matched by name, not by struct type (needs types in the facts; points-to work)
 })
 

@@ -1,0 +1,159 @@
+"""Per-request contexts and functions selected by a key's value: what code needs of the
+configuration beyond the guards on its path.
+
+A module of a server in lighttpd's shape keeps per-request state in a context (`hctx`) that
+it creates only for a request its keys select: gw_backend.c's `gw_check_extension()` runs
+only when one of the `*.server` keys gave the module a list of backends, and creates the
+`gw_handler_ctx` there (`hctx = handler_ctx_init(hctx_sz);`). Every function that takes such a
+context (`gw_write_error(gw_handler_ctx *hctx, ...)`), and the code after a test that a local
+context is set (`if (NULL == hctx) return HANDLER_GO_ON;`), runs only where one was created:
+it needs what the functions creating it in the same file need. The names are the rules'
+`[config] contexts`; a creation is an assignment of a call's result to a local of that name
+(the writes facts, options.find_locals).
+
+`[[config.selected]]` names functions that run only when a key has a value: a backend's
+handlers registered under a name, which a key's value picks (mod_auth.c's `auth.backend`).
+
+Plain data in (the option index's local values, the call graph, the rules), Requirement
+formulas out; no I/O.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections import defaultdict
+from typing import Iterable, Mapping
+
+from srcscan.analyze.callgraph import CallGraph
+from srcscan.cexpr import Binary, Call, CExpr, Name, Unary, evaluate, strip
+from srcscan.model import FunctionFacts, Guard
+from srcscan.requirement import Requirement
+
+
+def context_creators(graph: CallGraph, local_values: Mapping[tuple[str, str], Mapping[str, tuple]],
+                     names: Iterable[str]) -> dict[str, tuple[tuple[str, str], ...]]:
+    """file -> (function key, called function) of the calls whose result its functions assign
+    to a local named in `names` (`handler_ctx * const hctx = handler_ctx_init();`)."""
+    names = frozenset(names)
+    out: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    if not names:
+        return {}
+    for (file, function), values in local_values.items():
+        key = graph.key_for(function, file)
+        for name in sorted(names & values.keys()):
+            for v in values[name]:
+                if v is not None and isinstance(strip(v), Call) and isinstance(strip(v).function, Name) \
+                        and key is not None:
+                    out[file].add((key, strip(v).function.name))
+    return {f: tuple(sorted(calls)) for f, calls in out.items()}
+
+
+def takes_context(fn: FunctionFacts, names: frozenset[str]) -> bool:
+    """Whether `fn` has a parameter named like a context (`gw_handler_ctx *hctx`)."""
+    return bool(names) and any(p in names for p in fn.params)
+
+
+def context_requirement(graph: CallGraph, index, creators: tuple[tuple[str, str], ...],
+                        req: Mapping[str, Requirement | None]) -> Requirement | None:
+    """What creating a file's context needs: any one of the creating calls' requirements (the
+    function's, from `req` as inherited() has it so far, and the call's guards: gw_backend.c's
+    handler_ctx_init() runs after gw_check_extension's callers returned without a `*.server`
+    key); None when no creating function is reached (yet)."""
+    from srcscan.analyze.optiontests import guard_requirement
+
+    parts = []
+    for key, callee in creators:
+        if req.get(key) is None:
+            continue
+        fn = graph.functions[key]
+        for call in fn.calls:
+            if call.callee == callee:
+                parts.append(req[key] & Requirement.all_of(guard_requirement(g, index, fn) for g in call.guards))
+    return Requirement.any_of(parts).simplified() if parts else None
+
+
+def creates_context(key: str, creators: tuple[tuple[str, str], ...]) -> bool:
+    return any(k == key for k, _ in creators)
+
+
+def guarded_by_context(guards: Iterable[Guard], names: frozenset[str]) -> bool:
+    """Whether some guard holds only when a local context is set: `if (hctx)`, `if (NULL !=
+    hctx && ...)`, or the code after `if (NULL == hctx) return ...;`."""
+    return bool(names) and any(g.expr is not None and g.kind not in ("case", "default")
+                               and _needs_set(g.expr, not g.negated, names) for g in guards)
+
+
+def _needs_set(e: CExpr, holds: bool, names: frozenset[str]) -> bool:
+    """Whether `e` being `holds` (true or false) needs a variable of `names` to be non-NULL."""
+    e = strip(e)
+    if isinstance(e, Unary) and e.op == "!":
+        return _needs_set(e.operand, not holds, names)
+    if isinstance(e, Binary) and e.op in ("&&", "||"):
+        if (e.op == "&&") == holds:  # both sides hold (a && b), or both fail (!(a || b))
+            return _needs_set(e.left, holds, names) or _needs_set(e.right, holds, names)
+        return _needs_set(e.left, holds, names) and _needs_set(e.right, holds, names)
+    if isinstance(e, Binary) and e.op in ("==", "!="):
+        for side, other in ((e.left, e.right), (e.right, e.left)):
+            if _is_context(side, names) and evaluate(strip(other)) == 0:
+                return holds == (e.op == "!=")
+        return False
+    return holds and _is_context(e, names)
+
+
+def _is_context(e: CExpr, names: frozenset[str]) -> bool:
+    e = strip(e)
+    return isinstance(e, Name) and e.name in names
+
+
+def selected_requirements(graph: CallGraph, selected) -> dict[str, Requirement]:
+    """function key -> the `key=value` atoms the rules' `[[config.selected]]` entries give
+    it (functions matching an entry's patterns)."""
+    out: dict[str, list[Requirement]] = defaultdict(list)
+    for entry in selected:
+        atom = Requirement.atom(f"{entry.key}={entry.value}")
+        for key, fn in graph.functions.items():
+            if any(fnmatch.fnmatchcase(fn.name, p) for p in entry.functions):
+                out[key].append(atom)
+    return {k: Requirement.any_of(v) for k, v in out.items()}
+
+
+def one_module(requirement: Requirement, file: str, index) -> Requirement:
+    """`requirement` without the alternatives that need the keys of two parallel modules
+    sharing `file`'s code: shared code (gw_backend.c) runs for one module's request at a time,
+    with that module's keys (`fastcgi.debug>=3 && fastcgi.server`, not `fastcgi.debug>=3 &&
+    proxy.server`). A module is the file of a key's table; two modules are parallel when one
+    has a key of the same name as the other's, after the module's prefix (`fastcgi.server`,
+    `proxy.server`); the sharing modules are those calling into `file` (index.users). Keys of
+    other modules combine freely (`accesslog.use-syslog && server.syslog-facility`).
+    Unchanged when no alternative would be left."""
+    users = index.users.get(file)
+    if not users or requirement.is_true or requirement.is_false:
+        return requirement
+    alternatives = requirement.alternatives()
+    kept = [alt for alt in alternatives if not _crossed(alt, users, index)]
+    if not kept or len(kept) == len(alternatives):
+        return requirement
+    return Requirement.from_alternatives(kept)
+
+
+def _crossed(alternative: tuple[str, ...], users: frozenset[str], index) -> bool:
+    keys: dict[str, set[str]] = defaultdict(set)  # module -> the names after its prefix
+    for text in alternative:
+        option = None if text.startswith("!") else index.by_name.get(re.split(r"[<>=]", text, maxsplit=1)[0])
+        if option is not None and option.kind == "config" and option.file in users and "." in option.name:
+            keys[option.file].add(option.name.split(".", 1)[1])
+    suffixes = index.module_keys
+    modules = sorted(keys)
+    return any(keys[a] & suffixes.get(b, set()) or keys[b] & suffixes.get(a, set())
+               for i, a in enumerate(modules) for b in modules[i + 1:])
+
+
+def module_keys(options) -> dict[str, frozenset[str]]:
+    """file -> the names of the config keys its tables hold, after the module's prefix
+    (`server`, `debug` for mod_fastcgi.c's `fastcgi.server`, `fastcgi.debug`)."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for o in options:
+        if o.kind == "config" and "." in o.name:
+            out[o.file].add(o.name.split(".", 1)[1])
+    return {f: frozenset(v) for f, v in out.items()}
