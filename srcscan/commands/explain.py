@@ -31,7 +31,8 @@ _VERSION = re.compile(r"^v?\d+(?:\.\d+)+[\w.~+-]*$")
 @click.option("--engine", type=click.Choice(["auto", "hyperscan", "re2", "re"]), default="auto", show_default=True,
               help="Multi-pattern engine.")
 @click.option("--dask", "dask_address", metavar="ADDRESS", help="Read and match on this Dask scheduler (needs srcscan[dask]).")
-@click.option("-j", "--jobs", default=2, show_default=True, help="Parser processes for catalogs built on demand.")
+@click.option("-j", "--jobs", default=2, show_default=True,
+              help="Processes: parsers of catalogs built on demand; readers of the log with --summary.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write here instead of stdout.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="md (default on a file), table (on a terminal), json.")
 def explain(project, inputs, version_range, catalog_file, summary, with_options, rules, path, source, cache_dir, provider,
@@ -69,7 +70,7 @@ def explain(project, inputs, version_range, catalog_file, summary, with_options,
 
     cache = cache_dir or default_cache_dir()
     explainer = Explainer(catalog, engine=engine, cache_dir=cache)
-    lines, total = _explain(explainer, paths, summary, dask_address)
+    lines, total = _explain(explainer, paths, summary, dask_address, jobs)
     check_explained(explainer, total, paths, matched=False)
     versions: list[str] = []
     if version_range or (version is None and catalog_file is None and path is None):
@@ -86,7 +87,7 @@ def explain(project, inputs, version_range, catalog_file, summary, with_options,
                                                    cache_dir, with_options, jobs)).catalog
             explainer = Explainer(again, engine=engine, cache_dir=cache)
             catalog = again
-            lines, total = _explain(explainer, paths, summary, dask_address)
+            lines, total = _explain(explainer, paths, summary, dask_address, jobs)
     elif catalog.version:
         versions = [catalog.version]
     check_explained(explainer, total, paths)
@@ -118,14 +119,14 @@ def _read_catalog(path: Path):
         raise InputError(f"{path}: not a srcscan catalog ({exc.__class__.__name__}: {exc})") from None
 
 
-def _explain(explainer, paths, summary, dask_address):
+def _explain(explainer, paths, summary, dask_address, jobs=1):
     if dask_address:
         from srcscan.explain.distributed import explain_on_dask
 
         return explain_on_dask(explainer, paths, summary, dask_address)
     from srcscan.explain.run import explain_files
 
-    return explain_files(explainer, paths, summary)
+    return explain_files(explainer, paths, summary, jobs)
 
 
 def _debian_catalog(project, version, cache, jobs, with_options):

@@ -14,7 +14,8 @@ from typing import Sequence
 
 from srcscan.errors import InputError
 from srcscan.explain.explain import Explainer, Explanation, Summary
-from srcscan.explain.lines import GZIP_MAGIC, BlockReader, looks_binary, read_records
+from srcscan.explain.blocks import BlockReader
+from srcscan.explain.lines import GZIP_MAGIC, looks_binary, read_records
 
 
 def explain_partition(lines: Sequence[str], explainer: Explainer, summary_only: bool) -> list:

@@ -13,12 +13,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import compress
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from srcscan.catalog import Catalog, Message
+from srcscan.explain.blocks import Block
+from srcscan.explain.lines import Record, Stamp
 from srcscan.sections import ProcessRow
-from srcscan.explain.lines import Block, Record, Stamp
 from srcscan.explain.matcher import Matcher
 
 # Forms whose lines carry no program name: a file the daemon writes itself.
@@ -237,16 +239,19 @@ class Explainer:
         apart the call sites writing its text (its process by the ident, its priority where the line
         carries one) is PINNED to those it fits (`narrow`)."""
         n = len(b.texts)
-        codes = [OTHER] * n
         pinned: dict[int, tuple[int, ...]] = {}
         m = self.matcher
         idents, forms, stamps, all_texts = b.idents, b.forms, b.stamps, b.texts
         cache = self.__dict__.setdefault("_by_ident_bytes", {})
         for ident in set(idents).difference(cache):
             cache[ident] = self._ident_facts(ident)
-        own = OWN_FORMS
-        todo = [i for i, ident, form in zip(range(n), idents, forms)
-                if (cache[ident][0] if ident is not None else form in own)]
+        # the daemon's records: by the ident's process, or (no ident) by a form only the daemon writes
+        daemon = {ident: cache[ident][0] for ident in set(idents)}
+        if None in daemon:
+            keep = [daemon[ident] if ident is not None else form in OWN_FORMS for ident, form in zip(idents, forms)]
+        else:
+            keep = list(map(daemon.__getitem__, idents))
+        todo = list(compress(range(n), keep))
         if any(stamps):
             rest = []
             for i in todo:
@@ -254,20 +259,32 @@ class Explainer:
                 if stamp is not None:
                     at, _ = self.pinned(stamp, all_texts[i])
                     if at:
-                        codes[i], pinned[i] = PINNED, at
+                        pinned[i] = at
                         continue
                 rest.append(i)
             todo = rest
-        best = m.best([all_texts[i] for i in todo])
+        best = m.best(list(compress(all_texts, keep)) if not pinned else [all_texts[i] for i in todo])
+        if len(todo) == n:
+            codes = best
+        else:
+            codes = [OTHER] * n
+            for i, p in zip(todo, best):
+                codes[i] = p
+            for i in pinned:
+                codes[i] = PINNED
         shared = self._shared_patterns()
-        for i, p in zip(todo, best):
-            codes[i] = p
-            if p in shared:
-                sites = self.narrow(m.patterns[p].messages, cache[idents[i]][1] if idents[i] is not None else (),
-                                    b.line_facts(i)[1] if forms[i] in _PRIORITY_FORMS or b.inputs[i][:1] == b"<"
-                                    else None)
-                if sites is not None:
-                    codes[i], pinned[i] = PINNED, sites
+        narrowed = self.__dict__.setdefault("_narrowed", {})  # (pattern, ident, priority) -> narrow()
+        for k in compress(range(len(best)), map(shared.__contains__, best)):
+            i, p = todo[k], best[k]
+            ident = idents[i]
+            priority = b.priority(i) if forms[i] in _PRIORITY_FORMS or b.inputs[i][:1] == b"<" else None
+            key = (p, ident, priority)
+            sites = narrowed.get(key, ())
+            if sites == ():
+                sites = narrowed[key] = self.narrow(m.patterns[p].messages,
+                                                    cache[ident][1] if ident is not None else (), priority)
+            if sites is not None:
+                codes[i], pinned[i] = PINNED, sites
         return codes, pinned
 
     def _ident_facts(self, ident: bytes | None) -> tuple[bool, tuple[str, ...]]:
@@ -297,30 +314,23 @@ class Explainer:
         s = Summary(records=len(b.texts))
         codes, pinned = self.attribute_block(b)
         by_pattern, by_stamp, first, last, examples = s.by_pattern, s.by_stamp, s.first, s.last, s.examples
-        keys: list[object] = []
-        for i, code in enumerate(codes):
-            if code >= 0:
-                keys.append(code)
-            elif code == PINNED:
-                keys.append(("stamp", pinned[i]))
-            elif code == OTHER:
-                s.other += 1
-                keys.append(None)
-            else:
-                s.unmatched += 1
-                keys.append(None)
-                if len(s.unmatched_examples) < 20:
-                    s.unmatched_examples.append(b.inputs[i].rstrip(b"\r\n").decode("utf-8", "replace"))
-                if len(s.unmatched_texts) < 1000:
-                    s.unmatched_texts.setdefault(b.texts[i], b.stamps[i])
+        keys: list[object] = list(codes)  # per record: a pattern, ("stamp", sites), OTHER or NONE
+        for i, sites in pinned.items():
+            keys[i] = ("stamp", sites)
+        for i in compress(range(len(codes)), map(NONE.__eq__, codes)):
+            if len(s.unmatched_examples) < 20:
+                s.unmatched_examples.append(b.inputs[i].rstrip(b"\r\n").decode("utf-8", "replace"))
+            if len(s.unmatched_texts) < 1000:
+                s.unmatched_texts.setdefault(b.texts[i], b.stamps[i])
         counts = Counter(keys)
-        counts.pop(None, None)
+        s.other, s.unmatched = counts.pop(OTHER, 0), counts.pop(NONE, 0)
         for key, count in counts.items():
             (by_stamp if isinstance(key, tuple) else by_pattern)[key] += count
         firsts = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1)))
         lasts = dict(zip(keys, range(len(keys))))
-        firsts.pop(None, None)
-        lasts.pop(None, None)
+        for drop in (OTHER, NONE):
+            firsts.pop(drop, None)
+            lasts.pop(drop, None)
         times = b.times
         for key, i in firsts.items():
             examples[key] = (b.texts[i], b.stamps[i])

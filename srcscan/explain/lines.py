@@ -166,7 +166,7 @@ def _record(name: str, m: re.Match[bytes], raw: bytes, n: int) -> Record:
     pid = g.get("pid")
     text, stamp = g["text"], None
     if text[:1] == b"(":
-        text, stamp = _unstamp(text)
+        text, stamp = unstamp(text)
     if b"#" in text or (stamp is not None and b"\\" in text):
         text = unescape(text, stamp is not None)
     ident, host, time = g.get("ident"), g.get("host"), g["time"]
@@ -199,11 +199,11 @@ def _journal_doc(doc: object, raw: bytes, n: int) -> Record | None:
     pid = doc.get("SYSLOG_PID") or doc.get("_PID")
     facility = doc.get("SYSLOG_FACILITY")
     priority = doc.get("PRIORITY")
-    text, stamp = _unstamp(text)
+    text, stamp = unstamp(text)
     return Record(n, 1, raw, "json", unescape(text, stamp is not None), ident=doc.get("SYSLOG_IDENTIFIER"),
                   pid=int(pid) if isinstance(pid, str) and pid.isdigit() else None, host=doc.get("_HOSTNAME"),
                   time=doc.get("__REALTIME_TIMESTAMP"),
-                  facility=_facility_name(facility), priority=_severity(priority))
+                  facility=_facility_name(facility), priority=_severity(priority), stamp=stamp)
 
 
 def journal_run(raws: Sequence[bytes], n: int = 1) -> list[Record | None]:
@@ -222,7 +222,7 @@ def _continue(record: Record, raw: bytes) -> Record:
     return record._replace(lines=record.lines + 1, input=record.input + b"\n" + raw, text=record.text + b"\n" + raw)
 
 
-def _unstamp(text: bytes) -> tuple[bytes, Stamp | None]:
+def unstamp(text: bytes) -> tuple[bytes, Stamp | None]:
     if text[:1] != b"(":
         return text, None
     m = _STAMP.match(text)
@@ -326,125 +326,3 @@ def looks_binary(head: bytes) -> bool:
         return True
     controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13, 27))
     return controls > len(head) // 20
-
-
-# ---------------------------------------------------------------------------- fast path
-
-class Block(NamedTuple):
-    """Records of a run of physical lines as parallel lists (the `--summary` path: no Record
-    objects, no decoding). `idents[i]` is bytes or None; `times[i]` bytes or None."""
-
-    forms: list[str]
-    idents: list[bytes | None]
-    texts: list[bytes]
-    times: list[bytes | None]
-    stamps: list[Stamp | None]
-    inputs: list[bytes]  # the first physical line of each record
-
-    def line_facts(self, i: int) -> tuple[str | None, str | None]:
-        """(facility, priority) the record's own line carries (RFC 5424, `<PRI>`, logread, journal),
-        read again from its first line (asked only of the few records that need it)."""
-        r = parse_line(self.inputs[i].rstrip(b"\r\n"))
-        return r.facility, r.priority
-
-
-class BlockReader:
-    """Like LineReader, for whole blocks of lines at once: the same records, as a Block.
-
-    The forms' expressions are used without DOTALL here, so that the text stops before the
-    line's newline and no line is copied to strip it."""
-
-    def __init__(self) -> None:
-        self._fast = [_fast_form(name, rx) for name, rx in FORMS]  # moved to front on use
-        self._pending: tuple | None = None  # the last record read: the next line may continue it
-
-    def finish(self) -> Block:
-        """The last record (kept back by `read`)."""
-        rows = [self._pending] if self._pending is not None else []
-        self._pending = None
-        return _block(rows)
-
-    def read_bytes(self, data: bytes) -> Block:
-        """`read` for the bytes of whole lines (the last may lack its newline)."""
-        lines = data.split(b"\n")
-        if lines and not lines[-1]:
-            lines.pop()
-        return self.read(lines)
-
-    def read(self, lines: Iterable[bytes]) -> Block:
-        """The records the lines complete (the last one waits for the next call or finish())."""
-        rows: list[tuple] = [self._pending] if self._pending is not None else []
-        append = rows.append
-        name, rx, groups = self._fast[0]
-        lines = lines if isinstance(lines, list) else list(lines)
-        n, skip = len(lines), 0
-        for k, raw in enumerate(lines, 1):
-            if k <= skip:
-                continue
-            m = rx.match(raw)
-            if m is None:
-                found = self._other(raw)
-                if found is None:
-                    if raw[:1] == b"{":  # journal JSON: the whole run of it decoded at once
-                        j = k
-                        while j < n and lines[j][:1] == b"{":
-                            j += 1
-                        run = [r.rstrip(b"\r\n") for r in lines[k - 1:j]]
-                        for raw_k, record in zip(lines[k - 1:j], journal_run(run)):
-                            if record is None:
-                                record = parse_line(raw_k.rstrip(b"\r\n"))
-                                if record.form == "" and rows and rows[-1][0] not in ("json", ""):
-                                    last = rows[-1]
-                                    rows[-1] = (last[0], last[1], last[2] + b"\n" + record.text, *last[3:])
-                                    continue
-                            append(_row(record, raw_k))
-                        skip = j
-                        continue
-                    record = parse_line(raw.rstrip(b"\r\n"))  # no form at all
-                    if record.form == "" and rows and rows[-1][0] not in ("json", ""):
-                        last = rows[-1]
-                        rows[-1] = (last[0], last[1], last[2] + b"\n" + record.text, *last[3:])
-                        continue
-                    append(_row(record, raw))
-                    continue
-                m, (name, rx, groups) = found
-            if len(groups) == 3:
-                ident, text, time = m.group(*groups)
-            else:
-                ident, (text, time) = None, m.group(*groups)
-            if text[-1:] == b"\r":
-                text = text[:-1]
-            stamp = None
-            if text[:1] == b"(":
-                text, stamp = _unstamp(text)
-            if b"#" in text or (stamp is not None and b"\\" in text):
-                text = unescape(text, stamp is not None)
-            append((name, ident, text, time, stamp, raw))
-        self._pending = rows.pop() if rows else None
-        return _block(rows)
-
-    def _other(self, raw: bytes) -> tuple | None:
-        order = self._fast
-        for k in range(1, len(order)):
-            m = order[k][1].match(raw)
-            if m is not None:
-                order.insert(0, order.pop(k))
-                return m, order[0]
-        return None
-
-
-def _row(record: Record, raw: bytes) -> tuple:
-    return (record.form, record.ident.encode("utf-8", "surrogateescape") if record.ident is not None else None,
-            record.text, record.time.encode("utf-8", "replace") if record.time is not None else None, record.stamp, raw)
-
-
-def _fast_form(name: str, rx: re.Pattern[bytes]) -> tuple[str, re.Pattern[bytes], tuple[int, ...]]:
-    fast = re.compile(rx.pattern)  # no DOTALL: `text` ends before the newline
-    names = ("ident", "text", "time") if "ident" in rx.groupindex else ("text", "time")
-    return name, fast, tuple(fast.groupindex[g] for g in names)
-
-
-def _block(rows: list[tuple]) -> Block:
-    if not rows:
-        return Block([], [], [], [], [], [])
-    return Block(*([r[k] for r in rows] for k in range(6)))

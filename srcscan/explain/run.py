@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import gzip
 import zlib
+from contextlib import contextmanager
+from itertools import chain, islice
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import IO, Iterator, Sequence
 
 from srcscan.errors import InputError
 from srcscan.explain.explain import Explainer, Explanation, Summary, _times
-from srcscan.explain.lines import CHUNK, Block, BlockReader, LineReader, Record, iter_chunks, looks_binary, open_log
+from srcscan.explain.blocks import Block, BlockReader
+from srcscan.explain.lines import CHUNK, LineReader, Record, iter_chunks, looks_binary, open_log, parse_line
 
 BLOCK = 20000  # records scanned together
 
@@ -43,12 +46,15 @@ def iter_blocks(paths: Sequence[str | Path], size: int = BLOCK) -> Iterator[list
             raise InputError(f"{path}: damaged gzip file ({exc})") from None
 
 
-def explain_files(explainer: Explainer, paths: Sequence[str | Path], summary_only: bool,
+def explain_files(explainer: Explainer, paths: Sequence[str | Path], summary_only: bool, jobs: int = 1,
                   ) -> tuple[list[Explanation] | None, Summary]:
-    """Every record of the files explained (None with summary_only) and the summary."""
+    """Every record of the files explained (None with summary_only) and the summary. With
+    summary_only and `jobs` > 1, chunks of the files are summarised by `jobs` processes."""
     from srcscan.progress import phase, running
 
     total = Summary()
+    if summary_only and jobs > 1:
+        return None, summarise_parallel(explainer, paths, jobs)
     with running(f"{explainer.project} explain"), phase("records read and matched") as step:
         if summary_only:
             for block in iter_line_blocks(paths):
@@ -67,19 +73,100 @@ def explain_files(explainer: Explainer, paths: Sequence[str | Path], summary_onl
 def iter_line_blocks(paths: Sequence[str | Path], size: int = CHUNK) -> Iterator[Block]:
     """Blocks of records (the --summary path), each file read in chunks of about `size` bytes."""
     for path in paths:
-        try:
-            with open_log(path) as f:
-                head = f.peek(8192)[:8192] if hasattr(f, "peek") else b""
-                if looks_binary(head):
-                    raise InputError(f"{path}: a binary file, not a log")
-                reader = BlockReader()
-                for data in iter_chunks(f, size):
-                    yield reader.read_bytes(data)
-                last = reader.finish()
-                if last.texts:
-                    yield last
-        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-            raise InputError(f"{path}: damaged gzip file ({exc})") from None
+        with _log(path) as f:
+            reader = BlockReader()
+            for data in iter_chunks(f, size):
+                yield reader.read_bytes(data)
+            last = reader.finish()
+            if last.texts:
+                yield last
+
+
+@contextmanager
+def _log(path: str | Path) -> Iterator[IO[bytes]]:
+    """open_log, refusing a binary file; a damaged gzip file is an InputError."""
+    try:
+        with open_log(path) as f:
+            head = f.peek(8192)[:8192] if hasattr(f, "peek") else b""
+            if looks_binary(head):
+                raise InputError(f"{path}: a binary file, not a log")
+            yield f
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise InputError(f"{path}: damaged gzip file ({exc})") from None
+
+
+def iter_record_chunks(paths: Sequence[str | Path], size: int = CHUNK) -> Iterator[bytes]:
+    """Each file's bytes in chunks of whole records, about `size` bytes each: a chunk after a
+    file's first starts at a line that starts a record (a line of a known form, or a journal
+    entry), so that chunks read apart give the records the file read whole gives. A chunk in
+    which no line starts a record (only lines of no known form) is cut at a line end."""
+    for path in paths:
+        with _log(path) as f:
+            carry = b""
+            for data in iter_chunks(f, size):
+                if carry:
+                    data = carry + data
+                cut = _last_record_start(data)
+                carry = data[cut:]
+                if cut:
+                    yield data[:cut]
+            if carry:
+                yield carry
+
+
+def _last_record_start(data: bytes) -> int:
+    """Offset of the last line of `data` that starts a record (not the first line), else len(data)."""
+    end = len(data) - 1 if data.endswith(b"\n") else len(data)
+    while end > 0:
+        start = data.rfind(b"\n", 0, end) + 1
+        if start == 0:
+            break
+        if parse_line(data[start:end].rstrip(b"\r")).form != "":
+            return start
+        end = start - 1
+    return len(data)
+
+
+_WORKER: Explainer | None = None  # the explainer a summarising process uses (inherited by fork)
+
+
+def _summarise_chunk(data: bytes) -> Summary:
+    assert _WORKER is not None
+    reader = BlockReader()
+    return _WORKER.summarise_block(reader.read_bytes(data)).merge(_WORKER.summarise_block(reader.finish()))
+
+
+def summarise_parallel(explainer: Explainer, paths: Sequence[str | Path], jobs: int, size: int = CHUNK) -> Summary:
+    """The summary explain_files gives, with chunks of whole records (iter_record_chunks)
+    summarised by `jobs` forked processes and merged in file order. Input of one chunk, or a
+    system without fork, is summarised here."""
+    import multiprocessing
+
+    from srcscan.progress import phase, running
+
+    global _WORKER
+    chunks = iter_record_chunks(paths, size)
+    first = list(islice(chunks, 2))
+    total = Summary()
+    _WORKER = explainer
+    explainer.matcher.compiled  # the database is loaded before the processes fork: they share it
+    try:
+        context = multiprocessing.get_context("fork") if len(first) > 1 else None
+    except ValueError:
+        context = None
+    with running(f"{explainer.project} explain"), phase("records read and matched") as step:
+        if context is None:
+            for data in chain(first, chunks):
+                s = _summarise_chunk(data)
+                total = total.merge(s)
+                step.advance(s.records)
+            return total
+        with context.Pool(jobs) as pool:
+            for s in pool.imap(_summarise_chunk, chain(first, chunks)):
+                total = total.merge(s)
+                step.advance(s.records)
+    _WORKER = None
+    return total
 
 
 def summary_of(explainer: Explainer, explained: Sequence[Explanation]) -> Summary:

@@ -156,7 +156,7 @@ def test_json_schema_fields(tmp_path):
 
 
 def test_block_summary_equals_record_summary():
-    from srcscan.explain.lines import BlockReader
+    from srcscan.explain.blocks import BlockReader
 
     lines = [b"Nov 29 23:12:17 lb1 Keepalived_vrrp[9]: (VI_1) Entering MASTER STATE\n",
              b"Nov 29 23:12:18 lb1 cron[9]: (root) CMD\n",
@@ -210,7 +210,7 @@ def shared_text_catalog():
       ("keepalived/check/check_daemon.c", 260)]),
 ])
 def test_what_the_line_carries_tells_apart_sites_writing_one_text(line, expected):
-    from srcscan.explain.lines import BlockReader
+    from srcscan.explain.blocks import BlockReader
 
     explainer = Explainer(shared_text_catalog(), engine="re")
     e = explainer.explain([parse_line(line)])[0]
@@ -243,3 +243,38 @@ def test_a_line_only_messages_without_literal_text_fit_lists_all_of_them():
     # with the parent's ident, the parent's call alone
     e = explainer.explain([parse_line(b"Nov 30 02:36:03 lb1 Keepalived[7]:               '-r' '/run/v.pid'")])[0]
     assert site(e) == [("lib/scheduler.c", 456)]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_engines_take_texts_holding_the_scanners_separators(engine):
+    """A block is scanned as `\\x1f text \\n` records: texts holding a newline, \\x1f or both, and
+    repeated texts, get what each text alone gets."""
+    c = catalog()
+    matcher = Matcher([m.template for m in c.messages], engine=engine)
+    texts = [b"Config:\n  vrrp 3 instances", b"Stopped", b"Stop\x1fped", b"\x1fStopped", b"Stopped\n\x1f",
+             b"Stopped", b"(VI_1) Entering MASTER STATE", b"", b"Config:\n  vrrp 3 instances"]
+    alone = [matcher.best([t])[0] for t in texts]
+    assert matcher.best(texts) == alone
+    assert alone[1] == alone[5] >= 0 and alone[2] == alone[3] == alone[4] == -1 and alone[0] >= 0
+    assert [sorted(f) for f in matcher.all_matches(texts)] == [sorted(matcher.all_matches([t])[0]) for t in texts]
+
+
+def test_summary_over_processes_equals_the_summary_in_one(tmp_path):
+    """--summary with several processes: chunks cut where a record starts, summaries merged in
+    file order, the same answer (a multi-line record at a chunk's edge stays whole)."""
+    from srcscan.explain.run import explain_files, summarise_parallel
+
+    lines = [b"Nov 29 23:12:%02d lb1 Keepalived_vrrp[9]: (VI_%d) Entering MASTER STATE" % (k % 60, k % 7)
+             for k in range(300)]
+    lines[100:100] = [b"Sun Nov 29 23:12:17 2026: Config:", b"  vrrp 3 instances"] * 40
+    lines += [b"Nov 29 23:12:20 lb1 Keepalived[9]: no such message", b"Nov 29 23:12:21 lb1 cron[9]: (root) CMD"]
+    log = tmp_path / "messages"
+    log.write_bytes(b"\n".join(lines) + b"\n")
+    explainer = Explainer(catalog(), engine="re")
+    _, one = explain_files(explainer, [log], True)
+    many = summarise_parallel(explainer, [log], 2, size=500)
+    fields = ("records", "other", "unmatched", "by_pattern", "by_stamp", "first", "last", "examples",
+              "unmatched_examples", "unmatched_texts")
+    assert [getattr(many, f) for f in fields] == [getattr(one, f) for f in fields]
+    assert (one.records, one.other, one.unmatched) == (342, 1, 1)
+    assert (b"Config:\n  vrrp 3 instances", None) in one.examples.values()

@@ -113,7 +113,7 @@ def test_binary_sniff():
 
 
 def test_block_reader_gives_the_records_line_reader_gives():
-    from srcscan.explain.lines import BlockReader
+    from srcscan.explain.blocks import BlockReader
 
     lines = [raw + b"\n" for raw, *_ in LINES] + [b"Sun Nov 29 23:12:17 2026: Config:\n", b"  line two\n", b"junk\n",
                                                   b"Nov 29 23:12:17 lb1 Keepalived[1]: a#012b\n"]
@@ -128,3 +128,46 @@ def test_rsyslog_rfc5424_keeps_the_space_before_the_message():
     # RSYSLOG_SyslogProtocol23Format writes %msg%, which starts with the space after "tag:"
     r = parse_line(b"<27>1 2026-11-29T23:46:55.807656+00:00 lb1 lighttpd 30865 - -  (connections.c.770) fd:9 rqst: ")
     assert (r.stamp, r.text) == (Stamp("connections.c", 770), b"fd:9 rqst: ")
+
+
+AWKWARD = [  # journal entries among other lines, carriage returns, a `{` line that is no entry, escapes
+    b'{"MESSAGE": "Stopped", "SYSLOG_IDENTIFIER": "Keepalived", "_PID": "3", "PRIORITY": "6"}',
+    b"not a continuation of a journal entry",
+    b"Nov 29 23:12:17 lb1 Keepalived[1]: a#012b\r",
+    b"  continued #012 as written\r",
+    b"{not json",
+    b"Sun Nov 29 23:12:17 2026: Config:",
+    b"  line two",
+    b'{"MESSAGE": [65, 66], "SYSLOG_IDENTIFIER": "lighttpd"}',
+    b"2026-11-30 00:00:07: (server.c.1704) server\\x41 started\r",
+    b"",
+    b"Nov 29 23:12:17 lb1 lighttpd[1]: (mod_proxy.c.12) a\\tb#011c",
+    b'{"MESSAGE": "(mod_proxy.c.404) x#012y", "__REALTIME_TIMESTAMP": "1"}',
+]
+
+
+@pytest.mark.parametrize("cut", [1, 3, 7, 11, 200])
+@pytest.mark.parametrize("drop_bad_json", [False, True])
+def test_block_reader_on_awkward_lines_gives_what_line_reader_gives(cut, drop_bad_json):
+    from srcscan.explain.blocks import BlockReader
+
+    lines = [raw for raw in AWKWARD * 3 if not (drop_bad_json and raw == b"{not json")]
+    records = list(read_records(lines))
+    reader = BlockReader()
+    data = b"\n".join(lines) + b"\n"
+    cuts = [k for k in range(0, len(data), cut * 40)]
+    blocks = []
+    start = 0
+    for k in cuts[1:]:  # cut at line ends only
+        end = data.find(b"\n", k) + 1
+        if end > start:
+            blocks.append(reader.read_bytes(data[start:end]))
+            start = end
+    blocks += [reader.read_bytes(data[start:]), reader.finish()]
+    got = [(f, i, t, s, x.rstrip(b"\r")) for b in blocks for f, i, t, s, x in zip(b.forms, b.idents, b.texts, b.stamps,
+                                                                                 b.inputs)]
+    assert got == [(r.form, r.ident.encode() if r.ident else None, r.text, r.stamp, r.input.split(b"\n")[0].rstrip(b"\r"))
+                   for r in records]
+    # the priority a block reads back without parsing the line again is the line's
+    fast = [(b.priority(k), b.line_facts(k)[1]) for b in blocks for k in range(len(b.texts))]
+    assert all(a == b for a, b in fast) and ("LOG_INFO", "LOG_INFO") in fast

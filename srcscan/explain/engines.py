@@ -1,0 +1,251 @@
+"""Multi-pattern engines behind the Matcher: Hyperscan, an RE2 set, Python's `re`.
+
+Each engine takes the Matcher's expressions (bodies without anchors; a newline in a
+template is \\x0a) in rank order — a higher index is a more specific expression — and
+answers, for a list of message texts, `best(texts)` (per text the highest index of an
+expression fully matching it, or -1) and `all(texts)` (every one). Hyperscan (`hyperscan`)
+is preferred, then RE2 (`google-re2`), then `re`; the choice and its figures are in the
+README (srcscan explain, benchmark).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import re
+from collections import defaultdict
+from itertools import accumulate, repeat
+from operator import add
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+TAIL = rb"[ \t]*"  # trailing blanks a writer may leave
+RS = 0x1E  # stands for a newline inside a text while a block of texts is scanned
+_INNER_NEWLINE = re.compile(rb"\n(?!\x1f)")
+PLAIN = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+class Hyperscan:
+    """One Hyperscan database of every expression, scanned once per block of texts.
+
+    The texts are joined as `\\x1f text \\n` (a newline inside a text becomes RS, a \\x1f
+    becomes \\x1a) and every expression is `\\x1f body [ \\t]* \\n` without DOTALL: a match
+    starts at a record's start and ends at that record's end, so its end offset names the
+    record. The rare \\x1f byte before each record lets Hyperscan's literal prefilter find the
+    candidates only where records start. Measured on keepalived 2.3.4 (2986 expressions): about
+    1 us per record, callbacks included (README, srcscan explain).
+    """
+
+    def __init__(self, bodies: Sequence[bytes], cache_dir: Path | None = None) -> None:
+        self.source = list(bodies)
+        self.bodies = [b"\\x1f" + b.replace(b"\\x0a", b"\\x%02x" % RS) + TAIL + b"\\n" for b in bodies]
+        self.cache_dir = cache_dir
+        self.rejected: dict[int, bytes] = {}  # expressions Hyperscan refused: Python's re takes them
+        self._db: Any = None
+        self._scratch: Any = None
+        self.fallback = Python({})
+
+    # A database takes seconds to compile (about 1 ms per expression): it travels serialized.
+    def __getstate__(self) -> dict[str, Any]:
+        import hyperscan
+
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_db", "_scratch", "fallback")}
+        state["_blob"] = hyperscan.dumpb(self._db) if self._db is not None else None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        import hyperscan
+
+        blob = state.pop("_blob")
+        self.__dict__.update(state)
+        self._db = hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK) if blob is not None else None
+        self._scratch = hyperscan.Scratch(self._db) if self._db is not None else None
+        self.fallback = Python(self.rejected)
+
+    def _database(self) -> Any:
+        if self._db is None:
+            import hyperscan
+
+            ids = list(range(len(self.bodies)))
+            self._db, rejected = cached_hyperscan(hyperscan, self.bodies, ids, self.cache_dir)
+            self._scratch = hyperscan.Scratch(self._db) if self._db is not None else None
+            self.rejected = {i: self.source[i] for i in rejected}
+            self.fallback = Python(self.rejected)
+        return self._db
+
+    def _scan(self, texts: Sequence[bytes], on_match: Callable) -> list[int]:
+        """Scan the texts as one block; the end offset of each record (what on_match sees)."""
+        db = self._database()
+        data = b"\x1f" + b"\n\x1f".join(texts) + b"\n"
+        n = len(texts)
+        if data.count(b"\n") != n:  # a newline inside a text: RS stands for it
+            data = _INNER_NEWLINE.sub(b"\x1e", data[:-1]) + b"\n"
+        if data.count(b"\n") != n or data.count(b"\x1f") != n:  # a text holds \x1f (or "\n\x1f")
+            texts = [t.replace(b"\x1f", b"\x1a").replace(b"\n", b"\x1e") for t in texts]
+            data = b"\x1f" + b"\n\x1f".join(texts) + b"\n"
+        if db is not None and texts:
+            db.scan(data, match_event_handler=on_match, scratch=self._scratch)
+        return list(map(add, accumulate(map(len, texts)), range(2, 2 * len(texts) + 2, 2)))
+
+    def best(self, texts: Sequence[bytes]) -> list[int]:
+        found: dict[int, int] = {}
+        get = found.get
+
+        def on_match(pid: int, _start: int, end: int, _flags: int, _context: object) -> None:
+            if get(end, -1) < pid:
+                found[end] = pid
+
+        ends = self._scan(texts, on_match)
+        out = list(map(get, ends, repeat(-1, len(ends))))
+        if self.rejected:
+            for i, hits in enumerate(self.fallback.all(texts)):
+                out[i] = max(out[i], *hits) if hits else out[i]
+        return out
+
+    def all(self, texts: Sequence[bytes]) -> list[list[int]]:
+        found: dict[int, list[int]] = defaultdict(list)
+
+        def on_match(pid: int, _start: int, end: int, _flags: int, _context: object) -> None:
+            found[end].append(pid)
+
+        ends = self._scan(texts, on_match)
+        out = [found.get(e, []) for e in ends]
+        if self.rejected:
+            out = [a + b for a, b in zip(out, self.fallback.all(texts))]
+        return out
+
+
+def cached_hyperscan(hyperscan: Any, bodies: list[bytes], ids: list[int],
+                     cache_dir: Path | None) -> tuple[Any, list[int]]:
+    """The compiled database of `bodies` (reported as `ids`) and the ids Hyperscan refused; read
+    back from `cache_dir/explain/` when the same expressions were compiled before by the same
+    Hyperscan (the key hashes both)."""
+    if cache_dir is None:
+        return compile_hyperscan(hyperscan, bodies, ids)
+    digest = hashlib.sha256(str(getattr(hyperscan, "__version__", "hs")).encode())
+    for i, b in zip(ids, bodies):
+        digest.update(b"%d\0" % i + b + b"\0")
+    path = cache_dir / "explain" / f"{digest.hexdigest()[:32]}.hsdb"
+    try:
+        blob, rejected = pickle.loads(path.read_bytes())
+        return (hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK) if blob is not None else None), rejected
+    except (OSError, ValueError, EOFError, pickle.UnpicklingError, hyperscan.error):
+        pass
+    db, rejected = compile_hyperscan(hyperscan, bodies, ids)
+    from srcscan.scan import write_atomic_bytes
+
+    try:
+        write_atomic_bytes(path, pickle.dumps((hyperscan.dumpb(db) if db is not None else None, rejected)))
+    except OSError:
+        pass  # a cache that cannot be written only costs the next run the compile
+    return db, rejected
+
+
+def compile_hyperscan(hyperscan: Any, bodies: list[bytes], ids: list[int]) -> tuple[Any, list[int]]:
+    """One database of every expression Hyperscan takes, and the ids of those it refused."""
+    body_of = dict(zip(ids, bodies))
+    ok = list(ids)
+    rejected: list[int] = []
+    while ok:
+        db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        try:
+            db.compile(expressions=[body_of[i] for i in ok], ids=ok, elements=len(ok), flags=[0] * len(ok))
+            return db, rejected
+        except hyperscan.error as exc:
+            bad = _rejected_index(str(exc), ok)
+            bad_set = [bad] if bad is not None else [i for i in ok if not _compiles(hyperscan, body_of[i])]
+            if not bad_set:
+                raise
+            rejected += bad_set
+            ok = [i for i in ok if i not in set(bad_set)]
+    return None, rejected
+
+
+def _rejected_index(message: str, ok: list[int]) -> int | None:
+    m = re.search(r"[Ee]xpression (?:id )?(\d+)", message)
+    if m and int(m.group(1)) in set(ok):
+        return int(m.group(1))
+    return None
+
+
+def _compiles(hyperscan: Any, body: bytes) -> bool:
+    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    try:
+        db.compile(expressions=[body], ids=[0], elements=1, flags=[0])
+    except hyperscan.error:
+        return False
+    return True
+
+
+class RE2:
+    """An RE2 set (Latin-1, full match) asked once per text."""
+
+    def __init__(self, bodies: Sequence[bytes], cache_dir: Path | None = None) -> None:
+        import re2
+
+        options = re2.Options()
+        options.encoding = re2.Options.Encoding.LATIN1
+        options.dot_nl = True
+        options.max_mem = 1 << 30
+        self.set = re2.Set.FullMatchSet(options)
+        for body in bodies:
+            self.set.Add(body + TAIL)
+        self.set.Compile()
+
+    def all(self, texts: Sequence[bytes]) -> list[list[int]]:
+        match = self.set.Match
+        return [list(match(t) or ()) for t in texts]
+
+    def best(self, texts: Sequence[bytes]) -> list[int]:
+        match = self.set.Match
+        return [max(hits) if hits else -1 for hits in map(match, texts)]
+
+
+class Python:
+    """Python's re, bucketed by the first three literal bytes of each expression (expressions
+    starting with a hole are tried on every text). `bodies`: index -> expression body."""
+
+    def __init__(self, bodies: dict[int, bytes], cache_dir: Path | None = None) -> None:
+        self.buckets: dict[bytes, list[tuple[int, re.Pattern[bytes]]]] = defaultdict(list)
+        self.wild: list[tuple[int, re.Pattern[bytes]]] = []
+        for i, body in bodies.items():
+            rx = re.compile(body + TAIL, re.S)
+            head = literal_head(body)
+            (self.buckets[head] if len(head) == 3 else self.wild).append((i, rx))
+        self.empty = not bodies
+
+    @classmethod
+    def of(cls, bodies: Sequence[bytes], cache_dir: Path | None = None) -> "Python":
+        return cls(dict(enumerate(bodies)))
+
+    def all(self, texts: Sequence[bytes]) -> list[list[int]]:
+        if self.empty:
+            return [[] for _ in texts]
+        out = []
+        for t in texts:
+            cands = self.buckets.get(t[:3], [])
+            out.append([i for i, rx in (*cands, *self.wild) if rx.fullmatch(t)])
+        return out
+
+    def best(self, texts: Sequence[bytes]) -> list[int]:
+        return [max(f) if f else -1 for f in self.all(texts)]
+
+
+def literal_head(body: bytes, n: int = 3) -> bytes:
+    """The first (up to n) literal bytes an expression body starts with (escapes decoded)."""
+    out = bytearray()
+    i = 0
+    while i < len(body) and len(out) < n:
+        c = body[i]
+        if c == 0x5C and body[i + 1:i + 2] == b"x":
+            out.append(int(body[i + 2:i + 4], 16))
+            i += 4
+        elif c in PLAIN:
+            out.append(c)
+            i += 1
+        else:
+            break
+    return bytes(out)
+
+
+ENGINES: dict[str, Callable[..., Any]] = {"hyperscan": Hyperscan, "re2": RE2, "re": Python.of}
