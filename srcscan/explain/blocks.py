@@ -15,7 +15,8 @@ from bisect import bisect_right
 from itertools import accumulate
 from typing import Iterable, NamedTuple
 
-from srcscan.explain.lines import FORMS, SEVERITIES, Stamp, decode_pri, journal_run, parse_line, unescape, unstamp
+from srcscan.explain.lines import (FORMS, SEVERITIES, SYSLOG_FORMS, Stamp, decode_pri, journal_run, parse_line,
+                                   unescape, unstamp)
 
 _JSON_PRIORITY = re.compile(rb'"PRIORITY" *: *"([0-7])"')
 
@@ -144,7 +145,7 @@ class BlockReader:
         if last >= 0 and rows[-1][0] not in ("json", ""):
             row = rows[-1]
             if last not in final:  # the first line's text is made final before more is appended
-                first, final[last] = _finish(row[3])
+                first, final[last] = _finish(row[3], row[0])
                 row = (*row[:3], first, row[4])
             rows[-1] = (*row[:3], row[3] + b"\n" + text, row[4])
             return
@@ -177,27 +178,27 @@ class BlockReader:
         ends = list(accumulate(map(len, texts)))
         found = {bisect_right(ends, m.start()) for rx in _MARKS for m in rx.finditer(joined)}
         for i in sorted(found.difference(final)):
-            texts[i], stamps[i] = _finish(texts[i], forms[i] != "json")
+            texts[i], stamps[i] = _finish(texts[i], forms[i])
         for i, stamp in final.items():
             stamps[i] = stamp  # type: ignore[assignment]
         return Block(forms, idents, texts, times, stamps, inputs)
 
 
 # what makes a text need another look: a stamp, an rsyslog escape, a carriage return
-_MARKS = (re.compile(rb"\([^()\s]*?\.(?:c|h|cc|cpp)\.\d+\) "), re.compile(rb"#[0-3][0-7][0-7]"), re.compile(rb"\r"))
+_MARKS = (re.compile(rb"\([^()\s]*?\.(?:c|h|cc|cpp)\.\d+\) "), re.compile(rb"#(?:0[0-3][0-7]|177)"), re.compile(rb"\r"))
 _RAW = object()  # a pending record whose text is not final yet
 
 
-def _finish(text: bytes, line: bool = True) -> tuple[bytes, Stamp | None]:
+def _finish(text: bytes, form: str) -> tuple[bytes, Stamp | None]:
     """The text with lighttpd's stamp taken off and the path's escapes undone, and the stamp;
-    `line`: the text was cut from a line (not a journal field), a carriage return ends it."""
-    if line and text[-1:] == b"\r":
+    a text cut from a line (not a journal field) loses the carriage return that ends it."""
+    if form != "json" and text[-1:] == b"\r":
         text = text[:-1]
     stamp = None
     if text[:1] == b"(":
         text, stamp = unstamp(text)
     if b"#" in text or (stamp is not None and b"\\" in text):
-        text = unescape(text, stamp is not None)
+        text = unescape(text, stamp is not None, form in SYSLOG_FORMS)
     return text, stamp
 
 

@@ -94,7 +94,12 @@ FORMS: tuple[tuple[str, re.Pattern[bytes]], ...] = (
 )
 _BY_NAME = dict(FORMS)
 _STAMP = re.compile(rb"\((?P<file>[^()\s]*?\.(?:c|h|cc|cpp))\.(?P<line>\d+)\) ")
-_OCTAL = re.compile(rb"#([0-3][0-7][0-7])")
+# rsyslog's escape of a control character (ASCII < 32, and DEL) received: `#` and three octal
+# digits ($EscapeControlCharactersOnReceive, on by default). Other `#ooo` are the message's own
+# text (`#%.2d event %p`, keepalived lib/scheduler.c).
+_OCTAL = re.compile(rb"#(0[0-3][0-7]|177)")
+# Forms a syslog daemon writes (the only ones rsyslog's escapes can be in).
+SYSLOG_FORMS = frozenset({"syslog", "iso", "rfc5424", "logread"})
 _C_ESCAPE = re.compile(rb"\\(x[0-9a-fA-F]{2}|[tnr])")
 _C_CHARS = {b"t": b"\t", b"n": b"\n", b"r": b"\r"}
 
@@ -168,7 +173,7 @@ def _record(name: str, m: re.Match[bytes], raw: bytes, n: int) -> Record:
     if text[:1] == b"(":
         text, stamp = unstamp(text)
     if b"#" in text or (stamp is not None and b"\\" in text):
-        text = unescape(text, stamp is not None)
+        text = unescape(text, stamp is not None, name in SYSLOG_FORMS)
     ident, host, time = g.get("ident"), g.get("host"), g["time"]
     return Record(n, 1, raw, name, text, ident.decode("utf-8", "replace") if ident is not None else None,
                   int(pid) if pid and pid.isdigit() else None, host.decode("utf-8", "replace") if host else None,
@@ -200,7 +205,7 @@ def _journal_doc(doc: object, raw: bytes, n: int) -> Record | None:
     facility = doc.get("SYSLOG_FACILITY")
     priority = doc.get("PRIORITY")
     text, stamp = unstamp(text)
-    return Record(n, 1, raw, "json", unescape(text, stamp is not None), ident=doc.get("SYSLOG_IDENTIFIER"),
+    return Record(n, 1, raw, "json", unescape(text, stamp is not None, False), ident=doc.get("SYSLOG_IDENTIFIER"),
                   pid=int(pid) if isinstance(pid, str) and pid.isdigit() else None, host=doc.get("_HOSTNAME"),
                   time=doc.get("__REALTIME_TIMESTAMP"),
                   facility=_facility_name(facility), priority=_severity(priority), stamp=stamp)
@@ -231,9 +236,10 @@ def unstamp(text: bytes) -> tuple[bytes, Stamp | None]:
     return text[m.end():], Stamp(m.group("file").decode("utf-8", "replace"), int(m.group("line")))
 
 
-def unescape(text: bytes, lighttpd: bool = False) -> bytes:
-    """Undo rsyslog's `#ooo` escapes and, for a stamped (lighttpd) message, its C escapes."""
-    if b"#" in text:
+def unescape(text: bytes, lighttpd: bool = False, syslog: bool = True) -> bytes:
+    """Undo rsyslog's `#ooo` escapes of control characters (`syslog`: the line is of a form a
+    syslog daemon writes) and, for a stamped (lighttpd) message, its C escapes."""
+    if syslog and b"#" in text:
         text = _OCTAL.sub(lambda m: bytes((int(m.group(1), 8),)), text)
     if lighttpd and b"\\" in text:
         text = _C_ESCAPE.sub(_c_char, text)

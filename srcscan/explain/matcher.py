@@ -50,9 +50,10 @@ def template_pattern(t: Template, newline: int = 0x0A, capture: bool = False) ->
     out = []
     for k, p in enumerate(t.parts):
         if isinstance(p, str):
-            if k == 0 and p.startswith(" "):
-                # Leading blanks: one may be missing, since a reader may take it for the separator
-                # (RFC 5424's SP before MSG, which rsyslog writes twice) and cannot tell.
+            if p.startswith(" ") and all(isinstance(q, Hole) and q.arg == '""' for q in t.parts[:k]):
+                # Leading blanks (after an indentation `%*s` of ""): one may be missing, since a
+                # reader may take it for the separator (RFC 5424's SP before MSG, which rsyslog
+                # writes twice) and cannot tell.
                 out.append(rb"(?: ?)")
                 p = p[1:]
             out.append(escape_bytes(p.encode("utf-8", "surrogateescape"), newline))

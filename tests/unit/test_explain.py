@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import pickle
 
@@ -270,11 +271,29 @@ def test_summary_over_processes_equals_the_summary_in_one(tmp_path):
     lines += [b"Nov 29 23:12:20 lb1 Keepalived[9]: no such message", b"Nov 29 23:12:21 lb1 cron[9]: (root) CMD"]
     log = tmp_path / "messages"
     log.write_bytes(b"\n".join(lines) + b"\n")
+    packed = tmp_path / "messages.1.gz"  # read in one stream: its chunks travel as bytes
+    packed.write_bytes(gzip.compress(log.read_bytes()))
     explainer = Explainer(catalog(), engine="re")
     _, one = explain_files(explainer, [log], True)
-    many = summarise_parallel(explainer, [log], 2, size=500)
     fields = ("records", "other", "unmatched", "by_pattern", "by_stamp", "first", "last", "examples",
               "unmatched_examples", "unmatched_texts")
-    assert [getattr(many, f) for f in fields] == [getattr(one, f) for f in fields]
+    for path in (log, packed):
+        many = summarise_parallel(explainer, [path], 2, size=500)
+        assert [getattr(many, f) for f in fields] == [getattr(one, f) for f in fields]
     assert (one.records, one.other, one.unmatched) == (342, 1, 1)
     assert (b"Config:\n  vrrp 3 instances", None) in one.examples.values()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_indented_message_matches_when_the_reader_took_its_blanks(engine):
+    """`%*s local  %8u` with "" (an indentation): RFC 5424's separator may take the blanks before
+    `local`, as it does a leading blank of the text (keepalived bfd/bfd_scheduler.c)."""
+    from explain_support import message
+
+    c = catalog(messages=[message("keepalived/bfd/bfd_scheduler.c", 610, "bfd_dump_timers", "%*s local  %8u %7u",
+                                  ("indent", '""', "bfd->local_idle_tx_intv", "bfd->local_min_rx_intv"))])
+    explainer = Explainer(c, engine=engine)
+    for line in (b"<30>1 2026-11-29T23:46:55Z lb1 Keepalived_bfd 9 - -  local  47594 311",
+                 b"Nov 29 23:12:17 lb1 Keepalived_bfd[9]:     local     47594     311"):
+        e = explainer.explain([parse_line(line)])[0]
+        assert site(e) == [("keepalived/bfd/bfd_scheduler.c", 610)]

@@ -171,3 +171,20 @@ def test_block_reader_on_awkward_lines_gives_what_line_reader_gives(cut, drop_ba
     # the priority a block reads back without parsing the line again is the line's
     fast = [(b.priority(k), b.line_facts(k)[1]) for b in blocks for k in range(len(b.texts))]
     assert all(a == b for a, b in fast) and ("LOG_INFO", "LOG_INFO") in fast
+
+
+@pytest.mark.parametrize("raw,text", [
+    # rsyslog escapes control characters (and DEL) as #ooo: undone in the forms a syslog daemon writes
+    (b"Nov 29 23:12:17 lb1 Keepalived[1]: Config:#012  vrrp#011x#177", b"Config:\n  vrrp\tx\x7f"),
+    # any other #ooo is the message's own text (`#%.2d event %p`, keepalived lib/scheduler.c)
+    (b"Nov 29 23:12:17 lb1 Keepalived[1]: #366 event 0x1f fd 3", b"#366 event 0x1f fd 3"),
+    # no syslog daemon between keepalived and its own log file, nor in the journal's fields
+    (b"Sun Nov 29 23:12:17 2026: #012 event", b"#012 event"),
+    (b'{"MESSAGE": "#012 event", "SYSLOG_IDENTIFIER": "Keepalived"}', b"#012 event"),
+])
+def test_only_rsyslogs_own_escapes_are_undone(raw, text):
+    from srcscan.explain.blocks import BlockReader
+
+    assert parse_line(raw).text == text
+    reader = BlockReader()
+    assert (reader.read_bytes(raw + b"\n").texts + reader.finish().texts) == [text]
