@@ -80,7 +80,7 @@ class Hyperscan:
         n = len(texts)
         if data.count(b"\n") != n:  # a newline inside a text: RS stands for it
             data = _INNER_NEWLINE.sub(b"\x1e", data[:-1]) + b"\n"
-        if data.count(b"\n") != n or data.count(b"\x1f") != n:  # a text holds \x1f (or "\n\x1f")
+        if data.count(b"\x1f") != n:  # a text holds \x1f (so does one holding "\n\x1f")
             texts = [t.replace(b"\x1f", b"\x1a").replace(b"\n", b"\x1e") for t in texts]
             data = b"\x1f" + b"\n\x1f".join(texts) + b"\n"
         if db is not None and texts:

@@ -202,25 +202,27 @@ def summarise_parallel(explainer: Explainer, paths: Sequence[str | Path], jobs: 
     chunks = iter_record_chunks(paths, size)
     first = list(islice(chunks, 2))
     total = Summary()
-    _WORKER = explainer
-    explainer.matcher.compiled  # the database is loaded before the processes fork: they share it
     try:
         context = multiprocessing.get_context("fork") if len(first) > 1 else None
     except ValueError:
         context = None
-    with running(f"{explainer.project} explain"), phase("records read and matched") as step:
-        if context is None:
-            for data in chain(first, chunks):
-                s = _summarise_chunk(data)
-                total = total.merge(s)
-                step.advance(s.records)
-            return total
-        with context.Pool(jobs, initializer=_below_parent) as pool:
-            for s in pool.imap(_summarise_chunk, chain(first, chunks)):
-                total = total.merge(s)
-                step.advance(s.records)
-    _WORKER = None
-    return total
+    _WORKER = explainer
+    explainer.matcher.compiled  # the database is loaded before the processes fork: they share it
+    try:
+        with running(f"{explainer.project} explain"), phase("records read and matched") as step:
+            if context is None:
+                answers: Iterator[Summary] = map(_summarise_chunk, chain(first, chunks))
+                for s in answers:
+                    total = total.merge(s)
+                    step.advance(s.records)
+                return total
+            with context.Pool(jobs, initializer=_below_parent) as pool:
+                for s in pool.imap(_summarise_chunk, chain(first, chunks)):
+                    total = total.merge(s)
+                    step.advance(s.records)
+        return total
+    finally:
+        _WORKER = None
 
 
 def summary_of(explainer: Explainer, explained: Sequence[Explanation]) -> Summary:
