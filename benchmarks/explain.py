@@ -119,7 +119,7 @@ def generate(catalog: Catalog, path: Path, lines: int, seed: int) -> tuple[list[
     """Write the log; return the true message index of each record (-1: another program's) and
     the number of physical lines."""
     rng = random.Random(seed)
-    idents = {p["name"]: p["idents"][0].split("[")[0] for p in catalog.sections.get("processes", []) if p.get("idents")}
+    idents = {p.name: p.idents[0].split("[")[0] for p in catalog.sections.processes or () if p.idents}
     usable = [i for i, m in enumerate(catalog.messages)
               if not m.dynamic and any(isinstance(p, str) and p.strip() for p in m.template.parts)]
     truth: list[int] = []
