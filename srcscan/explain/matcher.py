@@ -162,9 +162,7 @@ class Matcher:
     def best(self, texts: Sequence[bytes]) -> list[int]:
         """Per text, the most specific matching pattern's index, or -1 (each distinct text is
         matched once: logs repeat their texts)."""
-        distinct = list(dict.fromkeys(texts))
-        if len(distinct) == len(texts):
-            return self.compiled.best(texts)
+        distinct = sorted(dict.fromkeys(texts))  # in order: texts alike are scanned one after another
         return list(map(dict(zip(distinct, self.compiled.best(distinct))).__getitem__, texts))
 
     def all_matches(self, texts: Sequence[bytes], loose: bool = False) -> list[list[int]]:
