@@ -156,3 +156,36 @@ def enclosing_function(lines: list[str], line: int) -> str:
             if brace >= 0 and (semi < 0 or brace < semi):
                 return m.group(1)
     return ""
+
+
+_CONTROL = re.compile(r"^\s*(?:\}\s*)?(if|else|for|while|switch|case|default)\b")
+_STRIPPED = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|//.*|/\*.*?\*/')
+
+
+def enclosing_guards(lines: list[str], line: int) -> tuple[str, ...]:
+    """The heads of the blocks around `line` (1-based) up to its function's opening brace,
+    outermost first, white space runs as one, and the brace-less `if (...)`/`else`/`case`
+    line just above it:
+
+        if (srv->srvconf.compat_module_load) {        -> "if (srv->srvconf.compat_module_load) {"
+            if (x)                                     -> "if (x)"
+                config_warn_openssl_module(srv);       <- line
+    """
+    heads: list[str] = []
+    depth = 0
+    previous = ""
+    for i in range(line - 2, -1, -1):
+        text = _STRIPPED.sub("", lines[i])
+        if not previous and text.strip():
+            previous = text
+        depth += text.count("}") - text.count("{")
+        if depth < 0:
+            if lines[i].startswith("{") or (text.rstrip().endswith("{") and lines[i][:1] not in (" ", "\t", "")):
+                break  # the function's own brace
+            head = text if text.strip() != "{" or i == 0 else _STRIPPED.sub("", lines[i - 1]) + " {"
+            heads.append(" ".join(head.split()))
+            depth = 0
+    near = " ".join(previous.split())
+    if near and _CONTROL.match(near) and not near.endswith((";", "{", "}")):
+        heads.insert(0, near)
+    return tuple(reversed(heads))

@@ -3,17 +3,14 @@ release's changes from srcscan's analysis changing (analysis-only), and the diff
 
 from __future__ import annotations
 
-import re
-from bisect import bisect_right
-from collections import defaultdict
 from typing import Any, Callable, Iterable
 
 from srcscan.catalog import SCHEMA, Catalog, Message, message_to_dict
 from srcscan.diff.model import DIFF_SCHEMA, Change, DiffResult, FileTexts, Merge
+from srcscan.diff.analysis import _Callers, _analysis_only, same_guards
 from srcscan.diff.passes import _Matcher
-from srcscan.diff.text import _sorted, _spaced_all, _text, build_formula
+from srcscan.diff.text import _sorted, _text, build_formula
 from srcscan.errors import InputError
-from srcscan.textcalls import enclosing_function
 
 # Fields compared on a matched pair, and how to read each from a message.
 FIELDS: tuple[tuple[str, Callable[[Message], Any]], ...] = (
@@ -50,7 +47,7 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
     fields_of = {}
     for a, b, similarity, how in pairs:
         fields = tuple(name for name, get in FIELDS if get(a) != get(b))
-        if len(a.conditions) != len(b.conditions):  # a guard added or dropped (not one rewritten)
+        if not same_guards(a, b):  # a guard added, dropped or rewritten (not renamed)
             fields += ("conditions",)
         fields_of[(id(a), id(b))] = fields
     callers = _Callers(old, new, texts, {m.function for a, b, _, _ in pairs for m in (a, b)
@@ -74,80 +71,6 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
     return DiffResult(old, new, tuple(_sorted(news)), tuple(_sorted(olds)),
                       tuple(sorted(changed, key=order)), tuple(sorted(moved, key=order)),
                       tuple(sorted(merges, key=order)), tuple(kept))
-
-
-def _analysis_only(field: str, a: Message, b: Message, old: Catalog, new: Catalog, callers: "_Callers") -> bool:
-    """Is the change of `field` (requires, processes or facility) from a to b srcscan's
-    analysis rather than the release? Yes when nothing it is derived from changed as far as
-    the two trees tell: the same guards around the call (white space aside), the same
-    build condition, the same functions calling the enclosing function, and, for
-    requires, options both releases have (an option renamed or dropped is the release's)."""
-    if _spaced_all(a.conditions) != _spaced_all(b.conditions) or build_formula(a.build) != build_formula(b.build):
-        return False
-    if a.function != b.function or a.file != b.file or not callers.same(a.file, a.function, b.function):
-        return False
-    if field == "requires":
-        names = {_option_atom(atom) for m in (a, b) for alternative in m.requires for atom in alternative}
-        return names <= _option_names(old) and names <= _option_names(new)
-    return True
-
-
-def _option_atom(atom: str) -> str:
-    bare = atom.lstrip("!")
-    for op in (">=", "<=", "==", ">", "<", "="):
-        bare = bare.split(op, 1)[0]
-    return bare
-
-
-def _option_names(c: Catalog) -> set[str]:
-    """Every name of every option in the catalog's option table (`-D`, `--log-detail`, ...);
-    with no table, the option atoms its messages require (all taken as existing)."""
-    names = {n for option in c.sections.options or () for n in option.names}
-    if not names:
-        names = {_option_atom(atom) for m in c.messages for alternative in m.requires for atom in alternative}
-    return names
-
-
-class _Callers:
-    """The functions calling each of some functions, per side, read from the trees' texts
-    (`name(` outside the function's own definition); unknown without texts. A name defined
-    in several files (lighttpd's static network_init_ssl() of each TLS module) counts the
-    callers in the message's own file only."""
-
-    def __init__(self, old: Catalog, new: Catalog, texts: FileTexts | None, names: set[str]) -> None:
-        self.found: dict[str, dict[str, set[tuple[str, str]]]] = {}
-        self.defined: dict[str, dict[str, set[str]]] = {}
-        if texts is None or not names:
-            return
-        call = re.compile(r"\b(" + "|".join(map(re.escape, sorted(n for n in names if n))) + r")\s*\(")
-        for side, c in (("old", old), ("new", new)):
-            by_name: dict[str, set[tuple[str, str]]] = defaultdict(set)
-            defined: dict[str, set[str]] = defaultdict(set)
-            for path in sorted({f.path for f in c.files} | {m.file for m in c.messages}):
-                text = texts(side, path)
-                if not text:
-                    continue
-                lines = text.split("\n")
-                starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
-                for m in call.finditer(text):
-                    line = bisect_right(starts, m.start())
-                    caller = enclosing_function(lines, line)
-                    if caller == m.group(1):
-                        defined[m.group(1)].add(path)
-                    elif caller:
-                        by_name[m.group(1)].add((path, caller))
-            self.found[side], self.defined[side] = by_name, defined
-
-    def same(self, file: str, old_name: str, new_name: str) -> bool:
-        if not self.found:
-            return False
-
-        def callers(side: str, name: str) -> set[tuple[str, str]]:
-            found = self.found[side].get(name, set())
-            if len(self.defined[side].get(name, ())) > 1:
-                return {(path, caller) for path, caller in found if path == file}
-            return found
-        return callers("old", old_name) == callers("new", new_name)
 
 
 def requires_option(names: set[str]) -> Callable[[Message], bool]:
@@ -194,13 +117,15 @@ def diff_to_dict(d: DiffResult, sids: dict[str, dict[str, str]] | None = None,
                 "provider": c.provenance.provider, "messages": len(c.messages)}
 
     def change(c: Change) -> dict[str, Any]:
-        return {"old": message(c.old, "old"), "new": message(c.new, "new"), "fields": list(c.fields),
+        # `fields`: what the release changed; `analysis_only`: what srcscan's reading changed
+        return {"old": message(c.old, "old"), "new": message(c.new, "new"),
+                "fields": [f for f in c.fields if f not in c.analysis_only],
                 "similarity": c.similarity, "how": c.how, "analysis_only": list(c.analysis_only)}
 
     def merge(m: Merge) -> dict[str, Any]:
         return {"olds": [message(o, "old") for o in m.olds], "new": message(m.new, "new"), "how": m.how}
 
-    variants = set(map(id, d.variants))
+    variants, gone = set(map(id, d.variants)), set(map(id, d.gone_variants))
 
     return {
         "schema": DIFF_SCHEMA,
@@ -209,7 +134,8 @@ def diff_to_dict(d: DiffResult, sids: dict[str, dict[str, str]] | None = None,
         "new": side(d.new),
         "added": [message(m, "new") for m in d.added if id(m) not in variants],
         "variants": [message(m, "new") for m in d.added if id(m) in variants],
-        "removed": [message(m, "old") for m in d.removed],
+        "removed": [message(m, "old") for m in d.removed if id(m) not in gone],
+        "variants_gone": [message(m, "old") for m in d.removed if id(m) in gone],
         # a change is the release's when some field other than srcscan's analysis changed
         "changed": [change(c) for c in d.changed if set(c.fields) - set(c.analysis_only)],
         "analysis_only": [change(c) for c in d.changed if not set(c.fields) - set(c.analysis_only)],

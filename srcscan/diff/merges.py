@@ -9,8 +9,8 @@ from collections import defaultdict
 
 from srcscan.catalog import Message
 from srcscan.diff.model import Merge
-from srcscan.diff.text import (DISTINCT_LITERAL, _function_span, _literal_view, _match_pattern, _text,
-                               char_similarity, literal_length)
+from srcscan.diff.text import (DISTINCT_LITERAL, _function_span, _literal_view, _match_pattern, _site,
+                               _text, _uncast, char_similarity, literal_length)
 from srcscan.formats.template import Hole, template_similarity
 
 
@@ -111,3 +111,53 @@ class _MergePasses:
         single = [m for m in merges if len(m.olds) == 1]
         self.pairs += [(m.olds[0], m.new, 1.0, "helper") for m in single]
         return [m for m in merges if len(m.olds) > 1]
+
+    def _folded(self) -> list[Merge]:
+        """Old checks folded into another message of the same function: the old message is
+        left over, and a paired new message of its function writes the same values (two
+        holes or more, the same arguments in any order), and the new one's innermost guard is
+    written in one of the old one's guards.
+        keepalived 2.2.7's vrrp_check_packet() had an early `(%s) received an unexpected ip
+        number count %u, expected %u!` (vrrp->iname, hd->naddr, vrrp->vip_cnt, under
+        `check_vip_addr && hd->naddr != vrrp->vip_cnt`) besides the later `(%s) expected %u
+        VIPs but received %u`; 2.3.3 keeps the later one only, under `hd->naddr != vrrp->vip_cnt`."""
+        paired = [b for _, b, _, _ in self.pairs if not b.dynamic]
+        into: dict[int, tuple[Message, list[Message]]] = {}
+        for a in self.olds:
+            args = _hole_args(a)
+            if a.dynamic or len(args) < 2 or "" in args or not a.conditions:
+                continue
+            same = [b for b in paired if b.file == a.file and b.function == a.function and _hole_args(b) == args
+                    and b.conditions and any(_uncast(b.conditions[-1]) in _uncast(c) for c in a.conditions)]
+            if len(same) == 1:
+                into.setdefault(id(same[0]), (same[0], []))[1].append(a)
+        merges = [Merge(tuple(olds), b, "folded") for b, olds in into.values()]
+        taken = {id(a) for m in merges for a in m.olds}
+        self.olds = [m for m in self.olds if id(m) not in taken]
+        return merges
+
+    def _one_site(self, merges: list[Merge]) -> list[Merge]:
+        """A "merge" of the texts of one old call site into a new message of the same
+        function is that site changing what it writes (keepalived's open_dump_file() wrote
+        `Can't open dump file keepalived_bfd.data ...` etc., one text per caller's constant;
+        2.3.3 builds the name at run time: `Can't open dump file %s ...`): the closest old
+        text pairs with it, the others are left as texts the site no longer writes."""
+        kept = []
+        for m in merges:
+            olds = m.olds
+            if len(olds) > 1 and len({_site(a) for a in olds}) == 1 \
+                    and (olds[0].file, olds[0].function) == (m.new.file, m.new.function):
+                if any(b is m.new for _, b, _, _ in self.pairs):  # the site is paired already
+                    self.olds += list(olds)
+                    continue
+                best = max(olds, key=lambda a: (char_similarity(a, m.new), -a.line))
+                self.pairs.append((best, m.new, round(char_similarity(best, m.new), 3), "site"))
+                self.olds += [a for a in olds if a is not best]
+            else:
+                kept.append(m)
+        return kept
+
+
+def _hole_args(m: Message) -> list[str]:
+    """The arguments a message's holes print, sorted ("" for a hole whose argument is unknown)."""
+    return sorted(" ".join((p.arg or "").split()) for p in m.template.parts if isinstance(p, Hole))

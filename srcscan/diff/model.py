@@ -56,6 +56,15 @@ class DiffResult:
         return tuple(m for m in self.added if _site(m) in sites)
 
     @property
+    def gone_variants(self) -> tuple[Message, ...]:
+        """Of `removed`: texts a call site no longer writes while another text of it is
+        paired (keepalived 2.3.3's timeout_epilog() still writes `%s server %s.`, but no
+        caller hands it "Timeout WEB write" any more; open_dump_file() builds the name at run
+        time instead of writing one text per caller's constant). Still in `removed`."""
+        sites = {_site(a) for a, _ in self.pairs}
+        return tuple(m for m in self.removed if _site(m) in sites)
+
+    @property
     def pairs(self) -> list[tuple[Message, Message]]:
         """Every (old, new) the matcher made, merges included: what a message id follows."""
         out = list(self.kept) + [(c.old, c.new) for c in self.changed + self.moved]

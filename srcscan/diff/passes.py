@@ -45,8 +45,8 @@ class _Matcher(_SitePasses, _MergePasses):
         self._similar()
         merges += self._merges(several=False)
         self._similar_anywhere()
-        merges += self._duplicates()
-        return self.pairs, merges
+        merges += self._duplicates() + self._folded()
+        return self.pairs, self._one_site(merges)
 
     # ------------------------------------------------------------------ site evidence
     def _map(self, file: str) -> LineMap | None:

@@ -36,10 +36,12 @@ def _render(d: DiffResult, moves: bool, fmt: str, markdown: bool, sids: dict[str
                    + (f" ({len(d.moved)} moved lines; --moves shows them)." if d.moved and not moves else "."))
         return "\n\n".join(out) + "\n"
     analysis = sum(1 for c in d.changed if c.analysis_only and set(c.fields) == set(c.analysis_only))
-    variants = d.variants
+    variants, gone = d.variants, d.gone_variants
     added = tuple(m for m in d.added if m not in variants)
+    removed = tuple(m for m in d.removed if m not in gone)
     summary = [["added", len(added)], ["new texts of a paired call site", len(variants)],
-               ["removed", len(d.removed)], ["changed", len(d.changed) - analysis],
+               ["removed", len(removed)], ["texts a paired call site no longer writes", len(gone)],
+               ["changed", len(d.changed) - analysis],
                ["merged into one (N -> 1)", len(d.merged)],
                ["changed by srcscan's analysis only", analysis], ["moved (line only)", len(d.moved)]]
     out.append(f"{h2}Summary\n\n" + tabulate(summary, headers=["kind", "messages"], tablefmt=fmt))
@@ -54,8 +56,12 @@ def _render(d: DiffResult, moves: bool, fmt: str, markdown: bool, sids: dict[str
         out.append(f"{h2}New texts of a paired call site ({len(variants)})\n\n"
                    "Another text of a call whose message is paired above (a choice between texts, a helper's "
                    "constant): the site was there before.\n\n" + _messages(variants, fmt, show, sids.get("new")))
-    if d.removed:
-        out.append(f"{h2}Removed ({len(d.removed)})\n\n" + _messages(d.removed, fmt, show, sids.get("old")))
+    if removed:
+        out.append(f"{h2}Removed ({len(removed)})\n\n" + _messages(removed, fmt, show, sids.get("old")))
+    if gone:
+        out.append(f"{h2}Texts a paired call site no longer writes ({len(gone)})\n\n"
+                   "Another text of a call whose message is paired (a constant no caller hands it any more, a "
+                   "name now built at run time): the site is still there.\n\n" + _messages(gone, fmt, show, sids.get("old")))
     release = tuple(c for c in d.changed if set(c.fields) - set(c.analysis_only))
     analysis_only = tuple(c for c in d.changed if c not in release)
     if release:
@@ -150,7 +156,9 @@ def render_diff_tsv(d: DiffResult, moves: bool = False) -> str:
 
     lines = [("kind", "file", "line", "priority", "field", "old", "new")]
     lines += [("added", m.file, str(m.line), m.priority, "", "", _fmt(m)) for m in d.added]
-    lines += [("removed", m.file, str(m.line), m.priority, "", _fmt(m), "") for m in d.removed]
+    gone = set(map(id, d.gone_variants))
+    lines += [("removed" if id(m) not in gone else "gone-text", m.file, str(m.line), m.priority, "", _fmt(m), "")
+              for m in d.removed]
     lines += [("changed" if set(c.fields) - set(c.analysis_only) else "analysis", c.new.file, str(c.new.line),
                c.new.priority, f, _side(c.old, f), _side(c.new, f)) for c in d.changed for f in c.fields]
     if moves:

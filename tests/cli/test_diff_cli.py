@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
+from diff_support import daemon_releases
 from test_catalog_cli import srcscan
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -24,8 +24,8 @@ def project(tmp_path_factory):
     git("init", "-q", "-b", "main", cwd=repo)
     git("config", "user.email", "t@example.org", cwd=repo)
     git("config", "user.name", "t", cwd=repo)
-    for tag, source in (("v1.0", "v1.c"), ("v1.1", "v2.c")):
-        shutil.copy(FIXTURES / "diff" / source, repo / "daemon.c")
+    for tag, source in zip(("v1.0", "v1.1"), daemon_releases()):
+        (repo / "daemon.c").write_text(source)
         if tag == "v1.1":
             (repo / "lib").mkdir()
             shutil.copy(FIXTURES / "diff" / "helper.c", repo / "lib" / "helper.c")

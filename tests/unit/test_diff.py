@@ -4,6 +4,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from diff_support import daemon_releases
 
 from srcscan.catalog import catalog_from_dict, catalog_to_dict
 from srcscan.diff import diff_catalogs, diff_to_dict, requires_option
@@ -26,8 +27,8 @@ def releases(tmp_path_factory):
     old, new = base / "1.0", base / "1.1"
     for d in (old, new):
         d.mkdir()
-    shutil.copy(FIXTURES / "diff" / "v1.c", old / "daemon.c")
-    shutil.copy(FIXTURES / "diff" / "v2.c", new / "daemon.c")
+    for root, text in zip((old, new), daemon_releases()):
+        (root / "daemon.c").write_text(text)
     (new / "lib").mkdir()
     shutil.copy(FIXTURES / "diff" / "helper.c", new / "lib" / "helper.c")  # "Old helper" moves to another file
     cache = base / "cache"

@@ -1,11 +1,13 @@
 """diff pairs every message that survives a release: one fixture git repository, two tags per
 kind of fault (a message moved to another file or into a helper, a short rewording, catalog
-artefacts, repeats, generic templates, noise fields). The C files are written here."""
+artefacts, repeats, generic templates, noise fields). The C files are written here, each
+once with the lines only the old (`-`) or the new (`+`) release has."""
 
 import subprocess
 from pathlib import Path
 
 import pytest
+from diff_support import releases
 
 from srcscan.diff import build_formula, diff_catalogs, diff_to_dict
 from srcscan.formats.template import render_normal
@@ -16,400 +18,388 @@ from srcscan.sources import Provenance, SourceTree
 RULES = Path(__file__).parent.parent / "fixtures" / "diffpairs" / "rules.toml"
 HEAD = "#include <syslog.h>\nvoid log_message(int priority, const char *format, ...);\n"
 
-# kind -> (files of the old tag, files of the new tag)
+# kind -> {file: its two releases written once (diff_support.two_sides: `-` old only, `+` new only)}
 RELEASES = {
-    "moved": ({
-        "conn.c": HEAD + """
-int connect_server(const char *host)
-{
-	log_message(LOG_ERR, "Unable to connect to server %s", host);
-	return -1;
-}
-void check_vrrp_name(const char *n) { log_message(LOG_ERR, "VRRP instance name too long: %s", n); }
-void check_vs_name(const char *n) { log_message(LOG_ERR, "Virtual server name too long: %s", n); }
-void check_rs_name(const char *n) { log_message(LOG_ERR, "Real server name too long: %s", n); }
-""",
-    }, {
-        "net/tcp.c": HEAD + """
-int tcp_connect(const char *host)
-{
-	log_message(LOG_ERR, "Unable to connect to server %s", host);
-	return -1;
-}
-""",
-        "conn.c": HEAD + """
-extern const char *kind_names[];
-static void name_too_long(const char *what, const char *n)
-{
-	log_message(LOG_ERR, "%s name too long: %s", what, n);
-}
-void check_name(int kind, const char *n) { name_too_long(kind_names[kind], n); }
-""",
-    }),
-    "reworded": ({
-        "net.c": HEAD + """
+    "moved": {
+        "conn.c": """
+-int connect_server(const char *host)
+-{
+-	log_message(LOG_ERR, "Unable to connect to server %s", host);
+-	return -1;
+-}
+-void check_vrrp_name(const char *n) { log_message(LOG_ERR, "VRRP instance name too long: %s", n); }
+-void check_vs_name(const char *n) { log_message(LOG_ERR, "Virtual server name too long: %s", n); }
+-void check_rs_name(const char *n) { log_message(LOG_ERR, "Real server name too long: %s", n); }
++extern const char *kind_names[];
++static void name_too_long(const char *what, const char *n)
++{
++	log_message(LOG_ERR, "%s name too long: %s", what, n);
++}
++void check_name(int kind, const char *n) { name_too_long(kind_names[kind], n); }
++""",
+        "net/tcp.c": """
++int tcp_connect(const char *host)
++{
++	log_message(LOG_ERR, "Unable to connect to server %s", host);
++	return -1;
++}
++""",
+    },
+    "reworded": {
+        "net.c": """
 int fcntl_ok(int fd);
 int read_ok(int fd);
 void setup(int fd, const char *path)
 {
 	if (fcntl_ok(fd) < 0)
-		log_message(LOG_ERR, "fcntl");
+-		log_message(LOG_ERR, "fcntl");
++		log_message(LOG_ERR, "fcntl()");
 	if (read_ok(fd) < 0)
-		log_message(LOG_ERR, "read");
+-		log_message(LOG_ERR, "read");
++		log_message(LOG_ERR, "read(\\"%s\\")", path);
 	log_message(LOG_INFO, "ready");
 }
 """,
-    }, {
-        "net.c": HEAD + """
-int fcntl_ok(int fd);
-int read_ok(int fd);
-void setup(int fd, const char *path)
-{
-	if (fcntl_ok(fd) < 0)
-		log_message(LOG_ERR, "fcntl()");
-	if (read_ok(fd) < 0)
-		log_message(LOG_ERR, "read(\\"%s\\")", path);
-	log_message(LOG_INFO, "ready");
-}
-""",
-    }),
-    "artefacts": ({
-        "packet.c": HEAD + """
+    },
+    "artefacts": {
+        "packet.c": """
 void bad_packet(const char *addr)
 {
-	log_message(LOG_WARNING, "bad packet from %s", addr);
+-	log_message(LOG_WARNING, "bad packet from %s", addr);
++	static const char fmt[] = "bad packet from %s";
++	log_message(LOG_WARNING, fmt, addr);
 }
 """,
-    }, {
-        "packet.c": HEAD + """
-void bad_packet(const char *addr)
-{
-	static const char fmt[] = "bad packet from %s";
-	log_message(LOG_WARNING, fmt, addr);
-}
-""",
-    }),
-    "repeats": ({
-        "range.c": HEAD + """
+    },
+    "repeats": {
+        "range.c": """
 void check(int a, int b)
 {
++	log_message(LOG_INFO, "checking");
 	if (a)
 		log_message(LOG_INFO, "value out of range");
++	if (b > 1)
++		log_message(LOG_INFO, "value out of range");
 	if (b)
 		log_message(LOG_INFO, "value out of range");
 }
 """,
-    }, {
-        "range.c": HEAD + """
-void check(int a, int b)
-{
-	log_message(LOG_INFO, "checking");
-	if (a)
-		log_message(LOG_INFO, "value out of range");
-	if (b > 1)
-		log_message(LOG_INFO, "value out of range");
-	if (b)
-		log_message(LOG_INFO, "value out of range");
-}
-""",
-    }),
-    "generic": ({
-        "tls_a.c": HEAD + """
+    },
+    "generic": {
+        "tls_a.c": """
 void a_init(const char *what, const char *err)
 {
-	log_message(LOG_ERR, "SSL: %s %s", what, err);
+-	log_message(LOG_ERR, "SSL: %s %s", what, err);
 	log_message(LOG_INFO, "module a ready");
 }
 """,
-        "tls_b.c": HEAD + "void b_init(void)\n{\n\tlog_message(LOG_INFO, \"module b ready\");\n}\n",
-    }, {
-        "tls_a.c": HEAD + "void a_init(const char *what, const char *err)\n{\n\tlog_message(LOG_INFO, \"module a ready\");\n}\n",
-        "tls_b.c": HEAD + """
-void b_init(const char *what, const char *err)
+        "tls_b.c": """
+-void b_init(void)
++void b_init(const char *what, const char *err)
 {
 	log_message(LOG_INFO, "module b ready");
-	log_message(LOG_ERR, "SSL: %s %s", what, err);
++	log_message(LOG_ERR, "SSL: %s %s", what, err);
 }
 """,
-    }),
-    "helper-call": ({
-        "cgi.c": HEAD + """
+    },
+    "helper-call": {
+        "cgi.c": """
 int make_pipe(int *fds);
 int set_nb(int fd);
 int spawn(void);
++static void dump_script(const char *type, const char *state, const char *path)
++{
++	log_message(LOG_INFO, "%s %s script = %s", type, state, path);
++}
 void dump_rs(const char *up, const char *down)
 {
-	log_message(LOG_INFO, "RS up script = %s", up);
-	log_message(LOG_INFO, "RS down script = %s", down);
+-	log_message(LOG_INFO, "RS up script = %s", up);
+-	log_message(LOG_INFO, "RS down script = %s", down);
++	dump_script("RS", "up", up);
++	dump_script("RS", "down", down);
++}
++void set_string(const char **var, const char *value, const char *param_name)
++{
++	if (*var)
++		log_message(LOG_INFO, "Duplicate %s - overwriting %s with %s", param_name, *var, value);
++	*var = value;
 }
 static void ssl_file(const char **file_name, const char *value, const char *type)
 {
-	if (*file_name)
-		log_message(LOG_INFO, "SSL %s already specified - replacing", type);
-	*file_name = value;
+-	if (*file_name)
+-		log_message(LOG_INFO, "SSL %s already specified - replacing", type);
+-	*file_name = value;
++	set_string(file_name, value, "SSL");
 }
 void ssl_key(const char **f, const char *v) { ssl_file(f, v, "keyfile"); }
 void ssl_cert(const char **f, const char *v) { ssl_file(f, v, "certfile"); }
 int too_long(const char *n);
++static int name_check(const char *n, const char *type, const char *log_name)
++{
++	if (too_long(n)) {
++		log_message(LOG_INFO, "VRRP Error : %s %s name too long - ignored", type, log_name);
++		return 0;
++	}
++	return 1;
++}
++static int chain_check(const char *n, const char *log_name) { return name_check(n, "nftables", log_name); }
 void chain_handler(const char *n)
 {
-	if (too_long(n))
-		log_message(LOG_INFO, "ipvs nftables table name too long - ignoring");
+-	if (too_long(n))
+-		log_message(LOG_INFO, "ipvs nftables table name too long - ignoring");
++	chain_check(n, "ipvs chain");
++}
++static int create_err(const char *msg)
++{
++	if (msg)
++		log_message(LOG_ERR, "%s", msg);
++	return -1;
 }
 int create_env(int *in, int *out)
 {
-	if (make_pipe(in)) {
-		log_message(LOG_ERR, "pipe failed");
-		return -1;
-	}
-	if (make_pipe(out)) {
-		log_message(LOG_ERR, "pipe failed");
-		return -1;
-	}
+-	if (make_pipe(in)) {
+-		log_message(LOG_ERR, "pipe failed");
+-		return -1;
+-	}
+-	if (make_pipe(out)) {
+-		log_message(LOG_ERR, "pipe failed");
+-		return -1;
+-	}
++	if (make_pipe(in))
++		return create_err("pipe()");
++	if (make_pipe(out))
++		return create_err("pipe()");
++	if (set_nb(out[0]) < 0)
++		return create_err("fcntl()");
 	if (spawn() < 0) {
 		log_message(LOG_ERR, "spawn failed");
-		return -1;
-	}
-	if (set_nb(out[0]) < 0) {
-		log_message(LOG_ERR, "fcntl failed");
+-		return -1;
+-	}
+-	if (set_nb(out[0]) < 0) {
+-		log_message(LOG_ERR, "fcntl failed");
 		return -1;
 	}
 	return 0;
 }
 """,
-    }, {
-        "cgi.c": HEAD + """
-int make_pipe(int *fds);
-int set_nb(int fd);
-int spawn(void);
-static void dump_script(const char *type, const char *state, const char *path)
+    },
+    "guard": {
+        "net.c": """
+int do_bind(int fd);
+int do_listen(int fd);
+int server_init(int fd, const char *host)
 {
-	log_message(LOG_INFO, "%s %s script = %s", type, state, path);
+-	if (do_listen(fd) < 0) {
++	int rc = 0;
++	/* bind first, then listen */
++	if (0 != do_bind(fd)) {
++		log_message(LOG_ERR, "bind() %s", host);
++		rc = -1;
++	}
++	else if (do_listen(fd) < 0) {
+		log_message(LOG_ERR, "listen failed");
+-		return -1;
++		rc = -1;
+	}
+-	if (0 != do_bind(fd)) {
+-		log_message(LOG_ERR, "can't bind to socket: %s", host);
+-		return -1;
+-	}
+-	return 0;
++	return rc;
 }
-void dump_rs(const char *up, const char *down)
+""",
+    },
+    "split": {
+        "connections.c": """
+-int bad_chars(const char *s);
+-int too_long(const char *s);
+-void read_post_chunked(const char *s)
+-{
+-	if (bad_chars(s))
+-		log_message(LOG_ERR, "chunked header invalid chars -> 400");
+-	if (too_long(s))
+-		log_message(LOG_ERR, "request-size too long: %d -> 413", 1);
+-}
+-void read_body_unknown(const char *s)
+-{
+-	if (too_long(s))
+-		log_message(LOG_ERR, "request-size too long: %d -> 413", 2);
+-}
+-#ifdef WITH_MMAP
++#if 0
+void deflate_mmap(int rc)
 {
-	dump_script("RS", "up", up);
-	dump_script("RS", "down", down);
+	if (rc)
+		log_message(LOG_ERR, "compress failed.");
 }
-void set_string(const char **var, const char *value, const char *param_name)
+#endif
+void deflate_response(int rc)
 {
-	if (*var)
-		log_message(LOG_INFO, "Duplicate %s - overwriting %s with %s", param_name, *var, value);
-	*var = value;
+	if (rc)
+		log_message(LOG_ERR, "compress failed.");
 }
-static void ssl_file(const char **file_name, const char *value, const char *type)
+-void check_timeout(int h2, int rused, int idle)
+-{
+-	if (h2 && rused)
+-		log_message(LOG_INFO, "keep-alive timeout: %d", 1);
+-	if (!h2 && idle)
+-		log_message(LOG_INFO, "keep-alive timeout: %d", 2);
+-}
+void set_defaults(int key, const char *k, const char *v)
 {
-	set_string(file_name, value, "SSL");
+	if (key == 1)
+		log_message(LOG_ERR, "%s = %s", k, v);
+-	if (key == 2)
+-		log_message(LOG_ERR, "%s = %s", k, v);
 }
-void ssl_key(const char **f, const char *v) { ssl_file(f, v, "keyfile"); }
-void ssl_cert(const char **f, const char *v) { ssl_file(f, v, "certfile"); }
-int too_long(const char *n);
-static int name_check(const char *n, const char *type, const char *log_name)
+""",
+        "h1.c": """
++int bad_chars(const char *s);
++int too_long(const char *s);
++void h1_chunked(const char *s)
++{
++	if (bad_chars(s))
++		log_message(LOG_ERR, "chunked header invalid chars -> 400");
++	if (too_long(s))
++		log_message(LOG_ERR, "request-size too long: %d -> 413", 1);
++}
++void h1_read_body_unknown(const char *s)
++{
++	if (too_long(s))
++		log_message(LOG_ERR, "request-size too long: %d -> 413", 2);
++}
++void h1_check_timeout(int idle)
++{
++	if (idle)
++		log_message(LOG_INFO, "keep-alive timeout: %d", 2);
++}
++""",
+        "h2.c": """
++void h2_check_timeout(int rused)
++{
++	if (rused)
++		log_message(LOG_INFO, "keep-alive timeout: %d", 1);
++}
++""",
+    },
+    "conditions": {
+        "bfd.c": """
+int parse_alpha(const char *s);
+void alpha_handler(int have_checker, const char *s)
 {
-	if (too_long(n)) {
-		log_message(LOG_INFO, "VRRP Error : %s %s name too long - ignored", type, log_name);
+-	if (!have_checker)
+-		return;
+	if (parse_alpha(s) < 0)
+		log_message(LOG_INFO, "Invalid alpha parameter %s", s);
+}
+""",
+    },
+    "variants": {
+        "check_http.c": """
+static void timeout_epilog(const char *debug_msg, const char *name)
+{
+	log_message(LOG_INFO, "%s server %s.", debug_msg, name);
+}
+void http_read(int t, const char *name) { if (t) timeout_epilog("Timeout HTTP read", name); }
+-void http_write(int t, const char *name) { if (t) timeout_epilog("Timeout WEB write", name); }
+int try_open(const char *path);
+void make_name(char *full, const char *name);
+void open_dump_file(const char *file_name)
+{
++	char full_file_name[64];
++	make_name(full_file_name, file_name);
+-	if (!try_open(file_name))
+-		log_message(LOG_INFO, "Can't open dump file %s", file_name);
++	if (!try_open(full_file_name))
++		log_message(LOG_INFO, "Can't open dump file %s", full_file_name);
+}
+void dump_vrrp(void) { open_dump_file("keepalived.data"); }
+void dump_check(void) { open_dump_file("keepalived_check.data"); }
+void dump_bfd(void) { open_dump_file("keepalived_bfd.data"); }
+""",
+    },
+    "folded": {
+        "vrrp.c": """
+struct pkt { int naddr; int type; };
+struct vrrp { const char *iname; unsigned vip_cnt; };
+int check_packet(const struct pkt *hd, const struct vrrp *vrrp, int check_vip_addr)
+{
+-	if (check_vip_addr && hd->naddr != vrrp->vip_cnt) {
+-		log_message(LOG_INFO, "(%s) received an unexpected ip number count %u, expected %u!",
+-			    vrrp->iname, hd->naddr, vrrp->vip_cnt);
+-		return -1;
+-	}
+	if (hd->type != 1) {
+		log_message(LOG_INFO, "(%s) Invalid packet type. %d", vrrp->iname, hd->type);
+		return -1;
+	}
+	if (hd->naddr != vrrp->vip_cnt) {
+		log_message(LOG_INFO, "(%s) expected %u VIPs but received %u", vrrp->iname, vrrp->vip_cnt, hd->naddr);
+		return -1;
+	}
+	return 0;
+}
+""",
+    },
+    "rewritten-guard": {
+        "network_write.c": """
+long do_sendfile(int fd, long n);
+int err(void);
+-int write_chunk(int fd, long toSend)
++int write_chunk(int fd, long nbytes)
+{
+	long wr;
+-	if (toSend <= 0)
++	if (nbytes <= 0)
 		return 0;
-	}
-	return 1;
-}
-static int chain_check(const char *n, const char *log_name) { return name_check(n, "nftables", log_name); }
-void chain_handler(const char *n)
-{
-	chain_check(n, "ipvs chain");
-}
-static int create_err(const char *msg)
-{
-	if (msg)
-		log_message(LOG_ERR, "%s", msg);
-	return -1;
-}
-int create_env(int *in, int *out)
-{
-	if (make_pipe(in))
-		return create_err("pipe()");
-	if (make_pipe(out))
-		return create_err("pipe()");
-	if (set_nb(out[0]) < 0)
-		return create_err("fcntl()");
-	if (spawn() < 0) {
-		log_message(LOG_ERR, "spawn failed");
-		return -1;
-	}
+-	if ((long)-1 == (wr = do_sendfile(fd, toSend)) && err() != 11)
++	if (-1 == (wr = do_sendfile(fd, nbytes)) && err() != 11 && err() != 16)
+		log_message(LOG_ERR, "sendfile(): fd: %d", fd);
+-	if ((long)0 == wr)
++	if (0 == wr)
+		log_message(LOG_ERR, "sendfile(): fd: %d file truncated", fd);
 	return 0;
 }
 """,
-    }),
-    "guard": ({
-        "net.c": HEAD + """
-int do_bind(int fd);
-int do_listen(int fd);
-int server_init(int fd, const char *host)
-{
-	if (do_listen(fd) < 0) {
-		log_message(LOG_ERR, "listen failed");
-		return -1;
-	}
-	if (0 != do_bind(fd)) {
-		log_message(LOG_ERR, "can't bind to socket: %s", host);
-		return -1;
-	}
-	return 0;
-}
-""",
-    }, {
-        "net.c": HEAD + """
-int do_bind(int fd);
-int do_listen(int fd);
-int server_init(int fd, const char *host)
-{
-	int rc = 0;
-	/* bind first, then listen */
-	if (0 != do_bind(fd)) {
-		log_message(LOG_ERR, "bind() %s", host);
-		rc = -1;
-	}
-	else if (do_listen(fd) < 0) {
-		log_message(LOG_ERR, "listen failed");
-		rc = -1;
-	}
-	return rc;
-}
-""",
-    }),
-    "split": ({
-        "connections.c": HEAD + """
-int bad_chars(const char *s);
-int too_long(const char *s);
-void read_post_chunked(const char *s)
-{
-	if (bad_chars(s))
-		log_message(LOG_ERR, "chunked header invalid chars -> 400");
-	if (too_long(s))
-		log_message(LOG_ERR, "request-size too long: %d -> 413", 1);
-}
-void read_body_unknown(const char *s)
-{
-	if (too_long(s))
-		log_message(LOG_ERR, "request-size too long: %d -> 413", 2);
-}
-#ifdef WITH_MMAP
-void deflate_mmap(int rc)
-{
-	if (rc)
-		log_message(LOG_ERR, "compress failed.");
-}
-#endif
-void deflate_response(int rc)
-{
-	if (rc)
-		log_message(LOG_ERR, "compress failed.");
-}
-void check_timeout(int h2, int rused, int idle)
-{
-	if (h2 && rused)
-		log_message(LOG_INFO, "keep-alive timeout: %d", 1);
-	if (!h2 && idle)
-		log_message(LOG_INFO, "keep-alive timeout: %d", 2);
-}
-void set_defaults(int key, const char *k, const char *v)
-{
-	if (key == 1)
-		log_message(LOG_ERR, "%s = %s", k, v);
-	if (key == 2)
-		log_message(LOG_ERR, "%s = %s", k, v);
-}
-""",
-    }, {
-        "connections.c": HEAD + """
-#if 0
-void deflate_mmap(int rc)
-{
-	if (rc)
-		log_message(LOG_ERR, "compress failed.");
-}
-#endif
-void deflate_response(int rc)
-{
-	if (rc)
-		log_message(LOG_ERR, "compress failed.");
-}
-void set_defaults(int key, const char *k, const char *v)
-{
-	if (key == 1)
-		log_message(LOG_ERR, "%s = %s", k, v);
-}
-""",
-        "h1.c": HEAD + """
-int bad_chars(const char *s);
-int too_long(const char *s);
-void h1_chunked(const char *s)
-{
-	if (bad_chars(s))
-		log_message(LOG_ERR, "chunked header invalid chars -> 400");
-	if (too_long(s))
-		log_message(LOG_ERR, "request-size too long: %d -> 413", 1);
-}
-void h1_read_body_unknown(const char *s)
-{
-	if (too_long(s))
-		log_message(LOG_ERR, "request-size too long: %d -> 413", 2);
-}
-void h1_check_timeout(int idle)
-{
-	if (idle)
-		log_message(LOG_INFO, "keep-alive timeout: %d", 2);
-}
-""",
-        "h2.c": HEAD + """
-void h2_check_timeout(int rused)
-{
-	if (rused)
-		log_message(LOG_INFO, "keep-alive timeout: %d", 1);
-}
-""",
-    }),
-    "conditions": ({
-        "bfd.c": HEAD + """
-int parse_alpha(const char *s);
-void alpha_handler(int have_checker, const char *s)
-{
-	if (!have_checker)
-		return;
-	if (parse_alpha(s) < 0)
-		log_message(LOG_INFO, "Invalid alpha parameter %s", s);
-}
-""",
-    }, {
-        "bfd.c": HEAD + """
-int parse_alpha(const char *s);
-void alpha_handler(int have_checker, const char *s)
-{
-	if (parse_alpha(s) < 0)
-		log_message(LOG_INFO, "Invalid alpha parameter %s", s);
-}
-""",
-    }),
-    "noise": ({
-        "opts.c": HEAD + """#include <getopt.h>
+    },
+    "noise": {
+        "opts.c": """
+#include <getopt.h>
 int debug;
++static void set_flag(int *where, int bit) { *where |= bit; }
 void parse(int argc, char **argv)
 {
 	int c;
-	while ((c = getopt(argc, argv, "dq")) != -1) {
+-	while ((c = getopt(argc, argv, "dqx")) != -1) {
++	while ((c = getopt(argc, argv, "dvx")) != -1) {
 		switch (c) {
 		case 'd':
 			debug |= 1;
-			debug |= 4;
+-			debug |= 4;
++			set_flag(&debug, 4);
 			break;
-		case 'q':
+		case 'x':
+			debug |= 32;
+			break;
+-		case 'q':
++		case 'v':
 			debug |= 16;
 			break;
 		}
 	}
 }
+static void report(const char *what)
+{
+	log_message(LOG_DEBUG, "report %s", what);
+}
 void run(void)
 {
-#if defined(WITH_A) && defined(WITH_B)
+-	if (debug & 32)
++	if (debug & 1)
+		report("state");
+-#if defined(WITH_A) && defined(WITH_B)
++#if defined WITH_B && defined(WITH_A)
 	log_message(LOG_INFO, "both features");
 #endif
 	if (debug & 4)
@@ -417,38 +407,14 @@ void run(void)
 	if (debug & 16)
 		log_message(LOG_DEBUG, "quiet");
 }
-""",
-    }, {
-        "opts.c": HEAD + """#include <getopt.h>
-int debug;
-static void set_flag(int *where, int bit) { *where |= bit; }
-void parse(int argc, char **argv)
+int main(int argc, char **argv)
 {
-	int c;
-	while ((c = getopt(argc, argv, "dv")) != -1) {
-		switch (c) {
-		case 'd':
-			debug |= 1;
-			set_flag(&debug, 4);
-			break;
-		case 'v':
-			debug |= 16;
-			break;
-		}
-	}
-}
-void run(void)
-{
-#if defined WITH_B && defined(WITH_A)
-	log_message(LOG_INFO, "both features");
-#endif
-	if (debug & 4)
-		log_message(LOG_DEBUG, "debugging");
-	if (debug & 16)
-		log_message(LOG_DEBUG, "quiet");
+	parse(argc, argv);
+	run();
+	return 0;
 }
 """,
-    }),
+    },
 }
 
 
@@ -466,9 +432,9 @@ def diffs(tmp_path_factory):
     git(repo, "config", "user.email", "t@example.org")
     git(repo, "config", "user.name", "t")
     out = {}
-    for kind, sides in RELEASES.items():
+    for kind, files in RELEASES.items():
         roots = {}
-        for side, files in zip(("old", "new"), sides):
+        for side, files in zip(("old", "new"), releases(files, HEAD)):
             for old in repo.glob("*"):
                 if old.name != ".git":
                     subprocess.run(["rm", "-rf", str(old)], check=True)
@@ -547,14 +513,17 @@ def test_build_conditions_compare_as_formulas_and_analysis_only_changes_are_mark
     follow is srcscan's (same guards, same callers, -d in both option tables)."""
     d = diffs["noise"]
     got = {text(c.old): (c.fields, c.analysis_only, c.old.requires, c.new.requires) for c in d.changed}
+    # report()'s caller now calls it under another bit: the callers are the same, their guard is not
     assert got == {"debugging": (("requires",), ("requires",), (("-d",),), ()),
-                   "quiet": (("requires",), (), (("-q",),), (("-v",),))}
+                   "quiet": (("requires",), (), (("-q",),), (("-v",),)),
+                   "report state": (("requires",), (), (("-x",),), (("-d",),))}
     assert d.differs  # the rename
     assert build_formula("defined(WITH_A) && defined(WITH_B)") == build_formula("defined WITH_B && defined(WITH_A)")
     assert build_formula("defined(WITH_A)") != build_formula("defined(WITH_B)")
     data = diff_to_dict(d)
-    assert [c["old"]["text"] for c in data["changed"]] == ["quiet"]
-    assert [c["old"]["text"] for c in data["analysis_only"]] == ["debugging"]
+    assert [c["old"]["text"] for c in data["changed"]] == ["report state", "quiet"]
+    assert [(c["old"]["text"], c["fields"], c["analysis_only"]) for c in data["analysis_only"]] == [
+        ("debugging", [], ["requires"])]  # `fields`: the release's changes only
 
 
 def test_an_old_call_replaced_by_a_helper_call_pairs_with_the_helpers_message_for_its_constant(diffs):
@@ -604,3 +573,41 @@ def test_a_guard_dropped_in_front_of_a_message_is_a_change_of_its_conditions(dif
     d = diffs["conditions"]
     assert [(text(c.old), c.fields) for c in d.changed] == [("Invalid alpha parameter %s", ("conditions",))]
     assert not d.moved
+
+
+def test_texts_a_surviving_call_site_no_longer_writes_are_not_removed_messages(diffs):
+    """keepalived 2.3.3: no caller hands timeout_epilog() "Timeout WEB write" any more, and
+    open_dump_file() builds the file name at run time instead of writing one text per
+    caller's constant: each site is still there (one pair), its other old texts are listed
+    apart, not as removed messages and not as a merge of copies."""
+    d = diffs["variants"]
+    assert summary(d)["added"] == [] and summary(d)["merged"] == []
+    (change,) = d.changed
+    assert text(change.new) == "Can't open dump file %s" and change.fields == ("template",)  # file_name renamed: same guard
+    dump_texts = {"Can't open dump file keepalived.data", "Can't open dump file keepalived_check.data",
+                  "Can't open dump file keepalived_bfd.data"}
+    assert text(change.old) in dump_texts
+    assert sorted(text(m) for m in d.gone_variants) == sorted(text(m) for m in d.removed) == sorted(
+        dump_texts - {text(change.old)} | {"Timeout WEB write server %s."})
+    data = diff_to_dict(d)
+    assert data["removed"] == [] and len(data["variants_gone"]) == 3
+
+
+def test_an_early_check_folded_into_a_later_one_of_the_same_values_is_a_merge(diffs):
+    """keepalived 2.3.3's vrrp_check_packet() dropped the early VIP-count check; the later
+    one writes the same three values under the old check's comparison."""
+    d = diffs["folded"]
+    assert summary(d)["merged"] == [
+        (("(%s) received an unexpected ip number count %u, expected %u!",), "(%s) expected %u VIPs but received %u")]
+    assert d.merged[0].how == "folded" and not d.added and not d.removed
+    # the early return is gone from the path of the later messages: a guard less
+    assert {c.fields for c in d.changed} == {("conditions",)}
+
+
+def test_a_guard_rewritten_in_place_is_a_change_of_conditions_a_rename_or_a_cast_is_not(diffs):
+    """lighttpd 1.4.79's sendfile loop: `toSend` renamed `nbytes` around both messages (the
+    same guards), one more errno the first one's guard lets through (another guard);
+    `(long)0 == wr` -> `0 == wr` alone is the same guard."""
+    d = diffs["rewritten-guard"]
+    assert summary(d)["changed"] == [("sendfile(): fd: %d", "sendfile(): fd: %d", ("conditions",))]
+    assert [text(b) for a, b in d.kept] == ["sendfile(): fd: %d file truncated"]

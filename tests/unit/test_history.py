@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from diff_support import daemon_head
 
 from srcscan.cli import cli
 from srcscan.history import select_releases
@@ -16,22 +17,7 @@ from srcscan.errors import InputError
 from srcscan.sources.git import version_key
 
 RULES = str(Path(__file__).parent.parent / "fixtures" / "history" / "rules.toml")
-HEAD = """#include <syslog.h>
-#include <getopt.h>
-void log_message(int priority, const char *format, ...);
-int debug;
-void parse(int argc, char **argv)
-{
-	int c;
-	while ((c = getopt(argc, argv, "d")) != -1) {
-		switch (c) {
-		case 'd':
-			debug |= 4;
-			break;
-		}
-	}
-}
-"""
+HEAD = daemon_head()  # syslog, log_message() and a getopt loop where -d sets debug |= 4
 LOAD = """void load_config(const char *path)
 {
 %s
@@ -42,14 +28,15 @@ LISTEN = """void listen_port(int port)
 	log_message(LOG_INFO, "Listening on port %d", port);
 }
 """
+NET = "#include <syslog.h>\nvoid log_message(int priority, const char *format, ...);\n" + LISTEN
 RELEASES = {
     "1.0": {"main.c": HEAD + LOAD % '\tlog_message(LOG_ERR, "Unable to open config file %s", path);' + "\n" + LISTEN},
     "1.1": {"main.c": HEAD + LOAD % '\tlog_message(LOG_ERR, "Unable to open the config file %s", path);',
-            "net.c": '#include <syslog.h>\nvoid log_message(int priority, const char *format, ...);\n' + LISTEN},
+            "net.c": NET},
     "1.2": {"main.c": HEAD + LOAD % '\tif (debug & 4)\n\t\tlog_message(LOG_WARNING, "Unable to open the configuration file %s", path);',
-            "net.c": '#include <syslog.h>\nvoid log_message(int priority, const char *format, ...);\n' + LISTEN},
+            "net.c": NET},
     "1.3": {"main.c": HEAD + LOAD % "\t(void)path;",
-            "net.c": '#include <syslog.h>\nvoid log_message(int priority, const char *format, ...);\n' + LISTEN
+            "net.c": NET
                      + 'void reload(const char *file)\n{\n\tlog_message(LOG_ERR, "Unable to open config file %s", file);\n}\n'},
 }
 
