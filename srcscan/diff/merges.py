@@ -125,7 +125,7 @@ class _MergePasses:
         into: dict[int, tuple[Message, list[Message]]] = {}
         for a in self.olds:
             args = _hole_args(a)
-            if a.dynamic or len(args) < 2 or "" in args or not a.conditions:
+            if a.dynamic or len(args) < 2 or "" in args or not a.conditions or literal_length(a) < DISTINCT_LITERAL:
                 continue
             same = [b for b in paired if b.file == a.file and b.function == a.function and _hole_args(b) == args
                     and b.conditions and any(_uncast(b.conditions[-1]) in _uncast(c) for c in a.conditions)]

@@ -9,7 +9,7 @@ from collections import defaultdict
 
 from srcscan.catalog import Message
 from srcscan.diff.model import Merge
-from srcscan.diff.text import (DISTINCT_LITERAL, HELPER_REGION, SITE_CHAR_THRESHOLD, _CALL, _NOT_CALLS, _alnum,
+from srcscan.diff.text import (DISTINCT_LITERAL, HELPER_REGION, SIMILARITY_THRESHOLD, SITE_CHAR_THRESHOLD, _CALL, _NOT_CALLS, _alnum,
                                _call_text, _first_word, _function_span, _guard_overlap, _literal_view, _literals,
                                _sorted, _spaced_all, _text, _uncast, _words, char_similarity)
 from srcscan.formats.template import Hole, template_similarity
@@ -37,8 +37,12 @@ class _SitePasses:
                 in_place = (exact and line == b.line) or (region is not None and region[0] <= b.line < max(region[1], region[0] + 1))
                 if not in_place or not (a.function == b.function or (a.conditions and a.conditions == b.conditions)):
                     continue
-                s = max(template_similarity(a.template, b.template), char_similarity(a, b))
-                if s >= SITE_CHAR_THRESHOLD:
+                words = template_similarity(a.template, b.template)
+                s = max(words, char_similarity(a, b))
+                # close by characters only: the same first word or the same values too ("fcntl" ->
+                # "fcntl()"; not keepalived's "Master advert int = %.2f sec" -> "Roger adver interval")
+                if s >= SITE_CHAR_THRESHOLD and (words >= SIMILARITY_THRESHOLD or _first_word(_text(a)) == _first_word(_text(b))
+                                                 or _same_values(a, b)):
                     candidates.append((-s, abs(line - b.line), a.id, b.id, a, b))
         self._take(_best_first(candidates, "site"))
 
@@ -225,3 +229,10 @@ def _best_first(candidates: list, how: str) -> list[tuple[Message, Message, floa
         used_b.add(idb)
         found.append((a, b, -neg, how))
     return found
+
+
+def _same_values(a: Message, b: Message) -> bool:
+    """Do the two messages print the same arguments (at least one, each known), in order?"""
+    args_a = [p.arg for p in a.template.parts if isinstance(p, Hole)]
+    args_b = [p.arg for p in b.template.parts if isinstance(p, Hole)]
+    return bool(args_a) and all(args_a) and [" ".join(x.split()) for x in args_a] == [" ".join(y.split()) for y in args_b]
