@@ -116,6 +116,17 @@ def _call_text(text: str, start: int) -> str:
     return text[start:i]
 
 
+def call_arguments(text: str | None, line: int, name: str) -> str | None:
+    """The argument list of the call of `name` starting on `line` (1-based) of a file's text,
+    white space runs as one; None when the text or the call is not there."""
+    if not text:
+        return None
+    lines = text.split("\n")
+    chunk = "\n".join(lines[max(line - 1, 0): line + 30])
+    m = re.search(rf"\b{re.escape(name)}\s*\(", chunk)
+    return " ".join(_call_text(chunk, m.end()).split()) if m else None
+
+
 def _alnum(text: str) -> int:
     return len(re.sub(r"[^A-Za-z0-9]", "", text))
 
@@ -139,7 +150,8 @@ def _function_span(lines: list[str], name: str) -> tuple[int, int] | None:
     return None
 
 
-_CAST = re.compile(r"\((?:const\s+|unsigned\s+|signed\s+)*[A-Za-z_]\w*(?:\s*\*)*\)\s*(?=[-\w(])")
+_CAST = re.compile(r"\((?:const\s+|unsigned\s+|signed\s+)*[A-Za-z_]\w*(?:\s*\*)*\)\s*(?=[-\w(])"
+                   r"|\((?:const\s+|unsigned\s+|signed\s+|struct\s+)*[A-Za-z_]\w*\s*\*+\)\s*(?=[&*])")
 
 
 def _uncast(condition: str) -> str:
@@ -188,6 +200,16 @@ _HOLE_MARK = "\x00"
 def _literal_view(m: Message) -> str:
     """The text with every hole one mark: what a new helper's template is matched against."""
     return "".join(p if isinstance(p, str) else _HOLE_MARK for p in m.template.parts)
+
+
+def same_up_to_constants(a: Message, b: Message) -> bool:
+    """Are two texts of one format the same but for a hole one side's analysis filled with a
+    caller's constant? (keepalived's `Unable to register %s MIB`: a catalog that could not
+    read the callers' names has the hole, another has `Unable to register VRRP MIB` for the
+    same call with the same callers: no change of the release's text.)"""
+    if a.format != b.format or a.dynamic or b.dynamic:
+        return False
+    return bool(_match_pattern(a).fullmatch(_literal_view(b)) or _match_pattern(b).fullmatch(_literal_view(a)))
 
 
 def _match_pattern(m: Message) -> re.Pattern:
