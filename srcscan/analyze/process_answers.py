@@ -276,17 +276,31 @@ class TextCalls:
         return out
 
 
-def _text_callers(name: str, model: Model, calls: TextCalls) -> tuple[tuple[str, ...], str]:
+def _text_callers(name: str, model: Model, calls: TextCalls, depth: int = 0,
+                  seen: set[str] | None = None) -> tuple[tuple[str, ...], str]:
     """(processes, where) for a function that no process start reaches through the parsed
     calls: the processes that run the functions whose text calls it where the call graph has
-    no call of it (a call the parse lost), not the processes of its whole file."""
+    no call of it (a call the parse lost), not the processes of its whole file. A caller no
+    process runs either (only the other build defines it: keepalived's get_set_byname() for
+    get_set_byname_only()) is followed to its own callers, up to three levels."""
+    seen = seen if seen is not None else {name}
+    placed = set().union(*model.regions_anywhere().values()) if model.procs else set()
     found: list[str] = []
     where: list[str] = []
     for file, line in calls.lines(name):
         caller = _function_at(model, file, line)
-        if caller is None or caller.name == name or any(
-                c.line == line and c.callee == name for c in caller.calls):
-            continue  # a call the graph has (judged there), or none of a function's
+        if caller is None or caller.name in seen:
+            continue
+        if caller.key not in placed:
+            if depth < 3:
+                seen.add(caller.name)
+                more, how = _text_callers(caller.name, model, calls, depth + 1, seen)
+                found.extend(q for q in more if q not in found)
+                if more:
+                    where.append(f"{how} (via {caller.name}() at {file}:{line})")
+            continue
+        if any(c.line == line and c.callee == name for c in caller.calls):
+            continue  # a call the graph has: judged there
         running = message_processes(line, caller.key, model.procs, model.region, (), state=model.state)
         found.extend(q for q in running if q not in found)
         if running:

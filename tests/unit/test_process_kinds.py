@@ -128,3 +128,4 @@ def test_a_function_only_another_build_defines_runs_where_its_callers_do(tmp_pat
                                                   tmp_path).catalog.messages}
     assert found["rules helper"].processes == ("parent",)
     assert found["cannot add rule"].processes == ("tc-child",)
+    assert found["cannot add rule of %d dimensions"].processes == ("tc-child",)  # through add_rules()
