@@ -28,12 +28,13 @@ PLAIN = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234567
 class Hyperscan:
     """One Hyperscan database of every expression, scanned once per block of texts.
 
-    The texts are joined as `\\x1f text \\n` (a newline inside a text becomes RS, a \\x1f
-    becomes \\x1a) and every expression is `\\x1f body [ \\t]* \\n` without DOTALL: a match
-    starts at a record's start and ends at that record's end, so its end offset names the
-    record. The rare \\x1f byte before each record lets Hyperscan's literal prefilter find the
-    candidates only where records start. Measured on keepalived 2.3.4 (2986 expressions): about
-    1 us per record, callbacks included (README, srcscan explain).
+    The texts are joined as `\\x1f text \\n` (a newline inside a text becomes RS; a text
+    holding \\x1f has it read as \\x1a) and every expression is `\\x1f body [ \\t]* \\n` without
+    DOTALL: a match starts at a record's start and ends at that record's end, so its end offset
+    names the record. The rare \\x1f byte before each record lets Hyperscan's literal prefilter
+    find the candidates only where records start. Measured on keepalived 2.3.4 (2986
+    expressions, chrt -f): about 1.1 us per text for the scan, 1.5 us with the Python callback
+    per match (README, srcscan explain); sorted texts scan faster (texts alike in a row).
     """
 
     def __init__(self, bodies: Sequence[bytes], cache_dir: Path | None = None) -> None:
