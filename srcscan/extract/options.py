@@ -267,8 +267,20 @@ def _written(node: Node) -> Node | None:
         return node.children[0]
     if node.kind == "UNARY_OPERATOR" and node.children:
         return node.children[0]
-    if node.kind == "CALL_EXPR" and len(node.children) >= 3:
+    if node.kind == "CALL_EXPR" and len(node.children) >= 3 and integer_value(node.children[1]) is not None:
         return node.children[2]
+    if node.kind == "CALL_EXPR":
+        return _pointer_argument(node)
+    return None
+
+
+def _pointer_argument(call: Node) -> Node | None:
+    """The first `&x` argument of a call, where a parser helper writes the option's value
+    (dnsmasq's `case 'p': atoi_check16(arg, &daemon->port)`)."""
+    for arg in call.children[1:]:
+        arg = strip(arg)
+        if arg.kind == "UNARY_OPERATOR" and arg.op == "&" and arg.children:
+            return arg
     return None
 
 
@@ -283,7 +295,8 @@ def _root_name(node: Node | None) -> str:
 def _effect(node: Node, local: set[str]) -> tuple[str, str, str, int | None] | None:
     """(target, op, value text, value) of an assignment, or of a call `f(BIT, &var)` or `f(BIT)`
     (target "": a bit of the rules' bit array) that may set a bit (op "call:f"; the rules file
-    says which functions set bits). `local`: the
+    says which functions set bits), or of any other call given `&var`, which may write a value
+    of the run there (op "=", the call's text as value). `local`: the
     function's own variables and parameters (see target_path)."""
     if node.kind in ("BINARY_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR") and node.op in ASSIGNMENTS and len(node.children) == 2:
         target, value = node.children
@@ -297,6 +310,9 @@ def _effect(node: Node, local: set[str]) -> tuple[str, str, str, int | None] | N
         value = integer_value(bit)
         if value is not None and pointer.kind == "UNARY_OPERATOR" and pointer.op == "&" and pointer.children:
             return target_path(pointer.children[0], local), f"call:{node.name}", expression_text(bit), value
+    if node.kind == "CALL_EXPR" and (pointer := _pointer_argument(node)) is not None:
+        # `parse(arg, &daemon->port)`: a value of the run written through the pointer
+        return target_path(pointer.children[0], local), "=", expression_text(node), None
     return None
 
 

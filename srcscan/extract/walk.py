@@ -258,9 +258,12 @@ class _Walker:
             self.walk(cond, guards)
             self.walk(body, guards + (self.guard("loop", node, cond),))
             return
-        if node.kind == "FOR_STMT" and len(node.children) == 4 and _counting(*node.children[:2]):
-            # `for (i = 0; i < n; ++i) body`, a count from 0 (libclang leaves out a missing part,
-            # so with four children the second is the condition): the body runs only when n > 0
+        if node.kind == "FOR_STMT" and len(node.children) == 4 and (
+                _counting(*node.children[:2]) or strip(node.children[1]).kind == "DECL_REF_EXPR"):
+            # `for (i = 0; i < n; ++i) body`, a count from 0, or a list walk, `for (d = list; d;
+            # d = d->next)` (the condition a variable alone): libclang leaves out a missing part,
+            # so with four children the second is the condition. Other for loops' conditions
+            # (keepalived's list_for_each_entry) are no guards.
             init, cond, inc, body = node.children
             self.walk(init, guards)
             self.walk(cond, guards)
