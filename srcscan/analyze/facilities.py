@@ -141,6 +141,9 @@ def process_facilities(model: Model, values: dict[str, str], syslog_on: bool) ->
             raise BadOptionValue(f"{logging.facility_option} {named}: not a syslog facility "
                                  f"({', '.join(sorted(FACILITY_CODES))})")
         return {p.name: (named,) for p in model.procs}
+    given = [facility for option, facility in logging.facility_with if option in values]
+    if given:  # the rules' facility an option gives when facility_option is not given (dnsmasq's -d: local0)
+        return {p.name: tuple(sorted(set(given))) for p in model.procs}
     out: dict[str, tuple[str, ...]] = {}
     for p in model.procs:  # the entry point first: children inherit from it
         found = {facility_name(v) for s in model.sites[p.name] for v in env.values(s.facility, s.function)}
@@ -170,6 +173,12 @@ def facility_changes(model: Model, base: dict[str, str]) -> dict[str, dict[str, 
         for p in model.procs:
             out[logging.facility_option][p.name] = "<value>" + (
                 f" (with {logging.syslog_option})" if logging.destination != "syslog" else "")
+    for option, _ in logging.facility_with:
+        if option in model.option_names and option not in base:
+            for name, facilities in process_facilities(model, {**base, option: "1"}, syslog_on).items():
+                if facilities != default[name]:
+                    out[option][name] = "/".join(facilities) + (
+                        f" (without {logging.facility_option})" if logging.facility_option else "")
     for option, assignments in sorted(model.by_option.items()):
         if option in base:
             continue

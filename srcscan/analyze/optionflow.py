@@ -249,7 +249,7 @@ def derived_effects(options: tuple[Option, ...], files: Iterable[FileFacts]) -> 
     if not added:
         return options
     return tuple(Option(o.names, o.kind, o.takes_value, tuple(dict.fromkeys(o.effects + tuple(added.get(o.name, ())))),
-                        o.file, o.also) for o in options)
+                        o.file, o.also, o.code) for o in options)
 
 
 def _zero_unless(e, names: frozenset[str]) -> frozenset[str] | None:

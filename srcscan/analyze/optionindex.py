@@ -18,7 +18,7 @@ from srcscan.analyze.contexts import context_creators, module_keys, selected_req
 from srcscan.analyze.options import Option
 from srcscan.analyze.optionvalues import param_options
 from srcscan.model import FunctionFacts, FunctionRef, Guard
-from srcscan.cexpr import Member
+from srcscan.cexpr import Member, Name
 from srcscan.requirement import Requirement
 
 @dataclass
@@ -49,6 +49,7 @@ class Index:
     users: dict[str, frozenset[str]] = field(default_factory=dict)  # file -> the other files calling its functions
     module_keys: dict[str, frozenset[str]] = field(default_factory=dict)  # file -> its keys' names after the prefix
     key_switch: str = ""  # the rules' `[config] key_switch` field (`k_id`)
+    handlers: frozenset[str] = frozenset()  # functions the getopt loop hands each option to (option_handlers)
 
     @classmethod
     def of(cls, options: Iterable[Option], bit_test: frozenset[str]) -> "Index":
@@ -61,13 +62,16 @@ class Index:
             if o.kind == "cli":
                 cli_file = cli_file or o.file
                 labels.update({ord(n[1]): o.name for n in o.names if len(n) == 2 and n[0] == "-"})
+                if o.code is not None and o.code > 255:  # a long-only option's code (dnsmasq's LOPT_*)
+                    labels.setdefault(o.code, o.name)
         found = cls(by_var, by_field, bit_test, {}, labels, cli_file)
         found.by_name = {o.name: o for o in options}
         return found
 
     def option_case(self, guard: Guard, fn: FunctionFacts) -> Requirement | None:
         """The options a `case` of the command-line parser's switch stands for (`case 'i':`
-        runs only with -i), or the config key a case of a key switch stands for; None for any
+        runs only with -i; also a switch on the option parameter of a function the getopt
+        loop hands the option to, dnsmasq's one_opt), or the config key a case of a key switch stands for; None for any
         other switch, or a label that is no option."""
         if guard.kind != "case" or not guard.labels:
             return None
@@ -78,7 +82,8 @@ class Index:
                                       for k in keys[label].split("|"))
         if fn.file != self.cli_file:
             return None
-        if not any(c.callee in self.getopt_calls for c in fn.calls):
+        if not any(c.callee in self.getopt_calls for c in fn.calls) and not (
+                fn.key in self.handlers and isinstance(guard.expr, Name) and guard.expr.ref == "param"):
             return None
         names = [self.cli_labels.get(label) if isinstance(label, int) else None for label in guard.labels]
         if not all(names):
@@ -112,6 +117,7 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.users = file_users(graph)
     index.module_keys = module_keys(index.by_name.values())
     index.key_switch = rules.config.key_switch
+    index.handlers = option_handlers(graph, index)
     if rules.options.bit_array:
         index.bit_array = (rules.options.bit_array.field, rules.options.bit_array.word_bits)
     param_options(graph, index)
@@ -128,6 +134,21 @@ def file_users(graph: CallGraph) -> dict[str, frozenset[str]]:
         if a is not None and b is not None and a.file != b.file:
             out[b.file].add(a.file)
     return {f: frozenset(v) for f, v in out.items()}
+
+
+def option_handlers(graph: CallGraph, index: Index) -> frozenset[str]:
+    """Keys of the functions of the command-line parser's file that a function calling getopt
+    there calls directly (dnsmasq's read_opts -> one_opt(option, arg, ...)): a switch on their
+    parameter holding the option's code stands for the options (Index.option_case)."""
+    out = set()
+    for key, fn in graph.functions.items():
+        if fn.file != index.cli_file or not any(c.callee in index.getopt_calls for c in fn.calls):
+            continue
+        for call in fn.calls:
+            callee = graph.key_for(call.callee, call.file) if not call.indirect else None
+            if callee and callee != key and getattr(graph.functions.get(callee), "file", "") == index.cli_file:
+                out.add(callee)
+    return frozenset(out)
 
 
 def field_stores(graph: CallGraph, refs: Iterable[FunctionRef]) -> dict[tuple[str, str], tuple[FunctionRef, ...]]:

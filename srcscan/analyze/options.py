@@ -37,6 +37,7 @@ class Option:
     effects: tuple[OptionEffect, ...]
     file: str  # where its table or switch is (the first, when several files read it)
     also: tuple[str, ...] = ()  # the other files with a table of the same key (lighttpd's "port")
+    code: int | None = None  # the value getopt returns for it (a character, or a long-only option's code)
 
     @property
     def name(self) -> str:
@@ -76,7 +77,8 @@ def find_options(files: Iterable[FileFacts], rules: Rules) -> tuple[Option, ...]
                 old = found[key]
                 also = tuple(f for f in dict.fromkeys(old.also + option.files) if f != old.file)
                 option = Option(old.names, old.kind, old.takes_value or option.takes_value,
-                                tuple(dict.fromkeys(old.effects + option.effects)), old.file, also)
+                                tuple(dict.fromkeys(old.effects + option.effects)), old.file, also,
+                                old.code if old.code is not None else option.code)
             found[key] = option
     for option in extra_options(rules):
         found[(option.kind, option.name)] = option
@@ -122,7 +124,7 @@ def _cli_options(path: str, data: OptionFacts, orules: OptionRules,
     for val in sorted(effects):
         short = [f"-{chr(val)}"] if 32 < val < 127 and (val in takes or not long_names.get(val)) else []
         names = tuple(short + sorted(long_names.get(val, [])))
-        out.append(Option(names, "cli", takes.get(val, False), tuple(dict.fromkeys(effects[val])), path))
+        out.append(Option(names, "cli", takes.get(val, False), tuple(dict.fromkeys(effects[val])), path, code=val))
     return out
 
 

@@ -146,8 +146,8 @@ def _holds_by_default(e: CExpr, index: Index, fn: FunctionFacts | None,
     """A test of a value set before the getopt loop (Index.start_values) that holds with that
     value (dnsmasq's `daemon->cachesize != 0`, 150 unless -c says otherwise): it holds
     without the options that set the value, and may hold with them (a run-time test there):
-    `!(options) | test`. None for any other test (one failing by default needs its options),
-    and for a start value of 0 (a flag an option turns on)."""
+    `!(options) | test`; one that fails with it needs one of those options: `options & test`.
+    None for any other test, and for a start value of 0 (a flag an option turns on)."""
     if isinstance(e, Binary) and e.op in COMPARISONS:
         target, value, op = target_of(e.left), integer_of(e.right), e.op
         if target is None:
@@ -157,14 +157,16 @@ def _holds_by_default(e: CExpr, index: Index, fn: FunctionFacts | None,
     start = index.start_values.get(target.name) if target is not None and target.kind in ("field", "var") else None
     if not start or value is None:
         return None  # no start value, or 0: an option turning a feature on, read as before
-    if not _compare(start, op, value):
-        return None
     names = value_options(target, index, fn, by_default=False)
     if not names:
         return None
     given = Requirement.any_of(Requirement.atom(n) for n in names)
     if unknown is None:
         unknown = Requirement.atom(Atom(f"?{fn.key if fn else ''}:{render(e)}", test=e))
+    if not _compare(start, op, value):
+        # Fails with the start value (dnsmasq's `daemon->port == 0`, 53 unless -p says
+        # otherwise): only an option setting the value can make it hold.
+        return given & unknown
     return ~given | unknown
 
 

@@ -78,7 +78,7 @@ def value_options(target: Target | None, index: Index, fn: FunctionFacts | None,
     if target.kind == "param":
         return sorted(index.params.get((fn.key, target.name), ())) if fn is not None else []
     if target.kind == "var" and fn is not None and (values := _local(target.name, index, fn)) is not None:
-        return _local_options(values, index, fn, by_default, depth)
+        return _local_options(target.name, values, index, fn, by_default, depth)
     pool = [(o, e) for o, e in option_pool(target, index) if not e.mask]  # bit masks are read through `&`, not as values
     local = [o for o, _ in pool if fn is not None and fn.file in o.files]  # the key the function's own module reads
     if not local and fn is not None and (users := index.users.get(fn.file)):
@@ -111,18 +111,22 @@ def _local(name: str, index: Index, fn: FunctionFacts) -> tuple | None:
     return index.local_values.get((fn.file, fn.name), {}).get(name)
 
 
-def _local_options(values: tuple, index: Index, fn: FunctionFacts, by_default: bool, depth: int) -> list[str]:
+def _local_options(name: str, values: tuple, index: Index, fn: FunctionFacts, by_default: bool, depth: int) -> list[str]:
     """The options a local's value comes from: those of every value assigned to it, when each
     one reads an option (`const int debug_cond = r->conf.log_condition_handling;`) or is 0;
     none when one of them is a value of the run or another constant (the local then tells
     nothing of options). A 0 among them (`default: scripts = NULL;`) leaves only the positive
-    reading (option_test)."""
+    reading (option_test). A value read through the local itself (a list walk's `d = d->next`)
+    is non-null only after another one was: `for (d = daemon->dirs; d; d = d->next)` runs its
+    body only when the option filling `daemon->dirs` was given."""
     names: set[str] = set()
     for value in values:
         if value is None or integer_of(value) == 0:
             continue  # declared without a value, or cleared: it does not make `if (x)` pass
         if isinstance(value, Name) and value.ref == KEY_VALUE:
             names.update(value.name.split("|"))  # the value a key switch's case reads (options.find_locals)
+            continue
+        if _read_through(value, name):
             continue
         found = value_options(target_of(value), index, fn, by_default, depth + 1)
         if not found:
@@ -168,3 +172,13 @@ def _carried(arg: CExpr, caller: FunctionFacts, index: Index, found: Mapping) ->
     if target.kind == "var" and _local(target.name, index, caller) is not None:
         return value_options(target, index, caller)  # a local holding an option's value
     return []
+
+
+def _read_through(value: CExpr, name: str) -> bool:
+    """Whether `value` is a field reached through variable `name` (`d->next` for `d`)."""
+    e = strip(value)
+    if not isinstance(e, Member):
+        return False
+    while isinstance(e, (Member, Unary)):
+        e = strip(e.base if isinstance(e, Member) else e.operand)
+    return isinstance(e, Name) and e.name == name

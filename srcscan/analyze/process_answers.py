@@ -104,6 +104,9 @@ def analyze_processes(context: Context, requirements: Mapping[SiteKey, Requireme
     settings = parse_with(context.with_options, context.options, context.rules.config.false_values)
     model = build_model(graph, facts, context.options, context.rules, settings, context.index)
     values = dict(settings.values)
+    for o in context.options:  # the rules name an option by any of its names (`--log-facility`, `-8`)
+        if o.name in values:
+            values.update({n: values[o.name] for n in o.names if n not in values})
     syslog_on = model.logging.destination == "syslog" or settings.levels.get(model.logging.syslog_option, 0) > 0
     facilities = process_facilities(model, values, syslog_on)
     changes = facility_changes(model, values)
@@ -128,7 +131,9 @@ def analyze_processes(context: Context, requirements: Mapping[SiteKey, Requireme
             by_file_count += len(texts)
     unreachable.sort(key=lambda u: (u.file, u.line, u.function, u.format))
     logging = LoggingSetup(model.logging.destination, model.logging.syslog_option, model.logging.facility_option)
-    return answers, Sections(processes=process_table(model, facilities, changes, counts),
+    suffixes = tuple(dict.fromkeys(b.ident_suffix for f in context.rules.log_functions for b in f.facility_bits
+                                   if b.ident_suffix))
+    return answers, Sections(processes=process_table(model, facilities, changes, counts, suffixes),
                              processes_from_file=by_file_count, unreachable=tuple(unreachable), logging=logging)
 
 
@@ -161,18 +166,21 @@ def muted_modes(context: Context, model: Model) -> Callable[[LogSite, str], bool
 
 
 def process_table(model: Model, facilities: dict[str, tuple[str, ...]], changes: dict[str, dict[str, str]],
-                  counts: Mapping[str, int]) -> tuple[ProcessRow, ...]:
-    """The catalog's `processes` section: one row per process, its start, idents and facility."""
+                  counts: Mapping[str, int], suffixes: tuple[str, ...] = ()) -> tuple[ProcessRow, ...]:
+    """The catalog's `processes` section: one row per process, its start, idents and facility.
+    `suffixes`: what log functions add to the program name by the priority's facility bits
+    (rules' `[[log_functions.facility_bits]] ident_suffix`: dnsmasq-dhcp, dnsmasq-tftp)."""
     table = []
     for p in model.procs:
         fn = model.graph.functions.get(p.start)
+        idents = list(model.idents[p.name]) + [q + (s,) for s in suffixes for q in model.idents[p.name]]
         table.append(ProcessRow(
             name=p.name,
             start=fn.name if fn else p.start,
             file=fn.file if fn else "",
             fork_line=p.fork_line,
-            idents=tuple(all_forms(model.idents[p.name])),
-            ident_patterns=tuple(pattern_texts(model.idents[p.name])),
+            idents=tuple(all_forms(idents)),
+            ident_patterns=tuple(pattern_texts(idents)),
             facility_expression=facility_expressions(model, p),
             facility=tuple(facilities[p.name]),
             facility_with=tuple((o, c[p.name]) for o, c in sorted(changes.items()) if p.name in c),

@@ -208,7 +208,15 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
         muted = {a for a in sink.atoms() if not a.is_test}
         if muted:
             requirement = requirement.exists(lambda a: a in muted).simplified()
+        bits = _facility_bits(known, fn, call)
+        if bits is not None and bits.requires:
+            # The log function returns at once for this facility unless an option is given
+            # (rules' facility_bits: dnsmasq's my_syslog drops MS_DEBUG without --log-debug).
+            requirement = (requirement & Requirement.atom(bits.requires)).simplified()
         derivation: list[Derivation] = [GuardAt(call.file, g.line, g.describe()) for g, r in own if not r.is_true]
+        if bits is not None and bits.requires:
+            derivation.append(LoggedOnlyIf(call.callee, f"{bits.requires} (its priority's facility bits are "
+                                                        f"LOG_{bits.facility.upper()})"))
         if not upstream.is_true:
             paths = len(upstream.alternatives())
             derivation.append(Inherited(fn.name, paths, tuple(_guard_sites(graph, index, key))))
@@ -223,6 +231,17 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             derivation.append(DecidedByCallers(fn.name, _sink_text(start), deciding))
         answers[call.key] = RequirementAnswer(requirement, tuple(derivation) if not requirement.is_true else (), unsure)
     return answers
+
+
+def _facility_bits(known: Mapping[str, object], fn: FunctionFacts, call: CallSite):
+    """The rules' facility_bits entry the call's priority selects (rules.schema.FacilityBits), or None."""
+    from srcscan.analyze.logfuncs import log_function_of
+
+    target = log_function_of(dict(known), fn.file, call.callee) if known and not call.indirect else None
+    if target is None or not getattr(target, "facility_bits", ()) or target.priority_arg is None \
+            or target.priority_arg >= len(call.args):
+        return None
+    return target.bits_of(call.args[target.priority_arg].integer)
 
 
 def _config_atoms(r: Requirement, index: Index) -> bool:

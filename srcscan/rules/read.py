@@ -8,7 +8,7 @@ from typing import Any
 
 from srcscan.errors import RulesError
 from srcscan.preprocessor import PreprocessorRules, define_problem
-from srcscan.rules.schema import (DIALECTS, BitArray, CallgraphRules, CodeTable, ConfigRules, KeyTable, Selected, LogFunction,
+from srcscan.rules.schema import (DIALECTS, BitArray, CallgraphRules, CodeTable, ConfigRules, FacilityBits, KeyTable, Selected, LogFunction,
                                   LoggingRules, Openlog, OptionMapping, OptionRules, OptionTable, ProcessRules,
                                   Profile, Source)
 
@@ -103,6 +103,8 @@ def _read_log_function(top: _Reader, i: int, table: Any) -> LogFunction:
         priority_arg=r.get("priority_arg", int, None),
         priority=r.get("priority", str, None),
         line_arg=r.get("line_arg", int, None),
+        facility_bits=tuple(_read_facility_bits(r, f"log_functions[{i}].facility_bits", j, t)
+                            for j, t in enumerate(r.get("facility_bits", list, []))),
     )
     if fn.dialect not in DIALECTS:
         raise RulesError(top.path, f"log_functions[{i}].dialect", f"expected one of {', '.join(DIALECTS)}")
@@ -110,6 +112,25 @@ def _read_log_function(top: _Reader, i: int, table: Any) -> LogFunction:
         raise RulesError(top.path, f"log_functions[{i}]", "expected exactly one of priority_arg or priority")
     r.reject_unknown()
     return fn
+
+
+# <syslog.h>'s facility names and codes (the same in every libc: they are on the wire).
+_FACILITIES = ("kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp",
+               *(f"local{i}" for i in range(8)))
+
+
+def _read_facility_bits(top: _Reader, key: str, j: int, table: Any) -> FacilityBits:
+    if not isinstance(table, dict):
+        raise RulesError(top.path, f"{key}[{j}]", "expected a table")
+    r = _Reader(top.path, table, f"{key}[{j}].")
+    name = r.get("facility", str)
+    if name not in _FACILITIES:
+        raise RulesError(top.path, f"{key}[{j}].facility", f"expected a syslog facility name ({', '.join(_FACILITIES)})")
+    index = _FACILITIES.index(name)
+    code = (index if index < 12 else 16 + index - 12) << 3  # local0 is 16 << 3
+    bits = FacilityBits(name, code, r.get("ident_suffix", str, ""), r.get("requires", str, ""))
+    r.reject_unknown()
+    return bits
 
 
 def _read_profile(top: _Reader, i: int, table: Any) -> Profile:
@@ -245,7 +266,12 @@ def _read_logging(r: _Reader) -> LoggingRules:
     syslog_option = r.get("syslog_option", str, "")
     if destination != "syslog" and not syslog_option:
         raise RulesError(r.path, "logging.syslog_option", "expected the option that switches to syslog")
-    logging = LoggingRules(destination, syslog_option, r.get("facility_option", str, ""))
+    facility_with = r.string_table("facility_with")
+    for option, facility in facility_with:
+        if facility not in _FACILITIES:
+            raise RulesError(r.path, f"logging.facility_with.{option}",
+                             f"expected a syslog facility name ({', '.join(_FACILITIES)})")
+    logging = LoggingRules(destination, syslog_option, r.get("facility_option", str, ""), facility_with)
     r.reject_unknown()
     return logging
 

@@ -15,6 +15,19 @@ DIALECTS = ("printf", "lighttpd_legacy")
 
 
 @dataclass(frozen=True)
+class FacilityBits:
+    """What a log function does itself with the facility bits of its priority argument when
+    they are one facility's code (`(LOG_FACMASK & priority) == MS_DEBUG`, dnsmasq's log.c,
+    MS_DEBUG being LOG_NEWS): the suffix it adds to the program name and the option without
+    which it returns at once ("" when none)."""
+
+    facility: str  # a syslog facility name (<syslog.h>: "news" for LOG_NEWS)
+    code: int  # its code (facility << 3)
+    ident_suffix: str = ""
+    requires: str = ""
+
+
+@dataclass(frozen=True)
 class LogFunction:
     name: str  # the C function (or macro) name called at the site
     format_arg: int  # index of the format argument
@@ -28,6 +41,14 @@ class LogFunction:
     #                       "none": no argument goes in (the helper only logs at its caller's __LINE__)
     via: str = ""  # file:line:col of the wrapper's own log call (a relay, not a message)
     file: str = ""  # an inferred static wrapper's file: only calls there are its (each TLS module has its elogf)
+    facility_bits: tuple[FacilityBits, ...] = ()  # the priority's facility bits as the function reads them
+
+    def bits_of(self, priority: int | None) -> FacilityBits | None:
+        """The facility_bits entry a call's priority value selects (None when none does or the
+        value is unknown); LOG_FACMASK is 0x3f8 (<syslog.h>)."""
+        if priority is None:
+            return None
+        return next((b for b in self.facility_bits if priority & 0x3F8 == b.code), None)
 
 
 @dataclass(frozen=True)
@@ -149,6 +170,9 @@ class LoggingRules:
     destination: str = "syslog"  # "syslog", or the name of another destination ("errorlog")
     syslog_option: str = ""  # option that sends them to syslog instead ("" when always syslog)
     facility_option: str = ""  # option naming the facility directly ("" when none)
+    # (option, facility) the daemon logs with when that option is given and facility_option is
+    # not (dnsmasq's log.c: `else if (option_bool(OPT_DEBUG)) log_fac = LOG_LOCAL0;` for -d)
+    facility_with: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

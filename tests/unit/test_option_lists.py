@@ -1,0 +1,82 @@
+"""Options that fill lists and pointers, a parser helper writing through a pointer, a handler
+function holding the option switch, and what a log function does with its priority's facility
+bits (dnsmasq's shapes; tests/fixtures/optlists), read with only rules data."""
+
+from pathlib import Path
+
+import pytest
+
+from srcscan.pipeline import build_from_tree
+from srcscan.rules import load_rules, parse_rules
+from srcscan.sources import Provenance, SourceTree
+from srcscan.errors import RulesError
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+ROOT = FIXTURES / "optlists"
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory):
+    rules = load_rules(str(FIXTURES / "optlists.toml"))
+    return build_from_tree(rules, SourceTree(ROOT, Provenance("path", str(ROOT), None)),
+                           tmp_path_factory.mktemp("optlists") / "cache", ()).catalog
+
+
+def requires(catalog, text):
+    (m,) = [m for m in catalog.messages if m.format == text]
+    return m.requires
+
+
+def test_a_list_walk_runs_only_when_an_option_filled_the_list(catalog):
+    # for (r = daemon->ranges; r; r = r->next) log_range(r): -F fills daemon->ranges.
+    assert requires(catalog, "range %s") == (("-F",),)
+    # for (struct dir *d = daemon->dirs; d; d = d->next), and a while loop over the same list.
+    assert requires(catalog, "bad directory %s") == (("--watch-dir",),)
+    assert requires(catalog, "not watched: %s") == (("--watch-dir",),)
+
+
+def test_a_value_a_helper_writes_through_a_pointer_is_the_options(catalog):
+    (port,) = [o for o in catalog.sections["options"] if "--port" in o["names"]]
+    assert [e["target"] for e in port["effects"]] == ["daemon.port"]
+    # daemon->port is 53 before the option loop: port == 0 only when -p gave it.
+    assert requires(catalog, "DNS disabled") == (("-p",),)
+    assert requires(catalog, "DNS on port %d") == ()
+
+
+def test_the_switch_of_the_function_the_getopt_loop_hands_the_option_to(catalog):
+    # one_opt(option, arg): `case LOPT_DIR: if (!valid_dir(arg)) ...` (a long-only code).
+    assert requires(catalog, "directory %s is not absolute") == (("--watch-dir",),)
+    assert requires(catalog, "started") == ()
+
+
+def test_facility_bits_of_the_priority(catalog):
+    # log_msg(7 | MS_DEBUG, ...) returns at once without --log-debug; MS_DHCP only renames.
+    assert requires(catalog, "listening on %s") == (("--log-debug",),)
+    assert requires(catalog, "DHCP on %s") == ()
+    (process,) = catalog.sections["processes"]
+    assert process["idents"] == ["optd", "optd-debug", "optd-dhcp"]
+
+
+def test_a_facility_an_option_gives(catalog):
+    (process,) = catalog.sections["processes"]
+    assert process["facility"] == ["daemon"] and process["facility_with"] == {"-d": "local0"}
+
+
+@pytest.mark.parametrize("bits, error", [
+    ({"facility": "nosuch"}, "log_functions[0].facility_bits[0].facility"),
+    ({"facility": "news", "other": 1}, "log_functions[0].facility_bits[0].other"),
+    ("news", "log_functions[0].facility_bits[0]"),
+])
+def test_bad_facility_bits(bits, error):
+    raw = {"project": {"name": "x"}, "source": {"providers": ["path"]},
+           "log_functions": [{"name": "log_msg", "priority_arg": 0, "format_arg": 1, "facility_bits": [bits]}]}
+    with pytest.raises(RulesError, match=error.replace("[", r"\[").replace("]", r"\]")):
+        parse_rules(raw, "x.toml")
+
+
+def test_bad_facility_with():
+    raw = {"project": {"name": "x"}, "source": {"providers": ["path"]},
+           "log_functions": [{"name": "log_msg", "priority_arg": 0, "format_arg": 1}],
+           "logging": {"facility_with": {"-d": "local9"}}}
+    with pytest.raises(RulesError, match=r"logging\.facility_with\.-d"):
+        parse_rules(raw, "x.toml")
