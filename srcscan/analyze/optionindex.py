@@ -16,8 +16,8 @@ from typing import Iterable, Mapping
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.contexts import context_creators, module_keys, selected_requirements
 from srcscan.analyze.options import Option
-from srcscan.analyze.optionvalues import param_options
-from srcscan.model import FunctionFacts, FunctionRef, Guard
+from srcscan.analyze.optionvalues import integer_of, param_options
+from srcscan.model import FunctionFacts, FunctionRef, Guard, Write
 from srcscan.cexpr import Member, Name
 from srcscan.requirement import Requirement
 
@@ -50,6 +50,8 @@ class Index:
     module_keys: dict[str, frozenset[str]] = field(default_factory=dict)  # file -> its keys' names after the prefix
     key_switch: str = ""  # the rules' `[config] key_switch` field (`k_id`)
     handlers: frozenset[str] = frozenset()  # functions the getopt loop hands each option to (option_handlers)
+    stores: dict[str, tuple[str, ...]] = field(default_factory=dict)  # global state's field path -> functions storing in it (state_stores)
+    set_by: dict[str, Requirement] = field(default_factory=dict)  # field path -> what its stores need (requirements.set_by_code)
 
     @classmethod
     def of(cls, options: Iterable[Option], bit_test: frozenset[str]) -> "Index":
@@ -96,12 +98,13 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
                  start_values: dict[str, int] | None = None,
                  assigned: Mapping[str, Mapping[str, Iterable[int]]] | None = None,
                  local_values: dict[tuple[str, str], dict[str, tuple]] | None = None,
-                 refs: Iterable[FunctionRef] = ()) -> Index:
+                 refs: Iterable[FunctionRef] = (), writes: Iterable[Write] = ()) -> Index:
     """Options by what they write, the parameters that carry their values, the config keys
     of key switches' cases, the fields set by default and the values set before the getopt
     loop (analyze.options.find_key_cases, find_defaults, find_start_values); `assigned`: file
     -> name -> lines where the file's text writes the name (the logsetup facts' text_writes),
-    which tells two tests of one variable apart."""
+    which tells two tests of one variable apart; `writes`: every file's writes (extract.writes),
+    for the fields of global state that code stores in (state_stores)."""
     index = Index.of(options, rules.options.bit_test)
     index.assigned = {f: {n: tuple(sorted(ls)) for n, ls in names.items()} for f, names in (assigned or {}).items()}
     index.getopt_calls = rules.options.getopt_calls
@@ -118,6 +121,7 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.module_keys = module_keys(index.by_name.values())
     index.key_switch = rules.config.key_switch
     index.handlers = option_handlers(graph, index)
+    index.stores = state_stores(graph, writes, index)
     if rules.options.bit_array:
         index.bit_array = (rules.options.bit_array.field, rules.options.bit_array.word_bits)
     param_options(graph, index)
@@ -134,6 +138,27 @@ def file_users(graph: CallGraph) -> dict[str, frozenset[str]]:
         if a is not None and b is not None and a.file != b.file:
             out[b.file].add(a.file)
     return {f: frozenset(v) for f, v in out.items()}
+
+
+def state_stores(graph: CallGraph, writes: Iterable[Write], index: Index) -> dict[str, tuple[str, ...]]:
+    """Fields of a global variable's struct (`daemon.ubus`) that no option sets, -> the
+    functions storing a value other than 0 in them. Left out: a field some function writes
+    through a local or parameter (`.ubus`: which struct it is is not known), or written from
+    outside any function srcscan knows."""
+    stores: dict[str, set[str]] = defaultdict(set)
+    unrooted: set[str] = set()
+    for w in writes:
+        if w.local:
+            continue
+        if w.target.startswith("."):
+            unrooted.add(w.target[1:])
+            continue
+        if "." not in w.target or w.value is None or integer_of(w.value) == 0:
+            continue
+        key = graph.key_for(w.function, w.file)
+        stores[w.target].add(key or "")
+    return {path: tuple(sorted(keys)) for path, keys in stores.items()
+            if "" not in keys and path.rsplit(".", 1)[-1] not in unrooted and path not in index.by_var}
 
 
 def option_handlers(graph: CallGraph, index: Index) -> frozenset[str]:

@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from srcscan.analyze.optionvalues import (COMPARISONS, Target, cleared_local, integer_of, option_pool, target_of,
-                                          value_options)
+from srcscan.analyze.optionvalues import (COMPARISONS, Target, cleared_local, integer_of, local_of, option_pool,
+                                          read_through, target_of, value_options)
 from srcscan.cexpr import Binary, Call, CExpr, Const, Member, Name, Unary, evaluate, render, strip, walk
 from srcscan.cexpr import Index as Subscript
 from srcscan.model import FunctionFacts, Guard
@@ -105,7 +105,7 @@ def option_test(e: CExpr, index: Index, fn: FunctionFacts | None, unknown: Requi
         return by_default
     atoms = _atoms(strip(e), index, fn)
     if not atoms:
-        return None
+        return _set_by_code(strip(e), index, fn, unknown)
     if all(a.startswith("!") for a in atoms):  # a value none of the options may have set: all of them not given
         if necessary is not False and cleared_local(strip(e), index, fn):
             # `NULL == scripts` with `scripts = NULL` on some path: "no key given" is enough for
@@ -139,6 +139,44 @@ def _key_index_test(e: CExpr, index: Index, fn: FunctionFacts | None) -> tuple[s
             key = table.get(label)
             return (key, e.op == "==") if key else None
     return None
+
+
+def _set_by_code(e: CExpr, index: Index, fn: FunctionFacts | None,
+                 unknown: Requirement | None = None) -> Requirement | None:
+    """A pointer or flag of the daemon's global state that no option sets but that only code
+    running under options stores a value in (Index.set_by: dnsmasq's `daemon->ubus`, stored by
+    ubus_init(), which main() calls under --enable-ubus): non-zero only under those options,
+    as a necessary condition: `options & test` (under `!` the test tells nothing). Also a local
+    holding such fields (`ubus = daemon->ubus; if (!ubus) return;`). None for any other test."""
+    if not index.set_by:
+        return None
+    if isinstance(e, Binary) and e.op == "!=" and integer_of(e.right) == 0:
+        e = strip(e.left)
+    target = target_of(e)
+    if target is None or target.kind not in ("field", "var"):
+        return None
+    if target.kind == "var":
+        values = local_of(target.name, index, fn) if fn is not None else None
+        if not values:
+            return None
+        found = []
+        for value in values:
+            if value is None or integer_of(value) == 0 or read_through(value, target.name):
+                continue
+            inner = target_of(value)
+            if inner is None or inner.kind != "field" or inner.root not in index.set_by:
+                return None
+            found.append(index.set_by[inner.root])
+        if not found:
+            return None
+        need = Requirement.any_of(found)
+    elif target.root in index.set_by:
+        need = index.set_by[target.root]
+    else:
+        return None
+    if unknown is None:
+        unknown = Requirement.atom(Atom(f"?{fn.key if fn else ''}:{render(e)}", test=e))
+    return need & unknown
 
 
 def _holds_by_default(e: CExpr, index: Index, fn: FunctionFacts | None,

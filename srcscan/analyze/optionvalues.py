@@ -77,7 +77,7 @@ def value_options(target: Target | None, index: Index, fn: FunctionFacts | None,
         return []  # set by default: testing it does not tell whether the key was given
     if target.kind == "param":
         return sorted(index.params.get((fn.key, target.name), ())) if fn is not None else []
-    if target.kind == "var" and fn is not None and (values := _local(target.name, index, fn)) is not None:
+    if target.kind == "var" and fn is not None and (values := local_of(target.name, index, fn)) is not None:
         return _local_options(target.name, values, index, fn, by_default, depth)
     pool = [(o, e) for o, e in option_pool(target, index) if not e.mask]  # bit masks are read through `&`, not as values
     local = [o for o, _ in pool if fn is not None and fn.file in o.files]  # the key the function's own module reads
@@ -100,13 +100,13 @@ def cleared_local(e: CExpr, index: Index, fn: FunctionFacts | None) -> bool:
     for side in sides:
         target = target_of(side)
         if target is not None and target.kind == "var":
-            values = _local(target.name, index, fn)
+            values = local_of(target.name, index, fn)
             if values and any(v is not None and integer_of(v) == 0 for v in values):
                 return True
     return False
 
 
-def _local(name: str, index: Index, fn: FunctionFacts) -> tuple | None:
+def local_of(name: str, index: Index, fn: FunctionFacts) -> tuple | None:
     """The values assigned to `name` if it is a local of `fn` (None for a global)."""
     return index.local_values.get((fn.file, fn.name), {}).get(name)
 
@@ -126,7 +126,7 @@ def _local_options(name: str, values: tuple, index: Index, fn: FunctionFacts, by
         if isinstance(value, Name) and value.ref == KEY_VALUE:
             names.update(value.name.split("|"))  # the value a key switch's case reads (options.find_locals)
             continue
-        if _read_through(value, name):
+        if read_through(value, name):
             continue
         found = value_options(target_of(value), index, fn, by_default, depth + 1)
         if not found:
@@ -169,12 +169,12 @@ def _carried(arg: CExpr, caller: FunctionFacts, index: Index, found: Mapping) ->
         return value_options(Target("field", target.name), index, caller)
     if target.kind == "param":
         return sorted(found.get((caller.key, target.name), ()))
-    if target.kind == "var" and _local(target.name, index, caller) is not None:
+    if target.kind == "var" and local_of(target.name, index, caller) is not None:
         return value_options(target, index, caller)  # a local holding an option's value
     return []
 
 
-def _read_through(value: CExpr, name: str) -> bool:
+def read_through(value: CExpr, name: str) -> bool:
     """Whether `value` is a field reached through variable `name` (`d->next` for `d`)."""
     e = strip(value)
     if not isinstance(e, Member):

@@ -140,6 +140,11 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
     from srcscan.analyze.logfuncs import log_function_of
 
     from_callers, via_pointer = inherited(graph, index, dead, unseen_callers)
+    if index.stores and not index.set_by:
+        index.set_by = set_by_code(index, from_callers)
+        if index.set_by:  # the tests of those fields now read options: once more
+            index.memo.clear()
+            from_callers, via_pointer = inherited(graph, index, dead, unseen_callers)
     known = dict(log_functions or {})
     conditions = Conditions(graph, index, lambda fn, c: log_function_of(known, fn.file, c.callee) is not None,
                             from_callers)
@@ -231,6 +236,22 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             derivation.append(DecidedByCallers(fn.name, _sink_text(start), deciding))
         answers[call.key] = RequirementAnswer(requirement, tuple(derivation) if not requirement.is_true else (), unsure)
     return answers
+
+
+def set_by_code(index: Index, from_callers: Mapping[str, Requirement]) -> dict[str, Requirement]:
+    """Field path -> the options under which some function storing in it runs (its inherited
+    requirement, run-time tests left out), for the fields of Index.stores whose every storing
+    function needs some option; a function no call path reaches stores nothing."""
+    out = {}
+    for path, keys in index.stores.items():
+        needs = [from_callers.get(k) for k in keys]
+        needs = [n for n in needs if n is not None and not n.is_false]
+        if not needs:
+            continue
+        need = Requirement.any_of(needs).exists(lambda a: a.is_test).simplified()
+        if not need.is_true:
+            out[path] = need
+    return out
 
 
 def _facility_bits(known: Mapping[str, object], fn: FunctionFacts, call: CallSite):

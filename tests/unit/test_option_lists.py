@@ -49,6 +49,13 @@ def test_the_switch_of_the_function_the_getopt_loop_hands_the_option_to(catalog)
     assert requires(catalog, "started") == ()
 
 
+def test_a_pointer_only_code_under_an_option_stores(catalog):
+    # daemon->bus is stored by bus_init(), called under --enable-bus; bus_event() returns unless it is set.
+    assert requires(catalog, "bus send failed") == (("--enable-bus",),)
+    # Under `!daemon->bus` the test tells nothing: not "never".
+    assert requires(catalog, "running without the bus") == (("--enable-bus",),)
+
+
 def test_facility_bits_of_the_priority(catalog):
     # log_msg(7 | MS_DEBUG, ...) returns at once without --log-debug; MS_DHCP only renames.
     assert requires(catalog, "listening on %s") == (("--log-debug",),)
