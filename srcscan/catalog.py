@@ -17,6 +17,7 @@ from srcscan.model import (CallSite, Derivation, FileFacts, FunctionFacts, LogSi
                            SiteKey,
                            derivation_from_dict, derivation_to_dict)
 from srcscan.rules import LogFunction, Rules
+from srcscan.rules.schema import FacilityBits
 from srcscan.sections import Sections
 from srcscan.sources import Provenance
 
@@ -259,11 +260,15 @@ def message_from_dict(d: dict[str, Any]) -> Message:
 def _log_function_dict(f: LogFunction) -> dict[str, Any]:
     out = _plain(f)
     out["embed"] = template_to_dict(f.embed) if f.embed is not None else None
+    out.pop("facility_bits")
+    if f.facility_bits:  # only where the rules give some: other catalogs keep their form
+        out["facility_bits"] = [_plain(b) for b in f.facility_bits]
     return out
 
 
 def _log_function(d: dict[str, Any]) -> LogFunction:
-    return LogFunction(**{**d, "embed": template_from_dict(d["embed"]) if d.get("embed") else None})
+    return LogFunction(**{**d, "embed": template_from_dict(d["embed"]) if d.get("embed") else None,
+                          "facility_bits": tuple(FacilityBits(**b) for b in d.get("facility_bits", ()))})
 
 
 def _plain(obj: Any) -> dict[str, Any]:

@@ -103,19 +103,33 @@ def _known(catalog) -> set[str]:
     return {n for o in catalog.sections.to_dict()["options"] for n in o["names"]}
 
 
-FACILITY_XFAIL = {"no-daemon": "dnsmasq logs to local0 under --no-daemon when no --log-facility is given "
-                               "(log.c: `else if (option_bool(OPT_DEBUG)) log_fac = LOG_LOCAL0`); srcscan's "
-                               "facility analysis does not read that assignment yet"}
-
-
-@pytest.mark.parametrize("run", [pytest.param(r, marks=pytest.mark.xfail(reason=FACILITY_XFAIL[r], strict=True))
-                                 if r in FACILITY_XFAIL else r for r in RUN_NAMES])
+@pytest.mark.parametrize("run", RUN_NAMES)
 def test_the_facility_is_the_catalogs(dnsmasq, run):
+    """--log-facility names it; without it, -d/--no-daemon gives local0 (log.c log_start), and
+    the catalog's process table says so (rules: [logging] facility_with)."""
     name, options, lines = next(r for r in runs() if r[0] == run)
     (process,) = dnsmasq.sections.to_dict()["processes"]
     given = dict(o.split("=", 1) for o in options if "=" in o)
-    expected = given.get("--log-facility") or process["facility"][0]
+    canonical = {n: o["names"][0] for o in dnsmasq.sections["options"] for n in o["names"]}
+    with_option = [f.split(" ")[0] for o, f in process["facility_with"].items()
+                   if o in {canonical.get(x.split("=")[0]) for x in COMMON + options}]
+    expected = given.get("--log-facility") or (with_option[0] if with_option else process["facility"][0])
     assert {line["facility"] for line in lines} <= {expected}
+
+
+def test_program_names_are_the_process_idents(dnsmasq):
+    """my_syslog adds -dhcp, -tftp, -script, -debug to the program name by its priority's
+    facility bits (rules: facility_bits): every captured program name is one of the idents."""
+    (process,) = dnsmasq.sections["processes"]
+    programs = {line["program"] for _, _, lines in runs() for line in lines}
+    assert "dnsmasq-dhcp" in programs and programs <= set(process["idents"])
+
+
+def test_debug_lines_need_log_debug(dnsmasq):
+    """`my_syslog(LOG_DEBUG | MS_DEBUG, ...)` returns at once without --log-debug (log.c)."""
+    debug = [m for m in dnsmasq.messages if m.format.startswith(("listening on %s", "stopped listening on %s"))]
+    assert debug and all(alt and "--log-debug" in alt for m in debug for alt in m.requires), \
+        [(m.format, m.requires) for m in debug]
 
 
 def test_query_lines_need_log_queries(dnsmasq, patterns):

@@ -2,10 +2,12 @@
 function holding the option switch, and what a log function does with its priority's facility
 bits (dnsmasq's shapes; tests/fixtures/optlists), read with only rules data."""
 
+import json
 from pathlib import Path
 
 import pytest
 
+from srcscan.catalog import catalog_from_dict, catalog_to_dict
 from srcscan.pipeline import build_from_tree
 from srcscan.rules import load_rules, parse_rules
 from srcscan.sources import Provenance, SourceTree
@@ -62,6 +64,9 @@ def test_facility_bits_of_the_priority(catalog):
     assert requires(catalog, "DHCP on %s") == ()
     (process,) = catalog.sections["processes"]
     assert process["idents"] == ["optd", "optd-debug", "optd-dhcp"]
+    # The catalog's JSON keeps the entries (and reads them back).
+    again = catalog_from_dict(json.loads(json.dumps(catalog_to_dict(catalog))))
+    assert again.log_functions == catalog.log_functions
 
 
 def test_a_facility_an_option_gives(catalog):
