@@ -158,7 +158,8 @@ def state_stores(graph: CallGraph, writes: Iterable[Write], index: Index) -> dic
         key = graph.key_for(w.function, w.file)
         stores[w.target].add(key or "")
     return {path: tuple(sorted(keys)) for path, keys in stores.items()
-            if "" not in keys and path.rsplit(".", 1)[-1] not in unrooted and path not in index.by_var}
+            if "" not in keys and path.rsplit(".", 1)[-1] not in unrooted and path not in index.by_var
+            and not index.start_values.get(path.rsplit(".", 1)[-1])}
 
 
 def option_handlers(graph: CallGraph, index: Index) -> frozenset[str]:

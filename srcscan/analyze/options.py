@@ -217,7 +217,8 @@ def find_start_values(files: Iterable[FileFacts], functions: Iterable[FunctionFa
     """Variables and fields (by name) the function reading the command line sets to an
     integer constant before its getopt loop, unconditionally: the values they hold when
     no option changes them (dnsmasq's read_opts: `daemon->cachesize = CACHESIZ;` before
-    `option = getopt_long(...)`)."""
+    `option = getopt_long(...)`). An address or a string is `True`: non-null, its value
+    unknown (`daemon->resolv_files = &daemon->default_resolv;`)."""
     starts: dict[tuple[str, str], int] = {}
     for fn in functions:
         lines = [c.line for c in fn.calls if not c.indirect and c.callee in getopt_calls]
@@ -230,9 +231,12 @@ def find_start_values(files: Iterable[FileFacts], functions: Iterable[FunctionFa
             if before is None or w.local or w.guarded or w.op != "=" or w.line >= before:
                 continue
             value = evaluate(w.value)
+            name = w.target.rsplit(".", 1)[-1]
             if value is not None and not any(isinstance(x, Unary) and x.op == "&" or isinstance(x, Const) and
                                              x.value is None for x in walk(w.value)):
-                out[w.target.rsplit(".", 1)[-1]] = value  # an integer: not an address or a string
+                out[name] = value  # an integer: not an address or a string
+            elif value:
+                out[name] = True  # an address or a string: non-null
     return out
 
 

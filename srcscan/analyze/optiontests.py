@@ -202,8 +202,10 @@ def _holds_by_default(e: CExpr, index: Index, fn: FunctionFacts | None,
     if unknown is None:
         unknown = Requirement.atom(Atom(f"?{fn.key if fn else ''}:{render(e)}", test=e))
     if not _compare(start, op, value):
-        # Fails with the start value (dnsmasq's `daemon->port == 0`, 53 unless -p says
-        # otherwise): only an option setting the value can make it hold.
+        if start is True or (op, value) not in (("==", 0), ("<", 1), ("<=", 0)):
+            return None  # a pointer; or a level (`cachesize > 10000`: -c>=10001), read as before
+        # Zero only through an option setting it (dnsmasq's `daemon->port == 0`, 53 unless
+        # -p says otherwise): not "the option not given" but the option given.
         return given & unknown
     return ~given | unknown
 

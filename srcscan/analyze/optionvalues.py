@@ -128,6 +128,8 @@ def _local_options(name: str, values: tuple, index: Index, fn: FunctionFacts, by
             continue
         if read_through(value, name):
             continue
+        if (inner := target_of(value)) is not None and index.start_values.get(inner.name):
+            return []  # non-zero before any option (a default list): the local tells nothing
         found = value_options(target_of(value), index, fn, by_default, depth + 1)
         if not found:
             return []
