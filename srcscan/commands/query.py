@@ -81,9 +81,15 @@ def options(project, version, rules, path, source, cache_dir, with_options, jobs
         emit(dump([option_to_dict(o) for o in table]), output)
         return
     rows = []
+    facilities = {option: facility for p in built.catalog.sections.processes or ()
+                  for option, facility in p.facility_with}
     for o in table:
         sets = "; ".join(f"{e.target} {e.op} {e.value}" + (f" (mask {e.mask:#x})" if e.mask else "")
-                         + (f" when given {e.level} times" if e.level > 1 else "") for e in o.effects)
+                         + (f" when given {e.level} times" if e.level > 1 else "")
+                         + (f" when given as {o.names[-1]}={e.when}" if e.when else "") for e in o.effects)
+        facility = next((facilities[n] for n in o.names if n in facilities), "")
+        if facility:  # what the process table says the option does to the syslog facility
+            sets = "; ".join(filter(None, [sets, f"syslog facility {facility}"]))
         needed = sum(1 for m in built.catalog.messages for alt in m.requires if any(
             a.lstrip("!").split(">=")[0].split("==")[0] == o.names[0] for a in alt))
         rows.append([", ".join(o.names), o.kind, "yes" if o.takes_value else "", sets or "(nothing found)", needed])

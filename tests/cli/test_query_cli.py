@@ -37,3 +37,14 @@ def test_options_table(tmp_path):
     assert run.returncode == 0, run.stderr
     line = [l for l in run.stdout.splitlines() if l.startswith("| -D, --log-detail")][0]
     assert "debug set_bit LOG_DETAIL_BIT (mask 0x8)" in line and "when given 2 times" in line
+
+
+def test_options_table_says_the_facility_an_option_gives(tmp_path):
+    """tests/fixtures/optlists: -d gives local0 (rules: [logging] facility_with)."""
+    args = ["--path", FIXTURES / "optlists", "--rules", FIXTURES / "optlists.toml"]
+    run = srcscan("options", *args, "--cache-dir", tmp_path / "c", "--format", "md")
+    assert run.returncode == 0, run.stderr
+    line = [l for l in run.stdout.splitlines() if l.startswith("| -d, --no-daemon")][0]
+    assert "syslog facility local0" in line
+    port = [l for l in run.stdout.splitlines() if l.startswith("| -p, --port")][0]
+    assert "daemon.port = parse_port(arg, &daemon->port)" in port
