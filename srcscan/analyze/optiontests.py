@@ -105,7 +105,7 @@ def option_test(e: CExpr, index: Index, fn: FunctionFacts | None, unknown: Requi
         return by_default
     atoms = _atoms(strip(e), index, fn)
     if not atoms:
-        return _set_by_code(strip(e), index, fn, unknown)
+        return _necessary_only(strip(e), index, fn, unknown)
     if all(a.startswith("!") for a in atoms):  # a value none of the options may have set: all of them not given
         if necessary is not False and cleared_local(strip(e), index, fn):
             # `NULL == scripts` with `scripts = NULL` on some path: "no key given" is enough for
@@ -141,15 +141,18 @@ def _key_index_test(e: CExpr, index: Index, fn: FunctionFacts | None) -> tuple[s
     return None
 
 
-def _set_by_code(e: CExpr, index: Index, fn: FunctionFacts | None,
-                 unknown: Requirement | None = None) -> Requirement | None:
-    """A pointer or flag of the daemon's global state that no option sets but that only code
-    running under options stores a value in (Index.set_by: dnsmasq's `daemon->ubus`, stored by
-    ubus_init(), which main() calls under --enable-ubus): non-zero only under those options,
-    as a necessary condition: `options & test` (under `!` the test tells nothing). Also a local
-    holding such fields (`ubus = daemon->ubus; if (!ubus) return;`). None for any other test."""
-    if not index.set_by:
-        return None
+def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
+                    unknown: Requirement | None = None) -> Requirement | None:
+    """Tests that hold only under some options but do not hold whenever those are given, as a
+    necessary condition `options & test` (under `!` such a test tells nothing); None for any
+    other test. Two kinds:
+    - a local walking a list (`for (d = daemon->dirs; d; d = d->next)`): non-null only when
+      the option filling the list was given (its first value is), null at the walk's end
+      whatever the list holds;
+    - a pointer or flag of the daemon's global state that no option sets but that only code
+      running under options stores a value in (Index.set_by: dnsmasq's `daemon->ubus`, stored
+      by ubus_init(), which main() calls under --enable-ubus), also through a local
+      (`ubus = daemon->ubus; if (!ubus) return;`)."""
     if isinstance(e, Binary) and e.op == "!=" and integer_of(e.right) == 0:
         e = strip(e.left)
     target = target_of(e)
@@ -159,14 +162,19 @@ def _set_by_code(e: CExpr, index: Index, fn: FunctionFacts | None,
         values = local_of(target.name, index, fn) if fn is not None else None
         if not values:
             return None
+        walk = any(v is not None and read_through(v, target.name) for v in values)
         found = []
         for value in values:
             if value is None or integer_of(value) == 0 or read_through(value, target.name):
                 continue
             inner = target_of(value)
-            if inner is None or inner.kind != "field" or inner.root not in index.set_by:
+            if inner is not None and inner.kind == "field" and inner.root in index.set_by:
+                found.append(index.set_by[inner.root])
+                continue
+            names = value_options(inner, index, fn) if walk and inner is not None else []
+            if not names:
                 return None
-            found.append(index.set_by[inner.root])
+            found.append(Requirement.any_of(Requirement.atom(n) for n in names))
         if not found:
             return None
         need = Requirement.any_of(found)

@@ -116,9 +116,9 @@ def _local_options(name: str, values: tuple, index: Index, fn: FunctionFacts, by
     one reads an option (`const int debug_cond = r->conf.log_condition_handling;`) or is 0;
     none when one of them is a value of the run or another constant (the local then tells
     nothing of options). A 0 among them (`default: scripts = NULL;`) leaves only the positive
-    reading (option_test). A value read through the local itself (a list walk's `d = d->next`)
-    is non-null only after another one was: `for (d = daemon->dirs; d; d = d->next)` runs its
-    body only when the option filling `daemon->dirs` was given."""
+    reading (option_test). A local also given a value read through itself (a list walk's
+    `d = d->next`) has none here: its test is a necessary condition only (null at the end of
+    the walk whatever the list holds), read by optiontests."""
     names: set[str] = set()
     for value in values:
         if value is None or integer_of(value) == 0:
@@ -127,7 +127,7 @@ def _local_options(name: str, values: tuple, index: Index, fn: FunctionFacts, by
             names.update(value.name.split("|"))  # the value a key switch's case reads (options.find_locals)
             continue
         if read_through(value, name):
-            continue
+            return []  # a list walk: read by optiontests._necessary_only, non-null only when the list is filled
         if (inner := target_of(value)) is not None and index.start_values.get(inner.name):
             return []  # non-zero before any option (a default list): the local tells nothing
         found = value_options(target_of(value), index, fn, by_default, depth + 1)

@@ -35,6 +35,8 @@ def test_a_list_walk_runs_only_when_an_option_filled_the_list(catalog):
     # for (struct dir *d = daemon->dirs; d; d = d->next), and a while loop over the same list.
     assert requires(catalog, "bad directory %s") == (("--watch-dir",),)
     assert requires(catalog, "not watched: %s") == (("--watch-dir",),)
+    # Null at the walk's end (`if (!d)` after the loop) whether or not the list was filled.
+    assert requires(catalog, "%s is not watched") == ()
 
 
 def test_a_value_a_helper_writes_through_a_pointer_is_the_options(catalog):
