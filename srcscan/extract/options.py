@@ -276,10 +276,12 @@ def _written(node: Node) -> Node | None:
 
 def _pointer_argument(call: Node) -> Node | None:
     """The first `&x` argument of a call, where a parser helper writes the option's value
-    (dnsmasq's `case 'p': atoi_check16(arg, &daemon->port)`)."""
+    (dnsmasq's `case 'p': atoi_check16(arg, &daemon->port)`); not an element's address
+    (`&optarg[5]`, keepalived's -S: the text read, not where the value goes)."""
     for arg in call.children[1:]:
         arg = strip(arg)
-        if arg.kind == "UNARY_OPERATOR" and arg.op == "&" and arg.children:
+        if arg.kind == "UNARY_OPERATOR" and arg.op == "&" and arg.children \
+                and strip(arg.children[0]).kind != "ARRAY_SUBSCRIPT_EXPR":
             return arg
     return None
 
