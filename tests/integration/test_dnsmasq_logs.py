@@ -110,7 +110,7 @@ def test_the_facility_is_the_catalogs(dnsmasq, run):
     name, options, lines = next(r for r in runs() if r[0] == run)
     (process,) = dnsmasq.sections.to_dict()["processes"]
     given = dict(o.split("=", 1) for o in options if "=" in o)
-    canonical = {n: o["names"][0] for o in dnsmasq.sections["options"] for n in o["names"]}
+    canonical = {n: o["names"][0] for o in dnsmasq.sections.to_dict()["options"] for n in o["names"]}
     with_option = [f.split(" ")[0] for o, f in process["facility_with"].items()
                    if o in {canonical.get(x.split("=")[0]) for x in COMMON + options}]
     expected = given.get("--log-facility") or (with_option[0] if with_option else process["facility"][0])
@@ -120,7 +120,7 @@ def test_the_facility_is_the_catalogs(dnsmasq, run):
 def test_program_names_are_the_process_idents(dnsmasq):
     """my_syslog adds -dhcp, -tftp, -script, -debug to the program name by its priority's
     facility bits (rules: facility_bits): every captured program name is one of the idents."""
-    (process,) = dnsmasq.sections["processes"]
+    (process,) = dnsmasq.sections.to_dict()["processes"]
     programs = {line["program"] for _, _, lines in runs() for line in lines}
     assert "dnsmasq-dhcp" in programs and programs <= set(process["idents"])
 

@@ -40,7 +40,7 @@ def test_a_list_walk_runs_only_when_an_option_filled_the_list(catalog):
 
 
 def test_a_value_a_helper_writes_through_a_pointer_is_the_options(catalog):
-    (port,) = [o for o in catalog.sections["options"] if "--port" in o["names"]]
+    (port,) = [o for o in catalog.sections.to_dict()["options"] if "--port" in o["names"]]
     assert [e["target"] for e in port["effects"]] == ["daemon.port"]
     # daemon->port is 53 before the option loop: port == 0 only when -p gave it.
     assert requires(catalog, "DNS disabled") == (("-p",),)
@@ -64,7 +64,7 @@ def test_facility_bits_of_the_priority(catalog):
     # log_msg(7 | MS_DEBUG, ...) returns at once without --log-debug; MS_DHCP only renames.
     assert requires(catalog, "listening on %s") == (("--log-debug",),)
     assert requires(catalog, "DHCP on %s") == ()
-    (process,) = catalog.sections["processes"]
+    (process,) = catalog.sections.to_dict()["processes"]
     assert process["idents"] == ["optd", "optd-debug", "optd-dhcp"]
     # The catalog's JSON keeps the entries (and reads them back).
     again = catalog_from_dict(json.loads(json.dumps(catalog_to_dict(catalog))))
@@ -72,7 +72,7 @@ def test_facility_bits_of_the_priority(catalog):
 
 
 def test_a_facility_an_option_gives(catalog):
-    (process,) = catalog.sections["processes"]
+    (process,) = catalog.sections.to_dict()["processes"]
     assert process["facility"] == ["daemon"] and process["facility_with"] == {"-d": "local0"}
 
 
