@@ -83,7 +83,10 @@ def _widest_forms(idents: Iterable[str]) -> list[str]:
     `A_<x>_<y>`). A form stands for the names its holes make, each hole one or more
     characters; form B is covered when A's regex matches B with each hole a NUL: A's literals
     hold no NUL, so they sit inside B's literals and A's holes swallow B's, for any filling."""
-    unique = list(dict.fromkeys(idents))
+    by_regex: dict[str, str] = {}
+    for ident in idents:  # forms with one regex (`A_<instance>`, `A_<net_namespace>`): the first
+        by_regex.setdefault(form_regex(ident), ident)
+    unique = list(by_regex.values())
 
     def covers(a: str, b: str) -> bool:
         return a != b and re.fullmatch(form_regex(a), _HOLE.sub("\0", b), re.S) is not None

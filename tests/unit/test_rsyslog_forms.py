@@ -10,6 +10,12 @@ def test_a_form_covered_by_a_wider_one_adds_no_test():
                                        "$programname == 'Keepalived_vrrp'")
 
 
+def test_forms_with_one_regex_keep_the_first():
+    forms = ["Keepalived_vrrp", "Keepalived_vrrp_<instance>", "Keepalived_vrrp_<net_namespace>",
+             "Keepalived_vrrp_<net_namespace>_<instance>"]
+    assert _widest_forms(forms) == ["Keepalived_vrrp", "Keepalived_vrrp_<instance>"]
+
+
 def test_forms_that_only_overlap_are_both_kept():
     # `a_<x>` and `<y>_b` share `a_b` but neither holds every name of the other.
     assert _widest_forms(["a_<x>", "<y>_b"]) == ["a_<x>", "<y>_b"]
