@@ -347,7 +347,8 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
              if (s.call.file, s.call.function) in functions]
     text = context.tree.text(context.rules.exclude)
     texts = {rel: _read(text, rel) for rel in text.files}
-    dead = never_called(context.graph, texts)
+    # a grammar's actions call functions too (lighttpd's configparser.y: config_parse_file)
+    dead = never_called(context.graph, {**texts, **{rel: _read(text, rel) for rel in text.grammars}})
     answers = answer_requirements(sites, context.graph, context.index, context.log_functions, dead,
                                   macro_called(context.graph, texts))
     never = _never_built(context)

@@ -24,6 +24,10 @@ from pathlib import Path
 
 C_SUFFIXES = (".c",)
 HEADER_SUFFIXES = (".h",)
+# yacc/bison/lemon grammars and lex scanners: their actions are C that a build copies into
+# generated files (lighttpd's configparser.y calls config_parse_file): not parsed, but read
+# for the names their code uses.
+GRAMMAR_SUFFIXES = (".y", ".l")
 _INCLUDE = re.compile(rb'^[ \t]*#[ \t]*include[ \t]*([<"])([^>"\n]+)[>"]', re.M)
 
 
@@ -42,6 +46,7 @@ class TreeText:
     """The .c and .h files of one tree (excluded globs and dot-directories left out).
 
     c_files, headers: sorted tree-relative paths of the regular files inside the tree.
+    grammars: sorted paths of its yacc/lex grammars (GRAMMAR_SUFFIXES), C in their actions.
     skipped: files left out by confinement, sorted by path.
     data(rel) / text(rel) / sha256(rel): the file's bytes / latin-1 text / hex digest,
     read on first use and kept; OSError when it vanished since the listing.
@@ -54,15 +59,16 @@ class TreeText:
         self._data: dict[str, bytes] = {}
         self._sha: dict[str, str] = {}
         self._includes: dict[str, tuple[tuple[str, str], ...]] = {}
-        c_files, headers, skipped = self._list()
+        c_files, headers, grammars, skipped = self._list()
         self.c_files: tuple[str, ...] = tuple(sorted(c_files))
+        self.grammars: tuple[str, ...] = tuple(sorted(grammars))
         self.headers: tuple[str, ...] = tuple(sorted(headers))
         self.skipped: tuple[Skipped, ...] = tuple(sorted(skipped, key=lambda s: s.path))
 
     # ------------------------------------------------------------------ listing
 
-    def _list(self) -> tuple[list[str], list[str], list[Skipped]]:
-        c_files, headers, skipped = [], [], []
+    def _list(self) -> tuple[list[str], list[str], list[str], list[Skipped]]:
+        c_files, headers, grammars, skipped = [], [], [], []
         for dirpath, dirnames, filenames in os.walk(self.root):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             rel_dir = os.path.relpath(dirpath, self.root)
@@ -72,7 +78,7 @@ class TreeText:
                     skipped.append(Skipped(os.path.normpath(os.path.join(rel_dir, d)),
                                            f"directory link to {os.path.realpath(link)}, outside the tree"))
             for name in filenames:
-                if not name.endswith(C_SUFFIXES + HEADER_SUFFIXES):
+                if not name.endswith(C_SUFFIXES + HEADER_SUFFIXES + GRAMMAR_SUFFIXES):
                     continue
                 rel = os.path.normpath(os.path.join(rel_dir, name))
                 if any(fnmatch(rel, pat) for pat in self.exclude):
@@ -82,9 +88,11 @@ class TreeText:
                     skipped.append(Skipped(printable(rel), why))
                 elif name.endswith(C_SUFFIXES):
                     c_files.append(rel)
+                elif name.endswith(GRAMMAR_SUFFIXES):
+                    grammars.append(rel)
                 else:
                     headers.append(rel)
-        return c_files, headers, skipped
+        return c_files, headers, grammars, skipped
 
     def _refusal(self, path: str) -> str:
         """Why this file is not read ("" when it is): confinement and regular files only."""
@@ -129,7 +137,7 @@ class TreeText:
     def digest(self) -> str:
         """Names and contents of every listed file, and what was skipped: changes when any does."""
         h = hashlib.sha256()
-        for rel in self.files:
+        for rel in self.files + self.grammars:
             h.update(rel.encode() + b"\0" + self.sha256(rel).encode())
         for s in self.skipped:
             h.update(f"skipped\0{s.path}\0{s.reason}".encode())

@@ -41,3 +41,23 @@ def test_a_conditional_define_calling_a_header_function():
     header = ("#ifndef MEM_H\n#define MEM_H\n#ifdef MALLOC_CHECK\n#define STRDUP(p) (strdup_check(p))\n"
               "#else\n#define STRDUP(p) (strdup(p))\n#endif\n#define OTHER(p) other_check(p)\n#endif\n")
     assert macro_called(graph, {"mem.h": header}) == frozenset({"mem.h:strdup_check"})
+
+
+def test_a_grammar_of_the_tree_calls_functions_too(tmp_path):
+    # lighttpd's configparser.y calls config_parse_file (declared in configfile.h) in an action;
+    # the tree's text lists the grammar, and what it calls is not dead
+    from srcscan.sources.text import TreeText
+
+    (tmp_path / "configfile.h").write_text("int config_parse_file(const char *fn);\n")
+    (tmp_path / "configfile.c").write_text("int config_parse_file(const char *fn) { return 0; }\n")
+    (tmp_path / "configparser.y").write_text("stmt ::= INCLUDE stringop(A). { config_parse_file(A); }\n")
+    tree = TreeText(tmp_path)
+    assert tree.grammars == ("configparser.y",) and tree.files == ("configfile.c", "configfile.h")
+    graph = build_call_graph([fn("main", "m.c"), fn("config_parse_file", "configfile.c")], [])
+    c_only = {rel: tree.text(rel) for rel in tree.files}
+    assert never_called(graph, c_only) == frozenset({"config_parse_file"})
+    with_grammar = {**c_only, **{rel: tree.text(rel) for rel in tree.grammars}}
+    assert never_called(graph, with_grammar) == frozenset()
+    before = tree.digest()
+    (tmp_path / "configparser.y").write_text("stmt ::= INCLUDE.\n")
+    assert TreeText(tmp_path).digest() != before
