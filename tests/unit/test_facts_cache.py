@@ -57,3 +57,23 @@ def test_a_damaged_entry_is_parsed_again(tmp_path):
     again = scan(tree, cache)
     assert again.scan.parsed == 3
     assert catalog_to_dict(again.catalog) == catalog_to_dict(cold.catalog)
+
+
+def test_a_catalog_after_one_file_changed_equals_the_cold_catalog_of_the_changed_tree(tmp_path):
+    """A one-file edit: only that file is parsed again, and the catalog built on the other
+    files' cached facts is the one a run with an empty cache makes of the changed tree."""
+    rules = load_rules(str(FIXTURES / "demo.toml"))
+    tree = tmp_path / "demo"
+    shutil.copytree(FIXTURES / "demo", tree)
+    source = lambda: SourceTree(tree, Provenance("path", str(tree), None))  # noqa: E731 (one per run: it keeps the texts it read)
+    before = build_from_tree(rules, source(), tmp_path / "cache")
+    main = tree / "src" / "main.c"
+    main.write_text(main.read_text().replace('"Starting %s (pid %d)"', '"Launching %s (pid %d)"').replace(
+        "\t\tverbose = 1;\n", '\t\tverbose = 1;\n\tif (verbose)\n\t\tlog_message(LOG_DEBUG, "verbose from the start");\n'))
+    warm = build_from_tree(rules, source(), tmp_path / "cache")
+    cold = build_from_tree(rules, source(), tmp_path / "empty")
+    assert (warm.scan.parsed, warm.scan.cached) == (1, 2) and cold.scan.parsed == 3
+    texts = {m["text"] for m in catalog_to_dict(warm.catalog)["messages"]}
+    assert {"Launching %s (pid %d)", "verbose from the start"} <= texts and "Starting %s (pid %d)" not in texts
+    assert catalog_to_dict(warm.catalog) == catalog_to_dict(cold.catalog)
+    assert catalog_to_dict(warm.catalog) != catalog_to_dict(before.catalog)
