@@ -351,10 +351,11 @@ def _switch_table(switch: str, cases: list[tuple[int, str]], tables: dict[str, d
 def option_to_dict(o: Option) -> dict[str, Any]:
     return {"names": list(o.names), "kind": o.kind, "takes_value": o.takes_value, "file": o.file, "also": list(o.also),
             "effects": [{"target": e.target, "op": e.op, "value": e.value, "mask": e.mask, "level": e.level,
-                         **({"when": e.when} if e.when else {})} for e in o.effects]}
+                         **({"when": e.when} if e.when else {})} for e in o.effects],
+            **({"code": o.code} if o.code is not None else {})}
 
 
 def option_from_dict(d: dict[str, Any]) -> Option:
     return Option(tuple(d["names"]), d["kind"], d["takes_value"],
                   tuple(OptionEffect(e["target"], e["op"], e["value"], e.get("mask"), e.get("level", 1), e.get("when", ""))
-                        for e in d["effects"]), d["file"], tuple(d.get("also", ())))
+                        for e in d["effects"]), d["file"], tuple(d.get("also", ())), d.get("code"))
