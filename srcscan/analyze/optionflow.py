@@ -9,6 +9,7 @@ analyze.options.find_options applies them to the option table.
 
 from __future__ import annotations
 
+import fnmatch
 from collections import defaultdict
 from dataclasses import replace
 from typing import Iterable
@@ -27,9 +28,7 @@ def with_copies(found: dict[tuple[str, str], Option], files: list[FileFacts]) ->
     Only config keys' fields that nothing but their key switches' cases sets (or clears) are
     copied from: lighttpd's `srvconf.max_conns` is also given a value when the key is not
     set (server.c), so `lim_conns = srvconf.max_conns` holds one whatever the configuration."""
-    copied = {(f.path, where[1:].rsplit("@", 1)[0], _slot(target))
-              for f in files for where, _, target, _ in (f.options.key_fields if f.options is not None else ())
-              if where.startswith("@")}
+    copied = _key_copies(files)
     writes: dict[str, list] = defaultdict(list)
     for f in files:
         for w in f.writes:
@@ -74,11 +73,7 @@ def with_resets(found: dict[tuple[str, str], Option], files: list[FileFacts],
     so `0 == srv->srvconf.max_worker` holds with the key given too (optiontests reads it as
     no requirement, not as "server.max-worker not given"). A defaults function's write and
     a NULL pointer (a cleanup) are no reset."""
-    import fnmatch
-
-    copied = {(f.path, where[1:].rsplit("@", 1)[0], _slot(target))
-              for f in files for where, _, target, _ in (f.options.key_fields if f.options is not None else ())
-              if where.startswith("@")}
+    copied = _key_copies(files)
     resets: dict[str, list] = defaultdict(list)
     for f in files:
         for w in f.writes:
@@ -277,3 +272,11 @@ def _is_integer(e) -> bool:
     """A constant integer as written (a literal, an enumerator, a macro, true/false), not a
     string or an address, which evaluate as non-null."""
     return not any(isinstance(x, Const) and x.value is None or isinstance(x, Unary) and x.op == "&" for x in walk(e))
+
+
+def _key_copies(files: list[FileFacts]) -> set[tuple[str, str, str]]:
+    """(file, function, slot) of every write a key switch's case makes from a config key's
+    value (`key_fields` entries recorded at `@function@line`): copies of the key, not resets."""
+    return {(f.path, where[1:].rsplit("@", 1)[0], _slot(target))
+            for f in files for where, _, target, _ in (f.options.key_fields if f.options is not None else ())
+            if where.startswith("@")}
