@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from srcscan.parse import ParseJob, Unit, builtin_include_dir, native_walker, parse_file
-from srcscan.rules import Rules, parse_rules
+from srcscan.pipeline import build_from_tree
+from srcscan.rules import Rules, load_rules, parse_rules
+from srcscan.sources import Provenance, SourceTree
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -51,6 +53,20 @@ def session_walker() -> str:
     walker = native_walker(Path(tempfile.mkdtemp(prefix="srcscan-walker-")))
     assert walker, "walker.c did not compile: is there a C compiler (cc, gcc or clang)?"
     return walker
+
+
+def tree_catalog(root: Path, rules: Rules | Path | str, cache: Path, with_options=()):
+    """The catalog (a `srcscan.catalog.Catalog`) of the C tree at `root` read as a plain path,
+    with `rules` (a loaded `Rules` or a rules file's path), facts cached under `cache`."""
+    rules = rules if isinstance(rules, Rules) else load_rules(str(rules))
+    tree = SourceTree(root, Provenance("path", str(root), None))
+    return build_from_tree(rules, tree, cache, tuple(with_options)).catalog
+
+
+def only_message(catalog, text: str):
+    """The one message of `catalog` whose format is `text` (fails when there are none or several)."""
+    (m,) = [m for m in catalog.messages if m.format == text]
+    return m
 
 
 def write_tree(root: Path, files: dict[str, str]) -> Path:

@@ -9,25 +9,15 @@ import pytest
 from srcscan.extract.walk import noreturn_functions
 from srcscan.formats.template import render_normal
 from srcscan.model import NotInProcess
-from srcscan.pipeline import build_from_tree
-from srcscan.rules import load_rules
-from srcscan.sources import Provenance, SourceTree
-from tests.conftest import parse_c
+from tests.conftest import only_message as message, parse_c, tree_catalog
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 
 @pytest.fixture(scope="module")
 def catalog(tmp_path_factory):
-    rules = load_rules(str(FIXTURES / "precision" / "daemon-rules.toml"))
-    root = FIXTURES / "noreturn"
-    return build_from_tree(rules, SourceTree(root, Provenance("path", str(root), None)),
-                           tmp_path_factory.mktemp("noreturn") / "cache").catalog
-
-
-def message(catalog, text):
-    (m,) = [m for m in catalog.messages if m.format == text]
-    return m
+    return tree_catalog(FIXTURES / "noreturn", FIXTURES / "precision" / "daemon-rules.toml",
+                        tmp_path_factory.mktemp("noreturn") / "cache")
 
 
 @pytest.mark.parametrize("text,requires,processes", [
@@ -75,7 +65,5 @@ def test_which_functions_never_return(tmp_path):
 def test_one_entry_per_site_and_text(tmp_path):
     """tests/fixtures/same-text: `i ? 6 : 5` as a `%*s` width gives the same text twice (one
     entry), `c ? "cre" : "upd"` in the text two."""
-    rules = load_rules(str(FIXTURES / "precision" / "daemon-rules.toml"))
-    root = FIXTURES / "same-text"
-    messages = build_from_tree(rules, SourceTree(root, Provenance("path", str(root), None)), tmp_path).catalog.messages
+    messages = tree_catalog(FIXTURES / "same-text", FIXTURES / "precision" / "daemon-rules.toml", tmp_path).messages
     assert sorted(render_normal(m.template) for m in messages) == ["%s%s", "Success creating interface", "Success updating interface"]

@@ -6,14 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import assert_rsyslogd_accepts
 from rsyslog_live import LiveRsyslog
 from srcscan.model import NotInProcess
 from srcscan.render.common import derivation_text
-from srcscan.pipeline import build_from_tree
 from srcscan.rsyslog import rsyslog_config
-from srcscan.rules import load_rules
-from srcscan.sources import Provenance, SourceTree
+from tests.conftest import assert_rsyslogd_accepts, tree_catalog, write_tree
 
 PRECISION = Path(__file__).parent.parent / "fixtures" / "precision"
 EXPECTED = json.loads((PRECISION / "expected.json").read_text())["cases"]
@@ -24,10 +21,7 @@ CASES = ("callback-by-container", "per-process-state", "facility-in-priority", "
 def build_case(name, tmp_path, with_options=()):
     case = EXPECTED[name]
     rules_file = case["rules"]
-    rules = load_rules(str(PRECISION / rules_file))
-    root = PRECISION / name
-    return build_from_tree(rules, SourceTree(root, Provenance("path", str(root), None)), tmp_path / "cache",
-                           tuple(with_options)).catalog
+    return tree_catalog(PRECISION / name, PRECISION / rules_file, tmp_path / "cache", tuple(with_options))
 
 
 def expected_rows(name):
@@ -149,11 +143,8 @@ int main(void)
 def test_an_ident_part_set_by_a_configuration_keyword_is_named_by_the_keyword(tmp_path):
     """instance_name = get_value(v) in the handler installed for "instance": the hole is
     <instance>, not the call; the allocation check (`if (!ident) return NULL;`) adds nothing."""
-    from conftest import write_tree
-
     root = write_tree(tmp_path / "tree", KEYWORD_IDENT)
-    rules = load_rules(str(PRECISION / "daemon-rules.toml"))
-    catalog = build_from_tree(rules, SourceTree(root, Provenance("path", str(root), None)), tmp_path / "cache").catalog
+    catalog = tree_catalog(root, PRECISION / "daemon-rules.toml", tmp_path / "cache")
     (proc,) = catalog.sections.to_dict()["processes"]
     assert (proc["idents"], proc["ident_patterns"]) == (["demo", "demo_<instance>"], ["demo[_<instance>]"])
 
@@ -202,11 +193,8 @@ def test_state_written_where_no_parse_sees_it_prunes_nothing(tmp_path):
     """do_debug is written only in a branch this build skips: unknown, so `if (do_debug)`
     keeps both processes; worker_data is written only by the worker: its report is the
     worker's, and the derivation says why the parent has none."""
-    from conftest import write_tree
-
     root = write_tree(tmp_path / "tree", UNSEEN_WRITE)
-    rules = load_rules(str(PRECISION / "daemon-rules.toml"))
-    catalog = build_from_tree(rules, SourceTree(root, Provenance("path", str(root), None)), tmp_path / "cache").catalog
+    catalog = tree_catalog(root, PRECISION / "daemon-rules.toml", tmp_path / "cache")
     by_format = {m.format: m for m in catalog.messages}
     assert by_format["debug report"].processes == ("parent", "worker")
     assert by_format["worker report"].processes == ("worker",)

@@ -8,10 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.conftest import tree_catalog
 
-from srcscan.pipeline import build_from_tree
-from srcscan.rules import load_rules
-from srcscan.sources import Provenance, SourceTree
 
 PRECISION = Path(__file__).parent.parent / "fixtures" / "precision"
 EXPECTED = json.loads((PRECISION / "expected.json").read_text())["cases"]
@@ -27,9 +25,7 @@ NOT_YET = frozenset({
 
 def catalog_of(case: str, tmp_path: Path):
     expected = EXPECTED[case]
-    rules = load_rules(str(PRECISION / expected["rules"]))
-    root = PRECISION / case
-    return build_from_tree(rules, SourceTree(root, Provenance("path", str(root), None)), tmp_path / "cache").catalog
+    return tree_catalog(PRECISION / case, PRECISION / expected["rules"], tmp_path / "cache")
 
 
 @pytest.mark.parametrize("case", [pytest.param(c, marks=pytest.mark.xfail(strict=True, reason="not fixed yet"))
@@ -53,9 +49,7 @@ def test_dumps_reached_through_parameters_and_a_handed_over_callback(tmp_path):
     """keepalived's dumps: conf_write logs only with fp NULL; dump_data_vrrp(NULL) runs under
     -d, vrrp_print passes a checked fopen result, save_config calls the dump it is handed with
     a checked file: every dump line needs -d (and the log function drops all under -t)."""
-    rules = load_rules(str(PRECISION / "daemon-rules.toml"))
-    root = PRECISION.parent / "dumps"
-    catalog = build_from_tree(rules, SourceTree(root, Provenance("path", str(root), None)), tmp_path / "cache").catalog
+    catalog = tree_catalog(PRECISION.parent / "dumps", PRECISION / "daemon-rules.toml", tmp_path / "cache")
     found = {m.format: m for m in catalog.messages}
     for fmt in (" vrrp", "   config error", "global %d", " mcast6"):
         assert found[fmt].requires == (("-d",),), fmt
@@ -71,9 +65,7 @@ def test_keepalived_kinds(tmp_path):
     --debug's helper sets, and one derived from it, need --debug; a test of a variable
     reassigned between two tests is a new test, not a contradiction; a bit main() sets and -B
     clears (the rules' bit_clear) needs -B not given."""
-    rules = load_rules(str(PRECISION.parent / "reqk-kinds.toml"))
-    root = PRECISION.parent / "reqk-kinds"
-    catalog = build_from_tree(rules, SourceTree(root, Provenance("path", str(root), None)), tmp_path / "cache").catalog
+    catalog = tree_catalog(PRECISION.parent / "reqk-kinds", PRECISION.parent / "reqk-kinds.toml", tmp_path / "cache")
     found = {m.format: m for m in catalog.messages}
     assert found["sock %p"].requires == (("-D",),)
     assert found["vrrp %p"].requires == (("-d",),)

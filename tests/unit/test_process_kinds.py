@@ -13,10 +13,8 @@ from srcscan.analyze.processes import _fork_side, _parent_branch, _process_test
 from srcscan.analyze.procstate import constant, state_path
 from srcscan.cexpr import Binary, Call, Const, Member, Name, Unary
 from srcscan.model import Guard, InProcessWith, ProcessesFrom
-from srcscan.pipeline import build_from_tree
 from srcscan.render.common import derivation_text
-from srcscan.rules import load_rules
-from srcscan.sources import Provenance, SourceTree
+from tests.conftest import only_message as message, tree_catalog
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 ANALYZE = Path(__file__).parent.parent.parent / "srcscan" / "analyze"
@@ -24,15 +22,8 @@ ANALYZE = Path(__file__).parent.parent.parent / "srcscan" / "analyze"
 
 @pytest.fixture(scope="module")
 def catalog(tmp_path_factory):
-    rules = load_rules(str(FIXTURES / "precision" / "daemon-rules.toml"))
-    root = FIXTURES / "process-kinds"
-    return build_from_tree(rules, SourceTree(root, Provenance("path", str(root), None)),
-                           tmp_path_factory.mktemp("kinds") / "cache").catalog
-
-
-def message(catalog, text):
-    (m,) = [m for m in catalog.messages if m.format == text]
-    return m
+    return tree_catalog(FIXTURES / "process-kinds", FIXTURES / "precision" / "daemon-rules.toml",
+                        tmp_path_factory.mktemp("kinds") / "cache")
 
 
 @pytest.mark.parametrize("text,processes", [
@@ -122,10 +113,8 @@ def test_analyses_import_no_parser():
 def test_a_function_only_another_build_defines_runs_where_its_callers_do(tmp_path):
     """tests/fixtures/text-callers: rules.c's add_rules() (only with HAVE_IPSET) is called by the
     child alone; the parent runs the rest of rules.c (keepalived's ip4tables_add_rules)."""
-    rules = load_rules(str(FIXTURES / "precision" / "daemon-rules.toml"))
-    root = FIXTURES / "text-callers"
-    found = {m.format: m for m in build_from_tree(rules, SourceTree(root, Provenance("path", str(root), None)),
-                                                  tmp_path).catalog.messages}
+    catalog = tree_catalog(FIXTURES / "text-callers", FIXTURES / "precision" / "daemon-rules.toml", tmp_path)
+    found = {m.format: m for m in catalog.messages}
     assert found["rules helper"].processes == ("parent",)
     assert found["cannot add rule"].processes == ("tc-child",)
     assert found["cannot add rule of %d dimensions"].processes == ("tc-child",)  # through add_rules()

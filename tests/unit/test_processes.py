@@ -9,20 +9,15 @@ import pytest
 from srcscan.analyze.facilities import BadOptionValue
 from srcscan.formats.template import render_normal
 from srcscan.catalog import catalog_from_dict, catalog_to_dict
-from srcscan.pipeline import build_from_tree
 from srcscan.rsyslog import rsyslog_config
-from srcscan.rules import load_rules, parse_rules
-from srcscan.sources import Provenance, SourceTree
-from conftest import assert_rsyslogd_accepts
+from srcscan.rules import parse_rules
+from tests.conftest import assert_rsyslogd_accepts, tree_catalog
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 
 def build(tmp_path, with_options=(), rules=None):
-    rules = rules or load_rules(str(FIXTURES / "procs.toml"))
-    root = FIXTURES / "procs"
-    return build_from_tree(rules, SourceTree(root, Provenance("path", str(root), None)), tmp_path / "cache",
-                           with_options).catalog
+    return tree_catalog(FIXTURES / "procs", rules or FIXTURES / "procs.toml", tmp_path / "cache", with_options)
 
 
 @pytest.fixture(scope="module")

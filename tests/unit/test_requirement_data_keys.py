@@ -6,25 +6,19 @@ module's keys), a core key that command-line options reset, and backends a key's
 from pathlib import Path
 
 import pytest
+from tests.conftest import only_message, tree_catalog
 
-from srcscan.pipeline import build_from_tree
-from srcscan.rules import load_rules
-from srcscan.sources import Provenance, SourceTree
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 
 @pytest.fixture(scope="module")
 def catalog(tmp_path_factory):
-    rules = load_rules(str(FIXTURES / "plugdata.toml"))
-    root = FIXTURES / "plugdata"
-    return build_from_tree(rules, SourceTree(root, Provenance("path", str(root), None)),
-                           tmp_path_factory.mktemp("plugdata") / "cache").catalog
+    return tree_catalog(FIXTURES / "plugdata", FIXTURES / "plugdata.toml", tmp_path_factory.mktemp("plugdata") / "cache")
 
 
 def requires(catalog, text):
-    (m,) = [m for m in catalog.messages if m.format == text]
-    return m.requires
+    return only_message(catalog, text).requires
 
 
 def test_code_taking_a_context_needs_what_creating_it_needs(catalog):

@@ -8,10 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.conftest import tree_catalog
 
-from srcscan.pipeline import build_from_tree
-from srcscan.rules import load_rules
-from srcscan.sources import Provenance, SourceTree
 
 KINDS = Path(__file__).parent.parent / "fixtures" / "reqk-kinds2"
 EXPECTED = json.loads((KINDS / "expected.json").read_text())["cases"]
@@ -19,9 +17,7 @@ EXPECTED = json.loads((KINDS / "expected.json").read_text())["cases"]
 
 @pytest.mark.parametrize("case", sorted(EXPECTED))
 def test_requirements_of_each_kind(case, tmp_path):
-    rules = load_rules(str(KINDS / EXPECTED[case]["rules"]))
-    root = KINDS / case
-    catalog = build_from_tree(rules, SourceTree(root, Provenance("path", str(root), None)), tmp_path / "cache").catalog
+    catalog = tree_catalog(KINDS / case, KINDS / EXPECTED[case]["rules"], tmp_path / "cache")
     found = {(m.file, m.format): m for m in catalog.messages}
     for want in EXPECTED[case]["messages"]:
         m = found.get((want["file"], want["format"]))

@@ -7,25 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from srcscan.pipeline import build_from_tree
 from srcscan.render.common import derivation_text
-from srcscan.rules import load_rules
-from srcscan.sources import Provenance, SourceTree
+from tests.conftest import only_message as message, tree_catalog
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 
 @pytest.fixture(scope="module")
 def catalog(tmp_path_factory):
-    rules = load_rules(str(FIXTURES / "plugkinds.toml"))
-    root = FIXTURES / "plugkinds"
-    return build_from_tree(rules, SourceTree(root, Provenance("path", str(root), None)),
-                           tmp_path_factory.mktemp("plugkinds") / "cache").catalog
-
-
-def message(catalog, text):
-    (m,) = [m for m in catalog.messages if m.format == text]
-    return m
+    return tree_catalog(FIXTURES / "plugkinds", FIXTURES / "plugkinds.toml", tmp_path_factory.mktemp("plugkinds") / "cache")
 
 
 def test_a_function_called_through_a_field_needs_what_storing_it_there_needs(catalog):

@@ -9,18 +9,13 @@ from srcscan.render.common import derivation_text
 from srcscan.formats.template import render_normal
 from srcscan.analyze.settings import needs, parse_with, satisfied
 from srcscan.errors import UnknownOptionError
-from srcscan.pipeline import build_from_tree
-from srcscan.rules import load_rules
-from srcscan.sources import Provenance, SourceTree
+from tests.conftest import tree_catalog
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 
 def build(tmp_path, with_options=()):
-    rules = load_rules(str(FIXTURES / "options.toml"))
-    root = FIXTURES / "options"
-    return build_from_tree(rules, SourceTree(root, Provenance("path", str(root), None)), tmp_path / "cache",
-                           with_options).catalog
+    return tree_catalog(FIXTURES / "options", FIXTURES / "options.toml", tmp_path / "cache", with_options)
 
 
 @pytest.fixture(scope="module")
@@ -107,10 +102,7 @@ def test_settings_parsing_and_errors(catalog):
 
 @pytest.fixture(scope="module")
 def old(tmp_path_factory):
-    rules = load_rules(str(FIXTURES / "options_old.toml"))
-    root = FIXTURES / "options_old"
-    return build_from_tree(rules, SourceTree(root, Provenance("path", str(root), None)),
-                           tmp_path_factory.mktemp("old") / "cache").catalog
+    return tree_catalog(FIXTURES / "options_old", FIXTURES / "options_old.toml", tmp_path_factory.mktemp("old") / "cache")
 
 
 def test_popt_table_and_old_config_values_table(old):
