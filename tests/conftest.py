@@ -69,6 +69,25 @@ def only_message(catalog, text: str):
     return m
 
 
+def assert_expected_messages(catalog, wanted: list[dict], certain: bool = False) -> None:
+    """Check `catalog` against an expected.json's messages (each: file, format, and optionally
+    requires as alternatives of atoms, build as the macro, reachable false for a message that
+    can never be logged); with `certain`, no checked message may be marked uncertain."""
+    found = {(m.file, m.format): m for m in catalog.messages}
+    for want in wanted:
+        m = found.get((want["file"], want["format"]))
+        if want.get("reachable") is False:
+            assert m is None or m.requires == (("false",),), f"{want['format']} can never be logged"
+            continue
+        assert m is not None, f"no message {want['format']!r} in {want['file']}"
+        if "requires" in want:
+            assert [list(a) for a in m.requires] == sorted(sorted(a) for a in want["requires"]), want["format"]
+        if "build" in want:  # expected.json names the macro; the catalog writes `defined(MEM_CHECK)`
+            assert m.build.replace("defined(", "").replace(")", "") == want["build"], want["format"]
+        if certain:
+            assert not m.uncertain, (want["format"], m.uncertain)
+
+
 def write_tree(root: Path, files: dict[str, str]) -> Path:
     for rel, text in files.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)

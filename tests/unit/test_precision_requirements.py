@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.conftest import tree_catalog
+from tests.conftest import assert_expected_messages, tree_catalog
 
 
 PRECISION = Path(__file__).parent.parent / "fixtures" / "precision"
@@ -31,18 +31,7 @@ def catalog_of(case: str, tmp_path: Path):
 @pytest.mark.parametrize("case", [pytest.param(c, marks=pytest.mark.xfail(strict=True, reason="not fixed yet"))
                                   if c in NOT_YET else c for c in CASES])
 def test_requirements_of_each_case(case, tmp_path):
-    catalog = catalog_of(case, tmp_path)
-    found = {(m.file, m.format): m for m in catalog.messages}
-    for want in EXPECTED[case]["messages"]:
-        m = found.get((want["file"], want["format"]))
-        if want.get("reachable") is False:
-            assert m is None or m.requires == (("false",),), f"{want['format']} can never be logged"
-            continue
-        assert m is not None, f"no message {want['format']!r} in {want['file']}"
-        if "requires" in want:
-            assert [list(a) for a in m.requires] == sorted(sorted(a) for a in want["requires"]), want["format"]
-        if "build" in want:  # expected.json names the macro; the catalog writes `defined(MEM_CHECK)`
-            assert m.build.replace("defined(", "").replace(")", "") == want["build"], want["format"]
+    assert_expected_messages(catalog_of(case, tmp_path), EXPECTED[case]["messages"])
 
 
 def test_dumps_reached_through_parameters_and_a_handed_over_callback(tmp_path):
