@@ -6,6 +6,7 @@ nothing below it prints.
 
 from __future__ import annotations
 
+import difflib
 import enum
 
 
@@ -48,8 +49,6 @@ class UnknownOptionError(SrcscanError):
     (difflib's ratio), not the whole table, which runs to hundreds of config keys."""
 
     def __init__(self, name: str, known: list[str], closest: str | None = None) -> None:
-        import difflib
-
         self.name, self.known, self.closest = name, known, closest
         self.nearest = difflib.get_close_matches(name, known, n=5, cutoff=0.0)
         hint = f" (did you mean {closest}?)" if closest else ""

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from srcscan.analyze.settings import Settings, needs, parse_with, satisfied
 from srcscan.catalog import Catalog, Message
 from srcscan.errors import InputError, UnknownOptionError
+from srcscan.preprocessor import build_holds
 
 # The facility names syslog.h gives LOG_KERN ... LOG_LOCAL7 (glibc's facilitynames).
 SYSLOG_FACILITIES = ("kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron",
@@ -91,10 +92,6 @@ def as_run_with(catalog: Catalog, with_options: tuple[str, ...]) -> Catalog:
     `catalog --with` keeps), for a catalog read from a file. Facilities are left as they are."""
     if not with_options:
         return catalog
-    from dataclasses import replace
-
-    from srcscan.preprocessor import build_holds
-
     settings = parse_with(with_options, catalog.sections.options or ())
     kept = tuple(m for m in catalog.messages if satisfied(m.requires, settings)
                  and (not settings.macros or build_holds(m.build, settings.macros)))

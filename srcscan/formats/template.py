@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 
 @dataclass(frozen=True)
@@ -88,8 +90,6 @@ def render_printf(t: Template) -> str:
 
 def to_regex(t: Template) -> str:
     """An anchored regular expression matching the lines this template can produce."""
-    import re
-
     body = "".join(re.escape(p) if isinstance(p, str) else f"({HOLE_PATTERN[p.kind]})" for p in t.parts)
     return f"^{body}\\s*$"
 
@@ -108,8 +108,6 @@ def template_from_dict(d: dict) -> Template:
 
 def tokens(t: Template) -> list[str]:
     """Words of the literal text and one token per hole kind: the unit of similarity."""
-    import re
-
     out: list[str] = []
     for p in t.parts:
         if isinstance(p, str):
@@ -121,8 +119,6 @@ def tokens(t: Template) -> list[str]:
 
 def template_similarity(a: Template, b: Template) -> float:
     """Edit similarity (0..1) over literal words and the sequence of holes."""
-    from difflib import SequenceMatcher
-
     ta, tb = tokens(a), tokens(b)
     if not ta and not tb:
         return 1.0

@@ -6,6 +6,7 @@ from typing import Any
 
 from tabulate import tabulate
 
+from srcscan.errors import InputError
 from srcscan.history import find_messages, message_events, sid_number, state_at
 from srcscan.render.common import cell, code
 
@@ -35,8 +36,6 @@ def history_report(index: dict[str, Any], chosen: list[str], message: str | None
                          "text": state["text"], "file": state["file"], "function": state["function"],
                          "priority": state["priority"], "events": events})
     if message and not messages:
-        from srcscan.errors import InputError
-
         raise InputError(f"no message matching {message!r} exists between {chosen[0]} and {chosen[-1]}")
     return {"schema": HISTORY_REPORT_SCHEMA, "project": index["project"], "from": chosen[0], "to": chosen[-1],
             "query": message, "releases": [r for r in index["releases"] if inside(r["release"])],

@@ -5,11 +5,11 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Callable
 
-
-from srcscan.render.common import tabulate
+from srcscan.analyze.settings import needs
 from srcscan.catalog import Catalog, Message
+from srcscan.devpackages import dev_package
+from srcscan.render.common import code, count_by, counts_table, md_text, requires_text, tabulate
 from srcscan.sections import CoverageReport
-from srcscan.render.common import code, count_by, counts_table, md_text, requires_text
 
 
 def render_markdown(catalog: Catalog, with_options: tuple[str, ...] = (),
@@ -123,8 +123,6 @@ def _problems(c: Catalog, lacking: dict[str, tuple[str, ...]]) -> str:
 
 def _packages(missing: dict[str, tuple[str, ...]]) -> str:
     """Which -dev packages would give these files the headers they include and this machine lacks."""
-    from srcscan.devpackages import dev_package
-
     by_package: dict[str, set[str]] = {}
     headers: dict[str, set[str]] = {}
     for path, names in missing.items():
@@ -166,8 +164,6 @@ def _options(c: Catalog) -> str:
 
 def _option_sections(c: Catalog) -> str:
     """One section per option: the messages it adds (what `query --adds OPTION` prints)."""
-    from srcscan.analyze.settings import needs
-
     out = []
     for o in c.sections.options or ():
         added = [m for m in c.messages if needs(m.requires, set(o.names))]

@@ -32,6 +32,7 @@ from srcscan.sources.apt import (APT_DIR, AptEntry, DateChecks, Keyring, apt_dat
                                  keyring_for)
 from srcscan.sources.archive import Index, fetch, file_sha256, refresh, verify, write_file
 from srcscan.sources.util import install_dir, safe_extract
+from srcscan.sources.git import version_key
 
 EXTRA_SUITES = ("stable", "testing", "unstable", "oldstable")  # beyond the configured ones
 PACKAGE_INDEX_FORMAT = 1  # bump when the per-package index's shape changes
@@ -137,8 +138,6 @@ def available(package: str, cache_dir: Path, apt_dir: Path = APT_DIR,
     Indexes older than a day are downloaded again (`progress` hears of each); the parsed
     per-package index is reused while every index file it came from is unchanged.
     """
-    from srcscan.sources.git import version_key
-
     state = cache_dir / "debian" / "lists"
     specs = source_indexes(apt_entries(apt_dir), apt_dir)
     if not specs:
