@@ -153,7 +153,9 @@ def narrow_by_text(mirror: Path, pattern: str, known: Sequence[str], evidence: S
     literals = sorted({e.literal for e in evidence if len(e.literal) >= 6})
     if not literals:
         return list(known)
-    tags = {pattern.format(version=v): v for v in known}
+    from srcscan.sources.git import tag_name
+
+    tags = {tag_name(pattern, v): v for v in known}
     done = subprocess.run(["git", "-c", "core.hooksPath=/dev/null", "grep", "-z", "-o", "-F", "--no-color",
                            *sum((["-e", lit] for lit in literals), []), *tags, "--", "*.c", "*.h"],
                           cwd=mirror, capture_output=True, timeout=600)

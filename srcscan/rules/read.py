@@ -86,8 +86,10 @@ def _read_source(r: _Reader) -> Source:
         debian=r.get("debian", str, None),
         providers=providers,
     )
-    if "{version}" not in source.tag:
-        raise RulesError(r.path, "source.tag", "expected a pattern containing {version}")
+    from srcscan.sources.git import tag_pattern_ok
+
+    if not tag_pattern_ok(source.tag):
+        raise RulesError(r.path, "source.tag", "expected a pattern containing {version} (or {version:GLOB}) once")
     r.reject_unknown()
     return source
 

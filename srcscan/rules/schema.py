@@ -64,7 +64,7 @@ class Profile:
 @dataclass(frozen=True)
 class Source:
     git: str | None  # upstream clone URL
-    tag: str  # pattern such as "v{version}"
+    tag: str  # pattern such as "v{version}"; "{version:GLOB}" keeps the versions GLOB matches (sources/git.py)
     debian: str | None  # Debian source package name
     providers: tuple[str, ...]  # order in which providers are tried
 

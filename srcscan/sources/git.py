@@ -6,6 +6,7 @@ fetched repository can never run its own code here.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import os
 import re
@@ -85,11 +86,33 @@ def refresh(mirror: Path) -> None:
     git(["fetch", "--quiet", "--prune", "--no-recurse-submodules", "origin"], cwd=mirror)
 
 
+# The tag pattern's version field: "{version}", or "{version:GLOB}" naming the versions that
+# are releases of this rules file's line (lighttpd's "lighttpd-{version:1.4.*}": its 1.3.x
+# tags share the prefix but are another code base).
+_VERSION_FIELD = re.compile(r"\{version(?::([^{}]*))?\}")
+
+
+def tag_pattern_ok(pattern: str) -> bool:
+    """The pattern has exactly one version field, "{version}" or "{version:GLOB}"."""
+    return len(_VERSION_FIELD.findall(pattern)) == 1
+
+
+def tag_name(pattern: str, version: str) -> str:
+    """The tag of `version` under the rules' pattern ("v{version}", "lighttpd-{version:1.4.*}")."""
+    return _VERSION_FIELD.sub(lambda _: version, pattern, count=1)
+
+
 def versions(mirror: Path, pattern: str) -> list[str]:
-    """Versions whose tag matches the rules' pattern (`v{version}`), oldest first."""
-    prefix, _, suffix = pattern.partition("{version}")
+    """Versions whose tag matches the rules' pattern (`v{version}`; `{version:GLOB}` keeps only
+    the versions the fnmatch GLOB matches), oldest first."""
+    field = _VERSION_FIELD.search(pattern)
+    if field is None:
+        return []
+    prefix, suffix, glob = pattern[: field.start()], pattern[field.end():], field.group(1)
     rx = re.compile(re.escape(prefix) + r"(\d[\w.+~-]*)" + re.escape(suffix) + "$")
     found = [m.group(1) for t in tags(mirror) if (m := rx.match(t))]
+    if glob:
+        found = [v for v in found if fnmatch.fnmatchcase(v, glob)]
     return sorted(found, key=version_key)
 
 
@@ -130,12 +153,12 @@ def _resolve_version(project: str, location: str, version: str | None, pattern: 
     if commit is None:
         recent = ", ".join(versions(mirror, pattern)[-5:])
         raise SourceError(f"{project} has no version {version} at {location} "
-                          f"(no tag {pattern.format(version=version)} or ref {version}; newest: {recent or 'none'})")
+                          f"(no tag {tag_name(pattern, version)} or ref {version}; newest: {recent or 'none'})")
     return mirror, version, ref, commit
 
 
 def _find(mirror: Path, pattern: str, version: str) -> tuple[str, str | None]:
-    tag = pattern.format(version=version)
+    tag = tag_name(pattern, version)
     for ref in (f"refs/tags/{tag}", f"refs/tags/{version}", version):
         commit = resolve(mirror, ref)
         if commit:

@@ -10,7 +10,7 @@ import pytest
 from srcscan.errors import SourceError
 from srcscan.sources.apt import parse_deb822, parse_one_line
 from srcscan.sources.debian import parse_sources, source_indexes, upstream_version
-from srcscan.sources.git import git_tree, mirror_dir
+from srcscan.sources.git import git_tree, mirror_dir, versions
 from srcscan.sources.obtain import obtain_tree
 from srcscan.sources.util import safe_extract
 from conftest import demo_rules
@@ -62,6 +62,17 @@ def test_newest_version_and_raw_refs(upstream, tmp_path):
     by_commit = git_tree("demo", str(upstream), commit, "v{version}", tmp_path)
     assert by_commit.provenance.commit == commit
     assert git_tree("demo", str(upstream), "v1.1", "v{version}", tmp_path).provenance.ref == "v1.1"
+
+
+def test_a_version_glob_in_the_tag_pattern_keeps_one_release_line(upstream, tmp_path):
+    """lighttpd's 1.3.x tags share the 1.4 line's prefix: "{version:1.1*}" lists 1.1 alone,
+    and a version outside the glob is still had by its tag when asked for by name."""
+    git_tree("demo", str(upstream), "1.0", "v{version}", tmp_path)
+    mirror = mirror_dir(tmp_path, str(upstream.resolve()))
+    assert versions(mirror, "v{version}") == ["1.0", "1.1"]
+    assert versions(mirror, "v{version:1.1*}") == ["1.1"]
+    assert git_tree("demo", str(upstream), None, "v{version:1.0*}", tmp_path).provenance.version == "1.0"
+    assert git_tree("demo", str(upstream), "1.1", "v{version:1.0*}", tmp_path).provenance.ref == "v1.1"
 
 
 def test_unknown_version_and_missing_repository_are_source_errors(upstream, tmp_path):
