@@ -69,21 +69,23 @@ def build(request: Request, notify: Callable[[str], None]) -> Built:
 
 def build_from_tree(rules: Rules, tree: SourceTree, cache_dir: Path, with_options: tuple[str, ...] = (), jobs: int = 2,
                     compile_commands: Path | None = None, notify: Callable[[str], None] | None = None,
-                    scan: ScanResult | None = None, timings: dict[str, float] | None = None) -> Built:
-    """The catalog of `tree`. `scan`: the tree's scan already made (srcscan.releases scans the
-    next release in another process while this one is analysed); `timings` receives the
-    seconds spent on "scan" and "analyses" (the history's report of where the time goes)."""
+                    scan: ScanResult | None = None, timings: dict[str, float] | None = None,
+                    scanned: Callable[[], None] | None = None) -> Built:
+    """The catalog of `tree`. `scan`: the tree's scan already made; `timings` receives the
+    seconds spent on "scan" and "analyses" (the history's report of where the time goes);
+    `scanned` is called once the scan is done (or found unneeded: the whole run cached), before
+    the analyses (srcscan.releases then starts scanning the next release)."""
     # A run builds millions of small objects that live until it ends (facts, graph, messages)
     # and almost no reference cycles: without the cycle collector, which would walk all of
     # them again and again, the run takes a third less time. It is back on when the run ends.
     with gc_paused():
         return _build_from_tree(rules, tree, cache_dir, with_options, jobs, compile_commands, notify, scan,
-                                timings if timings is not None else {})
+                                timings if timings is not None else {}, scanned or (lambda: None))
 
 
 def _build_from_tree(rules: Rules, tree: SourceTree, cache_dir: Path, with_options: tuple[str, ...], jobs: int,
                      compile_commands: Path | None, notify: Callable[[str], None] | None,
-                     scan: ScanResult | None, timings: dict[str, float]) -> Built:
+                     scan: ScanResult | None, timings: dict[str, float], scanned: Callable[[], None]) -> Built:
     from srcscan.flags import read_compile_commands
 
     commands = read_compile_commands(compile_commands, tree.root) if compile_commands is not None else None
@@ -104,6 +106,7 @@ def _build_from_tree(rules: Rules, tree: SourceTree, cache_dir: Path, with_optio
         scan = scan_with_coverage(tree, rules, cache_dir=cache_dir, compile_commands=commands,
                                   progress=counter("parse (files)"), jobs=jobs)
     timings["scan"] = time.perf_counter() - started
+    scanned()
     if not scan.files:
         raise InputError(f"no C files under {tree.root}")
     started = time.perf_counter()

@@ -1,12 +1,15 @@
-"""Catalogs of many releases in order, each next release's scan overlapping this one's analyses.
+"""Catalogs of many releases in order, each in a process of its own, the next one's scan
+overlapping this one's analyses.
 
 `srcscan history` builds one catalog per release tag. A catalog run is a scan (obtain the
 tree, parse the files whose facts are not cached, the coverage's extra-profile parses) then
-the analyses, which run in one process. While release N is analysed, a second process
-(spawned, so it inherits no thread or lock of this one) obtains release N+1's tree and
-scans it; its ScanResult comes back through a file and N+1's analyses start at once. The
-scan is the same function a single `srcscan catalog` runs, on the same cache, so a catalog
-made here equals the single-release one (tests/unit/test_history.py checks it).
+the analyses. Each release is built in a spawned process of its own (it inherits no thread
+or lock of this one, and gives all its memory back when it ends: one process for every
+release grew by 100-150 MB a release). As soon as release N's scan is done, release N+1's
+process starts and parses while N is analysed. The catalog comes back through a file and
+also goes to the results cache; the build is the same function a single `srcscan catalog`
+runs, on the same cache, so a catalog made here equals the single-release one
+(tests/unit/test_history.py checks it).
 
 Each release's cost is measured: wall time of each step, CPU time (user + system) of this
 process and of the processes it waited for, files parsed against file versions seen.
@@ -20,13 +23,17 @@ import pickle
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
+from srcscan.errors import SrcscanError
 from srcscan.io import write_atomic_bytes
 from srcscan.pipeline import Built, build_from_tree
 from srcscan.rules import Rules, load_rules
 from srcscan.scan import ScanResult, gc_paused
 from srcscan.sources import SourceTree
+
+if TYPE_CHECKING:
+    from srcscan.catalog import Catalog
 
 Notify = Callable[[str], None]
 
@@ -112,41 +119,59 @@ def obtain(where: Where, version: str, notify: Notify) -> SourceTree:
                        notify=notify, providers=where.providers)
 
 
-def scan_release(where: Where, version: str, out: str) -> None:
-    """In the prefetching process: obtain the release's tree, scan it as a catalog run does
-    (coverage.scan_with_coverage, the facts cache filled on the way), and write the tree and
-    ScanResult pickled to `out`. Any failure, or a catalog the results cache already holds,
-    leaves `out` absent: the main process then builds the release itself (reading that
-    catalog back, or reporting the error)."""
+def build_release(where: Where, version: str, out: str, scanned: Any) -> None:
+    """In a release's own process: obtain its tree, scan it (setting the event `scanned` when
+    the scan is done, so that the next release's process can start parsing), run the
+    analyses, and write (tree, catalog, scan summary, timings) pickled to `out`. The catalog
+    also goes to the results cache, as a `catalog` run's does. Any failure leaves `out`
+    absent: the main process then builds the release itself, reporting the error."""
     import sys
 
-    from srcscan.coverage import scan_with_coverage
+    from srcscan.results import light_scan
 
-    from srcscan.results import ResultCache, run_key
+    notify = lambda line: print(f"srcscan: {line}", file=sys.stderr)  # noqa: E731
+    try:
+        rules = load_rules(where.rules)
+        tree = obtain(where, version, notify)
+        timings: dict[str, float] = {}
+        built = build_from_tree(rules, tree, where.cache_dir, (), where.jobs, notify=notify, timings=timings,
+                                scanned=scanned.set)
+        with gc_paused():
+            data = pickle.dumps((tree, built.catalog, light_scan(built.scan), timings), protocol=pickle.HIGHEST_PROTOCOL)
+        write_atomic_bytes(Path(out), data)
+    except SrcscanError:
+        pass  # said again, in one line, by the main process's own attempt
+    finally:
+        scanned.set()
 
-    rules = load_rules(where.rules)
-    with gc_paused():
-        tree = obtain(where, version, lambda line: print(f"srcscan: {line}", file=sys.stderr))
-        if ResultCache(where.cache_dir / "results").has(run_key(rules, tree, (), None)):
-            return  # the whole catalog is cached: nothing to scan
-        scan = scan_with_coverage(tree, rules, cache_dir=where.cache_dir, jobs=where.jobs)
-        write_atomic_bytes(Path(out), pickle.dumps((tree, scan), protocol=pickle.HIGHEST_PROTOCOL))
 
+class _Release:
+    """One release's catalog being built in a spawned process of its own (build_release).
 
-class _Prefetch:
-    """One release's scan running in a spawned process."""
+    A history run's analyses leave behind what a process never gives back (the decision
+    diagram manager keeps every atom of every release as a variable, and the allocator keeps
+    its peak): in one process the resident memory grew 100-150 MB per release. Each release
+    in a process of its own keeps the run's peak at one release's (plus the history index)."""
 
     def __init__(self, where: Where, version: str) -> None:
         self.version = version
-        self.out = where.cache_dir / "history" / f".prefetch-{os.getpid()}-{version}.pickle"
+        self.out = where.cache_dir / "history" / f".release-{os.getpid()}-{version}.pickle"
         self.out.parent.mkdir(parents=True, exist_ok=True)
         self.out.unlink(missing_ok=True)
         context = multiprocessing.get_context("spawn")
-        self.process = context.Process(target=scan_release, args=(where, version, str(self.out)), daemon=True)
+        self.scanned = context.Event()
+        # not a daemon: its scan may start parser processes of its own
+        self.process = context.Process(target=build_release, args=(where, version, str(self.out), self.scanned))
         self.process.start()
 
-    def result(self) -> tuple[SourceTree, ScanResult] | None:
-        """The tree and scan, once the process ends; None when it failed."""
+    def wait_scanned(self) -> None:
+        """Until its scan is done (or the process ended)."""
+        while not self.scanned.wait(1.0):
+            if not self.process.is_alive():
+                return
+
+    def result(self) -> tuple[SourceTree, Catalog, ScanResult, dict[str, float]] | None:
+        """(tree, catalog, scan summary, timings) once the process ends; None when it failed."""
         self.process.join()
         try:
             with gc_paused():
@@ -165,41 +190,42 @@ class _Prefetch:
 
 def build_releases(where: Where, versions: list[str], notify: Notify,
                    overlap: bool = True) -> Iterator[tuple[str, Built, Cost]]:
-    """Yield (version, Built, Cost) for each version in order. With `overlap`, the next
-    version's tree is obtained and scanned in a second process (with jobs - 1 parser
-    workers, at least 1) while this one is analysed and handed to the caller."""
+    """Yield (version, Built, Cost) for each version in order; each release is built in a
+    process of its own (_Release). With `overlap`, the next release's process starts as soon
+    as this one's scan is done, and parses (with jobs - 1 parser workers, at least 1) while
+    this one is analysed and handed to the caller. The Built's scan is the scan's summary
+    (results.light_scan: counts, no function facts)."""
     rules: Rules = load_rules(where.rules)
-    prefetch: _Prefetch | None = None
+    lighter = Where(where.rules, where.source, where.providers, where.cache_dir, max(1, where.jobs - 1))
+    running: dict[int, _Release] = {}
     try:
         for n, version in enumerate(versions):
             started, (main0, children0) = time.perf_counter(), _cpu()
             cost = Cost(version)
-            ready = None
-            if prefetch is not None:
-                ready = prefetch.result()
-                cost.wait = time.perf_counter() - started
-                prefetch = None
-            if ready is not None:
-                tree, scan = ready
-                cost.prefetched = True
-            else:
-                scan = None
-                tree = obtain(where, version, notify)
+            this = running.pop(n, None) or _Release(where, version)
             if overlap and n + 1 < len(versions):
-                nxt = Where(where.rules, where.source, where.providers, where.cache_dir, max(1, where.jobs - 1))
-                prefetch = _Prefetch(nxt, versions[n + 1])
-            built, cost.scan, cost.analyses = _build(rules, tree, where, scan, notify)
+                this.wait_scanned()
+                running[n + 1] = _Release(lighter, versions[n + 1])
+            ready = this.result()
+            cost.wait = time.perf_counter() - started
+            if ready is not None:
+                tree, catalog, scan, timings = ready
+                built = Built(catalog, scan, tree)
+                cost.scan, cost.analyses = timings.get("scan", 0.0), timings.get("analyses", 0.0)
+                cost.prefetched = n > 0 and overlap
+            else:  # it failed: again here, where its error is reported
+                built, cost.scan, cost.analyses = _build(rules, obtain(where, version, notify), where, None, notify)
             cost.wall = time.perf_counter() - started
             main1, children1 = _cpu()
             cost.cpu_main, cost.cpu_children = main1 - main0, children1 - children0
-            s = scan if scan is not None else built.scan  # a results-cache hit's scan counts nothing parsed
+            s = built.scan
             cost.files, cost.parsed = len(s.files), s.parsed
             cost.extra, cost.extra_parsed = s.extra_parsed + s.extra_cached, s.extra_parsed
             cost.extra_seconds, cost.from_results = s.extra_seconds, s.from_results
             yield version, built, cost
     finally:
-        if prefetch is not None:
-            prefetch.cancel()
+        for release in running.values():
+            release.cancel()
 
 
 def _build(rules: Rules, tree: SourceTree, where: Where, scan: ScanResult | None,

@@ -56,6 +56,12 @@ def _summary(facts: FileFacts) -> FileFacts:
     return FileFacts(facts.path, facts.profile, (), (), facts.diagnostics, facts.skipped, facts.includes, facts.error)
 
 
+def light_scan(scan: ScanResult) -> ScanResult:
+    """The scan without its function facts: the counts, coverage and file summaries a run's
+    report reads (what the results cache keeps, and what a history's release process hands back)."""
+    return replace(scan, files=tuple(map(_summary, scan.files)), extra=tuple(map(_summary, scan.extra)))
+
+
 class ResultCache:
     """Pickled (catalog, scan summary) pairs under cache_dir/results/<key[:2]>/<key>."""
 
@@ -83,7 +89,7 @@ class ResultCache:
                                 extra_cached=len(scan.extra), extra_seconds=0.0, from_results=True)
 
     def put(self, key: str, catalog: "Catalog", scan: ScanResult) -> None:
-        light = replace(scan, files=tuple(map(_summary, scan.files)), extra=tuple(map(_summary, scan.extra)))
+        light = light_scan(scan)
         # Messages carry no call-site facts (the analyses' answers are assembled into plain
         # fields), so the entry holds what the JSON holds: small, and quick to read back.
         data = seal(pickle.dumps((catalog, light), protocol=pickle.HIGHEST_PROTOCOL))
