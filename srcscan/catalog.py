@@ -151,9 +151,10 @@ def assemble(sites: Iterable[LogSite], texts: Mapping[SiteKey, tuple[MessageText
                 extracted=site.extracted,
             )
             if answer is not None:
-                r = answer.requirement
+                own = answer.for_text(text.template)  # a text builder's text: what its calls need
+                r = own.requirement
                 m = replace(m, requires=r.alternatives(), requires_formula="" if r.is_true else str(r),
-                            derivation=answer.derivation, uncertain=answer.uncertain)
+                            derivation=own.derivation, uncertain=own.uncertain)
             if where is not None:
                 m = replace(m, processes=where.processes, facility=where.facility, facility_with=where.facility_with,
                             derivation=m.derivation + where.derivation)

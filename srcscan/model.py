@@ -275,7 +275,9 @@ class MessageText:
     """One text a site can write (analyze.sites.site_texts): its template, the format as
     written for printf calls, the priority (a LOG_* name, or the expression text when not a
     constant), the line the daemon prints (the `__LINE__` argument's value, else the call's),
-    and the function called, as reached and as written."""
+    and the function called, as reached and as written. `producers`: for a text of a rules'
+    text builder (analyze.builttext), the calls of the builder whose arguments select this
+    text (their SiteKeys); empty for any other text, which every call of its function writes."""
 
     template: Template
     format: str
@@ -283,6 +285,7 @@ class MessageText:
     line: int
     callee: str  # the log function the call reaches (one build profile's macro may make it another)
     written: str  # the name written at the call
+    producers: tuple["SiteKey", ...] = ()
 
 
 @dataclass(frozen=True)
@@ -294,6 +297,16 @@ class RequirementAnswer:
     requirement: "Requirement"
     derivation: tuple["Derivation", ...]
     uncertain: tuple[str, ...] = ()
+    # A text builder's site: per text (by its template), the answer for that text alone, which
+    # the calls selecting it narrow (analyze.requirements.text_answers); other texts take the above.
+    texts: tuple[tuple["Template", "RequirementAnswer"], ...] = ()
+
+    def for_text(self, template: "Template") -> "RequirementAnswer":
+        """The answer for one text of the site: its own when the site has per-text answers."""
+        for t, answer in self.texts:
+            if t == template:
+                return answer
+        return self
 
 
 @dataclass(frozen=True)

@@ -169,6 +169,9 @@ def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, 
     # confinement did not read, and why (sources/text.py)
     sections = replace(found, coverage=coverage, options=tuple(options), skipped=scan.skipped)
     messages = assemble(context.sites, texts, build, requirements, processes)
+    if with_options:  # a text builder's texts have requirements of their own (MessageText.producers)
+        from srcscan.analyze.settings import satisfied
+        messages = [m for m in messages if satisfied(m.requires, settings)]
     return new_catalog(rules, tree.provenance.version, tree.provenance, scan.files, log_functions,
                        openlog_calls(list(functions)), messages, sections)
 

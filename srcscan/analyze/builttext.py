@@ -46,8 +46,9 @@ _ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", '"': '"', "'": "'", "0": "\0", "r"
 def expand_built_text(texts: list[tuple[LogSite, MessageText]], functions: Iterable[FunctionFacts],
                       builders: tuple[str, ...]) -> list[tuple[LogSite, MessageText]]:
     """(site, text) pairs with each text of a site in a `builders` function replaced by one
-    text per distinct text its callers' calls select (module docstring); unchanged without
-    callers."""
+    text per distinct text its callers' calls select (module docstring), each with those
+    calls' keys (MessageText.producers: the requirements analysis narrows the text's answer to
+    what they need); unchanged without callers."""
     if not builders:
         return texts
     functions = list(functions)
@@ -63,18 +64,20 @@ def expand_built_text(texts: list[tuple[LogSite, MessageText]], functions: Itera
         if fn is None or m.template.dynamic or site.extracted != "parse":
             out.append((site, m))
             continue
-        templates: list[Template] = []
+        templates: dict[Template, list] = {}  # text -> the calls selecting it, in order
         for caller, call in callers[fn.name]:
             if fn.static and caller.file != fn.file:
                 continue
             for exprs in _arguments(call, caller, functions, LIFT_DEPTH):
                 for t in texts_at(m.template, site.call, fn, replace(call, exprs=exprs)):
-                    if t not in templates:
-                        templates.append(t)
+                    producers = templates.setdefault(t, [])
+                    if call.key not in producers:
+                        producers.append(call.key)
         if not templates:
             out.append((site, m))
             continue
-        out.extend((site, replace(m, template=t, format=render_printf(t))) for t in templates)
+        out.extend((site, replace(m, template=t, format=render_printf(t), producers=tuple(calls)))
+                   for t, calls in templates.items())
     return out
 
 

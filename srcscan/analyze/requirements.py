@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
@@ -24,7 +24,7 @@ from srcscan.analyze.options import option_to_dict
 from srcscan.analyze.optiontests import guard_requirement, mandatory_guard, option_test
 from srcscan.cexpr import Binary, CExpr, Unary, render, strip
 from srcscan.model import (CallerGuard, CallSite, Guard, DecidedByCallers, Derivation, FunctionFacts, GuardAt, Inherited,
-                           LoggedOnlyIf, NotBuilt, NotCalled, RequirementAnswer, SeveralOptions, SiteKey, ThroughPointer)
+                           LoggedOnlyIf, MessageText, NotBuilt, NotCalled, RequirementAnswer, SeveralOptions, SiteKey, ThroughPointer)
 from srcscan.requirement import Requirement
 
 if TYPE_CHECKING:  # context.py names Index in its annotations
@@ -131,11 +131,15 @@ class Site:
 def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
                         log_functions: Mapping[str, object] | None = None,
                         dead: frozenset[str] = frozenset(),
-                        unseen_callers: frozenset[str] = frozenset()) -> dict[SiteKey, RequirementAnswer]:
+                        unseen_callers: frozenset[str] = frozenset(),
+                        texts: Mapping[SiteKey, tuple[MessageText, ...]] | None = None) \
+        -> dict[SiteKey, RequirementAnswer]:
     """SiteKey -> the options the site needs and why. `log_functions` (as
     logfuncs.infer_log_functions gives them) let a log function's own conditions on its
     parameters and its early returns count at each call (analyze.conditions); a site in a
-    function of `dead` (analyze.deadcode.never_called) is never logged."""
+    function of `dead` (analyze.deadcode.never_called) is never logged. `texts` (the sites'
+    texts, analyze.sites.site_texts): a text builder's texts get answers of their own
+    (text_answers)."""
     from srcscan.analyze.conditions import BUDGET, Conditions, guard_condition, keep_params, param_test, translate
     from srcscan.analyze.logfuncs import log_function_of
 
@@ -235,7 +239,46 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
         if deciding:
             derivation.append(DecidedByCallers(fn.name, _sink_text(start), deciding))
         answers[call.key] = RequirementAnswer(requirement, tuple(derivation) if not requirement.is_true else (), unsure)
+        if texts and any(t.producers for t in texts.get(call.key, ())):
+            answers[call.key] = text_answers(answers[call.key], texts[call.key], fn, graph, index, from_callers, dead)
     return answers
+
+
+def text_answers(answer: RequirementAnswer, texts: Iterable[MessageText], fn: FunctionFacts, graph: CallGraph,
+                 index: Index, from_callers: Mapping[str, Requirement],
+                 dead: frozenset[str] = frozenset()) -> RequirementAnswer:
+    """A text builder's site (analyze.builttext) with one answer per text: the site's answer
+    and what one of the calls selecting the text needs (its function's inherited requirement
+    and its own guards, run-time tests left out). dnsmasq's log_query prints `reply %s is
+    duplicate` through its plain form (`!--log-queries=extra`) only for the call in forward.c,
+    which is under `option_bool(OPT_EXTRALOG)`: never; `reply %s is BOGUS DS` only for calls
+    in DNSSEC validation code."""
+    per_text = []
+    for text in texts:
+        if not text.producers:
+            continue
+        paths, needs = [], []
+        for producer in text.producers:
+            caller = graph.key_for(producer.function, producer.file)
+            facts = graph.functions.get(caller) if caller else None
+            call = next((c for c in facts.calls if c.key == producer), None) if facts is not None else None
+            if call is None:
+                need = Requirement.TRUE  # a call srcscan cannot place: it may select the text anywhere
+            elif caller in dead:
+                need = Requirement.FALSE
+            else:
+                need = (from_callers.get(caller, Requirement.TRUE)
+                        & Requirement.all_of(guard_requirement(g, index, facts) for g in call.guards))
+                need = need.exists(lambda a: a.is_test).simplified()
+            needs.append(need)
+            paths.append((producer.file, producer.line, producer.function, str(need)))
+        requirement = (answer.requirement & Requirement.any_of(needs)).simplified()
+        if requirement == answer.requirement:
+            continue
+        derivation = answer.derivation + (DecidedByCallers(
+            fn.name, "the calls whose arguments select this text", tuple(paths)),)
+        per_text.append((text.template, RequirementAnswer(requirement, derivation, answer.uncertain)))
+    return replace(answer, texts=tuple(per_text)) if per_text else answer
 
 
 def set_by_code(index: Index, from_callers: Mapping[str, Requirement]) -> dict[str, Requirement]:
@@ -350,7 +393,7 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
     # a grammar's actions call functions too (lighttpd's configparser.y: config_parse_file)
     dead = never_called(context.graph, {**texts, **{rel: _read(text, rel) for rel in text.grammars}})
     answers = answer_requirements(sites, context.graph, context.index, context.log_functions, dead,
-                                  macro_called(context.graph, texts))
+                                  macro_called(context.graph, texts), context.texts)
     never = _never_built(context)
     for site in context.sites:
         unbuilt = never(build.get(site.key, ""))

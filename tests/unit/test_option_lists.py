@@ -94,3 +94,16 @@ def test_bad_facility_with():
            "logging": {"facility_with": {"-d": "local9"}}}
     with pytest.raises(RulesError, match=r"logging\.facility_with\.-d"):
         parse_rules(raw, "x.toml")
+
+
+def test_a_built_text_needs_what_the_calls_selecting_it_need(catalog):
+    # log_q(F_UPSTREAM, name, "duplicate") is called only under --log-extra: its plain form
+    # (written under !--log-extra) is never logged, its extra form needs --log-extra.
+    assert requires(catalog, "reply example.org is duplicate") == (("false",),)
+    assert requires(catalog, "%u reply example.org is duplicate") == (("--log-extra",),)
+    # validate() runs only under --secure
+    assert requires(catalog, "reply example.org is BOGUS") == (("!--log-extra", "--secure"),)
+    # `if (p)` after a walk of the list --ptr-record fills
+    assert requires(catalog, "config example.org is <PTR>") == (("!--log-extra", "--ptr-record"),)
+    # a text every run may select keeps the site's own answer
+    assert requires(catalog, "cached example.org is cached") == (("!--log-extra",),)
