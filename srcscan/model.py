@@ -217,7 +217,9 @@ class FileFacts:
 class Write(NamedTuple):
     """A function's write to a file-scope variable or a struct field: `target` is the
     variable (`umask_cmdline`), the field's path from its variable (`conf.debug`) or, through
-    a parameter or local, `.field`; `guarded` says whether a condition encloses it."""
+    a parameter or local, `.field`; `guarded` says whether a condition encloses it, `guards`
+    which (for writes to global state: dnsmasq's `daemon->doing_dhcp6 = 1` under `if (context->flags &
+    CONTEXT_DHCP)` in a walk of `daemon->dhcp6`)."""
 
     function: str
     file: str
@@ -228,6 +230,7 @@ class Write(NamedTuple):
     text: str  # the value as printed
     guarded: bool = False
     local: bool = False  # `target` is a local variable of `function` (extract.writes)
+    guards: tuple["Guard", ...] = ()  # enclosing conditions, outermost first (without parser nodes)
 
 
 class SiteKey(NamedTuple):

@@ -50,7 +50,7 @@ class Index:
     module_keys: dict[str, frozenset[str]] = field(default_factory=dict)  # file -> its keys' names after the prefix
     key_switch: str = ""  # the rules' `[config] key_switch` field (`k_id`)
     handlers: frozenset[str] = frozenset()  # functions the getopt loop hands each option to (option_handlers)
-    stores: dict[str, tuple[str, ...]] = field(default_factory=dict)  # global state's field path -> functions storing in it (state_stores)
+    stores: dict[str, tuple[tuple[str, tuple[Guard, ...]], ...]] = field(default_factory=dict)  # global state's field path -> (function storing in it, the store's guards) (state_stores)
     set_by: dict[str, Requirement] = field(default_factory=dict)  # field path -> what its stores need (requirements.set_by_code)
 
     @classmethod
@@ -140,12 +140,14 @@ def file_users(graph: CallGraph) -> dict[str, frozenset[str]]:
     return {f: frozenset(v) for f, v in out.items()}
 
 
-def state_stores(graph: CallGraph, writes: Iterable[Write], index: Index) -> dict[str, tuple[str, ...]]:
+def state_stores(graph: CallGraph, writes: Iterable[Write], index: Index) \
+        -> dict[str, tuple[tuple[str, tuple[Guard, ...]], ...]]:
     """Fields of a global variable's struct (`daemon.ubus`) that no option sets, -> the
-    functions storing a value other than 0 in them. Left out: a field some function writes
-    through a local or parameter (`.ubus`: which struct it is is not known), or written from
-    outside any function srcscan knows."""
-    stores: dict[str, set[str]] = defaultdict(set)
+    functions storing a value other than 0 in them, each with the store's guards (`if
+    (context->flags & CONTEXT_DHCP) daemon->doing_dhcp6 = 1;` in a walk of the list -F fills).
+    Left out: a field some function writes through a local or parameter (`.ubus`: which struct
+    it is is not known), or written from outside any function srcscan knows."""
+    stores: dict[str, set[tuple[str, tuple[Guard, ...]]]] = defaultdict(set)
     unrooted: set[str] = set()
     for w in writes:
         if w.local:
@@ -156,9 +158,9 @@ def state_stores(graph: CallGraph, writes: Iterable[Write], index: Index) -> dic
         if "." not in w.target or w.value is None or integer_of(w.value) == 0:
             continue
         key = graph.key_for(w.function, w.file)
-        stores[w.target].add(key or "")
-    return {path: tuple(sorted(keys)) for path, keys in stores.items()
-            if "" not in keys and path.rsplit(".", 1)[-1] not in unrooted and path not in index.by_var
+        stores[w.target].add((key or "", w.guards))
+    return {path: tuple(sorted(keys, key=lambda k: k[0])) for path, keys in stores.items()
+            if all(k for k, _ in keys) and path.rsplit(".", 1)[-1] not in unrooted and path not in index.by_var
             and not index.start_values.get(path.rsplit(".", 1)[-1])}
 
 

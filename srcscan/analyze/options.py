@@ -120,6 +120,11 @@ def _cli_options(path: str, data: OptionFacts, orules: OptionRules,
     for code, bit, text in data.code_bits:
         if orules.bit_array and (32 < code < 127 or code in long_names) and bit not in markers:
             effects[code].append(OptionEffect("." + orules.bit_array.field, "set_bit", text, 1 << bit))
+    # An option the parser's tables name whose case srcscan reads no effect of (dnsmasq's
+    # --conf-dir reads a directory, -A/-S/--local call add_update_server): an option all the
+    # same, which a `case` of the option switch stands for (analyze.optionindex.option_case).
+    for val in [*long_names, *(v for v in takes if 32 < v < 127)]:
+        effects.setdefault(val, [])
     out = []
     for val in sorted(effects):
         short = [f"-{chr(val)}"] if 32 < val < 127 and (val in takes or not long_names.get(val)) else []

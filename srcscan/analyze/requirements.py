@@ -145,7 +145,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
 
     from_callers, via_pointer = inherited(graph, index, dead, unseen_callers)
     if index.stores and not index.set_by:
-        index.set_by = set_by_code(index, from_callers)
+        index.set_by = set_by_code(index, from_callers, graph)
         if index.set_by:  # the tests of those fields now read options: once more
             index.memo.clear()
             from_callers, via_pointer = inherited(graph, index, dead, unseen_callers)
@@ -281,14 +281,19 @@ def text_answers(answer: RequirementAnswer, texts: Iterable[MessageText], fn: Fu
     return replace(answer, texts=tuple(per_text)) if per_text else answer
 
 
-def set_by_code(index: Index, from_callers: Mapping[str, Requirement]) -> dict[str, Requirement]:
-    """Field path -> the options under which some function storing in it runs (its inherited
-    requirement, run-time tests left out), for the fields of Index.stores whose every storing
-    function needs some option; a function no call path reaches stores nothing."""
+def set_by_code(index: Index, from_callers: Mapping[str, Requirement], graph: CallGraph) -> dict[str, Requirement]:
+    """Field path -> the options under which some store in it runs (its function's inherited
+    requirement and the store's own guards, run-time tests left out), for the fields of
+    Index.stores whose every store needs some option; a function no call path reaches stores
+    nothing."""
     out = {}
-    for path, keys in index.stores.items():
-        needs = [from_callers.get(k) for k in keys]
-        needs = [n for n in needs if n is not None and not n.is_false]
+    for path, stores in index.stores.items():
+        needs = []
+        for k, guards in stores:
+            need, fn = from_callers.get(k), graph.functions.get(k)
+            if need is None or need.is_false or fn is None:
+                continue
+            needs.append(need & Requirement.all_of(guard_requirement(g, index, fn) for g in guards))
         if not needs:
             continue
         need = Requirement.any_of(needs).exists(lambda a: a.is_test).simplified()

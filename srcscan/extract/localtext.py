@@ -44,11 +44,11 @@ def local_writes(unit: Unit, fn: Node) -> tuple[LocalWrite, ...]:
         if node.kind == "VAR_DECL" and node.name in passed:
             init = _initializer(node)
             if init is not None:
-                out.append(LocalWrite(node.name, _value(to_cexpr(init, unit.source)), _light(guards), node.line, node.col))
+                out.append(LocalWrite(node.name, _value(to_cexpr(init, unit.source)), light_guards(guards), node.line, node.col))
         elif node.kind == "BINARY_OPERATOR" and node.op == "=" and len(node.children) == 2:
             target = strip_node(node.children[0])
             if target.kind == "DECL_REF_EXPR" and target.name in passed:
-                out.append(LocalWrite(target.name, _value(to_cexpr(node.children[1], unit.source)), _light(guards),
+                out.append(LocalWrite(target.name, _value(to_cexpr(node.children[1], unit.source)), light_guards(guards),
                                       node.line, node.col))
     texts = {w.variable for w in out if _literal(w.value)}
     return tuple(w for w in out if w.variable in texts)
@@ -62,7 +62,7 @@ def _literal(e) -> bool:
     return isinstance(e, Cond) and (_literal(e.yes) or _literal(e.no))
 
 
-def _light(guards):
+def light_guards(guards):
     """The guards without their parser nodes (the analysis reads `expr`)."""
     return tuple(replace(g, cond=None) for g in guards)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from srcscan.cexpr import render, root_path
 from srcscan.extract.expressions import to_cexpr
+from srcscan.extract.localtext import light_guards
 from srcscan.extract.walk import walk_guarded
 from srcscan.model import Write
 from srcscan.parse import Node, Unit
@@ -36,7 +37,7 @@ def extract_writes(unit: Unit) -> tuple[Write, ...]:
                 continue
             write = _write(unit, fn, node, params | local) or _local_write(unit, fn, node, local)
             if write is not None:
-                out.append(write._replace(guarded=bool(guards)))
+                out.append(write._replace(guarded=bool(guards), guards=() if write.local else light_guards(guards)))
     return tuple(out)
 
 

@@ -107,3 +107,16 @@ def test_a_built_text_needs_what_the_calls_selecting_it_need(catalog):
     assert requires(catalog, "config example.org is <PTR>") == (("!--log-extra", "--ptr-record"),)
     # a text every run may select keeps the site's own answer
     assert requires(catalog, "cached example.org is cached") == (("!--log-extra",),)
+
+
+def test_an_option_whose_case_sets_nothing_srcscan_reads(catalog):
+    # `case '7':` (--conf-dir) reads a directory: no effect, but its case still stands for it.
+    assert requires(catalog, "cannot access %s") == (("-7",),)  # -7, --conf-dir
+    (conf_dir,) = [o for o in catalog.sections.to_dict()["options"] if "--conf-dir" in o["names"]]
+    assert conf_dir["effects"] == []
+
+
+def test_a_flag_stored_under_a_guard_that_needs_an_option(catalog):
+    # main() runs whatever the options; `daemon->doing_v6 = 1` is stored only inside a walk of
+    # the list -F fills (dnsmasq's doing_dhcp6, stored while walking daemon->dhcp6).
+    assert requires(catalog, "IPv6 ranges in use") == (("-F",),)
