@@ -17,7 +17,7 @@ from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.contexts import context_creators, module_keys, selected_requirements
 from srcscan.analyze.options import Option
 from srcscan.analyze.optionvalues import integer_of, param_options
-from srcscan.model import FunctionFacts, FunctionRef, Guard, Write
+from srcscan.model import CallSite, FunctionFacts, FunctionRef, Guard, Write
 from srcscan.cexpr import Member, Name
 from srcscan.requirement import Requirement
 
@@ -52,6 +52,7 @@ class Index:
     handlers: frozenset[str] = frozenset()  # functions the getopt loop hands each option to (option_handlers)
     stores: dict[str, tuple[tuple[str, tuple[Guard, ...]], ...]] = field(default_factory=dict)  # global state's field path -> (function storing in it, the store's guards) (state_stores)
     set_by: dict[str, Requirement] = field(default_factory=dict)  # field path -> what its stores need (requirements.set_by_code)
+    events: dict[str, dict[int, tuple[tuple[str, CallSite], ...]]] = field(default_factory=dict)  # receiver -> code -> (caller key, call) sending it (event_sends)
 
     @classmethod
     def of(cls, options: Iterable[Option], bit_test: frozenset[str]) -> "Index":
@@ -122,6 +123,7 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.key_switch = rules.config.key_switch
     index.handlers = option_handlers(graph, index)
     index.stores = state_stores(graph, writes, index)
+    index.events = event_sends(graph, getattr(rules, "events", ()))
     if rules.options.bit_array:
         index.bit_array = (rules.options.bit_array.field, rules.options.bit_array.word_bits)
     param_options(graph, index)
@@ -162,6 +164,27 @@ def state_stores(graph: CallGraph, writes: Iterable[Write], index: Index) \
     return {path: tuple(sorted(keys, key=lambda k: k[0])) for path, keys in stores.items()
             if all(k for k, _ in keys) and path.rsplit(".", 1)[-1] not in unrooted and path not in index.by_var
             and not index.start_values.get(path.rsplit(".", 1)[-1])}
+
+
+def event_sends(graph: CallGraph, channels: Iterable) -> dict[str, dict[int, tuple[tuple[str, CallSite], ...]]]:
+    """Receiver function -> event code -> the calls sending it (caller key, call), for the
+    rules' `[[events]]` (rules.schema.EventChannel: dnsmasq's send_event(fd, EVENT_TFTP_ERR,
+    errno, dir) under `if (option_bool(OPT_TFTP))`); codes are the calls' constant arguments."""
+    out: dict[str, dict[int, list[tuple[str, CallSite]]]] = {}
+    for channel in channels:
+        codes: dict[int, list[tuple[str, CallSite]]] = defaultdict(list)
+        for key, fn in graph.functions.items():
+            for call in fn.calls:
+                if call.indirect or call.callee != channel.send or channel.code_arg >= len(call.args):
+                    continue
+                code = call.args[channel.code_arg].integer
+                if code is not None:
+                    codes[code].append((key, call))
+        for receiver in channel.receivers:
+            merged = out.setdefault(receiver, {})
+            for code, sends in codes.items():
+                merged.setdefault(code, []).extend(sends)
+    return {r: {c: tuple(v) for c, v in codes.items()} for r, codes in out.items()}
 
 
 def option_handlers(graph: CallGraph, index: Index) -> frozenset[str]:

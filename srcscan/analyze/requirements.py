@@ -210,6 +210,11 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             if created is not None and not created.is_true:
                 requirement = (requirement & created).simplified()
                 upstream = upstream & created
+        sent = _event_sends(call.guards, fn, index)
+        if sent:
+            # a case of a receiver's switch on an event code: logged only after a call sent it
+            need, paths = _sends_requirement(sent, graph, index, from_callers, dead)
+            requirement = (requirement & need).simplified()
         requirement = one_module(requirement, fn.file, index)
         # The log function's own option tests (keepalived's vlog_message returns under -t) hold
         # for every message it writes: they rule alternatives out (-R or -t, but nothing is
@@ -238,6 +243,8 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             derivation.append(LoggedOnlyIf(call.callee, _sink_text(sink)))
         if deciding:
             derivation.append(DecidedByCallers(fn.name, _sink_text(start), deciding))
+        if sent:
+            derivation.append(DecidedByCallers(fn.name, "the calls sending the event code of its case", paths))
         answers[call.key] = RequirementAnswer(requirement, tuple(derivation) if not requirement.is_true else (), unsure)
         if texts and any(t.producers for t in texts.get(call.key, ())):
             answers[call.key] = text_answers(answers[call.key], texts[call.key], fn, graph, index, from_callers, dead)
@@ -279,6 +286,36 @@ def text_answers(answer: RequirementAnswer, texts: Iterable[MessageText], fn: Fu
             fn.name, "the calls whose arguments select this text", tuple(paths)),)
         per_text.append((text.template, RequirementAnswer(requirement, derivation, answer.uncertain)))
     return replace(answer, texts=tuple(per_text)) if per_text else answer
+
+
+def _event_sends(guards: Iterable[Guard], fn: FunctionFacts, index: Index) -> tuple[tuple[str, CallSite], ...]:
+    """The calls sending the event codes of the innermost `case` among `guards` whose labels
+    are all codes sent to `fn` (Index.events); () for a site under no such case."""
+    codes = index.events.get(fn.name)
+    if not codes:
+        return ()
+    for g in reversed(tuple(guards)):
+        if g.kind == "case" and g.labels and all(isinstance(label, int) and label in codes for label in g.labels):
+            return tuple(s for label in dict.fromkeys(g.labels) for s in codes[label])
+    return ()
+
+
+def _sends_requirement(sends, graph: CallGraph, index: Index, from_callers: Mapping[str, Requirement],
+                       dead: frozenset[str]) -> tuple[Requirement, tuple[tuple[str, int, str, str], ...]]:
+    """Over the calls sending an event code: what one of them needs (its function's inherited
+    requirement and its guards, run-time tests left out), with a path per call for DecidedByCallers."""
+    needs, paths = [], []
+    for caller, call in sends:
+        facts = graph.functions[caller]
+        if caller in dead:
+            need = Requirement.FALSE
+        else:
+            need = (from_callers.get(caller, Requirement.TRUE)
+                    & Requirement.all_of(guard_requirement(g, index, facts) for g in call.guards))
+            need = need.exists(lambda a: a.is_test).simplified()
+        needs.append(need)
+        paths.append((call.file, call.line, facts.name, str(need)))
+    return Requirement.any_of(needs).simplified(), tuple(paths)
 
 
 def set_by_code(index: Index, from_callers: Mapping[str, Requirement], graph: CallGraph) -> dict[str, Requirement]:

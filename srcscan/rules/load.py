@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from srcscan.errors import RulesError, UnknownProjectError
 from srcscan.rules.read import (_Reader, _identifiers, _read_callgraph, _read_config, _read_log_function, _read_logging,
                                 _read_options, _read_preprocessor, _read_processes, _read_profile, _read_source,
                                 _section)
-from srcscan.rules.schema import Rules
+from srcscan.rules.schema import EventChannel, Rules
 
 RULES_PACKAGE = "srcscan.shipped_rules"  # rules/ installed as package data (setup.py maps it)
 
@@ -141,6 +142,24 @@ def merged(shared: dict[str, Any], project: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _read_event(top: _Reader, i: int, table: Any) -> EventChannel:
+    """One `[[events]]` entry: {send, code_arg, receivers} (rules.schema.EventChannel)."""
+    if not isinstance(table, dict):
+        raise RulesError(top.path, f"events[{i}]", "expected a table")
+    r = top.sub(f"events[{i}]", table)
+    send = r.get("send", str)
+    if not re.fullmatch(r"[A-Za-z_]\w*", send):
+        raise RulesError(top.path, f"events[{i}].send", f"expected a C function name, got {send!r}")
+    code_arg = r.get("code_arg", int)
+    if code_arg < 0:
+        raise RulesError(top.path, f"events[{i}].code_arg", "expected an argument index (0 or more)")
+    receivers = _identifiers(r, "receivers")
+    if not receivers:
+        raise RulesError(top.path, f"events[{i}].receivers", "expected at least one function name")
+    r.reject_unknown()
+    return EventChannel(send, code_arg, receivers)
+
+
 def parse_rules(table: dict[str, Any], path: str, sha256: str = "", shared: bool = True) -> Rules:
     """Rules from a TOML table read from `path`, over the shared idioms unless `shared` is false."""
     if shared:
@@ -166,6 +185,7 @@ def parse_rules(table: dict[str, Any], path: str, sha256: str = "", shared: bool
         preprocessor=_read_preprocessor(_section(top, "preprocessor")),
         config=_read_config(_section(top, "config")),
         text_builders=_identifiers(top, "text_builders"),
+        events=tuple(_read_event(top, i, t) for i, t in enumerate(top.get("events", list, []))),
     )
     top.reject_unknown()
     if not rules.log_functions:

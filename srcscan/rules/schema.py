@@ -28,6 +28,18 @@ class FacilityBits:
 
 
 @dataclass(frozen=True)
+class EventChannel:
+    """Code sending an event code to code that logs by it (the rules' `[[events]]`: dnsmasq's
+    send_event(fd, event, data, msg) writes `event` down a pipe, and fatal_event/async_event
+    log per `switch (ev->event)`): a `case` of a receiver's switch whose labels are codes some
+    call of `send` passes at `code_arg` runs only when one of those calls ran."""
+
+    send: str  # the function writing the code
+    code_arg: int  # index of the code argument
+    receivers: tuple[str, ...]  # functions whose `case`s on the code log
+
+
+@dataclass(frozen=True)
 class LogFunction:
     name: str  # the C function (or macro) name called at the site
     format_arg: int  # index of the format argument
@@ -239,6 +251,7 @@ class Rules:
     # Functions whose message text is assembled from their arguments (flag bits, constant
     # strings) in variables: each caller's call selects the text (analyze/builttext.py).
     text_builders: tuple[str, ...] = ()
+    events: tuple[EventChannel, ...] = ()  # event codes sent to functions that log by them
 
     def log_function(self, name: str) -> LogFunction | None:
         return next((f for f in self.log_functions if f.name == name), None)

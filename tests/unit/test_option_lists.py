@@ -120,3 +120,11 @@ def test_a_flag_stored_under_a_guard_that_needs_an_option(catalog):
     # main() runs whatever the options; `daemon->doing_v6 = 1` is stored only inside a walk of
     # the list -F fills (dnsmasq's doing_dhcp6, stored while walking daemon->dhcp6).
     assert requires(catalog, "IPv6 ranges in use") == (("-F",),)
+
+
+def test_a_case_of_an_event_code_needs_what_the_calls_sending_it_need(catalog):
+    # rules [[events]]: fatal_event logs by the code send_event passes; EVENT_DIR_ERR is sent only
+    # in the walk of the --watch-dir list, EVENT_BUS_ERR only under --enable-bus, EVENT_DIE always.
+    assert requires(catalog, "directory %s inaccessible") == (("--watch-dir",),)
+    assert requires(catalog, "bus failed: %s") == (("--enable-bus",),)
+    assert requires(catalog, "exiting on an event") == ()
