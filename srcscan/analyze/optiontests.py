@@ -155,6 +155,11 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
       (`ubus = daemon->ubus; if (!ubus) return;`)."""
     if isinstance(e, Binary) and e.op == "!=" and integer_of(e.right) == 0:
         e = strip(e.left)
+    masked = _masked_value(e, index, fn)
+    if masked is not None:
+        if unknown is None:
+            unknown = Requirement.atom(Atom(f"?{fn.key if fn else ''}:{render(e)}", test=e))
+        return masked & unknown
     target = target_of(e)
     if target is None or target.kind not in ("field", "var"):
         return None
@@ -185,6 +190,24 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
     if unknown is None:
         unknown = Requirement.atom(Atom(f"?{fn.key if fn else ''}:{render(e)}", test=e))
     return need & unknown
+
+
+def _masked_value(e: CExpr, index: Index, fn: FunctionFacts | None) -> Requirement | None:
+    """`mask & daemon->dump_mask` with a run-time `mask`: non-zero only when an option set the
+    value (dnsmasq's --dumpmask; 0 until then, with no start value), so a necessary condition;
+    None for any other test (a constant mask is a bit test, read by _atoms)."""
+    if not isinstance(e, Binary) or e.op != "&":
+        return None
+    for side, other in ((e.left, e.right), (e.right, e.left)):
+        target = target_of(side)
+        if target is None or target.kind not in ("field", "var") or integer_of(other) is not None:
+            continue
+        if index.start_values.get(target.name) or target_of(other) is None:
+            continue
+        names = value_options(target, index, fn, by_default=True)
+        if names and not any(e.mask for n in names for e in getattr(index.by_name.get(n), "effects", ())):
+            return Requirement.any_of(Requirement.atom(n) for n in names)
+    return None
 
 
 def _holds_by_default(e: CExpr, index: Index, fn: FunctionFacts | None,

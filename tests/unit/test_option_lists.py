@@ -128,3 +128,8 @@ def test_a_case_of_an_event_code_needs_what_the_calls_sending_it_need(catalog):
     assert requires(catalog, "directory %s inaccessible") == (("--watch-dir",),)
     assert requires(catalog, "bus failed: %s") == (("--enable-bus",),)
     assert requires(catalog, "exiting on an event") == ()
+
+
+def test_a_run_time_mask_of_a_value_an_option_sets(catalog):
+    # `mask & daemon->dump_mask`: non-zero only once --dumpmask set the value.
+    assert requires(catalog, "failed to write packet dump") == (("--dumpmask",),)
