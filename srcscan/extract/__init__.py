@@ -24,6 +24,9 @@ def extract_file(unit: "Unit", profile: str, idioms: Idioms | None = None) -> "F
     from srcscan.extract.writes import extract_writes
     from srcscan.model import FileFacts
 
+    from srcscan.extract.walk import use_noreturn
+
+    use_noreturn((idioms or Idioms()).noreturn)  # the rules' functions of other files that never return
     if unit.error is not None:
         return FileFacts(unit.path, profile, (), (), unit.diagnostics, (), (), error=unit.error)
     return FileFacts(

@@ -153,14 +153,24 @@ def walk_guarded(unit: Unit, fn: Node) -> Iterator[tuple[Node, tuple[Guard, ...]
     if body is not None:
         file = fn.file or unit.path
         if file not in _walked["noreturn"]:
-            _walked["noreturn"][file] = NORETURN_CALLS | noreturn_functions(
-                [f for f in unit.functions if (f.file or unit.path) == file])
+            known = NORETURN_CALLS | _walked["rules"]
+            _walked["noreturn"][file] = known | noreturn_functions(
+                [f for f in unit.functions if (f.file or unit.path) == file], known)
         _Walker(unit, out, _walked["noreturn"][file]).walk(body, ())
     walks[id(fn)] = (fn, out)
     return iter(out)
 
 
-_walked: dict[str, Any] = {"unit": None, "walks": {}, "noreturn": {}}
+_walked: dict[str, Any] = {"unit": None, "walks": {}, "noreturn": {}, "rules": frozenset()}
+
+
+def use_noreturn(names: frozenset[str]) -> None:
+    """Functions of other files the rules say never return (`[callgraph] noreturn`: dnsmasq's
+    die(), declared `__attribute__((noreturn))` in a header), for the walks that follow; a new
+    set drops the walks made with the old one."""
+    names = frozenset(names)
+    if names != _walked["rules"]:
+        _walked["unit"], _walked["walks"], _walked["noreturn"], _walked["rules"] = None, {}, {}, names
 
 
 class _Walker:
@@ -330,7 +340,7 @@ def always_exits(stmt: Node, in_loop: bool = False, noreturn: frozenset[str] = N
     return False
 
 
-def noreturn_functions(functions: Iterable[Node]) -> frozenset[str]:
+def noreturn_functions(functions: Iterable[Node], known: frozenset[str] = NORETURN_CALLS) -> frozenset[str]:
     """Names of the function definitions among `functions` (one file's) that never return to
     their caller: no `return` in the body and the body ends in a statement that does not
     complete (a call of exit() or of another such function of the file; an if/else both of
@@ -342,7 +352,7 @@ def noreturn_functions(functions: Iterable[Node]) -> frozenset[str]:
     found: set[str] = set()
     while True:
         more = {name for name, body in bodies.items()
-                if name not in found and _never_completes(body, NORETURN_CALLS | found)}
+                if name not in found and _never_completes(body, known | found)}
         if not more:
             return frozenset(found)
         found |= more

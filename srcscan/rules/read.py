@@ -290,8 +290,12 @@ def _read_processes(r: _Reader) -> ProcessRules:
 
 def _read_callgraph(r: _Reader) -> CallgraphRules:
     entries = r.strings("entry_points")
+    noreturn = r.strings("noreturn")
+    for i, name in enumerate(noreturn):
+        if not re.fullmatch(r"[A-Za-z_]\w*", name):
+            raise RulesError(r.path, f"callgraph.noreturn[{i}]", f"expected a C function name, got {name!r}")
     r.reject_unknown()
-    return CallgraphRules(entries)
+    return CallgraphRules(entries, noreturn)
 
 
 def _read_preprocessor(r: _Reader) -> PreprocessorRules:

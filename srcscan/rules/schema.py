@@ -218,11 +218,14 @@ class Idioms:
     case_comments: bool = False
     fork_calls: frozenset[str] = frozenset()
     openlog: Openlog = Openlog()
+    noreturn: frozenset[str] = frozenset()  # the rules' [callgraph] noreturn
 
     def cache_key(self) -> str:
-        """The same text in every run (sets sorted: their repr follows string hashing)."""
-        return repr((sorted(self.getopt_calls), self.option_tables, self.code_tables, self.key_tables, self.key_switch,
-                     self.case_comments, sorted(self.fork_calls), self.openlog))
+        """The same text in every run (sets sorted: their repr follows string hashing); rules
+        without noreturn functions keep the key they had before that key existed."""
+        key = repr((sorted(self.getopt_calls), self.option_tables, self.code_tables, self.key_tables, self.key_switch,
+                    self.case_comments, sorted(self.fork_calls), self.openlog))
+        return key + repr(sorted(self.noreturn)) if self.noreturn else key
 
 
 @dataclass(frozen=True)
@@ -230,6 +233,9 @@ class CallgraphRules:
     """The `[callgraph]` section."""
 
     entry_points: tuple[str, ...] = ()  # fnmatch patterns of functions run by name (dlsym)
+    # Functions of other files that never return (declared `__attribute__((noreturn))`, which the
+    # facts do not keep): a call of one ends its branch as exit() does (dnsmasq's die()).
+    noreturn: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -260,4 +266,5 @@ class Rules:
     def idioms(self) -> Idioms:
         return Idioms(self.options.getopt_calls, self.options.tables, self.options.code_tables, self.config.key_tables,
                       self.config.key_switch,
-                      self.config.case_comments, self.processes.fork_calls, self.processes.openlog)
+                      self.config.case_comments, self.processes.fork_calls, self.processes.openlog,
+                      frozenset(self.callgraph.noreturn))

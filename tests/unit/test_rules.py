@@ -66,7 +66,7 @@ def test_every_section_is_checked_when_read(extra, key, words):
 def test_unknown_key_says_which_keys_the_section_has():
     with pytest.raises(RulesError) as err:
         parse_rules({**BASE, "callgraph": {"entry_point": []}}, "bad.toml")
-    assert str(err.value) == "bad.toml: callgraph.entry_point: unknown key (expected one of entry_points)"
+    assert str(err.value) == "bad.toml: callgraph.entry_point: unknown key (expected one of entry_points, noreturn)"
 
 
 def test_sections_are_typed_values():
@@ -221,3 +221,28 @@ def test_an_option_table_of_the_projects_own_struct(tmp_path):
     assert [c[:3] for c in found.cases] == [((ord("q"),), "flag", "=")]
     plain = extract_options(unit, parse_rules(BASE, "plain.toml").idioms)
     assert plain.long == [] and plain.cases == []
+
+
+def test_callgraph_noreturn_names_c_functions(tmp_path):
+    base = '[project]\nname = "x"\n[[log_functions]]\nname = "f"\npriority_arg = 0\nformat_arg = 1\n'
+    good = tmp_path / "good.toml"
+    good.write_text(base + '[callgraph]\nnoreturn = ["die"]\n')
+    assert load_rules(str(good)).idioms.noreturn == frozenset({"die"})
+    bad = tmp_path / "bad.toml"
+    bad.write_text(base + '[callgraph]\nnoreturn = ["die()"]\n')
+    with pytest.raises(RulesError) as err:
+        load_rules(str(bad))
+    assert "callgraph.noreturn[0]" in str(err.value)
+
+
+def test_events_entries_are_checked(tmp_path):
+    base = '[project]\nname = "x"\n[[log_functions]]\nname = "f"\npriority_arg = 0\nformat_arg = 1\n'
+    good = tmp_path / "good.toml"
+    good.write_text(base + '[[events]]\nsend = "send_event"\ncode_arg = 1\nreceivers = ["fatal_event"]\n')
+    (channel,) = load_rules(str(good)).events
+    assert (channel.send, channel.code_arg, channel.receivers) == ("send_event", 1, ("fatal_event",))
+    bad = tmp_path / "bad.toml"
+    bad.write_text(base + '[[events]]\nsend = "send_event"\ncode_arg = -1\nreceivers = ["fatal_event"]\n')
+    with pytest.raises(RulesError) as err:
+        load_rules(str(bad))
+    assert "events[0].code_arg" in str(err.value)
