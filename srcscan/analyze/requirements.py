@@ -68,7 +68,12 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
         return found
 
     order = sorted(graph.reachable(tuple(graph.entry_points) + tuple(unseen_callers)))
-    changed, rounds = True, 0
+    # Callbacks named only in file-scope tables (no caller srcscan sees, so entry points here)
+    # run once their file's code handed the table over: settled after the other functions.
+    tabled = [e for e in graph.entry_points if e not in index.selected and _only_tabled(e, index)]
+    for e in tabled:
+        req[e] = None
+    changed, rounds, settled = True, 0, not tabled
     while changed and rounds < MAX_ROUNDS:
         changed, rounds = False, rounds + 1
         for node in order:
@@ -92,12 +97,32 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
             if new != req[node]:
                 req[node], changed = new, True
             via_pointer[node] = pointer and not new.is_true
+        if not changed and not settled:
+            settled, changed = True, True
+            for e in tabled:
+                req[e] = _file_requirement(graph, req, graph.functions[e].file, frozenset(tabled))
     # A function never called (analyze.deadcode) is FALSE, which the conditions' walk reads as
     # "no path this way"; any other function no path reaches is TRUE: the graph may have lost
     # its calls, or code outside the tree may call it.
     out = {k: (Requirement.FALSE if k in dead else v if v is not None else index.selected.get(k, Requirement.TRUE))
            for k, v in req.items()}
     return out, via_pointer
+
+
+def _only_tabled(key: str, index: Index) -> bool:
+    """Whether function `key` is named only in file-scope initializers (a callback in a static
+    table such as dnsmasq's ubus_object_methods[]) and nowhere else srcscan sees."""
+    refs = [ref for (target, _), found in index.field_stores.items() if target == key for ref in found]
+    return bool(refs) and all(ref.context == "initializer" and not ref.function for ref in refs)
+
+
+def _file_requirement(graph: CallGraph, req: Mapping[str, Requirement | None], file: str,
+                      tabled: frozenset[str]) -> Requirement:
+    """What a callback no call path reaches, tabled at file scope in `file`, needs: the table is
+    handed over (to a library that calls back) by the file's own code, so one of its reached
+    functions (not the `tabled` callbacks themselves) ran: their disjunction; TRUE when none is."""
+    reached = [r for k, r in req.items() if r is not None and k not in tabled and graph.functions[k].file == file]
+    return Requirement.any_of(reached).simplified() if reached else Requirement.TRUE
 
 
 def stored_requirement(graph: CallGraph, index: Index, req: Mapping[str, Requirement | None], node: str,

@@ -133,3 +133,10 @@ def test_a_case_of_an_event_code_needs_what_the_calls_sending_it_need(catalog):
 def test_a_run_time_mask_of_a_value_an_option_sets(catalog):
     # `mask & daemon->dump_mask`: non-zero only once --dumpmask set the value.
     assert requires(catalog, "failed to write packet dump") == (("--dumpmask",),)
+
+
+def test_a_callback_tabled_at_file_scope_needs_what_its_file_needs(catalog):
+    # bus.c's on_reload is named only in a static table that bus_register (under --enable-bus)
+    # hands to a library: no call path reaches it, but it runs only after the table was given.
+    assert requires(catalog, "cannot register the bus methods") == (("--enable-bus",),)
+    assert requires(catalog, "bus method failed") == (("--enable-bus",),)
