@@ -238,7 +238,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
         sent = _event_sends(call.guards, fn, index)
         if sent:
             # a case of a receiver's switch on an event code: logged only after a call sent it
-            need, paths = _sends_requirement(sent, graph, index, from_callers, dead)
+            need, sent_paths = _sends_requirement(sent, graph, index, from_callers, dead)
             requirement = (requirement & need).simplified()
         requirement = one_module(requirement, fn.file, index)
         # The log function's own option tests (keepalived's vlog_message returns under -t) hold
@@ -269,7 +269,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
         if deciding:
             derivation.append(DecidedByCallers(fn.name, _sink_text(start), deciding))
         if sent:
-            derivation.append(DecidedByCallers(fn.name, "the calls sending the event code of its case", paths))
+            derivation.append(DecidedByCallers(fn.name, "the calls sending the event code of its case", sent_paths))
         answers[call.key] = RequirementAnswer(requirement, tuple(derivation) if not requirement.is_true else (), unsure)
         if texts and any(t.producers for t in texts.get(call.key, ())):
             answers[call.key] = text_answers(answers[call.key], texts[call.key], fn, graph, index, from_callers, dead)

@@ -128,6 +128,10 @@ def test_a_case_of_an_event_code_needs_what_the_calls_sending_it_need(catalog):
     assert requires(catalog, "directory %s inaccessible") == (("--watch-dir",),)
     assert requires(catalog, "bus failed: %s") == (("--enable-bus",),)
     assert requires(catalog, "exiting on an event") == ()
+    (bus,) = [m for m in catalog.messages if m.format == "bus failed: %s"]
+    (why,) = [d for d in bus.derivation if getattr(d, "condition", "").startswith("the calls sending")]
+    assert [(f, c) for f, _, c, _ in why.paths] == [("main.c", "main")]
+    assert json.loads(json.dumps(catalog_to_dict(catalog)))["messages"]
 
 
 def test_a_run_time_mask_of_a_value_an_option_sets(catalog):
