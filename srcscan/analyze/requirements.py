@@ -461,12 +461,29 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
     dead = never_called(context.graph, {**texts, **{rel: _read(text, rel) for rel in text.grammars}})
     answers = answer_requirements(sites, context.graph, context.index, context.log_functions, dead,
                                   macro_called(context.graph, texts), context.texts)
+    implies = context.rules.options.implies
+    if implies:
+        answers = {key: with_implied(answer, implies) for key, answer in answers.items()}
     never = _never_built(context)
     for site in context.sites:
         unbuilt = never(build.get(site.key, ""))
         if unbuilt:  # also a site read from the text, which no parse holds
             answers[site.key] = RequirementAnswer(Requirement.FALSE, (NotBuilt(unbuilt),))
     return answers, {"options": [option_to_dict(o) for o in context.options]}
+
+
+def with_implied(answer: RequirementAnswer, implies: Iterable[tuple[str, str]]) -> RequirementAnswer:
+    """The answer (and its per-text answers) with the rules' `[options] implies` pairs (a, b)
+    added where the requirement names a: a message needing `--dnssec` needs `--trust-anchor`
+    too, since dnsmasq does not start with the first alone; `!--dnssec` is left as it is."""
+    requirement = answer.requirement
+    for a, b in implies:
+        if any(atom.name == a for atom in requirement.atoms()):
+            requirement = (requirement & (Requirement.atom(a, negated=True) | Requirement.atom(b))).simplified()
+    texts = tuple((t, with_implied(r, implies)) for t, r in answer.texts)
+    if requirement == answer.requirement and texts == answer.texts:
+        return answer
+    return replace(answer, requirement=requirement, texts=texts)
 
 
 def _never_built(context):

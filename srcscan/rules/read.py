@@ -177,6 +177,7 @@ def _read_options(r: _Reader) -> OptionRules:
     tables = tuple(_read_option_table(r.sub(f"tables[{i}]", t)) for i, t in enumerate(_tables(r, "tables")))
     code_tables = tuple(_read_code_table(r.sub(f"code_tables[{i}]", t)) for i, t in enumerate(_tables(r, "code_tables")))
     getopt_calls = r.strings("getopt_calls")
+    implies = r.string_table("implies")
     bit_array = None
     if "bit_array" in r.table:
         b = r.sub("bit_array", r.get("bit_array", dict))
@@ -188,7 +189,7 @@ def _read_options(r: _Reader) -> OptionRules:
         r.used.add("bit_array")
     r.reject_unknown()
     return OptionRules(frozenset(bit_set), frozenset(bit_test), tuple(mappings), frozenset(getopt_calls), tables,
-                       code_tables, bit_array, frozenset(bit_clear))
+                       code_tables, bit_array, frozenset(bit_clear), implies)
 
 
 def _read_code_table(r: _Reader) -> CodeTable:

@@ -133,6 +133,10 @@ class OptionRules:
     code_tables: tuple[CodeTable, ...] = ()  # tables mapping option codes to bits
     bit_array: BitArray | None = None
     bit_clear: frozenset[str] = frozenset()  # functions called as f(BIT, &var) that clear a bit
+    # option -> an option the daemon does not run without when given the first (it exits at
+    # start-up: dnsmasq's `--dnssec` without a root `--trust-anchor`, dnsmasq.c's die("no root
+    # trust anchor provided for DNSSEC")): a message needing the first needs the second too.
+    implies: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

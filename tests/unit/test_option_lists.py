@@ -101,8 +101,9 @@ def test_a_built_text_needs_what_the_calls_selecting_it_need(catalog):
     # (written under !--log-extra) is never logged, its extra form needs --log-extra.
     assert requires(catalog, "reply example.org is duplicate") == (("false",),)
     assert requires(catalog, "%u reply example.org is duplicate") == (("--log-extra",),)
-    # validate() runs only under --secure
-    assert requires(catalog, "reply example.org is BOGUS") == (("!--log-extra", "--secure"),)
+    # validate() runs only under --secure (and the rules' [options] implies: --secure runs only
+    # with --trust-anchor)
+    assert requires(catalog, "reply example.org is BOGUS") == (("!--log-extra", "--secure", "--trust-anchor"),)
     # `if (p)` after a walk of the list --ptr-record fills
     assert requires(catalog, "config example.org is <PTR>") == (("!--log-extra", "--ptr-record"),)
     # a text every run may select keeps the site's own answer
