@@ -153,10 +153,12 @@ def walk_guarded(unit: Unit, fn: Node) -> Iterator[tuple[Node, tuple[Guard, ...]
     if body is not None:
         file = fn.file or unit.path
         if file not in _walked["noreturn"]:
+            here = [f for f in unit.functions if (f.file or unit.path) == file]
             known = NORETURN_CALLS | _walked["rules"]
-            _walked["noreturn"][file] = known | noreturn_functions(
-                [f for f in unit.functions if (f.file or unit.path) == file], known)
-        _Walker(unit, out, _walked["noreturn"][file]).walk(body, ())
+            _walked["noreturn"][file] = (NORETURN_CALLS | noreturn_functions(here),
+                                         known | noreturn_functions(here, known) if _walked["rules"] else None)
+        exits, ends_case = _walked["noreturn"][file]
+        _Walker(unit, out, exits, ends_case).walk(body, ())
     walks[id(fn)] = (fn, out)
     return iter(out)
 
@@ -167,7 +169,11 @@ _walked: dict[str, Any] = {"unit": None, "walks": {}, "noreturn": {}, "rules": f
 def use_noreturn(names: frozenset[str]) -> None:
     """Functions of other files the rules say never return (`[callgraph] noreturn`: dnsmasq's
     die(), declared `__attribute__((noreturn))` in a header), for the walks that follow; a new
-    set drops the walks made with the old one."""
+    set drops the walks made with the old one. A call of one ends a switch case (the next case
+    does not run after it: fatal_event's `case EVENT_TFTP_ERR: die(...);`), but an `if` ending
+    in one is no early return: those are the daemon's fatal errors at start-up (`if
+    (option_bool(OPT_UBUS)) die("UBus not available")` in a build without it), which are no
+    requirement of what it logs once running."""
     names = frozenset(names)
     if names != _walked["rules"]:
         _walked["unit"], _walked["walks"], _walked["noreturn"], _walked["rules"] = None, {}, {}, names
@@ -177,8 +183,10 @@ class _Walker:
     """Appends (node, guards) pairs to `out`: a list, not nested generators, whose cost
     would grow with the depth of every node."""
 
-    def __init__(self, unit: Unit, out: list, noreturn: frozenset[str] = NORETURN_CALLS) -> None:
+    def __init__(self, unit: Unit, out: list, noreturn: frozenset[str] = NORETURN_CALLS,
+                 ends_case: frozenset[str] | None = None) -> None:
         self.unit, self.out, self.noreturn = unit, out, noreturn
+        self.ends_case = ends_case if ends_case is not None else noreturn  # with the rules' noreturn functions
 
     def guard(self, kind: str, owner: Node, cond: Node, negated: bool = False, labels: tuple = ()) -> Guard:
         """The guard `cond` puts on code, where `owner` is the statement or operator it belongs to."""
@@ -239,7 +247,7 @@ class _Walker:
                 continue
             kind = "default" if labels == ["default"] else "case"
             self.walk(stmt, guards + (self.guard(kind, switch, cond, labels=tuple(labels)),))
-            if always_exits(stmt, noreturn=self.noreturn) or stmt.kind == "BREAK_STMT":
+            if always_exits(stmt, noreturn=self.ends_case) or stmt.kind == "BREAK_STMT":
                 labels = []
 
     def walk_conditional(self, node: Node, guards: tuple[Guard, ...]) -> None:

@@ -145,3 +145,10 @@ def test_a_callback_tabled_at_file_scope_needs_what_its_file_needs(catalog):
     # hands to a library: no call path reaches it, but it runs only after the table was given.
     assert requires(catalog, "cannot register the bus methods") == (("--enable-bus",),)
     assert requires(catalog, "bus method failed") == (("--enable-bus",),)
+
+
+def test_a_fatal_start_up_check_through_a_rules_noreturn_function_is_no_requirement(catalog):
+    # `if (--log-extra && -d) fail(...)` in main(): the daemon does not run so, but that is no
+    # requirement of what it logs afterwards ("started" is logged by default).
+    assert requires(catalog, "started") == ()
+    assert requires(catalog, "%s: --log-extra and -d do not go together") == (("--log-extra", "-d"),)
