@@ -323,6 +323,7 @@ class Model:
     unpruned: dict[str, set[str]] | None = None  # the regions under the settings, without it
     everywhere: dict[str, set[str]] | None = None  # the regions under any options, without state
     views: dict[str, tuple[dict[str, set[str]], ProcessState]] = field(default_factory=dict)  # by mode
+    mode_states: dict[tuple, ProcessState] = field(default_factory=dict)  # by the regions in force (_state_in_force)
 
     @functools.cached_property
     def by_option(self) -> dict[str, list[Assignment]]:
@@ -372,10 +373,22 @@ class Model:
             edge_ok, option_test = self.guard_filter.edge_ok(settings), self.guard_filter.option_test(settings)
             unpruned = {**(self.unpruned or {}), **regions(self.graph, self.procs, edge_ok, option_test, which=entry,
                                                            called_only=True)}
-            state = self.state.with_in_force(unpruned) if self.state is not None else None
+            state = self._state_in_force(unpruned)
             region = regions(self.graph, self.procs, edge_ok, option_test, state, which=entry, called_only=True)
             self.views[mode] = ({p.name: region.get(p.name, set()) for p in self.procs}, state)
         return self.views[mode]
+
+    def _state_in_force(self, in_force: dict[str, set[str]]) -> ProcessState | None:
+        """The constant state with `in_force` regions, one per distinct regions: a state is a
+        function of its regions (with_in_force), and lighttpd 1.4.85's 166 modes have only 54
+        distinct ones; each new state works out its edges again (most of a mode's cost)."""
+        if self.state is None:
+            return None
+        key = tuple(sorted((name, frozenset(region)) for name, region in in_force.items()))
+        state = self.mode_states.get(key)
+        if state is None:
+            state = self.mode_states[key] = self.state.with_in_force(in_force)
+        return state
 
     def processes_of(self, line: int, key: str, guards: tuple, requires: tuple[tuple[str, ...], ...]
                      ) -> tuple[tuple[str, ...], dict[str, str], dict[str, set[str]]]:
@@ -459,6 +472,7 @@ class GuardFilter:
         self.graph = graph
         self.index = index  # requirements.Index: options by what they write
         self._tests: dict[tuple[int, str], tuple[CExpr, Any]] = {}  # (id(test), function key) -> (test, formula)
+        self._edges: dict[int, tuple[dict, tuple]] = {}  # id(edge data) -> (data, its guards' requirements but TRUE)
 
     def edge_ok(self, settings: Any) -> Any:
         from srcscan.analyze.requirements import guard_requirement
@@ -467,10 +481,15 @@ class GuardFilter:
         levels = levels_of(settings)
 
         def edge_ok(caller: str, data: dict) -> bool:
-            fn = self.graph.functions.get(caller)
-            if fn is None:
-                return True
-            return all(guard_requirement(guard, self.index, fn).holds(levels) for guard in data["guards"])
+            # The guards' requirements are the same under every settings, and the process
+            # analysis walks about 500 regions (lighttpd 1.4.85): kept per edge, TRUE ones left out.
+            hit = self._edges.get(id(data))
+            if hit is None or hit[0] is not data:
+                fn = self.graph.functions.get(caller)
+                needs = () if fn is None else tuple(r for r in (guard_requirement(g, self.index, fn) for g in data["guards"])
+                                                    if not r.is_true)
+                hit = self._edges[id(data)] = (data, needs)
+            return all(r.holds(levels) for r in hit[1])
 
         return edge_ok
 
