@@ -110,7 +110,11 @@ def _build_from_tree(rules: Rules, tree: SourceTree, cache_dir: Path, with_optio
     if not scan.files:
         raise InputError(f"no C files under {tree.root}")
     started = time.perf_counter()
+    from srcscan.requirement_dnf import load_sop_memo, save_sop_memo
+
+    load_sop_memo(cache_dir)  # the printing's minimal DNFs other runs worked out (requirement_dnf.py)
     catalog = _analyse(rules, tree, scan, cache_dir, with_options)
+    save_sop_memo(cache_dir)
     timings["analyses"] = time.perf_counter() - started
     results.put(key, catalog, scan)
     return Built(catalog, scan, tree)
