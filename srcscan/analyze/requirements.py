@@ -24,7 +24,8 @@ from srcscan.analyze.options import option_to_dict
 from srcscan.analyze.optiontests import guard_requirement, mandatory_guard, option_test
 from srcscan.cexpr import Binary, CExpr, Unary, render, strip
 from srcscan.model import (CallerGuard, CallSite, Guard, DecidedByCallers, Derivation, FunctionFacts, GuardAt, Inherited,
-                           LoggedOnlyIf, NotBuilt, NotCalled, RequirementAnswer, SeveralOptions, SiteKey, ThroughPointer)
+                           LoggedOnlyIf, NotBuilt, NotCalled, RequirementAnswer, SeveralOptions, SiteKey, ThroughPointer,
+                           Write)
 from srcscan.requirement import Requirement
 
 if TYPE_CHECKING:  # context.py names Index in its annotations
@@ -131,15 +132,23 @@ class Site:
 def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
                         log_functions: Mapping[str, object] | None = None,
                         dead: frozenset[str] = frozenset(),
-                        unseen_callers: frozenset[str] = frozenset()) -> dict[SiteKey, RequirementAnswer]:
+                        unseen_callers: frozenset[str] = frozenset(),
+                        writes: Iterable[Write] = ()) -> dict[SiteKey, RequirementAnswer]:
     """SiteKey -> the options the site needs and why. `log_functions` (as
     logfuncs.infer_log_functions gives them) let a log function's own conditions on its
     parameters and its early returns count at each call (analyze.conditions); a site in a
-    function of `dead` (analyze.deadcode.never_called) is never logged."""
+    function of `dead` (analyze.deadcode.never_called) is never logged, and so is one under a
+    test that a variable holding the result of a function that never returns NULL is NULL
+    (analyze.nevernull; `writes`, extract.writes' facts, say what a variable holds)."""
     from srcscan.analyze.conditions import BUDGET, Conditions, guard_condition, keep_params, param_test, translate
     from srcscan.analyze.logfuncs import log_function_of
+    from srcscan.analyze.nevernull import never_null, null_tested
 
     from_callers, via_pointer = inherited(graph, index, dead, unseen_callers)
+    non_null = never_null(graph.functions.values(), index.local_values)
+    written: dict[tuple[str, str], list[Write]] = defaultdict(list)
+    for w in writes if non_null else ():
+        written[(w.file, w.function)].append(w)
     if index.stores and not index.set_by:
         index.set_by = set_by_code(index, from_callers)
         if index.set_by:  # the tests of those fields now read options: once more
@@ -154,6 +163,10 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
         key = graph.key_for(fn.name, fn.file) or fn.key
         if key in dead:
             answers[call.key] = RequirementAnswer(Requirement.FALSE, (NotCalled(fn.name),))
+            continue
+        dead_test = _null_test(call, written.get((fn.file, fn.name), ()), non_null, null_tested)
+        if dead_test is not None:  # `name = MALLOC(len); if (!name) log_message(...)`: never
+            answers[call.key] = RequirementAnswer(Requirement.FALSE, (dead_test,))
             continue
         own = [(g, guard_requirement(g, index, fn)) for g in call.guards]
         need = Requirement.all_of(guard_condition(g, index, fn) for g in call.guards).simplified()
@@ -213,6 +226,9 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
         muted = {a for a in sink.atoms() if not a.is_test}
         if muted:
             requirement = requirement.exists(lambda a: a in muted).simplified()
+        # ... but the message is still not written under them: `--with -t` leaves it out
+        # (Message.logged_only_if, pipeline._appears, query.as_run_with).
+        silent = sink.exists(lambda a: a.is_test).simplified() if muted else Requirement.TRUE
         bits = _facility_bits(known, fn, call)
         if bits is not None and bits.requires:
             # The log function returns at once for this facility unless an option is given
@@ -234,8 +250,20 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             derivation.append(LoggedOnlyIf(call.callee, _sink_text(sink)))
         if deciding:
             derivation.append(DecidedByCallers(fn.name, _sink_text(start), deciding))
-        answers[call.key] = RequirementAnswer(requirement, tuple(derivation) if not requirement.is_true else (), unsure)
+        answers[call.key] = RequirementAnswer(requirement, tuple(derivation) if not requirement.is_true else (), unsure,
+                                              None if silent.is_true else silent)
     return answers
+
+
+def _null_test(call: CallSite, written: tuple[Write, ...], non_null: frozenset[str], null_tested) -> GuardAt | None:
+    """A guard of the call needing a variable to be NULL that holds the result of a function that
+    never returns NULL (analyze.nevernull): the guard, saying so; None when there is none."""
+    for g in call.guards if non_null else ():
+        found = null_tested(g, written, non_null)
+        if found is not None:
+            return GuardAt(call.file, g.line, f"{g.describe()} never holds: {found[0]} = {found[1]}, and "
+                                              f"that function never returns NULL (each of its returns is not NULL)")
+    return None
 
 
 def set_by_code(index: Index, from_callers: Mapping[str, Requirement]) -> dict[str, Requirement]:
@@ -350,7 +378,7 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
     # a grammar's actions call functions too (lighttpd's configparser.y: config_parse_file)
     dead = never_called(context.graph, {**texts, **{rel: _read(text, rel) for rel in text.grammars}})
     answers = answer_requirements(sites, context.graph, context.index, context.log_functions, dead,
-                                  macro_called(context.graph, texts))
+                                  macro_called(context.graph, texts), [w for f in context.scan.all_files for w in f.writes])
     never = _never_built(context)
     for site in context.sites:
         unbuilt = never(build.get(site.key, ""))
