@@ -8,25 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from srcscan.pipeline import build_from_tree
 from srcscan.render.common import derivation_text
-from srcscan.rules import load_rules
-from srcscan.sources import Provenance, SourceTree
+from tests.conftest import only_message as message, tree_catalog
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 
 @pytest.fixture(scope="module")
 def catalog(tmp_path_factory):
-    rules = load_rules(str(FIXTURES / "precision" / "daemon-rules.toml"))
-    root = FIXTURES / "process-state"
-    return build_from_tree(rules, SourceTree(root, Provenance("path", str(root), None)),
-                           tmp_path_factory.mktemp("state") / "cache").catalog
-
-
-def message(catalog, text):
-    (m,) = [m for m in catalog.messages if m.format == text]
-    return m
+    return tree_catalog(FIXTURES / "process-state", FIXTURES / "precision" / "daemon-rules.toml",
+                        tmp_path_factory.mktemp("state") / "cache")
 
 
 def test_a_dump_the_parent_writes_only_to_a_file_is_not_the_parents(catalog):
