@@ -71,7 +71,7 @@ def _children_cpu() -> float:
 class Timing:
     wall: float  # seconds
     cpu: float  # user + system seconds of the command and the processes it waited for
-    summary: str = ""  # the command's last line on stderr
+    summary: str = ""  # the command's stderr (with -v: its summary of files parsed and extra profiles)
 
 
 def bare(root: Path, rules, cache: Path, jobs: int) -> Timing:
@@ -88,14 +88,14 @@ def bare(root: Path, rules, cache: Path, jobs: int) -> Timing:
 def catalog(checkout: Path, root: Path, rules_name: str, cache: Path, jobs: int, out: Path) -> Timing:
     """One `srcscan catalog` command of the srcscan in `checkout`, timed."""
     command = [sys.executable, "-m", "srcscan", "catalog", "--path", str(root), "--rules", rules_name,
-               "--cache-dir", str(cache), "-j", str(jobs), "--format", "json", "-o", str(out)]
+               "--cache-dir", str(cache), "-j", str(jobs), "--format", "json", "-o", str(out), "-v"]
     env = {**os.environ, "PYTHONPATH": str(checkout), "SRCSCAN_RULES_DIR": str(checkout / "rules")}
     cpu, start = _children_cpu(), time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, cwd=checkout, env=env)
     seconds, cpu = time.perf_counter() - start, _children_cpu() - cpu
     if done.returncode != 0:
         sys.exit(f"benchmark: {' '.join(command)} (in {checkout}) failed: {done.stderr.strip()}")
-    return Timing(seconds, cpu, (done.stderr.strip().splitlines() or [""])[-1])
+    return Timing(seconds, cpu, done.stderr)
 
 
 def _parsed(summary: str) -> str:

@@ -43,6 +43,10 @@ class Message:
     requires_formula: str = ""  # the requirement as a formula (srcscan.requirement), "" = default options
     derivation: tuple[Derivation, ...] = ()  # how `requires` was derived (guards, inheritance, pointers)
     uncertain: tuple[str, ...] = ()  # what srcscan could not decide about `requires`, each with where and why
+    # the options under which its log function writes anything at all (keepalived's vlog_message
+    # returns at once under -t: [["!-t"]]), alternatives of atoms as `requires`; () = any. Not in
+    # `requires`, since it holds for every message of that function; `--with` reads both.
+    logged_only_if: tuple[tuple[str, ...], ...] = ()
     processes: tuple[str, ...] = ()  # processes that can emit it
     facility: tuple[str, ...] = ()  # syslog facilities (or "errorlog") under default options
     facility_with: tuple[tuple[str, str], ...] = ()  # (option, facility it gives)
@@ -154,7 +158,8 @@ def assemble(sites: Iterable[LogSite], texts: Mapping[SiteKey, tuple[MessageText
                 own = answer.for_text(text.template)  # a text builder's text: what its calls need
                 r = own.requirement
                 m = replace(m, requires=r.alternatives(), requires_formula="" if r.is_true else str(r),
-                            derivation=own.derivation, uncertain=own.uncertain)
+                            derivation=own.derivation, uncertain=own.uncertain,
+                            logged_only_if=own.logged_only_if.alternatives() if own.logged_only_if else ())
             if where is not None:
                 m = replace(m, processes=where.processes, facility=where.facility, facility_with=where.facility_with,
                             derivation=m.derivation + where.derivation)
@@ -243,6 +248,7 @@ def message_to_dict(m: Message) -> dict[str, Any]:
     d["template"] = template_to_dict(m.template)
     d["text"] = render_normal(m.template)
     d["requires"] = [list(alt) for alt in m.requires]
+    d["logged_only_if"] = [list(alt) for alt in m.logged_only_if]
     d["facility_with"] = dict(m.facility_with)
     return d
 
@@ -251,6 +257,7 @@ def message_from_dict(d: dict[str, Any]) -> Message:
     values = {f.name: d[f.name] for f in fields(Message) if f.name in d}
     values["template"] = template_from_dict(d["template"])
     values["requires"] = tuple(tuple(alt) for alt in d.get("requires", ()))
+    values["logged_only_if"] = tuple(tuple(alt) for alt in d.get("logged_only_if", ()))
     values["facility_with"] = tuple(sorted(d.get("facility_with", {}).items()))
     values["derivation"] = tuple(derivation_from_dict(x) for x in d.get("derivation", ()))
     for name in ("conditions", "processes", "facility", "uncertain"):

@@ -134,11 +134,21 @@ class FunctionFacts:
     variadic: bool
     calls: tuple[CallSite, ...]
     local_writes: tuple["LocalWrite", ...] = ()  # what it assigns to variables it passes to calls (extract/localtext)
+    returns: tuple["Return", ...] = ()  # its return statements (analyze.nevernull)
 
     @property
     def key(self) -> str:
         """Identity in the call graph: file-qualified for static functions."""
         return f"{self.file}:{self.name}" if self.static else self.name
+
+
+class Return(NamedTuple):
+    """A `return` statement: the value (None for a bare `return;`) and the guards it runs under
+    (an early `if (!mem) exit(1);` before it among them), without parser nodes."""
+
+    line: int
+    value: CExpr | None
+    guards: tuple["Guard", ...]
 
 
 class LocalWrite(NamedTuple):
@@ -300,6 +310,7 @@ class RequirementAnswer:
     requirement: "Requirement"
     derivation: tuple["Derivation", ...]
     uncertain: tuple[str, ...] = ()
+    logged_only_if: "Requirement | None" = None  # options the log function writes anything under (`!-t`); None: any
     # A text builder's site: per text (by its template), the answer for that text alone, which
     # the calls selecting it narrow (analyze.requirements.text_answers); other texts take the above.
     texts: tuple[tuple["Template", "RequirementAnswer"], ...] = ()

@@ -110,7 +110,11 @@ def _build_from_tree(rules: Rules, tree: SourceTree, cache_dir: Path, with_optio
     if not scan.files:
         raise InputError(f"no C files under {tree.root}")
     started = time.perf_counter()
+    from srcscan.requirement_dnf import load_sop_memo, save_sop_memo
+
+    load_sop_memo(cache_dir)  # the printing's minimal DNFs other runs worked out (requirement_dnf.py)
     catalog = _analyse(rules, tree, scan, cache_dir, with_options)
+    save_sop_memo(cache_dir)
     timings["analyses"] = time.perf_counter() - started
     results.put(key, catalog, scan)
     return Built(catalog, scan, tree)
@@ -178,9 +182,12 @@ def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, 
 
 def _appears(answer: RequirementAnswer | None, build: str, settings: Settings) -> bool:
     """A site's messages appear under `--with` settings: one alternative of its requirement
-    holds, and its build condition holds for the build macros given."""
+    holds, its log function writes under them (not keepalived's under -t), and its build
+    condition holds for the build macros given."""
     from srcscan.analyze.settings import satisfied
     from srcscan.preprocessor import build_holds
 
     requires = answer.requirement.alternatives() if answer is not None else ()
-    return satisfied(requires, settings) and (not settings.macros or build_holds(build, settings.macros))
+    logs = answer.logged_only_if.alternatives() if answer is not None and answer.logged_only_if else ()
+    return satisfied(requires, settings) and satisfied(logs, settings) \
+        and (not settings.macros or build_holds(build, settings.macros))

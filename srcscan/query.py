@@ -83,7 +83,8 @@ def _adds(catalog: Catalog, messages: list[Message], spec: str) -> tuple[list[Me
     else:
         added = [m for m in messages if needs(m.requires, names) and satisfied(m.requires, settings)
                  and not satisfied(m.requires, default)]
-    removed = [m for m in messages if satisfied(m.requires, default) and not satisfied(m.requires, settings)]
+    removed = [m for m in messages if satisfied(m.requires, default) and satisfied(m.logged_only_if, default)
+               and not (satisfied(m.requires, settings) and satisfied(m.logged_only_if, settings))]
     return added, removed
 
 
@@ -93,7 +94,7 @@ def as_run_with(catalog: Catalog, with_options: tuple[str, ...]) -> Catalog:
     if not with_options:
         return catalog
     settings = parse_with(with_options, catalog.sections.options or ())
-    kept = tuple(m for m in catalog.messages if satisfied(m.requires, settings)
+    kept = tuple(m for m in catalog.messages if satisfied(m.requires, settings) and satisfied(m.logged_only_if, settings)
                  and (not settings.macros or build_holds(m.build, settings.macros)))
     return replace(catalog, messages=kept)
 

@@ -8,12 +8,15 @@ _EXACT_LIMIT atoms; beyond, the diagram's settings are widened to prime implican
 from __future__ import annotations
 
 import itertools
+import pickle
+from pathlib import Path
 from typing import Any
 
 from sympy import Symbol
 from sympy.logic import SOPform
 from sympy.logic.boolalg import And, Boolean, Not, Or, false, true
 
+from srcscan.io import read_sealed, seal, write_atomic_bytes
 from srcscan.requirement_atoms import ATOMS, MANAGER, VARIABLES, Atom, implies, level_facts, support_of
 
 _DNFS: dict[Any, Boolean] = {}
@@ -63,9 +66,64 @@ def _minimal_dnf(f: Any) -> Boolean:
     if len(minterms) + len(dontcares) == 2 ** len(variables):
         return true
     symbols = [symbol_of(ATOMS[v]) for v in variables]
-    dnf = SOPform(symbols, minterms, dontcares)
+    dnf = _sop_form(symbols, minterms, dontcares)
     terms = dnf.args if isinstance(dnf, Or) else (dnf,)
     return Or(*(And(*_drop_implied(t.args if isinstance(t, And) else (t,))) for t in terms))
+
+
+# SOPform's answers by what they are computed from (the atoms' texts, the truth table and its
+# don't-cares): the same formulas come back run after run (the next release of a history, a
+# run after one file changed), and SOPform is most of the printing's cost (5.4 s of a lighttpd
+# 1.4.85 run, 390 calls). The pipeline loads the kept answers from the cache before the
+# analyses and saves them after (load_sop_memo, save_sop_memo).
+_SOP_MEMO: dict[tuple, Boolean] = {}
+_SOP_MEMO_LIMIT = 20000  # entries kept on disk (a few MB)
+_sop_added: list[int] = [0]  # answers computed since the memo was loaded
+
+
+def _sop_form(symbols: list[Symbol], minterms: list[list[int]], dontcares: list[list[int]]) -> Boolean:
+    """SOPform(symbols, minterms, dontcares), kept by its inputs (a pure function of them)."""
+    key = (tuple(s.name for s in symbols), tuple(map(tuple, minterms)), tuple(map(tuple, dontcares)))
+    known = _SOP_MEMO.get(key)
+    if known is None:
+        known = _SOP_MEMO[key] = SOPform(symbols, minterms, dontcares)
+        _sop_added[0] += 1
+    return known
+
+
+def _sop_path(cache_dir: Path) -> Path:
+    import sympy
+
+    return cache_dir / "memo" / f"sopform-sympy-{sympy.__version__}.pickle"  # another sympy may answer otherwise
+
+
+def load_sop_memo(cache_dir: Path) -> None:
+    """Add the SOPform answers kept under `cache_dir` to this process's (a missing or damaged
+    file adds none)."""
+    payload = read_sealed(_sop_path(cache_dir))
+    if payload is None:
+        return
+    try:
+        kept = pickle.loads(payload)
+    except (pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError, ImportError, IndexError):
+        return
+    if isinstance(kept, dict):
+        for key, value in kept.items():
+            _SOP_MEMO.setdefault(key, value)
+
+
+def save_sop_memo(cache_dir: Path) -> None:
+    """Write this process's SOPform answers under `cache_dir` when it computed new ones (with
+    those kept there meanwhile by another run; the newest _SOP_MEMO_LIMIT at most)."""
+    if not _sop_added[0]:
+        return
+    load_sop_memo(cache_dir)
+    kept = dict(list(_SOP_MEMO.items())[-_SOP_MEMO_LIMIT:])
+    try:
+        write_atomic_bytes(_sop_path(cache_dir), seal(pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL)))
+    except OSError:
+        return  # a memo that cannot be written costs the next run its SOPform calls, nothing else
+    _sop_added[0] = 0
 
 
 _EXACT_LIMIT = 8  # SOPform on 2**n rows: 8 atoms take milliseconds, 12 took minutes (lighttpd 1.4.85)

@@ -154,6 +154,11 @@ def build_call_graph(functions: Iterable[FunctionFacts], refs: Iterable[Function
                 if call.indirect == "field" and flow.by_key else None
             if resolved is not None:
                 for r in resolved:
+                    if r.target is None:  # this call's holder is not followed: by the field's name, here only
+                        for target, kind, via in _targets(by_key, stored, call):
+                            graph.add_edge(r.caller, target, kind=kind, guards=r.guards, line=r.line, via=via,
+                                           call=r.call)
+                        continue
                     graph.add_edge(r.caller, r.target, kind="pointer", guards=r.guards, line=r.line, via=call.callee,
                                    call=r.call, resolution=r.via)
                 continue

@@ -143,6 +143,8 @@ class Conditions:
     _reach: dict[tuple, tuple[Requirement, tuple[str, ...]]] = field(default_factory=dict)
     _paths: dict[tuple, list[tuple[str, int, str, str]]] = field(default_factory=dict)
     _stores: dict[tuple[str, str], Requirement] = field(default_factory=dict)
+    _active: list[tuple] = field(default_factory=list)  # reaching() memo keys being worked out, outermost first
+    _lowest: int = MAX_DEPTH * BUDGET  # the outermost of them a cycle was cut at (none: larger than any)
 
     def sink_of(self, key: str | None, depth: int = 0) -> Requirement:
         """When function `key`, a log function, really logs: TRUE for one that always does
@@ -195,11 +197,33 @@ class Conditions:
             return (need.exists(is_test) & base).simplified(), (f"too many call paths to {fn.name}() to follow",)
         if not on_params or key in self.graph.entry_points:
             return (need.exists(is_test) & base).simplified(), ()
+        memo = (key, need, sinkish)
+        if memo in self._active:
+            # Around a cycle with the same need (dump_vrrp -> dump_list -> (*l->dump) -> dump_vrrp,
+            # keepalived 2.0's nested list dumps): that path reaches no entry point the other paths
+            # to `key` do not, so it adds no alternative (the least fixed point). What is worked out
+            # meanwhile depends on the unfinished `key` and is not kept (_lowest).
+            self._lowest = min(self._lowest, self._active.index(memo))
+            return Requirement.FALSE, ()
         if depth >= MAX_DEPTH or key in stack:
             return (need.exists(is_test) & base).simplified(), (f"call chain to {fn.name}() too deep or recursive",)
-        memo = (key, need, sinkish)
         if memo in self._reach:
             return self._reach[memo]
+        position = len(self._active)
+        self._active.append(memo)
+        try:
+            answer = self._callers(key, fn, need, depth, stack, sinkish, memo)
+        finally:
+            self._active.pop()
+        if self._lowest >= position:  # no cut of an unfinished caller up the stack: complete
+            self._lowest = MAX_DEPTH * BUDGET
+            self._reach[memo] = answer
+        return answer
+
+    def _callers(self, key: str, fn: FunctionFacts, need: Requirement, depth: int, stack: frozenset[str],
+                 sinkish: frozenset[Atom], memo: tuple) -> tuple[Requirement, tuple[str, ...]]:
+        """reaching()'s walk over the calls to `key`, one alternative per call."""
+        base = self.inherited.get(key, Requirement.TRUE)
         alternatives, unsure = [], []
         paths = self._paths.setdefault(memo, [])
         for caller, _, data in self.graph.graph.in_edges(key, data=True):
@@ -221,7 +245,7 @@ class Conditions:
                     paths.append((caller_fn.file, data["line"], caller_fn.name, "false"))
                     continue
                 caller_fn, call, data = through
-            given, followed = translate(need, fn, call.exprs, self.index, caller_fn, sinkish, call.line)
+            given, followed = translate(need, fn, self._arguments(call, data), self.index, caller_fn, sinkish, call.line)
             edge = Requirement.all_of(guard_condition(g, self.index, caller_fn) for g in call.guards)
             if data.get("kind") == "pointer" and data.get("via"):
                 edge = edge & self._stored(key, data["via"])  # run only after being stored there
@@ -235,18 +259,35 @@ class Conditions:
                 unsure.append(f"{caller_fn.file}:{data['line']} in {caller_fn.name}() passes {texts}, "
                               f"which srcscan cannot know (counted as not logging)")
             caller = self.graph.key_for(caller_fn.name, caller_fn.file) or caller_fn.key
-            found, why = self.reaching(caller, keep_params(sure, caller_fn).simplified(), depth + 1, stack | {key},
-                                       frozenset(a for a in followed if param_test(a, caller_fn)))
+            upward = (caller, keep_params(sure, caller_fn).simplified(),
+                      frozenset(a for a in followed if param_test(a, caller_fn)))
+            around = upward in self._active  # a path around a cycle: no alternative, not listed
+            found, why = self.reaching(upward[0], upward[1], depth + 1, stack | {key}, upward[2])
             alternatives.append(found)
             unsure.extend(why)
-            paths.append((caller_fn.file, data["line"], caller_fn.name, str(found)))
+            if not around:
+                paths.append((caller_fn.file, data["line"], caller_fn.name, str(found)))
         if alternatives:
             result = Requirement.any_of(alternatives).simplified()
         else:
             result = (need.exists(is_test) & base).simplified()
-        answer = (result, tuple(dict.fromkeys(unsure)))
-        self._reach[memo] = answer
-        return answer
+        return result, tuple(dict.fromkeys(unsure))
+
+    def _arguments(self, call: CallSite, data: dict) -> tuple[CExpr, ...]:
+        """What the call of an edge passes to the function it runs. A call through a parameter's
+        field resolved at each call of its function (callgraph: the edge starts at
+        `dump_list(fp, data->vrrp)` in dump_vrrp_data) passes what the call through the field
+        passes (`(*l->dump)(fp, e->data)`), with that call's arguments put in for the function's
+        parameters: `fp` of dump_vrrp_data, and dump_list's local `e->data`."""
+        if data.get("kind") != "pointer" or call.indirect or not data.get("via"):
+            return call.exprs
+        key = self.graph.key_for(call.callee, call.file)
+        holder = self.graph.functions.get(key) if key else None
+        inner = [c for c in holder.calls if c.indirect and c.callee == data["via"]] if holder else []
+        if len(inner) != 1:
+            return call.exprs
+        values = dict(zip(holder.params, call.exprs))
+        return tuple(substitute(e, values) for e in inner[0].exprs)
 
     def _stored(self, key: str, via: str) -> Requirement:
         """What storing function `key` in field `via` needs (requirements.stored_requirement)."""

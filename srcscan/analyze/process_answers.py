@@ -21,7 +21,7 @@ from srcscan.analyze.processes import Model, _other_side, build_model, message_p
 from srcscan.analyze.syslogfacts import UNKNOWN, gather
 from srcscan.analyze.context import Context
 from srcscan.sections import LoggingSetup, ProcessRow, Sections, UnreachableSite
-from srcscan.model import (CallSite, Derivation, InProcessWith, LogSite, NotInProcess, ProcessAnswer, ProcessesFrom,
+from srcscan.model import (CallSite, DecidedByCallers, Derivation, InProcessWith, LogSite, NotInProcess, ProcessAnswer, ProcessesFrom,
                            ReachedBy, RequirementAnswer, SiteKey)
 
 
@@ -31,13 +31,18 @@ def answer_processes(sites: Iterable[LogSite], requires: Mapping[SiteKey, tuple[
                      model: Model, facilities: dict[str, tuple[str, ...]], changes: dict[str, dict[str, str]],
                      syslog_on: bool, priorities: Priorities,
                      mute: Callable[[LogSite, str], bool] | None = None,
-                     text_calls: TextCalls | None = None) -> dict[SiteKey, ProcessAnswer]:
+                     text_calls: TextCalls | None = None,
+                     silent_calls: Mapping[SiteKey, frozenset[tuple[str, int]]] | None = None
+                     ) -> dict[SiteKey, ProcessAnswer]:
     """SiteKey -> ProcessAnswer for every site. `requires` gives each site's requirement as
     alternatives of option atoms (the requirements analysis's answer): a call that needs -D runs
     where -D takes the program. `facilities`/`changes`: process_facilities and facility_changes.
     `mute(site, mode)`: whether the site's log function writes nothing when the program runs
     in that mode (muted_modes); a process that runs the call only in such a mode cannot write it.
-    `text_calls`: the tree's calls by text, for a function the parsed calls reach from no start."""
+    `text_calls`: the tree's calls by text, for a function the parsed calls reach from no start.
+    `silent_calls`: per site, the calls (file, line) of its function whose arguments make it
+    write nothing (the requirements analysis' "false" paths, silent_calls()): a process that
+    reaches the function only through them does not write the message."""
     graph = model.graph
     by_file = file_processes(graph, model)
     paths = CallPaths(model)
@@ -76,8 +81,18 @@ def answer_processes(sites: Iterable[LogSite], requires: Mapping[SiteKey, tuple[
                 # not resolve): the processes that run the rest of its file.
                 procs = by_file.get(call.file) or tuple(p.name for p in model.procs)  # (an assert handler: any)
                 how = (ProcessesFrom("file", call.file),)
+        quiet = _only_silent_calls(key, found_in, (silent_calls or {}).get(site.key, frozenset()), model)
+        if quiet and len(quiet) == len(procs):
+            # Every process reaches it only through calls that write nothing, yet the requirement
+            # holds on another call (keepalived's REALLOC() -> keepalived_realloc() in a build
+            # whose parse this one lacks): where that call runs is not known; left as it is.
+            quiet = {}
+        if quiet:
+            procs = tuple(q for q in procs if q not in quiet)
+            only = {q: mode for q, mode in only.items() if q not in quiet}
+            found_in = {q: r for q, r in found_in.items() if q not in quiet}
         pruned = tuple(NotInProcess(q, why) for q in _pruned_from(call.line, key, guards, procs, model) if (
-            why := model.state.why_not(q, key, tuple(guards)))) + tuple(
+            why := model.state.why_not(q, key, tuple(guards)))) + tuple(NotInProcess(q, why) for q, why in quiet.items()) + tuple(
             NotInProcess(q, f"it runs there only with {mode}, under which {call.callee}() writes nothing")
             for q, mode in silent.items())
         outcomes = _priority_outcomes(call, site.log_function, fn, graph, priorities)
@@ -113,7 +128,7 @@ def analyze_processes(context: Context, requirements: Mapping[SiteKey, Requireme
     requires = {key: answer.requirement.alternatives() for key, answer in requirements.items()}
     text = context.tree.text(context.rules.exclude)
     answers = answer_processes(context.sites, requires, model, facilities, changes, syslog_on, Priorities(graph, facts),
-                               muted_modes(context, model), TextCalls(_LazyTexts(text)))
+                               muted_modes(context, model), TextCalls(_LazyTexts(text)), silent_calls(requirements))
     counts: dict[str, int] = defaultdict(int)
     unreachable, by_file_count = [], 0
     for site in context.sites:
@@ -135,6 +150,46 @@ def analyze_processes(context: Context, requirements: Mapping[SiteKey, Requireme
                                    if b.ident_suffix))
     return answers, Sections(processes=process_table(model, facilities, changes, counts, suffixes),
                              processes_from_file=by_file_count, unreachable=tuple(unreachable), logging=logging)
+
+
+def silent_calls(requirements: Mapping[SiteKey, RequirementAnswer]) -> dict[SiteKey, frozenset[tuple[str, int]]]:
+    """SiteKey -> the calls (file, line) of the site's function whose arguments make its log
+    function write nothing: the requirements analysis' DecidedByCallers paths that need
+    "false" (keepalived's print_parent_data() opens a file and returns when it cannot, then
+    calls dump_global_data(fp), whose conf_write() logs only for a NULL fp). A path it counted
+    as not logging only because it could not know a value (named in `uncertain`) is left out."""
+    out = {}
+    for key, answer in requirements.items():
+        found = frozenset((file, line) for d in answer.derivation if isinstance(d, DecidedByCallers)
+                          for file, line, _, needs in d.paths if needs == "false"
+                          and not any(f"{file}:{line} " in u for u in answer.uncertain))
+        if found:
+            out[key] = found
+    return out
+
+
+def _only_silent_calls(key: str, found_in: Mapping[str, set[str]], silent: frozenset[tuple[str, int]],
+                       model: Model) -> dict[str, str]:
+    """Process -> why, for each process of `found_in` whose region reaches function `key` only
+    through calls in `silent` (file, line); a process that starts in `key`, or whose region
+    holds any other call of it, may write the message."""
+    if not silent:
+        return {}
+    out = {}
+    for q, region in found_in.items():
+        calls = [(caller, data) for caller, data in model.graph.callers(key) if caller in region]
+        if not calls or key in {p.start for p in model.procs if p.name == q}:
+            continue
+        where = []
+        for caller, data in calls:
+            fn = model.graph.functions.get(caller)
+            if fn is None or (fn.file, data["line"]) not in silent:
+                break
+            where.append(f"{fn.name}() at {fn.file}:{data['line']}")
+        else:
+            out[q] = (f"its calls of {model.graph.functions[key].name}() there ({', '.join(sorted(set(where)))}) "
+                      f"pass what makes the log function write elsewhere (their path needs false)")
+    return out
 
 
 def muted_modes(context: Context, model: Model) -> Callable[[LogSite, str], bool]:

@@ -323,6 +323,7 @@ class Model:
     unpruned: dict[str, set[str]] | None = None  # the regions under the settings, without it
     everywhere: dict[str, set[str]] | None = None  # the regions under any options, without state
     views: dict[str, tuple[dict[str, set[str]], ProcessState]] = field(default_factory=dict)  # by mode
+    mode_states: dict[tuple, ProcessState] = field(default_factory=dict)  # by the regions in force (_state_in_force)
 
     @functools.cached_property
     def by_option(self) -> dict[str, list[Assignment]]:
@@ -372,10 +373,22 @@ class Model:
             edge_ok, option_test = self.guard_filter.edge_ok(settings), self.guard_filter.option_test(settings)
             unpruned = {**(self.unpruned or {}), **regions(self.graph, self.procs, edge_ok, option_test, which=entry,
                                                            called_only=True)}
-            state = self.state.with_in_force(unpruned) if self.state is not None else None
+            state = self._state_in_force(unpruned)
             region = regions(self.graph, self.procs, edge_ok, option_test, state, which=entry, called_only=True)
             self.views[mode] = ({p.name: region.get(p.name, set()) for p in self.procs}, state)
         return self.views[mode]
+
+    def _state_in_force(self, in_force: dict[str, set[str]]) -> ProcessState | None:
+        """The constant state with `in_force` regions, one per distinct regions: a state is a
+        function of its regions (with_in_force), and lighttpd 1.4.85's 166 modes have only 54
+        distinct ones; each new state works out its edges again (most of a mode's cost)."""
+        if self.state is None:
+            return None
+        key = tuple(sorted((name, frozenset(region)) for name, region in in_force.items()))
+        state = self.mode_states.get(key)
+        if state is None:
+            state = self.mode_states[key] = self.state.with_in_force(in_force)
+        return state
 
     def processes_of(self, line: int, key: str, guards: tuple, requires: tuple[tuple[str, ...], ...]
                      ) -> tuple[tuple[str, ...], dict[str, str], dict[str, set[str]]]:
@@ -400,14 +413,7 @@ class Model:
         return tuple(sorted(where, key=order.index)), only, where
 
     def _with_atoms(self, atoms: Iterable[str]) -> Any:
-        from srcscan.analyze.settings import Settings
-
-        levels = dict(self.settings.levels)
-        for atom in atoms:
-            name, _, level = atom.partition(">=")
-            name = name.split("==")[0]
-            levels[name] = max(levels.get(name, 0), int(level) if level.isdigit() else 1)
-        return Settings(dict(self.settings.values), levels, self.settings.macros)
+        return _with_atoms(self.settings, atoms)
 
     def region_for(self, requires: tuple[tuple[str, ...], ...]) -> dict[str, set[str]]:
         """Regions under the settings plus the options a message needs (its first alternative):
@@ -421,6 +427,70 @@ class Model:
             self.regions_with[key] = regions(self.graph, self.procs, self.guard_filter.edge_ok(settings),
                                              self.guard_filter.option_test(settings), self.state)
         return self.regions_with[key]
+
+
+def inherited_regions(graph: CallGraph, procs: list[Process], everywhere: dict[str, set[str]],
+                      guard_filter: "GuardFilter", settings: Any) -> dict[str, set[str]]:
+    """Child process name -> the functions of the entry process whose writes the child can
+    inherit: the entry's region without the calls that need an option under which the entry
+    never starts that child (keepalived's -t run, `if (__test_bit(CONFIG_TEST_BIT, &debug)) {
+    validate_config(); config_test_exit(); }`, sets vrrp_data in start_vrrp() and exits before
+    any fork: no child has vrrp_data from it). Such an option is one some call from the entry
+    needs (Model.modes) under which the child's start function is out of the entry's region."""
+    from srcscan.analyze.requirements import guard_requirement
+    from srcscan.requirement import Requirement
+
+    main = next((p for p in procs if p.start == "main"), None)
+    if main is None:
+        return {}
+    entry = everywhere[main.name]
+    candidates: set[str] = set()
+    for caller, _, data in graph.graph.edges(data=True):
+        fn = graph.functions.get(caller)
+        if not data["guards"] or caller not in entry or fn is None:
+            continue
+        for guard in data["guards"]:
+            for alternative in guard_requirement(guard, guard_filter.index, fn).alternatives():
+                candidates.update(a for a in alternative if not a.startswith("!") and _option_name(a) not in settings.levels)
+    modes: dict[str, set[str]] = {}  # mode -> the entry's region when it is in force
+    for mode in sorted(candidates):
+        with_mode = _with_atoms(settings, [mode])
+        modes[mode] = regions(graph, procs, guard_filter.edge_ok(with_mode), guard_filter.option_test(with_mode),
+                              which={main.name}, called_only=True)[main.name]
+    out: dict[str, set[str]] = {}
+    walks: dict[frozenset[str], set[str]] = {}
+    for p in procs:
+        if p is main:
+            continue
+        never = frozenset(mode for mode, region in modes.items() if p.start not in region)
+        if never not in walks:
+            needs = [(mode, Requirement.atom(mode)) for mode in sorted(never)]
+
+            def edge_ok(caller: str, data: dict, needs=needs) -> bool:
+                fn = graph.functions.get(caller)
+                if fn is None or not needs:
+                    return True
+                for guard in data["guards"]:
+                    found = guard_requirement(guard, guard_filter.index, fn)
+                    if any((found & ~atom).is_false for _, atom in needs):
+                        return False  # run only in a mode that never starts the child
+                return True
+
+            walks[never] = regions(graph, procs, edge_ok, which={main.name})[main.name] if never else entry
+        out[p.name] = walks[never]
+    return out
+
+
+def _with_atoms(settings: Any, atoms: Iterable[str]) -> Any:
+    """The settings plus option atoms (`-D>=2`, `-t`)."""
+    from srcscan.analyze.settings import Settings
+
+    levels = dict(settings.levels)
+    for atom in atoms:
+        name, _, level = atom.partition(">=")
+        name = name.split("==")[0]
+        levels[name] = max(levels.get(name, 0), int(level) if level.isdigit() else 1)
+    return Settings(dict(settings.values), levels, settings.macros)
 
 
 def _option_name(atom: str) -> str:
@@ -440,7 +510,8 @@ def build_model(graph: CallGraph, facts: Facts, options: Iterable[Option], rules
     procs = [p for p, _ in named]
     everywhere = regions(graph, procs)
     unpruned = regions(graph, procs, guard_filter.edge_ok(settings), guard_filter.option_test(settings))
-    state = ProcessState(graph, facts, procs, everywhere, _other_side, unpruned)
+    state = ProcessState(graph, facts, procs, everywhere, _other_side, unpruned,
+                         inherited_regions(graph, procs, everywhere, guard_filter, settings))
     region = regions(graph, procs, guard_filter.edge_ok(settings), guard_filter.option_test(settings), state)
     sites = {p.name: process_sites(p, procs, region, facts) for p in procs}
     if not any(sites.values()):  # syslog opened only under an option (lighttpd): where it would be
@@ -459,6 +530,7 @@ class GuardFilter:
         self.graph = graph
         self.index = index  # requirements.Index: options by what they write
         self._tests: dict[tuple[int, str], tuple[CExpr, Any]] = {}  # (id(test), function key) -> (test, formula)
+        self._edges: dict[int, tuple[dict, tuple]] = {}  # id(edge data) -> (data, its guards' requirements but TRUE)
 
     def edge_ok(self, settings: Any) -> Any:
         from srcscan.analyze.requirements import guard_requirement
@@ -467,10 +539,15 @@ class GuardFilter:
         levels = levels_of(settings)
 
         def edge_ok(caller: str, data: dict) -> bool:
-            fn = self.graph.functions.get(caller)
-            if fn is None:
-                return True
-            return all(guard_requirement(guard, self.index, fn).holds(levels) for guard in data["guards"])
+            # The guards' requirements are the same under every settings, and the process
+            # analysis walks about 500 regions (lighttpd 1.4.85): kept per edge, TRUE ones left out.
+            hit = self._edges.get(id(data))
+            if hit is None or hit[0] is not data:
+                fn = self.graph.functions.get(caller)
+                needs = () if fn is None else tuple(r for r in (guard_requirement(g, self.index, fn) for g in data["guards"])
+                                                    if not r.is_true)
+                hit = self._edges[id(data)] = (data, needs)
+            return all(r.holds(levels) for r in hit[1])
 
         return edge_ok
 

@@ -18,6 +18,7 @@ decision is kept as a `Prune`, which the catalog shows in the derivation. No I/O
 
 from __future__ import annotations
 
+import bisect
 import copy
 from collections import defaultdict
 from dataclasses import dataclass
@@ -44,10 +45,13 @@ class ProcessState:
     """Values of file-scope state per process, from the regions computed without it."""
 
     def __init__(self, graph: Any, facts: Facts, procs: list[Any], base: dict[str, set[str]], other_side: Any,
-                 in_force: dict[str, set[str]] | None = None) -> None:
+                 in_force: dict[str, set[str]] | None = None, inherited: dict[str, set[str]] | None = None) -> None:
         """`base`: the regions without option filtering (what state can hold under any options);
         `in_force`: the regions under the options given, where a process's own registrations
-        are made (the parent installs the checker's keywords active only under -t)."""
+        are made (the parent installs the checker's keywords active only under -t);
+        `inherited`: child name -> the entry process's functions whose writes it inherits
+        (processes.inherited_regions: not the -t run, which never forks); the entry's whole
+        region when not given."""
         self.graph, self.facts, self.base = graph, facts, base
         self.in_force = in_force or base
         self.prunes: dict[tuple, Prune] = {}
@@ -56,10 +60,16 @@ class ProcessState:
         self._placed = reached  # functions some process start reaches
         self.untrusted = {path for key, writes in facts.state_writes.items() if key not in reached
                           for _, path, _ in writes}
+        self._by_file: dict[str, list[tuple[int, Any]]] | None = None
         # Written where no parse saw it (another build's branch, a statement the parse dropped)
-        # or through its address: its values are not known.
-        self.unseen = {name for (file, name), lines in facts.text_writes.items()
-                       if not lines <= facts.parsed_writes.get((file, name), set())}
+        # or through its address: its values are not known where that line runs (the process
+        # regions holding its function: `free_vrrp_data(&vrrp_data)` in the VRRP child's
+        # shutdown says nothing of the checker's vrrp_data), or anywhere when the line is in no
+        # function srcscan can name (None).
+        self.unseen: dict[str, set[tuple[str | None, int]]] = defaultdict(set)
+        for (file, name), lines in facts.text_writes.items():
+            for line in sorted(lines - facts.parsed_writes.get((file, name), set())):
+                self.unseen[name].add((self._function_at(file, line), line))
         main = next((p for p in procs if p.start == "main"), None)
         # The constant each child gives its process variable right after its fork
         # (`prog_type = PROG_TYPE_CHECKER`, processes.Process.values): what it holds there.
@@ -67,7 +77,8 @@ class ProcessState:
         self.values: dict[str, dict[str, frozenset | None]] = {}
         self.views: dict[str, tuple[set[str], Any]] = {}
         for p in procs:
-            view = set(base[p.name]) | (set(base[main.name]) if main is not None and p is not main else set())
+            parent = (inherited or {}).get(p.name, base[main.name]) if main is not None and p is not main else set()
+            view = set(base[p.name]) | set(parent)
             self.values[p.name] = self._written(p, procs, view, other_side)
             self.views[p.name] = (view, lambda c, d, p=p: other_side(p, procs, c, d["line"], d["guards"]))
         self._flags: dict[tuple[str, str], dict[str, frozenset | None]] = {}
@@ -129,13 +140,43 @@ class ProcessState:
 
     def possible(self, process: str, path: str) -> frozenset | None:
         """Values `path` can hold in the process; None when not known."""
-        if path in self.untrusted or path.rsplit(".", 1)[-1] in self.unseen:
+        if path in self.untrusted or self._unseen_in(process, path.rsplit(".", 1)[-1]):
             return None
         initial = self._initial(path)
         if initial is None:
             return None
         written = self.values[process].get(path, frozenset())
         return None if written is None else written | {initial}
+
+    def _unseen_in(self, process: str, name: str) -> bool:
+        """A line no parse saw writes `name` in a function the process runs (or it inherits from
+        the entry process; in a function that forks, on the process's side of the fork), or in
+        no function srcscan can name."""
+        where = self.unseen.get(name)
+        if not where:
+            return False
+        view, elsewhere = self.views[process]
+        return any(key is None or key in view and not elsewhere(key, {"line": line, "guards": ()})
+                   for key, line in where)
+
+    def _function_at(self, file: str, line: int) -> str | None:
+        """The key of the function of `file` whose body holds `line`: the last one starting
+        before it, when it has a call at or after that line (its body reaches that far; a line
+        past its last call may be file scope: None)."""
+        if self._by_file is None:
+            by_file: dict[str, list[tuple[int, Any]]] = defaultdict(list)
+            for fn in self.graph.functions.values():
+                by_file[fn.file].append((fn.line, fn))
+            self._by_file = {f: sorted(fns, key=lambda x: x[0]) for f, fns in by_file.items()}
+        fns = self._by_file.get(file, [])
+        i = bisect.bisect_right([start for start, _ in fns], line) - 1
+        if i < 0:
+            return None
+        fn = fns[i][1]
+        last = max((c.line for c in fn.calls), default=fn.line)
+        if line > last:
+            return None
+        return self.graph.key_for(fn.name, fn.file) or fn.key
 
     # ------------------------------------------------------------------ guards
 

@@ -24,7 +24,8 @@ from srcscan.analyze.options import option_to_dict
 from srcscan.analyze.optiontests import guard_requirement, mandatory_guard, option_test
 from srcscan.cexpr import Binary, CExpr, Unary, render, strip
 from srcscan.model import (CallerGuard, CallSite, Guard, DecidedByCallers, Derivation, FunctionFacts, GuardAt, Inherited,
-                           LoggedOnlyIf, MessageText, NotBuilt, NotCalled, RequirementAnswer, SeveralOptions, SiteKey, ThroughPointer)
+                           LoggedOnlyIf, MessageText, NotBuilt, NotCalled, RequirementAnswer, SeveralOptions, SiteKey,
+                           ThroughPointer, Write)
 from srcscan.requirement import Requirement
 
 if TYPE_CHECKING:  # context.py names Index in its annotations
@@ -157,18 +158,26 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
                         log_functions: Mapping[str, object] | None = None,
                         dead: frozenset[str] = frozenset(),
                         unseen_callers: frozenset[str] = frozenset(),
+                        writes: Iterable[Write] = (),
                         texts: Mapping[SiteKey, tuple[MessageText, ...]] | None = None) \
         -> dict[SiteKey, RequirementAnswer]:
     """SiteKey -> the options the site needs and why. `log_functions` (as
     logfuncs.infer_log_functions gives them) let a log function's own conditions on its
     parameters and its early returns count at each call (analyze.conditions); a site in a
-    function of `dead` (analyze.deadcode.never_called) is never logged. `texts` (the sites'
-    texts, analyze.sites.site_texts): a text builder's texts get answers of their own
-    (text_answers)."""
+    function of `dead` (analyze.deadcode.never_called) is never logged, and so is one under a
+    test that a variable holding the result of a function that never returns NULL is NULL
+    (analyze.nevernull; `writes`, extract.writes' facts, say what a variable holds). `texts`
+    (the sites' texts, analyze.sites.site_texts): a text builder's texts get answers of their
+    own (text_answers)."""
     from srcscan.analyze.conditions import BUDGET, Conditions, guard_condition, keep_params, param_test, translate
     from srcscan.analyze.logfuncs import log_function_of
+    from srcscan.analyze.nevernull import never_null, null_tested
 
     from_callers, via_pointer = inherited(graph, index, dead, unseen_callers)
+    non_null = never_null(graph.functions.values(), index.local_values)
+    written: dict[tuple[str, str], list[Write]] = defaultdict(list)
+    for w in writes if non_null else ():
+        written[(w.file, w.function)].append(w)
     if index.stores and not index.set_by:
         index.set_by = set_by_code(index, from_callers, graph)
         if index.set_by:  # the tests of those fields now read options: once more
@@ -183,6 +192,10 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
         key = graph.key_for(fn.name, fn.file) or fn.key
         if key in dead:
             answers[call.key] = RequirementAnswer(Requirement.FALSE, (NotCalled(fn.name),))
+            continue
+        dead_test = _null_test(call, written.get((fn.file, fn.name), ()), non_null, null_tested)
+        if dead_test is not None:  # `name = MALLOC(len); if (!name) log_message(...)`: never
+            answers[call.key] = RequirementAnswer(Requirement.FALSE, (dead_test,))
             continue
         own = [(g, guard_requirement(g, index, fn)) for g in call.guards]
         need = Requirement.all_of(guard_condition(g, index, fn) for g in call.guards).simplified()
@@ -247,6 +260,9 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
         muted = {a for a in sink.atoms() if not a.is_test}
         if muted:
             requirement = requirement.exists(lambda a: a in muted).simplified()
+        # ... but the message is still not written under them: `--with -t` leaves it out
+        # (Message.logged_only_if, pipeline._appears, query.as_run_with).
+        silent = sink.exists(lambda a: a.is_test).simplified() if muted else Requirement.TRUE
         bits = _facility_bits(known, fn, call)
         if bits is not None and bits.requires:
             # The log function returns at once for this facility unless an option is given
@@ -270,7 +286,8 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             derivation.append(DecidedByCallers(fn.name, _sink_text(start), deciding))
         if sent:
             derivation.append(DecidedByCallers(fn.name, "the calls sending the event code of its case", sent_paths))
-        answers[call.key] = RequirementAnswer(requirement, tuple(derivation) if not requirement.is_true else (), unsure)
+        answers[call.key] = RequirementAnswer(requirement, tuple(derivation) if not requirement.is_true else (), unsure,
+                                              None if silent.is_true else silent)
         if texts and any(t.producers for t in texts.get(call.key, ())):
             answers[call.key] = text_answers(answers[call.key], texts[call.key], fn, graph, index, from_callers, dead)
     return answers
@@ -309,7 +326,7 @@ def text_answers(answer: RequirementAnswer, texts: Iterable[MessageText], fn: Fu
             continue
         derivation = answer.derivation + (DecidedByCallers(
             fn.name, "the calls whose arguments select this text", tuple(paths)),)
-        per_text.append((text.template, RequirementAnswer(requirement, derivation, answer.uncertain)))
+        per_text.append((text.template, replace(answer, requirement=requirement, derivation=derivation)))
     return replace(answer, texts=tuple(per_text)) if per_text else answer
 
 
@@ -341,6 +358,17 @@ def _sends_requirement(sends, graph: CallGraph, index: Index, from_callers: Mapp
         needs.append(need)
         paths.append((call.file, call.line, facts.name, str(need)))
     return Requirement.any_of(needs).simplified(), tuple(paths)
+
+
+def _null_test(call: CallSite, written: tuple[Write, ...], non_null: frozenset[str], null_tested) -> GuardAt | None:
+    """A guard of the call needing a variable to be NULL that holds the result of a function that
+    never returns NULL (analyze.nevernull): the guard, saying so; None when there is none."""
+    for g in call.guards if non_null else ():
+        found = null_tested(g, written, non_null)
+        if found is not None:
+            return GuardAt(call.file, g.line, f"{g.describe()} never holds: {found[0]} = {found[1]}, and "
+                                              f"that function never returns NULL (each of its returns is not NULL)")
+    return None
 
 
 def set_by_code(index: Index, from_callers: Mapping[str, Requirement], graph: CallGraph) -> dict[str, Requirement]:
@@ -460,7 +488,8 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
     # a grammar's actions call functions too (lighttpd's configparser.y: config_parse_file)
     dead = never_called(context.graph, {**texts, **{rel: _read(text, rel) for rel in text.grammars}})
     answers = answer_requirements(sites, context.graph, context.index, context.log_functions, dead,
-                                  macro_called(context.graph, texts), context.texts)
+                                  macro_called(context.graph, texts), [w for f in context.scan.all_files for w in f.writes],
+                                  context.texts)
     implies = context.rules.options.implies
     if implies:
         # not in the entry points (main), where the start-up check itself logs (dnsmasq's "no

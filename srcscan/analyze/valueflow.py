@@ -14,8 +14,13 @@ facts (extract/objects.py):
   holder the caller passes (`dump_list(sockpool)` calls dump_sock); through a field of a
   local, variable or field, with that holder.
 
-A call is resolved only when every holder that can reach it is; otherwise the call graph
-keeps resolving it by the field's name (callgraph.py). Field holders are named by the field
+A call through a local's, variable's or field's field is resolved only when every holder that
+can reach it is; otherwise the call graph keeps resolving it by the field's name (callgraph.py).
+A call through a parameter's field is resolved call by call of its function: a call whose
+holder is not followed (keepalived 2.0's `dump_list(fp, ifl)` with `ifl = get_if_list()`) gets
+a `Resolved` without target, for which the call graph takes the field's name, at that call
+only; the other calls keep their own lists' functions (`dump_list(NULL, sock_pool)` under -D
+runs the socket pool's dump, not every list's). Field holders are named by the field
 alone (`vrrp_data->instances` and `data->instances` are one holder): the struct type is not in
 the facts. No I/O.
 """
@@ -33,10 +38,11 @@ _FIELD = re.compile(r"(?:->|\.)\s*([A-Za-z_]\w*)\s*\)*$")
 
 @dataclass(frozen=True)
 class Resolved:
-    """One resolved call through a field: `caller` makes `target` run at `line` under `guards`."""
+    """One resolved call through a field: `caller` makes `target` run at `line` under `guards`
+    (target None: a call whose holder is not followed, resolved by the field's name)."""
 
     caller: str  # call-graph key of the function whose call (or own pointer call) runs it
-    target: str
+    target: str | None
     line: int
     guards: tuple
     via: str  # "dump of sockpool (alloc_list() at main.c:17), called in dump_list() at main.c:9"
@@ -174,20 +180,27 @@ def resolve_field_call(flow: ValueFlow, key: str, fn: Any, call: Any, callers: l
         return [Resolved(key, t, call.line, call.guards, via, call) for t in sorted(targets)]
     if holder[0] != "param" or not callers:
         return None
-    out = []
+    out, followed = [], False
     for caller, site in callers:
         if holder[1] >= len(site.args):
             return None
         passed = holder_in_caller(site.args[holder[1]].text, flow.by_key.get(caller, {}))
         got = flow.targets(passed, caller, field) if passed else None
         if got is None:
-            return None
+            out.append(Resolved(caller, None, site.line, site.guards,
+                                f"{field} of {fn.name}()'s {_param_text(fn, holder[1])}, called at {fn.file}:{call.line} "
+                                f"with {site.args[holder[1]].text}, which value flow does not follow", site))
+            continue
+        followed = True
         targets, where = got
-        via = (f"{field} of {fn.name}()'s {fn.params[holder[1]] if holder[1] < len(fn.params) else 'argument'}"
-               f", called at {fn.file}:{call.line} with {site.args[holder[1]].text}"
-               + (f" ({'; '.join(where)})" if where else ""))
+        via = (f"{field} of {fn.name}()'s {_param_text(fn, holder[1])}, called at {fn.file}:{call.line} with "
+               f"{site.args[holder[1]].text}" + (f" ({'; '.join(where)})" if where else ""))
         out += [Resolved(caller, t, site.line, site.guards, via, site) for t in sorted(targets)]
-    return out
+    return out if followed else None
+
+
+def _param_text(fn: Any, index: int) -> str:
+    return fn.params[index] if index < len(fn.params) else "argument"
 
 
 def _holder_text(holder: tuple) -> str:

@@ -235,4 +235,4 @@ def _same_values(a: Message, b: Message) -> bool:
     """Do the two messages print the same arguments (at least one, each known), in order?"""
     args_a = [p.arg for p in a.template.parts if isinstance(p, Hole)]
     args_b = [p.arg for p in b.template.parts if isinstance(p, Hole)]
-    return bool(args_a) and all(args_a) and [" ".join(x.split()) for x in args_a] == [" ".join(y.split()) for y in args_b]
+    return bool(args_a) and all(args_a) and all(args_b) and [" ".join(x.split()) for x in args_a] == [" ".join(y.split()) for y in args_b]

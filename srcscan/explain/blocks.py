@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_right
-from itertools import accumulate
+from itertools import accumulate, compress, repeat
 from typing import Iterable, NamedTuple
 
+from srcscan.explain.native import header_reader
 from srcscan.explain.lines import (FORMS, SEVERITIES, SYSLOG_FORMS, Stamp, decode_pri, journal_run, parse_line,
                                    unescape, unstamp)
 
@@ -32,6 +33,9 @@ class Block(NamedTuple):
     times: list[bytes | None]
     stamps: list[Stamp | None]
     inputs: list[bytes]  # the first physical line of each record
+    # per record the priority its line carries when the C reader read it: 0-7 (LOG_EMERG..LOG_DEBUG),
+    # 8 none, 9 not known here (`priority(i)` reads the line); b"": none known
+    priorities: bytes = b""
 
     def line_facts(self, i: int) -> tuple[str | None, str | None]:
         """(facility, priority) the record's own line carries (RFC 5424, `<PRI>`, logread, journal),
@@ -43,6 +47,12 @@ class Block(NamedTuple):
         """The priority (LOG_* name) the record's own line carries, or None: `line_facts(i)[1]`,
         read without parsing the whole line again where the line starts with a `<PRI>` or is a
         journal entry (its PRIORITY field)."""
+        if self.priorities:
+            known = self.priorities[i]
+            if known < 8:
+                return SEVERITIES[known]
+            if known == 8:
+                return None
         raw = self.inputs[i]
         if raw[:1] == b"<":
             end = raw.find(b">", 1, 5)
@@ -72,10 +82,12 @@ class BlockReader:
     `read_bytes(data)` / `read(lines)` return the records the lines complete; the last one
     waits for the next call (the next line may continue it) or `finish()`."""
 
-    def __init__(self) -> None:
+    def __init__(self, native: bool = True) -> None:
         self._forms = [_header(name, rx) for name, rx in FORMS]  # moved to front on use
         # the last record read: (row, its stamp once its text is final, else _RAW)
         self._pending: tuple[tuple, object] | None = None
+        # the headers read in C (native.py), or None: Python's re reads them, with the same records
+        self._native = header_reader() if native else None
 
     def finish(self) -> Block:
         """The last record (kept back by `read`)."""
@@ -88,6 +100,11 @@ class BlockReader:
 
     def read_bytes(self, data: bytes) -> Block:
         """The records the bytes of whole lines complete (the last line may lack its newline)."""
+        if self._native is not None:
+            return self._read_native(data)
+        return self._read_python(data)
+
+    def _read_python(self, data: bytes) -> Block:
         lines = data.split(b"\n")
         if lines and not lines[-1]:
             lines.pop()
@@ -112,13 +129,111 @@ class BlockReader:
                 match = rx.match
             time, ident = m.groups()
             append((name, time, ident, raw[m.end():], raw))
-        if journal and not _journal(rows, final, journal):
-            self._pending = pending
-            return self._redo(lines)
+        if journal:
+            raws = [rows[i][1] for i in journal]
+            done = _journal(raws)
+            if done is None:
+                self._pending = pending
+                return self._redo(lines)
+            for i, time, ident, text, stamp, raw in zip(journal, done.times, done.idents, done.texts, done.finals, raws):
+                rows[i] = ("json", time, ident, text, raw)
+                if stamp is not _RAW:
+                    final[i] = stamp
         last = len(rows) - 1
         if last >= 0:
             self._pending = (rows.pop(), final.pop(last, _RAW))
         return self._block(rows, final)
+
+    def _read_native(self, data: bytes) -> Block:
+        """read_bytes with the headers read by loglines.c: Python looks only at the lines it left
+        (journal JSON, lines no form fits, a form's rare case) and the texts it flagged."""
+        lines = data.split(b"\n")
+        if lines and not lines[-1]:
+            lines.pop()
+        h = self._native.read(data)  # type: ignore[union-attr]
+        codes, texts, idents, times = h.codes, h.texts, h.idents, h.times
+        forms = list(map(_FORM_OF.__getitem__, codes))
+        priorities = bytearray(h.priorities)
+        if h.no_ident:
+            idents = [ident or None for ident in idents]
+        pending = self._pending
+        shift = 0
+        final: dict[int, object] = {}
+        if pending is not None:
+            (form, time, ident, text, raw), stamp = pending
+            self._pending = None
+            shift = 1
+            forms.insert(0, form)
+            times.insert(0, time)
+            idents.insert(0, ident)
+            texts.insert(0, text)
+            lines.insert(0, raw)
+            priorities.insert(0, 9)
+            if stamp is not _RAW:
+                final[0] = stamp
+        look = [i + shift for i in _flagged(codes, _LOOK)]  # texts that may need another look
+        journal: list[int] = []
+        merged: set[int] = set()  # continuation lines, merged into the record before them
+        left = [i + shift for i in _flagged(codes, _LEFT)]
+        for i in left:
+            raw = lines[i]
+            if raw[:1] == b"{":
+                journal.append(i)
+                forms[i] = "json"
+                continue
+            found = self._other(raw, 0)
+            if found is not None:
+                m, (name, _) = found
+                forms[i], (times[i], idents[i]), texts[i] = name, m.groups(), raw[m.end():]
+                look.append(i)
+                continue
+            # a line no form fits: it continues the record before it (as in _unknown)
+            text = raw.rstrip(b"\r\n")
+            last = i - 1
+            while last in merged:
+                last -= 1
+            if last >= 0 and forms[last] not in ("json", ""):
+                if last not in final:
+                    texts[last], final[last] = _finish(texts[last], forms[last])
+                texts[last] += b"\n" + text
+                merged.add(i)
+                continue
+            forms[i], times[i], idents[i], texts[i], final[i] = "", None, None, text, None
+        if shift:
+            look.append(0)
+        if journal:
+            done = _journal([lines[i] for i in journal])
+            if done is None:
+                self._pending = pending
+                return self._redo(lines[shift:])
+            for i, times[i], idents[i], texts[i], stamp, priorities[i] in zip(journal, *done):
+                if stamp is not _RAW:
+                    final[i] = stamp
+                elif texts[i][:1] == b"(":  # a journal text needs another look only for a stamp
+                    look.append(i)
+        if merged:
+            gone = sorted(merged)
+            if len(gone) < 64:  # few: a message holding a newline, in keepalived's own file
+                for i in reversed(gone):
+                    del forms[i], times[i], idents[i], texts[i], lines[i], priorities[i]
+            else:
+                keep = [i not in merged for i in range(len(texts))]
+                forms, times, idents, texts, lines = (list(compress(c, keep))
+                                                      for c in (forms, times, idents, texts, lines))
+                priorities = bytearray(compress(priorities, keep))
+            final = {i - bisect_right(gone, i): v for i, v in final.items()}
+            look = [i - bisect_right(gone, i) for i in look if i not in merged]
+        last = len(texts) - 1
+        if last >= 0:
+            self._pending = ((forms.pop(), times.pop(), idents.pop(), texts.pop(), lines.pop()), final.pop(last, _RAW))
+            priorities.pop()
+        stamps: list[Stamp | None] = [None] * len(texts)
+        for i in set(look).difference(final):
+            if i < last:
+                texts[i], stamps[i] = _finish(texts[i], forms[i])
+        for i, stamp in final.items():
+            stamps[i] = stamp  # type: ignore[assignment]
+        return Block(forms, idents, texts, times, stamps, lines, bytes(priorities))
 
     def _start(self) -> tuple[list[tuple], dict[int, object]]:
         if self._pending is None:
@@ -127,9 +242,9 @@ class BlockReader:
         self._pending = None
         return [row], ({} if stamp is _RAW else {0: stamp})
 
-    def _other(self, raw: bytes) -> tuple | None:
+    def _other(self, raw: bytes, start: int = 1) -> tuple | None:
         order = self._forms
-        for k in range(1, len(order)):
+        for k in range(start, len(order)):
             m = order[k][1].match(raw)
             if m is not None:
                 order.insert(0, order.pop(k))
@@ -202,30 +317,63 @@ def _finish(text: bytes, form: str) -> tuple[bytes, Stamp | None]:
     return text, stamp
 
 
-def _journal(rows: list, final: dict[int, object], at: list[int]) -> bool:
-    """Fill the journal rows at `at`, their entries decoded together (MESSAGE, SYSLOG_IDENTIFIER,
-    __REALTIME_TIMESTAMP; systemd.journal-fields(7)); False when a line is no journal entry."""
-    raws = [rows[i][1] for i in at]
+class _Journal(NamedTuple):
+    """Journal entries decoded, as columns (one item per line)."""
+
+    times: list[bytes | None]
+    idents: list[bytes | None]
+    texts: list[bytes]
+    finals: list[object]  # the stamp when the text is final already, else _RAW
+    priorities: bytes  # as Block.priorities (0-7, 9: read the line)
+
+
+def _journal(raws: list[bytes]) -> _Journal | None:
+    """Journal lines decoded together (MESSAGE, SYSLOG_IDENTIFIER, __REALTIME_TIMESTAMP, PRIORITY;
+    systemd.journal-fields(7)); None when a line is no journal entry."""
+    n = len(raws)
     try:
         docs = json.loads(b"[" + b",".join(raws) + b"]")
-    except ValueError:
-        docs = None
-    if docs is None or len(docs) != len(raws) or not all(type(d) is dict and type(d.get("MESSAGE")) is str
-                                                         for d in docs):
+        messages = list(map(dict.__getitem__, docs, repeat("MESSAGE", n)))
+    except (ValueError, TypeError, KeyError):
+        docs = messages = None
+    if docs is None or len(docs) != n or set(map(type, messages)) != {str}:
         # one line on its own: a message as an array of bytes, or a line that is no entry
         records = journal_run([raw.rstrip(b"\r\n") for raw in raws])
         if any(r is None for r in records):
-            return False
-        for i, record, raw in zip(at, records, raws):
-            rows[i] = _row(record, raw)
-            final[i] = record.stamp
-        return True
-    for i, d, raw in zip(at, docs, raws):
-        ident, time = d.get("SYSLOG_IDENTIFIER"), d.get("__REALTIME_TIMESTAMP")
-        rows[i] = ("json", time.encode("utf-8", "replace") if type(time) is str else None,
-                   ident.encode("utf-8", "surrogateescape") if type(ident) is str else None,
-                   d["MESSAGE"].encode("utf-8", "surrogateescape"), raw)
-    return True
+            return None
+        rows = [_row(record, raw) for record, raw in zip(records, raws)]
+        return _Journal([r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows],
+                        [r.stamp for r in records], bytes([9]) * n)
+    try:
+        priorities = bytes(map(_JOURNAL_PRIORITY.get, map(dict.get, docs, repeat("PRIORITY", n)), repeat(9, n)))
+    except TypeError:  # a PRIORITY that is no string
+        priorities = bytes([9]) * n
+    return _Journal(_encoded(list(map(dict.get, docs, repeat("__REALTIME_TIMESTAMP", n))), "replace"),
+                    _encoded(list(map(dict.get, docs, repeat("SYSLOG_IDENTIFIER", n))), "surrogateescape"),
+                    _encoded(messages, "surrogateescape"), [_RAW] * n, priorities)
+
+
+_JOURNAL_PRIORITY = {str(k): k for k in range(8)}
+
+
+def _encoded(values: list[object], errors: str) -> list[bytes | None]:
+    """Each string UTF-8 encoded (None for what is no string), in one encode where none holds NUL."""
+    if set(map(type, values)) == {str}:
+        joined = "\0".join(values)  # type: ignore[arg-type]
+        if joined.count("\0") == len(values) - 1:
+            return joined.encode("utf-8", errors).split(b"\0")
+    return [v.encode("utf-8", errors) if type(v) is str else None for v in values]
+
+
+def _flagged(codes: bytes, which: re.Pattern[bytes]) -> list[int]:
+    """Indexes of the lines whose code (one byte each) `which` matches."""
+    return [m.start() for m in which.finditer(codes)]
+
+
+_LOOK = re.compile(rb"[\x80-\xff]")  # codes of texts that may need another look
+_LEFT = re.compile(rb"[\x00\x80]")  # codes of lines Python reads
+# form name by code (the low 7 bits: FORMS' index + 1; 0: not read yet)
+_FORM_OF = tuple(None if c & 0x7F == 0 or c & 0x7F > len(FORMS) else FORMS[(c & 0x7F) - 1][0] for c in range(256))
 
 
 def _row(record, raw: bytes) -> tuple:

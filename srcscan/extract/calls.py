@@ -9,12 +9,13 @@ Pure: a Unit in, FunctionFacts and FunctionRefs out. Recognises
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any, Callable, Iterator
 
 from srcscan.extract.expressions import to_cexpr
 from srcscan.extract.walk import Guard, expression_text, function_body, one_line, strip, walk_guarded
 from srcscan.formats.template import Arg
-from srcscan.model import CallSite, FunctionFacts, FunctionRef, SiteKey
+from srcscan.model import CallSite, FunctionFacts, FunctionRef, Return, SiteKey
 from srcscan.parse import Node, Unit
 
 _IDENT = re.compile(r"[A-Za-z_]\w*")
@@ -56,6 +57,9 @@ def _function_facts(unit: Unit, fn: Node) -> FunctionFacts:
     arrays = {**_file_arrays(unit), **{k: v for node, _ in walked if node.kind == "VAR_DECL"
                                        for k, v in _const_array(unit, node) + _const_pointer(unit, node)}}
     calls = tuple(_call_site(unit, fn, node, guards, arrays) for node, guards in walked if node.kind == "CALL_EXPR")
+    returns = tuple(Return(node.line, to_cexpr(node.children[0], unit.source) if node.children else None,
+                           tuple(replace(g, cond=None) for g in guards))
+                    for node, guards in walked if node.kind == "RETURN_STMT")
     return FunctionFacts(
         name=fn.name,
         file=fn.file or unit.path,
@@ -64,6 +68,7 @@ def _function_facts(unit: Unit, fn: Node) -> FunctionFacts:
         params=params,
         variadic="..." in head,
         calls=calls,
+        returns=returns,
     )
 
 

@@ -86,6 +86,9 @@ def extract_logsetup(unit: Unit, idioms: Idioms) -> LogSetupFacts:
                                                                   "forwards": []}))[1]["stores"].extend(stores)
         else:
             out["globals"][var.name] = sym(init, (), frozenset())
+        if (var.file or unit.path) == unit.path and var.line in out["text_writes"].get(var.name, ()):
+            # its definition's initializer (`vrrp_data_t *vrrp_data = NULL;`): "globals" has it
+            out["text_writes"][var.name] = [line for line in out["text_writes"][var.name] if line != var.line]
     for fn in unit.functions:
         # A header's inline function (`static inline void open_syslog(...)` calling openlog)
         # comes back in every file including it, under its header's path: the whole-tree
@@ -161,7 +164,10 @@ def _function(unit: Unit, fn: Node, out: dict[str, Any], idioms: Idioms) -> None
 
 
 _LITERAL_OR_COMMENT = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|/\*.*?\*/|//[^\n]*', re.S)
-_WRITTEN = re.compile(r"([A-Za-z_]\w*)\s*(?:\+\+|--|(?:[-+*/%&|^]|<<|>>)?=(?!=))|(?:\+\+|--|(?<![&\w)\]\s])\s*&)\s*([A-Za-z_]\w*)")
+# `name = `, `name += `, `name++`; `++name`, `&name` but not `&name->field` or `++name->n`
+# (the object the pointer points to is written, not the pointer: `&vrrp_data->vrrp`)
+_WRITTEN = re.compile(r"([A-Za-z_]\w*)\s*(?:\+\+|--|(?:[-+*/%&|^]|<<|>>)?=(?!=))"
+                      r"|(?:\+\+|--|(?<![&\w)\]\s])\s*&)\s*([A-Za-z_]\w*+)(?!\s*->)")
 
 
 _CALL = re.compile(r"(?<![\w.>])([A-Za-z_]\w*)\s*\(")
@@ -205,8 +211,9 @@ def _declared(line: str, m: re.Match) -> bool:
 
 def text_writes(text: str) -> dict[str, list[int]]:
     """Lines where each name is written or has its address taken in a C text (comments and
-    literals blanked, line breaks kept). `a == b` and `a <= b` are not writes; `x & y` may
-    count as `&y`, which errs on the side of "written"."""
+    literals blanked, line breaks kept). `a == b` and `a <= b` are not writes, nor is `&p->x`
+    (it writes what `p` points to); `x & y` may count as `&y`, which errs on the side of
+    "written"."""
     code = _LITERAL_OR_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
     starts = [0] + [m.end() for m in re.finditer(r"\n", code)]
     lines: dict[str, list[int]] = {}

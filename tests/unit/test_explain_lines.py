@@ -112,13 +112,14 @@ def test_binary_sniff():
     assert not looks_binary(b"Nov 29 23:12:17 lb1 Keepalived[1]: Stopped\n")
 
 
-def test_block_reader_gives_the_records_line_reader_gives():
+@pytest.mark.parametrize("native", [True, False], ids=["C headers", "Python headers"])
+def test_block_reader_gives_the_records_line_reader_gives(native):
     from srcscan.explain.blocks import BlockReader
 
     lines = [raw + b"\n" for raw, *_ in LINES] + [b"Sun Nov 29 23:12:17 2026: Config:\n", b"  line two\n", b"junk\n",
                                                   b"Nov 29 23:12:17 lb1 Keepalived[1]: a#012b\n"]
     records = list(read_records(lines))
-    reader = BlockReader()
+    reader = BlockReader(native=native)
     blocks = [reader.read(lines[:7]), reader.read(lines[7:17]), reader.read(lines[17:]), reader.finish()]
     got = [(f, i, t, s) for b in blocks for f, i, t, s in zip(b.forms, b.idents, b.texts, b.stamps)]
     assert got == [(r.form, r.ident.encode() if r.ident else None, r.text, r.stamp) for r in records]
@@ -148,12 +149,13 @@ AWKWARD = [  # journal entries among other lines, carriage returns, a `{` line t
 
 @pytest.mark.parametrize("cut", [1, 3, 7, 11, 200])
 @pytest.mark.parametrize("drop_bad_json", [False, True])
-def test_block_reader_on_awkward_lines_gives_what_line_reader_gives(cut, drop_bad_json):
+@pytest.mark.parametrize("native", [True, False], ids=["C headers", "Python headers"])
+def test_block_reader_on_awkward_lines_gives_what_line_reader_gives(cut, drop_bad_json, native):
     from srcscan.explain.blocks import BlockReader
 
     lines = [raw for raw in AWKWARD * 3 if not (drop_bad_json and raw == b"{not json")]
     records = list(read_records(lines))
-    reader = BlockReader()
+    reader = BlockReader(native=native)
     data = b"\n".join(lines) + b"\n"
     cuts = [k for k in range(0, len(data), cut * 40)]
     blocks = []
@@ -182,9 +184,10 @@ def test_block_reader_on_awkward_lines_gives_what_line_reader_gives(cut, drop_ba
     (b"Sun Nov 29 23:12:17 2026: #012 event", b"#012 event"),
     (b'{"MESSAGE": "#012 event", "SYSLOG_IDENTIFIER": "Keepalived"}', b"#012 event"),
 ])
-def test_only_rsyslogs_own_escapes_are_undone(raw, text):
+@pytest.mark.parametrize("native", [True, False], ids=["C headers", "Python headers"])
+def test_only_rsyslogs_own_escapes_are_undone(raw, text, native):
     from srcscan.explain.blocks import BlockReader
 
     assert parse_line(raw).text == text
-    reader = BlockReader()
+    reader = BlockReader(native=native)
     assert (reader.read_bytes(raw + b"\n").texts + reader.finish().texts) == [text]

@@ -79,3 +79,23 @@ def test_formulas_over_more_than_eight_atoms_print_an_equivalent_irredundant_dnf
         assert Requirement.from_alternatives(others) != r, f"{alt} is redundant"
     wide = Requirement.parse(" || ".join(f"(k{i} && !k{i + 1})" for i in range(9)))
     assert Requirement.from_alternatives(wide.alternatives()) == wide
+
+
+def test_sopform_answers_are_kept_on_disk_and_read_back_by_the_next_run(tmp_path, monkeypatch):
+    """A run's minimal DNFs (SOPform's answers) are saved in the cache; the next run reads them
+    back and prints the same text without calling SOPform; a damaged file is ignored."""
+    import srcscan.requirement_dnf as dnf
+
+    text = "(--memo-a && --memo-b) || (--memo-a && --memo-c) || (--memo-d && !--memo-b)"
+    first = str(Requirement.parse(text))
+    dnf.save_sop_memo(tmp_path)
+    assert dnf._sop_path(tmp_path).is_file()
+    monkeypatch.setattr(dnf, "_SOP_MEMO", {})  # as a new process: nothing worked out yet
+    monkeypatch.setattr(dnf, "_DNFS", {})
+    dnf.load_sop_memo(tmp_path)
+    monkeypatch.setattr(dnf, "SOPform", lambda *args: pytest.fail("SOPform called for a kept answer"))
+    assert str(Requirement.parse(text)) == first
+    dnf._sop_path(tmp_path).write_bytes(b"damaged")
+    monkeypatch.setattr(dnf, "_SOP_MEMO", {})
+    dnf.load_sop_memo(tmp_path)
+    assert dnf._SOP_MEMO == {}

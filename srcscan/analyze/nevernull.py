@@ -1,0 +1,135 @@
+"""Functions that never return NULL, read from their return statements: an allocator that exits
+when allocation fails (keepalived 2.x's `xalloc`: `mem = malloc(size); if (mem == NULL) { ...;
+exit(KEEPALIVED_EXIT_NO_MEMORY); } return mem;`), and any function whose every return gives
+such a function's result (`zalloc`: `mem = xalloc(size); ... return mem;`; `MALLOC(n)` expands
+to `zalloc(n)`). A test that such a result is NULL (`name = MALLOC(len); if (!name) {
+log_message(...); return NULL; }`, keepalived's make_pidfile_name) is then false, and what it
+guards is never logged.
+
+Facts in (FunctionFacts with their returns, the locals' assigned values of
+options.find_locals), names out; no I/O. A function is judged only from what the parse shows:
+one with no return statement, a return of anything else (a parameter, a global, a constant,
+a call of a function outside the tree such as malloc) is not "never NULL" (keepalived 1.1's
+zalloc returns malloc's result: it may be NULL, and its callers' NULL tests stay runtime tests).
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Mapping
+
+from srcscan.cexpr import Binary, Call, CExpr, Name, Unary, evaluate, render, strip
+from srcscan.model import FunctionFacts, Guard, Write
+
+Locals = Mapping[tuple[str, str], Mapping[str, tuple]]  # (file, function) -> local -> values assigned
+
+
+def never_null(functions: Iterable[FunctionFacts], local_values: Locals) -> frozenset[str]:
+    """Names of the functions whose every return statement gives a non-NULL pointer (a fixed
+    point: a function returning another one's result counts once that one does)."""
+    functions = [f for f in functions if f.returns]
+    found: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for fn in functions:
+            if fn.name in found:
+                continue
+            values = local_values.get((fn.file, fn.name), {})
+            if all(r.value is not None and _returns_non_null(r.value, r.guards, values, found) for r in fn.returns):
+                found.add(fn.name)
+                changed = True
+    return frozenset(found)
+
+
+def non_null_local(e: CExpr, values: Mapping[str, tuple], found: frozenset[str]) -> bool:
+    """Whether `e` names a local every value of which is a call of a function of `found`."""
+    e = strip(e)
+    if not isinstance(e, Name) or e.ref != "var" or e.name not in values:
+        return False
+    given = [v for v in values[e.name] if v is not None]  # None: declared without a value
+    return bool(given) and all(_call_of(v, found) for v in given)
+
+
+def _returns_non_null(value: CExpr, guards: tuple[Guard, ...], values: Mapping[str, tuple], found: set[str]) -> bool:
+    value = strip(value)
+    if _call_of(value, found):
+        return True
+    if not isinstance(value, Name) or value.ref != "var" or value.name not in values:
+        return False
+    return non_null_local(value, values, frozenset(found)) or any(_implies_non_null(g, value.name) for g in guards)
+
+
+def _call_of(e: CExpr, found: Iterable[str]) -> bool:
+    e = strip(e)
+    return isinstance(e, Call) and isinstance(strip(e.function), Name) and strip(e.function).name in found
+
+
+def _implies_non_null(guard: Guard, name: str) -> bool:
+    """A guard under which local `name` is not NULL: `if (mem)`, and code after `if (mem == NULL)
+    exit(1);` (the early return's guard, negated)."""
+    if guard.expr is None or guard.kind not in ("if", "else", "early-return"):
+        return False
+    return _non_null_when(guard.expr, name, not guard.negated)
+
+
+def _non_null_when(e: CExpr, name: str, holds: bool) -> bool:
+    """Whether `e` being `holds` (true or false) means `name` is not NULL."""
+    e = strip(e)
+    if isinstance(e, Name):
+        return holds and e.ref == "var" and e.name == name
+    if isinstance(e, Unary) and e.op == "!":
+        return _non_null_when(e.operand, name, not holds)
+    if isinstance(e, Binary) and e.op in ("==", "!="):
+        for side, other in ((e.left, e.right), (e.right, e.left)):
+            side = strip(side)
+            if isinstance(side, Name) and side.name == name and evaluate(other) == 0:
+                return holds if e.op == "!=" else not holds
+        return False
+    if isinstance(e, Binary) and e.op in ("&&", "||"):
+        if (e.op == "&&") == holds:  # both operands hold (&& true) or both fail (|| false)
+            return _non_null_when(e.left, name, holds) or _non_null_when(e.right, name, holds)
+    return False
+
+
+def null_tested(guard: Guard, written: Iterable[Write], found: frozenset[str]) -> tuple[str, str] | None:
+    """(variable, the value's text) when `guard` needs a variable to be NULL (`if (!name)`, `if (name ==
+    NULL)`, the else of `if (name)`) that then holds a call of a function of `found`: the value
+    assigned in the test itself (`!(ret = MALLOC(n))`), or else the function's last assignment to
+    it before the guard's line, made under no condition (`name = MALLOC(len);` then `if
+    (!name)`). The guard never holds. None otherwise. `written`: the function's writes
+    (extract.writes; locals and file-scope variables)."""
+    if guard.expr is None or guard.kind not in ("if", "else", "early-return", "and", "or", "ternary"):
+        return None
+    tested = _null_tests(guard.expr, not guard.negated)
+    for name, value in tested:
+        text = render(value) if value is not None else ""
+        if value is None:
+            before = [w for w in written if w.target == name and w.line < guard.line]
+            last = max(before, key=lambda w: w.line, default=None)
+            if last is None or last.guarded or last.op not in ("=", "decl") or last.value is None:
+                continue
+            value, text = last.value, last.text
+        if _call_of(value, found):
+            return name, text
+    return None
+
+
+def _null_tests(e: CExpr, holds: bool) -> list[tuple[str, CExpr | None]]:
+    """The variables `e` being `holds` (true or false) needs to be NULL, each with the value the
+    test itself assigns it (`!(ret = MALLOC(n))`), else None."""
+    e = strip(e)
+    assigned = None
+    if isinstance(e, Binary) and e.op == "=" and isinstance(strip(e.left), Name):
+        e, assigned = strip(e.left), e.right
+    if isinstance(e, Name):
+        return [(e.name, assigned)] if not holds and e.ref == "var" else []
+    if isinstance(e, Unary) and e.op == "!":
+        return _null_tests(e.operand, not holds)
+    if isinstance(e, Binary) and e.op in ("==", "!="):
+        for side, other in ((e.left, e.right), (e.right, e.left)):
+            if evaluate(other) == 0 and (holds if e.op == "==" else not holds):
+                return _null_tests(side, False)
+        return []
+    if isinstance(e, Binary) and e.op in ("&&", "||") and (e.op == "&&") == holds:
+        return _null_tests(e.left, holds) + _null_tests(e.right, holds)
+    return []

@@ -1,0 +1,112 @@
+"""The header reader in C (srcscan/native/loglines.c), compiled on first use and called through
+ctypes: per block of lines, each line's form, time, ident, text and priority, without a Python
+step per line. Optional: without a C compiler (or with SRCSCAN_NATIVE=0) `header_reader()` is
+None and blocks.py reads the same lines with Python's re, giving the same records (tested).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import NamedTuple
+
+_SOURCE = Path(__file__).parent.parent / "native" / "loglines.c"
+_VERSION = 1  # srcscan_log_headers_version() of the source this module reads
+
+
+class Headers(NamedTuple):
+    """What loglines.c read of a block: per line (bytes of one value each) `codes` (form number
+    1-6 in lines.FORMS order, 0 for a line Python reads; +0x80 when the text may need another
+    look) and `priorities` (0-7, 8 none, 9 unknown), and the lists `texts`, `idents`, `times`
+    (b"" where absent); `no_ident` counts the lines without an ident."""
+
+    codes: bytes
+    priorities: bytes
+    texts: list[bytes]
+    idents: list[bytes]
+    times: list[bytes]
+    no_ident: int
+
+
+class HeaderReader:
+    """loglines.c loaded: `read(data)` gives the Headers of the block's lines (lines cut at \\n,
+    a last line without \\n counted when not empty, as bytes.split does)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        lib = ctypes.CDLL(path)
+        self._read = lib.srcscan_log_headers
+        self._read.restype = ctypes.c_long
+        self._read.argtypes = [ctypes.c_char_p, ctypes.c_long] + [ctypes.c_void_p] * 5 + [ctypes.c_void_p]
+        lib.srcscan_log_headers_version.restype = ctypes.c_long
+        if lib.srcscan_log_headers_version() != _VERSION:
+            raise OSError(f"{path}: not the header reader this srcscan reads")
+        self._size = 0
+        self._buffers: list[ctypes.Array] = []
+        self._lens = (ctypes.c_long * 4)()
+
+    def __reduce__(self):  # a forked or remote worker loads the library again
+        return HeaderReader, (self.path,)
+
+    def read(self, data: bytes) -> Headers:
+        size = len(data) + 1
+        if size > self._size:  # buffers kept from block to block (fresh pages cost more than the copy)
+            self._size = size + size // 4
+            # per line one code and one priority; each text, ident and time followed by \n
+            self._buffers = [ctypes.create_string_buffer(n) for n in [self._size] * 2 + [2 * self._size] * 3]
+        codes, priorities, texts, idents, times = self._buffers
+        lens = self._lens
+        n = self._read(data, len(data), codes, priorities, texts, idents, times, lens)
+        at = ctypes.string_at
+        return Headers(at(codes, n), at(priorities, n), _split(texts, lens[0]), _split(idents, lens[1]),
+                       _split(times, lens[2]), lens[3])
+
+
+def _split(buffer: ctypes.Array, size: int) -> list[bytes]:
+    return ctypes.string_at(buffer, size - 1).split(b"\n") if size else []
+
+
+@functools.cache
+def header_reader(directory: Path | None = None) -> HeaderReader | None:
+    """loglines.c compiled into `directory` (default: srcscan's cache directory, `native/`) on
+    first use and loaded; None when it cannot be (no C compiler, an unwritable directory) or
+    SRCSCAN_NATIVE=0."""
+    if os.environ.get("SRCSCAN_NATIVE", "1") == "0":
+        return None
+    if directory is None:
+        from srcscan.sources.obtain import default_cache_dir
+
+        directory = default_cache_dir() / "native"
+    compiler = next((exe for exe in map(shutil.which, ("cc", "gcc", "clang")) if exe), None)
+    if compiler is None:
+        return None
+    digest = hashlib.sha256(_SOURCE.read_bytes() + compiler.encode()).hexdigest()[:16]
+    target = directory / f"loglines-{digest}.so"
+    if not target.is_file():
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=directory, prefix=".loglines-", suffix=".so")
+            os.close(fd)
+        except OSError:
+            return None
+        try:
+            done = subprocess.run([compiler, "-O2", "-shared", "-fPIC", "-o", tmp, str(_SOURCE)],
+                                  capture_output=True, timeout=120)
+            if done.returncode != 0:
+                return None
+            os.replace(tmp, target)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    try:
+        return HeaderReader(str(target))
+    except (OSError, AttributeError):
+        return None
