@@ -171,7 +171,7 @@ class OptionFacts:
     optstrings: list[str]  # getopt(3) option strings
     cases: list[tuple[Any, ...]]  # (labels, target, op, value text, value, inner) per assignment in a case
     keys: list[tuple[str, int, str]]  # (table, index, config key)
-    key_fields: list[tuple[str, int, str, str]]  # (table or @function@switch, index, field, key a comment names)
+    key_fields: list[tuple[str, int, str, str, str]]  # (table or @function@switch, index, field, key a comment names, the field's struct: Node.owner)
     code_bits: list[tuple[Any, ...]]  # (code, bit, text) rows of option code tables
     markers: list[tuple[str, int]]  # (function, value) tested against around a bit-setting call
     key_cases: list[tuple[str, int, str]] = field(default_factory=list)  # (@function@switch line, label, key a comment names) of every key switch

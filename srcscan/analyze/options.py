@@ -27,6 +27,7 @@ class OptionEffect:
     mask: int | None = None  # the bits it sets, when known
     level: int = 1  # how many times the option must be given (a second -D sets another bit)
     when: str = ""  # the value the option must be given with (`--log-queries=extra`), "" for any
+    owner: str = ""  # a field's struct, where it is declared (parse.units.Node.owner); "" when not known
 
 
 @dataclass(frozen=True)
@@ -169,15 +170,15 @@ def _config_options(path: str, data: OptionFacts) -> list[Option]:
     # ssl.engine */`), else the key table of its own function, else the file's largest.
     largest = max(tables, key=lambda t: (len(tables[t]), t))
     by_switch: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for table, index, _, named in data.key_fields:
+    for table, index, _, named, _ in data.key_fields:
         if table.startswith("@"):
             by_switch[table].append((index, named))
     chosen = {switch: _switch_table(switch, cases, tables, largest) for switch, cases in by_switch.items()}
     effects: dict[str, list[OptionEffect]] = defaultdict(list)
-    for table, index, field, _ in data.key_fields:
+    for table, index, field, _, owner in data.key_fields:
         key = tables.get(chosen.get(table, table) or largest, {}).get(index)
         if key is not None:
-            effects[key].append(OptionEffect(field, "=", "value"))
+            effects[key].append(OptionEffect(field, "=", "value", owner=owner))
     for switch, label, target in data.key_aliases:
         # an older name read as another key (`cpv->k_id = 0;` in its case): that key's effects
         cases = by_switch.get(switch, []) + [(i, n) for s, i, n in data.key_cases if s == switch]
@@ -199,7 +200,7 @@ def find_defaults(files: Iterable[FileFacts], functions: Iterable[str]) -> froze
         # What a key switch's case copies is the key's value, not a default (`case 0: /*
         # alpha.server */ conf.exts = cpv->v.v;`).
         copied = {(where[1:].rsplit("@", 1)[0], target.rsplit(".", 1)[-1])
-                  for where, _, target, _ in (facts.options.key_fields if facts.options is not None else ())
+                  for where, _, target, *_ in (facts.options.key_fields if facts.options is not None else ())
                   if where.startswith("@")}
         for w in facts.writes:
             if w.local or w.op != "=" or not any(fnmatch.fnmatchcase(w.function, p) for p in patterns):
@@ -297,7 +298,7 @@ def find_key_cases(files: Iterable[FileFacts]) -> dict[tuple[str, str], dict[int
         for table, index, key in data.keys:
             tables[table][index] = key
         by_switch: dict[str, list[tuple[int, str]]] = defaultdict(list)
-        for table, index, _, named in data.key_fields:
+        for table, index, _, named, _ in data.key_fields:
             if table.startswith("@"):
                 by_switch[table].append((index, named))
         for switch, index, named in data.key_cases:  # switches that copy no value too
@@ -351,11 +352,13 @@ def _switch_table(switch: str, cases: list[tuple[int, str]], tables: dict[str, d
 def option_to_dict(o: Option) -> dict[str, Any]:
     return {"names": list(o.names), "kind": o.kind, "takes_value": o.takes_value, "file": o.file, "also": list(o.also),
             "effects": [{"target": e.target, "op": e.op, "value": e.value, "mask": e.mask, "level": e.level,
-                         **({"when": e.when} if e.when else {})} for e in o.effects],
+                         **({"when": e.when} if e.when else {}), **({"struct": e.owner} if e.owner else {})}
+                        for e in o.effects],
             **({"code": o.code} if o.code is not None else {})}
 
 
 def option_from_dict(d: dict[str, Any]) -> Option:
     return Option(tuple(d["names"]), d["kind"], d["takes_value"],
-                  tuple(OptionEffect(e["target"], e["op"], e["value"], e.get("mask"), e.get("level", 1), e.get("when", ""))
+                  tuple(OptionEffect(e["target"], e["op"], e["value"], e.get("mask"), e.get("level", 1), e.get("when", ""),
+                                     e.get("struct", ""))
                         for e in d["effects"]), d["file"], tuple(d.get("also", ())), d.get("code"))

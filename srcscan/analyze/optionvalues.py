@@ -34,11 +34,13 @@ def integer_of(e: CExpr) -> int | None:
 
 class Target(NamedTuple):
     """What a test reads: a variable ("var"), a parameter ("param") or a struct field
-    ("field"; `root` is the variable it hangs from, `main_pidfile.path`, when there is one)."""
+    ("field"; `root` is the variable it hangs from, `main_pidfile.path`, when there is one;
+    `owner` the struct the field belongs to, cexpr.Member.owner, "" when not known)."""
 
     kind: str
     name: str
     root: str = ""
+    owner: str = ""
 
 
 def target_of(e: CExpr) -> Target | None:
@@ -49,7 +51,7 @@ def target_of(e: CExpr) -> Target | None:
         e = strip(e.base)  # `p->conf.exts->used`: the array a key fills has entries
     if isinstance(e, Member):
         root, field = root_path(e)
-        return Target("field", field, root)
+        return Target("field", field, root, e.owner)
     if isinstance(e, Name) and e.ref in ("var", "param"):
         return Target(e.ref, e.name)
     return None
@@ -59,11 +61,15 @@ def option_pool(target: Target, index: Index) -> list[tuple[Option, object]]:
     """The option effects a tested value may come from. A field tested through a variable
     (`main_pidfile.path`, `global_data->x`) is that variable's field, if an option sets it
     there; otherwise any option setting a field of that name through a local or parameter
-    (`p->conf.debug`, whose struct differs per function)."""
+    (`p->conf.debug`, whose variable differs per function) in a field of the same struct:
+    `r->physical.path` is no `userdir.path`, which mod_userdir stores in its plugin_config's
+    `path` (a side whose struct the parse did not give matches by name alone)."""
     if target.kind == "var":
         return index.by_var.get(target.name, [])
     if target.kind == "field":
-        return (index.by_var.get(target.root, []) if target.root else []) + index.by_field.get(target.name, [])
+        by_field = [(o, e) for o, e in index.by_field.get(target.name, [])
+                    if not (target.owner and e.owner and e.owner != target.owner)]
+        return (index.by_var.get(target.root, []) if target.root else []) + by_field
     return []
 
 def value_options(target: Target | None, index: Index, fn: FunctionFacts | None, by_default: bool = True,
@@ -168,7 +174,7 @@ def _carried(arg: CExpr, caller: FunctionFacts, index: Index, found: Mapping) ->
     if target is None:
         return []
     if target.kind == "field":
-        return value_options(Target("field", target.name), index, caller)
+        return value_options(Target("field", target.name, owner=target.owner), index, caller)
     if target.kind == "param":
         return sorted(found.get((caller.key, target.name), ()))
     if target.kind == "var" and local_of(target.name, index, caller) is not None:

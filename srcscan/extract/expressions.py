@@ -66,7 +66,7 @@ def _member(node: Node, read: Source) -> CExpr:
     base = _build(node.children[0], read)
     if "(anonymous" in node.name:  # a member of an anonymous union: C names through it
         return base
-    return Member(base, node.name, node.op != ".")
+    return Member(base, node.name, node.op != ".", node.owner)
 
 
 def _unary(node: Node, read: Source) -> CExpr:
