@@ -232,6 +232,13 @@ def root_path(e: CExpr) -> tuple[str, str]:
     return "", e.field
 
 
+def field_owner(e: CExpr) -> str:
+    """The struct of the field `e` names (Member.owner), `&`, `*` and casts looked through;
+    "" when `e` is no field or the parse did not say."""
+    e = _deref(e)
+    return e.owner if isinstance(e, Member) else ""
+
+
 def _deref(e: CExpr) -> CExpr:
     e = strip(e)
     while isinstance(e, Unary) and e.op in ("*", "&"):

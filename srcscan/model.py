@@ -238,6 +238,8 @@ class Write(NamedTuple):
     text: str  # the value as printed
     guarded: bool = False
     local: bool = False  # `target` is a local variable of `function` (extract.writes)
+    loops: tuple[CExpr, ...] = ()  # a local's write: the conditions of the counting loops around it, outermost first
+    owner: str = ""  # a field's write: the struct the field belongs to (cexpr.Member.owner), "" when not known
 
 
 class SiteKey(NamedTuple):

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from srcscan.cexpr import Name, Const, Unary, evaluate, walk
+from srcscan.cexpr import Binary, CExpr, Name, Const, Unary, evaluate, walk
 from srcscan.model import FileFacts, FunctionFacts, OptionFacts
 from srcscan.rules import OptionRules, Rules
 
@@ -265,10 +265,21 @@ def find_locals(files: Iterable[FileFacts]) -> dict[tuple[str, str], dict[str, t
                 if (keys := keyed.get((w.file, w.function, w.target, w.line))) and w.op == "=":
                     values.append(Name("|".join(sorted(keys)), KEY_VALUE))
                 elif w.op in ("=", "decl"):
-                    values.append(w.value)
+                    values.append(_under_loops(w.value, w.loops))
                 else:
                     values.append(None if w.op == "&=" else w.value)  # `x |= y`: y is in x too
     return {k: {name: tuple(dict.fromkeys(v)) for name, v in d.items()} for k, d in out.items()}
+
+
+def _under_loops(value: CExpr | None, loops: tuple[CExpr, ...]) -> CExpr | None:
+    """A constant other than 0 given inside loops (`auth_required = 1;` in `for (k = 0; k <
+    p->conf.auth_require->used; k++)`) as `cond && value`: the local holds it only when the
+    loops' bodies ran (optionvalues._local_options reads each loop's bound)."""
+    if value is None or not loops or evaluate(value) in (None, 0):
+        return value
+    for cond in reversed(loops):
+        value = Binary("&&", cond, value)
+    return value
 
 
 def find_key_cases(files: Iterable[FileFacts]) -> dict[tuple[str, str], dict[int, dict[int, str]]]:

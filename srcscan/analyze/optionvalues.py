@@ -63,12 +63,15 @@ def option_pool(target: Target, index: Index) -> list[tuple[Option, object]]:
     there; otherwise any option setting a field of that name through a local or parameter
     (`p->conf.debug`, whose variable differs per function) in a field of the same struct:
     `r->physical.path` is no `userdir.path`, which mod_userdir stores in its plugin_config's
-    `path` (a side whose struct the parse did not give matches by name alone)."""
+    `path` (a side whose struct the parse did not give matches by name alone), or of a struct
+    the key's field is copied to (Index.copies: `hctx->opts.xsendfile_allow =
+    host->xsendfile_allow`)."""
     if target.kind == "var":
         return index.by_var.get(target.name, [])
     if target.kind == "field":
         by_field = [(o, e) for o, e in index.by_field.get(target.name, [])
-                    if not (target.owner and e.owner and e.owner != target.owner)]
+                    if not target.owner or not e.owner or e.owner == target.owner
+                    or target.owner in index.copies.get((target.name, e.owner), ())]
         return (index.by_var.get(target.root, []) if target.root else []) + by_field
     return []
 
@@ -134,6 +137,15 @@ def _local_options(name: str, values: tuple, index: Index, fn: FunctionFacts, by
             continue
         if read_through(value, name):
             return []  # a list walk: read by optiontests._necessary_only, non-null only when the list is filled
+        if (bound := loop_bound(value)) is not None:
+            # set in a counting loop's body: only when the bound is above 0 (`k <
+            # p->conf.auth_require->used`: the key's list has entries)
+            entries = isinstance(strip(bound), Member) and strip(bound).field == "used"
+            found = value_options(target_of(bound), index, fn, by_default=not entries, depth=depth + 1)
+            if not found:
+                return []
+            names.update(found)
+            continue
         if (inner := target_of(value)) is not None and index.start_values.get(inner.name):
             return []  # non-zero before any option (a default list): the local tells nothing
         found = value_options(target_of(value), index, fn, by_default, depth + 1)
@@ -141,6 +153,20 @@ def _local_options(name: str, values: tuple, index: Index, fn: FunctionFacts, by
             return []
         names.update(found)
     return sorted(names)
+
+def loop_bound(value: CExpr) -> CExpr | None:
+    """The bound of the loop a constant was given in, as analyze.options._under_loops writes
+    it (`k < bound && 1`; the innermost loop for nested ones), or None."""
+    e = strip(value)
+    while isinstance(e, Binary) and e.op == "&&" and isinstance(strip(e.right), Binary) and strip(e.right).op == "&&":
+        e = strip(e.right)
+    if not (isinstance(e, Binary) and e.op == "&&" and evaluate(e.right) not in (None, 0)):
+        return None
+    cond = strip(e.left)
+    if isinstance(cond, Binary) and cond.op in ("<", "!=") and isinstance(strip(cond.left), Name):
+        return cond.right
+    return None
+
 
 def param_options(graph: CallGraph, index: Index) -> dict[tuple[str, str], frozenset[str]]:
     """Parameters that carry an option's value from every caller that passes one: an

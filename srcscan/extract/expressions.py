@@ -44,9 +44,21 @@ def _name_of(e: CExpr) -> str:
 
 
 def _unwrap(node: Node) -> Node:
-    while node.kind in _WRAPPERS and len(node.children) == 1:
+    while node.kind in _WRAPPERS and len(node.children) == 1 and not _recovered(node):
         node = node.children[0]
     return node
+
+
+def _recovered(node: Node) -> bool:
+    """An expression clang could not type and kept as its first piece (a RecoveryExpr, shown
+    as UNEXPOSED_EXPR): `s->ssl_ctx` when the field's type comes from a header the build
+    lacks is an UNEXPOSED_EXPR over `s` alone. Unlike an implicit cast, which spans exactly
+    its operand, it spans more than its only child; read as its text, not as that child."""
+    if node.kind != "UNEXPOSED_EXPR" or len(node.children) != 1:
+        return False
+    child = node.children[0]
+    return node.end > node.start and child.end > child.start and (child.start, child.end) != (node.start, node.end) \
+        and child.file == node.file
 
 
 def _name(node: Node, read: Source) -> CExpr:
@@ -119,7 +131,8 @@ def _cast(node: Node, read: Source) -> CExpr:
 
 
 def _other(node: Node, read: Source) -> CExpr:
-    if len(node.children) == 1 and node.kind not in ("INIT_LIST_EXPR", "COMPOUND_LITERAL_EXPR", "STMT_EXPR"):
+    if len(node.children) == 1 and node.kind not in ("INIT_LIST_EXPR", "COMPOUND_LITERAL_EXPR", "STMT_EXPR") \
+            and not _recovered(node):
         return _build(node.children[0], read)
     return Other(" ".join(read(node).split()) or node.name or node.kind)
 
