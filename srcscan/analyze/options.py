@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from srcscan.cexpr import Binary, CExpr, Name, Const, Unary, evaluate, walk
+from srcscan.cexpr import Binary, CExpr, Member, Name, Const, Unary, evaluate, walk
 from srcscan.model import FileFacts, FunctionFacts, OptionFacts
 from srcscan.rules import OptionRules, Rules
 
@@ -257,18 +257,29 @@ def find_locals(files: Iterable[FileFacts]) -> dict[tuple[str, str], dict[str, t
             key = switches.get((facts.path, function), {}).get(_switch_line(switch), {}).get(label)
             if key:
                 keyed[(facts.path, function, name, line)].add(key)
-    out: dict[tuple[str, str], dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    # One value per assignment: a file parsed with several build profiles shows the same line
+    # once per parse; the first reading is kept, unless the parse could not read it (a
+    # struct whose field types come from a header that build lacks: `p->conf.<?>`).
+    out: dict[tuple[str, str], dict[str, dict[tuple[int, str], object]]] = defaultdict(lambda: defaultdict(dict))
     for facts in files:
         for w in facts.writes:
             if w.local:
                 values = out[(w.file, w.function)][w.target]
                 if (keys := keyed.get((w.file, w.function, w.target, w.line))) and w.op == "=":
-                    values.append(Name("|".join(sorted(keys)), KEY_VALUE))
+                    value = Name("|".join(sorted(keys)), KEY_VALUE)
                 elif w.op in ("=", "decl"):
-                    values.append(_under_loops(w.value, w.loops))
+                    value = _under_loops(w.value, w.loops)
                 else:
-                    values.append(None if w.op == "&=" else w.value)  # `x |= y`: y is in x too
-    return {k: {name: tuple(dict.fromkeys(v)) for name, v in d.items()} for k, d in out.items()}
+                    value = None if w.op == "&=" else w.value  # `x |= y`: y is in x too
+                at = (w.line, w.op)
+                if at not in values or _unread(values[at]) and not _unread(value):
+                    values[at] = value
+    return {k: {name: tuple(dict.fromkeys(v.values())) for name, v in d.items()} for k, d in out.items()}
+
+
+def _unread(value: CExpr | None) -> bool:
+    """A value with a part the parse could not read (a field it could not name)."""
+    return value is not None and any(isinstance(x, Member) and not x.field for x in walk(value))
 
 
 def _under_loops(value: CExpr | None, loops: tuple[CExpr, ...]) -> CExpr | None:
