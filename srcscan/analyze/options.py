@@ -257,24 +257,29 @@ def find_locals(files: Iterable[FileFacts]) -> dict[tuple[str, str], dict[str, t
             key = switches.get((facts.path, function), {}).get(_switch_line(switch), {}).get(label)
             if key:
                 keyed[(facts.path, function, name, line)].add(key)
-    # One value per assignment: a file parsed with several build profiles shows the same line
-    # once per parse; the first reading is kept, unless the parse could not read it (a
-    # struct whose field types come from a header that build lacks: `p->conf.<?>`).
-    out: dict[tuple[str, str], dict[str, dict[tuple[int, str], object]]] = defaultdict(lambda: defaultdict(dict))
+    # One reading per assignment: a file parsed with several build profiles shows the same line
+    # once per parse; the first profile's readings of a line are kept, unless that parse could
+    # not read them (a struct whose field types come from a header that build lacks:
+    # `p->conf.<?>`). One parse may write a local twice on a line (`for (d = l; d; d = d->next)`).
+    out: dict[tuple[str, str], dict[str, dict[tuple[int, str], list]]] = defaultdict(lambda: defaultdict(dict))
     for facts in files:
+        mine: dict[tuple[str, str, str, int, str], list] = defaultdict(list)
         for w in facts.writes:
             if w.local:
-                values = out[(w.file, w.function)][w.target]
                 if (keys := keyed.get((w.file, w.function, w.target, w.line))) and w.op == "=":
                     value = Name("|".join(sorted(keys)), KEY_VALUE)
                 elif w.op in ("=", "decl"):
                     value = _under_loops(w.value, w.loops)
                 else:
                     value = None if w.op == "&=" else w.value  # `x |= y`: y is in x too
-                at = (w.line, w.op)
-                if at not in values or _unread(values[at]) and not _unread(value):
-                    values[at] = value
-    return {k: {name: tuple(dict.fromkeys(v.values())) for name, v in d.items()} for k, d in out.items()}
+                mine[(w.file, w.function, w.target, w.line, w.op)].append(value)
+        for (file, function, target, line, op), values in mine.items():
+            known = out[(file, function)][target]
+            before = known.get((line, op))
+            if before is None or all(map(_unread, before)) and not any(map(_unread, values)):
+                known[(line, op)] = values
+    return {k: {name: tuple(dict.fromkeys(x for vs in v.values() for x in vs)) for name, v in d.items()}
+            for k, d in out.items()}
 
 
 def _unread(value: CExpr | None) -> bool:
