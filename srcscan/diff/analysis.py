@@ -68,7 +68,7 @@ def conditions_changed(a: Message, b: Message, texts: FileTexts | None) -> bool:
       `if (!r->async_callback)` block now under `#if 0`: the walker sees it only when it is not
       nested), is the same check on both sides."""
     if same_guards(a, b):
-        return texts is not None and not _same_loops(a, b, texts)
+        return texts is not None and not (_same_loops(a, b, texts) and _same_switches(a, b, texts))
     if texts is None:
         return True
     before = [_text_before(texts(side, m.file), m) for side, m in (("old", a), ("new", b))]
@@ -88,7 +88,8 @@ def conditions_changed(a: Message, b: Message, texts: FileTexts | None) -> bool:
                     drop -= 1
     if len(kept[0]) == len(a.conditions) and len(kept[1]) == len(b.conditions):
         return True
-    return not _same_lists(kept[0], kept[1], dict(a.constants), dict(b.constants)) or not _same_loops(a, b, texts)
+    return not (_same_lists(kept[0], kept[1], dict(a.constants), dict(b.constants)) and _same_loops(a, b, texts)
+                and _same_switches(a, b, texts))
 
 
 def _text_before(text: str | None, m: Message) -> str | None:
@@ -161,6 +162,50 @@ def _same_loops(a: Message, b: Message, texts: FileTexts) -> bool:
             return True
         heads.append([_loop_condition(h) for h in enclosing_guards(text.split("\n"), m.line) if _LOOP_HEAD.match(h)])
     return _same_lists(heads[0], heads[1], dict(a.constants), dict(b.constants))
+
+
+def _same_switches(a: Message, b: Message, texts: FileTexts) -> bool:
+    """Under a switch's `default:` label (a guard `switch (x) case default`), do the switches
+    list the same other labels as written? lighttpd 1.4.79's sendfile() error switch gained
+    `case EBUSY:` (FreeBSD) and `case EWOULDBLOCK:` before its `default:` that logs. True when
+    neither message is under a default label or a text is not at hand."""
+    if not any(g.endswith("case default") for m in (a, b) for g in m.conditions):
+        return True
+    labels = []
+    for side, m in (("old", a), ("new", b)):
+        text = texts(side, m.file)
+        if not text:
+            return True
+        labels.append(_switch_labels(text.split("\n"), m.line))
+    return labels[0] == labels[1]
+
+
+_LABEL = re.compile(r"\bcase\s+([^:]+?)\s*:(?!:)")
+
+
+def _switch_labels(lines: list[str], line: int) -> list[str]:
+    """The `case` labels (sorted, white space squeezed) of the innermost switch around `line`
+    (1-based), as written, whatever build compiles them; [] when no switch is found."""
+    depth = 0
+    for i in range(line - 2, -1, -1):
+        code = _STRIPPED.sub("", lines[i])
+        depth += code.count("}") - code.count("{")
+        if depth < 0:
+            if re.match(r"\s*switch\s*\(", code):
+                body, level = [], 0
+                for text in lines[i:]:
+                    code = _STRIPPED.sub("", text)
+                    if level == 1 or (level == 0 and "{" in code):
+                        body.append(code)
+                    level += code.count("{") - code.count("}")
+                    if level <= 0 and body:
+                        break
+                return sorted(" ".join(x.split()) for x in _LABEL.findall("\n".join(body)))
+            depth = 0
+    return []
+
+
+_STRIPPED = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|//.*|/\*.*?\*/')
 
 
 def _loop_condition(head: str) -> str:

@@ -422,6 +422,31 @@ int sqlite_init(int x)
 		log_message(LOG_ERR, "create table: %d", x);
 	return 1;
 }
+int err_no(void);
+void send_chunk(int fd)
+{
+	switch (err_no()) {
+	case 11:
+	case 4:
+		return;
++#ifdef __FreeBSD__
++	case 16:
++		return;
++#endif
+	default:
+		log_message(LOG_ERR, "sendfile(): fd: %d", fd);
+		return;
+	}
+}
+void write_chunk(int fd)
+{
+	switch (err_no()) {
+	case 11:
+		return;
+	default:
+		log_message(LOG_ERR, "write(): fd: %d", fd);
+	}
+}
 void vmac_handler(int n, char **v)
 {
 	int i;
@@ -705,7 +730,8 @@ def test_guards_of_the_same_meaning_are_no_change_a_loop_bound_or_a_new_check_is
     early exits in another order are the same checks. lighttpd 1.4.79: `__builtin_expect(..., 1)`
     around the same test, and an early exit taken out of a block now under `#if 0` (written before
     the call on both sides) are no change; a second `if (rc != 0) return` before the call is. The
-    bound of a `for` loop around the call dropped (vrrp_vmac_handler) is a change of conditions."""
+    bound of a `for` loop around the call dropped (vrrp_vmac_handler) and a label added to the
+    switch whose `default:` logs are changes of conditions."""
     d = diffs["equivalent-guards"]
     changed = {text(c.old): c.fields for c in d.changed}
     moved = {text(c.old) for c in d.moved} | {text(a) for a, _ in d.kept}
@@ -713,6 +739,8 @@ def test_guards_of_the_same_meaning_are_no_change_a_loop_bound_or_a_new_check_is
     assert changed["   protocol = TCP or UDP"] == ("conditions",)
     assert changed["create table: %d"] == ("conditions",)
     assert changed["VMAC invalid MAC address %s"] == ("conditions",)
+    # a label added before the `default:` that logs (lighttpd 1.4.79's FreeBSD `case EBUSY`), in any build
+    assert changed["sendfile(): fd: %d"] == ("conditions",) and "write(): fd: %d" in moved
 
 
 def test_a_literal_that_became_a_helpers_template_is_a_template_change(diffs):
