@@ -52,6 +52,9 @@ class Message:
     facility_with: tuple[tuple[str, str], ...] = ()  # (option, facility it gives)
     build: str = ""  # preprocessor condition around the call ("" when unconditional)
     extracted: str = "parse"  # "text": no parse holds the call (a branch this machine's headers rule out)
+    # named constants of `conditions` with their values (enumerators, macros), sorted: what
+    # compares `service_type == 0` with `service_type == IPPROTO_IP`; in the JSON when some
+    constants: tuple[tuple[str, int], ...] = ()
 
     def identity_key(self) -> tuple[str, str, str]:
         return (self.file, self.function, render_normal(self.template))
@@ -151,6 +154,7 @@ def assemble(sites: Iterable[LogSite], texts: Mapping[SiteKey, tuple[MessageText
                 template=text.template,
                 dynamic=text.template.dynamic,
                 conditions=tuple(g.describe() for g in call.guards),
+                constants=guard_constants(call.guards),
                 build=build.get(key, ""),
                 extracted=site.extracted,
             )
@@ -172,6 +176,24 @@ def assemble(sites: Iterable[LogSite], texts: Mapping[SiteKey, tuple[MessageText
         ids.add(m.id)
         messages.append(m)
     return messages
+
+
+def guard_constants(guards: Iterable[Any]) -> tuple[tuple[str, int], ...]:
+    """The named constants in guards' typed expressions (srcscan.cexpr) with their values:
+    enumerators the parse gave a value (`IPPROTO_IP` 0, from the system's netinet/in.h) and
+    macros standing for a constant (`Const` keeping the name written), sorted by name."""
+    from srcscan.cexpr import Const, Name, walk
+
+    found: dict[str, int] = {}
+    for g in guards:
+        if getattr(g, "expr", None) is None:
+            continue
+        for e in walk(g.expr):
+            if isinstance(e, Name) and e.ref == "enum" and e.value is not None:
+                found[e.name] = e.value
+            elif isinstance(e, Const) and e.value is not None and e.text.isidentifier():
+                found[e.text] = e.value
+    return tuple(sorted(found.items()))
 
 
 def assign_ids(messages: list[Message]) -> list[Message]:
@@ -250,6 +272,10 @@ def message_to_dict(m: Message) -> dict[str, Any]:
     d["requires"] = [list(alt) for alt in m.requires]
     d["logged_only_if"] = [list(alt) for alt in m.logged_only_if]
     d["facility_with"] = dict(m.facility_with)
+    if m.constants:
+        d["constants"] = dict(m.constants)
+    else:
+        d.pop("constants")  # only where some: catalogs without keep their form
     return d
 
 
@@ -259,6 +285,7 @@ def message_from_dict(d: dict[str, Any]) -> Message:
     values["requires"] = tuple(tuple(alt) for alt in d.get("requires", ()))
     values["logged_only_if"] = tuple(tuple(alt) for alt in d.get("logged_only_if", ()))
     values["facility_with"] = tuple(sorted(d.get("facility_with", {}).items()))
+    values["constants"] = tuple(sorted(d.get("constants", {}).items()))
     values["derivation"] = tuple(derivation_from_dict(x) for x in d.get("derivation", ()))
     for name in ("conditions", "processes", "facility", "uncertain"):
         values[name] = tuple(d.get(name, ()))

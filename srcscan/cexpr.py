@@ -13,7 +13,7 @@ Python integers (no overflow, division truncating toward zero as C99 6.5.5 says)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dataclass_field
 from typing import Callable, Iterator, Mapping, Union
 
 CExpr = Union["Name", "Member", "Const", "Unary", "Binary", "Cond", "Call", "Index", "Cast", "Other"]
@@ -32,11 +32,15 @@ class Name:
 
 @dataclass(frozen=True)
 class Member:
-    """`base->field` (arrow) or `base.field`."""
+    """`base->field` (arrow) or `base.field`. `owner` names the struct or union the field
+    belongs to, as the place it is declared ("file:line:col", parse.units.Node.owner; "" when
+    the parse did not say): it tells `r->physical.path` from a config struct's `path`. It takes
+    no part in equality: two readings of one expression are equal whatever their parse knew."""
 
     base: "CExpr"
     field: str
     arrow: bool = True
+    owner: str = dataclass_field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -228,6 +232,13 @@ def root_path(e: CExpr) -> tuple[str, str]:
     return "", e.field
 
 
+def field_owner(e: CExpr) -> str:
+    """The struct of the field `e` names (Member.owner), `&`, `*` and casts looked through;
+    "" when `e` is no field or the parse did not say."""
+    e = _deref(e)
+    return e.owner if isinstance(e, Member) else ""
+
+
 def _deref(e: CExpr) -> CExpr:
     e = strip(e)
     while isinstance(e, Unary) and e.op in ("*", "&"):
@@ -241,7 +252,7 @@ def substitute(e: CExpr, values: Mapping[str, CExpr], ref: str = "param") -> CEx
     if isinstance(e, Name):
         return values.get(e.name, e) if e.ref == ref else e
     if isinstance(e, Member):
-        return Member(substitute(e.base, values, ref), e.field, e.arrow)
+        return Member(substitute(e.base, values, ref), e.field, e.arrow, e.owner)
     if isinstance(e, Unary):
         return Unary(e.op, substitute(e.operand, values, ref))
     if isinstance(e, Cast):

@@ -171,7 +171,7 @@ class OptionFacts:
     optstrings: list[str]  # getopt(3) option strings
     cases: list[tuple[Any, ...]]  # (labels, target, op, value text, value, inner) per assignment in a case
     keys: list[tuple[str, int, str]]  # (table, index, config key)
-    key_fields: list[tuple[str, int, str, str]]  # (table or @function@switch, index, field, key a comment names)
+    key_fields: list[tuple[str, int, str, str, str]]  # (table or @function@switch, index, field, key a comment names, the field's struct: Node.owner)
     code_bits: list[tuple[Any, ...]]  # (code, bit, text) rows of option code tables
     markers: list[tuple[str, int]]  # (function, value) tested against around a bit-setting call
     key_cases: list[tuple[str, int, str]] = field(default_factory=list)  # (@function@switch line, label, key a comment names) of every key switch
@@ -240,6 +240,8 @@ class Write(NamedTuple):
     text: str  # the value as printed
     guarded: bool = False
     local: bool = False  # `target` is a local variable of `function` (extract.writes)
+    loops: tuple[CExpr, ...] = ()  # a local's write: the conditions of the counting loops around it, outermost first
+    owner: str = ""  # a field's write: the struct the field belongs to (cexpr.Member.owner), "" when not known
     guards: tuple["Guard", ...] = ()  # enclosing conditions, outermost first (without parser nodes)
 
 

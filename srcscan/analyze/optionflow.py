@@ -278,5 +278,5 @@ def _key_copies(files: list[FileFacts]) -> set[tuple[str, str, str]]:
     """(file, function, slot) of every write a key switch's case makes from a config key's
     value (`key_fields` entries recorded at `@function@line`): copies of the key, not resets."""
     return {(f.path, where[1:].rsplit("@", 1)[0], _slot(target))
-            for f in files for where, _, target, _ in (f.options.key_fields if f.options is not None else ())
+            for f in files for where, _, target, *_ in (f.options.key_fields if f.options is not None else ())
             if where.startswith("@")}

@@ -18,7 +18,7 @@ from srcscan.analyze.contexts import context_creators, module_keys, selected_req
 from srcscan.analyze.options import Option
 from srcscan.analyze.optionvalues import integer_of, param_options
 from srcscan.model import CallSite, FunctionFacts, FunctionRef, Guard, Write
-from srcscan.cexpr import Member, Name
+from srcscan.cexpr import Binary, CExpr, Member, Name, Unary, strip
 from srcscan.requirement import Requirement
 
 @dataclass
@@ -53,6 +53,7 @@ class Index:
     stores: dict[str, tuple[tuple[str, tuple[Guard, ...]], ...]] = field(default_factory=dict)  # global state's field path -> (function storing in it, the store's guards) (state_stores)
     set_by: dict[str, Requirement] = field(default_factory=dict)  # field path -> what its stores need (requirements.set_by_code)
     events: dict[str, dict[int, tuple[tuple[str, CallSite], ...]]] = field(default_factory=dict)  # receiver -> code -> (caller key, call) sending it (event_sends)
+    copies: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)  # (field, struct) -> structs its value is copied to (field_copies)
 
     @classmethod
     def of(cls, options: Iterable[Option], bit_test: frozenset[str]) -> "Index":
@@ -122,8 +123,10 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.module_keys = module_keys(index.by_name.values())
     index.key_switch = rules.config.key_switch
     index.handlers = option_handlers(graph, index)
+    writes = tuple(writes)
     index.stores = state_stores(graph, writes, index)
     index.events = event_sends(graph, getattr(rules, "events", ()))
+    index.copies = field_copies(writes)
     if rules.options.bit_array:
         index.bit_array = (rules.options.bit_array.field, rules.options.bit_array.word_bits)
     param_options(graph, index)
@@ -185,6 +188,47 @@ def event_sends(graph: CallGraph, channels: Iterable) -> dict[str, dict[int, tup
             for code, sends in codes.items():
                 merged.setdefault(code, []).extend(sends)
     return {r: {c: tuple(v) for c, v in codes.items()} for r, codes in out.items()}
+
+
+def field_copies(writes: Iterable[Write]) -> dict[tuple[str, str], frozenset[str]]:
+    """(field, struct) -> the other structs whose field of the same name is given a copy of
+    it, directly or through other copies (lighttpd's `hctx->opts.xsendfile_allow =
+    host->xsendfile_allow`: x-sendfile's value in a gw_host, tested in http_response_opts).
+    A field tested in one of those structs reads what the key stored in the first
+    (optionvalues.option_pool). Values read through casts, `!!x` and `0 != x`."""
+    direct: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for w in writes:
+        if w.local or not w.owner or w.op != "=" or w.value is None:
+            continue
+        source = _copied(w.value)
+        name = w.target.rsplit(".", 1)[-1]
+        if isinstance(source, Member) and source.field == name and source.owner and source.owner != w.owner:
+            direct[(name, source.owner)].add(w.owner)
+    out: dict[tuple[str, str], frozenset[str]] = {}
+    for (name, owner), first in direct.items():
+        seen, todo = set(), list(first)
+        while todo:
+            o = todo.pop()
+            if o not in seen and o != owner:
+                seen.add(o)
+                todo.extend(direct.get((name, o), ()))
+        out[(name, owner)] = frozenset(seen)
+    return out
+
+
+def _copied(value: CExpr) -> CExpr:
+    """The value a copy reads: `(unsigned short)x`, `!!x`, `0 != x` are x."""
+    value = strip(value)
+    while True:
+        if isinstance(value, Unary) and value.op == "!" and isinstance(strip(value.operand), Unary) \
+                and strip(value.operand).op == "!":
+            value = strip(strip(value.operand).operand)
+        elif isinstance(value, Binary) and value.op == "!=" and integer_of(value.left) == 0:
+            value = strip(value.right)
+        elif isinstance(value, Binary) and value.op == "!=" and integer_of(value.right) == 0:
+            value = strip(value.left)
+        else:
+            return value
 
 
 def option_handlers(graph: CallGraph, index: Index) -> frozenset[str]:

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from srcscan.cexpr import Name, Const, Unary, evaluate, walk
+from srcscan.cexpr import Binary, CExpr, Member, Name, Const, Unary, evaluate, walk
 from srcscan.model import FileFacts, FunctionFacts, OptionFacts
 from srcscan.rules import OptionRules, Rules
 
@@ -27,6 +27,7 @@ class OptionEffect:
     mask: int | None = None  # the bits it sets, when known
     level: int = 1  # how many times the option must be given (a second -D sets another bit)
     when: str = ""  # the value the option must be given with (`--log-queries=extra`), "" for any
+    owner: str = ""  # a field's struct, where it is declared (parse.units.Node.owner); "" when not known
 
 
 @dataclass(frozen=True)
@@ -174,15 +175,15 @@ def _config_options(path: str, data: OptionFacts) -> list[Option]:
     # ssl.engine */`), else the key table of its own function, else the file's largest.
     largest = max(tables, key=lambda t: (len(tables[t]), t))
     by_switch: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for table, index, _, named in data.key_fields:
+    for table, index, _, named, _ in data.key_fields:
         if table.startswith("@"):
             by_switch[table].append((index, named))
     chosen = {switch: _switch_table(switch, cases, tables, largest) for switch, cases in by_switch.items()}
     effects: dict[str, list[OptionEffect]] = defaultdict(list)
-    for table, index, field, _ in data.key_fields:
+    for table, index, field, _, owner in data.key_fields:
         key = tables.get(chosen.get(table, table) or largest, {}).get(index)
         if key is not None:
-            effects[key].append(OptionEffect(field, "=", "value"))
+            effects[key].append(OptionEffect(field, "=", "value", owner=owner))
     for switch, label, target in data.key_aliases:
         # an older name read as another key (`cpv->k_id = 0;` in its case): that key's effects
         cases = by_switch.get(switch, []) + [(i, n) for s, i, n in data.key_cases if s == switch]
@@ -204,7 +205,7 @@ def find_defaults(files: Iterable[FileFacts], functions: Iterable[str]) -> froze
         # What a key switch's case copies is the key's value, not a default (`case 0: /*
         # alpha.server */ conf.exts = cpv->v.v;`).
         copied = {(where[1:].rsplit("@", 1)[0], target.rsplit(".", 1)[-1])
-                  for where, _, target, _ in (facts.options.key_fields if facts.options is not None else ())
+                  for where, _, target, *_ in (facts.options.key_fields if facts.options is not None else ())
                   if where.startswith("@")}
         for w in facts.writes:
             if w.local or w.op != "=" or not any(fnmatch.fnmatchcase(w.function, p) for p in patterns):
@@ -261,18 +262,45 @@ def find_locals(files: Iterable[FileFacts]) -> dict[tuple[str, str], dict[str, t
             key = switches.get((facts.path, function), {}).get(_switch_line(switch), {}).get(label)
             if key:
                 keyed[(facts.path, function, name, line)].add(key)
-    out: dict[tuple[str, str], dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    # One reading per assignment: a file parsed with several build profiles shows the same line
+    # once per parse; the first profile's readings of a line are kept, unless that parse could
+    # not read them (a struct whose field types come from a header that build lacks:
+    # `p->conf.<?>`). One parse may write a local twice on a line (`for (d = l; d; d = d->next)`).
+    out: dict[tuple[str, str], dict[str, dict[tuple[int, str], list]]] = defaultdict(lambda: defaultdict(dict))
     for facts in files:
+        mine: dict[tuple[str, str, str, int, str], list] = defaultdict(list)
         for w in facts.writes:
             if w.local:
-                values = out[(w.file, w.function)][w.target]
                 if (keys := keyed.get((w.file, w.function, w.target, w.line))) and w.op == "=":
-                    values.append(Name("|".join(sorted(keys)), KEY_VALUE))
+                    value = Name("|".join(sorted(keys)), KEY_VALUE)
                 elif w.op in ("=", "decl"):
-                    values.append(w.value)
+                    value = _under_loops(w.value, w.loops)
                 else:
-                    values.append(None if w.op == "&=" else w.value)  # `x |= y`: y is in x too
-    return {k: {name: tuple(dict.fromkeys(v)) for name, v in d.items()} for k, d in out.items()}
+                    value = None if w.op == "&=" else w.value  # `x |= y`: y is in x too
+                mine[(w.file, w.function, w.target, w.line, w.op)].append(value)
+        for (file, function, target, line, op), values in mine.items():
+            known = out[(file, function)][target]
+            before = known.get((line, op))
+            if before is None or all(map(_unread, before)) and not any(map(_unread, values)):
+                known[(line, op)] = values
+    return {k: {name: tuple(dict.fromkeys(x for vs in v.values() for x in vs)) for name, v in d.items()}
+            for k, d in out.items()}
+
+
+def _unread(value: CExpr | None) -> bool:
+    """A value with a part the parse could not read (a field it could not name)."""
+    return value is not None and any(isinstance(x, Member) and not x.field for x in walk(value))
+
+
+def _under_loops(value: CExpr | None, loops: tuple[CExpr, ...]) -> CExpr | None:
+    """A constant other than 0 given inside loops (`auth_required = 1;` in `for (k = 0; k <
+    p->conf.auth_require->used; k++)`) as `cond && value`: the local holds it only when the
+    loops' bodies ran (optionvalues._local_options reads each loop's bound)."""
+    if value is None or not loops or evaluate(value) in (None, 0):
+        return value
+    for cond in reversed(loops):
+        value = Binary("&&", cond, value)
+    return value
 
 
 def find_key_cases(files: Iterable[FileFacts]) -> dict[tuple[str, str], dict[int, dict[int, str]]]:
@@ -302,7 +330,7 @@ def find_key_cases(files: Iterable[FileFacts]) -> dict[tuple[str, str], dict[int
         for table, index, key in data.keys:
             tables[table][index] = key
         by_switch: dict[str, list[tuple[int, str]]] = defaultdict(list)
-        for table, index, _, named in data.key_fields:
+        for table, index, _, named, _ in data.key_fields:
             if table.startswith("@"):
                 by_switch[table].append((index, named))
         for switch, index, named in data.key_cases:  # switches that copy no value too
@@ -356,11 +384,13 @@ def _switch_table(switch: str, cases: list[tuple[int, str]], tables: dict[str, d
 def option_to_dict(o: Option) -> dict[str, Any]:
     return {"names": list(o.names), "kind": o.kind, "takes_value": o.takes_value, "file": o.file, "also": list(o.also),
             "effects": [{"target": e.target, "op": e.op, "value": e.value, "mask": e.mask, "level": e.level,
-                         **({"when": e.when} if e.when else {})} for e in o.effects],
+                         **({"when": e.when} if e.when else {}), **({"struct": e.owner} if e.owner else {})}
+                        for e in o.effects],
             **({"code": o.code} if o.code is not None else {})}
 
 
 def option_from_dict(d: dict[str, Any]) -> Option:
     return Option(tuple(d["names"]), d["kind"], d["takes_value"],
-                  tuple(OptionEffect(e["target"], e["op"], e["value"], e.get("mask"), e.get("level", 1), e.get("when", ""))
+                  tuple(OptionEffect(e["target"], e["op"], e["value"], e.get("mask"), e.get("level", 1), e.get("when", ""),
+                                     e.get("struct", ""))
                         for e in d["effects"]), d["file"], tuple(d.get("also", ())), d.get("code"))

@@ -34,11 +34,13 @@ def integer_of(e: CExpr) -> int | None:
 
 class Target(NamedTuple):
     """What a test reads: a variable ("var"), a parameter ("param") or a struct field
-    ("field"; `root` is the variable it hangs from, `main_pidfile.path`, when there is one)."""
+    ("field"; `root` is the variable it hangs from, `main_pidfile.path`, when there is one;
+    `owner` the struct the field belongs to, cexpr.Member.owner, "" when not known)."""
 
     kind: str
     name: str
     root: str = ""
+    owner: str = ""
 
 
 def target_of(e: CExpr) -> Target | None:
@@ -49,7 +51,7 @@ def target_of(e: CExpr) -> Target | None:
         e = strip(e.base)  # `p->conf.exts->used`: the array a key fills has entries
     if isinstance(e, Member):
         root, field = root_path(e)
-        return Target("field", field, root)
+        return Target("field", field, root, e.owner)
     if isinstance(e, Name) and e.ref in ("var", "param"):
         return Target(e.ref, e.name)
     return None
@@ -59,11 +61,18 @@ def option_pool(target: Target, index: Index) -> list[tuple[Option, object]]:
     """The option effects a tested value may come from. A field tested through a variable
     (`main_pidfile.path`, `global_data->x`) is that variable's field, if an option sets it
     there; otherwise any option setting a field of that name through a local or parameter
-    (`p->conf.debug`, whose struct differs per function)."""
+    (`p->conf.debug`, whose variable differs per function) in a field of the same struct:
+    `r->physical.path` is no `userdir.path`, which mod_userdir stores in its plugin_config's
+    `path` (a side whose struct the parse did not give matches by name alone), or of a struct
+    the key's field is copied to (Index.copies: `hctx->opts.xsendfile_allow =
+    host->xsendfile_allow`)."""
     if target.kind == "var":
         return index.by_var.get(target.name, [])
     if target.kind == "field":
-        return (index.by_var.get(target.root, []) if target.root else []) + index.by_field.get(target.name, [])
+        by_field = [(o, e) for o, e in index.by_field.get(target.name, [])
+                    if not target.owner or not e.owner or e.owner == target.owner
+                    or target.owner in index.copies.get((target.name, e.owner), ())]
+        return (index.by_var.get(target.root, []) if target.root else []) + by_field
     return []
 
 def value_options(target: Target | None, index: Index, fn: FunctionFacts | None, by_default: bool = True,
@@ -128,6 +137,15 @@ def _local_options(name: str, values: tuple, index: Index, fn: FunctionFacts, by
             continue
         if read_through(value, name):
             return []  # a list walk: read by optiontests._necessary_only, non-null only when the list is filled
+        if (bound := loop_bound(value)) is not None:
+            # set in a counting loop's body: only when the bound is above 0 (`k <
+            # p->conf.auth_require->used`: the key's list has entries)
+            entries = isinstance(strip(bound), Member) and strip(bound).field == "used"
+            found = value_options(target_of(bound), index, fn, by_default=not entries, depth=depth + 1)
+            if not found:
+                return []
+            names.update(found)
+            continue
         if (inner := target_of(value)) is not None and index.start_values.get(inner.name):
             return []  # non-zero before any option (a default list): the local tells nothing
         found = value_options(target_of(value), index, fn, by_default, depth + 1)
@@ -135,6 +153,20 @@ def _local_options(name: str, values: tuple, index: Index, fn: FunctionFacts, by
             return []
         names.update(found)
     return sorted(names)
+
+def loop_bound(value: CExpr) -> CExpr | None:
+    """The bound of the loop a constant was given in, as analyze.options._under_loops writes
+    it (`k < bound && 1`; the innermost loop for nested ones), or None."""
+    e = strip(value)
+    while isinstance(e, Binary) and e.op == "&&" and isinstance(strip(e.right), Binary) and strip(e.right).op == "&&":
+        e = strip(e.right)
+    if not (isinstance(e, Binary) and e.op == "&&" and evaluate(e.right) not in (None, 0)):
+        return None
+    cond = strip(e.left)
+    if isinstance(cond, Binary) and cond.op in ("<", "!=") and isinstance(strip(cond.left), Name):
+        return cond.right
+    return None
+
 
 def param_options(graph: CallGraph, index: Index) -> dict[tuple[str, str], frozenset[str]]:
     """Parameters that carry an option's value from every caller that passes one: an
@@ -168,7 +200,7 @@ def _carried(arg: CExpr, caller: FunctionFacts, index: Index, found: Mapping) ->
     if target is None:
         return []
     if target.kind == "field":
-        return value_options(Target("field", target.name), index, caller)
+        return value_options(Target("field", target.name, owner=target.owner), index, caller)
     if target.kind == "param":
         return sorted(found.get((caller.key, target.name), ()))
     if target.kind == "var" and local_of(target.name, index, caller) is not None:

@@ -6,28 +6,47 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import defaultdict
+from typing import Iterable
 
 from srcscan.catalog import Catalog, Message
 from srcscan.diff.model import FileTexts
-from srcscan.diff.text import _uncast, build_formula
+from srcscan.diff.text import _function_span, _uncast, build_formula
 from srcscan.textcalls import enclosing_function, enclosing_guards
 
 
 def same_guards(a: Message, b: Message) -> bool:
-    """Do two messages' guards read the same, up to white space, casts and a consistent
-    renaming of identifiers? keepalived 2.3.3 renamed the parser's `vrrp` to `current_vrrp`
+    """Do two messages' guards read the same, up to white space, casts, branch-prediction
+    hints, redundant parentheses, constants of equal value and a consistent renaming of
+    identifiers? keepalived 2.3.3 renamed the parser's `vrrp` to `current_vrrp`
     (`vrrp->script_fault` -> `current_vrrp->script_fault`: the same guard), lighttpd 1.4.79's
-    sendfile loop `toSend` to `nbytes`; `debug & 4` -> `debug & 16`, a guard added, dropped
-    or reordered, or an operator changed are other guards. `NULL` reads as `0`."""
-    if len(a.conditions) != len(b.conditions):
+    sendfile loop `toSend` to `nbytes`, and wrapped `buffer_is_unset(&r->physical.path)` in
+    `__builtin_expect(..., 1)`; keepalived's `service_type == 0` became `== IPPROTO_IP` (an
+    enumerator of value 0, `Message.constants`). `debug & 4` -> `debug & 16`, a guard added,
+    dropped or reordered, or an operator changed are other guards. `NULL` reads as `0`."""
+    return _same_lists(a.conditions, b.conditions, dict(a.constants), dict(b.constants))
+
+
+def _same_lists(xs: Iterable[str], ys: Iterable[str], values_a: dict[str, int], values_b: dict[str, int]) -> bool:
+    """Two lists of guards, all of which must hold: in order up to the equivalences of
+    same_guards, or the same guards in another order (keepalived 2.3.3's
+    ipvs_nl_send_message() tests `!msg` before `!sock && open_nl_sock()`, not after)."""
+    xs, ys = list(xs), list(ys)
+    if len(xs) != len(ys):
         return False
+    if sorted(" ".join(guard_tokens(x)) for x in xs) == sorted(" ".join(guard_tokens(y)) for y in ys):
+        return True
     forward: dict[str, str] = {}
     backward: dict[str, str] = {}
-    for x, y in zip(a.conditions, b.conditions):
-        tx, ty = ([_NULL.get(t, t) for t in _GUARD_TOKEN.findall(_uncast(g))] for g in (x, y))
+    for x, y in zip(xs, ys):
+        tx, ty = guard_tokens(x), guard_tokens(y)
         if len(tx) != len(ty):
             return False
         for s, t in zip(tx, ty):
+            vs, vt = _value(s, values_a), _value(t, values_b)
+            if vs is not None and vt is not None and (s in values_a or t in values_b):
+                if vs != vt:
+                    return False
+                continue  # `0` and `IPPROTO_IP`, two names of one value
             if _IDENTIFIER.fullmatch(s) and _IDENTIFIER.fullmatch(t):
                 if forward.setdefault(s, t) != t or backward.setdefault(t, s) != s:
                     return False
@@ -36,9 +55,267 @@ def same_guards(a: Message, b: Message) -> bool:
     return True
 
 
+def conditions_changed(a: Message, b: Message, texts: FileTexts | None) -> bool:
+    """Did the release change what must hold for the call to run? The catalogs' guards
+    (same_guards), read with the two files' texts when at hand:
+
+    - the conditions of the loops around the call as written (`for (i = 1; i <
+      vector_size(strvec) && i <= 2; i++)` -> `for (i = 1; i < vector_size(strvec); i++)`:
+      keepalived 2.3.3's vrrp_vmac_handler() reads more arguments), which the catalog holds
+      only for counting loops and list walks;
+    - a guard one catalog has and the other not, whose early exit is written before the call
+      on both sides (lighttpd 1.4.79 put `if (HANDLER_GO_ON != rc) return rc;` out of an
+      `if (!r->async_callback)` block now under `#if 0`: the walker sees it only when it is not
+      nested), is the same check on both sides."""
+    if same_guards(a, b):
+        return texts is not None and not (_same_loops(a, b, texts) and _same_switches(a, b, texts))
+    if texts is None:
+        return True
+    before = [_text_before(texts(side, m.file), m) for side, m in (("old", a), ("new", b))]
+    if None in before:
+        return True
+    kept = [list(a.conditions), list(b.conditions)]
+    for g in {_squeezed(x) for x in a.conditions + b.conditions}:
+        counts = [sum(_squeezed(x) == g for x in m.conditions) for m in (a, b)]
+        more = 0 if counts[0] > counts[1] else 1
+        # the extra copies are the same checks when the other side writes as many
+        if counts[0] != counts[1] and _exits_on(g, before[1 - more]) >= counts[more]:
+            drop = counts[more] - counts[1 - more]
+            side = kept[more]
+            for k in range(len(side) - 1, -1, -1):
+                if drop and _squeezed(side[k]) == g:
+                    del side[k]
+                    drop -= 1
+    if len(kept[0]) == len(a.conditions) and len(kept[1]) == len(b.conditions):
+        return True
+    return not (_same_lists(kept[0], kept[1], dict(a.constants), dict(b.constants)) and _same_loops(a, b, texts)
+                and _same_switches(a, b, texts))
+
+
+def _text_before(text: str | None, m: Message) -> str | None:
+    """The text of m's function from its head to m's line, preprocessor lines dropped,
+    _squeezed; None when the function is not found."""
+    if not text:
+        return None
+    lines = text.split("\n")
+    span = _function_span(lines, m.function)
+    if span is None or not span[0] <= m.line <= span[1]:
+        return None
+    return _squeezed("\n".join(x for x in lines[span[0] - 1: m.line - 1] if not x.lstrip().startswith("#")))
+
+
+def _squeezed(text: str) -> str:
+    """C text with white space only where it parts two words (`return rc;`, `if(x!=0)`)."""
+    return re.sub(r" (?=\W)|(?<=\W) ", "", re.sub(r"\s+", " ", text)).strip()
+
+
+_EXIT = re.compile(r"(?:return\b|goto\b|break;|continue;|exit\(|_exit\(|abort\()")
+_LAST_EXIT = re.compile(r"(?:^|[;{}])(?:return\b[^;{}]*|goto \w+|break|continue|_?exit\([^;{}]*\)|abort\(\));$")
+
+
+def _block(text: str) -> str:
+    """The body of the `{...}` block `text` starts with (braces matched), "" when it does
+    not start with one or the block does not end within `text`."""
+    if not text.startswith("{"):
+        return ""
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if depth == 0:
+            return text[1:i]
+    return ""
+
+
+def _exits_on(guard: str, before: str) -> int:
+    """How many times is `if (TEST)` followed by an exit (return, goto, break, continue,
+    exit(): at once, or as the last statement of its block) written in `before`, TEST the
+    guard or its negation?"""
+    g = _squeezed(guard)
+    tests = {g, f"!({g})", f"!{g}"}
+    if g.startswith("!(") and g.endswith(")"):
+        tests.add(g[2:-1])
+    elif g.startswith("!"):
+        tests.add(g[1:])
+    found = 0
+    for test in tests:
+        start = 0
+        while (k := before.find(f"if({test})", start)) >= 0:
+            start = k + 1
+            if before[:k].endswith("else"):
+                continue  # `else if (x)`: the branch of another test, not a check of its own
+            rest = before[k + len(test) + 4:]
+            if _EXIT.match(rest) or _LAST_EXIT.search(_block(rest)):
+                found += 1
+    return found
+
+
+_LOOP_HEAD = re.compile(r"^(?:\}\s*)?(?:for|while)\s*\((.*)\)\s*\{?$")
+
+
+def _same_loops(a: Message, b: Message, texts: FileTexts) -> bool:
+    """Do the loops around the two calls test the same conditions (as written, up to the
+    equivalences of same_guards)? True when a file's text is not at hand."""
+    heads = []
+    for side, m in (("old", a), ("new", b)):
+        text = texts(side, m.file)
+        if not text:
+            return True
+        heads.append([_loop_condition(h) for h in enclosing_guards(text.split("\n"), m.line) if _LOOP_HEAD.match(h)])
+    return _same_lists(heads[0], heads[1], dict(a.constants), dict(b.constants))
+
+
+def _same_switches(a: Message, b: Message, texts: FileTexts) -> bool:
+    """Under a switch's `default:` label (a guard `switch (x) case default`), do the switches
+    list the same other labels as written? lighttpd 1.4.79's sendfile() error switch gained
+    `case EBUSY:` (FreeBSD) and `case EWOULDBLOCK:` before its `default:` that logs. True when
+    neither message is under a default label or a text is not at hand."""
+    if not any(g.endswith("case default") for m in (a, b) for g in m.conditions):
+        return True
+    labels = []
+    for side, m in (("old", a), ("new", b)):
+        text = texts(side, m.file)
+        if not text:
+            return True
+        labels.append(_switch_labels(text.split("\n"), m.line))
+    return labels[0] == labels[1]
+
+
+_LABEL = re.compile(r"\bcase\s+([^:]+?)\s*:(?!:)")
+
+
+def _switch_labels(lines: list[str], line: int) -> list[str]:
+    """The `case` labels (sorted, white space squeezed) of the innermost switch around `line`
+    (1-based), as written, whatever build compiles them; [] when no switch is found."""
+    depth = 0
+    for i in range(line - 2, -1, -1):
+        code = _STRIPPED.sub("", lines[i])
+        depth += code.count("}") - code.count("{")
+        if depth < 0:
+            if re.match(r"\s*switch\s*\(", code):
+                body, level = [], 0
+                for text in lines[i:]:
+                    code = _STRIPPED.sub("", text)
+                    if level == 1 or (level == 0 and "{" in code):
+                        body.append(code)
+                    level += code.count("{") - code.count("}")
+                    if level <= 0 and body:
+                        break
+                return sorted(" ".join(x.split()) for x in _LABEL.findall("\n".join(body)))
+            depth = 0
+    return []
+
+
+_STRIPPED = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|//.*|/\*.*?\*/')
+
+
+def _loop_condition(head: str) -> str:
+    """`for (i = 1; i < n && i <= 2; i++) {` -> `i < n && i <= 2`; `while (x) {` -> `x`."""
+    inner = _LOOP_HEAD.match(head).group(1)
+    parts = inner.split(";")
+    return parts[1].strip() if head.lstrip("} ").startswith("for") and len(parts) == 3 else inner.strip()
+
+
+def _value(token: str, values: dict[str, int]) -> int | None:
+    """An integer token's value, or a named constant's (from the message's `constants`)."""
+    if token in values:
+        return values[token]
+    m = _INTEGER.fullmatch(token)
+    if not m:
+        return None
+    try:
+        return int(m.group(1), 0) if not re.fullmatch(r"0\d+", m.group(1)) else int(m.group(1), 8)
+    except ValueError:
+        return None
+
+
 _GUARD_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|[A-Za-z_]\w*|\d\w*|->|<<|>>|[<>=!]=|&&|\|\||\S')
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+_INTEGER = re.compile(r"(0[xX][0-9a-fA-F]+|\d+)[uUlL]*")
 _NULL = {"NULL": "0"}  # a null pointer constant either way (`inet_stosockaddr(s, 0, &a)` -> `(s, NULL, &a)`)
+# Branch-prediction hints: the compiler's and the usual macros over it (lighttpd writes
+# `__builtin_expect((x), 1)`, other daemons `likely(x)`); the value is the first argument's.
+_HINT = re.compile(r"\b(?:__builtin_expect|likely|unlikely|LIKELY|UNLIKELY|__predict_true|__predict_false)\s*\(")
+
+
+def guard_tokens(condition: str) -> list[str]:
+    """A condition's tokens, casts and hints dropped, `NULL` as `0`, and parentheses that
+    group nothing removed (around the whole, around another pair, around one operand)."""
+    tokens = [_NULL.get(t, t) for t in _GUARD_TOKEN.findall(_uncast(_unhinted(condition)))]
+    changed = True
+    while changed:
+        changed = False
+        for i, j in _groups(tokens):
+            inner = tokens[i + 1: j]
+            if (i == 0 and j == len(tokens) - 1) or _primary(inner) or \
+                    (inner and inner[0] == "(" and _closing(inner, 0) == len(inner) - 1):
+                tokens = tokens[:i] + inner + tokens[j + 1:]
+                changed = True
+                break
+    return tokens
+
+
+def _unhinted(condition: str) -> str:
+    """`__builtin_expect((x > 0), 0)` -> `((x > 0))`: a hint call as its first argument."""
+    while True:
+        m = _HINT.search(condition)
+        if m is None:
+            return condition
+        depth, i, comma = 0, m.end(), None
+        while i < len(condition):
+            ch = condition[i]
+            if ch in "\"'":
+                quote, i = ch, i + 1
+                while i < len(condition) and condition[i] != quote:
+                    i += 2 if condition[i] == "\\" else 1
+            elif ch == "(":
+                depth += 1
+            elif ch == ")":
+                if depth == 0:
+                    break
+                depth -= 1
+            elif ch == "," and depth == 0 and comma is None:
+                comma = i
+            i += 1
+        first = condition[m.end(): comma if comma is not None else i]
+        condition = condition[:m.start()] + "(" + first.strip() + ")" + condition[i + 1:]
+
+
+def _groups(tokens: list[str]) -> list[tuple[int, int]]:
+    """(open, close) indexes of the grouping parentheses (not a call's or a cast's), inner ones first."""
+    out, stack = [], []
+    for k, t in enumerate(tokens):
+        if t == "(":
+            call = k > 0 and (_IDENTIFIER.fullmatch(tokens[k - 1]) is not None or tokens[k - 1] in (")", "]"))
+            stack.append((k, call))
+        elif t == ")" and stack:
+            start, call = stack.pop()
+            if not call:
+                out.append((start, k))
+    return out
+
+
+def _closing(tokens: list[str], start: int) -> int:
+    depth = 0
+    for k in range(start, len(tokens)):
+        depth += {"(": 1, ")": -1}.get(tokens[k], 0)
+        if depth == 0:
+            return k
+    return -1
+
+
+def _primary(tokens: list[str]) -> bool:
+    """A name, a number, a member path, a call or an index: nothing to group."""
+    if not tokens or not (_IDENTIFIER.fullmatch(tokens[0]) or _INTEGER.fullmatch(tokens[0])):
+        return False
+    depth = 0
+    for t in tokens[1:]:
+        if t in ("(", "["):
+            depth += 1
+        elif t in (")", "]"):
+            depth -= 1
+        elif depth == 0 and t not in ("->", ".") and not _IDENTIFIER.fullmatch(t):
+            return False
+    return True
 
 
 def _analysis_only(field: str, a: Message, b: Message, old: Catalog, new: Catalog, callers: "_Callers") -> bool:
@@ -48,7 +325,7 @@ def _analysis_only(field: str, a: Message, b: Message, old: Catalog, new: Catalo
     build condition, the same calls of the enclosing function (callers, and the guards
     around each call as written), and, for
     requires, options both releases have (an option renamed or dropped is the release's)."""
-    if not same_guards(a, b) or build_formula(a.build) != build_formula(b.build):
+    if build_formula(a.build) != build_formula(b.build):  # the guards: conditions_changed, by the caller
         return False
     if a.function != b.function or a.file != b.file or not callers.same(a.file, a.function, b.function):
         return False

@@ -7,14 +7,17 @@ from typing import Any, Callable, Iterable
 
 from srcscan.catalog import SCHEMA, Catalog, Message, message_to_dict
 from srcscan.diff.model import DIFF_SCHEMA, Change, DiffResult, FileTexts, Merge
-from srcscan.diff.analysis import _Callers, _analysis_only, same_guards
+from srcscan.diff.analysis import _Callers, _analysis_only, conditions_changed
 from srcscan.diff.passes import _Matcher
-from srcscan.diff.text import _sorted, _text, build_formula, call_arguments, same_up_to_constants
+from srcscan.diff.text import _site, _sorted, _text, build_formula, call_arguments, same_up_to_constants
+from srcscan.formats.template import render_normal
 from srcscan.errors import InputError
 
 # Fields compared on a matched pair, and how to read each from a message.
 FIELDS: tuple[tuple[str, Callable[[Message], Any]], ...] = (
-    ("template", lambda m: _text(m)),
+    # the text, and the format as written: a literal that became a helper's `%s %s name too long`
+    # filled by its callers' constants writes the same line from another template
+    ("template", lambda m: (_text(m), "" if m.dynamic else m.format)),
     ("priority", lambda m: m.priority),
     ("call", lambda m: m.call),
     ("requires", lambda m: m.requires),
@@ -48,7 +51,7 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
     for a, b, similarity, how in pairs:
         fields = tuple(name for name, get in FIELDS if get(a) != get(b)
                        and not (name == "template" and same_up_to_constants(a, b) and _same_arguments(a, b, texts)))
-        if not same_guards(a, b):  # a guard added, dropped or rewritten (not renamed)
+        if conditions_changed(a, b, texts):  # a guard added, dropped or rewritten (not renamed)
             fields += ("conditions",)
         fields_of[(id(a), id(b))] = fields
     callers = _Callers(old, new, texts, {m.function for a, b, _, _ in pairs for m in (a, b)
@@ -56,7 +59,8 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
     for a, b, similarity, how in pairs:
         fields = fields_of[(id(a), id(b))]
         if fields:
-            analysis = tuple(f for f in fields if f in ANALYSIS_FIELDS and _analysis_only(f, a, b, old, new, callers))
+            analysis = tuple(f for f in fields if f in ANALYSIS_FIELDS and "conditions" not in fields
+                             and _analysis_only(f, a, b, old, new, callers))
             changed.append(Change(a, b, fields, round(similarity, 3), how, analysis))
         elif a.line != b.line:
             moved.append(Change(a, b, ("line",), 1.0, how))
@@ -138,14 +142,22 @@ def diff_to_dict(d: DiffResult, sids: dict[str, dict[str, str]] | None = None,
 
     variants, gone = set(map(id, d.variants)), set(map(id, d.gone_variants))
 
+    def first(m: Message, side: str, listed: tuple[Message, ...], further: set[int]) -> dict[str, Any]:
+        # an added (removed) call site once, with the other texts it writes (wrote) as `site_texts`
+        out = message(m, side)
+        others = [o.id for o in listed if id(o) in further and _site(o) == _site(m)]
+        if others:
+            out["site_texts"] = [render_normal(o.template) for o in listed if o.id in others]
+        return out
+
     return {
         "schema": DIFF_SCHEMA,
         "with": list(with_options),
         "old": side(d.old),
         "new": side(d.new),
-        "added": [message(m, "new") for m in d.added if id(m) not in variants],
+        "added": [first(m, "new", d.added, variants) for m in d.added if id(m) not in variants],
         "variants": [message(m, "new") for m in d.added if id(m) in variants],
-        "removed": [message(m, "old") for m in d.removed if id(m) not in gone],
+        "removed": [first(m, "old", d.removed, gone) for m in d.removed if id(m) not in gone],
         "variants_gone": [message(m, "old") for m in d.removed if id(m) in gone],
         # a change is the release's when some field other than srcscan's analysis changed
         "changed": [change(c) for c in d.changed if set(c.fields) - set(c.analysis_only)],

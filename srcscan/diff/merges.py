@@ -69,7 +69,20 @@ class _MergePasses:
         merges = [Merge(tuple(olds), b, "duplicate") for b, olds in into.values()]
         taken = {id(a) for m in merges for a in m.olds}
         self.olds = [m for m in self.olds if id(m) not in taken]
-        return merges
+        return self._with_partners(merges)
+
+    def _with_partners(self, merges: list[Merge]) -> list[Merge]:
+        """Each merge with the old message its new one was paired with: every old copy is
+        listed (lighttpd 1.4.79's chunk.c:903 `close() temp-file %s failed` is the one of
+        chunk.c:810 and :838), and the pair is no change or move of its own."""
+        into = {id(m.new) for m in merges}
+        partners: dict[int, list[Message]] = defaultdict(list)
+        for a, b, _, _ in self.pairs:
+            if id(b) in into:
+                partners[id(b)].append(a)
+        self.pairs = [p for p in self.pairs if id(p[1]) not in into]
+        return [Merge(tuple(sorted(m.olds + tuple(partners[id(m.new)]), key=lambda a: (a.file, a.line, a.id))), m.new, m.how)
+                for m in merges]
 
     def _now_calls(self, a: Message, name: str) -> bool:
         """Does a's function, in the new text of a's file, call `name`?"""
@@ -134,7 +147,7 @@ class _MergePasses:
         merges = [Merge(tuple(olds), b, "folded") for b, olds in into.values()]
         taken = {id(a) for m in merges for a in m.olds}
         self.olds = [m for m in self.olds if id(m) not in taken]
-        return merges
+        return self._with_partners(merges)
 
     def _one_site(self, merges: list[Merge]) -> list[Merge]:
         """A "merge" of the texts of one old call site into a new message of the same

@@ -51,18 +51,20 @@ class DiffResult:
         """Of `added`: further texts of a call site whose other text is paired (lighttpd
         1.4.79's gw_backend_error_trace() writes `for %s %s?%s` and, when the request has no
         Host, `for  %s?%s`; the old message pairs with one, the other is the same site's
-        text, not a new message). Still in `added`, so that each has an id of its own."""
-        sites = {_site(b) for _, b in self.pairs}
-        return tuple(m for m in self.added if _site(m) in sites)
+        text, not a new message), or of a new call site whose first text is added (keepalived
+        2.3.3's new check_valid_iptables_ipset_nftables_name() writes `%s %s name empty -
+        ignored` with ten pairs of its callers' constants: one new call, not ten). Still in
+        `added`, so that each has an id of its own."""
+        return _further_texts(self.added, {_site(b) for _, b in self.pairs})
 
     @property
     def gone_variants(self) -> tuple[Message, ...]:
         """Of `removed`: texts a call site no longer writes while another text of it is
         paired (keepalived 2.3.3's timeout_epilog() still writes `%s server %s.`, but no
         caller hands it "Timeout WEB write" any more; open_dump_file() builds the name at run
-        time instead of writing one text per caller's constant). Still in `removed`."""
-        sites = {_site(a) for a, _ in self.pairs}
-        return tuple(m for m in self.removed if _site(m) in sites)
+        time instead of writing one text per caller's constant), or further texts of a removed
+        call site whose first text is removed. Still in `removed`."""
+        return _further_texts(self.removed, {_site(a) for a, _ in self.pairs})
 
     @property
     def pairs(self) -> list[tuple[Message, Message]]:
@@ -70,6 +72,19 @@ class DiffResult:
         out = list(self.kept) + [(c.old, c.new) for c in self.changed + self.moved]
         out += [(o, m.new) for m in self.merged for o in m.olds]
         return out
+
+
+def _further_texts(messages: tuple[Message, ...], paired_sites: set[tuple]) -> tuple[Message, ...]:
+    """The messages of a paired site, and those of a site an earlier message of `messages`
+    (in file and line order, then id) already stands for."""
+    seen: set[tuple] = set()
+    out = []
+    for m in sorted(messages, key=lambda m: (m.file, m.line, m.id)):
+        site = _site(m)
+        if site in paired_sites or site in seen:
+            out.append(m)
+        seen.add(site)
+    return tuple(out)
 
 
 # A file's text on one side, or None when it is not at hand: `texts(side, file)`, side "old" or "new".

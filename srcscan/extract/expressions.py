@@ -44,9 +44,22 @@ def _name_of(e: CExpr) -> str:
 
 
 def _unwrap(node: Node) -> Node:
-    while node.kind in _WRAPPERS and len(node.children) == 1:
+    while node.kind in _WRAPPERS and len(node.children) == 1 and not _recovered(node):
         node = node.children[0]
     return node
+
+
+def _recovered(node: Node) -> bool:
+    """An expression clang could not type and kept as its first piece (a RecoveryExpr, shown
+    as UNEXPOSED_EXPR): `s->ssl_ctx` when the field's type comes from a header the build
+    lacks is an UNEXPOSED_EXPR over `s` alone. Unlike an implicit cast, which spans exactly
+    its operand, it spans more than its only child; read as that child's field named in the
+    text (a Member whose struct is not known), or as its text, not as that child."""
+    if node.kind != "UNEXPOSED_EXPR" or len(node.children) != 1:
+        return False
+    child = node.children[0]
+    return node.end > node.start and child.end > child.start and (child.start, child.end) != (node.start, node.end) \
+        and child.file == node.file
 
 
 def _name(node: Node, read: Source) -> CExpr:
@@ -66,7 +79,7 @@ def _member(node: Node, read: Source) -> CExpr:
     base = _build(node.children[0], read)
     if "(anonymous" in node.name:  # a member of an anonymous union: C names through it
         return base
-    return Member(base, node.name, node.op != ".")
+    return Member(base, node.name, node.op != ".", node.owner)
 
 
 def _unary(node: Node, read: Source) -> CExpr:
@@ -118,7 +131,16 @@ def _cast(node: Node, read: Source) -> CExpr:
     return Cast(type_text, operand)
 
 
+_FIELD_AFTER = re.compile(r"\s*(->|\.)\s*([A-Za-z_]\w*)\s*")
+
+
 def _other(node: Node, read: Source) -> CExpr:
+    if _recovered(node):
+        # `s->ssl_ctx` kept as `s`: the field named in the text, of a struct srcscan does not know
+        whole, base = read(node).strip(), read(node.children[0]).strip()
+        if base and whole.startswith(base) and (m := _FIELD_AFTER.fullmatch(whole[len(base):])):
+            return Member(_build(node.children[0], read), m.group(2), m.group(1) == "->")
+        return Other(" ".join(whole.split()) or node.kind)
     if len(node.children) == 1 and node.kind not in ("INIT_LIST_EXPR", "COMPOUND_LITERAL_EXPR", "STMT_EXPR"):
         return _build(node.children[0], read)
     return Other(" ".join(read(node).split()) or node.name or node.kind)

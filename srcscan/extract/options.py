@@ -29,11 +29,12 @@ ASSIGNMENTS = frozenset({"=", "|=", "+=", "&=", "^="})
 def extract_options(unit: Unit, idioms: Idioms) -> OptionFacts:
     """{"long": [(long name, short, has_arg)], "optstrings": [str], "cases": [(label, target,
     op, value text, value int, guard texts)], "keys": [(table id, index, key)], "key_fields":
-    [(table id or "", index, field path, key named in the case's comment or "")], "key_cases":
+    [(table id or "", index, field path, key named in the case's comment or "", struct of the
+    field as `Node.owner` gives it or "")], "key_cases":
     [(switch id, label, key named in the case's comment or "")]} for one file."""
     long_options: list[tuple[str, int | None, int]] = []
     keys: list[tuple[str, int, str]] = []
-    key_fields: list[tuple[str, int, str, str]] = []
+    key_fields: list[tuple[str, int, str, str, str]] = []
     key_cases: set[tuple[str, int, str]] = set()  # (switch id, label, key named in the comment) of every key switch
     key_aliases: set[tuple[str, int, int]] = set()  # (switch id, label, label it is read as from then on)
     key_locals: set[tuple[str, int, str, int, str]] = set()  # (switch id, label, local, line, key named) given a value in a case
@@ -104,11 +105,12 @@ def extract_options(unit: Unit, idioms: Idioms) -> OptionFacts:
                 # modules: the socket keys, then the module's own).
                 named = (_case_comments(unit, fn) if idioms.case_comments else {}) if named is None else named
                 where = f"@{fn.name}@{switch.line}"  # the line of the switch: its case guards' line
-                key_fields += [(where, label, effect[0], named.get((switch.cond.start, label), ""))
+                owner = field_owner(_written(node))
+                key_fields += [(where, label, effect[0], named.get((switch.cond.start, label), ""), owner)
                                for label in switch.labels if isinstance(label, int)]
         local_tables = {v.name for v in _local_tables(fn)}
-        key_fields += [(f"{fn.name}:{table}" if table in local_tables else table, index, field, "")
-                       for table, index, field in _destinations(nodes, local, idioms)]
+        key_fields += [(f"{fn.name}:{table}" if table in local_tables else table, index, field, "", owner)
+                       for table, index, field, owner in _destinations(nodes, local, idioms)]
     code_bits = [row for var in unit.variables for row in _code_bits(var, idioms)]
     markers = sorted({v for nodes in walked.values() for v in _markers(nodes)}) if code_bits else []
     return OptionFacts(long=long_options, optstrings=optstrings, cases=cases, keys=keys, key_fields=key_fields,
@@ -344,9 +346,10 @@ def _inner_guards(guards: tuple[Guard, ...], switch: Guard) -> tuple[str, ...]:
     return tuple(g.describe() for g in guards[i + 1:])
 
 
-def _destinations(nodes: list[tuple[Node, tuple]], local: set[str], idioms: Idioms) -> list[tuple[str, int, str]]:
-    """`cv[1].destination = &(s->debug)` -> ("cv", 1, ".debug") (`destination`: a key table's
-    destination field, as the rules name it)."""
+def _destinations(nodes: list[tuple[Node, tuple]], local: set[str], idioms: Idioms) -> list[tuple[str, int, str, str]]:
+    """`cv[1].destination = &(s->debug)` -> ("cv", 1, ".debug", struct of `debug`)
+    (`destination`: a key table's destination field, as the rules name it; the struct as
+    field_owner gives it)."""
     fields = {t.destination for t in idioms.key_tables if t.destination}
     out = []
     for node, _ in nodes:
@@ -360,5 +363,22 @@ def _destinations(nodes: list[tuple[Node, tuple]], local: set[str], idioms: Idio
             continue
         index = integer_value(sub.children[1])
         if index is not None:
-            out.append((strip(sub.children[0]).name, index, target_path(node.children[1], local)))
+            out.append((strip(sub.children[0]).name, index, target_path(node.children[1], local),
+                        field_owner(node.children[1])))
     return out
+
+
+def field_owner(node: Node | None) -> str:
+    """The struct a written field belongs to (`Node.owner`: where the struct is declared), seen
+    through `&`, `*`, casts and parentheses; "" when what is written is no field."""
+    while node is not None:
+        node = strip(node)
+        if node.kind == "MEMBER_REF_EXPR":
+            return node.owner
+        if node.kind in ("UNARY_OPERATOR", "PAREN_EXPR") and node.op in ("*", "&", "") and node.children:
+            node = node.children[0]
+        elif node.kind == "CSTYLE_CAST_EXPR" and node.children:
+            node = node.children[-1]
+        else:
+            return ""
+    return ""

@@ -12,7 +12,7 @@ initializer, and each assignment), so that a test of a local holding an option's
 
 from __future__ import annotations
 
-from srcscan.cexpr import render, root_path
+from srcscan.cexpr import field_owner, render, root_path
 from srcscan.extract.expressions import to_cexpr
 from srcscan.extract.localtext import light_guards
 from srcscan.extract.walk import walk_guarded
@@ -37,7 +37,9 @@ def extract_writes(unit: Unit) -> tuple[Write, ...]:
                 continue
             write = _write(unit, fn, node, params | local) or _local_write(unit, fn, node, local)
             if write is not None:
-                out.append(write._replace(guarded=bool(guards), guards=() if write.local else light_guards(guards)))
+                loops = tuple(g.expr for g in guards if g.kind == "loop" and g.expr is not None) if write.local else ()
+                out.append(write._replace(guarded=bool(guards), loops=loops,
+                                          guards=() if write.local else light_guards(guards)))
     return tuple(out)
 
 
@@ -73,4 +75,5 @@ def _write(unit: Unit, fn: Node, node: Node, local: set[str]) -> Write | None:
     else:
         return None
     value = to_cexpr(node.children[1], unit.source)
-    return Write(fn.name, fn.file or unit.path, node.line, where, node.op, value, render(value))
+    return Write(fn.name, fn.file or unit.path, node.line, where, node.op, value, render(value),
+                 owner=field_owner(target) if field else "")

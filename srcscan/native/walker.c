@@ -13,6 +13,7 @@
  */
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +43,7 @@ extern const char *clang_getCString(CXString);
 extern void clang_disposeString(CXString);
 extern CXString clang_getCursorSpelling(CXCursor);
 extern CXCursor clang_getCursorReferenced(CXCursor);
+extern CXCursor clang_getCursorSemanticParent(CXCursor);
 extern long long clang_getEnumConstantDeclValue(CXCursor);
 extern int clang_getCursorBinaryOperatorKind(CXCursor);
 extern int clang_getCursorUnaryOperatorKind(CXCursor);
@@ -58,7 +60,7 @@ extern void clang_disposeSourceRangeList(CXSourceRangeList *);
 extern void clang_getInclusions(CXTranslationUnit, CXInclusionVisitor, void *);
 
 /* One node. Field order keeps the 64-bit value aligned; srcscan/parse/native.py reads it with struct
- * format "<q12i" (RECORD_FORMAT), which must stay in step with this layout. */
+ * format "<q14i" (RECORD_FORMAT), which must stay in step with this layout. */
 typedef struct {
     int64_t value;
     int32_t kind, depth, line, col, start, end;
@@ -67,6 +69,7 @@ typedef struct {
     int32_t op;        /* operator kind, -1 for none */
     int32_t flags;     /* bit 0: value is set */
     int32_t name_off, name_len;  /* the name in the string buffer */
+    int32_t owner_off, owner_len;  /* a member reference's struct, "file:line:col" of its declaration */
 } Record;
 
 typedef struct { char *data; size_t len, cap; } Buffer;
@@ -231,6 +234,36 @@ static void record_fields(Walk *w, CXCursor cursor, Record *r) {
     r->name_len = (int32_t)w->strings.len - r->name_off;
 }
 
+/* The struct or union a member reference's field belongs to, as the place it is declared:
+   "file:line:col" (the file relative to the root when in the tree, else absolute; expansion
+   location). Two structs with a field of one name are told apart by it (Node.owner). */
+static void member_owner(Walk *w, CXCursor field, Record *r) {
+    CXCursor parent = clang_getCursorSemanticParent(field);
+    int kind = clang_getCursorKind(parent);
+    if (kind != K_STRUCT_DECL && kind != K_UNION_DECL) return;
+    CXFile file = NULL;
+    unsigned line = 0, col = 0, off = 0;
+    clang_getExpansionLocation(clang_getCursorLocation(parent), &file, &line, &col, &off);
+    char text[4200];
+    size_t n = 0;
+    int32_t index = file_index(w, file);
+    if (in_tree(w, index)) {
+        FileEntry *e = &((FileEntry *)w->files.data)[index];
+        n = (size_t)e->name_len < 4096 ? (size_t)e->name_len : 4096;
+        memcpy(text, w->strings.data + e->name_off, n);
+    } else if (file) {
+        CXString cx = clang_getFileName(file);
+        const char *s = clang_getCString(cx);
+        if (s && strlen(s) < 4096) {
+            memcpy(text, s, strlen(s) + 1);
+            n = normalize(text);
+        }
+        clang_disposeString(cx);
+    }
+    n += (size_t)snprintf(text + n, sizeof text - n, ":%u:%u", line, col);
+    r->owner_off = add_string(w, text, n, &r->owner_len);
+}
+
 static int is_named(int kind) {
     return kind == K_CALL_EXPR || kind == K_DECL_REF_EXPR || kind == K_MEMBER_REF_EXPR || kind == K_STRING_LITERAL ||
            kind == K_VAR_DECL || kind == K_PARM_DECL || kind == K_FIELD_DECL || kind == K_FUNCTION_DECL ||
@@ -256,6 +289,8 @@ static void record(Walk *w, CXCursor cursor, int kind, int depth) {
             if (r.ref_kind == K_ENUM_CONSTANT_DECL) {
                 r.value = clang_getEnumConstantDeclValue(ref);
                 r.flags = 1;
+            } else if (kind == K_MEMBER_REF_EXPR && r.ref_kind == K_FIELD_DECL) {
+                member_owner(w, ref, &r);
             }
         }
     } else if (kind == K_BINARY_OPERATOR || kind == K_COMPOUND_ASSIGNMENT_OPERATOR) {

@@ -22,8 +22,8 @@ _OPERATORS = frozenset({"BINARY_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR"})
 
 
 def _freeze(record: list) -> Node:
-    kind, name, line, col, start, end, children, ref_kind, op, value, rel = record
-    return Node(kind, name, line, col, start, end, tuple(map(_freeze, children)), ref_kind, op, value, rel)
+    kind, name, line, col, start, end, children, ref_kind, op, value, rel, owner = record
+    return Node(kind, name, line, col, start, end, tuple(map(_freeze, children)), ref_kind, op, value, rel, owner)
 
 
 class _Converter:
@@ -120,7 +120,7 @@ class _Converter:
         extent = lib.clang_getCursorExtent(cursor)
         file, line, col, start = self._expansion(lib.clang_getRangeStart(extent))
         end = self._expansion(lib.clang_getRangeEnd(extent))[3]
-        name, ref_kind, op, value = "", "", "", None
+        name, ref_kind, op, value, owner = "", "", "", None, ""
         if kind in _NAMED:
             name = self._string(lib.clang_getCursorSpelling(cursor))
             if kind in _REFERENCES:
@@ -128,6 +128,8 @@ class _Converter:
                 ref_kind = self._kind_name(lib.clang_getCursorKind(ref))
                 if ref_kind == "ENUM_CONSTANT_DECL":
                     value = lib.clang_getEnumConstantDeclValue(ref)
+                elif kind == "MEMBER_REF_EXPR" and ref_kind == "FIELD_DECL":
+                    owner = self._owner(ref)
         elif kind in _OPERATORS:
             op = BINARY_OPS[lib.clang_getCursorBinaryOperatorKind(cursor)]
         elif kind == "UNARY_OPERATOR":
@@ -143,7 +145,20 @@ class _Converter:
         if kind == "FUNCTION_DECL":
             value = lib.clang_getCursorLinkage(cursor)  # 2: internal (static), 4: external
         rel = "" if file == self.path else (file or "")
-        return [kind, name, line, col, start, max(end, start), [], ref_kind, op, value, rel]
+        return [kind, name, line, col, start, max(end, start), [], ref_kind, op, value, rel, owner]
+
+    def _owner(self, field: cindex.Cursor) -> str:
+        """The struct or union `field` belongs to, as walker.c's member_owner gives it:
+        "file:line:col" of its declaration, the file tree-relative when in the tree."""
+        parent = self.lib.clang_getCursorSemanticParent(field)
+        if self._kind_name(self.lib.clang_getCursorKind(parent)) not in ("STRUCT_DECL", "UNION_DECL"):
+            return ""
+        f, line, col, off = ctypes.c_void_p(), ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint()
+        self.lib.clang_getExpansionLocation(self.lib.clang_getCursorLocation(parent), ctypes.byref(f),
+                                            ctypes.byref(line), ctypes.byref(col), ctypes.byref(off))
+        name = os.path.normpath(self._file_name(f)) if f.value else ""
+        rel = self._relative(name) if name else None
+        return f"{rel if rel is not None else name}:{line.value}:{col.value}"
 
     def _record_fields(self, cursor: cindex.Cursor) -> str:
         """Field names of the struct an initializer list fills, comma-separated, in order."""

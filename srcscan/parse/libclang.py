@@ -61,6 +61,8 @@ def _lib():
     _register(lib, "clang_getRangeEnd", [cindex.SourceRange], cindex.SourceLocation)
     _register(lib, "clang_getCursorSpelling", [cindex.Cursor], _CXString)
     _register(lib, "clang_getCursorReferenced", [cindex.Cursor], cindex.Cursor)
+    _register(lib, "clang_getCursorSemanticParent", [cindex.Cursor], cindex.Cursor)
+    _register(lib, "clang_getCursorLocation", [cindex.Cursor], cindex.SourceLocation)
     _register(lib, "clang_getCursorType", [cindex.Cursor], cindex.Type)
     _register(lib, "clang_getCanonicalType", [cindex.Type], cindex.Type)
     _register(lib, "clang_getTypeDeclaration", [cindex.Type], cindex.Cursor)

@@ -25,7 +25,7 @@ _NATIVE_KINDS = ("FUNCTION_DECL", "VAR_DECL", "ENUM_DECL", "STRUCT_DECL", "UNION
                  "CALL_EXPR", "INTEGER_LITERAL", "CHARACTER_LITERAL", "STRING_LITERAL", "INIT_LIST_EXPR",
                  "BINARY_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR", "UNARY_OPERATOR", "LABEL_STMT", "GOTO_STMT")
 _WALKER_SOURCE = Path(__file__).parent.parent / "native" / "walker.c"
-RECORD_FORMAT = struct.Struct("<q12i")  # walker.c's Record
+RECORD_FORMAT = struct.Struct("<q14i")  # walker.c's Record
 
 
 def native_walker(directory: Path) -> str:
@@ -143,7 +143,8 @@ class _NativeConverter(_Converter):
         kind_name, main, new = _kind_names().__getitem__, self.path, tuple.__new__
         files = ["" if rel is None or rel == main else rel for rel in rels]
         pending: list[list[Node]] = [[] for _ in range(64)]
-        for value, kind, depth, line, col, start, end, file, ref, op, flags, off, length in \
+        owners: dict[bytes, str] = {b"": ""}  # one string per struct (many member references share it)
+        for value, kind, depth, line, col, start, end, file, ref, op, flags, off, length, owner_off, owner_len in \
                 reversed(list(RECORD_FORMAT.iter_unpack(records))):
             while depth + 1 >= len(pending):
                 pending.append([])
@@ -163,10 +164,13 @@ class _NativeConverter(_Converter):
                 op_text = "->" if op else "."
             else:
                 op_text = BINARY_OPS[op]
+            owner = strings[owner_off:owner_off + owner_len]
+            if owner not in owners:
+                owners[owner] = owner.decode("utf-8", "replace")
             pending[depth].append(new(Node, (
                 name, strings[off:off + length].decode("utf-8", "replace") if length else "", line, col, start, end,
                 children, kind_name(ref) if ref >= 0 else "", op_text, value if flags & 1 else None,
-                files[file] if file >= 0 else "")))
+                files[file] if file >= 0 else "", owners[owner])))
         tops = pending[0]
         tops.reverse()
         return tops

@@ -26,6 +26,9 @@ class Node(NamedTuple):
     op: str = ""  # operator of BINARY/UNARY/COMPOUND_ASSIGNMENT operators; "->" or "." of MEMBER_REF_EXPR
     value: int | None = None  # integer value of literals and enum constants; linkage of functions
     file: str = ""  # file (relative to the tree) when not the unit's main file
+    owner: str = ""  # MEMBER_REF_EXPR: the struct or union its field belongs to, as the place it is
+    #                  declared, "file:line:col" (tree-relative file, else absolute): tells apart
+    #                  two structs with a field of one name (`r->physical.path`, `p->conf.path`)
 
 
 @dataclass(frozen=True)

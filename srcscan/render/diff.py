@@ -39,8 +39,8 @@ def _render(d: DiffResult, moves: bool, fmt: str, markdown: bool, sids: dict[str
     variants, gone = d.variants, d.gone_variants
     added = tuple(m for m in d.added if m not in variants)
     removed = tuple(m for m in d.removed if m not in gone)
-    summary = [["added", len(added)], ["new texts of a paired call site", len(variants)],
-               ["removed", len(removed)], ["texts a paired call site no longer writes", len(gone)],
+    summary = [["added", len(added)], ["further texts of a paired or added call site", len(variants)],
+               ["removed", len(removed)], ["further texts of a paired or removed call site", len(gone)],
                ["changed", len(d.changed) - analysis],
                ["merged into one (N -> 1)", len(d.merged)],
                ["changed by srcscan's analysis only", analysis], ["moved (line only)", len(d.moved)]]
@@ -53,15 +53,17 @@ def _render(d: DiffResult, moves: bool, fmt: str, markdown: bool, sids: dict[str
     if added:
         out.append(f"{h2}Added ({len(added)})\n\n" + _messages(added, fmt, show, sids.get("new")))
     if variants:
-        out.append(f"{h2}New texts of a paired call site ({len(variants)})\n\n"
-                   "Another text of a call whose message is paired above (a choice between texts, a helper's "
-                   "constant): the site was there before.\n\n" + _messages(variants, fmt, show, sids.get("new")))
+        out.append(f"{h2}Further texts of a paired or added call site ({len(variants)})\n\n"
+                   "Another text of a call whose message is paired, or whose first text is under Added (a choice "
+                   "between texts, a helper's constant): no call site of its own.\n\n"
+                   + _messages(variants, fmt, show, sids.get("new")))
     if removed:
         out.append(f"{h2}Removed ({len(removed)})\n\n" + _messages(removed, fmt, show, sids.get("old")))
     if gone:
-        out.append(f"{h2}Texts a paired call site no longer writes ({len(gone)})\n\n"
+        out.append(f"{h2}Further texts of a paired or removed call site ({len(gone)})\n\n"
                    "Another text of a call whose message is paired (a constant no caller hands it any more, a "
-                   "name now built at run time): the site is still there.\n\n" + _messages(gone, fmt, show, sids.get("old")))
+                   "name now built at run time), or whose first text is under Removed.\n\n"
+                   + _messages(gone, fmt, show, sids.get("old")))
     release = tuple(c for c in d.changed if set(c.fields) - set(c.analysis_only))
     analysis_only = tuple(c for c in d.changed if c not in release)
     if release:

@@ -363,6 +363,114 @@ int err(void);
 }
 """,
     },
+    "equivalent-guards": {
+        "guards.c": """
+#include <netinet/in.h>
+#define PROTO_NONE 0
+struct vs { int service_type; };
+struct req { int status; const char *path; int async; };
+int config(struct req *r);
+int init(void);
+int open_db(int x);
+int create(int x);
+void dump_vs(struct vs *vs)
+{
+-	if (vs->service_type == 0)
++	if (vs->service_type == IPPROTO_IP)
+		log_message(LOG_INFO, "   protocol = none");
+-	if (vs->service_type != PROTO_NONE)
++	if (vs->service_type != 0)
+		log_message(LOG_INFO, "   protocol = %d", vs->service_type);
+-	if (vs->service_type == IPPROTO_TCP)
++	if (vs->service_type == IPPROTO_UDP)
+		log_message(LOG_INFO, "   protocol = TCP or UDP");
+}
+int prepare(struct req *r)
+{
+	int rc;
+-	if (!r->path) {
++	if (__builtin_expect((!r->path), 1)) {
++#if 0
+		if (!r->async) {
++#endif
+			rc = config(r);
+			if (0 != rc) return rc;
++#if 0
+		}
++#endif
+		if (r->status)
+			log_message(LOG_DEBUG, "URI-path (clean): %s", r->path);
+	}
+	return 0;
+}
+int send_message(void *msg, int sock)
+{
+-	if (!sock) return -1;
+	if (!msg) return 0;
++	if (!sock) return -1;
+	log_message(LOG_INFO, "Setting callback function failed");
+	return 0;
+}
+int sqlite_init(int x)
+{
+	int rc;
++	rc = init();
++	if (rc != 0) return 0;
+	rc = open_db(x);
+	if (rc != 0) return 0;
+	if (create(x) != 0)
+		log_message(LOG_ERR, "create table: %d", x);
+	return 1;
+}
+int err_no(void);
+void send_chunk(int fd)
+{
+	switch (err_no()) {
+	case 11:
+	case 4:
+		return;
++#ifdef __FreeBSD__
++	case 16:
++		return;
++#endif
+	default:
+		log_message(LOG_ERR, "sendfile(): fd: %d", fd);
+		return;
+	}
+}
+void write_chunk(int fd)
+{
+	switch (err_no()) {
+	case 11:
+		return;
+	default:
+		log_message(LOG_ERR, "write(): fd: %d", fd);
+	}
+}
+void vmac_handler(int n, char **v)
+{
+	int i;
+-	for (i = 1; i < n && i <= 2; i++) {
++	for (i = 1; i < n; i++) {
+		if (v[i][0] == ':')
+			log_message(LOG_ERR, "VMAC invalid MAC address %s", v[i]);
+	}
+}
+""",
+        "names.c": """
+-void iptables_in(const char *n) { if (n[30]) log_message(LOG_ERR, "VRRP Error : iptables in chain name too long - ignored"); }
+-void iptables_out(const char *n) { if (n[30]) log_message(LOG_ERR, "VRRP Error : iptables out chain name too long - ignored"); }
++static void check_name(const char *type, const char *what, const char *n)
++{
++	if (n[30])
++		log_message(LOG_ERR, "VRRP Error : %s %s name too long - ignored", type, what);
++	else if (!n[0])
++		log_message(LOG_ERR, "VRRP Error : %s %s name empty - ignored", type, what);
++}
++void iptables_in(const char *n) { check_name("iptables", "in chain", n); }
++void iptables_out(const char *n) { check_name("iptables", "out chain", n); }
+""",
+    },
     "noise": {
         "opts.c": """
 #include <getopt.h>
@@ -597,11 +705,14 @@ def test_an_early_check_folded_into_a_later_one_of_the_same_values_is_a_merge(di
     """keepalived 2.3.3's vrrp_check_packet() dropped the early VIP-count check; the later
     one writes the same three values under the old check's comparison."""
     d = diffs["folded"]
+    # both old checks are listed: the early one and the later one it was folded into
     assert summary(d)["merged"] == [
-        (("(%s) received an unexpected ip number count %u, expected %u!",), "(%s) expected %u VIPs but received %u")]
+        (("(%s) expected %u VIPs but received %u", "(%s) received an unexpected ip number count %u, expected %u!"),
+         "(%s) expected %u VIPs but received %u")]
     assert d.merged[0].how == "folded" and not d.added and not d.removed
     # the early return is gone from the path of the later messages: a guard less
     assert {c.fields for c in d.changed} == {("conditions",)}
+    assert "(%s) expected %u VIPs but received %u" not in {text(c.old) for c in d.changed + d.moved}
 
 
 def test_a_guard_rewritten_in_place_is_a_change_of_conditions_a_rename_or_a_cast_is_not(diffs):
@@ -611,3 +722,44 @@ def test_a_guard_rewritten_in_place_is_a_change_of_conditions_a_rename_or_a_cast
     d = diffs["rewritten-guard"]
     assert summary(d)["changed"] == [("sendfile(): fd: %d", "sendfile(): fd: %d", ("conditions",))]
     assert [text(b) for a, b in d.kept] == ["sendfile(): fd: %d file truncated"]
+
+
+def test_guards_of_the_same_meaning_are_no_change_a_loop_bound_or_a_new_check_is(diffs):
+    """keepalived 2.3.3: `service_type == 0` -> `== IPPROTO_IP` (an enumerator of value 0) and a
+    macro of value 0 written as 0 are the same guards, IPPROTO_TCP -> IPPROTO_UDP is not; two
+    early exits in another order are the same checks. lighttpd 1.4.79: `__builtin_expect(..., 1)`
+    around the same test, and an early exit taken out of a block now under `#if 0` (written before
+    the call on both sides) are no change; a second `if (rc != 0) return` before the call is. The
+    bound of a `for` loop around the call dropped (vrrp_vmac_handler) and a label added to the
+    switch whose `default:` logs are changes of conditions."""
+    d = diffs["equivalent-guards"]
+    changed = {text(c.old): c.fields for c in d.changed}
+    moved = {text(c.old) for c in d.moved} | {text(a) for a, _ in d.kept}
+    assert {"   protocol = none", "   protocol = %d", "URI-path (clean): %s", "Setting callback function failed"} <= moved
+    assert changed["   protocol = TCP or UDP"] == ("conditions",)
+    assert changed["create table: %d"] == ("conditions",)
+    assert changed["VMAC invalid MAC address %s"] == ("conditions",)
+    # a label added before the `default:` that logs (lighttpd 1.4.79's FreeBSD `case EBUSY`), in any build
+    assert changed["sendfile(): fd: %d"] == ("conditions",) and "write(): fd: %d" in moved
+
+
+def test_a_literal_that_became_a_helpers_template_is_a_template_change(diffs):
+    """keepalived 2.3.3's check_valid_iptables_ipset_nftables_name(): each old literal `VRRP Error :
+    iptables out chain name too long - ignored` is now written by `%s %s name too long - ignored`
+    filled by the callers' constants: the same line from another template."""
+    d = diffs["equivalent-guards"]
+    names = sorted((text(c.old), c.new.format, c.fields) for c in d.changed if c.old.file == "names.c")
+    assert names == [(f"VRRP Error : iptables {w} chain name too long - ignored", "VRRP Error : %s %s name too long - ignored",
+                      ("template", "location")) for w in ("in", "out")]
+
+
+def test_a_new_call_site_is_added_once_with_the_texts_it_writes(diffs):
+    """keepalived 2.3.3's new `%s %s name empty - ignored` check writes one text per pair of
+    its callers' constants: one added call site (its other texts listed with it), not one
+    added message per text."""
+    d = diffs["equivalent-guards"]
+    empty = sorted(text(m) for m in d.added if "empty" in text(m))
+    assert empty == ["VRRP Error : iptables in chain name empty - ignored", "VRRP Error : iptables out chain name empty - ignored"]
+    assert [text(m) for m in d.variants] == empty[1:]
+    data = diff_to_dict(d)
+    assert [(m["text"], m.get("site_texts")) for m in data["added"]] == [(empty[0], empty[1:])]

@@ -48,3 +48,32 @@ def test_catalogs_with_and_without_the_walker_are_the_same(tmp_path, monkeypatch
         assert not (tmp_path / project / "ctypes" / "native").exists()
         assert walked["messages"] and walked["messages"] == copied["messages"]
         assert walked.get("processes") == copied.get("processes")
+
+
+def _members(node):
+    if node.kind == "MEMBER_REF_EXPR":
+        yield node
+    for child in node.children:
+        yield from _members(child)
+
+
+def test_a_member_names_the_struct_its_field_belongs_to(tmp_path):
+    """Two structs with a field `path` (a request's physical path, a module's config) are told
+    apart by where each struct is declared; a struct of a system header by its absolute path.
+    The native walker and the ctypes copy give the same owners."""
+    from srcscan.parse import ParseJob, parse_file
+    (tmp_path / "types.h").write_text("typedef struct { const char *path; } physical;\n")
+    (tmp_path / "a.c").write_text(
+        '#include <sys/stat.h>\n#include "types.h"\n'
+        "typedef struct { const char *path; } plugin_config;\n"
+        "struct request { physical physical; };\n"
+        "int f(struct request *r, plugin_config *p, struct stat *st) {\n"
+        "  return r->physical.path != 0 && p->path != 0 && st->st_size > 0;\n}\n")
+    walker = native_walker(tmp_path / "native")
+    units = [parse_file(ParseJob(str(tmp_path), "a.c", ("-I.",), walker=w)) for w in (walker, "")]
+    assert walker and units[0] == units[1]
+    members = list(_members(units[0].functions[0]))
+    assert {m.owner for m in members if m.name == "path"} == {"types.h:1:9", "a.c:3:9"}
+    assert [m.owner for m in members if m.name == "physical"] == ["a.c:4:8"]  # struct request
+    st_size = next(m.owner for m in members if m.name == "st_size").rsplit(":", 2)[0]
+    assert os.path.isabs(st_size) and st_size.endswith(".h")
