@@ -305,6 +305,7 @@ class Explainer:
                 codes[i] = PINNED
         shared = self._shared_patterns()
         narrowed = self.__dict__.setdefault("_narrowed", {})  # (pattern, ident, priority) -> narrow()
+        many: list[int] = []  # records still attributed to several call sites
         for k in compress(range(len(best)), map(shared.__contains__, best)):
             i, p = todo[k], best[k]
             ident = idents[i]
@@ -316,19 +317,22 @@ class Explainer:
                                                     cache[ident][1] if ident is not None else (), priority)
             if sites is not None:
                 codes[i], pinned[i] = PINNED, sites
-        self._by_neighbours(codes, pinned, idents)
+                if len(sites) > 1:
+                    many.append(i)
+            else:
+                many.append(i)
+        many += [i for i, sites in pinned.items() if len(sites) > 1 and codes[i] == PINNED and i not in set(many)]
+        if many:
+            self._by_neighbours(codes, pinned, idents, sorted(set(many)))
         return codes, pinned
 
-    def _by_neighbours(self, codes: list[int], pinned: dict[int, tuple[int, ...]], idents: Sequence[object]) -> None:
-        """Records attributed to several call sites (one text) that the line before of the same
+    def _by_neighbours(self, codes: list[int], pinned: dict[int, tuple[int, ...]], idents: Sequence[object],
+                       many: list[int]) -> None:
+        """Records (`many`, in order) attributed to several call sites (one text) that the line before of the same
         process tells apart (`follows`): PINNED to that one site. The line before is the nearest
         earlier record of the block with the same ident (at most NEIGHBOURS back); it tells only
         when it has one call site itself (by its own line or by this rule, in line order)."""
-        if not self._shared_patterns():
-            return
         patterns = self.matcher.patterns
-        many = [i for i, c in enumerate(codes) if (c >= 0 and len(patterns[c].messages) > 1)
-                or (c == PINNED and len(pinned[i]) > 1)]
         for i in many:
             ident = idents[i]
             for j in range(i - 1, max(i - 1 - NEIGHBOURS, -1), -1):
