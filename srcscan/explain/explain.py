@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import compress
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -29,6 +29,8 @@ OWN_FORMS = frozenset({"keepalived", "lighttpd", ""})
 _PRIORITY_FORMS = frozenset({"rfc5424", "logread", "json"})
 # Codes of Explainer.attribute besides a pattern index.
 NONE, OTHER, PINNED = -1, -2, -3
+# Records looked back at for the line before of the same process (Explainer.follows).
+NEIGHBOURS = 32
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,36 @@ class Explainer:
         mine = [self.processes_of(r) for r in records]
         texts = [r.text for r in records]
         found = self.matcher.all_matches(texts, loose=True)
-        return [self._explanation(r, d, p, f) for r, (d, p), f in zip(records, mine, found)]
+        done = [self._explanation(r, d, p, f) for r, (d, p), f in zip(records, mine, found)]
+        # several call sites writing one text: the line before of the same process may tell them apart
+        for k, e in enumerate(done):
+            if e.best > 1 and not e.hits[0].loose:
+                done[k] = self._after_neighbour(e, done, k)
+        return done
+
+    def _after_neighbour(self, e: Explanation, done: Sequence[Explanation], k: int) -> Explanation:
+        """`e` with the call site that follows the line before of its process (`follows`) ranked
+        first alone, or `e` itself (as `_by_neighbours` does for the summary)."""
+        before = None
+        for j in range(k - 1, max(k - 1 - NEIGHBOURS, -1), -1):
+            b = done[j]
+            if b.daemon and b.hits and b.record.ident == e.record.ident:
+                before = b if b.best == 1 else None
+                break
+        if before is None:
+            return e
+        index = self.__dict__.get("_index") or self.__dict__.setdefault("_index", {id(m): i for i, m in
+                                                                              enumerate(self.messages)})
+        top = [index[id(h.message)] for h in e.hits[:e.best]]
+        site = self.follows(top, index[id(before.hits[0].message)])
+        if site is None:
+            return e
+        at = top.index(site)
+        hits = (e.hits[at],) + e.hits[:at] + e.hits[at + 1:]
+        b = before.hits[0].message
+        note = (f"{e.best} call sites write this text; the line before of this process (line {before.record.n}) "
+                f"was written at {b.file}:{b.line} in {b.function}(), and this call follows it there")
+        return replace(e, hits=hits, best=1, notes=e.notes + (note,))
 
     def _explanation(self, record: Record, daemon: bool, processes: tuple[str, ...], found: list[int]) -> Explanation:
         if not daemon:
@@ -274,6 +305,7 @@ class Explainer:
                 codes[i] = PINNED
         shared = self._shared_patterns()
         narrowed = self.__dict__.setdefault("_narrowed", {})  # (pattern, ident, priority) -> narrow()
+        many: list[int] = []  # records still attributed to several call sites
         for k in compress(range(len(best)), map(shared.__contains__, best)):
             i, p = todo[k], best[k]
             ident = idents[i]
@@ -285,7 +317,44 @@ class Explainer:
                                                     cache[ident][1] if ident is not None else (), priority)
             if sites is not None:
                 codes[i], pinned[i] = PINNED, sites
+                if len(sites) > 1:
+                    many.append(i)
+            else:
+                many.append(i)
+        many += [i for i, sites in pinned.items() if len(sites) > 1 and codes[i] == PINNED and i not in set(many)]
+        if many:
+            self._by_neighbours(codes, pinned, idents, sorted(set(many)))
         return codes, pinned
+
+    def _by_neighbours(self, codes: list[int], pinned: dict[int, tuple[int, ...]], idents: Sequence[object],
+                       many: list[int]) -> None:
+        """Records (`many`, in order) attributed to several call sites (one text) that the line before of the same
+        process tells apart (`follows`): PINNED to that one site. The line before is the nearest
+        earlier record of the block with the same ident (at most NEIGHBOURS back); it tells only
+        when it has one call site itself (by its own line or by this rule, in line order)."""
+        patterns = self.matcher.patterns
+        for i in many:
+            ident = idents[i]
+            for j in range(i - 1, max(i - 1 - NEIGHBOURS, -1), -1):
+                if idents[j] != ident or (codes[j] < 0 and codes[j] != PINNED):
+                    continue
+                before = pinned[j] if codes[j] == PINNED else patterns[codes[j]].messages
+                if len(before) == 1:
+                    site = self.follows(pinned[i] if codes[i] == PINNED else patterns[codes[i]].messages, before[0])
+                    if site is not None:
+                        codes[i], pinned[i] = PINNED, (site,)
+                break
+
+    def follows(self, sites: Sequence[int], before: int) -> int | None:
+        """Of `sites` (message indexes; call sites writing one text), the one that follows the call
+        `before` in its function: the nearest after it in the same file and function; None when
+        none is there. The line before of the same process, written at `before`, then tells them
+        apart: a function writes its lines in the order of its calls (a dump, an error and its
+        detail)."""
+        b = self.messages[before]
+        after = [i for i in sites if self.messages[i].function == b.function and self.messages[i].file == b.file
+                 and self.messages[i].line > b.line]
+        return min(after, key=lambda i: self.messages[i].line) if after else None
 
     def _ident_facts(self, ident: bytes | None) -> tuple[bool, tuple[str, ...]]:
         if ident is None:

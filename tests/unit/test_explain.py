@@ -297,3 +297,55 @@ def test_an_indented_message_matches_when_the_reader_took_its_blanks(engine):
                  b"Nov 29 23:12:17 lb1 Keepalived_bfd[9]:     local     47594     311"):
         e = explainer.explain([parse_line(line)])[0]
         assert site(e) == [("keepalived/bfd/bfd_scheduler.c", 610)]
+
+
+def _dump_catalog():
+    from explain_support import message
+
+    return catalog(messages=[
+        message("keepalived/vrrp/dump.c", 10, "dump_script", "Script = %s", ("s",)),
+        message("keepalived/vrrp/dump.c", 12, "dump_script", "   Weight = %d", ("w",)),
+        message("keepalived/vrrp/dump.c", 13, "dump_script", "   Tracking :"),
+        message("keepalived/vrrp/dump.c", 40, "dump_process", "Process = %s", ("p",)),
+        message("keepalived/vrrp/dump.c", 42, "dump_process", "   Weight = %d", ("w",)),
+        message("keepalived/vrrp/dump.c", 43, "dump_process", "   Tracking :"),
+        message("keepalived/core/main.c", 400, "stop", "Stopped", processes=("parent",)),
+    ])
+
+
+# (line, the call site(s) its text and the line before of its process give)
+DUMP = [
+    (b"Nov 29 23:12:17 lb1 Keepalived_vrrp[9]: Script = chk", ["dump.c:10"]),
+    (b"Nov 29 23:12:17 lb1 Keepalived_vrrp[9]:    Weight = 3", ["dump.c:12"]),  # follows :10 in dump_script
+    (b"Nov 29 23:12:17 lb1 Keepalived_vrrp[9]:    Tracking :", ["dump.c:13"]),  # follows :12 (itself told so)
+    (b"Nov 29 23:12:17 lb1 Keepalived_vrrp[9]: Process = p", ["dump.c:40"]),
+    (b"Nov 29 23:12:18 lb1 cron[1]: (root) CMD", None),  # another program's line in between
+    (b"Nov 29 23:12:18 lb1 Keepalived[1]: Stopped", ["main.c:400"]),  # another process's line in between
+    (b"Nov 29 23:12:18 lb1 Keepalived_vrrp[9]:    Weight = 1", ["dump.c:42"]),  # follows :40 in dump_process
+    (b"Nov 29 23:12:18 lb1 Keepalived_vrrp[9]:    Weight = 2", ["dump.c:12", "dump.c:42"]),  # nothing after :42 writes it
+    (b"Nov 29 23:12:18 lb1 Keepalived_vrrp[9]:    Tracking :", ["dump.c:13", "dump.c:43"]),  # the line before tells nothing
+]
+
+
+def test_the_line_before_of_the_same_process_tells_call_sites_of_one_text_apart():
+    """Call sites writing one text (a dump's `Weight = %d` in two dump functions): the line before
+    of the same process, written in one of their functions just before, tells which; both the
+    summary and the per-line path say so, and a line whose neighbour tells nothing keeps the set."""
+    from srcscan.explain.blocks import BlockReader
+    from srcscan.explain.explain import OTHER, PINNED
+
+    explainer = Explainer(_dump_catalog(), engine="re")
+    site = lambda i: f"{explainer.messages[i].file.rsplit('/', 1)[-1]}:{explainer.messages[i].line}"  # noqa: E731
+    lines = [raw for raw, _ in DUMP]
+    reader = BlockReader()
+    got = []
+    for block in (reader.read(lines), reader.finish()):  # the last line alone in its block: no line before
+        codes, pinned = explainer.attribute_block(block)
+        for i, code in enumerate(codes):
+            ids = pinned[i] if code == PINNED else (() if code == OTHER else explainer.matcher.patterns[code].messages)
+            got.append(sorted(map(site, ids)) or None)
+    assert got == [sites for _, sites in DUMP]
+    done = explainer.explain(list(read_records(lines)))
+    assert [sorted(site(explainer.messages.index(h.message)) for h in e.hits[:e.best]) or None for e in done] == [
+        sites for _, sites in DUMP]
+    assert any("line before of this process (line 4)" in note for note in done[6].notes)
