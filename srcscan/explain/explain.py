@@ -321,7 +321,8 @@ class Explainer:
                     many.append(i)
             else:
                 many.append(i)
-        many += [i for i, sites in pinned.items() if len(sites) > 1 and codes[i] == PINNED and i not in set(many)]
+        seen = set(many)
+        many += [i for i, sites in pinned.items() if len(sites) > 1 and i not in seen]
         if many:
             self._by_neighbours(codes, pinned, idents, sorted(set(many)))
         return codes, pinned
