@@ -151,7 +151,16 @@ def add_release(index: dict[str, Any], catalog: Catalog, release: str, texts: Fi
                 changed += "template" not in c.fields
             entry["line"] = c.new.line
         for merge in diff.merged:
-            olds = [old_sids[o.id] for o in merge.olds]
+            if merge.survivor is not None and merge.new.id not in new_sids:
+                # the copy the new message was paired with keeps its sid (the same call site)
+                entry = messages[old_sids[merge.survivor.id]]
+                new_sids[merge.new.id] = entry["sid"]
+                state = _state(message_to_dict(merge.new), release)
+                fields = [k for k in STATE_FIELDS if k != "line" and state[k] != entry["states"][-1].get(k)]
+                if fields:  # the surviving site itself changed too
+                    entry["states"].append({**state, "changed": fields, "analysis_only": []})
+                entry["line"] = merge.new.line
+            olds = [old_sids[o.id] for o in merge.olds if o is not merge.survivor]
             if merge.new.id in new_sids:  # copies into a message that kept its own sid: it absorbs them
                 sid = new_sids[merge.new.id]
                 messages[sid].setdefault("absorbed", []).append({"release": release, "sids": olds})

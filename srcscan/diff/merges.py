@@ -81,7 +81,8 @@ class _MergePasses:
             if id(b) in into:
                 partners[id(b)].append(a)
         self.pairs = [p for p in self.pairs if id(p[1]) not in into]
-        return [Merge(tuple(sorted(m.olds + tuple(partners[id(m.new)]), key=lambda a: (a.file, a.line, a.id))), m.new, m.how)
+        return [Merge(tuple(sorted(m.olds + tuple(partners[id(m.new)]), key=lambda a: (a.file, a.line, a.id))), m.new, m.how,
+                      partners[id(m.new)][0] if partners[id(m.new)] else m.survivor)
                 for m in merges]
 
     def _now_calls(self, a: Message, name: str) -> bool:

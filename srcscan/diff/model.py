@@ -29,6 +29,9 @@ class Merge:
     olds: tuple[Message, ...]
     new: Message
     how: str  # "helper": the new template matches each old text; "copies": one template, N -> 1
+    # of `olds`: the copy the new message was paired with before the others were folded into
+    # it (the same call site): the one whose stable id the new message keeps (srcscan.history)
+    survivor: Message | None = None
 
 
 @dataclass(frozen=True)
