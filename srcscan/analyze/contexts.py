@@ -31,10 +31,17 @@ from srcscan.model import FunctionFacts, Guard
 from srcscan.requirement import Requirement
 
 
+# The C library's allocators (ISO C 7.22.3): a context they return is a new one.
+ALLOCATORS = frozenset({"malloc", "calloc", "realloc"})
+
+
 def context_creators(graph: CallGraph, local_values: Mapping[tuple[str, str], Mapping[str, tuple]],
                      names: Iterable[str]) -> dict[str, tuple[tuple[str, str], ...]]:
     """file -> (function key, called function) of the calls whose result its functions assign
-    to a local named in `names` (`handler_ctx * const hctx = handler_ctx_init();`)."""
+    to a local named in `names` (`handler_ctx * const hctx = handler_ctx_init();`): calls of a
+    function the tree defines, or of an allocator. A library call handing back a pointer it
+    was given (`hctx = SSL_get_app_data(ssl)` in a TLS callback) creates nothing (see
+    context_fetchers)."""
     names = frozenset(names)
     out: dict[str, set[tuple[str, str]]] = defaultdict(set)
     if not names:
@@ -43,10 +50,49 @@ def context_creators(graph: CallGraph, local_values: Mapping[tuple[str, str], Ma
         key = graph.key_for(function, file)
         for name in sorted(names & values.keys()):
             for v in values[name]:
-                if v is not None and isinstance(strip(v), Call) and isinstance(strip(v).function, Name) \
-                        and key is not None:
-                    out[file].add((key, strip(v).function.name))
+                callee = _callee(v)
+                if callee and key is not None and _creating(graph, callee, file):
+                    out[file].add((key, callee))
     return {f: tuple(sorted(calls)) for f, calls in out.items()}
+
+
+def context_fetchers(graph: CallGraph, local_values: Mapping[tuple[str, str], Mapping[str, tuple]],
+                     names: Iterable[str], creators: Mapping[str, tuple[tuple[str, str], ...]]) -> frozenset[str]:
+    """Keys of the functions (creating none) that give a local named in `names` a context
+    made elsewhere and handed to them: by a library keeping it for the tree (`handler_ctx
+    *hctx = (handler_ctx *) SSL_get_app_data(ssl);`, lighttpd's TLS handshake callbacks, which
+    the library runs only on a connection the module gave a context), or from a
+    parameter (`hctx = (handler_ctx *)gwhctx`). Such a function runs only where a context was
+    created. A local read from a slot or a field (`hctx = r->plugin_ctx[id]`) may be NULL and
+    is tested first: guarded_by_context reads those tests."""
+    names = frozenset(names)
+    out = set()
+    for (file, function), values in local_values.items():
+        key = graph.key_for(function, file)
+        if key is None or creates_context(key, creators.get(file, ())):
+            continue
+        for name in sorted(names & values.keys()):
+            if any(_handed(graph, v, file) for v in values[name] if v is not None):
+                out.add(key)
+    return frozenset(out)
+
+
+def _callee(v: CExpr | None) -> str:
+    v = strip(v) if v is not None else None
+    return v.function.name if isinstance(v, Call) and isinstance(v.function, Name) else ""
+
+
+def _creating(graph: CallGraph, callee: str, file: str) -> bool:
+    return callee in ALLOCATORS or graph.key_for(callee, file) is not None
+
+
+def _handed(graph: CallGraph, v: CExpr, file: str) -> bool:
+    """Whether a local's value is a context handed in: a library call's result, or a
+    parameter."""
+    v = strip(v)
+    if (callee := _callee(v)):
+        return not _creating(graph, callee, file)
+    return isinstance(v, Name) and v.ref == "param"
 
 
 def takes_context(fn: FunctionFacts, names: frozenset[str]) -> bool:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
-from srcscan.analyze.contexts import context_creators, module_keys, selected_requirements
+from srcscan.analyze.contexts import context_creators, context_fetchers, module_keys, selected_requirements
 from srcscan.analyze.options import Option
 from srcscan.analyze.optionvalues import integer_of, param_options
 from srcscan.model import CallSite, FunctionFacts, FunctionRef, Guard, Write
@@ -45,6 +45,7 @@ class Index:
     field_stores: dict[tuple[str, str], tuple] = field(default_factory=dict)  # (function key, field) -> FunctionRefs storing it there
     contexts: frozenset[str] = frozenset()  # the rules' `[config] contexts` (analyze.contexts)
     context_creators: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)  # file -> (function, callee) creating a context
+    context_fetchers: frozenset[str] = frozenset()  # functions handed a context made elsewhere (contexts.context_fetchers)
     selected: dict[str, Requirement] = field(default_factory=dict)  # function key -> `key=value` the rules select it by
     users: dict[str, frozenset[str]] = field(default_factory=dict)  # file -> the other files calling its functions
     module_keys: dict[str, frozenset[str]] = field(default_factory=dict)  # file -> its keys' names after the prefix
@@ -118,6 +119,7 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.field_stores = field_stores(graph, refs)
     index.contexts = frozenset(rules.config.contexts)
     index.context_creators = context_creators(graph, index.local_values, index.contexts)
+    index.context_fetchers = context_fetchers(graph, index.local_values, index.contexts, index.context_creators)
     index.selected = selected_requirements(graph, rules.config.selected)
     index.users = file_users(graph)
     index.module_keys = module_keys(index.by_name.values())

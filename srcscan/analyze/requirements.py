@@ -48,11 +48,14 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
         req[e] = index.selected.get(e, Requirement.TRUE)  # the rules' [[config.selected]]
     via_pointer: dict[str, bool] = defaultdict(bool)
     edge_req: dict[tuple, Requirement] = {}
+    context_edge: dict[tuple, bool] = {}
     for caller, callee, key, data in graph.graph.edges(keys=True, data=True):
         if data["kind"] == "stored":
             continue  # when a stored callback runs is decided where its field is called
         fn = graph.functions[caller]
         edge_req[(caller, callee, key)] = Requirement.all_of(guard_requirement(g, index, fn) for g in data["guards"])
+        context_edge[(caller, callee, key)] = not creates_context(caller, index.context_creators.get(fn.file, ())) \
+            and guarded_by_context(data["guards"], index.contexts)
     def store_requirement(node: str, via: str) -> Requirement:
         return stored_requirement(graph, index, req, node, via)
 
@@ -62,7 +65,8 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
         fn = graph.functions[node]
         found = index.selected.get(node, Requirement.TRUE)
         creators = index.context_creators.get(fn.file, ())
-        if not creates_context(node, creators) and takes_context(fn, index.contexts):
+        if not creates_context(node, creators) and (takes_context(fn, index.contexts)
+                                                    or node in index.context_fetchers):
             created = context_requirement(graph, index, creators, req)
             if created is not None:
                 found = found & created
@@ -85,6 +89,14 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
                 if req.get(caller) is None or data["kind"] == "stored":
                     continue
                 along = req[caller] & edge_req[(caller, node, key)]
+                if context_edge[(caller, node, key)]:
+                    # a call after `if (NULL == hctx) return ...;` (lighttpd's mod_ssi subrequest
+                    # handler reads the context its physical-path handler stored only for a
+                    # request whose extension ssi.extension lists): what creating one needs
+                    created = context_requirement(graph, index, index.context_creators.get(
+                        graph.functions[caller].file, ()), req)
+                    if created is not None:
+                        along = along & created
                 if data["kind"] == "pointer" and data.get("via"):
                     # A function called through a field runs only after it was stored there:
                     # lighttpd's TLS readers are put in `con->network_read` only on a socket with

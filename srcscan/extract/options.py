@@ -57,6 +57,7 @@ def extract_options(unit: Unit, idioms: Idioms) -> OptionFacts:
         # Writes to the function's own locals (loop counters, temporaries) set no option.
         local = {n.name for n, _ in nodes if n.kind == "VAR_DECL"} | set(params)
         calls = [n for n, _ in nodes if n.kind == "CALL_EXPR" and n.name in idioms.getopt_calls]
+        read_from = _initialized_from(nodes)
         # A function the getopt loop hands the option to switches on that parameter (dnsmasq's one_opt).
         code = params[handed[fn.name]] if fn.name in handed and handed[fn.name] < len(params) else None
         named: dict[tuple[int, int], str] | None = None  # the case comments, read at the first key switch
@@ -94,7 +95,14 @@ def extract_options(unit: Unit, idioms: Idioms) -> OptionFacts:
             if on_option and not key_switch:
                 cases.append((switch.labels,) + effect + (_inner_guards(guards, switch),))
             elif key_switch and effect[0]:
-                if _root_name(_written(node)) == _root_name(switch.cond):
+                root = _root_name(_written(node))
+                if root != _root_name(switch.cond) and _root_name(switch.cond) in read_from.get(root, ()):
+                    # a local pointing into the value being read (`data_string *ds =
+                    # array_get_data_unset(cpv->v.a, ".js"); buffer_copy(&ds->value, ...)`,
+                    # lighttpd's mimetype.assign): the key's own value edited in place, not a
+                    # field the key fills (`minb = &ds->value` elsewhere is no test of the key)
+                    continue
+                if root == _root_name(switch.cond):
                     if effect[0] == "." + idioms.key_switch and effect[1] == "=" and effect[3] is not None:
                         # `case 9: /* compress.filetype */ ... cpv->k_id = 0;`: read from then on as
                         # key 0 (deflate.mimetypes), an older name of it
@@ -260,6 +268,22 @@ def _key_table(var: Node, table: str, idioms: Idioms) -> list[tuple[str, int, st
             if first is not None and first.kind == "STRING_LITERAL":
                 out.append((table, index, c_string_value(first.name)))
             index += 1
+    return out
+
+
+def _initialized_from(nodes: list[tuple[Node, tuple]]) -> dict[str, frozenset[str]]:
+    """local -> the variables its declaration's initializer names (`ds` of `data_string *ds =
+    array_get_data_unset(cpv->v.a, ...)` -> {"cpv"})."""
+    out: dict[str, frozenset[str]] = {}
+    for node, _ in nodes:
+        if node.kind == "VAR_DECL" and node.name and node.children:
+            names, todo = set(), list(node.children)
+            while todo:
+                n = todo.pop()
+                if n.kind == "DECL_REF_EXPR" and n.name:
+                    names.add(n.name)
+                todo.extend(n.children)
+            out[node.name] = frozenset(names)
     return out
 
 

@@ -1,0 +1,48 @@
+"""Code a module runs only for requests its keys select, in lighttpd's shape
+(tests/fixtures/plughandlers, written for srcscan): a handler that takes a request only when a
+key is set and leaves its context in the request's slot, library callbacks handed the context
+back, and a key case editing the key's own value in place."""
+
+from pathlib import Path
+
+import pytest
+
+from srcscan.pipeline import build_from_tree
+from srcscan.rules import load_rules
+from srcscan.sources import Provenance, SourceTree
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory):
+    rules = load_rules(str(FIXTURES / "plughandlers.toml"))
+    root = FIXTURES / "plughandlers"
+    return build_from_tree(rules, SourceTree(root, Provenance("path", str(root), None)),
+                           tmp_path_factory.mktemp("plughandlers") / "cache").catalog
+
+
+def requires(catalog, text):
+    (m,) = [m for m in catalog.messages if m.format == text]
+    return m.requires
+
+
+def test_code_called_after_a_context_test_needs_what_creating_it_needs(catalog):
+    # mod_ssi_handle_subrequest: `hctx = r->plugin_ctx[0]; if (NULL == hctx) return 0;` then
+    # ssi_process(r, hctx) -> ssi_exec(p, ...): the context is made only after
+    # `if (NULL == pconf.ssi_extension) return 0;` (lighttpd's mod_ssi.c)
+    assert requires(catalog, "ssi: parse error in %s") == (("ssi.extension",),)
+    assert requires(catalog, "ssi: exec needs a command") == (("ssi.extension",),)
+
+
+def test_a_callback_handed_its_context_by_a_library_needs_what_creating_it_needs(catalog):
+    # tls_cert_cb: `hctx = lib_get_app_data(ssl)` is no creation; the context is made only on
+    # a socket with tls.engine (lighttpd's TLS handshake callbacks, SSL_get_app_data)
+    assert requires(catalog, "tls: handshake in state %d") == (("tls.engine",),)
+
+
+def test_a_key_editing_its_own_value_fills_no_field_by_that_name(catalog):
+    # mime.assign's case writes `&ds->value` of an entry of its own list; `minb = &ds->value`
+    # in the TLS module reads tls.conf-cmd's entry, not mime.assign
+    assert requires(catalog, "tls: protocol %s not supported") == (("tls.conf-cmd",),)
+
