@@ -161,10 +161,11 @@ def test_diff_and_coverage_tables_fit_the_terminal_width(tmp_path):
         lines = run.stdout.splitlines()
         assert max(len(line) for line in lines) <= columns, (columns, run.stdout)
         assert any("main.c:67" in line for line in lines)  # where is never cut
-        words = " ".join(line for line in lines if line.strip()).split()
         assert any("main.c:999" in line for line in lines)
-        # wrapped to the room left (four lines at most, then an ellipsis): whole at 100 columns, cut at 60
-        assert words.count("added") == (2 + 6 if columns == 100 else 2 + 1) and ("…" in run.stdout) == (columns == 60)
+        # the Added table's rows, wrapped to the room left (four lines at most, then an ellipsis):
+        # the message whole at 100 columns (six "added"), cut after the first at 60
+        added = run.stdout.split("Added (1)\n", 1)[1].split("\n\n", 1)[0]
+        assert added.split().count("added") == (6 if columns == 100 else 1) and ("…" in added) == (columns == 60)
     cov = srcscan("coverage", *OPTIONS, "--cache-dir", tmp_path / "c", "--format", "table", env={"COLUMNS": "60"})
     assert cov.returncode == 0, cov.stderr
     assert max(len(line) for line in cov.stdout.splitlines()) <= 80  # the counts table's labels are 70 wide
