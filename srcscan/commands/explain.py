@@ -10,6 +10,7 @@ import click
 
 from srcscan.commands.common import FORMATS, build_catalog, emit, make_request, pick_format
 from srcscan.errors import InputError
+from srcscan.query import as_run_with
 
 _VERSION = re.compile(r"^v?\d+(?:\.\d+)+[\w.~+-]*$")
 
@@ -52,7 +53,7 @@ def explain(project, inputs, version_range, catalog_file, summary, with_options,
         if p != "-" and not Path(p).is_file():
             raise InputError(f"no such file: {p}")
     if catalog_file is not None:
-        catalog = _read_catalog(catalog_file)
+        catalog = as_run_with(_read_catalog(catalog_file), tuple(with_options))  # as a built catalog: --with kept
     else:
         if version_range and path is None:  # lines are read with the newest release of the range
             from srcscan.explain.versions import newest_in_range

@@ -42,6 +42,23 @@ def test_json_lines_and_summary(tmp_path, cat):
         (2179, 2, "Nov 29 23:12:17", "Nov 29 23:12:20"), (670, 1, "Nov 29 23:12:19", "Nov 29 23:12:19")]
 
 
+def test_with_narrows_a_catalog_read_from_a_file_as_it_narrows_a_built_one(tmp_path, cat):
+    """--with names every option the daemon ran with: a line only -D writes cannot be explained
+    by a run without -D, whether the catalog is built or read with --catalog."""
+    log = tmp_path / "syslog"
+    log.write_bytes(LOG)
+    data = json.loads(cat.read_text())  # the option table a built catalog has: -D and -l
+    data["sections"]["options"] = [{"also": [], "code": ord(letter), "effects": [], "file": "keepalived/core/main.c",
+                                    "kind": "cli", "names": [f"-{letter}"], "takes_value": False} for letter in "Dl"]
+    cat.write_text(json.dumps(data))
+    runs = {w: srcscan("explain", "keepalived", log, "--catalog", cat, "--format", "json", "--engine", "re", *w)
+            for w in ((), ("--with", "-D"), ("--with", "-l"))}
+    best = {w: [(l["n"], [m["line"] for m in l["matches"] if m["best"]]) for l in json.loads(r.stdout)["lines"]]
+            for w, r in runs.items() if r.returncode == 0}
+    assert best[()] == best[("--with", "-D")] == [(1, [2179]), (3, [670]), (4, [2179]), (5, [])]
+    assert best[("--with", "-l")] == [(1, [2179]), (3, []), (4, [2179]), (5, [])]
+
+
 def test_summary_to_markdown_file_from_gzip(tmp_path, cat):
     log = tmp_path / "messages.gz"
     log.write_bytes(gzip.compress(LOG))
