@@ -22,6 +22,8 @@ from srcscan.analyze.callgraph import CallGraph
 from srcscan.cexpr import Binary, CExpr, Name, Unary, evaluate, render, strip, substitute, walk
 from srcscan.model import CallSite, FunctionFacts, Guard
 from srcscan.requirement import Atom, Requirement
+from srcscan.analyze.inherited import stored_requirement
+from srcscan.analyze.optiontests import mandatory_guard, option_test
 
 MAX_DEPTH = 8  # callers followed up from a site before a parameter's test counts as runtime
 BUDGET = 300  # reaching() calls per site
@@ -33,8 +35,6 @@ def condition(e: CExpr, index, fn: FunctionFacts, line: int = 0) -> Requirement:
     assigned in `fn` before it is named with that assignment's line: `len < 0` after
     `len = recvmsg(..., MSG_PEEK)` and `len < 0` after the second `len = recvmsg(...)` are two
     tests, not one (keepalived's netlink_parse_info)."""
-    from srcscan.analyze.requirements import option_test
-
     e = strip(e)
     value = evaluate(e)
     if value is not None:
@@ -72,7 +72,6 @@ def guard_condition(guard: Guard, index, fn: FunctionFacts) -> Requirement:
         return index.option_case(guard, fn) or Requirement.TRUE
     if guard.expr is None or guard.kind in ("case", "default"):
         return Requirement.TRUE
-    from srcscan.analyze.requirements import mandatory_guard
 
     if mandatory_guard(guard, index, fn):
         return Requirement.TRUE  # keys the daemon does not run without (optiontests.mandatory)
@@ -291,8 +290,6 @@ class Conditions:
 
     def _stored(self, key: str, via: str) -> Requirement:
         """What storing function `key` in field `via` needs (requirements.stored_requirement)."""
-        from srcscan.analyze.requirements import stored_requirement
-
         found = self._stores.get((key, via))
         if found is None:
             found = self._stores[(key, via)] = stored_requirement(self.graph, self.index, self.inherited, key, via)

@@ -29,6 +29,7 @@ from srcscan.analyze.callgraph import CallGraph
 from srcscan.cexpr import Binary, Call, CExpr, Name, Unary, evaluate, strip
 from srcscan.model import FunctionFacts, Guard
 from srcscan.requirement import Requirement
+from srcscan.analyze.optiontests import guard_requirement
 
 
 # The C library's allocators (ISO C 7.22.3): a context they return is a new one.
@@ -106,8 +107,6 @@ def context_requirement(graph: CallGraph, index, creators: tuple[tuple[str, str]
     function's, from `req` as inherited() has it so far, and the call's guards: gw_backend.c's
     handler_ctx_init() runs after gw_check_extension's callers returned without a `*.server`
     key); None when no creating function is reached (yet)."""
-    from srcscan.analyze.optiontests import guard_requirement
-
     parts = []
     for key, callee in creators:
         if req.get(key) is None:

@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.deadcode import _LITERAL_OR_COMMENT
+from srcscan.analyze.guardfilter import with_atoms
 from srcscan.analyze.facilities import Priorities, facility_changes, facility_expressions, message_facility, process_facilities
 from srcscan.analyze.idents import all_forms, pattern_texts
 from srcscan.analyze.processes import Model, _other_side, build_model, message_processes
@@ -23,6 +24,9 @@ from srcscan.analyze.context import Context
 from srcscan.sections import LoggingSetup, ProcessRow, Sections, UnreachableSite
 from srcscan.model import (CallSite, DecidedByCallers, Derivation, InProcessWith, LogSite, NotInProcess, ProcessAnswer, ProcessesFrom,
                            ReachedBy, RequirementAnswer, SiteKey)
+from srcscan.analyze.conditions import Conditions
+from srcscan.analyze.logfuncs import log_function_of
+from srcscan.analyze.settings import levels_of, parse_with
 
 
 # ---------------------------------------------------------------------------- the analysis
@@ -112,8 +116,6 @@ def analyze_processes(context: Context, requirements: Mapping[SiteKey, Requireme
     each site), how many messages took their file's processes, the sites no process can ever
     run (`unreachable`, one row per text: catalog.assemble leaves them out) and the logging
     set-up."""
-    from srcscan.analyze.settings import parse_with
-
     graph = context.graph
     facts = gather(context.scan.all_files, graph)
     settings = parse_with(context.with_options, context.options, context.rules.config.false_values)
@@ -199,14 +201,10 @@ def muted_modes(context: Context, model: Model) -> Callable[[LogSite, str], bool
     prints to stderr instead under -t (lib/parser.c:275), so the parent's -t run of the
     configuration code logs none of it. The log function's condition is the requirements
     analysis' own (conditions.Conditions.sink_of), its parameter tests taken as any value."""
-    from srcscan.analyze.conditions import Conditions
-    from srcscan.analyze.logfuncs import log_function_of
-    from srcscan.analyze.settings import levels_of
-
     graph = context.graph
     known = dict(context.log_functions)
     conditions = Conditions(graph, context.index, lambda fn, c: log_function_of(known, fn.file, c.callee) is not None, {})
-    levels = {mode: levels_of(model._with_atoms([mode])) for mode in model.modes}
+    levels = {mode: levels_of(with_atoms(model.settings, [mode])) for mode in model.modes}
     memo: dict[tuple[str | None, str], bool] = {}
 
     def mute(site: LogSite, mode: str) -> bool:

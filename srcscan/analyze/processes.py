@@ -20,12 +20,17 @@ from typing import Any, Iterable
 
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.facilities import Assignment, option_assignments
+from srcscan.analyze.guardfilter import GuardFilter, option_name, with_atoms
 from srcscan.analyze.idents import Idents, Pattern, all_forms, has_hole, hole_names, pattern_text
 from srcscan.analyze.options import Option
 from srcscan.analyze.procstate import ProcessState, constant
 from srcscan.analyze.syslogfacts import Facts, OpenlogSite
 from srcscan.cexpr import Binary, CExpr, Name, Unary, strip
 from srcscan.rules import LoggingRules as Logging, Rules
+from srcscan.analyze.optionindex import option_index
+from srcscan.analyze.optiontests import guard_requirement
+from srcscan.analyze.settings import Settings
+from srcscan.requirement import Requirement
 
 
 @dataclass(frozen=True)
@@ -342,8 +347,6 @@ class Model:
         """Options not in force that some call reached from a process start needs (keepalived's
         -t, under which the parent runs the children's configuration code): each is a way of
         running the program whose processes run other code (`mode_view`)."""
-        from srcscan.analyze.requirements import guard_requirement
-
         anywhere = self.regions_anywhere()
         entry = set().union(*(anywhere[p.name] for p in self.procs if p.start == "main"))
         given = set(self.settings.levels)
@@ -359,7 +362,7 @@ class Model:
                     continue
                 seen.add(id(requirement))
                 for alternative in requirement.alternatives():
-                    found.update(a for a in alternative if not a.startswith("!") and _option_name(a) not in given)
+                    found.update(a for a in alternative if not a.startswith("!") and option_name(a) not in given)
         return tuple(sorted(found))
 
     def mode_view(self, mode: str) -> tuple[dict[str, set[str]], ProcessState]:
@@ -369,7 +372,7 @@ class Model:
             # before it forks (keepalived's -t exits in config_test_exit(), a function whose
             # switch exits in every case), so a child's region under a mode is not trusted.
             entry = {p.name for p in self.procs if p.start == "main"}
-            settings = self._with_atoms([mode])
+            settings = with_atoms(self.settings, [mode])
             edge_ok, option_test = self.guard_filter.edge_ok(settings), self.guard_filter.option_test(settings)
             unpruned = {**(self.unpruned or {}), **regions(self.graph, self.procs, edge_ok, option_test, which=entry,
                                                            called_only=True)}
@@ -400,10 +403,10 @@ class Model:
         found = list(message_processes(line, key, self.procs, region, guards, state=self.state))
         where = {q: region[q] for q in found}
         first = requires[0] if requires else ()
-        ruled_out = {_option_name(a[1:]) for a in first if a.startswith("!")}
+        ruled_out = {option_name(a[1:]) for a in first if a.startswith("!")}
         only: dict[str, str] = {}
         for mode in self.modes:
-            if _option_name(mode) in ruled_out or mode in first:
+            if option_name(mode) in ruled_out or mode in first:
                 continue
             view, state = self.mode_view(mode)
             for q in message_processes(line, key, self.procs, view, guards, state=state):
@@ -411,9 +414,6 @@ class Model:
                     only[q], where[q] = mode, view[q]
         order = [p.name for p in self.procs]
         return tuple(sorted(where, key=order.index)), only, where
-
-    def _with_atoms(self, atoms: Iterable[str]) -> Any:
-        return _with_atoms(self.settings, atoms)
 
     def region_for(self, requires: tuple[tuple[str, ...], ...]) -> dict[str, set[str]]:
         """Regions under the settings plus the options a message needs (its first alternative):
@@ -423,23 +423,20 @@ class Model:
             return self.region
         key = tuple(sorted(atoms))
         if key not in self.regions_with:
-            settings = self._with_atoms(atoms)
+            settings = with_atoms(self.settings, atoms)
             self.regions_with[key] = regions(self.graph, self.procs, self.guard_filter.edge_ok(settings),
                                              self.guard_filter.option_test(settings), self.state)
         return self.regions_with[key]
 
 
 def inherited_regions(graph: CallGraph, procs: list[Process], everywhere: dict[str, set[str]],
-                      guard_filter: "GuardFilter", settings: Any) -> dict[str, set[str]]:
+                      guard_filter: GuardFilter, settings: Any) -> dict[str, set[str]]:
     """Child process name -> the functions of the entry process whose writes the child can
     inherit: the entry's region without the calls that need an option under which the entry
     never starts that child (keepalived's -t run, `if (__test_bit(CONFIG_TEST_BIT, &debug)) {
     validate_config(); config_test_exit(); }`, sets vrrp_data in start_vrrp() and exits before
     any fork: no child has vrrp_data from it). Such an option is one some call from the entry
     needs (Model.modes) under which the child's start function is out of the entry's region."""
-    from srcscan.analyze.requirements import guard_requirement
-    from srcscan.requirement import Requirement
-
     main = next((p for p in procs if p.start == "main"), None)
     if main is None:
         return {}
@@ -451,10 +448,10 @@ def inherited_regions(graph: CallGraph, procs: list[Process], everywhere: dict[s
             continue
         for guard in data["guards"]:
             for alternative in guard_requirement(guard, guard_filter.index, fn).alternatives():
-                candidates.update(a for a in alternative if not a.startswith("!") and _option_name(a) not in settings.levels)
+                candidates.update(a for a in alternative if not a.startswith("!") and option_name(a) not in settings.levels)
     modes: dict[str, set[str]] = {}  # mode -> the entry's region when it is in force
     for mode in sorted(candidates):
-        with_mode = _with_atoms(settings, [mode])
+        with_mode = with_atoms(settings, [mode])
         modes[mode] = regions(graph, procs, guard_filter.edge_ok(with_mode), guard_filter.option_test(with_mode),
                               which={main.name}, called_only=True)[main.name]
     out: dict[str, set[str]] = {}
@@ -481,28 +478,8 @@ def inherited_regions(graph: CallGraph, procs: list[Process], everywhere: dict[s
     return out
 
 
-def _with_atoms(settings: Any, atoms: Iterable[str]) -> Any:
-    """The settings plus option atoms (`-D>=2`, `-t`)."""
-    from srcscan.analyze.settings import Settings
-
-    levels = dict(settings.levels)
-    for atom in atoms:
-        name, _, level = atom.partition(">=")
-        name = name.split("==")[0]
-        levels[name] = max(levels.get(name, 0), int(level) if level.isdigit() else 1)
-    return Settings(dict(settings.values), levels, settings.macros)
-
-
-def _option_name(atom: str) -> str:
-    """`-D>=2` -> `-D`, `proxy.debug==1` -> `proxy.debug`."""
-    return atom.partition(">=")[0].split("==")[0]
-
-
 def build_model(graph: CallGraph, facts: Facts, options: Iterable[Option], rules: Rules,
                 settings: Any = None, index: Any = None) -> Model:
-    from srcscan.analyze.requirements import option_index
-    from srcscan.analyze.settings import Settings
-
     options = list(options)
     settings = settings or Settings()
     guard_filter = GuardFilter(graph, index or option_index(graph, options, rules))
@@ -520,53 +497,3 @@ def build_model(graph: CallGraph, facts: Facts, options: Iterable[Option], rules
     return Model(procs, {p.name: i for p, i in named}, region, sites, facts,
                  option_assignments(facts, options), rules.logging, names, graph, guard_filter, settings, {},
                  state, unpruned, everywhere)
-
-
-class GuardFilter:
-    """Which calls run under given settings: a call whose guards need options not in force
-    does not; nor does one whose test of a process variable fails for the process."""
-
-    def __init__(self, graph: CallGraph, index: Any) -> None:
-        self.graph = graph
-        self.index = index  # requirements.Index: options by what they write
-        self._tests: dict[tuple[int, str], tuple[CExpr, Any]] = {}  # (id(test), function key) -> (test, formula)
-        self._edges: dict[int, tuple[dict, tuple]] = {}  # id(edge data) -> (data, its guards' requirements but TRUE)
-
-    def edge_ok(self, settings: Any) -> Any:
-        from srcscan.analyze.requirements import guard_requirement
-        from srcscan.analyze.settings import levels_of
-
-        levels = levels_of(settings)
-
-        def edge_ok(caller: str, data: dict) -> bool:
-            # The guards' requirements are the same under every settings, and the process
-            # analysis walks about 500 regions (lighttpd 1.4.85): kept per edge, TRUE ones left out.
-            hit = self._edges.get(id(data))
-            if hit is None or hit[0] is not data:
-                fn = self.graph.functions.get(caller)
-                needs = () if fn is None else tuple(r for r in (guard_requirement(g, self.index, fn) for g in data["guards"])
-                                                    if not r.is_true)
-                hit = self._edges[id(data)] = (data, needs)
-            return all(r.holds(levels) for r in hit[1])
-
-        return edge_ok
-
-    def option_test(self, settings: Any) -> Any:
-        """fn -> condition -> does it hold under the settings (None: not an option test)."""
-        from srcscan.analyze.requirements import option_test
-        from srcscan.analyze.settings import levels_of
-
-        levels = levels_of(settings)
-
-        def for_function(fn: Any) -> Any:
-            def test(e: CExpr) -> bool | None:
-                if fn is None:
-                    return None
-                memo = (id(e), fn.key)  # the formula is the same under every settings: kept
-                hit = self._tests.get(memo)
-                if hit is None or hit[0] is not e:
-                    hit = self._tests[memo] = (e, option_test(e, self.index, fn))
-                return hit[1].holds(levels) if hit[1] is not None else None
-            return test
-
-        return for_function

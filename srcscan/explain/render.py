@@ -7,7 +7,8 @@ from typing import Any, Mapping, Sequence
 from tabulate import tabulate
 
 from srcscan.catalog import Message
-from srcscan.explain.explain import Explainer, Explanation, Summary, proven_options, requires_text
+from srcscan.explain.catalogview import proven_options, requires_text
+from srcscan.explain.explain import Explainer, Explanation, Summary
 from srcscan.render.common import cell, code
 from srcscan.render.json import dump
 

@@ -9,7 +9,8 @@ import pickle
 import pytest
 from explain_support import catalog
 
-from srcscan.explain.explain import Explainer, ident_pattern
+from srcscan.explain.catalogview import ident_pattern
+from srcscan.explain.explain import Explainer
 from srcscan.explain.lines import parse_line, read_records
 from srcscan.explain.matcher import Matcher, available_engine
 from srcscan.explain.run import summary_of
@@ -68,7 +69,7 @@ def test_other_programs_are_not_the_daemons():
 
 
 def test_option_only_lines_say_which_option():
-    from srcscan.explain.explain import requires_text
+    from srcscan.explain.catalogview import requires_text
 
     e = explain_one(b"Nov 29 23:12:17 lb1 Keepalived_vrrp[9]: Discarding bogus packet from 192.0.2.7")
     assert requires_text(e.hits[0].message) == "-D"

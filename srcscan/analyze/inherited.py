@@ -1,0 +1,139 @@
+"""The requirement each function inherits from its call paths: over the calls reaching it from
+the entry points, the caller's requirement and the call's guards, iterated to a fixed point
+(`dump_list` called under -D in one place and under -d in another needs -D or -d), with what
+storing a callback in a field needs for calls through that field. Facts in: the call graph
+(analyze.callgraph) and the option index (analyze.optionindex); out: Requirement per function."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Mapping
+
+from srcscan.analyze.callgraph import CallGraph
+from srcscan.analyze.contexts import context_requirement, creates_context, guarded_by_context, takes_context
+from srcscan.analyze.optionindex import Index
+from srcscan.analyze.optiontests import guard_requirement
+from srcscan.requirement import Requirement
+
+MAX_ROUNDS = 50
+
+def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset(),
+              unseen_callers: frozenset[str] = frozenset()) -> tuple[dict[str, Requirement], dict[str, bool]]:
+    """For each function, the requirement its call paths from the entry points carry
+    (`dump_list` called under -D in one place and under -d in another: -D or -d; FALSE for the
+    `dead` ones, never called), and whether resolving calls through function pointers
+    mattered."""
+    req: dict[str, Requirement | None] = {k: None for k in graph.graph}
+    for e in tuple(graph.entry_points) + tuple(unseen_callers):  # unseen_callers: analyze.deadcode.macro_called
+        req[e] = index.selected.get(e, Requirement.TRUE)  # the rules' [[config.selected]]
+    via_pointer: dict[str, bool] = defaultdict(bool)
+    edge_req: dict[tuple, Requirement] = {}
+    context_edge: dict[tuple, bool] = {}
+    for caller, callee, key, data in graph.graph.edges(keys=True, data=True):
+        if data["kind"] == "stored":
+            continue  # when a stored callback runs is decided where its field is called
+        fn = graph.functions[caller]
+        edge_req[(caller, callee, key)] = Requirement.all_of(guard_requirement(g, index, fn) for g in data["guards"])
+        context_edge[(caller, callee, key)] = not creates_context(caller, index.context_creators.get(fn.file, ())) \
+            and guarded_by_context(data["guards"], index.contexts)
+    def store_requirement(node: str, via: str) -> Requirement:
+        return stored_requirement(graph, index, req, node, via)
+
+    def own_requirement(node: str) -> Requirement:
+        """What a function needs whatever calls it: a context only some of its file's code
+        creates (analyze.contexts), a key value the rules select it by."""
+        fn = graph.functions[node]
+        found = index.selected.get(node, Requirement.TRUE)
+        creators = index.context_creators.get(fn.file, ())
+        if not creates_context(node, creators) and (takes_context(fn, index.contexts)
+                                                    or node in index.context_fetchers):
+            created = context_requirement(graph, index, creators, req)
+            if created is not None:
+                found = found & created
+        return found
+
+    order = sorted(graph.reachable(tuple(graph.entry_points) + tuple(unseen_callers)))
+    # Callbacks named only in file-scope tables (no caller srcscan sees, so entry points here)
+    # run once their file's code handed the table over: settled after the other functions.
+    tabled = [e for e in graph.entry_points if e not in index.selected and _only_tabled(e, index)]
+    for e in tabled:
+        req[e] = None
+    changed, rounds, settled = True, 0, not tabled
+    while changed and rounds < MAX_ROUNDS:
+        changed, rounds = False, rounds + 1
+        for node in order:
+            if node in graph.entry_points or node in unseen_callers:
+                continue
+            reaching, pointer = [], False
+            for caller, _, key, data in graph.graph.in_edges(node, keys=True, data=True):
+                if req.get(caller) is None or data["kind"] == "stored":
+                    continue
+                along = req[caller] & edge_req[(caller, node, key)]
+                if context_edge[(caller, node, key)]:
+                    # a call after `if (NULL == hctx) return ...;` (lighttpd's mod_ssi subrequest
+                    # handler reads the context its physical-path handler stored only for a
+                    # request whose extension ssi.extension lists): what creating one needs
+                    created = context_requirement(graph, index, index.context_creators.get(
+                        graph.functions[caller].file, ()), req)
+                    if created is not None:
+                        along = along & created
+                if data["kind"] == "pointer" and data.get("via"):
+                    # A function called through a field runs only after it was stored there:
+                    # lighttpd's TLS readers are put in `con->network_read` only on a socket with
+                    # ssl.engine on (`if (!srv_sock->is_ssl) return HANDLER_GO_ON;`).
+                    along = along & store_requirement(node, data["via"])
+                reaching.append(along)
+                pointer = pointer or data["kind"] != "direct" or via_pointer[caller]
+            if not reaching:
+                continue
+            new = (Requirement.any_of(reaching) & own_requirement(node)).simplified()
+            if new != req[node]:
+                req[node], changed = new, True
+            via_pointer[node] = pointer and not new.is_true
+        if not changed and not settled:
+            settled, changed = True, True
+            for e in tabled:
+                req[e] = _file_requirement(graph, req, graph.functions[e].file, frozenset(tabled))
+    # A function never called (analyze.deadcode) is FALSE, which the conditions' walk reads as
+    # "no path this way"; any other function no path reaches is TRUE: the graph may have lost
+    # its calls, or code outside the tree may call it.
+    out = {k: (Requirement.FALSE if k in dead else v if v is not None else index.selected.get(k, Requirement.TRUE))
+           for k, v in req.items()}
+    return out, via_pointer
+
+
+def _only_tabled(key: str, index: Index) -> bool:
+    """Whether function `key` is named only in file-scope initializers (a callback in a static
+    table such as dnsmasq's ubus_object_methods[]) and nowhere else srcscan sees."""
+    refs = [ref for (target, _), found in index.field_stores.items() if target == key for ref in found]
+    return bool(refs) and all(ref.context == "initializer" and not ref.function for ref in refs)
+
+
+def _file_requirement(graph: CallGraph, req: Mapping[str, Requirement | None], file: str,
+                      tabled: frozenset[str]) -> Requirement:
+    """What a callback no call path reaches, tabled at file scope in `file`, needs: the table is
+    handed over (to a library that calls back) by the file's own code, so one of its reached
+    functions (not the `tabled` callbacks themselves) ran: their disjunction; TRUE when none is."""
+    reached = [r for k, r in req.items() if r is not None and k not in tabled and graph.functions[k].file == file]
+    return Requirement.any_of(reached).simplified() if reached else Requirement.TRUE
+
+
+def stored_requirement(graph: CallGraph, index: Index, req: Mapping[str, Requirement | None], node: str,
+                       via: str) -> Requirement:
+    """What storing function `node` in field `via` needs: over the stores (index.field_stores),
+    the storing function's requirement (`req`) and the store's guards; TRUE when srcscan sees
+    no store (a table, a registration) or one at file scope. Stores in functions not reached
+    (yet: `req` is None for them while inherited() iterates) are left out."""
+    refs = index.field_stores.get((node, via))
+    if not refs:
+        return Requirement.TRUE
+    parts = []
+    for ref in refs:
+        holder = graph.key_for(ref.function, ref.file) if ref.function else None
+        if holder is None:
+            return Requirement.TRUE  # a file-scope initializer: there from the start
+        if req.get(holder) is None:
+            continue
+        parts.append(req[holder] & Requirement.all_of(guard_requirement(g, index, graph.functions[holder])
+                                                      for g in ref.guards))
+    return Requirement.any_of(parts).simplified() if parts else Requirement.TRUE
