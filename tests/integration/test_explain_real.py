@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from srcscan.explain.explain import Explainer, requires_text
+from srcscan.explain.catalogview import requires_text
+from srcscan.explain.explain import Explainer
 from srcscan.explain.lines import read_records
 
 DATA = Path(__file__).parent.parent / "data" / "logs"
