@@ -171,8 +171,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
                 derivation.append(ThroughPointer())
         if _several(own, index, fn):
             derivation.append(SeveralOptions())
-        if not sink.is_true and (deciding or not (requirement == (lexical_only := upstream & Requirement.all_of(
-                r for _, r in own)).simplified())):
+        if not sink.is_true and (deciding or requirement != (upstream & Requirement.all_of(r for _, r in own)).simplified()):
             derivation.append(LoggedOnlyIf(call.callee, _sink_text(sink)))
         if deciding:
             derivation.append(DecidedByCallers(fn.name, _sink_text(start), deciding))
@@ -203,14 +202,8 @@ def text_answers(answer: RequirementAnswer, texts: Iterable[MessageText], fn: Fu
             caller = graph.key_for(producer.function, producer.file)
             facts = graph.functions.get(caller) if caller else None
             call = next((c for c in facts.calls if c.key == producer), None) if facts is not None else None
-            if call is None:
-                need = Requirement.TRUE  # a call srcscan cannot place: it may select the text anywhere
-            elif caller in dead:
-                need = Requirement.FALSE
-            else:
-                need = (from_callers.get(caller, Requirement.TRUE)
-                        & Requirement.all_of(guard_requirement(g, index, facts) for g in call.guards))
-                need = need.exists(lambda a: a.is_test).simplified()
+            # a call srcscan cannot place may select the text anywhere
+            need = Requirement.TRUE if call is None else _call_need(caller, facts, call, index, from_callers, dead)
             needs.append(need)
             paths.append((producer.file, producer.line, producer.function, str(need)))
         requirement = (answer.requirement & Requirement.any_of(needs)).simplified()
@@ -241,15 +234,21 @@ def _sends_requirement(sends, graph: CallGraph, index: Index, from_callers: Mapp
     needs, paths = [], []
     for caller, call in sends:
         facts = graph.functions[caller]
-        if caller in dead:
-            need = Requirement.FALSE
-        else:
-            need = (from_callers.get(caller, Requirement.TRUE)
-                    & Requirement.all_of(guard_requirement(g, index, facts) for g in call.guards))
-            need = need.exists(lambda a: a.is_test).simplified()
+        need = _call_need(caller, facts, call, index, from_callers, dead)
         needs.append(need)
         paths.append((call.file, call.line, facts.name, str(need)))
     return Requirement.any_of(needs).simplified(), tuple(paths)
+
+
+def _call_need(caller: str, facts: FunctionFacts, call: CallSite, index: Index,
+               from_callers: Mapping[str, Requirement], dead: frozenset[str]) -> Requirement:
+    """What one call needs to run: its function's inherited requirement and its own guards, with
+    run-time tests left out (existentially); FALSE in a function never called."""
+    if caller in dead:
+        return Requirement.FALSE
+    need = (from_callers.get(caller, Requirement.TRUE)
+            & Requirement.all_of(guard_requirement(g, index, facts) for g in call.guards))
+    return need.exists(lambda a: a.is_test).simplified()
 
 
 def _null_test(call: CallSite, written: tuple[Write, ...], non_null: frozenset[str], null_tested) -> GuardAt | None:

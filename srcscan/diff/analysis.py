@@ -10,7 +10,7 @@ from typing import Iterable
 
 from srcscan.catalog import Catalog, Message
 from srcscan.diff.model import FileTexts
-from srcscan.diff.text import _function_span, _uncast, build_formula
+from srcscan.diff.text import _function_span, _uncast, build_formula, call_arguments_end
 from srcscan.textcalls import enclosing_function, enclosing_guards
 
 
@@ -260,22 +260,7 @@ def _unhinted(condition: str) -> str:
         m = _HINT.search(condition)
         if m is None:
             return condition
-        depth, i, comma = 0, m.end(), None
-        while i < len(condition):
-            ch = condition[i]
-            if ch in "\"'":
-                quote, i = ch, i + 1
-                while i < len(condition) and condition[i] != quote:
-                    i += 2 if condition[i] == "\\" else 1
-            elif ch == "(":
-                depth += 1
-            elif ch == ")":
-                if depth == 0:
-                    break
-                depth -= 1
-            elif ch == "," and depth == 0 and comma is None:
-                comma = i
-            i += 1
+        i, comma = call_arguments_end(condition, m.end())
         first = condition[m.end(): comma if comma is not None else i]
         condition = condition[:m.start()] + "(" + first.strip() + ")" + condition[i + 1:]
 

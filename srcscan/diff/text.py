@@ -97,14 +97,16 @@ _WORD = re.compile(r"[a-z][a-z0-9]{2,}")
 HELPER_REGION = 60
 
 
-def _call_text(text: str, start: int) -> str:
-    """The argument list of a call from just after its `(` (to the matching `)` or the end)."""
-    depth, i = 0, start
+def call_arguments_end(text: str, start: int) -> tuple[int, int | None]:
+    """For a call's argument list starting just after its `(`: the offset of the matching `)`
+    (or the end of `text`) and that of the first comma between arguments (None: one argument).
+    String and character literals are skipped whole."""
+    depth, i, comma = 0, start, None
     while i < len(text):
         ch = text[i]
-        if ch == '"':
-            i += 1
-            while i < len(text) and text[i] != '"':
+        if ch in "\"'":
+            quote, i = ch, i + 1
+            while i < len(text) and text[i] != quote:
                 i += 2 if text[i] == "\\" else 1
         elif ch == "(":
             depth += 1
@@ -112,8 +114,15 @@ def _call_text(text: str, start: int) -> str:
             if depth == 0:
                 break
             depth -= 1
+        elif ch == "," and depth == 0 and comma is None:
+            comma = i
         i += 1
-    return text[start:i]
+    return i, comma
+
+
+def _call_text(text: str, start: int) -> str:
+    """The argument list of a call from just after its `(` (to the matching `)` or the end)."""
+    return text[start:call_arguments_end(text, start)[0]]
 
 
 def call_arguments(text: str | None, line: int, name: str) -> str | None:
