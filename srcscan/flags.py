@@ -38,7 +38,9 @@ class TreeLayout:
 @dataclass(frozen=True)
 class Flags:
     args: tuple[str, ...]  # compiler arguments for every file of the tree
-    stub_dir: str  # directory holding the stub headers (part of args)
+    stub_dir: str  # directory holding the empty stubs of the tree's missing headers (part of args)
+    stubbed: tuple[str, ...] = ()  # the include names stub_dir holds, sorted (empty files, all of them)
+    profile_stub_dir: str = ""  # directory holding the profile's own stub headers, with their content (part of args)
 
 
 def list_tree(root: Path, exclude: tuple[str, ...]) -> tuple[list[str], list[str]]:
@@ -108,24 +110,33 @@ def define_args(defines: tuple[tuple[str, str | None], ...]) -> list[str]:
 
 
 def build_flags(root: Path, layout: TreeLayout, profile: Profile, stub_root: Path) -> Flags:
-    """Arguments for libclang; writes the stub headers under stub_root (content-addressed)."""
-    stubs = {name: "" for name in layout.missing}
-    stubs.update(dict(profile.stub_headers))
-    stub_dir = _write_stubs(stub_root, stubs)
+    """Arguments for libclang; writes the stub headers under stub_root (content-addressed).
+
+    Two stub directories: the profile's stub headers (the rules', with content; the same for
+    every release) and the empty stand-ins for the tree's missing headers (a set that changes
+    whenever one file of the tree includes a new absent header). Their names never overlap
+    (scan_layout leaves the profile's names out of `missing`). Kept apart so that a parse
+    that used none of the missing headers a new release adds can be taken from the cache
+    (scan.FactsCache keys on the missing headers a file names, not on the directory), and so
+    that what the parse copies out of a stub with declarations (Node.owner: the file a struct
+    is declared in) names a directory every release shares."""
+    stubbed = tuple(sorted(layout.missing))
+    stub_dir = _write_stubs(stub_root, {name: "" for name in stubbed})
+    profile_dir = _write_stubs(stub_root, dict(profile.stub_headers), prefix="profile-")
     args = ["-x", "c", "-std=gnu11", *_LENIENT]
     args += define_args(profile.defines)
     args += [f"-U{m}" for m in profile.undefines]
     args += [f"-I{root / d}" for d in profile.include_dirs]
     args += [f"-I{root / d}" for d in layout.header_dirs if d not in profile.include_dirs]
-    args += [f"-I{stub_dir}"]
+    args += [f"-I{profile_dir}", f"-I{stub_dir}"]
     if builtin := builtin_include_dir():
         args += ["-isystem", builtin]
     args += list(profile.extra_args)
-    return Flags(tuple(args), str(stub_dir))
+    return Flags(tuple(args), str(stub_dir), stubbed, str(profile_dir))
 
 
-def _write_stubs(stub_root: Path, stubs: dict[str, str]) -> Path:
-    digest = hashlib.sha256(repr(sorted(stubs.items())).encode()).hexdigest()[:16]
+def _write_stubs(stub_root: Path, stubs: dict[str, str], prefix: str = "") -> Path:
+    digest = prefix + hashlib.sha256(repr(sorted(stubs.items())).encode()).hexdigest()[:16]
     stub_dir = stub_root / digest
     if stub_dir.is_dir():
         return stub_dir
@@ -235,4 +246,5 @@ def compile_command_flags(cc_args: tuple[str, ...], flags: Flags) -> tuple[str, 
         args.insert(2, "-std=gnu11")
     if builtin := builtin_include_dir():
         args += ["-isystem", builtin]
-    return tuple(args + ["-idirafter", flags.stub_dir])
+    profile_stubs = ["-idirafter", flags.profile_stub_dir] if flags.profile_stub_dir else []
+    return tuple(args + profile_stubs + ["-idirafter", flags.stub_dir])

@@ -3,10 +3,14 @@
 One libclang crash cannot take the run down: a worker that dies marks its file as failed
 and the scan goes on. Facts are cached per translation unit: by a hash of the file's
 content, the compiler arguments, the profile's name and srcscan's own extractor code, and
-then by the content of every tree header the parse included. One file keeps one entry per
-set of headers it was parsed with, so a file unchanged across releases is parsed once per
-distinct version of its headers, whatever order the releases are scanned in (history scans
-two at once). Extra profiles (scan_profile) parse only the files they are asked for.
+then by the content of every tree header the parse included and by which of the include
+names the file and those headers write are stubbed (missing headers, flags.build_flags).
+The stub directory itself is not in the key: it is named after the whole tree's missing
+headers, and one new include of an absent header anywhere in a release would otherwise
+make every file of it a miss. One file keeps one entry per set of headers it was parsed
+with, so a file unchanged across releases is parsed once per distinct version of its
+headers, whatever order the releases are scanned in (history scans two at once). Extra
+profiles (scan_profile) parse only the files they are asked for.
 """
 
 from __future__ import annotations
@@ -18,10 +22,11 @@ import hashlib
 import io
 import os
 import pickle
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from srcscan import extract
 from srcscan.io import read_sealed, seal, write_atomic_bytes
@@ -105,7 +110,8 @@ def scan_tree(tree: SourceTree, rules: Rules, *, cache_dir: Path, profile: Profi
     else:
         keyed = {rel: (ParseJob(str(tree.root), rel, flags.args, unsaved, walker=walker), profile.name)
                  for rel in wanted}
-    results, parsed = run_cached(keyed, FactsCache(cache_dir / "facts", tree.root, text, rules.idioms), jobs, progress)
+    cache = FactsCache(cache_dir / "facts", tree.root, text, rules.idioms, Stubs.of(flags))
+    results, parsed = run_cached(keyed, cache, jobs, progress)
     ordered = tuple(results[rel] for rel in sorted(results))
     outside = tuple(sorted(text.outside(_search(tree.root, layout, profile), system_include_dirs()).values(),
                            key=lambda s: s.path))
@@ -154,7 +160,8 @@ def scan_profiles(tree: SourceTree, base: ScanResult, requests: list[ProfileRequ
         keyed.update({(r.name, rel): (ParseJob(str(tree.root), rel, args, unsaved, walker=walker), r.name)
                       for rel in r.files})
     progress = counter(f"coverage: {len(requests)} extra profiles (files)")
-    results, parsed = run_cached(keyed, FactsCache(cache_dir / "facts", tree.root, text, idioms), jobs, progress)
+    cache = FactsCache(cache_dir / "facts", tree.root, text, idioms, Stubs.of(base.flags))
+    results, parsed = run_cached(keyed, cache, jobs, progress)
     return [results[k] for k in sorted(results)], parsed
 
 
@@ -179,7 +186,7 @@ def run_cached(keyed: Keyed, cache: "FactsCache", jobs: int, progress: Progress 
         if hit is not None:
             results[key] = hit
         else:
-            todo.append((key, Task(job, profile, str(entry), str(cache.root), cache.idioms)))
+            todo.append((key, Task(job, profile, str(entry), str(cache.root), cache.idioms, cache.stubs)))
     done = len(results)
     if progress:
         progress(done, len(keyed))
@@ -200,6 +207,7 @@ class Task:
     entry: str  # FactsCache.entry(job, profile)
     root: str  # the tree, for hashing the headers the file included
     idioms: Idioms = Idioms()  # what the extractors look for (the rules')
+    stubs: "Stubs | None" = None  # the missing headers' stubs the parse saw (recorded with its headers)
 
 
 def scan_one(task: Task) -> bytes | FileFacts:
@@ -210,6 +218,8 @@ def scan_one(task: Task) -> bytes | FileFacts:
     if facts.error is not None:
         return facts
     headers = tuple((rel, _header_hash(Path(task.root) / rel)) for rel in facts.includes)
+    if task.stubs is not None:
+        headers += task.stubs.used(Path(task.root), (task.job.path,) + tuple(facts.includes))
     data = (pickle.dumps(headers, protocol=pickle.HIGHEST_PROTOCOL)
             + pickle.dumps(facts, protocol=pickle.HIGHEST_PROTOCOL))
     try:
@@ -308,15 +318,20 @@ class FactsCache:
     it included. An entry holds two pickles, the (header, SHA256) pairs then the FileFacts,
     so that a candidate is checked against the tree before its facts are read."""
 
-    def __init__(self, directory: Path, root: Path, text: TreeText | None = None, idioms: Idioms = Idioms()) -> None:
-        self.directory, self.root, self.text, self.idioms = directory, root, text, idioms
+    def __init__(self, directory: Path, root: Path, text: TreeText | None = None, idioms: Idioms = Idioms(),
+                 stubs: "Stubs | None" = None) -> None:
+        self.directory, self.root, self.text, self.idioms, self.stubs = directory, root, text, idioms, stubs
 
     def key(self, job: ParseJob, profile: str = "") -> str:
         digest = hashlib.sha256()
         digest.update(FACTS_VERSION.encode() + system_fingerprint().encode() + self.idioms.cache_key().encode())
         # Arguments name the tree's absolute path; two releases in two directories share entries.
+        # The missing headers' stub directory is replaced the same way: which stubs the parse
+        # used is checked by load() against the tree's stubs now (Stubs.used, Stubs.agree).
         root = str(self.root)
         args = tuple(a.replace(root, "<root>") for a in job.args)
+        if self.stubs is not None:
+            args = tuple(a.replace(self.stubs.directory, "<stubs>") for a in args)
         digest.update(repr((job.path, args, profile)).encode())
         digest.update((self.text.sha256(job.path) if self.text else _file_hash(self.root / job.path)).encode())
         return digest.hexdigest()
@@ -351,12 +366,82 @@ class FactsCache:
                 with gc_paused():
                     stream = io.BytesIO(payload)
                     headers = pickle.load(stream)
-                    if any(_header_hash(self.root / rel) != digest for rel, digest in headers):
+                    if any(not self._agrees(rel, digest) for rel, digest in headers):
                         continue
                     return pickle.load(stream)
             except (pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError, ImportError, IndexError):
                 continue
         return None
+
+    def _agrees(self, rel: str, digest: str) -> bool:
+        if rel.startswith(Stubs.MARK):
+            return self.stubs is not None and self.stubs.agrees(rel, digest)
+        return _header_hash(self.root / rel) == digest
+
+
+# An #include line as the stubs see it: the include name between <> or "", or anything else
+# (a macro naming the header: then which stub it reaches is not known from the text).
+_INCLUDE_LINE = re.compile(rb'^[ \t]*#[ \t]*include(?:_next)?[ \t]*(?:[<"]([^>"\n]+)[>"]|([^\s<"].*))', re.M)
+_include_names: dict[tuple, tuple[tuple[str, ...], bool]] = {}  # per process, by path, size and modification time
+
+
+@dataclass(frozen=True)
+class Stubs:
+    """The empty stubs standing in for a tree's missing headers (flags.Flags.stub_dir).
+
+    A parse's cache entry records, for every include name written in the file and in the
+    tree headers it included, whether that name was a stub; an entry is used again only
+    where the same names are stubbed now (agrees), so that a release adding an absent header
+    re-parses only the files that name it. What is not seen from the text (an include
+    through a macro) records the whole set instead. Stubs are empty files: which names
+    exist is all they hold."""
+
+    directory: str
+    names: frozenset[str]
+    MARK = "<stubs>"  # recorded names start with it (no tree-relative path does)
+
+    @classmethod
+    def of(cls, flags: Flags) -> "Stubs":
+        return cls(flags.stub_dir, frozenset(flags.stubbed))
+
+    def used(self, root: Path, files: Iterable[str]) -> tuple[tuple[str, str], ...]:
+        """(MARK + include name, "stub" | "absent") for each include name the tree files
+        `files` write (sorted); (MARK, digest of every stub name) when one of them includes
+        through a macro."""
+        names: set[str] = set()
+        for rel in files:
+            written, computed = _includes_of(root / rel)
+            if computed:
+                return ((self.MARK, self._digest()),)
+            names.update(written)
+        return tuple((self.MARK + name, "stub" if name in self.names else "absent") for name in sorted(names))
+
+    def agrees(self, rel: str, recorded: str) -> bool:
+        """Whether a recorded (name, state) pair of `used` holds for these stubs."""
+        if rel == self.MARK:
+            return recorded == self._digest()
+        return recorded == ("stub" if rel[len(self.MARK):] in self.names else "absent")
+
+    def _digest(self) -> str:
+        return hashlib.sha256("\0".join(sorted(self.names)).encode()).hexdigest()
+
+
+def _includes_of(path: Path) -> tuple[tuple[str, ...], bool]:
+    """The include names a file writes, and whether one of its #include lines names no header
+    in <> or "" (a macro)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return (), False
+    key = (path, st.st_size, st.st_mtime_ns)
+    if key not in _include_names:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            data = b""
+        found = _INCLUDE_LINE.findall(data)
+        _include_names[key] = (tuple(n.decode("latin-1").strip() for n, _ in found if n), any(m for _, m in found))
+    return _include_names[key]
 
 
 def _file_hash(path: Path) -> str:

@@ -77,3 +77,30 @@ def test_a_catalog_after_one_file_changed_equals_the_cold_catalog_of_the_changed
     assert {"Launching %s (pid %d)", "verbose from the start"} <= texts and "Starting %s (pid %d)" not in texts
     assert catalog_to_dict(warm.catalog) == catalog_to_dict(cold.catalog)
     assert catalog_to_dict(warm.catalog) != catalog_to_dict(before.catalog)
+
+
+def test_a_new_absent_header_reparses_only_the_files_that_name_it(tmp_path):
+    """The stubs of missing headers are keyed by the include names each file (and the tree
+    headers it included) writes, not by the tree's whole set: a release where one file
+    includes a new absent header parses that file again, not every file; and when the header
+    then appears in the tree, the files that named it are parsed again with it."""
+    tree, cache = tmp_path / "demo", tmp_path / "cache"
+    shutil.copytree(FIXTURES / "demo", tree)
+    assert scan(tree, cache).scan.parsed == 3
+    main = tree / "src" / "main.c"
+    main.write_text("#include <demo-feature.h>\n" + main.read_text())
+    added = scan(tree, cache)
+    assert "demo-feature.h" in added.scan.layout.missing
+    assert (added.scan.parsed, added.scan.cached) == (1, 2)
+    assert catalog_to_dict(added.catalog) == catalog_to_dict(scan(tree, tmp_path / "empty1").catalog)
+
+    (tree / "lib" / "demo-feature.h").write_text("#define DEMO_FEATURE 1\n")  # a release ships it
+    shipped = scan(tree, cache)
+    assert "demo-feature.h" not in shipped.scan.layout.missing
+    assert (shipped.scan.parsed, shipped.scan.cached) == (1, 2)
+    assert "lib/demo-feature.h" in next(f for f in shipped.scan.files if f.path == "src/main.c").includes
+
+    (tree / "lib" / "demo-feature.h").unlink()  # and drops it again: the stubbed parse is still there
+    again = scan(tree, cache)
+    assert (again.scan.parsed, again.scan.cached) == (0, 3)
+    assert catalog_to_dict(again.catalog) == catalog_to_dict(added.catalog)
