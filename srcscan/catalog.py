@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any, Iterable, Mapping
 
 from srcscan import __version__
+from srcscan.cexpr import Const, Name, walk
 from srcscan.formats.template import Template, render_normal, template_from_dict, template_to_dict
 from srcscan.model import (CallSite, Derivation, FileFacts, FunctionFacts, LogSite, MessageText, ProcessAnswer, RequirementAnswer,
                            SiteKey,
@@ -182,8 +183,6 @@ def guard_constants(guards: Iterable[Any]) -> tuple[tuple[str, int], ...]:
     """The named constants in guards' typed expressions (srcscan.cexpr) with their values:
     enumerators the parse gave a value (`IPPROTO_IP` 0, from the system's netinet/in.h) and
     macros standing for a constant (`Const` keeping the name written), sorted by name."""
-    from srcscan.cexpr import Const, Name, walk
-
     found: dict[str, int] = {}
     for g in guards:
         if getattr(g, "expr", None) is None:

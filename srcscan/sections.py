@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from srcscan.analyze.options import Option, option_from_dict, option_to_dict
+from srcscan.analyze.optiontypes import Option, option_from_dict, option_to_dict
 from srcscan.sources.text import Skipped
 
 

@@ -29,6 +29,7 @@ left out, since they cannot log through the project's functions.
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -309,6 +310,23 @@ class Functions(dict):
         for key in self:
             if ":" in key:
                 self.statics[key.rsplit(":", 1)[1]].append(key)
+        self._by_file: dict[str, tuple[list[int], list[FunctionFacts]]] | None = None
+
+    def at(self, file: str, line: int) -> FunctionFacts | None:
+        """The function of `file` (tree-relative path) whose definition starts last at or
+        before `line`, the first in key order among those starting on that line; None when
+        none does. Indexed by file on the first call (the facts are not changed after)."""
+        if self._by_file is None:
+            grouped: dict[str, list[tuple[int, int, FunctionFacts]]] = defaultdict(list)
+            for order, fn in enumerate(self.values()):
+                grouped[fn.file].append((fn.line, -order, fn))
+            self._by_file = {}
+            for name, rows in grouped.items():
+                rows.sort(key=lambda r: r[:2])
+                self._by_file[name] = ([r[0] for r in rows], [r[2] for r in rows])
+        lines, fns = self._by_file.get(file, ((), ()))
+        i = bisect.bisect_right(lines, line)
+        return fns[i - 1] if i else None
 
 
 def _resolve(by_key: Functions, name: str, file: str) -> str | None:

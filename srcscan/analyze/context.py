@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
-from srcscan.analyze.options import Option
+from srcscan.analyze.optiontypes import Option
 from srcscan.model import FunctionFacts, LogSite, MessageText, SiteKey
 from srcscan.rules import LogFunction, Rules
 from srcscan.scan import ScanResult

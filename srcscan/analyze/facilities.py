@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable
 
-from srcscan.analyze.options import Option
+from srcscan.analyze.optiontypes import Option
 from srcscan.analyze.syslogfacts import (DEFAULT_FACILITY, FACILITY_CODES, UNKNOWN, Env, Facts, _table_of,
                                          facility_name, sym_text)
 from srcscan.cexpr import Call, CExpr, Const, strip, walk

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import replace
 from typing import Iterable
 
-from srcscan.analyze.options import Option, OptionEffect
+from srcscan.analyze.optiontypes import Option, OptionEffect
 from srcscan.cexpr import Binary, Const, Member, Name, Unary, evaluate, strip, walk
 from srcscan.model import FileFacts
 
@@ -252,8 +252,6 @@ def _zero_unless(e, names: frozenset[str]) -> frozenset[str] | None:
     else it reads; None when there are none. `x`, `!!x`, `x & mask`, `!!(x & mask)`,
     `x && y`, `(bool)x` give {x}; `!!(x & m) | y` gives {x, y} (keepalived's
     do_track_process_debug)."""
-    from srcscan.cexpr import Binary, Name, Unary, strip
-
     e = strip(e)
     if isinstance(e, Name):
         return frozenset({e.name}) if e.name in names else None

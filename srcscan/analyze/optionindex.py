@@ -15,7 +15,7 @@ from typing import Iterable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.contexts import context_creators, context_fetchers, module_keys, selected_requirements
-from srcscan.analyze.options import Option
+from srcscan.analyze.optiontypes import Option
 from srcscan.analyze.optionvalues import integer_of, param_options
 from srcscan.model import CallSite, FunctionFacts, FunctionRef, Guard, Write
 from srcscan.cexpr import Binary, CExpr, Member, Name, Unary, strip

@@ -11,42 +11,14 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections import defaultdict
-from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Iterable
 
+from srcscan.analyze.optionflow import derived_effects, helper_effects, with_copies, with_resets
+from srcscan.analyze.optiontypes import Option, OptionEffect
+from srcscan.analyze.optionvalues import KEY_VALUE
 from srcscan.cexpr import Binary, CExpr, Member, Name, Const, Unary, evaluate, walk
 from srcscan.model import FileFacts, FunctionFacts, OptionFacts
 from srcscan.rules import OptionRules, Rules
-
-
-@dataclass(frozen=True)
-class OptionEffect:
-    target: str  # variable ("debug") or struct field (".debug") the option writes
-    op: str  # "=", "|=", "++", "set_bit", "clear_bit" (a bit set by default that the option clears)
-    value: str  # the value as written ("32", "LOG_DETAIL_BIT", "(int)cpv->v.u")
-    mask: int | None = None  # the bits it sets, when known
-    level: int = 1  # how many times the option must be given (a second -D sets another bit)
-    when: str = ""  # the value the option must be given with (`--log-queries=extra`), "" for any
-    owner: str = ""  # a field's struct, where it is declared (parse.units.Node.owner); "" when not known
-
-
-@dataclass(frozen=True)
-class Option:
-    names: tuple[str, ...]  # ("-D", "--log-detail") or ("proxy.debug",)
-    kind: str  # "cli" or "config"
-    takes_value: bool
-    effects: tuple[OptionEffect, ...]
-    file: str  # where its table or switch is (the first, when several files read it)
-    also: tuple[str, ...] = ()  # the other files with a table of the same key (lighttpd's "port")
-    code: int | None = None  # the value getopt returns for it (a character, or a long-only option's code)
-
-    @property
-    def name(self) -> str:
-        return self.names[0]
-
-    @property
-    def files(self) -> tuple[str, ...]:
-        return (self.file,) + self.also
 
 
 def extra_options(rules: Rules) -> tuple[Option, ...]:
@@ -57,7 +29,6 @@ def extra_options(rules: Rules) -> tuple[Option, ...]:
 
 
 def find_options(files: Iterable[FileFacts], rules: Rules) -> tuple[Option, ...]:
-    from srcscan.analyze.optionflow import derived_effects, helper_effects, with_copies, with_resets  # it imports Option
 
     orules = rules.options
     found: dict[tuple[str, str], Option] = {}
@@ -251,7 +222,6 @@ def find_locals(files: Iterable[FileFacts]) -> dict[tuple[str, str], dict[str, t
     without one)}, from the writes facts (extract.writes). A value given in a key switch's
     case (`case 2: /* xxxxx.debug */ debug = (int)cpv->v.u;`) is that key's value: a Name
     whose ref is optionvalues.KEY_VALUE and whose name is the key (several joined by "|")."""
-    from srcscan.analyze.optionvalues import KEY_VALUE
 
     files = list(files)
     switches = find_key_cases(files)
@@ -379,18 +349,3 @@ def _switch_table(switch: str, cases: list[tuple[int, str]], tables: dict[str, d
 
     best = max(own + sorted(tables), key=agreeing)  # the function's own tables first among equals
     return best if agreeing(best) else own[0] if own else largest
-
-
-def option_to_dict(o: Option) -> dict[str, Any]:
-    return {"names": list(o.names), "kind": o.kind, "takes_value": o.takes_value, "file": o.file, "also": list(o.also),
-            "effects": [{"target": e.target, "op": e.op, "value": e.value, "mask": e.mask, "level": e.level,
-                         **({"when": e.when} if e.when else {}), **({"struct": e.owner} if e.owner else {})}
-                        for e in o.effects],
-            **({"code": o.code} if o.code is not None else {})}
-
-
-def option_from_dict(d: dict[str, Any]) -> Option:
-    return Option(tuple(d["names"]), d["kind"], d["takes_value"],
-                  tuple(OptionEffect(e["target"], e["op"], e["value"], e.get("mask"), e.get("level", 1), e.get("when", ""),
-                                     e.get("struct", ""))
-                        for e in d["effects"]), d["file"], tuple(d.get("also", ())), d.get("code"))

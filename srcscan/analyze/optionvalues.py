@@ -12,7 +12,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Mapping, NamedTuple
 
 from srcscan.analyze.callgraph import CallGraph
-from srcscan.analyze.options import Option
+from srcscan.analyze.optiontypes import Option
 from srcscan.cexpr import Binary, Call, CExpr, Member, Name, Unary, evaluate, root_path, strip
 from srcscan.model import FunctionFacts
 

@@ -401,8 +401,7 @@ class _LazyTexts(dict):
 
 def _function_at(model: Model, file: str, line: int) -> Any:
     """The function of `file` whose definition starts last before `line`."""
-    here = [f for f in model.graph.functions.values() if f.file == file and f.line <= line]
-    return max(here, key=lambda f: f.line) if here else None
+    return model.graph.functions.at(file, line)
 
 
 def _pruned_from(line: int, key: str, guards: Any, procs: tuple[str, ...], model: Model) -> list[str]:

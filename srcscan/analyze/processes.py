@@ -22,7 +22,7 @@ from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.facilities import Assignment, option_assignments
 from srcscan.analyze.guardfilter import GuardFilter, option_name, with_atoms
 from srcscan.analyze.idents import Idents, Pattern, all_forms, has_hole, hole_names, pattern_text
-from srcscan.analyze.options import Option
+from srcscan.analyze.optiontypes import Option
 from srcscan.analyze.procstate import ProcessState, constant
 from srcscan.analyze.syslogfacts import Facts, OpenlogSite
 from srcscan.cexpr import Binary, CExpr, Name, Unary, strip
@@ -398,14 +398,15 @@ class Model:
         """(processes that can run the call at `line` of function `key` under `guards`, the
         processes among them that run it only in one of the modes: process -> that option,
         and for each process the region it was found in). A mode the call's requirement rules
-        out (`!-t`) is not tried."""
+        out (`!-t`) is not tried, nor any once the entry's processes, the only ones a mode's
+        view holds (mode_view), all run the call."""
         region = self.region_for(requires)
-        found = list(message_processes(line, key, self.procs, region, guards, state=self.state))
-        where = {q: region[q] for q in found}
-        first = requires[0] if requires else ()
+        where = {q: region[q] for q in message_processes(line, key, self.procs, region, guards, state=self.state)}
+        first, only, entry = requires[0] if requires else (), {}, {p.name for p in self.procs if p.start == "main"}
         ruled_out = {option_name(a[1:]) for a in first if a.startswith("!")}
-        only: dict[str, str] = {}
         for mode in self.modes:
+            if entry <= where.keys():
+                break
             if option_name(mode) in ruled_out or mode in first:
                 continue
             view, state = self.mode_view(mode)

@@ -21,7 +21,7 @@ from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.contexts import context_requirement, creates_context, guarded_by_context, one_module
 from srcscan.analyze.inherited import inherited, stored_requirement
 from srcscan.analyze.optionindex import Index, option_index
-from srcscan.analyze.options import option_to_dict
+from srcscan.analyze.optiontypes import option_to_dict
 from srcscan.analyze.optiontests import guard_requirement, mandatory_guard, option_test
 from srcscan.cexpr import Binary, CExpr, Unary, render, strip
 from srcscan.model import (CallerGuard, CallSite, Guard, DecidedByCallers, Derivation, FunctionFacts, GuardAt, Inherited,

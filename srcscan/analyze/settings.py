@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from srcscan.analyze.options import Option
+from srcscan.analyze.optiontypes import Option
 from srcscan.errors import InputError, UnknownOptionError
 
 _MACRO = re.compile(r"^[A-Z_][A-Z0-9_]*$")

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from srcscan.catalog import message_to_dict
-from srcscan.analyze.options import option_to_dict
+from srcscan.analyze.optiontypes import option_to_dict
 from srcscan.commands.common import FORMATS, build_catalog, emit, make_request, pick_format, report_summary, tree_options
 from srcscan.query import Query, answer_query
 from srcscan.render.json import dump

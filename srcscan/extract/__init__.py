@@ -6,26 +6,20 @@ cache stores. The table is explicit and ordered; a new extractor is one more row
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from srcscan.extract.calls import extract_function_refs, extract_functions
+from srcscan.extract.localtext import with_local_writes
+from srcscan.extract.logsetup import extract_logsetup
+from srcscan.extract.options import extract_options
+from srcscan.extract.walk import use_noreturn
+from srcscan.extract.writes import extract_writes
+from srcscan.model import FileFacts
+from srcscan.parse import Unit
 from srcscan.rules import Idioms
 
-if TYPE_CHECKING:  # model.py imports extract.walk; importing model here at run time would be circular
-    from srcscan.model import FileFacts
-    from srcscan.parse import Unit
 
-def extract_file(unit: "Unit", profile: str, idioms: Idioms | None = None) -> "FileFacts":
+def extract_file(unit: Unit, profile: str, idioms: Idioms | None = None) -> FileFacts:
     """The facts of one parsed file; `idioms` (the rules' Idioms): what the option and log
     set-up extractors look for (none by default)."""
-    from srcscan.extract.calls import extract_function_refs, extract_functions
-    from srcscan.extract.localtext import with_local_writes
-    from srcscan.extract.logsetup import extract_logsetup
-    from srcscan.extract.options import extract_options
-    from srcscan.extract.writes import extract_writes
-    from srcscan.model import FileFacts
-
-    from srcscan.extract.walk import use_noreturn
-
     use_noreturn((idioms or Idioms()).noreturn)  # the rules' functions of other files that never return
     if unit.error is not None:
         return FileFacts(unit.path, profile, (), (), unit.diagnostics, (), (), error=unit.error)

@@ -165,8 +165,9 @@ def _function(unit: Unit, fn: Node, out: dict[str, Any], idioms: Idioms) -> None
 
 _LITERAL_OR_COMMENT = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|/\*.*?\*/|//[^\n]*', re.S)
 # `name = `, `name += `, `name++`; `++name`, `&name` but not `&name->field` or `++name->n`
-# (the object the pointer points to is written, not the pointer: `&vrrp_data->vrrp`)
-_WRITTEN = re.compile(r"([A-Za-z_]\w*)\s*(?:\+\+|--|(?:[-+*/%&|^]|<<|>>)?=(?!=))"
+# (the object the pointer points to is written, not the pointer: `&vrrp_data->vrrp`). A name is
+# tried from its first character only (the regex engine would try every later one in vain).
+_WRITTEN = re.compile(r"(?<![A-Za-z_0-9])([A-Za-z_]\w*)\s*(?:\+\+|--|(?:[-+*/%&|^]|<<|>>)?=(?!=))"
                       r"|(?:\+\+|--|(?<![&\w)\]\s])\s*&)\s*([A-Za-z_]\w*+)(?!\s*->)")
 
 

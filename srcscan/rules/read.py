@@ -11,6 +11,7 @@ from srcscan.preprocessor import PreprocessorRules, define_problem
 from srcscan.rules.schema import (DIALECTS, BitArray, CallgraphRules, CodeTable, ConfigRules, FacilityBits, KeyTable, Selected, LogFunction,
                                   LoggingRules, Openlog, OptionMapping, OptionRules, OptionTable, ProcessRules,
                                   Profile, Source)
+from srcscan.sources.git import tag_pattern_ok
 
 
 class _Reader:
@@ -86,8 +87,6 @@ def _read_source(r: _Reader) -> Source:
         debian=r.get("debian", str, None),
         providers=providers,
     )
-    from srcscan.sources.git import tag_pattern_ok
-
     if not tag_pattern_ok(source.tag):
         raise RulesError(r.path, "source.tag", "expected a pattern containing {version} (or {version:GLOB}) once")
     r.reject_unknown()

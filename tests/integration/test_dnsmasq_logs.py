@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from srcscan.analyze.options import option_from_dict
+from srcscan.analyze.optiontypes import option_from_dict
 from srcscan.analyze.settings import parse_with, satisfied
 
 DATA = Path(__file__).parent.parent / "data" / "dnsmasq" / "syslog.txt"

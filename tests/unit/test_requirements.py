@@ -78,7 +78,7 @@ def test_with_settings_filter_the_catalog(tmp_path):
 
 
 def test_settings_parsing_and_errors(catalog):
-    from srcscan.analyze.options import option_from_dict
+    from srcscan.analyze.optiontypes import option_from_dict
 
     options = [option_from_dict(o) for o in catalog.sections.to_dict()["options"]]
     s = parse_with(("--log-detail", "-v 3", "alpha.debug=2", "_WITH_X_"), options)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from srcscan.analyze.options import Option
+from srcscan.analyze.optiontypes import Option
 from srcscan.catalog import catalog_from_dict, catalog_to_dict
 from srcscan.pipeline import build_from_tree
 from srcscan.render.json import dump
