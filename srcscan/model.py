@@ -243,6 +243,7 @@ class Write(NamedTuple):
     loops: tuple[CExpr, ...] = ()  # a local's write: the conditions of the counting loops around it, outermost first
     owner: str = ""  # a field's write: the struct the field belongs to (cexpr.Member.owner), "" when not known
     guards: tuple["Guard", ...] = ()  # enclosing conditions, outermost first (without parser nodes)
+    base: str = ""  # a `.field` write: the parameter or local it goes through (`fresh` of `fresh->debug = 1`)
 
 
 class SiteKey(NamedTuple):

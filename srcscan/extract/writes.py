@@ -66,14 +66,16 @@ def _write(unit: Unit, fn: Node, node: Node, local: set[str]) -> Write | None:
     target = to_cexpr(node.children[0], unit.source)
     path, field = root_path(target)
     name = getattr(target, "name", "")
+    base = ""
     if path and path.split(".")[0] not in local:
         where = path
     elif field:
         where = "." + field  # through a parameter or local: the field, whatever struct holds it
+        base = path.split(".")[0]
     elif name and getattr(target, "ref", "") == "var" and name not in local:
         where = name
     else:
         return None
     value = to_cexpr(node.children[1], unit.source)
     return Write(fn.name, fn.file or unit.path, node.line, where, node.op, value, render(value),
-                 owner=field_owner(target) if field else "")
+                 owner=field_owner(target) if field else "", base=base)
