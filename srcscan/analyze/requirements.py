@@ -33,7 +33,7 @@ from srcscan.analyze.conditions import BUDGET, Conditions, guard_condition, keep
 from srcscan.analyze.deadcode import macro_called, never_called
 from srcscan.analyze.logfuncs import log_function_of
 from srcscan.analyze.nevernull import never_null, null_tested
-from srcscan.analyze.zeroed import zeroed_field_test
+from srcscan.analyze.zeroed import zeroed_field_test, zeroing_functions
 from srcscan.preprocessor import build_holds
 
 if TYPE_CHECKING:  # context.py names Index in its annotations
@@ -71,6 +71,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
     written: dict[tuple[str, str], list[Write]] = defaultdict(list)
     for w in writes:
         written[(w.file, w.function)].append(w)
+    zeroing = zeroing_functions(graph.functions.values(), written)
     if index.stores and not index.set_by:
         index.set_by = set_by_code(index, from_callers, graph)
         if index.set_by:  # the tests of those fields now read options: once more
@@ -87,7 +88,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             answers[call.key] = RequirementAnswer(Requirement.FALSE, (NotCalled(fn.name),))
             continue
         dead_test = (_null_test(call, written.get((fn.file, fn.name), ()), non_null, null_tested)
-                     or _zeroed_test(call, fn, written.get((fn.file, fn.name), ())))
+                     or _zeroed_test(call, fn, written.get((fn.file, fn.name), ()), zeroing))
         if dead_test is not None:  # `name = MALLOC(len); if (!name) log_message(...)`: never
             answers[call.key] = RequirementAnswer(Requirement.FALSE, (dead_test,))
             continue
@@ -264,12 +265,12 @@ def _null_test(call: CallSite, written: tuple[Write, ...], non_null: frozenset[s
     return None
 
 
-def _zeroed_test(call: CallSite, fn: FunctionFacts, written: list[Write]) -> GuardAt | None:
+def _zeroed_test(call: CallSite, fn: FunctionFacts, written: list[Write], zeroing: frozenset[str]) -> GuardAt | None:
     """A guard of the call testing a field of a struct calloc() just zeroed (analyze.zeroed):
     the guard, saying so; None when there is none."""
     inside_loop = any(g.kind == "loop" for g in call.guards)
     for g in call.guards if written else ():
-        found = zeroed_field_test(g, fn, written, inside_loop)
+        found = zeroed_field_test(g, fn, written, inside_loop, zeroing)
         if found is not None:
             return GuardAt(call.file, g.line, f"{g.describe()} never holds: {found.variable} = {found.text} "
                                               f"zeroed it and nothing writes its {found.field} before")

@@ -13,12 +13,13 @@ anything and the guard stays a run-time test. Facts in, answers out; no I/O.
 
 from __future__ import annotations
 
-from typing import Iterable, NamedTuple
+from typing import Iterable, Mapping, NamedTuple
 
 from srcscan.cexpr import Binary, Call, CExpr, Member, Name, Unary, evaluate, strip, walk
 from srcscan.model import CallSite, FunctionFacts, Guard, Write
 
-# Allocators whose result is all zero bytes (calloc(3): "The memory is set to zero").
+# Allocators whose result is all zero bytes (calloc(3): "The memory is set to zero"); the tree's
+# own wrappers are found by zeroing_functions (lighttpd's ck_calloc in src/ck.c).
 ZEROING = frozenset({"calloc"})
 _TESTS = ("if", "else", "early-return", "and", "or", "ternary")
 
@@ -46,6 +47,39 @@ def zeroed_field_test(guard: Guard, fn: FunctionFacts, written: Iterable[Write],
             continue
         return ZeroedTest(variable, fieldname, alloc.text)
     return None
+
+
+def zeroing_functions(functions: Iterable[FunctionFacts], written: Mapping[tuple[str, str], Iterable[Write]],
+                      zeroing: frozenset[str] = ZEROING) -> frozenset[str]:
+    """`zeroing` and the names of the tree's functions each of whose returns hands back a zeroed
+    allocation untouched: `return calloc(n, size);`, or a local whose only assignment is such a
+    call and through which the function writes no field (lighttpd's `ck_calloc`: `void *ptr =
+    calloc(nmemb, elt_sz); ck_assert(NULL != ptr); return ptr;`). `written`: (file, function) ->
+    that function's writes (extract.writes)."""
+    found = set(zeroing)
+    functions = [fn for fn in functions if fn.returns]
+    grown = True
+    while grown:
+        grown = False
+        for fn in functions:
+            if fn.name in found:
+                continue
+            writes = tuple(written.get((fn.file, fn.name), ()))
+            if all(_zeroed_value(r.value, writes, frozenset(found)) for r in fn.returns):
+                found.add(fn.name)
+                grown = True
+    return frozenset(found)
+
+
+def _zeroed_value(value: CExpr | None, writes: tuple[Write, ...], zeroing: frozenset[str]) -> bool:
+    value = strip(value) if value is not None else None
+    if _zeroing_call(value, zeroing):
+        return True
+    if not isinstance(value, Name) or value.ref != "var":
+        return False
+    own = [w for w in writes if w.local and w.target == value.name]
+    return (len(own) == 1 and own[0].op in ("=", "decl") and _zeroing_call(own[0].value, zeroing)
+            and not any("." in w.target and w.base in ("", value.name) for w in writes))
 
 
 def _nonzero_fields(e: CExpr, holds: bool) -> list[tuple[str, str]]:

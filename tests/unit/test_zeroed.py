@@ -10,9 +10,10 @@ import pytest
 from tests.conftest import only_message, tree_catalog
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
-NEVER = ("zeroed: never", "zeroed in a conjunction: never")
+NEVER = ("zeroed: never", "zeroed in a conjunction: never", "zeroed by a wrapper: never")
 RUN_TIME = ("zeroed, negated: always", "written since: proxy.debug", "handed to a call: run-time",
-            "aliased: run-time", "in a loop after a call: run-time", "malloc, not zeroed: run-time")
+            "aliased: run-time", "in a loop after a call: run-time", "malloc, not zeroed: run-time",
+            "a constructor writes it: run-time")
 
 
 @pytest.fixture(scope="module")
