@@ -225,10 +225,13 @@ class Conditions:
         base = self.inherited.get(key, Requirement.TRUE)
         alternatives, unsure = [], []
         paths = self._paths.setdefault(memo, [])
-        for caller, _, data in self.graph.graph.in_edges(key, data=True):
+        for caller, _, edge_key, data in self.graph.graph.in_edges(key, keys=True, data=True):
             if data["kind"] == "stored":
                 continue
             caller_fn = self.graph.functions[caller]
+            if (caller, key, edge_key) in self.index.default_parses:  # the daemon's own default parses
+                paths.append((caller_fn.file, data["line"], caller_fn.name, "false"))
+                continue
             call = data.get("call")
             if call is None:  # registered: passed to a function that calls it later
                 through = self._through_parameter(caller_fn, data)

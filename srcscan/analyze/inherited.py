@@ -33,7 +33,12 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
         if data["kind"] == "stored":
             continue  # when a stored callback runs is decided where its field is called
         fn = graph.functions[caller]
-        edge_req[(caller, callee, key)] = Requirement.all_of(guard_requirement(g, index, fn) for g in data["guards"])
+        if (caller, callee, key) in index.default_parses:
+            # a key's parser given the daemon's own constant default, which parses
+            # (analyze.constdefaults: mod_accesslog's built-in format)
+            edge_req[(caller, callee, key)] = Requirement.FALSE
+        else:
+            edge_req[(caller, callee, key)] = Requirement.all_of(guard_requirement(g, index, fn) for g in data["guards"])
         context_edge[(caller, callee, key)] = not creates_context(caller, index.context_creators.get(fn.file, ())) \
             and guarded_by_context(data["guards"], index.contexts)
     def store_requirement(node: str, via: str) -> Requirement:

@@ -15,6 +15,8 @@ from typing import Iterable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.contexts import context_creators, context_fetchers, module_keys, selected_requirements
+from srcscan.analyze.constdefaults import default_parses
+from srcscan.analyze.guardedlocals import find_local_guards
 from srcscan.analyze.optiontypes import Option
 from srcscan.analyze.optionvalues import integer_of, param_options
 from srcscan.model import CallSite, FunctionFacts, FunctionRef, Guard, Write
@@ -55,6 +57,9 @@ class Index:
     set_by: dict[str, Requirement] = field(default_factory=dict)  # field path -> what its stores need (requirements.set_by_code)
     events: dict[str, dict[int, tuple[tuple[str, CallSite], ...]]] = field(default_factory=dict)  # receiver -> code -> (caller key, call) sending it (event_sends)
     copies: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)  # (field, struct) -> structs its value is copied to (field_copies)
+    local_guards: dict[tuple[str, str], dict[str, tuple]] = field(default_factory=dict)  # (file, function) -> local -> guards of each write setting it (guardedlocals)
+    reading_locals: set[tuple[str, str]] = field(default_factory=set)  # (function key, local) whose guards are being read
+    default_parses: frozenset[tuple[str, str, object]] = frozenset()  # call edges parsing the daemon's constant default (constdefaults)
 
     @classmethod
     def of(cls, options: Iterable[Option], bit_test: frozenset[str]) -> "Index":
@@ -129,6 +134,8 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.stores = state_stores(graph, writes, index)
     index.events = event_sends(graph, getattr(rules, "events", ()))
     index.copies = field_copies(writes)
+    index.local_guards = find_local_guards(writes)
+    index.default_parses = default_parses(graph, index)
     if rules.options.bit_array:
         index.bit_array = (rules.options.bit_array.field, rules.options.bit_array.word_bits)
     param_options(graph, index)

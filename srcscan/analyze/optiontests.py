@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from srcscan.analyze.guardedlocals import set_only_under
 from srcscan.analyze.optionvalues import (COMPARISONS, Target, cleared_local, integer_of, local_of, option_pool,
                                           read_through, target_of, value_options)
 from srcscan.cexpr import Binary, Call, CExpr, Const, Member, Name, Unary, evaluate, render, strip, walk
@@ -148,12 +149,17 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
     - a local walking a list (`for (d = daemon->dirs; d; d = d->next)`): non-null only when
       the option filling the list was given (its first value is), null at the walk's end
       whatever the list holds;
+    - a local given a value of the run only under tests of options (`struct passwd *pwd =
+      NULL; if (srv->srvconf.username) pwd = getpwnam(...)`: `NULL != pwd` needs
+      server.username; analyze.guardedlocals);
     - a pointer or flag of the daemon's global state that no option sets but that only code
       running under options stores a value in (Index.set_by: dnsmasq's `daemon->ubus`, stored
       by ubus_init(), which main() calls under --enable-ubus), also through a local
       (`ubus = daemon->ubus; if (!ubus) return;`)."""
     if isinstance(e, Binary) and e.op == "!=" and integer_of(e.right) == 0:
         e = strip(e.left)
+    elif isinstance(e, Binary) and e.op == "!=" and integer_of(e.left) == 0:
+        e = strip(e.right)  # `NULL != pwd`
     masked = _masked_value(e, index, fn)
     if masked is not None:
         if unknown is None:
@@ -177,8 +183,12 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
                 continue
             names = value_options(inner, index, fn) if walk and inner is not None else []
             if not names:
-                return None
+                found = None  # a value of the run: the local is set only where its writes' guards hold
+                break
             found.append(Requirement.any_of(Requirement.atom(n) for n in names))
+        if found is None and fn is not None:
+            guarded = set_only_under(target.name, index, fn, guard_requirement)
+            found = [guarded] if guarded is not None else None
         if not found:
             return None
         need = Requirement.any_of(found)

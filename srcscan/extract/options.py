@@ -272,19 +272,60 @@ def _key_table(var: Node, table: str, idioms: Idioms) -> list[tuple[str, int, st
 
 
 def _initialized_from(nodes: list[tuple[Node, tuple]]) -> dict[str, frozenset[str]]:
-    """local -> the variables its declaration's initializer names (`ds` of `data_string *ds =
-    array_get_data_unset(cpv->v.a, ...)` -> {"cpv"})."""
-    out: dict[str, frozenset[str]] = {}
+    """local -> the variables its value is read from: those its declaration's initializer or an
+    assignment to the whole local names, and theirs in turn (`ds` of `data_string *ds =
+    array_get_data_unset(cpv->v.a, ...)` -> {"cpv"}; mod_extforward's `*(const array **)&a =
+    cpv->v.a; ... data_string * const ds = (data_string *)a->data[j];` -> ds from a and cpv).
+    A write to a field of a local (`*(void **)&conf.conf_cmd = cpv->v.a`) is no such
+    assignment: the local is a struct the key fills."""
+    direct: dict[str, set[str]] = {}
     for node, _ in nodes:
         if node.kind == "VAR_DECL" and node.name and node.children:
-            names, todo = set(), list(node.children)
-            while todo:
-                n = todo.pop()
-                if n.kind == "DECL_REF_EXPR" and n.name:
-                    names.add(n.name)
-                todo.extend(n.children)
-            out[node.name] = frozenset(names)
+            direct.setdefault(node.name, set()).update(_names_in(node.children))
+        elif node.kind == "BINARY_OPERATOR" and node.op == "=" and len(node.children) == 2:
+            whole = _whole_variable(node.children[0])
+            if whole:
+                direct.setdefault(whole, set()).update(_names_in(node.children[1:]))
+    out: dict[str, frozenset[str]] = {}
+    for name in direct:
+        seen, todo = set(), [name]
+        while todo:
+            for n in direct.get(todo.pop(), ()):
+                if n not in seen:
+                    seen.add(n)
+                    todo.append(n)
+        out[name] = frozenset(seen)
     return out
+
+
+def _names_in(nodes: list[Node]) -> set[str]:
+    names, todo = set(), list(nodes)
+    while todo:
+        n = todo.pop()
+        if n.kind == "DECL_REF_EXPR" and n.name:
+            names.add(n.name)
+        todo.extend(n.children)
+    return names
+
+
+def _whole_variable(node: Node) -> str:
+    """The variable an assignment's left side writes as a whole (`a`, `*(const array **)&a`),
+    "" for a field or an element of one."""
+    node = _uncast(node)
+    if node.kind == "UNARY_OPERATOR" and node.op == "*" and node.children:
+        inner = _uncast(node.children[0])  # `*(T **)&a`: a itself; `*p`: what p points to
+        if inner.kind != "UNARY_OPERATOR" or inner.op != "&" or not inner.children:
+            return ""
+        node = _uncast(inner.children[0])
+    return node.name if node.kind == "DECL_REF_EXPR" and node.name else ""
+
+
+def _uncast(node: Node) -> Node:
+    """Casts and parentheses off an assigned lvalue; not an UNEXPOSED_EXPR, which there is what
+    clang could not type (`conf.ssl_ca_file` with the struct from a missing TLS header)."""
+    while node.children and node.kind in ("CSTYLE_CAST_EXPR", "PAREN_EXPR"):
+        node = node.children[-1] if node.kind == "CSTYLE_CAST_EXPR" else node.children[0]
+    return node
 
 
 def _written(node: Node) -> Node | None:

@@ -6,8 +6,10 @@ parameter or local), `flags |= 4;`. Values are typed C expressions (srcscan.cexp
 option analysis reads them to follow an option's effect into the helpers its case calls
 (`case 'u': set_umask(optarg);`), and the config analysis to tell defaults from keys.
 A function's locals are recorded too (`local=True`: each declaration, op "decl" with its
-initializer, and each assignment), so that a test of a local holding an option's value
-(`const int debug_cond = r->conf.log_condition_handling; if (debug_cond)`) reads that option.
+initializer, and each assignment, with their guards), so that a test of a local holding an
+option's value (`const int debug_cond = r->conf.log_condition_handling; if (debug_cond)`) reads
+that option, and one of a local set only under a key's test (`if (srv->srvconf.username) pwd =
+getpwnam(...)`) reads that test (analyze.guardedlocals).
 """
 
 from __future__ import annotations
@@ -31,15 +33,14 @@ def extract_writes(unit: Unit) -> tuple[Write, ...]:
         local = {n.name for n, _ in nodes if n.kind == "VAR_DECL"}
         for node, guards in nodes:
             if node.kind == "VAR_DECL" and node.name:
-                out.append(_declared(unit, fn, node))
+                out.append(_declared(unit, fn, node)._replace(guarded=bool(guards), guards=light_guards(guards)))
                 continue
             if node.kind not in _ASSIGNMENTS or node.op not in _OPS or len(node.children) != 2:
                 continue
             write = _write(unit, fn, node, params | local) or _local_write(unit, fn, node, local)
             if write is not None:
                 loops = tuple(g.expr for g in guards if g.kind == "loop" and g.expr is not None) if write.local else ()
-                out.append(write._replace(guarded=bool(guards), loops=loops,
-                                          guards=() if write.local else light_guards(guards)))
+                out.append(write._replace(guarded=bool(guards), loops=loops, guards=light_guards(guards)))
     return tuple(out)
 
 

@@ -1,0 +1,56 @@
+"""Locals given a value only under a test of the options: lighttpd's server.c looks the user up
+only when server.username names one (`struct passwd *pwd = NULL; if (srv->srvconf.username) {
+if (NULL == (pwd = getpwnam(...))) ... }`), so a later `if (NULL != pwd)` holds only with that
+key. Writes facts in (extract.writes records each local write's guards), a necessary
+condition out (optiontests reads it for a test that a local is set); no I/O.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING, Callable, Iterable
+
+from srcscan.analyze.optionvalues import integer_of
+from srcscan.model import FunctionFacts, Guard, Write
+from srcscan.requirement import Requirement
+
+if TYPE_CHECKING:
+    from srcscan.analyze.optionindex import Index
+
+GuardReader = Callable[[Guard, "Index", FunctionFacts], Requirement]
+
+
+def find_local_guards(writes: Iterable[Write]) -> dict[tuple[str, str], dict[str, tuple[tuple[Guard, ...], ...]]]:
+    """(file, function) -> {local: the guards of each write giving it a value other than 0},
+    one entry per line written (a file parsed with several build profiles writes a line once
+    per parse; the first parse's guards are kept). A local declared without a value or with 0
+    (`struct passwd *pwd = NULL;`) has no entry for that declaration."""
+    out: dict[tuple[str, str], dict[str, dict[tuple[int, str], tuple[Guard, ...]]]] = \
+        defaultdict(lambda: defaultdict(dict))
+    for w in writes:
+        if not w.local or w.op not in ("=", "decl") or w.value is None or integer_of(w.value) == 0:
+            continue
+        out[(w.file, w.function)][w.target].setdefault((w.line, w.op), w.guards)
+    return {k: {name: tuple(by_line.values()) for name, by_line in d.items()} for k, d in out.items()}
+
+
+def set_only_under(name: str, index: Index, fn: FunctionFacts, reader: GuardReader) -> Requirement | None:
+    """What a local of `fn` being set (non-zero) needs: any one of its writes ran, each under its
+    guards (their necessary formula, `reader`: optiontests.guard_requirement). None when one of
+    its writes needs nothing of the options (the local tells nothing), when srcscan saw none,
+    or while the local's own guards are being read (`if (!x) x = f();`)."""
+    writes = index.local_guards.get((fn.file, fn.name), {}).get(name)
+    busy = (fn.key, name)
+    if not writes or busy in index.reading_locals:
+        return None
+    index.reading_locals.add(busy)
+    try:
+        found = []
+        for guards in writes:
+            need = Requirement.all_of(reader(g, index, fn) for g in guards if g.kind != "loop")
+            if need.is_true:
+                return None
+            found.append(need)
+        return Requirement.any_of(found)
+    finally:
+        index.reading_locals.discard(busy)
