@@ -64,9 +64,11 @@ def conditions_changed(a: Message, b: Message, texts: FileTexts | None) -> bool:
       keepalived 2.3.3's vrrp_vmac_handler() reads more arguments), which the catalog holds
       only for counting loops and list walks;
     - a guard one catalog has and the other not, whose early exit is written before the call
-      on both sides (lighttpd 1.4.79 put `if (HANDLER_GO_ON != rc) return rc;` out of an
-      `if (!r->async_callback)` block now under `#if 0`: the walker sees it only when it is not
-      nested), is the same check on both sides."""
+      on both sides (an exit the walker does not read as a guard on one side, in a loop or a
+      switch there), is the same check on both sides. An exit nested in a block is a guard of
+      its own (`!(A && B)` after `if (A) { if (B) return; }`): lighttpd 1.4.79 took `if
+      (HANDLER_GO_ON != rc) return rc;` out of an `if (!r->async_callback)` block whose head is
+      now under `#if 0`, a change of conditions."""
     if same_guards(a, b):
         return texts is not None and not (_same_loops(a, b, texts) and _same_switches(a, b, texts))
     if texts is None:

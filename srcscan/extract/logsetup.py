@@ -117,8 +117,11 @@ def _function(unit: Unit, fn: Node, out: dict[str, Any], idioms: Idioms) -> None
         elif node.kind in ("BINARY_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR") and node.op in ("=", "|=") \
                 and len(node.children) == 2 and (target := strip(node.children[0])).kind == "DECL_REF_EXPR" \
                 and target.ref_kind == "PARM_DECL" and target.name in params:
+            # an early exit before the assignment is before the syslog call it prepares as well
+            # (dnsmasq's my_syslog() returns for MS_DEBUG without --log-debug, then masks the
+            # priority): no condition of the assignment alone
             conds = tuple((sym(g.cond, params, local_names), g.negated) for g in guards
-                          if g.kind in _BRANCH_GUARDS and g.cond is not None)
+                          if g.kind in _BRANCH_GUARDS and g.kind != "early-return" and g.cond is not None)
             out["param_assigns"].append((fn.name, path, node.line, params.index(target.name), node.op,
                                          sym(node.children[1], params, local_names), conds))
         elif node.kind == "CALL_EXPR" and node.name in idioms.fork_calls:

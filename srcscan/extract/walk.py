@@ -215,12 +215,62 @@ class _Walker:
             self.walk(node.children[2], guards + (self.guard("else", node, cond, negated=True),))
 
     def walk_compound(self, node: Node, guards: tuple[Guard, ...]) -> None:
+        """Statements of a block, each under the guards of the early exits written before it:
+        `if (A) return;` puts `!A` on what follows; an exit nested in a block that itself falls
+        through, `if (A) { f(); if (B) return; }`, puts `!(A && B)` (the code after it runs
+        when A is false, or when A is true and B false)."""
         current = guards
         for child in node.children:
             self.walk(child, current)
-            if child.kind == "IF_STMT" and not _has_else(child) and len(child.children) >= 2:
-                if always_exits(child.children[-1], noreturn=self.noreturn):
-                    current = current + (self.guard("early-return", child, child.children[0], negated=True),)
+            if child.kind != "IF_STMT" or len(child.children) < 2:
+                continue
+            if not _has_else(child) and always_exits(child.children[-1], noreturn=self.noreturn):
+                current = current + (self.guard("early-return", child, child.children[0], negated=True),)
+            elif not always_exits(child, noreturn=self.noreturn):
+                current = current + tuple(self._nested_exit(path) for path in self._exit_paths(child))
+
+    def _exit_paths(self, stmt: Node) -> list[tuple[tuple[Node, Node, bool], ...]]:
+        """The ways an `if` statement leaves the function (or the loop it is in) while its
+        whole does not always: each a chain of (if statement, condition, negated) whose
+        conjunction makes an exit run. Only branches and blocks are followed: an exit in a
+        nested loop or switch may only end that one (`break`), and is not read."""
+        cond, then = stmt.children[0], stmt.children[1]
+        branches = [(then, False)] + ([(stmt.children[2], True)] if _has_else(stmt) else [])
+        paths: list[tuple[tuple[Node, Node, bool], ...]] = []
+        for branch, negated in branches:
+            step = ((stmt, cond, negated),)
+            if always_exits(branch, noreturn=self.noreturn):
+                paths.append(step)
+                continue
+            inner = branch.children if branch.kind == "COMPOUND_STMT" else (branch,)
+            for child in inner:
+                if child.kind == "IF_STMT" and len(child.children) >= 2:
+                    paths += [step + rest for rest in self._exit_paths(child)]
+        return paths
+
+    def _nested_exit(self, path: tuple[tuple[Node, Node, bool], ...]) -> Guard:
+        """The early-return guard of one exit path: `!(A && B)`, the conjunction rebuilt as a
+        node without a source range (its text is made from each condition's own text)."""
+        if len(path) == 1:
+            stmt, cond, negated = path[0]
+            return self.guard("early-return", stmt, cond, negated=not negated)
+        parts, texts = [], []
+        for stmt, cond, negated in path:
+            text = condition_text(self.unit, cond, stmt)
+            if negated:
+                cond = Node("UNARY_OPERATOR", "", cond.line, cond.col, 0, 0, (cond,), op="!", file=cond.file)
+                text = _negated_text(text)
+            elif _loose(strip(cond)):
+                text = f"({text})"
+            if text not in texts:  # `if (!node) { ...; if (!node) return; }`: one conjunct
+                parts.append(cond)
+                texts.append(text)
+        joined = parts[0]
+        for part in parts[1:]:
+            joined = Node("BINARY_OPERATOR", "", part.line, part.col, 0, 0, (joined, part), op="&&", file=part.file)
+        last = path[-1][1]
+        return Guard("early-return", joined, " && ".join(texts), last.line, True, (),
+                     to_cexpr(joined, self.unit.source))
 
     def walk_switch(self, node: Node, guards: tuple[Guard, ...]) -> None:
         if not node.children:
@@ -323,6 +373,27 @@ def _counting(init: Node, cond: Node) -> bool:
             continue
         return value.kind == "INTEGER_LITERAL" and value.value == 0
     return False
+
+
+def _negated_text(text: str) -> str:
+    """`!` put before a condition's text: `!x`, `!f(a)`, `x` for `!x`, else `!(text)`."""
+    if _PRIMARY.fullmatch(text):
+        return f"!{text}"
+    if text.startswith("!") and _PRIMARY.fullmatch(text[1:]):
+        return text[1:]
+    return f"!({text})"
+
+
+_PRIMARY = re.compile(r"[A-Za-z_]\w*(?:(?:\.|->)[A-Za-z_]\w*)*(?:\((?:[^()]|\([^()]*\))*\))?")
+
+
+def _loose(node: Node) -> bool:
+    """An expression that needs parentheses as an operand of `&&`: `||`, `?:`, an assignment
+    or a comma."""
+    if node.kind == "CONDITIONAL_OPERATOR":
+        return True
+    return node.kind in ("BINARY_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR") and node.op in ("||", "=", ",") \
+        or node.kind == "COMPOUND_ASSIGNMENT_OPERATOR"
 
 
 def _has_else(node: Node) -> bool:

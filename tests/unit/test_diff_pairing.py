@@ -390,6 +390,7 @@ int prepare(struct req *r)
 	int rc;
 -	if (!r->path) {
 +	if (__builtin_expect((!r->path), 1)) {
+		log_message(LOG_DEBUG, "path unset");
 +#if 0
 		if (!r->async) {
 +#endif
@@ -728,14 +729,17 @@ def test_guards_of_the_same_meaning_are_no_change_a_loop_bound_or_a_new_check_is
     """keepalived 2.3.3: `service_type == 0` -> `== IPPROTO_IP` (an enumerator of value 0) and a
     macro of value 0 written as 0 are the same guards, IPPROTO_TCP -> IPPROTO_UDP is not; two
     early exits in another order are the same checks. lighttpd 1.4.79: `__builtin_expect(..., 1)`
-    around the same test, and an early exit taken out of a block now under `#if 0` (written before
-    the call on both sides) are no change; a second `if (rc != 0) return` before the call is. The
+    around the same test is no change; an early exit taken out of a block whose head is now under
+    `#if 0` is (the block's condition no longer limits it); a second `if (rc != 0) return` before the call is. The
     bound of a `for` loop around the call dropped (vrrp_vmac_handler) and a label added to the
     switch whose `default:` logs are changes of conditions."""
     d = diffs["equivalent-guards"]
     changed = {text(c.old): c.fields for c in d.changed}
     moved = {text(c.old) for c in d.moved} | {text(a) for a, _ in d.kept}
-    assert {"   protocol = none", "   protocol = %d", "URI-path (clean): %s", "Setting callback function failed"} <= moved
+    assert {"   protocol = none", "   protocol = %d", "path unset", "Setting callback function failed"} <= moved
+    # the exit taken out of its `if (!r->async)` block (lighttpd 1.4.79 response.c, the block's
+    # head and end now under `#if 0`) runs in more cases: `!(!r->async && 0 != rc)` -> `!(0 != rc)`
+    assert changed["URI-path (clean): %s"] == ("conditions",)
     assert changed["   protocol = TCP or UDP"] == ("conditions",)
     assert changed["create table: %d"] == ("conditions",)
     assert changed["VMAC invalid MAC address %s"] == ("conditions",)
