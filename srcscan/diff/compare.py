@@ -19,7 +19,8 @@ FIELDS: tuple[tuple[str, Callable[[Message], Any]], ...] = (
     # filled by its callers' constants writes the same line from another template
     ("template", lambda m: (_text(m), "" if m.dynamic else m.format)),
     ("priority", lambda m: m.priority),
-    ("call", lambda m: m.call),
+    # the call: see _same_call
+    ("call", lambda m: (m.written or m.call, m.call)),
     ("requires", lambda m: m.requires),
     ("facility", lambda m: (m.facility, m.facility_with)),
     ("processes", lambda m: m.processes),
@@ -50,7 +51,8 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
     fields_of = {}
     for a, b, similarity, how in pairs:
         fields = tuple(name for name, get in FIELDS if get(a) != get(b)
-                       and not (name == "template" and same_up_to_constants(a, b) and _same_arguments(a, b, texts)))
+                       and not (name == "template" and same_up_to_constants(a, b) and _same_arguments(a, b, texts))
+                       and not (name == "call" and _same_call(a, b)))
         if conditions_changed(a, b, texts):  # a guard added, dropped or rewritten (not renamed)
             fields += ("conditions",)
         fields_of[(id(a), id(b))] = fields
@@ -76,6 +78,15 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
     return DiffResult(old, new, tuple(_sorted(news)), tuple(_sorted(olds)),
                       tuple(sorted(changed, key=order)), tuple(sorted(moved, key=order)),
                       tuple(sorted(merges, key=order)), tuple(kept))
+
+
+def _same_call(a: Message, b: Message) -> bool:
+    """One call on both sides: the same name written, or the same log function reached.
+    `log_error_multiline(...)` in both releases is one call, though lighttpd 1.4.79's log.h
+    makes it a compatibility macro of log_pri_multiline; `log_perror(...)` -> `log_serror(...)`,
+    a macro of the same function, is one too. What a macro changes in the output shows in
+    `priority` and `template`."""
+    return (a.written or a.call) == (b.written or b.call) or a.call == b.call
 
 
 def _same_arguments(a: Message, b: Message, texts: FileTexts | None) -> bool:
