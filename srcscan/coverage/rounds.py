@@ -14,7 +14,7 @@ from srcscan.coverage.plan import (COMPILER_DECIDES, ParsedSites, Plan, base_ass
                                    default_profile, extra_requests, includers_of, matches_any, observe_fixed, plan_site,
                                    profile_name)
 from srcscan.coverage.report import coverage_report
-from srcscan.coverage.tokens import TokenCache, TokenSite, log_function_names, read_texts
+from srcscan.coverage.tokens import TokenCache, TokenMemo, TokenSite, log_function_names, read_texts
 from srcscan.flags import CompileCommands
 from srcscan.model import FileFacts
 from srcscan.preprocessor import UNKNOWN_VALUE, PreprocessorRules, Solution, survey_tree, TreeMacros
@@ -39,13 +39,16 @@ def scan_with_coverage(tree: SourceTree, rules: Rules, *, cache_dir: Path,
     profile = default_profile(rules.profiles[0], macros, pre)
     scan = scan_tree(tree, rules, cache_dir=cache_dir, profile=profile, progress=progress, jobs=jobs,
                      compile_commands=compile_commands)
-    run = Run(tree, rules, scan, macros, pre, TokenCache(texts), includers_of(scan.files, texts), cache_dir, jobs)
+    memo = TokenMemo(cache_dir)
+    run = Run(tree, rules, scan, macros, pre, TokenCache(texts, memo), includers_of(scan.files, texts), cache_dir, jobs)
     started = time.perf_counter()
     if compile_commands is None:
         run.cover()
     seconds = time.perf_counter() - started
     extra = sorted(run.files[len(scan.files):], key=lambda f: (f.path, f.profile))
-    return replace(scan, extra=tuple(extra), coverage=coverage_report(run), extra_parsed=run.parsed,
+    report = coverage_report(run)
+    memo.save()
+    return replace(scan, extra=tuple(extra), coverage=report, extra_parsed=run.parsed,
                    extra_cached=run.cached, extra_seconds=seconds, option_parses=tuple(run.option_files))
 
 

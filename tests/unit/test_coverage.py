@@ -221,3 +221,31 @@ def test_bad_compile_commands_are_input_errors(tmp_path, content, message):
                         compile_commands=tmp_path / "build")
 
 
+
+
+def test_token_sites_are_kept_by_text_and_names_and_read_back_by_the_next_run(tmp_path, monkeypatch):
+    """The token scan's answers are kept under the cache by each file's text and the names
+    asked: the next run (a one-file change, a history's next release) scans only the files
+    whose text changed, and a damaged memo is ignored."""
+    import srcscan.coverage.tokens as tokens
+
+    texts = {"a.c": 'void f(void) {\n\tlog_error("a");\n}\n', "b.c": 'void g(void) {\n\tif (x) log_error("b");\n}\n'}
+    names = ("log_error",)
+    first = tokens.TokenMemo(tmp_path)
+    fresh = tokens.TokenCache(texts, first).sites(names)
+    assert [(t.file, t.line) for t in fresh] == [("a.c", 2), ("b.c", 2)]
+    assert fresh == tokens.scan_tokens(texts, names)
+    first.save()
+
+    scanned = []
+    real = tokens.scan_call_tokens
+    monkeypatch.setattr(tokens, "scan_call_tokens", lambda rel, text, n: scanned.append(rel) or real(rel, text, n))
+    changed = {**texts, "b.c": texts["b.c"].replace("if (x) ", "\n")}
+    again = tokens.TokenCache(changed, tokens.TokenMemo(tmp_path)).sites(names)
+    assert scanned == ["b.c"]  # a.c's text is unchanged: its answer is read back
+    assert again == tokens.scan_tokens(changed, names) and again[1].line == 3
+
+    first.path.write_bytes(first.path.read_bytes()[:-5])  # a killed run
+    scanned.clear()
+    assert tokens.TokenCache(texts, tokens.TokenMemo(tmp_path)).sites(names) == fresh
+    assert scanned == ["a.c", "b.c"]
