@@ -242,7 +242,7 @@ _HINT = re.compile(r"\b(?:__builtin_expect|likely|unlikely|LIKELY|UNLIKELY|__pre
 def guard_tokens(condition: str) -> list[str]:
     """A condition's tokens, casts and hints dropped, `NULL` as `0`, and parentheses that
     group nothing removed (around the whole, around another pair, around one operand)."""
-    tokens = [_NULL.get(t, t) for t in _GUARD_TOKEN.findall(_uncast(_unhinted(condition)))]
+    tokens = [_NULL.get(t, t) for t in _GUARD_TOKEN.findall(_uncast(_unhinted(_no_cloexec(condition))))]
     changed = True
     while changed:
         changed = False
@@ -254,6 +254,18 @@ def guard_tokens(condition: str) -> list[str]:
                 changed = True
                 break
     return tokens
+
+
+_CLOEXEC_FLAG = re.compile(r"\s*\|\s*(?:O|SOCK|EFD|TFD|IN|EPOLL|MFD)_CLOEXEC\b|\b(?:O|SOCK|EFD|TFD|IN|EPOLL|MFD)_CLOEXEC\s*\|\s*")
+_FOPEN_CLOEXEC = re.compile(r'(\b\w*f(?:d)?open\w*\s*\([^;]*?,\s*"[rwa]b?\+?b?)e(")')
+
+
+def _no_cloexec(condition: str) -> str:
+    """A condition with the close-on-exec flags dropped from the calls in it: `open(p, O_RDONLY
+    | O_CLOEXEC)`, `socket(..., SOCK_STREAM | SOCK_CLOEXEC, ...)`, glibc's fopen() mode "we"
+    (fopen(3): "e" is O_CLOEXEC). The flag says what a child process inherits, not whether the
+    call fails (open(2)): keepalived 2.3.4 added it to every open()."""
+    return _FOPEN_CLOEXEC.sub(r"\1\2", _CLOEXEC_FLAG.sub("", condition))
 
 
 def _unhinted(condition: str) -> str:

@@ -373,6 +373,22 @@ int config(struct req *r);
 int init(void);
 int open_db(int x);
 int create(int x);
+#include <fcntl.h>
+#include <stdio.h>
+void read_state(const char *path)
+{
+	int fd;
+	FILE *f;
+-	if ((fd = open(path, O_RDONLY)) == -1)
++	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		log_message(LOG_INFO, "Unable to open %s", path);
+-	if (!(f = fopen(path, "w")))
++	if (!(f = fopen(path, "we")))
+		log_message(LOG_INFO, "Unable to create %s", path);
+-	if ((fd = open(path, O_RDONLY)) == -1)
++	if ((fd = open(path, O_RDONLY | O_NONBLOCK)) == -1)
+		log_message(LOG_INFO, "Unable to reopen %s", path);
+}
 void dump_vs(struct vs *vs)
 {
 -	if (vs->service_type == 0)
@@ -740,6 +756,10 @@ def test_guards_of_the_same_meaning_are_no_change_a_loop_bound_or_a_new_check_is
     # the exit taken out of its `if (!r->async)` block (lighttpd 1.4.79 response.c, the block's
     # head and end now under `#if 0`) runs in more cases: `!(!r->async && 0 != rc)` -> `!(0 != rc)`
     assert changed["URI-path (clean): %s"] == ("conditions",)
+    # keepalived 2.3.4 opens every file close-on-exec: `O_RDONLY` -> `O_RDONLY | O_CLOEXEC`, fopen's
+    # "w" -> "we" fail as before; another flag is another call
+    assert {"Unable to open %s", "Unable to create %s"} <= moved
+    assert changed["Unable to reopen %s"] == ("conditions",)
     assert changed["   protocol = TCP or UDP"] == ("conditions",)
     assert changed["create table: %d"] == ("conditions",)
     assert changed["VMAC invalid MAC address %s"] == ("conditions",)
