@@ -11,6 +11,7 @@ README (srcscan explain, benchmark).
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 import re
 from collections import defaultdict
@@ -32,9 +33,12 @@ class Hyperscan:
     holding \\x1f has it read as \\x1a) and every expression is `\\x1f body [ \\t]* \\n` without
     DOTALL: a match starts at a record's start and ends at that record's end, so its end offset
     names the record. The rare \\x1f byte before each record lets Hyperscan's literal prefilter
-    find the candidates only where records start. Measured on keepalived 2.3.4 (2986
-    expressions, chrt -f): about 1.1 us per text for the scan, 1.5 us with the Python callback
-    per match (README, srcscan explain); sorted texts scan faster (texts alike in a row).
+    find the candidates only where records start. The scan runs in libhs itself with a match
+    handler in C when libhs.so.5 is installed (libhs.py), else through the `hyperscan` binding,
+    which calls a Python function per match; both give the same answers. Measured on keepalived
+    2.3.4 (2986 expressions, chrt -f, a million lines): the scan and its matches 0.65 s through
+    libhs, 1.2 s through the binding (README, srcscan explain); sorted texts scan faster (texts
+    alike in a row).
     """
 
     def __init__(self, bodies: Sequence[bytes], cache_dir: Path | None = None) -> None:
@@ -44,39 +48,59 @@ class Hyperscan:
         self.rejected: dict[int, bytes] = {}  # expressions Hyperscan refused: Python's re takes them
         self._db: Any = None
         self._scratch: Any = None
+        self._lib: Any = None  # libhs.LibHS when the database is libhs's own, else None (the binding)
         self.fallback = Python({})
 
-    # A database takes seconds to compile (about 1 ms per expression): it travels serialized.
+    # A database takes seconds to compile (about 1 ms per expression): it travels serialized, with
+    # the name of what serialized it; a process where that is missing compiles it again.
     def __getstate__(self) -> dict[str, Any]:
-        import hyperscan
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_db", "_scratch", "_lib", "fallback")}
+        state["_blob"] = None
+        if self._db is not None:
+            if self._lib is not None:
+                state["_blob"] = ("libhs " + self._lib.version, self._lib.serialize(self._db))
+            else:
+                import hyperscan
 
-        state = {k: v for k, v in self.__dict__.items() if k not in ("_db", "_scratch", "fallback")}
-        state["_blob"] = hyperscan.dumpb(self._db) if self._db is not None else None
+                state["_blob"] = ("hyperscan", hyperscan.dumpb(self._db))
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        import hyperscan
-
         blob = state.pop("_blob")
         self.__dict__.update(state)
-        self._db = hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK) if blob is not None else None
-        self._scratch = hyperscan.Scratch(self._db) if self._db is not None else None
+        self._db = self._scratch = self._lib = None
         self.fallback = Python(self.rejected)
+        if blob is None:
+            return
+        kind, data = blob
+        lib = _libhs()
+        if lib is not None and kind == "libhs " + lib.version:
+            self._lib, self._db = lib, lib.deserialize(data)
+        elif kind == "hyperscan" and lib is None:
+            import hyperscan
+
+            self._db = hyperscan.loadb(data, hyperscan.HS_MODE_BLOCK)
+            self._scratch = hyperscan.Scratch(self._db)
 
     def _database(self) -> Any:
         if self._db is None:
-            import hyperscan
-
             ids = list(range(len(self.bodies)))
-            self._db, rejected = cached_hyperscan(hyperscan, self.bodies, ids, self.cache_dir)
-            self._scratch = hyperscan.Scratch(self._db) if self._db is not None else None
+            lib = _libhs()
+            if lib is not None:
+                self._lib = lib
+                self._db, rejected = cached_database(f"libhs {lib.version}", lib.compile, lib.serialize,
+                                                     lib.deserialize, self.bodies, ids, self.cache_dir)
+            else:
+                import hyperscan
+
+                self._db, rejected = cached_hyperscan(hyperscan, self.bodies, ids, self.cache_dir)
+                self._scratch = hyperscan.Scratch(self._db) if self._db is not None else None
             self.rejected = {i: self.source[i] for i in rejected}
             self.fallback = Python(self.rejected)
         return self._db
 
-    def _scan(self, texts: Sequence[bytes], on_match: Callable) -> list[int]:
-        """Scan the texts as one block; the end offset of each record (what on_match sees)."""
-        db = self._database()
+    def _data(self, texts: Sequence[bytes]) -> bytes:
+        """The texts as one block to scan, each ended by its only \\n."""
         data = b"\x1f" + b"\n\x1f".join(texts) + b"\n"
         n = len(texts)
         if data.count(b"\n") != n:  # a newline inside a text: RS stands for it
@@ -84,59 +108,95 @@ class Hyperscan:
         if data.count(b"\x1f") != n:  # a text holds \x1f (so does one holding "\n\x1f")
             texts = [t.replace(b"\x1f", b"\x1a").replace(b"\n", b"\x1e") for t in texts]
             data = b"\x1f" + b"\n\x1f".join(texts) + b"\n"
+        return data
+
+    def _scan(self, texts: Sequence[bytes], on_match: Callable) -> list[int]:
+        """Scan the texts as one block through the binding; the end offset of each record (what
+        on_match sees)."""
+        db = self._database()
+        data = self._data(texts)
         if db is not None and texts:
             db.scan(data, match_event_handler=on_match, scratch=self._scratch)
         return list(map(add, accumulate(map(len, texts)), range(2, 2 * len(texts) + 2, 2)))
 
     def best(self, texts: Sequence[bytes]) -> list[int]:
-        found: dict[int, int] = {}
-        get = found.get
+        db = self._database()
+        if self._lib is not None or db is None:
+            out = self._lib.best(db, self._data(texts), len(texts)) if db is not None and texts else [-1] * len(texts)
+        else:
+            found: dict[int, int] = {}
+            get = found.get
 
-        def on_match(pid: int, _start: int, end: int, _flags: int, _context: object) -> None:
-            if get(end, -1) < pid:
-                found[end] = pid
+            def on_match(pid: int, _start: int, end: int, _flags: int, _context: object) -> None:
+                if get(end, -1) < pid:
+                    found[end] = pid
 
-        ends = self._scan(texts, on_match)
-        out = list(map(get, ends, repeat(-1, len(ends))))
+            ends = self._scan(texts, on_match)
+            out = list(map(get, ends, repeat(-1, len(ends))))
         if self.rejected:
             for i, hits in enumerate(self.fallback.all(texts)):
                 out[i] = max(out[i], *hits) if hits else out[i]
         return out
 
     def all(self, texts: Sequence[bytes]) -> list[list[int]]:
-        found: dict[int, list[int]] = defaultdict(list)
+        db = self._database()
+        if self._lib is not None or db is None:
+            out = self._lib.all(db, self._data(texts), len(texts)) if db is not None and texts else [[] for _ in texts]
+        else:
+            found: dict[int, list[int]] = defaultdict(list)
 
-        def on_match(pid: int, _start: int, end: int, _flags: int, _context: object) -> None:
-            found[end].append(pid)
+            def on_match(pid: int, _start: int, end: int, _flags: int, _context: object) -> None:
+                found[end].append(pid)
 
-        ends = self._scan(texts, on_match)
-        out = [found.get(e, []) for e in ends]
+            ends = self._scan(texts, on_match)
+            out = [found.get(e, []) for e in ends]
         if self.rejected:
             out = [a + b for a, b in zip(out, self.fallback.all(texts))]
         return out
 
 
+def _libhs() -> Any:
+    """libhs.library() unless SRCSCAN_LIBHS=0 (the `hyperscan` binding then scans)."""
+    if os.environ.get("SRCSCAN_LIBHS", "1") == "0":
+        return None
+    from srcscan.explain.libhs import library
+
+    return library()
+
+
 def cached_hyperscan(hyperscan: Any, bodies: list[bytes], ids: list[int],
                      cache_dir: Path | None) -> tuple[Any, list[int]]:
-    """The compiled database of `bodies` (reported as `ids`) and the ids Hyperscan refused; read
-    back from `cache_dir/explain/` when the same expressions were compiled before by the same
-    Hyperscan (the key hashes both)."""
+    """The compiled database of `bodies` (reported as `ids`) through the `hyperscan` binding, and
+    the ids Hyperscan refused (cached_database)."""
+    return cached_database(str(getattr(hyperscan, "__version__", "hs")),
+                           lambda b, i: compile_hyperscan(hyperscan, b, i), hyperscan.dumpb,
+                           lambda blob: hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK), bodies, ids, cache_dir,
+                           (hyperscan.error,))
+
+
+def cached_database(name: str, compile: Callable, dumps: Callable, loads: Callable, bodies: list[bytes],
+                    ids: list[int], cache_dir: Path | None, errors: tuple[type[Exception], ...] = ()
+                    ) -> tuple[Any, list[int]]:
+    """`compile(bodies, ids)` -> (database or None, refused ids), read back from
+    `cache_dir/explain/` when the same expressions were compiled before by the same engine
+    (`name`: the key hashes it and the expressions); `dumps`/`loads` serialize a database, `loads`
+    raising ValueError or one of `errors` for bytes that are not one."""
     if cache_dir is None:
-        return compile_hyperscan(hyperscan, bodies, ids)
-    digest = hashlib.sha256(str(getattr(hyperscan, "__version__", "hs")).encode())
+        return compile(bodies, ids)
+    digest = hashlib.sha256(name.encode())
     for i, b in zip(ids, bodies):
         digest.update(b"%d\0" % i + b + b"\0")
     path = cache_dir / "explain" / f"{digest.hexdigest()[:32]}.hsdb"
     try:
         blob, rejected = pickle.loads(path.read_bytes())
-        return (hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK) if blob is not None else None), rejected
-    except (OSError, ValueError, EOFError, pickle.UnpicklingError, hyperscan.error):
-        pass
-    db, rejected = compile_hyperscan(hyperscan, bodies, ids)
+        return (loads(blob) if blob is not None else None), rejected
+    except (OSError, ValueError, EOFError, pickle.UnpicklingError, *errors):
+        pass  # a missing or damaged cache entry: compile again
+    db, rejected = compile(bodies, ids)
     from srcscan.scan import write_atomic_bytes
 
     try:
-        write_atomic_bytes(path, pickle.dumps((hyperscan.dumpb(db) if db is not None else None, rejected)))
+        write_atomic_bytes(path, pickle.dumps((dumps(db) if db is not None else None, rejected)))
     except OSError:
         pass  # a cache that cannot be written only costs the next run the compile
     return db, rejected

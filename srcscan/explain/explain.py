@@ -14,22 +14,22 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from itertools import compress
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from srcscan.catalog import Catalog, Message
 from srcscan.explain.blocks import Block
 from srcscan.explain.catalogview import ident_table
 from srcscan.explain.lines import Record, Stamp
 from srcscan.explain.matcher import Matcher
+from srcscan.explain.neighbours import Context, carry, resolve
 
 # Forms whose lines carry no program name: a file the daemon writes itself.
 OWN_FORMS = frozenset({"keepalived", "lighttpd", ""})
 # Forms whose line carries the priority of the message (RFC 5424's PRI, logread's level, the journal's).
 _PRIORITY_FORMS = frozenset({"rfc5424", "logread", "json"})
-# Codes of Explainer.attribute besides a pattern index.
-NONE, OTHER, PINNED = -1, -2, -3
-# Records looked back at for the line before of the same process (Explainer.follows).
-NEIGHBOURS = 32
+# Codes of Explainer.attribute besides a pattern index (PINNED is neighbours.PINNED); PENDING: a record
+# of a chunk summarised apart whose answer waits for the chunk before (neighbours.Context.open).
+NONE, OTHER, PINNED, PENDING = -1, -2, -3, -4
 
 
 @dataclass(frozen=True)
@@ -113,38 +113,41 @@ class Explainer:
         # service manager capturing stderr, a catalog without idents) is still the daemon's.
         return bool(names) or record.ident.lower().startswith(self.project.lower()), names
 
-    def explain(self, records: Sequence[Record]) -> list[Explanation]:
+    def explain(self, records: Sequence[Record], context: Context | None = None) -> list[Explanation]:
+        """Each record explained. `context`: the records before these in their file (None: the
+        file starts here), for the neighbour rule; it is moved on past these records."""
         mine = [self.processes_of(r) for r in records]
         texts = [r.text for r in records]
         found = self.matcher.all_matches(texts, loose=True)
         done = [self._explanation(r, d, p, f) for r, (d, p), f in zip(records, mine, found)]
         # several call sites writing one text: the line before of the same process may tell them apart
-        for k, e in enumerate(done):
-            if e.best > 1 and not e.hits[0].loose:
-                done[k] = self._after_neighbour(e, done, k)
+        context = context if context is not None else Context()
+        index = self._message_index()
+        codes = [PINNED if e.daemon and e.hits and not e.hits[0].loose else NONE for e in done]
+        pinned = {k: tuple(index[id(h.message)] for h in e.hits[:e.best]) for k, e in enumerate(done) if codes[k] == PINNED}
+        idents = [e.record.ident for e in done]
+        many = [k for k, e in enumerate(done) if codes[k] == PINNED and e.best > 1]
+        lines = [e.record.n for e in done]
+        t = len(context.lines)
+        for k, (site, j) in resolve(codes, pinned, idents, many, context, self.matcher.patterns, self.follows).items():
+            b = self.messages[pinned[j][0] if j >= 0 else context.tail[len(context.tail) + j][1][0]]  # type: ignore[index]
+            done[k] = self._after_neighbour(done[k], site, b, lines[j] if j >= 0 else context.lines[t + j])
+        carry(context, codes, pinned, idents, self.matcher.patterns, lines)
         return done
 
-    def _after_neighbour(self, e: Explanation, done: Sequence[Explanation], k: int) -> Explanation:
-        """`e` with the call site that follows the line before of its process (`follows`) ranked
-        first alone, or `e` itself (as `_by_neighbours` does for the summary)."""
-        before = None
-        for j in range(k - 1, max(k - 1 - NEIGHBOURS, -1), -1):
-            b = done[j]
-            if b.daemon and b.hits and b.record.ident == e.record.ident:
-                before = b if b.best == 1 else None
-                break
-        if before is None:
-            return e
-        index = self.__dict__.get("_index") or self.__dict__.setdefault("_index", {id(m): i for i, m in
-                                                                              enumerate(self.messages)})
-        top = [index[id(h.message)] for h in e.hits[:e.best]]
-        site = self.follows(top, index[id(before.hits[0].message)])
-        if site is None:
-            return e
-        at = top.index(site)
+    def _message_index(self) -> dict[int, int]:
+        index = self.__dict__.get("_index")
+        if index is None:
+            index = self.__dict__["_index"] = {id(m): i for i, m in enumerate(self.messages)}
+        return index
+
+    def _after_neighbour(self, e: Explanation, site: int, b: Message, line: int) -> Explanation:
+        """`e` with call site `site` (the one that follows the line before of its process, written
+        at `b`, physical line `line`) ranked first alone."""
+        index = self._message_index()
+        at = [index[id(h.message)] for h in e.hits[:e.best]].index(site)
         hits = (e.hits[at],) + e.hits[:at] + e.hits[at + 1:]
-        b = before.hits[0].message
-        note = (f"{e.best} call sites write this text; the line before of this process (line {before.record.n}) "
+        note = (f"{e.best} call sites write this text; the line before of this process (line {line}) "
                 f"was written at {b.file}:{b.line} in {b.function}(), and this call follows it there")
         return replace(e, hits=hits, best=1, notes=e.notes + (note,))
 
@@ -264,10 +267,12 @@ class Explainer:
                     codes[i], pinned[i] = PINNED, sites
         return codes, pinned
 
-    def attribute_block(self, b: Block) -> tuple[list[int], dict[int, tuple[int, ...]]]:
+    def attribute_block(self, b: Block, context: Context | None = None) -> tuple[list[int], dict[int, tuple[int, ...]]]:
         """`attribute` for a Block (the --summary path): the same codes; a record whose line tells
         apart the call sites writing its text (its process by the ident, its priority where the line
-        carries one) is PINNED to those it fits (`narrow`)."""
+        carries one) is PINNED to those it fits (`narrow`), or to the one site the line before of its
+        process tells (neighbours.py). `context`: the records before the block in its file (None:
+        the file starts here); it is moved on past the block."""
         n = len(b.texts)
         pinned: dict[int, tuple[int, ...]] = {}
         m = self.matcher
@@ -322,28 +327,11 @@ class Explainer:
                 many.append(i)
         seen = set(many)
         many += [i for i, sites in pinned.items() if len(sites) > 1 and i not in seen]
+        context = context if context is not None else Context()
         if many:
-            self._by_neighbours(codes, pinned, idents, sorted(set(many)))
+            resolve(codes, pinned, idents, sorted(set(many)), context, m.patterns, self.follows)
+        carry(context, codes, pinned, idents, m.patterns)
         return codes, pinned
-
-    def _by_neighbours(self, codes: list[int], pinned: dict[int, tuple[int, ...]], idents: Sequence[object],
-                       many: list[int]) -> None:
-        """Records (`many`, in order) attributed to several call sites (one text) that the line before of the same
-        process tells apart (`follows`): PINNED to that one site. The line before is the nearest
-        earlier record of the block with the same ident (at most NEIGHBOURS back); it tells only
-        when it has one call site itself (by its own line or by this rule, in line order)."""
-        patterns = self.matcher.patterns
-        for i in many:
-            ident = idents[i]
-            for j in range(i - 1, max(i - 1 - NEIGHBOURS, -1), -1):
-                if idents[j] != ident or (codes[j] < 0 and codes[j] != PINNED):
-                    continue
-                before = pinned[j] if codes[j] == PINNED else patterns[codes[j]].messages
-                if len(before) == 1:
-                    site = self.follows(pinned[i] if codes[i] == PINNED else patterns[codes[i]].messages, before[0])
-                    if site is not None:
-                        codes[i], pinned[i] = PINNED, (site,)
-                break
 
     def follows(self, sites: Sequence[int], before: int) -> int | None:
         """Of `sites` (message indexes; call sites writing one text), the one that follows the call
@@ -378,14 +366,24 @@ class Explainer:
                and _priority_fits(self.messages[i], priority)]
         return tuple(fit) if fit and len(fit) < len(messages) else None
 
-    def summarise_block(self, b: Block) -> Summary:
-        """`summarise` for a Block."""
+    def summarise_block(self, b: Block, context: Context | None = None) -> Summary:
+        """`summarise` for a Block; `context` as for attribute_block. In an unknown context the
+        records left open (context.open) are not counted (run.py settles them)."""
+        context = context if context is not None else Context()
+        codes, pinned = self.attribute_block(b, context)
+        return self.summary_of_codes(b, codes, pinned, context.open)[0]
+
+    def summary_of_codes(self, b: Block, codes: Sequence[int], pinned: dict[int, tuple[int, ...]],
+                         left: Iterable[int] = ()) -> tuple[Summary, dict[object, int], dict[object, int]]:
+        """The Summary of a block attributed (attribute_block), without the records `left`; and
+        per key (a pattern or ("stamp", sites)) the index of its first and of its last record."""
         s = Summary(records=len(b.texts))
-        codes, pinned = self.attribute_block(b)
         by_pattern, by_stamp, first, last, examples = s.by_pattern, s.by_stamp, s.first, s.last, s.examples
-        keys: list[object] = list(codes)  # per record: a pattern, ("stamp", sites), OTHER or NONE
+        keys: list[object] = list(codes)  # per record: a pattern, ("stamp", sites), OTHER, NONE or PENDING
         for i, sites in pinned.items():
             keys[i] = ("stamp", sites)
+        for i in left:
+            keys[i] = PENDING
         for i in compress(range(len(codes)), map(NONE.__eq__, codes)):
             if len(s.unmatched_examples) < 20:
                 s.unmatched_examples.append(b.inputs[i].rstrip(b"\r\n").decode("utf-8", "replace"))
@@ -393,11 +391,12 @@ class Explainer:
                 s.unmatched_texts.setdefault(b.texts[i], b.stamps[i])
         counts = Counter(keys)
         s.other, s.unmatched = counts.pop(OTHER, 0), counts.pop(NONE, 0)
+        counts.pop(PENDING, None)
         for key, count in counts.items():
             (by_stamp if isinstance(key, tuple) else by_pattern)[key] += count
         firsts = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1)))
         lasts = dict(zip(keys, range(len(keys))))
-        for drop in (OTHER, NONE):
+        for drop in (OTHER, NONE, PENDING):
             firsts.pop(drop, None)
             lasts.pop(drop, None)
         times = b.times
@@ -406,7 +405,7 @@ class Explainer:
             first[key] = times[i].decode("utf-8", "replace") if times[i] else ""
         for key, i in lasts.items():
             last[key] = times[i].decode("utf-8", "replace") if times[i] else ""
-        return s
+        return s, firsts, lasts
 
     def summarise(self, records: Sequence[Record]) -> Summary:
         """Counts per message for `--summary`: one best pattern per record, no hole values."""

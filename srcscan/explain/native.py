@@ -77,6 +77,21 @@ def header_reader(directory: Path | None = None) -> HeaderReader | None:
     """loglines.c compiled into `directory` (default: srcscan's cache directory, `native/`) on
     first use and loaded; None when it cannot be (no C compiler, an unwritable directory) or
     SRCSCAN_NATIVE=0."""
+    target = compiled_library(_SOURCE, directory)
+    if target is None:
+        return None
+    try:
+        return HeaderReader(target)
+    except (OSError, AttributeError):
+        return None
+
+
+def compiled_library(source: Path, directory: Path | None = None) -> str | None:
+    """The shared library built from the C file `source` (srcscan/native/) in `directory`
+    (default: srcscan's cache directory, `native/`), named after a hash of the source and the
+    compiler and compiled on first use (cc/gcc/clang -O2 -shared -fPIC, renamed into place
+    atomically); None when it cannot be built (no C compiler, an unwritable directory) or
+    SRCSCAN_NATIVE=0."""
     if os.environ.get("SRCSCAN_NATIVE", "1") == "0":
         return None
     if directory is None:
@@ -86,17 +101,17 @@ def header_reader(directory: Path | None = None) -> HeaderReader | None:
     compiler = next((exe for exe in map(shutil.which, ("cc", "gcc", "clang")) if exe), None)
     if compiler is None:
         return None
-    digest = hashlib.sha256(_SOURCE.read_bytes() + compiler.encode()).hexdigest()[:16]
-    target = directory / f"loglines-{digest}.so"
+    digest = hashlib.sha256(source.read_bytes() + compiler.encode()).hexdigest()[:16]
+    target = directory / f"{source.stem}-{digest}.so"
     if not target.is_file():
         try:
             directory.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=directory, prefix=".loglines-", suffix=".so")
+            fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{source.stem}-", suffix=".so")
             os.close(fd)
         except OSError:
             return None
         try:
-            done = subprocess.run([compiler, "-O2", "-shared", "-fPIC", "-o", tmp, str(_SOURCE)],
+            done = subprocess.run([compiler, "-O2", "-shared", "-fPIC", "-o", tmp, str(source)],
                                   capture_output=True, timeout=120)
             if done.returncode != 0:
                 return None
@@ -106,7 +121,4 @@ def header_reader(directory: Path | None = None) -> HeaderReader | None:
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
-    try:
-        return HeaderReader(str(target))
-    except (OSError, AttributeError):
-        return None
+    return str(target)

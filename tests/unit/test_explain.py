@@ -10,7 +10,7 @@ import pytest
 from explain_support import catalog
 
 from srcscan.explain.catalogview import ident_pattern
-from srcscan.explain.explain import Explainer
+from srcscan.explain.explain import Explainer, Summary
 from srcscan.explain.lines import parse_line, read_records
 from srcscan.explain.matcher import Matcher, available_engine
 from srcscan.explain.run import summary_of
@@ -350,3 +350,62 @@ def test_the_line_before_of_the_same_process_tells_call_sites_of_one_text_apart(
     assert [sorted(site(explainer.messages.index(h.message)) for h in e.hits[:e.best]) or None for e in done] == [
         sites for _, sites in DUMP]
     assert any("line before of this process (line 4)" in note for note in done[6].notes)
+
+
+def test_the_line_before_is_found_across_blocks_and_chunks_alike(tmp_path):
+    """The neighbour rule looks back across the blocks a file is read in and the chunks `--jobs N`
+    summarises apart: small blocks, chunks of 2 processes (plain and gzip file) and one block of
+    the whole file give the same summary, and the per-line path in blocks the same sites; a
+    second file starts without a line before."""
+    import random
+
+    from srcscan.explain.blocks import BlockReader
+    from srcscan.explain.neighbours import Context
+    from srcscan.explain.run import explain_files, iter_line_blocks, summarise_parallel
+
+    rng = random.Random(14)
+    lines = []
+    for k in range(250):  # dumps of two functions writing the same texts, other lines between
+        head = rng.choice([b"Script = chk%d" % k, b"Process = p%d" % k])
+        for text in [head] + [b"   Weight = %d" % rng.randint(0, 9)] * rng.randint(1, 3) + [b"   Tracking :"]:
+            lines.append(b"Nov 29 23:12:%02d lb1 Keepalived_vrrp[9]: %s" % (k % 60, text))
+            if rng.random() < 0.3:
+                lines.append(rng.choice([b"Nov 29 23:12:18 lb1 cron[1]: (root) CMD",
+                                         b"Nov 29 23:12:18 lb1 Keepalived[1]: Stopped"]))
+    log = tmp_path / "messages"
+    log.write_bytes(b"\n".join(lines) + b"\n")
+    packed = tmp_path / "messages.1.gz"
+    packed.write_bytes(gzip.compress(log.read_bytes()))
+    explainer = Explainer(_dump_catalog(), engine="re")
+    fields = ("records", "other", "unmatched", "by_pattern", "by_stamp", "first", "last", "examples",
+              "unmatched_examples", "unmatched_texts")
+
+    def facts(s):
+        return [getattr(s, f) for f in fields]
+
+    reader = BlockReader()
+    context = Context()
+    whole = explainer.summarise_block(reader.read_bytes(log.read_bytes()), context)
+    whole = whole.merge(explainer.summarise_block(reader.finish(), context))
+    pinned_alone = sum(n for key, n in whole.by_stamp.items() if len(key[1]) == 1)
+    assert pinned_alone > 250  # the rule pins many dump lines (the test means something)
+    _, one = explain_files(explainer, [log], True)
+    assert facts(one) == facts(whole)
+    small = Summary()
+    context = Context()
+    for block in iter_line_blocks([log], size=300):  # blocks of 4 or 5 lines
+        small = small.merge(explainer.summarise_block(block, context))
+    assert facts(small) == facts(whole)
+    for path, size in ((log, 300), (log, 7777), (packed, 1000)):
+        assert facts(summarise_parallel(explainer, [path], 2, size=size)) == facts(whole), (path, size)
+    # two files: the second starts without a line before, in one process and in two
+    _, two = explain_files(explainer, [log, log], True)
+    assert facts(summarise_parallel(explainer, [log, log], 2, size=1000)) == facts(two)
+    # the per-line path, in blocks of 7 records, gives each line the sites of the whole file in one block
+    records = list(read_records(log.read_bytes().splitlines(keepends=True)))
+    at_once = explainer.explain(records)
+    context = Context()
+    in_blocks = [e for k in range(0, len(records), 7) for e in explainer.explain(records[k:k + 7], context)]
+    assert [(e.best, [h.message.line for h in e.hits], e.notes) for e in in_blocks] == [
+        (e.best, [h.message.line for h in e.hits], e.notes) for e in at_once]
+    assert sum(1 for e in at_once if e.best == 1 and any("line before" in n for n in e.notes)) == pinned_alone
