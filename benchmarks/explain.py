@@ -46,6 +46,7 @@ from srcscan.catalog import Catalog, catalog_from_dict
 from srcscan.explain.explain import NONE, OTHER, PINNED, Explainer
 from srcscan.explain.blocks import BlockReader
 from srcscan.explain.lines import iter_chunks, read_records
+from srcscan.explain.matcher import constant_text
 from srcscan.explain.neighbours import Context
 from srcscan.formats.template import Hole
 
@@ -83,7 +84,9 @@ def value(rng: random.Random, hole: Hole) -> str:
 
 
 def message_text(rng: random.Random, parts) -> str:
-    return "".join(p if isinstance(p, str) else value(rng, p) for p in parts)
+    """The text a call writes: random values in its holes, except that a hole whose argument is an
+    integer constant prints that constant (the daemon can write nothing else there)."""
+    return "".join(p if isinstance(p, str) else (constant_text(p) or value(rng, p)) for p in parts)
 
 
 SEVERITY = {"LOG_EMERG": 0, "LOG_ALERT": 1, "LOG_CRIT": 2, "LOG_ERR": 3, "LOG_WARNING": 4, "LOG_NOTICE": 5,
@@ -282,7 +285,9 @@ def main() -> None:
     mine = [k for k, t in enumerate(truth) if t >= 0]
     true_sites = [truth[k] for k in mine]
     pattern_of = explainer.matcher.pattern_of
-    own = tied = wrong = 0
+    # A call site is a file and line: the catalog may hold one call as several messages (a ternary
+    # argument expanded into one message per branch); an answer of those messages is the call site.
+    own = tied = wrong = own_message = 0
     for k in mine:
         g = groups[k]
         if isinstance(g, tuple):
@@ -291,7 +296,9 @@ def main() -> None:
             ids = explainer.matcher.patterns[g].messages
         else:
             ids = ()
-        if ids == (truth[k],):
+        sites = {_site(catalog, i) for i in ids}
+        own_message += ids == (truth[k],)
+        if sites == {_site(catalog, truth[k])}:
             own += 1
         elif truth[k] in ids:
             tied += 1
@@ -300,7 +307,8 @@ def main() -> None:
     # A wrong line whose text the true call's template also matches is ambiguous by text: its random
     # values made it fit another call at least as specific (`%u-%u` and `%u-%d`, `= %s` and `= %u`).
     wrong_idx = {k for k in mine if not _holds(explainer, groups[k], truth[k])}
-    tied_idx = {k for k in mine if k not in wrong_idx and _ids(explainer, groups[k]) != (truth[k],)}
+    tied_idx = {k for k in mine if k not in wrong_idx
+                and {_site(catalog, i) for i in _ids(explainer, groups[k])} != {_site(catalog, truth[k])}}
     ambiguous = 0
     unexplained: list[dict] = []
     tied_sets: dict[tuple[int, ...], int] = defaultdict(int)
@@ -325,7 +333,8 @@ def main() -> None:
     s_ga_text = grouping_accuracy(by_text, [groups[k] for k in mine])
     d_ga_text = grouping_accuracy(by_text, [clusters[k] for k in mine])
     n = len(mine)
-    print(f"attribution of the {n:,} daemon records: {own:,} to their own call site ({100 * own / n:.2f} %), "
+    print(f"attribution of the {n:,} daemon records: {own:,} to their own call site ({100 * own / n:.2f} %; "
+          f"{own_message:,} to their own catalog message alone, {100 * own_message / n:.2f} %), "
           f"{tied:,} to a set of call sites writing the same text that holds it ({100 * tied / n:.2f} %; "
           f"{shared} of {len(set(true_sites))} call sites share their text with another), {wrong:,} to another call "
           f"({ambiguous:,} of them ambiguous by text: the true call's template fits too); "

@@ -45,8 +45,39 @@ def escape_bytes(data: bytes, newline: int = 0x0A) -> bytes:
     return bytes(out)
 
 
+# An integer constant as C writes it (decimal, hex or octal, a U/L suffix, in parentheses or not).
+_INTEGER = re.compile(r"\(?\s*(-?)\s*(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)[uUlL]*\s*\)?")
+# printf conversions Python's % writes alike once C's length modifiers are dropped (u is d)
+_SPEC = re.compile(r"%([-+ 0#]*)(\d*)(?:\.(\d+))?(?:hh|h|ll|l|j|z|t|L)?([diouxX])")
+
+
+def constant_text(hole: Hole) -> str | None:
+    """What a hole prints when its argument is an integer constant (`4`, `0U`, `(-1)`) and its
+    conversion an integer one: the call always writes that text (a ternary the catalog expanded
+    into one message per branch: `%d` of `4` and of `6`). None otherwise. Unsigned conversions of
+    a negative constant wrap in C: None then."""
+    if hole.arg is None or hole.kind not in ("int", "uint", "hex"):
+        return None
+    m, spec = _INTEGER.fullmatch(hole.arg.strip()), _SPEC.fullmatch(hole.spec)
+    if m is None or spec is None:
+        return None
+    value = int(m.group(2), 0) if not m.group(2).startswith("0") or m.group(2) == "0" or m.group(2)[1:2] in "xX" \
+        else int(m.group(2), 8)
+    value = -value if m.group(1) else value
+    flags, width, precision, conversion = spec.groups()
+    if value < 0 and conversion not in "di":
+        return None
+    python = "%" + flags + width + (f".{precision}" if precision is not None else "") + (
+        "d" if conversion in "iu" else conversion)
+    try:
+        return python % value
+    except (TypeError, ValueError):
+        return None
+
+
 def template_pattern(t: Template, newline: int = 0x0A, capture: bool = False) -> bytes:
-    """The template's body as a regular expression (no anchors), holes optionally captured."""
+    """The template's body as a regular expression (no anchors), holes optionally captured; a hole
+    whose argument is an integer constant matches only what it prints (`constant_text`)."""
     out = []
     for k, p in enumerate(t.parts):
         if isinstance(p, str):
@@ -58,18 +89,23 @@ def template_pattern(t: Template, newline: int = 0x0A, capture: bool = False) ->
                 p = p[1:]
             out.append(escape_bytes(p.encode("utf-8", "surrogateescape"), newline))
         else:
-            sub = _HOLE.get(p.kind, rb".*?") if p.arg != '""' else rb" *"  # `%*s` of "": an indent
+            constant = constant_text(p)
+            if constant is not None:
+                sub = escape_bytes(constant.encode("ascii"), newline)
+            else:
+                sub = _HOLE.get(p.kind, rb".*?") if p.arg != '""' else rb" *"  # `%*s` of "": an indent
             out.append(b"(" + sub + b")" if capture else b"(?:" + sub + b")")
     return b"".join(out)
 
 
 def specificity(t: Template) -> tuple[int, int, int]:
     """Rank of a template among those matching one line: more literal bytes first (a line
-    matching `Open of %s failed` and `%s failed` is the former's), then more holes that
+    matching `Open of %s failed` and `%s failed` is the former's; a hole of a constant counts as
+    the text it prints), then more holes that
     constrain what they print (`= %u` before `= %s`; `%*s` of "" prints only spaces), then
     fewer holes."""
-    literal = sum(len(p.encode()) for p in t.parts if isinstance(p, str))
-    holes = [p for p in t.parts if isinstance(p, Hole)]
+    literal = sum(len(p.encode()) if isinstance(p, str) else len(constant_text(p) or "") for p in t.parts)
+    holes = [p for p in t.parts if isinstance(p, Hole) and constant_text(p) is None]
     constrained = sum(1 for p in holes if p.kind not in ("str", "any", "errno") or p.arg == '""')
     return literal, constrained, -len(holes)
 

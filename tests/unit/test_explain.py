@@ -409,3 +409,37 @@ def test_the_line_before_is_found_across_blocks_and_chunks_alike(tmp_path):
     assert [(e.best, [h.message.line for h in e.hits], e.notes) for e in in_blocks] == [
         (e.best, [h.message.line for h in e.hits], e.notes) for e in at_once]
     assert sum(1 for e in at_once if e.best == 1 and any("line before" in n for n in e.notes)) == pinned_alone
+
+
+def test_a_hole_of_a_constant_matches_only_what_it_prints():
+    """A ternary the catalog expanded into one message per branch (`%d` of `4` and of `6`, `%3u` of
+    `0`): each matches only the text its constant prints, so a line goes to its own branch alone;
+    a call whose argument is a variable still matches any number."""
+    from explain_support import message
+
+    from srcscan.explain.matcher import constant_text
+    from srcscan.formats.template import Hole
+
+    c = catalog(messages=[
+        message("keepalived/vrrp/vrrp.c", 4695, "check_vrid_conflicts", "%s uses IPv%d on %s", ("a", "4", "i")),
+        message("keepalived/vrrp/vrrp.c", 4695, "check_vrid_conflicts", "%s uses IPv%d on %s", ("a", "6", "i")),
+        message("keepalived/vrrp/vrrp_if.c", 10, "other", "%s uses IPv%d on %s", ("a", "family", "i")),
+        message("keepalived/vrrp/vrrp_data.c", 476, "dump_sock", "ifindex(%3u)", ("0",)),
+        message("keepalived/vrrp/vrrp_data.c", 476, "dump_sock", "ifindex(%3u)", ("ifp->ifindex",)),
+    ])
+    for engine in ENGINES:
+        explainer = Explainer(c, engine=engine)
+        lines = [b"Nov 29 23:12:17 lb1 Keepalived_vrrp[9]: " + t for t in
+                 (b"VI_1 uses IPv4 on eth0", b"VI_1 uses IPv6 on eth0", b"VI_1 uses IPv5 on eth0", b"ifindex(  0)",
+                  b"ifindex( 12)")]
+        done = explainer.explain(list(read_records(lines)))
+        assert [[(h.message.file.rsplit("/", 1)[-1], h.message.template.parts[2].arg if h.message.line == 4695
+                  else h.message.line) for h in e.hits[:e.best]] for e in done] == [
+            [("vrrp.c", "4")], [("vrrp.c", "6")], [("vrrp_if.c", 10)], [("vrrp_data.c", 476)], [("vrrp_data.c", 476)]]
+        assert done[3].hits[0].message.template.parts[1].arg == "0"  # the constant's branch first
+        assert done[4].best == 1 and done[4].hits[0].message.template.parts[1].arg == "ifp->ifindex"
+        assert done[0].hits[0].values == {"a": "VI_1", "4": "4", "i": "eth0"}
+    assert [constant_text(Hole(k, s, a)) for k, s, a in [("int", "%d", "4"), ("uint", "%3u", "0U"), ("int", "%d", "-253"),
+                                                         ("int", "%6.6ld", "0"), ("hex", "%x", "0x1f"),
+                                                         ("uint", "%u", "-1"), ("int", "%d", "x"), ("str", "%s", "4")]] == [
+        "4", "  0", "-253", "000000", "1f", None, None, None]
