@@ -306,7 +306,8 @@ def main() -> None:
             wrong += 1
     # A wrong line whose text the true call's template also matches is ambiguous by text: its random
     # values made it fit another call at least as specific (`%u-%u` and `%u-%d`, `= %s` and `= %u`).
-    wrong_idx = {k for k in mine if not _holds(explainer, groups[k], truth[k])}
+    wrong_idx = {k for k in mine if not _holds(explainer, groups[k], truth[k])
+                 and {_site(catalog, i) for i in _ids(explainer, groups[k])} != {_site(catalog, truth[k])}}
     tied_idx = {k for k in mine if k not in wrong_idx
                 and {_site(catalog, i) for i in _ids(explainer, groups[k])} != {_site(catalog, truth[k])}}
     ambiguous = 0
