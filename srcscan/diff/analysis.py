@@ -65,10 +65,9 @@ def conditions_changed(a: Message, b: Message, texts: FileTexts | None) -> bool:
       only for counting loops and list walks;
     - a guard one catalog has and the other not, whose early exit is written before the call
       on both sides (an exit the walker does not read as a guard on one side, in a loop or a
-      switch there), is the same check on both sides. An exit nested in a block is a guard of
-      its own (`!(A && B)` after `if (A) { if (B) return; }`): lighttpd 1.4.79 took `if
-      (HANDLER_GO_ON != rc) return rc;` out of an `if (!r->async_callback)` block whose head is
-      now under `#if 0`, a change of conditions."""
+      switch there, or nested in a block that assigned what it tests), is the same check on
+      both sides: lighttpd 1.4.79 took `rc = http_response_config(r); if (HANDLER_GO_ON != rc)
+      return rc;` out of an `if (!r->async_callback)` block whose head is now under `#if 0`."""
     if same_guards(a, b):
         return texts is not None and not (_same_loops(a, b, texts) and _same_switches(a, b, texts))
     if texts is None:

@@ -229,12 +229,17 @@ class _Walker:
             elif not always_exits(child, noreturn=self.noreturn):
                 current = current + tuple(self._nested_exit(path) for path in self._exit_paths(child))
 
-    def _exit_paths(self, stmt: Node) -> list[tuple[tuple[Node, Node, bool], ...]]:
+    def _exit_paths(self, stmt: Node, assigned: frozenset[str] = frozenset()) -> list[tuple[tuple[Node, Node, bool], ...]]:
         """The ways an `if` statement leaves the function (or the loop it is in) while its
         whole does not always: each a chain of (if statement, condition, negated) whose
         conjunction makes an exit run. Only branches and blocks are followed: an exit in a
-        nested loop or switch may only end that one (`break`), and is not read."""
+        nested loop or switch may only end that one (`break`), and is not read. A test of a
+        name the enclosing blocks assigned before it (`if (!pf) { pf = parse(default); if
+        (!pf) return -1; }`, `p--` between two tests of p) is not read either: the
+        conjunction reads every condition at one time, which it would not be."""
         cond, then = stmt.children[0], stmt.children[1]
+        if _names(cond) & assigned:
+            return []
         branches = [(then, False)] + ([(stmt.children[2], True)] if _has_else(stmt) else [])
         paths: list[tuple[tuple[Node, Node, bool], ...]] = []
         for branch, negated in branches:
@@ -243,9 +248,11 @@ class _Walker:
                 paths.append(step)
                 continue
             inner = branch.children if branch.kind == "COMPOUND_STMT" else (branch,)
+            here = set(assigned)
             for child in inner:
                 if child.kind == "IF_STMT" and len(child.children) >= 2:
-                    paths += [step + rest for rest in self._exit_paths(child)]
+                    paths += [step + rest for rest in self._exit_paths(child, frozenset(here))]
+                here |= _assigned_names(child)
         return paths
 
     def _nested_exit(self, path: tuple[tuple[Node, Node, bool], ...]) -> Guard:
@@ -373,6 +380,37 @@ def _counting(init: Node, cond: Node) -> bool:
             continue
         return value.kind == "INTEGER_LITERAL" and value.value == 0
     return False
+
+
+_CHANGES = frozenset({"++", "--", "++post", "--post"})
+
+
+def _names(node: Node) -> set[str]:
+    """The variables and fields an expression reads, by name."""
+    out = {node.name} if node.kind in ("DECL_REF_EXPR", "MEMBER_REF_EXPR") and node.name else set()
+    for child in node.children:
+        out |= _names(child)
+    return out
+
+
+def _assigned_names(node: Node) -> set[str]:
+    """The variables and fields a statement assigns (`x = ...`, `p->f += ...`, `p--`, a
+    declaration), by name."""
+    out: set[str] = set()
+    if node.kind == "VAR_DECL" and node.name:
+        out.add(node.name)
+    elif node.kind in ("BINARY_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR") and node.children and \
+            (node.op == "=" or node.kind == "COMPOUND_ASSIGNMENT_OPERATOR"):
+        target = strip(node.children[0])
+        if target.kind in ("DECL_REF_EXPR", "MEMBER_REF_EXPR") and target.name:
+            out.add(target.name)
+    elif node.kind == "UNARY_OPERATOR" and node.op in _CHANGES and node.children:
+        target = strip(node.children[0])
+        if target.kind in ("DECL_REF_EXPR", "MEMBER_REF_EXPR") and target.name:
+            out.add(target.name)
+    for child in node.children:
+        out |= _assigned_names(child)
+    return out
 
 
 def _negated_text(text: str) -> str:

@@ -745,17 +745,18 @@ def test_guards_of_the_same_meaning_are_no_change_a_loop_bound_or_a_new_check_is
     """keepalived 2.3.3: `service_type == 0` -> `== IPPROTO_IP` (an enumerator of value 0) and a
     macro of value 0 written as 0 are the same guards, IPPROTO_TCP -> IPPROTO_UDP is not; two
     early exits in another order are the same checks. lighttpd 1.4.79: `__builtin_expect(..., 1)`
-    around the same test is no change; an early exit taken out of a block whose head is now under
-    `#if 0` is (the block's condition no longer limits it); a second `if (rc != 0) return` before the call is. The
+    around the same test, and an early exit taken out of a block now under `#if 0` (written before
+    the call on both sides) are no change; a second `if (rc != 0) return` before the call is. The
     bound of a `for` loop around the call dropped (vrrp_vmac_handler) and a label added to the
     switch whose `default:` logs are changes of conditions."""
     d = diffs["equivalent-guards"]
     changed = {text(c.old): c.fields for c in d.changed}
     moved = {text(c.old) for c in d.moved} | {text(a) for a, _ in d.kept}
-    assert {"   protocol = none", "   protocol = %d", "path unset", "Setting callback function failed"} <= moved
     # the exit taken out of its `if (!r->async)` block (lighttpd 1.4.79 response.c, the block's
-    # head and end now under `#if 0`) runs in more cases: `!(!r->async && 0 != rc)` -> `!(0 != rc)`
-    assert changed["URI-path (clean): %s"] == ("conditions",)
+    # head and end now under `#if 0`) tests `rc`, assigned in the block: the walker does not join
+    # it to the block's test, and it is written before the call on both sides
+    assert {"   protocol = none", "   protocol = %d", "path unset", "URI-path (clean): %s",
+            "Setting callback function failed"} <= moved
     # keepalived 2.3.4 opens every file close-on-exec: `O_RDONLY` -> `O_RDONLY | O_CLOEXEC`, fopen's
     # "w" -> "we" fail as before; another flag is another call
     assert {"Unable to open %s", "Unable to create %s"} <= moved

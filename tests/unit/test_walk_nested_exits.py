@@ -84,6 +84,17 @@ int chain(const char *s, int *node)
     log_message(6, "after twice");
     return 0;
 }
+int *parse(int);
+int assigned(int *pf)
+{
+    if (!pf) {
+        pf = parse(a);
+        if (!pf)
+            return -1;
+    }
+    log_message(6, "after assigned");
+    return 0;
+}
 int deeper(void)
 {
     if (a) {
@@ -167,6 +178,12 @@ def test_an_else_if_chain_ending_in_an_exit_names_each_test_negated_once(tmp_pat
     assert found["after chain"][0][:2] == ("early-return", '!(strcmp(s, "NAT") && strcmp(s, "DR"))')
     # the same test twice on the way to the exit is one conjunct
     assert found["after twice"][-1][:2] == ("early-return", "node")
+
+
+def test_a_test_of_a_value_the_block_assigned_is_not_joined(tmp_path):
+    # lighttpd mod_accesslog: `if (NULL == p->parsed_format) { p->parsed_format = parse(default);
+    # if (NULL == p->parsed_format) return -1; }`: the two tests read two values
+    assert _guards(tmp_path)["after assigned"] == []
 
 
 def test_exits_nested_several_levels_deep_join_every_condition(tmp_path):
