@@ -382,35 +382,22 @@ def _counting(init: Node, cond: Node) -> bool:
     return False
 
 
-_CHANGES = frozenset({"++", "--", "++post", "--post"})
-
-
 def _names(node: Node) -> set[str]:
     """The variables and fields an expression reads, by name."""
     out = {node.name} if node.kind in ("DECL_REF_EXPR", "MEMBER_REF_EXPR") and node.name else set()
-    for child in node.children:
-        out |= _names(child)
-    return out
+    return out.union(*(_names(child) for child in node.children))
 
 
 def _assigned_names(node: Node) -> set[str]:
     """The variables and fields a statement assigns (`x = ...`, `p->f += ...`, `p--`, a
     declaration), by name."""
-    out: set[str] = set()
-    if node.kind == "VAR_DECL" and node.name:
-        out.add(node.name)
-    elif node.kind in ("BINARY_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR") and node.children and \
-            (node.op == "=" or node.kind == "COMPOUND_ASSIGNMENT_OPERATOR"):
+    out = {node.name} if node.kind == "VAR_DECL" and node.name else set()
+    if node.children and (node.kind == "COMPOUND_ASSIGNMENT_OPERATOR" or (node.kind, node.op) == ("BINARY_OPERATOR", "=")
+                          or node.kind == "UNARY_OPERATOR" and node.op in ("++", "--", "++post", "--post")):
         target = strip(node.children[0])
         if target.kind in ("DECL_REF_EXPR", "MEMBER_REF_EXPR") and target.name:
             out.add(target.name)
-    elif node.kind == "UNARY_OPERATOR" and node.op in _CHANGES and node.children:
-        target = strip(node.children[0])
-        if target.kind in ("DECL_REF_EXPR", "MEMBER_REF_EXPR") and target.name:
-            out.add(target.name)
-    for child in node.children:
-        out |= _assigned_names(child)
-    return out
+    return out.union(*(_assigned_names(child) for child in node.children))
 
 
 def _negated_text(text: str) -> str:
@@ -428,10 +415,8 @@ _PRIMARY = re.compile(r"[A-Za-z_]\w*(?:(?:\.|->)[A-Za-z_]\w*)*(?:\((?:[^()]|\([^
 def _loose(node: Node) -> bool:
     """An expression that needs parentheses as an operand of `&&`: `||`, `?:`, an assignment
     or a comma."""
-    if node.kind == "CONDITIONAL_OPERATOR":
-        return True
-    return node.kind in ("BINARY_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR") and node.op in ("||", "=", ",") \
-        or node.kind == "COMPOUND_ASSIGNMENT_OPERATOR"
+    return node.kind in ("CONDITIONAL_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR") or \
+        node.kind == "BINARY_OPERATOR" and node.op in ("||", "=", ",")
 
 
 def _has_else(node: Node) -> bool:
