@@ -131,7 +131,9 @@ class ProcessesFrom:
     were taken from elsewhere: `kind` "skipped-branch" (the processes that run the functions
     whose `#if` branches, skipped here, call it; `where` lists them), "callers" (the processes
     that run the functions whose text calls it where the parse lost the call, listed in `where`) or "file" (the processes that run the
-    rest of its file `where`)."""
+    rest of its file `where`). "platform-branch": the function is reached, and these processes
+    were added: they run functions calling it in an `#if` branch only platform checks decide
+    (analyze/platformcalls.py), which this build skips and another takes."""
 
     kind: str
     where: str

@@ -198,11 +198,12 @@ class LogSetupFacts:
     strings: dict[str, Any]
     writes: dict[str, list[str]]
     global_values: list[tuple[str, Sym]]
-    state_writes: list[tuple[str, str, int, str, Sym]]
+    state_writes: list[tuple[str, str, int, str, Sym, tuple]]  # (..., the guards on a parameter written)
     zero_globals: list[str]
     text_writes: dict[str, list[int]]
     objects: dict[str, tuple[str, dict[str, Any]]]
     skipped_calls: tuple[list[tuple[str, int, str]], list[str]]
+    derefs: list[tuple[str, str, int, str]] = field(default_factory=list)  # (function, file, line, global read through)
 
 
 @dataclass(frozen=True)

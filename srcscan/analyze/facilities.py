@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable
 
 from srcscan.analyze.optiontypes import Option
-from srcscan.analyze.syslogfacts import (DEFAULT_FACILITY, FACILITY_CODES, UNKNOWN, Env, Facts, _table_of,
-                                         facility_name, sym_text)
+from srcscan.analyze.syslogfacts import (DEFAULT_FACILITY, FACILITY_CODES, UNKNOWN, Env, Facts, _table_of, bind_param,
+                                         facility_name, guards_hold, sym_text)
 from srcscan.cexpr import Call, CExpr, Const, strip, walk
 from srcscan.errors import InputError
 from srcscan.model import FacilityInPriority
-from srcscan.sym import Sym, int_sym, map_sym, other_sym, walk_sym
+from srcscan.sym import Sym, walk_sym
 
 if TYPE_CHECKING:  # processes.py builds the Model from what this module computes
     from srcscan.analyze.processes import Model, Process
@@ -299,7 +299,7 @@ class Priorities:
         env = Env(self.facts)
         for line, priority in self.facts.syslog.get(key, ()):
             for v in self._assigned(key, index, value, line, env):
-                for got in env.values(_bind(priority, index, v), key):
+                for got in env.values(bind_param(priority, index, v), key):
                     how = "in the priority" if got == value else f"put into the priority by {fn.name}() for its syslog call at {fn.file}:{line}"
                     out.add(self._outcome(got, how))
         if depth < 8 and index < len(fn.params):
@@ -324,11 +324,11 @@ class Priorities:
                 continue
             later = set()
             for v in values:
-                holds = _guards_hold(conds, index, v, key, env)
+                holds = guards_hold(conds, index, v, key, env)
                 if holds is not True:
                     later.add(v)
                 if holds is not False:
-                    for a in env.values(_bind(assigned, index, v), key):
+                    for a in env.values(bind_param(assigned, index, v), key):
                         later.add(a if op == "=" else _or(v, a))
             values = later
         return values
@@ -336,30 +336,6 @@ class Priorities:
 
 def _or(a: Any, b: Any) -> Any:
     return a | b if isinstance(a, int) and isinstance(b, int) and UNKNOWN not in (a, b) else UNKNOWN
-
-
-def _guards_hold(conds: tuple, index: int, value: Any, key: str, env: Env) -> bool | None:
-    """Do the guards of an assignment to the priority hold for `value`? Only the guards that
-    test the priority itself count: the others (keepalived 2.1's `if (!__test_bit(NO_SYSLOG_BIT,
-    &debug))`) are taken to guard the syslog call the assignment prepares as well."""
-    result: bool | None = True
-    for cond, negated in conds:
-        if not any(part[0] == "param" and part[1] == index for part in walk_sym(cond)):
-            continue
-        got = env.values(_bind(cond, index, value), key)
-        if UNKNOWN in got or len({bool(g) for g in got}) != 1:
-            result = None
-            continue
-        if bool(next(iter(got))) == negated:
-            return False
-    return result
-
-
-def _bind(s: Sym, index: int, value: Any) -> Sym:
-    """`s` with the parameter at `index` replaced by a known value."""
-    if s[0] == "param":
-        return int_sym(value) if s[1] == index and isinstance(value, int) and value is not UNKNOWN else other_sym(s[2])
-    return map_sym(s, lambda p: _bind(p, index, value))
 
 
 def message_facility(outcomes: set[PriorityFacility | None], procs: tuple[str, ...],

@@ -18,6 +18,7 @@ from srcscan.analyze.deadcode import _LITERAL_OR_COMMENT
 from srcscan.analyze.guardfilter import with_atoms
 from srcscan.analyze.facilities import Priorities, facility_changes, facility_expressions, message_facility, process_facilities
 from srcscan.analyze.idents import all_forms, pattern_texts
+from srcscan.analyze.platformcalls import PlatformBranches, platform_callers
 from srcscan.analyze.processes import Model, _other_side, build_model, message_processes
 from srcscan.analyze.syslogfacts import UNKNOWN, gather
 from srcscan.analyze.context import Context
@@ -36,8 +37,8 @@ def answer_processes(sites: Iterable[LogSite], requires: Mapping[SiteKey, tuple[
                      syslog_on: bool, priorities: Priorities,
                      mute: Callable[[LogSite, str], bool] | None = None,
                      text_calls: TextCalls | None = None,
-                     silent_calls: Mapping[SiteKey, frozenset[tuple[str, int]]] | None = None
-                     ) -> dict[SiteKey, ProcessAnswer]:
+                     silent_calls: Mapping[SiteKey, frozenset[tuple[str, int]]] | None = None,
+                     branches: PlatformBranches | None = None) -> dict[SiteKey, ProcessAnswer]:
     """SiteKey -> ProcessAnswer for every site. `requires` gives each site's requirement as
     alternatives of option atoms (the requirements analysis's answer): a call that needs -D runs
     where -D takes the program. `facilities`/`changes`: process_facilities and facility_changes.
@@ -46,7 +47,9 @@ def answer_processes(sites: Iterable[LogSite], requires: Mapping[SiteKey, tuple[
     `text_calls`: the tree's calls by text, for a function the parsed calls reach from no start.
     `silent_calls`: per site, the calls (file, line) of its function whose arguments make it
     write nothing (the requirements analysis' "false" paths, silent_calls()): a process that
-    reaches the function only through them does not write the message."""
+    reaches the function only through them does not write the message. `branches`: which
+    skipped `#if` branches only platform checks decide (platformcalls.py): the processes that
+    make a call of the function in such a branch write the message too."""
     graph = model.graph
     by_file = file_processes(graph, model)
     paths = CallPaths(model)
@@ -85,6 +88,13 @@ def answer_processes(sites: Iterable[LogSite], requires: Mapping[SiteKey, tuple[
                 # not resolve): the processes that run the rest of its file.
                 procs = by_file.get(call.file) or tuple(p.name for p in model.procs)  # (an assert handler: any)
                 how = (ProcessesFrom("file", call.file),)
+        if procs and branches is not None and fn is not None and fn.name in model.facts.skipped_calls:
+            more, where = platform_callers(fn, model, branches, _function_at, lambda line, caller: message_processes(
+                line, caller, model.procs, model.region, (), state=model.state))
+            more = tuple(q for q in more if q not in silent)  # (a mode under which it writes nothing)
+            if any(q not in procs for q in more):
+                procs = tuple(p.name for p in model.procs if p.name in procs or p.name in more)
+                how += (ProcessesFrom("platform-branch", where),)
         quiet = _only_silent_calls(key, found_in, (silent_calls or {}).get(site.key, frozenset()), model)
         if quiet and len(quiet) == len(procs):
             # Every process reaches it only through calls that write nothing, yet the requirement
@@ -96,7 +106,7 @@ def answer_processes(sites: Iterable[LogSite], requires: Mapping[SiteKey, tuple[
             only = {q: mode for q, mode in only.items() if q not in quiet}
             found_in = {q: r for q, r in found_in.items() if q not in quiet}
         pruned = tuple(NotInProcess(q, why) for q in _pruned_from(call.line, key, guards, procs, model) if (
-            why := model.state.why_not(q, key, tuple(guards)))) + tuple(NotInProcess(q, why) for q, why in quiet.items()) + tuple(
+            why := model.state.why_not(q, key, tuple(guards), call.line))) + tuple(NotInProcess(q, why) for q, why in quiet.items()) + tuple(
             NotInProcess(q, f"it runs there only with {mode}, under which {call.callee}() writes nothing")
             for q, mode in silent.items())
         outcomes = _priority_outcomes(call, site.log_function, fn, graph, priorities)
@@ -130,7 +140,8 @@ def analyze_processes(context: Context, requirements: Mapping[SiteKey, Requireme
     requires = {key: answer.requirement.alternatives() for key, answer in requirements.items()}
     text = context.tree.text(context.rules.exclude)
     answers = answer_processes(context.sites, requires, model, facilities, changes, syslog_on, Priorities(graph, facts),
-                               muted_modes(context, model), TextCalls(_LazyTexts(text)), silent_calls(requirements))
+                               muted_modes(context, model), TextCalls(texts := _LazyTexts(text)), silent_calls(requirements),
+                               PlatformBranches(texts, context.rules.preprocessor))
     counts: dict[str, int] = defaultdict(int)
     unreachable, by_file_count = [], 0
     for site in context.sites:

@@ -297,15 +297,13 @@ def message_processes(line: int, fn_key: str, procs: list[Process], region: dict
                       guards: Iterable[Any], option_test: Any = None,
                       state: ProcessState | None = None) -> tuple[str, ...]:
     """Processes whose region holds the function and in which the call at `line` under
-    `guards` can run (not on the other side of a fork, not constant-false there)."""
-    out = []
+    `guards` can run (not on the other side of a fork, not constant-false there, not past a
+    read through a pointer NULL there)."""
     guards = tuple(guards)
-    for p in procs:
-        if fn_key in region[p.name] and runs_in(p, procs, guards, option_test) \
-                and not _other_side(p, procs, fn_key, line, guards) \
-                and not (state is not None and guards and state.guards_false(p.name, guards, function=fn_key)):
-            out.append(p.name)
-    return tuple(out)
+    return tuple(p.name for p in procs if fn_key in region[p.name] and runs_in(p, procs, guards, option_test)
+                 and not _other_side(p, procs, fn_key, line, guards)
+                 and not (state is not None and (guards and state.guards_false(p.name, guards, function=fn_key)
+                                                 or state.never_past(p.name, fn_key, {"line": line, "guards": guards}))))
 
 
 # ---------------------------------------------------------------------------- facilities

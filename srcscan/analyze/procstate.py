@@ -24,8 +24,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from srcscan.analyze.syslogfacts import Facts
-from srcscan.cexpr import Binary, Call, CExpr, Const, Index, Member, Name, Other, Unary, evaluate, strip, walk
+from srcscan.analyze.syslogfacts import Env, Facts, guards_hold
+from srcscan.analyze.nullreads import NullReads
+from srcscan.analyze.stateexpr import argument as _argument, constant, state_path
+from srcscan.cexpr import Binary, CExpr, Member, Name, Unary, strip
 
 _MAX_VALUES = 8
 
@@ -41,7 +43,7 @@ class Prune:
     why: str  # "vrrp_data is 0 in this process (never written there)"
 
 
-class ProcessState:
+class ProcessState(NullReads):
     """Values of file-scope state per process, from the regions computed without it."""
 
     def __init__(self, graph: Any, facts: Facts, procs: list[Any], base: dict[str, set[str]], other_side: Any,
@@ -53,13 +55,14 @@ class ProcessState:
         (processes.inherited_regions: not the -t run, which never forks); the entry's whole
         region when not given."""
         self.graph, self.facts, self.base = graph, facts, base
+        self._env = Env(facts)
         self.in_force = in_force or base
         self.prunes: dict[tuple, Prune] = {}
         self._reach: dict[str, set[str]] = {}
         reached = set().union(*base.values()) if base else set()
         self._placed = reached  # functions some process start reaches
         self.untrusted = {path for key, writes in facts.state_writes.items() if key not in reached
-                          for _, path, _ in writes}
+                          for _, path, *_ in writes}
         self._by_file: dict[str, list[tuple[int, Any]]] | None = None
         # Written where no parse saw it (another build's branch, a statement the parse dropped)
         # or through its address: its values are not known where that line runs (the process
@@ -84,6 +87,8 @@ class ProcessState:
         self._flags: dict[tuple[str, str], dict[str, frozenset | None]] = {}
         self._params: dict[tuple[str, str, int], frozenset | None] = {}
         self._edges: dict[tuple[str, int], bool] = {}  # (process, id(edge data)) -> edge_ok
+        self._crashes: dict[tuple[str, str], tuple[int, str] | None] = {}
+        self._assigned = {path for writes in facts.state_writes.values() for _, path, *_ in writes}
         self._starts: dict[str, list[int]] | None = None  # file -> lines where its functions start
         self._pointer_edges: dict[str, list[tuple[str, dict]]] = defaultdict(list)
         self._called_fields: set[str] = set()
@@ -107,28 +112,40 @@ class ProcessState:
     def _written(self, p: Any, procs: list[Any], view: set[str], other_side: Any) -> dict[str, frozenset | None]:
         out: dict[str, set | None] = {}
         for key in view:
-            for line, path, value in self.facts.state_writes.get(key, ()):
+            for line, path, value, conds in self.facts.state_writes.get(key, ()):
                 if other_side(p, procs, key, line, ()):
                     continue  # the other side of a fork in a start function
                 if path in out and out[path] is None:
                     continue
-                got = self._write_values(value, key, view, lambda c, d: other_side(p, procs, c, d["line"], d["guards"]))
+                got = self._write_values(value, key, view, lambda c, d: other_side(p, procs, c, d["line"], d["guards"]),
+                                         conds)
                 out[path] = None if got is None else (out.get(path) or set()) | got
         return {k: (frozenset(v) if v is not None and len(v) <= _MAX_VALUES else None) for k, v in out.items()}
 
-    def _write_values(self, value: tuple, key: str, view: set[str], elsewhere: Any) -> set[int] | None:
+    def _write_values(self, value: tuple, key: str, view: set[str], elsewhere: Any, conds: tuple = ()) -> set[int] | None:
+        """Values a write can store in a process whose functions are `view`: a constant, or
+        the constants the process's calls pass to the parameter written, those for which the
+        write's guards on that parameter are false left out (`set_process_priorities(cur, -1,
+        ...)` stores nothing under `if (max_realtime_priority != -1)`). None when not known."""
         if value[0] == "int":
             return {value[1]}
         if value[0] == "param":
             found: set[int] = set()
+            unwritten = handed = False
             for caller, data in self.graph.callers(key):
-                if caller not in view or data["kind"] != "direct" or data.get("call") is None or elsewhere(caller, data):
+                if caller not in view or elsewhere(caller, data):
+                    continue
+                if data["kind"] != "direct" or data.get("call") is None:
+                    handed = True  # called where srcscan may not see what it is given
                     continue
                 args = data["call"].args
                 if value[1] >= len(args) or args[value[1]].integer is None:
                     return None
+                if conds and guards_hold(conds, value[1], args[value[1]].integer, key, self._env) is False:
+                    unwritten = True  # this call's value is not written
+                    continue
                 found.add(args[value[1]].integer)
-            return found or None
+            return found if found or (unwritten and not handed) else None
         return None
 
     def _initial(self, path: str) -> int | None:
@@ -268,6 +285,8 @@ class ProcessState:
 
     def _edge_ok(self, process: str, caller: str, callee: str, data: dict) -> bool:
         why = self.guards_false(process, data["guards"], function=caller) if data["guards"] else ""
+        if not why:
+            why = self.never_past(process, caller, data)
         if not why and data["kind"] == "stored" and data.get("store_guards"):
             blocked = self.guards_false(process, data["store_guards"], self.table_flags(process, caller))
             why = f"never stored there by {data['via']}(): {blocked}" if blocked else ""
@@ -420,12 +439,14 @@ class ProcessState:
             reasons.append(f"the call through {data['via']} in {fn.name if fn else caller}() at line {data['line']}: {why}")
         return "stored, but never called there: " + "; ".join(reasons) if reasons else ""
 
-    def why_not(self, process: str, function: str, guards: tuple) -> str:
+    def why_not(self, process: str, function: str, guards: tuple, line: int | None = None) -> str:
         """Why a function (a message's, under its guards) does not run in the process, from the
         prunes that cut every path to it there ("" when they do not explain it)."""
         own = self.guards_false(process, guards, function=function) if guards else ""
         if own:
             return own
+        if line is not None and (before := self.never_past(process, function, {"line": line, "guards": guards})):
+            return before
         for prune in sorted(self.prunes.values(), key=lambda q: (q.caller, q.line)):
             if prune.process == process and function in self._below(prune.callee):
                 fn = self.graph.functions.get(prune.caller)
@@ -459,39 +480,3 @@ class ProcessState:
         """True for a function only ever stored in fields no call through which can run it."""
         return key in self.never_called or any(key in self._below(k) for k in self.never_called) and \
             not any(key in r for r in self.base.values())
-
-
-# ---------------------------------------------------------------------------- expressions
-
-def constant(e: CExpr) -> int | None:
-    """The value of an integer constant expression (literals, enumerators, NULL and operators
-    over them); None for anything that reads an object, calls or takes an address."""
-    e = strip(e)
-    for x in walk(e):
-        if isinstance(x, (Call, Member, Index, Other)) or (isinstance(x, Const) and x.value is None):
-            return None
-        if isinstance(x, Name) and x.ref != "enum" and x.name != "NULL":
-            return None
-        if isinstance(x, Unary) and x.op not in ("-", "+", "~", "!"):
-            return None
-    return evaluate(e)
-
-
-def _argument(call: Any, index: int) -> int | None:
-    """The constant a call passes as argument `index` (NULL is 0), None when not a constant."""
-    if index < len(call.exprs):
-        return constant(call.exprs[index])
-    return call.args[index].integer if index < len(call.args) else None
-
-
-def state_path(e: CExpr) -> str | None:
-    """`kw.active` or `vrrp_data`: a variable, or a field of one reached with `.` only (a field
-    through a pointer, `p->x`, belongs to whatever the pointer holds); None otherwise."""
-    fields = []
-    e = strip(e)
-    while isinstance(e, Member) and not e.arrow:
-        fields.append(e.field)
-        e = strip(e.base)
-    if isinstance(e, Name) and e.ref == "var":
-        return ".".join([e.name] + fields[::-1])
-    return None

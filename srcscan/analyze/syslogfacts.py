@@ -54,8 +54,8 @@ class Facts:
     strings: dict[str, dict[str, Any]] = field(default_factory=dict)  # call-graph key -> strbuild steps
     writes: dict[str, list[str]] = field(default_factory=dict)  # call-graph key -> fields it sets
     global_values: dict[str, list[Sym]] = field(default_factory=lambda: defaultdict(list))  # variable -> values
-    state_writes: dict[str, list[tuple[int, str, Sym]]] = field(default_factory=lambda: defaultdict(list))
-    #         call-graph key -> (line, `kw.active`, value) written to file-scope state
+    state_writes: dict[str, list[tuple[int, str, Sym, tuple]]] = field(default_factory=lambda: defaultdict(list))
+    #         call-graph key -> (line, `kw.active`, value, guards on the parameter it writes)
     zero_globals: set[str] = field(default_factory=set)  # file-scope variables without an initializer
     skipped_calls: dict[str, set[tuple[str, int]]] = field(default_factory=lambda: defaultdict(set))
     #         function name -> (file, line) of calls in branches this build skipped
@@ -63,6 +63,8 @@ class Facts:
     text_writes: dict[tuple[str, str], set[int]] = field(default_factory=lambda: defaultdict(set))
     #         (file, name) -> lines writing it in the text;  parsed_writes: the same, as parsed
     parsed_writes: dict[tuple[str, str], set[int]] = field(default_factory=lambda: defaultdict(set))
+    derefs: dict[str, list[tuple[int, str]]] = field(default_factory=lambda: defaultdict(list))
+    #         call-graph key -> (line, file-scope pointer it reads through on every run)
 
 
 def gather(files: Iterable[Any], graph: CallGraph) -> Facts:
@@ -113,12 +115,16 @@ def gather(files: Iterable[Any], graph: CallGraph) -> Facts:
         for var, value in data.global_values:
             if value not in facts.global_values[var]:
                 facts.global_values[var].append(value)
-        for fn, file, line, target, value in data.state_writes:
+        for fn, file, line, target, value, conds in data.state_writes:
             facts.parsed_writes[(file, target.rsplit(".", 1)[-1])].add(line)
             key = graph.key_for(fn, file) or fn
-            if (line, target, value) not in facts.state_writes[key]:
-                facts.state_writes[key].append((line, target, value))
+            if (line, target, value, conds) not in facts.state_writes[key]:
+                facts.state_writes[key].append((line, target, value, conds))
         facts.zero_globals.update(data.zero_globals)
+        for fn, file, line, name in getattr(data, "derefs", ()):
+            key = graph.key_for(fn, file) or fn
+            if (line, name) not in facts.derefs[key]:
+                facts.derefs[key].append((line, name))
         for fn, file, line, var in data.forks:
             key = graph.key_for(fn, file) or fn
             if (line, var) not in facts.forks[key]:
@@ -229,6 +235,32 @@ class Env:
                     out.add(UNKNOWN)
             return out
         return {UNKNOWN}
+
+
+def guards_hold(conds: tuple, index: int, value: Any, key: str, env: Env) -> bool | None:
+    """Do the guards (`((cond sym, negated), ...)`) of an assignment hold when parameter `index`
+    of function `key` is `value`? True, False, or None when not known. Only the guards that
+    test that parameter count: the others (keepalived 2.1's `if (!__test_bit(NO_SYSLOG_BIT,
+    &debug))` around an assignment to the priority) are taken to guard what the assignment
+    prepares as well (facilities.py), or are judged elsewhere (procstate.py)."""
+    result: bool | None = True
+    for cond, negated in conds:
+        if not any(part[0] == "param" and part[1] == index for part in walk_sym(cond)):
+            continue
+        got = env.values(bind_param(cond, index, value), key)
+        if UNKNOWN in got or len({bool(g) for g in got}) != 1:
+            result = None
+            continue
+        if bool(next(iter(got))) == negated:
+            return False
+    return result
+
+
+def bind_param(s: Sym, index: int, value: Any) -> Sym:
+    """`s` with the parameter at `index` replaced by a known value."""
+    if s[0] == "param":
+        return int_sym(value) if s[1] == index and isinstance(value, int) and value is not UNKNOWN else other_sym(s[2])
+    return map_sym(s, lambda p: bind_param(p, index, value))
 
 
 def _binary(op: str, a: Any, b: Any) -> Any:

@@ -48,9 +48,11 @@ def extract_logsetup(unit: Unit, idioms: Idioms) -> LogSetupFacts:
         "writes": {function: [field or global names assigned a value that is not a constant]},
         "global_values": [(variable, sym)] (strings and call results assigned to file-scope
                           variables: `vrrp_syslog_ident = make_syslog_ident(PROG_VRRP)`),
-        "state_writes": [(function, file, line, path, value sym)] (writes to a file-scope variable
-                         or a field of one reached with `.` only: `vrrp_data = malloc(1)`,
-                         `kw.active = active`; ("?", text) for `|=`, `++` and the like),
+        "state_writes": [(function, file, line, path, value sym, ((guard sym, negated), ...))]
+                         (writes to a file-scope variable or a field of one reached with `.`
+                         only: `vrrp_data = malloc(1)`, `kw.active = active`; ("?", text) for
+                         `|=`, `++` and the like; the branch guards around it when it writes a
+                         parameter, else ()),
         "zero_globals": [name] (file-scope variables without an initializer: zero at start),
         "objects": {function: (file, extract.objects.extract_objects(...))} (function pointers
                    stored in objects, and calls through their fields; under "<file>", the
@@ -58,12 +60,14 @@ def extract_logsetup(unit: Unit, idioms: Idioms) -> LogSetupFacts:
         "skipped_calls": ([(file, line, name)], [name]) (calls written in branches the
                           preprocessor skipped: who calls a function only another build defines;
                           and the names the compiled lines call, by text),
+        "derefs": [(function, file, line, name)] (file-scope pointers the function reads through
+                  on every run: _global_derefs),
         "text_writes": {name: [line, ...]} (assignments to a name, `++`/`--` on it, and `&name`,
                         found in the file's text: branches the parse did not see, or statements
                         it dropped, still write state; see analyze/procstate.py)}"""
     out: dict[str, Any] = {"openlog": [], "forks": [], "locals": {}, "tables": {}, "globals": {}, "option_assigns": [],
                            "const_assigns": [], "syslog": [], "param_assigns": [], "strings": {}, "writes": {},
-                           "global_values": [], "state_writes": [], "zero_globals": [],
+                           "global_values": [], "state_writes": [], "zero_globals": [], "derefs": [],
                            "text_writes": text_writes(unit.text.get(unit.path, "")), "objects": {},
                            "skipped_calls": skipped_calls(unit)}  # (calls, names called in active code)
     for var in unit.variables:
@@ -138,6 +142,7 @@ def _function(unit: Unit, fn: Node, out: dict[str, Any], idioms: Idioms) -> None
                 value = node.children[1]
                 out["option_assigns"].append((target.name, expression_text(value), sym(value, params, local_names),
                                               tuple(g.expr for g in guards if g.expr is not None)))
+    out["derefs"].extend((fn.name, path, line, name) for line, name in _global_derefs(nodes, params, local_names))
     objects = extract_objects(nodes, params, local_names, lambda n: sym(n, params, local_names), strip)
     if objects:
         out["objects"][fn.name] = (path, objects)
@@ -230,17 +235,21 @@ def text_writes(text: str) -> dict[str, list[int]]:
 def _state_writes(function: str, path: str, nodes: list[tuple[Node, Any]], params: tuple[str, ...],
                   local_names: frozenset[str]) -> list[tuple]:
     out = []
-    for node, _ in nodes:
+    for node, guards in nodes:
         if node.kind in ("BINARY_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR") and len(node.children) == 2 \
                 and node.op.endswith("=") and node.op not in ("==", "!=", "<=", ">="):
             target = global_path(node.children[0], local_names)
             if target:
                 value = sym(node.children[1], params, local_names) if node.op == "=" else other_sym(node.op)
-                out.append((function, path, node.line, target, value))
+                # a parameter's value is written only when the guards on it hold for what a call
+                # passes (`if (max_realtime_priority != -1) max_rt_priority = max_realtime_priority;`)
+                conds = tuple((sym(g.cond, params, local_names), g.negated) for g in guards
+                              if g.kind in _BRANCH_GUARDS and g.cond is not None) if value[0] == "param" else ()
+                out.append((function, path, node.line, target, value, conds))
         elif node.kind == "UNARY_OPERATOR" and node.op in ("++", "--", "++post", "--post") and node.children:
             target = global_path(node.children[0], local_names)
             if target:
-                out.append((function, path, node.line, target, other_sym(node.op)))
+                out.append((function, path, node.line, target, other_sym(node.op), ()))
     return out
 
 
@@ -269,6 +278,42 @@ def _written_names(nodes: list[tuple[Node, Any]], local_names: frozenset[str]) -
                                                      and target.name not in local_names):
                 names.add(target.name)
     return sorted(names)
+
+
+_UNEVALUATED = frozenset({"CXX_UNARY_EXPR", "OFFSET_OF_EXPR", "UNARY_EXPR"})  # sizeof, alignof, offsetof
+
+
+def _global_derefs(nodes: list[tuple[Node, Any]], params: tuple[str, ...],
+                   local_names: frozenset[str]) -> list[tuple[int, str]]:
+    """(line, name) of each file-scope pointer the function reads through on every run: a
+    `g->field` (or `(&g->list)->next`, what keepalived's list_for_each_entry(v, &vrrp_data->vrrp,
+    e_list) starts with) under no guard, evaluated (not in sizeof or offsetof), and not only
+    an address taken (`&g->field` alone reads nothing). A process where `g` is NULL never
+    runs such a function past that point (analyze/procstate.py)."""
+    addressed: set[int] = set()
+    unevaluated: set[int] = set()
+    for node, _ in nodes:
+        if node.kind == "UNARY_OPERATOR" and node.op == "&" and node.children:
+            addressed.add(id(strip(node.children[0])))
+        if node.kind in _UNEVALUATED:
+            todo = list(node.children)
+            while todo:
+                child = todo.pop()
+                unevaluated.add(id(child))
+                todo.extend(child.children)
+    out = []
+    for node, guards in nodes:
+        if guards or node.kind != "MEMBER_REF_EXPR" or node.op != "->" or not node.children \
+                or id(node) in addressed or id(node) in unevaluated:
+            continue
+        base = strip(node.children[0])
+        if base.kind == "UNARY_OPERATOR" and base.op == "&" and base.children \
+                and (inner := strip(base.children[0])).kind == "MEMBER_REF_EXPR" and inner.op == "->" and inner.children:
+            base = strip(inner.children[0])  # (&g->list)->next
+        if base.kind == "DECL_REF_EXPR" and base.ref_kind == "VAR_DECL" and base.name not in local_names \
+                and base.name not in params:
+            out.append((node.line, base.name))
+    return out
 
 
 def _initializer(var: Node) -> Node | None:

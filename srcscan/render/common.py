@@ -110,6 +110,8 @@ def derivation_text(d: Derivation) -> str:
     if isinstance(d, ProcessesFrom):
         if d.kind == "skipped-branch":
             return f"processes: called only where this build's preprocessor skips: {d.where}"
+        if d.kind == "platform-branch":
+            return f"processes: also those making its calls in a branch only platform checks decide (another build takes it): {d.where}"
         if d.kind == "callers":
             return f"processes: of its calls the parse lost, read from the text: {d.where}"
         return f"processes: reached from no process start; those running the rest of {d.where}"

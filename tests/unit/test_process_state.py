@@ -38,3 +38,33 @@ def test_the_address_of_a_field_through_a_pointer_does_not_write_the_pointer():
 
     found = text_writes("f(&vrrp_data->vrrp);\nq = & data -> n;\nf(&kw);\nf(&kw.active);\n++p;\nf(&arr[1]);\n")
     assert found == {"kw": [3, 4], "q": [2], "p": [5], "arr": [6]}
+
+
+@pytest.mark.parametrize("text", ["route %d deleted", "instance %d set to backup"])
+def test_code_past_a_read_through_a_pointer_null_in_a_process_does_not_run_there(catalog, text):
+    """route_deleted() runs in both children, but returns unless route_is_ours(), which reads
+    through vrrp_data (NULL in the checker), returns: the checker would fault first."""
+    m = message(catalog, text)
+    assert m.processes == ("vrrp",)
+    texts = [derivation_text(d) for d in m.derivation]
+    assert any("checker" in t and "vrrp_data" in t and "NULL" in t for t in texts), texts
+
+
+def test_a_parameter_written_to_state_only_under_a_guard_on_it_is_not_written_for_values_failing_it(catalog):
+    """The parent's only call of set_priorities() passes -1, which `if (max_priority != -1)`
+    keeps out of max_rt_priority: it stays 0 there, and raise_priority() returns at once."""
+    m = message(catalog, "raised realtime priority")
+    assert m.processes == ("checker", "vrrp")
+    texts = [derivation_text(d) for d in m.derivation]
+    assert any("parent" in t and "max_rt_priority" in t for t in texts), texts
+
+
+def test_a_call_in_a_branch_only_platform_checks_decide_adds_its_process(catalog):
+    """The checker calls add_meta_rule() under `#if HAVE_DECL_NFT_META_L4PROTO`, which this
+    parse skips and a build on a recent kernel takes; the parent calls it only in a debug
+    build (`#ifdef _WITH_RULE_DEBUG_`), which no shipped build is."""
+    m = message(catalog, "meta rule added")
+    assert m.processes == ("checker", "vrrp")
+    texts = [derivation_text(d) for d in m.derivation]
+    assert any("setup_mark_rule" in t and "HAVE_DECL_NFT_META_L4PROTO" in t for t in texts), texts
+    assert message(catalog, "payload rule added").processes == ("checker",)
