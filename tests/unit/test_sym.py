@@ -7,7 +7,7 @@ import pickle
 
 from conftest import parse_c
 
-from srcscan.analyze.facilities import _bind
+from srcscan.analyze.syslogfacts import bind_param as _bind
 from srcscan.extract.logsetup import sym
 from srcscan.sym import (BinSym, CallSym, CondSym, IntSym, MemberSym, NotSym, OtherSym, ParamSym, StrSym, VarSym,
                          map_sym, walk_sym)
