@@ -16,6 +16,7 @@ from typing import Iterable, Mapping
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.contexts import context_creators, context_fetchers, module_keys, selected_requirements
 from srcscan.analyze.constdefaults import default_parses
+from srcscan.analyze.features import feature_options
 from srcscan.analyze.guardedlocals import find_local_guards
 from srcscan.analyze.optiontypes import Option
 from srcscan.analyze.optionvalues import integer_of, param_options
@@ -60,6 +61,7 @@ class Index:
     local_guards: dict[tuple[str, str], dict[str, tuple]] = field(default_factory=dict)  # (file, function) -> local -> guards of each write setting it (guardedlocals)
     reading_locals: set[tuple[str, str]] = field(default_factory=set)  # (function key, local) whose guards are being read
     default_parses: frozenset[tuple[str, str, object]] = frozenset()  # call edges parsing the daemon's constant default (constdefaults)
+    feature: tuple[str, frozenset[str]] = ("", frozenset())  # the rules' feature_key and feature_functions (analyze.features)
 
     @classmethod
     def of(cls, options: Iterable[Option], bit_test: frozenset[str]) -> "Index":
@@ -113,7 +115,10 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     -> name -> lines where the file's text writes the name (the logsetup facts' text_writes),
     which tells two tests of one variable apart; `writes`: every file's writes (extract.writes),
     for the fields of global state that code stores in (state_stores)."""
-    index = Index.of(options, rules.options.bit_test)
+    writes = tuple(writes)
+    feature = (rules.config.feature_key, frozenset(rules.config.feature_functions))
+    index = Index.of(list(options) + feature_options(writes, *feature), rules.options.bit_test)
+    index.feature = feature
     index.assigned = {f: {n: tuple(sorted(ls)) for n, ls in names.items()} for f, names in (assigned or {}).items()}
     index.getopt_calls = rules.options.getopt_calls
     index.key_cases = dict(key_cases or {})

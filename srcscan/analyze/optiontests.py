@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from srcscan.analyze.features import feature_atom
 from srcscan.analyze.guardedlocals import set_only_under
 from srcscan.analyze.optionvalues import (COMPARISONS, Target, cleared_local, integer_of, local_of, option_pool,
                                           read_through, target_of, value_options)
@@ -287,6 +288,8 @@ def _atoms(e: CExpr, index: Index, fn: FunctionFacts | None) -> set[str]:
         if count:  # `b->used <= 1`: a buffer's length, whose only meaning here is "empty" or not
             return {a for n in names for a in [_count_atom(n, op, value)] if a}
         return {a for n in names for a in [_level_atom(n, op, value, _counted(n, index))] if a}
+    if (feature := feature_atom(e, *index.feature)) is not None:
+        return {feature}  # `config_feature_bool(srv, "server.network-mptcp", 0)`: a switch off by default
     target = target_of(e)
     return set(value_options(target, index, fn, by_default=not _counts_entries(e))) if target else set()
 

@@ -12,6 +12,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Mapping, NamedTuple
 
 from srcscan.analyze.callgraph import CallGraph
+from srcscan.analyze.features import feature_atom
 from srcscan.analyze.optiontypes import Option
 from srcscan.cexpr import Binary, Call, CExpr, Member, Name, Unary, evaluate, root_path, strip
 from srcscan.model import FunctionFacts
@@ -132,6 +133,9 @@ def _local_options(name: str, values: tuple, index: Index, fn: FunctionFacts, by
     for value in values:
         if value is None or integer_of(value) == 0:
             continue  # declared without a value, or cleared: it does not make `if (x)` pass
+        if (feature := feature_atom(value, *index.feature)) is not None:
+            names.add(feature)  # `const int x = config_feature_bool(srv, "name", 0);` (analyze.features)
+            continue
         if isinstance(value, Name) and value.ref == KEY_VALUE:
             names.update(value.name.split("|"))  # the value a key switch's case reads (options.find_locals)
             continue

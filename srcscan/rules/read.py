@@ -256,9 +256,12 @@ def _read_config(r: _Reader) -> ConfigRules:
             raise RulesError(r.path, f"config.selected[{i}]", "expected key, value and a list of function name patterns")
         k.reject_unknown()
         selected.append(entry)
+    feature_functions = r.strings("feature_functions")
+    if not all(t.isidentifier() for t in feature_functions):
+        raise RulesError(r.path, "config.feature_functions", "expected a list of function names")
     config = ConfigRules(tuple(tables), r.get("key_switch", str, ""), r.get("case_comments", bool, False),
                          tuple(v.lower() for v in r.strings("false_values")), defaults_functions, emptiness_tests,
-                         contexts, tuple(selected))
+                         contexts, tuple(selected), r.get("feature_key", str, ""), feature_functions)
     r.reject_unknown()
     return config
 

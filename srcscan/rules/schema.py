@@ -166,6 +166,10 @@ class ConfigRules:
     # where its file created one (a call's result assigned to that name).
     contexts: tuple[str, ...] = ()
     selected: tuple["Selected", ...] = ()  # functions that run only when a key names them
+    # A key holding named switches (lighttpd's `server.feature-flags`) and the functions reading
+    # one by name with its default (`config_feature_bool(srv, "server.network-mptcp", 0)`).
+    feature_key: str = ""
+    feature_functions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

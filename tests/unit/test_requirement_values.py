@@ -57,3 +57,16 @@ def test_a_local_struct_the_keys_fill_keeps_their_effects(catalog):
     # `*(void **)&conf.conf_cmd = cpv->v.v` writes a field of conf: conf.engine, copied to
     # sock_is_tls, is still tls.engine's
     assert requires(catalog, "tls: accepted a connection") == (("tls.engine",),)
+
+
+def test_a_feature_switch_off_by_default_is_needed(catalog):
+    # `network_mptcp = config_feature_bool(srv, "server.network-mptcp", 0)`, then `if
+    # (network_mptcp && ...)` (lighttpd's network.c); a direct test of the call too
+    assert requires(catalog, "socket() IPPROTO_MPTCP") == (("server.feature-flags=server.network-mptcp",),)
+    assert requires(catalog, "graceful restart in the background") == \
+        (("server.feature-flags=server.graceful-restart-bg", "server.feature-flags=ssl.refresh-certs"),)
+
+
+def test_a_feature_switch_on_by_default_tells_nothing(catalog):
+    # `const int jit = config_feature_bool(srv, "server.pcre_jit", 1); if (jit)`
+    assert requires(catalog, "pcre jit is on") == (("server.feature-flags=ssl.refresh-certs",),)
