@@ -13,6 +13,7 @@ anything and the guard stays a run-time test. Facts in, answers out; no I/O.
 
 from __future__ import annotations
 
+import re
 from typing import Iterable, Mapping, NamedTuple
 
 from srcscan.cexpr import Binary, Call, CExpr, Member, Name, Unary, evaluate, strip, walk
@@ -77,8 +78,7 @@ def _zeroed_value(value: CExpr | None, writes: tuple[Write, ...], zeroing: froze
         return True
     if not isinstance(value, Name) or value.ref != "var":
         return False
-    own = [w for w in writes if w.local and w.target == value.name]
-    return (len(own) == 1 and own[0].op in ("=", "decl") and _zeroing_call(own[0].value, zeroing)
+    return (_sole_zeroing_write(value.name, writes, zeroing) is not None
             and not any("." in w.target and w.base in ("", value.name) for w in writes))
 
 
@@ -104,11 +104,8 @@ def _only_allocation(variable: str, fieldname: str, line: int, written: tuple[Wr
                      zeroing: frozenset[str]) -> Write | None:
     """The write `variable = calloc(...)` when it is the variable's only assignment, unguarded,
     before `line`, and no later write stores into a field `fieldname` or copies the variable."""
-    own = [w for w in written if w.local and w.target == variable]
-    if len(own) != 1:
-        return None
-    alloc = own[0]
-    if alloc.guarded or alloc.line >= line or alloc.op not in ("=", "decl") or not _zeroing_call(alloc.value, zeroing):
+    alloc = _sole_zeroing_write(variable, written, zeroing)
+    if alloc is None or alloc.guarded or alloc.line >= line:
         return None
     for w in written:
         if w.line < alloc.line or w is alloc:
@@ -118,6 +115,15 @@ def _only_allocation(variable: str, fieldname: str, line: int, written: tuple[Wr
         if w.value is not None and _mentions(w.value, variable):
             return None  # `q = p;`: q may write the field
     return alloc
+
+
+def _sole_zeroing_write(variable: str, writes: tuple[Write, ...], zeroing: frozenset[str]) -> Write | None:
+    """The local `variable`'s only assignment in `writes` when it is a call of an allocator of
+    `zeroing` (`p = calloc(...)` or `T *p = calloc(...)`), else None."""
+    own = [w for w in writes if w.local and w.target == variable]
+    if len(own) != 1 or own[0].op not in ("=", "decl") or not _zeroing_call(own[0].value, zeroing):
+        return None
+    return own[0]
 
 
 def _zeroing_call(value: CExpr | None, zeroing: frozenset[str]) -> bool:
@@ -131,9 +137,15 @@ def _handed_over(variable: str, start: int, line: int, calls: Iterable[CallSite]
     for c in calls:
         if c.line <= start or (c.line >= line and not inside_loop):
             continue
-        if any(_mentions(a, variable) for a in c.exprs) or (not c.exprs and variable in c.text):
+        if any(_mentions(a, variable) for a in c.exprs) or (not c.exprs and _names(c.text, variable)):
             return True
     return False
+
+
+def _names(text: str, variable: str) -> bool:
+    """Whether C text (a call read from the text, without expressions) names the identifier
+    `variable` as a whole word: `f(fresh)` does, `f(fresh2)` and `f(my_fresh)` do not."""
+    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(variable)}(?![A-Za-z0-9_])", text) is not None
 
 
 def _mentions(e: CExpr, variable: str) -> bool:
