@@ -13,10 +13,17 @@ code finds by name (lighttpd's modules' `*_plugin_init`, found with dlsym) the r
 `[callgraph] entry_points` name anyway. An exported function with a name C reserves for the
 implementation (`__assert_fail`) replaces a library's own and is called from there: never judged.
 
+A use that hands the address to a function of the tree storing it in struct fields (a
+"stored" edge: `alloc_list(free_if, dump_if)`) is no use when the tree calls through those fields
+and value flow resolved every such call to other functions (no "pointer" edge through them
+reaches it): the callback is kept where no call runs it. A field the tree never calls through
+may be called by outside code it is handed to: such a store still counts as a use.
+
 Examples: keepalived 2.3.4's `dump_process_tree` (static, under `#ifdef _INCLUDE_UNUSED_CODE_`,
-named nowhere else) and `write_stacktrace` (lib/utils.c, exported, called nowhere). Not judged:
-keepalived 1.1.19's `dump_if`, stored by `alloc_list(free_if, dump_if)` in a list whose
-`dump_list()` call is commented out (address taken). Facts and texts in, keys out; no I/O.
+named nowhere else) and `write_stacktrace` (lib/utils.c, exported, called nowhere); keepalived
+1.1.19's `dump_if` (exported, declared in vrrp_if.h), stored by `alloc_list(free_if, dump_if)` in
+the interface queue, whose `dump_list(if_queue)` is commented out (vrrp_if.c:399), while every
+`dump_list()` call is resolved to other lists' callbacks. Facts and texts in, keys out; no I/O.
 """
 
 from __future__ import annotations
@@ -62,11 +69,35 @@ def never_called(graph: CallGraph, texts: Mapping[str, str] | Iterable[tuple[str
     if not candidates:
         return frozenset()
     texts = dict(texts.items() if isinstance(texts, Mapping) else texts)
-    used = text_uses(texts, frozenset(candidates))
+    used = text_uses(texts, frozenset(candidates), stored_only(graph, candidates))
     exported = {name for name, keys in candidates.items() if not all(graph.functions[k].static for k in keys)}
     api = header_declared(texts, frozenset(exported)) if exported else set()
     return frozenset(k for name, keys in candidates.items() if name not in used
                      for k in keys if graph.functions[k].static or name in api)
+
+
+def stored_only(graph: CallGraph, candidates: Mapping[str, list[str]]) -> dict[str, frozenset[tuple[str, int]]]:
+    """name -> (file, line) of the registrations that store a function of `candidates` (name ->
+    keys) in struct fields that the tree calls through, where no call through them reaches it:
+    value flow resolved each call to other functions (an unresolved call would add a "pointer"
+    edge by the field's name). Those uses of the name make it run nowhere."""
+    called: set[str] = set()
+    reaching: dict[str, set[str]] = {}
+    for _, callee, data in graph.graph.edges(data=True):
+        if data["kind"] == "pointer":
+            called.add(data["via"])
+            reaching.setdefault(callee, set()).add(data["via"])
+    out: dict[str, frozenset[tuple[str, int]]] = {}
+    for name, keys in candidates.items():
+        places = set()
+        for key in keys:
+            for caller, _, data in graph.graph.in_edges(key, data=True):
+                fields = data.get("fields") or frozenset()
+                if data["kind"] == "stored" and fields and fields <= called and not fields & reaching.get(key, set()):
+                    places.add((graph.functions[caller].file, data["line"]))
+        if places:
+            out[name] = frozenset(places)
+    return out
 
 
 def header_declared(texts: Mapping[str, str], names: frozenset[str]) -> set[str]:
@@ -85,20 +116,26 @@ def header_declared(texts: Mapping[str, str], names: frozenset[str]) -> set[str]
     return found
 
 
-def text_uses(texts: Mapping[str, str] | Iterable[tuple[str, str]], names: frozenset[str]) -> set[str]:
+def text_uses(texts: Mapping[str, str] | Iterable[tuple[str, str]], names: frozenset[str],
+              ignored: Mapping[str, frozenset[tuple[str, int]]] | None = None) -> set[str]:
     """The names of `names` that some line of the texts uses: calls it or takes its address,
     anything but declaring or defining it (`static void f(`, `f(void *x)` at a line's start),
-    in compiled and skipped branches alike; comments and string literals left out."""
+    in compiled and skipped branches alike; comments and string literals left out. `ignored`:
+    name -> (path, 1-based line) where a use of that name does not count (stored_only)."""
     pattern = re.compile(r"(?<![\w.>])(" + "|".join(sorted(map(re.escape, names))) + r")\b(\s*\()?")
     found: set[str] = set()
+    ignored = ignored or {}
     items = texts.items() if isinstance(texts, Mapping) else texts
-    for _, text in items:
+    for path, text in items:
         if not any(n in text for n in names - found):
             continue
         code = _LITERAL_OR_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
         for m in pattern.finditer(code):
             if m.group(1) in found:
                 continue
+            skip = ignored.get(m.group(1))
+            if skip and (path, code.count("\n", 0, m.start()) + 1) in skip:
+                continue  # handed to a store no call through which runs it
             if m.group(2):
                 before = code[code.rfind("\n", 0, m.start()) + 1:m.start()]
                 if not before:
