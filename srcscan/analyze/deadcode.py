@@ -69,22 +69,35 @@ def never_called(graph: CallGraph, texts: Mapping[str, str] | Iterable[tuple[str
     if not candidates:
         return frozenset()
     texts = dict(texts.items() if isinstance(texts, Mapping) else texts)
-    used = text_uses(texts, frozenset(candidates), stored_only(graph, candidates))
+    used = text_uses(texts, frozenset(candidates))
     exported = {name for name, keys in candidates.items() if not all(graph.functions[k].static for k in keys)}
     api = header_declared(texts, frozenset(exported)) if exported else set()
-    return frozenset(k for name, keys in candidates.items() if name not in used
-                     for k in keys if graph.functions[k].static or name in api)
+
+    def dead_of(used: set[str]) -> frozenset[str]:
+        return frozenset(k for name, keys in candidates.items() if name not in used
+                         for k in keys if graph.functions[k].static or name in api)
+    dead = dead_of(used)
+    # Then the uses that only store a callback where no call of a function that may run reaches
+    # it (keepalived 1.1.19's dump_if: the one unresolved call through `dump` is in dump_mlist,
+    # itself never called).
+    ignored = stored_only(graph, {n: candidates[n] for n in used if n in candidates}, dead)
+    if not ignored:
+        return dead
+    still = text_uses(texts, frozenset(ignored), ignored)
+    return dead_of(used - (set(ignored) - still))
 
 
-def stored_only(graph: CallGraph, candidates: Mapping[str, list[str]]) -> dict[str, frozenset[tuple[str, int]]]:
+def stored_only(graph: CallGraph, candidates: Mapping[str, list[str]],
+                dead: frozenset[str] = frozenset()) -> dict[str, frozenset[tuple[str, int]]]:
     """name -> (file, line) of the registrations that store a function of `candidates` (name ->
-    keys) in struct fields that the tree calls through, where no call through them reaches it:
-    value flow resolved each call to other functions (an unresolved call would add a "pointer"
-    edge by the field's name). Those uses of the name make it run nowhere."""
+    keys) in struct fields that the tree calls through, where no call through them reaches it
+    from a function not in `dead` (keys of functions never called): value flow resolved each
+    call to other functions (an unresolved call adds a "pointer" edge by the field's name).
+    Those uses of the name make it run nowhere."""
     called: set[str] = set()
     reaching: dict[str, set[str]] = {}
-    for _, callee, data in graph.graph.edges(data=True):
-        if data["kind"] == "pointer":
+    for caller, callee, data in graph.graph.edges(data=True):
+        if data["kind"] == "pointer" and caller not in dead:
             called.add(data["via"])
             reaching.setdefault(callee, set()).add(data["via"])
     out: dict[str, frozenset[tuple[str, int]]] = {}
