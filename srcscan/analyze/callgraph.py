@@ -37,7 +37,7 @@ from typing import Any, Iterable, Iterator
 
 import networkx as nx
 
-from srcscan.analyze.valueflow import ValueFlow, resolve_field_call
+from srcscan.analyze.valueflow import ValueFlow, resolve_field_call, returned_variables
 from srcscan.model import CallSite, FunctionFacts, FunctionRef
 
 ENTRY_POINT = "main"
@@ -132,7 +132,7 @@ def build_call_graph(functions: Iterable[FunctionFacts], refs: Iterable[Function
     refs = _first_of_each(refs)
     store_guards: dict[tuple[str, int], tuple] = {}
     param_fields = _param_fields(by_key, refs, store_guards)
-    flow = ValueFlow(objects, lambda name, file: _resolve(by_key, name, file))
+    flow = ValueFlow(objects, lambda name, file: _resolve(by_key, name, file), returned_variables(by_key.values()))
     stored = _stored_pointers(by_key, refs, _resolved_tables(flow))
     handed: dict[tuple, frozenset[str]] = {}  # registrations that go into fields: resolved where a field is called
     for ref in refs:

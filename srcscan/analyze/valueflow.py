@@ -10,6 +10,8 @@ facts (extract/objects.py):
 - a holder (a local, a variable, a struct field by name) is given a constructor's result
   (`sockpool = alloc_list(dump_sock)`) or has a function stored in its field
   (`sockpool->dump = dump_sock`);
+- a function that returns a file-scope variable hands out what that variable holds
+  (keepalived 2.0's `get_if_list(void) { return if_queue; }`, `ifl = get_if_list()`);
 - a call through a field of a parameter is resolved at each call of its function, with the
   holder the caller passes (`dump_list(sockpool)` calls dump_sock); through a field of a
   local, variable or field, with that holder.
@@ -17,10 +19,10 @@ facts (extract/objects.py):
 A call through a local's, variable's or field's field is resolved only when every holder that
 can reach it is; otherwise the call graph keeps resolving it by the field's name (callgraph.py).
 A call through a parameter's field is resolved call by call of its function: a call whose
-holder is not followed (keepalived 2.0's `dump_list(fp, ifl)` with `ifl = get_if_list()`) gets
-a `Resolved` without target, for which the call graph takes the field's name, at that call
-only; the other calls keep their own lists' functions (`dump_list(NULL, sock_pool)` under -D
-runs the socket pool's dump, not every list's). Field holders are named by the field
+holder is not followed (a list a function of the tree returns from anything but a local or a
+file-scope variable) gets a `Resolved` without target, for which the call graph takes the
+field's name, at that call only; the other calls keep their own lists' functions
+(`dump_list(NULL, sock_pool)` under -D runs the socket pool's dump, not every list's). Field holders are named by the field
 alone (`vrrp_data->instances` and `data->instances` are one holder): the struct type is not in
 the facts. No I/O.
 """
@@ -31,6 +33,8 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
+
+from srcscan.cexpr import Name, strip
 
 _NAME = re.compile(r"^\(*\s*(?:\([\w\s\*]+\)\s*)?&?\s*([A-Za-z_]\w*)\s*\)*$")
 _FIELD = re.compile(r"(?:->|\.)\s*([A-Za-z_]\w*)\s*\)*$")
@@ -52,8 +56,12 @@ class Resolved:
 class ValueFlow:
     """The object facts of a whole tree, by call-graph key."""
 
-    def __init__(self, objects: Iterable[tuple[str, str, dict]], resolve: Callable[[str, str], str | None]) -> None:
+    def __init__(self, objects: Iterable[tuple[str, str, dict]], resolve: Callable[[str, str], str | None],
+                 returned_vars: dict[str, str] | None = None) -> None:
+        """`returned_vars`: call-graph key -> the file-scope variable every return statement of
+        that function gives (returned_variables)."""
         self.resolve = resolve
+        self.returned_vars = returned_vars or {}
         self.by_key: dict[str, dict] = {}
         self.files: dict[str, str] = {}
         for name, file, facts in objects:
@@ -77,7 +85,7 @@ class ValueFlow:
                 return field, holder
         return None
 
-    def targets(self, holder: tuple, key: str, field: str) -> tuple[set[str], list[str]] | None:
+    def targets(self, holder: tuple, key: str, field: str, depth: int = 0) -> tuple[set[str], list[str]] | None:
         """Functions stored in `field` of the objects `holder` holds in function `key`, with where
         each was stored; None when some source of the holder cannot be followed."""
         if holder[0] == "local":
@@ -103,7 +111,7 @@ class ValueFlow:
             found.add(target)
             where.append(f"{value[1]} stored in {_holder_text(holder)}->{field} at {self.files.get(owner, '')}:{line}")
         for owner, (_, callee, args, line) in rows:
-            got = self._constructed(callee, args, field, self.files.get(owner, ""))
+            got = self._constructed(callee, args, field, self.files.get(owner, ""), depth)
             if got is None:
                 return None
             for target, name in got:
@@ -122,6 +130,10 @@ class ValueFlow:
         facts = self.by_key.get(key, {})
         returned = set(facts.get("returns", ()))
         forwards = facts.get("forwards", ())
+        if key in self.returned_vars and not returned and not forwards:
+            # `return if_queue;`: the objects that variable holds
+            got = self.targets(("var", self.returned_vars[key]), key, field, depth + 1) if depth < 4 else None
+            return None if got is None else [(t, t.rsplit(":", 1)[-1]) for t in sorted(got[0])]
         if forwards and not returned and depth < 4:
             out = []
             for inner, inner_args in forwards:
@@ -149,6 +161,22 @@ class ValueFlow:
                 return None
             out.append((target, value[1]))
         return out
+
+
+def returned_variables(functions: Iterable[Any]) -> dict[str, str]:
+    """Call-graph key -> name, for each function (FunctionFacts with their returns) every return
+    statement of which gives the same variable (`return if_queue;`), not a parameter and not one
+    the function assigns before handing it to a call (a local). A local returned without such an
+    assignment is taken for the file-scope variable of its name: value flow then finds what that
+    variable holds, or nothing (a name no function gives an object is not followed)."""
+    out = {}
+    for fn in functions:
+        values = [strip(r.value) if r.value is not None else None for r in fn.returns or ()]
+        names = {v.name if isinstance(v, Name) and v.ref == "var" else None for v in values}
+        name = names.pop() if len(names) == 1 else None
+        if name and not any(w.variable == name for w in fn.local_writes):
+            out[fn.key] = name
+    return out
 
 
 def holder_in_caller(text: str, caller_facts: dict) -> tuple | None:
