@@ -13,11 +13,13 @@ code finds by name (lighttpd's modules' `*_plugin_init`, found with dlsym) the r
 `[callgraph] entry_points` name anyway. An exported function with a name C reserves for the
 implementation (`__assert_fail`) replaces a library's own and is called from there: never judged.
 
-A use that hands the address to a function of the tree storing it in struct fields (a
-"stored" edge: `alloc_list(free_if, dump_if)`) is no use when the tree calls through those fields
-and value flow resolved every such call to other functions (no "pointer" edge through them
-reaches it): the callback is kept where no call runs it. A field the tree never calls through
-may be called by outside code it is handed to: such a store still counts as a use.
+A use that hands an exported function's address to a function of the tree storing it in
+struct fields (a "stored" edge: `alloc_list(free_if, dump_if)`) is no use when the tree calls
+through those fields and value flow resolved every such call made by a function that may run to
+other functions (no "pointer" edge through them reaches it): the callback is kept where no call
+runs it. A field the tree never calls through may be called by outside code it is handed to:
+such a store still counts as a use. (A static function stored so is the process analysis' to
+judge: procstate's never_why.)
 
 Examples: keepalived 2.3.4's `dump_process_tree` (static, under `#ifdef _INCLUDE_UNUSED_CODE_`,
 named nowhere else) and `write_stacktrace` (lib/utils.c, exported, called nowhere); keepalived
@@ -79,8 +81,10 @@ def never_called(graph: CallGraph, texts: Mapping[str, str] | Iterable[tuple[str
     dead = dead_of(used)
     # Then the uses that only store a callback where no call of a function that may run reaches
     # it (keepalived 1.1.19's dump_if: the one unresolved call through `dump` is in dump_mlist,
-    # itself never called).
-    ignored = stored_only(graph, {n: candidates[n] for n in used if n in candidates}, dead)
+    # itself never called). Exported functions only: a static one stored where no call runs it
+    # is the process analysis' (procstate.never_why: no process runs it, and the catalog lists
+    # it among the call sites no process runs).
+    ignored = stored_only(graph, {n: candidates[n] for n in used & exported}, dead)
     if not ignored:
         return dead
     still = text_uses(texts, frozenset(ignored), ignored)
