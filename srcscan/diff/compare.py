@@ -3,12 +3,14 @@ release's changes from srcscan's analysis changing (analysis-only), and the diff
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Callable, Iterable
 
 from srcscan.catalog import SCHEMA, Catalog, Message, message_to_dict
 from srcscan.diff.model import DIFF_SCHEMA, Change, DiffResult, FileTexts, Merge
 from srcscan.diff.analysis import _Callers, _analysis_only, conditions_changed
 from srcscan.diff.passes import _Matcher
+from srcscan.diff.splits import guards_for_text, same_build
 from srcscan.diff.text import _site, _sorted, _text, build_formula, call_arguments, same_up_to_constants
 from srcscan.formats.template import render_normal
 from srcscan.errors import InputError
@@ -50,11 +52,16 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
     changed, moved, kept = [], [], []
     fields_of = {}
     for a, b, similarity, how in pairs:
+        split = matcher.splits.get(id(b)) if how == "build-split" else None
         fields = tuple(name for name, get in FIELDS if get(a) != get(b)
                        and not (name == "template" and same_up_to_constants(a, b) and _same_arguments(a, b, texts))
-                       and not (name == "call" and _same_call(a, b)))
-        if conditions_changed(a, b, texts):  # a guard added, dropped or rewritten (not renamed)
-            fields += ("conditions",)
+                       and not (name == "call" and _same_call(a, b))
+                       and not (split is not None and name == "build" and same_build(a, split))
+                       # the same line written, the ternary's constant now a literal of this build's call
+                       and not (split is not None and name == "template" and _text(a) == _text(b)))
+        guards_a, guards_b = guards_for_text(a, b, split, texts)  # each read for its own text
+        if conditions_changed(replace(a, conditions=guards_a), replace(b, conditions=guards_b), texts):
+            fields += ("conditions",)  # a guard added, dropped or rewritten (not renamed)
         fields_of[(id(a), id(b))] = fields
     callers = _Callers(old, new, texts, {m.function for a, b, _, _ in pairs for m in (a, b)
                                          if set(fields_of[(id(a), id(b))]) & set(ANALYSIS_FIELDS)})

@@ -11,11 +11,12 @@ from srcscan.catalog import Catalog, Message
 from srcscan.diff.merges import _MergePasses
 from srcscan.diff.model import FileTexts, Merge
 from srcscan.diff.sites import _best_first, _SitePasses
+from srcscan.diff.splits import Split, _SplitPasses
 from srcscan.diff.text import (DISTINCT_LITERAL, SIMILARITY_THRESHOLD, HELPER_CHAR_THRESHOLD, LineMap,
                                _sorted, _text, _spaced, char_similarity, literal_length)
 from srcscan.formats.template import template_similarity
 
-class _Matcher(_SitePasses, _MergePasses):
+class _Matcher(_SplitPasses, _SitePasses, _MergePasses):
     """The passes of the module docstring over two catalogs' messages."""
 
     def __init__(self, old: Catalog, new: Catalog, texts: FileTexts | None) -> None:
@@ -27,8 +28,10 @@ class _Matcher(_SitePasses, _MergePasses):
         self.old_functions = {(m.file, m.function) for m in old.messages}
         self.new_files = {m.file for m in new.messages} | {f.path for f in new.files}
         self.pairs: list[tuple[Message, Message, float, str]] = []
+        self.splits: dict[int, Split] = {}  # id of a new message of a build split -> what it is compared with
 
     def run(self) -> tuple[list[tuple[Message, Message, float, str]], list[Merge]]:
+        self._build_splits()
         self._by_key(lambda m: (m.file, m.function, _text(m)), "identity")
         self._learn_offsets()
         self._by_key(lambda m: (m.file, _text(m)), "renamed")

@@ -235,29 +235,50 @@ def build_formula(text: str) -> Any:
 
 
 _FORMULAS: dict[str, Any] = {}
+_EXPRS: dict[str, Any] = {}
+_ZERO_TEST = re.compile(r"^(\w+)([!=])=0$")
+
+
+def build_expr(text: str) -> Any:
+    """A build condition as a sympy boolean expression whose symbols are named by their atoms'
+    texts (each `defined(X)` or comparison one atom; `X != 0` is the atom `X` and `X == 0`
+    its negation, as `#if X` and `#if !X` read a macro's value: keepalived 2.3.4 writes
+    `#if !HAVE_DECL_IPV6_FREEBIND` ... `#else`, which srcscan reads as `HAVE_DECL_IPV6_FREEBIND
+    != 0`), so that conditions of several calls combine; True for "", None when it does not parse."""
+    if not text:
+        from sympy import true
+
+        return true
+    if text not in _EXPRS:
+        from sympy import Symbol
+        from sympy.parsing.sympy_parser import parse_expr
+
+        atoms: dict[str, str] = {}
+
+        def atom(t: str) -> str:
+            t = re.sub(r"\s+", "", t)
+            t = re.sub(r"^defined\(?(\w+)\)?$", r"defined(\1)", t)
+            zero = _ZERO_TEST.match(t)
+            if zero:
+                return ("" if zero.group(2) == "!" else "~") + atom(zero.group(1))
+            return atoms.setdefault(t, f"a{len(atoms)}")
+
+        try:
+            expr = _atomize(text, atom)
+            _EXPRS[text] = parse_expr(expr, local_dict={name: Symbol(t) for t, name in atoms.items()})
+        except Exception:  # noqa: BLE001 - any expression sympy cannot read
+            _EXPRS[text] = None
+    return _EXPRS[text]
 
 
 def _formula(text: str) -> Any:
     if text in _FORMULAS:
         return _FORMULAS[text]
-    from sympy import Symbol
     from sympy.logic.boolalg import simplify_logic
-    from sympy.parsing.sympy_parser import parse_expr
 
-    atoms: dict[str, Symbol] = {}
-
-    def atom(t: str) -> str:
-        t = re.sub(r"\s+", "", t)
-        t = re.sub(r"^defined\(?(\w+)\)?$", r"defined(\1)", t)
-        name = f"a{len(atoms)}" if t not in atoms else atoms[t].name
-        atoms.setdefault(t, Symbol(name))
-        return atoms[t].name
-
+    expr = build_expr(text)
     try:
-        expr = _atomize(text, atom)
-        value = simplify_logic(parse_expr(expr, local_dict={s.name: s for s in atoms.values()}), form="dnf")
-        names = {s.name: t for t, s in atoms.items()}
-        result: Any = str(value.subs({Symbol(k): Symbol(v) for k, v in names.items()}))
+        result: Any = text if expr is None else str(simplify_logic(expr, form="dnf"))
     except Exception:  # noqa: BLE001 - any expression sympy cannot read stays as written
         result = text
     _FORMULAS[text] = result

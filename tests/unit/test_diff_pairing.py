@@ -488,6 +488,40 @@ void vmac_handler(int n, char **v)
 +void iptables_out(const char *n) { check_name("iptables", "out chain", n); }
 """,
     },
+    "build-split": {
+        "vrrp.c": """
+#include <sys/socket.h>
+#include <netinet/in.h>
+int setopt(int fd, int level, int name);
+int open_socket(int fd, int family)
+{
+#if !HAVE_DECL_IPV6_FREEBIND
+	if (family == AF_INET6) {
+		if (setopt(fd, IPPROTO_IPV6, 75))
+			log_message(LOG_INFO, "IPV6_TRANSPARENT failed");
+-	} else
+-#endif
++	} else if (setopt(fd, IPPROTO_IP, 15))
++		log_message(LOG_INFO, "IP_FREEBIND failed %d", fd);
++#else
+	if (setopt(fd, family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6, family == AF_INET ? 15 : 78))
+		log_message(LOG_INFO, "IP%s_FREEBIND failed %d", family == AF_INET ? "" : "V6", fd);
++#endif
+	return fd;
+}
+int verbose;
+void close_socket(int fd, int family)
+{
++#if !HAVE_DECL_SO_LINGER
++	if (verbose && setopt(fd, family, 13))
++		log_message(LOG_INFO, "SO_LINGER failed %d", fd);
++#else
+	if (setopt(fd, family, 13))
+		log_message(LOG_INFO, "SO_LINGER failed %d", fd);
++#endif
+}
+""",
+    },
     "noise": {
         "opts.c": """
 #include <getopt.h>
@@ -788,3 +822,22 @@ def test_a_new_call_site_is_added_once_with_the_texts_it_writes(diffs):
     assert [text(m) for m in d.variants] == empty[1:]
     data = diff_to_dict(d)
     assert [(m["text"], m.get("site_texts")) for m in data["added"]] == [(empty[0], empty[1:])]
+
+
+def test_a_call_split_by_build_pairs_each_builds_call_with_the_old_one(diffs):
+    """keepalived 2.3.4's open_vrrp_read_socket(): the old `IP%s_FREEBIND` call (one text per
+    branch of its `%s` ternary) became an IPv4-only call under `#if !HAVE_DECL_IPV6_FREEBIND`
+    and the old call under `#else`. Each new call is the old one in its build: nothing added,
+    and no guard changed (the old catalog's `!(family == AF_INET6)` is the other build's
+    `else`; the IPv4 text's `family == AF_INET ? IPPROTO_IP : ...` is `IPPROTO_IP`). A split
+    whose one build adds a guard (`verbose &&`) is that build's change."""
+    d = diffs["build-split"]
+    assert not d.added and not d.removed and not d.merged
+    assert sorted((text(c.new), c.new.build, c.how) for c in d.moved if c.old.function == "open_socket") == [
+        ("IPV6_FREEBIND failed %d", "HAVE_DECL_IPV6_FREEBIND != 0", "build-split"),
+        ("IP_FREEBIND failed %d", "!HAVE_DECL_IPV6_FREEBIND", "build-split"),
+        ("IP_FREEBIND failed %d", "HAVE_DECL_IPV6_FREEBIND != 0", "build-split")]
+    assert not [c for c in d.changed if c.old.function == "open_socket"]
+    assert [(c.new.build, c.fields) for c in d.changed if c.old.function == "close_socket"] == [
+        ("!HAVE_DECL_SO_LINGER", ("conditions",))]
+    assert [c.new.build for c in d.moved if c.old.function == "close_socket"] == ["HAVE_DECL_SO_LINGER != 0"]
