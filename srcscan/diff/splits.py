@@ -27,7 +27,7 @@ from typing import Any
 
 from srcscan.catalog import Message
 from srcscan.diff.ternary import resolved_guards
-from srcscan.diff.text import _site, _text, build_expr
+from srcscan.diff.text import _site, _text, build_expr, build_or, build_possible
 
 
 @dataclass(frozen=True)
@@ -52,9 +52,6 @@ class _SplitPasses:
         build, with every one of them (one old message may so pair with several new ones).
         The old site must be its function's only one writing those texts, and no new
         call of them keep the old build."""
-        from sympy import Or
-        from sympy.logic.inference import satisfiable
-
         old_sites: dict[tuple, list[Message]] = defaultdict(list)
         olds_by_text: dict[tuple, set[tuple]] = defaultdict(set)
         for a in self.olds:
@@ -76,10 +73,10 @@ class _SplitPasses:
             if old_build is None or len(builds) < 2 or any(e is None or e == old_build for e in builds.values()):
                 continue
             exprs = list(builds.values())
-            if any(satisfiable(exprs[i] & exprs[j]) for i in range(len(exprs)) for j in range(i + 1, len(exprs))) \
-                    or any(satisfiable(e & ~old_build) for e in exprs):
+            if any(build_possible(exprs[i] & exprs[j]) for i in range(len(exprs)) for j in range(i + 1, len(exprs))) \
+                    or any(build_possible(e & ~old_build) for e in exprs):
                 continue
-            union = Or(*exprs)
+            union = build_or(exprs)
             by_text = {_text(a): a for a in group}
             for b in news:
                 self.splits[id(b)] = Split(union, tuple(o for o in news if _site(o) != _site(b)))
@@ -103,10 +100,8 @@ def guards_for_text(a: Message, b: Message, split: Split | None, texts: Any) -> 
 
 def same_build(a: Message, split: Split) -> bool:
     """Do the split's sites together cover exactly the old call's build?"""
-    from sympy.logic.inference import satisfiable
-
     old = build_expr(a.build)
-    return old is not None and not satisfiable(old ^ split.build)
+    return old is not None and not build_possible(old ^ split.build)
 
 
 def _norm(guard: str) -> str:

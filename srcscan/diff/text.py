@@ -271,6 +271,20 @@ def build_expr(text: str) -> Any:
     return _EXPRS[text]
 
 
+def build_or(exprs: Iterable[Any]) -> Any:
+    """The OR of build_expr expressions (each not None)."""
+    from sympy import Or
+
+    return Or(*exprs)
+
+
+def build_possible(expr: Any) -> bool:
+    """Can some build satisfy the build_expr expression?"""
+    from sympy.logic.inference import satisfiable
+
+    return bool(satisfiable(expr))
+
+
 def _formula(text: str) -> Any:
     if text in _FORMULAS:
         return _FORMULAS[text]
