@@ -161,6 +161,11 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
         e = strip(e.left)
     elif isinstance(e, Binary) and e.op == "!=" and integer_of(e.left) == 0:
         e = strip(e.right)  # `NULL != pwd`
+    compared = _compared_values(e, index, fn)
+    if compared is not None:
+        if unknown is None:
+            unknown = Requirement.atom(Atom(f"?{fn.key if fn else ''}:{render(e)}", test=e))
+        return compared & unknown
     masked = _masked_value(e, index, fn)
     if masked is not None:
         if unknown is None:
@@ -200,6 +205,26 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
     if unknown is None:
         unknown = Requirement.atom(Atom(f"?{fn.key if fn else ''}:{render(e)}", test=e))
     return need & unknown
+
+
+def _compared_values(e: CExpr, index: Index, fn: FunctionFacts | None) -> Requirement | None:
+    """`daemon->max_port < daemon->min_port`: two values only options set (0 until then, no start
+    value) differ only once one of those options gave one, so a strict comparison or `!=` needs
+    one of them (dnsmasq's --min-port, --max-port); None for any other test (`<=`, `==` hold
+    with both 0 and tell nothing)."""
+    if not isinstance(e, Binary) or e.op not in ("<", ">", "!="):
+        return None
+    names: set[str] = set()
+    for side in (e.left, e.right):
+        target = target_of(side)
+        if target is None or target.kind not in ("field", "var") or integer_of(side) is not None \
+                or index.start_values.get(target.name):
+            return None
+        found = value_options(target, index, fn, by_default=True)
+        if not found or any(x.mask for n in found for x in getattr(index.by_name.get(n), "effects", ())):
+            return None
+        names.update(found)
+    return Requirement.any_of(Requirement.atom(n) for n in sorted(names))
 
 
 def _masked_value(e: CExpr, index: Index, fn: FunctionFacts | None) -> Requirement | None:

@@ -15,6 +15,7 @@ facts). Recognises tables by the field names of the struct they fill, as the rul
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from typing import Iterator
 
 from srcscan.extract.calls import c_string_value, integer_value
@@ -58,6 +59,7 @@ def extract_options(unit: Unit, idioms: Idioms) -> OptionFacts:
         local = {n.name for n, _ in nodes if n.kind == "VAR_DECL"} | set(params)
         calls = [n for n, _ in nodes if n.kind == "CALL_EXPR" and n.name in idioms.getopt_calls]
         read_from = _initialized_from(nodes)
+        pointed = _pointed_fields(nodes, local)
         # A function the getopt loop hands the option to switches on that parameter (dnsmasq's one_opt).
         code = params[handed[fn.name]] if fn.name in handed and handed[fn.name] < len(params) else None
         named: dict[tuple[int, int], str] | None = None  # the case comments, read at the first key switch
@@ -82,6 +84,18 @@ def extract_options(unit: Unit, idioms: Idioms) -> OptionFacts:
                 named = (_case_comments(unit, fn) if idioms.case_comments else {}) if named is None else named
                 key_locals |= {(f"@{fn.name}@{case.line}", label, effect[0], node.line,
                                 named.get((case.cond.start, label), "")) for label in case.labels if isinstance(label, int)}
+            through = _through_pointer(node, pointed)
+            if through and (switch := next((g for g in reversed(guards) if g.kind == "case"), None)) is not None \
+                    and (bool(calls) or code is not None and switch.text.strip() == code):
+                # `*up = new` with `up = &daemon->int_names` (a list appended at its end, dnsmasq's
+                # --interface-name) or `sets = option == LOPT_IPSET ? &daemon->ipsets : &daemon->nftsets`:
+                # the option fills that field (each label its own when the code picks the field)
+                for target, (label, equal) in through:
+                    labels = tuple(x for x in switch.labels if label is None or (x == label) == equal)
+                    if labels:
+                        cases.append((labels, target, "=", expression_text(node.children[1]), None,
+                                      _inner_guards(guards, switch)))
+                continue
             if effect is None or not effect[0].startswith(".") and _root_name(_written(node)) in local:
                 continue  # a local variable, or an element of a local array (`a[j] = ...`)
             switch = next((g for g in reversed(guards) if g.kind == "case"), None)
@@ -326,6 +340,80 @@ def _uncast(node: Node) -> Node:
     while node.children and node.kind in ("CSTYLE_CAST_EXPR", "PAREN_EXPR"):
         node = node.children[-1] if node.kind == "CSTYLE_CAST_EXPR" else node.children[0]
     return node
+
+
+def _pointed_fields(nodes: list[tuple[Node, tuple]], local: set[str]) \
+        -> dict[str, list[tuple[str, tuple[int | None, bool]]]]:
+    """local -> the fields of file-scope state it is given the address of (`up = &daemon->int_names`,
+    `**sets = (option == LOPT_IPSET) ? &daemon->ipsets : &daemon->nftsets`), each with the
+    code label that picks it: (label, True) for the first branch of `code == label ? &a : &b`,
+    (label, False) for the second, (None, True) for a plain address. A local given anything
+    else too (besides an address read through itself, `up = &(*up)->next`) is left out."""
+    found: dict[str, list] = defaultdict(list)
+    other: set[str] = set()
+    for node, _ in nodes:
+        if node.kind == "VAR_DECL" and node.name in local and node.children \
+                and node.children[-1].kind not in ("TYPE_REF", "STRUCT_DECL", "UNION_DECL", "ENUM_DECL"):
+            name, value = node.name, node.children[-1]  # declared with a value (not only its type)
+        elif node.kind == "BINARY_OPERATOR" and node.op == "=" and len(node.children) == 2 \
+                and strip(node.children[0]).kind == "DECL_REF_EXPR" and strip(node.children[0]).name in local:
+            name, value = strip(node.children[0]).name, node.children[1]
+        else:
+            continue
+        if _root_name(_address_of(value)) == name:
+            continue  # `up = &((*up)->next)`: the walk along the list itself
+        picked = _addresses(value, local)
+        if picked is None:
+            other.add(name)
+        else:
+            found[name].extend(picked)
+    return {n: v for n, v in found.items() if n not in other and v}
+
+
+def _address_of(node: Node) -> Node | None:
+    node = strip(node)
+    while node.kind == "PAREN_EXPR" and node.children:
+        node = strip(node.children[0])
+    if node.kind == "UNARY_OPERATOR" and node.op == "&" and node.children:
+        return node.children[0]
+    return None
+
+
+def _addresses(value: Node, local: set[str]) -> list[tuple[str, tuple[int | None, bool]]] | None:
+    """The fields of file-scope state an initializer takes the address of (see _pointed_fields);
+    None when it is anything else."""
+    value = strip(value)
+    while value.kind == "PAREN_EXPR" and value.children:
+        value = strip(value.children[0])
+    if value.kind == "CONDITIONAL_OPERATOR" and len(value.children) == 3:
+        cond = strip(value.children[0])
+        while cond.kind == "PAREN_EXPR" and cond.children:
+            cond = strip(cond.children[0])
+        a, b = _addresses(value.children[1], local), _addresses(value.children[2], local)
+        if a is None or b is None or len(a) != 1 or len(b) != 1:
+            return None
+        label = integer_value(cond.children[1]) if cond.kind == "BINARY_OPERATOR" and cond.op in ("==", "!=") \
+            and len(cond.children) == 2 else None
+        if label is None:
+            return a + b
+        equal = cond.op == "=="
+        return [(a[0][0], (label, equal)), (b[0][0], (label, not equal))]
+    inner = _address_of(value)
+    if inner is None or strip(inner).kind != "MEMBER_REF_EXPR":
+        return None
+    target = target_path(inner, local)
+    return None if target.startswith(".") else [(target, (None, True))]
+
+
+def _through_pointer(node: Node, pointed: dict) -> list[tuple[str, tuple[int | None, bool]]]:
+    """For `*p = value` with p a local of _pointed_fields: the fields written; else []."""
+    if not pointed or node.kind != "BINARY_OPERATOR" or node.op != "=" or len(node.children) != 2:
+        return []
+    target = strip(node.children[0])
+    if target.kind != "UNARY_OPERATOR" or target.op != "*" or not target.children:
+        return []
+    ref = strip(target.children[0])
+    return pointed.get(ref.name, []) if ref.kind == "DECL_REF_EXPR" else []
 
 
 def _written(node: Node) -> Node | None:

@@ -152,3 +152,16 @@ def test_a_fatal_start_up_check_through_a_rules_noreturn_function_is_no_requirem
     # requirement of what it logs afterwards ("started" is logged by default).
     assert requires(catalog, "started") == ()
     assert requires(catalog, "%s: --log-extra and -d do not go together") == (("--log-extra", "-d"),)
+
+
+def test_a_list_filled_through_a_pointer_to_its_pointer(catalog):
+    # `for (up = &daemon->int_names; *up; up = &((*up)->next)); *up = new;` (appended at the end)
+    assert requires(catalog, "no addresses found for interface %s") == (("--interface-name",),)
+    # `sets = (option == LOPT_IPSET) ? &daemon->ipsets : &daemon->nftsets; *sets = new;`: each code its list
+    assert requires(catalog, "ipsets in use") == (("--ipset",),)
+    assert requires(catalog, "nftsets in use") == (("--nftset",),)
+
+
+def test_two_values_only_options_set_compared(catalog):
+    # `daemon->max_port < daemon->min_port`: both 0 unless --min-port or --max-port gave one.
+    assert requires(catalog, "max_port cannot be smaller than min_port") == (("--max-port",), ("--min-port",))
