@@ -23,7 +23,7 @@ from srcscan.cexpr import Binary, CExpr, Name, Unary, evaluate, render, strip, s
 from srcscan.model import CallSite, FunctionFacts, Guard
 from srcscan.requirement import Atom, Requirement
 from srcscan.analyze.inherited import stored_requirement
-from srcscan.analyze.optiontests import mandatory_guard, option_test
+from srcscan.analyze.optiontests import mandatory_guard, option_test, stored_after_loop
 
 MAX_DEPTH = 8  # callers followed up from a site before a parameter's test counts as runtime
 BUDGET = 300  # reaching() calls per site
@@ -44,7 +44,7 @@ def condition(e: CExpr, index, fn: FunctionFacts, line: int = 0) -> Requirement:
     if isinstance(e, Binary) and e.op in ("&&", "||"):
         left, right = condition(e.left, index, fn, line), condition(e.right, index, fn, line)
         return left & right if e.op == "&&" else left | right
-    found = option_test(e, index, fn)
+    found = option_test(e, index, fn) if not (line and stored_after_loop(e, index, fn, line)) else None
     if found is not None:
         return found
     return Requirement.atom(Atom(f"?{fn.key}:{render(e)}{_versions(e, index, fn, line)}", test=e))

@@ -62,6 +62,7 @@ class Index:
     reading_locals: set[tuple[str, str]] = field(default_factory=set)  # (function key, local) whose guards are being read
     default_parses: frozenset[tuple[str, str, object]] = frozenset()  # call edges parsing the daemon's constant default (constdefaults)
     feature: tuple[str, frozenset[str]] = ("", frozenset())  # the rules' feature_key and feature_functions (analyze.features)
+    after_loop: dict[tuple[str, str], dict[str, tuple[int, ...]]] = field(default_factory=dict)  # (file, function) -> field -> lines the function calling getopt writes it after its loop (writes_after_loop)
 
     @classmethod
     def of(cls, options: Iterable[Option], bit_test: frozenset[str]) -> "Index":
@@ -141,6 +142,7 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.copies = field_copies(writes)
     index.local_guards = find_local_guards(writes)
     index.default_parses = default_parses(graph, index)
+    index.after_loop = writes_after_loop(graph, writes, index.getopt_calls)
     if rules.options.bit_array:
         index.bit_array = (rules.options.bit_array.field, rules.options.bit_array.word_bits)
     param_options(graph, index)
@@ -202,6 +204,26 @@ def event_sends(graph: CallGraph, channels: Iterable) -> dict[str, dict[int, tup
             for code, sends in codes.items():
                 merged.setdefault(code, []).extend(sends)
     return {r: {c: tuple(v) for c, v in codes.items()} for r, codes in out.items()}
+
+
+def writes_after_loop(graph: CallGraph, writes: Iterable[Write], getopt_calls: frozenset[str]) \
+        -> dict[tuple[str, str], dict[str, tuple[int, ...]]]:
+    """(file, function) -> field name -> lines where a function calling getopt stores in a field of
+    global state after its option loop (dnsmasq's read_opts: `daemon->domain_suffix =
+    canonicalise_opt(token)` read from resolv.conf under `--domain=#`, after the loop): a test
+    of that field there, after such a store, reads a value of the run, not only the options."""
+    loops: dict[tuple[str, str], int] = {}
+    for fn in graph.functions.values():
+        lines = [c.line for c in fn.calls if not c.indirect and c.callee in getopt_calls]
+        if lines:
+            loops[(fn.file, fn.name)] = max(lines)
+    out: dict[tuple[str, str], dict[str, list[int]]] = {}
+    for w in writes:
+        end = loops.get((w.file, w.function))
+        if end is None or w.local or w.line <= end or "." not in w.target:
+            continue
+        out.setdefault((w.file, w.function), defaultdict(list))[w.target.rsplit(".", 1)[-1]].append(w.line)
+    return {k: {name: tuple(sorted(ls)) for name, ls in v.items()} for k, v in out.items()}
 
 
 def field_copies(writes: Iterable[Write]) -> dict[tuple[str, str], frozenset[str]]:

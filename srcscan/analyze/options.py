@@ -123,8 +123,8 @@ def _effect(target: str, op: str, value_text: str, value: int | None, inner: tup
     return OptionEffect(target, op, value_text, mask, level if mask else 1)
 
 
-_VALUE_TEST = re.compile(r'^\(*\s*(?:\w+\s*&&\s*)?(?:strcmp\s*\(\s*\w+\s*,\s*"([\w.:/+-]+)"\s*\)\s*==\s*0|'
-                         r'!\s*strcmp\s*\(\s*\w+\s*,\s*"([\w.:/+-]+)"\s*\))\s*\)*$')  # a word: an atom's name
+_VALUE_TEST = re.compile(r'^\(*\s*(?:\w+\s*&&\s*)?(?:strcmp\s*\(\s*\w+\s*,\s*"([\w.:/+#-]+)"\s*\)\s*==\s*0|'
+                         r'!\s*strcmp\s*\(\s*\w+\s*,\s*"([\w.:/+#-]+)"\s*\))\s*\)*$')  # a word: an atom's name
 
 
 def _when(inner: tuple[str, ...]) -> str:

@@ -39,13 +39,25 @@ def guard_requirement(guard: Guard, index: Index, fn: FunctionFacts) -> Requirem
     elif guard.expr is None or guard.kind == "default":
         found = Requirement.TRUE
     elif guard.negated:
-        found = ~_formula(guard.expr, index, fn, necessary=False)
+        found = ~_formula(guard.expr, index, fn, necessary=False, line=guard.line)
     else:
-        found = _formula(guard.expr, index, fn, necessary=True)
+        found = _formula(guard.expr, index, fn, necessary=True, line=guard.line)
     if mandatory(guard, fn, found, index):
         found = Requirement.TRUE
     index.memo[memo] = (guard, found)  # the guard is kept: its id stays its own
     return found
+
+
+def stored_after_loop(e: CExpr, index: Index, fn: FunctionFacts, line: int) -> bool:
+    """Whether `e` tests a field the function calling getopt stored in after its option loop and
+    before `line` (Index.after_loop: dnsmasq's `if (!daemon->domain_suffix)` after read_opts read
+    resolv.conf's search line into it)."""
+    stored = getattr(index, "after_loop", {}).get((fn.file, fn.name))
+    if not stored:
+        return False
+    target = target_of(e if not (isinstance(e, Binary) and e.op in COMPARISONS) else
+                       (e.left if target_of(e.left) is not None else e.right))
+    return target is not None and target.kind == "field" and any(n < line for n in stored.get(target.name, ()))
 
 
 def mandatory_guard(guard: Guard, index: Index, fn: FunctionFacts) -> bool:
@@ -70,14 +82,16 @@ def mandatory(guard: Guard, fn: FunctionFacts, found: Requirement, index: Index)
                for a in atoms)
 
 
-def _formula(e: CExpr, index: Index, fn: FunctionFacts, necessary: bool) -> Requirement:
+def _formula(e: CExpr, index: Index, fn: FunctionFacts, necessary: bool, line: int = 0) -> Requirement:
     e = strip(e)
     if isinstance(e, Unary) and e.op == "!":
-        return ~_formula(e.operand, index, fn, not necessary)
+        return ~_formula(e.operand, index, fn, not necessary, line)
     if isinstance(e, Binary) and e.op in ("&&", "||"):
-        left = _formula(e.left, index, fn, necessary)
-        right = _formula(e.right, index, fn, necessary)
+        left = _formula(e.left, index, fn, necessary, line)
+        right = _formula(e.right, index, fn, necessary, line)
         return left & right if e.op == "&&" else left | right
+    if line and stored_after_loop(e, index, fn, line):
+        return Requirement.TRUE if necessary else Requirement.FALSE  # a value of the run
     found = option_test(e, index, fn, unknown=Requirement.TRUE if necessary else Requirement.FALSE, necessary=necessary)
     if found is None:
         return Requirement.TRUE if necessary else Requirement.FALSE

@@ -165,3 +165,10 @@ def test_a_list_filled_through_a_pointer_to_its_pointer(catalog):
 def test_two_values_only_options_set_compared(catalog):
     # `daemon->max_port < daemon->min_port`: both 0 unless --min-port or --max-port gave one.
     assert requires(catalog, "max_port cannot be smaller than min_port") == (("--max-port",), ("--min-port",))
+
+
+def test_a_field_the_parser_stores_in_after_its_option_loop(catalog):
+    # read_opts: `if (option_bool(OPT_RESOLV_DOMAIN)) { ...; daemon->domain_suffix = search; if
+    # (!daemon->domain_suffix) fail(...); }`: the bit is `-s #` (`strcmp(arg, "#") == 0`); the
+    # field is a value of the run there, no longer "-s not given".
+    assert requires(catalog, "no search directive found in %s") == (("-s=#",),)
