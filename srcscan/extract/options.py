@@ -84,7 +84,7 @@ def extract_options(unit: Unit, idioms: Idioms) -> OptionFacts:
                 named = (_case_comments(unit, fn) if idioms.case_comments else {}) if named is None else named
                 key_locals |= {(f"@{fn.name}@{case.line}", label, effect[0], node.line,
                                 named.get((case.cond.start, label), "")) for label in case.labels if isinstance(label, int)}
-            through = _through_pointer(node, pointed)
+            through = _through_pointer(node, guards, pointed)
             if through and (switch := next((g for g in reversed(guards) if g.kind == "case"), None)) is not None \
                     and (bool(calls) or code is not None and switch.text.strip() == code):
                 # `*up = new` with `up = &daemon->int_names` (a list appended at its end, dnsmasq's
@@ -343,15 +343,15 @@ def _uncast(node: Node) -> Node:
 
 
 def _pointed_fields(nodes: list[tuple[Node, tuple]], local: set[str]) \
-        -> dict[str, list[tuple[str, tuple[int | None, bool]]]]:
-    """local -> the fields of file-scope state it is given the address of (`up = &daemon->int_names`,
+        -> dict[tuple, list[tuple[str, tuple[int | None, bool]]]]:
+    """(local, its case: _case_of) -> the fields of file-scope state it is given the address of (`up = &daemon->int_names`,
     `**sets = (option == LOPT_IPSET) ? &daemon->ipsets : &daemon->nftsets`), each with the
     code label that picks it: (label, True) for the first branch of `code == label ? &a : &b`,
     (label, False) for the second, (None, True) for a plain address. A local given anything
     else too (besides an address read through itself, `up = &(*up)->next`) is left out."""
-    found: dict[str, list] = defaultdict(list)
-    other: set[str] = set()
-    for node, _ in nodes:
+    found: dict[tuple, list] = defaultdict(list)
+    other: set[tuple] = set()
+    for node, guards in nodes:
         if node.kind == "VAR_DECL" and node.name in local and node.children \
                 and node.children[-1].kind not in ("TYPE_REF", "STRUCT_DECL", "UNION_DECL", "ENUM_DECL"):
             name, value = node.name, node.children[-1]  # declared with a value (not only its type)
@@ -362,12 +362,19 @@ def _pointed_fields(nodes: list[tuple[Node, tuple]], local: set[str]) \
             continue
         if _root_name(_address_of(value)) == name:
             continue  # `up = &((*up)->next)`: the walk along the list itself
+        key = (name, _case_of(guards))  # a name each case may declare for itself
         picked = _addresses(value, local)
         if picked is None:
-            other.add(name)
+            other.add(key)
         else:
-            found[name].extend(picked)
-    return {n: v for n, v in found.items() if n not in other and v}
+            found[key].extend(picked)
+    return {k: v for k, v in found.items() if k not in other and v}
+
+
+def _case_of(guards: tuple) -> tuple:
+    """The innermost `case` around a node, as (line, labels); () outside any."""
+    case = next((g for g in reversed(guards) if g.kind == "case"), None)
+    return (case.line, tuple(case.labels)) if case is not None else ()
 
 
 def _address_of(node: Node) -> Node | None:
@@ -405,15 +412,15 @@ def _addresses(value: Node, local: set[str]) -> list[tuple[str, tuple[int | None
     return None if target.startswith(".") else [(target, (None, True))]
 
 
-def _through_pointer(node: Node, pointed: dict) -> list[tuple[str, tuple[int | None, bool]]]:
-    """For `*p = value` with p a local of _pointed_fields: the fields written; else []."""
+def _through_pointer(node: Node, guards: tuple, pointed: dict) -> list[tuple[str, tuple[int | None, bool]]]:
+    """For `*p = value` with p a local of _pointed_fields (in the same case): the fields written; else []."""
     if not pointed or node.kind != "BINARY_OPERATOR" or node.op != "=" or len(node.children) != 2:
         return []
     target = strip(node.children[0])
     if target.kind != "UNARY_OPERATOR" or target.op != "*" or not target.children:
         return []
     ref = strip(target.children[0])
-    return pointed.get(ref.name, []) if ref.kind == "DECL_REF_EXPR" else []
+    return pointed.get((ref.name, _case_of(guards)), []) if ref.kind == "DECL_REF_EXPR" else []
 
 
 def _written(node: Node) -> Node | None:
