@@ -98,7 +98,7 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
         if not changed and not settled:
             settled, changed = True, True
             for e in tabled:
-                req[e] = _file_requirement(graph, req, graph.functions[e].file, frozenset(tabled))
+                req[e] = _tabled_requirement(graph, index, req, e, frozenset(tabled))
     # A function never called (analyze.deadcode) is FALSE, which the conditions' walk reads as
     # "no path this way"; any other function no path reaches is TRUE: the graph may have lost
     # its calls, or code outside the tree may call it.
@@ -108,10 +108,31 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
 
 
 def _only_tabled(key: str, index: Index) -> bool:
-    """Whether function `key` is named only in file-scope initializers (a callback in a static
-    table such as dnsmasq's ubus_object_methods[]) and nowhere else srcscan sees."""
-    refs = [ref for (target, _), found in index.field_stores.items() if target == key for ref in found]
-    return bool(refs) and all(ref.context == "initializer" and not ref.function for ref in refs)
+    """Whether function `key` is named only in initializers of tables (a callback in a static
+    table such as dnsmasq's ubus_object_methods[], or in one local to the function handing it
+    over, dbus_init's `DBusObjectPathVTable dnsmasq_vtable = {NULL, &message_handler, ...}`) and
+    nowhere else srcscan sees."""
+    return bool(_table_refs(key, index)) and all(ref.context == "initializer" for ref in _table_refs(key, index))
+
+
+def _table_refs(key: str, index: Index) -> list:
+    return [ref for (target, _), found in index.field_stores.items() if target == key for ref in found]
+
+
+def _tabled_requirement(graph: CallGraph, index: Index, req: Mapping[str, Requirement | None], key: str,
+                        tabled: frozenset[str]) -> Requirement:
+    """What a tabled callback (_only_tabled) needs: for a table local to a function, that
+    function's requirement and the guards of its initializer (the function hands the table over);
+    for a file-scope one, _file_requirement; any of them."""
+    parts = []
+    for ref in _table_refs(key, index):
+        holder = graph.key_for(ref.function, ref.file) if ref.function else None
+        if holder is None:
+            parts.append(_file_requirement(graph, req, graph.functions[key].file, tabled))
+        elif req.get(holder) is not None:
+            parts.append(req[holder] & Requirement.all_of(guard_requirement(g, index, graph.functions[holder])
+                                                          for g in ref.guards))
+    return Requirement.any_of(parts).simplified() if parts else Requirement.TRUE
 
 
 def _file_requirement(graph: CallGraph, req: Mapping[str, Requirement | None], file: str,

@@ -172,3 +172,8 @@ def test_a_field_the_parser_stores_in_after_its_option_loop(catalog):
     # (!daemon->domain_suffix) fail(...); }`: the bit is `-s #` (`strcmp(arg, "#") == 0`); the
     # field is a value of the run there, no longer "-s not given".
     assert requires(catalog, "no search directive found in %s") == (("-s=#",),)
+
+
+def test_a_callback_in_a_table_local_to_the_function_handing_it_over(catalog):
+    # bus_paths (called under --enable-bus) hands `struct vtable vt = { 0, &on_message }` over.
+    assert requires(catalog, "setting servers from the bus") == (("--enable-bus",),)
