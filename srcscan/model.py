@@ -245,6 +245,7 @@ class Write(NamedTuple):
     owner: str = ""  # a field's write: the struct the field belongs to (cexpr.Member.owner), "" when not known
     guards: tuple["Guard", ...] = ()  # enclosing conditions, outermost first (without parser nodes)
     base: str = ""  # a `.field` write: the parameter or local it goes through (`fresh` of `fresh->debug = 1`)
+    param: bool = False  # `target` is a parameter of `function` assigned in it (with local=True; extract.writes)
 
 
 class SiteKey(NamedTuple):

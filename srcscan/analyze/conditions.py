@@ -44,7 +44,7 @@ def condition(e: CExpr, index, fn: FunctionFacts, line: int = 0) -> Requirement:
     if isinstance(e, Binary) and e.op in ("&&", "||"):
         left, right = condition(e.left, index, fn, line), condition(e.right, index, fn, line)
         return left & right if e.op == "&&" else left | right
-    found = option_test(e, index, fn) if not (line and stored_after_loop(e, index, fn, line)) else None
+    found = option_test(e, index, fn, line=line) if not (line and stored_after_loop(e, index, fn, line)) else None
     if found is not None:
         return found
     return Requirement.atom(Atom(f"?{fn.key}:{render(e)}{_versions(e, index, fn, line)}", test=e))

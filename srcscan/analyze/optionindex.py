@@ -21,7 +21,7 @@ from srcscan.analyze.guardedlocals import find_local_guards
 from srcscan.analyze.optiontypes import Option
 from srcscan.analyze.optionvalues import integer_of, param_options
 from srcscan.model import CallSite, FunctionFacts, FunctionRef, Guard, Write
-from srcscan.cexpr import Binary, CExpr, Member, Name, Unary, strip
+from srcscan.cexpr import Binary, CExpr, Member, Name, Unary, evaluate, strip
 from srcscan.requirement import Requirement
 
 @dataclass
@@ -62,6 +62,7 @@ class Index:
     reading_locals: set[tuple[str, str]] = field(default_factory=set)  # (function key, local) whose guards are being read
     default_parses: frozenset[tuple[str, str, object]] = frozenset()  # call edges parsing the daemon's constant default (constdefaults)
     feature: tuple[str, frozenset[str]] = ("", frozenset())  # the rules' feature_key and feature_functions (analyze.features)
+    local_lines: dict[tuple[str, str], dict[str, tuple[tuple[int, object], ...]]] = field(default_factory=dict)  # (file, function) -> local -> (line, value) of each `=` and initializer
     after_loop: dict[tuple[str, str], dict[str, tuple[int, ...]]] = field(default_factory=dict)  # (file, function) -> field -> lines the function calling getopt writes it after its loop (writes_after_loop)
 
     @classmethod
@@ -143,6 +144,7 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.local_guards = find_local_guards(writes)
     index.default_parses = default_parses(graph, index)
     index.after_loop = writes_after_loop(graph, writes, index.getopt_calls)
+    index.local_lines = local_lines(writes)
     if rules.options.bit_array:
         index.bit_array = (rules.options.bit_array.field, rules.options.bit_array.word_bits)
     param_options(graph, index)
@@ -206,6 +208,16 @@ def event_sends(graph: CallGraph, channels: Iterable) -> dict[str, dict[int, tup
     return {r: {c: tuple(v) for c, v in codes.items()} for r, codes in out.items()}
 
 
+def local_lines(writes: Iterable[Write]) -> dict[tuple[str, str], dict[str, tuple[tuple[int, object], ...]]]:
+    """(file, function) -> local -> (line, value) of each plain assignment and initializer, in
+    line order (which value a reused list walker starts from at a test: optiontests._walk_start)."""
+    out: dict[tuple[str, str], dict[str, set]] = {}
+    for w in writes:
+        if w.local and w.op in ("=", "decl") and w.value is not None:
+            out.setdefault((w.file, w.function), defaultdict(set)).setdefault(w.target, set()).add((w.line, w.value))
+    return {k: {n: tuple(sorted(v, key=lambda x: x[0])) for n, v in d.items()} for k, d in out.items()}
+
+
 def writes_after_loop(graph: CallGraph, writes: Iterable[Write], getopt_calls: frozenset[str]) \
         -> dict[tuple[str, str], dict[str, tuple[int, ...]]]:
     """(file, function) -> field name -> lines where a function calling getopt stores in a field of
@@ -220,8 +232,9 @@ def writes_after_loop(graph: CallGraph, writes: Iterable[Write], getopt_calls: f
     out: dict[tuple[str, str], dict[str, list[int]]] = {}
     for w in writes:
         end = loops.get((w.file, w.function))
-        if end is None or w.local or w.line <= end or "." not in w.target:
-            continue
+        if end is None or w.local or w.line <= end or "." not in w.target or w.value is None \
+                or evaluate(w.value) is not None:
+            continue  # a constant after the loop resets the option's value (optionflow.with_resets)
         out.setdefault((w.file, w.function), defaultdict(list))[w.target.rsplit(".", 1)[-1]].append(w.line)
     return {k: {name: tuple(sorted(ls)) for name, ls in v.items()} for k, v in out.items()}
 

@@ -240,7 +240,7 @@ def find_locals(files: Iterable[FileFacts]) -> dict[tuple[str, str], dict[str, t
     for facts in files:
         mine: dict[tuple[str, str, str, int, str], list] = defaultdict(list)
         for w in facts.writes:
-            if w.local:
+            if w.local and not w.param:  # a parameter's value comes from its callers
                 if (keys := keyed.get((w.file, w.function, w.target, w.line))) and w.op == "=":
                     value = Name("|".join(sorted(keys)), KEY_VALUE)
                 elif w.op in ("=", "decl"):

@@ -92,14 +92,15 @@ def _formula(e: CExpr, index: Index, fn: FunctionFacts, necessary: bool, line: i
         return left & right if e.op == "&&" else left | right
     if line and stored_after_loop(e, index, fn, line):
         return Requirement.TRUE if necessary else Requirement.FALSE  # a value of the run
-    found = option_test(e, index, fn, unknown=Requirement.TRUE if necessary else Requirement.FALSE, necessary=necessary)
+    found = option_test(e, index, fn, unknown=Requirement.TRUE if necessary else Requirement.FALSE, necessary=necessary,
+                        line=line)
     if found is None:
         return Requirement.TRUE if necessary else Requirement.FALSE
     return found
 
 
 def option_test(e: CExpr, index: Index, fn: FunctionFacts | None, unknown: Requirement | None = None,
-                necessary: bool | None = None) -> Requirement | None:
+                necessary: bool | None = None, line: int = 0) -> Requirement | None:
     """The options a test reads, as a formula (any one of the options reaching the value);
     None when the test reads no option. Recognises `debug & 32`, `__test_bit(BIT, &debug)`
     (a rules' bit_test function), `p->conf.debug > 1` and a plain `debug`. `unknown` stands
@@ -121,7 +122,7 @@ def option_test(e: CExpr, index: Index, fn: FunctionFacts | None, unknown: Requi
         return by_default
     atoms = _atoms(strip(e), index, fn)
     if not atoms:
-        return _necessary_only(strip(e), index, fn, unknown)
+        return _necessary_only(strip(e), index, fn, unknown, line)
     if all(a.startswith("!") for a in atoms):  # a value none of the options may have set: all of them not given
         if necessary is not False and cleared_local(strip(e), index, fn) or any(e.op == "reset" for a in atoms for e in getattr(
                 index.by_name.get(re.split(r"[<>=]", a[1:], maxsplit=1)[0]), "effects", ())):
@@ -157,7 +158,7 @@ def _key_index_test(e: CExpr, index: Index, fn: FunctionFacts | None) -> tuple[s
 
 
 def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
-                    unknown: Requirement | None = None) -> Requirement | None:
+                    unknown: Requirement | None = None, line: int = 0) -> Requirement | None:
     """Tests that hold only under some options but do not hold whenever those are given, as a
     necessary condition `options & test` (under `!` such a test tells nothing); None for any
     other test. Two kinds:
@@ -193,6 +194,8 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
         if not values:
             return None
         walk = any(v is not None and read_through(v, target.name) for v in values)
+        if walk and line:
+            values = _walk_start(target.name, values, index, fn, line)
         found = []
         for value in values:
             if value is None or integer_of(value) == 0 or read_through(value, target.name):
@@ -219,6 +222,20 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
     if unknown is None:
         unknown = Requirement.atom(Atom(f"?{fn.key if fn else ''}:{render(e)}", test=e))
     return need & unknown
+
+
+def _walk_start(name: str, values: tuple, index: Index, fn: FunctionFacts, line: int) -> tuple:
+    """A local reused for several list walks (`for (serv = daemon->servers; ...)` then `for (serv =
+    daemon->local_domains; ...)` in dnsmasq's check_servers): at a test on `line`, the walk's start
+    is the last value given before it (on that line at the latest) not read through the local
+    itself, with the steps along the list; all of `values` when the lines are not known."""
+    given = getattr(index, "local_lines", {}).get((fn.file, fn.name), {}).get(name)
+    starts = [(n, v) for n, v in given or () if n <= line and v is not None and not read_through(v, name)]
+    if not starts:
+        return values
+    last = max(n for n, _ in starts)
+    return tuple(dict.fromkeys([v for n, v in starts if n == last]
+                               + [v for v in values if v is not None and read_through(v, name)]))
 
 
 def _compared_values(e: CExpr, index: Index, fn: FunctionFacts | None) -> Requirement | None:

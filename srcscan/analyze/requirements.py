@@ -23,7 +23,7 @@ from srcscan.analyze.inherited import inherited, stored_requirement
 from srcscan.analyze.optionindex import Index, option_index
 from srcscan.analyze.optiontypes import option_to_dict
 from srcscan.analyze.optiontests import guard_requirement, mandatory_guard, option_test
-from srcscan.cexpr import Binary, CExpr, Unary, render, strip
+from srcscan.cexpr import Binary, CExpr, Name, Unary, evaluate, render, strip, substitute, walk
 from srcscan.model import (CallerGuard, CallSite, Guard, DecidedByCallers, Derivation, FunctionFacts, GuardAt, Inherited,
                            LoggedOnlyIf, MessageText, NotBuilt, NotCalled, RequirementAnswer, SeveralOptions, SiteKey,
                            ThroughPointer, Write)
@@ -289,6 +289,7 @@ def set_by_code(index: Index, from_callers: Mapping[str, Requirement], graph: Ca
             need, fn = from_callers.get(k), graph.functions.get(k)
             if need is None or need.is_false or fn is None:
                 continue
+            need = _callers_passing(k, fn, guards, graph, index, from_callers, need)
             needs.append(need & Requirement.all_of(guard_requirement(g, index, fn) for g in guards))
         if not needs:
             continue
@@ -296,6 +297,34 @@ def set_by_code(index: Index, from_callers: Mapping[str, Requirement], graph: Ca
         if not need.is_true:
             out[path] = need
     return out
+
+
+def _callers_passing(key: str, fn: FunctionFacts, guards: Iterable[Guard], graph: CallGraph, index: Index,
+                     from_callers: Mapping[str, Requirement], need: Requirement) -> Requirement:
+    """What the calls of `fn` whose arguments may make a store's guards on its parameters hold
+    need (each caller's requirement and the call's guards): dnsmasq's add_update_server stores in
+    `daemon->local_domains` under `if (flags & SERV_IS_LOCAL)`, which reload_servers'
+    `add_update_server(SERV_FROM_RESOLV, ...)` never passes, one_opt's `-S`/`-A`/`--local` cases
+    and the D-Bus handlers may. `need` (fn's own requirement) when no guard tests a parameter,
+    or when a call is not a direct one srcscan can read."""
+    tested = [g for g in guards if g.expr is not None and g.kind not in ("case", "default")
+              and any(isinstance(x, Name) and x.ref == "param" and x.name in fn.params for x in walk(g.expr))]
+    if not tested:
+        return need
+    found = []
+    for caller, _, data in graph.graph.in_edges(key, data=True):
+        call, caller_fn = data.get("call"), graph.functions.get(caller)
+        if data["kind"] == "stored" or caller_fn is None:
+            continue
+        if data["kind"] != "direct" or call is None or call.indirect:
+            return need
+        values = dict(zip(fn.params, call.exprs))
+        held = [evaluate(substitute(g.expr, values)) for g in tested]
+        if any(v is not None and bool(v) == g.negated for g, v in zip(tested, held)):
+            continue  # a constant argument the guard rules out
+        found.append(from_callers.get(caller, Requirement.TRUE)
+                     & Requirement.all_of(guard_requirement(g, index, caller_fn) for g in call.guards))
+    return Requirement.any_of(found).simplified() if found else need
 
 
 def _facility_bits(known: Mapping[str, object], fn: FunctionFacts, call: CallSite):

@@ -15,11 +15,11 @@ facts). Recognises tables by the field names of the struct they fill, as the rul
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from typing import Iterator
 
 from srcscan.extract.calls import c_string_value, integer_value
-from srcscan.extract.walk import Guard, expression_text, function_body, member_path, strip, walk_guarded
+from srcscan.extract.optionpointers import pointed_fields, root_name, target_path, through_pointer
+from srcscan.extract.walk import Guard, expression_text, function_body, strip, walk_guarded
 from srcscan.model import OptionFacts
 from srcscan.parse import Node, Unit
 from srcscan.rules import Idioms, OptionTable
@@ -59,7 +59,7 @@ def extract_options(unit: Unit, idioms: Idioms) -> OptionFacts:
         local = {n.name for n, _ in nodes if n.kind == "VAR_DECL"} | set(params)
         calls = [n for n, _ in nodes if n.kind == "CALL_EXPR" and n.name in idioms.getopt_calls]
         read_from = _initialized_from(nodes)
-        pointed = _pointed_fields(nodes, local)
+        pointed = pointed_fields(nodes, local)
         # A function the getopt loop hands the option to switches on that parameter (dnsmasq's one_opt).
         code = params[handed[fn.name]] if fn.name in handed and handed[fn.name] < len(params) else None
         named: dict[tuple[int, int], str] | None = None  # the case comments, read at the first key switch
@@ -84,7 +84,7 @@ def extract_options(unit: Unit, idioms: Idioms) -> OptionFacts:
                 named = (_case_comments(unit, fn) if idioms.case_comments else {}) if named is None else named
                 key_locals |= {(f"@{fn.name}@{case.line}", label, effect[0], node.line,
                                 named.get((case.cond.start, label), "")) for label in case.labels if isinstance(label, int)}
-            through = _through_pointer(node, guards, pointed)
+            through = through_pointer(node, guards, pointed)
             if through and (switch := next((g for g in reversed(guards) if g.kind == "case"), None)) is not None \
                     and (bool(calls) or code is not None and switch.text.strip() == code):
                 # `*up = new` with `up = &daemon->int_names` (a list appended at its end, dnsmasq's
@@ -96,7 +96,7 @@ def extract_options(unit: Unit, idioms: Idioms) -> OptionFacts:
                         cases.append((labels, target, "=", expression_text(node.children[1]), None,
                                       _inner_guards(guards, switch)))
                 continue
-            if effect is None or not effect[0].startswith(".") and _root_name(_written(node)) in local:
+            if effect is None or not effect[0].startswith(".") and root_name(_written(node)) in local:
                 continue  # a local variable, or an element of a local array (`a[j] = ...`)
             switch = next((g for g in reversed(guards) if g.kind == "case"), None)
             if switch is None:
@@ -109,14 +109,14 @@ def extract_options(unit: Unit, idioms: Idioms) -> OptionFacts:
             if on_option and not key_switch:
                 cases.append((switch.labels,) + effect + (_inner_guards(guards, switch),))
             elif key_switch and effect[0]:
-                root = _root_name(_written(node))
-                if root != _root_name(switch.cond) and _root_name(switch.cond) in read_from.get(root, ()):
+                root = root_name(_written(node))
+                if root != root_name(switch.cond) and root_name(switch.cond) in read_from.get(root, ()):
                     # a local pointing into the value being read (`data_string *ds =
                     # array_get_data_unset(cpv->v.a, ".js"); buffer_copy(&ds->value, ...)`,
                     # lighttpd's mimetype.assign): the key's own value edited in place, not a
                     # field the key fills (`minb = &ds->value` elsewhere is no test of the key)
                     continue
-                if root == _root_name(switch.cond):
+                if root == root_name(switch.cond):
                     if effect[0] == "." + idioms.key_switch and effect[1] == "=" and effect[3] is not None:
                         # `case 9: /* compress.filetype */ ... cpv->k_id = 0;`: read from then on as
                         # key 0 (deflate.mimetypes), an older name of it
@@ -342,87 +342,6 @@ def _uncast(node: Node) -> Node:
     return node
 
 
-def _pointed_fields(nodes: list[tuple[Node, tuple]], local: set[str]) \
-        -> dict[tuple, list[tuple[str, tuple[int | None, bool]]]]:
-    """(local, its case: _case_of) -> the fields of file-scope state it is given the address of (`up = &daemon->int_names`,
-    `**sets = (option == LOPT_IPSET) ? &daemon->ipsets : &daemon->nftsets`), each with the
-    code label that picks it: (label, True) for the first branch of `code == label ? &a : &b`,
-    (label, False) for the second, (None, True) for a plain address. A local given anything
-    else too (besides an address read through itself, `up = &(*up)->next`) is left out."""
-    found: dict[tuple, list] = defaultdict(list)
-    other: set[tuple] = set()
-    for node, guards in nodes:
-        if node.kind == "VAR_DECL" and node.name in local and node.children \
-                and node.children[-1].kind not in ("TYPE_REF", "STRUCT_DECL", "UNION_DECL", "ENUM_DECL"):
-            name, value = node.name, node.children[-1]  # declared with a value (not only its type)
-        elif node.kind == "BINARY_OPERATOR" and node.op == "=" and len(node.children) == 2 \
-                and strip(node.children[0]).kind == "DECL_REF_EXPR" and strip(node.children[0]).name in local:
-            name, value = strip(node.children[0]).name, node.children[1]
-        else:
-            continue
-        if _root_name(_address_of(value)) == name:
-            continue  # `up = &((*up)->next)`: the walk along the list itself
-        key = (name, _case_of(guards))  # a name each case may declare for itself
-        picked = _addresses(value, local)
-        if picked is None:
-            other.add(key)
-        else:
-            found[key].extend(picked)
-    return {k: v for k, v in found.items() if k not in other and v}
-
-
-def _case_of(guards: tuple) -> tuple:
-    """The innermost `case` around a node, as (line, labels); () outside any."""
-    case = next((g for g in reversed(guards) if g.kind == "case"), None)
-    return (case.line, tuple(case.labels)) if case is not None else ()
-
-
-def _address_of(node: Node) -> Node | None:
-    node = strip(node)
-    while node.kind == "PAREN_EXPR" and node.children:
-        node = strip(node.children[0])
-    if node.kind == "UNARY_OPERATOR" and node.op == "&" and node.children:
-        return node.children[0]
-    return None
-
-
-def _addresses(value: Node, local: set[str]) -> list[tuple[str, tuple[int | None, bool]]] | None:
-    """The fields of file-scope state an initializer takes the address of (see _pointed_fields);
-    None when it is anything else."""
-    value = strip(value)
-    while value.kind == "PAREN_EXPR" and value.children:
-        value = strip(value.children[0])
-    if value.kind == "CONDITIONAL_OPERATOR" and len(value.children) == 3:
-        cond = strip(value.children[0])
-        while cond.kind == "PAREN_EXPR" and cond.children:
-            cond = strip(cond.children[0])
-        a, b = _addresses(value.children[1], local), _addresses(value.children[2], local)
-        if a is None or b is None or len(a) != 1 or len(b) != 1:
-            return None
-        label = integer_value(cond.children[1]) if cond.kind == "BINARY_OPERATOR" and cond.op in ("==", "!=") \
-            and len(cond.children) == 2 else None
-        if label is None:
-            return a + b
-        equal = cond.op == "=="
-        return [(a[0][0], (label, equal)), (b[0][0], (label, not equal))]
-    inner = _address_of(value)
-    if inner is None or strip(inner).kind != "MEMBER_REF_EXPR":
-        return None
-    target = target_path(inner, local)
-    return None if target.startswith(".") else [(target, (None, True))]
-
-
-def _through_pointer(node: Node, guards: tuple, pointed: dict) -> list[tuple[str, tuple[int | None, bool]]]:
-    """For `*p = value` with p a local of _pointed_fields (in the same case): the fields written; else []."""
-    if not pointed or node.kind != "BINARY_OPERATOR" or node.op != "=" or len(node.children) != 2:
-        return []
-    target = strip(node.children[0])
-    if target.kind != "UNARY_OPERATOR" or target.op != "*" or not target.children:
-        return []
-    ref = strip(target.children[0])
-    return pointed.get((ref.name, _case_of(guards)), []) if ref.kind == "DECL_REF_EXPR" else []
-
-
 def _written(node: Node) -> Node | None:
     """The expression an assignment, `++` or bit-setting call (see _effect) writes."""
     if node.kind in ("BINARY_OPERATOR", "COMPOUND_ASSIGNMENT_OPERATOR") and len(node.children) == 2:
@@ -448,14 +367,6 @@ def _pointer_argument(call: Node) -> Node | None:
     return None
 
 
-def _root_name(node: Node | None) -> str:
-    """The variable an lvalue hangs from: `cpv` of `*(const buffer **)&cpv->v.b`."""
-    while node is not None and node.children and node.kind in (
-            "UNARY_OPERATOR", "CSTYLE_CAST_EXPR", "PAREN_EXPR", "UNEXPOSED_EXPR", "MEMBER_REF_EXPR", "ARRAY_SUBSCRIPT_EXPR"):
-        node = node.children[-1] if node.kind == "CSTYLE_CAST_EXPR" else node.children[0]
-    return node.name if node is not None and node.kind == "DECL_REF_EXPR" else ""
-
-
 def _effect(node: Node, local: set[str]) -> tuple[str, str, str, int | None] | None:
     """(target, op, value text, value) of an assignment, or of a call `f(BIT, &var)` or `f(BIT)`
     (target "": a bit of the rules' bit array) that may set a bit (op "call:f"; the rules file
@@ -478,21 +389,6 @@ def _effect(node: Node, local: set[str]) -> tuple[str, str, str, int | None] | N
         # `parse(arg, &daemon->port)`: a value of the run written through the pointer
         return target_path(pointer.children[0], local), "=", expression_text(node), None
     return None
-
-
-def target_path(node: Node, local: set[str]) -> str:
-    """`debug`; `main_pidfile.path` for a field of a file-scope variable; `.debug` for a field
-    reached through the function's own variable or parameter (`p->conf.debug`: the struct it
-    hangs from, and its name, vary by function)."""
-    node = strip(node)
-    if node.kind == "MEMBER_REF_EXPR":
-        root, field = member_path(node)
-        return root if root and root.split(".")[0] not in local else "." + field
-    if node.kind == "UNARY_OPERATOR" and node.op in ("*", "&") and node.children:
-        return target_path(node.children[0], local)
-    if node.kind == "CSTYLE_CAST_EXPR" and node.children:  # `*(const array **)&conf.x = v`: its type is a child too
-        return target_path(node.children[-1], local)
-    return node.name or expression_text(node)
 
 
 def _is_key_switch(guard: Guard, field: str) -> bool:

@@ -6,7 +6,8 @@ parameter or local), `flags |= 4;`. Values are typed C expressions (srcscan.cexp
 option analysis reads them to follow an option's effect into the helpers its case calls
 (`case 'u': set_umask(optarg);`), and the config analysis to tell defaults from keys.
 A function's locals are recorded too (`local=True`: each declaration, op "decl" with its
-initializer, and each assignment, with their guards), so that a test of a local holding an
+initializer, and each assignment, with their guards; its parameters'
+assignments with `param=True`), so that a test of a local holding an
 option's value (`const int debug_cond = r->conf.log_condition_handling; if (debug_cond)`) reads
 that option, and one of a local set only under a key's test (`if (srv->srvconf.username) pwd =
 getpwnam(...)`) reads that test (analyze.guardedlocals).
@@ -37,7 +38,8 @@ def extract_writes(unit: Unit) -> tuple[Write, ...]:
                 continue
             if node.kind not in _ASSIGNMENTS or node.op not in _OPS or len(node.children) != 2:
                 continue
-            write = _write(unit, fn, node, params | local) or _local_write(unit, fn, node, local)
+            write = _write(unit, fn, node, params | local) or _local_write(unit, fn, node, local) \
+                or _param_write(unit, fn, node, params - local)
             if write is not None:
                 loops = tuple(g.expr for g in guards if g.kind == "loop" and g.expr is not None) if write.local else ()
                 out.append(write._replace(guarded=bool(guards), loops=loops, guards=light_guards(guards)))
@@ -61,6 +63,17 @@ def _local_write(unit: Unit, fn: Node, node: Node, local: set[str]) -> Write | N
         return None
     value = to_cexpr(node.children[1], unit.source)
     return Write(fn.name, fn.file or unit.path, node.line, name, node.op, value, render(value), local=True)
+
+
+def _param_write(unit: Unit, fn: Node, node: Node, params: set[str]) -> Write | None:
+    """An assignment to one of the function's parameters (dnsmasq's one_file: `if (hard_opt ==
+    LOPT_CONF_OPT) hard_opt = 0;`): a local write with `param=True`."""
+    target = to_cexpr(node.children[0], unit.source)
+    name = getattr(target, "name", "")
+    if getattr(target, "ref", "") != "param" or name not in params:
+        return None
+    value = to_cexpr(node.children[1], unit.source)
+    return Write(fn.name, fn.file or unit.path, node.line, name, node.op, value, render(value), local=True, param=True)
 
 
 def _write(unit: Unit, fn: Node, node: Node, local: set[str]) -> Write | None:

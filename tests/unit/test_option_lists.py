@@ -177,3 +177,11 @@ def test_a_field_the_parser_stores_in_after_its_option_loop(catalog):
 def test_a_callback_in_a_table_local_to_the_function_handing_it_over(catalog):
     # bus_paths (called under --enable-bus) hands `struct vtable vt = { 0, &on_message }` over.
     assert requires(catalog, "setting servers from the bus") == (("--enable-bus",),)
+
+
+def test_a_list_a_helper_fills_under_a_test_of_its_parameter(catalog):
+    # add_server(flags, ...) stores in daemon->local_domains only under `flags & SERV_IS_LOCAL`:
+    # the -S case may pass such flags, check_servers' `add_server(SERV_FROM_RESOLV, "")` never does.
+    assert requires(catalog, "using only locally-known addresses for %s") == (("-S",),)
+    # daemon->servers is filled from resolv.conf too.
+    assert requires(catalog, "using nameserver for %s") == ()
