@@ -23,6 +23,7 @@ from srcscan.cexpr import Binary, CExpr, Name, Unary, evaluate, render, strip, s
 from srcscan.model import CallSite, FunctionFacts, Guard
 from srcscan.requirement import Atom, Requirement
 from srcscan.analyze.inherited import stored_requirement
+from srcscan.analyze.localflow import entry_form
 from srcscan.analyze.optiontests import mandatory_guard, option_test, stored_after_loop
 
 MAX_DEPTH = 8  # callers followed up from a site before a parameter's test counts as runtime
@@ -44,6 +45,11 @@ def condition(e: CExpr, index, fn: FunctionFacts, line: int = 0) -> Requirement:
     if isinstance(e, Binary) and e.op in ("&&", "||"):
         left, right = condition(e.left, index, fn, line), condition(e.right, index, fn, line)
         return left & right if e.op == "&&" else left | right
+    flow = getattr(index, "flow", {}).get((fn.file, fn.name)) if line else None
+    if flow and (again := entry_form(e, fn, line, flow)) is not None:
+        # a parameter assigned before the test, or a local given only constants: over the
+        # parameters' values on entry (analyze.localflow), which the callers' arguments decide
+        return condition(again, index, fn)
     found = option_test(e, index, fn, line=line) if not (line and stored_after_loop(e, index, fn, line)) else None
     if found is not None:
         return found

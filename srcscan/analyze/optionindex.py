@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
+from srcscan.analyze.localflow import flow_writes
 from srcscan.analyze.contexts import context_creators, context_fetchers, module_keys, selected_requirements
 from srcscan.analyze.constdefaults import default_parses
 from srcscan.analyze.features import feature_options
@@ -63,6 +64,7 @@ class Index:
     default_parses: frozenset[tuple[str, str, object]] = frozenset()  # call edges parsing the daemon's constant default (constdefaults)
     feature: tuple[str, frozenset[str]] = ("", frozenset())  # the rules' feature_key and feature_functions (analyze.features)
     local_lines: dict[tuple[str, str], dict[str, tuple[tuple[int, object], ...]]] = field(default_factory=dict)  # (file, function) -> local -> (line, value) of each `=` and initializer
+    flow: dict[tuple[str, str], dict[str, tuple[Write, ...]]] = field(default_factory=dict)  # (file, function) -> parameter or constant-only local -> its writes (localflow.flow_writes)
     after_loop: dict[tuple[str, str], dict[str, tuple[int, ...]]] = field(default_factory=dict)  # (file, function) -> field -> lines the function calling getopt writes it after its loop (writes_after_loop)
 
     @classmethod
@@ -145,6 +147,7 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.default_parses = default_parses(graph, index)
     index.after_loop = writes_after_loop(graph, writes, index.getopt_calls)
     index.local_lines = local_lines(writes)
+    index.flow = flow_writes(writes)
     if rules.options.bit_array:
         index.bit_array = (rules.options.bit_array.field, rules.options.bit_array.word_bits)
     param_options(graph, index)

@@ -185,3 +185,12 @@ def test_a_list_a_helper_fills_under_a_test_of_its_parameter(catalog):
     assert requires(catalog, "using only locally-known addresses for %s") == (("-S",),)
     # daemon->servers is filled from resolv.conf too.
     assert requires(catalog, "using nameserver for %s") == ()
+
+
+def test_a_parameter_the_function_reassigns_and_a_local_flag_set_from_it(catalog):
+    # one_file(file, hard_opt): LOPT_CONF_OPT and LOPT_CONF_SCRIPT become 0 before read_file(file,
+    # hard_opt), whose `hard_opt != 0` then holds only for reread_hosts' LOPT_BANK (under -F);
+    # `do_popen = 1` only for LOPT_CONF_SCRIPT, which only the --conf-script case passes.
+    assert requires(catalog, "bad line %d") == (("-F",),)
+    assert requires(catalog, "configuration script returns non-zero error code") == (("--conf-script",),)
+    assert requires(catalog, "bad line (fatal)") == ()
