@@ -65,6 +65,7 @@ class Index:
     feature: tuple[str, frozenset[str]] = ("", frozenset())  # the rules' feature_key and feature_functions (analyze.features)
     local_lines: dict[tuple[str, str], dict[str, tuple[tuple[int, object], ...]]] = field(default_factory=dict)  # (file, function) -> local -> (line, value) of each `=` and initializer
     flow: dict[tuple[str, str], dict[str, tuple[Write, ...]]] = field(default_factory=dict)  # (file, function) -> parameter or constant-only local -> its writes (localflow.flow_writes)
+    parser_fills: dict[str, Requirement] = field(default_factory=dict)  # field path -> what the parser's own calls after its loop filling it need (requirements.parser_fills)
     after_loop: dict[tuple[str, str], dict[str, tuple[int, ...]]] = field(default_factory=dict)  # (file, function) -> field -> lines the function calling getopt writes it after its loop (writes_after_loop)
 
     @classmethod

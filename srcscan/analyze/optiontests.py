@@ -209,6 +209,10 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
                 found = None  # a value of the run: the local is set only where its writes' guards hold
                 break
             found.append(Requirement.any_of(Requirement.atom(n) for n in names))
+            if inner is not None and inner.root in getattr(index, "parser_fills", {}):
+                # also filled by the parser itself after its loop (dnsmasq's CHAOS TXT records,
+                # add_txt("version.bind", ...) unless --no-ident)
+                found.append(index.parser_fills[inner.root])
         if found is None and fn is not None:
             guarded = set_only_under(target.name, index, fn, guard_requirement)
             found = [guarded] if guarded is not None else None

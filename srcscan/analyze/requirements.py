@@ -72,6 +72,8 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
     for w in writes:
         written[(w.file, w.function)].append(w)
     zeroing = zeroing_functions(graph.functions.values(), written)
+    if not index.parser_fills and index.getopt_calls:
+        index.parser_fills = parser_fills(graph, index, writes)
     if index.stores and not index.set_by:
         index.set_by = set_by_code(index, from_callers, graph)
         if index.set_by:  # the tests of those fields now read options: once more
@@ -297,6 +299,30 @@ def set_by_code(index: Index, from_callers: Mapping[str, Requirement], graph: Ca
         if not need.is_true:
             out[path] = need
     return out
+
+
+def parser_fills(graph: CallGraph, index: Index, writes: Iterable[Write]) -> dict[str, Requirement]:
+    """Field path -> what the function running the getopt loop needs to fill it itself after its
+    loop, through a helper it calls outside any option case (the call's guards): dnsmasq's
+    read_opts calls add_txt("version.bind", ...) under `!option_bool(OPT_NO_IDENT)`, and add_txt
+    stores in `daemon->txt`, the list `--txt-record` fills too: a walk of it needs `-Y` or
+    `!--no-ident`. Fields some option fills only (Index.by_var/by_field) are kept."""
+    stored: dict[str, set[str]] = defaultdict(set)
+    for w in writes:
+        if not w.local and "." in w.target and w.value is not None and evaluate(w.value) != 0:
+            stored[w.function].add(w.target)
+    out: dict[str, list[Requirement]] = defaultdict(list)
+    for fn in graph.functions.values():
+        loop = [c.line for c in fn.calls if not c.indirect and c.callee in index.getopt_calls]
+        if not loop:
+            continue
+        for call in fn.calls:
+            if call.indirect or call.line <= max(loop) or any(g.kind in ("case", "default") for g in call.guards):
+                continue
+            for path in stored.get(call.callee, ()):
+                if path.rsplit(".", 1)[-1] in index.by_field or path in index.by_var:
+                    out[path].append(Requirement.all_of(guard_requirement(g, index, fn) for g in call.guards))
+    return {path: Requirement.any_of(needs).simplified() for path, needs in out.items()}
 
 
 def _callers_passing(key: str, fn: FunctionFacts, guards: Iterable[Guard], graph: CallGraph, index: Index,
