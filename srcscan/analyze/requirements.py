@@ -317,9 +317,8 @@ def parser_fills(graph: CallGraph, index: Index, writes: Iterable[Write]) -> dic
         if not loop:
             continue
         for call in fn.calls:
-            if call.indirect or call.line <= max(loop) or any(g.kind in ("case", "default", "loop") for g in call.guards) \
-                    or graph.key_for(call.callee, call.file) in index.handlers:
-                continue  # in the option loop's body (one_opt), or a case's
+            if call.indirect or call.line <= max(loop) or any(g.kind in ("case", "default", "loop") for g in call.guards):
+                continue  # in the option loop's body (read_opts' one_opt), or a case's
             for path in stored.get(call.callee, ()):
                 if path.rsplit(".", 1)[-1] in index.by_field or path in index.by_var:
                     out[path].append(Requirement.all_of(guard_requirement(g, index, fn) for g in call.guards))
