@@ -199,4 +199,4 @@ def test_a_parameter_the_function_reassigns_and_a_local_flag_set_from_it(catalog
 def test_a_list_the_parser_fills_itself_after_its_loop(catalog):
     # read_opts: `if (!option_bool(OPT_NO_IDENT)) add_txt("version.bind");` after the loop fills
     # the list -Y fills: a walk of it needs -Y, or --no-ident not given, which the default is.
-    assert requires(catalog, "TXT record %s") == ()
+    assert requires(catalog, "TXT record %s") == (("!--no-ident",), ("-Y",))
