@@ -28,7 +28,8 @@ MAX_DEPTH = 3  # guards of assignments read in turn at their own lines
 
 def flow_writes(writes: Iterable[Write]) -> dict[tuple[str, str], dict[str, tuple[Write, ...]]]:
     """(file, function) -> name -> the assignments and declaration of each parameter assigned in
-    the function and each local given only integer constants, in line order."""
+    the function and each local given only integer constants, at least twice (a declaration
+    and an assignment), in line order."""
     found: dict[tuple[str, str], dict[str, list[Write]]] = defaultdict(lambda: defaultdict(list))
     for w in writes:
         if w.local:
@@ -42,6 +43,11 @@ def flow_writes(writes: Iterable[Write]) -> dict[tuple[str, str], dict[str, tupl
                 continue  # a local given a value of the run
             if not ws[0].param and ws[0].op != "decl":
                 continue  # a local declared elsewhere (a file-scope name of that name)
+            if not ws[0].param and len(ws) == 1:
+                # given one constant and never assigned again: in C written that way the value is
+                # the build configuration's pick (`size_t len = #ifdef HAVE_SNI get(...) #else 0
+                # #endif` in lighttpd's mod_wolfssl), of which the parse saw only one branch
+                continue
             kept[name] = tuple(ws)
         if kept:
             out[key] = kept

@@ -200,3 +200,9 @@ def test_a_list_the_parser_fills_itself_after_its_loop(catalog):
     # read_opts: `if (!option_bool(OPT_NO_IDENT)) add_txt("version.bind");` after the loop fills
     # the list -Y fills: a walk of it needs -Y, or --no-ident not given, which the default is.
     assert requires(catalog, "TXT record %s") == (("!--no-ident",), ("-Y",))
+
+
+def test_a_local_given_one_constant_by_the_build_configuration_is_no_constant(catalog):
+    # `size_t len = #ifdef HAVE_SNI strlen(name); #else 0; #endif`, never assigned again: the
+    # parse saw one build's branch; `0 == len` is a value of the run, not always true.
+    assert requires(catalog, "server name too long %s") == ()
