@@ -326,6 +326,7 @@ class TextCalls:
         self.texts = texts
         self._code: dict[str, tuple[str, list[int]]] = {}
         self._lines: dict[str, list[tuple[str, int]]] = {}
+        self._calls: dict[str, list[tuple[str, int]]] | None = None  # name -> (path, offset) of each `name (`
 
     def lines(self, name: str) -> list[tuple[str, int]]:
         """(file, line) of each call of `name` in the texts; kept per name (asked again for the
@@ -334,25 +335,43 @@ class TextCalls:
             self._lines[name] = self._find(name)
         return self._lines[name]
 
+    def _code_of(self, path: str, text: str) -> tuple[str, list[int]]:
+        if path not in self._code:
+            code = _LITERAL_OR_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+            self._code[path] = (code, [0] + [m.end() for m in re.finditer(r"\n", code)])
+        return self._code[path]
+
+    def _found(self, name: str) -> list[tuple[str, int]]:
+        """(path, offset) of each `name (` outside comments and literals: for an identifier
+        from one index of every call-like name of the texts, built on the first question (one
+        pass per text, where a search per name read every text again: 336 names, 2 s of
+        lighttpd 1.4.85's run under a profiler); the same matches, in the same order."""
+        if not (name.isascii() and name.isidentifier()):
+            call = re.compile(r"(?<![\w.>])" + re.escape(name) + r"\s*\(")
+            return [(path, m.start()) for path, text in self.texts.items() if name in text
+                    for m in call.finditer(self._code_of(path, text)[0])]
+        if self._calls is None:
+            self._calls = {}
+            for path, text in self.texts.items():
+                for m in _CALL_LIKE.finditer(self._code_of(path, text)[0]):
+                    self._calls.setdefault(m.group(1), []).append((path, m.start()))
+        return self._calls.get(name, [])
+
     def _find(self, name: str) -> list[tuple[str, int]]:
-        call = re.compile(r"(?<![\w.>])" + re.escape(name) + r"\s*\(")
         out = []
-        for path, text in self.texts.items():
-            if name not in text:
-                continue
-            if path not in self._code:
-                code = _LITERAL_OR_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
-                self._code[path] = (code, [0] + [m.end() for m in re.finditer(r"\n", code)])
+        for path, start in self._found(name):
             code, starts = self._code[path]
-            for m in call.finditer(code):
-                line = bisect.bisect_right(starts, m.start())
-                before = code[starts[line - 1]:m.start()]
-                word = re.search(r"(\w+)\s*$", before)
-                if before.lstrip().startswith("#") or _NOT_A_CALL_BEFORE.search(before) and not (
-                        word and word.group(1) in ("return", "else", "do", "case")):
-                    continue  # a declaration or a macro's definition
-                out.append((path, line))
+            line = bisect.bisect_right(starts, start)
+            before = code[starts[line - 1]:start]
+            word = re.search(r"(\w+)\s*$", before)
+            if before.lstrip().startswith("#") or _NOT_A_CALL_BEFORE.search(before) and not (
+                    word and word.group(1) in ("return", "else", "do", "case")):
+                continue  # a declaration or a macro's definition
+            out.append((path, line))
         return out
+
+
+_CALL_LIKE = re.compile(r"(?<![\w.>])([A-Za-z_]\w*)\s*\(")  # a name followed by `(` (TextCalls)
 
 
 def _text_callers(name: str, model: Model, calls: TextCalls, depth: int = 0,
