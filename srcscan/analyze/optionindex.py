@@ -66,6 +66,7 @@ class Index:
     local_lines: dict[tuple[str, str], dict[str, tuple[tuple[int, object], ...]]] = field(default_factory=dict)  # (file, function) -> local -> (line, value) of each `=` and initializer
     flow: dict[tuple[str, str], dict[str, tuple[Write, ...]]] = field(default_factory=dict)  # (file, function) -> parameter or constant-only local -> its writes (localflow.flow_writes)
     parser_fills: dict[str, Requirement] = field(default_factory=dict)  # field path -> what the parser's own calls after its loop filling it need (requirements.parser_fills)
+    var_writes: tuple[Write, ...] = ()  # the assignments to whole file-scope variables (`log_fac = LOG_LOCAL0`; analyze.facilityflow)
     after_loop: dict[tuple[str, str], dict[str, tuple[int, ...]]] = field(default_factory=dict)  # (file, function) -> field -> lines the function calling getopt writes it after its loop (writes_after_loop)
 
     @classmethod
@@ -148,6 +149,7 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.default_parses = default_parses(graph, index)
     index.after_loop = writes_after_loop(graph, writes, index.getopt_calls)
     index.local_lines = local_lines(writes)
+    index.var_writes = tuple(w for w in writes if not w.local and w.op == "=" and "." not in w.target)
     index.flow = flow_writes(writes)
     if rules.options.bit_array:
         index.bit_array = (rules.options.bit_array.field, rules.options.bit_array.word_bits)

@@ -20,6 +20,7 @@ from typing import Any, Iterable
 
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.facilities import Assignment, option_assignments
+from srcscan.analyze.facilityflow import code_logging
 from srcscan.analyze.guardfilter import GuardFilter, option_name, with_atoms
 from srcscan.analyze.idents import Idents, Pattern, all_forms, has_hole, hole_names, pattern_text
 from srcscan.analyze.optiontypes import Option
@@ -493,6 +494,7 @@ def build_model(graph: CallGraph, facts: Facts, options: Iterable[Option], rules
     if not any(sites.values()):  # syslog opened only under an option (lighttpd): where it would be
         sites = {p.name: process_sites(p, procs, everywhere, facts) for p in procs}
     names = frozenset(n for o in options for n in o.names)
+    logging = code_logging(rules.logging, facts.sites, guard_filter.index.var_writes, options, guard_filter.index, graph)
     return Model(procs, {p.name: i for p, i in named}, region, sites, facts,
-                 option_assignments(facts, options), rules.logging, names, graph, guard_filter, settings, {},
+                 option_assignments(facts, options), logging, names, graph, guard_filter, settings, {},
                  state, unpruned, everywhere)

@@ -106,7 +106,7 @@ def _known(catalog) -> set[str]:
 @pytest.mark.parametrize("run", RUN_NAMES)
 def test_the_facility_is_the_catalogs(dnsmasq, run):
     """--log-facility names it; without it, -d/--no-daemon gives local0 (log.c log_start), and
-    the catalog's process table says so (rules: [logging] facility_with)."""
+    the catalog's process table says so (read from log.c: analyze/facilityflow.py)."""
     name, options, lines = next(r for r in runs() if r[0] == run)
     (process,) = dnsmasq.sections.to_dict()["processes"]
     given = dict(o.split("=", 1) for o in options if "=" in o)

@@ -72,8 +72,13 @@ def test_facility_bits_of_the_priority(catalog):
 
 
 def test_a_facility_an_option_gives(catalog):
+    # read from the code (the rules name no facility option): openlog's facility is log_fac,
+    # LOG_DAEMON at start; log_start copies daemon->log_fac, which --log-facility stores, into it
+    # when one was given, else LOG_LOCAL0 under -d.
     (process,) = catalog.sections.to_dict()["processes"]
-    assert process["facility"] == ["daemon"] and process["facility_with"] == {"-d": "local0"}
+    assert process["facility"] == ["daemon"]
+    assert process["facility_with"] == {"--log-facility": "<value>", "-d": "local0 (without --log-facility)"}
+    assert catalog.sections.to_dict()["logging"]["facility_option"] == "--log-facility"
 
 
 @pytest.mark.parametrize("bits, error", [
