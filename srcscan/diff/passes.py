@@ -11,12 +11,13 @@ from srcscan.catalog import Catalog, Message
 from srcscan.diff.merges import _MergePasses
 from srcscan.diff.model import FileTexts, Merge
 from srcscan.diff.sites import _best_first, _SitePasses
+from srcscan.diff.rewrites import _RewritePasses
 from srcscan.diff.splits import Split, _SplitPasses
 from srcscan.diff.text import (DISTINCT_LITERAL, SIMILARITY_THRESHOLD, HELPER_CHAR_THRESHOLD, LineMap,
                                _sorted, _text, _spaced, char_similarity, literal_length)
 from srcscan.formats.template import template_similarity
 
-class _Matcher(_SplitPasses, _SitePasses, _MergePasses):
+class _Matcher(_SplitPasses, _SitePasses, _MergePasses, _RewritePasses):
     """The passes of the module docstring over two catalogs' messages."""
 
     def __init__(self, old: Catalog, new: Catalog, texts: FileTexts | None) -> None:
@@ -49,6 +50,8 @@ class _Matcher(_SplitPasses, _SitePasses, _MergePasses):
         merges += self._merges(several=False)
         self._similar_anywhere()
         merges += self._duplicates() + self._folded()
+        self._rewritten_in_place()  # what is left of one function's old and new messages
+        merges += self._folded_traces()
         return self.pairs, self._one_site(merges)
 
     # ------------------------------------------------------------------ site evidence

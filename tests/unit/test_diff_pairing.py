@@ -522,6 +522,96 @@ void close_socket(int fd, int family)
 }
 """,
     },
+    "rewrites": {"tls.c": """
+int next_error(void);
+int peek_error(void);
+-int write_err(int ssl_r, int wr, int e)
++int write_err(int ssl_err, int wr, int e, const char *addr)
+{
+	int err;
+-	switch (ssl_r) {
++	switch (ssl_err) {
+	case 1:
+		return 0;
+	case 5:
+-		if (0 != (err = next_error())) {
+-			do {
+-				log_message(LOG_ERR, "SSL: %d %d %d", ssl_r, wr, err);
+-			} while ((err = next_error()));
+-		}
+-		else if (wr == -1) {
+-			switch (e) {
+-			case 11:
+-				return 0;
+-			default:
+-				log_message(LOG_ERR, "SSL: %d %d", ssl_r, wr);
+-				break;
+-			}
+-		}
++		switch (e) {
++		case 11:
++			return 0;
++		default:
++			if (0 == peek_error())
++				log_message(LOG_ERR, "SSL: addr:%s ssl_err:%d wr:%d errno:%d", addr, ssl_err, wr, e);
++			break;
++		}
+		break;
+	default:
+-		while ((err = next_error()))
+-			log_message(LOG_ERR, "SSL: %d %d %d", ssl_r, wr, err);
+		break;
+	}
++	while ((err = next_error()))
++		log_message(LOG_ERR, "SSL: addr:%s ssl_err:%d %d", addr, ssl_err, err);
+	return -1;
+}
+void flush(int n)
+{
+-	if (n > 1)
+-		log_message(LOG_INFO, "cache flushed");
++	if (n > 2)
++		log_message(LOG_INFO, "listener ready");
+}
+void dump(int state, int version, int counter, int advert)
+{
+	if (state == 2) {
+		log_message(LOG_INFO, "   State = %d", state);
+-		if (version == 3)
+-			log_message(LOG_INFO, "   Master advert int = %d sec", advert);
+-	}
++	} else if (state == 1)
++		log_message(LOG_INFO, "   Rogue master counter = %d", counter);
+}
+""",
+"ws.c": """
+void recv_frame(int state, unsigned siz, unsigned flen, int debug)
+{
+	switch (state) {
+	case 1:
+-		if (siz == 0) {
+-			if (debug) log_message(LOG_DEBUG, "specified payload size=%x", siz);
+-		} else if (siz == 126) {
+-			siz = 0;
+-		} else {
+-			if (debug) log_message(LOG_DEBUG, "specified payload size=%x", siz);
+-		}
++		if (debug) log_message(LOG_DEBUG, "frame type=%s, specified payload size=%u", "text", siz);
+		break;
+	case 2:
+-		if (siz <= flen) {
+-			if (debug) log_message(LOG_DEBUG, "read payload, size=%x", siz);
+-			if (debug) log_message(LOG_DEBUG, "rest of frame size=%x", flen - siz);
+-		} else {
+-			if (debug) log_message(LOG_DEBUG, "read payload, size=%x", flen);
+-			if (debug) log_message(LOG_DEBUG, "rest of payload size=%x", siz - flen);
+-		}
++		if (debug) log_message(LOG_DEBUG, "recv payload, size=%u; remaining payload size=%u", flen, siz);
+		break;
+	}
+}
+"""
+    },
     "noise": {
         "opts.c": """
 #include <getopt.h>
@@ -841,3 +931,23 @@ def test_a_call_split_by_build_pairs_each_builds_call_with_the_old_one(diffs):
     assert [(c.new.build, c.fields) for c in d.changed if c.old.function == "close_socket"] == [
         ("!HAVE_DECL_SO_LINGER", ("conditions",))]
     assert [c.new.build for c in d.moved if c.old.function == "close_socket"] == ["HAVE_DECL_SO_LINGER != 0"]
+
+
+def test_n_to_m_rewrites_inside_one_function(diffs):
+    """lighttpd 1.4.85's mod_openssl_write_err(): `SSL: %d %d` under `switch (errno) default:`
+    became `SSL: addr:%s ssl_err:%d wr:%d errno:%d` at its place (the line mapping puts the old
+    call one line off, the same first word), both `SSL: %d %d %d` error-queue loops one loop
+    after the switch; mod_wstunnel.c's traces of two branches folded into one trace each (a
+    text the new one writes whole, siblings in the other branch of one `if`). Not paired: an
+    unrelated message at the same place (no word kept), nor one in the other branch of an `if`."""
+    d = diffs["rewrites"]
+    assert [(text(c.old), text(c.new), c.how) for c in d.changed if c.how == "rewritten"] == [
+        ("SSL: %d %d", "SSL: addr:%s ssl_err:%d wr:%d errno:%d", "rewritten")]
+    assert summary(d)["merged"] == [
+        (("SSL: %d %d %d", "SSL: %d %d %d"), "SSL: addr:%s ssl_err:%d %d"),
+        (("read payload, size=%x", "read payload, size=%x", "rest of frame size=%x", "rest of payload size=%x"),
+         "recv payload, size=%u; remaining payload size=%u"),
+        (("specified payload size=%x", "specified payload size=%x"), "frame type=text, specified payload size=%u")]
+    assert {m.how for m in d.merged} == {"folded"}
+    assert summary(d)["added"] == ["   Rogue master counter = %d", "listener ready"]
+    assert summary(d)["removed"] == ["   Master advert int = %d sec", "cache flushed"]
