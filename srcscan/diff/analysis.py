@@ -10,6 +10,7 @@ from typing import Iterable
 
 from srcscan.catalog import Catalog, Message
 from srcscan.diff.model import FileTexts
+from srcscan.diff.switches import switch_labels, switch_test
 from srcscan.diff.text import _function_span, _uncast, build_formula, call_arguments_end
 from srcscan.textcalls import enclosing_function, enclosing_guards
 
@@ -177,36 +178,8 @@ def _same_switches(a: Message, b: Message, texts: FileTexts) -> bool:
         text = texts(side, m.file)
         if not text:
             return True
-        labels.append(_switch_labels(text.split("\n"), m.line))
+        labels.append(switch_labels(text.split("\n"), m.line, switch_test(m.conditions)))
     return labels[0] == labels[1]
-
-
-_LABEL = re.compile(r"\bcase\s+([^:]+?)\s*:(?!:)")
-
-
-def _switch_labels(lines: list[str], line: int) -> list[str]:
-    """The `case` labels (sorted, white space squeezed) of the innermost switch around `line`
-    (1-based), as written, whatever build compiles them; [] when no switch is found."""
-    depth = 0
-    for i in range(line - 2, -1, -1):
-        code = _STRIPPED.sub("", lines[i])
-        depth += code.count("}") - code.count("{")
-        if depth < 0:
-            if re.match(r"\s*switch\s*\(", code):
-                body, level = [], 0
-                for text in lines[i:]:
-                    code = _STRIPPED.sub("", text)
-                    if level == 1 or (level == 0 and "{" in code):
-                        body.append(code)
-                    level += code.count("{") - code.count("}")
-                    if level <= 0 and body:
-                        break
-                return sorted(" ".join(x.split()) for x in _LABEL.findall("\n".join(body)))
-            depth = 0
-    return []
-
-
-_STRIPPED = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|//.*|/\*.*?\*/')
 
 
 def _loop_condition(head: str) -> str:

@@ -9,6 +9,7 @@ from typing import Any, Callable, Iterable
 from srcscan.catalog import SCHEMA, Catalog, Message, message_to_dict
 from srcscan.diff.model import DIFF_SCHEMA, Change, DiffResult, FileTexts, Merge
 from srcscan.diff.analysis import _Callers, _analysis_only, conditions_changed
+from srcscan.diff.callers import with_only_caller
 from srcscan.diff.passes import _Matcher
 from srcscan.diff.splits import guards_for_text, same_build
 from srcscan.diff.text import _site, _sorted, _text, build_formula, call_arguments, same_up_to_constants
@@ -60,6 +61,7 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
                        # the same line written, the ternary's constant now a literal of this build's call
                        and not (split is not None and name == "template" and _text(a) == _text(b)))
         guards_a, guards_b = guards_for_text(a, b, split, texts)  # each read for its own text
+        guards_a, guards_b = with_only_caller(a, b, guards_a, guards_b, texts)  # a helper's only caller
         if conditions_changed(replace(a, conditions=guards_a), replace(b, conditions=guards_b), texts):
             fields += ("conditions",)  # a guard added, dropped or rewritten (not renamed)
         fields_of[(id(a), id(b))] = fields

@@ -612,6 +612,68 @@ void recv_frame(int state, unsigned siz, unsigned flen, int debug)
 }
 """
     },
+    "helper-caller": {"gw.c": """
+#include <errno.h>
+int backend_write(int fd, int errh);
+int wsa_error(void);
+struct ctx { int state; int fd; int errh; };
++static int write_error(struct ctx *c)
++{
++#ifdef _WIN32
++	switch (wsa_error())
++#else
++	switch (errno)
++#endif
++	{
++#ifdef _WIN32
++	case 10054:
++#else
++	case EPIPE:
++#endif
++		return -2;
++	default:
++		log_message(LOG_ERR, "write failed");
++		return -1;
++	}
++}
++static void read_error(int fd)
++{
++	log_message(LOG_ERR, "read failed: %d", fd);
++}
+int write_request(struct ctx *c)
+{
+	switch (c->state) {
+	case 1:
+		if (c->fd > 0) {
+-			const int errh = c->errh;
+-			if (backend_write(c->fd, errh) < 0) {
+-				switch (errno) {
+-				case EPIPE:
+-					return -2;
+-				default:
+-					log_message(LOG_ERR, "write failed");
+-					return -1;
+-				}
+-			}
++			if (backend_write(c->fd, c->errh) < 0) {
++				return write_error(c);
++			}
+		}
+	}
+	return 0;
+}
+int read_response(struct ctx *c)
+{
+-	if (c->fd < 0)
+-		log_message(LOG_ERR, "read failed: %d", c->fd);
++	if (c->fd < 0)
++		read_error(c->fd);
++	if (c->state == 2)
++		read_error(c->fd);
+	return 0;
+}
+"""
+    },
     "noise": {
         "opts.c": """
 #include <getopt.h>
@@ -951,3 +1013,16 @@ def test_n_to_m_rewrites_inside_one_function(diffs):
     assert {m.how for m in d.merged} == {"folded"}
     assert summary(d)["added"] == ["   Rogue master counter = %d", "listener ready"]
     assert summary(d)["removed"] == ["   Master advert int = %d sec", "cache flushed"]
+
+
+def test_a_message_moved_into_a_helper_keeps_its_guards_through_the_only_caller(diffs):
+    """lighttpd 1.4.79 moved gw_write_request()'s `switch (errno)` with its "write failed" into
+    gw_network_backend_write_error(), called only there, under the same guards (the old
+    `errh` a const local holding `r->conf.errh`); the new switch head is written once per
+    build (`#ifdef _WIN32 switch (WSAGetLastError()) #else switch (errno)`), its other build's
+    labels no change of `switch (errno)`'s `default:`. A helper with two callers tells nothing."""
+    d = diffs["helper-caller"]
+    assert not d.added and not d.removed and not d.merged
+    assert sorted((text(c.old), c.new.function, c.fields) for c in d.changed) == [
+        ("read failed: %d", "read_error", ("location", "conditions")),
+        ("write failed", "write_error", ("location",))]
