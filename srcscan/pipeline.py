@@ -144,7 +144,8 @@ def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, 
                          find_start_values(scan.all_files, functions, rules.options.getopt_calls),
                          {f.path: f.logsetup.text_writes for f in scan.files if f.logsetup is not None},
                          local_values=find_locals(scan.all_files), refs=refs,
-                         writes=[w for f in scan.all_files for w in f.writes])
+                         writes=[w for f in scan.all_files for w in f.writes],
+                         base_writes=[w for f in scan.files for w in f.writes])
     with phase("analyses", total=4) as step:
         step.describe("analyses: sites")
         from_text, coverage = text_sites(scan, tree, rules, log_functions)

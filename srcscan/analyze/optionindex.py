@@ -65,7 +65,9 @@ class Index:
     feature: tuple[str, frozenset[str]] = ("", frozenset())  # the rules' feature_key and feature_functions (analyze.features)
     local_lines: dict[tuple[str, str], dict[str, tuple[tuple[int, object], ...]]] = field(default_factory=dict)  # (file, function) -> local -> (line, value) of each `=` and initializer
     flow: dict[tuple[str, str], dict[str, tuple[Write, ...]]] = field(default_factory=dict)  # (file, function) -> parameter or constant-only local -> its writes (localflow.flow_writes)
-    parser_fills: dict[str, Requirement] = field(default_factory=dict)  # field path -> what the parser's own calls after its loop filling it need (requirements.parser_fills)
+    parser_fills: dict[str, Requirement] = field(default_factory=dict)  # field path -> what the parser's own calls after its loop filling it need (parserfills.parser_fills)
+    other_fills: dict[str, tuple[tuple[str, tuple[Guard, ...]], ...]] = field(default_factory=dict)  # field an option fills -> stores outside the parser's file (other_fills)
+    also_filled: dict[str, Requirement] = field(default_factory=dict)  # field -> what those stores need (requirements.set_by_code)
     var_writes: tuple[Write, ...] = ()  # the assignments to whole file-scope variables (`log_fac = LOG_LOCAL0`; analyze.facilityflow)
     after_loop: dict[tuple[str, str], dict[str, tuple[int, ...]]] = field(default_factory=dict)  # (file, function) -> field -> lines the function calling getopt writes it after its loop (writes_after_loop)
 
@@ -114,13 +116,16 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
                  start_values: dict[str, int] | None = None,
                  assigned: Mapping[str, Mapping[str, Iterable[int]]] | None = None,
                  local_values: dict[tuple[str, str], dict[str, tuple]] | None = None,
-                 refs: Iterable[FunctionRef] = (), writes: Iterable[Write] = ()) -> Index:
+                 refs: Iterable[FunctionRef] = (), writes: Iterable[Write] = (),
+                 base_writes: Iterable[Write] | None = None) -> Index:
     """Options by what they write, the parameters that carry their values, the config keys
     of key switches' cases, the fields set by default and the values set before the getopt
     loop (analyze.options.find_key_cases, find_defaults, find_start_values); `assigned`: file
     -> name -> lines where the file's text writes the name (the logsetup facts' text_writes),
     which tells two tests of one variable apart; `writes`: every file's writes (extract.writes),
-    for the fields of global state that code stores in (state_stores)."""
+    for the fields of global state that code stores in (state_stores); `base_writes`: those of the
+    base build's parse alone (other_fills: a store only another build compiles fills nothing
+    in this one), `writes` when not given."""
     writes = tuple(writes)
     feature = (rules.config.feature_key, frozenset(rules.config.feature_functions))
     index = Index.of(list(options) + feature_options(writes, *feature), rules.options.bit_test)
@@ -143,6 +148,7 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.handlers = option_handlers(graph, index)
     writes = tuple(writes)
     index.stores = state_stores(graph, writes, index)
+    index.other_fills = other_fills(graph, writes if base_writes is None else tuple(base_writes), index)
     index.events = event_sends(graph, getattr(rules, "events", ()))
     index.copies = field_copies(writes)
     index.local_guards = find_local_guards(writes)
@@ -191,6 +197,24 @@ def state_stores(graph: CallGraph, writes: Iterable[Write], index: Index) \
     return {path: tuple(sorted(keys, key=lambda k: k[0])) for path, keys in stores.items()
             if all(k for k, _ in keys) and path.rsplit(".", 1)[-1] not in unrooted and path not in index.by_var
             and not index.start_values.get(path.rsplit(".", 1)[-1])}
+
+
+def other_fills(graph: CallGraph, writes: Iterable[Write], index: Index) \
+        -> dict[str, tuple[tuple[str, tuple[Guard, ...]], ...]]:
+    """Fields of a global variable an option fills (Index.by_var) that functions outside the
+    command-line parser's file store a value other than 0 in too, -> those functions' keys,
+    each with the store's guards: dnsmasq's dhcp_read_ethers adds /etc/ethers' entries to
+    `daemon->dhcp_conf`, the list --dhcp-host fills, so a walk of it needs no --dhcp-host there.
+    The parser's own file (a helper called after the option loop: add_txt) is parser_fills'."""
+    stores: dict[str, set[tuple[str, tuple[Guard, ...]]]] = defaultdict(set)
+    for w in writes:
+        if w.local or w.target not in index.by_var or w.value is None or integer_of(w.value) == 0 \
+                or w.file == index.cli_file:
+            continue
+        key = graph.key_for(w.function, w.file)
+        if key:
+            stores[w.target].add((key, w.guards))
+    return {path: tuple(sorted(keys, key=lambda k: k[0])) for path, keys in stores.items()}
 
 
 def event_sends(graph: CallGraph, channels: Iterable) -> dict[str, dict[int, tuple[tuple[str, CallSite], ...]]]:

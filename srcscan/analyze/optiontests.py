@@ -209,6 +209,9 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
                 found = None  # a value of the run: the local is set only where its writes' guards hold
                 break
             found.append(Requirement.any_of(Requirement.atom(n) for n in names))
+            if inner is not None and inner.root in index.also_filled:
+                # filled by other code too (dnsmasq's dhcp_read_ethers in the --dhcp-host list)
+                found.append(index.also_filled[inner.root])
             if inner is not None and inner.root in getattr(index, "parser_fills", {}):
                 # also filled by the parser itself after its loop (dnsmasq's CHAOS TXT records,
                 # add_txt("version.bind", ...) unless --no-ident)

@@ -23,6 +23,7 @@ from srcscan.analyze.inherited import inherited, stored_requirement
 from srcscan.analyze.optionindex import Index, option_index
 from srcscan.analyze.optiontypes import option_to_dict
 from srcscan.analyze.optiontests import guard_requirement, mandatory_guard, option_test
+from srcscan.analyze.parserfills import parser_fills
 from srcscan.cexpr import Binary, CExpr, Name, Unary, evaluate, render, strip, substitute, walk
 from srcscan.model import (CallerGuard, CallSite, Guard, DecidedByCallers, Derivation, FunctionFacts, GuardAt, Inherited,
                            LoggedOnlyIf, MessageText, NotBuilt, NotCalled, RequirementAnswer, SeveralOptions, SiteKey,
@@ -74,9 +75,11 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
     zeroing = zeroing_functions(graph.functions.values(), written)
     if not index.parser_fills and index.getopt_calls:
         index.parser_fills = parser_fills(graph, index, writes)
-    if index.stores and not index.set_by:
+    if (index.stores or index.other_fills) and not index.set_by and not index.also_filled:
         index.set_by = set_by_code(index, from_callers, graph)
-        if index.set_by:  # the tests of those fields now read options: once more
+        index.also_filled = {path: need for path, stores in index.other_fills.items()
+                             if (need := _stores_need(stores, index, from_callers, graph)) is not None}
+        if index.set_by or index.also_filled:  # the tests of those fields now read options: once more
             index.memo.clear()
             from_callers, via_pointer = inherited(graph, index, dead, unseen_callers)
     known = dict(log_functions or {})
@@ -286,43 +289,24 @@ def set_by_code(index: Index, from_callers: Mapping[str, Requirement], graph: Ca
     nothing."""
     out = {}
     for path, stores in index.stores.items():
-        needs = []
-        for k, guards in stores:
-            need, fn = from_callers.get(k), graph.functions.get(k)
-            if need is None or need.is_false or fn is None:
-                continue
-            need = _callers_passing(k, fn, guards, graph, index, from_callers, need)
-            needs.append(need & Requirement.all_of(guard_requirement(g, index, fn) for g in guards))
-        if not needs:
-            continue
-        need = Requirement.any_of(needs).exists(lambda a: a.is_test).simplified()
-        if not need.is_true:
+        need = _stores_need(stores, index, from_callers, graph)
+        if need is not None and not need.is_true:
             out[path] = need
     return out
 
 
-def parser_fills(graph: CallGraph, index: Index, writes: Iterable[Write]) -> dict[str, Requirement]:
-    """Field path -> what the function running the getopt loop needs to fill it itself after its
-    loop, through a helper it calls outside any option case (the call's guards): dnsmasq's
-    read_opts calls add_txt("version.bind", ...) under `!option_bool(OPT_NO_IDENT)`, and add_txt
-    stores in `daemon->txt`, the list `--txt-record` fills too: a walk of it needs `-Y` or
-    `!--no-ident`. Fields some option fills only (Index.by_var/by_field) are kept."""
-    stored: dict[str, set[str]] = defaultdict(set)
-    for w in writes:
-        if not w.local and "." in w.target and w.value is not None and evaluate(w.value) != 0:
-            stored[w.function].add(w.target)
-    out: dict[str, list[Requirement]] = defaultdict(list)
-    for fn in graph.functions.values():
-        loop = [c.line for c in fn.calls if not c.indirect and c.callee in index.getopt_calls]
-        if not loop:
+def _stores_need(stores: Iterable[tuple[str, tuple[Guard, ...]]], index: Index, from_callers: Mapping[str, Requirement],
+                 graph: CallGraph) -> Requirement | None:
+    """What one of the stores (function key, the store's guards) running needs: its function's
+    inherited requirement and its guards, run-time tests left out; None when none can run."""
+    needs = []
+    for k, guards in stores:
+        need, fn = from_callers.get(k), graph.functions.get(k)
+        if need is None or need.is_false or fn is None:
             continue
-        for call in fn.calls:
-            if call.indirect or call.line <= max(loop) or any(g.kind in ("case", "default", "loop") for g in call.guards):
-                continue  # in the option loop's body (read_opts' one_opt), or a case's
-            for path in stored.get(call.callee, ()):
-                if path.rsplit(".", 1)[-1] in index.by_field or path in index.by_var:
-                    out[path].append(Requirement.all_of(guard_requirement(g, index, fn) for g in call.guards))
-    return {path: Requirement.any_of(needs).simplified() for path, needs in out.items()}
+        need = _callers_passing(k, fn, guards, graph, index, from_callers, need)
+        needs.append(need & Requirement.all_of(guard_requirement(g, index, fn) for g in guards))
+    return Requirement.any_of(needs).exists(lambda a: a.is_test).simplified() if needs else None
 
 
 def _callers_passing(key: str, fn: FunctionFacts, guards: Iterable[Guard], graph: CallGraph, index: Index,

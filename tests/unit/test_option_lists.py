@@ -211,3 +211,9 @@ def test_a_local_given_one_constant_by_the_build_configuration_is_no_constant(ca
     # `size_t len = #ifdef HAVE_SNI strlen(name); #else 0; #endif`, never assigned again: the
     # parse saw one build's branch; `0 == len` is a value of the run, not always true.
     assert requires(catalog, "server name too long %s") == ()
+
+
+def test_a_list_other_code_fills_too_needs_no_option_of_its_walk(catalog):
+    # read_ethers walks daemon->hosts, which -G fills, and adds /etc/ethers' entries to it
+    # itself (dnsmasq's dhcp_read_ethers): a duplicate of an ethers entry needs only -Z.
+    assert requires(catalog, "duplicate %s in ethers") == (("-Z",),)
