@@ -60,17 +60,30 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
     order = sorted(graph.reachable(tuple(graph.entry_points) + tuple(unseen_callers)))
     # Callbacks named only in file-scope tables (no caller srcscan sees, so entry points here)
     # run once their file's code handed the table over: settled after the other functions.
-    tabled = [e for e in graph.entry_points if e not in index.selected and _only_tabled(e, index)]
+    table_refs = _table_refs(index)
+    tabled = [e for e in graph.entry_points if e not in index.selected and _only_tabled(table_refs.get(e, ()))]
     for e in tabled:
         req[e] = None
+    # Each round evaluates, in `order`, the functions whose inputs changed since their last
+    # evaluation (a function's new requirement is a function of its callers' requirements and
+    # via_pointer flags only, unless it reads other functions' requirements through a context
+    # or a store: those, `indirect`, are evaluated in every round). Skipping the others gives
+    # exactly the round-robin iteration's answers, at a fraction of its Requirement algebra.
+    indirect = {node for node in order if _reads_others(graph, index, node, context_edge)}
+    clock, stamp, evaluated = 1, defaultdict(int), {}
     changed, rounds, settled = True, 0, not tabled
     while changed and rounds < MAX_ROUNDS:
         changed, rounds = False, rounds + 1
         for node in order:
             if node in graph.entry_points or node in unseen_callers:
                 continue
+            edges = graph.graph.in_edges(node, keys=True, data=True)
+            if node not in indirect and node in evaluated and all(
+                    stamp[caller] <= evaluated[node] for caller, _, _, _ in edges):
+                continue  # nothing it reads changed since it was last worked out
+            evaluated[node] = clock
             reaching, pointer = [], False
-            for caller, _, key, data in graph.graph.in_edges(node, keys=True, data=True):
+            for caller, _, key, data in edges:
                 if req.get(caller) is None or data["kind"] == "stored":
                     continue
                 along = req[caller] & edge_req[(caller, node, key)]
@@ -92,13 +105,19 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
             if not reaching:
                 continue
             new = (Requirement.any_of(reaching) & own_requirement(node)).simplified()
-            if new != req[node]:
-                req[node], changed = new, True
-            via_pointer[node] = pointer and not new.is_true
+            flag = pointer and not new.is_true
+            if new != req[node] or flag != via_pointer[node]:
+                clock += 1
+                stamp[node] = clock
+                changed = changed or new != req[node]
+                req[node] = new
+            via_pointer[node] = flag
         if not changed and not settled:
             settled, changed = True, True
             for e in tabled:
-                req[e] = _tabled_requirement(graph, index, req, e, frozenset(tabled))
+                req[e] = _tabled_requirement(graph, index, req, e, table_refs.get(e, ()), frozenset(tabled))
+                clock += 1
+                stamp[e] = clock
     # A function never called (analyze.deadcode) is FALSE, which the conditions' walk reads as
     # "no path this way"; any other function no path reaches is TRUE: the graph may have lost
     # its calls, or code outside the tree may call it.
@@ -107,25 +126,42 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
     return out, via_pointer
 
 
-def _only_tabled(key: str, index: Index) -> bool:
-    """Whether function `key` is named only in initializers of tables (a callback in a static
-    table such as dnsmasq's ubus_object_methods[], or in one local to the function handing it
-    over, dbus_init's `DBusObjectPathVTable dnsmasq_vtable = {NULL, &message_handler, ...}`) and
-    nowhere else srcscan sees."""
-    return bool(_table_refs(key, index)) and all(ref.context == "initializer" for ref in _table_refs(key, index))
+def _reads_others(graph: CallGraph, index: Index, node: str, context_edge: Mapping[tuple, bool]) -> bool:
+    """Whether inherited() reads, for `node`, the requirements of functions other than its
+    callers: a context's creators (own_requirement, a context edge) or a callback's stores (a
+    call through a field)."""
+    fn = graph.functions[node]
+    creators = index.context_creators.get(fn.file, ())
+    if not creates_context(node, creators) and (takes_context(fn, index.contexts) or node in index.context_fetchers):
+        return True
+    return any(context_edge.get((caller, node, key)) or (data["kind"] == "pointer" and data.get("via"))
+               for caller, _, key, data in graph.graph.in_edges(node, keys=True, data=True))
 
 
-def _table_refs(key: str, index: Index) -> list:
-    return [ref for (target, _), found in index.field_stores.items() if target == key for ref in found]
+def _only_tabled(refs: tuple) -> bool:
+    """Whether a function whose references in field stores are `refs` (_table_refs) is named
+    only in initializers of tables (a callback in a static table such as dnsmasq's
+    ubus_object_methods[], or in one local to the function handing it over, dbus_init's
+    `DBusObjectPathVTable dnsmasq_vtable = {NULL, &message_handler, ...}`) and nowhere else
+    srcscan sees."""
+    return bool(refs) and all(ref.context == "initializer" for ref in refs)
+
+
+def _table_refs(index: Index) -> dict[str, tuple]:
+    """Function key -> the FunctionRefs storing it in any field (index.field_stores by target)."""
+    out: dict[str, list] = defaultdict(list)
+    for (target, _), found in index.field_stores.items():
+        out[target].extend(found)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def _tabled_requirement(graph: CallGraph, index: Index, req: Mapping[str, Requirement | None], key: str,
-                        tabled: frozenset[str]) -> Requirement:
+                        refs: tuple, tabled: frozenset[str]) -> Requirement:
     """What a tabled callback (_only_tabled) needs: for a table local to a function, that
     function's requirement and the guards of its initializer (the function hands the table over);
     for a file-scope one, _file_requirement; any of them."""
     parts = []
-    for ref in _table_refs(key, index):
+    for ref in refs:
         holder = graph.key_for(ref.function, ref.file) if ref.function else None
         if holder is None:
             parts.append(_file_requirement(graph, req, graph.functions[key].file, tabled))

@@ -404,8 +404,8 @@ class Model:
         first, only, entry = requires[0] if requires else (), {}, {p.name for p in self.procs if p.start == "main"}
         ruled_out = {option_name(a[1:]) for a in first if a.startswith("!")}
         for mode in self.modes:
-            if entry <= where.keys():
-                break
+            if entry <= where.keys() or self.everywhere is not None and not any(key in self.everywhere[q] for q in entry):
+                break  # (a mode's walk from the entry stays within `everywhere`)
             if option_name(mode) in ruled_out or mode in first:
                 continue
             view, state = self.mode_view(mode)
@@ -438,8 +438,8 @@ def inherited_regions(graph: CallGraph, procs: list[Process], everywhere: dict[s
     any fork: no child has vrrp_data from it). Such an option is one some call from the entry
     needs (Model.modes) under which the child's start function is out of the entry's region."""
     main = next((p for p in procs if p.start == "main"), None)
-    if main is None:
-        return {}
+    if main is None or all(p is main for p in procs):
+        return {}  # no child to inherit anything (lighttpd: one process; its 168 modes' walks cost 4 s)
     entry = everywhere[main.name]
     candidates: set[str] = set()
     for caller, _, data in graph.graph.edges(data=True):
