@@ -4,6 +4,8 @@ Pure: two Catalogs (and, when at hand, the two versions of each file's text) in,
 DiffResult out. Matching runs in passes, each over what the previous ones left
 unmatched; within a pass, repeats of one key are paired by site evidence (see `_order`):
 
+0. a call site split by build into calls under exclusive `#if` branches: each new call
+   with the old one (srcscan.diff.splits);
 1. identity: same file, function and template;
 2. the same template in a renamed function of the same file;
 3. the same template in a function of the same name in another file;
@@ -20,12 +22,17 @@ unmatched; within a pass, repeats of one key are paired by site evidence (see `_
    into a new function of another file (each the other's best match, >= 0.8);
 8. what is left: old copies of one template that became one close message of a new
    function ("copies"), and old messages whose text a paired new message still writes
-   (one of two copies, a helper's constants now built at run time: "duplicate").
+   (one of two copies, a helper's constants now built at run time: "duplicate");
+9. what is left of one function's messages on both sides: a call rewritten at its mapped
+   place ("rewritten"), and old traces folded into one new message ("folded"): see
+   srcscan.diff.rewrites.
 
 A pair that differs only by line is "moved", not changed. A change of `requires` or
 `processes` whose conditions read the same on both sides is srcscan's analysis changing,
 not the release: it is marked `analysis_only`. Build conditions are compared as boolean
-formulas (`defined(A) && defined(B)` equals `defined(B) && defined(A)`).
+formulas (`defined(A) && defined(B)` equals `defined(B) && defined(A)`). Guards are read
+for each message's own text (srcscan.diff.ternary) and, for a message moved into a helper
+with one caller, with that caller's guards (srcscan.diff.callers).
 """
 
 from srcscan.diff.compare import (ANALYSIS_FIELDS, FIELDS, check_comparable, diff_catalogs, diff_to_dict,

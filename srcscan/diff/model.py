@@ -18,7 +18,9 @@ class Change:
     new: Message
     fields: tuple[str, ...]  # names from FIELDS that differ
     similarity: float  # template closeness used to pair them (1.0 for identical templates)
-    how: str = "identity"  # the pass that paired them: identity, renamed, other-file, moved-file, site, similar
+    # the pass that paired them: identity, renamed, other-file, moved-file, site, similar, ...,
+    # build-split (one old call, one pair per build's new call), rewritten, contained
+    how: str = "identity"
     analysis_only: tuple[str, ...] = ()  # of `fields`: changed while the enclosing conditions read the same
 
 
