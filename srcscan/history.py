@@ -13,7 +13,9 @@ new when its meaning changes):
 - it is kept on every pair the diff makes: rewording, move to another line, function or
   file, priority, option, process or facility change;
 - several messages merged into one (a helper now writes them) end, and the merged message
-  gets a new sid; a message that appears beside one that survives (a split) is new.
+  gets a new sid; a message that appears beside one that survives (a split) is new, and so is
+  every new call but one of an old call the release wrote once per build (the diff pairs the
+  old call with each: `#ifdef _WIN32` / `#else`).
 
 Pure except `load_index` / `save_index` (one JSON file, written atomically) and nothing
 here runs a build: `add_release` takes a finished Catalog.
@@ -135,11 +137,19 @@ def add_release(index: dict[str, Any], catalog: Catalog, release: str, texts: Fi
         old_sids: dict[str, str] = index["last_sids"]
         diff = diff_catalogs(previous, catalog, texts=texts)
         reworded = changed = 0
+        given: set[str] = set()
         for old, new in diff.kept:
             new_sids[new.id] = old_sids[old.id]
+            given.add(old_sids[old.id])
             messages[old_sids[old.id]]["line"] = new.line
-        for c in diff.changed + diff.moved:
+        split: list[str] = []  # new ids of the further copies of an old call split by build
+        for c in diff.moved + diff.changed:
             sid = old_sids[c.old.id]
+            if sid in given:  # one old call, one new call per build: the others are new (a split)
+                new_sids[c.new.id] = _new_message(index, message_to_dict(c.new), release)
+                split.append(c.new.id)
+                continue
+            given.add(sid)
             new_sids[c.new.id] = sid
             entry = messages[sid]
             if set(c.fields) - {"line"}:
@@ -174,8 +184,8 @@ def add_release(index: dict[str, Any], catalog: Catalog, release: str, texts: Fi
             new_sids[m.id] = _new_message(index, message_to_dict(m), release)
         for m in diff.removed:
             messages[old_sids[m.id]]["removed"] = release
-        added_ids = {m.id for m in diff.added} | {mg.new.id for mg in diff.merged}
-        summary.update(added=len(diff.added), removed=len(diff.removed), reworded=reworded, changed=changed,
+        added_ids = {m.id for m in diff.added} | {mg.new.id for mg in diff.merged} | set(split)
+        summary.update(added=len(diff.added) + len(split), removed=len(diff.removed), reworded=reworded, changed=changed,
                        merged=len(diff.merged))
     summary["options"] = _option_counts(m for m in catalog.messages)
     summary["options_added"] = _option_counts(m for m in catalog.messages if m.id in added_ids)

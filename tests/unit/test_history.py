@@ -217,6 +217,35 @@ def test_a_copy_merged_into_a_surviving_message_keeps_the_survivors_id(tmp_path)
     assert [(e.release, e.kind) for e in message_events(survivor)] == [("1.0", "added"), ("1.1", "merged")]
 
 
+def test_a_call_split_by_build_keeps_one_id_and_the_other_builds_call_is_new(tmp_path):
+    """The diff pairs an old call with each of the calls a release split it into, one per build
+    (lighttpd 1.4.79's accept() under `#ifdef _WIN32` / `#else`): one keeps the old sid, the
+    other is a new message (a split), so every message of the release has an id of its own."""
+    from srcscan.history import add_release, empty_index
+
+    from srcscan.pipeline import build_from_tree
+    from srcscan.rules import load_rules
+    from srcscan.sources import Provenance, SourceTree
+
+    rules = load_rules(str(Path(__file__).parent.parent / "fixtures" / "demo.toml"))
+    head = "void log_message(int p, const char *f, ...);\nint err(void);\nint wsa(void);\n"
+    old = head + "void a(void) {\n\tswitch (err()) {\n\tcase 1: break;\n\tdefault: log_message(3, \"accept()\");\n\t}\n}\n"
+    new = head + ("void a(void) {\n#ifdef _WIN32\n\tswitch (wsa()) {\n\tcase 2: break;\n\tdefault: log_message(3, \"accept()\");\n\t}\n"
+                  "#else\n\tswitch (err()) {\n\tcase 1: break;\n\tdefault: log_message(3, \"accept()\");\n\t}\n#endif\n}\n")
+    index = empty_index("demo", rules.sha256)
+    for version, text in (("1.0", old), ("1.1", new)):
+        root = tmp_path / version
+        root.mkdir()
+        (root / "d.c").write_text(text)
+        catalog = build_from_tree(rules, SourceTree(root, Provenance("path", str(root), version)), tmp_path / "c").catalog
+        texts = lambda side, f, r=root, prev=tmp_path / "1.0": ((prev if side == "old" else r) / f).read_text()
+        index = add_release(index, catalog, version, texts=texts if version == "1.1" else None)
+    assert len(catalog.messages) == 2 and {m.build for m in catalog.messages} == {"defined(_WIN32)", "!defined(_WIN32)"}
+    alive = [e for e in index["messages"].values() if e["removed"] is None]
+    assert len(alive) == 2 and len(index["last_sids"]) == 2 and len(set(index["last_sids"].values())) == 2
+    assert index["releases"][1]["added"] == 1 and sorted(e["first"] for e in alive) == ["1.0", "1.1"]
+
+
 def test_catalogs_made_through_history_equal_single_release_catalogs(repo, report, tmp_path):
     """History scans each next release in a second process while this one is analysed
     (srcscan.releases); the catalogs it makes are the results cache's entries, which a
