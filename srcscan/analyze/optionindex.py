@@ -68,7 +68,9 @@ class Index:
     parser_fills: dict[str, Requirement] = field(default_factory=dict)  # field path -> what the parser's own calls after its loop filling it need (parserfills.parser_fills)
     other_fills: dict[str, tuple[tuple[str, tuple[Guard, ...]], ...]] = field(default_factory=dict)  # field an option fills -> stores outside the parser's file (other_fills)
     also_filled: dict[str, Requirement] = field(default_factory=dict)  # field -> what those stores need (requirements.set_by_code)
-    var_writes: tuple[Write, ...] = ()  # the assignments to whole file-scope variables (`log_fac = LOG_LOCAL0`; analyze.facilityflow)
+    var_writes: tuple[Write, ...] = ()
+    param_needs: dict[tuple[str, str], Requirement | None] = field(default_factory=dict)  # (function key, parameter) -> what its being set needs (optiontests._param_set_only_under)
+    graph: CallGraph | None = None  # the call graph the index was built on  # the assignments to whole file-scope variables (`log_fac = LOG_LOCAL0`; analyze.facilityflow)
     after_loop: dict[tuple[str, str], dict[str, tuple[int, ...]]] = field(default_factory=dict)  # (file, function) -> field -> lines the function calling getopt writes it after its loop (writes_after_loop)
 
     @classmethod
@@ -130,6 +132,7 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     feature = (rules.config.feature_key, frozenset(rules.config.feature_functions))
     index = Index.of(list(options) + feature_options(writes, *feature), rules.options.bit_test)
     index.feature = feature
+    index.graph = graph
     index.assigned = {f: {n: tuple(sorted(ls)) for n, ls in names.items()} for f, names in (assigned or {}).items()}
     index.getopt_calls = rules.options.getopt_calls
     index.key_cases = dict(key_cases or {})

@@ -81,6 +81,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
                              if (need := _stores_need(stores, index, from_callers, graph)) is not None}
         if index.set_by or index.also_filled:  # the tests of those fields now read options: once more
             index.memo.clear()
+            index.param_needs.clear()
             from_callers, via_pointer = inherited(graph, index, dead, unseen_callers)
     known = dict(log_functions or {})
     conditions = Conditions(graph, index, lambda fn, c: log_function_of(known, fn.file, c.callee) is not None,

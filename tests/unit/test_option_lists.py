@@ -217,3 +217,10 @@ def test_a_list_other_code_fills_too_needs_no_option_of_its_walk(catalog):
     # read_ethers walks daemon->hosts, which -G fills, and adds /etc/ethers' entries to it
     # itself (dnsmasq's dhcp_read_ethers): a duplicate of an ethers entry needs only -Z.
     assert requires(catalog, "duplicate %s in ethers") == (("-Z",),)
+
+
+def test_a_parameter_given_a_local_set_only_under_an_option(catalog):
+    # reply's `sets` is set only under `daemon->ipsets && ...` (--ipset's list) and handed to
+    # add_to_sets, whose `if (sets)` guards the call of the helper that logs (dnsmasq's
+    # process_reply -> extract_addresses -> add_to_ipset).
+    assert requires(catalog, "failed to add %s to set %s") == (("--ipset",),)
