@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from srcscan.analyze.optionvalues import integer_of
+from srcscan.analyze.optionvalues import integer_of, target_of
 from srcscan.model import FunctionFacts, Guard, Write
 from srcscan.requirement import Requirement
 
@@ -54,3 +54,37 @@ def set_only_under(name: str, index: Index, fn: FunctionFacts, reader: GuardRead
         return Requirement.any_of(found)
     finally:
         index.reading_locals.discard(busy)
+
+
+def param_set_only_under(name: str, index: Index, fn: FunctionFacts, reader: GuardReader) -> Requirement | None:
+    """What a parameter being set (non-zero) needs when every direct caller passes 0 or a local
+    of its own given a value only under tests of options (set_only_under; `reader`: optiontests.guard_requirement):
+    dnsmasq's process_reply sets `ipsets` only under `daemon->ipsets && ...` (--ipset) and hands
+    it to extract_addresses, whose `if (ipsets ...)` guards add_to_ipset's call. None when a
+    caller passes anything else, a call is not a direct one, or the function assigns the
+    parameter itself."""
+    memo = index.param_needs
+    key = (fn.key, name)
+    if key in memo:
+        return memo[key]
+    memo[key] = None  # a recursive reading sees "unknown"
+    graph = index.graph
+    if graph is None or name not in fn.params or name in index.flow.get((fn.file, fn.name), {}):
+        return None
+    position = fn.params.index(name)
+    found = []
+    for caller, _, data in graph.graph.in_edges(fn.key, data=True):
+        call, caller_fn = data.get("call"), graph.functions.get(caller)
+        if data["kind"] != "direct" or call is None or caller_fn is None or position >= len(call.exprs):
+            return None
+        arg = call.exprs[position]
+        if integer_of(arg) == 0:
+            continue  # NULL passed: the test fails on that path
+        passed = target_of(arg)
+        need = set_only_under(passed.name, index, caller_fn, reader) \
+            if passed is not None and passed.kind == "var" else None
+        if need is None:
+            return None
+        found.append(need)
+    memo[key] = Requirement.any_of(found) if found else None
+    return memo[key]

@@ -69,7 +69,7 @@ class Index:
     other_fills: dict[str, tuple[tuple[str, tuple[Guard, ...]], ...]] = field(default_factory=dict)  # field an option fills -> stores outside the parser's file (other_fills)
     also_filled: dict[str, Requirement] = field(default_factory=dict)  # field -> what those stores need (requirements.set_by_code)
     var_writes: tuple[Write, ...] = ()
-    param_needs: dict[tuple[str, str], Requirement | None] = field(default_factory=dict)  # (function key, parameter) -> what its being set needs (optiontests._param_set_only_under)
+    param_needs: dict[tuple[str, str], Requirement | None] = field(default_factory=dict)  # (function key, parameter) -> what its being set needs (guardedlocals.param_set_only_under)
     graph: CallGraph | None = None  # the call graph the index was built on  # the assignments to whole file-scope variables (`log_fac = LOG_LOCAL0`; analyze.facilityflow)
     after_loop: dict[tuple[str, str], dict[str, tuple[int, ...]]] = field(default_factory=dict)  # (file, function) -> field -> lines the function calling getopt writes it after its loop (writes_after_loop)
 

@@ -16,7 +16,7 @@ import re
 from typing import TYPE_CHECKING
 
 from srcscan.analyze.features import feature_atom
-from srcscan.analyze.guardedlocals import set_only_under
+from srcscan.analyze.guardedlocals import param_set_only_under, set_only_under
 from srcscan.analyze.optionvalues import (COMPARISONS, Target, cleared_local, integer_of, local_of, option_pool,
                                           read_through, target_of, value_options)
 from srcscan.cexpr import Binary, Call, CExpr, Const, Member, Name, Unary, evaluate, render, strip, walk
@@ -188,7 +188,7 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
         return masked & unknown
     target = target_of(e)
     if target is not None and target.kind == "param" and fn is not None:
-        need = _param_set_only_under(target.name, index, fn)
+        need = param_set_only_under(target.name, index, fn, guard_requirement)
         if need is None:
             return None
         if unknown is None:
@@ -236,40 +236,6 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
     if unknown is None:
         unknown = Requirement.atom(Atom(f"?{fn.key if fn else ''}:{render(e)}", test=e))
     return need & unknown
-
-
-def _param_set_only_under(name: str, index: Index, fn: FunctionFacts) -> Requirement | None:
-    """What a parameter being set (non-zero) needs when every direct caller passes 0 or a local
-    of its own given a value only under tests of options (guardedlocals.set_only_under):
-    dnsmasq's process_reply sets `ipsets` only under `daemon->ipsets && ...` (--ipset) and hands
-    it to extract_addresses, whose `if (ipsets ...)` guards add_to_ipset's call. None when a
-    caller passes anything else, a call is not a direct one, or the function assigns the
-    parameter itself."""
-    memo = index.param_needs
-    key = (fn.key, name)
-    if key in memo:
-        return memo[key]
-    memo[key] = None  # a recursive reading sees "unknown"
-    graph = index.graph
-    if graph is None or name not in fn.params or name in index.flow.get((fn.file, fn.name), {}):
-        return None
-    position = fn.params.index(name)
-    found = []
-    for caller, _, data in graph.graph.in_edges(fn.key, data=True):
-        call, caller_fn = data.get("call"), graph.functions.get(caller)
-        if data["kind"] != "direct" or call is None or caller_fn is None or position >= len(call.exprs):
-            return None
-        arg = call.exprs[position]
-        if integer_of(arg) == 0:
-            continue  # NULL passed: the test fails on that path
-        passed = target_of(arg)
-        need = set_only_under(passed.name, index, caller_fn, guard_requirement) \
-            if passed is not None and passed.kind == "var" else None
-        if need is None:
-            return None
-        found.append(need)
-    memo[key] = Requirement.any_of(found) if found else None
-    return memo[key]
 
 
 def _walk_start(name: str, values: tuple, index: Index, fn: FunctionFacts, line: int) -> tuple:
