@@ -91,20 +91,37 @@ def variable_of(atom: Atom) -> str:
         MANAGER.declare(v)
         ATOMS[v] = atom
         _BY_OPTION.setdefault(atom.name, []).append(atom)
-        if len(_BY_OPTION[atom.name]) > 1:
+        base = valued_base(atom.name)
+        if len(_BY_OPTION[atom.name]) > 1 or (base and base in _BY_OPTION) or any(
+                valued_base(n) == atom.name for n in _BY_OPTION if "=" in n):
             _CARE.clear()
     return v
 
 
+def valued_base(name: str) -> str:
+    """The option an atom given with a value names (`auth.backend` of `auth.backend=ldap`,
+    `--log-queries` of `--log-queries=extra`); "" for any other atom (a runtime test's name,
+    `?file:function:text`, is none)."""
+    if name.startswith("?") or "=" not in name:
+        return ""
+    return name.split("=", 1)[0]
+
+
 def care_set() -> Any:
     """The settings that can happen: the conjunction of the level facts of every option
-    with several atoms (`-D>=2` implies `-D`; `x==3` excludes `x==4`)."""
+    with several atoms (`-D>=2` implies `-D`; `x==3` excludes `x==4`), and an option given
+    with a value is given (`auth.backend=ldap` implies `auth.backend`)."""
     if not _CARE:
         care = MANAGER.true
         for atoms in _BY_OPTION.values():
             if len(atoms) > 1:
                 for fact in level_facts(atoms):
                     care = care & fact
+        for name, atoms in _BY_OPTION.items():
+            for a in atoms:
+                for b in _BY_OPTION.get(valued_base(name), ()):
+                    if _given_with_value(a, b):
+                        care = care & (~MANAGER.var(variable_of(a)) | MANAGER.var(variable_of(b)))
         _CARE.append(care)
     return _CARE[0]
 
@@ -123,7 +140,16 @@ def level_facts(atoms: Iterable[Atom]) -> list[Any]:
                 facts.append(~va | vb)
             elif implies(a, False, b, False) and a < b:
                 facts.append(~va | ~vb)
+        for b in atoms:
+            if _given_with_value(a, b):
+                facts.append(~MANAGER.var(variable_of(a)) | MANAGER.var(variable_of(b)))
     return facts
+
+
+def _given_with_value(a: Atom, b: Atom) -> bool:
+    """Whether atom `a` gives option `b` with a value (`auth.backend=ldap` of `auth.backend`):
+    then `a` implies `b`."""
+    return valued_base(a.name) == b.name and a.op == ">=" and a.level >= 1 and b.op == ">=" and b.level == 1
 
 
 _SETTINGS = 8  # settings a fingerprint evaluates a formula under
@@ -142,8 +168,7 @@ def fingerprint(f: Any) -> int:
         return int(f == MANAGER.true)
     bits = 0
     for k in range(_SETTINGS):
-        values = {v: ATOMS[v].holds({ATOMS[v].name: zlib.crc32(f"{k}:{ATOMS[v].name}".encode()) % 4})
-                  for v in support}
+        values = {v: ATOMS[v].holds({ATOMS[v].name: _setting(k, ATOMS[v].name)}) for v in support}
         bits = bits << 1 | (MANAGER.let(values, f) == MANAGER.true)
     if len(_FINGERPRINTS) > 1 << 16:
         _FINGERPRINTS.clear()
@@ -151,10 +176,25 @@ def fingerprint(f: Any) -> int:
     return bits
 
 
+def _setting(k: int, name: str) -> int:
+    """The level of option `name` in fingerprint setting `k`: a checksum of its name, and 0
+    for an option given with a value when the option itself is not given in that setting
+    (the care set's `auth.backend=ldap` implies `auth.backend`)."""
+    base = valued_base(name)
+    if base and zlib.crc32(f"{k}:{base}".encode()) % 4 == 0:
+        return 0
+    return zlib.crc32(f"{k}:{name}".encode()) % 4
+
+
 def implies(a: Atom, a_negated: bool, b: Atom, b_positive: bool) -> bool | None:
     """Whether literal a (negated or not) implies literal b (positive or negated): `-D>=2`
-    implies `-D`, `!-D` implies `!-D>=2`, `x==3` implies `!x==4`. None when the names differ."""
+    implies `-D`, `!-D` implies `!-D>=2`, `x==3` implies `!x==4`; `k=v` implies `k` and `!k`
+    implies `!k=v`. None when the names differ otherwise."""
     if a.name != b.name:
+        if not a_negated and b_positive and _given_with_value(a, b):
+            return True
+        if a_negated and not b_positive and _given_with_value(b, a):
+            return True
         return None
     values = range(0, max(a.level, b.level) + 2)
     a_true = [v for v in values if a.holds({a.name: v}) != a_negated]

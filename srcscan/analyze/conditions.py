@@ -276,7 +276,9 @@ class Conditions:
             if not around:
                 paths.append((caller_fn.file, data["line"], caller_fn.name, str(found)))
         if alternatives:
-            result = Requirement.any_of(alternatives).simplified()
+            # a function the rules select by a key's value runs only with it, whoever calls it
+            # (mod_auth_check_basic for auth.require=basic, called through `scheme->checkfn`)
+            result = (Requirement.any_of(alternatives) & getattr(self.index, "selected", {}).get(key, Requirement.TRUE)).simplified()
         else:
             result = (need.exists(is_test) & base).simplified()
         return result, tuple(dict.fromkeys(unsure))

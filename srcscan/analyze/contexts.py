@@ -153,10 +153,11 @@ def _is_context(e: CExpr, names: frozenset[str]) -> bool:
 
 def selected_requirements(graph: CallGraph, selected) -> dict[str, Requirement]:
     """function key -> the `key=value` atoms the rules' `[[config.selected]]` entries give
-    it (functions matching an entry's patterns)."""
+    it (functions matching an entry's patterns); the key alone for an entry without a value (a
+    directive: lighttpd's `include_shell` line runs config_parse_cmd())."""
     out: dict[str, list[Requirement]] = defaultdict(list)
     for entry in selected:
-        atom = Requirement.atom(f"{entry.key}={entry.value}")
+        atom = Requirement.atom(f"{entry.key}={entry.value}" if entry.value else entry.key)
         for key, fn in graph.functions.items():
             if any(fnmatch.fnmatchcase(fn.name, p) for p in entry.functions):
                 out[key].append(atom)

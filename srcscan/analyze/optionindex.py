@@ -18,7 +18,9 @@ from srcscan.analyze.localflow import flow_writes
 from srcscan.analyze.contexts import context_creators, context_fetchers, module_keys, selected_requirements
 from srcscan.analyze.constdefaults import default_parses
 from srcscan.analyze.features import feature_options
+from srcscan.analyze.foldedflags import folded_options
 from srcscan.analyze.guardedlocals import find_local_guards
+from srcscan.analyze.keyselections import key_selections
 from srcscan.analyze.optiontypes import Option
 from srcscan.analyze.optionvalues import integer_of, param_options
 from srcscan.model import CallSite, FunctionFacts, FunctionRef, Guard, Write
@@ -72,6 +74,7 @@ class Index:
     param_needs: dict[tuple[str, str], Requirement | None] = field(default_factory=dict)  # (function key, parameter) -> what its being set needs (guardedlocals.param_set_only_under)
     graph: CallGraph | None = None  # the call graph the index was built on  # the assignments to whole file-scope variables (`log_fac = LOG_LOCAL0`; analyze.facilityflow)
     after_loop: dict[tuple[str, str], dict[str, tuple[int, ...]]] = field(default_factory=dict)  # (file, function) -> field -> lines the function calling getopt writes it after its loop (writes_after_loop)
+    selections: dict[str, tuple] = field(default_factory=dict)  # stored name -> Selections a key's value picks (analyze.keyselections)
 
     @classmethod
     def of(cls, options: Iterable[Option], bit_test: frozenset[str]) -> "Index":
@@ -130,7 +133,8 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     in this one), `writes` when not given."""
     writes = tuple(writes)
     feature = (rules.config.feature_key, frozenset(rules.config.feature_functions))
-    index = Index.of(list(options) + feature_options(writes, *feature), rules.options.bit_test)
+    # keys whose fields, alone, make code set another key's field (analyze.foldedflags)
+    index = Index.of(folded_options(options, writes) + feature_options(writes, *feature), rules.options.bit_test)
     index.feature = feature
     index.graph = graph
     index.assigned = {f: {n: tuple(sorted(ls)) for n, ls in names.items()} for f, names in (assigned or {}).items()}
@@ -160,6 +164,7 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.local_lines = local_lines(writes)
     index.var_writes = tuple(w for w in writes if not w.local and w.op == "=" and "." not in w.target)
     index.flow = flow_writes(writes)
+    index.selections = key_selections(graph.functions, graph.key_for, index.key_cases, writes)
     if rules.options.bit_array:
         index.bit_array = (rules.options.bit_array.field, rules.options.bit_array.word_bits)
     param_options(graph, index)

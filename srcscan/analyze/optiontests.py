@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from srcscan.analyze.features import feature_atom
 from srcscan.analyze.guardedlocals import param_set_only_under, set_only_under
+from srcscan.analyze.keyselections import selection_atoms
 from srcscan.analyze.optionvalues import (COMPARISONS, Target, cleared_local, integer_of, local_of, option_pool,
                                           read_through, target_of, value_options)
 from srcscan.cexpr import Binary, Call, CExpr, Const, Member, Name, Unary, evaluate, render, strip, walk
@@ -353,6 +354,9 @@ def _atoms(e: CExpr, index: Index, fn: FunctionFacts | None) -> set[str]:
             target, value, op = target_of(e.right), integer_of(e.left), _mirror(e.op)
         if target is None or value is None:
             return set()
+        picked = _selected_value(target, op, value, index)
+        if picked is not None:
+            return picked
         count = _counts_entries(e.left) or _counts_entries(e.right)
         names = value_options(target, index, fn, by_default=not count)
         if count:  # `b->used <= 1`: a buffer's length, whose only meaning here is "empty" or not
@@ -362,6 +366,21 @@ def _atoms(e: CExpr, index: Index, fn: FunctionFacts | None) -> set[str]:
         return {feature}  # `config_feature_bool(srv, "server.network-mptcp", 0)`: a switch off by default
     target = target_of(e)
     return set(value_options(target, index, fn, by_default=not _counts_entries(e))) if target else set()
+
+
+def _selected_value(target: Target, op: str, value: int, index: Index) -> set[str] | None:
+    """A comparison of a variable or field a key's value selects by name
+    (analyze.keyselections: `sc.stat_cache_engine == STAT_CACHE_ENGINE_FSMON` reads
+    `server.stat-cache-engine=inotify` or `=kqueue` or `=fam`); None for any other."""
+    if target.kind == "field":
+        found = index.selections.get(target.root) if target.root else None
+        found = found or index.selections.get("." + target.name)
+    else:
+        found = index.selections.get(target.name)
+    if not found:
+        return None
+    start = index.start_values.get(target.name, 0)
+    return selection_atoms(found, op, value, 0 if start is True else int(start))
 
 
 def _counter(e: CExpr, index: Index, fn: FunctionFacts | None) -> bool:

@@ -328,6 +328,13 @@ def _refs_at(unit: Unit, function: str, node: Node, guards: tuple[Guard, ...]) -
             for ref in _function_names(arg):
                 yield FunctionRef(function, ref.name, "argument", f"{callee}:{index}", file, ref.line, guards, key)
     elif node.kind == "VAR_DECL":
-        for ref in _function_names(node):
-            context = "initializer" if any(c.kind == "INIT_LIST_EXPR" for c in node.children) else "variable"
-            yield FunctionRef(function, ref.name, context, node.name, file, ref.line, guards)
+        table = next((c for c in node.children if c.kind == "INIT_LIST_EXPR"), None)
+        if table is not None:
+            # A block-scope table (`static http_auth_backend_t http_auth_backend_ldap = { "ldap",
+            # mod_authn_ldap_basic, NULL, NULL };`, lighttpd's mod_authn_ldap.c): each function
+            # with the field it fills, as for a file-scope table, so `backend->basic(...)` reaches it.
+            for ref, field in _initializer_refs(unit, table, node.name):
+                yield FunctionRef(function, ref.name, "initializer", field, file, ref.line, guards)
+        else:
+            for ref in _function_names(node):
+                yield FunctionRef(function, ref.name, "variable", node.name, file, ref.line, guards)

@@ -252,8 +252,8 @@ def _read_config(r: _Reader) -> ConfigRules:
     for i, t in enumerate(_tables(r, "selected")):
         k = r.sub(f"selected[{i}]", t)
         entry = Selected(k.get("key", str, ""), k.get("value", str, ""), k.strings("functions"))
-        if not entry.key or not entry.value or not entry.functions or not all(entry.functions):
-            raise RulesError(r.path, f"config.selected[{i}]", "expected key, value and a list of function name patterns")
+        if not entry.key or not entry.functions or not all(entry.functions):
+            raise RulesError(r.path, f"config.selected[{i}]", "expected key, value (optional) and a list of function name patterns")
         k.reject_unknown()
         selected.append(entry)
     feature_functions = r.strings("feature_functions")

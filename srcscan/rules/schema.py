@@ -176,7 +176,8 @@ class ConfigRules:
 class Selected:
     """A `[[config.selected]]` entry: functions (fnmatch patterns) that run only when config
     key `key` has value `value` (lighttpd's auth.backend = "ldap" picks the backend whose
-    handlers a module registered under that name)."""
+    handlers a module registered under that name); with `value` "", whenever the key or
+    directive is given (an `include_shell` line runs config_parse_cmd())."""
 
     key: str
     value: str

@@ -55,7 +55,7 @@ def test_long_only_codes_set_the_bit_their_code_table_row_names(catalog):
 def test_a_value_compared_in_the_case_is_its_own_requirement(catalog):
     (extra,) = [e for e in options(catalog)[("-q", "--log-queries")]["effects"] if e.get("when")]
     assert extra["when"] == "extra"
-    assert requires(catalog, "%d query %s") == (("-q", "-q=extra"),)
+    assert requires(catalog, "%d query %s") == (("-q=extra",),)  # given with a value: given (-q)
     assert requires(catalog, "query %s") == (("!-q=extra", "-q"),)
 
 
