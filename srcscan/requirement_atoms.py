@@ -196,6 +196,10 @@ def implies(a: Atom, a_negated: bool, b: Atom, b_positive: bool) -> bool | None:
         if a_negated and not b_positive and _given_with_value(b, a):
             return True
         return None
-    values = range(0, max(a.level, b.level) + 2)
+    # Whether an atom holds changes only at its level (and one past it, for `==`): the values
+    # around both levels, 0 and one past the larger, stand for every value from 0 on (an
+    # option compared with a large constant, `adver_int>=1000001`, is not walked value by value).
+    top = max(a.level, b.level) + 1
+    values = sorted({0, top} | {v for t in (a.level, b.level) for v in (t - 1, t, t + 1) if 0 <= v <= top})
     a_true = [v for v in values if a.holds({a.name: v}) != a_negated]
     return all(b.holds({b.name: v}) == b_positive for v in a_true)

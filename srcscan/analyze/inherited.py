@@ -16,6 +16,10 @@ from srcscan.analyze.optiontests import guard_requirement
 from srcscan.requirement import Requirement
 
 MAX_ROUNDS = 50
+# A function run from the handlers of more configuration keywords than this (keepalived's
+# read_unsigned_strvec(), shared by a few hundred handlers) is shared parsing code: it needs
+# one of them, which is no answer a reader can use; its keywords are left out.
+KEYWORD_LIMIT = 8
 
 def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset(),
               unseen_callers: frozenset[str] = frozenset()) -> tuple[dict[str, Requirement], dict[str, bool]]:
@@ -38,7 +42,8 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
             # (analyze.constdefaults: mod_accesslog's built-in format)
             edge_req[(caller, callee, key)] = Requirement.FALSE
         else:
-            edge_req[(caller, callee, key)] = Requirement.all_of(guard_requirement(g, index, fn) for g in data["guards"])
+            edge_req[(caller, callee, key)] = Requirement.all_of(guard_requirement(g, index, fn) for g in data["guards"]) \
+                & keyword_requirement(index, callee, data)
         context_edge[(caller, callee, key)] = not creates_context(caller, index.context_creators.get(fn.file, ())) \
             and guarded_by_context(data["guards"], index.contexts)
     def store_requirement(node: str, via: str) -> Requirement:
@@ -104,7 +109,7 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
                 pointer = pointer or data["kind"] != "direct" or via_pointer[caller]
             if not reaching:
                 continue
-            new = (Requirement.any_of(reaching) & own_requirement(node)).simplified()
+            new = few_keywords((Requirement.any_of(reaching) & own_requirement(node)).simplified(), index)
             flag = pointer and not new.is_true
             if new != req[node] or flag != via_pointer[node]:
                 clock += 1
@@ -124,6 +129,28 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
     out = {k: (Requirement.FALSE if k in dead else v if v is not None else index.selected.get(k, Requirement.TRUE))
            for k, v in req.items()}
     return out, via_pointer
+
+
+def few_keywords(requirement: Requirement, index: Index) -> Requirement:
+    """`requirement` without its configuration keyword atoms when it names more than
+    KEYWORD_LIMIT of them (each keyword made free: whatever they are)."""
+    if not index.keyword_names:
+        return requirement
+    named = {a.name for a in requirement.atoms()} & index.keyword_names
+    if len(named) <= KEYWORD_LIMIT:
+        return requirement
+    return requirement.exists(lambda a: a.name in named).simplified()
+
+
+def keyword_requirement(index: Index, callee: str, data: Mapping) -> Requirement:
+    """What a call reaching a configuration keyword's handler other than directly needs: the
+    keyword the registering call installs it for (its edge's `registration`), else any keyword
+    installing it (a call through the parser's table of keywords); TRUE for any other call."""
+    installs = index.keyword_handlers.get(callee)
+    if not installs or data["kind"] == "direct":
+        return Requirement.TRUE
+    keywords = installs.get(data.get("registration")) or installs[None]
+    return Requirement.any_of(Requirement.atom(k) for k in keywords)
 
 
 def _reads_others(graph: CallGraph, index: Index, node: str, context_edge: Mapping[tuple, bool]) -> bool:

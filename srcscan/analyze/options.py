@@ -3,7 +3,8 @@
 Plain data in (the per-file "options" facts and the rules' `[options]` section), Option
 records out; no I/O. Command-line options come from the getopt/popt tables and the
 `switch` on the option character; config-file keys from key tables and the code that
-copies each key's value into a field.
+copies each key's value into a field, or from the calls installing keywords by name with their
+handlers (analyze.keywords).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 from collections import defaultdict
 from typing import Iterable
 
+from srcscan.analyze.keywords import keyword_options
 from srcscan.analyze.optionflow import derived_effects, helper_effects, with_copies, with_resets
 from srcscan.analyze.optiontypes import Option, OptionEffect
 from srcscan.analyze.optionvalues import KEY_VALUE
@@ -52,6 +54,8 @@ def find_options(files: Iterable[FileFacts], rules: Rules) -> tuple[Option, ...]
                                 tuple(dict.fromkeys(old.effects + option.effects)), old.file, also,
                                 old.code if old.code is not None else option.code)
             found[key] = option
+    for option in keyword_options(every, rules.config.keyword_calls, rules.options.bit_set):
+        found.setdefault((option.kind, option.name), option)  # a key table's key of the same name first
     for option in extra_options(rules):
         found[(option.kind, option.name)] = option
     found = with_resets(with_copies(found, every), every, rules.config.defaults_functions)

@@ -96,7 +96,11 @@ def value_options(target: Target | None, index: Index, fn: FunctionFacts | None,
         # the fields of the modules that call into it (mod_fastcgi.c, mod_proxy.c...), not
         # those of a field of the same name elsewhere (mod_simple_vhost.c's `debug`).
         local = [o for o, _ in pool if users & set(o.files)]
-    return sorted({o.name for o in (local or [o for o, _ in pool])})
+    # A keyword's handler testing the field the keyword fills reads it before (or after) its own
+    # store (keepalived's `if (global_data->config_directory) { ... already specified ...}` in
+    # config_copy_directory_handler): no test of whether the keyword is given.
+    own = index.keyword_sides.get(fn.key, frozenset()) if fn is not None else frozenset()
+    return sorted({o.name for o in (local or [o for o, _ in pool])} - own)
 
 
 def cleared_local(e: CExpr, index: Index, fn: FunctionFacts | None) -> bool:

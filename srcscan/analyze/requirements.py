@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.contexts import context_requirement, creates_context, guarded_by_context, one_module
-from srcscan.analyze.inherited import inherited, stored_requirement
+from srcscan.analyze.inherited import inherited, keyword_requirement, stored_requirement
 from srcscan.analyze.optionindex import Index, option_index
 from srcscan.analyze.optiontypes import option_to_dict
 from srcscan.analyze.optiontests import guard_requirement, mandatory_guard, option_test
@@ -403,12 +403,18 @@ def _guard_sites(graph: CallGraph, index: Index, key: str, limit: int = 3) -> li
                         found.append(site)
             fn = graph.functions[caller]
             tested = [g for g in data["guards"] if not guard_requirement(g, index, fn).is_true]
+            keyword = keyword_requirement(index, node, data)
+            if not keyword.is_true:  # a configuration keyword's handler, run only for that keyword
+                site = CallerGuard(fn.file, data["line"], fn.name, via, f"{data['kind']} through {data['via']}",
+                                   f"configuration keyword {keyword}")
+                if site not in found:
+                    found.append(site)
             if tested:
                 pointer = "" if data["kind"] == "direct" else f"{data['kind']} through {data['via']}"
                 site = CallerGuard(fn.file, data["line"], fn.name, via, pointer, tested[0].describe())
                 if site not in found:
                     found.append(site)
-            elif caller not in seen:
+            elif caller not in seen and keyword.is_true:
                 seen.add(caller)
                 todo.append((caller, (fn.name,) + via))
     return found[:limit]

@@ -259,9 +259,10 @@ def _read_config(r: _Reader) -> ConfigRules:
     feature_functions = r.strings("feature_functions")
     if not all(t.isidentifier() for t in feature_functions):
         raise RulesError(r.path, "config.feature_functions", "expected a list of function names")
+    keyword_calls = _identifiers(r, "keyword_calls")
     config = ConfigRules(tuple(tables), r.get("key_switch", str, ""), r.get("case_comments", bool, False),
                          tuple(v.lower() for v in r.strings("false_values")), defaults_functions, emptiness_tests,
-                         contexts, tuple(selected), r.get("feature_key", str, ""), feature_functions)
+                         contexts, tuple(selected), r.get("feature_key", str, ""), feature_functions, keyword_calls)
     r.reject_unknown()
     return config
 

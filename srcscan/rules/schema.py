@@ -170,6 +170,10 @@ class ConfigRules:
     # one by name with its default (`config_feature_bool(srv, "server.network-mptcp", 0)`).
     feature_key: str = ""
     feature_functions: tuple[str, ...] = ()
+    # Functions installing a configuration keyword, called as f("keyword", handler, ...)
+    # (keepalived's install_keyword in lib/parser.c): the handler runs only when the
+    # configuration has the keyword, and what it writes is that keyword's value.
+    keyword_calls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
