@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Callable, Iterable
 
-from srcscan.analyze.optionvalues import integer_of, target_of
+from srcscan.analyze.optionvalues import integer_of, read_through, target_of
+from srcscan.cexpr import Unary
 from srcscan.model import FunctionFacts, Guard, Write
 from srcscan.requirement import Requirement
 
@@ -81,10 +82,111 @@ def param_set_only_under(name: str, index: Index, fn: FunctionFacts, reader: Gua
         if integer_of(arg) == 0:
             continue  # NULL passed: the test fails on that path
         passed = target_of(arg)
-        need = set_only_under(passed.name, index, caller_fn, reader) \
-            if passed is not None and passed.kind == "var" else None
+        if isinstance(arg, Unary) and arg.op == "!":
+            need = reader(_test_guard(arg, call.line), index, caller_fn)  # `!!option_bool(OPT_TFTP)`
+            need = None if need.is_true else need
+        elif passed is not None and passed.kind == "field":
+            need = field_set_other_than(passed.name, passed.owner, 0, index, reader)  # `iface->tftp_ok`
+        else:
+            need = set_only_under(passed.name, index, caller_fn, reader) \
+                if passed is not None and passed.kind == "var" else None
         if need is None:
             return None
         found.append(need)
     memo[key] = Requirement.any_of(found) if found else None
     return memo[key]
+
+
+def find_local_writes(writes: Iterable[Write]) -> dict[tuple[str, str], dict[str, tuple[tuple[object, tuple[Guard, ...]], ...]]]:
+    """(file, function) -> {local: ((value, guards) of each declaration and `=`)}, one per line."""
+    out: dict[tuple[str, str], dict[str, dict[int, tuple]]] = defaultdict(lambda: defaultdict(dict))
+    for w in writes:
+        if w.local and w.op in ("=", "decl"):
+            out[(w.file, w.function)][w.target].setdefault(w.line, (w.value, w.guards))
+    return {k: {name: tuple(by_line.values()) for name, by_line in d.items()} for k, d in out.items()}
+
+
+def _test_guard(value, line: int) -> Guard:
+    return Guard("if", None, "", line, False, (), value)
+
+
+def set_other_than(name: str, unset: int, index: Index, fn: FunctionFacts, reader: GuardReader) -> Requirement | None:
+    """What a local of `fn` holding another value than `unset` needs: any of its writes giving
+    another value ran (their guards), a write whose value is itself a test (`int tftp_ok =
+    !!option_bool(OPT_TFTP)`) needing what that test needs. None when one of them needs nothing
+    of the options, a value cannot be told, or srcscan saw no write."""
+    writes = index.local_writes.get((fn.file, fn.name), {}).get(name)
+    busy = (fn.key, name, unset)
+    if not writes or busy in index.reading_locals:
+        return None
+    index.reading_locals.add(busy)
+    try:
+        found = []
+        for value, guards in writes:
+            if value is None:
+                return None
+            if integer_of(value) == unset:
+                continue
+            need = Requirement.all_of(reader(g, index, fn) for g in guards if g.kind != "loop")
+            if isinstance(value, Unary) and value.op == "!":
+                need = need & reader(_test_guard(value, fn.line), index, fn)
+            if need.is_true:
+                return None
+            found.append(need)
+        return Requirement.any_of(found) if found else None
+    finally:
+        index.reading_locals.discard(busy)
+
+
+def field_set_other_than(field: str, owner: str, unset: int, index: Index, reader: GuardReader) -> Requirement | None:
+    """What a field that the code stores only through locals and parameters (`l->tftpfd =
+    tftpfd`, never through a global) holding another value than `unset` needs: each store's
+    local holding another value (set_other_than) in the storing function; no option sets it.
+    dnsmasq's create_listeners: `int tftpfd = -1; if (do_tftp) tftpfd = make_sock(...); ...
+    l->tftpfd = tftpfd;`: `listener->tftpfd != -1` needs what `do_tftp` does at the callers."""
+    graph = index.graph
+    stores = index.field_writes.get(field)
+    if graph is None or not stores or field in index.by_field:
+        return None
+    found = []
+    for w in stores:
+        if w.target != "." + field or (owner and w.owner and w.owner != owner) or w.value is None:
+            return None  # stored through a global too, or another struct's field of that name
+        if integer_of(w.value) == unset:
+            continue
+        fn = graph.functions.get(graph.key_for(w.function, w.file) or "")
+        local = target_of(w.value)
+        if fn is None or local is None or local.kind != "var":
+            return None
+        need = set_other_than(local.name, unset, index, fn, reader)
+        if need is None:
+            return None
+        found.append(need)
+    return Requirement.any_of(found) if found else None
+
+
+def stored_through_locals(e, unset: int, index: Index, fn: FunctionFacts | None, reader: GuardReader) -> Requirement | None:
+    """A field read through a local or parameter (`listener->tftpfd`) holding another value than
+    `unset`, when the code stores it only from locals set so under option tests
+    (guardedlocals.field_set_other_than); None otherwise."""
+    target = target_of(e)
+    if fn is None or target is None or target.kind != "field" or not target.root:
+        return None
+    base = target.root.split(".", 1)[0]
+    if base not in fn.params and base not in index.local_lines.get((fn.file, fn.name), {}):
+        return None
+    return field_set_other_than(target.name, target.owner, unset, index, reader)
+
+
+def walk_start(name: str, values: tuple, index: Index, fn: FunctionFacts, line: int) -> tuple:
+    """A local reused for several list walks (`for (serv = daemon->servers; ...)` then `for (serv =
+    daemon->local_domains; ...)` in dnsmasq's check_servers): at a test on `line`, the walk's start
+    is the last value given before it (on that line at the latest) not read through the local
+    itself, with the steps along the list; all of `values` when the lines are not known."""
+    given = getattr(index, "local_lines", {}).get((fn.file, fn.name), {}).get(name)
+    starts = [(n, v) for n, v in given or () if n <= line and v is not None and not read_through(v, name)]
+    if not starts:
+        return values
+    last = max(n for n, _ in starts)
+    return tuple(dict.fromkeys([v for n, v in starts if n == last]
+                               + [v for v in values if v is not None and read_through(v, name)]))

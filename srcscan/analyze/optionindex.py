@@ -19,7 +19,7 @@ from srcscan.analyze.contexts import context_creators, context_fetchers, module_
 from srcscan.analyze.constdefaults import default_parses
 from srcscan.analyze.features import feature_options
 from srcscan.analyze.foldedflags import folded_options
-from srcscan.analyze.guardedlocals import find_local_guards
+from srcscan.analyze.guardedlocals import find_local_guards, find_local_writes
 from srcscan.analyze.keyselections import key_selections
 from srcscan.analyze.keywords import handler_sides, keyword_handlers, keyword_installs
 from srcscan.analyze.optiontypes import Option
@@ -71,9 +71,11 @@ class Index:
     parser_fills: dict[str, Requirement] = field(default_factory=dict)  # field path -> what the parser's own calls after its loop filling it need (parserfills.parser_fills)
     other_fills: dict[str, tuple[tuple[str, tuple[Guard, ...]], ...]] = field(default_factory=dict)  # field an option fills -> stores outside the parser's file (other_fills)
     also_filled: dict[str, Requirement] = field(default_factory=dict)  # field -> what those stores need (requirements.set_by_code)
-    var_writes: tuple[Write, ...] = ()
+    var_writes: tuple[Write, ...] = ()  # the assignments to whole file-scope variables (`log_fac = LOG_LOCAL0`; analyze.facilityflow)
     param_needs: dict[tuple[str, str], Requirement | None] = field(default_factory=dict)  # (function key, parameter) -> what its being set needs (guardedlocals.param_set_only_under)
-    graph: CallGraph | None = None  # the call graph the index was built on  # the assignments to whole file-scope variables (`log_fac = LOG_LOCAL0`; analyze.facilityflow)
+    graph: CallGraph | None = None  # the call graph the index was built on
+    local_writes: dict[tuple[str, str], dict[str, tuple]] = field(default_factory=dict)  # (file, function) -> local -> (value, guards) of each write (guardedlocals.find_local_writes)
+    field_writes: dict[str, tuple[Write, ...]] = field(default_factory=dict)  # field name -> the writes to it through locals and parameters (`.tftpfd`) and through globals
     after_loop: dict[tuple[str, str], dict[str, tuple[int, ...]]] = field(default_factory=dict)  # (file, function) -> field -> lines the function calling getopt writes it after its loop (writes_after_loop)
     selections: dict[str, tuple] = field(default_factory=dict)  # stored name -> Selections a key's value picks (analyze.keyselections)
     keyword_names: frozenset[str] = frozenset()  # every configuration keyword installed by name
@@ -163,6 +165,12 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.events = event_sends(graph, getattr(rules, "events", ()))
     index.copies = field_copies(writes)
     index.local_guards = find_local_guards(writes)
+    index.local_writes = find_local_writes(writes)
+    fields: dict[str, list[Write]] = defaultdict(list)
+    for w in writes:
+        if not w.local and "." in w.target:
+            fields[w.target.rsplit(".", 1)[-1]].append(w)
+    index.field_writes = {name: tuple(ws) for name, ws in fields.items()}
     index.default_parses = default_parses(graph, index)
     index.after_loop = writes_after_loop(graph, writes, index.getopt_calls)
     index.local_lines = local_lines(writes)

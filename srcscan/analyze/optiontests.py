@@ -16,7 +16,7 @@ import re
 from typing import TYPE_CHECKING
 
 from srcscan.analyze.features import feature_atom
-from srcscan.analyze.guardedlocals import param_set_only_under, set_only_under
+from srcscan.analyze.guardedlocals import param_set_only_under, set_only_under, stored_through_locals, walk_start
 from srcscan.analyze.keyselections import selection_atoms
 from srcscan.analyze.optionvalues import (COMPARISONS, Target, cleared_local, integer_of, local_of, option_pool,
                                           read_through, target_of, value_options)
@@ -173,10 +173,18 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
       running under options stores a value in (Index.set_by: dnsmasq's `daemon->ubus`, stored
       by ubus_init(), which main() calls under --enable-ubus), also through a local
       (`ubus = daemon->ubus; if (!ubus) return;`)."""
-    if isinstance(e, Binary) and e.op == "!=" and integer_of(e.right) == 0:
-        e = strip(e.left)
+    unset = 0
+    if isinstance(e, Binary) and e.op == "!=" and integer_of(e.right) is not None:
+        e, unset = strip(e.left), integer_of(e.right)  # `fd != -1`: another value than -1
     elif isinstance(e, Binary) and e.op == "!=" and integer_of(e.left) == 0:
         e = strip(e.right)  # `NULL != pwd`
+    stored = stored_through_locals(e, unset, index, fn, guard_requirement)
+    if stored is not None:
+        if unknown is None:
+            unknown = Requirement.atom(Atom(f"?{fn.key if fn else ''}:{render(e)}", test=e))
+        return stored & unknown
+    if unset != 0:
+        return None
     compared = _compared_values(e, index, fn)
     if compared is not None:
         if unknown is None:
@@ -203,7 +211,7 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
             return None
         walk = any(v is not None and read_through(v, target.name) for v in values)
         if walk and line:
-            values = _walk_start(target.name, values, index, fn, line)
+            values = walk_start(target.name, values, index, fn, line)
         found = []
         for value in values:
             if value is None or integer_of(value) == 0 or read_through(value, target.name):
@@ -237,20 +245,6 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
     if unknown is None:
         unknown = Requirement.atom(Atom(f"?{fn.key if fn else ''}:{render(e)}", test=e))
     return need & unknown
-
-
-def _walk_start(name: str, values: tuple, index: Index, fn: FunctionFacts, line: int) -> tuple:
-    """A local reused for several list walks (`for (serv = daemon->servers; ...)` then `for (serv =
-    daemon->local_domains; ...)` in dnsmasq's check_servers): at a test on `line`, the walk's start
-    is the last value given before it (on that line at the latest) not read through the local
-    itself, with the steps along the list; all of `values` when the lines are not known."""
-    given = getattr(index, "local_lines", {}).get((fn.file, fn.name), {}).get(name)
-    starts = [(n, v) for n, v in given or () if n <= line and v is not None and not read_through(v, name)]
-    if not starts:
-        return values
-    last = max(n for n, _ in starts)
-    return tuple(dict.fromkeys([v for n, v in starts if n == last]
-                               + [v for v in values if v is not None and read_through(v, name)]))
 
 
 def _compared_values(e: CExpr, index: Index, fn: FunctionFacts | None) -> Requirement | None:

@@ -224,3 +224,11 @@ def test_a_parameter_given_a_local_set_only_under_an_option(catalog):
     # add_to_sets, whose `if (sets)` guards the call of the helper that logs (dnsmasq's
     # process_reply -> extract_addresses -> add_to_ipset).
     assert requires(catalog, "failed to add %s to set %s") == (("--ipset",),)
+
+
+def test_a_field_stored_only_from_a_local_set_under_a_parameter(catalog):
+    # make_listener(do_tftp): `int tftpfd = -1; if (do_tftp) tftpfd = ...; l->tftpfd = tftpfd;`,
+    # called with `!!option_bool(OPT_TFTP)` and with `iface->tftp_ok`, which iface_allowed stores
+    # from a local given `!!option_bool(OPT_TFTP)` or 0 (dnsmasq's create_listeners/iface_allowed):
+    # `l->tftpfd != -1` needs --enable-tftp.
+    assert requires(catalog, "TFTP socket %d") == (("--enable-tftp",),)
