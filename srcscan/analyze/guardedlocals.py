@@ -1,17 +1,21 @@
 """Locals given a value only under a test of the options: lighttpd's server.c looks the user up
 only when server.username names one (`struct passwd *pwd = NULL; if (srv->srvconf.username) {
 if (NULL == (pwd = getpwnam(...))) ... }`), so a later `if (NULL != pwd)` holds only with that
-key. Writes facts in (extract.writes records each local write's guards), a necessary
-condition out (optiontests reads it for a test that a local is set); no I/O.
+key. The same for a file-scope variable whose value before the command line is read fails a
+test, and that only writes under option tests can make pass (server.c's `oneshot_fdout = -1`,
+then `oneshot_fdout = dup(STDOUT_FILENO)` only inside `if (oneshot_fd)`, -1's flag: `if
+(oneshot_fdout > 0)` needs -1). Writes facts in (extract.writes records each write's guards),
+a necessary condition out (optiontests reads it for a test that a local or variable is set);
+no I/O.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
-from srcscan.analyze.optionvalues import integer_of, read_through, target_of
-from srcscan.cexpr import Unary
+from srcscan.analyze.optionvalues import integer_of, local_of, read_through, target_of
+from srcscan.cexpr import Binary, CExpr, Unary
 from srcscan.model import FunctionFacts, Guard, Write
 from srcscan.requirement import Requirement
 
@@ -33,6 +37,77 @@ def find_local_guards(writes: Iterable[Write]) -> dict[tuple[str, str], dict[str
             continue
         out[(w.file, w.function)][w.target].setdefault((w.line, w.op), w.guards)
     return {k: {name: tuple(by_line.values()) for name, by_line in d.items()} for k, d in out.items()}
+
+
+def find_global_writes(writes: Iterable[Write], functions: Mapping[tuple[str, str], FunctionFacts]) \
+        -> dict[str, tuple[tuple[FunctionFacts, Write], ...]]:
+    """File-scope variable name -> (writing function, write) for every assignment to it in a
+    function srcscan knows (`functions`: (file, name) -> facts), one per line written.
+    A variable also written where no function is known is left out (all its writes must be
+    seen)."""
+    out: dict[str, dict[tuple[str, int], tuple[FunctionFacts, Write]]] = defaultdict(dict)
+    unknown: set[str] = set()
+    for w in writes:
+        if w.local or "." in w.target:
+            continue
+        fn = functions.get((w.file, w.function))
+        if fn is None or w.value is None:
+            unknown.add(w.target)
+            continue
+        out[w.target].setdefault((w.file, w.line), (fn, w))
+    return {name: tuple(found.values()) for name, found in out.items() if name not in unknown}
+
+
+_HOLDS = {">": lambda a, b: a > b, ">=": lambda a, b: a >= b, "<": lambda a, b: a < b,
+          "<=": lambda a, b: a <= b, "==": lambda a, b: a == b, "!=": lambda a, b: a != b}
+_MIRROR = {">": "<", "<": ">", ">=": "<=", "<=": ">="}
+
+
+def global_test(e: CExpr, index: Index, fn: FunctionFacts | None, reader: GuardReader) -> Requirement | None:
+    """What a test of a file-scope variable (`oneshot_fdout > 0`, `x`, `x != 0`) needs when only
+    writes under option tests can make it hold (global_set_only_under); None otherwise (a local,
+    a field, a test of no constant)."""
+    if fn is None:
+        return None
+    if isinstance(e, Binary) and e.op in _HOLDS:
+        target, value, op = target_of(e.left), integer_of(e.right), e.op
+        if target is None:
+            target, value, op = target_of(e.right), integer_of(e.left), _MIRROR.get(e.op, e.op)
+    else:
+        target, value, op = target_of(e), 0, "!="
+    if target is None or target.kind != "var" or value is None or local_of(target.name, index, fn) is not None:
+        return None
+    return global_set_only_under(target.name, lambda v: _HOLDS[op](v, value), index, reader)
+
+
+def global_set_only_under(name: str, passes: Callable[[int], bool], index: Index,
+                          reader: GuardReader) -> Requirement | None:
+    """What a test of file-scope variable `name` holding (`passes(value)` for a known value)
+    needs: the test fails with the value it has before the command line is read
+    (Index.start_values) and with every constant written to it, so one of the writes of a
+    value of the run ran, each under its guards. None when the start value is unknown or
+    passes, a constant write passes, a write of the run needs no option, or none is seen."""
+    start = index.start_values.get(name)
+    writes = index.global_writes.get(name)
+    busy = ("", name)
+    if start is None or start is True or passes(start) or not writes or busy in index.reading_locals:
+        return None
+    index.reading_locals.add(busy)
+    try:
+        found = []
+        for fn, w in writes:
+            value = integer_of(w.value)
+            if value is not None:
+                if passes(value):
+                    return None
+                continue
+            need = Requirement.all_of(reader(g, index, fn) for g in w.guards if g.kind != "loop")
+            if need.is_true:
+                return None
+            found.append(need)
+        return Requirement.any_of(found) if found else None
+    finally:
+        index.reading_locals.discard(busy)
 
 
 def set_only_under(name: str, index: Index, fn: FunctionFacts, reader: GuardReader) -> Requirement | None:

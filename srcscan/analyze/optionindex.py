@@ -19,7 +19,7 @@ from srcscan.analyze.contexts import context_creators, context_fetchers, module_
 from srcscan.analyze.constdefaults import default_parses
 from srcscan.analyze.features import feature_options
 from srcscan.analyze.foldedflags import folded_options
-from srcscan.analyze.guardedlocals import find_local_guards, find_local_writes
+from srcscan.analyze.guardedlocals import find_global_writes, find_local_guards, find_local_writes
 from srcscan.analyze.keyselections import key_selections
 from srcscan.analyze.keywords import handler_sides, keyword_handlers, keyword_installs
 from srcscan.analyze.optiontypes import Option
@@ -77,6 +77,7 @@ class Index:
     local_writes: dict[tuple[str, str], dict[str, tuple]] = field(default_factory=dict)  # (file, function) -> local -> (value, guards) of each write (guardedlocals.find_local_writes)
     field_writes: dict[str, tuple[Write, ...]] = field(default_factory=dict)  # field name -> the writes to it through locals and parameters (`.tftpfd`) and through globals
     after_loop: dict[tuple[str, str], dict[str, tuple[int, ...]]] = field(default_factory=dict)  # (file, function) -> field -> lines the function calling getopt writes it after its loop (writes_after_loop)
+    global_writes: dict[str, tuple] = field(default_factory=dict)  # file-scope variable -> (function, Write) writing it (guardedlocals)
     selections: dict[str, tuple] = field(default_factory=dict)  # stored name -> Selections a key's value picks (analyze.keyselections)
     keyword_names: frozenset[str] = frozenset()  # every configuration keyword installed by name
     keyword_sides: dict[str, frozenset[str]] = field(default_factory=dict)  # function key -> keywords whose handlers run it (keywords.handler_sides)
@@ -171,6 +172,7 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
         if not w.local and "." in w.target:
             fields[w.target.rsplit(".", 1)[-1]].append(w)
     index.field_writes = {name: tuple(ws) for name, ws in fields.items()}
+    index.global_writes = find_global_writes(writes, {(f.file, f.name): f for f in graph.functions.values()})
     index.default_parses = default_parses(graph, index)
     index.after_loop = writes_after_loop(graph, writes, index.getopt_calls)
     index.local_lines = local_lines(writes)

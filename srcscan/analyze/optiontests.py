@@ -16,7 +16,7 @@ import re
 from typing import TYPE_CHECKING
 
 from srcscan.analyze.features import feature_atom
-from srcscan.analyze.guardedlocals import param_set_only_under, set_only_under, stored_through_locals, walk_start
+from srcscan.analyze.guardedlocals import global_test, param_set_only_under, set_only_under, stored_through_locals, walk_start
 from srcscan.analyze.keyselections import selection_atoms
 from srcscan.analyze.optionvalues import (COMPARISONS, Target, cleared_local, integer_of, local_of, option_pool,
                                           read_through, target_of, value_options)
@@ -173,6 +173,8 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
       running under options stores a value in (Index.set_by: dnsmasq's `daemon->ubus`, stored
       by ubus_init(), which main() calls under --enable-ubus), also through a local
       (`ubus = daemon->ubus; if (!ubus) return;`)."""
+    if (set_global := global_test(e, index, fn, guard_requirement)) is not None:  # a file-scope variable
+        return set_global & (unknown or Requirement.atom(Atom(f"?{fn.key if fn else ''}:{render(e)}", test=e)))
     unset = 0
     if isinstance(e, Binary) and e.op == "!=" and integer_of(e.right) is not None:
         e, unset = strip(e.left), integer_of(e.right)  # `fd != -1`: another value than -1

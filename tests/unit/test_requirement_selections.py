@@ -82,3 +82,11 @@ def test_a_field_filled_in_an_else_branch_is_no_fold(catalog):
     # `if (!host->log_timeouts) ... else if (0 == host->log_state) host->log_state = 1;` after
     # the test of log_state (gw_backend.c's `host->port = 80`)
     assert requires(catalog, "state and header") == (("debug.log-request-header", "debug.log-state"),)
+
+
+def test_a_file_scope_variable_set_only_under_an_option_needs_it(catalog):
+    # `if (oneshot_fd) { ... oneshot_fdout = dup(1); }` then `if (oneshot_fdout > 0)
+    # oneshot_init_pipe(...)`, with -1 before the getopt loop (lighttpd's server.c)
+    assert requires(catalog, "one-shot pipe: same descriptor %d") == (("-1",),)
+    # set under a test of the run only
+    assert requires(catalog, "restarted under %d") == ()
