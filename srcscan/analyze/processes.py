@@ -431,15 +431,15 @@ class Model:
 
 def inherited_regions(graph: CallGraph, procs: list[Process], everywhere: dict[str, set[str]],
                       guard_filter: GuardFilter, settings: Any) -> dict[str, set[str]]:
-    """Child process name -> the functions of the entry process whose writes the child can
-    inherit: the entry's region without the calls that need an option under which the entry
-    never starts that child (keepalived's -t run, `if (__test_bit(CONFIG_TEST_BIT, &debug)) {
-    validate_config(); config_test_exit(); }`, sets vrrp_data in start_vrrp() and exits before
-    any fork: no child has vrrp_data from it). Such an option is one some call from the entry
-    needs (Model.modes) under which the child's start function is out of the entry's region."""
+    """Child process name -> the functions of the entry process whose writes the child can inherit:
+    the entry's region without the calls that need an option under which the entry never starts
+    that child (keepalived's -t run, `if (__test_bit(CONFIG_TEST_BIT, &debug)) { validate_config();
+    config_test_exit(); }`, sets vrrp_data in start_vrrp() and exits before any fork: no child has
+    vrrp_data from it). Such an option is one some call from the entry needs (Model.modes) under
+    which the child's start function is out of the entry's region."""
     main = next((p for p in procs if p.start == "main"), None)
-    if main is None or all(p is main for p in procs):
-        return {}  # no child to inherit anything (lighttpd: one process; its 168 modes' walks cost 4 s)
+    if main is None or all(p is main for p in procs):  # no child (lighttpd): no mode's walk needed
+        return {}
     entry = everywhere[main.name]
     candidates: set[str] = set()
     for caller, _, data in graph.graph.edges(data=True):
@@ -488,7 +488,7 @@ def build_model(graph: CallGraph, facts: Facts, options: Iterable[Option], rules
     everywhere = regions(graph, procs)
     unpruned = regions(graph, procs, guard_filter.edge_ok(settings), guard_filter.option_test(settings))
     state = ProcessState(graph, facts, procs, everywhere, _other_side, unpruned,
-                         inherited_regions(graph, procs, everywhere, guard_filter, settings))
+                         inherited_regions(graph, procs, everywhere, guard_filter, settings), guard_filter.index.var_writes)
     region = regions(graph, procs, guard_filter.edge_ok(settings), guard_filter.option_test(settings), state)
     sites = {p.name: process_sites(p, procs, region, facts) for p in procs}
     if not any(sites.values()):  # syslog opened only under an option (lighttpd): where it would be

@@ -47,14 +47,18 @@ class ProcessState(NullReads):
     """Values of file-scope state per process, from the regions computed without it."""
 
     def __init__(self, graph: Any, facts: Facts, procs: list[Any], base: dict[str, set[str]], other_side: Any,
-                 in_force: dict[str, set[str]] | None = None, inherited: dict[str, set[str]] | None = None) -> None:
+                 in_force: dict[str, set[str]] | None = None, inherited: dict[str, set[str]] | None = None,
+                 writes: Iterable[Any] = ()) -> None:
         """`base`: the regions without option filtering (what state can hold under any options);
         `in_force`: the regions under the options given, where a process's own registrations
         are made (the parent installs the checker's keywords active only under -t);
         `inherited`: child name -> the entry process's functions whose writes it inherits
         (processes.inherited_regions: not the -t run, which never forks); the entry's whole
-        region when not given."""
+        region when not given; `writes`: the assignments to whole file-scope variables (model.Write),
+        whose guards say on which side of a fork each runs (`} else if (pid) { vrrp_child =
+        pid;` in keepalived's start_vrrp_child is the parent's)."""
         self.graph, self.facts, self.base = graph, facts, base
+        self._write_guards = {(w.file, w.function, w.line, w.target): w.guards for w in writes}
         self._env = Env(facts)
         self.in_force = in_force or base
         self.prunes: dict[tuple, Prune] = {}
@@ -112,8 +116,10 @@ class ProcessState(NullReads):
     def _written(self, p: Any, procs: list[Any], view: set[str], other_side: Any) -> dict[str, frozenset | None]:
         out: dict[str, set | None] = {}
         for key in view:
+            fn = self.graph.functions.get(key)
             for line, path, value, conds in self.facts.state_writes.get(key, ()):
-                if other_side(p, procs, key, line, ()):
+                guards = self._write_guards.get((fn.file, fn.name, line, path), ()) if fn is not None else ()
+                if other_side(p, procs, key, line, guards):
                     continue  # the other side of a fork in a start function
                 if path in out and out[path] is None:
                     continue

@@ -68,3 +68,11 @@ def test_a_call_in_a_branch_only_platform_checks_decide_adds_its_process(catalog
     texts = [derivation_text(d) for d in m.derivation]
     assert any("setup_mark_rule" in t and "HAVE_DECL_NFT_META_L4PROTO" in t for t in texts), texts
     assert message(catalog, "payload rule added").processes == ("checker",)
+
+
+def test_a_write_on_the_parents_side_of_a_fork_counts_in_the_parent(catalog):
+    """start_vrrp_child() is the VRRP child's start, but `if (pid) { vrrp_pid = pid; return; }`
+    after its fork() runs in the parent: the parent's signal handler's `if (vrrp_pid)` can hold
+    (keepalived 2.0.20's sigend: "vrrp process failed to die" had no process at all)."""
+    m = message(catalog, "vrrp child still running at signal %d")
+    assert m.processes == ("parent",)
