@@ -18,8 +18,13 @@ class GuardFilter:
     does not; nor does one whose test of a process variable fails for the process."""
 
     def __init__(self, graph: CallGraph, index: Any) -> None:
+        """`index`: the option index; its configuration keywords (Index.keyword_names,
+        keepalived.conf's) are free here: which process runs a call is asked of every
+        configuration, so a guard needing a keyword holds when some keyword setting makes it
+        hold (Requirement.exists), and only the other options in force decide."""
         self.graph = graph
         self.index = index  # requirements.Index: options by what they write
+        self.free = frozenset(getattr(index, "keyword_names", ()))
         self._tests: dict[tuple[int, str], tuple[CExpr, Any]] = {}  # (id(test), function key) -> (test, formula)
         self._edges: dict[int, tuple[dict, tuple]] = {}  # id(edge data) -> (data, its guards' requirements but TRUE)
 
@@ -32,8 +37,8 @@ class GuardFilter:
             hit = self._edges.get(id(data))
             if hit is None or hit[0] is not data:
                 fn = self.graph.functions.get(caller)
-                needs = () if fn is None else tuple(r for r in (guard_requirement(g, self.index, fn) for g in data["guards"])
-                                                    if not r.is_true)
+                needs = () if fn is None else tuple(r for r in (self._bound(guard_requirement(g, self.index, fn))
+                                                                for g in data["guards"]) if not r.is_true)
                 hit = self._edges[id(data)] = (data, needs)
             return all(r.holds(levels) for r in hit[1])
 
@@ -50,11 +55,16 @@ class GuardFilter:
                 memo = (id(e), fn.key)  # the formula is the same under every settings: kept
                 hit = self._tests.get(memo)
                 if hit is None or hit[0] is not e:
-                    hit = self._tests[memo] = (e, option_test(e, self.index, fn))
+                    formula = option_test(e, self.index, fn)
+                    hit = self._tests[memo] = (e, None if formula is None else self._bound(formula))
                 return hit[1].holds(levels) if hit[1] is not None else None
             return test
 
         return for_function
+
+    def _bound(self, requirement: Any) -> Any:
+        """`requirement` with the free keywords quantified away (some setting of them)."""
+        return requirement.exists(lambda a: a.name in self.free) if self.free else requirement
 
 
 def with_atoms(settings: Any, atoms: Iterable[str]) -> Any:

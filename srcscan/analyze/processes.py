@@ -348,7 +348,7 @@ class Model:
         running the program whose processes run other code (`mode_view`)."""
         anywhere = self.regions_anywhere()
         entry = set().union(*(anywhere[p.name] for p in self.procs if p.start == "main"))
-        given = set(self.settings.levels)
+        given = set(self.settings.levels) | self.guard_filter.free  # (keywords: any setting, GuardFilter)
         found: set[str] = set()
         seen: set[int] = set()
         for caller, _, data in self.graph.graph.edges(data=True):
@@ -418,7 +418,7 @@ class Model:
     def region_for(self, requires: tuple[tuple[str, ...], ...]) -> dict[str, set[str]]:
         """Regions under the settings plus the options a message needs (its first alternative):
         a -D dump runs where -D takes the program, not where -t would."""
-        atoms = [a for a in (requires[0] if requires else ()) if not a.startswith("!")]
+        atoms = [a for a in (requires[0] if requires else ()) if not a.startswith("!") and option_name(a) not in self.guard_filter.free]
         if not atoms:
             return self.region
         key = tuple(sorted(atoms))
@@ -440,7 +440,7 @@ def inherited_regions(graph: CallGraph, procs: list[Process], everywhere: dict[s
     main = next((p for p in procs if p.start == "main"), None)
     if main is None or all(p is main for p in procs):  # no child (lighttpd): no mode's walk needed
         return {}
-    entry = everywhere[main.name]
+    entry, given = everywhere[main.name], set(settings.levels) | guard_filter.free
     candidates: set[str] = set()
     for caller, _, data in graph.graph.edges(data=True):
         fn = graph.functions.get(caller)
@@ -448,7 +448,7 @@ def inherited_regions(graph: CallGraph, procs: list[Process], everywhere: dict[s
             continue
         for guard in data["guards"]:
             for alternative in guard_requirement(guard, guard_filter.index, fn).alternatives():
-                candidates.update(a for a in alternative if not a.startswith("!") and option_name(a) not in settings.levels)
+                candidates.update(a for a in alternative if not a.startswith("!") and option_name(a) not in given)
     modes: dict[str, set[str]] = {}  # mode -> the entry's region when it is in force
     for mode in sorted(candidates):
         with_mode = with_atoms(settings, [mode])
