@@ -56,11 +56,29 @@ class GuardFilter:
                 hit = self._tests.get(memo)
                 if hit is None or hit[0] is not e:
                     formula = option_test(e, self.index, fn)
-                    hit = self._tests[memo] = (e, None if formula is None else self._bound(formula))
-                return hit[1].holds(levels) if hit[1] is not None else None
+                    hit = self._tests[memo] = (e, None if formula is None else self._range(formula))
+                if hit[1] is None:
+                    return None
+                some, every = hit[1]
+                # A test whose value a keyword decides is neither true nor false here: it is a
+                # part of a larger condition (`!need_multihop`), where "some keyword setting"
+                # does not carry through a negation.
+                return True if every.holds(levels) else False if not some.holds(levels) else None
             return test
 
         return for_function
+
+    def _range(self, formula: Any) -> tuple[Any, Any]:
+        """(formula under some setting of the free keywords, under every setting); for a
+        formula a keyword decides, its run-time tests (`?file:f:need_singlehop`, a local set
+        only under keyword tests) are free too. A formula without keywords: itself, twice."""
+        if not any(a.name in self.free for a in formula.atoms()):
+            return formula, formula
+
+        def free(a: Any) -> bool:
+            return a.name in self.free or a.is_test
+
+        return formula.exists(free), formula.forall(free)
 
     def _bound(self, requirement: Any) -> Any:
         """`requirement` with the free keywords quantified away (some setting of them)."""

@@ -9,6 +9,8 @@ import pytest
 
 import srcscan.analyze.guardfilter as guardfilter
 from srcscan.analyze.settings import Settings
+from srcscan.cexpr import Name
+from srcscan.requirement_atoms import Atom
 from srcscan.requirement import Requirement
 
 NEEDS = {
@@ -38,3 +40,24 @@ def test_without_keywords_every_atom_decides(monkeypatch):
     edge_ok = guardfilter.GuardFilter(graph, SimpleNamespace()).edge_ok(Settings())
     assert edge_ok("caller", {"guards": ["keyword"]}) is False
     assert edge_ok("caller", {"guards": ["no keyword"]}) is True
+
+
+TESTS = {
+    "need_multihop": Requirement.atom(Atom("?f.c:open_fds:need_multihop", test=Name("need_multihop", "var")))
+    & Requirement.atom("multihop"),
+    "debug": Requirement.atom("-d"),
+}
+
+
+def test_a_test_a_keyword_decides_is_unknown_inside_a_condition(monkeypatch):
+    """`... && !need_multihop` (keepalived 2.3.4's bfd_open_fds, a local set only under the
+    `multihop` keyword): the test is neither true nor false for the process analysis, so its
+    negation does not cut the call (before: `need_multihop` read as true, the early return as
+    taken, bfd_open_fd_in() out of the BFD child, and the parent's -t run left in its place)."""
+    monkeypatch.setattr(guardfilter, "option_test", lambda e, index, fn: TESTS[e])
+    graph = SimpleNamespace(functions={})
+    index = SimpleNamespace(keyword_names=frozenset({"multihop"}))
+    test = guardfilter.GuardFilter(graph, index).option_test(Settings())(SimpleNamespace(key="open_fds"))
+    assert test("need_multihop") is None
+    assert test("debug") is False
+    assert guardfilter.GuardFilter(graph, index).option_test(Settings(levels={"-d": 1}))(SimpleNamespace(key="f"))("debug") is True
