@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import fields, is_dataclass, replace
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from srcscan.cexpr import Binary, CExpr, Cond, Const, Name, Unary, evaluate, walk
 from srcscan.model import FunctionFacts, Write
@@ -122,21 +122,27 @@ def _guards_expr(w: Write, fn: FunctionFacts, writes: Mapping[str, tuple[Write, 
 
 def _put(e: CExpr, values: Mapping[tuple[str, str], CExpr]) -> CExpr:
     """`e` with each Name of `values` (by name and ref) replaced."""
-    if isinstance(e, Name):
-        return values.get((e.name, e.ref), e)
+    return _rewrite(e, lambda x: values.get((x.name, x.ref)) if isinstance(x, Name) else None)
+
+
+def _rewrite(e: CExpr, at: Callable[[CExpr], CExpr | None]) -> CExpr:
+    """`e` with each node for which `at` gives a replacement replaced (outermost first)."""
+    new = at(e)
+    if new is not None:
+        return new
     if not is_dataclass(e):
         return e
     changes = {}
     for f in fields(e):
         v = getattr(e, f.name)
         if is_dataclass(v):
-            new = _put(v, values)
-            if new is not v:
-                changes[f.name] = new
+            found = _rewrite(v, at)
+            if found is not v:
+                changes[f.name] = found
         elif isinstance(v, tuple) and v and is_dataclass(v[0]):
-            new_t = tuple(_put(x, values) for x in v)
-            if new_t != v:
-                changes[f.name] = new_t
+            found_t = tuple(_rewrite(x, at) for x in v)
+            if found_t != v:
+                changes[f.name] = found_t
     return replace(e, **changes) if changes else e
 
 
@@ -153,15 +159,4 @@ def _spread(e: CExpr) -> CExpr:
 
 
 def _swap(e: CExpr, old: CExpr, new: CExpr) -> CExpr:
-    if e == old:
-        return new
-    if not is_dataclass(e):
-        return e
-    changes = {}
-    for f in fields(e):
-        v = getattr(e, f.name)
-        if is_dataclass(v):
-            changes[f.name] = _swap(v, old, new)
-        elif isinstance(v, tuple) and v and is_dataclass(v[0]):
-            changes[f.name] = tuple(_swap(x, old, new) for x in v)
-    return replace(e, **changes) if changes else e
+    return _rewrite(e, lambda x: new if x == old else None)
