@@ -4,8 +4,9 @@ ctypes, with the match handler in C (srcscan/native/hsscan.c).
 The `hyperscan` binding calls a Python function once per match, taking the interpreter's lock
 again each time: on keepalived 2.3.4's 2986 expressions and a million generated lines that is
 about 0.5 s of the 1.2 s the scan costs (README, srcscan explain). Here one ctypes call scans a
-block and leaves per text the highest expression id that matched it (`best`) or every match
-(`all`), and no Python code runs during the scan.
+list of texts (each on its own, against expressions anchored at both ends) and leaves per text
+the highest expression id that matched it (`best`, each distinct text scanned once) or every
+match (`all`), and no Python code runs during the scan.
 
 Optional: `library()` is None when libhs.so.5 is not installed, hs_valid_platform() refuses the
 CPU, hsscan.c cannot be compiled (no C compiler) or SRCSCAN_NATIVE=0; engines.Hyperscan then
@@ -17,14 +18,17 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+from array import array
 from pathlib import Path
 from typing import Sequence
 
 from srcscan.explain.native import compiled_library
 
 _SOURCE = Path(__file__).parent.parent / "native" / "hsscan.c"
-_VERSION = 1  # srcscan_hs_version() of the source this module reads
+_VERSION = 2  # srcscan_hs_version() of the source this module reads
 HS_MODE_BLOCK = 1  # hs_compile.h
+HS_FLAG_DOTALL = 2  # hs_compile.h
+HS_FLAG_SINGLEMATCH = 8
 
 
 class _CompileError(ctypes.Structure):
@@ -78,21 +82,21 @@ class LibHS:
         helper.srcscan_hs_all.argtypes = ([ctypes.c_void_p] * 3 + [ctypes.c_char_p, ctypes.c_long]
                                           + [ctypes.c_void_p] * 3 + [ctypes.c_long])
         helper.srcscan_hs_free.argtypes = [ctypes.c_void_p]
-        self._at: ctypes.Array = (ctypes.c_int32 * 1)()
         self._out: ctypes.Array = (ctypes.c_int32 * 1)()
         self._ids: ctypes.Array = (ctypes.c_int32 * 1)()
 
-    def compile(self, bodies: Sequence[bytes], ids: Sequence[int]) -> tuple[Database | None, list[int]]:
-        """One database of every expression libhs takes (block mode, no flags), reporting
-        `ids`; and the ids of the expressions it refused (each refusal names one; it is dropped
-        and the rest compiled again). (None, ids) when it refuses all."""
+    def compile(self, bodies: Sequence[bytes], ids: Sequence[int], flags: int = 0) -> tuple[Database | None, list[int]]:
+        """One database of every expression libhs takes (block mode, `flags` on each: HS_FLAG_*),
+        reporting `ids`; and the ids of the expressions it refused (each refusal names one; it is
+        dropped and the rest compiled again). (None, ids) when it refuses all."""
         ok = list(ids)
         body_of = dict(zip(ids, bodies))
         rejected: list[int] = []
         while ok:
             n = len(ok)
             handle, error = ctypes.c_void_p(), ctypes.POINTER(_CompileError)()
-            rc = self.hs.hs_compile_multi((ctypes.c_char_p * n)(*[body_of[i] for i in ok]), (ctypes.c_uint * n)(),
+            rc = self.hs.hs_compile_multi((ctypes.c_char_p * n)(*[body_of[i] for i in ok]),
+                                          (ctypes.c_uint * n)(*[flags] * n),
                                           (ctypes.c_uint * n)(*ok), n, HS_MODE_BLOCK, None, ctypes.byref(handle),
                                           ctypes.byref(error))
             if rc == 0:
@@ -129,29 +133,35 @@ class LibHS:
             setattr(self, name, buffer)
         return buffer
 
-    def best(self, db: Database, data: bytes, records: int) -> list[int]:
-        """Per record of `data` (texts each ended by \\n), the highest id of a matching expression, or -1."""
-        at, out = self._room("_at", len(data) + 1), self._room("_out", records)
-        n = self.helper.srcscan_hs_best(self._scan, db.handle, db.scratch, data, len(data), at, out)
-        if n < 0:
-            raise OSError(f"libhs scan failed (error {-1 - n})")
+    def best(self, db: Database, texts: Sequence[bytes]) -> list[int]:
+        """Per text, the highest id of a matching expression, or -1 (each distinct text scanned once).
+        The database's expressions must be anchored (engines.Hyperscan.anchored)."""
+        n = len(texts)
+        lens, out = array("i", map(len, texts)), self._room("_out", n)
+        got = self.helper.srcscan_hs_best(self._scan, db.handle, db.scratch, b"".join(texts), n, lens.buffer_info()[0],
+                                          out)
+        if got < 0:
+            raise OSError(f"libhs scan failed (error {-1 - got})")
         return memoryview(out).cast("B").cast("i")[:n].tolist()
 
-    def all(self, db: Database, data: bytes, records: int) -> list[list[int]]:
-        """Per record of `data`, the ids of every matching expression."""
-        at = self._room("_at", len(data) + 1)
-        cap = max(records, 1024)
+    def all(self, db: Database, texts: Sequence[bytes]) -> list[list[int]]:
+        """Per text, the ids of every matching expression."""
+        n = len(texts)
+        lens, data = array("i", map(len, texts)), b"".join(texts)
+        cap = max(n, 1024)
         while True:
-            recs, ids = self._room("_out", cap), self._room("_ids", cap)
-            cap = len(recs)
-            n = self.helper.srcscan_hs_all(self._scan, db.handle, db.scratch, data, len(data), at, recs, ids, cap)
-            if n < 0:
-                raise OSError(f"libhs scan failed (error {-1 - n})")
-            if n <= cap:
+            found, ids = self._room("_out", cap), self._room("_ids", cap)
+            cap = len(found)
+            got = self.helper.srcscan_hs_all(self._scan, db.handle, db.scratch, data, n, lens.buffer_info()[0], found,
+                                             ids, cap)
+            if got < 0:
+                raise OSError(f"libhs scan failed (error {-1 - got})")
+            if got <= cap:
                 break
-            cap = n
-        out: list[list[int]] = [[] for _ in range(records)]
-        for k, i in zip(memoryview(recs).cast("B").cast("i")[:n].tolist(), memoryview(ids).cast("B").cast("i")[:n].tolist()):
+            cap = got
+        out: list[list[int]] = [[] for _ in range(n)]
+        for k, i in zip(memoryview(found).cast("B").cast("i")[:got].tolist(),
+                        memoryview(ids).cast("B").cast("i")[:got].tolist()):
             out[k].append(i)
         return out
 

@@ -198,8 +198,11 @@ class Matcher:
     def best(self, texts: Sequence[bytes]) -> list[int]:
         """Per text, the most specific matching pattern's index, or -1 (each distinct text is
         matched once: logs repeat their texts)."""
+        compiled = self.compiled
+        if getattr(compiled, "distinct", False):  # the engine finds the repeats itself (libhs, in C)
+            return compiled.best(texts)
         distinct = sorted(dict.fromkeys(texts))  # in order: texts alike are scanned one after another
-        return list(map(dict(zip(distinct, self.compiled.best(distinct))).__getitem__, texts))
+        return list(map(dict(zip(distinct, compiled.best(distinct))).__getitem__, texts))
 
     def all_matches(self, texts: Sequence[bytes], loose: bool = False) -> list[list[int]]:
         """Per text, every matching pattern's index, most specific first; with `loose`, a text no

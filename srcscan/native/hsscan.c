@@ -6,9 +6,10 @@
  * Hyperscan (`hyperscan`) calls a Python function once per match, taking the interpreter's lock
  * again each time; here no Python code runs during a scan.
  *
- * The data scanned is a block of message texts, each ended by one \n (engines.Hyperscan._scan
- * builds it: `\x1f text \n` per text, no other \n); every expression ends with \n, so a match's
- * end offset is the offset just past the \n of the record it matched.
+ * The texts come back to back in `data`, text k being lens[k] bytes long (any bytes: a newline
+ * or a NUL inside a text is only a byte). Each text is scanned on its own (one hs_scan per text),
+ * against a database whose expressions are anchored at both ends (`^body[ \t]*\z`, DOTALL,
+ * SINGLEMATCH: engines.Hyperscan builds them), so every match is a full match of that text.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,63 +21,129 @@ typedef int (*match_fn)(unsigned int id, unsigned long long from, unsigned long 
 typedef int (*scan_fn)(const void *db, const char *data, unsigned int length, unsigned int flags, void *scratch,
                        match_fn on_event, void *context);
 
-long srcscan_hs_version(void) { return 1; }
+#define NO_MEMORY 3 /* -HS_NOMEM of hs_common.h: reported as hs_scan's errors are */
 
-/* Record index of each end offset: at[offset just past the k-th \n] = k; -1 elsewhere.
- * Returns the number of records. */
-static long records(const char *data, long length, int32_t *at) {
-    memset(at, 0xff, sizeof(int32_t) * (size_t)(length + 1));
-    long n = 0;
-    const char *p = data, *end = data + length;
-    while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-        p++;
-        at[p - data] = (int32_t)n++;
-    }
-    return n;
-}
-
-struct best { const int32_t *at; int32_t *best; };
+long srcscan_hs_version(void) { return 2; }
 
 static int on_best(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags, void *context) {
-    struct best *c = context;
-    int32_t k = c->at[to];
-    (void)from; (void)flags;
-    if (k >= 0 && (int32_t)id > c->best[k]) c->best[k] = (int32_t)id;
+    int32_t *best = context;
+    (void)from; (void)to; (void)flags;
+    if ((int32_t)id > *best) *best = (int32_t)id;
     return 0;
 }
 
-/* Per record, the highest id of an expression matching it, or -1: best[0..n). `at` has room for
- * length + 1 values, `best` for one value per \n of data. Returns n, or -1 - (hs_scan's error). */
-long srcscan_hs_best(void *scan, const void *db, void *scratch, const char *data, long length, int32_t *at,
-                     int32_t *best) {
-    long n = records(data, length, at);
-    memset(best, 0xff, sizeof(int32_t) * (size_t)n);
-    struct best c = {at, best};
-    int rc = ((scan_fn)scan)(db, data, (unsigned int)length, 0, scratch, on_best, &c);
-    return rc == 0 ? n : -1L - (rc < 0 ? -rc : rc);
+/* One distinct text: its first 8 bytes (big-endian, zero-padded: the sort key), where it is. */
+struct text { uint64_t head; const unsigned char *p; int32_t len; };
+
+static uint64_t hash(const unsigned char *p, size_t n) {
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ n, w;
+    for (; n >= 8; p += 8, n -= 8) {
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    w = 0;
+    memcpy(&w, p, n);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+    return h ^ (h >> 29);
 }
 
-struct all { const int32_t *at; int32_t *recs; int32_t *ids; long n; long cap; };
+/* order[0..d) = the indexes of texts[0..d) by their first 8 bytes (a stable radix sort: texts alike
+ * in those keep the order they came in); `work` has room for d values. */
+static void by_head(const struct text *texts, long d, int32_t *order, int32_t *work) {
+    size_t count[257];
+    for (long s = 0; s < d; s++) order[s] = (int32_t)s;
+    for (int shift = 0; shift < 64 && d > 1; shift += 8) {
+        memset(count, 0, sizeof count);
+        for (long s = 0; s < d; s++) count[(texts[order[s]].head >> shift & 0xff) + 1]++;
+        if (count[(texts[0].head >> shift & 0xff) + 1] == (size_t)d) continue; /* one value of this byte */
+        for (int b = 0; b < 256; b++) count[b + 1] += count[b];
+        for (long s = 0; s < d; s++) work[count[texts[order[s]].head >> shift & 0xff]++] = order[s];
+        memcpy(order, work, sizeof(int32_t) * (size_t)d);
+    }
+}
+
+/* Per text, the highest id of an expression matching it, or -1: best[0..n). Each distinct text is
+ * scanned once (logs repeat their texts), the distinct texts in the order of their first 8 bytes:
+ * texts alike one after another scan faster (Hyperscan's state stays in the caches; measured on
+ * keepalived 2.3.4's generated log: 0.62 s of scans sorted, 0.89 s in the order they came). Returns n, or -1 - (hs_scan's error,
+ * or NO_MEMORY). */
+long srcscan_hs_best(void *scan, const void *db, void *scratch, const char *data, long n, const int32_t *lens,
+                     int32_t *best) {
+    size_t cap = 16;
+    while (cap < (size_t)n * 2) cap <<= 1;
+    int32_t *table = malloc(sizeof(int32_t) * cap);
+    struct text *texts = malloc(sizeof(struct text) * (size_t)(n ? n : 1));
+    int32_t *found = malloc(sizeof(int32_t) * (size_t)(n ? n : 1));
+    int32_t *order = malloc(sizeof(int32_t) * (size_t)(n ? n : 1));
+    long rc = n, d = 0;
+    if (!table || !texts || !found || !order) {
+        rc = -1 - NO_MEMORY;
+        goto done;
+    }
+    memset(table, 0xff, sizeof(int32_t) * cap);
+    const unsigned char *p = (const unsigned char *)data;
+    for (long i = 0; i < n; p += lens[i++]) { /* best[i] = the distinct text's index, for now */
+        size_t len = (size_t)lens[i], h = hash(p, len) & (cap - 1);
+        for (;; h = (h + 1) & (cap - 1)) {
+            int32_t j = table[h];
+            if (j < 0) {
+                uint64_t head = 0;
+                for (size_t b = 0; b < 8; b++) head = head << 8 | (b < len ? p[b] : 0);
+                texts[d] = (struct text){head, p, (int32_t)len};
+                table[h] = best[i] = (int32_t)d++;
+                break;
+            }
+            if ((size_t)texts[j].len == len && memcmp(texts[j].p, p, len) == 0) {
+                best[i] = j;
+                break;
+            }
+        }
+    }
+    by_head(texts, d, order, found);
+    for (long s = 0; s < d; s++) {
+        const struct text *t = &texts[order[s]];
+        int32_t r = -1;
+        int e = ((scan_fn)scan)(db, (const char *)t->p, (unsigned int)t->len, 0, scratch, on_best, &r);
+        if (e != 0) {
+            rc = -1L - (e < 0 ? -e : e);
+            goto done;
+        }
+        found[order[s]] = r;
+    }
+    for (long i = 0; i < n; i++) best[i] = found[best[i]];
+done:
+    free(table);
+    free(texts);
+    free(found);
+    free(order);
+    return rc;
+}
+
+struct all { int32_t text; int32_t *texts; int32_t *ids; long n; long cap; };
 
 static int on_all(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags, void *context) {
     struct all *c = context;
-    (void)from; (void)flags;
+    (void)from; (void)to; (void)flags;
     if (c->n < c->cap) {
-        c->recs[c->n] = c->at[to];
+        c->texts[c->n] = c->text;
         c->ids[c->n] = (int32_t)id;
     }
     c->n++;
     return 0;
 }
 
-/* Every match, as (record index, expression id) pairs in recs/ids, up to `cap` of them. Returns
- * the number of matches (more than cap: call again with room for them), or -1 - (the error). */
-long srcscan_hs_all(void *scan, const void *db, void *scratch, const char *data, long length, int32_t *at,
-                    int32_t *recs, int32_t *ids, long cap) {
-    records(data, length, at);
-    struct all c = {at, recs, ids, 0, cap};
-    int rc = ((scan_fn)scan)(db, data, (unsigned int)length, 0, scratch, on_all, &c);
-    return rc == 0 ? c.n : -1L - (rc < 0 ? -rc : rc);
+/* Every match, as (text index, expression id) pairs in texts/ids, up to `cap` of them. Returns the
+ * number of matches (more than cap: call again with room for them), or -1 - (hs_scan's error). */
+long srcscan_hs_all(void *scan, const void *db, void *scratch, const char *data, long n, const int32_t *lens,
+                    int32_t *texts, int32_t *ids, long cap) {
+    struct all c = {0, texts, ids, 0, cap};
+    for (long i = 0; i < n; data += lens[i++]) {
+        c.text = (int32_t)i;
+        int e = ((scan_fn)scan)(db, data, (unsigned int)lens[i], 0, scratch, on_all, &c);
+        if (e != 0) return -1L - (e < 0 ? -e : e);
+    }
+    return c.n;
 }
 
 /* Memory libhs allocated with its default allocator (malloc): hs_serialize_database's bytes. */
