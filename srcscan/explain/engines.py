@@ -3,7 +3,9 @@
 Each engine takes the Matcher's expressions (bodies without anchors; a newline in a
 template is \\x0a) in rank order — a higher index is a more specific expression — and
 answers, for a list of message texts, `best(texts)` (per text the highest index of an
-expression fully matching it, or -1) and `all(texts)` (every one). Hyperscan (`hyperscan`)
+expression fully matching it, or -1), `best_ties(texts, classes)` (that, and the texts another
+expression of the best one's class matches too: expressions of one rank) and `all(texts)`
+(every one). Hyperscan (`hyperscan`)
 is preferred, then RE2 (`google-re2`), then `re`; the choice and its figures are in the
 README (srcscan explain, benchmark).
 """
@@ -14,6 +16,7 @@ import hashlib
 import os
 import pickle
 import re
+from array import array
 from collections import defaultdict
 from itertools import accumulate, repeat
 from operator import add
@@ -134,7 +137,7 @@ class Hyperscan:
     def best(self, texts: Sequence[bytes]) -> list[int]:
         db = self._database()
         if self._lib is not None or db is None:
-            out = self._lib.best(db, texts) if db is not None and texts else [-1] * len(texts)
+            out = self._lib.best(db, texts)[0] if db is not None and texts else [-1] * len(texts)
         else:
             found: dict[int, int] = {}
             get = found.get
@@ -151,6 +154,14 @@ class Hyperscan:
             out = [max(o, extra[t]) for o, t in zip(out, texts)]
         return out
 
+    def best_ties(self, texts: Sequence[bytes], classes: array) -> tuple[list[int], list[int]]:
+        """`best(texts)`, and the indexes of the texts another expression of the best one's class
+        (`classes[id]`) matches too."""
+        db = self._database()
+        if self._lib is not None and db is not None and texts and not self.rejected:
+            return self._lib.best(db, texts, classes)
+        return ties_of(self.all(texts), classes)
+
     def all(self, texts: Sequence[bytes]) -> list[list[int]]:
         db = self._database()
         if self._lib is not None or db is None:
@@ -166,6 +177,14 @@ class Hyperscan:
         if self.rejected:
             out = [a + b for a, b in zip(out, self.fallback.all(texts))]
         return out
+
+
+def ties_of(found: Sequence[Sequence[int]], classes: Sequence[int]) -> tuple[list[int], list[int]]:
+    """From every expression matching each text: per text the highest id (-1: none), and the
+    indexes of the texts that another id of its class matches too."""
+    best = [max(f) if f else -1 for f in found]
+    ties = [k for k, (f, b) in enumerate(zip(found, best)) if b >= 0 and len({i for i in f if classes[i] == classes[b]}) > 1]
+    return best, ties
 
 
 def _libhs() -> Any:
@@ -274,6 +293,9 @@ class RE2:
         match = self.set.Match
         return [max(hits) if hits else -1 for hits in map(match, texts)]
 
+    def best_ties(self, texts: Sequence[bytes], classes: Sequence[int]) -> tuple[list[int], list[int]]:
+        return ties_of(self.all(texts), classes)
+
 
 class Python:
     """Python's re, bucketed by the first three literal bytes of each expression (expressions
@@ -303,6 +325,9 @@ class Python:
 
     def best(self, texts: Sequence[bytes]) -> list[int]:
         return [max(f) if f else -1 for f in self.all(texts)]
+
+    def best_ties(self, texts: Sequence[bytes], classes: Sequence[int]) -> tuple[list[int], list[int]]:
+        return ties_of(self.all(texts), classes)
 
 
 def literal_head(body: bytes, n: int = 3) -> bytes:

@@ -175,8 +175,9 @@ class Explainer:
             seen.update(group)
             if k == 0 and not best:
                 best = len(group)
-            elif m.is_loose(p) and k and best == len(ranked) - len(group):
-                best = len(ranked)  # no literal text: nothing tells these apart
+            elif k and not stamped and best == len(ranked) - len(group) and (
+                    m.is_loose(p) or m.patterns[p].rank == m.patterns[found[0]].rank):
+                best = len(ranked)  # no literal text, or as specific as the first: nothing tells these apart
         hits = []
         for i, pinned in ranked:
             msg = self.messages[i]
@@ -258,14 +259,28 @@ class Explainer:
             todo.append(i)
             texts.append(r.text)
         shared = self._shared_patterns()
-        for i, p in zip(todo, m.best(texts)):
+        best, sets = m.best_sets(texts)
+        for k, (i, p) in enumerate(zip(todo, best)):
             codes[i] = p
-            if p in shared:
+            if p in shared or k in sets:
                 r = records[i]
-                sites = self.narrow(m.patterns[p].messages, self.processes_of(r)[1], r.priority)
+                code, sites = self._answer(p, sets.get(k), self.processes_of(r)[1], r.priority)
+                codes[i] = code
                 if sites is not None:
-                    codes[i], pinned[i] = PINNED, sites
+                    pinned[i] = sites
         return codes, pinned
+
+    def _answer(self, p: int, group: tuple[int, ...] | None, processes: Sequence[str],
+                priority: str | None) -> tuple[int, tuple[int, ...] | None]:
+        """The code of a record the matcher gave pattern `p` (`group`: the patterns of p's rank
+        that match it too, or None), and the call sites when it is PINNED: those the line fits
+        (`narrow`) when fewer than all, else all of the group's; a pattern's own code when they are
+        exactly its messages."""
+        m = self.matcher
+        messages = m.patterns[p].messages if group is None else tuple(sorted({i for q in group for i in m.patterns[q].messages}))
+        sites = self.narrow(messages, processes, priority) or messages
+        q = m.pattern_of(sites[0])
+        return (q, None) if m.patterns[q].messages == sites else (PINNED, sites)
 
     def attribute_block(self, b: Block, context: Context | None = None) -> tuple[list[int], dict[int, tuple[int, ...]]]:
         """`attribute` for a Block (the --summary path): the same codes; a record whose line tells
@@ -298,7 +313,7 @@ class Explainer:
                         continue
                 rest.append(i)
             todo = rest
-        best = m.best(list(compress(all_texts, keep)) if not pinned else [all_texts[i] for i in todo])
+        best, sets = m.best_sets(list(compress(all_texts, keep)) if not pinned else [all_texts[i] for i in todo])
         if len(todo) == n:
             codes = best
         else:
@@ -308,22 +323,25 @@ class Explainer:
             for i in pinned:
                 codes[i] = PINNED
         shared = self._shared_patterns()
-        narrowed = self.__dict__.setdefault("_narrowed", {})  # (pattern, ident, priority) -> narrow()
+        answers = self.__dict__.setdefault("_answers", {})  # (pattern or group, ident, priority) -> _answer()
         many: list[int] = []  # records still attributed to several call sites
-        for k in compress(range(len(best)), map(shared.__contains__, best)):
+        several: Iterable[int] = compress(range(len(best)), map(shared.__contains__, best))
+        if sets:
+            several = sorted(set(several).union(sets))
+        for k in several:
             i, p = todo[k], best[k]
             ident = idents[i]
             priority = b.priority(i) if forms[i] in _PRIORITY_FORMS or b.inputs[i][:1] == b"<" else None
-            key = (p, ident, priority)
-            sites = narrowed.get(key, ())
-            if sites == ():
-                sites = narrowed[key] = self.narrow(m.patterns[p].messages,
-                                                    cache[ident][1] if ident is not None else (), priority)
+            group = sets.get(k)
+            key = (p if group is None else group, ident, priority)
+            answer = answers.get(key)
+            if answer is None:
+                answer = answers[key] = self._answer(p, group, cache[ident][1] if ident is not None else (), priority)
+            code, sites = answer
+            codes[i] = code
             if sites is not None:
-                codes[i], pinned[i] = PINNED, sites
-                if len(sites) > 1:
-                    many.append(i)
-            else:
+                pinned[i] = sites
+            if sites is None or len(sites) > 1:
                 many.append(i)
         seen = set(many)
         many += [i for i, sites in pinned.items() if len(sites) > 1 and i not in seen]

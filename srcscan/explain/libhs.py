@@ -19,13 +19,14 @@ import ctypes
 import ctypes.util
 import functools
 from array import array
+from itertools import compress
 from pathlib import Path
 from typing import Sequence
 
 from srcscan.explain.native import compiled_library
 
 _SOURCE = Path(__file__).parent.parent / "native" / "hsscan.c"
-_VERSION = 2  # srcscan_hs_version() of the source this module reads
+_VERSION = 3  # srcscan_hs_version() of the source this module reads
 HS_MODE_BLOCK = 1  # hs_compile.h
 HS_FLAG_DOTALL = 2  # hs_compile.h
 HS_FLAG_SINGLEMATCH = 8
@@ -78,7 +79,7 @@ class LibHS:
             raise OSError("hsscan.c: not the collector this srcscan reads")
         for name in ("srcscan_hs_best", "srcscan_hs_all"):
             getattr(helper, name).restype = ctypes.c_long
-        helper.srcscan_hs_best.argtypes = [ctypes.c_void_p] * 3 + [ctypes.c_char_p, ctypes.c_long] + [ctypes.c_void_p] * 2
+        helper.srcscan_hs_best.argtypes = [ctypes.c_void_p] * 3 + [ctypes.c_char_p, ctypes.c_long] + [ctypes.c_void_p] * 4
         helper.srcscan_hs_all.argtypes = ([ctypes.c_void_p] * 3 + [ctypes.c_char_p, ctypes.c_long]
                                           + [ctypes.c_void_p] * 3 + [ctypes.c_long])
         helper.srcscan_hs_free.argtypes = [ctypes.c_void_p]
@@ -133,16 +134,20 @@ class LibHS:
             setattr(self, name, buffer)
         return buffer
 
-    def best(self, db: Database, texts: Sequence[bytes]) -> list[int]:
-        """Per text, the highest id of a matching expression, or -1 (each distinct text scanned once).
-        The database's expressions must be anchored (engines.Hyperscan.anchored)."""
+    def best(self, db: Database, texts: Sequence[bytes], classes: array | None = None) -> tuple[list[int], list[int]]:
+        """Per text, the highest id of a matching expression, or -1 (each distinct text scanned once);
+        and with `classes` (array('i'), per id its class: a run of ids of one rank) the indexes of
+        the texts that another id of that class matches too ([] without). The database's
+        expressions must be anchored (engines.Hyperscan.anchored)."""
         n = len(texts)
         lens, out = array("i", map(len, texts)), self._room("_out", n)
+        tied = ctypes.create_string_buffer(n if classes is not None else 0)
         got = self.helper.srcscan_hs_best(self._scan, db.handle, db.scratch, b"".join(texts), n, lens.buffer_info()[0],
-                                          out)
+                                          out, classes.buffer_info()[0] if classes is not None else None, tied)
         if got < 0:
             raise OSError(f"libhs scan failed (error {-1 - got})")
-        return memoryview(out).cast("B").cast("i")[:n].tolist()
+        ties = list(compress(range(n), tied.raw)) if classes is not None else []
+        return memoryview(out).cast("B").cast("i")[:n].tolist(), ties
 
     def all(self, db: Database, texts: Sequence[bytes]) -> list[list[int]]:
         """Per text, the ids of every matching expression."""

@@ -15,7 +15,9 @@ formats or output.
 from __future__ import annotations
 
 import re
+from array import array
 from collections import defaultdict
+from itertools import accumulate
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -81,7 +83,7 @@ def template_pattern(t: Template, newline: int = 0x0A, capture: bool = False) ->
     out = []
     for k, p in enumerate(t.parts):
         if isinstance(p, str):
-            if p.startswith(" ") and all(isinstance(q, Hole) and q.arg == '""' for q in t.parts[:k]):
+            if _blank_optional(t, k):
                 # Leading blanks (after an indentation `%*s` of ""): one may be missing, since a
                 # reader may take it for the separator (RFC 5424's SP before MSG, which rsyslog
                 # writes twice) and cannot tell.
@@ -98,13 +100,24 @@ def template_pattern(t: Template, newline: int = 0x0A, capture: bool = False) ->
     return b"".join(out)
 
 
+def _blank_optional(t: Template, k: int) -> bool:
+    """Part k of the template is literal text starting with a blank that only indentation holes
+    (`%*s` of "") come before: its pattern lets that first blank be missing (template_pattern)."""
+    p = t.parts[k]
+    return isinstance(p, str) and p.startswith(" ") and all(isinstance(q, Hole) and q.arg == '""' for q in t.parts[:k])
+
+
 def specificity(t: Template) -> tuple[int, int, int]:
     """Rank of a template among those matching one line: more literal bytes first (a line
     matching `Open of %s failed` and `%s failed` is the former's; a hole of a constant counts as
-    the text it prints), then more holes that
+    the text it prints; a leading blank the pattern lets be missing does not count, since the line
+    need not hold it: `Reload scheduled for %s` before ` Reload scheduled for %s%s` on a line without
+    the blank), then more holes that
     constrain what they print (`= %u` before `= %s`; `%*s` of "" prints only spaces), then
-    fewer holes."""
-    literal = sum(len(p.encode()) if isinstance(p, str) else len(constant_text(p) or "") for p in t.parts)
+    fewer holes. Templates of one rank that both match a line are equally likely: the line gets
+    them all (Matcher.best_sets)."""
+    literal = sum(len(p.encode()) - _blank_optional(t, k) if isinstance(p, str) else len(constant_text(p) or "")
+                  for k, p in enumerate(t.parts))
     holes = [p for p in t.parts if isinstance(p, Hole) and constant_text(p) is None]
     constrained = sum(1 for p in holes if p.kind not in ("str", "any", "errno") or p.arg == '""')
     return literal, constrained, -len(holes)
@@ -171,6 +184,8 @@ class Matcher:
         # nothing else matches
         strict.sort(key=lambda p: (p.rank, -p.messages[0]))
         self.strict = len(strict)
+        # per pattern with literal text, its class: patterns of one rank (a run of indexes) have one
+        self.classes = array("i", accumulate((a.rank != b.rank for a, b in zip(strict, strict[1:])), initial=0))
         self.patterns: tuple[Pattern, ...] = tuple(strict + loose)
         self.templates = tuple(templates)
         self.sites: dict[tuple[str, int], tuple[int, ...]] = _site_index(sites)
@@ -203,6 +218,26 @@ class Matcher:
             return compiled.best(texts)
         distinct = sorted(dict.fromkeys(texts))  # in order: texts alike are scanned one after another
         return list(map(dict(zip(distinct, compiled.best(distinct))).__getitem__, texts))
+
+    def best_sets(self, texts: Sequence[bytes]) -> tuple[list[int], dict[int, tuple[int, ...]]]:
+        """`best(texts)`, and for each text that patterns of the best one's rank match too (texts
+        alike in literal text and constrained holes: `%u-%u` and `%u-%d` on `12-7`), text index ->
+        those patterns, the best first: the line is any of them alike."""
+        compiled = self.compiled
+        if getattr(compiled, "distinct", False):  # the engine finds the repeats itself (libhs, in C)
+            best, tied = compiled.best_ties(texts, self.classes)
+        else:
+            distinct = sorted(dict.fromkeys(texts))
+            found, ties = compiled.best_ties(distinct, self.classes)
+            best = list(map(dict(zip(distinct, found)).__getitem__, texts))
+            alike = {distinct[k] for k in ties}
+            tied = [k for k, t in enumerate(texts) if t in alike] if alike else []
+        classes = self.classes
+        sets = {}
+        for k, found in zip(tied, compiled.all([texts[k] for k in tied])):
+            top = classes[best[k]]
+            sets[k] = tuple(sorted({p for p in found if classes[p] == top}, reverse=True))
+        return best, sets
 
     def all_matches(self, texts: Sequence[bytes], loose: bool = False) -> list[list[int]]:
         """Per text, every matching pattern's index, most specific first; with `loose`, a text no

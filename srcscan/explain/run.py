@@ -328,14 +328,16 @@ def summary_of(explainer: Explainer, explained: Sequence[Explanation]) -> Summar
                 s.unmatched_examples.append(e.record.input.decode("utf-8", "replace"))
             if len(s.unmatched_texts) < 1000:
                 s.unmatched_texts.setdefault(e.record.text, e.record.stamp)
-        elif e.hits[0].pinned or e.best < len(m.patterns[m.pattern_of(index[id(e.hits[0].message)])].messages):
-            # a stamp's call, or those of the sites writing this text that the line fits
-            key = ("stamp", tuple(index[id(h.message)] for h in e.hits[:e.best]))
+        elif e.hits[0].pinned or (top := tuple(sorted(index[id(h.message)] for h in e.hits[:e.best]))) != \
+                m.patterns[m.pattern_of(top[0])].messages:
+            # a stamp's call, those of the sites writing this text that the line fits, or the sites
+            # of several templates as specific as each other that the line fits alike
+            key = ("stamp", tuple(index[id(h.message)] for h in e.hits[:e.best]) if e.hits[0].pinned else top)
             s.by_stamp[key] += 1
             _times(s, key, e.record.time)
             s.examples.setdefault(key, (e.record.text, e.record.stamp))
         else:
-            p = m.pattern_of(index[id(e.hits[0].message)])
+            p = m.pattern_of(top[0])
             s.by_pattern[p] += 1
             _times(s, p, e.record.time)
             s.examples.setdefault(p, (e.record.text, e.record.stamp))

@@ -23,12 +23,23 @@ typedef int (*scan_fn)(const void *db, const char *data, unsigned int length, un
 
 #define NO_MEMORY 3 /* -HS_NOMEM of hs_common.h: reported as hs_scan's errors are */
 
-long srcscan_hs_version(void) { return 2; }
+long srcscan_hs_version(void) { return 3; }
+
+/* The highest id matching one text, and whether another id of its class matched too. Classes
+ * (the rank of each expression: ids are in increasing rank, so a class is a run of ids) may be
+ * NULL: no ties then. Each id is reported at most once (SINGLEMATCH), in any order. */
+struct best { int32_t best; int32_t tie; const int32_t *classes; };
 
 static int on_best(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags, void *context) {
-    int32_t *best = context;
+    struct best *c = context;
+    int32_t i = (int32_t)id;
     (void)from; (void)to; (void)flags;
-    if ((int32_t)id > *best) *best = (int32_t)id;
+    if (i > c->best) {
+        c->tie = c->best >= 0 && c->classes && c->classes[i] == c->classes[c->best];
+        c->best = i;
+    } else if (c->classes && c->classes[i] == c->classes[c->best]) {
+        c->tie = 1;
+    }
     return 0;
 }
 
@@ -63,13 +74,14 @@ static void by_head(const struct text *texts, long d, int32_t *order, int32_t *w
     }
 }
 
-/* Per text, the highest id of an expression matching it, or -1: best[0..n). Each distinct text is
+/* Per text, the highest id of an expression matching it, or -1: best[0..n); with `classes` (per id,
+ * its class: see struct best), tied[k] = 1 when another id of that class matched text k too, else 0. Each distinct text is
  * scanned once (logs repeat their texts), the distinct texts in the order of their first 8 bytes:
  * texts alike one after another scan faster (Hyperscan's state stays in the caches; measured on
  * keepalived 2.3.4's generated log: 0.62 s of scans sorted, 0.89 s in the order they came). Returns n, or -1 - (hs_scan's error,
  * or NO_MEMORY). */
 long srcscan_hs_best(void *scan, const void *db, void *scratch, const char *data, long n, const int32_t *lens,
-                     int32_t *best) {
+                     int32_t *best, const int32_t *classes, char *tied) {
     size_t cap = 16;
     while (cap < (size_t)n * 2) cap <<= 1;
     int32_t *table = malloc(sizeof(int32_t) * cap);
@@ -103,15 +115,19 @@ long srcscan_hs_best(void *scan, const void *db, void *scratch, const char *data
     by_head(texts, d, order, found);
     for (long s = 0; s < d; s++) {
         const struct text *t = &texts[order[s]];
-        int32_t r = -1;
+        struct best r = {-1, 0, classes};
         int e = ((scan_fn)scan)(db, (const char *)t->p, (unsigned int)t->len, 0, scratch, on_best, &r);
         if (e != 0) {
             rc = -1L - (e < 0 ? -e : e);
             goto done;
         }
-        found[order[s]] = r;
+        found[order[s]] = r.best < 0 ? -1 : r.best * 2 + r.tie; /* room: ids < 2^30 */
     }
-    for (long i = 0; i < n; i++) best[i] = found[best[i]];
+    for (long i = 0; i < n; i++) {
+        int32_t f = found[best[i]];
+        best[i] = f < 0 ? -1 : f >> 1;
+        if (classes) tied[i] = (char)(f > 0 && (f & 1));
+    }
 done:
     free(table);
     free(texts);

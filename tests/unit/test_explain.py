@@ -443,3 +443,56 @@ def test_a_hole_of_a_constant_matches_only_what_it_prints():
                                                          ("int", "%6.6ld", "0"), ("hex", "%x", "0x1f"),
                                                          ("uint", "%u", "-1"), ("int", "%d", "x"), ("str", "%s", "4")]] == [
         "4", "  0", "-253", "000000", "1f", None, None, None]
+
+
+def tied_catalog():
+    """Two dump calls whose templates are as specific as each other (`%u-%u`, `%u-%d`: one rank), a
+    parent's call and a child's whose texts differ by a leading blank the pattern lets be missing."""
+    from explain_support import message
+
+    return catalog(messages=[
+        message("keepalived/check/check_http.c", 251, "dump_status", "       %u-%u", ("lo", "hi"), processes=("checker",)),
+        message("keepalived/check/check_http.c", 258, "dump_status", "       %u-%d", ("lo", "hi"), processes=("checker",)),
+        message("keepalived/core/reload_monitor.c", 444, "log_reload", "Reload scheduled for %s", ("when",),
+                processes=("parent",)),
+        message("keepalived/core/global_data.c", 705, "dump_global", " Reload scheduled for %s%s", ("when", "note")),
+    ])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("line,expected", [
+    # `12-7` fits both dump templates alike: both sites, in every path
+    (b"Nov 29 23:12:17 lb1 Keepalived_healthcheckers[9]:        12-7",
+     [("keepalived/check/check_http.c", 251), ("keepalived/check/check_http.c", 258)]),
+    # `%u` prints no minus sign: only `%u-%d`
+    (b"Nov 29 23:12:17 lb1 Keepalived_healthcheckers[9]:        12--7", [("keepalived/check/check_http.c", 258)]),
+    # a blank the line does not hold is no literal text it matched: the call without it first
+    (b"Nov 29 23:12:17 lb1 Keepalived[9]: Reload scheduled for 12:00", [("keepalived/core/reload_monitor.c", 444)]),
+    (b"Nov 29 23:12:17 lb1 Keepalived_vrrp[9]:  Reload scheduled for 12:00", [("keepalived/core/global_data.c", 705)]),
+])
+def test_templates_as_specific_as_each_other_that_a_line_fits_are_all_its_answer(engine, line, expected):
+    from srcscan.explain.blocks import BlockReader
+
+    explainer = Explainer(tied_catalog(), engine=engine)
+    e = explainer.explain([parse_line(line)])[0]
+    assert sorted(site(e)) == expected
+    reader = BlockReader()
+    fast = explainer.summarise_block(reader.read([line + b"\n"])).merge(explainer.summarise_block(reader.finish()))
+    slow = explainer.summarise([parse_line(line)])
+    full = summary_of(explainer, [e])
+    for s in (fast, slow, full):
+        assert [sorted((m.file, m.line) for m in row[0]) for row in explainer.rows(s)] == [expected]
+    assert fast.by_stamp == slow.by_stamp == full.by_stamp and fast.by_pattern == slow.by_pattern == full.by_pattern
+
+
+@pytest.mark.parametrize("engine", ENGINES + (["hyperscan binding"] if "hyperscan" in ENGINES else []))
+def test_engines_agree_on_templates_of_one_rank(engine, monkeypatch):
+    if engine == "hyperscan binding":  # Hyperscan through the `hyperscan` binding, not libhs
+        monkeypatch.setenv("SRCSCAN_LIBHS", "0")
+        engine = "hyperscan"
+    c = tied_catalog()
+    texts = [b"       12-7", b"       12--7", b"Reload scheduled for x", b" Reload scheduled for x", b"       1-2", b"x"]
+    reference = Matcher([m.template for m in c.messages], engine="re").best_sets(texts)
+    assert Matcher([m.template for m in c.messages], engine=engine).best_sets(texts) == reference
+    best, sets = reference
+    assert set(sets) == {0, 4} and all(len(s) == 2 for s in sets.values()) and best[1] >= 0 and 1 not in sets

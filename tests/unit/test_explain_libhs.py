@@ -76,6 +76,9 @@ def test_libhs_and_the_binding_give_the_same_matches(seed, tmp_path, monkeypatch
     assert sum(1 for b in best if b >= 0) > len(texts) // 4  # many texts are some format's
     assert [sorted(f) for f in native.all(texts)] == [sorted(f) for f in binding.all(texts)]
     assert native.best([]) == [] and native.all([]) == []
+    # texts that two expressions of one rank (class) both match: libhs tells them in C
+    ties = native.best_ties(texts, matcher.classes)
+    assert ties == binding.best_ties(texts, matcher.classes) and ties[0] == best
 
 
 def test_the_libhs_database_is_cached_and_pickled(tmp_path, monkeypatch):
