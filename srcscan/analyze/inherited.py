@@ -132,25 +132,36 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
 
 
 def few_keywords(requirement: Requirement, index: Index) -> Requirement:
-    """`requirement` without its configuration keyword atoms when it names more than
-    KEYWORD_LIMIT of them (each keyword made free: whatever they are)."""
+    """`requirement` with fewer configuration keyword atoms when it names more than
+    KEYWORD_LIMIT of them: a keyword it needs in every alternative stays; of the others, those
+    of blocks (Index.keyword_blocks) are made free (whatever they are), and when more than
+    KEYWORD_LIMIT keywords of no block remain (shared parsing code), all of them. A checker's
+    common keyword installed in each of ten checkers' blocks keeps `connect_timeout`,
+    `real_server` and `virtual_server`; set_string(), called by the handlers of seven keywords
+    of five blocks, keeps the seven."""
     if not index.keyword_names:
         return requirement
     named = {a.name for a in requirement.atoms()} & index.keyword_names
     if len(named) <= KEYWORD_LIMIT:
         return requirement
-    return requirement.exists(lambda a: a.name in named).simplified()
+    needed = {a.name for a in requirement.atoms() if a.name in named
+              and (requirement & Requirement.atom(a, negated=True)).is_false}
+    blocks = index.keyword_blocks
+    free = named - needed if len(named - blocks) > KEYWORD_LIMIT else (named & blocks) - needed
+    return requirement.exists(lambda a: a.name in free).simplified()
 
 
 def keyword_requirement(index: Index, callee: str, data: Mapping) -> Requirement:
     """What a call reaching a configuration keyword's handler other than directly needs: the
-    keyword the registering call installs it for (its edge's `registration`), else any keyword
-    installing it (a call through the parser's table of keywords); TRUE for any other call."""
+    keyword the registering call installs it for (its edge's `registration`) with the keywords
+    of the blocks it is installed in (`virtual_server && real_server && weight`), else those of
+    any call installing it (a call through the parser's table of keywords); for an end handler,
+    its block's keywords; TRUE for any other call."""
     installs = index.keyword_handlers.get(callee)
     if not installs or data["kind"] == "direct":
         return Requirement.TRUE
-    keywords = installs.get(data.get("registration")) or installs[None]
-    return Requirement.any_of(Requirement.atom(k) for k in keywords)
+    paths = installs.get(data.get("registration")) or installs[None]
+    return Requirement.any_of(Requirement.all_of(Requirement.atom(k) for k in path) for path in paths)
 
 
 def _reads_others(graph: CallGraph, index: Index, node: str, context_edge: Mapping[tuple, bool]) -> bool:

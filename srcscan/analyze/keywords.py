@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from srcscan.analyze.callgraph import Functions
 from srcscan.analyze.optiontypes import Option, OptionEffect
@@ -35,24 +35,71 @@ HELPER_DEPTH = 2  # helpers of helpers of handlers: notify_fifo() called by glob
 @dataclass(frozen=True)
 class KeywordInstall:
     """One call installing a keyword: its name, the handler's call-graph key (file-qualified for
-    a static function), and where (the installing call's key)."""
+    a static function), where (the installing call's key), and the blocks it is installed in:
+    each a chain of enclosing keywords, outermost first (`("virtual_server", "real_server")`
+    for a real_server's `weight`; `()` for a block keyword of the top level). No chain when
+    srcscan does not know (the rules name no levels, or no replay reaches the call)."""
 
     keyword: str
     handler: str
     call: SiteKey
+    within: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def paths(self) -> tuple[tuple[str, ...], ...]:
+        """The keywords a configuration has when it has this one here: each enclosing chain
+        with the keyword itself (the keyword alone when no chain is known)."""
+        return tuple(chain + (self.keyword,) for chain in self.within) or ((self.keyword,),)
 
 
-def keyword_installs(functions: Iterable[FunctionFacts], keyword_calls: Iterable[str]) -> tuple[KeywordInstall, ...]:
+@dataclass(frozen=True)
+class Levels:
+    """The rules' calls that nest keywords (`[config]`, keepalived's lib/parser.c):
+    `roots` install a keyword at the top level (install_keyword_root), `opens` make the next
+    keywords belong to the last one installed (install_sublevel), `closes` go back a level
+    (install_sublevel_end), `end_handlers` register a function run when the block of the last
+    keyword at the current level ends (install_level_end_handler(&vrrp_end_handler))."""
+
+    roots: frozenset[str] = frozenset()
+    opens: frozenset[str] = frozenset()
+    closes: frozenset[str] = frozenset()
+    end_handlers: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, config) -> "Levels":
+        """From the rules' ConfigRules (any object with those attributes; none: no levels)."""
+        return cls(*(frozenset(getattr(config, name, ())) for name in
+                     ("keyword_root_calls", "keyword_level_calls", "keyword_level_end_calls", "keyword_end_handler_calls")))
+
+    def __bool__(self) -> bool:
+        return bool(self.roots or self.opens)
+
+
+@dataclass(frozen=True)
+class EndHandler:
+    """A function registered to run when a block ends (its call-graph key), where (the
+    registering call's key), and the keywords a configuration has for that block to end: each
+    a chain, outermost first, ending with the block's own keyword."""
+
+    handler: str
+    call: SiteKey
+    paths: tuple[tuple[str, ...], ...]
+
+
+def keyword_installs(functions: Iterable[FunctionFacts], keyword_calls: Iterable[str],
+                     levels: Levels = Levels()) -> tuple[KeywordInstall, ...]:
     """Every call of a `keyword_calls` function (rules' `[config] keyword_calls`) whose first
     argument is a string literal, or a parameter every direct caller passes a literal in
     (keepalived's install_http_ssl_check_keyword("HTTP_GET") calling install_keyword(keyword,
     &http_get_handler): one install per literal), and whose second names a function of the tree;
     a call passing its handler on from a parameter (the wrapper install_keyword_conditional)
-    installs nothing by itself: its callers' calls do, when the rules list it."""
+    installs nothing by itself: its callers' calls do, when the rules list it. With `levels`,
+    each install's enclosing keywords (replay_levels)."""
     calls = frozenset(keyword_calls)
     functions = list(functions)
     if not calls:
         return ()
+    within, _ = replay_levels(functions, calls, levels)
     by_key = _by_key(functions)
     found: list[tuple[FunctionFacts, object, list[str] | None]] = []
     wanted: set[tuple[str, int]] = set()  # (function key, parameter index) a keyword name comes in
@@ -82,8 +129,103 @@ def keyword_installs(functions: Iterable[FunctionFacts], keyword_calls: Iterable
             for target in call.arg_refs[1]:
                 handler = _resolve(by_key, target, call.file)
                 if handler is not None:
-                    out.setdefault((name, handler, call.key), KeywordInstall(name, handler, call.key))
+                    out.setdefault((name, handler, call.key), KeywordInstall(
+                        name, handler, call.key, tuple(sorted(within.get((call.key, name), ())))))
     return tuple(out.values())
+
+
+def replay_levels(functions: Iterable[FunctionFacts], keyword_calls: Iterable[str], levels: Levels) \
+        -> tuple[dict[tuple[SiteKey, str], frozenset[tuple[str, ...]]], tuple[EndHandler, ...]]:
+    """Where each keyword is installed in the configuration's nesting: the installing functions'
+    calls replayed in the order of the source, as the daemon runs them (keepalived's
+    init_check_keywords: `install_keyword_root("virtual_server", ...)`, its keywords,
+    `install_keyword("real_server", ...)`, `install_sublevel()`, the real server's keywords,
+    install_checkers_keyword() installing each checker's block the same way,
+    `install_sublevel_end()`), with a stack: the last keyword installed at each level. A function
+    that installs (itself or through functions it calls directly) is replayed where it is
+    called, with the string literals its caller passes in its parameters; the replay starts at
+    each such function no other one calls. Every call of a function is taken, whatever its
+    guards (`if (active)`, an `#ifdef` of one build): the nesting is the same in each.
+
+    Returns ((install call's key, keyword) -> its chains of enclosing keywords, outermost
+    first, `()` at the top level; the end handlers registered (EndHandler)). Empty without
+    `levels` (the rules name no nesting calls)."""
+    if not levels:
+        return {}, ()
+    calls = frozenset(keyword_calls) | levels.roots
+    primitive = calls | levels.opens | levels.closes | levels.end_handlers
+    by_key = _by_key(list(functions))
+    ordered: dict[str, list] = {}
+    for key, fn in by_key.items():
+        seen: set[tuple[int, int, str]] = set()
+        ordered[key] = []
+        for call in sorted(fn.calls, key=lambda c: (c.line, c.col)):
+            if not call.indirect and (call.line, call.col, call.callee) not in seen:
+                seen.add((call.line, call.col, call.callee))
+                ordered[key].append((call, _resolve(by_key, call.callee, call.file)))
+    installing = {k for k, cs in ordered.items()
+                  if by_key[k].name not in primitive and any(c.callee in primitive for c, _ in cs)}
+    grew = True
+    while grew:
+        more = {k for k, cs in ordered.items() if k not in installing and by_key[k].name not in primitive
+                and any(callee in installing for _, callee in cs)}
+        installing |= more
+        grew = bool(more)
+    called = {callee for k in installing for _, callee in ordered[k] if callee in installing and callee != k}
+    chains: dict[tuple[SiteKey, str], set[tuple[str, ...]]] = defaultdict(set)
+    ends: dict[tuple[str, SiteKey], set[tuple[str, ...]]] = defaultdict(set)
+    path: list[str | None] = []  # the last keyword installed at each level; None: not known
+    level = 0
+
+    def replay(key: str, env: dict[str, str], stack: frozenset[str]) -> None:
+        nonlocal path, level
+        for call, callee in ordered[key]:
+            if call.callee in calls:
+                keyword = _literal(call, 0, env)
+                if call.callee in levels.roots:
+                    chain: tuple | None = ()
+                    path, level = [keyword], 0
+                else:
+                    chain = tuple(path[:level + 1]) if len(path) > level else None
+                    path = (path[:level + 1] if len(path) > level else path + [None] * (level + 1 - len(path))) \
+                        + [keyword]
+                if keyword is not None and chain is not None and None not in chain:
+                    chains[(call.key, keyword)].add(chain)
+            elif call.callee in levels.opens:
+                level += 1
+            elif call.callee in levels.closes:
+                level = max(0, level - 1)
+            elif call.callee in levels.end_handlers:
+                block = tuple(path[:level + 1])
+                if len(block) == level + 1 and None not in block:
+                    for target in call.arg_refs[0] if call.arg_refs else ():
+                        handler = _resolve(by_key, target, call.file)
+                        if handler is not None:
+                            ends[(handler, call.key)].add(block)
+            elif callee in installing and callee not in stack:
+                params = by_key[callee].params
+                passed = {p: v for i, p in enumerate(params) if i < len(call.args)
+                          and (v := _literal(call, i, env)) is not None}
+                replay(callee, passed, stack | {callee})
+
+    for root in sorted(installing - called):
+        path, level = [], 0
+        replay(root, {}, frozenset({root}))
+    return ({k: frozenset(v) for k, v in chains.items()},
+            tuple(EndHandler(h, call, tuple(sorted(v))) for (h, call), v in sorted(ends.items())))
+
+
+def _literal(call, index: int, env: Mapping[str, str]) -> str | None:
+    """The string argument `index` of `call`: a literal, or a parameter of the replayed
+    function its caller passed a literal in (`env`)."""
+    if index >= len(call.args):
+        return None
+    if call.args[index].string:
+        return call.args[index].string
+    e = call.exprs[index] if index < len(call.exprs) else None
+    if isinstance(e, Name) and e.ref == "param":
+        return env.get(e.name)
+    return None
 
 
 def keyword_options(files: Iterable[FileFacts], keyword_calls: Iterable[str], bit_set: Iterable[str] = ()) \
@@ -164,16 +306,21 @@ def keyword_options(files: Iterable[FileFacts], keyword_calls: Iterable[str], bi
                  for k in sorted(first))
 
 
-def keyword_handlers(installs: Iterable[KeywordInstall]) -> dict[str, dict[SiteKey | None, tuple[str, ...]]]:
-    """Handler key -> {installing call's key: the keywords it installs the handler for}, with
-    None -> every keyword installing it (for a call through the parser's table, which any of
-    them may have filled)."""
-    out: dict[str, dict[SiteKey | None, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for install in installs:
-        for where in (install.call, None):
-            if install.keyword not in out[install.handler][where]:
-                out[install.handler][where].append(install.keyword)
-    return {h: {w: tuple(sorted(ks)) for w, ks in d.items()} for h, d in out.items()}
+def keyword_handlers(installs: Iterable[KeywordInstall], ends: Iterable[EndHandler] = ()) \
+        -> dict[str, dict[SiteKey | None, tuple[tuple[str, ...], ...]]]:
+    """Handler key -> {installing call's key: the keywords a configuration has when that call's
+    handler runs, as alternatives (KeywordInstall.paths: `("virtual_server", "real_server",
+    "weight")`)}, with None -> those of every call installing it (for a call through the
+    parser's table of keywords, which any of them may have filled). An end handler
+    (`ends`, replay_levels) runs when its block ends: its block's keywords."""
+    out: dict[str, dict[SiteKey | None, list[tuple[str, ...]]]] = defaultdict(lambda: defaultdict(list))
+    found = [(i.handler, i.call, i.paths) for i in installs] + [(e.handler, e.call, e.paths) for e in ends]
+    for handler, call, paths in found:
+        for where in (call, None):
+            for path in paths:
+                if path not in out[handler][where]:
+                    out[handler][where].append(path)
+    return {h: {w: tuple(sorted(ps)) for w, ps in d.items()} for h, d in out.items()}
 
 
 def handler_sides(by_key: Functions, installs: Iterable[KeywordInstall]) -> dict[str, frozenset[str]]:

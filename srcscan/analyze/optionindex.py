@@ -21,7 +21,7 @@ from srcscan.analyze.features import feature_options
 from srcscan.analyze.foldedflags import folded_options
 from srcscan.analyze.guardedlocals import find_global_writes, find_local_guards, find_local_writes
 from srcscan.analyze.keyselections import key_selections
-from srcscan.analyze.keywords import handler_sides, keyword_handlers, keyword_installs
+from srcscan.analyze.keywords import Levels, handler_sides, keyword_handlers, keyword_installs, replay_levels
 from srcscan.analyze.optiontypes import Option
 from srcscan.analyze.optionvalues import integer_of, param_options
 from srcscan.model import CallSite, FunctionFacts, FunctionRef, Guard, Write
@@ -80,8 +80,9 @@ class Index:
     global_writes: dict[str, tuple] = field(default_factory=dict)  # file-scope variable -> (function, Write) writing it (guardedlocals)
     selections: dict[str, tuple] = field(default_factory=dict)  # stored name -> Selections a key's value picks (analyze.keyselections)
     keyword_names: frozenset[str] = frozenset()  # every configuration keyword installed by name
+    keyword_blocks: frozenset[str] = frozenset()  # the keywords other keywords are installed in (keywords.replay_levels)
     keyword_sides: dict[str, frozenset[str]] = field(default_factory=dict)  # function key -> keywords whose handlers run it (keywords.handler_sides)
-    keyword_handlers: dict[str, dict] = field(default_factory=dict)  # handler key -> installing call's key (None: any) -> keywords (keywords.keyword_handlers)
+    keyword_handlers: dict[str, dict] = field(default_factory=dict)  # handler key -> installing call's key (None: any) -> the keywords' alternatives (keywords.keyword_handlers)
 
     @classmethod
     def of(cls, options: Iterable[Option], bit_test: frozenset[str]) -> "Index":
@@ -179,9 +180,12 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.var_writes = tuple(w for w in writes if not w.local and w.op == "=" and "." not in w.target)
     index.flow = flow_writes(writes)
     index.selections = key_selections(graph.functions, graph.key_for, index.key_cases, writes)
-    installs = keyword_installs(graph.functions.values(), rules.config.keyword_calls)
-    index.keyword_handlers = keyword_handlers(installs)
+    levels = Levels.of(rules.config)
+    installs = keyword_installs(graph.functions.values(), rules.config.keyword_calls, levels)
+    _, ends = replay_levels(graph.functions.values(), rules.config.keyword_calls, levels)
+    index.keyword_handlers = keyword_handlers(installs, ends)
     index.keyword_names = frozenset(i.keyword for i in installs)
+    index.keyword_blocks = frozenset(k for i in installs for chain in i.within for k in chain)
     index.keyword_sides = handler_sides(graph.functions, installs)
     if rules.options.bit_array:
         index.bit_array = (rules.options.bit_array.field, rules.options.bit_array.word_bits)

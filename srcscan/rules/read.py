@@ -260,9 +260,15 @@ def _read_config(r: _Reader) -> ConfigRules:
     if not all(t.isidentifier() for t in feature_functions):
         raise RulesError(r.path, "config.feature_functions", "expected a list of function names")
     keyword_calls = _identifiers(r, "keyword_calls")
+    levels = {key: _identifiers(r, key) for key in ("keyword_root_calls", "keyword_level_calls",
+                                                    "keyword_level_end_calls", "keyword_end_handler_calls")}
+    for i, name in enumerate(levels["keyword_root_calls"]):
+        if name not in keyword_calls:
+            raise RulesError(r.path, f"config.keyword_root_calls[{i}]", f"{name} is not in config.keyword_calls")
     config = ConfigRules(tuple(tables), r.get("key_switch", str, ""), r.get("case_comments", bool, False),
                          tuple(v.lower() for v in r.strings("false_values")), defaults_functions, emptiness_tests,
-                         contexts, tuple(selected), r.get("feature_key", str, ""), feature_functions, keyword_calls)
+                         contexts, tuple(selected), r.get("feature_key", str, ""), feature_functions, keyword_calls,
+                         **levels)
     r.reject_unknown()
     return config
 

@@ -174,6 +174,17 @@ class ConfigRules:
     # (keepalived's install_keyword in lib/parser.c): the handler runs only when the
     # configuration has the keyword, and what it writes is that keyword's value.
     keyword_calls: tuple[str, ...] = ()
+    # How keywords nest in blocks (keepalived's lib/parser.c), each a list of function names:
+    # `keyword_root_calls` (of keyword_calls) install a block keyword at the top level
+    # (install_keyword_root), `keyword_level_calls` make the next keywords belong to the last
+    # one installed (install_sublevel), `keyword_level_end_calls` go back a level
+    # (install_sublevel_end), `keyword_end_handler_calls` register f(handler) run when the block
+    # of the last keyword of the current level ends (install_level_end_handler). A keyword
+    # installed inside a block needs the block's keyword too, and so does an end handler.
+    keyword_root_calls: tuple[str, ...] = ()
+    keyword_level_calls: tuple[str, ...] = ()
+    keyword_level_end_calls: tuple[str, ...] = ()
+    keyword_end_handler_calls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
