@@ -372,8 +372,9 @@ def _flagged(codes: bytes, which: re.Pattern[bytes]) -> list[int]:
 
 _LOOK = re.compile(rb"[\x80-\xff]")  # codes of texts that may need another look
 _LEFT = re.compile(rb"[\x00\x80]")  # codes of lines Python reads
-# form name by code (the low 7 bits: FORMS' index + 1; 0: not read yet)
-_FORM_OF = tuple(None if c & 0x7F == 0 or c & 0x7F > len(FORMS) else FORMS[(c & 0x7F) - 1][0] for c in range(256))
+# form name by code (the low 7 bits: FORMS' index + 1, or a journal entry after them; 0: not read yet)
+_FORM_OF = tuple(None if c & 0x7F == 0 or c & 0x7F > len(FORMS) + 1 else
+                 "json" if c & 0x7F == len(FORMS) + 1 else FORMS[(c & 0x7F) - 1][0] for c in range(256))
 
 
 def _row(record, raw: bytes) -> tuple:

@@ -17,14 +17,16 @@ from pathlib import Path
 from typing import NamedTuple
 
 _SOURCE = Path(__file__).parent.parent / "native" / "loglines.c"
-_VERSION = 1  # srcscan_log_headers_version() of the source this module reads
+_VERSION = 2  # srcscan_log_headers_version() of the source this module reads
 
 
 class Headers(NamedTuple):
     """What loglines.c read of a block: per line (bytes of one value each) `codes` (form number
-    1-6 in lines.FORMS order, 0 for a line Python reads; +0x80 when the text may need another
-    look) and `priorities` (0-7, 8 none, 9 unknown), and the lists `texts`, `idents`, `times`
-    (b"" where absent); `no_ident` counts the lines without an ident."""
+    1-6 in lines.FORMS order, 7 for a journal entry it read (a flat JSON object of printable ASCII
+    strings with MESSAGE, SYSLOG_IDENTIFIER and __REALTIME_TIMESTAMP), 0 for a line Python reads;
+    +0x80 when the text may need another look) and `priorities` (0-7, 8 none, 9 unknown), and the
+    lists `texts`, `idents`, `times` (b"" where absent); `no_ident` counts the lines without an
+    ident."""
 
     codes: bytes
     priorities: bytes

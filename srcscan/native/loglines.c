@@ -9,15 +9,18 @@
  * Per line, the header of the form that fits it is matched exactly as the header expression of
  * that form in lines.py would match it (blocks._header: groups time and ident, the text is the
  * rest of the line). The forms start differently (`<PRI>`, a month, a year, a day name), so at
- * most one fits a line and the order in which they are tried does not matter. A line this code
- * does not read (journal JSON, a line no form fits, or a form's rare case not handled here) gets
- * code 0 and is read by Python.
+ * most one fits a line and the order in which they are tried does not matter. A journal entry
+ * (journalctl -o json) of the plain kind journal_entry reads is read here too, as Python's json
+ * module reads it. A line this code does not read (another JSON line, a line no form fits, or a
+ * form's rare case not handled here) gets code 0 and is read by Python.
  *
  * Output, per line (lines are cut at \n; a last line without \n counts when it is not empty):
- *   codes[i]  form number (1 syslog, 2 iso, 3 rfc5424, 4 lighttpd, 5 keepalived, 6 logread; 0:
- *             read by Python), + 0x80 when the text needs another look (it starts with lighttpd's
- *             stamp, or holds an rsyslog escape `#ooo` of a control character or a \r);
- *   pris[i]   the priority the line carries (0-7: `<PRI>` % 8 or logread's level), 8 none, 9 unknown;
+ *   codes[i]  form number (1 syslog, 2 iso, 3 rfc5424, 4 lighttpd, 5 keepalived, 6 logread, 7 a journal
+ *             entry (journal_entry below); 0: read by Python), + 0x80 when the text needs another
+ *             look (it starts with lighttpd's stamp, or holds an rsyslog escape `#ooo` of a control
+ *             character or a \r; a journal entry's text: it starts with `(`);
+ *   pris[i]   the priority the line carries (0-7: `<PRI>` % 8, logread's level, the journal's
+ *             PRIORITY), 8 none, 9 unknown;
  *   texts, idents, times: each line's text / ident / time followed by \n (empty when absent).
  * lens[0..2] receive the bytes written to texts, idents, times; lens[3] the lines without an
  * ident (forms lighttpd and keepalived, and code 0). Returns the number of lines.
@@ -26,6 +29,8 @@
 #include <string.h>
 
 typedef const unsigned char *P;
+
+#define JOURNAL 7 /* the code of a journal entry */
 
 static int digit(int c) { return c >= '0' && c <= '9'; }
 /* \s of a Python bytes expression */
@@ -277,6 +282,77 @@ static int escaped(P p, P e) {
     return 0;
 }
 
+/* A JSON string at p (`"...`): its end (past the closing quote), or NULL when it holds what this
+ * reader leaves to Python: a \u escape, a newline once unescaped, a byte outside printable ASCII.
+ * With `out`, the unescaped bytes are written there and *out moved past them. */
+static P json_string(P p, P e, unsigned char **out) {
+    static const char from[] = "\"\\/bfrt", to[] = "\"\\/\b\f\r\t";
+    if (p >= e || *p != '"') return NULL;
+    for (p++; p < e; p++) {
+        unsigned char c = *p;
+        if (c == '"') return p + 1;
+        if (c < 0x20 || c > 0x7e) return NULL;
+        if (c == '\\') {
+            if (++p >= e) return NULL;
+            const char *k = memchr(from, *p, sizeof from - 1);
+            if (!k || !*p) return NULL; /* \n (a newline in a text), \u, or no escape at all */
+            c = (unsigned char)to[k - from];
+        }
+        if (out) *(*out)++ = c;
+    }
+    return NULL;
+}
+
+static P json_space(P p, P e) {
+    while (p < e && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) p++;
+    return p;
+}
+
+/* A journal entry (journalctl -o json; systemd.journal-fields(7)) that is a flat object of strings
+ * as this reader takes them (json_string), with MESSAGE, a non-empty SYSLOG_IDENTIFIER and
+ * __REALTIME_TIMESTAMP: the three written to their buffers and the PRIORITY (0-7; 9 when it is
+ * missing or not one digit 0-7), as Python's json reads them (blocks._journal; a key met twice is
+ * its last value). Returns 1, or 0 (nothing written) for any other line: Python reads it. */
+static int journal_entry(P p, P e, unsigned char **to, unsigned char **io, unsigned char **mo, int *priority) {
+    P fields[4][2] = {{NULL, NULL}, {NULL, NULL}, {NULL, NULL}, {NULL, NULL}};
+    static const char *names[] = {"MESSAGE", "SYSLOG_IDENTIFIER", "__REALTIME_TIMESTAMP", "PRIORITY"};
+    p = json_space(p, e);
+    if (p >= e || *p != '{') return 0;
+    p = json_space(p + 1, e);
+    if (p < e && *p == '}') return 0;
+    for (;;) {
+        P k = p, kend, v; /* a key: its bytes as written equal a name only when they hold no escape */
+        if (!(kend = json_string(k, e, NULL))) return 0;
+        p = json_space(kend, e);
+        if (p >= e || *p != ':') return 0;
+        v = json_space(p + 1, e);
+        if (!(p = json_string(v, e, NULL))) return 0;
+        size_t klen = (size_t)(kend - k) - 2;
+        for (int f = 0; f < 4; f++)
+            if (strlen(names[f]) == klen && memcmp(k + 1, names[f], klen) == 0) {
+                fields[f][0] = v;
+                fields[f][1] = p;
+            }
+        p = json_space(p, e);
+        if (p < e && *p == ',') {
+            p = json_space(p + 1, e);
+            continue;
+        }
+        if (p >= e || *p != '}' || json_space(p + 1, e) != e) return 0;
+        break;
+    }
+    if (!fields[0][0] || !fields[1][0] || !fields[2][0] || fields[1][1] - fields[1][0] == 2) return 0;
+    json_string(fields[0][0], e, to);
+    json_string(fields[1][0], e, io);
+    json_string(fields[2][0], e, mo);
+    *(*to)++ = '\n';
+    *(*io)++ = '\n';
+    *(*mo)++ = '\n';
+    P q = fields[3][0];
+    *priority = q && fields[3][1] - q == 3 && q[1] >= '0' && q[1] <= '7' ? q[1] - '0' : 9;
+    return 1;
+}
+
 static unsigned char *put(unsigned char *out, P a, P b) {
     if (a && b > a) {
         memcpy(out, a, b - a);
@@ -297,6 +373,13 @@ long srcscan_log_headers(const unsigned char *data, long len, unsigned char *cod
         if (!e) e = end;
         P t0 = NULL, t1 = NULL, id0, id1, text = NULL;
         int priority;
+        unsigned char *t = to;
+        if (*p == '{' && journal_entry(p, e, &to, &io, &mo, &priority)) {
+            codes[n] = (unsigned char)(JOURNAL | (*t == '(' ? 0x80 : 0)); /* a stamp? (as blocks.py looks) */
+            pris[n++] = (unsigned char)priority;
+            p = next;
+            continue;
+        }
         int form = header(p, e, &t0, &t1, &id0, &id1, &text, &priority);
         if (!form) {
             priority = 9;
@@ -321,4 +404,4 @@ long srcscan_log_headers(const unsigned char *data, long len, unsigned char *cod
     return n;
 }
 
-long srcscan_log_headers_version(void) { return 1; }
+long srcscan_log_headers_version(void) { return 2; }
