@@ -177,6 +177,7 @@ class OptionFacts:
     key_cases: list[tuple[str, int, str]] = field(default_factory=list)  # (@function@switch line, label, key a comment names) of every key switch
     key_locals: list[tuple[str, int, str, int, str]] = field(default_factory=list)  # (@function@switch line, label, local, line, key a comment names) of a local given a value in a key switch's case
     key_aliases: list[tuple[str, int, int]] = field(default_factory=list)  # (@function@switch line, label, label it is read as after `cpv->k_id = N`)
+    key_values: list[tuple[str, int, str, int]] = field(default_factory=list)  # (table, index, field, integer constant) of a key table's rows
 
 
 @dataclass(frozen=True)

@@ -123,6 +123,7 @@ def _build_from_tree(rules: Rules, tree: SourceTree, cache_dir: Path, with_optio
 def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, with_options: tuple[str, ...]) -> Catalog:
     """Sites, then every analysis' answers keyed by SiteKey, then the messages once (assemble)."""
     from srcscan.analyze.callgraph import build_call_graph
+    from srcscan.analyze.keytypes import key_table_values
     from srcscan.analyze.context import Context
     from srcscan.analyze.options import find_defaults, find_key_cases, find_locals, find_options, find_start_values
     from srcscan.analyze.process_answers import analyze_processes
@@ -146,6 +147,7 @@ def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, 
                          local_values=find_locals(scan.all_files), refs=refs,
                          writes=[w for f in scan.all_files for w in f.writes],
                          base_writes=[w for f in scan.files for w in f.writes])
+    index.key_values = key_table_values(scan.all_files)  # cases of a key table's field no entry has (keytypes)
     with phase("analyses", total=4) as step:
         step.describe("analyses: sites")
         from_text, coverage = text_sites(scan, tree, rules, log_functions)

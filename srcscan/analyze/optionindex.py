@@ -15,6 +15,7 @@ from typing import Iterable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.localflow import flow_writes
+from srcscan.analyze.keytypes import KeyTableValues
 from srcscan.analyze.contexts import context_creators, context_fetchers, module_keys, selected_requirements
 from srcscan.analyze.constdefaults import default_parses
 from srcscan.analyze.features import feature_options
@@ -68,6 +69,7 @@ class Index:
     feature: tuple[str, frozenset[str]] = ("", frozenset())  # the rules' feature_key and feature_functions (analyze.features)
     local_lines: dict[tuple[str, str], dict[str, tuple[tuple[int, object], ...]]] = field(default_factory=dict)  # (file, function) -> local -> (line, value) of each `=` and initializer
     flow: dict[tuple[str, str], dict[str, tuple[Write, ...]]] = field(default_factory=dict)  # (file, function) -> parameter or constant-only local -> its writes (localflow.flow_writes)
+    key_values: KeyTableValues = field(default_factory=KeyTableValues)  # the key tables' names and their fields' constants (keytypes)
     parser_fills: dict[str, Requirement] = field(default_factory=dict)  # field path -> what the parser's own calls after its loop filling it need (parserfills.parser_fills)
     other_fills: dict[str, tuple[tuple[str, tuple[Guard, ...]], ...]] = field(default_factory=dict)  # field an option fills -> stores outside the parser's file (other_fills)
     also_filled: dict[str, Requirement] = field(default_factory=dict)  # field -> what those stores need (requirements.set_by_code)

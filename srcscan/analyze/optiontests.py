@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from srcscan.analyze.features import feature_atom
 from srcscan.analyze.guardedlocals import global_test, param_set_only_under, set_only_under, stored_through_locals, walk_start
 from srcscan.analyze.keyselections import selection_atoms
-from srcscan.analyze.optionvalues import (COMPARISONS, Target, cleared_local, integer_of, local_of, option_pool,
+from srcscan.analyze.optionvalues import (COMPARISONS, Target, above_run_value, cleared_local, integer_of, local_of, option_pool,
                                           read_through, target_of, value_options)
 from srcscan.cexpr import Binary, Call, CExpr, Const, Member, Name, Unary, evaluate, render, strip, walk
 from srcscan.cexpr import Index as Subscript
@@ -187,7 +187,7 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
         return stored & unknown
     if unset != 0:
         return None
-    compared = _compared_values(e, index, fn)
+    compared = _compared_values(e, index, fn, line)
     if compared is not None:
         if unknown is None:
             unknown = Requirement.atom(Atom(f"?{fn.key if fn else ''}:{render(e)}", test=e))
@@ -249,13 +249,16 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
     return need & unknown
 
 
-def _compared_values(e: CExpr, index: Index, fn: FunctionFacts | None) -> Requirement | None:
+def _compared_values(e: CExpr, index: Index, fn: FunctionFacts | None, line: int = 0) -> Requirement | None:
     """`daemon->max_port < daemon->min_port`: two values only options set (0 until then, no start
     value) differ only once one of those options gave one, so a strict comparison or `!=` needs
     one of them (dnsmasq's --min-port, --max-port); None for any other test (`<=`, `==` hold
     with both 0 and tell nothing)."""
     if not isinstance(e, Binary) or e.op not in ("<", ">", "!="):
         return None
+    if e.op != "!=" and (above := above_run_value(e.left if e.op == ">" else e.right,
+                                                    e.right if e.op == ">" else e.left, index, fn, line)) is not None:
+        return above
     names: set[str] = set()
     for side in (e.left, e.right):
         target = target_of(side)

@@ -16,6 +16,7 @@ from srcscan.analyze.features import feature_atom
 from srcscan.analyze.optiontypes import Option
 from srcscan.cexpr import Binary, Call, CExpr, Member, Name, Unary, evaluate, root_path, strip
 from srcscan.model import FunctionFacts
+from srcscan.requirement import Requirement
 
 if TYPE_CHECKING:
     from srcscan.analyze.optionindex import Index
@@ -224,3 +225,33 @@ def read_through(value: CExpr, name: str) -> bool:
     while isinstance(e, (Member, Unary)):
         e = strip(e.base if isinstance(e, Member) else e.operand)
     return isinstance(e, Name) and e.name == name
+
+
+def above_run_value(greater: CExpr, lesser: CExpr, index: Index, fn: FunctionFacts | None,
+                    line: int) -> Requirement | None:
+    """`srv->srvconf.max_conns > srv->max_fds / factor` (lighttpd's server.c): a value only
+    options set (0 until then: no start value, and the files' text writes it only in the
+    options' own cases or after the test in the test's file) above a value of the run, a limit
+    or a size, taken as not negative: 0 is never above it, so the test
+    needs one of those options (server.max-connections); None for any other test."""
+    big = target_of(greater)
+    if fn is None or not line or big is None or big.kind not in ("field", "var") or integer_of(greater) is not None \
+            or integer_of(lesser) is not None or index.start_values.get(big.name):
+        return None
+    small = target_of(lesser)
+    if small is not None and small.kind in ("field", "var") and value_options(small, index, fn, by_default=True):
+        return None  # a value options set on both sides: either of them (the reading below)
+    names = value_options(big, index, fn, by_default=True)
+    if not names or any(x.mask for n in names for x in getattr(index.by_name.get(n), "effects", ())):
+        return None
+    homes = {f for n in names for f in getattr(index.by_name.get(n), "files", ())}
+    cases = sum(1 for n in names for x in getattr(index.by_name.get(n), "effects", ()) if x.target.endswith(big.name))
+    for file, lines in index.assigned.items():
+        written = [n for n in lines.get(big.name, ()) if file != fn.file or n <= line]  # after the test: no matter
+        if file in homes:
+            cases -= len(written)  # the keys' own cases; more writes there: a default, maybe
+        elif written:
+            return None  # other code gives it a value before the test, maybe
+    if cases < 0:
+        return None
+    return Requirement.any_of(Requirement.atom(n) for n in sorted(names))

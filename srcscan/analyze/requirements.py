@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.contexts import context_requirement, creates_context, guarded_by_context, one_module
+from srcscan.analyze.keytypes import unused_case_test
 from srcscan.analyze.inherited import inherited, keyword_requirement, stored_requirement
 from srcscan.analyze.optionindex import Index, option_index
 from srcscan.analyze.optiontypes import option_to_dict
@@ -94,7 +95,8 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             answers[call.key] = RequirementAnswer(Requirement.FALSE, (NotCalled(fn.name),))
             continue
         dead_test = (_null_test(call, written.get((fn.file, fn.name), ()), non_null, null_tested)
-                     or _zeroed_test(call, fn, written.get((fn.file, fn.name), ()), zeroing))
+                     or _zeroed_test(call, fn, written.get((fn.file, fn.name), ()), zeroing)
+                     or unused_case_test(call, index.key_values))
         if dead_test is not None:  # `name = MALLOC(len); if (!name) log_message(...)`: never
             answers[call.key] = RequirementAnswer(Requirement.FALSE, (dead_test,))
             continue

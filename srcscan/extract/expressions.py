@@ -79,6 +79,13 @@ def _member(node: Node, read: Source) -> CExpr:
     base = _build(node.children[0], read)
     if "(anonymous" in node.name:  # a member of an anonymous union: C names through it
         return base
+    if not node.name:
+        # A field clang names nothing: its struct is declared with a type from a header the
+        # build lacks (mod_nss.c's plugin_config has NSS's CERTCertList *, so every field of
+        # `hctx->conf` after it is unnamed). The text names it, as for a recovered expression.
+        whole, written = read(node).strip(), read(node.children[0]).strip()
+        if written and whole.startswith(written) and (m := _FIELD_AFTER.fullmatch(whole[len(written):])):
+            return Member(base, m.group(2), m.group(1) == "->", node.owner)
     return Member(base, node.name, node.op != ".", node.owner)
 
 

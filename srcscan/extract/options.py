@@ -32,22 +32,26 @@ def extract_options(unit: Unit, idioms: Idioms) -> OptionFacts:
     op, value text, value int, guard texts)], "keys": [(table id, index, key)], "key_fields":
     [(table id or "", index, field path, key named in the case's comment or "", struct of the
     field as `Node.owner` gives it or "")], "key_cases":
-    [(switch id, label, key named in the case's comment or "")]} for one file."""
+    [(switch id, label, key named in the case's comment or "")], "key_values": [(table id, index,
+    field, integer constant)]} for one file."""
     long_options: list[tuple[str, int | None, int]] = []
     keys: list[tuple[str, int, str]] = []
     key_fields: list[tuple[str, int, str, str, str]] = []
     key_cases: set[tuple[str, int, str]] = set()  # (switch id, label, key named in the comment) of every key switch
     key_aliases: set[tuple[str, int, int]] = set()  # (switch id, label, label it is read as from then on)
+    key_values: list[tuple[str, int, str, int]] = []  # (table id, index, field, integer constant) of each row
     key_locals: set[tuple[str, int, str, int, str]] = set()  # (switch id, label, local, line, key named) given a value in a case
     optstrings: list[str] = []
     cases: list[tuple] = []
     for var in unit.variables:
         long_options += _option_table(var, idioms.option_tables)
         keys += _key_table(var, var.name, idioms)
+        key_values += _key_table_values(var, var.name, idioms)
     for fn in unit.functions:
         for var in _local_tables(fn):  # named after their function: two functions may both have a `cpk`
             long_options += _option_table(var, idioms.option_tables)
             keys += _key_table(var, f"{fn.name}:{var.name}", idioms)
+            key_values += _key_table_values(var, f"{fn.name}:{var.name}", idioms)
     walked = {fn.name: list(walk_guarded(unit, fn)) for fn in unit.functions if not fn.file}
     handed = _option_handlers(walked, idioms)
     for fn in unit.functions:
@@ -137,7 +141,7 @@ def extract_options(unit: Unit, idioms: Idioms) -> OptionFacts:
     markers = sorted({v for nodes in walked.values() for v in _markers(nodes)}) if code_bits else []
     return OptionFacts(long=long_options, optstrings=optstrings, cases=cases, keys=keys, key_fields=key_fields,
                        code_bits=code_bits, markers=markers, key_cases=sorted(key_cases), key_locals=sorted(key_locals),
-                       key_aliases=sorted(key_aliases))
+                       key_aliases=sorted(key_aliases), key_values=key_values)
 
 
 def _markers(nodes: list[tuple[Node, tuple]]) -> set[tuple[str, int]]:
@@ -282,6 +286,20 @@ def _key_table(var: Node, table: str, idioms: Idioms) -> list[tuple[str, int, st
             if first is not None and first.kind == "STRING_LITERAL":
                 out.append((table, index, c_string_value(first.name)))
             index += 1
+    return out
+
+
+def _key_table_values(var: Node, table: str, idioms: Idioms) -> list[tuple[str, int, str, int]]:
+    """(table, row index, field, value) of each integer constant in a key table's rows, the key
+    itself aside (lighttpd's `{ CONST_STR_LEN("ssl.engine"), T_CONFIG_BOOL, T_CONFIG_SCOPE_SOCKET }`:
+    klen, ktype and scope), the terminating row too."""
+    out = []
+    for key_table in idioms.key_tables:
+        for index, (_, values) in enumerate(sorted(_rows(var, key_table.fields), key=lambda r: r[0].start)):
+            for name, cell in zip(key_table.fields[1:], values[1:]):
+                value = integer_value(cell)
+                if value is not None:
+                    out.append((table, index, name, value))
     return out
 
 

@@ -1,0 +1,44 @@
+"""Keys that lighttpd-shaped code needs through the key tables' own fields, fields of structs
+the build cannot declare, values compared with the run's limits and the address a listener
+is given (tests/fixtures/pluglisten, written for srcscan)."""
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import only_message, tree_catalog
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory):
+    return tree_catalog(FIXTURES / "pluglisten", FIXTURES / "pluglisten.toml", tmp_path_factory.mktemp("pluglisten"))
+
+
+def requires(catalog, text):
+    return only_message(catalog, text).requires
+
+
+def test_a_case_of_a_key_type_no_table_has_is_never_logged(catalog):
+    # `switch (cpk[i].ktype) case T_CONFIG_UNSUPPORTED:` and no key table has a key of that type
+    # (lighttpd's configfile-glue.c, plugin_config.h)
+    assert requires(catalog, "ERROR: found unsupported key: %s") == (("false",),)
+    # a type some table has: logged by default
+    assert requires(catalog, "%s should have been a boolean") == ()
+    # the same label in a switch on another struct's field: its values come from elsewhere
+    assert requires(catalog, "value of unexpected type for %s") == ()
+
+
+def test_a_field_of_a_struct_the_build_cannot_declare_reads_its_key(catalog):
+    # `CERTCertList *ssl_ca_file;` from a header the build lacks: clang names no field of the
+    # struct, the text does (lighttpd's mod_nss.c: `if (hctx->conf.ssl_verifyclient)`)
+    assert requires(catalog, "can't verify client without ssl.ca-file") == (("ssl.verifyclient.activate",),)
+
+
+def test_a_value_only_a_key_sets_above_a_limit_of_the_run_needs_the_key(catalog):
+    # `if (srv->srvconf.max_conns > srv->max_fds / factor)`: 0 unless server.max-connections
+    # gives it, and 0 is above no limit (lighttpd's server.c, server_main_setup)
+    assert requires(catalog, "reducing server.max-connections (%hu)") == (("server.max-connections",),)
+    # the limit above the key's value: holds by default
+    assert requires(catalog, "more file descriptors than connections") == ()
