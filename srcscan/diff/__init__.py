@@ -25,7 +25,10 @@ unmatched; within a pass, repeats of one key are paired by site evidence (see `_
    (one of two copies, a helper's constants now built at run time: "duplicate");
 9. what is left of one function's messages on both sides: a call rewritten at its mapped
    place ("rewritten"), and old traces folded into one new message ("folded"): see
-   srcscan.diff.rewrites.
+   srcscan.diff.rewrites;
+10. what is left, across functions: an old message whose close sibling in another function
+   went into a function the two now share (a new helper, or the dispatcher that calls them):
+   it joins that merge ("shared").
 
 A pair that differs only by line is "moved", not changed. A change of `requires` or
 `processes` whose conditions read the same on both sides is srcscan's analysis changing,

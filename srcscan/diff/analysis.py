@@ -22,8 +22,12 @@ def same_guards(a: Message, b: Message) -> bool:
     (`vrrp->script_fault` -> `current_vrrp->script_fault`: the same guard), lighttpd 1.4.79's
     sendfile loop `toSend` to `nbytes`, and wrapped `buffer_is_unset(&r->physical.path)` in
     `__builtin_expect(..., 1)`; keepalived's `service_type == 0` became `== IPPROTO_IP` (an
-    enumerator of value 0, `Message.constants`). `debug & 4` -> `debug & 16`, a guard added,
-    dropped or reordered, or an operator changed are other guards. `NULL` reads as `0`."""
+    enumerator of value 0, `Message.constants`). A consistent renaming of the objects whose
+    members guards read, the members the same, is one too (lighttpd 1.4.85's local copy of a
+    plugin's configuration: `p->conf.filter` -> `pconf.filter`), and so is a system call's
+    later form with flags (`epoll_create(1)` -> `epoll_create1(EPOLL_CLOEXEC)`: _LATER_FORMS).
+    `debug & 4` -> `debug & 16`, a guard added, dropped or reordered, or an operator changed
+    are other guards. `NULL` reads as `0`."""
     return _same_lists(a.conditions, b.conditions, dict(a.constants), dict(b.constants))
 
 
@@ -36,10 +40,18 @@ def _same_lists(xs: Iterable[str], ys: Iterable[str], values_a: dict[str, int], 
         return False
     if sorted(" ".join(guard_tokens(x)) for x in xs) == sorted(" ".join(guard_tokens(y)) for y in ys):
         return True
+    token_lists = [guard_tokens(x) for x in xs], [guard_tokens(y) for y in ys]
+    return _renamed(*token_lists, values_a, values_b) or \
+        _renamed(*([_member_paths(t) for t in side] for side in token_lists), values_a, values_b)
+
+
+def _renamed(xs: list[list[str]], ys: list[list[str]], values_a: dict[str, int], values_b: dict[str, int]) -> bool:
+    """Two lists of guards' tokens, in order, the same up to constants of equal value and a
+    consistent renaming of identifiers, and of the objects whose members member paths read
+    (`p->conf.allow_empty` and `pconf.allow_empty`: the member, allow_empty, the same)."""
     forward: dict[str, str] = {}
     backward: dict[str, str] = {}
-    for x, y in zip(xs, ys):
-        tx, ty = guard_tokens(x), guard_tokens(y)
+    for tx, ty in zip(xs, ys):
         if len(tx) != len(ty):
             return False
         for s, t in zip(tx, ty):
@@ -48,12 +60,47 @@ def _same_lists(xs: Iterable[str], ys: Iterable[str], values_a: dict[str, int], 
                 if vs != vt:
                     return False
                 continue  # `0` and `IPPROTO_IP`, two names of one value
-            if _IDENTIFIER.fullmatch(s) and _IDENTIFIER.fullmatch(t):
+            if _MEMBER_PATH.fullmatch(s) and _MEMBER_PATH.fullmatch(t) and ("->" in s + t or "." in s + t):
+                (s, ms), (t, mt) = (_object_member(x) for x in (s, t))
+                if ms != mt:
+                    return False
+            if _IDENTIFIER.fullmatch(s) and _IDENTIFIER.fullmatch(t) or _MEMBER_PATH.fullmatch(s) and _MEMBER_PATH.fullmatch(t):
                 if forward.setdefault(s, t) != t or backward.setdefault(t, s) != s:
                     return False
             elif s != t:
                 return False
     return True
+
+
+_MEMBER_PATH = re.compile(r"[A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*")
+
+
+def _member_paths(tokens: list[str]) -> list[str]:
+    """Tokens with each member path (`p -> conf . auth_ldap_filter`) one token
+    (`p->conf.auth_ldap_filter`): lighttpd 1.4.85 reads its plugins' configuration from a local
+    copy, `pconf.auth_ldap_filter`, where 1.4.79 read `p->conf.auth_ldap_filter`, filled by the
+    same patch_config merge (mod_authn_ldap.c). A path after a `.` or `->` of its own (a call's
+    result) stays as it was."""
+    out: list[str] = []
+    k = 0
+    while k < len(tokens):
+        t = tokens[k]
+        if _IDENTIFIER.fullmatch(t) and not (out and out[-1] in ("->", ".")):
+            path = t
+            while k + 2 < len(tokens) and tokens[k + 1] in ("->", ".") and _IDENTIFIER.fullmatch(tokens[k + 2]):
+                path += tokens[k + 1] + tokens[k + 2]
+                k += 2
+            out.append(path)
+        else:
+            out.append(t)
+        k += 1
+    return out
+
+
+def _object_member(path: str) -> tuple[str, str]:
+    """`p->conf.allow` -> (`p->conf`, `allow`); a name alone -> (the name, "")."""
+    m = re.fullmatch(r"(.*)(?:->|\.)([A-Za-z_]\w*)", path)
+    return (m.group(1), m.group(2)) if m else (path, "")
 
 
 def conditions_changed(a: Message, b: Message, texts: FileTexts | None) -> bool:
@@ -214,7 +261,7 @@ _HINT = re.compile(r"\b(?:__builtin_expect|likely|unlikely|LIKELY|UNLIKELY|__pre
 def guard_tokens(condition: str) -> list[str]:
     """A condition's tokens, casts and hints dropped, `NULL` as `0`, and parentheses that
     group nothing removed (around the whole, around another pair, around one operand)."""
-    tokens = [_NULL.get(t, t) for t in _GUARD_TOKEN.findall(_uncast(_unhinted(_no_cloexec(condition))))]
+    tokens = [_NULL.get(t, t) for t in _GUARD_TOKEN.findall(_uncast(_unhinted(_no_cloexec(_base_calls(condition)))))]
     changed = True
     while changed:
         changed = False
@@ -238,6 +285,51 @@ def _no_cloexec(condition: str) -> str:
     (fopen(3): "e" is O_CLOEXEC). The flag says what a child process inherits, not whether the
     call fails (open(2)): keepalived 2.3.4 added it to every open()."""
     return _FOPEN_CLOEXEC.sub(r"\1\2", _CLOEXEC_FLAG.sub("", condition))
+
+
+# A system call's later form with a flags argument, and its first form: (first form, arguments
+# of the first form the later one keeps in front of the flags). With flags 0 each is the first
+# form: epoll_create(2) ("epoll_create1(): if flags is 0, [it] is the same as epoll_create()",
+# whose size "is ignored, but must be greater than zero"), accept(2) (accept4), pipe(2) (pipe2),
+# dup(2) (dup3 and dup2), inotify_init(2) (inotify_init1); libmnl's mnl_socket_open2(bus,
+# flags). The flags they add are file-descriptor flags (close-on-exec, non-blocking), which say
+# what a child inherits, not whether the call fails: keepalived 2.3.4's `(ep = epoll_create(1))
+# == -1` -> `(ep = epoll_create1(EPOLL_CLOEXEC)) == -1` is the same check.
+_LATER_FORMS = {"epoll_create1": ("epoll_create", 0), "epoll_create": ("epoll_create", 0),
+                "accept4": ("accept", 3), "accept": ("accept", 3), "pipe2": ("pipe", 1), "pipe": ("pipe", 1),
+                "dup3": ("dup2", 2), "dup2": ("dup2", 2), "inotify_init1": ("inotify_init", 0),
+                "inotify_init": ("inotify_init", 0), "mnl_socket_open2": ("mnl_socket_open", 1),
+                "mnl_socket_open": ("mnl_socket_open", 1)}
+_LATER_FORM_CALL = re.compile(r"\b(" + "|".join(sorted(_LATER_FORMS, key=len, reverse=True)) + r")\s*\(")
+
+
+def _base_calls(condition: str) -> str:
+    """A condition with each call of a system call's later form (_LATER_FORMS) written as its
+    first form with the arguments both share: `epoll_create1(EPOLL_CLOEXEC)` and
+    `epoll_create(1)` read `epoll_create()`, `accept4(fd, a, l, SOCK_CLOEXEC)` `accept(fd, a, l)`."""
+    out, at = [], 0
+    for m in _LATER_FORM_CALL.finditer(condition):
+        if m.start() < at:
+            continue
+        base, kept = _LATER_FORMS[m.group(1)]
+        end, _ = call_arguments_end(condition, m.end())
+        args = _top_level_arguments(condition[m.end():end])[:kept]
+        out.append(condition[at:m.start()] + f"{base}({', '.join(args)})")
+        at = end + 1
+    return "".join(out) + condition[at:]
+
+
+def _top_level_arguments(text: str) -> list[str]:
+    """A call's argument list split at its top-level commas, each stripped."""
+    args, start = [], 0
+    while start < len(text):
+        _, comma = call_arguments_end(text, start)
+        if comma is None:
+            break
+        args.append(text[start:comma].strip())
+        start = comma + 1
+    rest = text[start:].strip()
+    return args + [rest] if rest or args else args
 
 
 def _unhinted(condition: str) -> str:

@@ -9,9 +9,14 @@ from collections import defaultdict
 
 from srcscan.catalog import Message
 from srcscan.diff.model import Merge
-from srcscan.diff.text import (DISTINCT_LITERAL, _function_span, _literal_view, _match_pattern, _site,
+from srcscan.diff.text import (DISTINCT_LITERAL, SIMILARITY_THRESHOLD, _function_span, _literal_view, _match_pattern, _site,
                                _text, _uncast, char_similarity, literal_length)
 from srcscan.formats.template import Hole, template_similarity
+
+# How close (words or characters) an old message must be to a sibling in another function for
+# the two to be one message the functions now share (`X-Sendfile (%s) not under ...` and
+# `X-Sendfile2 (%s) not under ...`: 0.94 on words, 0.99 on characters).
+SHARED_SIBLING = 0.8
 
 
 class _MergePasses:
@@ -87,12 +92,56 @@ class _MergePasses:
 
     def _now_calls(self, a: Message, name: str) -> bool:
         """Does a's function, in the new text of a's file, call `name`?"""
-        text = self.texts("new", a.file) if self.texts is not None else None
+        return self._calls(a.file, a.function, name)
+
+    def _calls(self, file: str, function: str, name: str) -> bool:
+        """Does `function`, in the new text of `file`, call `name`?"""
+        text = self.texts("new", file) if self.texts is not None else None
         if not text:
             return False
         lines = text.split("\n")
-        span = _function_span(lines, a.function)
+        span = _function_span(lines, function)
         return bool(span) and re.search(rf"\b{re.escape(name)}\s*\(", "\n".join(lines[span[0] - 1: span[1]])) is not None
+
+    def _shared(self, merges: list[Merge]) -> list[Merge]:
+        """Old messages left over whose close sibling in another function of the file (the
+        same text, or similarity >= SHARED_SIBLING) went into a message of a function the two
+        now share: a new helper their function calls, or the dispatcher that calls it. The
+        left-over message joins its sibling's (N -> 1, "shared"), when its own text is still
+        close to the new one (>= SIMILARITY_THRESHOLD), the new one's function wrote nothing
+        before, and one new message is so named.
+        lighttpd 1.4.85 moved the docroot check of http_response_xsendfile() (`X-Sendfile (%s)
+        not under configured x-sendfile-docroot(s)`) and of http_response_xsendfile2()
+        (`X-Sendfile2 (%s) ...`) into http_response_xsendfile_path_check(), which both call
+        (`X-Sendfile: file not under configured x-sendfile-docroot(s): %s`); mod_wstunnel's
+        send_ietf_00() and send_rfc_6455() each wrote `send data to client (fd=%d), frame
+        size=%zx`, now mod_wstunnel_frame_send(), which calls them, writes `send to client
+        (fd=%d), frame type=%s, payload size=%zu`."""
+        known = [(a, b) for a, b, _, _ in self.pairs] + [(o, m.new) for m in merges for o in m.olds]
+        paired_sites = {_site(a) for a, _ in known}
+        into: dict[int, tuple[Message, list[Message]]] = {}
+        for a in self.olds:
+            if a.dynamic or literal_length(a) < DISTINCT_LITERAL or _site(a) in paired_sites:
+                continue  # (a text of a paired call site is that site's)
+            found = {id(b): b for o, b in known
+                     if o.file == a.file and o.function != a.function and b.function != a.function and not b.dynamic
+                     and self._is_new_function(b)
+                     and max(template_similarity(a.template, o.template), char_similarity(a, o)) >= SHARED_SIBLING
+                     and max(template_similarity(a.template, b.template), char_similarity(a, b)) >= SIMILARITY_THRESHOLD
+                     and (self._calls(a.file, a.function, b.function) or self._calls(b.file, b.function, a.function))}
+            if len(found) == 1:
+                (b,) = found.values()
+                into.setdefault(id(b), (b, []))[1].append(a)
+        if not into:
+            return merges
+        taken = {id(a) for _, olds in into.values() for a in olds}
+        self.olds = [m for m in self.olds if id(m) not in taken]
+        out = []
+        for m in merges:  # a sibling already merged: the left-over ones join that merge
+            olds = into.pop(id(m.new), (None, []))[1]
+            out.append(Merge(tuple(sorted(m.olds + tuple(olds), key=lambda a: (a.file, a.line, a.id))), m.new, m.how, m.survivor)
+                       if olds else m)
+        return out + self._with_partners([Merge(tuple(olds), b, "shared") for b, olds in into.values()])
 
     def _merges(self, several: bool) -> list[Merge]:
         """N -> 1: old messages a new helper's template matches, or old copies of one template

@@ -13,6 +13,7 @@ specified payload size=%llu`; recv_ietf_00() the `got continuous payload` trace 
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from srcscan.catalog import Message
@@ -20,6 +21,7 @@ from srcscan.diff.model import Merge
 from srcscan.diff.text import (DISTINCT_LITERAL, SIMILARITY_THRESHOLD, _alnum, _first_word, _literal_view, _text, _words,
                                char_similarity)
 from srcscan.formats.template import template_similarity
+from srcscan.textcalls import enclosing_guards
 
 # Lines between where the line mapping puts an old call and a new call of the same function
 # for them to be one rewritten call (mod_openssl_write_err's elogc() call: 3 lines below).
@@ -68,6 +70,36 @@ class _RewritePasses:
                               "rewritten"))
         self._take(found)
 
+    def _other_branch(self, a: Message, o: Message) -> bool:
+        """Are a and o in two branches of one `if`: under the same guards but one, which one of
+        them tests and the other negates, or so up to that guard and then any guards of their
+        own when the old text shows each inside a branch of one `if ... else` chain (lighttpd
+        1.4.79's mod_openssl_write_err() wrote `SSL (error): %d %d` in the `else {` and `SSL:
+        %d %d` in the `else if (wr == -1) {`, under the `default:` of a `switch (errno)`; a
+        message after an early exit `if (x) { ...; break; }` is under `!(x)` too, in no
+        branch of it)."""
+        if _other_branch(a, o):
+            return True
+        for x, y in zip(a.conditions, o.conditions):
+            if " ".join(x.split()) != " ".join(y.split()):
+                if not _negated(x, y):
+                    return False
+                break
+        else:
+            return False
+        text = self.texts("old", a.file) if self.texts is not None else None
+        if not text:
+            return False
+        lines = text.split("\n")
+        heads = [enclosing_guards(lines, m.line) for m in (a, o)]
+        k = 0
+        while k < min(map(len, heads)) and heads[0][k] == heads[1][k]:
+            k += 1
+        if k >= min(map(len, heads)):
+            return False
+        first = [h[k] for h in heads]
+        return all(_BRANCH_HEAD.match(h) for h in first) and any(re.match(r"^(?:\}\s*)?else\b", h) for h in first)
+
     def _folded_traces(self) -> list[Merge]:
         """Old messages left in a function folded into a new message of it: one whose literal
         text (holes aside, DISTINCT_LITERAL letters and digits or more) the new text writes
@@ -99,11 +131,19 @@ class _RewritePasses:
             for a in left:
                 if id(a) in taken:
                     continue
-                siblings = {id(b): b for o, b in known if o.file == a.file and o.function == a.function
-                            and (_text(a) == _text(o) or (_other_branch(a, o)
-                                                          and template_similarity(a.template, o.template) >= SIMILARITY_THRESHOLD))}
-                if len(siblings) == 1:
-                    (b,) = siblings.values()
+                # each new message by its best old sibling: the same text, else the closest text
+                # in the other branch of an `if`
+                siblings: dict[int, tuple[tuple[int, float], Message]] = {}
+                for o, b in known:
+                    if o.file != a.file or o.function != a.function:
+                        continue
+                    rank = (1, 1.0) if _text(a) == _text(o) else (0, template_similarity(a.template, o.template))
+                    if (rank[0] or (rank[1] >= SIMILARITY_THRESHOLD and self._other_branch(a, o))) \
+                            and rank > siblings.get(id(b), ((-1, 0.0), b))[0]:
+                        siblings[id(b)] = (rank, b)
+                best = sorted(siblings.values(), key=lambda s: s[0], reverse=True)
+                if best and (len(best) == 1 or best[0][0] > best[1][0]):
+                    b = best[0][1]
                     into.setdefault(id(b), (b, []))[1].append(a)
                     taken.add(id(a))
                     more = True
@@ -150,7 +190,13 @@ def _other_branch(a: Message, o: Message) -> bool:
     if len(a.conditions) != len(o.conditions):
         return False
     differ = [(x, y) for x, y in zip(a.conditions, o.conditions) if " ".join(x.split()) != " ".join(y.split())]
-    if len(differ) != 1:
-        return False
-    x, y = (" ".join(g.split()) for g in differ[0])
+    return len(differ) == 1 and _negated(*differ[0])
+
+
+def _negated(x: str, y: str) -> bool:
+    """Is one guard the other's negation, as srcscan writes it (`x` and `!(x)` or `!x`)?"""
+    x, y = " ".join(x.split()), " ".join(y.split())
     return x == f"!({y})" or y == f"!({x})" or x == f"!{y}" or y == f"!{x}"
+
+
+_BRANCH_HEAD = re.compile(r"^(?:\}\s*)?(?:else\b|if\b)")

@@ -674,6 +674,178 @@ int read_response(struct ctx *c)
 }
 """
     },
+    "shared": {
+        "xsend.c": """
+int under_docroot(const char *path);
++static int path_check(const char *path, int docroot)
++{
++	if (docroot && !under_docroot(path)) {
++		log_message(LOG_ERR, "X-Sendfile: file not under configured x-sendfile-docroot(s): %s", path);
++		return 403;
++	}
++	return 0;
++}
+int xsendfile(const char *path, int docroot)
+{
+-	if (docroot && !under_docroot(path)) {
+-		log_message(LOG_ERR, "X-Sendfile (%s) not under configured x-sendfile-docroot(s)", path);
+-		return 403;
+-	}
+-	return 0;
++	return path_check(path, docroot);
+}
+int xsendfile2(const char *path, int docroot)
+{
+	int status = 0;
+	while (*path) {
+-		if (docroot && !under_docroot(path)) {
+-			log_message(LOG_ERR, "X-Sendfile2 (%s) not under configured x-sendfile-docroot(s)", path);
+-			status = 403;
+-			break;
+-		}
++		status = path_check(path, docroot);
++		if (status) break;
+		path++;
+	}
+	return status;
+}
+int xsendfile3(const char *path, int docroot)
+{
+-	if (docroot && !under_docroot(path)) {
+-		log_message(LOG_ERR, "X-Sendfile3 (%s) not under configured x-sendfile-docroot(s)", path);
+-		return 403;
+-	}
+	return 0;
+}
+""",
+        "ws.c": """
+extern const char *frame_types[];
+-int send_ietf(int fd, unsigned siz, int debug)
++int send_ietf(int fd, unsigned siz)
+{
+-	if (debug)
+-		log_message(LOG_DEBUG, "send data to client (fd=%d), frame size=%x", fd, siz);
+	return siz ? 0 : -1;
+}
+-int send_rfc(int fd, unsigned siz, int debug)
++int send_rfc(int fd, unsigned siz)
+{
+-	if (debug)
+-		log_message(LOG_DEBUG, "send data to client (fd=%d), frame size=%x", fd, siz);
+	return siz > 1 ? 0 : -1;
+}
+int frame_send(int fd, int type, int version, unsigned siz, int debug)
+{
+-	return version ? send_rfc(fd, siz, debug) : send_ietf(fd, siz, debug);
++	if (debug)
++		log_message(LOG_DEBUG, "send to client (fd=%d), frame type=%s, payload size=%u", fd, frame_types[type], siz);
++	return version ? send_rfc(fd, siz) : send_ietf(fd, siz);
+}
+""",
+        "tls.c": """
+int next_error(void);
+int peek_error(void);
+-int write_err(int ssl_r, int wr, int e)
++int write_err(int ssl_err, int wr, int e, const char *addr)
+{
+	int err;
+-	switch (ssl_r) {
++	switch (ssl_err) {
+	case 1:
+		return 0;
+	case 5:
+-		if (0 != (err = next_error())) {
+-			do {
+-				log_message(LOG_ERR, "SSL: %d %d %d", ssl_r, wr, err);
+-			} while ((err = next_error()));
+-		}
+-		else if (wr == -1) {
+-			switch (e) {
+-			case 11:
+-				return 0;
+-			default:
+-				log_message(LOG_ERR, "SSL: %d %d", ssl_r, wr);
+-				break;
+-			}
+-		}
+-		else {
+-			log_message(LOG_ERR, "SSL (error): %d %d", ssl_r, wr);
+-		}
++		switch (e) {
++		case 11:
++			return 0;
++		default:
++			if (0 == peek_error())
++				log_message(LOG_ERR, "SSL: addr:%s ssl_err:%d wr:%d errno:%d", addr, ssl_err, wr, e);
++			break;
++		}
+		break;
+	default:
+-		while ((err = next_error()))
+-			log_message(LOG_ERR, "SSL: %d %d %d", ssl_r, wr, err);
+		break;
+	}
++	while ((err = next_error()))
++		log_message(LOG_ERR, "SSL: addr:%s ssl_err:%d %d", addr, ssl_err, err);
+	return -1;
+}
+int parse_range(const char *name, const char *range, int n)
+{
+	if (!range) {
+-		log_message(LOG_ERR, "Couldn't find range after filename: %s", name);
++		log_message(LOG_ERR, "X-Sendfile2: could not find range after filename: %s", name);
+		return 502;
+	}
+	if (n < 0)
+		return 0;
+-	if (n > 10) {
+-		log_message(LOG_ERR, "Couldn't decode range after filename: %s", name);
+-		return 502;
+-	}
+	return n;
+}
+""",
+    },
+    "local-copy": {
+        "ldap.c": """
+#include <unistd.h>
+#include <fcntl.h>
+#include <sys/epoll.h>
+struct conf { int allow_empty_pw; const char *filter; const char *basedn; };
+struct plugin { struct conf conf; struct conf defaults; };
+-void patch_config(struct plugin *p);
++void patch_config(struct plugin *p, struct conf *pconf);
+int ldap_basic(struct plugin *p, const char *pw)
+{
+-	patch_config(p);
+-	if (pw[0] == '\\0' && !p->conf.allow_empty_pw)
++	struct conf pconf;
++	patch_config(p, &pconf);
++	if (pw[0] == '\\0' && !pconf.allow_empty_pw)
+		return 401;
+-	if (!p->conf.filter)
++	if (!pconf.filter)
+		log_message(LOG_ERR, "ldap: auth.backend.ldap.filter not set");
+-	if (!p->conf.basedn)
++	if (!pconf.filter)
+		log_message(LOG_ERR, "ldap: auth.backend.ldap.base-dn not set");
+	return 0;
+}
+void run_perf(const char *path, int fds[2])
+{
+	int ep, fd;
+-	if ((ep = epoll_create(1)) == -1)
++	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		log_message(LOG_INFO, "perf epoll_create failed");
+-	if (pipe(fds) == -1)
++	if (pipe2(fds, O_CLOEXEC) == -1)
+		log_message(LOG_INFO, "perf pipe failed");
+-	if ((fd = open(path, O_RDONLY)) == -1)
++	if ((fd = openat(AT_FDCWD, path, O_RDONLY)) == -1)
+		log_message(LOG_INFO, "perf open failed");
+}
+""",
+    },
     "noise": {
         "opts.c": """
 #include <getopt.h>
@@ -1026,3 +1198,47 @@ def test_a_message_moved_into_a_helper_keeps_its_guards_through_the_only_caller(
     assert sorted((text(c.old), c.new.function, c.fields) for c in d.changed) == [
         ("read failed: %d", "read_error", ("location", "conditions")),
         ("write failed", "write_error", ("location",))]
+
+
+def test_copies_in_several_functions_that_went_into_one_they_now_share_are_a_merge(diffs):
+    """lighttpd 1.4.85 moved the docroot check of http_response_xsendfile() and of
+    http_response_xsendfile2() into http_response_xsendfile_path_check(), which both call, and
+    mod_wstunnel's `send data to client` trace of send_ietf_00() and of send_rfc_6455() into
+    mod_wstunnel_frame_send(), which calls them (a new text each time): one merge each. A third
+    copy whose function dropped the check and calls no helper is removed."""
+    d = diffs["shared"]
+    merged = {text(m.new): (sorted(text(o) for o in m.olds), m.how) for m in d.merged}
+    assert merged["X-Sendfile: file not under configured x-sendfile-docroot(s): %s"] == (
+        ["X-Sendfile (%s) not under configured x-sendfile-docroot(s)", "X-Sendfile2 (%s) not under configured x-sendfile-docroot(s)"],
+        "shared")
+    assert merged["send to client (fd=%d), frame type=%s, payload size=%u"] == (
+        ["send data to client (fd=%d), frame size=%x"] * 2, "shared")
+    assert not d.added
+    assert "X-Sendfile3 (%s) not under configured x-sendfile-docroot(s)" in summary(d)["removed"]
+
+
+def test_a_message_of_an_else_branch_folds_with_its_sibling_of_a_nested_branch(diffs):
+    """lighttpd 1.4.79's mod_openssl_write_err() wrote `SSL: %d %d` in `else if (wr == -1) {
+    switch (errno) { default: ...` and `SSL (error): %d %d` in the chain's `else`; 1.4.85 writes
+    one `SSL: addr:%s ssl_err:%d wr:%d errno:%d` for both. A message after an early exit
+    (`if (!range) { ...; return; }`) is in no branch of it: `Couldn't decode range` is removed,
+    not folded into the rewording of `Couldn't find range`."""
+    d = diffs["shared"]
+    merged = {text(m.new): (sorted(text(o) for o in m.olds), m.how) for m in d.merged}
+    assert merged["SSL: addr:%s ssl_err:%d wr:%d errno:%d"] == (["SSL (error): %d %d", "SSL: %d %d"], "folded")
+    assert summary(d)["removed"] == ["Couldn't decode range after filename: %s",
+                                     "X-Sendfile3 (%s) not under configured x-sendfile-docroot(s)"]
+    assert [(text(c.old), text(c.new)) for c in d.changed if c.old.function == "parse_range"] == [
+        ("Couldn't find range after filename: %s", "X-Sendfile2: could not find range after filename: %s")]
+
+
+def test_a_local_copy_of_the_configuration_or_a_later_form_of_a_system_call_is_no_change_of_conditions(diffs):
+    """lighttpd 1.4.85 reads its plugins' configuration from a local copy (`p->conf.filter` ->
+    `pconf.filter`, the same member); keepalived 2.3.4 creates its epoll instance with
+    epoll_create1(EPOLL_CLOEXEC) where 2.3.3 called epoll_create(1), and pipe() is now pipe2():
+    the same checks. Another member tested, or another call (open -> openat), is a change."""
+    d = diffs["local-copy"]
+    moved = sorted(text(c.old) for c in d.moved)
+    assert moved == ["ldap: auth.backend.ldap.filter not set", "perf epoll_create failed", "perf pipe failed"]
+    assert sorted((text(c.old), c.fields) for c in d.changed) == [
+        ("ldap: auth.backend.ldap.base-dn not set", ("conditions",)), ("perf open failed", ("conditions",))]
