@@ -13,7 +13,7 @@ import json
 import re
 from bisect import bisect_right
 from itertools import accumulate, compress, repeat
-from typing import Iterable, NamedTuple
+from typing import Iterable, NamedTuple, Sequence
 
 from srcscan.explain.native import header_reader
 from srcscan.explain.lines import (FORMS, SEVERITIES, SYSLOG_FORMS, Stamp, decode_pri, journal_run, parse_line,
@@ -21,6 +21,69 @@ from srcscan.explain.lines import (FORMS, SEVERITIES, SYSLOG_FORMS, Stamp, decod
 
 _JSON_PRIORITY = re.compile(rb'"PRIORITY" *: *"([0-7])"')
 
+
+
+class Lines(Sequence[bytes]):
+    """The physical lines of a block that start its records (Block.inputs), cut from the block's
+    bytes only when one is asked for (most never are): `head` (lines before the block's own: the
+    record a block before kept back), then line `rows[k]` of `data`, which runs from `starts[r]`
+    to the newline before `starts[r + 1]` (native.Headers). Equal to a list of the same lines."""
+
+    __slots__ = ("data", "starts", "rows", "head")
+
+    def __init__(self, data: bytes, starts: Sequence[int], rows: Sequence[int], head: list[bytes] | None = None) -> None:
+        self.data, self.starts, self.rows, self.head = data, starts, rows, head or []
+
+    def __len__(self) -> int:
+        return len(self.head) + len(self.rows)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        h = len(self.head)
+        if i < 0:
+            i += len(self)
+        if i < h:
+            return self.head[i]
+        r = self.rows[i - h]
+        return self.data[self.starts[r]:self.starts[r + 1] - 1]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    def __add__(self, other: Sequence[bytes]) -> list[bytes]:
+        return list(self) + list(other)
+
+    def __radd__(self, other: Sequence[bytes]) -> list[bytes]:
+        return list(other) + list(self)
+
+    def insert(self, at: int, line: bytes) -> None:
+        """Only before the block's own lines (a record kept back from the block before)."""
+        assert at <= len(self.head)
+        self.head.insert(at, line)
+
+    def __delitem__(self, i: int) -> None:
+        h = len(self.head)
+        if i < 0:
+            i += len(self)
+        if i < h:
+            del self.head[i]
+        else:
+            self.rows = list(self.rows)
+            del self.rows[i - h]
+
+    def pop(self) -> bytes:
+        line = self[-1]
+        if self.rows:
+            self.rows = self.rows[:-1]
+        else:
+            self.head.pop()
+        return line
+
+    def kept(self, keep: Sequence[bool]) -> "Lines":
+        """The lines whose `keep` is true."""
+        h = len(self.head)
+        return Lines(self.data, self.starts, list(compress(self.rows, keep[h:])), list(compress(self.head, keep[:h])))
 
 
 class Block(NamedTuple):
@@ -32,7 +95,7 @@ class Block(NamedTuple):
     texts: list[bytes]
     times: list[bytes | None]
     stamps: list[Stamp | None]
-    inputs: list[bytes]  # the first physical line of each record
+    inputs: Sequence[bytes]  # the first physical line of each record (a list, or Lines)
     # per record the priority its line carries when the C reader read it: 0-7 (LOG_EMERG..LOG_DEBUG),
     # 8 none, 9 not known here (`priority(i)` reads the line); b"": none known
     priorities: bytes = b""
@@ -147,10 +210,8 @@ class BlockReader:
     def _read_native(self, data: bytes) -> Block:
         """read_bytes with the headers read by loglines.c: Python looks only at the lines it left
         (journal JSON, lines no form fits, a form's rare case) and the texts it flagged."""
-        lines = data.split(b"\n")
-        if lines and not lines[-1]:
-            lines.pop()
         h = self._native.read(data)  # type: ignore[union-attr]
+        lines = Lines(data, h.starts, range(len(h.codes)))  # cut from data when asked for
         codes, texts, idents, times = h.codes, h.texts, h.idents, h.times
         forms = list(map(_FORM_OF.__getitem__, codes))
         priorities = bytearray(h.priorities)
@@ -218,8 +279,8 @@ class BlockReader:
                     del forms[i], times[i], idents[i], texts[i], lines[i], priorities[i]
             else:
                 keep = [i not in merged for i in range(len(texts))]
-                forms, times, idents, texts, lines = (list(compress(c, keep))
-                                                      for c in (forms, times, idents, texts, lines))
+                forms, times, idents, texts = (list(compress(c, keep)) for c in (forms, times, idents, texts))
+                lines = lines.kept(keep)
                 priorities = bytearray(compress(priorities, keep))
             final = {i - bisect_right(gone, i): v for i, v in final.items()}
             look = [i - bisect_right(gone, i) for i in look if i not in merged]

@@ -19,7 +19,7 @@ from typing import Iterable, Sequence
 from srcscan.catalog import Catalog, Message
 from srcscan.explain.blocks import Block
 from srcscan.explain.catalogview import ident_table
-from srcscan.explain.lines import Record, Stamp
+from srcscan.explain.lines import SEVERITIES, Record, Stamp
 from srcscan.explain.matcher import Matcher
 from srcscan.explain.neighbours import Context, carry, resolve
 
@@ -293,10 +293,11 @@ class Explainer:
         m = self.matcher
         idents, forms, stamps, all_texts = b.idents, b.forms, b.stamps, b.texts
         cache = self.__dict__.setdefault("_by_ident_bytes", {})
-        for ident in set(idents).difference(cache):
+        distinct = set(idents)
+        for ident in distinct.difference(cache):
             cache[ident] = self._ident_facts(ident)
         # the daemon's records: by the ident's process, or (no ident) by a form only the daemon writes
-        daemon = {ident: cache[ident][0] for ident in set(idents)}
+        daemon = {ident: cache[ident][0] for ident in distinct}
         if None in daemon:
             keep = [daemon[ident] if ident is not None else form in OWN_FORMS for ident, form in zip(idents, forms)]
         else:
@@ -328,10 +329,14 @@ class Explainer:
         several: Iterable[int] = compress(range(len(best)), map(shared.__contains__, best))
         if sets:
             several = sorted(set(several).union(sets))
+        known = b.priorities
         for k in several:
             i, p = todo[k], best[k]
             ident = idents[i]
-            priority = b.priority(i) if forms[i] in _PRIORITY_FORMS or b.inputs[i][:1] == b"<" else None
+            if known and known[i] != 9:  # the C reader read the line's priority (8: it carries none)
+                priority = SEVERITIES[known[i]] if known[i] < 8 else None
+            else:
+                priority = b.priority(i) if forms[i] in _PRIORITY_FORMS or b.inputs[i][:1] == b"<" else None
             group = sets.get(k)
             key = (p if group is None else group, ident, priority)
             answer = answers.get(key)

@@ -13,11 +13,12 @@ import os
 import shutil
 import subprocess
 import tempfile
+from array import array
 from pathlib import Path
 from typing import NamedTuple
 
 _SOURCE = Path(__file__).parent.parent / "native" / "loglines.c"
-_VERSION = 2  # srcscan_log_headers_version() of the source this module reads
+_VERSION = 3  # srcscan_log_headers_version() of the source this module reads
 
 
 class Headers(NamedTuple):
@@ -26,7 +27,8 @@ class Headers(NamedTuple):
     strings with MESSAGE, SYSLOG_IDENTIFIER and __REALTIME_TIMESTAMP), 0 for a line Python reads;
     +0x80 when the text may need another look) and `priorities` (0-7, 8 none, 9 unknown), and the
     lists `texts`, `idents`, `times` (b"" where absent); `no_ident` counts the lines without an
-    ident."""
+    ident; `starts` (n + 1 values) where each line starts in the block's bytes, and one past the
+    newline of the last line: line k is data[starts[k]:starts[k + 1] - 1]."""
 
     codes: bytes
     priorities: bytes
@@ -34,6 +36,7 @@ class Headers(NamedTuple):
     idents: list[bytes]
     times: list[bytes]
     no_ident: int
+    starts: array
 
 
 class HeaderReader:
@@ -45,7 +48,7 @@ class HeaderReader:
         lib = ctypes.CDLL(path)
         self._read = lib.srcscan_log_headers
         self._read.restype = ctypes.c_long
-        self._read.argtypes = [ctypes.c_char_p, ctypes.c_long] + [ctypes.c_void_p] * 5 + [ctypes.c_void_p]
+        self._read.argtypes = [ctypes.c_char_p, ctypes.c_long] + [ctypes.c_void_p] * 5 + [ctypes.c_void_p] * 2
         lib.srcscan_log_headers_version.restype = ctypes.c_long
         if lib.srcscan_log_headers_version() != _VERSION:
             raise OSError(f"{path}: not the header reader this srcscan reads")
@@ -61,13 +64,17 @@ class HeaderReader:
         if size > self._size:  # buffers kept from block to block (fresh pages cost more than the copy)
             self._size = size + size // 4
             # per line one code and one priority; each text, ident and time followed by \n
-            self._buffers = [ctypes.create_string_buffer(n) for n in [self._size] * 2 + [2 * self._size] * 3]
-        codes, priorities, texts, idents, times = self._buffers
+            # and where each line starts (int32, one more than the lines)
+            self._buffers = [ctypes.create_string_buffer(n) for n in [self._size] * 2 + [2 * self._size] * 3
+                             + [4 * (self._size + 1)]]
+        codes, priorities, texts, idents, times, starts = self._buffers
         lens = self._lens
-        n = self._read(data, len(data), codes, priorities, texts, idents, times, lens)
+        n = self._read(data, len(data), codes, priorities, texts, idents, times, lens, starts)
         at = ctypes.string_at
+        where = array("i")
+        where.frombytes(at(starts, 4 * (n + 1) if n else 0))
         return Headers(at(codes, n), at(priorities, n), _split(texts, lens[0]), _split(idents, lens[1]),
-                       _split(times, lens[2]), lens[3])
+                       _split(times, lens[2]), lens[3], where)
 
 
 def _split(buffer: ctypes.Array, size: int) -> list[bytes]:

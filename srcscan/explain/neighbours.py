@@ -70,7 +70,8 @@ def resolve(codes: list[int], pinned: dict[int, tuple[int, ...]], idents: Sequen
             if j >= 0:
                 if idents[j] != ident:
                     continue
-                sites = entry(codes, pinned, patterns, j)
+                code = codes[j]  # entry(), inline: the loop runs for every record of several sites
+                sites = pinned[j] if code == PINNED else patterns[code].messages if code >= 0 else None
                 if sites is None:
                     continue
                 if j in waiting:

@@ -23,9 +23,12 @@
  *             PRIORITY), 8 none, 9 unknown;
  *   texts, idents, times: each line's text / ident / time followed by \n (empty when absent).
  * lens[0..2] receive the bytes written to texts, idents, times; lens[3] the lines without an
- * ident (forms lighttpd and keepalived, and code 0). Returns the number of lines.
+ * ident (forms lighttpd and keepalived, and code 0); starts[0..n] where each line starts, and
+ * starts[n] one past the \n of the last line (line k is data[starts[k] : starts[k + 1] - 1]; room
+ * for len + 2 values). Returns the number of lines.
  */
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 typedef const unsigned char *P;
@@ -363,7 +366,8 @@ static unsigned char *put(unsigned char *out, P a, P b) {
 }
 
 long srcscan_log_headers(const unsigned char *data, long len, unsigned char *codes, unsigned char *pris,
-                         unsigned char *texts, unsigned char *idents, unsigned char *times, long *lens) {
+                         unsigned char *texts, unsigned char *idents, unsigned char *times, long *lens,
+                         int32_t *starts) {
     P p = data, end = data + len;
     unsigned char *to = texts, *io = idents, *mo = times;
     long n = 0, no_ident = 0;
@@ -371,6 +375,8 @@ long srcscan_log_headers(const unsigned char *data, long len, unsigned char *cod
         P e = memchr(p, '\n', end - p);
         P next = e ? e + 1 : end;
         if (!e) e = end;
+        starts[n] = (int32_t)(p - data);
+        starts[n + 1] = (int32_t)(e - data) + 1;
         P t0 = NULL, t1 = NULL, id0, id1, text = NULL;
         int priority;
         unsigned char *t = to;
@@ -404,4 +410,4 @@ long srcscan_log_headers(const unsigned char *data, long len, unsigned char *cod
     return n;
 }
 
-long srcscan_log_headers_version(void) { return 2; }
+long srcscan_log_headers_version(void) { return 3; }
