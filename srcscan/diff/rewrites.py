@@ -39,7 +39,9 @@ class _RewritePasses:
         new call within REWRITE_WINDOW lines of where the line mapping puts the old one, neither under the negation of a guard of the other: each the other's nearest such
         message (no tie; then the closer text) is one call rewritten. Not keepalived 2.3.3's
         `   Master advert int = %.2f sec` (under `vrrp->state == VRRP_STATE_BACK`) -> `   Rogue
-        master counter = %u` (under `!(vrrp->state == VRRP_STATE_BACK)`): another branch."""
+        master counter = %u` (under `!(vrrp->state == VRRP_STATE_BACK)`): another branch. Nor
+        an old message much closer to one of a new helper its function now calls
+        (_closer_in_new_helper)."""
         news: dict[tuple[str, str], list[Message]] = defaultdict(list)
         for b in self.news:
             if not b.dynamic:
@@ -50,7 +52,8 @@ class _RewritePasses:
                 continue
             line, _ = self._mapped(a, a.file)
             for b in news.get((a.file, a.function), ()):
-                if _a_word_kept(a, b) and abs(line - b.line) <= REWRITE_WINDOW and not _contradict(a, b):
+                if _a_word_kept(a, b) and abs(line - b.line) <= REWRITE_WINDOW and not _contradict(a, b) \
+                        and not self._closer_in_new_helper(a, max(template_similarity(a.template, b.template), char_similarity(a, b))):
                     # nearest first, then the closest text (four old traces mapped onto one line)
                     rank = (abs(line - b.line), -round(max(template_similarity(a.template, b.template), char_similarity(a, b)), 3))
                     near[id(a)].append((rank, b))

@@ -17,7 +17,8 @@ from srcscan.textcalls import enclosing_function
 
 
 class _SitePasses:
-    """Mixin of srcscan.diff.passes._Matcher (uses its olds, news, texts, _map, _take)."""
+    """Mixin of srcscan.diff.passes._Matcher (uses its olds, news, texts, _map, _take, _calls,
+    _is_new_function)."""
 
     def _at_site(self) -> None:
         """Rewordings where the line mapping puts the old call on the new one."""
@@ -42,9 +43,25 @@ class _SitePasses:
                 # close by characters only: the same first word or the same values too ("fcntl" ->
                 # "fcntl()"; not keepalived's "Master advert int = %.2f sec" -> "Roger adver interval")
                 if s >= SITE_CHAR_THRESHOLD and (words >= SIMILARITY_THRESHOLD or _first_word(_text(a)) == _first_word(_text(b))
-                                                 or _same_values(a, b)):
+                                                 or _same_values(a, b)) \
+                        and (words >= SIMILARITY_THRESHOLD or not self._closer_in_new_helper(a, s)):
                     candidates.append((-s, abs(line - b.line), a.id, b.id, a, b))
         self._take(_best_first(candidates, "site"))
+
+    def _closer_in_new_helper(self, a: Message, s: float) -> bool:
+        """Is there, for old message a, a message much closer than `s` (>= 0.8 and above `s`)
+        in a function that wrote nothing before and that a's function now calls? Then a went
+        into that helper, and a new message at its old place that only shares a first word is
+        another one: lighttpd 1.4.85's http_response_xsendfile2() writes `X-Sendfile2: could
+        not decode range after filename: %s` where 1.4.79 wrote `X-Sendfile2 invalid UTF-8
+        after url-decode: %s`, which went into http_response_xsendfile_path_check() (`X-Sendfile:
+        invalid UTF-8 after url-decode: %s`)."""
+        for h in self.all_news:  # taken or not
+            if h.file == a.file and h.function != a.function and not h.dynamic and self._is_new_function(h):
+                close = max(template_similarity(a.template, h.template), char_similarity(a, h))
+                if close >= 0.8 and close > s and self._calls(a.file, a.function, h.function):
+                    return True
+        return False
 
     def _at_helper_call(self) -> list[Merge]:
         """Old calls whose place (the line mapping's region, in the same function) now holds

@@ -21,6 +21,8 @@ SIMILARITY_THRESHOLD = 0.6
 SITE_CHAR_THRESHOLD = 0.5
 # A rewording into a new helper of the same file, by characters (see _Matcher._similar).
 HELPER_CHAR_THRESHOLD = 0.7
+# A rewording in the same function, by characters, when words fall short (see _Matcher._similar).
+SAME_FUNCTION_CHAR_THRESHOLD = 0.8
 # Literal characters a template needs before passes that ignore file and function may use
 # it without a further reason: "SSL: %s %s" (5) is generic, "Unable to open %s" (14) is not.
 DISTINCT_LITERAL = 12
