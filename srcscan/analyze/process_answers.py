@@ -19,6 +19,7 @@ from srcscan.analyze.guardfilter import with_atoms
 from srcscan.analyze.facilities import Priorities, facility_changes, facility_expressions, message_facility, process_facilities
 from srcscan.analyze.idents import all_forms, pattern_texts
 from srcscan.analyze.platformcalls import PlatformBranches, platform_callers
+from srcscan.analyze.childoptions import children_with_more_options
 from srcscan.analyze.processes import Model, _other_side, build_model, message_processes
 from srcscan.analyze.syslogfacts import UNKNOWN, gather
 from srcscan.analyze.context import Context
@@ -77,10 +78,10 @@ def answer_processes(sites: Iterable[LogSite], requires: Mapping[SiteKey, tuple[
         how: tuple[Derivation, ...] = ()
         if not procs and not any(key in r for r in model.regions_anywhere().values()) \
                 and not model.state.never_runs(key):
-            procs, where = _other_build_callers(fn, model)
+            procs, where = _other_build_callers(fn, model, requires.get(site.key, ()))
             if procs:
                 how = (ProcessesFrom("skipped-branch", where),)
-            elif text_calls is not None and (found := _text_callers(call.function, model, text_calls))[0]:
+            elif text_calls is not None and (found := _text_callers(call.function, model, text_calls, requires.get(site.key, ())))[0]:
                 procs, where = found
                 how = (ProcessesFrom("callers", where),)
             else:
@@ -277,12 +278,14 @@ class CallPaths:
         return (f"{start.name if start else key}()",) + tuple(reversed(steps))
 
 
-def _other_build_callers(fn: Any, model: Model) -> tuple[tuple[str, ...], str]:
+def _other_build_callers(fn: Any, model: Model, requires: tuple[tuple[str, ...], ...] = ()
+                         ) -> tuple[tuple[str, ...], str]:
     """Processes that run the functions whose skipped `#if` branches call `fn` (a helper only a
     feature build calls: `#ifdef WITH_PERF run_perf("vrrp"); #endif` in the VRRP child), or call
     a function that no process reaches either and that calls `fn` (keepalived's
     `set_addrproto() { #if HAVE_DECL_IFA_PROTO ... create_rttables_addrproto() ... }`, which
-    calls write_addrproto_config())."""
+    calls write_addrproto_config()). A child that runs such a caller only with more options
+    than the message's requirement (`requires`) is one of them (childoptions.py)."""
     if fn is None:
         return (), ""
     reached = set().union(*model.regions_anywhere().values()) if model.procs else set()
@@ -302,7 +305,10 @@ def _other_build_callers(fn: Any, model: Model) -> tuple[tuple[str, ...], str]:
                 if caller.key in model.region[p.name] and not _other_side(p, model.procs, caller.key, line, ()) \
                         and p.name not in found:
                     found.append(p.name)
-            where.append(f"{caller.name}() at {file}:{line}" + (f" (via {current.name}())" if current is not fn else ""))
+            more = children_with_more_options(model, line, caller.key, (), requires, set(found))
+            found.extend(more)
+            where.append(f"{caller.name}() at {file}:{line}" + (f" (via {current.name}())" if current is not fn else "")
+                         + "".join(f" ({q} only with {options})" for q, (options, _) in more.items()))
         for caller_key, _ in callers:
             caller_fn = model.graph.functions.get(caller_key)
             if caller_fn is not None and caller_key not in reached and caller_key not in seen and len(seen) < 64:
@@ -374,13 +380,16 @@ class TextCalls:
 _CALL_LIKE = re.compile(r"(?<![\w.>])([A-Za-z_]\w*)\s*\(")  # a name followed by `(` (TextCalls)
 
 
-def _text_callers(name: str, model: Model, calls: TextCalls, depth: int = 0,
-                  seen: set[str] | None = None) -> tuple[tuple[str, ...], str]:
+def _text_callers(name: str, model: Model, calls: TextCalls, requires: tuple[tuple[str, ...], ...] = (),
+                  depth: int = 0, seen: set[str] | None = None) -> tuple[tuple[str, ...], str]:
     """(processes, where) for a function that no process start reaches through the parsed
     calls: the processes that run the functions whose text calls it where the call graph has
     no call of it (a call the parse lost), not the processes of its whole file. A caller no
     process runs either (only the other build defines it: keepalived's get_set_byname() for
-    get_set_byname_only()) is followed to its own callers, up to three levels."""
+    get_set_byname_only()) is followed to its own callers, up to three levels. A child that
+    runs a caller only with more options than the message's requirement (`requires`, as
+    alternatives of atoms) is one of them (childoptions.py: keepalived's checker calls
+    timer_now() only under -D)."""
     seen = seen if seen is not None else {name}
     placed = set().union(*model.regions_anywhere().values()) if model.procs else set()
     found: list[str] = []
@@ -392,7 +401,7 @@ def _text_callers(name: str, model: Model, calls: TextCalls, depth: int = 0,
         if caller.key not in placed:
             if depth < 3:
                 seen.add(caller.name)
-                more, how = _text_callers(caller.name, model, calls, depth + 1, seen)
+                more, how = _text_callers(caller.name, model, calls, requires, depth + 1, seen)
                 found.extend(q for q in more if q not in found)
                 if more:
                     where.append(f"{how} (via {caller.name}() at {file}:{line})")
@@ -400,9 +409,11 @@ def _text_callers(name: str, model: Model, calls: TextCalls, depth: int = 0,
         if any(c.line == line and c.callee == name for c in caller.calls):
             continue  # a call the graph has: judged there
         running = message_processes(line, caller.key, model.procs, model.region, (), state=model.state)
-        found.extend(q for q in running if q not in found)
-        if running:
-            where.append(f"{caller.name}() at {file}:{line}")
+        more = children_with_more_options(model, line, caller.key, (), requires, set(running))
+        found.extend(q for q in running + tuple(more) if q not in found)
+        if running or more:
+            where.append(f"{caller.name}() at {file}:{line}" + "".join(
+                f" ({q} only with {options})" for q, (options, _) in more.items()))
     order = [p.name for p in model.procs]
     return tuple(sorted(found, key=order.index)), "; ".join(where)
 

@@ -21,6 +21,7 @@ from typing import Any, Iterable
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.facilities import Assignment, option_assignments
 from srcscan.analyze.facilityflow import code_logging
+from srcscan.analyze.forkside import Process, on_child_side
 from srcscan.analyze.guardfilter import GuardFilter, option_name, with_atoms
 from srcscan.analyze.idents import Idents, Pattern, all_forms, has_hole, hole_names, pattern_text
 from srcscan.analyze.optiontypes import Option
@@ -32,16 +33,6 @@ from srcscan.analyze.optionindex import option_index
 from srcscan.analyze.optiontests import guard_requirement
 from srcscan.analyze.settings import Settings
 from srcscan.requirement import Requirement
-
-
-@dataclass(frozen=True)
-class Process:
-    name: str
-    start: str  # call-graph key of the start function
-    fork_line: int  # 0 for the entry point
-    fork_var: str  # variable holding fork()'s result in the start function
-    values: tuple[tuple[str, int], ...] = ()  # constants the child gives globals after the fork
-
 
 
 # ---------------------------------------------------------------------------- processes
@@ -104,59 +95,12 @@ def _child_name(idents: list[str], parent_idents: list[str], function: str) -> s
     return _clean(re.sub(r"^(start_|run_)|(_child|_process|_main)$", "", function))
 
 
-def _parent_branch(guards: Iterable[Any], var: str) -> bool:
-    """True where a guard says the fork's result is non-zero (the parent), or negative (failed)."""
-    if not var:
-        return False
-    for g in guards:
-        if g.kind in ("case", "default", "loop") or g.expr is None:
-            continue
-        side = _fork_side(g.expr, var)
-        if side is not None and side == ("child" if g.negated else "parent"):
-            return True
-    return False
-
-
-# `pid` compared with a constant: which side of fork() the test holds on (POSIX fork():
-# 0 in the child, the child's pid in the parent, -1 when it failed, in the parent).
-_PARENT_TESTS = frozenset({(">", 0), ("<", 0), ("!=", 0), ("==", -1), ("<=", -1)})
-_MIRROR = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==", "!=": "!="}
-
-
-def _fork_side(e: CExpr, var: str) -> str | None:
-    """"parent" when `e` holds only where fork()'s result `var` is non-zero, "child" when only
-    where it is zero, None when `e` does not test it that way."""
-    e = strip(e)
-    if isinstance(e, Name):
-        return "parent" if e.name == var else None
-    if isinstance(e, Unary) and e.op == "!":
-        inner = _fork_side(e.operand, var)
-        return None if inner is None else ("child" if inner == "parent" else "parent")
-    if isinstance(e, Binary) and e.op in _MIRROR:
-        left, right, op = strip(e.left), strip(e.right), e.op
-        if not (isinstance(left, Name) and left.name == var):
-            left, right, op = right, left, _MIRROR[op]
-        value = constant(right)
-        if not (isinstance(left, Name) and left.name == var) or value is None:
-            return None
-        if (op, value) == ("==", 0):
-            return "child"
-        return "parent" if (op, value) in _PARENT_TESTS else None
-    return None
-
-
-def _on_child_side(p: Process, line: int, guards: Iterable[Any]) -> bool:
-    if p.start == "main":
-        return True
-    return line > p.fork_line and not _parent_branch(guards, p.fork_var)
-
-
 def _other_side(p: Process, procs: list[Process], function: str, line: int, guards: Iterable[Any]) -> bool:
     """True when `line` of `function` runs in a process other than `p`: the function starts a
     child, and the line is on the parent's side of its fork while `p` is the child, or on the
     child's side while `p` is not."""
     owner = next((q for q in procs if q.start == function and q.start != "main"), None)
-    return owner is not None and _on_child_side(owner, line, guards) != (owner is p)
+    return owner is not None and on_child_side(owner, line, guards) != (owner is p)
 
 
 def process_sites(p: Process, procs: list[Process], region: dict[str, set[str]], facts: Facts) -> list[OpenlogSite]:
@@ -216,7 +160,7 @@ def regions(graph: CallGraph, procs: list[Process], edge_ok: Any = None, option_
                         tests[key] = option_test(graph.functions.get(key))
                     if not _runs_in(values, data["guards"], tests.get(key)):
                         continue
-                if owner is not None and _on_child_side(owner, data["line"], data["guards"]) != (owner is p):
+                if owner is not None and on_child_side(owner, data["line"], data["guards"]) != (owner is p):
                     continue  # the other side of this function's fork
                 if state is not None and not state.edge_ok(p.name, key, callee, data):
                     continue  # constant-false in this process (procstate.py)
@@ -328,6 +272,8 @@ class Model:
     everywhere: dict[str, set[str]] | None = None  # the regions under any options, without state
     views: dict[str, tuple[dict[str, set[str]], ProcessState]] = field(default_factory=dict)  # by mode
     mode_states: dict[tuple, ProcessState] = field(default_factory=dict)  # by the regions in force (_state_in_force)
+    child_never: dict[str, frozenset[str]] = field(default_factory=dict)  # child -> modes that never start it
+    more_options: dict[tuple, set[str]] = field(default_factory=dict)  # childoptions' walks
 
     @functools.cached_property
     def by_option(self) -> dict[str, list[Assignment]]:
@@ -430,13 +376,15 @@ class Model:
 
 
 def inherited_regions(graph: CallGraph, procs: list[Process], everywhere: dict[str, set[str]],
-                      guard_filter: GuardFilter, settings: Any) -> dict[str, set[str]]:
+                      guard_filter: GuardFilter, settings: Any,
+                      out_never: dict[str, frozenset[str]]) -> dict[str, set[str]]:
     """Child process name -> the functions of the entry process whose writes the child can inherit:
     the entry's region without the calls that need an option under which the entry never starts
     that child (keepalived's -t run, `if (__test_bit(CONFIG_TEST_BIT, &debug)) { validate_config();
     config_test_exit(); }`, sets vrrp_data in start_vrrp() and exits before any fork: no child has
     vrrp_data from it). Such an option is one some call from the entry needs (Model.modes) under
-    which the child's start function is out of the entry's region."""
+    which the child's start function is out of the entry's region; `out_never` receives, per
+    child, those options (the modes under which the entry never starts it)."""
     main = next((p for p in procs if p.start == "main"), None)
     if main is None or all(p is main for p in procs):  # no child (lighttpd): no mode's walk needed
         return {}
@@ -460,6 +408,7 @@ def inherited_regions(graph: CallGraph, procs: list[Process], everywhere: dict[s
         if p is main:
             continue
         never = frozenset(mode for mode, region in modes.items() if p.start not in region)
+        out_never[p.name] = never
         if never not in walks:
             needs = [(mode, Requirement.atom(mode)) for mode in sorted(never)]
 
@@ -487,8 +436,10 @@ def build_model(graph: CallGraph, facts: Facts, options: Iterable[Option], rules
     procs = [p for p, _ in named]
     everywhere = regions(graph, procs)
     unpruned = regions(graph, procs, guard_filter.edge_ok(settings), guard_filter.option_test(settings))
+    never: dict[str, frozenset[str]] = {}
     state = ProcessState(graph, facts, procs, everywhere, _other_side, unpruned,
-                         inherited_regions(graph, procs, everywhere, guard_filter, settings), guard_filter.index.var_writes)
+                         inherited_regions(graph, procs, everywhere, guard_filter, settings, never),
+                         guard_filter.index.var_writes)
     region = regions(graph, procs, guard_filter.edge_ok(settings), guard_filter.option_test(settings), state)
     sites = {p.name: process_sites(p, procs, region, facts) for p in procs}
     if not any(sites.values()):  # syslog opened only under an option (lighttpd): where it would be
@@ -497,4 +448,4 @@ def build_model(graph: CallGraph, facts: Facts, options: Iterable[Option], rules
     logging = code_logging(rules.logging, facts.sites, guard_filter.index.var_writes, options, guard_filter.index, graph)
     return Model(procs, {p.name: i for p, i in named}, region, sites, facts,
                  option_assignments(facts, options), logging, names, graph, guard_filter, settings, {},
-                 state, unpruned, everywhere)
+                 state, unpruned, everywhere, child_never=never)

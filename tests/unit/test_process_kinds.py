@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from srcscan.analyze.processes import _fork_side, _parent_branch, _process_test
+from srcscan.analyze.forkside import fork_side, parent_branch
+from srcscan.analyze.processes import _process_test
 from srcscan.analyze.procstate import constant, state_path
 from srcscan.cexpr import Binary, Call, Const, Member, Name, Unary
 from srcscan.model import Guard, InProcessWith, ProcessesFrom
@@ -72,13 +73,13 @@ PID = Name("pid")
     (Binary("!=", PID, Const(0, "NULL")), "parent"), (Binary(">", Name("other"), Const(0)), None),
 ])
 def test_fork_side(expr, side):
-    assert _fork_side(expr, "pid") == side
+    assert fork_side(expr, "pid") == side
 
 
 def test_parent_branch_reads_the_typed_guard():
     guard = Guard("if", None, "!pid", 3, negated=True, expr=Unary("!", PID))  # else branch of `if (!pid)`
-    assert _parent_branch((guard,), "pid")
-    assert not _parent_branch((Guard("if", None, "!pid", 3, expr=Unary("!", PID)),), "pid")
+    assert parent_branch((guard,), "pid")
+    assert not parent_branch((Guard("if", None, "!pid", 3, expr=Unary("!", PID)),), "pid")
 
 
 def test_process_variable_tests():
