@@ -352,9 +352,20 @@ class Explainer:
         many += [i for i, sites in pinned.items() if len(sites) > 1 and i not in seen]
         context = context if context is not None else Context()
         if many:
-            resolve(codes, pinned, idents, sorted(set(many)), context, m.patterns, self.follows)
+            for i, (site, _) in resolve(codes, pinned, idents, sorted(set(many)), context, m.patterns,
+                                        self.follows).items():
+                if not isinstance(key := self.key_of_site(site), tuple):
+                    codes[i] = key  # the site is its pattern's only one (of templates of one rank)
+                    del pinned[i]
         carry(context, codes, pinned, idents, m.patterns)
         return codes, pinned
+
+    def key_of_site(self, site: int) -> object:
+        """The summary key of records attributed to the one call site `site` (a message index): its
+        pattern when that is the pattern's only message, as when the text alone tells the site, else
+        ("stamp", (site,)) (summary_of_codes, run.summary_of)."""
+        p = self.matcher.pattern_of(site)
+        return p if p >= 0 and self.matcher.patterns[p].messages == (site,) else ("stamp", (site,))
 
     def follows(self, sites: Sequence[int], before: int) -> int | None:
         """Of `sites` (message indexes; call sites writing one text), the one that follows the call

@@ -208,7 +208,7 @@ class ChunkAnswer:
                          explainer.follows)
         for i, key, text, stamp, time in self.pending:
             if i in chosen:
-                key = ("stamp", (chosen[i][0],))
+                key = explainer.key_of_site(chosen[i][0])
             (s.by_stamp if isinstance(key, tuple) else s.by_pattern)[key] += 1
             if key not in self.firsts or i < self.firsts[key]:
                 self.firsts[key] = i

@@ -451,6 +451,7 @@ def tied_catalog():
     from explain_support import message
 
     return catalog(messages=[
+        message("keepalived/check/check_http.c", 245, "dump_status", "   Status codes:", processes=("checker",)),
         message("keepalived/check/check_http.c", 251, "dump_status", "       %u-%u", ("lo", "hi"), processes=("checker",)),
         message("keepalived/check/check_http.c", 258, "dump_status", "       %u-%d", ("lo", "hi"), processes=("checker",)),
         message("keepalived/core/reload_monitor.c", 444, "log_reload", "Reload scheduled for %s", ("when",),
@@ -496,3 +497,36 @@ def test_engines_agree_on_templates_of_one_rank(engine, monkeypatch):
     assert Matcher([m.template for m in c.messages], engine=engine).best_sets(texts) == reference
     best, sets = reference
     assert set(sets) == {0, 4} and all(len(s) == 2 for s in sets.values()) and best[1] >= 0 and 1 not in sets
+
+
+def test_the_line_before_tells_templates_of_one_rank_apart_alike_in_every_path(tmp_path):
+    """After `   Status codes:` (check_http.c:245), a checker's `       12-7` is the call that follows
+    it in dump_status (:251, of `       %u-%u`): one site, whose template is its own, so every path
+    counts it under that message (not as a pinned site beside it), with --jobs 2 too."""
+    from srcscan.explain.blocks import BlockReader
+    from srcscan.explain.neighbours import Context
+    from srcscan.explain.run import summarise_parallel
+
+    lines = []
+    for k in range(40):
+        lines += [b"Nov 29 23:12:%02d lb1 Keepalived_healthcheckers[9]:    Status codes:" % (k % 60),
+                  b"Nov 29 23:12:%02d lb1 Keepalived_healthcheckers[9]:        %d-%d" % (k % 60, k, k + 1),
+                  b"Nov 29 23:12:%02d lb1 Keepalived_healthcheckers[9]:        %d-%d" % (k % 60, k, k + 2)]
+    log = tmp_path / "messages"
+    log.write_bytes(b"\n".join(lines) + b"\n")
+    explainer = Explainer(tied_catalog(), engine="re")
+    records = list(read_records(log.read_bytes().splitlines(keepends=True)))
+    done = explainer.explain(records)
+    # the second dump line follows :251 in dump_status, so it is :258's (`%u-%d`)
+    assert [site(e) for e in done[:3]] == [[("keepalived/check/check_http.c", 245)],
+                                           [("keepalived/check/check_http.c", 251)],
+                                           [("keepalived/check/check_http.c", 258)]]
+    full = summary_of(explainer, done)
+    reader = BlockReader()
+    context = Context()
+    fast = explainer.summarise_block(reader.read_bytes(log.read_bytes()), context)
+    fast = fast.merge(explainer.summarise_block(reader.finish(), context))
+    jobs = summarise_parallel(explainer, [log], 2, size=300)
+    for s in (fast, jobs):
+        assert (s.by_pattern, s.by_stamp, s.first, s.last) == (full.by_pattern, full.by_stamp, full.first, full.last)
+    assert not full.by_stamp and sorted(full.by_pattern.values()) == [40, 40, 40]
