@@ -29,10 +29,12 @@ DISTINCT_LITERAL = 12
 
 
 def _site(m: Message) -> tuple:
-    """One call site, whatever text of it a message is: the file, line and function called.
-    Not the enclosing function's name, which a macro can change between builds (lighttpd
-    1.4.79's `#define server_main main` gives one call two names), nor the build."""
-    return (m.file, m.line, m.call)
+    """One call site, whatever text of it a message is: the file, line and function called
+    as written (lighttpd 1.4.79's mod_mbedtls.c writes `elog(...)`, a function under
+    MBEDTLS_ERROR_C and a macro of log_error() without: one call, two texts). Not the
+    enclosing function's name, which a macro can change between builds (lighttpd 1.4.79's
+    `#define server_main main` gives one call two names), nor the build."""
+    return (m.file, m.line, m.written or m.call)
 
 
 def _text(m: Message) -> str:

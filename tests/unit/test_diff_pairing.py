@@ -1285,3 +1285,23 @@ def test_a_local_copy_of_the_configuration_or_a_later_form_of_a_system_call_is_n
     assert moved == ["ldap: auth.backend.ldap.filter not set", "perf epoll_create failed", "perf pipe failed"]
     assert sorted((text(c.old), c.fields) for c in d.changed) == [
         ("ldap: auth.backend.ldap.base-dn not set", ("conditions",)), ("perf open failed", ("conditions",))]
+
+
+def test_texts_of_one_call_written_as_a_macro_in_one_build_and_a_function_in_another_are_one_site():
+    """lighttpd 1.4.79's mod_mbedtls.c `elog(...)` is a function under MBEDTLS_ERROR_C (`MTLS:
+    %s: %s (-0x%04x)`) and a macro of log_error() without (`MTLS: %s: (-0x%04x)`): one call
+    site with two texts. When one text is paired, the other is a text of a paired site (listed
+    with the site's texts no longer written), not a removed message."""
+    from srcscan.catalog import Message
+    from srcscan.diff import Change, DiffResult
+    from srcscan.formats.template import Hole, Template
+
+    def message(call, parts, line=2484):
+        return Message(id=f"{call}{line}", file="src/mod_mbedtls.c", line=line, function="handshake", call=call,
+                       written="elog", priority="LOG_ERR", format="", template=Template(tuple(parts)), dynamic=False,
+                       conditions=())
+    with_strings = message("elog", ["MTLS: handshake: ", Hole("str", "%s"), " (-0x", Hole("int", "%x"), ")"])
+    macro = message("log_error", ["MTLS: handshake: (-0x", Hole("int", "%x"), ")"])
+    new = message("elogf", ["MTLS: addr:", Hole("str", "%s"), " handshake(): (-0x", Hole("int", "%x"), ")"], line=2577)
+    d = DiffResult(None, None, (), (with_strings,), (Change(macro, new, ("template",), 0.8, "site"),), ())
+    assert d.gone_variants == (with_strings,)
