@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from srcscan.analyze.callgraph import CallGraph
-from srcscan.cexpr import Binary, CExpr, Name, Unary, evaluate, render, strip, substitute, walk
+from srcscan.cexpr import Binary, Call, CExpr, Const, Name, Unary, evaluate, render, strip, substitute, walk
 from srcscan.model import CallSite, FunctionFacts, Guard
 from srcscan.requirement import Atom, Requirement
-from srcscan.analyze.inherited import stored_requirement
+from srcscan.analyze.inherited import keyword_requirement, stored_requirement
 from srcscan.analyze.localflow import entry_form
 from srcscan.analyze.optiontests import mandatory_guard, option_test, stored_after_loop
 
@@ -75,7 +75,7 @@ def guard_condition(guard: Guard, index, fn: FunctionFacts) -> Requirement:
     """What must hold for code under `guard` (switch labels: nothing, but for the cases of
     the command-line parser, which stand for their options)."""
     if guard.kind == "case":
-        return index.option_case(guard, fn) or Requirement.TRUE
+        return index.option_case(guard, fn) or _case_test(guard, index, fn)
     if guard.expr is None or guard.kind in ("case", "default"):
         return Requirement.TRUE
 
@@ -85,19 +85,42 @@ def guard_condition(guard: Guard, index, fn: FunctionFacts) -> Requirement:
     return ~c if guard.negated else c
 
 
+def _case_test(guard: Guard, index, fn: FunctionFacts) -> Requirement:
+    """A `case` of a switch on a parameter (`switch (family) case AF_INET6:` in lighttpd's
+    sock_addr_from_str_hints), read as `family == 10 || ...`: its callers' arguments decide
+    it, as they decide an `if`. So is a case of a switch on a value the rules say is parsed
+    out of keys' strings (analyze.parsedvalues). TRUE for any other case."""
+    e = strip(guard.expr) if guard.expr is not None else None
+    if not isinstance(e, Name) or not guard.labels or not all(isinstance(x, int) for x in guard.labels):
+        return Requirement.TRUE
+    parsed = any(p.variable == e.name for p in getattr(index, "parsed", ()))
+    if not (e.ref == "param" and e.name in fn.params) and not (e.ref == "var" and parsed):
+        return Requirement.TRUE
+    tests = [Binary("==", e, Const(x, str(x))) for x in guard.labels]
+    either = tests[0]
+    for t in tests[1:]:
+        either = Binary("||", either, t)
+    return condition(either, index, fn)
+
+
 def is_test(a: Atom) -> bool:
     return a.is_test
 
 
 def param_test(a: Atom, fn: FunctionFacts) -> bool:
     """A runtime test of `fn` on one of its parameters' value: the parameter itself (`fp`,
-    `!list`) or compared with a constant (`fp == NULL`, `level > 2`). A test of what a
-    parameter points to (`r->http_status`) is runtime data, not followed up the chain."""
+    `!list`) or compared with a constant (`fp == NULL`, `level > 2`), also a string parameter
+    compared with a literal (`0 == strcmp(str, "::")`, lighttpd's sock_addr_from_str_hints). A
+    test of what a parameter points to (`r->http_status`) is runtime data, not followed up the
+    chain."""
     if not (a.is_test and a.name.startswith(f"?{fn.key}:")):
         return False
     e = strip(a.test)
     if isinstance(e, Binary) and e.op in ("==", "!=", "<", ">", "<=", ">="):
         e = strip(e.left) if evaluate(e.right) is not None else strip(e.right) if evaluate(e.left) is not None else e
+    if isinstance(e, Call) and e.callee == "strcmp" and len(e.args) == 2:
+        literal = [x for x in map(strip, e.args) if isinstance(x, Const) and x.value is None and x.text.startswith('"')]
+        e = next((strip(x) for x in e.args if strip(x) not in literal), e) if len(literal) == 1 else e
     return isinstance(e, Name) and e.ref == "param" and e.name in fn.params
 
 
@@ -257,6 +280,9 @@ class Conditions:
             edge = Requirement.all_of(guard_condition(g, self.index, caller_fn) for g in call.guards)
             if data.get("kind") == "pointer" and data.get("via"):
                 edge = edge & self._stored(key, data["via"])  # run only after being stored there
+            # a configuration keyword's handler run through the parser's table: its keywords,
+            # as inherited() reads them
+            edge = edge & keyword_requirement(self.index, key, data)
             both = edge & given
             # what the caller passes for the log function's own test and srcscan cannot know:
             # counted as not logging there, and said (a variable passed as it is: `dump(f)`)

@@ -70,6 +70,7 @@ class Index:
     local_lines: dict[tuple[str, str], dict[str, tuple[tuple[int, object], ...]]] = field(default_factory=dict)  # (file, function) -> local -> (line, value) of each `=` and initializer
     flow: dict[tuple[str, str], dict[str, tuple[Write, ...]]] = field(default_factory=dict)  # (file, function) -> parameter or constant-only local -> its writes (localflow.flow_writes)
     key_values: KeyTableValues = field(default_factory=KeyTableValues)  # the key tables' names and their fields' constants (keytypes)
+    parsed: tuple = ()  # the rules' `[[config.parsed]]`: values parsed out of keys' strings (parsedvalues)
     parser_fills: dict[str, Requirement] = field(default_factory=dict)  # field path -> what the parser's own calls after its loop filling it need (parserfills.parser_fills)
     other_fills: dict[str, tuple[tuple[str, tuple[Guard, ...]], ...]] = field(default_factory=dict)  # field an option fills -> stores outside the parser's file (other_fills)
     also_filled: dict[str, Requirement] = field(default_factory=dict)  # field -> what those stores need (requirements.set_by_code)
@@ -150,6 +151,7 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.assigned = {f: {n: tuple(sorted(ls)) for n, ls in names.items()} for f, names in (assigned or {}).items()}
     index.getopt_calls = rules.options.getopt_calls
     index.key_cases = dict(key_cases or {})
+    index.parsed = rules.config.parsed
     index.defaults = defaults
     index.start_values = dict(start_values or {})
     index.emptiness_tests = frozenset(rules.config.emptiness_tests)

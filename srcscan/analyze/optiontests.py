@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from srcscan.analyze.features import feature_atom
 from srcscan.analyze.guardedlocals import global_test, param_set_only_under, set_only_under, stored_through_locals, walk_start
 from srcscan.analyze.keyselections import selection_atoms
+from srcscan.analyze.parsedvalues import parsed_test
 from srcscan.analyze.optionvalues import (COMPARISONS, Target, above_run_value, cleared_local, integer_of, local_of, option_pool,
                                           read_through, target_of, value_options)
 from srcscan.cexpr import Binary, Call, CExpr, Const, Member, Name, Unary, evaluate, render, strip, walk
@@ -118,6 +119,8 @@ def option_test(e: CExpr, index: Index, fn: FunctionFacts | None, unknown: Requi
         if unknown is None:
             unknown = Requirement.atom(Atom(f"?{fn.key if fn else ''}:{render(e)}", test=e))
         return given & unknown if equal else ~(given & unknown)
+    if index.parsed and (parsed := parsed_test(strip(e), fn, index.parsed, necessary, unknown)) is not None:
+        return parsed  # a value parsed out of keys' strings (analyze.parsedvalues)
     by_default = _holds_by_default(strip(e), index, fn, unknown)
     if by_default is not None:
         return by_default

@@ -8,7 +8,7 @@ from typing import Any
 
 from srcscan.errors import RulesError
 from srcscan.preprocessor import PreprocessorRules, define_problem
-from srcscan.rules.schema import (DIALECTS, BitArray, CallgraphRules, CodeTable, ConfigRules, FacilityBits, KeyTable, Selected, LogFunction,
+from srcscan.rules.schema import (DIALECTS, BitArray, CallgraphRules, CodeTable, ConfigRules, FacilityBits, KeyTable, Parsed, Selected, LogFunction,
                                   LoggingRules, Openlog, OptionMapping, OptionRules, OptionTable, ProcessRules,
                                   Profile, Source)
 from srcscan.sources.git import tag_pattern_ok
@@ -260,6 +260,19 @@ def _read_config(r: _Reader) -> ConfigRules:
     if not all(t.isidentifier() for t in feature_functions):
         raise RulesError(r.path, "config.feature_functions", "expected a list of function names")
     keyword_calls = _identifiers(r, "keyword_calls")
+    parsed = []
+    for i, t in enumerate(_tables(r, "parsed")):
+        k = r.sub(f"parsed[{i}]", t)
+        values = k.get("values", dict, {}, "a table of key -> value")
+        entry = Parsed(k.strings("functions"), k.get("variable", str, ""), k.get("default", (int, str), ""),
+                       k.strings("given"), tuple(sorted(values.items())), tuple(k.get("domain", list, [])))
+        if not entry.functions or not all(entry.functions) or not entry.variable.isidentifier() \
+                or not all(isinstance(v, (int, str)) and not isinstance(v, bool)
+                           for v in [v for _, v in entry.values] + list(entry.domain)):
+            raise RulesError(r.path, f"config.parsed[{i}]", "expected functions (name patterns), variable, default "
+                                                            "and values (integers or strings)")
+        k.reject_unknown()
+        parsed.append(entry)
     levels = {key: _identifiers(r, key) for key in ("keyword_root_calls", "keyword_level_calls",
                                                     "keyword_level_end_calls", "keyword_end_handler_calls")}
     for i, name in enumerate(levels["keyword_root_calls"]):
@@ -268,7 +281,7 @@ def _read_config(r: _Reader) -> ConfigRules:
     config = ConfigRules(tuple(tables), r.get("key_switch", str, ""), r.get("case_comments", bool, False),
                          tuple(v.lower() for v in r.strings("false_values")), defaults_functions, emptiness_tests,
                          contexts, tuple(selected), r.get("feature_key", str, ""), feature_functions, keyword_calls,
-                         **levels)
+                         parsed=tuple(parsed), **levels)
     r.reject_unknown()
     return config
 

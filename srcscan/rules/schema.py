@@ -185,6 +185,24 @@ class ConfigRules:
     keyword_level_calls: tuple[str, ...] = ()
     keyword_level_end_calls: tuple[str, ...] = ()
     keyword_end_handler_calls: tuple[str, ...] = ()
+    parsed: tuple["Parsed", ...] = ()  # values the daemon parses at run time from keys' strings
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A `[[config.parsed]]` entry: `variable` of the functions `functions` (fnmatch patterns)
+    holds what the daemon parses at run time out of a key's string (lighttpd's listener
+    address: `family` in network_server_init()). It is `default` without the keys, the value a
+    key of `values` gives instead (server.use-ipv6: AF_INET6), and anything with a key of
+    `given` (server.bind), but never one outside `domain` when that lists the values it can
+    have at all. Values: integers, or strings (a C string's characters)."""
+
+    functions: tuple[str, ...]
+    variable: str
+    default: int | str
+    given: tuple[str, ...] = ()
+    values: tuple[tuple[str, int | str], ...] = ()
+    domain: tuple[int | str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -42,3 +42,17 @@ def test_a_value_only_a_key_sets_above_a_limit_of_the_run_needs_the_key(catalog)
     assert requires(catalog, "reducing server.max-connections (%hu)") == (("server.max-connections",),)
     # the limit above the key's value: holds by default
     assert requires(catalog, "more file descriptors than connections") == ()
+
+
+def test_an_address_parsed_at_run_time_needs_the_keys_that_give_its_family(catalog):
+    # the listener's address is server.bind's value or ":80": IPv4's 0.0.0.0 by default, IPv6's
+    # "::" with server.use-ipv6 (the rules' [[config.parsed]]; lighttpd's network.c, sock_addr.c)
+    assert requires(catalog, "server socket is still in use: %s") == (('$SERVER["socket"]',), ("server.bind",))
+    assert requires(catalog, "setsockopt(TCP_NODELAY)") == ()
+    assert requires(catalog, "warning: empty IPv6 address") == (('$SERVER["socket"]',), ("server.bind",))
+    # a switch on a parameter is decided by the callers' arguments, as an `if` is, and so is a
+    # string parameter compared with a literal: a name to look up needs an address given; the
+    # IPv6 wildcard "::" (server.use-ipv6 alone) is no name
+    assert requires(catalog, "getaddrinfo failed: %s") == (('$SERVER["socket"]',), ("server.bind",))
+    assert requires(catalog, "gethostbyname failed: %s") == (('$SERVER["socket"]',), ("server.bind",))
+    assert requires(catalog, "unix socket %s") == (('$SERVER["socket"]',), ("server.bind",))
