@@ -162,6 +162,15 @@ class Hyperscan:
             return self._lib.best(db, texts, classes)
         return ties_of(self.all(texts), classes)
 
+    def best_ties_kept(self, texts: Sequence[bytes], classes: array, keep: bytes, skipped: int
+                       ) -> tuple[list[int], list[int]] | None:
+        """`best_ties` of the texts whose `keep` byte is not 0, the others answered `skipped`, all
+        in one scan by libhs; None when libhs does not scan here (the caller leaves the others out)."""
+        db = self._database()
+        if self._lib is not None and db is not None and texts and not self.rejected:
+            return self._lib.best(db, texts, classes, keep, skipped)
+        return None
+
     def all(self, texts: Sequence[bytes]) -> list[list[int]]:
         db = self._database()
         if self._lib is not None or db is None:

@@ -302,42 +302,34 @@ class Explainer:
             keep = [daemon[ident] if ident is not None else form in OWN_FORMS for ident, form in zip(idents, forms)]
         else:
             keep = list(map(daemon.__getitem__, idents))
-        todo = list(compress(range(n), keep))
         if any(stamps):
-            rest = []
-            for i in todo:
+            for i in compress(range(n), keep):
                 stamp = stamps[i]
                 if stamp is not None:
                     at, _ = self.pinned(stamp, all_texts[i])
                     if at:
                         pinned[i] = at
-                        continue
-                rest.append(i)
-            todo = rest
-        best, sets = m.best_sets(list(compress(all_texts, keep)) if not pinned else [all_texts[i] for i in todo])
-        if len(todo) == n:
-            codes = best
-        else:
-            codes = [OTHER] * n
-            for i, p in zip(todo, best):
-                codes[i] = p
             for i in pinned:
-                codes[i] = PINNED
+                keep[i] = False
+        # per record its pattern, OTHER for the records not matched (other programs', stamped)
+        codes, sets = m.best_sets(all_texts, keep, OTHER)
+        for i in pinned:
+            codes[i] = PINNED
         shared = self._shared_patterns()
         answers = self.__dict__.setdefault("_answers", {})  # (pattern or group, ident, priority) -> _answer()
         many: list[int] = []  # records still attributed to several call sites
-        several: Iterable[int] = compress(range(len(best)), map(shared.__contains__, best))
+        several: Iterable[int] = list(compress(range(n), map(shared.__contains__, codes)))
         if sets:
             several = sorted(set(several).union(sets))
         known = b.priorities
-        for k in several:
-            i, p = todo[k], best[k]
+        for i in several:
+            p = codes[i]
             ident = idents[i]
             if known and known[i] != 9:  # the C reader read the line's priority (8: it carries none)
                 priority = SEVERITIES[known[i]] if known[i] < 8 else None
             else:
                 priority = b.priority(i) if forms[i] in _PRIORITY_FORMS or b.inputs[i][:1] == b"<" else None
-            group = sets.get(k)
+            group = sets.get(i)
             key = (p if group is None else group, ident, priority)
             answer = answers.get(key)
             if answer is None:

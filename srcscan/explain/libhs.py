@@ -26,7 +26,7 @@ from typing import Sequence
 from srcscan.explain.native import compiled_library
 
 _SOURCE = Path(__file__).parent.parent / "native" / "hsscan.c"
-_VERSION = 3  # srcscan_hs_version() of the source this module reads
+_VERSION = 4  # srcscan_hs_version() of the source this module reads
 HS_MODE_BLOCK = 1  # hs_compile.h
 HS_FLAG_DOTALL = 2  # hs_compile.h
 HS_FLAG_SINGLEMATCH = 8
@@ -79,7 +79,8 @@ class LibHS:
             raise OSError("hsscan.c: not the collector this srcscan reads")
         for name in ("srcscan_hs_best", "srcscan_hs_all"):
             getattr(helper, name).restype = ctypes.c_long
-        helper.srcscan_hs_best.argtypes = [ctypes.c_void_p] * 3 + [ctypes.c_char_p, ctypes.c_long] + [ctypes.c_void_p] * 4
+        helper.srcscan_hs_best.argtypes = ([ctypes.c_void_p] * 3 + [ctypes.c_char_p, ctypes.c_long] + [ctypes.c_void_p] * 5
+                                           + [ctypes.c_int32])
         helper.srcscan_hs_all.argtypes = ([ctypes.c_void_p] * 3 + [ctypes.c_char_p, ctypes.c_long]
                                           + [ctypes.c_void_p] * 3 + [ctypes.c_long])
         helper.srcscan_hs_free.argtypes = [ctypes.c_void_p]
@@ -134,16 +135,19 @@ class LibHS:
             setattr(self, name, buffer)
         return buffer
 
-    def best(self, db: Database, texts: Sequence[bytes], classes: array | None = None) -> tuple[list[int], list[int]]:
+    def best(self, db: Database, texts: Sequence[bytes], classes: array | None = None, keep: bytes | None = None,
+             skipped: int = -1) -> tuple[list[int], list[int]]:
         """Per text, the highest id of a matching expression, or -1 (each distinct text scanned once);
         and with `classes` (array('i'), per id its class: a run of ids of one rank) the indexes of
-        the texts that another id of that class matches too ([] without). The database's
+        the texts that another id of that class matches too ([] without). With `keep` (one byte per
+        text), the texts whose byte is 0 are not scanned and get `skipped`. The database's
         expressions must be anchored (engines.Hyperscan.anchored)."""
         n = len(texts)
         lens, out = array("i", map(len, texts)), self._room("_out", n)
         tied = ctypes.create_string_buffer(n if classes is not None else 0)
         got = self.helper.srcscan_hs_best(self._scan, db.handle, db.scratch, b"".join(texts), n, lens.buffer_info()[0],
-                                          out, classes.buffer_info()[0] if classes is not None else None, tied)
+                                          out, classes.buffer_info()[0] if classes is not None else None, tied, keep,
+                                          skipped)
         if got < 0:
             raise OSError(f"libhs scan failed (error {-1 - got})")
         ties = list(compress(range(n), tied.raw)) if classes is not None else []

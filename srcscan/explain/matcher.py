@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from array import array
 from collections import defaultdict
-from itertools import accumulate
+from itertools import accumulate, compress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -219,11 +219,24 @@ class Matcher:
         distinct = sorted(dict.fromkeys(texts))  # in order: texts alike are scanned one after another
         return list(map(dict(zip(distinct, compiled.best(distinct))).__getitem__, texts))
 
-    def best_sets(self, texts: Sequence[bytes]) -> tuple[list[int], dict[int, tuple[int, ...]]]:
+    def best_sets(self, texts: Sequence[bytes], keep: Sequence[bool] | None = None, skipped: int = -1
+                  ) -> tuple[list[int], dict[int, tuple[int, ...]]]:
         """`best(texts)`, and for each text that patterns of the best one's rank match too (texts
         alike in literal text and constrained holes: `%u-%u` and `%u-%d` on `12-7`), text index ->
-        those patterns, the best first: the line is any of them alike."""
+        those patterns, the best first: the line is any of them alike. With `keep`, only the texts
+        whose `keep` is true are matched; the others get `skipped`."""
         compiled = self.compiled
+        if keep is not None:
+            done = compiled.best_ties_kept(texts, self.classes, bytes(keep), skipped) \
+                if hasattr(compiled, "best_ties_kept") else None
+            if done is not None:
+                return done[0], self._sets(texts, *done)
+            todo = list(compress(range(len(texts)), keep))
+            found, sets = self.best_sets([texts[i] for i in todo])
+            best = [skipped] * len(texts)
+            for i, p in zip(todo, found):
+                best[i] = p
+            return best, {todo[k]: group for k, group in sets.items()}
         if getattr(compiled, "distinct", False):  # the engine finds the repeats itself (libhs, in C)
             best, tied = compiled.best_ties(texts, self.classes)
         else:
@@ -232,12 +245,16 @@ class Matcher:
             best = list(map(dict(zip(distinct, found)).__getitem__, texts))
             alike = {distinct[k] for k in ties}
             tied = [k for k, t in enumerate(texts) if t in alike] if alike else []
+        return best, self._sets(texts, best, tied)
+
+    def _sets(self, texts: Sequence[bytes], best: Sequence[int], tied: Sequence[int]) -> dict[int, tuple[int, ...]]:
+        """For the texts `tied`, the patterns of the best one's class that match them, best first."""
         classes = self.classes
         sets = {}
-        for k, found in zip(tied, compiled.all([texts[k] for k in tied])):
+        for k, found in zip(tied, self.compiled.all([texts[k] for k in tied])):
             top = classes[best[k]]
             sets[k] = tuple(sorted({p for p in found if classes[p] == top}, reverse=True))
-        return best, sets
+        return sets
 
     def all_matches(self, texts: Sequence[bytes], loose: bool = False) -> list[list[int]]:
         """Per text, every matching pattern's index, most specific first; with `loose`, a text no

@@ -23,7 +23,7 @@ typedef int (*scan_fn)(const void *db, const char *data, unsigned int length, un
 
 #define NO_MEMORY 3 /* -HS_NOMEM of hs_common.h: reported as hs_scan's errors are */
 
-long srcscan_hs_version(void) { return 3; }
+long srcscan_hs_version(void) { return 4; }
 
 /* The highest id matching one text, and whether another id of its class matched too. Classes
  * (the rank of each expression: ids are in increasing rank, so a class is a run of ids) may be
@@ -81,7 +81,7 @@ static void by_head(const struct text *texts, long d, int32_t *order, int32_t *w
  * keepalived 2.3.4's generated log: 0.62 s of scans sorted, 0.89 s in the order they came). Returns n, or -1 - (hs_scan's error,
  * or NO_MEMORY). */
 long srcscan_hs_best(void *scan, const void *db, void *scratch, const char *data, long n, const int32_t *lens,
-                     int32_t *best, const int32_t *classes, char *tied) {
+                     int32_t *best, const int32_t *classes, char *tied, const char *keep, int32_t skipped) {
     size_t cap = 16;
     while (cap < (size_t)n * 2) cap <<= 1;
     int32_t *table = malloc(sizeof(int32_t) * cap);
@@ -96,6 +96,10 @@ long srcscan_hs_best(void *scan, const void *db, void *scratch, const char *data
     memset(table, 0xff, sizeof(int32_t) * cap);
     const unsigned char *p = (const unsigned char *)data;
     for (long i = 0; i < n; p += lens[i++]) { /* best[i] = the distinct text's index, for now */
+        if (keep && !keep[i]) {
+            best[i] = -1; /* not scanned: `skipped` */
+            continue;
+        }
         size_t len = (size_t)lens[i], h = hash(p, len) & (cap - 1);
         for (;; h = (h + 1) & (cap - 1)) {
             int32_t j = table[h];
@@ -124,8 +128,8 @@ long srcscan_hs_best(void *scan, const void *db, void *scratch, const char *data
         found[order[s]] = r.best < 0 ? -1 : r.best * 2 + r.tie; /* room: ids < 2^30 */
     }
     for (long i = 0; i < n; i++) {
-        int32_t f = found[best[i]];
-        best[i] = f < 0 ? -1 : f >> 1;
+        int32_t f = best[i] < 0 ? -1 : found[best[i]];
+        best[i] = best[i] < 0 ? skipped : f < 0 ? -1 : f >> 1;
         if (classes) tied[i] = (char)(f > 0 && (f & 1));
     }
 done:

@@ -497,6 +497,10 @@ def test_engines_agree_on_templates_of_one_rank(engine, monkeypatch):
     assert Matcher([m.template for m in c.messages], engine=engine).best_sets(texts) == reference
     best, sets = reference
     assert set(sets) == {0, 4} and all(len(s) == 2 for s in sets.values()) and best[1] >= 0 and 1 not in sets
+    # texts left out (another program's lines) get the code asked for, the others their answers
+    keep = [True, False, True, True, True, False]
+    assert Matcher([m.template for m in c.messages], engine=engine).best_sets(texts, keep, -2) == (
+        [b if k else -2 for b, k in zip(best, keep)], {i: s for i, s in sets.items() if keep[i]})
 
 
 def test_the_line_before_tells_templates_of_one_rank_apart_alike_in_every_path(tmp_path):
