@@ -24,7 +24,7 @@ from srcscan.model import CallSite, FunctionFacts, Guard
 from srcscan.requirement import Atom, Requirement
 from srcscan.analyze.inherited import keyword_requirement, stored_requirement
 from srcscan.analyze.localflow import entry_form
-from srcscan.analyze.optiontests import mandatory_guard, option_test, stored_after_loop
+from srcscan.analyze.optiontests import mandatory_guard, option_test, stored_after_loop, within_blocks
 
 MAX_DEPTH = 8  # callers followed up from a site before a parameter's test counts as runtime
 BUDGET = 300  # reaching() calls per site
@@ -82,7 +82,8 @@ def guard_condition(guard: Guard, index, fn: FunctionFacts) -> Requirement:
     if mandatory_guard(guard, index, fn):
         return Requirement.TRUE  # keys the daemon does not run without (optiontests.mandatory)
     c = condition(guard.expr, index, fn, guard.line)
-    return ~c if guard.negated else c
+    c = ~c if guard.negated else c
+    return within_blocks(c, guard.expr, index) if getattr(index, "keyword_paths", None) else c
 
 
 def _case_test(guard: Guard, index, fn: FunctionFacts) -> Requirement:

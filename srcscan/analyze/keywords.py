@@ -114,23 +114,28 @@ def keyword_installs(functions: Iterable[FunctionFacts], keyword_calls: Iterable
                 wanted.add((fn.key, fn.params.index(call.exprs[0].name)))
                 found.append((fn, call, None))
     passed: dict[tuple[str, int], list[str]] = defaultdict(list)
+    passed_at: dict[tuple[str, str], list[SiteKey]] = defaultdict(list)  # (wrapper, name) -> calls passing it
     for fn in functions if wanted else ():
         for call in fn.calls:
             callee = None if call.indirect else _resolve(by_key, call.callee, call.file)
             for key, index in wanted:
-                if callee == key and index < len(call.args) and call.args[index].string \
-                        and call.args[index].string not in passed[(key, index)]:
-                    passed[(key, index)].append(call.args[index].string)
+                if callee == key and index < len(call.args) and call.args[index].string:
+                    passed_at[(key, call.args[index].string)].append(call.key)
+                    if call.args[index].string not in passed[(key, index)]:
+                        passed[(key, index)].append(call.args[index].string)
     out: dict[tuple[str, str, SiteKey], KeywordInstall] = {}
     for fn, call, names in found:
-        if names is None:
+        wrapped = names is None
+        if wrapped:
             names = passed.get((fn.key, fn.params.index(call.exprs[0].name)), [])
         for name in names:
+            chains = set(within.get((call.key, name), ()))
+            if wrapped:  # where the wrapper's callers install it (bfd_parser.c's install_keyword_conditional)
+                chains.update(c for at in passed_at[(fn.key, name)] for c in within.get((at, name), ()))
             for target in call.arg_refs[1]:
                 handler = _resolve(by_key, target, call.file)
                 if handler is not None:
-                    out.setdefault((name, handler, call.key), KeywordInstall(
-                        name, handler, call.key, tuple(sorted(within.get((call.key, name), ())))))
+                    out.setdefault((name, handler, call.key), KeywordInstall(name, handler, call.key, tuple(sorted(chains))))
     return tuple(out.values())
 
 
@@ -228,17 +233,19 @@ def _literal(call, index: int, env: Mapping[str, str]) -> str | None:
     return None
 
 
-def keyword_options(files: Iterable[FileFacts], keyword_calls: Iterable[str], bit_set: Iterable[str] = ()) \
-        -> tuple[Option, ...]:
+def keyword_options(files: Iterable[FileFacts], keyword_calls: Iterable[str], bit_set: Iterable[str] = (),
+                    levels: Levels = Levels()) -> tuple[Option, ...]:
     """One config Option per keyword the `keyword_calls` install (kind "config", named by the
     keyword, its file the installing call's), with the fields its handler, and the helpers only
     handlers call (up to HELPER_DEPTH deep), store a value in that nothing else gives one
     (OptionEffect target `.field`, owner the field's struct), and the bits they set with a
     rules' `bit_set` function (`__set_bit(VRRP_IPVLAN_BIT, &current_vrrp->flags)`). A keyword
-    whose handler stores nothing such still has its Option: its name is an atom."""
+    whose handler stores nothing such still has its Option: its name is an atom, and so is a
+    block's keyword installed without a handler (`levels`: replay_levels; keepalived's
+    `global_defs`), whose file is that of the first keyword installed in it."""
     files = list(files)
     functions = [fn for f in files for fn in f.functions]
-    installs = keyword_installs(functions, keyword_calls)
+    installs = keyword_installs(functions, keyword_calls, levels)
     if not installs:
         return ()
     by_key = _by_key(functions)
@@ -301,6 +308,10 @@ def keyword_options(files: Iterable[FileFacts], keyword_calls: Iterable[str], bi
         first.setdefault(install.keyword, install)
         if install.call.file not in files_of[install.keyword]:
             files_of[install.keyword].append(install.call.file)
+    for install in installs:  # a block installed without a handler (keepalived's global_defs)
+        for k in (k for chain in install.within for k in chain if k not in first):
+            first[k] = install
+            files_of[k].append(install.call.file)
     return tuple(Option((k,), "config", True, tuple(dict.fromkeys(e for e in effects.get(k, ()) if own(e))),
                         files_of[k][0], tuple(files_of[k][1:]))
                  for k in sorted(first))
@@ -328,9 +339,58 @@ def handler_sides(by_key: Functions, installs: Iterable[KeywordInstall]) -> dict
     handlers (with the keywords of the handlers calling them directly), and the functions every
     direct call of which is in one (helpers), up to HELPER_DEPTH calls away; a function whose
     address is taken anywhere is no helper (something else may call it)."""
-    sides: dict[str, set[str]] = defaultdict(set)
+    seeds: dict[str, set] = defaultdict(set)
     for install in installs:
-        sides[install.handler].add(install.keyword)
+        seeds[install.handler].add(install.keyword)
+    return _spread(by_key, seeds)
+
+
+def handler_paths(by_key: Functions, installs: Iterable[KeywordInstall]) -> dict[str, frozenset[tuple[str, ...]]]:
+    """As handler_sides, the keywords' paths (KeywordInstall.paths: the enclosing blocks'
+    keywords, then the keyword) instead of their names."""
+    seeds: dict[str, set] = defaultdict(set)
+    for install in installs:
+        seeds[install.handler].update(install.paths)
+    return _spread(by_key, seeds)
+
+
+def field_paths(by_key: Functions, installs: Iterable[KeywordInstall], writes: Iterable[Write],
+                bit_set: Iterable[str] = ()) -> dict[tuple[str, str, str], frozenset[tuple[str, ...]]]:
+    """(keyword, field, the field's struct; "" not known, "*" any) -> the paths (KeywordInstall.paths) of the handlers
+    of that keyword, or the helpers only they call, storing a value in the field (a write, or a
+    bit set with a rules' `bit_set` function): where in the configuration the keyword filling
+    the field is. Only the fields' writers are read here; which fields count as a keyword's is
+    keyword_options' answer."""
+    installs = list(installs)
+    paths = handler_paths(by_key, installs)
+    out: dict[tuple[str, str, str], set[tuple[str, ...]]] = defaultdict(set)
+
+    def add(key: str | None, field: str, owner: str) -> None:
+        for path in paths.get(key, ()) if key else ():
+            out[(path[-1], field, owner)].add(path)
+
+    for w in writes:
+        if not w.local and "." in w.target and w.value is not None:
+            add(_resolve(by_key, w.function, w.file), w.target.rsplit(".", 1)[-1], w.owner)
+    bit_calls = frozenset(bit_set)
+    for key, fn in by_key.items() if bit_calls else ():
+        if key in paths:
+            for call in fn.calls:
+                if not call.indirect and call.callee in bit_calls and len(call.exprs) >= 2:
+                    target = _field_of(call.exprs[1])
+                    if target is not None:
+                        add(key, target.field, target.owner)
+    for (keyword, field, _), found in list(out.items()):  # any struct: a test whose struct is not known
+        out[(keyword, field, "*")] |= found
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _spread(by_key: Functions, seeds: Mapping[str, set]) -> dict[str, frozenset]:
+    """handler_sides' walk: the handlers' labels (`seeds`), an alias handler's callers' added,
+    then helpers whose every direct caller has labels, up to HELPER_DEPTH calls away."""
+    sides: dict[str, set] = defaultdict(set)
+    for key, labels in seeds.items():
+        sides[key] |= set(labels)
     callers: dict[str, set[str]] = defaultdict(set)
     named: set[str] = set()
     for key, fn in by_key.items():

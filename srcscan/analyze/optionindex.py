@@ -22,7 +22,7 @@ from srcscan.analyze.features import feature_options
 from srcscan.analyze.foldedflags import folded_options
 from srcscan.analyze.guardedlocals import find_global_writes, find_local_guards, find_local_writes
 from srcscan.analyze.keyselections import key_selections
-from srcscan.analyze.keywords import Levels, handler_sides, keyword_handlers, keyword_installs, replay_levels
+from srcscan.analyze.keywords import Levels, field_paths, handler_sides, keyword_handlers, keyword_installs, replay_levels
 from srcscan.analyze.optiontypes import Option
 from srcscan.analyze.optionvalues import integer_of, param_options
 from srcscan.model import CallSite, FunctionFacts, FunctionRef, Guard, Write
@@ -82,8 +82,10 @@ class Index:
     after_loop: dict[tuple[str, str], dict[str, tuple[int, ...]]] = field(default_factory=dict)  # (file, function) -> field -> lines the function calling getopt writes it after its loop (writes_after_loop)
     global_writes: dict[str, tuple] = field(default_factory=dict)  # file-scope variable -> (function, Write) writing it (guardedlocals)
     selections: dict[str, tuple] = field(default_factory=dict)  # stored name -> Selections a key's value picks (analyze.keyselections)
-    keyword_names: frozenset[str] = frozenset()  # every configuration keyword installed by name
+    keyword_names: frozenset[str] = frozenset()  # every configuration keyword installed by name (a block's without a handler too: global_defs)
     keyword_blocks: frozenset[str] = frozenset()  # the keywords other keywords are installed in (keywords.replay_levels)
+    keyword_fields: dict[tuple[str, str, str], frozenset] = field(default_factory=dict)  # (keyword, field, struct) -> paths of the handlers filling it (keywords.field_paths)
+    keyword_paths: dict[str, frozenset] = field(default_factory=dict)  # keyword -> the paths of all its installs (KeywordInstall.paths)
     keyword_sides: dict[str, frozenset[str]] = field(default_factory=dict)  # function key -> keywords whose handlers run it (keywords.handler_sides)
     keyword_handlers: dict[str, dict] = field(default_factory=dict)  # handler key -> installing call's key (None: any) -> the keywords' alternatives (keywords.keyword_handlers)
 
@@ -188,8 +190,14 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     installs = keyword_installs(graph.functions.values(), rules.config.keyword_calls, levels)
     _, ends = replay_levels(graph.functions.values(), rules.config.keyword_calls, levels)
     index.keyword_handlers = keyword_handlers(installs, ends)
-    index.keyword_names = frozenset(i.keyword for i in installs)
     index.keyword_blocks = frozenset(k for i in installs for chain in i.within for k in chain)
+    index.keyword_names = frozenset(i.keyword for i in installs) | index.keyword_blocks
+    if index.keyword_blocks:
+        index.keyword_fields = field_paths(graph.functions, installs, writes, rules.options.bit_set)
+        paths: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+        for install in installs:
+            paths[install.keyword].update(install.paths)
+        index.keyword_paths = {k: frozenset(v) for k, v in paths.items()}
     index.keyword_sides = handler_sides(graph.functions, installs)
     if rules.options.bit_array:
         index.bit_array = (rules.options.bit_array.field, rules.options.bit_array.word_bits)

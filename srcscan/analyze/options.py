@@ -14,7 +14,7 @@ import re
 from collections import defaultdict
 from typing import Iterable
 
-from srcscan.analyze.keywords import keyword_options
+from srcscan.analyze.keywords import Levels, keyword_options
 from srcscan.analyze.optionflow import derived_effects, helper_effects, with_copies, with_resets
 from srcscan.analyze.optiontypes import Option, OptionEffect
 from srcscan.analyze.optionvalues import KEY_VALUE
@@ -54,7 +54,7 @@ def find_options(files: Iterable[FileFacts], rules: Rules) -> tuple[Option, ...]
                                 tuple(dict.fromkeys(old.effects + option.effects)), old.file, also,
                                 old.code if old.code is not None else option.code)
             found[key] = option
-    for option in keyword_options(every, rules.config.keyword_calls, rules.options.bit_set):
+    for option in keyword_options(every, rules.config.keyword_calls, rules.options.bit_set, Levels.of(rules.config)):
         found.setdefault((option.kind, option.name), option)  # a key table's key of the same name first
     for option in extra_options(rules):
         found[(option.kind, option.name)] = option

@@ -2,7 +2,8 @@
 a block (after install_sublevel(), rules' `[config] keyword_level_calls`) runs only inside that
 block, so its handler's messages need the keywords of the enclosing blocks too; an end handler
 (install_level_end_handler) runs when its block ends and needs the block's keywords
-(tests/fixtures/reqk-blocks, a keepalived-shaped tree written for this test)."""
+(tests/fixtures/reqk-blocks, a keepalived-shaped tree written for this test). A test of a field
+only a keyword's handlers fill needs the keyword in those handlers' blocks."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import pytest
 from tests.conftest import only_message, tree_catalog
 
 from srcscan.analyze.inherited import KEYWORD_LIMIT, few_keywords
+from srcscan.analyze.requirements import with_blocks
+from srcscan.model import RequirementAnswer
 from srcscan.errors import RulesError
 from srcscan.requirement import Requirement
 from srcscan.rules import load_rules
@@ -42,6 +45,11 @@ def catalog(tmp_path_factory):
     ("url path %s too long", [["HTTP_GET", "path", "real_server", "url", "virtual_server"],   # a block keyword with no handler
                               ["SSL_GET", "path", "real_server", "url", "virtual_server"]]),
     ("router_id %s too long", [["global_defs", "router_id"]]),
+    ("min_rx %s invalid", [["bfd_instance", "min_rx"]]),                    # through a wrapper given the name
+    ("%s ignored in this process", [["bfd_instance", "min_rx"]]),          # the wrapper's own handler
+    ("virtual server weighs %d", [["virtual_server", "weight>=2"]]),       # a field only vs `weight` fills
+    ("real server weighs %d", [["real_server", "virtual_server", "weight"]]),  # a field only rs `weight` fills
+    ("virtual server without a quorum", [["!quorum"]]),                   # a keyword absent needs no block
 ])
 def test_block_keywords(catalog, text, wanted):
     m = only_message(catalog, text)
@@ -67,8 +75,8 @@ def test_without_level_rules_only_the_keyword(tmp_path):
 
 
 def test_root_calls_must_be_keyword_calls(tmp_path):
-    text = (ROOT / "rules.toml").read_text().replace('keyword_calls = ["install_keyword", "install_keyword_root"]',
-                                                    'keyword_calls = ["install_keyword"]')
+    text = (ROOT / "rules.toml").read_text().replace('"install_keyword", "install_keyword_root",',
+                                                    '"install_keyword",')
     path = tmp_path / "rules.toml"
     path.write_text(text)
     with pytest.raises(RulesError, match="keyword_root_calls"):
@@ -108,3 +116,19 @@ def test_few_keywords_drops_shared_parsing_code_keywords():
     req = atom("vrrp_instance") & Requirement.any_of(atom(k) for k in leaves) & atom("-d")
     assert few_keywords(req, _index(leaves + ["vrrp_instance"], ["vrrp_instance"])) == \
         atom("vrrp_instance") & atom("-d")
+
+
+@pytest.mark.parametrize("given, wanted", [
+    ("k", "B && k"),                                     # needed: its block too
+    ("-d || k", "-d || (B && k)"),
+    ("!k && -d", "!k && -d"),                           # needed absent: no block
+    ("(k && B) || !k", "true"),                          # an `if` on one path, its `else` on another
+    ("(k && !-d) || (!k && -d)", "(B && k && !-d) || (!k && -d)"),
+    ("m && k", "B && k && m && (C || D)"),               # a keyword of two blocks: either
+])
+def test_with_blocks_writes_blocks_where_a_keyword_is_given(given, wanted):
+    """A message's requirement with each keyword's blocks written out where the keyword must be
+    given, and nothing said of settings giving a keyword outside its blocks."""
+    blocks = {"k": Requirement.parse("B"), "m": Requirement.parse("C || D")}
+    found = with_blocks(RequirementAnswer(Requirement.parse(given), ()), blocks).requirement
+    assert found.alternatives() == Requirement.parse(wanted).alternatives(), str(found)
