@@ -24,7 +24,8 @@ from srcscan.model import CallSite, FunctionFacts, Guard
 from srcscan.requirement import Atom, Requirement
 from srcscan.analyze.inherited import keyword_requirement, stored_requirement
 from srcscan.analyze.localflow import entry_form
-from srcscan.analyze.optiontests import mandatory_guard, option_test, stored_after_loop, within_blocks
+from srcscan.analyze.keywordblocks import within_blocks
+from srcscan.analyze.optiontests import mandatory_guard, option_test, stored_after_loop
 
 MAX_DEPTH = 8  # callers followed up from a site before a parameter's test counts as runtime
 BUDGET = 300  # reaching() calls per site

@@ -11,15 +11,12 @@ from typing import Mapping
 
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.contexts import context_requirement, creates_context, guarded_by_context, takes_context
+from srcscan.analyze.keywordblocks import KEYWORD_LIMIT
 from srcscan.analyze.optionindex import Index
 from srcscan.analyze.optiontests import guard_requirement
 from srcscan.requirement import Requirement
 
 MAX_ROUNDS = 50
-# A function run from the handlers of more configuration keywords than this (keepalived's
-# read_unsigned_strvec(), shared by a few hundred handlers) is shared parsing code: it needs
-# one of them, which is no answer a reader can use; its keywords are left out.
-KEYWORD_LIMIT = 8
 
 def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset(),
               unseen_callers: frozenset[str] = frozenset()) -> tuple[dict[str, Requirement], dict[str, bool]]:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from srcscan.analyze.features import feature_atom
 from srcscan.analyze.guardedlocals import global_test, param_set_only_under, set_only_under, stored_through_locals, walk_start
 from srcscan.analyze.keyselections import selection_atoms
+from srcscan.analyze.keywordblocks import within_blocks
 from srcscan.analyze.parsedvalues import parsed_test
 from srcscan.analyze.optionvalues import (COMPARISONS, Target, above_run_value, cleared_local, integer_of, local_of, option_pool,
                                           read_through, target_of, value_options)
@@ -49,33 +50,6 @@ def guard_requirement(guard: Guard, index: Index, fn: FunctionFacts) -> Requirem
     if getattr(index, "keyword_paths", None) and guard.expr is not None:
         found = within_blocks(found, guard.expr, index)
     index.memo[memo] = (guard, found)  # the guard is kept: its id stays its own
-    return found
-
-
-def within_blocks(found: Requirement, e: CExpr, index: Index) -> Requirement:
-    """`found`, a guard's requirement, with the keywords of the blocks around each configuration
-    keyword it needs present in every way it holds (`if (vs->quorum_max)` needs `quorum_max`
-    given inside `virtual_server`, or inside `vrrp_track_process`: the paths of the handlers
-    storing the tested field, Index.keyword_fields, else of every install of the keyword). A
-    keyword the guard needs absent in some way it holds (`!multihop`, `x || !multihop`) is left
-    as it is here (requirements.with_blocks writes its blocks out where the message needs it).
-    The same formula wherever a keyword implies its blocks, written out."""
-    named = [a for a in found.atoms() if a.name in index.keyword_paths]
-    if not named:
-        return found
-    members = [(m.field, m.owner) for m in walk(e) if isinstance(m, Member)]
-    for a in named:
-        given, absent = found.replace({a: Requirement.TRUE}), found.replace({a: Requirement.FALSE})
-        if not (absent & ~given).is_false:
-            continue  # needs `a` absent in some way it holds
-        paths: set[tuple[str, ...]] = set()
-        for field, owner in members:
-            for struct in ((owner, "") if owner else ("*",)):
-                paths |= index.keyword_fields.get((a.name, field, struct), frozenset())
-        blocks = Requirement.any_of(Requirement.all_of(Requirement.atom(k) for k in path[:-1])
-                                    for path in (paths or index.keyword_paths[a.name]))
-        if not blocks.is_true:
-            found = (Requirement.atom(a) & blocks & given) | absent
     return found
 
 

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Iterable, Mapping
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.contexts import context_requirement, creates_context, guarded_by_context, one_module
 from srcscan.analyze.keytypes import unused_case_test
-from srcscan.analyze.inherited import KEYWORD_LIMIT, inherited, keyword_requirement, stored_requirement
+from srcscan.analyze.inherited import inherited, keyword_requirement, stored_requirement
+from srcscan.analyze.keywordblocks import keyword_blocks, with_blocks
 from srcscan.analyze.optionindex import Index, option_index
 from srcscan.analyze.optiontypes import option_to_dict
 from srcscan.analyze.optiontests import guard_requirement, mandatory_guard, option_test
@@ -467,56 +468,6 @@ def with_implied(answer: RequirementAnswer, implies: Iterable[tuple[str, str]]) 
         if any(atom.name == a for atom in requirement.atoms()):
             requirement = (requirement & (Requirement.atom(a, negated=True) | Requirement.atom(b))).simplified()
     texts = tuple((t, with_implied(r, implies)) for t, r in answer.texts)
-    if requirement == answer.requirement and texts == answer.texts:
-        return answer
-    return replace(answer, requirement=requirement, texts=texts)
-
-
-def keyword_blocks(paths: Mapping[str, Iterable[tuple[str, ...]]]) -> dict[str, Requirement]:
-    """Configuration keyword -> what its being given needs of the blocks around it: any of its
-    installs' enclosing keywords (Index.keyword_paths; `real_server && virtual_server` or
-    `virtual_server` for keepalived's `weight`, among others); keywords of the top level left out."""
-    out = {}
-    for keyword, found in paths.items():
-        blocks = Requirement.any_of(Requirement.all_of(Requirement.atom(k) for k in path[:-1]) for path in found)
-        if not blocks.is_true:
-            out[keyword] = blocks
-    return out
-
-
-def with_blocks(answer: RequirementAnswer, blocks: Mapping[str, Requirement]) -> RequirementAnswer:
-    """The answer (and its per-text answers) with each configuration keyword's blocks
-    (keyword_blocks) written out where it needs the keyword given: a keyword is given only
-    inside its blocks, so `weight` is `weight && (virtual_server || ...)`, and what the
-    requirement says of settings where a keyword is given outside them is dropped (a message
-    under `if (x->multihop)` on one path and under its `else` on another needs no keyword, not
-    `!multihop || bfd_instance`). Each keyword on its own: where it is given, settings without
-    its blocks are left out. Blocks a guard already named for a keyword (the handlers'
-    own, optiontests.within_blocks) stay; when there are more than KEYWORD_LIMIT keywords, the
-    blocks' keywords that not every alternative needs are left out (a checker keyword of ten
-    checkers needs `real_server` and `virtual_server`, and some checker)."""
-    requirement = answer.requirement
-    named = [a for a in requirement.atoms() if a.name in blocks]
-    if named:
-        found = requirement
-        for a in named:
-            atom, inside = Requirement.atom(a), blocks[a.name]
-            given, absent = found.replace({a: Requirement.TRUE}), found.replace({a: Requirement.FALSE})
-            # Where `a` is given, only settings with its blocks can happen: what the requirement
-            # says of the others (`!inside`) may be anything, and "true" there makes the fewest
-            # alternatives (`(multihop && bfd_instance) || !multihop` is true).
-            given = given | ~inside
-            found = (atom & inside & given) | (absent if (absent & ~given).is_false else ~atom & absent)
-        outer = {x.name for r in blocks.values() for x in r.atoms()}  # the keywords of blocks
-        keywords = {x.name for x in found.atoms() if x.name in blocks or x.name in outer}
-        if len(keywords) > KEYWORD_LIMIT:
-            # no more keywords than inherited.few_keywords lets a function's requirement have:
-            # the blocks that not every alternative needs go
-            free = {x.name for x in found.atoms() if x.name in outer
-                    and not (found & Requirement.atom(x, negated=True)).is_false}
-            found = found.exists(lambda x: x.name in free)
-        requirement = found.simplified()
-    texts = tuple((t, with_blocks(r, blocks)) for t, r in answer.texts)
     if requirement == answer.requirement and texts == answer.texts:
         return answer
     return replace(answer, requirement=requirement, texts=texts)

@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import only_message, tree_catalog
 
 from srcscan.analyze.inherited import KEYWORD_LIMIT, few_keywords
-from srcscan.analyze.requirements import with_blocks
+from srcscan.analyze.keywordblocks import with_blocks
 from srcscan.model import RequirementAnswer
 from srcscan.errors import RulesError
 from srcscan.requirement import Requirement
