@@ -84,7 +84,7 @@ def guard_condition(guard: Guard, index, fn: FunctionFacts) -> Requirement:
         return Requirement.TRUE  # keys the daemon does not run without (optiontests.mandatory)
     c = condition(guard.expr, index, fn, guard.line)
     c = ~c if guard.negated else c
-    return within_blocks(c, guard.expr, index) if getattr(index, "keyword_paths", None) else c
+    return within_blocks(c, guard.expr, index)
 
 
 def _case_test(guard: Guard, index, fn: FunctionFacts) -> Requirement:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 KEYWORD_LIMIT = 8
 
 
-def within_blocks(found: Requirement, e: CExpr, index: Index) -> Requirement:
+def within_blocks(found: Requirement, e: CExpr | None, index: Index) -> Requirement:
     """`found`, a guard's requirement, with the keywords of the blocks around each configuration
     keyword it needs present in every way it holds (`if (vs->quorum_max)` needs `quorum_max`
     given inside `virtual_server`, or inside `vrrp_track_process`: the paths of the handlers
@@ -33,6 +33,8 @@ def within_blocks(found: Requirement, e: CExpr, index: Index) -> Requirement:
     keyword the guard needs absent in some way it holds (`!multihop`, `x || !multihop`) is left
     as it is here (with_blocks writes its blocks out where the message needs it).
     The same formula wherever a keyword implies its blocks, written out."""
+    if e is None or not getattr(index, "keyword_paths", None):
+        return found
     named = [a for a in found.atoms() if a.name in index.keyword_paths]
     if not named:
         return found

@@ -45,10 +45,7 @@ def guard_requirement(guard: Guard, index: Index, fn: FunctionFacts) -> Requirem
         found = ~_formula(guard.expr, index, fn, necessary=False, line=guard.line)
     else:
         found = _formula(guard.expr, index, fn, necessary=True, line=guard.line)
-    if mandatory(guard, fn, found, index):
-        found = Requirement.TRUE
-    if getattr(index, "keyword_paths", None) and guard.expr is not None:
-        found = within_blocks(found, guard.expr, index)
+    found = Requirement.TRUE if mandatory(guard, fn, found, index) else within_blocks(found, guard.expr, index)
     index.memo[memo] = (guard, found)  # the guard is kept: its id stays its own
     return found
 
