@@ -30,13 +30,59 @@ def analyze_build(context: Context) -> tuple[dict[SiteKey, str], dict[str, Any]]
     """
     conditionals: dict[str, Any] = {}
     out = {}
+    base: set[SiteKey] | None = None
+    definitions: _MacroConditions | None = None
     for site in context.sites:
         file = site.call.file
         if file not in conditionals:
             conditionals[file] = _conditionals_of(context.tree.root / file)
         c = conditionals[file]
         out[site.key] = build_text(c.build(site.call.line)) if c else ""
+        if not out[site.key] and site.extracted == "parse" and site.call.written != site.call.callee:
+            # A call through a macro the base build leaves empty: the #if around its
+            # definition is the call's build condition.
+            if base is None:
+                base = {call.key for f in context.scan.files for fn in f.functions for call in fn.calls}
+                definitions = _MacroConditions(context.tree.text(context.rules.exclude), conditionals)
+            if site.key not in base:
+                out[site.key] = definitions.condition(site.call.written, site.call.callee)
     return out, {}
+
+
+class _MacroConditions:
+    """The `#if` conditions around a function-like macro's definitions that call a log
+    function (keepalived 1.1.19's `#ifdef _DEBUG_ #define DBG(fmt, msg...) syslog(LOG_DEBUG,
+    fmt, ## msg) #else #define DBG(fmt, msg...) #endif`, lib/utils.h:38-42: a DBG() call exists
+    only in a build with _DEBUG_), read from the tree's text on first use."""
+
+    def __init__(self, tree_text: Any, conditionals: dict[str, Any]) -> None:
+        self.tree_text, self.conditionals = tree_text, conditionals
+        self.memo: dict[tuple[str, str], str] = {}
+
+    def condition(self, macro: str, callee: str) -> str:
+        """The build condition of a call of `macro` that reaches `callee`: the conditions
+        around the definitions whose body names `callee`, ORed; "" when one is unconditional
+        or none is found."""
+        if (macro, callee) not in self.memo:
+            define = re.compile(r"^[ \t]*#[ \t]*define[ \t]+" + re.escape(macro) + r"\((?:[^\n]|\\\n)*?\b"
+                                + re.escape(callee.rsplit(":", 1)[-1]) + r"\b", re.M)
+            found: list[str] = []
+            for rel in self.tree_text.files:
+                try:
+                    text = self.tree_text.text(rel)
+                except OSError:
+                    continue
+                if macro not in text:
+                    continue
+                for m in define.finditer(text):
+                    if rel not in self.conditionals:
+                        self.conditionals[rel] = _conditionals_of(self.tree_text.root / rel)
+                    c = self.conditionals[rel]
+                    found.append(build_text(c.build(text.count("\n", 0, m.start()) + 1)) if c else "")
+            unique = list(dict.fromkeys(found))
+            self.memo[(macro, callee)] = "" if not unique or "" in unique else (
+                unique[0] if len(unique) == 1 else " || ".join(f"({u})" for u in unique))
+        return self.memo[(macro, callee)]
 
 
 TEXT_STATUSES = ("fixed", "call_lost", "not_taken", "parse_failed", "no_includer")
