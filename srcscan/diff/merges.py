@@ -12,6 +12,7 @@ from srcscan.diff.model import Merge
 from srcscan.diff.text import (DISTINCT_LITERAL, SIMILARITY_THRESHOLD, _function_span, _literal_view, _match_pattern, _site,
                                _text, _uncast, char_similarity, literal_length)
 from srcscan.formats.template import Hole, template_similarity
+from srcscan.textcalls import enclosing_function
 
 # How close (words or characters) an old message must be to a sibling in another function for
 # the two to be one message the functions now share (`X-Sendfile (%s) not under ...` and
@@ -95,40 +96,73 @@ class _MergePasses:
         return self._calls(a.file, a.function, name)
 
     def _calls(self, file: str, function: str, name: str) -> bool:
-        """Does `function`, in the new text of `file`, call `name`?"""
+        """Does `function`, in the new text of `file`, call `name`? (Each `name(` outside a
+        declaration, in the function whose definition opens nearest above it.)"""
         text = self.texts("new", file) if self.texts is not None else None
         if not text:
             return False
         lines = text.split("\n")
-        span = _function_span(lines, function)
-        return bool(span) and re.search(rf"\b{re.escape(name)}\s*\(", "\n".join(lines[span[0] - 1: span[1]])) is not None
+        for m in re.finditer(rf"\b{re.escape(name)}\s*\(", text):
+            line = text.count("\n", 0, m.start()) + 1
+            if lines[line - 1][:1] not in ("", " ", "\t"):
+                continue  # a definition or a declaration at the start of a line
+            if enclosing_function(lines, line) == function:
+                return True
+        return False
+
+    def _writes_literal(self, file: str, function: str, b: Message) -> bool:
+        """Is the longest literal piece of b's text written in `function` of the new text of
+        `file`? (A helper's text filled with its callers' constants is one caller's: lighttpd
+        1.4.85's wstunnel_err() writes `frame size has exceeded 0xfffff` for recv_ietf_00(),
+        not for recv_rfc_6455(), which calls it too.)"""
+        text = self.texts("new", file) if self.texts is not None else None
+        pieces = [p for p in b.template.parts if isinstance(p, str)]
+        if not text or not pieces:
+            return False
+        piece = max(pieces, key=len)
+        lines = text.split("\n")
+        at = text.find(piece)
+        while at >= 0:
+            if enclosing_function(lines, text.count("\n", 0, at) + 1) == function:
+                return True
+            at = text.find(piece, at + 1)
+        return False
 
     def _shared(self, merges: list[Merge]) -> list[Merge]:
         """Old messages left over whose close sibling in another function of the file (the
-        same text, or similarity >= SHARED_SIBLING) went into a message of a function the two
-        now share: a new helper their function calls, or the dispatcher that calls it. The
+        same text, or similarity >= SHARED_SIBLING; or a copy of the same text in its own
+        function) went into a message of a function the two now share: a new helper their
+        function calls, or the dispatcher that calls it. The
         left-over message joins its sibling's (N -> 1, "shared"), when its own text is still
         close to the new one (>= SIMILARITY_THRESHOLD), the new one's function wrote nothing
-        before, and one new message is so named.
+        before (and, a helper writing one text per caller's constant, the left-over one's
+        function hands it this text: _writes_literal), and one new message is so named.
         lighttpd 1.4.85 moved the docroot check of http_response_xsendfile() (`X-Sendfile (%s)
         not under configured x-sendfile-docroot(s)`) and of http_response_xsendfile2()
         (`X-Sendfile2 (%s) ...`) into http_response_xsendfile_path_check(), which both call
         (`X-Sendfile: file not under configured x-sendfile-docroot(s): %s`); mod_wstunnel's
         send_ietf_00() and send_rfc_6455() each wrote `send data to client (fd=%d), frame
         size=%zx`, now mod_wstunnel_frame_send(), which calls them, writes `send to client
-        (fd=%d), frame type=%s, payload size=%zu`."""
+        (fd=%d), frame type=%s, payload size=%zu`; recv_ietf_00()'s two `frame size has been
+        exceeded: %x` copies (one per branch) are one check calling wstunnel_err() (`frame
+        size has exceeded 0xfffff`)."""
         known = [(a, b) for a, b, _, _ in self.pairs] + [(o, m.new) for m in merges for o in m.olds]
         paired_sites = {_site(a) for a, _ in known}
+        site_texts: dict[tuple, int] = defaultdict(int)
+        for b in self.all_news:
+            site_texts[_site(b)] += 1
         into: dict[int, tuple[Message, list[Message]]] = {}
         for a in self.olds:
             if a.dynamic or literal_length(a) < DISTINCT_LITERAL or _site(a) in paired_sites:
                 continue  # (a text of a paired call site is that site's)
             found = {id(b): b for o, b in known
-                     if o.file == a.file and o.function != a.function and b.function != a.function and not b.dynamic
+                     if o.file == a.file and (o.function != a.function or _text(o) == _text(a))
+                     and b.function != a.function and not b.dynamic
                      and self._is_new_function(b)
                      and max(template_similarity(a.template, o.template), char_similarity(a, o)) >= SHARED_SIBLING
                      and max(template_similarity(a.template, b.template), char_similarity(a, b)) >= SIMILARITY_THRESHOLD
-                     and (self._calls(a.file, a.function, b.function) or self._calls(b.file, b.function, a.function))}
+                     and (self._calls(a.file, a.function, b.function) or self._calls(b.file, b.function, a.function))
+                     and (site_texts[_site(b)] == 1 or self._writes_literal(a.file, a.function, b))}
             if len(found) == 1:
                 (b,) = found.values()
                 into.setdefault(id(b), (b, []))[1].append(a)

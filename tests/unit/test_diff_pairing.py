@@ -771,6 +771,42 @@ int frame_send(int fd, int type, int version, unsigned siz, int debug)
 +	return version ? send_rfc(fd, siz) : send_ietf(fd, siz);
 }
 """,
+        "frames.c": """
+#define BUFMAX 0xfffff
++static int frame_err(int code, const char *err)
++{
++	if (err)
++		log_message(LOG_ERR, "%s", err);
++	return code;
++}
+int recv_ietf(unsigned siz, int last)
+{
+-	if (last) {
+-		if (siz > BUFMAX) {
+-			log_message(LOG_WARNING, "frame size has been exceeded: %x", BUFMAX);
+-			return -1;
+-		}
+-	} else {
+-		if (siz > BUFMAX) {
+-			log_message(LOG_WARNING, "frame size has been exceeded: %x", BUFMAX);
+-			return -1;
+-		}
+-	}
++	if (siz > BUFMAX)
++		return frame_err(1002, "frame size has exceeded 0xfffff");
+	return 0;
+}
+int recv_rfc(unsigned siz, int type)
+{
+-	if (type == 9 && siz > BUFMAX) {
+-		log_message(LOG_WARNING, "frame size has been exceeded: %x", BUFMAX);
+-		return -1;
+-	}
++	if (type & 8)
++		return frame_err(1002, "control frame size invalid");
+	return 0;
+}
+""",
         "tls.c": """
 int next_error(void);
 int peek_error(void);
@@ -1242,7 +1278,20 @@ def test_copies_in_several_functions_that_went_into_one_they_now_share_are_a_mer
         "shared")
     assert merged["send to client (fd=%d), frame type=%s, payload size=%u"] == (
         ["send data to client (fd=%d), frame size=%x"] * 2, "shared")
-    assert not d.added
+    assert not [m for m in d.added if m.file != "frames.c"]
+    assert "X-Sendfile3 (%s) not under configured x-sendfile-docroot(s)" in summary(d)["removed"]
+
+
+def test_copies_into_a_helper_that_writes_its_callers_constants_follow_the_caller_that_hands_it_the_text(diffs):
+    """lighttpd 1.4.85's recv_ietf_00() folded its two `frame size has been exceeded: %x` copies
+    (one per branch) into one wstunnel_err(hctx, 1002, "frame size has exceeded 0xfffff"):
+    one merge. recv_rfc_6455()'s copy of the same text is not in it: wstunnel_err() writes that
+    text for recv_ietf_00() only (recv_rfc_6455() hands it `control frame size invalid`)."""
+    d = diffs["shared"]
+    frames = [m for m in d.merged if m.new.file == "frames.c"]
+    assert [(sorted((o.function, text(o)) for o in m.olds), text(m.new)) for m in frames] == [
+        ([("recv_ietf", "frame size has been exceeded: %x")] * 2, "frame size has exceeded 0xfffff")]
+    assert not [c for c in d.changed + d.moved if c.old.function == "recv_rfc" and text(c.new) == "frame size has exceeded 0xfffff"]
 
 
 def test_a_message_gone_into_a_helper_does_not_pair_with_what_now_stands_at_its_place(diffs):
@@ -1257,7 +1306,6 @@ def test_a_message_gone_into_a_helper_does_not_pair_with_what_now_stands_at_its_
         ["X-Sendfile invalid UTF-8 after url-decode: %s", "X-Sendfile2 invalid UTF-8 after url-decode: %s"], "shared")
     assert [(text(c.old), text(c.new), c.how) for c in d.changed if "range" in text(c.new) and c.old.function == "xsendfile2"] == [
         ("Couldn't decode range after filename: %s", "X-Sendfile2: could not decode range after filename: %s", "similar")]
-    assert "X-Sendfile3 (%s) not under configured x-sendfile-docroot(s)" in summary(d)["removed"]
 
 
 def test_a_message_of_an_else_branch_folds_with_its_sibling_of_a_nested_branch(diffs):
@@ -1270,7 +1318,7 @@ def test_a_message_of_an_else_branch_folds_with_its_sibling_of_a_nested_branch(d
     merged = {text(m.new): (sorted(text(o) for o in m.olds), m.how) for m in d.merged}
     assert merged["SSL: addr:%s ssl_err:%d wr:%d errno:%d"] == (["SSL (error): %d %d", "SSL: %d %d"], "folded")
     assert summary(d)["removed"] == ["Couldn't decode range after filename: %s",
-                                     "X-Sendfile3 (%s) not under configured x-sendfile-docroot(s)"]
+                                     "X-Sendfile3 (%s) not under configured x-sendfile-docroot(s)", "frame size has been exceeded: %x"]
     assert [(text(c.old), text(c.new)) for c in d.changed if c.old.function == "parse_range"] == [
         ("Couldn't find range after filename: %s", "X-Sendfile2: could not find range after filename: %s")]
 
