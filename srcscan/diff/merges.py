@@ -104,8 +104,9 @@ class _MergePasses:
         lines = text.split("\n")
         for m in re.finditer(rf"\b{re.escape(name)}\s*\(", text):
             line = text.count("\n", 0, m.start()) + 1
-            if lines[line - 1][:1] not in ("", " ", "\t"):
-                continue  # a definition or a declaration at the start of a line
+            before = lines[line - 1][: m.start() - (text.rfind("\n", 0, m.start()) + 1)]
+            if before[:1] not in (" ", "\t") and re.fullmatch(r"[\w\s*]*", before):
+                continue  # its own definition or declaration (`static int name(...`)
             if enclosing_function(lines, line) == function:
                 return True
         return False
