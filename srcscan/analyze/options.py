@@ -17,8 +17,8 @@ from typing import Iterable
 from srcscan.analyze.keywords import Levels, keyword_options
 from srcscan.analyze.optionflow import derived_effects, helper_effects, with_copies, with_resets
 from srcscan.analyze.optiontypes import Option, OptionEffect
-from srcscan.analyze.optionvalues import KEY_VALUE
-from srcscan.cexpr import Binary, CExpr, Member, Name, Const, Unary, evaluate, walk
+from srcscan.analyze.optionvalues import KEY_VALUE, integer_of
+from srcscan.cexpr import Binary, CExpr, Member, Name, Const, Unary, evaluate, strip, walk
 from srcscan.model import FileFacts, FunctionFacts, OptionFacts
 from srcscan.rules import OptionRules, Rules
 
@@ -58,6 +58,7 @@ def find_options(files: Iterable[FileFacts], rules: Rules) -> tuple[Option, ...]
         found.setdefault((option.kind, option.name), option)  # a key table's key of the same name first
     for option in extra_options(rules):
         found[(option.kind, option.name)] = option
+    found = with_local_copies(found, every)
     found = with_resets(with_copies(found, every), every, rules.config.defaults_functions)
     options = tuple(sorted(found.values(), key=lambda o: (o.kind, o.name.lstrip("-").lower(), o.name)))
     return derived_effects(options, every)
@@ -182,6 +183,7 @@ def find_defaults(files: Iterable[FileFacts], functions: Iterable[str]) -> froze
         copied = {(where[1:].rsplit("@", 1)[0], target.rsplit(".", 1)[-1])
                   for where, _, target, *_ in (facts.options.key_fields if facts.options is not None else ())
                   if where.startswith("@")}
+        keyed = _key_only_locals(facts)
         for w in facts.writes:
             if w.local or w.op != "=" or not any(fnmatch.fnmatchcase(w.function, p) for p in patterns):
                 continue
@@ -189,7 +191,58 @@ def find_defaults(files: Iterable[FileFacts], functions: Iterable[str]) -> froze
                 continue
             if evaluate(w.value) == 0:
                 continue  # off by default: the key turns it on
+            if isinstance(value := strip(w.value), Name) and value.ref == "var" and (w.function, value.name) in keyed:
+                continue  # a local only the key's case gives a value (else 0): the key's value, copied
             out.add((w.file, w.target.rsplit(".", 1)[-1]))
+    return frozenset(out)
+
+
+def with_local_copies(found: dict[tuple[str, str], Option], files: list[FileFacts]) -> dict[tuple[str, str], Option]:
+    """Config keys with the fields their key switch's function fills from a local only the
+    key's case sets (_key_only_locals): lighttpd's mod_authn_ldap_set_defaults copies
+    `ldc->auth_ldap_starttls = starttls;` after its key loop into a plugin_config_ldap, a
+    struct the key's own case does not write; a test of that field reads the key."""
+    added: dict[tuple[str, str], list[OptionEffect]] = defaultdict(list)
+    for facts in files:
+        keyed = _key_only_locals(facts)
+        if not keyed:
+            continue
+        values = find_locals([facts])
+        for w in facts.writes:
+            if w.local or w.op != "=" or w.value is None or not w.owner:
+                continue
+            value = strip(w.value)
+            if not (isinstance(value, Name) and value.ref == "var" and (w.function, value.name) in keyed):
+                continue
+            for v in values.get((w.file, w.function), {}).get(value.name, ()):
+                if isinstance(v, Name) and v.ref == KEY_VALUE:
+                    for key in v.name.split("|"):
+                        added[("config", key)].append(OptionEffect("." + w.target.rsplit(".", 1)[-1], "=", "value",
+                                                                   owner=w.owner))
+    out = dict(found)
+    for key, effects in added.items():
+        if key in out:
+            o = out[key]
+            out[key] = Option(o.names, o.kind, o.takes_value, tuple(dict.fromkeys(o.effects + tuple(effects))), o.file,
+                              o.also, o.code)
+    return out
+
+
+def _key_only_locals(facts: FileFacts) -> frozenset[tuple[str, str]]:
+    """(function, local) of the locals a key switch's case gives the key's value and that are
+    otherwise only declared, 0 or NULL: lighttpd's mod_authn_ldap_set_defaults declares
+    `int starttls = 0; char *cafile = NULL;`, sets them in the cases of
+    auth.backend.ldap.starttls and auth.backend.ldap.ca-file and after the key loop copies them
+    (`ldc->auth_ldap_starttls = starttls;`): a copy of the key's value, not a default (a local
+    with a constant default, `long timeout = 2000000;`, is not one)."""
+    if facts.options is None or not facts.options.key_locals:
+        return frozenset()
+    out = set()
+    for (_, function), names in find_locals([facts]).items():
+        for name, values in names.items():
+            if any(isinstance(v, Name) and v.ref == KEY_VALUE for v in values) and all(
+                    v is None or isinstance(v, Name) and v.ref == KEY_VALUE or integer_of(v) == 0 for v in values):
+                out.add((function, name))
     return frozenset(out)
 
 

@@ -1,0 +1,35 @@
+"""A key's value copied through a local of the defaults function (tests/fixtures/keycopies,
+written for srcscan, in the shape of lighttpd's mod_authn_ldap.c): not a default of the field."""
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import only_message, tree_catalog
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory):
+    return tree_catalog(FIXTURES / "keycopies", FIXTURES / "keycopies.toml", tmp_path_factory.mktemp("keycopies"))
+
+
+def requires(catalog, text):
+    return only_message(catalog, text).requires
+
+
+def test_a_field_given_a_key_local_after_the_loop_needs_the_key(catalog):
+    # `int starttls = 0; ... case 2: starttls = (int)cpv->v.u; ... s->starttls = starttls;`
+    assert requires(catalog, "dir: starttls failed") == (("dir.hostname", "dir.starttls"),)
+    assert requires(catalog, "dir: cannot set ca file %s") == (("dir.ca-file", "dir.hostname", "dir.starttls"),)
+
+
+def test_the_plugins_own_fields_the_key_fills_need_the_key_in_the_defaults_function(catalog):
+    # `p->defaults.starttls`, filled by the merge function's case, tested in mod_dir_set_defaults
+    assert requires(catalog, "dir: global ca file %s") == (("dir.ca-file", "dir.starttls"),)
+
+
+def test_a_local_with_a_constant_default_is_a_default(catalog):
+    # `long timeout = 2000;` then `s->timeout = timeout;`: set without dir.timeout
+    assert requires(catalog, "dir: cannot set timeout") == (("dir.hostname",),)
