@@ -191,7 +191,7 @@ def find_defaults(files: Iterable[FileFacts], functions: Iterable[str]) -> froze
                 continue
             if evaluate(w.value) == 0:
                 continue  # off by default: the key turns it on
-            if isinstance(value := strip(w.value), Name) and value.ref == "var" and (w.function, value.name) in keyed:
+            if (w.function, _copied_local(w.value)) in keyed:
                 continue  # a local only the key's case gives a value (else 0): the key's value, copied
             out.add((w.file, w.target.rsplit(".", 1)[-1]))
     return frozenset(out)
@@ -207,18 +207,12 @@ def with_local_copies(found: dict[tuple[str, str], Option], files: list[FileFact
         keyed = _key_only_locals(facts)
         if not keyed:
             continue
-        values = find_locals([facts])
         for w in facts.writes:
             if w.local or w.op != "=" or w.value is None or not w.owner:
                 continue
-            value = strip(w.value)
-            if not (isinstance(value, Name) and value.ref == "var" and (w.function, value.name) in keyed):
-                continue
-            for v in values.get((w.file, w.function), {}).get(value.name, ()):
-                if isinstance(v, Name) and v.ref == KEY_VALUE:
-                    for key in v.name.split("|"):
-                        added[("config", key)].append(OptionEffect("." + w.target.rsplit(".", 1)[-1], "=", "value",
-                                                                   owner=w.owner))
+            for key in sorted(keyed.get((w.function, _copied_local(w.value)), ())):
+                added[("config", key)].append(OptionEffect("." + w.target.rsplit(".", 1)[-1], "=", "value",
+                                                           owner=w.owner))
     out = dict(found)
     for key, effects in added.items():
         if key in out:
@@ -228,22 +222,43 @@ def with_local_copies(found: dict[tuple[str, str], Option], files: list[FileFact
     return out
 
 
-def _key_only_locals(facts: FileFacts) -> frozenset[tuple[str, str]]:
-    """(function, local) of the locals a key switch's case gives the key's value and that are
-    otherwise only declared, 0 or NULL: lighttpd's mod_authn_ldap_set_defaults declares
-    `int starttls = 0; char *cafile = NULL;`, sets them in the cases of
-    auth.backend.ldap.starttls and auth.backend.ldap.ca-file and after the key loop copies them
-    (`ldc->auth_ldap_starttls = starttls;`): a copy of the key's value, not a default (a local
-    with a constant default, `long timeout = 2000000;`, is not one)."""
+def _key_only_locals(facts: FileFacts) -> dict[tuple[str, str], frozenset[str]]:
+    """(function, local) -> the keys, for the locals a key switch's case gives the key's value
+    and that are otherwise only declared, 0, NULL or another such local: lighttpd's
+    mod_authn_ldap_set_defaults declares `int starttls = 0; char *cafile = NULL;`, sets them in
+    the cases of auth.backend.ldap.starttls and auth.backend.ldap.ca-file and after the key
+    loop copies them (`ldc->auth_ldap_starttls = starttls;`): a copy of the key's value, not a
+    default (a local with a constant default, `long timeout = 2000000;`, is not one);
+    mod_openssl_set_defaults_sockets' `ssl_ca_crl_file` is ssl.ca-crl-file's or
+    ssl.verifyclient.ca-crl-file's, or `default_ssl_ca_crl_file` (ssl.ca-crl-file's)."""
     if facts.options is None or not facts.options.key_locals:
-        return frozenset()
-    out = set()
-    for (_, function), names in find_locals([facts]).items():
-        for name, values in names.items():
-            if any(isinstance(v, Name) and v.ref == KEY_VALUE for v in values) and all(
-                    v is None or isinstance(v, Name) and v.ref == KEY_VALUE or integer_of(v) == 0 for v in values):
-                out.add((function, name))
-    return frozenset(out)
+        return {}
+    out: dict[tuple[str, str], frozenset[str]] = {}
+    found = find_locals([facts])
+    for _ in range(3):  # a local given another such local
+        for (_, function), names in found.items():
+            for name, values in names.items():
+                keys: set[str] = set()
+                for v in values:
+                    if isinstance(v, Name) and v.ref == KEY_VALUE:
+                        keys.update(v.name.split("|"))
+                    elif isinstance(v, Name) and v.ref == "var" and (function, v.name) in out:
+                        keys.update(out[(function, v.name)])
+                    elif not (v is None or integer_of(v) == 0):
+                        break
+                else:
+                    if keys:
+                        out[(function, name)] = frozenset(keys)
+    return out
+
+
+def _copied_local(value: CExpr | None) -> str | None:
+    """The local a field's value copies: `starttls`, or the string of a key's buffer
+    (`ssl_ca_crl_file->ptr`)."""
+    value = strip(value) if value is not None else None
+    if isinstance(value, Member) and value.arrow and isinstance(strip(value.base), Name):
+        value = strip(value.base)
+    return value.name if isinstance(value, Name) and value.ref == "var" else None
 
 
 def find_start_values(files: Iterable[FileFacts], functions: Iterable[FunctionFacts],

@@ -33,3 +33,11 @@ def test_the_plugins_own_fields_the_key_fills_need_the_key_in_the_defaults_funct
 def test_a_local_with_a_constant_default_is_a_default(catalog):
     # `long timeout = 2000;` then `s->timeout = timeout;`: set without dir.timeout
     assert requires(catalog, "dir: cannot set timeout") == (("dir.hostname",),)
+
+
+def test_a_keys_string_copied_through_locals_into_a_fresh_struct_needs_the_key(catalog):
+    # `crl = cpv->v.b;` in the cases of both keys, `default_crl` in the global scope's, then
+    # `if (NULL == crl) crl = default_crl; c->crl_file = crl->ptr;` (lighttpd's
+    # mod_openssl_set_defaults_sockets); `if (c && c->crl_file)` in the refresh
+    assert requires(catalog, "tls: reloading revocation list %s") == \
+        (("tls.ca-crl-file",), ("tls.verifyclient.ca-crl-file",))
