@@ -9,7 +9,7 @@ from collections import defaultdict
 
 from srcscan.catalog import Message
 from srcscan.diff.model import Merge
-from srcscan.diff.text import (DISTINCT_LITERAL, SIMILARITY_THRESHOLD, _function_span, _literal_view, _match_pattern, _site,
+from srcscan.diff.text import (DISTINCT_LITERAL, SIMILARITY_THRESHOLD, _WORD, _function_span, _literals, _words, _literal_view, _match_pattern, _site,
                                _text, _uncast, char_similarity, literal_length)
 from srcscan.formats.template import Hole, template_similarity
 from srcscan.textcalls import enclosing_function
@@ -167,6 +167,7 @@ class _MergePasses:
             if len(found) == 1:
                 (b,) = found.values()
                 into.setdefault(id(b), (b, []))[1].append(a)
+        self._traces_into_holes(known, into, paired_sites)
         if not into:
             return merges
         taken = {id(a) for _, olds in into.values() for a in olds}
@@ -177,6 +178,44 @@ class _MergePasses:
             out.append(Merge(tuple(sorted(m.olds + tuple(olds), key=lambda a: (a.file, a.line, a.id))), m.new, m.how, m.survivor)
                        if olds else m)
         return out + self._with_partners([Merge(tuple(olds), b, "shared") for b, olds in into.values()])
+
+    def _traces_into_holes(self, known: list[tuple[Message, Message]], into: dict[int, tuple[Message, list[Message]]],
+                           paired_sites: set[tuple]) -> None:
+        """Old traces left over whose every word the new message that took a sibling of their
+        function (in a function the two now share, as _shared) still writes: in its literal
+        text, or among the constants of the array one of its holes indexes. lighttpd 1.4.79's
+        send_rfc_6455() traced `type = text` (binary, ping, pong, close) and `payload size=%x`
+        beside `send data to client (fd=%d), frame size=%zx`; 1.4.85's mod_wstunnel_frame_send(),
+        which calls it, writes one `send to client (fd=%d), frame type=%s, payload size=%zu`,
+        the `%s` from mod_wstunnel_frame_type_str[] = {"text", "binary", "close", "ping",
+        "pong"}. Adds to `into` (new message id -> (new message, old messages))."""
+        taken = {id(a) for _, olds in into.values() for a in olds}
+        known = known + [(a, b) for b, olds in into.values() for a in olds]
+        for a in self.olds:
+            words = _words(a)
+            if id(a) in taken or a.dynamic or not words or _site(a) in paired_sites:
+                continue
+            found = {id(b): b for o, b in known
+                     if o.file == a.file and o.function == a.function and o is not a and b.function != a.function
+                     and not b.dynamic and self._is_new_function(b)
+                     and (self._calls(a.file, a.function, b.function) or self._calls(b.file, b.function, a.function))
+                     and words <= _words(b) | self._hole_constants(b)}
+            if len(found) == 1:
+                (b,) = found.values()
+                into.setdefault(id(b), (b, []))[1].append(a)
+
+    def _hole_constants(self, b: Message) -> set[str]:
+        """Words of the string constants of the arrays b's holes index (`names[type]`), read
+        from the initializer `names[] = { "text", ... }` in the new text of b's file."""
+        text = self.texts("new", b.file) if self.texts is not None else None
+        out: set[str] = set()
+        for p in b.template.parts:
+            m = re.match(r"\s*([A-Za-z_]\w*)\s*\[", p.arg or "") if isinstance(p, Hole) else None
+            if m and text:
+                init = re.search(rf"\b{re.escape(m.group(1))}\s*\[[^\]]*\]\s*=\s*\{{([^}}]*)\}}", text)
+                if init:
+                    out |= {w for literal in _literals(init.group(1)) for w in _WORD.findall(literal.lower())}
+        return out
 
     def _merges(self, several: bool) -> list[Merge]:
         """N -> 1: old messages a new helper's template matches, or old copies of one template

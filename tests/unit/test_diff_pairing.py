@@ -748,7 +748,7 @@ int xsendfile3(const char *path, int docroot)
 }
 """,
         "ws.c": """
-extern const char *frame_types[];
+static const char * const frame_types[] = { "text", "binary", "close" };
 -int send_ietf(int fd, unsigned siz, int debug)
 +int send_ietf(int fd, unsigned siz)
 {
@@ -757,8 +757,21 @@ extern const char *frame_types[];
 	return siz ? 0 : -1;
 }
 -int send_rfc(int fd, unsigned siz, int debug)
-+int send_rfc(int fd, unsigned siz)
++int send_rfc(int fd, int type, unsigned siz)
 {
+-	switch (siz) {
+-	case 0:
+-		if (debug) log_message(LOG_DEBUG, "type = text");
+-		break;
+-	case 1:
+-		if (debug) log_message(LOG_DEBUG, "type = binary");
+-		break;
+-	default:
+-		if (debug) log_message(LOG_DEBUG, "type = continue");
+-		break;
+-	}
+-	if (debug)
+-		log_message(LOG_DEBUG, "payload size=%x", siz);
 -	if (debug)
 -		log_message(LOG_DEBUG, "send data to client (fd=%d), frame size=%x", fd, siz);
 	return siz > 1 ? 0 : -1;
@@ -768,7 +781,7 @@ int frame_send(int fd, int type, int version, unsigned siz, int debug)
 -	return version ? send_rfc(fd, siz, debug) : send_ietf(fd, siz, debug);
 +	if (debug)
 +		log_message(LOG_DEBUG, "send to client (fd=%d), frame type=%s, payload size=%u", fd, frame_types[type], siz);
-+	return version ? send_rfc(fd, siz) : send_ietf(fd, siz);
++	return version ? send_rfc(fd, type, siz) : send_ietf(fd, siz);
 }
 """,
         "frames.c": """
@@ -1269,17 +1282,20 @@ def test_copies_in_several_functions_that_went_into_one_they_now_share_are_a_mer
     """lighttpd 1.4.85 moved the docroot check of http_response_xsendfile() and of
     http_response_xsendfile2() into http_response_xsendfile_path_check(), which both call, and
     mod_wstunnel's `send data to client` trace of send_ietf_00() and of send_rfc_6455() into
-    mod_wstunnel_frame_send(), which calls them (a new text each time): one merge each. A third
-    copy whose function dropped the check and calls no helper is removed."""
+    mod_wstunnel_frame_send(), which calls them (a new text each time): one merge each, with
+    send_rfc_6455()'s `type = text` and `payload size=%x` traces, whose words the new trace
+    writes (`frame type=%s` from mod_wstunnel_frame_type_str[] = {"text", ...}). A trace with
+    a word it no longer writes (`type = continue`), and a third docroot copy whose function
+    dropped the check and calls no helper, are removed."""
     d = diffs["shared"]
     merged = {text(m.new): (sorted(text(o) for o in m.olds), m.how) for m in d.merged}
     assert merged["X-Sendfile: file not under configured x-sendfile-docroot(s): %s"] == (
         ["X-Sendfile (%s) not under configured x-sendfile-docroot(s)", "X-Sendfile2 (%s) not under configured x-sendfile-docroot(s)"],
         "shared")
     assert merged["send to client (fd=%d), frame type=%s, payload size=%u"] == (
-        ["send data to client (fd=%d), frame size=%x"] * 2, "shared")
+        ["payload size=%x"] + ["send data to client (fd=%d), frame size=%x"] * 2 + ["type = binary", "type = text"], "shared")
     assert not [m for m in d.added if m.file != "frames.c"]
-    assert "X-Sendfile3 (%s) not under configured x-sendfile-docroot(s)" in summary(d)["removed"]
+    assert {"X-Sendfile3 (%s) not under configured x-sendfile-docroot(s)", "type = continue"} <= set(summary(d)["removed"])
 
 
 def test_copies_into_a_helper_that_writes_its_callers_constants_follow_the_caller_that_hands_it_the_text(diffs):
@@ -1318,7 +1334,8 @@ def test_a_message_of_an_else_branch_folds_with_its_sibling_of_a_nested_branch(d
     merged = {text(m.new): (sorted(text(o) for o in m.olds), m.how) for m in d.merged}
     assert merged["SSL: addr:%s ssl_err:%d wr:%d errno:%d"] == (["SSL (error): %d %d", "SSL: %d %d"], "folded")
     assert summary(d)["removed"] == ["Couldn't decode range after filename: %s",
-                                     "X-Sendfile3 (%s) not under configured x-sendfile-docroot(s)", "frame size has been exceeded: %x"]
+                                     "X-Sendfile3 (%s) not under configured x-sendfile-docroot(s)", "frame size has been exceeded: %x",
+                                     "type = continue"]
     assert [(text(c.old), text(c.new)) for c in d.changed if c.old.function == "parse_range"] == [
         ("Couldn't find range after filename: %s", "X-Sendfile2: could not find range after filename: %s")]
 
