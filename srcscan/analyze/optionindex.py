@@ -158,7 +158,10 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.start_values = dict(start_values or {})
     index.emptiness_tests = frozenset(rules.config.emptiness_tests)
     index.local_values = dict(local_values or {})
-    index.field_stores = field_stores(graph, refs)
+    # Registered callbacks run only once registered: so far read for a daemon whose
+    # configuration keywords are installed by name (keepalived's scheduler threads registered
+    # where a keyword's field is set), to keep the other daemons' answers as they are.
+    index.field_stores = field_stores(graph, refs, registrations=bool(rules.config.keyword_calls))
     index.contexts = frozenset(rules.config.contexts)
     index.context_creators = context_creators(graph, index.local_values, index.contexts)
     index.context_fetchers = context_fetchers(graph, index.local_values, index.contexts, index.context_creators)
@@ -367,14 +370,24 @@ def option_handlers(graph: CallGraph, index: Index) -> frozenset[str]:
     return frozenset(out)
 
 
-def field_stores(graph: CallGraph, refs: Iterable[FunctionRef]) -> dict[tuple[str, str], tuple[FunctionRef, ...]]:
+def field_stores(graph: CallGraph, refs: Iterable[FunctionRef], registrations: bool = False) \
+        -> dict[tuple[str, str], tuple[FunctionRef, ...]]:
     """(function key, field) -> the places storing that function's address in a field of
     that name (`con->network_read = connection_read_cq_ssl;`, or a static table's
-    initializer, which has no enclosing function)."""
+    initializer, which has no enclosing function); with `registrations`, also the calls handing
+    it to a function that stores it there (a "stored" call-graph edge)."""
     out: dict[tuple[str, str], list[FunctionRef]] = defaultdict(list)
     for ref in refs:
         if ref.context in ("field", "initializer"):
             target = graph.key_for(ref.target, ref.file)
             if target:
                 out[(target, ref.via)].append(ref)
+    for _, target, data in graph.graph.edges(data=True) if registrations else ():
+        # a registration storing its argument in a field (keepalived's thread_add_read(master,
+        # inotify_event_thread, ...) putting it in `thread->func`): a store at the call
+        if data["kind"] == "stored" and data.get("registration") is not None:
+            at = data["registration"]
+            for name in data.get("fields", ()):
+                out[(target, name)].append(FunctionRef(at.function, target, "argument", name, at.file, data["line"],
+                                                       tuple(data["guards"]), at))
     return {k: tuple(v) for k, v in out.items()}

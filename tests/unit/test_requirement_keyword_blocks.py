@@ -50,6 +50,7 @@ def catalog(tmp_path_factory):
     ("virtual server weighs %d", [["virtual_server", "weight>=2"]]),       # a field only vs `weight` fills
     ("real server weighs %d", [["real_server", "virtual_server", "weight"]]),  # a field only rs `weight` fills
     ("virtual server without a quorum", [["!quorum"]]),                   # a keyword absent needs no block
+    ("router id monitor woke up", [["global_defs", "router_id"]]),         # a callback registered under a keyword
 ])
 def test_block_keywords(catalog, text, wanted):
     m = only_message(catalog, text)
