@@ -119,6 +119,12 @@ def _call_line(unit: Unit, call: Node) -> int:
 def _call_site(unit: Unit, fn: Node, call: Node, guards: tuple[Guard, ...], arrays: dict[str, Arg]) -> CallSite:
     callee_node = strip(call.children[0]) if call.children else call
     callee, indirect = callee_of(call, callee_node)
+    if callee == "?" and callee_node.kind == "UNEXPOSED_EXPR" and not callee_node.children \
+            and _IDENT.fullmatch(written := unit.source(callee_node).strip()):
+        # a function declared with a type of a header the build lacks (`static LDAP
+        # *mod_authn_ldap_host_init(...)`, lighttpd's mod_vhostdb_ldap.c): clang names no
+        # callee, the text does
+        callee, indirect = written, ""
     args = call.children[1:]
     text = unit.source(call)
     match = _IDENT.match(text)

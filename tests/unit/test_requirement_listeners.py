@@ -56,3 +56,10 @@ def test_an_address_parsed_at_run_time_needs_the_keys_that_give_its_family(catal
     assert requires(catalog, "getaddrinfo failed: %s") == (('$SERVER["socket"]',), ("server.bind",))
     assert requires(catalog, "gethostbyname failed: %s") == (('$SERVER["socket"]',), ("server.bind",))
     assert requires(catalog, "unix socket %s") == (('$SERVER["socket"]',), ("server.bind",))
+
+
+def test_a_call_of_a_function_declared_with_a_missing_type_is_a_call(catalog):
+    # `static LDAP *mod_authn_ldap_host_init(...)` with no LDAP header: clang keeps
+    # `s->ldap = mod_authn_ldap_host_init(errh, s)` without naming the callee; the text names it
+    # (lighttpd's mod_vhostdb_ldap.c), so the function runs where that call does
+    assert requires(catalog, "ldap: ldap_initialize(%s)") == (("ssl.verifyclient.activate",),)
