@@ -164,6 +164,21 @@ def selected_requirements(graph: CallGraph, selected) -> dict[str, Requirement]:
     return {k: Requirement.any_of(v) for k, v in out.items()}
 
 
+def directive_functions(graph: CallGraph, selected) -> frozenset[str]:
+    """Function keys only `[[config.selected]]` entries without a value select: what the
+    configuration file's grammar runs for a directive line (lighttpd's `include`). The grammar
+    reads that line only while a file is parsed, so a function the C code srcscan reads also
+    calls (lighttpd 1.4.19's config_read() -> config_parse_file() for the -f file) needs
+    what those calls need, not the directive (analyze.inherited)."""
+    directive: set[str] = set()
+    valued: set[str] = set()
+    for entry in selected:
+        for key, fn in graph.functions.items():
+            if any(fnmatch.fnmatchcase(fn.name, p) for p in entry.functions):
+                (valued if entry.value else directive).add(key)
+    return frozenset(directive - valued)
+
+
 def one_module(requirement: Requirement, file: str, index) -> Requirement:
     """`requirement` without the alternatives that need the keys of two parallel modules
     sharing `file`'s code: shared code (gw_backend.c) runs for one module's request at a time,

@@ -50,7 +50,9 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
         """What a function needs whatever calls it: a context only some of its file's code
         creates (analyze.contexts), a key value the rules select it by."""
         fn = graph.functions[node]
-        found = index.selected.get(node, Requirement.TRUE)
+        # a directive's function some C code calls too: the grammar reads the directive only in
+        # a file those calls parse (analyze.contexts.directive_functions)
+        found = Requirement.TRUE if node in index.directives else index.selected.get(node, Requirement.TRUE)
         creators = index.context_creators.get(fn.file, ())
         if not creates_context(node, creators) and (takes_context(fn, index.contexts)
                                                     or node in index.context_fetchers):

@@ -16,7 +16,7 @@ from typing import Iterable, Mapping
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.localflow import flow_writes
 from srcscan.analyze.keytypes import KeyTableValues
-from srcscan.analyze.contexts import context_creators, context_fetchers, module_keys, selected_requirements
+from srcscan.analyze.contexts import context_creators, context_fetchers, directive_functions, module_keys, selected_requirements
 from srcscan.analyze.constdefaults import default_parses
 from srcscan.analyze.features import feature_options
 from srcscan.analyze.foldedflags import folded_options
@@ -55,6 +55,7 @@ class Index:
     context_creators: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)  # file -> (function, callee) creating a context
     context_fetchers: frozenset[str] = frozenset()  # functions handed a context made elsewhere (contexts.context_fetchers)
     selected: dict[str, Requirement] = field(default_factory=dict)  # function key -> `key=value` the rules select it by
+    directives: frozenset[str] = frozenset()  # function keys selected only by a directive (an entry without a value)
     users: dict[str, frozenset[str]] = field(default_factory=dict)  # file -> the other files calling its functions
     module_keys: dict[str, frozenset[str]] = field(default_factory=dict)  # file -> its keys' names after the prefix
     key_switch: str = ""  # the rules' `[config] key_switch` field (`k_id`)
@@ -166,6 +167,7 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.context_creators = context_creators(graph, index.local_values, index.contexts)
     index.context_fetchers = context_fetchers(graph, index.local_values, index.contexts, index.context_creators)
     index.selected = selected_requirements(graph, rules.config.selected)
+    index.directives = directive_functions(graph, rules.config.selected)
     index.users = file_users(graph)
     index.module_keys = module_keys(index.by_name.values())
     index.key_switch = rules.config.key_switch

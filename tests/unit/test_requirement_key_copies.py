@@ -41,3 +41,11 @@ def test_a_keys_string_copied_through_locals_into_a_fresh_struct_needs_the_key(c
     # mod_openssl_set_defaults_sockets); `if (c && c->crl_file)` in the refresh
     assert requires(catalog, "tls: reloading revocation list %s") == \
         (("tls.ca-crl-file",), ("tls.verifyclient.ca-crl-file",))
+
+
+def test_a_directives_function_the_c_code_calls_too_needs_what_those_calls_need(catalog):
+    # lighttpd 1.4.19's config_read() parses the -f file with config_parse_file(), which the
+    # grammar also runs for an `include` line: the main file needs no `include`
+    assert requires(catalog, "opening configfile %s failed") == ()
+    # config_parse_cmd(): only the grammar's `include_shell` line runs it
+    assert requires(catalog, "include_shell %s failed") == (("include_shell",),)
