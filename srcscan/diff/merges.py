@@ -9,8 +9,8 @@ from collections import defaultdict
 
 from srcscan.catalog import Message
 from srcscan.diff.model import Merge
-from srcscan.diff.text import (DISTINCT_LITERAL, SIMILARITY_THRESHOLD, _WORD, _function_span, _literals, _words, _literal_view, _match_pattern, _site,
-                               _text, _uncast, char_similarity, literal_length)
+from srcscan.diff.text import (DISTINCT_LITERAL, SIMILARITY_THRESHOLD, _WORD, _literal_view, _literals,
+                               _match_pattern, _site, _text, _uncast, _words, char_similarity, literal_length)
 from srcscan.formats.template import Hole, template_similarity
 from srcscan.textcalls import enclosing_function
 

@@ -13,8 +13,8 @@ from srcscan.diff.model import FileTexts, Merge
 from srcscan.diff.sites import _best_first, _SitePasses
 from srcscan.diff.rewrites import _RewritePasses
 from srcscan.diff.splits import Split, _SplitPasses
-from srcscan.diff.text import (DISTINCT_LITERAL, SIMILARITY_THRESHOLD, HELPER_CHAR_THRESHOLD, SAME_FUNCTION_CHAR_THRESHOLD, LineMap,
-                               _sorted, _text, _spaced, char_similarity, literal_length)
+from srcscan.diff.text import (DISTINCT_LITERAL, SIMILARITY_THRESHOLD, HELPER_CHAR_THRESHOLD, SAME_FUNCTION_CHAR_THRESHOLD,
+                               LineMap, _sorted, _text, _spaced, char_similarity, literal_length)
 from srcscan.formats.template import template_similarity
 
 class _Matcher(_SplitPasses, _SitePasses, _MergePasses, _RewritePasses):

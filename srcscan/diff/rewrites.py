@@ -52,10 +52,11 @@ class _RewritePasses:
                 continue
             line, _ = self._mapped(a, a.file)
             for b in news.get((a.file, a.function), ()):
+                close = max(template_similarity(a.template, b.template), char_similarity(a, b))
                 if _a_word_kept(a, b) and abs(line - b.line) <= REWRITE_WINDOW and not _contradict(a, b) \
-                        and not self._closer_in_new_helper(a, max(template_similarity(a.template, b.template), char_similarity(a, b))):
+                        and not self._closer_in_new_helper(a, close):
                     # nearest first, then the closest text (four old traces mapped onto one line)
-                    rank = (abs(line - b.line), -round(max(template_similarity(a.template, b.template), char_similarity(a, b)), 3))
+                    rank = (abs(line - b.line), -round(close, 3))
                     near[id(a)].append((rank, b))
                     near[id(b)].append((rank, a))
 
