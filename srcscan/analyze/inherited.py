@@ -43,8 +43,8 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
                 & keyword_requirement(index, callee, data)
         context_edge[(caller, callee, key)] = not creates_context(caller, index.context_creators.get(fn.file, ())) \
             and guarded_by_context(data["guards"], index.contexts)
-    def store_requirement(node: str, via: str) -> Requirement | None:
-        return stored_requirement(graph, index, req, node, via, pending=True)
+    def store_requirement(node: str, via: str) -> Requirement:
+        return stored_requirement(graph, index, req, node, via)
 
     def own_requirement(node: str) -> Requirement:
         """What a function needs whatever calls it: a context only some of its file's code
@@ -103,10 +103,7 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
                     # A function called through a field runs only after it was stored there:
                     # lighttpd's TLS readers are put in `con->network_read` only on a socket with
                     # ssl.engine on (`if (!srv_sock->is_ssl) return HANDLER_GO_ON;`).
-                    stored = store_requirement(node, data["via"])
-                    if stored is None:
-                        continue  # registered only by functions not reached yet
-                    along = along & stored
+                    along = along & store_requirement(node, data["via"])
                 reaching.append(along)
                 pointer = pointer or data["kind"] != "direct" or via_pointer[caller]
             if not reaching:
@@ -221,15 +218,13 @@ def _file_requirement(graph: CallGraph, req: Mapping[str, Requirement | None], f
 
 
 def stored_requirement(graph: CallGraph, index: Index, req: Mapping[str, Requirement | None], node: str,
-                       via: str, pending: bool = False) -> Requirement | None:
+                       via: str) -> Requirement:
     """What storing function `node` in field `via` needs: over the stores (index.field_stores),
     the storing function's requirement (`req`) and the store's guards; TRUE when srcscan sees
     no store (a table, a registration) or one at file scope. Stores in functions not reached
-    (yet: `req` is None for them while inherited() iterates) are left out; with `pending`, when
-    every store is a registration's (a call handing the function to one that stores it,
-    optionindex.field_stores) in such a function, None: not known yet (keepalived's
-    inotify_event_thread registers itself again: its own requirement is no store's until the
-    one in start_reload_monitor() is known)."""
+    (yet: `req` is None for them while inherited() iterates) are left out, and so is a
+    function's registration of itself (keepalived's inotify_event_thread registers itself again:
+    it runs again only because start_reload_monitor() registered it first)."""
     refs = index.field_stores.get((node, via))
     if not refs:
         return Requirement.TRUE
@@ -238,10 +233,8 @@ def stored_requirement(graph: CallGraph, index: Index, req: Mapping[str, Require
         holder = graph.key_for(ref.function, ref.file) if ref.function else None
         if holder is None:
             return Requirement.TRUE  # a file-scope initializer: there from the start
-        if req.get(holder) is None:
+        if req.get(holder) is None or (holder == node and ref.context == "argument"):
             continue
         parts.append(req[holder] & Requirement.all_of(guard_requirement(g, index, graph.functions[holder])
                                                       for g in ref.guards))
-    if not parts and pending and all(ref.context == "argument" for ref in refs):
-        return None
     return Requirement.any_of(parts).simplified() if parts else Requirement.TRUE
