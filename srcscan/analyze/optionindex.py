@@ -296,11 +296,13 @@ def local_lines(writes: Iterable[Write]) -> dict[tuple[str, str], dict[str, tupl
 
 
 def writes_after_loop(graph: CallGraph, writes: Iterable[Write], getopt_calls: frozenset[str]) \
-        -> dict[tuple[str, str], dict[str, tuple[int, ...]]]:
-    """(file, function) -> field name -> lines where a function calling getopt stores in a field of
+        -> dict[tuple[str, str], dict[str, tuple[tuple[int, str], ...]]]:
+    """(file, function) -> field name -> (line, struct) where a function calling getopt stores in a field of
     global state after its option loop (dnsmasq's read_opts: `daemon->domain_suffix =
     canonicalise_opt(token)` read from resolv.conf under `--domain=#`, after the loop): a test
-    of that field there, after such a store, reads a value of the run, not only the options."""
+    of that field there, after such a store, reads a value of the run, not only the options.
+    The struct (Write.owner, "" when not known) tells lighttpd 1.4.19's `srv->max_fds`, which
+    main() computes, from the key's `srv->srvconf.max_fds`."""
     loops: dict[tuple[str, str], int] = {}
     for fn in graph.functions.values():
         lines = [c.line for c in fn.calls if not c.indirect and c.callee in getopt_calls]
@@ -312,7 +314,7 @@ def writes_after_loop(graph: CallGraph, writes: Iterable[Write], getopt_calls: f
         if end is None or w.local or w.line <= end or "." not in w.target or w.value is None \
                 or evaluate(w.value) is not None:
             continue  # a constant after the loop resets the option's value (optionflow.with_resets)
-        out.setdefault((w.file, w.function), defaultdict(list))[w.target.rsplit(".", 1)[-1]].append(w.line)
+        out.setdefault((w.file, w.function), defaultdict(list))[w.target.rsplit(".", 1)[-1]].append((w.line, w.owner))
     return {k: {name: tuple(sorted(ls)) for name, ls in v.items()} for k, v in out.items()}
 
 

@@ -59,7 +59,8 @@ def stored_after_loop(e: CExpr, index: Index, fn: FunctionFacts, line: int) -> b
         return False
     target = target_of(e if not (isinstance(e, Binary) and e.op in COMPARISONS) else
                        (e.left if target_of(e.left) is not None else e.right))
-    return target is not None and target.kind == "field" and any(n < line for n in stored.get(target.name, ()))
+    return target is not None and target.kind == "field" and any(
+        n < line and (not owner or not target.owner or owner == target.owner) for n, owner in stored.get(target.name, ()))
 
 
 def mandatory_guard(guard: Guard, index: Index, fn: FunctionFacts) -> bool:

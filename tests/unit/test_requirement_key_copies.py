@@ -49,3 +49,10 @@ def test_a_directives_function_the_c_code_calls_too_needs_what_those_calls_need(
     assert requires(catalog, "opening configfile %s failed") == ()
     # config_parse_cmd(): only the grammar's `include_shell` line runs it
     assert requires(catalog, "include_shell %s failed") == (("include_shell",),)
+
+
+def test_a_field_main_stores_after_its_option_loop_is_not_a_keys_field_of_the_same_name(catalog):
+    # lighttpd 1.4.19's main(): `srv->max_fds = ...` after getopt is a value of the run;
+    # `srv->srvconf.max_fds` is server.max-fds's
+    assert requires(catalog, "lowering the descriptor limit to %d") == (("server.max-fds",),)
+    assert requires(catalog, "many descriptors: %d") == ()
