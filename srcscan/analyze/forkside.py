@@ -15,6 +15,11 @@ from srcscan.cexpr import Binary, CExpr, Name, Unary, strip
 
 @dataclass(frozen=True)
 class Process:
+    """One process of the daemon: the entry point (`start` "main", `fork_line` 0) or a child a
+    start function forks and that opens syslog itself (processes.find_processes); `values`
+    are the (variable, constant) pairs the child sets after its fork that tell the children
+    apart (keepalived's `prog_type = PROG_TYPE_VRRP`)."""
+
     name: str
     start: str  # call-graph key of the start function
     fork_line: int  # 0 for the entry point
@@ -64,6 +69,9 @@ def fork_side(e: CExpr, var: str) -> str | None:
 
 
 def on_child_side(p: Process, line: int, guards: Iterable[Any]) -> bool:
+    """Whether `line` of `p`'s start function, under `guards`, runs in `p`: always for the entry
+    point; for a child, a line after its fork (`fork_line`, a line number) outside a branch
+    that holds only in the parent (parent_branch)."""
     if p.start == "main":
         return True
     return line > p.fork_line and not parent_branch(guards, p.fork_var)

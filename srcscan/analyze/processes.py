@@ -273,7 +273,7 @@ class Model:
     views: dict[str, tuple[dict[str, set[str]], ProcessState]] = field(default_factory=dict)  # by mode
     mode_states: dict[tuple, ProcessState] = field(default_factory=dict)  # by the regions in force (_state_in_force)
     child_never: dict[str, frozenset[str]] = field(default_factory=dict)  # child -> modes that never start it
-    more_options: dict[tuple, set[str]] = field(default_factory=dict)  # childoptions' walks
+    more_options: dict[tuple, "Region"] = field(default_factory=dict)  # childoptions' walks, by (process, levels, closed)
 
     @functools.cached_property
     def by_option(self) -> dict[str, list[Assignment]]:
