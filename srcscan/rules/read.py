@@ -264,11 +264,11 @@ def _read_config(r: _Reader) -> ConfigRules:
     for i, t in enumerate(_tables(r, "parsed")):
         k = r.sub(f"parsed[{i}]", t)
         values = k.get("values", dict, {}, "a table of key -> value")
-        entry = Parsed(k.strings("functions"), k.get("variable", str, ""), k.get("default", (int, str), ""),
+        entry = Parsed(k.strings("functions"), k.get("variable", str, ""), k.get("default", (int, str), None),
                        k.strings("given"), tuple(sorted(values.items())), tuple(k.get("domain", list, [])))
         if not entry.functions or not all(entry.functions) or not entry.variable.isidentifier() \
                 or not all(isinstance(v, (int, str)) and not isinstance(v, bool)
-                           for v in [v for _, v in entry.values] + list(entry.domain)):
+                           for v in [entry.default] + [v for _, v in entry.values] + list(entry.domain)):
             raise RulesError(r.path, f"config.parsed[{i}]", "expected functions (name patterns), variable, default "
                                                             "and values (integers or strings)")
         k.reject_unknown()

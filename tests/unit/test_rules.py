@@ -52,6 +52,7 @@ BAD = [
     ({"preprocessor": {"values": {"X": "a @ b"}}}, "preprocessor.values.X", "not a C token"),
     ({"loging": {"destination": "syslog"}}, "loging", "unknown key"),
     ({"options": ["bit_set"]}, "options", "expected a table"),
+    ({"config": {"parsed": [{"functions": ["network_init"], "variable": "family"}]}}, "config.parsed[0]", "default"),
 ]
 
 
