@@ -63,6 +63,23 @@ def tree_catalog(root: Path, rules: Rules | Path | str, cache: Path, with_option
     return build_from_tree(rules, tree, cache, tuple(with_options)).catalog
 
 
+def fixture_catalog(name: str):
+    """A module-scoped pytest fixture: the catalog of the tree tests/fixtures/NAME read with the
+    rules tests/fixtures/NAME.toml, its facts cached in a fresh directory of the test run.
+    Assign it in a test module as `catalog = fixture_catalog("NAME")`."""
+
+    @pytest.fixture(scope="module")
+    def catalog(tmp_path_factory):
+        return tree_catalog(FIXTURES / name, FIXTURES / f"{name}.toml", tmp_path_factory.mktemp(name))
+
+    return catalog
+
+
+def requires_of(catalog, text: str):
+    """The `requires` (alternatives of atoms) of the one message of `catalog` whose format is `text`."""
+    return only_message(catalog, text).requires
+
+
 def only_message(catalog, text: str):
     """The one message of `catalog` whose format is `text` (fails when there are none or several)."""
     (m,) = [m for m in catalog.messages if m.format == text]

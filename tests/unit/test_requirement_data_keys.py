@@ -3,22 +3,9 @@ that runs only where a module created its per-request context, keys read through
 given the key's value in its case, code several modules share (each request runs with one
 module's keys), a core key that command-line options reset, and backends a key's value picks."""
 
-from pathlib import Path
+from tests.conftest import fixture_catalog, requires_of as requires
 
-import pytest
-from tests.conftest import only_message, tree_catalog
-
-
-FIXTURES = Path(__file__).parent.parent / "fixtures"
-
-
-@pytest.fixture(scope="module")
-def catalog(tmp_path_factory):
-    return tree_catalog(FIXTURES / "plugdata", FIXTURES / "plugdata.toml", tmp_path_factory.mktemp("plugdata") / "cache")
-
-
-def requires(catalog, text):
-    return only_message(catalog, text).requires
+catalog = fixture_catalog("plugdata")
 
 
 def test_code_taking_a_context_needs_what_creating_it_needs(catalog):

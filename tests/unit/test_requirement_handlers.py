@@ -3,28 +3,9 @@
 key is set and leaves its context in the request's slot, library callbacks handed the context
 back, and a key case editing the key's own value in place."""
 
-from pathlib import Path
+from tests.conftest import fixture_catalog, requires_of as requires
 
-import pytest
-
-from srcscan.pipeline import build_from_tree
-from srcscan.rules import load_rules
-from srcscan.sources import Provenance, SourceTree
-
-FIXTURES = Path(__file__).parent.parent / "fixtures"
-
-
-@pytest.fixture(scope="module")
-def catalog(tmp_path_factory):
-    rules = load_rules(str(FIXTURES / "plughandlers.toml"))
-    root = FIXTURES / "plughandlers"
-    return build_from_tree(rules, SourceTree(root, Provenance("path", str(root), None)),
-                           tmp_path_factory.mktemp("plughandlers") / "cache").catalog
-
-
-def requires(catalog, text):
-    (m,) = [m for m in catalog.messages if m.format == text]
-    return m.requires
+catalog = fixture_catalog("plughandlers")
 
 
 def test_code_called_after_a_context_test_needs_what_creating_it_needs(catalog):

@@ -1,22 +1,9 @@
 """A key's value copied through a local of the defaults function (tests/fixtures/keycopies,
 written for srcscan, in the shape of lighttpd's mod_authn_ldap.c): not a default of the field."""
 
-from pathlib import Path
+from tests.conftest import fixture_catalog, requires_of as requires
 
-import pytest
-
-from tests.conftest import only_message, tree_catalog
-
-FIXTURES = Path(__file__).parent.parent / "fixtures"
-
-
-@pytest.fixture(scope="module")
-def catalog(tmp_path_factory):
-    return tree_catalog(FIXTURES / "keycopies", FIXTURES / "keycopies.toml", tmp_path_factory.mktemp("keycopies"))
-
-
-def requires(catalog, text):
-    return only_message(catalog, text).requires
+catalog = fixture_catalog("keycopies")
 
 
 def test_a_field_given_a_key_local_after_the_loop_needs_the_key(catalog):

@@ -2,22 +2,9 @@
 the build cannot declare, values compared with the run's limits and the address a listener
 is given (tests/fixtures/pluglisten, written for srcscan)."""
 
-from pathlib import Path
+from tests.conftest import fixture_catalog, requires_of as requires
 
-import pytest
-
-from tests.conftest import only_message, tree_catalog
-
-FIXTURES = Path(__file__).parent.parent / "fixtures"
-
-
-@pytest.fixture(scope="module")
-def catalog(tmp_path_factory):
-    return tree_catalog(FIXTURES / "pluglisten", FIXTURES / "pluglisten.toml", tmp_path_factory.mktemp("pluglisten"))
-
-
-def requires(catalog, text):
-    return only_message(catalog, text).requires
+catalog = fixture_catalog("pluglisten")
 
 
 def test_a_case_of_a_key_type_no_table_has_is_never_logged(catalog):

@@ -1,22 +1,9 @@
 """Keys that lighttpd-shaped code needs through registration tables, flags folded together
 and value selections (tests/fixtures/plugselect, written for srcscan)."""
 
-from pathlib import Path
+from tests.conftest import fixture_catalog, requires_of as requires
 
-import pytest
-
-from tests.conftest import only_message, tree_catalog
-
-FIXTURES = Path(__file__).parent.parent / "fixtures"
-
-
-@pytest.fixture(scope="module")
-def catalog(tmp_path_factory):
-    return tree_catalog(FIXTURES / "plugselect", FIXTURES / "plugselect.toml", tmp_path_factory.mktemp("plugselect"))
-
-
-def requires(catalog, text):
-    return only_message(catalog, text).requires
+catalog = fixture_catalog("plugselect")
 
 
 def test_a_handler_in_a_function_scope_table_runs_where_its_field_is_called(catalog):

@@ -2,22 +2,9 @@
 a local set only under a key's test, and a key's parser also run on the daemon's own constant
 default."""
 
-from pathlib import Path
+from tests.conftest import fixture_catalog, requires_of as requires
 
-import pytest
-
-from tests.conftest import only_message, tree_catalog
-
-FIXTURES = Path(__file__).parent.parent / "fixtures"
-
-
-@pytest.fixture(scope="module")
-def catalog(tmp_path_factory):
-    return tree_catalog(FIXTURES / "plugvalues", FIXTURES / "plugvalues.toml", tmp_path_factory.mktemp("plugvalues"))
-
-
-def requires(catalog, text):
-    return only_message(catalog, text).requires
+catalog = fixture_catalog("plugvalues")
 
 
 def test_a_local_set_only_under_a_keys_test_needs_that_key(catalog):
