@@ -146,8 +146,8 @@ def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, 
                          {f.path: f.logsetup.text_writes for f in scan.files if f.logsetup is not None},
                          local_values=find_locals(scan.all_files), refs=refs,
                          writes=[w for f in scan.all_files for w in f.writes],
-                         base_writes=[w for f in scan.files for w in f.writes])
-    index.key_values = key_table_values(scan.all_files)  # cases of a key table's field no entry has (keytypes)
+                         base_writes=[w for f in scan.files for w in f.writes],
+                         key_values=key_table_values(scan.all_files))
     with phase("analyses", total=4) as step:
         step.describe("analyses: sites")
         from_text, coverage = text_sites(scan, tree, rules, log_functions)

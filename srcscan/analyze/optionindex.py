@@ -136,7 +136,7 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
                  assigned: Mapping[str, Mapping[str, Iterable[int]]] | None = None,
                  local_values: dict[tuple[str, str], dict[str, tuple]] | None = None,
                  refs: Iterable[FunctionRef] = (), writes: Iterable[Write] = (),
-                 base_writes: Iterable[Write] | None = None) -> Index:
+                 base_writes: Iterable[Write] | None = None, key_values: KeyTableValues | None = None) -> Index:
     """Options by what they write, the parameters that carry their values, the config keys
     of key switches' cases, the fields set by default and the values set before the getopt
     loop (analyze.options.find_key_cases, find_defaults, find_start_values); `assigned`: file
@@ -144,7 +144,9 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     which tells two tests of one variable apart; `writes`: every file's writes (extract.writes),
     for the fields of global state that code stores in (state_stores); `base_writes`: those of the
     base build's parse alone (other_fills: a store only another build compiles fills nothing
-    in this one), `writes` when not given."""
+    in this one), `writes` when not given; `key_values`: the key tables' names and their
+    fields' constants (keytypes.key_table_values: a key type no table has is never logged),
+    none when not given."""
     writes = tuple(writes)
     feature = (rules.config.feature_key, frozenset(rules.config.feature_functions))
     # keys whose fields, alone, make code set another key's field (analyze.foldedflags)
@@ -159,6 +161,7 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.start_values = dict(start_values or {})
     index.emptiness_tests = frozenset(rules.config.emptiness_tests)
     index.local_values = dict(local_values or {})
+    index.key_values = key_values if key_values is not None else KeyTableValues()
     # Registered callbacks run only once registered: so far read for a daemon whose
     # configuration keywords are installed by name (keepalived's scheduler threads registered
     # where a keyword's field is set), to keep the other daemons' answers as they are.
