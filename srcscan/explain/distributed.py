@@ -16,7 +16,6 @@ from srcscan.errors import InputError
 from srcscan.explain.explain import Explainer, Explanation, Summary
 from srcscan.explain.blocks import BlockReader
 from srcscan.explain.lines import GZIP_MAGIC, looks_binary, read_records
-from srcscan.explain.neighbours import Context
 
 
 def explain_partition(lines: Sequence[str], explainer: Explainer, summary_only: bool) -> list:
@@ -27,8 +26,7 @@ def explain_partition(lines: Sequence[str], explainer: Explainer, summary_only: 
     if summary_only:
         reader = BlockReader()
         block = reader.read(raw)
-        context = Context()  # the neighbour rule looks back from the last record into the block before
-        return [(None, explainer.summarise_block(block, context).merge(explainer.summarise_block(reader.finish(), context)))]
+        return [(None, explainer.summarise_block(block).merge(explainer.summarise_block(reader.finish())))]
     records = list(read_records(raw))
     done = explainer.explain(records)
     return [(done, summary_of(explainer, done))]

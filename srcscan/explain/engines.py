@@ -4,7 +4,7 @@ Each engine takes the Matcher's expressions (bodies without anchors; a newline i
 template is \\x0a) in rank order — a higher index is a more specific expression — and
 answers, for a list of message texts, `best(texts)` (per text the highest index of an
 expression fully matching it, or -1), `best_ties(texts, classes)` (that, and the texts another
-expression of the best one's class matches too: expressions of one rank) and `all(texts)`
+expression of the best one's class matches too: a run of expressions, Matcher.classes) and `all(texts)`
 (every one). Hyperscan (`hyperscan`)
 is preferred, then RE2 (`google-re2`), then `re`; the choice and its figures are in the
 README (srcscan explain, benchmark).

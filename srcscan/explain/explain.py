@@ -27,9 +27,8 @@ from srcscan.explain.neighbours import Context, carry, resolve
 OWN_FORMS = frozenset({"keepalived", "lighttpd", ""})
 # Forms whose line carries the priority of the message (RFC 5424's PRI, logread's level, the journal's).
 _PRIORITY_FORMS = frozenset({"rfc5424", "logread", "json"})
-# Codes of Explainer.attribute besides a pattern index (PINNED is neighbours.PINNED); PENDING: a record
-# of a chunk summarised apart whose answer waits for the chunk before (neighbours.Context.open).
-NONE, OTHER, PINNED, PENDING = -1, -2, -3, -4
+# Codes of Explainer.attribute besides a pattern index (PINNED is neighbours.PINNED).
+NONE, OTHER, PINNED = -1, -2, -3
 
 
 @dataclass(frozen=True)
@@ -41,6 +40,7 @@ class Hit:
     pinned: bool = False  # a lighttpd stamp names this very call site
     process_ok: bool | None = None  # the ident's process can write it (None: no ident to tell)
     loose: bool = False  # the message has no literal text: it fits, and so would nearly any line
+    likely: bool = False  # of several best ones, the call that follows the line before of its process (neighbours.py)
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,8 @@ class Explanation:
     record: Record
     daemon: bool  # the record is the daemon's (its ident, or a form only the daemon writes)
     processes: tuple[str, ...]  # processes the ident names
-    hits: tuple[Hit, ...]  # best first; the first group of equal rank are the likeliest
-    best: int  # how many of `hits` share the top rank (identical templates)
+    hits: tuple[Hit, ...]  # best first: hits[:best] are the answer, the others alternatives
+    best: int  # how many of `hits` the line fits alike (one text, or as much literal text), after narrowing
     notes: tuple[str, ...] = ()  # disagreements between the line and the catalog
 
     @property
@@ -115,12 +115,13 @@ class Explainer:
 
     def explain(self, records: Sequence[Record], context: Context | None = None) -> list[Explanation]:
         """Each record explained. `context`: the records before these in their file (None: the
-        file starts here), for the neighbour rule; it is moved on past these records."""
+        file starts here), for the neighbour rule (which of several best call sites is the likeliest);
+        it is moved on past these records."""
         mine = [self.processes_of(r) for r in records]
         texts = [r.text for r in records]
         found = self.matcher.all_matches(texts, loose=True)
         done = [self._explanation(r, d, p, f) for r, (d, p), f in zip(records, mine, found)]
-        # several call sites writing one text: the line before of the same process may tell them apart
+        # several call sites writing one text: the line before of the same process may say which is likeliest
         context = context if context is not None else Context()
         index = self._message_index()
         codes = [PINNED if e.daemon and e.hits and not e.hits[0].loose else NONE for e in done]
@@ -143,13 +144,17 @@ class Explainer:
 
     def _after_neighbour(self, e: Explanation, site: int, b: Message, line: int) -> Explanation:
         """`e` with call site `site` (the one that follows the line before of its process, written
-        at `b`, physical line `line`) ranked first alone."""
+        at `b`, physical line `line`) first among its best ones and marked `likely`. The answer stays
+        all of them: the line before says which is likeliest, not which it is (a function that ends
+        well and another that fails write the same two lines as one that fails)."""
         index = self._message_index()
         at = [index[id(h.message)] for h in e.hits[:e.best]].index(site)
-        hits = (e.hits[at],) + e.hits[:at] + e.hits[at + 1:]
-        note = (f"{e.best} call sites write this text; the line before of this process (line {line}) "
-                f"was written at {b.file}:{b.line} in {b.function}(), and this call follows it there")
-        return replace(e, hits=hits, best=1, notes=e.notes + (note,))
+        hits = (replace(e.hits[at], likely=True),) + e.hits[:at] + e.hits[at + 1:]
+        m = self.messages[site]
+        note = (f"{e.best} call sites write this text alike; the likeliest is {m.file}:{m.line} in {m.function}(): "
+                f"it follows there {b.file}:{b.line}, the call the line before of this process (line {line}) "
+                f"is given to first")
+        return replace(e, hits=hits, notes=e.notes + (note,))
 
     def _explanation(self, record: Record, daemon: bool, processes: tuple[str, ...], found: list[int]) -> Explanation:
         if not daemon:
@@ -176,8 +181,8 @@ class Explainer:
             if k == 0 and not best:
                 best = len(group)
             elif k and not stamped and best == len(ranked) - len(group) and (
-                    m.is_loose(p) or m.patterns[p].rank == m.patterns[found[0]].rank):
-                best = len(ranked)  # no literal text, or as specific as the first: nothing tells these apart
+                    m.is_loose(p) or m.patterns[p].rank[0] == m.patterns[found[0]].rank[0]):
+                best = len(ranked)  # no literal text, or as much as the first's: nothing in the line tells these apart
         hits = []
         for i, pinned in ranked:
             msg = self.messages[i]
@@ -282,12 +287,11 @@ class Explainer:
         q = m.pattern_of(sites[0])
         return (q, None) if m.patterns[q].messages == sites else (PINNED, sites)
 
-    def attribute_block(self, b: Block, context: Context | None = None) -> tuple[list[int], dict[int, tuple[int, ...]]]:
+    def attribute_block(self, b: Block) -> tuple[list[int], dict[int, tuple[int, ...]]]:
         """`attribute` for a Block (the --summary path): the same codes; a record whose line tells
         apart the call sites writing its text (its process by the ident, its priority where the line
-        carries one) is PINNED to those it fits (`narrow`), or to the one site the line before of its
-        process tells (neighbours.py). `context`: the records before the block in its file (None:
-        the file starts here); it is moved on past the block."""
+        carries one) is PINNED to those it fits (`narrow`). What the line itself cannot tell apart
+        stays a set: the line before (neighbours.py) only orders the per-line answer."""
         n = len(b.texts)
         pinned: dict[int, tuple[int, ...]] = {}
         m = self.matcher
@@ -317,7 +321,6 @@ class Explainer:
             codes[i] = PINNED
         shared = self._shared_patterns()
         answers = self.__dict__.setdefault("_answers", {})  # (pattern or group, ident, priority) -> _answer()
-        many: list[int] = []  # records still attributed to several call sites
         several: Iterable[int] = list(compress(range(n), map(shared.__contains__, codes)))
         if sets:
             several = sorted(set(several).union(sets))
@@ -338,26 +341,7 @@ class Explainer:
             codes[i] = code
             if sites is not None:
                 pinned[i] = sites
-            if sites is None or len(sites) > 1:
-                many.append(i)
-        seen = set(many)
-        many += [i for i, sites in pinned.items() if len(sites) > 1 and i not in seen]
-        context = context if context is not None else Context()
-        if many:
-            for i, (site, _) in resolve(codes, pinned, idents, sorted(set(many)), context, m.patterns,
-                                        self.follows).items():
-                if not isinstance(key := self.key_of_site(site), tuple):
-                    codes[i] = key  # the site is its pattern's only one (of templates of one rank)
-                    del pinned[i]
-        carry(context, codes, pinned, idents, m.patterns)
         return codes, pinned
-
-    def key_of_site(self, site: int) -> object:
-        """The summary key of records attributed to the one call site `site` (a message index): its
-        pattern when that is the pattern's only message, as when the text alone tells the site, else
-        ("stamp", (site,)) (summary_of_codes, run.summary_of)."""
-        p = self.matcher.pattern_of(site)
-        return p if p >= 0 and self.matcher.patterns[p].messages == (site,) else ("stamp", (site,))
 
     def follows(self, sites: Sequence[int], before: int) -> int | None:
         """Of `sites` (message indexes; call sites writing one text), the one that follows the call
@@ -392,24 +376,19 @@ class Explainer:
                and _priority_fits(self.messages[i], priority)]
         return tuple(fit) if fit and len(fit) < len(messages) else None
 
-    def summarise_block(self, b: Block, context: Context | None = None) -> Summary:
-        """`summarise` for a Block; `context` as for attribute_block. In an unknown context the
-        records left open (context.open) are not counted (run.py settles them)."""
-        context = context if context is not None else Context()
-        codes, pinned = self.attribute_block(b, context)
-        return self.summary_of_codes(b, codes, pinned, context.open)[0]
+    def summarise_block(self, b: Block) -> Summary:
+        """`summarise` for a Block (records of one file in order: blocks of a file are summarised
+        apart and merged in order, Summary.merge)."""
+        codes, pinned = self.attribute_block(b)
+        return self.summary_of_codes(b, codes, pinned)
 
-    def summary_of_codes(self, b: Block, codes: Sequence[int], pinned: dict[int, tuple[int, ...]],
-                         left: Iterable[int] = ()) -> tuple[Summary, dict[object, int], dict[object, int]]:
-        """The Summary of a block attributed (attribute_block), without the records `left`; and
-        per key (a pattern or ("stamp", sites)) the index of its first and of its last record."""
+    def summary_of_codes(self, b: Block, codes: Sequence[int], pinned: dict[int, tuple[int, ...]]) -> Summary:
+        """The Summary of a block attributed (attribute_block)."""
         s = Summary(records=len(b.texts))
         by_pattern, by_stamp, first, last, examples = s.by_pattern, s.by_stamp, s.first, s.last, s.examples
-        keys: list[object] = list(codes)  # per record: a pattern, ("stamp", sites), OTHER, NONE or PENDING
+        keys: list[object] = list(codes)  # per record: a pattern, ("stamp", sites), OTHER or NONE
         for i, sites in pinned.items():
             keys[i] = ("stamp", sites)
-        for i in left:
-            keys[i] = PENDING
         for i in compress(range(len(codes)), map(NONE.__eq__, codes)):
             if len(s.unmatched_examples) < 20:
                 s.unmatched_examples.append(b.inputs[i].rstrip(b"\r\n").decode("utf-8", "replace"))
@@ -417,12 +396,11 @@ class Explainer:
                 s.unmatched_texts.setdefault(b.texts[i], b.stamps[i])
         counts = Counter(keys)
         s.other, s.unmatched = counts.pop(OTHER, 0), counts.pop(NONE, 0)
-        counts.pop(PENDING, None)
         for key, count in counts.items():
             (by_stamp if isinstance(key, tuple) else by_pattern)[key] += count
         firsts = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1)))
         lasts = dict(zip(keys, range(len(keys))))
-        for drop in (OTHER, NONE, PENDING):
+        for drop in (OTHER, NONE):
             firsts.pop(drop, None)
             lasts.pop(drop, None)
         times = b.times
@@ -431,7 +409,7 @@ class Explainer:
             first[key] = times[i].decode("utf-8", "replace") if times[i] else ""
         for key, i in lasts.items():
             last[key] = times[i].decode("utf-8", "replace") if times[i] else ""
-        return s, firsts, lasts
+        return s
 
     def summarise(self, records: Sequence[Record]) -> Summary:
         """Counts per message for `--summary`: one best pattern per record, no hole values."""

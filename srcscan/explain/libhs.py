@@ -138,7 +138,7 @@ class LibHS:
     def best(self, db: Database, texts: Sequence[bytes], classes: array | None = None, keep: bytes | None = None,
              skipped: int = -1) -> tuple[list[int], list[int]]:
         """Per text, the highest id of a matching expression, or -1 (each distinct text scanned once);
-        and with `classes` (array('i'), per id its class: a run of ids of one rank) the indexes of
+        and with `classes` (array('i'), per id its class: a run of ids, Matcher.classes) the indexes of
         the texts that another id of that class matches too ([] without). With `keep` (one byte per
         text), the texts whose byte is 0 are not scanned and get `skipped`. The database's
         expressions must be anchored (engines.Hyperscan.anchored)."""

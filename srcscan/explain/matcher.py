@@ -114,8 +114,10 @@ def specificity(t: Template) -> tuple[int, int, int]:
     need not hold it: `Reload scheduled for %s` before ` Reload scheduled for %s%s` on a line without
     the blank), then more holes that
     constrain what they print (`= %u` before `= %s`; `%*s` of "" prints only spaces), then
-    fewer holes. Templates of one rank that both match a line are equally likely: the line gets
-    them all (Matcher.best_sets)."""
+    fewer holes. Only the literal text decides between templates that match one line: the
+    other two order those with as much literal text as each other, all of which are the line's
+    answer (Matcher.best_sets), since a `%s` prints digits as well as `%u` does (`VS [%u]` and
+    `VS [%s]` on `VS [963]`): a line tells them apart only by text one of them writes itself."""
     literal = sum(len(p.encode()) - _blank_optional(t, k) if isinstance(p, str) else len(constant_text(p) or "")
                   for k, p in enumerate(t.parts))
     holes = [p for p in t.parts if isinstance(p, Hole) and constant_text(p) is None]
@@ -184,8 +186,9 @@ class Matcher:
         # nothing else matches
         strict.sort(key=lambda p: (p.rank, -p.messages[0]))
         self.strict = len(strict)
-        # per pattern with literal text, its class: patterns of one rank (a run of indexes) have one
-        self.classes = array("i", accumulate((a.rank != b.rank for a, b in zip(strict, strict[1:])), initial=0))
+        # per pattern with literal text, its class: patterns with as much literal text as each other
+        # (a run of indexes: the rank starts with it) have one, and all of them that match a text are its answer
+        self.classes = array("i", accumulate((a.rank[0] != b.rank[0] for a, b in zip(strict, strict[1:])), initial=0))
         self.patterns: tuple[Pattern, ...] = tuple(strict + loose)
         self.templates = tuple(templates)
         self.sites: dict[tuple[str, int], tuple[int, ...]] = _site_index(sites)
@@ -221,9 +224,9 @@ class Matcher:
 
     def best_sets(self, texts: Sequence[bytes], keep: Sequence[bool] | None = None, skipped: int = -1
                   ) -> tuple[list[int], dict[int, tuple[int, ...]]]:
-        """`best(texts)`, and for each text that patterns of the best one's rank match too (texts
-        alike in literal text and constrained holes: `%u-%u` and `%u-%d` on `12-7`), text index ->
-        those patterns, the best first: the line is any of them alike. With `keep`, only the texts
+        """`best(texts)`, and for each text that patterns of the best one's class match too (as much
+        literal text: `%u-%u` and `%u-%d` on `12-7`, `VS [%u]` and `VS [%s]` on `VS [963]`), text
+        index -> those patterns, the best first: the line may be any of them. With `keep`, only the texts
         whose `keep` is true are matched; the others get `skipped`."""
         compiled = self.compiled
         if keep is not None:

@@ -1,18 +1,20 @@
-"""The neighbour rule: call sites writing one text told apart by the line before of the same process.
+"""The neighbour rule: which of the call sites writing one text is the likeliest, by the line before
+of the same process.
 
-A record still attributed to several call sites (one text) looks at the nearest earlier record
-with the same ident, at most NEIGHBOURS records back (other programs' and other processes'
-records are passed over, and so are the daemon's records no message matches). When that record
-has exactly one call site (by its own line, or by this rule: records are taken in line order),
-the candidate that follows that site in its function (`Explainer.follows`) is taken. A
-function writes its lines in the order of its calls: a dump, an error and its detail.
+A record still attributed to several call sites (one text, or templates with as much literal
+text) looks at the nearest earlier record with the same ident, at most NEIGHBOURS records back
+(other programs' and other processes' records are passed over, and so are the daemon's records
+no message matches). When that record has exactly one call site (by its own line, or by this
+rule: records are taken in line order), the candidate that follows that site in its function
+(`Explainer.follows`) is the likeliest: a function writes its lines in the order of its calls (a
+dump, an error and its detail). Likeliest, not certain: a function that ends well and another
+that then fails write the same two lines as the first one failing (keepalived's nftables.c:207
+then :292 read as :207 then :229). So the rule orders the per-line answer and never narrows it:
+every call site the line fits stays in the answer, and `--summary` counts the set.
 
 The rule looks back across the blocks a file is read in: a `Context` carries the last
 NEIGHBOURS records of one block to the next, so that the answer does not depend on where
-blocks (or the chunks of `--jobs N`) are cut. A chunk summarised apart from the one before it
-starts in an unknown context: the records whose answer depends on that context are left open
-(`Context.open`) and settled when the chunks are merged in file order (run.py), with the same
-code. Files do not continue each other: each starts with an empty context.
+blocks are cut. Files do not continue each other: each starts with an empty context.
 """
 
 from __future__ import annotations
@@ -30,14 +32,10 @@ Entry = tuple[object, "tuple[int, ...] | None"]  # (ident, call sites; None: a r
 @dataclass
 class Context:
     """What the rule knows of the records before a block: the last NEIGHBOURS of them as
-    `tail` entries (ident, call sites or None), oldest first; `known` False when nothing is known
-    (a chunk summarised apart), and then `open` receives the records (block indexes) whose answer
-    waits for the records before the block. `lines` (the per-line path) holds the line number of
-    each tail entry, for its notes."""
+    `tail` entries (ident, call sites or None), oldest first, and the physical line number of
+    each in `lines`, for the notes."""
 
     tail: list[Entry] = field(default_factory=list)
-    known: bool = True
-    open: set[int] = field(default_factory=set)
     lines: list[int] = field(default_factory=list)
 
 
@@ -53,12 +51,11 @@ def resolve(codes: list[int], pinned: dict[int, tuple[int, ...]], idents: Sequen
             context: Context, patterns: Sequence, follows: Callable[[Sequence[int], int], int | None]
             ) -> dict[int, tuple[int, int]]:
     """Apply the rule to the records `many` (indexes in increasing order, each attributed to
-    several call sites): a record it pins gets codes[i] = PINNED and pinned[i] = (site,).
-    Returns record -> (the site taken, the index of its line before; negative: `context.tail[t + j]`,
-    t entries). Records before the block are read from `context.tail`; in
-    an unknown context a record whose answer needs them, or needs an open record, is added to
-    `context.open` and left as it is."""
-    tail, known, waiting = context.tail, context.known, context.open
+    several call sites): a record given a likeliest site gets codes[i] = PINNED and pinned[i] =
+    (site,) in these working lists (so that the record after it may look back at it). Returns
+    record -> (the likeliest site, the index of its line before; negative: `context.tail[t + j]`,
+    t entries). Records before the block are read from `context.tail`."""
+    tail = context.tail
     t = len(tail)
     chosen: dict[int, tuple[int, int]] = {}
     memo: dict[tuple[tuple[int, ...], int], int | None] = {}
@@ -74,14 +71,9 @@ def resolve(codes: list[int], pinned: dict[int, tuple[int, ...]], idents: Sequen
                 sites = pinned[j] if code == PINNED else patterns[code].messages if code >= 0 else None
                 if sites is None:
                     continue
-                if j in waiting:
-                    waiting.add(i)  # its line before is not settled yet
-                else:
-                    before = sites
+                before = sites
                 break
-            if t + j < 0:  # the start of the file, or a block whose past is not known
-                if not known:
-                    waiting.add(i)
+            if t + j < 0:  # the start of the file
                 break
             ident_j, sites = tail[t + j]
             if ident_j != ident or sites is None:

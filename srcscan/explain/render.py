@@ -41,7 +41,8 @@ def line_dict(e: Explanation, sids: Sids | None = None) -> dict[str, Any]:
         "line_facility": r.facility,
         "line_priority": r.priority,
         "process": list(e.processes),
-        "matches": [{**message_ref(h.message, sids), "best": k < e.best, "pinned": h.pinned, "loose": h.loose, "values": h.values,
+        "matches": [{**message_ref(h.message, sids), "best": k < e.best, "likely": h.likely, "pinned": h.pinned, "loose": h.loose,
+                     "values": h.values,
                      "requires": [list(a) for a in h.message.requires], "proves": requires_text(h.message) or None,
                      "processes": list(h.message.processes), "process_ok": h.process_ok,
                      "facility": list(h.message.facility)}
@@ -82,6 +83,16 @@ def _where(m: Message, sids: Sids | None = None) -> str:
     return f"{m.file}:{m.line} {m.function}" + (f" ({sid})" if sid else "")
 
 
+def _sites(ms: Sequence[Message], sids: Sids | None = None, shown: int = 3) -> str:
+    """Messages that a line fits alike, as one cell: one call site as `a.c:1 f`; several (the catalog
+    holds a call as several messages when an argument is a ternary) as `one of 3: a.c:1 f or a.c:9 g
+    or b.c:4 h`, the first `shown` and how many more."""
+    sites = list({(m.file, m.line): m for m in ms}.values())
+    out = " or ".join(_where(m, sids) for m in sites[:shown])
+    more = f" or {len(sites) - shown} more" if len(sites) > shown else ""
+    return (f"one of {len(sites)}: " if len(sites) > 1 else "") + out + more
+
+
 def _line_rows(lines: Sequence[Explanation], md: bool, sids: Sids | None = None) -> list[list[str]]:
     rows = []
     for e in lines:
@@ -93,9 +104,11 @@ def _line_rows(lines: Sequence[Explanation], md: bool, sids: Sids | None = None)
             continue
         h = e.hits[0]
         values = "; ".join(f"{k} = {v}" for k, v in h.values.items())
-        alts = len(e.hits) - 1
-        where = (_where(h.message, sids) + (" (stamp)" if h.pinned else "") + (" (no literal text)" if h.loose else "")
-                 + (f" +{alts} more" if alts else ""))
+        alts = len(e.hits) - e.best  # ranked below the answer
+        top = [x.message for x in e.hits[:e.best]]
+        where = (_sites(top, sids)
+                 + (" (likeliest first)" if h.likely else "") + (" (stamp)" if h.pinned else "")
+                 + (" (no literal text)" if h.loose else "") + (f" +{alts} alternatives" if alts else ""))
         extra = "; ".join(e.notes)
         rows.append([str(e.record.n), cell(text, 100), code(where) if md else where,
                      h.message.priority.removeprefix("LOG_"), cell(values, 80),
@@ -111,7 +124,7 @@ def _summary_rows(explainer: Explainer, s: Summary, md: bool, sids: Sids | None 
     rows = []
     for ms, n, first, last in explainer.rows(s):
         m = ms[0]
-        where = _where(m, sids) + (f" +{len(ms) - 1} more" if len(ms) > 1 else "")
+        where = _sites(ms, sids)
         rows.append([str(n), first, last, code(where) if md else where, m.priority.removeprefix("LOG_"),
                      cell(m.format, 100), requires_text(m)])
     return rows

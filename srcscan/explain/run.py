@@ -11,14 +11,13 @@ import io
 import os
 import zlib
 from contextlib import contextmanager
-from dataclasses import dataclass
 from itertools import chain, islice
 from pathlib import Path
 from typing import IO, Iterator, Sequence
 
 from srcscan.errors import InputError
-from srcscan.explain.explain import NONE, PINNED, Explainer, Explanation, Summary, _times
-from srcscan.explain.neighbours import NEIGHBOURS, Context, Entry, entry, resolve
+from srcscan.explain.explain import Explainer, Explanation, Summary, _times
+from srcscan.explain.neighbours import Context
 from srcscan.explain.blocks import Block, BlockReader
 from srcscan.explain.lines import CHUNK, LineReader, Record, iter_chunks, looks_binary, open_log, parse_line
 
@@ -54,8 +53,8 @@ def explain_files(explainer: Explainer, paths: Sequence[str | Path], summary_onl
                   ) -> tuple[list[Explanation] | None, Summary]:
     """Every record of the files explained (None with summary_only) and the summary. With
     summary_only and `jobs` > 1, chunks of the files are summarised by `jobs` processes. The
-    neighbour rule looks back across blocks within a file (neighbours.Context), so that where
-    blocks are cut does not change an answer."""
+    per-line path's neighbour rule looks back across blocks within a file (neighbours.Context), so
+    that where blocks are cut does not change an answer."""
     from srcscan.progress import phase, running
 
     total = Summary()
@@ -63,11 +62,9 @@ def explain_files(explainer: Explainer, paths: Sequence[str | Path], summary_onl
         return None, summarise_parallel(explainer, paths, jobs)
     with running(f"{explainer.project} explain"), phase("records read and matched") as step:
         if summary_only:
-            for path in paths:
-                context = Context()
-                for block in iter_line_blocks([path]):
-                    total = total.merge(explainer.summarise_block(block, context))
-                    step.advance(len(block.texts))
+            for block in iter_line_blocks(paths):
+                total = total.merge(explainer.summarise_block(block))
+                step.advance(len(block.texts))
             return None, total
         lines: list[Explanation] = []
         for path in paths:
@@ -105,9 +102,9 @@ def _log(path: str | Path) -> Iterator[IO[bytes]]:
         raise InputError(f"{path}: damaged gzip file ({exc})") from None
 
 
-def iter_record_chunks(paths: Sequence[str | Path], size: int = CHUNK) -> Iterator[tuple[bool, bytes | tuple[str, int, int]]]:
-    """Each file in chunks of whole records, about `size` bytes each, as (the chunk starts a
-    file, the chunk): a chunk after a file's first starts at a line that starts a record (a line
+def iter_record_chunks(paths: Sequence[str | Path], size: int = CHUNK) -> Iterator[bytes | tuple[str, int, int]]:
+    """Each file in chunks of whole records, about `size` bytes each: a chunk after a file's
+    first starts at a line that starts a record (a line
     of a known form, or a journal entry), so that chunks read apart give the records the file
     read whole gives. A plain file's chunks are (path, start, end) byte ranges, read where they
     are summarised; a compressed file's or standard input's are their bytes. A chunk in which no
@@ -115,21 +112,18 @@ def iter_record_chunks(paths: Sequence[str | Path], size: int = CHUNK) -> Iterat
     for path in paths:
         with _log(path) as f:
             if isinstance(f, io.BufferedReader) and f.seekable() and str(path) != "-":
-                for k, r in enumerate(_ranges(f, str(path), size)):
-                    yield k == 0, r
+                yield from _ranges(f, str(path), size)
                 continue
             carry = b""
-            starts = True
             for data in iter_chunks(f, size):
                 if carry:
                     data = carry + data
                 cut = _last_record_start(data)
                 carry = data[cut:]
                 if cut:
-                    yield starts, data[:cut]
-                    starts = False
+                    yield data[:cut]
             if carry:
-                yield starts, carry
+                yield carry
 
 
 def _ranges(f: IO[bytes], path: str, size: int) -> Iterator[tuple[str, int, int]]:
@@ -177,52 +171,7 @@ def _last_record_start(data: bytes) -> int:
 _WORKER: Explainer | None = None  # the explainer a summarising process uses (inherited by fork)
 
 
-@dataclass
-class ChunkAnswer:
-    """A chunk summarised apart from the one before it: its Summary without the records whose
-    answer waits for that chunk (neighbours.Context.open), those records as `pending` (index,
-    key if the rule does not pin it, text, stamp, time), the rule's view of its records up to the
-    last pending one (`head`, (ident, call sites) each) and of its last NEIGHBOURS (`tail`), its
-    number of records, and per key the index of its first and last record."""
-
-    summary: Summary
-    pending: list[tuple[int, object, bytes, object, str]]
-    head: list[Entry]
-    tail: list[Entry]
-    records: int
-    firsts: dict[object, int]
-    lasts: dict[object, int]
-
-    def settled(self, explainer: Explainer, context: Context) -> Summary:
-        """The Summary once the records before the chunk are known (`context`, moved on past the
-        chunk): the rule applied to the pending records exactly as one process reading the file
-        through applies it."""
-        s = self.summary
-        if not self.pending:
-            context.tail = (context.tail + self.tail)[-NEIGHBOURS:]
-            return s
-        idents = [ident for ident, _ in self.head]
-        pinned = {j: sites for j, (_, sites) in enumerate(self.head) if sites is not None}
-        codes = [PINNED if sites is not None else NONE for _, sites in self.head]
-        chosen = resolve(codes, pinned, idents, [i for i, *_ in self.pending], context, explainer.matcher.patterns,
-                         explainer.follows)
-        for i, key, text, stamp, time in self.pending:
-            if i in chosen:
-                key = explainer.key_of_site(chosen[i][0])
-            (s.by_stamp if isinstance(key, tuple) else s.by_pattern)[key] += 1
-            if key not in self.firsts or i < self.firsts[key]:
-                self.firsts[key] = i
-                s.first[key], s.examples[key] = time, (text, stamp)
-            if key not in self.lasts or i > self.lasts[key]:
-                self.lasts[key] = i
-                s.last[key] = time
-        start = self.records - len(self.tail)
-        tail = [(ident, (chosen[j][0],) if j in chosen else sites) for j, (ident, sites) in enumerate(self.tail, start)]
-        context.tail = (context.tail + tail)[-NEIGHBOURS:]
-        return s
-
-
-def _summarise_chunk(data: bytes | tuple[str, int, int]) -> ChunkAnswer:
+def _summarise_chunk(data: bytes | tuple[str, int, int]) -> Summary:
     assert _WORKER is not None
     if isinstance(data, tuple):
         path, start, end = data
@@ -230,19 +179,7 @@ def _summarise_chunk(data: bytes | tuple[str, int, int]) -> ChunkAnswer:
             f.seek(start)
             data = f.read(end - start)
     reader = BlockReader()
-    b = joined(reader.read_bytes(data), reader.finish())
-    context = Context(known=False)
-    codes, pinned = _WORKER.attribute_block(b, context)
-    s, firsts, lasts = _WORKER.summary_of_codes(b, codes, pinned, context.open)
-    patterns = _WORKER.matcher.patterns
-    pending = []
-    for i in sorted(context.open):
-        key = ("stamp", pinned[i]) if codes[i] == PINNED else codes[i]
-        pending.append((i, key, b.texts[i], b.stamps[i], b.times[i].decode("utf-8", "replace") if b.times[i] else ""))
-    last = pending[-1][0] + 1 if pending else 0
-    head = [(b.idents[j], entry(codes, pinned, patterns, j)) for j in range(last)]
-    n = len(codes)
-    return ChunkAnswer(s, pending, head, context.tail[-min(n, NEIGHBOURS):] if n else [], n, firsts, lasts)
+    return _WORKER.summarise_block(joined(reader.read_bytes(data), reader.finish()))
 
 
 def joined(a: Block, b: Block) -> Block:
@@ -280,15 +217,8 @@ def summarise_parallel(explainer: Explainer, paths: Sequence[str | Path], jobs: 
     global _WORKER
     numbered = iter_record_chunks(paths, size)
     first = list(islice(numbered, 2))
-    starts: list[bool] = []  # per chunk handed out: it starts a file
-
-    def chunks() -> Iterator[bytes | tuple[str, int, int]]:
-        for new_file, chunk in chain(first, numbered):
-            starts.append(new_file)
-            yield chunk
-
+    chunks = chain(first, numbered)
     total = Summary()
-    context = Context()
     try:
         pool_context = multiprocessing.get_context("fork") if len(first) > 1 else None
     except ValueError:
@@ -298,17 +228,14 @@ def summarise_parallel(explainer: Explainer, paths: Sequence[str | Path], jobs: 
     try:
         with running(f"{explainer.project} explain"), phase("records read and matched") as step:
             if pool_context is None:
-                answers: Iterator[ChunkAnswer] = map(_summarise_chunk, chunks())
-                for k, a in enumerate(answers):
-                    context = Context() if starts[k] else context
-                    total = total.merge(a.settled(explainer, context))
-                    step.advance(a.records)
+                for s in map(_summarise_chunk, chunks):
+                    total = total.merge(s)
+                    step.advance(s.records)
                 return total
             with pool_context.Pool(jobs, initializer=_below_parent) as pool:
-                for k, a in enumerate(pool.imap(_summarise_chunk, chunks())):
-                    context = Context() if starts[k] else context
-                    total = total.merge(a.settled(explainer, context))
-                    step.advance(a.records)
+                for s in pool.imap(_summarise_chunk, chunks):
+                    total = total.merge(s)
+                    step.advance(s.records)
         return total
     finally:
         _WORKER = None

@@ -26,7 +26,7 @@ typedef int (*scan_fn)(const void *db, const char *data, unsigned int length, un
 long srcscan_hs_version(void) { return 4; }
 
 /* The highest id matching one text, and whether another id of its class matched too. Classes
- * (the rank of each expression: ids are in increasing rank, so a class is a run of ids) may be
+ * (a run of ids in increasing rank: the caller's, e.g. as much literal text) may be
  * NULL: no ties then. Each id is reported at most once (SINGLEMATCH), in any order. */
 struct best { int32_t best; int32_t tie; const int32_t *classes; };
 
