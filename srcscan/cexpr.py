@@ -13,6 +13,7 @@ Python integers (no overflow, division truncating toward zero as C99 6.5.5 says)
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field as dataclass_field
 from typing import Callable, Iterator, Mapping, Union
 
@@ -368,3 +369,31 @@ _BINARY_FOLD: dict[str, Callable[[int, int], int | None]] = {
     "<": lambda a, b: int(a < b), ">": lambda a, b: int(a > b), "<=": lambda a, b: int(a <= b),
     ">=": lambda a, b: int(a >= b), "==": lambda a, b: int(a == b), "!=": lambda a, b: int(a != b),
 }
+
+
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v", "e": "\x1b",
+            "\\": "\\", "'": "'", '"': '"', "?": "?"}
+_PIECE = re.compile(r'(?:u8|[LuU])?"((?:[^"\\]|\\.)*)"', re.S)
+_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]+|[0-7]{1,3}|.)", re.S)
+
+def c_string_value(spelling: str) -> str:
+    """The value (str, one character per byte for escapes) of a C string literal as written,
+    adjacent literals concatenated (`"a" "b"` -> "ab"), escapes decoded as ISO C11 6.4.4.4
+    says (`\\x41`, `\\101`, `\\n`; GNU's `\\e` is ESC); an encoding prefix (u8, L, u, U) is
+    dropped."""
+    return "".join(c_unescape(p) for p in _PIECE.findall(spelling))
+
+
+def c_unescape(body: str) -> str:
+    """The value of the text between a C string literal's quotes, escapes decoded (as
+    c_string_value)."""
+    return _ESCAPE.sub(_unescape, body)
+
+
+def _unescape(m: re.Match) -> str:
+    esc = m.group(1)
+    if esc[0] == "x":
+        return chr(int(esc[1:], 16) & 0xFF)
+    if esc[0] in "01234567":
+        return chr(int(esc, 8) & 0xFF)
+    return _ESCAPES.get(esc, esc)

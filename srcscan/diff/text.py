@@ -10,6 +10,7 @@ from bisect import bisect_right
 from typing import Any, Callable, Iterable
 
 from srcscan.catalog import Message
+from srcscan.cexpr import c_string_value
 from srcscan.formats.template import render_normal
 
 # Below this a "rewording" is more often a different message that happens to share a
@@ -89,8 +90,6 @@ _STRING_RUN = re.compile(r'"(?:[^"\\\n]|\\.)*"(?:\s*"(?:[^"\\\n]|\\.)*")*')
 
 def _literals(text: str) -> list[str]:
     """The string literals of a piece of C text (adjacent literals joined), as values."""
-    from srcscan.extract.calls import c_string_value
-
     return [c_string_value(m.group(0)) for m in _STRING_RUN.finditer(text)]
 
 

@@ -12,6 +12,7 @@ import re
 from dataclasses import replace
 from typing import Any, Callable, Iterator
 
+from srcscan.cexpr import c_string_value, c_unescape
 from srcscan.extract.expressions import to_cexpr
 from srcscan.extract.walk import Guard, expression_text, function_body, one_line, strip, walk_guarded
 from srcscan.formats.template import Arg
@@ -19,11 +20,8 @@ from srcscan.model import CallSite, FunctionFacts, FunctionRef, Return, SiteKey
 from srcscan.parse import Node, Unit
 
 _IDENT = re.compile(r"[A-Za-z_]\w*")
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v", "e": "\x1b",
-            "\\": "\\", "'": "'", '"': '"', "?": "?"}
-_PIECE = re.compile(r'(?:u8|[LuU])?"((?:[^"\\]|\\.)*)"', re.S)
-_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]+|[0-7]{1,3}|.)", re.S)
 INTERNAL_LINKAGE = 2
+
 
 
 def extract_functions(unit: Unit) -> tuple[FunctionFacts, ...]:
@@ -205,13 +203,13 @@ def literal_pieces(written: str, spelling: str) -> tuple[tuple[str, str], ...]:
     pos = 0
     for i, (raw, name) in enumerate(items):
         if not name:
-            piece = _ESCAPE.sub(_unescape, raw)
+            piece = c_unescape(raw)
             if not value.startswith(piece, pos):
                 return ()
             out.append((piece, ""))
             pos += len(piece)
             continue
-        following = next((_ESCAPE.sub(_unescape, r) for r, n in items[i + 1:] if not n), None)
+        following = next((c_unescape(r) for r, n in items[i + 1:] if not n), None)
         end = len(value) if following is None else value.find(following, pos)
         if end < 0:
             return ()
@@ -244,21 +242,6 @@ _BINARY = {"|": lambda a, b: a | b, "&": lambda a, b: a & b, "^": lambda a, b: a
            "<<": lambda a, b: a << b, ">>": lambda a, b: a >> b, "+": lambda a, b: a + b,
            "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": lambda a, b: int(a / b),
            "%": lambda a, b: a - b * int(a / b)}
-
-
-def c_string_value(spelling: str) -> str:
-    """The value of a (possibly concatenated) C string literal as libclang spells it."""
-    pieces = _PIECE.findall(spelling)
-    return "".join(_ESCAPE.sub(_unescape, p) for p in pieces)
-
-
-def _unescape(m: re.Match) -> str:
-    esc = m.group(1)
-    if esc[0] == "x":
-        return chr(int(esc[1:], 16) & 0xFF)
-    if esc[0] in "01234567":
-        return chr(int(esc, 8) & 0xFF)
-    return _ESCAPES.get(esc, esc)
 
 
 def _function_names(node: Node) -> list[Node]:
