@@ -5,7 +5,7 @@ the idents it stands for) and the options a message proves were in effect (its `
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from srcscan.catalog import Message
 from srcscan.sections import ProcessRow
@@ -43,11 +43,32 @@ def ident_pattern(ident: str) -> str:
     return "".join(out)
 
 
-def proven_options(messages: Iterable[Message]) -> list[str]:
-    """Options the lines prove were in effect: per message its requirement (`-D`,
-    `proxy.debug>=2`, `-D or -d`; `without -t` for `!-t`), leaving out a requirement that
-    another one already proves (`-D or -d` when `-D` alone is proven)."""
-    sets = {frozenset(m.requires) for m in messages if m.requires and all(m.requires)}
+Requirement = tuple[tuple[str, ...], ...]  # alternatives (or), each a conjunction (+) of options, as Message.requires
+
+
+def proves(messages: Sequence[Message]) -> Requirement:
+    """What a line proves when it was written by one of `messages` (call sites the line fits
+    alike): one of their requirements held, so their alternatives joined by "or" (an alternative
+    that holds another is left out: `-D or -D + -d` is `-D`); () when one of them needs nothing
+    (the line then proves nothing)."""
+    alts: set[tuple[str, ...]] = set()
+    for m in messages:
+        if not m.requires or any(not alt for alt in m.requires):
+            return ()
+        alts.update(m.requires)
+    return tuple(sorted(a for a in alts if not any(set(b) < set(a) for b in alts)))
+
+
+def proves_text(messages: Sequence[Message]) -> str:
+    """`proves(messages)` as text (`-D or -d`, `proxy.debug + -v`); "" when the line proves nothing."""
+    return " or ".join(" + ".join(alt) for alt in proves(messages))
+
+
+def proven_options(requirements: Iterable[Requirement]) -> list[str]:
+    """Options the lines prove were in effect: per line (or row of lines) what it proves
+    (`proves`: `-D`, `proxy.debug>=2`, `-D or -d`; `without -t` for `!-t`), leaving out a
+    requirement that another one already proves (`-D or -d` when `-D` alone is proven)."""
+    sets = {frozenset(r) for r in requirements if r and all(r)}
     kept = [s for s in sets if not any(t < s for t in sets)]
     return sorted(" or ".join(" + ".join(_atom(a) for a in alt) for alt in sorted(s)) for s in kept)
 

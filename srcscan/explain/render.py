@@ -7,7 +7,7 @@ from typing import Any, Mapping, Sequence
 from tabulate import tabulate
 
 from srcscan.catalog import Message
-from srcscan.explain.catalogview import proven_options, requires_text
+from srcscan.explain.catalogview import proven_options, proves, proves_text, requires_text
 from srcscan.explain.explain import Explainer, Explanation, Summary
 from srcscan.render.common import cell, code
 from srcscan.render.json import dump
@@ -60,10 +60,10 @@ def summary_dict(explainer: Explainer, s: Summary, sids: Sids | None = None) -> 
         "unmatched": s.unmatched,
         "other": s.other,
         "messages": [{**message_ref(ms[0], sids), "count": n, "first": first or None, "last": last or None,
-                      "alternatives": [message_ref(m, sids) for m in ms[1:]], "proves": requires_text(ms[0]) or None}
+                      "alternatives": [message_ref(m, sids) for m in ms[1:]], "proves": proves_text(ms) or None}
                      for ms, n, first, last in rows],
         "unmatched_lines": s.unmatched_examples,
-        "options": proven_options(ms[0] for ms, _, _, _ in rows if len({requires_text(m) for m in ms}) == 1),
+        "options": proven_options(proves(ms) for ms, _, _, _ in rows),
     }
 
 
@@ -112,7 +112,7 @@ def _line_rows(lines: Sequence[Explanation], md: bool, sids: Sids | None = None)
         extra = "; ".join(e.notes)
         rows.append([str(e.record.n), cell(text, 100), code(where) if md else where,
                      h.message.priority.removeprefix("LOG_"), cell(values, 80),
-                     ", ".join(e.processes or h.message.processes), (requires_text(h.message) + (f" ({extra})" if extra else ""))])
+                     ", ".join(e.processes or h.message.processes), (proves_text(top) + (f" ({extra})" if extra else ""))])
     return rows
 
 
@@ -126,7 +126,7 @@ def _summary_rows(explainer: Explainer, s: Summary, md: bool, sids: Sids | None 
         m = ms[0]
         where = _sites(ms, sids)
         rows.append([str(n), first, last, code(where) if md else where, m.priority.removeprefix("LOG_"),
-                     cell(m.format, 100), requires_text(m)])
+                     cell(m.format, 100), proves_text(ms)])
     return rows
 
 

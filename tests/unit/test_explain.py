@@ -612,3 +612,41 @@ def test_a_hole_kind_alone_does_not_decide_between_templates(engine, monkeypatch
         fast = explainer.summarise_block(reader.read([line + b"\n"])).merge(explainer.summarise_block(reader.finish()))
         for s in (fast, explainer.summarise([parse_line(line)]), summary_of(explainer, [e])):
             assert [sorted(m.line for m in row[0]) for row in explainer.rows(s)] == [expected]
+
+
+def test_a_set_of_call_sites_proves_only_what_each_of_them_needs():
+    """A line any of several calls may have written proves one of their requirements (`-D or -d`),
+    and nothing when one of them needs nothing: in the per-line table, the summary and its options;
+    the JSON marks the likeliest and keeps every site of the set as best."""
+    from dataclasses import replace as with_
+
+    from explain_support import message
+
+    from srcscan.explain.render import render_json, render_text
+
+    def run(requires_292):
+        msgs = list(_nftables_catalog().messages)
+        msgs[1] = with_(msgs[1], requires=(("-D",),))
+        msgs[2] = with_(msgs[2], requires=requires_292)
+        c = catalog(messages=msgs + [message("keepalived/core/main.c", 9, "f", "Done", requires=(("-D",),))])
+        explainer = Explainer(c, engine="re")
+        lines = [b"Nov 29 23:12:17 lb1 Keepalived_vrrp[9]: exchange_nl_msg (3), len 120",
+                 b"Nov 29 23:12:17 lb1 Keepalived_vrrp[9]: mnl_socket_send error - -1",
+                 b"Nov 29 23:12:17 lb1 Keepalived_vrrp[9]: Done"]
+        done = explainer.explain(list(read_records(lines)))
+        s = summary_of(explainer, done)
+        return (json.loads(render_json(explainer, ["2.3.4"], done, s)), render_text(explainer, [], done, s, md=False),
+                render_text(explainer, [], None, s, md=False))
+
+    doc, table, summary = run((("-d",),))
+    line = doc["lines"][1]
+    assert [(m["line"], m["best"], m["likely"], m["proves"]) for m in line["matches"]] == [
+        (229, True, True, "-D"), (292, True, False, "-d")]
+    row = next(r for r in doc["summary"]["messages"] if r["line"] == 229)
+    assert row["proves"] == "-D or -d" and [a["line"] for a in row["alternatives"]] == [292]
+    assert doc["summary"]["options"] == ["-D"]  # `-D or -d` is proven too, and `-D` alone says more
+    assert "one of 2: keepalived/vrrp/vrrp_nftables.c:229 exchange_nl_msg or keepalived/vrrp/vrrp_nftables.c:292" in table
+    assert "(likeliest first)" in table and "-D or -d" in table and "-D or -d" in summary
+    doc, table, _ = run(())
+    row = next(r for r in doc["summary"]["messages"] if r["line"] == 229)
+    assert row["proves"] is None and "-D or -d" not in table
