@@ -46,9 +46,24 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
     def store_requirement(node: str, via: str) -> Requirement:
         return stored_requirement(graph, index, req, node, via)
 
-    def own_requirement(node: str) -> Requirement:
+    # A context none of whose creators is reached yet: the code using it waits (its answer would
+    # otherwise be TRUE for a round, and a cycle of calls, mod_ssi's expression parser calling
+    # itself, keeps a TRUE it once had), until the walk settles without them; then it is free.
+    waiting = {"free": False, "waited": False}
+
+    def created_by(file: str) -> Requirement | None:
+        """What creating `file`'s context needs; None while the code using it waits."""
+        creators = index.context_creators.get(file, ())
+        created = context_requirement(graph, index, creators, req)
+        if created is None and creators and not waiting["free"]:
+            waiting["waited"] = True
+            return None
+        return created if created is not None else Requirement.TRUE
+
+    def own_requirement(node: str) -> Requirement | None:
         """What a function needs whatever calls it: a context only some of its file's code
-        creates (analyze.contexts), a key value the rules select it by."""
+        creates (analyze.contexts), a key value the rules select it by; None while the
+        context's creators are not reached (yet)."""
         fn = graph.functions[node]
         # a directive's function some C code calls too: the grammar reads the directive only in
         # a file those calls parse (analyze.contexts.directive_functions)
@@ -56,9 +71,10 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
         creators = index.context_creators.get(fn.file, ())
         if not creates_context(node, creators) and (takes_context(fn, index.contexts)
                                                     or node in index.context_fetchers):
-            created = context_requirement(graph, index, creators, req)
-            if created is not None:
-                found = found & created
+            created = created_by(fn.file)
+            if created is None:
+                return None
+            found = found & created
         return found
 
     order = sorted(graph.reachable(tuple(graph.entry_points) + tuple(unseen_callers)))
@@ -95,10 +111,10 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
                     # a call after `if (NULL == hctx) return ...;` (lighttpd's mod_ssi subrequest
                     # handler reads the context its physical-path handler stored only for a
                     # request whose extension ssi.extension lists): what creating one needs
-                    created = context_requirement(graph, index, index.context_creators.get(
-                        graph.functions[caller].file, ()), req)
-                    if created is not None:
-                        along = along & created
+                    created = created_by(graph.functions[caller].file)
+                    if created is None:
+                        continue
+                    along = along & created
                 if data["kind"] == "pointer" and data.get("via"):
                     # A function called through a field runs only after it was stored there:
                     # lighttpd's TLS readers are put in `con->network_read` only on a socket with
@@ -106,9 +122,10 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
                     along = along & store_requirement(node, data["via"])
                 reaching.append(along)
                 pointer = pointer or data["kind"] != "direct" or via_pointer[caller]
-            if not reaching:
+            own = own_requirement(node) if reaching else None
+            if own is None:
                 continue
-            new = few_keywords((Requirement.any_of(reaching) & own_requirement(node)).simplified(), index)
+            new = few_keywords((Requirement.any_of(reaching) & own).simplified(), index)
             flag = pointer and not new.is_true
             if new != req[node] or flag != via_pointer[node]:
                 clock += 1
@@ -122,6 +139,8 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
                 req[e] = _tabled_requirement(graph, index, req, e, table_refs.get(e, ()), frozenset(tabled))
                 clock += 1
                 stamp[e] = clock
+        elif not changed and waiting["waited"] and not waiting["free"]:
+            waiting["free"], changed = True, True  # settled with creators never reached: free
     # A function never called (analyze.deadcode) is FALSE, which the conditions' walk reads as
     # "no path this way"; any other function no path reaches is TRUE: the graph may have lost
     # its calls, or code outside the tree may call it.

@@ -16,6 +16,13 @@ def test_code_called_after_a_context_test_needs_what_creating_it_needs(catalog):
     assert requires(catalog, "ssi: exec needs a command") == (("ssi.extension",),)
 
 
+def test_a_cycle_of_calls_after_a_context_test_needs_what_creating_it_needs(catalog):
+    # ssi_expr_loop <-> ssi_expr_step, reached only from ssi_process: while the context's
+    # creator is not reached yet the cycle must not take TRUE for a round and keep it (lighttpd
+    # 1.4.85's mod_ssi.c:354 "missing second &" in ssi_expr_tokenizer needs ssi.extension)
+    assert requires(catalog, "ssi: missing second &") == (("ssi.extension",),)
+
+
 def test_a_callback_handed_its_context_by_a_library_needs_what_creating_it_needs(catalog):
     # tls_cert_cb: `hctx = lib_get_app_data(ssl)` is no creation; the context is made only on
     # a socket with tls.engine (lighttpd's TLS handshake callbacks, SSL_get_app_data)
