@@ -22,6 +22,7 @@ from srcscan.analyze.contexts import context_requirement, creates_context, guard
 from srcscan.analyze.keytypes import unused_case_test
 from srcscan.analyze.inherited import inherited, keyword_requirement, stored_requirement
 from srcscan.analyze.keywordblocks import keyword_blocks, with_blocks
+from srcscan.analyze.keywordobjects import object_requirements, site_objects
 from srcscan.analyze.optionindex import Index, option_index
 from srcscan.analyze.optiontypes import option_to_dict
 from srcscan.analyze.optiontests import guard_requirement, mandatory_guard, option_test
@@ -42,7 +43,6 @@ from srcscan.preprocessor import build_holds
 if TYPE_CHECKING:  # context.py names Index in its annotations
     from srcscan.analyze.context import Context
 
-# Other modules import these from here (the analysis' entry points before the split).
 __all__ = ["Index", "Site", "analyze_requirements", "answer_requirements", "guard_requirement", "inherited",
            "mandatory_guard", "option_index", "option_test", "stored_requirement"]
 
@@ -85,6 +85,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             index.memo.clear()
             index.param_needs.clear()
             from_callers, via_pointer = inherited(graph, index, dead, unseen_callers)
+    objects = object_requirements(index.object_makers, from_callers)  # structs only some configuration makes
     known = dict(log_functions or {})
     conditions = Conditions(graph, index, lambda fn, c: log_function_of(known, fn.file, c.callee) is not None,
                             from_callers)
@@ -157,7 +158,8 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             # a case of a receiver's switch on an event code: logged only after a call sent it
             need, sent_paths = _sends_requirement(sent, graph, index, from_callers, dead)
             requirement = (requirement & need).simplified()
-        requirement = one_module(requirement, fn.file, index)
+        made, made_by = site_objects(call, objects, index.object_makers)  # it reads a field of one
+        requirement = one_module((requirement & made).simplified(), fn.file, index)
         # The log function's own option tests (keepalived's vlog_message returns under -t) hold
         # for every message it writes: they rule alternatives out (-R or -t, but nothing is
         # logged with -t: -R) and are not listed with each message.
@@ -173,6 +175,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             # (rules' facility_bits: dnsmasq's my_syslog drops MS_DEBUG without --log-debug).
             requirement = (requirement & Requirement.atom(bits.requires)).simplified()
         derivation: list[Derivation] = [GuardAt(call.file, g.line, g.describe()) for g, r in own if not r.is_true]
+        derivation += [GuardAt(call.file, call.line, why) for why in made_by]
         if bits is not None and bits.requires:
             derivation.append(LoggedOnlyIf(call.callee, f"{bits.requires} (its priority's facility bits are "
                                                         f"LOG_{bits.facility.upper()})"))

@@ -281,7 +281,7 @@ def _read_config(r: _Reader) -> ConfigRules:
     config = ConfigRules(tuple(tables), r.get("key_switch", str, ""), r.get("case_comments", bool, False),
                          tuple(v.lower() for v in r.strings("false_values")), defaults_functions, emptiness_tests,
                          contexts, tuple(selected), r.get("feature_key", str, ""), feature_functions, keyword_calls,
-                         parsed=tuple(parsed), **levels)
+                         parsed=tuple(parsed), allocation_calls=_identifiers(r, "allocation_calls"), **levels)
     r.reject_unknown()
     return config
 

@@ -185,6 +185,10 @@ class ConfigRules:
     keyword_level_calls: tuple[str, ...] = ()
     keyword_level_end_calls: tuple[str, ...] = ()
     keyword_end_handler_calls: tuple[str, ...] = ()
+    # Functions allocating memory (keepalived's zalloc() behind MALLOC): a struct whose every
+    # allocation runs only under some keywords (alloc_vrrp() from vrrp_instance's handler) exists
+    # only with them, and so code reading a field of one needs them (analyze.keywordobjects).
+    allocation_calls: tuple[str, ...] = ()
     parsed: tuple["Parsed", ...] = ()  # values the daemon parses at run time from keys' strings
 
 

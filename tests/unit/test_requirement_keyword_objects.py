@@ -1,0 +1,60 @@
+"""Issue "every answer true": objects only a configuration block makes. keepalived allocates a
+vrrp_t only in the handler of `vrrp_instance` (alloc_vrrp), so run-time code reading a field of
+one runs only when the configuration has that block (tests/fixtures/reqk-objects, a
+keepalived-shaped tree written for this test; rules' `[config] allocation_calls`)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from tests.conftest import only_message, tree_catalog
+
+from srcscan.errors import RulesError
+from srcscan.rules import load_rules
+
+ROOT = Path(__file__).parent.parent / "fixtures" / "reqk-objects"
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory):
+    return tree_catalog(ROOT / "tree", ROOT / "rules.toml", tmp_path_factory.mktemp("cache"))
+
+
+@pytest.mark.parametrize("text, wanted", [
+    ("(%s) entering MASTER state", [["vrrp_instance"]]),   # prints a field of a vrrp_t
+    ("an instance is in backup", [["vrrp_instance"]]),     # under a test of one
+    ("state %d", []),                                      # `vrrp ? vrrp->state : -1`: may read none
+    ("instance list at %p", []),                           # an address taken, nothing read
+    ("running script %s", []),                             # script_t is also a field of tracker_t
+    ("socket %d ready", []),                               # sock_t is allocated outside the handlers too
+])
+def test_objects_only_a_block_makes(catalog, text, wanted):
+    found = [m for m in catalog.messages if m.format == text]  # `?:` in the arguments: a text per branch
+    assert found
+    for m in found:
+        assert [list(a) for a in m.requires] == wanted, (text, m.requires)
+
+
+def test_derivation_names_the_object(catalog):
+    m = only_message(catalog, "(%s) entering MASTER state")
+    texts = [getattr(d, "text", "") for d in m.derivation]
+    assert any("vrrp->iname" in t and "alloc_vrrp" in t for t in texts), m.derivation
+
+
+def test_without_allocation_calls_no_object(tmp_path):
+    """Which calls allocate comes from the rules: without them no struct is a block's."""
+    rules = load_rules(str(ROOT / "rules.toml"))
+    flat = replace(rules, config=replace(rules.config, allocation_calls=()))
+    catalog = tree_catalog(ROOT / "tree", flat, tmp_path / "cache")
+    assert only_message(catalog, "(%s) entering MASTER state").requires == ()
+
+
+def test_allocation_calls_are_names(tmp_path):
+    text = (ROOT / "rules.toml").read_text().replace('allocation_calls = ["malloc", "calloc"]',
+                                                    'allocation_calls = ["malloc", "1calloc"]')
+    bad = tmp_path / "rules.toml"
+    bad.write_text(text)
+    with pytest.raises(RulesError, match="allocation_calls"):
+        load_rules(str(bad))
