@@ -22,9 +22,9 @@ the figures are lines per second on the wall time of one run, and the CPU time i
 4. prints lines per second for both (wall time), the ratio, and how each groups lines by their true call
    site: grouping accuracy (a line is right when its group holds exactly the lines of its
    call site), and for srcscan how many lines were attributed to their own call site, or to a
-   set of call sites of which it is one: calls writing the same text, or templates as specific
-   as each other that the line fits alike (`%u-%u` and `%u-%d` on `12-7`); and why the others
-   went to another call.
+   set of call sites of which it is one: calls writing the same text, or templates with as much
+   literal text that the line fits alike (`%u-%u` and `%u-%d` on `12-7`, `VS [%u]` and `VS [%s]`
+   on `VS [963]`); and why any other went to another call.
 Targets (checked here, never by a timed test): >= 300,000 lines/s, >= 20x Drain3, every line
 attributed to its own call site. Exits 0 either way: it measures, it does not gate.
 """
@@ -308,23 +308,23 @@ def main() -> None:
             tied += 1
         else:
             wrong += 1
-    # Why a line went to another call: the neighbour rule took another call writing the same text
-    # (the one that follows, in its function, the line before of the line's process), or the text is
-    # ambiguous: the true call's template fits it too, but its random values made it fit a more
-    # specific one (`VS [%s]` of "963" and `VS [%u]`). Templates as specific as each other that
-    # both fit are all given (`%u-%u` and `%u-%d` on "12-7"): a set that holds the true call.
+    # Why a line went to another call: another call writing the same text (the answer dropped the
+    # true one: the process or priority narrowing), or the text is ambiguous: the true call's
+    # template fits it too, but a template with more literal text comes first. Templates with as
+    # much literal text that both fit are all given (`%u-%u` and `%u-%d` on "12-7"): a set that
+    # holds the true call.
     wrong_idx = {k for k in mine if not _holds(explainer, groups[k], truth[k])
                  and {_site(catalog, i) for i in _ids(explainer, groups[k])} != {_site(catalog, truth[k])}}
     tied_idx = {k for k in mine if k not in wrong_idx
                 and {_site(catalog, i) for i in _ids(explainer, groups[k])} != {_site(catalog, truth[k])}}
-    by_rule = {k for k in wrong_idx if all(pattern_of(i) == pattern_of(truth[k]) for i in _ids(explainer, groups[k]))}
+    same_text = {k for k in wrong_idx if all(pattern_of(i) == pattern_of(truth[k]) for i in _ids(explainer, groups[k]))}
     ambiguous = 0
     unexplained: list[dict] = []
     tied_sets: dict[tuple[int, ...], int] = defaultdict(int)
     if wrong_idx or tied_idx:
         with open(log, "rb") as f:
             for k, r in enumerate(read_records(f)):
-                if k in wrong_idx and k not in by_rule:
+                if k in wrong_idx and k not in same_text:
                     if explainer.matcher.fullmatch(pattern_of(truth[k]), r.text):
                         ambiguous += 1
                     elif len(unexplained) < 200:
@@ -346,9 +346,9 @@ def main() -> None:
           f"{own_message:,} to their own catalog message alone, {100 * own_message / n:.2f} %), "
           f"{tied:,} to a set of call sites writing the same text that holds it ({100 * tied / n:.2f} %; "
           f"{shared} of {len(set(true_sites))} call sites share their text with another), {wrong:,} to another call "
-          f"({len(by_rule):,} by the neighbour rule: another call writing the same text, the one that follows the line "
-          f"before of the line's process in its function; {ambiguous:,} ambiguous by text: the true call's template "
-          f"fits too, a more specific one comes first; {wrong - len(by_rule) - ambiguous:,} neither); "
+          f"({len(same_text):,} to another call writing the same text; {ambiguous:,} ambiguous by text: the true "
+          f"call's template fits too, one with more literal text comes first; {wrong - len(same_text) - ambiguous:,} "
+          f"neither); "
           f"{others_taken} lines of other programs taken for the daemon's")
     print(f"grouping accuracy by call site: srcscan {s_ga:.4f}, Drain3 {d_ga:.4f}; "
           f"by distinct text: srcscan {s_ga_text:.4f}, Drain3 {d_ga_text:.4f}")
@@ -358,7 +358,7 @@ def main() -> None:
         several = {ids for ids in tied_sets if len({pattern_of(i) for i in ids}) > 1}
         print(f"indistinguishable: {sum(tied_sets.values()):,} records of {len(tied_sets)} texts are each written by "
               f"several call sites that their process and priority fit alike ({sum(tied_sets[ids] for ids in several):,} "
-              f"of them of {len(several)} sets of templates as specific as each other that the line fits alike); the largest:")
+              f"of them of {len(several)} sets of templates with as much literal text that the line fits alike); the largest:")
         for ids, count in sorted(tied_sets.items(), key=lambda kv: -kv[1])[:8]:
             formats = " | ".join(dict.fromkeys(repr(catalog.messages[explainer.matcher.patterns[pattern_of(i)].messages[0]].format)
                                                for i in ids))
