@@ -20,8 +20,9 @@ from srcscan.analyze.guardedlocals import global_test, param_set_only_under, set
 from srcscan.analyze.keyselections import selection_atoms
 from srcscan.analyze.keywordblocks import within_blocks
 from srcscan.analyze.parsedvalues import parsed_test
-from srcscan.analyze.optionvalues import (COMPARISONS, Target, above_run_value, cleared_local, integer_of, local_of, option_pool,
-                                          read_through, target_of, value_options)
+from srcscan.analyze.optionvalues import (COMPARISONS, Target, above_run_value, cleared_local, integer_of, local_of,
+                                          negated_key_test, option_pool, read_through, stored_after_loop, target_of,
+                                          value_options)
 from srcscan.cexpr import Binary, Call, CExpr, Const, Member, Name, Unary, evaluate, render, strip, walk
 from srcscan.cexpr import Index as Subscript
 from srcscan.model import FunctionFacts, Guard
@@ -50,19 +51,6 @@ def guard_requirement(guard: Guard, index: Index, fn: FunctionFacts) -> Requirem
     return found
 
 
-def stored_after_loop(e: CExpr, index: Index, fn: FunctionFacts, line: int) -> bool:
-    """Whether `e` tests a field the function calling getopt stored in after its option loop and
-    before `line` (Index.after_loop: dnsmasq's `if (!daemon->domain_suffix)` after read_opts read
-    resolv.conf's search line into it)."""
-    stored = getattr(index, "after_loop", {}).get((fn.file, fn.name))
-    if not stored:
-        return False
-    target = target_of(e if not (isinstance(e, Binary) and e.op in COMPARISONS) else
-                       (e.left if target_of(e.left) is not None else e.right))
-    return target is not None and target.kind == "field" and any(
-        n < line and (not owner or not target.owner or owner == target.owner) for n, owner in stored.get(target.name, ()))
-
-
 def mandatory_guard(guard: Guard, index: Index, fn: FunctionFacts) -> bool:
     """Whether `guard` is an early return of `main` the daemon does not run past without some
     config keys (mandatory)."""
@@ -87,6 +75,8 @@ def mandatory(guard: Guard, fn: FunctionFacts, found: Requirement, index: Index)
 
 def _formula(e: CExpr, index: Index, fn: FunctionFacts, necessary: bool, line: int = 0) -> Requirement:
     e = strip(e)
+    while isinstance(e, Binary) and e.op == "=":  # `if ((cpv = rewrite_once))`: the value assigned
+        e = strip(e.right)
     if isinstance(e, Unary) and e.op == "!":
         return ~_formula(e.operand, index, fn, not necessary, line)
     if isinstance(e, Binary) and e.op in ("&&", "||"):
@@ -123,6 +113,8 @@ def option_test(e: CExpr, index: Index, fn: FunctionFacts | None, unknown: Requi
     if index.parsed and (parsed := parsed_test(strip(e), fn, index.parsed, necessary, unknown)) is not None:
         return parsed  # a value parsed out of keys' strings (analyze.parsedvalues)
     by_default = _holds_by_default(strip(e), index, fn, unknown)
+    if by_default is None:  # a field a key's case stores negated (optionvalues.negated_key_test)
+        by_default = negated_key_test(strip(e), index, fn, necessary, unknown)
     if by_default is not None:
         return by_default
     atoms = _atoms(strip(e), index, fn)

@@ -255,3 +255,54 @@ def above_run_value(greater: CExpr, lesser: CExpr, index: Index, fn: FunctionFac
     if cases < 0:
         return None
     return Requirement.any_of(Requirement.atom(n) for n in sorted(names))
+
+
+def negated_key_test(e: CExpr, index: Index, fn: FunctionFacts | None, necessary: bool | None,
+                     unknown: Requirement | None) -> Requirement | None:
+    """A test of a field every key case writing it stores the key's value negated into
+    (lighttpd's mod_staticfile.c: `pconf->pathinfo = (0 == cpv->v.u); /*(invert)*/` for
+    static-file.disable-pathinfo): the field is 0 by default and with the key enabled, non-zero
+    only with the key given off. So a test that it is non-zero (`pconf->pathinfo`, `!= 0`) needs
+    the key given and nothing is sure of it; a test that it is 0 (`== 0`) needs nothing and
+    surely holds without the key. `necessary`, `unknown`: optiontests.option_test's polarities
+    (the test itself, when neither, is `unknown` or an atom the caller supplies). None for
+    any other test."""
+    zero = False
+    if isinstance(e, Binary) and e.op in ("==", "!=") and 0 in (integer_of(e.left), integer_of(e.right)):
+        zero, e = e.op == "==", strip(e.right if integer_of(e.left) == 0 else e.left)
+    target = target_of(e)
+    if fn is None or target is None or target.kind != "field":
+        return None
+    names = value_options(target, index, fn, by_default=False)
+    files = {f for n in names if (o := index.by_name.get(n)) is not None for f in o.files}
+    writes = [w for w in index.field_writes.get(target.name, ()) if w.file in files and not w.local
+              and (w.file, w.function) in index.key_cases and any(g.kind == "case" for g in w.guards)]
+    if not names or not writes or not all(_negation(w.value) for w in writes):
+        return None
+    given = Requirement.any_of(Requirement.atom(n) for n in names)
+    if necessary is not None:
+        return (Requirement.TRUE if necessary else ~given) if zero else (given if necessary else Requirement.FALSE)
+    if unknown is None:
+        return None
+    return (~given | unknown) if zero else (given & unknown)
+
+
+def _negation(value: CExpr | None) -> bool:
+    """Whether `value` is a logical negation of a value of the run: `!x`, `0 == x`, `x == 0`."""
+    value = strip(value) if value is not None else None
+    if isinstance(value, Unary) and value.op == "!":
+        return integer_of(value.operand) is None
+    return isinstance(value, Binary) and value.op == "==" and (integer_of(value.left) == 0) != (integer_of(value.right) == 0)
+
+
+def stored_after_loop(e: CExpr, index: Index, fn: FunctionFacts, line: int) -> bool:
+    """Whether `e` tests a field the function calling getopt stored in after its option loop and
+    before `line` (Index.after_loop: dnsmasq's `if (!daemon->domain_suffix)` after read_opts read
+    resolv.conf's search line into it)."""
+    stored = getattr(index, "after_loop", {}).get((fn.file, fn.name))
+    if not stored:
+        return False
+    target = target_of(e if not (isinstance(e, Binary) and e.op in COMPARISONS) else
+                       (e.left if target_of(e.left) is not None else e.right))
+    return target is not None and target.kind == "field" and any(
+        n < line and (not owner or not target.owner or owner == target.owner) for n, owner in stored.get(target.name, ()))
