@@ -17,27 +17,30 @@ from srcscan.scan import ScanResult
 from srcscan.sections import CoverageReport, TextReading
 from srcscan.sources import SourceTree
 from srcscan.coverage.report import build_text
-from srcscan.preprocessor import conditionals, scan_directives
+from srcscan.preprocessor import conditionals, file_switches, follow_file_switches, scan_directives
 from srcscan.textcalls import call_from_text, macro_call_from_text, macro_definitions
 
 
 def analyze_build(context: Context) -> tuple[dict[SiteKey, str], dict[str, Any]]:
-    """SiteKey -> the #if stack around the call, as a build condition ("" when unconditional).
+    """SiteKey -> the #if stack around the call, as a build condition ("" when unconditional),
+    with the file's own #defines above the call followed (follow_file_switches).
 
         #ifdef _WITH_BFD_
             log_message(LOG_INFO, "BFD ...");      build: defined(_WITH_BFD_)
         #endif
     """
     conditionals: dict[str, Any] = {}
+    switches: dict[str, Any] = {}
     out = {}
     base: set[SiteKey] | None = None
     definitions: _MacroConditions | None = None
     for site in context.sites:
-        file = site.call.file
+        file, line = site.call.file, site.call.line
         if file not in conditionals:
             conditionals[file] = _conditionals_of(context.tree.root / file)
+            switches[file] = _switches_of(context.tree.root / file) if conditionals[file] else {}
         c = conditionals[file]
-        out[site.key] = build_text(c.build(site.call.line)) if c else ""
+        out[site.key] = build_text(follow_file_switches(c.build(line), switches[file], line)) if c else ""
         if not out[site.key] and site.extracted == "parse" and site.call.written != site.call.callee:
             # A call through a macro the base build leaves empty: the #if around its
             # definition is the call's build condition.
@@ -147,6 +150,14 @@ class _LogMacros:
                                 r"\b(" + "|".join(map(re.escape, sorted(self.targets))) + r")\s*\(", body):
                             self.defs[macro] = (params, body)
         return self.defs.get(name)
+
+
+def _switches_of(path: Path) -> dict[str, Any]:
+    """The file's own #defines (file_switches): a build condition follows them."""
+    try:
+        return file_switches(path.read_bytes().decode("latin-1"))
+    except OSError:
+        return {}
 
 
 def _conditionals_of(path: Path):

@@ -12,7 +12,8 @@ from srcscan.diff.analysis import _Callers, _analysis_only, conditions_changed
 from srcscan.diff.callers import with_only_caller
 from srcscan.diff.passes import _Matcher
 from srcscan.diff.splits import guards_for_text, same_build
-from srcscan.diff.text import _site, _sorted, _text, build_formula, call_arguments, same_up_to_constants
+from srcscan.diff.text import (_site, _sorted, _text, build_formula, call_arguments, same_build_but_own_switches,
+                               same_up_to_constants)
 from srcscan.formats.template import render_normal
 from srcscan.errors import InputError
 
@@ -58,6 +59,7 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
                        and not (name == "template" and same_up_to_constants(a, b) and _same_arguments(a, b, texts))
                        and not (name == "call" and _same_call(a, b))
                        and not (split is not None and name == "build" and same_build(a, split))
+                       and not (name == "build" and same_build_but_own_switches(a, b, texts))
                        # the same line written, the ternary's constant now a literal of this build's call
                        and not (split is not None and name == "template" and _text(a) == _text(b)))
         guards_a, guards_b = guards_for_text(a, b, split, texts)  # each read for its own text
@@ -94,7 +96,11 @@ def _same_call(a: Message, b: Message) -> bool:
     `log_error_multiline(...)` in both releases is one call, though lighttpd 1.4.79's log.h
     makes it a compatibility macro of log_pri_multiline; `log_perror(...)` -> `log_serror(...)`,
     a macro of the same function, is one too. What a macro changes in the output shows in
-    `priority` and `template`."""
+    `priority` and `template`; but a name written the same that now reaches another log
+    function writing at another priority is another call (lighttpd 1.4.69's
+    `DEBUG_LOG_DEBUG(...)` expanded to log_error(), 1.4.79's to log_debug())."""
+    if a.call != b.call and a.priority != b.priority:
+        return False
     return (a.written or a.call) == (b.written or b.call) or a.call == b.call
 
 

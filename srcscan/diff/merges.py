@@ -12,6 +12,7 @@ from srcscan.diff.model import Merge
 from srcscan.diff.text import (DISTINCT_LITERAL, SIMILARITY_THRESHOLD, _WORD, _literal_view, _literals,
                                _match_pattern, _site, _text, _uncast, _words, char_similarity, literal_length)
 from srcscan.formats.template import Hole, template_similarity
+from srcscan.preprocessor import blank_comments_and_literals
 from srcscan.textcalls import enclosing_function
 
 # How close (words or characters) an old message must be to a sibling in another function for
@@ -196,13 +197,37 @@ class _MergePasses:
             if id(a) in taken or a.dynamic or not words or _site(a) in paired_sites:
                 continue
             found = {id(b): b for o, b in known
-                     if o.file == a.file and o.function == a.function and o is not a and b.function != a.function
-                     and not b.dynamic and self._is_new_function(b)
-                     and (self._calls(a.file, a.function, b.function) or self._calls(b.file, b.function, a.function))
-                     and words <= _words(b) | self._hole_constants(b)}
+                     if o.file == a.file and o.function == a.function and o is not a and not b.dynamic
+                     and words <= _words(b) | self._hole_constants(b)
+                     and (b.function != a.function and self._is_new_function(b)
+                          and (self._calls(a.file, a.function, b.function) or self._calls(b.file, b.function, a.function))
+                          or b.function == a.function and b.file == a.file and self._case_reaches(a, b))}
             if len(found) == 1:
                 (b,) = found.values()
                 into.setdefault(id(b), (b, []))[1].append(a)
+
+    def _case_reaches(self, a: Message, b: Message) -> bool:
+        """Is old message a a trace under `case X:` of a switch whose new `case X:` (in b's
+        function, above b) goes on past the switch (a `break`, or the switch's end, before any
+        `return` or `goto` that is a statement of its own)? lighttpd 1.4.79 recv_rfc_6455()
+        traced `type = text` under `case MOD_WEBSOCKET_OPCODE_TEXT:`; 1.4.85's case breaks and
+        the function then traces `frame type=%s, ...` with the type's name, while its `case
+        MOD_WEBSOCKET_OPCODE_CLOSE:` returns first, so `type = close` is not written any more."""
+        if self.texts is None:
+            return False
+        old, new = self.texts("old", a.file), self.texts("new", b.file)
+        if not old or not new:
+            return False
+        label = _case_label(old.split("\n"), a.line)
+        if label is None:
+            return False
+        new = blank_comments_and_literals(new)
+        lines = new.split("\n")
+        for m in re.finditer(rf"\bcase\s+{re.escape(label)}\s*:", new):
+            line = new.count("\n", 0, m.start()) + 1
+            if line < b.line and enclosing_function(lines, line) == b.function:
+                return _goes_past(new, m.end())
+        return False
 
     def _hole_constants(self, b: Message) -> set[str]:
         """Words of the string constants of the arrays b's holes index (`names[type]`), read
@@ -274,16 +299,17 @@ class _MergePasses:
         return self._with_partners(merges)
 
     def _one_site(self, merges: list[Merge]) -> list[Merge]:
-        """A "merge" of the texts of one old call site into a new message of the same
-        function is that site changing what it writes (keepalived's open_dump_file() wrote
+        """A "merge" of the texts of one old call site into one new message is that site
+        changing what it writes, wherever the new one is (keepalived's open_dump_file() wrote
         `Can't open dump file keepalived_bfd.data ...` etc., one text per caller's constant;
-        2.3.3 builds the name at run time: `Can't open dump file %s ...`): the closest old
-        text pairs with it, the others are left as texts the site no longer writes."""
+        2.3.3 builds the name at run time: `Can't open dump file %s ...`; 2.2.7's
+        check_parser.c:78 `SSL %s already specified - replacing`, one text per caller, is
+        2.3.3's set_string() call writing `Duplicate %s - overwriting %s with %s`): the
+        closest old text pairs with it, the others are left as texts the site no longer writes."""
         kept = []
         for m in merges:
             olds = m.olds
-            if len(olds) > 1 and len({_site(a) for a in olds}) == 1 \
-                    and (olds[0].file, olds[0].function) == (m.new.file, m.new.function):
+            if len(olds) > 1 and len({_site(a) for a in olds}) == 1:
                 if any(b is m.new for _, b, _, _ in self.pairs):  # the site is paired already
                     self.olds += list(olds)
                     continue
@@ -293,6 +319,44 @@ class _MergePasses:
             else:
                 kept.append(m)
         return kept
+
+
+_CASE = re.compile(r"^\s*(?:case\s+(\w+)|default)\s*:")
+_STATEMENT_END = re.compile(r"[;{}:]\s*$")
+
+
+def _case_label(lines: list[str], line: int) -> str | None:
+    """The `case X:` label nearest above 1-based `line` (None: `default:`, or none within the
+    function)."""
+    for i in range(line - 2, -1, -1):
+        m = _CASE.match(lines[i])
+        if m:
+            return m.group(1)
+        if lines[i].startswith("{") or lines[i].startswith("}"):
+            return None
+    return None
+
+
+def _goes_past(text: str, start: int) -> bool:
+    """From just after a `case X:` label: does control reach a `break` (or the switch's
+    closing brace) before a `return`/`goto` written as a statement of its own? Other case
+    labels fall through; a `return` after `if (...)` is conditional and does not count."""
+    depth = 0
+    for m in re.finditer(r"\b(break|return|goto)\b|[{}]", text[start:]):
+        token = m.group(0)
+        if token == "{":
+            depth += 1
+        elif token == "}":
+            depth -= 1
+            if depth < 0:
+                return True
+        elif depth == 0:
+            before = text[start: start + m.start()]
+            if token == "break":
+                return True
+            if not before.strip() or _STATEMENT_END.search(before):
+                return False
+    return False
 
 
 def _hole_args(m: Message) -> list[str]:

@@ -11,7 +11,7 @@ from srcscan.catalog import Message
 from srcscan.diff.model import Merge
 from srcscan.diff.text import (DISTINCT_LITERAL, HELPER_REGION, SIMILARITY_THRESHOLD, SITE_CHAR_THRESHOLD, _CALL, _NOT_CALLS, _alnum,
                                _call_text, _first_word, _function_span, _guard_overlap, _literal_view, _literals,
-                               _sorted, _spaced_all, _text, _uncast, _words, char_similarity)
+                               _WORD, _sorted, _spaced_all, _text, _uncast, _words, char_similarity)
 from srcscan.formats.template import Hole, template_similarity
 from srcscan.textcalls import enclosing_function
 
@@ -82,6 +82,7 @@ class _SitePasses:
             if not b.dynamic:
                 helpers[b.function].append(b)
         candidates = []
+        anywhere: set[int] = set()  # old messages whose candidates are from anywhere in their function
         for a in self.olds:
             lines = self._map(a.file)
             text = self.texts("new", a.file) if lines is not None and not a.dynamic else None
@@ -104,17 +105,29 @@ class _SitePasses:
                 # names one helper message only
                 span = _function_span(new_lines, a.function)
                 if span:
-                    wide = self._helper_candidates(a, "\n".join(new_lines[span[0] - 1: span[1]]), helpers, long_literals=False)
+                    wide = [c for c in self._helper_candidates(a, "\n".join(new_lines[span[0] - 1: span[1]]), helpers,
+                                                               long_literals=False) if -c[0] >= SIMILARITY_THRESHOLD
+                            or _first_word(_text(a)) == _first_word(_text(c[5])) != "" or _reworded_words(a, (_text(c[5]),))]
                     if len({_text(c[5]) for c in wide}) == 1:
                         found_here = wide
+                        anywhere.add(id(a))
             candidates += found_here
-        # each old message into its best helper message; several into one are a merge
+        # each old message into its best helper message; several into one are a merge, but one
+        # found anywhere in its function only if no other old message of the function (found at
+        # its place, else closer) takes that helper message: lighttpd 1.4.79 recv_rfc_6455()'s
+        # `type is invalid` is where 1.4.85 hands wstunnel_err() "frame type invalid", its `BUG:
+        # invalid frame type` elsewhere is not
         candidates.sort(key=lambda c: c[:4])
         best: dict[str, tuple] = {}
         for c in candidates:
             best.setdefault(c[2], c)
+        taken_in: set[tuple] = set()
         into: dict[int, list[tuple]] = defaultdict(list)
-        for c in best.values():
+        for c in sorted(best.values(), key=lambda c: (id(c[4]) in anywhere, c[:4])):
+            key = (c[4].file, c[4].function, id(c[5]))
+            if id(c[4]) in anywhere and key in taken_in:
+                continue
+            taken_in.add(key)
             into[id(c[5])].append(c)
         found, merges = [], []
         for group in into.values():
@@ -230,10 +243,22 @@ class _SitePasses:
                 if b.dynamic or any(x not in view for x in literals):
                     continue
                 s = max(template_similarity(a.template, b.template), char_similarity(a, b))
-                # a short constant names the thing the old text started with ("pipe failed" -> "pipe()")
-                if s >= SITE_CHAR_THRESHOLD or (helper and first and first == _first_word(_text(a))):
+                # a short constant names the thing the old text started with ("pipe failed" -> "pipe()"),
+                # or says most of what the old text said in other order (_reworded_words)
+                if s >= SITE_CHAR_THRESHOLD or (helper and first and first == _first_word(_text(a))) \
+                        or (helper and _reworded_words(a, literals)):
                     out.append((-s, a.build != b.build, a.id, b.id, a, b))
         return out
+
+
+def _reworded_words(a: Message, literals: tuple[str, ...]) -> bool:
+    """Do the literals a helper call is handed hold two or more of the old text's words, and
+    at least two thirds of them, in any order? (lighttpd 1.4.79 recv_ietf_00()'s `recv invalid
+    frame`, at the place where 1.4.85 calls wstunnel_err(hctx, 1002, "frame type invalid").)"""
+    old = _words(a)
+    handed = {w for lit in literals for w in _WORD.findall(lit.lower())}
+    shared = len(old & handed)
+    return shared >= 2 and 3 * shared >= 2 * len(old)
 
 
 def _best_first(candidates: list, how: str) -> list[tuple[Message, Message, float, str]]:

@@ -7,11 +7,13 @@ from __future__ import annotations
 import difflib
 import re
 from bisect import bisect_right
+from functools import lru_cache
 from typing import Any, Callable, Iterable
 
 from srcscan.catalog import Message
 from srcscan.cexpr import c_string_value
 from srcscan.formats.template import render_normal
+from srcscan.preprocessor import ExprSyntaxError, file_switches, parse_expr, render, unasked_switches, without_macros
 
 # Below this a "rewording" is more often a different message that happens to share a
 # function: measured on keepalived 2.2.7 -> 2.3.3, pairs under 0.6 were unrelated.
@@ -155,7 +157,7 @@ def _function_span(lines: list[str], name: str) -> tuple[int, int] | None:
             for j in range(i + 1, len(lines)):
                 if lines[j].startswith("}"):
                     return i + 1, j + 1
-                if lines[j].rstrip().endswith(";") and j == i + 1 and "{" not in lines[j]:
+                if lines[j].rstrip().endswith(";") and j == i + 1 and "{" not in lines[j] + text:
                     break  # a declaration spread over two lines
             else:
                 return None
@@ -235,6 +237,34 @@ def build_formula(text: str) -> Any:
     if not text:
         return True
     return _formula(text)
+
+
+def same_build_but_own_switches(a: Message, b: Message, texts: Any) -> bool:
+    """Are the two build conditions equal once the switches each message's file defines for
+    itself above the call (preprocessor.unasked_switches: nobody -D's them) are read as not
+    set from outside? The catalog keeps `|| defined(X)` for such an X (a build could set it);
+    a release that renames X keeps the same builds: lighttpd 1.4.79 stat_cache.c's code under
+    HAVE_FAM_H (defined under inotify or kqueue, or by configure) is 1.4.85's under
+    STAT_CACHE_FSMON (defined under inotify, FAM or kqueue). `texts` is a FileTexts or None."""
+    if texts is None:
+        return False
+    names: set[str] = set()
+    for side, m in (("old", a), ("new", b)):
+        text = texts(side, m.file)
+        if text:
+            names |= unasked_switches(_file_switches(text), m.line)
+    if not names:
+        return False
+    try:
+        reads = [render(without_macros(parse_expr(m.build), frozenset(names))) if m.build else "" for m in (a, b)]
+    except ExprSyntaxError:
+        return False
+    return build_formula("" if reads[0] == "1" else reads[0]) == build_formula("" if reads[1] == "1" else reads[1])
+
+
+@lru_cache(maxsize=32)
+def _file_switches(text: str) -> dict:
+    return file_switches(text)
 
 
 _FORMULAS: dict[str, Any] = {}

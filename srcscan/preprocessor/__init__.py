@@ -27,7 +27,8 @@ from srcscan.preprocessor.expr import (apply_op, atoms, call_key, conjoin, direc
 from srcscan.preprocessor.conditions import (Branch, Conditionals, conditionals, ELSES, guard_name, include_guard,
                                              OPENERS)
 from srcscan.preprocessor.macros import (CLASSES, classify, classify_tree, default_features, define_problem,
-                                         expand_tree_macros, GENERIC_OFF, GENERIC_PATTERNS, MacroDef,
-                                         PreprocessorRules, survey_tree, TreeMacros)
+                                         expand_tree_macros, file_switches, follow_file_switches, GENERIC_OFF,
+                                         GENERIC_PATTERNS, MacroDef, PreprocessorRules, survey_tree, TreeMacros,
+                                         unasked_switches, without_macros)
 from srcscan.preprocessor.solve import (Assignment, build_holds, evaluate, MAX_CHANGES, MAX_EVALUATIONS,
                                         satisfiable, Solution, solve, UNKNOWN_VALUE)

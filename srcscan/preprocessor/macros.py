@@ -142,6 +142,80 @@ def expand_tree_macros(expr: Expr, defs: Mapping[str, tuple[MacroDef, ...]], dep
     return expr
 
 
+def file_switches(text: str) -> dict[str, tuple[MacroDef, ...]]:
+    """A .c file's own `#define`s by name, with the condition around each (its `#if` stack),
+    leaving out every macro the file also `#undef`s (where it holds is then a matter of order
+    this reading does not follow). For follow_file_switches."""
+    directives = scan_directives(text)
+    c = conditionals(directives)
+    undone = {d.text.split()[0] for d in directives if d.kind == "undef" and d.text.split()}
+    out: dict[str, list[MacroDef]] = {}
+    for d in directives:
+        m = _DEFINE.match(d.text) if d.kind == "define" else None
+        if m and m.group(1) not in undone:
+            body = m.group(3).split(")", 1)[1] if m.group(2) and ")" in m.group(3) else ("" if m.group(2) else m.group(3))
+            out.setdefault(m.group(1), []).append(MacroDef(m.group(1), "", d.line, body.strip(), bool(m.group(2)),
+                                                           c.build(d.line)))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def follow_file_switches(expr: Expr, defs: Mapping[str, tuple[MacroDef, ...]], line: int, depth: int = 4,
+                         seen: frozenset[str] = frozenset()) -> Expr:
+    """A build condition at `line` of a file with the file's own `#define`s above that line
+    followed (`defs`: file_switches of the file), as expand_tree_macros does for the tree's:
+    `defined(X)` holds where one of X's #defines does, or where X comes from outside (a -D, a
+    system header: OpenSSL's headers may define the OPENSSL_NO_ECH that lighttpd's
+    mod_openssl.c defines itself):
+
+        #define _MOD_WEBSOCKET_SPEC_IETF_00_        (lighttpd 1.4.79 mod_wstunnel.c:185)
+        #ifdef _MOD_WEBSOCKET_SPEC_IETF_00_         reads as 1 (every build)
+
+        #if defined(HAVE_SYS_INOTIFY_H) || defined(HAVE_FAM_H)   (lighttpd 1.4.85 stat_cache.c:71-75)
+        #define STAT_CACHE_FSMON
+        #endif
+        #ifdef STAT_CACHE_FSMON                     reads as defined(HAVE_SYS_INOTIFY_H) ||
+                                                    defined(HAVE_FAM_H) || defined(STAT_CACHE_FSMON)
+
+    `#if X` of a value takes the value only when every #define of X above the line is
+    unconditional and gives one value; anything else is left as written."""
+    op = expr.op
+    if op in ("defined", "macro") and expr.name not in seen:
+        mine = [d for d in defs.get(expr.name, ()) if d.line < line]
+        if not mine or depth == 0:
+            return expr
+        inner = seen | {expr.name}
+        conds = [follow_file_switches(d.cond, defs, d.line, depth - 1, inner) for d in mine]
+        by_file = simplify(Expr("||", tuple(conds)))
+        if op == "defined":
+            return simplify(Expr("||", (by_file, expr)))
+        values = {d.value for d in mine}
+        value = parsed_value(mine[0].value) if by_file == TRUE and len(values) == 1 and not mine[0].function_like \
+            else None
+        return expr if value is None else follow_file_switches(value, defs, line, depth - 1, inner)
+    if expr.args:
+        return simplify(Expr(op, tuple(follow_file_switches(a, defs, line, depth, seen) for a in expr.args),
+                             expr.name, expr.value))
+    return expr
+
+
+def unasked_switches(defs: Mapping[str, tuple[MacroDef, ...]], line: int) -> frozenset[str]:
+    """Macros a file defines above `line` without asking whether they are defined already (no
+    `#ifndef X` around the #define): its own switches, which nobody sets from outside in a
+    build the project supports (lighttpd 1.4.85 stat_cache.c's STAT_CACHE_FSMON; not 1.4.79's
+    HAVE_FAM_H, defined under `#ifndef HAVE_FAM_H` since configure may define it)."""
+    return frozenset(name for name, ds in defs.items()
+                     if any(d.line < line for d in ds) and not any(name in atoms(d.cond) for d in ds))
+
+
+def without_macros(expr: Expr, names: frozenset[str]) -> Expr:
+    """`expr` with each `defined(X)` of a macro in `names` read as false, simplified."""
+    if expr.op == "defined" and expr.name in names:
+        return FALSE
+    if expr.args:
+        return simplify(Expr(expr.op, tuple(without_macros(a, names) for a in expr.args), expr.name, expr.value))
+    return expr
+
+
 # ---------------------------------------------------------------------------- classification
 
 CLASSES = ("feature", "platform", "compiler", "header_guard", "tree", "other")

@@ -976,6 +976,130 @@ int main(int argc, char **argv)
 }
 """,
     },
+    "ws-recv": {
+        "ws.c": """
+enum { OP_CONT = 0, OP_TEXT = 1, OP_BIN = 2, OP_CLOSE = 8, OP_PING = 9 };
+int debug;
++static const char * const type_names[] = { "text", "binary", "close", "ping" };
++static int ws_err(int code, const char *err)
++{
++	if (err)
++		log_message(LOG_ERR, "%s", err);
++	return -code;
++}
+int recv_frames(const unsigned char *frame, int n)
+{
+	int state = 0, type = 0;
+	for (int i = 0; i < n; i++) {
+		switch (state) {
+		case 0:
+			switch (frame[i] & 0x0f) {
+			case OP_CONT:
+-				if (debug)
+-					log_message(LOG_DEBUG, "%s", "type = continue");
+				break;
+			case OP_TEXT:
+-				if (debug)
+-					log_message(LOG_DEBUG, "%s", "type = text");
+-				type = 0;
+-				break;
+			case OP_BIN:
+-				if (debug)
+-					log_message(LOG_DEBUG, "%s", "type = binary");
+-				type = 1;
++				type = frame[i] & 0x0f;
+				break;
+			case OP_CLOSE:
+-				if (debug)
+-					log_message(LOG_DEBUG, "%s", "type = close");
+-				return -1;
++				return ws_err(1000, 0);
+			case OP_PING:
+-				if (debug)
+-					log_message(LOG_DEBUG, "%s", "type = ping");
+-				type = 3;
++				if (0 == (frame[i] & 0x80))
++					return ws_err(1002, "control frame fragmented");
+				break;
+			default:
+-				log_message(LOG_ERR, "%s", "type is invalid");
+-				return -1;
++				return ws_err(1002, "frame type invalid");
+			}
+			state = 1;
+			break;
+		case 1:
+			if (debug)
+-				log_message(LOG_DEBUG, "specified payload size=%x", frame[i]);
++				log_message(LOG_DEBUG, "frame type=%s, specified payload size=%u", type_names[type], frame[i]);
+			state = 0;
+			break;
+		}
+	}
+	return type;
+}
+int recv_old_frames(const unsigned char *frame, int n)
+{
+	for (int i = 0; i < n; i++) {
+-		if (frame[i] == 0x00)
+-			continue;
+-		else if (frame[i] == 0xff) {
+-			log_message(LOG_DEBUG, "%s", "recv close frame");
+-			return -1;
+-		}
+-		else {
+-			log_message(LOG_DEBUG, "%s", "recv invalid frame");
+-			return -1;
+-		}
++		if (frame[i] != 0x00)
++			return (frame[i] == 0xff) ? ws_err(1000, 0) : ws_err(1002, "frame type invalid");
+	}
+	return 0;
+}
+""",
+    },
+    "macro-call": {
+        "trace.c": """
+void log_debug(const char *format, ...);
+-#define TRACE(fmt, ...) log_message(LOG_ERR, fmt, __VA_ARGS__)
++#define TRACE(fmt, ...) log_debug(fmt, __VA_ARGS__)
+void frames(int n)
+{
+	if (n > 4)
+		TRACE("specified payload size=%x", n);
+}
+""",
+    },
+    "file-switches": {
+        "monitor.c": """
+-#define _SPEC_OLD_
++/*#define _SPEC_OLD_*/	/* obsolete */
+-#if defined(HAVE_INOTIFY) || defined(HAVE_KQUEUE)
+-#ifndef HAVE_FAM
+-#define HAVE_FAM
+-#endif
+-#endif
+-#ifdef HAVE_FAM
++#if defined(HAVE_INOTIFY) || defined(HAVE_FAM) || defined(HAVE_KQUEUE)
++#define FSMON
++#endif
++#ifdef FSMON
+void monitor(int fd)
+{
+#ifdef HAVE_INOTIFY
+	log_message(LOG_ERR, "inotify error");
+#endif
+	log_message(LOG_INFO, "monitoring %d", fd);
+}
+#endif
+#ifdef _SPEC_OLD_
+void old_frames(void)
+{
+	log_message(LOG_DEBUG, "recv old frame");
+}
+#endif
+""",
+    },
 }
 
 
@@ -1094,10 +1218,13 @@ def test_an_old_call_replaced_by_a_helper_call_pairs_with_the_helpers_message_fo
     "RS", "up") (all the call's literals must be in the message)."""
     d = diffs["helper-call"]
     got = summary(d)
-    assert got["added"] == [] and got["removed"] == []
-    assert got["merged"] == [(("SSL certfile already specified - replacing", "SSL keyfile already specified - replacing"),
-                              "Duplicate SSL - overwriting %s with %s"),
-                             (("pipe failed", "pipe failed"), "pipe()")]
+    assert got["added"] == [] and got["removed"] == [text(m) for m in d.gone_variants]  # (texts of a paired site)
+    assert got["merged"] == [(("pipe failed", "pipe failed"), "pipe()")]
+    # the texts of one old site: that site now writing another text (one change), not a merge
+    (ssl,) = [c for c in d.changed if text(c.new) == "Duplicate SSL - overwriting %s with %s"]
+    assert text(ssl.old) in ("SSL certfile already specified - replacing", "SSL keyfile already specified - replacing")
+    assert [text(m) for m in d.gone_variants] == sorted({"SSL certfile already specified - replacing",
+                                                         "SSL keyfile already specified - replacing"} - {text(ssl.old)})
     assert ("fcntl failed", "fcntl()", ("template", "location", "conditions")) in got["changed"]
     assert ("spawn failed", "spawn failed", ("conditions",)) in got["changed"]  # the fcntl check moved above it
     # a call of a function that passes "ipvs chain" on to the helper that logs (two levels)
@@ -1370,3 +1497,46 @@ def test_texts_of_one_call_written_as_a_macro_in_one_build_and_a_function_in_ano
     new = message("elogf", ["MTLS: addr:", Hole("str", "%s"), " handshake(): (-0x", Hole("int", "%x"), ")"], line=2577)
     d = DiffResult(None, None, (), (with_strings,), (Change(macro, new, ("template",), 0.8, "site"),), ())
     assert d.gone_variants == (with_strings,)
+
+
+def test_a_switch_the_file_defines_is_followed_and_a_renamed_switch_of_the_same_condition_is_no_change(diffs):
+    """lighttpd 1.4.79 mod_wstunnel.c:185 `#define _MOD_WEBSOCKET_SPEC_IETF_00_` compiles its
+    IETF-00 code in every build; 1.4.85:188 comments the #define out, so that code needs a build
+    that defines it: a change of build. stat_cache.c's HAVE_FAM_H (1.4.79:73-78, defined under
+    inotify or kqueue) became STAT_CACHE_FSMON (1.4.85:71-75, defined under inotify, FAM or
+    kqueue): the same condition, no change."""
+    d = diffs["file-switches"]
+    assert [(text(c.old), c.fields, c.old.build, c.new.build) for c in d.changed] == [
+        ("recv old frame", ("build",), "", "defined(_SPEC_OLD_)")]
+    builds = {text(c.old): (c.old.build, c.new.build) for c in d.moved}
+    assert builds["inotify error"] == ("defined(HAVE_INOTIFY)", "defined(HAVE_INOTIFY)")
+    # the catalogs keep what a build could set from outside; FSMON is the file's own switch
+    assert [build_formula(b) for b in builds["monitoring %d"]] == [
+        build_formula("defined(HAVE_INOTIFY) || defined(HAVE_KQUEUE) || defined(HAVE_FAM)"),
+        build_formula("defined(HAVE_INOTIFY) || defined(HAVE_KQUEUE) || defined(HAVE_FAM) || defined(FSMON)")]
+    assert not d.added and not d.removed and not d.merged
+
+
+def test_traces_of_a_switchs_cases_fold_into_the_trace_naming_the_case_and_a_reworded_check_into_the_helper(diffs):
+    """lighttpd 1.4.79 recv_rfc_6455() traced `type = text` (binary, ping, pong, close) in each
+    case of its opcode switch; 1.4.85 traces `frame type=%s, specified payload size=%llu` with
+    the type's name from mod_wstunnel_frame_type_str[] after the switch, but its close case
+    returns first: `type = close` (and `type = continue`, a name the array lacks) are gone.
+    recv_ietf_00()'s `recv invalid frame` became wstunnel_err(hctx, 1002, "frame type invalid")
+    at its place, the text recv_rfc_6455()'s `type is invalid` became too: one merge."""
+    d = diffs["ws-recv"]
+    assert summary(d) == {
+        "added": ["%s", "control frame fragmented"],  # ws_err()'s own text: a new call site
+        "removed": ["recv close frame", "type = close", "type = continue"],
+        "changed": [],
+        "merged": [(("recv invalid frame", "type is invalid"), "frame type invalid"),
+                   (("specified payload size=%x", "type = binary", "type = ping", "type = text"),
+                    "frame type=%s, specified payload size=%u")]}
+
+
+def test_a_macro_written_the_same_that_reaches_another_log_function_is_another_call(diffs):
+    """lighttpd 1.4.69's DEBUG_LOG_DEBUG() expanded to log_error() (LOG_ERR), 1.4.79's to
+    log_debug(): `call` changed with the priority (a compatibility alias writing at the same
+    priority is no change of call: log_error_multiline -> log_pri_multiline)."""
+    d = diffs["macro-call"]
+    assert [(text(c.old), c.fields) for c in d.changed] == [("specified payload size=%x", ("priority", "call"))]

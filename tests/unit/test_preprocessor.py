@@ -6,7 +6,8 @@ import pytest
 
 from srcscan.preprocessor import (FALSE, PreprocessorRules, blank_comments_and_literals, build_holds, classify_tree,
                                   conditionals, default_features, define_problem, evaluate, expand_tree_macros,
-                                  include_guard, parse_expr, render, scan_directives, simplify, solve, survey_tree)
+                                  file_switches, follow_file_switches, include_guard, parse_expr, render,
+                                  scan_directives, simplify, solve, survey_tree, unasked_switches, without_macros)
 
 
 def simple(text: str) -> str:
@@ -185,3 +186,41 @@ def test_build_holds_for_query_with_macros():
 ])
 def test_define_values_must_be_c_token_sequences(name, value, ok):
     assert (define_problem(name, value) is None) == ok
+
+
+def test_a_files_own_defines_above_the_line_are_followed():
+    """follow_file_switches: the build column's reading of a file's own #defines (lighttpd
+    1.4.79 mod_wstunnel.c:185, stat_cache.c:73-78)."""
+    text = textwrap.dedent("""\
+        #define SPEC_OLD
+        #if defined(HAVE_A) || defined(HAVE_B)
+        #ifndef HAVE_MON
+        #define HAVE_MON
+        #endif
+        #endif
+        #define LEVEL 2
+        #define TOGGLED
+        #undef TOGGLED
+        #ifdef SPEC_OLD
+        #endif
+        #ifdef HAVE_MON
+        #endif
+        #if LEVEL > 1 && defined(TOGGLED)
+        #endif
+        #ifdef LATER
+        #endif
+        #define LATER
+        """)
+    defs = file_switches(text)
+    c = conditionals(scan_directives(text))
+
+    def at(line):
+        return render(follow_file_switches(c.build(line), defs, line))
+    assert at(11) == "1"  # #define SPEC_OLD above: every build
+    assert unasked_switches(defs, 11) == {"SPEC_OLD", "LEVEL"}  # HAVE_MON is asked for (#ifndef)
+    assert unasked_switches(defs, 20) == {"SPEC_OLD", "LEVEL", "LATER"}
+    assert render(without_macros(parse_expr("defined(A) || defined(SPEC_OLD) && B > 1"), frozenset({"SPEC_OLD"}))) \
+        == "defined(A)"
+    assert at(13) == "defined(HAVE_A) || defined(HAVE_B) || defined(HAVE_MON)"  # #ifndef: a -D counts too
+    assert at(15) == "defined(TOGGLED)"  # #undef'd in the file: left as written; LEVEL's value 2 > 1 holds
+    assert at(17) == "defined(LATER)"  # defined below the line
