@@ -50,13 +50,20 @@ def fork_side(e: CExpr, var: str) -> str | None:
     """"parent" when `e` holds only where fork()'s result `var` is non-zero, "child" when only
     where it is zero, None when `e` does not test it that way."""
     e = strip(e)
+    if isinstance(e, Binary) and e.op == "=" and isinstance(strip(e.left), Name) and strip(e.left).name == var:
+        return "parent"  # `(p = fork())`: its value is the result
     if isinstance(e, Name):
         return "parent" if e.name == var else None
+    if isinstance(e, Binary) and e.op == "&&":
+        # a conjunction holds only where each of its terms does
+        found = {fork_side(term, var) for term in _conjuncts(e)} - {None}
+        return found.pop() if len(found) == 1 else None
     if isinstance(e, Unary) and e.op == "!":
         inner = fork_side(e.operand, var)
         return None if inner is None else ("child" if inner == "parent" else "parent")
     if isinstance(e, Binary) and e.op in _MIRROR:
         left, right, op = strip(e.left), strip(e.right), e.op
+        left, right = _assigned(left, var), _assigned(right, var)
         if not (isinstance(left, Name) and left.name == var):
             left, right, op = right, left, _MIRROR[op]
         value = constant(right)
@@ -68,10 +75,52 @@ def fork_side(e: CExpr, var: str) -> str | None:
     return None
 
 
+def _assigned(e: CExpr, var: str) -> CExpr:
+    """`(p = fork())` stands for `p` in a comparison."""
+    if isinstance(e, Binary) and e.op == "=" and isinstance(strip(e.left), Name) and strip(e.left).name == var:
+        return strip(e.left)
+    return e
+
+
+def _conjuncts(e: CExpr) -> list[CExpr]:
+    e = strip(e)
+    if isinstance(e, Binary) and e.op == "&&":
+        return _conjuncts(e.left) + _conjuncts(e.right)
+    return [e]
+
+
+def sides(p: Process, line: int, guards: Iterable[Any]) -> frozenset[str]:
+    """Which sides of child `p`'s fork run `line` of its start function under `guards`: a subset
+    of {"parent", "child"}. Before the fork, the parent; after it, a branch whose test holds
+    only in the parent (fork_side: `pid > 0`, `(pid = fork()) != 0 && x`, or the else branch of
+    a test holding only in the child) runs there, the rest in the child, except the else branch
+    of a conjunction holding the fork's test with other terms (`if (!debug && pipe(fds) == 0 &&
+    (p = fork()) != 0) {parent} else {...}`: the child, and the parent where another term failed
+    and it did not fork). The entry point (`start` "main") is on the child's side of every line."""
+    if p.start == "main":
+        return _CHILD
+    if line <= p.fork_line:
+        return _PARENT
+    parent = both = False
+    for g in guards:
+        if g.kind in ("case", "default", "loop") or g.expr is None or not p.fork_var:
+            continue
+        side = fork_side(g.expr, p.fork_var)
+        if side is None:
+            continue
+        if g.negated and len(_conjuncts(g.expr)) > 1:
+            both = True  # the other side, or this one where another term failed
+        elif side == ("child" if g.negated else "parent"):
+            parent = True
+    # (a branch of neither kind after the fork is the child's, as on_child_side has it)
+    return _PARENT if parent else _BOTH if both else _CHILD
+
+
+_PARENT, _CHILD, _BOTH = frozenset({"parent"}), frozenset({"child"}), frozenset({"parent", "child"})
+
+
 def on_child_side(p: Process, line: int, guards: Iterable[Any]) -> bool:
     """Whether `line` of `p`'s start function, under `guards`, runs in `p`: always for the entry
     point; for a child, a line after its fork (`fork_line`, a line number) outside a branch
     that holds only in the parent (parent_branch)."""
-    if p.start == "main":
-        return True
-    return line > p.fork_line and not parent_branch(guards, p.fork_var)
+    return "child" in sides(p, line, guards)

@@ -21,7 +21,7 @@ from typing import Any, Iterable
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.facilities import Assignment, option_assignments
 from srcscan.analyze.facilityflow import code_logging
-from srcscan.analyze.forkside import Process, on_child_side
+from srcscan.analyze.forkside import Process, sides
 from srcscan.analyze.guardfilter import GuardFilter, option_name, with_atoms
 from srcscan.analyze.idents import Idents, Pattern, all_forms, has_hole, hole_names, pattern_text
 from srcscan.analyze.optiontypes import Option
@@ -38,8 +38,14 @@ from srcscan.requirement import Requirement
 # ---------------------------------------------------------------------------- processes
 
 def find_processes(graph: CallGraph, facts: Facts, names: dict[str, str],
-                   idents: Idents) -> list[tuple[Process, list[Pattern]]]:
-    """Processes with the ident patterns they open syslog with (the entry point first)."""
+                   idents: Idents, children: Iterable[tuple[str, str]] = ()) -> list[tuple[Process, list[Pattern]]]:
+    """Processes with the ident patterns they open syslog with (the entry point first).
+
+    `children` are the rules' `[processes] children`, (function name, process name): the first
+    fork(2) of each such function (facts.forks) starts a child that opens no syslog connection
+    of its own and writes through the one it inherits (dnsmasq's check_dns_listeners forks one
+    per TCP connection): it logs with the ident of the processes that run the function. A
+    function with no fork in any parsed file starts none."""
     starts: dict[str, tuple[int, str]] = {}
     for site in facts.sites:
         if site.function == "main":
@@ -59,17 +65,30 @@ def find_processes(graph: CallGraph, facts: Facts, names: dict[str, str],
     for key in sorted(starts):
         own = tuple(sorted((var, v) for var, v in values[key].items() if var in distinct))
         procs.append(Process(key, key, starts[key][0], starts[key][1], own))
+    declared = {}
+    for function, name in children:
+        for key in sorted(k for k, fn in graph.functions.items() if fn.name == function):
+            if facts.forks.get(key) and key not in starts:
+                line, var = min(facts.forks[key])
+                declared[key] = name
+                procs.append(Process(name, key, line, var))
     out = []
     region = regions(graph, procs)  # names do not depend on the options given
     for p in procs:
         patterns = sorted({q for s in process_sites(p, procs, region, facts) for q in idents.patterns(s.ident, s.function)},
                           key=lambda q: (len(q), pattern_text(q)))
         out.append((p, patterns))
+    for i, (p, patterns) in enumerate(out):
+        if p.start in declared and not patterns:  # the ident of the processes running its start
+            out[i] = (p, sorted({q for o, own in out if o is not p and p.start in region[o.name] for q in own},
+                                key=lambda q: (len(q), pattern_text(q))))
     main_idents = all_forms(out[0][1]) if out and out[0][0].start == "main" else []
     named = []
     for p, patterns in out:
         plain = [f for f in all_forms(patterns) if not has_hole(f)]
-        if p.start == "main":
+        if p.start in declared:
+            name = declared[p.start]
+        elif p.start == "main":
             name = "parent" if len(out) > 1 else (_clean(plain[0]) if plain else "main")
         else:
             name = _child_name(plain, main_idents, graph.functions[p.start].name if p.start in graph.functions else p.start)
@@ -100,7 +119,7 @@ def _other_side(p: Process, procs: list[Process], function: str, line: int, guar
     child, and the line is on the parent's side of its fork while `p` is the child, or on the
     child's side while `p` is not."""
     owner = next((q for q in procs if q.start == function and q.start != "main"), None)
-    return owner is not None and on_child_side(owner, line, guards) != (owner is p)
+    return owner is not None and ("child" if owner is p else "parent") not in sides(owner, line, guards)
 
 
 def process_sites(p: Process, procs: list[Process], region: dict[str, set[str]], facts: Facts) -> list[OpenlogSite]:
@@ -160,7 +179,7 @@ def regions(graph: CallGraph, procs: list[Process], edge_ok: Any = None, option_
                         tests[key] = option_test(graph.functions.get(key))
                     if not _runs_in(values, data["guards"], tests.get(key)):
                         continue
-                if owner is not None and on_child_side(owner, data["line"], data["guards"]) != (owner is p):
+                if owner is not None and ("child" if owner is p else "parent") not in sides(owner, data["line"], data["guards"]):
                     continue  # the other side of this function's fork
                 if state is not None and not state.edge_ok(p.name, key, callee, data):
                     continue  # constant-false in this process (procstate.py)
@@ -432,7 +451,8 @@ def build_model(graph: CallGraph, facts: Facts, options: Iterable[Option], rules
     options = list(options)
     settings = settings or Settings()
     guard_filter = GuardFilter(graph, index or option_index(graph, options, rules))
-    named = find_processes(graph, facts, dict(rules.processes.names), Idents(facts, graph, hole_names(options, facts, graph)))
+    named = find_processes(graph, facts, dict(rules.processes.names), Idents(facts, graph, hole_names(options, facts, graph)),
+                           rules.processes.children)
     procs = [p for p, _ in named]
     everywhere = regions(graph, procs)
     unpruned = regions(graph, procs, guard_filter.edge_ok(settings), guard_filter.option_test(settings))

@@ -307,8 +307,12 @@ def _read_processes(r: _Reader) -> ProcessRules:
     o = r.sub("openlog", r.get("openlog", dict, {}))
     openlog = Openlog(o.get("name", str, ""), o.get("ident_arg", int, 0), o.get("facility_arg", int, 2))
     o.reject_unknown()
+    children = r.string_table("children")
+    for function, _ in children:
+        if not re.fullmatch(r"[A-Za-z_]\w*", function):
+            raise RulesError(r.path, f"processes.children.{function}", "expected a C function name")
     r.reject_unknown()
-    return ProcessRules(names, fork_calls, openlog)
+    return ProcessRules(names, fork_calls, openlog, children)
 
 
 def _read_callgraph(r: _Reader) -> CallgraphRules:

@@ -249,6 +249,9 @@ class ProcessRules:
     names: tuple[tuple[str, str], ...] = ()  # (name derived from the ident, name to use)
     fork_calls: frozenset[str] = frozenset()  # calls starting a child process (fork(2))
     openlog: Openlog = Openlog()
+    # (function, process name): the function's fork(2) starts a child that writes through the
+    # syslog connection it inherits, opening none of its own (processes.find_processes)
+    children: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -99,6 +99,15 @@ def test_lines_under_values_set_before_the_option_loop(dnsmasq, patterns, prefix
     assert disabled.requires and all("-c" in alt for alt in disabled.requires)
 
 
+def _entry(catalog) -> dict:
+    """The process table's entry point (the TCP-connection children, forked per TCP query,
+    write through its syslog connection: the same ident and facility)."""
+    procs = catalog.sections.to_dict()["processes"]
+    assert [p["name"] for p in procs] == ["dnsmasq", "tcp-connection"]
+    assert procs[1]["idents"] == procs[0]["idents"] and procs[1]["facility"] == procs[0]["facility"]
+    return procs[0]
+
+
 def _known(catalog) -> set[str]:
     return {n for o in catalog.sections.to_dict()["options"] for n in o["names"]}
 
@@ -108,7 +117,7 @@ def test_the_facility_is_the_catalogs(dnsmasq, run):
     """--log-facility names it; without it, -d/--no-daemon gives local0 (log.c log_start), and
     the catalog's process table says so (read from log.c: analyze/facilityflow.py)."""
     name, options, lines = next(r for r in runs() if r[0] == run)
-    (process,) = dnsmasq.sections.to_dict()["processes"]
+    process = _entry(dnsmasq)
     given = dict(o.split("=", 1) for o in options if "=" in o)
     canonical = {n: o["names"][0] for o in dnsmasq.sections.to_dict()["options"] for n in o["names"]}
     with_option = [f.split(" ")[0] for o, f in process["facility_with"].items()
@@ -120,7 +129,7 @@ def test_the_facility_is_the_catalogs(dnsmasq, run):
 def test_program_names_are_the_process_idents(dnsmasq):
     """my_syslog adds -dhcp, -tftp, -script, -debug to the program name by its priority's
     facility bits (rules: facility_bits): every captured program name is one of the idents."""
-    (process,) = dnsmasq.sections.to_dict()["processes"]
+    process = _entry(dnsmasq)
     programs = {line["program"] for _, _, lines in runs() for line in lines}
     assert "dnsmasq-dhcp" in programs and programs <= set(process["idents"])
 
