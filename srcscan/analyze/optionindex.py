@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
+from srcscan.analyze.codetests import bit_stores
 from srcscan.analyze.localflow import flow_writes
 from srcscan.analyze.keytypes import KeyTableValues
 from srcscan.analyze.contexts import context_creators, context_fetchers, directive_functions, module_keys, selected_requirements
@@ -63,6 +64,8 @@ class Index:
     handlers: frozenset[str] = frozenset()  # functions the getopt loop hands each option to (option_handlers)
     stores: dict[str, tuple[tuple[str, tuple[Guard, ...]], ...]] = field(default_factory=dict)  # global state's field path -> (function storing in it, the store's guards) (state_stores)
     set_by: dict[str, Requirement] = field(default_factory=dict)  # field path -> what its stores need (requirements.set_by_code)
+    bit_stores: dict[tuple[str, str, str], tuple] = field(default_factory=dict)  # (struct, field, macro) -> (function, guards) storing it (codetests.bit_stores)
+    bits_set_by: dict[tuple[str, str, str], Requirement] = field(default_factory=dict)  # the same -> what those stores need (requirements.set_by_code)
     events: dict[str, dict[int, tuple[tuple[str, CallSite], ...]]] = field(default_factory=dict)  # receiver -> code -> (caller key, call) sending it (event_sends)
     copies: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)  # (field, struct) -> structs its value is copied to (field_copies)
     local_guards: dict[tuple[str, str], dict[str, tuple]] = field(default_factory=dict)  # (file, function) -> local -> guards of each write setting it (guardedlocals)
@@ -179,6 +182,7 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.handlers = option_handlers(graph, index)
     writes = tuple(writes)
     index.stores = state_stores(graph, writes, index)
+    index.bit_stores = bit_stores(graph, writes)
     index.other_fills = other_fills(graph, writes if base_writes is None else tuple(base_writes), index)
     index.events = event_sends(graph, getattr(rules, "events", ()))
     index.copies = field_copies(writes)

@@ -5,9 +5,8 @@ and "false" in the sufficient formula S used under `!`: N(a && b) = N(a) & N(b),
 N(a || b) = N(a) | N(b), N(!a) = !S(a). So `opt_a || (opt_b && runtime)` needs "either
 option", and `!(opt && runtime)` needs nothing.
 
-Tests recognised: `debug & 32`, `__test_bit(BIT, &debug)` (the rules' bit tests), levels
-(`p->conf.debug > 1`), emptiness tests of what a key fills, plain flags, values set before
-the getopt loop. No I/O, no parser node.
+Tests recognised: `debug & 32`, `__test_bit(BIT, &debug)` (the rules' bit tests), levels (`p->conf.debug
+> 1`), emptiness tests of what a key fills, plain flags, values set before the getopt loop. No I/O.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from srcscan.analyze.guardedlocals import global_test, param_set_only_under, set
 from srcscan.analyze.keyselections import selection_atoms
 from srcscan.analyze.keywordblocks import within_blocks
 from srcscan.analyze.parsedvalues import parsed_test
+from srcscan.analyze.codetests import code_test
 from srcscan.analyze.optionvalues import (COMPARISONS, Target, above_run_value, cleared_local, integer_of, local_of,
                                           negated_key_test, option_pool, read_through, stored_after_loop, target_of,
                                           value_options)
@@ -158,10 +158,9 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
                     unknown: Requirement | None = None, line: int = 0) -> Requirement | None:
     """Tests that hold only under some options but do not hold whenever those are given, as a
     necessary condition `options & test` (under `!` such a test tells nothing); None for any
-    other test. Two kinds:
-    - a local walking a list (`for (d = daemon->dirs; d; d = d->next)`): non-null only when
-      the option filling the list was given (its first value is), null at the walk's end
-      whatever the list holds;
+    other test. These kinds (and run state only code under options sets, codetests):
+    - a local walking a list (`for (d = daemon->dirs; d; d = d->next)`): non-null only when the
+      option filling the list was given, null at the walk's end whatever the list holds;
     - a local given a value of the run only under tests of options (`struct passwd *pwd =
       NULL; if (srv->srvconf.username) pwd = getpwnam(...)`: `NULL != pwd` needs
       server.username; analyze.guardedlocals);
@@ -169,7 +168,8 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
       running under options stores a value in (Index.set_by: dnsmasq's `daemon->ubus`, stored
       by ubus_init(), which main() calls under --enable-ubus), also through a local
       (`ubus = daemon->ubus; if (!ubus) return;`)."""
-    if (set_global := global_test(e, index, fn, guard_requirement)) is not None:  # a file-scope variable
+    set_global = global_test(e, index, fn, guard_requirement)  # a file-scope variable, or a call's result
+    if set_global is not None or (set_global := code_test(e, index, fn, guard_requirement)) is not None:
         return set_global & (unknown or Requirement.atom(Atom(f"?{fn.key if fn else ''}:{render(e)}", test=e)))
     unset = 0
     if isinstance(e, Binary) and e.op == "!=" and integer_of(e.right) is not None:

@@ -77,11 +77,12 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
     zeroing = zeroing_functions(graph.functions.values(), written)
     if not index.parser_fills and index.getopt_calls:
         index.parser_fills = parser_fills(graph, index, writes)
-    if (index.stores or index.other_fills) and not index.set_by and not index.also_filled:
+    if (index.stores or index.other_fills or index.bit_stores) and not (index.set_by or index.also_filled or index.bits_set_by):
         index.set_by = set_by_code(index, from_callers, graph)
-        index.also_filled = {path: need for path, stores in index.other_fills.items()
-                             if (need := _stores_need(stores, index, from_callers, graph)) is not None}
-        if index.set_by or index.also_filled:  # the tests of those fields now read options: once more
+        index.also_filled, index.bits_set_by = ({k: need for k, stores in table.items() if (
+            need := _stores_need(stores, index, from_callers, graph)) is not None and not need.is_true}
+            for table in (index.other_fills, index.bit_stores))
+        if index.set_by or index.also_filled or index.bits_set_by:  # the tests of those fields now read options: once more
             index.memo.clear()
             index.param_needs.clear()
             from_callers, via_pointer = inherited(graph, index, dead, unseen_callers)

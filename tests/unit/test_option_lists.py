@@ -232,3 +232,19 @@ def test_a_field_stored_only_from_a_local_set_under_a_parameter(catalog):
     # from a local given `!!option_bool(OPT_TFTP)` or 0 (dnsmasq's create_listeners/iface_allowed):
     # `l->tftpfd != -1` needs --enable-tftp.
     assert requires(catalog, "TFTP socket %d") == (("--enable-tftp",),)
+
+
+def test_a_parameter_given_0_only_where_a_call_returning_non_zero_under_an_option_calls(catalog):
+    """bind.c (dnsmasq's make_sock(dienow)): the warning needs dienow == 0, which only the calls
+    of create_bound(0) pass: new_address() under --bind-dynamic, and main's loop when is_dad()
+    returned non-zero, which it does only inside `if (option_bool(OPT_NOWILD))` (-z)."""
+    assert requires(catalog, "failed to create listening socket, retrying later") == (("--bind-dynamic",), ("-z",))
+    assert requires(catalog, "failed to create listening socket") == ()  # at start-up, dienow 1
+
+
+def test_a_flag_bit_only_code_under_an_option_sets(catalog):
+    """`serv->flags & SERV_LOOP`: SERV_LOOP is stored in a server's flags only by detect_loop(),
+    after `if (!option_bool(OPT_LOOP_DETECT)) return;` (dnsmasq's loop.c); its `&= ~SERV_LOOP`
+    clears it. The other branch of the same walk needs nothing."""
+    assert requires(catalog, "NOT using nameserver %s - query loop detected") == (("--dns-loop-detect",),)
+    assert requires(catalog, "using nameserver %s") == ()

@@ -1,0 +1,132 @@
+"""Tests of run-time state that only code running under options makes hold; optiontests reads
+them for a test no option is read in, as a necessary condition. Two kinds:
+
+- a call's result: `if (is_dad_listeners())` holds only when the function returned a value other
+  than 0, and dnsmasq's network.c returns 1 only inside `if (option_bool(OPT_NOWILD))`, so the
+  test needs --bind-interfaces (FunctionFacts' returns, value and guards);
+- a flag bit of a struct's field named by a macro (`serv->flags & SERV_LOOP`) that code sets
+  only by storing the macro in that field (`serv->flags |= SERV_LOOP`, dnsmasq's loop.c, after
+  `if (!option_bool(OPT_LOOP_DETECT)) return 0;`): the test needs what one of those stores
+  needs (bit_stores, then requirements.set_by_code). A macro also written anywhere else, to
+  a local or another field, or passed to a call, may reach the field another way: no answer.
+No I/O.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import re
+from collections import defaultdict
+from typing import Iterable
+
+from srcscan.analyze.callgraph import CallGraph
+from srcscan.analyze.guardedlocals import GuardReader
+from srcscan.analyze.optionvalues import integer_of
+from srcscan.cexpr import Binary, Call, CExpr, Const, Member, Name, Unary, children, strip
+from srcscan.model import FunctionFacts, Guard, Write
+from srcscan.requirement import Requirement
+
+if TYPE_CHECKING:
+    from srcscan.analyze.optionindex import Index
+
+BitKey = tuple[str, str, str]  # (struct, field, macro): `struct server`'s flags, SERV_LOOP
+
+
+def code_test(e: CExpr, index: Index, fn: FunctionFacts | None, reader: GuardReader) -> Requirement | None:
+    """What a test of run-time state needs when only code under options makes it hold: a call
+    returning non-zero (returned_test) or a flag bit only such code stores (Index.bits_set_by);
+    None for any other test."""
+    found = returned_test(e, index, fn, reader)
+    if found is None and (key := _bit_key(strip(e))) is not None:
+        found = getattr(index, "bits_set_by", {}).get(key)
+    return found
+
+
+def _bit_key(e: CExpr) -> BitKey | None:
+    """`m->field & MACRO` (either order) -> (m's struct, field, MACRO); None otherwise."""
+    if not (isinstance(e, Binary) and e.op == "&"):
+        return None
+    for side, other in ((strip(e.left), strip(e.right)), (strip(e.right), strip(e.left))):
+        if isinstance(side, Member) and side.owner and isinstance(other, Const) and other.value \
+                and re.fullmatch(r"[A-Za-z_]\w*", other.text or ""):
+            return side.owner, side.field, other.text
+    return None
+
+
+def bit_stores(graph: CallGraph, writes: Iterable[Write]) -> dict[BitKey, tuple[tuple[str, tuple[Guard, ...]], ...]]:
+    """(struct, field, macro) -> the functions storing the macro in that field (`x->f |= M` or
+    `x->f = ... | M`), each with the store's guards, for the macros written nowhere else: not
+    in another write (a local, another field: `flags = M | N` then `x->f = flags`), not in a
+    call's arguments; `x->f &= ~M` clears and does not count. A store in a function the call
+    graph does not know leaves the macro out."""
+    stores: dict[BitKey, set] = defaultdict(set)
+    elsewhere: set[str] = set()
+    for w in writes:
+        named = _set_macros(w.value) if w.value is not None else set()
+        if not named:
+            continue
+        if w.local or not w.target.startswith(".") and "." not in w.target or w.op not in ("=", "|=") or not w.owner:
+            elsewhere |= named
+            continue
+        key = graph.key_for(w.function, w.file)
+        field = w.target.rsplit(".", 1)[-1]
+        for macro in named:
+            stores[(w.owner, field, macro)].add((key or "", w.guards))
+    for fn in graph.functions.values():
+        for call in fn.calls:
+            for arg in call.exprs:
+                elsewhere |= _set_macros(arg)
+    return {k: tuple(sorted(v, key=lambda s: s[0])) for k, v in stores.items()
+            if k[2] not in elsewhere and all(key for key, _ in v)}
+
+
+def _set_macros(e: CExpr) -> set[str]:
+    """The named constants an expression may carry into a value (not under `~`, `!`, `&`, a
+    comparison: those mask or test)."""
+    e = strip(e)
+    if isinstance(e, Const):
+        return {e.text} if e.value and re.fullmatch(r"[A-Za-z_]\w*", e.text or "") else set()
+    if isinstance(e, Unary) and e.op in ("~", "!"):
+        return set()
+    if isinstance(e, Binary) and e.op in ("|", "+", "^", "=", "|=", ","):
+        return _set_macros(e.left) | _set_macros(e.right)
+    if isinstance(e, Binary):
+        return set()
+    return {m for c in children(e) for m in _set_macros(c)}
+
+
+def returned_test(e: CExpr, index: Index, fn: FunctionFacts | None, reader: GuardReader) -> Requirement | None:
+    """What a test that a direct call returned non-zero (`f()`, `f() != 0`, `0 != f()`) needs: one
+    of the callee's returns of a constant other than 0 ran, each under its guards (read in the
+    callee, loops' own tests left out). None when the callee is unknown, returns anything but
+    constants (or nothing), every non-zero return needs no option, or none is seen."""
+    e = strip(e)
+    if isinstance(e, Binary) and e.op == "!=":
+        e = strip(e.left) if integer_of(e.right) == 0 else strip(e.right) if integer_of(e.left) == 0 else e
+    if not isinstance(e, Call) or not isinstance(strip(e.function), Name) or fn is None or index.graph is None:
+        return None
+    key = index.graph.key_for(strip(e.function).name, fn.file)
+    callee = index.graph.functions.get(key or "")
+    if callee is None or not callee.returns:
+        return None
+    memo = ("returned", key)
+    if memo in index.memo:
+        return index.memo[memo]
+    index.memo[memo] = None  # (a function testing its own result, through recursion: unknown)
+    found: list[Requirement] | None = []
+    for r in callee.returns:
+        value = integer_of(r.value) if r.value is not None else None
+        if value is None:
+            found = None  # a value of the run
+            break
+        if value == 0:
+            continue
+        need = Requirement.all_of(reader(g, index, callee) for g in r.guards if g.kind != "loop").simplified()
+        if need.is_true:
+            found = None
+            break
+        found.append(need)
+    answer = Requirement.any_of(found).simplified() if found else None
+    index.memo[memo] = answer
+    return answer
