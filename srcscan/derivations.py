@@ -149,6 +149,20 @@ class FacilityInPriority:
 
 
 @dataclass(frozen=True)
+class FacilityBeforeSetup:
+    """The message is written (or, with `also_after`, may also be written) before the daemon
+    sets its facility up: `setter`() called by the entry point at file:line (dnsmasq's
+    log_start); there it logs with the facility variable's first value, `facility`, whatever
+    the options choosing the facility say (analyze.setuporder)."""
+
+    facility: str
+    setter: str
+    file: str
+    line: int
+    also_after: bool
+
+
+@dataclass(frozen=True)
 class Note:
     """A derivation given as prose (catalogs written before derivations were data)."""
 
@@ -156,17 +170,18 @@ class Note:
 
 
 Derivation = (GuardAt | Inherited | ThroughPointer | SeveralOptions | LoggedOnlyIf | DecidedByCallers | NotCalled | NotBuilt
-              | NotInProcess | ReachedBy | InProcessWith | ProcessesFrom | FacilityInPriority | Note)
+              | NotInProcess | ReachedBy | InProcessWith | ProcessesFrom | FacilityInPriority
+              | FacilityBeforeSetup | Note)
 
 
 # What the processes analysis adds to a message's derivations (the rest explain `requires`).
-PROCESS_DERIVATIONS = (ReachedBy, InProcessWith, NotInProcess, ProcessesFrom, FacilityInPriority)
+PROCESS_DERIVATIONS = (ReachedBy, InProcessWith, NotInProcess, ProcessesFrom, FacilityInPriority, FacilityBeforeSetup)
 
 
 def derivation_to_dict(d: Derivation) -> dict[str, Any]:
     """The JSON form: {"kind": "guard" | "inherited" | "pointer" | "several" | "logged-only-if" |
     "decided-by-callers" | "not-called" | "not-built" | "not-in-process" | "reached-by" | "in-process-with" |
-    "processes-from" | "facility-in-priority" | "note", ...fields}."""
+    "processes-from" | "facility-in-priority" | "facility-before-setup" | "note", ...fields}."""
     if isinstance(d, GuardAt):
         return {"kind": "guard", "file": d.file, "line": d.line, "text": d.text}
     if isinstance(d, Note):
@@ -185,6 +200,9 @@ def derivation_to_dict(d: Derivation) -> dict[str, Any]:
         return {"kind": "processes-from", "from": d.kind, "where": d.where}
     if isinstance(d, FacilityInPriority):
         return {"kind": "facility-in-priority", "facility": d.facility, "how": d.how}
+    if isinstance(d, FacilityBeforeSetup):
+        return {"kind": "facility-before-setup", "facility": d.facility, "setter": d.setter, "file": d.file,
+                "line": d.line, "also_after": d.also_after}
     if isinstance(d, LoggedOnlyIf):
         return {"kind": "logged-only-if", "function": d.function, "condition": d.condition}
     if isinstance(d, DecidedByCallers):
@@ -223,6 +241,8 @@ def derivation_from_dict(d: dict[str, Any] | str) -> Derivation:
         return ProcessesFrom(d["from"], d["where"])
     if kind == "facility-in-priority":
         return FacilityInPriority(d["facility"], d["how"])
+    if kind == "facility-before-setup":
+        return FacilityBeforeSetup(d["facility"], d["setter"], d["file"], int(d["line"]), bool(d["also_after"]))
     if kind == "logged-only-if":
         return LoggedOnlyIf(d["function"], d["condition"])
     if kind == "decided-by-callers":

@@ -41,8 +41,22 @@ def code_logging(logging: LoggingRules, sites: Iterable[OpenlogSite], writes: It
     the openlog `sites` pass as facility (see the module's docstring); the rules' own values
     when they give either. Option names: the facility option by its first long name (what a
     user writes, `--log-facility`), the others by their first name (as requirements name them)."""
+    return _read(logging, sites, writes, options, index, graph)[0]
+
+
+def facility_setters(logging: LoggingRules, sites: Iterable[OpenlogSite], writes: Iterable[Write],
+                     options: Iterable[Option], index: Index, graph: CallGraph) -> frozenset[str]:
+    """The call-graph keys of the functions whose writes code_logging read the facility options
+    from (dnsmasq's log_start); empty when the rules give them or none was read. What the
+    daemon writes before it calls one of them is written with the variable's first value."""
+    return _read(logging, sites, writes, options, index, graph)[1]
+
+
+def _read(logging: LoggingRules, sites: Iterable[OpenlogSite], writes: Iterable[Write],
+          options: Iterable[Option], index: Index, graph: CallGraph) -> tuple[LoggingRules, frozenset[str]]:
     if logging.facility_option or logging.facility_with:
-        return logging
+        return logging, frozenset()
+    setters: set[str] = set()
     variables = {s.facility[1] for s in sites if s.facility[0] == "var"}
     ours = [w for w in writes if not w.local and w.op == "=" and w.value is not None and w.target in variables]
     by_name = {o.name: o for o in options}
@@ -55,6 +69,7 @@ def code_logging(logging: LoggingRules, sites: Iterable[OpenlogSite], writes: It
         for name in value_options(target, index, fn, by_default=False):
             if name in by_name:
                 named.append((by_name[name], target.name))
+                setters.add(fn.key)
     facility_option = named[0][0] if named else None
     fields = {f for _, f in named}
     with_option: dict[str, str] = {}
@@ -72,11 +87,12 @@ def code_logging(logging: LoggingRules, sites: Iterable[OpenlogSite], writes: It
             if len(given) == 1 and given[0] in by_name and all(
                     facility_option is not None and a in facility_option.names for a in others):
                 with_option[given[0]] = FACILITY_NAMES[code]
+                setters.add(fn.key)
     if facility_option is None and not with_option:
-        return logging
+        return logging, frozenset()
     long_names = [n for n in facility_option.names if n.startswith("--")] if facility_option else []
     return replace(logging, facility_option=(long_names or [facility_option.name])[0] if facility_option else "",
-                   facility_with=tuple(sorted(with_option.items())))
+                   facility_with=tuple(sorted(with_option.items()))), frozenset(setters)
 
 
 def _reads_field(e, fields: set[str]) -> bool:

@@ -21,6 +21,7 @@ from srcscan.analyze.idents import all_forms, pattern_texts
 from srcscan.analyze.platformcalls import PlatformBranches, platform_callers
 from srcscan.analyze.childoptions import children_with_more_options
 from srcscan.analyze.processes import Model, _other_side, build_model, message_processes
+from srcscan.analyze.setuporder import SetupOrder, before_setup, facility_before_setup
 from srcscan.analyze.syslogfacts import UNKNOWN, gather
 from srcscan.analyze.context import Context
 from srcscan.sections import LoggingSetup, ProcessRow, Sections, UnreachableSite
@@ -39,7 +40,8 @@ def answer_processes(sites: Iterable[LogSite], requires: Mapping[SiteKey, tuple[
                      mute: Callable[[LogSite, str], bool] | None = None,
                      text_calls: TextCalls | None = None,
                      silent_calls: Mapping[SiteKey, frozenset[tuple[str, int]]] | None = None,
-                     branches: PlatformBranches | None = None) -> dict[SiteKey, ProcessAnswer]:
+                     branches: PlatformBranches | None = None,
+                     before_setup: tuple[SetupOrder | None, tuple[str, ...]] = (None, ())) -> dict[SiteKey, ProcessAnswer]:
     """SiteKey -> ProcessAnswer for every site. `requires` gives each site's requirement as
     alternatives of option atoms (the requirements analysis's answer): a call that needs -D runs
     where -D takes the program. `facilities`/`changes`: process_facilities and facility_changes.
@@ -50,7 +52,8 @@ def answer_processes(sites: Iterable[LogSite], requires: Mapping[SiteKey, tuple[
     write nothing (the requirements analysis' "false" paths, silent_calls()): a process that
     reaches the function only through them does not write the message. `branches`: which
     skipped `#if` branches only platform checks decide (platformcalls.py): the processes that
-    make a call of the function in such a branch write the message too."""
+    make a call of the function in such a branch write the message too. `before_setup`: (when
+    the entry point sets its facility up, the facility before it) (setuporder.py)."""
     graph = model.graph
     by_file = file_processes(graph, model)
     paths = CallPaths(model)
@@ -112,6 +115,9 @@ def answer_processes(sites: Iterable[LogSite], requires: Mapping[SiteKey, tuple[
             for q, mode in silent.items())
         outcomes = _priority_outcomes(call, site.log_function, fn, graph, priorities)
         facility, with_, fixed = message_facility(outcomes, procs, facilities, changes, syslog_on)
+        if before_setup[0] is not None and not fixed and any(p.start == "main" and p.name in procs for p in model.procs):
+            facility, with_, fixed = facility_before_setup(before_setup[0], before_setup[0].when(key, call.line, guards),
+                                                           facility, with_, before_setup[1])
         modes = tuple(InProcessWith(q, option) for q, option in only.items())
         reached = tuple(ReachedBy(q, paths.path(q, region, key)) for q, region in found_in.items())
         never = model.state.never_why(key) if not procs else ""
@@ -138,11 +144,12 @@ def analyze_processes(context: Context, requirements: Mapping[SiteKey, Requireme
     syslog_on = model.logging.destination == "syslog" or settings.levels.get(model.logging.syslog_option, 0) > 0
     facilities = process_facilities(model, values, syslog_on)
     changes = facility_changes(model, values)
+    before = before_setup(model, values, syslog_on)
     requires = {key: answer.requirement.alternatives() for key, answer in requirements.items()}
     text = context.tree.text(context.rules.exclude)
     answers = answer_processes(context.sites, requires, model, facilities, changes, syslog_on, Priorities(graph, facts),
                                muted_modes(context, model), TextCalls(texts := _LazyTexts(text)), silent_calls(requirements),
-                               PlatformBranches(texts, context.rules.preprocessor))
+                               PlatformBranches(texts, context.rules.preprocessor), before)
     counts: dict[str, int] = defaultdict(int)
     unreachable, by_file_count = [], 0
     for site in context.sites:

@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Iterable
 
 from srcscan.catalog import Message
+from srcscan.derivations import FacilityBeforeSetup
 from srcscan.model import (CallerGuard, DecidedByCallers, Derivation, FacilityInPriority, GuardAt, Inherited,
                            InProcessWith, LoggedOnlyIf, NotBuilt, NotCalled, NotInProcess, ProcessesFrom, ReachedBy,
                            SeveralOptions,
@@ -117,6 +118,10 @@ def derivation_text(d: Derivation) -> str:
         return f"processes: reached from no process start; those running the rest of {d.where}"
     if isinstance(d, FacilityInPriority):
         return f"facility {d.facility}: {d.how} (a facility in the priority overrides openlog's)"
+    if isinstance(d, FacilityBeforeSetup):
+        return (f"facility {d.facility}{' too' if d.also_after else ''}: written "
+                f"{'also ' if d.also_after else ''}before {d.setter}() (called at {d.file}:{d.line}) sets the "
+                f"facility up, where the options choosing it do not apply yet")
     return d.text
 
 

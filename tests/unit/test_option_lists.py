@@ -248,3 +248,34 @@ def test_a_flag_bit_only_code_under_an_option_sets(catalog):
     clears it. The other branch of the same walk needs nothing."""
     assert requires(catalog, "NOT using nameserver %s - query loop detected") == (("--dns-loop-detect",),)
     assert requires(catalog, "using nameserver %s") == ()
+
+
+def _message(catalog, text):
+    (m,) = [m for m in catalog.messages if m.format == text]
+    return m
+
+
+def test_what_is_written_before_the_facility_is_set_up(catalog):
+    """log_start() copies --log-facility's value into openlog's facility variable (LOG_DAEMON
+    at start): what main() writes before calling it (read_opts' errors) goes out with LOG_DAEMON
+    whatever the options say; what it writes on both sides of that call has both, the options
+    applying only after it; what runs after it only, as the process table says."""
+    early = _message(catalog, "bad log facility %s")
+    assert (early.facility, early.facility_with) == (("daemon",), ())
+    assert any(d.__class__.__name__ == "FacilityBeforeSetup" and d.setter == "log_start" and not d.also_after
+               for d in early.derivation)
+    both = _message(catalog, "cannot create timestamp file %s")
+    assert both.facility == ("daemon",)
+    assert both.facility_with == (("--log-facility", "<value> (only once log_start() has run)"),
+                                  ("-d", "local0 (without --log-facility) (only once log_start() has run)"))
+    late = _message(catalog, "started")
+    assert late.facility_with == (("--log-facility", "<value>"), ("-d", "local0 (without --log-facility)"))
+
+
+def test_what_is_written_before_the_set_up_keeps_its_facility_with_a_facility_option(tmp_path):
+    rules = load_rules(str(FIXTURES / "optlists.toml"))
+    catalog = build_from_tree(rules, SourceTree(ROOT, Provenance("path", str(ROOT), None)), tmp_path / "cache",
+                              ("--log-facility=local5",)).catalog
+    assert _message(catalog, "bad log facility %s").facility == ("daemon",)
+    assert _message(catalog, "cannot create timestamp file %s").facility == ("daemon", "local5")
+    assert _message(catalog, "started").facility == ("local5",)
