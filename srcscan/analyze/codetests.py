@@ -128,5 +128,7 @@ def returned_test(e: CExpr, index: Index, fn: FunctionFacts | None, reader: Guar
             break
         found.append(need)
     answer = Requirement.any_of(found).simplified() if found else None
+    if answer is not None and answer.is_true:
+        answer = None  # (returns under opposite options: any run may return non-zero)
     index.memo[memo] = answer
     return answer
