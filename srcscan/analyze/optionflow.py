@@ -82,11 +82,20 @@ def with_resets(found: dict[tuple[str, str], Option], files: list[FileFacts],
                     or any(fnmatch.fnmatchcase(w.function, p) for p in defaults_functions):
                 continue
             resets[_slot(w.target)].append(w)
+    # A write to a struct some key fills is that key's reset only (lighttpd 1.4.19's main() sets
+    # `srv->srvconf.port = 0`: server.port's, not that of fastcgi.server's `port`, a field of its
+    # host struct); one to a struct no key fills may reset any key of the field's name.
+    owners: dict[str, set[str]] = defaultdict(set)
+    for o in found.values():
+        for e in o.effects:
+            owners[_slot(e.target)].add(e.owner)
     out = {}
     for key, o in found.items():
+        mine = {(_slot(e.target), e.owner) for e in o.effects if not e.mask}
         added = tuple(OptionEffect(slot, "reset", f"0 ({w.file}:{w.line} in {w.function}())")
                       for slot in dict.fromkeys(_slot(e.target) for e in o.effects if not e.mask)
-                      for w in resets.get(slot, ())[:1]) if o.kind == "config" else ()
+                      for w in [w for w in resets.get(slot, ()) if not w.owner or w.owner not in owners[slot]
+                                or (slot, w.owner) in mine or (slot, "") in mine][:1]) if o.kind == "config" else ()
         out[key] = replace(o, effects=o.effects + added) if added else o
     return out
 

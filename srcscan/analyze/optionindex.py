@@ -25,6 +25,7 @@ from srcscan.analyze.guardedlocals import find_global_writes, find_local_guards,
 from srcscan.analyze.keyselections import key_selections
 from srcscan.analyze.keywordobjects import object_makers
 from srcscan.analyze.keywords import Levels, field_paths, handler_sides, keyword_handlers, keyword_installs, replay_levels
+from srcscan.analyze.ondefaults import default_owners
 from srcscan.analyze.optiontypes import Option
 from srcscan.analyze.optionvalues import integer_of, param_options
 from srcscan.model import CallSite, FunctionFacts, FunctionRef, Guard, Write
@@ -45,6 +46,9 @@ class Index:
     getopt_calls: frozenset[str] = frozenset()  # the rules' calls returning the next option (getopt)
     key_cases: dict[tuple[str, str], dict[int, dict[int, str]]] = field(default_factory=dict)  # (file, function) -> switch line -> label -> key
     defaults: frozenset[tuple[str, str]] = frozenset()  # (file, field) set by default, without its key
+    defaults_functions: tuple[str, ...] = ()  # the rules' `[config] defaults_functions` patterns (ondefaults)
+    default_owners: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)  # (file, field) -> structs set by default (ondefaults)
+    given_by_default: frozenset[str] = frozenset()  # the rules' `[config] given_by_default` keys
     memo: dict = field(default_factory=dict)  # guard_requirement's answers, by (id(guard), function key)
     bit_array: tuple[str, int] | None = None  # the rules' option bit array: (field, bits per element)
     start_values: dict[str, int] = field(default_factory=dict)  # name -> value set before the getopt loop
@@ -163,6 +167,9 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.key_cases = dict(key_cases or {})
     index.parsed = rules.config.parsed
     index.defaults = defaults
+    index.defaults_functions = tuple(rules.config.defaults_functions)
+    index.default_owners = default_owners(writes, defaults, index.defaults_functions)
+    index.given_by_default = frozenset(rules.config.given_by_default)
     index.start_values = dict(start_values or {})
     index.emptiness_tests = frozenset(rules.config.emptiness_tests)
     index.local_values = dict(local_values or {})

@@ -18,6 +18,7 @@ from srcscan.analyze.features import feature_atom
 from srcscan.analyze.guardedlocals import global_test, param_set_only_under, set_only_under, stored_through_locals, walk_start
 from srcscan.analyze.keyselections import selection_atoms
 from srcscan.analyze.keywordblocks import within_blocks
+from srcscan.analyze.ondefaults import on_by_default
 from srcscan.analyze.parsedvalues import parsed_test
 from srcscan.analyze.codetests import code_test
 from srcscan.analyze.optionvalues import (COMPARISONS, Target, above_run_value, cleared_local, integer_of, local_of,
@@ -115,6 +116,8 @@ def option_test(e: CExpr, index: Index, fn: FunctionFacts | None, unknown: Requi
     by_default = _holds_by_default(strip(e), index, fn, unknown)
     if by_default is None:  # a field a key's case stores negated (optionvalues.negated_key_test)
         by_default = negated_key_test(strip(e), index, fn, necessary, unknown)
+    if by_default is None:  # a flag on by default (ondefaults)
+        by_default = on_by_default(e, index, fn, necessary)
     if by_default is not None:
         return by_default
     atoms = _atoms(strip(e), index, fn)
@@ -380,12 +383,12 @@ def _selected_value(target: Target, op: str, value: int, index: Index) -> set[st
 
 def _counter(e: CExpr, index: Index, fn: FunctionFacts | None) -> bool:
     """A local of `fn` only ever given 0 (a loop counter counting up from 0: `++i` is no
-    assignment the writes facts record)."""
+    assignment the writes facts record), declared with that value or without one (`size_t i;`)."""
     e = strip(e)
     if fn is None or not isinstance(e, Name) or e.ref != "var":
         return False
-    values = index.local_values.get((fn.file, fn.name), {}).get(e.name)
-    return bool(values) and all(v is not None and integer_of(v) == 0 for v in values)
+    values = [v for v in index.local_values.get((fn.file, fn.name), {}).get(e.name, ()) if v is not None]
+    return bool(values) and all(integer_of(v) == 0 for v in values)
 
 
 def _counts_entries(e: CExpr) -> bool:
@@ -447,8 +450,7 @@ def _level_atom(name: str, op: str, value: int, counted: bool = True) -> str | N
     if (op, value) in (("==", 0), ("<", 1), ("<=", 0)):
         return "!" + name
     if not counted:
-        # A value of the run behind a flag: above a constant only when given; below one or
-        # equal to one either way.
+        # A value of the run behind a flag: above a constant only when given; below or equal either way.
         return name if op in (">", ">=") and value >= 0 else None
     if op in (">", ">="):
         return f"{name}>={value + 1 if op == '>' else value}"

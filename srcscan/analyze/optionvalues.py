@@ -77,6 +77,16 @@ def option_pool(target: Target, index: Index) -> list[tuple[Option, object]]:
         return (index.by_var.get(target.root, []) if target.root else []) + by_field
     return []
 
+
+def set_by_default(file: str, name: str, owner: str, index: Index) -> bool:
+    """Whether a defaults function sets the field `name` of struct `owner` (tested in `file`;
+    options.find_defaults, ondefaults.default_owners)."""
+    if (file, name) not in index.defaults:
+        return False
+    owners = index.default_owners.get((file, name))
+    return not owner or not owners or "" in owners or owner in owners
+
+
 def value_options(target: Target | None, index: Index, fn: FunctionFacts | None, by_default: bool = True,
                    depth: int = 0) -> list[str]:
     """The options a tested value comes from; with `by_default`, none for a field its module
@@ -84,7 +94,7 @@ def value_options(target: Target | None, index: Index, fn: FunctionFacts | None,
     of a buffer allocated by default does). A local of `fn` holds what is assigned to it."""
     if target is None or depth > 4:
         return []
-    if by_default and target.kind == "field" and fn is not None and (fn.file, target.name) in index.defaults:
+    if by_default and target.kind == "field" and fn is not None and set_by_default(fn.file, target.name, target.owner, index):
         return []  # set by default: testing it does not tell whether the key was given
     if target.kind == "param":
         return sorted(index.params.get((fn.key, target.name), ())) if fn is not None else []
@@ -101,7 +111,9 @@ def value_options(target: Target | None, index: Index, fn: FunctionFacts | None,
     # store (keepalived's `if (global_data->config_directory) { ... already specified ...}` in
     # config_copy_directory_handler): no test of whether the keyword is given.
     own = index.keyword_sides.get(fn.key, frozenset()) if fn is not None else frozenset()
-    return sorted({o.name for o in (local or [o for o, _ in pool])} - own)
+    # a key the configuration reader gives a value itself (the rules' `given_by_default`) is
+    # no requirement of a test of its field
+    return sorted({o.name for o in (local or [o for o, _ in pool])} - own - index.given_by_default)
 
 
 def cleared_local(e: CExpr, index: Index, fn: FunctionFacts | None) -> bool:

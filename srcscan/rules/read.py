@@ -278,10 +278,14 @@ def _read_config(r: _Reader) -> ConfigRules:
     for i, name in enumerate(levels["keyword_root_calls"]):
         if name not in keyword_calls:
             raise RulesError(r.path, f"config.keyword_root_calls[{i}]", f"{name} is not in config.keyword_calls")
+    given_by_default = r.strings("given_by_default")
+    if not all(given_by_default):
+        raise RulesError(r.path, "config.given_by_default", "expected a list of config key names")
     config = ConfigRules(tuple(tables), r.get("key_switch", str, ""), r.get("case_comments", bool, False),
                          tuple(v.lower() for v in r.strings("false_values")), defaults_functions, emptiness_tests,
                          contexts, tuple(selected), r.get("feature_key", str, ""), feature_functions, keyword_calls,
-                         parsed=tuple(parsed), allocation_calls=_identifiers(r, "allocation_calls"), **levels)
+                         parsed=tuple(parsed), allocation_calls=_identifiers(r, "allocation_calls"),
+                         given_by_default=given_by_default, **levels)
     r.reject_unknown()
     return config
 

@@ -190,6 +190,10 @@ class ConfigRules:
     # only with them, and so code reading a field of one needs them (analyze.keywordobjects).
     allocation_calls: tuple[str, ...] = ()
     parsed: tuple["Parsed", ...] = ()  # values the daemon parses at run time from keys' strings
+    # Keys the configuration reader gives a value itself when the file has none (lighttpd
+    # 1.4.19's config_read() inserts server.modules with the default modules): a test of how
+    # full the key's field is tells nothing of whether the key was given.
+    given_by_default: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

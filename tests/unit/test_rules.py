@@ -183,6 +183,8 @@ BAD_IDIOMS = [
     ({"config": {"emptiness_tests": "buffer_is_blank"}}, "config.emptiness_tests", "a list of strings"),
     ({"config": {"defaults_functions": [""]}}, "config.defaults_functions", "name patterns"),
     ({"config": {"defaults_function": ["*set_defaults"]}}, "config.defaults_function", "unknown key"),
+    ({"config": {"given_by_default": [""]}}, "config.given_by_default", "config key names"),
+    ({"config": {"given_by_default": "server.modules"}}, "config.given_by_default", "a list of strings"),
     ({"processes": {"openlog": {"name": "openlog", "facility": 2}}}, "processes.openlog.facility", "unknown key"),
     ({"processes": {"fork_call": ["fork"]}}, "processes.fork_call", "unknown key"),
 ]
