@@ -26,6 +26,7 @@ from typing import Any, Iterable
 
 from srcscan.analyze.syslogfacts import Env, Facts, guards_hold
 from srcscan.analyze.nullreads import NullReads
+from srcscan.analyze.procorder import values_before
 from srcscan.analyze.stateexpr import argument as _argument, constant, state_path
 from srcscan.cexpr import Binary, CExpr, Member, Name, Unary, strip
 
@@ -78,6 +79,7 @@ class ProcessState(NullReads):
             for line in sorted(lines - facts.parsed_writes.get((file, name), set())):
                 self.unseen[name].add((self._function_at(file, line), line))
         main = next((p for p in procs if p.start == "main"), None)
+        self.entry_name, self.entry_start = (main.name, main.start) if main is not None else ("", "")
         # The constant each child gives its process variable right after its fork
         # (`prog_type = PROG_TYPE_CHECKER`, processes.Process.values): what it holds there.
         self.own: dict[str, dict[str, int]] = {p.name: dict(p.values) for p in procs}
@@ -261,8 +263,11 @@ class ProcessState(NullReads):
         values = self.possible(process, path)
         if values is None:
             return None, ""
-        shown = ", ".join(str(v) for v in sorted(values))
         written = "never written there" if path not in self.values[process] else "every write it runs"
+        if len(values) > 1 and (early := values_before(self, process, path, function)) is not None and early < values:
+            fn = self.graph.functions.get(function)
+            values, written = early, f"before it first runs {fn.name if fn else function}(): only the writes that can run earlier"
+        shown = ", ".join(str(v) for v in sorted(values))
         return values, f"{path} is {shown} in this process ({written})"
 
     def guards_false(self, process: str, guards: Iterable[Any], fields: dict | None = None,
