@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Iterable, Mapping
 
-from srcscan.cexpr import CExpr, Member, walk
-from srcscan.model import RequirementAnswer
-from srcscan.requirement import Requirement
+from srcscan.analyze.nevernull import never_null, non_null_local
+from srcscan.cexpr import Call, CExpr, Member, Name, Unary, evaluate, render, strip, walk
+from srcscan.model import FunctionFacts, RequirementAnswer, Write
+from srcscan.requirement import Atom, Requirement
 
 if TYPE_CHECKING:
     from srcscan.analyze.optionindex import Index
@@ -102,3 +103,64 @@ def with_blocks(answer: RequirementAnswer, blocks: Mapping[str, Requirement]) ->
     if requirement == answer.requirement and texts == answer.texts:
         return answer
     return replace(answer, requirement=requirement, texts=texts)
+
+
+def keyword_value_test(e: CExpr, atoms: Iterable[str], index: Index, necessary: bool | None,
+                       unknown: Requirement | None) -> Requirement | None:
+    """A truth test of a field (`tsc->weight`) that configuration keywords (`atoms`, as
+    optiontests reads the test) fill with a value read from the file: `weight 0` stores 0 as
+    well as leaving the keyword out does, so the test holding needs one of the keywords, but its
+    failing (`if (!tsc->weight)`) says nothing of them. Returns the keywords with a run-time test
+    beside them (`unknown`: optiontests' stand-in, FALSE where the test is read as a negated
+    part, so that `!tsc->weight` needs nothing; a test atom when not given), any of the other
+    atoms besides; None when `e` is no plain field test or no atom is such a keyword (a keyword
+    storing a constant other than 0, keepalived's `current_vrrp->nopreempt = true`, is given
+    exactly when the field is not 0: Index.keyword_nonzero, nonzero_stores)."""
+    member = strip(e)
+    names = getattr(index, "keyword_names", frozenset())
+    if not names or not isinstance(member, Member) or necessary is True:
+        return None
+    atoms = sorted(atoms)
+    nonzero = getattr(index, "keyword_nonzero", frozenset())
+    valued = [a for a in atoms if a in names and (a, member.field) not in nonzero
+              and getattr(index.by_name.get(a), "kind", "") == "config"]
+    if not valued:
+        return None
+    if unknown is None:
+        unknown = Requirement.atom(Atom(f"?{render(e)}", test=e))
+    others = Requirement.any_of(Requirement.atom(a[1:], negated=True) if a.startswith("!") else Requirement.atom(a)
+                                for a in atoms if a not in valued)
+    return others | (Requirement.any_of(Requirement.atom(a) for a in valued) & unknown)
+
+
+def nonzero_stores(functions: Mapping[str, FunctionFacts], writes: Iterable[Write], sides: Mapping[str, frozenset[str]],
+                   local_values: Mapping[tuple[str, str], Mapping[str, tuple]]) -> frozenset[tuple[str, str]]:
+    """(keyword, field) pairs whose every store by the keyword's handlers (`sides`:
+    Index.keyword_sides, function key -> keywords) is never 0: a constant other than 0, an
+    address, the result of a function that never returns NULL (analyze.nevernull: keepalived's
+    STRDUP, MALLOC), or a local holding only such results (`current_vs->s_svr = new` after
+    `new = MALLOC(...)`). A keyword given sets such a field, so `!vs->s_svr` needs it absent;
+    others (a number read from the file) may be 0 with the keyword given."""
+    found = never_null(functions.values(), local_values)
+    stores: dict[tuple[str, str], bool] = {}
+    for w in writes:
+        if w.local or "." not in w.target or w.value is None or w.op != "=":
+            continue
+        fn = next((f for f in (functions.get(f"{w.file}:{w.function}"), functions.get(w.function))
+                   if f is not None and f.file == w.file), None)
+        keywords = sides.get(fn.key, ()) if fn is not None else ()
+        if not keywords:
+            continue
+        value = strip(w.value)
+        values = local_values.get((w.file, w.function), {})
+        constant = evaluate(value)
+        nonzero = (constant is not None and constant != 0) or isinstance(value, Unary) and value.op == "&" \
+            or _calls_never_null(value, found) or non_null_local(value, values, found)
+        field = w.target.rsplit(".", 1)[-1]
+        for k in keywords:
+            stores[(k, field)] = stores.get((k, field), True) and nonzero
+    return frozenset(k for k, v in stores.items() if v)
+
+
+def _calls_never_null(e: CExpr, found: frozenset[str]) -> bool:
+    return isinstance(e, Call) and isinstance(strip(e.function), Name) and strip(e.function).name in found

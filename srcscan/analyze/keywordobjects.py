@@ -18,34 +18,59 @@ Plain data in (FunctionFacts, Writes, the inherited requirements), Requirements 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Mapping
 
 from srcscan.cexpr import Binary, Call, Cast, CExpr, Cond, Member, Name, Unary, render, strip, walk
 from srcscan.model import CallSite, FunctionFacts, Write
 from srcscan.requirement import Requirement
 
+# A struct made under more ways of configuring than this (keepalived's ip_address_t: an
+# instance's virtual_ipaddress, virtual_ipaddress_excluded, virtual_routes, virtual_rules, and
+# the static_ipaddress, static_routes, static_rules blocks) is read in code that walks one of
+# the lists they fill: which one is not known here, and the union would offer alternatives the
+# code cannot take. Such a struct names nothing.
+MAX_WAYS = 3
+
+
+@dataclass(frozen=True)
+class Objects:
+    """What object_makers found: struct (Member.owner: where clang saw it declared) -> the
+    call-graph keys of the functions allocating one (`makers`); function key -> the names
+    (parameters, locals copying them) that may point at an object made on the stack or at a
+    global one (`stacked`: reads through them tell nothing)."""
+
+    makers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    stacked: dict[str, frozenset[str]] = field(default_factory=dict)
+
 
 def object_makers(functions: Iterable[FunctionFacts], writes: Iterable[Write], allocation_calls: Iterable[str],
-                  key_for) -> dict[str, tuple[str, ...]]:
-    """Struct (Member.owner: where clang saw it declared) -> the call-graph keys of the functions
-    allocating one (`new = MALLOC(sizeof(*new)); new->iname = ...`: a field written or read
-through the local holding an allocation's result), for the structs never used
-    by value anywhere (module docstring). `allocation_calls`: the rules' allocating functions;
-    `key_for(name, file)`: the call graph's key of a function (CallGraph.key_for). Empty
+                  key_for) -> Objects:
+    """The structs' allocations (`new = MALLOC(sizeof(*new)); new->iname = ...`: a field written
+    or read through the local holding the result of one of the rules' `allocation_calls`), for
+    the structs no code uses by value other than as a local (a global, a field of another
+    struct, an array element: such an object exists without an allocation). An object on the
+    stack or a global one passed by address (keepalived's `vrrp_t old = {0};
+    get_diff_address(&old, ...)` for the static addresses) makes the parameter it is passed in,
+    and those it is passed on in, Objects.stacked; not one a write fills from an object of the
+    same struct beside its declaration (`addr_vrrp.iname = vrrp->iname`: made from a configured
+    one). `key_for(name, file)`: the call graph's key of a function (CallGraph.key_for). Empty
     without allocation calls."""
     allocators = frozenset(allocation_calls)
     if not allocators:
-        return {}
+        return Objects()
     functions = list(functions)
     by_function: dict[tuple[str, str], list[Write]] = defaultdict(list)
     for w in writes:
         by_function[(w.file, w.function)].append(w)
     makers: dict[str, set[str]] = defaultdict(set)
     by_value: set[str] = set()
+    passed: list[tuple[str, str]] = []  # (function, local or global) whose address is taken
     for fn in functions:
         own = by_function.get((fn.file, fn.name), [])
-        fresh = {w.target for w in own if w.local and w.value is not None and _allocates(w.value, allocators)}
         key = key_for(fn.name, fn.file) or fn.key
+        fresh = {w.target for w in own if w.local and w.value is not None and _allocates(w.value, allocators)}
+        declared = {w.target: w for w in own if w.local and w.op == "decl"}
         for w in own:  # `new->iname = iname`; also `new->e_list.next` (a list_head's: counted too,
             # which can only add allocations, and so only take a struct away from the keywords)
             if w.base in fresh and w.owner:
@@ -54,53 +79,107 @@ through the local holding an allocation's result), for the structs never used
             for m in walk(e):
                 if not isinstance(m, Member) or not m.owner:
                     continue
-                if not m.arrow:
-                    by_value.add(m.owner)  # `tracker->script.path`, `local.field`, `table[i].field`
-                    continue
                 base = strip(m.base)
-                if isinstance(base, Name) and base.name in fresh:
+                if not m.arrow and not (isinstance(base, Name) and base.name in declared):
+                    by_value.add(m.owner)  # `tracker->script.path`, `global.field`, `table[i].field`
+                elif m.arrow and isinstance(base, Name) and base.name in fresh:
                     makers[m.owner].add(key)
-    return {owner: tuple(sorted(keys)) for owner, keys in makers.items() if owner not in by_value}
+        for call in fn.calls:
+            for arg in call.exprs:
+                arg = strip(arg)
+                if isinstance(arg, Unary) and arg.op == "&" and isinstance(strip(arg.operand), Name) \
+                        and strip(arg.operand).ref == "var":
+                    name = strip(arg.operand).name
+                    if name not in declared or not _filled_from(name, declared[name], own):
+                        passed.append((key, name))
+    by_key = {key_for(fn.name, fn.file) or fn.key: fn for fn in functions}
+    return Objects({owner: tuple(sorted(keys)) for owner, keys in makers.items() if owner not in by_value},
+                   _given(passed, by_key, key_for, by_function))
 
 
-def object_requirements(makers: Mapping[str, tuple[str, ...]], inherited: Mapping[str, Requirement]) \
+def _filled_from(local: str, declaration: Write, writes: Iterable[Write]) -> bool:
+    """Whether a write into a field of `local` under the same guards as its declaration reads a
+    field of the same struct elsewhere (`addr_vrrp.iname = vrrp->iname`)."""
+    lines = [g.line for g in declaration.guards]
+    return any(w.base == local and w.value is not None and w.owner and [g.line for g in w.guards] == lines
+               and any(m.owner == w.owner for m in _read(w.value)) for w in writes)
+
+
+def _given(passed: Iterable[tuple[str, str]], by_key: Mapping[str, FunctionFacts], key_for,
+           writes: Mapping[tuple[str, str], list[Write]]) -> dict[str, frozenset[str]]:
+    """Function key -> its parameters given the address of a variable (`passed`: (function,
+    variable) pairs, `&old`), directly or from a parameter of a caller given one, with the
+    locals a write copies such a parameter into."""
+    todo = [(key, name, True) for key, name in passed]
+    seen: set[tuple[str, str, bool]] = set()
+    out: dict[str, set[str]] = defaultdict(set)
+    while todo:
+        key, name, address = todo.pop()
+        fn = by_key.get(key)
+        if fn is None or (key, name, address) in seen:
+            continue
+        seen.add((key, name, address))
+        for call in fn.calls:
+            callee = None if call.indirect else key_for(call.callee, call.file)
+            target = by_key.get(callee) if callee else None
+            if target is None:
+                continue
+            for i, arg in enumerate(call.exprs[:len(target.params)]):
+                arg = strip(arg)
+                if address and isinstance(arg, Unary) and arg.op == "&":
+                    arg = strip(arg.operand)
+                elif address:
+                    continue
+                if isinstance(arg, Name) and arg.name == name:
+                    param = target.params[i]
+                    out[callee].add(param)
+                    out[callee].update(w.target for w in writes.get((target.file, target.name), ())
+                                       if w.local and w.value is not None and isinstance(strip(w.value), Name)
+                                       and strip(w.value).name == param)
+                    todo.append((callee, param, False))
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def object_requirements(objects: Objects, inherited: Mapping[str, Requirement], keywords: Iterable[str]) \
         -> dict[str, Requirement]:
-    """Struct -> what one of its allocations needs (any of the allocating functions' inherited
-    requirements, `inherited`: analyze.inherited), for the structs whose allocations all need
-    something; functions never called (FALSE) allocate nothing."""
+    """Struct -> what one of its allocations needs of the configuration `keywords` (any of the
+    allocating functions' inherited requirements, `inherited`: analyze.inherited, with every
+    other atom left free: keepalived's sockets are made only without -t, which says nothing of
+    the configuration), for the structs whose allocations all need some keyword in at most
+    MAX_WAYS alternatives; functions never called (FALSE) allocate nothing."""
+    names = frozenset(keywords)
     out = {}
-    for owner, keys in makers.items():
+    for owner, keys in objects.makers.items():
         needs = [inherited.get(k, Requirement.TRUE) for k in keys]
-        found = Requirement.any_of(needs).simplified()
-        if not found.is_true and not found.is_false:
+        found = Requirement.any_of(needs).exists(lambda a: a.name not in names).simplified()
+        if not found.is_true and not found.is_false and len(found.alternatives()) <= MAX_WAYS:
             out[owner] = found
     return out
 
 
 def read_objects(call: CallSite) -> list[Member]:
-    """The fields of structs a call reads in any case before it runs: in its arguments and
-    guards, outside the operands `&&`, `||` and `?:` may skip, and not under `&` (an address
-    reads nothing). One Member per struct, first found first."""
-    found: dict[str, Member] = {}
+    """The fields of structs a call reads in any case before it runs, first found first: in its
+    arguments and guards, outside the operands `&&`, `||` and `?:` may skip, and not under `&`
+    (an address reads nothing)."""
     exprs = list(call.exprs) + [g.expr for g in call.guards if g.expr is not None]
-    for e in exprs:
-        for m in _read(e):
-            found.setdefault(m.owner, m)
-    return list(found.values())
+    return [m for e in exprs for m in _read(e)]
 
 
-def site_objects(call: CallSite, needs: Mapping[str, Requirement], makers: Mapping[str, tuple[str, ...]]) \
+def site_objects(call: CallSite, function: str, needs: Mapping[str, Requirement], objects: Objects) \
         -> tuple[Requirement, tuple[str, ...]]:
-    """What the objects a call reads (read_objects) need (`needs`: object_requirements), and a
-    line per object saying why (`vrrp->iname: a struct only alloc_vrrp() allocates, which needs
-    vrrp_instance`)."""
-    requirement, why = Requirement.TRUE, []
+    """What the objects a call in `function` (its call-graph key) reads (read_objects) need
+    (`needs`: object_requirements), but those read through a name that may point at one on the
+    stack (Objects.stacked), and a line per object saying why (`vrrp->iname: a struct only
+    alloc_vrrp() allocates, which needs vrrp_instance`)."""
+    requirement, why, seen = Requirement.TRUE, [], set()
     for m in read_objects(call):
         need = needs.get(m.owner)
-        if need is None:
+        base = strip(m.base)
+        if need is None or m.owner in seen or isinstance(base, Name) and base.name in objects.stacked.get(function, ()):
             continue
+        seen.add(m.owner)
         requirement = requirement & need
-        names = ", ".join(k.rsplit(":", 1)[-1] + "()" for k in makers.get(m.owner, ()))
+        names = ", ".join(k.rsplit(":", 1)[-1] + "()" for k in objects.makers.get(m.owner, ()))
         why.append(f"{render(m)}: a struct only {names} allocates, which needs {need}")
     return requirement, tuple(why)
 

@@ -23,7 +23,8 @@ from srcscan.analyze.features import feature_options
 from srcscan.analyze.foldedflags import folded_options
 from srcscan.analyze.guardedlocals import find_global_writes, find_local_guards, find_local_writes
 from srcscan.analyze.keyselections import key_selections
-from srcscan.analyze.keywordobjects import object_makers
+from srcscan.analyze.keywordblocks import nonzero_stores
+from srcscan.analyze.keywordobjects import Objects, object_makers
 from srcscan.analyze.keywords import Levels, field_paths, handler_sides, keyword_handlers, keyword_installs, replay_levels
 from srcscan.analyze.ondefaults import default_owners
 from srcscan.analyze.optiontypes import Option
@@ -96,7 +97,8 @@ class Index:
     keyword_fields: dict[tuple[str, str, str], frozenset] = field(default_factory=dict)  # (keyword, field, struct) -> paths of the handlers filling it (keywords.field_paths)
     keyword_paths: dict[str, frozenset] = field(default_factory=dict)  # keyword -> the paths of all its installs (KeywordInstall.paths)
     keyword_sides: dict[str, frozenset[str]] = field(default_factory=dict)  # function key -> keywords whose handlers run it (keywords.handler_sides)
-    object_makers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # struct -> the functions allocating one (keywordobjects.object_makers)
+    keyword_nonzero: frozenset[tuple[str, str]] = frozenset()  # (keyword, field) never stored 0 (keywordblocks.nonzero_stores)
+    objects: Objects = field(default_factory=Objects)  # structs' allocations (keywordobjects.object_makers)
     keyword_handlers: dict[str, dict] = field(default_factory=dict)  # handler key -> installing call's key (None: any) -> the keywords' alternatives (keywords.keyword_handlers)
 
     @classmethod
@@ -220,7 +222,8 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
             paths[install.keyword].update(install.paths)
         index.keyword_paths = {k: frozenset(v) for k, v in paths.items()}
     index.keyword_sides = handler_sides(graph.functions, installs)
-    index.object_makers = object_makers(graph.functions.values(), writes, rules.config.allocation_calls, graph.key_for)
+    index.keyword_nonzero = nonzero_stores(graph.functions, writes, index.keyword_sides, index.local_values)
+    index.objects = object_makers(graph.functions.values(), writes, rules.config.allocation_calls, graph.key_for)
     if rules.options.bit_array:
         index.bit_array = (rules.options.bit_array.field, rules.options.bit_array.word_bits)
     param_options(graph, index)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from srcscan.analyze.features import feature_atom
 from srcscan.analyze.guardedlocals import global_test, param_set_only_under, set_only_under, stored_through_locals, walk_start
 from srcscan.analyze.keyselections import selection_atoms
-from srcscan.analyze.keywordblocks import within_blocks
+from srcscan.analyze.keywordblocks import keyword_value_test, within_blocks
 from srcscan.analyze.ondefaults import on_by_default
 from srcscan.analyze.parsedvalues import parsed_test
 from srcscan.analyze.codetests import code_test
@@ -137,7 +137,7 @@ def option_test(e: CExpr, index: Index, fn: FunctionFacts | None, unknown: Requi
         # The value is zero (or low) only when none of the options reaching it sets it:
         # `NULL == conf->exts`, which any of six `*.server` keys fills, needs all six not given.
         return Requirement.all_of(_literal(a) for a in sorted(atoms))
-    return Requirement.any_of(_literal(a) for a in sorted(atoms))
+    return keyword_value_test(e, atoms, index, necessary, unknown) or Requirement.any_of(_literal(a) for a in sorted(atoms))
 
 
 def _key_index_test(e: CExpr, index: Index, fn: FunctionFacts | None) -> tuple[str, bool] | None:

@@ -86,7 +86,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             index.memo.clear()
             index.param_needs.clear()
             from_callers, via_pointer = inherited(graph, index, dead, unseen_callers)
-    objects = object_requirements(index.object_makers, from_callers)  # structs only some configuration makes
+    objects = object_requirements(index.objects, from_callers, index.keyword_names)  # structs only some configuration makes
     known = dict(log_functions or {})
     conditions = Conditions(graph, index, lambda fn, c: log_function_of(known, fn.file, c.callee) is not None,
                             from_callers)
@@ -159,7 +159,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             # a case of a receiver's switch on an event code: logged only after a call sent it
             need, sent_paths = _sends_requirement(sent, graph, index, from_callers, dead)
             requirement = (requirement & need).simplified()
-        made, made_by = site_objects(call, objects, index.object_makers)  # it reads a field of one
+        made, made_by = site_objects(call, key, objects, index.objects)  # it reads a field of one
         requirement = one_module((requirement & made).simplified(), fn.file, index)
         # The log function's own option tests (keepalived's vlog_message returns under -t) hold
         # for every message it writes: they rule alternatives out (-R or -t, but nothing is

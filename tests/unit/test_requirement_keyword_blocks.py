@@ -49,7 +49,8 @@ def catalog(tmp_path_factory):
     ("%s ignored in this process", [["bfd_instance", "min_rx"]]),          # the wrapper's own handler
     ("virtual server weighs %d", [["virtual_server", "weight>=2"]]),       # a field only vs `weight` fills
     ("real server weighs %d", [["real_server", "virtual_server", "weight"]]),  # a field only rs `weight` fills
-    ("virtual server without a quorum", [["!quorum"]]),                   # a keyword absent needs no block
+    ("virtual server without a quorum", []),         # `quorum 0` stores 0 too: no keyword either way
+    ("virtual server without alpha", [["!alpha"]]),  # a keyword absent (it stores 1) needs no block
     ("router id monitor woke up", [["global_defs", "router_id"]]),         # a callback registered under a keyword
 ])
 def test_block_keywords(catalog, text, wanted):

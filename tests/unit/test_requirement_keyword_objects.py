@@ -29,6 +29,8 @@ def catalog(tmp_path_factory):
     ("instance list at %p", []),                           # an address taken, nothing read
     ("running script %s", []),                             # script_t is also a field of tracker_t
     ("socket %d ready", []),                               # sock_t is allocated outside the handlers too
+    ("(%s) removing vmac", [["vrrp_instance"]]),           # a stack vrrp_t filled from a configured one
+    ("diffing addresses of %s", []),                       # a stack vrrp_t made from nothing
 ])
 def test_objects_only_a_block_makes(catalog, text, wanted):
     found = [m for m in catalog.messages if m.format == text]  # `?:` in the arguments: a text per branch
