@@ -9,62 +9,72 @@ writes a flag: keepalived's parent writes its pidfile (keepalived/core/main.c:28
 (keepalived/core/pidfile.c:266-298) never runs in the parent, though the flag is true there
 later. A function the entry process reaches by exactly one call, made at most once (no loop
 around it, no way back to it), from a function reached the same way from the entry, sees only
-the writes of what can run before that call: everything the calls above it reach (callbacks
-stored there included), its callers' own writes above it, and its own writes.
+the writes of what can run before that call: everything the calls above it (or on its line)
+reach, callbacks from where they are handed over, its callers' own writes up to that line, and
+its own writes and everything it calls. (The entry function itself: every value.)
 """
 
 from __future__ import annotations
 
-from typing import Any
+import weakref
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from srcscan.analyze.procstate import ProcessState
+
+# function -> what runs before it (_order), per ProcessState (a state copied for a mode gets its own)
+_MEMO: "weakref.WeakKeyDictionary[Any, dict[str, tuple[set[str], dict[str, int]] | None]]" = weakref.WeakKeyDictionary()
 
 
-def values_before(state: Any, process: str, path: str, function: str) -> frozenset | None:
+def values_before(state: "ProcessState", process: str, path: str, function: str | None) -> frozenset | None:
     """The values (a frozenset of ints) `path` can hold in the entry process `process` when
     `function` (a call-graph key) runs, from the initial value and the writes that can run
     before it; None when that is not known (another process, a function reached by several
-    calls, under a loop, or again after, or a write whose value is not known)."""
+    calls, under a loop, or again after, the entry itself, or a write whose value is not known)."""
     if process != state.entry_name or function is None:
         return None
-    memo = state.__dict__.setdefault("_values_before", {})
-    if (path, function) not in memo:
-        memo[(path, function)] = _values_before(state, process, path, function)
-    return memo[(path, function)]
-
-
-def _values_before(state: Any, process: str, path: str, function: str) -> frozenset | None:
-    chain = _chain(state, process, function)
-    if chain is None:
+    memo = _MEMO.setdefault(state, {})
+    if function not in memo:
+        memo[function] = _order(state, process, function)
+    order = memo[function]
+    if order is None:
         return None
-    graph, view = state.graph, state.views[process][0]
-    elsewhere = state.views[process][1]
-    on_chain = {function} | {caller for caller, _ in chain}
-    before: set[str] = set()
-    for caller, line in chain:
-        before |= _reached(state, process, [callee for callee, data in graph.running_calls().get(caller, ())
-                                            if data["line"] < line and callee in view and not elsewhere(caller, data)])
-    if before & on_chain:
-        return None  # something that runs before may run the function (or a caller) again
-    initial = state._initial(path)
+    runs, limits = order
+    initial = state.initial_value(path)
     if initial is None:
         return None
     values = {initial}
-    limits = {caller: line for caller, line in chain}
-    for key in before | on_chain:
-        fn = graph.functions.get(key)
-        for line, written, value, conds in state.facts.state_writes.get(key, ()):
-            if written != path or (key in limits and line >= limits[key]):
-                continue
-            guards = state._write_guards.get((fn.file, fn.name, line, written), ()) if fn is not None else ()
-            if elsewhere(key, {"line": line, "guards": guards}):
-                continue  # the other side of a fork
-            got = state._write_values(value, key, view, elsewhere, conds)
-            if got is None:
-                return None
-            values |= got
+    for key in runs:
+        got = state.values_written(process, key, path, limits.get(key))
+        if got is None:
+            return None
+        values |= got
     return frozenset(values)
 
 
-def _reached(state: Any, process: str, starts: list[str]) -> set[str]:
+def _order(state: "ProcessState", process: str, function: str) -> tuple[set[str], dict[str, int]] | None:
+    """The functions whose writes can run before `function`'s code in the entry process, and
+    for the callers on the way the line of their call (their writes after it do not count)."""
+    chain = _chain(state, process, function)
+    if not chain:
+        return None  # not reached that way, or the entry itself (everything it calls may run first)
+    view, elsewhere = state.views[process]
+    on_chain = {function} | {caller for caller, _, _ in chain}
+    calls = state.graph.running_calls()
+    # What the function itself calls may run before its test; what its callers call on lines
+    # up to the call on the way (a call on the same line may come first) too.
+    starts = [callee for callee, data in calls.get(function, ()) if callee in view and not elsewhere(function, data)]
+    for caller, line, next_key in chain:
+        starts += [callee for callee, data in calls.get(caller, ())
+                   if data["line"] <= line and callee in view and not elsewhere(caller, data)
+                   and not (data["line"] == line and callee == next_key)]
+    before = _reached(state, process, starts)
+    if before & on_chain:
+        return None  # something that runs before may run the function (or a caller) again
+    return before | on_chain, {caller: line for caller, line, _ in chain}
+
+
+def _reached(state: "ProcessState", process: str, starts: list[str]) -> set[str]:
     """The functions of the process's view reachable from `starts` by the calls it makes
     (CallGraph.running_calls: a callback runs from where it is handed over, not from every call
     through a field of its name) and not on another process's side of a fork."""
@@ -81,12 +91,12 @@ def _reached(state: Any, process: str, starts: list[str]) -> set[str]:
     return seen
 
 
-def _chain(state: Any, process: str, function: str) -> list[tuple[str, int]] | None:
-    """(caller key, line of its call) from `function` up to the entry's start function, when
-    each function on the way is called exactly once in the process, directly and outside any
-    loop; None otherwise."""
+def _chain(state: "ProcessState", process: str, function: str) -> list[tuple[str, int, str]] | None:
+    """(caller key, line of its call, the function it calls) from `function` up to the entry's
+    start function, when each function on the way is called exactly once in the process,
+    directly and outside any loop; None otherwise."""
     view, elsewhere = state.views[process]
-    chain: list[tuple[str, int]] = []
+    chain: list[tuple[str, int, str]] = []
     key, seen = function, {function}
     while key != state.entry_start:
         calls = [(caller, data) for caller, data in state.graph.callers(key)
@@ -96,7 +106,7 @@ def _chain(state: Any, process: str, function: str) -> list[tuple[str, int]] | N
         caller, data = calls[0]
         if data["kind"] != "direct" or caller in seen or any(g.kind == "loop" for g in data["guards"]):
             return None
-        chain.append((caller, data["line"]))
+        chain.append((caller, data["line"], key))
         key = caller
         seen.add(key)
     return chain

@@ -18,7 +18,6 @@ decision is kept as a `Prune`, which the catalog shows in the derivation. No I/O
 
 from __future__ import annotations
 
-import bisect
 import copy
 from collections import defaultdict
 from dataclasses import dataclass
@@ -68,7 +67,6 @@ class ProcessState(NullReads):
         self._placed = reached  # functions some process start reaches
         self.untrusted = {path for key, writes in facts.state_writes.items() if key not in reached
                           for _, path, *_ in writes}
-        self._by_file: dict[str, list[tuple[int, Any]]] | None = None
         # Written where no parse saw it (another build's branch, a statement the parse dropped)
         # or through its address: its values are not known where that line runs (the process
         # regions holding its function: `free_vrrp_data(&vrrp_data)` in the VRRP child's
@@ -156,7 +154,26 @@ class ProcessState(NullReads):
             return found if found or (unwritten and not handed) else None
         return None
 
-    def _initial(self, path: str) -> int | None:
+    def values_written(self, process: str, key: str, path: str, until: int | None = None) -> set[int] | None:
+        """The values function `key`'s writes up to line `until` (all: None) store in `path` in the
+        process, those on another process's side of a fork left out; None when one is not known."""
+        fn, (view, elsewhere) = self.graph.functions.get(key), self.views[process]
+        values: set[int] = set()
+        for line, written, value, conds in self.facts.state_writes.get(key, ()):
+            if written != path or until is not None and line > until:
+                continue
+            guards = self._write_guards.get((fn.file, fn.name, line, written), ()) if fn is not None else ()
+            if elsewhere(key, {"line": line, "guards": guards}):
+                continue
+            got = self._write_values(value, key, view, elsewhere, conds)
+            if got is None:
+                return None
+            values |= got
+        return values
+
+    def initial_value(self, path: str) -> int | None:
+        """The value `path` holds before any write (its initializer, zero without one, C11
+        6.7.9); None when not known."""
         root = path.split(".")[0]
         init = self.facts.globals.get(path)
         if init is not None:
@@ -167,7 +184,7 @@ class ProcessState(NullReads):
         """Values `path` can hold in the process; None when not known."""
         if path in self.untrusted or self._unseen_in(process, path.rsplit(".", 1)[-1]):
             return None
-        initial = self._initial(path)
+        initial = self.initial_value(path)
         if initial is None:
             return None
         written = self.values[process].get(path, frozenset())
@@ -185,21 +202,10 @@ class ProcessState(NullReads):
                    for key, line in where)
 
     def _function_at(self, file: str, line: int) -> str | None:
-        """The key of the function of `file` whose body holds `line`: the last one starting
-        before it, when it has a call at or after that line (its body reaches that far; a line
-        past its last call may be file scope: None)."""
-        if self._by_file is None:
-            by_file: dict[str, list[tuple[int, Any]]] = defaultdict(list)
-            for fn in self.graph.functions.values():
-                by_file[fn.file].append((fn.line, fn))
-            self._by_file = {f: sorted(fns, key=lambda x: x[0]) for f, fns in by_file.items()}
-        fns = self._by_file.get(file, [])
-        i = bisect.bisect_right([start for start, _ in fns], line) - 1
-        if i < 0:
-            return None
-        fn = fns[i][1]
-        last = max((c.line for c in fn.calls), default=fn.line)
-        if line > last:
+        """The key of the function of `file` whose body holds `line`: the last one starting before it,
+        when a call of it is at or after that line (past its last call may be file scope: None)."""
+        fn = self.graph.functions.at(file, line)
+        if fn is None or line > max((c.line for c in fn.calls), default=fn.line):
             return None
         return self.graph.key_for(fn.name, fn.file) or fn.key
 

@@ -38,3 +38,10 @@ def test_a_function_called_in_a_loop_sees_every_write(catalog):
 
 def test_an_unguarded_message_is_in_every_process_reaching_it(catalog):
     assert message(catalog, "pidfile written").processes == ("parent", "po-child")
+
+
+@pytest.mark.parametrize("text", ["marked by a callee first", "set on the calling line", "main after start"])
+def test_a_flag_set_before_the_test_by_a_callee_the_same_line_or_the_entry_itself_is_set(catalog, text):
+    # the function's own calls run before its test; `sameline = 1; write_pidfile();` writes
+    # first; in main itself every write may come first
+    assert "parent" in message(catalog, text).processes
