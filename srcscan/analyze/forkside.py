@@ -96,7 +96,8 @@ def sides(p: Process, line: int, guards: Iterable[Any]) -> frozenset[str]:
     a test holding only in the child) runs there, the rest in the child, except the else branch
     of a conjunction holding the fork's test with other terms (`if (!debug && pipe(fds) == 0 &&
     (p = fork()) != 0) {parent} else {...}`: the child, and the parent where another term failed
-    and it did not fork). The entry point (`start` "main") is on the child's side of every line."""
+    and it did not fork; the else branch of `x && (p = fork()) == 0` is the parent's alone). The
+    entry point (`start` "main") is on the child's side of every line."""
     if p.start == "main":
         return _CHILD
     if line <= p.fork_line:
@@ -108,8 +109,8 @@ def sides(p: Process, line: int, guards: Iterable[Any]) -> frozenset[str]:
         side = fork_side(g.expr, p.fork_var)
         if side is None:
             continue
-        if g.negated and len(_conjuncts(g.expr)) > 1:
-            both = True  # the other side, or this one where another term failed
+        if g.negated and side == "parent" and len(_conjuncts(g.expr)) > 1:
+            both = True  # the child, or the parent where another term failed and it did not fork
         elif side == ("child" if g.negated else "parent"):
             parent = True
     # (a branch of neither kind after the fork is the child's, as on_child_side has it)

@@ -58,6 +58,11 @@ def test_a_conjunction_holding_the_fork_test():
     # its else branch: the child, or the parent where a test before the fork failed
     assert sides(p, 12, [_guard(both, negated=True)]) == {"parent", "child"}
     assert sides(p, 12, [_guard(fork, negated=True)]) == {"child"}
+    # `if (x && (p = fork()) == 0) {child} else {...}`: where x failed or fork() returned
+    # non-zero, the parent alone (review13 F5)
+    child_test = Binary("&&", Name("x"), Binary("==", Name("p"), Const(0)))
+    assert fork_side(child_test, "p") == "child"
+    assert sides(p, 12, [_guard(child_test, negated=True)]) == {"parent"}
     assert sides(p, 8, []) == {"parent"}
     # a test after the fork's (`(p = fork()) != 0 && x`): its else branch is the child or the
     # parent where x failed: both as well
