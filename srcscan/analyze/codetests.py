@@ -39,7 +39,7 @@ def code_test(e: CExpr, index: Index, fn: FunctionFacts | None, reader: GuardRea
     None for any other test."""
     found = returned_test(e, index, fn, reader)
     if found is None and (key := _bit_key(strip(e))) is not None:
-        found = getattr(index, "bits_set_by", {}).get(key)
+        found = index.bits_set_by.get(key)
     return found
 
 

@@ -311,7 +311,7 @@ def stored_after_loop(e: CExpr, index: Index, fn: FunctionFacts, line: int) -> b
     """Whether `e` tests a field the function calling getopt stored in after its option loop and
     before `line` (Index.after_loop: dnsmasq's `if (!daemon->domain_suffix)` after read_opts read
     resolv.conf's search line into it)."""
-    stored = getattr(index, "after_loop", {}).get((fn.file, fn.name))
+    stored = index.after_loop.get((fn.file, fn.name))
     if not stored:
         return False
     target = target_of(e if not (isinstance(e, Binary) and e.op in COMPARISONS) else

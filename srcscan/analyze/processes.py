@@ -28,6 +28,7 @@ from srcscan.analyze.optiontypes import Option
 from srcscan.analyze.procstate import ProcessState, constant
 from srcscan.analyze.syslogfacts import Facts, OpenlogSite
 from srcscan.cexpr import Binary, CExpr, Name, Unary, strip
+from srcscan.errors import InputError
 from srcscan.rules import LoggingRules as Logging, Rules
 from srcscan.analyze.optionindex import option_index
 from srcscan.analyze.optiontests import guard_requirement
@@ -45,7 +46,8 @@ def find_processes(graph: CallGraph, facts: Facts, names: dict[str, str],
     fork(2) of each such function (facts.forks) starts a child that opens no syslog connection
     of its own and writes through the one it inherits (dnsmasq's check_dns_listeners forks one
     per TCP connection): it logs with the ident of the processes that run the function. A
-    function with no fork in any parsed file starts none."""
+    function with no fork in any parsed file starts none. Raises InputError when a declared
+    function name matches several functions that fork (static functions of two files)."""
     starts: dict[str, tuple[int, str]] = {}
     for site in facts.sites:
         if site.function == "main":
@@ -67,11 +69,13 @@ def find_processes(graph: CallGraph, facts: Facts, names: dict[str, str],
         procs.append(Process(key, key, starts[key][0], starts[key][1], own))
     declared = {}
     for function, name in children:
-        for key in sorted(k for k, fn in graph.functions.items() if fn.name == function):
-            if facts.forks.get(key) and key not in starts:
-                line, var = min(facts.forks[key])
-                declared[key] = name
-                procs.append(Process(name, key, line, var))
+        forking = sorted(k for k, fn in graph.functions.items() if fn.name == function and facts.forks.get(k) and k not in starts)
+        if len(forking) > 1:  # one process, one start: which one the rules mean is not known
+            raise InputError(f"rules [processes] children: {function} names several functions that fork ({', '.join(forking)})")
+        for key in forking:
+            line, var = min(facts.forks[key])
+            declared[key] = name
+            procs.append(Process(name, key, line, var))
     out = []
     region = regions(graph, procs)  # names do not depend on the options given
     for p in procs:

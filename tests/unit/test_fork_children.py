@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from srcscan.cexpr import Binary, Call, Const, Name, Unary
-from srcscan.errors import RulesError
+from srcscan.errors import InputError, RulesError
 from srcscan.model import Guard
 from srcscan.rules import parse_rules
 from tests.conftest import only_message as message, tree_catalog
@@ -78,3 +78,18 @@ def test_children_in_the_rules_are_read_and_checked():
         parse_rules({**raw, "processes": {"children": {"serve": 3}}}, "x.toml")
     with pytest.raises(RulesError, match="processes.children"):
         parse_rules({**raw, "processes": {"children": {"not a name": "c"}}}, "x.toml")
+
+
+def test_a_declared_child_name_matching_several_forking_functions_is_refused(tmp_path):
+    # two files' `static void serve(void)` both fork: which one starts the rules' child is not
+    # known, and one process name cannot hold two starts (review13 F10)
+    root = tmp_path / "tree"
+    root.mkdir()
+    for name in ("a.c", "b.c"):
+        (root / name).write_text("#include <syslog.h>\n#include <unistd.h>\n"
+                                 "static void serve(void) { if (fork() == 0) syslog(LOG_INFO, \"in %s\"); }\n"
+                                 f"void run_{name[0]}(void) {{ serve(); }}\n")
+    (root / "main.c").write_text("#include <syslog.h>\nvoid run_a(void); void run_b(void);\n"
+                                 "int main(void) { openlog(\"forkd\", LOG_PID, LOG_DAEMON); run_a(); run_b(); return 0; }\n")
+    with pytest.raises(InputError, match="serve names several functions that fork"):
+        tree_catalog(root, FIXTURES / "forkchild.toml", tmp_path / "cache")
