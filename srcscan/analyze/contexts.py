@@ -27,7 +27,7 @@ from typing import Iterable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.cexpr import Binary, Call, CExpr, Name, Unary, evaluate, strip
-from srcscan.model import FunctionFacts, Guard
+from srcscan.model import FunctionFacts, Guard, Write
 from srcscan.requirement import Requirement
 from srcscan.analyze.optiontests import guard_requirement
 
@@ -149,6 +149,41 @@ def _needs_set(e: CExpr, holds: bool, names: frozenset[str]) -> bool:
 def _is_context(e: CExpr, names: frozenset[str]) -> bool:
     e = strip(e)
     return isinstance(e, Name) and e.name in names
+
+
+def handler_choices(writes: Iterable[Write], fields: frozenset[str]) -> dict[tuple[str, str], tuple[Write, ...]]:
+    """(file, field) -> the writes storing a value other than 0 or NULL in a field of `fields`
+    (the rules' `[config] handler_selectors` choosing fields: lighttpd's `r->handler_module =
+    (plugin_data_base *)p;`), through any variable."""
+    out: dict[tuple[str, str], list[Write]] = defaultdict(list)
+    if not fields:
+        return {}
+    for w in writes:
+        name = w.target.rsplit(".", 1)[-1]
+        if not w.local and w.op == "=" and name in fields and w.value is not None and evaluate(strip(w.value)) != 0:
+            out[(w.file, name)].append(w)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def choice_requirement(graph: CallGraph, index, file: str, field: str,
+                       req: Mapping[str, Requirement | None]) -> Requirement | None:
+    """What choosing a handler of `file` needs: any one of the file's stores in the choosing
+    `field` (handler_choices), each the storing function's requirement (`req`, as inherited()
+    has it so far) and the store's guards (lighttpd's mod_webdav_physical_handler sets
+    `r->handler_module` after `if (!pconf.enabled) return HANDLER_GO_ON;`: webdav.activate).
+    TRUE when the file stores none (the choice is made elsewhere); None while no storing
+    function is reached (yet)."""
+    writes = index.choices.get((file, field), ())
+    if not writes:
+        return Requirement.TRUE
+    parts = []
+    for w in writes:
+        key = graph.key_for(w.function, w.file)
+        if key is None or req.get(key) is None:
+            continue
+        fn = graph.functions[key]
+        parts.append(req[key] & Requirement.all_of(guard_requirement(g, index, fn) for g in w.guards))
+    return Requirement.any_of(parts).simplified() if parts else None
 
 
 def selected_requirements(graph: CallGraph, selected) -> dict[str, Requirement]:

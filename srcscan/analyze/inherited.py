@@ -10,7 +10,8 @@ from collections import defaultdict
 from typing import Mapping
 
 from srcscan.analyze.callgraph import CallGraph
-from srcscan.analyze.contexts import context_requirement, creates_context, guarded_by_context, takes_context
+from srcscan.analyze.contexts import (choice_requirement, context_requirement, creates_context, guarded_by_context,
+                                      takes_context)
 from srcscan.analyze.keywordblocks import KEYWORD_LIMIT
 from srcscan.analyze.optionindex import Index
 from srcscan.analyze.optiontests import guard_requirement
@@ -59,6 +60,14 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
             waiting["waited"] = True
             return None
         return created if created is not None else Requirement.TRUE
+
+    def chosen_by(file: str, choosing: str) -> Requirement | None:
+        """What a module choosing `file`'s handler needs; None while the edge waits."""
+        chosen = choice_requirement(graph, index, file, choosing, req)
+        if chosen is None and not waiting["free"]:
+            waiting["waited"] = True
+            return None
+        return chosen if chosen is not None else Requirement.TRUE
 
     def own_requirement(node: str) -> Requirement | None:
         """What a function needs whatever calls it: a context only some of its file's code
@@ -120,6 +129,13 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
                     # lighttpd's TLS readers are put in `con->network_read` only on a socket with
                     # ssl.engine on (`if (!srv_sock->is_ssl) return HANDLER_GO_ON;`).
                     along = along & store_requirement(node, data["via"])
+                    if (choosing := index.handler_selectors.get(data["via"])):
+                        # ... and a module's subrequest handler only for a request the module
+                        # chose (`r->handler_module = p;`, rules' handler_selectors)
+                        chosen = chosen_by(graph.functions[node].file, choosing)
+                        if chosen is None:
+                            continue
+                        along = along & chosen
                 reaching.append(along)
                 pointer = pointer or data["kind"] != "direct" or via_pointer[caller]
             own = own_requirement(node) if reaching else None

@@ -17,7 +17,8 @@ from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.codetests import bit_stores
 from srcscan.analyze.localflow import flow_writes
 from srcscan.analyze.keytypes import KeyTableValues
-from srcscan.analyze.contexts import context_creators, context_fetchers, directive_functions, module_keys, selected_requirements
+from srcscan.analyze.contexts import (context_creators, context_fetchers, directive_functions, handler_choices, module_keys,
+                                      selected_requirements)
 from srcscan.analyze.constdefaults import default_parses
 from srcscan.analyze.features import feature_options
 from srcscan.analyze.foldedflags import folded_options
@@ -59,6 +60,8 @@ class Index:
     local_values: dict[tuple[str, str], dict[str, tuple]] = field(default_factory=dict)  # (file, function) -> local -> values (options.find_locals)
     field_stores: dict[tuple[str, str], tuple] = field(default_factory=dict)  # (function key, field) -> FunctionRefs storing it there
     contexts: frozenset[str] = frozenset()  # the rules' `[config] contexts` (analyze.contexts)
+    handler_selectors: dict[str, str] = field(default_factory=dict)  # pointer field -> choosing field (rules)
+    choices: dict[tuple[str, str], tuple[Write, ...]] = field(default_factory=dict)  # (file, choosing field) -> its non-NULL stores (contexts.handler_choices)
     context_creators: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)  # file -> (function, callee) creating a context
     context_fetchers: frozenset[str] = frozenset()  # functions handed a context made elsewhere (contexts.context_fetchers)
     selected: dict[str, Requirement] = field(default_factory=dict)  # function key -> `key=value` the rules select it by
@@ -181,6 +184,8 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     # where a keyword's field is set), to keep the other daemons' answers as they are.
     index.field_stores = field_stores(graph, refs, registrations=bool(rules.config.keyword_calls))
     index.contexts = frozenset(rules.config.contexts)
+    index.handler_selectors = dict(rules.config.handler_selectors)
+    index.choices = handler_choices(writes, frozenset(index.handler_selectors.values()))
     index.context_creators = context_creators(graph, index.local_values, index.contexts)
     index.context_fetchers = context_fetchers(graph, index.local_values, index.contexts, index.context_creators)
     index.selected = selected_requirements(graph, rules.config.selected)

@@ -98,6 +98,12 @@ class ValueFlow:
             return None
         if not rows and not stores:
             return None
+        if holder[0] != "local" and not rows and not any(f == field for _, (_, f, _, _) in stores):
+            # A variable or field (named by the field alone) seen only storing other fields
+            # (lighttpd's `hctx->con->network_write = ...` in mod_gnutls.c) says nothing of this
+            # one: `r->con->reqbody_read(r)` runs what connections.c stored through its local
+            # `con`, which these facts do not tie to `r->con`. Not followed.
+            return None
         found: set[str] = set()
         where: list[str] = []
         for owner, (_, f, value, line) in stores:

@@ -285,9 +285,18 @@ def _read_config(r: _Reader) -> ConfigRules:
                          tuple(v.lower() for v in r.strings("false_values")), defaults_functions, emptiness_tests,
                          contexts, tuple(selected), r.get("feature_key", str, ""), feature_functions, keyword_calls,
                          parsed=tuple(parsed), allocation_calls=_identifiers(r, "allocation_calls"),
-                         given_by_default=given_by_default, **levels)
+                         given_by_default=given_by_default, handler_selectors=_handler_selectors(r), **levels)
     r.reject_unknown()
     return config
+
+
+def _handler_selectors(r: _Reader) -> tuple[tuple[str, str], ...]:
+    """`[config] handler_selectors`: a table of field name -> field name."""
+    found = r.string_table("handler_selectors")
+    for pointer, choosing in found:
+        if not pointer.isidentifier() or not choosing.isidentifier():
+            raise RulesError(r.path, f"config.handler_selectors.{pointer}", "expected a field name -> field name")
+    return found
 
 
 def _read_logging(r: _Reader) -> LoggingRules:

@@ -194,6 +194,11 @@ class ConfigRules:
     # 1.4.19's config_read() inserts server.modules with the default modules): a test of how
     # full the key's field is tells nothing of whether the key was given.
     given_by_default: tuple[str, ...] = ()
+    # Fields of a module's table whose function runs only for a request the module chose, and
+    # the field choosing it (lighttpd's `handle_subrequest` runs only where the module set
+    # `r->handler_module`): pointer field -> choosing field. The function needs what the
+    # stores of a non-NULL value in the choosing field, in its own file, need.
+    handler_selectors: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

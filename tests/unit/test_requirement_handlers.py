@@ -34,3 +34,17 @@ def test_a_key_editing_its_own_value_fills_no_field_by_that_name(catalog):
     # in the TLS module reads tls.conf-cmd's entry, not mime.assign
     assert requires(catalog, "tls: protocol %s not supported") == (("tls.conf-cmd",),)
 
+
+
+def test_a_subrequest_handler_runs_only_for_requests_its_module_chose(catalog):
+    # connection_handle_subrequest runs `p->subrequest(r)` for any plugin; mod_dav's runs only
+    # where mod_dav_physical set `r->handler_module` after `if (!pconf.enabled) return 0;`
+    # (rules' handler_selectors; lighttpd's mod_webdav.c:4309 needs webdav.activate)
+    assert requires(catalog, "dav: too many properties in request") == (("dav.activate",),)
+
+
+def test_a_call_through_a_field_of_a_field_holder_seen_only_storing_other_fields_is_by_name(catalog):
+    # `r->con->reqbody_read(r)`: the facts see `hctx->con->network_write = h1_write` only, not
+    # connections' store through its local `con`; the call runs h1_reqbody_read (by the
+    # field's name), not nothing (lighttpd's h1.c read by gw_backend.c, mod_cgi.c, mod_webdav.c)
+    assert requires(catalog, "h1: request-size too long") == (("dav.activate",),)

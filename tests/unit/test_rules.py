@@ -53,6 +53,10 @@ BAD = [
     ({"loging": {"destination": "syslog"}}, "loging", "unknown key"),
     ({"options": ["bit_set"]}, "options", "expected a table"),
     ({"config": {"parsed": [{"functions": ["network_init"], "variable": "family"}]}}, "config.parsed[0]", "default"),
+    ({"config": {"handler_selectors": {"handle_subrequest": "handler-module"}}}, "config.handler_selectors.handle_subrequest",
+     "field name"),
+    ({"config": {"handler_selectors": {"handle_subrequest": 1}}}, "config.handler_selectors.handle_subrequest",
+     "expected a string"),
 ]
 
 
