@@ -9,8 +9,9 @@ from collections import defaultdict
 
 from srcscan.catalog import Message
 from srcscan.diff.model import Merge
-from srcscan.diff.text import (DISTINCT_LITERAL, SIMILARITY_THRESHOLD, _WORD, _literal_view, _literals,
-                               _match_pattern, _site, _text, _uncast, _words, char_similarity, literal_length)
+from srcscan.diff.text import (DISTINCT_LITERAL, SIMILARITY_THRESHOLD, SITE_CHAR_THRESHOLD, _WORD, _first_word,
+                               _literal_view, _literals, _match_pattern, _site, _text, _uncast, _words,
+                               char_similarity, literal_length)
 from srcscan.formats.template import Hole, template_similarity
 from srcscan.preprocessor import blank_comments_and_literals
 from srcscan.textcalls import enclosing_function
@@ -228,6 +229,35 @@ class _MergePasses:
             if line < b.line and enclosing_function(lines, line) == b.function:
                 return _goes_past(new, m.end())
         return False
+
+    def _reworded_beside_copy(self) -> list[Merge]:
+        """Old messages left over whose place (the line mapping's changed region, 8 lines or less)
+        now holds a new message of their function that took another old copy of its own text,
+        a copy not at that place: the old message was reworded into the copy's text and the
+        copy dropped (N -> 1, "site"). keepalived 2.2.7's dump_vrrp() wrote `Master advert int
+        = %.2f sec` under `if (fp)` and `Master advert interval = %u milli-sec` further down;
+        2.3.3 writes the second text where the first was, and no copy further down."""
+        if self.texts is None:
+            return []
+        by_new = {id(b): (a, b) for a, b, _, _ in self.pairs}
+        into: dict[int, tuple[Message, list[Message]]] = {}
+        for a in self.olds:
+            lines = self._map(a.file) if not a.dynamic else None
+            region = lines.region(a.line) if lines is not None else None
+            if region is None or region[1] - region[0] > 8:
+                continue
+            here = [(o, b) for o, b in by_new.values() if b.file == a.file and b.function == a.function
+                    and region[0] <= b.line < region[1] and o.function == a.function and _text(o) == _text(b)
+                    and not region[0] <= lines.at(o.line)[0] < region[1] and o.line != a.line
+                    and _first_word(_text(a)) == _first_word(_text(b)) != ""
+                    and max(template_similarity(a.template, b.template), char_similarity(a, b)) >= SITE_CHAR_THRESHOLD]
+            if len(here) == 1:
+                b = here[0][1]
+                into.setdefault(id(b), (b, []))[1].append(a)
+        merges = [Merge(tuple(olds), b, "site") for b, olds in into.values()]
+        taken = {id(a) for m in merges for a in m.olds}
+        self.olds = [m for m in self.olds if id(m) not in taken]
+        return self._with_partners(merges)
 
     def _hole_constants(self, b: Message) -> set[str]:
         """Words of the string constants of the arrays b's holes index (`names[type]`), read

@@ -52,7 +52,7 @@ class _Matcher(_SplitPasses, _SitePasses, _MergePasses, _RewritePasses):
         self._similar_anywhere()
         merges += self._duplicates() + self._folded()
         self._rewritten_in_place()  # what is left of one function's old and new messages
-        merges += self._folded_traces()
+        merges += self._folded_traces() + self._reworded_beside_copy()
         merges = self._shared(merges)  # what is left, into a function its siblings' messages now share
         return self.pairs, self._one_site(merges)
 

@@ -1070,6 +1070,24 @@ void frames(int n)
 }
 """,
     },
+    "beside-copy": {
+        "dump.c": """
+void dump(int state, int version, int interval)
+{
+	log_message(LOG_INFO, "   State = %d", state);
+	if (state == 1) {
+		log_message(LOG_INFO, "   Master priority = %d", version);
+		if (version == 3)
+-			log_message(LOG_INFO, "   Master advert int = %.2f sec", interval / 100.0);
++			log_message(LOG_INFO, "   Master advert interval = %u milli-sec", interval);
+	}
+	log_message(LOG_INFO, "   Flags: %d", version);
+-	if (state == 1 && version == 3)
+-		log_message(LOG_INFO, "   Master advert interval = %u milli-sec", interval);
+	log_message(LOG_INFO, "   Accept = %d", state);
+}
+""",
+    },
     "file-switches": {
         "monitor.c": """
 -#define _SPEC_OLD_
@@ -1540,3 +1558,14 @@ def test_a_macro_written_the_same_that_reaches_another_log_function_is_another_c
     priority is no change of call: log_error_multiline -> log_pri_multiline)."""
     d = diffs["macro-call"]
     assert [(text(c.old), c.fields) for c in d.changed] == [("specified payload size=%x", ("priority", "call"))]
+
+
+def test_a_message_reworded_into_the_text_of_a_copy_the_release_dropped_is_a_merge(diffs):
+    """keepalived 2.2.7's dump_vrrp() wrote `Master advert int = %.2f sec` (vrrp_data.c:604)
+    and, further down, `Master advert interval = %u milli-sec` (:724); 2.3.3 writes the second
+    text where the first was (:620) and drops the copy: both old messages into the new one."""
+    d = diffs["beside-copy"]
+    assert summary(d) == {"added": [], "removed": [], "changed": [], "merged": [
+        (("   Master advert int = %f sec", "   Master advert interval = %u milli-sec"),
+         "   Master advert interval = %u milli-sec")]}
+    assert d.merged[0].how == "site"
