@@ -1088,6 +1088,41 @@ void dump(int state, int version, int interval)
 }
 """,
     },
+    "function-split": {
+        "tls.c": """
+static int load_pem(const char *fn, int expired)
+{
+	if (expired) {
+		log_message(LOG_ERR, "SSL: inactive/expired X509 certificate '%s'", fn);
+		return -1;
+	}
+	return 0;
+}
++static int load_raw(const char *fn, int expired)
++{
++	if (expired) {
++		log_message(LOG_ERR, "SSL: inactive/expired X509 certificate '%s'", fn);
++		return -1;
++	}
++	return 1;
++}
+int load_cert(const char *pemfile, int e)
+{
+-	return load_pem(pemfile, e);
++	return load_raw(pemfile, e);
+}
+int load_ca(const char *cafile, int e)
+{
+	return load_pem(cafile, e);
+}
++int load_key(const char *keyfile, int e)
++{
++	if (e)
++		log_message(LOG_ERR, "SSL: inactive/expired X509 certificate '%s'", keyfile);
++	return 0;
++}
+""",
+    },
     "file-switches": {
         "monitor.c": """
 -#define _SPEC_OLD_
@@ -1569,3 +1604,14 @@ def test_a_message_reworded_into_the_text_of_a_copy_the_release_dropped_is_a_mer
         (("   Master advert int = %f sec", "   Master advert interval = %u milli-sec"),
          "   Master advert interval = %u milli-sec")]}
     assert d.merged[0].how == "site"
+
+
+def test_a_call_split_into_a_new_function_its_old_callers_now_call_is_the_old_message_twice(diffs):
+    """lighttpd 1.4.69's mod_wolfssl_load_pem_file() wrote `SSL: inactive/expired X509
+    certificate '%s'` (:736) for the certificate and the CA files; 1.4.79's certificate callers
+    call the new mod_wolfssl_load_raw_file(), which writes it too (:866): not a new message. A
+    copy in a new function no old caller of the old one calls is one (load_key here)."""
+    d = diffs["function-split"]
+    assert [(c.old.function, c.new.function, c.fields, c.how) for c in d.changed] == [
+        ("load_pem", "load_raw", ("location",), "function-split")]
+    assert [m.function for m in d.added] == ["load_key"] and not d.removed
