@@ -15,6 +15,7 @@ from srcscan.analyze.contexts import (choice_requirement, context_requirement, c
 from srcscan.analyze.keywordblocks import KEYWORD_LIMIT
 from srcscan.analyze.optionindex import Index
 from srcscan.analyze.optiontests import guard_requirement
+from srcscan.cexpr import CExpr, Name, Unary, strip
 from srcscan.requirement import Requirement
 
 MAX_ROUNDS = 50
@@ -236,20 +237,45 @@ def _tabled_requirement(graph: CallGraph, index: Index, req: Mapping[str, Requir
     for ref in refs:
         holder = graph.key_for(ref.function, ref.file) if ref.function else None
         if holder is None:
-            parts.append(_file_requirement(graph, req, graph.functions[key].file, tabled))
+            parts.append(_file_requirement(graph, index, req, graph.functions[key].file, tabled))
         elif req.get(holder) is not None:
             parts.append(req[holder] & Requirement.all_of(guard_requirement(g, index, graph.functions[holder])
                                                           for g in ref.guards))
     return Requirement.any_of(parts).simplified() if parts else Requirement.TRUE
 
 
-def _file_requirement(graph: CallGraph, req: Mapping[str, Requirement | None], file: str,
+def _file_requirement(graph: CallGraph, index: Index, req: Mapping[str, Requirement | None], file: str,
                       tabled: frozenset[str]) -> Requirement:
     """What a callback no call path reaches, tabled at file scope in `file`, needs: the table is
-    handed over (to a library that calls back) by the file's own code, so one of its reached
-    functions (not the `tabled` callbacks themselves) ran: their disjunction; TRUE when none is."""
+    handed over (to a library that calls back) by the file's own code. Where the file's
+    functions pass a variable of file scope (`&ubus_object`, which holds the method table) to a
+    function the tree does not define (ubus_add_object in ubus_init, under --enable-ubus), one
+    of those calls ran: what each needs (its function's requirement and its guards, run-time
+    tests left out), any of them. Without such a call, one of the file's reached functions
+    (not the `tabled` callbacks themselves) ran: their disjunction; TRUE when none is."""
+    handing = []
+    for k, fn in graph.functions.items():
+        if fn.file != file or k in tabled or req.get(k) is None:
+            continue
+        own = index.locals_declared.get((fn.file, fn.name), frozenset())
+        for call in fn.calls:
+            if call.indirect or graph.key_for(call.callee, fn.file) is not None \
+                    or not any(_file_variable(e, own) for e in call.exprs):
+                continue
+            need = req[k] & Requirement.all_of(guard_requirement(g, index, fn) for g in call.guards)
+            handing.append(need.exists(lambda a: a.is_test))
+    if handing:
+        return Requirement.any_of(handing).simplified()
     reached = [r for k, r in req.items() if r is not None and k not in tabled and graph.functions[k].file == file]
     return Requirement.any_of(reached).simplified() if reached else Requirement.TRUE
+
+
+def _file_variable(e: CExpr, own: frozenset[str]) -> bool:
+    """`var` or `&var` for a variable that is not one of the function's locals (`own`)."""
+    e = strip(e)
+    if isinstance(e, Unary) and e.op == "&":
+        e = strip(e.operand)
+    return isinstance(e, Name) and e.ref == "var" and e.name not in own
 
 
 def stored_requirement(graph: CallGraph, index: Index, req: Mapping[str, Requirement | None], node: str,

@@ -73,6 +73,7 @@ class Index:
     stores: dict[str, tuple[tuple[str, tuple[Guard, ...]], ...]] = field(default_factory=dict)  # global state's field path -> (function storing in it, the store's guards) (state_stores)
     set_by: dict[str, Requirement] = field(default_factory=dict)  # field path -> what its stores need (requirements.set_by_code)
     bit_stores: dict[tuple[str, str, str], tuple] = field(default_factory=dict)  # (struct, field, macro) -> (function, guards) storing it (codetests.bit_stores)
+    locals_declared: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)  # (file, function) -> its locals (inherited._file_requirement)
     bits_set_by: dict[tuple[str, str, str], Requirement] = field(default_factory=dict)  # the same -> what those stores need (requirements.set_by_code)
     events: dict[str, dict[int, tuple[tuple[str, CallSite], ...]]] = field(default_factory=dict)  # receiver -> code -> (caller key, call) sending it (event_sends)
     copies: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)  # (field, struct) -> structs its value is copied to (field_copies)
@@ -211,6 +212,11 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.default_parses = default_parses(graph, index)
     index.after_loop = writes_after_loop(graph, writes, index.getopt_calls)
     index.local_lines = local_lines(writes)
+    declared: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for w in writes:
+        if w.local:
+            declared[(w.file, w.function)].add(w.target)
+    index.locals_declared = {k: frozenset(v) for k, v in declared.items()}
     index.var_writes = tuple(w for w in writes if not w.local and w.op == "=" and "." not in w.target)
     index.flow = flow_writes(writes)
     index.selections = key_selections(graph.functions, graph.key_for, index.key_cases, writes)

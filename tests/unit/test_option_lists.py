@@ -279,3 +279,23 @@ def test_what_is_written_before_the_set_up_keeps_its_facility_with_a_facility_op
     assert _message(catalog, "bad log facility %s").facility == ("daemon",)
     assert _message(catalog, "cannot create timestamp file %s").facility == ("daemon", "local5")
     assert _message(catalog, "started").facility == ("local5",)
+
+
+def test_a_file_scope_table_needs_what_the_calls_handing_over_its_holder_need(catalog):
+    """bus.c's on_metrics is named only in object_methods[], held by the file-scope `object`
+    that bus_add() (under --enable-bus) and bus_broadcast() (after `if (!daemon->bus) return;`)
+    pass to the library: it needs --enable-bus, although bus_broadcast itself runs without it
+    (dnsmasq's ubus.c: ubus_object, ubus_add_object in ubus_init, ubus_notify in the
+    broadcasters)."""
+    assert requires(catalog, "bus metrics failed") == (("--enable-bus",),)
+    assert requires(catalog, "bus method failed") == (("--enable-bus",),)
+
+
+def test_a_flag_only_some_calls_pass_selects_no_text_elsewhere(catalog):
+    """query.c: F_NOEXTRA is passed only by validate()'s call (no variable holds it): local_answer's
+    `flags | F_CONFIG`, whose flags come from answer()'s local, cannot select the (no extra)
+    form (dnsmasq's cache.c:2245 `config ... (DNSSEC signed)` rows, make_local_answer)."""
+    texts = {m.format for m in catalog.messages if m.file == "query.c"}
+    assert "%u reply example.org is BOGUS DS (no extra)" in texts
+    assert not any(t.endswith("(no extra)") and "config" in t for t in texts)
+    assert requires(catalog, "%u config example.org is NXDOMAIN") == (("--log-extra",),)
