@@ -34,7 +34,8 @@ from typing import Iterable
 
 from srcscan.cexpr import Binary, CExpr, Cast, Cond, Const, Name, Unary, evaluate, render, strip, substitute, walk
 from srcscan.formats.template import Hole, Template, merge_parts, render_printf
-from srcscan.model import CallSite, FunctionFacts, Guard, LocalWrite, LogSite, MessageText
+from srcscan.analyze.flagflow import Carriers, bit_absent, flag_carriers
+from srcscan.model import CallSite, FunctionFacts, Guard, LocalWrite, LogSite, MessageText, Write
 
 LIFT_DEPTH = 2  # callers followed up when a call passes its own caller's parameters on
 MAX_PATHS = 48  # ways through the function for one call before tests are joined instead
@@ -44,14 +45,17 @@ _ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", '"': '"', "'": "'", "0": "\0", "r"
 
 
 def expand_built_text(texts: list[tuple[LogSite, MessageText]], functions: Iterable[FunctionFacts],
-                      builders: tuple[str, ...]) -> list[tuple[LogSite, MessageText]]:
+                      builders: tuple[str, ...], writes: Iterable[Write] = ()) -> list[tuple[LogSite, MessageText]]:
     """(site, text) pairs with each text of a site in a `builders` function replaced by one
     text per distinct text its callers' calls select (module docstring), each with those
     calls' keys (MessageText.producers: the requirements analysis narrows the text's answer to
-    what they need); unchanged without callers."""
+    what they need); unchanged without callers. `writes` (extract.writes' records) tell which
+    flag macros reach values only through calls (flagflow): a caller's unknown part (a local,
+    a parameter no call fills with the bit) does not hold such a bit."""
     if not builders:
         return texts
     functions = list(functions)
+    carriers = flag_carriers(functions, writes) if writes else {}
     by_key = {(f.file, f.name): f for f in functions if f.name in builders}
     callers: dict[str, list[tuple[FunctionFacts, CallSite]]] = defaultdict(list)
     for fn in functions:
@@ -68,8 +72,8 @@ def expand_built_text(texts: list[tuple[LogSite, MessageText]], functions: Itera
         for caller, call in callers[fn.name]:
             if fn.static and caller.file != fn.file:
                 continue
-            for exprs in _arguments(call, caller, functions, LIFT_DEPTH):
-                for t in texts_at(m.template, site.call, fn, replace(call, exprs=exprs)):
+            for exprs, owner in _arguments(call, caller, functions, LIFT_DEPTH):
+                for t in texts_at(m.template, site.call, fn, replace(call, exprs=exprs), (owner, carriers)):
                     producers = templates.setdefault(t, [])
                     if call.key not in producers:
                         producers.append(call.key)
@@ -88,25 +92,27 @@ def _arguments(call: CallSite, caller: FunctionFacts, functions: list[FunctionFa
     params = set(caller.params)
     uses = any(isinstance(x, Name) and x.ref == "param" and x.name in params for e in call.exprs for x in walk(e))
     if not uses or depth == 0:
-        yield call.exprs
+        yield call.exprs, caller
         return
     ups = [(g, c) for g in functions for c in g.calls
            if not c.indirect and c.callee == caller.name and (not caller.static or g.file == caller.file)
            and len(c.exprs) == len(caller.params)]
     if not ups or len(ups) > MAX_PATHS:
-        yield call.exprs
+        yield call.exprs, caller
         return
     for g, c in ups:
-        for outer in _arguments(c, g, functions, depth - 1):
+        for outer, owner in _arguments(c, g, functions, depth - 1):
             values = dict(zip(caller.params, outer))
-            yield tuple(substitute(e, values) for e in call.exprs)
+            yield tuple(substitute(e, values) for e in call.exprs), owner
 
 
-def texts_at(template: Template, site: CallSite, fn: FunctionFacts, call: CallSite) -> list[Template]:
-    """The texts `template` (of the log call `site` in fn) takes when fn is called by `call`."""
+def texts_at(template: Template, site: CallSite, fn: FunctionFacts, call: CallSite,
+             flags: tuple[FunctionFacts | None, Carriers] = (None, {})) -> list[Template]:
+    """The texts `template` (of the log call `site` in fn) takes when fn is called by `call`;
+    `flags`: the function whose names the call's arguments use, and flagflow's carriers."""
     if len(call.exprs) != len(fn.params) or not fn.params:
         return []
-    run = _Run(fn, dict(zip(fn.params, call.exprs)))
+    run = _Run(fn, dict(zip(fn.params, call.exprs)), flags)
     decided: dict[str, bool] = {}
     for g in site.guards:
         if g.expr is not None and g.kind not in ("case", "default", "loop"):
@@ -133,8 +139,10 @@ def texts_at(template: Template, site: CallSite, fn: FunctionFacts, call: CallSi
 class _Run:
     """One call of fn: its parameters bound to the caller's arguments."""
 
-    def __init__(self, fn: FunctionFacts, bound: dict[str, CExpr]) -> None:
+    def __init__(self, fn: FunctionFacts, bound: dict[str, CExpr],
+                 flags: tuple[FunctionFacts | None, Carriers] = (None, {})) -> None:
         self.fn, self.bound = fn, bound
+        self.owner, self.carriers = flags
 
     # ------------------------------------------------------------------ values
 
@@ -194,6 +202,9 @@ class _Run:
         if key in decided:
             return decided[key], []
         value = _bits_truth(given)
+        if value is None and self.carriers and self.owner is not None \
+                and bit_absent(given, self.owner.name, self.owner.params, self.carriers):
+            value = False  # a flag only some calls pass, none of them here (flagflow)
         if value is not None:
             return value, []
         return None, [(key, self._on_parameter(e))]

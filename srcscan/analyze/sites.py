@@ -18,7 +18,7 @@ from srcscan.analyze.builttext import expand_built_text
 from srcscan.analyze.constants import call_variants, configure_macros, expand_helper_constants
 from srcscan.analyze.logfuncs import call_template, infer_log_functions, is_relay, log_function_of, priority_text
 from srcscan.formats.template import render_printf
-from srcscan.model import CallSite, FunctionFacts, LogSite, MessageText, SiteKey
+from srcscan.model import CallSite, FunctionFacts, LogSite, MessageText, SiteKey, Write
 from srcscan.rules import LogFunction, Rules
 
 
@@ -46,13 +46,13 @@ def find_log_sites(rules: Rules, functions: list[FunctionFacts]) -> tuple[dict[s
 
 
 def site_texts(sites: Iterable[LogSite], rules: Rules, functions: Iterable[FunctionFacts],
-               log_functions: Mapping[str, LogFunction]) -> dict[SiteKey, tuple[MessageText, ...]]:
+               log_functions: Mapping[str, LogFunction], writes: Iterable[Write] = ()) -> dict[SiteKey, tuple[MessageText, ...]]:
     """SiteKey -> the texts the site can write, in order: one per choice between literals in
     its arguments (analyze.constants.call_variants), and, for a site in a helper that puts its
     string parameters into the message, one per set of constants its callers pass
     (expand_helper_constants); in a text builder of the rules, one per text its callers'
-    calls select (analyze.builttext); each text once. Sites read from the text get their one
-    text, as written."""
+    calls select (analyze.builttext; `writes`, extract.writes' records, say which flag bits
+    only calls carry); each text once. Sites read from the text get their one text, as written."""
     unknown = configure_macros(rules)
     functions = list(functions)
     out: dict[SiteKey, tuple[MessageText, ...]] = {}
@@ -72,7 +72,7 @@ def site_texts(sites: Iterable[LogSite], rules: Rules, functions: Iterable[Funct
     # A text builder's texts come from its callers' calls (analyze/builttext), not from the
     # constants they pass for its string parameters one by one.
     builders = rules.text_builders
-    expanded = expand_built_text([(s, t) for s, t in helpers if s.call.function in builders], functions, builders) \
+    expanded = expand_built_text([(s, t) for s, t in helpers if s.call.function in builders], functions, builders, writes) \
         + expand_helper_constants([(s, t) for s, t in helpers if s.call.function not in builders], functions,
                                   lambda file, name: log_function_of(log_functions, file, name) is not None)
     grouped: dict[SiteKey, list[MessageText]] = {}

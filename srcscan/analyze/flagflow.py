@@ -1,0 +1,139 @@
+"""Where a flag bit named by a macro can be: the parameters it is passed into.
+
+dnsmasq's query log tests `flags & F_NOEXTRA` (cache.c, log_query). F_NOEXTRA is written in no
+variable or field: it appears only in calls (`log_query(F_NOEXTRA | F_UPSTREAM, ...)` in
+dnssec.c, `log_query_mysockaddr(F_NOEXTRA | ...)`, which passes its `flags` on to log_query).
+So the bit can be only in the parameters those calls fill, and in the parameters those pass
+theirs into: make_local_answer's `flags`, filled from forward_query's locals, never holds it,
+and `log_query(flags | gotname | F_NEG | F_CONFIG | F_FORWARD, ...)` there cannot write the
+F_NOEXTRA form. A macro written anywhere (a variable, a field), passed through a pointer call,
+or carried by a parameter the function writes somewhere, can be anywhere: no answer for it.
+Plain facts in (FunctionFacts' calls, extract.writes' records); no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Iterable
+
+from srcscan.cexpr import Binary, CExpr, Cast, Cond, Const, Member, Name, Unary, children, evaluate, strip
+from srcscan.model import FunctionFacts, Write
+
+Carriers = dict[str, frozenset[tuple[str, int]]]  # macro -> (function name, parameter index) that may hold it
+
+
+def carried(e: CExpr) -> set[str]:
+    """The named constants `e` may carry into a value (not under `~`, `!`, `&` or a comparison:
+    those mask or test)."""
+    e = strip(e)
+    if isinstance(e, Const):
+        return {e.text} if e.value and re.fullmatch(r"[A-Za-z_]\w*", e.text or "") else set()
+    if isinstance(e, Unary) and e.op in ("~", "!"):
+        return set()
+    if isinstance(e, Binary) and e.op in ("|", "+", "^", "=", "|=", ","):
+        return carried(e.left) | carried(e.right)
+    if isinstance(e, Binary):
+        return set()
+    return {m for c in children(e) for m in carried(c)}
+
+
+def _params(e: CExpr, fn: FunctionFacts) -> set[int]:
+    """Indexes of fn's parameters `e` may carry on (the same positions as `carried`)."""
+    e = strip(e)
+    if isinstance(e, Name):
+        return {fn.params.index(e.name)} if e.ref == "param" and e.name in fn.params else set()
+    if isinstance(e, Unary) and e.op in ("~", "!"):
+        return set()
+    if isinstance(e, Binary) and e.op not in ("|", "+", "^", "=", "|=", ","):
+        return set()
+    return {i for c in children(e) for i in _params(c, fn)}
+
+
+def flag_carriers(functions: Iterable[FunctionFacts], writes: Iterable[Write]) -> Carriers:
+    """macro -> the parameters (function name, index) that may hold it, for the macros that
+    reach values only through direct calls' arguments (module docstring)."""
+    functions = list(functions)
+    written: dict[str, set[str]] = defaultdict(set)  # function -> parameters it writes somewhere
+    escaped: set[str] = set()
+    for w in writes:
+        if w.value is None:
+            continue
+        escaped |= carried(w.value)
+        written[w.function].update(x.name for x in _names(w.value))
+    found: dict[str, set[tuple[str, int]]] = defaultdict(set)
+    for fn in functions:
+        for r in fn.returns:
+            if r.value is not None:
+                escaped |= carried(r.value)  # (a function returning it: its callers' values)
+        for call in fn.calls:
+            for i, e in enumerate(call.exprs):
+                macros = carried(e)
+                if call.indirect:
+                    escaped |= macros
+                for m in macros:
+                    found[m].add((call.callee, i))
+    changed = True
+    while changed:
+        changed = False
+        for fn in functions:
+            holds = {m: {i for name, i in at if name == fn.name} for m, at in found.items() if m not in escaped}
+            holds = {m: ix for m, ix in holds.items() if ix}
+            if not holds:
+                continue
+            for m, ix in holds.items():
+                if any(fn.params[i] in written.get(fn.name, ()) for i in ix if i < len(fn.params)):
+                    escaped.add(m)  # (a parameter holding it is written into a variable or field)
+            for call in fn.calls:
+                for j, e in enumerate(call.exprs):
+                    passed = _params(e, fn)
+                    for m, ix in holds.items():
+                        if m in escaped or not passed & ix:
+                            continue
+                        if call.indirect:
+                            escaped.add(m)
+                        elif (call.callee, j) not in found[m]:
+                            found[m].add((call.callee, j))
+                            changed = True
+    return {m: frozenset(at) for m, at in found.items() if m not in escaped}
+
+
+def _names(e: CExpr) -> Iterable[Name]:
+    e = strip(e)
+    if isinstance(e, Name):
+        yield e
+    for c in children(e):
+        yield from _names(c)
+
+
+def bit_absent(e: CExpr, owner: str, params: tuple[str, ...], carriers: Carriers) -> bool:
+    """Whether the test `value & MACRO` (either order) certainly fails: MACRO has carriers, the
+    value's constants lack its bit, and each of its other parts cannot hold it (a local, a
+    field, or a parameter of `owner`, whose names are `params`, that no call fills with it)."""
+    e = strip(e)
+    if not (isinstance(e, Binary) and e.op == "&"):
+        return False
+    for value, mask in ((e.left, e.right), (e.right, e.left)):
+        mask = strip(mask)
+        if isinstance(mask, Const) and mask.text in carriers and mask.value:
+            at = carriers[mask.text]
+            return _lacks(value, mask.value, lambda name: name in params and (owner, params.index(name)) in at)
+    return False
+
+
+def _lacks(e: CExpr, bit: int, may_hold) -> bool:
+    e = strip(e)
+    value = evaluate(e)
+    if value is not None:
+        return not value & bit
+    if isinstance(e, Cast):
+        return _lacks(e.operand, bit, may_hold)
+    if isinstance(e, Binary) and e.op in ("|", "^", "+"):
+        return _lacks(e.left, bit, may_hold) and _lacks(e.right, bit, may_hold)
+    if isinstance(e, Binary) and e.op == "&":
+        return _lacks(e.left, bit, may_hold) or _lacks(e.right, bit, may_hold)
+    if isinstance(e, Cond):
+        return _lacks(e.yes, bit, may_hold) and _lacks(e.no, bit, may_hold)
+    if isinstance(e, Name):
+        return e.ref == "var" or e.ref == "param" and not may_hold(e.name)
+    return isinstance(e, Member)
