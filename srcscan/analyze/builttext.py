@@ -55,7 +55,7 @@ def expand_built_text(texts: list[tuple[LogSite, MessageText]], functions: Itera
     if not builders:
         return texts
     functions = list(functions)
-    carriers = flag_carriers(functions, writes) if writes else {}
+    carriers = (flag_carriers(functions, writes) if writes else {}, {f.name: f for f in functions})
     by_key = {(f.file, f.name): f for f in functions if f.name in builders}
     callers: dict[str, list[tuple[FunctionFacts, CallSite]]] = defaultdict(list)
     for fn in functions:
@@ -107,9 +107,10 @@ def _arguments(call: CallSite, caller: FunctionFacts, functions: list[FunctionFa
 
 
 def texts_at(template: Template, site: CallSite, fn: FunctionFacts, call: CallSite,
-             flags: tuple[FunctionFacts | None, Carriers] = (None, {})) -> list[Template]:
+             flags: tuple[FunctionFacts | None, tuple[Carriers, dict]] = (None, ({}, {}))) -> list[Template]:
     """The texts `template` (of the log call `site` in fn) takes when fn is called by `call`;
-    `flags`: the function whose names the call's arguments use, and flagflow's carriers."""
+    `flags`: the function whose names the call's arguments use, and (flagflow's carriers, the
+    functions by name)."""
     if len(call.exprs) != len(fn.params) or not fn.params:
         return []
     run = _Run(fn, dict(zip(fn.params, call.exprs)), flags)
@@ -140,7 +141,7 @@ class _Run:
     """One call of fn: its parameters bound to the caller's arguments."""
 
     def __init__(self, fn: FunctionFacts, bound: dict[str, CExpr],
-                 flags: tuple[FunctionFacts | None, Carriers] = (None, {})) -> None:
+                 flags: tuple[FunctionFacts | None, tuple[Carriers, dict]] = (None, ({}, {}))) -> None:
         self.fn, self.bound = fn, bound
         self.owner, self.carriers = flags
 
@@ -202,9 +203,8 @@ class _Run:
         if key in decided:
             return decided[key], []
         value = _bits_truth(given)
-        if value is None and self.carriers and self.owner is not None \
-                and bit_absent(given, self.owner.name, self.owner.params, self.carriers):
-            value = False  # a flag only some calls pass, none of them here (flagflow)
+        if value is None and self.owner is not None and bit_absent(given, self.owner, *self.carriers):
+            value = False  # a flag the caller's values cannot hold (flagflow)
         if value is not None:
             return value, []
         return None, [(key, self._on_parameter(e))]

@@ -17,7 +17,7 @@ import re
 from collections import defaultdict
 from typing import Iterable
 
-from srcscan.cexpr import Binary, CExpr, Cast, Cond, Const, Member, Name, Unary, children, evaluate, strip
+from srcscan.cexpr import Binary, Call, CExpr, Cast, Cond, Const, Member, Name, Unary, children, evaluate, strip, walk
 from srcscan.model import FunctionFacts, Write
 
 Carriers = dict[str, frozenset[tuple[str, int]]]  # macro -> (function name, parameter index) that may hold it
@@ -106,34 +106,88 @@ def _names(e: CExpr) -> Iterable[Name]:
         yield from _names(c)
 
 
-def bit_absent(e: CExpr, owner: str, params: tuple[str, ...], carriers: Carriers) -> bool:
-    """Whether the test `value & MACRO` (either order) certainly fails: MACRO has carriers, the
-    value's constants lack its bit, and each of its other parts cannot hold it (a local, a
-    field, or a parameter of `owner`, whose names are `params`, that no call fills with it)."""
+def bit_absent(e: CExpr, owner: FunctionFacts, carriers: Carriers,
+               functions: dict[str, FunctionFacts]) -> bool:
+    """Whether the test `value & MASK` (either order) certainly fails, where the value's names are
+    those of function `owner`: its constants lack MASK's bit, and each of its other parts cannot
+    hold it: a local of `owner` whose every assignment is a constant or the result of a function
+    (in `functions`, by name) returning only constants, lacking the bit (answer_auth's `flag =
+    in_arpa_name_2_addr(...)`, which returns F_IPV4 or F_IPV6); or, for a MASK named by a macro
+    with carriers, a local, a field or a parameter of `owner` that no call fills with it."""
     e = strip(e)
     if not (isinstance(e, Binary) and e.op == "&"):
         return False
     for value, mask in ((e.left, e.right), (e.right, e.left)):
         mask = strip(mask)
-        if isinstance(mask, Const) and mask.text in carriers and mask.value:
-            at = carriers[mask.text]
-            return _lacks(value, mask.value, lambda name: name in params and (owner, params.index(name)) in at)
+        bit = evaluate(mask)
+        if isinstance(mask, Const) and bit:
+            at = carriers.get(mask.text)
+            return _lacks(value, bit, _Parts(owner, at, functions))
     return False
 
 
-def _lacks(e: CExpr, bit: int, may_hold) -> bool:
+class _Parts:
+    """What the unknown parts of a value in `owner` may hold (bit_absent)."""
+
+    def __init__(self, owner: FunctionFacts, carriers: frozenset[tuple[str, int]] | None,
+                 functions: dict[str, FunctionFacts]) -> None:
+        self.owner, self.carriers, self.functions = owner, carriers, functions
+
+    def lacks(self, e: Name | Member, bit: int) -> bool:
+        if isinstance(e, Name) and e.ref == "var":
+            bits = self._local_bits(e.name)
+            if bits is not None:
+                return not bits & bit
+        if self.carriers is None:
+            return False
+        if isinstance(e, Name) and e.ref == "param":
+            params = self.owner.params
+            return e.name in params and (self.owner.name, params.index(e.name)) not in self.carriers
+        return isinstance(e, Member) or isinstance(e, Name) and e.ref == "var"
+
+    def _local_bits(self, name: str) -> int | None:
+        writes = [w for w in self.owner.local_writes if w.variable == name]
+        if not writes or any(isinstance(x, Unary) and x.op == "&" and isinstance(strip(x.operand), Name)
+                             and strip(x.operand).name == name for c in self.owner.calls for e in c.exprs for x in walk(e)):
+            return None  # (no assignment seen, or its address handed to a call that may write it)
+        bits = 0
+        for w in writes:
+            value = evaluate(w.value)
+            if value is None:
+                value = self._returned(strip(w.value))
+            if value is None:
+                return None
+            bits |= value
+        return bits
+
+    def _returned(self, e: CExpr) -> int | None:
+        if not (isinstance(e, Call) and isinstance(strip(e.function), Name)):
+            return None
+        fn = self.functions.get(strip(e.function).name)
+        if fn is None or not fn.returns:
+            return None
+        bits = 0
+        for r in fn.returns:
+            value = evaluate(r.value) if r.value is not None else None
+            if value is None:
+                return None
+            bits |= value
+        return bits
+
+
+def _lacks(e: CExpr, bit: int, parts: _Parts) -> bool:
     e = strip(e)
     value = evaluate(e)
     if value is not None:
         return not value & bit
     if isinstance(e, Cast):
-        return _lacks(e.operand, bit, may_hold)
+        return _lacks(e.operand, bit, parts)
     if isinstance(e, Binary) and e.op in ("|", "^", "+"):
-        return _lacks(e.left, bit, may_hold) and _lacks(e.right, bit, may_hold)
+        return _lacks(e.left, bit, parts) and _lacks(e.right, bit, parts)
     if isinstance(e, Binary) and e.op == "&":
-        return _lacks(e.left, bit, may_hold) or _lacks(e.right, bit, may_hold)
+        return _lacks(e.left, bit, parts) or _lacks(e.right, bit, parts)
     if isinstance(e, Cond):
-        return _lacks(e.yes, bit, may_hold) and _lacks(e.no, bit, may_hold)
-    if isinstance(e, Name):
-        return e.ref == "var" or e.ref == "param" and not may_hold(e.name)
-    return isinstance(e, Member)
+        return _lacks(e.yes, bit, parts) and _lacks(e.no, bit, parts)
+    if isinstance(e, (Name, Member)):
+        return parts.lacks(e, bit)
+    return False

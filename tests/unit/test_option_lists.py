@@ -299,3 +299,12 @@ def test_a_flag_only_some_calls_pass_selects_no_text_elsewhere(catalog):
     assert "%u reply example.org is BOGUS DS (no extra)" in texts
     assert not any(t.endswith("(no extra)") and "config" in t for t in texts)
     assert requires(catalog, "%u config example.org is NXDOMAIN") == (("--log-extra",),)
+
+
+def test_a_local_given_only_constants_holds_no_other_flag(catalog):
+    """query.c: `kind = kind_of(name)` returns F_UPSTREAM or 0, so log_q(kind, ...) writes the
+    reply and the cached form, never the config one (dnsmasq's answer_auth: `flag =
+    in_arpa_name_2_addr(...)` is F_IPV4 or F_IPV6)."""
+    texts = {m.format for m in catalog.messages if m.file == "query.c" and m.format.endswith("is AUTH")}
+    assert texts == {"reply example.org is AUTH", "cached example.org is AUTH",
+                     "%u reply example.org is AUTH", "%u cached example.org is AUTH"}
