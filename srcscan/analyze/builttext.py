@@ -55,7 +55,8 @@ def expand_built_text(texts: list[tuple[LogSite, MessageText]], functions: Itera
     if not builders:
         return texts
     functions = list(functions)
-    carriers = (flag_carriers(functions, writes) if writes else {}, {f.name: f for f in functions})
+    carriers = (flag_carriers(functions, writes) if writes else {}, {f.name: f for f in functions},
+                frozenset(c.callee for f in functions for c in f.calls if not c.indirect))
     by_key = {(f.file, f.name): f for f in functions if f.name in builders}
     callers: dict[str, list[tuple[FunctionFacts, CallSite]]] = defaultdict(list)
     for fn in functions:
@@ -107,10 +108,10 @@ def _arguments(call: CallSite, caller: FunctionFacts, functions: list[FunctionFa
 
 
 def texts_at(template: Template, site: CallSite, fn: FunctionFacts, call: CallSite,
-             flags: tuple[FunctionFacts | None, tuple[Carriers, dict]] = (None, ({}, {}))) -> list[Template]:
+             flags: tuple[FunctionFacts | None, tuple] = (None, ({}, {}))) -> list[Template]:
     """The texts `template` (of the log call `site` in fn) takes when fn is called by `call`;
     `flags`: the function whose names the call's arguments use, and (flagflow's carriers, the
-    functions by name)."""
+    functions by name, the names some direct call calls)."""
     if len(call.exprs) != len(fn.params) or not fn.params:
         return []
     run = _Run(fn, dict(zip(fn.params, call.exprs)), flags)
@@ -141,7 +142,7 @@ class _Run:
     """One call of fn: its parameters bound to the caller's arguments."""
 
     def __init__(self, fn: FunctionFacts, bound: dict[str, CExpr],
-                 flags: tuple[FunctionFacts | None, tuple[Carriers, dict]] = (None, ({}, {}))) -> None:
+                 flags: tuple[FunctionFacts | None, tuple] = (None, ({}, {}))) -> None:
         self.fn, self.bound = fn, bound
         self.owner, self.carriers = flags
 

@@ -107,13 +107,15 @@ def _names(e: CExpr) -> Iterable[Name]:
 
 
 def bit_absent(e: CExpr, owner: FunctionFacts, carriers: Carriers,
-               functions: dict[str, FunctionFacts]) -> bool:
+               functions: dict[str, FunctionFacts], called: frozenset[str] = frozenset()) -> bool:
     """Whether the test `value & MASK` (either order) certainly fails, where the value's names are
     those of function `owner`: its constants lack MASK's bit, and each of its other parts cannot
     hold it: a local of `owner` whose every assignment is a constant or the result of a function
     (in `functions`, by name) returning only constants, lacking the bit (answer_auth's `flag =
     in_arpa_name_2_addr(...)`, which returns F_IPV4 or F_IPV6); or, for a MASK named by a macro
-    with carriers, a local, a field or a parameter of `owner` that no call fills with it."""
+    with carriers, a local, a field or a parameter of `owner` that no call fills with it when
+    some call of the tree calls `owner` directly (`called`: code outside the tree may call a
+    function the tree never does, with any value)."""
     e = strip(e)
     if not (isinstance(e, Binary) and e.op == "&"):
         return False
@@ -122,7 +124,7 @@ def bit_absent(e: CExpr, owner: FunctionFacts, carriers: Carriers,
         bit = evaluate(mask)
         if isinstance(mask, Const) and bit:
             at = carriers.get(mask.text)
-            return _lacks(value, bit, _Parts(owner, at, functions))
+            return _lacks(value, bit, _Parts(owner, at, functions, owner.name in called))
     return False
 
 
@@ -130,8 +132,8 @@ class _Parts:
     """What the unknown parts of a value in `owner` may hold (bit_absent)."""
 
     def __init__(self, owner: FunctionFacts, carriers: frozenset[tuple[str, int]] | None,
-                 functions: dict[str, FunctionFacts]) -> None:
-        self.owner, self.carriers, self.functions = owner, carriers, functions
+                 functions: dict[str, FunctionFacts], called: bool) -> None:
+        self.owner, self.carriers, self.functions, self.called = owner, carriers, functions, called
 
     def lacks(self, e: Name | Member, bit: int) -> bool:
         if isinstance(e, Name) and e.ref == "var":
@@ -142,7 +144,7 @@ class _Parts:
             return False
         if isinstance(e, Name) and e.ref == "param":
             params = self.owner.params
-            return e.name in params and (self.owner.name, params.index(e.name)) not in self.carriers
+            return self.called and e.name in params and (self.owner.name, params.index(e.name)) not in self.carriers
         return isinstance(e, Member) or isinstance(e, Name) and e.ref == "var"
 
     def _local_bits(self, name: str) -> int | None:
