@@ -34,7 +34,7 @@ from typing import Iterable
 
 from srcscan.cexpr import Binary, CExpr, Cast, Cond, Const, Name, Unary, evaluate, render, strip, substitute, walk
 from srcscan.formats.template import Hole, Template, merge_parts, render_printf
-from srcscan.analyze.flagflow import Carriers, bit_absent, flag_carriers
+from srcscan.analyze.flagflow import Carriers, bit_absent, flag_carriers, local_values
 from srcscan.model import CallSite, FunctionFacts, Guard, LocalWrite, LogSite, MessageText, Write
 
 LIFT_DEPTH = 2  # callers followed up when a call passes its own caller's parameters on
@@ -55,8 +55,9 @@ def expand_built_text(texts: list[tuple[LogSite, MessageText]], functions: Itera
     if not builders:
         return texts
     functions = list(functions)
+    writes = tuple(writes)
     carriers = (flag_carriers(functions, writes) if writes else {}, {f.name: f for f in functions},
-                frozenset(c.callee for f in functions for c in f.calls if not c.indirect))
+                frozenset(c.callee for f in functions for c in f.calls if not c.indirect), local_values(writes))
     by_key = {(f.file, f.name): f for f in functions if f.name in builders}
     callers: dict[str, list[tuple[FunctionFacts, CallSite]]] = defaultdict(list)
     for fn in functions:

@@ -98,6 +98,17 @@ def flag_carriers(functions: Iterable[FunctionFacts], writes: Iterable[Write]) -
     return {m: frozenset(at) for m, at in found.items() if m not in escaped}
 
 
+def local_values(writes: Iterable[Write]) -> dict[tuple[str, str], dict[str, list]]:
+    """(file, function) -> local -> the values its assignments and initializer give it (None for
+    a declaration without one), from extract.writes' records (assignments inside a condition,
+    `(flag = in_arpa_name_2_addr(name, &addr)) &&`, included)."""
+    out: dict[tuple[str, str], dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for w in writes:
+        if w.local and w.op in ("=", "|=", "decl"):
+            out[(w.file, w.function)][w.target].append(w.value)
+    return out
+
+
 def _names(e: CExpr) -> Iterable[Name]:
     e = strip(e)
     if isinstance(e, Name):
@@ -106,8 +117,8 @@ def _names(e: CExpr) -> Iterable[Name]:
         yield from _names(c)
 
 
-def bit_absent(e: CExpr, owner: FunctionFacts, carriers: Carriers,
-               functions: dict[str, FunctionFacts], called: frozenset[str] = frozenset()) -> bool:
+def bit_absent(e: CExpr, owner: FunctionFacts, carriers: Carriers, functions: dict[str, FunctionFacts],
+               called: frozenset[str] = frozenset(), locals_: dict | None = None) -> bool:
     """Whether the test `value & MASK` (either order) certainly fails, where the value's names are
     those of function `owner`: its constants lack MASK's bit, and each of its other parts cannot
     hold it: a local of `owner` whose every assignment is a constant or the result of a function
@@ -115,7 +126,7 @@ def bit_absent(e: CExpr, owner: FunctionFacts, carriers: Carriers,
     in_arpa_name_2_addr(...)`, which returns F_IPV4 or F_IPV6); or, for a MASK named by a macro
     with carriers, a local, a field or a parameter of `owner` that no call fills with it when
     some call of the tree calls `owner` directly (`called`: code outside the tree may call a
-    function the tree never does, with any value)."""
+    function the tree never does, with any value). `locals_`: local_values(writes)."""
     e = strip(e)
     if not (isinstance(e, Binary) and e.op == "&"):
         return False
@@ -124,7 +135,7 @@ def bit_absent(e: CExpr, owner: FunctionFacts, carriers: Carriers,
         bit = evaluate(mask)
         if isinstance(mask, Const) and bit:
             at = carriers.get(mask.text)
-            return _lacks(value, bit, _Parts(owner, at, functions, owner.name in called))
+            return _lacks(value, bit, _Parts(owner, at, functions, owner.name in called, locals_ or {}))
     return False
 
 
@@ -132,8 +143,9 @@ class _Parts:
     """What the unknown parts of a value in `owner` may hold (bit_absent)."""
 
     def __init__(self, owner: FunctionFacts, carriers: frozenset[tuple[str, int]] | None,
-                 functions: dict[str, FunctionFacts], called: bool) -> None:
+                 functions: dict[str, FunctionFacts], called: bool, locals_: dict) -> None:
         self.owner, self.carriers, self.functions, self.called = owner, carriers, functions, called
+        self.locals = locals_  # (file, function) -> local -> the values assigned to it (None: none)
 
     def lacks(self, e: Name | Member, bit: int) -> bool:
         if isinstance(e, Name) and e.ref == "var":
@@ -148,15 +160,16 @@ class _Parts:
         return isinstance(e, Member) or isinstance(e, Name) and e.ref == "var"
 
     def _local_bits(self, name: str) -> int | None:
-        writes = [w for w in self.owner.local_writes if w.variable == name]
+        writes = [v for v in self.locals.get((self.owner.file, self.owner.name), {}).get(name, ())] or \
+            [w.value for w in self.owner.local_writes if w.variable == name]
         if not writes or any(isinstance(x, Unary) and x.op == "&" and isinstance(strip(x.operand), Name)
                              and strip(x.operand).name == name for c in self.owner.calls for e in c.exprs for x in walk(e)):
             return None  # (no assignment seen, or its address handed to a call that may write it)
         bits = 0
-        for w in writes:
-            value = evaluate(w.value)
-            if value is None:
-                value = self._returned(strip(w.value))
+        for written in writes:
+            value = evaluate(written) if written is not None else None
+            if value is None and written is not None:
+                value = self._returned(strip(written))
             if value is None:
                 return None
             bits |= value
