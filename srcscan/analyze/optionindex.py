@@ -27,6 +27,7 @@ from srcscan.analyze.keyselections import key_selections
 from srcscan.analyze.keywordblocks import nonzero_stores
 from srcscan.analyze.keywordobjects import Objects, object_makers
 from srcscan.analyze.keywords import Levels, field_paths, handler_sides, keyword_handlers, keyword_installs, replay_levels
+from srcscan.analyze.lastwrite import local_assignments
 from srcscan.analyze.ondefaults import default_owners
 from srcscan.analyze.optiontypes import Option
 from srcscan.analyze.optionvalues import integer_of, param_options
@@ -51,6 +52,7 @@ class Index:
     defaults_functions: tuple[str, ...] = ()  # the rules' `[config] defaults_functions` patterns (ondefaults)
     default_owners: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)  # (file, field) -> structs set by default (ondefaults)
     given_by_default: frozenset[str] = frozenset()  # the rules' `[config] given_by_default` keys
+    local_assignments: dict[tuple[str, str], dict[str, tuple[Write, ...]]] = field(default_factory=dict)  # (file, function) -> local -> its writes by line (lastwrite)
     memo: dict = field(default_factory=dict)  # guard_requirement's answers, by (id(guard), function key)
     bit_array: tuple[str, int] | None = None  # the rules' option bit array: (field, bits per element)
     start_values: dict[str, int] = field(default_factory=dict)  # name -> value set before the getopt loop
@@ -203,6 +205,7 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.copies = field_copies(writes)
     index.local_guards = find_local_guards(writes)
     index.local_writes = find_local_writes(writes)
+    index.local_assignments = local_assignments(writes)
     fields: dict[str, list[Write]] = defaultdict(list)
     for w in writes:
         if not w.local and "." in w.target:

@@ -18,6 +18,7 @@ from srcscan.analyze.features import feature_atom
 from srcscan.analyze.guardedlocals import global_test, param_set_only_under, set_only_under, stored_through_locals, walk_start
 from srcscan.analyze.keyselections import selection_atoms
 from srcscan.analyze.keywordblocks import keyword_value_test, within_blocks
+from srcscan.analyze.lastwrite import at_line
 from srcscan.analyze.ondefaults import on_by_default
 from srcscan.analyze.parsedvalues import parsed_test
 from srcscan.analyze.codetests import code_test
@@ -100,6 +101,8 @@ def option_test(e: CExpr, index: Index, fn: FunctionFacts | None, unknown: Requi
     (a rules' bit_test function), `p->conf.debug > 1` and a plain `debug`. `unknown` stands
     for a run-time test where one is part of the answer (_holds_by_default); by default the
     test itself, as an atom the analyses quantify away."""
+    if line and (decided := at_line(e, index, fn, line)) is not None:
+        e = decided  # a local the last assignment before the test decides (lastwrite)
     keyed = _key_index_test(strip(e), index, fn)
     if keyed is not None:
         key, equal = keyed

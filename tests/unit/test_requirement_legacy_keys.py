@@ -1,5 +1,5 @@
 """Keys of lighttpd 1.4.19's key tables (tests/fixtures/legacykeys, written for srcscan in the
-shape of 1.4.19's mod_fastcgi.c, mod_rewrite.c and server.c): flags on by default, fields of
+shape of 1.4.19's mod_fastcgi.c, mod_rewrite.c and server.c, and 1.4.69's mod_gnutls.c): flags on by default, fields of
 another struct with the key's field name, and lists a counting loop walks (issue 12's
 reference comparison with session 6: R-L7, R-L8)."""
 
@@ -41,3 +41,9 @@ def test_a_counting_loop_over_a_list_the_key_fills_needs_the_key(catalog):
     # `size_t i; for (i = 0; i < conf.rewrite->used; i++)`: the list is allocated by default,
     # and only parse_rules(ca, "gw.rewrite") fills it
     assert requires(catalog, "gw: error while matching %s") == (("gw.rewrite",),)
+
+
+def test_a_local_the_last_assignment_before_the_test_decides_reads_that_field(catalog):
+    # `d = tls_conf.ca_file; ... d = tls_conf.crl_file; if (NULL != d && ...)` (lighttpd 1.4.69's
+    # mod_gnutls_verify_set_tlist): at the test `d` is the CRL list, not the CA list
+    assert requires(catalog, "tls: cannot load the revocation list %s") == (("tls.ca-crl-file",),)
