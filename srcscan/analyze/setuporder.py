@@ -7,7 +7,8 @@ reads from the error pipe at dnsmasq.c:620 after the fork: "cannot create timest
 goes out with LOG_DAEMON whatever --log-facility says. The functions setting the facility up
 are the ones facilityflow read the facility options from (facilityflow.facility_setters); the
 entry point's calls before its first call reaching one of them run before the set-up, the
-others after it, and every other process starts after it. Plain data in (the call graph's
+others after it (or on both sides when that call may not run the set-up: under a test, or
+reaching it only through a tested call), and every other process starts after it. Plain data in (the call graph's
 running calls, the entry process's region); no I/O.
 """
 
@@ -28,7 +29,8 @@ class SetupOrder:
     """`setter` (a function name) is first reached from the entry point `entry` (a call-graph
     key) by its call at file:line; `before` are the functions reached only through the entry's
     calls on earlier lines (outside a loop holding that call), `after` those reached through
-    the others or run by another process."""
+    the others or run by another process; `certain`: that call surely runs the set-up (when
+    not, what the later calls reach is in `before` too)."""
 
     entry: str
     setter: str
@@ -37,17 +39,36 @@ class SetupOrder:
     loops: frozenset[int]  # lines of the loops around that call
     before: frozenset[str]
     after: frozenset[str]
+    certain: bool = True
 
     def when(self, key: str, line: int, guards: Iterable) -> str:
         """"before", "after" or "both": when the call at `line` of function `key` (under
         `guards`) runs relative to the set-up; "after" for a function neither side reaches."""
         if key == self.entry:
-            return "before" if self._early(line, guards) else "after"
+            return "before" if _early(line, guards, self.line, self.loops) else "after" if self.certain else "both"
         early, late = key in self.before, key in self.after
         return "both" if early and late else "before" if early else "after"
 
-    def _early(self, line: int, guards: Iterable) -> bool:
-        return line < self.line and not any(g.kind == "loop" and g.line in self.loops for g in guards)
+
+def _early(line: int, guards: Iterable, setup_line: int, loops: frozenset[int]) -> bool:
+    """Whether the entry's call at `line` under `guards` runs before its set-up call at
+    `setup_line` (not in a loop around that call, whose lines are `loops`)."""
+    return line < setup_line and not any(g.kind == "loop" and g.line in loops for g in guards)
+
+
+def _surely_reaches(adjacency: Mapping[str, list], start: str, setters: frozenset[str]) -> bool:
+    """Whether `start` (a call-graph key) is a set-up function or calls one on its straight
+    path: by direct calls under no test at all (an early return before it may skip it)."""
+    seen, todo = {start}, [start]
+    while todo:
+        key = todo.pop()
+        if key in setters:
+            return True
+        for callee, data in adjacency.get(key, ()):
+            if callee not in seen and data.get("kind") == "direct" and not data["guards"]:
+                seen.add(callee)
+                todo.append(callee)
+    return False
 
 
 def setup_order(adjacency: Mapping[str, list], entry: str, region: set[str], others: Iterable[set[str]],
@@ -62,6 +83,7 @@ def setup_order(adjacency: Mapping[str, list], entry: str, region: set[str], oth
     reach: dict[str, frozenset[str]] = {}
 
     def reached(start: str) -> frozenset[str]:
+        """The functions of the region `start` reaches (itself included), kept per start."""
         if start not in reach:
             seen, todo = {start}, [start]
             while todo:
@@ -80,12 +102,18 @@ def setup_order(adjacency: Mapping[str, list], entry: str, region: set[str], oth
     line, callee, data = first
     loops = frozenset(g.line for g in data["guards"] if g.kind == "loop")
     setter = next(iter(sorted(reached(callee) & setters)))
-    order = SetupOrder(entry, names.get(setter, setter), file_of.get(entry, ""), line, loops, frozenset(), frozenset())
+    # (code after an early return of the entry is reached only past it: that test does not
+    # make the set-up uncertain)
+    certain = all(g.kind == "early-return" for g in data["guards"]) and _surely_reaches(adjacency, callee, setters)
     before: set[str] = set()
     after: set[str] = set().union(*others) if others else set()
     for n, c, d in edges:
-        (before if order._early(n, d["guards"]) else after).update(reached(c))
-    return SetupOrder(order.entry, order.setter, order.file, order.line, loops, frozenset(before), frozenset(after))
+        early = _early(n, d["guards"], line, loops)
+        (before if early else after).update(reached(c))
+        if not early and not certain:
+            before.update(reached(c))
+    return SetupOrder(entry, names.get(setter, setter), file_of.get(entry, ""), line, loops,
+                      frozenset(before), frozenset(after), certain)
 
 
 def facility_before_setup(order: SetupOrder | None, when: str, facility: tuple[str, ...],
