@@ -4,7 +4,8 @@ a field of a vrrp_t (`vrrp->iname`) runs only when the configuration has a `vrrp
 block; likewise a virtual_server_t, a real_server_t, a vrrp_script_t.
 
 A struct counts when every allocation of it found (a local given the result of one of the
-rules' `[config] allocation_calls`, whose fields are then read or written through it) is in a
+rules' `[config] allocation_calls`, or of a function returning one, whose fields are then read
+or written through it, or through the parameter of a function it is passed to) is in a
 function whose call paths need something (the inherited requirement: a keyword handler's
 keywords), and nothing uses one by value (a field of another struct, a local or a global
 struct, an array: `tracker->script.path`), since such an object exists without an allocation.
@@ -63,6 +64,8 @@ def object_makers(functions: Iterable[FunctionFacts], writes: Iterable[Write], a
     by_function: dict[tuple[str, str], list[Write]] = defaultdict(list)
     for w in writes:
         by_function[(w.file, w.function)].append(w)
+    allocators = _returning_allocations(functions, by_function, allocators)
+    by_key = {key_for(fn.name, fn.file) or fn.key: fn for fn in functions}
     makers: dict[str, set[str]] = defaultdict(set)
     by_value: set[str] = set()
     passed: list[tuple[str, str]] = []  # (function, local or global) whose address is taken
@@ -85,6 +88,8 @@ def object_makers(functions: Iterable[FunctionFacts], writes: Iterable[Write], a
                 elif m.arrow and isinstance(base, Name) and base.name in fresh:
                     makers[m.owner].add(key)
         for call in fn.calls:
+            for owner in _filled_by_callee(call, fresh, by_key, by_function, key_for):
+                makers[owner].add(key)  # `v = MALLOC(...); init_vrrp(v);`: the helper's fields tell the struct
             for arg in call.exprs:
                 arg = strip(arg)
                 if isinstance(arg, Unary) and arg.op == "&" and isinstance(strip(arg.operand), Name) \
@@ -92,7 +97,6 @@ def object_makers(functions: Iterable[FunctionFacts], writes: Iterable[Write], a
                     name = strip(arg.operand).name
                     if name not in declared or not _filled_from(name, declared[name], own):
                         passed.append((key, name))
-    by_key = {key_for(fn.name, fn.file) or fn.key: fn for fn in functions}
     return Objects({owner: tuple(sorted(keys)) for owner, keys in makers.items() if owner not in by_value},
                    _given(passed, by_key, key_for, by_function))
 
@@ -223,6 +227,48 @@ def _read(e: CExpr) -> Iterator[Member]:
 def _children(e: CExpr) -> list[CExpr]:
     """The direct subexpressions of the other node kinds (Index)."""
     return [v for v in (getattr(e, "base", None), getattr(e, "index", None)) if v is not None]
+
+
+def _returning_allocations(functions: list[FunctionFacts], writes: Mapping[tuple[str, str], list[Write]],
+                           allocators: frozenset[str]) -> frozenset[str]:
+    """`allocators` and the functions returning what one of them gives (`return MALLOC(...)`,
+    or a local given it: `new = MALLOC(...); ...; return new;`), to a fixed point."""
+    found = set(allocators)
+    changed = True
+    while changed:
+        changed = False
+        for fn in functions:
+            if fn.name in found:
+                continue
+            fresh = {w.target for w in writes.get((fn.file, fn.name), ()) if w.local and w.value is not None
+                     and _allocates(w.value, frozenset(found))}
+            if any(r.value is not None and (_allocates(r.value, frozenset(found)) or isinstance(strip(r.value), Name)
+                                            and strip(r.value).name in fresh) for r in fn.returns):
+                found.add(fn.name)
+                changed = True
+    return frozenset(found)
+
+
+def _filled_by_callee(call: CallSite, fresh: set[str], by_key: Mapping[str, FunctionFacts],
+                      writes: Mapping[tuple[str, str], list[Write]], key_for) -> set[str]:
+    """The structs whose fields the function `call` reaches reads or writes through the
+    parameters given a fresh allocation (a local of `fresh`)."""
+    callee = None if call.indirect else key_for(call.callee, call.file)
+    target = by_key.get(callee) if callee else None
+    if target is None:
+        return set()
+    params = {target.params[i] for i, arg in enumerate(call.exprs[:len(target.params)])
+              if isinstance(strip(arg), Name) and strip(arg).name in fresh}
+    if not params:
+        return set()
+    own = writes.get((target.file, target.name), [])
+    # (a write through a parameter does not say which one, extract.writes' `base` ""; only the
+    # helper's reads through the parameter tell)
+    owners = {w.owner for w in own if w.owner and w.target.startswith(".") and w.base in params}
+    for e in _expressions(target, own):
+        owners.update(m.owner for m in walk(e) if isinstance(m, Member) and m.arrow and m.owner
+                      and isinstance(strip(m.base), Name) and strip(m.base).name in params)
+    return owners
 
 
 def _allocates(value: CExpr, allocators: frozenset[str]) -> bool:

@@ -60,3 +60,24 @@ def test_allocation_calls_are_names(tmp_path):
     bad.write_text(text)
     with pytest.raises(RulesError, match="allocation_calls"):
         load_rules(str(bad))
+
+
+@pytest.mark.parametrize("maker", [
+    # a helper the allocation is passed to that reads its fields (review13 F6)
+    "static void init_vrrp(vrrp_t *v) { if (!v->iname) v->state = 0; v->next = data->vrrp; data->vrrp = v; }\n"
+    "static void add_default_vrrp(void) { vrrp_t *v = malloc(sizeof *v); init_vrrp(v); }\n",
+    # the allocation made by a function returning it
+    "static vrrp_t *new_vrrp(void) { vrrp_t *v = malloc(sizeof *v); return v; }\n"
+    "static void add_default_vrrp(void) { vrrp_t *v = new_vrrp(); v->iname = \"default\"; data->vrrp = v; }\n",
+])
+def test_an_object_also_made_outside_the_block_needs_nothing(tmp_path, maker):
+    import shutil
+
+    tree = tmp_path / "tree"
+    shutil.copytree(ROOT / "tree", tree)
+    main = (tree / "main.c").read_text()
+    main = main.replace("int main(int argc, char **argv)\n", maker + "\nint main(int argc, char **argv)\n")
+    main = main.replace("\tinit_keywords();\n", "\tinit_keywords();\n\tadd_default_vrrp();\n")
+    (tree / "main.c").write_text(main)
+    catalog = tree_catalog(tree, ROOT / "rules.toml", tmp_path / "cache")
+    assert only_message(catalog, "an instance is in backup").requires == ()
