@@ -1,10 +1,9 @@
 """Which options each call site needs: its own guards (analyze.optiontests), the guards
 its function inherits through the call graph, and option values passed down as parameters.
 
-Facts in (FunctionFacts with guards as typed C expressions, the call graph, the option
-index of analyze.optionindex), one answer per call site out: `analyze_requirements`
-returns a map SiteKey -> RequirementAnswer (a Requirement formula and its derivation as
-data). No parser node and no condition text is read here.
+Facts in (FunctionFacts with guards as typed C expressions, the call graph, analyze.optionindex's
+index), one answer per call site out: `analyze_requirements` returns SiteKey -> RequirementAnswer
+(a Requirement formula and its derivation as data). No parser node or condition text is read.
 
 A function's requirement is the disjunction, over the calls reaching it from the entry
 points, of its caller's requirement and the call's guards (iterated to a fixed point).

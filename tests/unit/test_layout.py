@@ -1,4 +1,4 @@
-"""The layout issue 12 asks for, checked on every run: no module of srcscan over 500 lines
+"""The layout issue 12 asks for, checked on every run: every module of srcscan under 500 lines
 (test_process_kinds checks that no analysis module imports the parser), and imports inside
 functions only in the modules that keep them for start-up."""
 
@@ -8,10 +8,10 @@ from pathlib import Path
 SRCSCAN = Path(__file__).parent.parent.parent / "srcscan"
 
 
-def test_no_module_is_over_500_lines():
+def test_every_module_is_under_500_lines():
     long = {str(p.relative_to(SRCSCAN)): n for p in SRCSCAN.rglob("*.py")
-            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 500}
-    assert not long, f"modules over 500 lines: {long}"
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) >= 500}
+    assert not long, f"modules of 500 lines or more: {long}"
 
 
 # Modules allowed an import inside a function body, each only to keep start-up short (README
