@@ -58,7 +58,7 @@ def bit_stores(graph: CallGraph, writes: Iterable[Write]) -> dict[BitKey, tuple[
     """(struct, field, macro) -> the functions storing the macro in that field (`x->f |= M` or
     `x->f = ... | M`), each with the store's guards, for the macros written nowhere else: not
     in another write (a local, another field: `flags = M | N` then `x->f = flags`), not in a
-    call's arguments; `x->f &= ~M` clears and does not count. A store in a function the call
+    call's arguments nor in a return; `x->f &= ~M` clears and does not count. A store in a function the call
     graph does not know leaves the macro out."""
     stores: dict[BitKey, set] = defaultdict(set)
     elsewhere: set[str] = set()
@@ -77,6 +77,9 @@ def bit_stores(graph: CallGraph, writes: Iterable[Write]) -> dict[BitKey, tuple[
         for call in fn.calls:
             for arg in call.exprs:
                 elsewhere |= _set_macros(arg)
+        for r in fn.returns:  # `return SERV_LOOP;`, then `s->flags |= marked_flags();`
+            if r.value is not None:
+                elsewhere |= _set_macros(r.value)
     return {k: tuple(sorted(v, key=lambda s: s[0])) for k, v in stores.items()
             if k[2] not in elsewhere and all(key for key, _ in v)}
 

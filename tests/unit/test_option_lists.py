@@ -12,6 +12,7 @@ from srcscan.pipeline import build_from_tree
 from srcscan.rules import load_rules, parse_rules
 from srcscan.sources import Provenance, SourceTree
 from srcscan.errors import RulesError
+from tests.conftest import only_message, tree_catalog
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 ROOT = FIXTURES / "optlists"
@@ -308,3 +309,21 @@ def test_a_local_given_only_constants_holds_no_other_flag(catalog):
     texts = {m.format for m in catalog.messages if m.file == "query.c" and m.format.endswith("is AUTH")}
     assert texts == {"reply example.org is AUTH", "cached example.org is AUTH",
                      "%u reply example.org is AUTH", "%u cached example.org is AUTH"}
+
+
+def test_a_flag_bit_a_function_returns_is_not_only_the_options(tmp_path):
+    """`s->flags |= marked_flags();` with `return SERV_LOOP;` stores the bit outside the code
+    under --dns-loop-detect: the loop test needs nothing known (review13 F7)."""
+    import shutil
+
+    tree = tmp_path / "tree"
+    shutil.copytree(FIXTURES / "optlists", tree)
+    bind = (tree / "bind.c").read_text()
+    (tree / "bind.c").write_text(bind + "\nstatic int marked_flags(void)\n{\n  return SERV_LOOP;\n}\n\n"
+                                 "void mark_all(void)\n{\n  struct server *serv;\n"
+                                 "  for (serv = daemon->servers; serv; serv = serv->next)\n"
+                                 "    serv->flags |= marked_flags();\n}\n")
+    main = (tree / "main.c").read_text().replace("  detect_loop();\n", "  mark_all();\n  detect_loop();\n")
+    (tree / "main.c").write_text("void mark_all(void);\n" + main)
+    catalog = tree_catalog(tree, FIXTURES / "optlists.toml", tmp_path / "cache")
+    assert only_message(catalog, "NOT using nameserver %s - query loop detected").requires == ()
