@@ -35,25 +35,15 @@ from srcscan.requirement import Requirement
 from srcscan.rules import LoggingRules
 
 
-def code_logging(logging: LoggingRules, sites: Iterable[OpenlogSite], writes: Iterable[Write],
-                 options: Iterable[Option], index: Index, graph: CallGraph) -> LoggingRules:
-    """`logging` with facility_option and facility_with read from the writes to the variables
-    the openlog `sites` pass as facility (see the module's docstring); the rules' own values
-    when they give either. Option names: the facility option by its first long name (what a
-    user writes, `--log-facility`), the others by their first name (as requirements name them)."""
-    return _read(logging, sites, writes, options, index, graph)[0]
-
-
-def facility_setters(logging: LoggingRules, sites: Iterable[OpenlogSite], writes: Iterable[Write],
-                     options: Iterable[Option], index: Index, graph: CallGraph) -> frozenset[str]:
-    """The call-graph keys of the functions whose writes code_logging read the facility options
-    from (dnsmasq's log_start); empty when the rules give them or none was read. What the
-    daemon writes before it calls one of them is written with the variable's first value."""
-    return _read(logging, sites, writes, options, index, graph)[1]
-
-
-def _read(logging: LoggingRules, sites: Iterable[OpenlogSite], writes: Iterable[Write],
-          options: Iterable[Option], index: Index, graph: CallGraph) -> tuple[LoggingRules, frozenset[str]]:
+def read_logging(logging: LoggingRules, sites: Iterable[OpenlogSite], writes: Iterable[Write],
+                 options: Iterable[Option], index: Index, graph: CallGraph) -> tuple[LoggingRules, frozenset[str]]:
+    """(`logging` with facility_option and facility_with read from the writes to the variables
+    the openlog `sites` pass as facility (see the module's docstring), the call-graph keys of
+    the functions whose writes they were read from: dnsmasq's log_start). The rules' own values
+    and no functions when the rules give either. What the daemon writes before it calls one of
+    those functions is written with the variable's first value (setuporder). Option names: the
+    facility option by its first long name (what a user writes, `--log-facility`), the others by
+    their first name (as requirements name them)."""
     if logging.facility_option or logging.facility_with:
         return logging, frozenset()
     setters: set[str] = set()

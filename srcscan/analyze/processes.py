@@ -20,7 +20,7 @@ from typing import Any, Iterable
 
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.facilities import Assignment, option_assignments
-from srcscan.analyze.facilityflow import code_logging, facility_setters
+from srcscan.analyze.facilityflow import read_logging
 from srcscan.analyze.forkside import Process, sides
 from srcscan.analyze.guardfilter import GuardFilter, option_name, with_atoms
 from srcscan.analyze.idents import Idents, Pattern, all_forms, has_hole, hole_names, pattern_text
@@ -297,7 +297,7 @@ class Model:
     mode_states: dict[tuple, ProcessState] = field(default_factory=dict)  # by the regions in force (_state_in_force)
     child_never: dict[str, frozenset[str]] = field(default_factory=dict)  # child -> modes that never start it
     more_options: dict[tuple, "Region"] = field(default_factory=dict)  # childoptions' walks, by (process, levels, closed)
-    setters: frozenset[str] = frozenset()  # functions setting the facility up (facilityflow.facility_setters)
+    setters: frozenset[str] = frozenset()  # functions setting the facility up (facilityflow.read_logging)
 
     @functools.cached_property
     def by_option(self) -> dict[str, list[Assignment]]:
@@ -470,8 +470,7 @@ def build_model(graph: CallGraph, facts: Facts, options: Iterable[Option], rules
     if not any(sites.values()):  # syslog opened only under an option (lighttpd): where it would be
         sites = {p.name: process_sites(p, procs, everywhere, facts) for p in procs}
     names = frozenset(n for o in options for n in o.names)
-    logging = code_logging(rules.logging, facts.sites, guard_filter.index.var_writes, options, guard_filter.index, graph)
-    setters = facility_setters(rules.logging, facts.sites, guard_filter.index.var_writes, options, guard_filter.index, graph)
+    logging, setters = read_logging(rules.logging, facts.sites, guard_filter.index.var_writes, options, guard_filter.index, graph)
     return Model(procs, {p.name: i for p, i in named}, region, sites, facts,
                  option_assignments(facts, options), logging, names, graph, guard_filter, settings, {},
                  state, unpruned, everywhere, child_never=never, setters=setters)

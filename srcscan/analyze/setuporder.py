@@ -5,7 +5,7 @@ dnsmasq's log.c starts with `static int log_fac = LOG_DAEMON;` and log_start() p
 A message main() writes before that call (its option errors, and what the original process
 reads from the error pipe at dnsmasq.c:620 after the fork: "cannot create timestamp file")
 goes out with LOG_DAEMON whatever --log-facility says. The functions setting the facility up
-are the ones facilityflow read the facility options from (facilityflow.facility_setters); the
+are the ones facilityflow read the facility options from (facilityflow.read_logging); the
 entry point's calls before its first call reaching one of them run before the set-up, the
 others after it (or on both sides when that call may not run the set-up: under a test, or
 reaching it only through a tested call), and every other process starts after it. Plain data in (the call graph's
