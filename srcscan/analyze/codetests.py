@@ -21,9 +21,10 @@ from collections import defaultdict
 from typing import Iterable
 
 from srcscan.analyze.callgraph import CallGraph
+from srcscan.analyze.flagflow import carried
 from srcscan.analyze.guardedlocals import GuardReader
 from srcscan.analyze.optionvalues import integer_of
-from srcscan.cexpr import Binary, Call, CExpr, Const, Member, Name, Unary, children, strip
+from srcscan.cexpr import Binary, Call, CExpr, Const, Member, Name, strip
 from srcscan.model import FunctionFacts, Guard, Write
 from srcscan.requirement import Requirement
 
@@ -63,7 +64,7 @@ def bit_stores(graph: CallGraph, writes: Iterable[Write]) -> dict[BitKey, tuple[
     stores: dict[BitKey, set] = defaultdict(set)
     elsewhere: set[str] = set()
     for w in writes:
-        named = _set_macros(w.value) if w.value is not None else set()
+        named = carried(w.value) if w.value is not None else set()
         if not named:
             continue
         if w.local or not w.target.startswith(".") and "." not in w.target or w.op not in ("=", "|=") or not w.owner:
@@ -76,27 +77,12 @@ def bit_stores(graph: CallGraph, writes: Iterable[Write]) -> dict[BitKey, tuple[
     for fn in graph.functions.values():
         for call in fn.calls:
             for arg in call.exprs:
-                elsewhere |= _set_macros(arg)
+                elsewhere |= carried(arg)
         for r in fn.returns:  # `return SERV_LOOP;`, then `s->flags |= marked_flags();`
             if r.value is not None:
-                elsewhere |= _set_macros(r.value)
+                elsewhere |= carried(r.value)
     return {k: tuple(sorted(v, key=lambda s: s[0])) for k, v in stores.items()
             if k[2] not in elsewhere and all(key for key, _ in v)}
-
-
-def _set_macros(e: CExpr) -> set[str]:
-    """The named constants an expression may carry into a value (not under `~`, `!`, `&`, a
-    comparison: those mask or test)."""
-    e = strip(e)
-    if isinstance(e, Const):
-        return {e.text} if e.value and re.fullmatch(r"[A-Za-z_]\w*", e.text or "") else set()
-    if isinstance(e, Unary) and e.op in ("~", "!"):
-        return set()
-    if isinstance(e, Binary) and e.op in ("|", "+", "^", "=", "|=", ","):
-        return _set_macros(e.left) | _set_macros(e.right)
-    if isinstance(e, Binary):
-        return set()
-    return {m for c in children(e) for m in _set_macros(c)}
 
 
 def returned_test(e: CExpr, index: Index, fn: FunctionFacts | None, reader: GuardReader) -> Requirement | None:
