@@ -1,10 +1,12 @@
 """Issue "every answer true": objects only a configuration block makes. keepalived allocates a
 vrrp_t only in the handler of `vrrp_instance` (alloc_vrrp), so run-time code reading a field of
 one runs only when the configuration has that block (tests/fixtures/reqk-objects, a
-keepalived-shaped tree written for this test; rules' `[config] allocation_calls`)."""
+keepalived-shaped tree written for this test; rules' `[config] allocation_calls`). The tree's
+keyword parser is reqk-blocks' own (parser.c, parser.h): it is copied in, not kept twice."""
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,11 +17,22 @@ from srcscan.errors import RulesError
 from srcscan.rules import load_rules
 
 ROOT = Path(__file__).parent.parent / "fixtures" / "reqk-objects"
+PARSER = Path(__file__).parent.parent / "fixtures" / "reqk-blocks" / "tree"
+
+
+def _tree(dest: Path) -> Path:
+    """dest/tree: reqk-objects' main.c beside reqk-blocks' keyword parser; returns its path."""
+    tree = dest / "tree"
+    shutil.copytree(ROOT / "tree", tree)
+    for name in ("parser.c", "parser.h"):
+        shutil.copy(PARSER / name, tree / name)
+    return tree
 
 
 @pytest.fixture(scope="module")
 def catalog(tmp_path_factory):
-    return tree_catalog(ROOT / "tree", ROOT / "rules.toml", tmp_path_factory.mktemp("cache"))
+    tree = _tree(tmp_path_factory.mktemp("objects"))
+    return tree_catalog(tree, ROOT / "rules.toml", tmp_path_factory.mktemp("cache"))
 
 
 @pytest.mark.parametrize("text, wanted", [
@@ -49,7 +62,7 @@ def test_without_allocation_calls_no_object(tmp_path):
     """Which calls allocate comes from the rules: without them no struct is a block's."""
     rules = load_rules(str(ROOT / "rules.toml"))
     flat = replace(rules, config=replace(rules.config, allocation_calls=()))
-    catalog = tree_catalog(ROOT / "tree", flat, tmp_path / "cache")
+    catalog = tree_catalog(_tree(tmp_path), flat, tmp_path / "cache")
     assert only_message(catalog, "(%s) entering MASTER state").requires == ()
 
 
@@ -71,10 +84,7 @@ def test_allocation_calls_are_names(tmp_path):
     "static void add_default_vrrp(void) { vrrp_t *v = new_vrrp(); v->iname = \"default\"; data->vrrp = v; }\n",
 ])
 def test_an_object_also_made_outside_the_block_needs_nothing(tmp_path, maker):
-    import shutil
-
-    tree = tmp_path / "tree"
-    shutil.copytree(ROOT / "tree", tree)
+    tree = _tree(tmp_path)
     main = (tree / "main.c").read_text()
     main = main.replace("int main(int argc, char **argv)\n", maker + "\nint main(int argc, char **argv)\n")
     main = main.replace("\tinit_keywords();\n", "\tinit_keywords();\n\tadd_default_vrrp();\n")
