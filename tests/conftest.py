@@ -63,14 +63,18 @@ def tree_catalog(root: Path, rules: Rules | Path | str, cache: Path, with_option
     return build_from_tree(rules, tree, cache, tuple(with_options)).catalog
 
 
-def fixture_catalog(name: str):
+def fixture_catalog(name: str, tree: Path | None = None, rules: Path | None = None):
     """A module-scoped pytest fixture: the catalog of the tree tests/fixtures/NAME read with the
-    rules tests/fixtures/NAME.toml, its facts cached in a fresh directory of the test run.
-    Assign it in a test module as `catalog = fixture_catalog("NAME")`."""
+    rules tests/fixtures/NAME.toml (or of `tree` read with `rules`, for fixtures laid out
+    otherwise: ROOT/tree beside ROOT/rules.toml, or the shared precision rules), its facts cached
+    in a fresh directory of the test run. Assign it in a test module as
+    `catalog = fixture_catalog("NAME")`."""
+    tree = tree or FIXTURES / name
+    rules = rules or FIXTURES / f"{name}.toml"
 
     @pytest.fixture(scope="module")
     def catalog(tmp_path_factory):
-        return tree_catalog(FIXTURES / name, FIXTURES / f"{name}.toml", tmp_path_factory.mktemp(name))
+        return tree_catalog(tree, rules, tmp_path_factory.mktemp(name))
 
     return catalog
 

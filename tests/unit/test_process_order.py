@@ -9,15 +9,12 @@ from pathlib import Path
 import pytest
 
 from srcscan.render.common import derivation_text
-from tests.conftest import only_message as message, tree_catalog
+from tests.conftest import fixture_catalog, only_message as message
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 
-@pytest.fixture(scope="module")
-def catalog(tmp_path_factory):
-    return tree_catalog(FIXTURES / "process-order", FIXTURES / "precision" / "daemon-rules.toml",
-                        tmp_path_factory.mktemp("order") / "cache")
+catalog = fixture_catalog("order", FIXTURES / "process-order", FIXTURES / "precision" / "daemon-rules.toml")
 
 
 def test_a_flag_the_entry_sets_after_its_only_call_is_not_set_there(catalog):

@@ -9,15 +9,12 @@ from pathlib import Path
 import pytest
 
 from srcscan.render.common import derivation_text
-from tests.conftest import only_message as message, tree_catalog
+from tests.conftest import fixture_catalog, only_message as message
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 
-@pytest.fixture(scope="module")
-def catalog(tmp_path_factory):
-    return tree_catalog(FIXTURES / "process-state", FIXTURES / "precision" / "daemon-rules.toml",
-                        tmp_path_factory.mktemp("state") / "cache")
+catalog = fixture_catalog("state", FIXTURES / "process-state", FIXTURES / "precision" / "daemon-rules.toml")
 
 
 def test_a_dump_the_parent_writes_only_to_a_file_is_not_the_parents(catalog):

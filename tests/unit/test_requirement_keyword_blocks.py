@@ -12,7 +12,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from tests.conftest import only_message, tree_catalog
+from tests.conftest import fixture_catalog, only_message, tree_catalog
 
 from srcscan.analyze.inherited import KEYWORD_LIMIT, few_keywords
 from srcscan.analyze.keywordblocks import with_blocks
@@ -24,9 +24,7 @@ from srcscan.rules import load_rules
 ROOT = Path(__file__).parent.parent / "fixtures" / "reqk-blocks"
 
 
-@pytest.fixture(scope="module")
-def catalog(tmp_path_factory):
-    return tree_catalog(ROOT / "tree", ROOT / "rules.toml", tmp_path_factory.mktemp("cache"))
+catalog = fixture_catalog("blocks", ROOT / "tree", ROOT / "rules.toml")
 
 
 @pytest.mark.parametrize("text, wanted", [
