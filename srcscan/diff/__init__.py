@@ -28,7 +28,9 @@ unmatched; within a pass, repeats of one key are paired by site evidence (see `_
    srcscan.diff.rewrites;
 10. what is left, across functions: an old message whose close sibling in another function
    went into a function the two now share (a new helper, or the dispatcher that calls them):
-   it joins that merge ("shared").
+   it joins that merge ("shared");
+11. pairs whose new messages are texts of one new call site (a helper writing its callers'
+   constants) while their old ones are two or more sites: one N -> 1 merge ("helper").
 
 A pair that differs only by line is "moved", not changed. A change of `requires` or
 `processes` whose conditions read the same on both sides is srcscan's analysis changing,

@@ -55,7 +55,9 @@ class _Matcher(_SplitPasses, _FunctionSplitPass, _SitePasses, _MergePasses, _Rew
         merges += self._folded_traces() + self._reworded_beside_copy()
         merges = self._shared(merges)  # what is left, into a function its siblings' messages now share
         self._function_splits()  # a new message of a paired old one's text, from a function split off
-        return self.pairs, self._one_site(merges)
+        merges = self._one_site(merges)
+        merges += self._sites_into_one()  # (before self.pairs is read: it takes pairs)
+        return self.pairs, merges
 
     # ------------------------------------------------------------------ site evidence
     def _map(self, file: str) -> LineMap | None:

@@ -102,6 +102,34 @@ void a_init(const char *what, const char *err)
 }
 """,
     },
+    "into-helper": {
+        "parse.c": """
+int too_long(const char *n, int max);
++static int check_name(const char *n, int max, const char *type, const char *what)
++{
++	if (too_long(n, max)) {
++		log_message(LOG_ERR, "Error : %s %s name too long - ignored", type, what);
++		return 0;
++	}
++	return 1;
++}
+void chain_handler(const char *in, const char *out)
+{
+-	if (too_long(in, 30))
+-		log_message(LOG_ERR, "Error : iptables in chain name too long - ignored");
+-	if (too_long(out, 30))
+-		log_message(LOG_ERR, "Error : iptables out chain name too long - ignored");
++	check_name(in, 30, "iptables", "in chain");
++	check_name(out, 30, "iptables", "out chain");
+}
+void set_handler(const char *n)
+{
+-	if (too_long(n, 32))
+-		log_message(LOG_ERR, "Error : ipset address name too long - ignored");
++	check_name(n, 32, "ipset", "address");
+}
+""",
+    },
     "helper-call": {
         "cgi.c": """
 int make_pipe(int *fds);
@@ -1271,8 +1299,11 @@ def test_an_old_call_replaced_by_a_helper_call_pairs_with_the_helpers_message_fo
     "RS", "up") (all the call's literals must be in the message)."""
     d = diffs["helper-call"]
     got = summary(d)
-    assert got["added"] == [] and got["removed"] == [text(m) for m in d.gone_variants]  # (texts of a paired site)
-    assert got["merged"] == [(("pipe failed", "pipe failed"), "pipe()")]
+    assert got["added"] == [text(m) for m in d.variants] == ["RS down script = %s"]  # (a text of the merged site)
+    assert got["removed"] == [text(m) for m in d.gone_variants]  # (texts of a paired site)
+    # dump_rs()'s two literal lines into dump_script(), which writes its callers' constants: one merge
+    assert got["merged"] == [(("RS down script = %s", "RS up script = %s"), "RS up script = %s"),
+                             (("pipe failed", "pipe failed"), "pipe()")]
     # the texts of one old site: that site now writing another text (one change), not a merge
     (ssl,) = [c for c in d.changed if text(c.new) == "Duplicate SSL - overwriting %s with %s"]
     assert text(ssl.old) in ("SSL certfile already specified - replacing", "SSL keyfile already specified - replacing")
@@ -1283,9 +1314,7 @@ def test_an_old_call_replaced_by_a_helper_call_pairs_with_the_helpers_message_fo
     # a call of a function that passes "ipvs chain" on to the helper that logs (two levels)
     assert ("ipvs nftables table name too long - ignoring", "VRRP Error : nftables ipvs chain name too long - ignored",
             ("template", "location")) in got["changed"]
-    assert sorted(c.new.template.parts[0] for c in d.changed if c.old.function == "dump_rs") == ["RS down script = ", "RS up script = "]
-    assert sorted((text(c.old), text(c.new)) for c in d.changed if c.old.function == "dump_rs") == [
-        ("RS down script = %s", "RS down script = %s"), ("RS up script = %s", "RS up script = %s")]
+    assert not [c for c in d.changed if c.old.function == "dump_rs"]
 
 
 def test_a_rewording_under_the_same_guard_of_rewritten_code_pairs(diffs):
@@ -1384,14 +1413,15 @@ def test_guards_of_the_same_meaning_are_no_change_a_loop_bound_or_a_new_check_is
     assert changed["sendfile(): fd: %d"] == ("conditions",) and "write(): fd: %d" in moved
 
 
-def test_a_literal_that_became_a_helpers_template_is_a_template_change(diffs):
+def test_literals_of_two_sites_that_became_one_helpers_template_are_a_merge(diffs):
     """keepalived 2.3.3's check_valid_iptables_ipset_nftables_name(): each old literal `VRRP Error :
     iptables out chain name too long - ignored` is now written by `%s %s name too long - ignored`
-    filled by the callers' constants: the same line from another template."""
+    filled by the callers' constants: two old calls into one (a merge), not two changes."""
     d = diffs["equivalent-guards"]
-    names = sorted((text(c.old), c.new.format, c.fields) for c in d.changed if c.old.file == "names.c")
-    assert names == [(f"VRRP Error : iptables {w} chain name too long - ignored", "VRRP Error : %s %s name too long - ignored",
-                      ("template", "location")) for w in ("in", "out")]
+    assert not [c for c in d.changed if c.old.file == "names.c"]
+    (merge,) = [m for m in d.merged if m.new.file == "names.c"]
+    assert [text(o) for o in merge.olds] == [f"VRRP Error : iptables {w} chain name too long - ignored" for w in ("in", "out")]
+    assert merge.new.format == "VRRP Error : %s %s name too long - ignored" and merge.how == "helper"
 
 
 def test_a_new_call_site_is_added_once_with_the_texts_it_writes(diffs):
@@ -1401,7 +1431,7 @@ def test_a_new_call_site_is_added_once_with_the_texts_it_writes(diffs):
     d = diffs["equivalent-guards"]
     empty = sorted(text(m) for m in d.added if "empty" in text(m))
     assert empty == ["VRRP Error : iptables in chain name empty - ignored", "VRRP Error : iptables out chain name empty - ignored"]
-    assert [text(m) for m in d.variants] == empty[1:]
+    assert [text(m) for m in d.variants if "empty" in text(m)] == empty[1:]
     data = diff_to_dict(d)
     assert [(m["text"], m.get("site_texts")) for m in data["added"]] == [(empty[0], empty[1:])]
 
@@ -1615,3 +1645,21 @@ def test_a_call_split_into_a_new_function_its_old_callers_now_call_is_the_old_me
     assert [(c.old.function, c.new.function, c.fields, c.how) for c in d.changed] == [
         ("load_pem", "load_raw", ("location",), "function-split")]
     assert [m.function for m in d.added] == ["load_key"] and not d.removed
+
+
+def test_checks_of_several_sites_folded_into_one_helper_call_are_a_merge(diffs):
+    """keepalived 2.3.3's check_valid_iptables_ipset_nftables_name(): nine literal `... name too
+    long` sites of three handlers became one call writing its callers' constants. One N -> 1
+    merge, not one change per old site of fields the helper reads differently (its conditions,
+    the requirements of all its callers, its build)."""
+    d = diffs["into-helper"]
+    got = summary(d)
+    assert got["changed"] == [] and got["removed"] == []
+    assert got["merged"] == [(("Error : ipset address name too long - ignored",
+                               "Error : iptables in chain name too long - ignored",
+                               "Error : iptables out chain name too long - ignored"),
+                              "Error : iptables in chain name too long - ignored")]
+    assert d.merged[0].how == "helper" and d.merged[0].new.function == "check_name"
+    # the site's other texts are the merged call's, not new messages of their own
+    assert got["added"] == sorted(text(m) for m in d.variants) == ["Error : ipset address name too long - ignored",
+                                                                 "Error : iptables out chain name too long - ignored"]
