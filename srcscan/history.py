@@ -36,10 +36,10 @@ from srcscan.catalog import Catalog, catalog_from_dict, message_to_dict
 from srcscan.diff import FIELDS, FileTexts, diff_catalogs
 from srcscan.errors import InputError
 
-HISTORY_SCHEMA = "srcscan.history/1"
+HISTORY_SCHEMA = "srcscan.history/2"  # 2: states keep the guards (`conditions`)
 # Fields of a message's state, as the catalog's JSON writes them.
 STATE_FIELDS = ("text", "format", "priority", "call", "requires", "processes", "facility", "build",
-                "file", "function", "line")
+                "conditions", "file", "function", "line")
 # How a change of each diff field shows in a state.
 CHANGE_FIELDS = tuple(name for name, _ in FIELDS)
 _RELEASE = re.compile(r"^\d+(?:\.\d+)*$")

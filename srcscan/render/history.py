@@ -14,7 +14,7 @@ HISTORY_REPORT_SCHEMA = "srcscan.history-report/1"
 # The state keys each diff field shows as.
 _SHOWN = {"template": ("text",), "priority": ("priority",), "call": ("call",), "requires": ("requires",),
           "facility": ("facility",), "processes": ("processes",), "build": ("build",),
-          "location": ("file", "function")}
+          "conditions": ("conditions",), "location": ("file", "function")}
 
 
 def history_report(index: dict[str, Any], chosen: list[str], message: str | None = None) -> dict[str, Any]:
@@ -78,7 +78,7 @@ def _render(report: dict[str, Any], fmt: str, markdown: bool) -> str:
         for i, e in enumerate(m["events"]):
             head = [m["sid"], show(cell(m["text"], 100))] if i == 0 else ["", ""]
             if e["kind"] == "changed":
-                detail = "; ".join(f"{k}: {_value(e['old'][k])} -> {_value(e['new'][k])}" for k in e["old"])
+                detail = "; ".join(f"{k}: {_value(e['old'][k], k)} -> {_value(e['new'][k], k)}" for k in e["old"])
             elif e["kind"] in ("added", "merged") and "new" in e:
                 detail = f"{e['new']['file']}:{e['new']['line']} {e['new']['priority']}"
             else:
@@ -94,7 +94,9 @@ def _render(report: dict[str, Any], fmt: str, markdown: bool) -> str:
     return "\n\n".join(out) + "\n"
 
 
-def _value(v: Any) -> str:
+def _value(v: Any, key: str = "") -> str:
+    if key == "conditions":  # the guards around the call, all of which hold
+        return " && ".join(f"({c})" for c in v) or "(none)"
     if isinstance(v, list):
         return " | ".join(" & ".join(x) if isinstance(x, list) else str(x) for x in v) or "(none)"
     return str(v) if v not in ("", None) else "(none)"

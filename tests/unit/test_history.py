@@ -13,6 +13,7 @@ from diff_support import daemon_head
 
 from srcscan.cli import cli
 from srcscan.history import select_releases
+from srcscan.render.history import render_history_markdown
 from srcscan.errors import InputError
 from srcscan.sources.git import version_key
 
@@ -101,6 +102,9 @@ def test_every_event_of_the_reworded_message(report):
     assert (change["old"]["priority"], change["new"]["priority"]) == ("LOG_ERR", "LOG_WARNING")
     assert (change["old"]["requires"], change["new"]["requires"]) == ([], [["-d"]])
     assert config["events"][1]["old"]["text"] == "Unable to open config file %s"
+    # a changed guard shows the guards before and after, as every other changed field does
+    assert (change["old"]["conditions"], change["new"]["conditions"]) == ([], ["debug & 4"])
+    assert "conditions: (none) -> (debug & 4)" in render_history_markdown(data)
 
 
 def test_a_move_to_another_file_keeps_the_id(report):
