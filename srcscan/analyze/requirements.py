@@ -11,7 +11,6 @@ points, of its caller's requirement and the call's guards (iterated to a fixed p
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Iterable, Mapping
@@ -26,18 +25,17 @@ from srcscan.analyze.optionindex import Index, option_index
 from srcscan.analyze.optiontypes import option_to_dict
 from srcscan.analyze.optiontests import guard_requirement, mandatory_guard, option_test
 from srcscan.analyze.parserfills import parser_fills
+from srcscan.analyze.sitesteps import definition_parsed, never_built, with_implied
 from srcscan.cexpr import Binary, CExpr, Name, Unary, evaluate, render, strip, substitute, walk
 from srcscan.model import (CallerGuard, CallSite, Guard, DecidedByCallers, Derivation, FunctionFacts, GuardAt, Inherited,
                            LoggedOnlyIf, MessageText, NotBuilt, NotCalled, RequirementAnswer, SeveralOptions, SiteKey,
                            ThroughPointer, Write)
 from srcscan.requirement import Requirement
-from fnmatch import fnmatchcase
 from srcscan.analyze.conditions import BUDGET, Conditions, guard_condition, keep_params, param_test, translate
 from srcscan.analyze.deadcode import macro_called, never_called
 from srcscan.analyze.logfuncs import log_function_of
 from srcscan.analyze.nevernull import never_null, null_tested
 from srcscan.analyze.zeroed import zeroed_field_test, zeroing_functions
-from srcscan.preprocessor import build_holds
 
 if TYPE_CHECKING:  # context.py names Index in its annotations
     from srcscan.analyze.context import Context
@@ -435,8 +433,8 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
     macro of the rules' `[preprocessor] never` is never logged (NotBuilt); one in a function
     no call path reaches, never either (NotCalled)."""
     functions = {(fn.file, fn.name): fn for fn in context.functions}
-    sites = [Site(s.call, functions[(s.call.file, s.call.function)]) for s in context.sites
-             if (s.call.file, s.call.function) in functions]
+    sites = [Site(s.call, fn) for s in context.sites
+             if (fn := functions.get((s.call.file, s.call.function)) or definition_parsed(s, context.graph))]
     text = context.tree.text(context.rules.exclude)
     texts = {rel: _read(text, rel) for rel in text.files}
     # a grammar's actions call functions too (lighttpd's configparser.y: config_parse_file)
@@ -454,42 +452,12 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
     if context.index.keyword_paths:
         blocks = keyword_blocks(context.index.keyword_paths)
         answers = {key: with_blocks(answer, blocks) for key, answer in answers.items()}
-    never = _never_built(context)
+    never = never_built(context)
     for site in context.sites:
         unbuilt = never(build.get(site.key, ""))
         if unbuilt:  # also a site read from the text, which no parse holds
             answers[site.key] = RequirementAnswer(Requirement.FALSE, (NotBuilt(unbuilt),))
     return answers, {"options": [option_to_dict(o) for o in context.options]}
-
-
-def with_implied(answer: RequirementAnswer, implies: Iterable[tuple[str, str]]) -> RequirementAnswer:
-    """The answer (and its per-text answers) with the rules' `[options] implies` pairs (a, b)
-    added where the requirement names a: a message needing `--dnssec` needs `--trust-anchor`
-    too, since dnsmasq does not start with the first alone; `!--dnssec` is left as it is."""
-    requirement = answer.requirement
-    for a, b in implies:
-        if any(atom.name == a for atom in requirement.atoms()):
-            requirement = (requirement & (Requirement.atom(a, negated=True) | Requirement.atom(b))).simplified()
-    texts = tuple((t, with_implied(r, implies)) for t, r in answer.texts)
-    if requirement == answer.requirement and texts == answer.texts:
-        return answer
-    return replace(answer, requirement=requirement, texts=texts)
-
-
-def _never_built(context):
-    """build condition -> the macros of the rules' `[preprocessor] never` it needs defined
-    (none when some build without them compiles it)."""
-    patterns = context.rules.preprocessor.never
-    memo: dict[str, tuple[str, ...]] = {}
-
-    def needs(build: str) -> tuple[str, ...]:
-        if not patterns or not build:
-            return ()
-        if build not in memo:
-            named = sorted({w for w in re.findall(r"[A-Za-z_]\w*", build) if any(fnmatchcase(w, p) for p in patterns)})
-            memo[build] = tuple(named) if named and not build_holds(build, (), named) else ()
-        return memo[build]
-    return needs
 
 
 def _read(text, rel: str) -> str:

@@ -1,0 +1,56 @@
+"""Steps of the requirements analysis around the per-site answers (analyze.requirements):
+which function a site read from the text belongs to, the rules' `[options] implies` pairs
+added to an answer, and the build conditions the rules' `[preprocessor] never` rules out.
+Facts and answers in, answers out; no I/O."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from fnmatch import fnmatchcase
+from typing import Iterable
+
+from srcscan.analyze.callgraph import CallGraph
+from srcscan.model import FunctionFacts, RequirementAnswer
+from srcscan.preprocessor import build_holds
+from srcscan.requirement import Requirement
+
+
+def definition_parsed(site, graph: CallGraph) -> FunctionFacts | None:
+    """A site read from the text of a function that no parse holds (a definition another build
+    compiles: dnsmasq's tables.c add_to_ipset for BSD beside ipset.c's): the function the call
+    graph names so (LogSite.function_key), whose callers call it whichever definition is built.
+    None for a parsed site or a name the graph does not hold."""
+    if site.extracted != "text":
+        return None
+    return graph.functions.get(site.function_key)
+
+
+def with_implied(answer: RequirementAnswer, implies: Iterable[tuple[str, str]]) -> RequirementAnswer:
+    """The answer (and its per-text answers) with the rules' `[options] implies` pairs (a, b)
+    added where the requirement names a: a message needing `--dnssec` needs `--trust-anchor`
+    too, since dnsmasq does not start with the first alone; `!--dnssec` is left as it is."""
+    requirement = answer.requirement
+    for a, b in implies:
+        if any(atom.name == a for atom in requirement.atoms()):
+            requirement = (requirement & (Requirement.atom(a, negated=True) | Requirement.atom(b))).simplified()
+    texts = tuple((t, with_implied(r, implies)) for t, r in answer.texts)
+    if requirement == answer.requirement and texts == answer.texts:
+        return answer
+    return replace(answer, requirement=requirement, texts=texts)
+
+
+def never_built(context):
+    """build condition -> the macros of the rules' `[preprocessor] never` it needs defined
+    (none when some build without them compiles it)."""
+    patterns = context.rules.preprocessor.never
+    memo: dict[str, tuple[str, ...]] = {}
+
+    def needs(build: str) -> tuple[str, ...]:
+        if not patterns or not build:
+            return ()
+        if build not in memo:
+            named = sorted({w for w in re.findall(r"[A-Za-z_]\w*", build) if any(fnmatchcase(w, p) for p in patterns)})
+            memo[build] = tuple(named) if named and not build_holds(build, (), named) else ()
+        return memo[build]
+    return needs
