@@ -3,7 +3,9 @@ them for a test no option is read in, as a necessary condition. Two kinds:
 
 - a call's result: `if (is_dad_listeners())` holds only when the function returned a value other
   than 0, and dnsmasq's network.c returns 1 only inside `if (option_bool(OPT_NOWILD))`, so the
-  test needs --bind-interfaces (FunctionFacts' returns, value and guards);
+  test needs --bind-interfaces (FunctionFacts' returns, value and guards); so with a result
+  compared with a constant (`(rc = setup_timestamp()) == -1`: -1 is returned only after
+  `if (!daemon->timestamp_file) return 0;`, so the test needs --dnssec-timestamp);
 - a flag bit of a struct's field named by a macro (`serv->flags & SERV_LOOP`) that code sets
   only by storing the macro in that field (`serv->flags |= SERV_LOOP`, dnsmasq's loop.c, after
   `if (!option_bool(OPT_LOOP_DETECT)) return 0;`): the test needs what one of those stores
@@ -85,21 +87,64 @@ def bit_stores(graph: CallGraph, writes: Iterable[Write]) -> dict[BitKey, tuple[
             if k[2] not in elsewhere and all(key for key, _ in v)}
 
 
-def returned_test(e: CExpr, index: Index, fn: FunctionFacts | None, reader: GuardReader) -> Requirement | None:
-    """What a test that a direct call returned non-zero (`f()`, `f() != 0`, `0 != f()`) needs: one
-    of the callee's returns of a constant other than 0 ran, each under its guards (read in the
-    callee, loops' own tests left out). None when the callee is unknown, returns anything but
-    constants (or nothing), every non-zero return needs no option, or none is seen."""
+_FLIPPED = {"==": "==", "!=": "!=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
+_HOLDS = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+          ">": lambda a, b: a > b, "<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b}
+
+
+def _called(e: CExpr) -> tuple[CExpr, str, int] | None:
+    """`f()`, `f() != 0`, `f() == -1`, `-1 == f()`, `(rc = f()) < 0`, `rc == 1` -> (the call, or
+    the local that may hold its result, the operator comparing it, the constant compared
+    with); None for any other test."""
     e = strip(e)
-    if isinstance(e, Binary) and e.op == "!=":
-        e = strip(e.left) if integer_of(e.right) == 0 else strip(e.right) if integer_of(e.left) == 0 else e
-    if not isinstance(e, Call) or not isinstance(strip(e.function), Name) or fn is None or index.graph is None:
+    op, bound = "!=", 0
+    if isinstance(e, Binary) and e.op in _HOLDS:
+        if (value := integer_of(e.right)) is not None:
+            e, op, bound = strip(e.left), e.op, value
+        elif (value := integer_of(e.left)) is not None:
+            e, op, bound = strip(e.right), _FLIPPED[e.op], value
+        else:
+            return None
+    if isinstance(e, Binary) and e.op == "=":  # `(rc = setup_timestamp()) == -1`: the value assigned
+        e = strip(e.right)
+    if isinstance(e, Name) and e.ref == "var":
+        return e, op, bound  # a local holding a call's result (_held_call)
+    return (e, op, bound) if isinstance(e, Call) and isinstance(strip(e.function), Name) else None
+
+
+def _held_call(e: CExpr, index: Index, fn: FunctionFacts) -> CExpr:
+    """A local every assignment of which gives it one function's result (`int rc;` ... `(rc =
+    setup_timestamp()) == -1` ... `else if (rc == 1)`) -> that call; else `e` as it is. A
+    declaration with a value, or any other assignment, leaves the local a value of the run."""
+    if not (isinstance(e, Name) and e.ref == "var"):
+        return e
+    writes = index.local_assignments.get((fn.file, fn.name), {}).get(e.name, ())
+    calls = [strip(w.value) for w in writes if w.op != "decl" or w.value is not None]
+    if not calls or not all(isinstance(c, Call) and isinstance(strip(c.function), Name) for c in calls) \
+            or len({strip(c.function).name for c in calls}) != 1 or any(w.op not in ("=", "decl") for w in writes):
+        return e
+    return calls[0]
+
+
+def returned_test(e: CExpr, index: Index, fn: FunctionFacts | None, reader: GuardReader) -> Requirement | None:
+    """What a test of a direct call's result needs (`f()`, `f() != 0`, `(rc = f()) == -1`, `f() <
+    0`: the call's result compared with a constant): one of the callee's returns of a constant
+    for which the comparison holds ran, each under its guards (read in the callee, loops' own
+    tests left out; an early `if (!daemon->timestamp_file) return 0;` before `return -1;` among
+    them). None when the callee is unknown, returns anything but constants (or nothing), some
+    such return needs no option, or none is seen."""
+    called = _called(e)
+    if called is None or fn is None or index.graph is None:
         return None
-    key = index.graph.key_for(strip(e.function).name, fn.file)
+    call, op, bound = called
+    call = _held_call(call, index, fn)
+    if not isinstance(call, Call):
+        return None
+    key = index.graph.key_for(strip(call.function).name, fn.file)
     callee = index.graph.functions.get(key or "")
     if callee is None or not callee.returns:
         return None
-    memo = ("returned", key)
+    memo = ("returned", key, op, bound)
     if memo in index.memo:
         return index.memo[memo]
     index.memo[memo] = None  # (a function testing its own result, through recursion: unknown)
@@ -109,7 +154,7 @@ def returned_test(e: CExpr, index: Index, fn: FunctionFacts | None, reader: Guar
         if value is None:
             found = None  # a value of the run
             break
-        if value == 0:
+        if not _HOLDS[op](value, bound):
             continue
         need = Requirement.all_of(reader(g, index, callee) for g in r.guards if g.kind != "loop").simplified()
         if need.is_true:

@@ -21,6 +21,7 @@ from srcscan.analyze.idents import all_forms, pattern_texts
 from srcscan.analyze.platformcalls import PlatformBranches, platform_callers
 from srcscan.analyze.childoptions import children_with_more_options
 from srcscan.analyze.processes import Model, _other_side, build_model, message_processes
+from srcscan.analyze.eventprocs import event_processes
 from srcscan.analyze.setuporder import SetupOrder, before_setup, facility_before_setup
 from srcscan.analyze.syslogfacts import UNKNOWN, gather
 from srcscan.analyze.context import Context
@@ -150,6 +151,7 @@ def analyze_processes(context: Context, requirements: Mapping[SiteKey, Requireme
     answers = answer_processes(context.sites, requires, model, facilities, changes, syslog_on, Priorities(graph, facts),
                                muted_modes(context, model), TextCalls(texts := _LazyTexts(text)), silent_calls(requirements),
                                PlatformBranches(texts, context.rules.preprocessor), before)
+    answers = event_processes(answers, requirements, context.sites, model, (e.send for e in context.rules.events))
     counts: dict[str, int] = defaultdict(int)
     unreachable, by_file_count = [], 0
     for site in context.sites:

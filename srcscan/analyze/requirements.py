@@ -25,6 +25,7 @@ from srcscan.analyze.optionindex import Index, option_index
 from srcscan.analyze.optiontypes import option_to_dict
 from srcscan.analyze.optiontests import guard_requirement, mandatory_guard, option_test
 from srcscan.analyze.parserfills import parser_fills
+from srcscan.analyze.eventprocs import SENT
 from srcscan.analyze.sitesteps import definition_parsed, never_built, with_implied
 from srcscan.cexpr import Binary, CExpr, Name, Unary, evaluate, render, strip, substitute, walk
 from srcscan.model import (CallerGuard, CallSite, Guard, DecidedByCallers, Derivation, FunctionFacts, GuardAt, Inherited,
@@ -189,7 +190,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
         if deciding:
             derivation.append(DecidedByCallers(fn.name, _sink_text(start), deciding))
         if sent:
-            derivation.append(DecidedByCallers(fn.name, "the calls sending the event code of its case", sent_paths))
+            derivation.append(DecidedByCallers(fn.name, SENT, sent_paths))
         answers[call.key] = RequirementAnswer(requirement, tuple(derivation) if not requirement.is_true else (), unsure,
                                               None if silent.is_true else silent)
         if texts and any(t.producers for t in texts.get(call.key, ())):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from srcscan.model import Inherited
+from srcscan.model import Inherited, NotInProcess
 from tests.conftest import only_message, tree_catalog
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -13,7 +13,7 @@ FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 @pytest.fixture(scope="module")
 def catalog(tmp_path_factory):
-    return tree_catalog(FIXTURES / "dnsm-kinds", FIXTURES / "precision" / "daemon-rules.toml",
+    return tree_catalog(FIXTURES / "dnsm-kinds", FIXTURES / "dnsm-kinds.toml",
                         tmp_path_factory.mktemp("dnsm-kinds") / "cache")
 
 
@@ -25,3 +25,25 @@ def test_a_definition_no_parse_holds_needs_what_the_calls_of_its_name_need(catal
     assert text.extracted == "text" and parsed.extracted == "parse"
     assert text.requires == parsed.requires == (("-s",),)
     assert any(isinstance(d, Inherited) and d.function == "sets_init" for d in text.derivation)
+
+
+def test_a_call_result_compared_with_a_constant_returned_only_after_an_option_test(catalog):
+    """setup_stamp() returns -1 and 1 only after `if (!stamp_file) return 0;` (dnsmasq's
+    setup_timestamp() and --dnssec-timestamp): `(rc = setup_stamp()) == -1` and, through the local
+    every assignment of which is that call, `rc == 1` need -t. stamp_check() returns -1 under a
+    test of the run only: `stamp_check() < 0` needs nothing."""
+    assert only_message(catalog, "clock is behind the stamp file").requires == (("-t",),)
+    assert only_message(catalog, "stamp check failed").requires == ()
+    # main() sends EV_STAMP under the same test; fatal_event's case logs it
+    assert only_message(catalog, "cannot create stamp file %s").requires == (("-t",),)
+
+
+def test_an_event_case_is_written_only_by_processes_sending_its_code(catalog):
+    """The connection child reaches fatal_event() through answer() -> queue_event(EV_RELOAD) ->
+    send_event(), but only main() sends EV_STAMP (dnsmasq's EVENT_TIME_ERR, sent at start-up,
+    while the TCP child's is_check_date() queues EVENT_RELOAD): the stamp message is the main
+    process's alone, and its derivation says why the child is left out."""
+    m = only_message(catalog, "cannot create stamp file %s")
+    assert m.processes == ("kinds",)
+    (out,) = [d for d in m.derivation if isinstance(d, NotInProcess)]
+    assert out.process == "connection" and "send_event()" in out.why
