@@ -359,8 +359,8 @@ def _config_atoms(r: Requirement, index: Index) -> bool:
 
 def _sink_text(sink: Requirement) -> str:
     """A log function's condition for logging, as C-like text: runtime tests by their C text."""
-    text = str(sink)
-    for a in sink.atoms():
+    text = str(sink)  # longest names first: `?f:x` is a prefix of `?f:x@x:12` (conditions._versions)
+    for a in sorted(sink.atoms(), key=lambda a: (-len(a.name), a.name)):
         if a.is_test:
             text = text.replace(a.name, render(a.test))
     return text
