@@ -69,6 +69,7 @@ VARIABLES: dict[str, str] = {}  # atom text -> variable
 _BY_OPTION: dict[str, list[Atom]] = {}  # option name -> its atoms
 _CARE: list[Any] = []  # [the care set] once built; emptied when an atom is added
 _SUPPORTS: dict[Any, frozenset[str]] = {}  # diagram -> its variables
+_VALUED: set[str] = set()  # the options some atom names with a value (valued_base of its name)
 
 
 def support_of(f: Any) -> frozenset[str]:
@@ -93,8 +94,9 @@ def variable_of(atom: Atom) -> str:
         ATOMS[v] = atom
         _BY_OPTION.setdefault(atom.name, []).append(atom)
         base = valued_base(atom.name)
-        if len(_BY_OPTION[atom.name]) > 1 or (base and base in _BY_OPTION) or any(
-                valued_base(n) == atom.name for n in _BY_OPTION if "=" in n):
+        if base:
+            _VALUED.add(base)
+        if len(_BY_OPTION[atom.name]) > 1 or (base and base in _BY_OPTION) or atom.name in _VALUED:
             _CARE.clear()
     return v
 

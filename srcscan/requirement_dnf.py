@@ -7,16 +7,15 @@ _EXACT_LIMIT atoms; beyond, the diagram's settings are widened to prime implican
 
 from __future__ import annotations
 
-import itertools
 import pickle
 from pathlib import Path
 from typing import Any
 
 from sympy import Symbol
-from sympy.logic import SOPform
 from sympy.logic.boolalg import And, Boolean, Not, Or, false, true
 
 from srcscan.io import read_sealed, seal, write_atomic_bytes
+from srcscan.sopform import sop_form
 from srcscan.requirement_atoms import ATOMS, MANAGER, VARIABLES, Atom, implies, level_facts, support_of
 
 _DNFS: dict[Any, Boolean] = {}
@@ -54,13 +53,8 @@ def _minimal_dnf(f: Any) -> Boolean:
         care = care & fact
     if len(variables) > _EXACT_LIMIT:
         return _prime_cover(f, care, variables)
-    minterms, dontcares = [], []
-    for values in itertools.product((0, 1), repeat=len(variables)):
-        assignment = {v: bool(x) for v, x in zip(variables, values)}
-        if MANAGER.let(assignment, care) != MANAGER.true:
-            dontcares.append(list(values))  # no setting gives it (-D>=2 without -D)
-        elif MANAGER.let(assignment, f) == MANAGER.true:
-            minterms.append(list(values))
+    minterms = _rows(f & care, variables)
+    dontcares = _rows(~care, variables)  # no setting gives them (-D>=2 without -D)
     if not minterms:
         return false
     if len(minterms) + len(dontcares) == 2 ** len(variables):
@@ -69,6 +63,13 @@ def _minimal_dnf(f: Any) -> Boolean:
     dnf = _sop_form(symbols, minterms, dontcares)
     terms = dnf.args if isinstance(dnf, Or) else (dnf,)
     return Or(*(And(*_drop_implied(t.args if isinstance(t, And) else (t,))) for t in terms))
+
+
+def _rows(g: Any, variables: list[str]) -> list[list[int]]:
+    """The rows of the truth table over `variables` (a superset of g's support) where `g`
+    holds, as 0/1 lists in the table's order (itertools.product's: the first variable the
+    most significant): the diagram's satisfying cubes expanded, not 2**n evaluations."""
+    return sorted([int(a[v]) for v in variables] for a in MANAGER.pick_iter(g, care_vars=set(variables)))
 
 
 # SOPform's answers by what they are computed from (the atoms' texts, the truth table and its
@@ -82,11 +83,12 @@ _sop_added: list[int] = [0]  # answers computed since the memo was loaded
 
 
 def _sop_form(symbols: list[Symbol], minterms: list[list[int]], dontcares: list[list[int]]) -> Boolean:
-    """SOPform(symbols, minterms, dontcares), kept by its inputs (a pure function of them)."""
+    """SOPform(symbols, minterms, dontcares) (srcscan.sopform's copy of it), kept by its
+    inputs (a pure function of them)."""
     key = (tuple(s.name for s in symbols), tuple(map(tuple, minterms)), tuple(map(tuple, dontcares)))
     known = _SOP_MEMO.get(key)
     if known is None:
-        known = _SOP_MEMO[key] = SOPform(symbols, minterms, dontcares)
+        known = _SOP_MEMO[key] = sop_form(symbols, minterms, dontcares)
         _sop_added[0] += 1
     return known
 

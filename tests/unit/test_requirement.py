@@ -93,7 +93,7 @@ def test_sopform_answers_are_kept_on_disk_and_read_back_by_the_next_run(tmp_path
     monkeypatch.setattr(dnf, "_SOP_MEMO", {})  # as a new process: nothing worked out yet
     monkeypatch.setattr(dnf, "_DNFS", {})
     dnf.load_sop_memo(tmp_path)
-    monkeypatch.setattr(dnf, "SOPform", lambda *args: pytest.fail("SOPform called for a kept answer"))
+    monkeypatch.setattr(dnf, "sop_form", lambda *args: pytest.fail("SOPform called for a kept answer"))
     assert str(Requirement.parse(text)) == first
     dnf._sop_path(tmp_path).write_bytes(b"damaged")
     monkeypatch.setattr(dnf, "_SOP_MEMO", {})
