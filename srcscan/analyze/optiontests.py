@@ -22,7 +22,8 @@ from srcscan.analyze.lastwrite import at_line
 from srcscan.analyze.ondefaults import on_by_default
 from srcscan.analyze.parsedvalues import parsed_test
 from srcscan.analyze.codetests import code_test
-from srcscan.analyze.optionvalues import (COMPARISONS, Target, above_run_value, cleared_local, integer_of, local_of,
+from srcscan.analyze.valuetests import compared_values, masked_value
+from srcscan.analyze.optionvalues import (COMPARISONS, Target, cleared_local, integer_of, local_of,
                                           negated_key_test, option_pool, read_through, stored_after_loop, target_of,
                                           value_options)
 from srcscan.cexpr import Binary, Call, CExpr, Const, Member, Name, Unary, evaluate, render, strip, walk
@@ -189,12 +190,12 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
         return stored & unknown
     if unset != 0:
         return None
-    compared = _compared_values(e, index, fn, line)
+    compared = compared_values(e, index, fn, line)
     if compared is not None:
         if unknown is None:
             unknown = Requirement.atom(Atom(f"?{fn.key if fn else ''}:{render(e)}", test=e))
         return compared & unknown
-    masked = _masked_value(e, index, fn)
+    masked = masked_value(e, index, fn)
     if masked is not None:
         if unknown is None:
             unknown = Requirement.atom(Atom(f"?{fn.key if fn else ''}:{render(e)}", test=e))
@@ -249,47 +250,6 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
     if unknown is None:
         unknown = Requirement.atom(Atom(f"?{fn.key if fn else ''}:{render(e)}", test=e))
     return need & unknown
-
-
-def _compared_values(e: CExpr, index: Index, fn: FunctionFacts | None, line: int = 0) -> Requirement | None:
-    """`daemon->max_port < daemon->min_port`: two values only options set (0 until then, no start
-    value) differ only once one of those options gave one, so a strict comparison or `!=` needs
-    one of them (dnsmasq's --min-port, --max-port); None for any other test (`<=`, `==` hold
-    with both 0 and tell nothing)."""
-    if not isinstance(e, Binary) or e.op not in ("<", ">", "!="):
-        return None
-    if e.op != "!=" and (above := above_run_value(e.left if e.op == ">" else e.right,
-                                                    e.right if e.op == ">" else e.left, index, fn, line)) is not None:
-        return above
-    names: set[str] = set()
-    for side in (e.left, e.right):
-        target = target_of(side)
-        if target is None or target.kind not in ("field", "var") or integer_of(side) is not None \
-                or index.start_values.get(target.name):
-            return None
-        found = value_options(target, index, fn, by_default=True)
-        if not found or any(x.mask for n in found for x in getattr(index.by_name.get(n), "effects", ())):
-            return None
-        names.update(found)
-    return Requirement.any_of(Requirement.atom(n) for n in sorted(names))
-
-
-def _masked_value(e: CExpr, index: Index, fn: FunctionFacts | None) -> Requirement | None:
-    """`mask & daemon->dump_mask` with a run-time `mask`: non-zero only when an option set the
-    value (dnsmasq's --dumpmask; 0 until then, with no start value), so a necessary condition;
-    None for any other test (a constant mask is a bit test, read by _atoms)."""
-    if not isinstance(e, Binary) or e.op != "&":
-        return None
-    for side, other in ((e.left, e.right), (e.right, e.left)):
-        target = target_of(side)
-        if target is None or target.kind not in ("field", "var") or integer_of(other) is not None:
-            continue
-        if index.start_values.get(target.name) or target_of(other) is None:
-            continue
-        names = value_options(target, index, fn, by_default=True)
-        if names and not any(e.mask for n in names for e in getattr(index.by_name.get(n), "effects", ())):
-            return Requirement.any_of(Requirement.atom(n) for n in names)
-    return None
 
 
 def _holds_by_default(e: CExpr, index: Index, fn: FunctionFacts | None,

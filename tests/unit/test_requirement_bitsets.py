@@ -1,0 +1,21 @@
+"""Keys whose values are parsed into bit sets or lists (tests/fixtures/plugbits, written for
+srcscan in lighttpd's shape)."""
+
+from tests.conftest import fixture_catalog, requires_of as requires
+
+catalog = fixture_catalog("plugbits")
+
+
+def test_a_flag_only_a_keys_list_can_set_needs_the_key(catalog):
+    # `return is_forwarded ? fwd_forwarded(...) : fwd_xff(...)`, the flag a [[config.parsed]]
+    # value: 0 unless fwd.headers is given (lighttpd's mod_extforward.c, extforward.headers)
+    assert requires(catalog, "too many params in Forwarded header") == (("fwd.headers",),)
+    assert requires(catalog, "empty X-Forwarded-For header") == ()
+
+
+def test_a_bit_of_a_value_a_key_fills_whole_needs_the_key(catalog):
+    # `pconf->opts & FWD_HOST`, opts being fwd.params' parsed value (0 by default): non-zero
+    # only with the key; its negation holds with the key too, so it needs nothing
+    assert requires(catalog, "invalid host= value in Forwarded header") == (("fwd.headers", "fwd.params"),)
+    assert requires(catalog, "host= not taken from Forwarded header") == (("fwd.headers",),)
+
