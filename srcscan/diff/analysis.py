@@ -26,8 +26,10 @@ def same_guards(a: Message, b: Message) -> bool:
     members guards read, the members the same, is one too (lighttpd 1.4.85's local copy of a
     plugin's configuration: `p->conf.filter` -> `pconf.filter`), and so is a system call's
     later form with flags (`epoll_create(1)` -> `epoll_create1(EPOLL_CLOEXEC)`: _LATER_FORMS).
-    `debug & 4` -> `debug & 16`, a guard added, dropped or reordered, or an operator changed
-    are other guards. `NULL` reads as `0`."""
+    A named constant whose value changed is the same guard (keepalived 2.2.8 inserted flag
+    bits before VRRP_IPVLAN_BIT, 17 -> 19: `__test_bit(VRRP_IPVLAN_BIT, &vrrp->flags)` still
+    tests the bit use_ipvlan sets by that name). `debug & 4` -> `debug & 16`, a guard added,
+    dropped or reordered, or an operator changed are other guards. `NULL` reads as `0`."""
     return _same_lists(a.conditions, b.conditions, dict(a.constants), dict(b.constants))
 
 
@@ -55,6 +57,8 @@ def _renamed(xs: list[list[str]], ys: list[list[str]], values_a: dict[str, int],
         if len(tx) != len(ty):
             return False
         for s, t in zip(tx, ty):
+            if s == t and (s in values_a or s in values_b):
+                continue  # one constant's name on both sides: its meaning, whatever the value now
             vs, vt = _value(s, values_a), _value(t, values_b)
             if vs is not None and vt is not None and (s in values_a or t in values_b):
                 if vs != vt:
