@@ -23,7 +23,7 @@ from srcscan.analyze.constdefaults import default_parses
 from srcscan.analyze.features import feature_options
 from srcscan.analyze.foldedflags import folded_options
 from srcscan.analyze.guardedlocals import find_global_writes, find_local_guards, find_local_writes
-from srcscan.analyze.keyselections import key_selections
+from srcscan.analyze.keyselections import entry_selections, key_selections
 from srcscan.analyze.keywordblocks import nonzero_stores
 from srcscan.analyze.keywordobjects import Objects, object_makers
 from srcscan.analyze.keywords import Levels, field_paths, handler_sides, keyword_handlers, keyword_installs, replay_levels
@@ -98,6 +98,7 @@ class Index:
     after_loop: dict[tuple[str, str], dict[str, tuple[int, ...]]] = field(default_factory=dict)  # (file, function) -> field -> lines the function calling getopt writes it after its loop (writes_after_loop)
     global_writes: dict[str, tuple] = field(default_factory=dict)  # file-scope variable -> (function, Write) writing it (guardedlocals)
     selections: dict[str, tuple] = field(default_factory=dict)  # stored name -> Selections a key's value picks (analyze.keyselections)
+    entry_fields: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)  # (struct, field) -> `key=entry` atoms filling it (keyselections.entry_selections)
     keyword_names: frozenset[str] = frozenset()  # every configuration keyword installed by name (a block's without a handler too: global_defs)
     keyword_blocks: frozenset[str] = frozenset()  # the keywords other keywords are installed in (keywords.replay_levels)
     keyword_fields: dict[tuple[str, str, str], frozenset] = field(default_factory=dict)  # (keyword, field, struct) -> paths of the handlers filling it (keywords.field_paths)
@@ -223,6 +224,8 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.var_writes = tuple(w for w in writes if not w.local and w.op == "=" and "." not in w.target)
     index.flow = flow_writes(writes)
     index.selections = key_selections(graph.functions, graph.key_for, index.key_cases, writes)
+    index.entry_fields = entry_selections(graph.functions, graph.key_for, index.key_cases, writes, index.local_values,
+                                          rules.config.entry_name_field)
     levels = Levels.of(rules.config)
     installs = keyword_installs(graph.functions.values(), rules.config.keyword_calls, levels)
     _, ends = replay_levels(graph.functions.values(), rules.config.keyword_calls, levels)

@@ -22,7 +22,7 @@ from srcscan.analyze.lastwrite import at_line
 from srcscan.analyze.ondefaults import on_by_default
 from srcscan.analyze.parsedvalues import parsed_test
 from srcscan.analyze.codetests import code_test
-from srcscan.analyze.valuetests import compared_values, masked_value
+from srcscan.analyze.valuetests import compared_values, entry_value, masked_value
 from srcscan.analyze.optionvalues import (COMPARISONS, Target, cleared_local, integer_of, local_of,
                                           negated_key_test, option_pool, read_through, stored_after_loop, target_of,
                                           value_options)
@@ -196,6 +196,7 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
             unknown = Requirement.atom(Atom(f"?{fn.key if fn else ''}:{render(e)}", test=e))
         return compared & unknown
     masked = masked_value(e, index, fn)
+    masked = masked if masked is not None else entry_value(e, index)
     if masked is not None:
         if unknown is None:
             unknown = Requirement.atom(Atom(f"?{fn.key if fn else ''}:{render(e)}", test=e))

@@ -59,3 +59,17 @@ def masked_value(e: CExpr, index: Index, fn: FunctionFacts | None) -> Requiremen
             return Requirement.any_of(Requirement.atom(n) for n in names)
     return None
 
+
+def entry_value(e: CExpr, index: Index) -> Requirement | None:
+    """`limits->read_timeout` (or `!= 0`, `> 0`): a field only named entries of a key's list
+    fill (Index.entry_fields: cgi.limits' "read-timeout" entry) is non-zero only with one of
+    them given, so a necessary condition; None for any other test."""
+    if isinstance(e, Binary) and e.op in ("!=", ">") and integer_of(e.right) == 0:
+        e = e.left
+    elif isinstance(e, Binary) and e.op in ("!=", "<") and integer_of(e.left) == 0:
+        e = e.right
+    target = target_of(e)
+    if target is None or target.kind != "field" or not target.owner:
+        return None
+    atoms = index.entry_fields.get((target.owner, target.name))
+    return Requirement.any_of(Requirement.atom(a) for a in atoms) if atoms else None

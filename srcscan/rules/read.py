@@ -285,9 +285,18 @@ def _read_config(r: _Reader) -> ConfigRules:
                          tuple(v.lower() for v in r.strings("false_values")), defaults_functions, emptiness_tests,
                          contexts, tuple(selected), r.get("feature_key", str, ""), feature_functions, keyword_calls,
                          parsed=tuple(parsed), allocation_calls=_identifiers(r, "allocation_calls"),
-                         given_by_default=given_by_default, handler_selectors=_handler_selectors(r), **levels)
+                         given_by_default=given_by_default, handler_selectors=_handler_selectors(r),
+                         entry_name_field=_identifier(r, "entry_name_field"), **levels)
     r.reject_unknown()
     return config
+
+
+def _identifier(r: _Reader, key: str) -> str:
+    """A C identifier (a field's name), "" when not given."""
+    found = r.get(key, str, "")
+    if found and not found.isidentifier():
+        raise RulesError(r.path, f"config.{key}", "expected a field name")
+    return found
 
 
 def _handler_selectors(r: _Reader) -> tuple[tuple[str, str], ...]:

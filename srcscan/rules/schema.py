@@ -199,6 +199,10 @@ class ConfigRules:
     # `r->handler_module`): pointer field -> choosing field. The function needs what the
     # stores of a non-NULL value in the choosing field, in its own file, need.
     handler_selectors: tuple[tuple[str, str], ...] = ()
+    # The member holding the name of an entry of a key's list (lighttpd's data_unset `key`:
+    # cgi.limits = ("read-timeout" => 10)): a field a key's helper fills only under a test
+    # comparing that name with a literal is set only with that entry (analyze.keyselections).
+    entry_name_field: str = ""
 
 
 @dataclass(frozen=True)

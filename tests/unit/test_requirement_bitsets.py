@@ -1,6 +1,7 @@
 """Keys whose values are parsed into bit sets or lists (tests/fixtures/plugbits, written for
 srcscan in lighttpd's shape)."""
 
+from srcscan.formats.template import render_normal
 from tests.conftest import fixture_catalog, requires_of as requires
 
 catalog = fixture_catalog("plugbits")
@@ -19,3 +20,13 @@ def test_a_bit_of_a_value_a_key_fills_whole_needs_the_key(catalog):
     assert requires(catalog, "invalid host= value in Forwarded header") == (("fwd.headers", "fwd.params"),)
     assert requires(catalog, "host= not taken from Forwarded header") == (("fwd.headers",),)
 
+
+def test_a_field_only_a_named_entry_of_a_keys_list_fills_needs_that_entry(catalog):
+    # gate_parse_limits(cpv->v.a) stores `limits->read_timeout` only under
+    # `buffer_eq_icase_slen(&du->key, "read-timeout", 12)` (lighttpd's mod_cgi.c, cgi.limits)
+    found = {render_normal(m.template): m.requires for m in catalog.messages if "timeout on gate" in m.format}
+    assert found == {"read timeout on gate (pid: %d)": (("gate.limits=read-timeout",),),
+                     "write timeout on gate (pid: %d)": (("gate.limits=write-timeout",),)}
+    # `!limits->write_timeout` holds with the entry too (0 given): it needs the list only
+    assert requires(catalog, "gate: no write limit") == (("gate.limits",),)
+    assert requires(catalog, "unrecognized gate.limits param: %s") == (("gate.limits",),)

@@ -189,6 +189,7 @@ BAD_IDIOMS = [
     ({"config": {"defaults_function": ["*set_defaults"]}}, "config.defaults_function", "unknown key"),
     ({"config": {"given_by_default": [""]}}, "config.given_by_default", "config key names"),
     ({"config": {"given_by_default": "server.modules"}}, "config.given_by_default", "a list of strings"),
+    ({"config": {"entry_name_field": "data-key"}}, "config.entry_name_field", "a field name"),
     ({"processes": {"openlog": {"name": "openlog", "facility": 2}}}, "processes.openlog.facility", "unknown key"),
     ({"processes": {"fork_call": ["fork"]}}, "processes.fork_call", "unknown key"),
 ]
