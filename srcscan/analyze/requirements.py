@@ -35,8 +35,9 @@ from srcscan.requirement import Requirement
 from srcscan.analyze.conditions import BUDGET, Conditions, guard_condition, keep_params, param_test, translate
 from srcscan.analyze.deadcode import macro_called, never_called
 from srcscan.analyze.logfuncs import log_function_of
-from srcscan.analyze.nevernull import never_null, null_tested
-from srcscan.analyze.zeroed import zeroed_field_test, zeroing_functions
+from srcscan.analyze.deadtests import bounded_test, null_test, zeroed_test
+from srcscan.analyze.nevernull import never_null
+from srcscan.analyze.zeroed import zeroing_functions
 
 if TYPE_CHECKING:  # context.py names Index in its annotations
     from srcscan.analyze.context import Context
@@ -73,6 +74,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
     for w in writes:
         written[(w.file, w.function)].append(w)
     zeroing = zeroing_functions(graph.functions.values(), written)
+    defined = frozenset(f.name for f in graph.functions.values()).__contains__
     if not index.parser_fills and index.getopt_calls:
         index.parser_fills = parser_fills(graph, index, writes)
     if (index.stores or index.other_fills or index.bit_stores) and not (index.set_by or index.also_filled or index.bits_set_by):
@@ -95,8 +97,9 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
         if key in dead:
             answers[call.key] = RequirementAnswer(Requirement.FALSE, (NotCalled(fn.name),))
             continue
-        dead_test = (_null_test(call, written.get((fn.file, fn.name), ()), non_null, null_tested)
-                     or _zeroed_test(call, fn, written.get((fn.file, fn.name), ()), zeroing)
+        dead_test = (null_test(call, written.get((fn.file, fn.name), ()), non_null)
+                     or zeroed_test(call, fn, written.get((fn.file, fn.name), ()), zeroing)
+                     or bounded_test(call, fn, written.get((fn.file, fn.name), ()), defined)
                      or unused_case_test(call, index.key_values))
         if dead_test is not None:  # `name = MALLOC(len); if (!name) log_message(...)`: never
             answers[call.key] = RequirementAnswer(Requirement.FALSE, (dead_test,))
@@ -263,29 +266,6 @@ def _call_need(caller: str, facts: FunctionFacts, call: CallSite, index: Index,
     need = (from_callers.get(caller, Requirement.TRUE)
             & Requirement.all_of(guard_requirement(g, index, facts) for g in call.guards))
     return need.exists(lambda a: a.is_test).simplified()
-
-
-def _null_test(call: CallSite, written: tuple[Write, ...], non_null: frozenset[str], null_tested) -> GuardAt | None:
-    """A guard of the call needing a variable to be NULL that holds the result of a function that
-    never returns NULL (analyze.nevernull): the guard, saying so; None when there is none."""
-    for g in call.guards if non_null else ():
-        found = null_tested(g, written, non_null)
-        if found is not None:
-            return GuardAt(call.file, g.line, f"{g.describe()} never holds: {found[0]} = {found[1]}, and "
-                                              f"that function never returns NULL (each of its returns is not NULL)")
-    return None
-
-
-def _zeroed_test(call: CallSite, fn: FunctionFacts, written: list[Write], zeroing: frozenset[str]) -> GuardAt | None:
-    """A guard of the call testing a field of a struct calloc() just zeroed (analyze.zeroed):
-    the guard, saying so; None when there is none."""
-    inside_loop = any(g.kind == "loop" for g in call.guards)
-    for g in call.guards if written else ():
-        found = zeroed_field_test(g, fn, written, inside_loop, zeroing)
-        if found is not None:
-            return GuardAt(call.file, g.line, f"{g.describe()} never holds: {found.variable} = {found.text} "
-                                              f"zeroed it and nothing writes its {found.field} before")
-    return None
 
 
 def set_by_code(index: Index, from_callers: Mapping[str, Requirement], graph: CallGraph) -> dict[str, Requirement]:

@@ -30,3 +30,14 @@ def test_a_field_only_a_named_entry_of_a_keys_list_fills_needs_that_entry(catalo
     # `!limits->write_timeout` holds with the entry too (0 given): it needs the list only
     assert requires(catalog, "gate: no write limit") == (("gate.limits",),)
     assert requires(catalog, "unrecognized gate.limits param: %s") == (("gate.limits",),)
+
+
+def test_a_test_against_a_bound_the_code_just_set_never_holds(catalog):
+    # `max_fds = rlim_cur < SETSIZE - 200 ? rlim_cur : SETSIZE - 200` under the same test of
+    # the event handler (lighttpd 1.4.19's server.c:715 and :842): never above the bound
+    assert requires(catalog, "can't raise max filedescriptors above %d") == (("false",),)
+    # the bound itself can be reached; outside the handler's test the other branch's value counts;
+    # a function of the tree called in between may change the value
+    assert requires(catalog, "at the select() limit") == ()
+    assert requires(catalog, "more descriptors than select() takes") == ()
+    assert requires(catalog, "adjusted above 100") == ()

@@ -1,0 +1,215 @@
+"""Guards of a call that can never hold, read from the code just before it: a test that a
+pointer holding a never-NULL result is NULL (analyze.nevernull), a test of a field calloc()
+just zeroed (analyze.zeroed), and a comparison with a value the code has just bounded.
+
+The bounded value (bounded_test) is the smallest range reasoning that shows lighttpd 1.4.19's
+server.c:715 and :842 never logged:
+
+    if (srv->event_handler == FDEVENT_HANDLER_SELECT) {
+        srv->max_fds = rlim.rlim_cur < FD_SETSIZE - 200 ? rlim.rlim_cur : FD_SETSIZE - 200;
+    } else { srv->max_fds = rlim.rlim_cur; }
+    ...
+    if (srv->event_handler == FDEVENT_HANDLER_SELECT) {
+        if (srv->max_fds > FD_SETSIZE - 200) log_error_write(...);
+
+The last write of the tested value that can reach the test is a minimum with the bound, so
+the value is at most the bound there. Each answer is one GuardAt saying why; None when unsure.
+Facts in (CallSite, FunctionFacts, extract.writes' records), no I/O, no parser node.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+from srcscan.analyze.nevernull import null_tested
+from srcscan.analyze.zeroed import zeroed_field_test
+from srcscan.cexpr import Binary, CExpr, Cond, Member, Name, Unary, evaluate, strip, walk
+from srcscan.model import CallSite, FunctionFacts, Guard, GuardAt, Write
+
+_FLIP = {">": "<=", ">=": "<", "<": ">=", "<=": ">"}
+_MIRROR = {">": "<", ">=": "<=", "<": ">", "<=": ">="}
+
+
+def null_test(call: CallSite, written: Iterable[Write], non_null: frozenset[str]) -> GuardAt | None:
+    """A guard of the call needing a variable to be NULL that holds the result of a function that
+    never returns NULL (analyze.nevernull): the guard, saying so; None when there is none."""
+    written = tuple(written)
+    for g in call.guards if non_null else ():
+        found = null_tested(g, written, non_null)
+        if found is not None:
+            return GuardAt(call.file, g.line, f"{g.describe()} never holds: {found[0]} = {found[1]}, and "
+                                              f"that function never returns NULL (each of its returns is not NULL)")
+    return None
+
+
+def zeroed_test(call: CallSite, fn: FunctionFacts, written: list[Write], zeroing: frozenset[str]) -> GuardAt | None:
+    """A guard of the call testing a field of a struct calloc() just zeroed (analyze.zeroed):
+    the guard, saying so; None when there is none."""
+    inside_loop = any(g.kind == "loop" for g in call.guards)
+    for g in call.guards if written else ():
+        found = zeroed_field_test(g, fn, written, inside_loop, zeroing)
+        if found is not None:
+            return GuardAt(call.file, g.line, f"{g.describe()} never holds: {found.variable} = {found.text} "
+                                              f"zeroed it and nothing writes its {found.field} before")
+    return None
+
+
+def bounded_test(call: CallSite, fn: FunctionFacts, written: Iterable[Write],
+                 defined: Callable[[str], bool]) -> GuardAt | None:
+    """A guard of the call `x > B` (or `x >= B`; an early return on `x <= B` alike), B a
+    constant, where the last write of `x` that can reach it stores at most B: the guard,
+    saying so; None when there is none. `written`: the writes of `fn`; `defined(name)`: whether
+    the tree defines a function of that name (its call may change anything).
+
+    A write can reach the test unless one of its guards is the opposite of one of the call's:
+    the same `if` taken the other way, or the same condition tested the other way with nothing
+    that may change it in between. The last write that can reach it must run on every path to
+    the test (each of its guards is one of the call's, or the same condition tested again
+    unchanged; no loop, `&&`, `||` or `?:` among them), store `a < B ? a : B` (or a constant),
+    and nothing between it and the test may change `x`: no other write, no call of a function
+    the tree defines, no call handed the variable `x` hangs from."""
+    writes = tuple(written)
+    if not writes:
+        return None
+    for g in call.guards:
+        found = _bounded(g, call, fn, writes, defined)
+        if found is not None:
+            return found
+    return None
+
+
+def _bounded(g: Guard, call: CallSite, fn: FunctionFacts, writes: tuple[Write, ...],
+             defined: Callable[[str], bool]) -> GuardAt | None:
+    compared = _above(g)
+    if compared is None:
+        return None
+    tested, op, bound = compared
+    root, field = _path(tested)
+    if not root:
+        return None
+    before = [w for w in writes if w.line < g.line and _same_target(w, root, field)]
+    reaching = [w for w in before if not any(_opposite(wg, cg, fn, writes, call, g.line, defined)
+                                             for wg in w.guards for cg in call.guards)]
+    if not reaching:
+        return None
+    last = max(reaching, key=lambda w: w.line)
+    if last.op != "=" or last.value is None or any(w.line == last.line and w is not last and w.value != last.value
+                                                   for w in reaching):
+        return None
+    if not all(_held(wg, call.guards, fn, writes, call, g.line, defined) for wg in last.guards):
+        return None
+    if not _unchanged(({root}, set()), last.line, g.line, fn, writes, defined):
+        return None  # (writes of x in between: none can reach, `last` is the last that can)
+    most = _at_most(last.value)
+    if most is None or not (most <= bound if op == ">" else most < bound):
+        return None
+    return GuardAt(call.file, g.line, f"{g.describe()} never holds: {last.text} (line {last.line}) "
+                                      f"is at most {most} there")
+
+
+def _above(g: Guard) -> tuple[CExpr, str, int] | None:
+    """(x, op, B) with op ">" or ">=" when the code under `g` runs only if `x op B`."""
+    if g.expr is None or g.kind not in ("if", "else", "early-return"):
+        return None
+    e = strip(g.expr)
+    negated = g.negated
+    while isinstance(e, Unary) and e.op == "!":
+        e, negated = strip(e.operand), not negated
+    if not isinstance(e, Binary) or e.op not in _FLIP:
+        return None
+    op, left, right = e.op, e.left, e.right
+    if evaluate(left) is not None and evaluate(right) is None:
+        op, left, right = _MIRROR[op], right, left
+    bound = evaluate(right)
+    if bound is None or evaluate(left) is not None:
+        return None
+    op = _FLIP[op] if negated else op
+    return (left, op, bound) if op in (">", ">=") else None
+
+
+def _path(e: CExpr) -> tuple[str, str]:
+    """(root variable, field) of `root->field` or ("", name) ... ("", "") for anything else."""
+    e = strip(e)
+    if isinstance(e, Member) and isinstance(strip(e.base), Name) and strip(e.base).ref in ("var", "param"):
+        return strip(e.base).name, e.field
+    if isinstance(e, Name) and e.ref in ("var", "param"):
+        return e.name, ""
+    return "", ""
+
+
+def _same_target(w: Write, root: str, field: str) -> bool:
+    """Whether `w` may write `root->field` (any write of a field of that name, whatever it goes
+    through), or the variable `root` itself when `field` is empty."""
+    if not field:
+        return w.target == root
+    return w.target == f".{field}" or w.target.endswith(f".{field}") or w.target == root
+
+
+def _opposite(wg: Guard, cg: Guard, fn, writes, call, line, defined) -> bool:
+    """Whether the write's guard `wg` and the call's guard `cg` cannot both hold."""
+    if wg.expr is None or cg.expr is None or wg.negated == cg.negated or wg.expr != cg.expr:
+        return False
+    if wg.line == cg.line and wg.kind in ("if", "else") and cg.kind in ("if", "else"):
+        return True  # the two branches of one `if`
+    return _plain(wg) and _plain(cg) and _unchanged(_reads(wg.expr), min(wg.line, cg.line), line, fn, writes, defined)
+
+
+def _held(wg: Guard, guards: Iterable[Guard], fn, writes, call, line, defined) -> bool:
+    """Whether the write's guard `wg` holds wherever the call's guards do."""
+    if not _plain(wg):
+        return False
+    for cg in guards:
+        if cg.expr != wg.expr or cg.negated != wg.negated or not _plain(cg):
+            continue
+        if cg.line == wg.line and cg.kind == wg.kind:
+            return True  # the same guard
+        if _unchanged(_reads(wg.expr), wg.line, line, fn, writes, defined):
+            return True
+    return False
+
+
+def _plain(g: Guard) -> bool:
+    return g.kind in ("if", "else", "early-return") and g.expr is not None
+
+
+def _reads(e: CExpr) -> tuple[set[str], set[str]]:
+    """(variables, fields) a condition reads: the variables and parameters it names (the roots
+    of its fields too) and the names of the fields it reads."""
+    return ({x.name for x in walk(e) if isinstance(x, Name) and x.ref in ("var", "param")},
+            {x.field for x in walk(e) if isinstance(x, Member)})
+
+
+def _unchanged(reads: tuple[set[str], set[str]], start: int, end: int, fn: FunctionFacts,
+               writes: tuple[Write, ...], defined: Callable[[str], bool]) -> bool:
+    """Whether nothing between lines `start` and `end` of `fn` may change what `reads`
+    (variables, fields) names: no write of one of the variables or of a field of one of those
+    names (whatever it goes through), no call of a function the tree defines or through a
+    pointer, no call handed one of the variables."""
+    names, fields = reads
+    for w in writes:
+        if start < w.line < end and (w.target in names or w.target.rsplit(".", 1)[-1] in fields):
+            return False
+    for c in fn.calls:
+        if not start < c.line < end:
+            continue
+        if c.indirect or defined(c.callee):
+            return False
+        if any(isinstance(x, Name) and x.name in names for a in c.exprs for x in walk(a)):
+            return False
+    return True
+
+
+def _at_most(e: CExpr) -> int | None:
+    """An upper bound of `e`: a constant, or `a < B ? a : B` / `a > B ? B : a` (a minimum with a
+    constant B, also with `<=`, `>=`); None when not known."""
+    e = strip(e)
+    value = evaluate(e)
+    if value is not None:
+        return value
+    if isinstance(e, Cond):
+        test = strip(e.test)
+        if isinstance(test, Binary) and test.op in ("<", "<=", ">", ">="):
+            small, large = (e.yes, e.no) if test.op in ("<", "<=") else (e.no, e.yes)
+            if strip(small) == strip(test.left) and strip(large) == strip(test.right):
+                return evaluate(large)
+    return None
