@@ -29,6 +29,7 @@ from srcscan.analyze.keywordblocks import nonzero_stores
 from srcscan.analyze.keywordobjects import Objects, object_makers
 from srcscan.analyze.keywords import Levels, field_paths, handler_sides, keyword_handlers, keyword_installs, replay_levels
 from srcscan.analyze.lastwrite import local_assignments
+from srcscan.analyze.eventcodes import sendable_codes
 from srcscan.analyze.ondefaults import default_owners
 from srcscan.analyze.optiontypes import Option
 from srcscan.analyze.optionvalues import integer_of, param_options
@@ -79,6 +80,7 @@ class Index:
     locals_declared: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)  # (file, function) -> its locals (inherited._file_requirement)
     bits_set_by: dict[tuple[str, str, str], Requirement] = field(default_factory=dict)  # the same -> what those stores need (requirements.set_by_code)
     events: dict[str, dict[int, tuple[tuple[str, CallSite], ...]]] = field(default_factory=dict)  # receiver -> code -> (caller key, call) sending it (event_sends)
+    sendable: dict[str, frozenset[int] | None] = field(default_factory=dict)  # receiver -> every code a call can send it (eventcodes)
     copies: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)  # (field, struct) -> structs its value is copied to (field_copies)
     local_guards: dict[tuple[str, str], dict[str, tuple]] = field(default_factory=dict)  # (file, function) -> local -> guards of each write setting it (guardedlocals)
     reading_locals: set[tuple[str, str]] = field(default_factory=set)  # (function key, local) whose guards are being read
@@ -208,6 +210,7 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.local_guards = find_local_guards(writes)
     index.local_writes = find_local_writes(writes)
     index.local_assignments = local_assignments(writes)
+    index.sendable = sendable_codes(graph, getattr(rules, "events", ()), index.local_assignments)
     fields: dict[str, list[Write]] = defaultdict(list)
     for w in writes:
         if not w.local and "." in w.target:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from srcscan.model import Inherited, NotInProcess
+from srcscan.model import DecidedByCallers, Inherited, NotInProcess
 from tests.conftest import only_message, tree_catalog
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -47,3 +47,17 @@ def test_an_event_case_is_written_only_by_processes_sending_its_code(catalog):
     assert m.processes == ("kinds",)
     (out,) = [d for d in m.derivation if isinstance(d, NotInProcess)]
     assert out.process == "connection" and "send_event()" in out.why
+
+
+def test_an_event_case_whose_code_no_call_sends_is_never_logged(catalog):
+    """EV_SCRIPT is sent only in sets_pf.c, which no parse holds (dnsmasq's EVENT_LUA_ERR, sent
+    only by helper.c under HAVE_LUASCRIPT): its case of fatal_event() is never logged in the
+    build read. The codes other calls send are all known: constants, a parameter every caller
+    of queue_event() gives a constant, and on_signal()'s local given only constants, so
+    EV_TERM's case stays a message that appears by default."""
+    script = only_message(catalog, "failed to load the script")
+    assert script.requires == (("false",),) and script.processes == ()
+    assert any(isinstance(d, DecidedByCallers) and "no call srcscan parsed sends code 4" in d.condition
+               for d in script.derivation)
+    assert only_message(catalog, "exiting on a signal").requires == ()
+    assert only_message(catalog, "reloading").requires == ()
