@@ -14,6 +14,7 @@ import re
 from collections import defaultdict
 from typing import Iterable
 
+from srcscan.analyze.caselabels import LabelFilter, case_labels
 from srcscan.analyze.keywords import Levels, keyword_options
 from srcscan.analyze.optionflow import derived_effects, helper_effects, with_copies, with_resets
 from srcscan.analyze.optiontypes import Option, OptionEffect
@@ -43,7 +44,8 @@ def find_options(files: Iterable[FileFacts], rules: Rules) -> tuple[Option, ...]
     main_parser = max(files, key=lambda f: (len({c[0] for c in f.options.cases}), f.path), default=None)
     for facts in files:
         data = facts.options
-        cli = _cli_options(facts.path, data, orules, helper_effects(every, facts, orules.getopt_calls)) \
+        cli = _cli_options(facts.path, data, orules, helper_effects(every, facts, orules.getopt_calls),
+                           case_labels(facts.writes)) \
             if main_parser is not None and facts.path == main_parser.path else []
         for option in cli + _config_options(facts.path, data):
             key = (option.kind, option.name)
@@ -65,7 +67,8 @@ def find_options(files: Iterable[FileFacts], rules: Rules) -> tuple[Option, ...]
 
 
 def _cli_options(path: str, data: OptionFacts, orules: OptionRules,
-                 helpers: dict[int, list[OptionEffect]] | None = None) -> list[Option]:
+                 helpers: dict[int, list[OptionEffect]] | None = None,
+                 label_filter: LabelFilter | None = None) -> list[Option]:
     if not data.cases and not helpers:
         return []
     takes: dict[int, bool] = {}
@@ -84,7 +87,7 @@ def _cli_options(path: str, data: OptionFacts, orules: OptionRules,
         effect = _effect(target, op, value_text, value, inner, orules)
         if effect is None:
             continue
-        for label in labels:
+        for label in label_filter(labels, target, inner) if label_filter is not None else labels:
             # A character, or the code of a long-only option (dnsmasq's LOPT_* from 256 on).
             if isinstance(label, int) and (32 < label < 127 or label in long_names):
                 effects[label].append(effect)

@@ -24,7 +24,7 @@ from srcscan.analyze.parsedvalues import parsed_test
 from srcscan.analyze.codetests import code_test
 from srcscan.analyze.valuetests import compared_values, entry_value, masked_value
 from srcscan.analyze.optionvalues import (COMPARISONS, Target, cleared_local, integer_of, local_of,
-                                          negated_key_test, option_pool, read_through, stored_after_loop, target_of,
+                                          negated_key_test, option_pool, stored_after_loop, target_of, walk_step,
                                           value_options)
 from srcscan.cexpr import Binary, Call, CExpr, Const, Member, Name, Unary, evaluate, render, strip, walk
 from srcscan.cexpr import Index as Subscript
@@ -215,12 +215,12 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
         values = local_of(target.name, index, fn) if fn is not None else None
         if not values:
             return None
-        walk = any(v is not None and read_through(v, target.name) for v in values)
+        walk = any(v is not None and walk_step(v, target.name, index, fn) for v in values)
         if walk and line:
             values = walk_start(target.name, values, index, fn, line)
         found = []
         for value in values:
-            if value is None or integer_of(value) == 0 or read_through(value, target.name):
+            if value is None or integer_of(value) == 0 or walk_step(value, target.name, index, fn):
                 continue
             inner = target_of(value)
             if inner is not None and inner.kind == "field" and inner.root in index.set_by:

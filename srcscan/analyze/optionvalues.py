@@ -318,3 +318,17 @@ def stored_after_loop(e: CExpr, index: Index, fn: FunctionFacts, line: int) -> b
                        (e.left if target_of(e.left) is not None else e.right))
     return target is not None and target.kind == "field" and any(
         n < line and (not owner or not target.owner or owner == target.owner) for n, owner in stored.get(target.name, ()))
+
+
+def walk_step(value: CExpr, name: str, index: Index, fn: FunctionFacts | None) -> bool:
+    """Whether assigning `value` to the list walker `name` steps along the list: `d->next`, or a
+    local only ever given that (`tmp = transfer->next; ... transfer = tmp`, dnsmasq's
+    check_tftp_listeners, which may unlink the entry before stepping)."""
+    if read_through(value, name):
+        return True
+    value = strip(value)
+    if not (isinstance(value, Name) and value.ref == "var" and value.name != name and fn is not None):
+        return False
+    held = local_of(value.name, index, fn)
+    return bool(held) and all(v is None or read_through(v, name) for v in held) \
+        and any(v is not None for v in held)

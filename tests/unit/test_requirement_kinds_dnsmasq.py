@@ -61,3 +61,19 @@ def test_an_event_case_whose_code_no_call_sends_is_never_logged(catalog):
                for d in script.derivation)
     assert only_message(catalog, "exiting on a signal").requires == ()
     assert only_message(catalog, "reloading").requires == ()
+
+
+def test_a_shared_case_picking_its_list_by_the_option_fills_each_list_for_its_option(catalog):
+    """-x falls through into the case -i and -e share, which stores into if_names under `opt ==
+    'i'`, into tftp_ifs under `opt == 'x'` and into except_ifs otherwise (dnsmasq's one_opt:
+    --enable-tftp=IF, -I, -2, --no-dhcpv*-interface): a walk of tftp_ifs needs -x alone, one of
+    except_ifs -e alone (they needed any of the three)."""
+    assert only_message(catalog, "TFTP on interface %s").requires == (("-x",),)
+    assert only_message(catalog, "not listening on %s").requires == (("-e",),)
+
+
+def test_a_list_only_code_under_an_option_fills_walked_through_a_second_local(catalog):
+    """st->transfers is filled only by start_transfer(), which main() calls under -x (dnsmasq's
+    daemon->tftp_trans, filled by tftp_request()); check_transfers() walks it with `t = tmp` after
+    `tmp = t->next`: its message needs -x (it appeared by default)."""
+    assert only_message(catalog, "transfer %d done").requires == (("-x",),)
