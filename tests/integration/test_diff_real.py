@@ -25,18 +25,15 @@ def at(messages, file, line):
 def test_keepalived_added_removed_changed(keepalived):
     (added,) = at(keepalived.added, "keepalived/bfd/bfd_scheduler.c", 1189)
     assert added.format == "Unable to open multihop listening socket" and added.priority == "LOG_ERR"
-    # 2.3.3 moved dump_rs's "     RS up notify script" into dump_notify_vs_rs_script, re-indented:
-    # still written, so a change of template and location, not a removal
+    # 2.3.3 moved dump_rs's "     RS up notify script" (and RS down, and dump_vs's two quorum
+    # scripts) into one call of dump_notify_vs_rs_script, which writes its callers' constants:
+    # still written, so not a removal but four old sites merged into the helper's call (issue 19's
+    # N -> 1 "merged", shown as such), not four changes of the helper's guard and requirements
     assert not at(keepalived.removed, "keepalived/check/check_data.c", 513)
-    (moved,) = [c for c in keepalived.changed if (c.old.file, c.old.line) == ("keepalived/check/check_data.c", 513)
-                and "RS up" in c.old.format]
-    # (its guard is now the helper's `!(script->path)`, no longer dump_rs's `rs->notify_up`).
-    # `requires` may differ too: with keepalived.conf keywords as atoms, 2.2.7's line needs -d and
-    # notify_up, while 2.3.3's shared helper is called for notify_up, notify_down and both quorum
-    # scripts, and its message-level requires names any of them (each text's own caller is the
-    # precise answer; README "keepalived.conf keywords")
-    assert moved.new.function == "dump_notify_vs_rs_script" and \
-        set(moved.fields) - {"requires"} == {"template", "location", "conditions"}
+    (merge,) = [m for m in keepalived.merged if any((o.file, o.line) == ("keepalived/check/check_data.c", 513)
+                                                     and "RS up" in o.format for o in m.olds)]
+    assert merge.how == "helper" and merge.new.function == "dump_notify_vs_rs_script"
+    assert sorted(o.line for o in merge.olds) == [513, 516, 733, 736]  # RS up, RS down, quorum up, quorum down
     (ah,) = [c for c in keepalived.changed if c.old.format == "(%s) Received AH header but auth type not AH"]
     assert ah.new.format == "(%s) Received AH header but auth type not AH from %s"
     assert set(ah.fields) == {"template", "call"} and ah.new.call == "log_rate_limited_error"
