@@ -23,6 +23,7 @@ from collections import defaultdict
 from typing import Iterable
 
 from srcscan.analyze.callgraph import CallGraph
+from srcscan.analyze.counters import counted_test
 from srcscan.analyze.flagflow import carried
 from srcscan.analyze.guardedlocals import GuardReader
 from srcscan.analyze.optionvalues import integer_of
@@ -36,13 +37,17 @@ if TYPE_CHECKING:
 BitKey = tuple[str, str, str]  # (struct, field, macro): `struct server`'s flags, SERV_LOOP
 
 
-def code_test(e: CExpr, index: Index, fn: FunctionFacts | None, reader: GuardReader) -> Requirement | None:
+def code_test(e: CExpr, index: Index, fn: FunctionFacts | None, reader: GuardReader,
+              line: int = 0) -> Requirement | None:
     """What a test of run-time state needs when only code under options makes it hold: a call
-    returning non-zero (returned_test) or a flag bit only such code stores (Index.bits_set_by);
-    None for any other test."""
+    returning non-zero (returned_test), a flag bit only such code stores (Index.bits_set_by) or
+    a counter only a list walk counts up, tested at `line` (counters.counted_test); None for
+    any other test."""
     found = returned_test(e, index, fn, reader)
     if found is None and (key := _bit_key(strip(e))) is not None:
         found = index.bits_set_by.get(key)
+    if found is None:
+        found = counted_test(e, index, fn, reader, line)
     return found
 
 
@@ -131,8 +136,10 @@ def returned_test(e: CExpr, index: Index, fn: FunctionFacts | None, reader: Guar
     0`: the call's result compared with a constant): one of the callee's returns of a constant
     for which the comparison holds ran, each under its guards (read in the callee, loops' own
     tests left out; an early `if (!daemon->timestamp_file) return 0;` before `return -1;` among
-    them). None when the callee is unknown, returns anything but constants (or nothing), some
-    such return needs no option, or none is seen."""
+    them; a local returned stands for each value it is given, under that write's guards too:
+    log_start's `int ret = 0; ... if (log_to_file && ...) ret = errno; return ret;`). None when the
+    callee is unknown, returns nothing, some return that may make the comparison hold needs no
+    option, or none is seen."""
     called = _called(e)
     if called is None or fn is None or index.graph is None:
         return None
@@ -149,14 +156,10 @@ def returned_test(e: CExpr, index: Index, fn: FunctionFacts | None, reader: Guar
         return index.memo[memo]
     index.memo[memo] = None  # (a function testing its own result, through recursion: unknown)
     found: list[Requirement] | None = []
-    for r in callee.returns:
-        value = integer_of(r.value) if r.value is not None else None
-        if value is None:
-            found = None  # a value of the run
-            break
-        if not _HOLDS[op](value, bound):
-            continue
-        need = Requirement.all_of(reader(g, index, callee) for g in r.guards if g.kind != "loop").simplified()
+    for r, value, guards in _returned(callee, index):
+        if value is not None and not _HOLDS[op](value, bound):
+            continue  # (a value of the run, None, may make the comparison hold)
+        need = Requirement.all_of(reader(g, index, callee) for g in guards if g.kind != "loop").simplified()
         if need.is_true:
             found = None
             break
@@ -166,3 +169,21 @@ def returned_test(e: CExpr, index: Index, fn: FunctionFacts | None, reader: Guar
         answer = None  # (returns under opposite options: any run may return non-zero)
     index.memo[memo] = answer
     return answer
+
+
+def _returned(callee: FunctionFacts, index: Index):
+    """(return, its value or None for a value of the run, the guards it runs under) for each
+    return of `callee`, a returned local read as each value its writes give it (a declaration
+    with a value or a plain assignment: the write's guards join the return's; any other
+    assignment is a value of the run)."""
+    assigned = index.local_assignments.get((callee.file, callee.name), {})
+    for r in callee.returns:
+        value = strip(r.value) if r.value is not None else None
+        if isinstance(value, Name) and value.ref == "var" and value.name in assigned:
+            writes = [w for w in assigned[value.name] if w.line <= r.line and (w.op != "decl" or w.value is not None)]
+            if writes:
+                for w in writes:
+                    held = integer_of(w.value) if w.op in ("=", "decl") and w.value is not None else None
+                    yield r, held, tuple(w.guards) + tuple(r.guards)
+                continue
+        yield r, integer_of(value) if value is not None else None, tuple(r.guards)

@@ -176,7 +176,7 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
       by ubus_init(), which main() calls under --enable-ubus), also through a local
       (`ubus = daemon->ubus; if (!ubus) return;`)."""
     set_global = global_test(e, index, fn, guard_requirement)  # a file-scope variable, or a call's result
-    if set_global is not None or (set_global := code_test(e, index, fn, guard_requirement)) is not None:
+    if set_global is not None or (set_global := code_test(e, index, fn, guard_requirement, line)) is not None:
         return set_global & (unknown or Requirement.atom(Atom(f"?{fn.key if fn else ''}:{render(e)}", test=e)))
     unset = 0
     if isinstance(e, Binary) and e.op == "!=" and integer_of(e.right) is not None:

@@ -77,3 +77,18 @@ def test_a_list_only_code_under_an_option_fills_walked_through_a_second_local(ca
     daemon->tftp_trans, filled by tftp_request()); check_transfers() walks it with `t = tmp` after
     `tmp = t->next`: its message needs -x (it appeared by default)."""
     assert only_message(catalog, "transfer %d done").requires == (("-x",),)
+
+
+def test_a_counter_only_a_walk_of_a_list_counts_up(catalog):
+    """list_interfaces() counts if_names' entries with `++count` in a test inside the walk and
+    logs `%d more interfaces` under `count - 1 > LOGGED` after it (dnsmasq's check_servers:
+    'using %d more nameservers', network.c:1710): 0 when -i filled nothing, so the message needs
+    -i (a necessary condition; how many entries is a value of the run)."""
+    assert only_message(catalog, "%d more interfaces").requires == (("-i",),)
+
+
+def test_a_returned_local_set_only_under_an_option(catalog):
+    """own_stamp() returns `ret`, 0 unless `if (stamp_file && chown(...) != 0) ret = errno;` ran
+    (dnsmasq's log_start(), whose result main() tests before 'failed to change owner of %s'):
+    the test of its result needs -t."""
+    assert only_message(catalog, "cannot change the owner of the stamp file").requires == (("-t",),)
