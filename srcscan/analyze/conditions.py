@@ -31,20 +31,21 @@ MAX_DEPTH = 8  # callers followed up from a site before a parameter's test count
 BUDGET = 300  # reaching() calls per site
 
 
-def condition(e: CExpr, index, fn: FunctionFacts, line: int = 0) -> Requirement:
+def condition(e: CExpr, index, fn: FunctionFacts, line: int = 0, complement: bool = False) -> Requirement:
     """C condition -> formula: constants folded, option tests as option atoms (the index's
     reading of them), anything else a runtime test of `fn`. A test at `line` of a variable
     assigned in `fn` before it is named with that assignment's line: `len < 0` after
     `len = recvmsg(..., MSG_PEEK)` and `len < 0` after the second `len = recvmsg(...)` are two
-    tests, not one (keepalived's netlink_parse_info)."""
+    tests, not one (keepalived's netlink_parse_info). With `complement`, a runtime test `a != b`
+    is the negation of the atom of `a == b` (site_condition)."""
     e = strip(e)
     value = evaluate(e)
     if value is not None:
         return Requirement.TRUE if value else Requirement.FALSE
     if isinstance(e, Unary) and e.op == "!":
-        return ~condition(e.operand, index, fn, line)
+        return ~condition(e.operand, index, fn, line, complement)
     if isinstance(e, Binary) and e.op in ("&&", "||"):
-        left, right = condition(e.left, index, fn, line), condition(e.right, index, fn, line)
+        left, right = condition(e.left, index, fn, line, complement), condition(e.right, index, fn, line, complement)
         return left & right if e.op == "&&" else left | right
     flow = getattr(index, "flow", {}).get((fn.file, fn.name)) if line else None
     if flow and (again := entry_form(e, fn, line, flow)) is not None:
@@ -54,6 +55,9 @@ def condition(e: CExpr, index, fn: FunctionFacts, line: int = 0) -> Requirement:
     found = option_test(e, index, fn, line=line) if not (line and stored_after_loop(e, index, fn, line)) else None
     if found is not None:
         return found
+    if complement and isinstance(e, Binary) and e.op == "!=":
+        e = Binary("==", e.left, e.right)
+        return ~Requirement.atom(Atom(f"?{fn.key}:{render(e)}{_versions(e, index, fn, line)}", test=e))
     return Requirement.atom(Atom(f"?{fn.key}:{render(e)}{_versions(e, index, fn, line)}", test=e))
 
 
@@ -70,6 +74,18 @@ def _versions(e: CExpr, index, fn: FunctionFacts, line: int) -> str:
         if written:
             parts.append(f"@{name}:{max(written)}")
     return "".join(parts)
+
+
+def site_condition(guard: Guard, index, fn: FunctionFacts) -> Requirement:
+    """guard_condition for a site's own guards, read together: a runtime test `i != 0` is the
+    negation of `i == 0`, one atom, so that `if (0 == i && !conf.ssl_enabled) continue; if (0 !=
+    i) continue;` leaves only i == 0 with ssl.engine (lighttpd's TLS modules' socket loop).
+    (Only here: the call-path analyses keep reading each test as written.)"""
+    if guard.kind in ("case", "default") or guard.expr is None or mandatory_guard(guard, index, fn):
+        return guard_condition(guard, index, fn)
+    c = condition(guard.expr, index, fn, guard.line, complement=True)
+    c = ~c if guard.negated else c
+    return within_blocks(c, guard.expr, index)
 
 
 def guard_condition(guard: Guard, index, fn: FunctionFacts) -> Requirement:

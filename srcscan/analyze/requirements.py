@@ -32,7 +32,7 @@ from srcscan.model import (CallerGuard, CallSite, Guard, DecidedByCallers, Deriv
                            LoggedOnlyIf, MessageText, NotBuilt, NotCalled, RequirementAnswer, SeveralOptions, SiteKey,
                            ThroughPointer, Write)
 from srcscan.requirement import Requirement
-from srcscan.analyze.conditions import BUDGET, Conditions, guard_condition, keep_params, param_test, translate
+from srcscan.analyze.conditions import BUDGET, Conditions, keep_params, param_test, site_condition, translate
 from srcscan.analyze.deadcode import macro_called, never_called
 from srcscan.analyze.logfuncs import log_function_of
 from srcscan.analyze.deadtests import bounded_test, null_test, zeroed_test
@@ -105,7 +105,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             answers[call.key] = RequirementAnswer(Requirement.FALSE, (dead_test,))
             continue
         own = [(g, guard_requirement(g, index, fn)) for g in call.guards]
-        need = Requirement.all_of(guard_condition(g, index, fn) for g in call.guards).simplified()
+        need = Requirement.all_of(site_condition(g, index, fn) for g in call.guards).simplified()
         contradiction = ()
         if need.is_false:
             # The guards contradict each other as srcscan reads them: a variable tested both
@@ -367,6 +367,8 @@ def _sink_text(sink: Requirement) -> str:
     text = str(sink)  # longest names first: `?f:x` is a prefix of `?f:x@x:12` (conditions._versions)
     for a in sorted(sink.atoms(), key=lambda a: (-len(a.name), a.name)):
         if a.is_test:
+            if isinstance(a.test, Binary) and a.test.op == "==":  # `!a == b` reads as `(!a) == b` in C
+                text = text.replace("!" + a.name, render(Binary("!=", a.test.left, a.test.right)))
             text = text.replace(a.name, render(a.test))
     return text
 

@@ -41,3 +41,12 @@ def test_a_test_against_a_bound_the_code_just_set_never_holds(catalog):
     assert requires(catalog, "at the select() limit") == ()
     assert requires(catalog, "more descriptors than select() takes") == ()
     assert requires(catalog, "adjusted above 100") == ()
+
+
+def test_a_runtime_test_and_its_negation_written_with_not_equal_are_one_test(catalog):
+    # `if (0 == i && !conf.enabled) continue; if (0 != i) continue;`: only the global scope
+    # with sock.engine is left (lighttpd's TLS modules: ssl.engine, ssl.pemfile)
+    assert requires(catalog, 'sock.pemfile has to be set when sock.engine = "enable"') == (
+        ("!sock.pemfile", "sock.engine"),)
+    assert requires(catalog, "sock.pemfile has to be set in the same scope") == (("!sock.pemfile",),)
+
