@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 from srcscan.analyze.callgraph import Functions
+from srcscan.analyze.keywordlists import list_fill_effects
 from srcscan.analyze.optiontypes import Option, OptionEffect
 from srcscan.cexpr import Call, Member, Name, evaluate, strip, walk
 from srcscan.model import FileFacts, FunctionFacts, SiteKey, Write
@@ -234,12 +235,14 @@ def _literal(call, index: int, env: Mapping[str, str]) -> str | None:
 
 
 def keyword_options(files: Iterable[FileFacts], keyword_calls: Iterable[str], bit_set: Iterable[str] = (),
-                    levels: Levels = Levels()) -> tuple[Option, ...]:
+                    levels: Levels = Levels(), list_fills: Iterable[tuple[str, int]] = ()) -> tuple[Option, ...]:
     """One config Option per keyword the `keyword_calls` install (kind "config", named by the
     keyword, its file the installing call's), with the fields its handler, and the helpers only
     handlers call (up to HELPER_DEPTH deep), store a value in that nothing else gives one
     (OptionEffect target `.field`, owner the field's struct), and the bits they set with a
-    rules' `bit_set` function (`__set_bit(VRRP_IPVLAN_BIT, &current_vrrp->flags)`). A keyword
+    rules' `bit_set` function (`__set_bit(VRRP_IPVLAN_BIT, &current_vrrp->flags)`), and the
+    list heads they, or a block's end handler, put entries in with a rules' `list_fills`
+    function (list_fill_effects). A keyword
     whose handler stores nothing such still has its Option: its name is an atom, and so is a
     block's keyword installed without a handler (`levels`: replay_levels; keepalived's
     `global_defs`), whose file is that of the first keyword installed in it."""
@@ -289,6 +292,17 @@ def keyword_options(files: Iterable[FileFacts], keyword_calls: Iterable[str], bi
                 effects[k].append(OptionEffect("." + target.field, "set_bit", call.args[0].text, 1 << bit,
                                                owner=target.owner))
 
+    list_fills = tuple(list_fills)
+    seeds: dict[str, set] = defaultdict(set)
+    for install in installs:
+        seeds[install.handler].add(install.keyword)
+    for end in replay_levels(functions, frozenset(keyword_calls), levels)[1] if levels and list_fills else ():
+        seeds[end.handler].update(path[-1] for path in end.paths)  # an end handler runs when its block ends
+    filled, unlisted = list_fill_effects(by_key, _spread(by_key, seeds) if list_fills else {}, fresh, list_fills,
+                                         lambda name, file: _resolve(by_key, name, file))
+    for k, found in filled.items():
+        effects[k].extend(found)
+    other |= unlisted
     owners: dict[str, set[str]] = defaultdict(set)  # field -> structs something else gives it a value in
     for field, owner in other:
         owners[field].add(owner)

@@ -128,13 +128,14 @@ def option_test(e: CExpr, index: Index, fn: FunctionFacts | None, unknown: Requi
     if not atoms:
         return _necessary_only(strip(e), index, fn, unknown, line)
     if all(a.startswith("!") for a in atoms):  # a value none of the options may have set: all of them not given
-        if necessary is not False and cleared_local(strip(e), index, fn) or any(e.op == "reset" for a in atoms for e in getattr(
+        if necessary is not False and cleared_local(strip(e), index, fn) or any(e.op in ("reset", "list_add") for a in atoms for e in getattr(
                 index.by_name.get(re.split(r"[<>=]", a[1:], maxsplit=1)[0]), "effects", ())):
             # `NULL == scripts` with `scripts = NULL` on some path, `auth_required == 0` with
             # `auth_required = 0` before the loop that may set it, `0 == srv->srvconf.max_worker`
             # which -1 also makes hold (optionflow.with_resets): "no key given" is enough for the
             # test to hold, not needed for it: that, or a run-time test (read as necessary: no
-            # need; its negation needs a key)
+            # need; its negation needs a key). So is an empty list a keyword fills: its entries
+            # may be rejected, or be another object's (keepalived's `list_empty(&vs->rs)`)
             if unknown is None:
                 unknown = Requirement.atom(Atom(f"?{fn.key if fn else ''}:{render(e)}", test=e))
             return Requirement.all_of(_literal(a) for a in sorted(atoms)) | unknown

@@ -286,7 +286,7 @@ def _read_config(r: _Reader) -> ConfigRules:
                          contexts, tuple(selected), r.get("feature_key", str, ""), feature_functions, keyword_calls,
                          parsed=tuple(parsed), allocation_calls=_identifiers(r, "allocation_calls"),
                          given_by_default=given_by_default, handler_selectors=_handler_selectors(r),
-                         entry_name_field=_identifier(r, "entry_name_field"), **levels)
+                         entry_name_field=_identifier(r, "entry_name_field"), list_fills=_list_fills(r), **levels)
     r.reject_unknown()
     return config
 
@@ -297,6 +297,15 @@ def _identifier(r: _Reader, key: str) -> str:
     if found and not found.isidentifier():
         raise RulesError(r.path, f"config.{key}", "expected a field name")
     return found
+
+
+def _list_fills(r: _Reader) -> tuple[tuple[str, int], ...]:
+    """`[config] list_fills`: a table of function name -> the index of its list head argument."""
+    found = r.get("list_fills", dict, {}, "a table of function name -> argument index")
+    for name, index in found.items():
+        if not name.isidentifier() or not isinstance(index, int) or isinstance(index, bool) or index < 0:
+            raise RulesError(r.path, f"config.list_fills.{name}", "expected a function name -> argument index (0 or more)")
+    return tuple(sorted(found.items()))
 
 
 def _handler_selectors(r: _Reader) -> tuple[tuple[str, str], ...]:

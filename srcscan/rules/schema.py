@@ -189,6 +189,11 @@ class ConfigRules:
     # allocation runs only under some keywords (alloc_vrrp() from vrrp_instance's handler) exists
     # only with them, and so code reading a field of one needs them (analyze.keywordobjects).
     allocation_calls: tuple[str, ...] = ()
+    # Functions putting entries in a list, with the index of the argument naming the list's head
+    # (keepalived's list_add_tail(&new->e_list, &vrrp_data->vrrp_track_processes): 1): a list
+    # head field only keywords' handlers fill is non-empty only with them (analyze.keywords), which
+    # a test of the rules' emptiness_tests (`!list_empty(&vrrp_data->vrrp_track_processes)`) reads.
+    list_fills: tuple[tuple[str, int], ...] = ()
     parsed: tuple["Parsed", ...] = ()  # values the daemon parses at run time from keys' strings
     # Keys the configuration reader gives a value itself when the file has none (lighttpd
     # 1.4.19's config_read() inserts server.modules with the default modules): a test of how

@@ -4,21 +4,32 @@ checkers' start-up hands `checker->launch` to thread_add_timer, which stores it 
 `func`, and the scheduler calls it through that field. So the callback, and the callbacks it
 registers in turn (each registering the other again), run only when the configuration has a
 PING_CHECK block (tests/fixtures/reqk-callbacks, a keepalived-shaped tree written for this
-test)."""
+test, with reqk-blocks' keyword parser)."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 from tests.conftest import only_message, tree_catalog
 
 ROOT = Path(__file__).parent.parent / "fixtures" / "reqk-callbacks"
+PARSER = Path(__file__).parent.parent / "fixtures" / "reqk-blocks" / "tree"
+
+
+def _tree(dest: Path) -> Path:
+    """dest/tree: reqk-callbacks' files beside reqk-blocks' keyword parser (kept once); its path."""
+    tree = dest / "tree"
+    shutil.copytree(ROOT / "tree", tree)
+    for name in ("parser.c", "parser.h"):
+        shutil.copy(PARSER / name, tree / name)
+    return tree
 
 
 @pytest.fixture(scope="module")
 def catalog(tmp_path_factory):
-    return tree_catalog(ROOT / "tree", ROOT / "rules.toml", tmp_path_factory.mktemp("cache"))
+    return tree_catalog(_tree(tmp_path_factory.mktemp("callbacks")), ROOT / "rules.toml", tmp_path_factory.mktemp("cache"))
 
 
 @pytest.mark.parametrize("text, wanted", [

@@ -1,0 +1,94 @@
+"""List heads only configuration keywords fill: keepalived's vrrp_track_process block ends in
+vrrp_tprocess_end_handler(), which puts the tracked process in `vrrp_data->vrrp_track_processes`
+(list_add_tail(&current_tp->e_list, &vrrp_data->vrrp_track_processes)); nothing else adds to that
+list, so `if (!list_empty(&vrrp_data->vrrp_track_processes))` (a rules' emptiness test) holds only
+with that block, and the process tracker it starts runs only then. The functions filling a list
+are the rules' `[config] list_fills` (name -> the index of the head argument).
+
+Plain facts in (the functions' calls, the keywords' sides), OptionEffects out; no I/O.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Callable, Iterable, Mapping
+
+from srcscan.analyze.callgraph import Functions
+from srcscan.analyze.optiontypes import OptionEffect
+from srcscan.cexpr import Member, Name, strip, walk
+from srcscan.model import CallSite
+
+
+def list_fill_effects(by_key: Functions, sides: Mapping[str, frozenset[str]], fresh: set[tuple[str, str, str]],
+                      list_fills: Iterable[tuple[str, int]], resolve: Callable[[str, str], str | None]) \
+        -> tuple[dict[str, list[OptionEffect]], set[tuple[str, str]]]:
+    """The list heads keywords fill: keyword -> effects `.field` (op "list_add", owner the
+    head's struct) for each call of a rules' `list_fills` function (name, index of the head
+    argument), or of a function passing its parameter on as one, in a function `sides` gives
+    keywords (a handler, a block's end handler, keepalived's vrrp_tprocess_end_handler:
+    `list_add_tail(&current_tp->e_list, &vrrp_data->vrrp_track_processes)` for
+    vrrp_track_process, or a helper only they call: keywords.handler_sides); and the (field,
+    owner) pairs filled anywhere else, or in an object the function is building (a local given a
+    call's result, `fresh`: (file, function, local); every such object has the entry), which
+    are no keyword's. `resolve(name, file)`: the function key a call names."""
+    fills = dict(list_fills)
+    if not fills:
+        return {}, set()
+    heads = _head_params(by_key, fills, resolve)
+    effects: dict[str, list[OptionEffect]] = defaultdict(list)
+    other: set[tuple[str, str]] = set()
+    for key, fn in by_key.items():
+        for call in fn.calls:
+            for at in _heads_of(call, fills, heads, resolve):
+                head = _field_of(call.exprs[at])
+                if head is None:
+                    continue
+                base = strip(head.base)
+                if not sides.get(key) or isinstance(base, Name) and (fn.file, fn.name, base.name) in fresh:
+                    other.add((head.field, head.owner))
+                    continue
+                for k in sides[key]:
+                    effects[k].append(OptionEffect("." + head.field, "list_add", call.args[at].text, None,
+                                                   owner=head.owner))
+    return effects, other
+
+
+def _heads_of(call: CallSite, fills: Mapping[str, int], heads: Mapping[str, set[int]],
+              resolve: Callable[[str, str], str | None]) -> list[int]:
+    """The indexes of the call's arguments naming a list head it puts entries in: a `list_fills`
+    function's, or a parameter a function passes on as one (_head_params)."""
+    if call.indirect:
+        return []
+    found = {fills[call.callee]} if call.callee in fills else set()
+    callee = resolve(call.callee, call.file) if call.callee not in fills else None
+    found |= heads.get(callee, set()) if callee else set()
+    return sorted(i for i in found if i < len(call.exprs))
+
+
+def _head_params(by_key: Functions, fills: Mapping[str, int], resolve: Callable[[str, str], str | None]) \
+        -> dict[str, set[int]]:
+    """Function key -> the indexes of its parameters it passes as a list head to a `list_fills`
+    function, or to a function doing so (`alloc_ipaddress(list_head_t *ip_list, ...)` calling
+    list_add_tail(&new->e_list, ip_list)), up to four calls deep."""
+    heads: dict[str, set[int]] = defaultdict(set)
+    for _ in range(4):
+        changed = False
+        for key, fn in by_key.items():
+            for call in fn.calls:
+                for at in _heads_of(call, fills, heads, resolve):
+                    arg = strip(call.exprs[at])
+                    if isinstance(arg, Name) and arg.ref == "param" and arg.name in fn.params \
+                            and fn.params.index(arg.name) not in heads[key]:
+                        heads[key].add(fn.params.index(arg.name))
+                        changed = True
+        if not changed:
+            break
+    return heads
+
+
+def _field_of(e) -> Member | None:
+    """The field an address points at (`&vrrp_data->vrrp_track_processes`), or None."""
+    for x in walk(e):
+        if isinstance(x, Member):
+            return x
+    return None

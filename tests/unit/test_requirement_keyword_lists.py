@@ -1,0 +1,58 @@
+"""Issue "every answer true": list heads only configuration blocks fill. keepalived starts its
+process tracker only `if (!list_empty(&vrrp_data->vrrp_track_processes))`, a list only the end
+handler of a `vrrp_track_process` block adds to (tests/fixtures/reqk-lists, a keepalived-shaped
+tree written for this test; rules' `[config] list_fills` and `emptiness_tests`)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+import shutil
+from pathlib import Path
+
+import pytest
+from tests.conftest import only_message, tree_catalog
+
+from srcscan.errors import RulesError
+from srcscan.rules import load_rules
+
+ROOT = Path(__file__).parent.parent / "fixtures" / "reqk-lists"
+PARSER = Path(__file__).parent.parent / "fixtures" / "reqk-blocks" / "tree"
+
+
+def _tree(dest: Path) -> Path:
+    """dest/tree: reqk-lists' files beside reqk-blocks' keyword parser (kept once); its path."""
+    tree = dest / "tree"
+    shutil.copytree(ROOT / "tree", tree)
+    for name in ("parser.c", "parser.h"):
+        shutil.copy(PARSER / name, tree / name)
+    return tree
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory):
+    return tree_catalog(_tree(tmp_path_factory.mktemp("lists")), ROOT / "rules.toml", tmp_path_factory.mktemp("cache"))
+
+
+@pytest.mark.parametrize("text, wanted", [
+    ("process tracker started", [["track_process"]]),   # filled by the block's end handler
+    ("starting the instances", [["vrrp_instance"]]),     # by the handler, through a helper given the head
+    ("no instance to start", []),                        # empty: the keyword may be given all the same
+    ("adding static addresses", []),                     # filled by the start-up's code too
+])
+def test_lists_only_blocks_fill(catalog, text, wanted):
+    assert [list(a) for a in only_message(catalog, text).requires] == wanted
+
+
+def test_without_list_fills_no_requirement(tmp_path):
+    """Which calls fill a list comes from the rules."""
+    rules = load_rules(str(ROOT / "rules.toml"))
+    flat = replace(rules, config=replace(rules.config, list_fills=()))
+    catalog = tree_catalog(_tree(tmp_path), flat, tmp_path / "cache")
+    assert only_message(catalog, "process tracker started").requires == ()
+
+
+def test_list_fills_are_indexes(tmp_path):
+    bad = tmp_path / "rules.toml"
+    bad.write_text((ROOT / "rules.toml").read_text().replace("list_add_tail = 1", "list_add_tail = -1"))
+    with pytest.raises(RulesError, match="list_fills"):
+        load_rules(str(bad))
