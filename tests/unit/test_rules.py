@@ -168,7 +168,10 @@ def test_lighttpd_config_layout_is_rules_data():
     assert "disable" in config.false_values
     assert "*set_defaults" in config.defaults_functions and "buffer_is_blank" in config.emptiness_tests
     assert load_rules("keepalived").config.key_tables == ()
-    assert load_rules("keepalived").config.emptiness_tests == () == load_rules("keepalived").config.defaults_functions
+    assert load_rules("keepalived").config.defaults_functions == ()
+    # keepalived's emptiness test is lib/list_head.h's, of the lists its keywords fill (list_fills)
+    assert load_rules("keepalived").config.emptiness_tests == ("list_empty",)
+    assert ("list_add_tail", 1) in load_rules("keepalived").config.list_fills
 
 
 BAD_IDIOMS = [
