@@ -26,7 +26,7 @@ from srcscan.analyze.optiontypes import option_to_dict
 from srcscan.analyze.optiontests import guard_requirement, mandatory_guard, option_test
 from srcscan.analyze.parserfills import parser_fills
 from srcscan.analyze.eventprocs import SENT
-from srcscan.analyze.sitesteps import definition_parsed, never_built, with_implied
+from srcscan.analyze.sitesteps import configuring_functions, definition_parsed, never_built, with_implied
 from srcscan.cexpr import Binary, CExpr, Name, Unary, evaluate, render, strip, substitute, walk
 from srcscan.model import (CallerGuard, CallSite, Guard, DecidedByCallers, Derivation, FunctionFacts, GuardAt, Inherited,
                            LoggedOnlyIf, MessageText, NotBuilt, NotCalled, RequirementAnswer, SeveralOptions, SiteKey,
@@ -455,7 +455,16 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
         # not in the entry points (main), where the start-up check itself logs (dnsmasq's "no
         # root trust anchor provided for DNSSEC")
         entry = {context.graph.functions[k].name for k in context.graph.entry_points if k in context.graph.functions}
-        answers = {key: answer if key.function in entry else with_implied(answer, implies)
+        # nor in code run while the configuration is read, before that check: under the case
+        # reading a (lighttpd's configfile.c `case 30: /* ssl.engine */` 'ssl support is
+        # missing'), or in what the defaults functions call (mod_gnutls_set_defaults loading
+        # ssl.ca-file before mod_gnutls_set_defaults_sockets stops for a missing ssl.pemfile)
+        configuring = configuring_functions(context.graph, context.rules.config.defaults_functions)
+        reading = {s.call.key: {x.name for g in s.call.guards if g.kind == "case"
+                                for x in (context.index.option_case(g, s.function) or Requirement.TRUE).atoms()}
+                   for s in sites}
+        answers = {key: answer if key.function in entry or context.graph.key_for(key.function, key.file) in configuring
+                   else with_implied(answer, [(a, b) for a, b in implies if a not in reading.get(key, ())])
                    for key, answer in answers.items()}
     if context.index.keyword_paths:
         blocks = keyword_blocks(context.index.keyword_paths)

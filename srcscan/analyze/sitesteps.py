@@ -29,10 +29,13 @@ def definition_parsed(site, graph: CallGraph) -> FunctionFacts | None:
 def with_implied(answer: RequirementAnswer, implies: Iterable[tuple[str, str]]) -> RequirementAnswer:
     """The answer (and its per-text answers) with the rules' `[options] implies` pairs (a, b)
     added where the requirement names a: a message needing `--dnssec` needs `--trust-anchor`
-    too, since dnsmasq does not start with the first alone; `!--dnssec` is left as it is."""
+    too, since dnsmasq does not start with the first alone; `!--dnssec` is left as it is, and so
+    is a message that needs b not given (`ssl.engine && !ssl.pemfile`: the start-up check that
+    stops the daemon, lighttpd's 'ssl.pemfile has to be set when ssl.engine = "enable"')."""
     requirement = answer.requirement
     for a, b in implies:
-        if any(atom.name == a for atom in requirement.atoms()):
+        if any(atom.name == a for atom in requirement.atoms()) \
+                and not (requirement & Requirement.atom(b)).simplified().is_false:
             requirement = (requirement & (Requirement.atom(a, negated=True) | Requirement.atom(b))).simplified()
     texts = tuple((t, with_implied(r, implies)) for t, r in answer.texts)
     if requirement == answer.requirement and texts == answer.texts:
@@ -54,3 +57,21 @@ def never_built(context):
             memo[build] = tuple(named) if named and not build_holds(build, (), named) else ()
         return memo[build]
     return needs
+
+
+def configuring_functions(graph, patterns: Iterable[str]) -> frozenset[str]:
+    """Keys of the functions a configuration-reading function (the rules' `[config]
+    defaults_functions`: lighttpd's `mod_*_set_defaults`) calls, directly or through direct
+    calls: they run while the configuration is read, before any start-up check on it (a
+    callback such a function registers runs later and is not among them)."""
+    starts = [k for k, fn in graph.functions.items() if any(fnmatchcase(fn.name, p) for p in patterns)]
+    seen: set[str] = set()
+    todo = list(starts)
+    while todo:
+        key = todo.pop()
+        if key in seen:
+            continue
+        seen.add(key)
+        todo.extend(callee for _, callee, data in graph.graph.out_edges(key, data=True)
+                    if data["kind"] == "direct" and callee not in seen)
+    return frozenset(seen)
