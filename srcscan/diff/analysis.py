@@ -265,7 +265,7 @@ _HINT = re.compile(r"\b(?:__builtin_expect|likely|unlikely|LIKELY|UNLIKELY|__pre
 def guard_tokens(condition: str) -> list[str]:
     """A condition's tokens, casts and hints dropped, `NULL` as `0`, and parentheses that
     group nothing removed (around the whole, around another pair, around one operand)."""
-    tokens = [_NULL.get(t, t) for t in _GUARD_TOKEN.findall(_uncast(_unhinted(_no_cloexec(_base_calls(condition)))))]
+    tokens = [_NULL.get(t, t) for t in _GUARD_TOKEN.findall(_uncast(_unhinted(_no_cloexec(_base_calls(_no_default_argument(condition))))))]
     changed = True
     while changed:
         changed = False
@@ -277,6 +277,18 @@ def guard_tokens(condition: str) -> list[str]:
                 changed = True
                 break
     return tokens
+
+
+_DEFAULT_ARGUMENT = re.compile(r",\s*(?:NULL|0)\s*(?=\))")
+
+
+def _no_default_argument(condition: str) -> str:
+    """A condition with a last argument `NULL` or `0` of each call dropped: a parameter a
+    release added, passed as "none" where the call had no such argument before (keepalived
+    2.3.3's `alloc_strvec(buf)` -> `alloc_strvec(buf, NULL)`, lighttpd 1.4.79's
+    `chunkqueue_peek_data(cq, &p, &n, errh)` -> `(cq, &p, &n, errh, 0)`). A value other than
+    none (`f(x, 1)`) still differs from `f(x)`."""
+    return _DEFAULT_ARGUMENT.sub("", condition)
 
 
 _CLOEXEC_FLAG = re.compile(r"\s*\|\s*(?:O|SOCK|EFD|TFD|IN|EPOLL|MFD)_CLOEXEC\b|\b(?:O|SOCK|EFD|TFD|IN|EPOLL|MFD)_CLOEXEC\s*\|\s*")

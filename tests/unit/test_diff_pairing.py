@@ -130,6 +130,25 @@ void set_handler(const char *n)
 }
 """,
     },
+    "default-argument": {
+        "parse.c": """
+-void *alloc_vec(const char *buf);
++void *alloc_vec(const char *buf, const char *keywords);
+-int level(const char *buf);
++int level(const char *buf, int depth);
+void parse(const char *buf)
+{
+	void *vec;
+-	if (!(vec = alloc_vec(buf)))
++	if (!(vec = alloc_vec(buf, NULL)))
+		return;
+	log_message(LOG_INFO, "parsed %s", buf);
+-	if (level(buf) > 1)
++	if (level(buf, 1) > 1)
+		log_message(LOG_INFO, "deep %s", buf);
+}
+""",
+    },
     "helper-call": {
         "cgi.c": """
 int make_pipe(int *fds);
@@ -1663,3 +1682,12 @@ def test_checks_of_several_sites_folded_into_one_helper_call_are_a_merge(diffs):
     # the site's other texts are the merged call's, not new messages of their own
     assert got["added"] == sorted(text(m) for m in d.variants) == ["Error : ipset address name too long - ignored",
                                                                  "Error : iptables out chain name too long - ignored"]
+
+
+def test_a_call_in_a_guard_given_none_for_a_new_parameter_is_the_same_guard(diffs):
+    """keepalived 2.3.3's `!(vec = alloc_strvec(buf, NULL))` where 2.2.7 wrote `alloc_strvec(buf)`,
+    lighttpd 1.4.79's `chunkqueue_peek_data(..., errh, 0)`: the same test. A value other than
+    none for the new parameter is another test."""
+    d = diffs["default-argument"]
+    assert [text(b) for _, b in d.kept] == ["parsed %s"]
+    assert [(text(c.new), c.fields) for c in d.changed] == [("deep %s", ("conditions",))]
