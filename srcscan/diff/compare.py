@@ -3,6 +3,8 @@ release's changes from srcscan's analysis changing (analysis-only), and the diff
 
 from __future__ import annotations
 
+import re
+from collections import defaultdict
 from dataclasses import replace
 from typing import Any, Callable, Iterable
 
@@ -12,7 +14,7 @@ from srcscan.diff.analysis import _Callers, _analysis_only, conditions_changed
 from srcscan.diff.callers import with_only_caller
 from srcscan.diff.passes import _Matcher
 from srcscan.diff.splits import guards_for_text, same_build
-from srcscan.diff.text import (_site, _sorted, _text, build_formula, call_arguments, same_build_but_own_switches,
+from srcscan.diff.text import (_site, _sorted, _text, _uncast, build_formula, call_arguments, same_build_but_own_switches,
                                same_up_to_constants)
 from srcscan.formats.template import render_normal
 from srcscan.errors import InputError
@@ -51,6 +53,7 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
     check_comparable(old, new)
     matcher = _Matcher(old, new, texts)
     pairs, merges = matcher.run()
+    helpers = _extracted_helpers(pairs, merges, matcher.old_functions)
     changed, moved, kept = [], [], []
     fields_of = {}
     for a, b, similarity, how in pairs:
@@ -64,6 +67,7 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
                        and not (split is not None and name == "template" and _text(a) == _text(b)))
         guards_a, guards_b = guards_for_text(a, b, split, texts)  # each read for its own text
         guards_a, guards_b = with_only_caller(a, b, guards_a, guards_b, texts)  # a helper's only caller
+        guards_a, guards_b = _without_extracted_exits(guards_a, guards_b, helpers.get((a.file, a.function)))
         if conditions_changed(replace(a, conditions=guards_a), replace(b, conditions=guards_b), texts):
             fields += ("conditions",)  # a guard added, dropped or rewritten (not renamed)
         fields_of[(id(a), id(b))] = fields
@@ -89,6 +93,38 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
     return DiffResult(old, new, tuple(_sorted(news)), tuple(_sorted(olds)),
                       tuple(sorted(changed, key=order)), tuple(sorted(moved, key=order)),
                       tuple(sorted(merges, key=order)), tuple(kept))
+
+
+def _extracted_helpers(pairs: list[tuple[Message, Message, float, str]], merges: list[Merge],
+                       old_functions: set[tuple[str, str]]) -> dict[tuple[str, str], tuple[set[str], list[Message]]]:
+    """(file, old function) -> (the functions that write none of the old catalog's messages of
+    their file and now write messages of that old function, those old messages): code taken
+    out of it into a new helper (lighttpd 1.4.79's server_pid_file_open(), out of
+    server_main_setup())."""
+    out: dict[tuple[str, str], tuple[set[str], list[Message]]] = {}
+    for a, b in [(a, b) for a, b, _, _ in pairs] + [(o, m.new) for m in merges for o in m.olds]:
+        if b.function != a.function and (b.file, b.function) not in old_functions:
+            names, moved = out.setdefault((a.file, a.function), (set(), []))
+            names.add(b.function)
+            moved.append(a)
+    return out
+
+
+def _without_extracted_exits(guards_a: tuple[str, ...], guards_b: tuple[str, ...],
+                             extracted: tuple[set[str], list[Message]] | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The two sides' guards but the early exits (`!(...)`) of code taken out of the function
+    into a helper: on the new side an exit on a call of the helper, on the old side the inline
+    exit on what one of the messages now in the helper tested (all its conditions). The
+    function exits where its inline code exited before (lighttpd 1.4.79's `if (-1 == pid_fd &&
+    0 != server_pid_file_open(srv, i_am_root)) return -1;`). A check that calls a new function
+    of another origin (a new feature's setup) is still a new condition."""
+    if not extracted:
+        return guards_a, guards_b
+    names, moved = extracted
+    call = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(names))) + r")\s*\(")
+    tests = [[_uncast(c) for c in o.conditions] for o in moved if o.conditions]
+    old = tuple(g for g in guards_a if not (g.startswith("!(") and any(all(t in _uncast(g) for t in ts) for ts in tests)))
+    return old, tuple(g for g in guards_b if not (g.startswith("!(") and call.search(g)))
 
 
 def _same_call(a: Message, b: Message) -> bool:

@@ -149,6 +149,52 @@ void parse(const char *buf)
 }
 """,
     },
+    "extracted-exit": {
+        "setup.c": """
+int open_pid(const char *pidfile);
+int init_net(void);
+int init_tls(void);
+int curves(void);
++static int pid_file_open(const char *pidfile)
++{
++	if (open_pid(pidfile) < 0) {
++		log_message(LOG_ERR, "opening pid-file failed: %s", pidfile);
++		return -1;
++	}
++	return 0;
++}
++static int new_feature(void)
++{
++	if (curves() < 0) {
++		log_message(LOG_ERR, "curves failed");
++		return -1;
++	}
++	return 0;
++}
+int setup(const char *pidfile)
+{
+-	if (pidfile) {
+-		if (open_pid(pidfile) < 0) {
+-			log_message(LOG_ERR, "opening pid-file failed: %s", pidfile);
+-			return -1;
+-		}
+-	}
++	if (pidfile && 0 != pid_file_open(pidfile))
++		return -1;
+	if (init_net() < 0)
+		log_message(LOG_ERR, "network init failed");
+	return 0;
+}
+int setup_tls(void)
+{
++	if (0 != new_feature())
++		return -1;
+	if (init_tls() < 0)
+		log_message(LOG_ERR, "tls init failed");
+	return 0;
+}
+""",
+    },
     "helper-call": {
         "cgi.c": """
 int make_pipe(int *fds);
@@ -1691,3 +1737,14 @@ def test_a_call_in_a_guard_given_none_for_a_new_parameter_is_the_same_guard(diff
     d = diffs["default-argument"]
     assert [text(b) for _, b in d.kept] == ["parsed %s"]
     assert [(text(c.new), c.fields) for c in d.changed] == [("deep %s", ("conditions",))]
+
+
+def test_an_early_exit_on_a_helper_taken_out_of_the_function_is_no_new_condition(diffs):
+    """lighttpd 1.4.79's server_main_setup() exits on `0 != server_pid_file_open(srv, ...)`, the
+    helper the inline pid-file code (with its own early returns) went into: the messages after
+    it are moved, not changed. An exit on a new function that is not the old code's (a new
+    feature's check) is a new condition."""
+    d = diffs["extracted-exit"]
+    assert [text(c.new) for c in d.moved] == ["network init failed"]
+    assert ("tls init failed", "tls init failed", ("conditions",)) in summary(d)["changed"]
+    assert summary(d)["added"] == ["curves failed"]
