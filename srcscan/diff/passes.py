@@ -14,7 +14,7 @@ from srcscan.diff.sites import _best_first, _SitePasses
 from srcscan.diff.rewrites import _RewritePasses
 from srcscan.diff.splits import Split, _FunctionSplitPass, _SplitPasses
 from srcscan.diff.text import (DISTINCT_LITERAL, SIMILARITY_THRESHOLD, HELPER_CHAR_THRESHOLD, SAME_FUNCTION_CHAR_THRESHOLD,
-                               LineMap, _sorted, _text, _spaced, char_similarity, literal_length)
+                               LineMap, _sorted, _text, _spaced, _uncast, char_similarity, literal_length)
 from srcscan.formats.template import template_similarity
 
 class _Matcher(_SplitPasses, _FunctionSplitPass, _SitePasses, _MergePasses, _RewritePasses):
@@ -89,10 +89,15 @@ class _Matcher(_SplitPasses, _FunctionSplitPass, _SitePasses, _MergePasses, _Rew
     def _order(self, a: Message, b: Message) -> tuple:
         """How well b sits where a went: the line mapping (the call's line and the one above
         it both map onto b's: an unchanged line can be aligned with either of two equal
-        copies), then equal conditions (and build), then the offset-corrected distance."""
+        copies), then the most innermost conditions in common (a switch's error handling taken
+        out of its loop into a helper keeps each copy's own test: lighttpd 1.4.79's
+        mod_wolfssl_write_err() `SSL: %d %d %s` under `0 != (err = ERR_get_error())` and under
+        `(err = ERR_get_error())`), then equal conditions (and build), then the
+        offset-corrected distance."""
         line, exact = self._mapped(a, b.file)
         same_site = exact and line == b.line and self._mapped(a, b.file, a.line - 1) == (b.line - 1, True)
-        return (not same_site, a.conditions != b.conditions, a.build != b.build, abs(line - b.line))
+        return (not same_site, -_common_innermost(a, b), a.conditions != b.conditions, a.build != b.build,
+                abs(line - b.line))
 
     def _reason(self, a: Message, b: Message) -> bool:
         """May a pass that ignores a's file or function pair it with b? Enough literal text, or
@@ -196,3 +201,14 @@ class _Matcher(_SplitPasses, _FunctionSplitPass, _SitePasses, _MergePasses, _Rew
                     line, _ = self._mapped(a, b.file)
                     candidates.append((-s, abs(line - b.line), a.id, b.id, a, b))
         self._take(_best_first(candidates, "similar"))
+
+
+def _common_innermost(a: Message, b: Message) -> int:
+    """How many of the two messages' conditions, innermost first, read the same (white space
+    and casts aside) before the first that differs."""
+    n = 0
+    for x, y in zip(reversed(a.conditions), reversed(b.conditions)):
+        if _uncast(x) != _uncast(y):
+            break
+        n += 1
+    return n

@@ -195,6 +195,61 @@ int setup_tls(void)
 }
 """,
     },
+    "switch-copies": {
+        "tls.c": """
+int more(int fd);
+int do_write(int fd);
+int get_error(int wr);
+unsigned long next_error(void);
+const char *error_string(unsigned long err);
++static int write_err(int wr)
++{
++	unsigned long err;
++	int r;
++	switch ((r = get_error(wr))) {
++	  case 1:
++		/* perhaps an error is queued */
++		if (0 != (err = next_error())) {
++			log_message(LOG_ERR, "SSL: %d %s", wr, error_string(err)); /* the first */
++		}
++		else if (r == 2)
++			return 0; /* try again */
++		break;
++	  case 3:
++		return -2;
++	  default:
++		while ((err = next_error()))
++			log_message(LOG_ERR, "SSL: %d %s", wr, error_string(err)); /* each */
++		break;
++	}
++	return -1;
++}
+int write_loop(int fd)
+{
+	while (more(fd)) {
+		int wr = do_write(fd);
+-		if (wr <= 0) {
+-			unsigned long err;
+-			switch (get_error(wr)) {
+-			case 1:
+-				if (0 != (err = next_error())) {
+-					log_message(LOG_ERR, "SSL: %d %s", wr, error_string(err));
+-				}
+-				break;
+-			default:
+-				while ((err = next_error()))
+-					log_message(LOG_ERR, "SSL: %d %s", wr, error_string(err));
+-				break;
+-			}
+-			return -1;
+-		}
++		if (wr <= 0)
++			return write_err(wr);
+	}
+	return 0;
+}
+""",
+    },
     "helper-call": {
         "cgi.c": """
 int make_pipe(int *fds);
@@ -1748,3 +1803,13 @@ def test_an_early_exit_on_a_helper_taken_out_of_the_function_is_no_new_condition
     assert [text(c.new) for c in d.moved] == ["network init failed"]
     assert ("tls init failed", "tls init failed", ("conditions",)) in summary(d)["changed"]
     assert summary(d)["added"] == ["curves failed"]
+
+
+def test_copies_of_a_switch_taken_into_a_helper_pair_by_their_innermost_conditions(diffs):
+    """lighttpd 1.4.79's mod_wolfssl_write_err(): the write loop's `SSL: %d %d %s` under
+    `0 != (err = ERR_get_error())` (SSL_ERROR_SYSCALL) and under `(err = ERR_get_error())`
+    (default) went into a helper above; each copy pairs with the one under its own test, not
+    the nearer one."""
+    d = diffs["switch-copies"]
+    assert sorted((c.old.conditions[-1], c.new.conditions[-1]) for c in d.changed) == [
+        ("(err = next_error())", "(err = next_error())"), ("0 != (err = next_error())", "0 != (err = next_error())")]
