@@ -30,7 +30,10 @@ unmatched; within a pass, repeats of one key are paired by site evidence (see `_
    went into a function the two now share (a new helper, or the dispatcher that calls them):
    it joins that merge ("shared");
 11. pairs whose new messages are texts of one new call site (a helper writing its callers'
-   constants) while their old ones are two or more sites: one N -> 1 merge ("helper").
+   constants) while their old ones are two or more sites (with those of a merge into that
+   site): one N -> 1 merge ("helper"); then old messages left over whose test became one
+   alternative (`A || B`) of the test of a new message that took a sibling: merged into it
+   ("folded"). See srcscan.diff.folds.
 
 A pair that differs only by line is "moved", not changed. A change of `requires` or
 `processes` whose conditions read the same on both sides is srcscan's analysis changing,

@@ -350,33 +350,6 @@ class _MergePasses:
                 kept.append(m)
         return kept
 
-    def _sites_into_one(self) -> list[Merge]:
-        """Pairs whose new messages are texts of one new call site while their old ones are
-        two or more call sites: the old checks were folded into one call (a helper that writes
-        its callers' constants), N -> 1, "helper". keepalived 2.2.7 wrote nine literal `...
-        name too long` messages in three handlers; 2.3.3's check_valid_iptables_ipset_nftables_name()
-        writes `VRRP Error : %s %s name too long - ignored` with each caller's constants, one text
-        per old message: one merge, not nine changes of the helper's conditions and requirements.
-        The new message of the pair of the first old site (file, line) stands for the call; the
-        site's other texts are left over (added, as further texts of a merged site). A pair the
-        identity pass made keeps its old message's id (`survivor`). Pairs of a build split stay."""
-        by_site: dict[tuple, list[tuple[Message, Message, float, str]]] = defaultdict(list)
-        for p in self.pairs:
-            if p[3] != "build-split":
-                by_site[_site(p[1])].append(p)
-        merges, taken = [], set()
-        for group in by_site.values():
-            if len({_site(a) for a, _, _, _ in group}) < 2:
-                continue
-            group.sort(key=lambda p: (p[3] != "identity", p[0].file, p[0].line, p[0].id))
-            first = group[0]
-            olds = tuple(sorted((a for a, _, _, _ in group), key=lambda a: (a.file, a.line, a.id)))
-            merges.append(Merge(olds, first[1], "helper", first[0] if first[3] == "identity" else None))
-            taken.update(id(p[1]) for p in group)
-            self.news += [p[1] for p in group[1:]]
-        self.pairs = [p for p in self.pairs if id(p[1]) not in taken]
-        return merges
-
 
 _CASE = re.compile(r"^\s*(?:case\s+(\w+)|default)\s*:")
 _STATEMENT_END = re.compile(r"[;{}:]\s*$")

@@ -8,6 +8,7 @@ from collections import defaultdict
 from typing import Any, Callable
 
 from srcscan.catalog import Catalog, Message
+from srcscan.diff.folds import _FoldPasses
 from srcscan.diff.merges import _MergePasses
 from srcscan.diff.model import FileTexts, Merge
 from srcscan.diff.sites import _best_first, _SitePasses
@@ -17,7 +18,7 @@ from srcscan.diff.text import (DISTINCT_LITERAL, SIMILARITY_THRESHOLD, HELPER_CH
                                LineMap, _sorted, _text, _spaced, _uncast, char_similarity, literal_length)
 from srcscan.formats.template import template_similarity
 
-class _Matcher(_SplitPasses, _FunctionSplitPass, _SitePasses, _MergePasses, _RewritePasses):
+class _Matcher(_SplitPasses, _FunctionSplitPass, _SitePasses, _MergePasses, _RewritePasses, _FoldPasses):
     """The passes of the module docstring over two catalogs' messages."""
 
     def __init__(self, old: Catalog, new: Catalog, texts: FileTexts | None) -> None:
@@ -56,7 +57,8 @@ class _Matcher(_SplitPasses, _FunctionSplitPass, _SitePasses, _MergePasses, _Rew
         merges = self._shared(merges)  # what is left, into a function its siblings' messages now share
         self._function_splits()  # a new message of a paired old one's text, from a function split off
         merges = self._one_site(merges)
-        merges += self._sites_into_one()  # (before self.pairs is read: it takes pairs)
+        merges = self._sites_into_one(merges)  # (before self.pairs is read: it takes pairs)
+        merges = self._folded_disjuncts(merges)
         return self.pairs, merges
 
     # ------------------------------------------------------------------ site evidence

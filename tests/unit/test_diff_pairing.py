@@ -250,6 +250,69 @@ int write_loop(int fd)
 }
 """,
     },
+    "folded-alternatives": {
+        "pid.c": """
+int open_excl(const char *p);
+int open_trunc(const char *p);
+int do_stat(const char *p);
+int is_reg(const char *p);
+int exists_error(void);
+-int write_pid(const char *pidfile)
+-{
+-	if (open_excl(pidfile) < 0) {
+-		if (!exists_error()) {
+-			log_message(LOG_ERR, "opening pid-file failed: %s", pidfile);
+-			return -1;
+-		}
+-		if (0 != do_stat(pidfile))
+-			log_message(LOG_ERR, "stating existing pid-file failed: %s", pidfile);
+-		if (!is_reg(pidfile)) {
+-			log_message(LOG_ERR, "pid-file exists and isn't regular file: %s", pidfile);
+-			return -1;
+-		}
+-		if (open_trunc(pidfile) < 0) {
+-			log_message(LOG_ERR, "opening pid-file failed: %s", pidfile);
+-			return -1;
+-		}
+-	}
+-	return 0;
+-}
++static int pid_file_open(const char *pidfile)
++{
++	if (open_excl(pidfile) >= 0)
++		return 0;
++	if (!exists_error() || 0 != do_stat(pidfile) || !is_reg(pidfile) || open_trunc(pidfile) < 0) {
++		log_message(LOG_ERR, "opening pid-file failed: %s", pidfile);
++		return -1;
++	}
++	return 0;
++}
++int write_pid(const char *pidfile)
++{
++	return pid_file_open(pidfile);
++}
+int load(const char *path);
+int load_crl(const char *path);
+int set_file(int key, const char *path)
+{
+	switch (key) {
+	case 1:
+		if (load(path) < 0) {
+			log_message(LOG_ERR, "%d = %s", key, path);
+			return -1;
+		}
+		break;
+-	case 2:
+-		if (load_crl(path) < 0) {
+-			log_message(LOG_ERR, "%d = %s", key, path);
+-			return -1;
+-		}
+-		break;
+	}
+	return 0;
+}
+""",
+    },
     "helper-call": {
         "cgi.c": """
 int make_pipe(int *fds);
@@ -1419,17 +1482,17 @@ def test_an_old_call_replaced_by_a_helper_call_pairs_with_the_helpers_message_fo
     "RS", "up") (all the call's literals must be in the message)."""
     d = diffs["helper-call"]
     got = summary(d)
-    assert got["added"] == [text(m) for m in d.variants] == ["RS down script = %s"]  # (a text of the merged site)
+    assert got["added"] == [text(m) for m in d.variants] == ["RS down script = %s", "fcntl()"]  # (texts of merged sites)
     assert got["removed"] == [text(m) for m in d.gone_variants]  # (texts of a paired site)
     # dump_rs()'s two literal lines into dump_script(), which writes its callers' constants: one merge
+    # two `pipe failed` copies and `fcntl failed` into create_err()'s one call: one merge
     assert got["merged"] == [(("RS down script = %s", "RS up script = %s"), "RS up script = %s"),
-                             (("pipe failed", "pipe failed"), "pipe()")]
+                             (("fcntl failed", "pipe failed", "pipe failed"), "pipe()")]
     # the texts of one old site: that site now writing another text (one change), not a merge
     (ssl,) = [c for c in d.changed if text(c.new) == "Duplicate SSL - overwriting %s with %s"]
     assert text(ssl.old) in ("SSL certfile already specified - replacing", "SSL keyfile already specified - replacing")
     assert [text(m) for m in d.gone_variants] == sorted({"SSL certfile already specified - replacing",
                                                          "SSL keyfile already specified - replacing"} - {text(ssl.old)})
-    assert ("fcntl failed", "fcntl()", ("template", "location", "conditions")) in got["changed"]
     assert ("spawn failed", "spawn failed", ("conditions",)) in got["changed"]  # the fcntl check moved above it
     # a call of a function that passes "ipvs chain" on to the helper that logs (two levels)
     assert ("ipvs nftables table name too long - ignoring", "VRRP Error : nftables ipvs chain name too long - ignored",
@@ -1813,3 +1876,17 @@ def test_copies_of_a_switch_taken_into_a_helper_pair_by_their_innermost_conditio
     d = diffs["switch-copies"]
     assert sorted((c.old.conditions[-1], c.new.conditions[-1]) for c in d.changed) == [
         ("(err = next_error())", "(err = next_error())"), ("0 != (err = next_error())", "0 != (err = next_error())")]
+
+def test_checks_folded_into_alternatives_of_one_message_are_a_merge(diffs):
+    """lighttpd 1.4.69's `stating existing pid-file failed: %s` (under `0 != stat(...)`) and
+    `pid-file exists and isn't regular file: %s` (under `!S_ISREG(...)`) became alternatives of
+    1.4.79's one `errno != EEXIST || 0 != stat(...) || !S_ISREG(...) || ...` that writes
+    `opening pid-file failed: %s`: merged with the two old copies of that message, not removed.
+    A case of a switch that went, under the same test as one that stayed, is removed."""
+    d = diffs["folded-alternatives"]
+    got = summary(d)
+    assert got["merged"] == [(("opening pid-file failed: %s", "opening pid-file failed: %s",
+                               "pid-file exists and isn't regular file: %s", "stating existing pid-file failed: %s"),
+                              "opening pid-file failed: %s")]
+    assert got["removed"] == ["%d = %s"] and got["added"] == []
+
