@@ -35,7 +35,7 @@ from srcscan.render.json import dump
 @click.option("--cache-dir", type=click.Path(path_type=Path), envvar="SRCSCAN_CACHE")
 @click.option("--only", "only", metavar="OPTION", help="Only messages whose requirements involve OPTION on either side "
               "(OPTION=VALUE is read as OPTION).")
-@click.option("--moves", is_flag=True, help="Also list messages that only moved to another line.")
+@click.option("--moves", is_flag=True, help="Also list messages that only moved (another line, function or file).")
 @click.option("--with", "with_options", multiple=True, metavar="OPTION", help="Compare the catalogs as seen with this option (OPTION or OPTION=VALUE; repeatable): messages "
               "needing options you do not run are left out.")
 @click.option("-j", "--jobs", default=2, show_default=True)

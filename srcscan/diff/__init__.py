@@ -35,9 +35,14 @@ unmatched; within a pass, repeats of one key are paired by site evidence (see `_
    alternative (`A || B`) of the test of a new message that took a sibling: merged into it
    ("folded"). See srcscan.diff.folds.
 
-A pair that differs only by line is "moved", not changed. A change of `requires` or
-`processes` whose conditions read the same on both sides is srcscan's analysis changing,
-not the release: it is marked `analysis_only`. Build conditions are compared as boolean
+A pair that differs only by its place (line, function or file) is "moved", not changed. A
+change of `requires` or `processes` whose conditions read the same on both sides is
+srcscan's analysis changing, not the release: it is marked `analysis_only` (so is a
+requirement the old message's neighbours reading the same objects already had:
+srcscan.diff.beside). Guards are compared as the release wrote them, not as the code was
+arranged: a walk over a container however written (srcscan.diff.walks), the early exits of
+code taken into a helper or of a check that went elsewhere with its message, a parameter
+added and passed as none, a member read into a local of its name. Build conditions are compared as boolean
 formulas (`defined(A) && defined(B)` equals `defined(B) && defined(A)`). Guards are read
 for each message's own text (srcscan.diff.ternary) and, for a message moved into a helper
 with one caller, with that caller's guards (srcscan.diff.callers).

@@ -12,6 +12,7 @@ from srcscan.catalog import Catalog, Message
 from srcscan.diff.model import FileTexts
 from srcscan.diff.switches import switch_labels, switch_test
 from srcscan.diff.text import _function_span, _uncast, build_formula, call_arguments_end
+from srcscan.diff.walks import walk
 from srcscan.textcalls import enclosing_function, enclosing_guards
 
 
@@ -66,8 +67,8 @@ def _renamed(xs: list[list[str]], ys: list[list[str]], values_a: dict[str, int],
                 continue  # `0` and `IPPROTO_IP`, two names of one value
             if _MEMBER_PATH.fullmatch(s) and _MEMBER_PATH.fullmatch(t) and ("->" in s + t or "." in s + t):
                 (s, ms), (t, mt) = (_object_member(x) for x in (s, t))
-                if ms != mt:
-                    return False
+                if ms != mt and not (ms == t and not mt or mt == s and not ms):
+                    return False  # (`data->fd_in` -> a local `fd_in`: the member's own name)
             if _IDENTIFIER.fullmatch(s) and _IDENTIFIER.fullmatch(t) or _MEMBER_PATH.fullmatch(s) and _MEMBER_PATH.fullmatch(t):
                 if forward.setdefault(s, t) != t or backward.setdefault(t, s) != s:
                     return False
@@ -213,7 +214,8 @@ def _same_loops(a: Message, b: Message, texts: FileTexts) -> bool:
         text = texts(side, m.file)
         if not text:
             return True
-        heads.append([_loop_condition(h) for h in enclosing_guards(text.split("\n"), m.line) if _LOOP_HEAD.match(h)])
+        heads.append([f"walk {w[1]}" if (w := walk(h)) else _loop_condition(h)
+                      for h in enclosing_guards(text.split("\n"), m.line) if _LOOP_HEAD.match(h)])
     return _same_lists(heads[0], heads[1], dict(a.constants), dict(b.constants))
 
 

@@ -11,9 +11,12 @@ from typing import Any, Callable, Iterable
 from srcscan.catalog import SCHEMA, Catalog, Message, message_to_dict
 from srcscan.diff.model import DIFF_SCHEMA, Change, DiffResult, FileTexts, Merge
 from srcscan.diff.analysis import _Callers, _analysis_only, conditions_changed
+from srcscan.diff.beside import required_beside
 from srcscan.diff.callers import with_only_caller
 from srcscan.diff.passes import _Matcher
+from srcscan.diff.rewrites import _negations
 from srcscan.diff.splits import guards_for_text, same_build
+from srcscan.diff.walks import same_walks
 from srcscan.diff.text import (_site, _sorted, _text, _uncast, build_formula, call_arguments, same_build_but_own_switches,
                                same_up_to_constants)
 from srcscan.formats.template import render_normal
@@ -67,6 +70,7 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
                        and not (split is not None and name == "template" and _text(a) == _text(b)))
         guards_a, guards_b = guards_for_text(a, b, split, texts)  # each read for its own text
         guards_a, guards_b = with_only_caller(a, b, guards_a, guards_b, texts)  # a helper's only caller
+        guards_a, guards_b = same_walks(a, b, guards_a, guards_b, texts)  # a loop over a container, however written
         guards_a, guards_b = _without_extracted_exits(guards_a, guards_b, helpers.get((a.file, a.function)))
         if conditions_changed(replace(a, conditions=guards_a), replace(b, conditions=guards_b), texts):
             fields += ("conditions",)  # a guard added, dropped or rewritten (not renamed)
@@ -77,8 +81,11 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
         fields = fields_of[(id(a), id(b))]
         if fields:
             analysis = tuple(f for f in fields if f in ANALYSIS_FIELDS and "conditions" not in fields
-                             and _analysis_only(f, a, b, old, new, callers))
-            changed.append(Change(a, b, fields, round(similarity, 3), how, analysis))
+                             and (_analysis_only(f, a, b, old, new, callers)
+                                  or f == "requires" and required_beside(a, b, old, new)))
+            # a pair whose only change of the release is its place (another function or file) moved
+            (moved if set(fields) - set(analysis) == {"location"} else changed).append(
+                Change(a, b, fields, round(similarity, 3), how, analysis))
         elif a.line != b.line:
             moved.append(Change(a, b, ("line",), 1.0, how))
         else:
@@ -98,15 +105,18 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
 def _extracted_helpers(pairs: list[tuple[Message, Message, float, str]], merges: list[Merge],
                        old_functions: set[tuple[str, str]]) -> dict[tuple[str, str], tuple[set[str], list[Message]]]:
     """(file, old function) -> (the functions that write none of the old catalog's messages of
-    their file and now write messages of that old function, those old messages): code taken
-    out of it into a new helper (lighttpd 1.4.79's server_pid_file_open(), out of
-    server_main_setup())."""
+    their file and now write messages of that old function, the old function's messages now
+    written by another function): code taken out of it into a new helper (lighttpd 1.4.79's
+    server_pid_file_open(), out of server_main_setup()), or a check moved elsewhere with its
+    message (keepalived 2.3.3's vs_end_handler() drops a virtual server without real servers,
+    which 2.2.7's validate_check_config() skipped)."""
     out: dict[tuple[str, str], tuple[set[str], list[Message]]] = {}
     for a, b in [(a, b) for a, b, _, _ in pairs] + [(o, m.new) for m in merges for o in m.olds]:
-        if b.function != a.function and (b.file, b.function) not in old_functions:
+        if b.function != a.function:
             names, moved = out.setdefault((a.file, a.function), (set(), []))
-            names.add(b.function)
             moved.append(a)
+            if (b.file, b.function) not in old_functions:
+                names.add(b.function)
     return out
 
 
@@ -114,16 +124,25 @@ def _without_extracted_exits(guards_a: tuple[str, ...], guards_b: tuple[str, ...
                              extracted: tuple[set[str], list[Message]] | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The two sides' guards but the early exits (`!(...)`) of code taken out of the function
     into a helper: on the new side an exit on a call of the helper, on the old side the inline
-    exit on what one of the messages now in the helper tested (all its conditions). The
+    exit (the new side has not) on what one of the messages now written elsewhere tested (all
+    its conditions: the check went with its message). The
     function exits where its inline code exited before (lighttpd 1.4.79's `if (-1 == pid_fd &&
     0 != server_pid_file_open(srv, i_am_root)) return -1;`). A check that calls a new function
     of another origin (a new feature's setup) is still a new condition."""
     if not extracted:
         return guards_a, guards_b
     names, moved = extracted
-    call = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(names))) + r")\s*\(")
     tests = [[_uncast(c) for c in o.conditions] for o in moved if o.conditions]
-    old = tuple(g for g in guards_a if not (g.startswith("!(") and any(all(t in _uncast(g) for t in ts) for ts in tests)))
+    kept_b = {_uncast(g) for g in guards_b}
+
+    def exit_on(g: str) -> bool:  # `!(A && B)` on a moved message's A, B; `x` on its `!x` alone
+        g = _uncast(g)
+        return any(g.startswith("!(") and all(t in g for t in ts) or len(ts) == 1 and g in _negations(ts[0])
+                   for ts in tests)
+    old = tuple(g for g in guards_a if not (_uncast(g) not in kept_b and exit_on(g)))
+    if not names:
+        return old, guards_b
+    call = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(names))) + r")\s*\(")
     return old, tuple(g for g in guards_b if not (g.startswith("!(") and call.search(g)))
 
 

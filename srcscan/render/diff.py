@@ -43,7 +43,7 @@ def _render(d: DiffResult, moves: bool, fmt: str, markdown: bool, sids: dict[str
                ["removed", len(removed)], ["further texts of a paired or removed call site", len(gone)],
                ["changed", len(d.changed) - analysis],
                ["merged into one (N -> 1)", len(d.merged)],
-               ["changed by srcscan's analysis only", analysis], ["moved (line only)", len(d.moved)]]
+               ["changed by srcscan's analysis only", analysis], ["moved (another line, function or file only)", len(d.moved)]]
     out.append(f"{h2}Summary\n\n" + tabulate(summary, headers=["kind", "messages"], tablefmt=fmt))
     kinds = Counter(f for c in d.changed for f in c.fields)
     if kinds:
@@ -82,7 +82,7 @@ def _render(d: DiffResult, moves: bool, fmt: str, markdown: bool, sids: dict[str
         rows = [[c.new.file, f"{c.old.line} -> {c.new.line}", show(_fmt(c.new))] for c in d.moved]
         out.append(f"{h2}Moved ({len(d.moved)})\n\n" + _table(rows, ["file", "line", "message"], fmt, keep=(0, 1)))
     elif d.moved:
-        out.append(f"{len(d.moved)} messages only moved to another line (--moves lists them).")
+        out.append(f"{len(d.moved)} messages only moved to another line, function or file (--moves lists them).")
     return "\n\n".join(out) + "\n"
 
 

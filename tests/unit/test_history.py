@@ -188,7 +188,7 @@ def test_catalog_and_diff_show_the_stable_id(repo, report, tmp_path):
     result = CliRunner().invoke(cli, ["diff", "--rules", RULES, "histdemo", "1.0", "1.1", "--source", str(repo), "--cache-dir", str(cache),
                                       "--format", "json"], catch_exceptions=False)
     diff = json.loads(result.stdout)
-    (moved,) = [c for c in diff["changed"] if c["fields"] == ["location"]]
+    (moved,) = [c for c in diff["moved"] if c["fields"] == ["location"]]
     assert moved["old"]["sid"] == moved["new"]["sid"] == listen["sid"]
 
 
