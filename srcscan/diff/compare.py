@@ -72,6 +72,7 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
         guards_a, guards_b = with_only_caller(a, b, guards_a, guards_b, texts)  # a helper's only caller
         guards_a, guards_b = same_walks(a, b, guards_a, guards_b, texts)  # a loop over a container, however written
         guards_a, guards_b = _without_extracted_exits(guards_a, guards_b, helpers.get((a.file, a.function)))
+        guards_a, guards_b = _without_null_tests(a, guards_a), _without_null_tests(b, guards_b)
         if conditions_changed(replace(a, conditions=guards_a), replace(b, conditions=guards_b), texts):
             fields += ("conditions",)  # a guard added, dropped or rewritten (not renamed)
         fields_of[(id(a), id(b))] = fields
@@ -144,6 +145,25 @@ def _without_extracted_exits(guards_a: tuple[str, ...], guards_b: tuple[str, ...
         return old, guards_b
     call = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(names))) + r")\s*\(")
     return old, tuple(g for g in guards_b if not (g.startswith("!(") and call.search(g)))
+
+
+_POINTER_TEST = re.compile(r"(?:!\(!\s*)?([A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*)\s*(?:\)|!=\s*(?:NULL|0))?")
+
+
+def _without_null_tests(m: Message, guards: tuple[str, ...]) -> tuple[str, ...]:
+    """The guards but the tests that a pointer the message itself prints through is set
+    (`cur_track_file` when it writes `cur_track_file->fname`): the call reads through it
+    whatever the guard, so the test says nothing of when it is written. keepalived 2.2.7's
+    track_file handlers returned early on `!cur_track_file` (set by the block's own handler);
+    2.3.3's write `current_tf->fname` without the test."""
+    args = " ".join(p.arg or "" for p in m.template.parts if not isinstance(p, str))
+    out = []
+    for g in guards:
+        test = _POINTER_TEST.fullmatch(" ".join(g.split()))
+        if not (test and (g.startswith("!(!") == g.endswith(")"))
+                and re.search(rf"(?<![\w.>]){re.escape(test.group(1))}\s*->", args)):
+            out.append(g)
+    return tuple(out)
 
 
 def _same_call(a: Message, b: Message) -> bool:

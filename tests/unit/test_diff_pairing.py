@@ -403,6 +403,28 @@ int open_socket(int port);
 }
 """,
     },
+    "null-test": {
+        "track.c": """
+struct tf { const char *fname; };
+-static struct tf *cur_tf;
++static struct tf *current_tf;
+int bad(const char *w);
+void init_handler(const char *w)
+{
+-	if (!cur_tf)
+-		return;
+	if (bad(w))
+-		log_message(LOG_INFO, "Track file %s init value %s is invalid", cur_tf->fname, w);
++		log_message(LOG_INFO, "Track file %s init value %s is invalid", current_tf->fname, w);
+}
+void weight_handler(const char *w, struct tf *tf)
+{
+-	if (tf && bad(w))
++	if (bad(w))
+		log_message(LOG_INFO, "weight %s is invalid", w);
+}
+""",
+    },
     "helper-call": {
         "cgi.c": """
 int make_pipe(int *fds);
@@ -2027,3 +2049,13 @@ def test_a_member_read_into_a_local_of_its_name_is_the_same_guard(diffs):
     `data->fd_in = socket(...)` (and takes the port as a parameter): the same check."""
     d = diffs["member-local"]
     assert not d.changed and [text(c.new) for c in d.moved] == ["socket() error"]
+
+
+def test_a_test_that_a_pointer_the_message_prints_through_is_set_is_no_condition(diffs):
+    """keepalived 2.2.7's track_file handlers returned early on `!cur_track_file` and wrote
+    `cur_track_file->fname`; 2.3.3's write `current_tf->fname` without the test: the call
+    reads through the pointer either way. A test of a pointer the message does not print
+    through is a condition."""
+    d = diffs["null-test"]
+    assert [text(c.new) for c in d.moved] == ["Track file %s init value %s is invalid"]
+    assert [(text(c.new), c.fields) for c in d.changed] == [("weight %s is invalid", ("conditions",))]
