@@ -63,15 +63,19 @@ class _MergePasses:
                 continue
             view = _literal_view(a)
             for b in by_file.get(a.file, []) + by_partner.get((a.file, a.function), []):
-                # a copy whose function no longer logs went with it (deleted, or into `#if 0`), unless
-                # into a new helper or the function now calls the one that logs
-                if (a.file, a.function) not in self.new_functions and not self._is_new_function(b) \
+                # the same text (white space aside) counts when it says enough: the release still
+                # writes it, whatever became of this copy's function (lighttpd 1.4.79 keeps one
+                # `compress failed.` of two, the mmap path's copy went into `#if 0`; one `SSL:Private
+                # key does not match ...` of 1.4.69's `SSL:` and `SSL: ` copies); a generic `%s = %s`
+                # left over is another case that went (1.4.79's ssl.ca-crl-file case of mod_gnutls)
+                same = "".join(_text(b).split()) == "".join(_text(a).split()) and literal_length(a) >= DISTINCT_LITERAL // 2
+                # a message of a copy's text: a copy whose function no longer logs went with it
+                # (deleted, or into `#if 0`), unless into a new helper or the function now calls it
+                if not same and (a.file, a.function) not in self.new_functions and not self._is_new_function(b) \
                         and not self._now_calls(a, b.function):
                     continue
-                # the same text counts when it says enough: a generic `%s = %s` left over is
-                # another case that went (lighttpd 1.4.79's ssl.ca-crl-file case of mod_gnutls)
-                if (_text(b) == _text(a) and literal_length(a) >= DISTINCT_LITERAL // 2) or (literal_length(b) >= DISTINCT_LITERAL // 2 and any(isinstance(p, Hole) for p in b.template.parts)
-                                            and _match_pattern(b).fullmatch(view)):
+                if same or (literal_length(b) >= DISTINCT_LITERAL // 2 and any(isinstance(p, Hole) for p in b.template.parts)
+                            and _match_pattern(b).fullmatch(view)):
                     into.setdefault(id(b), (b, []))[1].append(a)
                     break
         merges = [Merge(tuple(olds), b, "duplicate") for b, olds in into.values()]
