@@ -66,9 +66,14 @@ def _renamed(xs: list[list[str]], ys: list[list[str]], values_a: dict[str, int],
                     return False
                 continue  # `0` and `IPPROTO_IP`, two names of one value
             if _MEMBER_PATH.fullmatch(s) and _MEMBER_PATH.fullmatch(t) and ("->" in s + t or "." in s + t):
-                (s, ms), (t, mt) = (_object_member(x) for x in (s, t))
-                if ms != mt and not (ms == t and not mt or mt == s and not ms):
+                (os_, ms), (ot, mt) = (_object_member(x) for x in (s, t))
+                if ms != mt and not (ms == ot and not mt or mt == os_ and not ms):
                     return False  # (`data->fd_in` -> a local `fd_in`: the member's own name)
+                if ms != mt or not ms:
+                    s, t = os_, ot
+                # the same member of another object is renamed path by path (lighttpd 1.4.79 keeps
+                # `must_staple` in the certificate's key pair: `pc->must_staple` -> `kp->must_staple`
+                # beside `pc->ssl_stapling_file`, which stays)
             if _IDENTIFIER.fullmatch(s) and _IDENTIFIER.fullmatch(t) or _MEMBER_PATH.fullmatch(s) and _MEMBER_PATH.fullmatch(t):
                 if forward.setdefault(s, t) != t or backward.setdefault(t, s) != s:
                     return False

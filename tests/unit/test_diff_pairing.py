@@ -425,6 +425,21 @@ void weight_handler(const char *w, struct tf *tf)
 }
 """,
     },
+    "member-object": {
+        "staple.c": """
+struct kp { int must_staple; };
+struct pc { struct kp *kp; int must_staple; int stapling; const char *file; };
+void expire(struct pc *pc)
+{
++	struct kp *kp = pc->kp;
+	if (!pc->stapling)
+		return;
+-	if (pc->must_staple)
++	if (kp->must_staple)
+		log_message(LOG_ERR, "certificate marked OCSP Must-Staple, but response expired from %s", pc->file);
+}
+""",
+    },
     "helper-call": {
         "cgi.c": """
 int make_pipe(int *fds);
@@ -2062,3 +2077,11 @@ def test_a_test_that_a_pointer_the_message_prints_through_is_set_is_no_condition
     d = diffs["null-test"]
     assert [text(c.new) for c in d.moved] == ["Track file %s init value %s is invalid"]
     assert [(text(c.new), c.fields) for c in d.changed] == [("weight %s is invalid", ("conditions",))]
+
+
+def test_the_same_member_read_from_another_object_is_the_same_guard(diffs):
+    """lighttpd 1.4.79 keeps a certificate's `must_staple` in its key pair: `pc->must_staple` ->
+    `kp->must_staple`, beside `pc->ssl_stapling`... that stays `pc->`: the same test, the object
+    renamed for that member only."""
+    d = diffs["member-object"]
+    assert not d.changed and [text(c.new) for c in d.moved] == ["certificate marked OCSP Must-Staple, but response expired from %s"]
