@@ -16,7 +16,7 @@ Facts in (FunctionFacts, the call graph, the option index), formulas out.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.cexpr import Binary, Call, CExpr, Const, Name, Unary, evaluate, render, strip, substitute, walk
@@ -25,6 +25,7 @@ from srcscan.requirement import Atom, Requirement
 from srcscan.analyze.inherited import keyword_requirement, stored_requirement
 from srcscan.analyze.localflow import entry_form
 from srcscan.analyze.keywordblocks import within_blocks
+from srcscan.analyze.keywordobjects import site_objects
 from srcscan.analyze.optiontests import mandatory_guard, option_test, stored_after_loop
 
 MAX_DEPTH = 8  # callers followed up from a site before a parameter's test counts as runtime
@@ -185,6 +186,7 @@ class Conditions:
     is_log_call: Callable[[FunctionFacts, CallSite], bool]
     inherited: dict[str, Requirement]
     budget: int = 0  # calls of reaching() left for the current site (answer_requirements sets it)
+    objects: Mapping[str, Requirement] = field(default_factory=dict)  # struct -> what making one needs (keywordobjects)
     _sinks: dict[str, Requirement] = field(default_factory=dict)
     _reach: dict[tuple, tuple[Requirement, tuple[str, ...]]] = field(default_factory=dict)
     _paths: dict[tuple, list[tuple[str, int, str, str]]] = field(default_factory=dict)
@@ -301,6 +303,9 @@ class Conditions:
             # a configuration keyword's handler run through the parser's table: its keywords,
             # as inherited() reads them
             edge = edge & keyword_requirement(self.index, key, data)
+            if self.objects:  # a call reading a field of an object only some blocks make
+                made_in = self.graph.key_for(caller_fn.name, caller_fn.file) or caller_fn.key
+                edge = edge & site_objects(call, made_in, self.objects, self.index.objects)[0]
             both = edge & given
             # what the caller passes for the log function's own test and srcscan cannot know:
             # counted as not logging there, and said (a variable passed as it is: `dump(f)`)

@@ -13,19 +13,24 @@ from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.contexts import (choice_requirement, context_requirement, creates_context, guarded_by_context,
                                       takes_context)
 from srcscan.analyze.keywordblocks import KEYWORD_LIMIT
+from srcscan.analyze.keywordobjects import site_objects
 from srcscan.analyze.optionindex import Index
 from srcscan.analyze.optiontests import guard_requirement
 from srcscan.cexpr import CExpr, Name, Unary, strip
+from srcscan.model import CallSite
 from srcscan.requirement import Requirement
 
 MAX_ROUNDS = 50
 
 def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset(),
-              unseen_callers: frozenset[str] = frozenset()) -> tuple[dict[str, Requirement], dict[str, bool]]:
+              unseen_callers: frozenset[str] = frozenset(), objects: Mapping[str, Requirement] | None = None) \
+        -> tuple[dict[str, Requirement], dict[str, bool]]:
     """For each function, the requirement its call paths from the entry points carry
     (`dump_list` called under -D in one place and under -d in another: -D or -d; FALSE for the
     `dead` ones, never called), and whether resolving calls through function pointers
-    mattered."""
+    mattered. With `objects` (keywordobjects.object_requirements: struct -> what making one
+    needs), a call whose arguments or guards read a field of such an object in any case
+    (`add_vrrp_to_interface(vrrp, vrrp->ifp, ...)`) needs it too (keywordobjects.site_objects)."""
     req: dict[str, Requirement | None] = {k: None for k in graph.graph}
     for e in tuple(graph.entry_points) + tuple(unseen_callers):  # unseen_callers: analyze.deadcode.macro_called
         req[e] = index.selected.get(e, Requirement.TRUE)  # the rules' [[config.selected]]
@@ -43,6 +48,8 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
         else:
             edge_req[(caller, callee, key)] = Requirement.all_of(guard_requirement(g, index, fn) for g in data["guards"]) \
                 & keyword_requirement(index, callee, data)
+            if objects and isinstance(data.get("call"), CallSite):
+                edge_req[(caller, callee, key)] &= site_objects(data["call"], caller, objects, index.objects)[0]
         context_edge[(caller, callee, key)] = not creates_context(caller, index.context_creators.get(fn.file, ())) \
             and guarded_by_context(data["guards"], index.contexts)
     def store_requirement(node: str, via: str) -> Requirement | None:

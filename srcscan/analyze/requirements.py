@@ -87,9 +87,11 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             index.param_needs.clear()
             from_callers, via_pointer = inherited(graph, index, dead, unseen_callers)
     objects = object_requirements(index.objects, from_callers, index.keyword_names)  # structs only some configuration makes
+    if objects:  # a call reading a field of one runs only with it: once more, the calls' own reads counted
+        from_callers, via_pointer = inherited(graph, index, dead, unseen_callers, objects)
     known = dict(log_functions or {})
     conditions = Conditions(graph, index, lambda fn, c: log_function_of(known, fn.file, c.callee) is not None,
-                            from_callers)
+                            from_callers, objects=objects)
     answers = {}
     for site in sites:
         call, fn = site.call, site.function

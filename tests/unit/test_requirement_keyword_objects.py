@@ -38,6 +38,7 @@ def catalog(tmp_path_factory):
 @pytest.mark.parametrize("text, wanted", [
     ("(%s) entering MASTER state", [["vrrp_instance"]]),   # prints a field of a vrrp_t
     ("an instance is in backup", [["vrrp_instance"]]),     # under a test of one
+    ("an instance was added to an interface", [["vrrp_instance"]]),  # its function's only call reads one
     ("state %d", []),                                      # `vrrp ? vrrp->state : -1`: may read none
     ("instance list at %p", []),                           # an address taken, nothing read
     ("running script %s", []),                             # script_t is also a field of tracker_t
