@@ -11,6 +11,8 @@ points, of its caller's requirement and the call's guards (iterated to a fixed p
 
 from __future__ import annotations
 
+from fnmatch import fnmatchcase
+
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Iterable, Mapping
@@ -456,7 +458,9 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
     if implies:
         # not in the entry points (main), where the start-up check itself logs (dnsmasq's "no
         # root trust anchor provided for DNSSEC")
-        entry = {context.graph.functions[k].name for k in context.graph.entry_points if k in context.graph.functions}
+        # (the program's own entry points: lighttpd's connection hooks a plugin table names run later)
+        entry = {fn.name for k in context.graph.entry_points if (fn := context.graph.functions.get(k)) is not None
+                 and (fn.name == "main" or any(fnmatchcase(fn.name, p) for p in context.rules.callgraph.entry_points))}
         # nor in code run while the configuration is read, before that check: under the case
         # reading a (lighttpd's configfile.c `case 30: /* ssl.engine */` 'ssl support is
         # missing'), or in what the defaults functions call (mod_gnutls_set_defaults loading
