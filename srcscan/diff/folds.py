@@ -9,7 +9,7 @@ from collections import defaultdict
 from srcscan.catalog import Message
 from srcscan.diff.analysis import _squeezed
 from srcscan.diff.model import Merge
-from srcscan.diff.text import _site, _uncast
+from srcscan.diff.text import DISTINCT_LITERAL, _site, _text, _uncast, literal_length
 
 
 class _FoldPasses:
@@ -72,6 +72,24 @@ class _FoldPasses:
                      and len(alternatives := _alternatives(b.conditions[-1])) > 1
                      and test in {_squeezed(_uncast(x)) for x in alternatives}}
             if len(found) == 1:
+                (b,) = found.values()
+                into.setdefault(id(b), (b, []))[1].append(a)
+        return self._join(merges, into, "folded")
+
+    def _folded_into_prefix(self, merges: list[Merge]) -> list[Merge]:
+        """Old messages left over whose text is that of a message of their function that a new
+        message of the same function still writes, with more words after it (`config read from
+        stdin is way too large` beside `config read from stdin`): the specific case now reported
+        by the general message (lighttpd 1.4.79 reads stdin with a size limit and writes `config
+        read from stdin` when it fails), N -> 1, "folded"."""
+        known = [(a, b) for a, b, _, _ in self.pairs] + [(o, m.new) for m in merges for o in m.olds]
+        into: dict[int, tuple[Message, list[Message]]] = {}
+        for a in self.olds:
+            text = " ".join(_text(a).split())
+            found = {id(b): b for o, b in known if o.file == a.file and o.function == a.function and o is not a
+                     and b.function == a.function and not b.dynamic and literal_length(b) >= DISTINCT_LITERAL
+                     and text.startswith(" ".join(_text(b).split()) + " ")}
+            if not a.dynamic and len(found) == 1:
                 (b,) = found.values()
                 into.setdefault(id(b), (b, []))[1].append(a)
         return self._join(merges, into, "folded")

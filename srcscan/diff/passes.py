@@ -59,6 +59,7 @@ class _Matcher(_SplitPasses, _FunctionSplitPass, _SitePasses, _MergePasses, _Rew
         merges = self._one_site(merges)
         merges = self._sites_into_one(merges)  # (before self.pairs is read: it takes pairs)
         merges = self._folded_disjuncts(merges)
+        merges = self._folded_into_prefix(merges)
         return self.pairs, merges
 
     # ------------------------------------------------------------------ site evidence

@@ -440,6 +440,20 @@ void expire(struct pc *pc)
 }
 """,
     },
+    "folded-prefix": {
+        "conf.c": """
+int load(const char *p, int limit);
+int too_big(void);
+void read_stdin(void)
+{
+-	if (too_big())
+-		log_message(LOG_ERR, "config read from stdin is way too large");
+-	else if (load("-", 0) < 0)
++	if (load("-", 65536) < 0)
+		log_message(LOG_ERR, "config read from stdin");
+}
+""",
+    },
     "helper-call": {
         "cgi.c": """
 int make_pipe(int *fds);
@@ -2085,3 +2099,13 @@ def test_the_same_member_read_from_another_object_is_the_same_guard(diffs):
     renamed for that member only."""
     d = diffs["member-object"]
     assert not d.changed and [text(c.new) for c in d.moved] == ["certificate marked OCSP Must-Staple, but response expired from %s"]
+
+
+def test_a_specific_message_the_general_one_of_its_function_now_covers_is_a_merge(diffs):
+    """lighttpd 1.4.69's config_parse_stdin() wrote `config read from stdin is way too large`
+    beside `config read from stdin`; 1.4.79 reads with a size limit and writes the general
+    message only: the specific one folded into it, not removed."""
+    d = diffs["folded-prefix"]
+    assert summary(d)["merged"] == [(("config read from stdin", "config read from stdin is way too large"),
+                                     "config read from stdin")]
+    assert not d.removed and not d.added
