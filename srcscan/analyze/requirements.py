@@ -469,8 +469,14 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
         reading = {s.call.key: {x.name for g in s.call.guards if g.kind == "case"
                                 for x in (context.index.option_case(g, s.function) or Requirement.TRUE).atoms()}
                    for s in sites}
+        # nor in the function holding the check itself (a message needing a without b: lighttpd
+        # 1.4.19's network_server_init logs cipher-list errors before 'ssl.pemfile has to be set')
+        checking = {(k.file, k.function, a) for k, answer in answers.items() for a, b in implies
+                    if any(x.name == a for x in answer.requirement.atoms())
+                    and (answer.requirement & Requirement.atom(b)).simplified().is_false}
         answers = {key: answer if key.function in entry or context.graph.key_for(key.function, key.file) in configuring
-                   else with_implied(answer, [(a, b) for a, b in implies if a not in reading.get(key, ())])
+                   else with_implied(answer, [(a, b) for a, b in implies if a not in reading.get(key, ())
+                                              and (key.file, key.function, a) not in checking])
                    for key, answer in answers.items()}
     if context.index.keyword_paths:
         blocks = keyword_blocks(context.index.keyword_paths)
