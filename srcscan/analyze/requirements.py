@@ -118,6 +118,12 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             # own, and say so.
             need = Requirement.all_of(r for _, r in own).simplified()
             if need.is_false:
+                # an else branch's option reads against a value atom (dnsmasq's `if
+                # (option_bool(OPT_LOCAL_SERVICE)) ... else if (option_bool(OPT_LOCALHOST_SERVICE))`,
+                # both --local-service's bits, `=host` for the second): what the tests it must
+                # pass need, a necessary condition still
+                need = Requirement.all_of(r for g, r in own if not g.negated).simplified()
+            if need.is_false:
                 need = Requirement.TRUE
             contradiction = ("its guards contradict as srcscan reads them (a variable assigned between two "
                              "tests, or a local named like an option's variable); each guard read on its own",)

@@ -92,3 +92,13 @@ def test_a_returned_local_set_only_under_an_option(catalog):
     (dnsmasq's log_start(), whose result main() tests before 'failed to change owner of %s'):
     the test of its result needs -t."""
     assert only_message(catalog, "cannot change the owner of the stamp file").requires == (("-t",),)
+
+
+def test_guards_that_contradict_as_read_keep_what_the_tests_passed_need(catalog):
+    """`if (opt_on(OPT_LOCAL_NET)) ... else if (opt_on(OPT_LOCAL_HOST))`: both bits are -l's, the
+    second for `-l host` (dnsmasq's --local-service=host), so `!-l && -l=host` reads as a
+    contradiction; the message needs at least what the test it passes needs (-l=host), not
+    nothing, and says the guards were read on their own."""
+    m = only_message(catalog, "limited to localhost")
+    assert m.requires == (("-l=host",),) and m.uncertain
+    assert only_message(catalog, "limited to local subnets").requires == (("-l",),)
