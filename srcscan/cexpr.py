@@ -196,11 +196,19 @@ def children(e: CExpr) -> tuple[CExpr, ...]:
     return ()
 
 
+_LEAVES = (Name, Const, Other)
+
+
 def walk(e: CExpr) -> Iterator[CExpr]:
-    """Every subexpression, `e` first (pre-order)."""
-    yield e
-    for c in children(e):
-        yield from walk(c)
+    """Every subexpression, `e` first (pre-order, children left to right). A stack, not
+    recursive generators: each yield of `yield from` passes through every level above it,
+    and the analyses walk expressions millions of times per release."""
+    stack = [e]
+    while stack:
+        x = stack.pop()
+        yield x
+        if not isinstance(x, _LEAVES):
+            stack.extend(reversed(children(x)))
 
 
 def names(e: CExpr) -> frozenset[str]:

@@ -19,8 +19,8 @@ from typing import Any, Callable, Iterable, Mapping
 from sympy.logic.boolalg import And, Or, false, true
 
 from srcscan.errors import InputError
-from srcscan.requirement_atoms import (ATOM_PATTERN, ATOMS, MANAGER, VARIABLES, Atom, care_set, fingerprint,
-                                       support_of, variable_of)
+from srcscan.requirement_atoms import (ATOM_PATTERN, ATOMS, MANAGER, VARIABLES, Atom, atoms_of, care_set,
+                                       fingerprint, support_of, variable_of)
 from srcscan.requirement_dnf import literal_text, render, smallest_dnf
 
 __all__ = ["Atom", "Requirement"]
@@ -116,7 +116,7 @@ class Requirement:
 
     def atoms(self) -> frozenset[Atom]:
         """The atoms the formula depends on."""
-        return frozenset(ATOMS[v] for v in support_of(self._f))
+        return atoms_of(self._f)
 
     def exists(self, which: Callable[[Atom], bool]) -> "Requirement":
         """The formula with the atoms `which` selects quantified away (true if some value of
@@ -156,6 +156,8 @@ class Requirement:
             return False
         if self._f == other._f:
             return True
+        if fingerprint(self._f) != fingerprint(other._f):
+            return False  # they differ under a setting that can happen (requirement_atoms.fingerprint)
         differ = (self._f & ~other._f) | (~self._f & other._f)
         return (differ & care_set()) == MANAGER.false
 

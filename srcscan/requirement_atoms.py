@@ -84,6 +84,19 @@ def support_of(f: Any) -> frozenset[str]:
     return known
 
 
+_ATOMS_OF: dict[Any, frozenset[Atom]] = {}  # diagram -> the atoms of its support
+
+
+def atoms_of(f: Any) -> frozenset[Atom]:
+    """The atoms `f` depends on, kept per diagram (an atom's variable never changes: ATOMS)."""
+    known = _ATOMS_OF.get(f)
+    if known is None:
+        if len(_ATOMS_OF) > 1 << 16:
+            _ATOMS_OF.clear()
+        known = _ATOMS_OF[f] = frozenset(ATOMS[v] for v in support_of(f))
+    return known
+
+
 def variable_of(atom: Atom) -> str:
     """The diagram variable of `atom` (declared on first use; one per atom text)."""
     text = str(atom)

@@ -91,7 +91,19 @@ def site_condition(guard: Guard, index, fn: FunctionFacts) -> Requirement:
 
 def guard_condition(guard: Guard, index, fn: FunctionFacts) -> Requirement:
     """What must hold for code under `guard` (switch labels: nothing, but for the cases of
-    the command-line parser, which stand for their options)."""
+    the command-line parser, which stand for their options). Kept per guard and function in
+    the index's memo (a guard over many calls is read once; the index no longer changes once
+    the sites are answered: requirements.answer_requirements)."""
+    memo = ("condition", id(guard), fn.key)
+    hit = index.memo.get(memo)
+    if hit is not None and hit[0] is guard:
+        return hit[1]
+    found = _guard_condition(guard, index, fn)
+    index.memo[memo] = (guard, found)  # the guard is kept: its id stays its own
+    return found
+
+
+def _guard_condition(guard: Guard, index, fn: FunctionFacts) -> Requirement:
     if guard.kind == "case":
         return index.option_case(guard, fn) or _case_test(guard, index, fn)
     if guard.expr is None or guard.kind in ("case", "default"):

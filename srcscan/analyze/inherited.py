@@ -109,13 +109,14 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
     # exactly the round-robin iteration's answers, at a fraction of its Requirement algebra.
     indirect = {node for node in order if _reads_others(graph, index, node, context_edge)}
     clock, stamp, evaluated = 1, defaultdict(int), {}
+    callers_of = {node: tuple(graph.graph.in_edges(node, keys=True, data=True)) for node in order}  # (read every round)
     changed, rounds, settled = True, 0, not tabled
     while changed and rounds < MAX_ROUNDS:
         changed, rounds = False, rounds + 1
         for node in order:
             if node in graph.entry_points or node in unseen_callers:
                 continue
-            edges = graph.graph.in_edges(node, keys=True, data=True)
+            edges = callers_of[node]
             if node not in indirect and node in evaluated and all(
                     stamp[caller] <= evaluated[node] for caller, _, _, _ in edges):
                 continue  # nothing it reads changed since it was last worked out

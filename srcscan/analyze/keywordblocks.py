@@ -90,7 +90,7 @@ def with_blocks(answer: RequirementAnswer, blocks: Mapping[str, Requirement]) ->
             # alternatives (`(multihop && bfd_instance) || !multihop` is true).
             given = given | ~inside
             found = (atom & inside & given) | (absent if (absent & ~given).is_false else ~atom & absent)
-        outer = {x.name for r in blocks.values() for x in r.atoms()}  # the keywords of blocks
+        outer = _block_keywords(blocks)
         keywords = {x.name for x in found.atoms() if x.name in blocks or x.name in outer}
         if len(keywords) > KEYWORD_LIMIT:
             # no more keywords than inherited.few_keywords lets a function's requirement have:
@@ -103,6 +103,19 @@ def with_blocks(answer: RequirementAnswer, blocks: Mapping[str, Requirement]) ->
     if requirement == answer.requirement and texts == answer.texts:
         return answer
     return replace(answer, requirement=requirement, texts=texts)
+
+
+_BLOCK_KEYWORDS: dict[int, tuple[Mapping[str, Requirement], frozenset[str]]] = {}
+
+
+def _block_keywords(blocks: Mapping[str, Requirement]) -> frozenset[str]:
+    """The keywords of blocks (every atom of `blocks`' requirements), kept for the last
+    mapping asked about: with_blocks asks for each message with the same one."""
+    hit = _BLOCK_KEYWORDS.get(id(blocks))
+    if hit is None or hit[0] is not blocks:
+        _BLOCK_KEYWORDS.clear()
+        hit = _BLOCK_KEYWORDS[id(blocks)] = (blocks, frozenset(x.name for r in blocks.values() for x in r.atoms()))
+    return hit[1]
 
 
 def keyword_value_test(e: CExpr, atoms: Iterable[str], index: Index, necessary: bool | None,

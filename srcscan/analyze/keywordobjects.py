@@ -78,7 +78,7 @@ def object_makers(functions: Iterable[FunctionFacts], writes: Iterable[Write], a
             # which can only add allocations, and so only take a struct away from the keywords)
             if w.base in fresh and w.owner:
                 makers[w.owner].add(key)
-        for e in _expressions(fn, own):
+        for e in {id(x): x for x in _expressions(fn, own)}.values():  # a guard over many calls: once
             for m in walk(e):
                 if not isinstance(m, Member) or not m.owner:
                     continue

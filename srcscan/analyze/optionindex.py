@@ -55,7 +55,7 @@ class Index:
     default_owners: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)  # (file, field) -> structs set by default (ondefaults)
     given_by_default: frozenset[str] = frozenset()  # the rules' `[config] given_by_default` keys
     local_assignments: dict[tuple[str, str], dict[str, tuple[Write, ...]]] = field(default_factory=dict)  # (file, function) -> local -> its writes by line (lastwrite)
-    memo: dict = field(default_factory=dict)  # guard_requirement's answers, by (id(guard), function key)
+    memo: dict = field(default_factory=dict)  # guard_requirement's answers by (id(guard), function key); guard_condition's by ("condition", ..)
     bit_array: tuple[str, int] | None = None  # the rules' option bit array: (field, bits per element)
     start_values: dict[str, int] = field(default_factory=dict)  # name -> value set before the getopt loop
     assigned: dict[str, dict[str, tuple[int, ...]]] = field(default_factory=dict)  # file -> name -> lines writing it

@@ -26,7 +26,7 @@ from typing import Any, Iterable
 from srcscan.analyze.syslogfacts import Env, Facts, guards_hold
 from srcscan.analyze.nullreads import NullReads
 from srcscan.analyze.procorder import values_before
-from srcscan.analyze.stateexpr import argument as _argument, constant, state_path
+from srcscan.analyze.stateexpr import Prunes, argument as _argument, constant, state_path
 from srcscan.cexpr import Binary, CExpr, Member, Name, Unary, strip
 
 _MAX_VALUES = 8
@@ -61,7 +61,7 @@ class ProcessState(NullReads):
         self._write_guards = {(w.file, w.function, w.line, w.target): w.guards for w in writes}
         self._env = Env(facts)
         self.in_force = in_force or base
-        self.prunes: dict[tuple, Prune] = {}
+        self.prunes: Prunes = Prunes()  # (process, caller, callee, line) -> Prune
         self._reach: dict[str, set[str]] = {}
         reached = set().union(*base.values()) if base else set()
         self._placed = reached  # functions some process start reaches
@@ -108,7 +108,7 @@ class ProcessState(NullReads):
         computed over `base` are shared, the registrations and parameters are worked out anew."""
         other = copy.copy(self)
         other.in_force = in_force
-        other.prunes, other._flags, other._params, other._edges = {}, {}, {}, {}
+        other.prunes, other._flags, other._params, other._edges = Prunes(), {}, {}, {}
         return other
 
     # ------------------------------------------------------------------ values
@@ -464,7 +464,7 @@ class ProcessState(NullReads):
             return own
         if line is not None and (before := self.never_past(process, function, {"line": line, "guards": guards})):
             return before
-        for prune in sorted(self.prunes.values(), key=lambda q: (q.caller, q.line)):
+        for prune in self.prunes.in_order():
             if prune.process == process and function in self._below(prune.callee):
                 fn = self.graph.functions.get(prune.caller)
                 where = f"{fn.name}() at {fn.file}:{prune.line}" if fn else prune.caller

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Iterable, Mapping
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.contexts import context_requirement, creates_context, guarded_by_context, one_module
 from srcscan.analyze.keytypes import unused_case_test
-from srcscan.analyze.inherited import inherited, keyword_requirement, stored_requirement
+from srcscan.analyze.guardsites import guard_sites
+from srcscan.analyze.inherited import inherited, stored_requirement
 from srcscan.analyze.keywordblocks import keyword_blocks, with_blocks
 from srcscan.analyze.keywordobjects import object_requirements, site_objects
 from srcscan.analyze.optionindex import Index, option_index
@@ -30,7 +31,7 @@ from srcscan.analyze.parserfills import parser_fills
 from srcscan.analyze.eventprocs import SENT
 from srcscan.analyze.sitesteps import configuring_functions, definition_parsed, never_built, with_implied
 from srcscan.cexpr import Binary, CExpr, Name, Unary, evaluate, render, strip, substitute, walk
-from srcscan.model import (CallerGuard, CallSite, Guard, DecidedByCallers, Derivation, FunctionFacts, GuardAt, Inherited,
+from srcscan.model import (CallSite, Guard, DecidedByCallers, Derivation, FunctionFacts, GuardAt, Inherited,
                            LoggedOnlyIf, MessageText, NotBuilt, NotCalled, RequirementAnswer, SeveralOptions, SiteKey,
                            ThroughPointer, Write)
 from srcscan.requirement import Requirement
@@ -199,7 +200,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
                                                         f"LOG_{bits.facility.upper()})"))
         if not upstream.is_true:
             paths = len(upstream.alternatives())
-            derivation.append(Inherited(fn.name, paths, tuple(_guard_sites(graph, index, key))))
+            derivation.append(Inherited(fn.name, paths, guard_sites(graph, index, key)))
             if via_pointer.get(key):
                 derivation.append(ThroughPointer())
         if _several(own, index, fn):
@@ -402,44 +403,6 @@ def _tests(e: CExpr) -> list[CExpr]:
     if isinstance(e, Binary) and e.op in ("&&", "||"):
         return _tests(e.left) + _tests(e.right)
     return [e]
-
-
-def _guard_sites(graph: CallGraph, index: Index, key: str, limit: int = 3) -> list[CallerGuard]:
-    """The nearest calls up the call graph whose guards test an option."""
-    found: list[CallerGuard] = []
-    todo: list[tuple[str, tuple[str, ...]]] = [(key, ())]
-    seen = {key}
-    while todo and len(found) < limit:
-        node, via = todo.pop(0)
-        for caller, _, data in sorted(graph.graph.in_edges(node, data=True), key=lambda e: (e[0], e[2]["line"])):
-            if data["kind"] == "stored":
-                continue
-            for ref in index.field_stores.get((node, data.get("via") or ""), ()) if data["kind"] == "pointer" else ():
-                holder = graph.key_for(ref.function, ref.file) if ref.function else None
-                store_fn = graph.functions.get(holder) if holder else None
-                stored_under = [g for g in ref.guards if store_fn and not guard_requirement(g, index, store_fn).is_true]
-                if stored_under:  # the guard under which the function was put in the field
-                    site = CallerGuard(ref.file, ref.line, store_fn.name, via, f"stored in {data['via']}",
-                                       stored_under[0].describe())
-                    if site not in found:
-                        found.append(site)
-            fn = graph.functions[caller]
-            tested = [g for g in data["guards"] if not guard_requirement(g, index, fn).is_true]
-            keyword = keyword_requirement(index, node, data)
-            if not keyword.is_true:  # a configuration keyword's handler, run only for that keyword
-                site = CallerGuard(fn.file, data["line"], fn.name, via, f"{data['kind']} through {data['via']}",
-                                   f"configuration keyword {keyword}")
-                if site not in found:
-                    found.append(site)
-            if tested:
-                pointer = "" if data["kind"] == "direct" else f"{data['kind']} through {data['via']}"
-                site = CallerGuard(fn.file, data["line"], fn.name, via, pointer, tested[0].describe())
-                if site not in found:
-                    found.append(site)
-            elif caller not in seen and keyword.is_true:
-                seen.add(caller)
-                todo.append((caller, (fn.name,) + via))
-    return found[:limit]
 
 
 def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
