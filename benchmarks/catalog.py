@@ -86,11 +86,19 @@ def bare(root: Path, rules, cache: Path, jobs: int) -> Timing:
     return Timing(time.perf_counter() - start, _children_cpu() - cpu)
 
 
+def _verbose(checkout: Path, env: dict[str, str]) -> list[str]:
+    """["-v"] when the checkout's `catalog` takes it (its summary of files parsed and extra
+    profiles); [] for an older srcscan, whose default summary says as much (session 6's)."""
+    done = subprocess.run([sys.executable, "-m", "srcscan", "catalog", "--help"], capture_output=True, text=True,
+                          cwd=checkout, env=env)
+    return ["-v"] if re.search(r"^\s*-v, --verbose", done.stdout, re.M) else []
+
+
 def catalog(checkout: Path, root: Path, rules_name: str, cache: Path, jobs: int, out: Path) -> Timing:
     """One `srcscan catalog` command of the srcscan in `checkout`, timed."""
-    command = [sys.executable, "-m", "srcscan", "catalog", "--path", str(root), "--rules", rules_name,
-               "--cache-dir", str(cache), "-j", str(jobs), "--format", "json", "-o", str(out), "-v"]
     env = {**os.environ, "PYTHONPATH": str(checkout), "SRCSCAN_RULES_DIR": str(checkout / "rules")}
+    command = [sys.executable, "-m", "srcscan", "catalog", "--path", str(root), "--rules", rules_name,
+               "--cache-dir", str(cache), "-j", str(jobs), "--format", "json", "-o", str(out)] + _verbose(checkout, env)
     cpu, start = _children_cpu(), time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, cwd=checkout, env=env)
     seconds, cpu = time.perf_counter() - start, _children_cpu() - cpu
