@@ -7,12 +7,15 @@ not parse) is never logged in the build read. Facts in, codes out; no I/O."""
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.optionvalues import integer_of
 from srcscan.cexpr import Name, strip
-from srcscan.model import Write
+from srcscan.model import FunctionFacts, Guard, Write
+
+if TYPE_CHECKING:
+    from srcscan.analyze.optionindex import Index
 
 Assigned = Mapping[tuple[str, str], Mapping[str, tuple[Write, ...]]]
 
@@ -78,3 +81,22 @@ def _named_elsewhere(graph: CallGraph, name: str) -> bool:
     keys = [k for k, f in graph.functions.items() if f.name == name]
     return any(data.get("kind") != "direct" for k in keys if k in graph.graph
                for _, _, data in graph.graph.in_edges(k, data=True))
+
+
+def unsent_case(guards: Iterable[Guard], fn: FunctionFacts, index: "Index") -> tuple[str, ...]:
+    """The labels (as written) of the innermost `case` among `guards` when they are codes of
+    which no call can send any to `fn` (Index.sendable: every code is known); () otherwise."""
+    sendable = index.sendable.get(fn.name)
+    if sendable is None or not sendable:
+        return ()
+    for g in reversed(tuple(guards)):
+        if g.kind == "case" and g.labels:
+            if all(isinstance(label, int) and label not in sendable for label in g.labels):
+                return tuple(str(label) for label in g.labels)
+            return ()
+    return ()
+
+
+def case_line(guards: Iterable[Guard]) -> int:
+    """The line of the innermost `case` among `guards`."""
+    return next((g.line for g in reversed(tuple(guards)) if g.kind == "case"), 0)

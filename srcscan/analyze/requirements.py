@@ -29,6 +29,7 @@ from srcscan.analyze.optiontypes import option_to_dict
 from srcscan.analyze.optiontests import guard_requirement, mandatory_guard, option_test
 from srcscan.analyze.parserfills import parser_fills
 from srcscan.analyze.eventprocs import SENT
+from srcscan.analyze.eventcodes import case_line, unsent_case
 from srcscan.analyze.sitesteps import configuring_functions, definition_parsed, never_built, with_implied
 from srcscan.cexpr import Binary, CExpr, Name, Unary, evaluate, render, strip, substitute, walk
 from srcscan.model import (CallSite, Guard, DecidedByCallers, Derivation, FunctionFacts, GuardAt, Inherited,
@@ -167,11 +168,11 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
                 requirement = (requirement & created).simplified()
                 upstream = upstream & created
         sent = _event_sends(call.guards, fn, index)
-        unsent = _unsent_case(call.guards, fn, index) if not sent else ()
+        unsent = unsent_case(call.guards, fn, index) if not sent else ()
         if unsent:  # a case of codes no call in the build read can send (dnsmasq's EVENT_LUA_ERR)
             answers[call.key] = RequirementAnswer(Requirement.FALSE, (DecidedByCallers(
                 fn.name, f"{SENT}: no call srcscan parsed sends code {' or '.join(unsent)} "
-                f"(the case at {call.file}:{_case_line(call.guards)})", ()),))
+                f"(the case at {call.file}:{case_line(call.guards)})", ()),))
             continue
         if sent:
             # a case of a receiver's switch on an event code: logged only after a call sent it
@@ -259,25 +260,6 @@ def _event_sends(guards: Iterable[Guard], fn: FunctionFacts, index: Index) -> tu
         if g.kind == "case" and g.labels and all(isinstance(label, int) and label in codes for label in g.labels):
             return tuple(s for label in dict.fromkeys(g.labels) for s in codes[label])
     return ()
-
-
-def _unsent_case(guards: Iterable[Guard], fn: FunctionFacts, index: Index) -> tuple[str, ...]:
-    """The labels (as written) of the innermost `case` among `guards` when they are codes of
-    which no call can send any to `fn` (Index.sendable: every code is known); () otherwise."""
-    sendable = index.sendable.get(fn.name)
-    if sendable is None or not sendable:
-        return ()
-    for g in reversed(tuple(guards)):
-        if g.kind == "case" and g.labels:
-            if all(isinstance(label, int) and label not in sendable for label in g.labels):
-                return tuple(str(label) for label in g.labels)
-            return ()
-    return ()
-
-
-def _case_line(guards: Iterable[Guard]) -> int:
-    """The line of the innermost `case` among `guards`."""
-    return next((g.line for g in reversed(tuple(guards)) if g.kind == "case"), 0)
 
 
 def _sends_requirement(sends, graph: CallGraph, index: Index, from_callers: Mapping[str, Requirement],
