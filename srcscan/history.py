@@ -157,8 +157,9 @@ def add_release(index: dict[str, Any], catalog: Catalog, release: str, texts: Fi
                 state["changed"] = list(c.fields)
                 state["analysis_only"] = list(c.analysis_only)
                 entry["states"].append(state)
+                release_change = set(c.fields) - set(c.analysis_only)
                 reworded += "template" in c.fields
-                changed += "template" not in c.fields
+                changed += "template" not in c.fields and bool(release_change)
             entry["line"] = c.new.line
         for merge in diff.merged:
             if merge.survivor is not None and merge.new.id not in new_sids:
@@ -224,7 +225,7 @@ class Event:
     """One thing that happened to a message in a release."""
 
     release: str
-    kind: str  # "added", "changed", "removed", "merged"
+    kind: str  # "added", "changed", "analysis" (srcscan's reading changed, not the code), "removed", "merged"
     fields: tuple[str, ...] = ()  # for "changed": the diff fields that differ
     old: dict[str, Any] | None = None  # the state before (changed)
     new: dict[str, Any] | None = None  # the state after (added, changed)
@@ -241,8 +242,11 @@ def message_events(entry: dict[str, Any], release_order: Callable[[str], Any] | 
         events.append(Event(absorbed["release"], "merged", note=f"took over {', '.join(absorbed['sids'])}"))
     for old, new in zip(states, states[1:]):
         only = new.get("analysis_only") or []
-        events.append(Event(new["release"], "changed", tuple(new.get("changed", ())), old, new,
-                            f"analysis only: {', '.join(only)}" if only else ""))
+        fields = tuple(new.get("changed", ()))
+        # every field named changed only in srcscan's reading (the guards read the same on both
+        # sides): not the release's change, so not a "changed" event (diff's "analysis only")
+        kind = "analysis" if only and set(fields) <= set(only) else "changed"
+        events.append(Event(new["release"], kind, fields, old, new, f"analysis only: {', '.join(only)}" if only else ""))
     events.sort(key=lambda e: (release_order(e.release), e.kind != "added")) if release_order else None
     if entry.get("removed"):
         into = entry.get("merged_into")

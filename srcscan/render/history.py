@@ -44,7 +44,7 @@ def history_report(index: dict[str, Any], chosen: list[str], message: str | None
 
 def _event(e) -> dict[str, Any]:
     out: dict[str, Any] = {"release": e.release, "kind": e.kind}
-    if e.kind == "changed":
+    if e.kind in ("changed", "analysis"):
         out["fields"] = list(e.fields)
         out["old"] = {k: e.old[k] for f in e.fields if f in _SHOWN for k in _SHOWN[f]}
         out["new"] = {k: e.new[k] for f in e.fields if f in _SHOWN for k in _SHOWN[f]}
@@ -77,7 +77,7 @@ def _render(report: dict[str, Any], fmt: str, markdown: bool) -> str:
     for m in report["messages"]:
         for i, e in enumerate(m["events"]):
             head = [m["sid"], show(cell(m["text"], 100))] if i == 0 else ["", ""]
-            if e["kind"] == "changed":
+            if e["kind"] in ("changed", "analysis"):
                 detail = "; ".join(f"{k}: {_value(e['old'][k], k)} -> {_value(e['new'][k], k)}" for k in e["old"])
             elif e["kind"] in ("added", "merged") and "new" in e:
                 detail = f"{e['new']['file']}:{e['new']['line']} {e['new']['priority']}"

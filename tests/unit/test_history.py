@@ -293,3 +293,22 @@ def test_explain_shows_the_stable_id(repo, report, tmp_path):
     result = CliRunner().invoke(cli, [*args[:-1], str(other), "--format", "json"], catch_exceptions=False)
     (line,) = json.loads(result.stdout)["lines"]
     assert "sid" not in line["matches"][0] and line["matches"][0]["text"] == "Listening on port %d"
+
+
+def test_a_change_only_srcscans_reading_made_is_an_analysis_event_not_a_change():
+    """keepalived 2.2.7 -> 2.2.8: dump_rs's `SNMP name = %s` lost `snmp_name` from its
+    requirement while dump_rs and its callers read the same in both releases (the diff marks it
+    analysis only); the history spot check of seed 14502 counted five such events as changes
+    the release never made."""
+    from srcscan.history import message_events
+
+    state = {"text": "SNMP name = %s", "priority": "LOG_INFO", "requires": [["-d", "snmp_name"]], "release": "2.2.7"}
+    entry = {"sid": "s1", "first": "2.2.7", "removed": None, "states": [
+        state,
+        {**state, "requires": [["-d"]], "release": "2.2.8", "changed": ["requires"], "analysis_only": ["requires"]},
+        {**state, "requires": [["-D"]], "text": "SNMP name: %s", "release": "2.3.0", "changed": ["template", "requires"],
+         "analysis_only": ["requires"]},
+    ]}
+    events = message_events(entry)
+    assert [(e.release, e.kind) for e in events] == [("2.2.7", "added"), ("2.2.8", "analysis"), ("2.3.0", "changed")]
+    assert events[1].note == "analysis only: requires"
