@@ -298,12 +298,10 @@ def stored_requirement(graph: CallGraph, index: Index, req: Mapping[str, Require
     (yet: `req` is None for them while inherited() iterates) are left out, and so is a
     function's registration of itself (keepalived's inotify_event_thread registers itself again:
     it runs again only because start_reload_monitor() registered it first). When none of the
-    stores is reached yet but some is in a function of `waits_for` (those a call path reaches),
-    or the only stores are its own: None, and inherited() waits for one, or leaves the call out
-    (callbacks that register each other, keepalived's icmp_connect_thread and icmp_ping_thread,
-    would otherwise keep the TRUE one of them had before the keyword handler storing the first
-    was reached; smtp_put_line_cb, called directly, registers only itself again); TRUE when no
-    store is."""
+    stores is reached yet but some is in a function of `waits_for` (those a call path reaches):
+    None, and inherited() waits for one (callbacks that register each other, keepalived's
+    icmp_connect_thread and icmp_ping_thread, would otherwise keep the TRUE one of them had
+    before the keyword handler storing the first was reached); TRUE when no store is."""
     refs = index.field_stores.get((node, via))
     if not refs:
         return Requirement.TRUE
@@ -313,7 +311,6 @@ def stored_requirement(graph: CallGraph, index: Index, req: Mapping[str, Require
         if holder is None:
             return Requirement.TRUE  # a file-scope initializer: there from the start
         if holder == node and ref.context == "argument":
-            pending = pending or bool(waits_for)  # it runs this way only after it ran another way
             continue
         if req.get(holder) is None:
             pending = pending or holder in waits_for

@@ -35,7 +35,6 @@ def catalog(tmp_path_factory):
 @pytest.mark.parametrize("text, wanted", [
     ("ping connect", [["PING_CHECK"]]),   # stored in `launch`, copied into `func` by a call
     ("ping reply", [["PING_CHECK"]]),     # registered only by ping_connect (and by itself, again)
-    ("ping send", [["PING_CHECK"]]),      # called by ping_connect; registers only itself again
     ("tick", []),                         # a file-scope table holds it from the start
 ])
 def test_callbacks_a_block_hands_over(catalog, text, wanted):
