@@ -21,7 +21,6 @@ from srcscan.analyze.contexts import (context_creators, context_fetchers, direct
                                       selected_requirements)
 from srcscan.analyze.constdefaults import default_parses
 from srcscan.analyze.features import feature_options
-from srcscan.analyze.fieldcopies import pointer_copies
 from srcscan.analyze.foldedflags import folded_options
 from srcscan.analyze.guardedlocals import find_global_writes, find_local_guards, find_local_writes
 from srcscan.analyze.keyselections import entry_selections, key_selections
@@ -420,9 +419,7 @@ def field_stores(graph: CallGraph, refs: Iterable[FunctionRef], registrations: b
     """(function key, field) -> the places storing that function's address in a field of
     that name (`con->network_read = connection_read_cq_ssl;`, or a static table's
     initializer, which has no enclosing function); with `registrations`, also the calls handing
-    it to a function that stores it there (a "stored" call-graph edge); and the stores of a
-    field a call copies into that one (analyze.fieldcopies.pointer_copies)."""
-    refs = list(refs)
+    it to a function that stores it there (a "stored" call-graph edge)."""
     out: dict[tuple[str, str], list[FunctionRef]] = defaultdict(list)
     for ref in refs:
         if ref.context in ("field", "initializer"):
@@ -437,10 +434,4 @@ def field_stores(graph: CallGraph, refs: Iterable[FunctionRef], registrations: b
             for name in data.get("fields", ()):
                 out[(target, name)].append(FunctionRef(at.function, target, "argument", name, at.file, data["line"],
                                                        tuple(data["guards"]), at))
-    for name, sources in pointer_copies(graph, refs).items():
-        # a call copying a field's function into another field (`thread_add_timer(m,
-        # checker->launch, ...)`): a store in the first is a store in the second too
-        for (target, via), found in list(out.items()):
-            if via in sources:
-                out[(target, name)].extend(r for r in found if r not in out[(target, name)])
     return {k: tuple(v) for k, v in out.items()}
