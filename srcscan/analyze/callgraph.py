@@ -106,8 +106,10 @@ class CallGraph:
         for caller, _, data in self.graph.in_edges(key, data=True):
             yield caller, data
 
-    def reachable(self, starts: Iterable[str], stop: frozenset[str] = frozenset()) -> set[str]:
-        """Functions reachable from `starts` without entering a function of `stop`."""
+    def reachable(self, starts: Iterable[str], stop: frozenset[str] = frozenset(),
+                  kinds: frozenset[str] | None = None) -> set[str]:
+        """Functions reachable from `starts` without entering a function of `stop`, by edges of
+        every kind or, given `kinds`, only by edges of those kinds ("direct", "pointer", ...)."""
         seen: set[str] = set()
         todo = [s for s in starts if s in self.graph]
         while todo:
@@ -115,7 +117,11 @@ class CallGraph:
             if key in seen:
                 continue
             seen.add(key)
-            todo.extend(n for n in self.graph.successors(key) if n not in seen and n not in stop)
+            if kinds is None:
+                todo.extend(n for n in self.graph.successors(key) if n not in seen and n not in stop)
+            else:
+                todo.extend(n for _, n, data in self.graph.out_edges(key, data=True)
+                            if data["kind"] in kinds and n not in seen and n not in stop)
         return seen
 
 

@@ -65,13 +65,4 @@ def configuring_functions(graph, patterns: Iterable[str]) -> frozenset[str]:
     calls: they run while the configuration is read, before any start-up check on it (a
     callback such a function registers runs later and is not among them)."""
     starts = [k for k, fn in graph.functions.items() if any(fnmatchcase(fn.name, p) for p in patterns)]
-    seen: set[str] = set()
-    todo = list(starts)
-    while todo:
-        key = todo.pop()
-        if key in seen:
-            continue
-        seen.add(key)
-        todo.extend(callee for _, callee, data in graph.graph.out_edges(key, data=True)
-                    if data["kind"] == "direct" and callee not in seen)
-    return frozenset(seen)
+    return frozenset(graph.reachable(starts, kinds=frozenset({"direct"})))
