@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -116,6 +117,17 @@ def write_tree(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
+
+def with_keyword_parser(fixture: str, dest: Path) -> Path:
+    """dest/tree: tests/fixtures/FIXTURE/tree's files beside reqk-blocks' keyword parser
+    (parser.c, parser.h: kept once, copied into each keepalived-shaped tree that needs one); its path."""
+    tree = dest / "tree"
+    shutil.copytree(FIXTURES / fixture / "tree", tree)
+    for name in ("parser.c", "parser.h"):
+        shutil.copy(FIXTURES / "reqk-blocks" / "tree" / name, tree / name)
+    return tree
+
+
 INTEGRATION = Path(__file__).parent / "integration"
 
 
@@ -141,7 +153,6 @@ def cache_dir(tmp_path: Path) -> Path:
 
 def assert_rsyslogd_accepts(config: Path) -> None:
     """The real rsyslogd's config check (`rsyslogd -N1`) passes on this file."""
-    import shutil
     import subprocess
 
     assert shutil.which("rsyslogd"), "rsyslogd is needed (Debian package rsyslog; .ci/run installs it)"

@@ -10,6 +10,7 @@ from srcscan.catalog import Message
 from srcscan.diff.analysis import _squeezed
 from srcscan.diff.model import Merge
 from srcscan.diff.text import DISTINCT_LITERAL, _site, _text, _uncast, literal_length
+from srcscan.diff.ternary import split_top_level
 
 
 class _FoldPasses:
@@ -118,19 +119,4 @@ def _hole_args(m: Message) -> list[str]:
 
 def _alternatives(condition: str) -> list[str]:
     """The operands of a condition's top-level `||` (the condition alone when it has none)."""
-    out, depth, start, i = [], 0, 0, 0
-    while i < len(condition):
-        ch = condition[i]
-        if ch in "\"'":
-            quote, i = ch, i + 1
-            while i < len(condition) and condition[i] != quote:
-                i += 2 if condition[i] == "\\" else 1
-        elif ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth -= 1
-        elif condition.startswith("||", i) and depth == 0:
-            out.append(condition[start:i].strip())
-            start, i = i + 2, i + 1
-        i += 1
-    return out + [condition[start:].strip()]
+    return split_top_level(condition, "||")

@@ -20,25 +20,31 @@ _TERNARY = re.compile(r'^\(?\s*(?P<test>[^?]+?)\s*\)?\s*\?\s*(?P<yes>"(?:[^"\\]|
 _MARK = "\x00"
 
 
-def split_arguments(args: str) -> list[str]:
-    """A call's argument list (the text between its parentheses) split at top-level commas."""
+def split_top_level(text: str, sep: str) -> list[str]:
+    """`text` split at each `sep` outside quotes and brackets, each part stripped: a call's
+    argument list at its commas (`sep` ","), a condition at its top-level `||`."""
     out, depth, start, i = [], 0, 0, 0
-    while i < len(args):
-        ch = args[i]
+    while i < len(text):
+        ch = text[i]
         if ch in "\"'":
             quote, i = ch, i + 1
-            while i < len(args) and args[i] != quote:
-                i += 2 if args[i] == "\\" else 1
+            while i < len(text) and text[i] != quote:
+                i += 2 if text[i] == "\\" else 1
         elif ch in "([{":
             depth += 1
         elif ch in ")]}":
             depth -= 1
-        elif ch == "," and depth == 0:
-            out.append(args[start:i].strip())
-            start = i + 1
+        elif depth == 0 and text.startswith(sep, i):
+            out.append(text[start:i].strip())
+            start, i = i + len(sep), i + len(sep) - 1
         i += 1
-    out.append(args[start:].strip())
+    out.append(text[start:].strip())
     return out
+
+
+def split_arguments(args: str) -> list[str]:
+    """A call's argument list (the text between its parentheses) split at top-level commas."""
+    return split_top_level(args, ",")
 
 
 def chosen_tests(m: Message, text: str | None) -> dict[str, bool]:

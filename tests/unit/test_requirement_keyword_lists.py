@@ -6,26 +6,19 @@ tree written for this test; rules' `[config] list_fills` and `emptiness_tests`).
 from __future__ import annotations
 
 from dataclasses import replace
-import shutil
 from pathlib import Path
 
 import pytest
-from tests.conftest import only_message, tree_catalog
+from tests.conftest import only_message, tree_catalog, with_keyword_parser
 
 from srcscan.errors import RulesError
 from srcscan.rules import load_rules
 
 ROOT = Path(__file__).parent.parent / "fixtures" / "reqk-lists"
-PARSER = Path(__file__).parent.parent / "fixtures" / "reqk-blocks" / "tree"
 
 
 def _tree(dest: Path) -> Path:
-    """dest/tree: reqk-lists' files beside reqk-blocks' keyword parser (kept once); its path."""
-    tree = dest / "tree"
-    shutil.copytree(ROOT / "tree", tree)
-    for name in ("parser.c", "parser.h"):
-        shutil.copy(PARSER / name, tree / name)
-    return tree
+    return with_keyword_parser("reqk-lists", dest)
 
 
 @pytest.fixture(scope="module")

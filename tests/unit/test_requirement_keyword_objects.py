@@ -6,27 +6,20 @@ keyword parser is reqk-blocks' own (parser.c, parser.h): it is copied in, not ke
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from tests.conftest import only_message, tree_catalog
+from tests.conftest import only_message, tree_catalog, with_keyword_parser
 
 from srcscan.errors import RulesError
 from srcscan.rules import load_rules
 
 ROOT = Path(__file__).parent.parent / "fixtures" / "reqk-objects"
-PARSER = Path(__file__).parent.parent / "fixtures" / "reqk-blocks" / "tree"
 
 
 def _tree(dest: Path) -> Path:
-    """dest/tree: reqk-objects' main.c beside reqk-blocks' keyword parser; returns its path."""
-    tree = dest / "tree"
-    shutil.copytree(ROOT / "tree", tree)
-    for name in ("parser.c", "parser.h"):
-        shutil.copy(PARSER / name, tree / name)
-    return tree
+    return with_keyword_parser("reqk-objects", dest)
 
 
 @pytest.fixture(scope="module")
