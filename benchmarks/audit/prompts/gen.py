@@ -23,7 +23,7 @@ CTX = {
 }
 def make_req(name, project, version, seed, ne, nn, npr):
     out = os.path.join(aud, name)
-    subprocess.run([sys.executable, "/work/audit/sample.py", os.path.join(cat, f"{project}-{version}.json"),
+    subprocess.run([sys.executable, os.path.join(T, "..", "sample.py"), os.path.join(cat, f"{project}-{version}.json"),
                     str(seed), out, str(ne), str(nn), str(npr)], check=True)
     ctx, rules, counts = CTX[project]
     t = (req.replace("@TREE@", f"/work/trees/{project}-{version}").replace("@HARDSTOP@", hard)
@@ -32,7 +32,7 @@ def make_req(name, project, version, seed, ne, nn, npr):
     open(os.path.join(aud, "prompts", name + ".txt"), "w").write(t)
 def make_diff(name, project, old, new, dfile, seed, kinds):
     out = os.path.join(aud, name)
-    subprocess.run([sys.executable, "/work/audit/dsample.py", os.path.join(cat, dfile), str(seed), out, "15", kinds], check=True)
+    subprocess.run([sys.executable, os.path.join(T, "..", "dsample.py"), os.path.join(cat, dfile), str(seed), out, "15", kinds], check=True)
     t = (dif.replace("@OLDTREE@", f"/work/trees/{project}-{old}").replace("@NEWTREE@", f"/work/trees/{project}-{new}")
          .replace("@OLD@", old).replace("@NEW@", new).replace("@HARDSTOP@", hard).replace("@PROJECT@", project)
          .replace("@OUT@", out))
