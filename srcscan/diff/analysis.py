@@ -10,6 +10,7 @@ from typing import Iterable
 
 from srcscan.catalog import Catalog, Message
 from srcscan.diff.model import FileTexts
+from srcscan.diff.signatures import resigned, values_of_calls, without_computed_arguments
 from srcscan.diff.switches import switch_labels, switch_test
 from srcscan.diff.text import _function_span, _uncast, build_formula, call_arguments_end
 from srcscan.diff.walks import walk
@@ -39,6 +40,8 @@ def _same_lists(xs: Iterable[str], ys: Iterable[str], values_a: dict[str, int], 
     same_guards, or the same guards in another order (keepalived 2.3.3's
     ipvs_nl_send_message() tests `!msg` before `!sock && open_nl_sock()`, not after)."""
     xs, ys = list(xs), list(ys)
+    names = resigned(xs, ys)  # a function whose signature the release changed
+    xs, ys = [without_computed_arguments(x, names) for x in xs], [without_computed_arguments(y, names) for y in ys]
     if len(xs) != len(ys):
         return False
     if sorted(" ".join(guard_tokens(x)) for x in xs) == sorted(" ".join(guard_tokens(y)) for y in ys):
@@ -74,7 +77,7 @@ def _renamed(xs: list[list[str]], ys: list[list[str]], values_a: dict[str, int],
                 # the same member of another object is renamed path by path (lighttpd 1.4.79 keeps
                 # `must_staple` in the certificate's key pair: `pc->must_staple` -> `kp->must_staple`
                 # beside `pc->ssl_stapling_file`, which stays)
-            if _IDENTIFIER.fullmatch(s) and _IDENTIFIER.fullmatch(t) or _MEMBER_PATH.fullmatch(s) and _MEMBER_PATH.fullmatch(t):
+            if _NAME.fullmatch(s) and _NAME.fullmatch(t) or _MEMBER_PATH.fullmatch(s) and _MEMBER_PATH.fullmatch(t):
                 if forward.setdefault(s, t) != t or backward.setdefault(t, s) != s:
                     return False
             elif s != t:
@@ -262,6 +265,7 @@ def _value(token: str, values: dict[str, int]) -> int | None:
 
 _GUARD_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|[A-Za-z_]\w*|\d\w*|->|<<|>>|[<>=!]=|&&|\|\||\S')
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+_NAME = re.compile(r"[A-Za-z_]\w*(?:\(\))?")  # a name, or a call without arguments (signatures.values_of_calls)
 _INTEGER = re.compile(r"(0[xX][0-9a-fA-F]+|\d+)[uUlL]*")
 _NULL = {"NULL": "0"}  # a null pointer constant either way (`inet_stosockaddr(s, 0, &a)` -> `(s, NULL, &a)`)
 # Branch-prediction hints: the compiler's and the usual macros over it (lighttpd writes
@@ -272,7 +276,8 @@ _HINT = re.compile(r"\b(?:__builtin_expect|likely|unlikely|LIKELY|UNLIKELY|__pre
 def guard_tokens(condition: str) -> list[str]:
     """A condition's tokens, casts and hints dropped, `NULL` as `0`, and parentheses that
     group nothing removed (around the whole, around another pair, around one operand)."""
-    tokens = [_NULL.get(t, t) for t in _GUARD_TOKEN.findall(_uncast(_unhinted(_no_cloexec(_base_calls(_no_default_argument(condition))))))]
+    tokens = values_of_calls([_NULL.get(t, t) for t in _GUARD_TOKEN.findall(
+        _uncast(_unhinted(_no_cloexec(_base_calls(_no_default_argument(condition))))))])
     changed = True
     while changed:
         changed = False
@@ -391,7 +396,7 @@ def _closing(tokens: list[str], start: int) -> int:
 
 def _primary(tokens: list[str]) -> bool:
     """A name, a number, a member path, a call or an index: nothing to group."""
-    if not tokens or not (_IDENTIFIER.fullmatch(tokens[0]) or _INTEGER.fullmatch(tokens[0])):
+    if not tokens or not (_NAME.fullmatch(tokens[0]) or _INTEGER.fullmatch(tokens[0])):
         return False
     depth = 0
     for t in tokens[1:]:
@@ -399,7 +404,7 @@ def _primary(tokens: list[str]) -> bool:
             depth += 1
         elif t in (")", "]"):
             depth -= 1
-        elif depth == 0 and t not in ("->", ".") and not _IDENTIFIER.fullmatch(t):
+        elif depth == 0 and t not in ("->", ".") and not _NAME.fullmatch(t):
             return False
     return True
 

@@ -18,7 +18,7 @@ from srcscan.diff.rewrites import _negations
 from srcscan.diff.splits import guards_for_text, same_build
 from srcscan.diff.walks import same_walks
 from srcscan.diff.text import (_site, _sorted, _text, _uncast, build_formula, call_arguments, same_build_but_own_switches,
-                               same_up_to_constants)
+                               same_up_to_constants, without_length_modifiers)
 from srcscan.formats.template import render_normal
 from srcscan.errors import InputError
 
@@ -26,7 +26,9 @@ from srcscan.errors import InputError
 FIELDS: tuple[tuple[str, Callable[[Message], Any]], ...] = (
     # the text, and the format as written: a literal that became a helper's `%s %s name too long`
     # filled by its callers' constants writes the same line from another template
-    ("template", lambda m: (_text(m), "" if m.dynamic else m.format)),
+    # filled by its callers' constants writes the same line from another template; a length
+    # modifier (`%zx` -> `%x`, a size_t now a uint32_t) prints the same
+    ("template", lambda m: (_text(m), "" if m.dynamic else without_length_modifiers(m.format))),
     ("priority", lambda m: m.priority),
     # the call: see _same_call
     ("call", lambda m: (m.written or m.call, m.call)),

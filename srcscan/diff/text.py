@@ -45,6 +45,17 @@ def _text(m: Message) -> str:
     return f"<{m.format}>" if m.dynamic else render_normal(m.template)
 
 
+_CONVERSION = re.compile(r"(%[-+ #0']*(?:\d+|\*)?(?:\.(?:\d+|\*))?)(?:hh|h|ll|l|j|z|t|L|q)([diouxXeEfFgGaAcspnm])")
+
+
+def without_length_modifiers(fmt: str) -> str:
+    """A printf format without its conversions' length modifiers: `size=%zx` -> `size=%x`.
+    What a conversion prints does not depend on the argument's width (lighttpd 1.4.79's
+    mod_wstunnel reads a frame's length as a uint32_t where 1.4.69 had a size_t: the same
+    hexadecimal number in the log). `%%` stays as it is."""
+    return _CONVERSION.sub(lambda m: m.group(0) if m.start() and fmt[m.start() - 1] == "%" else m.group(1) + m.group(2), fmt)
+
+
 def _sorted(messages: Iterable[Message]) -> list[Message]:
     return sorted(messages, key=lambda m: (m.file, m.line, m.id))
 

@@ -1,0 +1,72 @@
+"""Calls in guards whose function a release changed, not the guard: a function now called
+with another number of arguments changed its signature (C has no overloading), and what the
+callee can compute itself (a call without arguments, such as getpid()) may have gone into it;
+a call without arguments reads like a value (`getpid()` -> a variable holding the pid).
+Text in, text out: no pairing decisions here."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Iterable
+
+from srcscan.diff.ternary import split_arguments
+from srcscan.diff.text import _CALL, _NOT_CALLS, call_arguments_end
+
+_NO_ARGUMENTS = re.compile(r"[A-Za-z_]\w*\s*\(\s*\)")
+
+
+def _calls(condition: str) -> Iterable[tuple[str, int, int, list[str]]]:
+    """(name, offset of the name, offset of the closing parenthesis, arguments) of each call."""
+    for m in _CALL.finditer(condition):
+        if m.group(1) not in _NOT_CALLS:
+            end, _ = call_arguments_end(condition, m.end())
+            args = condition[m.end():end]
+            yield m.group(1), m.start(), end, split_arguments(args) if args.strip() else []
+
+
+def resigned(xs: Iterable[str], ys: Iterable[str]) -> set[str]:
+    """The functions the two lists of guards call with numbers of arguments no call of the
+    other list uses (keepalived 2.2.7's `pidfile_write(main_pidfile, getpid())`, 2.3.3's
+    `pidfile_write(&main_pidfile)`): their signature changed."""
+    arities: list[dict[str, set[int]]] = []
+    for side in (xs, ys):
+        counts: dict[str, set[int]] = defaultdict(set)
+        for condition in side:
+            for name, _, _, args in _calls(condition):
+                counts[name].add(len(args))
+        arities.append(counts)
+    return {name for name in set(arities[0]) & set(arities[1]) if not arities[0][name] & arities[1][name]}
+
+
+def without_computed_arguments(condition: str, names: set[str]) -> str:
+    """The condition with the calls of `names` (functions whose signature changed) written
+    without the arguments their callee can compute itself (a call without arguments:
+    `getpid()`) and without `&` before a name or member path (the callee now takes the
+    object's address): `pidfile_write(main_pidfile, getpid())` and `pidfile_write(&main_pidfile)`
+    both read `pidfile_write(main_pidfile)`. A changed value (`find(a, b)` -> `find(a, b,
+    multihop)`) still differs."""
+    if not names:
+        return condition
+    out, at = [], 0
+    for name, start, end, args in _calls(condition):
+        if name not in names or start < at:
+            continue
+        kept = [re.sub(r"^&\s*(?=[A-Za-z_][\w.>-]*$)", "", a) for a in args if not _NO_ARGUMENTS.fullmatch(a)]
+        out.append(condition[at:start] + f"{name}({', '.join(kept)})")
+        at = end + 1
+    return "".join(out) + condition[at:]
+
+
+def values_of_calls(tokens: list[str]) -> list[str]:
+    """Tokens with each call without arguments one token (`getpid ( )` -> `getpid()`), which a
+    consistent renaming may then map onto a name: keepalived keeps its pid in `our_pid` where
+    it called getpid()."""
+    out: list[str] = []
+    for t in tokens:
+        if t == ")" and len(out) >= 2 and out[-1] == "(" and re.fullmatch(r"[A-Za-z_]\w*", out[-2]) \
+                and out[-2] not in _NOT_CALLS:
+            out[-2:] = [out[-2] + "()"]
+        else:
+            out.append(t)
+    return out
