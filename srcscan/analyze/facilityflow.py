@@ -35,6 +35,14 @@ from srcscan.requirement import Requirement
 from srcscan.rules import LoggingRules
 
 
+def opening_functions(logging: LoggingRules, graph: CallGraph) -> frozenset[str]:
+    """The call-graph keys of the functions the rules say open the log destination
+    (`[logging] opened_by`: lighttpd's config_log_error_open()); what the daemon writes before
+    calling one is written to `before_open` (setuporder)."""
+    names = frozenset(logging.opened_by)
+    return frozenset(k for k, f in graph.functions.items() if f.name in names) if names else frozenset()
+
+
 def read_logging(logging: LoggingRules, sites: Iterable[OpenlogSite], writes: Iterable[Write],
                  options: Iterable[Option], index: Index, graph: CallGraph) -> tuple[LoggingRules, frozenset[str]]:
     """(`logging` with facility_option and facility_with read from the writes to the variables

@@ -20,7 +20,7 @@ from typing import Any, Iterable
 
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.facilities import Assignment, option_assignments
-from srcscan.analyze.facilityflow import read_logging
+from srcscan.analyze.facilityflow import opening_functions, read_logging
 from srcscan.analyze.forkside import Process, sides
 from srcscan.analyze.guardfilter import GuardFilter, option_name, with_atoms
 from srcscan.analyze.idents import Idents, Pattern, all_forms, has_hole, hole_names, pattern_text
@@ -471,6 +471,7 @@ def build_model(graph: CallGraph, facts: Facts, options: Iterable[Option], rules
         sites = {p.name: process_sites(p, procs, everywhere, facts) for p in procs}
     names = frozenset(n for o in options for n in o.names)
     logging, setters = read_logging(rules.logging, facts.sites, guard_filter.index.var_writes, options, guard_filter.index, graph)
+    setters |= opening_functions(rules.logging, graph)
     return Model(procs, {p.name: i for p, i in named}, region, sites, facts,
                  option_assignments(facts, options), logging, names, graph, guard_filter, settings, {},
                  state, unpruned, everywhere, child_never=never, setters=setters)

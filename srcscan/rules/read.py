@@ -327,7 +327,13 @@ def _read_logging(r: _Reader) -> LoggingRules:
         if facility not in _FACILITIES:
             raise RulesError(r.path, f"logging.facility_with.{option}",
                              f"expected a syslog facility name ({', '.join(_FACILITIES)})")
-    logging = LoggingRules(destination, syslog_option, r.get("facility_option", str, ""), facility_with)
+    opened_by, before_open = r.strings("opened_by"), r.get("before_open", str, "")
+    if bool(opened_by) != bool(before_open):
+        raise RulesError(r.path, "logging.before_open" if opened_by else "logging.opened_by",
+                         "expected opened_by and before_open together (the functions opening the destination, "
+                         "and where the log functions write until then)")
+    logging = LoggingRules(destination, syslog_option, r.get("facility_option", str, ""), facility_with,
+                           opened_by, before_open, r.strings("reset_by"))
     r.reject_unknown()
     return logging
 

@@ -249,6 +249,13 @@ class LoggingRules:
     # (option, facility) the daemon logs with when that option is given and facility_option is
     # not (dnsmasq's log.c: `else if (option_bool(OPT_DEBUG)) log_fac = LOG_LOCAL0;` for -d)
     facility_with: tuple[tuple[str, str], ...] = ()
+    # Functions opening the destination: until the entry point has called one of them the log
+    # functions write to `before_open` (lighttpd's srv->errh is stderr until
+    # config_log_error_open()); `reset_by`: functions that undo the opening (a restart loop
+    # calling them runs its code above the opening call before it again, setuporder)
+    opened_by: tuple[str, ...] = ()
+    before_open: str = ""
+    reset_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
