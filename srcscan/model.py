@@ -295,8 +295,9 @@ class MessageText:
     written for printf calls, the priority (a LOG_* name, or the expression text when not a
     constant), the line the daemon prints (the `__LINE__` argument's value, else the call's),
     and the function called, as reached and as written. `producers`: for a text of a rules'
-    text builder (analyze.builttext), the calls of the builder whose arguments select this
-    text (their SiteKeys); empty for any other text, which every call of its function writes."""
+    text builder (analyze.builttext) or of a helper writing its callers' constants
+    (analyze.constants.expand_helper_constants), the calls whose arguments select this text
+    (their SiteKeys); empty for any other text, which every call of its function writes."""
 
     template: Template
     format: str

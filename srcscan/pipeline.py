@@ -155,7 +155,8 @@ def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, 
         from_text = [replace(s, function_key=graph.key_for(s.call.function, s.call.file) or s.call.function)
                      for s in from_text]
         sites = tuple(parsed) + tuple(from_text)
-        texts = site_texts(sites, rules, functions, log_functions, [w for f in scan.all_files for w in f.writes])
+        texts = site_texts(sites, rules, functions, log_functions, [w for f in scan.all_files for w in f.writes],
+                           frozenset(r.target for f in scan.all_files for r in f.refs))
         context = Context(rules, tree, scan, functions, log_functions, sites, texts, graph, tuple(options), index,
                           cache_dir, with_options)
         step.advance()

@@ -29,7 +29,7 @@ from dataclasses import replace
 from typing import Iterable
 
 from srcscan.formats.template import Arg, Hole, Template, merge_parts
-from srcscan.model import CallSite, FunctionFacts, LogSite, MessageText
+from srcscan.model import CallSite, FunctionFacts, LogSite, MessageText, SiteKey
 from srcscan.rules import Rules
 
 # More variants than this from one call are not a choice between texts but a table: keep holes.
@@ -98,7 +98,7 @@ def mark_unknown(arg: Arg, unknown: frozenset[str]) -> Arg:
 
 
 def expand_helper_constants(texts: list[tuple[LogSite, MessageText]], functions: Iterable[FunctionFacts],
-                            is_log_function) -> list[tuple[LogSite, MessageText]]:
+                            is_log_function, pointed: frozenset[str] = frozenset()) -> list[tuple[LogSite, MessageText]]:
     """(site, text) pairs whose string holes are their function's parameters, once per set of
     constants the function's callers pass (`log_options("Build options", "none")`). A caller passing
     one of its own parameters on is followed to its callers in turn, up to HELPER_DEPTH
@@ -107,7 +107,13 @@ def expand_helper_constants(texts: list[tuple[LogSite, MessageText]], functions:
 
     `is_log_function(file, name)` tells the functions whose calls are messages themselves
     (their callers' calls are already expanded there). A text stays as it is when no
-    caller passes a constant for its parameters."""
+    caller passes a constant for its parameters. Each text names the calls passing its
+    constants (MessageText.producers, the one up the callers that wrote them all): the
+    requirements analysis narrows the text's answer to what one of them needs (dnsmasq's
+    log_packet("PXE", ...) only under daemon->enable_pxe). A text with a hole its callers
+    leave open names none when the helper, or a function its parameter is followed through,
+    is among `pointed` (functions whose address is taken: calls srcscan does not see may
+    write that text too)."""
     functions = list(functions)
     files = {fn.file for fn in functions}
     # A name defined twice in one file (keepalived's vrrp_iptables_handler(), once under
@@ -123,17 +129,19 @@ def expand_helper_constants(texts: list[tuple[LogSite, MessageText]], functions:
     def calls_of(fn: FunctionFacts) -> list[tuple[FunctionFacts, CallSite]]:
         return [(g, c) for g, c in callers[fn.name] if not fn.static or g.file == fn.file]
 
-    def passed(g: FunctionFacts, arg: Arg | None, depth: int) -> list[Arg | None]:
-        """What `arg` of a call in g can be: its literal or choices; g's own parameter
-        followed to g's callers (up to HELPER_DEPTH); else None (unknown)."""
+    def passed(g: FunctionFacts, arg: Arg | None, depth: int, call: CallSite) -> list[tuple[Arg | None, SiteKey | None]]:
+        """What `arg` of `call` (a call in g) can be, each with the call writing it (None when
+        the value went through a function calls srcscan does not see may call): its literal or
+        choices; g's own parameter followed to g's callers (up to HELPER_DEPTH); else None (unknown)."""
         if arg is None or arg.text.strip("() ") in BUILD_MACROS or any(name in BUILD_MACROS for _, name in arg.pieces) \
                 or _source_path(arg.string, files):
-            return [None]  # `__FILE__` handed down by a MALLOC() macro: the build's path, not a constant
+            return [(None, call.key)]  # `__FILE__` handed down by a MALLOC() macro: the build's path, not a constant
         if (arg.string is None and not arg.choices and arg.text in g.params and depth < HELPER_DEPTH
                 and not is_log_function(g.file, g.name) and calls_of(g)):
             index = g.params.index(arg.text)
-            return [v for h, c in calls_of(g) for v in passed(h, c.args[index] if index < len(c.args) else None, depth + 1)]
-        return list(arg.choices or (arg,))
+            return [(a, None if g.name in pointed else key) for h, c in calls_of(g)
+                    for a, key in passed(h, c.args[index] if index < len(c.args) else None, depth + 1, c)]
+        return [(a, call.key) for a in arg.choices or (arg,)]
 
     out: list[tuple[LogSite, MessageText]] = []
     for site, m in texts:
@@ -143,7 +151,7 @@ def expand_helper_constants(texts: list[tuple[LogSite, MessageText]], functions:
         if fn is None or m.template.dynamic or is_log_function(fn.file, fn.name):
             out.append((site, m))
             continue
-        out.extend((site, t) for t in _helper_variants(m, fn, calls_of(fn), passed))
+        out.extend((site, t) for t in _helper_variants(m, fn, calls_of(fn), passed, fn.name in pointed))
     return out
 
 
@@ -152,29 +160,40 @@ HELPER_DEPTH = 3
 
 
 def _helper_variants(m: MessageText, fn: FunctionFacts, calls: list[tuple[FunctionFacts, CallSite]],
-                     passed) -> list[MessageText]:
+                     passed, pointed: bool) -> list[MessageText]:
     holes = [i for i, p in enumerate(m.template.parts) if isinstance(p, Hole) and p.kind == "str" and p.arg in fn.params]
     if not holes or not calls:
         return [m]
-    templates: list[Template] = []
+    templates: dict[Template, list[SiteKey] | None] = {}  # text -> the calls whose constants select it
     for g, call in calls:  # the holes filled by one call choose together
         values = {}
         for i in holes:
             index = fn.params.index(m.template.parts[i].arg)
-            values[i] = passed(g, call.args[index] if index < len(call.args) else None, 1)
+            values[i] = passed(g, call.args[index] if index < len(call.args) else None, 1, call)
         for combo in itertools.product(*(values[i] for i in holes)):
             parts = list(m.template.parts)
-            for i, arg in zip(holes, combo):
+            for i, (arg, _) in zip(holes, combo):
                 if arg is not None and arg.string is not None and not arg.unknown_macros and m.template.parts[i].spec in ("%s", ""):
                     parts[i] = arg.string
             template = Template(merge_parts(parts))
-            if template not in templates:
-                templates.append(template)
+            producers = templates.setdefault(template, [])
+            keys = tuple(key for _, key in combo)
+            if producers is None or (any(isinstance(parts[i], Hole) for i in holes) and (pointed or None in keys)):
+                # a hole left open: calls srcscan does not see (through a pointer) write it too
+                templates[template] = None
+            else:  # the holes' constants come from one call each; a text needs them all written
+                producers.append(_innermost(keys, call.key))
             if len(templates) > MAX_VARIANTS:
                 return [m]
-    if templates == [m.template]:
+    if list(templates) == [m.template]:
         return [m]
-    return [replace(m, template=t) for t in templates]
+    return [replace(m, template=t, producers=tuple(dict.fromkeys(keys or ()))) for t, keys in templates.items()]
+
+
+def _innermost(keys: tuple[SiteKey, ...], call: SiteKey) -> SiteKey:
+    """The call to name as a text's producer: the one call up the callers that wrote all its
+    constants (`keys`), else the helper's direct caller `call` (every text's calls pass it)."""
+    return keys[0] if len(set(keys)) == 1 and keys[0] is not None else call
 
 
 def _source_path(value: str | None, files: set[str]) -> bool:

@@ -215,19 +215,22 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
         answers[call.key] = RequirementAnswer(requirement, tuple(derivation) if not requirement.is_true else (), unsure,
                                               None if silent.is_true else silent)
         if texts and any(t.producers for t in texts.get(call.key, ())):
-            answers[call.key] = text_answers(answers[call.key], texts[call.key], fn, graph, index, from_callers, dead)
+            answers[call.key] = text_answers(answers[call.key], texts[call.key], fn, graph, index, from_callers, dead,
+                                             frozenset(muted))
     return answers
 
 
 def text_answers(answer: RequirementAnswer, texts: Iterable[MessageText], fn: FunctionFacts, graph: CallGraph,
                  index: Index, from_callers: Mapping[str, Requirement],
-                 dead: frozenset[str] = frozenset()) -> RequirementAnswer:
-    """A text builder's site (analyze.builttext) with one answer per text: the site's answer
+                 dead: frozenset[str] = frozenset(), muted: frozenset = frozenset()) -> RequirementAnswer:
+    """A text builder's site (analyze.builttext), or a helper's writing its callers' constants
+    (analyze.constants), with one answer per text: the site's answer
     and what one of the calls selecting the text needs (its function's inherited requirement
     and its own guards, run-time tests left out). dnsmasq's log_query prints `reply %s is
     duplicate` through its plain form (`!--log-queries=extra`) only for the call in forward.c,
     which is under `option_bool(OPT_EXTRALOG)`: never; `reply %s is BOGUS DS` only for calls
-    in DNSSEC validation code."""
+    in DNSSEC validation code. `muted`: the log function's own option atoms, left out as from
+    the site's answer (keepalived's `!-t`)."""
     per_text = []
     for text in texts:
         if not text.producers:
@@ -241,7 +244,7 @@ def text_answers(answer: RequirementAnswer, texts: Iterable[MessageText], fn: Fu
             need = Requirement.TRUE if call is None else _call_need(caller, facts, call, index, from_callers, dead)
             needs.append(need)
             paths.append((producer.file, producer.line, producer.function, str(need)))
-        requirement = (answer.requirement & Requirement.any_of(needs)).simplified()
+        requirement = (answer.requirement & Requirement.any_of(needs)).exists(lambda a: a in muted).simplified()
         if requirement == answer.requirement:
             continue
         derivation = answer.derivation + (DecidedByCallers(

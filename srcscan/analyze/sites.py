@@ -46,13 +46,15 @@ def find_log_sites(rules: Rules, functions: list[FunctionFacts]) -> tuple[dict[s
 
 
 def site_texts(sites: Iterable[LogSite], rules: Rules, functions: Iterable[FunctionFacts],
-               log_functions: Mapping[str, LogFunction], writes: Iterable[Write] = ()) -> dict[SiteKey, tuple[MessageText, ...]]:
+               log_functions: Mapping[str, LogFunction], writes: Iterable[Write] = (),
+               pointed: frozenset[str] = frozenset()) -> dict[SiteKey, tuple[MessageText, ...]]:
     """SiteKey -> the texts the site can write, in order: one per choice between literals in
     its arguments (analyze.constants.call_variants), and, for a site in a helper that puts its
     string parameters into the message, one per set of constants its callers pass
     (expand_helper_constants); in a text builder of the rules, one per text its callers'
     calls select (analyze.builttext; `writes`, extract.writes' records, say which flag bits
-    only calls carry); each text once. Sites read from the text get their one text, as written."""
+    only calls carry); each text once. Sites read from the text get their one text, as written.
+    `pointed`: the functions whose address is taken (FileFacts.refs' targets)."""
     unknown = configure_macros(rules)
     functions = list(functions)
     out: dict[SiteKey, tuple[MessageText, ...]] = {}
@@ -74,7 +76,7 @@ def site_texts(sites: Iterable[LogSite], rules: Rules, functions: Iterable[Funct
     builders = rules.text_builders
     expanded = expand_built_text([(s, t) for s, t in helpers if s.call.function in builders], functions, builders, writes) \
         + expand_helper_constants([(s, t) for s, t in helpers if s.call.function not in builders], functions,
-                                  lambda file, name: log_function_of(log_functions, file, name) is not None)
+                                  lambda file, name: log_function_of(log_functions, file, name) is not None, pointed)
     grouped: dict[SiteKey, list[MessageText]] = {}
     for site, text in expanded:
         grouped.setdefault(site.key, []).append(text)

@@ -1,0 +1,43 @@
+"""Kinds of `requires` found wrong in dnsmasq 2.90 by the session-14 audits, fixed in session 15,
+each on a small tree written for srcscan (tests/fixtures/dnsm-kinds2), read with the generic
+fixture rules only."""
+
+from pathlib import Path
+
+import pytest
+
+from srcscan.formats.template import render_normal
+from srcscan.model import DecidedByCallers
+from tests.conftest import tree_catalog
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory):
+    return tree_catalog(FIXTURES / "dnsm-kinds2", FIXTURES / "dnsm-kinds2.toml",
+                        tmp_path_factory.mktemp("dnsm-kinds2") / "cache")
+
+
+def by_text(catalog, text: str):
+    """The one message of `catalog` whose text (its callers' constants put in) is `text`."""
+    (m,) = [m for m in catalog.messages if render_normal(m.template) == text]
+    return m
+
+
+def test_a_helpers_text_needs_what_the_calls_passing_its_constant_need(catalog):
+    """log_packet(type, why) writes the constants its callers pass (dnsmasq's rfc2131.c
+    log_packet: "PXE" only from the branch under daemon->enable_pxe): the "BOOT" text needs
+    the -b its one call sits under, the "REQUEST" text nothing (both needed nothing)."""
+    boot = by_text(catalog, "BOOT(boot server)")
+    assert boot.requires == (("-b",),)
+    assert any(isinstance(d, DecidedByCallers) for d in boot.derivation)
+    assert by_text(catalog, "REQUEST(plain)").requires == ()
+
+
+def test_a_helper_text_with_an_open_hole_keeps_its_answer_when_the_helper_is_pointed_to(catalog):
+    """log_reply() is called under -r with "fast" or a name, and through reply_hook with
+    anything: "reply fast" needs -r, but "reply %s" is written by calls srcscan does not see
+    (the pointer's) as well, and keeps the site's answer."""
+    assert by_text(catalog, "reply fast").requires == (("-r",),)
+    assert by_text(catalog, "reply %s").requires == ()
