@@ -81,6 +81,18 @@ class DecidedByCallers:
 
 
 @dataclass(frozen=True)
+class ChildStart:
+    """`atom` in the requirement (`@vrrp`) stands for the start of child process `process`:
+    `function`() in `file` forks it, and calling it needs `condition` (analyze.childstarts)."""
+
+    atom: str
+    process: str
+    function: str
+    file: str
+    condition: str
+
+
+@dataclass(frozen=True)
 class NotCalled:
     """No call path from the program's entry points reaches `function` (nothing calls it, or
     only code that never runs): the site is never logged, whatever the options."""
@@ -169,7 +181,8 @@ class Note:
     text: str
 
 
-Derivation = (GuardAt | Inherited | ThroughPointer | SeveralOptions | LoggedOnlyIf | DecidedByCallers | NotCalled | NotBuilt
+Derivation = (GuardAt | Inherited | ThroughPointer | SeveralOptions | LoggedOnlyIf | DecidedByCallers | ChildStart
+              | NotCalled | NotBuilt
               | NotInProcess | ReachedBy | InProcessWith | ProcessesFrom | FacilityInPriority
               | FacilityBeforeSetup | Note)
 
@@ -180,7 +193,7 @@ PROCESS_DERIVATIONS = (ReachedBy, InProcessWith, NotInProcess, ProcessesFrom, Fa
 
 def derivation_to_dict(d: Derivation) -> dict[str, Any]:
     """The JSON form: {"kind": "guard" | "inherited" | "pointer" | "several" | "logged-only-if" |
-    "decided-by-callers" | "not-called" | "not-built" | "not-in-process" | "reached-by" | "in-process-with" |
+    "decided-by-callers" | "child-start" | "not-called" | "not-built" | "not-in-process" | "reached-by" | "in-process-with" |
     "processes-from" | "facility-in-priority" | "facility-before-setup" | "note", ...fields}."""
     if isinstance(d, GuardAt):
         return {"kind": "guard", "file": d.file, "line": d.line, "text": d.text}
@@ -205,6 +218,9 @@ def derivation_to_dict(d: Derivation) -> dict[str, Any]:
                 "line": d.line, "also_after": d.also_after}
     if isinstance(d, LoggedOnlyIf):
         return {"kind": "logged-only-if", "function": d.function, "condition": d.condition}
+    if isinstance(d, ChildStart):
+        return {"kind": "child-start", "atom": d.atom, "process": d.process, "function": d.function, "file": d.file,
+                "condition": d.condition}
     if isinstance(d, DecidedByCallers):
         return {"kind": "decided-by-callers", "function": d.function, "condition": d.condition,
                 "paths": [{"file": f, "line": n, "caller": c, "needs": r} for f, n, c, r in d.paths]}
@@ -245,6 +261,8 @@ def derivation_from_dict(d: dict[str, Any] | str) -> Derivation:
         return FacilityBeforeSetup(d["facility"], d["setter"], d["file"], int(d["line"]), bool(d["also_after"]))
     if kind == "logged-only-if":
         return LoggedOnlyIf(d["function"], d["condition"])
+    if kind == "child-start":
+        return ChildStart(d["atom"], d["process"], d["function"], d["file"], d["condition"])
     if kind == "decided-by-callers":
         return DecidedByCallers(d["function"], d["condition"], tuple(
             (p["file"], int(p["line"]), p["caller"], p["needs"]) for p in d["paths"]))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Mapping
 
 from srcscan.errors import InputError
 from srcscan.rules import Rules, load_rules
@@ -123,6 +123,7 @@ def _build_from_tree(rules: Rules, tree: SourceTree, cache_dir: Path, with_optio
 def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, with_options: tuple[str, ...]) -> Catalog:
     """Sites, then every analysis' answers keyed by SiteKey, then the messages once (assemble)."""
     from srcscan.analyze.callgraph import build_call_graph
+    from srcscan.analyze.childstarts import with_child_starts
     from srcscan.analyze.keytypes import key_table_values
     from srcscan.analyze.context import Context
     from srcscan.analyze.options import find_defaults, find_key_cases, find_locals, find_options, find_start_values
@@ -164,34 +165,38 @@ def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, 
         build, _ = analyze_build(context)
         step.advance()
         step.describe("analyses: requirements")
-        requirements, _ = analyze_requirements(context, build)
+        requirements, found = analyze_requirements(context, build)
+        starts = found["starts"]  # a child's start condition, as an atom (analyze.childstarts)
         step.advance()
         if with_options:  # only the sites the settings let appear
             settings = parse_with(with_options, options, rules.config.false_values)
             context = replace(context, sites=tuple(
-                s for s in sites if _appears(requirements.get(s.key), build.get(s.key, ""), settings)))
+                s for s in sites if _appears(requirements.get(s.key), build.get(s.key, ""), settings, starts)))
         step.describe("analyses: processes")
         processes, found = analyze_processes(context, requirements)
+        requirements, started = with_child_starts(requirements, processes, found.processes or (), starts)
         step.advance()
-    # the option table is the options found (those --with names too); skipped: the files
-    # confinement did not read, and why (sources/text.py)
-    sections = replace(found, coverage=coverage, options=tuple(options), skipped=scan.skipped)
+    # the option table is the options found (those --with names too) and the child starts'
+    # atoms; skipped: the files confinement did not read, and why (sources/text.py)
+    sections = replace(found, coverage=coverage, options=tuple(options) + started, skipped=scan.skipped)
     messages = assemble(context.sites, texts, build, requirements, processes)
     if with_options:  # a text builder's texts have requirements of their own (MessageText.producers)
         from srcscan.analyze.settings import satisfied
+        settings = parse_with(with_options, tuple(options) + started, rules.config.false_values)
         messages = [m for m in messages if satisfied(m.requires, settings)]
     return new_catalog(rules, tree.provenance.version, tree.provenance, scan.files, log_functions,
                        openlog_calls(list(functions)), messages, sections)
 
 
-def _appears(answer: RequirementAnswer | None, build: str, settings: Settings) -> bool:
+def _appears(answer: RequirementAnswer | None, build: str, settings: Settings, starts: Mapping | None = None) -> bool:
     """A site's messages appear under `--with` settings: one alternative of its requirement
-    holds, its log function writes under them (not keepalived's under -t), and its build
-    condition holds for the build macros given."""
+    holds (a child's start atom read as what it means, `starts`), its log function writes
+    under them (not keepalived's under -t), and its build condition holds for the build
+    macros given."""
     from srcscan.analyze.settings import satisfied
     from srcscan.preprocessor import build_holds
 
-    requires = answer.requirement.alternatives() if answer is not None else ()
+    requires = answer.requirement.replace(starts or {}).alternatives() if answer is not None else ()
     logs = answer.logged_only_if.alternatives() if answer is not None and answer.logged_only_if else ()
     return satisfied(requires, settings) and satisfied(logs, settings) \
         and (not settings.macros or build_holds(build, settings.macros))

@@ -13,7 +13,7 @@ import difflib
 import re
 from dataclasses import dataclass, replace
 
-from srcscan.analyze.settings import Settings, needs, parse_with, satisfied
+from srcscan.analyze.settings import Settings, expanded, needs, parse_with, satisfied
 from srcscan.catalog import Catalog, Message
 from srcscan.errors import InputError, UnknownOptionError
 from srcscan.preprocessor import build_holds
@@ -77,12 +77,12 @@ def _adds(catalog: Catalog, messages: list[Message], spec: str) -> tuple[list[Me
     name = re.split(r"[=\s]", spec.strip(), maxsplit=1)[0]
     names = option_aliases(catalog, name)
     settings = parse_with([spec], catalog.sections.options or ())
-    default = Settings()
+    default = Settings(means=settings.means)  # (a child's start atom means the same by default)
     if spec.strip() == name:  # no value: any level the option can be given at
-        added = [m for m in messages if needs(m.requires, names)]
+        added = [m for m in messages if needs(expanded(m.requires, settings.means), names)]
     else:
-        added = [m for m in messages if needs(m.requires, names) and satisfied(m.requires, settings)
-                 and not satisfied(m.requires, default)]
+        added = [m for m in messages if needs(expanded(m.requires, settings.means), names)
+                 and satisfied(m.requires, settings) and not satisfied(m.requires, default)]
     removed = [m for m in messages if satisfied(m.requires, default) and satisfied(m.logged_only_if, default)
                and not (satisfied(m.requires, settings) and satisfied(m.logged_only_if, settings))]
     return added, removed

@@ -22,8 +22,9 @@ from srcscan.cexpr import CExpr
 from srcscan.errors import InputError
 
 # A name may carry the value an option is given with (`--log-queries=extra`: only that value sets the bit).
-# A configuration condition is named as written (lighttpd's `$SERVER["socket"]`).
-ATOM_PATTERN = re.compile(r"(?P<name>(?:--?[A-Za-z0-9][\w.-]*|[A-Za-z_][\w.\-]*|\$[A-Z_]+\[\"[\w.-]+\"\])(?:=[\w.:/+#-]+)?)"
+# A configuration condition is named as written (lighttpd's `$SERVER["socket"]`); a process's
+# start condition is `@` and the process's name (analyze.childstarts: keepalived's `@vrrp`).
+ATOM_PATTERN = re.compile(r"(?P<name>(?:--?[A-Za-z0-9][\w.-]*|@?[A-Za-z_][\w.\-]*|\$[A-Z_]+\[\"[\w.-]+\"\])(?:=[\w.:/+#-]+)?)"
                           r"(?:(?P<op>>=|==)(?P<value>-?\d+))?")
 
 

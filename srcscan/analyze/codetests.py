@@ -160,6 +160,8 @@ def returned_test(e: CExpr, index: Index, fn: FunctionFacts | None, reader: Guar
         if value is not None and not _HOLDS[op](value, bound):
             continue  # (a value of the run, None, may make the comparison hold)
         need = Requirement.all_of(reader(g, index, callee) for g in guards if g.kind != "loop").simplified()
+        if value is None and (op, bound) == ("!=", 0) and (held := _held_value(r, callee)) is not None:
+            need = (need & reader(held, index, callee)).simplified()  # `return (__test_bit(...) && ...);`
         if need.is_true:
             found = None
             break
@@ -169,6 +171,18 @@ def returned_test(e: CExpr, index: Index, fn: FunctionFacts | None, reader: Guar
         answer = None  # (returns under opposite options: any run may return non-zero)
     index.memo[memo] = answer
     return answer
+
+
+def _held_value(r, callee: FunctionFacts) -> Guard | None:
+    """A return of a condition (`return (__test_bit(DAEMON_VRRP, &daemon_mode) &&
+    (global_data->have_vrrp_config || ...));`, keepalived's running_vrrp()) as a guard of the
+    callee, for the test that its result is non-zero to read as what the condition needs; None
+    for a return of no value, a call or a plain variable (a value of the run srcscan reads
+    elsewhere: _held_call, the returned local's writes)."""
+    value = strip(r.value) if r.value is not None else None
+    if not isinstance(value, Binary) or value.op not in ("&&", "||"):
+        return None
+    return Guard("if", None, f"return at {callee.file}:{r.line}", r.line, False, (), value)
 
 
 def _returned(callee: FunctionFacts, index: Index):

@@ -18,19 +18,26 @@ from srcscan.analyze.optionindex import Index
 from srcscan.analyze.optiontests import guard_requirement
 from srcscan.cexpr import CExpr, Name, Unary, strip
 from srcscan.model import CallSite
-from srcscan.requirement import Requirement
+from srcscan.requirement import Atom, Requirement
 
 MAX_ROUNDS = 50
 
 def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset(),
-              unseen_callers: frozenset[str] = frozenset(), objects: Mapping[str, Requirement] | None = None) \
+              unseen_callers: frozenset[str] = frozenset(), objects: Mapping[str, Requirement] | None = None,
+              starts: Mapping[str, Atom] | None = None, named: dict[Atom, Requirement] | None = None) \
         -> tuple[dict[str, Requirement], dict[str, bool]]:
     """For each function, the requirement its call paths from the entry points carry
     (`dump_list` called under -D in one place and under -d in another: -D or -d; FALSE for the
     `dead` ones, never called), and whether resolving calls through function pointers
     mattered. With `objects` (keywordobjects.object_requirements: struct -> what making one
     needs), a call whose arguments or guards read a field of such an object in any case
-    (`add_vrrp_to_interface(vrrp, vrrp->ifp, ...)`) needs it too (keywordobjects.site_objects)."""
+    (`add_vrrp_to_interface(vrrp, vrrp->ifp, ...)`) needs it too (keywordobjects.site_objects).
+    `starts`: function key -> an atom naming what starting that function's process needs
+    (childstarts.start_atoms: keepalived's start_vrrp_child, `@start_vrrp_child`): such a
+    function's requirement, when it needs something, is that atom, and `named` receives the
+    atom's meaning (its callers' requirements and guards; its own restarts, a respawn thread it
+    registered, add nothing): the child's messages read `-d && @vrrp`, not `-d` with five
+    alternatives of keywords."""
     req: dict[str, Requirement | None] = {k: None for k in graph.graph}
     for e in tuple(graph.entry_points) + tuple(unseen_callers):  # unseen_callers: analyze.deadcode.macro_called
         req[e] = index.selected.get(e, Requirement.TRUE)  # the rules' [[config.selected]]
@@ -151,6 +158,8 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
             if own is None:
                 continue
             new = few_keywords((Requirement.any_of(reaching) & own).simplified(), index)
+            if starts and node in starts:
+                new = _named_start(new, starts[node], named)
             flag = pointer and not new.is_true
             if new != req[node] or flag != via_pointer[node]:
                 clock += 1
@@ -172,6 +181,17 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
     out = {k: (Requirement.FALSE if k in dead else v if v is not None else index.selected.get(k, Requirement.TRUE))
            for k, v in req.items()}
     return out, via_pointer
+
+
+def _named_start(requirement: Requirement, atom: Atom, named: dict[Atom, Requirement] | None) -> Requirement:
+    """A process start's requirement as its atom (inherited's `starts`), its meaning put in
+    `named`; the requirement itself when it needs nothing or can never hold."""
+    meaning = requirement.replace({atom: Requirement.FALSE}).simplified()
+    if meaning.is_true or meaning.is_false:
+        return meaning
+    if named is not None:
+        named[atom] = meaning
+    return Requirement.atom(atom)
 
 
 def few_keywords(requirement: Requirement, index: Index) -> Requirement:

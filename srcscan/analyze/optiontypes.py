@@ -31,6 +31,7 @@ class Option:
     file: str  # where its table or switch is (the first, when several files read it)
     also: tuple[str, ...] = ()  # the other files with a table of the same key (lighttpd's "port")
     code: int | None = None  # the value getopt returns for it (a character, or a long-only option's code)
+    means: str = ""  # kind "process" (`@vrrp`, analyze.childstarts): the requirement it stands for
 
     @property
     def name(self) -> str:
@@ -46,11 +47,12 @@ def option_to_dict(o: Option) -> dict[str, Any]:
             "effects": [{"target": e.target, "op": e.op, "value": e.value, "mask": e.mask, "level": e.level,
                          **({"when": e.when} if e.when else {}), **({"struct": e.owner} if e.owner else {})}
                         for e in o.effects],
-            **({"code": o.code} if o.code is not None else {})}
+            **({"code": o.code} if o.code is not None else {}), **({"means": o.means} if o.means else {})}
 
 
 def option_from_dict(d: dict[str, Any]) -> Option:
     return Option(tuple(d["names"]), d["kind"], d["takes_value"],
                   tuple(OptionEffect(e["target"], e["op"], e["value"], e.get("mask"), e.get("level", 1), e.get("when", ""),
                                      e.get("struct", ""))
-                        for e in d["effects"]), d["file"], tuple(d.get("also", ())), d.get("code"))
+                        for e in d["effects"]), d["file"], tuple(d.get("also", ())), d.get("code"),
+                  d.get("means", ""))

@@ -48,13 +48,7 @@ def find_processes(graph: CallGraph, facts: Facts, names: dict[str, str],
     per TCP connection): it logs with the ident of the processes that run the function. A
     function with no fork in any parsed file starts none. Raises InputError when a declared
     function name matches several functions that fork (static functions of two files)."""
-    starts: dict[str, tuple[int, str]] = {}
-    for site in facts.sites:
-        if site.function == "main":
-            continue
-        before = [(line, var) for line, var in facts.forks.get(site.function, []) if line < site.line]
-        if before:
-            starts.setdefault(site.function, max(before))
+    starts = fork_starts(facts)
     procs = [Process("main", "main", 0, "")] if "main" in graph.graph else []
     values = {}
     for key in sorted(starts):
@@ -98,6 +92,17 @@ def find_processes(graph: CallGraph, facts: Facts, names: dict[str, str],
             name = _child_name(plain, main_idents, graph.functions[p.start].name if p.start in graph.functions else p.start)
         named.append((replace(p, name=names.get(name, name)), patterns))
     return named
+
+
+def fork_starts(facts: Facts) -> dict[str, tuple[int, str]]:
+    """Function key -> (line, variable) of the fork after which it opens syslog: the start of a
+    child process (find_processes)."""
+    starts: dict[str, tuple[int, str]] = {}
+    for site in facts.sites:
+        before = [(line, var) for line, var in facts.forks.get(site.function, []) if line < site.line]
+        if before and site.function != "main":
+            starts.setdefault(site.function, max(before))
+    return starts
 
 
 def _clean(text: str) -> str:

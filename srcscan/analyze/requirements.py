@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
+from srcscan.analyze.childstarts import start_atoms
 from srcscan.analyze.contexts import context_requirement, creates_context, guarded_by_context, one_module
 from srcscan.analyze.keytypes import unused_case_test
 from srcscan.analyze.guardsites import guard_sites
@@ -35,7 +36,7 @@ from srcscan.cexpr import Binary, CExpr, Name, Unary, evaluate, render, strip, s
 from srcscan.model import (CallSite, Guard, DecidedByCallers, Derivation, FunctionFacts, GuardAt, Inherited,
                            LoggedOnlyIf, MessageText, NotBuilt, NotCalled, RequirementAnswer, SeveralOptions, SiteKey,
                            ThroughPointer, Write)
-from srcscan.requirement import Requirement
+from srcscan.requirement import Atom, Requirement
 from srcscan.analyze.conditions import BUDGET, Conditions, keep_params, param_test, site_condition, translate
 from srcscan.analyze.deadcode import macro_called, never_called
 from srcscan.analyze.logfuncs import log_function_of
@@ -62,7 +63,8 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
                         dead: frozenset[str] = frozenset(),
                         unseen_callers: frozenset[str] = frozenset(),
                         writes: Iterable[Write] = (),
-                        texts: Mapping[SiteKey, tuple[MessageText, ...]] | None = None) \
+                        texts: Mapping[SiteKey, tuple[MessageText, ...]] | None = None,
+                        starts: Mapping[str, Atom] | None = None, named: dict[Atom, Requirement] | None = None) \
         -> dict[SiteKey, RequirementAnswer]:
     """SiteKey -> the options the site needs and why. `log_functions` (as
     logfuncs.infer_log_functions gives them) let a log function's own conditions on its
@@ -71,8 +73,9 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
     test that a variable holding the result of a function that never returns NULL is NULL
     (analyze.nevernull; `writes`, extract.writes' facts, say what a variable holds). `texts`
     (the sites' texts, analyze.sites.site_texts): a text builder's texts get answers of their
-    own (text_answers)."""
-    from_callers, via_pointer = inherited(graph, index, dead, unseen_callers)
+    own (text_answers). `starts`, `named`: child process starts named by atoms, and what each
+    atom means (inherited.inherited, analyze.childstarts)."""
+    from_callers, via_pointer = inherited(graph, index, dead, unseen_callers, starts=starts, named=named)
     non_null = never_null(graph.functions.values(), index.local_values)
     written: dict[tuple[str, str], list[Write]] = defaultdict(list)
     for w in writes:
@@ -89,10 +92,10 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
         if index.set_by or index.also_filled or index.bits_set_by:  # the tests of those fields now read options: once more
             index.memo.clear()
             index.param_needs.clear()
-            from_callers, via_pointer = inherited(graph, index, dead, unseen_callers)
+            from_callers, via_pointer = inherited(graph, index, dead, unseen_callers, starts=starts, named=named)
     objects = object_requirements(index.objects, from_callers, index.keyword_names)  # structs only some configuration makes
     if objects:  # a call reading a field of one runs only with it: once more, the calls' own reads counted
-        from_callers, via_pointer = inherited(graph, index, dead, unseen_callers, objects)
+        from_callers, via_pointer = inherited(graph, index, dead, unseen_callers, objects, starts, named)
     known = dict(log_functions or {})
     conditions = Conditions(graph, index, lambda fn, c: log_function_of(known, fn.file, c.callee) is not None,
                             from_callers, objects=objects)
@@ -393,7 +396,8 @@ def _tests(e: CExpr) -> list[CExpr]:
 def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
         -> tuple[dict[SiteKey, RequirementAnswer], dict[str, object]]:
     """The pipeline's step: an answer for every log site (pipeline.Context.sites), and the
-    option table as the catalog's `options` section. Sites read from the text have no guards
+    option table as the catalog's `options` section, with `starts`: what each child start's
+    atom means (analyze.childstarts.with_child_starts reads it). Sites read from the text have no guards
     srcscan knows: they get what their enclosing function inherits, when a parse holds that
     function. A site whose build condition (`build`, the build analysis' answers) needs a
     macro of the rules' `[preprocessor] never` is never logged (NotBuilt); one in a function
@@ -405,9 +409,10 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
     texts = {rel: _read(text, rel) for rel in text.files}
     # a grammar's actions call functions too (lighttpd's configparser.y: config_parse_file)
     dead = never_called(context.graph, {**texts, **{rel: _read(text, rel) for rel in text.grammars}})
+    named: dict[Atom, Requirement] = {}  # a child's start, as an atom (analyze.childstarts)
     answers = answer_requirements(sites, context.graph, context.index, context.log_functions, dead,
                                   macro_called(context.graph, texts), [w for f in context.scan.all_files for w in f.writes],
-                                  context.texts)
+                                  context.texts, start_atoms(context.scan.all_files, context.graph), named)
     implies = context.rules.options.implies
     if implies:
         # not in the entry points (main), where the start-up check itself logs (dnsmasq's "no
@@ -440,7 +445,7 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
         unbuilt = never(build.get(site.key, ""))
         if unbuilt:  # also a site read from the text, which no parse holds
             answers[site.key] = RequirementAnswer(Requirement.FALSE, (NotBuilt(unbuilt),))
-    return answers, {"options": [option_to_dict(o) for o in context.options]}
+    return answers, {"options": [option_to_dict(o) for o in context.options], "starts": named}
 
 
 def _read(text, rel: str) -> str:

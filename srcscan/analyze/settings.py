@@ -24,6 +24,8 @@ class Settings:
     values: dict[str, str] = field(default_factory=dict)  # option's first name -> value given ("1" for a flag)
     levels: dict[str, int] = field(default_factory=dict)  # times a flag was given, or its integer value
     macros: frozenset[str] = frozenset()
+    # a child's start atom (`@vrrp`, an option of kind "process") -> the alternatives it stands for
+    means: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
 
 
 def parse_with(raw: Iterable[str], options: Iterable[Option], false_values: Iterable[str] = ()) -> Settings:
@@ -56,7 +58,16 @@ def parse_with(raw: Iterable[str], options: Iterable[Option], false_values: Iter
                 levels[key] = levels.get(key, 0) + 1
             else:
                 levels[key] = int(value) if value.lstrip("-").isdigit() else 1
-    return Settings(values, levels, frozenset(macros))
+    return Settings(values, levels, frozenset(macros), option_meanings(options))
+
+
+def option_meanings(options: Iterable[Option]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """The process start atoms of an option table (kind "process", analyze.childstarts) -> the
+    alternatives each stands for: `means` is a requirement as srcscan prints one, a disjunction
+    of conjunctions (`(!-C && --all) || (!-C && vrrp_instance)`), read here without the
+    requirement algebra (which `srcscan query` does not load)."""
+    return {o.name: tuple(tuple(sorted(a.strip() for a in alt.strip().removeprefix("(").removesuffix(")").split("&&")))
+                          for alt in o.means.split("||")) for o in options if o.means}
 
 
 def _split(item: str, by_name: dict[str, Option]) -> list[tuple[str, str | None]]:
@@ -86,6 +97,8 @@ def _split(item: str, by_name: dict[str, Option]) -> list[tuple[str, str | None]
 def holds(atom: str, settings: Settings) -> bool:
     if atom.startswith("!"):
         return not holds(atom[1:], settings)
+    if atom in settings.means:  # a child's start (`@vrrp`): what it stands for
+        return satisfied(settings.means[atom], settings)
     m = re.match(r"^(.*?)(>=|==)(-?\d+)$", atom)
     if m:
         name, op, n = m.group(1), m.group(2), int(m.group(3))
@@ -110,6 +123,21 @@ def needs(requires: tuple[tuple[str, ...], ...], names: set[str]) -> bool:
     def positive(atom: str) -> bool:
         return not atom.startswith("!") and re.split(r">=|==|=", atom)[0] in names
     return bool(requires) and any(any(positive(a) for a in alt) for alt in requires)
+
+
+def expanded(requires: tuple[tuple[str, ...], ...], means: dict[str, tuple[tuple[str, ...], ...]]) \
+        -> tuple[tuple[str, ...], ...]:
+    """`requires` with each child start atom given (`@vrrp`) replaced by the alternatives it
+    stands for (Settings.means): what `query --adds --all` reads. An atom that must not hold
+    (`!@vrrp`) stays as it is."""
+    out: list[tuple[str, ...]] = []
+    for alt in requires:
+        ways: list[tuple[str, ...]] = [()]
+        for a in alt:
+            choices = means.get(a) or ((a,),)
+            ways = [w + c for w in ways for c in choices]
+        out.extend(tuple(sorted(set(w))) for w in ways)
+    return tuple(dict.fromkeys(out))
 
 
 def levels_of(settings: Settings) -> dict[str, int]:

@@ -87,6 +87,8 @@ def options(project, version, rules, path, source, cache_dir, with_options, jobs
         sets = "; ".join(f"{e.target} {e.op} {e.value}" + (f" (mask {e.mask:#x})" if e.mask else "")
                          + (f" when given {e.level} times" if e.level > 1 else "")
                          + (f" when given as {o.names[-1]}={e.when}" if e.when else "") for e in o.effects)
+        if o.means:  # a child's start (analyze.childstarts): what `@vrrp` in `requires` stands for
+            sets = f"process {o.name[1:]} is started: {o.means}"
         facility = next((facilities[n] for n in o.names if n in facilities), "")
         if facility:  # what the process table says the option does to the syslog facility
             sets = "; ".join(filter(None, [sets, f"syslog facility {facility}"]))

@@ -7,7 +7,7 @@ from collections import Counter
 from typing import Iterable
 
 from srcscan.catalog import Message
-from srcscan.derivations import FacilityBeforeSetup
+from srcscan.derivations import ChildStart, FacilityBeforeSetup
 from srcscan.model import (CallerGuard, DecidedByCallers, Derivation, FacilityInPriority, GuardAt, Inherited,
                            InProcessWith, LoggedOnlyIf, NotBuilt, NotCalled, NotInProcess, ProcessesFrom, ReachedBy,
                            SeveralOptions,
@@ -94,6 +94,9 @@ def derivation_text(d: Derivation) -> str:
         return "any one of several options reaching the same value"
     if isinstance(d, LoggedOnlyIf):
         return f"{d.function}() logs only when {d.condition}"
+    if isinstance(d, ChildStart):
+        return (f"{d.atom}: process {d.process} runs, started by {d.function}() in {d.file}, which is called "
+                f"only when {d.condition}")
     if isinstance(d, NotCalled):
         return f"no call path from the program's entry points reaches {d.function}()"
     if isinstance(d, NotBuilt):

@@ -166,6 +166,8 @@ def _option_sections(c: Catalog) -> str:
     """One section per option: the messages it adds (what `query --adds OPTION` prints)."""
     out = []
     for o in c.sections.options or ():
+        if o.means:
+            continue  # a child's start: the process table's legend says what it stands for
         added = [m for m in c.messages if needs(m.requires, set(o.names))]
         if not added:
             continue
@@ -189,13 +191,17 @@ def _processes(c: Catalog) -> str:
              md_text("; ".join(f"{o}: {v}" for o, v in p.facility_with)), str(p.messages)]
             for p in procs]
     logging = c.sections.logging
+    starts = [o for o in c.sections.options or () if o.means]  # analyze.childstarts
+    legend = "".join(f"- {code(o.name)} in `requires`: process {md_text(o.name[1:])} is started, which needs "
+                     f"{code(o.means)}.\n" for o in starts)
     note = ""
     if logging is not None and logging.destination != "syslog":
         note = (f"Messages go to the {logging.destination} by default, and to syslog with "
                 f"`{logging.syslog_option}`.\n\n")
     return ("## Processes and syslog facilities\n\n" + note
             + tabulate(rows, headers=["process", "starts in", "where", "ident", "facility expression",
-                                      "facility", "changed by", "messages"], tablefmt="github", disable_numparse=True))
+                                      "facility", "changed by", "messages"], tablefmt="github", disable_numparse=True)
+            + (f"\n\nChild processes started only under a condition:\n\n{legend}" if legend else ""))
 
 
 def coverage_section(c: Catalog) -> str:

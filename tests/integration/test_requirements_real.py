@@ -22,9 +22,11 @@ def test_keepalived_log_detail_option_and_its_messages(keepalived):
     added = run_query(keepalived, Query(adds="--log-detail"))
     # vrrp.c:134 `if (__test_bit(LOG_DETAIL_BIT, &debug)) log_message(LOG_INFO, "(%s) %sing %sVIPs." ...`
     # the %s holes take ?: of literals: one message per choice ("(%s) adding VIPs.", ...); the
-    # vrrp_t it prints the name of exists only with a vrrp_instance block (alloc_vrrp)
+    # vrrp_t it prints the name of exists only with a vrrp_instance block (alloc_vrrp), and only
+    # the vrrp child, started `if (running_vrrp())`, writes it (@vrrp: analyze.childstarts)
     vips = [m for m in added if (m.file, m.line) == ("keepalived/vrrp/vrrp.c", 135)]
-    assert vips and {(m.requires, m.format) for m in vips} == {((("-D", "vrrp_instance"),), "(%s) %sing %sVIPs.")}
+    assert vips and {(m.requires, m.format) for m in vips} == {((("-D", "@vrrp", "vrrp_instance"),),
+                                                                 "(%s) %sing %sVIPs.")}
     assert 20 < len(added) < 300
     assert all(any("-D" in a for alt in m.requires for a in alt) for m in added)
 
