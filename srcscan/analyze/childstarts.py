@@ -15,9 +15,9 @@ needs that; spelled out it would put a five-way disjunction into a thousand rows
   with its meaning in the option table (kind "process"), where `srcscan options`, the Markdown
   legend and `--with`/`query --adds` (analyze.settings.expanded) read it.
 
-A child started whatever the options (keepalived 1.x's `if (daemon_mode & 1 || !daemon_mode)`
-needs only options; a start function called without any guard needs nothing) gets no atom
-when its requirement is TRUE. Facts in (the call graph, the log set-up facts, the answers of
+A child started whatever the options (a start function called without any guard; keepalived
+1.x's `if (daemon_mode & 1 || !daemon_mode)` reads so) gets no atom, nor one whose start needs
+one conjunction of options (`!-t`): that is written out, as short as a name. Facts in (the call graph, the log set-up facts, the answers of
 both analyses), answers out; no I/O.
 """
 

@@ -185,9 +185,10 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
 
 def _named_start(requirement: Requirement, atom: Atom, named: dict[Atom, Requirement] | None) -> Requirement:
     """A process start's requirement as its atom (inherited's `starts`), its meaning put in
-    `named`; the requirement itself when it needs nothing or can never hold."""
+    `named`; the requirement itself when it needs nothing, can never hold or is one conjunction
+    (a child started only without -t reads `!-t`, as short as its name)."""
     meaning = requirement.replace({atom: Requirement.FALSE}).simplified()
-    if meaning.is_true or meaning.is_false:
+    if meaning.is_true or meaning.is_false or len(meaning.alternatives()) < 2:
         return meaning
     if named is not None:
         named[atom] = meaning

@@ -6,25 +6,20 @@ keepalived-shaped tree written for this test, with reqk-blocks' keyword parser."
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from tests.conftest import only_message, tree_catalog
+from tests.conftest import only_message, tree_catalog, with_keyword_parser
 
 from srcscan.query import Query, answer_query, as_run_with
 from srcscan.requirement import Requirement
 
 ROOT = Path(__file__).parent.parent / "fixtures" / "reqk-children"
-PARSER = Path(__file__).parent.parent / "fixtures" / "reqk-blocks" / "tree"
 
 
 @pytest.fixture(scope="module")
 def catalog(tmp_path_factory):
-    tree = tmp_path_factory.mktemp("children") / "tree"
-    shutil.copytree(ROOT / "tree", tree)
-    for name in ("parser.c", "parser.h"):
-        shutil.copy(PARSER / name, tree / name)
+    tree = with_keyword_parser("reqk-children", tmp_path_factory.mktemp("children"))
     return tree_catalog(tree, ROOT / "rules.toml", tmp_path_factory.mktemp("cache"))
 
 
