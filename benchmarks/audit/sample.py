@@ -39,6 +39,9 @@ for tag, m in picks:
              + json.dumps(m.get("derivation"), indent=1)[:4000] + "\n```\n")
 open(os.path.join(out, "questions.md"), "w").write(
     f"# Sample of {cat} (seed {seed}; {d.get('project')} {d.get('version')})\n\n" + "\n".join(q))
+named = [o for o in (d.get("sections") or {}).get("options") or [] if isinstance(o, dict) and o.get("means")]
+legend = "".join(f"- `{' / '.join(o['names'])}` ({o.get('kind')}) means: {o['means']}\n" for o in named)
 open(os.path.join(out, "answers.md"), "w").write(
-    f"# srcscan's answers for the sample of {cat} (seed {seed})\n\n" + "\n".join(a))
+    f"# srcscan's answers for the sample of {cat} (seed {seed})\n\n"
+    + (f"Named conditions used in `requires`:\n{legend}\n" if legend else "") + "\n".join(a))
 print(f"{len(picks)} rows -> {out}/questions.md, answers.md ({len(empty)} empty, {len(nonempty)} non-empty in all)")
