@@ -234,6 +234,13 @@ def _direct_callers(by_key: Functions) -> dict[str, list[tuple[str, CallSite]]]:
     return out
 
 
+def parameter_fields(graph: CallGraph, refs: Iterable[FunctionRef]) -> dict[tuple[str, int], set[str]]:
+    """(function key, parameter index) -> the struct fields the function stores that parameter
+    in, directly or through the functions it passes it on to (`thread_add_timer(m, func, ...)`
+    stores `func` in `thread->func`)."""
+    return _param_fields(graph.functions, list(refs))
+
+
 def _param_fields(by_key: Functions, refs: list[FunctionRef],
                   store_guards: dict | None = None) -> dict[tuple[str, int], set[str]]:
     """(function key, parameter index) -> struct fields the function stores that parameter in,

@@ -59,8 +59,8 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
                 edge_req[(caller, callee, key)] &= site_objects(data["call"], caller, objects, index.objects)[0]
         context_edge[(caller, callee, key)] = not creates_context(caller, index.context_creators.get(fn.file, ())) \
             and guarded_by_context(data["guards"], index.contexts)
-    def store_requirement(node: str, via: str) -> Requirement:
-        return stored_requirement(graph, index, req, node, via)
+    def store_requirement(node: str, via: str) -> Requirement | None:
+        return stored_requirement(graph, index, req, node, via, waits_for=reachable)
 
     # A context none of whose creators is reached yet: the code using it waits (its answer would
     # otherwise be TRUE for a round, and a cycle of calls, mod_ssi's expression parser calling
@@ -102,6 +102,7 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
         return found
 
     order = sorted(graph.reachable(tuple(graph.entry_points) + tuple(unseen_callers)))
+    reachable = frozenset(order)
     # Callbacks named only in file-scope tables (no caller srcscan sees, so entry points here)
     # run once their file's code handed the table over: settled after the other functions.
     table_refs = _table_refs(index)
@@ -144,7 +145,10 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
                     # A function called through a field runs only after it was stored there:
                     # lighttpd's TLS readers are put in `con->network_read` only on a socket with
                     # ssl.engine on (`if (!srv_sock->is_ssl) return HANDLER_GO_ON;`).
-                    along = along & store_requirement(node, data["via"])
+                    stored = store_requirement(node, data["via"])
+                    if stored is None:
+                        continue  # none of its stores reached yet: waits for one
+                    along = along & stored
                     if (choosing := index.handler_selectors.get(data["via"])):
                         # ... and a module's subrequest handler only for a request the module
                         # chose (`r->handler_module = p;`, rules' handler_selectors)
@@ -308,23 +312,33 @@ def _file_variable(e: CExpr, own: frozenset[str]) -> bool:
 
 
 def stored_requirement(graph: CallGraph, index: Index, req: Mapping[str, Requirement | None], node: str,
-                       via: str) -> Requirement:
+                       via: str, waits_for: frozenset[str] = frozenset()) -> Requirement | None:
     """What storing function `node` in field `via` needs: over the stores (index.field_stores),
     the storing function's requirement (`req`) and the store's guards; TRUE when srcscan sees
     no store (a table, a registration) or one at file scope. Stores in functions not reached
     (yet: `req` is None for them while inherited() iterates) are left out, and so is a
     function's registration of itself (keepalived's inotify_event_thread registers itself again:
-    it runs again only because start_reload_monitor() registered it first)."""
+    it runs again only because start_reload_monitor() registered it first). When none of the
+    stores is reached yet but some is in a function of `waits_for` (those a call path reaches),
+    or the only stores are its own: None, and inherited() waits for one, or leaves the call out
+    (callbacks that register each other, keepalived's icmp_connect_thread and icmp_ping_thread,
+    would otherwise keep the TRUE one of them had before the keyword handler storing the first
+    was reached; smtp_put_line_cb, called directly, registers only itself again); TRUE when no
+    store is."""
     refs = index.field_stores.get((node, via))
     if not refs:
         return Requirement.TRUE
-    parts = []
+    parts, pending = [], False
     for ref in refs:
         holder = graph.key_for(ref.function, ref.file) if ref.function else None
         if holder is None:
             return Requirement.TRUE  # a file-scope initializer: there from the start
-        if req.get(holder) is None or (holder == node and ref.context == "argument"):
+        if holder == node and ref.context == "argument":
+            pending = pending or bool(waits_for)  # it runs this way only after it ran another way
+            continue
+        if req.get(holder) is None:
+            pending = pending or holder in waits_for
             continue
         parts.append(req[holder] & Requirement.all_of(guard_requirement(g, index, graph.functions[holder])
                                                       for g in ref.guards))
-    return Requirement.any_of(parts).simplified() if parts else Requirement.TRUE
+    return Requirement.any_of(parts).simplified() if parts else None if pending else Requirement.TRUE

@@ -20,7 +20,9 @@ from srcscan.analyze.keytypes import KeyTableValues
 from srcscan.analyze.contexts import (context_creators, context_fetchers, directive_functions, handler_choices, module_keys,
                                       selected_requirements)
 from srcscan.analyze.constdefaults import default_parses
+from srcscan.analyze.defaultbits import default_bits
 from srcscan.analyze.features import feature_options
+from srcscan.analyze.fieldcopies import pointer_copies
 from srcscan.analyze.foldedflags import folded_options
 from srcscan.analyze.guardedlocals import find_global_writes, find_local_guards, find_local_writes
 from srcscan.analyze.keyselections import entry_selections, key_selections
@@ -57,6 +59,7 @@ class Index:
     memo: dict = field(default_factory=dict)  # guard_requirement's answers by (id(guard), function key); guard_condition's by ("condition", ..)
     bit_array: tuple[str, int] | None = None  # the rules' option bit array: (field, bits per element)
     start_values: dict[str, int] = field(default_factory=dict)  # name -> value set before the getopt loop
+    default_bits: dict[str, tuple] = field(default_factory=dict)  # name -> bits set before the command line is read (defaultbits)
     assigned: dict[str, dict[str, tuple[int, ...]]] = field(default_factory=dict)  # file -> name -> lines writing it
     emptiness_tests: frozenset[str] = frozenset()  # the rules' `[config] emptiness_tests`
     by_name: dict[str, Option] = field(default_factory=dict)  # option by its first name
@@ -182,6 +185,7 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.default_owners = default_owners(writes, defaults, index.defaults_functions)
     index.given_by_default = frozenset(rules.config.given_by_default)
     index.start_values = dict(start_values or {})
+    index.default_bits = default_bits(graph.functions.values(), rules.options.getopt_calls, rules.options.bit_set)
     index.emptiness_tests = frozenset(rules.config.emptiness_tests)
     index.local_values = dict(local_values or {})
     index.key_values = key_values if key_values is not None else KeyTableValues()
@@ -419,7 +423,9 @@ def field_stores(graph: CallGraph, refs: Iterable[FunctionRef], registrations: b
     """(function key, field) -> the places storing that function's address in a field of
     that name (`con->network_read = connection_read_cq_ssl;`, or a static table's
     initializer, which has no enclosing function); with `registrations`, also the calls handing
-    it to a function that stores it there (a "stored" call-graph edge)."""
+    it to a function that stores it there (a "stored" call-graph edge); and the stores of a
+    field a call copies into that one (analyze.fieldcopies.pointer_copies)."""
+    refs = list(refs)
     out: dict[tuple[str, str], list[FunctionRef]] = defaultdict(list)
     for ref in refs:
         if ref.context in ("field", "initializer"):
@@ -434,4 +440,10 @@ def field_stores(graph: CallGraph, refs: Iterable[FunctionRef], registrations: b
             for name in data.get("fields", ()):
                 out[(target, name)].append(FunctionRef(at.function, target, "argument", name, at.file, data["line"],
                                                        tuple(data["guards"]), at))
+    for name, sources in pointer_copies(graph, refs).items():
+        # a call copying a field's function into another field (`thread_add_timer(m,
+        # checker->launch, ...)`): a store in the first is a store in the second too
+        for (target, via), found in list(out.items()):
+            if via in sources:
+                out[(target, name)].extend(r for r in found if r not in out[(target, name)])
     return {k: tuple(v) for k, v in out.items()}

@@ -19,6 +19,7 @@ from srcscan.analyze.guardedlocals import global_test, param_set_only_under, set
 from srcscan.analyze.keyselections import selection_atoms
 from srcscan.analyze.keywordblocks import keyword_value_test, within_blocks
 from srcscan.analyze.lastwrite import at_line
+from srcscan.analyze.defaultbits import on_by_default as on_by_default_bit
 from srcscan.analyze.ondefaults import on_by_default
 from srcscan.analyze.parsedvalues import parsed_test
 from srcscan.analyze.codetests import code_test
@@ -447,9 +448,16 @@ def _same_bit(effect, mask: int, names: frozenset[str]) -> bool:
 def _bit_atoms(target: Target, mask: int, index: Index, names: frozenset[str] = frozenset()) -> set[str]:
     """The options whose bits a test reads; for a bit some option clears (keepalived's -B
     clears DAEMON_BFD, which main() sets by default), the bit is on by default and the test
-    needs none of the clearing options ("!-B"; the options setting it again are left out)."""
-    pool = [(o, e) for o, e in option_pool(target, index) if _same_bit(e, mask, names)]
+    needs none of the clearing options ("!-B"; the options setting it again are left out).
+    An option zeroing the whole word clears a bit set before the command line is read
+    (defaultbits: keepalived 1.2's -P, `daemon_mode = 0; __set_bit(DAEMON_VRRP, ...)`, clears
+    DAEMON_CHECKERS) unless it sets that bit again."""
+    every = option_pool(target, index)
+    pool = [(o, e) for o, e in every if _same_bit(e, mask, names)]
     cleared = {o.name for o, e in pool if e.op == "clear_bit"}
+    if on_by_default_bit(target.name, mask, names, index.default_bits):
+        again = {o.name for o, e in pool if e.op != "clear_bit"}
+        cleared |= {o.name for o, e in every if _zeroes(e) and o.name not in again}
     if cleared:
         return {"!" + name for name in cleared}
     atoms = set()
@@ -457,3 +465,8 @@ def _bit_atoms(target: Target, mask: int, index: Index, names: frozenset[str] = 
         name = f"{option.name}={effect.when}" if effect.when else option.name  # --log-queries=extra
         atoms.add(name if effect.level == 1 else f"{name}>={effect.level}")
     return atoms
+
+
+def _zeroes(effect) -> bool:
+    """An option effect giving the whole word 0 (`daemon_mode = 0;`)."""
+    return effect.op == "=" and not effect.mask and effect.value.strip() in ("0", "0U", "0UL", "0L")
