@@ -127,6 +127,7 @@ def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, 
     from srcscan.analyze.keytypes import key_table_values
     from srcscan.analyze.context import Context
     from srcscan.analyze.options import find_defaults, find_key_cases, find_locals, find_options, find_start_values
+    from srcscan.analyze.optionflow import zero_at_start
     from srcscan.analyze.process_answers import analyze_processes
     from srcscan.analyze.requirements import analyze_requirements, option_index
     from srcscan.analyze.settings import parse_with
@@ -148,7 +149,7 @@ def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, 
                          local_values=find_locals(scan.all_files), refs=refs,
                          writes=[w for f in scan.all_files for w in f.writes],
                          base_writes=[w for f in scan.files for w in f.writes],
-                         key_values=key_table_values(scan.all_files))
+                         key_values=key_table_values(scan.all_files), zero_globals=zero_at_start(scan.all_files))
     with phase("analyses", total=4) as step:
         step.describe("analyses: sites")
         from_text, coverage = text_sites(scan, tree, rules, log_functions)

@@ -133,7 +133,7 @@ def helper_effects(files: list[FileFacts], parser: FileFacts, getopt_calls: froz
         for w in f.writes:
             if not w.local:
                 writes[w.function].append(w)
-    zero = _zero_at_start(files)
+    zero = zero_at_start(files)
     helpers = {c.callee for fn in parser.functions if fn.file == parser.path and any(c.callee in getopt_calls for c in fn.calls)
                for c in fn.calls if not c.indirect and any(g.kind == "case" for g in c.guards)}
     writers: dict[str, set[str]] = defaultdict(set)
@@ -195,7 +195,7 @@ def _unseen_definitions(files: Iterable[FileFacts]) -> frozenset[str]:
                      if not w.local and "." not in w.target and w.target not in seen)
 
 
-def _zero_at_start(files: Iterable[FileFacts]) -> frozenset[str]:
+def zero_at_start(files: Iterable[FileFacts]) -> frozenset[str]:
     """File-scope variables without an initializer or initialised to 0 (C: zero at start)."""
     out = set()
     for f in files:
@@ -212,7 +212,7 @@ def derived_effects(options: tuple[Option, ...], files: Iterable[FileFacts]) -> 
     those options (keepalived's `do_epoll_debug = !!(epoll_debug & mask)`, epoll_debug set only
     by --debug: a test of do_epoll_debug needs --debug). Followed three steps deep."""
     files = list(files)
-    zero = _zero_at_start(files) | _unseen_definitions(files)
+    zero = zero_at_start(files) | _unseen_definitions(files)
     writes: dict[str, list] = defaultdict(list)
     for f in files:
         for w in f.writes:

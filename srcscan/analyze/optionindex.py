@@ -15,6 +15,7 @@ from typing import Iterable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.codetests import bit_stores
+from srcscan.analyze.globalflags import flag_stores
 from srcscan.analyze.localflow import flow_writes
 from srcscan.analyze.keytypes import KeyTableValues
 from srcscan.analyze.contexts import (context_creators, context_fetchers, directive_functions, handler_choices, module_keys,
@@ -159,7 +160,8 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
                  assigned: Mapping[str, Mapping[str, Iterable[int]]] | None = None,
                  local_values: dict[tuple[str, str], dict[str, tuple]] | None = None,
                  refs: Iterable[FunctionRef] = (), writes: Iterable[Write] = (),
-                 base_writes: Iterable[Write] | None = None, key_values: KeyTableValues | None = None) -> Index:
+                 base_writes: Iterable[Write] | None = None, key_values: KeyTableValues | None = None,
+                 zero_globals: frozenset[str] = frozenset()) -> Index:
     """Options by what they write, the parameters that carry their values, the config keys
     of key switches' cases, the fields set by default and the values set before the getopt
     loop (analyze.options.find_key_cases, find_defaults, find_start_values); `assigned`: file
@@ -169,7 +171,8 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     base build's parse alone (other_fills: a store only another build compiles fills nothing
     in this one), `writes` when not given; `key_values`: the key tables' names and their
     fields' constants (keytypes.key_table_values: a key type no table has is never logged),
-    none when not given."""
+    none when not given; `zero_globals`: the file-scope variables zero at start
+    (optionflow.zero_at_start), for the flags only code under options sets (globalflags)."""
     writes = tuple(writes)
     feature = (rules.config.feature_key, frozenset(rules.config.feature_functions))
     # keys whose fields, alone, make code set another key's field (analyze.foldedflags)
@@ -206,6 +209,7 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.handlers = option_handlers(graph, index)
     writes = tuple(writes)
     index.stores = state_stores(graph, writes, index)
+    index.stores.update(flag_stores(graph, writes, index, zero_globals, index.assigned))
     index.bit_stores = bit_stores(graph, writes)
     index.other_fills = other_fills(graph, writes if base_writes is None else tuple(base_writes), index)
     index.events = event_sends(graph, getattr(rules, "events", ()))

@@ -213,7 +213,9 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
         return need & unknown
     if target is None or target.kind not in ("field", "var"):
         return None
-    if target.kind == "var":
+    if target.kind == "var" and target.name in index.set_by and fn is not None and local_of(target.name, index, fn) is None:
+        need = index.set_by[target.name]  # a file-scope flag only code under options sets (globalflags)
+    elif target.kind == "var":
         values = local_of(target.name, index, fn) if fn is not None else None
         if not values:
             return None

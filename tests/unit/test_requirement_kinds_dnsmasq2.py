@@ -41,3 +41,14 @@ def test_a_helper_text_with_an_open_hole_keeps_its_answer_when_the_helper_is_poi
     (the pointer's) as well, and keeps the site's answer."""
     assert by_text(catalog, "reply fast").requires == (("-r",),)
     assert by_text(catalog, "reply %s").requires == ()
+
+
+def test_a_file_scope_flag_only_code_under_an_option_sets(catalog):
+    """open_log() returns errno only under `to_file && ...`, and to_file (a file static, 0 at
+    start) is set only under `if (log_path)`, which -l gives (dnsmasq's log_start and
+    log_to_file, dnsmasq.c:926): the message needs -l (it needed nothing). `started`, set on
+    every run of start_serving() that gets past its early return, needs nothing (a phase of the
+    run; globalflags leaves such flags out for keepalived's children_started, whose reading
+    changed processes: not what this fixture tells apart)."""
+    assert by_text(catalog, "cannot change the owner of the log file").requires == (("-l",),)
+    assert by_text(catalog, "serving already").requires == ()
