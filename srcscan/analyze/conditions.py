@@ -199,6 +199,7 @@ class Conditions:
     inherited: dict[str, Requirement]
     budget: int = 0  # calls of reaching() left for the current site (answer_requirements sets it)
     objects: Mapping[str, Requirement] = field(default_factory=dict)  # struct -> what making one needs (keywordobjects)
+    starts: frozenset[str] = frozenset()  # functions reached only from skipped branches (skippedcallers): no callers to walk
     _sinks: dict[str, Requirement] = field(default_factory=dict)
     _reach: dict[tuple, tuple[Requirement, tuple[str, ...]]] = field(default_factory=dict)
     _paths: dict[tuple, list[tuple[str, int, str, str]]] = field(default_factory=dict)
@@ -255,7 +256,7 @@ class Conditions:
         self.budget -= 1
         if on_params and self.budget < 0:
             return (need.exists(is_test) & base).simplified(), (f"too many call paths to {fn.name}() to follow",)
-        if not on_params or key in self.graph.entry_points:
+        if not on_params or key in self.graph.entry_points or key in self.starts:
             return (need.exists(is_test) & base).simplified(), ()
         memo = (key, need, sinkish)
         if memo in self._active:

@@ -24,8 +24,8 @@ MAX_ROUNDS = 50
 
 def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset(),
               unseen_callers: frozenset[str] = frozenset(), objects: Mapping[str, Requirement] | None = None,
-              starts: Mapping[str, Atom] | None = None, named: dict[Atom, Requirement] | None = None) \
-        -> tuple[dict[str, Requirement], dict[str, bool]]:
+              starts: Mapping[str, Atom] | None = None, named: dict[Atom, Requirement] | None = None,
+              skipped: Mapping[str, tuple[str, ...]] | None = None) -> tuple[dict[str, Requirement], dict[str, bool]]:
     """For each function, the requirement its call paths from the entry points carry
     (`dump_list` called under -D in one place and under -d in another: -D or -d; FALSE for the
     `dead` ones, never called), and whether resolving calls through function pointers
@@ -37,7 +37,11 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
     function's requirement, when it needs something, is that atom, and `named` receives the
     atom's meaning (its callers' requirements and guards; its own restarts, a respawn thread it
     registered, add nothing): the child's messages read `-d && @vrrp`, not `-d` with five
-    alternatives of keywords."""
+    alternatives of keywords.
+    `skipped` (function key -> keys of the functions holding its calls in skipped preprocessor
+    branches, skippedcallers): such a function, which no parsed call reaches, needs what one of
+    those holders needs."""
+    skipped = skipped or {}
     req: dict[str, Requirement | None] = {k: None for k in graph.graph}
     for e in tuple(graph.entry_points) + tuple(unseen_callers):  # unseen_callers: analyze.deadcode.macro_called
         req[e] = index.selected.get(e, Requirement.TRUE)  # the rules' [[config.selected]]
@@ -101,13 +105,15 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
             found = found & created
         return found
 
-    order = sorted(graph.reachable(tuple(graph.entry_points) + tuple(unseen_callers)))
+    order = sorted(graph.reachable(tuple(graph.entry_points) + tuple(unseen_callers) + tuple(skipped)))
     reachable = frozenset(order)
     # Callbacks named only in file-scope tables (no caller srcscan sees, so entry points here)
     # run once their file's code handed the table over: settled after the other functions.
     table_refs = _table_refs(index)
     tabled = [e for e in graph.entry_points if e not in index.selected and _only_tabled(table_refs.get(e, ()))]
     for e in tabled:
+        req[e] = None
+    for e in skipped:  # settled with the tabled callbacks, once their holders are
         req[e] = None
     # Each round evaluates, in `order`, the functions whose inputs changed since their last
     # evaluation (a function's new requirement is a function of its callers' requirements and
@@ -117,11 +123,11 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
     indirect = {node for node in order if _reads_others(graph, index, node, context_edge)}
     clock, stamp, evaluated = 1, defaultdict(int), {}
     callers_of = {node: tuple(graph.graph.in_edges(node, keys=True, data=True)) for node in order}  # (read every round)
-    changed, rounds, settled = True, 0, not tabled
+    changed, rounds, settled = True, 0, not tabled and not skipped
     while changed and rounds < MAX_ROUNDS:
         changed, rounds = False, rounds + 1
         for node in order:
-            if node in graph.entry_points or node in unseen_callers:
+            if node in graph.entry_points or node in unseen_callers or node in skipped:
                 continue
             edges = callers_of[node]
             if node not in indirect and node in evaluated and all(
@@ -175,6 +181,11 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
             settled, changed = True, True
             for e in tabled:
                 req[e] = _tabled_requirement(graph, index, req, e, table_refs.get(e, ()), frozenset(tabled))
+                clock += 1
+                stamp[e] = clock
+            for e, holders in sorted(skipped.items()):
+                found = [req[h] for h in holders if req.get(h) is not None]
+                req[e] = Requirement.any_of(found).simplified() if found else Requirement.TRUE
                 clock += 1
                 stamp[e] = clock
         elif not changed and waiting["waited"] and not waiting["free"]:

@@ -39,6 +39,7 @@ from srcscan.model import (CallSite, Guard, DecidedByCallers, Derivation, Functi
 from srcscan.requirement import Atom, Requirement
 from srcscan.analyze.conditions import BUDGET, Conditions, keep_params, param_test, site_condition, translate
 from srcscan.analyze.deadcode import macro_called, never_called
+from srcscan.analyze.skippedcallers import skipped_callers, skipped_note
 from srcscan.analyze.logfuncs import log_function_of
 from srcscan.analyze.deadtests import bounded_test, null_test, zeroed_test
 from srcscan.analyze.nevernull import never_null
@@ -64,7 +65,8 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
                         unseen_callers: frozenset[str] = frozenset(),
                         writes: Iterable[Write] = (),
                         texts: Mapping[SiteKey, tuple[MessageText, ...]] | None = None,
-                        starts: Mapping[str, Atom] | None = None, named: dict[Atom, Requirement] | None = None) \
+                        starts: Mapping[str, Atom] | None = None, named: dict[Atom, Requirement] | None = None,
+                        skipped: Mapping[str, tuple[tuple[str, int, str], ...]] | None = None) \
         -> dict[SiteKey, RequirementAnswer]:
     """SiteKey -> the options the site needs and why. `log_functions` (as
     logfuncs.infer_log_functions gives them) let a log function's own conditions on its
@@ -74,8 +76,12 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
     (analyze.nevernull; `writes`, extract.writes' facts, say what a variable holds). `texts`
     (the sites' texts, analyze.sites.site_texts): a text builder's texts get answers of their
     own (text_answers). `starts`, `named`: child process starts named by atoms, and what each
-    atom means (inherited.inherited, analyze.childstarts)."""
-    from_callers, via_pointer = inherited(graph, index, dead, unseen_callers, starts=starts, named=named)
+    atom means (inherited.inherited, analyze.childstarts). `skipped` (skippedcallers.skipped_callers):
+    functions only calls in skipped preprocessor branches reach, which need what the functions
+    holding those calls need, and say so."""
+    skipped = skipped or {}
+    holders = {k: tuple(h for _, _, h in places) for k, places in skipped.items()}
+    from_callers, via_pointer = inherited(graph, index, dead, unseen_callers, starts=starts, named=named, skipped=holders)
     non_null = never_null(graph.functions.values(), index.local_values)
     written: dict[tuple[str, str], list[Write]] = defaultdict(list)
     for w in writes:
@@ -92,13 +98,14 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
         if index.set_by or index.also_filled or index.bits_set_by:  # the tests of those fields now read options: once more
             index.memo.clear()
             index.param_needs.clear()
-            from_callers, via_pointer = inherited(graph, index, dead, unseen_callers, starts=starts, named=named)
+            from_callers, via_pointer = inherited(graph, index, dead, unseen_callers, starts=starts, named=named,
+                                                  skipped=holders)
     objects = object_requirements(index.objects, from_callers, index.keyword_names)  # structs only some configuration makes
     if objects:  # a call reading a field of one runs only with it: once more, the calls' own reads counted
-        from_callers, via_pointer = inherited(graph, index, dead, unseen_callers, objects, starts, named)
+        from_callers, via_pointer = inherited(graph, index, dead, unseen_callers, objects, starts, named, holders)
     known = dict(log_functions or {})
     conditions = Conditions(graph, index, lambda fn, c: log_function_of(known, fn.file, c.callee) is not None,
-                            from_callers, objects=objects)
+                            from_callers, objects=objects, starts=frozenset(skipped))
     answers = {}
     for site in sites:
         call, fn = site.call, site.function
@@ -143,7 +150,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
         start = keep_params(need & sink, fn).simplified()
         conditions.budget = BUDGET
         requirement, unsure = conditions.reaching(key, start, sinkish=sinkish)
-        unsure = unsure + contradiction
+        unsure = unsure + contradiction + ((skipped_note(fn.name, skipped[key], graph),) if key in skipped else ())
         deciding = conditions.callers_deciding(key, start, sinkish)
         if requirement.is_false and unsure:
             # No call path srcscan follows makes the parameters' test hold, and on some of them it
@@ -410,9 +417,11 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
     # a grammar's actions call functions too (lighttpd's configparser.y: config_parse_file)
     dead = never_called(context.graph, {**texts, **{rel: _read(text, rel) for rel in text.grammars}})
     named: dict[Atom, Requirement] = {}  # a child's start, as an atom (analyze.childstarts)
+    skipped = skipped_callers(context.graph, (c for f in context.scan.all_files if f.logsetup is not None
+                                              for c in f.logsetup.skipped_calls[0]), dead, texts)
     answers = answer_requirements(sites, context.graph, context.index, context.log_functions, dead,
                                   macro_called(context.graph, texts), [w for f in context.scan.all_files for w in f.writes],
-                                  context.texts, start_atoms(context.scan.all_files, context.graph), named)
+                                  context.texts, start_atoms(context.scan.all_files, context.graph), named, skipped)
     implies = context.rules.options.implies
     if implies:
         # not in the entry points (main), where the start-up check itself logs (dnsmasq's "no

@@ -1,0 +1,20 @@
+"""A function only a call in a skipped preprocessor branch reaches (srcscan.analyze.
+skippedcallers), on tests/fixtures/skippedcall: conf_cmd() is called only under `#ifdef
+SKIPPED_LIBRARY` in configure(), which main() calls under -x (lighttpd 1.4.85's
+mod_openssl_ssl_conf_cmd(), called only under `#elif defined(BORINGSSL_API_VERSION)` in
+network_openssl_ssl_conf_cmd())."""
+
+from tests.conftest import fixture_catalog, only_message
+
+catalog = fixture_catalog("skippedcall")
+
+
+def test_a_function_called_only_in_a_skipped_branch_needs_what_the_function_holding_the_call_needs(catalog):
+    assert only_message(catalog, "library cannot apply %s").requires == (("-x",),)
+    assert only_message(catalog, "command %s ignored").requires == (("-x",),)
+    assert only_message(catalog, "value %s ignored").requires == (("-x",),)  # through it
+
+
+def test_it_says_the_call_is_in_a_skipped_branch_and_not_where_a_prototype_is(catalog):
+    (note,) = only_message(catalog, "command %s ignored").uncertain
+    assert "preprocessor branches this build skips (main.c:41 in configure())" in note
