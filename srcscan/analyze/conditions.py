@@ -32,27 +32,36 @@ MAX_DEPTH = 8  # callers followed up from a site before a parameter's test count
 BUDGET = 300  # reaching() calls per site
 
 
-def condition(e: CExpr, index, fn: FunctionFacts, line: int = 0, complement: bool = False) -> Requirement:
+def condition(e: CExpr, index, fn: FunctionFacts, line: int = 0, complement: bool = False,
+              open_params: bool = False) -> Requirement:
     """C condition -> formula: constants folded, option tests as option atoms (the index's
     reading of them), anything else a runtime test of `fn`. A test at `line` of a variable
     assigned in `fn` before it is named with that assignment's line: `len < 0` after
     `len = recvmsg(..., MSG_PEEK)` and `len < 0` after the second `len = recvmsg(...)` are two
     tests, not one (keepalived's netlink_parse_info). With `complement`, a runtime test `a != b`
-    is the negation of the atom of `a == b` (site_condition)."""
+    is the negation of the atom of `a == b` (site_condition). With `open_params`, a parameter
+    tested for itself that several direct calls fill (and nothing else calls the function) stays
+    a test of the parameter, which the call-path walk decides per caller (Conditions.reaching):
+    lighttpd's mod_authn_file_htpasswd_get(auth_fn, ...) `if (!auth_fn) return -1;` is given
+    the plain backend's userfile by one caller and the htpasswd backend's by another, and each
+    path needs its own key, not either."""
     e = strip(e)
     value = evaluate(e)
     if value is not None:
         return Requirement.TRUE if value else Requirement.FALSE
     if isinstance(e, Unary) and e.op == "!":
-        return ~condition(e.operand, index, fn, line, complement)
+        return ~condition(e.operand, index, fn, line, complement, open_params)
     if isinstance(e, Binary) and e.op in ("&&", "||"):
-        left, right = condition(e.left, index, fn, line, complement), condition(e.right, index, fn, line, complement)
+        left = condition(e.left, index, fn, line, complement, open_params)
+        right = condition(e.right, index, fn, line, complement, open_params)
         return left & right if e.op == "&&" else left | right
+    if open_params and isinstance(e, Name) and e.ref == "param" and _filled_directly(e.name, index, fn):
+        return Requirement.atom(Atom(f"?{fn.key}:{render(e)}", test=e))
     flow = getattr(index, "flow", {}).get((fn.file, fn.name)) if line else None
     if flow and (again := entry_form(e, fn, line, flow)) is not None:
         # a parameter assigned before the test, or a local given only constants: over the
         # parameters' values on entry (analyze.localflow), which the callers' arguments decide
-        return condition(again, index, fn)
+        return condition(again, index, fn, open_params=open_params)
     found = option_test(e, index, fn, line=line) if not (line and stored_after_loop(e, index, fn, line)) else None
     if found is not None:
         return found
@@ -60,6 +69,18 @@ def condition(e: CExpr, index, fn: FunctionFacts, line: int = 0, complement: boo
         e = Binary("==", e.left, e.right)
         return ~Requirement.atom(Atom(f"?{fn.key}:{render(e)}{_versions(e, index, fn, line)}", test=e))
     return Requirement.atom(Atom(f"?{fn.key}:{render(e)}{_versions(e, index, fn, line)}", test=e))
+
+
+def _filled_directly(name: str, index, fn: FunctionFacts) -> bool:
+    """Whether every call of `fn` is a direct one passing parameter `name` (so that the call-path
+    walk reads each caller's argument), and there are several such calls."""
+    graph = getattr(index, "graph", None)
+    if graph is None or fn.key not in graph.graph or name not in fn.params:
+        return False
+    position = fn.params.index(name)
+    edges = list(graph.graph.in_edges(fn.key, data=True))
+    return len(edges) > 1 and all(data["kind"] == "direct" and data.get("call") is not None
+                                  and position < len(data["call"].exprs) for _, _, data in edges)
 
 
 def _versions(e: CExpr, index, fn: FunctionFacts, line: int) -> str:
@@ -84,7 +105,7 @@ def site_condition(guard: Guard, index, fn: FunctionFacts) -> Requirement:
     (Only here: the call-path analyses keep reading each test as written.)"""
     if guard.kind in ("case", "default") or guard.expr is None or mandatory_guard(guard, index, fn):
         return guard_condition(guard, index, fn)
-    c = condition(guard.expr, index, fn, guard.line, complement=True)
+    c = condition(guard.expr, index, fn, guard.line, complement=True, open_params=True)
     c = ~c if guard.negated else c
     return within_blocks(c, guard.expr, index)
 
