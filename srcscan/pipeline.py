@@ -124,6 +124,7 @@ def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, 
     """Sites, then every analysis' answers keyed by SiteKey, then the messages once (assemble)."""
     from srcscan.analyze.callgraph import build_call_graph
     from srcscan.analyze.childstarts import with_child_starts
+    from srcscan.analyze.streams import streamed_answers
     from srcscan.analyze.keytypes import key_table_values
     from srcscan.analyze.context import Context
     from srcscan.analyze.options import find_defaults, find_key_cases, find_locals, find_options, find_start_values
@@ -176,6 +177,7 @@ def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, 
         step.describe("analyses: processes")
         processes, found = analyze_processes(context, requirements)
         requirements, started = with_child_starts(requirements, processes, found.processes or (), starts)
+        requirements = streamed_answers(requirements, processes)  # written to stderr under -t: not `!-t`
         step.advance()
     # the option table is the options found (those --with names too) and the child starts'
     # atoms; skipped: the files confinement did not read, and why (sources/text.py)

@@ -23,6 +23,7 @@ from srcscan.analyze.childoptions import children_with_more_options
 from srcscan.analyze.processes import Model, _other_side, build_model, message_processes
 from srcscan.analyze.eventprocs import event_processes
 from srcscan.analyze.setuporder import SetupOrder, before_setup, facility_before_setup
+from srcscan.analyze.streams import stream_modes, streamed
 from srcscan.analyze.syslogfacts import UNKNOWN, gather
 from srcscan.analyze.context import Context
 from srcscan.sections import LoggingSetup, ProcessRow, Sections, UnreachableSite
@@ -42,7 +43,8 @@ def answer_processes(sites: Iterable[LogSite], requires: Mapping[SiteKey, tuple[
                      text_calls: TextCalls | None = None,
                      silent_calls: Mapping[SiteKey, frozenset[tuple[str, int]]] | None = None,
                      branches: PlatformBranches | None = None,
-                     before_setup: tuple[SetupOrder | None, tuple[str, ...]] = (None, ())) -> dict[SiteKey, ProcessAnswer]:
+                     before_setup: tuple[SetupOrder | None, tuple[str, ...]] = (None, ()),
+                     stream: Callable[[LogSite, str], str] | None = None) -> dict[SiteKey, ProcessAnswer]:
     """SiteKey -> ProcessAnswer for every site. `requires` gives each site's requirement as
     alternatives of option atoms (the requirements analysis's answer): a call that needs -D runs
     where -D takes the program. `facilities`/`changes`: process_facilities and facility_changes.
@@ -54,7 +56,9 @@ def answer_processes(sites: Iterable[LogSite], requires: Mapping[SiteKey, tuple[
     reaches the function only through them does not write the message. `branches`: which
     skipped `#if` branches only platform checks decide (platformcalls.py): the processes that
     make a call of the function in such a branch write the message too. `before_setup`: (when
-    the entry point sets its facility up, the facility before it) (setuporder.py)."""
+    the entry point sets its facility up, the facility before it) (setuporder.py). `stream(site,
+    mode)`: the stream the log function writes to in a mode (streams.stream_modes): a process
+    running the call in that mode writes it there (facility_with `-t: stderr`), not nothing."""
     graph = model.graph
     by_file = file_processes(graph, model)
     paths = CallPaths(model)
@@ -69,7 +73,8 @@ def answer_processes(sites: Iterable[LogSite], requires: Mapping[SiteKey, tuple[
         fn = graph.functions.get(key)
         guards = call.guards
         procs, only, found_in = model.processes_of(call.line, key, guards, requires.get(site.key, ()))
-        silent = {q: mode for q, mode in only.items() if mute is not None and mute(site, mode)}
+        streams = streamed(site, key, tuple(guards), model, stream) if stream is not None else {}
+        silent = {q: mode for q, mode in only.items() if mode not in streams and mute is not None and mute(site, mode)}
         if silent:
             procs = tuple(q for q in procs if q not in silent)
             only = {q: mode for q, mode in only.items() if q not in silent}
@@ -115,7 +120,9 @@ def answer_processes(sites: Iterable[LogSite], requires: Mapping[SiteKey, tuple[
             NotInProcess(q, f"it runs there only with {mode}, under which {call.callee}() writes nothing")
             for q, mode in silent.items())
         outcomes = _priority_outcomes(call, site.log_function, fn, graph, priorities)
-        facility, with_, fixed = message_facility(outcomes, procs, facilities, changes, syslog_on)
+        facility, with_, fixed = message_facility(outcomes, tuple(q for q in procs if only.get(q) not in streams),
+                                                  facilities, changes, syslog_on)
+        with_ = tuple(sorted({**dict(with_), **streams}.items()))
         if before_setup[0] is not None and not fixed and any(p.start == "main" and p.name in procs for p in model.procs):
             facility, with_, fixed = facility_before_setup(before_setup[0], before_setup[0].when(key, call.line, guards),
                                                            facility, with_, before_setup[1])
@@ -148,9 +155,11 @@ def analyze_processes(context: Context, requirements: Mapping[SiteKey, Requireme
     before = before_setup(model, values, syslog_on)
     requires = {key: answer.requirement.alternatives() for key, answer in requirements.items()}
     text = context.tree.text(context.rules.exclude)
+    mute = muted_modes(context, model)
     answers = answer_processes(context.sites, requires, model, facilities, changes, syslog_on, Priorities(graph, facts),
-                               muted_modes(context, model), TextCalls(texts := _LazyTexts(text)), silent_calls(requirements),
-                               PlatformBranches(texts, context.rules.preprocessor), before)
+                               mute, TextCalls(texts := _LazyTexts(text)), silent_calls(requirements),
+                               PlatformBranches(texts, context.rules.preprocessor), before,
+                               stream_modes(model, context.index, dict(context.rules.logging.stream_writers), mute))
     answers = event_processes(answers, requirements, context.sites, model, (e.send for e in context.rules.events))
     counts: dict[str, int] = defaultdict(int)
     unreachable, by_file_count = [], 0

@@ -98,7 +98,7 @@ def load_rules(name_or_path: str) -> Rules:
 
 
 SHARED_FILE = "_c.toml"  # generic C and POSIX idioms every project starts from
-SHARED_SECTIONS = ("options", "processes", "config")
+SHARED_SECTIONS = ("options", "processes", "config", "logging")
 
 
 def _toml(path: Path, data: bytes) -> dict[str, Any]:
@@ -128,6 +128,7 @@ def shared_table() -> dict[str, Any]:
         _read_options(_section(top, "options"))
         _read_processes(_section(top, "processes"))
         _read_config(_section(top, "config"))
+        _read_logging(_section(top, "logging"))
         top.reject_unknown()
         _shared_cache[(path, data)] = table
     return _shared_cache[(path, data)]

@@ -332,8 +332,12 @@ def _read_logging(r: _Reader) -> LoggingRules:
         raise RulesError(r.path, "logging.before_open" if opened_by else "logging.opened_by",
                          "expected opened_by and before_open together (the functions opening the destination, "
                          "and where the log functions write until then)")
+    writers = r.get("stream_writers", dict, {}, "a table of function name -> argument index")
+    for name, index in writers.items():
+        if not name.isidentifier() or not isinstance(index, int) or isinstance(index, bool) or index < 0:
+            raise RulesError(r.path, f"logging.stream_writers.{name}", "expected a function name -> argument index (0 or more)")
     logging = LoggingRules(destination, syslog_option, r.get("facility_option", str, ""), facility_with,
-                           opened_by, before_open, r.strings("reset_by"))
+                           opened_by, before_open, r.strings("reset_by"), tuple(sorted(writers.items())))
     r.reject_unknown()
     return logging
 

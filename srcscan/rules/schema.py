@@ -256,6 +256,10 @@ class LoggingRules:
     opened_by: tuple[str, ...] = ()
     before_open: str = ""
     reset_by: tuple[str, ...] = ()
+    # (function, index of its stream argument): calls writing text to a stdio stream (fprintf(3),
+    # vfprintf(3), fputs(3)); a log function writing its message to stderr in a mode writes
+    # it there instead of syslog (analyze.streams)
+    stream_writers: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
