@@ -306,6 +306,9 @@ class MessageText:
     callee: str  # the log function the call reaches (one build profile's macro may make it another)
     written: str  # the name written at the call
     producers: tuple["SiteKey", ...] = ()
+    # for a helper's text: (producer, test, negated) where that producer's argument selects the
+    # text only one way of a choice `test ? "a" : "b"` (analyze.constants)
+    choices: tuple[tuple["SiteKey", CExpr, bool], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from collections import defaultdict
 from dataclasses import replace
 from typing import Iterable
 
+from srcscan.cexpr import Cond, strip
 from srcscan.formats.template import Arg, Hole, Template, merge_parts
 from srcscan.model import CallSite, FunctionFacts, LogSite, MessageText, SiteKey
 from srcscan.rules import Rules
@@ -110,7 +111,8 @@ def expand_helper_constants(texts: list[tuple[LogSite, MessageText]], functions:
     caller passes a constant for its parameters. Each text names the calls passing its
     constants (MessageText.producers, the one up the callers that wrote them all): the
     requirements analysis narrows the text's answer to what one of them needs (dnsmasq's
-    log_packet("PXE", ...) only under daemon->enable_pxe). A text with a hole its callers
+    log_packet("PXE", ...) only under daemon->enable_pxe), and the one way of a choice in a
+    call's argument that selects it (MessageText.choices: `rapid_commit ? "NOANSWER" : "DHCPNAK"`). A text with a hole its callers
     leave open names none when the helper, or a function its parameter is followed through,
     is among `pointed` (functions whose address is taken: calls srcscan does not see may
     write that text too)."""
@@ -165,20 +167,22 @@ def _helper_variants(m: MessageText, fn: FunctionFacts, calls: list[tuple[Functi
     if not holes or not calls:
         return [m]
     templates: dict[Template, list[SiteKey] | None] = {}  # text -> the calls whose constants select it
+    chosen: dict[Template, dict[SiteKey, set]] = defaultdict(lambda: defaultdict(set))  # -> call -> (test, negated)
     for g, call in calls:  # the holes filled by one call choose together
         values = {}
         for i in holes:
             index = fn.params.index(m.template.parts[i].arg)
             values[i] = passed(g, call.args[index] if index < len(call.args) else None, 1, call)
         for combo in itertools.product(*(values[i] for i in holes)):
-            parts = list(m.template.parts)
-            for i, (arg, _) in zip(holes, combo):
-                if arg is not None and arg.string is not None and not arg.unknown_macros and m.template.parts[i].spec in ("%s", ""):
-                    parts[i] = arg.string
-            template = Template(merge_parts(parts))
+            template = _filled(m.template, holes, combo)
+            way = frozenset(c for i, (arg, key) in zip(holes, combo) if key == call.key
+                            and (c := _choice(call, fn.params.index(m.template.parts[i].arg), arg)) is not None)
+            chosen[template][call.key].add(way)  # the choices of this call that give the text
             producers = templates.setdefault(template, [])
             keys = tuple(key for _, key in combo)
-            if producers is None or (any(isinstance(parts[i], Hole) for i in holes) and (pointed or None in keys)):
+            open_hole = any(arg is None or arg.string is None or arg.unknown_macros or m.template.parts[i].spec not in ("%s", "")
+                            for i, (arg, _) in zip(holes, combo))
+            if producers is None or (open_hole and (pointed or None in keys)):
                 # a hole left open: calls srcscan does not see (through a pointer) write it too
                 templates[template] = None
             else:  # the holes' constants come from one call each; a text needs them all written
@@ -187,7 +191,41 @@ def _helper_variants(m: MessageText, fn: FunctionFacts, calls: list[tuple[Functi
                 return [m]
     if list(templates) == [m.template]:
         return [m]
-    return [replace(m, template=t, producers=tuple(dict.fromkeys(keys or ()))) for t, keys in templates.items()]
+    return [replace(m, template=t, producers=tuple(dict.fromkeys(keys or ())),
+                    choices=_one_way(chosen[t], keys or ())) for t, keys in templates.items()]
+
+
+def _filled(template: Template, holes: list[int], combo) -> Template:
+    """`template` with its `holes` filled by the literals of `combo` ((Arg or None, call) per hole)."""
+    parts = list(template.parts)
+    for i, (arg, _) in zip(holes, combo):
+        if arg is not None and arg.string is not None and not arg.unknown_macros and template.parts[i].spec in ("%s", ""):
+            parts[i] = arg.string
+    return Template(merge_parts(parts))
+
+
+def _choice(call: CallSite, index: int, arg: Arg | None) -> tuple | None:
+    """(the test, whether negated) of the choice `cond ? "a" : "b"` in `call`'s argument `index`
+    that gives `arg`; None for an argument that is no such choice."""
+    if arg is None or index >= len(call.args) or index >= len(call.exprs) or len(call.args[index].choices) != 2:
+        return None
+    e = strip(call.exprs[index])
+    if not isinstance(e, Cond):
+        return None
+    yes, no = call.args[index].choices
+    return (e.test, False) if arg == yes and arg != no else (e.test, True) if arg == no and arg != yes else None
+
+
+def _one_way(chosen: dict, producers) -> tuple:
+    """(call, test, negated) for each producer whose arguments select the text only one way of
+    one choice (dnsmasq's `rapid_commit ? "NOANSWER" : "DHCPNAK"`: NOANSWER only under `rapid_commit`)."""
+    out = []
+    for key in dict.fromkeys(producers):
+        ways = chosen.get(key, set())
+        if len(ways) == 1 and len(next(iter(ways))) == 1:
+            ((test, negated),) = next(iter(ways))
+            out.append((key, test, negated))
+    return tuple(out)
 
 
 def _innermost(keys: tuple[SiteKey, ...], call: SiteKey) -> SiteKey:

@@ -252,6 +252,10 @@ def text_answers(answer: RequirementAnswer, texts: Iterable[MessageText], fn: Fu
             call = next((c for c in facts.calls if c.key == producer), None) if facts is not None else None
             # a call srcscan cannot place may select the text anywhere
             need = Requirement.TRUE if call is None else _call_need(caller, facts, call, index, from_callers, dead)
+            for key, test, negated in text.choices:  # `rapid_commit ? "NOANSWER" : "DHCPNAK"`: one way only
+                if call is not None and key == producer:
+                    way = Guard("ternary", None, render(test), call.line, negated, expr=test)
+                    need = (need & guard_requirement(way, index, facts)).exists(lambda a: a.is_test).simplified()
             needs.append(need)
             paths.append((producer.file, producer.line, producer.function, str(need)))
         requirement = (answer.requirement & Requirement.any_of(needs)).exists(lambda a: a in muted).simplified()

@@ -52,3 +52,11 @@ def test_a_file_scope_flag_only_code_under_an_option_sets(catalog):
     changed processes: not what this fixture tells apart)."""
     assert by_text(catalog, "cannot change the owner of the log file").requires == (("-l",),)
     assert by_text(catalog, "serving already").requires == ()
+
+
+def test_a_helpers_text_chosen_one_way_of_a_choice_needs_that_way(catalog):
+    """`log_packet(rapid ? "FAST" : "NAK", ...)` with `rapid` set only under -r (dnsmasq's
+    `rapid_commit ? "NOANSWER" : "DHCPNAK"`, rapid_commit set under --dhcp-rapid-commit): the
+    FAST text needs -r, the NAK text nothing (both needed nothing)."""
+    assert by_text(catalog, "FAST(answer)").requires == (("-r",),)
+    assert by_text(catalog, "NAK(answer)").requires == ()
