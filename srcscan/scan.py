@@ -98,7 +98,7 @@ def scan_tree(tree: SourceTree, rules: Rules, *, cache_dir: Path, profile: Profi
     layout = scan_layout(tree.root, rules.exclude, profile, text)
     flags = build_flags(tree.root, layout, profile, cache_dir / "stubs")
     wanted = files if files is not None else layout.c_files
-    walker = native_walker(cache_dir / "native")
+    walker = cached_walker(cache_dir / "native")
     unsaved = confined(text, tree.root, layout, profile)
     if compile_commands is not None:
         # That one build: the files it compiled (within the rules' scope), each with its own flags.
@@ -150,7 +150,7 @@ def scan_profiles(tree: SourceTree, base: ScanResult, requests: list[ProfileRequ
     """Facts of every (file, profile) pair asked for, in one pool of workers; and how many
     pairs libclang had to parse (the rest came from the cache)."""
     keyed = {}
-    walker = native_walker(cache_dir / "native")
+    walker = cached_walker(cache_dir / "native")
     text = tree.text(base.exclude)
     unsaved = base.unsaved
     for r in requests:
@@ -163,6 +163,29 @@ def scan_profiles(tree: SourceTree, base: ScanResult, requests: list[ProfileRequ
     cache = FactsCache(cache_dir / "facts", tree.root, text, idioms, Stubs.of(base.flags))
     results, parsed = run_cached(keyed, cache, jobs, progress)
     return [results[k] for k in sorted(results)], parsed
+
+
+_walkers: list[str] = []  # the native walkers this process has (at most one: the name hashes the build)
+
+
+def cached_walker(directory: Path) -> str:
+    """native_walker(directory), given a copy of the walker this process already compiled or
+    found elsewhere instead of compiling it again (about a second each time: a test run builds
+    hundreds of small catalogs, each in a cache directory of its own). native_walker names the
+    walker after a hash of its source, libclang and the compiler, and loads and checks what it
+    finds, so a copy is used only when it is the walker it would compile."""
+    for known in _walkers if os.environ.get("SRCSCAN_NATIVE", "1") != "0" else ():
+        target = directory / Path(known).name
+        if not target.exists():
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+                write_atomic_bytes(target, Path(known).read_bytes(), mode=0o777)
+            except OSError:
+                pass  # native_walker compiles it
+    walker = native_walker(directory)
+    if walker and all(Path(w).name != Path(walker).name for w in _walkers):
+        _walkers.append(walker)
+    return walker
 
 
 def _write_prelude(directory: Path, text: str) -> Path:

@@ -34,6 +34,7 @@ import re
 from typing import Iterable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
+from srcscan.preprocessor.lex import blank_out
 
 _LITERAL_OR_COMMENT = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|/\*.*?\*/|//[^\n]*', re.S)
 _NOT_A_CALL_BEFORE = re.compile(r"[\w*]\s*$")  # `void dump_if(`, `static int *f(`: a declaration
@@ -125,7 +126,7 @@ def header_declared(texts: Mapping[str, str], names: frozenset[str]) -> set[str]
     for path, text in texts.items():
         if not path.endswith(".h") or not any(n in text for n in names - found):
             continue
-        code = _LITERAL_OR_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+        code = _LITERAL_OR_COMMENT.sub(lambda m: blank_out(m.group()), text)
         for m in pattern.finditer(code):
             before = code[code.rfind("\n", 0, m.start()) + 1:m.start()]
             if _NOT_A_CALL_BEFORE.search(before) and before.split()[-1] not in _STATEMENT_WORDS:
@@ -146,7 +147,7 @@ def text_uses(texts: Mapping[str, str] | Iterable[tuple[str, str]], names: froze
     for path, text in items:
         if not any(n in text for n in names - found):
             continue
-        code = _LITERAL_OR_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+        code = _LITERAL_OR_COMMENT.sub(lambda m: blank_out(m.group()), text)
         for m in pattern.finditer(code):
             if m.group(1) in found:
                 continue
@@ -187,7 +188,7 @@ def macro_called(graph: CallGraph, texts: Mapping[str, str] | Iterable[tuple[str
     for _, text in items:
         if "define" not in text or not any(n in text for n in in_headers):
             continue
-        code = _LITERAL_OR_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+        code = _LITERAL_OR_COMMENT.sub(lambda m: blank_out(m.group()), text)
         depth_at = _depths(code)
         for m in _DEFINE.finditer(code):
             if depth_at(m.start()) == 0:

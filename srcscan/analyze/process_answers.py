@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.deadcode import _LITERAL_OR_COMMENT
+from srcscan.preprocessor.lex import blank_out
 from srcscan.analyze.guardfilter import with_atoms
 from srcscan.analyze.facilities import Priorities, facility_changes, facility_expressions, message_facility, process_facilities
 from srcscan.analyze.idents import all_forms, pattern_texts
@@ -361,7 +362,7 @@ class TextCalls:
 
     def _code_of(self, path: str, text: str) -> tuple[str, list[int]]:
         if path not in self._code:
-            code = _LITERAL_OR_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), text)
+            code = _LITERAL_OR_COMMENT.sub(lambda m: blank_out(m.group()), text)
             self._code[path] = (code, [0] + [m.end() for m in re.finditer(r"\n", code)])
         return self._code[path]
 

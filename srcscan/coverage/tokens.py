@@ -23,6 +23,7 @@ from srcscan.io import read_sealed, seal, write_atomic_bytes
 from srcscan.sources.text import TreeText
 from srcscan.model import FileFacts
 from srcscan.preprocessor import blank_comments_and_literals, logical_lines
+from srcscan.preprocessor.lex import blank_out
 from srcscan.preprocessor.macros import TreeMacros
 from srcscan.rules import Rules
 from srcscan.scan import PACKAGE, sources_digest
@@ -57,7 +58,7 @@ def scan_call_tokens(path: str, text: str, names: Iterable[str]) -> tuple[TokenS
             if kind in _BRANCHING:
                 events.append((starts[first - 1], kind))
             end = starts[last] if last < len(starts) else len(clean)
-            code[starts[first - 1]:end] = re.sub(r"[^\n]", " ", clean[starts[first - 1]:end])
+            code[starts[first - 1]:end] = blank_out(clean[starts[first - 1]:end])
     code_text = "".join(code)
     events += [(m.start(), m.group(0)) for m in re.finditer(r"[{}]", code_text)]
     call = re.compile(r"(?<![\w.>])(?<!->)(" + "|".join(map(re.escape, wanted)) + r")\s*\(")

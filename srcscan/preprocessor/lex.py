@@ -22,14 +22,21 @@ _BLANKABLE = re.compile(
 )
 
 
+def blank_out(text: str) -> str:
+    """`text` with every character but the newlines replaced by a space: what
+    `re.sub(r"[^\n]", " ", text)` gives, without one replacement per character (a 50 MB
+    comment took seconds each time it was blanked)."""
+    return "\n".join(" " * len(line) for line in text.split("\n"))
+
+
 def _blank(match: re.Match) -> str:
     text = match.group(0)
     if text[0] in "\"'":
         # Keep the quotes so that the line still reads as "a literal here" (and `#include "x.h"`
         # keeps its shape), blank the contents so no name inside counts as a token.
-        inner = re.sub(r"[^\n]", " ", text[1:-1] if len(text) > 1 and text[-1] == text[0] else text[1:])
+        inner = blank_out(text[1:-1] if len(text) > 1 and text[-1] == text[0] else text[1:])
         return text[0] + inner + (text[0] if len(text) > 1 and text[-1] == text[0] else "")
-    return re.sub(r"[^\n]", " ", text)
+    return blank_out(text)
 
 
 def blank_comments_and_literals(text: str) -> str:

@@ -265,10 +265,10 @@ def _generated_catalogs(good: Path, where: Path) -> list[Path]:
     return [where / "truncated.json", where / "binary.json", where / "other_project.json"]
 
 
-def test_diff_refuses_every_bad_catalog_on_either_side(good_catalog, tmp_path):
+def test_diff_refuses_every_bad_catalog_on_either_side(good_catalog, tmp_path, capsys, monkeypatch):
     for bad in BAD_CATALOGS + _generated_catalogs(good_catalog, tmp_path):
         for old, new in ((bad, good_catalog), (good_catalog, bad)):
-            run = srcscan("diff", "--old", old, "--new", new)
+            run = inprocess(capsys, monkeypatch, "diff", "--old", old, "--new", new)
             assert_one_clear_line(run, "different projects" if bad.name == "other_project.json" else bad.name)
 
 
@@ -282,12 +282,12 @@ def _generated_logs(where: Path) -> list[Path]:
     return [where / "binary.log", where / "truncated.log.gz", where / "missing.log"]
 
 
-def test_explain_refuses_bad_logs_and_bad_catalogs(good_catalog, tmp_path):
+def test_explain_refuses_bad_logs_and_bad_catalogs(good_catalog, tmp_path, capsys, monkeypatch):
     for log in sorted((CORPUS / "logs").glob("*.log")) + _generated_logs(tmp_path):
-        run = srcscan("explain", "demo", "--catalog", good_catalog, log)
+        run = inprocess(capsys, monkeypatch, "explain", "demo", "--catalog", good_catalog, log)
         assert_one_clear_line(run, log.name)
     log = tmp_path / "one.log"
     log.write_text("Nov 29 10:00:00 host demo[1]: something\n")
     for bad in BAD_CATALOGS + _generated_catalogs(good_catalog, tmp_path)[:2]:
-        run = srcscan("explain", "demo", "--catalog", bad, log)
+        run = inprocess(capsys, monkeypatch, "explain", "demo", "--catalog", bad, log)
         assert_one_clear_line(run, bad.name)

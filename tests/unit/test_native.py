@@ -77,3 +77,20 @@ def test_a_member_names_the_struct_its_field_belongs_to(tmp_path):
     assert [m.owner for m in members if m.name == "physical"] == ["a.c:4:8"]  # struct request
     st_size = next(m.owner for m in members if m.name == "st_size").rsplit(":", 2)[0]
     assert os.path.isabs(st_size) and st_size.endswith(".h")
+
+
+
+def test_a_second_cache_directory_gets_a_copy_not_a_second_compile(tmp_path, monkeypatch):
+    from srcscan.scan import cached_walker
+
+    first = cached_walker(tmp_path / "one")
+    assert first
+
+    def no_compiler(*args, **kwargs):
+        raise AssertionError("compiled again")
+
+    monkeypatch.setattr("srcscan.parse.native.subprocess.run", no_compiler)
+    second = cached_walker(tmp_path / "two")
+    assert second and Path(second).parent == tmp_path / "two" and Path(second).name == Path(first).name
+    assert Path(second).read_bytes() == Path(first).read_bytes()
+    assert [p.name for p in (tmp_path / "two").iterdir()] == [Path(second).name]

@@ -48,6 +48,18 @@ def test_comments_and_literals_are_blanked_in_place():
     assert "b" not in clean and "c" not in clean and "f" not in clean and clean.startswith("a ")
 
 
+def test_blank_out_is_the_per_character_substitution_it_replaces():
+    import random
+    import re
+
+    from srcscan.preprocessor.lex import blank_out
+
+    rng = random.Random(15)
+    for _ in range(300):
+        text = "".join(rng.choice("ab \n\r\t\\\"*/é\x00") for _ in range(rng.randrange(0, 40)))
+        assert blank_out(text) == re.sub(r"[^\n]", " ", text), repr(text)
+
+
 def test_condition_stacks_for_else_elif_and_nesting():
     got = builds("""
         x /* none */
