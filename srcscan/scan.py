@@ -169,23 +169,35 @@ _walkers: list[str] = []  # the native walkers this process has (at most one: th
 
 
 def cached_walker(directory: Path) -> str:
-    """native_walker(directory), given a copy of the walker this process already compiled or
-    found elsewhere instead of compiling it again (about a second each time: a test run builds
-    hundreds of small catalogs, each in a cache directory of its own). native_walker names the
-    walker after a hash of its source, libclang and the compiler, and loads and checks what it
-    finds, so a copy is used only when it is the walker it would compile."""
-    for known in _walkers if os.environ.get("SRCSCAN_NATIVE", "1") != "0" else ():
-        target = directory / Path(known).name
-        if not target.exists():
-            try:
-                directory.mkdir(parents=True, exist_ok=True)
-                write_atomic_bytes(target, Path(known).read_bytes(), mode=0o777)
-            except OSError:
-                pass  # native_walker compiles it
+    """native_walker(directory), given a copy of a walker this process already compiled or
+    found, or of one in the directory SRCSCAN_WALKER_DIR names (a test run sets it, so that
+    its hundreds of small catalogs, each in a cache directory of its own and many in a
+    process of their own, compile walker.c once: about a second each time), instead of
+    compiling it again; a walker compiled here is left there too. native_walker names the
+    walker after a hash of its source, libclang and the compiler, and loads and checks what
+    it finds, so a copy is used only when it is the walker it would compile."""
+    if os.environ.get("SRCSCAN_NATIVE", "1") == "0":
+        return native_walker(directory)
+    shared = Path(os.environ["SRCSCAN_WALKER_DIR"]) if os.environ.get("SRCSCAN_WALKER_DIR") else None
+    known = list(_walkers) + (sorted(map(str, shared.glob("walker-*.so"))) if shared is not None else [])
+    for path in known:
+        _copy_new(Path(path), directory)
     walker = native_walker(directory)
     if walker and all(Path(w).name != Path(walker).name for w in _walkers):
         _walkers.append(walker)
+    if walker and shared is not None:
+        _copy_new(Path(walker), shared)
     return walker
+
+
+def _copy_new(library: Path, directory: Path) -> None:
+    """A copy of `library` in `directory` unless one of its name is there (atomically)."""
+    target = directory / library.name
+    if not target.exists():
+        try:
+            write_atomic_bytes(target, library.read_bytes(), mode=0o777)
+        except OSError:
+            pass  # native_walker compiles it
 
 
 def _write_prelude(directory: Path, text: str) -> Path:

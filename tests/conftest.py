@@ -131,6 +131,32 @@ def with_keyword_parser(fixture: str, dest: Path) -> Path:
 INTEGRATION = Path(__file__).parent / "integration"
 
 
+def pytest_configure(config):
+    """Work every srcscan process the tests start would repeat, done once: one compiled native
+    walker for the whole run (scan.cached_walker: every catalog a test builds in a fresh cache
+    directory would compile walker.c again), and, where the environment says
+    PYTHONDONTWRITEBYTECODE, srcscan's modules compiled to bytecode once (each `python -m
+    srcscan`, spawned history process and worker would compile them again from source)."""
+    import compileall
+    import sys
+    import tempfile
+
+    import srcscan
+
+    if "SRCSCAN_WALKER_DIR" not in os.environ:
+        os.environ["SRCSCAN_WALKER_DIR"] = config._srcscan_walkers = tempfile.mkdtemp(prefix="srcscan-walkers-")
+    if sys.dont_write_bytecode:
+        compileall.compile_dir(str(Path(srcscan.__file__).parent), quiet=1)
+
+
+def pytest_unconfigure(config):
+    import shutil
+
+    if getattr(config, "_srcscan_walkers", None):
+        shutil.rmtree(config._srcscan_walkers, ignore_errors=True)
+        os.environ.pop("SRCSCAN_WALKER_DIR", None)
+
+
 def pytest_collection_modifyitems(config, items):
     """Every test under tests/integration fetches real sources from Debian's archive: mark
     it `integration`, and skip it only when SRCSCAN_OFFLINE=1 says there is no archive."""

@@ -139,10 +139,11 @@ RELEASES = {  # version -> main.c: "ready" from 1.1 on, "going down" until 1.1, 
 }
 
 
-@pytest.fixture
-def releases(tmp_path):
+@pytest.fixture(scope="module")
+def releases(tmp_path_factory):
     import subprocess
 
+    tmp_path = tmp_path_factory.mktemp("mini")
     repo = tmp_path / "upstream"
     repo.mkdir()
     git = lambda *a: subprocess.run(["git", *a], cwd=repo, check=True, capture_output=True)
@@ -157,6 +158,13 @@ def releases(tmp_path):
     return rules
 
 
+@pytest.fixture(scope="module")
+def releases_cache(tmp_path_factory):
+    """One cache for the cases of a test below: the first builds the releases' catalogs, the
+    others read them back (each test function has its own, so none sees another's history)."""
+    return tmp_path_factory.mktemp("c")
+
+
 @pytest.mark.parametrize("lines,versions_arg,expected", [
     (b"Nov 29 23:12:17 lb1 mini[3]: slow: 12 ms\nNov 29 23:12:18 lb1 mini[3]: ready now\n", ["--versions", "1.0..1.2"],
      ["1.1", "1.2"]),
@@ -165,12 +173,12 @@ def releases(tmp_path):
     (b"Nov 29 23:12:17 lb1 mini[3]: going down\n", ["--versions", "1.0..1.1"], ["1.0", "1.1"]),
     (b"Nov 29 23:12:17 lb1 mini[3]: slow: 12 ms\n", [], ["1.0", "1.1", "1.2"]),  # no version: every release
 ])
-def test_which_releases_hold_every_matched_message(tmp_path, releases, lines, versions_arg, expected):
+def test_which_releases_hold_every_matched_message(tmp_path, releases, releases_cache, lines, versions_arg, expected):
     log = tmp_path / "syslog"
     log.write_bytes(lines)
     for summary in ([], ["--summary"]):
         run = srcscan("explain", "--rules", releases, "mini", log, *versions_arg, *summary, "--cache-dir",
-                      tmp_path / "c", "--format", "json")
+                      releases_cache, "--format", "json")
         assert run.returncode == 0, run.stderr
         assert json.loads(run.stdout)["versions"] == expected
 
@@ -182,12 +190,17 @@ def test_a_range_with_no_release_exits_2(tmp_path, releases):
     assert run.returncode == 2 and "no release of" in run.stderr and "1.0 .. 1.2" in run.stderr
 
 
+@pytest.fixture(scope="module")
+def history_cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("history")
+
+
 @pytest.mark.parametrize("lines,expected", [
     (b"Nov 29 23:12:17 lb1 mini[3]: going down\nNov 29 23:12:18 lb1 mini[3]: ready now\n", ["1.1"]),
     (b"Nov 29 23:12:17 lb1 mini[3]: slow: 12 ms\n", ["1.0", "1.1", "1.2"]),
 ])
-def test_releases_from_the_history_index_without_building_catalogs(tmp_path, releases, lines, expected):
-    cache = tmp_path / "c"
+def test_releases_from_the_history_index_without_building_catalogs(tmp_path, releases, history_cache, lines, expected):
+    cache = history_cache
     made = srcscan("history", "--rules", releases, "mini", "--cache-dir", cache, "--format", "json")
     assert made.returncode == 0, made.stderr
     log = tmp_path / "syslog"

@@ -5,6 +5,8 @@ of a small web server whose basic-auth failure message was reworded (as lighttpd
 import json
 from pathlib import Path
 
+import pytest
+
 from test_catalog_cli import srcscan
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -12,7 +14,10 @@ AUTH = FIXTURES / "auth.toml"
 FILTER = FIXTURES / "patterns" / "lighttpd-auth.conf"
 
 
-def catalogs(tmp_path):
+@pytest.fixture(scope="module")
+def catalogs(tmp_path_factory):
+    """The catalogs of both releases, built once for the module's diffs (they only read them)."""
+    tmp_path = tmp_path_factory.mktemp("auth")
     out = {}
     for side in ("old", "new"):
         out[side] = tmp_path / f"{side}.json"
@@ -22,8 +27,8 @@ def catalogs(tmp_path):
     return out
 
 
-def test_diff_patterns_names_the_failregex_the_upgrade_breaks(tmp_path):
-    c = catalogs(tmp_path)
+def test_diff_patterns_names_the_failregex_the_upgrade_breaks(catalogs):
+    c = catalogs
     run = srcscan("diff", "--old", c["old"], "--new", c["new"], "--patterns", FILTER, "--format", "json")
     assert run.returncode == 1, run.stderr  # a pattern broke
     data = json.loads(run.stdout)
@@ -39,8 +44,8 @@ def test_diff_patterns_names_the_failregex_the_upgrade_breaks(tmp_path):
     assert "## Broken by the upgrade (1)" in md.stdout
 
 
-def test_diff_patterns_that_still_match_exit_0(tmp_path):
-    c = catalogs(tmp_path)
+def test_diff_patterns_that_still_match_exit_0(catalogs, tmp_path):
+    c = catalogs
     rules = tmp_path / "digest.regex"
     rules.write_text(r"digest: auth failed for\s+\S+\s*: wrong password" + "\n")
     run = srcscan("diff", "--old", c["old"], "--new", c["new"], "--patterns", rules, "--format", "md")

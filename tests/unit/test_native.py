@@ -94,3 +94,22 @@ def test_a_second_cache_directory_gets_a_copy_not_a_second_compile(tmp_path, mon
     assert second and Path(second).parent == tmp_path / "two" and Path(second).name == Path(first).name
     assert Path(second).read_bytes() == Path(first).read_bytes()
     assert [p.name for p in (tmp_path / "two").iterdir()] == [Path(second).name]
+
+
+def test_a_walker_in_srcscan_walker_dir_is_copied_and_one_compiled_is_left_there(tmp_path, monkeypatch):
+    import srcscan.scan as scan
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    monkeypatch.setenv("SRCSCAN_WALKER_DIR", str(shared))
+    monkeypatch.setattr(scan, "_walkers", [])
+    first = scan.cached_walker(tmp_path / "one")
+    assert first and [p.name for p in shared.iterdir()] == [Path(first).name]
+
+    def no_compiler(*args, **kwargs):
+        raise AssertionError("compiled again")
+
+    monkeypatch.setattr(scan, "_walkers", [])  # another process: only the shared directory has it
+    monkeypatch.setattr("srcscan.parse.native.subprocess.run", no_compiler)
+    second = scan.cached_walker(tmp_path / "two")
+    assert Path(second).parent == tmp_path / "two" and Path(second).read_bytes() == Path(first).read_bytes()
