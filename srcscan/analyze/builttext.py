@@ -87,6 +87,23 @@ def expand_built_text(texts: list[tuple[LogSite, MessageText]], functions: Itera
     return out
 
 
+_DIRECT: list[tuple[list[FunctionFacts], dict[str, list[tuple[FunctionFacts, CallSite]]]]] = []
+
+
+def _direct_calls(functions: list[FunctionFacts]) -> dict[str, list[tuple[FunctionFacts, CallSite]]]:
+    """callee name -> (caller, call) of each direct call in `functions`, in their order: built
+    once per list of functions, not once per question (_arguments asked it for every call
+    site of a helper passing its parameters on)."""
+    if not _DIRECT or _DIRECT[0][0] is not functions:
+        calls: dict[str, list[tuple[FunctionFacts, CallSite]]] = {}
+        for g in functions:
+            for c in g.calls:
+                if not c.indirect:
+                    calls.setdefault(c.callee, []).append((g, c))
+        _DIRECT[:] = [(functions, calls)]
+    return _DIRECT[0][1]
+
+
 def _arguments(call: CallSite, caller: FunctionFacts, functions: list[FunctionFacts], depth: int):
     """The call's arguments; where they use the caller's own parameters (a helper such as
     `log_query_mysockaddr(flags, ...)` passing `flags | F_IPV4` on), once per call of the
@@ -96,9 +113,8 @@ def _arguments(call: CallSite, caller: FunctionFacts, functions: list[FunctionFa
     if not uses or depth == 0:
         yield call.exprs, caller
         return
-    ups = [(g, c) for g in functions for c in g.calls
-           if not c.indirect and c.callee == caller.name and (not caller.static or g.file == caller.file)
-           and len(c.exprs) == len(caller.params)]
+    ups = [(g, c) for g, c in _direct_calls(functions).get(caller.name, ())
+           if (not caller.static or g.file == caller.file) and len(c.exprs) == len(caller.params)]
     if not ups or len(ups) > MAX_PATHS:
         yield call.exprs, caller
         return

@@ -30,6 +30,7 @@ the interface queue, whose `dump_list(if_queue)` is commented out (vrrp_if.c:399
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Iterable, Mapping
 
@@ -118,6 +119,13 @@ def stored_only(graph: CallGraph, candidates: Mapping[str, list[str]],
     return out
 
 
+@functools.lru_cache(maxsize=2048)
+def code_of(text: str) -> str:
+    """A C text with its comments and literals blanked (line breaks kept): several text scans
+    read each file of a tree, and each blanked it again."""
+    return _LITERAL_OR_COMMENT.sub(lambda m: blank_out(m.group()), text)
+
+
 def header_declared(texts: Mapping[str, str], names: frozenset[str]) -> set[str]:
     """The names of `names` a header of the tree declares (`extern void write_stacktrace(const
     char *, const char *);`): functions the tree offers its own files."""
@@ -126,7 +134,7 @@ def header_declared(texts: Mapping[str, str], names: frozenset[str]) -> set[str]
     for path, text in texts.items():
         if not path.endswith(".h") or not any(n in text for n in names - found):
             continue
-        code = _LITERAL_OR_COMMENT.sub(lambda m: blank_out(m.group()), text)
+        code = code_of(text)
         for m in pattern.finditer(code):
             before = code[code.rfind("\n", 0, m.start()) + 1:m.start()]
             if _NOT_A_CALL_BEFORE.search(before) and before.split()[-1] not in _STATEMENT_WORDS:
@@ -147,7 +155,7 @@ def text_uses(texts: Mapping[str, str] | Iterable[tuple[str, str]], names: froze
     for path, text in items:
         if not any(n in text for n in names - found):
             continue
-        code = _LITERAL_OR_COMMENT.sub(lambda m: blank_out(m.group()), text)
+        code = code_of(text)
         for m in pattern.finditer(code):
             if m.group(1) in found:
                 continue
@@ -188,7 +196,7 @@ def macro_called(graph: CallGraph, texts: Mapping[str, str] | Iterable[tuple[str
     for _, text in items:
         if "define" not in text or not any(n in text for n in in_headers):
             continue
-        code = _LITERAL_OR_COMMENT.sub(lambda m: blank_out(m.group()), text)
+        code = code_of(text)
         depth_at = _depths(code)
         for m in _DEFINE.finditer(code):
             if depth_at(m.start()) == 0:

@@ -162,8 +162,7 @@ class _Parts:
     def _local_bits(self, name: str) -> int | None:
         writes = [v for v in self.locals.get((self.owner.file, self.owner.name), {}).get(name, ())] or \
             [w.value for w in self.owner.local_writes if w.variable == name]
-        if not writes or any(isinstance(x, Unary) and x.op == "&" and isinstance(strip(x.operand), Name)
-                             and strip(x.operand).name == name for c in self.owner.calls for e in c.exprs for x in walk(e)):
+        if not writes or name in _addressed(self.owner):
             return None  # (no assignment seen, or its address handed to a call that may write it)
         bits = 0
         for written in writes:
@@ -188,6 +187,23 @@ class _Parts:
                 return None
             bits |= value
         return bits
+
+
+_ADDRESSED: dict[int, tuple[FunctionFacts, frozenset[str]]] = {}  # id(function) -> (it, _addressed(it))
+
+
+def _addressed(fn: FunctionFacts) -> frozenset[str]:
+    """The names whose address `fn` hands to a call (`&flag` in an argument): worked out once
+    per function, not once per question (dnsmasq's built texts asked 20,000 times, each walking
+    every argument of the function's calls)."""
+    hit = _ADDRESSED.get(id(fn))
+    if hit is None or hit[0] is not fn:
+        if len(_ADDRESSED) > 100_000:
+            _ADDRESSED.clear()
+        hit = _ADDRESSED[id(fn)] = (fn, frozenset(
+            strip(x.operand).name for c in fn.calls for e in c.exprs for x in walk(e)
+            if isinstance(x, Unary) and x.op == "&" and isinstance(strip(x.operand), Name)))
+    return hit[1]
 
 
 def _lacks(e: CExpr, bit: int, parts: _Parts) -> bool:

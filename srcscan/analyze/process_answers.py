@@ -14,8 +14,7 @@ from collections import defaultdict
 from typing import Any, Callable, Iterable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
-from srcscan.analyze.deadcode import _LITERAL_OR_COMMENT
-from srcscan.preprocessor.lex import blank_out
+from srcscan.analyze.deadcode import code_of
 from srcscan.analyze.guardfilter import with_atoms
 from srcscan.analyze.facilities import Priorities, facility_changes, facility_expressions, message_facility, process_facilities
 from srcscan.analyze.idents import all_forms, pattern_texts
@@ -362,7 +361,7 @@ class TextCalls:
 
     def _code_of(self, path: str, text: str) -> tuple[str, list[int]]:
         if path not in self._code:
-            code = _LITERAL_OR_COMMENT.sub(lambda m: blank_out(m.group()), text)
+            code = code_of(text)
             self._code[path] = (code, [0] + [m.end() for m in re.finditer(r"\n", code)])
         return self._code[path]
 

@@ -6,6 +6,7 @@ Pure text in, plain data out.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Iterable
@@ -39,6 +40,7 @@ def _blank(match: re.Match) -> str:
     return blank_out(text)
 
 
+@functools.lru_cache(maxsize=2048)
 def blank_comments_and_literals(text: str) -> str:
     """`text` with comments and the contents of literals replaced by spaces; every character
     keeps its offset and every newline its place, so lines and columns stay those of the file."""

@@ -236,3 +236,11 @@ def test_a_files_own_defines_above_the_line_are_followed():
     assert at(13) == "defined(HAVE_A) || defined(HAVE_B) || defined(HAVE_MON)"  # #ifndef: a -D counts too
     assert at(15) == "defined(TOGGLED)"  # #undef'd in the file: left as written; LEVEL's value 2 > 1 holds
     assert at(17) == "defined(LATER)"  # defined below the line
+
+
+def test_a_text_is_blanked_once_however_many_scans_read_it():
+    from srcscan.analyze.deadcode import code_of
+
+    text = 'int f(void) { log("x /* y */"); /* z */ return 0; }\n' * 3
+    assert blank_comments_and_literals(text) is blank_comments_and_literals(text)
+    assert code_of(text) is code_of(text) and "z" not in code_of(text) and "return 0" in code_of(text)
