@@ -326,7 +326,9 @@ def stored_requirement(graph: CallGraph, index: Index, req: Mapping[str, Require
                        via: str, waits_for: frozenset[str] = frozenset()) -> Requirement | None:
     """What storing function `node` in field `via` needs: over the stores (index.field_stores),
     the storing function's requirement (`req`) and the store's guards; TRUE when srcscan sees
-    no store (a table, a registration) or one at file scope. Stores in functions not reached
+    no store (a table, a registration) or one at file scope, unless that file-scope table is
+    one only some functions hand over (Index.table_handovers: what each of them needs, with the
+    guards of its naming the table). Stores in functions not reached
     (yet: `req` is None for them while inherited() iterates) are left out, and so is a
     function's registration of itself (keepalived's inotify_event_thread registers itself again:
     it runs again only because start_reload_monitor() registered it first). When none of the
@@ -342,8 +344,18 @@ def stored_requirement(graph: CallGraph, index: Index, req: Mapping[str, Require
     parts, pending = [], False
     for ref in refs:
         holder = graph.key_for(ref.function, ref.file) if ref.function else None
-        if holder is None:
+        if holder is None and not (handed := index.table_handovers.get((ref.file, ref.line))):
             return Requirement.TRUE  # a file-scope initializer: there from the start
+        if holder is None:
+            # ... unless only some functions hand its table over (analyze.tablehandover:
+            # `queue_checker(&tcp_checker_funcs, ...)` in TCP_CHECK's handler)
+            for key, guards in handed:
+                if req.get(key) is None:
+                    pending = pending or key in waits_for
+                    continue
+                parts.append(req[key] & Requirement.all_of(guard_requirement(g, index, graph.functions[key])
+                                                           for g in guards))
+            continue
         if holder == node and ref.context == "argument":
             pending = pending or bool(waits_for)  # it runs this way only after it ran another way
             continue

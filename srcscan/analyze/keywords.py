@@ -409,11 +409,17 @@ def _spread(by_key: Functions, seeds: Mapping[str, set]) -> dict[str, frozenset]
     named: set[str] = set()
     for key, fn in by_key.items():
         for call in fn.calls:
-            if not call.indirect:
-                callee = _resolve(by_key, call.callee, call.file)
-                if callee is not None and callee != key:
-                    callers[callee].add(key)
-            named.update(_resolve(by_key, t, call.file) or t for refs in call.arg_refs for t in refs)
+            callee = None if call.indirect else _resolve(by_key, call.callee, call.file)
+            if callee is not None and callee != key:
+                callers[callee].add(key)
+            back = _called_back(by_key.get(callee)) if callee is not None else frozenset()
+            for at, refs in enumerate(call.arg_refs):
+                for t in refs:
+                    target = _resolve(by_key, t, call.file) or t
+                    if at in back and target != key:
+                        callers[target].add(key)  # `alloc_value_block(alloc_vrrp_unicast_peer, strvec)`
+                    else:
+                        named.add(target)
     handlers = set(sides)
     for key in sorted(handlers):  # a handler another keyword's handler calls too (an alias:
         # keepalived's thread_timer_expired handler calls vrrp_timer_expired_backup_handler())
@@ -424,6 +430,16 @@ def _spread(by_key: Functions, seeds: Mapping[str, set]) -> dict[str, frozenset]
                 continue
             sides[key] = set().union(*(sides[c] for c in who))
     return {k: frozenset(v) for k, v in sides.items() if v or k in handlers}
+
+
+def _called_back(fn: FunctionFacts | None) -> frozenset[int]:
+    """The indexes of `fn`'s parameters it calls (keepalived's alloc_value_block calls its
+    `alloc_func` for each value of the block): a function passed there runs from the caller's
+    call, as one it calls itself."""
+    if fn is None:
+        return frozenset()
+    called = {c.callee for c in fn.calls if c.indirect == "parameter"}
+    return frozenset(i for i, p in enumerate(fn.params) if p in called)
 
 
 def _same_field_copy(w: Write, field: str) -> bool:

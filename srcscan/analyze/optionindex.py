@@ -22,6 +22,7 @@ from srcscan.analyze.contexts import (context_creators, context_fetchers, direct
                                       selected_requirements)
 from srcscan.analyze.constdefaults import default_parses
 from srcscan.analyze.defaultbits import default_bits
+from srcscan.analyze.sharedfills import shared_fills
 from srcscan.analyze.features import feature_options
 from srcscan.analyze.fieldcopies import pointer_copies
 from srcscan.analyze.foldedflags import folded_options
@@ -96,6 +97,9 @@ class Index:
     parser_fills: dict[str, Requirement] = field(default_factory=dict)  # field path -> what the parser's own calls after its loop filling it need (parserfills.parser_fills)
     other_fills: dict[str, tuple[tuple[str, tuple[Guard, ...]], ...]] = field(default_factory=dict)  # field an option fills -> stores outside the parser's file (other_fills)
     also_filled: dict[str, Requirement] = field(default_factory=dict)  # field -> what those stores need (requirements.set_by_code)
+    shared_fills: dict[tuple[str, str], tuple] = field(default_factory=dict)  # (field, struct) keyword handlers and other code store in -> (function, guards) (sharedfills)
+    table_handovers: dict[tuple[str, int], tuple] = field(default_factory=dict)  # (file, line) of a table's initializer -> (function, guards) handing it over (tablehandover)
+    shared_by: dict[tuple[str, str], Requirement] = field(default_factory=dict)  # the same -> what one of those stores needs (requirements.set_by_code)
     var_writes: tuple[Write, ...] = ()  # the assignments to whole file-scope variables (`log_fac = LOG_LOCAL0`; analyze.facilityflow)
     param_needs: dict[tuple[str, str], Requirement | None] = field(default_factory=dict)  # (function key, parameter) -> what its being set needs (guardedlocals.param_set_only_under)
     graph: CallGraph | None = None  # the call graph the index was built on
@@ -250,6 +254,7 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
             paths[install.keyword].update(install.paths)
         index.keyword_paths = {k: frozenset(v) for k, v in paths.items()}
     index.keyword_sides = handler_sides(graph.functions, installs)
+    index.shared_fills = shared_fills(writes, index.keyword_sides, graph.key_for)
     index.keyword_nonzero = nonzero_stores(graph.functions, writes, index.keyword_sides, index.local_values)
     index.objects = object_makers(graph.functions.values(), writes, rules.config.allocation_calls, graph.key_for)
     if rules.options.bit_array:

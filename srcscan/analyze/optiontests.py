@@ -21,6 +21,7 @@ from srcscan.analyze.keywordblocks import keyword_value_test, within_blocks
 from srcscan.analyze.lastwrite import at_line
 from srcscan.analyze.defaultbits import on_by_default as on_by_default_bit
 from srcscan.analyze.ondefaults import on_by_default
+from srcscan.analyze.sharedfills import shared_need
 from srcscan.analyze.parsedvalues import parsed_test
 from srcscan.analyze.codetests import code_test
 from srcscan.analyze.valuetests import compared_values, entry_value, masked_value
@@ -87,6 +88,9 @@ def _formula(e: CExpr, index: Index, fn: FunctionFacts, necessary: bool, line: i
         left = _formula(e.left, index, fn, necessary, line)
         right = _formula(e.right, index, fn, necessary, line)
         return left & right if e.op == "&&" else left | right
+    if (constant := integer_of(e)) is not None:
+        # `if (enable_snmp_vrrp || ... || false)`, its other tests under #ifdef: the constant's own truth
+        return Requirement.TRUE if constant else Requirement.FALSE
     if line and stored_after_loop(e, index, fn, line):
         return Requirement.TRUE if necessary else Requirement.FALSE  # a value of the run
     found = option_test(e, index, fn, unknown=Requirement.TRUE if necessary else Requirement.FALSE, necessary=necessary,
@@ -250,6 +254,8 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
         need = Requirement.any_of(found)
     elif target.root in index.set_by:
         need = index.set_by[target.root]
+    elif (shared := shared_need(target, index, fn)) is not None:
+        need = shared  # a field keyword handlers and other code fill (sharedfills)
     else:
         return None
     if unknown is None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
+from srcscan.analyze.tablehandover import table_handovers
 from srcscan.analyze.childstarts import start_atoms
 from srcscan.analyze.contexts import context_requirement, creates_context, guarded_by_context, one_module
 from srcscan.analyze.keytypes import unused_case_test
@@ -90,12 +91,13 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
     defined = frozenset(f.name for f in graph.functions.values()).__contains__
     if not index.parser_fills and index.getopt_calls:
         index.parser_fills = parser_fills(graph, index, writes)
-    if (index.stores or index.other_fills or index.bit_stores) and not (index.set_by or index.also_filled or index.bits_set_by):
+    if (index.stores or index.other_fills or index.bit_stores or index.shared_fills) \
+            and not (index.set_by or index.also_filled or index.bits_set_by or index.shared_by):
         index.set_by = set_by_code(index, from_callers, graph)
-        index.also_filled, index.bits_set_by = ({k: need for k, stores in table.items() if (
+        index.also_filled, index.bits_set_by, index.shared_by = ({k: need for k, stores in table.items() if (
             need := _stores_need(stores, index, from_callers, graph)) is not None and not need.is_true}
-            for table in (index.other_fills, index.bit_stores))
-        if index.set_by or index.also_filled or index.bits_set_by:  # the tests of those fields now read options: once more
+            for table in (index.other_fills, index.bit_stores, index.shared_fills))
+        if index.set_by or index.also_filled or index.bits_set_by or index.shared_by:  # the tests of those fields now read options: once more
             index.memo.clear()
             index.param_needs.clear()
             from_callers, via_pointer = inherited(graph, index, dead, unseen_callers, starts=starts, named=named,
@@ -420,6 +422,10 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
     texts = {rel: _read(text, rel) for rel in text.files}
     # a grammar's actions call functions too (lighttpd's configparser.y: config_parse_file)
     dead = never_called(context.graph, {**texts, **{rel: _read(text, rel) for rel in text.grammars}})
+    if context.rules.config.keyword_calls:  # registered callbacks are read so for keyword daemons (field_stores)
+        context.index.table_handovers = table_handovers(
+            context.graph, (r for refs in context.index.field_stores.values() for r in refs),
+            [w for f in context.scan.all_files for w in f.writes], texts)
     named: dict[Atom, Requirement] = {}  # a child's start, as an atom (analyze.childstarts)
     skipped = skipped_callers(context.graph, (c for f in context.scan.all_files if f.logsetup is not None
                                               for c in f.logsetup.skipped_calls[0]), dead, texts)
