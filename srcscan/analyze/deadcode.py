@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.preprocessor.lex import blank_out
@@ -61,10 +61,36 @@ def called_functions(graph: CallGraph) -> set[str]:
     return seen
 
 
-def never_called(graph: CallGraph, texts: Mapping[str, str] | Iterable[tuple[str, str]]) -> frozenset[str]:
+def never_called(graph: CallGraph, texts: Mapping[str, str] | Iterable[tuple[str, str]],
+                 library_macros: Mapping[str, str] | None = None) -> frozenset[str]:
     """Keys of functions that no call path reaches and no text of the tree names but their
-    declarations and definition. `texts`: tree-relative path -> C text (.c and .h)."""
+    declarations and definition. `texts`: tree-relative path -> C text (.c and .h).
+    `library_macros` (the rules' [callgraph] library_macros: function -> the C library macro
+    calling it): such a function no call path reaches is never called when no text uses the
+    macro (keepalived's __assert_perror_fail(), for an assert_perror() nobody writes)."""
     reached = called_functions(graph)
+    if library_macros:
+        texts = dict(texts.items() if isinstance(texts, Mapping) else texts)
+        unused = _unused_library_functions(graph, texts, library_macros, reached)
+        return _never_called(graph, texts, reached) | unused
+    return _never_called(graph, texts, reached)
+
+
+def _unused_library_functions(graph: CallGraph, texts: Mapping[str, str], library_macros: Mapping[str, str],
+                              reached: Any) -> frozenset[str]:
+    """Keys of the tree's definitions of functions a library macro calls (never_called) that no
+    call path reaches, whose macro no text of the tree calls."""
+    keys = [k for k, fn in graph.functions.items() if fn.name in library_macros and k not in reached]
+    if not keys:
+        return frozenset()
+    code = [_LITERAL_OR_COMMENT.sub(" ", t) for t in texts.values()]
+    used = {m for m in set(library_macros.values())
+            if any(re.search(r"(?<![\w.>])" + re.escape(m) + r"\s*\(", c) for c in code)}
+    return frozenset(k for k in keys if library_macros[graph.functions[k].name] not in used)
+
+
+def _never_called(graph: CallGraph, texts: Mapping[str, str] | Iterable[tuple[str, str]], reached: Any) -> frozenset[str]:
+    """never_called without the library macros' functions."""
     candidates: dict[str, list[str]] = {}
     for key in graph.graph:
         fn = graph.functions.get(key)

@@ -421,7 +421,8 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
     text = context.tree.text(context.rules.exclude)
     texts = {rel: _read(text, rel) for rel in text.files}
     # a grammar's actions call functions too (lighttpd's configparser.y: config_parse_file)
-    dead = never_called(context.graph, {**texts, **{rel: _read(text, rel) for rel in text.grammars}})
+    dead = never_called(context.graph, {**texts, **{rel: _read(text, rel) for rel in text.grammars}},
+                        dict(context.rules.callgraph.library_macros))
     if context.rules.config.keyword_calls:  # registered callbacks are read so for keyword daemons (field_stores)
         context.index.table_handovers = table_handovers(
             context.graph, (r for refs in context.index.field_stores.values() for r in refs),

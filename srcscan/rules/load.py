@@ -98,7 +98,7 @@ def load_rules(name_or_path: str) -> Rules:
 
 
 SHARED_FILE = "_c.toml"  # generic C and POSIX idioms every project starts from
-SHARED_SECTIONS = ("options", "processes", "config", "logging")
+SHARED_SECTIONS = ("options", "processes", "config", "logging", "callgraph")
 
 
 def _toml(path: Path, data: bytes) -> dict[str, Any]:
@@ -129,6 +129,7 @@ def shared_table() -> dict[str, Any]:
         _read_processes(_section(top, "processes"))
         _read_config(_section(top, "config"))
         _read_logging(_section(top, "logging"))
+        _read_callgraph(_section(top, "callgraph"))
         top.reject_unknown()
         _shared_cache[(path, data)] = table
     return _shared_cache[(path, data)]

@@ -362,8 +362,12 @@ def _read_callgraph(r: _Reader) -> CallgraphRules:
     for i, name in enumerate(noreturn):
         if not re.fullmatch(r"[A-Za-z_]\w*", name):
             raise RulesError(r.path, f"callgraph.noreturn[{i}]", f"expected a C function name, got {name!r}")
+    library = r.string_table("library_macros")
+    for name, macro in library:
+        if not (name.isidentifier() and macro.isidentifier()):
+            raise RulesError(r.path, f"callgraph.library_macros.{name}", "expected a function name -> macro name")
     r.reject_unknown()
-    return CallgraphRules(entries, noreturn)
+    return CallgraphRules(entries, noreturn, tuple(sorted(library)))
 
 
 def _read_preprocessor(r: _Reader) -> PreprocessorRules:

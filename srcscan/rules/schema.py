@@ -314,6 +314,10 @@ class CallgraphRules:
     # Functions of other files that never return (declared `__attribute__((noreturn))`, which the
     # facts do not keep): a call of one ends its branch as exit() does (dnsmasq's die()).
     noreturn: tuple[str, ...] = ()
+    # (function, macro): a C library header's macro calls the function (glibc's <assert.h>:
+    # assert_perror() calls __assert_perror_fail()); the tree's own definition of it runs only
+    # where the tree uses the macro (analyze.deadcode.never_called)
+    library_macros: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
