@@ -13,9 +13,11 @@ from srcscan.diff.model import DIFF_SCHEMA, Change, DiffResult, FileTexts, Merge
 from srcscan.diff.analysis import _Callers, _analysis_only, conditions_changed
 from srcscan.diff.beside import required_beside
 from srcscan.diff.callers import with_only_caller
+from srcscan.diff.implied import without_implied_exits
 from srcscan.diff.passes import _Matcher
 from srcscan.diff.rewrites import _negations
 from srcscan.diff.splits import guards_for_text, same_build
+from srcscan.diff.trusted import without_trusted_pointer_tests
 from srcscan.diff.walks import same_walks
 from srcscan.diff.text import (_site, _sorted, _text, _uncast, build_formula, call_arguments, same_build_but_own_switches,
                                same_up_to_constants, without_length_modifiers)
@@ -75,6 +77,8 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
         guards_a, guards_b = same_walks(a, b, guards_a, guards_b, texts)  # a loop over a container, however written
         guards_a, guards_b = _without_extracted_exits(guards_a, guards_b, helpers.get((a.file, a.function)))
         guards_a, guards_b = _without_null_tests(a, guards_a), _without_null_tests(b, guards_b)
+        guards_a, guards_b = without_implied_exits(guards_a), without_implied_exits(guards_b)
+        guards_a, guards_b = without_trusted_pointer_tests(a, b, guards_a, guards_b, texts)
         if conditions_changed(replace(a, conditions=guards_a), replace(b, conditions=guards_b), texts):
             fields += ("conditions",)  # a guard added, dropped or rewritten (not renamed)
         fields_of[(id(a), id(b))] = fields
@@ -244,6 +248,8 @@ def diff_to_dict(d: DiffResult, sids: dict[str, dict[str, str]] | None = None,
         return {"olds": [message(o, "old") for o in m.olds], "new": message(m.new, "new"), "how": m.how}
 
     variants, gone = set(map(id, d.variants)), set(map(id, d.gone_variants))
+    new_sites = d.new_sites
+    sited = {id(m) for m, _ in new_sites}
 
     def first(m: Message, side: str, listed: tuple[Message, ...], further: set[int]) -> dict[str, Any]:
         # an added (removed) call site once, with the other texts it writes (wrote) as `site_texts`
@@ -258,7 +264,9 @@ def diff_to_dict(d: DiffResult, sids: dict[str, dict[str, str]] | None = None,
         "with": list(with_options),
         "old": side(d.old),
         "new": side(d.new),
-        "added": [first(m, "new", d.added, variants) for m in d.added if id(m) not in variants],
+        "added": [first(m, "new", d.added, variants) for m in d.added if id(m) not in variants | sited],
+        # a new call of a message the old release wrote and the new one still writes
+        "new_sites": [{"new": first(m, "new", d.added, variants), "existing": message(o, "old")} for m, o in new_sites],
         "variants": [message(m, "new") for m in d.added if id(m) in variants],
         "removed": [first(m, "old", d.removed, gone) for m in d.removed if id(m) not in gone],
         "variants_gone": [message(m, "old") for m in d.removed if id(m) in gone],

@@ -9,7 +9,7 @@ from collections import defaultdict
 
 from srcscan.catalog import Message
 from srcscan.diff.model import Merge
-from srcscan.diff.text import (DISTINCT_LITERAL, SIMILARITY_THRESHOLD, SITE_CHAR_THRESHOLD, _WORD, _first_word,
+from srcscan.diff.text import (DISTINCT_LITERAL, SIMILARITY_THRESHOLD, SITE_CHAR_THRESHOLD, _WORD, _first_word, _function_span,
                                _literal_view, _literals, _match_pattern, _site, _text, _uncast, _words,
                                char_similarity, literal_length)
 from srcscan.formats.template import Hole, template_similarity
@@ -69,6 +69,8 @@ class _MergePasses:
                 # key does not match ...` of 1.4.69's `SSL:` and `SSL: ` copies); a generic `%s = %s`
                 # left over is another case that went (1.4.79's ssl.ca-crl-file case of mod_gnutls)
                 same = "".join(_text(b).split()) == "".join(_text(a).split()) and literal_length(a) >= DISTINCT_LITERAL // 2
+                if same and self._still_defined(a) and not self._now_calls(a, b.function):
+                    continue  # its function is still there, neither writes it nor calls b's (`#if 0`): removed
                 # a message of a copy's text: a copy whose function no longer logs went with it
                 # (deleted, or into `#if 0`), unless into a new helper or the function now calls it
                 if not same and (a.file, a.function) not in self.new_functions and not self._is_new_function(b) \
@@ -96,6 +98,15 @@ class _MergePasses:
         return [Merge(tuple(sorted(m.olds + tuple(partners[id(m.new)]), key=lambda a: (a.file, a.line, a.id))), m.new, m.how,
                       partners[id(m.new)][0] if partners[id(m.new)] else m.survivor)
                 for m in merges]
+
+    def _still_defined(self, a: Message) -> bool:
+        """Is a's function gone from the new catalog while the new text of its file still
+        defines it? (lighttpd 1.4.79 keeps mod_deflate_file_chunk_mmap() under `#if 0`: its
+        `compress failed.` is removed, though the other copy still writes that text.)"""
+        if (a.file, a.function) in self.new_functions or self.texts is None:
+            return False
+        text = self.texts("new", a.file)
+        return bool(text) and _function_span(text.split("\n"), a.function) is not None
 
     def _now_calls(self, a: Message, name: str) -> bool:
         """Does a's function, in the new text of a's file, call `name`?"""

@@ -3,11 +3,13 @@ and the whole DiffResult."""
 
 from __future__ import annotations
 
+import re
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Callable
 
 from srcscan.catalog import Catalog, Message
-from srcscan.diff.text import _site
+from srcscan.diff.text import DISTINCT_LITERAL, _site, _text, _uncast, literal_length
 
 DIFF_SCHEMA = "srcscan.diff/1"
 
@@ -63,6 +65,35 @@ class DiffResult:
         return _further_texts(self.added, {_site(b) for _, b in self.pairs})
 
     @property
+    def new_sites(self) -> tuple[tuple[Message, Message], ...]:
+        """Of `added` (first texts of their call site): a new call of a message the old release
+        already wrote and the new one still writes, as (new message, the old message of that
+        text): keepalived 2.3.3's dump_if() writes `   Tracking VRRP instances :` in a new
+        early branch for deleted interfaces too; lighttpd 1.4.79's certificate refresh writes
+        `PEM cert and private key did not verify (%s) (%s)`, and `SSL: %s %s` when
+        wolfSSL_CTX_use_certificate_chain_buffer() fails, as its load did. The same text (white
+        space aside) in the file of a surviving copy, and in its function, or with enough literal
+        text (DISTINCT_LITERAL), or under the same innermost test; or the words of such a
+        text, with enough literal text, holes and punctuation added (`failed to set default
+        certificate for socket: %s %s: (%s) %s`). A
+        dump line of the same words about another object (`     alive = %d` of the sorry
+        server, in dump_vs(), beside dump_rs()'s) stays added. Still in `added`, so that
+        each has an id of its own."""
+        surviving: dict[str, list[Message]] = defaultdict(list)
+        for a, b in self.pairs:
+            if _squeezed(a) == _squeezed(b):
+                surviving[_squeezed(a)] += [a, b]
+        further = set(map(id, self.variants))
+        out = []
+        for m in self.added:
+            if id(m) in further or m.dynamic or literal_length(m) < 3:
+                continue
+            old = _same_message(m, surviving.get(_squeezed(m), [])) or _extended(m, surviving)
+            if old is not None:
+                out.append((m, old))
+        return tuple(out)
+
+    @property
     def gone_variants(self) -> tuple[Message, ...]:
         """Of `removed`: texts a call site no longer writes while another text of it is
         paired (keepalived 2.3.3's timeout_epilog() still writes `%s server %s.`, but no
@@ -77,6 +108,44 @@ class DiffResult:
         out = list(self.kept) + [(c.old, c.new) for c in self.changed + self.moved]
         out += [(o, m.new) for m in self.merged for o in m.olds]
         return out
+
+
+def _squeezed(m: Message) -> str:
+    return "".join(_text(m).split())
+
+
+def _same_message(m: Message, copies: list[Message]) -> Message | None:
+    """The first old message of `copies` (old and new messages of one text, pairs in turn)
+    that m repeats: in the file of a copy, and in its function, with enough literal text, or under a copy's
+    innermost test."""
+    def innermost(x: Message) -> str:
+        return " ".join(_uncast(x.conditions[-1]).split()) if x.conditions else ""
+    for k in range(0, len(copies), 2):
+        if m.file not in (copies[k].file, copies[k + 1].file):
+            continue
+        if any(m.function == c.function or (innermost(m) and innermost(m) == innermost(c)) for c in copies[k:k + 2]) \
+                or literal_length(m) >= DISTINCT_LITERAL:
+            return copies[k]
+    return None
+
+
+def _words_only(m: Message) -> str:
+    """m's literal letters and digits, holes and the rest aside."""
+    return re.sub(r"[^A-Za-z0-9]", "", "".join(p for p in m.template.parts if isinstance(p, str)))
+
+
+def _extended(m: Message, surviving: dict[str, list[Message]]) -> Message | None:
+    """An old message of m's file that survives, whose words m writes with holes or
+    punctuation added (`... for socket: (%s) %s` -> `... for socket: %s %s: (%s) %s`), when
+    they say enough (DISTINCT_LITERAL)."""
+    if literal_length(m) < DISTINCT_LITERAL:
+        return None
+    words = _words_only(m)
+    for copies in surviving.values():
+        for k in range(0, len(copies), 2):
+            if m.file in (copies[k].file, copies[k + 1].file) and _words_only(copies[k]) == words:
+                return copies[k]
+    return None
 
 
 def _further_texts(messages: tuple[Message, ...], paired_sites: set[tuple]) -> tuple[Message, ...]:

@@ -191,6 +191,11 @@ class _Matcher(_SplitPasses, _FunctionSplitPass, _SitePasses, _MergePasses, _Rew
             for b in by_file.get(a.file, ()):
                 if b.dynamic or not (b.function == a.function or function_gone or self._is_new_function(b)):
                     continue
+                if b.function != a.function and literal_length(a) < DISTINCT_LITERAL and not self._now_calls(a, b.function):
+                    # too little text to tell, unless the old function now calls the new one (a
+                    # helper taken out of it): lighttpd 1.4.69's network_init_ssl() `SSL: %s %s`
+                    # is not 1.4.79's ECH key loader's `SSL: %s: %s`
+                    continue
                 s = template_similarity(a.template, b.template)
                 if s < SIMILARITY_THRESHOLD and literal_length(a) >= DISTINCT_LITERAL:
                     # into a new helper, a prefix is often added ("VRRP Error : " + "nftables ... name too

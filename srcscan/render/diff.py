@@ -37,9 +37,12 @@ def _render(d: DiffResult, moves: bool, fmt: str, markdown: bool, sids: dict[str
         return "\n\n".join(out) + "\n"
     analysis = sum(1 for c in d.changed if c.analysis_only and set(c.fields) == set(c.analysis_only))
     variants, gone = d.variants, d.gone_variants
-    added = tuple(m for m in d.added if m not in variants)
+    new_sites = d.new_sites
+    sited = {id(m) for m, _ in new_sites}
+    added = tuple(m for m in d.added if m not in variants and id(m) not in sited)
     removed = tuple(m for m in d.removed if m not in gone)
-    summary = [["added", len(added)], ["further texts of a paired or added call site", len(variants)],
+    summary = [["added", len(added)], ["new call sites of existing messages", len(new_sites)],
+               ["further texts of a paired or added call site", len(variants)],
                ["removed", len(removed)], ["further texts of a paired or removed call site", len(gone)],
                ["changed", len(d.changed) - analysis],
                ["merged into one (N -> 1)", len(d.merged)],
@@ -52,6 +55,12 @@ def _render(d: DiffResult, moves: bool, fmt: str, markdown: bool, sids: dict[str
     out.append(f"{h3}By file\n\n" + _by_file(d, fmt))
     if added:
         out.append(f"{h2}Added ({len(added)})\n\n" + _messages(added, fmt, show, sids.get("new")))
+    if new_sites:
+        out.append(f"{h2}New call sites of existing messages ({len(new_sites)})\n\n"
+                   "A new call of a message the old release wrote\n(where it wrote it): not a new message.\n\n"
+                   + _table([[f"{m.file}:{m.line}", show(m.function), show(cell(_fmt(m), 160)), f"{o.file}:{o.line}"]
+                             for m, o in new_sites], ["where", "function", "message", "written before at"], fmt,
+                            keep=(0, 3)))
     if variants:
         out.append(f"{h2}Further texts of a paired or added call site ({len(variants)})\n\n"
                    "Another text of a call whose message is paired, or whose first text is under Added (a choice "

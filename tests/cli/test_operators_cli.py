@@ -151,7 +151,9 @@ def test_diff_and_coverage_tables_fit_the_terminal_width(tmp_path):
     for m in data["messages"]:
         if m["format"] == "detail":
             m["priority"] = "LOG_ERR"
-            data["messages"].append({**m, "id": "f" * 12, "line": 999, "format": long})
+            # a new text (the same text at another line would be a new call site of that message)
+            data["messages"].append({**m, "id": "f" * 12, "line": 999, "format": long, "text": long,
+                                     "template": {"parts": [long], "dynamic": False}})
             break
     b = tmp_path / "b.json"
     b.write_text(json.dumps(data))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from diff_support import releases
 
-from srcscan.diff import diff_catalogs
+from srcscan.diff import diff_catalogs, diff_to_dict
 from srcscan.formats.template import render_normal
 from srcscan.pipeline import build_from_tree
 from srcscan.rules import load_rules
@@ -53,6 +53,151 @@ void start_child(const char *pidfile, int *a, int *b, int multihop)
 -	if (find_peer(a, b))
 +	if (find_peer(a, b, multihop))
 		log_message(LOG_INFO, "duplicate peer");
+}
+""",
+    },
+    "implied-exit": {
+        "vrrp.c": """
+struct inst { int nvip; int strict; int mac; int preempt; };
+void complete(struct inst *v)
+{
+-	if (!v->nvip && v->strict)
+-		return;
+	if (v->nvip && v->mac)
+		log_message(LOG_INFO, "cannot use a MAC with VIPs");
+	if (v->preempt)
+		log_message(LOG_INFO, "preempt delay ignored");
++	if (!v->nvip && v->strict)
++		return;
+}
+""",
+    },
+    "trusted-pointer": {
+        "misc.c": """
+struct checker { const char *path; int timeout; void *data; };
+-static struct checker *new_checker;
++extern struct checker *current_checker;
++void dequeue(void);
+void misc_end_handler(void)
+{
+-	if (!new_checker)
+-		return;
+-	if (!new_checker->path) {
++	struct checker *new_checker = current_checker->data;
++	if (!new_checker->path) {
+		log_message(LOG_ERR, "No script path has been specified - skipping");
+		return;
+	}
+}
+void misc_timeout_handler(int t, int *peer)
+{
+	if (!peer)
+		return;
+	if (t < 0) {
+		log_message(LOG_ERR, "Invalid timeout %d", t);
+		return;
+	}
+	*peer = t;
+}
+void misc_weight_handler(int w, struct checker *c)
+{
+-	if (!c)
+-		return;
+	if (w < 0)
+		log_message(LOG_ERR, "Invalid weight %d", w);
++	if (!c)
++		return;
+	c->timeout = w;
+}
+""",
+    },
+    "generic-text": {
+        "tls.c": """
+int load_chain(const char *pem);
+int ech_add(const char *path);
+const char *err(void);
+int init_ssl(const char *pem)
+{
+-	if (load_chain(pem) != 1) {
+-		log_message(LOG_ERR, "SSL: %s %s", err(), pem);
+-		return -1;
+-	}
+	return 0;
+}
++int refresh_ech_keys(const char *path)
++{
++	if (!ech_add(path))
++		log_message(LOG_ERR, "SSL: %s: %s", path, err());
++	return 0;
++}
+""",
+    },
+    "new-site": {
+        "dump.c": """
+struct ifc { int ifindex; int created; const char *name; };
+int set_default(const char *pem);
+void dump_if(struct ifc *ifp)
+{
++	if (!ifp->ifindex) {
++		log_message(LOG_INFO, "   Tracking VRRP instances :");
++		return;
++	}
+	log_message(LOG_INFO, "   Name = %s", ifp->name);
+	log_message(LOG_INFO, "   Tracking VRRP instances :");
+}
+void dump_rs(int alive)
+{
+	log_message(LOG_INFO, "     alive = %d", alive);
+}
+void dump_vs(int sorry, int alive)
+{
++	if (sorry)
++		log_message(LOG_INFO, "     alive = %d", alive);
+	log_message(LOG_INFO, "   VS alive = %d", alive);
+}
+void init_cert(const char *pem)
+{
+	if (!set_default(pem))
+		log_message(LOG_ERR, "failed to set default certificate for socket: (%d)", 1);
+}
++void refresh_cert(const char *pem, const char *key)
++{
++	if (!set_default(pem))
++		log_message(LOG_ERR, "failed to set default certificate for socket: %s %s: (%d)", pem, key, 1);
++	log_message(LOG_INFO, "certificate refreshed");
++}
+""",
+    },
+    "if0-copy": {
+        "deflate.c": """
+-#ifdef HAVE_MMAP
++#if 0
+static int deflate_file_mmap(int rc, const char *file)
+{
+	if (rc < 0)
+		log_message(LOG_ERR, "SIGBUS in mmap: %s %d", file, rc);
+	if (rc)
+		log_message(LOG_ERR, "compress failed.");
+	return rc;
+}
+#endif
+static int deflate_mem(int rc, const char *file)
+{
+	if (rc < 0)
+		log_message(LOG_ERR, "SIGBUS in mmap: %s %d", file, rc);
+	if (rc)
+		log_message(LOG_ERR, "compress failed.");
+	return rc;
+}
+-static void deflate_old_tail(int rc)
+-{
+-	if (rc)
+-		log_message(LOG_ERR, "compress file chunk failed %d", rc);
+-}
+void deflate_chunk(int rc)
+{
+	if (rc)
+		log_message(LOG_ERR, "compress file chunk failed %d", rc);
 }
 """,
     },
@@ -123,3 +268,58 @@ def test_a_call_whose_signature_changed_or_a_pid_kept_in_a_variable_is_the_same_
     d = diffs["signature"]
     assert sorted(text(c.new) for c in d.moved) == ["cannot signal myself", "cannot write pidfile"]
     assert [(text(c.new), c.fields) for c in d.changed] == [("duplicate peer", ("conditions",))]
+
+
+def test_an_early_exit_the_messages_own_test_rules_out_is_no_condition(diffs):
+    """keepalived 2.2.7's vrrp_complete_instance() returned early on `list_empty(&vrrp->vip)
+    && (...)`; 2.3.3 checks that at the end of the function. A message written only when
+    the list is not empty never met that exit: moved. One written whatever the list holds
+    now is written where it was not: changed."""
+    d = diffs["implied-exit"]
+    assert [text(c.new) for c in d.moved] == ["cannot use a MAC with VIPs"]
+    assert [(text(c.new), c.fields) for c in d.changed] == [("preempt delay ignored", ("conditions",))]
+
+
+def test_a_pointer_test_dropped_where_the_code_now_relies_on_the_pointer_is_no_condition(diffs):
+    """keepalived 2.2.7's misc_end_handler() returned on `!new_misck_checker`; 2.3.3's reads
+    `current_checker->data` and tests nothing (a checker whose setup failed was dequeued, so
+    neither release logs for it): no change. A test moved below the message where the function
+    still tests the pointer is a change."""
+    d = diffs["trusted-pointer"]
+    assert sorted(text(b) for _, b in d.kept) == ["Invalid timeout %d", "No script path has been specified - skipping"]
+    assert [(text(c.new), c.fields) for c in d.changed] == [("Invalid weight %d", ("conditions",))]
+
+
+def test_a_generic_text_does_not_pair_with_a_close_one_of_a_new_function_it_does_not_call(diffs):
+    """lighttpd 1.4.69's network_init_ssl() `SSL: %s %s` (a certificate chain that did not
+    load) is not 1.4.79's ECH key loader's `SSL: %s: %s`: removed and added."""
+    d = diffs["generic-text"]
+    assert not d.changed and [text(m) for m in d.removed] == ["SSL: %s %s"] and [text(m) for m in d.added] == ["SSL: %s: %s"]
+
+
+def test_a_new_call_of_a_message_the_release_still_writes_is_a_new_site_not_a_new_message(diffs):
+    """keepalived 2.3.3's dump_if() writes `   Tracking VRRP instances :` in a new branch too;
+    lighttpd 1.4.79's certificate refresh writes the load's message with the file names
+    added. A dump line of the same words about another object in another function (the
+    sorry server's `alive`) and a new text are added."""
+    d = diffs["new-site"]
+    assert sorted((text(m), o.function) for m, o in d.new_sites) == [
+        ("   Tracking VRRP instances :", "dump_if"),
+        ("failed to set default certificate for socket: %s %s: (%d)", "init_cert")]
+    assert sorted(text(m) for m in d.added) == [
+        "     alive = %d", "   Tracking VRRP instances :", "certificate refreshed",
+        "failed to set default certificate for socket: %s %s: (%d)"]
+    listed = diff_to_dict(d)
+    assert sorted(m["text"] for m in listed["added"]) == ["     alive = %d", "certificate refreshed"]
+    assert [s["existing"]["function"] for s in listed["new_sites"]] == ["dump_if", "init_cert"]
+
+
+def test_a_copy_gone_into_if0_is_removed_not_merged(diffs):
+    """lighttpd 1.4.79 keeps mod_deflate_file_chunk_mmap() under `#if 0`: its `compress
+    failed.` and `SIGBUS in mmap` are no longer written on that path (the other function's
+    copies carry on). A copy whose function was deleted is one of the copies that became one."""
+    d = diffs["if0-copy"]
+    assert sorted((m.function, text(m)) for m in d.removed) == [
+        ("deflate_file_mmap", "SIGBUS in mmap: %s %d"), ("deflate_file_mmap", "compress failed.")]
+    assert [(sorted(o.function for o in m.olds), text(m.new)) for m in d.merged] == [
+        (["deflate_chunk", "deflate_old_tail"], "compress file chunk failed %d")]
