@@ -63,6 +63,7 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
     helpers = _extracted_helpers(pairs, merges, matcher.old_functions)
     changed, moved, kept = [], [], []
     fields_of = {}
+    exits_went: set[tuple[int, int]] = set()  # pairs whose old side lost an exit that went elsewhere with its check
     for a, b, similarity, how in pairs:
         split = matcher.splits.get(id(b)) if how == "build-split" else None
         fields = tuple(name for name, get in FIELDS if get(a) != get(b)
@@ -75,7 +76,10 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
         guards_a, guards_b = guards_for_text(a, b, split, texts)  # each read for its own text
         guards_a, guards_b = with_only_caller(a, b, guards_a, guards_b, texts)  # a helper's only caller
         guards_a, guards_b = same_walks(a, b, guards_a, guards_b, texts)  # a loop over a container, however written
+        kept_a = len(guards_a)
         guards_a, guards_b = _without_extracted_exits(guards_a, guards_b, helpers.get((a.file, a.function)))
+        if len(guards_a) < kept_a:
+            exits_went.add((id(a), id(b)))
         guards_a, guards_b = _without_null_tests(a, guards_a), _without_null_tests(b, guards_b)
         guards_a, guards_b = without_implied_exits(guards_a), without_implied_exits(guards_b)
         guards_a, guards_b = without_trusted_pointer_tests(a, b, guards_a, guards_b, texts)
@@ -89,7 +93,8 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
         if fields:
             analysis = tuple(f for f in fields if f in ANALYSIS_FIELDS and "conditions" not in fields
                              and (_analysis_only(f, a, b, old, new, callers)
-                                  or f == "requires" and required_beside(a, b, old, new)))
+                                  or f == "requires" and required_beside(a, b, old, new)
+                                  or f == "requires" and (id(a), id(b)) in exits_went and _only_dropped(a, b)))
             # a pair whose only change of the release is its place (another function or file) moved
             (moved if set(fields) - set(analysis) == {"location"} else changed).append(
                 Change(a, b, fields, round(similarity, 3), how, analysis))
@@ -154,6 +159,18 @@ def _without_extracted_exits(guards_a: tuple[str, ...], guards_b: tuple[str, ...
 
 
 _POINTER_TEST = re.compile(r"(?:!\(!\s*)?([A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*)\s*(?:\)|!=\s*(?:NULL|0))?")
+
+
+def _only_dropped(a: Message, b: Message) -> bool:
+    """Does b's requirement only leave out option atoms a's had? When a's exit went elsewhere
+    with its check (_without_extracted_exits), what that exit made a need is still needed
+    where the check went, which srcscan reads at another stage: keepalived 2.3.3's
+    vs_end_handler() drops a virtual server without real servers at parse time, 2.2.7's
+    validate_check_config() skipped it; `Warning - quorum %u for %s exceeds total weight`
+    still needs a real_server (the auditors of session 14), though 2.3.3's catalog reads
+    virtual_server alone."""
+    atoms = [{atom for alternative in m.requires for atom in alternative} for m in (a, b)]
+    return atoms[1] < atoms[0]
 
 
 def _without_null_tests(m: Message, guards: tuple[str, ...]) -> tuple[str, ...]:

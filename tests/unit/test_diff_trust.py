@@ -3,6 +3,7 @@ a fixture git repository with two tags per kind (the C files written here once, 
 the old release only, `+` in the new only), each kind's events as a test."""
 
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -201,7 +202,38 @@ void deflate_chunk(int rc)
 }
 """,
     },
+    "exit-went": {
+        "vs.c": """
+struct vs { int rs; int sched; };
+void vs_end(struct vs *vs)
+{
+	if (vs->sched > 9)
+		log_message(LOG_INFO, "scheduler too large");
++	if (!vs->rs)
++		log_message(LOG_INFO, "Virtual server has no real servers - ignoring");
 }
+void validate(struct vs *vs)
+{
+-	if (!vs->rs) {
+-		log_message(LOG_INFO, "Virtual server has no real servers - ignoring");
+-		return;
+-	}
+	if (!vs->sched)
+		log_message(LOG_INFO, "no scheduler set");
+	if (vs->sched > 4)
+		log_message(LOG_INFO, "quorum exceeds total weight");
+}
++void reload(struct vs *vs)
++{
++	if (vs)
++		validate(vs);
++}
+""",
+    },
+}
+
+
+TEXTS = {}  # kind -> its two trees' texts (FileTexts), filled by the fixture
 
 
 def git(repo: Path, *args: str) -> str:
@@ -244,6 +276,7 @@ def diffs(tmp_path_factory):
             path = roots[side] / file
             return path.read_text() if path.is_file() else None
         out[kind] = diff_catalogs(cats["old"], cats["new"], texts=texts)
+        TEXTS[kind] = texts
     return out
 
 
@@ -323,3 +356,23 @@ def test_a_copy_gone_into_if0_is_removed_not_merged(diffs):
         ("deflate_file_mmap", "SIGBUS in mmap: %s %d"), ("deflate_file_mmap", "compress failed.")]
     assert [(sorted(o.function for o in m.olds), text(m.new)) for m in d.merged] == [
         (["deflate_chunk", "deflate_old_tail"], "compress file chunk failed %d")]
+
+
+def test_a_requirement_of_an_exit_that_went_elsewhere_with_its_check_is_analysis_only(diffs):
+    """keepalived 2.2.7's validate_check_config() skipped a virtual server without real servers;
+    2.3.3's vs_end_handler() drops it at parse time. 2.2.7's catalog reads `real_server &&
+    virtual_server` for the messages after the old check, 2.3.3's `virtual_server`: the real
+    server is still needed (the check went elsewhere), so the change is srcscan's reading,
+    though a new caller of the function makes the analysis' other reasons fail. A requirement
+    the new side adds is still the release's."""
+    d = diffs["exit-went"]
+
+    def with_requires(catalog, requires):
+        return replace(catalog, messages=tuple(replace(m, requires=requires.get(text(m), m.requires))
+                                               for m in catalog.messages))
+    both, vs = (("real_server", "virtual_server"),), (("virtual_server",),)
+    old = with_requires(d.old, {"no scheduler set": both, "quorum exceeds total weight": vs})
+    new = with_requires(d.new, {"no scheduler set": vs, "quorum exceeds total weight": (("sorry_server", "virtual_server"),)})
+    got = diff_catalogs(old, new, texts=TEXTS["exit-went"])
+    assert [(text(c.new), c.fields, c.analysis_only) for c in got.changed] == [
+        ("no scheduler set", ("requires",), ("requires",)), ("quorum exceeds total weight", ("requires",), ())]
