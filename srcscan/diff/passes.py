@@ -8,6 +8,7 @@ from collections import defaultdict
 from typing import Any, Callable
 
 from srcscan.catalog import Catalog, Message
+from srcscan.diff.checks import _CheckPasses
 from srcscan.diff.folds import _FoldPasses
 from srcscan.diff.merges import _MergePasses
 from srcscan.diff.model import FileTexts, Merge
@@ -18,7 +19,7 @@ from srcscan.diff.text import (DISTINCT_LITERAL, SIMILARITY_THRESHOLD, HELPER_CH
                                LineMap, _sorted, _text, _spaced, _uncast, char_similarity, literal_length)
 from srcscan.formats.template import template_similarity
 
-class _Matcher(_SplitPasses, _FunctionSplitPass, _SitePasses, _MergePasses, _RewritePasses, _FoldPasses):
+class _Matcher(_SplitPasses, _FunctionSplitPass, _SitePasses, _MergePasses, _RewritePasses, _FoldPasses, _CheckPasses):
     """The passes of the module docstring over two catalogs' messages."""
 
     def __init__(self, old: Catalog, new: Catalog, texts: FileTexts | None) -> None:
@@ -51,6 +52,7 @@ class _Matcher(_SplitPasses, _FunctionSplitPass, _SitePasses, _MergePasses, _Rew
         self._similar()
         merges += self._merges(several=False)
         self._similar_anywhere()
+        merges += self._checks_into_helper()  # before a copy of one of their texts elsewhere takes them
         merges += self._duplicates() + self._folded()
         self._rewritten_in_place()  # what is left of one function's old and new messages
         merges += self._folded_traces() + self._reworded_beside_copy()

@@ -70,3 +70,28 @@ def values_of_calls(tokens: list[str]) -> list[str]:
         else:
             out.append(t)
     return out
+
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def with_own_module_name(guards_a: tuple[str, ...], guards_b: tuple[str, ...], file: str) -> tuple[str, ...]:
+    """The old guards, each that differs from a new guard only in one string literal which,
+    on the new side, names the file's own module (its base name), written as that new guard:
+    lighttpd 1.4.79's mod_wolfssl.c calls `config_plugin_values_init(srv, p, cpk,
+    "mod_wolfssl")` where 1.4.69 passed "mod_openssl" (the name is the text of its
+    configuration errors, not a test). Another literal changed is another guard."""
+    own = '"' + file.rsplit("/", 1)[-1].rsplit(".", 1)[0] + '"'
+    news = [g for g in guards_b if own in g and g not in guards_a]
+    if not news:
+        return guards_a
+    out = []
+    for g in guards_a:
+        for n in news:
+            changed = [(x, y) for x, y in zip(_STRING.findall(g), _STRING.findall(n)) if x != y]
+            if g not in guards_b and _STRING.sub('""', g) == _STRING.sub('""', n) and len(changed) == 1 \
+                    and changed[0][1] == own:
+                g = n
+                break
+        out.append(g)
+    return tuple(out)

@@ -230,6 +230,63 @@ void validate(struct vs *vs)
 +}
 """,
     },
+    "checks-helper": {
+        "tls.c": """
+int use_chain(int ctx, const char *pem);
+int use_key(int ctx, const char *key);
+int check_key(int ctx);
+int load_pem(const char *pem);
+const char *err(void);
++static int use_cert_and_key(int ctx, const char *pem, const char *key)
++{
++	if (1 != use_chain(ctx, pem))
++		return 0;
++	if (1 != use_key(ctx, key))
++		return 0;
++	return check_key(ctx);
++}
+int load_cert(const char *pem)
+{
+	if (!load_pem(pem)) {
+		log_message(LOG_ERR, "SSL:Private key does not match the certificate public key: %s", pem);
+		return -1;
+	}
+	return 0;
+}
+int init_ssl(int ctx, const char *pem, const char *key)
+{
+-	if (1 != use_chain(ctx, pem)) {
+-		log_message(LOG_ERR, "SSL: %s %s", err(), pem);
+-		return -1;
+-	}
+-	if (1 != use_key(ctx, key)) {
++	if (1 != use_cert_and_key(ctx, pem, key)) {
+		log_message(LOG_ERR, "SSL: %s %s %s", err(), pem, key);
+		return -1;
+	}
+-	if (check_key(ctx) != 1) {
+-		log_message(LOG_ERR, "SSL: Private key does not match the certificate public key: %s", pem);
+-		return -1;
+-	}
+	return 0;
+}
+""",
+    },
+    "module-name": {
+        "mod_tls.c": """
+int values_init(int p, const char *mname);
+int keys_init(int p, const char *mode);
+void tls_set_defaults(int p)
+{
+-	if (!values_init(p, "mod_base"))
++	if (!values_init(p, "mod_tls"))
+		log_message(LOG_ERR, "ssl.pemfile has to be set");
+-	if (!keys_init(p, "strict"))
++	if (!keys_init(p, "lax"))
+		log_message(LOG_ERR, "unknown ssl key");
+}
+""",
+    },
 }
 
 
@@ -376,3 +433,25 @@ def test_a_requirement_of_an_exit_that_went_elsewhere_with_its_check_is_analysis
     got = diff_catalogs(old, new, texts=TEXTS["exit-went"])
     assert [(text(c.new), c.fields, c.analysis_only) for c in got.changed] == [
         ("no scheduler set", ("requires",), ("requires",)), ("quorum exceeds total weight", ("requires",), ())]
+
+
+def test_checks_taken_into_a_helper_one_call_now_makes_are_a_merge(diffs):
+    """lighttpd 1.4.69's network_init_ssl() wrote `SSL: %s %s`, `SSL: %s %s %s` and `SSL:
+    Private key does not match ...` after three calls; 1.4.79 calls
+    mod_openssl_SSL_CTX_use_cert_and_key(), which makes them, and writes `SSL: %s %s %s`: one
+    merge, not a copy of the private key message in another function (`SSL:Private key ...`,
+    which carries on) nor a removed `SSL: %s %s`."""
+    d = diffs["checks-helper"]
+    assert [(sorted(text(o) for o in m.olds), text(m.new), m.how) for m in d.merged] == [
+        (["SSL: %s %s", "SSL: %s %s %s", "SSL: Private key does not match the certificate public key: %s"],
+         "SSL: %s %s %s", "checks")]
+    assert not d.removed and not d.added and not d.changed
+
+
+def test_a_literal_argument_renamed_to_the_files_own_module_is_the_same_guard(diffs):
+    """lighttpd 1.4.79's mod_wolfssl.c passes "mod_wolfssl" to config_plugin_values_init()
+    where 1.4.69 passed "mod_openssl" (the name its configuration errors print): the same
+    test. Another literal changed (`"strict"` -> `"lax"`) is another test."""
+    d = diffs["module-name"]
+    assert [(text(c.new), c.fields) for c in d.changed] == [("unknown ssl key", ("conditions",))]
+    assert [text(b) for _, b in d.kept] == ["ssl.pemfile has to be set"]
