@@ -34,6 +34,7 @@ from typing import Any, Callable, Iterable
 
 from srcscan.catalog import Catalog, catalog_from_dict, message_to_dict
 from srcscan.diff import FIELDS, FileTexts, diff_catalogs
+from srcscan.diff.text import _site
 from srcscan.errors import InputError
 
 HISTORY_SCHEMA = "srcscan.history/2"  # 2: states keep the guards (`conditions`)
@@ -181,10 +182,22 @@ def add_release(index: dict[str, Any], catalog: Catalog, release: str, texts: Fi
                 messages[sid]["merged_from"] = olds
             for old in olds:
                 messages[old].update(removed=release, merged_into=sid)
+        # further texts of a paired call site: a text it now writes belongs to that site's
+        # message; one it no longer writes went into the text the site writes now
+        site_new, site_old = {}, {}
+        for a, b in diff.pairs:
+            if b.id in new_sids:
+                site_new.setdefault(_site(b), new_sids[b.id])
+                site_old.setdefault(_site(a), new_sids[b.id])
+        variants, gone = set(map(id, diff.variants)), set(map(id, diff.gone_variants))
         for m in diff.added:
             new_sids[m.id] = _new_message(index, message_to_dict(m), release)
+            if id(m) in variants and _site(m) in site_new:
+                messages[new_sids[m.id]]["text_of"] = site_new[_site(m)]
         for m in diff.removed:
             messages[old_sids[m.id]]["removed"] = release
+            if id(m) in gone and _site(m) in site_old:
+                messages[old_sids[m.id]]["merged_into"] = site_old[_site(m)]
         added_ids = {m.id for m in diff.added} | {mg.new.id for mg in diff.merged} | set(split)
         summary.update(added=len(diff.added) + len(split), removed=len(diff.removed), reworded=reworded, changed=changed,
                        merged=len(diff.merged))
@@ -225,7 +238,9 @@ class Event:
     """One thing that happened to a message in a release."""
 
     release: str
-    kind: str  # "added", "changed", "analysis" (srcscan's reading changed, not the code), "removed", "merged"
+    # "added", "changed", "analysis" (srcscan's reading changed, not the code), "removed", "merged",
+    # "further-text" (a text a call site written in an earlier release now writes too)
+    kind: str
     fields: tuple[str, ...] = ()  # for "changed": the diff fields that differ
     old: dict[str, Any] | None = None  # the state before (changed)
     new: dict[str, Any] | None = None  # the state after (added, changed)
@@ -237,7 +252,10 @@ def message_events(entry: dict[str, Any], release_order: Callable[[str], Any] | 
     release's position; without it, absorbed copies come after the first event)."""
     states = entry["states"]
     note = f"merged from {', '.join(entry['merged_from'])}" if entry.get("merged_from") else ""
-    events = [Event(states[0]["release"], "merged" if note else "added", new=states[0], note=note)]
+    kind = "merged" if note else "added"
+    if entry.get("text_of"):  # a text a call site written before now writes too: no new message
+        kind, note = "further-text", f"a further text of the call site of {entry['text_of']}"
+    events = [Event(states[0]["release"], kind, new=states[0], note=note)]
     for absorbed in entry.get("absorbed", ()):
         events.append(Event(absorbed["release"], "merged", note=f"took over {', '.join(absorbed['sids'])}"))
     for old, new in zip(states, states[1:]):
@@ -247,7 +265,7 @@ def message_events(entry: dict[str, Any], release_order: Callable[[str], Any] | 
         # sides): not the release's change, so not a "changed" event (diff's "analysis only")
         kind = "analysis" if only and set(fields) <= set(only) else "changed"
         events.append(Event(new["release"], kind, fields, old, new, f"analysis only: {', '.join(only)}" if only else ""))
-    events.sort(key=lambda e: (release_order(e.release), e.kind != "added")) if release_order else None
+    events.sort(key=lambda e: (release_order(e.release), e.kind not in ("added", "further-text"))) if release_order else None
     if entry.get("removed"):
         into = entry.get("merged_into")
         events.append(Event(entry["removed"], "removed", note=f"merged into {into}" if into else ""))

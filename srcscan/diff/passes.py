@@ -16,14 +16,17 @@ from srcscan.diff.sites import _best_first, _SitePasses
 from srcscan.diff.rewrites import _RewritePasses
 from srcscan.diff.splits import Split, _FunctionSplitPass, _SplitPasses
 from srcscan.diff.text import (DISTINCT_LITERAL, SIMILARITY_THRESHOLD, HELPER_CHAR_THRESHOLD, SAME_FUNCTION_CHAR_THRESHOLD,
-                               LineMap, _sorted, _text, _spaced, _uncast, char_similarity, literal_length)
+                               LineMap, _sorted, _text, _spaced, _uncast, char_similarity, literal_length,
+                               numerically_impossible)
 from srcscan.formats.template import template_similarity
 
 class _Matcher(_SplitPasses, _FunctionSplitPass, _SitePasses, _MergePasses, _RewritePasses, _FoldPasses, _CheckPasses):
     """The passes of the module docstring over two catalogs' messages."""
 
     def __init__(self, old: Catalog, new: Catalog, texts: FileTexts | None) -> None:
-        self.olds, self.news = _sorted(old.messages), _sorted(new.messages)
+        # a message no build compiles (its build bounds a version number from both sides) is
+        # written by neither release: no side of a pair
+        self.olds, self.news = ([m for m in _sorted(c.messages) if not numerically_impossible(m.build)] for c in (old, new))
         self.all_news = list(self.news)  # self.news: those no pass has taken yet
         self.texts = texts
         self.maps: dict[str, LineMap | None] = {}

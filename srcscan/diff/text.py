@@ -322,6 +322,31 @@ def build_or(exprs: Iterable[Any]) -> Any:
     return Or(*exprs)
 
 
+_BOUND = re.compile(r"^\(?\s*([A-Za-z_]\w*)\s*(<=|>=|<|>|==)\s*(\d+)\s*\)?$")
+
+
+def numerically_impossible(build: str) -> bool:
+    """Do the top-level `&&` parts of a build condition bound one macro's value from both
+    sides with no number between? lighttpd 1.4.79 writes `SSL: Unable to config curve %s`
+    under `OPENSSL_VERSION_NUMBER < 0x10100000L` (an `#else`) and `OPENSSL_VERSION_NUMBER >=
+    0x30000000L` inside it: no build compiles it. (build_possible reads comparisons as
+    independent atoms.)"""
+    from srcscan.diff.ternary import split_top_level
+
+    low: dict[str, int] = {}
+    high: dict[str, int] = {}
+    for part in split_top_level(build, "&&") if build else ():
+        m = _BOUND.match(part)
+        if m:
+            n = int(m.group(3))
+            lo, hi = {"<": (None, n - 1), "<=": (None, n), ">": (n + 1, None), ">=": (n, None), "==": (n, n)}[m.group(2)]
+            if lo is not None:
+                low[m.group(1)] = max(low.get(m.group(1), lo), lo)
+            if hi is not None:
+                high[m.group(1)] = min(high.get(m.group(1), hi), hi)
+    return any(name in high and low[name] > high[name] for name in low)
+
+
 def build_possible(expr: Any) -> bool:
     """Can some build satisfy the build_expr expression?"""
     from sympy.logic.inference import satisfiable

@@ -79,7 +79,7 @@ def _render(report: dict[str, Any], fmt: str, markdown: bool) -> str:
             head = [m["sid"], show(cell(m["text"], 100))] if i == 0 else ["", ""]
             if e["kind"] in ("changed", "analysis"):
                 detail = "; ".join(f"{k}: {_value(e['old'][k], k)} -> {_value(e['new'][k], k)}" for k in e["old"])
-            elif e["kind"] in ("added", "merged") and "new" in e:
+            elif e["kind"] in ("added", "merged", "further-text") and "new" in e:
                 detail = f"{e['new']['file']}:{e['new']['line']} {e['new']['priority']}"
             else:
                 detail = ""

@@ -287,6 +287,22 @@ void tls_set_defaults(int p)
 }
 """,
     },
+    "impossible-build": {
+        "curves.c": """
+int set_groups(const char *c);
+int set_curve(const char *c);
+void conf_curves(const char *curves)
+{
++#if VERSION_NUMBER >= 0x10100000L
++	if (!set_groups(curves))
++		log_message(LOG_ERR, "SSL: Unable to config groups %s", curves);
++#else
+	if (!set_curve(curves))
+		log_message(LOG_ERR, "SSL: Unable to config curve %s", curves);
++#endif
+}
+""",
+    },
 }
 
 
@@ -455,3 +471,18 @@ def test_a_literal_argument_renamed_to_the_files_own_module_is_the_same_guard(di
     d = diffs["module-name"]
     assert [(text(c.new), c.fields) for c in d.changed] == [("unknown ssl key", ("conditions",))]
     assert [text(b) for _, b in d.kept] == ["ssl.pemfile has to be set"]
+
+
+def test_a_message_no_build_compiles_is_no_side_of_a_pair(diffs):
+    """lighttpd 1.4.79 keeps `SSL: Unable to config curve %s` under `#if OPENSSL_VERSION_NUMBER
+    >= 0x30000000L` inside the `#else` of `>= 0x10100000L` (its catalog: `... &&
+    OPENSSL_VERSION_NUMBER < 269484032 && OPENSSL_VERSION_NUMBER >= 805306368`): no build
+    writes it. 1.4.69's message became `SSL: Unable to config groups %s` (the auditors of
+    session 14: a rewording, not a new message beside an unchanged one)."""
+    d = diffs["impossible-build"]
+    never = "defined(HAVE_ECDH) && VERSION_NUMBER < 269484032 && VERSION_NUMBER >= 805306368"
+    new = replace(d.new, messages=tuple(replace(m, build=never) if "curve" in text(m) else m for m in d.new.messages))
+    got = diff_catalogs(d.old, new, texts=TEXTS["impossible-build"])
+    assert not got.added and not got.removed
+    assert [(text(c.old), text(c.new), "template" in c.fields) for c in got.changed] == [
+        ("SSL: Unable to config curve %s", "SSL: Unable to config groups %s", True)]

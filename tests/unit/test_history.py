@@ -312,3 +312,54 @@ def test_a_change_only_srcscans_reading_made_is_an_analysis_event_not_a_change()
     events = message_events(entry)
     assert [(e.release, e.kind) for e in events] == [("2.2.7", "added"), ("2.2.8", "analysis"), ("2.3.0", "changed")]
     assert events[1].note == "analysis only: requires"
+
+
+def test_texts_a_paired_call_site_stops_or_starts_writing_follow_that_sites_message(tmp_path):
+    """keepalived 2.3.3's open_dump_file() writes `Can't open dump file %s` with a path it
+    builds, where 2.3.2 wrote one text per caller's constant (`... keepalived_bfd.data ...`):
+    the texts it no longer writes went into its message (merged into that sid), not removed
+    outright. A text a paired site writes in the new release only (a caller's constant it is
+    now read with) is a further text of that site's message, not an added message."""
+    from srcscan.history import add_release, empty_index, message_events
+    from srcscan.pipeline import build_from_tree
+    from srcscan.rules import load_rules
+    from srcscan.sources import Provenance, SourceTree
+
+    rules = load_rules(str(Path(__file__).parent.parent / "fixtures" / "demo.toml"))
+    head = "void log_message(int p, const char *f, ...);\n"
+    one = head + "void open_dump(const char *f) { log_message(6, \"Can't open dump file %s\", f); }\n" \
+        "void a(void) { open_dump(\"a.data\"); }\nvoid b(void) { open_dump(\"b.data\"); }\n"
+    two = head + "char *full_path(const char *f);\n" \
+        "void open_dump(const char *f) { char *p = full_path(f); log_message(6, \"Can't open dump file %s\", p); }\n" \
+        "void a(void) { open_dump(\"a\"); }\nvoid b(void) { open_dump(\"b\"); }\n"
+    index = empty_index("demo", rules.sha256)
+    for version, text in (("1.0", one), ("1.1", two)):
+        root = tmp_path / version
+        root.mkdir()
+        (root / "d.c").write_text(text)
+        catalog = build_from_tree(rules, SourceTree(root, Provenance("path", str(root), version)), tmp_path / "c").catalog
+        texts = lambda side, f, r=root, prev=tmp_path / "1.0": ((prev if side == "old" else r) / f).read_text()
+        index = add_release(index, catalog, version, texts=texts if version == "1.1" else None)
+    entries = {e["states"][0]["text"]: e for e in index["messages"].values()}
+    assert sorted(entries) == ["Can't open dump file a.data", "Can't open dump file b.data"]
+    kept = [e for e in entries.values() if not e["removed"]]
+    gone = [e for e in entries.values() if e["removed"]]
+    assert len(kept) == 1 and len(gone) == 1 and gone[0]["merged_into"] == kept[0]["sid"]
+    assert [(e.release, e.kind) for e in message_events(gone[0])] == [("1.0", "added"), ("1.1", "removed")]
+
+    index = empty_index("demo", rules.sha256)
+    three = head + "const char *name(void);\nvoid open_dump(const char *f) { log_message(6, \"Can't open dump file %s\", f); }\n" \
+        "void a(void) { open_dump(name()); }\n"
+    four = three + "void b(void) { open_dump(\"b.data\"); }\n"
+    for version, text in (("2.0", three), ("2.1", four)):
+        root = tmp_path / version
+        root.mkdir()
+        (root / "d.c").write_text(text)
+        catalog = build_from_tree(rules, SourceTree(root, Provenance("path", str(root), version)), tmp_path / "c").catalog
+        texts = lambda side, f, r=root, prev=tmp_path / "2.0": ((prev if side == "old" else r) / f).read_text()
+        index = add_release(index, catalog, version, texts=texts if version == "2.1" else None)
+    entries = {e["states"][0]["text"]: e for e in index["messages"].values()}
+    assert sorted(entries) == ["Can't open dump file %s", "Can't open dump file b.data"]
+    further = entries["Can't open dump file b.data"]
+    assert further["text_of"] == entries["Can't open dump file %s"]["sid"]
+    assert [(e.release, e.kind) for e in message_events(further)] == [("2.1", "further-text")]
