@@ -18,7 +18,7 @@ from srcscan.diff.passes import _Matcher
 from srcscan.diff.rewrites import _negations
 from srcscan.diff.signatures import with_own_module_name
 from srcscan.diff.splits import guards_for_text, same_build
-from srcscan.diff.trusted import without_trusted_pointer_tests
+from srcscan.diff.trusted import without_dropped_member_tests, without_trusted_pointer_tests
 from srcscan.diff.walks import same_walks
 from srcscan.diff.text import (_site, _sorted, _text, _uncast, build_formula, call_arguments, same_build_but_own_switches,
                                same_up_to_constants, without_length_modifiers)
@@ -84,6 +84,7 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
         guards_a, guards_b = _without_null_tests(a, guards_a), _without_null_tests(b, guards_b)
         guards_a, guards_b = without_implied_exits(guards_a), without_implied_exits(guards_b)
         guards_a, guards_b = without_trusted_pointer_tests(a, b, guards_a, guards_b, texts)
+        guards_a, guards_b = without_dropped_member_tests(a, b, guards_a, guards_b, texts)
         guards_a = with_own_module_name(guards_a, guards_b, b.file)
         if conditions_changed(replace(a, conditions=guards_a), replace(b, conditions=guards_b), texts):
             fields += ("conditions",)  # a guard added, dropped or rewritten (not renamed)

@@ -137,13 +137,13 @@ def _words_only(m: Message) -> str:
 def _extended(m: Message, surviving: dict[str, list[Message]]) -> Message | None:
     """An old message of m's file that survives, whose words m writes with holes or
     punctuation added (`... for socket: (%s) %s` -> `... for socket: %s %s: (%s) %s`), when
-    they say enough (DISTINCT_LITERAL)."""
-    if literal_length(m) < DISTINCT_LITERAL:
-        return None
+    they say enough (DISTINCT_LITERAL) or m is in a surviving copy's function (keepalived
+    2.3.3's dump_vscript() writes `   Timeout = %lu.%3.3lu sec` beside `   Timeout = %lu sec`)."""
     words = _words_only(m)
     for copies in surviving.values():
         for k in range(0, len(copies), 2):
-            if m.file in (copies[k].file, copies[k + 1].file) and _words_only(copies[k]) == words:
+            if m.file in (copies[k].file, copies[k + 1].file) and _words_only(copies[k]) == words \
+                    and (literal_length(m) >= DISTINCT_LITERAL or m.function in (copies[k].function, copies[k + 1].function)):
                 return copies[k]
     return None
 

@@ -9,7 +9,8 @@ import re
 
 from srcscan.catalog import Message
 from srcscan.diff.model import FileTexts
-from srcscan.diff.text import _function_span
+from srcscan.diff.ternary import split_top_level
+from srcscan.diff.text import _function_span, call_arguments_end
 
 # A guard that holds when a pointer is set: `p`, `p != NULL`, `!(!p)` (a member path too).
 _SET = re.compile(r"(?:!\(!\s*)?([A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*)\s*(?:\)|!=\s*(?:NULL|0))?")
@@ -62,3 +63,64 @@ _NULL_TEST = re.compile(r"\bif\s*\(\s*!?\s*[A-Za-z_]\w*\s*\)|[!=]=\s*NULL\b|\bNU
 def _trusts(body: str) -> bool:
     """Does the function read through a pointer (`x->`) and test none (a name) for null?"""
     return "->" in body and not _NULL_TEST.search(body)
+
+
+_MEMBER_NULL = re.compile(r"^(?:NULL\s*==\s*|!\s*)[A-Za-z_][\w.>-]*->([A-Za-z_]\w*)$|^[A-Za-z_][\w.>-]*->([A-Za-z_]\w*)\s*==\s*NULL$")
+
+
+def without_dropped_member_tests(a: Message, b: Message, guards_a: tuple[str, ...], guards_b: tuple[str, ...],
+                                 texts: FileTexts | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The two sides' guards, a guard `A || NULL == p->m || ...` of one side read as the other
+    side's `A` when the alternatives it adds only test members for NULL that the other side's
+    file uses and its function never tests: the release trusts them to be set. lighttpd 1.4.69's
+    mod_openssl_cert_cb() tested `!pc || NULL == pc->ssl_pemfile_x509 || NULL ==
+    pc->ssl_pemfile_pkey`; 1.4.79 tests `!pc` and passes `hctx->kp->ssl_pemfile_x509` on
+    untested (a plugin_cert exists only with both loaded: the auditors of session 14). An
+    alternative of another kind, or a member the other side tests, is still a change."""
+    if texts is None:
+        return guards_a, guards_b
+    files = [texts(side, m.file) for side, m in (("old", a), ("new", b))]
+    bodies = [_body(text, m) for text, m in zip(files, (a, b))]
+    if None in bodies:
+        return guards_a, guards_b
+    sides = [list(guards_a), list(guards_b)]
+    for k in (0, 1):
+        others = [g for g in sides[1 - k] if g not in sides[k]]
+        for i, g in enumerate(sides[k]):
+            if g in sides[1 - k]:
+                continue
+            negated, parts = _alternatives(g)
+            for h, (negated_h, parts_h) in [(h, form) for h in others for form in _forms(h)]:
+                extra = [p for p in parts if p not in parts_h]
+                if negated_h == negated and parts_h and set(parts_h) < set(parts) \
+                        and all(_trusted_member(p, bodies[1 - k], files[1 - k] or "") for p in extra):
+                    sides[k][i] = h
+                    break
+    return tuple(sides[0]), tuple(sides[1])
+
+
+def _alternatives(guard: str) -> tuple[bool, list[str]]:
+    """(negated, the top-level `||` alternatives) of `A || B` or `!(A || B)`, white space as one."""
+    g = " ".join(guard.split())
+    negated = g.startswith("!(") and call_arguments_end(g, 2)[0] == len(g) - 1
+    return negated, split_top_level(g[2:-1] if negated else g, "||")
+
+
+def _forms(guard: str) -> list[tuple[bool, list[str]]]:
+    """_alternatives of a guard, and for a single name `pc` also its form `!(!pc)`."""
+    negated, parts = _alternatives(guard)
+    if not negated and len(parts) == 1 and re.fullmatch(r"[A-Za-z_][\w.>-]*", parts[0]):
+        return [(negated, parts), (True, ["!" + parts[0]])]
+    return [(negated, parts)]
+
+
+def _trusted_member(test: str, body: str, file: str) -> bool:
+    """Is `test` a null test of a member (`NULL == p->m`) that the file uses (`->m`) and the
+    function's `body` tests never?"""
+    m = _MEMBER_NULL.match(test)
+    if not m:
+        return False
+    member = re.escape(m.group(1) or m.group(2))
+    used = re.search(rf"->\s*{member}\b", file)
+    tested = re.search(rf"NULL\s*==\s*[\w.>-]*->{member}\b|!\s*[\w.>-]*->{member}\b|->{member}\s*==\s*NULL", body)
+    return bool(used) and not tested

@@ -150,6 +150,13 @@ void dump_rs(int alive)
 {
 	log_message(LOG_INFO, "     alive = %d", alive);
 }
+void dump_script(int t)
+{
++	if (t % 10)
++		log_message(LOG_INFO, "   Timeout = %d.%d sec", t / 10, t % 10);
++	else
+		log_message(LOG_INFO, "   Timeout = %d sec", t / 10);
+}
 void dump_vs(int sorry, int alive)
 {
 +	if (sorry)
@@ -303,6 +310,37 @@ void conf_curves(const char *curves)
 }
 """,
     },
+    "member-null": {
+        "cert.c": """
+struct kp { void *x509; void *pkey; };
+struct cert { void *x509; void *pkey; struct kp *kp; };
+int use_cert(void *x509);
+int use_key(void *pkey);
+int cert_cb(struct cert *pc)
+{
+-	if (!pc || NULL == pc->x509 || NULL == pc->pkey) {
++	if (!pc) {
+		log_message(LOG_ERR, "no certificate/private key for TLS server name");
+		return 0;
+	}
+-	if (!use_cert(pc->x509) || !use_key(pc->pkey))
++	if (!use_cert(pc->kp->x509) || !use_key(pc->kp->pkey))
+		return 0;
+	return 1;
+}
+int verify_cb(struct cert *pc, int verify)
+{
+-	if (!verify || NULL == pc->x509) {
++	if (!verify) {
+		log_message(LOG_ERR, "not verifying");
+		return 0;
+	}
++	if (NULL == pc->x509)
++		return 0;
+	return use_cert(pc->x509);
+}
+""",
+    },
 }
 
 
@@ -406,18 +444,19 @@ def test_a_generic_text_does_not_pair_with_a_close_one_of_a_new_function_it_does
 def test_a_new_call_of_a_message_the_release_still_writes_is_a_new_site_not_a_new_message(diffs):
     """keepalived 2.3.3's dump_if() writes `   Tracking VRRP instances :` in a new branch too;
     lighttpd 1.4.79's certificate refresh writes the load's message with the file names
-    added. A dump line of the same words about another object in another function (the
+    added, keepalived 2.3.3's dump_vscript() `   Timeout = %lu.%3.3lu sec` beside its `   Timeout
+    = %lu sec`. A dump line of the same words about another object in another function (the
     sorry server's `alive`) and a new text are added."""
     d = diffs["new-site"]
     assert sorted((text(m), o.function) for m, o in d.new_sites) == [
-        ("   Tracking VRRP instances :", "dump_if"),
+        ("   Timeout = %d.%d sec", "dump_script"), ("   Tracking VRRP instances :", "dump_if"),
         ("failed to set default certificate for socket: %s %s: (%d)", "init_cert")]
     assert sorted(text(m) for m in d.added) == [
-        "     alive = %d", "   Tracking VRRP instances :", "certificate refreshed",
+        "     alive = %d", "   Timeout = %d.%d sec", "   Tracking VRRP instances :", "certificate refreshed",
         "failed to set default certificate for socket: %s %s: (%d)"]
     listed = diff_to_dict(d)
     assert sorted(m["text"] for m in listed["added"]) == ["     alive = %d", "certificate refreshed"]
-    assert [s["existing"]["function"] for s in listed["new_sites"]] == ["dump_if", "init_cert"]
+    assert [s["existing"]["function"] for s in listed["new_sites"]] == ["dump_if", "dump_script", "init_cert"]
 
 
 def test_a_copy_gone_into_if0_is_removed_not_merged(diffs):
@@ -486,3 +525,13 @@ def test_a_message_no_build_compiles_is_no_side_of_a_pair(diffs):
     assert not got.added and not got.removed
     assert [(text(c.old), text(c.new), "template" in c.fields) for c in got.changed] == [
         ("SSL: Unable to config curve %s", "SSL: Unable to config groups %s", True)]
+
+
+def test_null_tests_of_members_the_release_now_relies_on_are_no_condition(diffs):
+    """lighttpd 1.4.69's mod_openssl_cert_cb() tested `!pc || NULL == pc->ssl_pemfile_x509 ||
+    NULL == pc->ssl_pemfile_pkey`; 1.4.79 tests `!pc` and uses the members untested (a
+    plugin_cert exists only with both loaded). A member the new function still tests for NULL
+    is a change."""
+    d = diffs["member-null"]
+    assert [text(b) for _, b in d.kept] == ["no certificate/private key for TLS server name"]
+    assert [(text(c.new), c.fields) for c in d.changed] == [("not verifying", ("conditions",))]
