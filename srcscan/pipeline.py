@@ -20,6 +20,7 @@ from srcscan.scan import ScanResult, gc_paused
 from srcscan.sources import SourceTree
 
 if TYPE_CHECKING:  # the analyses are imported by _analyse only: a warm run (a results hit) never loads them
+    from srcscan.analyze.context import Context
     from srcscan.analyze.settings import Settings
     from srcscan.catalog import Catalog
     from srcscan.model import RequirementAnswer
@@ -100,7 +101,12 @@ def _build_from_tree(rules: Rules, tree: SourceTree, cache_dir: Path, with_optio
     if hit is not None:  # this run's provenance (its notes say how the tree was had this time)
         return Built(replace(hit[0], provenance=tree.provenance), hit[1], tree)
     started = time.perf_counter()
-    if scan is None or commands is not None:
+    shared = run_key(rules, tree, (), commands) + "\0" + str(cache_dir)  # the run without its --with settings
+    prepared = _PREPARED.get(shared) if with_options else None  # a plain run is made in full, always
+    if prepared is not None:  # nothing parsed or read again this time: said as a results hit says it
+        scan = replace(prepared.context.scan, parsed=0, cached=len(prepared.context.scan.files), extra_parsed=0,
+                       extra_cached=len(prepared.context.scan.extra), extra_seconds=0.0)
+    elif scan is None or commands is not None:
         from srcscan.coverage import scan_with_coverage  # (not imported at all on a warm run)
 
         scan = scan_with_coverage(tree, rules, cache_dir=cache_dir, compile_commands=commands,
@@ -113,28 +119,86 @@ def _build_from_tree(rules: Rules, tree: SourceTree, cache_dir: Path, with_optio
     from srcscan.requirement_dnf import load_sop_memo, save_sop_memo
 
     load_sop_memo(cache_dir)  # the printing's minimal DNFs other runs worked out (requirement_dnf.py)
-    catalog = _analyse(rules, tree, scan, cache_dir, with_options)
+    catalog = _analyse(rules, tree, scan, cache_dir, with_options, prepared, shared)
     save_sop_memo(cache_dir)
     timings["analyses"] = time.perf_counter() - started
     results.put(key, catalog, scan)
     return Built(catalog, scan, tree)
 
 
-def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, with_options: tuple[str, ...]) -> Catalog:
-    """Sites, then every analysis' answers keyed by SiteKey, then the messages once (assemble)."""
-    from srcscan.analyze.callgraph import build_call_graph
+@dataclass(frozen=True)
+class _Prepared:
+    """What a tree's analyses work out before any `--with` setting counts: the Context, the
+    sites' build conditions and requirements (with the child starts' atoms), the coverage
+    report; and `restore`, which puts the index's lazily filled tables back as the
+    requirements left them (the processes analysis adds to them: a run with other settings
+    starts where a fresh run would)."""
+
+    context: Context
+    build: dict
+    requirements: dict
+    starts: Mapping
+    coverage: object
+    restore: Callable[[], None]
+
+
+# The last tree's _Prepared, by its run key without `--with` settings (and the cache
+# directory): a run over the same tree with other settings in the same process (the tests'
+# `--with` catalogs of a release they built already) redoes only the processes and the rest.
+_PREPARED: dict[str, _Prepared] = {}
+
+
+def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, with_options: tuple[str, ...],
+             prepared: _Prepared | None = None, shared: str = "") -> Catalog:
+    """Sites, then every analysis' answers keyed by SiteKey, then the messages once (assemble).
+    With `prepared` (this tree's, from an earlier run in this process): the processes on."""
     from srcscan.analyze.childstarts import with_child_starts
     from srcscan.analyze.streams import streamed_answers
+    from srcscan.analyze.process_answers import analyze_processes
+    from srcscan.analyze.settings import parse_with
+    from srcscan.catalog import assemble, new_catalog, openlog_calls
+
+    indexed = _index(rules, scan) if prepared is None else ()
+    with phase("analyses", total=4) as step:
+        if prepared is None:
+            prepared = _prepare(rules, tree, scan, cache_dir, indexed, step)
+            _PREPARED.clear()  # one tree at a time: it holds the tree's facts, graph and index
+            _PREPARED[shared] = prepared
+        else:
+            step.advance(3)
+        prepared.restore()
+        context = replace(prepared.context, tree=tree, scan=scan, with_options=with_options)
+        build, requirements, starts, options = prepared.build, prepared.requirements, prepared.starts, context.options
+        if with_options:  # only the sites the settings let appear
+            settings = parse_with(with_options, options, rules.config.false_values)
+            context = replace(context, sites=tuple(
+                s for s in context.sites if _appears(requirements.get(s.key), build.get(s.key, ""), settings, starts)))
+        step.describe("analyses: processes")
+        processes, found = analyze_processes(context, requirements)
+        requirements, started = with_child_starts(requirements, processes, found.processes or (), starts)
+        requirements = streamed_answers(requirements, processes)  # written to stderr under -t: not `!-t`
+        step.advance()
+    # the option table is the options found (those --with names too) and the child starts'
+    # atoms; skipped: the files confinement did not read, and why (sources/text.py)
+    sections = replace(found, coverage=prepared.coverage, options=tuple(options) + started, skipped=scan.skipped)
+    messages = assemble(context.sites, context.texts, build, requirements, processes)
+    if with_options:  # a text builder's texts have requirements of their own (MessageText.producers)
+        from srcscan.analyze.settings import satisfied
+        settings = parse_with(with_options, tuple(options) + started, rules.config.false_values)
+        messages = [m for m in messages if satisfied(m.requires, settings)]
+    return new_catalog(rules, tree.provenance.version, tree.provenance, scan.files, context.log_functions,
+                       openlog_calls(list(context.functions)), messages, sections)
+
+
+def _index(rules: Rules, scan: ScanResult) -> tuple:
+    """(functions, log functions, parsed sites, call graph, options, the options' index)."""
+    from srcscan.analyze.callgraph import build_call_graph
     from srcscan.analyze.keytypes import key_table_values
-    from srcscan.analyze.context import Context
     from srcscan.analyze.options import find_defaults, find_key_cases, find_locals, find_options, find_start_values
     from srcscan.analyze.optionflow import zero_at_start
-    from srcscan.analyze.process_answers import analyze_processes
-    from srcscan.analyze.requirements import analyze_requirements, option_index
-    from srcscan.analyze.settings import parse_with
-    from srcscan.analyze.sites import find_log_sites, site_texts
-    from srcscan.catalog import all_functions, assemble, new_catalog, openlog_calls
-    from srcscan.coverage import analyze_build, text_sites
+    from srcscan.analyze.requirements import option_index
+    from srcscan.analyze.sites import find_log_sites
+    from srcscan.catalog import all_functions
 
     functions = tuple(all_functions(scan.all_files))  # a function parsed in several profiles: its calls merged
     log_functions, parsed = find_log_sites(rules, list(functions))
@@ -151,44 +215,53 @@ def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, 
                          writes=[w for f in scan.all_files for w in f.writes],
                          base_writes=[w for f in scan.files for w in f.writes],
                          key_values=key_table_values(scan.all_files), zero_globals=zero_at_start(scan.all_files))
-    with phase("analyses", total=4) as step:
-        step.describe("analyses: sites")
-        from_text, coverage = text_sites(scan, tree, rules, log_functions)
-        # A call read from the text names its function as written: the call graph's key for it.
-        from_text = [replace(s, function_key=graph.key_for(s.call.function, s.call.file) or s.call.function)
-                     for s in from_text]
-        sites = tuple(parsed) + tuple(from_text)
-        texts = site_texts(sites, rules, functions, log_functions, [w for f in scan.all_files for w in f.writes],
-                           frozenset(r.target for f in scan.all_files for r in f.refs))
-        context = Context(rules, tree, scan, functions, log_functions, sites, texts, graph, tuple(options), index,
-                          cache_dir, with_options)
-        step.advance()
-        step.describe("analyses: build")
-        build, _ = analyze_build(context)
-        step.advance()
-        step.describe("analyses: requirements")
-        requirements, found = analyze_requirements(context, build)
-        starts = found["starts"]  # a child's start condition, as an atom (analyze.childstarts)
-        step.advance()
-        if with_options:  # only the sites the settings let appear
-            settings = parse_with(with_options, options, rules.config.false_values)
-            context = replace(context, sites=tuple(
-                s for s in sites if _appears(requirements.get(s.key), build.get(s.key, ""), settings, starts)))
-        step.describe("analyses: processes")
-        processes, found = analyze_processes(context, requirements)
-        requirements, started = with_child_starts(requirements, processes, found.processes or (), starts)
-        requirements = streamed_answers(requirements, processes)  # written to stderr under -t: not `!-t`
-        step.advance()
-    # the option table is the options found (those --with names too) and the child starts'
-    # atoms; skipped: the files confinement did not read, and why (sources/text.py)
-    sections = replace(found, coverage=coverage, options=tuple(options) + started, skipped=scan.skipped)
-    messages = assemble(context.sites, texts, build, requirements, processes)
-    if with_options:  # a text builder's texts have requirements of their own (MessageText.producers)
-        from srcscan.analyze.settings import satisfied
-        settings = parse_with(with_options, tuple(options) + started, rules.config.false_values)
-        messages = [m for m in messages if satisfied(m.requires, settings)]
-    return new_catalog(rules, tree.provenance.version, tree.provenance, scan.files, log_functions,
-                       openlog_calls(list(functions)), messages, sections)
+    return functions, log_functions, parsed, graph, options, index
+
+
+def _prepare(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, indexed: tuple, step) -> _Prepared:
+    """The sites and their texts, then the analyses no `--with` setting changes (build,
+    requirements): the first three steps of the analyses' phase."""
+    from srcscan.analyze.context import Context
+    from srcscan.analyze.requirements import analyze_requirements
+    from srcscan.analyze.sites import site_texts
+    from srcscan.coverage import analyze_build, text_sites
+
+    functions, log_functions, parsed, graph, options, index = indexed
+    step.describe("analyses: sites")
+    from_text, coverage = text_sites(scan, tree, rules, log_functions)
+    # A call read from the text names its function as written: the call graph's key for it.
+    from_text = [replace(s, function_key=graph.key_for(s.call.function, s.call.file) or s.call.function)
+                 for s in from_text]
+    sites = tuple(parsed) + tuple(from_text)
+    texts = site_texts(sites, rules, functions, log_functions, [w for f in scan.all_files for w in f.writes],
+                       frozenset(r.target for f in scan.all_files for r in f.refs))
+    context = Context(rules, tree, scan, functions, log_functions, sites, texts, graph, tuple(options), index, cache_dir)
+    step.advance()
+    step.describe("analyses: build")
+    build, _ = analyze_build(context)
+    step.advance()
+    step.describe("analyses: requirements")
+    requirements, found = analyze_requirements(context, build)
+    step.advance()
+    # starts: a child's start condition, as an atom (analyze.childstarts)
+    return _Prepared(context, build, requirements, found["starts"], coverage, _tables_as_now(index))
+
+
+def _tables_as_now(index: object) -> Callable[[], None]:
+    """A function putting every dict, set and list field of the dataclass `index` back to what
+    it holds now, in place (other objects hold the same tables)."""
+    from copy import copy
+    from dataclasses import fields
+
+    saved = [(table, copy(table)) for table in (getattr(index, f.name) for f in fields(index))
+             if isinstance(table, (dict, set, list))]
+
+    def restore() -> None:
+        for table, content in saved:
+            table.clear()
+            (table.extend if isinstance(table, list) else table.update)(content)
+
+    return restore
 
 
 def _appears(answer: RequirementAnswer | None, build: str, settings: Settings, starts: Mapping | None = None) -> bool:
