@@ -34,7 +34,7 @@ from typing import Any, Callable, Iterable
 
 from srcscan.catalog import Catalog, catalog_from_dict, message_to_dict
 from srcscan.diff import FIELDS, FileTexts, diff_catalogs
-from srcscan.diff.text import _site
+from srcscan.diff.text import _site, _text, numerically_impossible
 from srcscan.errors import InputError
 
 HISTORY_SCHEMA = "srcscan.history/2"  # 2: states keep the guards (`conditions`)
@@ -198,8 +198,10 @@ def add_release(index: dict[str, Any], catalog: Catalog, release: str, texts: Fi
             messages[old_sids[m.id]]["removed"] = release
             if id(m) in gone and _site(m) in site_old:
                 messages[old_sids[m.id]]["merged_into"] = site_old[_site(m)]
-        added_ids = {m.id for m in diff.added} | {mg.new.id for mg in diff.merged} | set(split)
-        summary.update(added=len(diff.added) + len(split), removed=len(diff.removed), reworded=reworded, changed=changed,
+        uncompiled, gone_uncompiled = _uncompiled(index, previous, catalog, old_sids, new_sids, release)
+        added_ids = {m.id for m in diff.added} | {mg.new.id for mg in diff.merged} | set(split) | set(uncompiled)
+        summary.update(added=len(diff.added) + len(split) + len(uncompiled),
+                       removed=len(diff.removed) + gone_uncompiled, reworded=reworded, changed=changed,
                        merged=len(diff.merged))
     summary["options"] = _option_counts(m for m in catalog.messages)
     summary["options_added"] = _option_counts(m for m in catalog.messages if m.id in added_ids)
@@ -209,6 +211,34 @@ def add_release(index: dict[str, Any], catalog: Catalog, release: str, texts: Fi
     index["last_root"] = root
     index.setdefault("release_ids", {})[release] = dict(sorted(new_sids.items()))
     return index
+
+
+def _uncompiled(index: dict[str, Any], previous: Catalog, catalog: Catalog, old_sids: dict[str, str],
+                new_sids: dict[str, str], release: str) -> tuple[list[str], int]:
+    """Messages no build compiles (a build bounding a version number from both sides:
+    diff.text.numerically_impossible) are no side of the diff's pairs, but each catalog
+    message has a sid: such a message keeps its sid by identity (file, function, text), is
+    otherwise new here, and an old one without a new copy is removed. Returns the ids of the
+    new ones and how many old ones went."""
+    olds: dict[tuple[str, str, str], list] = {}
+    for m in previous.messages:
+        if numerically_impossible(m.build) and m.id in old_sids:
+            olds.setdefault((m.file, m.function, _text(m)), []).append(m)
+    messages, added = index["messages"], []
+    for m in catalog.messages:
+        if not numerically_impossible(m.build) or m.id in new_sids:
+            continue
+        same = olds.get((m.file, m.function, _text(m)))
+        if same:
+            new_sids[m.id] = old_sids[same.pop(0).id]
+            messages[new_sids[m.id]]["line"] = m.line
+        else:
+            new_sids[m.id] = _new_message(index, message_to_dict(m), release)
+            added.append(m.id)
+    gone = [m for left in olds.values() for m in left]
+    for m in gone:
+        messages[old_sids[m.id]]["removed"] = release
+    return added, len(gone)
 
 
 def _new_message(index: dict[str, Any], m: dict[str, Any], release: str) -> str:

@@ -527,6 +527,25 @@ def test_a_message_no_build_compiles_is_no_side_of_a_pair(diffs):
         ("SSL: Unable to config curve %s", "SSL: Unable to config groups %s", True)]
 
 
+def test_history_gives_a_message_no_build_compiles_a_sid_of_its_own(diffs):
+    """The history gives every message of a release a sid, one no build compiles too (no side
+    of the diff's pairs): new in the release it first appears in, the same sid while it stays
+    (by file, function and text), removed when it goes. The real lighttpd 1.4.69 -> 1.4.79
+    history lost 1.4.79's `SSL: Unable to config curve %s` (test_history_real)."""
+    from srcscan.history import add_release, empty_index
+    d = diffs["impossible-build"]
+    never = "defined(HAVE_ECDH) && VERSION_NUMBER < 269484032 && VERSION_NUMBER >= 805306368"
+    new = replace(d.new, messages=tuple(replace(m, build=never) if "curve" in text(m) else m for m in d.new.messages))
+    index = empty_index(d.old.project, d.old.rules_sha256)
+    for catalog, release in ((d.old, "1.0"), (new, "1.1"), (new, "1.2"), (d.old, "1.3")):
+        index = add_release(index, catalog, release)
+        assert set(index["last_sids"]) == {m.id for m in catalog.messages}, release
+    sids = index["release_ids"]
+    curve = next(m.id for m in new.messages if "curve" in text(m))
+    assert sids["1.1"][curve] == sids["1.2"][curve] and sids["1.1"][curve] not in sids["1.0"].values()
+    assert index["messages"][sids["1.2"][curve]]["removed"] == "1.3"
+
+
 def test_null_tests_of_members_the_release_now_relies_on_are_no_condition(diffs):
     """lighttpd 1.4.69's mod_openssl_cert_cb() tested `!pc || NULL == pc->ssl_pemfile_x509 ||
     NULL == pc->ssl_pemfile_pkey`; 1.4.79 tests `!pc` and uses the members untested (a
