@@ -12,7 +12,7 @@ from srcscan.catalog import Catalog, Message
 from srcscan.diff.model import FileTexts
 from srcscan.diff.signatures import resigned, values_of_calls, without_computed_arguments
 from srcscan.diff.switches import switch_labels, switch_test
-from srcscan.diff.text import _function_span, _uncast, build_formula, call_arguments_end
+from srcscan.diff.text import _uncast, build_formula, call_arguments_end, message_function_lines
 from srcscan.diff.walks import walk
 from srcscan.textcalls import enclosing_function, enclosing_guards
 
@@ -157,13 +157,11 @@ def conditions_changed(a: Message, b: Message, texts: FileTexts | None) -> bool:
 def _text_before(text: str | None, m: Message) -> str | None:
     """The text of m's function from its head to m's line, preprocessor lines dropped,
     _squeezed; None when the function is not found."""
-    if not text:
+    found = message_function_lines(text, m)
+    if found is None:
         return None
-    lines = text.split("\n")
-    span = _function_span(lines, m.function)
-    if span is None or not span[0] <= m.line <= span[1]:
-        return None
-    return _squeezed("\n".join(x for x in lines[span[0] - 1: m.line - 1] if not x.lstrip().startswith("#")))
+    lines, first = found
+    return _squeezed("\n".join(x for x in lines[: m.line - first] if not x.lstrip().startswith("#")))
 
 
 def _squeezed(text: str) -> str:

@@ -156,6 +156,19 @@ def _alnum(text: str) -> int:
     return len(re.sub(r"[^A-Za-z0-9]", "", text))
 
 
+def message_function_lines(text: str | None, m: Message) -> tuple[list[str], int] | None:
+    """The lines of m's function in its file's `text`, from its head to its closing `}`, and
+    the 1-based line of the first; None when the text is missing or the function holding
+    m's line is not found (_function_span)."""
+    if not text:
+        return None
+    lines = text.split("\n")
+    span = _function_span(lines, m.function)
+    if span is None or not span[0] <= m.line <= span[1]:
+        return None
+    return lines[span[0] - 1: span[1]], span[0]
+
+
 def _function_span(lines: list[str], name: str) -> tuple[int, int] | None:
     """(first, last) 1-based lines of the definition of function `name` in a file's lines:
     from the line its name opens (`name(` at the start of a line, or after the return type)

@@ -10,7 +10,7 @@ import re
 from srcscan.catalog import Message
 from srcscan.diff.model import FileTexts
 from srcscan.diff.ternary import split_top_level
-from srcscan.diff.text import _function_span, call_arguments_end
+from srcscan.diff.text import call_arguments_end, message_function_lines
 
 # A guard that holds when a pointer is set: `p`, `p != NULL`, `!(!p)` (a member path too).
 _SET = re.compile(r"(?:!\(!\s*)?([A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*)\s*(?:\)|!=\s*(?:NULL|0))?")
@@ -48,13 +48,8 @@ def without_trusted_pointer_tests(a: Message, b: Message, guards_a: tuple[str, .
 
 def _body(text: str | None, m: Message) -> str | None:
     """m's function's text."""
-    if not text:
-        return None
-    lines = text.split("\n")
-    span = _function_span(lines, m.function)
-    if span is None or not span[0] <= m.line <= span[1]:
-        return None
-    return "\n".join(lines[span[0] - 1: span[1]])
+    found = message_function_lines(text, m)
+    return "\n".join(found[0]) if found else None
 
 
 _NULL_TEST = re.compile(r"\bif\s*\(\s*!?\s*[A-Za-z_]\w*\s*\)|[!=]=\s*NULL\b|\bNULL\s*[!=]=")
