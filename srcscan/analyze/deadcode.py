@@ -37,7 +37,9 @@ from typing import Any, Iterable, Mapping
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.preprocessor.lex import blank_out
 
-_LITERAL_OR_COMMENT = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|/\*.*?\*/|//[^\n]*', re.S)
+# A block comment as runs without `*` and runs of `*`: the matches of `/\*.*?\*/`, without trying
+# `*/` at each of its characters.
+_LITERAL_OR_COMMENT = re.compile(r'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|/\*[^*]*\*+(?:[^/*][^*]*\*+)*/|//[^\n]*', re.S)
 _NOT_A_CALL_BEFORE = re.compile(r"[\w*]\s*$")  # `void dump_if(`, `static int *f(`: a declaration
 _STATEMENT_WORDS = ("return", "else", "do")
 # Identifiers C reserves for the implementation (C11 7.1.3): a program defining one replaces a

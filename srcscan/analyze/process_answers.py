@@ -395,7 +395,8 @@ class TextCalls:
         return out
 
 
-_CALL_LIKE = re.compile(r"(?<![\w.>])([A-Za-z_]\w*)\s*\(")  # a name followed by `(` (TextCalls)
+# A name and `(` (TextCalls): `(?<![\w.>])` looked back after its first letter, so blanks are skipped fast
+_CALL_LIKE = re.compile(r"([A-Za-z_](?<![\w.>].)\w*)\s*\(")
 
 
 def _text_callers(name: str, model: Model, calls: TextCalls, requires: tuple[tuple[str, ...], ...] = (),

@@ -16,7 +16,9 @@ from typing import Iterable
 # Comments and literals in one alternation, so that `"/*"` is a string and `// "` a comment.
 _BLANKABLE = re.compile(
     r"//(?:[^\n\\]|\\.)*"  # line comment (a backslash-newline continues it)
-    r"|/\*.*?(?:\*/|\Z)"  # block comment (unterminated: to the end)
+    # block comment (unterminated: to the end), read as runs without `*` and runs of `*`: the
+    # same matches as `/\*.*?(?:\*/|\Z)`, which tried `*/` at every character of the comment
+    r"|/\*[^*]*(?:\*+[^*/][^*]*)*(?:\*+/|\*+\Z|\Z)"
     r'|"(?:[^"\\\n]|\\.)*"?'  # string literal (unterminated: to the end of the line)
     r"|'(?:[^'\\\n]|\\.)*'?",  # character literal (`#error don't` leaves one unterminated)
     re.S,
