@@ -13,7 +13,7 @@ from srcscan.diff.model import DIFF_SCHEMA, Change, DiffResult, FileTexts, Merge
 from srcscan.diff.analysis import _Callers, _analysis_only, conditions_changed
 from srcscan.diff.beside import required_beside
 from srcscan.diff.callers import with_only_caller
-from srcscan.diff.implied import without_implied_exits
+from srcscan.diff.implied import without_implied_exits, without_vacuous_exits
 from srcscan.diff.passes import _Matcher
 from srcscan.diff.rewrites import _negations
 from srcscan.diff.signatures import with_own_module_name
@@ -83,6 +83,8 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
             exits_went.add((id(a), id(b)))
         guards_a, guards_b = _without_null_tests(a, guards_a), _without_null_tests(b, guards_b)
         guards_a, guards_b = without_implied_exits(guards_a), without_implied_exits(guards_b)
+        guards_a = without_vacuous_exits(guards_a, dict(a.constants))
+        guards_b = without_vacuous_exits(guards_b, dict(b.constants))
         guards_a, guards_b = without_trusted_pointer_tests(a, b, guards_a, guards_b, texts)
         guards_a, guards_b = without_dropped_member_tests(a, b, guards_a, guards_b, texts)
         guards_a = with_own_module_name(guards_a, guards_b, b.file)

@@ -4,6 +4,8 @@ changes nothing for the message. Text in, text out: no pairing decisions here.""
 
 from __future__ import annotations
 
+import re
+
 from srcscan.diff.ternary import split_top_level
 from srcscan.diff.text import _uncast, call_arguments_end
 
@@ -61,3 +63,133 @@ def _negations(guard: str) -> set[str]:
     elif guard.startswith("!"):
         out.add(guard[1:])
     return out
+
+
+# ---------------------------------------------------------------------------- read as logic
+# A guard read as a boolean formula over its tests: ("and"|"or", parts), ("not", part) or
+# ("atom", key). A comparison of an expression with a constant is the atom ("eq", expr, value)
+# (`!=` its negation), a bare expression `x` the negation of ("eq", x, 0).
+MAX_ATOMS = 24  # more tests than this in one message: not decided (the guard is kept)
+_COMPARISON = re.compile(r"^(?P<l>.+?)\s*(?P<op>==|!=)\s*(?P<r>.+)$")
+
+
+def without_vacuous_exits(guards: tuple[str, ...], constants: dict[str, int] | None = None) -> tuple[str, ...]:
+    """The guards but each early exit `!(E)` that the other guards kept already rule out (E
+    cannot hold where they all hold, read as logic over the tests: `x != C` is not `x == C`,
+    `x == C1` and `x == C2` exclude each other for constants of other known values, `x` is
+    `x != 0`): the exit is taken only where the message is not written, so a release that drops,
+    adds or moves it changes nothing for the message. keepalived 2.2.7's
+    vrrp_complete_instance() returned early on `list_empty(&vrrp->vip) && (vrrp->version ==
+    VRRP_VERSION_3 || vrrp->strict_mode)`, 2.3.3 checks it at the end; `Cannot use AH
+    authentication with IPv6` is written after `!(vrrp->strict_mode && vrrp->auth_type !=
+    VRRP_AUTH_NONE)` and `!(vrrp->version == VRRP_VERSION_3 && vrrp->auth_type !=
+    VRRP_AUTH_NONE)`, under `vrrp->auth_type == VRRP_AUTH_AH`: never in a strict or v3
+    instance, so never where that exit was taken. `constants` gives named constants' values
+    (Message.constants); an upper-case name of unknown value excludes no other."""
+    values = dict(constants or {})
+    kept = list(guards)
+    k = 0
+    while k < len(kept):
+        g = _key(kept[k])
+        # a test written twice tests a value the code set again in between (lighttpd 1.4.79's
+        # `sqlrc = sqlite3_initialize(); if (sqlrc != SQLITE_OK) ...; sqlrc = sqlite3_open_v2(...)`)
+        again = any(_key(o) == g for j, o in enumerate(kept) if j != k)
+        if g.startswith("!(") and call_arguments_end(g, 2)[0] == len(g) - 1 and not again:
+            others = [_formula(_key(o), values) for j, o in enumerate(kept) if j != k]
+            # others that cannot all hold read a value the code changed between two tests
+            # (`!vrrp_node` ... `vrrp_node`): no logic over the text decides anything there
+            if _satisfiable(("and", others)) and not _satisfiable(("and", others + [_formula(g[2:-1], values)])):
+                del kept[k]
+                continue
+        k += 1
+    return tuple(kept)
+
+
+def _formula(text: str, values: dict[str, int]) -> tuple:
+    text = _bare(text.strip())
+    parts = split_top_level(text, "||")
+    if len(parts) > 1:
+        return ("or", [_formula(p, values) for p in parts])
+    parts = split_top_level(text, "&&")
+    if len(parts) > 1:
+        return ("and", [_formula(p, values) for p in parts])
+    if text.startswith("!") and not text.startswith("!="):
+        return ("not", _formula(text[1:], values))
+    m = _COMPARISON.match(text)
+    if m and len(split_top_level(text, m.group("op"))) == 2:
+        left, right = (_bare(s.strip()) for s in split_top_level(text, m.group("op")))
+        lv, rv = _constant(left, values), _constant(right, values)
+        if rv is not None or lv is not None:
+            expr, value = (left, rv) if rv is not None else (right, lv)
+            atom = ("atom", ("eq", " ".join(expr.split()), value))
+            return atom if m.group("op") == "==" else ("not", atom)
+        return ("atom", ("test", " ".join(text.split())))
+    if re.search(r"[<>]|[^=!<>]=[^=]", text.replace("->", ".")):
+        return ("atom", ("test", " ".join(text.split())))
+    return ("not", ("atom", ("eq", " ".join(text.split()), 0)))
+
+
+def _constant(text: str, values: dict[str, int]) -> int | str | None:
+    """The value of a constant operand: a number, a named constant's value (`values`), NULL as
+    0, or an upper-case name of unknown value (itself); None for anything else."""
+    if text in values:
+        return values[text]
+    if text in ("NULL", "false"):
+        return 0
+    m = re.fullmatch(r"(0[xX][0-9a-fA-F]+|\d+)[uUlL]*", text)
+    if m:
+        return int(m.group(1), 0) if not re.fullmatch(r"0\d+", m.group(1)) else int(m.group(1), 8)
+    return text if re.fullmatch(r"[A-Z][A-Z0-9_]*", text) else None
+
+
+def _atoms(f: tuple, out: list) -> list:
+    if f[0] == "atom":
+        if f[1] not in out:
+            out.append(f[1])
+    elif f[0] == "not":
+        _atoms(f[1], out)
+    else:
+        for p in f[1]:
+            _atoms(p, out)
+    return out
+
+
+def _value(f: tuple, given: dict) -> bool | None:
+    """f's truth under a partial assignment of its atoms (None: not decided yet)."""
+    if f[0] == "atom":
+        return given.get(f[1])
+    if f[0] == "not":
+        v = _value(f[1], given)
+        return None if v is None else not v
+    values = [_value(p, given) for p in f[1]]
+    if f[0] == "and":
+        return False if False in values else None if None in values else True
+    return True if True in values else None if None in values else False
+
+
+def _consistent(atom: tuple, truth: bool, given: dict) -> bool:
+    """Can `atom` have `truth` beside `given`? One expression equals one value at a time."""
+    if atom[0] != "eq" or not truth:
+        return True
+    return not any(t and a[0] == "eq" and a[1] == atom[1] and a[2] != atom[2]
+                   and isinstance(a[2], int) and isinstance(atom[2], int) for a, t in given.items())
+
+
+def _satisfiable(f: tuple) -> bool:
+    """Can f hold? True (not decided) with more than MAX_ATOMS tests."""
+    atoms = _atoms(f, [])
+    if len(atoms) > MAX_ATOMS:
+        return True
+
+    def search(k: int, given: dict) -> bool:
+        v = _value(f, given)
+        if v is not None or k == len(atoms):
+            return v is not False
+        for truth in (True, False):
+            if _consistent(atoms[k], truth, given):
+                given[atoms[k]] = truth
+                if search(k + 1, given):
+                    return True
+                del given[atoms[k]]
+        return False
+    return search(0, {})
