@@ -80,6 +80,7 @@ class Index:
     handlers: frozenset[str] = frozenset()  # functions the getopt loop hands each option to (option_handlers)
     stores: dict[str, tuple[tuple[str, tuple[Guard, ...]], ...]] = field(default_factory=dict)  # global state's field path -> (function storing in it, the store's guards) (state_stores)
     set_by: dict[str, Requirement] = field(default_factory=dict)  # field path -> what its stores need (requirements.set_by_code)
+    value_paths: frozenset[str] = frozenset()  # the stores' variables holding stored values (valuestores.value_stores)
     bit_stores: dict[tuple[str, str, str], tuple] = field(default_factory=dict)  # (struct, field, macro) -> (function, guards) storing it (codetests.bit_stores)
     locals_declared: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)  # (file, function) -> its locals (inherited._file_requirement)
     bits_set_by: dict[tuple[str, str, str], Requirement] = field(default_factory=dict)  # the same -> what those stores need (requirements.set_by_code)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.tablehandover import table_handovers
+from srcscan.analyze.valuestores import argument_need, settled_set_by, value_stores
 from srcscan.analyze.childstarts import start_atoms
 from srcscan.analyze.contexts import context_requirement, creates_context, guarded_by_context, one_module
 from srcscan.analyze.keytypes import unused_case_test
@@ -40,6 +41,7 @@ from srcscan.model import (CallSite, Guard, DecidedByCallers, Derivation, Functi
 from srcscan.requirement import Atom, Requirement
 from srcscan.analyze.conditions import BUDGET, Conditions, keep_params, param_test, site_condition, translate
 from srcscan.analyze.deadcode import macro_called, never_called
+from srcscan.analyze.optionflow import zero_at_start
 from srcscan.analyze.skippedcallers import skipped_callers, skipped_note
 from srcscan.analyze.logfuncs import log_function_of
 from srcscan.analyze.deadtests import bounded_test, null_test, zeroed_test
@@ -309,13 +311,9 @@ def set_by_code(index: Index, from_callers: Mapping[str, Requirement], graph: Ca
     """Field path -> the options under which some store in it runs (its function's inherited
     requirement and the store's own guards, run-time tests left out), for the fields of
     Index.stores whose every store needs some option; a function no call path reaches stores
-    nothing."""
-    out = {}
-    for path, stores in index.stores.items():
-        need = _stores_need(stores, index, from_callers, graph)
-        if need is not None and not need.is_true:
-            out[path] = need
-    return out
+    nothing. The variables of valuestores.value_stores are worked out to a fixed point."""
+    return settled_set_by(index, index.value_paths, lambda path: _stores_need(index.stores[path], index, from_callers,
+                                                                                graph))
 
 
 def _stores_need(stores: Iterable[tuple[str, tuple[Guard, ...]]], index: Index, from_callers: Mapping[str, Requirement],
@@ -356,7 +354,8 @@ def _callers_passing(key: str, fn: FunctionFacts, guards: Iterable[Guard], graph
         if any(v is not None and bool(v) == g.negated for g, v in zip(tested, held)):
             continue  # a constant argument the guard rules out
         found.append(from_callers.get(caller, Requirement.TRUE)
-                     & Requirement.all_of(guard_requirement(g, index, caller_fn) for g in call.guards))
+                     & Requirement.all_of(guard_requirement(g, index, caller_fn) for g in call.guards)
+                     & argument_need(tested, fn, call, caller_fn, index))
     return Requirement.any_of(found).simplified() if found else need
 
 
@@ -427,6 +426,10 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
         context.index.table_handovers = table_handovers(
             context.graph, (r for refs in context.index.field_stores.values() for r in refs),
             [w for f in context.scan.all_files for w in f.writes], texts)
+    stored = value_stores(context.graph, [w for f in context.scan.all_files for w in f.writes], context.index,
+                          zero_at_start(context.scan.all_files), texts)  # statics holding stored values
+    context.index.stores.update(stored)
+    context.index.value_paths = frozenset(stored)
     named: dict[Atom, Requirement] = {}  # a child's start, as an atom (analyze.childstarts)
     skipped = skipped_callers(context.graph, (c for f in context.scan.all_files if f.logsetup is not None
                                               for c in f.logsetup.skipped_calls[0]), dead, texts)
