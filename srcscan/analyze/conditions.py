@@ -26,6 +26,7 @@ from srcscan.analyze.inherited import keyword_requirement, stored_requirement
 from srcscan.analyze.localflow import entry_form
 from srcscan.analyze.keywordblocks import within_blocks
 from srcscan.analyze.keywordobjects import site_objects
+from srcscan.analyze.keyindex import other_entry
 from srcscan.analyze.optiontests import mandatory_guard, option_test, stored_after_loop
 
 MAX_DEPTH = 8  # callers followed up from a site before a parameter's test counts as runtime
@@ -33,7 +34,7 @@ BUDGET = 300  # reaching() calls per site
 
 
 def condition(e: CExpr, index, fn: FunctionFacts, line: int = 0, complement: bool = False,
-              open_params: bool = False) -> Requirement:
+              open_params: bool = False, holds: bool | None = None) -> Requirement:
     """C condition -> formula: constants folded, option tests as option atoms (the index's
     reading of them), anything else a runtime test of `fn`. A test at `line` of a variable
     assigned in `fn` before it is named with that assignment's line: `len < 0` after
@@ -44,17 +45,21 @@ def condition(e: CExpr, index, fn: FunctionFacts, line: int = 0, complement: boo
     a test of the parameter, which the call-path walk decides per caller (Conditions.reaching):
     lighttpd's mod_authn_file_htpasswd_get(auth_fn, ...) `if (!auth_fn) return -1;` is given
     the plain backend's userfile by one caller and the htpasswd backend's by another, and each
-    path needs its own key, not either."""
+    path needs its own key, not either. `holds`: whether `e` must hold (True) or fail (False) for
+    the code, when known (site_condition): a key index test `cpv->k_id != 3` that holds needs one
+    of the table's other keys (keyindex.other_entry)."""
     e = strip(e)
     value = evaluate(e)
     if value is not None:
         return Requirement.TRUE if value else Requirement.FALSE
     if isinstance(e, Unary) and e.op == "!":
-        return ~condition(e.operand, index, fn, line, complement, open_params)
+        return ~condition(e.operand, index, fn, line, complement, open_params, None if holds is None else not holds)
     if isinstance(e, Binary) and e.op in ("&&", "||"):
-        left = condition(e.left, index, fn, line, complement, open_params)
-        right = condition(e.right, index, fn, line, complement, open_params)
+        left = condition(e.left, index, fn, line, complement, open_params, holds)
+        right = condition(e.right, index, fn, line, complement, open_params, holds)
         return left & right if e.op == "&&" else left | right
+    if holds and (other := other_entry(e, index, fn, line)) is not None:
+        return other & condition(e, index, fn, line, complement, open_params)
     if open_params and isinstance(e, Name) and e.ref == "param" and _filled_directly(e.name, index, fn):
         return Requirement.atom(Atom(f"?{fn.key}:{render(e)}", test=e))
     flow = getattr(index, "flow", {}).get((fn.file, fn.name)) if line else None
@@ -105,7 +110,7 @@ def site_condition(guard: Guard, index, fn: FunctionFacts) -> Requirement:
     (Only here: the call-path analyses keep reading each test as written.)"""
     if guard.kind in ("case", "default") or guard.expr is None or mandatory_guard(guard, index, fn):
         return guard_condition(guard, index, fn)
-    c = condition(guard.expr, index, fn, guard.line, complement=True, open_params=True)
+    c = condition(guard.expr, index, fn, guard.line, complement=True, open_params=True, holds=not guard.negated)
     c = ~c if guard.negated else c
     return within_blocks(c, guard.expr, index)
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from srcscan.analyze.features import feature_atom
 from srcscan.analyze.guardedlocals import global_test, param_set_only_under, set_only_under, stored_through_locals, walk_start
+from srcscan.analyze.keyindex import key_index_test
 from srcscan.analyze.keyselections import selection_atoms
 from srcscan.analyze.keywordblocks import keyword_value_test, within_blocks
 from srcscan.analyze.lastwrite import at_line
@@ -109,12 +110,13 @@ def option_test(e: CExpr, index: Index, fn: FunctionFacts | None, unknown: Requi
     test itself, as an atom the analyses quantify away."""
     if line and (decided := at_line(e, index, fn, line)) is not None:
         e = decided  # a local the last assignment before the test decides (lastwrite)
-    keyed = _key_index_test(strip(e), index, fn)
+    keyed = key_index_test(strip(e), index, fn, line)
     if keyed is not None:
-        key, equal = keyed
+        key, equal, others = keyed
         given = Requirement.any_of(Requirement.atom(k) for k in key.split("|"))
         if necessary is True:
-            return given if equal else None
+            # `cpv->k_id != 3`: an entry of the list, of another key of the table than that one
+            return given if equal else (Requirement.any_of(Requirement.atom(k) for k in others) if others else None)
         if necessary is False:
             return None if equal else ~given
         if unknown is None:
@@ -148,23 +150,6 @@ def option_test(e: CExpr, index: Index, fn: FunctionFacts | None, unknown: Requi
         # `NULL == conf->exts`, which any of six `*.server` keys fills, needs all six not given.
         return Requirement.all_of(_literal(a) for a in sorted(atoms))
     return keyword_value_test(e, atoms, index, necessary, unknown) or Requirement.any_of(_literal(a) for a in sorted(atoms))
-
-
-def _key_index_test(e: CExpr, index: Index, fn: FunctionFacts | None) -> tuple[str, bool] | None:
-    """(key, equal) for a test of a config value's key index outside a key switch (`if
-    (cpv->k_id != 0) continue; /* k_id == 0 for ssl.pemfile */` in lighttpd's TLS modules'
-    refresh code): the entry is that key's only when the key is given. The key is read in
-    the function's first key switch's table, else in the file's largest."""
-    if fn is None or not index.key_switch or not isinstance(e, Binary) or e.op not in ("==", "!="):
-        return None
-    for side, other in ((e.left, e.right), (e.right, e.left)):
-        side = strip(side)
-        label = integer_of(other)
-        if isinstance(side, Member) and side.field == index.key_switch and label is not None:
-            table = (index.key_cases.get((fn.file, fn.name)) or index.key_cases.get((fn.file, ""), {})).get(0, {})
-            key = table.get(label)
-            return (key, e.op == "==") if key else None
-    return None
 
 
 def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,

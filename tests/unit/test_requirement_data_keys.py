@@ -66,3 +66,10 @@ def test_a_key_value_is_run_with_and_added_by_its_key(catalog):
     assert "ldap: bind failed for status %d" in {m.format for m in kept.messages}
     assert "ldap: bind failed for status %d" not in {m.format for m in as_run_with(catalog, ("auth.backend=pam",)).messages}
     assert "ldap: bind failed for status %d" in {m.format for m in run_query(catalog, Query(adds="auth.backend"))}
+
+
+def test_a_key_index_other_than_one_reads_the_other_keys_of_the_nearest_switch(catalog):
+    # `if (!is_socket_scope && cpv->k_id != 1)` in the loop over the socket keys: an entry of
+    # one of the socket keys other than sock.pemfile (the list holds the keys given only), read
+    # in the switch of that loop, not in the module's own keys' switch before it
+    assert requires(catalog, "%s is valid only in a socket scope") == (("sock.ciphers",), ("sock.engine",))
