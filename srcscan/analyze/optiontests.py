@@ -122,7 +122,8 @@ def option_test(e: CExpr, index: Index, fn: FunctionFacts | None, unknown: Requi
         if unknown is None:
             unknown = Requirement.atom(Atom(f"?{fn.key if fn else ''}:{render(e)}", test=e))
         return given & unknown if equal else ~(given & unknown)
-    if index.parsed and (parsed := parsed_test(strip(e), fn, index.parsed, necessary, unknown)) is not None:
+    if index.parsed and (parsed := parsed_test(strip(e), fn, index.parsed, necessary, unknown,
+                                                index.emptiness_tests)) is not None:
         return parsed  # a value parsed out of keys' strings (analyze.parsedvalues)
     by_default = _holds_by_default(strip(e), index, fn, unknown)
     if by_default is None:  # a field a key's case stores negated (optionvalues.negated_key_test)

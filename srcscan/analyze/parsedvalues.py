@@ -63,12 +63,15 @@ def parsed_formulas(e: CExpr, fn: FunctionFacts | None,
 
 
 def parsed_test(e: CExpr, fn: FunctionFacts | None, entries: Iterable[Parsed], necessary: bool | None,
-                unknown: Requirement | None) -> Requirement | None:
+                unknown: Requirement | None, emptiness: frozenset[str] = frozenset()) -> Requirement | None:
     """What test `e` demands of the keys (optiontests.option_test's polarities): N when
     `necessary`, S when not; else S or N with the test itself (`unknown`, by default an atom
     of the run the analyses quantify away), which keeps both readings. None for a test no
-    entry declares."""
-    found = parsed_formulas(e, fn, entries)
+    entry declares. `emptiness`: functions testing that a string is empty (the rules' `[config]
+    emptiness_tests`): `buffer_is_blank(host_token)` is read as `!*host_token`, so lighttpd's
+    "value of $SERVER["socket"] must not be empty" needs a $SERVER["socket"] condition, the
+    only key giving network_server_init() an address that can be empty."""
+    found = parsed_formulas(_as_strings(e, emptiness) if emptiness else e, fn, entries)
     if found is None:
         return None
     need, sure = found
@@ -77,6 +80,19 @@ def parsed_test(e: CExpr, fn: FunctionFacts | None, entries: Iterable[Parsed], n
     if unknown is None:
         unknown = Requirement.atom(Atom(f"?{fn.key if fn else ''}:{render(e)}", test=e))
     return sure | (need & unknown)
+
+
+def _as_strings(e: CExpr, emptiness: frozenset[str]) -> CExpr:
+    """`e` with each call of an emptiness test on one argument written as a test of the
+    string's first character (`buffer_is_blank(b)` -> `!*b`), through `!`, `&&` and `||`."""
+    e = strip(e)
+    if isinstance(e, Call) and e.callee in emptiness and len(e.args) == 1:
+        return Unary("!", Unary("*", e.args[0]))
+    if isinstance(e, Unary) and e.op == "!":
+        return Unary("!", _as_strings(e.operand, emptiness))
+    if isinstance(e, Binary) and e.op in ("&&", "||"):
+        return Binary(e.op, _as_strings(e.left, emptiness), _as_strings(e.right, emptiness))
+    return e
 
 
 def _truth(e: CExpr, name: str, value: int | str) -> bool | None:

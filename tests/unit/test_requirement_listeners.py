@@ -45,6 +45,12 @@ def test_an_address_parsed_at_run_time_needs_the_keys_that_give_its_family(catal
     assert requires(catalog, "unix socket %s") == (('$SERVER["socket"]',), ("server.bind",))
 
 
+def test_an_emptiness_test_of_a_parsed_value_needs_the_keys_giving_it(catalog):
+    # `str_is_blank(host)` (a rules' emptiness test) on the address, ":80" without a key: only
+    # an address given can be empty (lighttpd's "value of $SERVER["socket"] must not be empty")
+    assert requires(catalog, "the address must not be empty") == (('$SERVER["socket"]',), ("server.bind",))
+
+
 def test_a_call_of_a_function_declared_with_a_missing_type_is_a_call(catalog):
     # `static LDAP *mod_authn_ldap_host_init(...)` with no LDAP header: clang keeps
     # `s->ldap = mod_authn_ldap_host_init(errh, s)` without naming the callee; the text names it
