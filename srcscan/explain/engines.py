@@ -215,31 +215,48 @@ def cached_hyperscan(hyperscan: Any, bodies: list[bytes], ids: list[int],
                            (hyperscan.error,))
 
 
+# Databases this process compiled, serialized, by cached_database's key (the newest
+# _COMPILED_LIMIT): an Explainer without a cache directory (the tests make one per log over the
+# same catalog) compiled the same expressions each time, 5-6 s of CPU for keepalived's 3257
+# messages; each caller loads its own copy, as from the cache directory.
+_COMPILED: dict[str, tuple[Any, list[int]]] = {}
+_COMPILED_LIMIT = 8  # (keepalived 2.3.4's is 3 MB)
+
+
 def cached_database(name: str, compile: Callable, dumps: Callable, loads: Callable, bodies: list[bytes],
                     ids: list[int], cache_dir: Path | None, errors: tuple[type[Exception], ...] = ()
                     ) -> tuple[Any, list[int]]:
     """`compile(bodies, ids)` -> (database or None, refused ids), read back from
     `cache_dir/explain/` when the same expressions were compiled before by the same engine
-    (`name`: the key hashes it and the expressions); `dumps`/`loads` serialize a database, `loads`
-    raising ValueError or one of `errors` for bytes that are not one."""
-    if cache_dir is None:
-        return compile(bodies, ids)
+    (`name`: the key hashes it and the expressions), or without a cache directory from this
+    process' own (_COMPILED); `dumps`/`loads` serialize a database, `loads` raising ValueError
+    or one of `errors` for bytes that are not one."""
     digest = hashlib.sha256(name.encode())
     for i, b in zip(ids, bodies):
         digest.update(b"%d\0" % i + b + b"\0")
-    path = cache_dir / "explain" / f"{digest.hexdigest()[:32]}.hsdb"
+    key = digest.hexdigest()[:32]
+    path = cache_dir / "explain" / f"{key}.hsdb" if cache_dir is not None else None
+    if path is None and key in _COMPILED:
+        blob, rejected = _COMPILED[key]
+        return (loads(blob) if blob is not None else None), list(rejected)
     try:
-        blob, rejected = pickle.loads(path.read_bytes())
-        return (loads(blob) if blob is not None else None), rejected
+        if path is not None:
+            blob, rejected = pickle.loads(path.read_bytes())
+            return (loads(blob) if blob is not None else None), rejected
     except (OSError, ValueError, EOFError, pickle.UnpicklingError, *errors):
         pass  # a missing or damaged cache entry: compile again
     db, rejected = compile(bodies, ids)
-    from srcscan.scan import write_atomic_bytes
+    blob = dumps(db) if db is not None else None
+    while len(_COMPILED) >= _COMPILED_LIMIT:
+        del _COMPILED[next(iter(_COMPILED))]
+    _COMPILED[key] = (blob, list(rejected))
+    if path is not None:
+        from srcscan.scan import write_atomic_bytes
 
-    try:
-        write_atomic_bytes(path, pickle.dumps((dumps(db) if db is not None else None, rejected)))
-    except OSError:
-        pass  # a cache that cannot be written only costs the next run the compile
+        try:
+            write_atomic_bytes(path, pickle.dumps((blob, rejected)))
+        except OSError:
+            pass  # a cache that cannot be written only costs the next run the compile
     return db, rejected
 
 

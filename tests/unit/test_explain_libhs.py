@@ -103,3 +103,28 @@ def test_an_expression_libhs_refuses_is_matched_by_python(tmp_path, monkeypatch)
     engine = _engine(bodies, tmp_path, monkeypatch, True)
     assert list(engine.rejected) == [0]
     assert engine.best([b"aab", b"plain text", b"ab"]) == [0, 1, -1]
+
+
+def test_without_a_cache_directory_the_same_expressions_compile_once_per_process(monkeypatch):
+    """An Explainer without a cache directory (one per log over the same catalog) compiled the
+    same database again each time; now each loads its own copy of the first one's."""
+    from srcscan.explain.engines import cached_database
+
+    calls = []
+
+    def compile(bodies, ids):
+        calls.append(list(bodies))
+        return ("db", tuple(bodies)), [1]
+
+    serialize = (lambda db: repr(db).encode(), lambda blob: ("loaded", blob))
+    first = cached_database("fake", compile, *serialize, [b"a", b"b"], [0, 1], None)
+    again = cached_database("fake", compile, *serialize, [b"a", b"b"], [0, 1], None)
+    other = cached_database("fake", compile, *serialize, [b"a", b"c"], [0, 1], None)
+    assert calls == [[b"a", b"b"], [b"a", b"c"]]
+    assert first == (("db", (b"a", b"b")), [1]) and again == (("loaded", b"('db', (b'a', b'b'))"), [1])
+    assert other[0] == ("db", (b"a", b"c"))
+    c = catalog()
+    bodies = [template_pattern(m.template) for m in c.messages]
+    texts = [b"(VI_1) Entering MASTER STATE", b"Stopped", b"nothing"]
+    one, two = _engine(bodies, None, monkeypatch, True), _engine(bodies, None, monkeypatch, True)
+    assert two._db is not one._db and two.best(texts) == one.best(texts) and one.best(texts)[:2] != [-1, -1]
