@@ -33,7 +33,8 @@ from srcscan.analyze.optiontests import guard_requirement, mandatory_guard, opti
 from srcscan.analyze.parserfills import parser_fills
 from srcscan.analyze.eventprocs import SENT
 from srcscan.analyze.eventcodes import case_line, unsent_case
-from srcscan.analyze.sitesteps import configuring_functions, definition_parsed, never_built, with_implied
+from srcscan.analyze.sitesteps import (after_check, checked_before, configuring_functions, definition_parsed, never_built,
+                                       with_implied)
 from srcscan.cexpr import Binary, CExpr, Name, Unary, evaluate, render, strip, substitute, walk
 from srcscan.model import (CallSite, Guard, DecidedByCallers, Derivation, FunctionFacts, GuardAt, Inherited,
                            LoggedOnlyIf, MessageText, NotBuilt, NotCalled, RequirementAnswer, SeveralOptions, SiteKey,
@@ -456,7 +457,11 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
         checking = {(k.file, k.function, a) for k, answer in answers.items() for a, b in implies
                     if any(x.name == a for x in answer.requirement.atoms())
                     and (answer.requirement & Requirement.atom(b)).simplified().is_false}
-        answers = {key: answer if key.function in entry or context.graph.key_for(key.function, key.file) in configuring
+        # in an entry function, after its start-up check (a noreturn call needing a) only
+        stops = checked_before(sites, answers, implies, context.rules.callgraph.noreturn, entry, build)
+        answers = {key: with_implied(answer, [(a, b) for a, b in implies if after_check(key, a, stops, build)])
+                   if key.function in entry
+                   else answer if context.graph.key_for(key.function, key.file) in configuring
                    else with_implied(answer, [(a, b) for a, b in implies if a not in reading.get(key, ())
                                               and (key.file, key.function, a) not in checking])
                    for key, answer in answers.items()}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from fnmatch import fnmatchcase
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.model import FunctionFacts, RequirementAnswer
@@ -66,3 +66,36 @@ def configuring_functions(graph, patterns: Iterable[str]) -> frozenset[str]:
     callback such a function registers runs later and is not among them)."""
     starts = [k for k, fn in graph.functions.items() if any(fnmatchcase(fn.name, p) for p in patterns)]
     return frozenset(graph.reachable(starts, kinds=frozenset({"direct"})))
+
+
+def checked_before(sites, answers, implies: Iterable[tuple[str, str]], noreturn: Iterable[str],
+                   entry: set[str], build: Mapping) -> dict[tuple[str, str, str], tuple[int, str]]:
+    """(file, function, a) -> (line, build condition) of the first call, in an entry function
+    (main), of a function that never returns (the rules' `[callgraph] noreturn`: dnsmasq's die())
+    whose answer needs option a of an `[options] implies` pair (a, b): the start-up check that
+    stops the daemon given a without b ("no root trust anchor provided for DNSSEC", dnsmasq.c:195,
+    under `option_bool(OPT_DNSSEC_VALID)`). See `after_check`."""
+    stops: dict[tuple[str, str, str], tuple[int, str]] = {}
+    names = frozenset(noreturn)
+    for site in sites:
+        key, answer = site.call.key, answers.get(site.call.key)
+        if key.function not in entry or answer is None or site.call.callee not in names:
+            continue
+        for a, _b in implies:
+            here = (key.file, key.function, a)
+            if (answer.requirement & Requirement.atom(a, negated=True)).simplified().is_false \
+                    and key.line < stops.get(here, (key.line + 1, ""))[0]:
+                stops[here] = (key.line, build.get(key, ""))
+    return stops
+
+
+def after_check(key, a: str, stops: Mapping, build: Mapping) -> bool:
+    """Whether a site of an entry function runs only after its start-up check for option a
+    (`checked_before`): on a later line, in a build compiling the check (its build condition's
+    conjuncts among the site's: dnsmasq.c:200 'DNSSEC not available', under
+    `!defined(HAVE_DNSSEC)` after the check under `defined(HAVE_DNSSEC)`, does not). Sites on
+    earlier lines, and the check itself, run before it."""
+    stop = stops.get((key.file, key.function, a))
+    if stop is None or key.line <= stop[0]:
+        return False
+    return not stop[1] or set(stop[1].split(" && ")) <= set(build.get(key, "").split(" && "))
