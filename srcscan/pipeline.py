@@ -214,7 +214,8 @@ def _index(rules: Rules, scan: ScanResult) -> tuple:
                          local_values=find_locals(scan.all_files), refs=refs,
                          writes=[w for f in scan.all_files for w in f.writes],
                          base_writes=[w for f in scan.files for w in f.writes],
-                         key_values=key_table_values(scan.all_files), zero_globals=zero_at_start(scan.all_files))
+                         key_values=key_table_values(scan.all_files), zero_globals=zero_at_start(scan.all_files),
+                         base_functions=tuple(all_functions(scan.files)))
     return functions, log_functions, parsed, graph, options, index
 
 

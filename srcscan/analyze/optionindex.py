@@ -25,6 +25,7 @@ from srcscan.analyze.defaultbits import default_bits
 from srcscan.analyze.sharedfills import shared_fills
 from srcscan.analyze.features import feature_options
 from srcscan.analyze.fieldcopies import pointer_copies
+from srcscan.analyze.foldedbits import folded_bits
 from srcscan.analyze.foldedflags import folded_options
 from srcscan.analyze.guardedlocals import find_global_writes, find_local_guards, find_local_writes
 from srcscan.analyze.keyselections import entry_selections, key_selections
@@ -166,6 +167,7 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
                  local_values: dict[tuple[str, str], dict[str, tuple]] | None = None,
                  refs: Iterable[FunctionRef] = (), writes: Iterable[Write] = (),
                  base_writes: Iterable[Write] | None = None, key_values: KeyTableValues | None = None,
+                 base_functions: Iterable[FunctionFacts] | None = None,
                  zero_globals: frozenset[str] = frozenset()) -> Index:
     """Options by what they write, the parameters that carry their values, the config keys
     of key switches' cases, the fields set by default and the values set before the getopt
@@ -174,13 +176,20 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     which tells two tests of one variable apart; `writes`: every file's writes (extract.writes),
     for the fields of global state that code stores in (state_stores); `base_writes`: those of the
     base build's parse alone (other_fills: a store only another build compiles fills nothing
-    in this one), `writes` when not given; `key_values`: the key tables' names and their
+    in this one), `writes` when not given; `base_functions`: the base build's functions (the
+    option bits code sets, analyze.foldedbits), the call graph's when not given; `key_values`: the key tables' names and their
     fields' constants (keytypes.key_table_values: a key type no table has is never logged),
     none when not given; `zero_globals`: the file-scope variables zero at start
     (optionflow.zero_at_start), for the flags only code under options sets (globalflags)."""
     writes = tuple(writes)
     feature = (rules.config.feature_key, frozenset(rules.config.feature_functions))
     # keys whose fields, alone, make code set another key's field (analyze.foldedflags)
+    # and options whose bits make code set another option's bit (analyze.foldedbits)
+    bits = (rules.options.bit_array.field, rules.options.bit_array.word_bits) if rules.options.bit_array else None
+    # (calls the base build compiles: dnsmasq's BSD fallback `set_option_bool(OPT_NOWILD)` under
+    # OPT_CLEVERBIND, in `#ifndef HAVE_LINUX_NETWORK`, is no effect of --bind-dynamic in its build)
+    options = folded_bits(options, graph.functions.values() if base_functions is None else base_functions,
+                          rules.options.bit_set, bits)
     index = Index.of(folded_options(options, writes) + feature_options(writes, *feature), rules.options.bit_test)
     index.feature = feature
     index.graph = graph

@@ -150,6 +150,11 @@ def option_test(e: CExpr, index: Index, fn: FunctionFacts | None, unknown: Requi
         # The value is zero (or low) only when none of the options reaching it sets it:
         # `NULL == conf->exts`, which any of six `*.server` keys fills, needs all six not given.
         return Requirement.all_of(_literal(a) for a in sorted(atoms))
+    if any(a.startswith("?") for a in atoms):  # a bit code may set under an option (foldedbits)
+        if unknown is None:
+            unknown = Requirement.atom(Atom(f"?{fn.key if fn else ''}:{render(e)}", test=e))
+        return Requirement.any_of(_literal(a) if not a.startswith("?") else Requirement.atom(a[1:]) & unknown
+                                  for a in sorted(atoms))
     return keyword_value_test(e, atoms, index, necessary, unknown) or Requirement.any_of(_literal(a) for a in sorted(atoms))
 
 
@@ -457,7 +462,8 @@ def _bit_atoms(target: Target, mask: int, index: Index, names: frozenset[str] = 
     atoms = set()
     for option, effect in pool:
         name = f"{option.name}={effect.when}" if effect.when else option.name  # --log-queries=extra
-        atoms.add(name if effect.level == 1 else f"{name}>={effect.level}")
+        name = name if effect.level == 1 else f"{name}>={effect.level}"
+        atoms.add("?" + name if effect.op == "set_bit_if" else name)  # set by code under tests of its own
     return atoms
 
 

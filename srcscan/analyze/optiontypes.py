@@ -14,7 +14,8 @@ from typing import Any
 @dataclass(frozen=True)
 class OptionEffect:
     target: str  # variable ("debug") or struct field (".debug") the option writes
-    op: str  # "=", "|=", "++", "set_bit", "clear_bit" (a bit set by default that the option clears)
+    op: str  # "=", "|=", "++", "set_bit", "clear_bit" (a bit set by default that the option clears),
+    # "set_bit_if" (a bit code may set when the option's own bit is set: analyze.foldedbits)
     value: str  # the value as written ("32", "LOG_DETAIL_BIT", "(int)cpv->v.u")
     mask: int | None = None  # the bits it sets, when known
     level: int = 1  # how many times the option must be given (a second -D sets another bit)

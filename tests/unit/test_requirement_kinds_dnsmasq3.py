@@ -31,3 +31,11 @@ def test_main_after_its_start_up_check_gets_the_implied_option(catalog):
     assert requires(catalog, "secure mode on") == (("--secure", "--trust-anchor"),)
     assert requires(catalog, "secure mode asked for") == (("--secure",),)
     assert requires(catalog, "started") == ()
+
+
+def test_an_option_bit_code_sets_under_another_options_bit(catalog):
+    # read_opts() sets OPT_NOWILD after the option loop under option_bool(OPT_LOCALHOST), which
+    # --local-service=host sets: a test that the bit is set has it as an alternative; a test
+    # that it is clear does not need it not given (the code's own test may leave the bit off).
+    assert requires(catalog, "bound to interfaces") == (("--bind-interfaces",), ("--local-service=host",))
+    assert requires(catalog, "wildcard listener") == (("!--bind-interfaces",),)
