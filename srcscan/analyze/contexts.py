@@ -188,13 +188,14 @@ def choice_requirement(graph: CallGraph, index, file: str, field: str,
 
 def selected_requirements(graph: CallGraph, selected) -> dict[str, Requirement]:
     """function key -> the `key=value` atoms the rules' `[[config.selected]]` entries give
-    it (functions matching an entry's patterns); the key alone for an entry without a value (a
-    directive: lighttpd's `include_shell` line runs config_parse_cmd())."""
+    it (functions matching an entry's patterns, or defined in a file matching its file patterns:
+    lighttpd's mod_gnutls.c runs only with `server.modules=mod_gnutls`); the key alone for an
+    entry without a value (a directive: lighttpd's `include_shell` line runs config_parse_cmd())."""
     out: dict[str, list[Requirement]] = defaultdict(list)
     for entry in selected:
         atom = Requirement.atom(f"{entry.key}={entry.value}" if entry.value else entry.key)
         for key, fn in graph.functions.items():
-            if any(fnmatch.fnmatchcase(fn.name, p) for p in entry.functions):
+            if _selects(entry, fn):
                 out[key].append(atom)
     return {k: Requirement.any_of(v) for k, v in out.items()}
 
@@ -209,9 +210,15 @@ def directive_functions(graph: CallGraph, selected) -> frozenset[str]:
     valued: set[str] = set()
     for entry in selected:
         for key, fn in graph.functions.items():
-            if any(fnmatch.fnmatchcase(fn.name, p) for p in entry.functions):
+            if _selects(entry, fn):
                 (valued if entry.value else directive).add(key)
     return frozenset(directive - valued)
+
+
+def _selects(entry, fn) -> bool:
+    """Whether a `[[config.selected]]` entry names function `fn`: by its name, or by its file."""
+    return any(fnmatch.fnmatchcase(fn.name, p) for p in entry.functions) \
+        or any(fnmatch.fnmatchcase(fn.file, p) for p in entry.files)
 
 
 def one_module(requirement: Requirement, file: str, index) -> Requirement:

@@ -251,9 +251,10 @@ def _read_config(r: _Reader) -> ConfigRules:
     selected = []
     for i, t in enumerate(_tables(r, "selected")):
         k = r.sub(f"selected[{i}]", t)
-        entry = Selected(k.get("key", str, ""), k.get("value", str, ""), k.strings("functions"))
-        if not entry.key or not entry.functions or not all(entry.functions):
-            raise RulesError(r.path, f"config.selected[{i}]", "expected key, value (optional) and a list of function name patterns")
+        entry = Selected(k.get("key", str, ""), k.get("value", str, ""), k.strings("functions"), k.strings("files"))
+        if not entry.key or not (entry.functions or entry.files) or not all(entry.functions + entry.files):
+            raise RulesError(r.path, f"config.selected[{i}]",
+                             "expected key, value (optional) and a list of function name patterns or of file patterns")
         k.reject_unknown()
         selected.append(entry)
     feature_functions = r.strings("feature_functions")

@@ -232,11 +232,14 @@ class Selected:
     """A `[[config.selected]]` entry: functions (fnmatch patterns) that run only when config
     key `key` has value `value` (lighttpd's auth.backend = "ldap" picks the backend whose
     handlers a module registered under that name); with `value` "", whenever the key or
-    directive is given (an `include_shell` line runs config_parse_cmd())."""
+    directive is given (an `include_shell` line runs config_parse_cmd()). `files` (fnmatch
+    patterns of tree paths): every function defined there runs only then (a plugin's file whose
+    code runs only once `server.modules` loads it: lighttpd's mod_gnutls.c)."""
 
     key: str
     value: str
     functions: tuple[str, ...]
+    files: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

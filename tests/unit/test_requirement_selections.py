@@ -77,3 +77,10 @@ def test_a_file_scope_variable_set_only_under_an_option_needs_it(catalog):
     assert requires(catalog, "one-shot pipe: same descriptor %d") == (("-1",),)
     # set under a test of the run only
     assert requires(catalog, "restarted under %d") == ()
+
+
+def test_a_file_the_rules_select_runs_only_with_the_key_value(catalog):
+    # `files = ["mod_tlsalt.c"]`: every function of the module's file needs server.modules to
+    # name it, its defaults and the callback it hands to a library alike
+    assert requires(catalog, "tlsalt: library version is outdated") == (("server.modules=mod_tlsalt",),)
+    assert requires(catalog, "tlsalt: no OCSP response") == (("server.modules=mod_tlsalt",),)
