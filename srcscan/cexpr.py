@@ -352,10 +352,24 @@ def _eval_binary(e: Binary, lookup: Lookup) -> int | None:
     right = _eval(e.right, lookup)
     if e.op == "&" and 0 in (left, right):
         return 0
+    if e.op != "," and (_is_address(e.left) or _is_address(e.right)):
+        # an address is 1 only as a truth value: `&x != NULL` holds, `&pos->link != &head` (a
+        # list walk's test) and `&x + 4` are values of the run
+        null = right if _is_address(e.left) else left
+        if e.op in ("==", "!=") and null == 0 and not (_is_address(e.left) and _is_address(e.right)):
+            return int(e.op == "!=")
+        return None
     if e.op == "," or left is None or right is None:
         return right if e.op == "," else None
     fold = _BINARY_FOLD.get(e.op)
     return fold(left, right) if fold else None
+
+
+def _is_address(e: CExpr) -> bool:
+    """`&x`, a string literal or a function: a pointer whose value only its truth is known of."""
+    e = strip(e)
+    return isinstance(e, Unary) and e.op == "&" or isinstance(e, Const) and e.value is None \
+        or isinstance(e, Name) and e.ref == "function"
 
 
 def _div(a: int, b: int) -> int | None:

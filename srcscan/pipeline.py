@@ -158,6 +158,11 @@ def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, 
     from srcscan.analyze.settings import parse_with
     from srcscan.catalog import assemble, new_catalog, openlog_calls
 
+    if rules.config.keyword_calls:  # stores through pointer parameters, for keyword daemons (analyze.paramstores)
+        from srcscan.analyze.paramstores import with_param_stores
+        n, m = len(scan.files), len(scan.extra)
+        done = with_param_stores(scan.files + scan.extra + scan.option_parses)
+        scan = replace(scan, files=done[:n], extra=done[n:n + m], option_parses=done[n + m:])
     indexed = _index(rules, scan) if prepared is None else ()
     with phase("analyses", total=4) as step:
         if prepared is None:

@@ -27,7 +27,7 @@ from srcscan.analyze.counters import counted_test
 from srcscan.analyze.flagflow import carried
 from srcscan.analyze.guardedlocals import GuardReader
 from srcscan.analyze.optionvalues import integer_of
-from srcscan.cexpr import Binary, Call, CExpr, Const, Member, Name, strip
+from srcscan.cexpr import Binary, Call, CExpr, Const, Member, Name, Unary, children, strip
 from srcscan.model import FunctionFacts, Guard, Write
 from srcscan.requirement import Requirement
 
@@ -44,15 +44,18 @@ def code_test(e: CExpr, index: Index, fn: FunctionFacts | None, reader: GuardRea
     a counter only a list walk counts up, tested at `line` (counters.counted_test); None for
     any other test."""
     found = returned_test(e, index, fn, reader)
-    if found is None and (key := _bit_key(strip(e))) is not None:
+    if found is None and (key := _bit_key(strip(e), index.bit_test)) is not None:
         found = index.bits_set_by.get(key)
     if found is None:
         found = counted_test(e, index, fn, reader, line)
     return found
 
 
-def _bit_key(e: CExpr) -> BitKey | None:
-    """`m->field & MACRO` (either order) -> (m's struct, field, MACRO); None otherwise."""
+def _bit_key(e: CExpr, bit_test: frozenset[str] = frozenset()) -> BitKey | None:
+    """`m->field & MACRO` (either order), or a rules' `bit_test` call `__test_bit(BIT,
+    &m->field)` with BIT a macro or an enumerator -> (m's struct, field, BIT); None otherwise."""
+    if isinstance(e, Call) and e.callee in bit_test:
+        return _called_bit(e)
     if not (isinstance(e, Binary) and e.op == "&"):
         return None
     for side, other in ((strip(e.left), strip(e.right)), (strip(e.right), strip(e.left))):
@@ -62,14 +65,22 @@ def _bit_key(e: CExpr) -> BitKey | None:
     return None
 
 
-def bit_stores(graph: CallGraph, writes: Iterable[Write]) -> dict[BitKey, tuple[tuple[str, tuple[Guard, ...]], ...]]:
+def bit_stores(graph: CallGraph, writes: Iterable[Write], bit_set: frozenset[str] = frozenset(),
+               bit_reads: frozenset[str] = frozenset()) -> dict[BitKey, tuple[tuple[str, tuple[Guard, ...]], ...]]:
     """(struct, field, macro) -> the functions storing the macro in that field (`x->f |= M` or
-    `x->f = ... | M`), each with the store's guards, for the macros written nowhere else: not
+    `x->f = ... | M`, or a rules' `bit_set` call: keepalived's `__set_bit(VRRP_FLAG_UNICAST,
+    &vrrp->flags)` under `if (!list_empty(&vrrp->unicast_peer))`, a bit an enumerator may name),
+    each with the store's guards, for the macros written nowhere else: not
     in another write (a local, another field: `flags = M | N` then `x->f = flags`), not in a
-    call's arguments nor in a return; `x->f &= ~M` clears and does not count. A store in a function the call
+    call's arguments (but a `bit_reads` call's, which tests or clears the bit: `__test_bit`,
+    `__clear_bit`) nor in a return; `x->f &= ~M` clears and does not count. A store in a function the call
     graph does not know leaves the macro out."""
     stores: dict[BitKey, set] = defaultdict(set)
     elsewhere: set[str] = set()
+    for fn in graph.functions.values():
+        for call in fn.calls:
+            if not call.indirect and call.callee in bit_set and (key := _called_bit(call)) is not None:
+                stores[key].add((fn.key, call.guards))
     for w in writes:
         named = carried(w.value) if w.value is not None else set()
         if not named:
@@ -83,13 +94,39 @@ def bit_stores(graph: CallGraph, writes: Iterable[Write]) -> dict[BitKey, tuple[
             stores[(w.owner, field, macro)].add((key or "", w.guards))
     for fn in graph.functions.values():
         for call in fn.calls:
+            if not call.indirect and call.callee in bit_set | bit_reads and _called_bit(call) is not None:
+                continue
             for arg in call.exprs:
-                elsewhere |= carried(arg)
+                elsewhere |= carried(arg) | _enumerators(arg)
         for r in fn.returns:  # `return SERV_LOOP;`, then `s->flags |= marked_flags();`
             if r.value is not None:
                 elsewhere |= carried(r.value)
     return {k: tuple(sorted(v, key=lambda s: s[0])) for k, v in stores.items()
             if k[2] not in elsewhere and all(key for key, _ in v)}
+
+
+def _called_bit(call) -> BitKey | None:
+    """`f(BIT, &m->field)` (a CallSite or a Call) -> (m's struct, field, BIT), BIT a macro's
+    constant or an enumerator; None otherwise."""
+    args = call.exprs if hasattr(call, "exprs") else call.args
+    if len(args) < 2:
+        return None
+    bit, target = strip(args[0]), strip(args[1])
+    name = bit.name if isinstance(bit, Name) and bit.ref == "enum" else \
+        bit.text if isinstance(bit, Const) and re.fullmatch(r"[A-Za-z_]\w*", bit.text or "") else ""
+    if isinstance(target, Unary) and target.op == "&":
+        target = strip(target.operand)
+    if not name or not isinstance(target, Member) or not target.owner:
+        return None
+    return target.owner, target.field, name
+
+
+def _enumerators(e: CExpr) -> set[str]:
+    """The enumerators named anywhere in `e` (a bit passed to a call other than a bit function's)."""
+    e = strip(e)
+    if isinstance(e, Name):
+        return {e.name} if e.ref == "enum" else set()
+    return {m for c in children(e) for m in _enumerators(c)}
 
 
 _FLIPPED = {"==": "==", "!=": "!=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}

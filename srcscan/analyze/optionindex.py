@@ -224,7 +224,8 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     writes = tuple(writes)
     index.stores = state_stores(graph, writes, index)
     index.stores.update(flag_stores(graph, writes, index, zero_globals, index.assigned))
-    index.bit_stores = bit_stores(graph, writes)
+    index.bit_stores = bit_stores(graph, writes, frozenset(rules.options.bit_set),
+                                  frozenset(rules.options.bit_test) | frozenset(rules.options.bit_clear))
     index.other_fills = other_fills(graph, writes if base_writes is None else tuple(base_writes), index)
     index.events = event_sends(graph, getattr(rules, "events", ()))
     index.copies = field_copies(writes)

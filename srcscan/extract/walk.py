@@ -220,11 +220,13 @@ class _Walker:
             self.walk(body, guards + (self.guard("loop", node, cond),))
             return
         if node.kind == "FOR_STMT" and len(node.children) == 4 and (
-                _counting(*node.children[:2]) or strip(node.children[1]).kind == "DECL_REF_EXPR"):
+                _counting(*node.children[:2]) or strip(node.children[1]).kind == "DECL_REF_EXPR"
+                or _linked_walk(node.children[1])):
             # `for (i = 0; i < n; ++i) body`, a count from 0, or a list walk, `for (d = list; d;
-            # d = d->next)` (the condition a variable alone): libclang leaves out a missing part,
-            # so with four children the second is the condition. Other for loops' conditions
-            # (keepalived's list_for_each_entry) are no guards.
+            # d = d->next)` (the condition a variable alone) or keepalived's
+            # list_for_each_entry(pos, head, member) (`&pos->member != (head)`): libclang leaves
+            # out a missing part, so with four children the second is the condition. Other for
+            # loops' conditions are no guards.
             init, cond, inc, body = node.children
             self.walk(init, guards)
             self.walk(cond, guards)
@@ -245,6 +247,17 @@ _HANDLERS: dict[str, Callable] = {
     "WHILE_STMT": _Walker.walk_loop,
     "FOR_STMT": _Walker.walk_loop,
 }
+
+
+def _linked_walk(cond: Node) -> bool:
+    """Whether a `for` loop's condition compares an entry's link with a list head, as keepalived's
+    list_for_each_entry() does: `&pos->member != (head)`."""
+    cond = strip(cond)
+    if cond.kind != "BINARY_OPERATOR" or cond.op != "!=" or len(cond.children) != 2:
+        return False
+    link = strip(cond.children[0])
+    return link.kind == "UNARY_OPERATOR" and link.op == "&" and len(link.children) == 1 \
+        and strip(link.children[0]).kind == "MEMBER_REF_EXPR"
 
 
 def _counting(init: Node, cond: Node) -> bool:

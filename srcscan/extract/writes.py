@@ -7,7 +7,9 @@ option analysis reads them to follow an option's effect into the helpers its cas
 (`case 'u': set_umask(optarg);`), and the config analysis to tell defaults from keys.
 A function's locals are recorded too (`local=True`: each declaration, op "decl" with its
 initializer, and each assignment, with their guards; its parameters'
-assignments with `param=True`), so that a test of a local holding an
+assignments with `param=True`; a store through a pointer parameter, `*var = set_value(strvec)` in
+keepalived's set_string(), with `param=True` and the target `*var`, for analyze.paramstores), so
+that a test of a local holding an
 option's value (`const int debug_cond = r->conf.log_condition_handling; if (debug_cond)`) reads
 that option, and one of a local set only under a key's test (`if (srv->srvconf.username) pwd =
 getpwnam(...)`) reads that test (analyze.guardedlocals).
@@ -15,7 +17,7 @@ getpwnam(...)`) reads that test (analyze.guardedlocals).
 
 from __future__ import annotations
 
-from srcscan.cexpr import field_owner, render, root_path
+from srcscan.cexpr import Name, Unary, field_owner, render, root_path, strip
 from srcscan.extract.expressions import to_cexpr
 from srcscan.extract.localtext import light_guards
 from srcscan.extract.walk import walk_guarded
@@ -39,7 +41,7 @@ def extract_writes(unit: Unit) -> tuple[Write, ...]:
             if node.kind not in _ASSIGNMENTS or node.op not in _OPS or len(node.children) != 2:
                 continue
             write = _write(unit, fn, node, params | local) or _local_write(unit, fn, node, local) \
-                or _param_write(unit, fn, node, params - local)
+                or _param_write(unit, fn, node, params - local) or _deref_write(unit, fn, node, params - local)
             if write is not None:
                 loops = tuple(g.expr for g in guards if g.kind == "loop" and g.expr is not None) if write.local else ()
                 out.append(write._replace(guarded=bool(guards), loops=loops, guards=light_guards(guards)))
@@ -74,6 +76,21 @@ def _param_write(unit: Unit, fn: Node, node: Node, params: set[str]) -> Write | 
         return None
     value = to_cexpr(node.children[1], unit.source)
     return Write(fn.name, fn.file or unit.path, node.line, name, node.op, value, render(value), local=True, param=True)
+
+
+def _deref_write(unit: Unit, fn: Node, node: Node, params: set[str]) -> Write | None:
+    """A store through one of the function's pointer parameters (keepalived's set_string():
+    `*var = set_value(strvec);`): a local write with `param=True` whose target is `*var`, which
+    names no variable (the callers' `&global_data->field` is what it writes: analyze.paramstores)."""
+    target = strip(to_cexpr(node.children[0], unit.source))
+    if not isinstance(target, Unary) or target.op != "*":
+        return None
+    name = strip(target.operand)
+    if not isinstance(name, Name) or name.ref != "param" or name.name not in params:
+        return None
+    value = to_cexpr(node.children[1], unit.source)
+    return Write(fn.name, fn.file or unit.path, node.line, "*" + name.name, node.op, value, render(value), local=True,
+                 param=True)
 
 
 def _write(unit: Unit, fn: Node, node: Node, local: set[str]) -> Write | None:

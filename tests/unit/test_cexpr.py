@@ -93,3 +93,15 @@ def test_builder_reads_arguments_of_calls(tmp_path):
     args = [to_cexpr(a, unit.source) for a in call.children[1:]]
     assert [render(a) for a in args] == ["3", '"x %d"', "(int)d->level + 1"]
     assert evaluate(args[0]) == 3 and args[1].value is None
+
+
+def test_an_address_is_known_only_as_a_truth_value():
+    """`&x` is non-null, so `&x != NULL` holds; two addresses compared (a list walk's
+    `&pos->e_list != &head`) are a value of the run, not 1 != 1."""
+    link = Unary("&", Member(Name("pos"), "e_list"))
+    head = Unary("&", Member(Name("data"), "list"))
+    assert evaluate(Binary("!=", link, head)) is None
+    assert evaluate(Binary("==", link, Unary("&", Name("instances")))) is None
+    assert evaluate(Binary("!=", link, Name("NULL"))) == 1
+    assert evaluate(Binary("==", Const(0, "0"), head)) == 0
+    assert evaluate(Unary("!", head)) == 0

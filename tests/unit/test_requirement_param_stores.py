@@ -1,0 +1,40 @@
+"""Issue "every answer true": values keywords store through a helper given a field's address.
+keepalived's SSL block's `ca` handler calls handle_ssl_file(strvec, &check_data->ssl->cafile,
+...), which hands the pointer to set_string(), ending in `*var = set_value(strvec)`; the field
+had no write at all, so dump_ssl()'s `if (ssl->cafile)` needed nothing. The call is a write of
+the field it points at (analyze.paramstores), in the handler: the test needs `ca`
+(tests/fixtures/reqc-pointers, a keepalived-shaped tree written for this test, with
+reqk-blocks' keyword parser)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.conftest import only_message, parse_c, tree_catalog, with_keyword_parser
+
+from srcscan.extract.writes import extract_writes
+
+ROOT = Path(__file__).parent.parent / "fixtures" / "reqc-pointers"
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory):
+    tree = with_keyword_parser("reqc-pointers", tmp_path_factory.mktemp("pointers"))
+    return tree_catalog(tree, ROOT / "rules.toml", tmp_path_factory.mktemp("cache"))
+
+
+@pytest.mark.parametrize("text, wanted", [
+    ("CA-file : %s", [["ca"]]),              # through handle_file() and set_string()
+    ("Certificate file : %s", [["cert"]]),   # a local's address, then a direct store
+    ("router id = %s", [["router_id"]]),            # a global struct field's address
+    ("pid file %s", []),                            # main() passes the address: set whatever the configuration says
+])
+def test_stores_through_pointer_parameters(catalog, text, wanted):
+    assert sorted(sorted(a) for a in only_message(catalog, text).requires) == wanted
+
+
+def test_store_through_a_parameter_is_a_write_fact(tmp_path):
+    unit = parse_c(tmp_path, "void set(const char **var, const char *v) { if (!*var) *var = v; }\n")
+    (w,) = [w for w in extract_writes(unit) if w.target.startswith("*")]
+    assert (w.function, w.target, w.text, w.param, w.local) == ("set", "*var", "v", True, True)
