@@ -22,7 +22,7 @@ from srcscan.analyze.tablehandover import table_handovers
 from srcscan.analyze.valuestores import argument_need, settled_set_by, value_stores
 from srcscan.analyze.childstarts import start_atoms
 from srcscan.analyze.contexts import context_requirement, creates_context, guarded_by_context, one_module
-from srcscan.analyze.keytypes import unused_case_test
+from srcscan.analyze.keytypes import typed_case_need, unused_case_test
 from srcscan.analyze.guardsites import guard_sites
 from srcscan.analyze.inherited import inherited, stored_requirement
 from srcscan.analyze.keywordblocks import keyword_blocks, with_blocks
@@ -194,7 +194,9 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             need, sent_paths = _sends_requirement(sent, graph, index, from_callers, dead)
             requirement = (requirement & need).simplified()
         made, made_by = site_objects(call, key, objects, index.objects)  # it reads a field of one
-        requirement = one_module((requirement & made).simplified(), fn.file, index)
+        typed, typed_by, typed_unsure = typed_case_need(call, index.key_values)  # `case T_CONFIG_ARRAY_KVANY:`
+        unsure = unsure + typed_unsure
+        requirement = one_module((requirement & made & typed).simplified(), fn.file, index)
         # The log function's own option tests (keepalived's vlog_message returns under -t) hold
         # for every message it writes: they rule alternatives out (-R or -t, but nothing is
         # logged with -t: -R) and are not listed with each message.
@@ -210,7 +212,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             # (rules' facility_bits: dnsmasq's my_syslog drops MS_DEBUG without --log-debug).
             requirement = (requirement & Requirement.atom(bits.requires)).simplified()
         derivation: list[Derivation] = [GuardAt(call.file, g.line, g.describe()) for g, r in own if not r.is_true]
-        derivation += [GuardAt(call.file, call.line, why) for why in made_by]
+        derivation += [GuardAt(call.file, call.line, why) for why in made_by] + list(typed_by)
         if bits is not None and bits.requires:
             derivation.append(LoggedOnlyIf(call.callee, f"{bits.requires} (its priority's facility bits are "
                                                         f"LOG_{bits.facility.upper()})"))
