@@ -3,7 +3,11 @@ vrrp_tprocess_end_handler(), which puts the tracked process in `vrrp_data->vrrp_
 (list_add_tail(&current_tp->e_list, &vrrp_data->vrrp_track_processes)); nothing else adds to that
 list, so `if (!list_empty(&vrrp_data->vrrp_track_processes))` (a rules' emptiness test) holds only
 with that block, and the process tracker it starts runs only then. The functions filling a list
-are the rules' `[config] list_fills` (name -> the index of the head argument).
+are the rules' `[config] list_fills` (name -> the index of the head argument). A walk of such a
+list (keepalived's list_for_each_entry(vip, &current_vrrp->evip, e_list), the loop test
+`&vip->e_list != (&current_vrrp->evip)`) runs its body only when the list is not empty: it reads
+as that emptiness test (list_walk), so the walk of `evip` needs virtual_ipaddress_excluded, the
+only keyword filling it, whichever handler's helper walks it.
 
 Plain facts in (the functions' calls, the keywords' sides), OptionEffects out; no I/O.
 """
@@ -11,12 +15,16 @@ Plain facts in (the functions' calls, the keywords' sides), OptionEffects out; n
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 from srcscan.analyze.callgraph import Functions
 from srcscan.analyze.optiontypes import OptionEffect
-from srcscan.cexpr import Member, Name, strip, walk
-from srcscan.model import CallSite
+from srcscan.analyze.optionvalues import target_of, value_options
+from srcscan.cexpr import Binary, Member, Name, Unary, strip, walk
+from srcscan.model import CallSite, FunctionFacts
+
+if TYPE_CHECKING:
+    from srcscan.analyze.optionindex import Index
 
 
 def list_fill_effects(by_key: Functions, sides: Mapping[str, frozenset[str]], fresh: set[tuple[str, str, str]],
@@ -92,3 +100,25 @@ def _field_of(e) -> Member | None:
         if isinstance(x, Member):
             return x
     return None
+
+
+def list_walk(e: Binary, index: Index, fn: FunctionFacts | None) -> set[str] | None:
+    """A list walk's test (keepalived's list_for_each_entry(vip, &current_vrrp->evip, e_list):
+    `&vip->e_list != (&current_vrrp->evip)`), where the daemon has an emptiness test (rules'
+    `emptiness_tests`): an entry's link compared unequal with the address of a list head that
+    keywords fill (effects `list_add`) reads as "that list is not empty" (the walk's body runs
+    only then; so does code after a walk that found an entry). `==` tells nothing: after a walk
+    that found nothing the entry is the head whatever the list holds. None for any other test."""
+    if not index.emptiness_tests or e.op != "!=":
+        return None
+    found = []
+    for head, entry in ((strip(e.left), strip(e.right)), (strip(e.right), strip(e.left))):
+        if not all(isinstance(x, Unary) and x.op == "&" and isinstance(strip(x.operand), Member) for x in (head, entry)):
+            continue
+        target = target_of(head)
+        names = [n for n in value_options(target, index, fn, by_default=False, keep_own=True)
+                 if any(effect.op == "list_add" and effect.target == "." + target.name
+                        for effect in getattr(index.by_name.get(n), "effects", ()))]
+        if names:
+            found.append(names)
+    return set(found[0]) if len(found) == 1 else None

@@ -19,6 +19,7 @@ from srcscan.analyze.guardedlocals import global_test, param_set_only_under, set
 from srcscan.analyze.keyindex import key_index_test
 from srcscan.analyze.keyselections import selection_atoms
 from srcscan.analyze.keywordblocks import keyword_value_test, within_blocks
+from srcscan.analyze.keywordlists import list_walk
 from srcscan.analyze.lastwrite import at_line
 from srcscan.analyze.defaultbits import on_by_default as on_by_default_bit
 from srcscan.analyze.ondefaults import on_by_default
@@ -311,6 +312,8 @@ def _atoms(e: CExpr, index: Index, fn: FunctionFacts | None) -> set[str]:
     if isinstance(e, Binary) and e.op in ("<", "!=") and _counter(e.left, index, fn) and integer_of(e.right) is None:
         # `for (i = 0; i < ndbs; ++i)`: the loop's body runs only when the bound is above 0
         return _atoms(Binary(">", e.right, Const(0, "0")), index, fn)
+    if isinstance(e, Binary) and e.op == "!=" and (walked := list_walk(e, index, fn)) is not None:
+        return walked
     if isinstance(e, Binary) and e.op in COMPARISONS:
         target, value, op = target_of(e.left), integer_of(e.right), e.op
         if target is None:

@@ -88,10 +88,12 @@ def set_by_default(file: str, name: str, owner: str, index: Index) -> bool:
 
 
 def value_options(target: Target | None, index: Index, fn: FunctionFacts | None, by_default: bool = True,
-                   depth: int = 0) -> list[str]:
+                   depth: int = 0, keep_own: bool = False) -> list[str]:
     """The options a tested value comes from; with `by_default`, none for a field its module
     sets by default (its test does not tell whether the key was given; an emptiness test
-    of a buffer allocated by default does). A local of `fn` holds what is assigned to it."""
+    of a buffer allocated by default does). A local of `fn` holds what is assigned to it.
+    With `keep_own`, a keyword whose handler `fn` runs under counts too (a test that holds only
+    when set: a keyword needed on that path anyway)."""
     if target is None or depth > 4:
         return []
     if by_default and target.kind == "field" and fn is not None and set_by_default(fn.file, target.name, target.owner, index):
@@ -110,7 +112,7 @@ def value_options(target: Target | None, index: Index, fn: FunctionFacts | None,
     # A keyword's handler testing the field the keyword fills reads it before (or after) its own
     # store (keepalived's `if (global_data->config_directory) { ... already specified ...}` in
     # config_copy_directory_handler): no test of whether the keyword is given.
-    own = index.keyword_sides.get(fn.key, frozenset()) if fn is not None else frozenset()
+    own = index.keyword_sides.get(fn.key, frozenset()) if fn is not None and not keep_own else frozenset()
     # a key the configuration reader gives a value itself (the rules' `given_by_default`) is
     # no requirement of a test of its field
     return sorted({o.name for o in (local or [o for o, _ in pool])} - own - index.given_by_default)
