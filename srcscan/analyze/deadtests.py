@@ -180,17 +180,18 @@ def _reads(e: CExpr) -> tuple[set[str], set[str]]:
 
 
 def _unchanged(reads: tuple[set[str], set[str]], start: int, end: int, fn: FunctionFacts,
-               writes: tuple[Write, ...], defined: Callable[[str], bool]) -> bool:
+               writes: tuple[Write, ...], defined: Callable[[str], bool],
+               skip: Callable[[CallSite], bool] = lambda c: False) -> bool:
     """Whether nothing between lines `start` and `end` of `fn` may change what `reads`
     (variables, fields) names: no write of one of the variables or of a field of one of those
     names (whatever it goes through), no call of a function the tree defines or through a
-    pointer, no call handed one of the variables."""
+    pointer, no call handed one of the variables (calls `skip` says cannot reach `end` aside)."""
     names, fields = reads
     for w in writes:
         if start < w.line < end and (w.target in names or w.target.rsplit(".", 1)[-1] in fields):
             return False
     for c in fn.calls:
-        if not start < c.line < end:
+        if not start < c.line < end or skip(c):
             continue
         if c.indirect or defined(c.callee):
             return False
@@ -213,3 +214,64 @@ def _at_most(e: CExpr) -> int | None:
             if strip(small) == strip(test.left) and strip(large) == strip(test.right):
                 return evaluate(large)
     return None
+
+
+def set_bit_test(call: CallSite, fn: FunctionFacts, written: Iterable[Write],
+                 defined: Callable[[str], bool]) -> GuardAt | None:
+    """A guard of the call needing a bit of `root->field` clear (`!(header->hb4 & HB4_RA)`)
+    where the function set that bit just before (`header->hb4 |= HB4_RA;`, dnsmasq's
+    process_reply): the guard, saying so; None when there is none. Only when sure, as for
+    bounded_test: the write runs wherever the call does, and nothing between it and the test
+    may change the field (no other write of a field of that name, no call of a function the
+    tree defines, no call handed the variable), leaving out what runs only on paths that left
+    the function before the test (the body of an `if` whose early return the call is after)."""
+    writes = tuple(written)
+    for g in call.guards if writes else ():
+        found = _cleared_bit(g)
+        if found is None:
+            continue
+        (root, field), mask = found
+        before = [w for w in writes if w.line < g.line and _same_target(w, root, field)]
+        if not root or not before:
+            continue
+        last = max(before, key=lambda w: w.line)
+        value = evaluate(last.value) if last.value is not None else None
+        if last.op != "|=" or value is None or value & mask != mask \
+                or not all(_held(wg, call.guards, fn, writes, call, g.line, defined) for wg in last.guards):
+            continue
+        if not _unchanged(({root}, {field}), last.line, g.line, fn,
+                          tuple(w for w in writes if not _left(w.guards, call.guards)), defined,
+                          lambda c: _left(c.guards, call.guards)):
+            continue
+        return GuardAt(call.file, g.line, f"{g.describe()} never holds: {last.text} (line {last.line}) "
+                                          f"set that bit")
+    return None
+
+
+def _cleared_bit(g: Guard) -> tuple[tuple[str, str], int] | None:
+    """((root, field), mask) when the code under `g` runs only if `root->field & mask` is 0."""
+    return _cleared_in(g.expr, not g.negated) if _plain(g) else None
+
+
+def _cleared_in(e: CExpr, holds: bool) -> tuple[tuple[str, str], int] | None:
+    """((root, field), mask) when `e` being `holds` needs `root->field & mask` to be 0 (one
+    operand of `&&` holding, of `||` failing, will do)."""
+    e = strip(e)
+    while isinstance(e, Unary) and e.op == "!":
+        e, holds = strip(e.operand), not holds
+    if isinstance(e, Binary) and e.op in ("&&", "||") and (e.op == "&&") == holds:
+        return _cleared_in(e.left, holds) or _cleared_in(e.right, holds)
+    if holds or not isinstance(e, Binary) or e.op != "&":
+        return None
+    for side, other in ((e.left, e.right), (e.right, e.left)):
+        mask, path = evaluate(other), _path(side)
+        if mask and path[1]:
+            return path, mask
+    return None
+
+
+def _left(guards: Iterable[Guard], call_guards: Iterable[Guard]) -> bool:
+    """Whether code under `guards` runs only on paths that returned before the call: the body
+    of an `if` whose early return is among the call's guards (same line, other way)."""
+    return any(g.line == cg.line and g.expr is not None and g.expr == cg.expr and g.negated != cg.negated
+               and g.kind == "if" and cg.kind == "early-return" for g in guards for cg in call_guards)

@@ -110,7 +110,8 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
     # Callbacks named only in file-scope tables (no caller srcscan sees, so entry points here)
     # run once their file's code handed the table over: settled after the other functions.
     table_refs = _table_refs(index)
-    tabled = [e for e in graph.entry_points if e not in index.selected and _only_tabled(table_refs.get(e, ()))]
+    tabled = [e for e in graph.entry_points if e not in index.selected
+              and (_only_tabled(refs := table_refs.get(e, ())) or _only_stored(refs))]
     for e in tabled:
         req[e] = None
     for e in skipped:  # settled with the tabled callbacks, once their holders are
@@ -262,6 +263,16 @@ def _only_tabled(refs: tuple) -> bool:
     `DBusObjectPathVTable dnsmasq_vtable = {NULL, &message_handler, ...}`) and nowhere else
     srcscan sees."""
     return bool(refs) and all(ref.context == "initializer" for ref in refs)
+
+
+def _only_stored(refs: tuple) -> bool:
+    """Whether a function no call in the tree reaches (an entry point) is named only where
+    functions store it in a struct field, or in tables: a callback code outside the tree calls
+    through that field (dnsmasq's `ubus->connection_lost = ubus_disconnect_cb;` in ubus_init(),
+    under --enable-ubus, which libubus calls), run only once a store ran: it needs what one of
+    the storing functions needs, with the store's guards (_tabled_requirement)."""
+    return bool(refs) and all(ref.context in ("field", "initializer") for ref in refs) \
+        and any(ref.context == "field" and ref.function for ref in refs)
 
 
 def _table_refs(index: Index) -> dict[str, tuple]:

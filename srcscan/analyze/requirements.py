@@ -45,7 +45,7 @@ from srcscan.analyze.deadcode import macro_called, never_called
 from srcscan.analyze.optionflow import zero_at_start
 from srcscan.analyze.skippedcallers import skipped_callers, skipped_note
 from srcscan.analyze.logfuncs import log_function_of
-from srcscan.analyze.deadtests import bounded_test, null_test, zeroed_test
+from srcscan.analyze.deadtests import bounded_test, null_test, set_bit_test, zeroed_test
 from srcscan.analyze.nevernull import never_null
 from srcscan.analyze.zeroed import zeroing_functions
 
@@ -121,6 +121,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
         dead_test = (null_test(call, written.get((fn.file, fn.name), ()), non_null)
                      or zeroed_test(call, fn, written.get((fn.file, fn.name), ()), zeroing)
                      or bounded_test(call, fn, written.get((fn.file, fn.name), ()), defined)
+                     or set_bit_test(call, fn, written.get((fn.file, fn.name), ()), defined)
                      or unused_case_test(call, index.key_values))
         if dead_test is not None:  # `name = MALLOC(len); if (!name) log_message(...)`: never
             answers[call.key] = RequirementAnswer(Requirement.FALSE, (dead_test,))

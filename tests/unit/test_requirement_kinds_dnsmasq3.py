@@ -39,3 +39,17 @@ def test_an_option_bit_code_sets_under_another_options_bit(catalog):
     # that it is clear does not need it not given (the code's own test may leave the bit off).
     assert requires(catalog, "bound to interfaces") == (("--bind-interfaces",), ("--local-service=host",))
     assert requires(catalog, "wildcard listener") == (("!--bind-interfaces",),)
+
+
+def test_a_callback_stored_in_a_library_structs_field_needs_what_the_store_needs(catalog):
+    # bus_init() (under --enable-bus) stores bus_disconnect_cb in ctx->connection_lost, which
+    # only the library calls: the callback runs only after that store.
+    assert requires(catalog, "cannot reconnect to the bus") == (("--enable-bus",),)
+
+
+def test_a_bit_the_function_just_set_is_not_clear(catalog):
+    # `p->flags |= PKT_RA;` then `if (!(p->flags & PKT_RA) ...)`: never; a call handed p in a
+    # branch that returned before the test changes nothing, one on the way may clear it.
+    assert requires(catalog, "peer refused recursion") == (("false",),)
+    assert requires(catalog, "answer not authenticated") == ()
+    assert requires(catalog, "recursion flag cleared") == ()
