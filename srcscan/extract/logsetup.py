@@ -184,7 +184,7 @@ _WRITTEN = re.compile(r"(?<![A-Za-z_0-9])([A-Za-z_]\w*)\s*(?:\+\+|--|(?:[-+*/%&|
 def blanked_code(text: str) -> str:
     """`text` with each comment and literal blanked to one space per line it spans (its line
     breaks kept, so every line keeps its number). The two scans below read whitespace only
-    as `\s*`, never by its length, so they find the same names on the same lines as over a
+    as `\\s*`, never by its length, so they find the same names on the same lines as over a
     text blanked character for character; but they no longer walk every blank of a 50 MB
     comment (each one a place the regex engine tries: seconds per file)."""
     return _LITERAL_OR_COMMENT.sub(_blank_to_one_space, text)
