@@ -218,7 +218,9 @@ def few_keywords(requirement: Requirement, index: Index) -> Requirement:
     KEYWORD_LIMIT keywords of no block remain (shared parsing code), all of them. A checker's
     common keyword installed in each of ten checkers' blocks keeps `connect_timeout`,
     `real_server` and `virtual_server`; set_string(), called by the handlers of seven keywords
-    of five blocks, keeps the seven."""
+    of five blocks, keeps the seven. A requirement keeps one keyword at least: when every
+    alternative needs one of the handlers' keywords and none would be left, it needs any one of
+    those of no block (a helper of sixteen script keywords' handlers needs one of the sixteen)."""
     if not index.keyword_names:
         return requirement
     named = {a.name for a in requirement.atoms()} & index.keyword_names
@@ -228,7 +230,16 @@ def few_keywords(requirement: Requirement, index: Index) -> Requirement:
               and (requirement & Requirement.atom(a, negated=True)).is_false}
     blocks = index.keyword_blocks
     free = named - needed if len(named - blocks) > KEYWORD_LIMIT else (named & blocks) - needed
-    return requirement.exists(lambda a: a.name in free).simplified()
+    fewer = requirement.exists(lambda a: a.name in free).simplified()
+    if any(a.name in index.keyword_names for a in fewer.atoms()):
+        return fewer
+    # No keyword would be left while every alternative needs one of the handlers' keywords
+    # (notify_script_init(), called by the handlers of sixteen script keywords): "one of them"
+    # stays, or the answer would read "appears by default".
+    leaves = [a for a in requirement.atoms() if a.name in named - blocks]
+    if leaves and requirement.replace({a: Requirement.FALSE for a in leaves}).simplified().is_false:
+        return (fewer & Requirement.any_of(Requirement.atom(a) for a in leaves)).simplified()
+    return fewer
 
 
 def keyword_requirement(index: Index, callee: str, data: Mapping) -> Requirement:

@@ -132,3 +132,18 @@ def test_with_blocks_writes_blocks_where_a_keyword_is_given(given, wanted):
     blocks = {"k": Requirement.parse("B"), "m": Requirement.parse("C || D")}
     found = with_blocks(RequirementAnswer(Requirement.parse(given), ()), blocks).requirement
     assert found.alternatives() == Requirement.parse(wanted).alternatives(), str(found)
+
+
+def test_few_keywords_keeps_one_keyword_at_least():
+    """A helper only the handlers of more than KEYWORD_LIMIT keywords of no block call
+    (keepalived's notify_script_init(), for sixteen script keywords): dropping them all would
+    read "appears by default"; it needs one of them (it needed nothing, or only -d)."""
+    atom = Requirement.atom
+    leaves = [f"k{i}" for i in range(KEYWORD_LIMIT + 1)]
+    assert few_keywords(Requirement.any_of(atom(k) for k in leaves), _index(leaves, [])) == \
+        Requirement.any_of(atom(k) for k in leaves)
+    req = atom("-d") & Requirement.any_of(atom(k) for k in leaves)
+    assert few_keywords(req, _index(leaves, [])) == req
+    # an alternative needing no keyword: nothing to keep
+    req = atom("-D") | Requirement.any_of(atom(k) for k in leaves)
+    assert few_keywords(req, _index(leaves, [])) == Requirement.TRUE
