@@ -97,7 +97,7 @@ def bit_stores(graph: CallGraph, writes: Iterable[Write], bit_set: frozenset[str
             if not call.indirect and call.callee in bit_set | bit_reads and _called_bit(call) is not None:
                 continue
             for arg in call.exprs:
-                elsewhere |= carried(arg) | _enumerators(arg)
+                elsewhere |= carried(arg) | _enumerators(arg, bit_set | bit_reads)
         for r in fn.returns:  # `return SERV_LOOP;`, then `s->flags |= marked_flags();`
             if r.value is not None:
                 elsewhere |= carried(r.value)
@@ -121,12 +121,16 @@ def _called_bit(call) -> BitKey | None:
     return target.owner, target.field, name
 
 
-def _enumerators(e: CExpr) -> set[str]:
-    """The enumerators named anywhere in `e` (a bit passed to a call other than a bit function's)."""
+def _enumerators(e: CExpr, bit_calls: frozenset[str] = frozenset()) -> set[str]:
+    """The enumerators named anywhere in `e` (a bit passed to a call other than a bit function's),
+    but in a bit function's call nested in it (`json_bool(w, __test_bit(VRRP_FLAG_UNICAST,
+    &vrrp->flags))` tests the bit)."""
     e = strip(e)
     if isinstance(e, Name):
         return {e.name} if e.ref == "enum" else set()
-    return {m for c in children(e) for m in _enumerators(c)}
+    if isinstance(e, Call) and isinstance(strip(e.function), Name) and strip(e.function).name in bit_calls:
+        return set()
+    return {m for c in children(e) for m in _enumerators(c, bit_calls)}
 
 
 _FLIPPED = {"==": "==", "!=": "!=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
