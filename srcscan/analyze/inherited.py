@@ -13,6 +13,7 @@ from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.contexts import (choice_requirement, context_requirement, creates_context, guarded_by_context,
                                       takes_context)
 from srcscan.analyze.keywordblocks import KEYWORD_LIMIT
+from srcscan.analyze.fdreads import written_need
 from srcscan.analyze.keywordobjects import site_objects
 from srcscan.analyze.optionindex import Index
 from srcscan.analyze.optiontests import guard_requirement
@@ -384,6 +385,12 @@ def stored_requirement(graph: CallGraph, index: Index, req: Mapping[str, Require
         if req.get(holder) is None:
             pending = pending or holder in waits_for
             continue
-        parts.append(req[holder] & Requirement.all_of(guard_requirement(g, index, graph.functions[holder])
-                                                      for g in ref.guards))
+        # a callback waiting to read a descriptor: also what writing to it needs (analyze.fdreads)
+        written = written_need(index, ref, graph.functions[node].name, req, graph.functions, waits_for) \
+            if ref.context == "argument" and index.fd_reads else Requirement.TRUE
+        if written is None or written.is_false:
+            pending = pending or written is None
+            continue
+        parts.append(req[holder] & written & Requirement.all_of(guard_requirement(g, index, graph.functions[holder])
+                                                                for g in ref.guards))
     return Requirement.any_of(parts).simplified() if parts else None if pending else Requirement.TRUE

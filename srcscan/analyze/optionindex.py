@@ -81,6 +81,8 @@ class Index:
     handlers: frozenset[str] = frozenset()  # functions the getopt loop hands each option to (option_handlers)
     stores: dict[str, tuple[tuple[str, tuple[Guard, ...]], ...]] = field(default_factory=dict)  # global state's field path -> (function storing in it, the store's guards) (state_stores)
     set_by: dict[str, Requirement] = field(default_factory=dict)  # field path -> what its stores need (requirements.set_by_code)
+    fd_reads: dict = field(default_factory=dict)  # a registering call's key -> (callback, descriptor variable) (fdreads.fd_reads)
+    fd_writes: dict[str, tuple] = field(default_factory=dict)  # descriptor variable -> (function, guards) of each call writing to it (fdreads.fd_writes)
     value_paths: frozenset[str] = frozenset()  # the stores' variables holding stored values (valuestores.value_stores)
     bit_stores: dict[tuple[str, str, str], tuple] = field(default_factory=dict)  # (struct, field, macro) -> (function, guards) storing it (codetests.bit_stores)
     locals_declared: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)  # (file, function) -> its locals (inherited._file_requirement)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.tablehandover import table_handovers
+from srcscan.analyze.fdreads import fd_reads, fd_writes
 from srcscan.analyze.valuestores import argument_need, settled_set_by, value_stores
 from srcscan.analyze.childstarts import start_atoms
 from srcscan.analyze.contexts import context_requirement, creates_context, guarded_by_context, one_module
@@ -434,6 +435,11 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
                           zero_at_start(context.scan.all_files), texts)  # statics holding stored values
     context.index.stores.update(stored)
     context.index.value_paths = frozenset(stored)
+    if (calls := context.rules.callgraph).fd_readers:  # callbacks reading a descriptor only some code writes
+        context.index.fd_reads = fd_reads(context.graph, dict(calls.fd_readers))
+        context.index.fd_writes = fd_writes(context.graph, [w for f in context.scan.all_files for w in f.writes],
+                                            dict(calls.fd_readers), dict(calls.fd_writers), calls.fd_users,
+                                            calls.fd_creators, {v for _, v in context.index.fd_reads.values()})
     named: dict[Atom, Requirement] = {}  # a child's start, as an atom (analyze.childstarts)
     skipped = skipped_callers(context.graph, (c for f in context.scan.all_files if f.logsetup is not None
                                               for c in f.logsetup.skipped_calls[0]), dead, texts)

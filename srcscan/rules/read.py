@@ -367,8 +367,21 @@ def _read_callgraph(r: _Reader) -> CallgraphRules:
     for name, macro in library:
         if not (name.isidentifier() and macro.isidentifier()):
             raise RulesError(r.path, f"callgraph.library_macros.{name}", "expected a function name -> macro name")
+    readers = r.get("fd_readers", dict, {}, "a table of function name -> [callback argument, descriptor argument]")
+    for name, pair in readers.items():
+        if not name.isidentifier() or not (isinstance(pair, list) and len(pair) == 2 and all(
+                isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in pair)):
+            raise RulesError(r.path, f"callgraph.fd_readers.{name}",
+                             "expected a function name -> [callback argument, descriptor argument]")
+    writers = r.get("fd_writers", dict, {}, "a table of function name -> descriptor argument")
+    for name, index in writers.items():
+        if not name.isidentifier() or not isinstance(index, int) or isinstance(index, bool) or index < 0:
+            raise RulesError(r.path, f"callgraph.fd_writers.{name}", "expected a function name -> argument index (0 or more)")
+    users, creators = r.strings("fd_users"), r.strings("fd_creators")
     r.reject_unknown()
-    return CallgraphRules(entries, noreturn, tuple(sorted(library)))
+    return CallgraphRules(entries, noreturn, tuple(sorted(library)),
+                          tuple(sorted((name, (pair[0], pair[1])) for name, pair in readers.items())),
+                          tuple(sorted(writers.items())), users, creators)
 
 
 def _read_preprocessor(r: _Reader) -> PreprocessorRules:

@@ -321,6 +321,14 @@ class CallgraphRules:
     # assert_perror() calls __assert_perror_fail()); the tree's own definition of it runs only
     # where the tree uses the macro (analyze.deadcode.never_called)
     library_macros: tuple[tuple[str, str], ...] = ()
+    # A callback registered to run once a descriptor can be read (keepalived's
+    # thread_add_read(master, func, arg, fd, ...)): function -> (callback argument, descriptor
+    # argument); it runs only after a call of fd_writers wrote to that descriptor, when every
+    # call handing it over is one of these three kinds (analyze.fdreads)
+    fd_readers: tuple[tuple[str, tuple[int, int]], ...] = ()
+    fd_writers: tuple[tuple[str, int], ...] = ()  # function -> the descriptor argument it writes to (write(2))
+    fd_users: tuple[str, ...] = ()  # functions given a descriptor that do not write to it (read(2), close(2))
+    fd_creators: tuple[str, ...] = ()  # functions returning a descriptor only the process's own writes fill (eventfd(2))
 
 
 @dataclass(frozen=True)
