@@ -34,7 +34,7 @@ from typing import Any, Callable, Iterable
 
 from srcscan.catalog import Catalog, catalog_from_dict, message_to_dict
 from srcscan.diff import FIELDS, FileTexts, diff_catalogs
-from srcscan.diff.text import _site, _text, numerically_impossible
+from srcscan.diff.text import _match_pattern, _literal_view, _site, _text, numerically_impossible
 from srcscan.errors import InputError
 
 HISTORY_SCHEMA = "srcscan.history/2"  # 2: states keep the guards (`conditions`)
@@ -184,20 +184,30 @@ def add_release(index: dict[str, Any], catalog: Catalog, release: str, texts: Fi
                 messages[old].update(removed=release, merged_into=sid)
         # further texts of a paired call site: a text it now writes belongs to that site's
         # message; one it no longer writes went into the text the site writes now
-        site_new, site_old = {}, {}
+        site_new, site_old, site_pair = {}, {}, {}
         for a, b in diff.pairs:
             if b.id in new_sids:
                 site_new.setdefault(_site(b), new_sids[b.id])
                 site_old.setdefault(_site(a), new_sids[b.id])
+                site_pair.setdefault(_site(b), a)
         variants, gone = set(map(id, diff.variants)), set(map(id, diff.gone_variants))
+        paths: set[str] = set()
         for m in diff.added:
             new_sids[m.id] = _new_message(index, message_to_dict(m), release)
             if id(m) in variants and _site(m) in site_new:
-                messages[new_sids[m.id]]["text_of"] = site_new[_site(m)]
+                entry = messages[new_sids[m.id]]
+                entry["text_of"] = site_new[_site(m)]
+                before = site_pair[_site(m)]
+                paths = paths or {f.path for f in catalog.files} | {o.file for o in previous.messages}
+                if filled_hole(before, m, paths, texts):  # the old release wrote it, read as the site's hole
+                    entry.update(first=messages[old_sids[before.id]]["first"], hole=_text(before))
+        still = {id(m): b for m, b in diff.gone_sites}  # a dropped call of a message still written
         for m in diff.removed:
             messages[old_sids[m.id]]["removed"] = release
             if id(m) in gone and _site(m) in site_old:
                 messages[old_sids[m.id]]["merged_into"] = site_old[_site(m)]
+            elif id(m) in still and still[id(m)].id in new_sids:
+                messages[old_sids[m.id]]["merged_into"] = new_sids[still[id(m)].id]
         uncompiled, gone_uncompiled = _uncompiled(index, previous, catalog, old_sids, new_sids, release)
         added_ids = {m.id for m in diff.added} | {mg.new.id for mg in diff.merged} | set(split) | set(uncompiled)
         summary.update(added=len(diff.added) + len(split) + len(uncompiled),
@@ -239,6 +249,26 @@ def _uncompiled(index: dict[str, Any], previous: Catalog, catalog: Catalog, old_
     for m in gone:
         messages[old_sids[m.id]]["removed"] = release
     return added, len(gone)
+
+
+def filled_hole(old: Any, new: Any, paths: set[str], texts: FileTexts | None) -> bool:
+    """Is `new`'s text `old`'s with its holes filled by constants (the same format) that the
+    old release's files calling `old`'s function already have as string literals? Then the old
+    release wrote that text too; srcscan read it as the hole. keepalived 2.2.7's catalog has
+    snmp_register_mib()'s `Unable to register %s MIB` (its callers' calls did not parse:
+    `sizeof(struct variable8)` of a header the tree lacks), 2.3.0's the five names its callers
+    pass (`"Keepalived"`, snmp.c's global_name, `"VRRP"`, ...): `Unable to register Keepalived
+    MIB` was written in 2.2.7 too. A constant only a new call passes is a new text. `paths`:
+    the files to read on the old side."""
+    if old.format != new.format or old.dynamic or _text(old) == _text(new) or texts is None:
+        return False
+    pattern = re.compile(_match_pattern(old).pattern.replace(".+?", "(.+?)"), re.S)
+    filled = pattern.fullmatch(_literal_view(new))
+    if filled is None:
+        return False
+    call = re.compile(rf"\b{re.escape(old.function)}\s*\(")
+    sources = [t for path in sorted(paths) if (t := texts("old", path)) and call.search(t)]
+    return all(any(f'"{value}"' in t for t in sources) for value in filled.groups())
 
 
 def _new_message(index: dict[str, Any], m: dict[str, Any], release: str) -> str:
@@ -283,9 +313,14 @@ def message_events(entry: dict[str, Any], release_order: Callable[[str], Any] | 
     states = entry["states"]
     note = f"merged from {', '.join(entry['merged_from'])}" if entry.get("merged_from") else ""
     kind = "merged" if note else "added"
+    first = states[0]["release"]
     if entry.get("text_of"):  # a text a call site written before now writes too: no new message
         kind, note = "further-text", f"a further text of the call site of {entry['text_of']}"
-    events = [Event(states[0]["release"], kind, new=states[0], note=note)]
+    if entry.get("hole"):  # written since, with a constant srcscan read in the hole only from `first` on
+        kind, first = "added", entry["first"]
+        note = (f"written since {first} by the call site of {entry['text_of']} as '{entry['hole']}' "
+                f"(its constant read from {states[0]['release']} on)")
+    events = [Event(first, kind, new=states[0], note=note)]
     for absorbed in entry.get("absorbed", ()):
         events.append(Event(absorbed["release"], "merged", note=f"took over {', '.join(absorbed['sids'])}"))
     for old, new in zip(states, states[1:]):

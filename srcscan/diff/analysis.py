@@ -472,12 +472,16 @@ class _Callers:
             self.found[side], self.defined[side] = by_name, defined
 
     def same(self, file: str, old_name: str, new_name: str) -> bool:
-        if not self.found:
-            return False
+        return bool(self.found) and self._of("old", old_name, file) == self._of("new", new_name, file)
 
-        def callers(side: str, name: str) -> set[tuple[str, str, tuple[str, ...]]]:
-            found = self.found[side].get(name, set())
-            if len(self.defined[side].get(name, ())) > 1:
-                return {call for call in found if call[0] == file}
-            return found
-        return callers("old", old_name) == callers("new", new_name)
+    def grew(self, file: str, old_name: str, new_name: str) -> bool:
+        """Are the old calls of old_name (one at least) all calls of new_name in the new text,
+        with more? (Calls through a pointer are not seen: a function with no call written
+        tells nothing.)"""
+        return bool(self.found) and set() < self._of("old", old_name, file) < self._of("new", new_name, file)
+
+    def _of(self, side: str, name: str, file: str) -> set[tuple[str, str, tuple[str, ...]]]:
+        found = self.found[side].get(name, set())
+        if len(self.defined[side].get(name, ())) > 1:
+            return {call for call in found if call[0] == file}
+        return found

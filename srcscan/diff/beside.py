@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from srcscan.catalog import Catalog, Message
+from srcscan.diff.text import build_formula
 
 _OBJECT = re.compile(r"\b([A-Za-z_]\w*)\s*->")
 
@@ -36,3 +37,24 @@ def _atoms(m: Message) -> set[str]:
 def _objects(m: Message) -> set[str]:
     """The names whose members m's guards read (`vs` of `vs->ha_suspend`)."""
     return {name for guard in m.conditions for name in _OBJECT.findall(guard)}
+
+
+def narrowed_with_calls_added(field: str, a: Message, b: Message, callers) -> bool:
+    """Is the change of `field` (requires or processes) from a to b srcscan's analysis, while
+    the release only added calls of the message's function? A call more only adds ways to
+    reach the message (alternatives, processes): a requirement that became narrower (each new
+    alternative holds an old one's atoms, and more) or processes that became fewer, the guards
+    and build the same and the function's old calls (as written, with their guards) all still
+    there, is srcscan reading the same code another way. keepalived 2.3.3's add_meta()
+    (nftables.c, the same text) gained a call in the VRRP child's new
+    setup_parent_link_local(); 2.2.7's catalog read it in the parent process too, which
+    neither release runs it in (the auditors' dk2 changed-3). `callers` is a diff.analysis
+    _Callers; the caller checks that the guards read the same."""
+    if (a.file, a.function) != (b.file, b.function) or build_formula(a.build) != build_formula(b.build) \
+            or not callers.grew(a.file, a.function, b.function):
+        return False
+    if field == "processes":
+        return set(b.processes) < set(a.processes)
+    if field != "requires" or b.requires in ((), (("false",),)) or a.requires == (("false",),):
+        return False
+    return all(any(set(old) <= set(new) for old in a.requires) for new in b.requires) or not a.requires

@@ -3,6 +3,7 @@ release's changes from srcscan's analysis changing (analysis-only), and the diff
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections import defaultdict
 from dataclasses import replace
@@ -11,8 +12,9 @@ from typing import Any, Callable, Iterable
 from srcscan.catalog import SCHEMA, Catalog, Message, message_to_dict
 from srcscan.diff.model import DIFF_SCHEMA, Change, DiffResult, FileTexts, Merge
 from srcscan.diff.analysis import _Callers, _analysis_only, conditions_changed
-from srcscan.diff.beside import required_beside
+from srcscan.diff.beside import narrowed_with_calls_added, required_beside
 from srcscan.diff.callers import with_only_caller
+from srcscan.diff.macros import MacroReader, spelled_out
 from srcscan.diff.implied import without_implied_exits, without_vacuous_exits
 from srcscan.diff.passes import _Matcher
 from srcscan.diff.rewrites import _negations
@@ -65,6 +67,8 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
     changed, moved, kept = [], [], []
     fields_of = {}
     exits_went: set[tuple[int, int]] = set()  # pairs whose old side lost an exit that went elsewhere with its check
+    macros = MacroReader(texts, {side: {posixpath.dirname(p) for p in [m.file for m in c.messages] + [f.path for f in c.files]}
+                                 for side, c in (("old", old), ("new", new))})
     for a, b, similarity, how in pairs:
         split = matcher.splits.get(id(b)) if how == "build-split" else None
         fields = tuple(name for name, get in FIELDS if get(a) != get(b)
@@ -88,6 +92,7 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
         guards_a, guards_b = without_trusted_pointer_tests(a, b, guards_a, guards_b, texts)
         guards_a, guards_b = without_dropped_member_tests(a, b, guards_a, guards_b, texts)
         guards_a = with_own_module_name(guards_a, guards_b, b.file)
+        guards_a, guards_b = spelled_out(guards_a, macros, "old", a.file), spelled_out(guards_b, macros, "new", b.file)
         if conditions_changed(replace(a, conditions=guards_a), replace(b, conditions=guards_b), texts):
             fields += ("conditions",)  # a guard added, dropped or rewritten (not renamed)
         fields_of[(id(a), id(b))] = fields
@@ -99,7 +104,10 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
             analysis = tuple(f for f in fields if f in ANALYSIS_FIELDS and "conditions" not in fields
                              and (_analysis_only(f, a, b, old, new, callers)
                                   or f == "requires" and required_beside(a, b, old, new)
+                                  or narrowed_with_calls_added(f, a, b, callers)
                                   or f == "requires" and (id(a), id(b)) in exits_went and _only_dropped(a, b)))
+            if "requires" in fields and how == "build-split" and _read_beside_parsed_copy(a, b, matcher.splits.get(id(b))):
+                analysis += ("requires",)
             # a pair whose only change of the release is its place (another function or file) moved
             (moved if set(fields) - set(analysis) == {"location"} else changed).append(
                 Change(a, b, fields, round(similarity, 3), how, analysis))
@@ -117,6 +125,16 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
     return DiffResult(old, new, tuple(_sorted(news)), tuple(_sorted(olds)),
                       tuple(sorted(changed, key=order)), tuple(sorted(moved, key=order)),
                       tuple(sorted(merges, key=order)), tuple(kept))
+
+
+def _read_beside_parsed_copy(a: Message, b: Message, split: Any) -> bool:
+    """Is b a copy of one call for a build the base build is not (an extra profile's parse),
+    needing nothing, while the other build's copy needs what the old message needed? Then b's
+    empty requirement is what srcscan could read of it, not the release: lighttpd 1.4.79's
+    `#ifdef _WIN32` copy of `testing socket failed: connect() %s` reads none, its `#else` copy
+    the old message's server.bind or `$SERVER["socket"]`, under the same tests."""
+    return split is not None and not b.requires and bool(a.requires) and \
+        any(o.requires == a.requires for o in split.others)
 
 
 def _extracted_helpers(pairs: list[tuple[Message, Message, float, str]], merges: list[Merge],
@@ -270,8 +288,9 @@ def diff_to_dict(d: DiffResult, sids: dict[str, dict[str, str]] | None = None,
         return {"olds": [message(o, "old") for o in m.olds], "new": message(m.new, "new"), "how": m.how}
 
     variants, gone = set(map(id, d.variants)), set(map(id, d.gone_variants))
-    new_sites = d.new_sites
+    new_sites, gone_sites = d.new_sites, d.gone_sites
     sited = {id(m) for m, _ in new_sites}
+    unsited = {id(m) for m, _ in gone_sites}
 
     def first(m: Message, side: str, listed: tuple[Message, ...], further: set[int]) -> dict[str, Any]:
         # an added (removed) call site once, with the other texts it writes (wrote) as `site_texts`
@@ -290,7 +309,9 @@ def diff_to_dict(d: DiffResult, sids: dict[str, dict[str, str]] | None = None,
         # a new call of a message the old release wrote and the new one still writes
         "new_sites": [{"new": first(m, "new", d.added, variants), "existing": message(o, "old")} for m, o in new_sites],
         "variants": [message(m, "new") for m in d.added if id(m) in variants],
-        "removed": [first(m, "old", d.removed, gone) for m in d.removed if id(m) not in gone],
+        "removed": [first(m, "old", d.removed, gone) for m in d.removed if id(m) not in gone | unsited],
+        # a call the release dropped of a message it still writes (at `still`)
+        "gone_sites": [{"old": first(m, "old", d.removed, gone), "still": message(b, "new")} for m, b in gone_sites],
         "variants_gone": [message(m, "old") for m in d.removed if id(m) in gone],
         # a change is the release's when some field other than srcscan's analysis changed
         "changed": [change(c) for c in d.changed if set(c.fields) - set(c.analysis_only)],

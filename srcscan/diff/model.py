@@ -94,6 +94,30 @@ class DiffResult:
         return tuple(out)
 
     @property
+    def gone_sites(self) -> tuple[tuple[Message, Message], ...]:
+        """Of `removed` (first texts of their call site): a call the release dropped of a
+        message it still writes, as (old message, the new message writing its text): lighttpd
+        1.4.79 put mod_deflate_file_chunk_mmap() under `#if 0`, but deflate_compress_response()
+        still writes `compress failed.` and mod_deflate_file_chunk_setjmp() `SIGBUS in mmap: %s
+        %d` (the auditors: not removed from a user's point of view). The same text (white space
+        aside) of a surviving pair in the message's file, in its function, or with enough
+        literal text (DISTINCT_LITERAL), or under the same innermost test, as for new_sites. Still
+        in `removed`."""
+        surviving: dict[str, list[Message]] = defaultdict(list)
+        for a, b in self.pairs:
+            if _squeezed(a) == _squeezed(b):
+                surviving[_squeezed(a)] += [b, a]
+        further = set(map(id, self.gone_variants))
+        out = []
+        for m in self.removed:
+            if id(m) in further or m.dynamic or literal_length(m) < 3:
+                continue
+            still = _same_message(m, surviving.get(_squeezed(m), []))
+            if still is not None:
+                out.append((m, still))
+        return tuple(out)
+
+    @property
     def gone_variants(self) -> tuple[Message, ...]:
         """Of `removed`: texts a call site no longer writes while another text of it is
         paired (keepalived 2.3.3's timeout_epilog() still writes `%s server %s.`, but no
@@ -115,8 +139,8 @@ def _squeezed(m: Message) -> str:
 
 
 def _same_message(m: Message, copies: list[Message]) -> Message | None:
-    """The first old message of `copies` (old and new messages of one text, pairs in turn)
-    that m repeats: in the file of a copy, and in its function, with enough literal text, or under a copy's
+    """The first message of `copies` (messages of one text, pairs in turn: the first of each
+    pair is returned) that m repeats: in the file of a copy, and in its function, with enough literal text, or under a copy's
     innermost test."""
     def innermost(x: Message) -> str:
         return " ".join(_uncast(x.conditions[-1]).split()) if x.conditions else ""

@@ -61,6 +61,7 @@ class _Matcher(_SplitPasses, _FunctionSplitPass, _SitePasses, _MergePasses, _Rew
         merges += self._folded_traces() + self._reworded_beside_copy()
         merges = self._shared(merges)  # what is left, into a function its siblings' messages now share
         self._function_splits()  # a new message of a paired old one's text, from a function split off
+        self._build_twins()  # another build's copy of a paired new message
         merges = self._one_site(merges)
         merges = self._sites_into_one(merges)  # (before self.pairs is read: it takes pairs)
         merges = self._folded_disjuncts(merges)

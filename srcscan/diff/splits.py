@@ -125,6 +125,36 @@ class _FunctionSplitPass:
         taken = {id(b) for _, b, _, _ in found}
         self.news = [m for m in self.news if id(m) not in taken]
 
+    def _build_twins(self) -> None:
+        """A new message left unpaired that writes, in its function, the text of a paired new
+        message under a build condition excluding that one's: the same call written once per
+        build (`#ifdef _WIN32 ... #else ... #endif`), one old message with each build's call
+        ("build-split", as _build_splits pairs an old call split without rewording). lighttpd
+        1.4.79's network_server_init() writes `testing socket failed: connect() %s` in both
+        branches of its `#ifdef _WIN32`; 1.4.69 wrote `testing socket failed: %s` once: its
+        reworded pair with the other build's call is the Windows copy's pair too."""
+        paired: dict[tuple, list[int]] = defaultdict(list)
+        for k, (a, b, _, _) in enumerate(self.pairs):
+            if not b.dynamic:
+                paired[(b.file, b.function, _text(b))].append(k)
+        found = []
+        for b in self.news:
+            twins = [k for k in paired.get((b.file, b.function, _text(b)), ()) if _site(self.pairs[k][1]) != _site(b)]
+            if b.dynamic or len(twins) != 1:
+                continue
+            a, twin, similarity, how = self.pairs[twins[0]]
+            mine, theirs = build_expr(b.build), build_expr(twin.build)
+            if mine is None or theirs is None or build_possible(mine & theirs):
+                continue
+            union = build_or([mine, theirs])
+            self.splits[id(b)] = Split(union, (twin,))
+            self.splits[id(twin)] = Split(union, (b,))
+            self.pairs[twins[0]] = (a, twin, similarity, "build-split")
+            found.append((a, b, similarity, "build-split"))
+        self.pairs += found
+        taken = {id(b) for _, b, _, _ in found}
+        self.news = [m for m in self.news if id(m) not in taken]
+
     def _callers_now_call(self, file: str, old_function: str, new_function: str) -> bool:
         """Does a function of `file` that called `old_function` in the old text call
         `new_function` in the new text?"""

@@ -40,10 +40,13 @@ def _render(d: DiffResult, moves: bool, fmt: str, markdown: bool, sids: dict[str
     new_sites = d.new_sites
     sited = {id(m) for m, _ in new_sites}
     added = tuple(m for m in d.added if m not in variants and id(m) not in sited)
-    removed = tuple(m for m in d.removed if m not in gone)
+    gone_sites = d.gone_sites
+    unsited = {id(m) for m, _ in gone_sites}
+    removed = tuple(m for m in d.removed if m not in gone and id(m) not in unsited)
     summary = [["added", len(added)], ["new call sites of existing messages", len(new_sites)],
                ["further texts of a paired or added call site", len(variants)],
-               ["removed", len(removed)], ["further texts of a paired or removed call site", len(gone)],
+               ["removed", len(removed)], ["removed call sites of messages still written", len(gone_sites)],
+               ["further texts of a paired or removed call site", len(gone)],
                ["changed", len(d.changed) - analysis],
                ["merged into one (N -> 1)", len(d.merged)],
                ["changed by srcscan's analysis only", analysis], ["moved (another line, function or file only)", len(d.moved)]]
@@ -68,6 +71,13 @@ def _render(d: DiffResult, moves: bool, fmt: str, markdown: bool, sids: dict[str
                    + _messages(variants, fmt, show, sids.get("new")))
     if removed:
         out.append(f"{h2}Removed ({len(removed)})\n\n" + _messages(removed, fmt, show, sids.get("old")))
+    if gone_sites:
+        out.append(f"{h2}Removed call sites of messages still written ({len(gone_sites)})\n\n"
+                   "A call the new release dropped of a message it still writes (where it writes it): "
+                   "not a removed message.\n\n"
+                   + _table([[f"{m.file}:{m.line}", show(m.function), show(cell(_fmt(m), 160)), f"{b.file}:{b.line}"]
+                             for m, b in gone_sites], ["where", "function", "message", "still written at"], fmt,
+                            keep=(0, 3)))
     if gone:
         out.append(f"{h2}Further texts of a paired or removed call site ({len(gone)})\n\n"
                    "Another text of a call whose message is paired (a constant no caller hands it any more, a "

@@ -3,6 +3,7 @@ with two tags per kind (the C files written here once, `-` lines in the old rele
 in the new only, as in test_diff_trust), each kind's events as a test."""
 
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from srcscan.pipeline import build_from_tree
 from srcscan.rules import load_rules
 from srcscan.sources import Provenance, SourceTree
 
+TEXTS = {}  # kind -> its two trees' texts (FileTexts), filled by the fixture
 RULES = Path(__file__).parent.parent / "fixtures" / "diffpairs" / "rules.toml"
 HEAD = "#include <syslog.h>\n#include <stddef.h>\nvoid log_message(int priority, const char *format, ...);\n"
 
@@ -59,6 +61,103 @@ int db(void)
 }
 """,
     },
+    "build-twin": {
+        "net.c": """
+int test_connect(const char *host);
+int last_error(void);
+int server_init(const char *host)
+{
+	if (test_connect(host)) {
++#if WITH_A
++		if (last_error() != 111)
++			log_message(LOG_ERR, "testing socket failed: connect() %s", host);
++#else
++		if (last_error() != 10061)
++			log_message(LOG_ERR, "testing socket failed: connect() %s", host);
++#endif
+-		if (last_error() != 111)
+-			log_message(LOG_ERR, "testing socket failed: %s", host);
+		return -1;
+	}
+	return 0;
+}
+""",
+    },
+    "gone-site": {
+        "deflate.c": """
+int compress(int n);
+int mmap_chunk(int n)
+{
+-	if (compress(n) < 0)
+-		log_message(LOG_ERR, "compress failed.");
+	return n;
+}
+int compress_response(int n)
+{
+	if (compress(n) < 0)
+		log_message(LOG_ERR, "compress failed.");
+	return 0;
+}
+int dump(int n)
+{
+-	log_message(LOG_ERR, "%s = %s", "a", "b");
+	return n;
+}
+int dump_other(int n)
+{
+	log_message(LOG_ERR, "%s = %s", "a", "b");
+	return n;
+}
+""",
+    },
+    "member-macro": {
+        "check.h": """
+struct conn { int fd; };
+struct checker { struct conn *co; void *data; };
+-struct checker *last_checker(void);
+-#define CHECKER_GET_CO() (((struct checker *)last_checker())->co)
++extern struct checker *current_checker;
+""",
+        "check.c": """
+#include "check.h"
+int check_conn_opts(struct conn *co);
+int check_other(int co);
+void end_handler(int min, int max)
+{
+-	if (!check_conn_opts(CHECKER_GET_CO()))
++	if (!check_conn_opts(current_checker->co))
+		return;
+	if (min > max)
+		log_message(LOG_INFO, "min %d > max %d - will always fail", min, max);
+}
+void start_handler(int min, int co)
+{
+-	if (!check_other(co))
++	if (!check_other(current_checker->co->fd))
+		return;
+	if (min < 0)
+		log_message(LOG_INFO, "min %d below 0", min);
+}
+""",
+    },
+    "calls-added": {
+        "nft.c": """
+int add_meta(int n)
+{
+	if (n < 0)
+		log_message(LOG_INFO, "expr payload oom error - %d", n);
+	return n;
+}
+int setup_rule(int n)
+{
+	return add_meta(n);
+}
++int setup_link_local(int n)
++{
++	return add_meta(n + 1);
++}
+""",
+    },
 }
 
 
@@ -102,6 +201,7 @@ def diffs(tmp_path_factory):
             path = roots[side] / file
             return path.read_text() if path.is_file() else None
         out[kind] = diff_catalogs(cats["old"], cats["new"], texts=texts)
+        TEXTS[kind] = texts
     return out
 
 
@@ -121,3 +221,70 @@ def test_an_early_exit_the_messages_other_tests_rule_out_is_no_condition(diffs):
     assert sorted((text(c.new), c.fields) for c in d.changed) == [
         ("IPv6 instance", ("conditions",)), ("database opened", ("conditions",)),
         ("no authentication in strict mode", ("conditions",)), ("no authentication in version 3", ("conditions",))]
+
+
+def test_another_builds_copy_of_a_reworded_message_pairs_with_the_old_message_too(diffs):
+    """lighttpd 1.4.79 writes `testing socket failed: connect() %s` in both branches of an
+    `#ifdef _WIN32` where 1.4.69 wrote `testing socket failed: %s` once (the auditors' dl1
+    added-12): the old message pairs with each build's copy, reworded; the two builds together
+    are every build, as before (the other build's copy tests another error code)."""
+    d = diffs["build-twin"]
+    assert not d.added
+    assert sorted((text(c.old), text(c.new), c.new.build, c.fields, c.how) for c in d.changed) == [
+        ("testing socket failed: %s", "testing socket failed: connect() %s", "!WITH_A", ("template", "conditions"),
+         "build-split"),
+        ("testing socket failed: %s", "testing socket failed: connect() %s", "WITH_A", ("template",), "build-split")]
+    # the other build's copy, read needing nothing beside one needing the old message's option:
+    # srcscan's reading (lighttpd's `#ifdef _WIN32` copy), not the release
+    old = replace(d.old, messages=tuple(replace(m, requires=(("server.bind",),)) for m in d.old.messages))
+    new = replace(d.new, messages=tuple(replace(m, requires=(("server.bind",),)) if m.build == "WITH_A" else m
+                                        for m in d.new.messages))
+    again = diff_catalogs(old, new, texts=TEXTS["build-twin"])
+    assert sorted((c.new.build, c.fields, c.analysis_only) for c in again.changed) == [
+        ("!WITH_A", ("template", "requires", "conditions"), ("requires",)), ("WITH_A", ("template",), ())]
+
+
+def test_a_dropped_call_of_a_message_still_written_is_no_removed_message(diffs):
+    """lighttpd 1.4.79 put mod_deflate_file_chunk_mmap() under `#if 0`; its `compress failed.`
+    is still written by deflate_compress_response() (the auditors' dl1 removed-8): a removed
+    call site of a message still written (`gone_sites`, JSON `gone_sites`, not `removed`). A
+    text with too little of its own (`%s = %s`) in another function stays removed."""
+    d = diffs["gone-site"]
+    assert [(text(m), m.function, b.function) for m, b in d.gone_sites] == [
+        ("compress failed.", "mmap_chunk", "compress_response")]
+    data = diff_to_dict(d)
+    assert [m["text"] for m in data["removed"]] == ["a = b"]
+    assert [(g["old"]["function"], g["still"]["function"]) for g in data["gone_sites"]] == [
+        ("mmap_chunk", "compress_response")]
+
+
+def test_a_guard_read_through_a_member_macro_is_the_same_guard_spelled_out(diffs):
+    """keepalived 2.2.7's `check_conn_opts(CHECKER_GET_CO())` (check_api.h: `#define
+    CHECKER_GET_CO() (((checker_t *)CHECKER_GET_CURRENT())->co)`) is 2.3.3's
+    `check_conn_opts(current_checker->co)`: the same guard (the auditors' dk2 changed-2). An
+    argument that now reads a member of another member is another guard."""
+    d = diffs["member-macro"]
+    assert [text(b) for _, b in d.kept] == ["min %d > max %d - will always fail"]
+    assert [(text(c.new), c.fields) for c in d.changed] == [("min %d below 0", ("conditions",))]
+
+
+def test_a_narrower_reading_while_the_release_only_added_calls_is_the_analysis(diffs):
+    """keepalived 2.3.3's add_meta() is 2.2.7's, with one call more (the VRRP child's new
+    setup_parent_link_local()); 2.2.7's catalog read it in the parent process too (the
+    auditors' dk2 changed-3). A call more only adds ways to reach a message: fewer processes
+    or a narrower requirement is srcscan's reading; a wider one may be the call added."""
+    d = diffs["calls-added"]
+    ((a, b),) = d.kept
+    old = replace(d.old, messages=tuple(replace(m, processes=("checker", "parent", "vrrp"), requires=(("@checker",), ("@vrrp",)))
+                                        if m is a else m for m in d.old.messages))
+    new = replace(d.new, messages=tuple(replace(m, processes=("checker", "vrrp"), requires=(("@checker", "vrrp_instance"), ("@vrrp",)))
+                                        if m is b else m for m in d.new.messages))
+    again = diff_catalogs(old, new, texts=TEXTS["calls-added"])
+    assert [(text(c.new), c.fields, c.analysis_only) for c in again.changed] == [
+        ("expr payload oom error - %d", ("requires", "processes"), ("requires", "processes"))]
+    wider = replace(new, messages=tuple(replace(m, processes=("checker", "parent", "vrrp"),
+                                                requires=(("-x",), ("@checker",), ("@vrrp",)))
+                                        if m.id == b.id else m for m in new.messages))
+    again = diff_catalogs(old, wider, texts=TEXTS["calls-added"])
+    assert [(text(c.new), c.fields, c.analysis_only) for c in again.changed] == [
+        ("expr payload oom error - %d", ("requires",), ())]

@@ -363,3 +363,39 @@ def test_texts_a_paired_call_site_stops_or_starts_writing_follow_that_sites_mess
     further = entries["Can't open dump file b.data"]
     assert further["text_of"] == entries["Can't open dump file %s"]["sid"]
     assert [(e.release, e.kind) for e in message_events(further)] == [("2.1", "further-text")]
+
+
+def test_a_text_the_old_catalog_read_as_its_sites_hole_was_written_since_that_release(tmp_path):
+    """keepalived 2.2.7's catalog reads snmp_register_mib()'s `Unable to register %s MIB` with
+    its hole (its callers' calls do not parse: `sizeof(struct variable8)` of a header the tree
+    lacks); 2.3.0's calls parse, and its catalog has a text per name the callers pass. A name
+    the old callers' files already had was written then too: the text is no further text of
+    2.3.0 but written since 2.2.7 (history spot check H6). A name only a new call passes is a
+    further text (test_texts_a_paired_call_site_stops_or_starts_writing_follow_that_sites_message)."""
+    from srcscan.history import add_release, empty_index, message_events
+    from srcscan.pipeline import build_from_tree
+    from srcscan.rules import load_rules
+    from srcscan.sources import Provenance, SourceTree
+
+    rules = load_rules(str(Path(__file__).parent.parent / "fixtures" / "demo.toml"))
+    head = "void log_message(int p, const char *f, ...);\nstruct variable8;\n" \
+        "void reg(const char *name, int size) { log_message(4, \"Unable to register %s MIB\", name); }\n" \
+        "static const char global_name[] = \"Keepalived\";\n"
+    one = head + "void a(void) { reg(global_name, sizeof(struct variable8)); }\n" \
+        "void b(void) { reg(\"VRRP\", sizeof(struct variable8)); }\n"
+    two = head + "void a(void) { reg(global_name, 8); }\nvoid b(void) { reg(\"VRRP\", 8); }\n"
+    index = empty_index("demo", rules.sha256)
+    for version, text in (("1.0", one), ("1.1", two)):
+        root = tmp_path / version
+        root.mkdir()
+        (root / "d.c").write_text(text)
+        catalog = build_from_tree(rules, SourceTree(root, Provenance("path", str(root), version)), tmp_path / "c").catalog
+        texts = lambda side, f, r=root, prev=tmp_path / "1.0": ((prev if side == "old" else r) / f).read_text()
+        index = add_release(index, catalog, version, texts=texts if version == "1.1" else None)
+    events = sorted((entry["states"][-1]["text"], [(e.release, e.kind) for e in message_events(entry)])
+                    for entry in index["messages"].values())
+    # the site's message (paired with one of the texts) and the other text, both since 1.0
+    assert [e for _, e in events] == [[("1.0", "added")]] * 2
+    assert events[0][0] == "Unable to register %s MIB"
+    (other,) = [e for e in index["messages"].values() if e.get("hole")]
+    assert other["first"] == "1.0" and other["hole"] == "Unable to register %s MIB"
