@@ -15,7 +15,7 @@ from srcscan.diff.analysis import _Callers, _analysis_only, conditions_changed
 from srcscan.diff.beside import narrowed_with_calls_added, required_beside
 from srcscan.diff.callers import with_only_caller
 from srcscan.diff.macros import MacroReader, spelled_out
-from srcscan.diff.implied import without_implied_exits, without_vacuous_exits
+from srcscan.diff.implied import same_logic, without_implied_exits, without_vacuous_exits
 from srcscan.diff.passes import _Matcher
 from srcscan.diff.rewrites import _negations
 from srcscan.diff.signatures import with_own_module_name
@@ -93,7 +93,8 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
         guards_a, guards_b = without_dropped_member_tests(a, b, guards_a, guards_b, texts)
         guards_a = with_own_module_name(guards_a, guards_b, b.file)
         guards_a, guards_b = spelled_out(guards_a, macros, "old", a.file), spelled_out(guards_b, macros, "new", b.file)
-        if conditions_changed(replace(a, conditions=guards_a), replace(b, conditions=guards_b), texts):
+        read_a, read_b = replace(a, conditions=guards_a), replace(b, conditions=guards_b)
+        if conditions_changed(read_a, read_b, texts) and not same_logic(read_a, read_b, texts):
             fields += ("conditions",)  # a guard added, dropped or rewritten (not renamed)
         fields_of[(id(a), id(b))] = fields
     callers = _Callers(old, new, texts, {m.function for a, b, _, _ in pairs for m in (a, b)

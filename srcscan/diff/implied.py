@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import re
 
+from srcscan.catalog import Message
+from srcscan.diff.analysis import _same_loops as same_loops, _same_switches as same_switches
+from srcscan.diff.model import FileTexts
 from srcscan.diff.ternary import split_top_level
 from srcscan.diff.text import _uncast, call_arguments_end
 
@@ -193,3 +196,25 @@ def _satisfiable(f: tuple) -> bool:
                 del given[atoms[k]]
         return False
     return search(0, {})
+
+
+def same_logic(a: Message, b: Message, texts: FileTexts | None) -> bool:
+    """Do two messages' guards, written differently, say the same (read as logic over their
+    tests, as without_vacuous_exits does), the loops and switches around the calls the same?
+    Two exits in one (`if (NULL == d) return; if (0 == d->size) return;` -> `if (NULL == d ||
+    0 == d->size) return;`, lighttpd 1.4.79's mod_gnutls acme-tls/1 certificate), one test
+    split in two (keepalived 2.3.3's `if (!reload && global_data->vrrp_startup_delay)` ->
+    `if (!reload) { if (global_data->vrrp_startup_delay)`), a test the message's own guards
+    decide (tcp_epilog()'s `is_success || ((checker->is_up || !checker->has_run) && ...)` for
+    `TCP connection to %s success.`, written under `is_success`). Not when the two lists hold
+    the same tests as written (a test written twice tests a value set again in between), or
+    when either cannot hold."""
+    keys = [sorted({_key(g) for g in m.conditions}) for m in (a, b)]
+    if keys[0] == keys[1]:
+        return False
+    fa = ("and", [_formula(_key(g), dict(a.constants)) for g in a.conditions])
+    fb = ("and", [_formula(_key(g), dict(b.constants)) for g in b.conditions])
+    if not (_satisfiable(fa) and _satisfiable(fb)) or _satisfiable(("and", [fa, ("not", fb)])) \
+            or _satisfiable(("and", [fb, ("not", fa)])):
+        return False
+    return texts is None or (same_loops(a, b, texts) and same_switches(a, b, texts))

@@ -158,6 +158,34 @@ int setup_rule(int n)
 +}
 """,
     },
+    "same-logic": {
+        "acme.c": """
+struct buf { int size; };
+struct buf *load(const char *f);
+int use(struct buf *d);
+void acme(const char *f, int reload, int delay)
+{
+	struct buf *d = load(f);
+-	if (NULL == d)
+-		return;
+-	if (0 == d->size)
+-		return;
++	if (NULL == d || 0 == d->size)
++		return;
+	if (use(d) < 0)
+		log_message(LOG_ERR, "failed to set acme-tls/1 certificate");
+-	if (!reload && delay)
++	if (!reload) {
++		if (delay)
+		log_message(LOG_INFO, "Delaying startup for %d seconds", delay);
++	}
++	if (delay > 9)
++		return;
+	if (reload)
+		log_message(LOG_INFO, "reloading");
+}
+""",
+    },
 }
 
 
@@ -288,3 +316,12 @@ def test_a_narrower_reading_while_the_release_only_added_calls_is_the_analysis(d
     again = diff_catalogs(old, wider, texts=TEXTS["calls-added"])
     assert [(text(c.new), c.fields, c.analysis_only) for c in again.changed] == [
         ("expr payload oom error - %d", ("requires",), ())]
+
+
+def test_guards_written_differently_with_the_same_logic_are_the_same_guards(diffs):
+    """Two exits made one (`NULL == d || 0 == d->size`, lighttpd 1.4.79's mod_gnutls), one test
+    split in two (keepalived 2.3.3's `if (!reload) { if (global_data->vrrp_startup_delay)`): the
+    same conditions, so the messages only moved. A new exit before a message is a change."""
+    d = diffs["same-logic"]
+    assert sorted(text(c.new) for c in d.moved) == ["Delaying startup for %d seconds", "failed to set acme-tls/1 certificate"]
+    assert [(text(c.new), c.fields) for c in d.changed] == [("reloading", ("conditions",))]
