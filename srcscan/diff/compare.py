@@ -21,7 +21,7 @@ from srcscan.diff.rewrites import _negations
 from srcscan.diff.signatures import with_own_module_name
 from srcscan.diff.splits import guards_for_text, same_build
 from srcscan.diff.trusted import without_dropped_member_tests, without_trusted_pointer_tests
-from srcscan.diff.walks import same_walks
+from srcscan.diff.walks import same_walks, without_loop_conditions
 from srcscan.diff.text import (_site, _sorted, _text, _uncast, build_formula, call_arguments, same_build_but_own_switches,
                                same_up_to_constants, without_length_modifiers)
 from srcscan.formats.template import render_normal
@@ -81,6 +81,9 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
         guards_a, guards_b = guards_for_text(a, b, split, texts)  # each read for its own text
         guards_a, guards_b = with_only_caller(a, b, guards_a, guards_b, texts)  # a helper's only caller
         guards_a, guards_b = same_walks(a, b, guards_a, guards_b, texts)  # a loop over a container, however written
+        if texts is not None:  # loops are compared as written (conditions_changed)
+            guards_a = without_loop_conditions(a, guards_a, texts("old", a.file))
+            guards_b = without_loop_conditions(b, guards_b, texts("new", b.file))
         kept_a = len(guards_a)
         guards_a, guards_b = _without_extracted_exits(guards_a, guards_b, helpers.get((a.file, a.function)))
         if len(guards_a) < kept_a:

@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 
 from srcscan.catalog import Message
+from srcscan.diff.text import _uncast
 from srcscan.textcalls import enclosing_guards
 
 _FOR = re.compile(r"^(?:\}\s*)?for\s*\((.*)\)\s*\{?$")
 _WHILE = re.compile(r"^(?:\}\s*)?while\s*\((.*)\)\s*\{?$")
 _START = re.compile(r"(?:[A-Za-z_][\w\s]*?\*\s*)?([A-Za-z_]\w*)\s*=\s*(.+?)\s*(?:->|\.)\s*[A-Za-z_]\w*")
+LOOP_HEAD = re.compile(r"^(?:\}\s*)?(?:for|while)\s*\((.*)\)\s*\{?$")
 _EMPTY = re.compile(r"!\s*[A-Za-z_]\w*empty\w*\s*\(\s*&?\s*([^,()]+?)\s*\)")
 
 
@@ -84,3 +86,24 @@ def same_walks(a: Message, b: Message, guards_a: tuple[str, ...], guards_b: tupl
 def _reads(guard: str, container: str) -> bool:
     """Does the guard call a function with `container` (or its address) as first argument?"""
     return re.search(rf"\b[A-Za-z_]\w*\s*\(\s*&?\s*{re.escape(container)}\s*,", guard) is not None
+
+
+def without_loop_conditions(m: Message, guards: tuple[str, ...], text: str | None) -> tuple[str, ...]:
+    """The guards but those that are the condition of a loop around m's call as written: the
+    loops are compared as written (analysis._same_loops, a consistent renaming allowed), while
+    the catalog reads the condition of some forms of loop only. lighttpd 1.4.79's
+    mod_mbedtls_ssl_conf_ciphersuites() walks `for (const char *e, *p = b->ptr; p; p = e ? e+1 :
+    NULL)`, whose `p` is a guard of the messages in it; 1.4.69's `for (const char *e =
+    b->ptr-1; e; )` gave none: the same walk over the list."""
+    if not text:
+        return guards
+    heads = [h for h in enclosing_guards(text.split("\n"), m.line) if LOOP_HEAD.match(h)]
+    conditions = {" ".join(_uncast(loop_condition(h)).split()) for h in heads}
+    return tuple(g for g in guards if " ".join(_uncast(g).split()) not in conditions)
+
+
+def loop_condition(head: str) -> str:
+    """`for (i = 1; i < n && i <= 2; i++) {` -> `i < n && i <= 2`; `while (x) {` -> `x`."""
+    inner = LOOP_HEAD.match(head).group(1)
+    parts = inner.split(";")
+    return parts[1].strip() if head.lstrip("} ").startswith("for") and len(parts) == 3 else inner.strip()

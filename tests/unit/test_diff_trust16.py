@@ -186,6 +186,26 @@ void acme(const char *f, int reload, int delay)
 }
 """,
     },
+    "loop-form": {
+        "ciphers.c": """
+#include <string.h>
+void conf_ciphersuites(const char *b)
+{
+-	for (const char *e = b - 1; e; ) {
+-		const char * const p = e + 1;
+-		e = strchr(p, ':');
++	for (const char *e, *p = b; p; p = e ? e + 1 : NULL) {
++		e = strchr(p, ':');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len >= 128)
+			log_message(LOG_ERR, "skipped ciphersuite; too long: %.*s", (int)len, p);
+	}
+-	for (int i = 0; i < 4; i++)
++	for (int i = 0; i < 8; i++)
+		log_message(LOG_INFO, "slot %d", i);
+}
+""",
+    },
 }
 
 
@@ -325,3 +345,13 @@ def test_guards_written_differently_with_the_same_logic_are_the_same_guards(diff
     d = diffs["same-logic"]
     assert sorted(text(c.new) for c in d.moved) == ["Delaying startup for %d seconds", "failed to set acme-tls/1 certificate"]
     assert [(text(c.new), c.fields) for c in d.changed] == [("reloading", ("conditions",))]
+
+
+def test_a_loop_rewritten_with_the_same_walk_is_no_condition_change(diffs):
+    """lighttpd 1.4.79's mod_mbedtls_ssl_conf_ciphersuites() walks the list with `for (const
+    char *e, *p = b->ptr; p; p = e ? e+1 : NULL)`, 1.4.69's with `for (const char *e = b->ptr-1;
+    e; )`: the catalog reads the first loop's condition as a guard, not the second's; the loops
+    read the same as written. A loop's bound that changed is a change."""
+    d = diffs["loop-form"]
+    assert [text(c.new) for c in d.moved] == ["skipped ciphersuite; too long: %s"]
+    assert [(text(c.new), c.fields) for c in d.changed] == [("slot %d", ("conditions",))]
