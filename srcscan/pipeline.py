@@ -9,7 +9,8 @@ sites and those maps (catalog.assemble) -> the Catalog.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+import weakref
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Mapping
 
@@ -44,6 +45,9 @@ class Built:
     catalog: Catalog
     scan: ScanResult
     tree: SourceTree
+    # The tree's analyses no `--with` setting changes (_Prepared), kept for as long as the
+    # caller keeps this Built: a `--with` run of the same tree in this process reuses them.
+    prepared: object = field(default=None, repr=False, compare=False)
 
 
 def request_label(request: Request, rules: Rules | None = None) -> str:
@@ -119,11 +123,11 @@ def _build_from_tree(rules: Rules, tree: SourceTree, cache_dir: Path, with_optio
     from srcscan.requirement_dnf import load_sop_memo, save_sop_memo
 
     load_sop_memo(cache_dir)  # the printing's minimal DNFs other runs worked out (requirement_dnf.py)
-    catalog = _analyse(rules, tree, scan, cache_dir, with_options, prepared, shared)
+    catalog, prepared = _analyse(rules, tree, scan, cache_dir, with_options, prepared, shared)
     save_sop_memo(cache_dir)
     timings["analyses"] = time.perf_counter() - started
     results.put(key, catalog, scan)
-    return Built(catalog, scan, tree)
+    return Built(catalog, scan, tree, prepared)
 
 
 @dataclass(frozen=True)
@@ -142,16 +146,19 @@ class _Prepared:
     restore: Callable[[], None]
 
 
-# The last tree's _Prepared, by its run key without `--with` settings (and the cache
-# directory): a run over the same tree with other settings in the same process (the tests'
-# `--with` catalogs of a release they built already) redoes only the processes and the rest.
-_PREPARED: dict[str, _Prepared] = {}
+# Each tree's _Prepared while something holds it (the Built of its runs, or _NEWEST), by its
+# run key without `--with` settings (and the cache directory): a run over the same tree with
+# other settings in the same process (the tests' `--with` catalogs of a release they built
+# already, whose Built a session fixture keeps) redoes only the processes and the rest.
+_PREPARED: weakref.WeakValueDictionary[str, _Prepared] = weakref.WeakValueDictionary()
+_NEWEST: list[_Prepared] = []  # the last tree's, held even when its Built is dropped
 
 
 def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, with_options: tuple[str, ...],
-             prepared: _Prepared | None = None, shared: str = "") -> Catalog:
-    """Sites, then every analysis' answers keyed by SiteKey, then the messages once (assemble).
-    With `prepared` (this tree's, from an earlier run in this process): the processes on."""
+             prepared: _Prepared | None = None, shared: str = "") -> tuple[Catalog, _Prepared]:
+    """Sites, then every analysis' answers keyed by SiteKey, then the messages once (assemble);
+    and the tree's _Prepared. With `prepared` (this tree's, from an earlier run in this
+    process): the processes on."""
     from srcscan.analyze.childstarts import with_child_starts
     from srcscan.analyze.streams import streamed_answers
     from srcscan.analyze.process_answers import analyze_processes
@@ -167,8 +174,8 @@ def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, 
     with phase("analyses", total=4) as step:
         if prepared is None:
             prepared = _prepare(rules, tree, scan, cache_dir, indexed, step)
-            _PREPARED.clear()  # one tree at a time: it holds the tree's facts, graph and index
             _PREPARED[shared] = prepared
+            _NEWEST[:] = [prepared]  # (the others live as long as their Built)
         else:
             step.advance(3)
         prepared.restore()
@@ -192,7 +199,7 @@ def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, 
         settings = parse_with(with_options, tuple(options) + started, rules.config.false_values)
         messages = [m for m in messages if satisfied(m.requires, settings)]
     return new_catalog(rules, tree.provenance.version, tree.provenance, scan.files, context.log_functions,
-                       openlog_calls(list(context.functions)), messages, sections)
+                       openlog_calls(list(context.functions)), messages, sections), prepared
 
 
 def _index(rules: Rules, scan: ScanResult) -> tuple:
