@@ -125,7 +125,10 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
     indirect = {node for node in order if _reads_others(graph, index, node, context_edge)}
     clock, stamp, evaluated = 1, defaultdict(int), {}
     callers_of = {node: tuple(graph.graph.in_edges(node, keys=True, data=True)) for node in order}  # (read every round)
-    changed, rounds, settled = True, 0, not tabled and not skipped
+    # settled: 0 while neither is set, 1 once the tabled callbacks are, 2 once the skipped
+    # callers are too: those read their holders' requirements, which may be reached only
+    # through a tabled callback, so they are set only after the rounds that follow it
+    changed, rounds, settled = True, 0, 0 if tabled else 1 if skipped else 2
     while changed and rounds < MAX_ROUNDS:
         changed, rounds = False, rounds + 1
         for node in order:
@@ -179,12 +182,14 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
                 changed = changed or new != req[node]
                 req[node] = new
             via_pointer[node] = flag
-        if not changed and not settled:
-            settled, changed = True, True
+        if not changed and settled == 0:
+            settled, changed = 1 if skipped else 2, True
             for e in tabled:
                 req[e] = _tabled_requirement(graph, index, req, e, table_refs.get(e, ()), frozenset(tabled))
                 clock += 1
                 stamp[e] = clock
+        elif not changed and settled == 1:
+            settled, changed = 2, True
             for e, holders in sorted(skipped.items()):
                 found = [req[h] for h in holders if req.get(h) is not None]
                 req[e] = Requirement.any_of(found).simplified() if found else Requirement.TRUE

@@ -18,3 +18,15 @@ def test_a_function_called_only_in_a_skipped_branch_needs_what_the_function_hold
 def test_it_says_the_call_is_in_a_skipped_branch_and_not_where_a_prototype_is(catalog):
     (note,) = only_message(catalog, "command %s ignored").uncertain
     assert "preprocessor branches this build skips (main.c:41 in configure())" in note
+
+
+stored = fixture_catalog("skippedstored")
+
+
+def test_the_skipped_call_is_read_once_its_holder_is_reached_through_a_stored_callback(stored):
+    """configure() is reached only through handle(), a callback setup() stores under -x and a
+    library calls: its requirement is known only once the stored callbacks are settled, and the
+    call in its skipped branch must read it then, not 'nothing' before (lighttpd 1.4.79's
+    webdav_parse_chunkqueue() rows lost webdav.activate that way)."""
+    assert only_message(stored, "library cannot apply %s").requires == (("-x",),)
+    assert only_message(stored, "command %s ignored").requires == (("-x",),)
