@@ -147,14 +147,16 @@ def keyword_value_test(e: CExpr, atoms: Iterable[str], index: Index, necessary: 
 
 
 def nonzero_stores(functions: Mapping[str, FunctionFacts], writes: Iterable[Write], sides: Mapping[str, frozenset[str]],
-                   local_values: Mapping[tuple[str, str], Mapping[str, tuple]]) -> frozenset[tuple[str, str]]:
+                   local_values: Mapping[tuple[str, str], Mapping[str, tuple]],
+                   broken: frozenset[tuple[str, str]] = frozenset()) -> frozenset[tuple[str, str]]:
     """(keyword, field) pairs whose every store by the keyword's handlers (`sides`:
     Index.keyword_sides, function key -> keywords) is never 0: a constant other than 0, an
     address, the result of a function that never returns NULL (analyze.nevernull: keepalived's
     STRDUP, MALLOC), or a local holding only such results (`current_vs->s_svr = new` after
     `new = MALLOC(...)`). A keyword given sets such a field, so `!vs->s_svr` needs it absent;
-    others (a number read from the file) may be 0 with the keyword given."""
-    found = never_null(functions.values(), local_values)
+    others (a number read from the file) may be 0 with the keyword given. `broken`: functions
+    whose parse met an error (nevernull.broken_functions), not judged never NULL."""
+    found = never_null(functions.values(), local_values, broken)
     stores: dict[tuple[str, str], bool] = {}
     for w in writes:
         if w.local or "." not in w.target or w.value is None or w.op != "=":

@@ -11,6 +11,9 @@ options.find_locals), names out; no I/O. A function is judged only from what the
 one with no return statement, a return of anything else (a parameter, a global, a constant,
 a call of a function outside the tree such as malloc) is not "never NULL" (keepalived 1.1's
 zalloc returns malloc's result: it may be NULL, and its callers' NULL tests stay runtime tests).
+A function whose parse met an error is not judged either (broken_functions): libclang drops
+every statement naming a declaration it could not type (`LDAPMessage *lm;` with <ldap.h>
+missing, then `if (ok) return lm;` and `return lm;`), so its recorded returns may be a part.
 """
 
 from __future__ import annotations
@@ -18,15 +21,39 @@ from __future__ import annotations
 from typing import Iterable, Mapping
 
 from srcscan.cexpr import Binary, Call, CExpr, Name, Unary, evaluate, render, strip
-from srcscan.model import FunctionFacts, Guard, Write
+from srcscan.model import FileFacts, FunctionFacts, Guard, Write
 
 Locals = Mapping[tuple[str, str], Mapping[str, tuple]]  # (file, function) -> local -> values assigned
 
 
-def never_null(functions: Iterable[FunctionFacts], local_values: Locals) -> frozenset[str]:
+def broken_functions(functions: Iterable[FunctionFacts], files: Iterable[FileFacts]) -> frozenset[tuple[str, str]]:
+    """(file, name) of each function with an error or fatal diagnostic (FileFacts.diagnostics,
+    libclang's) on a line from its own to the next function defined in its file: a parse that
+    may have dropped statements, returns among them (libclang leaves out a statement naming a
+    declaration whose type it could not read). Facts in, no I/O."""
+    errors: dict[str, list[int]] = {}
+    for facts in files:
+        for d in facts.diagnostics:
+            if d.severity >= 3:
+                errors.setdefault(d.file, []).append(d.line)
+    starts: dict[str, list[int]] = {}
+    functions = list(functions)
+    for fn in functions:
+        starts.setdefault(fn.file, []).append(fn.line)
+    out = set()
+    for fn in functions:
+        end = min((line for line in starts[fn.file] if line > fn.line), default=None)
+        if any(fn.line <= line and (end is None or line < end) for line in errors.get(fn.file, ())):
+            out.add((fn.file, fn.name))
+    return frozenset(out)
+
+
+def never_null(functions: Iterable[FunctionFacts], local_values: Locals,
+               broken: frozenset[tuple[str, str]] = frozenset()) -> frozenset[str]:
     """Names of the functions whose every return statement gives a non-NULL pointer (a fixed
-    point: a function returning another one's result counts once that one does)."""
-    functions = [f for f in functions if f.returns]
+    point: a function returning another one's result counts once that one does). A function
+    of `broken` ((file, name), broken_functions: its returns may be incomplete) never counts."""
+    functions = [f for f in functions if f.returns and (f.file, f.name) not in broken]
     found: set[str] = set()
     changed = True
     while changed:

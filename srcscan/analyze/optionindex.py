@@ -67,6 +67,7 @@ class Index:
     emptiness_tests: frozenset[str] = frozenset()  # the rules' `[config] emptiness_tests`
     by_name: dict[str, Option] = field(default_factory=dict)  # option by its first name
     local_values: dict[tuple[str, str], dict[str, tuple]] = field(default_factory=dict)  # (file, function) -> local -> values (options.find_locals)
+    broken: frozenset[tuple[str, str]] = frozenset()  # (file, function) parsed with errors (nevernull.broken_functions)
     field_stores: dict[tuple[str, str], tuple] = field(default_factory=dict)  # (function key, field) -> FunctionRefs storing it there
     contexts: frozenset[str] = frozenset()  # the rules' `[config] contexts` (analyze.contexts)
     handler_selectors: dict[str, str] = field(default_factory=dict)  # pointer field -> choosing field (rules)
@@ -170,7 +171,8 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
                  refs: Iterable[FunctionRef] = (), writes: Iterable[Write] = (),
                  base_writes: Iterable[Write] | None = None, key_values: KeyTableValues | None = None,
                  base_functions: Iterable[FunctionFacts] | None = None,
-                 zero_globals: frozenset[str] = frozenset()) -> Index:
+                 zero_globals: frozenset[str] = frozenset(),
+                 broken: frozenset[tuple[str, str]] = frozenset()) -> Index:
     """Options by what they write, the parameters that carry their values, the config keys
     of key switches' cases, the fields set by default and the values set before the getopt
     loop (analyze.options.find_key_cases, find_defaults, find_start_values); `assigned`: file
@@ -182,7 +184,8 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     option bits code sets, analyze.foldedbits), the call graph's when not given; `key_values`: the key tables' names and their
     fields' constants (keytypes.key_table_values: a key type no table has is never logged),
     none when not given; `zero_globals`: the file-scope variables zero at start
-    (optionflow.zero_at_start), for the flags only code under options sets (globalflags)."""
+    (optionflow.zero_at_start), for the flags only code under options sets (globalflags);
+    `broken`: functions parsed with errors (nevernull.broken_functions), never judged never NULL."""
     writes = tuple(writes)
     feature = (rules.config.feature_key, frozenset(rules.config.feature_functions))
     # keys whose fields, alone, make code set another key's field (analyze.foldedflags)
@@ -207,6 +210,7 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.default_bits = default_bits(graph.functions.values(), rules.options.getopt_calls, rules.options.bit_set)
     index.emptiness_tests = frozenset(rules.config.emptiness_tests)
     index.local_values = dict(local_values or {})
+    index.broken = frozenset(broken)
     index.key_values = key_values if key_values is not None else KeyTableValues()
     # Registered callbacks run only once registered: so far read for a daemon whose
     # configuration keywords are installed by name (keepalived's scheduler threads registered
@@ -268,7 +272,8 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
         index.keyword_paths = {k: frozenset(v) for k, v in paths.items()}
     index.keyword_sides = handler_sides(graph.functions, installs)
     index.shared_fills = shared_fills(writes, index.keyword_sides, graph.key_for)
-    index.keyword_nonzero = nonzero_stores(graph.functions, writes, index.keyword_sides, index.local_values)
+    index.keyword_nonzero = nonzero_stores(graph.functions, writes, index.keyword_sides, index.local_values,
+                                           index.broken)
     index.objects = object_makers(graph.functions.values(), writes, rules.config.allocation_calls, graph.key_for)
     if rules.options.bit_array:
         index.bit_array = (rules.options.bit_array.field, rules.options.bit_array.word_bits)
