@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Iterable, Mapping
 
-from srcscan.analyze.callgraph import Functions
+from srcscan.analyze.callgraph import Functions, _resolve  # the key a name used in a file refers to
 from srcscan.cexpr import Member, Name, Unary, field_owner, render, root_path, strip
 from srcscan.model import CallSite, FileFacts, FunctionFacts, Write
 
@@ -130,14 +130,3 @@ def _stored_args(call: CallSite, by_key: Functions, stores: Stores) -> list[tupl
     key = _resolve(by_key, call.callee, call.file)
     found = stores.get(key, {}) if key else {}
     return [(at, found[at]) for at in sorted(found) if at < len(call.exprs)]
-
-
-def _resolve(by_key: Functions, name: str, file: str) -> str | None:
-    """The key a function name used in `file` refers to, as the call graph resolves it: the
-    file's own static function, the external one, the only static one of that name."""
-    if f"{file}:{name}" in by_key:
-        return f"{file}:{name}"
-    if name in by_key:
-        return name
-    statics = by_key.statics.get(name, ())
-    return statics[0] if len(statics) == 1 else None
