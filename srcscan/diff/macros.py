@@ -12,6 +12,7 @@ import re
 from typing import Iterable
 
 from srcscan.diff.model import FileTexts
+from srcscan.model import _balanced  # parentheses that close in order
 
 _DEFINE = re.compile(r"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)\(\)[ \t]+((?:[^\n\\]|\\.|\\\n)*)", re.M)
 _INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]+"([^"]+)"', re.M)
@@ -34,13 +35,6 @@ def member_macros(texts: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def _balanced(text: str) -> bool:
-    depth = 0
-    for ch in text:
-        depth += {"(": 1, ")": -1}.get(ch, 0)
-        if depth < 0:
-            return False
-    return depth == 0
 
 
 def with_member_macros(guards: tuple[str, ...], macros: dict[str, str]) -> tuple[str, ...]:
