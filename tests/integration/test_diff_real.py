@@ -49,4 +49,10 @@ def test_lighttpd_added_removed_changed(lighttpd):
     assert set(facility.fields) >= {"template", "location"}
     (short,) = [c for c in lighttpd.changed if c.old.format == "got a string but expected a short: %s %s"]
     assert short.new.format == "got a string but expected a short integer: %s %s"
-    assert short.fields == ("template",) and 0.6 <= short.similarity < 1
+    assert 0.6 <= short.similarity < 1
+    # ... and the keys that can give it changed too: it is logged for a key of type
+    # T_CONFIG_SHORT given a string, and 1.4.79 made server.max-request-field-size one
+    # (configfile.c:721-722; T_CONFIG_INT in 1.4.69's configfile.c:757-758)
+    assert short.fields == ("template", "requires")
+    assert set(short.new.requires) - set(short.old.requires) == {("server.max-request-field-size",)}
+    assert set(short.old.requires) <= set(short.new.requires)
