@@ -165,7 +165,9 @@ def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, 
     from srcscan.analyze.settings import parse_with
     from srcscan.catalog import assemble, new_catalog, openlog_calls
 
-    if rules.config.keyword_calls:  # stores through pointer parameters, for keyword daemons (analyze.paramstores)
+    # stores through pointer parameters, for keyword daemons (analyze.paramstores); a reused
+    # _Prepared's scan has them already (adding them again would double every such write)
+    if rules.config.keyword_calls and prepared is None:
         from srcscan.analyze.paramstores import with_param_stores
         n, m = len(scan.files), len(scan.extra)
         done = with_param_stores(scan.files + scan.extra + scan.option_parses)

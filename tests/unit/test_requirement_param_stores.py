@@ -38,3 +38,27 @@ def test_store_through_a_parameter_is_a_write_fact(tmp_path):
     unit = parse_c(tmp_path, "void set(const char **var, const char *v) { if (!*var) *var = v; }\n")
     (w,) = [w for w in extract_writes(unit) if w.target.startswith("*")]
     assert (w.function, w.target, w.text, w.param, w.local) == ("set", "*var", "v", True, True)
+
+
+def test_a_with_run_reusing_the_tree_adds_the_stores_once(tmp_path, monkeypatch):
+    """A `--with` run of a tree this process built reuses its scan (pipeline._PREPARED), which
+    holds the stores through pointer parameters already: the processes analysis sees each such
+    write once, as in the plain run (they were added twice before)."""
+    import srcscan.analyze.process_answers as process_answers
+    import srcscan.pipeline as pipeline
+
+    seen = []
+    real = process_answers.analyze_processes
+
+    def counting(context, requirements):
+        seen.append(sorted((w.file, w.line, w.target) for f in context.scan.files for w in f.writes))
+        return real(context, requirements)
+
+    monkeypatch.setattr(process_answers, "analyze_processes", counting)
+    tree = with_keyword_parser("reqc-pointers", tmp_path)
+    plain = tree_catalog(tree, ROOT / "rules.toml", tmp_path / "cache")
+    option = "ssl"
+    tree_catalog(tree, ROOT / "rules.toml", tmp_path / "cache", (option,))
+    assert len(seen) == 2 and any(t.startswith("check_data") or "ssl" in t for _, _, t in seen[0])
+    assert seen[1] == seen[0]
+    pipeline._PREPARED.clear()
