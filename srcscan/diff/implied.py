@@ -6,6 +6,11 @@ from __future__ import annotations
 
 import re
 
+try:  # CUDD's C implementation when dd was built with it; the same interface in pure Python otherwise
+    from dd.cudd import BDD
+except ImportError:  # pragma: no cover - depends on the installed wheel
+    from dd.autoref import BDD
+
 from srcscan.catalog import Message
 from srcscan.diff.analysis import _same_loops as same_loops, _same_switches as same_switches
 from srcscan.diff.model import FileTexts
@@ -157,45 +162,52 @@ def _atoms(f: tuple, out: list) -> list:
     return out
 
 
-def _value(f: tuple, given: dict) -> bool | None:
-    """f's truth under a partial assignment of its atoms (None: not decided yet)."""
+# The tests' formulas are decided by a binary decision diagram (the `dd` library, CUDD's C
+# implementation when installed, as srcscan.requirement_atoms): one manager for the process, one
+# variable per test ever seen.
+_MANAGER = BDD()
+_VARIABLES: dict[tuple, str] = {}
+
+
+def _variable(atom: tuple):
+    name = _VARIABLES.get(atom)
+    if name is None:
+        name = f"t{len(_VARIABLES)}"
+        _MANAGER.declare(name)
+        _VARIABLES[atom] = name
+    return _MANAGER.var(name)
+
+
+def _diagram(f: tuple):
+    """f as a BDD of _MANAGER."""
     if f[0] == "atom":
-        return given.get(f[1])
+        return _variable(f[1])
     if f[0] == "not":
-        v = _value(f[1], given)
-        return None if v is None else not v
-    values = [_value(p, given) for p in f[1]]
-    if f[0] == "and":
-        return False if False in values else None if None in values else True
-    return True if True in values else None if None in values else False
-
-
-def _consistent(atom: tuple, truth: bool, given: dict) -> bool:
-    """Can `atom` have `truth` beside `given`? One expression equals one value at a time."""
-    if atom[0] != "eq" or not truth:
-        return True
-    return not any(t and a[0] == "eq" and a[1] == atom[1] and a[2] != atom[2]
-                   and isinstance(a[2], int) and isinstance(atom[2], int) for a, t in given.items())
+        return ~_diagram(f[1])
+    out = _MANAGER.true if f[0] == "and" else _MANAGER.false
+    for part in f[1]:
+        out = out & _diagram(part) if f[0] == "and" else out | _diagram(part)
+    return out
 
 
 def _satisfiable(f: tuple) -> bool:
-    """Can f hold? True (not decided) with more than MAX_ATOMS tests."""
+    """Can f hold, one expression equalling one value at a time (`x == 1` and `x == 2` exclude
+    each other; a constant of unknown value, kept as its name, excludes no other)? True (not
+    decided) with more than MAX_ATOMS tests."""
     atoms = _atoms(f, [])
     if len(atoms) > MAX_ATOMS:
         return True
-
-    def search(k: int, given: dict) -> bool:
-        v = _value(f, given)
-        if v is not None or k == len(atoms):
-            return v is not False
-        for truth in (True, False):
-            if _consistent(atoms[k], truth, given):
-                given[atoms[k]] = truth
-                if search(k + 1, given):
-                    return True
-                del given[atoms[k]]
-        return False
-    return search(0, {})
+    u = _diagram(f)
+    by_expr: dict[str, list[tuple]] = {}
+    for a in atoms:
+        if a[0] == "eq" and isinstance(a[2], int):
+            by_expr.setdefault(a[1], []).append(a)
+    for same in by_expr.values():
+        for i, a in enumerate(same):
+            for b in same[i + 1:]:
+                if a[2] != b[2]:
+                    u &= ~(_variable(a) & _variable(b))
+    return u != _MANAGER.false
 
 
 def same_logic(a: Message, b: Message, texts: FileTexts | None) -> bool:
