@@ -139,15 +139,22 @@ def _tree_of(c: Catalog) -> Path | None:
 
 
 def file_texts(roots: dict[str, Path | None]):
-    """The diff's FileTexts over two tree roots (a side without a root has no texts)."""
+    """The diff's FileTexts over two tree roots (a side without a root has no texts); each
+    file is read once (the pairing asks for the same file for every message in it)."""
+    read: dict[tuple[str, str], str | None] = {}
+
     def text(side: str, file: str) -> str | None:
+        if (side, file) in read:
+            return read[side, file]
         root = roots.get(side)
-        if root is None:
-            return None
-        try:
-            return (root / file).read_bytes().decode("latin-1")
-        except OSError:
-            return None
+        content = None
+        if root is not None:
+            try:
+                content = (root / file).read_bytes().decode("latin-1")
+            except OSError:
+                pass
+        read[side, file] = content
+        return content
     return text
 
 
