@@ -13,7 +13,7 @@ from srcscan.diff.model import FileTexts
 from srcscan.diff.signatures import resigned, values_of_calls, without_computed_arguments
 from srcscan.diff.switches import switch_labels, switch_test
 from srcscan.diff.text import _uncast, build_formula, call_arguments_end, message_function_lines
-from srcscan.diff.walks import walk
+from srcscan.diff.walks import LOOP_HEAD, loop_condition, walk
 from srcscan.textcalls import enclosing_function, enclosing_guards
 
 
@@ -209,9 +209,6 @@ def _exits_on(guard: str, before: str) -> int:
     return found
 
 
-_LOOP_HEAD = re.compile(r"^(?:\}\s*)?(?:for|while)\s*\((.*)\)\s*\{?$")
-
-
 def _same_loops(a: Message, b: Message, texts: FileTexts) -> bool:
     """Do the loops around the two calls test the same conditions (as written, up to the
     equivalences of same_guards)? True when a file's text is not at hand."""
@@ -220,8 +217,8 @@ def _same_loops(a: Message, b: Message, texts: FileTexts) -> bool:
         text = texts(side, m.file)
         if not text:
             return True
-        heads.append([f"walk {w[1]}" if (w := walk(h)) else _loop_condition(h)
-                      for h in enclosing_guards(text.split("\n"), m.line) if _LOOP_HEAD.match(h)])
+        heads.append([f"walk {w[1]}" if (w := walk(h)) else loop_condition(h)
+                      for h in enclosing_guards(text.split("\n"), m.line) if LOOP_HEAD.match(h)])
     return _same_lists(heads[0], heads[1], dict(a.constants), dict(b.constants))
 
 
@@ -239,13 +236,6 @@ def _same_switches(a: Message, b: Message, texts: FileTexts) -> bool:
             return True
         labels.append(switch_labels(text.split("\n"), m.line, switch_test(m.conditions)))
     return labels[0] == labels[1]
-
-
-def _loop_condition(head: str) -> str:
-    """`for (i = 1; i < n && i <= 2; i++) {` -> `i < n && i <= 2`; `while (x) {` -> `x`."""
-    inner = _LOOP_HEAD.match(head).group(1)
-    parts = inner.split(";")
-    return parts[1].strip() if head.lstrip("} ").startswith("for") and len(parts) == 3 else inner.strip()
 
 
 def _value(token: str, values: dict[str, int]) -> int | None:

@@ -35,8 +35,6 @@ def member_macros(texts: Iterable[str]) -> dict[str, str]:
     return out
 
 
-
-
 def with_member_macros(guards: tuple[str, ...], macros: dict[str, str]) -> tuple[str, ...]:
     """The guards with each call of such a macro written as the member it reads of an object
     named by the macro (`CHECKER_GET_CO()` -> `CHECKER_GET_CO->co`): same_guards then reads
