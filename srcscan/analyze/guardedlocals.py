@@ -84,9 +84,11 @@ def global_set_only_under(name: str, passes: Callable[[int], bool], index: Index
                           reader: GuardReader) -> Requirement | None:
     """What a test of file-scope variable `name` holding (`passes(value)` for a known value)
     needs: the test fails with the value it has before the command line is read
-    (Index.start_values) and with every constant written to it, so one of the writes of a
-    value of the run ran, each under its guards. None when the start value is unknown or
-    passes, a constant write passes, a write of the run needs no option, or none is seen."""
+    (Index.start_values), so one of the writes that may pass ran, each under its guards: a
+    write of a value of the run, or of a constant that passes (server.c's `graceful_shutdown =
+    2` only under `if (idle_limit && ...)`, -i's variable: `2 == graceful_shutdown` needs -i,
+    while the signal handlers' unguarded `graceful_shutdown = 1` cannot pass it). None when the
+    start value is unknown or passes, a write that may pass needs no option, or none is seen."""
     start = index.start_values.get(name)
     writes = index.global_writes.get(name)
     busy = ("", name)
@@ -97,9 +99,7 @@ def global_set_only_under(name: str, passes: Callable[[int], bool], index: Index
         found = []
         for fn, w in writes:
             value = integer_of(w.value)
-            if value is not None:
-                if passes(value):
-                    return None
+            if value is not None and not passes(value):
                 continue
             need = Requirement.all_of(reader(g, index, fn) for g in w.guards if g.kind != "loop")
             if need.is_true:

@@ -79,6 +79,15 @@ def test_a_file_scope_variable_set_only_under_an_option_needs_it(catalog):
     assert requires(catalog, "restarted under %d") == ()
 
 
+def test_a_constant_that_passes_stored_only_under_an_option_needs_it(catalog):
+    # `shutdown_state = 2` only under `if (idle_limit && ...)`, -i's variable; the signal
+    # handler's `shutdown_state = 1` cannot pass `2 == shutdown_state` (lighttpd's server.c:
+    # 'server stopped after idle timeout')
+    assert requires(catalog, "stopped after idle timeout") == (("-i",),)
+    # the signal handler's unguarded write passes `shutdown_state`
+    assert requires(catalog, "stopped by a signal") == ()
+
+
 def test_a_file_the_rules_select_runs_only_with_the_key_value(catalog):
     # `files = ["mod_tlsalt.c"]`: every function of the module's file needs server.modules to
     # name it, its defaults and the callback it hands to a library alike
