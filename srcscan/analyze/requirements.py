@@ -44,7 +44,7 @@ from srcscan.requirement import Atom, Requirement
 from srcscan.analyze.conditions import BUDGET, Conditions, keep_params, param_test, site_condition, translate
 from srcscan.analyze.deadcode import macro_called, never_called
 from srcscan.analyze.optionflow import zero_at_start
-from srcscan.analyze.skippedcallers import skipped_callers, skipped_note
+from srcscan.analyze.skippedcallers import dropped_callers, dropped_note, skipped_callers, skipped_note
 from srcscan.analyze.logfuncs import log_function_of
 from srcscan.analyze.deadtests import bounded_test, null_test, set_bit_test, zeroed_test
 from srcscan.analyze.nevernull import never_null
@@ -71,7 +71,8 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
                         writes: Iterable[Write] = (),
                         texts: Mapping[SiteKey, tuple[MessageText, ...]] | None = None,
                         starts: Mapping[str, Atom] | None = None, named: dict[Atom, Requirement] | None = None,
-                        skipped: Mapping[str, tuple[tuple[str, int, str], ...]] | None = None) \
+                        skipped: Mapping[str, tuple[tuple[str, int, str], ...]] | None = None,
+                        dropped: frozenset[str] = frozenset()) \
         -> dict[SiteKey, RequirementAnswer]:
     """SiteKey -> the options the site needs and why. `log_functions` (as
     logfuncs.infer_log_functions gives them) let a log function's own conditions on its
@@ -83,7 +84,8 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
     own (text_answers). `starts`, `named`: child process starts named by atoms, and what each
     atom means (inherited.inherited, analyze.childstarts). `skipped` (skippedcallers.skipped_callers):
     functions only calls in skipped preprocessor branches reach, which need what the functions
-    holding those calls need, and say so."""
+    holding those calls need, and say so; those of `dropped` (keys) are reached by uses a parse
+    with errors dropped instead (skippedcallers.dropped_callers), and say that."""
     skipped = skipped or {}
     holders = {k: tuple(h for _, _, h in places) for k, places in skipped.items()}
     from_callers, via_pointer = inherited(graph, index, dead, unseen_callers, starts=starts, named=named, skipped=holders)
@@ -112,6 +114,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
     known = dict(log_functions or {})
     conditions = Conditions(graph, index, lambda fn, c: log_function_of(known, fn.file, c.callee) is not None,
                             from_callers, objects=objects, starts=frozenset(skipped))
+    beyond = _only_through(graph, skipped, unseen_callers)
     answers = {}
     for site in sites:
         call, fn = site.call, site.function
@@ -157,8 +160,10 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
         start = keep_params(need & sink, fn).simplified()
         conditions.budget = BUDGET
         requirement, unsure = conditions.reaching(key, start, sinkish=sinkish)
-        unsure = unsure + contradiction + ((skipped_note(fn.name, skipped[key], graph),) if key in skipped else ())
+        unsure = unsure + contradiction + (((dropped_note if key in dropped else skipped_note)(fn.name, skipped[key], graph),)
+                                           if key in skipped else ())
         deciding = conditions.callers_deciding(key, start, sinkish)
+        unsure = unsure + _through_skipped_note(fn.name, key, deciding, beyond, skipped, dropped, graph)
         if requirement.is_false and unsure:
             # No call path srcscan follows makes the parameters' test hold, and on some of them it
             # could not know a value (a path that only decided values rule out stays "never"): rather than "never",
@@ -443,9 +448,11 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
     named: dict[Atom, Requirement] = {}  # a child's start, as an atom (analyze.childstarts)
     skipped = skipped_callers(context.graph, (c for f in context.scan.all_files if f.logsetup is not None
                                               for c in f.logsetup.skipped_calls[0]), dead, texts)
+    dropped = dropped_callers(context.graph, context.index.broken, texts, dead, skipped)  # uses a parse left out
     answers = answer_requirements(sites, context.graph, context.index, context.log_functions, dead,
                                   macro_called(context.graph, texts), [w for f in context.scan.all_files for w in f.writes],
-                                  context.texts, start_atoms(context.scan.all_files, context.graph), named, skipped)
+                                  context.texts, start_atoms(context.scan.all_files, context.graph), named,
+                                  {**skipped, **dropped}, frozenset(dropped))
     implies = context.rules.options.implies
     if implies:
         # not in the entry points (main), where the start-up check itself logs (dnsmasq's "no
@@ -483,6 +490,54 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
         if unbuilt:  # also a site read from the text, which no parse holds
             answers[site.key] = RequirementAnswer(Requirement.FALSE, (NotBuilt(unbuilt),))
     return answers, {"options": [option_to_dict(o) for o in context.options], "starts": named}
+
+
+def _only_through(graph: CallGraph, skipped: Mapping[str, tuple], unseen_callers: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    """Key of each function that only functions of `skipped` (skippedcallers: reached by calls
+    no parse of this build read) lead to, none of them itself -> those functions' keys."""
+    if not skipped:
+        return {}
+    normal = graph.reachable(tuple(graph.entry_points) + tuple(unseen_callers))
+    out: dict[str, list[str]] = defaultdict(list)
+    for origin in sorted(skipped):
+        for key in graph.reachable((origin,)) - normal:
+            if key not in skipped:
+                out[key].append(origin)
+    return {key: tuple(origins) for key, origins in out.items()}
+
+
+def _through_skipped_note(name: str, key: str, deciding: tuple[tuple[str, int, str, str], ...],
+                          beyond: Mapping[str, tuple[str, ...]], skipped: Mapping[str, tuple],
+                          dropped: frozenset[str], graph: CallGraph) -> tuple[str, ...]:
+    """The `uncertain` text of a message whose requirement comes through a function only calls
+    this build's parse did not read reach (skippedcallers): its own function is reached only
+    through such functions (`beyond`), or every call that decides its parameters' tests so
+    that it logs (`deciding`: (file, line, caller, requirement text), "false" for none) is made
+    in one. lighttpd 1.4.85's mod_openssl_ssl_conf_dhparameters() logs 'Unable to load DH params'
+    only for a DHParameters file, which only mod_openssl_ssl_conf_cmd() passes, and that is
+    called only under `#elif defined(BORINGSSL_API_VERSION) || defined(LIBRESSL_VERSION_NUMBER)`;
+    the other call passes NULL."""
+    def how(origins) -> str:
+        names = ", ".join(f"{graph.functions[o].name}()" for o in origins[:3] if o in graph.functions)
+        kinds = {"code the parse dropped" if o in dropped else "preprocessor branches this build skips"
+                 for o in origins}
+        return f"{names}, which only calls in {' or '.join(sorted(kinds))} reach"
+    if key in beyond:
+        return (f"no call srcscan parsed reaches {name}() but through {how(beyond[key])}; shown with the "
+                f"requirement those calls inherit",)
+    logging = [(file, line, caller) for file, line, caller, text in deciding if text != "false"]
+    through = []
+    for file, line, caller in logging:
+        ck = graph.key_for(caller, file) or caller
+        origins = (ck,) if ck in skipped else beyond.get(ck)
+        if origins:
+            through.append((file, line, caller, origins))
+    if not through or len(through) < len(logging):
+        return ()  # other calls log it in this build: those widen the answer only
+    where = ", ".join(f"{file}:{line} in {caller}()" for file, line, caller, _ in through[:3])
+    origins = tuple(dict.fromkeys(o for *_, os in through for o in os))
+    return (f"the calls giving {name}() values that log this ({where}) run only through {how(origins)}: "
+            f"with this build's calls it is never logged; shown with what those calls need",)
 
 
 def _read(text, rel: str) -> str:

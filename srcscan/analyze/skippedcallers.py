@@ -9,6 +9,14 @@ skips. Such a function runs where the function holding the skipped call runs: it
 function's requirement (not the skipped branch's own conditions, which no parse read), and its
 messages say so. The holder is the function whose definition starts last before the call
 (callgraph.Functions.at). Facts in (the call graph, extract.logsetup's skipped calls); no I/O.
+
+The same for a use of a function's name that a parse with errors dropped (dropped_callers):
+libclang leaves out every statement naming a declaration whose type it could not read, so with
+<dbi/dbi.h> missing lighttpd's mod_vhostdb_dbconf_setup() keeps neither its
+`dbi_conn_error_handler(dbconn, mod_vhostdb_dbi_error_callback, dbconf)` nor its direct call of
+the callback, and with <sasl/sasl.h> missing mod_authn_sasl_query() loses its `sasl_callback_t
+cb[]` holding mod_authn_sasl_cb_log: such a function runs where the function whose body the text
+names it in runs.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ from collections import defaultdict
 from typing import Iterable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
-from srcscan.analyze.deadcode import called_functions
+from srcscan.analyze.deadcode import _NOT_A_CALL_BEFORE, _STATEMENT_WORDS, called_functions, code_of
 
 
 def skipped_callers(graph: CallGraph, calls: Iterable[tuple[str, int, str]],
@@ -53,6 +61,87 @@ def skipped_callers(graph: CallGraph, calls: Iterable[tuple[str, int, str]],
         if places:
             out[key] = tuple(places)
     return out
+
+
+def dropped_callers(graph: CallGraph, broken: frozenset[tuple[str, str]], texts: Mapping[str, str],
+                    dead: frozenset[str] = frozenset(), known: Iterable[str] = ()) \
+        -> dict[str, tuple[tuple[str, int, str], ...]]:
+    """Key of each function no call path reaches, not `dead` and not in `known` (keys, the
+    skipped callers already found) -> ((file, line, holder key), ...): the uses of its name (a
+    call, or its address handed on) in the body of a function of `broken` ((file, name) parsed
+    with errors, nevernull.broken_functions), by the file's text (`texts`: tree path -> C text,
+    comments and literals left out); a static function only in its own file. A use between two
+    functions (a file-scope table) or in a declaration is none. Functions without such a use
+    are left out."""
+    reached = called_functions(graph) | set(known)
+    keys: dict[str, list[str]] = defaultdict(list)
+    for key, fn in graph.functions.items():
+        if key not in reached and key not in dead:
+            keys[fn.name].append(key)
+    found: dict[str, set[tuple[str, int, str]]] = defaultdict(set)
+    for file in sorted({f for f, _ in broken}):
+        code = code_of(texts.get(file, ""))
+        names = [n for n in keys if n in code]
+        if not names:
+            continue
+        pattern = re.compile(r"(?<![\w.>])(" + "|".join(sorted(map(re.escape, names))) + r")\b(\s*\()?")
+        bodies: dict[str, tuple[int, int] | None] = {}
+        for m in pattern.finditer(code):
+            line = code.count("\n", 0, m.start()) + 1
+            holder = graph.functions.at(file, line)
+            if holder is None or (holder.file, holder.name) not in broken or _declaration(code, m):
+                continue
+            body = bodies.setdefault(holder.key, _body(code, holder.line))
+            if body is None or not body[0] <= m.start() < body[1]:
+                continue
+            holder_key = graph.key_for(holder.name, holder.file) or holder.key
+            for key in keys[m.group(1)]:
+                fn = graph.functions[key]
+                if key != holder_key and (not fn.static or fn.file == file):
+                    found[key].add((file, line, holder_key))
+    return {key: tuple(sorted(places)) for key, places in sorted(found.items())}
+
+
+def _declaration(code: str, m: re.Match) -> bool:
+    """The name matched declares or defines a function (`static void f(`, `f(void *x)` at a
+    line's start), as deadcode.text_uses reads it."""
+    if not m.group(2):
+        return False
+    before = code[code.rfind("\n", 0, m.start()) + 1:m.start()]
+    return not before or bool(_NOT_A_CALL_BEFORE.search(before)) and before.split()[-1] not in _STATEMENT_WORDS
+
+
+def _body(code: str, line: int) -> tuple[int, int] | None:
+    """Offsets of the body (from its `{` to its `}`) of the function defined from 1-based
+    `line` of `code` (blanked): the first brace after its parameters. None when unbalanced."""
+    at = 0
+    for _ in range(line - 1):
+        at = code.find("\n", at) + 1
+        if at == 0:
+            return None
+    close = code.find(")", at)
+    start = code.find("{", close if close >= 0 else at)
+    if start < 0 or ";" in code[close if close >= 0 else at:start]:
+        return None
+    depth = 0
+    for i in range(start, len(code)):
+        if code[i] == "{":
+            depth += 1
+        elif code[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return start, i
+    return None
+
+
+def dropped_note(name: str, places: tuple[tuple[str, int, str], ...], graph: CallGraph) -> str:
+    """The `uncertain` text of a message in function `name` that only the uses `places`, which
+    a parse with errors dropped, reach (dropped_callers)."""
+    where = ", ".join(f"{file}:{line} in {graph.functions[h].name}()" if h in graph.functions else f"{file}:{line}"
+                      for file, line, h in places[:3])
+    return (f"no call srcscan parsed reaches {name}(): its name is used only in code the parse dropped "
+            f"(errors: a header this build lacks) ({where}); shown with the requirement the function "
+            f"holding that use inherits from its callers, without that code's own conditions")
 
 
 def _prototype(lines: list[str], line: int, name: str) -> bool:

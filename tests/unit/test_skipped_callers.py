@@ -17,7 +17,21 @@ def test_a_function_called_only_in_a_skipped_branch_needs_what_the_function_hold
 
 def test_it_says_the_call_is_in_a_skipped_branch_and_not_where_a_prototype_is(catalog):
     (note,) = only_message(catalog, "command %s ignored").uncertain
-    assert "preprocessor branches this build skips (main.c:41 in configure())" in note
+    assert "preprocessor branches this build skips (main.c:55 in configure())" in note
+
+
+def test_a_requirement_coming_through_a_skipped_caller_says_so(catalog):
+    # conf_file(NULL) in configure(), conf_file(cmd) only in conf_cmd(): the parameter's test
+    # holds only through the skipped caller (lighttpd 1.4.85's 'Unable to load DH params from %s')
+    message = only_message(catalog, "cannot load %s")
+    assert message.requires == (("-x",),)
+    (note,) = message.uncertain
+    assert "conf_cmd(), which only calls in preprocessor branches this build skips reach" in note
+    assert "with this build's calls it is never logged" in note
+    # a function only the skipped caller calls
+    (note,) = only_message(catalog, "value %s ignored").uncertain
+    assert "no call srcscan parsed reaches conf_value() but through conf_cmd()" in note
+    assert only_message(catalog, "library cannot apply %s").uncertain == ()
 
 
 stored = fixture_catalog("skippedstored")
