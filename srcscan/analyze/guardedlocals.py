@@ -15,7 +15,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 from srcscan.analyze.optionvalues import integer_of, local_of, read_through, target_of
-from srcscan.cexpr import Binary, CExpr, Unary
+from srcscan.cexpr import Binary, Call, CExpr, Member, Name, Unary, strip
 from srcscan.model import FunctionFacts, Guard, Write
 from srcscan.requirement import Requirement
 
@@ -218,7 +218,12 @@ def field_set_other_than(field: str, owner: str, unset: int, index: Index, reade
     tftpfd`, never through a global) holding another value than `unset` needs: each store's
     local holding another value (set_other_than) in the storing function; no option sets it.
     dnsmasq's create_listeners: `int tftpfd = -1; if (do_tftp) tftpfd = make_sock(...); ...
-    l->tftpfd = tftpfd;`: `listener->tftpfd != -1` needs what `do_tftp` does at the callers."""
+    l->tftpfd = tftpfd;`: `listener->tftpfd != -1` needs what `do_tftp` does at the callers.
+    A store of a value of the run (a call's result) needs the store's own guards: lighttpd's
+    server.c stores `srv->stdin_fd = dup(STDIN_FILENO)` only under `buffer_eq_slen(
+    srv->srvconf.bindhost, CONST_STR_LEN("/dev/stdin"))`, so `-1 != srv->stdin_fd` needs
+    server.bind=/dev/stdin (where srcscan reads the storing function's own requirement, none:
+    server_main_setup() runs whatever the options)."""
     graph = index.graph
     stores = index.field_writes.get(field)
     if graph is None or not stores or field in index.by_field:
@@ -231,26 +236,55 @@ def field_set_other_than(field: str, owner: str, unset: int, index: Index, reade
             continue
         fn = graph.functions.get(graph.key_for(w.function, w.file) or "")
         local = target_of(w.value)
-        if fn is None or local is None or local.kind != "var":
+        if fn is None:
             return None
-        need = set_other_than(local.name, unset, index, fn, reader)
+        if isinstance(strip(w.value), Call):  # a value of the run, under the store's guards
+            need = _guards_need(("." + field, owner, unset), w.guards, index, fn, reader)
+        elif local is None or local.kind != "var":
+            return None
+        else:
+            need = set_other_than(local.name, unset, index, fn, reader)
         if need is None:
             return None
         found.append(need)
     return Requirement.any_of(found) if found else None
 
 
-def stored_through_locals(e, unset: int, index: Index, fn: FunctionFacts | None, reader: GuardReader) -> Requirement | None:
-    """A field read through a local or parameter (`listener->tftpfd`) holding another value than
-    `unset`, when the code stores it only from locals set so under option tests
-    (guardedlocals.field_set_other_than); None otherwise."""
-    target = target_of(e)
-    if fn is None or target is None or target.kind != "field" or not target.root:
+def _guards_need(busy: tuple, guards: tuple[Guard, ...], index: Index, fn: FunctionFacts,
+                 reader: GuardReader) -> Requirement | None:
+    """What `guards` (a store's) need, None when nothing or while `busy` (a field's reading)
+    is being read already (`if (-1 != x->fd) ... x->fd = dup(...)`)."""
+    if busy in index.reading_locals:
         return None
-    base = target.root.split(".", 1)[0]
-    if base not in fn.params and base not in index.local_lines.get((fn.file, fn.name), {}):
+    index.reading_locals.add(busy)
+    try:
+        need = Requirement.all_of(reader(g, index, fn) for g in guards if g.kind != "loop")
+        return None if need.is_true else need
+    finally:
+        index.reading_locals.discard(busy)
+
+
+def stored_through_locals(e, unset: int, index: Index, fn: FunctionFacts | None, reader: GuardReader) -> Requirement | None:
+    """A field read through a local or parameter (`listener->tftpfd`, `srv->stdin_fd`) holding
+    another value than `unset`, when the code stores it only from locals set so under option
+    tests, or values of the run under them (guardedlocals.field_set_other_than); None
+    otherwise."""
+    target = target_of(e)
+    if fn is None or target is None or target.kind != "field":
+        return None
+    if not target.root:  # through a parameter (`srv->stdin_fd`)
+        if not _through_param(e):
+            return None
+    elif (base := target.root.split(".", 1)[0]) not in fn.params \
+            and base not in index.local_lines.get((fn.file, fn.name), {}):
         return None
     return field_set_other_than(target.name, target.owner, unset, index, reader)
+
+
+def _through_param(e) -> bool:
+    """`srv->stdin_fd`: a field read through a parameter."""
+    e = strip(e)
+    return isinstance(e, Member) and isinstance(strip(e.base), Name) and strip(e.base).ref == "param"
 
 
 def walk_start(name: str, values: tuple, index: Index, fn: FunctionFacts, line: int) -> tuple:

@@ -65,6 +65,7 @@ class Index:
     default_bits: dict[str, tuple] = field(default_factory=dict)  # name -> bits set before the command line is read (defaultbits)
     assigned: dict[str, dict[str, tuple[int, ...]]] = field(default_factory=dict)  # file -> name -> lines writing it
     emptiness_tests: frozenset[str] = frozenset()  # the rules' `[config] emptiness_tests`
+    equality_tests: frozenset[str] = frozenset()  # the rules' `[config] equality_tests`
     by_name: dict[str, Option] = field(default_factory=dict)  # option by its first name
     local_values: dict[tuple[str, str], dict[str, tuple]] = field(default_factory=dict)  # (file, function) -> local -> values (options.find_locals)
     broken: frozenset[tuple[str, str]] = frozenset()  # (file, function) parsed with errors (nevernull.broken_functions)
@@ -209,6 +210,7 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.start_values = dict(start_values or {})
     index.default_bits = default_bits(graph.functions.values(), rules.options.getopt_calls, rules.options.bit_set)
     index.emptiness_tests = frozenset(rules.config.emptiness_tests)
+    index.equality_tests = frozenset(rules.config.equality_tests)
     index.local_values = dict(local_values or {})
     index.broken = frozenset(broken)
     index.key_values = key_values if key_values is not None else KeyTableValues()

@@ -179,8 +179,8 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
     unset = 0
     if isinstance(e, Binary) and e.op == "!=" and integer_of(e.right) is not None:
         e, unset = strip(e.left), integer_of(e.right)  # `fd != -1`: another value than -1
-    elif isinstance(e, Binary) and e.op == "!=" and integer_of(e.left) == 0:
-        e = strip(e.right)  # `NULL != pwd`
+    elif isinstance(e, Binary) and e.op == "!=" and integer_of(e.left) is not None:
+        e, unset = strip(e.right), integer_of(e.left)  # `NULL != pwd`, `-1 != stdin_fd`
     stored = stored_through_locals(e, unset, index, fn, guard_requirement)
     if stored is not None:
         if unknown is None:
@@ -294,6 +294,26 @@ def _literal(text: str) -> Requirement:
     return Requirement.atom(text[1:], negated=True) if text.startswith("!") else Requirement.atom(text)
 
 
+def _equal_atoms(e: Call, index: Index, fn: FunctionFacts | None) -> set[str]:
+    """`buffer_eq_slen(srv->srvconf.bindhost, CONST_STR_LEN("/dev/stdin"))` (a rules'
+    `equality_tests` call): the key filling the first argument given with the one string
+    literal among the others (`server.bind=/dev/stdin`); nothing when the value is no key's or
+    the literal not one word of an atom's value. A parameter is none: its callers may pass what
+    a key's list holds (the TLS modules' mod_openssl_ssl_conf_proto_val(srv, b, max) is handed
+    `&ds->value` of an ssl.openssl.ssl-conf-cmd entry, not the key's own value)."""
+    target = target_of(e.args[0])
+    if target is None or target.kind == "param":
+        return set()
+    literals = {strip(x).text[1:-1] for arg in e.args[1:] for x in walk(arg)
+                if isinstance(strip(x), Const) and (strip(x).text or "").startswith('"')}
+    if len(literals) != 1 or not re.fullmatch(r"[\w.:/+#-]+", lit := literals.pop()):
+        return set()
+    names = value_options(target, index, fn, by_default=False)
+    if not names or not all(re.fullmatch(r"[\w.$\[\]\"-]+", n) and "=" not in n for n in names):
+        return set()
+    return {f"{n}={lit}" for n in names}
+
+
 def _atoms(e: CExpr, index: Index, fn: FunctionFacts | None) -> set[str]:
     if isinstance(e, Binary) and e.op == "&":
         for side, other in ((e.left, e.right), (e.right, e.left)):
@@ -305,6 +325,8 @@ def _atoms(e: CExpr, index: Index, fn: FunctionFacts | None) -> set[str]:
         return set()
     if isinstance(e, Call) and e.callee in index.emptiness_tests and len(e.args) == 1:
         return {"!" + name for name in value_options(target_of(e.args[0]), index, fn, by_default=False)}
+    if isinstance(e, Call) and e.callee in index.equality_tests and e.args:
+        return _equal_atoms(e, index, fn)
     if isinstance(e, Call) and e.callee in index.bit_test and len(e.args) >= 2:
         bit, target = integer_of(e.args[0]), target_of(e.args[1])
         return _bit_atoms(target, 1 << bit, index, _enumerators(e.args[0])) if target and bit is not None and bit >= 0 \

@@ -245,6 +245,9 @@ def _read_config(r: _Reader) -> ConfigRules:
     emptiness_tests = r.strings("emptiness_tests")
     if not all(t.isidentifier() for t in emptiness_tests):
         raise RulesError(r.path, "config.emptiness_tests", "expected a list of function names")
+    equality_tests = r.strings("equality_tests")
+    if not all(t.isidentifier() for t in equality_tests):
+        raise RulesError(r.path, "config.equality_tests", "expected a list of function names")
     contexts = r.strings("contexts")
     if not all(t.isidentifier() for t in contexts):
         raise RulesError(r.path, "config.contexts", "expected a list of variable names")
@@ -287,6 +290,7 @@ def _read_config(r: _Reader) -> ConfigRules:
                          contexts, tuple(selected), r.get("feature_key", str, ""), feature_functions, keyword_calls,
                          parsed=tuple(parsed), allocation_calls=_identifiers(r, "allocation_calls"),
                          given_by_default=given_by_default, handler_selectors=_handler_selectors(r),
+                         equality_tests=equality_tests,
                          entry_name_field=_identifier(r, "entry_name_field"), list_fills=_list_fills(r), **levels)
     r.reject_unknown()
     return config

@@ -208,6 +208,10 @@ class ConfigRules:
     # cgi.limits = ("read-timeout" => 10)): a field a key's helper fills only under a test
     # comparing that name with a literal is set only with that entry (analyze.keyselections).
     entry_name_field: str = ""
+    # Functions comparing a config value with a string, non-zero when equal (lighttpd's
+    # `buffer_eq_slen(b, CONST_STR_LEN("/dev/stdin"))`): a test of a key's field so compared
+    # with a literal needs the key given with that value (`server.bind=/dev/stdin`).
+    equality_tests: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

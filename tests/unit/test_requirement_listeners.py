@@ -47,6 +47,19 @@ def test_an_address_parsed_at_run_time_needs_the_keys_that_give_its_family(catal
     assert requires(catalog, "unix socket %s") == (('$SERVER["socket"]',), ("server.bind",))
 
 
+def test_a_key_compared_with_a_string_needs_the_key_given_that_value(catalog):
+    # `buffer_eq_slen(srv->srvconf.bindhost, CONST_STR_LEN("/dev/stdin"))` (lighttpd's server.c)
+    assert requires(catalog, "listening on stdin") == (("server.bind=/dev/stdin",),)
+    assert requires(catalog, "listening on an address") == (("!server.bind=/dev/stdin",),)
+
+
+def test_a_field_given_a_value_of_the_run_only_under_a_test_needs_the_test(catalog):
+    # `if (buffer_eq_slen(bindhost, "/dev/stdin", ...)) { if (-1 == srv->stdin_fd) srv->stdin_fd =
+    # dup(0); }`, then network_init(srv, srv->stdin_fd) and `if (-1 != stdin_fd)` two calls down
+    # (lighttpd's server.c and network.c: 'getsockname()')
+    assert requires(catalog, "getsockname()") == (("server.bind=/dev/stdin",),)
+
+
 def test_an_emptiness_test_of_a_parsed_value_needs_the_keys_giving_it(catalog):
     # `str_is_blank(host)` (a rules' emptiness test) on the address, ":80" without a key: only
     # an address given can be empty (lighttpd's "value of $SERVER["socket"] must not be empty")
