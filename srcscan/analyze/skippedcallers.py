@@ -71,14 +71,33 @@ def dropped_callers(graph: CallGraph, broken: frozenset[tuple[str, str]], texts:
     call, or its address handed on) in the body of a function of `broken` ((file, name) parsed
     with errors, nevernull.broken_functions), by the file's text (`texts`: tree path -> C text,
     comments and literals left out); a static function only in its own file. A use between two
-    functions (a file-scope table) or in a declaration is none. Functions without such a use
-    are left out."""
+    functions (a file-scope table) or in a declaration is none, and so is a use in a function
+    no call path reaches (nor one found so, nor of `known`): its requirement is not known
+    (keepalived's check_snmp_realserver(), a handler in a net-snmp table the parse dropped,
+    hands check_snmp_realserver_weight() to net-snmp; taken as 'nothing' it would free
+    update_svr_wgt() of every requirement). Functions without such a use are left out."""
     reached = called_functions(graph) | set(known)
     keys: dict[str, list[str]] = defaultdict(list)
     for key, fn in graph.functions.items():
         if key not in reached and key not in dead:
             keys[fn.name].append(key)
+    uses = _dropped_uses(graph, broken, texts, keys)
     found: dict[str, set[tuple[str, int, str]]] = defaultdict(set)
+    grew = True
+    while grew:  # a holder reached only through dropped uses counts once found
+        grew = False
+        for key, file, line, holder_key in uses:
+            if (holder_key in reached or holder_key in found) and (file, line, holder_key) not in found[key]:
+                found[key].add((file, line, holder_key))
+                grew = True
+    return {key: tuple(sorted(places)) for key, places in sorted(found.items()) if places}
+
+
+def _dropped_uses(graph: CallGraph, broken: frozenset[tuple[str, str]], texts: Mapping[str, str],
+                  keys: Mapping[str, list[str]]) -> list[tuple[str, str, int, str]]:
+    """(function key, file, line, holder key) of each use of a name of `keys` (name -> keys of
+    the functions so named) in the body of a function of `broken` (dropped_callers)."""
+    found: list[tuple[str, str, int, str]] = []
     for file in sorted({f for f, _ in broken}):
         code = code_of(texts.get(file, ""))
         names = [n for n in keys if n in code]
@@ -98,8 +117,8 @@ def dropped_callers(graph: CallGraph, broken: frozenset[tuple[str, str]], texts:
             for key in keys[m.group(1)]:
                 fn = graph.functions[key]
                 if key != holder_key and (not fn.static or fn.file == file):
-                    found[key].add((file, line, holder_key))
-    return {key: tuple(sorted(places)) for key, places in sorted(found.items())}
+                    found.append((key, file, line, holder_key))
+    return found
 
 
 def _declaration(code: str, m: re.Match) -> bool:

@@ -19,3 +19,10 @@ def test_it_says_the_parse_dropped_the_uses(catalog):
     assert "used only in code the parse dropped" in note
     assert "main.c:22 in dbconf_setup()" in note
     assert only_message(catalog, "database %s set up").uncertain == ()
+
+
+def test_a_use_in_a_function_no_call_reaches_gives_nothing(catalog):
+    # weight_write_cb() is handed on only by table_handler(), which only a dropped table names:
+    # its requirement is not known, so set_weight() keeps main()'s -d (keepalived's
+    # check_snmp_realserver_weight() calling update_svr_wgt())
+    assert only_message(catalog, "weight set to %d").requires == (("-d",),)
