@@ -180,7 +180,11 @@ def returned_test(e: CExpr, index: Index, fn: FunctionFacts | None, reader: Guar
     them; a local returned stands for each value it is given, under that write's guards too:
     log_start's `int ret = 0; ... if (log_to_file && ...) ret = errno; return ret;`). None when the
     callee is unknown, returns nothing, some return that may make the comparison hold needs no
-    option, or none is seen."""
+    option, or none is seen. Requirement.FALSE when the comparison fails for every return and
+    each of them returns a constant as written (`return NULL;`, a function of a feature this
+    build leaves out: dnsmasq's Linux netlink_init(), whose only return is `return NULL;`, so
+    main()'s `if (netlink_warn) my_syslog(LOG_WARNING, netlink_warn);` never logs); not for a
+    function whose parse met an error (Index.broken: its returns may be a part)."""
     called = _called(e)
     if called is None or fn is None or index.graph is None:
         return None
@@ -197,9 +201,12 @@ def returned_test(e: CExpr, index: Index, fn: FunctionFacts | None, reader: Guar
         return index.memo[memo]
     index.memo[memo] = None  # (a function testing its own result, through recursion: unknown)
     found: list[Requirement] | None = []
+    written = True  # every return so far a constant as written that fails the comparison
     for r, value, guards in _returned(callee, index):
         if value is not None and not _HOLDS[op](value, bound):
+            written = written and r.value is not None and integer_of(strip(r.value)) == value
             continue  # (a value of the run, None, may make the comparison hold)
+        written = False
         need = Requirement.all_of(reader(g, index, callee) for g in guards if g.kind != "loop").simplified()
         if value is None and (op, bound) == ("!=", 0) and (held := _held_value(r, callee)) is not None:
             need = (need & reader(held, index, callee)).simplified()  # `return (__test_bit(...) && ...);`
@@ -207,7 +214,10 @@ def returned_test(e: CExpr, index: Index, fn: FunctionFacts | None, reader: Guar
             found = None
             break
         found.append(need)
-    answer = Requirement.any_of(found).simplified() if found else None
+    if found == [] and written and (callee.file, callee.name) not in index.broken:
+        answer = Requirement.FALSE  # no return makes it hold: the test never does
+    else:
+        answer = Requirement.any_of(found).simplified() if found else None
     if answer is not None and answer.is_true:
         answer = None  # (returns under opposite options: any run may return non-zero)
     index.memo[memo] = answer

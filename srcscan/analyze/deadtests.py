@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from srcscan.analyze.nevernull import null_tested
+from srcscan.analyze.nevernull import null_tested, set_tested
 from srcscan.analyze.zeroed import zeroed_field_test
 from srcscan.cexpr import Binary, CExpr, Cond, Member, Name, Unary, evaluate, strip, walk
 from srcscan.model import CallSite, FunctionFacts, Guard, GuardAt, Write
@@ -39,6 +39,20 @@ def null_test(call: CallSite, written: Iterable[Write], non_null: frozenset[str]
         if found is not None:
             return GuardAt(call.file, g.line, f"{g.describe()} never holds: {found[0]} = {found[1]}, and "
                                               f"that function never returns NULL (each of its returns is not NULL)")
+    return None
+
+
+def null_result_test(call: CallSite, written: Iterable[Write], null: frozenset[str]) -> GuardAt | None:
+    """A guard of the call needing the result of a function that always returns NULL (or 0) to be
+    set (analyze.nevernull.always_null; dnsmasq's `netlink_warn = netlink_init(); ... if
+    (netlink_warn) my_syslog(...)`): the guard, saying so; None when there is none."""
+    written = tuple(written)
+    for g in call.guards if null else ():
+        found = set_tested(g, written, null)
+        if found is not None:
+            held = f"{found[0]} = {found[1]}, and" if found[0] != found[1] else f"{found[0]}:"
+            return GuardAt(call.file, g.line, f"{g.describe()} never holds: {held} each return of "
+                                              f"that function gives NULL (0) as written")
     return None
 
 

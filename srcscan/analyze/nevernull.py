@@ -160,3 +160,57 @@ def _null_tests(e: CExpr, holds: bool) -> list[tuple[str, CExpr | None]]:
     if isinstance(e, Binary) and e.op in ("&&", "||") and (e.op == "&&") == holds:
         return _null_tests(e.left, holds) + _null_tests(e.right, holds)
     return []
+
+
+def always_null(functions: Iterable[FunctionFacts], broken: frozenset[tuple[str, str]] = frozenset()) -> frozenset[str]:
+    """Names of the functions each of whose return statements gives 0 (NULL) as written: `return
+    NULL;`, `return 0;`; a function built for a feature this build leaves out (dnsmasq's Linux
+    netlink_init() ends `return NULL;`: only the BSD route code returns a warning). A test that
+    its result is set never holds. A function with no return, a bare `return;`, any other value
+    (a local, a call) or a parse that met an error (`broken`, broken_functions) is not one."""
+    return frozenset(fn.name for fn in functions
+                     if fn.returns and (fn.file, fn.name) not in broken
+                     and all(r.value is not None and evaluate(strip(r.value)) == 0 for r in fn.returns))
+
+
+def set_tested(guard: Guard, written: Iterable[Write], found: frozenset[str]) -> tuple[str, str] | None:
+    """(what is tested, its value's text) when `guard` needs a call of a function of `found` to
+    give non-zero (`if (f())`, `if ((p = f()) != NULL)`) or a variable holding one's result to be
+    set (`p = f(); ... if (p)`: the function's last assignment to it before the guard's line, made
+    under no condition, as null_tested reads it). The guard never holds. None otherwise."""
+    if guard.expr is None or guard.kind not in ("if", "else", "early-return", "and", "or", "ternary"):
+        return None
+    for e in _set_tests(guard.expr, not guard.negated):
+        e = strip(e)
+        if isinstance(e, Binary) and e.op == "=" and isinstance(strip(e.left), Name):
+            if _call_of(e.right, found):
+                return render(strip(e.left)), render(e.right)
+            continue
+        if _call_of(e, found):
+            return render(e), render(e)
+        if not isinstance(e, Name) or e.ref != "var":
+            continue
+        before = [w for w in written if w.target == e.name and w.line < guard.line]
+        last = max(before, key=lambda w: w.line, default=None)
+        if last is None or last.guarded or last.op not in ("=", "decl") or last.value is None:
+            continue
+        if _call_of(last.value, found):
+            return e.name, last.text
+    return None
+
+
+def _set_tests(e: CExpr, holds: bool) -> list[CExpr]:
+    """The values (a variable, a call, an assignment) `e` being `holds` needs to be non-zero."""
+    e = strip(e)
+    if isinstance(e, (Name, Call)) or (isinstance(e, Binary) and e.op == "="):
+        return [e] if holds else []
+    if isinstance(e, Unary) and e.op == "!":
+        return _set_tests(e.operand, not holds)
+    if isinstance(e, Binary) and e.op in ("==", "!="):
+        for side, other in ((e.left, e.right), (e.right, e.left)):
+            if evaluate(other) == 0 and (holds if e.op == "!=" else not holds):
+                return _set_tests(side, True)
+        return []
+    if isinstance(e, Binary) and e.op in ("&&", "||") and (e.op == "&&") == holds:
+        return _set_tests(e.left, holds) + _set_tests(e.right, holds)
+    return []

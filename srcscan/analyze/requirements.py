@@ -46,8 +46,8 @@ from srcscan.analyze.deadcode import macro_called, never_called
 from srcscan.analyze.optionflow import zero_at_start
 from srcscan.analyze.skippedcallers import dropped_callers, dropped_note, skipped_callers, skipped_note
 from srcscan.analyze.logfuncs import log_function_of
-from srcscan.analyze.deadtests import bounded_test, null_test, set_bit_test, zeroed_test
-from srcscan.analyze.nevernull import never_null
+from srcscan.analyze.deadtests import bounded_test, null_result_test, null_test, set_bit_test, zeroed_test
+from srcscan.analyze.nevernull import always_null, never_null
 from srcscan.analyze.zeroed import zeroing_functions
 
 if TYPE_CHECKING:  # context.py names Index in its annotations
@@ -90,6 +90,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
     holders = {k: tuple(h for _, _, h in places) for k, places in skipped.items()}
     from_callers, via_pointer = inherited(graph, index, dead, unseen_callers, starts=starts, named=named, skipped=holders)
     non_null = never_null(graph.functions.values(), index.local_values, index.broken)
+    null = always_null(graph.functions.values(), index.broken)
     written: dict[tuple[str, str], list[Write]] = defaultdict(list)
     for w in writes:
         written[(w.file, w.function)].append(w)
@@ -123,6 +124,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             answers[call.key] = RequirementAnswer(Requirement.FALSE, (NotCalled(fn.name),))
             continue
         dead_test = (null_test(call, written.get((fn.file, fn.name), ()), non_null)
+                     or null_result_test(call, written.get((fn.file, fn.name), ()), null)
                      or zeroed_test(call, fn, written.get((fn.file, fn.name), ()), zeroing)
                      or bounded_test(call, fn, written.get((fn.file, fn.name), ()), defined)
                      or set_bit_test(call, fn, written.get((fn.file, fn.name), ()), defined)

@@ -1,0 +1,37 @@
+"""dnsmasq's shapes, session 17 (tests/fixtures/dnsm-kinds4, rules dnsm-kinds4.toml): each
+test fails on the code before its kind."""
+
+from pathlib import Path
+
+import pytest
+
+from srcscan.pipeline import build_from_tree
+from srcscan.rules import load_rules
+from srcscan.sources import Provenance, SourceTree
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+ROOT = FIXTURES / "dnsm-kinds4"
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory):
+    rules = load_rules(str(FIXTURES / "dnsm-kinds4.toml"))
+    return build_from_tree(rules, SourceTree(ROOT, Provenance("path", str(ROOT), None)),
+                           tmp_path_factory.mktemp("kinds4") / "cache", ()).catalog
+
+
+def message(catalog, text):
+    (m,) = [m for m in catalog.messages if m.format == text]
+    return m
+
+
+def test_a_test_of_a_result_that_is_always_null_never_holds(catalog):
+    # main(): `warn = route_init(); if (warn) log_msg(4, warn);` and route_init() returns NULL
+    # on every path in this build: never logged, and said why.
+    warned = message(catalog, "warn")  # its format is the variable
+    assert warned.requires == (("false",),)
+    assert "each return of that function gives NULL" in str(warned.derivation)
+    # the same function called under `if (route_ready())`, which returns 0 always: never
+    assert message(catalog, "route listener started").requires == (("false",),)
+    assert message(catalog, "routes read").requires == ()
+    assert message(catalog, "started").requires == ()
