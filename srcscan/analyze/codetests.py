@@ -27,7 +27,7 @@ from srcscan.analyze.counters import counted_test
 from srcscan.analyze.flagflow import carried
 from srcscan.analyze.guardedlocals import GuardReader
 from srcscan.analyze.optionvalues import integer_of
-from srcscan.cexpr import Binary, Call, CExpr, Const, Member, Name, Unary, children, strip
+from srcscan.cexpr import Binary, Call, CExpr, Const, Member, Name, Unary, children, strip, walk
 from srcscan.model import FunctionFacts, Guard, Write
 from srcscan.requirement import Requirement
 
@@ -92,17 +92,41 @@ def bit_stores(graph: CallGraph, writes: Iterable[Write], bit_set: frozenset[str
         field = w.target.rsplit(".", 1)[-1]
         for macro in named:
             stores[(w.owner, field, macro)].add((key or "", w.guards))
+    used = _params_used(graph, writes)
     for fn in graph.functions.values():
         for call in fn.calls:
             if not call.indirect and call.callee in bit_set | bit_reads and _called_bit(call) is not None:
                 continue
-            for arg in call.exprs:
+            callee = None if call.indirect else graph.functions.get(graph.key_for(call.callee, fn.file) or "")
+            for i, arg in enumerate(call.exprs):
+                if callee is not None and i < len(callee.params) and callee.params[i] not in used.get(callee.key, ()):
+                    continue  # a mask the callee only tests with (`dd->flags & flag`): stored nowhere
                 elsewhere |= carried(arg) | _enumerators(arg, bit_set | bit_reads)
         for r in fn.returns:  # `return SERV_LOOP;`, then `s->flags |= marked_flags();`
             if r.value is not None:
                 elsewhere |= carried(r.value)
     return {k: tuple(sorted(v, key=lambda s: s[0])) for k, v in stores.items()
             if k[2] not in elsewhere and all(key for key, _ in v)}
+
+
+def _params_used(graph: CallGraph, writes: Iterable[Write]) -> dict[str, set[str]]:
+    """Function key -> its parameters that may carry a value on: named in a value it writes, in
+    a call's argument or in a return (or written themselves). The others it only tests:
+    dnsmasq's set_dynamic_inotify(int flag, ...) reads `flag` only in `!(dd->flags & flag)`, so
+    cache_reload's `set_dynamic_inotify(AH_HOSTS, ...)` stores AH_HOSTS nowhere."""
+    by_function: dict[tuple[str, str], list[Write]] = defaultdict(list)
+    for w in writes:
+        by_function[(w.file, w.function)].append(w)
+    out: dict[str, set[str]] = {}
+    for fn in graph.functions.values():
+        names: set[str] = set()
+        values = [w.value for w in by_function.get((fn.file, fn.name), ()) if w.value is not None]
+        values += [e for c in fn.calls for e in c.exprs] + [r.value for r in fn.returns if r.value is not None]
+        for value in values:
+            names |= {x.name for x in walk(value) if isinstance(x, Name)}
+        names |= {w.target for w in by_function.get((fn.file, fn.name), ()) if w.param}
+        out[fn.key] = names & set(fn.params)
+    return out
 
 
 def _called_bit(call) -> BitKey | None:

@@ -163,6 +163,34 @@ class Index:
             return None
         return Requirement.any_of(Requirement.atom(n) for n in sorted(set(names)))
 
+    def code_test(self, e: CExpr, fn: FunctionFacts) -> Requirement | None:
+        """The option a test `param == CODE` of the option parameter of a function the getopt
+        loop hands the option to stands for (`CODE == param` alike), inside that function's
+        switch on it: dnsmasq's one_opt() shares `case LOPT_DHCP_INOTIFY: case
+        LOPT_DHOPT_INOTIFY: case LOPT_HOST_INOTIFY:` and marks each directory with its own bit,
+        `else if (option == LOPT_HOST_INOTIFY) new->flags |= AH_HOSTS;`: that store runs only
+        for --hostsdir. None for any other test, a parameter the function does not switch on,
+        or a code no option has. A necessary condition only: the test failing tells nothing of
+        the options given (each occurrence of an option is parsed on its own)."""
+        if fn.key not in self.handlers or fn.file != self.cli_file:
+            return None
+        e = strip(e)
+        if not isinstance(e, Binary) or e.op != "==":
+            return None
+        for side, other in ((strip(e.left), e.right), (strip(e.right), e.left)):
+            code = integer_of(other)
+            if isinstance(side, Name) and side.ref == "param" and code is not None \
+                    and self.cli_labels.get(code) and _switched_on(fn, side.name):
+                return Requirement.atom(self.cli_labels[code])
+        return None
+
+
+def _switched_on(fn: FunctionFacts, name: str) -> bool:
+    """Whether some call of `fn` is under a `case` of a switch on its variable `name`."""
+    return any(g.kind == "case" and isinstance(g.expr, Name) and g.expr.name == name
+               for c in fn.calls for g in c.guards)
+
+
 def option_index(graph: CallGraph, options: Iterable[Option], rules,
                  key_cases: dict[tuple[str, str], dict[int, dict[int, str]]] | None = None,
                  defaults: frozenset[tuple[str, str]] = frozenset(),

@@ -123,6 +123,13 @@ def option_test(e: CExpr, index: Index, fn: FunctionFacts | None, unknown: Requi
         if unknown is None:
             unknown = Requirement.atom(Atom(f"?{fn.key if fn else ''}:{render(e)}", test=e))
         return given & unknown if equal else ~(given & unknown)
+    coded = index.code_test(e, fn) if fn is not None else None
+    if coded is not None:  # `option == LOPT_HOST_INOTIFY` in the option handler's switch
+        if necessary is not None:
+            return coded if necessary else None
+        if unknown is None:
+            unknown = Requirement.atom(Atom(f"?{fn.key}:{render(e)}", test=e))
+        return coded & unknown
     if index.parsed and (parsed := parsed_test(strip(e), fn, index.parsed, necessary, unknown,
                                                 index.emptiness_tests)) is not None:
         return parsed  # a value parsed out of keys' strings (analyze.parsedvalues)

@@ -35,3 +35,13 @@ def test_a_test_of_a_result_that_is_always_null_never_holds(catalog):
     assert message(catalog, "route listener started").requires == (("false",),)
     assert message(catalog, "routes read").requires == ()
     assert message(catalog, "started").requires == ()
+
+
+def test_a_bit_the_option_handler_stores_for_one_code_of_a_shared_case(catalog):
+    # one_opt()'s `case LOPT_DHCP_INOTIFY: case LOPT_DHOPT_INOTIFY: case LOPT_HOST_INOTIFY:`
+    # adds a directory to one list and picks its flag bit with `option == CODE`: a test of the
+    # bit needs that option alone (not any of the three). AH_HOSTS is also handed to
+    # add_watches(), which only tests it as a mask: that call stores it nowhere.
+    assert message(catalog, "watching %s").requires == (("--dhcp-hostsdir",), ("--dhcp-optsdir",), ("--hostsdir",))
+    assert message(catalog, "hosts directory %s").requires == (("--hostsdir",),)
+    assert message(catalog, "dhcp-host directory %s").requires == (("--dhcp-hostsdir",),)
