@@ -208,7 +208,7 @@ def _index(rules: Rules, scan: ScanResult) -> tuple:
     """(functions, log functions, parsed sites, call graph, options, the options' index)."""
     from srcscan.analyze.callgraph import build_call_graph
     from srcscan.analyze.keytypes import key_table_values
-    from srcscan.analyze.nevernull import broken_functions
+    from srcscan.analyze.nevernull import broken_functions, conditional_functions
     from srcscan.analyze.options import find_defaults, find_key_cases, find_locals, find_options, find_start_values
     from srcscan.analyze.optionflow import zero_at_start
     from srcscan.analyze.requirements import option_index
@@ -231,7 +231,8 @@ def _index(rules: Rules, scan: ScanResult) -> tuple:
                          base_writes=[w for f in scan.files for w in f.writes],
                          key_values=key_table_values(scan.all_files), zero_globals=zero_at_start(scan.all_files),
                          base_functions=tuple(all_functions(scan.files)),
-                         broken=broken_functions(functions, scan.all_files))
+                         broken=broken_functions(functions, scan.all_files),
+                         conditional=conditional_functions(functions, scan.all_files))
     return functions, log_functions, parsed, graph, options, index
 
 

@@ -208,7 +208,8 @@ def returned_test(e: CExpr, index: Index, fn: FunctionFacts | None, reader: Guar
     each of them returns a constant as written (`return NULL;`, a function of a feature this
     build leaves out: dnsmasq's Linux netlink_init(), whose only return is `return NULL;`, so
     main()'s `if (netlink_warn) my_syslog(LOG_WARNING, netlink_warn);` never logs); not for a
-    function whose parse met an error (Index.broken: its returns may be a part)."""
+    function whose parse met an error (Index.broken: its returns may be a part) nor one with lines
+    another build compiles (Index.conditional: other returns there)."""
     called = _called(e)
     if called is None or fn is None or index.graph is None:
         return None
@@ -238,7 +239,7 @@ def returned_test(e: CExpr, index: Index, fn: FunctionFacts | None, reader: Guar
             found = None
             break
         found.append(need)
-    if found == [] and written and (callee.file, callee.name) not in index.broken:
+    if found == [] and written and (callee.file, callee.name) not in index.broken | index.conditional:
         answer = Requirement.FALSE  # no return makes it hold: the test never does
     else:
         answer = Requirement.any_of(found).simplified() if found else None

@@ -48,6 +48,28 @@ def broken_functions(functions: Iterable[FunctionFacts], files: Iterable[FileFac
     return frozenset(out)
 
 
+def conditional_functions(functions: Iterable[FunctionFacts], files: Iterable[FileFacts]) -> frozenset[tuple[str, str]]:
+    """(file, name) of each function with lines the preprocessor skipped (FileFacts.skipped, an
+    inactive #if branch of some parse) from its own line to the next function defined in its
+    file: another build compiles other statements, other returns among them (lighttpd's
+    fdevent_init() returns an event handler only under FDEVENT_USE_*, which a profile without
+    the platform's defines leaves out, so its parse returns NULL only). Facts in, no I/O."""
+    skipped: dict[str, list[tuple[int, int]]] = {}
+    for facts in files:
+        for r in facts.skipped:
+            skipped.setdefault(r.file, []).append((r.start_line, r.end_line))
+    functions = list(functions)
+    starts: dict[str, list[int]] = {}
+    for fn in functions:
+        starts.setdefault(fn.file, []).append(fn.line)
+    out = set()
+    for fn in functions:
+        end = min((line for line in starts[fn.file] if line > fn.line), default=None)
+        if any(last >= fn.line and (end is None or first < end) for first, last in skipped.get(fn.file, ())):
+            out.add((fn.file, fn.name))
+    return frozenset(out)
+
+
 def never_null(functions: Iterable[FunctionFacts], local_values: Locals,
                broken: frozenset[tuple[str, str]] = frozenset()) -> frozenset[str]:
     """Names of the functions whose every return statement gives a non-NULL pointer (a fixed
@@ -167,7 +189,8 @@ def always_null(functions: Iterable[FunctionFacts], broken: frozenset[tuple[str,
     NULL;`, `return 0;`; a function built for a feature this build leaves out (dnsmasq's Linux
     netlink_init() ends `return NULL;`: only the BSD route code returns a warning). A test that
     its result is set never holds. A function with no return, a bare `return;`, any other value
-    (a local, a call) or a parse that met an error (`broken`, broken_functions) is not one."""
+    (a local, a call) or one of `broken` (a parse that met an error, broken_functions, or lines
+    another build compiles, conditional_functions) is not one."""
     return frozenset(fn.name for fn in functions
                      if fn.returns and (fn.file, fn.name) not in broken
                      and all(r.value is not None and evaluate(strip(r.value)) == 0 for r in fn.returns))

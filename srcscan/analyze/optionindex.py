@@ -69,6 +69,7 @@ class Index:
     by_name: dict[str, Option] = field(default_factory=dict)  # option by its first name
     local_values: dict[tuple[str, str], dict[str, tuple]] = field(default_factory=dict)  # (file, function) -> local -> values (options.find_locals)
     broken: frozenset[tuple[str, str]] = frozenset()  # (file, function) parsed with errors (nevernull.broken_functions)
+    conditional: frozenset[tuple[str, str]] = frozenset()  # (file, function) with lines another build compiles (nevernull.conditional_functions)
     field_stores: dict[tuple[str, str], tuple] = field(default_factory=dict)  # (function key, field) -> FunctionRefs storing it there
     contexts: frozenset[str] = frozenset()  # the rules' `[config] contexts` (analyze.contexts)
     handler_selectors: dict[str, str] = field(default_factory=dict)  # pointer field -> choosing field (rules)
@@ -201,7 +202,8 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
                  base_writes: Iterable[Write] | None = None, key_values: KeyTableValues | None = None,
                  base_functions: Iterable[FunctionFacts] | None = None,
                  zero_globals: frozenset[str] = frozenset(),
-                 broken: frozenset[tuple[str, str]] = frozenset()) -> Index:
+                 broken: frozenset[tuple[str, str]] = frozenset(),
+                 conditional: frozenset[tuple[str, str]] = frozenset()) -> Index:
     """Options by what they write, the parameters that carry their values, the config keys
     of key switches' cases, the fields set by default and the values set before the getopt
     loop (analyze.options.find_key_cases, find_defaults, find_start_values); `assigned`: file
@@ -214,7 +216,9 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     fields' constants (keytypes.key_table_values: a key type no table has is never logged),
     none when not given; `zero_globals`: the file-scope variables zero at start
     (optionflow.zero_at_start), for the flags only code under options sets (globalflags);
-    `broken`: functions parsed with errors (nevernull.broken_functions), never judged never NULL."""
+    `broken`: functions parsed with errors (nevernull.broken_functions), never judged never NULL;
+    `conditional`: functions with lines another build compiles (nevernull.conditional_functions),
+    never judged always NULL."""
     writes = tuple(writes)
     feature = (rules.config.feature_key, frozenset(rules.config.feature_functions))
     # keys whose fields, alone, make code set another key's field (analyze.foldedflags)
@@ -241,6 +245,7 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.equality_tests = frozenset(rules.config.equality_tests)
     index.local_values = dict(local_values or {})
     index.broken = frozenset(broken)
+    index.conditional = frozenset(conditional)
     index.key_values = key_values if key_values is not None else KeyTableValues()
     # Registered callbacks run only once registered: so far read for a daemon whose
     # configuration keywords are installed by name (keepalived's scheduler threads registered

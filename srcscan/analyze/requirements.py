@@ -90,7 +90,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
     holders = {k: tuple(h for _, _, h in places) for k, places in skipped.items()}
     from_callers, via_pointer = inherited(graph, index, dead, unseen_callers, starts=starts, named=named, skipped=holders)
     non_null = never_null(graph.functions.values(), index.local_values, index.broken)
-    null = always_null(graph.functions.values(), index.broken)
+    null = always_null(graph.functions.values(), index.broken | index.conditional)
     written: dict[tuple[str, str], list[Write]] = defaultdict(list)
     for w in writes:
         written[(w.file, w.function)].append(w)
