@@ -31,7 +31,7 @@ from srcscan.cexpr import Binary, CExpr, Name, Unary, strip
 from srcscan.errors import InputError
 from srcscan.rules import LoggingRules as Logging, Rules
 from srcscan.analyze.optionindex import option_index
-from srcscan.analyze.optiontests import guard_requirement
+from srcscan.analyze.optiontests import guard_requirement, option_test as test_formula
 from srcscan.analyze.settings import Settings
 from srcscan.requirement import Requirement
 
@@ -456,6 +456,22 @@ def inherited_regions(graph: CallGraph, procs: list[Process], everywhere: dict[s
     return out
 
 
+def _mode_test(graph: CallGraph, index: Any) -> Any:
+    """(test, function key, mode) -> whether the test holds only when the option `mode` is given
+    (its formula, analyze.optiontests.option_test, is false without it): keepalived's
+    `__test_bit(CONFIG_TEST_BIT, &debug)` needs -t."""
+    memo: dict[tuple[int, str | None, str], tuple[CExpr, bool]] = {}
+
+    def needs(e: CExpr, function: str | None, mode: str) -> bool:
+        hit = memo.get((id(e), function, mode))
+        if hit is None or hit[0] is not e:
+            fn = graph.functions.get(function) if function is not None else None
+            found = test_formula(e, index, fn) if fn is not None else None
+            hit = memo[(id(e), function, mode)] = (e, found is not None and (found & ~Requirement.atom(mode)).is_false)
+        return hit[1]
+    return needs
+
+
 def build_model(graph: CallGraph, facts: Facts, options: Iterable[Option], rules: Rules,
                 settings: Any = None, index: Any = None) -> Model:
     options = list(options)
@@ -467,9 +483,9 @@ def build_model(graph: CallGraph, facts: Facts, options: Iterable[Option], rules
     everywhere = regions(graph, procs)
     unpruned = regions(graph, procs, guard_filter.edge_ok(settings), guard_filter.option_test(settings))
     never: dict[str, frozenset[str]] = {}
-    state = ProcessState(graph, facts, procs, everywhere, _other_side, unpruned,
-                         inherited_regions(graph, procs, everywhere, guard_filter, settings, never),
-                         guard_filter.index.var_writes)
+    inherited = inherited_regions(graph, procs, everywhere, guard_filter, settings, never)
+    state = ProcessState(graph, facts, procs, everywhere, _other_side, unpruned, inherited,
+                         guard_filter.index.var_writes, never, _mode_test(graph, guard_filter.index))
     region = regions(graph, procs, guard_filter.edge_ok(settings), guard_filter.option_test(settings), state)
     sites = {p.name: process_sites(p, procs, region, facts) for p in procs}
     if not any(sites.values()):  # syslog opened only under an option (lighttpd): where it would be

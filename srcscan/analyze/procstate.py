@@ -21,13 +21,13 @@ from __future__ import annotations
 import copy
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from srcscan.analyze.syslogfacts import Env, Facts, guards_hold
 from srcscan.analyze.nullreads import NullReads
 from srcscan.analyze.procorder import values_before
 from srcscan.analyze.stateexpr import Prunes, argument as _argument, constant, state_path
-from srcscan.cexpr import Binary, CExpr, Member, Name, Unary, strip
+from srcscan.cexpr import Binary, CExpr, Member, Name, Unary, render, strip
 
 _MAX_VALUES = 8
 
@@ -48,7 +48,8 @@ class ProcessState(NullReads):
 
     def __init__(self, graph: Any, facts: Facts, procs: list[Any], base: dict[str, set[str]], other_side: Any,
                  in_force: dict[str, set[str]] | None = None, inherited: dict[str, set[str]] | None = None,
-                 writes: Iterable[Any] = ()) -> None:
+                 writes: Iterable[Any] = (), never_modes: Mapping[str, frozenset[str]] | None = None,
+                 mode_test: Callable[[CExpr, str | None, str], bool] | None = None) -> None:
         """`base`: the regions without option filtering (what state can hold under any options);
         `in_force`: the regions under the options given, where a process's own registrations
         are made (the parent installs the checker's keywords active only under -t);
@@ -56,8 +57,15 @@ class ProcessState(NullReads):
         (processes.inherited_regions: not the -t run, which never forks); the entry's whole
         region when not given; `writes`: the assignments to whole file-scope variables (model.Write),
         whose guards say on which side of a fork each runs (`} else if (pid) { vrrp_child =
-        pid;` in keepalived's start_vrrp_child is the parent's)."""
+        pid;` in keepalived's start_vrrp_child is the parent's). `never_modes`: child name -> the
+        options under which the entry never starts it (processes.inherited_regions' `out_never`:
+        keepalived's -t), and `mode_test(e, function, mode)`: whether the test `e` (in the
+        function of that call-graph key) holds only when that option is given: such a test is
+        false in the child (`prog_type == PROG_TYPE_VRRP || __test_bit(CONFIG_TEST_BIT, &debug)`
+        in the checker)."""
         self.graph, self.facts, self.base = graph, facts, base
+        self.never_modes = dict(never_modes or {})
+        self.mode_test = mode_test
         self._write_guards = {(w.file, w.function, w.line, w.target): w.guards for w in writes}
         self._env = Env(facts)
         self.in_force = in_force or base
@@ -221,6 +229,8 @@ class ProcessState(NullReads):
         if isinstance(e, Unary) and e.op == "!":
             inner, why = self.test(process, e.operand, fields, function)
             return (None if inner is None else not inner), why
+        if not (isinstance(e, Binary) and e.op in ("&&", "||")) and (mode := self._never_mode(process, e, function)):
+            return False, f"{render(e)} holds only with {mode}, under which this process is never started"
         if isinstance(e, Binary):
             if e.op in ("&&", "||"):
                 (a, wa), (b, wb) = (self.test(process, c, fields, function) for c in (e.left, e.right))
@@ -244,6 +254,12 @@ class ProcessState(NullReads):
             return None, ""
         truth = {bool(v) for v in values}
         return (None, "") if len(truth) != 1 else (next(iter(truth)), why)
+
+    def _never_mode(self, process: str, e: CExpr, function: str | None) -> str:
+        """An option under which the process is never started that the test `e` needs ("" for none)."""
+        if self.mode_test is None:
+            return ""
+        return next((m for m in sorted(self.never_modes.get(process, ())) if self.mode_test(e, function, m)), "")
 
     def _values_of(self, process: str, e: CExpr, fields: dict | None = None,
                    function: str | None = None) -> tuple[frozenset | None, str]:

@@ -37,9 +37,16 @@ def catalog(tmp_path_factory):
     ("dispatcher running", ("vrrp",)),                     # registered under !-t: not the parent's -t run
     ("http check failed", ("checker",)),                   # queued under -t too, started only without it
     ("entering master state", ("vrrp",)),                  # only the state table's call reaches it
+    ("address of an interface changed", ("vrrp",)),        # `prog_type == 2 || config_test`: -t starts no child
 ])
 def test_processes(catalog, text, processes):
     assert message(catalog, text).processes == processes
+
+
+def test_a_test_of_a_mode_that_never_starts_the_child_says_so(catalog):
+    m = message(catalog, "address of an interface changed")
+    assert any(getattr(d, "process", "") == "checker" and "never started" in getattr(d, "why", "")
+               for d in m.derivation), m.derivation
 
 
 def test_a_fixed_priority_handed_to_a_function_that_adds_a_facility(catalog):
