@@ -23,7 +23,7 @@ from typing import Callable, Iterable
 
 from srcscan.analyze.nevernull import null_tested, set_tested
 from srcscan.analyze.zeroed import zeroed_field_test
-from srcscan.cexpr import Binary, CExpr, Cond, Member, Name, Unary, evaluate, strip, walk
+from srcscan.cexpr import Binary, CExpr, Cond, Member, Name, Other, Unary, evaluate, render, strip, walk
 from srcscan.model import CallSite, FunctionFacts, Guard, GuardAt, Write
 
 _FLIP = {">": "<=", ">=": "<", "<": ">=", "<=": ">"}
@@ -289,3 +289,52 @@ def _left(guards: Iterable[Guard], call_guards: Iterable[Guard]) -> bool:
     of an `if` whose early return is among the call's guards (same line, other way)."""
     return any(g.line == cg.line and g.expr is not None and g.expr == cg.expr and g.negated != cg.negated
                and g.kind == "if" and cg.kind == "early-return" for g in guards for cg in call_guards)
+
+
+_LAYOUT = ("offsetof(", "__builtin_offsetof(")
+
+
+def layout_test(call: CallSite) -> str | None:
+    """A reason to doubt the call is ever logged: a guard it needs holding compares quantities
+    of the target's type layout that srcscan does not evaluate, both sides nothing but
+    `offsetof(...)`, `sizeof ...` and constants (keepalived's checker_set_dst_port: `if
+    (offsetof(struct sockaddr_in6, sin6_port) != offsetof(struct sockaddr_in, sin_port))`,
+    false on every ABI keepalived builds for). Such a test is decided when the program is
+    compiled: it holds always or never, and srcscan cannot tell which. None when no guard does."""
+    for g in call.guards:
+        if g.expr is None or g.kind in ("case", "default", "loop"):
+            continue
+        for test in _needed_tests(g.expr, not g.negated):
+            return (f"its guard {g.describe()} at line {g.line} compares {render(test)}, a constant of the type "
+                    f"layout srcscan does not evaluate: it holds in every build or in none (a check for a "
+                    f"layout bug may never log)")
+    return None
+
+
+def _needed_tests(e: CExpr, holds: bool) -> list[Binary]:
+    """The layout comparisons that must come out `holds` for `e` to be so (through `!`, the
+    conjuncts of a holding `&&` and the disjuncts of a failing `||`)."""
+    e = strip(e)
+    if isinstance(e, Unary) and e.op == "!":
+        return _needed_tests(e.operand, not holds)
+    if isinstance(e, Binary) and e.op in ("&&", "||"):
+        if (e.op == "&&") == holds:
+            return _needed_tests(e.left, holds) + _needed_tests(e.right, holds)
+        return []
+    if isinstance(e, Binary) and e.op in ("==", "!=", "<", "<=", ">", ">=") \
+            and _layout_only(e.left) and _layout_only(e.right) and (_has_layout(e.left) or _has_layout(e.right)):
+        return [e]
+    return []
+
+
+def _layout_only(e: CExpr) -> bool:
+    """Whether `e` is built of layout quantities and literal constants only."""
+    e = strip(e)
+    if isinstance(e, Binary) and e.op in ("+", "-", "*", "/", "%", "&", "|", "<<", ">>"):
+        return _layout_only(e.left) and _layout_only(e.right)
+    return _has_layout(e) or evaluate(e) is not None and not any(isinstance(x, Name) for x in walk(e))
+
+
+def _has_layout(e: CExpr) -> bool:
+    return any(isinstance(x, Unary) and x.op == "sizeof"
+               or isinstance(x, Other) and x.text.replace(" ", "").startswith(_LAYOUT) for x in walk(strip(e)))

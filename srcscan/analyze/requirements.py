@@ -46,7 +46,7 @@ from srcscan.analyze.deadcode import macro_called, never_called
 from srcscan.analyze.optionflow import zero_at_start
 from srcscan.analyze.skippedcallers import dropped_callers, dropped_note, skipped_callers, skipped_note
 from srcscan.analyze.logfuncs import log_function_of
-from srcscan.analyze.deadtests import bounded_test, null_result_test, null_test, set_bit_test, zeroed_test
+from srcscan.analyze.deadtests import bounded_test, layout_test, null_result_test, null_test, set_bit_test, zeroed_test
 from srcscan.analyze.nevernull import always_null, never_null
 from srcscan.analyze.zeroed import zeroing_functions
 
@@ -238,6 +238,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             derivation.append(DecidedByCallers(fn.name, _sink_text(start), deciding))
         if sent:
             derivation.append(DecidedByCallers(fn.name, SENT, sent_paths))
+        unsure = unsure + tuple(filter(None, (layout_test(call),)))  # `offsetof(a) != offsetof(b)`: maybe never
         answers[call.key] = RequirementAnswer(requirement, tuple(derivation) if not requirement.is_true else (), unsure,
                                               None if silent.is_true else silent)
         if texts and any(t.producers for t in texts.get(call.key, ())):
