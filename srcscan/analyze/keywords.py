@@ -27,7 +27,7 @@ from typing import Iterable, Mapping
 from srcscan.analyze.callgraph import Functions
 from srcscan.analyze.keywordlists import list_fill_effects
 from srcscan.analyze.optiontypes import Option, OptionEffect
-from srcscan.cexpr import Call, Member, Name, evaluate, strip, walk
+from srcscan.cexpr import Call, Const, Member, Name, evaluate, strip, walk
 from srcscan.model import FileFacts, FunctionFacts, SiteKey, Write
 
 HELPER_DEPTH = 2  # helpers of helpers of handlers: notify_fifo() called by global_notify_fifo()
@@ -274,6 +274,13 @@ def keyword_options(files: Iterable[FileFacts], keyword_calls: Iterable[str], bi
             effects[k].append(OptionEffect("." + field, w.op, w.text, evaluate(w.value) if w.op == "|=" else None,
                                            owner=w.owner))
     bit_calls = frozenset(bit_set)
+    stack = {(w.file, w.function, w.target.split(".")[0]) for f in files for w in f.writes if w.local}
+
+    def on_stack(fn: FunctionFacts, target: Member) -> bool:
+        """`local.flags`: a field of a struct object on the function's own stack."""
+        base = strip(target.base)
+        return not target.arrow and isinstance(base, Name) and (fn.file, fn.name, base.name) in stack
+
     set_bits: set[tuple[str, str, str]] = set()  # (field, owner, bit) set outside the handlers
     for key, fn in by_key.items():
         keywords = sides.get(key, ())
@@ -286,7 +293,8 @@ def keyword_options(files: Iterable[FileFacts], keyword_calls: Iterable[str], bi
             base = strip(target.base)
             built = isinstance(base, Name) and (fn.file, fn.name, base.name) in fresh
             if not keywords or built:
-                set_bits.add((target.field, target.owner, call.args[0].text))
+                if not (on_stack(fn, target) and not _bit_observed(fn, strip(target.base).name, call, by_key)):
+                    set_bits.add((target.field, target.owner, call.args[0].text))
                 continue
             for k in keywords:
                 effects[k].append(OptionEffect("." + target.field, "set_bit", call.args[0].text, 1 << bit,
@@ -440,6 +448,47 @@ def _called_back(fn: FunctionFacts | None) -> frozenset[int]:
         return frozenset()
     called = {c.callee for c in fn.calls if c.indirect == "parameter"}
     return frozenset(i for i, p in enumerate(fn.params) if p in called)
+
+
+def _bit_observed(fn: FunctionFacts, local: str, setting, by_key: Functions) -> bool:
+    """Whether a bit set in a struct object on `fn`'s stack (`set_bit(VMAC, &addr_vrrp.flags)`,
+    the call `setting`) can be seen by a test of it: one in `fn` of that object, or any in the
+    functions the object is handed to (a call naming `local` in its arguments) and what they
+    call, directly (a library function's call tests nothing); True when the object goes to an
+    indirect call (keepalived's
+    shutdown_vrrp_instances hands its stack vrrp_t to netlink_link_del_vmac(), which never
+    tests VRRP_VMAC_BIT)."""
+    bit = setting.args[0].text
+
+    def names(e, name: str) -> bool:
+        return any(isinstance(x, Name) and x.name == name or isinstance(x, Const) and x.text == name for x in walk(e))
+
+    todo: list[str] = []
+    for call in fn.calls:
+        if call is setting or not any(names(e, local) for e in call.exprs):
+            continue
+        if any(names(e, bit) for e in call.exprs) or any(g.expr is not None and names(g.expr, local)
+                                                         and names(g.expr, bit) for g in call.guards):
+            return True  # a test of the object's bit in fn itself
+        if call.indirect:
+            return True
+        key = _resolve(by_key, call.callee, fn.file)
+        if key is not None:  # (not the tree's: a library function, strcpy(addr_vrrp.vmac_ifname, ...))
+            todo.append(key)
+    seen: set[str] = set()
+    while todo:
+        key = todo.pop()
+        if key in seen:
+            continue
+        seen.add(key)
+        callee = by_key.get(key)
+        for call in callee.calls if callee is not None else ():
+            if any(names(e, bit) for e in call.exprs) or any(g.expr is not None and names(g.expr, bit)
+                                                             for g in call.guards):
+                return True
+            if not call.indirect and (next_key := _resolve(by_key, call.callee, callee.file)) is not None:
+                todo.append(next_key)
+    return False
 
 
 def _same_field_copy(w: Write, field: str) -> bool:

@@ -38,6 +38,9 @@ def catalog(tmp_path_factory):
     ("socket %d ready", []),                               # sock_t is allocated outside the handlers too
     ("(%s) removing vmac", [["vrrp_instance"]]),           # a stack vrrp_t filled from a configured one
     ("diffing addresses of %s", []),                       # a stack vrrp_t made from nothing
+    ("sending from the vmac", [["use_vmac"]]),             # also set in a stack vrrp_t no test sees
+    ("sending from the ipvlan", []),                       # set in a stack vrrp_t del_ipvlan() tests
+    ("removing an ipvlan", []),                            # ... which that stack vrrp_t makes hold
 ])
 def test_objects_only_a_block_makes(catalog, text, wanted):
     found = [m for m in catalog.messages if m.format == text]  # `?:` in the arguments: a text per branch
