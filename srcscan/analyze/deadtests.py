@@ -23,7 +23,7 @@ from typing import Callable, Iterable
 
 from srcscan.analyze.nevernull import null_tested, set_tested
 from srcscan.analyze.zeroed import zeroed_field_test
-from srcscan.cexpr import Binary, CExpr, Cond, Member, Name, Other, Unary, evaluate, render, strip, walk
+from srcscan.cexpr import Binary, Cast, CExpr, Cond, Const, Member, Name, Other, Unary, evaluate, render, strip, walk
 from srcscan.model import CallSite, FunctionFacts, Guard, GuardAt, Write
 
 _FLIP = {">": "<=", ">=": "<", "<": ">=", "<=": ">"}
@@ -328,13 +328,22 @@ def _needed_tests(e: CExpr, holds: bool) -> list[Binary]:
 
 
 def _layout_only(e: CExpr) -> bool:
-    """Whether `e` is built of layout quantities and literal constants only."""
+    """Whether `e` is built of layout quantities (`sizeof`, `offsetof(...)`) and literal
+    constants only, with arithmetic and casts (not a call, which may merely take a size)."""
     e = strip(e)
     if isinstance(e, Binary) and e.op in ("+", "-", "*", "/", "%", "&", "|", "<<", ">>"):
         return _layout_only(e.left) and _layout_only(e.right)
-    return _has_layout(e) or evaluate(e) is not None and not any(isinstance(x, Name) for x in walk(e))
+    if isinstance(e, Cast):
+        return _layout_only(e.operand)
+    if isinstance(e, Unary):
+        return e.op == "sizeof" or e.op in ("-", "+", "~") and _layout_only(e.operand)
+    return isinstance(e, Const) and e.value is not None or _is_offsetof(e)
 
 
 def _has_layout(e: CExpr) -> bool:
-    return any(isinstance(x, Unary) and x.op == "sizeof"
-               or isinstance(x, Other) and x.text.replace(" ", "").startswith(_LAYOUT) for x in walk(strip(e)))
+    """Whether a layout-only expression names a layout quantity (not literals alone)."""
+    return any(isinstance(x, Unary) and x.op == "sizeof" or _is_offsetof(x) for x in walk(strip(e)))
+
+
+def _is_offsetof(e: CExpr) -> bool:
+    return isinstance(e, Other) and e.text.replace(" ", "").startswith(_LAYOUT)

@@ -22,6 +22,7 @@ catalog = fixture_catalog("reqk-layout", FIXTURES / "reqk-layout", FIXTURES / "p
     ("long is too short", True),
     ("port beyond the address size", False),   # a run-time value on one side
     ("setting an IPv4 port", False),
+    ("cannot set the buffer size", False),     # setsockopt(..., sizeof(port)) < 0: a call's result
 ])
 def test_a_layout_comparison_makes_the_answer_uncertain(catalog, text, doubted):
     m = only_message(catalog, text)
