@@ -452,42 +452,47 @@ def _called_back(fn: FunctionFacts | None) -> frozenset[int]:
 
 def _bit_observed(fn: FunctionFacts, local: str, setting, by_key: Functions) -> bool:
     """Whether a bit set in a struct object on `fn`'s stack (`set_bit(VMAC, &addr_vrrp.flags)`,
-    the call `setting`) can be seen by a test of it: one in `fn` of that object, or any in the
-    functions the object is handed to (a call naming `local` in its arguments) and what they
-    call, directly (a library function's call tests nothing); True when the object goes to an
-    indirect call (keepalived's
-    shutdown_vrrp_instances hands its stack vrrp_t to netlink_link_del_vmac(), which never
-    tests VRRP_VMAC_BIT)."""
+    the call `setting`) can be seen by a test of it: one in `fn` of that object, or one in a
+    function the object is handed to (through the parameter it is passed in, and on to the
+    functions that one hands it to: a library function's call tests nothing). True when the
+    object goes to an indirect call. keepalived's shutdown_vrrp_instances hands its stack vrrp_t
+    to netlink_link_del_vmac(), which never tests VRRP_VMAC_BIT."""
     bit = setting.args[0].text
+    todo: list[tuple[str, int]] = []
+    if _hands_on(fn, local, bit, setting.key, by_key, todo):
+        return True
+    seen: set[tuple[str, int]] = set()
+    while todo:
+        key, index = todo.pop()
+        callee = by_key.get(key)
+        if (key, index) in seen or callee is None or index >= len(callee.params):
+            continue
+        seen.add((key, index))
+        if _hands_on(callee, callee.params[index], bit, None, by_key, todo):
+            return True
+    return False
 
+
+def _hands_on(fn: FunctionFacts, holder: str, bit: str, setting, by_key: Functions,
+              todo: list[tuple[str, int]]) -> bool:
+    """Whether `fn` tests `bit` in what the variable `holder` names (a call or a guard naming
+    both), or hands it to an indirect call; the direct calls it is handed to go on `todo` as
+    (function key, parameter index)."""
     def names(e, name: str) -> bool:
         return any(isinstance(x, Name) and x.name == name or isinstance(x, Const) and x.text == name for x in walk(e))
 
-    todo: list[str] = []
     for call in fn.calls:
-        if call is setting or not any(names(e, local) for e in call.exprs):
+        if setting is not None and call.key == setting:
             continue
-        if any(names(e, bit) for e in call.exprs) or any(g.expr is not None and names(g.expr, local)
-                                                         and names(g.expr, bit) for g in call.guards):
-            return True  # a test of the object's bit in fn itself
-        if call.indirect:
+        if any(g.expr is not None and names(g.expr, holder) and names(g.expr, bit) for g in call.guards):
+            return True
+        passed = [i for i, e in enumerate(call.exprs) if names(e, holder)]
+        if not passed:
+            continue
+        if any(names(e, bit) for e in call.exprs) or call.indirect:
             return True
         key = _resolve(by_key, call.callee, fn.file)
-        if key is not None:  # (not the tree's: a library function, strcpy(addr_vrrp.vmac_ifname, ...))
-            todo.append(key)
-    seen: set[str] = set()
-    while todo:
-        key = todo.pop()
-        if key in seen:
-            continue
-        seen.add(key)
-        callee = by_key.get(key)
-        for call in callee.calls if callee is not None else ():
-            if any(names(e, bit) for e in call.exprs) or any(g.expr is not None and names(g.expr, bit)
-                                                             for g in call.guards):
-                return True
-            if not call.indirect and (next_key := _resolve(by_key, call.callee, callee.file)) is not None:
-                todo.append(next_key)
+        todo.extend((key, i) for i in passed if key is not None)
     return False
 
 
