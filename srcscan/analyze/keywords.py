@@ -27,7 +27,7 @@ from typing import Iterable, Mapping
 from srcscan.analyze.callgraph import Functions
 from srcscan.analyze.keywordlists import list_fill_effects
 from srcscan.analyze.optiontypes import Option, OptionEffect
-from srcscan.cexpr import Call, Member, Name, evaluate, strip, walk
+from srcscan.cexpr import Call, Const, Member, Name, evaluate, strip, walk
 from srcscan.model import FileFacts, FunctionFacts, SiteKey, Write
 
 HELPER_DEPTH = 2  # helpers of helpers of handlers: notify_fifo() called by global_notify_fifo()
