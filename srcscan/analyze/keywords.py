@@ -293,7 +293,7 @@ def keyword_options(files: Iterable[FileFacts], keyword_calls: Iterable[str], bi
             base = strip(target.base)
             built = isinstance(base, Name) and (fn.file, fn.name, base.name) in fresh
             if not keywords or built:
-                if not on_stack(fn, target):  # a stack object's bit: only where it goes (stack_bit_holders)
+                if not (on_stack(fn, target) and not _bit_observed(fn, strip(target.base).name, call, by_key)):
                     set_bits.add((target.field, target.owner, call.args[0].text))
                 continue
             for k in keywords:
@@ -450,62 +450,50 @@ def _called_back(fn: FunctionFacts | None) -> frozenset[int]:
     return frozenset(i for i, p in enumerate(fn.params) if p in called)
 
 
-def stack_bit_holders(by_key: Functions, bit_set: Iterable[str]) -> dict[tuple[str, str], frozenset[str]]:
-    """(field, bit) -> the functions where a struct object on a function's stack with that bit
-    set (a rules' `bit_set` call, `__set_bit(VRRP_VMAC_BIT, &addr_vrrp.flags)`) may be what a
-    test reads: the function setting it and those the object is handed to, through the
-    parameter it is passed in and on (keepalived's shutdown_vrrp_instances hands its stack
-    vrrp_t to netlink_link_del_vmac(), which tests VRRP_VMAC_BIT; vrrp_send_adv() never sees
-    it). keyword_options leaves such a bit to its keyword; optiontests drops the keyword's
-    atom for a test in one of these functions. "*" among them: the object goes to an indirect
-    call, where any function may test it."""
-    calls = frozenset(bit_set)
-    out: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for key, fn in by_key.items():
-        for call in fn.calls:
-            if call.indirect or call.callee not in calls or len(call.exprs) < 2:
-                continue
-            target = _field_of(call.exprs[1])
-            base = strip(target.base) if target is not None else None
-            if target is None or target.arrow or not isinstance(base, Name) or base.ref != "var":
-                continue
-            out[(target.field, call.args[0].text)] |= _holders(key, fn, base.name, by_key)
-    return {k: frozenset(v) for k, v in out.items()}
-
-
-def _holders(key: str, fn: FunctionFacts, local: str, by_key: Functions) -> set[str]:
-    """`key` and the functions the object `local` of `fn` is handed to, through the parameter
-    it is passed in and on ("*" for an indirect call)."""
-    held = {key}
+def _bit_observed(fn: FunctionFacts, local: str, setting, by_key: Functions) -> bool:
+    """Whether a bit set in a struct object on `fn`'s stack (`set_bit(VMAC, &addr_vrrp.flags)`,
+    the call `setting`) can be seen by a test of it: one in `fn` of that object, or one in a
+    function the object is handed to (through the parameter it is passed in, and on to the
+    functions that one hands it to: a library function's call tests nothing). True when the
+    object goes to an indirect call. keepalived's shutdown_vrrp_instances hands its stack vrrp_t
+    to netlink_link_del_vmac(), which never tests VRRP_VMAC_BIT."""
+    bit = setting.args[0].text
     todo: list[tuple[str, int]] = []
-    _hands_on(fn, local, by_key, todo, held)
+    if _hands_on(fn, local, bit, setting.key, by_key, todo):
+        return True
     seen: set[tuple[str, int]] = set()
     while todo:
-        callee_key, index = todo.pop()
-        callee = by_key.get(callee_key)
-        if (callee_key, index) in seen or callee is None or index >= len(callee.params):
+        key, index = todo.pop()
+        callee = by_key.get(key)
+        if (key, index) in seen or callee is None or index >= len(callee.params):
             continue
-        seen.add((callee_key, index))
-        held.add(callee_key)
-        _hands_on(callee, callee.params[index], by_key, todo, held)
-    return held
+        seen.add((key, index))
+        if _hands_on(callee, callee.params[index], bit, None, by_key, todo):
+            return True
+    return False
 
 
-def _hands_on(fn: FunctionFacts, holder: str, by_key: Functions, todo: list[tuple[str, int]],
-              held: set[str]) -> None:
-    """The direct calls of `fn` naming the variable `holder` in an argument go on `todo` as
-    (function key, parameter index); an indirect one adds "*" to `held` (a library function's
-    call, unknown to the tree, tests nothing)."""
+def _hands_on(fn: FunctionFacts, holder: str, bit: str, setting, by_key: Functions,
+              todo: list[tuple[str, int]]) -> bool:
+    """Whether `fn` tests `bit` in what the variable `holder` names (a call or a guard naming
+    both), or hands it to an indirect call; the direct calls it is handed to go on `todo` as
+    (function key, parameter index)."""
+    def names(e, name: str) -> bool:
+        return any(isinstance(x, Name) and x.name == name or isinstance(x, Const) and x.text == name for x in walk(e))
+
     for call in fn.calls:
-        passed = [i for i, e in enumerate(call.exprs)
-                  if any(isinstance(x, Name) and x.name == holder for x in walk(e))]
+        if setting is not None and call.key == setting:
+            continue
+        if any(g.expr is not None and names(g.expr, holder) and names(g.expr, bit) for g in call.guards):
+            return True
+        passed = [i for i, e in enumerate(call.exprs) if names(e, holder)]
         if not passed:
             continue
-        if call.indirect:
-            held.add("*")
-            continue
+        if any(names(e, bit) for e in call.exprs) or call.indirect:
+            return True
         key = _resolve(by_key, call.callee, fn.file)
         todo.extend((key, i) for i in passed if key is not None)
+    return False
 
 
 def _same_field_copy(w: Write, field: str) -> bool:

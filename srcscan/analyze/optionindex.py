@@ -31,7 +31,7 @@ from srcscan.analyze.guardedlocals import find_global_writes, find_local_guards,
 from srcscan.analyze.keyselections import entry_selections, key_selections
 from srcscan.analyze.keywordblocks import nonzero_stores
 from srcscan.analyze.keywordobjects import Objects, object_makers
-from srcscan.analyze.keywords import Levels, field_paths, handler_sides, keyword_handlers, keyword_installs, replay_levels, stack_bit_holders
+from srcscan.analyze.keywords import Levels, field_paths, handler_sides, keyword_handlers, keyword_installs, replay_levels
 from srcscan.analyze.lastwrite import local_assignments
 from srcscan.analyze.eventcodes import sendable_codes
 from srcscan.analyze.ondefaults import default_owners
@@ -121,7 +121,6 @@ class Index:
     keyword_fields: dict[tuple[str, str, str], frozenset] = field(default_factory=dict)  # (keyword, field, struct) -> paths of the handlers filling it (keywords.field_paths)
     keyword_paths: dict[str, frozenset] = field(default_factory=dict)  # keyword -> the paths of all its installs (KeywordInstall.paths)
     keyword_sides: dict[str, frozenset[str]] = field(default_factory=dict)  # function key -> keywords whose handlers run it (keywords.handler_sides)
-    stack_bits: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)  # (field, bit) -> functions a stack object with it set may be read in (keywords.stack_bit_holders)
     keyword_nonzero: frozenset[tuple[str, str]] = frozenset()  # (keyword, field) never stored 0 (keywordblocks.nonzero_stores)
     objects: Objects = field(default_factory=Objects)  # structs' allocations (keywordobjects.object_makers)
     keyword_handlers: dict[str, dict] = field(default_factory=dict)  # handler key -> installing call's key (None: any) -> the keywords' alternatives (keywords.keyword_handlers)
@@ -307,7 +306,6 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
             paths[install.keyword].update(install.paths)
         index.keyword_paths = {k: frozenset(v) for k, v in paths.items()}
     index.keyword_sides = handler_sides(graph.functions, installs)
-    index.stack_bits = stack_bit_holders(graph.functions, rules.options.bit_set) if installs else {}
     index.shared_fills = shared_fills(writes, index.keyword_sides, graph.key_for)
     index.keyword_nonzero = nonzero_stores(graph.functions, writes, index.keyword_sides, index.local_values,
                                            index.broken)

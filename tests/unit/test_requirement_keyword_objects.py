@@ -39,8 +39,8 @@ def catalog(tmp_path_factory):
     ("(%s) removing vmac", [["vrrp_instance"]]),           # a stack vrrp_t filled from a configured one
     ("diffing addresses of %s", []),                       # a stack vrrp_t made from nothing
     ("sending from the vmac", [["use_vmac"]]),             # also set in a stack vrrp_t no test sees
-    ("sending from the ipvlan", [["use_ipvlan"]]),         # the stack vrrp_t goes to del_ipvlan() only
-    ("removing an ipvlan", []),                            # ... whose test that stack vrrp_t makes hold
+    ("sending from the ipvlan", []),                       # set in a stack vrrp_t del_ipvlan() tests
+    ("removing an ipvlan", []),                            # ... which that stack vrrp_t makes hold
 ])
 def test_objects_only_a_block_makes(catalog, text, wanted):
     found = [m for m in catalog.messages if m.format == text]  # `?:` in the arguments: a text per branch
