@@ -43,6 +43,10 @@ STATE_FIELDS = ("text", "format", "priority", "call", "requires", "processes", "
                 "conditions", "file", "function", "line")
 # How a change of each diff field shows in a state.
 CHANGE_FIELDS = tuple(name for name, _ in FIELDS)
+# The state keys each diff field (and "conditions") shows as: what a history event prints.
+SHOWN = {"template": ("text",), "priority": ("priority",), "call": ("call",), "requires": ("requires",),
+         "facility": ("facility",), "processes": ("processes",), "build": ("build",),
+         "conditions": ("conditions",), "location": ("file", "function")}
 _RELEASE = re.compile(r"^\d+(?:\.\d+)*$")
 
 
@@ -152,30 +156,20 @@ def add_release(index: dict[str, Any], catalog: Catalog, release: str, texts: Fi
                 continue
             given.add(sid)
             new_sids[c.new.id] = sid
-            entry = messages[sid]
-            if set(c.fields) - {"line"}:
-                state = _state(message_to_dict(c.new), release)
-                state["changed"] = list(c.fields)
-                state["analysis_only"] = list(c.analysis_only)
-                entry["states"].append(state)
-                release_change = set(c.fields) - set(c.analysis_only)
-                reworded += "template" in c.fields
-                changed += "template" not in c.fields and bool(release_change)
-            entry["line"] = c.new.line
+            r, k = _follow(messages[sid], c, release)
+            reworded, changed = reworded + r, changed + k
         for merge in diff.merged:
-            if merge.survivor is not None and merge.new.id not in new_sids:
-                # the copy the new message was paired with keeps its sid (the same call site)
-                entry = messages[old_sids[merge.survivor.id]]
-                new_sids[merge.new.id] = entry["sid"]
-                state = _state(message_to_dict(merge.new), release)
-                fields = [k for k in STATE_FIELDS if k != "line" and state[k] != entry["states"][-1].get(k)]
-                if fields:  # the surviving site itself changed too
-                    entry["states"].append({**state, "changed": fields, "analysis_only": []})
-                entry["line"] = merge.new.line
-            olds = [old_sids[o.id] for o in merge.olds if o is not merge.survivor]
+            for c in merge.texts:  # an old message the merged site still writes as one of its texts
+                given.add(old_sids[c.old.id])
+                new_sids[c.new.id] = old_sids[c.old.id]
+                r, k = _follow(messages[old_sids[c.old.id]], c, release)
+                reworded, changed = reworded + r, changed + k
+            kept = {id(c.old) for c in merge.texts}  # the survivor, if any, among them
+            olds = [old_sids[o.id] for o in merge.olds if id(o) not in kept]
             if merge.new.id in new_sids:  # copies into a message that kept its own sid: it absorbs them
                 sid = new_sids[merge.new.id]
-                messages[sid].setdefault("absorbed", []).append({"release": release, "sids": olds})
+                if olds:
+                    messages[sid].setdefault("absorbed", []).append({"release": release, "sids": olds})
             else:  # several messages became one new message: a new sid
                 sid = _new_message(index, message_to_dict(merge.new), release)
                 new_sids[merge.new.id] = sid
@@ -192,7 +186,8 @@ def add_release(index: dict[str, Any], catalog: Catalog, release: str, texts: Fi
                 site_pair.setdefault(_site(b), a)
         variants, gone = set(map(id, diff.variants)), set(map(id, diff.gone_variants))
         paths: set[str] = set()
-        for m in diff.added:
+        added = [m for m in diff.added if m.id not in new_sids]  # not a text of a merged site an old message is
+        for m in added:
             new_sids[m.id] = _new_message(index, message_to_dict(m), release)
             if id(m) in variants and _site(m) in site_new:
                 entry = messages[new_sids[m.id]]
@@ -209,8 +204,8 @@ def add_release(index: dict[str, Any], catalog: Catalog, release: str, texts: Fi
             elif id(m) in still and still[id(m)].id in new_sids:
                 messages[old_sids[m.id]]["merged_into"] = new_sids[still[id(m)].id]
         uncompiled, gone_uncompiled = _uncompiled(index, previous, catalog, old_sids, new_sids, release)
-        added_ids = {m.id for m in diff.added} | {mg.new.id for mg in diff.merged} | set(split) | set(uncompiled)
-        summary.update(added=len(diff.added) + len(split) + len(uncompiled),
+        added_ids = {m.id for m in added} | {mg.new.id for mg in diff.merged if not mg.texts} | set(split) | set(uncompiled)
+        summary.update(added=len(added) + len(split) + len(uncompiled),
                        removed=len(diff.removed) + gone_uncompiled, reworded=reworded, changed=changed,
                        merged=len(diff.merged))
     summary["options"] = _option_counts(m for m in catalog.messages)
@@ -221,6 +216,23 @@ def add_release(index: dict[str, Any], catalog: Catalog, release: str, texts: Fi
     index["last_root"] = root
     index.setdefault("release_ids", {})[release] = dict(sorted(new_sids.items()))
     return index
+
+
+def _follow(entry: dict[str, Any], c: Any, release: str) -> tuple[int, int]:
+    """Carry a message's entry over a pair of the diff (a Change `c`): its line, and a new
+    state when a field other than the line differs. Returns (reworded, changed): 1 each when
+    the release reworded it, or changed it otherwise (not only in srcscan's reading)."""
+    entry["line"] = c.new.line
+    if not set(c.fields) - {"line"}:
+        return 0, 0
+    state = _state(message_to_dict(c.new), release)
+    state["changed"] = list(c.fields)
+    state["analysis_only"] = list(c.analysis_only)
+    event = _change_event(entry["states"][-1], state)
+    entry["states"].append(state)
+    if event is None or event.kind != "changed":
+        return 0, 0
+    return int("template" in event.fields), int("template" not in event.fields)
 
 
 def _uncompiled(index: dict[str, Any], previous: Catalog, catalog: Catalog, old_sids: dict[str, str],
@@ -324,17 +336,30 @@ def message_events(entry: dict[str, Any], release_order: Callable[[str], Any] | 
     for absorbed in entry.get("absorbed", ()):
         events.append(Event(absorbed["release"], "merged", note=f"took over {', '.join(absorbed['sids'])}"))
     for old, new in zip(states, states[1:]):
-        only = new.get("analysis_only") or []
-        fields = tuple(new.get("changed", ()))
-        # every field named changed only in srcscan's reading (the guards read the same on both
-        # sides): not the release's change, so not a "changed" event (diff's "analysis only")
-        kind = "analysis" if only and set(fields) <= set(only) else "changed"
-        events.append(Event(new["release"], kind, fields, old, new, f"analysis only: {', '.join(only)}" if only else ""))
+        event = _change_event(old, new)
+        if event is not None:
+            events.append(event)
     events.sort(key=lambda e: (release_order(e.release), e.kind not in ("added", "further-text"))) if release_order else None
     if entry.get("removed"):
         into = entry.get("merged_into")
         events.append(Event(entry["removed"], "removed", note=f"merged into {into}" if into else ""))
     return events
+
+
+def _change_event(old: dict[str, Any], new: dict[str, Any]) -> Event | None:
+    """The event of a state `new` following `old`: "changed" with the fields the release
+    changed, "analysis" when only srcscan's reading of some changed (diff's "analysis only":
+    the guards read the same on both sides), None when no field the event shows differs (the
+    format alone, a helper's `%s notify fifo` now filled with its caller's "VRRP", writing the
+    same line; the facility's options). A field differing only in srcscan's reading is named
+    in the note, never among the release's fields."""
+    differs = [f for f in new.get("changed", ()) if f in SHOWN and any(old.get(k) != new.get(k) for k in SHOWN[f])]
+    only = [f for f in differs if f in (new.get("analysis_only") or ())]
+    fields = tuple(f for f in differs if f not in only)
+    if not differs:
+        return None
+    note = f"analysis only: {', '.join(only)}" if only else ""
+    return Event(new["release"], "changed" if fields else "analysis", fields or tuple(only), old, new, note)
 
 
 def find_messages(index: dict[str, Any], text: str) -> list[dict[str, Any]]:

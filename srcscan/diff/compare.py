@@ -69,7 +69,9 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
     exits_went: set[tuple[int, int]] = set()  # pairs whose old side lost an exit that went elsewhere with its check
     macros = MacroReader(texts, {side: {posixpath.dirname(p) for p in [m.file for m in c.messages] + [f.path for f in c.files]}
                                  for side, c in (("old", old), ("new", new))})
-    for a, b, similarity, how in pairs:
+    # a merge's old messages each paired with the text of the new site it still is: compared as pairs
+    folded = [(c.old, c.new, c.similarity, c.how) for m in merges for c in m.texts]
+    for a, b, similarity, how in pairs + folded:
         split = matcher.splits.get(id(b)) if how == "build-split" else None
         fields = tuple(name for name, get in FIELDS if get(a) != get(b)
                        and not (name == "template" and same_up_to_constants(a, b) and _same_arguments(a, b, texts))
@@ -100,18 +102,23 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
         if conditions_changed(read_a, read_b, texts) and not same_logic(read_a, read_b, texts):
             fields += ("conditions",)  # a guard added, dropped or rewritten (not renamed)
         fields_of[(id(a), id(b))] = fields
-    callers = _Callers(old, new, texts, {m.function for a, b, _, _ in pairs for m in (a, b)
+    callers = _Callers(old, new, texts, {m.function for a, b, _, _ in pairs + folded for m in (a, b)
                                          if set(fields_of[(id(a), id(b))]) & set(ANALYSIS_FIELDS)})
+
+    def analysis_of(a: Message, b: Message, how: str, fields: tuple[str, ...]) -> tuple[str, ...]:
+        analysis = tuple(f for f in fields if f in ANALYSIS_FIELDS and "conditions" not in fields
+                         and (_analysis_only(f, a, b, old, new, callers)
+                              or f == "requires" and required_beside(a, b, old, new)
+                              or narrowed_with_calls_added(f, a, b, callers)
+                              or f == "requires" and (id(a), id(b)) in exits_went and _only_dropped(a, b)))
+        if "requires" in fields and how == "build-split" and _read_beside_parsed_copy(a, b, matcher.splits.get(id(b))):
+            analysis += ("requires",)
+        return analysis
+
     for a, b, similarity, how in pairs:
         fields = fields_of[(id(a), id(b))]
         if fields:
-            analysis = tuple(f for f in fields if f in ANALYSIS_FIELDS and "conditions" not in fields
-                             and (_analysis_only(f, a, b, old, new, callers)
-                                  or f == "requires" and required_beside(a, b, old, new)
-                                  or narrowed_with_calls_added(f, a, b, callers)
-                                  or f == "requires" and (id(a), id(b)) in exits_went and _only_dropped(a, b)))
-            if "requires" in fields and how == "build-split" and _read_beside_parsed_copy(a, b, matcher.splits.get(id(b))):
-                analysis += ("requires",)
+            analysis = analysis_of(a, b, how, fields)
             # a pair whose only change of the release is its place (another function or file) moved
             (moved if set(fields) - set(analysis) == {"location"} else changed).append(
                 Change(a, b, fields, round(similarity, 3), how, analysis))
@@ -119,6 +126,9 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
             moved.append(Change(a, b, ("line",), 1.0, how))
         else:
             kept.append((a, b))
+    merges = [replace(m, texts=tuple(replace(c, fields=fields_of[(id(c.old), id(c.new))],
+                                             analysis_only=analysis_of(c.old, c.new, c.how, fields_of[(id(c.old), id(c.new))]))
+                                     for c in m.texts)) for m in merges]
     olds, news = matcher.olds, matcher.news
     if only is not None:  # matched on everything, then kept where either side involves it
         news, olds = [m for m in news if only(m)], [m for m in olds if only(m)]

@@ -5,10 +5,11 @@ callers' constants), and old checks whose tests became alternatives of one new m
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 
 from srcscan.catalog import Message
 from srcscan.diff.analysis import _squeezed
-from srcscan.diff.model import Merge
+from srcscan.diff.model import Change, Merge
 from srcscan.diff.text import DISTINCT_LITERAL, _site, _text, _uncast, literal_length
 from srcscan.diff.ternary import split_top_level
 
@@ -42,12 +43,13 @@ class _FoldPasses:
             group.sort(key=lambda p: (p[3] != "identity", p[0].file, p[0].line, p[0].id))
             olds = tuple(sorted([a for a, _, _, _ in group] + list(into.olds if into else ()),
                                 key=lambda a: (a.file, a.line, a.id)))
+            texts = tuple(Change(a, b, (), similarity, how) for a, b, similarity, how in group)
             if into is not None:
-                out[out.index(into)] = Merge(olds, into.new, into.how, into.survivor)
+                out[out.index(into)] = Merge(olds, into.new, into.how, into.survivor, into.texts + texts)
                 self.news += [p[1] for p in group]
             else:
                 first = group[0]
-                out.append(Merge(olds, first[1], "helper", first[0] if first[3] == "identity" else None))
+                out.append(Merge(olds, first[1], "helper", first[0] if first[3] == "identity" else None, texts))
                 self.news += [p[1] for p in group[1:]]
             taken.update(id(p[1]) for p in group)
         self.pairs = [p for p in self.pairs if id(p[1]) not in taken]
@@ -106,8 +108,8 @@ class _FoldPasses:
         out = []
         for m in merges:
             olds = into.pop(id(m.new), (None, []))[1]
-            out.append(Merge(tuple(sorted(m.olds + tuple(olds), key=lambda a: (a.file, a.line, a.id))), m.new, m.how,
-                             m.survivor) if olds else m)
+            out.append(replace(m, olds=tuple(sorted(m.olds + tuple(olds), key=lambda a: (a.file, a.line, a.id))))
+                       if olds else m)
         return out + self._with_partners([Merge(tuple(olds), b, how) for b, olds in into.values()])
 
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import replace
 
 from srcscan.catalog import Message
-from srcscan.diff.model import Merge
+from srcscan.diff.model import Change, Merge
 from srcscan.diff.text import (DISTINCT_LITERAL, SIMILARITY_THRESHOLD, SITE_CHAR_THRESHOLD, _WORD, _first_word, _function_span,
                                _literal_view, _literals, _match_pattern, _site, _text, _uncast, _words,
                                char_similarity, literal_length)
@@ -90,14 +91,21 @@ class _MergePasses:
         listed (lighttpd 1.4.79's chunk.c:903 `close() temp-file %s failed` is the one of
         chunk.c:810 and :838), and the pair is no change or move of its own."""
         into = {id(m.new) for m in merges}
-        partners: dict[int, list[Message]] = defaultdict(list)
-        for a, b, _, _ in self.pairs:
-            if id(b) in into:
-                partners[id(b)].append(a)
+        partners: dict[int, list[tuple[Message, Message, float, str]]] = defaultdict(list)
+        for p in self.pairs:
+            if id(p[1]) in into:
+                partners[id(p[1])].append(p)
         self.pairs = [p for p in self.pairs if id(p[1]) not in into]
-        return [Merge(tuple(sorted(m.olds + tuple(partners[id(m.new)]), key=lambda a: (a.file, a.line, a.id))), m.new, m.how,
-                      partners[id(m.new)][0] if partners[id(m.new)] else m.survivor)
-                for m in merges]
+        out = []
+        for m in merges:
+            if not partners[id(m.new)]:
+                out.append(m)
+                continue
+            (a, b, similarity, how), *_ = partners[id(m.new)]
+            olds = tuple(sorted(m.olds + tuple(p[0] for p in partners[id(m.new)]), key=lambda o: (o.file, o.line, o.id)))
+            # the pair's old message is still the new one's text (srcscan.history keeps its id)
+            out.append(replace(m, olds=olds, survivor=a, texts=m.texts + (Change(a, b, (), similarity, how),)))
+        return out
 
     def _still_defined(self, a: Message) -> bool:
         """Is a's function gone from the new catalog while the new text of its file still
@@ -192,7 +200,7 @@ class _MergePasses:
         out = []
         for m in merges:  # a sibling already merged: the left-over ones join that merge
             olds = into.pop(id(m.new), (None, []))[1]
-            out.append(Merge(tuple(sorted(m.olds + tuple(olds), key=lambda a: (a.file, a.line, a.id))), m.new, m.how, m.survivor)
+            out.append(replace(m, olds=tuple(sorted(m.olds + tuple(olds), key=lambda a: (a.file, a.line, a.id))))
                        if olds else m)
         return out + self._with_partners([Merge(tuple(olds), b, "shared") for b, olds in into.values()])
 

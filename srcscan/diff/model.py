@@ -36,6 +36,12 @@ class Merge:
     # of `olds`: the copy the new message was paired with before the others were folded into
     # it (the same call site): the one whose stable id the new message keeps (srcscan.history)
     survivor: Message | None = None
+    # of `olds`: each paired with the text of the new call site that it still is, when the
+    # site writes one text per old message (a helper writing its callers' constants:
+    # keepalived 2.3.0's write_fifo_details() writes ` VRRP notify fifo = %s, ...` with its
+    # caller's "VRRP", which 2.2.8 wrote as a literal), compared as any pair (`fields`,
+    # `analysis_only`): srcscan.history keeps each one's stable id on that text
+    texts: tuple[Change, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -7,15 +7,10 @@ from typing import Any
 from tabulate import tabulate
 
 from srcscan.errors import InputError
-from srcscan.history import find_messages, message_events, sid_number, state_at
+from srcscan.history import SHOWN, find_messages, message_events, sid_number, state_at
 from srcscan.render.common import cell, code
 
 HISTORY_REPORT_SCHEMA = "srcscan.history-report/1"
-# The state keys each diff field shows as.
-_SHOWN = {"template": ("text",), "priority": ("priority",), "call": ("call",), "requires": ("requires",),
-          "facility": ("facility",), "processes": ("processes",), "build": ("build",),
-          "conditions": ("conditions",), "location": ("file", "function")}
-
 
 def history_report(index: dict[str, Any], chosen: list[str], message: str | None = None) -> dict[str, Any]:
     """The part of the index between the first and last of `chosen`, as plain data.
@@ -46,8 +41,8 @@ def _event(e) -> dict[str, Any]:
     out: dict[str, Any] = {"release": e.release, "kind": e.kind}
     if e.kind in ("changed", "analysis"):
         out["fields"] = list(e.fields)
-        out["old"] = {k: e.old[k] for f in e.fields if f in _SHOWN for k in _SHOWN[f]}
-        out["new"] = {k: e.new[k] for f in e.fields if f in _SHOWN for k in _SHOWN[f]}
+        out["old"] = {k: e.old[k] for f in e.fields if f in SHOWN for k in SHOWN[f]}
+        out["new"] = {k: e.new[k] for f in e.fields if f in SHOWN for k in SHOWN[f]}
     elif e.new is not None:
         out["new"] = {k: e.new[k] for k in ("text", "priority", "file", "function", "line", "requires")}
     if e.note:

@@ -399,3 +399,79 @@ def test_a_text_the_old_catalog_read_as_its_sites_hole_was_written_since_that_re
     assert events[0][0] == "Unable to register %s MIB"
     (other,) = [e for e in index["messages"].values() if e.get("hole")]
     assert other["first"] == "1.0" and other["hole"] == "Unable to register %s MIB"
+
+
+def _history_of(tmp_path, sides: list[str], rules_file: str = "demo.toml"):
+    """A history index over releases 1.0, 1.1, ... of one file d.c (`sides`: its texts), and
+    each release's catalog."""
+    from srcscan.history import add_release, empty_index
+    from srcscan.pipeline import build_from_tree
+    from srcscan.rules import load_rules
+    from srcscan.sources import Provenance, SourceTree
+
+    rules = load_rules(str(Path(__file__).parent.parent / "fixtures" / rules_file))
+    index, catalogs, previous = empty_index("demo", rules.sha256), [], None
+    for n, text in enumerate(sides):
+        version = f"1.{n}"
+        root = tmp_path / version
+        root.mkdir()
+        (root / "d.c").write_text(text)
+        catalog = build_from_tree(rules, SourceTree(root, Provenance("path", str(root), version)), tmp_path / "c").catalog
+        texts = lambda side, f, r=root, p=previous: ((p if side == "old" else r) / f).read_text()  # noqa: E731
+        index = add_release(index, catalog, version, texts=texts if previous else None)
+        catalogs.append(catalog)
+        previous = root
+    return index, catalogs
+
+
+def test_literal_messages_a_helper_now_writes_with_its_callers_constants_keep_their_ids(tmp_path):
+    """keepalived 2.3.0 took dump_global_data()'s literal ` VRRP notify fifo = %s, ...` (and
+    the Global and LVS ones) into write_fifo_details(), which writes ` %s notify fifo = ...`
+    with the type its caller passes: the same lines, under the same tests (each call's
+    `if (data->vrrp_notify_fifo.name)`). The diff shows one merge ("helper"); the history
+    keeps each old message's id on the text it still is, moved into the helper (history spot
+    check of seed 16131, H1: the VRRP one was given as first seen in 2.3.0)."""
+    from diff_support import two_sides
+    from srcscan.history import message_events
+
+    old, new = (HEAD + side for side in two_sides((Path(RULES).parent / "helperconst.c.sides").read_text()))
+    index, (_, catalog) = _history_of(tmp_path, [old, new])
+    assert len(catalog.messages) == 5 and index["next_sid"] == 6  # no new id
+    release = index["releases"][1]
+    assert (release["added"], release["removed"], release["merged"]) == (0, 0, 2)
+    for entry in index["messages"].values():
+        assert entry["first"] == "1.0" and entry["removed"] is None and "text_of" not in entry
+        events = [(e.release, e.kind, e.fields) for e in message_events(entry)]
+        if "fifo" in entry["states"][0]["text"]:
+            # read with the call passing its constant, the guard is the old one
+            assert events == [("1.0", "added", ()), ("1.1", "changed", ("location",))], entry["states"][0]["text"]
+            assert entry["states"][-1]["text"] == entry["states"][0]["text"] and entry["states"][-1]["function"] == "write_fifo"
+        else:
+            assert events == [("1.0", "added", ())]
+
+
+def test_a_change_event_names_only_fields_the_release_changed():
+    """History spot check of seed 16131, H8: an event named facility and processes changes
+    that did not change. A field the diff names whose shown values are equal (the facility's
+    options, the format alone: a helper's `%s` now filled with its caller's constant writes
+    the same line) is no field of the event; one changed only in srcscan's reading is in the
+    note, not among the release's fields; a state changing nothing shown is no event."""
+    from srcscan.history import message_events
+    from srcscan.render.history import _event
+
+    state = {"text": "VRRP notify fifo = %s", "format": "VRRP notify fifo = %s", "priority": "LOG_INFO", "call": "conf_write",
+             "requires": [["vrrp_notify_fifo"]], "processes": ["vrrp"], "facility": ["daemon"], "build": "",
+             "conditions": [], "file": "g.c", "function": "dump", "line": 10, "release": "1.0", "id": "x"}
+    entry = {"sid": "s1", "first": "1.0", "removed": None, "states": [
+        state,
+        # the facility's options and the format changed only: nothing the event shows
+        {**state, "format": "%s notify fifo = %s", "release": "1.1", "changed": ["template", "facility"], "analysis_only": []},
+        # reworded, while processes changed in srcscan's reading only
+        {**state, "text": "VRRP notify FIFO = %s", "processes": ["vrrp", "checker"], "release": "1.2",
+         "changed": ["template", "processes", "facility"], "analysis_only": ["processes", "facility"]},
+    ]}
+    events = message_events(entry)
+    assert [(e.release, e.kind, e.fields, e.note) for e in events] == [
+        ("1.0", "added", (), ""), ("1.2", "changed", ("template",), "analysis only: processes")]
+    shown = _event(events[1])
+    assert shown["old"] == {"text": "VRRP notify fifo = %s"} and shown["new"] == {"text": "VRRP notify FIFO = %s"}
