@@ -24,12 +24,16 @@ def history_report(index: dict[str, Any], chosen: list[str], message: str | None
     for entry in entries:
         if position[entry["first"]] > hi or (entry.get("removed") and position[entry["removed"]] <= lo):
             continue
-        events = [_event(e) for e in message_events(entry, lambda r: position.get(r, -1)) if inside(e.release)]
+        events = [e for e in message_events(entry, lambda r: position.get(r, -1)) if inside(e.release)]
         state = state_at(index, entry, chosen[-1])
+        # a change only srcscan's reading made is no event of the release: counted beside them
+        # (the history spot check of seed 16131 read each listed event as the release's)
+        analysis = [{"release": e.release, "fields": list(e.fields)} for e in events if e.kind == "analysis"]
         messages.append({"sid": entry["sid"], "first": entry["first"], "removed": entry.get("removed"),
                          "merged_into": entry.get("merged_into"), "merged_from": entry.get("merged_from", []),
                          "text": state["text"], "file": state["file"], "function": state["function"],
-                         "priority": state["priority"], "events": events})
+                         "priority": state["priority"], "events": [_event(e) for e in events if e.kind != "analysis"],
+                         "analysis_only": analysis})
     if message and not messages:
         raise InputError(f"no message matching {message!r} exists between {chosen[0]} and {chosen[-1]}")
     return {"schema": HISTORY_REPORT_SCHEMA, "project": index["project"], "from": chosen[0], "to": chosen[-1],
@@ -81,6 +85,10 @@ def _render(report: dict[str, Any], fmt: str, markdown: bool) -> str:
             detail = " ".join(x for x in (detail, f"({e['note']})" if e.get("note") else "") if x)
             rows.append(head + [e["release"], e["kind"], show(cell(detail, 160)) if detail else ""])
     title = f"{h2}Messages ({len(report['messages'])})"
+    analysis = sum(len(m.get("analysis_only", ())) for m in report["messages"])
+    if analysis:  # not the release's changes: no events
+        title += (f"\n\n{analysis} changes of requirements, processes or facility by srcscan's analysis only "
+                  "(the code around the calls reads the same) are no events")
     if rows:
         out.append(title + "\n\n" + tabulate(rows, headers=["sid", "message (newest text)", "release", "event", "what"],
                                              tablefmt=fmt, disable_numparse=True))

@@ -475,3 +475,24 @@ def test_a_change_event_names_only_fields_the_release_changed():
         ("1.0", "added", (), ""), ("1.2", "changed", ("template",), "analysis only: processes")]
     shown = _event(events[1])
     assert shown["old"] == {"text": "VRRP notify fifo = %s"} and shown["new"] == {"text": "VRRP notify FIFO = %s"}
+
+
+def test_a_change_only_srcscans_reading_made_is_counted_not_listed_among_the_events():
+    """History spot check of seed 16131, H4: a `requires` change at 2.2.8 with no change in the
+    source (the diff's analysis only) was read as the release's. The report leaves such
+    changes out of a message's events and lists them apart (`analysis_only`), with a count."""
+    from srcscan.render.history import history_report, render_history_markdown
+
+    state = {"text": "SNMP name = %s", "format": "SNMP name = %s", "priority": "LOG_INFO", "call": "log_message",
+             "requires": [["-d", "snmp_name"]], "processes": [], "facility": [], "build": "", "conditions": [],
+             "file": "a.c", "function": "dump_rs", "line": 3, "release": "2.2.7", "id": "x"}
+    entry = {"sid": "s1", "first": "2.2.7", "removed": None, "line": 3, "states": [
+        state, {**state, "requires": [["-d"]], "release": "2.2.8", "changed": ["requires"], "analysis_only": ["requires"]}]}
+    index = {"project": "demo", "messages": {"s1": entry},
+             "releases": [{"release": r, "messages": 1, "added": 0, "removed": 0, "reworded": 0, "changed": 0,
+                           "merged": 0, "options_added": {}} for r in ("2.2.7", "2.2.8")]}
+    report = history_report(index, ["2.2.7", "2.2.8"])
+    (m,) = report["messages"]
+    assert [e["kind"] for e in m["events"]] == ["added"]
+    assert m["analysis_only"] == [{"release": "2.2.8", "fields": ["requires"]}]
+    assert "1 changes of requirements, processes or facility by srcscan's analysis only" in render_history_markdown(report)
