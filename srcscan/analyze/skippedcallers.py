@@ -26,7 +26,7 @@ from collections import defaultdict
 from typing import Iterable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
-from srcscan.analyze.deadcode import _NOT_A_CALL_BEFORE, _STATEMENT_WORDS, called_functions, code_of
+from srcscan.analyze.deadcode import _NOT_A_CALL_BEFORE, called_functions, code_of
 
 
 def skipped_callers(graph: CallGraph, calls: Iterable[tuple[str, int, str]],
@@ -122,8 +122,10 @@ def _dropped_uses(graph: CallGraph, broken: frozenset[tuple[str, str]], texts: M
 
 
 def _declaration(code: str, m: re.Match) -> bool:
-    """The name matched declares or defines a function (`static void f(`, `f(void *x)` at a
-    line's start), as deadcode.text_uses reads it."""
+    """Whether the name `m` matched in `code` (blanked, deadcode.code_of; group 2 the `(`
+    after it, if any) declares or defines a function (`static void f(`, `f(void *x)` at a
+    line's start), as deadcode.text_uses reads it, with this module's _STATEMENT_WORDS (which
+    also hold `case` and `default`)."""
     if not m.group(2):
         return False
     before = code[code.rfind("\n", 0, m.start()) + 1:m.start()]
