@@ -455,8 +455,11 @@ def _bit_observed(fn: FunctionFacts, local: str, setting, by_key: Functions) -> 
     the call `setting`) can be seen by a test of it: one in `fn` of that object, or one in a
     function the object is handed to (through the parameter it is passed in, and on to the
     functions that one hands it to: a library function's call tests nothing). True when the
-    object goes to an indirect call. keepalived's shutdown_vrrp_instances hands its stack vrrp_t
-    to netlink_link_del_vmac(), which never tests VRRP_VMAC_BIT."""
+    object goes to an indirect call. Only tests guarding a call are seen (CallSite.guards).
+    `fn`: the setting function; `local`: the stack variable's name; `by_key`: the tree's
+    functions by call-graph key. (keepalived 2.3.4's shutdown_vrrp_instances hands its stack
+    vrrp_t to netlink_link_del_vmac(), which does test VRRP_VMAC_BIT, at vrrp_vmac.c:774 under
+    _WITH_FIREWALL_: that object is observed; the fixture reqk-objects has one that is not.)"""
     bit = setting.args[0].text
     todo: list[tuple[str, int]] = []
     if _hands_on(fn, local, bit, setting.key, by_key, todo):
