@@ -73,8 +73,11 @@ def bit_stores(graph: CallGraph, writes: Iterable[Write], bit_set: frozenset[str
     each with the store's guards, for the macros written nowhere else: not
     in another write (a local, another field: `flags = M | N` then `x->f = flags`), not in a
     call's arguments (but a `bit_reads` call's, which tests or clears the bit: `__test_bit`,
-    `__clear_bit`) nor in a return; `x->f &= ~M` clears and does not count. A store in a function the call
-    graph does not know leaves the macro out."""
+    `__clear_bit`, and an argument of a parameter the callee only tests, _params_used:
+    dnsmasq's `set_dynamic_inotify(AH_HOSTS, ...)`) nor in a return; `x->f &= ~M` clears and
+    does not count. A store in a function the call graph does not know leaves the macro out.
+    `writes` is read twice (a generator is taken whole first)."""
+    writes = tuple(writes)
     stores: dict[BitKey, set] = defaultdict(set)
     elsewhere: set[str] = set()
     for fn in graph.functions.values():
