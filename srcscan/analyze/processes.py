@@ -16,7 +16,7 @@ import functools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.facilities import Assignment, option_assignments
@@ -456,10 +456,12 @@ def inherited_regions(graph: CallGraph, procs: list[Process], everywhere: dict[s
     return out
 
 
-def _mode_test(graph: CallGraph, index: Any) -> Any:
-    """(test, function key, mode) -> whether the test holds only when the option `mode` is given
-    (its formula, analyze.optiontests.option_test, is false without it): keepalived's
-    `__test_bit(CONFIG_TEST_BIT, &debug)` needs -t."""
+def _mode_test(graph: CallGraph, index: Any) -> Callable[[CExpr, str | None, str], bool]:
+    """A function (test, call-graph key of the function holding it or None, mode: an option's
+    atom name) -> whether the test holds only when the option `mode` is given (its formula,
+    analyze.optiontests.option_test with `index`, an optionindex.Index, is false without it):
+    keepalived's `__test_bit(CONFIG_TEST_BIT, &debug)` needs -t. False without a function.
+    Memoised per expression object. For procstate.ProcessState's `mode_test`."""
     memo: dict[tuple[int, str | None, str], tuple[CExpr, bool]] = {}
 
     def needs(e: CExpr, function: str | None, mode: str) -> bool:
