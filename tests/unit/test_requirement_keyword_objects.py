@@ -88,3 +88,22 @@ def test_an_object_also_made_outside_the_block_needs_nothing(tmp_path, maker):
     (tree / "main.c").write_text(main)
     catalog = tree_catalog(tree, ROOT / "rules.toml", tmp_path / "cache")
     assert only_message(catalog, "an instance is in backup").requires == ()
+
+
+@pytest.mark.xfail(strict=True, reason="keywords._bit_observed follows the stack object only through call "
+                                       "arguments: its address stored in a variable (`current = &addr_vrrp`) "
+                                       "is not followed (review of session 17, rev)")
+def test_a_stack_object_whose_address_is_stored_is_seen_where_it_is_read(tmp_path):
+    """reset_vmac() stores the address of its stack vrrp_t, VMAC_BIT set, in a file-scope pointer
+    that send_advert() is then handed: its test of the bit holds without use_vmac."""
+    tree = _tree(tmp_path)
+    main = (tree / "main.c").read_text()
+    main = main.replace("static void reset_vmac(vrrp_t *vrrp)\n",
+                        "static vrrp_t *current;\nstatic void send_advert(vrrp_t *vrrp);\n"
+                        "static void send_current(void) { send_advert(current); }\n\n"
+                        "static void reset_vmac(vrrp_t *vrrp)\n")
+    main = main.replace("\tdel_vmac(&addr_vrrp);\n", "\tdel_vmac(&addr_vrrp);\n\tcurrent = &addr_vrrp;\n\tsend_current();\n")
+    assert "current = &addr_vrrp" in main
+    (tree / "main.c").write_text(main)
+    catalog = tree_catalog(tree, ROOT / "rules.toml", tmp_path / "cache")
+    assert only_message(catalog, "sending from the vmac").requires == ()
