@@ -34,7 +34,8 @@ class Merge:
     new: Message
     how: str  # "helper": the new template matches each old text; "copies": one template, N -> 1
     # of `olds`: the copy the new message was paired with before the others were folded into
-    # it (the same call site): the one whose stable id the new message keeps (srcscan.history)
+    # it (the same call site). Since 08a2d90 srcscan.history reads `texts` instead (the
+    # survivor is among them, as a Change): nothing reads this field any more
     survivor: Message | None = None
     # of `olds`: each paired with the text of the new call site that it still is, when the
     # site writes one text per old message (a helper writing its callers' constants:
