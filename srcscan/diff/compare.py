@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections import defaultdict
 from dataclasses import replace
 from typing import Any, Callable, Iterable
 
