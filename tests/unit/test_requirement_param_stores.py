@@ -54,11 +54,20 @@ def test_a_with_run_reusing_the_tree_adds_the_stores_once(tmp_path, monkeypatch)
         seen.append(sorted((w.file, w.line, w.target) for f in context.scan.files for w in f.writes))
         return real(context, requirements)
 
+    prepares = []
+    real_prepare = pipeline._prepare
+
+    def counting_prepare(*args, **kwargs):
+        prepares.append(1)
+        return real_prepare(*args, **kwargs)
+
     monkeypatch.setattr(process_answers, "analyze_processes", counting)
+    monkeypatch.setattr(pipeline, "_prepare", counting_prepare)
+    monkeypatch.setattr(pipeline, "_PREPARED", pipeline._PREPARED.__class__())  # this test's own, dropped after
     tree = with_keyword_parser("reqc-pointers", tmp_path)
     plain = tree_catalog(tree, ROOT / "rules.toml", tmp_path / "cache")
     option = "ssl"
     tree_catalog(tree, ROOT / "rules.toml", tmp_path / "cache", (option,))
+    assert len(prepares) == 1  # the --with run reused the plain run's _Prepared (the path this test is about)
     assert len(seen) == 2 and any(t.startswith("check_data") or "ssl" in t for _, _, t in seen[0])
     assert seen[1] == seen[0]
-    pipeline._PREPARED.clear()
