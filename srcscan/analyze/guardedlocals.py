@@ -222,8 +222,10 @@ def field_set_other_than(field: str, owner: str, unset: int, index: Index, reade
     A store of a value of the run (a call's result) needs the store's own guards: lighttpd's
     server.c stores `srv->stdin_fd = dup(STDIN_FILENO)` only under `buffer_eq_slen(
     srv->srvconf.bindhost, CONST_STR_LEN("/dev/stdin"))`, so `-1 != srv->stdin_fd` needs
-    server.bind=/dev/stdin (where srcscan reads the storing function's own requirement, none:
-    server_main_setup() runs whatever the options)."""
+    server.bind=/dev/stdin. Only the store's own guards are read, not what the storing
+    function's callers need (server_main_setup() runs whatever the options): a store with no
+    guard of its own makes the answer None. `field`: the field's name; `owner`: its struct
+    ("" when unknown); `unset`: the value it starts with."""
     graph = index.graph
     stores = index.field_writes.get(field)
     if graph is None or not stores or field in index.by_field:
