@@ -65,7 +65,11 @@ def conditional_functions(functions: Iterable[FunctionFacts], files: Iterable[Fi
     out = set()
     for fn in functions:
         end = min((line for line in starts[fn.file] if line > fn.line), default=None)
-        if any(last >= fn.line and (end is None or first < end) for first, last in skipped.get(fn.file, ())):
+        previous = max((line for line in starts[fn.file] if line < fn.line), default=0)
+        # skipped lines in its body, or since the function before it: an `#ifdef HAVE_X` real
+        # function whose `#else` branch defines this one as a stub (over-counting only withholds
+        # a "never")
+        if any(last > previous and (end is None or first < end) for first, last in skipped.get(fn.file, ())):
             out.add((fn.file, fn.name))
     return frozenset(out)
 
@@ -185,13 +189,14 @@ def _null_tests(e: CExpr, holds: bool) -> list[tuple[str, CExpr | None]]:
 
 
 def always_null(functions: Iterable[FunctionFacts], broken: frozenset[tuple[str, str]] = frozenset()) -> frozenset[str]:
-    """Names of the functions each of whose return statements gives 0 (NULL) as written: `return
+    """Call-graph keys (FunctionFacts.key: file-qualified for a static function) of the functions
+    each of whose return statements gives 0 (NULL) as written: `return
     NULL;`, `return 0;`; a function built for a feature this build leaves out (dnsmasq's Linux
     netlink_init() ends `return NULL;`: only the BSD route code returns a warning). A test that
     its result is set never holds. A function with no return, a bare `return;`, any other value
     (a local, a call) or one of `broken` (a parse that met an error, broken_functions, or lines
     another build compiles, conditional_functions) is not one."""
-    return frozenset(fn.name for fn in functions
+    return frozenset(fn.key for fn in functions
                      if fn.returns and (fn.file, fn.name) not in broken
                      and all(r.value is not None and evaluate(strip(r.value)) == 0 for r in fn.returns))
 
@@ -199,8 +204,9 @@ def always_null(functions: Iterable[FunctionFacts], broken: frozenset[tuple[str,
 def set_tested(guard: Guard, written: Iterable[Write], found: frozenset[str]) -> tuple[str, str] | None:
     """(what is tested, its value's text) when `guard` needs a call of a function of `found` to
     give non-zero (`if (f())`, `if ((p = f()) != NULL)`) or a variable holding one's result to be
-    set (`p = f(); ... if (p)`: the function's last assignment to it before the guard's line, made
-    under no condition, as null_tested reads it). The guard never holds. None otherwise."""
+    set (`p = f(); ... if (p)`: the function's last assignment to a local before the guard's line,
+    made under no condition, as null_tested reads it; a file-scope variable is not followed, a
+    call in between may write it). The guard never holds. None otherwise."""
     if guard.expr is None or guard.kind not in ("if", "else", "early-return", "and", "or", "ternary"):
         return None
     for e in _set_tests(guard.expr, not guard.negated):
@@ -215,7 +221,8 @@ def set_tested(guard: Guard, written: Iterable[Write], found: frozenset[str]) ->
             continue
         before = [w for w in written if w.target == e.name and w.line < guard.line]
         last = max(before, key=lambda w: w.line, default=None)
-        if last is None or last.guarded or last.op not in ("=", "decl") or last.value is None:
+        # a local only: a call between the assignment and the test may write a file-scope variable
+        if last is None or not last.local or last.guarded or last.op not in ("=", "decl") or last.value is None:
             continue
         if _call_of(last.value, found):
             return e.name, last.text

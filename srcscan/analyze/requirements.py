@@ -90,7 +90,16 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
     holders = {k: tuple(h for _, _, h in places) for k, places in skipped.items()}
     from_callers, via_pointer = inherited(graph, index, dead, unseen_callers, starts=starts, named=named, skipped=holders)
     non_null = never_null(graph.functions.values(), index.local_values, index.broken)
-    null = always_null(graph.functions.values(), index.broken | index.conditional)
+    null_keys = always_null(graph.functions.values(), index.broken | index.conditional)
+    null_names = frozenset(graph.functions[k].name for k in null_keys if k in graph.functions)
+    null_by_file: dict[str, frozenset[str]] = {}
+
+    def null_in(file: str) -> frozenset[str]:
+        """The names that, used in `file`, call an always-NULL function (a static function of
+        another file with the same name is another function)."""
+        if file not in null_by_file:
+            null_by_file[file] = frozenset(n for n in null_names if graph.key_for(n, file) in null_keys)
+        return null_by_file[file]
     written: dict[tuple[str, str], list[Write]] = defaultdict(list)
     for w in writes:
         written[(w.file, w.function)].append(w)
@@ -124,7 +133,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             answers[call.key] = RequirementAnswer(Requirement.FALSE, (NotCalled(fn.name),))
             continue
         dead_test = (null_test(call, written.get((fn.file, fn.name), ()), non_null)
-                     or null_result_test(call, written.get((fn.file, fn.name), ()), null)
+                     or null_result_test(call, written.get((fn.file, fn.name), ()), null_in(fn.file))
                      or zeroed_test(call, fn, written.get((fn.file, fn.name), ()), zeroing)
                      or bounded_test(call, fn, written.get((fn.file, fn.name), ()), defined)
                      or set_bit_test(call, fn, written.get((fn.file, fn.name), ()), defined)

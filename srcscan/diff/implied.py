@@ -6,12 +6,8 @@ from __future__ import annotations
 
 import re
 
-try:  # CUDD's C implementation when dd was built with it; the same interface in pure Python otherwise
-    from dd.cudd import BDD
-except ImportError:  # pragma: no cover - depends on the installed wheel
-    from dd.autoref import BDD
-
 from srcscan.catalog import Message
+from srcscan.requirement_atoms import BDD  # dd's manager: CUDD's when installed, else pure Python
 from srcscan.diff.analysis import _same_loops as same_loops, _same_switches as same_switches
 from srcscan.diff.model import FileTexts
 from srcscan.diff.ternary import split_top_level
@@ -164,9 +160,17 @@ def _atoms(f: tuple, out: list) -> list:
 
 # The tests' formulas are decided by a binary decision diagram (the `dd` library, CUDD's C
 # implementation when installed, as srcscan.requirement_atoms): one manager for the process, one
-# variable per test ever seen.
+# variable per test seen; a new manager once MAX_VARIABLES tests were seen (a history run reads
+# the guards of every release: the manager would grow with each).
+MAX_VARIABLES = 4096
 _MANAGER = BDD()
 _VARIABLES: dict[tuple, str] = {}
+
+
+def _fresh_manager() -> None:
+    global _MANAGER
+    _MANAGER = BDD()
+    _VARIABLES.clear()
 
 
 def _variable(atom: tuple):
@@ -197,6 +201,8 @@ def _satisfiable(f: tuple) -> bool:
     atoms = _atoms(f, [])
     if len(atoms) > MAX_ATOMS:
         return True
+    if len(_VARIABLES) + len(atoms) > MAX_VARIABLES:
+        _fresh_manager()  # (no diagram outlives a call)
     u = _diagram(f)
     by_expr: dict[str, list[tuple]] = {}
     for a in atoms:

@@ -1,10 +1,7 @@
 """Results read as always NULL (analyze.nevernull.always_null, deadtests.null_result_test,
 session 17's c63d39f/9f76b18) where another value can come back: found by the review of
-session 17 (branch rev) on tests/fixtures/nullgaps, written for this test. The strict xfails
-are the gaps, each with its cause; the fix of a gap turns its xfail into a pass (and must
-drop the mark)."""
-
-import pytest
+session 17 (branch rev) on tests/fixtures/nullgaps, written for this test.
+Each test below the first failed on the code of 9f76b18 and passes since the fix of its gap."""
 
 from tests.conftest import fixture_catalog, only_message
 
@@ -17,18 +14,13 @@ def test_a_result_that_is_null_on_every_return_is_never_set(catalog):
     assert only_message(catalog, "a probe: %s").requires == NEVER
 
 
-@pytest.mark.xfail(strict=True, reason="always_null collects names: b.c's static probe() is taken for a.c's")
 def test_a_static_function_of_the_same_name_elsewhere_is_another_function(catalog):
     assert only_message(catalog, "b probe: %s").requires != NEVER
 
 
-@pytest.mark.xfail(strict=True, reason="conditional_functions reads skipped lines only after the function's "
-                                       "own line: an #ifdef/#else twin defined before it is not seen")
 def test_a_stub_an_else_branch_defines_is_not_every_build(catalog):
     assert only_message(catalog, "feature: %s").requires != NEVER
 
 
-@pytest.mark.xfail(strict=True, reason="set_tested reads a file-scope variable as a local: refill() "
-                                       "writes it between the assignment and the test")
 def test_a_file_scope_variable_a_call_writes_before_the_test_is_not_the_result(catalog):
     assert only_message(catalog, "warning: %s").requires != NEVER
