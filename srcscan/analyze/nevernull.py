@@ -48,10 +48,14 @@ def broken_functions(functions: Iterable[FunctionFacts], files: Iterable[FileFac
     return frozenset(out)
 
 
+TWIN_GAP = 3  # lines between an inactive #if branch and a function that is its #else twin
+
+
 def conditional_functions(functions: Iterable[FunctionFacts], files: Iterable[FileFacts]) -> frozenset[tuple[str, str]]:
     """(file, name) of each function with lines the preprocessor skipped (FileFacts.skipped, an
     inactive #if branch of some parse) from its own line to the next function defined in its
-    file: another build compiles other statements, other returns among them (lighttpd's
+    file, or ending at most TWIN_GAP lines above it (`#ifdef HAVE_X` f() `#else` a stub f()
+    `#endif`): another build compiles other statements, other returns among them (lighttpd's
     fdevent_init() returns an event handler only under FDEVENT_USE_*, which a profile without
     the platform's defines leaves out, so its parse returns NULL only). Facts in, no I/O."""
     skipped: dict[str, list[tuple[int, int]]] = {}
@@ -65,11 +69,11 @@ def conditional_functions(functions: Iterable[FunctionFacts], files: Iterable[Fi
     out = set()
     for fn in functions:
         end = min((line for line in starts[fn.file] if line > fn.line), default=None)
-        previous = max((line for line in starts[fn.file] if line < fn.line), default=0)
-        # skipped lines in its body, or since the function before it: an `#ifdef HAVE_X` real
-        # function whose `#else` branch defines this one as a stub (over-counting only withholds
-        # a "never")
-        if any(last > previous and (end is None or first < end) for first, last in skipped.get(fn.file, ())):
+        # skipped lines in its body, or ending just above it (TWIN_GAP lines: the `#else` and
+        # the return type's line): an `#ifdef HAVE_X` real function whose `#else` defines this
+        # one as a stub
+        if any((last >= fn.line or fn.line - last <= TWIN_GAP) and (end is None or first < end)
+               for first, last in skipped.get(fn.file, ())):
             out.add((fn.file, fn.name))
     return frozenset(out)
 
