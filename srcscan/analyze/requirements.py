@@ -509,10 +509,12 @@ def _only_through(graph: CallGraph, skipped: Mapping[str, tuple], unseen_callers
     no parse of this build read) lead to, none of them itself -> those functions' keys."""
     if not skipped:
         return {}
-    normal = graph.reachable(tuple(graph.entry_points) + tuple(unseen_callers))
+    # the edges that run their callee, as deadcode.called_functions follows them: not "stored"
+    running = frozenset(data["kind"] for _, _, data in graph.graph.edges(data=True)) - {"stored"}
+    normal = graph.reachable(tuple(graph.entry_points) + tuple(unseen_callers), kinds=running)
     out: dict[str, list[str]] = defaultdict(list)
     for origin in sorted(skipped):
-        for key in graph.reachable((origin,)) - normal:
+        for key in graph.reachable((origin,), kinds=running) - normal:
             if key not in skipped:
                 out[key].append(origin)
     return {key: tuple(origins) for key, origins in out.items()}
