@@ -200,6 +200,19 @@ def selected_requirements(graph: CallGraph, selected) -> dict[str, Requirement]:
     return {k: Requirement.any_of(v) for k, v in out.items()}
 
 
+def file_selection(selected, file: str) -> tuple[Requirement, tuple[str, ...]]:
+    """What the rules' `[[config.selected]]` entries naming `file` by its file patterns give
+    every function defined there (lighttpd's mod_gnutls.c: `server.modules=mod_gnutls`), and
+    those atoms' texts: TRUE and () when no entry names the file. For code no parse holds (a
+    function wholly inside an `#if` branch the build skips), which selected_requirements,
+    reading the call graph's functions, never sees."""
+    atoms = sorted({f"{e.key}={e.value}" if e.value else e.key for e in selected
+                    if any(fnmatch.fnmatchcase(file, p) for p in e.files)})
+    if not atoms:
+        return Requirement.TRUE, ()
+    return Requirement.any_of(Requirement.atom(a) for a in atoms), tuple(atoms)
+
+
 def directive_functions(graph: CallGraph, selected) -> frozenset[str]:
     """Function keys only `[[config.selected]]` entries without a value select: what the
     configuration file's grammar runs for a directive line (lighttpd's `include`). The grammar

@@ -192,7 +192,11 @@ def inherited(graph: CallGraph, index: Index, dead: frozenset[str] = frozenset()
             settled, changed = 2, True
             for e, holders in sorted(skipped.items()):
                 found = [req[h] for h in holders if req.get(h) is not None]
-                req[e] = Requirement.any_of(found).simplified() if found else Requirement.TRUE
+                # ... and what it needs whatever calls it: its file's selection by the rules
+                # (lighttpd's mod_mbedtls_SNI(), called only under MBEDTLS_SSL_SERVER_NAME_INDICATION
+                # in mod_mbedtls_cert_cb(), still runs only with server.modules=mod_mbedtls)
+                own = Requirement.TRUE if e in index.directives else index.selected.get(e, Requirement.TRUE)
+                req[e] = ((Requirement.any_of(found) if found else Requirement.TRUE) & own).simplified()
                 clock += 1
                 stamp[e] = clock
         elif not changed and waiting["waited"] and not waiting["free"]:

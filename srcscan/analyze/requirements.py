@@ -22,7 +22,8 @@ from srcscan.analyze.tablehandover import table_handovers
 from srcscan.analyze.fdreads import fd_reads, fd_writes
 from srcscan.analyze.valuestores import argument_need, settled_set_by, value_stores
 from srcscan.analyze.childstarts import start_atoms
-from srcscan.analyze.contexts import context_requirement, creates_context, guarded_by_context, one_module
+from srcscan.analyze.contexts import (context_requirement, creates_context, file_selection, guarded_by_context,
+                                      one_module)
 from srcscan.analyze.keytypes import typed_case_need, unused_case_test
 from srcscan.analyze.guardsites import guard_sites
 from srcscan.analyze.inherited import inherited, stored_requirement
@@ -465,6 +466,7 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
                                   macro_called(context.graph, texts), [w for f in context.scan.all_files for w in f.writes],
                                   context.texts, start_atoms(context.scan.all_files, context.graph), named,
                                   {**skipped, **dropped}, frozenset(dropped))
+    answers.update(_unparsed_answers(context, frozenset(s.call.key for s in sites)))
     implies = context.rules.options.implies
     if implies:
         # not in the entry points (main), where the start-up check itself logs (dnsmasq's "no
@@ -502,6 +504,27 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
         if unbuilt:  # also a site read from the text, which no parse holds
             answers[site.key] = RequirementAnswer(Requirement.FALSE, (NotBuilt(unbuilt),))
     return answers, {"options": [option_to_dict(o) for o in context.options], "starts": named}
+
+
+def _unparsed_answers(context: Context, answered: frozenset[SiteKey]) -> dict[SiteKey, RequirementAnswer]:
+    """SiteKey -> an answer for each site read from the text of a function no parse holds
+    (wholly inside an `#if` branch the build skips: lighttpd 1.4.85's
+    mod_gnutls_ssl_conf_dhparameters() under `GNUTLS_VERSION_NUMBER < 0x030600`) whose file the
+    rules select (contexts.file_selection: mod_gnutls.c runs only with
+    `server.modules=mod_gnutls`): that selection, said to be all srcscan knows. Sites of other
+    files keep no answer (nothing known)."""
+    out: dict[SiteKey, RequirementAnswer] = {}
+    for site in context.sites:
+        if site.key in answered:
+            continue
+        need, atoms = file_selection(context.rules.config.selected, site.call.file)
+        if need.is_true:
+            continue
+        why = f"in {site.call.file}, which runs only with {' or '.join(atoms)} (the rules' [[config.selected]])"
+        out[site.key] = RequirementAnswer(need, (GuardAt(site.call.file, site.call.line, why),), (
+            f"no parse holds {site.call.function}() (a preprocessor branch this build skips): shown with what "
+            f"its file needs, without its callers' conditions",))
+    return out
 
 
 def _only_through(graph: CallGraph, skipped: Mapping[str, tuple], unseen_callers: frozenset[str]) -> dict[str, tuple[str, ...]]:
