@@ -193,6 +193,8 @@ def selected_requirements(graph: CallGraph, selected) -> dict[str, Requirement]:
     entry without a value (a directive: lighttpd's `include_shell` line runs config_parse_cmd())."""
     out: dict[str, list[Requirement]] = defaultdict(list)
     for entry in selected:
+        if entry.also_keys:
+            continue  # its keys stand for it: loaded_by_keys, per message
         atom = Requirement.atom(f"{entry.key}={entry.value}" if entry.value else entry.key)
         for key, fn in graph.functions.items():
             if _selects(entry, fn):
@@ -207,10 +209,36 @@ def file_selection(selected, file: str) -> tuple[Requirement, tuple[str, ...]]:
     function wholly inside an `#if` branch the build skips), which selected_requirements,
     reading the call graph's functions, never sees."""
     atoms = sorted({f"{e.key}={e.value}" if e.value else e.key for e in selected
-                    if any(fnmatch.fnmatchcase(file, p) for p in e.files)})
+                    if not e.also_keys and any(fnmatch.fnmatchcase(file, p) for p in e.files)})
     if not atoms:
         return Requirement.TRUE, ()
     return Requirement.any_of(Requirement.atom(a) for a in atoms), tuple(atoms)
+
+
+def loaded_by_keys(requirement: Requirement, entry, keys: Iterable[str]) -> Requirement:
+    """`requirement` of a message in a file of `entry`, a `[[config.selected]]` entry with
+    `also_keys` (lighttpd's mod_openssl.c: loaded by `server.modules=mod_openssl` or by any
+    `ssl.*` key), as run only once the module is loaded: an alternative naming the entry's atom
+    or a key matching `also_keys` (given, not `!`) already loads it and stays; any other gets
+    the entry's atom or one of `keys` (the config keys srcscan knows) matching `also_keys`.
+    FALSE stays FALSE."""
+    if requirement.is_false:
+        return requirement
+    own = f"{entry.key}={entry.value}" if entry.value else entry.key
+    loading = sorted({k for k in keys if any(fnmatch.fnmatchcase(k, p) for p in entry.also_keys)})
+    loaded = Requirement.any_of([Requirement.atom(own), *(Requirement.atom(k) for k in loading)])
+
+    def loads(text: str) -> bool:
+        name = re.split(r"[<>=]", text, maxsplit=1)[0]
+        return not text.startswith("!") and (text == own or any(fnmatch.fnmatchcase(name, p)
+                                                                for p in entry.also_keys))
+    if requirement.is_true:
+        return loaded
+    parts = []
+    for alternative in requirement.alternatives():
+        atoms = Requirement.from_alternatives([alternative])
+        parts.append(atoms if any(loads(t) for t in alternative) else atoms & loaded)
+    return Requirement.any_of(parts).simplified()
 
 
 def directive_functions(graph: CallGraph, selected) -> frozenset[str]:

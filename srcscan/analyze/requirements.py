@@ -23,7 +23,7 @@ from srcscan.analyze.fdreads import fd_reads, fd_writes
 from srcscan.analyze.valuestores import argument_need, settled_set_by, value_stores
 from srcscan.analyze.childstarts import start_atoms
 from srcscan.analyze.contexts import (context_requirement, creates_context, file_selection, guarded_by_context,
-                                      one_module)
+                                      loaded_by_keys, one_module)
 from srcscan.analyze.keytypes import typed_case_need, unused_case_test
 from srcscan.analyze.guardsites import guard_sites
 from srcscan.analyze.inherited import inherited, stored_requirement
@@ -495,6 +495,9 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
                    else with_implied(answer, [(a, b) for a, b in implies if a not in reading.get(key, ())
                                               and (key.file, key.function, a) not in checking])
                    for key, answer in answers.items()}
+    # after the implied pairs: a module's loading keys are alternatives of their own
+    # (ssl.engine alone loads mod_openssl), not settings the start-up checks ask more of
+    answers.update(_loaded_answers(context, answers))
     if context.index.keyword_paths:
         blocks = keyword_blocks(context.index.keyword_paths)
         answers = {key: with_blocks(answer, blocks) for key, answer in answers.items()}
@@ -525,6 +528,37 @@ def _unparsed_answers(context: Context, answered: frozenset[SiteKey]) -> dict[Si
             f"no parse holds {site.call.function}() (a preprocessor branch this build skips): shown with what "
             f"its file needs, without its callers' conditions",))
     return out
+
+
+def _loaded_answers(context: Context, answers: Mapping[SiteKey, RequirementAnswer]) \
+        -> dict[SiteKey, RequirementAnswer]:
+    """SiteKey -> the answer of each site in a file of a `[[config.selected]]` entry with
+    `also_keys` (lighttpd's mod_openssl.c, loaded by `server.modules=mod_openssl` or any `ssl.*`
+    key) as run only once that module is loaded (contexts.loaded_by_keys), said so where it
+    adds atoms; a site without an answer (its function no parse holds) starts from TRUE."""
+    entries = [e for e in context.rules.config.selected if e.also_keys]
+    if not entries:
+        return {}
+    keys = sorted({o.name for o in context.options if o.kind == "config"})
+    out: dict[SiteKey, RequirementAnswer] = {}
+    for site in context.sites:
+        entry = next((e for e in entries if any(fnmatchcase(site.call.file, p) for p in e.files)), None)
+        if entry is None:
+            continue
+        answer = answers.get(site.key, RequirementAnswer(Requirement.TRUE, ()))
+        out[site.key] = _loaded_answer(answer, entry, keys, site.call)
+    return out
+
+
+def _loaded_answer(answer: RequirementAnswer, entry, keys: list[str], call: CallSite) -> RequirementAnswer:
+    requirement = loaded_by_keys(answer.requirement, entry, keys)
+    texts = tuple((t, _loaded_answer(a, entry, keys, call)) for t, a in answer.texts)
+    if requirement == answer.requirement and texts == answer.texts:
+        return answer
+    why = (f"in {call.file}, which runs only once its module is loaded: {entry.key}={entry.value} or any key "
+           f"matching {' or '.join(entry.also_keys)} (the rules' [[config.selected]])")
+    return replace(answer, requirement=requirement, texts=texts,
+                   derivation=answer.derivation + (GuardAt(call.file, call.line, why),))
 
 
 def _only_through(graph: CallGraph, skipped: Mapping[str, tuple], unseen_callers: frozenset[str]) -> dict[str, tuple[str, ...]]:

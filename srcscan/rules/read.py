@@ -254,8 +254,10 @@ def _read_config(r: _Reader) -> ConfigRules:
     selected = []
     for i, t in enumerate(_tables(r, "selected")):
         k = r.sub(f"selected[{i}]", t)
-        entry = Selected(k.get("key", str, ""), k.get("value", str, ""), k.strings("functions"), k.strings("files"))
-        if not entry.key or not (entry.functions or entry.files) or not all(entry.functions + entry.files):
+        entry = Selected(k.get("key", str, ""), k.get("value", str, ""), k.strings("functions"), k.strings("files"),
+                         k.strings("also_keys"))
+        if not entry.key or not (entry.functions or entry.files) or not all(entry.functions + entry.files
+                                                                             + entry.also_keys):
             raise RulesError(r.path, f"config.selected[{i}]",
                              "expected key, value (optional) and a list of function name patterns or of file patterns")
         k.reject_unknown()

@@ -238,12 +238,17 @@ class Selected:
     handlers a module registered under that name); with `value` "", whenever the key or
     directive is given (an `include_shell` line runs config_parse_cmd()). `files` (fnmatch
     patterns of tree paths): every function defined there runs only then (a plugin's file whose
-    code runs only once `server.modules` loads it: lighttpd's mod_gnutls.c)."""
+    code runs only once `server.modules` loads it: lighttpd's mod_gnutls.c). `also_keys`
+    (fnmatch patterns of config keys): any key matching them, given, selects the functions too
+    (lighttpd's config_warn_openssl_module() loads mod_openssl for any `ssl.*` key): a message
+    naming such a key needs nothing more, any other needs `key=value` or one of those keys
+    (analyze.contexts.loaded_by_keys)."""
 
     key: str
     value: str
     functions: tuple[str, ...]
     files: tuple[str, ...] = ()
+    also_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
