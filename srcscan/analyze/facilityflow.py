@@ -93,5 +93,17 @@ def read_logging(logging: LoggingRules, sites: Iterable[OpenlogSite], writes: It
                    facility_with=tuple(sorted(with_option.items()))), frozenset(setters)
 
 
+def assigning_functions(variables: Iterable[str], writes: Iterable[Write], graph: CallGraph) -> frozenset[str]:
+    """The call-graph keys of the functions that write one of `variables` (file-scope variables
+    an option's effect assigns and an openlog site passes as facility: keepalived's
+    `log_facility = LOG_FACILITY[facility].facility` for -S in parse_cmdline()) under a test:
+    the set-up of the facility when neither the rules nor read_logging name one. What the
+    daemon writes before calling one goes out with the variable's first value (setuporder)."""
+    wanted = frozenset(variables)
+    keys = {graph.key_for(w.function, w.file) for w in writes
+            if not w.local and w.op == "=" and w.target in wanted and w.guarded}
+    return frozenset(k for k in keys if k is not None and k in graph.functions)
+
+
 def _reads_field(e, fields: set[str]) -> bool:
     return any(isinstance(x, Member) and x.field in fields for x in walk(e))

@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterable
 
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.facilities import Assignment, option_assignments
-from srcscan.analyze.facilityflow import opening_functions, read_logging
+from srcscan.analyze.facilityflow import assigning_functions, opening_functions, read_logging
 from srcscan.analyze.forkside import Process, sides
 from srcscan.analyze.guardfilter import GuardFilter, option_name, with_atoms
 from srcscan.analyze.idents import Idents, Pattern, all_forms, has_hole, hole_names, pattern_text
@@ -495,6 +495,9 @@ def build_model(graph: CallGraph, facts: Facts, options: Iterable[Option], rules
     names = frozenset(n for o in options for n in o.names)
     logging, setters = read_logging(rules.logging, facts.sites, guard_filter.index.var_writes, options, guard_filter.index, graph)
     setters |= opening_functions(rules.logging, graph)
+    assignments = option_assignments(facts, options)
+    if not setters:  # (the option's switch writing the facility variable sets it up: keepalived's -S)
+        setters = assigning_functions((a.variable for a in assignments), guard_filter.index.var_writes, graph)
     return Model(procs, {p.name: i for p, i in named}, region, sites, facts,
-                 option_assignments(facts, options), logging, names, graph, guard_filter, settings, {},
+                 assignments, logging, names, graph, guard_filter, settings, {},
                  state, unpruned, everywhere, child_never=never, setters=setters)

@@ -251,7 +251,7 @@ def before_setup(model: Model, values: dict[str, str], syslog_on: bool) -> tuple
                         model.graph.entry_points)
     if model.logging.before_open:
         return order, (model.logging.before_open,)
-    chosen = {model.logging.facility_option} | {o for o, _ in model.logging.facility_with}
+    chosen = {model.logging.facility_option} | {o for o, _ in model.logging.facility_with} | set(model.by_option)
     names = {n for o in model.guard_filter.index.by_name.values() if o.name in chosen or chosen & set(o.names) for n in o.names}
     plain = {k: v for k, v in values.items() if k not in names and k not in chosen}
     return order, process_facilities(model, plain, syslog_on)[entry.name]
