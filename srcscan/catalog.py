@@ -166,8 +166,9 @@ def assemble(sites: Iterable[LogSite], texts: Mapping[SiteKey, tuple[MessageText
                             derivation=own.derivation, uncertain=own.uncertain,
                             logged_only_if=own.logged_only_if.alternatives() if own.logged_only_if else ())
             if where is not None:
-                m = replace(m, processes=where.processes, facility=where.facility, facility_with=where.facility_with,
-                            derivation=m.derivation + where.derivation)
+                own_where = where.for_text(text.template)  # a text only some processes' calls select
+                m = replace(m, processes=own_where.processes, facility=own_where.facility,
+                            facility_with=own_where.facility_with, derivation=m.derivation + own_where.derivation)
             (parsed if site.extracted == "parse" else from_text).append(m)
     messages = assign_ids(parsed)
     ids = {m.id for m in messages}

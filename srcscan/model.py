@@ -349,3 +349,13 @@ class ProcessAnswer:
     facility_with: tuple[tuple[str, str], ...]
     derivation: tuple["Derivation", ...] = ()
     never: str = ""
+    # A site whose callers select its text: per text (by its template), the answer for that text
+    # alone, without the processes running no selecting call (analyze.textprocs); other texts take the above.
+    texts: tuple[tuple["Template", "ProcessAnswer"], ...] = ()
+
+    def for_text(self, template: "Template") -> "ProcessAnswer":
+        """The answer for one text of the site: its own when the site has per-text answers."""
+        for t, answer in self.texts:
+            if t == template:
+                return answer
+        return self

@@ -76,19 +76,22 @@ def with_child_starts(requirements: Mapping[SiteKey, RequirementAnswer], process
 
 def _with_start(answer: RequirementAnswer, found: ProcessAnswer | None, rename: Mapping[Atom, Requirement],
                 conditions: Mapping[str, Requirement], derivations: Mapping[str, ChildStart]) -> RequirementAnswer:
-    """One site's answer (and its per-text answers) with the start atoms (with_child_starts)."""
-    started = Requirement.TRUE
-    if found is not None and not found.never and found.processes:
+    """One site's answer (and its per-text answers, each with the processes writing that text:
+    ProcessAnswer.for_text) with the start atoms (with_child_starts)."""
+
+    def start_of(found: ProcessAnswer | None) -> Requirement:
+        if found is None or found.never or not found.processes:
+            return Requirement.TRUE
         # A process running the call only in a mode under which the log function writes
         # nothing (keepalived's parent under -t) is no way of logging it; any other mode
         # found is one of several that may take the process there (not needed).
         silent = {a.name for a in answer.logged_only_if.atoms()} if answer.logged_only_if is not None else set()
         modes = {d.process: d.option for d in found.derivation if isinstance(d, InProcessWith) and d.option in silent}
-        started = Requirement.any_of(conditions.get(p, Requirement.TRUE)
-                                     & (Requirement.atom(modes[p]) if p in modes else Requirement.TRUE)
-                                     for p in found.processes).simplified()
+        return Requirement.any_of(conditions.get(p, Requirement.TRUE)
+                                  & (Requirement.atom(modes[p]) if p in modes else Requirement.TRUE)
+                                  for p in found.processes).simplified()
 
-    def one(a: RequirementAnswer) -> RequirementAnswer:
+    def one(a: RequirementAnswer, started: Requirement) -> RequirementAnswer:
         requirement = a.requirement.replace(rename) if rename else a.requirement
         if not started.is_true and not requirement.is_false:
             requirement = requirement & started
@@ -102,8 +105,8 @@ def _with_start(answer: RequirementAnswer, found: ProcessAnswer | None, rename: 
         derivation = tuple(_renamed(d, rename) for d in a.derivation if not isinstance(d, ChildStart))
         return replace(a, requirement=requirement, derivation=derivation + tuple(derivations[x] for x in atoms))
 
-    texts = tuple((t, one(a)) for t, a in answer.texts)
-    answer = one(answer)
+    texts = tuple((t, one(a, start_of(found.for_text(t) if found is not None else None))) for t, a in answer.texts)
+    answer = one(answer, start_of(found))
     return replace(answer, texts=texts) if texts else answer
 
 

@@ -22,6 +22,7 @@ from srcscan.analyze.platformcalls import PlatformBranches, platform_callers
 from srcscan.analyze.childoptions import children_with_more_options
 from srcscan.analyze.processes import Model, _other_side, build_model, message_processes
 from srcscan.analyze.eventprocs import event_processes
+from srcscan.analyze.textprocs import text_processes
 from srcscan.analyze.setuporder import SetupOrder, before_setup, facility_before_setup
 from srcscan.analyze.streams import stream_modes, streamed
 from srcscan.analyze.syslogfacts import UNKNOWN, gather
@@ -161,6 +162,7 @@ def analyze_processes(context: Context, requirements: Mapping[SiteKey, Requireme
                                PlatformBranches(texts, context.rules.preprocessor), before,
                                stream_modes(model, context.index, dict(context.rules.logging.stream_writers), mute))
     answers = event_processes(answers, requirements, context.sites, model, (e.send for e in context.rules.events))
+    answers = text_processes(answers, requirements, model)
     counts: dict[str, int] = defaultdict(int)
     unreachable, by_file_count = [], 0
     for site in context.sites:
@@ -172,8 +174,9 @@ def analyze_processes(context: Context, requirements: Mapping[SiteKey, Requireme
             unreachable.extend(UnreachableSite(site.call.file, t.line, site.call.function, t.format, answer.never)
                                for t in texts)
             continue  # the daemon can never write it
-        for p in answer.processes:
-            counts[p] += len(texts)
+        for t in texts:
+            for p in answer.for_text(t.template).processes:
+                counts[p] += 1
         if any(isinstance(d, ProcessesFrom) and d.kind == "file" for d in answer.derivation):
             by_file_count += len(texts)
     unreachable.sort(key=lambda u: (u.file, u.line, u.function, u.format))

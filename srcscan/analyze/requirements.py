@@ -34,6 +34,7 @@ from srcscan.analyze.optiontypes import option_to_dict
 from srcscan.analyze.optiontests import guard_requirement, mandatory_guard, option_test
 from srcscan.analyze.parserfills import parser_fills
 from srcscan.analyze.eventprocs import SENT
+from srcscan.analyze.textprocs import SELECTED
 from srcscan.analyze.eventcodes import case_line, unsent_case
 from srcscan.analyze.sitesteps import (after_check, checked_before, configuring_functions, definition_parsed, never_built,
                                        with_implied)
@@ -289,7 +290,7 @@ def text_answers(answer: RequirementAnswer, texts: Iterable[MessageText], fn: Fu
         if requirement == answer.requirement:
             continue
         derivation = answer.derivation + (DecidedByCallers(
-            fn.name, "the calls whose arguments select this text", tuple(paths)),)
+            fn.name, SELECTED, tuple(paths)),)
         per_text.append((text.template, replace(answer, requirement=requirement, derivation=derivation)))
     return replace(answer, texts=tuple(per_text)) if per_text else answer
 
