@@ -497,7 +497,9 @@ def build_model(graph: CallGraph, facts: Facts, options: Iterable[Option], rules
     setters |= opening_functions(rules.logging, graph)
     assignments = option_assignments(facts, options)
     if not setters:  # (the option's switch writing the facility variable sets it up: keepalived's -S)
-        setters = assigning_functions((a.variable for a in assignments), guard_filter.index.var_writes, graph)
+        passed = {s.facility[1] for s in facts.sites if s.facility[0] == "var"}  # what openlog is given
+        setters = assigning_functions((a.variable for a in assignments if a.variable in passed),
+                                      guard_filter.index.var_writes, graph)
     return Model(procs, {p.name: i for p, i in named}, region, sites, facts,
                  assignments, logging, names, graph, guard_filter, settings, {},
                  state, unpruned, everywhere, child_never=never, setters=setters)
