@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Mapping
 
-from srcscan.model import DecidedByCallers, NotInProcess, ProcessAnswer, ReachedBy, RequirementAnswer, SiteKey
+from srcscan.model import DecidedByCallers, InProcessWith, NotInProcess, ProcessAnswer, ReachedBy, RequirementAnswer, SiteKey
 
 SELECTED = "the calls whose arguments select this text"  # DecidedByCallers.condition of a site's text
 
@@ -50,7 +50,11 @@ def _narrowed(answer: ProcessAnswer, own: RequirementAnswer, model) -> ProcessAn
     if not live or None in callers:
         return answer
     region = model.region_for(own.requirement.alternatives())
-    drop = [q for q in answer.processes if not (region.get(q, set()) & callers)]
+    # (a process running the site only in a mode, keepalived's parent under -t, which parses
+    # every process's keywords and writes report_config_error() to stderr, is kept: its
+    # region in that mode is not the one looked at here)
+    moded = {d.process for d in answer.derivation if isinstance(d, InProcessWith)}
+    drop = [q for q in answer.processes if q not in moded and not (region.get(q, set()) & callers)]
     if not drop or len(drop) == len(answer.processes):
         return answer
     names = ", ".join(sorted({f"{caller}()" for _, caller in live}))
