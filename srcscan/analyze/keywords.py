@@ -258,12 +258,8 @@ def keyword_options(files: Iterable[FileFacts], keyword_calls: Iterable[str], bi
              if w.local and w.op in ("=", "decl") and w.value is not None and isinstance(strip(w.value), Call)}
     other: set[tuple[str, str]] = set()  # (field, owner) something else gives a value
     effects: dict[str, list[OptionEffect]] = defaultdict(list)
-    variables: set[str] = set()  # file-scope variables something else gives a value
     for w in writes:
         field = w.target.rsplit(".", 1)[-1]
-        if "." not in w.target and w.value is not None and w.target.isidentifier():
-            _variable_effect(w, sides.get(_resolve(by_key, w.function, w.file) or "", ()), effects, variables)
-            continue
         if "." not in w.target or w.value is None:
             continue
         key = _resolve(by_key, w.function, w.file)
@@ -325,8 +321,6 @@ def keyword_options(files: Iterable[FileFacts], keyword_calls: Iterable[str], bi
     def own(e: OptionEffect) -> bool:
         """Nothing else gives the field (the bit) a value in a struct that may be the effect's
         (an unknown struct on either side may be any)."""
-        if not e.target.startswith("."):  # a file-scope variable (`script_security = true;`)
-            return e.target not in variables
         elsewhere = bits.get((e.target[1:], e.value), set()) if e.op == "set_bit" else owners.get(e.target[1:], set())
         return not elsewhere or bool(e.owner) and "" not in elsewhere and e.owner not in elsewhere
 
@@ -343,24 +337,6 @@ def keyword_options(files: Iterable[FileFacts], keyword_calls: Iterable[str], bi
     return tuple(Option((k,), "config", True, tuple(dict.fromkeys(e for e in effects.get(k, ()) if own(e))),
                         files_of[k][0], tuple(files_of[k][1:]))
                  for k in sorted(first))
-
-
-def _variable_effect(w: Write, keywords: Iterable[str], effects: dict[str, list[OptionEffect]],
-                     variables: set[str]) -> None:
-    """A write of a file-scope variable (not a field): the keywords whose handlers, or helpers
-    only they call, run it get its effect, target the variable's name (keepalived's
-    `script_security = true;` in enable_script_security's handler, tested as
-    `if (set_uid_gid(...) && script_security)` in lib/notify.c); any other code's non-zero
-    value puts the variable in `variables` (a keyword's effect on it is then not its own). A
-    zero value (its reset, `= false`) gives nothing."""
-    if evaluate(w.value) == 0 and w.op in ("=", "decl"):
-        return
-    keywords = tuple(keywords)
-    if not keywords:
-        variables.add(w.target)
-        return
-    for k in keywords:
-        effects[k].append(OptionEffect(w.target, w.op, w.text, evaluate(w.value) if w.op == "|=" else None))
 
 
 def keyword_handlers(installs: Iterable[KeywordInstall], ends: Iterable[EndHandler] = ()) \
