@@ -243,33 +243,13 @@ def few_keywords(requirement: Requirement, index: Index) -> Requirement:
     fewer = requirement.exists(lambda a: a.name in free).simplified()
     if any(a.name in index.keyword_names for a in fewer.atoms()):
         return fewer
-    # No keyword would be left. What holds with none of them given stays as it is; every other
-    # setting needs one of the handlers' keywords (notify_script_init(), called by the handlers
-    # of sixteen script keywords), or one alternative's blocks where it names no keyword of no
-    # block (read_int_strvec(), called in `track_file` of `vrrp_instance` too): "one of them"
+    # No keyword would be left while every alternative needs one of the handlers' keywords
+    # (notify_script_init(), called by the handlers of sixteen script keywords): "one of them"
     # stays, or the answer would read "appears by default".
-    without = requirement.replace({a: Requirement.FALSE for a in requirement.atoms() if a.name in named}).simplified()
-    if without.is_true:
-        return fewer
-    return (without | (fewer & _one_of_keywords(requirement, named, blocks))).simplified()
-
-
-def _one_of_keywords(requirement: Requirement, named: set[str], blocks: frozenset[str]) -> Requirement:
-    """Over `requirement`'s alternatives naming a keyword of `named`: any one of their keywords
-    of no block, or, for an alternative naming only blocks, those blocks together
-    (`track_file && vrrp_instance`)."""
-    leaves: set[str] = set()
-    nested: list[Requirement] = []
-    for alternative in requirement.alternatives():
-        given = [t for t in alternative if t in named]  # `!k` (a keyword absent) names none
-        if not given:
-            continue
-        own = [t for t in given if t not in blocks]
-        if own:
-            leaves.update(own)
-        else:
-            nested.append(Requirement.all_of(Requirement.atom(t) for t in given))
-    return Requirement.any_of([*(Requirement.atom(k) for k in sorted(leaves)), *nested])
+    leaves = [a for a in requirement.atoms() if a.name in named - blocks]
+    if leaves and requirement.replace({a: Requirement.FALSE for a in leaves}).simplified().is_false:
+        return (fewer & Requirement.any_of(Requirement.atom(a) for a in leaves)).simplified()
+    return fewer
 
 
 def keyword_requirement(index: Index, callee: str, data: Mapping) -> Requirement:
