@@ -50,7 +50,24 @@ def test_keepalived_messages_by_process(keepalived):
 def test_keepalived_with_a_log_facility(tmp_path_factory):
     cache = real_cache_dir(tmp_path_factory)
     local3 = debian_catalog("keepalived", "2.2.7", cache, ["-S local3"]).catalog
-    assert {m.facility for m in local3.messages if m.processes} == {("local3",)}
+    # main.c: open_syslog(PACKAGE_NAME) with log_facility still LOG_DAEMON; parse_cmdline
+    # sets it from -S and reopens the log. What keepalived_main logs in between ('Unable to get
+    # uname() information') goes to daemon whatever -S says; 'Starting %s', logged after, does not.
+    def by_format(text):
+        (m,) = [m for m in local3.messages if m.file == "keepalived/core/main.c" and m.format == text]
+        return m
+    assert by_format("Unable to get uname() information - error %d").facility == ("daemon",)
+    assert by_format("Starting %s").facility == ("local3",)
+    # the children start after the option is read: what they can write goes to local3
+    children = [m for m in local3.messages if set(m.processes) & {"vrrp", "checker", "bfd"}]
+    assert children and all("local3" in m.facility for m in children)
+    # daemon only where the parent can log before parse_cmdline (genhash mode never reads -S;
+    # read_unsigned's range errors while -S itself is read); code the children share also
+    # runs after, so it is both
+    early = [m for m in local3.messages if "daemon" in m.facility]
+    assert early and all("parent" in m.processes for m in early)
+    assert all(m.processes == ("parent",) for m in early if m.facility == ("daemon",))
+    assert len(early) < len(local3.messages) // 4
     user = debian_catalog("keepalived", "2.2.7", cache, ["--log-facility=user"]).catalog
     assert {p["facility"][0] for p in user.sections.to_dict()["processes"]} == {"user"}
     with pytest.raises(BadOptionValue, match="0..7, local0..local7, daemon, user"):
