@@ -164,10 +164,22 @@ def header_declared(texts: Mapping[str, str], names: frozenset[str]) -> set[str]
             continue
         code = code_of(text)
         for m in pattern.finditer(code):
-            before = code[code.rfind("\n", 0, m.start()) + 1:m.start()]
-            if _NOT_A_CALL_BEFORE.search(before) and before.split()[-1] not in _STATEMENT_WORDS:
+            if declares(code, m.start(), at_line_start=False):
                 found.add(m.group(1))
     return found
+
+
+def declares(code: str, start: int, statement_words: Iterable[str] = _STATEMENT_WORDS,
+             at_line_start: bool = True) -> bool:
+    """Whether the function name at offset `start` of `code` (blanked: code_of), followed by
+    its `(`, declares or defines the function rather than calling it: a type word or `*`
+    before it on its line (`static void f(`, `int *f(`) that is not one of `statement_words`
+    (`return f(`, `else f(`), or, when `at_line_start`, nothing before it (`f(void *x)` under
+    its type, the GNU style)."""
+    before = code[code.rfind("\n", 0, start) + 1:start]
+    if not before:
+        return at_line_start
+    return bool(_NOT_A_CALL_BEFORE.search(before)) and before.split()[-1] not in statement_words
 
 
 def text_uses(texts: Mapping[str, str] | Iterable[tuple[str, str]], names: frozenset[str],
@@ -190,12 +202,8 @@ def text_uses(texts: Mapping[str, str] | Iterable[tuple[str, str]], names: froze
             skip = ignored.get(m.group(1))
             if skip and (path, code.count("\n", 0, m.start()) + 1) in skip:
                 continue  # handed to a store no call through which runs it
-            if m.group(2):
-                before = code[code.rfind("\n", 0, m.start()) + 1:m.start()]
-                if not before:
-                    continue  # at the start of a line: a definition (`dump_if(void *data)` under its type)
-                if _NOT_A_CALL_BEFORE.search(before) and before.split()[-1] not in _STATEMENT_WORDS:
-                    continue  # a declaration or definition
+            if m.group(2) and declares(code, m.start()):
+                continue  # a declaration or definition (`dump_if(void *data)` under its type too)
             found.add(m.group(1))
         if found == names:
             break

@@ -161,14 +161,25 @@ def null_tested(guard: Guard, written: Iterable[Write], found: frozenset[str]) -
     for name, value in tested:
         text = render(value) if value is not None else ""
         if value is None:
-            before = [w for w in written if w.target == name and w.line < guard.line]
-            last = max(before, key=lambda w: w.line, default=None)
-            if last is None or last.guarded or last.op not in ("=", "decl") or last.value is None:
+            last = last_assignment(written, name, guard.line)
+            if last is None:
                 continue
             value, text = last.value, last.text
         if _call_of(value, found):
             return name, text
     return None
+
+
+def last_assignment(written: Iterable[Write], name: str, line: int, locals_only: bool = False) -> Write | None:
+    """The write that gives `name` its value at 1-based `line`: the function's last write to it
+    above that line, when it is a plain assignment or an initialised declaration made under no
+    condition (`p = f();`, `char *p = f();`); None when there is none, or the last write is
+    guarded, compound (`+=`) or has no value. `locals_only`: None for a file-scope variable too.
+    `written`: the function's writes (extract.writes)."""
+    last = max((w for w in written if w.target == name and w.line < line), key=lambda w: w.line, default=None)
+    if last is None or last.guarded or last.op not in ("=", "decl") or last.value is None:
+        return None
+    return None if locals_only and not last.local else last
 
 
 def _null_tests(e: CExpr, holds: bool) -> list[tuple[str, CExpr | None]]:
@@ -223,12 +234,9 @@ def set_tested(guard: Guard, written: Iterable[Write], found: frozenset[str]) ->
             return render(e), render(e)
         if not isinstance(e, Name) or e.ref != "var":
             continue
-        before = [w for w in written if w.target == e.name and w.line < guard.line]
-        last = max(before, key=lambda w: w.line, default=None)
         # a local only: a call between the assignment and the test may write a file-scope variable
-        if last is None or not last.local or last.guarded or last.op not in ("=", "decl") or last.value is None:
-            continue
-        if _call_of(last.value, found):
+        last = last_assignment(written, e.name, guard.line, locals_only=True)
+        if last is not None and _call_of(last.value, found):
             return e.name, last.text
     return None
 

@@ -26,7 +26,7 @@ from collections import defaultdict
 from typing import Iterable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
-from srcscan.analyze.deadcode import _NOT_A_CALL_BEFORE, called_functions, code_of
+from srcscan.analyze.deadcode import called_functions, code_of, declares
 
 
 def skipped_callers(graph: CallGraph, calls: Iterable[tuple[str, int, str]],
@@ -126,10 +126,7 @@ def _declaration(code: str, m: re.Match) -> bool:
     after it, if any) declares or defines a function (`static void f(`, `f(void *x)` at a
     line's start), as deadcode.text_uses reads it, with this module's _STATEMENT_WORDS (which
     also hold `case` and `default`)."""
-    if not m.group(2):
-        return False
-    before = code[code.rfind("\n", 0, m.start()) + 1:m.start()]
-    return not before or bool(_NOT_A_CALL_BEFORE.search(before)) and before.split()[-1] not in _STATEMENT_WORDS
+    return bool(m.group(2)) and declares(code, m.start(), _STATEMENT_WORDS)
 
 
 def _body(code: str, line: int) -> tuple[int, int] | None:
