@@ -322,7 +322,7 @@ class RequirementAnswer:
     uncertain: tuple[str, ...] = ()
     logged_only_if: "Requirement | None" = None  # options the log function writes anything under (`!-t`); None: any
     # A text builder's site: per text (by its template), the answer for that text alone, which
-    # the calls selecting it narrow (analyze.requirements.text_answers); other texts take the above.
+    # the calls selecting it narrow (analyze.callneeds.text_answers); other texts take the above.
     texts: tuple[tuple["Template", "RequirementAnswer"], ...] = ()
 
     def for_text(self, template: "Template") -> "RequirementAnswer":

@@ -9,7 +9,7 @@ them for a test no option is read in, as a necessary condition. Two kinds:
 - a flag bit of a struct's field named by a macro (`serv->flags & SERV_LOOP`) that code sets
   only by storing the macro in that field (`serv->flags |= SERV_LOOP`, dnsmasq's loop.c, after
   `if (!option_bool(OPT_LOOP_DETECT)) return 0;`): the test needs what one of those stores
-  needs (bit_stores, then requirements.set_by_code). A macro also written anywhere else, to
+  needs (bit_stores, then callneeds.set_by_code). A macro also written anywhere else, to
   a local or another field, or passed to a call, may reach the field another way: no answer.
 No I/O.
 """

@@ -12,7 +12,7 @@ only under an option's test:
     if (log_to_file && !log_stderr && ...)
 
 so `log_to_file` holds only after a store that needs --log-facility ran. This module finds such
-variables and their stores; requirements.set_by_code turns the stores into a requirement
+variables and their stores; callneeds.set_by_code turns the stores into a requirement
 (Index.set_by), as it does for the fields of global state (optionindex.state_stores), and
 optiontests reads a test of the variable with it.
 

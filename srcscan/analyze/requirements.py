@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Iterable, Mapping
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.tablehandover import table_handovers
 from srcscan.analyze.fdreads import fd_reads, fd_writes
-from srcscan.analyze.valuestores import argument_need, settled_set_by, value_stores
+from srcscan.analyze.valuestores import value_stores
 from srcscan.analyze.childstarts import start_atoms
 from srcscan.analyze.contexts import (context_requirement, creates_context, file_selection, guarded_by_context,
                                       loaded_by_keys, one_module)
@@ -34,11 +34,10 @@ from srcscan.analyze.optiontypes import option_to_dict
 from srcscan.analyze.optiontests import guard_requirement, mandatory_guard, option_test
 from srcscan.analyze.parserfills import parser_fills
 from srcscan.analyze.eventprocs import SENT
-from srcscan.analyze.textprocs import SELECTED
 from srcscan.analyze.eventcodes import case_line, unsent_case
 from srcscan.analyze.sitesteps import (after_check, checked_before, configuring_functions, definition_parsed, never_built,
                                        with_implied)
-from srcscan.cexpr import Binary, CExpr, Name, Unary, evaluate, render, strip, substitute, walk
+from srcscan.cexpr import Binary, CExpr, Unary, render, strip
 from srcscan.model import (CallSite, Guard, DecidedByCallers, Derivation, FunctionFacts, GuardAt, Inherited,
                            LoggedOnlyIf, MessageText, NotBuilt, NotCalled, RequirementAnswer, SeveralOptions, SiteKey,
                            ThroughPointer, Write)
@@ -46,7 +45,9 @@ from srcscan.requirement import Atom, Requirement
 from srcscan.analyze.conditions import BUDGET, Conditions, keep_params, param_test, site_condition, translate
 from srcscan.analyze.deadcode import macro_called, never_called
 from srcscan.analyze.optionflow import zero_at_start
-from srcscan.analyze.skippedcallers import dropped_callers, dropped_note, skipped_callers, skipped_note
+from srcscan.analyze.callneeds import case_sends, sends_requirement, set_by_code, stores_need, text_answers
+from srcscan.analyze.skippedcallers import (dropped_callers, dropped_note, only_through, skipped_callers, skipped_note,
+                                            through_skipped_note)
 from srcscan.analyze.logfuncs import log_function_of
 from srcscan.analyze.deadtests import bounded_test, layout_test, null_result_test, null_test, set_bit_test, zeroed_test
 from srcscan.analyze.nevernull import always_null, never_null
@@ -113,7 +114,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             and not (index.set_by or index.also_filled or index.bits_set_by or index.shared_by):
         index.set_by = set_by_code(index, from_callers, graph)
         index.also_filled, index.bits_set_by, index.shared_by = ({k: need for k, stores in table.items() if (
-            need := _stores_need(stores, index, from_callers, graph)) is not None and not need.is_true}
+            need := stores_need(stores, index, from_callers, graph)) is not None and not need.is_true}
             for table in (index.other_fills, index.bit_stores, index.shared_fills))
         if index.set_by or index.also_filled or index.bits_set_by or index.shared_by:  # the tests of those fields now read options: once more
             index.memo.clear()
@@ -126,7 +127,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
     known = dict(log_functions or {})
     conditions = Conditions(graph, index, lambda fn, c: log_function_of(known, fn.file, c.callee) is not None,
                             from_callers, objects=objects, starts=frozenset(skipped))
-    beyond = _only_through(graph, skipped, unseen_callers)
+    beyond = only_through(graph, skipped, unseen_callers)
     answers = {}
     for site in sites:
         call, fn = site.call, site.function
@@ -176,7 +177,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
         unsure = unsure + contradiction + (((dropped_note if key in dropped else skipped_note)(fn.name, skipped[key], graph),)
                                            if key in skipped else ())
         deciding = conditions.callers_deciding(key, start, sinkish)
-        unsure = unsure + _through_skipped_note(fn.name, key, deciding, beyond, skipped, dropped, graph)
+        unsure = unsure + through_skipped_note(fn.name, key, deciding, beyond, skipped, dropped, graph)
         if requirement.is_false and unsure:
             # No call path srcscan follows makes the parameters' test hold, and on some of them it
             # could not know a value (a path that only decided values rule out stays "never"): rather than "never",
@@ -202,7 +203,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             if created is not None and not created.is_true:
                 requirement = (requirement & created).simplified()
                 upstream = upstream & created
-        sent = _event_sends(call.guards, fn, index)
+        sent = case_sends(call.guards, fn, index)
         unsent = unsent_case(call.guards, fn, index) if not sent else ()
         if unsent:  # a case of codes no call in the build read can send (dnsmasq's EVENT_LUA_ERR)
             answers[call.key] = RequirementAnswer(Requirement.FALSE, (DecidedByCallers(
@@ -211,7 +212,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             continue
         if sent:
             # a case of a receiver's switch on an event code: logged only after a call sent it
-            need, sent_paths = _sends_requirement(sent, graph, index, from_callers, dead)
+            need, sent_paths = sends_requirement(sent, graph, index, from_callers, dead)
             requirement = (requirement & need).simplified()
         made, made_by = site_objects(call, key, objects, index.objects)  # it reads a field of one
         typed, typed_by, typed_unsure = typed_case_need(call, index.key_values)  # `case T_CONFIG_ARRAY_KVANY:`
@@ -256,131 +257,6 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             answers[call.key] = text_answers(answers[call.key], texts[call.key], fn, graph, index, from_callers, dead,
                                              frozenset(muted))
     return answers
-
-
-def text_answers(answer: RequirementAnswer, texts: Iterable[MessageText], fn: FunctionFacts, graph: CallGraph,
-                 index: Index, from_callers: Mapping[str, Requirement],
-                 dead: frozenset[str] = frozenset(), muted: frozenset = frozenset()) -> RequirementAnswer:
-    """A text builder's site (analyze.builttext), or a helper's writing its callers' constants
-    (analyze.constants), with one answer per text: the site's answer
-    and what one of the calls selecting the text needs (its function's inherited requirement
-    and its own guards, run-time tests left out). dnsmasq's log_query prints `reply %s is
-    duplicate` through its plain form (`!--log-queries=extra`) only for the call in forward.c,
-    which is under `option_bool(OPT_EXTRALOG)`: never; `reply %s is BOGUS DS` only for calls
-    in DNSSEC validation code. `muted`: the log function's own option atoms, left out as from
-    the site's answer (keepalived's `!-t`)."""
-    per_text = []
-    for text in texts:
-        if not text.producers:
-            continue
-        paths, needs = [], []
-        for producer in text.producers:
-            caller = graph.key_for(producer.function, producer.file)
-            facts = graph.functions.get(caller) if caller else None
-            call = next((c for c in facts.calls if c.key == producer), None) if facts is not None else None
-            # a call srcscan cannot place may select the text anywhere
-            need = Requirement.TRUE if call is None else _call_need(caller, facts, call, index, from_callers, dead)
-            for key, test, negated in text.choices:  # `rapid_commit ? "NOANSWER" : "DHCPNAK"`: one way only
-                if call is not None and key == producer:
-                    way = Guard("ternary", None, render(test), call.line, negated, expr=test)
-                    need = (need & guard_requirement(way, index, facts)).exists(lambda a: a.is_test).simplified()
-            needs.append(need)
-            paths.append((producer.file, producer.line, producer.function, str(need)))
-        requirement = (answer.requirement & Requirement.any_of(needs)).exists(lambda a: a in muted).simplified()
-        if requirement == answer.requirement:
-            continue
-        derivation = answer.derivation + (DecidedByCallers(
-            fn.name, SELECTED, tuple(paths)),)
-        per_text.append((text.template, replace(answer, requirement=requirement, derivation=derivation)))
-    return replace(answer, texts=tuple(per_text)) if per_text else answer
-
-
-def _event_sends(guards: Iterable[Guard], fn: FunctionFacts, index: Index) -> tuple[tuple[str, CallSite], ...]:
-    """The calls sending the event codes of the innermost `case` among `guards` whose labels
-    are all codes sent to `fn` (Index.events); () for a site under no such case."""
-    codes = index.events.get(fn.name)
-    if not codes:
-        return ()
-    for g in reversed(tuple(guards)):
-        if g.kind == "case" and g.labels and all(isinstance(label, int) and label in codes for label in g.labels):
-            return tuple(s for label in dict.fromkeys(g.labels) for s in codes[label])
-    return ()
-
-
-def _sends_requirement(sends, graph: CallGraph, index: Index, from_callers: Mapping[str, Requirement],
-                       dead: frozenset[str]) -> tuple[Requirement, tuple[tuple[str, int, str, str], ...]]:
-    """Over the calls sending an event code: what one of them needs (its function's inherited
-    requirement and its guards, run-time tests left out), with a path per call for DecidedByCallers."""
-    needs, paths = [], []
-    for caller, call in sends:
-        facts = graph.functions[caller]
-        need = _call_need(caller, facts, call, index, from_callers, dead)
-        needs.append(need)
-        paths.append((call.file, call.line, facts.name, str(need)))
-    return Requirement.any_of(needs).simplified(), tuple(paths)
-
-
-def _call_need(caller: str, facts: FunctionFacts, call: CallSite, index: Index,
-               from_callers: Mapping[str, Requirement], dead: frozenset[str]) -> Requirement:
-    """What one call needs to run: its function's inherited requirement and its own guards, with
-    run-time tests left out (existentially); FALSE in a function never called."""
-    if caller in dead:
-        return Requirement.FALSE
-    need = (from_callers.get(caller, Requirement.TRUE)
-            & Requirement.all_of(guard_requirement(g, index, facts) for g in call.guards))
-    return need.exists(lambda a: a.is_test).simplified()
-
-
-def set_by_code(index: Index, from_callers: Mapping[str, Requirement], graph: CallGraph) -> dict[str, Requirement]:
-    """Field path -> the options under which some store in it runs (its function's inherited
-    requirement and the store's own guards, run-time tests left out), for the fields of
-    Index.stores whose every store needs some option; a function no call path reaches stores
-    nothing. The variables of valuestores.value_stores are worked out to a fixed point."""
-    return settled_set_by(index, index.value_paths, lambda path: _stores_need(index.stores[path], index, from_callers,
-                                                                                graph))
-
-
-def _stores_need(stores: Iterable[tuple[str, tuple[Guard, ...]]], index: Index, from_callers: Mapping[str, Requirement],
-                 graph: CallGraph) -> Requirement | None:
-    """What one of the stores (function key, the store's guards) running needs: its function's
-    inherited requirement and its guards, run-time tests left out; None when none can run."""
-    needs = []
-    for k, guards in stores:
-        need, fn = from_callers.get(k), graph.functions.get(k)
-        if need is None or need.is_false or fn is None:
-            continue
-        need = _callers_passing(k, fn, guards, graph, index, from_callers, need)
-        needs.append(need & Requirement.all_of(guard_requirement(g, index, fn) for g in guards))
-    return Requirement.any_of(needs).exists(lambda a: a.is_test).simplified() if needs else None
-
-
-def _callers_passing(key: str, fn: FunctionFacts, guards: Iterable[Guard], graph: CallGraph, index: Index,
-                     from_callers: Mapping[str, Requirement], need: Requirement) -> Requirement:
-    """What the calls of `fn` whose arguments may make a store's guards on its parameters hold
-    need (each caller's requirement and the call's guards): dnsmasq's add_update_server stores in
-    `daemon->local_domains` under `if (flags & SERV_IS_LOCAL)`, which reload_servers'
-    `add_update_server(SERV_FROM_RESOLV, ...)` never passes, one_opt's `-S`/`-A`/`--local` cases
-    and the D-Bus handlers may. `need` (fn's own requirement) when no guard tests a parameter,
-    or when a call is not a direct one srcscan can read."""
-    tested = [g for g in guards if g.expr is not None and g.kind not in ("case", "default")
-              and any(isinstance(x, Name) and x.ref == "param" and x.name in fn.params for x in walk(g.expr))]
-    if not tested:
-        return need
-    found = []
-    for caller, _, data in graph.graph.in_edges(key, data=True):
-        call, caller_fn = data.get("call"), graph.functions.get(caller)
-        if data["kind"] == "stored" or caller_fn is None:
-            continue
-        if data["kind"] != "direct" or call is None or call.indirect:
-            return need
-        values = dict(zip(fn.params, call.exprs))
-        held = [evaluate(substitute(g.expr, values)) for g in tested]
-        if any(v is not None and bool(v) == g.negated for g, v in zip(tested, held)):
-            continue  # a constant argument the guard rules out
-        found.append(from_callers.get(caller, Requirement.TRUE)
-                     & Requirement.all_of(guard_requirement(g, index, caller_fn) for g in call.guards)
-                     & argument_need(tested, fn, call, caller_fn, index))
-    return Requirement.any_of(found).simplified() if found else need
 
 
 def _facility_bits(known: Mapping[str, object], fn: FunctionFacts, call: CallSite):
@@ -560,56 +436,6 @@ def _loaded_answer(answer: RequirementAnswer, entry, keys: list[str], call: Call
            f"matching {' or '.join(entry.also_keys)} (the rules' [[config.selected]])")
     return replace(answer, requirement=requirement, texts=texts,
                    derivation=answer.derivation + (GuardAt(call.file, call.line, why),))
-
-
-def _only_through(graph: CallGraph, skipped: Mapping[str, tuple], unseen_callers: frozenset[str]) -> dict[str, tuple[str, ...]]:
-    """Key of each function that only functions of `skipped` (skippedcallers: reached by calls
-    no parse of this build read) lead to, none of them itself -> those functions' keys."""
-    if not skipped:
-        return {}
-    # the edges that run their callee, as deadcode.called_functions follows them: not "stored"
-    running = frozenset(data["kind"] for _, _, data in graph.graph.edges(data=True)) - {"stored"}
-    normal = graph.reachable(tuple(graph.entry_points) + tuple(unseen_callers), kinds=running)
-    out: dict[str, list[str]] = defaultdict(list)
-    for origin in sorted(skipped):
-        for key in graph.reachable((origin,), kinds=running) - normal:
-            if key not in skipped:
-                out[key].append(origin)
-    return {key: tuple(origins) for key, origins in out.items()}
-
-
-def _through_skipped_note(name: str, key: str, deciding: tuple[tuple[str, int, str, str], ...],
-                          beyond: Mapping[str, tuple[str, ...]], skipped: Mapping[str, tuple],
-                          dropped: frozenset[str], graph: CallGraph) -> tuple[str, ...]:
-    """The `uncertain` text of a message whose requirement comes through a function only calls
-    this build's parse did not read reach (skippedcallers): its own function is reached only
-    through such functions (`beyond`), or every call that decides its parameters' tests so
-    that it logs (`deciding`: (file, line, caller, requirement text), "false" for none) is made
-    in one. lighttpd 1.4.85's mod_openssl_ssl_conf_dhparameters() logs 'Unable to load DH params'
-    only for a DHParameters file, which only mod_openssl_ssl_conf_cmd() passes, and that is
-    called only under `#elif defined(BORINGSSL_API_VERSION) || defined(LIBRESSL_VERSION_NUMBER)`;
-    the other call passes NULL."""
-    def how(origins) -> str:
-        names = ", ".join(f"{graph.functions[o].name}()" for o in origins[:3] if o in graph.functions)
-        kinds = {"code the parse dropped" if o in dropped else "preprocessor branches this build skips"
-                 for o in origins}
-        return f"{names}, which only calls in {' or '.join(sorted(kinds))} reach"
-    if key in beyond:
-        return (f"no call srcscan parsed reaches {name}() but through {how(beyond[key])}; shown with the "
-                f"requirement those calls inherit",)
-    logging = [(file, line, caller) for file, line, caller, text in deciding if text != "false"]
-    through = []
-    for file, line, caller in logging:
-        ck = graph.key_for(caller, file) or caller
-        origins = (ck,) if ck in skipped else beyond.get(ck)
-        if origins:
-            through.append((file, line, caller, origins))
-    if not through or len(through) < len(logging):
-        return ()  # other calls log it in this build: those widen the answer only
-    where = ", ".join(f"{file}:{line} in {caller}()" for file, line, caller, _ in through[:3])
-    origins = tuple(dict.fromkeys(o for *_, os in through for o in os))
-    return (f"the calls giving {name}() values that log this ({where}) run only through {how(origins)}: "
-            f"with this build's calls it is never logged; shown with what those calls need",)
 
 
 def _read(text, rel: str) -> str:

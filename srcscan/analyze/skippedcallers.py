@@ -17,6 +17,9 @@ libclang leaves out every statement naming a declaration whose type it could not
 the callback, and with <sasl/sasl.h> missing mod_authn_sasl_query() loses its `sasl_callback_t
 cb[]` holding mod_authn_sasl_cb_log: such a function runs where the function whose body the text
 names it in runs.
+
+The messages of such functions say so (skipped_note, dropped_note), and so do those of the
+functions only they lead to (only_through, through_skipped_note).
 """
 
 from __future__ import annotations
@@ -189,3 +192,53 @@ def skipped_note(name: str, places: tuple[tuple[str, int, str], ...], graph: Cal
     return (f"no call srcscan parsed reaches {name}(): it is called only in preprocessor branches this build "
             f"skips ({where}); shown with the requirement the function holding that call inherits from its "
             f"callers, without that branch's own conditions")
+
+
+def only_through(graph: CallGraph, skipped: Mapping[str, tuple], unseen_callers: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    """Key of each function that only functions of `skipped` (skipped_callers: reached by calls
+    no parse of this build read) lead to, none of them itself -> those functions' keys."""
+    if not skipped:
+        return {}
+    # the edges that run their callee, as deadcode.called_functions follows them: not "stored"
+    running = frozenset(data["kind"] for _, _, data in graph.graph.edges(data=True)) - {"stored"}
+    normal = graph.reachable(tuple(graph.entry_points) + tuple(unseen_callers), kinds=running)
+    out: dict[str, list[str]] = defaultdict(list)
+    for origin in sorted(skipped):
+        for key in graph.reachable((origin,), kinds=running) - normal:
+            if key not in skipped:
+                out[key].append(origin)
+    return {key: tuple(origins) for key, origins in out.items()}
+
+
+def through_skipped_note(name: str, key: str, deciding: tuple[tuple[str, int, str, str], ...],
+                         beyond: Mapping[str, tuple[str, ...]], skipped: Mapping[str, tuple],
+                         dropped: frozenset[str], graph: CallGraph) -> tuple[str, ...]:
+    """The `uncertain` text of a message whose requirement comes through a function only calls
+    this build's parse did not read reach (skippedcallers): its own function is reached only
+    through such functions (`beyond`), or every call that decides its parameters' tests so
+    that it logs (`deciding`: (file, line, caller, requirement text), "false" for none) is made
+    in one. lighttpd 1.4.85's mod_openssl_ssl_conf_dhparameters() logs 'Unable to load DH params'
+    only for a DHParameters file, which only mod_openssl_ssl_conf_cmd() passes, and that is
+    called only under `#elif defined(BORINGSSL_API_VERSION) || defined(LIBRESSL_VERSION_NUMBER)`;
+    the other call passes NULL."""
+    def how(origins) -> str:
+        names = ", ".join(f"{graph.functions[o].name}()" for o in origins[:3] if o in graph.functions)
+        kinds = {"code the parse dropped" if o in dropped else "preprocessor branches this build skips"
+                 for o in origins}
+        return f"{names}, which only calls in {' or '.join(sorted(kinds))} reach"
+    if key in beyond:
+        return (f"no call srcscan parsed reaches {name}() but through {how(beyond[key])}; shown with the "
+                f"requirement those calls inherit",)
+    logging = [(file, line, caller) for file, line, caller, text in deciding if text != "false"]
+    through = []
+    for file, line, caller in logging:
+        ck = graph.key_for(caller, file) or caller
+        origins = (ck,) if ck in skipped else beyond.get(ck)
+        if origins:
+            through.append((file, line, caller, origins))
+    if not through or len(through) < len(logging):
+        return ()  # other calls log it in this build: those widen the answer only
+    where = ", ".join(f"{file}:{line} in {caller}()" for file, line, caller, _ in through[:3])
+    origins = tuple(dict.fromkeys(o for *_, os in through for o in os))
+    return (f"the calls giving {name}() values that log this ({where}) run only through {how(origins)}: "
+            f"with this build's calls it is never logged; shown with what those calls need",)

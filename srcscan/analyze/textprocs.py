@@ -1,5 +1,5 @@
 """Which processes write each text of a site whose callers' arguments select its text
-(analyze.requirements.text_answers): only those that run one of the calls selecting it.
+(analyze.callneeds.text_answers): only those that run one of the calls selecting it.
 
 keepalived 2.3.4's notify_script_init() (lib/notify.c:1174) writes "Failed to set default user
 for %s script %s" with the script's kind its callers pass: "quorum" only from the checker's

@@ -21,7 +21,7 @@ The children pass `global_data->vrrp_realtime_priority` and `global_data->max_au
 set only with one of those keywords. globalflags.flag_stores takes constant stores only; this
 module takes the others: a store of a value of the run or of a parameter counts with the
 value's own test as one more guard (a parameter's test is read in each caller with its
-argument: requirements._callers_passing), and an increment is no store when the block around
+argument: callneeds._callers_passing), and an increment is no store when the block around
 it holds only while the variable is already set (`if (cur_rt_priority) { ... x++; }`, read from
 the text: extract does not record `++`). A variable some write srcscan cannot read (another
 increment, an address taken) is left out, and so is a store on every run of its function that

@@ -1,0 +1,146 @@
+"""What one call or store running needs, for requirements.answer_requirements: the calls
+selecting a text builder's text (text_answers), the calls sending the event codes a site's
+`case` reads (case_sends, sends_requirement), and the stores filling a field whose tests then
+read options (set_by_code, stores_need). Each is the calling function's inherited requirement
+and the call's or store's own guards, run-time tests left out."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Iterable, Mapping
+
+from srcscan.analyze.callgraph import CallGraph
+from srcscan.analyze.optiontests import guard_requirement
+from srcscan.analyze.textprocs import SELECTED
+from srcscan.analyze.valuestores import argument_need, settled_set_by
+from srcscan.cexpr import Name, evaluate, render, substitute, walk
+from srcscan.model import CallSite, DecidedByCallers, FunctionFacts, Guard, MessageText, RequirementAnswer
+from srcscan.requirement import Requirement
+
+if TYPE_CHECKING:
+    from srcscan.analyze.optionindex import Index
+
+
+def text_answers(answer: RequirementAnswer, texts: Iterable[MessageText], fn: FunctionFacts, graph: CallGraph,
+                 index: Index, from_callers: Mapping[str, Requirement],
+                 dead: frozenset[str] = frozenset(), muted: frozenset = frozenset()) -> RequirementAnswer:
+    """A text builder's site (analyze.builttext), or a helper's writing its callers' constants
+    (analyze.constants), with one answer per text: the site's answer
+    and what one of the calls selecting the text needs (its function's inherited requirement
+    and its own guards, run-time tests left out). dnsmasq's log_query prints `reply %s is
+    duplicate` through its plain form (`!--log-queries=extra`) only for the call in forward.c,
+    which is under `option_bool(OPT_EXTRALOG)`: never; `reply %s is BOGUS DS` only for calls
+    in DNSSEC validation code. `muted`: the log function's own option atoms, left out as from
+    the site's answer (keepalived's `!-t`)."""
+    per_text = []
+    for text in texts:
+        if not text.producers:
+            continue
+        paths, needs = [], []
+        for producer in text.producers:
+            caller = graph.key_for(producer.function, producer.file)
+            facts = graph.functions.get(caller) if caller else None
+            call = next((c for c in facts.calls if c.key == producer), None) if facts is not None else None
+            # a call srcscan cannot place may select the text anywhere
+            need = Requirement.TRUE if call is None else _call_need(caller, facts, call, index, from_callers, dead)
+            for key, test, negated in text.choices:  # `rapid_commit ? "NOANSWER" : "DHCPNAK"`: one way only
+                if call is not None and key == producer:
+                    way = Guard("ternary", None, render(test), call.line, negated, expr=test)
+                    need = (need & guard_requirement(way, index, facts)).exists(lambda a: a.is_test).simplified()
+            needs.append(need)
+            paths.append((producer.file, producer.line, producer.function, str(need)))
+        requirement = (answer.requirement & Requirement.any_of(needs)).exists(lambda a: a in muted).simplified()
+        if requirement == answer.requirement:
+            continue
+        derivation = answer.derivation + (DecidedByCallers(
+            fn.name, SELECTED, tuple(paths)),)
+        per_text.append((text.template, replace(answer, requirement=requirement, derivation=derivation)))
+    return replace(answer, texts=tuple(per_text)) if per_text else answer
+
+
+def case_sends(guards: Iterable[Guard], fn: FunctionFacts, index: Index) -> tuple[tuple[str, CallSite], ...]:
+    """The calls sending the event codes of the innermost `case` among `guards` whose labels
+    are all codes sent to `fn` (Index.events); () for a site under no such case."""
+    codes = index.events.get(fn.name)
+    if not codes:
+        return ()
+    for g in reversed(tuple(guards)):
+        if g.kind == "case" and g.labels and all(isinstance(label, int) and label in codes for label in g.labels):
+            return tuple(s for label in dict.fromkeys(g.labels) for s in codes[label])
+    return ()
+
+
+def sends_requirement(sends, graph: CallGraph, index: Index, from_callers: Mapping[str, Requirement],
+                      dead: frozenset[str]) -> tuple[Requirement, tuple[tuple[str, int, str, str], ...]]:
+    """Over the calls sending an event code: what one of them needs (its function's inherited
+    requirement and its guards, run-time tests left out), with a path per call for DecidedByCallers."""
+    needs, paths = [], []
+    for caller, call in sends:
+        facts = graph.functions[caller]
+        need = _call_need(caller, facts, call, index, from_callers, dead)
+        needs.append(need)
+        paths.append((call.file, call.line, facts.name, str(need)))
+    return Requirement.any_of(needs).simplified(), tuple(paths)
+
+
+def _call_need(caller: str, facts: FunctionFacts, call: CallSite, index: Index,
+               from_callers: Mapping[str, Requirement], dead: frozenset[str]) -> Requirement:
+    """What one call needs to run: its function's inherited requirement and its own guards, with
+    run-time tests left out (existentially); FALSE in a function never called."""
+    if caller in dead:
+        return Requirement.FALSE
+    need = (from_callers.get(caller, Requirement.TRUE)
+            & Requirement.all_of(guard_requirement(g, index, facts) for g in call.guards))
+    return need.exists(lambda a: a.is_test).simplified()
+
+
+def set_by_code(index: Index, from_callers: Mapping[str, Requirement], graph: CallGraph) -> dict[str, Requirement]:
+    """Field path -> the options under which some store in it runs (its function's inherited
+    requirement and the store's own guards, run-time tests left out), for the fields of
+    Index.stores whose every store needs some option; a function no call path reaches stores
+    nothing. The variables of valuestores.value_stores are worked out to a fixed point."""
+    return settled_set_by(index, index.value_paths, lambda path: stores_need(index.stores[path], index, from_callers,
+                                                                               graph))
+
+
+def stores_need(stores: Iterable[tuple[str, tuple[Guard, ...]]], index: Index, from_callers: Mapping[str, Requirement],
+                graph: CallGraph) -> Requirement | None:
+    """What one of the stores (function key, the store's guards) running needs: its function's
+    inherited requirement and its guards, run-time tests left out; None when none can run."""
+    needs = []
+    for k, guards in stores:
+        need, fn = from_callers.get(k), graph.functions.get(k)
+        if need is None or need.is_false or fn is None:
+            continue
+        need = _callers_passing(k, fn, guards, graph, index, from_callers, need)
+        needs.append(need & Requirement.all_of(guard_requirement(g, index, fn) for g in guards))
+    return Requirement.any_of(needs).exists(lambda a: a.is_test).simplified() if needs else None
+
+
+def _callers_passing(key: str, fn: FunctionFacts, guards: Iterable[Guard], graph: CallGraph, index: Index,
+                     from_callers: Mapping[str, Requirement], need: Requirement) -> Requirement:
+    """What the calls of `fn` whose arguments may make a store's guards on its parameters hold
+    need (each caller's requirement and the call's guards): dnsmasq's add_update_server stores in
+    `daemon->local_domains` under `if (flags & SERV_IS_LOCAL)`, which reload_servers'
+    `add_update_server(SERV_FROM_RESOLV, ...)` never passes, one_opt's `-S`/`-A`/`--local` cases
+    and the D-Bus handlers may. `need` (fn's own requirement) when no guard tests a parameter,
+    or when a call is not a direct one srcscan can read."""
+    tested = [g for g in guards if g.expr is not None and g.kind not in ("case", "default")
+              and any(isinstance(x, Name) and x.ref == "param" and x.name in fn.params for x in walk(g.expr))]
+    if not tested:
+        return need
+    found = []
+    for caller, _, data in graph.graph.in_edges(key, data=True):
+        call, caller_fn = data.get("call"), graph.functions.get(caller)
+        if data["kind"] == "stored" or caller_fn is None:
+            continue
+        if data["kind"] != "direct" or call is None or call.indirect:
+            return need
+        values = dict(zip(fn.params, call.exprs))
+        held = [evaluate(substitute(g.expr, values)) for g in tested]
+        if any(v is not None and bool(v) == g.negated for g, v in zip(tested, held)):
+            continue  # a constant argument the guard rules out
+        found.append(from_callers.get(caller, Requirement.TRUE)
+                     & Requirement.all_of(guard_requirement(g, index, caller_fn) for g in call.guards)
+                     & argument_need(tested, fn, call, caller_fn, index))
+    return Requirement.any_of(found).simplified() if found else need
