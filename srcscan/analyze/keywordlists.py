@@ -35,7 +35,7 @@ def list_fill_effects(by_key: Functions, sides: Mapping[str, frozenset[str]], fr
     argument), or of a function passing its parameter on as one, in a function `sides` gives
     keywords (a handler, a block's end handler, keepalived's vrrp_tprocess_end_handler:
     `list_add_tail(&current_tp->e_list, &vrrp_data->vrrp_track_processes)` for
-    vrrp_track_process, or a helper only they call: keywords.handler_sides); and the (field,
+    vrrp_track_process, or a helper only they call: keywordsides.handler_sides); and the (field,
     owner) pairs filled anywhere else, or in an object the function is building (a local given a
     call's result, `fresh`: (file, function, local); every such object has the entry), which
     are no keyword's. `resolve(name, file)`: the function key a call names."""

@@ -26,11 +26,10 @@ from typing import Iterable, Mapping
 
 from srcscan.analyze.callgraph import Functions
 from srcscan.analyze.keywordlists import list_fill_effects
+from srcscan.analyze.keywordsides import field_of, handler_sides, resolve, spread_labels
 from srcscan.analyze.optiontypes import Option, OptionEffect
 from srcscan.cexpr import Call, Const, Member, Name, evaluate, strip, walk
 from srcscan.model import FileFacts, FunctionFacts, SiteKey, Write
-
-HELPER_DEPTH = 2  # helpers of helpers of handlers: notify_fifo() called by global_notify_fifo()
 
 
 @dataclass(frozen=True)
@@ -118,7 +117,7 @@ def keyword_installs(functions: Iterable[FunctionFacts], keyword_calls: Iterable
     passed_at: dict[tuple[str, str], list[SiteKey]] = defaultdict(list)  # (wrapper, name) -> calls passing it
     for fn in functions if wanted else ():
         for call in fn.calls:
-            callee = None if call.indirect else _resolve(by_key, call.callee, call.file)
+            callee = None if call.indirect else resolve(by_key, call.callee, call.file)
             for key, index in wanted:
                 if callee == key and index < len(call.args) and call.args[index].string:
                     passed_at[(key, call.args[index].string)].append(call.key)
@@ -134,7 +133,7 @@ def keyword_installs(functions: Iterable[FunctionFacts], keyword_calls: Iterable
             if wrapped:  # where the wrapper's callers install it (bfd_parser.c's install_keyword_conditional)
                 chains.update(c for at in passed_at[(fn.key, name)] for c in within.get((at, name), ()))
             for target in call.arg_refs[1]:
-                handler = _resolve(by_key, target, call.file)
+                handler = resolve(by_key, target, call.file)
                 if handler is not None:
                     out.setdefault((name, handler, call.key), KeywordInstall(name, handler, call.key, tuple(sorted(chains))))
     return tuple(out.values())
@@ -168,7 +167,7 @@ def replay_levels(functions: Iterable[FunctionFacts], keyword_calls: Iterable[st
         for call in sorted(fn.calls, key=lambda c: (c.line, c.col)):
             if not call.indirect and (call.line, call.col, call.callee) not in seen:
                 seen.add((call.line, call.col, call.callee))
-                ordered[key].append((call, _resolve(by_key, call.callee, call.file)))
+                ordered[key].append((call, resolve(by_key, call.callee, call.file)))
     installing = {k for k, cs in ordered.items()
                   if by_key[k].name not in primitive and any(c.callee in primitive for c, _ in cs)}
     grew = True
@@ -205,7 +204,7 @@ def replay_levels(functions: Iterable[FunctionFacts], keyword_calls: Iterable[st
                 block = tuple(path[:level + 1])
                 if len(block) == level + 1 and None not in block:
                     for target in call.arg_refs[0] if call.arg_refs else ():
-                        handler = _resolve(by_key, target, call.file)
+                        handler = resolve(by_key, target, call.file)
                         if handler is not None:
                             ends[(handler, call.key)].add(block)
             elif callee in installing and callee not in stack:
@@ -238,7 +237,7 @@ def keyword_options(files: Iterable[FileFacts], keyword_calls: Iterable[str], bi
                     levels: Levels = Levels(), list_fills: Iterable[tuple[str, int]] = ()) -> tuple[Option, ...]:
     """One config Option per keyword the `keyword_calls` install (kind "config", named by the
     keyword, its file the installing call's), with the fields its handler, and the helpers only
-    handlers call (up to HELPER_DEPTH deep), store a value in that nothing else gives one
+    handlers call (up to keywordsides.HELPER_DEPTH deep), store a value in that nothing else gives one
     (OptionEffect target `.field`, owner the field's struct), and the bits they set with a
     rules' `bit_set` function (`__set_bit(VRRP_IPVLAN_BIT, &current_vrrp->flags)`), and the
     list heads they, or a block's end handler, put entries in with a rules' `list_fills`
@@ -262,7 +261,7 @@ def keyword_options(files: Iterable[FileFacts], keyword_calls: Iterable[str], bi
         field = w.target.rsplit(".", 1)[-1]
         if "." not in w.target or w.value is None:
             continue
-        key = _resolve(by_key, w.function, w.file)
+        key = resolve(by_key, w.function, w.file)
         keywords = sides.get(key, ()) if key else ()
         zero = evaluate(w.value) == 0 and w.op == "="
         if zero or _same_field_copy(w, field):
@@ -287,7 +286,7 @@ def keyword_options(files: Iterable[FileFacts], keyword_calls: Iterable[str], bi
         for call in fn.calls:
             if call.indirect or call.callee not in bit_calls or len(call.exprs) < 2:
                 continue
-            bit, target = evaluate(call.exprs[0]), _field_of(call.exprs[1])
+            bit, target = evaluate(call.exprs[0]), field_of(call.exprs[1])
             if bit is None or bit < 0 or target is None:
                 continue
             base = strip(target.base)
@@ -306,8 +305,8 @@ def keyword_options(files: Iterable[FileFacts], keyword_calls: Iterable[str], bi
         seeds[install.handler].add(install.keyword)
     for end in replay_levels(functions, frozenset(keyword_calls), levels)[1] if levels and list_fills else ():
         seeds[end.handler].update(path[-1] for path in end.paths)  # an end handler runs when its block ends
-    filled, unlisted = list_fill_effects(by_key, _spread(by_key, seeds) if list_fills else {}, fresh, list_fills,
-                                         lambda name, file: _resolve(by_key, name, file))
+    filled, unlisted = list_fill_effects(by_key, spread_labels(by_key, seeds) if list_fills else {}, fresh, list_fills,
+                                         lambda name, file: resolve(by_key, name, file))
     for k, found in filled.items():
         effects[k].extend(found)
     other |= unlisted
@@ -356,100 +355,6 @@ def keyword_handlers(installs: Iterable[KeywordInstall], ends: Iterable[EndHandl
     return {h: {w: tuple(sorted(ps)) for w, ps in d.items()} for h, d in out.items()}
 
 
-def handler_sides(by_key: Functions, installs: Iterable[KeywordInstall]) -> dict[str, frozenset[str]]:
-    """Function key (`by_key`: callgraph.Functions) -> the keywords under which it runs: the
-    handlers (with the keywords of the handlers calling them directly), and the functions every
-    direct call of which is in one (helpers), up to HELPER_DEPTH calls away; a function whose
-    address is taken anywhere is no helper (something else may call it)."""
-    seeds: dict[str, set] = defaultdict(set)
-    for install in installs:
-        seeds[install.handler].add(install.keyword)
-    return _spread(by_key, seeds)
-
-
-def handler_paths(by_key: Functions, installs: Iterable[KeywordInstall]) -> dict[str, frozenset[tuple[str, ...]]]:
-    """As handler_sides, the keywords' paths (KeywordInstall.paths: the enclosing blocks'
-    keywords, then the keyword) instead of their names."""
-    seeds: dict[str, set] = defaultdict(set)
-    for install in installs:
-        seeds[install.handler].update(install.paths)
-    return _spread(by_key, seeds)
-
-
-def field_paths(by_key: Functions, installs: Iterable[KeywordInstall], writes: Iterable[Write],
-                bit_set: Iterable[str] = ()) -> dict[tuple[str, str, str], frozenset[tuple[str, ...]]]:
-    """(keyword, field, the field's struct; "" not known, "*" any) -> the paths (KeywordInstall.paths) of the handlers
-    of that keyword, or the helpers only they call, storing a value in the field (a write, or a
-    bit set with a rules' `bit_set` function): where in the configuration the keyword filling
-    the field is. Only the fields' writers are read here; which fields count as a keyword's is
-    keyword_options' answer."""
-    installs = list(installs)
-    paths = handler_paths(by_key, installs)
-    out: dict[tuple[str, str, str], set[tuple[str, ...]]] = defaultdict(set)
-
-    def add(key: str | None, field: str, owner: str) -> None:
-        for path in paths.get(key, ()) if key else ():
-            out[(path[-1], field, owner)].add(path)
-
-    for w in writes:
-        if not w.local and "." in w.target and w.value is not None:
-            add(_resolve(by_key, w.function, w.file), w.target.rsplit(".", 1)[-1], w.owner)
-    bit_calls = frozenset(bit_set)
-    for key, fn in by_key.items() if bit_calls else ():
-        if key in paths:
-            for call in fn.calls:
-                if not call.indirect and call.callee in bit_calls and len(call.exprs) >= 2:
-                    target = _field_of(call.exprs[1])
-                    if target is not None:
-                        add(key, target.field, target.owner)
-    for (keyword, field, _), found in list(out.items()):  # any struct: a test whose struct is not known
-        out[(keyword, field, "*")] |= found
-    return {k: frozenset(v) for k, v in out.items()}
-
-
-def _spread(by_key: Functions, seeds: Mapping[str, set]) -> dict[str, frozenset]:
-    """handler_sides' walk: the handlers' labels (`seeds`), an alias handler's callers' added,
-    then helpers whose every direct caller has labels, up to HELPER_DEPTH calls away."""
-    sides: dict[str, set] = defaultdict(set)
-    for key, labels in seeds.items():
-        sides[key] |= set(labels)
-    callers: dict[str, set[str]] = defaultdict(set)
-    named: set[str] = set()
-    for key, fn in by_key.items():
-        for call in fn.calls:
-            callee = None if call.indirect else _resolve(by_key, call.callee, call.file)
-            if callee is not None and callee != key:
-                callers[callee].add(key)
-            back = _called_back(by_key.get(callee)) if callee is not None else frozenset()
-            for at, refs in enumerate(call.arg_refs):
-                for t in refs:
-                    target = _resolve(by_key, t, call.file) or t
-                    if at in back and target != key:
-                        callers[target].add(key)  # `alloc_value_block(alloc_vrrp_unicast_peer, strvec)`
-                    else:
-                        named.add(target)
-    handlers = set(sides)
-    for key in sorted(handlers):  # a handler another keyword's handler calls too (an alias:
-        # keepalived's thread_timer_expired handler calls vrrp_timer_expired_backup_handler())
-        sides[key] |= set().union(*(sides[c] for c in callers.get(key, ()) if c in handlers))
-    for _ in range(HELPER_DEPTH):
-        for key, who in sorted(callers.items()):
-            if key in sides or key in named or key not in by_key or not who <= set(sides):
-                continue
-            sides[key] = set().union(*(sides[c] for c in who))
-    return {k: frozenset(v) for k, v in sides.items() if v or k in handlers}
-
-
-def _called_back(fn: FunctionFacts | None) -> frozenset[int]:
-    """The indexes of `fn`'s parameters it calls (keepalived's alloc_value_block calls its
-    `alloc_func` for each value of the block): a function passed there runs from the caller's
-    call, as one it calls itself."""
-    if fn is None:
-        return frozenset()
-    called = {c.callee for c in fn.calls if c.indirect == "parameter"}
-    return frozenset(i for i, p in enumerate(fn.params) if p in called)
-
-
 def _bit_observed(fn: FunctionFacts, local: str, setting, by_key: Functions) -> bool:
     """Whether a bit set in a struct object on `fn`'s stack (`set_bit(VMAC, &addr_vrrp.flags)`,
     the call `setting`) can be seen by a test of it: one in `fn` of that object, or one in a
@@ -494,7 +399,7 @@ def _hands_on(fn: FunctionFacts, holder: str, bit: str, setting, by_key: Functio
             continue
         if any(names(e, bit) for e in call.exprs) or call.indirect:
             return True
-        key = _resolve(by_key, call.callee, fn.file)
+        key = resolve(by_key, call.callee, fn.file)
         todo.extend((key, i) for i in passed if key is not None)
     return False
 
@@ -506,25 +411,6 @@ def _same_field_copy(w: Write, field: str) -> bool:
     return isinstance(value, Member) and value.field == field
 
 
-def _field_of(e) -> Member | None:
-    """The field an address points at (`&current_vrrp->flags`), or None."""
-    for x in walk(e):
-        if isinstance(x, Member):
-            return x
-    return None
-
-
 def _by_key(functions: Iterable[FunctionFacts]) -> Functions:
     return Functions(functions)
 
-
-def _resolve(by_key: Functions, name: str, file: str) -> str | None:
-    """The key a function name used in `file` refers to: the file's own static function first,
-    then the external one, then the only static one of that name (a header's), as the call
-    graph resolves it (callgraph.CallGraph.key_for)."""
-    if f"{file}:{name}" in by_key:
-        return f"{file}:{name}"
-    if name in by_key:
-        return name
-    statics = by_key.statics.get(name, ())
-    return statics[0] if len(statics) == 1 else None

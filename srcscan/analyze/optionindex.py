@@ -31,7 +31,8 @@ from srcscan.analyze.guardedlocals import find_global_writes, find_local_guards,
 from srcscan.analyze.keyselections import entry_selections, key_selections
 from srcscan.analyze.keywordblocks import nonzero_stores
 from srcscan.analyze.keywordobjects import Objects, object_makers
-from srcscan.analyze.keywords import Levels, field_paths, handler_sides, keyword_handlers, keyword_installs, replay_levels
+from srcscan.analyze.keywords import Levels, keyword_handlers, keyword_installs, replay_levels
+from srcscan.analyze.keywordsides import field_paths, handler_sides
 from srcscan.analyze.lastwrite import local_assignments
 from srcscan.analyze.eventcodes import sendable_codes
 from srcscan.analyze.ondefaults import default_owners
@@ -118,9 +119,9 @@ class Index:
     entry_fields: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)  # (struct, field) -> `key=entry` atoms filling it (keyselections.entry_selections)
     keyword_names: frozenset[str] = frozenset()  # every configuration keyword installed by name (a block's without a handler too: global_defs)
     keyword_blocks: frozenset[str] = frozenset()  # the keywords other keywords are installed in (keywords.replay_levels)
-    keyword_fields: dict[tuple[str, str, str], frozenset] = field(default_factory=dict)  # (keyword, field, struct) -> paths of the handlers filling it (keywords.field_paths)
+    keyword_fields: dict[tuple[str, str, str], frozenset] = field(default_factory=dict)  # (keyword, field, struct) -> paths of the handlers filling it (keywordsides.field_paths)
     keyword_paths: dict[str, frozenset] = field(default_factory=dict)  # keyword -> the paths of all its installs (KeywordInstall.paths)
-    keyword_sides: dict[str, frozenset[str]] = field(default_factory=dict)  # function key -> keywords whose handlers run it (keywords.handler_sides)
+    keyword_sides: dict[str, frozenset[str]] = field(default_factory=dict)  # function key -> keywords whose handlers run it (keywordsides.handler_sides)
     keyword_nonzero: frozenset[tuple[str, str]] = frozenset()  # (keyword, field) never stored 0 (keywordblocks.nonzero_stores)
     objects: Objects = field(default_factory=Objects)  # structs' allocations (keywordobjects.object_makers)
     keyword_handlers: dict[str, dict] = field(default_factory=dict)  # handler key -> installing call's key (None: any) -> the keywords' alternatives (keywords.keyword_handlers)

@@ -30,7 +30,7 @@ def shared_fills(writes: Iterable[Write], handler_sides: Mapping[str, frozenset[
                  key_for: Callable[[str, str], str | None]) -> dict[tuple[str, str], Stores]:
     """(field, struct) -> every store of a value other than 0 in a field of that name and
     struct (function key, the store's guards), for the fields some keyword's handler or helper
-    (`handler_sides`: keywords.handler_sides) stores in. Left out: a field written where no
+    (`handler_sides`: keywordsides.handler_sides) stores in. Left out: a field written where no
     function is known; a field of a struct not known, or declared outside the tree (a system
     header's `struct in_addr`: its `s_addr` is every address's, of objects of every kind); and
     the copies of a field of the same name (`new->x = old->x`: the old object's value, from its
