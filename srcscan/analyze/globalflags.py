@@ -13,7 +13,7 @@ only under an option's test:
 
 so `log_to_file` holds only after a store that needs --log-facility ran. This module finds such
 variables and their stores; callneeds.set_by_code turns the stores into a requirement
-(Index.set_by), as it does for the fields of global state (optionindex.state_stores), and
+(Index.set_by), as it does for the fields of global state (storeindex.state_stores), and
 optiontests reads a test of the variable with it.
 
 A variable qualifies when C makes it zero at start (no initializer, or `= 0`), no option sets
