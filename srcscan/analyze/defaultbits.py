@@ -2,7 +2,7 @@
 `__set_bit(DAEMON_VRRP, &daemon_mode); __set_bit(DAEMON_CHECKERS, &daemon_mode);` before
 `parse_cmdline(argc, argv)`, whose getopt loop may then clear them (`-P`: `daemon_mode = 0;
 __set_bit(DAEMON_VRRP, &daemon_mode);`). A test of such a bit holds unless an option cleared
-it (optiontests._bit_atoms reads `__test_bit(DAEMON_CHECKERS, &daemon_mode)` as `!-P`, not as
+it (testatoms._bit_atoms reads `__test_bit(DAEMON_CHECKERS, &daemon_mode)` as `!-P`, not as
 `-C`, which only sets it again).
 
 Plain facts in (the call graph's functions, the rules' getopt and bit_set calls), a table

@@ -185,7 +185,7 @@ def _element_root(e: CExpr) -> str:
 
 
 def selection_atoms(found: tuple[Selection, ...], op: str, value: int, start: int = 0) -> set[str] | None:
-    """The atoms a test `stored op value` reads (optiontests._atoms' convention: a set of
+    """The atoms a test `stored op value` reads (testatoms.test_atoms' convention: a set of
     positive atoms is "any one of them", a set of `!` atoms "none of them"); None when the
     test is no equality or no selection tells anything. `start`: the value without the key."""
     if op not in ("==", "!="):

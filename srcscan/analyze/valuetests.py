@@ -44,7 +44,7 @@ def masked_value(e: CExpr, index: Index, fn: FunctionFacts | None) -> Requiremen
     mask over a value a key fills whole (lighttpd's `pconf->opts & PROXY_FORWARDED_HOST`, opts
     being extforward.params' parsed value): non-zero only when an option set the value (0 until
     then: no start value, no default), so a necessary condition; None for any other test (a
-    constant mask over a value options set bit by bit is a bit test, read by optiontests._atoms)."""
+    constant mask over a value options set bit by bit is a bit test, read by testatoms.test_atoms)."""
     if not isinstance(e, Binary) or e.op != "&":
         return None
     for side, other in ((e.left, e.right), (e.right, e.left)):
