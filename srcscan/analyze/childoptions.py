@@ -7,7 +7,7 @@ timer_now_r() logs under `--debug` (lib/timer.c:177, `if (do_timer_check)`), the
 VRRP child call it on their default paths, and the checker only in check_bfd.c:277 under
 `if (__test_bit(LOG_DETAIL_BIT, &debug))` (-D): the checker writes the message too, with -D.
 (timer_now_r is defined only in the `_TIMER_CHECK_` build, so its processes come from the
-callers of timer_now() in the text: process_answers._text_callers and _other_build_callers ask
+callers of timer_now() in the text: unparsedcallers.text_callers and other_build_callers ask
 here.) Such a child is found by a walk of its region in which every option the message's
 requirement and the settings leave open is free (a guard holds when some value of those
 options makes it hold), except the entry's modes under which the child never starts

@@ -8,23 +8,20 @@ facilities (facilities.py) and the requirement each site has (a call that needs 
 
 from __future__ import annotations
 
-import bisect
-import re
 from collections import defaultdict
 from typing import Any, Callable, Iterable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
-from srcscan.analyze.deadcode import code_of
 from srcscan.analyze.guardfilter import with_atoms
 from srcscan.analyze.facilities import Priorities, facility_changes, facility_expressions, message_facility, process_facilities
 from srcscan.analyze.idents import all_forms, pattern_texts
 from srcscan.analyze.platformcalls import PlatformBranches, platform_callers
-from srcscan.analyze.childoptions import children_with_more_options
-from srcscan.analyze.processes import Model, _other_side, build_model, message_processes
+from srcscan.analyze.processes import Model, build_model, message_processes
 from srcscan.analyze.eventprocs import event_processes
 from srcscan.analyze.textprocs import text_processes
 from srcscan.analyze.setuporder import SetupOrder, before_setup, facility_before_setup
 from srcscan.analyze.streams import stream_modes, streamed
+from srcscan.analyze.unparsedcallers import LazyTexts, TextCalls, function_at, other_build_callers, text_callers
 from srcscan.analyze.syslogfacts import UNKNOWN, gather
 from srcscan.analyze.context import Context
 from srcscan.sections import LoggingSetup, ProcessRow, Sections, UnreachableSite
@@ -88,10 +85,10 @@ def answer_processes(sites: Iterable[LogSite], requires: Mapping[SiteKey, tuple[
         how: tuple[Derivation, ...] = ()
         if not procs and not any(key in r for r in model.regions_anywhere().values()) \
                 and not model.state.never_runs(key):
-            procs, where = _other_build_callers(fn, model, requires.get(site.key, ()))
+            procs, where = other_build_callers(fn, model, requires.get(site.key, ()))
             if procs:
                 how = (ProcessesFrom("skipped-branch", where),)
-            elif text_calls is not None and (found := _text_callers(call.function, model, text_calls, requires.get(site.key, ())))[0]:
+            elif text_calls is not None and (found := text_callers(call.function, model, text_calls, requires.get(site.key, ())))[0]:
                 procs, where = found
                 how = (ProcessesFrom("callers", where),)
             else:
@@ -100,7 +97,7 @@ def answer_processes(sites: Iterable[LogSite], requires: Mapping[SiteKey, tuple[
                 procs = by_file.get(call.file) or tuple(p.name for p in model.procs)  # (an assert handler: any)
                 how = (ProcessesFrom("file", call.file),)
         if procs and branches is not None and fn is not None and fn.name in model.facts.skipped_calls:
-            more, where = platform_callers(fn, model, branches, _function_at, lambda line, caller: message_processes(
+            more, where = platform_callers(fn, model, branches, function_at, lambda line, caller: message_processes(
                 line, caller, model.procs, model.region, (), state=model.state))
             more = tuple(q for q in more if q not in silent)  # (a mode under which it writes nothing)
             if any(q not in procs for q in more):
@@ -158,7 +155,7 @@ def analyze_processes(context: Context, requirements: Mapping[SiteKey, Requireme
     text = context.tree.text(context.rules.exclude)
     mute = muted_modes(context, model)
     answers = answer_processes(context.sites, requires, model, facilities, changes, syslog_on, Priorities(graph, facts),
-                               mute, TextCalls(texts := _LazyTexts(text)), silent_calls(requirements),
+                               mute, TextCalls(texts := LazyTexts(text)), silent_calls(requirements),
                                PlatformBranches(texts, context.rules.preprocessor), before,
                                stream_modes(model, context.index, dict(context.rules.logging.stream_writers), mute))
     answers = event_processes(answers, requirements, context.sites, model, (e.send for e in context.rules.events))
@@ -297,174 +294,6 @@ class CallPaths:
             key = caller
         start = self.model.graph.functions.get(key)
         return (f"{start.name if start else key}()",) + tuple(reversed(steps))
-
-
-def _other_build_callers(fn: Any, model: Model, requires: tuple[tuple[str, ...], ...] = ()
-                         ) -> tuple[tuple[str, ...], str]:
-    """Processes that run the functions whose skipped `#if` branches call `fn` (a helper only a
-    feature build calls: `#ifdef WITH_PERF run_perf("vrrp"); #endif` in the VRRP child), or call
-    a function that no process reaches either and that calls `fn` (keepalived's
-    `set_addrproto() { #if HAVE_DECL_IFA_PROTO ... create_rttables_addrproto() ... }`, which
-    calls write_addrproto_config()). A child that runs such a caller only with more options
-    than the message's requirement (`requires`) is one of them (childoptions.py)."""
-    if fn is None:
-        return (), ""
-    reached = set().union(*model.regions_anywhere().values()) if model.procs else set()
-    found: list[str] = []
-    where: list[str] = []
-    seen, todo = {fn.key}, [fn]
-    while todo:
-        current = todo.pop(0)
-        callers = list(model.graph.callers(current.key))
-        if current.name in model.facts.active_calls and not callers:
-            continue  # called in this build too, where no parse sees it (a macro here)
-        for file, line in sorted(model.facts.skipped_calls.get(current.name, ())):
-            caller = _function_at(model, file, line)
-            if caller is None or caller.key == current.key:
-                continue
-            for p in model.procs:
-                if caller.key in model.region[p.name] and not _other_side(p, model.procs, caller.key, line, ()) \
-                        and p.name not in found:
-                    found.append(p.name)
-            more = children_with_more_options(model, line, caller.key, (), requires, set(found))
-            found.extend(more)
-            where.append(f"{caller.name}() at {file}:{line}" + (f" (via {current.name}())" if current is not fn else "")
-                         + "".join(f" ({q} only with {options})" for q, (options, _) in more.items()))
-        for caller_key, _ in callers:
-            caller_fn = model.graph.functions.get(caller_key)
-            if caller_fn is not None and caller_key not in reached and caller_key not in seen and len(seen) < 64:
-                seen.add(caller_key)
-                todo.append(caller_fn)
-    order = [p.name for p in model.procs]
-    return tuple(sorted(found, key=order.index)), "; ".join(where)
-
-
-_NOT_A_CALL_BEFORE = re.compile(r"[\w*]\s*$")  # `void f(`, `static int *f(`: a declaration
-
-
-class TextCalls:
-    """Where the tree's text calls a function, by name (`name(` outside comments and literals,
-    not a declaration): the calls a parse lost (keepalived 2.3.4's add_del_vip_rules calls
-    ip4tables_add_rules with arguments, IPSET_DIM_ONE..., that only the libipset build
-    declares, so the parse of this build drops the calls) or that name a function no parse of
-    this build defines. `texts`: tree-relative path -> C text."""
-
-    def __init__(self, texts: Mapping[str, str]) -> None:
-        self.texts = texts
-        self._code: dict[str, tuple[str, list[int]]] = {}
-        self._lines: dict[str, list[tuple[str, int]]] = {}
-        self._calls: dict[str, list[tuple[str, int]]] | None = None  # name -> (path, offset) of each `name (`
-
-    def lines(self, name: str) -> list[tuple[str, int]]:
-        """(file, line) of each call of `name` in the texts; kept per name (asked again for the
-        same function: searching every text each time took 7 s of a lighttpd 1.4.85 run)."""
-        if name not in self._lines:
-            self._lines[name] = self._find(name)
-        return self._lines[name]
-
-    def _code_of(self, path: str, text: str) -> tuple[str, list[int]]:
-        if path not in self._code:
-            code = code_of(text)
-            self._code[path] = (code, [0] + [m.end() for m in re.finditer(r"\n", code)])
-        return self._code[path]
-
-    def _found(self, name: str) -> list[tuple[str, int]]:
-        """(path, offset) of each `name (` outside comments and literals: for an identifier
-        from one index of every call-like name of the texts, built on the first question (one
-        pass per text, where a search per name read every text again: 336 names, 2 s of
-        lighttpd 1.4.85's run under a profiler); the same matches, in the same order."""
-        if not (name.isascii() and name.isidentifier()):
-            call = re.compile(r"(?<![\w.>])" + re.escape(name) + r"\s*\(")
-            return [(path, m.start()) for path, text in self.texts.items() if name in text
-                    for m in call.finditer(self._code_of(path, text)[0])]
-        if self._calls is None:
-            self._calls = {}
-            for path, text in self.texts.items():
-                for m in _CALL_LIKE.finditer(self._code_of(path, text)[0]):
-                    self._calls.setdefault(m.group(1), []).append((path, m.start()))
-        return self._calls.get(name, [])
-
-    def _find(self, name: str) -> list[tuple[str, int]]:
-        out = []
-        for path, start in self._found(name):
-            code, starts = self._code[path]
-            line = bisect.bisect_right(starts, start)
-            before = code[starts[line - 1]:start]
-            word = re.search(r"(\w+)\s*$", before)
-            if before.lstrip().startswith("#") or _NOT_A_CALL_BEFORE.search(before) and not (
-                    word and word.group(1) in ("return", "else", "do", "case")):
-                continue  # a declaration or a macro's definition
-            out.append((path, line))
-        return out
-
-
-# A name and `(` (TextCalls): `(?<![\w.>])` looked back after its first letter, so blanks are skipped fast
-_CALL_LIKE = re.compile(r"([A-Za-z_](?<![\w.>].)\w*)\s*\(")
-
-
-def _text_callers(name: str, model: Model, calls: TextCalls, requires: tuple[tuple[str, ...], ...] = (),
-                  depth: int = 0, seen: set[str] | None = None) -> tuple[tuple[str, ...], str]:
-    """(processes, where) for a function that no process start reaches through the parsed
-    calls: the processes that run the functions whose text calls it where the call graph has
-    no call of it (a call the parse lost), not the processes of its whole file. A caller no
-    process runs either (only the other build defines it: keepalived's get_set_byname() for
-    get_set_byname_only()) is followed to its own callers, up to three levels. A child that
-    runs a caller only with more options than the message's requirement (`requires`, as
-    alternatives of atoms) is one of them (childoptions.py: keepalived's checker calls
-    timer_now() only under -D)."""
-    seen = seen if seen is not None else {name}
-    placed = set().union(*model.regions_anywhere().values()) if model.procs else set()
-    found: list[str] = []
-    where: list[str] = []
-    for file, line in calls.lines(name):
-        caller = _function_at(model, file, line)
-        if caller is None or caller.name in seen:
-            continue
-        if caller.key not in placed:
-            if depth < 3:
-                seen.add(caller.name)
-                more, how = _text_callers(caller.name, model, calls, requires, depth + 1, seen)
-                found.extend(q for q in more if q not in found)
-                if more:
-                    where.append(f"{how} (via {caller.name}() at {file}:{line})")
-            continue
-        if any(c.line == line and c.callee == name for c in caller.calls):
-            continue  # a call the graph has: judged there
-        running = message_processes(line, caller.key, model.procs, model.region, (), state=model.state)
-        more = children_with_more_options(model, line, caller.key, (), requires, set(running))
-        found.extend(q for q in running + tuple(more) if q not in found)
-        if running or more:
-            where.append(f"{caller.name}() at {file}:{line}" + "".join(
-                f" ({q} only with {options})" for q, (options, _) in more.items()))
-    order = [p.name for p in model.procs]
-    return tuple(sorted(found, key=order.index)), "; ".join(where)
-
-
-class _LazyTexts(dict):
-    """path -> text of the tree's files, each read when first asked for (most never are)."""
-
-    def __init__(self, text: Any) -> None:
-        super().__init__((rel, None) for rel in text.files)
-        self._text = text
-
-    def items(self):  # type: ignore[override]
-        for rel in self:
-            yield rel, self[rel]
-
-    def __getitem__(self, rel: str) -> str:
-        value = super().__getitem__(rel)
-        if value is None:
-            try:
-                value = self._text.text(rel)
-            except OSError:
-                value = ""  # vanished since the listing
-            super().__setitem__(rel, value)
-        return value
-
-
-def _function_at(model: Model, file: str, line: int) -> Any:
-    """The function of `file` whose definition starts last before `line`."""
-    return model.graph.functions.at(file, line)
 
 
 def _pruned_from(line: int, key: str, guards: Any, procs: tuple[str, ...], model: Model) -> list[str]:

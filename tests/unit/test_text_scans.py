@@ -81,7 +81,7 @@ _CALL_LIKE_BEFORE = re.compile(r"(?<![\w.>])([A-Za-z_]\w*)\s*\(")
 
 
 def test_the_analyses_text_readers_match_what_the_lazy_comment_and_the_look_back_matched():
-    from srcscan.analyze import deadcode, process_answers
+    from srcscan.analyze import deadcode, unparsedcallers
     from srcscan.preprocessor import lex
 
     rng = random.Random(16)
@@ -90,5 +90,5 @@ def test_the_analyses_text_readers_match_what_the_lazy_comment_and_the_look_back
         spans = lambda rx: [m.span() for m in rx.finditer(text)]  # noqa: E731
         assert spans(lex._BLANKABLE) == spans(_BLANKABLE_BEFORE), text
         assert spans(deadcode._LITERAL_OR_COMMENT) == spans(_LITERAL_OR_COMMENT), text
-        assert [(m.span(), m.group(1)) for m in process_answers._CALL_LIKE.finditer(text)] \
+        assert [(m.span(), m.group(1)) for m in unparsedcallers._CALL_LIKE.finditer(text)] \
             == [(m.span(), m.group(1)) for m in _CALL_LIKE_BEFORE.finditer(text)], text
