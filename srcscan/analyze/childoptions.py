@@ -74,7 +74,7 @@ def _walk(model: Model, name: str, settings: Any, closed: frozenset[str]) -> Any
 def _option_test(model: Model, levels: dict[str, int], closed: frozenset[str]) -> Any:
     """fn -> condition -> its value with the options outside `closed` free: True when every
     value of them makes it hold under `levels`, False when none does, None otherwise (or when
-    it tests no option): GuardFilter.option_test's shape, for processes._runs_in."""
+    it tests no option): GuardFilter.option_test's shape, for procvars.runs_with."""
     memo: dict[tuple[int, str], tuple[Any, bool | None]] = {}
 
     def free(a: Any) -> bool:

@@ -25,9 +25,10 @@ from srcscan.analyze.forkside import Process, sides
 from srcscan.analyze.guardfilter import GuardFilter, option_name, with_atoms
 from srcscan.analyze.idents import Idents, Pattern, all_forms, has_hole, hole_names, pattern_text
 from srcscan.analyze.optiontypes import Option
-from srcscan.analyze.procstate import ProcessState, constant
+from srcscan.analyze.procstate import ProcessState
+from srcscan.analyze.procvars import process_values, runs_in, runs_with
 from srcscan.analyze.syslogfacts import Facts, OpenlogSite
-from srcscan.cexpr import Binary, CExpr, Name, Unary, strip
+from srcscan.cexpr import CExpr
 from srcscan.errors import InputError
 from srcscan.rules import LoggingRules as Logging, Rules
 from srcscan.analyze.optionindex import option_index
@@ -166,7 +167,7 @@ def regions(graph: CallGraph, procs: list[Process], edge_ok: Any = None, option_
     for p in procs:
         if which is not None and p.name not in which:
             continue  # (only these processes' regions are asked for)
-        values = _process_values(p, tuple(procs))
+        values = process_values(p, tuple(procs))
         seen = Region({p.start})
         todo = [p.start]
         while todo:
@@ -186,7 +187,7 @@ def regions(graph: CallGraph, procs: list[Process], edge_ok: Any = None, option_
                 if data["guards"]:
                     if option_test and key not in tests:
                         tests[key] = option_test(graph.functions.get(key))
-                    if not _runs_in(values, data["guards"], tests.get(key)):
+                    if not runs_with(values, data["guards"], tests.get(key)):
                         continue
                 if owner is not None and ("child" if owner is p else "parent") not in sides(owner, data["line"], data["guards"]):
                     continue  # the other side of this function's fork
@@ -206,64 +207,6 @@ class Region(set):
     def __init__(self, items: Iterable[str] = ()) -> None:
         super().__init__(items)
         self.tree: dict[str, tuple[str, dict]] = {}
-
-
-def runs_in(p: Process, procs: list[Process], guards: Iterable[Any], option_test: Any = None) -> bool:
-    """False when a guard tests a process variable for a value process `p` does not have
-    (`if (prog_type == PROG_TYPE_VRRP)` in code shared by every process)."""
-    return _runs_in(_process_values(p, tuple(procs)), guards, option_test)
-
-
-def _runs_in(values: tuple, guards: Iterable[Any], option_test: Any = None) -> bool:
-    variables, own, others = values
-    if not variables:
-        return True
-    for guard in guards:
-        if guard.expr is None or guard.kind in ("case", "default"):
-            continue
-        value = _process_test(guard.expr, own, others, variables, option_test)
-        if value is not None and value == guard.negated:
-            return False
-    return True
-
-
-@functools.lru_cache(maxsize=64)
-def _process_values(p: Process, procs: tuple[Process, ...]) -> tuple[set[str], dict[str, int], dict[str, set[int]]]:
-    variables = {var for q in procs for var, _ in q.values}
-    others = {var: {v for q in procs if q is not p for w, v in q.values if w == var} for var in variables}
-    return variables, dict(p.values), others
-
-
-def _process_test(e: CExpr, own: dict[str, int], others: dict[str, set[int]], variables: set[str],
-                  option_test: Any = None) -> bool | None:
-    """Three-valued: does the condition hold in the process whose variables are `own`? For the
-    parent (which sets none of them) a test for a child's value is false."""
-    e = strip(e)
-    if isinstance(e, Unary) and e.op == "!":
-        inner = _process_test(e.operand, own, others, variables, option_test)
-        return None if inner is None else not inner
-    if isinstance(e, Binary) and e.op in ("&&", "||"):
-        a, b = (_process_test(c, own, others, variables, option_test) for c in (e.left, e.right))
-        if e.op == "&&":
-            return False if a is False or b is False else (True if a and b else None)
-        return True if a is True or b is True else (False if a is False and b is False else None)
-    if isinstance(e, Binary) and e.op in ("==", "!="):
-        left, right = strip(e.left), strip(e.right)
-        if not isinstance(left, Name):
-            left, right = right, left
-        value = constant(right)
-        if not isinstance(left, Name) or left.name not in variables or value is None:
-            return option_test(e) if option_test else None
-        if left.name in own:
-            equal = own[left.name] == value
-        elif value in others[left.name]:
-            equal = False  # a value only children take
-        else:
-            return None
-        return equal if e.op == "==" else not equal
-    # `prog_type == PROG_TYPE_VRRP || __test_bit(CONFIG_TEST_BIT, &debug)`: an option test
-    # decides the other operand under the options in force.
-    return option_test(e) if option_test else None
 
 
 def message_processes(line: int, fn_key: str, procs: list[Process], region: dict[str, set[str]],

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from srcscan.analyze.forkside import fork_side, parent_branch
-from srcscan.analyze.processes import _process_test
+from srcscan.analyze.procvars import process_test
 from srcscan.analyze.procstate import constant, state_path
 from srcscan.cexpr import Binary, Call, Const, Member, Name, Unary
 from srcscan.model import Guard, InProcessWith, ProcessesFrom
@@ -92,11 +92,11 @@ def test_parent_branch_reads_the_typed_guard():
 def test_process_variable_tests():
     vrrp = Name("PROG_TYPE_VRRP", "enum", 2)
     test = Binary("==", Name("prog_type"), vrrp)
-    assert _process_test(test, {"prog_type": 2}, {"prog_type": {2, 3}}, {"prog_type"}) is True
-    assert _process_test(test, {}, {"prog_type": {2, 3}}, {"prog_type"}) is False  # the parent sets none
+    assert process_test(test, {"prog_type": 2}, {"prog_type": {2, 3}}, {"prog_type"}) is True
+    assert process_test(test, {}, {"prog_type": {2, 3}}, {"prog_type"}) is False  # the parent sets none
     either = Binary("||", test, Call(Name("__test_bit", "function"), (Name("CONFIG_TEST_BIT", "enum", 1),)))
-    assert _process_test(either, {}, {"prog_type": {2, 3}}, {"prog_type"}, lambda e: True) is True
-    assert _process_test(either, {}, {"prog_type": {2, 3}}, {"prog_type"}) is None
+    assert process_test(either, {}, {"prog_type": {2, 3}}, {"prog_type"}, lambda e: True) is True
+    assert process_test(either, {}, {"prog_type": {2, 3}}, {"prog_type"}) is None
 
 
 def test_constants_and_state_paths():
