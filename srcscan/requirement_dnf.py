@@ -16,7 +16,7 @@ from sympy.logic.boolalg import And, Boolean, Not, Or, false, true
 
 from srcscan.io import read_sealed, seal, write_atomic_bytes
 from srcscan.sopform import sop_form
-from srcscan.requirement_atoms import ATOMS, MANAGER, VARIABLES, Atom, implies, level_facts, support_of
+from srcscan.requirement_atoms import ATOMS, MANAGER, VARIABLES, Atom, implies, level_facts, literal, support_of
 
 _DNFS: dict[Any, Boolean] = {}
 
@@ -146,23 +146,33 @@ def _prime_cover(f: Any, care: Any, variables: list[str]) -> Boolean:
         return false
     if allowed == MANAGER.true:
         return true
+    outside = ~allowed
     primes: list[dict[str, bool]] = []
+    diagrams: dict[int, Any] = {}  # id of a prime -> its cube's diagram
     remaining = on
     while remaining != MANAGER.false:
         cube = _first_setting(remaining, variables)
-        for v in variables:
-            wider = {k: x for k, x in cube.items() if k != v}
-            if (MANAGER.let(wider, allowed) if wider else allowed) == MANAGER.true:
-                cube = wider
+        # after[i]: the literals of variables[i:]; kept: those of variables[:i] still in the cube
+        after = [MANAGER.true] * (len(variables) + 1)
+        for i in range(len(variables) - 1, -1, -1):
+            after[i] = after[i + 1] & literal(variables[i], cube[variables[i]])
+        kept = MANAGER.true
+        for i, v in enumerate(variables):
+            if ((kept & after[i + 1]) & outside) == MANAGER.false:
+                del cube[v]  # the cube without v's literal stays inside `allowed`
+            else:
+                kept = kept & literal(v, cube[v])
+        diagram = kept
         primes.append(cube)
-        remaining = remaining & ~MANAGER.cube(cube)
+        diagrams[id(cube)] = diagram
+        remaining = remaining & ~diagram
     irredundant = list(primes)
     for cube in sorted(primes, key=lambda c: (-len(c), sorted(c))):
         others = MANAGER.false
         for o in irredundant:  # only the primes that meet `cube` can cover part of it
             if o is not cube and all(cube.get(k, x) == x for k, x in o.items()):
-                others = others | MANAGER.cube(o)
-        if (on & MANAGER.cube(cube) & ~others) == MANAGER.false:
+                others = others | diagrams[id(o)]
+        if (on & diagrams[id(cube)] & ~others) == MANAGER.false:
             irredundant.remove(cube)
     terms = []
     for cube in sorted(irredundant, key=lambda c: sorted((str(ATOMS[v]), x) for v, x in c.items())):
@@ -176,12 +186,13 @@ def _first_setting(g: Any, variables: list[str]) -> dict[str, bool]:
     the non-false diagram `g` true: the same whatever order CUDD keeps its variables in."""
     setting = {}
     for v in variables:
-        low = MANAGER.let({v: False}, g)
+        low = g & ~MANAGER.var(v)
         if low != MANAGER.false:
             g, setting[v] = low, False
         else:
-            g, setting[v] = MANAGER.let({v: True}, g), True
+            g, setting[v] = g & MANAGER.var(v), True
     return setting
+
 
 
 def _drop_implied(literals: tuple[Boolean, ...]) -> tuple[Boolean, ...]:
