@@ -13,6 +13,8 @@ beyond, the diagram's paths are widened to prime implicants (README: dependencie
 
 from __future__ import annotations
 
+import functools
+
 import re
 from typing import Any, Callable, Iterable, Mapping
 
@@ -20,7 +22,7 @@ from sympy.logic.boolalg import And, Or, false, true
 
 from srcscan.errors import InputError
 from srcscan.requirement_atoms import (ATOM_PATTERN, ATOMS, MANAGER, VARIABLES, Atom, atoms_of, care_set,
-                                       fingerprint, support_of, variable_of)
+                                       fingerprint, quantified, support_of, variable_of)
 from srcscan.requirement_dnf import literal_text, render, smallest_dnf
 
 __all__ = ["Atom", "Requirement"]
@@ -108,11 +110,11 @@ class Requirement:
 
     @property
     def is_true(self) -> bool:  # whatever the options are (among the settings that can happen)
-        return (self._f | ~care_set()) == MANAGER.true
+        return _holds_always(self._f, care_set())
 
     @property
     def is_false(self) -> bool:  # no setting that can happen makes it true
-        return (self._f & care_set()) == MANAGER.false
+        return _never_holds(self._f, care_set())
 
     def atoms(self) -> frozenset[Atom]:
         """The atoms the formula depends on."""
@@ -123,13 +125,13 @@ class Requirement:
         them makes it true): what remains needed of the other atoms. `(-a || fp) && !fp`
         over fp is `-a`."""
         chosen = [v for v in support_of(self._f) if which(ATOMS[v])]
-        return Requirement(MANAGER.exist(chosen, self._f)) if chosen else self
+        return Requirement(quantified(chosen, self._f)) if chosen else self
 
     def forall(self, which: Callable[[Atom], bool]) -> "Requirement":
         """The formula with the atoms `which` selects quantified universally (true whatever
         their values): what the other atoms must be for it to hold for sure."""
         chosen = [v for v in support_of(self._f) if which(ATOMS[v])]
-        return Requirement(MANAGER.forall(chosen, self._f)) if chosen else self
+        return Requirement(quantified(chosen, self._f, universal=True)) if chosen else self
 
     def replace(self, values: Mapping[Atom, "Requirement"]) -> "Requirement":
         """Each atom of `values` replaced by its formula (a parameter's test by what the
@@ -248,3 +250,16 @@ class _Parser:
         if token in ("true", "false"):
             return Requirement.TRUE if token == "true" else Requirement.FALSE
         return Requirement.atom(Atom.parse(token))
+
+
+# Whether a diagram is true / false over the settings that can happen, by (diagram, care set):
+# the analyses ask it of the same few thousand formulas hundreds of thousands of times, and
+# each answer is an operation on the care set, the conjunction of every option's level facts.
+@functools.lru_cache(maxsize=1 << 16)
+def _holds_always(f: Any, care: Any) -> bool:
+    return (f | ~care) == MANAGER.true
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _never_holds(f: Any, care: Any) -> bool:
+    return (f & care) == MANAGER.false

@@ -15,8 +15,10 @@ from typing import Any, Iterable, Mapping
 
 try:  # CUDD's C implementation when dd was built with it; the same interface in pure Python otherwise
     from dd.cudd import BDD
+    _CUDD = True
 except ImportError:  # pragma: no cover - depends on the installed wheel
     from dd.autoref import BDD
+    _CUDD = False
 
 from srcscan.cexpr import CExpr
 from srcscan.errors import InputError
@@ -184,6 +186,16 @@ def literal(v: str, x: bool) -> Any:
     """The diagram of variable `v` (its name in the manager) being `x`."""
     return MANAGER.var(v) if x else ~MANAGER.var(v)
 
+
+
+def quantified(names: Iterable[str], f: Any, universal: bool = False) -> Any:
+    """`f` with the variables `names` quantified away: existentially (true if some value of
+    them makes it true) or, `universal`, for every value. Under CUDD, Cudd_bddExistAbstract /
+    Cudd_bddUnivAbstract on a cube built by cube_of (dd.cudd's own exist/forall build theirs
+    over every declared variable, as BDD.cube does)."""
+    if _CUDD:
+        return MANAGER.apply("\\A" if universal else "\\E", cube_of({n: True for n in names}), f)
+    return (MANAGER.forall if universal else MANAGER.exist)(list(names), f)  # pragma: no cover
 
 _SETTINGS = 8  # settings a fingerprint evaluates a formula under
 _FINGERPRINTS: dict[Any, int] = {}
