@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import subprocess
 from pathlib import Path
+from typing import Callable
 
 import click
 
@@ -62,7 +64,7 @@ def diff(project, old_version, new_version, old_file, new_file, rules, source, c
         display.enter_context(running(label))
         if old_file:
             old, new = (as_run_with(_read(f), tuple(with_options)) for f in (old_file, new_file))
-            roots = {side: _tree_of(c) for side, c in (("old", old), ("new", new))}
+            roots = {side: _tree_of(c, cache_dir or default_cache_dir()) for side, c in (("old", old), ("new", new))}
         else:
             with phase("releases", total=2) as step:
                 sides = []
@@ -132,10 +134,30 @@ def _build(project, version, rules, source, cache_dir, with_options, jobs) -> Ca
     return built.catalog, built.tree.root
 
 
-def _tree_of(c: Catalog) -> Path | None:
-    """The tree a catalog was made from, when it was a local path that is still there."""
-    where = Path(c.provenance.location)
-    return where if c.provenance.provider == "path" and where.is_dir() else None
+def _tree_of(c: Catalog, cache_dir: Path) -> Path | Callable[[str], str | None] | None:
+    """The tree a catalog was made from: its local path when still there; for a git release,
+    the tree srcscan exported into the cache, else the commit read from the local clone
+    (`git show COMMIT:FILE`). Without it the pairing has no line mapping, no helper calls and
+    no `#if 0` to see: lighttpd 1.4.69's `fcntl` -> 1.4.79's `fcntl()` at the same place was
+    folded into another call's rewording."""
+    p = c.provenance
+    where = Path(p.location) if p.location else None
+    if p.provider == "path":
+        return where if where is not None and where.is_dir() else None
+    if p.provider == "git" and p.commit:
+        cached = cache_dir / "trees" / c.project / p.commit
+        if cached.is_dir():
+            return cached
+        if where is not None and (where / ".git").exists() or where is not None and (where / "HEAD").is_file():
+            return _git_reader(where, p.commit)
+    return None
+
+
+def _git_reader(repository: Path, commit: str) -> Callable[[str], str | None]:
+    def read(file: str) -> str | None:
+        done = subprocess.run(["git", "-C", str(repository), "show", f"{commit}:{file}"], capture_output=True)
+        return done.stdout.decode("latin-1") if done.returncode == 0 else None
+    return read
 
 
 def file_texts(roots: dict[str, Path | None]):
@@ -148,7 +170,9 @@ def file_texts(roots: dict[str, Path | None]):
             return read[side, file]
         root = roots.get(side)
         content = None
-        if root is not None:
+        if callable(root):
+            content = root(file)
+        elif root is not None:
             try:
                 content = (root / file).read_bytes().decode("latin-1")
             except OSError:

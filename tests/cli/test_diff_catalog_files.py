@@ -1,0 +1,75 @@
+"""`srcscan diff --old A.json --new B.json` on catalogs of git releases reads the two releases'
+texts (the cached export, else the local clone) like `srcscan diff PROJECT OLD NEW` does: the
+line mapping, helper calls and `#if 0` are the pairing's evidence. Without them lighttpd
+1.4.69's second `fcntl` (network.c:498, AF_UNIX branch) was folded with the first into 1.4.79's
+`fcntl()` at network.c:499 and its own `fcntl()` at :545 reported added (audit s18d dl1
+merged-12, added-13)."""
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from test_catalog_cli import srcscan
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+
+def git(*args, cwd):
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def catalogs(tmp_path_factory):
+    base = tmp_path_factory.mktemp("sites")
+    repo = base / "repo"
+    repo.mkdir()
+    git("init", "-q", "-b", "main", cwd=repo)
+    git("config", "user.email", "t@example.org", cwd=repo)
+    git("config", "user.name", "t", cwd=repo)
+    for version in ("1.0", "1.1"):
+        shutil.copy(FIXTURES / "diffsites" / f"server-{version}.c", repo / "server.c")
+        git("add", ".", cwd=repo)
+        git("commit", "-qm", version, cwd=repo)
+        git("tag", f"v{version}", cwd=repo)
+    rules = base / "demo.toml"
+    rules.write_text((FIXTURES / "demo.toml").read_text().replace(
+        'providers = ["path"]', f'git = "{repo}"\ntag = "v{{version}}"\nproviders = ["git"]'))
+    cache = base / "cache"
+    out = {}
+    for version in ("1.0", "1.1"):
+        out[version] = base / f"{version}.json"
+        run = srcscan("catalog", "demo", "--rules", rules, version, "--cache-dir", cache, "-o", out[version])
+        assert run.returncode == 0, run.stderr
+    return rules, cache, out, base
+
+
+def _events(path: Path) -> dict:
+    d = json.loads(path.read_text())
+    return {"added": sorted((m["line"], m["text"]) for m in d["added"]),
+            "merged": [([o["line"] for o in m["olds"]], m["new"]["line"]) for m in d["merged"]],
+            "changed": sorted((c["old"]["line"], c["new"]["line"], c["old"]["text"], c["new"]["text"]) for c in d["changed"])}
+
+
+EXPECTED = {"added": [(38, "socket() MPTCP")], "merged": [],
+            "changed": [(13, 14, "fcntl", "fcntl()"), (19, 20, "socket", "socket()"), (23, 31, "fcntl", "fcntl()"),
+                        (29, 44, "socket", "socket()")]}
+
+
+@pytest.mark.parametrize("cache_kind", ["cached-export", "clone-only"])
+def test_each_old_call_pairs_with_its_reworded_call_from_catalog_files(catalogs, tmp_path, cache_kind):
+    """Each `fcntl`/`socket` pairs 1-1 with its own `fcntl()`/`socket()`, never two old calls
+    folded into one while the other new call is reported added; the same events as the
+    diff that builds both releases."""
+    rules, cache, cats, _ = catalogs
+    cache_dir = cache if cache_kind == "cached-export" else tmp_path / "empty-cache"
+    out = tmp_path / "d.json"
+    run = srcscan("diff", "demo", "--old", cats["1.0"], "--new", cats["1.1"], "--cache-dir", cache_dir,
+                  "--format", "json", "-o", out)
+    assert run.returncode == 1, run.stderr
+    assert _events(out) == EXPECTED
+    built = tmp_path / "built.json"
+    run = srcscan("diff", "demo", "--rules", rules, "1.0", "1.1", "--cache-dir", cache, "--format", "json", "-o", built)
+    assert run.returncode == 1, run.stderr
+    assert _events(built) == EXPECTED
