@@ -3,7 +3,8 @@ texts (the cached export, else the local clone) like `srcscan diff PROJECT OLD N
 line mapping, helper calls and `#if 0` are the pairing's evidence. Without them lighttpd
 1.4.69's second `fcntl` (network.c:498, AF_UNIX branch) was folded with the first into 1.4.79's
 `fcntl()` at network.c:499 and its own `fcntl()` at :545 reported added (audit s18d dl1
-merged-12, added-13)."""
+merged-12, added-13); `pipe failed` handed to a new helper as `pipe()` was removed + added, and a
+copy now under `#if 0` was merged into the live one (dl1 removed-7, -8, added-6, merged-8, -9)."""
 
 import json
 import shutil
@@ -48,13 +49,20 @@ def catalogs(tmp_path_factory):
 def _events(path: Path) -> dict:
     d = json.loads(path.read_text())
     return {"added": sorted((m["line"], m["text"]) for m in d["added"]),
-            "merged": [([o["line"] for o in m["olds"]], m["new"]["line"]) for m in d["merged"]],
+            "removed": sorted((m["line"], m["text"]) for m in d["removed"]),
+            "merged": [([o["line"] for o in m["olds"]], m["new"]["line"], m["new"]["text"]) for m in d["merged"]],
+            "gone_sites": [(e["old"]["line"], e["still"]["line"]) for e in d["gone_sites"]],
             "changed": sorted((c["old"]["line"], c["new"]["line"], c["old"]["text"], c["new"]["text"]) for c in d["changed"])}
 
 
-EXPECTED = {"added": [(38, "socket() MPTCP")], "merged": [],
+# Before (no texts): both `pipe failed` removed and the helper's `pipe()` added (dl1 removed-7,
+# -8, added-6); the `#if 0` copy of `compress failed.` merged into the live one (dl1 merged-9);
+# `fcntl`/`fcntl()` removed + added, the two `socket` folded into one `socket()` and the other added.
+EXPECTED = {"added": [(38, "socket() MPTCP")], "removed": [],
+            "merged": [([47, 51], 61, "pipe()")],  # into the helper spawn_err() its calls hand "pipe()"
+            "gone_sites": [(62, 91)],  # compress_mapped() is under `#if 0`: that call site is gone
             "changed": [(13, 14, "fcntl", "fcntl()"), (19, 20, "socket", "socket()"), (23, 31, "fcntl", "fcntl()"),
-                        (29, 44, "socket", "socket()")]}
+                        (29, 44, "socket", "socket()"), (73, 91, "compress failed.", "compress failed.")]}
 
 
 @pytest.mark.parametrize("cache_kind", ["cached-export", "clone-only"])
