@@ -52,12 +52,18 @@ def _body(text: str | None, m: Message) -> str | None:
     return "\n".join(found[0]) if found else None
 
 
-_NULL_TEST = re.compile(r"\bif\s*\(\s*!?\s*[A-Za-z_]\w*\s*\)|[!=]=\s*NULL\b|\bNULL\s*[!=]=")
+_NAME_TEST = re.compile(r"\bif\s*\(\s*!?\s*([A-Za-z_]\w*)\s*\)")
+_NULL_COMPARE = re.compile(r"[!=]=\s*NULL\b|\bNULL\s*[!=]=")
 
 
 def _trusts(body: str) -> bool:
-    """Does the function read through a pointer (`x->`) and test none (a name) for null?"""
-    return "->" in body and not _NULL_TEST.search(body)
+    """Does the function read through a pointer (`x->`) and test none for null? A name tested
+    bare (`if (!x)`) is a pointer test when the function reads through it; a flag is not
+    (keepalived 2.3.3's misc_end_handler() tests `if (!script_user_set)` after reading
+    `new_misck_checker->script.args` untested: it trusts the checker)."""
+    if "->" not in body or _NULL_COMPARE.search(body):
+        return False
+    return not any(re.search(rf"(?<![\w.>]){re.escape(name)}\s*->", body) for name in _NAME_TEST.findall(body))
 
 
 _MEMBER_NULL = re.compile(r"^(?:NULL\s*==\s*|!\s*)[A-Za-z_][\w.>-]*->([A-Za-z_]\w*)$|^[A-Za-z_][\w.>-]*->([A-Za-z_]\w*)\s*==\s*NULL$")
