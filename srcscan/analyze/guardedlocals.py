@@ -136,23 +136,59 @@ def param_set_only_under(name: str, index: Index, fn: FunctionFacts, reader: Gua
     """What a parameter being set (non-zero) needs when every direct caller passes 0 or a local
     of its own given a value only under tests of options (set_only_under; `reader`: optiontests.guard_requirement):
     dnsmasq's process_reply sets `ipsets` only under `daemon->ipsets && ...` (--ipset) and hands
-    it to extract_addresses, whose `if (ipsets ...)` guards add_to_ipset's call. None when a
+    it to extract_addresses, whose `if (ipsets ...)` guards add_to_ipset's call. A caller may
+    also pass a local holding a key's value (lighttpd's `const int debug_cond =
+    r->conf.log_condition_handling`, read by `reader`) or a parameter of its own, whose callers
+    decide it in turn; round a cycle of calls handing the parameter on (configfile-glue.c's
+    config_check_cond_nocache_calc -> config_check_cond_nocache -> config_check_cond_cached ->
+    config_check_cond_nocache_calc) its values are those entering the cycle. None when a
     caller passes anything else, a call is not a direct one, or the function assigns the
     parameter itself."""
+    need = _param_need(name, index, fn, reader, set())[0]
+    return None if need is _NONE else need
+
+
+_NONE = object()  # _param_need: no caller outside a cycle passes a value (not "unknown")
+
+
+def _param_need(name: str, index: Index, fn: FunctionFacts, reader: GuardReader,
+                busy: set[tuple[str, str]]) -> tuple[Requirement | None | object, bool]:
+    """param_set_only_under's answer (_NONE: only callers already being read pass a value), and
+    whether it left out a caller already being read (a cycle: that caller's values are counted
+    where its reading started). `busy`: the (function key, parameter) pairs being read on this
+    walk. Only a complete answer is kept."""
     memo = index.param_needs
     key = (fn.key, name)
+    if key in busy:
+        return _NONE, True
     if key in memo:
-        return memo[key]
-    memo[key] = None  # a recursive reading sees "unknown"
+        return memo[key], False
+    memo[key] = None  # a reading through `reader` sees "unknown"
     graph = index.graph
     if graph is None or name not in fn.params or name in index.flow.get((fn.file, fn.name), {}):
-        return None
-    position = fn.params.index(name)
-    found = []
-    for caller, _, data in graph.graph.in_edges(fn.key, data=True):
-        call, caller_fn = data.get("call"), graph.functions.get(caller)
+        return None, False
+    busy.add(key)
+    try:
+        need, cut = _callers_pass(fn.params.index(name), index, fn, reader, busy)
+    finally:
+        busy.discard(key)
+    if cut and busy:
+        del memo[key]  # a caller on the walk was left out: read again from the start
+    else:
+        memo[key] = None if need is _NONE else need
+    return need, cut
+
+
+def _callers_pass(position: int, index: Index, fn: FunctionFacts, reader: GuardReader,
+                  busy: set[tuple[str, str]]) -> tuple[Requirement | None | object, bool]:
+    """What the value each direct caller passes at `position` being set needs (any one of
+    them; _NONE when no caller passes one but those already being read), and whether a caller
+    already being read was left out."""
+    found, cut = [], False
+    for caller, _, data in index.graph.graph.in_edges(fn.key, data=True):
+        call, caller_fn = data.get("call"), index.graph.functions.get(caller)
         if data["kind"] != "direct" or call is None or caller_fn is None or position >= len(call.exprs):
-            return None
+            return None, cut
         arg = call.exprs[position]
         if integer_of(arg) == 0:
             continue  # NULL passed: the test fails on that path
@@ -162,14 +198,21 @@ def param_set_only_under(name: str, index: Index, fn: FunctionFacts, reader: Gua
             need = None if need.is_true else need
         elif passed is not None and passed.kind == "field":
             need = field_set_other_than(passed.name, passed.owner, 0, index, reader)  # `iface->tftp_ok`
+        elif passed is not None and passed.kind == "param" and isinstance(strip(arg), Name):
+            need, left_out = _param_need(passed.name, index, caller_fn, reader, busy)  # handed on
+            cut = cut or left_out
+            if need is _NONE:
+                continue  # only the cycle's own values: none of its own
         else:
             need = set_only_under(passed.name, index, caller_fn, reader) \
                 if passed is not None and passed.kind == "var" else None
+            if need is None and passed is not None and passed.kind == "var" and isinstance(strip(arg), Name):
+                held = reader(_test_guard(arg, call.line), index, caller_fn)  # a local holding a key's value
+                need = None if held.is_true else held
         if need is None:
-            return None
+            return None, cut
         found.append(need)
-    memo[key] = Requirement.any_of(found) if found else None
-    return memo[key]
+    return (Requirement.any_of(found) if found else (_NONE if cut else None)), cut
 
 
 def find_local_writes(writes: Iterable[Write]) -> dict[tuple[str, str], dict[str, tuple[tuple[object, tuple[Guard, ...]], ...]]]:

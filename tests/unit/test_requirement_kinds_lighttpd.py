@@ -56,6 +56,13 @@ def test_an_option_read_through_a_local_and_passed_on(catalog):
     assert message(catalog, "condition result traced").requires == (("server.log-condition-handling",),)
 
 
+def test_an_option_passed_round_a_cycle_of_calls_guarding_a_call(catalog):
+    # cond_calc(r, 3, debug_cond) -> cond_cached(..., debug_cond) -> cond_calc(...): each call of
+    # cond_result_trace is under `if (debug_cond)`, a parameter whose only value from outside
+    # the cycle is the local holding the key's field
+    assert message(catalog, "cond result of a block").requires == (("server.log-condition-handling",),)
+
+
 def test_a_key_tested_both_ways_across_functions_is_not_never(catalog):
     # tls_cert_cb is registered where the socket's conf.pc is set and logs where the
     # connection's hctx->conf.pc is not: fields of one name, per condition block; the callers'
