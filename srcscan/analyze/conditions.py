@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
-from srcscan.cexpr import Binary, Call, CExpr, Const, Name, Unary, evaluate, render, strip, substitute, walk
+from srcscan.cexpr import Binary, Call, CExpr, Const, Name, Other, Unary, evaluate, render, strip, substitute, walk
 from srcscan.model import CallSite, FunctionFacts, Guard
 from srcscan.requirement import Atom, Requirement
 from srcscan.analyze.inherited import keyword_requirement, stored_requirement
 from srcscan.analyze.localflow import entry_form
+from srcscan.analyze.guardtext import split
 from srcscan.analyze.keywordblocks import within_blocks
 from srcscan.analyze.keywordobjects import site_objects
 from srcscan.analyze.keyindex import other_entry
@@ -49,6 +50,8 @@ def condition(e: CExpr, index, fn: FunctionFacts, line: int = 0, complement: boo
     the code, when known (site_condition): a key index test `cpv->k_id != 3` that holds needs one
     of the table's other keys (keyindex.other_entry)."""
     e = strip(e)
+    if isinstance(e, Other) and (chain := split(e.text, fn.params)) is not None:
+        e = chain  # a chain of tests clang kept as text for a part it could not type (guardtext)
     value = evaluate(e)
     if value is not None:
         return Requirement.TRUE if value else Requirement.FALSE

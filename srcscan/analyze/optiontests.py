@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from srcscan.analyze.guardtext import split
 from srcscan.analyze.guardedlocals import global_test, param_set_only_under, set_only_under, stored_through_locals, walk_start
 from srcscan.analyze.keyindex import key_index_test
 from srcscan.analyze.keywordblocks import keyword_value_test, within_blocks
@@ -28,7 +29,7 @@ from srcscan.analyze.valuetests import compared_values, entry_value, masked_valu
 from srcscan.analyze.optionvalues import (COMPARISONS, cleared_local, integer_of, local_of,
                                           negated_key_test, stored_after_loop, target_of, walk_step,
                                           value_options)
-from srcscan.cexpr import Binary, CExpr, Unary, render, strip
+from srcscan.cexpr import Binary, CExpr, Other, Unary, render, strip
 from srcscan.model import FunctionFacts, Guard
 from srcscan.requirement import Atom, Requirement
 
@@ -81,6 +82,8 @@ def _formula(e: CExpr, index: Index, fn: FunctionFacts, necessary: bool, line: i
     e = strip(e)
     while isinstance(e, Binary) and e.op == "=":  # `if ((cpv = rewrite_once))`: the value assigned
         e = strip(e.right)
+    if isinstance(e, Other) and (chain := split(e.text, fn.params if fn is not None else ())) is not None:
+        e = chain  # a chain of tests clang kept as text for a part it could not type (guardtext)
     if isinstance(e, Unary) and e.op == "!":
         return ~_formula(e.operand, index, fn, not necessary, line)
     if isinstance(e, Binary) and e.op in ("&&", "||"):

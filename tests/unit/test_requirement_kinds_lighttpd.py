@@ -84,3 +84,9 @@ def test_a_key_main_does_not_run_without_is_no_requirement_of_what_follows(catal
 def test_a_case_of_a_key_switch_that_copies_no_value_needs_its_key(catalog):
     # `case 0: /* tls.cafile */ log_error("DEPRECATED: %s", ...)` in a switch writing no field
     assert message(catalog, "DEPRECATED: %s").requires == (("tls.cafile",),)
+
+
+def test_a_chain_of_tests_kept_as_text_still_tests_its_keys(catalog):
+    # `0 == rc && hctx->conf.verify && hs_state(hctx->ssl) >= 3`, hs_state() a macro clang
+    # cannot type: the chain is one expression of text, whose `hctx->conf.verify` is tls.verify
+    assert message(catalog, "TLS: verify step %d").requires == (("tls.verify",),)
