@@ -160,6 +160,7 @@ def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, 
     and the tree's _Prepared. With `prepared` (this tree's, from an earlier run in this
     process): the processes on."""
     from srcscan.analyze.childstarts import with_child_starts
+    from srcscan.analyze.keptblocks import with_kept
     from srcscan.analyze.streams import streamed_answers
     from srcscan.analyze.process_answers import analyze_processes
     from srcscan.analyze.settings import parse_with
@@ -190,6 +191,9 @@ def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, 
         step.describe("analyses: processes")
         processes, found = analyze_processes(context, requirements)
         requirements, started = with_child_starts(requirements, processes, found.processes or (), starts)
+        if rules.config.kept_only_with:  # blocks dropped without some keywords, by process (analyze.keptblocks)
+            requirements = with_kept(requirements, rules.config.kept_only_with, dict(rules.config.kept_checked_in),
+                                     dict(rules.config.kept_process), context.graph, context.index.keyword_handlers)
         requirements = streamed_answers(requirements, processes)  # written to stderr under -t: not `!-t`
         step.advance()
     # the option table is the options found (those --with names too) and the child starts'

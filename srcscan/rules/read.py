@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from srcscan.errors import RulesError
+from srcscan.errors import InputError, RulesError
 from srcscan.preprocessor import PreprocessorRules, define_problem
 from srcscan.rules.schema import (DIALECTS, BitArray, CallgraphRules, CodeTable, ConfigRules, FacilityBits, KeyTable, Parsed, Selected, LogFunction,
                                   LoggingRules, Openlog, OptionMapping, OptionRules, OptionTable, ProcessRules,
                                   Profile, Source)
+from srcscan.requirement import Requirement
 from srcscan.sources.git import tag_pattern_ok
 
 
@@ -287,13 +288,15 @@ def _read_config(r: _Reader) -> ConfigRules:
     given_by_default = r.strings("given_by_default")
     if not all(given_by_default):
         raise RulesError(r.path, "config.given_by_default", "expected a list of config key names")
+    kept, checked_in, kept_process = _kept_blocks(r)
     config = ConfigRules(tuple(tables), r.get("key_switch", str, ""), r.get("case_comments", bool, False),
                          tuple(v.lower() for v in r.strings("false_values")), defaults_functions, emptiness_tests,
                          contexts, tuple(selected), r.get("feature_key", str, ""), feature_functions, keyword_calls,
                          parsed=tuple(parsed), allocation_calls=_identifiers(r, "allocation_calls"),
                          given_by_default=given_by_default, handler_selectors=_handler_selectors(r),
                          equality_tests=equality_tests,
-                         entry_name_field=_identifier(r, "entry_name_field"), list_fills=_list_fills(r), **levels)
+                         entry_name_field=_identifier(r, "entry_name_field"), list_fills=_list_fills(r),
+                         kept_only_with=kept, kept_checked_in=checked_in, kept_process=kept_process, **levels)
     r.reject_unknown()
     return config
 
@@ -313,6 +316,24 @@ def _list_fills(r: _Reader) -> tuple[tuple[str, int], ...]:
         if not name.isidentifier() or not isinstance(index, int) or isinstance(index, bool) or index < 0:
             raise RulesError(r.path, f"config.list_fills.{name}", "expected a function name -> argument index (0 or more)")
     return tuple(sorted(found.items()))
+
+
+def _kept_blocks(r: _Reader) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """`[config] kept_only_with` (keyword -> formula of keywords), `kept_checked_in` and
+    `kept_process` (keyword of kept_only_with -> function name)."""
+    kept, checked_in = r.string_table("kept_only_with"), r.string_table("kept_checked_in")
+    kept_process = r.string_table("kept_process")
+    for block, text in kept:
+        try:
+            Requirement.parse(text)
+        except InputError as e:
+            raise RulesError(r.path, f"config.kept_only_with.{block}", f"expected a formula of keywords: {e}") from None
+    for key, table in (("kept_checked_in", checked_in), ("kept_process", kept_process)):
+        for block, name in table:
+            if block not in dict(kept) or not name.split() or not all(n.isidentifier() for n in name.split()):
+                raise RulesError(r.path, f"config.{key}.{block}",
+                                 "expected a block of config.kept_only_with -> function or process names")
+    return kept, checked_in, kept_process
 
 
 def _handler_selectors(r: _Reader) -> tuple[tuple[str, str], ...]:

@@ -212,6 +212,15 @@ class ConfigRules:
     # `buffer_eq_slen(b, CONST_STR_LEN("/dev/stdin"))`): a test of a key's field so compared
     # with a literal needs the key given with that value (`server.bind=/dev/stdin`).
     equality_tests: tuple[str, ...] = ()
+    # Blocks the daemon drops unless they have some keywords (keepalived's vs_end_handler frees a
+    # `virtual_server` with no `real_server`): block keyword -> a formula of keywords
+    # (`neighbor_ip || neighbour_ip`). Code run after the check needing the block needs them too
+    # (analyze.keptblocks). The check is the block's end handler, during the parse, unless
+    # `kept_checked_in` names the function whose false result stops the process (block -> name);
+    # `kept_process` the child process that drops it (block -> process name): alternatives naming its start.
+    kept_only_with: tuple[tuple[str, str], ...] = ()
+    kept_checked_in: tuple[tuple[str, str], ...] = ()
+    kept_process: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
