@@ -42,7 +42,7 @@ def text_answers(answer: RequirementAnswer, texts: Iterable[MessageText], fn: Fu
             facts = graph.functions.get(caller) if caller else None
             call = next((c for c in facts.calls if c.key == producer), None) if facts is not None else None
             # a call srcscan cannot place may select the text anywhere
-            need = Requirement.TRUE if call is None else _call_need(caller, facts, call, index, from_callers, dead)
+            need = Requirement.TRUE if call is None else _call_need(caller, facts, call, index, from_callers, dead, graph)
             for key, test, negated in text.choices:  # `rapid_commit ? "NOANSWER" : "DHCPNAK"`: one way only
                 if call is not None and key == producer:
                     way = Guard("ternary", None, render(test), call.line, negated, expr=test)
@@ -84,13 +84,21 @@ def sends_requirement(sends, graph: CallGraph, index: Index, from_callers: Mappi
 
 
 def _call_need(caller: str, facts: FunctionFacts, call: CallSite, index: Index,
-               from_callers: Mapping[str, Requirement], dead: frozenset[str]) -> Requirement:
+               from_callers: Mapping[str, Requirement], dead: frozenset[str],
+               graph: CallGraph | None = None) -> Requirement:
     """What one call needs to run: its function's inherited requirement and its own guards, with
-    run-time tests left out (existentially); FALSE in a function never called."""
+    run-time tests left out (existentially); FALSE in a function never called. With `graph`, a
+    guard testing the function's parameters is read at each of its callers with their
+    arguments (_callers_passing): dnsmasq's return_reply logs `validation ...` under
+    `!STAT_ISEQUAL(status, STAT_OK)`, which reply_query's `return_reply(..., STAT_OK)` never
+    passes, dnssec_validate's call (under --dnssec) may. Only calls whose constant arguments
+    rule the guard out are left out; the others' arguments are not read."""
     if caller in dead:
         return Requirement.FALSE
-    need = (from_callers.get(caller, Requirement.TRUE)
-            & Requirement.all_of(guard_requirement(g, index, facts) for g in call.guards))
+    inherited = from_callers.get(caller, Requirement.TRUE)
+    if graph is not None:
+        inherited = _callers_passing(caller, facts, call.guards, graph, index, from_callers, inherited, False)
+    need = (inherited & Requirement.all_of(guard_requirement(g, index, facts) for g in call.guards))
     return need.exists(lambda a: a.is_test).simplified()
 
 
@@ -118,18 +126,20 @@ def stores_need(stores: Iterable[tuple[str, tuple[Guard, ...]]], index: Index, f
 
 
 def _callers_passing(key: str, fn: FunctionFacts, guards: Iterable[Guard], graph: CallGraph, index: Index,
-                     from_callers: Mapping[str, Requirement], need: Requirement) -> Requirement:
+                     from_callers: Mapping[str, Requirement], need: Requirement,
+                     arguments: bool = True) -> Requirement:
     """What the calls of `fn` whose arguments may make a store's guards on its parameters hold
     need (each caller's requirement and the call's guards): dnsmasq's add_update_server stores in
     `daemon->local_domains` under `if (flags & SERV_IS_LOCAL)`, which reload_servers'
     `add_update_server(SERV_FROM_RESOLV, ...)` never passes, one_opt's `-S`/`-A`/`--local` cases
     and the D-Bus handlers may. `need` (fn's own requirement) when no guard tests a parameter,
-    or when a call is not a direct one srcscan can read."""
+    or when a call is not a direct one srcscan can read. Without `arguments`, `need` also when
+    no call's constant arguments rule a guard out, and the other calls' arguments are not read."""
     tested = [g for g in guards if g.expr is not None and g.kind not in ("case", "default")
               and any(isinstance(x, Name) and x.ref == "param" and x.name in fn.params for x in walk(g.expr))]
     if not tested:
         return need
-    found = []
+    found, ruled_out = [], False
     for caller, _, data in graph.graph.in_edges(key, data=True):
         call, caller_fn = data.get("call"), graph.functions.get(caller)
         if data["kind"] == "stored" or caller_fn is None:
@@ -139,8 +149,11 @@ def _callers_passing(key: str, fn: FunctionFacts, guards: Iterable[Guard], graph
         values = dict(zip(fn.params, call.exprs))
         held = [evaluate(substitute(g.expr, values)) for g in tested]
         if any(v is not None and bool(v) == g.negated for g, v in zip(tested, held)):
+            ruled_out = True
             continue  # a constant argument the guard rules out
         found.append(from_callers.get(caller, Requirement.TRUE)
                      & Requirement.all_of(guard_requirement(g, index, caller_fn) for g in call.guards)
-                     & argument_need(tested, fn, call, caller_fn, index))
+                     & (argument_need(tested, fn, call, caller_fn, index) if arguments else Requirement.TRUE))
+    if not arguments and not ruled_out:
+        return need
     return Requirement.any_of(found).simplified() if found else need

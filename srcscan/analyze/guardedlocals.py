@@ -15,7 +15,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 from srcscan.analyze.optionvalues import integer_of, local_of, read_through, target_of
-from srcscan.cexpr import Binary, Call, CExpr, Member, Name, Unary, strip
+from srcscan.cexpr import Binary, Call, CExpr, Member, Name, Unary, names, strip
 from srcscan.model import FunctionFacts, Guard, Write
 from srcscan.requirement import Requirement
 
@@ -29,13 +29,19 @@ def find_local_guards(writes: Iterable[Write]) -> dict[tuple[str, str], dict[str
     """(file, function) -> {local: the guards of each write giving it a value other than 0},
     one entry per line written (a file parsed with several build profiles writes a line once
     per parse; the first parse's guards are kept). A local declared without a value or with 0
-    (`struct passwd *pwd = NULL;`) has no entry for that declaration."""
+    (`struct passwd *pwd = NULL;`) has no entry for that declaration. A loop's condition is
+    kept for a write of a constant only (`while` and the `for` loops extract.walk reads, never
+    `do`: their body runs only when it held): dnsmasq's dhcp_reply sets `ignore = 1` only
+    inside `for (id_list = daemon->dhcp_ignore; id_list; ...)`, so `ignore` set needs
+    --dhcp-ignore. A value the loop reads (a walk's element, `serv1 = serv`) is left to the
+    reading of that walk where it is tested."""
     out: dict[tuple[str, str], dict[str, dict[tuple[int, str], tuple[Guard, ...]]]] = \
         defaultdict(lambda: defaultdict(dict))
     for w in writes:
         if not w.local or w.op not in ("=", "decl") or w.value is None or integer_of(w.value) == 0:
             continue
-        out[(w.file, w.function)][w.target].setdefault((w.line, w.op), w.guards)
+        guards = w.guards if integer_of(w.value) is not None else tuple(g for g in w.guards if g.kind != "loop")
+        out[(w.file, w.function)][w.target].setdefault((w.line, w.op), guards)
     return {k: {name: tuple(by_line.values()) for name, by_line in d.items()} for k, d in out.items()}
 
 
@@ -123,7 +129,8 @@ def set_only_under(name: str, index: Index, fn: FunctionFacts, reader: GuardRead
     try:
         found = []
         for guards in writes:
-            need = Requirement.all_of(reader(g, index, fn) for g in guards if g.kind != "loop")
+            need = Requirement.all_of(reader(g, index, fn) for g in guards
+                                      if g.kind != "loop" or (g.expr is not None and name not in names(g.expr)))
             if need.is_true:
                 return None
             found.append(need)
@@ -137,7 +144,8 @@ def param_set_only_under(name: str, index: Index, fn: FunctionFacts, reader: Gua
     of its own given a value only under tests of options (set_only_under; `reader`: optiontests.guard_requirement):
     dnsmasq's process_reply sets `ipsets` only under `daemon->ipsets && ...` (--ipset) and hands
     it to extract_addresses, whose `if (ipsets ...)` guards add_to_ipset's call. A caller may
-    also pass a local holding a key's value (lighttpd's `const int debug_cond =
+    also pass a condition (`option_bool(OPT_NO_REBIND) && !norebind`: what it needs), a local
+    holding a key's value (lighttpd's `const int debug_cond =
     r->conf.log_condition_handling`, read by `reader`) or a parameter of its own, whose callers
     decide it in turn; round a cycle of calls handing the parameter on (configfile-glue.c's
     config_check_cond_nocache_calc -> config_check_cond_nocache -> config_check_cond_cached ->
@@ -193,8 +201,9 @@ def _callers_pass(position: int, index: Index, fn: FunctionFacts, reader: GuardR
         if integer_of(arg) == 0:
             continue  # NULL passed: the test fails on that path
         passed = target_of(arg)
-        if isinstance(arg, Unary) and arg.op == "!":
-            need = reader(_test_guard(arg, call.line), index, caller_fn)  # `!!option_bool(OPT_TFTP)`
+        if (isinstance(arg, Unary) and arg.op == "!") or (isinstance(strip(arg), Binary) and strip(arg).op in ("&&", "||")):
+            # `!!option_bool(OPT_TFTP)`, `option_bool(OPT_NO_REBIND) && !norebind`
+            need = reader(_test_guard(arg, call.line), index, caller_fn)
             need = None if need.is_true else need
         elif passed is not None and passed.kind == "field":
             need = field_set_other_than(passed.name, passed.owner, 0, index, reader)  # `iface->tftp_ok`
@@ -267,7 +276,9 @@ def field_set_other_than(field: str, owner: str, unset: int, index: Index, reade
     srv->srvconf.bindhost, CONST_STR_LEN("/dev/stdin"))`, so `-1 != srv->stdin_fd` needs
     server.bind=/dev/stdin. Only the store's own guards are read, not what the storing
     function's callers need (server_main_setup() runs whatever the options): a store with no
-    guard of its own makes the answer None. `field`: the field's name; `owner`: its struct
+    guard of its own makes the answer None. So for a constant other than `unset`: dnsmasq's
+    --mx-host and --srv-host fill one list, and only --srv-host's case stores `new->issrv =
+    1`, so `rec->issrv` needs --srv-host. `field`: the field's name; `owner`: its struct
     ("" when unknown); `unset`: the value it starts with."""
     graph = index.graph
     stores = index.field_writes.get(field)
@@ -283,7 +294,8 @@ def field_set_other_than(field: str, owner: str, unset: int, index: Index, reade
         local = target_of(w.value)
         if fn is None:
             return None
-        if isinstance(strip(w.value), Call):  # a value of the run, under the store's guards
+        if isinstance(strip(w.value), Call) or integer_of(w.value) is not None:
+            # a value of the run, or another constant, under the store's guards
             need = _guards_need(("." + field, owner, unset), w.guards, index, fn, reader)
         elif local is None or local.kind != "var":
             return None
@@ -344,3 +356,110 @@ def walk_start(name: str, values: tuple, index: Index, fn: FunctionFacts, line: 
     last = max(n for n, _ in starts)
     return tuple(dict.fromkeys([v for n, v in starts if n == last]
                                + [v for v in values if v is not None and read_through(v, name)]))
+
+
+def entry_set_unless(e, unset: int, index: Index, fn: FunctionFacts | None, reader: GuardReader) -> Requirement | None:
+    """What a field of global state tested against another constant than 0 (`daemon->dumpfd !=
+    -1`) holding another value needs, when no option sets it and the entry point gives it that
+    constant on one side of a test whose other side holds every other store: dnsmasq's main()
+    `if (daemon->dump_file) dump_init(); else daemon->dumpfd = -1;`, and only dump_init()
+    (called nowhere else) stores a descriptor: the test needs what that side needs
+    (--dumpfile), with the stores' own guards. The struct's zero start value passes such a
+    test, so without the entry point's store of `unset` the answer is None; so it is when
+    another variable's field of that name is written, a store sits elsewhere, or a store
+    needs nothing. Not checked: that nothing tests the field before the entry point's test
+    runs (a start-up function called above it)."""
+    target, graph = target_of(e), index.graph
+    if graph is None or fn is None or unset == 0 or target is None or target.kind != "field" \
+            or "." not in target.root or target.root in index.by_var or target.name in index.by_field \
+            or index.start_values.get(target.name) is not None:
+        return None
+    writes = index.field_writes.get(target.name, ())
+    if not writes or any(w.target != target.root or w.value is None for w in writes):
+        return None
+    others = [w for w in writes if integer_of(w.value) != unset]
+    for reset in writes:
+        entry = graph.key_for(reset.function, reset.file)
+        if integer_of(reset.value) != unset or entry is None or any(True for _ in graph.graph.in_edges(entry)) \
+                or (fn.key == entry and fn.file == reset.file):
+            continue
+        for side in (g for g in reset.guards if g.kind in ("if", "else")):
+            found = [_other_side(w, entry, side, graph, index, reader) for w in others]
+            if found and all(need is not None for need in found):
+                return Requirement.any_of(found)
+    return None
+
+
+def _other_side(w: Write, entry: str, side: Guard, graph, index: Index, reader: GuardReader) -> Requirement | None:
+    """What store `w` needs when it runs only on the other side of the entry point's test
+    `side` (in the entry point itself, or in a function only the entry point calls, there);
+    None when it may run elsewhere or needs nothing."""
+    def across(guards) -> bool:
+        return any(g.line == side.line and g.kind in ("if", "else") and g.negated != side.negated for g in guards)
+
+    key = graph.key_for(w.function, w.file)
+    fn = graph.functions.get(key or "")
+    if fn is None:
+        return None
+    own = Requirement.all_of(reader(g, index, fn) for g in w.guards if g.kind != "loop")
+    if key == entry:
+        need = own if across(w.guards) else None
+    else:
+        calls = []
+        for caller, _, data in graph.graph.in_edges(key, data=True):
+            call = data.get("call")
+            if caller != entry or data["kind"] != "direct" or call is None or not across(call.guards):
+                return None
+            calls.append(Requirement.all_of(reader(g, index, graph.functions[entry]) for g in call.guards))
+        need = Requirement.any_of(calls) & own if calls else None
+    return None if need is None or need.is_true else need
+
+
+def copied_values_test(e, index: Index, fn: FunctionFacts | None, reader: GuardReader) -> Requirement | None:
+    """What a comparison with a constant of a field read through a local or parameter
+    (`server->edns_pktsz > SAFE_PKTSZ`) needs when the code stores in that field (through
+    locals and parameters) only constants and copies of a field of global state (`serv->edns_pktsz
+    = daemon->edns_pktsz`): one stored value passing it ran. A constant is decided here; a copy
+    is the same comparison of the field copied, read where it is stored (dnsmasq's
+    `daemon->edns_pktsz > 1232`, 1232 unless --edns-packet-max: -P>=1233). The stores' guards
+    are not read (a necessary condition). None when the struct's zero start or a stored constant
+    passes, a store is anything else, the field is also written through another variable, or a
+    passing copy needs nothing."""
+    graph = index.graph
+    if graph is None or fn is None or not isinstance(e, Binary) or e.op not in _HOLDS:
+        return None
+    side, bound, op = e.left, integer_of(e.right), e.op
+    if bound is None:
+        side, bound, op = e.right, integer_of(e.left), _MIRROR.get(e.op, e.op)
+    target = target_of(side)
+    if bound is None or target is None or target.kind != "field" or target.name in index.by_field \
+            or _HOLDS[op](0, bound) or stored_through(side, target, index, fn) is False:
+        return None
+    found = []
+    for w in index.field_writes.get(target.name, ()):
+        if target.owner and w.owner and w.owner != target.owner:
+            continue  # another struct's field of that name: the copies' sources among them
+        value = integer_of(w.value) if w.value is not None else None
+        source = target_of(w.value) if w.value is not None else None
+        wfn = graph.functions.get(graph.key_for(w.function, w.file) or "")
+        if w.target != "." + target.name or w.value is None or wfn is None or not target.owner or not w.owner:
+            return None
+        if value is not None:
+            if _HOLDS[op](value, bound):
+                return None
+            continue
+        if source is None or source.kind != "field" or not source.root or source.owner == target.owner:
+            return None
+        copied = Binary(e.op, strip(w.value), e.right) if side is e.left else Binary(e.op, e.left, strip(w.value))
+        need = reader(_test_guard(copied, w.line), index, wfn)
+        if need.is_true:
+            return None
+        found.append(need)
+    return Requirement.any_of(found) if found else None
+
+
+def stored_through(e, target, index: Index, fn: FunctionFacts) -> bool:
+    """Whether field `e` (`target`) is read through a parameter or a local of `fn`."""
+    if not target.root:
+        return _through_param(e)
+    return target.root.split(".", 1)[0] in fn.params or target.root.split(".", 1)[0] in index.local_lines.get((fn.file, fn.name), {})

@@ -16,7 +16,8 @@ import re
 from typing import TYPE_CHECKING
 
 from srcscan.analyze.guardtext import split
-from srcscan.analyze.guardedlocals import global_test, param_set_only_under, set_only_under, stored_through_locals, walk_start
+from srcscan.analyze.guardedlocals import (copied_values_test, entry_set_unless, global_test, param_set_only_under, set_only_under,
+                                          stored_through_locals, walk_start)
 from srcscan.analyze.keyindex import key_index_test
 from srcscan.analyze.keywordblocks import keyword_value_test, within_blocks
 from srcscan.analyze.lastwrite import at_line
@@ -183,6 +184,11 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
     set_global = global_test(e, index, fn, guard_requirement)  # a file-scope variable, or a call's result
     if set_global is not None or (set_global := code_test(e, index, fn, guard_requirement, line)) is not None:
         return set_global & (unknown or Requirement.atom(Atom(f"?{fn.key if fn else ''}:{render(e)}", test=e)))
+    copied = copied_values_test(e, index, fn, guard_requirement)  # `server->edns_pktsz > SAFE_PKTSZ`
+    if copied is not None:
+        if unknown is None:
+            unknown = Requirement.atom(Atom(f"?{fn.key if fn else ''}:{render(e)}", test=e))
+        return copied & unknown
     unset = 0
     if isinstance(e, Binary) and e.op == "!=" and integer_of(e.right) is not None:
         e, unset = strip(e.left), integer_of(e.right)  # `fd != -1`: another value than -1
@@ -193,8 +199,13 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
         if unknown is None:
             unknown = Requirement.atom(Atom(f"?{fn.key if fn else ''}:{render(e)}", test=e))
         return stored & unknown
-    if unset != 0:
-        return None
+    if unset != 0:  # a field the entry point gives `unset` unless an option's side stores another
+        entry = entry_set_unless(e, unset, index, fn, guard_requirement)
+        if entry is None:
+            return None
+        if unknown is None:
+            unknown = Requirement.atom(Atom(f"?{fn.key if fn else ''}:{render(e)}", test=e))
+        return entry & unknown
     compared = compared_values(e, index, fn, line)
     if compared is not None:
         if unknown is None:
