@@ -24,6 +24,7 @@ from srcscan.analyze.lastwrite import at_line
 from srcscan.analyze.ondefaults import on_by_default
 from srcscan.analyze.sharedfills import shared_need
 from srcscan.analyze.parsedvalues import parsed_test
+from srcscan.analyze.progname import program_name_test
 from srcscan.analyze.codetests import code_test
 from srcscan.analyze.testatoms import mirror, test_atoms
 from srcscan.analyze.valuetests import compared_values, entry_value, masked_value
@@ -110,6 +111,8 @@ def option_test(e: CExpr, index: Index, fn: FunctionFacts | None, unknown: Requi
     (a rules' bit_test function), `p->conf.debug > 1` and a plain `debug`. `unknown` stands
     for a run-time test where one is part of the answer (_holds_by_default); by default the
     test itself, as an atom the analyses quantify away."""
+    if (named := program_name_test(e, index, fn)) is not None:
+        return named  # the program's name, as the daemon is started (analyze.progname)
     if line and (decided := at_line(e, index, fn, line)) is not None:
         e = decided  # a local the last assignment before the test decides (lastwrite)
     keyed = key_index_test(strip(e), index, fn, line)

@@ -22,6 +22,7 @@ from srcscan.analyze.tablehandover import table_handovers
 from srcscan.analyze.fdreads import fd_reads, fd_writes
 from srcscan.analyze.valuestores import value_stores
 from srcscan.analyze.childstarts import start_atoms
+from srcscan.analyze.exitingoptions import exiting_options, without_exited
 from srcscan.analyze.contexts import (context_requirement, creates_context, file_selection, guarded_by_context,
                                       loaded_by_keys, one_module)
 from srcscan.analyze.keytypes import typed_case_need, unused_case_test
@@ -378,6 +379,9 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
     if context.index.keyword_paths:
         blocks = keyword_blocks(context.index.keyword_paths)
         answers = {key: with_blocks(answer, blocks) for key, answer in answers.items()}
+    exiting = exiting_options(context.graph, context.index, context.rules.callgraph.noreturn)
+    if exiting:  # `-T && @checker`: the option exits before the configuration is read
+        answers = {key: without_exited(answer, exiting, context.index) for key, answer in answers.items()}
     never = never_built(context)
     for site in context.sites:
         unbuilt = never(build.get(site.key, ""))
