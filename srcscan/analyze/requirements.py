@@ -188,11 +188,14 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             unsure = unsure + (f"no call path to {fn.name}() that srcscan follows gives its parameters values "
                                f"that log this; shown with its guards alone",)
         upstream = from_callers.get(key, Requirement.TRUE)
-        if requirement.is_false and not need.is_false and not upstream.is_false and _config_atoms(need, index):
+        if requirement.is_false and not need.is_false and not upstream.is_false and not start.is_false \
+                and _config_atoms(need, index):
             # The site's guards test a config key its callers need the other way (lighttpd's
             # mod_openssl_cert_cb: registered where the socket's `conf.pc` is set, logging where
             # the connection's `hctx->conf.pc` is not). Config is per condition block and fields
             # are told apart by name only: not "never", but the callers' requirement, and said.
+            # (Not when the log function's own test rules the guards out whatever the callers
+            # give: keepalived's `if (fp) conf_write(fp, ...)` writes only to the file.)
             requirement = upstream.simplified()
             unsure = unsure + (f"its guards test config keys against what its callers need "
                                f"({_sink_text(need)}); a key's value differs per condition block and fields "

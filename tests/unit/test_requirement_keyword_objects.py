@@ -38,6 +38,10 @@ def catalog(tmp_path_factory):
     ("socket %d ready", []),                               # sock_t is allocated outside the handlers too
     ("(%s) removing vmac", [["vrrp_instance"]]),           # a stack vrrp_t filled from a configured one
     ("diffing addresses of %s", []),                       # a stack vrrp_t made from nothing
+    ("dumped state %d", [["vrrp_instance"]]),              # conf_write(NULL, ...) reaches syslog
+    ("dumped name %s (file only)", [["false"]]),           # under `if (fp)`: only ever to the file
+    ("dumped flags %lu (file only)", [["false"]]),         # also under a test of a configured object's field
+    ("dumped script %s (file only)", [["false"]]),         # also under a test a config key decides
     ("sending from the vmac", [["use_vmac"]]),             # also set in a stack vrrp_t no test sees
     ("sending from the ipvlan", []),                       # set in a stack vrrp_t del_ipvlan() tests
     ("removing an ipvlan", []),                            # ... which that stack vrrp_t makes hold
