@@ -7,10 +7,16 @@ functions stored in fields, guards_false() and the memos); no I/O."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from srcscan.analyze.stateexpr import argument as _argument
+from srcscan.cexpr import Name, Unary, strip
+
+# A brace initializer naming only members (`{ .dst = *addr }`), or `{ 0 }`: every member it does
+# not name is zero (ISO C11 6.7.9p19, p21)
+_DESIGNATED = re.compile(r"\{\s*(?:0|\.\w+\s*=\s*[^,{}]+(?:,\s*\.\w+\s*=\s*[^,{}]+)*,?)?\s*\}")
 
 
 class ParamValues:
@@ -25,6 +31,8 @@ class ParamValues:
     _flags: dict[tuple[str, str], dict[str, frozenset | None]]
     _params: dict[tuple[str, str, int], frozenset | None]
     _starts: dict[str, list[int]] | None
+    local_inits: Mapping[tuple[str, str], Mapping[str, tuple]]  # optionindex.Index.local_lines
+    _fields: dict[tuple[str, str, int, str], frozenset | None]
 
     def guards_false(self, process: str, guards: Iterable[Any], fields: dict | None = None,
                      function: str | None = None) -> str:  # (ProcessState's)
@@ -119,6 +127,55 @@ class ParamValues:
             found.add(value)
         return frozenset(found) if found else None
 
+    def field_values(self, process: str, key: str, index: int, name: str) -> frozenset | None:
+        """Values field `name` holds in the struct parameter `index` of function `key` points to,
+        in the process: {0} when every call the process makes passes the address of a local of
+        its own that a brace initializer not naming the field sets (`conn_opts_t co = { .dst =
+        *addr }; return socket_bind_connect(fd, &co);` in keepalived's socket_connect: co.fwmark
+        is 0) and nothing else in that function writes the local or a field of that name; None
+        otherwise (or when the function is handed elsewhere, or writes the parameter)."""
+        memo = (process, key, index, name)
+        if memo not in self._fields:
+            self._fields[memo] = None  # a recursive call sees "unknown"
+            self._fields[memo] = self._field_values_of(process, key, index, name)
+        return self._fields[memo]
+
+    def _field_values_of(self, process: str, key: str, index: int, name: str) -> frozenset | None:
+        fn = self.graph.functions.get(key)
+        if fn is None or index >= len(fn.params) or self._param_written(fn, fn.params[index]) or key in self.graph.named:
+            return None
+        view, elsewhere = self.in_force[process], self.views[process][1]
+        found = False
+        for caller, data in self.graph.callers(key):
+            if caller not in self._placed:
+                return None
+            if caller not in view or elsewhere(caller, data):
+                continue
+            if data["kind"] != "direct" or data.get("call") is None:
+                return None
+            if self.guards_false(process, data["guards"], function=caller):
+                continue  # a call this process never makes
+            if not self._zero_local(caller, data["call"], index, name):
+                return None
+            found = True
+        return frozenset({0}) if found else None
+
+    def _zero_local(self, caller: str, call: Any, index: int, name: str) -> bool:
+        """Whether `call` passes `&local` whose only value is a brace initializer without `name`."""
+        arg = strip(call.exprs[index]) if index < len(call.exprs) else None
+        local = strip(arg.operand) if isinstance(arg, Unary) and arg.op == "&" else None
+        cf = self.graph.functions.get(caller)
+        if not isinstance(local, Name) or local.ref != "var" or cf is None:
+            return False
+        inits = self.local_inits.get((cf.file, cf.name), {}).get(local.name, ())
+        if len(inits) != 1 or not _DESIGNATED.fullmatch(text := getattr(inits[0][1], "text", "")) \
+                or re.search(rf"\.\s*{re.escape(name)}\b", text):
+            return False
+        end = self._function_end(cf)
+        others = [line for line in self.facts.text_writes.get((cf.file, local.name), ())
+                  if cf.line <= line < end and line not in (inits[0][0], call.line)]
+        return not others and not any(cf.line <= line < end for line in self.facts.text_writes.get((cf.file, name), ()))
+
     def callee_flags(self, process: str, key: str) -> dict[str, frozenset | None]:
         """The flags stored beside `key` by the registrations the process makes of it (every
         registering function's table_flags, merged)."""
@@ -139,11 +196,15 @@ class ParamValues:
             return True
         if not lines:
             return False
+        end = self._function_end(fn)
+        return any(fn.line <= line < end for line in lines)
+
+    def _function_end(self, fn: Any) -> float:
+        """The line where the next function of fn's file starts (infinity for the last)."""
         if self._starts is None:
             starts: dict[str, list[int]] = defaultdict(list)
             for f in self.graph.functions.values():
                 starts[f.file].append(f.line)
             self._starts = {file: sorted(lines) for file, lines in starts.items()}
         later = [line for line in self._starts.get(fn.file, ()) if line > fn.line]
-        end = later[0] if later else float("inf")
-        return any(fn.line <= line < end for line in lines)
+        return later[0] if later else float("inf")

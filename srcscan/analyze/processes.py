@@ -430,7 +430,8 @@ def build_model(graph: CallGraph, facts: Facts, options: Iterable[Option], rules
     never: dict[str, frozenset[str]] = {}
     inherited = inherited_regions(graph, procs, everywhere, guard_filter, settings, never)
     state = ProcessState(graph, facts, procs, everywhere, _other_side, unpruned, inherited,
-                         guard_filter.index.var_writes, never, _mode_test(graph, guard_filter.index))
+                         guard_filter.index.var_writes, never, _mode_test(graph, guard_filter.index),
+                         guard_filter.index.local_lines)
     region = regions(graph, procs, guard_filter.edge_ok(settings), guard_filter.option_test(settings), state)
     sites = {p.name: process_sites(p, procs, region, facts) for p in procs}
     if not any(sites.values()):  # syslog opened only under an option (lighttpd): where it would be

@@ -52,7 +52,8 @@ class ProcessState(NullReads, ParamValues):
     def __init__(self, graph: Any, facts: Facts, procs: list[Any], base: dict[str, set[str]], other_side: Any,
                  in_force: dict[str, set[str]] | None = None, inherited: dict[str, set[str]] | None = None,
                  writes: Iterable[Any] = (), never_modes: Mapping[str, frozenset[str]] | None = None,
-                 mode_test: Callable[[CExpr, str | None, str], bool] | None = None) -> None:
+                 mode_test: Callable[[CExpr, str | None, str], bool] | None = None,
+                 local_inits: Mapping[tuple[str, str], Mapping[str, tuple]] | None = None) -> None:
         """`base`: the regions without option filtering (what state can hold under any options);
         `in_force`: the regions under the options given, where a process's own registrations
         are made (the parent installs the checker's keywords active only under -t);
@@ -65,8 +66,11 @@ class ProcessState(NullReads, ParamValues):
         keepalived's -t), and `mode_test(e, function, mode)`: whether the test `e` (in the
         function of that call-graph key) holds only when that option is given: such a test is
         false in the child (`prog_type == PROG_TYPE_VRRP || __test_bit(CONFIG_TEST_BIT, &debug)`
-        in the checker)."""
+        in the checker). `local_inits`: (file, function) -> local -> (line, value) of each write
+        (optionindex.Index.local_lines), for field_values."""
         self.graph, self.facts, self.base = graph, facts, base
+        self.local_inits = local_inits or {}
+        self._fields = {}
         self.never_modes = dict(never_modes or {})
         self.mode_test = mode_test
         self._write_guards = {(w.file, w.function, w.line, w.target): w.guards for w in writes}
@@ -278,6 +282,11 @@ class ProcessState(NullReads, ParamValues):
                 return None, ""
             shown = ", ".join(str(v) for v in sorted(values))
             return values, f"parameter {e.name} of {fn.name}() is {shown} in every call this process makes"
+        if isinstance(e, Member) and e.arrow and function is not None and isinstance(base := strip(e.base), Name) \
+                and base.ref == "param" and (fn := self.graph.functions.get(function)) and base.name in fn.params:
+            values = self.field_values(process, function, fn.params.index(base.name), e.field)
+            if values is not None:  # every call passes a local its initializer leaves the field 0 in
+                return values, f"{base.name}->{e.field} is 0 in every call this process makes of {fn.name}()"
         path = state_path(e)
         if path is not None and path in self.own.get(process, {}):
             value = self.own[process][path]

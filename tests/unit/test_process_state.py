@@ -73,3 +73,15 @@ def test_a_write_on_the_parents_side_of_a_fork_counts_in_the_parent(catalog):
     (keepalived 2.0.20's sigend: "vrrp process failed to die" had no process at all)."""
     m = message(catalog, "vrrp child still running at signal %d")
     assert m.processes == ("parent",)
+
+
+def test_a_field_every_call_of_a_process_leaves_zero_is_false_there(catalog):
+    """keepalived 2.3.4's layer4.c:101 'Error setting fwmark': the VRRP child reaches
+    socket_bind_connect() only through socket_connect(), whose `conn_opts_t co = { .dst = *addr }`
+    leaves co.fwmark 0, so `if (co->fwmark)` never holds there (audit s18a kproc P18); the
+    checker's connect options may have a mark."""
+    m = message(catalog, "cannot set mark %u")
+    assert m.processes == ("checker",)
+    texts = [derivation_text(d) for d in m.derivation]
+    assert any("vrrp" in t and "co->mark is 0" in t for t in texts), texts
+    assert message(catalog, "connecting to %d").processes == ("checker", "vrrp")
