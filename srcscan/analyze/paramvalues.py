@@ -33,6 +33,8 @@ class ParamValues:
     _starts: dict[str, list[int]] | None
     local_inits: Mapping[tuple[str, str], Mapping[str, tuple]]  # optionindex.Index.local_lines
     _fields: dict[tuple[str, str, int, str], frozenset | None]
+    region_of: Any  # process name -> its region, pruned with this state (processes.build_model), or None
+    _settled: dict[str, set[str] | None]
 
     def guards_false(self, process: str, guards: Iterable[Any], fields: dict | None = None,
                      function: str | None = None) -> str:  # (ProcessState's)
@@ -134,17 +136,31 @@ class ParamValues:
         *addr }; return socket_bind_connect(fd, &co);` in keepalived's socket_connect: co.fwmark
         is 0) and nothing else in that function writes the local or a field of that name; None
         otherwise (or when the function is handed elsewhere, or writes the parameter)."""
+        view = self._settled_view(process)
+        if view is None:
+            return None  # (while the process's region is being worked out: unknown, and not kept)
         memo = (process, key, index, name)
         if memo not in self._fields:
             self._fields[memo] = None  # a recursive call sees "unknown"
             self._fields[memo] = self._field_values_of(process, key, index, name)
         return self._fields[memo]
 
+    def _settled_view(self, process: str) -> set[str] | None:
+        """The functions the process runs once its region is pruned with this state (a callback
+        no registration there stores is not among them: keepalived's DNS checker in the VRRP
+        child); None while that region is being worked out, or when no region_of was given."""
+        if self.region_of is None:
+            return None
+        if process not in self._settled:
+            self._settled[process] = None
+            self._settled[process] = set(self.region_of(process))
+        return self._settled[process]
+
     def _field_values_of(self, process: str, key: str, index: int, name: str) -> frozenset | None:
         fn = self.graph.functions.get(key)
         if fn is None or index >= len(fn.params) or self._param_written(fn, fn.params[index]) or key in self.graph.named:
             return None
-        view, elsewhere = self.in_force[process], self.views[process][1]
+        view, elsewhere = self._settled[process] or set(), self.views[process][1]
         found = False
         for caller, data in self.graph.callers(key):
             if caller not in self._placed:

@@ -432,6 +432,8 @@ def build_model(graph: CallGraph, facts: Facts, options: Iterable[Option], rules
     state = ProcessState(graph, facts, procs, everywhere, _other_side, unpruned, inherited,
                          guard_filter.index.var_writes, never, _mode_test(graph, guard_filter.index),
                          guard_filter.index.local_lines)
+    state.region_of = lambda name: regions(graph, procs, guard_filter.edge_ok(settings), guard_filter.option_test(settings),
+                                           state, which={name})[name]  # (ParamValues.field_values)
     region = regions(graph, procs, guard_filter.edge_ok(settings), guard_filter.option_test(settings), state)
     sites = {p.name: process_sites(p, procs, region, facts) for p in procs}
     if not any(sites.values()):  # syslog opened only under an option (lighttpd): where it would be

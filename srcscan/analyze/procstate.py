@@ -70,7 +70,7 @@ class ProcessState(NullReads, ParamValues):
         (optionindex.Index.local_lines), for field_values."""
         self.graph, self.facts, self.base = graph, facts, base
         self.local_inits = local_inits or {}
-        self._fields = {}
+        self._fields, self.region_of, self._settled = {}, None, {}
         self.never_modes = dict(never_modes or {})
         self.mode_test = mode_test
         self._write_guards = {(w.file, w.function, w.line, w.target): w.guards for w in writes}
@@ -124,6 +124,7 @@ class ProcessState(NullReads, ParamValues):
         other = copy.copy(self)
         other.in_force = in_force
         other.prunes, other._flags, other._params, other._edges = Prunes(), {}, {}, {}
+        other._fields, other.region_of, other._settled = {}, None, {}  # (field_values: the base regions only)
         return other
 
     # ------------------------------------------------------------------ values
