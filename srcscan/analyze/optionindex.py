@@ -139,8 +139,13 @@ class Index:
             if o.kind == "cli":
                 cli_file = cli_file or o.file
                 labels.update({ord(n[1]): o.name for n in o.names if len(n) == 2 and n[0] == "-"})
-                if o.code is not None and o.code > 255:  # a long-only option's code (dnsmasq's LOPT_*)
-                    labels.setdefault(o.code, o.name)
+        for o in options:
+            # a long-only option's code: dnsmasq's LOPT_* (above 255), keepalived's `{"config-fd",
+            # required_argument, NULL, 8}` (below ' '); not one a short option's letter or getopt's
+            # own '?' and ':' (or 0, a flag option's) stand for
+            if o.kind == "cli" and o.code and o.code not in labels and o.code not in (ord("?"), ord(":")) \
+                    and not any(len(n) == 2 and n[0] == "-" for n in o.names):
+                labels[o.code] = o.name
         found = cls(by_var, by_field, bit_test, {}, labels, cli_file)
         found.by_name = {o.name: o for o in options}
         return found

@@ -1,0 +1,23 @@
+"""Issue "every answer true": a long-only option whose code is a small number
+(keepalived's `{"config-fd", required_argument, NULL, 8}`, main.c:2046, and `case 8:
+set_config_fd(atoi(optarg));`) stands for its `case` as a letter's option does: "Unable to open
+config copy file" (lib/parser.c:3369) needs --config-fd (it needed nothing: only codes above
+255, dnsmasq's LOPT_*, were read). tests/fixtures/optlong is written for this test."""
+
+from __future__ import annotations
+
+import pytest
+from tests.conftest import fixture_catalog, only_message
+
+catalog = fixture_catalog("optlong")
+
+
+@pytest.mark.parametrize("text, wanted", [
+    ("config copy on fd %d", [["--config-fd"]]),   # through the case's call
+    ("signal %s", [["--signum"]]),                 # in the case itself
+    ("quiet", [["-q"]]),
+    ("missing argument", []),                      # getopt's own ':' is no option's
+    ("always", []),
+])
+def test_long_code_case(catalog, text, wanted):
+    assert [list(a) for a in only_message(catalog, text).requires] == wanted
