@@ -25,6 +25,7 @@ from srcscan.analyze.childstarts import start_atoms
 from srcscan.analyze.exitingoptions import exiting_options, without_exited
 from srcscan.analyze.contexts import (context_requirement, creates_context, file_selection, guarded_by_context,
                                       loaded_by_keys, one_module)
+from srcscan.analyze.configtext import config_text_notes
 from srcscan.analyze.keytypes import typed_case_need, unused_case_test
 from srcscan.analyze.guardsites import guard_sites
 from srcscan.analyze.inherited import inherited, stored_requirement
@@ -385,6 +386,11 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
     exiting = exiting_options(context.graph, context.index, context.rules.callgraph.noreturn)
     if exiting:  # `-T && @checker`: the option exits before the configuration is read
         answers = {key: without_exited(answer, exiting, context.index) for key, answer in answers.items()}
+    if context.rules.config.readers:  # logged for a line of a form no keyword names (a `~SEQ` line)
+        answers.update(config_text_notes(answers, ((s.call, context.graph.key_for(s.call.function, s.call.file))
+                                                   for s in context.sites), context.graph,
+                                         context.rules.config.readers, context.rules.config.string_compares,
+                                         context.index.getopt_calls))
     never = never_built(context)
     for site in context.sites:
         unbuilt = never(build.get(site.key, ""))

@@ -221,6 +221,12 @@ class ConfigRules:
     kept_only_with: tuple[tuple[str, str], ...] = ()
     kept_checked_in: tuple[tuple[str, str], ...] = ()
     kept_process: tuple[tuple[str, str], ...] = ()
+    # Functions reading the configuration file's text (keepalived's init_data()): a message of
+    # code only they run, logged only for text of some form (a line starting `~SEQ`), is said
+    # to need that form in `uncertain` (analyze.configtext), and string_compares are the C
+    # library's comparisons (zero when equal: strcmp) its tests of the text read.
+    readers: tuple[str, ...] = ()
+    string_compares: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
