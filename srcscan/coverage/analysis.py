@@ -16,6 +16,7 @@ from srcscan.rules import LogFunction, Rules
 from srcscan.scan import ScanResult
 from srcscan.sections import CoverageReport, TextReading
 from srcscan.sources import SourceTree
+from srcscan.coverage.callerbuild import caller_builds
 from srcscan.coverage.report import build_text
 from srcscan.preprocessor import conditionals, file_switches, follow_file_switches, scan_directives
 from srcscan.textcalls import call_from_text, macro_call_from_text, macro_definitions
@@ -49,7 +50,32 @@ def analyze_build(context: Context) -> tuple[dict[SiteKey, str], dict[str, Any]]
                 definitions = _MacroConditions(context.tree.text(context.rules.exclude), conditionals)
             if site.key not in base:
                 out[site.key] = definitions.condition(site.call.written, site.call.callee)
-    return out, {}
+    return _with_callers(context, out, conditionals, switches), {}
+
+
+def _with_callers(context: Context, out: dict[SiteKey, str], conditionals: dict[str, Any],
+                  switches: dict[str, Any]) -> dict[SiteKey, str]:
+    """`out` with the build condition of its function's uses (coverage.callerbuild) for each
+    site under no `#if` of its own whose function every use of is under one."""
+    functions = {}
+    for site in context.sites:
+        if out.get(site.key, ""):
+            continue
+        key = context.graph.key_for(site.call.function, site.call.file)
+        fn = context.graph.functions.get(key) if key else None
+        if fn is not None:
+            functions[site.key] = (fn.file, fn.name, fn.line, fn.static)
+    if not functions:
+        return out
+
+    def build_at(file: str, line: int) -> str:
+        if file not in conditionals:
+            conditionals[file] = _conditionals_of(context.tree.root / file)
+            switches[file] = _switches_of(context.tree.root / file) if conditionals[file] else {}
+        c = conditionals[file]
+        return build_text(follow_file_switches(c.build(line), switches[file], line)) if c else ""
+    found = caller_builds(set(functions.values()), context.tree.text(context.rules.exclude), build_at)
+    return {**out, **{k: found[(f[0], f[1])] for k, f in functions.items() if (f[0], f[1]) in found}}
 
 
 class _MacroConditions:
