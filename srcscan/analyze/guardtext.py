@@ -120,10 +120,21 @@ def _path(text: str, params: tuple[str, ...]) -> CExpr | None:
 def _operand(text: str, params: tuple[str, ...]) -> CExpr | None:
     number = _NUMBER.fullmatch(text)
     if number:
-        return Const(int(number.group(1), 0), number.group(1))
+        return Const(_c_integer(number.group(1)), number.group(1))
     ident = _IDENT.fullmatch(text)
     if ident and ident.group(1) == "NULL":
         return Const(0, "NULL")
     if ident and (ident.group(1).isupper() or ident.group(1)[:1].isupper()):
         return Name(ident.group(1), "enum")  # a macro or enumerator: its value not known here
     return _path(text, params)
+
+
+def _c_integer(literal: str) -> int:
+    """The value of a C integer literal without its suffix: hexadecimal `0x1F`, octal `0644`
+    (a leading 0, C11 6.4.4.1), decimal `42`, each maybe negative."""
+    sign, digits = (-1, literal[1:]) if literal.startswith("-") else (1, literal)
+    if digits[:2] in ("0x", "0X"):
+        return sign * int(digits, 16)
+    if len(digits) > 1 and digits.startswith("0"):
+        return sign * int(digits, 8) if set(digits) <= set("01234567") else sign * int(digits.lstrip("0") or "0")
+    return sign * int(digits)

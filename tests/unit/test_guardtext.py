@@ -27,3 +27,15 @@ def test_text_without_a_chain_is_left_alone():
     assert split("f(a && b)") is None
     assert split("hs_state(x) >= 3") is None
     assert split("a ? b : c && d") is None  # the conditional binds looser than the chain
+
+
+def test_octal_and_hexadecimal_numbers_are_read_as_c_reads_them():
+    """`0644` is octal in C (Python's int(x, 0) refuses a leading zero): a condition kept as
+    text with such a number must not stop the catalog (review of session 18)."""
+    from srcscan.cexpr import Binary, Const
+
+    e = split("a->b && mode == 0644")
+    assert isinstance(e, Binary) and isinstance(e.right, Binary)
+    assert e.right.right == Const(0o644, "0644")
+    assert split("x && y != 0x1F").right.right == Const(31, "0x1F")
+    assert split("x && y == 0").right.right == Const(0, "0")
