@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import subprocess
 from pathlib import Path
 from typing import Callable
@@ -144,7 +145,7 @@ def _tree_of(c: Catalog, cache_dir: Path) -> Path | Callable[[str], str | None] 
     where = Path(p.location) if p.location else None
     if p.provider == "path":
         return where if where is not None and where.is_dir() else None
-    if p.provider == "git" and p.commit:
+    if p.provider == "git" and p.commit and re.fullmatch(r"[0-9a-f]{40}", p.commit):  # a commit id, nothing else
         cached = cache_dir / "trees" / c.project / p.commit
         if cached.is_dir():
             return cached
@@ -154,9 +155,13 @@ def _tree_of(c: Catalog, cache_dir: Path) -> Path | Callable[[str], str | None] 
 
 
 def _git_reader(repository: Path, commit: str) -> Callable[[str], str | None]:
+    """Each file's text at `commit` in `repository` (srcscan.sources.git.show_file), read as
+    latin-1 as file_texts reads a tree's files; None when git cannot give it."""
+    from srcscan.sources.git import show_file
+
     def read(file: str) -> str | None:
-        done = subprocess.run(["git", "-C", str(repository), "show", f"{commit}:{file}"], capture_output=True)
-        return done.stdout.decode("latin-1") if done.returncode == 0 else None
+        data = show_file(repository, commit, file)
+        return data.decode("latin-1") if data is not None else None
     return read
 
 

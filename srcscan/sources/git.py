@@ -38,6 +38,20 @@ def git(args: list[str], cwd: Path | None = None, timeout: int = TIMEOUT) -> str
     return done.stdout.decode("utf-8", "replace")
 
 
+
+def show_file(repository: Path, commit: str, file: str) -> bytes | None:
+    """The bytes of `file` at `commit` (a 40-hex commit id) in `repository` (a clone or a bare
+    mirror), by `git show COMMIT:FILE` with git()'s environment (no hooks, no prompts); None
+    when the commit is no commit id, or git fails, is missing or times out (TIMEOUT seconds)."""
+    if not re.fullmatch(r"[0-9a-f]{40}", commit):
+        return None
+    try:
+        done = subprocess.run(["git", *_NO_HOOKS, "-C", str(repository), "show", f"{commit}:{file}"],
+                              env={**os.environ, **_SAFE_ENV}, capture_output=True, timeout=TIMEOUT)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
 def remote_location(remote: str) -> str:
     """A local path given as a remote is made absolute, so the mirror key does not depend on cwd."""
     if "://" in remote or re.match(r"^[\w.-]+@[\w.-]+:", remote):

@@ -39,3 +39,13 @@ def test_octal_and_hexadecimal_numbers_are_read_as_c_reads_them():
     assert e.right.right == Const(0o644, "0644")
     assert split("x && y != 0x1F").right.right == Const(31, "0x1F")
     assert split("x && y == 0").right.right == Const(0, "0")
+
+
+def test_a_catalog_commit_that_is_no_commit_id_reads_nothing(tmp_path):
+    """srcscan.sources.git.show_file takes only a 40-hex commit id: a catalog's provenance
+    could carry `--output=FILE`, which git would read as an option (review of session 18)."""
+    from srcscan.sources.git import show_file
+
+    assert show_file(tmp_path, "--output=" + str(tmp_path / "x"), "a.c") is None
+    assert not (tmp_path / "x").exists()
+    assert show_file(tmp_path, "0" * 40, "a.c") is None  # not a repository: git fails, no exception
