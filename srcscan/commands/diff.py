@@ -21,6 +21,7 @@ from srcscan.patterns import load_patterns, match_patterns
 from srcscan.progress import phase, running, say, transient
 from srcscan.render.patterns import broken, patterns_to_dict, render_patterns
 from srcscan.history import catalog_sids
+from srcscan.sources.git import show_file
 from srcscan.sources.obtain import default_cache_dir
 from srcscan.render.diff import render_diff_markdown, render_diff_table, render_diff_tsv
 from srcscan.render.json import dump
@@ -157,8 +158,6 @@ def _tree_of(c: Catalog, cache_dir: Path) -> Path | Callable[[str], str | None] 
 def _git_reader(repository: Path, commit: str) -> Callable[[str], str | None]:
     """Each file's text at `commit` in `repository` (srcscan.sources.git.show_file), read as
     latin-1 as file_texts reads a tree's files; None when git cannot give it."""
-    from srcscan.sources.git import show_file
-
     def read(file: str) -> str | None:
         data = show_file(repository, commit, file)
         return data.decode("latin-1") if data is not None else None
