@@ -440,6 +440,7 @@ class _Callers:
     def __init__(self, old: Catalog, new: Catalog, texts: FileTexts | None, names: set[str]) -> None:
         self.found: dict[str, dict[str, set[tuple[str, str, tuple[str, ...]]]]] = {}
         self.defined: dict[str, dict[str, set[str]]] = {}
+        self.texts, self.sites = texts, {side: defaultdict(set) for side in ("old", "new")}  # name -> {(file, line)}
         if texts is None or not names:
             return
         call = re.compile(r"\b(" + "|".join(map(re.escape, sorted(n for n in names if n))) + r")\s*\(")
@@ -459,6 +460,7 @@ class _Callers:
                         defined[m.group(1)].add(path)
                     elif caller:
                         by_name[m.group(1)].add((path, caller, enclosing_guards(lines, line)))
+                        self.sites[side][m.group(1)].add((path, line))
             self.found[side], self.defined[side] = by_name, defined
 
     def same(self, file: str, old_name: str, new_name: str) -> bool:
@@ -469,6 +471,11 @@ class _Callers:
         with more? (Calls through a pointer are not seen: a function with no call written
         tells nothing.)"""
         return bool(self.found) and set() < self._of("old", old_name, file) < self._of("new", new_name, file)
+
+    def sites_of(self, side: str, name: str, file: str) -> set[tuple[str, int]]:
+        """(file, line) of each call of `name` on `side` (of those in `file`: as _of)."""
+        found = self.sites[side].get(name, set())
+        return {s for s in found if s[0] == file} if len(self.defined.get(side, {}).get(name, ())) > 1 else found
 
     def _of(self, side: str, name: str, file: str) -> set[tuple[str, str, tuple[str, ...]]]:
         found = self.found[side].get(name, set())

@@ -13,6 +13,7 @@ from srcscan.diff.model import DIFF_SCHEMA, Change, DiffResult, FileTexts, Merge
 from srcscan.diff.analysis import _Callers, _analysis_only, conditions_changed
 from srcscan.diff.beside import narrowed_with_calls_added, required_beside
 from srcscan.diff.callers import with_only_caller
+from srcscan.diff.enclosing import walked_through_containers
 from srcscan.diff.macros import MacroReader, spelled_out
 from srcscan.diff.implied import same_logic, without_implied_exits, without_vacuous_exits
 from srcscan.diff.passes import _Matcher
@@ -109,6 +110,7 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
                          and (_analysis_only(f, a, b, old, new, callers)
                               or f == "requires" and required_beside(a, b, old, new)
                               or narrowed_with_calls_added(f, a, b, callers)
+                              or f == "requires" and walked_through_containers(a, b, new, callers)
                               or f == "requires" and (id(a), id(b)) in exits_went and _only_dropped(a, b)))
         if "requires" in fields and how == "build-split" and _read_beside_parsed_copy(a, b, matcher.splits.get(id(b))):
             analysis += ("requires",)

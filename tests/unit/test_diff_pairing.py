@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from diff_support import releases
 
+from srcscan.analyze.optiontypes import Option, OptionEffect
 from srcscan.diff import build_formula, diff_catalogs, diff_to_dict
 from srcscan.formats.template import render_normal
 from srcscan.pipeline import build_from_tree
@@ -363,6 +364,47 @@ struct vs { int rs; int ha; };
 +{
 +	if (!current_vs->rs)
 +		log_message(LOG_INFO, "Virtual server has no real servers");
++}
+""",
+    },
+    "walked-containers": {
+        "check.c": """
+struct list { void *first; };
+#define list_for_each_entry(pos, head, member) for (pos = (void *)(head)->first; pos; pos = (void *)pos->member)
+struct checker { int up; struct checker *next; };
+struct rs { struct list checkers; struct rs *next; };
+struct vs { struct list rs; struct vs *next; };
+struct data { struct list vs; };
+extern struct data *check_data;
+-extern struct list checkers_queue;
+static void dump_checker(const struct checker *checker)
+{
+	log_message(LOG_INFO, "Up = %d", checker->up);
+}
+-static void dump_checker_list(const struct list *l)
+-{
+-	struct checker *checker;
+-
+-	list_for_each_entry(checker, l, next)
+-		dump_checker(checker);
+-}
+-void dump_checkers(void)
+-{
+-	dump_checker_list(&checkers_queue);
+-}
++void dump_checkers(void)
++{
++	struct vs *vs;
++	struct rs *rs;
++	struct checker *checker;
++
++	list_for_each_entry(vs, &check_data->vs, next) {
++		list_for_each_entry(rs, &vs->rs, next) {
++			list_for_each_entry(checker, &rs->checkers, next) {
++				dump_checker(checker);
++			}
++		}
++	}
 +}
 """,
     },
@@ -1547,7 +1589,11 @@ def diffs(tmp_path_factory):
             path = roots[side] / file
             return path.read_text() if path.is_file() else None
         out[kind] = diff_catalogs(cats["old"], cats["new"], texts=texts)
+        TEXTS[kind] = texts
     return out
+
+
+TEXTS = {}  # kind -> the texts of its two trees (diffs)
 
 
 def text(m):
@@ -2110,3 +2156,25 @@ def test_a_specific_message_the_general_one_of_its_function_now_covers_is_a_merg
     assert summary(d)["merged"] == [(("config read from stdin", "config read from stdin is way too large"),
                                      "config read from stdin")]
     assert not d.removed and not d.added
+
+
+def test_a_requirement_gained_from_the_walk_through_the_elements_containers_is_analysis_only(diffs):
+    """keepalived 2.2.7's dump_checker_list() gave dump_checker() each checker of the queue of
+    every checker; 2.3.3's dump_checkers() walks each virtual server's real servers' checkers,
+    and the new catalog's requirement gains real_server and virtual_server, the keywords
+    filling the lists of the outer walks. A checker sits inside a real_server inside a
+    virtual_server either way: srcscan's reading, not the release's. An atom gained that fills
+    no outer walk's list (the innermost's, or an option) is the release's."""
+    d = diffs["walked-containers"]
+
+    def with_requires(catalog, requires, options=()):
+        return replace(catalog, messages=tuple(replace(m, requires=requires) if text(m) == "Up = %d" else m
+                                               for m in catalog.messages),
+                       sections=replace(catalog.sections, options=tuple(options)))
+    fill = lambda name, member: Option((name,), "config", True, (OptionEffect(f".{member}", "list_add", "x"),), "check.c")  # noqa: E731
+    keywords = [fill("virtual_server", "vs"), fill("real_server", "rs"), fill("HTTP_GET", "checkers")]
+    old = with_requires(d.old, (("-d", "@checker"),), keywords)
+    for gained, analysis in ((("real_server", "virtual_server"), ("requires",)), (("HTTP_GET",), ()), (("-D",), ())):
+        got = diff_catalogs(old, with_requires(d.new, (("-d", "@checker") + gained,), keywords), texts=TEXTS["walked-containers"])
+        assert [(text(c.new), c.fields, c.analysis_only) for c in got.changed + got.moved if "requires" in c.fields] == \
+            [("Up = %d", ("requires",), analysis)], gained
