@@ -13,7 +13,7 @@ from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.optiontests import guard_requirement
 from srcscan.analyze.textprocs import SELECTED
 from srcscan.analyze.valuestores import argument_need, settled_set_by
-from srcscan.cexpr import Name, evaluate, render, substitute, walk
+from srcscan.cexpr import Binary, Name, evaluate, render, strip, substitute, walk
 from srcscan.model import CallSite, DecidedByCallers, FunctionFacts, Guard, MessageText, RequirementAnswer
 from srcscan.requirement import Requirement
 
@@ -36,7 +36,7 @@ def text_answers(answer: RequirementAnswer, texts: Iterable[MessageText], fn: Fu
     for text in texts:
         if not text.producers:
             continue
-        paths, needs = [], []
+        paths, needs, opened = [], [], []  # opened: per call needing nothing, _open_param_test's note
         for producer in text.producers:
             caller = graph.key_for(producer.function, producer.file)
             facts = graph.functions.get(caller) if caller else None
@@ -49,13 +49,61 @@ def text_answers(answer: RequirementAnswer, texts: Iterable[MessageText], fn: Fu
                     need = (need & guard_requirement(way, index, facts)).exists(lambda a: a.is_test).simplified()
             needs.append(need)
             paths.append((producer.file, producer.line, producer.function, str(need)))
+            if need.is_true:
+                opened.append(_open_param_test(facts, call, graph) if call is not None else None)
         requirement = (answer.requirement & Requirement.any_of(needs)).exists(lambda a: a in muted).simplified()
-        if requirement == answer.requirement:
+        notes = tuple(opened) if opened and all(opened) else ()
+        if requirement == answer.requirement and not notes:
             continue
         derivation = answer.derivation + (DecidedByCallers(
             fn.name, SELECTED, tuple(paths)),)
-        per_text.append((text.template, replace(answer, requirement=requirement, derivation=derivation)))
+        per_text.append((text.template, replace(answer, requirement=requirement, derivation=derivation,
+                                                uncertain=answer.uncertain + notes)))
     return replace(answer, texts=tuple(per_text)) if per_text else answer
+
+
+def _open_param_test(facts: FunctionFacts, call: CallSite, graph: CallGraph) -> str | None:
+    """A note for a text's call that needs nothing only because srcscan does not follow what
+    its function's callers pass: the first guard of the call testing a parameter of `facts`
+    that some direct caller hands a value of the run (a local, a call's result; not a constant,
+    not a parameter of its own). dnsmasq's make_local_answer logs `config <name> is NODATA-IPv4`
+    under `flags & (F_NXDOMAIN | F_NOERR)`, and its callers pass a local holding
+    is_local_answer()'s result, set only for names configured by options. None otherwise."""
+    for g in call.guards:
+        if g.expr is None or g.kind in ("case", "default"):
+            continue
+        tested = _flag_test(g.expr, facts)
+        if tested is None:
+            continue
+        position = facts.params.index(tested)
+        passing = []
+        for caller, _, data in graph.graph.in_edges(facts.key, data=True):
+            c = data.get("call")
+            if data["kind"] != "direct" or c is None or position >= len(c.exprs):
+                continue
+            arg = strip(c.exprs[position])
+            if isinstance(arg, Name) and arg.ref == "var":
+                passing.append(f"{c.file}:{c.line}")
+        if passing:
+            return (f"the call at {call.file}:{call.line} selecting this text runs only when `{render(g.expr)}` "
+                    f"holds, and {facts.name}()'s callers ({', '.join(sorted(set(passing)))}) pass "
+                    f"`{tested}` a local holding a value of the run srcscan does not follow to the options setting it: "
+                    f"options this text needs may be missing")
+    return None
+
+
+def _flag_test(e, facts: FunctionFacts) -> str | None:
+    """The parameter of `facts` a test reads as a flag word: `p`, `p & K`, `p == K`, `p != K`
+    (K a constant); None for any other test (of data a parameter points to, of a call)."""
+    e = strip(e)
+    if isinstance(e, Binary) and e.op in ("&", "==", "!="):
+        if evaluate(e.right) is not None:
+            e = strip(e.left)
+        elif evaluate(e.left) is not None:
+            e = strip(e.right)
+        else:
+            return None
+    return e.name if isinstance(e, Name) and e.ref == "param" and e.name in facts.params else None
 
 
 def case_sends(guards: Iterable[Guard], fn: FunctionFacts, index: Index) -> tuple[tuple[str, CallSite], ...]:

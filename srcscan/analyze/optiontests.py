@@ -21,6 +21,7 @@ from srcscan.analyze.guardedlocals import (copied_values_test, entry_set_unless,
 from srcscan.analyze.keyindex import key_index_test
 from srcscan.analyze.keywordblocks import keyword_value_test, within_blocks
 from srcscan.analyze.lastwrite import at_line
+from srcscan.analyze.nullargs import null_argument
 from srcscan.analyze.ondefaults import on_by_default
 from srcscan.analyze.sharedfills import shared_need
 from srcscan.analyze.parsedvalues import parsed_test
@@ -95,6 +96,8 @@ def _formula(e: CExpr, index: Index, fn: FunctionFacts, necessary: bool, line: i
     if (constant := integer_of(e)) is not None:
         # `if (enable_snmp_vrrp || ... || false)`, its other tests under #ifdef: the constant's own truth
         return Requirement.TRUE if constant else Requirement.FALSE
+    if necessary and (argument := null_argument(e, index, fn)) is not None:
+        return _formula(argument, index, fn, necessary, line)  # `rr_on_list(daemon->filter_rr, t)`: 0 for NULL
     if line and stored_after_loop(e, index, fn, line):
         return Requirement.TRUE if necessary else Requirement.FALSE  # a value of the run
     found = option_test(e, index, fn, unknown=Requirement.TRUE if necessary else Requirement.FALSE, necessary=necessary,

@@ -75,3 +75,21 @@ def test_a_text_builders_call_under_a_test_of_its_functions_parameter(catalog):
     # reply_query passes STAT_OK, validate() (under --secure) its status: the text needs --secure.
     assert message(catalog, "validation %s is TRUNCATED").requires == (("--secure",),)
     assert message(catalog, "reply %s is answered").requires == ()
+
+
+def test_a_call_returning_0_for_a_null_list_needs_the_list(catalog):
+    # filter_answer(): `if (... && on_list(daemon->filters, name))`, on_list() returning 1
+    # only inside `while (list)`: the test needs the list --filter fills (dnsmasq's
+    # rr_on_list(daemon->filter_rr, qtype), --filter-rr/-A/-AAAA).
+    assert message(catalog, "config %s is FILTERED").requires == (("--filter",),)
+
+
+def test_a_texts_call_under_a_test_of_a_flag_parameter_its_callers_fill_at_run_time(catalog):
+    # local_answer(flags, name): `if (flags & F_NOERR) log_s(F_CONFIG | F_NEG, ...)`, its
+    # caller passing a local holding a function's result srcscan does not follow: the other
+    # call (under --filter) cannot decide alone, the text's answer says what it missed.
+    m = message(catalog, "config %s is NODATA")
+    assert m.requires == ()
+    assert any("`flags & F_NOERR`" in u and "local_answer()'s callers" in u for u in m.uncertain)
+    # a text whose every call needing nothing tests nothing of its callers: no such note
+    assert not any("local_answer" in u for u in message(catalog, "config %s is FILTERED").uncertain)
