@@ -28,7 +28,7 @@ from collections import defaultdict
 from dataclasses import replace
 from typing import Iterable
 
-from srcscan.cexpr import Cond, strip
+from srcscan.cexpr import Cond, Name, evaluate, strip, substitute, walk
 from srcscan.formats.template import Arg, Hole, Template, merge_parts
 from srcscan.model import CallSite, FunctionFacts, LogSite, MessageText, SiteKey
 from srcscan.rules import Rules
@@ -115,7 +115,8 @@ def expand_helper_constants(texts: list[tuple[LogSite, MessageText]], functions:
     call's argument that selects it (MessageText.choices: `rapid_commit ? "NOANSWER" : "DHCPNAK"`). A text with a hole its callers
     leave open names none when the helper, or a function its parameter is followed through,
     is among `pointed` (functions whose address is taken: calls srcscan does not see may
-    write that text too)."""
+    write that text too). A text only calls whose constant arguments fail the log call's own
+    test of a parameter select is none (_rules_out: `if (errh)` with errh NULL)."""
     functions = list(functions)
     files = {fn.file for fn in functions}
     # A name defined twice in one file (keepalived's vrrp_iptables_handler(), once under
@@ -153,8 +154,30 @@ def expand_helper_constants(texts: list[tuple[LogSite, MessageText]], functions:
         if fn is None or m.template.dynamic or is_log_function(fn.file, fn.name):
             out.append((site, m))
             continue
-        out.extend((site, t) for t in _helper_variants(m, fn, calls_of(fn), passed, fn.name in pointed))
+        variants = _helper_variants(m, fn, calls_of(fn), passed, fn.name in pointed)
+        kept = [(g, c) for g, c in calls_of(fn) if not _rules_out(c, fn, call.guards)]
+        if kept and len(kept) < len(calls_of(fn)):  # a text only calls ruling the log call out select is none
+            written = {t.template for t in _helper_variants(m, fn, kept, passed, fn.name in pointed)}
+            variants = [t for t in variants if t.template in written] or variants
+        out.extend((site, t) for t in variants)
     return out
+
+
+def _rules_out(call: CallSite, fn: FunctionFacts, guards) -> bool:
+    """Do `call`'s constant arguments make one of the log call's guards on fn's parameters fail?
+    lighttpd's fdevent_load_file() logs only `if (errh)`, and config_parse_file_stream() calls it
+    with errh NULL: the texts its file names select are never written. Only a text no other call
+    selects is left out; a text other calls select keeps all its producers (their needs are
+    not narrowed here)."""
+    values = dict(zip(fn.params, call.exprs))
+    for g in guards:
+        if g.expr is None or g.kind in ("case", "default") or not any(
+                isinstance(x, Name) and x.ref == "param" and x.name in fn.params for x in walk(g.expr)):
+            continue
+        held = evaluate(substitute(g.expr, values))
+        if held is not None and bool(held) == g.negated:
+            return True
+    return False
 
 
 # Levels of callers followed for a helper's constants (a parameter passed on counts one).
