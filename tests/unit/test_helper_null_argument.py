@@ -20,3 +20,4 @@ def test_a_call_passing_null_for_the_tested_parameter_selects_no_text(tmp_path):
     texts = sorted(render_normal(m.template) for m in catalog.messages)
     assert "cannot load conf/quiet.conf" not in texts
     assert "cannot load conf/loud.conf" in texts
+    assert "cannot load conf/both.conf" in texts  # another call selects it too
