@@ -7,7 +7,11 @@ are the rules' `[config] list_fills` (name -> the index of the head argument). A
 list (keepalived's list_for_each_entry(vip, &current_vrrp->evip, e_list), the loop test
 `&vip->e_list != (&current_vrrp->evip)`) runs its body only when the list is not empty: it reads
 as that emptiness test (list_walk), so the walk of `evip` needs virtual_ipaddress_excluded, the
-only keyword filling it, whichever handler's helper walks it.
+only keyword filling it, whichever handler's helper walks it. A file-scope list head (keepalived's
+`garp_delay`, filled by alloc_garp_delay() from the garp_group handler and from
+set_default_garp_delay(), which runs only `if (global_data->vrrp_garp_interval ||
+global_data->vrrp_gna_interval)`) is the keywords' whose handlers, or whose values' tests, every
+way to a fill passes (_reasons); one way without either makes it no keyword's.
 
 Plain facts in (the functions' calls, the keywords' sides), OptionEffects out; no I/O.
 """
@@ -20,7 +24,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 from srcscan.analyze.callgraph import Functions
 from srcscan.analyze.optiontypes import OptionEffect
 from srcscan.analyze.optionvalues import target_of, value_options
-from srcscan.cexpr import Binary, Member, Name, Unary, strip, walk
+from srcscan.cexpr import Binary, CExpr, Member, Name, Unary, strip, walk
 from srcscan.model import CallSite, FunctionFacts
 
 if TYPE_CHECKING:
@@ -28,7 +32,9 @@ if TYPE_CHECKING:
 
 
 def list_fill_effects(by_key: Functions, sides: Mapping[str, frozenset[str]], fresh: set[tuple[str, str, str]],
-                      list_fills: Iterable[tuple[str, int]], resolve: Callable[[str, str], str | None]) \
+                      list_fills: Iterable[tuple[str, int]], resolve: Callable[[str, str], str | None],
+                      stack: set[tuple[str, str, str]] = frozenset(),
+                      tested: Callable[[CExpr], set[str] | None] = lambda e: None) \
         -> tuple[dict[str, list[OptionEffect]], set[tuple[str, str]]]:
     """The list heads keywords fill: keyword -> effects `.field` (op "list_add", owner the
     head's struct) for each call of a rules' `list_fills` function (name, index of the head
@@ -38,16 +44,34 @@ def list_fill_effects(by_key: Functions, sides: Mapping[str, frozenset[str]], fr
     vrrp_track_process, or a helper only they call: keywordsides.handler_sides); and the (field,
     owner) pairs filled anywhere else, or in an object the function is building (a local given a
     call's result, `fresh`: (file, function, local); every such object has the entry), which
-    are no keyword's. `resolve(name, file)`: the function key a call names."""
+    are no keyword's. `resolve(name, file)`: the function key a call names. A head that is a
+    variable of file scope (not in `stack`: (file, function, variable) of block-scope ones)
+    gives effects `name` (op "list_add") to the keywords of _reasons; `tested(condition)`: the
+    keywords one of which a condition holding needs (None: not a test of keywords' values)."""
     fills = dict(list_fills)
     if not fills:
         return {}, set()
     heads = _head_params(by_key, fills, resolve)
     effects: dict[str, list[OptionEffect]] = defaultdict(list)
     other: set[tuple[str, str]] = set()
+    callers: dict[str, list[tuple[str, CallSite]]] = defaultdict(list)
+    for key, fn in by_key.items():
+        for call in fn.calls:
+            callee = None if call.indirect else resolve(call.callee, call.file)
+            if callee is not None:
+                callers[callee].append((key, call))
+            for refs in call.arg_refs:  # a function passed on may be called from anywhere
+                for t in refs:
+                    callers[resolve(t, call.file) or t].append(("", call))
+    shared: dict[str, set[str] | None] = {}  # file-scope head -> the keywords filling it (None: not only keywords)
     for key, fn in by_key.items():
         for call in fn.calls:
             for at in _heads_of(call, fills, heads, resolve):
+                var = _var_head(call.exprs[at], fn, stack)
+                if var is not None:
+                    why = _reasons(key, call, sides, callers, tested, set())
+                    shared[var] = None if why is None or shared.get(var, set()) is None else shared.get(var, set()) | why
+                    continue
                 head = _field_of(call.exprs[at])
                 if head is None:
                     continue
@@ -58,7 +82,46 @@ def list_fill_effects(by_key: Functions, sides: Mapping[str, frozenset[str]], fr
                 for k in sides[key]:
                     effects[k].append(OptionEffect("." + head.field, "list_add", call.args[at].text, None,
                                                    owner=head.owner))
+    for var, why in sorted(shared.items()):
+        for k in sorted(why or ()):
+            effects[k].append(OptionEffect(var, "list_add", "&" + var, None))
     return effects, other
+
+
+def _var_head(e: CExpr, fn: FunctionFacts, stack: set[tuple[str, str, str]]) -> str | None:
+    """The variable of file scope whose address a head argument is (`&garp_delay`), or None."""
+    x = strip(e)
+    if isinstance(x, Unary) and x.op == "&":
+        x = strip(x.operand)
+    return x.name if isinstance(x, Name) and x.ref == "var" and (fn.file, fn.name, x.name) not in stack else None
+
+
+def _reasons(key: str, call: CallSite, sides: Mapping[str, frozenset[str]],
+             callers: Mapping[str, list[tuple[str, CallSite]]], tested: Callable[[CExpr], set[str] | None],
+             seen: set[str], depth: int = 6) -> set[str] | None:
+    """The keywords one of which the call `call` in function `key` running needs: those of a
+    test of keywords' values guarding it (`tested`), else the function's handler keywords
+    (`sides`), else those of every call of the function (`callers`: key -> (caller key, call)),
+    up to `depth` calls away. None when some way to it needs none (a function nothing calls
+    directly, whose address may be taken, or the walk goes too deep)."""
+    for g in call.guards:
+        if g.expr is not None and not g.negated and g.kind in ("if", "and", "ternary", "loop"):
+            found = tested(g.expr)
+            if found:
+                return set(found)
+    if sides.get(key):
+        return set(sides[key])
+    if key in seen:
+        return set()  # a recursion: the other ways decide
+    if depth == 0 or not key or not callers.get(key):
+        return None
+    out: set[str] = set()
+    for caller, site in callers[key]:
+        why = _reasons(caller, site, sides, callers, tested, seen | {key}, depth - 1)
+        if why is None:
+            return None
+        out |= why
+    return out
 
 
 def _heads_of(call: CallSite, fills: Mapping[str, int], heads: Mapping[str, set[int]],

@@ -28,7 +28,7 @@ from srcscan.analyze.callgraph import Functions
 from srcscan.analyze.keywordlists import list_fill_effects
 from srcscan.analyze.keywordsides import field_of, handler_sides, resolve, spread_labels
 from srcscan.analyze.optiontypes import Option, OptionEffect
-from srcscan.cexpr import Call, Const, Member, Name, evaluate, strip, walk
+from srcscan.cexpr import Binary, Call, Const, Member, Name, evaluate, strip, walk
 from srcscan.model import FileFacts, FunctionFacts, SiteKey, Write
 
 
@@ -306,7 +306,8 @@ def keyword_options(files: Iterable[FileFacts], keyword_calls: Iterable[str], bi
     for end in replay_levels(functions, frozenset(keyword_calls), levels)[1] if levels and list_fills else ():
         seeds[end.handler].update(path[-1] for path in end.paths)  # an end handler runs when its block ends
     filled, unlisted = list_fill_effects(by_key, spread_labels(by_key, seeds) if list_fills else {}, fresh, list_fills,
-                                         lambda name, file: resolve(by_key, name, file))
+                                         lambda name, file: resolve(by_key, name, file), stack,
+                                         _value_tests(effects, other))
     for k, found in filled.items():
         effects[k].extend(found)
     other |= unlisted
@@ -353,6 +354,37 @@ def keyword_handlers(installs: Iterable[KeywordInstall], ends: Iterable[EndHandl
                 if path not in out[handler][where]:
                     out[handler][where].append(path)
     return {h: {w: tuple(sorted(ps)) for w, ps in d.items()} for h, d in out.items()}
+
+
+def _value_tests(effects: Mapping[str, list[OptionEffect]], other: set[tuple[str, str]]):
+    """A reader of conditions: the keywords one of which `global_data->vrrp_garp_interval ||
+    global_data->vrrp_gna_interval` holding needs (each a field only its keyword's handlers
+    store a value in: `effects` "=", no pair of `other`: (field, struct) stored elsewhere), or
+    None for a condition that is no such test."""
+    valued: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for k, found in effects.items():
+        for e in found:
+            if e.op == "=" and e.target.startswith("."):
+                valued[e.target[1:]].append((e.owner, k))
+    elsewhere: dict[str, set[str]] = defaultdict(set)
+    for field, owner in other:
+        elsewhere[field].add(owner)
+
+    def tested(e) -> set[str] | None:
+        e = strip(e)
+        if isinstance(e, Binary) and e.op in ("||", "&&"):
+            left, right = tested(e.left), tested(e.right)
+            if e.op == "||":
+                return left | right if left and right else None
+            return left or right
+        if isinstance(e, Binary) and e.op in ("!=", ">") and evaluate(e.right) == 0:
+            return tested(e.left)
+        if not isinstance(e, Member) or e.field in elsewhere and (not e.owner or "" in elsewhere[e.field]
+                                                                  or e.owner in elsewhere[e.field]):
+            return None
+        found = {k for owner, k in valued.get(e.field, ()) if not owner or not e.owner or owner == e.owner}
+        return found or None
+    return tested
 
 
 def _bit_observed(fn: FunctionFacts, local: str, setting, by_key: Functions) -> bool:

@@ -103,8 +103,11 @@ def value_options(target: Target | None, index: Index, fn: FunctionFacts | None,
     if target.kind == "var" and fn is not None and (values := local_of(target.name, index, fn)) is not None:
         return _local_options(target.name, values, index, fn, by_default, depth)
     pool = [(o, e) for o, e in option_pool(target, index) if not e.mask]  # bit masks are read through `&`, not as values
-    local = [o for o, _ in pool if fn is not None and fn.file in o.files]  # the key the function's own module reads
-    if not local and fn is not None and (users := index.users.get(fn.file)):
+    # the key the function's own module reads; a file-scope list head keywords fill (keywordlists:
+    # keepalived's `garp_delay`, from garp_group or vrrp_garp_interval) is one object, whoever fills it
+    shared = target.kind == "var" and pool and all(e.op == "list_add" for _, e in pool)
+    local = [o for o, _ in pool if fn is not None and fn.file in o.files and not shared]
+    if not local and not shared and fn is not None and (users := index.users.get(fn.file)):
         # A file without the key (lighttpd's gw_backend.c, testing `hctx->conf.debug`) reads
         # the fields of the modules that call into it (mod_fastcgi.c, mod_proxy.c...), not
         # those of a field of the same name elsewhere (mod_simple_vhost.c's `debug`).

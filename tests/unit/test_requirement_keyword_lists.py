@@ -31,9 +31,18 @@ def catalog(tmp_path_factory):
     ("starting the instances", [["vrrp_instance"]]),     # by the handler, through a helper given the head
     ("no instance to start", []),                        # empty: the keyword may be given all the same
     ("adding static addresses", []),                     # filled by the start-up's code too
+    ("pending entries", []),                             # a file-scope list the start-up fills
 ])
 def test_lists_only_blocks_fill(catalog, text, wanted):
     assert [list(a) for a in only_message(catalog, text).requires] == wanted
+
+
+def test_file_scope_list_keywords_fill(catalog):
+    """A file-scope head filled by a handler's helper, and by start-up code run only under a test
+    of a value only a keyword sets (keepalived's garp_delay: garp_group, or set_default_garp_delay()
+    under `if (global_data->vrrp_garp_interval || ...)`), needs one of them."""
+    assert sorted(list(a) for a in only_message(catalog, "delays configured").requires) == \
+        [["delay_group"], ["delay_interval"]]
 
 
 def test_without_list_fills_no_requirement(tmp_path):
