@@ -40,7 +40,7 @@ def test_lists_only_blocks_fill(catalog, text, wanted):
 def test_file_scope_list_keywords_fill(catalog):
     """A file-scope head filled by a handler's helper, and by start-up code run only under a test
     of a value only a keyword sets (keepalived's garp_delay: garp_group, or set_default_garp_delay()
-    under `if (global_data->vrrp_garp_interval || ...)`), needs one of them."""
+    under `if (global_data->vrrp_garp_interval || ...)`, a keyword of another file), needs one of them."""
     assert sorted(list(a) for a in only_message(catalog, "delays configured").requires) == \
         [["delay_group"], ["delay_interval"]]
 
