@@ -14,8 +14,8 @@ from typing import Any, Iterable, Mapping
 from srcscan import __version__
 from srcscan.cexpr import Const, Name, walk
 from srcscan.formats.template import Template, render_normal, template_from_dict, template_to_dict
-from srcscan.model import (CallSite, Derivation, FileFacts, FunctionFacts, LogSite, MessageText, ProcessAnswer, RequirementAnswer,
-                           SiteKey,
+from srcscan.model import (CallSite, Derivation, FileFacts, FunctionFacts, LogSite, MessageText, ProcessAnswer, ProcessesFrom,
+                           ReachedBy, RequirementAnswer, SiteKey,
                            derivation_from_dict, derivation_to_dict)
 from srcscan.rules import LogFunction, Rules
 from srcscan.rules.schema import FacilityBits
@@ -123,6 +123,20 @@ def _site_key(call: CallSite) -> tuple[str, int, int, str, tuple[str, ...]]:
     return (call.file, call.line, call.col, call.written, tuple(a.text for a in call.args))
 
 
+# A site no call path from a process start reaches (its processes taken from the rest of its
+# file): "appears by default" would be a guess. lighttpd 1.4.45's modules, registered through
+# plugin tables srcscan did not follow, gave 250 such rows; keepalived's __assert_fail is
+# called by the C library's assert().
+UNREACHED_NOTE = ("no call path from the program's start to {function}() was found (it may run through a function "
+                  "pointer, a table or the C library, which srcscan does not follow here): what it needs is not known")
+
+
+def _no_path(derivation: tuple[Derivation, ...]) -> bool:
+    """Whether the processes analysis found no call path to the site: no ReachedBy, and its
+    processes taken from the rest of its file."""
+    return not any(isinstance(d, ReachedBy) for d in derivation) and \
+        any(isinstance(d, ProcessesFrom) and d.kind == "file" for d in derivation)
+
 def assemble(sites: Iterable[LogSite], texts: Mapping[SiteKey, tuple[MessageText, ...]],
              build: Mapping[SiteKey, str], requirements: Mapping[SiteKey, RequirementAnswer],
              processes: Mapping[SiteKey, ProcessAnswer]) -> list[Message]:
@@ -169,6 +183,8 @@ def assemble(sites: Iterable[LogSite], texts: Mapping[SiteKey, tuple[MessageText
                 own_where = where.for_text(text.template)  # a text only some processes' calls select
                 m = replace(m, processes=own_where.processes, facility=own_where.facility,
                             facility_with=own_where.facility_with, derivation=m.derivation + own_where.derivation)
+                if answer is not None and not m.requires and not m.uncertain and _no_path(own_where.derivation):
+                    m = replace(m, uncertain=(UNREACHED_NOTE.format(function=call.function),))
             (parsed if site.extracted == "parse" else from_text).append(m)
     messages = assign_ids(parsed)
     ids = {m.id for m in messages}

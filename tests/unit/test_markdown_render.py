@@ -52,7 +52,7 @@ def test_every_message_cell_reads_back_as_written(tmp_path):
     tree = SourceTree(FIXTURES / "demo", Provenance("path", str(FIXTURES / "demo"), None))
     catalog = build_from_tree(rules, tree, tmp_path / "cache").catalog
     first = catalog.messages[0]
-    tricky = replace(first, format=TRICKY, dynamic=False, requires=(("-D", "!-t"), ("proxy.debug>=2",)),
+    tricky = replace(first, format=TRICKY, dynamic=False, requires=(("-D", "!-t"), ("proxy.debug>=2",)), uncertain=(),
                      processes=("a|b", "*c*"), facility=("local<N>",), facility_with=(("-S", "local<N>, daemon"),),
                      conditions=("*p && (x | y) < 3",), build="defined(A) || B")
     catalog = replace(catalog, messages=(tricky,) + catalog.messages[1:])
