@@ -257,9 +257,11 @@ def _held_value(r, callee: FunctionFacts) -> Guard | None:
     (global_data->have_vrrp_config || ...));`, keepalived's running_vrrp()) as a guard of the
     callee, for the test that its result is non-zero to read as what the condition needs; None
     for a return of no value, a call or a plain variable (a value of the run srcscan reads
-    elsewhere: _held_call, the returned local's writes)."""
+    elsewhere: _held_call, the returned local's writes). A return of a field (keepalived's
+    get_igscript(): `return vrrp->script;`, which only the `notify` keyword fills) is read as
+    the test that the field is set."""
     value = strip(r.value) if r.value is not None else None
-    if not isinstance(value, Binary) or value.op not in ("&&", "||"):
+    if not (isinstance(value, Binary) and value.op in ("&&", "||") or isinstance(value, Member)):
         return None
     return Guard("if", None, f"return at {callee.file}:{r.line}", r.line, False, (), value)
 

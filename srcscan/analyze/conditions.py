@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
-from srcscan.cexpr import Binary, Call, CExpr, Const, Name, Other, Unary, evaluate, render, strip, substitute, walk
+from srcscan.cexpr import Binary, Call, CExpr, Cond, Const, Name, Other, Unary, evaluate, render, strip, substitute, walk
 from srcscan.model import CallSite, FunctionFacts, Guard
 from srcscan.requirement import Atom, Requirement
 from srcscan.analyze.inherited import keyword_requirement, stored_requirement
+from srcscan.analyze.lastwrite import choice_at_line
 from srcscan.analyze.localflow import entry_form
 from srcscan.analyze.guardtext import split
 from srcscan.analyze.keywordblocks import within_blocks
@@ -70,6 +71,12 @@ def condition(e: CExpr, index, fn: FunctionFacts, line: int = 0, complement: boo
         # a parameter assigned before the test, or a local given only constants: over the
         # parameters' values on entry (analyze.localflow), which the callers' arguments decide
         return condition(again, index, fn, open_params=open_params)
+    if line and (choice := choice_at_line(e, index, fn, line)) is not None:
+        e = choice  # a local holding one of two fields (`s = up ? rs->notify_up : rs->notify_down`)
+    if isinstance(e, Cond):  # `c ? a : b` as a truth value: (c && a) || (!c && b)
+        test = condition(e.test, index, fn, line, complement, open_params)
+        return (test & condition(e.yes, index, fn, line, complement, open_params, holds)) \
+            | (~test & condition(e.no, index, fn, line, complement, open_params, holds))
     found = option_test(e, index, fn, line=line) if not (line and stored_after_loop(e, index, fn, line)) else None
     if found is not None:
         return found

@@ -20,7 +20,7 @@ from srcscan.analyze.guardedlocals import (copied_values_test, entry_set_unless,
                                           stored_through_locals, walk_start)
 from srcscan.analyze.keyindex import key_index_test
 from srcscan.analyze.keywordblocks import keyword_value_test, within_blocks
-from srcscan.analyze.lastwrite import at_line
+from srcscan.analyze.lastwrite import at_line, choice_at_line
 from srcscan.analyze.nullargs import null_argument
 from srcscan.analyze.ondefaults import on_by_default
 from srcscan.analyze.sharedfills import shared_need
@@ -32,7 +32,7 @@ from srcscan.analyze.valuetests import compared_values, entry_value, masked_valu
 from srcscan.analyze.optionvalues import (COMPARISONS, cleared_local, integer_of, local_of,
                                           negated_key_test, stored_after_loop, target_of, walk_step,
                                           value_options)
-from srcscan.cexpr import Binary, CExpr, Other, Unary, render, strip
+from srcscan.cexpr import Binary, CExpr, Cond, Other, Unary, render, strip
 from srcscan.model import FunctionFacts, Guard
 from srcscan.requirement import Atom, Requirement
 
@@ -93,6 +93,12 @@ def _formula(e: CExpr, index: Index, fn: FunctionFacts, necessary: bool, line: i
         left = _formula(e.left, index, fn, necessary, line)
         right = _formula(e.right, index, fn, necessary, line)
         return left & right if e.op == "&&" else left | right
+    if line and (choice := choice_at_line(e, index, fn, line)) is not None:
+        e = choice  # a local holding one of two fields (lastwrite.choice_at_line)
+    if isinstance(e, Cond):
+        # `c ? a : b` as a truth value: (c && a) || (!c && b), each part read as above
+        return (_formula(e.test, index, fn, necessary, line) & _formula(e.yes, index, fn, necessary, line)) \
+            | (~_formula(e.test, index, fn, not necessary, line) & _formula(e.no, index, fn, necessary, line))
     if (constant := integer_of(e)) is not None:
         # `if (enable_snmp_vrrp || ... || false)`, its other tests under #ifdef: the constant's own truth
         return Requirement.TRUE if constant else Requirement.FALSE
