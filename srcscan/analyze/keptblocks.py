@@ -12,12 +12,13 @@ Answers and the call graph in, answers out; no I/O.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Iterable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.derivations import Note
-from srcscan.model import RequirementAnswer, SiteKey
+from srcscan.model import Guard, RequirementAnswer, SiteKey
 from srcscan.requirement import Requirement
 
 
@@ -46,7 +47,8 @@ def checked_after(graph: CallGraph, checks: Iterable[str]) -> tuple[frozenset[st
     if not first:
         return frozenset(), frozenset()
     later = [target for caller, line in first.items()
-             for _, target, data in graph.graph.out_edges(caller, data=True) if data.get("line", 0) > line]
+             for _, target, data in graph.graph.out_edges(caller, data=True)
+             if data.get("line", 0) > line and not tests_a_check(data.get("guards") or (), names)]
     seen: set[str] = set()
     todo = [k for k in graph.entry_points if k in graph.graph]
     while todo:  # the rest of the program: every edge but the callers' later ones
@@ -62,8 +64,8 @@ def checked_after(graph: CallGraph, checks: Iterable[str]) -> tuple[frozenset[st
 
 
 def with_kept(answers: Mapping[SiteKey, RequirementAnswer], kept: Iterable[tuple[str, str]],
-              checked: Mapping[str, str], processes: Mapping[str, str], graph: CallGraph, handlers: Iterable[str]) \
-        -> dict[SiteKey, RequirementAnswer]:
+              checked: Mapping[str, str], processes: Mapping[str, str], graph: CallGraph, handlers: Iterable[str],
+              guards: Mapping[SiteKey, tuple[Guard, ...]] | None = None) -> dict[SiteKey, RequirementAnswer]:
     """The answers with each kept block's keywords (`kept`: block keyword -> formula text, the
     rules' kept_only_with) added where a site that runs after the block's check needs the block:
     after the parse (its function not in parse_time) for a block its end handler drops, only
@@ -71,8 +73,10 @@ def with_kept(answers: Mapping[SiteKey, RequirementAnswer], kept: Iterable[tuple
     (kept_process: block -> the name of the child process that drops it) narrows it to the
     alternatives naming that process's start (`@bfd`, analyze.childstarts): keepalived's VRRP process
     keeps a bfd_instance without neighbor_ip, which only the BFD process drops. An alternative
-    needing the block absent (`virtual_server && !real_server`) or not naming it is left as it is."""
-    handlers = list(handlers)
+    needing the block absent (`virtual_server && !real_server`) or not naming it is left as it is.
+    `guards`: each site's guards; a site (or a call) under a test of the check's own result
+    (`if (!complete_init()) { log...; }`, the branch where it failed) is not after it."""
+    handlers, guards = list(handlers), guards or {}
     parsing = parse_time(graph, handlers)
     by_key = {(fn.file, fn.name): k for k, fn in graph.functions.items()}
     rules = []
@@ -91,8 +95,9 @@ def with_kept(answers: Mapping[SiteKey, RequirementAnswer], kept: Iterable[tuple
             if after is None:
                 runs_after = fn is not None and fn not in parsing
             else:
-                runs_after = fn in after or any(f == key.file and name == key.function and key.line > line
-                                                 for f, name, line in sites)
+                runs_after = fn in after or (any(f == key.file and name == key.function and key.line > line
+                                                  for f, name, line in sites)
+                                              and not tests_a_check(guards.get(key, ()), checked[block].split()))
             if runs_after:
                 add.append((block, needs, starts.get(block, "")))
         out[key] = with_needs(answer, add) if add else answer
@@ -121,3 +126,16 @@ def with_needs(answer: RequirementAnswer, add: list[tuple[str, Requirement, str]
         return answer
     requirement = Requirement.any_of(found).simplified() if changed else answer.requirement
     return replace(answer, requirement=requirement, texts=texts, derivation=answer.derivation + tuple(notes))
+
+
+def tests_a_check(guards: Iterable[Guard], names: Iterable[str]) -> bool:
+    """Whether a guard's text calls one of the check functions `names` (`!vrrp_complete_init()`):
+    what it guards runs where the check's result decides, the failed branch among them. An
+    early return on it (the code after `if (!check()) return;`) is the passed side, not such a
+    guard."""
+    names = [n for n in names if n]
+    if not names:
+        return False
+    call = re.compile(r"(?<![\w.>])(?:" + "|".join(map(re.escape, names)) + r")\s*\(")
+    # code after `if (!check()) return;` runs where the check passed: that guard says so
+    return any(g.kind != "early-return" and call.search(g.text or "") for g in guards)

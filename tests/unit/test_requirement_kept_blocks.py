@@ -41,6 +41,8 @@ def catalog(tmp_path_factory):
     ("instances checked", [["id", "instance"]]),          # after it, in its caller
     ("starting the instances", [["id", "instance"]]),     # in a function only called after it
     ("instances are configured", [["instance"]]),         # called before it as well
+    ("instances rejected", [["instance"]]),               # in the branch where the check failed
+    ("giving up on the instances", [["instance"]]),       # in a function only that branch calls
 ])
 def test_kept_blocks(catalog, text, wanted):
     assert [list(a) for a in only_message(catalog, text).requires] == wanted
