@@ -256,10 +256,10 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.broken = frozenset(broken)
     index.conditional = frozenset(conditional)
     index.key_values = key_values if key_values is not None else KeyTableValues()
-    # Registered callbacks run only once registered: so far read for a daemon whose
-    # configuration keywords are installed by name (keepalived's scheduler threads registered
-    # where a keyword's field is set), to keep the other daemons' answers as they are.
-    index.field_stores = field_stores(graph, refs, registrations=bool(rules.config.keyword_calls))
+    # Registered callbacks run only once registered, in any daemon: keepalived's scheduler
+    # threads registered where a keyword's field is set, lighttpd's stat_cache_handle_fdevent
+    # stored in `fdn->handler` by fdevent_register() only under server.stat-cache-engine=inotify.
+    index.field_stores = field_stores(graph, refs, registrations=True)
     index.contexts = frozenset(rules.config.contexts)
     index.handler_selectors = dict(rules.config.handler_selectors)
     index.choices = handler_choices(writes, frozenset(index.handler_selectors.values()))
