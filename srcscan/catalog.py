@@ -128,7 +128,8 @@ def _site_key(call: CallSite) -> tuple[str, int, int, str, tuple[str, ...]]:
 # plugin tables srcscan did not follow, gave 250 such rows; keepalived's __assert_fail is
 # called by the C library's assert().
 UNREACHED_NOTE = ("no call path from the program's start to {function}() was found (it may run through a function "
-                  "pointer, a table or the C library, which srcscan does not follow here): what it needs is not known")
+                  "pointer, a table, the C library or a macro of another build, which srcscan does not follow here): "
+                  "what it needs is not known")
 
 
 def _no_path(derivation: tuple[Derivation, ...]) -> bool:
