@@ -112,7 +112,7 @@ class Index:
     var_writes: tuple[Write, ...] = ()  # the assignments to whole file-scope variables (`log_fac = LOG_LOCAL0`; analyze.facilityflow)
     param_needs: dict[tuple[str, str], Requirement | None] = field(default_factory=dict)  # (function key, parameter) -> what its being set needs (guardedlocals.param_set_only_under)
     graph: CallGraph | None = None  # the call graph the index was built on
-    program: str = ""  # the rules' project name: the name the daemon is started under (analyze.progname)
+    programs: tuple[str, ...] = ()  # the names the daemon is started under (rules' `[project] programs`; analyze.progname)
     local_writes: dict[tuple[str, str], dict[str, tuple]] = field(default_factory=dict)  # (file, function) -> local -> (value, guards) of each write (guardedlocals.find_local_writes)
     field_writes: dict[str, tuple[Write, ...]] = field(default_factory=dict)  # field name -> the writes to it through locals and parameters (`.tftpfd`) and through globals
     after_loop: dict[tuple[str, str], dict[str, tuple[int, ...]]] = field(default_factory=dict)  # (file, function) -> field -> lines the function calling getopt writes it after its loop (writes_after_loop)
@@ -239,7 +239,7 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index = Index.of(folded_options(options, writes) + feature_options(writes, *feature), rules.options.bit_test)
     index.feature = feature
     index.graph = graph
-    index.program = rules.project
+    index.programs = rules.programs or (rules.project,)
     index.assigned = {f: {n: tuple(sorted(ls)) for n, ls in names.items()} for f, names in (assigned or {}).items()}
     index.getopt_calls = rules.options.getopt_calls
     index.key_cases = dict(key_cases or {})

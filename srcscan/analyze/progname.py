@@ -2,7 +2,8 @@
 when run under another name (keepalived 2.x's keepalived_main() runs genhash, a helper with
 options of its own, when argv[0]'s base name is "genhash": core/main.c:2455-2458).
 
-The catalog describes the daemon started under its own name (the rules' project name), so
+The catalog describes the daemon started under its own name (the rules' `[project] programs`,
+by default the project's name: bind9's binary is `named`), so
 `strcmp(<argv[0]>, "other")` is non-zero there and `!strcmp(...)` false: what only that branch
 reaches is no message the daemon logs by default, and it keeps whatever other way the daemon
 has to it (keepalived's `-T`). A test of the daemon's own name is left undecided.
@@ -49,7 +50,7 @@ def program_name_test(e: CExpr, index: "OptionIndex", fn: FunctionFacts | None) 
     if len(literal) != 1 or len(other) != 1 or not _names_program(other[0], fn, index):
         return None
     name = c_string_value(literal[0].text)
-    if name.lower() == index.program.lower():
+    if name.lower() in {p.lower() for p in index.programs}:
         return None
     return Requirement.TRUE  # the names differ: strcmp's result is non-zero
 

@@ -170,9 +170,11 @@ def parse_rules(table: dict[str, Any], path: str, sha256: str = "", shared: bool
     project = top.sub("project", top.get("project", dict))
     name = project.get("name", str)
     project.get("description", str, "")
+    programs = project.strings("programs")
     project.reject_unknown()
     rules = Rules(
         project=name,
+        programs=programs or (name,),
         path=path,
         sha256=sha256,
         source=_read_source(top.sub("source", top.get("source", dict, {}))),

@@ -375,6 +375,9 @@ class Rules:
     # strings) in variables: each caller's call selects the text (analyze/builttext.py).
     text_builders: tuple[str, ...] = ()
     events: tuple[EventChannel, ...] = ()  # event codes sent to functions that log by them
+    # The names the daemon's binary is started under (`[project] programs`; default: the project's
+    # name): a test of argv[0] against another name is another program (analyze.progname).
+    programs: tuple[str, ...] = ()
 
     def log_function(self, name: str) -> LogFunction | None:
         return next((f for f in self.log_functions if f.name == name), None)

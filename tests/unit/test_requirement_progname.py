@@ -72,3 +72,14 @@ def test_an_option_handing_argv_on_leaves_the_answer_uncertain(catalog):
     assert any("run_helper() reads the rest of the command line" in u
                for u in only_message(catalog, "probe failed").uncertain)
     assert not only_message(catalog, "daemon started").uncertain
+
+
+def test_a_program_name_the_rules_list_is_the_daemon_s_own(tmp_path):
+    """`[project] programs` names the binaries the daemon is started under (bind9's `named`): a
+    test of argv[0] against one of them is left undecided, so what only that branch reaches
+    is no longer ruled out by default."""
+    rules = tmp_path / "rules.toml"
+    rules.write_text((ROOT / "rules.toml").read_text().replace('name = "fx"', 'name = "fx"\nprograms = ["fx", "probe"]', 1))
+    catalog = tree_catalog(ROOT / "tree", rules, tmp_path / "cache")
+    assert only_message(catalog, "probe failed").requires == ()  # the probe branch is a default path now
+    assert [list(a) for a in only_message(catalog, "daemon started").requires] == []
