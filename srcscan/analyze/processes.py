@@ -124,7 +124,7 @@ def _child_name(idents: list[str], parent_idents: list[str], function: str) -> s
     return _clean(re.sub(r"^(start_|run_)|(_child|_process|_main)$", "", function))
 
 
-def _other_side(p: Process, procs: list[Process], function: str, line: int, guards: Iterable[Any]) -> bool:
+def other_side(p: Process, procs: list[Process], function: str, line: int, guards: Iterable[Any]) -> bool:
     """True when `line` of `function` runs in a process other than `p`: the function starts a
     child, and the line is on the parent's side of its fork while `p` is the child, or on the
     child's side while `p` is not."""
@@ -136,7 +136,7 @@ def process_sites(p: Process, procs: list[Process], region: dict[str, set[str]],
     """The openlog sites process `p` runs."""
     own = []
     for s in facts.sites:
-        if s.function in region[p.name] and not _other_side(p, procs, s.function, s.line, ()):
+        if s.function in region[p.name] and not other_side(p, procs, s.function, s.line, ()):
             own.append(s)
     return own
 
@@ -217,7 +217,7 @@ def message_processes(line: int, fn_key: str, procs: list[Process], region: dict
     read through a pointer NULL there)."""
     guards = tuple(guards)
     return tuple(p.name for p in procs if fn_key in region[p.name] and runs_in(p, procs, guards, option_test)
-                 and not _other_side(p, procs, fn_key, line, guards)
+                 and not other_side(p, procs, fn_key, line, guards)
                  and not (state is not None and (guards and state.guards_false(p.name, guards, function=fn_key)
                                                  or state.never_past(p.name, fn_key, {"line": line, "guards": guards}))))
 
@@ -429,7 +429,7 @@ def build_model(graph: CallGraph, facts: Facts, options: Iterable[Option], rules
     unpruned = regions(graph, procs, guard_filter.edge_ok(settings), guard_filter.option_test(settings))
     never: dict[str, frozenset[str]] = {}
     inherited = inherited_regions(graph, procs, everywhere, guard_filter, settings, never)
-    state = ProcessState(graph, facts, procs, everywhere, _other_side, unpruned, inherited,
+    state = ProcessState(graph, facts, procs, everywhere, other_side, unpruned, inherited,
                          guard_filter.index.var_writes, never, _mode_test(graph, guard_filter.index),
                          guard_filter.index.local_lines)
     state.region_of = lambda name: regions(graph, procs, guard_filter.edge_ok(settings), guard_filter.option_test(settings),

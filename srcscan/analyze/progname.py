@@ -24,15 +24,12 @@ from srcscan.requirement import Requirement
 if TYPE_CHECKING:
     from srcscan.analyze.optionindex import Index as OptionIndex
 
-# C library comparisons returning 0 for equal strings (ISO C 7.24.4.2; POSIX strcasecmp)
-COMPARES = frozenset({"strcmp", "strcasecmp"})
-
-
 def program_name_test(e: CExpr, index: "OptionIndex", fn: FunctionFacts | None) -> Requirement | None:
     """TRUE or FALSE for a test of the program's name against another name as the daemon
     runs it: `strcmp(name ? name + 1 : argv[0], "genhash")` (non-zero: TRUE), its `!`, `== 0`
     (FALSE) and `!= 0` (TRUE); None for any other test, and for a test of the project's own
-    name."""
+    name. The comparison is one of the rules' `[config] string_compares` taking two strings
+    (`_c.toml`: strcmp, strcasecmp; the length-bounded ones take three)."""
     if fn is None or index.graph is None:
         return None
     e = strip(e)
@@ -42,7 +39,7 @@ def program_name_test(e: CExpr, index: "OptionIndex", fn: FunctionFacts | None) 
     if isinstance(e, Binary) and e.op in ("==", "!=") and _zero(e.right):
         inner = program_name_test(e.left, index, fn)
         return None if inner is None else (~inner if e.op == "==" else inner)
-    if not isinstance(e, Call) or not isinstance(e.function, Name) or e.function.name not in COMPARES \
+    if not isinstance(e, Call) or not isinstance(e.function, Name) or e.function.name not in index.string_compares \
             or len(e.args) != 2:
         return None
     literal = [a for a in map(strip, e.args) if isinstance(a, Const) and a.text.startswith('"')]

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 from srcscan.analyze.childoptions import children_with_more_options
 from srcscan.analyze.deadcode import code_of
-from srcscan.analyze.processes import Model, _other_side, message_processes
+from srcscan.analyze.processes import Model, other_side, message_processes
 
 
 def other_build_callers(fn: Any, model: Model, requires: tuple[tuple[str, ...], ...] = ()
@@ -40,7 +40,7 @@ def other_build_callers(fn: Any, model: Model, requires: tuple[tuple[str, ...], 
             if caller is None or caller.key == current.key:
                 continue
             for p in model.procs:
-                if caller.key in model.region[p.name] and not _other_side(p, model.procs, caller.key, line, ()) \
+                if caller.key in model.region[p.name] and not other_side(p, model.procs, caller.key, line, ()) \
                         and p.name not in found:
                     found.append(p.name)
             more = children_with_more_options(model, line, caller.key, (), requires, set(found))
