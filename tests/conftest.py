@@ -119,13 +119,21 @@ def write_tree(root: Path, files: dict[str, str]) -> Path:
 
 
 
-def with_keyword_parser(fixture: str, dest: Path) -> Path:
+# Files several fixture trees share, kept once, in the fixture that first needed them
+SHARED_FIXTURE_FILES = {"parser.c": "reqk-blocks", "parser.h": "reqk-blocks", "list.h": "reqc-lists"}
+
+
+def with_keyword_parser(fixture: str, dest: Path, *shared: str) -> Path:
     """dest/tree: tests/fixtures/FIXTURE/tree's files beside reqk-blocks' keyword parser
-    (parser.c, parser.h: kept once, copied into each keepalived-shaped tree that needs one); its path."""
+    (parser.c, parser.h: kept once, copied into each keepalived-shaped tree that needs one) and
+    the other `shared` files of SHARED_FIXTURE_FILES (reqc-lists' list.h, keepalived's list_head
+    in its shape); its path."""
     tree = dest / "tree"
     shutil.copytree(FIXTURES / fixture / "tree", tree)
-    for name in ("parser.c", "parser.h"):
-        shutil.copy(FIXTURES / "reqk-blocks" / "tree" / name, tree / name)
+    for name in ("parser.c", "parser.h") + shared:
+        home = FIXTURES / SHARED_FIXTURE_FILES[name] / "tree" / name
+        if home.parent != FIXTURES / fixture / "tree":
+            shutil.copy(home, tree / name)
     return tree
 
 

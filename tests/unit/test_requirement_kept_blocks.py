@@ -3,7 +3,7 @@ frees a `virtual_server` with no `real_server` when the block ends (check_parser
 vs_end_handler), and its VRRP process stops when a `vrrp_instance` has no `virtual_router_id`
 (vrrp.c chk_min_cfg, from vrrp_complete_init): code run after those checks that needs the block
 needs those keywords too; the parse's own messages, and code run before the check, do not
-(tests/fixtures/reqk-kept, a keepalived-shaped tree written for this test; rules' `[config]
+(tests/fixtures/reqk-kept, a keepalived-shaped tree written for this test, with reqc-lists' list.h; rules' `[config]
 kept_only_with`, `kept_checked_in`, `kept_process`; analyze/keptblocks.py)."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ ROOT = Path(__file__).parent.parent / "fixtures" / "reqk-kept"
 
 
 def _tree(dest: Path) -> Path:
-    return with_keyword_parser("reqk-kept", dest)
+    return with_keyword_parser("reqk-kept", dest, "list.h")
 
 
 @pytest.fixture(scope="module")

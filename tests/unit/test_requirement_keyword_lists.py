@@ -18,7 +18,7 @@ ROOT = Path(__file__).parent.parent / "fixtures" / "reqk-lists"
 
 
 def _tree(dest: Path) -> Path:
-    return with_keyword_parser("reqk-lists", dest)
+    return with_keyword_parser("reqk-lists", dest, "list.h")
 
 
 @pytest.fixture(scope="module")
