@@ -40,7 +40,7 @@ from srcscan.analyze.ondefaults import default_owners
 from srcscan.analyze.optiontypes import Option
 from srcscan.analyze.optionvalues import integer_of, param_options
 from srcscan.model import CallSite, FunctionFacts, FunctionRef, Guard, Write
-from srcscan.cexpr import Binary, CExpr, Member, Name, strip
+from srcscan.cexpr import Binary, Call, CExpr, Member, Name, strip
 from srcscan.requirement import Requirement
 
 @dataclass
@@ -165,13 +165,31 @@ class Index:
                                       for k in keys[label].split("|"))
         if fn.file != self.cli_file:
             return None
-        if not any(c.callee in self.getopt_calls for c in fn.calls) and not (
+        if not self.option_switch(guard.expr, fn) and not (
                 fn.key in self.handlers and isinstance(guard.expr, Name) and guard.expr.ref == "param"):
             return None
         names = [self.cli_labels.get(label) if isinstance(label, int) else None for label in guard.labels]
         if not all(names):
             return None
         return Requirement.any_of(Requirement.atom(n) for n in sorted(set(names)))
+
+    def option_switch(self, e: CExpr | None, fn: FunctionFacts) -> bool:
+        """Whether `e`, a switch's expression in `fn`, is the result of a getopt call (the rules'
+        `getopt_calls`): the call itself (`switch (getopt(argc, argv, "f:"))`) or a variable `fn`
+        assigns it to (`while ((c = getopt_long(...)) != -1) switch (c)`). Another switch of the
+        function (on a mode, a level) is none, whatever its case labels: `case 5:` there is not
+        the long option whose code is 5."""
+        e = strip(e) if e is not None else None
+        if isinstance(e, Call):
+            return self._getopt_call(e)
+        if not isinstance(e, Name):
+            return False
+        values = [v for _, v in self.local_lines.get((fn.file, fn.name), {}).get(e.name, ())]
+        values += [w.value for w in self.var_writes if w.target == e.name and w.function == fn.name and w.file == fn.file]
+        return any(self._getopt_call(strip(v)) for v in values if v is not None)
+
+    def _getopt_call(self, e: CExpr) -> bool:
+        return isinstance(e, Call) and isinstance(e.function, Name) and e.function.name in self.getopt_calls
 
     def code_test(self, e: CExpr, fn: FunctionFacts) -> Requirement | None:
         """The option a test `param == CODE` of the option parameter of a function the getopt
@@ -244,6 +262,9 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.string_compares = frozenset(rules.config.string_compares)
     index.assigned = {f: {n: tuple(sorted(ls)) for n, ls in names.items()} for f, names in (assigned or {}).items()}
     index.getopt_calls = rules.options.getopt_calls
+    # the variables a getopt call's result is assigned to (Index.option_switch), before any guard is read
+    index.local_lines = local_lines(writes)
+    index.var_writes = tuple(w for w in writes if not w.local and w.op == "=" and "." not in w.target)
     index.key_cases = dict(key_cases or {})
     index.parsed = rules.config.parsed
     index.defaults = defaults
@@ -293,13 +314,11 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.global_writes = find_global_writes(writes, {(f.file, f.name): f for f in graph.functions.values()})
     index.default_parses = default_parses(graph, index)
     index.after_loop = writes_after_loop(graph, writes, index.getopt_calls)
-    index.local_lines = local_lines(writes)
     declared: dict[tuple[str, str], set[str]] = defaultdict(set)
     for w in writes:
         if w.local:
             declared[(w.file, w.function)].add(w.target)
     index.locals_declared = {k: frozenset(v) for k, v in declared.items()}
-    index.var_writes = tuple(w for w in writes if not w.local and w.op == "=" and "." not in w.target)
     index.flow = flow_writes(writes)
     index.selections = key_selections(graph.functions, graph.key_for, index.key_cases, writes)
     index.entry_fields = entry_selections(graph.functions, graph.key_for, index.key_cases, writes, index.local_values,

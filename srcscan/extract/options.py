@@ -63,6 +63,7 @@ def extract_options(unit: Unit, idioms: Idioms) -> OptionFacts:
         local = {n.name for n, _ in nodes if n.kind == "VAR_DECL"} | set(params)
         calls = [n for n, _ in nodes if n.kind == "CALL_EXPR" and n.name in idioms.getopt_calls]
         read_from = _initialized_from(nodes)
+        option_vars = _option_variables(nodes, idioms) if calls else set()
         pointed = pointed_fields(nodes, local)
         # A function the getopt loop hands the option to switches on that parameter (dnsmasq's one_opt).
         code = params[handed[fn.name]] if fn.name in handed and handed[fn.name] < len(params) else None
@@ -90,7 +91,7 @@ def extract_options(unit: Unit, idioms: Idioms) -> OptionFacts:
                                 named.get((case.cond.start, label), "")) for label in case.labels if isinstance(label, int)}
             through = through_pointer(node, guards, pointed)
             if through and (switch := next((g for g in reversed(guards) if g.kind == "case"), None)) is not None \
-                    and (bool(calls) or code is not None and switch.text.strip() == code):
+                    and (_on_getopt(switch, option_vars, idioms) or code is not None and switch.text.strip() == code):
                 # `*up = new` with `up = &daemon->int_names` (a list appended at its end, dnsmasq's
                 # --interface-name) or `sets = option == LOPT_IPSET ? &daemon->ipsets : &daemon->nftsets`:
                 # the option fills that field (each label its own when the code picks the field)
@@ -108,7 +109,7 @@ def extract_options(unit: Unit, idioms: Idioms) -> OptionFacts:
             key_switch = _is_key_switch(switch, idioms.key_switch)
             # A handler builds its own lists too (`new->next = list`): only what it writes to
             # file-scope state (`daemon->log_fac`, a bit) is the option's.
-            on_option = bool(calls) or code is not None and switch.text.strip() == code \
+            on_option = _on_getopt(switch, option_vars, idioms) or code is not None and switch.text.strip() == code \
                 and (not effect[0].startswith(".") or effect[1].startswith("call:"))
             if on_option and not key_switch:
                 cases.append((switch.labels,) + effect + (_inner_guards(guards, switch),))
@@ -189,14 +190,30 @@ def _option_handlers(walked: dict[str, list[tuple[Node, tuple]]], idioms: Idioms
     return out
 
 
+def _on_getopt(switch, option_vars: set[str], idioms: Idioms) -> bool:
+    """Whether a `case` guard's switch is on a getopt call's result: the call itself or a
+    variable given it (`option_vars`); a switch on anything else (a mode, a level) in the same
+    function is no option's, whatever its labels."""
+    cond = strip(switch.cond) if switch.cond is not None else None
+    if cond is None:
+        return False
+    if cond.kind == "CALL_EXPR":
+        return cond.name in idioms.getopt_calls
+    return cond.kind == "DECL_REF_EXPR" and cond.name in option_vars
+
+
 def _option_variables(nodes: list[tuple[Node, tuple]], idioms: Idioms) -> set[str]:
-    """Variables given the result of a getopt call (`option = getopt_long(argc, argv, ...)`)."""
+    """Variables given the result of a getopt call (`option = getopt_long(argc, argv, ...)`, or
+    as their initializer)."""
     out = set()
     for node, _ in nodes:
         if node.kind == "BINARY_OPERATOR" and node.op == "=" and len(node.children) == 2:
             target, value = strip(node.children[0]), strip(node.children[1])
             if target.kind == "DECL_REF_EXPR" and value.kind == "CALL_EXPR" and value.name in idioms.getopt_calls:
                 out.add(target.name)
+        elif node.kind == "VAR_DECL" and node.children and (value := strip(node.children[-1])).kind == "CALL_EXPR" \
+                and value.name in idioms.getopt_calls:
+            out.add(node.name)  # `int c = getopt_long(argc, argv, ...);`
     return out
 
 

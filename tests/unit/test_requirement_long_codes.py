@@ -2,7 +2,9 @@
 (keepalived's `{"config-fd", required_argument, NULL, 8}`, main.c:2046, and `case 8:
 set_config_fd(atoi(optarg));`) stands for its `case` as a letter's option does: "Unable to open
 config copy file" (lib/parser.c:3369) needs --config-fd (it needed nothing: only codes above
-255, dnsmasq's LOPT_*, were read). tests/fixtures/optlong is written for this test."""
+255, dnsmasq's LOPT_*, were read). Only a switch on getopt's result stands for options: a
+`case 4:` of a switch on another variable of the function is none. tests/fixtures/optlong is
+written for this test."""
 
 from __future__ import annotations
 
@@ -18,6 +20,15 @@ catalog = fixture_catalog("optlong")
     ("quiet", [["-q"]]),
     ("missing argument", []),                      # getopt's own ':' is no option's
     ("always", []),
+    # a switch in the getopt function on something else than getopt's result (review of session
+    # 18: `case 5:` of another switch read as --perf, keepalived's long-only code 5)
+    ("mode four", []),
+    ("quiet at level eight", [["-q"]]),
 ])
 def test_long_code_case(catalog, text, wanted):
     assert [list(a) for a in only_message(catalog, text).requires] == wanted
+
+
+def test_flags_set_by_another_switch_are_no_options(catalog):
+    # `flags = 4` under `case 4:` of the switch on `mode`: no effect of --signum (code 4)
+    assert [list(a) for a in only_message(catalog, "flags set").requires] == []
