@@ -22,7 +22,7 @@ from srcscan.analyze.tablehandover import table_handovers
 from srcscan.analyze.fdreads import fd_reads, fd_writes
 from srcscan.analyze.valuestores import value_stores
 from srcscan.analyze.childstarts import start_atoms
-from srcscan.analyze.exitingoptions import exiting_options, without_exited
+from srcscan.analyze.exitingoptions import config_read_after, exiting_options, without_exited
 from srcscan.analyze.contexts import (context_requirement, creates_context, file_selection, guarded_by_context,
                                       loaded_by_keys, one_module)
 from srcscan.analyze.configtext import config_text_notes
@@ -384,8 +384,10 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
         blocks = keyword_blocks(context.index.keyword_paths)
         answers = {key: with_blocks(answer, blocks) for key, answer in answers.items()}
     exiting = exiting_options(context.graph, context.index, context.rules.callgraph.noreturn)
-    if exiting:  # `-T && @checker`: the option exits before the configuration is read
-        answers = {key: without_exited(answer, exiting, context.index) for key, answer in answers.items()}
+    if exiting:  # `-T && @checker`: the option exits before the children start (and the configuration is read)
+        after = config_read_after(context.graph, context.index, context.rules.config.readers,
+                                  context.rules.config.keyword_calls)
+        answers = {key: without_exited(answer, exiting, context.index, after) for key, answer in answers.items()}
     if context.rules.config.readers:  # logged for a line of a form no keyword names (a `~SEQ` line)
         answers.update(config_text_notes(answers, ((s.call, context.graph.key_for(s.call.function, s.call.file))
                                                    for s in context.sites), context.graph,
