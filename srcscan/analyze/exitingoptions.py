@@ -30,16 +30,14 @@ from srcscan.requirement import Requirement
 if TYPE_CHECKING:
     from srcscan.analyze.optionindex import Index
 
-# ISO C 7.22.4 and POSIX: the library calls that never return
-LIBRARY_EXITS = frozenset({"exit", "_exit", "_Exit", "abort"})
-
-
-def exiting_options(graph: CallGraph, index: "Index", noreturn: Iterable[str] = ()) -> dict[str, str]:
-    """The options whose case in a getopt loop's switch calls exit() (or a function of the
-    rules' `[callgraph] noreturn`) under no other test than the loop's and the case's own,
+def exiting_options(graph: CallGraph, index: "Index", noreturn: Iterable[str] = (),
+                    library_exits: Iterable[str] = ()) -> dict[str, str]:
+    """The options whose case in a getopt loop's switch calls exit() (one of `library_exits`,
+    the rules' `[callgraph] library_exits`, or a function of the rules' `[callgraph] noreturn`)
+    under no other test than the loop's and the case's own,
     each with the function its case hands the program's argv to ("" for none): keepalived's
     -T hands it to check_genhash(), which reads options of its own."""
-    exits = LIBRARY_EXITS | frozenset(noreturn)
+    exits = frozenset(library_exits) | frozenset(noreturn)
     argv = program_argv(graph)
     found: dict[str, str] = {}
     for fn in graph.functions.values():

@@ -383,7 +383,8 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
     if context.index.keyword_paths:
         blocks = keyword_blocks(context.index.keyword_paths)
         answers = {key: with_blocks(answer, blocks) for key, answer in answers.items()}
-    exiting = exiting_options(context.graph, context.index, context.rules.callgraph.noreturn)
+    exiting = exiting_options(context.graph, context.index, context.rules.callgraph.noreturn,
+                              context.rules.callgraph.library_exits)
     if exiting:  # `-T && @checker`: the option exits before the children start (and the configuration is read)
         after = config_read_after(context.graph, context.index, context.rules.config.readers,
                                   context.rules.config.keyword_calls)

@@ -20,7 +20,8 @@ from srcscan.rules import Idioms
 def extract_file(unit: Unit, profile: str, idioms: Idioms | None = None) -> FileFacts:
     """The facts of one parsed file; `idioms` (the rules' Idioms): what the option and log
     set-up extractors look for (none by default)."""
-    use_noreturn((idioms or Idioms()).noreturn)  # the rules' functions of other files that never return
+    idioms = idioms or Idioms()
+    use_noreturn(idioms.noreturn, idioms.library_exits)  # the rules' functions that never return
     if unit.error is not None:
         return FileFacts(unit.path, profile, (), (), unit.diagnostics, (), (), error=unit.error)
     return FileFacts(
@@ -31,8 +32,8 @@ def extract_file(unit: Unit, profile: str, idioms: Idioms | None = None) -> File
         diagnostics=unit.diagnostics,
         skipped=unit.skipped,
         includes=unit.includes,
-        options=extract_options(unit, idioms or Idioms()),
-        logsetup=extract_logsetup(unit, idioms or Idioms()),
+        options=extract_options(unit, idioms),
+        logsetup=extract_logsetup(unit, idioms),
         writes=extract_writes(unit),
     )
 

@@ -15,10 +15,10 @@ from srcscan.extract.nodetext import (EXPRESSION_WRAPPERS, condition_text, expre
                                       member_path, one_line, strip)
 from srcscan.model import Guard  # re-exported: extractors build guards here
 from srcscan.parse import Node, Unit
+from srcscan.rules.load import shared_table
 
 LOOPS = frozenset({"WHILE_STMT", "FOR_STMT", "DO_STMT"})
 EXITS = frozenset({"RETURN_STMT", "GOTO_STMT", "CONTINUE_STMT", "BREAK_STMT"})
-NORETURN_CALLS = frozenset({"exit", "_exit", "abort", "pthread_exit", "__assert_fail"})
 
 
 def function_body(fn: Node) -> Node | None:
@@ -40,8 +40,9 @@ def walk_guarded(unit: Unit, fn: Node) -> Iterator[tuple[Node, tuple[Guard, ...]
         file = fn.file or unit.path
         if file not in _walked["noreturn"]:
             here = [f for f in unit.functions if (f.file or unit.path) == file]
-            known = NORETURN_CALLS | _walked["rules"]
-            _walked["noreturn"][file] = (NORETURN_CALLS | noreturn_functions(here),
+            library = _library()
+            known = library | _walked["rules"]
+            _walked["noreturn"][file] = (library | noreturn_functions(here, library),
                                          known | noreturn_functions(here, known) if _walked["rules"] else None)
         exits, ends_case = _walked["noreturn"][file]
         _Walker(unit, out, exits, ends_case).walk(body, ())
@@ -49,28 +50,40 @@ def walk_guarded(unit: Unit, fn: Node) -> Iterator[tuple[Node, tuple[Guard, ...]
     return iter(out)
 
 
-_walked: dict[str, Any] = {"unit": None, "walks": {}, "noreturn": {}, "rules": frozenset()}
+_walked: dict[str, Any] = {"unit": None, "walks": {}, "noreturn": {}, "rules": frozenset(), "library": None}
 
 
-def use_noreturn(names: frozenset[str]) -> None:
+def _library() -> frozenset[str]:
+    """The C library's calls that never return: the rules' `[callgraph] library_exits` given
+    to use_noreturn, else the shared rules' (rules/_c.toml: exit(3), abort(3), ...)."""
+    if _walked["library"] is None:
+        _walked["library"] = frozenset(shared_table().get("callgraph", {}).get("library_exits", ()))
+    return _walked["library"]
+
+
+def use_noreturn(names: frozenset[str], library: frozenset[str] | None = None) -> None:
     """Functions of other files the rules say never return (`[callgraph] noreturn`: dnsmasq's
     die(), declared `__attribute__((noreturn))` in a header), for the walks that follow; a new
     set drops the walks made with the old one. A call of one ends a switch case (the next case
     does not run after it: fatal_event's `case EVENT_TFTP_ERR: die(...);`), but an `if` ending
     in one is no early return: those are the daemon's fatal errors at start-up (`if
     (option_bool(OPT_UBUS)) die("UBus not available")` in a build without it), which are no
-    requirement of what it logs once running."""
+    requirement of what it logs once running. `library`: the C library's calls that never return
+    (the rules' `[callgraph] library_exits`; None: the shared rules')."""
     names = frozenset(names)
-    if names != _walked["rules"]:
+    library = frozenset(library) if library is not None else None
+    if names != _walked["rules"] or library != _walked["library"]:
         _walked["unit"], _walked["walks"], _walked["noreturn"], _walked["rules"] = None, {}, {}, names
+        _walked["library"] = library
 
 
 class _Walker:
     """Appends (node, guards) pairs to `out`: a list, not nested generators, whose cost
     would grow with the depth of every node."""
 
-    def __init__(self, unit: Unit, out: list, noreturn: frozenset[str] = NORETURN_CALLS,
+    def __init__(self, unit: Unit, out: list, noreturn: frozenset[str] | None = None,
                  ends_case: frozenset[str] | None = None) -> None:
+        noreturn = _library() if noreturn is None else noreturn
         self.unit, self.out, self.noreturn = unit, out, noreturn
         self.ends_case = ends_case if ends_case is not None else noreturn  # with the rules' noreturn functions
 
@@ -322,11 +335,12 @@ def _has_else(node: Node) -> bool:
     return node.kind == "IF_STMT" and len(node.children) == 3
 
 
-def always_exits(stmt: Node, in_loop: bool = False, noreturn: frozenset[str] = NORETURN_CALLS) -> bool:
+def always_exits(stmt: Node, in_loop: bool = False, noreturn: frozenset[str] | None = None) -> bool:
     """True for a statement after which control never falls through: return, goto, a call of
     a function that never returns (`noreturn`: libc's exit() and the like, and the file's own
     functions that never return, noreturn_functions). `in_loop`: inside a `do ... while (0)`,
-    where break and continue only end that loop."""
+    where break and continue only end that loop. `noreturn` defaults to the library's (_library)."""
+    noreturn = _library() if noreturn is None else noreturn
     stmt = strip(stmt)
     if stmt.kind in EXITS:
         return not in_loop or stmt.kind not in ("BREAK_STMT", "CONTINUE_STMT")
@@ -341,14 +355,15 @@ def always_exits(stmt: Node, in_loop: bool = False, noreturn: frozenset[str] = N
     return False
 
 
-def noreturn_functions(functions: Iterable[Node], known: frozenset[str] = NORETURN_CALLS) -> frozenset[str]:
+def noreturn_functions(functions: Iterable[Node], known: frozenset[str] | None = None) -> frozenset[str]:
     """Names of the function definitions among `functions` (one file's) that never return to
     their caller: no `return` in the body and the body ends in a statement that does not
     complete (a call of exit() or of another such function of the file; an if/else both of
     whose branches do not; a switch with a `default` label, no `break` out of it, whose last
     statement does not). keepalived's `config_test_exit()`, a switch that calls exit() in every
     case (keepalived/core/main.c), is one: code after `if (-t) { validate_config();
-    config_test_exit(); }` runs only without -t."""
+    config_test_exit(); }` runs only without -t. `known` defaults to the library's (_library)."""
+    known = _library() if known is None else known
     bodies = {fn.name: body for fn in functions if (body := function_body(fn)) is not None and not _has_return(body)}
     found: set[str] = set()
     while True:

@@ -387,10 +387,11 @@ def _read_processes(r: _Reader) -> ProcessRules:
 
 def _read_callgraph(r: _Reader) -> CallgraphRules:
     entries = r.strings("entry_points")
-    noreturn = r.strings("noreturn")
-    for i, name in enumerate(noreturn):
-        if not re.fullmatch(r"[A-Za-z_]\w*", name):
-            raise RulesError(r.path, f"callgraph.noreturn[{i}]", f"expected a C function name, got {name!r}")
+    noreturn, exits = r.strings("noreturn"), r.strings("library_exits")
+    for key, names in (("noreturn", noreturn), ("library_exits", exits)):
+        for i, name in enumerate(names):
+            if not re.fullmatch(r"[A-Za-z_]\w*", name):
+                raise RulesError(r.path, f"callgraph.{key}[{i}]", f"expected a C function name, got {name!r}")
     library = r.string_table("library_macros")
     for name, macro in library:
         if not (name.isidentifier() and macro.isidentifier()):
@@ -407,7 +408,7 @@ def _read_callgraph(r: _Reader) -> CallgraphRules:
             raise RulesError(r.path, f"callgraph.fd_writers.{name}", "expected a function name -> argument index (0 or more)")
     users, creators = r.strings("fd_users"), r.strings("fd_creators")
     r.reject_unknown()
-    return CallgraphRules(entries, noreturn, tuple(sorted(library)),
+    return CallgraphRules(entries, noreturn, exits, tuple(sorted(library)),
                           tuple(sorted((name, (pair[0], pair[1])) for name, pair in readers.items())),
                           tuple(sorted(writers.items())), users, creators)
 

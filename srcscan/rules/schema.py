@@ -324,13 +324,17 @@ class Idioms:
     fork_calls: frozenset[str] = frozenset()
     openlog: Openlog = Openlog()
     noreturn: frozenset[str] = frozenset()  # the rules' [callgraph] noreturn
+    # the rules' [callgraph] library_exits (the shared rules': exit(3), abort(3), ...); None: the
+    # shared rules' own (extract.walk reads them), for an extraction given no rules
+    library_exits: frozenset[str] | None = None
 
     def cache_key(self) -> str:
         """The same text in every run (sets sorted: their repr follows string hashing); rules
         without noreturn functions keep the key they had before that key existed."""
         key = repr((sorted(self.getopt_calls), self.option_tables, self.code_tables, self.key_tables, self.key_switch,
                     self.case_comments, sorted(self.fork_calls), self.openlog))
-        return key + repr(sorted(self.noreturn)) if self.noreturn else key
+        key = key + repr(sorted(self.noreturn)) if self.noreturn else key
+        return key + repr(("library_exits", sorted(self.library_exits))) if self.library_exits is not None else key
 
 
 @dataclass(frozen=True)
@@ -341,6 +345,9 @@ class CallgraphRules:
     # Functions of other files that never return (declared `__attribute__((noreturn))`, which the
     # facts do not keep): a call of one ends its branch as exit() does (dnsmasq's die()).
     noreturn: tuple[str, ...] = ()
+    # The C library's functions that never return (the shared rules': exit(3), abort(3),
+    # pthread_exit(3), ...): a call of one ends its branch, an `if` ending in one is an early return.
+    library_exits: tuple[str, ...] = ()
     # (function, macro): a C library header's macro calls the function (glibc's <assert.h>:
     # assert_perror() calls __assert_perror_fail()); the tree's own definition of it runs only
     # where the tree uses the macro (analyze.deadcode.never_called)
@@ -387,4 +394,4 @@ class Rules:
         return Idioms(self.options.getopt_calls, self.options.tables, self.options.code_tables, self.config.key_tables,
                       self.config.key_switch,
                       self.config.case_comments, self.processes.fork_calls, self.processes.openlog,
-                      frozenset(self.callgraph.noreturn))
+                      frozenset(self.callgraph.noreturn), frozenset(self.callgraph.library_exits) or None)

@@ -67,3 +67,29 @@ def test_one_entry_per_site_and_text(tmp_path):
     entry), `c ? "cre" : "upd"` in the text two."""
     messages = tree_catalog(FIXTURES / "same-text", FIXTURES / "precision" / "daemon-rules.toml", tmp_path).messages
     assert sorted(render_normal(m.template) for m in messages) == ["%s%s", "Success creating interface", "Success updating interface"]
+
+
+LIBRARY = """
+void _Exit(int);
+void pthread_exit(void *);
+void __assert_fail(const char *, const char *, unsigned, const char *);
+void say(const char *);
+static void quick(int x) { if (x) _Exit(1); say("after _Exit"); }
+static void thread_end(void) { pthread_exit(0); }
+static void asserted(void) { __assert_fail("x", "a.c", 1, "f"); }
+"""
+
+
+def test_the_library_exits_are_one_list(tmp_path):
+    """Review of session 18, finding 5: the walker's list of the C library's calls that never
+    return and exitingoptions' disagreed (_Exit in one, pthread_exit and __assert_fail in the
+    other): one list, rules/_c.toml's `[callgraph] library_exits`, each with its manual page."""
+    from srcscan.extract.walk import walk_guarded
+    from srcscan.rules import load_rules
+    unit = parse_c(tmp_path, LIBRARY)
+    assert noreturn_functions(unit.functions) == {"thread_end", "asserted"}
+    quick = next(f for f in unit.functions if f.name == "quick")
+    (guards,) = [g for n, g in walk_guarded(unit, quick) if n.kind == "CALL_EXPR" and n.name == "say"]
+    assert [(g.kind, g.text, g.negated) for g in guards] == [("early-return", "x", True)]  # after `if (x) _Exit(1);`
+    exits = load_rules("keepalived").callgraph.library_exits
+    assert set(exits) == {"exit", "_exit", "_Exit", "abort", "pthread_exit", "__assert_fail"}
