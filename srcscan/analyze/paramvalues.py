@@ -134,8 +134,9 @@ class ParamValues:
         in the process: {0} when every call the process makes passes the address of a local of
         its own that a brace initializer not naming the field sets (`conn_opts_t co = { .dst =
         *addr }; return socket_bind_connect(fd, &co);` in keepalived's socket_connect: co.fwmark
-        is 0) and nothing else in that function writes the local or a field of that name; None
-        otherwise (or when the function is handed elsewhere, or writes the parameter)."""
+        is 0) and nothing else in that function writes the local or a field of that name, nor
+        does `key` itself (_field_written: `co->fwmark = 1` there, or `co` handed on to a call);
+        None otherwise (or when the function is handed elsewhere, or writes the parameter)."""
         view = self._settled_view(process)
         if view is None:
             return None  # (while the process's region is being worked out: unknown, and not kept)
@@ -160,6 +161,8 @@ class ParamValues:
         fn = self.graph.functions.get(key)
         if fn is None or index >= len(fn.params) or self._param_written(fn, fn.params[index]) or key in self.graph.named:
             return None
+        if self._field_written(fn, fn.params[index], name):
+            return None  # what the callers passed is not what the test reads
         view, elsewhere = self._settled[process] or set(), self.views[process][1]
         found = False
         for caller, data in self.graph.callers(key):
@@ -175,6 +178,16 @@ class ParamValues:
                 return None
             found = True
         return frozenset({0}) if found else None
+
+    def _field_written(self, fn: Any, param: str, name: str) -> bool:
+        """Whether `fn` may write field `name` of what its parameter `param` points to itself:
+        its text writes a field of that name (`co->fwmark = mark;`, conservative: through any
+        pointer), or it hands the parameter on to a call (`set_mark(co)`), which may."""
+        end = self._function_end(fn)
+        if any(fn.line <= line < end for line in self.facts.text_writes.get((fn.file, name), ())):
+            return True
+        return any(isinstance(e := strip(x), Name) and e.ref == "param" and e.name == param
+                   for c in fn.calls for x in c.exprs)
 
     def _zero_local(self, caller: str, call: Any, index: int, name: str) -> bool:
         """Whether `call` passes `&local` whose only value is a brace initializer without `name`."""

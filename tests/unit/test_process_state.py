@@ -85,3 +85,11 @@ def test_a_field_every_call_of_a_process_leaves_zero_is_false_there(catalog):
     texts = [derivation_text(d) for d in m.derivation]
     assert any("vrrp" in t and "co->mark is 0" in t for t in texts), texts
     assert message(catalog, "connecting to %d").processes == ("checker", "vrrp")
+
+
+@pytest.mark.parametrize("text", ["socket tos %u", "socket ttl %u"])
+def test_a_field_the_callee_writes_itself_is_not_the_callers_zero(catalog, text):
+    """Review of session 18, finding 3: plain_tos() passes `&so` with `so = { .dst = dst }`, but
+    bind_tos() sets `so->tos` itself, and hands `so` to set_ttl(), which sets `so->ttl`: neither
+    test reads the callers' 0, so the VRRP child logs both."""
+    assert message(catalog, text).processes == ("vrrp",)
