@@ -152,51 +152,72 @@ def param_set_only_under(name: str, index: Index, fn: FunctionFacts, reader: Gua
     config_check_cond_nocache_calc) its values are those entering the cycle. None when a
     caller passes anything else, a call is not a direct one, or the function assigns the
     parameter itself."""
-    need = _param_need(name, index, fn, reader, set())[0]
+    need = _param_need(name, index, fn, reader, _Walk())[0]
     return None if need is _NONE else need
 
 
 _NONE = object()  # _param_need: no caller outside a cycle passes a value (not "unknown")
+_UNSEEN = 1 << 62  # a low link above every number: no parameter of the walk reached
+
+
+class _Walk:
+    """One walk of _param_need over the (function key, parameter) pairs handing a value on, in
+    Tarjan's manner: each pair's number in the order first read, and the pairs read but not yet
+    settled (`stack`, `on`: those of a cycle whose first pair's reading is not done)."""
+
+    def __init__(self) -> None:
+        self.number: dict[tuple[str, str], int] = {}
+        self.stack: list[tuple[str, str]] = []
+        self.on: set[tuple[str, str]] = set()
 
 
 def _param_need(name: str, index: Index, fn: FunctionFacts, reader: GuardReader,
-                busy: set[tuple[str, str]]) -> tuple[Requirement | None | object, bool]:
-    """param_set_only_under's answer (_NONE: only callers already being read pass a value), and
-    whether it left out a caller already being read (a cycle: that caller's values are counted
-    where its reading started). `busy`: the (function key, parameter) pairs being read on this
-    walk. Only a complete answer is kept."""
+                walk: _Walk) -> tuple[Requirement | None | object, int]:
+    """param_set_only_under's answer (_NONE: only callers round a cycle pass a value), and the
+    lowest number (_Walk) of a pair still being read that it reached (_UNSEEN: none).
+
+    Round a cycle of calls handing the parameter on, every pair of the cycle holds the same
+    values: those entering the cycle anywhere (each pair reaches every other). So the pairs of a
+    cycle are settled together when the first of them read is done, with its answer, which
+    counts every caller reached from it: a pair reached again while its cycle is being read
+    stands for nothing more (_NONE) and is read once. Kept in index.param_needs (_NONE too);
+    a pair being read is None there meanwhile, "unknown" to a reading through `reader`, which
+    starts a walk of its own."""
     memo = index.param_needs
     key = (fn.key, name)
-    if key in busy:
-        return _NONE, True
+    if key in walk.on:
+        return _NONE, walk.number[key]
     if key in memo:
-        return memo[key], False
+        return memo[key], _UNSEEN
     memo[key] = None  # a reading through `reader` sees "unknown"
     graph = index.graph
     if graph is None or name not in fn.params or name in index.flow.get((fn.file, fn.name), {}):
-        return None, False
-    busy.add(key)
-    try:
-        need, cut = _callers_pass(fn.params.index(name), index, fn, reader, busy)
-    finally:
-        busy.discard(key)
-    if cut and busy:
-        del memo[key]  # a caller on the walk was left out: read again from the start
-    else:
-        memo[key] = None if need is _NONE else need
-    return need, cut
+        return None, _UNSEEN
+    number = walk.number[key] = len(walk.number)
+    walk.stack.append(key)
+    walk.on.add(key)
+    need, low = _callers_pass(fn.params.index(name), index, fn, reader, walk)
+    low = min(low, number)
+    if low == number:  # the first pair of its cycle read (or in none): settled, with the pairs after it
+        while True:
+            settled = walk.stack.pop()
+            walk.on.discard(settled)
+            memo[settled] = need
+            if settled == key:
+                break
+    return need, low
 
 
 def _callers_pass(position: int, index: Index, fn: FunctionFacts, reader: GuardReader,
-                  busy: set[tuple[str, str]]) -> tuple[Requirement | None | object, bool]:
+                  walk: _Walk) -> tuple[Requirement | None | object, int]:
     """What the value each direct caller passes at `position` being set needs (any one of
-    them; _NONE when no caller passes one but those already being read), and whether a caller
-    already being read was left out."""
-    found, cut = [], False
+    them; _NONE when no caller passes one but those round a cycle being read), and the lowest
+    number of a pair being read that a caller handing its own parameter on reached (_param_need)."""
+    found, low, cycled = [], _UNSEEN, False
     for caller, _, data in index.graph.graph.in_edges(fn.key, data=True):
         call, caller_fn = data.get("call"), index.graph.functions.get(caller)
         if data["kind"] != "direct" or call is None or caller_fn is None or position >= len(call.exprs):
-            return None, cut
+            return None, low
         arg = call.exprs[position]
         if integer_of(arg) == 0:
             continue  # NULL passed: the test fails on that path
@@ -208,8 +229,9 @@ def _callers_pass(position: int, index: Index, fn: FunctionFacts, reader: GuardR
         elif passed is not None and passed.kind == "field":
             need = field_set_other_than(passed.name, passed.owner, 0, index, reader)  # `iface->tftp_ok`
         elif passed is not None and passed.kind == "param" and isinstance(strip(arg), Name):
-            need, left_out = _param_need(passed.name, index, caller_fn, reader, busy)  # handed on
-            cut = cut or left_out
+            need, reached = _param_need(passed.name, index, caller_fn, reader, walk)  # handed on
+            low = min(low, reached)
+            cycled = cycled or need is _NONE
             if need is _NONE:
                 continue  # only the cycle's own values: none of its own
         else:
@@ -219,9 +241,9 @@ def _callers_pass(position: int, index: Index, fn: FunctionFacts, reader: GuardR
                 held = reader(_test_guard(arg, call.line), index, caller_fn)  # a local holding a key's value
                 need = None if held.is_true else held
         if need is None:
-            return None, cut
+            return None, low
         found.append(need)
-    return (Requirement.any_of(found) if found else (_NONE if cut else None)), cut
+    return (Requirement.any_of(found) if found else (_NONE if cycled else None)), low
 
 
 def find_local_writes(writes: Iterable[Write]) -> dict[tuple[str, str], dict[str, tuple[tuple[object, tuple[Guard, ...]], ...]]]:

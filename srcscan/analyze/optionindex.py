@@ -110,7 +110,7 @@ class Index:
     table_handovers: dict[tuple[str, int], tuple] = field(default_factory=dict)  # (file, line) of a table's initializer -> (function, guards) handing it over (tablehandover)
     shared_by: dict[tuple[str, str], Requirement] = field(default_factory=dict)  # the same -> what one of those stores needs (callneeds.set_by_code)
     var_writes: tuple[Write, ...] = ()  # the assignments to whole file-scope variables (`log_fac = LOG_LOCAL0`; analyze.facilityflow)
-    param_needs: dict[tuple[str, str], Requirement | None] = field(default_factory=dict)  # (function key, parameter) -> what its being set needs (guardedlocals.param_set_only_under)
+    param_needs: dict[tuple[str, str], Requirement | None | object] = field(default_factory=dict)  # (function key, parameter) -> what its being set needs (guardedlocals.param_set_only_under; its _NONE: only a cycle passes one)
     graph: CallGraph | None = None  # the call graph the index was built on
     programs: tuple[str, ...] = ()  # the names the daemon is started under (rules' `[project] programs`; analyze.progname)
     string_compares: frozenset[str] = frozenset()  # the rules' `[config] string_compares` (strcmp and kin)
