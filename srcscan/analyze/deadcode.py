@@ -183,29 +183,36 @@ def declares(code: str, start: int, statement_words: Iterable[str] = _STATEMENT_
 
 
 def text_uses(texts: Mapping[str, str] | Iterable[tuple[str, str]], names: frozenset[str],
-              ignored: Mapping[str, frozenset[tuple[str, int]]] | None = None) -> set[str]:
+              ignored: Mapping[str, frozenset[tuple[str, int]]] | None = None, comments: bool = False,
+              sites: dict[str, list[tuple[str, int]]] | None = None) -> set[str]:
     """The names of `names` that some line of the texts uses: calls it or takes its address,
     anything but declaring or defining it (`static void f(`, `f(void *x)` at a line's start),
-    in compiled and skipped branches alike; comments and string literals left out. `ignored`:
-    name -> (path, 1-based line) where a use of that name does not count (stored_only)."""
+    in compiled and skipped branches alike; comments and string literals left out, unless
+    `comments` (a use srcscan cannot read counts too: coverage.callerbuild). `ignored`:
+    name -> (path, 1-based line) where a use of that name does not count (stored_only).
+    `sites`, when given, gets every use: name -> (path, 1-based line) of each, in text order
+    (every text is then read to its end)."""
     pattern = re.compile(r"(?<![\w.>])(" + "|".join(sorted(map(re.escape, names))) + r")\b(\s*\()?")
     found: set[str] = set()
     ignored = ignored or {}
     items = texts.items() if isinstance(texts, Mapping) else texts
     for path, text in items:
-        if not any(n in text for n in names - found):
+        if not any(n in text for n in (names if sites is not None else names - found)):
             continue
         code = code_of(text)
-        for m in pattern.finditer(code):
-            if m.group(1) in found:
+        for m in pattern.finditer(text if comments else code):
+            if m.group(1) in found and sites is None:
                 continue
+            line = code.count("\n", 0, m.start()) + 1
             skip = ignored.get(m.group(1))
-            if skip and (path, code.count("\n", 0, m.start()) + 1) in skip:
+            if skip and (path, line) in skip:
                 continue  # handed to a store no call through which runs it
-            if m.group(2) and declares(code, m.start()):
+            if m.group(2) and code[m.start()] == text[m.start()] and declares(code, m.start()):
                 continue  # a declaration or definition (`dump_if(void *data)` under its type too)
             found.add(m.group(1))
-        if found == names:
+            if sites is not None:
+                sites.setdefault(m.group(1), []).append((path, line))
+        if found == names and sites is None:
             break
     return found
 

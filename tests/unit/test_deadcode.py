@@ -35,6 +35,15 @@ def test_text_uses_skip_declarations_definitions_comments_and_strings():
     assert text_uses({"a.c": text + "int y = dead(3);\n"}, frozenset({"dead"})) == {"dead"}
 
 
+def test_text_uses_in_comments_and_strings_and_where():
+    """`comments`: a use in a comment or a string counts (coverage.callerbuild reads uses
+    srcscan cannot parse so); `sites` gets each use's file and line, declarations left out."""
+    text = 'static int dead(int);\nint\ndead(int x) { return 0; }\n/* dead(1) */ char *s = "dead(2)";\n'
+    sites: dict = {}
+    assert text_uses({"a.c": text, "b.c": "x = dead;\n"}, frozenset({"dead"}), comments=True, sites=sites) == {"dead"}
+    assert sites == {"dead": [("a.c", 4), ("a.c", 4), ("b.c", 1)]}
+
+
 def test_a_conditional_define_calling_a_header_function():
     graph = build_call_graph([fn("main", "m.c"), fn("strdup_check", "mem.h", static=True),
                               fn("other_check", "mem.h", static=True)], [])
