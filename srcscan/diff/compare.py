@@ -87,7 +87,8 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
             guards_a = without_loop_conditions(a, guards_a, texts("old", a.file))
             guards_b = without_loop_conditions(b, guards_b, texts("new", b.file))
         kept_a = len(guards_a)
-        guards_a, guards_b = _without_extracted_exits(guards_a, guards_b, helpers.get((a.file, a.function)))
+        guards_a, guards_b = _without_extracted_exits(guards_a, guards_b, helpers.get((a.file, a.function)),
+                                                      a.conditions, (b.file, b.function))
         if len(guards_a) < kept_a:
             exits_went.add((id(a), id(b)))
         guards_a, guards_b = _without_null_tests(a, guards_a), _without_null_tests(b, guards_b)
@@ -153,37 +154,46 @@ def _read_beside_parsed_copy(a: Message, b: Message, split: Any) -> bool:
 
 
 def _extracted_helpers(pairs: list[tuple[Message, Message, float, str]], merges: list[Merge],
-                       old_functions: set[tuple[str, str]]) -> dict[tuple[str, str], tuple[set[str], list[Message]]]:
+                       old_functions: set[tuple[str, str]]
+                       ) -> dict[tuple[str, str], tuple[set[str], list[tuple[Message, tuple[str, str]]]]]:
     """(file, old function) -> (the functions that write none of the old catalog's messages of
     their file and now write messages of that old function, the old function's messages now
-    written by another function): code taken out of it into a new helper (lighttpd 1.4.79's
+    written by another function, each with its new (file, function)): code taken out of it into a new helper (lighttpd 1.4.79's
     server_pid_file_open(), out of server_main_setup()), or a check moved elsewhere with its
     message (keepalived 2.3.3's vs_end_handler() drops a virtual server without real servers,
     which 2.2.7's validate_check_config() skipped)."""
-    out: dict[tuple[str, str], tuple[set[str], list[Message]]] = {}
+    out: dict[tuple[str, str], tuple[set[str], list[tuple[Message, tuple[str, str]]]]] = {}
     for a, b in [(a, b) for a, b, _, _ in pairs] + [(o, m.new) for m in merges for o in m.olds]:
         if b.function != a.function:
             names, moved = out.setdefault((a.file, a.function), (set(), []))
-            moved.append(a)
+            moved.append((a, (b.file, b.function)))
             if (b.file, b.function) not in old_functions:
                 names.add(b.function)
     return out
 
 
 def _without_extracted_exits(guards_a: tuple[str, ...], guards_b: tuple[str, ...],
-                             extracted: tuple[set[str], list[Message]] | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+                             extracted: tuple[set[str], list[tuple[Message, tuple[str, str]]]] | None,
+                             around: tuple[str, ...] = (), place: tuple[str, str] | None = None
+                             ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The two sides' guards but the early exits (`!(...)`) of code taken out of the function
     into a helper: on the new side an exit on a call of the helper, on the old side the inline
     exit (the new side has not) on what one of the messages now written elsewhere tested (all
-    its conditions: the check went with its message). The
+    its conditions: the check went with its message; when it went to another place than the
+    new message's, `place` (file, function), its conditions but those of the code around both,
+    `around` the old message's own conditions, as the loop over the elements checked:
+    keepalived 2.3.3's vs_end_handler() drops a virtual server without real servers, for which
+    2.2.7's validate_check_config() skipped the rest of its loop body). The
     function exits where its inline code exited before (lighttpd 1.4.79's `if (-1 == pid_fd &&
     0 != server_pid_file_open(srv, i_am_root)) return -1;`). A check that calls a new function
     of another origin (a new feature's setup) is still a new condition."""
     if not extracted:
         return guards_a, guards_b
     names, moved = extracted
-    tests = [[_uncast(c) for c in o.conditions] for o in moved if o.conditions]
     kept_b = {_uncast(g) for g in guards_b}
+    shared = {_uncast(g) for g in around}
+    tests = [ts for o, went in moved
+             if (ts := [_uncast(c) for c in o.conditions if went == place or _uncast(c) not in shared])]
 
     def exit_on(g: str) -> bool:  # `!(A && B)` on a moved message's A, B; `x` on its `!x` alone
         g = _uncast(g)

@@ -1,0 +1,115 @@
+"""diff: a check that moved to another place with its message, while the messages after
+it are still written in the same cases (issue "Diff that users can trust", session 19): a
+fixture git repository with two tags per kind (the C files written here once, `-` lines in
+the old release only, `+` in the new only, as in test_diff_trust16)."""
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from diff_support import releases
+
+from srcscan.diff import diff_catalogs
+from srcscan.formats.template import render_normal
+from srcscan.pipeline import build_from_tree
+from srcscan.rules import load_rules
+from srcscan.sources import Provenance, SourceTree
+
+RULES = Path(__file__).parent.parent / "fixtures" / "diffpairs" / "rules.toml"
+HEAD = "#include <syslog.h>\n#include <stddef.h>\nvoid log_message(int priority, const char *format, ...);\n"
+
+# kind -> {file: its two releases written once (diff_support.two_sides)}
+RELEASES = {
+    "end-handler": {
+        "vs.c": """
+struct rs { int w; struct rs *next; };
+struct vs { struct rs *rs; int quorum; struct vs *next; };
+struct vs *vs_list;
+struct vs *current_vs;
+void free_vs(struct vs *v);
+void vs_end_handler(void)
+{
++	if (!current_vs->rs) {
++		log_message(LOG_INFO, "virtual server %d has no real servers - ignoring", current_vs->quorum);
++		free_vs(current_vs);
++		return;
++	}
+	if (current_vs->quorum < 0)
+		log_message(LOG_INFO, "virtual server %d has a negative quorum", current_vs->quorum);
+}
+void validate(void)
+{
+	struct vs *v;
+	for (v = vs_list; v; v = v->next) {
+-		if (!v->rs) {
+-			log_message(LOG_INFO, "virtual server %d has no real servers - ignoring", v->quorum);
+-			free_vs(v);
+-			continue;
+-		}
+		if (v->quorum > 10)
+			log_message(LOG_INFO, "quorum %d exceeds the total weight", v->quorum);
+	}
+}
+""",
+    },
+}
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture(scope="module")
+def diffs(tmp_path_factory):
+    """kind -> DiffResult of the kind's two tags, each tag's tree exported from the repository."""
+    base = tmp_path_factory.mktemp("moved")
+    repo = base / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    git(repo, "config", "user.email", "t@example.org")
+    git(repo, "config", "user.name", "t")
+    rules = load_rules(str(RULES))
+    out = {}
+    for kind, files in RELEASES.items():
+        roots = {}
+        for side, sides in zip(("old", "new"), releases(files, HEAD)):
+            for old in repo.glob("*"):
+                if old.name != ".git":
+                    subprocess.run(["rm", "-rf", str(old)], check=True)
+            for name, text in sides.items():
+                (repo / name).write_text(text)
+            git(repo, "add", "-A")
+            git(repo, "commit", "-q", "--allow-empty", "-m", f"{kind} {side}")
+            git(repo, "tag", f"{kind}-{side}")
+            tree = base / f"{kind}-{side}"
+            tree.mkdir()
+            archive = subprocess.run(["git", "-C", str(repo), "archive", f"{kind}-{side}"], check=True,
+                                     capture_output=True).stdout
+            subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+            roots[side] = tree
+        cats = {s: build_from_tree(rules, SourceTree(r, Provenance("path", str(r), s)), base / "cache").catalog
+                for s, r in roots.items()}
+
+        def texts(side, file, roots=roots):
+            path = roots[side] / file
+            return path.read_text() if path.is_file() else None
+        out[kind] = diff_catalogs(cats["old"], cats["new"], texts=texts)
+    return out
+
+
+def text(m):
+    return render_normal(m.template)
+
+
+def test_a_check_moved_into_the_end_handler_leaves_the_loops_other_messages_unchanged(diffs):
+    """keepalived 2.2.7's validate_check_config() skipped, in its walk of the virtual servers,
+    one without real servers (`if (list_empty(&vs->rs)) { ...; continue; }`); 2.3.3's
+    vs_end_handler() drops it when its block ends, with the message. The walk's other messages
+    (`Warning - quorum %u for %s exceeds total weight`) are written for the same servers: no
+    condition changed, though the moved message's own conditions held the walk too. The end
+    handler's own message, now after the check, did change."""
+    d = diffs["end-handler"]
+    assert "quorum %d exceeds the total weight" in [text(b) for _, b in d.kept] + [text(c.new) for c in d.moved]
+    assert sorted((text(c.new), c.fields) for c in d.changed) == [
+        ("virtual server %d has a negative quorum", ("conditions",)),
+        ("virtual server %d has no real servers - ignoring", ("location", "conditions"))]
