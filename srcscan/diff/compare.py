@@ -12,6 +12,7 @@ from srcscan.catalog import SCHEMA, Catalog, Message, message_to_dict
 from srcscan.diff.model import DIFF_SCHEMA, Change, DiffResult, FileTexts, Merge
 from srcscan.diff.analysis import _Callers, _analysis_only, conditions_changed
 from srcscan.diff.beside import narrowed_with_calls_added, required_beside
+from srcscan.diff.branches import without_unchanged_branches
 from srcscan.diff.callers import with_only_caller
 from srcscan.diff.enclosing import walked_through_containers
 from srcscan.diff.macros import MacroReader, spelled_out
@@ -97,6 +98,7 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
         guards_b = without_vacuous_exits(guards_b, dict(b.constants))
         guards_a, guards_b = without_trusted_pointer_tests(a, b, guards_a, guards_b, texts)
         guards_a, guards_b = without_dropped_member_tests(a, b, guards_a, guards_b, texts)
+        guards_a, guards_b = without_unchanged_branches(a, b, guards_a, guards_b, texts)
         guards_a = with_own_module_name(guards_a, guards_b, b.file)
         guards_a, guards_b = spelled_out(guards_a, macros, "old", a.file), spelled_out(guards_b, macros, "new", b.file)
         read_a, read_b = replace(a, conditions=guards_a), replace(b, conditions=guards_b)

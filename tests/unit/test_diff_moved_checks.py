@@ -4,6 +4,7 @@ fixture git repository with two tags per kind (the C files written here once, `-
 the old release only, `+` in the new only, as in test_diff_trust16)."""
 
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from srcscan.pipeline import build_from_tree
 from srcscan.rules import load_rules
 from srcscan.sources import Provenance, SourceTree
 
+TEXTS = {}  # kind -> its two trees' texts (FileTexts), filled by the fixture
 RULES = Path(__file__).parent.parent / "fixtures" / "diffpairs" / "rules.toml"
 HEAD = "#include <syslog.h>\n#include <stddef.h>\nvoid log_message(int priority, const char *format, ...);\n"
 
@@ -49,6 +51,43 @@ void validate(void)
 		if (v->quorum > 10)
 			log_message(LOG_INFO, "quorum %d exceeds the total weight", v->quorum);
 	}
+}
+""",
+    },
+    "same-branch": {
+        "net.c": """
+struct sock { int ssl; int defer; const char *filter; };
+int set_filter(const char *f);
+int init_db(void);
+int open_db(void);
+int init(struct sock *s)
+{
+-	int n = 0;
++	int n = 1;
+	if (s->ssl) {
+		n = 3;
+	}
+#ifdef WITH_DEFER
+	else if (s->defer) {
+		n = 2;
+	}
+#endif
+	else if (s->filter) {
+		if (set_filter(s->filter) < 0)
+			log_message(LOG_ERR, "can't set accept-filter '%s'", s->filter);
+	}
+	return n;
+}
+int db(void)
+{
+	int rc;
++	rc = init_db();
++	if (rc != 0)
++		return 0;
+	rc = open_db();
+	if (rc != 0)
+		log_message(LOG_ERR, "open_db() failed: %d", rc);
+	return 1;
 }
 """,
     },
@@ -94,6 +133,7 @@ def diffs(tmp_path_factory):
             path = roots[side] / file
             return path.read_text() if path.is_file() else None
         out[kind] = diff_catalogs(cats["old"], cats["new"], texts=texts)
+        TEXTS[kind] = texts
     return out
 
 
@@ -113,3 +153,22 @@ def test_a_check_moved_into_the_end_handler_leaves_the_loops_other_messages_unch
     assert sorted((text(c.new), c.fields) for c in d.changed) == [
         ("virtual server %d has a negative quorum", ("conditions",)),
         ("virtual server %d has no real servers - ignoring", ("location", "conditions"))]
+
+
+def test_a_guard_one_catalog_reads_in_a_branch_both_releases_write_the_same_is_no_change(diffs):
+    """lighttpd 1.4.69's and 1.4.79's network_server_init() both write `else if
+    (s->defer_accept)` under `#ifdef TCP_DEFER_ACCEPT` before the BSD accept filter's `else if`;
+    1.4.69's catalog lists `!(s->defer_accept)` for `can't set accept-filter '%s'`, 1.4.79's
+    not (and 1.4.79's mod_openssl_ssl_conf_curves() lists none of `if (ssl_ec_curve)`'s):
+    the same code from the test to the call, so the same condition. A test written twice of a
+    value set again in between (a new check before the old one) is still a change."""
+    d = diffs["same-branch"]
+    assert [(text(c.new), c.fields) for c in d.changed] == [("open_db() failed: %d", ("conditions",))]
+    (a, b), = [(a, b) for a, b in d.kept if text(b).startswith("can't")] or \
+        [(c.old, c.new) for c in d.moved if text(c.new).startswith("can't")]
+    assert "!(s->defer)" in a.conditions and "!(s->defer)" in b.conditions
+    # the new catalog reads the branch as another build's: not listed
+    new = replace(d.new, messages=tuple(replace(m, conditions=tuple(g for g in m.conditions if g != "!(s->defer)"))
+                                        if m.id == b.id else m for m in d.new.messages))
+    again = diff_catalogs(d.old, new, texts=TEXTS["same-branch"])
+    assert [(text(c.new), c.fields) for c in again.changed] == [("open_db() failed: %d", ("conditions",))]
