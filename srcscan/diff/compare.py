@@ -16,6 +16,7 @@ from srcscan.diff.branches import without_unchanged_branches
 from srcscan.diff.callers import with_only_caller
 from srcscan.diff.enclosing import walked_through_containers
 from srcscan.diff.macros import MacroReader, spelled_out
+from srcscan.diff.members import with_renamed_members
 from srcscan.diff.implied import same_logic, without_implied_exits, without_vacuous_exits
 from srcscan.diff.passes import _Matcher
 from srcscan.diff.rewrites import _negations
@@ -99,6 +100,7 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
         guards_a, guards_b = without_trusted_pointer_tests(a, b, guards_a, guards_b, texts)
         guards_a, guards_b = without_dropped_member_tests(a, b, guards_a, guards_b, texts)
         guards_a, guards_b = without_unchanged_branches(a, b, guards_a, guards_b, texts)
+        guards_a, guards_b = with_renamed_members(a, b, guards_a, guards_b, texts)
         guards_a = with_own_module_name(guards_a, guards_b, b.file)
         guards_a, guards_b = spelled_out(guards_a, macros, "old", a.file), spelled_out(guards_b, macros, "new", b.file)
         read_a, read_b = replace(a, conditions=guards_a), replace(b, conditions=guards_b)

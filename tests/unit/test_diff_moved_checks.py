@@ -91,6 +91,31 @@ int db(void)
 }
 """,
     },
+    "renamed-field": {
+        "h2.c": """
+struct req {
+-	int h2state;
+	union { struct { int state; int rwin; } h2; } x;
+	int other;
+};
+int use(int a, int b);
+void recv_data(struct req *r, int len)
+{
+-	if (r->h2state == 1)
++	if (r->x.h2.state == 1)
+		return;
+	if (len > 100)
+		log_message(LOG_ERR, "request-size too long: %d", len);
+}
+void recv_more(struct req *r, int len)
+{
+-	if (r->other > len)
++	if (r->x.h2.rwin > len)
+		log_message(LOG_ERR, "too much data: %d", len);
+	use(r->other, r->x.h2.rwin);
+}
+""",
+    },
 }
 
 
@@ -172,3 +197,12 @@ def test_a_guard_one_catalog_reads_in_a_branch_both_releases_write_the_same_is_n
                                         if m.id == b.id else m for m in d.new.messages))
     again = diff_catalogs(d.old, new, texts=TEXTS["same-branch"])
     assert [(text(c.new), c.fields) for c in again.changed] == [("open_db() failed: %d", ("conditions",))]
+
+
+def test_a_field_the_release_renamed_reads_the_same_guard(diffs):
+    """lighttpd 1.4.79 moved request_st's HTTP/2 fields into a union (`r->h2state` ->
+    `r->x.h2.state`, `r->h2_rwin` -> `r->x.h2.rwin`): h2_recv_data()'s `request-size too long:
+    %d -> 413` is under the same tests. A test that now reads another field, both read in both
+    releases, is a change."""
+    d = diffs["renamed-field"]
+    assert [(text(c.new), c.fields) for c in d.changed] == [("too much data: %d", ("conditions",))]
