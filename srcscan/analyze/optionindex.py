@@ -23,6 +23,7 @@ from srcscan.analyze.contexts import (context_creators, context_fetchers, direct
 from srcscan.analyze.constdefaults import default_parses
 from srcscan.analyze.defaultbits import default_bits
 from srcscan.analyze.sharedfills import shared_fills
+from srcscan.analyze.zerofields import zero_fills
 from srcscan.analyze.storeindex import field_copies, local_lines, other_fills, state_stores, writes_after_loop
 from srcscan.analyze.features import feature_options
 from srcscan.analyze.fieldcopies import pointer_copies
@@ -109,6 +110,8 @@ class Index:
     shared_fills: dict[tuple[str, str], tuple] = field(default_factory=dict)  # (field, struct) keyword handlers and other code store in -> (function, guards) (sharedfills)
     table_handovers: dict[tuple[str, int], tuple] = field(default_factory=dict)  # (file, line) of a table's initializer -> (function, guards) handing it over (tablehandover)
     shared_by: dict[tuple[str, str], Requirement] = field(default_factory=dict)  # the same -> what one of those stores needs (callneeds.set_by_code)
+    zero_fills: dict[tuple[str, str], tuple] = field(default_factory=dict)  # (field, struct) only zeroing allocations make -> (function, guards) storing non-zero (zerofields)
+    zero_by: dict[tuple[str, str], Requirement] = field(default_factory=dict)  # the same -> what one of those stores needs (zerofields.zero_need)
     var_writes: tuple[Write, ...] = ()  # the assignments to whole file-scope variables (`log_fac = LOG_LOCAL0`; analyze.facilityflow)
     param_needs: dict[tuple[str, str], Requirement | None | object] = field(default_factory=dict)  # (function key, parameter) -> what its being set needs (guardedlocals.param_set_only_under; its _NONE: only a cycle passes one)
     graph: CallGraph | None = None  # the call graph the index was built on
@@ -337,6 +340,7 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
         index.keyword_paths = {k: frozenset(v) for k, v in paths.items()}
     index.keyword_sides = handler_sides(graph.functions, installs)
     index.shared_fills = shared_fills(writes, index.keyword_sides, graph.key_for)
+    index.zero_fills = zero_fills(graph.functions.values(), writes, graph.key_for)
     index.keyword_nonzero = nonzero_stores(graph.functions, writes, index.keyword_sides, index.local_values,
                                            index.broken)
     index.objects = object_makers(graph.functions.values(), writes, rules.config.allocation_calls, graph.key_for)

@@ -24,10 +24,11 @@ from srcscan.analyze.lastwrite import at_line, choice_at_line
 from srcscan.analyze.nullargs import null_argument
 from srcscan.analyze.ondefaults import on_by_default
 from srcscan.analyze.sharedfills import shared_need
+from srcscan.analyze.zerofields import zero_need
 from srcscan.analyze.parsedvalues import parsed_test
 from srcscan.analyze.progname import program_name_test
 from srcscan.analyze.codetests import code_test
-from srcscan.analyze.testatoms import mirror, test_atoms
+from srcscan.analyze.testatoms import loop_counter, mirror, test_atoms
 from srcscan.analyze.valuetests import compared_values, entry_value, masked_value
 from srcscan.analyze.optionvalues import (COMPARISONS, cleared_local, integer_of, local_of,
                                           negated_key_test, stored_after_loop, target_of, walk_step,
@@ -193,6 +194,9 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
       running under options stores a value in (Index.set_by: dnsmasq's `daemon->ubus`, stored
       by ubus_init(), which main() calls under --enable-ubus), also through a local
       (`ubus = daemon->ubus; if (!ubus) return;`)."""
+    if isinstance(e, Binary) and e.op in ("<", "!=") and integer_of(e.right) is None and loop_counter(e.left, index, fn) \
+            and (bound := target_of(e.right)) is not None and bound.kind == "field" and bound.root in index.set_by:
+        e = strip(e.right)  # `for (i = 0; i < fdlog_files.used; ++i)`: the body runs only when the bound is set
     set_global = global_test(e, index, fn, guard_requirement)  # a file-scope variable, or a call's result
     if set_global is not None or (set_global := code_test(e, index, fn, guard_requirement, line)) is not None:
         return set_global & (unknown or Requirement.atom(Atom(f"?{fn.key if fn else ''}:{render(e)}", test=e)))
@@ -256,6 +260,9 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
             if inner is not None and inner.kind == "field" and inner.root in index.set_by:
                 found.append(index.set_by[inner.root])
                 continue
+            if (zero := zero_need(inner, index)) is not None:
+                found.append(zero)  # `for (n = ev->pendclose; n; )`: a field only some code sets (zerofields)
+                continue
             names = value_options(inner, index, fn) if walk and inner is not None else []
             if not names:
                 found = None  # a value of the run: the local is set only where its writes' guards hold
@@ -278,6 +285,8 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
         need = index.set_by[target.root]
     elif (shared := shared_need(target, index, fn)) is not None:
         need = shared  # a field keyword handlers and other code fill (sharedfills)
+    elif (zero := zero_need(target, index)) is not None:
+        need = zero  # a field of a struct only calloc() makes that only some code sets (zerofields)
     else:
         return None
     if unknown is None:

@@ -19,7 +19,7 @@ from srcscan.analyze.platformcalls import PlatformBranches, platform_callers
 from srcscan.analyze.processes import Model, build_model, message_processes
 from srcscan.analyze.eventprocs import event_processes
 from srcscan.analyze.textprocs import text_processes
-from srcscan.analyze.setuporder import SetupOrder, before_setup, facility_before_setup
+from srcscan.analyze.setuporder import SetupOrder, before_openlog, before_setup, facility_before_setup, sole_openlog
 from srcscan.analyze.streams import stream_modes, streamed
 from srcscan.analyze.unparsedcallers import LazyTexts, TextCalls, function_at, other_build_callers, text_callers
 from srcscan.analyze.syslogfacts import UNKNOWN, gather
@@ -61,6 +61,7 @@ def answer_processes(sites: Iterable[LogSite], requires: Mapping[SiteKey, tuple[
     by_file = file_processes(graph, model)
     paths = CallPaths(model)
     answers: dict[SiteKey, ProcessAnswer] = {}
+    opened = sole_openlog(graph.functions)
     for site in sites:
         if site.key in answers:
             continue
@@ -124,6 +125,8 @@ def answer_processes(sites: Iterable[LogSite], requires: Mapping[SiteKey, tuple[
         if before_setup[0] is not None and not fixed and any(p.start == "main" and p.name in procs for p in model.procs):
             facility, with_, fixed = facility_before_setup(before_setup[0], before_setup[0].when(key, call.line, guards),
                                                            facility, with_, before_setup[1])
+        facility, with_, unopened = before_openlog(opened, key, call, facility, with_, syslog_on)  # syslog(3): LOG_USER
+        fixed += unopened
         modes = tuple(InProcessWith(q, option) for q, option in only.items())
         reached = tuple(ReachedBy(q, paths.path(q, region, key)) for q, region in found_in.items())
         never = model.state.never_why(key) if not procs else ""

@@ -21,6 +21,7 @@ from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.tablehandover import table_handovers
 from srcscan.analyze.fdreads import fd_reads, fd_writes
 from srcscan.analyze.valuestores import value_stores
+from srcscan.analyze.zerofields import add_counts, counted_fields
 from srcscan.analyze.childstarts import start_atoms
 from srcscan.analyze.exitingoptions import config_read_after, exiting_options, without_exited
 from srcscan.analyze.contexts import (context_requirement, creates_context, file_selection, guarded_by_context,
@@ -112,13 +113,13 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
     defined = frozenset(f.name for f in graph.functions.values()).__contains__
     if not index.parser_fills and index.getopt_calls:
         index.parser_fills = parser_fills(graph, index, writes)
-    if (index.stores or index.other_fills or index.bit_stores or index.shared_fills) \
-            and not (index.set_by or index.also_filled or index.bits_set_by or index.shared_by):
+    if (index.stores or index.other_fills or index.bit_stores or index.shared_fills or index.zero_fills) \
+            and not (index.set_by or index.also_filled or index.bits_set_by or index.shared_by or index.zero_by):
         index.set_by = set_by_code(index, from_callers, graph)
-        index.also_filled, index.bits_set_by, index.shared_by = ({k: need for k, stores in table.items() if (
+        index.also_filled, index.bits_set_by, index.shared_by, index.zero_by = ({k: need for k, stores in table.items() if (
             need := stores_need(stores, index, from_callers, graph)) is not None and not need.is_true}
-            for table in (index.other_fills, index.bit_stores, index.shared_fills))
-        if index.set_by or index.also_filled or index.bits_set_by or index.shared_by:  # the tests of those fields now read options: once more
+            for table in (index.other_fills, index.bit_stores, index.shared_fills, index.zero_fills))
+        if index.set_by or index.also_filled or index.bits_set_by or index.shared_by or index.zero_by:  # the tests of those fields now read options: once more
             index.memo.clear()
             index.param_needs.clear()
             from_callers, via_pointer = inherited(graph, index, dead, unseen_callers, starts=starts, named=named,
@@ -335,6 +336,10 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
                           zero_at_start(context.scan.all_files), texts)  # statics holding stored values
     context.index.stores.update(stored)
     context.index.value_paths = frozenset(stored)
+    all_writes = [w for f in context.scan.all_files for w in f.writes]  # fields a file-scope struct counts up (zerofields)
+    add_counts(context.index, counted_fields((s for f in context.scan.all_files if f.logsetup is not None
+                                              for s in f.logsetup.state_writes), all_writes, context.functions,
+                                             zero_at_start(context.scan.all_files), context.graph.key_for), all_writes)
     if (calls := context.rules.callgraph).fd_readers:  # callbacks reading a descriptor only some code writes
         context.index.fd_reads = fd_reads(context.graph, dict(calls.fd_readers))
         context.index.fd_writes = fd_writes(context.graph, [w for f in context.scan.all_files for w in f.writes],

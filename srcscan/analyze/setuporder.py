@@ -255,3 +255,37 @@ def before_setup(model: Model, values: dict[str, str], syslog_on: bool) -> tuple
     names = {n for o in model.guard_filter.index.by_name.values() if o.name in chosen or chosen & set(o.names) for n in o.names}
     plain = {k: v for k, v in values.items() if k not in names and k not in chosen}
     return order, process_facilities(model, plain, syslog_on)[entry.name]
+
+
+# syslog(3): "If openlog() is not called ... the facility defaults to LOG_USER" (glibc and musl
+# keep the facility openlog() set across closelog(): a later run sees the earlier choice).
+OPEN_CALLS = frozenset({"openlog"})
+UNOPENED_FACILITY = "user"
+
+
+def sole_openlog(functions: Mapping) -> tuple[str, str, int] | None:
+    """(function key, file, line) of the one call of openlog() in the tree (`functions`: the call
+    graph's, by key), made in no loop; None when there is none or more than one (then which ran
+    first is not known here)."""
+    found = [(k, c) for k, fn in functions.items() for c in fn.calls if not c.indirect and c.callee in OPEN_CALLS]
+    if len(found) != 1 or any(g.kind == "loop" for g in found[0][1].guards):
+        return None
+    key, call = found[0]
+    return key, call.file, call.line
+
+
+def before_openlog(opened: tuple[str, str, int] | None, key: str, call, facility: tuple[str, ...],
+                   with_: tuple[tuple[str, str], ...], syslog_on: bool
+                   ) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[FacilityBeforeSetup, ...]]:
+    """(facility, facility_with, derivations) of a message its function writes before its own
+    call of the tree's only openlog() (sole_openlog; lighttpd 1.4.85's fdlog_openlog() warns of
+    an unknown server.syslog-facility at fdlog_maint.c:410, through the error log it has just
+    switched to syslog, then calls openlog() at :416): sent to syslog, it goes out with LOG_USER
+    the first time, and with what an earlier openlog() chose when the function runs again (a
+    graceful restart). Unchanged for any other message, and for one written in a loop."""
+    if opened is None or key != opened[0] or call.line >= opened[2] or any(g.kind == "loop" for g in call.guards):
+        return facility, with_, ()
+    if syslog_on:
+        facility = tuple(sorted(set(facility) | {UNOPENED_FACILITY}))
+    with_ = tuple((o, f"{UNOPENED_FACILITY}; {t} only once an earlier openlog() has run") for o, t in with_)
+    return facility, with_, (FacilityBeforeSetup(UNOPENED_FACILITY, "openlog", opened[1], opened[2], True),)

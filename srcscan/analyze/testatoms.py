@@ -60,7 +60,7 @@ def test_atoms(e: CExpr, index: Index, fn: FunctionFacts | None) -> set[str]:
         bit, target = integer_of(e.args[0]), target_of(e.args[1])
         return _bit_atoms(target, 1 << bit, index, _enumerators(e.args[0])) if target and bit is not None and bit >= 0 \
             else set()
-    if isinstance(e, Binary) and e.op in ("<", "!=") and _counter(e.left, index, fn) and integer_of(e.right) is None:
+    if isinstance(e, Binary) and e.op in ("<", "!=") and loop_counter(e.left, index, fn) and integer_of(e.right) is None:
         # `for (i = 0; i < ndbs; ++i)`: the loop's body runs only when the bound is above 0
         return test_atoms(Binary(">", e.right, Const(0, "0")), index, fn)
     if isinstance(e, Binary) and e.op == "!=" and (walked := list_walk(e, index, fn)) is not None:
@@ -100,7 +100,7 @@ def _selected_value(target: Target, op: str, value: int, index: Index) -> set[st
     return selection_atoms(found, op, value, 0 if start is True else int(start))
 
 
-def _counter(e: CExpr, index: Index, fn: FunctionFacts | None) -> bool:
+def loop_counter(e: CExpr, index: Index, fn: FunctionFacts | None) -> bool:
     """A local of `fn` only ever given 0 (a loop counter counting up from 0: `++i` is no
     assignment the writes facts record), declared with that value or without one (`size_t i;`)."""
     e = strip(e)

@@ -261,7 +261,8 @@ def _state_writes(function: str, path: str, nodes: list[tuple[Node, Any]], param
                 conds = tuple((sym(g.cond, params, local_names), g.negated) for g in guards
                               if g.kind in _BRANCH_GUARDS and g.cond is not None) if value[0] == "param" else ()
                 out.append((function, path, node.line, target, value, conds))
-        elif node.kind == "UNARY_OPERATOR" and node.op in ("++", "--", "++post", "--post") and node.children:
+        elif node.kind == "UNARY_OPERATOR" and node.op in ("++", "--", "post++", "post--") and node.children:
+            # (libclang names the postfix forms `post++`, parse.libclang.UNARY_OPS)
             target = global_path(node.children[0], local_names)
             if target:
                 out.append((function, path, node.line, target, other_sym(node.op), ()))

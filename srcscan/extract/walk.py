@@ -247,6 +247,17 @@ class _Walker:
             self.walk(body, loop)
             self.walk(inc, loop)
             return
+        if node.kind == "FOR_STMT" and len(node.children) == 3 and _initializing(node.children[0]) \
+                and strip(node.children[1]).kind == "DECL_REF_EXPR":
+            # A list walk without an increment, the body stepping on (lighttpd's
+            # fdevent_sched_run: `for (fdnode *fdn = ev->pendclose; fdn; ) { ... fdn = fdn->ctx; }`):
+            # after an initialization, a variable alone is the condition (as an increment it
+            # would do nothing).
+            init, cond, body = node.children
+            self.walk(init, guards)
+            self.walk(cond, guards)
+            self.walk(body, guards + (self.guard("loop", node, cond),))
+            return
         for child in node.children:
             self.walk(child, guards)
 
@@ -260,6 +271,11 @@ _HANDLERS: dict[str, Callable] = {
     "WHILE_STMT": _Walker.walk_loop,
     "FOR_STMT": _Walker.walk_loop,
 }
+
+
+def _initializing(node: Node) -> bool:
+    """A declaration or a plain assignment: the initialization part of a `for`."""
+    return node.kind == "DECL_STMT" or node.kind == "BINARY_OPERATOR" and node.op == "="
 
 
 def _linked_walk(cond: Node) -> bool:
