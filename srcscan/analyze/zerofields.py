@@ -13,11 +13,12 @@ and none by another allocator (malloc(3), realloc(3), or a tree function handing
 result), and when no code uses one by value (`x.field`: a global, a local on the stack, a field
 of another struct, an array element, which exist without the allocation). A field of it counts
 when every store of a value other than 0 in it is in a function the call graph knows, none goes
-through a pointer of a struct not known (`.field` without its struct), and nothing takes its
-address (`&ev->pendclose` handed to a call may write it). The stores' requirements are worked
-out with the other stores' (requirements.answer_requirements: Index.zero_by); zero_need answers
-a test. Known gap: an object allocated straight into a field (`srv->ev = malloc(...)`) is not
-seen as an allocation of its struct. Facts in, stores out; no I/O.
+through a pointer of a struct not known (`.field` without its struct), nothing takes its
+address (`&ev->pendclose` handed to a call may write it), and no store runs under a test of a
+field that a write fills from another field (the test, read as one key, would say too little).
+The stores' requirements are worked out with the other stores' (requirements.answer_requirements:
+Index.zero_by); zero_need answers a test. Known gap: an object allocated straight into a field
+(`srv->ev = malloc(...)`) is not seen as an allocation of its struct. Facts in, stores out; no I/O.
 """
 
 from __future__ import annotations
@@ -72,9 +73,13 @@ def zero_fills(functions: Iterable[FunctionFacts], writes: Iterable[Write],
             unknown.add(slot)
             continue
         stores[slot].add((key, w.guards))
+    crossed = {(w.target.rsplit(".", 1)[-1], w.owner) for w in writes if not w.local and "." in w.target and w.owner
+               and w.value is not None and isinstance(v := strip(w.value), Member) and v.owner == w.owner
+               and v.field != w.target.rsplit(".", 1)[-1]}
     return {slot: tuple(sorted(found, key=lambda s: (s[0], tuple(g.line for g in s[1]))))
             for slot, found in sorted(stores.items())
-            if slot not in unknown and slot[0] not in unowned and slot not in addressed}
+            if slot not in unknown and slot[0] not in unowned and slot not in addressed
+            and not any(_reads(g, crossed) for _, guards in found for g in guards)}
 
 
 def zeroed_structs(functions: Iterable[FunctionFacts], writes: Iterable[Write]) -> frozenset[str]:
@@ -212,6 +217,15 @@ def _expressions(fn: FunctionFacts, writes: Iterable[Write]):
     for r in fn.returns:
         if r.value is not None:
             yield r.value
+
+
+def _reads(guard: Guard, crossed: set[tuple[str, str]]) -> bool:
+    """Whether `guard` tests a field some write gives another field's value (gw_backend.c's
+    `host->unixsocket = host->host` for a host named by a path): read as the key filling it,
+    such a test would say too little (the socket key, not the host key too), so a store under
+    it is not followed."""
+    return guard.expr is not None and any(isinstance(m, Member) and (m.field, m.owner) in crossed
+                                          for m in walk(guard.expr))
 
 
 def _addressed(e) -> Iterable[Member]:

@@ -19,6 +19,7 @@ catalog = fixture_catalog("plugzero")
     ("waited %d times", ()),                               # ev_poll itself counts: any run
     ("watching %d descriptors", ()),                       # ev_init sets it
     ("error cycling log %s", (("core.errorlog",),)),       # a file-scope list only the key fills
+    ("unix path %s", (("gw.host",), ("gw.socket",))),      # `sock` is also a copy of `host`: either key
 ])
 def test_fields_only_keyed_code_sets(catalog, text, wanted):
     assert requires(catalog, text) == wanted
