@@ -29,7 +29,8 @@ from srcscan.analyze.guardtext import split
 from srcscan.analyze.keywordblocks import within_blocks
 from srcscan.analyze.keywordobjects import site_objects
 from srcscan.analyze.keyindex import other_entry
-from srcscan.analyze.optiontests import mandatory_guard, option_test, stored_after_loop
+from srcscan.analyze.fillvalues import entry_field_test
+from srcscan.analyze.optiontests import guard_requirement, mandatory_guard, option_test, stored_after_loop
 
 MAX_DEPTH = 8  # callers followed up from a site before a parameter's test counts as runtime
 BUDGET = 300  # reaching() calls per site
@@ -56,6 +57,9 @@ def condition(e: CExpr, index, fn: FunctionFacts, line: int = 0, complement: boo
     value = evaluate(e)
     if value is not None:
         return Requirement.TRUE if value else Requirement.FALSE
+    if (entry := entry_field_test(e, index, fn, guard_requirement)) is not None:
+        # `!rec->issrv` in a walk: holds only for an entry a store giving 0 added (fillvalues)
+        return entry & Requirement.atom(Atom(f"?{fn.key}:{render(e)}{_versions(e, index, fn, line)}", test=e))
     if isinstance(e, Unary) and e.op == "!":
         return ~condition(e.operand, index, fn, line, complement, open_params, None if holds is None else not holds)
     if isinstance(e, Binary) and e.op in ("&&", "||"):

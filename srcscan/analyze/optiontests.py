@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from srcscan.analyze.fillvalues import entry_field_test
 from srcscan.analyze.guardtext import split
 from srcscan.analyze.guardedlocals import (copied_values_test, entry_set_unless, global_test, param_set_only_under, set_only_under,
                                           stored_through_locals, walk_start)
@@ -88,6 +89,8 @@ def _formula(e: CExpr, index: Index, fn: FunctionFacts, necessary: bool, line: i
         e = strip(e.right)
     if isinstance(e, Other) and (chain := split(e.text, fn.params if fn is not None else ())) is not None:
         e = chain  # a chain of tests clang kept as text for a part it could not type (guardtext)
+    if necessary and (entry := entry_field_test(e, index, fn, guard_requirement)) is not None:
+        return entry  # `!rec->issrv` in a walk: the entry came from a store giving it 0 (fillvalues)
     if isinstance(e, Unary) and e.op == "!":
         return ~_formula(e.operand, index, fn, not necessary, line)
     if isinstance(e, Binary) and e.op in ("&&", "||"):

@@ -24,11 +24,16 @@ def parser_fills(graph: CallGraph, index: Index, writes: Iterable[Write]) -> dic
     loop, through a helper it calls outside any option case (the call's guards): dnsmasq's
     read_opts calls add_txt("version.bind", ...) under `!option_bool(OPT_NO_IDENT)`, and add_txt
     stores in `daemon->txt`, the list `--txt-record` fills too: a walk of it needs `-Y` or
-    `!--no-ident`. Fields some option fills only (Index.by_var/by_field) are kept."""
+    `!--no-ident`. So do its own stores after the loop (the stores' guards): read_opts adds an
+    entry for the host to `daemon->mxnames`, the list --mx-host and --srv-host fill, under
+    `(daemon->mxtarget || option_bool(OPT_LOCALMX)) && !mx`: a walk of it needs -t or --localmx
+    too. Fields some option fills only (Index.by_var/by_field) are kept."""
     stored: dict[str, set[str]] = defaultdict(set)
+    own: dict[tuple[str, str], list[Write]] = defaultdict(list)
     for w in writes:
         if not w.local and "." in w.target and w.value is not None and evaluate(w.value) != 0:
             stored[w.function].add(w.target)
+            own[(w.file, w.function)].append(w)
     out: dict[str, list[Requirement]] = defaultdict(list)
     for fn in graph.functions.values():
         loop = [c.line for c in fn.calls if not c.indirect and c.callee in index.getopt_calls]
@@ -40,4 +45,9 @@ def parser_fills(graph: CallGraph, index: Index, writes: Iterable[Write]) -> dic
             for path in stored.get(call.callee, ()):
                 if path.rsplit(".", 1)[-1] in index.by_field or path in index.by_var:
                     out[path].append(Requirement.all_of(guard_requirement(g, index, fn) for g in call.guards))
+        for w in own.get((fn.file, fn.name), ()):
+            if w.line <= max(loop) or any(g.kind in ("case", "default", "loop") for g in w.guards):
+                continue
+            if w.target.rsplit(".", 1)[-1] in index.by_field or w.target in index.by_var:
+                out[w.target].append(Requirement.all_of(guard_requirement(g, index, fn) for g in w.guards))
     return {path: Requirement.any_of(needs).simplified() for path, needs in out.items()}
