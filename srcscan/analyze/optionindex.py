@@ -117,6 +117,7 @@ class Index:
     graph: CallGraph | None = None  # the call graph the index was built on
     programs: tuple[str, ...] = ()  # the names the daemon is started under (rules' `[project] programs`; analyze.progname)
     string_compares: frozenset[str] = frozenset()  # the rules' `[config] string_compares` (strcmp and kin)
+    string_lengths: frozenset[str] = frozenset()  # the rules' `[config] string_lengths` (strlen)
     local_writes: dict[tuple[str, str], dict[str, tuple]] = field(default_factory=dict)  # (file, function) -> local -> (value, guards) of each write (guardedlocals.find_local_writes)
     field_writes: dict[str, tuple[Write, ...]] = field(default_factory=dict)  # field name -> the writes to it through locals and parameters (`.tftpfd`) and through globals
     after_loop: dict[tuple[str, str], dict[str, tuple[int, ...]]] = field(default_factory=dict)  # (file, function) -> field -> lines the function calling getopt writes it after its loop (writes_after_loop)
@@ -263,6 +264,7 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.graph = graph
     index.programs = rules.programs or (rules.project,)
     index.string_compares = frozenset(rules.config.string_compares)
+    index.string_lengths = frozenset(rules.config.string_lengths)
     index.assigned = {f: {n: tuple(sorted(ls)) for n, ls in names.items()} for f, names in (assigned or {}).items()}
     index.getopt_calls = rules.options.getopt_calls
     # the variables a getopt call's result is assigned to (Index.option_switch), before any guard is read

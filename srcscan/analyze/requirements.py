@@ -52,6 +52,7 @@ from srcscan.analyze.callneeds import case_sends, sends_requirement, set_by_code
 from srcscan.analyze.skippedcallers import (dropped_callers, dropped_note, only_through, skipped_callers, skipped_note,
                                             through_skipped_note)
 from srcscan.analyze.logfuncs import log_function_of
+from srcscan.analyze.unsuretests import unsure_tests
 from srcscan.analyze.deadtests import bounded_test, layout_test, null_result_test, null_test, set_bit_test, zeroed_test
 from srcscan.analyze.nevernull import always_null, never_null
 from srcscan.analyze.zeroed import zeroing_functions
@@ -257,6 +258,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
         if sent:
             derivation.append(DecidedByCallers(fn.name, SENT, sent_paths))
         unsure = unsure + tuple(filter(None, (layout_test(call),)))  # `offsetof(a) != offsetof(b)`: maybe never
+        unsure = unsure + unsure_tests(call, fn, index)  # `strlen(serv->domain) != 0`, `errno != 0`: not followed
         answers[call.key] = RequirementAnswer(requirement, tuple(derivation) if not requirement.is_true else (), unsure,
                                               None if silent.is_true else silent)
         if texts and any(t.producers for t in texts.get(call.key, ())):

@@ -296,6 +296,7 @@ def _read_config(r: _Reader) -> ConfigRules:
                          given_by_default=given_by_default, handler_selectors=_handler_selectors(r),
                          equality_tests=equality_tests, readers=_identifiers(r, "readers"),
                          string_compares=_identifiers(r, "string_compares"),
+                         string_lengths=_identifiers(r, "string_lengths"),
                          entry_name_field=_identifier(r, "entry_name_field"), list_fills=_list_fills(r),
                          kept_only_with=kept, kept_checked_in=checked_in, kept_process=kept_process, **levels)
     r.reject_unknown()

@@ -227,6 +227,9 @@ class ConfigRules:
     # library's comparisons (zero when equal: strcmp) its tests of the text read.
     readers: tuple[str, ...] = ()
     string_compares: tuple[str, ...] = ()
+    # The C library's string lengths (strlen(3)): `strlen(serv->domain) != 0` tests that the
+    # string is non-empty (analyze.unsuretests).
+    string_lengths: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

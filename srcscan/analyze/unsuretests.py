@@ -1,0 +1,149 @@
+"""Guards holding on values srcscan does not follow to the options, said in a message's
+`uncertain` rather than read as tests of the run that need nothing (requirements' input; no I/O).
+
+- A string's emptiness: dnsmasq logs 'using nameserver %s#%d for %s %s%s %s' under
+  `strlen(serv->domain) != 0 || ...` (network.c), and `serv->domain` is stored only by
+  add_update_server() from its parameter, non-empty only for a server given with a domain
+  (`--server=/example.org/...`). A test that a field or parameter holds a non-empty string
+  (the rules' `[config] string_lengths`: strlen), where the tree's own code stores that field
+  (or the parameter's callers pass such a field), is said so: which options give it a
+  non-empty value srcscan does not follow.
+- errno compared with 0 beside a call of a function of the tree in the same condition
+  (`!(serv->sfd = allocate_sfd(...)) && errno != 0`): such a function may set errno to 0
+  itself on a path where it returns its failure value (allocate_sfd() does under no explicit
+  source port), and srcscan does not follow errno.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterator
+
+from srcscan.cexpr import Binary, Call, Cast, CExpr, Const, Member, Name, Unary, render, strip, walk
+from srcscan.model import CallSite, FunctionFacts
+
+if TYPE_CHECKING:
+    from srcscan.analyze.optionindex import Index
+
+_NOTE = "options this message needs may be missing"
+
+
+def unsure_tests(call: CallSite, fn: FunctionFacts, index: Index) -> tuple[str, ...]:
+    """The reasons to doubt that the call's guards need only what `requires` says: a test that
+    a string the tree stores is non-empty, errno against 0 after a call of the tree's own."""
+    notes: list[str] = []
+    for g in call.guards:
+        if g.expr is None or g.kind in ("case", "default", "loop"):
+            continue
+        for test in _holding(g.expr, not g.negated):
+            note = _nonempty_note(test, fn, index) or _errno_note(test, g.expr, index)
+            if note and (note := f"its guard at line {g.line} holds with `{_text(test)}`: {note}") not in notes:
+                notes.append(note)
+    return tuple(notes)
+
+
+def _holding(e: CExpr, holds: bool) -> Iterator[CExpr]:
+    """The tests that may make `e` come out `holds`, each as a test that holds (`strlen(s) == 0`
+    failing is given as `!(strlen(s) == 0)`): through `!`, and both sides of `&&` and `||`."""
+    e = strip(e)
+    if isinstance(e, Unary) and e.op == "!":
+        yield from _holding(e.operand, not holds)
+    elif isinstance(e, Binary) and e.op in ("&&", "||"):
+        yield from _holding(e.left, holds)
+        yield from _holding(e.right, holds)
+    else:
+        yield e if holds else Unary("!", e)
+
+
+def _length_of(e: CExpr, index: Index) -> CExpr | None:
+    """The string `strlen(s)` measures, None for any other expression."""
+    e = strip(e)
+    if isinstance(e, Call) and e.callee in index.string_lengths and isinstance(strip(e.function), Name) and e.args:
+        s = strip(e.args[0])
+        while isinstance(s, Cast):
+            s = strip(s.operand)
+        return s
+    return None
+
+
+def _nonempty_string(test: CExpr, index: Index) -> CExpr | None:
+    """The string a holding test needs non-empty: `strlen(s) != 0`, `strlen(s) > 0`,
+    `strlen(s)`, `!(strlen(s) == 0)`."""
+    test = strip(test)
+    if (s := _length_of(test, index)) is not None:
+        return s
+    negated = isinstance(test, Unary) and test.op == "!"
+    inner = strip(test.operand) if negated else test
+    if isinstance(inner, Binary) and inner.op in ("==", "!=", ">", "<"):
+        for side, other, op in ((inner.left, inner.right, inner.op), (inner.right, inner.left, _mirror(inner.op))):
+            s = _length_of(side, index)
+            if s is None or not (isinstance(strip(other), Const) and strip(other).value == 0):
+                continue
+            if (op in ("!=", ">") and not negated) or (op == "==" and negated):
+                return s
+    return None
+
+
+def _mirror(op: str) -> str:
+    return {">": "<", "<": ">"}.get(op, op)
+
+
+def _nonempty_note(test: CExpr, fn: FunctionFacts, index: Index) -> str | None:
+    s = _nonempty_string(test, index)
+    if isinstance(s, Member):
+        stores = _stores(s, index)
+        if not stores:
+            return None  # data of the run (a packet's field): no option stores it
+        return (f"{render(s)} non-empty, a string the code stores ({', '.join(stores)}) that srcscan does not "
+                f"follow to the options giving it one: {_NOTE}")
+    if isinstance(s, Name) and s.ref == "param" and index.graph is not None and s.name in fn.params:
+        position = fn.params.index(s.name)
+        passed = []
+        for _, _, data in index.graph.graph.in_edges(fn.key, data=True):
+            c = data.get("call")
+            if c is None or position >= len(c.exprs):
+                continue
+            arg = strip(c.exprs[position])
+            if isinstance(arg, Member) and _stores(arg, index):
+                passed.append(f"{c.file}:{c.line} passes {render(arg)}, stored in {', '.join(_stores(arg, index))}")
+        if passed:
+            return (f"{fn.name}()'s parameter {s.name} non-empty ({'; '.join(sorted(set(passed)))}), a string srcscan "
+                    f"does not follow to the options giving it one: {_NOTE}")
+    return None
+
+
+def _stores(s: Member, index: Index) -> list[str]:
+    """Where the tree's code stores the field `s` reads (file:line in function()), its struct's
+    only when the parse named it."""
+    found = []
+    for w in index.field_writes.get(s.field, ()):
+        if not w.target.endswith("." + s.field) or (s.owner and w.owner and w.owner != s.owner):
+            continue
+        found.append(f"{w.file}:{w.line} in {w.function}()")
+    return sorted(set(found))
+
+
+def _errno_note(test: CExpr, guard: CExpr, index: Index) -> str | None:
+    test = strip(test)
+    if not (isinstance(test, Binary) and test.op == "!=" and any(_is_errno(x) for x in (test.left, test.right))
+            and any(isinstance(strip(x), Const) and strip(x).value == 0 for x in (test.left, test.right))):
+        return None
+    graph = index.graph
+    own = sorted({x.callee for x in walk(strip(guard)) if isinstance(x, Call) and isinstance(strip(x.function), Name)
+                  and graph is not None and any(f.name == x.callee for f in graph.functions.values())})
+    if not own:
+        return None
+    return (f"errno as {', '.join(f + '()' for f in own)} left it, which a function of the tree may set to 0 "
+            f"itself on a path returning its failure value; srcscan does not follow errno: {_NOTE}")
+
+
+def _is_errno(e: CExpr) -> bool:
+    e = strip(e)
+    if isinstance(e, Name):
+        return e.name == "errno"
+    return isinstance(e, Unary) and e.op == "*" and isinstance(strip(e.operand), Call) \
+        and strip(e.operand).callee == "__errno_location"
+
+
+def _text(e: CExpr) -> str:
+    """`e` as written, errno by its name (the parse gives glibc's `*__errno_location()`)."""
+    return render(e).replace("*__errno_location()", "errno")
