@@ -30,6 +30,7 @@ from srcscan.analyze.keywordblocks import within_blocks
 from srcscan.analyze.keywordobjects import site_objects
 from srcscan.analyze.keyindex import other_entry
 from srcscan.analyze.fillvalues import entry_field_test
+from srcscan.analyze.nonempty import empty_test, nonempty_field_test
 from srcscan.analyze.optiontests import guard_requirement, mandatory_guard, option_test, stored_after_loop
 
 MAX_DEPTH = 8  # callers followed up from a site before a parameter's test counts as runtime
@@ -57,8 +58,12 @@ def condition(e: CExpr, index, fn: FunctionFacts, line: int = 0, complement: boo
     value = evaluate(e)
     if value is not None:
         return Requirement.TRUE if value else Requirement.FALSE
-    if (entry := entry_field_test(e, index, fn, guard_requirement)) is not None:
-        # `!rec->issrv` in a walk: holds only for an entry a store giving 0 added (fillvalues)
+    if (nonempty := empty_test(e, index)) is not None and nonempty_field_test(nonempty, index, fn, guard_requirement) is not None:
+        return ~condition(nonempty, index, fn, line, complement, open_params, None if holds is None else not holds)
+    if (entry := entry_field_test(e, index, fn, guard_requirement)) is not None \
+            or (entry := nonempty_field_test(e, index, fn, guard_requirement)) is not None:
+        # `!rec->issrv` in a walk: holds only for an entry a store giving 0 added (fillvalues);
+        # `strlen(serv->domain) != 0`: only once a store of a non-empty string ran (nonempty)
         return entry & Requirement.atom(Atom(f"?{fn.key}:{render(e)}{_versions(e, index, fn, line)}", test=e))
     if isinstance(e, Unary) and e.op == "!":
         return ~condition(e.operand, index, fn, line, complement, open_params, None if holds is None else not holds)

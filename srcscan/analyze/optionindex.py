@@ -118,6 +118,8 @@ class Index:
     programs: tuple[str, ...] = ()  # the names the daemon is started under (rules' `[project] programs`; analyze.progname)
     string_compares: frozenset[str] = frozenset()  # the rules' `[config] string_compares` (strcmp and kin)
     string_lengths: frozenset[str] = frozenset()  # the rules' `[config] string_lengths` (strlen)
+    run_needs: dict = field(default_factory=dict)  # function key -> its call paths' requirement, first reading (analyze.nonempty)
+    zeroing: frozenset[str] = frozenset()  # functions returning a zeroed allocation (analyze.zeroed)
     local_writes: dict[tuple[str, str], dict[str, tuple]] = field(default_factory=dict)  # (file, function) -> local -> (value, guards) of each write (guardedlocals.find_local_writes)
     field_writes: dict[str, tuple[Write, ...]] = field(default_factory=dict)  # field name -> the writes to it through locals and parameters (`.tftpfd`) and through globals
     after_loop: dict[tuple[str, str], dict[str, tuple[int, ...]]] = field(default_factory=dict)  # (file, function) -> field -> lines the function calling getopt writes it after its loop (writes_after_loop)

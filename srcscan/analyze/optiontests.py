@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from srcscan.analyze.fillvalues import entry_field_test
 from srcscan.analyze.guardtext import split
+from srcscan.analyze.nonempty import empty_test, nonempty_field_test
 from srcscan.analyze.guardedlocals import (copied_values_test, entry_set_unless, global_test, param_set_only_under, set_only_under,
                                           stored_through_locals, walk_start)
 from srcscan.analyze.keyindex import key_index_test
@@ -91,6 +92,11 @@ def _formula(e: CExpr, index: Index, fn: FunctionFacts, necessary: bool, line: i
         e = chain  # a chain of tests clang kept as text for a part it could not type (guardtext)
     if necessary and (entry := entry_field_test(e, index, fn, guard_requirement)) is not None:
         return entry  # `!rec->issrv` in a walk: the entry came from a store giving it 0 (fillvalues)
+    if necessary and (filled := nonempty_field_test(e, index, fn, guard_requirement)) is not None:
+        return filled  # `strlen(serv->domain) != 0`: a store of a non-empty string ran (nonempty)
+    if not necessary and (nonempty := empty_test(e, index)) is not None \
+            and (filled := nonempty_field_test(nonempty, index, fn, guard_requirement)) is not None:
+        return ~filled  # `strlen(domain) == 0` holds without what a non-empty one needs
     if isinstance(e, Unary) and e.op == "!":
         return ~_formula(e.operand, index, fn, not necessary, line)
     if isinstance(e, Binary) and e.op in ("&&", "||"):

@@ -53,6 +53,7 @@ from srcscan.analyze.skippedcallers import (dropped_callers, dropped_note, only_
                                             through_skipped_note)
 from srcscan.analyze.logfuncs import log_function_of
 from srcscan.analyze.unsuretests import unsure_tests
+from srcscan.analyze.nonempty import stored_string_tests
 from srcscan.analyze.deadtests import bounded_test, layout_test, null_result_test, null_test, set_bit_test, zeroed_test
 from srcscan.analyze.nevernull import always_null, never_null
 from srcscan.analyze.zeroed import zeroing_functions
@@ -125,6 +126,14 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             index.param_needs.clear()
             from_callers, via_pointer = inherited(graph, index, dead, unseen_callers, starts=starts, named=named,
                                                   skipped=holders)
+    if not index.run_needs and stored_string_tests(graph, index):
+        # `strlen(serv->domain) != 0`: read with the call paths of the functions storing the
+        # field and passing its value (analyze.nonempty), then the callers once more
+        index.zeroing, index.run_needs = zeroing, dict(from_callers)
+        index.memo.clear()
+        index.param_needs.clear()
+        from_callers, via_pointer = inherited(graph, index, dead, unseen_callers, starts=starts, named=named,
+                                              skipped=holders)
     objects = object_requirements(index.objects, from_callers, index.keyword_names)  # structs only some configuration makes
     if objects:  # a call reading a field of one runs only with it: once more, the calls' own reads counted
         from_callers, via_pointer = inherited(graph, index, dead, unseen_callers, objects, starts, named, holders)

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
-from srcscan.cexpr import Binary, Call, Cast, CExpr, Const, Member, Name, Unary, render, strip, walk
+from srcscan.analyze.nonempty import field_need, length_of
+from srcscan.analyze.optiontests import guard_requirement
+from srcscan.cexpr import Binary, Call, CExpr, Const, Member, Name, Unary, render, strip, walk
 from srcscan.model import CallSite, FunctionFacts
 
 if TYPE_CHECKING:
@@ -34,11 +36,26 @@ def unsure_tests(call: CallSite, fn: FunctionFacts, index: Index) -> tuple[str, 
     for g in call.guards:
         if g.expr is None or g.kind in ("case", "default", "loop"):
             continue
-        for test in _holding(g.expr, not g.negated):
-            note = _nonempty_note(test, fn, index) or _errno_note(test, g.expr, index)
+        tests = list(_holding(g.expr, not g.negated))
+        for test in tests:
+            note = _nonempty_note(test, fn, index) or _errno_note(test, g.expr, index) \
+                or _other_way(test, tests, g, fn, index)
             if note and (note := f"its guard at line {g.line} holds with `{_text(test)}`: {note}") not in notes:
                 notes.append(note)
     return tuple(notes)
+
+
+def _other_way(test: CExpr, tests: list[CExpr], g, fn: FunctionFacts, index: Index) -> str | None:
+    """A non-empty string srcscan read (analyze.nonempty) in a guard that holds another way too
+    (`strlen(serv->domain) != 0 || (serv->flags & SERV_FOR_NODOTS)`) whose reading needs nothing."""
+    s = _nonempty_string(test, index)
+    if not isinstance(s, Member) or not _followed(s, index) or len(tests) < 2:
+        return None
+    if not guard_requirement(g, index, fn).is_true:
+        return None
+    others = " or ".join(f"`{_text(t)}`" for t in tests if t is not test)
+    return (f"{render(s)} non-empty needs options, but the guard also holds with {others}, which srcscan "
+            f"does not follow to the options: {_NOTE}")
 
 
 def _holding(e: CExpr, holds: bool) -> Iterator[CExpr]:
@@ -54,28 +71,17 @@ def _holding(e: CExpr, holds: bool) -> Iterator[CExpr]:
         yield e if holds else Unary("!", e)
 
 
-def _length_of(e: CExpr, index: Index) -> CExpr | None:
-    """The string `strlen(s)` measures, None for any other expression."""
-    e = strip(e)
-    if isinstance(e, Call) and e.callee in index.string_lengths and isinstance(strip(e.function), Name) and e.args:
-        s = strip(e.args[0])
-        while isinstance(s, Cast):
-            s = strip(s.operand)
-        return s
-    return None
-
-
 def _nonempty_string(test: CExpr, index: Index) -> CExpr | None:
     """The string a holding test needs non-empty: `strlen(s) != 0`, `strlen(s) > 0`,
     `strlen(s)`, `!(strlen(s) == 0)`."""
     test = strip(test)
-    if (s := _length_of(test, index)) is not None:
+    if (s := length_of(test, index)) is not None:
         return s
     negated = isinstance(test, Unary) and test.op == "!"
     inner = strip(test.operand) if negated else test
     if isinstance(inner, Binary) and inner.op in ("==", "!=", ">", "<"):
         for side, other, op in ((inner.left, inner.right, inner.op), (inner.right, inner.left, _mirror(inner.op))):
-            s = _length_of(side, index)
+            s = length_of(side, index)
             if s is None or not (isinstance(strip(other), Const) and strip(other).value == 0):
                 continue
             if (op in ("!=", ">") and not negated) or (op == "==" and negated):
@@ -91,8 +97,8 @@ def _nonempty_note(test: CExpr, fn: FunctionFacts, index: Index) -> str | None:
     s = _nonempty_string(test, index)
     if isinstance(s, Member):
         stores = _stores(s, index)
-        if not stores:
-            return None  # data of the run (a packet's field): no option stores it
+        if not stores or _followed(s, index):
+            return None  # data of the run (a packet's field), or read (analyze.nonempty)
         return (f"{render(s)} non-empty, a string the code stores ({', '.join(stores)}) that srcscan does not "
                 f"follow to the options giving it one: {_NOTE}")
     if isinstance(s, Name) and s.ref == "param" and index.graph is not None and s.name in fn.params:
@@ -103,12 +109,20 @@ def _nonempty_note(test: CExpr, fn: FunctionFacts, index: Index) -> str | None:
             if c is None or position >= len(c.exprs):
                 continue
             arg = strip(c.exprs[position])
-            if isinstance(arg, Member) and _stores(arg, index):
+            if isinstance(arg, Member) and _stores(arg, index) and not _followed(arg, index):
                 passed.append(f"{c.file}:{c.line} passes {render(arg)}, stored in {', '.join(_stores(arg, index))}")
         if passed:
             return (f"{fn.name}()'s parameter {s.name} non-empty ({'; '.join(sorted(set(passed)))}), a string srcscan "
                     f"does not follow to the options giving it one: {_NOTE}")
     return None
+
+
+def _followed(s: Member, index: Index) -> bool:
+    """Whether analyze.nonempty read what the field holding a non-empty string needs."""
+    if not getattr(index, "run_needs", None):
+        return False
+    need = field_need(s.field, s.owner, index, guard_requirement, 0)
+    return need is not None and not need.is_true
 
 
 def _stores(s: Member, index: Index) -> list[str]:

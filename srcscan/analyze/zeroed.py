@@ -120,7 +120,7 @@ def _only_allocation(variable: str, fieldname: str, line: int, written: tuple[Wr
 def _sole_zeroing_write(variable: str, writes: tuple[Write, ...], zeroing: frozenset[str]) -> Write | None:
     """The local `variable`'s only assignment in `writes` when it is a call of an allocator of
     `zeroing` (`p = calloc(...)` or `T *p = calloc(...)`), else None."""
-    own = [w for w in writes if w.local and w.target == variable]
+    own = list({w.line: w for w in writes if w.local and w.target == variable}.values())  # a line once (several profiles)
     if len(own) != 1 or own[0].op not in ("=", "decl") or not _zeroing_call(own[0].value, zeroing):
         return None
     return own[0]

@@ -36,14 +36,28 @@ def test_an_entry_field_tested_zero_needs_the_fills_storing_zero(catalog):
     assert message(catalog, "started").requires == ()
 
 
-def test_a_non_empty_string_the_code_stores_is_said_not_followed(catalog):
-    # log_servers(): `strlen(serv->domain) != 0`, serv->domain stored only by add_server() from
-    # its parameter, non-empty only for --server=/domain/...: not "appears by default" unsaid.
-    (note,) = message(catalog, "using server for %s").uncertain
-    assert "serv->domain non-empty" in note and "servers.c:21 in add_server()" in note
-    # the empty string needs nothing and says nothing; a packet's field is data of the run
-    assert message(catalog, "using server").uncertain == ()
-    assert message(catalog, "boot file %s").uncertain == ()
+def test_a_non_empty_string_field_needs_the_stores_of_one(catalog):
+    # log_servers(): `strlen(serv->domain) != 0`; add_server() stores a zeroed byte under
+    # `*domain == 0` and strdup(domain) otherwise, and only -S's case hands it a domain that may
+    # be non-empty (main() passes NULL): the message needs -S (analyze.nonempty).
+    assert message(catalog, "using server for %s").requires == (("-S",),)
+    assert message(catalog, "using server for %s").uncertain == ()
+    # queries_full(domain): `!domain || strlen(domain) == 0` failing, its callers pass
+    # serv->domain and NULL
+    assert message(catalog, "queries full for %s").requires == (("-S",),)
+    assert message(catalog, "queries full").requires == ()
+    # the empty string needs nothing; a packet's field is data of the run
+    assert message(catalog, "using server").requires == ()
+    assert message(catalog, "boot file %s").requires == () and message(catalog, "boot file %s").uncertain == ()
+
+
+def test_a_non_empty_string_or_a_test_of_the_run_is_said_not_followed(catalog):
+    # `strlen(serv->domain) != 0 || serv->port == 5353`: the other way needs nothing srcscan
+    # reads, and the row says so rather than "appears by default" alone.
+    m = message(catalog, "using server %d")
+    assert m.requires == ()
+    (note,) = m.uncertain
+    assert "serv->domain non-empty needs options" in note and "serv->port == 5353" in note
 
 
 def test_errno_against_0_after_a_function_of_the_tree_is_said_not_followed(catalog):
@@ -51,3 +65,17 @@ def test_errno_against_0_after_a_function_of_the_tree_is_said_not_followed(catal
     # after it needs an option srcscan does not trace through errno.
     (note,) = message(catalog, "ignoring server: %s").uncertain
     assert "`errno != 0`" in note and "open_sock()" in note
+
+
+def test_a_zeroing_wrapper_parsed_with_several_profiles():
+    # extract.writes gives a line once per build profile: whine_malloc's `void *ret =
+    # calloc(1, size);` twice is still its only assignment (analyze.zeroed).
+    from srcscan.analyze.zeroed import zeroing_functions
+    from srcscan.cexpr import Call, Const, Name
+    from srcscan.model import FunctionFacts, Return, Write
+
+    value = Call(Name("calloc", "function"), (Const(1, "1"), Name("size", "param")))
+    fn = FunctionFacts("whine_malloc", "util.c", 1, False, ("size",), False, (),
+                       returns=(Return(5, Name("ret", "var"), ()),))
+    write = Write("whine_malloc", "util.c", 3, "ret", "decl", value, "calloc(1, size)", local=True)
+    assert "whine_malloc" in zeroing_functions([fn], {("util.c", "whine_malloc"): [write, write]})
