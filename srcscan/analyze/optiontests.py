@@ -35,7 +35,7 @@ from srcscan.analyze.valuetests import compared_values, entry_value, masked_valu
 from srcscan.analyze.optionvalues import (COMPARISONS, cleared_local, integer_of, local_of,
                                           negated_key_test, stored_after_loop, target_of, walk_step,
                                           value_options)
-from srcscan.cexpr import Binary, CExpr, Cond, Other, Unary, render, strip
+from srcscan.cexpr import Binary, Call, CExpr, Cond, Name, Other, Unary, render, strip
 from srcscan.model import FunctionFacts, Guard
 from srcscan.requirement import Atom, Requirement
 
@@ -265,6 +265,9 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
         for value in values:
             if value is None or integer_of(value) == 0 or walk_step(value, target.name, index, fn):
                 continue
+            if (held := _null_result_need(value, index, fn, frozenset({target.name}))) is not None:
+                found.append(held)  # `config = find_config(daemon->dhcp_conf, ...)`: NULL without the list
+                continue
             inner = target_of(value)
             if inner is not None and inner.kind == "field" and inner.root in index.set_by:
                 found.append(index.set_by[inner.root])
@@ -301,6 +304,34 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
     if unknown is None:
         unknown = Requirement.atom(Atom(f"?{fn.key if fn else ''}:{render(e)}", test=e))
     return need & unknown
+
+
+def _null_result_need(value: CExpr, index: Index, fn: FunctionFacts | None, busy: frozenset[str]) -> Requirement | None:
+    """What a local's value being non-NULL needs when it is a call returning NULL for a NULL
+    argument (analyze.nullargs: dnsmasq's find_config(daemon->dhcp_conf, ...)), or another local
+    holding only such results and NULL (`config = new`); None otherwise."""
+    value = strip(value)
+    if isinstance(value, Call):
+        argument = null_argument(value, index, fn)
+        mark = ("null-result", fn.key if fn is not None else "", render(value))
+        if argument is None or mark in index.reading_locals:
+            return None
+        index.reading_locals.add(mark)  # `p = next_of(p)`: the argument read again
+        try:
+            need = option_test(argument, index, fn, Requirement.TRUE, necessary=True)
+            inner = target_of(argument)
+            if need is not None and inner is not None and inner.kind == "field":
+                for table in (index.also_filled, getattr(index, "parser_fills", {})):
+                    if inner.root in table:  # other code fills the list too (/etc/ethers' dhcp_read_ethers)
+                        need = need | table[inner.root]
+            return need
+        finally:
+            index.reading_locals.discard(mark)
+    if isinstance(value, Name) and value.ref == "var" and value.name not in busy and fn is not None:
+        values = [v for v in local_of(value.name, index, fn) or () if v is not None and integer_of(v) != 0]
+        needs = [_null_result_need(v, index, fn, busy | {value.name}) for v in values]
+        return Requirement.any_of(needs) if needs and all(n is not None for n in needs) else None
+    return None
 
 
 def _holds_by_default(e: CExpr, index: Index, fn: FunctionFacts | None,

@@ -79,3 +79,14 @@ def test_a_zeroing_wrapper_parsed_with_several_profiles():
                        returns=(Return(5, Name("ret", "var"), ()),))
     write = Write("whine_malloc", "util.c", 3, "ret", "decl", value, "calloc(1, size)", local=True)
     assert "whine_malloc" in zeroing_functions([fn], {("util.c", "whine_malloc"): [write, write]})
+
+
+def test_a_local_holding_a_lookup_in_an_options_list(catalog):
+    # dhcp_reply(): `config = find_conf(daemon->hosts, ...)` (a wrapper returning a walk's entry
+    # or NULL, itself called twice), or another local given such a result: `have_conf(config,
+    # CONF_ADDR)` needs --dhcp-host's list (nullargs through the wrapper's local, optiontests).
+    assert message(catalog, "disabling static address for %s").requires == (("-G",),)
+    # conf_implies(): nothing after `if (!config || ...) return NULL;` without a config
+    assert message(catalog, "disabling static v6 address %s").requires == (("-G",),)
+    # a lookup in data of the run: nothing
+    assert message(catalog, "seen %s").requires == ()
