@@ -12,7 +12,7 @@ from typing import Mapping
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.contexts import (choice_requirement, context_requirement, creates_context, guarded_by_context,
                                       takes_context)
-from srcscan.analyze.keywordblocks import KEYWORD_LIMIT
+from srcscan.analyze.keywordblocks import KEYWORD_LIMIT, kept_one_of
 from srcscan.analyze.fdreads import written_need
 from srcscan.analyze.keywordobjects import site_objects
 from srcscan.analyze.optionindex import Index
@@ -228,9 +228,10 @@ def few_keywords(requirement: Requirement, index: Index) -> Requirement:
     KEYWORD_LIMIT keywords of no block remain (shared parsing code), all of them. A checker's
     common keyword installed in each of ten checkers' blocks keeps `connect_timeout`,
     `real_server` and `virtual_server`; set_string(), called by the handlers of seven keywords
-    of five blocks, keeps the seven. A requirement keeps one keyword at least: when every
-    alternative needs one of the handlers' keywords and none would be left, it needs any one of
-    those of no block (a helper of sixteen script keywords' handlers needs one of the sixteen)."""
+    of five blocks, keeps the seven. What it needs with no keyword given stays as it was: when
+    freeing the keywords would let it hold with none (every alternative of system_call_script(),
+    run for some thirty script keywords of many blocks, needs one of them), it needs one of the
+    keywords its alternatives need given, or what it needed without any (keywordblocks.kept_one_of)."""
     if not index.keyword_names:
         return requirement
     named = {a.name for a in requirement.atoms()} & index.keyword_names
@@ -241,15 +242,7 @@ def few_keywords(requirement: Requirement, index: Index) -> Requirement:
     blocks = index.keyword_blocks
     free = named - needed if len(named - blocks) > KEYWORD_LIMIT else (named & blocks) - needed
     fewer = requirement.exists(lambda a: a.name in free).simplified()
-    if any(a.name in index.keyword_names for a in fewer.atoms()):
-        return fewer
-    # No keyword would be left while every alternative needs one of the handlers' keywords
-    # (notify_script_init(), called by the handlers of sixteen script keywords): "one of them"
-    # stays, or the answer would read "appears by default".
-    leaves = [a for a in requirement.atoms() if a.name in named - blocks]
-    if leaves and requirement.replace({a: Requirement.FALSE for a in leaves}).simplified().is_false:
-        return (fewer & Requirement.any_of(Requirement.atom(a) for a in leaves)).simplified()
-    return fewer
+    return kept_one_of(requirement, fewer, index.keyword_names, blocks)
 
 
 def keyword_requirement(index: Index, callee: str, data: Mapping) -> Requirement:

@@ -9,7 +9,7 @@ no I/O.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING, AbstractSet, Iterable, Mapping
 
 from srcscan.analyze.nevernull import never_null, non_null_local
 from srcscan.cexpr import Call, CExpr, Member, Name, Unary, evaluate, render, strip, walk
@@ -97,12 +97,56 @@ def with_blocks(answer: RequirementAnswer, blocks: Mapping[str, Requirement]) ->
             # the blocks that not every alternative needs go
             free = {x.name for x in found.atoms() if x.name in outer
                     and not (found & Requirement.atom(x, negated=True)).is_false}
-            found = found.exists(lambda x: x.name in free)
+            found = kept_one_of(found, found.exists(lambda x: x.name in free), blocks.keys() | outer, outer)
         requirement = found.simplified()
     texts = tuple((t, with_blocks(r, blocks)) for t, r in answer.texts)
     if requirement == answer.requirement and texts == answer.texts:
         return answer
     return replace(answer, requirement=requirement, texts=texts)
+
+
+def kept_one_of(requirement: Requirement, fewer: Requirement, keywords: AbstractSet[str],
+                blocks: AbstractSet[str]) -> Requirement:
+    """`fewer`, `requirement` with some configuration keywords (of `keywords`) left out, unless
+    that lets it hold where no keyword is given while `requirement` did not: a keyword its every
+    alternative needs one of is no keyword it needs, and leaving them out would read "appears by
+    default" (keepalived's system_call_script(), run for some thirty script keywords of many
+    blocks). Then it needs what `requirement` needs with none, or one of the keywords its
+    alternatives need given (one_of_keywords; those of no block among `blocks` first)."""
+    atoms = sorted((a for a in requirement.atoms() if a.name in keywords), key=str)
+    none = {a: Requirement.FALSE for a in atoms}
+    without = requirement.replace(none)  # what it needs with no keyword given
+    if not atoms or (fewer.replace(none) & ~without).is_false:
+        return fewer
+    found = one_of_keywords(requirement, atoms, blocks, without)
+    return (fewer & (without | Requirement.any_of(Requirement.atom(a) for a in found))).simplified()
+
+
+def one_of_keywords(requirement: Requirement, atoms: list[Atom], blocks: AbstractSet[str],
+                    without: Requirement) -> list[Atom]:
+    """Keywords of `atoms` one of which `requirement` needs given wherever it does not hold with
+    none (`without`), few of them: over its alternatives, the keywords of no block among `blocks`
+    that are given in most alternatives not yet covered, one by one, then blocks for the
+    alternatives naming none of those (system_call_script: the script keywords, and the
+    `vrrp_script` and `MISC_CHECK` blocks, whose ways name no other keyword). Every keyword some
+    alternative needs given when these do not cover it (a smallest form widened)."""
+    by_text = {str(a): a for a in atoms}
+    terms = [frozenset(x for x in alt if x in by_text) for alt in requirement.alternatives()]
+    terms = [t for t in terms if t]  # an alternative with no keyword given holds with none
+    chosen: set[str] = set()
+    for pool in ([t for t in by_text if by_text[t].name not in blocks], list(by_text)):
+        while (open_terms := [t for t in terms if not t & chosen]):
+            counts = {k: sum(k in t for t in open_terms) for k in pool}
+            best = max(sorted(counts), key=lambda k: counts[k], default=None)
+            if best is None or not counts[best]:
+                break
+            chosen.add(best)
+    found = [by_text[t] for t in sorted(chosen)]
+    rest = requirement & ~without
+    if found and (rest & ~Requirement.any_of(Requirement.atom(a) for a in found)).is_false:
+        return found
+    return [a for a in atoms if not (requirement.replace({a: Requirement.TRUE})
+                                     & ~requirement.replace({a: Requirement.FALSE})).is_false]
 
 
 _BLOCK_KEYWORDS: dict[int, tuple[Mapping[str, Requirement], frozenset[str]]] = {}
