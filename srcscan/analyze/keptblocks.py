@@ -106,14 +106,19 @@ def with_kept(answers: Mapping[SiteKey, RequirementAnswer], kept: Iterable[tuple
 
 def with_needs(answer: RequirementAnswer, add: list[tuple[str, Requirement, str]]) -> RequirementAnswer:
     """Each alternative naming a block of `add` (block, what it needs, the atom of the process
-    dropping it or "") and that process's atom gets what the block needs; the others stay."""
+    dropping it or "") and that process's atom gets what the block needs, and what a block
+    those needs name needs in turn; the others stay."""
     alternatives, notes, changed = answer.requirement.alternatives(), [], False
     found = []
     for alt in alternatives:
-        r = Requirement.from_alternatives([alt])
-        for block, needs, start in add:
-            if block in alt and (not start or start in alt):
+        r, named, done = Requirement.from_alternatives([alt]), set(alt), set()
+        while (ready := [x for x in add if x[0] in named and x[0] not in done and (not x[2] or x[2] in alt)]):
+            for block, needs, start in ready:
+                done.add(block)
                 more = (r & needs).simplified()
+                # a block it needs may be kept only with some keywords in turn (the member
+                # vrrp_instance of a vrrp_sync_group)
+                named |= {a.name for a in needs.atoms() if (needs & Requirement.atom(a, negated=True)).is_false}
                 if not more.is_false and more != r:
                     r, changed = more, True
                     note = Note(f"a {block} block is kept only with {needs} (rules [config] kept_only_with): "

@@ -43,6 +43,7 @@ def catalog(tmp_path_factory):
     ("instances are configured", [["instance"]]),         # called before it as well
     ("instances rejected", [["instance"]]),               # in the branch where the check failed
     ("giving up on the instances", [["instance"]]),       # in a function only that branch calls
+    ("pairs checked", [["id", "instance", "members", "pair"]]),  # a pair's instance needs its id in turn
 ])
 def test_kept_blocks(catalog, text, wanted):
     assert [list(a) for a in only_message(catalog, text).requires] == wanted
