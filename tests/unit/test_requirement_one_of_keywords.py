@@ -25,7 +25,7 @@ SCRIPTS = {"notify_up", "notify_down", "notify_fault", "notify_stop", "notify_ma
 
 @pytest.fixture(scope="module")
 def catalog(tmp_path_factory):
-    tree = with_keyword_parser("reqk-oneof", tmp_path_factory.mktemp("oneof"))
+    tree = with_keyword_parser("reqk-oneof", tmp_path_factory.mktemp("oneof"), "list.h")
     return tree_catalog(tree, ROOT / "rules.toml", tmp_path_factory.mktemp("cache"))
 
 
