@@ -205,6 +205,8 @@ class LogSetupFacts:
     objects: dict[str, tuple[str, dict[str, Any]]]
     skipped_calls: tuple[list[tuple[str, int, str]], list[str]]
     derefs: list[tuple[str, str, int, str]] = field(default_factory=list)  # (function, file, line, global read through)
+    pointer_tables: dict[str, tuple[str, int, list[list[tuple[str, str, int]]]]] = field(default_factory=dict)
+    #         table -> (file, line, rows of (field, variable whose address the cell holds, line))
 
 
 @dataclass(frozen=True)

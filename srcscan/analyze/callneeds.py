@@ -20,6 +20,8 @@ from srcscan.requirement import Requirement
 if TYPE_CHECKING:
     from srcscan.analyze.optionindex import Index
 
+_PASSED_ON = 2  # levels of callers passing a parameter on that a store's guard is read through
+
 
 def text_answers(answer: RequirementAnswer, texts: Iterable[MessageText], fn: FunctionFacts, graph: CallGraph,
                  index: Index, from_callers: Mapping[str, Requirement],
@@ -175,14 +177,19 @@ def stores_need(stores: Iterable[tuple[str, tuple[Guard, ...]]], index: Index, f
 
 def _callers_passing(key: str, fn: FunctionFacts, guards: Iterable[Guard], graph: CallGraph, index: Index,
                      from_callers: Mapping[str, Requirement], need: Requirement,
-                     arguments: bool = True) -> Requirement:
+                     arguments: bool = True, depth: int = 0) -> Requirement:
     """What the calls of `fn` whose arguments may make a store's guards on its parameters hold
     need (each caller's requirement and the call's guards): dnsmasq's add_update_server stores in
     `daemon->local_domains` under `if (flags & SERV_IS_LOCAL)`, which reload_servers'
     `add_update_server(SERV_FROM_RESOLV, ...)` never passes, one_opt's `-S`/`-A`/`--local` cases
     and the D-Bus handlers may. `need` (fn's own requirement) when no guard tests a parameter,
     or when a call is not a direct one srcscan can read. Without `arguments`, `need` also when
-    no call's constant arguments rule a guard out, and the other calls' arguments are not read."""
+    no call's constant arguments rule a guard out, and the other calls' arguments are not read.
+    A call passing on its own function's parameters (keepalived's read_config_file(bool
+    write_config_copy) calling `init_data(..., write_config_copy)`, which stores `read_conf_copy =
+    true` under `!copy_config && conf_copy`) is read at that function's callers in turn (up to
+    _PASSED_ON levels; not when the function assigns the parameter): main's
+    `read_config_file(true)` rules the store out."""
     tested = [g for g in guards if g.expr is not None and g.kind not in ("case", "default")
               and any(isinstance(x, Name) and x.ref == "param" and x.name in fn.params for x in walk(g.expr))]
     if not tested:
@@ -199,9 +206,27 @@ def _callers_passing(key: str, fn: FunctionFacts, guards: Iterable[Guard], graph
         if any(v is not None and bool(v) == g.negated for g, v in zip(tested, held)):
             ruled_out = True
             continue  # a constant argument the guard rules out
-        found.append(from_callers.get(caller, Requirement.TRUE)
+        upstream = from_callers.get(caller, Requirement.TRUE)
+        passed = [replace(g, expr=substitute(g.expr, values)) for g in tested]
+        if arguments and depth < _PASSED_ON and _passes_on(passed, caller_fn, index):
+            upstream = _callers_passing(caller, caller_fn, passed, graph, index, from_callers, upstream, True, depth + 1)
+            if upstream.is_false:
+                ruled_out = True
+                continue  # every call of the caller passes on a value the guard rules out
+        found.append(upstream
                      & Requirement.all_of(guard_requirement(g, index, caller_fn) for g in call.guards)
                      & (argument_need(tested, fn, call, caller_fn, index) if arguments else Requirement.TRUE))
     if not arguments and not ruled_out:
         return need
+    if depth and not found and ruled_out:
+        return Requirement.FALSE
     return Requirement.any_of(found).simplified() if found else need
+
+
+def _passes_on(guards: Iterable[Guard], fn: FunctionFacts, index: Index) -> bool:
+    """Whether `guards` (a callee's, with a call's arguments put in) test parameters of `fn`, the
+    caller, none of which `fn` assigns (Index.flow)."""
+    tested = {x.name for g in guards for x in walk(g.expr) if isinstance(x, Name) and x.ref == "param"
+              and x.name in fn.params}
+    written = index.flow.get((fn.file, fn.name), {})
+    return bool(tested) and not any(written.get(name) for name in tested)

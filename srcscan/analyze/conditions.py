@@ -32,6 +32,7 @@ from srcscan.analyze.keyindex import other_entry
 from srcscan.analyze.fillvalues import entry_field_test
 from srcscan.analyze.nonempty import empty_test, nonempty_field_test
 from srcscan.analyze.optiontests import guard_requirement, mandatory_guard, option_test, stored_after_loop
+from srcscan.analyze.pointertables import row_guards
 
 MAX_DEPTH = 8  # callers followed up from a site before a parameter's test counts as runtime
 BUDGET = 300  # reaching() calls per site
@@ -129,6 +130,8 @@ def site_condition(guard: Guard, index, fn: FunctionFacts) -> Requirement:
     (Only here: the call-path analyses keep reading each test as written.)"""
     if guard.kind in ("case", "default") or guard.expr is None or mandatory_guard(guard, index, fn):
         return guard_condition(guard, index, fn)
+    if (rows := row_guards(guard, index, fn)) is not None:  # `*children_term[i].pid_p > 0` (pointertables)
+        return Requirement.any_of(site_condition(g, index, fn) for g in rows)
     c = condition(guard.expr, index, fn, guard.line, complement=True, open_params=True, holds=not guard.negated)
     c = ~c if guard.negated else c
     return within_blocks(c, guard.expr, index)
@@ -156,6 +159,8 @@ def _guard_condition(guard: Guard, index, fn: FunctionFacts) -> Requirement:
 
     if mandatory_guard(guard, index, fn):
         return Requirement.TRUE  # keys the daemon does not run without (optiontests.mandatory)
+    if (rows := row_guards(guard, index, fn)) is not None:  # `*children_term[i].pid_p > 0` (pointertables)
+        return Requirement.any_of(_guard_condition(g, index, fn) for g in rows)
     c = condition(guard.expr, index, fn, guard.line)
     c = ~c if guard.negated else c
     return within_blocks(c, guard.expr, index)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.codetests import bit_stores
@@ -90,6 +90,7 @@ class Index:
     fd_reads: dict = field(default_factory=dict)  # a registering call's key -> (callback, descriptor variable) (fdreads.fd_reads)
     fd_writes: dict[str, tuple] = field(default_factory=dict)  # descriptor variable -> (function, guards) of each call writing to it (fdreads.fd_writes)
     value_paths: frozenset[str] = frozenset()  # the stores' variables holding stored values (valuestores.value_stores)
+    pointer_tables: Any = None  # constant tables of pointers to variables (pointertables.pointer_tables)
     bit_stores: dict[tuple[str, str, str], tuple] = field(default_factory=dict)  # (struct, field, macro) -> (function, guards) storing it (codetests.bit_stores)
     locals_declared: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)  # (file, function) -> its locals (inherited._file_requirement)
     bits_set_by: dict[tuple[str, str, str], Requirement] = field(default_factory=dict)  # the same -> what those stores need (callneeds.set_by_code)

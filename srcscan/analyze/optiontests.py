@@ -28,6 +28,7 @@ from srcscan.analyze.ondefaults import on_by_default
 from srcscan.analyze.sharedfills import shared_need
 from srcscan.analyze.zerofields import zero_need
 from srcscan.analyze.parsedvalues import parsed_test
+from srcscan.analyze.pointertables import row_guards
 from srcscan.analyze.progname import program_name_test
 from srcscan.analyze.codetests import code_test
 from srcscan.analyze.testatoms import loop_counter, mirror, test_atoms
@@ -35,7 +36,7 @@ from srcscan.analyze.valuetests import compared_values, entry_value, masked_valu
 from srcscan.analyze.optionvalues import (COMPARISONS, cleared_local, integer_of, local_of,
                                           negated_key_test, stored_after_loop, target_of, walk_step,
                                           value_options)
-from srcscan.cexpr import Binary, Call, CExpr, Cond, Name, Other, Unary, render, strip
+from srcscan.cexpr import Binary, Call, CExpr, Cond, Const, Name, Other, Unary, evaluate, render, strip
 from srcscan.model import FunctionFacts, Guard
 from srcscan.requirement import Atom, Requirement
 
@@ -53,6 +54,9 @@ def guard_requirement(guard: Guard, index: Index, fn: FunctionFacts) -> Requirem
         found = index.option_case(guard, fn) or Requirement.TRUE
     elif guard.expr is None or guard.kind == "default":
         found = Requirement.TRUE
+    elif (rows := row_guards(guard, index, fn)) is not None:
+        # `*children_term[i].pid_p > 0`: the guard read with each row's variable (pointertables)
+        found = Requirement.any_of(guard_requirement(g, index, fn) for g in rows)
     elif guard.negated:
         found = ~_formula(guard.expr, index, fn, necessary=False, line=guard.line)
     else:
@@ -242,6 +246,7 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
         if unknown is None:
             unknown = Requirement.atom(Atom(f"?{fn.key if fn else ''}:{render(e)}", test=e))
         return masked & unknown
+    e = _set_when_holds(e, index)
     target = target_of(e)
     if target is not None and target.kind == "param" and fn is not None:
         need = param_set_only_under(target.name, index, fn, guard_requirement)
@@ -332,6 +337,22 @@ def _null_result_need(value: CExpr, index: Index, fn: FunctionFacts | None, busy
         needs = [_null_result_need(v, index, fn, busy | {value.name}) for v in values]
         return Requirement.any_of(needs) if needs and all(n is not None for n in needs) else None
     return None
+
+
+def _set_when_holds(e: CExpr, index: Index) -> CExpr:
+    """`vrrp_child > 0` for a variable only stores make non-zero (Index.set_by): a comparison with
+    a constant that fails with 0 holds only once a store ran, as `vrrp_child` does; `e` itself
+    for any other test."""
+    if not (isinstance(e, Binary) and e.op in COMPARISONS):
+        return e
+    for side, other in ((e.left, e.right), (e.right, e.left)):
+        target = target_of(side)
+        if target is None or integer_of(other) is None or integer_of(side) is not None:
+            continue
+        if (target.kind == "var" and target.name in index.set_by) or (target.kind == "field" and target.root in index.set_by):
+            at_zero = evaluate(Binary(e.op, Const(0, "0"), other) if side is e.left else Binary(e.op, other, Const(0, "0")))
+            return strip(side) if at_zero == 0 else e
+    return e
 
 
 def _holds_by_default(e: CExpr, index: Index, fn: FunctionFacts | None,

@@ -96,9 +96,13 @@ def _stores(name: str, found: list[Write], graph: CallGraph) -> list[tuple[str, 
 
 def _all_writes_read(name: str, found: list[Write], index: Index, texts: Mapping[str, str]) -> bool:
     """Whether every line of the text writing `name` is a parsed write of it, or an increment
-    inside a block that runs only while `name` is set."""
+    inside a block that runs only while `name` is set (a line of a constant table's initializer
+    taking its address, which the table is only read through, writes nothing)."""
     parsed = {(w.file, w.line) for w in found}
-    written = {(file, line) for file, names in index.assigned.items() for line in names.get(name, ())}
+    tables = index.pointer_tables
+    # a constant table's `&name`, read through only (pointertables), writes nothing
+    written = {(file, line) for file, names in index.assigned.items() for line in names.get(name, ())
+               if tables is None or line not in tables.addresses.get((file, name), ())}
     if not written:
         return False
     return all(_kept_set(texts.get(file, ""), line, name) for file, line in written - parsed)

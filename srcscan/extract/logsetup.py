@@ -64,11 +64,13 @@ def extract_logsetup(unit: Unit, idioms: Idioms) -> LogSetupFacts:
                   on every run: _global_derefs),
         "text_writes": {name: [line, ...]} (assignments to a name, `++`/`--` on it, and `&name`,
                         found in the file's text: branches the parse did not see, or statements
-                        it dropped, still write state; see analyze/procstate.py)}"""
+                        it dropped, still write state; see analyze/procstate.py),
+        "pointer_tables": {name: (file, line, rows)} (file-scope tables whose rows hold addresses of
+                          variables, `{ {&vrrp_child, "vrrp"}, ... }`: address_rows)}"""
     out: dict[str, Any] = {"openlog": [], "forks": [], "locals": {}, "tables": {}, "globals": {}, "option_assigns": [],
                            "const_assigns": [], "syslog": [], "param_assigns": [], "strings": {}, "writes": {},
                            "global_values": [], "state_writes": [], "zero_globals": [], "derefs": [],
-                           "text_writes": text_writes(unit.text.get(unit.path, "")), "objects": {},
+                           "text_writes": text_writes(unit.text.get(unit.path, "")), "objects": {}, "pointer_tables": {},
                            "skipped_calls": skipped_calls(unit)}  # (calls, names called in active code)
     for var in unit.variables:
         if var.kind != "VAR_DECL":
@@ -81,6 +83,9 @@ def extract_logsetup(unit: Unit, idioms: Idioms) -> LogSetupFacts:
             rows = _table_rows(strip(init))
             if rows:
                 out["tables"][var.name] = rows
+            pointed = address_rows(strip(init))
+            if pointed:
+                out["pointer_tables"][var.name] = (var.file or unit.path, var.line, pointed)
             stores = table_stores(var, strip(init), lambda node, via: initializer_refs(unit, node, via))
             if any(line != var.line for line in out["text_writes"].get(var.name, ())):
                 stores = []  # written or its address taken somewhere: not only its initializer's
@@ -358,6 +363,27 @@ def _table_rows(init: Node) -> list[list[tuple[str, int | str | None]]]:
                 values.append((field, integer_value(cell)))
         rows.append(values)
     return rows
+
+
+def address_rows(init: Node) -> list[list[tuple[str, str, int]]]:
+    """Rows of `{ {&vrrp_child, PROG_VRRP, "vrrp"}, ... }`: for each row, (field, variable, line) of
+    each cell taking a file-scope variable's address; [] when no row holds one, or a row is no
+    braced list."""
+    rows = []
+    for row in init.children:
+        row = strip(row)
+        if row.kind != "INIT_LIST_EXPR":
+            return []
+        names = row.name.split(",") if row.name else []
+        cells = []
+        for i, cell in enumerate(row.children):
+            cell = strip(cell)
+            if cell.kind == "UNARY_OPERATOR" and cell.op == "&" and cell.children:
+                target = strip(cell.children[0])
+                if target.kind == "DECL_REF_EXPR" and target.ref_kind == "VAR_DECL" and target.name:
+                    cells.append((names[i] if i < len(names) else str(i), target.name, cell.line))
+        rows.append(cells)
+    return rows if any(rows) else []
 
 
 def _fork_variable(nodes: list[tuple[Node, Any]], call: Node) -> str:
