@@ -226,6 +226,7 @@ class FileFacts:
     options: OptionFacts | None = field(default=None, compare=False)  # extract.options
     logsetup: LogSetupFacts | None = field(default=None, compare=False)  # extract.logsetup
     writes: tuple["Write", ...] = field(default=(), compare=False)  # extract.writes
+    steps: tuple["Write", ...] = field(default=(), compare=False)  # extract.writes.extract_steps: `x++` of locals
 
 
 class Write(NamedTuple):

@@ -91,6 +91,7 @@ class Index:
     fd_writes: dict[str, tuple] = field(default_factory=dict)  # descriptor variable -> (function, guards) of each call writing to it (fdreads.fd_writes)
     value_paths: frozenset[str] = frozenset()  # the stores' variables holding stored values (valuestores.value_stores)
     pointer_tables: Any = None  # constant tables of pointers to variables (pointertables.pointer_tables)
+    local_steps: dict[tuple[str, str], dict[str, tuple]] = field(default_factory=dict)  # (file, function) -> local -> its `++`/`--` (steppedlocals.local_steps)
     bit_stores: dict[tuple[str, str, str], tuple] = field(default_factory=dict)  # (struct, field, macro) -> (function, guards) storing it (codetests.bit_stores)
     locals_declared: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)  # (file, function) -> its locals (inherited._file_requirement)
     bits_set_by: dict[tuple[str, str, str], Requirement] = field(default_factory=dict)  # the same -> what those stores need (callneeds.set_by_code)

@@ -27,6 +27,7 @@ from srcscan.analyze.nullargs import null_argument
 from srcscan.analyze.ondefaults import on_by_default
 from srcscan.analyze.sharedfills import shared_need
 from srcscan.analyze.zerofields import zero_need
+from srcscan.analyze.steppedlocals import stepped_only_under
 from srcscan.analyze.parsedvalues import parsed_test
 from srcscan.analyze.pointertables import row_guards
 from srcscan.analyze.progname import program_name_test
@@ -295,6 +296,9 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
         if found is None and fn is not None:
             guarded = set_only_under(target.name, index, fn, guard_requirement)
             found = [guarded] if guarded is not None else None
+        if found == [] and fn is not None \
+                and (stepped := stepped_only_under(target.name, values, index, fn, guard_requirement)) is not None:
+            found = [stepped]  # 0 until a `++` ran (steppedlocals: keepalived's wait_count)
         if not found:
             return None
         need = Requirement.any_of(found)

@@ -11,7 +11,7 @@ from srcscan.extract.localtext import with_local_writes
 from srcscan.extract.logsetup import extract_logsetup
 from srcscan.extract.options import extract_options
 from srcscan.extract.walk import use_noreturn
-from srcscan.extract.writes import extract_writes
+from srcscan.extract.writes import extract_steps, extract_writes
 from srcscan.model import FileFacts
 from srcscan.parse import Unit
 from srcscan.rules import Idioms
@@ -35,5 +35,6 @@ def extract_file(unit: Unit, profile: str, idioms: Idioms | None = None) -> File
         options=extract_options(unit, idioms),
         logsetup=extract_logsetup(unit, idioms),
         writes=extract_writes(unit),
+        steps=extract_steps(unit),
     )
 

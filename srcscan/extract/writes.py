@@ -48,6 +48,27 @@ def extract_writes(unit: Unit) -> tuple[Write, ...]:
     return tuple(out)
 
 
+_STEPS = frozenset({"++", "--", "post++", "post--", "++post", "--post"})
+
+
+def extract_steps(unit: Unit) -> tuple[Write, ...]:
+    """Each `++` and `--` of a function's local (keepalived's sigend(): `wait_count++` under a
+    test of a child's pid), with its guards: a Write of op "++" or "--" and no value, kept apart
+    from extract_writes' assignments (analyze.guardedlocals.stepped_only_under reads them)."""
+    out: list[Write] = []
+    for fn in unit.functions:
+        nodes = list(walk_guarded(unit, fn))
+        local = {n.name for n, _ in nodes if n.kind == "VAR_DECL"}
+        for node, guards in nodes:
+            if node.kind != "UNARY_OPERATOR" or node.op not in _STEPS or not node.children:
+                continue
+            target = to_cexpr(node.children[0], unit.source)
+            if isinstance(target, Name) and target.ref == "var" and target.name in local:
+                out.append(Write(fn.name, fn.file or unit.path, node.line, target.name, "++" if "+" in node.op else "--",
+                                 None, "", guarded=bool(guards), local=True, guards=light_guards(guards)))
+    return tuple(out)
+
+
 def _declared(unit: Unit, fn: Node, node: Node) -> Write:
     """A local's declaration: op "decl", with its initializer as the value (None without one).
     `const int debug_cond = r->conf.log_condition_handling;` (lighttpd's configfile-glue.c)."""

@@ -3,7 +3,8 @@ keepalived 2.x's parent stops its children by walking `static const struct child
 children_term[] = { { &vrrp_child, ... }, ... }` and testing `*children_term[i].pid_p > 0`: that
 holds only once one of the children was started, since only the fork starting a child stores its
 pid (analyze.pointertables, analyze.valuestores). A flag stored under a test of a parameter that
-a caller passes on from its own callers is read at those (callneeds._callers_passing). tests/fixtures/reqk-childpids is a
+a caller passes on from its own callers is read at those (callneeds._callers_passing); a local
+counted up from 0 is set only once a `++` ran (analyze.steppedlocals). tests/fixtures/reqk-childpids is a
 keepalived-shaped tree written for this test, with reqk-blocks' keyword parser."""
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ def catalog(tmp_path_factory):
     ("cannot signal %s", [["@worker"], ["helper"]]),    # `*child_slots[i].pid_p > 0`, then kill() failing
     ("%s died by signal %d", [["@worker"], ["helper"]]),  # only called under such a test
     ("worker still known", [["@worker"]]),              # `worker_pid > 0`: only start_worker() stores it
+    ("waiting interrupted", [["@worker"], ["helper"]]),  # `while (waiting)`: only a `waiting++` sets it
     ("first slot named", []),                           # another field of the table: a constant
     ("read from the copy", [["@worker"]]),              # the parent's call passes on `true`
     ("stopping", []),
