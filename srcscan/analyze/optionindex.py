@@ -187,14 +187,21 @@ class Index:
         assigns it to (`while ((c = getopt_long(...)) != -1) switch (c)`). Another switch of the
         function (on a mode, a level) is none, whatever its case labels: `case 5:` there is not
         the long option whose code is 5."""
+        return self._from_getopt(e, fn, frozenset())
+
+    def _from_getopt(self, e: CExpr | None, fn: FunctionFacts, seen: frozenset[str]) -> bool:
+        """option_switch() through an assignment written in the switch (`switch (c =
+        getopt(...))`) and through local copies (`opt = c; switch (opt)`), each variable once."""
         e = strip(e) if e is not None else None
+        if isinstance(e, Binary) and e.op == "=":
+            return self._from_getopt(e.right, fn, seen) or self._from_getopt(e.left, fn, seen)
         if isinstance(e, Call):
             return self._getopt_call(e)
-        if not isinstance(e, Name):
+        if not isinstance(e, Name) or e.name in seen:
             return False
         values = [v for _, v in self.local_lines.get((fn.file, fn.name), {}).get(e.name, ())]
         values += [w.value for w in self.var_writes if w.target == e.name and w.function == fn.name and w.file == fn.file]
-        return any(self._getopt_call(strip(v)) for v in values if v is not None)
+        return any(self._from_getopt(v, fn, seen | {e.name}) for v in values if v is not None)
 
     def _getopt_call(self, e: CExpr) -> bool:
         return isinstance(e, Call) and isinstance(e.function, Name) and e.function.name in self.getopt_calls

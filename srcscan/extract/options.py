@@ -197,6 +197,8 @@ def _on_getopt(switch, option_vars: set[str], idioms: Idioms) -> bool:
     cond = strip(switch.cond) if switch.cond is not None else None
     if cond is None:
         return False
+    if cond.kind == "BINARY_OPERATOR" and cond.op == "=" and len(cond.children) == 2:
+        cond = strip(cond.children[1])  # `switch (c = getopt(argc, argv, "q"))`
     if cond.kind == "CALL_EXPR":
         return cond.name in idioms.getopt_calls
     return cond.kind == "DECL_REF_EXPR" and cond.name in option_vars
@@ -204,16 +206,24 @@ def _on_getopt(switch, option_vars: set[str], idioms: Idioms) -> bool:
 
 def _option_variables(nodes: list[tuple[Node, tuple]], idioms: Idioms) -> set[str]:
     """Variables given the result of a getopt call (`option = getopt_long(argc, argv, ...)`, or
-    as their initializer)."""
-    out = set()
+    as their initializer), and local copies of those (`opt = c;`), to a fixed point."""
+    copies: list[tuple[str, Node]] = []
     for node, _ in nodes:
         if node.kind == "BINARY_OPERATOR" and node.op == "=" and len(node.children) == 2:
             target, value = strip(node.children[0]), strip(node.children[1])
-            if target.kind == "DECL_REF_EXPR" and value.kind == "CALL_EXPR" and value.name in idioms.getopt_calls:
-                out.add(target.name)
-        elif node.kind == "VAR_DECL" and node.children and (value := strip(node.children[-1])).kind == "CALL_EXPR" \
-                and value.name in idioms.getopt_calls:
-            out.add(node.name)  # `int c = getopt_long(argc, argv, ...);`
+            if target.kind == "DECL_REF_EXPR":
+                copies.append((target.name, value))
+        elif node.kind == "VAR_DECL" and node.children:
+            copies.append((node.name, strip(node.children[-1])))  # `int c = getopt_long(argc, argv, ...);`
+    out: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for name, value in copies:
+            if name not in out and (value.kind == "CALL_EXPR" and value.name in idioms.getopt_calls
+                                    or value.kind == "DECL_REF_EXPR" and value.name in out):
+                out.add(name)
+                changed = True
     return out
 
 

@@ -32,3 +32,14 @@ def test_long_code_case(catalog, text, wanted):
 def test_flags_set_by_another_switch_are_no_options(catalog):
     # `flags = 4` under `case 4:` of the switch on `mode`: no effect of --signum (code 4)
     assert [list(a) for a in only_message(catalog, "flags set").requires] == []
+
+
+@pytest.mark.parametrize("shape", ["assigned", "copied"])
+def test_option_switch_through_an_assignment_or_a_copy(shape, tmp_path):
+    """Review of session 19, finding 1: `switch (c = getopt(...))` and `opt = c; switch (opt)`
+    are switches on getopt's result too (they lost every option when only the call itself or a
+    variable given it directly counted). tests/fixtures/optshapes/SHAPE/main.c."""
+    from tests.conftest import FIXTURES, tree_catalog
+    catalog = tree_catalog(FIXTURES / "optshapes" / shape, FIXTURES / "optlong.toml", tmp_path / "cache")
+    assert only_message(catalog, "quiet one").requires == (("-q",),)
+    assert only_message(catalog, "quiet set").requires == (("-q",),)
