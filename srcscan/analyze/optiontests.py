@@ -37,7 +37,7 @@ from srcscan.analyze.valuetests import compared_values, entry_value, masked_valu
 from srcscan.analyze.optionvalues import (COMPARISONS, cleared_local, integer_of, local_of,
                                           negated_key_test, stored_after_loop, target_of, walk_step,
                                           value_options)
-from srcscan.cexpr import Binary, Call, CExpr, Cond, Const, Name, Other, Unary, evaluate, render, strip
+from srcscan.cexpr import Binary, Call, CExpr, Cond, Const, Name, Other, Unary, evaluate, render, strip, walk
 from srcscan.model import FunctionFacts, Guard
 from srcscan.requirement import Atom, Requirement
 
@@ -194,6 +194,17 @@ def option_test(e: CExpr, index: Index, fn: FunctionFacts | None, unknown: Requi
     return keyword_value_test(e, atoms, index, necessary, unknown) or Requirement.any_of(_literal(a) for a in sorted(atoms))
 
 
+def _loop_guard(e: CExpr, fn: FunctionFacts | None, line: int) -> bool:
+    """Whether `e` is (part of) the guard of a loop of `fn` at `line` (a guard of kind "loop"
+    there, on some call, write or return of the body): `i < bound` after the loop (`if (i !=
+    files.used)`) tests where the walk stopped, not that the body ran."""
+    if fn is None or not line:
+        return False
+    guards = [g for c in fn.calls for g in c.guards] + [g for r in fn.returns for g in r.guards]
+    return any(g.kind == "loop" and g.line == line and g.expr is not None and any(strip(x) == e for x in walk(g.expr))
+               for g in guards)
+
+
 def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
                     unknown: Requirement | None = None, line: int = 0) -> Requirement | None:
     """Tests that hold only under some options but do not hold whenever those are given, as a
@@ -209,7 +220,8 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
       by ubus_init(), which main() calls under --enable-ubus), also through a local
       (`ubus = daemon->ubus; if (!ubus) return;`)."""
     if isinstance(e, Binary) and e.op in ("<", "!=") and integer_of(e.right) is None and loop_counter(e.left, index, fn) \
-            and (bound := target_of(e.right)) is not None and bound.kind == "field" and bound.root in index.set_by:
+            and (bound := target_of(e.right)) is not None and bound.kind == "field" and bound.root in index.set_by \
+            and _loop_guard(e, fn, line):
         e = strip(e.right)  # `for (i = 0; i < fdlog_files.used; ++i)`: the body runs only when the bound is set
     set_global = global_test(e, index, fn, guard_requirement)  # a file-scope variable, or a call's result
     if set_global is not None or (set_global := code_test(e, index, fn, guard_requirement, line)) is not None:

@@ -1,0 +1,44 @@
+"""Review of session 19's new analyses: a shape a rule does not model makes it give no answer
+(the old reading stays). Each case is a fixture of the session (plugzero, dnsm-kinds6,
+reqk-childpids) with one shape added; each fails on the code before its fix."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from tests.conftest import only_message, tree_catalog, with_keyword_parser
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+
+def _variant(tmp_path: Path, fixture: str, edits: dict[str, list[tuple[str, str]]]) -> Path:
+    """A copy of tests/fixtures/`fixture` with each file's (old, new) replacements made."""
+    tree = tmp_path / fixture
+    shutil.copytree(FIXTURES / fixture, tree)
+    for name, pairs in edits.items():
+        text = (tree / name).read_text()
+        for old, new in pairs:
+            assert old in text, (name, old)
+            text = text.replace(old, new, 1)
+        (tree / name).write_text(text)
+    return tree
+
+
+def _requires(tree: Path, rules: str, text: str, tmp_path: Path):
+    return only_message(tree_catalog(tree, FIXTURES / rules, tmp_path / "cache"), text).requires
+
+
+def test_a_counter_after_its_loop_is_no_loop_guard(tmp_path):
+    # optiontests: `if (i != files.used)` after `for (i = 0; i < n; ++i);` is no test that the
+    # list has entries: core.errorlog is not needed.
+    tree = _variant(tmp_path, "plugzero", {
+        "zr.h": [("void spawner_check(spawner *sp);", "void spawner_check(spawner *sp);\nvoid log_files_check(int n);")],
+        "core.c": [("\t\tlog_files_cycle();", "\t\tlog_files_cycle();\n\t\tlog_files_check(3);")],
+        "logfiles.c": [("void log_files_cycle(void)", "void log_files_check(int n)\n{\n\tunsigned i;\n"
+                        "\tfor (i = 0; i < (unsigned)n; ++i)\n\t\t;\n\tif (i != files.used)\n"
+                        "\t\tlog_error(\"count mismatch %u\", i);\n}\n\nvoid log_files_cycle(void)")],
+    })
+    catalog = tree_catalog(tree, FIXTURES / "plugzero.toml", tmp_path / "cache")
+    assert only_message(catalog, "count mismatch %u").requires == ()
+    assert only_message(catalog, "error cycling log %s").requires == (("core.errorlog",),)
