@@ -19,7 +19,8 @@ Only when sure: the table is `static` (no other file names it), every row holds 
 address in the field, and every use of the table in its file's text is `sizeof`, a read of
 another field, or `*table[...].field` read or given 0 (`*children_term[i].pid_p = 0`: a clear,
 which makes no variable non-zero); any other use (the table or a row's pointer handed on, a
-store of another value through it) leaves the table out. Facts (extract.logsetup's
+store of another value through it, the table named in a #define's body other than by
+`sizeof`, where a macro's uses hide) leaves the table out. Facts (extract.logsetup's
 pointer_tables) and the files' texts in, tables out; no I/O.
 """
 
@@ -85,6 +86,8 @@ def _only_read(text: str, name: str, line: int, pointers: frozenset[str]) -> boo
     if declaration is None:
         return False
     use = re.compile(r"(?<![\w.])" + re.escape(name) + r"(?!\w)")
+    if any(not re.search(r"\bsizeof\s*\(?\s*$", d[:m.start()]) for d in _directives(code) for m in use.finditer(d)):
+        return False  # a macro's body using the table other than by `sizeof`: its uses hide where it is expanded
     for m in use.finditer(code):
         if code.count("\n", 0, m.start()) + 1 == line:
             continue  # the declaration itself
@@ -105,6 +108,11 @@ def _only_read(text: str, name: str, line: int, pointers: frozenset[str]) -> boo
         if store is not None and (store.group(1) or evaluate_text(store.group(2)) != 0):
             return False  # a store of another value than 0 through the row
     return True
+
+
+def _directives(code: str) -> list[str]:
+    """The preprocessor directives of `code` (comments blanked), each with its continued lines."""
+    return re.findall(r"^[ \t]*#(?:[^\n]*\\\n)*[^\n]*", code, re.M)
 
 
 def evaluate_text(text: str) -> int | None:

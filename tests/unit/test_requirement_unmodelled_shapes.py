@@ -42,3 +42,16 @@ def test_a_counter_after_its_loop_is_no_loop_guard(tmp_path):
     catalog = tree_catalog(tree, FIXTURES / "plugzero.toml", tmp_path / "cache")
     assert only_message(catalog, "count mismatch %u").requires == ()
     assert only_message(catalog, "error cycling log %s").requires == (("core.errorlog",),)
+
+
+def test_a_table_used_in_a_macro_is_left_out(tmp_path):
+    # pointertables: SLOT_PID(i) stores getpid() through a row's pointer, which the text scan
+    # of the table's uses did not see
+    tree = with_keyword_parser("reqk-childpids", tmp_path)
+    text = (tree / "main.c").read_text()
+    text = text.replace("#define NUM_SLOTS", "#define SLOT_PID(i) (*child_slots[i].pid_p)\n"
+                        "static void adopt(int i) { SLOT_PID(i) = getpid(); }\n#define NUM_SLOTS", 1)
+    text = text.replace("\tsignal(SIGTERM, stop_children);", "\tadopt(0);\n\tsignal(SIGTERM, stop_children);", 1)
+    (tree / "main.c").write_text(text)
+    catalog = tree_catalog(tree, FIXTURES / "reqk-childpids" / "rules.toml", tmp_path / "cache")
+    assert only_message(catalog, "worker still known").requires == ()
