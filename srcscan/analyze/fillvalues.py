@@ -10,7 +10,9 @@ the stores giving 0: the test needs --mx-host, --mx-target or --localmx, not --s
 
 Only when sure: the walker is given only the list's head and steps along it; every store of the
 head that is not a constant (NULL) hands it a local of the storing function, and that function
-stores a constant in the local's field under the very same guards (one value); no option fills
+stores a constant in the local's field under the very same guards (one value), and no other
+write of that field is seen anywhere (`if (arg[0] == '_') new->issrv = 0;`, a walk resetting
+it: the value tested may be another); no option fills
 the list through a pointer (`*up = new`), which no such store shows. Read as a necessary
 condition (a test of the run beside it).
 """
@@ -94,19 +96,23 @@ def entry_values(head: str, field: str, index: Index) -> list[tuple[Write, int]]
     fills = [w for w in index.field_writes.get(head.rsplit(".", 1)[-1], ()) if w.target == head]
     if not fills:
         return None
-    found = []
+    found, paired = [], set()
     for w in fills:
         if integer_of(w.value) == 0:
             continue  # emptied
         local = strip(w.value) if w.value is not None else None
         if not (isinstance(local, Name) and local.ref == "var"):
             return None
-        values = {integer_of(s.value) for s in index.field_writes.get(field, ())
+        stores = [s for s in index.field_writes.get(field, ())
                   if s.function == w.function and s.file == w.file and s.base == local.name
-                  and s.target == "." + field and _same_guards(s.guards, w.guards)}
+                  and s.target == "." + field and _same_guards(s.guards, w.guards)]
+        values = {integer_of(s.value) for s in stores}
         if len(values) != 1 or None in values:
             return None
+        paired.update(stores)
         found.append((w, values.pop()))
+    if any(s not in paired for s in index.field_writes.get(field, ()) if s.target.endswith("." + field)):
+        return None  # the field written elsewhere too (under another test, by a walk of the list)
     return found or None
 
 

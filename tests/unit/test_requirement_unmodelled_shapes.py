@@ -44,6 +44,20 @@ def test_a_counter_after_its_loop_is_no_loop_guard(tmp_path):
     assert only_message(catalog, "error cycling log %s").requires == (("core.errorlog",),)
 
 
+def test_an_entry_field_written_elsewhere_has_no_answer(tmp_path):
+    # fillvalues: -W's case also stores issrv = 0 under a test of its own, and demote() gives
+    # every entry 0: <MX> may come from -W too
+    for edit in [("main.c", "      new->issrv = 1;\n", "      new->issrv = 1;\n      if (arg[0] == '_')\n"
+                  "        new->issrv = 0;\n"),
+                 ("main.c", "static void read_opts(", "static void demote(void)\n{\n  struct rec *r;\n"
+                  "  for (r = daemon->recs; r; r = r->next)\n    r->issrv = 0;\n}\n\nstatic void read_opts(")]:
+        tree = _variant(tmp_path / str(len(edit[2])), "dnsm-kinds6", {edit[0]: [edit[1:]]})
+        if "demote" in edit[2]:
+            text = (tree / "main.c").read_text()
+            (tree / "main.c").write_text(text.replace("      exit(1);\n", "      exit(1);\n  demote();\n", 1))
+        assert ("-W",) in _requires(tree, "dnsm-kinds6.toml", "config %s is <MX>", tmp_path / str(len(edit[2])))
+
+
 def test_a_table_used_in_a_macro_is_left_out(tmp_path):
     # pointertables: SLOT_PID(i) stores getpid() through a row's pointer, which the text scan
     # of the table's uses did not see
