@@ -21,6 +21,7 @@ from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.tablehandover import table_handovers
 from srcscan.analyze.fdreads import fd_reads, fd_writes
 from srcscan.analyze.pointertables import pointer_tables
+from srcscan.analyze.wholefills import filled_whole, stepped_fields, unmodelled
 from srcscan.analyze.steppedlocals import local_steps
 from srcscan.analyze.valuestores import value_stores
 from srcscan.analyze.zerofields import add_counts, counted_fields
@@ -346,6 +347,9 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
             context.graph, (r for refs in context.index.field_stores.values() for r in refs),
             [w for f in context.scan.all_files for w in f.writes], texts)
     context.index.pointer_tables = pointer_tables(context.scan.all_files, texts)  # `*children_term[i].pid_p`
+    everything = [w for f in context.scan.all_files for w in f.writes]  # what zerofields and nonempty leave out
+    context.index.whole_filled = filled_whole(context.graph.functions.values(), everything, texts)
+    context.index.zero_fills = unmodelled(context.index.zero_fills, stepped_fields(texts), context.index.whole_filled)
     context.index.local_steps = local_steps(w for f in context.scan.all_files for w in f.steps)  # `wait_count++`
     stored = value_stores(context.graph, [w for f in context.scan.all_files for w in f.writes], context.index,
                           zero_at_start(context.scan.all_files), texts)  # statics holding stored values

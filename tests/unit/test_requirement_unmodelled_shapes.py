@@ -29,6 +29,35 @@ def _requires(tree: Path, rules: str, text: str, tmp_path: Path):
     return only_message(tree_catalog(tree, FIXTURES / rules, tmp_path / "cache"), text).requires
 
 
+def test_a_field_stepped_or_filled_whole_is_no_zero_field(tmp_path):
+    # zerofields: `ev->waits++` in ev_poll() is a store of its own (any run), and
+    # memcpy(ev, &ev_template, ...) gives `mode` 1 in every run: neither needs cgi.assign.
+    tree = _variant(tmp_path, "plugzero", {
+        "zr.h": [("int waits; int nfds; }", "int waits; int nfds; int mode; }"),
+                 ("void spawner_check(spawner *sp);", "void spawner_check(spawner *sp);\nvoid ev_set(events *ev);")],
+        "ev.c": [("#include <unistd.h>", "#include <unistd.h>\n#include <string.h>"),
+                 ("events *ev_init(void)\n{", "static const events ev_template = { NULL, 0, 0, 1 };\n\n"
+                  "events *ev_init(void)\n{"),
+                 ("\tev->nfds = 4;", "\tmemcpy(ev, &ev_template, sizeof(*ev));\n\tev->nfds = 4;"),
+                 ("void ev_sched_close(", "void ev_set(events *ev)\n{\n\tev->waits = 7;\n\tev->mode = 2;\n}\n\n"
+                  "void ev_sched_close("),
+                 ("\tif (ev->nfds)", "\tif (ev->waits)\n\t\tlog_error(\"has waited\");\n\tif (ev->mode)\n"
+                  "\t\tlog_error(\"mode set\");\n\tif (ev->nfds)")],
+        "mod_cgi.c": [("\tnode *n = calloc", "\tev_set(the_ev);\n\tnode *n = calloc")],
+    })
+    catalog = tree_catalog(tree, FIXTURES / "plugzero.toml", tmp_path / "cache")
+    assert only_message(catalog, "has waited").requires == ()
+    assert only_message(catalog, "mode set").requires == ()
+    assert only_message(catalog, "close() %d").requires == ()  # its struct filled whole: the old reading
+    # without the memcpy, only the stepped field is left out
+    text = (tree / "ev.c").read_text()
+    (tree / "ev.c").write_text(text.replace("\tmemcpy(ev, &ev_template, sizeof(*ev));\n", ""))
+    catalog = tree_catalog(tree, FIXTURES / "plugzero.toml", tmp_path / "cache2")
+    assert only_message(catalog, "has waited").requires == ()
+    assert only_message(catalog, "mode set").requires == (("cgi.assign",),)
+    assert only_message(catalog, "close() %d").requires == (("cgi.assign",), ("gw.server",))
+
+
 def test_a_counter_after_its_loop_is_no_loop_guard(tmp_path):
     # optiontests: `if (i != files.used)` after `for (i = 0; i < n; ++i);` is no test that the
     # list has entries: core.errorlog is not needed.

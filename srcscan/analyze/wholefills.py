@@ -1,0 +1,129 @@
+"""Writes of struct fields the writes facts do not record, for the rules reading a field by its
+stores (zerofields, nonempty): when one appears, those rules give no answer for the field.
+
+- A field stepped (`ev->waits++`, `++p->n`) or changed by a compound assignment extract.writes
+  does not record (`*=`, `/=`, `%=`, `^=`, `<<=`, `>>=`): found in the files' texts, by the
+  field's name (whatever struct holds it).
+- An object filled whole: a pointer to the struct handed to a function the tree does not define
+  (memcpy(3)'s destination, fread(3)'s and recv(2)'s buffer; anything but free(3)), or given a
+  value whole (`*p = template`). A pointer's struct is known from the fields read or written
+  through it (`p->field`) in its function, and passes to a tree function's parameter when handed
+  to it (a wrapper calling memcpy). `*p = ...` is found in the text of the function's file for
+  a name some function of that file reads a struct's fields through.
+
+Facts and the files' texts in, names out; no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Iterable, Mapping
+
+from srcscan.cexpr import Cast, Member, Name, Unary, strip, walk
+from srcscan.model import FunctionFacts, Write
+from srcscan.preprocessor.lex import blank_comments_and_literals
+
+# Calls a struct's pointer may be handed to without its fields changing.
+_KEEPS = frozenset({"free"})
+_POSTFIX = re.compile(r"(?:->|\.)\s*(\w+)\s*(?:\[[^\]\n]*\]\s*)?(?:\+\+|--|(?:\*|/|%|\^|<<|>>)=)")
+_PREFIX = re.compile(r"(?:\+\+|--)\s*([\w\s.\->\[\]*(]*)")
+_LAST_FIELD = re.compile(r"(?:->|\.)\s*(\w+)[\s\[\]\w]*$")
+
+
+def stepped_fields(texts: Mapping[str, str]) -> frozenset[str]:
+    """The names of the fields some text steps (`x->f++`, `--x.f`) or changes by a compound
+    assignment extract.writes does not record (`x->f ^= 1`)."""
+    found: set[str] = set()
+    for text in texts.values():
+        code = blank_comments_and_literals(text)
+        found.update(m.group(1) for m in _POSTFIX.finditer(code))
+        for m in _PREFIX.finditer(code):
+            last = _LAST_FIELD.search(m.group(1).rstrip())
+            if last is not None:
+                found.add(last.group(1))
+    return frozenset(found)
+
+
+def filled_whole(functions: Iterable[FunctionFacts], writes: Iterable[Write], texts: Mapping[str, str]) \
+        -> frozenset[str]:
+    """The structs (Member.owner) some object of which is filled whole (module docstring)."""
+    functions = list(functions)
+    by_name: dict[str, list[FunctionFacts]] = defaultdict(list)
+    for fn in functions:
+        by_name[fn.name].append(fn)
+    own: dict[tuple[str, str], list[Write]] = defaultdict(list)
+    for w in writes:
+        own[(w.file, w.function)].append(w)
+    pointers: dict[tuple[str, str, str], set[str]] = defaultdict(set)  # (file, function, name) -> structs
+    for fn in functions:
+        for e in _expressions(fn, own.get((fn.file, fn.name), ())):
+            for m in walk(e):
+                if isinstance(m, Member) and m.arrow and m.owner and isinstance(b := strip(m.base), Name):
+                    pointers[(fn.file, fn.name, b.name)].add(m.owner)
+        for w in own.get((fn.file, fn.name), ()):
+            if w.base and w.owner:
+                pointers[(fn.file, fn.name, w.base)].add(w.owner)
+    whole: set[str] = set()
+    for _ in range(8):  # a pointer handed on to a tree function's parameter (a few levels)
+        grew = False
+        for fn in functions:
+            for call in fn.calls:
+                for i, arg in enumerate(call.exprs):
+                    name = _pointer(arg)
+                    owners = pointers.get((fn.file, fn.name, name or ""))
+                    if not owners:
+                        continue
+                    callees = by_name.get(call.callee, []) if not call.indirect else []
+                    if not callees and call.callee not in _KEEPS:
+                        whole |= owners
+                    for callee in callees:
+                        if i < len(callee.params):
+                            slot = pointers[(callee.file, callee.name, callee.params[i])]
+                            if not owners <= slot:
+                                slot |= owners
+                                grew = True
+        if not grew:
+            break
+    for w in writes:
+        if w.param and w.target.startswith("*"):
+            whole |= pointers.get((w.file, w.function, w.target[1:]), set())
+    named: dict[str, set[str]] = defaultdict(set)  # file -> struct pointers' names
+    for (file, _, name), owners in pointers.items():
+        if owners:
+            named[file].add(name)
+    for file, names in named.items():
+        code = blank_comments_and_literals(texts.get(file, ""))
+        for m in re.finditer(r"(?:^|[;{}:)]|\belse)\s*\(?\s*\*\s*(\w+)\s*\)?\s*=(?!=)", code, re.M):
+            if m.group(1) in names:
+                whole |= {o for (f, _, n), owners in pointers.items() if f == file and n == m.group(1) for o in owners}
+    return frozenset(whole)
+
+
+def _pointer(e) -> str | None:
+    """The name `e` hands over as a pointer (`ev`, `(void *)ev`); None for anything else."""
+    e = strip(e)
+    while isinstance(e, Cast):
+        e = strip(e.operand)
+    if isinstance(e, Unary) and e.op == "&":  # `&*ev`
+        return None
+    return e.name if isinstance(e, Name) else None
+
+
+def _expressions(fn: FunctionFacts, writes: Iterable[Write]):
+    for call in fn.calls:
+        yield from call.exprs
+        yield from (g.expr for g in call.guards if g.expr is not None)
+    for w in writes:
+        if w.value is not None:
+            yield w.value
+        yield from (g.expr for g in w.guards if g.expr is not None)
+    for r in fn.returns:
+        if r.value is not None:
+            yield r.value
+
+
+def unmodelled(fills: Mapping[tuple[str, str], tuple], stepped: frozenset[str], whole: frozenset[str]) -> dict:
+    """`fills` ((field, struct) -> stores) without the slots of a stepped field or of a struct
+    filled whole."""
+    return {slot: stores for slot, stores in fills.items() if slot[0] not in stepped and slot[1] not in whole}
