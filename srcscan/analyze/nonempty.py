@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from srcscan.cexpr import Binary, Call, Cast, CExpr, Cond, Const, Member, Name, Unary, strip, walk
+from srcscan.analyze.wholefills import addressed, expressions
 from srcscan.model import FunctionFacts, Guard
 from srcscan.requirement import Requirement
 
@@ -92,14 +93,39 @@ def nonempty_field_test(e: CExpr, index: Index, fn: FunctionFacts | None, reader
 
 def field_need(field: str, owner: str, index: Index, reader: GuardReader, depth: int) -> Requirement | None:
     """What the field holding a non-empty string needs: one of its stores of a value that may be
-    non-empty ran. None when a store cannot be read."""
+    non-empty ran. None when a store cannot be read, when some code takes the field's address
+    (`set_domain(&serv->domain, ...)` stores through it) or fills an object of its struct whole
+    (Index.whole_filled). A field read back while it is worked out (fields copying each other)
+    counts as FALSE there; the answers of the fields worked out meanwhile are then not kept."""
     key = ("nonempty", field, owner)
+    open_keys = index.memo.setdefault(("nonempty", "open"), [])  # fields being worked out, outermost first
     if key in index.memo:
+        if key in open_keys:  # read back while worked out: what the fields opened since give is partial
+            index.memo.setdefault(("nonempty", "partial"), set()).update(open_keys[open_keys.index(key) + 1:])
         return index.memo[key]
     index.memo[key] = Requirement.FALSE  # a store reading the field again adds nothing
+    open_keys.append(key)
+    try:
+        found = _field_need(field, owner, index, reader, depth)
+    finally:
+        open_keys.pop()
+    partial = index.memo.get(("nonempty", "partial"), set())
+    if key in partial:  # computed with an outer field's placeholder: not kept
+        partial.discard(key)
+        del index.memo[key]
+    else:
+        index.memo[key] = found
+    return found
+
+
+def _field_need(field: str, owner: str, index: Index, reader: GuardReader, depth: int) -> Requirement | None:
     graph = index.graph
     stores = [w for w in index.field_writes.get(field, ()) if w.target.endswith("." + field) and not (
         owner and w.owner and w.owner != owner)]
+    taken = _addressed(index)
+    if owner in index.whole_filled or (not owner and index.whole_filled) or (field, owner) in taken \
+            or (field, "") in taken or (not owner and any(f == field for f, _ in taken)):
+        return None  # stored through its address (`set_domain(&serv->domain, ...)`), or its struct filled whole
     found: Requirement | None = None
     if graph is not None and stores and depth < _DEPTH:
         needs = []
@@ -111,8 +137,17 @@ def field_need(field: str, owner: str, index: Index, reader: GuardReader, depth:
                 break
             needs.append(need)
         found = Requirement.any_of(needs).simplified() if needs is not None else None
-    index.memo[key] = found
     return found
+
+
+def _addressed(index: Index) -> frozenset[tuple[str, str]]:
+    """The (field, struct) pairs whose address some function takes (`&serv->domain`)."""
+    key = ("nonempty", "addressed")
+    if key not in index.memo:
+        functions = index.graph.functions.values() if index.graph is not None else ()
+        index.memo[key] = frozenset((m.field, m.owner) for fn in functions for e in expressions(fn, ())
+                                    for m in addressed(e))
+    return index.memo[key]
 
 
 def _value_need(v: CExpr, fn: FunctionFacts, guards: tuple[Guard, ...], field: str, index: Index,

@@ -57,7 +57,7 @@ def filled_whole(functions: Iterable[FunctionFacts], writes: Iterable[Write], te
         own[(w.file, w.function)].append(w)
     pointers: dict[tuple[str, str, str], set[str]] = defaultdict(set)  # (file, function, name) -> structs
     for fn in functions:
-        for e in _expressions(fn, own.get((fn.file, fn.name), ())):
+        for e in expressions(fn, own.get((fn.file, fn.name), ())):
             for m in walk(e):
                 if isinstance(m, Member) and m.arrow and m.owner and isinstance(b := strip(m.base), Name):
                     pointers[(fn.file, fn.name, b.name)].add(m.owner)
@@ -110,7 +110,9 @@ def _pointer(e) -> str | None:
     return e.name if isinstance(e, Name) else None
 
 
-def _expressions(fn: FunctionFacts, writes: Iterable[Write]):
+def expressions(fn: FunctionFacts, writes: Iterable[Write]):
+    """The expressions srcscan holds of a function: its calls' arguments and guards, the
+    `writes`' values and guards, its returns."""
     for call in fn.calls:
         yield from call.exprs
         yield from (g.expr for g in call.guards if g.expr is not None)
@@ -121,6 +123,13 @@ def _expressions(fn: FunctionFacts, writes: Iterable[Write]):
     for r in fn.returns:
         if r.value is not None:
             yield r.value
+
+
+def addressed(e) -> Iterable[Member]:
+    """The fields whose address `e` takes (`&serv->domain`, `(void **)&p->ptr`)."""
+    for x in walk(e):
+        if isinstance(x, Unary) and x.op == "&" and isinstance(strip(x.operand), Member):
+            yield strip(x.operand)
 
 
 def unmodelled(fills: Mapping[tuple[str, str], tuple], stepped: frozenset[str], whole: frozenset[str]) -> dict:

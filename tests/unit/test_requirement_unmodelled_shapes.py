@@ -73,6 +73,49 @@ def test_a_counter_after_its_loop_is_no_loop_guard(tmp_path):
     assert only_message(catalog, "error cycling log %s").requires == (("core.errorlog",),)
 
 
+def test_a_string_field_stored_through_its_address_has_no_answer(tmp_path):
+    # nonempty: add_local() stores a domain through `&serv->domain` in every run
+    tree = _variant(tmp_path, "dnsm-kinds6", {
+        "kinds6.h": [("void dhcp_reply(", "void add_local(void);\nvoid dhcp_reply(")],
+        "main.c": [("  add_server(NULL, 53);", "  add_server(NULL, 53);\n  add_local();")],
+        "servers.c": [("/* network.c's allocate_sfd()",
+                       "static void set_domain(char **dp, const char *s)\n{\n  *dp = strdup(s);\n}\n\n"
+                       "void add_local(void)\n{\n  struct server *serv = calloc(1, sizeof(struct server));\n"
+                       "  set_domain(&serv->domain, \"lan\");\n  serv->port = 53;\n  serv->next = daemon->servers;\n"
+                       "  daemon->servers = serv;\n}\n\n/* network.c's allocate_sfd()")],
+    })
+    assert _requires(tree, "dnsm-kinds6.toml", "using server for %s", tmp_path) == ()
+
+
+def test_string_fields_copying_each_other_keep_both_stores(tmp_path):
+    # nonempty: copy_b() copies `domain` (-S) into `alias`: "A set" needs -A or -S, whichever
+    # field was asked about first
+    tree = _variant(tmp_path, "dnsm-kinds6", {
+        "kinds6.h": [("  char *domain;", "  char *domain;\n  char *alias;")],
+        "main.c": [("struct config *daemon;", "struct config *daemon;\nvoid copy_a(void);\n"
+                    "void add_alias(struct server *s);\nvoid copy_b(void);"),
+                   ("  { \"server\", 1, 0, 'S' },", "  { \"server\", 1, 0, 'S' },\n  { \"alias\", 1, 0, 'A' },"),
+                   ("  case 'Q':", "  case 'A':\n    {\n      struct server *s = calloc(1, sizeof(struct server));\n"
+                    "      s->alias = strdup(arg);\n      add_alias(s);\n      break;\n    }\n  case 'Q':"),
+                   ("\"m:W:t:S:Q:G:\"", "\"m:W:t:S:Q:G:A:\""),
+                   ("  add_server(NULL, 53);", "  add_server(NULL, 53);\n  copy_a();\n  copy_b();")],
+        "servers.c": [("/* network.c's allocate_sfd()",
+                       "void add_alias(struct server *s)\n{\n  s->next = daemon->servers;\n  daemon->servers = s;\n}\n\n"
+                       "void copy_a(void)\n{\n  struct server *s;\n  for (s = daemon->servers; s; s = s->next)\n"
+                       "    s->domain = s->alias;\n}\n\nvoid copy_b(void)\n{\n  struct server *s;\n"
+                       "  for (s = daemon->servers; s; s = s->next)\n    s->alias = s->domain;\n}\n\n"
+                       "/* network.c's allocate_sfd()"),
+                      ("void log_servers(void)\n{\n  struct server *serv;",
+                       "void log_servers(void)\n{\n  struct server *serv;\n  struct server *sv;\n"
+                       "  for (sv = daemon->servers; sv; sv = sv->next)\n    {\n      if (strlen(sv->domain) != 0)\n"
+                       "        log_msg(6, \"D set\");\n      if (strlen(sv->alias) != 0)\n        log_msg(6, \"A set\");\n"
+                       "    }\n")],
+    })
+    catalog = tree_catalog(tree, FIXTURES / "dnsm-kinds6.toml", tmp_path / "cache")
+    assert set(only_message(catalog, "A set").requires) >= {("-A",), ("-S",)}
+    assert set(only_message(catalog, "D set").requires) >= {("-A",), ("-S",)}
+
+
 def test_an_entry_field_written_elsewhere_has_no_answer(tmp_path):
     # fillvalues: -W's case also stores issrv = 0 under a test of its own, and demote() gives
     # every entry 0: <MX> may come from -W too
