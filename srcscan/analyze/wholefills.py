@@ -5,8 +5,10 @@ stores (zerofields, nonempty): when one appears, those rules give no answer for 
   does not record (`*=`, `/=`, `%=`, `^=`, `<<=`, `>>=`): found in the files' texts, by the
   field's name (whatever struct holds it).
 - An object filled whole: a pointer to the struct handed to a function the tree does not define
-  (memcpy(3)'s destination, fread(3)'s and recv(2)'s buffer; anything but free(3)), or given a
-  value whole (`*p = template`). A pointer's struct is known from the fields read or written
+  (memcpy(3)'s destination, fread(3)'s and recv(2)'s buffer; anything but free(3), and
+  memset(3) with 0 or bzero(3), which zero it), or given a
+  value whole (`*p = template`). A call through a pointer (`ev->event_set(ev, ...)`) is taken
+  for a call of a tree function, whose own body shows what it does with the object. A pointer's struct is known from the fields read or written
   through it (`p->field`) in its function, and passes to a tree function's parameter when handed
   to it (a wrapper calling memcpy). `*p = ...` is found in the text of the function's file for
   a name some function of that file reads a struct's fields through.
@@ -20,6 +22,7 @@ import re
 from collections import defaultdict
 from typing import Iterable, Mapping
 
+from srcscan.analyze.optionvalues import integer_of
 from srcscan.cexpr import Cast, Member, Name, Unary, strip, walk
 from srcscan.model import FunctionFacts, Write
 from srcscan.preprocessor.lex import blank_comments_and_literals
@@ -74,8 +77,10 @@ def filled_whole(functions: Iterable[FunctionFacts], writes: Iterable[Write], te
                     owners = pointers.get((fn.file, fn.name, name or ""))
                     if not owners:
                         continue
-                    callees = by_name.get(call.callee, []) if not call.indirect else []
-                    if not callees and call.callee not in _KEEPS:
+                    if call.indirect:
+                        continue  # through a pointer (`ev->event_set(ev, ...)`): a tree function, read in its own body
+                    callees = by_name.get(call.callee, [])
+                    if not callees and call.callee not in _KEEPS and not _zeroes(call):
                         whole |= owners
                     for callee in callees:
                         if i < len(callee.params):
@@ -98,6 +103,13 @@ def filled_whole(functions: Iterable[FunctionFacts], writes: Iterable[Write], te
             if m.group(1) in names:
                 whole |= {o for (f, _, n), owners in pointers.items() if f == file and n == m.group(1) for o in owners}
     return frozenset(whole)
+
+
+def _zeroes(call) -> bool:
+    """`memset(p, 0, n)`, `bzero(p, n)`: the object zeroed, no field given another value."""
+    if call.callee in ("bzero", "explicit_bzero"):
+        return True
+    return call.callee == "memset" and len(call.exprs) > 1 and integer_of(call.exprs[1]) == 0
 
 
 def _pointer(e) -> str | None:
