@@ -258,22 +258,29 @@ def _deref(e: CExpr) -> CExpr:
 def substitute(e: CExpr, values: Mapping[str, CExpr], ref: str = "param") -> CExpr:
     """`e` with each Name of kind `ref` found in `values` replaced by its value: a callee's
     guard `f == NULL` with the caller's argument put in for the parameter `f`."""
-    if isinstance(e, Name):
-        return values.get(e.name, e) if e.ref == ref else e
+    return rewrite(e, lambda x: values.get(x.name) if isinstance(x, Name) and x.ref == ref else None)
+
+
+def rewrite(e: CExpr, value: Callable[[CExpr], "CExpr | None"]) -> CExpr:
+    """`e` with each subexpression for which `value` gives an expression replaced by it (tried
+    outermost first; a replaced subexpression is not looked into)."""
+    new = value(e)
+    if new is not None:
+        return new
     if isinstance(e, Member):
-        return Member(substitute(e.base, values, ref), e.field, e.arrow, e.owner)
+        return Member(rewrite(e.base, value), e.field, e.arrow, e.owner)
     if isinstance(e, Unary):
-        return Unary(e.op, substitute(e.operand, values, ref))
+        return Unary(e.op, rewrite(e.operand, value))
     if isinstance(e, Cast):
-        return Cast(e.type, substitute(e.operand, values, ref))
+        return Cast(e.type, rewrite(e.operand, value))
     if isinstance(e, Binary):
-        return Binary(e.op, substitute(e.left, values, ref), substitute(e.right, values, ref))
+        return Binary(e.op, rewrite(e.left, value), rewrite(e.right, value))
     if isinstance(e, Cond):
-        return Cond(*(substitute(x, values, ref) for x in (e.test, e.yes, e.no)))
+        return Cond(*(rewrite(x, value) for x in (e.test, e.yes, e.no)))
     if isinstance(e, Call):
-        return Call(substitute(e.function, values, ref), tuple(substitute(a, values, ref) for a in e.args))
+        return Call(rewrite(e.function, value), tuple(rewrite(a, value) for a in e.args))
     if isinstance(e, Index):
-        return Index(substitute(e.base, values, ref), substitute(e.index, values, ref))
+        return Index(rewrite(e.base, value), rewrite(e.index, value))
     return e
 
 

@@ -98,16 +98,27 @@ def global_set_only_under(name: str, passes: Callable[[int], bool], index: Index
     start = index.start_values.get(name)
     writes = index.global_writes.get(name)
     busy = ("", name)
-    if start is None or start is True or passes(start) or not writes or busy in index.reading_locals:
+    if start is None or start is True or passes(start) or not writes:
+        return None
+    return one_of_writes(index, busy, (
+        None if (value := integer_of(w.value)) is not None and not passes(value)
+        else Requirement.all_of(reader(g, index, fn) for g in w.guards if g.kind != "loop") for fn, w in writes))
+
+
+def one_of_writes(index: Index, busy: tuple, needs: Iterable[Requirement | None]) -> Requirement | None:
+    """What one of a variable's writes running needs, `needs` giving each write's requirement
+    (None for a write that cannot give the value tested), read while `busy` (the variable) is
+    marked in Index.reading_locals: None when a write needs nothing of the options (TRUE), when
+    there is none, or while the same variable is read already (a guard of its own write
+    testing it: `if (!x) x = f();`). `needs` is consumed lazily, inside the mark."""
+    if busy in index.reading_locals:
         return None
     index.reading_locals.add(busy)
     try:
         found = []
-        for fn, w in writes:
-            value = integer_of(w.value)
-            if value is not None and not passes(value):
+        for need in needs:
+            if need is None:
                 continue
-            need = Requirement.all_of(reader(g, index, fn) for g in w.guards if g.kind != "loop")
             if need.is_true:
                 return None
             found.append(need)
@@ -123,20 +134,12 @@ def set_only_under(name: str, index: Index, fn: FunctionFacts, reader: GuardRead
     or while the local's own guards are being read (`if (!x) x = f();`)."""
     writes = index.local_guards.get((fn.file, fn.name), {}).get(name)
     busy = (fn.key, name)
-    if not writes or busy in index.reading_locals:
+    if not writes:
         return None
-    index.reading_locals.add(busy)
-    try:
-        found = []
-        for guards in writes:
-            need = Requirement.all_of(reader(g, index, fn) for g in guards
-                                      if g.kind != "loop" or (g.expr is not None and name not in names(g.expr)))
-            if need.is_true:
-                return None
-            found.append(need)
-        return Requirement.any_of(found)
-    finally:
-        index.reading_locals.discard(busy)
+    return one_of_writes(index, busy, (
+        Requirement.all_of(reader(g, index, fn) for g in guards
+                           if g.kind != "loop" or (g.expr is not None and name not in names(g.expr)))
+        for guards in writes))
 
 
 def param_set_only_under(name: str, index: Index, fn: FunctionFacts, reader: GuardReader) -> Requirement | None:
@@ -266,25 +269,20 @@ def set_other_than(name: str, unset: int, index: Index, fn: FunctionFacts, reade
     of the options, a value cannot be told, or srcscan saw no write."""
     writes = index.local_writes.get((fn.file, fn.name), {}).get(name)
     busy = (fn.key, name, unset)
-    if not writes or busy in index.reading_locals:
+    if not writes:
         return None
-    index.reading_locals.add(busy)
-    try:
-        found = []
-        for value, guards in writes:
-            if value is None:
-                return None
-            if integer_of(value) == unset:
-                continue
-            need = Requirement.all_of(reader(g, index, fn) for g in guards if g.kind != "loop")
-            if isinstance(value, Unary) and value.op == "!":
-                need = need & reader(_test_guard(value, fn.line), index, fn)
-            if need.is_true:
-                return None
-            found.append(need)
-        return Requirement.any_of(found) if found else None
-    finally:
-        index.reading_locals.discard(busy)
+
+    def need_of(value, guards) -> Requirement | None:
+        if value is None:
+            return Requirement.TRUE  # a value that cannot be told: the local tells nothing
+        if integer_of(value) == unset:
+            return None
+        need = Requirement.all_of(reader(g, index, fn) for g in guards if g.kind != "loop")
+        if isinstance(value, Unary) and value.op == "!":
+            need = need & reader(_test_guard(value, fn.line), index, fn)
+        return need
+
+    return one_of_writes(index, busy, (need_of(value, guards) for value, guards in writes))
 
 
 def field_set_other_than(field: str, owner: str, unset: int, index: Index, reader: GuardReader) -> Requirement | None:

@@ -22,6 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Mapping
 
+from srcscan.analyze.fnexprs import function_expressions
 from srcscan.cexpr import Binary, Call, Cast, CExpr, Cond, Member, Name, Unary, render, strip, walk
 from srcscan.model import CallSite, FunctionFacts, Write
 from srcscan.requirement import Requirement
@@ -78,7 +79,7 @@ def object_makers(functions: Iterable[FunctionFacts], writes: Iterable[Write], a
             # which can only add allocations, and so only take a struct away from the keywords)
             if w.base in fresh and w.owner:
                 makers[w.owner].add(key)
-        for e in {id(x): x for x in _expressions(fn, own)}.values():  # a guard over many calls: once
+        for e in {id(x): x for x in function_expressions(fn, own)}.values():  # a guard over many calls: once
             for m in walk(e):
                 if not isinstance(m, Member) or not m.owner:
                     continue
@@ -265,7 +266,7 @@ def _filled_by_callee(call: CallSite, fresh: set[str], by_key: Mapping[str, Func
     # (a write through a parameter does not say which one, extract.writes' `base` ""; only the
     # helper's reads through the parameter tell)
     owners = {w.owner for w in own if w.owner and w.target.startswith(".") and w.base in params}
-    for e in _expressions(target, own):
+    for e in function_expressions(target, own):
         owners.update(m.owner for m in walk(e) if isinstance(m, Member) and m.arrow and m.owner
                       and isinstance(strip(m.base), Name) and strip(m.base).name in params)
     return owners
@@ -276,17 +277,3 @@ def _allocates(value: CExpr, allocators: frozenset[str]) -> bool:
     value = strip(value)
     return isinstance(value, Call) and isinstance(strip(value.function), Name) and strip(value.function).name in allocators
 
-
-def _expressions(fn: FunctionFacts, writes: Iterable[Write]) -> Iterator[CExpr]:
-    """Every expression srcscan holds of a function: its calls' arguments and guards, its
-    writes' values and guards, its returns."""
-    for call in fn.calls:
-        yield from call.exprs
-        yield from (g.expr for g in call.guards if g.expr is not None)
-    for w in writes:
-        if w.value is not None:
-            yield w.value
-        yield from (g.expr for g in w.guards if g.expr is not None)
-    for r in fn.returns:
-        if r.value is not None:
-            yield r.value

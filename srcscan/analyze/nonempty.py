@@ -24,7 +24,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from srcscan.cexpr import Binary, Call, Cast, CExpr, Cond, Const, Member, Name, Unary, strip, walk
-from srcscan.analyze.wholefills import addressed, expressions
+from srcscan.analyze.fnexprs import function_expressions
+from srcscan.analyze.testatoms import mirror
+from srcscan.analyze.wholefills import addressed
 from srcscan.model import FunctionFacts, Guard
 from srcscan.requirement import Requirement
 
@@ -53,7 +55,7 @@ def nonempty_test(e: CExpr, index: Index) -> CExpr | None:
     if (s := length_of(e, index)) is not None:
         return s
     if isinstance(e, Binary) and e.op in ("!=", ">", "<"):
-        for side, other, op in ((e.left, e.right, e.op), (e.right, e.left, {">": "<", "<": ">"}.get(e.op, e.op))):
+        for side, other, op in ((e.left, e.right, e.op), (e.right, e.left, mirror(e.op))):
             if op in ("!=", ">") and _zero(other) and (s := length_of(side, index)) is not None:
                 return s
     return None
@@ -145,7 +147,7 @@ def _addressed(index: Index) -> frozenset[tuple[str, str]]:
     key = ("nonempty", "addressed")
     if key not in index.memo:
         functions = index.graph.functions.values() if index.graph is not None else ()
-        index.memo[key] = frozenset((m.field, m.owner) for fn in functions for e in expressions(fn, ())
+        index.memo[key] = frozenset((m.field, m.owner) for fn in functions for e in function_expressions(fn, ())
                                     for m in addressed(e))
     return index.memo[key]
 

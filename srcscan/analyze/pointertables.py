@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping
 
-from srcscan.cexpr import Binary, Call, Cast, CExpr, Cond, Index, Member, Name, Unary, evaluate, strip
+from srcscan.cexpr import CExpr, Index, Member, Name, Unary, evaluate, rewrite, strip, walk
 from srcscan.preprocessor.lex import blank_comments_and_literals
 from srcscan.model import Guard
 
@@ -126,7 +126,7 @@ def through_table(e: CExpr, tables: PointerTables, file: str) -> list[CExpr] | N
     one expression per row a run-time index may pick (all rows picked alike: one `i`), the row
     of a constant index; None when `e` reads no such table."""
     found: list[tuple[str, str, CExpr]] = []
-    for x in _walk(e):
+    for x in walk(e):
         hit = _row_read(x, tables, file)
         if hit is not None:
             found.append(hit)
@@ -144,7 +144,7 @@ def through_table(e: CExpr, tables: PointerTables, file: str) -> list[CExpr] | N
     rows = [constant] if constant is not None else list(range(count))
     if any(r < 0 or r >= count for r in rows):
         return None
-    return [_replace(e, lambda x, r=r: _row_value(x, tables, file, r)) for r in rows]
+    return [rewrite(e, lambda x, r=r: _row_value(x, tables, file, r)) for r in rows]
 
 
 def row_guards(guard: Guard, index, fn) -> list[Guard] | None:
@@ -180,47 +180,3 @@ def _row_value(x: CExpr, tables: PointerTables, file: str, row: int) -> CExpr | 
     if hit is None:
         return None
     return Name(tables.fields[(file, hit[0])][hit[1]][row], "var")
-
-
-def _walk(e: CExpr):
-    yield e
-    for c in _children(e):
-        yield from _walk(c)
-
-
-def _children(e: CExpr) -> tuple[CExpr, ...]:
-    if isinstance(e, Member):
-        return (e.base,)
-    if isinstance(e, (Unary, Cast)):
-        return (e.operand,)
-    if isinstance(e, Binary):
-        return (e.left, e.right)
-    if isinstance(e, Cond):
-        return (e.test, e.yes, e.no)
-    if isinstance(e, Call):
-        return (e.function, *e.args)
-    if isinstance(e, Index):
-        return (e.base, e.index)
-    return ()
-
-
-def _replace(e: CExpr, value) -> CExpr:
-    """`e` with each subexpression for which `value` gives an expression replaced by it."""
-    new = value(e)
-    if new is not None:
-        return new
-    if isinstance(e, Member):
-        return Member(_replace(e.base, value), e.field, e.arrow, e.owner)
-    if isinstance(e, Unary):
-        return Unary(e.op, _replace(e.operand, value))
-    if isinstance(e, Cast):
-        return Cast(e.type, _replace(e.operand, value))
-    if isinstance(e, Binary):
-        return Binary(e.op, _replace(e.left, value), _replace(e.right, value))
-    if isinstance(e, Cond):
-        return Cond(*(_replace(x, value) for x in (e.test, e.yes, e.no)))
-    if isinstance(e, Call):
-        return Call(_replace(e.function, value), tuple(_replace(a, value) for a in e.args))
-    if isinstance(e, Index):
-        return Index(_replace(e.base, value), _replace(e.index, value))
-    return e

@@ -118,6 +118,13 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
     defined = frozenset(f.name for f in graph.functions.values()).__contains__
     if not index.parser_fills and index.getopt_calls:
         index.parser_fills = parser_fills(graph, index, writes)
+
+    def again():
+        """The callers' requirements read once more, from scratch, now that tests read more."""
+        index.memo.clear()
+        index.param_needs.clear()
+        return inherited(graph, index, dead, unseen_callers, starts=starts, named=named, skipped=holders)
+
     if (index.stores or index.other_fills or index.bit_stores or index.shared_fills or index.zero_fills) \
             and not (index.set_by or index.also_filled or index.bits_set_by or index.shared_by or index.zero_by):
         index.set_by = set_by_code(index, from_callers, graph)
@@ -125,18 +132,12 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             need := stores_need(stores, index, from_callers, graph)) is not None and not need.is_true}
             for table in (index.other_fills, index.bit_stores, index.shared_fills, index.zero_fills))
         if index.set_by or index.also_filled or index.bits_set_by or index.shared_by or index.zero_by:  # the tests of those fields now read options: once more
-            index.memo.clear()
-            index.param_needs.clear()
-            from_callers, via_pointer = inherited(graph, index, dead, unseen_callers, starts=starts, named=named,
-                                                  skipped=holders)
+            from_callers, via_pointer = again()
     if not index.run_needs and stored_string_tests(graph, index):
         # `strlen(serv->domain) != 0`: read with the call paths of the functions storing the
         # field and passing its value (analyze.nonempty), then the callers once more
         index.zeroing, index.run_needs = zeroing, dict(from_callers)
-        index.memo.clear()
-        index.param_needs.clear()
-        from_callers, via_pointer = inherited(graph, index, dead, unseen_callers, starts=starts, named=named,
-                                              skipped=holders)
+        from_callers, via_pointer = again()
     objects = object_requirements(index.objects, from_callers, index.keyword_names)  # structs only some configuration makes
     if objects:  # a call reading a field of one runs only with it: once more, the calls' own reads counted
         from_callers, via_pointer = inherited(graph, index, dead, unseen_callers, objects, starts, named, holders)
@@ -342,26 +343,26 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
     # a grammar's actions call functions too (lighttpd's configparser.y: config_parse_file)
     dead = never_called(context.graph, {**texts, **{rel: _read(text, rel) for rel in text.grammars}},
                         dict(context.rules.callgraph.library_macros))
+    writes = [w for f in context.scan.all_files for w in f.writes]  # every parse's, every file's
+    zero = zero_at_start(context.scan.all_files)
     if context.rules.config.keyword_calls:  # registered callbacks are read so for keyword daemons (field_stores)
         context.index.table_handovers = table_handovers(
-            context.graph, (r for refs in context.index.field_stores.values() for r in refs),
-            [w for f in context.scan.all_files for w in f.writes], texts)
+            context.graph, (r for refs in context.index.field_stores.values() for r in refs), writes, texts)
     context.index.pointer_tables = pointer_tables(context.scan.all_files, texts)  # `*children_term[i].pid_p`
-    everything = [w for f in context.scan.all_files for w in f.writes]  # what zerofields and nonempty leave out
-    context.index.whole_filled = filled_whole(context.graph.functions.values(), everything, texts)
+    # what zerofields and nonempty leave out
+    context.index.whole_filled = filled_whole(context.graph.functions.values(), writes, texts)
     context.index.zero_fills = unmodelled(context.index.zero_fills, stepped_fields(texts), context.index.whole_filled)
     context.index.local_steps = local_steps(w for f in context.scan.all_files for w in f.steps)  # `wait_count++`
-    stored = value_stores(context.graph, [w for f in context.scan.all_files for w in f.writes], context.index,
-                          zero_at_start(context.scan.all_files), texts)  # statics holding stored values
+    stored = value_stores(context.graph, writes, context.index, zero, texts)  # statics holding stored values
     context.index.stores.update(stored)
     context.index.value_paths = frozenset(stored)
-    all_writes = [w for f in context.scan.all_files for w in f.writes]  # fields a file-scope struct counts up (zerofields)
+    # fields a file-scope struct counts up (zerofields)
     add_counts(context.index, counted_fields((s for f in context.scan.all_files if f.logsetup is not None
-                                              for s in f.logsetup.state_writes), all_writes, context.functions,
-                                             zero_at_start(context.scan.all_files), context.graph.key_for), all_writes)
+                                              for s in f.logsetup.state_writes), writes, context.functions,
+                                             zero, context.graph.key_for), writes)
     if (calls := context.rules.callgraph).fd_readers:  # callbacks reading a descriptor only some code writes
         context.index.fd_reads = fd_reads(context.graph, dict(calls.fd_readers))
-        context.index.fd_writes = fd_writes(context.graph, [w for f in context.scan.all_files for w in f.writes],
+        context.index.fd_writes = fd_writes(context.graph, writes,
                                             dict(calls.fd_readers), dict(calls.fd_writers), calls.fd_users,
                                             calls.fd_creators, {v for _, v in context.index.fd_reads.values()})
     named: dict[Atom, Requirement] = {}  # a child's start, as an atom (analyze.childstarts)
@@ -369,7 +370,7 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
                                               for c in f.logsetup.skipped_calls[0]), dead, texts)
     dropped = dropped_callers(context.graph, context.index.broken, texts, dead, skipped)  # uses a parse left out
     answers = answer_requirements(sites, context.graph, context.index, context.log_functions, dead,
-                                  macro_called(context.graph, texts), [w for f in context.scan.all_files for w in f.writes],
+                                  macro_called(context.graph, texts), writes,
                                   context.texts, start_atoms(context.scan.all_files, context.graph), named,
                                   {**skipped, **dropped}, frozenset(dropped))
     answers.update(_unparsed_answers(context, frozenset(s.call.key for s in sites)))

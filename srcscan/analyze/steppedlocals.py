@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Callable, Iterable
 
+from srcscan.analyze.guardedlocals import one_of_writes
 from srcscan.analyze.optionvalues import integer_of
 from srcscan.cexpr import Binary, Name, names, strip
 from srcscan.model import FunctionFacts, Guard, Write
@@ -56,23 +57,12 @@ def stepped_only_under(name: str, values: tuple, index: Index, fn: FunctionFacts
     written = set(index.assigned.get(fn.file, {}).get(name, ()))
     if not written or written - parsed - stepped:
         return None  # a write no parse placed here (`&name` handed on, another function's local)
-    busy = (fn.key, name)
-    if busy in index.reading_locals:
-        return None
-    index.reading_locals.add(busy)
-    try:
-        found = []
-        for step in steps:
-            if any(_while_set(g, name) for g in step.guards):
-                continue  # it changes a value already set (as valuestores reads `if (x) x++;`)
-            need = Requirement.all_of(reader(g, index, fn) for g in step.guards
-                                      if g.expr is None or name not in names(g.expr))
-            if need.is_true:
-                return None
-            found.append(need)
-        return Requirement.any_of(found) if found else None
-    finally:
-        index.reading_locals.discard(busy)
+    # a step under a guard holding only while the local is set changes a value already set
+    # (as valuestores reads `if (x) x++;`)
+    return one_of_writes(index, (fn.key, name), (
+        None if any(_while_set(g, name) for g in step.guards)
+        else Requirement.all_of(reader(g, index, fn) for g in step.guards if g.expr is None or name not in names(g.expr))
+        for step in steps))
 
 
 def _while_set(g: Guard, name: str) -> bool:

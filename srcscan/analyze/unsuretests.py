@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
-from srcscan.analyze.nonempty import field_need, length_of
+from srcscan.analyze.nonempty import empty_test, field_need, nonempty_test
 from srcscan.analyze.optiontests import guard_requirement
 from srcscan.cexpr import Binary, Call, CExpr, Const, Member, Name, Unary, render, strip, walk
 from srcscan.model import CallSite, FunctionFacts
@@ -72,25 +72,14 @@ def _holding(e: CExpr, holds: bool) -> Iterator[CExpr]:
 
 
 def _nonempty_string(test: CExpr, index: Index) -> CExpr | None:
-    """The string a holding test needs non-empty: `strlen(s) != 0`, `strlen(s) > 0`,
-    `strlen(s)`, `!(strlen(s) == 0)`."""
+    """The string a holding test needs non-empty (nonempty.nonempty_test: `strlen(s) != 0`,
+    `strlen(s) > 0`, `strlen(s)`), also through a negated emptiness test (`!(strlen(s) == 0)`)."""
     test = strip(test)
-    if (s := length_of(test, index)) is not None:
+    if (s := nonempty_test(test, index)) is not None:
         return s
-    negated = isinstance(test, Unary) and test.op == "!"
-    inner = strip(test.operand) if negated else test
-    if isinstance(inner, Binary) and inner.op in ("==", "!=", ">", "<"):
-        for side, other, op in ((inner.left, inner.right, inner.op), (inner.right, inner.left, _mirror(inner.op))):
-            s = length_of(side, index)
-            if s is None or not (isinstance(strip(other), Const) and strip(other).value == 0):
-                continue
-            if (op in ("!=", ">") and not negated) or (op == "==" and negated):
-                return s
+    if isinstance(test, Unary) and test.op == "!" and (flipped := empty_test(test.operand, index)) is not None:
+        return nonempty_test(flipped, index)
     return None
-
-
-def _mirror(op: str) -> str:
-    return {">": "<", "<": ">"}.get(op, op)
 
 
 def _nonempty_note(test: CExpr, fn: FunctionFacts, index: Index) -> str | None:

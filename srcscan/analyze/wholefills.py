@@ -22,6 +22,7 @@ import re
 from collections import defaultdict
 from typing import Iterable, Mapping
 
+from srcscan.analyze.fnexprs import function_expressions
 from srcscan.analyze.optionvalues import integer_of
 from srcscan.cexpr import Cast, Member, Name, Unary, strip, walk
 from srcscan.model import FunctionFacts, Write
@@ -60,7 +61,7 @@ def filled_whole(functions: Iterable[FunctionFacts], writes: Iterable[Write], te
         own[(w.file, w.function)].append(w)
     pointers: dict[tuple[str, str, str], set[str]] = defaultdict(set)  # (file, function, name) -> structs
     for fn in functions:
-        for e in expressions(fn, own.get((fn.file, fn.name), ())):
+        for e in function_expressions(fn, own.get((fn.file, fn.name), ())):
             for m in walk(e):
                 if isinstance(m, Member) and m.arrow and m.owner and isinstance(b := strip(m.base), Name):
                     pointers[(fn.file, fn.name, b.name)].add(m.owner)
@@ -121,20 +122,6 @@ def _pointer(e) -> str | None:
         return None
     return e.name if isinstance(e, Name) else None
 
-
-def expressions(fn: FunctionFacts, writes: Iterable[Write]):
-    """The expressions srcscan holds of a function: its calls' arguments and guards, the
-    `writes`' values and guards, its returns."""
-    for call in fn.calls:
-        yield from call.exprs
-        yield from (g.expr for g in call.guards if g.expr is not None)
-    for w in writes:
-        if w.value is not None:
-            yield w.value
-        yield from (g.expr for g in w.guards if g.expr is not None)
-    for r in fn.returns:
-        if r.value is not None:
-            yield r.value
 
 
 def addressed(e) -> Iterable[Member]:

@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
+from srcscan.analyze.fnexprs import function_expressions
 from srcscan.analyze.optionvalues import Target, integer_of
 from srcscan.analyze.zeroed import ZEROING, zeroing_functions
 from srcscan.cexpr import Call, Member, Name, Unary, strip, walk
@@ -55,7 +56,7 @@ def zero_fills(functions: Iterable[FunctionFacts], writes: Iterable[Write],
         return {}
     unowned = {w.target.rsplit(".", 1)[-1] for w in writes
                if not w.local and "." in w.target and not w.owner and (w.value is None or integer_of(w.value) != 0)}
-    addressed = {(m.field, m.owner) for fn in functions for e in _expressions(fn, ()) for m in _addressed(e)}
+    addressed = {(m.field, m.owner) for fn in functions for e in function_expressions(fn, ()) for m in _addressed(e)}
     stores: dict[tuple[str, str], set[tuple[str, tuple[Guard, ...]]]] = defaultdict(set)
     unknown: set[tuple[str, str]] = set()
     for w in writes:
@@ -114,7 +115,7 @@ def zeroed_structs(functions: Iterable[FunctionFacts], writes: Iterable[Write]) 
                     made.add(w.owner)
                 elif fresh[w.base] in plain:
                     spoiled.add(w.owner)
-        for e in _expressions(fn, own):
+        for e in function_expressions(fn, own):
             for m in walk(e):
                 if isinstance(m, Member) and m.owner and not m.arrow:
                     spoiled.add(m.owner)  # by value: `x.field`, `table[i].field`, `srv->conf.field`
@@ -166,7 +167,7 @@ def counted_fields(state_writes: Iterable[tuple], writes: Iterable[Write], funct
     owners: dict[str, str] = {}
     addressed: set[str] = set()
     for fn in functions:
-        for e in _expressions(fn, ()):
+        for e in function_expressions(fn, ()):
             for x in walk(e):
                 if isinstance(x, Member) and not x.arrow and isinstance(strip(x.base), Name) and x.owner:
                     owners[f"{strip(x.base).name}.{x.field}"] = x.owner
@@ -205,20 +206,6 @@ def add_counts(index: Index, counted: Mapping[str, Stores], writes: Iterable[Wri
         elif path not in nonzero:
             index.stores[path] = tuple(stores)
 
-
-def _expressions(fn: FunctionFacts, writes: Iterable[Write]):
-    """The expressions srcscan holds of a function: its calls' arguments and guards, its
-    writes' values and guards, its returns."""
-    for call in fn.calls:
-        yield from call.exprs
-        yield from (g.expr for g in call.guards if g.expr is not None)
-    for w in writes:
-        if w.value is not None:
-            yield w.value
-        yield from (g.expr for g in w.guards if g.expr is not None)
-    for r in fn.returns:
-        if r.value is not None:
-            yield r.value
 
 
 def _reads(guard: Guard, crossed: set[tuple[str, str]]) -> bool:
