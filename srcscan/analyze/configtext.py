@@ -19,7 +19,8 @@ from dataclasses import replace
 from typing import Iterable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
-from srcscan.cexpr import Binary, Call, Const, Index, Unary, strip
+from srcscan.analyze.optionvalues import integer_of
+from srcscan.cexpr import Binary, Call, Const, Index, Name, Unary, strip
 from srcscan.model import CallSite, Guard, RequirementAnswer, SiteKey
 
 MAX_TESTS = 3  # tests of the text named in one note
@@ -46,11 +47,12 @@ def config_text_notes(answers: Mapping[SiteKey, RequirementAnswer], sites: Itera
     roots = frozenset(k for k, fn in graph.functions.items() if fn.name in names)
     if not roots:
         return {}
-    outside = _reachable(graph, graph.entry_points, roots, names)
+    outside = _reachable(graph, graph.entry_points, roots, names, nulls=True)
     getopt = frozenset(getopt_calls)
     parsers = frozenset(k for k, fn in graph.functions.items() if k not in graph.entry_points
                         and any(c.callee in getopt for c in fn.calls))
-    others = _reachable(graph, graph.entry_points, roots | parsers, names)  # run by neither
+    # run by neither (not by a call that passes NULL to the parameter its way on tests)
+    others = _reachable(graph, graph.entry_points, roots | parsers, names, nulls=True)
     handed = [n for _, n, d in graph.graph.edges(data=True) if d.get("via") in names]
     below = _reachable(graph, list(roots) + handed, frozenset(), frozenset()) - roots - others
     options = " or ".join(sorted(f"{graph.functions[k].name}()" for k in parsers))
@@ -68,20 +70,57 @@ def config_text_notes(answers: Mapping[SiteKey, RequirementAnswer], sites: Itera
     return out
 
 
-def _reachable(graph: CallGraph, starts: Iterable[str], stop: frozenset[str], via: frozenset[str]) -> set[str]:
+def _reachable(graph: CallGraph, starts: Iterable[str], stop: frozenset[str], via: frozenset[str],
+               nulls: bool = False) -> set[str]:
     """Functions reachable from `starts` without entering one of `stop` nor taking an edge
     handed over through a function named in `via` (keepalived's start_vrrp() registering
-    vrrp_init_keywords() "via init_data": what the reader runs)."""
-    seen: set[str] = set()
-    todo = [s for s in starts if s in graph.graph and s not in stop]
+    vrrp_init_keywords() "via init_data": what the reader runs). With `nulls`, a function
+    entered by a direct call passing a constant 0 (NULL) to a parameter does not take, on that
+    entry, the calls it makes only while that parameter is set (keepalived's init_global_data()
+    calling `inet_stosockaddr(INADDR_VRRP_GROUP, NULL, ...)`, whose read_unsigned(port, ...)
+    runs under `if (port)`)."""
+    seen: set[tuple[str, frozenset[str]]] = set()
+    todo = [(s, frozenset()) for s in starts if s in graph.graph and s not in stop]
     while todo:
-        key = todo.pop()
-        if key in seen:
+        key, zero = todo.pop()
+        if (key, zero) in seen:
             continue
-        seen.add(key)
-        todo.extend(n for _, n, d in graph.graph.out_edges(key, data=True)
-                    if n not in seen and n not in stop and d.get("via") not in via)
-    return seen
+        seen.add((key, zero))
+        for _, n, d in graph.graph.out_edges(key, data=True):
+            if n in stop or d.get("via") in via or (zero and _needs_set(d.get("guards", ()), zero)):
+                continue
+            entry = _zero_params(d, graph.functions.get(n)) if nulls else frozenset()
+            if (n, entry) not in seen:
+                todo.append((n, entry))
+    return {key for key, _ in seen}
+
+
+def _zero_params(edge: Mapping, callee) -> frozenset[str]:
+    """The parameters of `callee` a direct call's edge passes a constant 0 (NULL) to, and
+    `callee` assigns nothing (FunctionFacts.local_writes)."""
+    call = edge.get("call")
+    if edge.get("kind") != "direct" or call is None or callee is None or callee.variadic \
+            or len(call.exprs) != len(callee.params):
+        return frozenset()
+    changed = {w.variable for w in callee.local_writes}  # `if (!port) port = "80";`: not the argument
+    return frozenset(p for p, a in zip(callee.params, call.exprs)
+                     if a is not None and p not in changed and integer_of(a) == 0)
+
+
+def _needs_set(guards: Iterable[Guard], zero: frozenset[str]) -> bool:
+    """Whether one of `guards` holds only while a parameter of `zero` is non-zero (`if (port)`,
+    `port != NULL`, after `if (!port) return;`)."""
+    for g in guards:
+        if g.expr is None or g.kind not in ("if", "else", "and", "early-return", "ternary"):
+            continue
+        e, want = strip(g.expr), not g.negated
+        while isinstance(e, Unary) and e.op == "!":
+            e, want = strip(e.operand), not want
+        if isinstance(e, Binary) and e.op in ("!=", "==") and integer_of(e.right) == 0:
+            e, want = strip(e.left), want == (e.op == "!=")
+        if want and isinstance(e, Name) and e.ref == "param" and e.name in zero:
+            return True
+    return False
 
 
 def _empty(answer: RequirementAnswer) -> bool:

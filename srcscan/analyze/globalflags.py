@@ -21,7 +21,10 @@ it (Index.by_var), and every place the file's text writes it (an assignment, `++
 address taken: the logsetup facts' text_writes) is an assignment srcscan parsed in a function
 it knows: anything else may make it non-zero unseen. A flag some function sets on every run of
 it that gets that far (keepalived's `children_started = true;` in start_keepalived, after early
-returns only) marks a phase of the run, not an option's effect: left out. Pure: facts in, stores out.
+returns only) marks a phase of the run, not an option's effect: left out; but not one in a
+configuration keyword's handler (keepalived's use_pid_dir_handler(): `if (!strvec) return;
+use_pid_dir = true;`), which runs only when the configuration has its keyword (handler_only).
+Pure: facts in, stores out.
 """
 
 from __future__ import annotations
@@ -38,13 +41,14 @@ if TYPE_CHECKING:
 
 
 def flag_stores(graph: CallGraph, writes: Iterable[Write], index: Index, zero: frozenset[str],
-                assigned: Mapping[str, Mapping[str, Iterable[int]]]) \
+                assigned: Mapping[str, Mapping[str, Iterable[int]]], handlers: frozenset[str] = frozenset()) \
         -> dict[str, tuple[tuple[str, tuple[Guard, ...]], ...]]:
     """File-scope flag -> the functions storing a constant other than 0 in it, each with the
     store's guards (module docstring), for the variables in `zero` (zero at start) whose every
     write the text shows (`assigned`: file -> name -> lines, Index.assigned) is a parsed plain
     assignment of a constant; a variable some option sets, or set at start before the options
-    are read (Index.start_values), is left out."""
+    are read (Index.start_values), is left out. A store on every run of a function of
+    `handlers` (handler_only's keys) is no phase of the run."""
     parsed: dict[str, set[tuple[str, int]]] = defaultdict(set)
     stores: dict[str, set[tuple[str, tuple[Guard, ...]]]] = defaultdict(set)
     unknown: set[str] = set()
@@ -59,7 +63,7 @@ def flag_stores(graph: CallGraph, writes: Iterable[Write], index: Index, zero: f
         value = integer_of(w.value)
         if value is None:
             unknown.add(w.target)  # a value of the run (a pointer, a count): not a flag
-        elif value != 0 and not any(g.kind not in ("loop", "early-return") for g in w.guards):
+        elif value != 0 and key not in handlers and not any(g.kind not in ("loop", "early-return") for g in w.guards):
             unknown.add(w.target)  # set on every run of its function: a phase of the run (`started = 1`)
         elif value != 0:
             stores[w.target].add((key, w.guards))
@@ -71,3 +75,13 @@ def flag_stores(graph: CallGraph, writes: Iterable[Write], index: Index, zero: f
         if written and written <= parsed[name]:
             out[name] = tuple(sorted(keys, key=lambda k: k[0]))
     return out
+
+
+def handler_only(graph: CallGraph, handlers: Iterable[str]) -> frozenset[str]:
+    """The keys of `handlers` (configuration keywords' handlers: Index.keyword_handlers' keys)
+    that run only as a keyword's handler: no function but another of them calls one directly
+    (keepalived's old_strict handler calling vrrp_strict_handler() is one of them). A handler
+    other code also calls directly may run without its keyword: left out."""
+    found = frozenset(handlers)
+    return frozenset(k for k in found if k in graph.graph and all(
+        caller in found for caller, data in graph.callers(k) if data.get("kind") == "direct"))

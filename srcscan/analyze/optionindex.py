@@ -15,7 +15,7 @@ from typing import Any, Iterable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.codetests import bit_stores
-from srcscan.analyze.globalflags import flag_stores
+from srcscan.analyze.globalflags import flag_stores, handler_only
 from srcscan.analyze.localflow import flow_writes
 from srcscan.analyze.keytypes import KeyTableValues
 from srcscan.analyze.contexts import (context_creators, context_fetchers, directive_functions, handler_choices, module_keys,
@@ -313,7 +313,12 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.handlers = option_handlers(graph, index)
     writes = tuple(writes)
     index.stores = state_stores(graph, writes, index)
-    index.stores.update(flag_stores(graph, writes, index, zero_globals, index.assigned))
+    levels = Levels.of(rules.config)
+    installs = keyword_installs(graph.functions.values(), rules.config.keyword_calls, levels)
+    _, ends = replay_levels(graph.functions.values(), rules.config.keyword_calls, levels)
+    index.keyword_handlers = keyword_handlers(installs, ends)
+    index.stores.update(flag_stores(graph, writes, index, zero_globals, index.assigned,
+                                    handler_only(graph, index.keyword_handlers)))
     index.bit_stores = bit_stores(graph, writes, frozenset(rules.options.bit_set),
                                   frozenset(rules.options.bit_test) | frozenset(rules.options.bit_clear))
     index.other_fills = other_fills(graph, writes if base_writes is None else tuple(base_writes), index)
@@ -340,10 +345,6 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.selections = key_selections(graph.functions, graph.key_for, index.key_cases, writes)
     index.entry_fields = entry_selections(graph.functions, graph.key_for, index.key_cases, writes, index.local_values,
                                           rules.config.entry_name_field)
-    levels = Levels.of(rules.config)
-    installs = keyword_installs(graph.functions.values(), rules.config.keyword_calls, levels)
-    _, ends = replay_levels(graph.functions.values(), rules.config.keyword_calls, levels)
-    index.keyword_handlers = keyword_handlers(installs, ends)
     index.keyword_blocks = frozenset(k for i in installs for chain in i.within for k in chain)
     index.keyword_names = frozenset(i.keyword for i in installs) | index.keyword_blocks
     if index.keyword_blocks:

@@ -108,6 +108,14 @@ def _formula(e: CExpr, index: Index, fn: FunctionFacts, necessary: bool, line: i
         left = _formula(e.left, index, fn, necessary, line)
         right = _formula(e.right, index, fn, necessary, line)
         return left & right if e.op == "&&" else left | right
+    if _truths_differ(e):
+        # `!gd->name != !old->name` (keepalived's reload of a process name): one of the two
+        # holds. Not (a && !b) || (!a && b): fields are told apart by name only, so both sides
+        # may read as one keyword, which that would make "never"; sufficient: nothing known
+        if not necessary:
+            return Requirement.FALSE
+        return _formula(strip(e.left).operand, index, fn, True, line) | _formula(strip(e.right).operand, index, fn, True,
+                                                                                 line)
     if line and (choice := choice_at_line(e, index, fn, line)) is not None:
         e = choice  # a local holding one of two fields (lastwrite.choice_at_line)
     if isinstance(e, Cond):
@@ -192,6 +200,12 @@ def option_test(e: CExpr, index: Index, fn: FunctionFacts | None, unknown: Requi
         return Requirement.any_of(_literal(a) if not a.startswith("?") else Requirement.atom(a[1:]) & unknown
                                   for a in sorted(atoms))
     return keyword_value_test(e, atoms, index, necessary, unknown) or Requirement.any_of(_literal(a) for a in sorted(atoms))
+
+
+def _truths_differ(e: CExpr) -> bool:
+    """`!a != !b`: the truth values of two tests compared unequal (C's `!` gives 0 or 1)."""
+    return isinstance(e, Binary) and e.op == "!=" and all(
+        isinstance(side, Unary) and side.op == "!" for side in (strip(e.left), strip(e.right)))
 
 
 def _loop_guard(e: CExpr, fn: FunctionFacts | None, line: int) -> bool:

@@ -25,7 +25,8 @@ argument: callneeds._callers_passing), and an increment is no store when the blo
 it holds only while the variable is already set (`if (cur_rt_priority) { ... x++; }`, read from
 the text: extract does not record `++`). A variable some write srcscan cannot read (another
 increment, an address taken) is left out, and so is a store on every run of its function that
-reads no parameter (`our_pid = getpid()`: a phase of the run, as in globalflags). The stores'
+reads no parameter (`our_pid = getpid()`: a phase of the run, as in globalflags; not in a
+configuration keyword's handler, globalflags.handler_only). The stores'
 requirements are worked out to a fixed point (settled_set_by): `cur_rt_priority` is also
 stored after a test of `max_rt_priority`. Facts in, stores out; no I/O.
 """
@@ -38,6 +39,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.conditions import condition
+from srcscan.analyze.globalflags import handler_only
 from srcscan.analyze.optionvalues import integer_of
 from srcscan.cexpr import Name, substitute, walk
 from srcscan.model import Guard, Write
@@ -61,17 +63,19 @@ def value_stores(graph: CallGraph, writes: Iterable[Write], index: Index, zero: 
     for w in writes:
         if not w.local and "." not in w.target and w.target in zero:
             by_name[w.target].append(w)
+    handlers = handler_only(graph, index.keyword_handlers)
     out = {}
     for name, found in sorted(by_name.items()):
         if name in index.stores or name in index.by_var or index.start_values.get(name):
             continue
-        stores = _stores(name, found, graph)
+        stores = _stores(name, found, graph, handlers)
         if stores and _all_writes_read(name, found, index, texts):
             out[name] = tuple(sorted(set(stores), key=lambda s: (s[0], tuple(g.line for g in s[1]))))
     return out
 
 
-def _stores(name: str, found: list[Write], graph: CallGraph) -> list[tuple[str, tuple[Guard, ...]]] | None:
+def _stores(name: str, found: list[Write], graph: CallGraph, handlers: frozenset[str]) \
+        -> list[tuple[str, tuple[Guard, ...]]] | None:
     """The stores among a variable's writes that may make it non-zero; None when one of its
     writes leaves it unknown (a phase of the run, a write of no value srcscan reads)."""
     stores = []
@@ -85,7 +89,8 @@ def _stores(name: str, found: list[Write], graph: CallGraph) -> list[tuple[str, 
         fn = graph.functions.get(key)
         reads_param = fn is not None and any(isinstance(x, Name) and x.ref == "param" and x.name in fn.params
                                              for x in walk(w.value))
-        if not reads_param and not any(g.kind not in ("loop", "early-return") for g in w.guards):
+        if not reads_param and key not in handlers and not any(g.kind not in ("loop", "early-return")
+                                                                for g in w.guards):
             return None  # set on every run of its function that gets this far: a phase of the run
         guards = w.guards
         if w.op == "=" and value is None:

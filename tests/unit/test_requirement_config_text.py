@@ -48,6 +48,16 @@ def test_form_of_an_option_value_said(catalog):
         assert part in note
 
 
+def test_a_null_argument_does_not_reach(catalog):
+    """main() calls to_address() with a NULL port: read_port(), run only under `if (port)`, is
+    run by the reader alone (keepalived's init_global_data() calling inet_stosockaddr() with no
+    port, and read_unsigned_func()'s 'invalid number')."""
+    m = only_message(catalog, "invalid port '%s'")
+    assert m.requires == ()
+    (note,) = m.uncertain
+    assert "logged only while read_config() reads the configuration" in note and "`*endptr`" in note
+
+
 @pytest.mark.parametrize("text", ["unknown keyword '%s'", "configuration file %s",
                                   "cannot open configuration file %s", "invalid level '%s'"])
 def test_any_line_or_the_reader_plain(catalog, text):

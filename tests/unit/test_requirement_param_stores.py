@@ -25,8 +25,10 @@ def catalog(tmp_path_factory):
 
 
 @pytest.mark.parametrize("text, wanted", [
-    ("CA-file : %s", [["ca"]]),              # through handle_file() and set_string()
-    ("Certificate file : %s", [["cert"]]),   # a local's address, then a direct store
+    # `if (ssl_data) dump_ssl();`: ssl_data is set only by the ssl handler, on each of its
+    # runs (globalflags.handler_only), so `ssl` too
+    ("CA-file : %s", [["ca", "ssl"]]),              # through handle_file() and set_string()
+    ("Certificate file : %s", [["cert", "ssl"]]),   # a local's address, then a direct store
     ("router id = %s", [["router_id"]]),            # a global struct field's address
     ("pid file %s", []),                            # main() passes the address: set whatever the configuration says
 ])
