@@ -25,7 +25,7 @@ from srcscan.diff.splits import guards_for_text, same_build
 from srcscan.diff.trusted import without_dropped_member_tests, without_trusted_pointer_tests
 from srcscan.diff.walks import same_walks, without_loop_conditions
 from srcscan.diff.text import (_site, _sorted, _text, _uncast, build_formula, call_arguments, same_build_but_own_switches,
-                               same_up_to_constants, without_length_modifiers)
+                               now_unsigned, same_up_to_constants, without_length_modifiers)
 from srcscan.formats.template import render_normal
 from srcscan.errors import InputError
 
@@ -77,6 +77,7 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
         split = matcher.splits.get(id(b)) if how == "build-split" else None
         fields = tuple(name for name, get in FIELDS if get(a) != get(b)
                        and not (name == "template" and same_up_to_constants(a, b) and _same_arguments(a, b, texts))
+                       and not (name == "template" and _same_digits(a, b, texts))
                        and not (name == "call" and _same_call(a, b))
                        and not (split is not None and name == "build" and same_build(a, split))
                        and not (name == "build" and same_build_but_own_switches(a, b, texts))
@@ -254,6 +255,18 @@ def _same_call(a: Message, b: Message) -> bool:
     return (a.written or a.call) == (b.written or b.call) or a.call == b.call
 
 
+def _same_digits(a: Message, b: Message, texts: FileTexts | None) -> bool:
+    """The same text written, a signed decimal conversion now unsigned (text.now_unsigned),
+    each hole filled by the same argument (white space aside) on both sides: the same digits
+    for each value the new call holds. `texts` is not read (the holes' arguments are the
+    catalogs')."""
+    if a.dynamic or b.dynamic or not now_unsigned(a.format, b.format):
+        return False
+    holes = [[" ".join(p.arg.split()) if p.arg else None for p in m.template.parts if not isinstance(p, str)]
+             for m in (a, b)]
+    return None not in holes[0] and holes[0] == holes[1]
+
+
 def _same_arguments(a: Message, b: Message, texts: FileTexts | None) -> bool:
     """Are the two calls written with the same arguments (white space aside)? Unknown
     (True) without the files' texts. `open_dump_file()`'s `log_message(..., file_name, ...)`
@@ -318,7 +331,8 @@ def diff_to_dict(d: DiffResult, sids: dict[str, dict[str, str]] | None = None,
 
     variants, gone = set(map(id, d.variants)), set(map(id, d.gone_variants))
     new_sites, gone_sites = d.new_sites, d.gone_sites
-    sited = {id(m) for m, _ in new_sites}
+    reworded = d.reworded_sites
+    sited = {id(m) for m, _ in new_sites} | {id(m) for m, _, _ in reworded}
     unsited = {id(m) for m, _ in gone_sites}
 
     def first(m: Message, side: str, listed: tuple[Message, ...], further: set[int]) -> dict[str, Any]:
@@ -337,6 +351,9 @@ def diff_to_dict(d: DiffResult, sids: dict[str, dict[str, str]] | None = None,
         "added": [first(m, "new", d.added, variants) for m in d.added if id(m) not in variants | sited],
         # a new call of a message the old release wrote and the new one still writes
         "new_sites": [{"new": first(m, "new", d.added, variants), "existing": message(o, "old")} for m, o in new_sites],
+        # a new call rewording a message the old release wrote (`rewords`) and the new one still writes (at `still`)
+        "reworded_sites": [{"new": first(m, "new", d.added, variants), "rewords": message(a, "old"), "still": message(b, "new")}
+                           for m, a, b in reworded],
         "variants": [message(m, "new") for m in d.added if id(m) in variants],
         "removed": [first(m, "old", d.removed, gone) for m in d.removed if id(m) not in gone | unsited],
         # a call the release dropped of a message it still writes (at `still`)

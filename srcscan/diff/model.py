@@ -101,6 +101,19 @@ class DiffResult:
         return tuple(out)
 
     @property
+    def reworded_sites(self) -> tuple[tuple[Message, Message, Message], ...]:
+        """Of `added` (neither variants nor new_sites): a new call rewording a message the
+        old release wrote and the new one still writes, as (new message, the old message, the
+        new call of its text): keepalived 2.3.3's dump_notify_script() writes `... script =
+        %s, params = %s, uid:gid %u:%u` when the script has a path, 2.2.7's line in the `else`;
+        its parser drops a sync group without members (`Sync group %s has no members -
+        removing`) under the member test its validation still makes with 2.2.7's words. See
+        srcscan.diff.reworded. Still in `added`, so that each has an id of its own."""
+        from srcscan.diff.reworded import reworded_sites
+        taken = set(map(id, self.variants)) | {id(m) for m, _ in self.new_sites}
+        return reworded_sites([m for m in self.added if id(m) not in taken], self.pairs)
+
+    @property
     def gone_sites(self) -> tuple[tuple[Message, Message], ...]:
         """Of `removed` (first texts of their call site): a call the release dropped of a
         message it still writes, as (old message, the new message writing its text): lighttpd
@@ -148,14 +161,18 @@ def _squeezed(m: Message) -> str:
 def _same_message(m: Message, copies: list[Message]) -> Message | None:
     """The first message of `copies` (messages of one text, pairs in turn: the first of each
     pair is returned) that m repeats: in the file of a copy, and in its function, with enough literal text, or under a copy's
-    innermost test."""
+    innermost test, or a text two or more functions of that file write on each side."""
     def innermost(x: Message) -> str:
         return " ".join(_uncast(x.conditions[-1]).split()) if x.conditions else ""
+    # a text two or more functions of m's file write on both sides: the file's message, which
+    # one more function writes too (lighttpd's mod_wolfssl.c writes `SSL: %s %s` for each
+    # certificate, key and CRL it loads; 1.4.79's mod_wolfssl_reload_crl_file() once more)
+    shared = all(len({c.function for c in copies[side::2] if c.file == m.file}) >= 2 for side in (0, 1))
     for k in range(0, len(copies), 2):
         if m.file not in (copies[k].file, copies[k + 1].file):
             continue
         if any(m.function == c.function or (innermost(m) and innermost(m) == innermost(c)) for c in copies[k:k + 2]) \
-                or literal_length(m) >= DISTINCT_LITERAL:
+                or literal_length(m) >= DISTINCT_LITERAL or shared:
             return copies[k]
     return None
 

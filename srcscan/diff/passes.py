@@ -14,13 +14,13 @@ from srcscan.diff.merges import _MergePasses
 from srcscan.diff.model import FileTexts, Merge
 from srcscan.diff.sites import _best_first, _SitePasses
 from srcscan.diff.rewrites import _RewritePasses
-from srcscan.diff.splits import Split, _FunctionSplitPass, _SplitPasses
+from srcscan.diff.splits import Split, _BuildTwinPass, _SplitPasses
 from srcscan.diff.text import (DISTINCT_LITERAL, SIMILARITY_THRESHOLD, HELPER_CHAR_THRESHOLD, SAME_FUNCTION_CHAR_THRESHOLD,
                                LineMap, _sorted, _text, _spaced, _uncast, char_similarity, literal_length,
                                numerically_impossible)
 from srcscan.formats.template import template_similarity
 
-class _Matcher(_SplitPasses, _FunctionSplitPass, _SitePasses, _MergePasses, _RewritePasses, _FoldPasses, _CheckPasses):
+class _Matcher(_SplitPasses, _BuildTwinPass, _SitePasses, _MergePasses, _RewritePasses, _FoldPasses, _CheckPasses):
     """The passes of the module docstring over two catalogs' messages."""
 
     def __init__(self, old: Catalog, new: Catalog, texts: FileTexts | None) -> None:
@@ -60,7 +60,6 @@ class _Matcher(_SplitPasses, _FunctionSplitPass, _SitePasses, _MergePasses, _Rew
         self._rewritten_in_place()  # what is left of one function's old and new messages
         merges += self._folded_traces() + self._reworded_beside_copy()
         merges = self._shared(merges)  # what is left, into a function its siblings' messages now share
-        self._function_splits()  # a new message of a paired old one's text, from a function split off
         self._build_twins()  # another build's copy of a paired new message
         merges = self._one_site(merges)
         merges = self._sites_into_one(merges)  # (before self.pairs is read: it takes pairs)

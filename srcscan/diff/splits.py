@@ -21,7 +21,6 @@ only and call the other added."""
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +28,6 @@ from typing import Any
 from srcscan.catalog import Message
 from srcscan.diff.ternary import resolved_guards
 from srcscan.diff.text import _site, _text, build_expr, build_or, build_possible
-from srcscan.textcalls import enclosing_function
 
 
 @dataclass(frozen=True)
@@ -100,30 +98,9 @@ def guards_for_text(a: Message, b: Message, split: Split | None, texts: Any) -> 
     return ga, gb
 
 
-class _FunctionSplitPass:
-    """Mixin of srcscan.diff.passes._Matcher (uses its news, pairs, texts, _is_new_function)."""
-
-    def _function_splits(self) -> None:
-        """A new message left unpaired that writes, in the same build, the text of an old
-        message whose own call continues (paired with a call of the same text in its old
-        function), from a new function of the file that the old function's callers now call
-        instead: the old call split into two (one old message, two new ones, "function-split").
-        lighttpd 1.4.69's mod_wolfssl_load_pem_file() wrote `SSL: inactive/expired X509
-        certificate '%s'` for the certificate and the CA files; 1.4.79's certificate callers
-        call the new mod_wolfssl_load_raw_file(), which writes it too."""
-        if self.texts is None:
-            return
-        found = []
-        for b in self.news:
-            if b.dynamic or not self._is_new_function(b):
-                continue
-            olds = [a for a, b1, _, _ in self.pairs if a.file == b.file and b1.file == b.file
-                    and b1.function == a.function and _text(a) == _text(b1) == _text(b) and a.build == b.build]
-            if len(olds) == 1 and self._callers_now_call(olds[0].file, olds[0].function, b.function):
-                found.append((olds[0], b, 1.0, "function-split"))
-        self.pairs += found
-        taken = {id(b) for _, b, _, _ in found}
-        self.news = [m for m in self.news if id(m) not in taken]
+class _BuildTwinPass:
+    """Mixin of srcscan.diff.passes._Matcher (uses its news, pairs, splits). (A copy of a paired
+    message in a new function its old callers now call is no pair: DiffResult.new_sites lists it.)"""
 
     def _build_twins(self) -> None:
         """A new message left unpaired that writes, in its function, the text of a paired new
@@ -154,29 +131,6 @@ class _FunctionSplitPass:
         self.pairs += found
         taken = {id(b) for _, b, _, _ in found}
         self.news = [m for m in self.news if id(m) not in taken]
-
-    def _callers_now_call(self, file: str, old_function: str, new_function: str) -> bool:
-        """Does a function of `file` that called `old_function` in the old text call
-        `new_function` in the new text?"""
-        old, new = self.texts("old", file), self.texts("new", file)
-        if not old or not new:
-            return False
-        callers = _callers(old, old_function)
-        return bool(callers) and bool(callers & _callers(new, new_function))
-
-
-def _callers(text: str, name: str) -> set[str]:
-    """The functions of a file's text that call `name` (its definition's own line aside)."""
-    lines = text.split("\n")
-    out = set()
-    for m in re.finditer(rf"\b{re.escape(name)}\s*\(", text):
-        line = text.count("\n", 0, m.start()) + 1
-        if lines[line - 1][:1] not in (" ", "\t"):
-            continue  # its definition or a declaration, at the start of a line
-        caller = enclosing_function(lines, line)
-        if caller and caller != name:
-            out.add(caller)
-    return out
 
 
 def same_build(a: Message, split: Split) -> bool:

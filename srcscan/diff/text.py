@@ -56,6 +56,23 @@ def without_length_modifiers(fmt: str) -> str:
     return _CONVERSION.sub(lambda m: m.group(0) if m.start() and fmt[m.start() - 1] == "%" else m.group(1) + m.group(2), fmt)
 
 
+_SIGNED = re.compile(r"(%[-+ #0']*(?:\d+|\*)?(?:\.(?:\d+|\*))?)[di]")
+
+
+def now_unsigned(old_fmt: str, new_fmt: str) -> bool:
+    """Is `new_fmt` `old_fmt` with some signed decimal conversions (`%d`, `%i`) now unsigned
+    (`%u`), length modifiers aside (without_length_modifiers)? A value the new call prints
+    with `%u` is never written with a `-`, and a value it holds prints the same digits as the
+    old `%ld` did: keepalived 2.3.3's ` Min auto priority delay = %u usecs` of the member
+    2.2.7 printed with `%ld` (both releases read it from 1 to 10000000). The reverse (`%u` ->
+    `%d`) may now write a `-`: not this."""
+    a, b = without_length_modifiers(old_fmt), without_length_modifiers(new_fmt)
+    if a == b or len(a) != len(b):
+        return False
+    return all(x == y or (x in "di" and y == "u") for x, y in zip(a, b)) and \
+        _SIGNED.sub(lambda m: m.group(1) + "u", a) == b
+
+
 def _sorted(messages: Iterable[Message]) -> list[Message]:
     return sorted(messages, key=lambda m: (m.file, m.line, m.id))
 

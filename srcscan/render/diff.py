@@ -38,12 +38,14 @@ def _render(d: DiffResult, moves: bool, fmt: str, markdown: bool, sids: dict[str
     analysis = sum(1 for c in d.changed if c.analysis_only and set(c.fields) == set(c.analysis_only))
     variants, gone = d.variants, d.gone_variants
     new_sites = d.new_sites
-    sited = {id(m) for m, _ in new_sites}
+    reworded = d.reworded_sites
+    sited = {id(m) for m, _ in new_sites} | {id(m) for m, _, _ in reworded}
     added = tuple(m for m in d.added if m not in variants and id(m) not in sited)
     gone_sites = d.gone_sites
     unsited = {id(m) for m, _ in gone_sites}
     removed = tuple(m for m in d.removed if m not in gone and id(m) not in unsited)
     summary = [["added", len(added)], ["new call sites of existing messages", len(new_sites)],
+               ["new call sites rewording a message still written", len(reworded)],
                ["further texts of a paired or added call site", len(variants)],
                ["removed", len(removed)], ["removed call sites of messages still written", len(gone_sites)],
                ["further texts of a paired or removed call site", len(gone)],
@@ -64,6 +66,13 @@ def _render(d: DiffResult, moves: bool, fmt: str, markdown: bool, sids: dict[str
                    + _table([[f"{m.file}:{m.line}", show(m.function), show(cell(_fmt(m), 160)), f"{o.file}:{o.line}"]
                              for m, o in new_sites], ["where", "function", "message", "written before at"], fmt,
                             keep=(0, 3)))
+    if reworded:
+        out.append(f"{h2}New call sites rewording a message still written ({len(reworded)})\n\n"
+                   "A new call saying in other words what an old message said, which the new release still writes "
+                   "(where it writes it): not a new message.\n\n"
+                   + _table([[f"{m.file}:{m.line}", show(m.function), show(cell(_fmt(m), 160)),
+                              show(cell(_fmt(a), 160)), f"{b.file}:{b.line}"] for m, a, b in reworded],
+                            ["where", "function", "message", "rewords", "still written at"], fmt, keep=(0, 4)))
     if variants:
         out.append(f"{h2}Further texts of a paired or added call site ({len(variants)})\n\n"
                    "Another text of a call whose message is paired, or whose first text is under Added (a choice "
