@@ -168,13 +168,12 @@ def _same_message(m: Message, copies: list[Message]) -> Message | None:
     # one more function writes too (lighttpd's mod_wolfssl.c writes `SSL: %s %s` for each
     # certificate, key and CRL it loads; 1.4.79's mod_wolfssl_reload_crl_file() once more)
     shared = all(len({c.function for c in copies[side::2] if c.file == m.file}) >= 2 for side in (0, 1))
-    for k in range(0, len(copies), 2):
-        if m.file not in (copies[k].file, copies[k + 1].file):
-            continue
+    in_file = [k for k in range(0, len(copies), 2) if m.file in (copies[k].file, copies[k + 1].file)]
+    for k in in_file:
         if any(m.function == c.function or (innermost(m) and innermost(m) == innermost(c)) for c in copies[k:k + 2]) \
-                or literal_length(m) >= DISTINCT_LITERAL or shared:
+                or literal_length(m) >= DISTINCT_LITERAL:
             return copies[k]
-    return None
+    return copies[in_file[0]] if in_file and shared else None
 
 
 def _words_only(m: Message) -> str:
