@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from srcscan.catalog import Catalog, Message
+from srcscan.diff.reworded import reworded_sites as find_reworded_sites
 from srcscan.diff.text import DISTINCT_LITERAL, _site, _text, _uncast, literal_length
 
 DIFF_SCHEMA = "srcscan.diff/1"
@@ -109,9 +110,8 @@ class DiffResult:
         its parser drops a sync group without members (`Sync group %s has no members -
         removing`) under the member test its validation still makes with 2.2.7's words. See
         srcscan.diff.reworded. Still in `added`, so that each has an id of its own."""
-        from srcscan.diff.reworded import reworded_sites
         taken = set(map(id, self.variants)) | {id(m) for m, _ in self.new_sites}
-        return reworded_sites([m for m in self.added if id(m) not in taken], self.pairs)
+        return find_reworded_sites([m for m in self.added if id(m) not in taken], self.pairs)
 
     @property
     def gone_sites(self) -> tuple[tuple[Message, Message], ...]:

@@ -9,8 +9,7 @@ import re
 from typing import Iterable
 
 from srcscan.catalog import Message
-from srcscan.diff.rewrites import _other_branch
-from srcscan.diff.text import DISTINCT_LITERAL, SIMILARITY_THRESHOLD, _text, _uncast, literal_length
+from srcscan.diff.text import DISTINCT_LITERAL, SIMILARITY_THRESHOLD, _other_branch, _text, _uncast, literal_length
 from srcscan.formats.template import template_similarity
 
 # `current_vsyncg->iname`, `sgroup->iname`, `v.sorry->weight`: an object's member path,

@@ -18,7 +18,8 @@ from collections import defaultdict
 
 from srcscan.catalog import Message
 from srcscan.diff.model import Merge
-from srcscan.diff.text import (DISTINCT_LITERAL, SIMILARITY_THRESHOLD, _alnum, _first_word, _literal_view, _text, _words,
+from srcscan.diff.text import (DISTINCT_LITERAL, SIMILARITY_THRESHOLD, _alnum, _first_word, _literal_view, _negated,
+                               _other_branch, _text, _words,
                                char_similarity)
 from srcscan.formats.template import template_similarity
 from srcscan.textcalls import enclosing_guards
@@ -186,21 +187,6 @@ def _a_word_kept(a: Message, b: Message) -> bool:
     """The same first word, or a shared word of four letters or more."""
     first = _first_word(_text(a))
     return (first != "" and first == _first_word(_text(b))) or any(len(w) >= 4 for w in _words(a) & _words(b))
-
-
-def _other_branch(a: Message, o: Message) -> bool:
-    """Are a and o under the same guards but one, which one of them tests and the other
-    negates (`x` and `!(x)`): the two branches of one `if`?"""
-    if len(a.conditions) != len(o.conditions):
-        return False
-    differ = [(x, y) for x, y in zip(a.conditions, o.conditions) if " ".join(x.split()) != " ".join(y.split())]
-    return len(differ) == 1 and _negated(*differ[0])
-
-
-def _negated(x: str, y: str) -> bool:
-    """Is one guard the other's negation, as srcscan writes it (`x` and `!(x)` or `!x`)?"""
-    x, y = " ".join(x.split()), " ".join(y.split())
-    return x == f"!({y})" or y == f"!({x})" or x == f"!{y}" or y == f"!{x}"
 
 
 _BRANCH_HEAD = re.compile(r"^(?:\}\s*)?(?:else\b|if\b)")

@@ -73,6 +73,21 @@ def now_unsigned(old_fmt: str, new_fmt: str) -> bool:
         _SIGNED.sub(lambda m: m.group(1) + "u", a) == b
 
 
+def _other_branch(a: Message, o: Message) -> bool:
+    """Are a and o under the same guards but one, which one of them tests and the other
+    negates (`x` and `!(x)`): the two branches of one `if`?"""
+    if len(a.conditions) != len(o.conditions):
+        return False
+    differ = [(x, y) for x, y in zip(a.conditions, o.conditions) if " ".join(x.split()) != " ".join(y.split())]
+    return len(differ) == 1 and _negated(*differ[0])
+
+
+def _negated(x: str, y: str) -> bool:
+    """Is one guard the other's negation, as srcscan writes it (`x` and `!(x)` or `!x`)?"""
+    x, y = " ".join(x.split()), " ".join(y.split())
+    return x == f"!({y})" or y == f"!({x})" or x == f"!{y}" or y == f"!{x}"
+
+
 def _sorted(messages: Iterable[Message]) -> list[Message]:
     return sorted(messages, key=lambda m: (m.file, m.line, m.id))
 
