@@ -85,6 +85,7 @@ class Index:
     module_keys: dict[str, frozenset[str]] = field(default_factory=dict)  # file -> its keys' names after the prefix
     key_switch: str = ""  # the rules' `[config] key_switch` field (`k_id`)
     handlers: frozenset[str] = frozenset()  # functions the getopt loop hands each option to (option_handlers)
+    marker_needs: dict[int, Requirement] = field(default_factory=dict)  # code no option names -> what the calls handing it on need (markercodes)
     stores: dict[str, tuple[tuple[str, tuple[Guard, ...]], ...]] = field(default_factory=dict)  # global state's field path -> (function storing in it, the store's guards) (state_stores)
     set_by: dict[str, Requirement] = field(default_factory=dict)  # field path -> what its stores need (callneeds.set_by_code)
     fd_reads: dict = field(default_factory=dict)  # a registering call's key -> (callback, descriptor variable) (fdreads.fd_reads)
@@ -178,9 +179,16 @@ class Index:
                 fn.key in self.handlers and isinstance(guard.expr, Name) and guard.expr.ref == "param"):
             return None
         names = [self.cli_labels.get(label) if isinstance(label, int) else None for label in guard.labels]
-        if not all(names):
+        named = Requirement.any_of(Requirement.atom(n) for n in sorted({n for n in names if n}))
+        if all(names):
+            return named
+        # `case LOPT_BANK: case 'G':` in the handler: a marker code only the tree's calls hand
+        # on (analyze.markercodes) runs the case after one of them
+        markers = [self.marker_needs.get(label) for label, n in zip(guard.labels, names) if not n]
+        if not (fn.key in self.handlers and isinstance(guard.expr, Name) and guard.expr.ref == "param") \
+                or not all(m is not None for m in markers):
             return None
-        return Requirement.any_of(Requirement.atom(n) for n in sorted(set(names)))
+        return named | Requirement.any_of(markers)
 
     def option_switch(self, e: CExpr | None, fn: FunctionFacts) -> bool:
         """Whether `e`, a switch's expression in `fn`, is the result of a getopt call (the rules'

@@ -45,7 +45,7 @@ def find_options(files: Iterable[FileFacts], rules: Rules) -> tuple[Option, ...]
     for facts in files:
         data = facts.options
         cli = _cli_options(facts.path, data, orules, helper_effects(every, facts, orules.getopt_calls),
-                           case_labels(facts.writes)) \
+                           case_labels(facts.writes, (c for fn in facts.functions for c in fn.calls))) \
             if main_parser is not None and facts.path == main_parser.path else []
         for option in cli + _config_options(facts.path, data):
             key = (option.kind, option.name)

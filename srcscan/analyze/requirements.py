@@ -55,6 +55,7 @@ from srcscan.analyze.callneeds import case_sends, sends_requirement, set_by_code
 from srcscan.analyze.skippedcallers import (dropped_callers, dropped_note, only_through, skipped_callers, skipped_note,
                                             through_skipped_note)
 from srcscan.analyze.logfuncs import log_function_of
+from srcscan.analyze.markercodes import marker_calls
 from srcscan.analyze.unsuretests import unsure_tests
 from srcscan.analyze.nonempty import stored_string_tests
 from srcscan.analyze.deadtests import bounded_test, layout_test, null_result_test, null_test, set_bit_test, zeroed_test
@@ -133,6 +134,12 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             for table in (index.other_fills, index.bit_stores, index.shared_fills, index.zero_fills))
         if index.set_by or index.also_filled or index.bits_set_by or index.shared_by or index.zero_by:  # the tests of those fields now read options: once more
             from_callers, via_pointer = again()
+    if not index.marker_needs and (markers := marker_calls(graph, index, writes)):
+        # `case LOPT_BANK: case 'G':`: the handler's case for a code only the calls handing it on
+        # give it runs after one of them (analyze.markercodes): once more, with what they need
+        index.marker_needs = {code: sends_requirement(calls, graph, index, from_callers, dead)[0]
+                              for code, calls in markers.items()}
+        from_callers, via_pointer = again()
     if not index.run_needs and stored_string_tests(graph, index):
         # `strlen(serv->domain) != 0`: read with the call paths of the functions storing the
         # field and passing its value (analyze.nonempty), then the callers once more

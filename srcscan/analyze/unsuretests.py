@@ -8,6 +8,11 @@
   (the rules' `[config] string_lengths`: strlen), where the tree's own code stores that field
   (or the parameter's callers pass such a field), is said so: which options give it a
   non-empty value srcscan does not follow.
+- The option handler's failure: dnsmasq's read_opts() dies with 'bad command line options: %s'
+  under `!one_opt(option, arg, ...)`, the function its getopt loop hands each option to (its
+  `switch (option)` holds the option cases), which returns 0 only for a value it cannot
+  parse. No option makes that hold and none is needed either; the message appears only for a
+  bad option or value, which `requires` cannot name.
 - errno compared with 0 beside a call of a function of the tree in the same condition
   (`!(serv->sfd = allocate_sfd(...)) && errno != 0`): such a function may set errno to 0
   itself on a path where it returns its failure value (allocate_sfd() does under no explicit
@@ -39,7 +44,7 @@ def unsure_tests(call: CallSite, fn: FunctionFacts, index: Index) -> tuple[str, 
         tests = list(_holding(g.expr, not g.negated))
         for test in tests:
             note = _nonempty_note(test, fn, index) or _errno_note(test, g.expr, index) \
-                or _other_way(test, tests, g, fn, index)
+                or _other_way(test, tests, g, fn, index) or _rejected_note(test, index)
             if note and (note := f"its guard at line {g.line} holds with `{_text(test)}`: {note}") not in notes:
                 notes.append(note)
     return tuple(notes)
@@ -123,6 +128,38 @@ def _stores(s: Member, index: Index) -> list[str]:
             continue
         found.append(f"{w.file}:{w.line} in {w.function}()")
     return sorted(set(found))
+
+
+def _rejected_note(test: CExpr, index: Index) -> str | None:
+    """`!one_opt(...)` (or `one_opt(...) == 0`) for a function the getopt loop hands each
+    option to whose switch on a parameter holds option cases (Index.handlers)."""
+    test = strip(test)
+    if isinstance(test, Unary) and test.op == "!":
+        test = strip(test.operand)
+    elif isinstance(test, Binary) and test.op == "==" and isinstance(strip(test.right), Const) \
+            and strip(test.right).value == 0:
+        test = strip(test.left)
+    else:
+        return None
+    if not isinstance(test, Call) or not isinstance(strip(test.function), Name) or not _option_handler(test.callee, index):
+        return None
+    return (f"{test.callee}() rejecting an option or value it is handed (it returns 0 for one it cannot "
+            f"parse): the message appears only for an invalid option, which `requires` cannot name")
+
+
+def _option_handler(name: str, index: Index) -> bool:
+    """Whether `name` is a function the getopt loop hands each option to (Index.handlers) with
+    a `case` of an option on one of its parameters."""
+    graph = index.graph
+    if graph is None or not index.handlers:
+        return False
+    memo = ("option handler", name)
+    if memo not in index.memo:
+        index.memo[memo] = any(fn.name == name and any(
+            g.kind == "case" and isinstance(g.expr, Name) and g.expr.ref == "param"
+            and any(label in index.cli_labels for label in g.labels) for c in fn.calls for g in c.guards)
+            for fn in (graph.functions[k] for k in index.handlers if k in graph.functions))
+    return index.memo[memo]
 
 
 def _errno_note(test: CExpr, guard: CExpr, index: Index) -> str | None:
