@@ -31,6 +31,7 @@ from srcscan.analyze.contexts import (context_requirement, creates_context, file
                                       loaded_by_keys, one_module)
 from srcscan.analyze.configtext import config_text_notes
 from srcscan.analyze.keytypes import typed_case_need, unused_case_test
+from srcscan.analyze.deadstores import dead_slots, dead_store_test
 from srcscan.analyze.guardsites import guard_sites
 from srcscan.analyze.inherited import inherited, stored_requirement
 from srcscan.analyze.keywordblocks import keyword_blocks, with_blocks
@@ -164,7 +165,8 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
                      or zeroed_test(call, fn, written.get((fn.file, fn.name), ()), zeroing)
                      or bounded_test(call, fn, written.get((fn.file, fn.name), ()), defined)
                      or set_bit_test(call, fn, written.get((fn.file, fn.name), ()), defined)
-                     or unused_case_test(call, index.key_values))
+                     or unused_case_test(call, index.key_values)
+                     or dead_store_test(call, index.dead_slots, index.key_values))
         if dead_test is not None:  # `name = MALLOC(len); if (!name) log_message(...)`: never
             answers[call.key] = RequirementAnswer(Requirement.FALSE, (dead_test,))
             continue
@@ -357,8 +359,12 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
             context.graph, (r for refs in context.index.field_stores.values() for r in refs), writes, texts)
     context.index.pointer_tables = pointer_tables(context.scan.all_files, texts)  # `*children_term[i].pid_p`
     # what zerofields and nonempty leave out
-    context.index.whole_filled = filled_whole(context.graph.functions.values(), writes, texts)
-    context.index.zero_fills = unmodelled(context.index.zero_fills, stepped_fields(texts), context.index.whole_filled)
+    context.index.whole_filled = filled_whole(context.graph.functions.values(), writes, texts,
+                                               context.rules.callgraph.library_keeps)
+    stepped = stepped_fields(texts)
+    context.index.zero_fills = unmodelled(context.index.zero_fills, stepped, context.index.whole_filled)
+    context.index.dead_slots = dead_slots(context.functions, writes, context.graph.key_for, context.index.key_values,
+                                          context.index.whole_filled, stepped)  # `srv->srvconf.config_unsupported`
     context.index.local_steps = local_steps(w for f in context.scan.all_files for w in f.steps)  # `wait_count++`
     stored = value_stores(context.graph, writes, context.index, zero, texts)  # statics holding stored values
     context.index.stores.update(stored)

@@ -49,9 +49,13 @@ def stepped_fields(texts: Mapping[str, str]) -> frozenset[str]:
     return frozenset(found)
 
 
-def filled_whole(functions: Iterable[FunctionFacts], writes: Iterable[Write], texts: Mapping[str, str]) \
-        -> frozenset[str]:
-    """The structs (Member.owner) some object of which is filled whole (module docstring)."""
+def filled_whole(functions: Iterable[FunctionFacts], writes: Iterable[Write], texts: Mapping[str, str],
+                 keeps: Iterable[tuple[str, int, int]] = ()) -> frozenset[str]:
+    """The structs (Member.owner) some object of which is filled whole (module docstring).
+    `keeps`: the rules' `[callgraph] library_keeps`, library calls keeping a pointer handed to
+    them without writing the object (OpenSSL's callback-argument setters), (function, argument
+    index or -1, the constant that argument must be)."""
+    keeps = tuple(keeps)
     functions = list(functions)
     by_name: dict[str, list[FunctionFacts]] = defaultdict(list)
     for fn in functions:
@@ -81,7 +85,7 @@ def filled_whole(functions: Iterable[FunctionFacts], writes: Iterable[Write], te
                     if call.indirect:
                         continue  # through a pointer (`ev->event_set(ev, ...)`): a tree function, read in its own body
                     callees = by_name.get(call.callee, [])
-                    if not callees and call.callee not in _KEEPS and not _zeroes(call):
+                    if not callees and call.callee not in _KEEPS and not _zeroes(call) and not _kept(call, keeps):
                         whole |= owners
                     for callee in callees:
                         if i < len(callee.params):
@@ -104,6 +108,14 @@ def filled_whole(functions: Iterable[FunctionFacts], writes: Iterable[Write], te
             if m.group(1) in names:
                 whole |= {o for (f, _, n), owners in pointers.items() if f == file and n == m.group(1) for o in owners}
     return frozenset(whole)
+
+
+def _kept(call, keeps: tuple[tuple[str, int, int], ...]) -> bool:
+    """Whether `call` is one of `keeps` (filled_whole): its function, with the constant asked
+    for at that argument."""
+    return any(call.callee == name and (argument < 0 or (argument < len(call.exprs)
+                                                         and integer_of(call.exprs[argument]) == value))
+               for name, argument, value in keeps)
 
 
 def _zeroes(call) -> bool:

@@ -45,13 +45,15 @@ Stores = tuple[tuple[str, tuple[Guard, ...]], ...]
 
 
 def zero_fills(functions: Iterable[FunctionFacts], writes: Iterable[Write],
-               key_for: Callable[[str, str], str | None]) -> dict[tuple[str, str], Stores]:
+               key_for: Callable[[str, str], str | None],
+               structs: frozenset[str] | None = None) -> dict[tuple[str, str], Stores]:
     """(field, struct) -> every store of a value other than 0 in it (function key, the store's
     guards), for the fields of the structs only zeroing allocations make (module docstring for
     the conditions). A copy of the same field of another object of the struct (`new->x =
-    old->x`) is no store of its own: the old object's value came from one."""
+    old->x`) is no store of its own: the old object's value came from one. `structs`: the
+    structs to read (zeroed_structs' by default)."""
     functions, writes = list(functions), tuple(writes)
-    structs = zeroed_structs(functions, writes)
+    structs = zeroed_structs(functions, writes) if structs is None else structs
     if not structs:
         return {}
     unowned = {w.target.rsplit(".", 1)[-1] for w in writes
@@ -85,10 +87,17 @@ def zero_fills(functions: Iterable[FunctionFacts], writes: Iterable[Write],
             and not any(_reads(g, crossed) for _, guards in found for g in guards)}
 
 
-def zeroed_structs(functions: Iterable[FunctionFacts], writes: Iterable[Write]) -> frozenset[str]:
+def zeroed_structs(functions: Iterable[FunctionFacts], writes: Iterable[Write], nested: bool = False,
+                   whole: frozenset[str] = frozenset()) -> frozenset[str]:
     """The structs (Member.owner) whose every allocation seen is a zeroing one (a local given
     a zeroing function's result, a field then written through it) and which no code uses by
-    value (module docstring)."""
+    value (module docstring). With `nested`, also a struct used by value only as a member of
+    such a struct (lighttpd's `server_config srvconf;` in `server`, read as
+    `srv->srvconf.config_unsupported`; server_init's `ck_calloc(1, sizeof(*srv))` zeroes it
+    too), unless a write stores in that member whole or code takes its address
+    (analyze.deadstores; not zerofields' own reading, whose stores of such members are
+    answered by the key tables instead); a struct of `whole` (filled whole: wholefills) is
+    none then, nor one held in it."""
     functions = list(functions)
     written: dict[tuple[str, str], list[Write]] = defaultdict(list)
     for w in writes:
@@ -97,6 +106,7 @@ def zeroed_structs(functions: Iterable[FunctionFacts], writes: Iterable[Write]) 
     plain = zeroing_functions(functions, written, NOT_ZEROING) | NOT_ZEROING
     made: set[str] = set()
     spoiled: set[str] = set()
+    inside: dict[str, set[tuple[str, str]]] = defaultdict(set)  # struct -> (member, struct) holding it by value
     for fn in functions:
         own = written.get((fn.file, fn.name), [])
         fresh: dict[str, str] = {}
@@ -118,8 +128,23 @@ def zeroed_structs(functions: Iterable[FunctionFacts], writes: Iterable[Write]) 
         for e in function_expressions(fn, own):
             for m in walk(e):
                 if isinstance(m, Member) and m.owner and not m.arrow:
-                    spoiled.add(m.owner)  # by value: `x.field`, `table[i].field`, `srv->conf.field`
-    return frozenset(made - spoiled)
+                    outer = strip(m.base)
+                    if nested and isinstance(outer, Member) and outer.owner:
+                        inside[m.owner].add((outer.field, outer.owner))  # `srv->srvconf.field`
+                    else:
+                        spoiled.add(m.owner)  # by value: `x.field`, `table[i].field`, `srv->conf.field`
+    if not nested:
+        return frozenset(made - spoiled)
+    # a struct held by value counts by its holders alone (a write `c->cc.gone` through the
+    # fresh `c` made none of its own)
+    members = {(w.target.rsplit(".", 1)[-1], w.owner) for w in writes if not w.local and "." in w.target}
+    members |= {(m.field, m.owner) for fn in functions for e in function_expressions(fn, ()) for m in _addressed(e)}
+    spoiled |= {inner for inner, holders in inside.items() if holders & members}
+    zeroed = made - spoiled - whole - set(inside)
+    while grown := {inner for inner, holders in inside.items() if inner not in zeroed and inner not in spoiled
+                    and all(o in zeroed for _, o in holders)}:
+        zeroed |= grown
+    return frozenset(zeroed)
 
 
 def zero_need(target: Target | None, index: Index) -> Requirement | None:

@@ -408,10 +408,29 @@ def _read_callgraph(r: _Reader) -> CallgraphRules:
         if not name.isidentifier() or not isinstance(index, int) or isinstance(index, bool) or index < 0:
             raise RulesError(r.path, f"callgraph.fd_writers.{name}", "expected a function name -> argument index (0 or more)")
     users, creators = r.strings("fd_users"), r.strings("fd_creators")
+    keeps = _library_keeps(r)
     r.reject_unknown()
     return CallgraphRules(entries, noreturn, exits, tuple(sorted(library)),
                           tuple(sorted((name, (pair[0], pair[1])) for name, pair in readers.items())),
-                          tuple(sorted(writers.items())), users, creators)
+                          tuple(sorted(writers.items())), users, creators, keeps)
+
+
+def _library_keeps(r: _Reader) -> tuple[tuple[str, int, int], ...]:
+    """`library_keeps = [{ function = "SSL_CTX_ctrl", argument = 1, value = 54 }, ...]`
+    (argument and value optional together) -> (function, argument or -1, value)."""
+    out = []
+    for i, entry in enumerate(r.get("library_keeps", list, [], "a list of { function, argument, value } tables")):
+        where = f"callgraph.library_keeps[{i}]"
+        if not isinstance(entry, dict) or set(entry) - {"function", "argument", "value"} \
+                or not isinstance(entry.get("function"), str) or not entry["function"].isidentifier() \
+                or ("argument" in entry) != ("value" in entry):
+            raise RulesError(r.path, where, "expected { function = NAME } or { function = NAME, argument = N, value = N }")
+        argument, value = entry.get("argument", -1), entry.get("value", 0)
+        if not all(isinstance(x, int) and not isinstance(x, bool) for x in (argument, value)) \
+                or ("argument" in entry and argument < 0):
+            raise RulesError(r.path, where, "expected integers: argument (0 or more) and value")
+        out.append((entry["function"], argument, value))
+    return tuple(sorted(out))
 
 
 def _read_preprocessor(r: _Reader) -> PreprocessorRules:

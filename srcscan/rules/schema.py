@@ -363,6 +363,12 @@ class CallgraphRules:
     fd_writers: tuple[tuple[str, int], ...] = ()  # function -> the descriptor argument it writes to (write(2))
     fd_users: tuple[str, ...] = ()  # functions given a descriptor that do not write to it (read(2), close(2))
     fd_creators: tuple[str, ...] = ()  # functions returning a descriptor only the process's own writes fill (eventfd(2))
+    # Library calls handed a struct's pointer that keep it without writing the object: a
+    # callback's argument the library only hands back to the callback (OpenSSL's
+    # SSL_CTX_set_client_hello_cb(3)); (function, argument index, constant) where the call
+    # keeps it only with that constant there (SSL_CTX_ctrl's SSL_CTRL_SET_TLSEXT_SERVERNAME_ARG,
+    # SSL_CTX_set_tlsext_servername_arg's expansion), index -1 for any call (analyze.wholefills)
+    library_keeps: tuple[tuple[str, int, int], ...] = ()
 
 
 @dataclass(frozen=True)
