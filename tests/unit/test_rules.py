@@ -71,7 +71,7 @@ def test_every_section_is_checked_when_read(extra, key, words):
 def test_unknown_key_says_which_keys_the_section_has():
     with pytest.raises(RulesError) as err:
         parse_rules({**BASE, "callgraph": {"entry_point": []}}, "bad.toml")
-    assert str(err.value) == "bad.toml: callgraph.entry_point: unknown key (expected one of entry_points, fd_creators, fd_readers, fd_users, fd_writers, library_exits, library_macros, noreturn)"
+    assert str(err.value) == "bad.toml: callgraph.entry_point: unknown key (expected one of entry_points, fd_creators, fd_readers, fd_users, fd_writers, library_exits, library_keeps, library_macros, noreturn)"
 
 
 def test_sections_are_typed_values():
