@@ -24,7 +24,7 @@ from srcscan.analyze.pointertables import pointer_tables
 from srcscan.analyze.wholefills import filled_whole, stepped_fields, unmodelled
 from srcscan.analyze.steppedlocals import local_steps
 from srcscan.analyze.valuestores import value_stores
-from srcscan.analyze.zerofields import add_counts, counted_fields
+from srcscan.analyze.zerofields import add_counts, counted_fields, settled_zero_by
 from srcscan.analyze.childstarts import start_atoms
 from srcscan.analyze.exitingoptions import config_read_after, exiting_options, without_exited
 from srcscan.analyze.contexts import (context_requirement, creates_context, file_selection, guarded_by_context,
@@ -133,6 +133,9 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
         index.also_filled, index.bits_set_by, index.shared_by, index.zero_by = ({k: need for k, stores in table.items() if (
             need := stores_need(stores, index, from_callers, graph)) is not None and not need.is_true}
             for table in (index.other_fills, index.bit_stores, index.shared_fills, index.zero_fills))
+        if index.zero_by:  # a store reached only through a test of its own field waits on another store
+            settled_zero_by(index.zero_fills, index, lambda: again()[0],
+                            lambda stores, callers: stores_need(stores, index, callers, graph))
         if index.set_by or index.also_filled or index.bits_set_by or index.shared_by or index.zero_by:  # the tests of those fields now read options: once more
             from_callers, via_pointer = again()
     if not index.marker_needs and (markers := marker_calls(graph, index, writes)):

@@ -249,6 +249,66 @@ def _addressed(e) -> Iterable[Member]:
             yield strip(x.operand)
 
 
+def settled_zero_by(fills: Mapping[tuple[str, str], Stores], index: Index,
+                    recompute: Callable[[], Mapping[str, Requirement]],
+                    need_of: Callable[[Stores, Mapping[str, Requirement]], Requirement | None],
+                    rounds: int = 5) -> None:
+    """Put in `index.zero_by` what a test that each field of `fills` is set needs, counting a
+    store whose function runs only where such a test held (directly or further up) as running
+    only after one of the other stores did: a field is 0 until a store ran, so the first store
+    cannot wait on the field being set. lighttpd 1.4.85's gw_spawn_connection() stores
+    `proc->is_local = 1` and runs for a host with "bin-path" (gw_set_defaults_backend,
+    gw_proc_spawn, gw_restart_dead_proc) or after a test of `proc->is_local`
+    (gw_recv_response_error, gw_handle_waitpid_cb): read from its callers' requirement with the
+    field taken as set freely, it needed any `*.server`; it needs a "bin-path".
+
+    The answers are the least fixed point, worked out from "never set" up: each round reads the
+    callers once more (`recompute`, from scratch: inherited.inherited with the index as it
+    stands) and each field's stores with them (`need_of`: callneeds.stores_need). A field that
+    comes out "never set" (or with no store that runs) while the answer given (read from callers
+    that took the fields as set freely) was not keeps that answer, and the others are worked
+    out again with it: "never" is said only from the reading that takes fields as set freely
+    (a store in a function only another build's calls reach: lighttpd 1.4.85's
+    mod_openssl_reload_stapling_file in mod_wolfssl.c, whose callers are under HAVE_OCSP). When
+    the answers do not settle within `rounds`, index.zero_by keeps the answers it was given
+    (weaker, and so sound)."""
+    given = dict(index.zero_by)
+    held: set[tuple[str, str]] = set()  # fields keeping the answer given
+    for _ in range(rounds):
+        found = _least_zero_by(fills, held, given, index, recompute, need_of, rounds)
+        if found is None:
+            break
+        never = {slot for slot, need in found.items()
+                 if (need is None or need.is_false) and not (slot in given and given[slot].is_false)}
+        if not never:
+            index.zero_by = {slot: need for slot, need in found.items() if need is not None and not need.is_true}
+            index.zero_by.update({slot: given[slot] for slot in held if slot in given})
+            return
+        held |= never
+    index.zero_by = given
+
+
+def _least_zero_by(fills: Mapping[tuple[str, str], Stores], held: set[tuple[str, str]],
+                   given: Mapping[tuple[str, str], Requirement], index: Index,
+                   recompute: Callable[[], Mapping[str, Requirement]],
+                   need_of: Callable[[Stores, Mapping[str, Requirement]], Requirement | None],
+                   rounds: int) -> dict[tuple[str, str], Requirement | None] | None:
+    """The least fixed point of the fields of `fills` not `held` (those keep `given`'s
+    answer); None when it does not settle within `rounds`."""
+    fixed = {slot: given[slot] for slot in held if slot in given}
+    current: dict[tuple[str, str], Requirement | None] = {slot: Requirement.FALSE for slot in fills if slot not in held}
+    for _ in range(rounds):
+        index.zero_by = {slot: need if need is not None else Requirement.FALSE for slot, need in current.items()}
+        index.zero_by.update(fixed)
+        from_callers = recompute()
+        found = {slot: need_of(fills[slot], from_callers) for slot in current}
+        if all((found[s] is None) == (current[s] is None) and (found[s] is None or found[s] == current[s])
+               for s in current):
+            return found
+        current = found
+    return None
+
+
 def zero_stores_by(fills: Mapping[tuple[str, str], Stores], need_of: Callable[[Stores], Requirement | None]) \
         -> dict[tuple[str, str], Requirement]:
     """(field, struct) -> what one of its stores needs (`need_of`: callneeds.stores_need), for
