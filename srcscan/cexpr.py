@@ -216,11 +216,21 @@ def names(e: CExpr) -> frozenset[str]:
     return frozenset(x.name for x in walk(e) if isinstance(x, Name))
 
 
+# Branch-prediction hints returning their first argument's value (GCC's "Other Built-in
+# Functions": `long __builtin_expect(long exp, long c)`, "the return value is the value of exp").
+HINTS = frozenset({"__builtin_expect", "__builtin_expect_with_probability"})
+
+
 def strip(e: CExpr) -> CExpr:
-    """The expression under casts (`(int)x` is x for a test's purposes)."""
-    while isinstance(e, Cast):
-        e = e.operand
-    return e
+    """The expression under casts and branch-prediction hints (`(int)x` and
+    `__builtin_expect((!x), 0)` are x and `!x` for a test's purposes)."""
+    while True:
+        if isinstance(e, Cast):
+            e = e.operand
+        elif isinstance(e, Call) and e.args and isinstance(e.function, Name) and e.function.name in HINTS:
+            e = e.args[0]
+        else:
+            return e
 
 
 def root_path(e: CExpr) -> tuple[str, str]:
