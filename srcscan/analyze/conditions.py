@@ -31,7 +31,7 @@ from srcscan.analyze.keywordobjects import site_objects
 from srcscan.analyze.keyindex import other_entry
 from srcscan.analyze.fillvalues import entry_field_test
 from srcscan.analyze.nonempty import empty_test, nonempty_field_test
-from srcscan.analyze.optiontests import guard_requirement, mandatory_guard, option_test, stored_after_loop
+from srcscan.analyze.optiontests import guard_requirement, mandatory_guard, option_test, stored_after_loop, truth_difference
 from srcscan.analyze.pointertables import row_guards
 
 MAX_DEPTH = 8  # callers followed up from a site before a parameter's test counts as runtime
@@ -72,6 +72,12 @@ def condition(e: CExpr, index, fn: FunctionFacts, line: int = 0, complement: boo
         left = condition(e.left, index, fn, line, complement, open_params, holds)
         right = condition(e.right, index, fn, line, complement, open_params, holds)
         return left & right if e.op == "&&" else left | right
+    if (pair := truth_difference(e)) is not None:
+        # `!!old->ns != !!new->ns`: one of the two is set, and whether the other is is of the run
+        # (two loads of the configuration: one key can be given in one and not in the other)
+        either = condition(pair[0], index, fn, line, complement, open_params) \
+            | condition(pair[1], index, fn, line, complement, open_params)
+        return either & Requirement.atom(Atom(f"?{fn.key}:{render(e)}{_versions(e, index, fn, line)}", test=e))
     if holds and (other := other_entry(e, index, fn, line)) is not None:
         return other & condition(e, index, fn, line, complement, open_params)
     if open_params and isinstance(e, Name) and e.ref == "param" and _filled_directly(e.name, index, fn):

@@ -28,7 +28,7 @@ from srcscan.analyze.callgraph import Functions
 from srcscan.analyze.keywordlists import list_fill_effects
 from srcscan.analyze.keywordsides import field_of, handler_sides, resolve, spread_labels
 from srcscan.analyze.optiontypes import Option, OptionEffect
-from srcscan.cexpr import Binary, Call, Const, Member, Name, evaluate, strip, walk
+from srcscan.cexpr import Binary, Call, Const, Member, Name, evaluate, render, strip, walk
 from srcscan.model import FileFacts, FunctionFacts, SiteKey, Write
 
 
@@ -264,7 +264,7 @@ def keyword_options(files: Iterable[FileFacts], keyword_calls: Iterable[str], bi
         key = resolve(by_key, w.function, w.file)
         keywords = sides.get(key, ()) if key else ()
         zero = evaluate(w.value) == 0 and w.op == "="
-        if zero or _same_field_copy(w, field):
+        if zero or _same_field_copy(w, field) or _replaces_set_value(w, field):
             continue
         if not keywords or (w.file, w.function, w.base) in fresh:
             other.add((field, w.owner))
@@ -441,6 +441,25 @@ def _same_field_copy(w: Write, field: str) -> bool:
     over: `vrrp->x = old_vrrp->x`)."""
     value = strip(w.value)
     return isinstance(value, Member) and value.field == field
+
+
+def _replaces_set_value(w: Write, field: str) -> bool:
+    """A store only made while the field holds a given non-zero constant (`if (data->reload_file ==
+    DEFAULT_RELOAD_FILE) data->reload_file = make_name(...)`, keepalived's init_global_data()
+    turning the reload_file keyword's placeholder into a path): it replaces one value by another
+    and never sets an unset field (C11 6.8.4.1: the store runs only when the test holds)."""
+    for guard in w.guards:
+        e = strip(guard.expr) if guard.expr is not None else None
+        # `==` holding, or `!=` failing (`if (x != C) return;`, an `else`)
+        if guard.kind in ("case", "default", "loop") or not isinstance(e, Binary) \
+                or (e.op, guard.negated) not in (("==", False), ("!=", True)):
+            continue
+        for side, other in ((e.left, e.right), (e.right, e.left)):
+            side, value = strip(side), evaluate(other)
+            if isinstance(side, Member) and side.field == field and value is not None and value != 0 \
+                    and (not w.base or render(strip(side.base)) == w.base):
+                return True
+    return False
 
 
 def _by_key(functions: Iterable[FunctionFacts]) -> Functions:

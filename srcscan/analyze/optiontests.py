@@ -108,14 +108,11 @@ def _formula(e: CExpr, index: Index, fn: FunctionFacts, necessary: bool, line: i
         left = _formula(e.left, index, fn, necessary, line)
         right = _formula(e.right, index, fn, necessary, line)
         return left & right if e.op == "&&" else left | right
-    if _truths_differ(e):
-        # `!gd->name != !old->name` (keepalived's reload of a process name): one of the two
-        # holds. Not (a && !b) || (!a && b): fields are told apart by name only, so both sides
-        # may read as one keyword, which that would make "never"; sufficient: nothing known
-        if not necessary:
-            return Requirement.FALSE
-        return _formula(strip(e.left).operand, index, fn, True, line) | _formula(strip(e.right).operand, index, fn, True,
-                                                                                 line)
+    if (pair := truth_difference(e)) is not None:
+        # `!!old->ns != !!new->ns`: exactly one holds, so one of them does (N(a) | N(b)); the two
+        # may come from two loads of the configuration (a reload), so nothing is sufficient
+        return _formula(pair[0], index, fn, True, line) | _formula(pair[1], index, fn, True, line) \
+            if necessary else Requirement.FALSE
     if line and (choice := choice_at_line(e, index, fn, line)) is not None:
         e = choice  # a local holding one of two fields (lastwrite.choice_at_line)
     if isinstance(e, Cond):
@@ -134,6 +131,23 @@ def _formula(e: CExpr, index: Index, fn: FunctionFacts, necessary: bool, line: i
     if found is None:
         return Requirement.TRUE if necessary else Requirement.FALSE
     return found
+
+
+def truth_difference(e: CExpr) -> tuple[CExpr, CExpr] | None:
+    """(a, b) for a test that holds when exactly one of the truth values of `a` and `b` holds:
+    `!!a != !!b` or `!a != !b` (each side negated the same number of times, at least once, so
+    each side is 0 or 1 and the sides differ exactly when one of `a`, `b` is set: C11 6.5.3.3);
+    None for any other test (`!a != !!b` holds when both or neither are set)."""
+    if not (isinstance(e, Binary) and e.op == "!="):
+        return None
+    sides = []
+    for side in (e.left, e.right):
+        side, nots = strip(side), 0
+        while isinstance(side, Unary) and side.op == "!":
+            side, nots = strip(side.operand), nots + 1
+        sides.append((side, nots))
+    (a, na), (b, nb) = sides
+    return (a, b) if na and nb and na % 2 == nb % 2 else None
 
 
 def option_test(e: CExpr, index: Index, fn: FunctionFacts | None, unknown: Requirement | None = None,
@@ -200,12 +214,6 @@ def option_test(e: CExpr, index: Index, fn: FunctionFacts | None, unknown: Requi
         return Requirement.any_of(_literal(a) if not a.startswith("?") else Requirement.atom(a[1:]) & unknown
                                   for a in sorted(atoms))
     return keyword_value_test(e, atoms, index, necessary, unknown) or Requirement.any_of(_literal(a) for a in sorted(atoms))
-
-
-def _truths_differ(e: CExpr) -> bool:
-    """`!a != !b`: the truth values of two tests compared unequal (C's `!` gives 0 or 1)."""
-    return isinstance(e, Binary) and e.op == "!=" and all(
-        isinstance(side, Unary) and side.op == "!" for side in (strip(e.left), strip(e.right)))
 
 
 def _loop_guard(e: CExpr, fn: FunctionFacts | None, line: int) -> bool:
