@@ -138,9 +138,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
                             lambda stores, callers: stores_need(stores, index, callers, graph))
         if index.set_by or index.also_filled or index.bits_set_by or index.shared_by or index.zero_by:  # the tests of those fields now read options: once more
             from_callers, via_pointer = again()
-    if not index.marker_needs and (markers := marker_calls(graph, index, writes)):
-        # `case LOPT_BANK: case 'G':`: the handler's case for a code only the calls handing it on
-        # give it runs after one of them (analyze.markercodes): once more, with what they need
+    if not index.marker_needs and (markers := marker_calls(graph, index, writes)):  # `case LOPT_BANK:` (markercodes)
         index.marker_needs = {code: sends_requirement(calls, graph, index, from_callers, dead)[0]
                               for code, calls in markers.items()}
         from_callers, via_pointer = again()
@@ -364,8 +362,7 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
     # what zerofields and nonempty leave out
     context.index.whole_filled = filled_whole(context.graph.functions.values(), writes, texts,
                                                context.rules.callgraph.library_keeps)
-    stepped = stepped_fields(texts)
-    context.index.zero_fills = unmodelled(context.index.zero_fills, stepped, context.index.whole_filled)
+    context.index.zero_fills = unmodelled(context.index.zero_fills, stepped := stepped_fields(texts), context.index.whole_filled)
     context.index.dead_slots = dead_slots(context.functions, writes, context.graph.key_for, context.index.key_values,
                                           context.index.whole_filled, stepped)  # `srv->srvconf.config_unsupported`
     context.index.local_steps = local_steps(w for f in context.scan.all_files for w in f.steps)  # `wait_count++`
