@@ -168,10 +168,14 @@ def pytest_unconfigure(config):
 
 def pytest_collection_modifyitems(config, items):
     """Every test under tests/integration fetches real sources from Debian's archive: mark
-    it `integration`, and skip it only when SRCSCAN_OFFLINE=1 says there is no archive."""
+    it `integration`, and skip it only when SRCSCAN_OFFLINE=1 says there is no archive. Each
+    must say which project's worker runs it (same_worker): a UsageError otherwise."""
     offline = pytest.mark.skip(reason="SRCSCAN_OFFLINE=1: no archive access")
     for item in items:
         if INTEGRATION in Path(item.fspath).parents:
+            if item.get_closest_marker("xdist_group") is None:
+                raise pytest.UsageError(f"{item.nodeid}: an integration test needs same_worker(project) "
+                                        "(tests/conftest.py), or a worker may build its catalogs again")
             item.add_marker(pytest.mark.integration)
             if os.environ.get("SRCSCAN_OFFLINE") == "1":
                 item.add_marker(offline)
@@ -198,19 +202,36 @@ def assert_rsyslogd_accepts(config: Path) -> None:
 # ---------------------------------------------------------------------------- Debian's real trees
 
 def real_cache_dir(tmp_path_factory) -> Path:
-    """Where the integration tests keep Debian's trees and the facts cache (SRCSCAN_TEST_CACHE)."""
+    """Where the integration tests keep Debian's trees, the facts cache and the results cache
+    (SRCSCAN_TEST_CACHE): one directory for the whole test run. Under pytest-xdist each worker
+    has its own base temporary directory inside the run's (popen-gwN): the workers share the
+    run's, so that a catalog one worker built is a results-cache entry for the other (srcscan's
+    cache entries are each written by one rename, srcscan.io; debian_catalog's lock keeps two
+    workers from building the same catalog at once)."""
     env = os.environ.get("SRCSCAN_TEST_CACHE")
-    return Path(env) if env else tmp_path_factory.getbasetemp() / "srcscan-cache"
+    if env:
+        return Path(env)
+    base = tmp_path_factory.getbasetemp()
+    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "srcscan-cache"
 
 
 def debian_catalog(project, version, cache, with_options=()):
+    """The Built catalog of Debian's `project` `version` with the `--with` settings
+    `with_options`, facts and results cached under `cache`. While one test process builds it,
+    another asking for the same catalog waits (a lock file under `cache`), then reads it from
+    the results cache rather than building it again."""
+    import hashlib
+
+    from srcscan.io import locked
     from srcscan.pipeline import build_from_tree
     from srcscan.rules import load_rules
     from srcscan.sources.obtain import obtain_tree
 
     rules = load_rules(project)
-    tree = obtain_tree(rules, version, cache_dir=cache, notify=lambda line: None, providers=("debian",))
-    return build_from_tree(rules, tree, cache, tuple(with_options))
+    name = hashlib.sha256(repr((project, version, tuple(with_options))).encode()).hexdigest()[:16]
+    with locked(cache / "test-locks" / f"{project}-{version}-{name}.lock"):
+        tree = obtain_tree(rules, version, cache_dir=cache, notify=lambda line: None, providers=("debian",))
+        return build_from_tree(rules, tree, cache, tuple(with_options))
 
 
 @pytest.fixture(scope="session")
@@ -232,3 +253,12 @@ def debian(tmp_path_factory):
         return built[(project, version)]
 
     return get
+
+
+def same_worker(project: str):
+    """The mark that runs a test on the test process (pytest-xdist worker) that builds
+    `project`'s Debian catalogs: every test of one project in one process, in collection order,
+    so that each catalog (and its `--with` variants, which start from the default run's analyses
+    kept in that process: pipeline._PREPARED) is built once, and the tests that read the cache
+    a history or explain run leaves see it in the same order as a run without workers."""
+    return pytest.mark.xdist_group(project)

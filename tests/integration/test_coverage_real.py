@@ -7,6 +7,8 @@ or stub headers fix otherwise (OpenSSL 1.0 code with OpenSSL 3 headers installed
 
 import pytest
 
+from conftest import same_worker
+
 
 STATUSES = {"never", "contradiction", "fixed", "not_taken", "call_lost", "parse_failed", "no_includer"}
 
@@ -26,7 +28,7 @@ def message(built, file, line):
     return m
 
 
-@pytest.mark.parametrize("release", ["keepalived", "lighttpd"])
+@pytest.mark.parametrize("release", [pytest.param(p, marks=same_worker(p)) for p in ("keepalived", "lighttpd")])
 def test_at_least_99_percent_of_reachable_call_sites(release, request):
     cov = request.getfixturevalue(release).catalog.sections.to_dict()["coverage"]
     assert cov["sites"] > 900 and cov["parsed"] / (cov["sites"] - cov["unreachable"]) >= 0.99
@@ -41,6 +43,7 @@ def test_at_least_99_percent_of_reachable_call_sites(release, request):
     assert cov["in_if0"] == sum(1 for n in cov["not_covered"] if n["reason"].startswith("#if 0"))
 
 
+@same_worker("keepalived")
 def test_keepalived_strict_coverage_and_what_an_extra_profile_brings(keepalived):
     cov = keepalived.catalog.sections.to_dict()["coverage"]
     never = cov["by_status"].get("never", 0) + cov["by_status"].get("contradiction", 0)
@@ -58,6 +61,7 @@ def test_keepalived_strict_coverage_and_what_an_extra_profile_brings(keepalived)
     assert "_WITH_BFD_" in cov["default_profile"]["features_turned_on"]
 
 
+@same_worker("lighttpd")
 def test_entries_outside_any_if_carry_no_build(keepalived, lighttpd):
     for built in (keepalived, lighttpd):
         plain = [m for m in built.catalog.messages if not m.build]
@@ -66,6 +70,7 @@ def test_entries_outside_any_if_carry_no_build(keepalived, lighttpd):
     assert message(keepalived, "keepalived/vrrp/vrrp.c", 1920).build == ""
 
 
+@same_worker("lighttpd")
 def test_lighttpd_windows_branch_is_in_the_catalog(lighttpd):
     # connections.c:500 `#ifdef _WIN32` (the WSAGetLastError() switch) around the recv error.
     m = message(lighttpd, "src/connections.c", 512)

@@ -5,6 +5,7 @@ Every fact asserted was checked by reading both unpacked trees.
 
 import pytest
 
+from conftest import same_worker
 from srcscan.diff import diff_catalogs
 
 
@@ -22,6 +23,7 @@ def at(messages, file, line):
     return [m for m in messages if (m.file, m.line) == (file, line)]
 
 
+@same_worker("keepalived")
 def test_keepalived_added_removed_changed(keepalived):
     (added,) = at(keepalived.added, "keepalived/bfd/bfd_scheduler.c", 1189)
     assert added.format == "Unable to open multihop listening socket" and added.priority == "LOG_ERR"
@@ -40,6 +42,7 @@ def test_keepalived_added_removed_changed(keepalived):
     assert (ah.old.line, ah.new.line) == (812, 866)
 
 
+@same_worker("lighttpd")
 def test_lighttpd_added_removed_changed(lighttpd):
     # configfile.c's `unrecognized server.syslog-facility: "%s"` became fdlog_maint.c's
     # `unrecognized syslog facility: "%s"`: reworded and moved, still written

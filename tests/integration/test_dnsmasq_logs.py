@@ -16,6 +16,9 @@ import pytest
 
 from srcscan.analyze.optiontypes import option_from_dict
 from srcscan.analyze.settings import parse_with, satisfied
+from conftest import same_worker
+
+pytestmark = same_worker("dnsmasq")
 
 DATA = Path(__file__).parent.parent / "data" / "dnsmasq" / "syslog.txt"
 _LINE = re.compile(r"^(?P<facility>\w+)\.(?P<severity>\w+) \w{3} [ \d]\d \d\d:\d\d:\d\d (?P<program>[\w-]+)\[\d+\]: "

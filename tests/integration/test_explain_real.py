@@ -23,6 +23,7 @@ import pytest
 from srcscan.explain.catalogview import proves_text
 from srcscan.explain.explain import Explainer
 from srcscan.explain.lines import read_records
+from conftest import same_worker
 
 DATA = Path(__file__).parent.parent / "data" / "logs"
 EXPECTED = json.loads((DATA / "expected.json").read_text())
@@ -51,7 +52,8 @@ def sites(e) -> list[str]:
     return sorted({f"{h.message.file}:{h.message.line}" for h in e.hits[:e.best]})
 
 
-@pytest.mark.parametrize("log,project", [(log, p) for log, by in sorted(EXPECTED.items()) for p in sorted(by)])
+@pytest.mark.parametrize("log,project", [pytest.param(log, p, marks=same_worker(p))
+                                         for log, by in sorted(EXPECTED.items()) for p in sorted(by)])
 def test_every_captured_line_is_explained_with_its_call_site(debian, log, project):
     done = explained(debian, log, project)
     got = {str(e.record.n): sites(e) for e in done}
@@ -68,6 +70,7 @@ def test_every_captured_line_is_explained_with_its_call_site(debian, log, projec
         assert all(e.hits[0].pinned for e in done)
 
 
+@same_worker("keepalived")
 def test_keepalived_lines_only_minus_D_writes_say_so(debian):
     """Sites written in the runs with -D and in no run without it prove -D."""
     done = explained(debian, "keepalived-lighttpd-syslog.log", "keepalived")
@@ -86,6 +89,7 @@ def test_keepalived_lines_only_minus_D_writes_say_so(debian):
         assert "-D" in proven(e), (e.record.input, sites(e), proven(e))
 
 
+@same_worker("lighttpd")
 def test_lighttpd_lines_only_debug_keys_write_say_which(debian):
     """Stamps seen in the debug run and not in the run without debug keys prove a debug key."""
     plain = {(e.record.stamp.basename, e.record.stamp.line) for e in explained(debian, "lighttpd-nodebug.log", "lighttpd")}
@@ -101,6 +105,7 @@ def test_lighttpd_lines_only_debug_keys_write_say_which(debian):
     assert silent <= {("response.c", 203), ("response.c", 206), ("response.c", 208)}
 
 
+@same_worker("keepalived")
 def test_facility_the_line_carries_is_compared(debian):
     """The -D -S 3 run logs to local3 (RFC 5424 says so); the default catalog expects daemon."""
     done = explained(debian, "keepalived-lighttpd-syslog-5424.log", "keepalived")
@@ -109,8 +114,8 @@ def test_facility_the_line_carries_is_compared(debian):
     assert not any("facility" in " ".join(e.notes) for e in done if e.record.facility == "daemon")
 
 
-@pytest.mark.parametrize("project,log", [("keepalived", "keepalived-lighttpd-syslog.log"),
-                                         ("lighttpd", "lighttpd-error.log")])
+@pytest.mark.parametrize("project,log", [pytest.param(p, log, marks=same_worker(p)) for p, log in
+                                         [("keepalived", "keepalived-lighttpd-syslog.log"), ("lighttpd", "lighttpd-error.log")]])
 def test_releases_inferred_without_a_version_hold_the_true_one(debian, tmp_path_factory, project, log):
     """Every release Debian's archive carries is a candidate; the one that wrote the log is kept."""
     from conftest import real_cache_dir
@@ -127,6 +132,7 @@ def test_releases_inferred_without_a_version_hold_the_true_one(debian, tmp_path_
 
 
 
+@same_worker("keepalived")
 def test_keepalived_log_file_lines_are_read_in_their_own_form(debian):
     """-g writes `Mon Nov 30 02:35:52.108083890 2026: text` (nanoseconds); every line is keepalived's,
     with a message that has literal text, except the `%*s%.*s` continuation lines of `Command line:`."""
@@ -137,6 +143,7 @@ def test_keepalived_log_file_lines_are_read_in_their_own_form(debian):
         assert all(t.startswith(b"              '") for t in loose), (log, loose)
 
 
+@same_worker("keepalived")
 def test_keepalived_log_file_lines_only_minus_D_writes_say_so(debian):
     """Sites of the -D run (both files) that the run without -D did not write prove -D."""
     plain = {tuple(sites(e)) for log in ("keepalived-logfile-g.log", "keepalived-logfile-g_vrrp.log")

@@ -15,7 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from srcscan.cli import cli
-from tests.conftest import real_cache_dir
+from tests.conftest import real_cache_dir, same_worker
+
+pytestmark = same_worker("lighttpd")
 
 
 @pytest.fixture(scope="module")

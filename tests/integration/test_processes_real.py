@@ -4,7 +4,7 @@ import pytest
 
 from srcscan.analyze.facilities import BadOptionValue
 from srcscan.rsyslog import rsyslog_config
-from conftest import assert_rsyslogd_accepts, debian_catalog, real_cache_dir
+from conftest import assert_rsyslogd_accepts, debian_catalog, real_cache_dir, same_worker
 from rsyslog_live import LiveRsyslog
 
 
@@ -18,6 +18,7 @@ def at(catalog, file, line):
     return m
 
 
+@same_worker("keepalived")
 def test_keepalived_process_table(keepalived):
     procs = {p["name"]: p for p in keepalived.sections.to_dict()["processes"]}
     assert set(procs) == {"parent", "vrrp", "checker", "bfd"}
@@ -29,6 +30,7 @@ def test_keepalived_process_table(keepalived):
     assert procs["parent"]["facility_with"]["-S"].startswith("local<N>")
 
 
+@same_worker("keepalived")
 def test_keepalived_messages_by_process(keepalived):
     # vrrp_daemon.c:1005: logged in the `else if (pid)` branch after the fork: the parent
     started = at(keepalived, "keepalived/vrrp/vrrp_daemon.c", 1005)
@@ -47,6 +49,7 @@ def test_keepalived_messages_by_process(keepalived):
     assert set(shared.processes) == {"parent", "vrrp", "checker", "bfd"}
 
 
+@same_worker("keepalived")
 def test_keepalived_with_a_log_facility(tmp_path_factory):
     cache = real_cache_dir(tmp_path_factory)
     local3 = debian_catalog("keepalived", "2.2.7", cache, ["-S local3"]).catalog
@@ -74,6 +77,7 @@ def test_keepalived_with_a_log_facility(tmp_path_factory):
         debian_catalog("keepalived", "2.2.7", cache, ["-S 8"])
 
 
+@same_worker("keepalived")
 def test_keepalived_rsyslog_rules_pass_rsyslogd(keepalived, tmp_path):
     text = rsyslog_config(keepalived, "/var/log/keepalived")
     # all on daemon: by program name, with and without a network namespace and an instance
@@ -83,6 +87,7 @@ def test_keepalived_rsyslog_rules_pass_rsyslogd(keepalived, tmp_path):
     assert_rsyslogd_accepts(conf)
 
 
+@same_worker("keepalived")
 @pytest.mark.parametrize("version", ["2.2.7", "2.3.3"])
 def test_keepalived_idents_with_instance_and_namespace_land_in_their_process_file(debian, version, tmp_path):
     """main.c make_syslog_ident(): the program name, then `_<net_namespace>` and `_<instance>`
@@ -111,6 +116,7 @@ def assert_each_ident_form_lands_in_its_process_file(catalog, tmp_path):
         assert {i: rsyslogd.where(f"line from {i}.") for i in sent} == {i: [p] for i, p in sent.items()}
 
 
+@same_worker("lighttpd")
 def test_lighttpd_error_log_by_default_syslog_when_asked(debian, tmp_path_factory):
     cache = real_cache_dir(tmp_path_factory)
     default = debian("lighttpd", "1.4.69").catalog

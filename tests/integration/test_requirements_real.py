@@ -2,6 +2,7 @@
 
 import pytest
 
+from conftest import same_worker
 from srcscan.query import Query, run_query
 
 
@@ -15,6 +16,7 @@ def lighttpd(debian):
     return debian("lighttpd", "1.4.69").catalog
 
 
+@same_worker("keepalived")
 def test_keepalived_log_detail_option_and_its_messages(keepalived):
     d = [o for o in keepalived.sections.to_dict()["options"] if "-D" in o["names"]][0]
     assert "--log-detail" in d["names"]
@@ -31,6 +33,7 @@ def test_keepalived_log_detail_option_and_its_messages(keepalived):
     assert all(any("-D" in a for alt in m.requires for a in alt) for m in added)
 
 
+@same_worker("lighttpd")
 def test_lighttpd_debug_value_passed_as_a_parameter(lighttpd):
     # gw_backend.c:261 `if (debug)` in gw_proc_connect_success(..., int debug, ...), called with
     # hctx->conf.debug, which proxy.debug, fastcgi.debug and others set; the handler context
