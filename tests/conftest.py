@@ -169,8 +169,12 @@ def pytest_unconfigure(config):
 def pytest_collection_modifyitems(config, items):
     """Every test under tests/integration fetches real sources from Debian's archive: mark
     it `integration`, and skip it only when SRCSCAN_OFFLINE=1 says there is no archive. Each
-    must say which project's worker runs it (same_worker): a UsageError otherwise."""
+    must say which test process runs it (same_worker): a UsageError otherwise. They run first.""" 
     offline = pytest.mark.skip(reason="SRCSCAN_OFFLINE=1: no archive access")
+    # The integration tests first (stable: each file's order kept): pytest-xdist hands out work in
+    # collection order, and their groups are the long ones, so both processes start on one at
+    # once and the short tests fill in around them, rather than waiting behind tests/cli.
+    items.sort(key=lambda item: INTEGRATION not in Path(item.fspath).parents)
     for item in items:
         if INTEGRATION in Path(item.fspath).parents:
             if item.get_closest_marker("xdist_group") is None:
@@ -255,10 +259,14 @@ def debian(tmp_path_factory):
     return get
 
 
-def same_worker(project: str):
-    """The mark that runs a test on the test process (pytest-xdist worker) that builds
-    `project`'s Debian catalogs: every test of one project in one process, in collection order,
-    so that each catalog (and its `--with` variants, which start from the default run's analyses
-    kept in that process: pipeline._PREPARED) is built once, and the tests that read the cache
-    a history or explain run leaves see it in the same order as a run without workers."""
-    return pytest.mark.xdist_group(project)
+def same_worker(group: str):
+    """The mark that runs a test in the test process (pytest-xdist worker) that builds the Debian
+    catalogs of `group`: "keepalived-2.2.7" (with its `--with` variants, which start from the
+    default run's analyses kept in that process: pipeline._PREPARED), "keepalived-2.3" (2.3.3,
+    2.3.4), "lighttpd" (1.4.69 and its variants, 1.4.79, 1.4.85 through explain, the history),
+    "dnsmasq". A group's tests run in one process in collection order, so the tests that read
+    what a history or explain run left in the cache see it in the same order as a run without
+    workers; a catalog of another group a test needs (keepalived 2.3.3 for coverage's test of
+    both projects, for the 2.2.7 -> 2.3.3 diff) is built once, by whichever process asks first
+    (debian_catalog's lock), and read from the results cache by the other."""
+    return pytest.mark.xdist_group(group)

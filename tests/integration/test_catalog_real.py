@@ -23,14 +23,14 @@ def find(built, file, line):
     return [m for m in built.catalog.messages if (m.file, m.line) == (file, line)]
 
 
-@same_worker("keepalived")
+@same_worker("keepalived-2.2.7")
 def test_keepalived_provenance_is_the_debian_tarball(keepalived):
     p = keepalived.catalog.provenance
     assert p.provider == "debian" and p.version == "2.2.7" and len(p.sha256) == 64
     assert p.location.endswith("keepalived_2.2.7-1.dsc")
 
 
-@same_worker("keepalived")
+@same_worker("keepalived-2.2.7")
 def test_keepalived_vrrp_state_messages(keepalived):
     (master,) = find(keepalived, "keepalived/vrrp/vrrp.c", 2012)
     assert (master.function, master.call, master.priority) == ("vrrp_state_master_tx", "log_message", "LOG_INFO")
@@ -39,7 +39,7 @@ def test_keepalived_vrrp_state_messages(keepalived):
     assert (backup.function, backup.format) == ("vrrp_state_leave_master", "(%s) Entering BACKUP STATE")
 
 
-@same_worker("keepalived")
+@same_worker("keepalived-2.2.7")
 def test_keepalived_catalog_is_large_and_mostly_parsed(keepalived):
     assert len(keepalived.catalog.messages) > 1500
     assert not [f for f in keepalived.catalog.files if f.failed]

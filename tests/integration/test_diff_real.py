@@ -23,7 +23,7 @@ def at(messages, file, line):
     return [m for m in messages if (m.file, m.line) == (file, line)]
 
 
-@same_worker("keepalived")
+@same_worker("keepalived-2.2.7")
 def test_keepalived_added_removed_changed(keepalived):
     (added,) = at(keepalived.added, "keepalived/bfd/bfd_scheduler.c", 1189)
     assert added.format == "Unable to open multihop listening socket" and added.priority == "LOG_ERR"

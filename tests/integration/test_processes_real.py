@@ -18,7 +18,7 @@ def at(catalog, file, line):
     return m
 
 
-@same_worker("keepalived")
+@same_worker("keepalived-2.2.7")
 def test_keepalived_process_table(keepalived):
     procs = {p["name"]: p for p in keepalived.sections.to_dict()["processes"]}
     assert set(procs) == {"parent", "vrrp", "checker", "bfd"}
@@ -30,7 +30,7 @@ def test_keepalived_process_table(keepalived):
     assert procs["parent"]["facility_with"]["-S"].startswith("local<N>")
 
 
-@same_worker("keepalived")
+@same_worker("keepalived-2.2.7")
 def test_keepalived_messages_by_process(keepalived):
     # vrrp_daemon.c:1005: logged in the `else if (pid)` branch after the fork: the parent
     started = at(keepalived, "keepalived/vrrp/vrrp_daemon.c", 1005)
@@ -49,7 +49,7 @@ def test_keepalived_messages_by_process(keepalived):
     assert set(shared.processes) == {"parent", "vrrp", "checker", "bfd"}
 
 
-@same_worker("keepalived")
+@same_worker("keepalived-2.2.7")
 def test_keepalived_with_a_log_facility(tmp_path_factory):
     cache = real_cache_dir(tmp_path_factory)
     local3 = debian_catalog("keepalived", "2.2.7", cache, ["-S local3"]).catalog
@@ -77,7 +77,7 @@ def test_keepalived_with_a_log_facility(tmp_path_factory):
         debian_catalog("keepalived", "2.2.7", cache, ["-S 8"])
 
 
-@same_worker("keepalived")
+@same_worker("keepalived-2.2.7")
 def test_keepalived_rsyslog_rules_pass_rsyslogd(keepalived, tmp_path):
     text = rsyslog_config(keepalived, "/var/log/keepalived")
     # all on daemon: by program name, with and without a network namespace and an instance
@@ -87,8 +87,8 @@ def test_keepalived_rsyslog_rules_pass_rsyslogd(keepalived, tmp_path):
     assert_rsyslogd_accepts(conf)
 
 
-@same_worker("keepalived")
-@pytest.mark.parametrize("version", ["2.2.7", "2.3.3"])
+@pytest.mark.parametrize("version", [pytest.param("2.2.7", marks=same_worker("keepalived-2.2.7")),
+                                     pytest.param("2.3.3", marks=same_worker("keepalived-2.3"))])
 def test_keepalived_idents_with_instance_and_namespace_land_in_their_process_file(debian, version, tmp_path):
     """main.c make_syslog_ident(): the program name, then `_<net_namespace>` and `_<instance>`
     when configured; the real rsyslogd files every form under its process."""

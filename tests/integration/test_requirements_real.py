@@ -16,7 +16,7 @@ def lighttpd(debian):
     return debian("lighttpd", "1.4.69").catalog
 
 
-@same_worker("keepalived")
+@same_worker("keepalived-2.2.7")
 def test_keepalived_log_detail_option_and_its_messages(keepalived):
     d = [o for o in keepalived.sections.to_dict()["options"] if "-D" in o["names"]][0]
     assert "--log-detail" in d["names"]
