@@ -104,13 +104,14 @@ def diff(project, old_version, new_version, old_file, new_file, rules, source, c
         emit(text, output)
     where = "" if to_stdout else f" -> {output.resolve()}"
     release = sum(1 for c in result.changed if set(c.fields) - set(c.analysis_only))
-    sites, gone_sites = len(result.new_sites), len(result.gone_sites)
+    sites, gone_sites, reworded = len(result.new_sites), len(result.gone_sites), len(result.reworded_sites)
     extra = "".join(f", {n} {what}" for n, what in ((sites, "new call sites of existing messages"),
+                                                     (reworded, "new call sites rewording a message still written"),
                                                      (gone_sites, "removed call sites of messages still written"),
                                                      (len(result.variants), "further new texts of listed sites"),
                                                      (len(result.gone_variants), "further old texts of listed sites"),
                                                      (len(result.changed) - release, "changed by the analysis only")) if n)
-    click.echo(f"srcscan: {len(result.added) - len(result.variants) - sites} added, "
+    click.echo(f"srcscan: {len(result.added) - len(result.variants) - sites - reworded} added, "
                f"{len(result.removed) - len(result.gone_variants) - gone_sites} removed, "
                f"{release} changed, {len(result.moved)} moved, {len(result.merged)} merged{extra}{where}", err=True)
     return ExitCode.DIFFERENCES if result.differs else ExitCode.OK

@@ -3,11 +3,16 @@ reword a message the release still writes, one more call of a text a file writes
 several functions, a number now printed unsigned. A fixture git repository with two tags per
 kind (`-` lines in the old release only, `+` in the new only, as in test_diff_trust16)."""
 
+import json
 import subprocess
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from diff_support import releases
+
+from srcscan.catalog import catalog_to_dict
+from srcscan.cli import cli
 
 from srcscan.diff import diff_catalogs, diff_to_dict
 from srcscan.formats.template import render_normal
@@ -239,3 +244,16 @@ def test_a_number_now_printed_unsigned_is_the_same_text(diffs):
     d = diffs["unsigned"]
     assert [(text(c.new), c.fields) for c in d.changed] == [(" Offset = %d usecs", ("template",))]
     assert [text(b) for _, b in d.kept] == [" Min auto priority delay = %u usecs"]
+
+
+def test_the_command_line_summary_counts_a_rewording_apart_from_added(diffs, tmp_path):
+    """`srcscan diff --old A --new B` says on stderr how many messages it added and how many
+    new call sites reword a message still written: the rewording is not counted as added."""
+    d = diffs["reworded-beside"]
+    for side, cat in (("old", d.old), ("new", d.new)):
+        (tmp_path / f"{side}.json").write_text(json.dumps(catalog_to_dict(cat)))
+    result = CliRunner().invoke(cli, ["diff", "--old", str(tmp_path / "old.json"), "--new", str(tmp_path / "new.json"),
+                                      "--format", "json", "-o", str(tmp_path / "d.json")])
+    assert result.exception is None, result.output
+    line = [x for x in result.stderr.splitlines() if x.startswith("srcscan: ")][-1]
+    assert line.startswith("srcscan: 1 added, ") and "1 new call sites rewording a message still written" in line, line
