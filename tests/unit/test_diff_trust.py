@@ -2,18 +2,14 @@
 a fixture git repository with two tags per kind (the C files written here once, `-` lines in
 the old release only, `+` in the new only), each kind's events as a test."""
 
-import subprocess
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from diff_support import releases
+from diff_support import tagged_diffs
 
 from srcscan.diff import diff_catalogs, diff_to_dict
 from srcscan.formats.template import render_normal
-from srcscan.pipeline import build_from_tree
-from srcscan.rules import load_rules
-from srcscan.sources import Provenance, SourceTree
 
 RULES = Path(__file__).parent.parent / "fixtures" / "diffpairs" / "rules.toml"
 HEAD = "#include <syslog.h>\n#include <stddef.h>\nvoid log_message(int priority, const char *format, ...);\n"
@@ -347,48 +343,12 @@ int verify_cb(struct cert *pc, int verify)
 TEXTS = {}  # kind -> its two trees' texts (FileTexts), filled by the fixture
 
 
-def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout
-
-
 @pytest.fixture(scope="module")
 def diffs(tmp_path_factory):
     """kind -> DiffResult of the kind's two tags, each tag's tree exported from the repository."""
-    base = tmp_path_factory.mktemp("trust")
-    repo = base / "repo"
-    repo.mkdir()
-    git(repo, "init", "-q")
-    git(repo, "config", "user.email", "t@example.org")
-    git(repo, "config", "user.name", "t")
-    rules = load_rules(str(RULES))
-    out = {}
-    for kind, files in RELEASES.items():
-        roots = {}
-        for side, sides in zip(("old", "new"), releases(files, HEAD)):
-            for old in repo.glob("*"):
-                if old.name != ".git":
-                    subprocess.run(["rm", "-rf", str(old)], check=True)
-            for name, text in sides.items():
-                (repo / name).parent.mkdir(parents=True, exist_ok=True)
-                (repo / name).write_text(text)
-            git(repo, "add", "-A")
-            git(repo, "commit", "-q", "--allow-empty", "-m", f"{kind} {side}")
-            git(repo, "tag", f"{kind}-{side}")
-            tree = base / f"{kind}-{side}"
-            tree.mkdir()
-            archive = subprocess.run(["git", "-C", str(repo), "archive", f"{kind}-{side}"], check=True,
-                                     capture_output=True).stdout
-            subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
-            roots[side] = tree
-        cats = {s: build_from_tree(rules, SourceTree(r, Provenance("path", str(r), s)), base / "cache").catalog
-                for s, r in roots.items()}
-
-        def texts(side, file, roots=roots):
-            path = roots[side] / file
-            return path.read_text() if path.is_file() else None
-        out[kind] = diff_catalogs(cats["old"], cats["new"], texts=texts)
-        TEXTS[kind] = texts
-    return out
+    built = tagged_diffs(tmp_path_factory.mktemp("trust"), RELEASES, HEAD, RULES)
+    TEXTS.update((kind, texts) for kind, (_, texts) in built.items())
+    return {kind: d for kind, (d, _) in built.items()}
 
 
 def text(m):
