@@ -25,6 +25,7 @@ from srcscan.diff.splits import guards_for_text, same_build
 from srcscan.diff.trusted import without_dropped_member_tests, without_trusted_pointer_tests
 from srcscan.diff.walks import same_walks, without_loop_conditions
 from srcscan.diff.text import (_site, _sorted, _text, _uncast, build_formula, call_arguments, same_build_but_own_switches,
+                               same_build_on_target,
                                now_unsigned, same_up_to_constants, without_length_modifiers)
 from srcscan.formats.template import render_normal
 from srcscan.errors import InputError
@@ -81,6 +82,7 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
                        and not (name == "call" and _same_call(a, b))
                        and not (split is not None and name == "build" and same_build(a, split))
                        and not (name == "build" and same_build_but_own_switches(a, b, texts))
+                       and not (name == "build" and same_build_on_target(a, b))
                        # the same line written, the ternary's constant now a literal of this build's call
                        and not (split is not None and name == "template" and _text(a) == _text(b)))
         guards_a, guards_b = guards_for_text(a, b, split, texts)  # each read for its own text

@@ -9,6 +9,12 @@ _STRIPPED = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|//.*|/\*.*?\
 _SWITCH = re.compile(r"\s*switch\s*\((.*)\)\s*\{?\s*$")
 _LABEL = re.compile(r"\bcase\s+([^:]+?)\s*:(?!:)")
 _DEFAULT_GUARD = re.compile(r"^switch\s*\((.*)\)\s*case\b")
+# errno names glibc gives one value on Linux (<asm-generic/errno.h>: `#define EWOULDBLOCK
+# EAGAIN`, EDEADLOCK EDEADLK, ENOTSUP EOPNOTSUPP): a label under `#if EWOULDBLOCK != EAGAIN`
+# is compiled out in the Linux build configurations.
+_SAME_ON_LINUX = (frozenset({"EWOULDBLOCK", "EAGAIN"}), frozenset({"EDEADLOCK", "EDEADLK"}),
+                  frozenset({"ENOTSUP", "EOPNOTSUPP"}))
+_UNEQUAL_TEST = re.compile(r"#\s*if\s+\(?\s*(\w+)\s*!=\s*(\w+)\s*\)?$")
 
 
 def switch_test(conditions: tuple[str, ...]) -> str | None:
@@ -70,12 +76,20 @@ def _labels(lines: list[str], start: int, heads: list[int], test: str | None) ->
     found, level = [], 0
     for k in range(start, len(lines)):
         code = _STRIPPED.sub("", lines[k])
-        if level == 1 and not any(p in foreign for p in paths[k]):
+        if level == 1 and not any(p in foreign or _compiled_out(p) for p in paths[k]):
             found += _LABEL.findall(code)
         level += code.count("{") - code.count("}")
         if level <= 0 and k > start:
             break
     return sorted(" ".join(x.split()) for x in found)
+
+
+def _compiled_out(branch: tuple[str, int]) -> bool:
+    """Is (directive, rank) the `#if A != B` part of a test of two names of one value on
+    Linux (_SAME_ON_LINUX), a branch no Linux build compiles? (A label another platform's
+    build adds, lighttpd 1.4.79's FreeBSD `case EBUSY:`, is still a change: test_diff_pairing.)"""
+    m = _UNEQUAL_TEST.match(branch[0])
+    return bool(m) and branch[1] == 0 and frozenset(m.groups()) in _SAME_ON_LINUX
 
 
 def _branch_paths(lines: list[str]) -> list[tuple[tuple[str, int], ...]]:

@@ -295,6 +295,27 @@ def build_formula(text: str) -> Any:
     return _formula(text)
 
 
+# Macros only another target's compiler predefines (Windows, Cygwin, MinGW): never defined in
+# the Linux build configurations the catalogs model (preprocessor.macros.GENERIC_PATTERNS
+# lists them as the compiler's).
+FOREIGN_TARGETS = frozenset({"_WIN32", "__WIN32", "__WIN32__", "WIN32", "_WIN64", "__WIN64", "_MSC_VER",
+                             "__CYGWIN__", "__MINGW32__", "__MINGW64__"})
+
+
+def same_build_on_target(a: Message, b: Message) -> bool:
+    """Are the two build conditions equal once another target's predefined macros
+    (FOREIGN_TARGETS) are read as not defined? lighttpd 1.4.79 respelled 1.4.69's
+    `#if defined(__WIN32)` as `#ifdef _WIN32`: neither is defined on Linux, the same builds."""
+    names = FOREIGN_TARGETS & (set(re.findall(r"\w+", a.build)) | set(re.findall(r"\w+", b.build)))
+    if not names:
+        return False
+    try:
+        reads = [render(without_macros(parse_expr(m.build), names)) if m.build else "" for m in (a, b)]
+    except ExprSyntaxError:
+        return False
+    return build_formula("" if reads[0] == "1" else reads[0]) == build_formula("" if reads[1] == "1" else reads[1])
+
+
 def same_build_but_own_switches(a: Message, b: Message, texts: Any) -> bool:
     """Are the two build conditions equal once the switches each message's file defines for
     itself above the call (preprocessor.unasked_switches: nobody -D's them) are read as not

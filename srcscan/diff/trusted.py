@@ -37,13 +37,28 @@ def without_trusted_pointer_tests(a: Message, b: Message, guards_a: tuple[str, .
         own, other = bodies[k], bodies[1 - k]
         kept = []
         for g in guards:
-            test = _SET.fullmatch(" ".join(g.split()))
-            if test and g.startswith("!(!") == g.endswith(")") and " ".join(g.split()) not in keys[1 - k] \
-                    and re.search(rf"(?<![\w.>]){re.escape(test.group(1))}\s*->", own) and _trusts(other):
+            name = _set_pointer(" ".join(g.split()))
+            if name and " ".join(g.split()) not in keys[1 - k] \
+                    and re.search(rf"(?<![\w.>]){re.escape(name)}\s*->", own) and _trusts(other):
                 continue
             kept.append(g)
         out.append(tuple(kept))
     return out[0], out[1]
+
+
+_NOT_NULL = re.compile(r"!\(\s*(?:NULL|0)\s*==\s*([A-Za-z_][\w.>-]*)\s*\)|!\(\s*([A-Za-z_][\w.>-]*)\s*==\s*(?:NULL|0)\s*\)"
+                       r"|(?:NULL|0)\s*!=\s*([A-Za-z_][\w.>-]*)")
+
+
+def _set_pointer(guard: str) -> str | None:
+    """The pointer (a name or member path) a guard holds set: `p`, `!(!p)`, `p != NULL`, and
+    the early exits' `!(NULL == p)`, `!(p == NULL)`, `NULL != p` (lighttpd 1.4.79's
+    mod_gnutls_handle_con_accept() returns on `NULL == s`); None for another guard."""
+    test = _SET.fullmatch(guard)
+    if test and guard.startswith("!(!") == guard.endswith(")"):
+        return test.group(1)
+    m = _NOT_NULL.fullmatch(guard)
+    return next((x for x in m.groups() if x), None) if m else None
 
 
 def _body(text: str | None, m: Message) -> str | None:
