@@ -170,9 +170,25 @@ def stores_need(stores: Iterable[tuple[str, tuple[Guard, ...]]], index: Index, f
         need, fn = from_callers.get(k), graph.functions.get(k)
         if need is None or need.is_false or fn is None:
             continue
-        need = _callers_passing(k, fn, guards, graph, index, from_callers, need)
-        needs.append(need & Requirement.all_of(guard_requirement(g, index, fn) for g in guards))
+        needs.append(_store_need(k, fn, guards, graph, index, from_callers, need))
     return Requirement.any_of(needs).exists(lambda a: a.is_test).simplified() if needs else None
+
+
+def _store_need(key: str, fn: FunctionFacts, guards: tuple[Guard, ...], graph: CallGraph, index: Index,
+                from_callers: Mapping[str, Requirement], need: Requirement) -> Requirement:
+    """What one store (in function `key`, under `guards`) running needs: the calls that may
+    pass its guards (_callers_passing, from `need`, fn's own requirement) and the guards.
+    Kept in index.memo by (key, the guards' ids, from_callers' id), cleared with the rest of it
+    whenever Index.set_by changes: the fields a function stores under the same guards share one
+    answer (keepalived 2.3.4: 3768 -> 3341 calls of _callers_passing)."""
+    memo = ("store need", key, tuple(map(id, guards)), id(from_callers))
+    kept = index.memo.get(memo)
+    if kept is not None and kept[1] is from_callers and kept[2] is need:
+        return kept[3]
+    found = (_callers_passing(key, fn, guards, graph, index, from_callers, need)
+             & Requirement.all_of(guard_requirement(g, index, fn) for g in guards))
+    index.memo[memo] = (guards, from_callers, need, found)  # kept: their ids stay their own
+    return found
 
 
 def _callers_passing(key: str, fn: FunctionFacts, guards: Iterable[Guard], graph: CallGraph, index: Index,
