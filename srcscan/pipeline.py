@@ -237,7 +237,8 @@ def _index(rules: Rules, scan: ScanResult) -> tuple:
                          key_values=key_table_values(scan.all_files), zero_globals=zero_at_start(scan.all_files),
                          base_functions=tuple(all_functions(scan.files)),
                          broken=broken_functions(functions, scan.all_files),
-                         conditional=conditional_functions(functions, scan.all_files))
+                         conditional=conditional_functions(functions, scan.all_files),
+                         steps=[w for f in scan.all_files for w in f.steps])
     return functions, log_functions, parsed, graph, options, index
 
 

@@ -26,13 +26,17 @@ MAX_WRITES = 8  # assignments of one name followed; more, and the test stays a v
 MAX_DEPTH = 3  # guards of assignments read in turn at their own lines
 
 
-def flow_writes(writes: Iterable[Write]) -> dict[tuple[str, str], dict[str, tuple[Write, ...]]]:
+def flow_writes(writes: Iterable[Write], steps: Iterable[Write] = ()) -> dict[tuple[str, str], dict[str, tuple[Write, ...]]]:
     """(file, function) -> name -> the assignments and declaration of each parameter assigned in
     the function and each local given only integer constants, at least twice (a declaration
-    and an assignment), in line order."""
+    and an assignment), in line order. A local the function steps (`steps`: extract.writes.extract_steps'
+    `++u`) is left out: its value at a test is of the run, not the last constant assigned
+    (lighttpd's config_plugin_values_init: `for (uint32_t u = 0; ...; ++u) { ... if (... || 0 == u)
+    continue; ... }` and a second loop declaring another `u = 0` is no `u` that stays 0)."""
+    stepped = {(w.file, w.function, w.target) for w in steps}
     found: dict[tuple[str, str], dict[str, list[Write]]] = defaultdict(lambda: defaultdict(list))
     for w in writes:
-        if w.local:
+        if w.local and (w.param or (w.file, w.function, w.target) not in stepped):
             found[(w.file, w.function)][w.target].append(w)
     out: dict[tuple[str, str], dict[str, tuple[Write, ...]]] = {}
     for key, names in found.items():

@@ -255,7 +255,8 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
                  base_functions: Iterable[FunctionFacts] | None = None,
                  zero_globals: frozenset[str] = frozenset(),
                  broken: frozenset[tuple[str, str]] = frozenset(),
-                 conditional: frozenset[tuple[str, str]] = frozenset()) -> Index:
+                 conditional: frozenset[tuple[str, str]] = frozenset(),
+                 steps: Iterable[Write] = ()) -> Index:
     """Options by what they write, the parameters that carry their values, the config keys
     of key switches' cases, the fields set by default and the values set before the getopt
     loop (analyze.options.find_key_cases, find_defaults, find_start_values); `assigned`: file
@@ -350,7 +351,7 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
         if w.local:
             declared[(w.file, w.function)].add(w.target)
     index.locals_declared = {k: frozenset(v) for k, v in declared.items()}
-    index.flow = flow_writes(writes)
+    index.flow = flow_writes(writes, steps)  # `steps`: the locals' `++`/`--` (extract_steps)
     index.selections = key_selections(graph.functions, graph.key_for, index.key_cases, writes)
     index.entry_fields = entry_selections(graph.functions, graph.key_for, index.key_cases, writes, index.local_values,
                                           rules.config.entry_name_field)

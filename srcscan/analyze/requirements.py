@@ -30,6 +30,7 @@ from srcscan.analyze.exitingoptions import config_read_after, exiting_options, w
 from srcscan.analyze.contexts import (context_requirement, creates_context, file_selection, guarded_by_context,
                                       loaded_by_keys, one_module)
 from srcscan.analyze.configtext import config_text_notes
+from srcscan.analyze.condblocks import condition_block_notes  # `dc->comp`: which condition block
 from srcscan.analyze.keytypes import typed_case_need, unused_case_test
 from srcscan.analyze.deadstores import dead_slots, dead_store_test
 from srcscan.analyze.guardsites import guard_sites
@@ -428,10 +429,10 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
                                   context.rules.config.keyword_calls)
         answers = {key: without_exited(answer, exiting, context.index, after) for key, answer in answers.items()}
     if context.rules.config.readers:  # logged for a line of a form no keyword names (a `~SEQ` line)
-        answers.update(config_text_notes(answers, ((s.call, context.graph.key_for(s.call.function, s.call.file))
-                                                   for s in context.sites), context.graph,
-                                         context.rules.config.readers, context.rules.config.string_compares,
-                                         context.index.getopt_calls))
+        answers.update(config_text_notes(answers, ((s.call, context.graph.key_for(s.call.function, s.call.file)) for s in
+                       context.sites), context.graph, context.rules.config.readers,
+                       context.rules.config.string_compares, context.index.getopt_calls))
+    answers.update(condition_block_notes(answers, (s.call for s in context.sites), context.rules.config.condition_fields))
     never = never_built(context)
     for site in context.sites:
         unbuilt = never(build.get(site.key, ""))

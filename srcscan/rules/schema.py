@@ -230,6 +230,10 @@ class ConfigRules:
     # The C library's string lengths (strlen(3)): `strlen(serv->domain) != 0` tests that the
     # string is non-empty (analyze.unsuretests).
     string_lengths: tuple[str, ...] = ()
+    # Members of a condition block's struct that tell blocks apart (lighttpd's data_config `comp`:
+    # `$SERVER["socket"]`, `$HTTP["host"]`): a message whose guards test one is logged only for
+    # config set in some blocks, which srcscan says in `uncertain` (analyze.condblocks).
+    condition_fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
