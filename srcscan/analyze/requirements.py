@@ -79,8 +79,7 @@ class Site:
 
 
 def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
-                        log_functions: Mapping[str, object] | None = None,
-                        dead: frozenset[str] = frozenset(),
+                        log_functions: Mapping[str, object] | None = None, dead: frozenset[str] = frozenset(),
                         unseen_callers: frozenset[str] = frozenset(),
                         writes: Iterable[Write] = (),
                         texts: Mapping[SiteKey, tuple[MessageText, ...]] | None = None,
