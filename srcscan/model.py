@@ -327,6 +327,10 @@ class RequirementAnswer:
     # A text builder's site: per text (by its template), the answer for that text alone, which
     # the calls selecting it narrow (analyze.callneeds.text_answers); other texts take the above.
     texts: tuple[tuple["Template", "RequirementAnswer"], ...] = ()
+    # The calls (file, line), at any depth above the site's function, whose arguments make the log
+    # function's own test (conf_write's `fp`) fail on the way down (Conditions.deciding_tree; only for
+    # a log function with such a test): a process reaching the site only through them does not write it.
+    silent_calls: frozenset[tuple[str, int]] = frozenset()
 
     def for_text(self, template: "Template") -> "RequirementAnswer":
         """The answer for one text of the site: its own when the site has per-text answers."""

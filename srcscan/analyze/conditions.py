@@ -259,6 +259,7 @@ class Conditions:
     _sinks: dict[str, Requirement] = field(default_factory=dict)
     _reach: dict[tuple, tuple[Requirement, tuple[str, ...]]] = field(default_factory=dict)
     _paths: dict[tuple, list[tuple[str, int, str, str]]] = field(default_factory=dict)
+    _above: dict[tuple, list[tuple]] = field(default_factory=dict)  # memo -> the callers' memos reaching() walked
     _stores: dict[tuple[str, str], Requirement] = field(default_factory=dict)
     _active: list[tuple] = field(default_factory=list)  # reaching() memo keys being worked out, outermost first
     _lowest: int = MAX_DEPTH * BUDGET  # the outermost of them a cycle was cut at (none: larger than any)
@@ -393,6 +394,7 @@ class Conditions:
             unsure.extend(why)
             if not around:
                 paths.append((caller_fn.file, data["line"], caller_fn.name, str(found)))
+                self._above.setdefault(memo, []).append(upward)
         if alternatives:
             # a function the rules select by a key's value runs only with it, whoever calls it
             # (mod_auth_check_basic for auth.require=basic, called through `scheme->checkfn`)
@@ -442,3 +444,25 @@ class Conditions:
         """After reaching(key, need, sinkish=...): each call to `key` with what that path
         needs (file, line, caller, requirement text; "false": it never logs)."""
         return tuple(sorted(set(self._paths.get((key, need, sinkish), ()))))
+
+    def deciding_tree(self, key: str, need: Requirement,
+                      sinkish: frozenset[Atom] = frozenset()) -> frozenset[tuple[str, int]]:
+        """After reaching(key, need, sinkish=...): the calls (file, line), at any depth up the
+        call chains it walked, on which the path never logs ("false"; keepalived's
+        print_parent_data() -> dump_global_data(fp) with an opened fp, two calls above
+        write_fifo_details()'s conf_write()). A call also walked with another need that may
+        log is left out. Empty without `sinkish`: only the log function's own test (conf_write's
+        `fp`) is followed so (an event code's case, a parameter guard: their own derivations say why)."""
+        if not sinkish:
+            return frozenset()
+        needs: dict[tuple[str, int], set[str]] = {}
+        seen, todo = set(), [(key, need, sinkish)]
+        while todo:
+            memo = todo.pop()
+            if memo in seen:
+                continue
+            seen.add(memo)
+            for file, line, _, found in self._paths.get(memo, ()):
+                needs.setdefault((file, line), set()).add(found)
+            todo.extend(self._above.get(memo, ()))
+        return frozenset(call for call, found in needs.items() if found == {"false"})

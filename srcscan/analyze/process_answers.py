@@ -195,9 +195,10 @@ def silent_calls(requirements: Mapping[SiteKey, RequirementAnswer]) -> dict[Site
     as not logging only because it could not know a value (named in `uncertain`) is left out."""
     out = {}
     for key, answer in requirements.items():
-        found = frozenset((file, line) for d in answer.derivation if isinstance(d, DecidedByCallers)
-                          for file, line, _, needs in d.paths if needs == "false"
-                          and not any(f"{file}:{line} " in u for u in answer.uncertain))
+        found = frozenset((file, line) for file, line in answer.silent_calls.union(
+            (file, line) for d in answer.derivation if isinstance(d, DecidedByCallers)
+            for file, line, _, needs in d.paths if needs == "false")
+            if not any(f"{file}:{line} " in u for u in answer.uncertain))
         if found:
             out[key] = found
     return out
@@ -206,24 +207,36 @@ def silent_calls(requirements: Mapping[SiteKey, RequirementAnswer]) -> dict[Site
 def _only_silent_calls(key: str, found_in: Mapping[str, set[str]], silent: frozenset[tuple[str, int]],
                        model: Model) -> dict[str, str]:
     """Process -> why, for each process of `found_in` whose region reaches function `key` only
-    through calls in `silent` (file, line); a process that starts in `key`, or whose region
-    holds any other call of it, may write the message."""
+    through calls in `silent` (file, line), at any depth: walking the callers up from `key`
+    inside the region without crossing a silent call reaches neither the process's start nor
+    a function the region holds without a caller in it (reached some way the graph does not
+    show); such a process cannot write the message."""
     if not silent:
         return {}
     out = {}
     for q, region in found_in.items():
-        calls = [(caller, data) for caller, data in model.graph.callers(key) if caller in region]
-        if not calls or key in {p.start for p in model.procs if p.name == q}:
-            continue
-        where = []
-        for caller, data in calls:
-            fn = model.graph.functions.get(caller)
-            if fn is None or (fn.file, data["line"]) not in silent:
+        starts = {p.start for p in model.procs if p.name == q}
+        where, seen, todo, open_path, deep = set(), {key}, [key], False, False
+        while todo and not open_path:
+            callee = todo.pop()
+            calls = [(caller, data) for caller, data in model.graph.callers(callee) if caller in region]
+            if not calls or callee in starts:
+                open_path = True
                 break
-            where.append(f"{fn.name}() at {fn.file}:{data['line']}")
-        else:
-            out[q] = (f"its calls of {model.graph.functions[key].name}() there ({', '.join(sorted(set(where)))}) "
-                      f"pass what makes the log function write elsewhere (their path needs false)")
+            for caller, data in calls:
+                fn = model.graph.functions.get(caller)
+                if fn is not None and (fn.file, data["line"]) in silent:
+                    where.add(f"{fn.name}() at {fn.file}:{data['line']}")
+                    deep = deep or callee != key
+                elif caller not in seen:
+                    seen.add(caller)
+                    todo.append(caller)
+        if not open_path and where:
+            name, listed = model.graph.functions[key].name, ", ".join(sorted(where))
+            out[q] = (f"its calls of {name}() there ({listed}) pass what makes the log function write elsewhere "
+                      f"(their path needs false)" if not deep else
+                      f"it reaches {name}() there only through {listed}, whose arguments leave nothing "
+                      f"logged further down (their path needs false)")
     return out
 
 

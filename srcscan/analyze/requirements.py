@@ -203,7 +203,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
         requirement, unsure = conditions.reaching(key, start, sinkish=sinkish)
         unsure = unsure + contradiction + (((dropped_note if key in dropped else skipped_note)(fn.name, skipped[key], graph),)
                                            if key in skipped else ())
-        deciding = conditions.callers_deciding(key, start, sinkish)
+        deciding, above = conditions.callers_deciding(key, start, sinkish), conditions.deciding_tree(key, start, sinkish)
         unsure = unsure + through_skipped_note(fn.name, key, deciding, beyond, skipped, dropped, graph)
         if requirement.is_false and unsure:
             # No call path srcscan follows makes the parameters' test hold, and on some of them it
@@ -283,7 +283,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
         unsure = unsure + tuple(filter(None, (layout_test(call),)))  # `offsetof(a) != offsetof(b)`: maybe never
         unsure = unsure + unsure_tests(call, fn, index)  # `strlen(serv->domain) != 0`, `errno != 0`: not followed
         answers[call.key] = RequirementAnswer(requirement, tuple(derivation) if not requirement.is_true else (), unsure,
-                                              None if silent.is_true else silent)
+                                              None if silent.is_true else silent, silent_calls=above)
         if texts and any(t.producers for t in texts.get(call.key, ())):
             answers[call.key] = text_answers(answers[call.key], texts[call.key], fn, graph, index, from_callers, dead,
                                              frozenset(muted))

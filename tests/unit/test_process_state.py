@@ -25,6 +25,15 @@ def test_a_dump_the_parent_writes_only_to_a_file_is_not_the_parents(catalog):
     assert any("parent" in t and "print_parent_data" in t for t in texts), texts
 
 
+def test_a_dump_two_calls_below_the_parents_file_is_not_the_parents(catalog):
+    """dump_fifo() is called only by dump_global(fp), which the parent calls only with the file
+    it opened (print_parent_data()): a silent call two levels up still keeps the parent out."""
+    m = message(catalog, "fifo dump %s")
+    assert m.processes == ("checker", "vrrp")
+    texts = [derivation_text(d) for d in m.derivation]
+    assert any("parent" in t and "print_parent_data" in t for t in texts), texts
+
+
 def test_state_set_only_in_the_parents_test_run_is_not_inherited(catalog):
     m = message(catalog, "entering MASTER")
     assert m.processes == ("vrrp",)
