@@ -16,7 +16,6 @@ from srcscan.diff.branches import without_unchanged_branches
 from srcscan.diff.callers import with_only_caller
 from srcscan.diff.enclosing import walked_through_containers
 from srcscan.diff.macros import MacroReader, spelled_out
-from srcscan.diff.masks import without_mask_decided
 from srcscan.diff.members import with_renamed_members
 from srcscan.diff.implied import same_logic, without_implied_exits, without_vacuous_exits
 from srcscan.diff.passes import _Matcher
@@ -101,7 +100,6 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
         guards_a, guards_b = without_implied_exits(guards_a), without_implied_exits(guards_b)
         guards_a = without_vacuous_exits(guards_a, dict(a.constants))
         guards_b = without_vacuous_exits(guards_b, dict(b.constants))
-        guards_a, guards_b = without_mask_decided(guards_a, dict(a.constants)), without_mask_decided(guards_b, dict(b.constants))
         guards_a, guards_b = without_trusted_pointer_tests(a, b, guards_a, guards_b, texts)
         guards_a, guards_b = without_dropped_member_tests(a, b, guards_a, guards_b, texts)
         guards_a, guards_b = without_unchanged_branches(a, b, guards_a, guards_b, texts)

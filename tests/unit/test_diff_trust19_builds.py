@@ -78,34 +78,6 @@ int ticket;
 }
 """,
     },
-    # keepalived 2.3.3's add_vrrp_to_interface() dropped 2.2.7's `type != TRACK_VRRP_DYNAMIC`
-    # skip of the loop whose message needs `type & (TRACK_VRRP | TRACK_IF | TRACK_SG)`
-    "mask-decides": {
-        "track.c": """
-typedef enum { TRACK_VRRP = 0x01, TRACK_IF = 0x02, TRACK_SG = 0x04, TRACK_DYNAMIC = 0x200 } track_t;
-struct obj { int id; int type; struct obj *next; };
-void add_to_interface(struct obj *list, int id, track_t type)
-{
-	struct obj *top;
-	if (!list) {
-		log_message(LOG_INFO, "first tracker %d", id);
-		return;
-	}
--	if (type != TRACK_DYNAMIC) {
-+	{
-		for (top = list; top; top = top->next) {
-			if (top->id == id) {
-				if (top->type & (TRACK_VRRP | TRACK_IF) && type & (TRACK_VRRP | TRACK_IF | TRACK_SG))
-					log_message(LOG_ERR, "tracker %d configured twice", id);
--				if (type == TRACK_SG)
-+				if (type == TRACK_SG || type == TRACK_IF)
-					log_message(LOG_ERR, "tracker %d on a group", id);
-			}
-		}
-	}
-}
-""",
-    },
 }
 
 
@@ -131,14 +103,4 @@ def test_a_null_test_of_a_pointer_the_old_release_read_untested_changes_nothing(
     d = diffs["null-test-added"]
     assert [(render_normal(c.old.template), c.fields) for c in d.changed] == []
     assert [render_normal(m.template) for m in d.added] == ["not configured for socket"]
-
-
-def test_a_dropped_unequal_test_a_bit_test_decides_changes_nothing(diffs):
-    """`type != TRACK_DYNAMIC` (0x200) dropped before a message written only under `type &
-    (TRACK_VRRP | TRACK_IF | TRACK_SG)` (0x7): where type is TRACK_DYNAMIC the bit test fails
-    anyway, no change. A message beside it under `type == TRACK_SG`, now `|| type ==
-    TRACK_IF`, is still changed."""
-    d = diffs["mask-decides"]
-    assert [(render_normal(c.old.template), c.fields) for c in d.changed] == [
-        ("tracker %d on a group", ("conditions",))]
 
