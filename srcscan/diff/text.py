@@ -302,10 +302,17 @@ FOREIGN_TARGETS = frozenset({"_WIN32", "__WIN32", "__WIN32__", "WIN32", "_WIN64"
                              "__CYGWIN__", "__MINGW32__", "__MINGW64__"})
 
 
+_WIN32_SPELLINGS = re.compile(r"\b(?:__WIN32__|__WIN32|WIN32)\b")
+
+
 def same_build_on_target(a: Message, b: Message) -> bool:
     """Are the two build conditions equal once another target's predefined macros
     (FOREIGN_TARGETS) are read as not defined? lighttpd 1.4.79 respelled 1.4.69's
-    `#if defined(__WIN32)` as `#ifdef _WIN32`: neither is defined on Linux, the same builds."""
+    `#if defined(__WIN32)` as `#ifdef _WIN32`: neither is defined on Linux, the same builds.
+    Where either side is built only for other targets (reads 0), the raw conditions are
+    compared with the Windows spellings (`__WIN32`, `__WIN32__`, `WIN32`: every Windows
+    compiler srcscan knows defines `_WIN32` with them) made one: 1.4.69's `#ifdef __CYGWIN__`
+    and 1.4.79's `#if defined(__CYGWIN__) || defined(_WIN32)` select different builds."""
     names = FOREIGN_TARGETS & (set(re.findall(r"\w+", a.build)) | set(re.findall(r"\w+", b.build)))
     if not names:
         return False
@@ -313,6 +320,9 @@ def same_build_on_target(a: Message, b: Message) -> bool:
         reads = [render(without_macros(parse_expr(m.build), names)) if m.build else "" for m in (a, b)]
     except ExprSyntaxError:
         return False
+    if "0" in reads:  # built only for other targets on a side: compare those targets' builds
+        old, new = (build_formula(_WIN32_SPELLINGS.sub("_WIN32", m.build)) for m in (a, b))
+        return old == new
     return build_formula("" if reads[0] == "1" else reads[0]) == build_formula("" if reads[1] == "1" else reads[1])
 
 

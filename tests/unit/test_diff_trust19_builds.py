@@ -78,6 +78,25 @@ int ticket;
 }
 """,
     },
+    # lighttpd 1.4.79's server.c: 1.4.69's `#ifdef __CYGWIN__` chdir message became
+    # `#if defined(__CYGWIN__) || defined(_WIN32)`: in no Linux build either way, but built for
+    # one more target, so a real build change
+    "cygwin-widened": {
+        "srv.c": """
+int chdir(const char *path);
+int start(const char *dir)
+{
+-  #ifdef __CYGWIN__
++  #if defined(__CYGWIN__) || defined(_WIN32)
+	if (chdir(dir) != 0) {
+		log_message(LOG_ERR, "chdir %s failed", dir);
+		return -1;
+	}
+  #endif
+	return 0;
+}
+""",
+    },
 }
 
 
@@ -104,3 +123,12 @@ def test_a_null_test_of_a_pointer_the_old_release_read_untested_changes_nothing(
     assert [(render_normal(c.old.template), c.fields) for c in d.changed] == []
     assert [render_normal(m.template) for m in d.added] == ["not configured for socket"]
 
+
+
+def test_a_message_built_only_for_other_targets_keeps_its_build_change(diffs):
+    """`#ifdef __CYGWIN__` -> `#if defined(__CYGWIN__) || defined(_WIN32)`: both read false for
+    Linux, but the message is now built for native Windows too; reading the other targets'
+    macros as undefined would call the two equal, so it is not done where a side has no Linux
+    build."""
+    d = diffs["cygwin-widened"]
+    assert [(render_normal(c.old.template), "build" in c.fields) for c in d.changed] == [("chdir %s failed", True)]
