@@ -215,6 +215,7 @@ def _index(rules: Rules, scan: ScanResult) -> tuple:
     from srcscan.analyze.keytypes import key_table_values
     from srcscan.analyze.nevernull import broken_functions, conditional_functions
     from srcscan.analyze.options import find_defaults, find_key_cases, find_locals, find_options, find_start_values
+    from srcscan.analyze.initialvalues import initial_values
     from srcscan.analyze.optionflow import zero_at_start
     from srcscan.analyze.requirements import option_index
     from srcscan.analyze.sites import find_log_sites
@@ -238,7 +239,8 @@ def _index(rules: Rules, scan: ScanResult) -> tuple:
                          base_functions=tuple(all_functions(scan.files)),
                          broken=broken_functions(functions, scan.all_files),
                          conditional=conditional_functions(functions, scan.all_files),
-                         steps=[w for f in scan.all_files for w in f.steps])
+                         steps=[w for f in scan.all_files for w in f.steps],
+                         initial_values=initial_values(scan.all_files))
     return functions, log_functions, parsed, graph, options, index
 
 

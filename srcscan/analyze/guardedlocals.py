@@ -15,6 +15,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 from srcscan.analyze.optionvalues import integer_of, local_of, read_through, target_of
+from srcscan.analyze.initialvalues import initialized_writes
 from srcscan.cexpr import Binary, Call, CExpr, Member, Name, Unary, names, strip
 from srcscan.model import FunctionFacts, Guard, Write
 from srcscan.requirement import Requirement
@@ -98,6 +99,8 @@ def global_set_only_under(name: str, passes: Callable[[int], bool], index: Index
     start = index.start_values.get(name)
     writes = index.global_writes.get(name)
     busy = ("", name)
+    if start is None and (start := index.initial_values.get(name)) is not None:
+        writes = initialized_writes(name, writes or (), start, passes, index)
     if start is None or start is True or passes(start) or not writes:
         return None
     return one_of_writes(index, busy, (

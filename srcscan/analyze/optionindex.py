@@ -65,6 +65,7 @@ class Index:
     memo: dict = field(default_factory=dict)  # guard_requirement's answers by (id(guard), function key); guard_condition's by ("condition", ..)
     bit_array: tuple[str, int] | None = None  # the rules' option bit array: (field, bits per element)
     start_values: dict[str, int] = field(default_factory=dict)  # name -> value set before the getopt loop
+    initial_values: dict[str, int] = field(default_factory=dict)  # file-scope variable -> its initializer's constant other than 0 (initialvalues.initial_values)
     default_bits: dict[str, tuple] = field(default_factory=dict)  # name -> bits set before the command line is read (defaultbits)
     assigned: dict[str, dict[str, tuple[int, ...]]] = field(default_factory=dict)  # file -> name -> lines writing it
     emptiness_tests: frozenset[str] = frozenset()  # the rules' `[config] emptiness_tests`
@@ -256,7 +257,7 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
                  zero_globals: frozenset[str] = frozenset(),
                  broken: frozenset[tuple[str, str]] = frozenset(),
                  conditional: frozenset[tuple[str, str]] = frozenset(),
-                 steps: Iterable[Write] = ()) -> Index:
+                 steps: Iterable[Write] = (), initial_values: Mapping[str, int] | None = None) -> Index:
     """Options by what they write, the parameters that carry their values, the config keys
     of key switches' cases, the fields set by default and the values set before the getopt
     loop (analyze.options.find_key_cases, find_defaults, find_start_values); `assigned`: file
@@ -271,7 +272,8 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     (optionflow.zero_at_start), for the flags only code under options sets (globalflags);
     `broken`: functions parsed with errors (nevernull.broken_functions), never judged never NULL;
     `conditional`: functions with lines another build compiles (nevernull.conditional_functions),
-    never judged always NULL."""
+    never judged always NULL; `initial_values`: file-scope variables' non-zero initializers
+    (initialvalues.initial_values), the value a test of one fails before any write ran."""
     writes = tuple(writes)
     feature = (rules.config.feature_key, frozenset(rules.config.feature_functions))
     # keys whose fields, alone, make code set another key's field (analyze.foldedflags)
@@ -299,6 +301,7 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.default_owners = default_owners(writes, defaults, index.defaults_functions)
     index.given_by_default = frozenset(rules.config.given_by_default)
     index.start_values = dict(start_values or {})
+    index.initial_values = dict(initial_values or {})
     index.default_bits = default_bits(graph.functions.values(), rules.options.getopt_calls, rules.options.bit_set)
     index.emptiness_tests = frozenset(rules.config.emptiness_tests)
     index.equality_tests = frozenset(rules.config.equality_tests)
