@@ -44,8 +44,8 @@ def initialized_writes(name: str, writes: tuple[tuple[FunctionFacts, Write], ...
     value of its own: it passes on one another write gave, so it is left out when none of the
     constants the variable can hold (the initializer, constant writes and these writes' images of
     them, to a fixed point) passes; () when one does or they do not settle. Every line the text
-    writes the variable on (Index.assigned) must be a write srcscan parsed (`(x = f()) == -1`
-    inside a condition is one), and every write a plain assignment; else ()."""
+    writes the variable on (Index.assigned) must be a write srcscan parsed (an assignment inside
+    a condition, `(x = f()) == -1`, included), and every write a plain assignment; else ()."""
     if not writes or any(w.op != "=" for _, w in writes) or not _all_parsed(name, writes, index):
         return ()
     own = [w for _, w in writes if integer_of(w.value) is None and names(w.value) == {name}]
