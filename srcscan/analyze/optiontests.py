@@ -430,3 +430,24 @@ def _compare(a: int, op: str, b: int) -> bool:
 
 def _literal(text: str) -> Requirement:
     return Requirement.atom(text[1:], negated=True) if text.startswith("!") else Requirement.atom(text)
+
+
+def several_options(own: list[tuple[Guard, Requirement]], index: Index, fn: FunctionFacts) -> bool:
+    """A test of the site's own guards that any one of several options passes."""
+    for g, r in own:
+        if r.is_true or g.expr is None:
+            continue
+        for e in _guard_tests(g.expr):
+            found = option_test(e, index, fn, unknown=Requirement.TRUE)
+            if found is not None and len(found.atoms()) > 1:
+                return True
+    return False
+
+
+def _guard_tests(e: CExpr) -> list[CExpr]:
+    e = strip(e)
+    if isinstance(e, Unary) and e.op == "!":
+        return _guard_tests(e.operand)
+    if isinstance(e, Binary) and e.op in ("&&", "||"):
+        return _guard_tests(e.left) + _guard_tests(e.right)
+    return [e]

@@ -33,13 +33,14 @@ from srcscan.analyze.configtext import config_text_notes
 from srcscan.analyze.condblocks import condition_block_notes  # `dc->comp`: which condition block
 from srcscan.analyze.keytypes import typed_case_need, unused_case_test
 from srcscan.analyze.deadstores import dead_slots, dead_store_test
+from srcscan.analyze.fieldvalues import FieldValues, dead_field_test, field_notes, never_choices
 from srcscan.analyze.guardsites import guard_sites
 from srcscan.analyze.inherited import inherited, stored_requirement
 from srcscan.analyze.keywordblocks import keyword_blocks, with_blocks
 from srcscan.analyze.keywordobjects import object_requirements, site_objects
 from srcscan.analyze.optionindex import Index, option_index
 from srcscan.analyze.optiontypes import option_to_dict
-from srcscan.analyze.optiontests import guard_requirement, mandatory_guard, option_test
+from srcscan.analyze.optiontests import guard_requirement, mandatory_guard, option_test, several_options
 from srcscan.analyze.parserfills import parser_fills
 from srcscan.analyze.eventprocs import SENT
 from srcscan.analyze.eventcodes import case_line, unsent_case
@@ -167,7 +168,8 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
                      or bounded_test(call, fn, written.get((fn.file, fn.name), ()), defined)
                      or set_bit_test(call, fn, written.get((fn.file, fn.name), ()), defined)
                      or unused_case_test(call, index.key_values)
-                     or dead_store_test(call, index.dead_slots, index.key_values))
+                     or dead_store_test(call, index.dead_slots, index.key_values)
+                     or dead_field_test(call, index.field_values))
         if dead_test is not None:  # `name = MALLOC(len); if (!name) log_message(...)`: never
             answers[call.key] = RequirementAnswer(Requirement.FALSE, (dead_test,))
             continue
@@ -272,7 +274,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             derivation.append(Inherited(fn.name, paths, guard_sites(graph, index, key)))
             if via_pointer.get(key):
                 derivation.append(ThroughPointer())
-        if _several(own, index, fn):
+        if several_options(own, index, fn):
             derivation.append(SeveralOptions())
         if not sink.is_true and (deciding or requirement != (upstream & Requirement.all_of(r for _, r in own)).simplified()):
             derivation.append(LoggedOnlyIf(call.callee, _sink_text(sink)))
@@ -282,6 +284,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             derivation.append(DecidedByCallers(fn.name, SENT, sent_paths))
         unsure = unsure + tuple(filter(None, (layout_test(call),)))  # `offsetof(a) != offsetof(b)`: maybe never
         unsure = unsure + unsure_tests(call, fn, index)  # `strlen(serv->domain) != 0`, `errno != 0`: not followed
+        unsure = unsure + field_notes(call, index.field_values)  # a default or bit test the parsed stores rule out
         answers[call.key] = RequirementAnswer(requirement, tuple(derivation) if not requirement.is_true else (), unsure,
                                               None if silent.is_true else silent, silent_calls=above)
         if texts and any(t.producers for t in texts.get(call.key, ())):
@@ -315,27 +318,6 @@ def _sink_text(sink: Requirement) -> str:
     return text
 
 
-def _several(own: list[tuple[Guard, Requirement]], index: Index, fn: FunctionFacts) -> bool:
-    """A test of the site's own guards that any one of several options passes."""
-    for g, r in own:
-        if r.is_true or g.expr is None:
-            continue
-        for e in _tests(g.expr):
-            found = option_test(e, index, fn, unknown=Requirement.TRUE)
-            if found is not None and len(found.atoms()) > 1:
-                return True
-    return False
-
-
-def _tests(e: CExpr) -> list[CExpr]:
-    e = strip(e)
-    if isinstance(e, Unary) and e.op == "!":
-        return _tests(e.operand)
-    if isinstance(e, Binary) and e.op in ("&&", "||"):
-        return _tests(e.left) + _tests(e.right)
-    return [e]
-
-
 def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
         -> tuple[dict[SiteKey, RequirementAnswer], dict[str, object]]:
     """The pipeline's step: an answer for every log site (pipeline.Context.sites), and the
@@ -365,6 +347,8 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
     context.index.zero_fills = unmodelled(context.index.zero_fills, stepped := stepped_fields(texts), context.index.whole_filled)
     context.index.dead_slots = dead_slots(context.functions, writes, context.graph.key_for, context.index.key_values,
                                           context.index.whole_filled, stepped)  # `srv->srvconf.config_unsupported`
+    context.index.field_values = FieldValues(context.functions, writes, texts, context.graph.key_for, context.index.whole_filled,
+                                             stepped, frozenset(r.target for f in context.scan.all_files for r in f.refs))
     context.index.local_steps = local_steps(w for f in context.scan.all_files for w in f.steps)  # `wait_count++`
     stored = value_stores(context.graph, writes, context.index, zero, texts)  # statics holding stored values
     context.index.stores.update(stored)
@@ -387,6 +371,7 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
                                   context.texts, start_atoms(context.scan.all_files, context.graph), named,
                                   {**skipped, **dropped}, frozenset(dropped))
     answers.update(_unparsed_answers(context, frozenset(s.call.key for s in sites)))
+    answers = never_choices(answers, context.sites, context.index.field_values, context.rules)  # `f & M ? "en" : "dis"`
     implies = context.rules.options.implies
     if implies:
         # not in the entry points (main), where the start-up check itself logs (dnsmasq's "no
