@@ -72,41 +72,40 @@ def filled_whole(functions: Iterable[FunctionFacts], writes: Iterable[Write], te
         for w in own.get((fn.file, fn.name), ()):
             if w.base and w.owner:
                 pointers[(fn.file, fn.name, w.base)].add(w.owner)
+    # every pointer handed to a direct call: (call, argument index, the pointer's key in `pointers`);
+    # a call through a pointer (`ev->event_set(ev, ...)`) is a tree function, read in its own body
+    handed = [(call, i, (fn.file, fn.name, name))
+              for fn in functions for call in fn.calls if not call.indirect
+              for i, arg in enumerate(call.exprs) if (name := _pointer(arg)) is not None]
     whole: set[str] = set()
     for _ in range(8):  # a pointer handed on to a tree function's parameter (a few levels)
         grew = False
-        for fn in functions:
-            for call in fn.calls:
-                for i, arg in enumerate(call.exprs):
-                    name = _pointer(arg)
-                    owners = pointers.get((fn.file, fn.name, name or ""))
-                    if not owners:
-                        continue
-                    if call.indirect:
-                        continue  # through a pointer (`ev->event_set(ev, ...)`): a tree function, read in its own body
-                    callees = by_name.get(call.callee, [])
-                    if not callees and call.callee not in _KEEPS and not _zeroes(call) and not _kept(call, keeps):
-                        whole |= owners
-                    for callee in callees:
-                        if i < len(callee.params):
-                            slot = pointers[(callee.file, callee.name, callee.params[i])]
-                            if not owners <= slot:
-                                slot |= owners
-                                grew = True
+        for call, i, key in handed:
+            owners = pointers.get(key)
+            if not owners:
+                continue
+            callees = by_name.get(call.callee, [])
+            if not callees and call.callee not in _KEEPS and not _zeroes(call) and not _kept(call, keeps):
+                whole |= owners
+            for callee in callees:
+                if i < len(callee.params):
+                    slot = pointers[(callee.file, callee.name, callee.params[i])]
+                    if not owners <= slot:
+                        slot |= owners
+                        grew = True
         if not grew:
             break
     for w in writes:
         if w.param and w.target.startswith("*"):
             whole |= pointers.get((w.file, w.function, w.target[1:]), set())
-    named: dict[str, set[str]] = defaultdict(set)  # file -> struct pointers' names
+    named: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # file -> name -> structs
     for (file, _, name), owners in pointers.items():
         if owners:
-            named[file].add(name)
+            named[file][name] |= owners
     for file, names in named.items():
         code = blank_comments_and_literals(texts.get(file, ""))
         for m in re.finditer(r"(?:^|[;{}:)]|\belse)\s*\(?\s*\*\s*(\w+)\s*\)?\s*=(?!=)", code, re.M):
-            if m.group(1) in names:
-                whole |= {o for (f, _, n), owners in pointers.items() if f == file and n == m.group(1) for o in owners}
+            whole |= names.get(m.group(1), set())
     return frozenset(whole)
 
 
