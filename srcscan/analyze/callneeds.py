@@ -152,26 +152,75 @@ def _call_need(caller: str, facts: FunctionFacts, call: CallSite, index: Index,
     return need.exists(lambda a: a.is_test).simplified()
 
 
+def fill_store_needs(index: Index, from_callers: Mapping[str, Requirement], graph: CallGraph) -> None:
+    """Index.set_by (set_by_code), then what the stores of Index.other_fills, bit_stores,
+    shared_fills and zero_fills need (also_filled, bits_set_by, shared_by, zero_by), then
+    Index.set_by read once more when one of those is not empty: a store's guards may test such
+    a field (keepalived 2.3.4's main() sets `use_pid_dir = true` under `global_data->
+    instance_name || global_data->network_namespace`, the second filled by the net_namespace
+    keyword and by main() under -s: sharedfills)."""
+    index.set_by = set_by_code(index, from_callers, graph)
+    index.also_filled, index.bits_set_by, index.shared_by, index.zero_by = ({k: need for k, stores in table.items() if (
+        need := stores_need(stores, index, from_callers, graph)) is not None and not need.is_true}
+        for table in (index.other_fills, index.bit_stores, index.shared_fills, index.zero_fills))
+    if index.also_filled or index.bits_set_by or index.shared_by or index.zero_by:
+        index.set_by = set_by_code(index, from_callers, graph)
+
+
 def set_by_code(index: Index, from_callers: Mapping[str, Requirement], graph: CallGraph) -> dict[str, Requirement]:
     """Field path -> the options under which some store in it runs (its function's inherited
     requirement and the store's own guards, run-time tests left out), for the fields of
     Index.stores whose every store needs some option; a function no call path reaches stores
-    nothing. The variables of valuestores.value_stores are worked out to a fixed point."""
-    return settled_set_by(index, index.value_paths, lambda path: stores_need(index.stores[path], index, from_callers,
-                                                                               graph))
+    nothing. The variables of valuestores.value_stores are worked out to a fixed point, their
+    stores' functions read at their calls each round (stores_need's `own`)."""
+    return settled_set_by(index, index.value_paths, lambda path: stores_need(
+        index.stores[path], index, from_callers, graph, path if path in index.value_paths else ""))
 
 
 def stores_need(stores: Iterable[tuple[str, tuple[Guard, ...]]], index: Index, from_callers: Mapping[str, Requirement],
-                graph: CallGraph) -> Requirement | None:
+                graph: CallGraph, own: str = "") -> Requirement | None:
     """What one of the stores (function key, the store's guards) running needs: its function's
-    inherited requirement and its guards, run-time tests left out; None when none can run."""
+    inherited requirement and its guards, run-time tests left out; None when none can run.
+    `own`: the variable stored, when its requirement is being worked out to a fixed point
+    (valuestores.settled_set_by): a function called under a test of it is read at its calls
+    (reached_now)."""
     needs = []
     for k, guards in stores:
         need, fn = from_callers.get(k), graph.functions.get(k)
+        if own and need is not None and (now := reached_now(k, own, graph, index, from_callers)) is not None:
+            need = now
         if need is None or need.is_false or fn is None:
             continue
         needs.append(_store_need(k, fn, guards, graph, index, from_callers, need))
     return Requirement.any_of(needs).exists(lambda a: a.is_test).simplified() if needs else None
+
+
+def reached_now(key: str, name: str, graph: CallGraph, index: Index,
+                from_callers: Mapping[str, Requirement]) -> Requirement | None:
+    """What reaching function `key` needs, read at its direct calls (each caller's inherited
+    requirement and the call's guards, with Index.set_by as it stands), when one of those calls
+    is under a test of file-scope variable `name` and every call is a direct one srcscan sees;
+    None otherwise (Index.from_callers' answer stands). The first store of a variable zero at
+    start runs before any such test held, so while `name`'s stores are worked out from "never
+    set" up, that call adds nothing until another store sets it: keepalived 2.3.4's
+    update_core_dump_pattern() stores `orig_core_dump_pattern`, and is called from core_dump_init()
+    under -M's flag and at exit under `if (orig_core_dump_pattern)`: the variable, and the exit
+    call, need -M."""
+    edges = list(graph.graph.in_edges(key, data=True))
+    if not any(data.get("call") is not None and any(
+            isinstance(x, Name) and x.ref == "var" and x.name == name for g in data["call"].guards
+            if g.expr is not None for x in walk(g.expr)) for _, _, data in edges):
+        return None
+    found = []
+    for caller, _, data in edges:
+        call, caller_fn = data.get("call"), graph.functions.get(caller)
+        if data["kind"] != "direct" or call is None or call.indirect or caller_fn is None:
+            return None
+        upstream = from_callers.get(caller)
+        if upstream is None:
+            continue  # a caller no call path reaches
+        found.append(upstream & Requirement.all_of(guard_requirement(g, index, caller_fn) for g in call.guards))
+    return Requirement.any_of(found) if found else None
 
 
 def _store_need(key: str, fn: FunctionFacts, guards: tuple[Guard, ...], graph: CallGraph, index: Index,

@@ -54,7 +54,7 @@ from srcscan.requirement import Atom, Requirement
 from srcscan.analyze.conditions import BUDGET, Conditions, keep_params, param_test, site_condition, translate
 from srcscan.analyze.deadcode import macro_called, never_called
 from srcscan.analyze.optionflow import zero_at_start
-from srcscan.analyze.callneeds import case_sends, sends_requirement, set_by_code, stores_need, text_answers
+from srcscan.analyze.callneeds import case_sends, fill_store_needs, sends_requirement, stores_need, text_answers
 from srcscan.analyze.skippedcallers import (dropped_callers, dropped_note, only_through, skipped_callers, skipped_note,
                                             through_skipped_note)
 from srcscan.analyze.logfuncs import log_function_of
@@ -130,10 +130,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
 
     if (index.stores or index.other_fills or index.bit_stores or index.shared_fills or index.zero_fills) \
             and not (index.set_by or index.also_filled or index.bits_set_by or index.shared_by or index.zero_by):
-        index.set_by = set_by_code(index, from_callers, graph)
-        index.also_filled, index.bits_set_by, index.shared_by, index.zero_by = ({k: need for k, stores in table.items() if (
-            need := stores_need(stores, index, from_callers, graph)) is not None and not need.is_true}
-            for table in (index.other_fills, index.bit_stores, index.shared_fills, index.zero_fills))
+        fill_store_needs(index, from_callers, graph)  # set_by, also_filled, bits_set_by, shared_by, zero_by
         if index.zero_by:  # a store reached only through a test of its own field waits on another store
             settled_zero_by(index.zero_fills, index, lambda: again()[0],
                             lambda stores, callers: stores_need(stores, index, callers, graph))

@@ -145,9 +145,8 @@ def settled_set_by(index: Index, paths: frozenset[str],
     what its stores need each round (need_of: path -> what one of its stores needs, read with
     the index's set_by as it stands); one still FALSE when they settle is left out (its stores
     run only after itself was set: srcscan does not say "never"), and the others worked out
-    again without it. The other paths of Index.stores are read once, as before."""
-    out = {path: need for path in index.stores if path not in paths
-           if (need := need_of(path)) is not None and not need.is_true}
+    again without it. The other paths of Index.stores are read first (settled_other_paths)."""
+    out = settled_other_paths(index, paths, need_of)
     open_paths = set(paths)
     for path in open_paths:
         out[path] = Requirement.FALSE
@@ -179,6 +178,30 @@ def settled_set_by(index: Index, paths: frozenset[str],
     index.memo.clear()
     index.param_needs.clear()
     return {path: need for path, need in out.items() if not need.is_false}
+
+
+def settled_other_paths(index: Index, paths: frozenset[str],
+                        need_of: Callable[[str], Requirement | None]) -> dict[str, Requirement]:
+    """Index.set_by for the paths of Index.stores not in `paths`, read again while a round
+    changes one (up to MAX_ROUNDS): a store's guards may test another such path, whose
+    requirement the first round did not know yet (tests/fixtures/reqk-globalset: main() sets
+    `use_pid_dir = true` under `global_data->instance_name || global_data->network_namespace`,
+    fields only keyword handlers and -s's store fill, themselves paths of Index.stores; read
+    before their requirements are in, the store needs nothing of the options; keepalived's own
+    fields are read through sharedfills, callneeds.fill_store_needs). Each round starts from
+    the last one's answers, every one a necessary condition (a path without one needs
+    nothing), so each round's answers are too."""
+    out: dict[str, Requirement] = {}
+    for _ in range(MAX_ROUNDS):
+        found = {path: need for path in index.stores if path not in paths
+                 if (need := need_of(path)) is not None and not need.is_true}
+        if found == out:
+            break
+        out = found
+        index.set_by = dict(out)
+        index.memo.clear()
+        index.param_needs.clear()
+    return out
 
 
 def argument_need(tested: Iterable[Guard], fn, call, caller_fn, index: Index) -> Requirement:
