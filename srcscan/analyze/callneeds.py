@@ -208,8 +208,8 @@ def reached_now(key: str, name: str, graph: CallGraph, index: Index,
     call, need -M."""
     edges = list(graph.graph.in_edges(key, data=True))
     if not any(data.get("call") is not None and any(
-            isinstance(x, Name) and x.ref == "var" and x.name == name for g in data["call"].guards
-            if g.expr is not None for x in walk(g.expr)) for _, _, data in edges):
+            g.kind == "if" and not g.negated and g.expr is not None and _tests_set(g.expr, name)
+            for g in data["call"].guards) for _, _, data in edges):
         return None
     found = []
     for caller, _, data in edges:
@@ -221,6 +221,18 @@ def reached_now(key: str, name: str, graph: CallGraph, index: Index,
             continue  # a caller no call path reaches
         found.append(upstream & Requirement.all_of(guard_requirement(g, index, caller_fn) for g in call.guards))
     return Requirement.any_of(found) if found else None
+
+
+def _tests_set(e, name: str) -> bool:
+    """Whether test `e` holds only while file-scope variable `name` is set: `name`, `name > 0`,
+    `name != 0`, or such a test joined to others by `&&`. (propagate_signal()'s `else if
+    (running_bfd()) start_bfd_child();` runs while `bfd_child > 0` fails: no such test.)"""
+    e = strip(e)
+    if isinstance(e, Binary) and e.op == "&&":
+        return _tests_set(e.left, name) or _tests_set(e.right, name)
+    if isinstance(e, Binary) and e.op in ("!=", ">") and evaluate(e.right) == 0:
+        e = strip(e.left)
+    return isinstance(e, Name) and e.ref == "var" and e.name == name
 
 
 def _store_need(key: str, fn: FunctionFacts, guards: tuple[Guard, ...], graph: CallGraph, index: Index,

@@ -34,3 +34,19 @@ def catalog(tmp_path_factory):
 def test_global_set_under_callers(catalog, text, wanted):
     m = only_message(catalog, text)
     assert [list(a) for a in m.requires] == wanted, (text, m.requires)
+
+
+def test_only_a_test_that_the_variable_is_set_counts():
+    """callneeds._tests_set: the exit-time `if (orig_core_dump_pattern)` is read at the call; an
+    `else` of `bfd_child > 0` (propagate_signal()'s restart) or a test of another variable is not
+    (reached_now then keeps the callers' inherited requirement, child-start atoms and all)."""
+    from srcscan.analyze.callneeds import _tests_set
+    from srcscan.cexpr import Binary, Const, Name, Unary
+
+    var = Name("orig", "var")
+    assert _tests_set(var, "orig")
+    assert _tests_set(Binary(">", Name("child", "var"), Const(0, "0")), "child")
+    assert _tests_set(Binary("&&", Name("x", "var"), var), "orig")
+    assert not _tests_set(Unary("!", var), "orig")
+    assert not _tests_set(Binary("||", Name("x", "var"), var), "orig")
+    assert not _tests_set(Name("other", "var"), "orig")
