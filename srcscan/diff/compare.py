@@ -19,6 +19,7 @@ from srcscan.diff.macros import MacroReader, spelled_out
 from srcscan.diff.members import with_renamed_members
 from srcscan.diff.implied import same_logic, without_implied_exits, without_vacuous_exits
 from srcscan.diff.passes import _Matcher
+from srcscan.diff.reaching import with_read_locals
 from srcscan.diff.rewrites import _negations
 from srcscan.diff.signatures import with_own_module_name
 from srcscan.diff.splits import guards_for_text, same_build
@@ -106,6 +107,7 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
         guards_a, guards_b = with_renamed_members(a, b, guards_a, guards_b, texts)
         guards_a = with_own_module_name(guards_a, guards_b, b.file)
         guards_a, guards_b = spelled_out(guards_a, macros, "old", a.file), spelled_out(guards_b, macros, "new", b.file)
+        guards_a, guards_b = with_read_locals(a, b, guards_a, guards_b, texts)  # a test stored in a local first
         read_a, read_b = replace(a, conditions=guards_a), replace(b, conditions=guards_b)
         if conditions_changed(read_a, read_b, texts) and not same_logic(read_a, read_b, texts):
             fields += ("conditions",)  # a guard added, dropped or rewritten (not renamed)
