@@ -70,6 +70,7 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
     helpers = _extracted_helpers(pairs, merges, matcher.old_functions)
     changed, moved, kept = [], [], []
     fields_of = {}
+    notes_of: dict[tuple[int, int], tuple[str, ...]] = {}
     exits_went: set[tuple[int, int]] = set()  # pairs whose old side lost an exit that went elsewhere with its check
     macros = MacroReader(texts, {side: {posixpath.dirname(p) for p in [m.file for m in c.messages] + [f.path for f in c.files]}
                                  for side, c in (("old", old), ("new", new))})
@@ -79,7 +80,7 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
         split = matcher.splits.get(id(b)) if how == "build-split" else None
         fields = tuple(name for name, get in FIELDS if get(a) != get(b)
                        and not (name == "template" and same_up_to_constants(a, b) and _same_arguments(a, b, texts))
-                       and not (name == "template" and _same_digits(a, b, texts))
+                       and not (name == "template" and _same_digits(a, b, texts) is not None)
                        and not (name == "call" and _same_call(a, b))
                        and not (split is not None and name == "build" and same_build(a, split))
                        and not (name == "build" and same_build_but_own_switches(a, b, texts))
@@ -112,6 +113,8 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
         if conditions_changed(read_a, read_b, texts) and not same_logic(read_a, read_b, texts):
             fields += ("conditions",)  # a guard added, dropped or rewritten (not renamed)
         fields_of[(id(a), id(b))] = fields
+        if "template" not in fields and (note := _same_digits(a, b, texts)):
+            notes_of[(id(a), id(b))] = (note,)
     callers = _Callers(old, new, texts, {m.function for a, b, _, _ in pairs + folded for m in (a, b)
                                          if set(fields_of[(id(a), id(b))]) & set(ANALYSIS_FIELDS)})
 
@@ -132,9 +135,9 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
             analysis = analysis_of(a, b, how, fields)
             # a pair whose only change of the release is its place (another function or file) moved
             (moved if set(fields) - set(analysis) == {"location"} else changed).append(
-                Change(a, b, fields, round(similarity, 3), how, analysis))
+                Change(a, b, fields, round(similarity, 3), how, analysis, notes_of.get((id(a), id(b)), ())))
         elif a.line != b.line:
-            moved.append(Change(a, b, ("line",), 1.0, how))
+            moved.append(Change(a, b, ("line",), 1.0, how, notes=notes_of.get((id(a), id(b)), ())))
         else:
             kept.append((a, b))
     merges = [replace(m, texts=tuple(replace(c, fields=fields_of[(id(c.old), id(c.new))],
@@ -259,16 +262,30 @@ def _same_call(a: Message, b: Message) -> bool:
     return (a.written or a.call) == (b.written or b.call) or a.call == b.call
 
 
-def _same_digits(a: Message, b: Message, texts: FileTexts | None) -> bool:
-    """The same text written, a signed decimal conversion now unsigned (text.now_unsigned),
-    each hole filled by the same argument (white space aside) on both sides: the same digits
-    for each value the new call holds. `texts` is not read (the holes' arguments are the
-    catalogs')."""
+def _same_digits(a: Message, b: Message, texts: FileTexts | None) -> str | None:
+    """None, or the note of a template the same but for signed decimal conversions now
+    unsigned (text.now_unsigned: `%ld` -> `%u`; printf(3): `d` and `i` print alike, a length
+    modifier changes no text, `d` and `u` differ only for a negative value), its literal text
+    the same. "" when each hole is filled by the same argument (white space aside) on both
+    sides: the same digits for each value the new call holds. Otherwise the note says so: a
+    line the new call writes matches the old template (digits, never a `-`), but srcscan does
+    not show that the arguments hold the same values, nor that the old ones were never
+    negative (keepalived 2.3.3's `A thread timer expired %u.%6.6u seconds ago` of `timeout /
+    1000000` where 2.2.7 wrote `%ld.%6.6ld` of `-earliest_timer.tv_sec`). The reverse (`%u` ->
+    `%d`) may write a `-` the old line never had: no note, a template change. `texts` is not
+    read (the holes' arguments are the catalogs')."""
     if a.dynamic or b.dynamic or not now_unsigned(a.format, b.format):
-        return False
+        return None
+    if [p for p in a.template.parts if isinstance(p, str)] != [p for p in b.template.parts if isinstance(p, str)]:
+        return None
     holes = [[" ".join(p.arg.split()) if p.arg else None for p in m.template.parts if not isinstance(p, str)]
              for m in (a, b)]
-    return None not in holes[0] and holes[0] == holes[1]
+    if len(holes[0]) != len(holes[1]):
+        return None
+    if None not in holes[0] and holes[0] == holes[1]:
+        return ""
+    return (f"template: {a.format!r} -> {b.format!r}: signed decimal conversions now unsigned, the same "
+            "digits for values >= 0 (printf(3)); the arguments changed and are not shown to hold the same values")
 
 
 def _same_arguments(a: Message, b: Message, texts: FileTexts | None) -> bool:
@@ -328,7 +345,8 @@ def diff_to_dict(d: DiffResult, sids: dict[str, dict[str, str]] | None = None,
         # `fields`: what the release changed; `analysis_only`: what srcscan's reading changed
         return {"old": message(c.old, "old"), "new": message(c.new, "new"),
                 "fields": [f for f in c.fields if f not in c.analysis_only],
-                "similarity": c.similarity, "how": c.how, "analysis_only": list(c.analysis_only)}
+                "similarity": c.similarity, "how": c.how, "analysis_only": list(c.analysis_only),
+                **({"notes": list(c.notes)} if c.notes else {})}
 
     def merge(m: Merge) -> dict[str, Any]:
         return {"olds": [message(o, "old") for o in m.olds], "new": message(m.new, "new"), "how": m.how}

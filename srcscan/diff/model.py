@@ -25,6 +25,9 @@ class Change:
     # build-split (one old call, one pair per build's new call), rewritten, contained
     how: str = "identity"
     analysis_only: tuple[str, ...] = ()  # of `fields`: changed while the enclosing conditions read the same
+    # what the pair changed that is no field of its own: a template whose signed conversions
+    # are now unsigned with other arguments (compare._same_digits)
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,35 @@ void op(struct tv t)
 }
 """,
     },
+    # 2.3.3 prints the lateness it stored with `%u` where 2.2.7 printed the timer's fields
+    # with `%ld`: the same digits for values >= 0, other arguments: a note, no template change
+    "unsigned-now": {
+        "late2.c": """
+struct tv { long tv_sec; long tv_usec; };
+long min_delay;
+void late2(struct tv t)
+{
+	unsigned timeout;
+	if (t.tv_sec < 0) {
+-		if (t.tv_sec * -1000000 - t.tv_usec > min_delay)
+-			log_message(LOG_INFO, "Timer expired %ld.%6.6ld seconds ago", -t.tv_sec, t.tv_usec);
++		timeout = t.tv_sec * -1000000 - t.tv_usec;
++		if (timeout > min_delay)
++			log_message(LOG_INFO, "Timer expired %u.%6.6u seconds ago", timeout / 1000000, timeout % 1000000);
+	}
+}
+""",
+    },
+    # `%u` -> `%d` may now write a `-`: a template change
+    "signed-now": {
+        "sgn.c": """
+void sgn(int x)
+{
+-	log_message(LOG_INFO, "Value now %u", x);
++	log_message(LOG_INFO, "Value now %d", x + 1);
+}
+""",
+    },
 }
 
 
@@ -92,3 +121,15 @@ def test_a_local_whose_operand_is_written_before_the_test_is_not_read_through(di
     d = diffs["operand-written"]
     assert [(render_normal(c.old.template), "conditions" in c.fields) for c in d.changed] == \
         [("A slow timer expired", True)]
+
+
+def test_a_signed_conversion_now_unsigned_with_other_arguments_is_a_note_not_a_template_change(diffs):
+    d = diffs["unsigned-now"]
+    assert [(render_normal(c.old.template), c.fields) for c in d.changed] == []
+    [m] = d.moved
+    assert len(m.notes) == 1 and "now unsigned" in m.notes[0]
+
+
+def test_an_unsigned_conversion_now_signed_is_a_template_change(diffs):
+    d = diffs["signed-now"]
+    assert [("template" in c.fields, c.notes) for c in d.changed] == [(True, ())]
