@@ -204,10 +204,13 @@ def message_function_lines(text: str | None, m: Message) -> tuple[list[str], int
 def _function_span(lines: list[str], name: str) -> tuple[int, int] | None:
     """(first, last) 1-based lines of the definition of function `name` in a file's lines:
     from the line its name opens (`name(` at the start of a line, or after the return type)
-    to the next line starting with `}`."""
+    to the next line starting with `}`. A head whose name comes from a macro expansion,
+    `MACRO(name)` alone on its line with `{` there or opening the next line, opens it too
+    (lighttpd's `CONNECTION_FUNC(mod_gnutls_handle_con_accept)`, plugin.h:12)."""
     head = re.compile(rf"^(?:[A-Za-z_][\w\s\*]*?[\s\*])?{re.escape(name)}\s*\(")
     for i, text in enumerate(lines):
-        if text and text[0] not in " \t#/*" and head.match(text) and not text.rstrip().endswith(";"):
+        if text and text[0] not in " \t#/*" and (head.match(text) or _macro_head(lines, i, name)) \
+                and not text.rstrip().endswith(";"):
             if 0 < text.count("{") == text.count("}"):
                 return i + 1, i + 1  # `void b(void) { a(); }`
             for j in range(i + 1, len(lines)):
@@ -218,6 +221,13 @@ def _function_span(lines: list[str], name: str) -> tuple[int, int] | None:
             else:
                 return None
     return None
+
+
+def _macro_head(lines: list[str], i: int, name: str) -> bool:
+    """Is line i `MACRO(name)` (the name its only argument) followed by `{` on it or opening
+    the next line: a definition whose name a macro expands into a function head?"""
+    m = re.match(rf"[A-Za-z_]\w*\s*\(\s*{re.escape(name)}\s*\)\s*(\{{)?\s*$", lines[i])
+    return bool(m) and (m.group(1) is not None or (i + 1 < len(lines) and lines[i + 1].startswith("{")))
 
 
 _CAST = re.compile(r"\((?:const\s+|unsigned\s+|signed\s+)*[A-Za-z_]\w*(?:\s*\*)*\)\s*(?=[-\w(])"
