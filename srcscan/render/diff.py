@@ -107,7 +107,8 @@ def _render(d: DiffResult, moves: bool, fmt: str, markdown: bool, sids: dict[str
                    "The conditions around these calls read the same in both releases: the difference is in "
                    "how srcscan derived them, not in the daemon.\n\n" + _changes(analysis_only, fmt, show, sids.get("old")))
     if moves and d.moved:
-        rows = [[c.new.file, f"{c.old.line} -> {c.new.line}", show(_fmt(c.new))] for c in d.moved]
+        rows = [[c.new.file, f"{c.old.line} -> {c.new.line}",
+                 show(_fmt(c.new)) + "".join(f" (note: {show(n)})" for n in c.notes)] for c in d.moved]
         out.append(f"{h2}Moved ({len(d.moved)})\n\n" + _table(rows, ["file", "line", "message"], fmt, keep=(0, 1)))
     elif d.moved:
         out.append(f"{len(d.moved)} messages only moved to another line, function or file (--moves lists them).")

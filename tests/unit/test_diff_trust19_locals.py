@@ -13,6 +13,7 @@ import pytest
 from diff_support import tagged_diffs
 
 from srcscan.formats.template import render_normal
+from srcscan.render.diff import render_diff_markdown, render_diff_table
 
 RULES = Path(__file__).parent.parent / "fixtures" / "diffpairs" / "rules.toml"
 HEAD = "#include <syslog.h>\n#include <stddef.h>\nvoid log_message(int priority, const char *format, ...);\n"
@@ -128,6 +129,9 @@ def test_a_signed_conversion_now_unsigned_with_other_arguments_is_a_note_not_a_t
     assert [(render_normal(c.old.template), c.fields) for c in d.changed] == []
     [m] = d.moved
     assert len(m.notes) == 1 and "now unsigned" in m.notes[0]
+    # the note is shown where the pair is listed, in both text forms
+    for text in (render_diff_markdown(d, moves=True), render_diff_table(d, moves=True)):
+        assert "(note: " in text and "now unsigned" in text
 
 
 def test_an_unsigned_conversion_now_signed_is_a_template_change(diffs):
