@@ -31,13 +31,13 @@ from srcscan.catalog import Message
 from srcscan.diff.analysis import same_guards
 from srcscan.diff.model import FileTexts
 from srcscan.diff.text import message_function_lines
+from srcscan.preprocessor.expr import BINARY_PRECEDENCE
 
 _NAME = re.compile(r"(?<![\w.>])(?<!->)([A-Za-z_]\w*)(?!\s*\()(?![\w])")
 _KEYWORDS = frozenset({"if", "else", "for", "while", "do", "switch", "case", "return", "sizeof", "goto",
                        "break", "continue", "default", "NULL", "true", "false"})
 _CALL = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
-_PRECEDENCE = {"*": 10, "/": 10, "%": 10, "+": 9, "-": 9, "<<": 8, ">>": 8, "<": 7, "<=": 7, ">": 7,
-               ">=": 7, "==": 6, "!=": 6, "&": 5, "^": 4, "|": 3, "&&": 2, "||": 1, "?": 0, ":": 0}
+_PRECEDENCE = {**BINARY_PRECEDENCE, "?": 0, ":": 0}  # the conditional operator binds least
 _OPERATOR = re.compile(r"<<|>>|<=|>=|==|!=|&&|\|\||->|\+\+|--|[-+*/%<>&^|?:!~(),\[\].]|\w+|\S")
 
 

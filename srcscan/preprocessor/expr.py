@@ -32,7 +32,8 @@ TRUE, FALSE = Expr("int", value=1), Expr("int", value=0)
 
 _TOKEN = re.compile(r"\s*(?:(0[xX][0-9a-fA-F]+|0[bB][01]+|\d+)[uUlL]*|([A-Za-z_]\w*)|"
                     r"(<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%<>!~&^|?:(),])|('[^']*'?)|(\S))")
-_BINARY_PRECEDENCE = {
+# Binding strength of the binary operators of C (higher binds tighter), ISO C11 6.5.5 - 6.5.14.
+BINARY_PRECEDENCE = {
     "||": 1, "&&": 2, "|": 3, "^": 4, "&": 5, "==": 6, "!=": 6,
     "<": 7, ">": 7, "<=": 7, ">=": 7, "<<": 8, ">>": 8, "+": 9, "-": 9, "*": 10, "/": 10, "%": 10,
 }
@@ -101,7 +102,7 @@ class _Parser:
         left = self.unary()
         while True:
             kind, op = self.peek()
-            prec = _BINARY_PRECEDENCE.get(op) if kind == "op" else None
+            prec = BINARY_PRECEDENCE.get(op) if kind == "op" else None
             if prec is None or prec < min_prec:
                 return left
             self.take()
@@ -329,11 +330,11 @@ def render(expr: Expr, parent: int = 0) -> str:
     if op == "?:":
         text = " ? ".join((render(expr.args[0], 1), render(expr.args[1], 1))) + " : " + render(expr.args[2], 1)
         return f"({text})" if parent else text
-    prec = _BINARY_PRECEDENCE[op]
+    prec = BINARY_PRECEDENCE[op]
     logical = op in ("&&", "||")  # flattened, associative: no parentheses among equals
     text = f" {op} ".join(render(a, prec + (i > 0 and not logical)) for i, a in enumerate(expr.args))
     # `a || b && c` is right, but people read it better with the && parenthesized.
-    return f"({text})" if prec < parent or (op == "&&" and parent == _BINARY_PRECEDENCE["||"]) else text
+    return f"({text})" if prec < parent or (op == "&&" and parent == BINARY_PRECEDENCE["||"]) else text
 
 
 def atoms(expr: Expr) -> set[str]:
