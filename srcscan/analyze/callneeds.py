@@ -13,7 +13,7 @@ from srcscan.analyze.callgraph import CallGraph
 from srcscan.analyze.optiontests import guard_requirement
 from srcscan.analyze.textprocs import SELECTED
 from srcscan.analyze.valuestores import argument_need, settled_set_by
-from srcscan.cexpr import Binary, Name, evaluate, render, strip, substitute, walk
+from srcscan.cexpr import Binary, Member, Name, evaluate, render, strip, substitute, walk
 from srcscan.model import CallSite, DecidedByCallers, FunctionFacts, Guard, MessageText, RequirementAnswer
 from srcscan.requirement import Requirement
 
@@ -148,8 +148,27 @@ def _call_need(caller: str, facts: FunctionFacts, call: CallSite, index: Index,
     inherited = from_callers.get(caller, Requirement.TRUE)
     if graph is not None:
         inherited = _callers_passing(caller, facts, call.guards, graph, index, from_callers, inherited, False)
-    need = (inherited & Requirement.all_of(guard_requirement(g, index, facts) for g in call.guards))
+    need = (inherited & Requirement.all_of(guard_requirement(g, index, facts) for g in call.guards)
+            & Requirement.all_of(guard_requirement(g, index, facts) for g in dereferenced(call, facts, index)))
     return need.exists(lambda a: a.is_test).simplified()
+
+
+def dereferenced(call: CallSite, facts: FunctionFacts, index: Index) -> tuple[Guard, ...]:
+    """The locals of `facts` the call's arguments read a field through (`zone->domain`), each
+    as a test that it is set at the call: the call runs only with such a pointer non-NULL (its
+    arguments are evaluated first; C11 6.5.3.2: `*` of a null pointer is undefined, the daemon
+    does not go on). dnsmasq 2.90's answer_auth() writes `log_query(F_RRNAME | F_AUTH,
+    zone->domain, NULL, "<NS>", 0)` after a walk `for (zone = daemon->auth_zones; zone; zone =
+    zone->next)` and an `if (!zone) continue;` nested where the call's guards do not reach (auth.c):
+    `zone` is set only when --auth-zone filled the list (optiontests._necessary_only's walk)."""
+    declared = index.locals_declared.get((facts.file, facts.name), frozenset())
+    names = []
+    for e in call.exprs:
+        for x in walk(e):
+            if isinstance(x, Member) and x.arrow and isinstance(base := strip(x.base), Name) and base.ref == "var" \
+                    and base.name in declared and base.name not in facts.params and base.name not in names:
+                names.append(base.name)
+    return tuple(Guard("if", None, name, call.line, False, expr=Name(name, "var")) for name in names)
 
 
 def fill_store_needs(index: Index, from_callers: Mapping[str, Requirement], graph: CallGraph) -> None:

@@ -116,6 +116,7 @@ class Index:
     shared_by: dict[tuple[str, str], Requirement] = field(default_factory=dict)  # the same -> what one of those stores needs (callneeds.set_by_code)
     zero_fills: dict[tuple[str, str], tuple] = field(default_factory=dict)  # (field, struct) only zeroing allocations make -> (function, guards) storing non-zero (zerofields)
     whole_filled: frozenset[str] = frozenset()  # structs some object of which is filled whole (wholefills.filled_whole)
+    stepped_fields: frozenset[str] = frozenset()  # field names some text steps or changes by a compound assignment (wholefills.stepped_fields)
     field_values: Any = None  # the values each struct field's stores can put in it (fieldvalues.FieldValues)
     dead_slots: dict[tuple[str, str], str] = field(default_factory=dict)  # (field, struct) only never-run code sets -> where (deadstores)
     zero_by: dict[tuple[str, str], Requirement] = field(default_factory=dict)  # the same -> what one of those stores needs (zerofields.zero_need)

@@ -23,6 +23,7 @@ from srcscan.analyze.guardedlocals import (copied_values_test, entry_set_unless,
 from srcscan.analyze.keyindex import key_index_test
 from srcscan.analyze.keywordblocks import keyword_value_test, within_blocks
 from srcscan.analyze.lastwrite import at_line, choice_at_line
+from srcscan.analyze.neverstored import never_stored_test
 from srcscan.analyze.nullargs import null_argument
 from srcscan.analyze.ondefaults import on_by_default
 from srcscan.analyze.sharedfills import shared_need
@@ -283,6 +284,8 @@ def _necessary_only(e: CExpr, index: Index, fn: FunctionFacts | None,
         return masked & unknown
     e = _set_when_holds(e, index)
     target = target_of(e)
+    if target is not None and target.kind == "field" and target.root not in index.set_by and never_stored_test(e, index, fn):
+        return Requirement.FALSE  # `daemon->luascript`, which no code of the build stores in: 0 (neverstored)
     if target is not None and target.kind == "param" and fn is not None:
         need = param_set_only_under(target.name, index, fn, guard_requirement)
         if need is None:

@@ -342,6 +342,7 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
     context.index.whole_filled = filled_whole(context.graph.functions.values(), writes, texts,
                                                context.rules.callgraph.library_keeps)
     context.index.zero_fills = unmodelled(context.index.zero_fills, stepped := stepped_fields(texts), context.index.whole_filled)
+    context.index.stepped_fields = stepped  # what neverstored leaves out
     context.index.dead_slots = dead_slots(context.functions, writes, context.graph.key_for, context.index.key_values,
                                           context.index.whole_filled, stepped)  # `srv->srvconf.config_unsupported`
     context.index.field_values = FieldValues(context.functions, writes, texts, context.graph.key_for, context.index.whole_filled,
@@ -381,6 +382,9 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
         # missing'), or in what the defaults functions call (mod_gnutls_set_defaults loading
         # ssl.ca-file before mod_gnutls_set_defaults_sockets stops for a missing ssl.pemfile)
         configuring = configuring_functions(context.graph, context.rules.config.defaults_functions)
+        # ... and what the option handler calls (dnsmasq's one_opt -> canonicalise_opt's 'could
+        # not get memory' for --auth-zone's value, before main() stops without --auth-server)
+        configuring |= context.graph.reachable(list(context.index.handlers), kinds=frozenset({"direct"}))
         reading = {s.call.key: {x.name for g in s.call.guards if g.kind == "case"
                                 for x in (context.index.option_case(g, s.function) or Requirement.TRUE).atoms()}
                    for s in sites}
