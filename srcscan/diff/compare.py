@@ -15,6 +15,7 @@ from srcscan.diff.beside import narrowed_with_calls_added, required_beside
 from srcscan.diff.branches import without_unchanged_branches
 from srcscan.diff.callers import with_only_caller
 from srcscan.diff.enclosing import walked_through_containers
+from srcscan.diff.fallbacks import with_fallback_exits
 from srcscan.diff.macros import MacroReader, spelled_out
 from srcscan.diff.members import with_renamed_members
 from srcscan.diff.implied import same_logic, without_implied_exits, without_vacuous_exits
@@ -109,6 +110,7 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
         guards_a = with_own_module_name(guards_a, guards_b, b.file)
         guards_a, guards_b = spelled_out(guards_a, macros, "old", a.file), spelled_out(guards_b, macros, "new", b.file)
         guards_a, guards_b = with_read_locals(a, b, guards_a, guards_b, texts)  # a test stored in a local first
+        guards_a, guards_b = with_fallback_exits(a, b, guards_a, guards_b, texts)  # `if (v ok) { } else if (fails(v = f()))`
         read_a, read_b = replace(a, conditions=guards_a), replace(b, conditions=guards_b)
         if conditions_changed(read_a, read_b, texts) and not same_logic(read_a, read_b, texts):
             fields += ("conditions",)  # a guard added, dropped or rewritten (not renamed)
