@@ -116,12 +116,9 @@ def with_fallback_exits(a: Message, b: Message, guards_a: tuple[str, ...], guard
 
 
 def _place(guards: list[str], source: list[str], g: str) -> int:
-    """Where g goes in `guards`: after the guard that comes before it in `source`, if any."""
-    at = source.index(g)
-    for previous in reversed(source[:at]):
-        if previous in guards:
-            return guards.index(previous) + 1
-    return 0
+    """Where g goes in `guards`: at its place in `source` (guards are compared in order, a
+    guard renamed on one side included), or last."""
+    return min(source.index(g), len(guards))
 
 
 def _exit_test(guard: str) -> tuple[str, tuple[str, set[str]]] | None:

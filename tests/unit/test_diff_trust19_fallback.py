@@ -2,7 +2,8 @@
 release puts behind a test that the variable already holds a good value (lighttpd 1.4.79's
 network_server_init(): `if (-1 != srv_socket->fd) { } else if (-1 == (srv_socket->fd =
 socket(...))) { ...; return -1; }` after an optional MPTCP socket; 1.4.69 opened the TCP socket
-unconditionally). After either statement a socket is open or the function returned, so the
+unconditionally; 1.4.79 also renamed fdevent_fcntl_set_nb_cloexec(), which the inherited socket's
+exit before it calls). After either statement a socket is open or the function returned, so the
 setsockopt() messages after it and the one inside run under the same check (diff/fallbacks.py).
 A fallback taken on another test, or with a branch that does something, is still a change."""
 
@@ -26,10 +27,15 @@ def _server(test: str, then: str = "{ }") -> str:
     return f"""
 int make_socket(int family, int proto);
 int set_opt(int fd, int opt);
+int fcntl_set_nb(int fd);
+int socket_set_nb(int fd);
 int open_listener(int family, int inherited, int use_alt, int v6only)
 {{
 	int fd = -1;
 	if (-1 != inherited) {{
+-		if (-1 == fcntl_set_nb(inherited))
++		if (-1 == socket_set_nb(inherited))
+			return -1;
 		fd = inherited;
 	}} else {{
 +		if (use_alt) {{
