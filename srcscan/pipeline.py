@@ -250,7 +250,7 @@ def _prepare(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, 
     from srcscan.analyze.context import Context
     from srcscan.analyze.requirements import analyze_requirements
     from srcscan.analyze.sites import site_texts
-    from srcscan.coverage import analyze_build, text_sites
+    from srcscan.coverage import analyze_build, text_sites, texts_in_build
 
     functions, log_functions, parsed, graph, options, index = indexed
     step.describe("analyses: sites")
@@ -265,6 +265,7 @@ def _prepare(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, 
     step.advance()
     step.describe("analyses: build")
     build, _ = analyze_build(context)
+    context = replace(context, texts=texts_in_build(context, build))  # texts only calls of other builds select: none
     step.advance()
     step.describe("analyses: requirements")
     requirements, found = analyze_requirements(context, build)

@@ -28,9 +28,9 @@ from collections import defaultdict
 from dataclasses import replace
 from typing import Iterable
 
-from srcscan.cexpr import Cond, Name, evaluate, strip, substitute, walk
+from srcscan.cexpr import Cond, Name, evaluate, render, strip, substitute, walk
 from srcscan.formats.template import Arg, Hole, Template, merge_parts
-from srcscan.model import CallSite, FunctionFacts, LogSite, MessageText, SiteKey
+from srcscan.model import CallSite, FunctionFacts, Guard, LogSite, MessageText, SiteKey
 from srcscan.rules import Rules
 
 # More variants than this from one call are not a choice between texts but a table: keep holes.
@@ -75,6 +75,24 @@ def call_variants(call: CallSite, unknown: frozenset[str]) -> list[CallSite]:
                 chosen[i] = value
         variants.append(replace(call, args=tuple(chosen)))
     return variants
+
+
+def chosen_ways(call: CallSite, variants: list[CallSite], unknown: frozenset[str]) -> tuple[Guard, ...]:
+    """The tests of `call`'s choices `cond ? "a" : "b"` that every one of `variants` (of
+    call_variants) takes the same way, as guards ("ternary", negated for the second way):
+    keepalived's `is_realloc ? "realloc" : "free"` gives the text "realloc ..." only under
+    `is_realloc`, which a helper's callers pass (_rules_out reads it with their arguments)."""
+    ways = None
+    for v in variants:
+        taken = set()
+        for i, a in enumerate(call.args):
+            if len(a.choices) == 2 and i < len(v.args):
+                way = _choice(call, i, v.args[i], mark_unknown(a, unknown).choices)
+                if way is not None:
+                    taken.add(way)
+        ways = taken if ways is None else ways & taken
+    return tuple(Guard("ternary", None, render(test), call.line, negated, expr=test)
+                 for test, negated in sorted(ways or (), key=lambda w: (render(w[0]), w[1])))
 
 
 def mark_unknown(arg: Arg, unknown: frozenset[str]) -> Arg:
@@ -132,19 +150,35 @@ def expand_helper_constants(texts: list[tuple[LogSite, MessageText]], functions:
     def calls_of(fn: FunctionFacts) -> list[tuple[FunctionFacts, CallSite]]:
         return [(g, c) for g, c in callers[fn.name] if not fn.static or g.file == fn.file]
 
-    def passed(g: FunctionFacts, arg: Arg | None, depth: int, call: CallSite) -> list[tuple[Arg | None, SiteKey | None]]:
-        """What `arg` of `call` (a call in g) can be, each with the call writing it (None when
-        the value went through a function calls srcscan does not see may call): its literal or
-        choices; g's own parameter followed to g's callers (up to HELPER_DEPTH); else None (unknown)."""
-        if arg is None or arg.text.strip("() ") in BUILD_MACROS or any(name in BUILD_MACROS for _, name in arg.pieces) \
-                or _source_path(arg.string, files):
+    def own(arg: Arg | None, call: CallSite) -> list[tuple[Arg | None, SiteKey | None]]:
+        """What `arg` of `call` can be when not followed up: its literal or choices (None: unknown)."""
+        if arg is None or _build_value(arg, files):
             return [(None, call.key)]  # `__FILE__` handed down by a MALLOC() macro: the build's path, not a constant
-        if (arg.string is None and not arg.choices and arg.text in g.params and depth < HELPER_DEPTH
-                and not is_log_function(g.file, g.name) and calls_of(g)):
-            index = g.params.index(arg.text)
-            return [(a, None if g.name in pointed else key) for h, c in calls_of(g)
-                    for a, key in passed(h, c.args[index] if index < len(c.args) else None, depth + 1, c)]
         return [(a, call.key) for a in arg.choices or (arg,)]
+
+    def follows(g: FunctionFacts, arg: Arg | None, depth: int) -> bool:
+        """Is `arg` (of a call in g) g's own parameter, to be read at g's callers?"""
+        return (arg is not None and not _build_value(arg, files) and arg.string is None and not arg.choices
+                and arg.text in g.params and depth < HELPER_DEPTH and not is_log_function(g.file, g.name)
+                and bool(calls_of(g)))
+
+    def passed(g: FunctionFacts, args: list[Arg | None], depth: int, call: CallSite) -> list[tuple]:
+        """What `args` of `call` (a call in g) can be together, one tuple (per argument: Arg or
+        None, the call writing it, None when the value went through a function calls srcscan does
+        not see may call) per way: g's own parameters followed to each of g's callers (up to
+        HELPER_DEPTH), the values one caller passes going together (the `file` and `__func__`
+        of one FREE() call, never one call's file with another's function)."""
+        up = [i for i, a in enumerate(args) if follows(g, a, depth)]
+        here = [own(a, call) for a in args]
+        if not up:
+            return list(itertools.product(*here))
+        index = [g.params.index(args[i].text) for i in up]
+        out = []
+        for h, c in calls_of(g):
+            for values in passed(h, [c.args[k] if k < len(c.args) else None for k in index], depth + 1, c):
+                given = dict(zip(up, ((a, None if g.name in pointed else key) for a, key in values)))
+                out.extend(itertools.product(*([given[i]] if i in given else here[i] for i in range(len(args)))))
+        return out
 
     out: list[tuple[LogSite, MessageText]] = []
     for site, m in texts:
@@ -192,11 +226,8 @@ def _helper_variants(m: MessageText, fn: FunctionFacts, calls: list[tuple[Functi
     templates: dict[Template, list[SiteKey] | None] = {}  # text -> the calls whose constants select it
     chosen: dict[Template, dict[SiteKey, set]] = defaultdict(lambda: defaultdict(set))  # -> call -> (test, negated)
     for g, call in calls:  # the holes filled by one call choose together
-        values = {}
-        for i in holes:
-            index = fn.params.index(m.template.parts[i].arg)
-            values[i] = passed(g, call.args[index] if index < len(call.args) else None, 1, call)
-        for combo in itertools.product(*(values[i] for i in holes)):
+        indices = [fn.params.index(m.template.parts[i].arg) for i in holes]
+        for combo in passed(g, [call.args[k] if k < len(call.args) else None for k in indices], 1, call):
             template = _filled(m.template, holes, combo)
             way = frozenset(c for i, (arg, key) in zip(holes, combo) if key == call.key
                             and (c := _choice(call, fn.params.index(m.template.parts[i].arg), arg)) is not None)
@@ -227,15 +258,16 @@ def _filled(template: Template, holes: list[int], combo) -> Template:
     return Template(merge_parts(parts))
 
 
-def _choice(call: CallSite, index: int, arg: Arg | None) -> tuple | None:
+def _choice(call: CallSite, index: int, arg: Arg | None, choices: tuple[Arg, ...] | None = None) -> tuple | None:
     """(the test, whether negated) of the choice `cond ? "a" : "b"` in `call`'s argument `index`
-    that gives `arg`; None for an argument that is no such choice."""
+    that gives `arg` (one of `choices`, the argument's own unless given); None for an argument
+    that is no such choice."""
     if arg is None or index >= len(call.args) or index >= len(call.exprs) or len(call.args[index].choices) != 2:
         return None
     e = strip(call.exprs[index])
     if not isinstance(e, Cond):
         return None
-    yes, no = call.args[index].choices
+    yes, no = choices or call.args[index].choices
     return (e.test, False) if arg == yes and arg != no else (e.test, True) if arg == no and arg != yes else None
 
 
@@ -255,6 +287,13 @@ def _innermost(keys: tuple[SiteKey, ...], call: SiteKey) -> SiteKey:
     """The call to name as a text's producer: the one call up the callers that wrote all its
     constants (`keys`), else the helper's direct caller `call` (every text's calls pass it)."""
     return keys[0] if len(set(keys)) == 1 and keys[0] is not None else call
+
+
+def _build_value(arg: Arg, files: set[str]) -> bool:
+    """Is `arg` a value of the build rather than a constant of the tree (`__FILE__`, also as
+    the path it expands to)?"""
+    return (arg.text.strip("() ") in BUILD_MACROS or any(name in BUILD_MACROS for _, name in arg.pieces)
+            or _source_path(arg.string, files))
 
 
 def _source_path(value: str | None, files: set[str]) -> bool:

@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Iterable, Mapping
 
 from srcscan.analyze.builttext import expand_built_text
-from srcscan.analyze.constants import call_variants, configure_macros, expand_helper_constants
+from srcscan.analyze.constants import chosen_ways, call_variants, configure_macros, expand_helper_constants
 from srcscan.analyze.logfuncs import call_template, infer_log_functions, is_relay, log_function_of, priority_text
 from srcscan.formats.template import render_printf
 from srcscan.model import CallSite, FunctionFacts, LogSite, MessageText, SiteKey, Write
@@ -67,10 +67,16 @@ def site_texts(sites: Iterable[LogSite], rules: Rules, functions: Iterable[Funct
             variants = [(site.call, site.log_function)]
         # Choices in arguments the message does not show (`have_brace(f) ? INCLUDE_B : INCLUDE_M`,
         # a width `i ? 6 : 5`) give the same text twice: one entry per site and text.
+        made: dict[MessageText, list[CallSite]] = {}  # each text: the variants giving it
+        for v, log_fn in variants:
+            made.setdefault(message_text(v, log_fn), []).append(v)
         texts = tuple(dict.fromkeys(message_text(v, log_fn) for v, log_fn in variants))
         out[site.key] = texts
         if site.extracted == "parse":
-            helpers.extend((site, t) for t in texts)
+            # a text made by one way of a choice is written only under that way's test
+            # (keepalived's `is_realloc ? "realloc" : "free"`, which its callers pass)
+            helpers.extend((replace(site, call=replace(site.call, guards=site.call.guards + chosen_ways(
+                site.call, made[t], unknown))), t) for t in texts)
     # A text builder's texts come from its callers' calls (analyze/builttext), not from the
     # constants they pass for its string parameters one by one.
     builders = rules.text_builders

@@ -16,7 +16,7 @@ builds). No libclang here (parses go through scan.py and its cache); reading the
 is the package's only I/O. It must not decide anything about one daemon: rules files do.
 """
 
-from srcscan.coverage.analysis import analyze_build, text_sites
+from srcscan.coverage.analysis import analyze_build, text_sites, texts_in_build
 from srcscan.coverage.plan import observe_fixed, stand_in_declarations
 from srcscan.coverage.rounds import scan_with_coverage
 from srcscan.coverage.tokens import scan_call_tokens

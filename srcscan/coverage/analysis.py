@@ -11,14 +11,15 @@ from typing import Any, Mapping
 from srcscan.analyze.logfuncs import log_function_of
 from srcscan.analyze.sites import text_site
 from srcscan.analyze.context import Context
-from srcscan.model import LogSite, SiteKey
+from srcscan.model import LogSite, MessageText, SiteKey
 from srcscan.rules import LogFunction, Rules
 from srcscan.scan import ScanResult
 from srcscan.sections import CoverageReport, TextReading
 from srcscan.sources import SourceTree
 from srcscan.coverage.callerbuild import caller_builds
 from srcscan.coverage.report import build_text
-from srcscan.preprocessor import conditionals, file_switches, follow_file_switches, scan_directives
+from srcscan.preprocessor import (conditionals, conjoin, ExprSyntaxError, file_switches, follow_file_switches,
+                                  parse_expr, satisfiable, scan_directives, TRUE)
 from srcscan.textcalls import call_from_text, macro_call_from_text, macro_definitions
 
 
@@ -112,6 +113,45 @@ class _MacroConditions:
             self.memo[(macro, callee)] = "" if not unique or "" in unique else (
                 unique[0] if len(unique) == 1 else " || ".join(f"({u})" for u in unique))
         return self.memo[(macro, callee)]
+
+
+def texts_in_build(context: Context, build: Mapping[SiteKey, str]) -> dict[SiteKey, tuple[MessageText, ...]]:
+    """context.texts without the calls selecting a text (MessageText.producers) that are in no
+    build configuration with the site's log line (the `#if` stack at the call, `build_at`,
+    joined to the site's build condition, `build`, satisfies nothing), and without the texts
+    only such calls select. keepalived 2.3.4's lib/memory.c:517 (under `#ifdef _MEM_CHECK_LOG_`)
+    prints the name of the function calling FREE(): stop_bfd's FREE_CONST_PTR(bfd_syslog_ident)
+    (bfd_daemon.c:107-108) is under `#ifndef _MEM_CHECK_LOG_`, so no build writes "free ...
+    (stop_bfd)". A site keeps its texts when every one would go (a site is not removed here)."""
+    conditions: dict[str, Any] = {}
+    switches: dict[str, Any] = {}
+
+    def build_at(file: str, line: int) -> Any:
+        if file not in conditions:
+            conditions[file] = _conditionals_of(context.tree.root / file)
+            switches[file] = _switches_of(context.tree.root / file) if conditions[file] else {}
+        c = conditions[file]
+        return follow_file_switches(c.build(line), switches[file], line) if c else TRUE
+
+    out = dict(context.texts)
+    for key, texts in context.texts.items():
+        own = build.get(key, "")
+        if not own or not any(t.producers for t in texts):
+            continue
+        try:
+            site_build = parse_expr(own)
+        except ExprSyntaxError:
+            continue
+        kept = []
+        for t in texts:
+            live = tuple(p for p in t.producers if satisfiable(conjoin([site_build, build_at(p.file, p.line)])))
+            if live == t.producers:
+                kept.append(t)
+            elif live:
+                kept.append(replace(t, producers=live, choices=tuple(c for c in t.choices if c[0] in live)))
+        if kept != list(texts):
+            out[key] = tuple(kept) if kept else texts
+    return out
 
 
 TEXT_STATUSES = ("fixed", "call_lost", "not_taken", "parse_failed", "no_includer")
