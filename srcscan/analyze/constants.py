@@ -150,6 +150,18 @@ def expand_helper_constants(texts: list[tuple[LogSite, MessageText]], functions:
     def calls_of(fn: FunctionFacts) -> list[tuple[FunctionFacts, CallSite]]:
         return [(g, c) for g, c in callers[fn.name] if not fn.static or g.file == fn.file]
 
+    # a macro calling other functions elsewhere (keepalived's FREE(): free() in the base build,
+    # keepalived_free() in a _MEM_CHECK_ build): its uses parsed as calls of the others are
+    # calls of this helper in another build, passing values srcscan does not see
+    macro_callees: dict[str, set[str]] = defaultdict(set)
+    for fn in functions:
+        for call in fn.calls:
+            if call.written != call.callee:
+                macro_callees[call.written].add(call.callee)
+
+    def unseen_calls(g: FunctionFacts) -> bool:
+        return any(c.written != c.callee and len(macro_callees[c.written]) > 1 for _, c in calls_of(g))
+
     def own(arg: Arg | None, call: CallSite) -> list[tuple[Arg | None, SiteKey | None]]:
         """What `arg` of `call` can be when not followed up: its literal or choices (None: unknown)."""
         if arg is None or _build_value(arg, files):
@@ -178,6 +190,8 @@ def expand_helper_constants(texts: list[tuple[LogSite, MessageText]], functions:
             for values in passed(h, [c.args[k] if k < len(c.args) else None for k in index], depth + 1, c):
                 given = dict(zip(up, ((a, None if g.name in pointed else key) for a, key in values)))
                 out.extend(itertools.product(*([given[i]] if i in given else here[i] for i in range(len(args)))))
+        if unseen_calls(g):  # what the macro's other uses pass: a hole left open, no call to name
+            out.extend(itertools.product(*([(None, None)] if i in up else here[i] for i in range(len(args)))))
         return out
 
     out: list[tuple[LogSite, MessageText]] = []
