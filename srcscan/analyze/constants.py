@@ -202,10 +202,11 @@ def expand_helper_constants(texts: list[tuple[LogSite, MessageText]], functions:
         if fn is None or m.template.dynamic or is_log_function(fn.file, fn.name):
             out.append((site, m))
             continue
-        variants = _helper_variants(m, fn, calls_of(fn), passed, fn.name in pointed)
+        nonnull = _tested_set(call.guards, fn)
+        variants = _helper_variants(m, fn, calls_of(fn), passed, fn.name in pointed, nonnull)
         kept = [(g, c) for g, c in calls_of(fn) if not _rules_out(c, fn, call.guards)]
         if kept and len(kept) < len(calls_of(fn)):  # a text only calls ruling the log call out select is none
-            written = {t.template for t in _helper_variants(m, fn, kept, passed, fn.name in pointed)}
+            written = {t.template for t in _helper_variants(m, fn, kept, passed, fn.name in pointed, nonnull)}
             variants = [t for t in variants if t.template in written] or variants
         out.extend((site, t) for t in variants)
     return out
@@ -232,8 +233,20 @@ def _rules_out(call: CallSite, fn: FunctionFacts, guards) -> bool:
 HELPER_DEPTH = 3
 
 
+def _tested_set(guards, fn: FunctionFacts) -> frozenset[str]:
+    """fn's parameters a text's way of a choice needs set (`string ? string : ""`, its first way)."""
+    return frozenset(e.name for g in guards if g.kind == "ternary" and not g.negated and g.expr is not None
+                     and isinstance(e := strip(g.expr), Name) and e.ref == "param" and e.name in fn.params)
+
+
+def _null(arg: Arg | None) -> bool:
+    """Is `arg` a null pointer constant (`NULL`, `0`)?"""
+    return arg is not None and arg.string is None and not arg.choices and (
+        arg.integer == 0 or arg.text.strip("() ") in ("NULL", "void *)0", "void*)0"))
+
+
 def _helper_variants(m: MessageText, fn: FunctionFacts, calls: list[tuple[FunctionFacts, CallSite]],
-                     passed, pointed: bool) -> list[MessageText]:
+                     passed, pointed: bool, nonnull: frozenset[str] = frozenset()) -> list[MessageText]:
     holes = [i for i, p in enumerate(m.template.parts) if isinstance(p, Hole) and p.kind == "str" and p.arg in fn.params]
     if not holes or not calls:
         return [m]
@@ -242,6 +255,8 @@ def _helper_variants(m: MessageText, fn: FunctionFacts, calls: list[tuple[Functi
     for g, call in calls:  # the holes filled by one call choose together
         indices = [fn.params.index(m.template.parts[i].arg) for i in holes]
         for combo in passed(g, [call.args[k] if k < len(call.args) else None for k in indices], 1, call):
+            if any(m.template.parts[i].arg in nonnull and _null(arg) for i, (arg, _) in zip(holes, combo)):
+                continue  # NULL handed up the callers for a parameter this text's way needs set
             template = _filled(m.template, holes, combo)
             way = frozenset(c for i, (arg, key) in zip(holes, combo) if key == call.key
                             and (c := _choice(call, fn.params.index(m.template.parts[i].arg), arg)) is not None)

@@ -42,3 +42,10 @@ def test_impossible_caller_texts(catalog, text):
 def test_caller_text_needs_its_call(catalog):
     (m,) = [m for m in catalog.messages if render_normal(m.template) == "free %p at %s:%d (drop_buffer)"]
     assert all("-L" in alternative for alternative in m.requires)
+
+
+def test_null_through_wrapper(catalog):
+    """dnsmasq's log6_quiet() hands its callers' NULL on to log6_packet()'s `string ? string : ""`."""
+    texts = {render_normal(m.template) for m in catalog.messages if m.file == "wrap.c"}
+    assert {"packet REQUEST: ignored", "packet REQUEST: ", "packet RELEASE: "} <= texts
+    assert not {"packet REQUEST: %s", "packet RELEASE: %s"} & texts
