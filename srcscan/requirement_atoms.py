@@ -22,6 +22,7 @@ except ImportError:  # pragma: no cover - depends on the installed wheel
 
 from srcscan.cexpr import CExpr
 from srcscan.errors import InputError
+from srcscan.requirement_leq import compare
 
 # A name may carry the value an option is given with (`--log-queries=extra`: only that value sets the bit).
 # A configuration condition is named as written (lighttpd's `$SERVER["socket"]`); a process's
@@ -67,6 +68,7 @@ class Atom:
 
 
 MANAGER = BDD()
+_COMPARE = compare(MANAGER)  # CUDD's containment tests, which build nothing, when reachable (requirement_leq)
 ATOMS: dict[str, Atom] = {}  # variable -> atom (the first atom of that text seen, with its test)
 VARIABLES: dict[str, str] = {}  # atom text -> variable
 _BY_OPTION: dict[str, list[Atom]] = {}  # option name -> its atoms
@@ -214,11 +216,25 @@ def fingerprint(f: Any) -> int:
     bits = 0
     for k in range(_SETTINGS):
         values = {v: ATOMS[v].holds({ATOMS[v].name: _setting(k, ATOMS[v].name)}) for v in support}
-        bits = bits << 1 | ((cube_of(values) & ~f) == MANAGER.false)  # f holds at that point
+        bits = bits << 1 | _holds_at(f, values)
     if len(_FINGERPRINTS) > 1 << 16:
         _FINGERPRINTS.clear()
     _FINGERPRINTS[f] = bits
     return bits
+
+
+def _holds_at(f: Any, values: Mapping[str, bool]) -> bool:
+    """Whether `f` is true when each variable of its support has its value in `values`: one
+    path from the root (a complemented edge flips the value), building nothing; the same
+    answer as `(cube & ~f) == false` for the cube of `values`, which builds the cube and the
+    conjunction node by node."""
+    flip = False
+    while True:
+        flip ^= f.negated
+        v = f.var
+        if v is None:  # the constant node is true; an odd number of flips makes it false
+            return not flip
+        f = f.high if values[v] else f.low
 
 
 def _setting(k: int, name: str) -> int:

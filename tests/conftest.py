@@ -171,18 +171,42 @@ def pytest_collection_modifyitems(config, items):
     it `integration`, and skip it only when SRCSCAN_OFFLINE=1 says there is no archive. Each
     must say which test process runs it (same_worker): a UsageError otherwise. They run first.""" 
     offline = pytest.mark.skip(reason="SRCSCAN_OFFLINE=1: no archive access")
-    # The integration tests first (stable: each file's order kept): pytest-xdist hands out work in
-    # collection order, and their groups are the long ones, so both processes start on one at
-    # once and the short tests fill in around them, rather than waiting behind tests/cli.
-    items.sort(key=lambda item: INTEGRATION not in Path(item.fspath).parents)
+    # The integration tests first, group by group in GROUPS' order (stable: each group's tests in
+    # file order): pytest-xdist hands out work in collection order (--no-loadscope-reorder), a
+    # process taking the next group or test when two or fewer of its own are left, so the two
+    # processes start on the two longest groups at once and the short tests fill in around them.
+    items.sort(key=lambda item: (INTEGRATION not in Path(item.fspath).parents, _group_rank(item)))
     for item in items:
         if INTEGRATION in Path(item.fspath).parents:
             if item.get_closest_marker("xdist_group") is None:
                 raise pytest.UsageError(f"{item.nodeid}: an integration test needs same_worker(project) "
                                         "(tests/conftest.py), or a worker may build its catalogs again")
+            if _group_rank(item) == len(GROUPS):
+                raise pytest.UsageError(f"{item.nodeid}: its same_worker group is not in GROUPS (tests/conftest.py), "
+                                        "which says when the test processes take it up")
             item.add_marker(pytest.mark.integration)
             if os.environ.get("SRCSCAN_OFFLINE") == "1":
                 item.add_marker(offline)
+
+
+# The integration groups (same_worker) in the order the test processes take them up. The
+# cold catalogs each builds (CI of session 24, two processes on two cores: minutes of wall
+# time): keepalived-2.3 2.3.3 (4.6) and 2.3.4 (7.4); keepalived-2.2.7 2.2.7 (4.1) and its
+# `--with` variants (0.5), and the 2.2.7 -> 2.3.3 diff, which reads the 2.3.3 the other process
+# builds meanwhile; lighttpd 1.4.69 (2.0), 1.4.79 (1.8), 1.4.85 (3.6, explain's releases) and
+# 1.4.79 again under the history test's own rules file (1.3); dnsmasq 2.90 (1.0). The two
+# keepalived groups first, one per process: each builds what the other reads (2.3.3 for the
+# diff, 2.2.7 for explain's releases) before the other asks for it; lighttpd goes to the process
+# that finishes keepalived-2.2.7, dnsmasq to the other. Taken in the default order (most tests
+# first: dnsmasq, lighttpd, keepalived-2.2.7, keepalived-2.3), one process built 2.2.7, waited
+# three minutes for 2.3.3, then built 2.3.4, the longest, last.
+GROUPS = ("keepalived-2.3", "keepalived-2.2.7", "lighttpd", "dnsmasq")
+
+
+def _group_rank(item) -> int:
+    mark = item.get_closest_marker("xdist_group")
+    name = (mark.args[0] if mark.args else mark.kwargs.get("name")) if mark else None
+    return GROUPS.index(name) if name in GROUPS else len(GROUPS)
 
 
 def pytest_addoption(parser):
