@@ -4,8 +4,6 @@ against each other, side by side in one run.
     python benchmarks/catalog.py /path/to/keepalived-2.3.4 --rules keepalived
     git worktree add /tmp/before 41a68ed
     python benchmarks/catalog.py /path/to/keepalived-2.3.4 --rules keepalived --old /tmp/before
-    python benchmarks/catalog.py /path/to/keepalived-2.3.4 --rules keepalived --old /tmp/before \
-        --analyses 3 --facts-from ~/.cache/srcscan
 
 1. bare: clang.cindex parses every .c file with the compiler arguments srcscan uses,
    in two processes, and nothing else;
@@ -27,15 +25,6 @@ within 10 % of cold; one file changed within 15 % of cold), the load average at 
 and the end (the machine is shared: compare CPU times when it is loaded), and how much of
 the cold run the extra-profile parses took (from the report). Exits 0 either way: it
 measures, it does not gate.
-
-With `--analyses N`, only the analyses are timed instead (warm parse, cold analyses: what
-a changed analysis costs, and what the tests' catalogs of real trees cost once parsed): each
-version gets a cache directory whose per-file facts (facts/, stubs/, native/) are those of
-`--facts-from CACHE` (linked, so nothing is parsed when that cache holds the tree's facts;
-without it, one untimed run fills them), then N rounds run the command of each version in
-turn (new, old, new, old, ...), each with the results cache emptied and the printing's memo
-(memo/) put back as it was before the first round. Prints every run and each version's
-median.
 """
 
 from __future__ import annotations
@@ -141,49 +130,6 @@ def version_runs(checkout: Path, tree: Path, tmp: Path, name: str, rules, rules_
     return cold, warm, one, report, largest
 
 
-def analyses_cache(cache: Path, facts_from: Path | None) -> None:
-    """A cache directory at `cache` whose per-file facts are those of `facts_from` (linked)."""
-    cache.mkdir(parents=True)
-    for name in ("facts", "stubs", "native"):
-        if facts_from is not None and (facts_from / name).is_dir():
-            (cache / name).symlink_to((facts_from / name).resolve(), target_is_directory=True)
-    if facts_from is not None and (facts_from / "memo").is_dir():
-        shutil.copytree(facts_from / "memo", cache / "memo")
-
-
-def analyses_rounds(versions: list[tuple[str, Path]], tree: Path, tmp: Path, rules_name: str, jobs: int,
-                    rounds: int, facts_from: Path | None) -> list[str]:
-    """Warm-parse, cold-analyses runs of each version, alternating, `rounds` times (see the
-    module's docstring); the rows to print."""
-    caches = {}
-    for name, checkout in versions:
-        cache = caches[name] = tmp / f"analyses-{name}"
-        analyses_cache(cache, facts_from)
-        if facts_from is None:  # one untimed run fills the facts
-            catalog(checkout, tree, rules_name, cache, jobs, tmp / f"analyses-{name}.json")
-        if (cache / "memo").is_dir():
-            shutil.copytree(cache / "memo", tmp / f"memo-{name}")
-    runs: dict[str, list[Timing]] = {name: [] for name, _ in versions}
-    rows = []
-    for k in range(rounds):
-        for name, checkout in versions:
-            cache = caches[name]
-            shutil.rmtree(cache / "results", ignore_errors=True)
-            shutil.rmtree(cache / "memo", ignore_errors=True)
-            if (tmp / f"memo-{name}").is_dir():
-                shutil.copytree(tmp / f"memo-{name}", cache / "memo")
-            t = catalog(checkout, tree, rules_name, cache, jobs, tmp / f"analyses-{name}.json")
-            runs[name].append(t)
-            rows.append(_row(f"{name} analyses {k + 1}", t,
-                             f"{_parsed(t.summary)}; load average {os.getloadavg()[0]:.2f}"))
-            print(rows[-1], flush=True)  # as it comes: a round takes minutes
-    for name, _ in versions:
-        wall = sorted(t.wall for t in runs[name])[len(runs[name]) // 2]
-        cpu = sorted(t.cpu for t in runs[name])[len(runs[name]) // 2]
-        rows.append(_row(f"{name} analyses median", Timing(wall, cpu)))
-    return rows
-
-
 def _row(label: str, t: Timing, note: str = "") -> str:
     return f"{label:<24} {t.wall:8.2f} s wall {t.cpu:8.2f} s CPU  {note}"
 
@@ -194,18 +140,30 @@ def main() -> int:
     ap.add_argument("--rules", required=True, help="project name (each version reads its own rules file)")
     ap.add_argument("--old", type=Path, help="another srcscan checkout to run side by side (the 'before')")
     ap.add_argument("-j", "--jobs", type=int, default=2)
-    ap.add_argument("--analyses", type=int, metavar="N", help="time warm-parse, cold-analyses runs only, N rounds")
-    ap.add_argument("--facts-from", type=Path, metavar="CACHE", help="with --analyses: the per-file facts to start from")
     a = ap.parse_args()
     rules = load_rules(a.rules)
     versions = [("new", HERE)] + ([("old", a.old.resolve())] if a.old else [])
     load_start = os.getloadavg()
+    rows: list[str] = []
     with tempfile.TemporaryDirectory(prefix="srcscan-bench-") as tmp:
         tmp_path = Path(tmp)
-        if a.analyses:
-            rows = analyses_rounds(versions, a.tree.resolve(), tmp_path, a.rules, a.jobs, a.analyses, a.facts_from)
-        else:
-            rows = full_runs(a, versions, rules, tmp_path)
+        root = tmp_path / "tree-bare"
+        shutil.copytree(a.tree.resolve(), root, ignore=shutil.ignore_patterns(".git"), symlinks=True)
+        t_bare = bare(root, rules, tmp_path / "bare", a.jobs)
+        rows.append(_row("bare libclang parse", t_bare))
+        for name, checkout in versions:
+            cold, warm, one, report, largest = version_runs(checkout, a.tree.resolve(), tmp_path, name, rules,
+                                                            a.rules, a.jobs)
+            extra = re.search(r"file parses: .*?, ([\d.]+) s\)", cold.summary)
+            rows.append(_row(f"{name} cold", cold, f"cold/bare {cold.cpu / t_bare.cpu:5.2f}x CPU "
+                             f"{cold.wall / t_bare.wall:5.2f}x wall (target <= {COLD_TARGET:.2f}x CPU: "
+                             f"{_verdict(cold.cpu / t_bare.cpu, COLD_TARGET)}); {len(report['messages'])} messages; "
+                             f"{_parsed(cold.summary)}" + (f"; {float(extra.group(1)):.2f} s extra-profile parses"
+                                                            if extra else "")))
+            rows.append(_row(f"{name} warm", warm, f"warm/cold {warm.cpu / cold.cpu:5.1%} CPU (target <= "
+                             f"{WARM_TARGET:.0%}: {_verdict(warm.cpu / cold.cpu, WARM_TARGET)})"))
+            rows.append(_row(f"{name} one file changed", one, f"one/cold {one.cpu / cold.cpu:5.1%} CPU (target <= "
+                             f"{ONE_TARGET:.0%}: {_verdict(one.cpu / cold.cpu, ONE_TARGET)}; {largest})"))
     load_end = os.getloadavg()
     print(f"tree {a.tree} ({a.jobs} processes, {os.cpu_count()} cpus; load average {load_start[0]:.2f} at the start, "
           f"{load_end[0]:.2f} at the end)")
@@ -213,29 +171,6 @@ def main() -> int:
         print(f"{name}: {checkout}")
     print("\n".join(rows))
     return 0
-
-
-def full_runs(a: argparse.Namespace, versions: list[tuple[str, Path]], rules, tmp_path: Path) -> list[str]:
-    """Bare, then each version's cold, warm and one-file-changed runs; the rows to print."""
-    rows: list[str] = []
-    root = tmp_path / "tree-bare"
-    shutil.copytree(a.tree.resolve(), root, ignore=shutil.ignore_patterns(".git"), symlinks=True)
-    t_bare = bare(root, rules, tmp_path / "bare", a.jobs)
-    rows.append(_row("bare libclang parse", t_bare))
-    for name, checkout in versions:
-        cold, warm, one, report, largest = version_runs(checkout, a.tree.resolve(), tmp_path, name, rules,
-                                                        a.rules, a.jobs)
-        extra = re.search(r"file parses: .*?, ([\d.]+) s\)", cold.summary)
-        rows.append(_row(f"{name} cold", cold, f"cold/bare {cold.cpu / t_bare.cpu:5.2f}x CPU "
-                         f"{cold.wall / t_bare.wall:5.2f}x wall (target <= {COLD_TARGET:.2f}x CPU: "
-                         f"{_verdict(cold.cpu / t_bare.cpu, COLD_TARGET)}); {len(report['messages'])} messages; "
-                         f"{_parsed(cold.summary)}" + (f"; {float(extra.group(1)):.2f} s extra-profile parses"
-                                                        if extra else "")))
-        rows.append(_row(f"{name} warm", warm, f"warm/cold {warm.cpu / cold.cpu:5.1%} CPU (target <= "
-                         f"{WARM_TARGET:.0%}: {_verdict(warm.cpu / cold.cpu, WARM_TARGET)})"))
-        rows.append(_row(f"{name} one file changed", one, f"one/cold {one.cpu / cold.cpu:5.1%} CPU (target <= "
-                         f"{ONE_TARGET:.0%}: {_verdict(one.cpu / cold.cpu, ONE_TARGET)}; {largest})"))
-    return rows
 
 
 if __name__ == "__main__":
