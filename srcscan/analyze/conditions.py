@@ -23,6 +23,7 @@ from srcscan.cexpr import Binary, Call, CExpr, Cond, Const, Name, Other, Unary, 
 from srcscan.model import CallSite, FunctionFacts, Guard
 from srcscan.requirement import Atom, Requirement
 from srcscan.analyze.inherited import keyword_requirement, stored_requirement
+from srcscan.analyze.contexts import loaded_across
 from srcscan.analyze.lastwrite import choice_at_line
 from srcscan.analyze.localflow import entry_form
 from srcscan.analyze.guardtext import split
@@ -357,7 +358,7 @@ class Conditions:
                 if through is None and not sinkish:
                     found, why = self.reaching(caller, keep_params(need, caller_fn).simplified(), depth + 1,
                                                stack | {key})  # what it is called with is not known
-                    alternatives.append(found)
+                    alternatives.append(loaded_across(found, caller_fn.file, fn.file, self.index))
                     unsure.extend(why)
                     continue
                 if through is None:
@@ -390,6 +391,8 @@ class Conditions:
                       frozenset(a for a in followed if param_test(a, caller_fn)))
             around = upward in self._active  # a path around a cycle: no alternative, not listed
             found, why = self.reaching(upward[0], upward[1], depth + 1, stack | {key}, upward[2])
+            # a caller in a module run only once loaded (mod_openssl.c), called from a shared file
+            found = loaded_across(found, caller_fn.file, fn.file, self.index)
             alternatives.append(found)
             unsure.extend(why)
             if not around:

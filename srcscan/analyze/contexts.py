@@ -241,6 +241,24 @@ def loaded_by_keys(requirement: Requirement, entry, keys: Iterable[str]) -> Requ
     return Requirement.any_of(parts).simplified()
 
 
+def loaded_across(requirement: Requirement, caller_file: str, callee_file: str, index) -> Requirement:
+    """`requirement`, what a call path needs through a call from `caller_file` into `callee_file`,
+    as run only once the caller's module is loaded, when a `[[config.selected]]` entry with
+    `also_keys` names the caller's file and not the callee's (loaded_by_keys): lighttpd 1.4.85's
+    fdevent_load_file() logs only for a non-NULL `errh` (fdevent.c:945), which
+    mod_openssl_refresh_ech_keys_ctx() passes (mod_openssl.c:905), and mod_openssl.c runs only
+    with server.modules=mod_openssl or an ssl.* key. _loaded_answers adds this to the messages
+    of the module's own file; a message of a shared file learns it only on its call path."""
+    entries = [e for e in getattr(index, "loading", ()) if any(fnmatch.fnmatchcase(caller_file, p) for p in e.files)
+               and not any(fnmatch.fnmatchcase(callee_file, p) for p in e.files)]
+    if not entries or requirement.is_false:
+        return requirement
+    keys = sorted(name for name, o in index.by_name.items() if getattr(o, "kind", "") == "config")
+    for entry in entries:
+        requirement = loaded_by_keys(requirement, entry, keys)
+    return requirement
+
+
 def directive_functions(graph: CallGraph, selected) -> frozenset[str]:
     """Function keys only `[[config.selected]]` entries without a value select: what the
     configuration file's grammar runs for a directive line (lighttpd's `include`). The grammar

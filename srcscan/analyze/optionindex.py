@@ -83,6 +83,7 @@ class Index:
     selected: dict[str, Requirement] = field(default_factory=dict)  # function key -> `key=value` the rules select it by
     directives: frozenset[str] = frozenset()  # function keys selected only by a directive (an entry without a value)
     users: dict[str, frozenset[str]] = field(default_factory=dict)  # file -> the other files calling its functions
+    loading: tuple = ()  # the rules' `[[config.selected]]` entries with `also_keys` (contexts.loaded_across)
     module_keys: dict[str, frozenset[str]] = field(default_factory=dict)  # file -> its keys' names after the prefix
     key_switch: str = ""  # the rules' `[config] key_switch` field (`k_id`)
     handlers: frozenset[str] = frozenset()  # functions the getopt loop hands each option to (option_handlers)
@@ -322,6 +323,7 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.context_fetchers = context_fetchers(graph, index.local_values, index.contexts, index.context_creators)
     index.selected = selected_requirements(graph, rules.config.selected)
     index.directives = directive_functions(graph, rules.config.selected)
+    index.loading = tuple(e for e in rules.config.selected if e.also_keys)
     index.users = file_users(graph)
     index.module_keys = module_keys(index.by_name.values())
     index.key_switch = rules.config.key_switch
