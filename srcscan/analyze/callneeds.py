@@ -25,7 +25,8 @@ _PASSED_ON = 2  # levels of callers passing a parameter on that a store's guard 
 
 def text_answers(answer: RequirementAnswer, texts: Iterable[MessageText], fn: FunctionFacts, graph: CallGraph,
                  index: Index, from_callers: Mapping[str, Requirement],
-                 dead: frozenset[str] = frozenset(), muted: frozenset = frozenset()) -> RequirementAnswer:
+                 dead: frozenset[str] = frozenset(), muted: frozenset = frozenset(),
+                 calls_noted: Mapping[str, tuple[str, int]] | None = None) -> RequirementAnswer:
     """A text builder's site (analyze.builttext), or a helper's writing its callers' constants
     (analyze.constants), with one answer per text: the site's answer
     and what one of the calls selecting the text needs (its function's inherited requirement
@@ -33,7 +34,10 @@ def text_answers(answer: RequirementAnswer, texts: Iterable[MessageText], fn: Fu
     duplicate` through its plain form (`!--log-queries=extra`) only for the call in forward.c,
     which is under `option_bool(OPT_EXTRALOG)`: never; `reply %s is BOGUS DS` only for calls
     in DNSSEC validation code. `muted`: the log function's own option atoms, left out as from
-    the site's answer (keepalived's `!-t`)."""
+    the site's answer (keepalived's `!-t`). `calls_noted`: notes of the site's answer about one
+    direct call of its function (note -> file, line; Conditions.path_notes), kept for a text only
+    when that call selects it (fdevent_load_file()'s `/dev/stdin`, only configfile.c:2275's, says
+    nothing of mod_openssl.c:905's path)."""
     per_text = []
     for text in texts:
         if not text.producers:
@@ -55,12 +59,15 @@ def text_answers(answer: RequirementAnswer, texts: Iterable[MessageText], fn: Fu
                 opened.append(_open_param_test(facts, call, graph) if call is not None else None)
         requirement = (answer.requirement & Requirement.any_of(needs)).exists(lambda a: a in muted).simplified()
         notes = tuple(opened) if opened and all(opened) else ()
-        if requirement == answer.requirement and not notes:
+        selecting = {(p.file, p.line) for p in text.producers}
+        noted = calls_noted or {}
+        kept = tuple(n for n in answer.uncertain if n not in noted or noted[n] in selecting)
+        if requirement == answer.requirement and not notes and kept == answer.uncertain:
             continue
         derivation = answer.derivation + (DecidedByCallers(
             fn.name, SELECTED, tuple(paths)),)
         per_text.append((text.template, replace(answer, requirement=requirement, derivation=derivation,
-                                                uncertain=answer.uncertain + notes)))
+                                                uncertain=kept + notes)))
     return replace(answer, texts=tuple(per_text)) if per_text else answer
 
 

@@ -262,6 +262,9 @@ class Conditions:
     _paths: dict[tuple, list[tuple[str, int, str, str]]] = field(default_factory=dict)
     _above: dict[tuple, list[tuple]] = field(default_factory=dict)  # memo -> the callers' memos reaching() walked
     _stores: dict[tuple[str, str], Requirement] = field(default_factory=dict)
+    # note -> (function key, file, line): the call of that function a _callers() note is about
+    # (a text's answer keeps it only when that call selects the text: callneeds.text_answers)
+    path_notes: dict[str, tuple[str, str, int]] = field(default_factory=dict)
     _active: list[tuple] = field(default_factory=list)  # reaching() memo keys being worked out, outermost first
     _lowest: int = MAX_DEPTH * BUDGET  # the outermost of them a cycle was cut at (none: larger than any)
 
@@ -392,7 +395,14 @@ class Conditions:
             around = upward in self._active  # a path around a cycle: no alternative, not listed
             found, why = self.reaching(upward[0], upward[1], depth + 1, stack | {key}, upward[2])
             # a caller in a module run only once loaded (mod_openssl.c), called from a shared file
-            found = loaded_across(found, caller_fn.file, fn.file, self.index)
+            loaded = loaded_across(found, caller_fn.file, fn.file, self.index)
+            if found.is_true and not loaded.is_true and (tests := self._run_tests(call, caller_fn)):
+                note = (f"{caller_fn.file}:{data['line']} in {caller_fn.name}() calls {fn.name}() under tests of "
+                        f"run data srcscan does not follow ({tests}); that path is shown with its module loaded "
+                        f"alone, and options those tests need may be missing")
+                unsure.append(note)
+                self.path_notes[note] = (key, caller_fn.file, data["line"])
+            found = loaded
             alternatives.append(found)
             unsure.extend(why)
             if not around:
@@ -405,6 +415,14 @@ class Conditions:
         else:
             result = (need.exists(is_test) & base).simplified()
         return result, tuple(dict.fromkeys(unsure))
+
+    def _run_tests(self, call: CallSite, caller: FunctionFacts) -> str:
+        """The C text of the first three tests of run data (runtime tests on no parameter) among
+        the guards of `call` in `caller` (mod_openssl_refresh_ech_keys_ctx's early return
+        `NULL == s->ech_keydir`), joined; empty when there are none."""
+        tests = sorted({render(a.test) for g in call.guards for a in guard_condition(g, self.index, caller).atoms()
+                        if a.is_test and not param_test(a, caller)})
+        return ", ".join(f"`{t}`" for t in tests[:3]) + (", ..." if len(tests) > 3 else "")
 
     def _arguments(self, call: CallSite, data: dict) -> tuple[CExpr, ...]:
         """What the call of an edge passes to the function it runs. A call through a parameter's

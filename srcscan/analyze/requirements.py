@@ -285,8 +285,9 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
         answers[call.key] = RequirementAnswer(requirement, tuple(derivation) if not requirement.is_true else (), unsure,
                                               None if silent.is_true else silent, silent_calls=above)
         if texts and any(t.producers for t in texts.get(call.key, ())):
+            calls_noted = {n: (f, line) for n, (callee, f, line) in conditions.path_notes.items() if callee == key}
             answers[call.key] = text_answers(answers[call.key], texts[call.key], fn, graph, index, from_callers, dead,
-                                             frozenset(muted))
+                                             frozenset(muted), calls_noted)
     return answers
 
 
