@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from srcscan.cexpr import Binary, Call, Cast, CExpr, Cond, Const, Member, Name, Unary, strip, walk
+from srcscan.analyze.arraystores import copy_stores, first_element_empty, first_element_test
 from srcscan.analyze.fnexprs import function_expressions
 from srcscan.analyze.testatoms import mirror
 from srcscan.analyze.wholefills import addressed
@@ -69,7 +70,7 @@ def empty_test(e: CExpr, index: Index) -> CExpr | None:
         for side, other in ((e.left, e.right), (e.right, e.left)):
             if _zero(other) and length_of(side, index) is not None:
                 return Binary("!=", side, other)
-    return None
+    return first_element_empty(e)  # `m[0] == 0` (analyze.arraystores)
 
 
 def _zero(e: CExpr) -> bool:
@@ -86,11 +87,21 @@ def nonempty_field_test(e: CExpr, index: Index, fn: FunctionFacts | None, reader
     if not getattr(index, "run_needs", None):
         return None
     s = nonempty_test(e, index)
+    if s is None and (m := first_element_test(e)) is not None:
+        # `serv->interface[0] != 0`: only of a char array field its copies alone fill (arraystores)
+        if _assigned(m.field, m.owner, index) or not copy_stores(m.field, m.owner, index):
+            return None
+        return field_need(m.field, m.owner, index, reader, 0)
     if isinstance(s, Name) and s.ref == "param" and fn is not None and s.name in fn.params:
         return param_need(fn, s.name, index, reader, 0)
     if not isinstance(s, Member):
         return None
     return field_need(s.field, s.owner, index, reader, 0)
+
+
+def _assigned(field: str, owner: str, index: Index) -> bool:
+    return any(w.target.endswith("." + field) and not (owner and w.owner and w.owner != owner)
+               for w in index.field_writes.get(field, ()))
 
 
 def field_need(field: str, owner: str, index: Index, reader: GuardReader, depth: int) -> Requirement | None:
@@ -139,6 +150,16 @@ def _field_need(field: str, owner: str, index: Index, reader: GuardReader, depth
                 break
             needs.append(need)
         found = Requirement.any_of(needs).simplified() if needs is not None else None
+    elif graph is not None and not stores and depth < _DEPTH and (copies := copy_stores(field, owner, index)):
+        needs = []  # a char array the string copies alone fill (`safe_strncpy(serv->interface, ...)`)
+        for fn, call, source in copies:
+            other = strip(source)  # another struct's field of the same name is not this one's earlier value
+            same = field if not (isinstance(other, Member) and other.owner and owner and other.owner != owner) else ""
+            need = _value_need(source, fn, call.guards, same, index, reader, depth)
+            if need is None:
+                return None
+            needs.append(need)
+        found = Requirement.any_of(needs).simplified()
     return found
 
 
@@ -306,5 +327,7 @@ def stored_string_tests(graph, index: Index) -> bool:
                 for x in walk(g.expr):
                     s = nonempty_test(x, index) if isinstance(x, (Call, Binary)) else None
                     if isinstance(s, Member) and s.field in index.field_writes:
+                        return True
+                    if (m := first_element_test(x)) is not None and copy_stores(m.field, m.owner, index):
                         return True
     return False

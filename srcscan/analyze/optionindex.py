@@ -127,6 +127,11 @@ class Index:
     programs: tuple[str, ...] = ()  # the names the daemon is started under (rules' `[project] programs`; analyze.progname)
     string_compares: frozenset[str] = frozenset()  # the rules' `[config] string_compares` (strcmp and kin)
     string_lengths: frozenset[str] = frozenset()  # the rules' `[config] string_lengths` (strlen)
+    string_copies: frozenset[str] = frozenset()  # the rules' `[config] string_copies` (strcpy; analyze.arraystores)
+    string_appends: frozenset[str] = frozenset()  # the rules' `[config] string_appends` (strcat)
+    pointer_reads: frozenset[str] = frozenset()  # the rules' `[config] pointer_reads` (if_nametoindex)
+    log_names: frozenset[str] = frozenset()  # the log functions' names (their arguments are only read)
+    element_writes: frozenset[str] = frozenset()  # names some text writes an element of (arraystores.element_written)
     run_needs: dict = field(default_factory=dict)  # function key -> its call paths' requirement, first reading (analyze.nonempty)
     zeroing: frozenset[str] = frozenset()  # functions returning a zeroed allocation (analyze.zeroed)
     local_writes: dict[tuple[str, str], dict[str, tuple]] = field(default_factory=dict)  # (file, function) -> local -> (value, guards) of each write (guardedlocals.find_local_writes)
@@ -292,6 +297,9 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     index.programs = rules.programs or (rules.project,)
     index.string_compares = frozenset(rules.config.string_compares)
     index.string_lengths = frozenset(rules.config.string_lengths)
+    index.string_copies = frozenset(rules.config.string_copies)
+    index.string_appends = frozenset(rules.config.string_appends)
+    index.pointer_reads = frozenset(rules.config.pointer_reads)
     index.assigned = {f: {n: tuple(sorted(ls)) for n, ls in names.items()} for f, names in (assigned or {}).items()}
     index.getopt_calls = rules.options.getopt_calls
     # the variables a getopt call's result is assigned to (Index.option_switch), before any guard is read

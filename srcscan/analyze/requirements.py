@@ -22,6 +22,7 @@ from srcscan.analyze.tablehandover import table_handovers
 from srcscan.analyze.fdreads import fd_reads, fd_writes
 from srcscan.analyze.pointertables import pointer_tables
 from srcscan.analyze.wholefills import filled_whole, stepped_fields, unmodelled
+from srcscan.analyze.arraystores import element_written
 from srcscan.analyze.steppedlocals import local_steps
 from srcscan.analyze.valuestores import value_stores
 from srcscan.analyze.zerofields import add_counts, counted_fields, settled_zero_by
@@ -140,6 +141,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
         index.marker_needs = {code: sends_requirement(calls, graph, index, from_callers, dead)[0]
                               for code, calls in markers.items()}
         from_callers, via_pointer = again()
+    index.log_names = frozenset(k.rsplit(":", 1)[-1] for k in (log_functions or {}))  # analyze.arraystores
     if not index.run_needs and stored_string_tests(graph, index):
         # `strlen(serv->domain) != 0`: read with the call paths of the functions storing the
         # field and passing its value (analyze.nonempty), then the callers once more
@@ -344,6 +346,7 @@ def analyze_requirements(context: Context, build: Mapping[SiteKey, str]) \
                                                context.rules.callgraph.library_keeps)
     context.index.zero_fills = unmodelled(context.index.zero_fills, stepped := stepped_fields(texts), context.index.whole_filled)
     context.index.stepped_fields = stepped  # what neverstored leaves out
+    context.index.element_writes = element_written(texts)  # what arraystores leaves out
     context.index.dead_slots = dead_slots(context.functions, writes, context.graph.key_for, context.index.key_values,
                                           context.index.whole_filled, stepped)  # `srv->srvconf.config_unsupported`
     context.index.field_values = FieldValues(context.functions, writes, texts, context.graph.key_for, context.index.whole_filled,

@@ -297,6 +297,9 @@ def _read_config(r: _Reader) -> ConfigRules:
                          equality_tests=equality_tests, readers=_identifiers(r, "readers"),
                          string_compares=_identifiers(r, "string_compares"),
                          string_lengths=_identifiers(r, "string_lengths"),
+                         string_copies=_identifiers(r, "string_copies"),
+                         string_appends=_identifiers(r, "string_appends"),
+                         pointer_reads=_identifiers(r, "pointer_reads"),
                          condition_fields=_identifiers(r, "condition_fields"),
                          entry_name_field=_identifier(r, "entry_name_field"), list_fills=_list_fills(r),
                          kept_only_with=kept, kept_checked_in=checked_in, kept_process=kept_process, **levels)

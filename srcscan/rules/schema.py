@@ -230,6 +230,12 @@ class ConfigRules:
     # The C library's string lengths (strlen(3)): `strlen(serv->domain) != 0` tests that the
     # string is non-empty (analyze.unsuretests).
     string_lengths: tuple[str, ...] = ()
+    # The C library's string copies (strcpy(3): destination, source), appends (strcat(3)) and
+    # calls only reading through their pointers (if_nametoindex(3)): what fills a char array
+    # field and what only reads it (analyze.arraystores).
+    string_copies: tuple[str, ...] = ()
+    string_appends: tuple[str, ...] = ()
+    pointer_reads: tuple[str, ...] = ()
     # Members of a condition block's struct that tell blocks apart (lighttpd's data_config `comp`:
     # `$SERVER["socket"]`, `$HTTP["host"]`): a message whose guards test one is logged only for
     # config set in some blocks, which srcscan says in `uncertain` (analyze.condblocks).
