@@ -25,6 +25,7 @@ decide the same implication exactly.
 from __future__ import annotations
 
 import ctypes
+import sys
 from typing import Any, Callable, NamedTuple
 
 try:
@@ -48,11 +49,13 @@ class Compare(NamedTuple):
 
 def compare(manager: Any) -> Compare | None:
     """CUDD's own tests for `manager` (a dd.cudd.BDD), or None when they cannot be reached
-    safely (see the module's docstring)."""
-    if _cudd is None or type(manager) is not _cudd.BDD or type(manager).__basicsize__ < _HEADER + 5 * _POINTER:
+    safely (see the module's docstring): only on CPython, where `id()` is the object's address.
+    The tests raise ValueError for a node of another manager (dd's own operators do the same);
+    they hold the manager, so its CUDD manager outlives them."""
+    if sys.implementation.name != "cpython" or _cudd is None or type(manager) is not _cudd.BDD or type(manager).__basicsize__ < _HEADER + 5 * _POINTER:
         return None
     try:
-        lib = ctypes.CDLL(_cudd.__file__)
+        lib = ctypes.PyDLL(_cudd.__file__)  # keeps the GIL: CUDD is not thread-safe
         leq, equiv_dc, read_one = lib.Cudd_bddLeq, lib.Cudd_EquivDC, lib.Cudd_ReadOne
     except (OSError, AttributeError):  # pragma: no cover - a build without the symbols exported
         return None
@@ -66,13 +69,25 @@ def compare(manager: Any) -> Compare | None:
     if not dd_manager or read_one(dd_manager) != int(manager.true) - 2:
         return None
 
+    def mine(*nodes: Any) -> None:
+        """Raises ValueError unless every node is of `manager` (a foreign node would make
+        CUDD walk another manager's diagram)."""
+        if any(n.bdd is not manager for n in nodes):
+            raise ValueError("a node of another BDD manager")
+
     def node_leq(f: Any, g: Any) -> bool:
+        """f implies g (Cudd_bddLeq)."""
+        mine(f, g)
         return leq(dd_manager, int(f) - 2, int(g) - 2) == 1
 
     def node_leq_not(f: Any, g: Any) -> bool:
+        """f implies not g: Cudd_bddLeq with g's complemented edge."""
+        mine(f, g)
         return leq(dd_manager, int(f) - 2, (int(g) - 2) ^ 1) == 1
 
     def node_equal_on(f: Any, g: Any, care: Any) -> bool:
+        """f and g agree wherever care holds: Cudd_EquivDC with the don't-care set not care."""
+        mine(f, g, care)
         return equiv_dc(dd_manager, int(f) - 2, int(g) - 2, (int(care) - 2) ^ 1) == 1
 
     return Compare(node_leq, node_leq_not, node_equal_on)

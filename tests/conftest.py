@@ -196,8 +196,9 @@ def pytest_collection_modifyitems(config, items):
 # builds meanwhile; lighttpd 1.4.69 (2.0), 1.4.79 (1.8), 1.4.85 (3.6, explain's releases) and
 # 1.4.79 again under the history test's own rules file (1.3); dnsmasq 2.90 (1.0). The two
 # keepalived groups first, one per process: each builds what the other reads (2.3.3 for the
-# diff, 2.2.7 for explain's releases) before the other asks for it; lighttpd goes to the process
-# that finishes keepalived-2.2.7, dnsmasq to the other. Taken in the default order (most tests
+# diff, 2.2.7 for explain's releases) before the other asks for it; lighttpd and dnsmasq go to
+# whichever process asks first (pytest-xdist's scheduler hands a process its next group when
+# two or fewer of its tests are left, so which one takes lighttpd depends on timing). Taken in the default order (most tests
 # first: dnsmasq, lighttpd, keepalived-2.2.7, keepalived-2.3), one process built 2.2.7, waited
 # three minutes for 2.3.3, then built 2.3.4, the longest, last.
 GROUPS = ("keepalived-2.3", "keepalived-2.2.7", "lighttpd", "dnsmasq")

@@ -171,8 +171,8 @@ def _read_at(call: CallSite, i: int, index: Index, depth: int) -> bool:
 def _param_read(fn: FunctionFacts, i: int, index: Index, depth: int) -> bool:
     """Whether `fn` only reads through its parameter `i`: never assigned, no element of it
     written, handed as it is only to calls reading through it, in no other call's argument, no
-    value or return."""
-    key = ("arraystores", "read", fn.key, i)
+    value or return. Kept by depth too: an answer cut short at _DEPTH holds only there."""
+    key = ("arraystores", "read", fn.key, i, depth)
     if key in index.memo:
         return index.memo[key]
     index.memo[key] = False  # a cycle reads nothing for sure

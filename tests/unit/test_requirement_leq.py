@@ -52,3 +52,18 @@ def test_another_manager_type_gets_none():
 
     assert compare(BDD()) is None
     assert compare(object()) is None
+
+
+def test_a_node_of_another_manager_is_refused_not_walked():
+    """A foreign manager's node would make CUDD walk another diagram (a crash): refused as dd's
+    own operators refuse it."""
+    import pytest
+    from dd.cudd import BDD
+
+    other = BDD()
+    other.declare("x")
+    mine = Requirement.atom("-leq-a")._f
+    with pytest.raises(ValueError):
+        _COMPARE.leq(mine, other.var("x"))
+    with pytest.raises(ValueError):
+        _COMPARE.equal_on(mine, mine, other.true)
