@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 _DEPTH = 3  # tree functions handing a read-only pointer on: allocate_sfd -> local_bind -> setsockopt
 _SUBSCRIPT = re.compile(r"(\w+)\s*\[")
+_SPACE = re.compile(r"\s*")  # white space from a position: where the next token starts, without slicing the rest
 _DEREF = re.compile(r"(?<![\w)\]])\*\s*\(?\s*((?:\w+\s*(?:->|\.)\s*)*\w+)\s*(?:\+\+|--)?\s*\)?\s*((?:[-+*/|&^%]|<<|>>)?=)(?!=)")
 _ZERO = frozenset({"0", "'\\0'"})
 
@@ -77,14 +78,14 @@ def first_element_empty(e: CExpr) -> CExpr | None:
 
 def element_written(texts: Mapping[str, str]) -> frozenset[str]:
     """The names some text writes an element of, by a subscript (`x->interface[i] = c`,
-    `buf[n]++`) or a dereference (`*p = c`, `*p++ = c`), a plain `= 0` or `= '\\0'` left out."""
+    `buf[n]++`, `m[i][j] = c`) or a dereference (`*p = c`, `*p++ = c`), a plain `= 0` or `= '\\0'` left out."""
     found: set[str] = set()
     for text in texts.values():
         code = blank_comments_and_literals(text)
         for m in _SUBSCRIPT.finditer(code):
             end = _closing(code, m.end() - 1)
-            while end is not None and code[end + 1:end + 2].strip() == "" and code[end + 1:].lstrip().startswith("["):
-                end = _closing(code, code.index("[", end + 1))
+            while end is not None and code.startswith("[", nxt := _SPACE.match(code, end + 1).end()):
+                end = _closing(code, nxt)
             if end is None:
                 continue
             rest = code[end + 1:end + 40].lstrip()
@@ -92,7 +93,7 @@ def element_written(texts: Mapping[str, str]) -> frozenset[str]:
             if before.endswith(("++", "--")) or rest.startswith(("++", "--")):
                 found.add(m.group(1))
             elif (op := re.match(r"((?:[-+*/|&^%]|<<|>>)?=)(?!=)", rest)) is not None:
-                if op.group(1) != "=" or not _zero_value(text, code, end + 1 + (len(code[end + 1:]) - len(code[end + 1:].lstrip())) + 1):
+                if op.group(1) != "=" or not _zero_value(text, code, _SPACE.match(code, end + 1).end() + 1):
                     found.add(m.group(1))
         for m in _DEREF.finditer(code):
             name = re.split(r"->|\.", m.group(1))[-1].strip()

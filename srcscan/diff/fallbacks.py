@@ -38,6 +38,7 @@ from srcscan.diff.analysis import _LAST_EXIT, _block, _squeezed
 from srcscan.diff.model import FileTexts
 from srcscan.diff.ternary import split_top_level
 from srcscan.diff.text import call_arguments_end, message_function_lines
+from srcscan.preprocessor.lex import strip_comments
 from srcscan.textcalls import enclosing_guards
 
 _VAR = r"[A-Za-z_]\w*(?:(?:->|\.)[A-Za-z_]\w*)*"
@@ -181,7 +182,7 @@ def _before(text: str | None, m: Message) -> str | None:
         return None
     lines, first = found
     code = "\n".join(x for x in lines[: m.line - first] if not x.lstrip().startswith("#"))
-    return _squeezed(re.sub(r"/\*.*?\*/|//[^\n]*", " ", code, flags=re.S))
+    return _squeezed(strip_comments(code))
 
 
 def _if_line(text: str | None, m: Message, test: str) -> tuple[str, ...] | None:

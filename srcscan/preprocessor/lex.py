@@ -49,6 +49,12 @@ def blank_comments_and_literals(text: str) -> str:
     return _BLANKABLE.sub(_blank, text)
 
 
+def strip_comments(text: str) -> str:
+    """`text` with each comment replaced by one space and literals kept as written (`"http://x"`
+    is a string, not a comment): for comparing code as text, not for offsets."""
+    return _BLANKABLE.sub(lambda m: m.group(0) if m.group(0)[0] in "\"'" else " ", text)
+
+
 @dataclass(frozen=True)
 class Directive:
     """One preprocessor line (continuations joined)."""
