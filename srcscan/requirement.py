@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Mapping
 from sympy.logic.boolalg import And, Or, false, true
 
 from srcscan.errors import InputError
-from srcscan.requirement_atoms import (_COMPARE, ATOM_PATTERN, ATOMS, MANAGER, VARIABLES, Atom, atoms_of, care_set,
+from srcscan.requirement_atoms import (ATOM_PATTERN, ATOMS, COMPARE, MANAGER, VARIABLES, Atom, atoms_of, care_set,
                                        fingerprint, quantified, support_of, variable_of)
 from srcscan.requirement_dnf import literal_text, render, smallest_dnf
 
@@ -160,8 +160,8 @@ class Requirement:
             return True
         if fingerprint(self._f) != fingerprint(other._f):
             return False  # they differ under a setting that can happen (requirement_atoms.fingerprint)
-        if _COMPARE is not None:
-            return _COMPARE.equal_on(self._f, other._f, care_set())
+        if COMPARE is not None:
+            return COMPARE.equal_on(self._f, other._f, care_set())
         differ = (self._f & ~other._f) | (~self._f & other._f)
         return (differ & care_set()) == MANAGER.false
 
@@ -261,13 +261,13 @@ class _Parser:
 # nothing, else the formula built and compared with the constant.
 @functools.lru_cache(maxsize=1 << 16)
 def _holds_always(f: Any, care: Any) -> bool:
-    if _COMPARE is not None:
-        return _COMPARE.leq(care, f)
+    if COMPARE is not None:
+        return COMPARE.leq(care, f)
     return (f | ~care) == MANAGER.true
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def _never_holds(f: Any, care: Any) -> bool:
-    if _COMPARE is not None:
-        return _COMPARE.leq_not(f, care)
+    if COMPARE is not None:
+        return COMPARE.leq_not(f, care)
     return (f & care) == MANAGER.false

@@ -68,7 +68,7 @@ class Atom:
 
 
 MANAGER = BDD()
-_COMPARE = compare(MANAGER)  # CUDD's containment tests, which build nothing, when reachable (requirement_leq)
+COMPARE = compare(MANAGER)  # CUDD's containment tests, which build nothing, when reachable (requirement_leq)
 ATOMS: dict[str, Atom] = {}  # variable -> atom (the first atom of that text seen, with its test)
 VARIABLES: dict[str, str] = {}  # atom text -> variable
 _BY_OPTION: dict[str, list[Atom]] = {}  # option name -> its atoms

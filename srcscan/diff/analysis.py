@@ -137,15 +137,15 @@ def conditions_changed(a: Message, b: Message, texts: FileTexts | None) -> bool:
     if None in before:
         return True
     kept = [list(a.conditions), list(b.conditions)]
-    for g in {_squeezed(x) for x in a.conditions + b.conditions}:
-        counts = [sum(_squeezed(x) == g for x in m.conditions) for m in (a, b)]
+    for g in {squeezed(x) for x in a.conditions + b.conditions}:
+        counts = [sum(squeezed(x) == g for x in m.conditions) for m in (a, b)]
         more = 0 if counts[0] > counts[1] else 1
         # the extra copies are the same checks when the other side writes as many
         if counts[0] != counts[1] and _exits_on(g, before[1 - more]) >= counts[more]:
             drop = counts[more] - counts[1 - more]
             side = kept[more]
             for k in range(len(side) - 1, -1, -1):
-                if drop and _squeezed(side[k]) == g:
+                if drop and squeezed(side[k]) == g:
                     del side[k]
                     drop -= 1
     if len(kept[0]) == len(a.conditions) and len(kept[1]) == len(b.conditions):
@@ -156,24 +156,24 @@ def conditions_changed(a: Message, b: Message, texts: FileTexts | None) -> bool:
 
 def _text_before(text: str | None, m: Message) -> str | None:
     """The text of m's function from its head to m's line, preprocessor lines dropped,
-    _squeezed; None when the function is not found."""
+    squeezed; None when the function is not found."""
     found = message_function_lines(text, m)
     if found is None:
         return None
     lines, first = found
-    return _squeezed("\n".join(x for x in lines[: m.line - first] if not x.lstrip().startswith("#")))
+    return squeezed("\n".join(x for x in lines[: m.line - first] if not x.lstrip().startswith("#")))
 
 
-def _squeezed(text: str) -> str:
+def squeezed(text: str) -> str:
     """C text with white space only where it parts two words (`return rc;`, `if(x!=0)`)."""
     return re.sub(r" (?=\W)|(?<=\W) ", "", re.sub(r"\s+", " ", text)).strip()
 
 
 _EXIT = re.compile(r"(?:return\b|goto\b|break;|continue;|exit\(|_exit\(|abort\()")
-_LAST_EXIT = re.compile(r"(?:^|[;{}])(?:return\b[^;{}]*|goto \w+|break|continue|_?exit\([^;{}]*\)|abort\(\));$")
+LAST_EXIT = re.compile(r"(?:^|[;{}])(?:return\b[^;{}]*|goto \w+|break|continue|_?exit\([^;{}]*\)|abort\(\));$")
 
 
-def _block(text: str) -> str:
+def block_body(text: str) -> str:
     """The body of the `{...}` block `text` starts with (braces matched), "" when it does
     not start with one or the block does not end within `text`."""
     if not text.startswith("{"):
@@ -190,7 +190,7 @@ def _exits_on(guard: str, before: str) -> int:
     """How many times is `if (TEST)` followed by an exit (return, goto, break, continue,
     exit(): at once, or as the last statement of its block) written in `before`, TEST the
     guard or its negation?"""
-    g = _squeezed(guard)
+    g = squeezed(guard)
     tests = {g, f"!({g})", f"!{g}"}
     if g.startswith("!(") and g.endswith(")"):
         tests.add(g[2:-1])
@@ -204,7 +204,7 @@ def _exits_on(guard: str, before: str) -> int:
             if before[:k].endswith("else"):
                 continue  # `else if (x)`: the branch of another test, not a check of its own
             rest = before[k + len(test) + 4:]
-            if _EXIT.match(rest) or _LAST_EXIT.search(_block(rest)):
+            if _EXIT.match(rest) or LAST_EXIT.search(block_body(rest)):
                 found += 1
     return found
 

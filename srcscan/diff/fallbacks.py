@@ -34,7 +34,7 @@ from __future__ import annotations
 import re
 
 from srcscan.catalog import Message
-from srcscan.diff.analysis import _LAST_EXIT, _block, _squeezed
+from srcscan.diff.analysis import LAST_EXIT, block_body, squeezed
 from srcscan.diff.model import FileTexts
 from srcscan.diff.ternary import split_top_level
 from srcscan.diff.text import call_arguments_end, message_function_lines
@@ -75,7 +75,7 @@ def _tests_variable(guards: tuple[str, ...], v: str) -> bool:
     """Does some guard test v as it is: `v`, `!v`, `v OP x`, `x OP v` (a comparison)?"""
     name = re.escape(v)
     for g in guards:
-        s = _squeezed(g)
+        s = squeezed(g)
         for m in re.finditer(rf"(?<![\w.])(?<!->){name}(?![\w\[(]|->|\.)", s):
             before, after = s[: m.start()], s[m.end():]
             if re.match(r"=(?!=)", after):
@@ -91,7 +91,7 @@ def with_fallback_exits(a: Message, b: Message, guards_a: tuple[str, ...], guard
                         texts: FileTexts | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The two sides' guards with the exits of a fallback read as the exit they replaced
     (module docstring); unchanged without the files' texts."""
-    if texts is None or sorted(map(_squeezed, guards_a)) == sorted(map(_squeezed, guards_b)):
+    if texts is None or sorted(map(squeezed, guards_a)) == sorted(map(squeezed, guards_b)):
         return guards_a, guards_b
     befores = [_before(texts(side, m.file), m) for side, m in (("old", a), ("new", b))]
     if None in befores:
@@ -101,10 +101,10 @@ def with_fallback_exits(a: Message, b: Message, guards_a: tuple[str, ...], guard
         sides[k] = [_without_fallback_test(g, tuple(sides[1 - k]), befores[k]) for g in sides[k]]
     for k in (0, 1):
         other = 1 - k
-        squeezed_other = {_squeezed(g) for g in sides[other]}
+        squeezed_other = {squeezed(g) for g in sides[other]}
         for g in list(sides[k]):
             found = _exit_test(g)
-            if found is None or _squeezed(g) in squeezed_other:
+            if found is None or squeezed(g) in squeezed_other:
                 continue
             test, (v, opposite) = found
             if any(test in s for s in squeezed_other) or _tests_variable(tuple(sides[k]), v):
@@ -124,7 +124,7 @@ def _place(guards: list[str], source: list[str], g: str) -> int:
 
 def _exit_test(guard: str) -> tuple[str, tuple[str, set[str]]] | None:
     """(C, _stored(C)) of an exit `!(... && C)` or `!(C)` whose last conjunct C stores and tests."""
-    s = _squeezed(guard)
+    s = squeezed(guard)
     if not (s.startswith("!(") and call_arguments_end(s, 2)[0] == len(s) - 1):
         return None
     last = split_top_level(s[2:-1], "&&")[-1]
@@ -134,7 +134,7 @@ def _exit_test(guard: str) -> tuple[str, tuple[str, set[str]]] | None:
 
 def _without_fallback_test(guard: str, other: tuple[str, ...], before: str) -> str:
     """`!(P && !(Z) && C)` -> `!(P && C)` (first reading of the module docstring)."""
-    s = _squeezed(guard)
+    s = squeezed(guard)
     if not (s.startswith("!(") and call_arguments_end(s, 2)[0] == len(s) - 1):
         return guard
     parts = split_top_level(s[2:-1], "&&")
@@ -163,7 +163,7 @@ def _fallback_written(before: str, test: str, opposite: set[str]) -> bool:
         while (k := before.find(head, start)) >= 0:
             start = k + 1
             rest = before[k + len(head):]
-            if _LAST_EXIT.search(_block(rest)):
+            if LAST_EXIT.search(block_body(rest)):
                 found += 1
     return found == 1
 
@@ -176,13 +176,13 @@ def _plain_written(before: str, test: str) -> bool:
 
 def _before(text: str | None, m: Message) -> str | None:
     """m's function's text from its head to m's line, without comments and preprocessor
-    lines, squeezed (analysis._squeezed)."""
+    lines, squeezed (analysis.squeezed)."""
     found = message_function_lines(text, m)
     if found is None:
         return None
     lines, first = found
     code = "\n".join(x for x in lines[: m.line - first] if not x.lstrip().startswith("#"))
-    return _squeezed(strip_comments(code))
+    return squeezed(strip_comments(code))
 
 
 def _if_line(text: str | None, m: Message, test: str) -> tuple[str, ...] | None:
@@ -193,8 +193,8 @@ def _if_line(text: str | None, m: Message, test: str) -> tuple[str, ...] | None:
         return None
     lines, first = found
     at = [i for i in range(m.line - first)
-          if re.sub(r"^(?:\}?else)?", "", _squeezed(" ".join(lines[i: i + 3]))).startswith(f"if({test})")]
+          if re.sub(r"^(?:\}?else)?", "", squeezed(" ".join(lines[i: i + 3]))).startswith(f"if({test})")]
     if len(at) != 1:
         return None
-    heads = tuple(_squeezed(h) for h in enclosing_guards(text.split("\n"), first + at[0]))
+    heads = tuple(squeezed(h) for h in enclosing_guards(text.split("\n"), first + at[0]))
     return heads[:-1] if heads and heads[-1].endswith("{}else") else heads  # the fallback's own `if (Z) { } else`

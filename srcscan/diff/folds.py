@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import replace
 
 from srcscan.catalog import Message
-from srcscan.diff.analysis import _squeezed
+from srcscan.diff.analysis import squeezed
 from srcscan.diff.model import Change, Merge
 from srcscan.diff.text import DISTINCT_LITERAL, _site, _text, _uncast, literal_length
 from srcscan.diff.ternary import split_top_level
@@ -69,11 +69,11 @@ class _FoldPasses:
             args = _hole_args(a)
             if a.dynamic or not a.conditions or not args or "" in args:
                 continue
-            test = _squeezed(_uncast(a.conditions[-1]))
+            test = squeezed(_uncast(a.conditions[-1]))
             found = {id(b): b for o, b in known if o.file == a.file and o.function == a.function and o is not a
                      and not b.dynamic and b.conditions and _hole_args(b) == args
                      and len(alternatives := _alternatives(b.conditions[-1])) > 1
-                     and test in {_squeezed(_uncast(x)) for x in alternatives}}
+                     and test in {squeezed(_uncast(x)) for x in alternatives}}
             if len(found) == 1:
                 (b,) = found.values()
                 into.setdefault(id(b), (b, []))[1].append(a)
