@@ -257,3 +257,15 @@ def test_events_entries_are_checked(tmp_path):
     with pytest.raises(RulesError) as err:
         load_rules(str(bad))
     assert "events[0].code_arg" in str(err.value)
+
+
+@pytest.mark.parametrize("block, needs", [
+    # vrrp_parser.c:1862-1866 (2.3.4): vrrp_tprocess_end_handler frees one without `process`
+    ("vrrp_track_process", "process"),
+    # check_http.c:893-897: url_check frees a url with no path
+    ("url", "path"),
+])
+def test_keepalived_blocks_dropped_at_their_end(block, needs):
+    """Issue 13: blocks keepalived's end handlers drop unless a keyword filled a field; code run
+    after the parse that needs the block needs the keyword too (analyze.keptblocks)."""
+    assert dict(load_rules("keepalived").config.kept_only_with)[block] == needs
