@@ -65,7 +65,8 @@ def checked_after(graph: CallGraph, checks: Iterable[str]) -> tuple[frozenset[st
 
 def with_kept(answers: Mapping[SiteKey, RequirementAnswer], kept: Iterable[tuple[str, str]],
               checked: Mapping[str, str], processes: Mapping[str, str], graph: CallGraph, handlers: Iterable[str],
-              guards: Mapping[SiteKey, tuple[Guard, ...]] | None = None) -> dict[SiteKey, RequirementAnswer]:
+              guards: Mapping[SiteKey, tuple[Guard, ...]] | None = None,
+              checks: Iterable[tuple[str, str, str]] = ()) -> dict[SiteKey, RequirementAnswer]:
     """The answers with each kept block's keywords (`kept`: block keyword -> formula text, the
     rules' kept_only_with) added where a site that runs after the block's check needs the block:
     after the parse (its function not in parse_time) for a block its end handler drops, only
@@ -75,7 +76,10 @@ def with_kept(answers: Mapping[SiteKey, RequirementAnswer], kept: Iterable[tuple
     keeps a bfd_instance without neighbor_ip, which only the BFD process drops. An alternative
     needing the block absent (`virtual_server && !real_server`) or not naming it is left as it is.
     `guards`: each site's guards; a site (or a call) under a test of the check's own result
-    (`if (!complete_init()) { log...; }`, the branch where it failed) is not after it."""
+    (`if (!complete_init()) { log...; }`, the branch where it failed) is not after it.
+    `checks` (the rules' kept_checks: block, formula, function names) are later checks of a
+    block, each with its own formula and functions, read as kept_checked_in's: keepalived's
+    vrrp_complete_instance() wants more of a `vrrp_instance` than chk_min_cfg before it."""
     handlers, guards = list(handlers), guards or {}
     parsing = parse_time(graph, handlers)
     by_key = {(fn.file, fn.name): k for k, fn in graph.functions.items()}
@@ -83,37 +87,41 @@ def with_kept(answers: Mapping[SiteKey, RequirementAnswer], kept: Iterable[tuple
     for block, text in kept:
         if block in checked:
             after, sites = checked_after(graph, checked[block].split())
-            rules.append((block, Requirement.parse(text), after, sites))
+            rules.append((block, Requirement.parse(text), after, sites, checked[block], "kept_only_with"))
         else:
-            rules.append((block, Requirement.parse(text), None, frozenset()))
+            rules.append((block, Requirement.parse(text), None, frozenset(), "", "kept_only_with"))
+    for block, text, names in checks:
+        after, sites = checked_after(graph, names.split())
+        rules.append((block, Requirement.parse(text), after, sites, names, f"kept_checks, {names}"))
     starts = {block: "@" + name for block, name in processes.items()}
     out = {}
     for key, answer in answers.items():
         fn = by_key.get((key.file, key.function))
         add = []
-        for block, needs, after, sites in rules:
+        for block, needs, after, sites, names, rule in rules:
             if after is None:
                 runs_after = fn is not None and fn not in parsing
             else:
                 runs_after = fn in after or (any(f == key.file and name == key.function and key.line > line
                                                   for f, name, line in sites)
-                                              and not tests_a_check(guards.get(key, ()), checked[block].split()))
+                                              and not tests_a_check(guards.get(key, ()), names.split()))
             if runs_after:
-                add.append((block, needs, starts.get(block, "")))
+                add.append((block, needs, starts.get(block, ""), rule))
         out[key] = with_needs(answer, add) if add else answer
     return out
 
 
-def with_needs(answer: RequirementAnswer, add: list[tuple[str, Requirement, str]]) -> RequirementAnswer:
+def with_needs(answer: RequirementAnswer, add: list[tuple[str, ...]]) -> RequirementAnswer:
     """Each alternative naming a block of `add` (block, what it needs, the atom of the process
-    dropping it or "") and that process's atom gets what the block needs, and what a block
-    those needs name needs in turn; the others stay."""
+    dropping it or "", and optionally the rules' key the needs come from, for the note) and
+    that process's atom gets what the block needs, and what a block those needs name needs in
+    turn; the others stay."""
     alternatives, notes, changed = answer.requirement.alternatives(), [], False
     found = []
     for alt in alternatives:
         r, named, done = Requirement.from_alternatives([alt]), set(alt), set()
         while (ready := [x for x in add if x[0] in named and x[0] not in done and (not x[2] or x[2] in alt)]):
-            for block, needs, start in ready:
+            for block, needs, start, *rule in ready:
                 done.add(block)
                 more = (r & needs).simplified()
                 # a block it needs may be kept only with some keywords in turn (the member
@@ -121,7 +129,8 @@ def with_needs(answer: RequirementAnswer, add: list[tuple[str, Requirement, str]
                 named |= {a.name for a in needs.atoms() if (needs & Requirement.atom(a, negated=True)).is_false}
                 if not more.is_false and more != r:
                     r, changed = more, True
-                    note = Note(f"a {block} block is kept only with {needs} (rules [config] kept_only_with): "
+                    note = Note(f"a {block} block is kept only with {needs} (rules [config] "
+                                f"{rule[0] if rule else 'kept_only_with'}): "
                                 f"this runs after the check dropping one without")
                     if note not in notes:
                         notes.append(note)

@@ -289,6 +289,7 @@ def _read_config(r: _Reader) -> ConfigRules:
     if not all(given_by_default):
         raise RulesError(r.path, "config.given_by_default", "expected a list of config key names")
     kept, checked_in, kept_process = _kept_blocks(r)
+    kept_checks = _kept_checks(r)
     config = ConfigRules(tuple(tables), r.get("key_switch", str, ""), r.get("case_comments", bool, False),
                          tuple(v.lower() for v in r.strings("false_values")), defaults_functions, emptiness_tests,
                          contexts, tuple(selected), r.get("feature_key", str, ""), feature_functions, keyword_calls,
@@ -302,7 +303,8 @@ def _read_config(r: _Reader) -> ConfigRules:
                          pointer_reads=_identifiers(r, "pointer_reads"),
                          condition_fields=_identifiers(r, "condition_fields"),
                          entry_name_field=_identifier(r, "entry_name_field"), list_fills=_list_fills(r),
-                         kept_only_with=kept, kept_checked_in=checked_in, kept_process=kept_process, **levels)
+                         kept_only_with=kept, kept_checked_in=checked_in, kept_process=kept_process,
+                         kept_checks=kept_checks, **levels)
     r.reject_unknown()
     return config
 
@@ -340,6 +342,27 @@ def _kept_blocks(r: _Reader) -> tuple[tuple[tuple[str, str], ...], ...]:
                 raise RulesError(r.path, f"config.{key}.{block}",
                                  "expected a block of config.kept_only_with -> function or process names")
     return kept, checked_in, kept_process
+
+
+def _kept_checks(r: _Reader) -> tuple[tuple[str, str, str], ...]:
+    """`[[config.kept_checks]]`: (block keyword, formula of keywords, the names of the functions
+    whose false result stops the process), one entry per later check of a block. Raises
+    RulesError naming the entry's key for a missing key, a bad formula or a bad name."""
+    found = []
+    for i, table in enumerate(r.get("kept_checks", list, [], "a list of tables")):
+        if not isinstance(table, dict):
+            raise RulesError(r.path, f"config.kept_checks[{i}]", "expected a table")
+        k = r.sub(f"kept_checks[{i}]", table)
+        block, needs, names = k.get("block", str), k.get("needs", str), k.get("checked_in", str)
+        k.reject_unknown()
+        try:
+            Requirement.parse(needs)
+        except InputError as e:
+            raise RulesError(r.path, f"config.kept_checks[{i}].needs", f"expected a formula of keywords: {e}") from None
+        if not block or not names.split() or not all(n.isidentifier() for n in names.split()):
+            raise RulesError(r.path, f"config.kept_checks[{i}]", "expected a block keyword and function names")
+        found.append((block, needs, names))
+    return tuple(found)
 
 
 def _handler_selectors(r: _Reader) -> tuple[tuple[str, str], ...]:

@@ -221,6 +221,11 @@ class ConfigRules:
     kept_only_with: tuple[tuple[str, str], ...] = ()
     kept_checked_in: tuple[tuple[str, str], ...] = ()
     kept_process: tuple[tuple[str, str], ...] = ()
+    # Later checks of a block, each with its own formula (`[[config.kept_checks]]`: block,
+    # needs, checked_in): keepalived's vrrp_complete_instance() fails, after chk_min_cfg passed,
+    # for a `vrrp_instance` with neither an interface nor a source address. (block, formula,
+    # function names) each; code run after that check needing the block needs the formula.
+    kept_checks: tuple[tuple[str, str, str], ...] = ()
     # Functions reading the configuration file's text (keepalived's init_data()): a message of
     # code only they run, logged only for text of some form (a line starting `~SEQ`), is said
     # to need that form in `uncertain` (analyze.configtext), and string_compares are the C

@@ -83,3 +83,30 @@ def test_bad_rules(tmp_path, old, new, match):
     bad.write_text((ROOT / "rules.toml").read_text().replace(old, new))
     with pytest.raises(RulesError, match=match):
         load_rules(str(bad))
+
+
+@pytest.fixture(scope="module")
+def later(tmp_path_factory):
+    """tests/fixtures/reqk-later: an `instance` checked twice after the parse, for an `id`,
+    then for an `address` as well (keepalived's chk_min_cfg, then vrrp_complete_instance)."""
+    tree = with_keyword_parser("reqk-later", tmp_path_factory.mktemp("later"), "list.h")
+    return tree_catalog(tree, Path(__file__).parent.parent / "fixtures" / "reqk-later" / "rules.toml",
+                        tmp_path_factory.mktemp("cache"))
+
+
+@pytest.mark.parametrize("text, wanted", [
+    ("instances have ids", [["id", "instance"]]),                  # between the checks: the first one's
+    ("instances complete", [["address", "id", "instance"]]),       # after the second: its formula too
+])
+def test_a_later_check_of_a_block(later, text, wanted):
+    """Issue 13 (keepalived 2.3.4's vrrp_arp.c:213, after vrrp_complete_instance): a block's
+    later check (`[[config.kept_checks]]`) adds its own formula to what runs after it only."""
+    assert [list(a) for a in only_message(later, text).requires] == wanted
+
+
+def test_kept_checks_are_checked(tmp_path):
+    bad = tmp_path / "rules.toml"
+    root = Path(__file__).parent.parent / "fixtures" / "reqk-later"
+    bad.write_text((root / "rules.toml").read_text().replace('needs = "id && address"', 'needs = "id &&"'))
+    with pytest.raises(RulesError, match=r"kept_checks\[0\]\.needs"):
+        load_rules(str(bad))

@@ -60,6 +60,10 @@ fields = ["k"]
 [[config.selected]]
 key = "k"
 functions = ["f"]
+[[config.kept_checks]]
+block = "b"
+needs = "k"
+checked_in = "f"
 [[config.parsed]]
 functions = ["f"]
 variable = "v"
