@@ -194,7 +194,8 @@ def _analyse(rules: Rules, tree: SourceTree, scan: ScanResult, cache_dir: Path, 
         if rules.config.kept_only_with:  # blocks dropped without some keywords, by process (analyze.keptblocks)
             requirements = with_kept(requirements, rules.config.kept_only_with, dict(rules.config.kept_checked_in),
                                      dict(rules.config.kept_process), context.graph, context.index.keyword_handlers,
-                                     {s.key: s.call.guards for s in context.sites}, rules.config.kept_checks)
+                                     {s.key: s.call.guards for s in context.sites}, rules.config.kept_checks,
+                                     context.index.keyword_ended)
         requirements = streamed_answers(requirements, processes)  # written to stderr under -t: not `!-t`
         step.advance()
     # the option table is the options found (those --with names too) and the child starts'

@@ -66,7 +66,8 @@ def checked_after(graph: CallGraph, checks: Iterable[str]) -> tuple[frozenset[st
 def with_kept(answers: Mapping[SiteKey, RequirementAnswer], kept: Iterable[tuple[str, str]],
               checked: Mapping[str, str], processes: Mapping[str, str], graph: CallGraph, handlers: Iterable[str],
               guards: Mapping[SiteKey, tuple[Guard, ...]] | None = None,
-              checks: Iterable[tuple[str, str, str]] = ()) -> dict[SiteKey, RequirementAnswer]:
+              checks: Iterable[tuple[str, str, str]] = (),
+              ended: Iterable[str] | None = None) -> dict[SiteKey, RequirementAnswer]:
     """The answers with each kept block's keywords (`kept`: block keyword -> formula text, the
     rules' kept_only_with) added where a site that runs after the block's check needs the block:
     after the parse (its function not in parse_time) for a block its end handler drops, only
@@ -79,8 +80,12 @@ def with_kept(answers: Mapping[SiteKey, RequirementAnswer], kept: Iterable[tuple
     (`if (!complete_init()) { log...; }`, the branch where it failed) is not after it.
     `checks` (the rules' kept_checks: block, formula, function names) are later checks of a
     block, each with its own formula and functions, read as kept_checked_in's: keepalived's
-    vrrp_complete_instance() wants more of a `vrrp_instance` than chk_min_cfg before it."""
+    vrrp_complete_instance() wants more of a `vrrp_instance` than chk_min_cfg before it.
+    `ended`: the block keywords the tree registers an end handler for (None: all); a block
+    checked at its end and absent from them has no check in this release and gains nothing
+    (keepalived 1.1.19 keeps a `url` without `path`: it has no url_check end handler)."""
     handlers, guards = list(handlers), guards or {}
+    ended = None if ended is None else frozenset(ended)
     parsing = parse_time(graph, handlers)
     by_key = {(fn.file, fn.name): k for k, fn in graph.functions.items()}
     rules = []
@@ -88,7 +93,7 @@ def with_kept(answers: Mapping[SiteKey, RequirementAnswer], kept: Iterable[tuple
         if block in checked:
             after, sites = checked_after(graph, checked[block].split())
             rules.append((block, Requirement.parse(text), after, sites, checked[block], "kept_only_with"))
-        else:
+        elif ended is None or block in ended:
             rules.append((block, Requirement.parse(text), None, frozenset(), "", "kept_only_with"))
     for block, text, names in checks:
         after, sites = checked_after(graph, names.split())

@@ -148,6 +148,7 @@ class Index:
     keyword_nonzero: frozenset[tuple[str, str]] = frozenset()  # (keyword, field) never stored 0 (keywordblocks.nonzero_stores)
     objects: Objects = field(default_factory=Objects)  # structs' allocations (keywordobjects.object_makers)
     keyword_handlers: dict[str, dict] = field(default_factory=dict)  # handler key -> installing call's key (None: any) -> the keywords' alternatives (keywords.keyword_handlers)
+    keyword_ended: frozenset[str] = frozenset()  # the block keywords an end handler is registered for (keywords.replay_levels)
 
     @classmethod
     def of(cls, options: Iterable[Option], bit_test: frozenset[str]) -> "Index":
@@ -342,6 +343,7 @@ def option_index(graph: CallGraph, options: Iterable[Option], rules,
     installs = keyword_installs(graph.functions.values(), rules.config.keyword_calls, levels)
     _, ends = replay_levels(graph.functions.values(), rules.config.keyword_calls, levels)
     index.keyword_handlers = keyword_handlers(installs, ends)
+    index.keyword_ended = frozenset(path[-1] for e in ends for path in e.paths if path)
     index.stores.update(flag_stores(graph, writes, index, zero_globals, index.assigned,
                                     handler_only(graph, index.keyword_handlers)))
     index.bit_stores = bit_stores(graph, writes, frozenset(rules.options.bit_set),

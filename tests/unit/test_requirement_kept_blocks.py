@@ -97,6 +97,7 @@ def later(tmp_path_factory):
 @pytest.mark.parametrize("text, wanted", [
     ("instances have ids", [["id", "instance"]]),                  # between the checks: the first one's
     ("instances complete", [["address", "id", "instance"]]),       # after the second: its formula too
+    ("peers read", [["peer"]]),                                    # no end handler: nothing drops a peer
 ])
 def test_a_later_check_of_a_block(later, text, wanted):
     """Issue 13 (keepalived 2.3.4's vrrp_arp.c:213, after vrrp_complete_instance): a block's
