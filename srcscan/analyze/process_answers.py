@@ -19,7 +19,8 @@ from srcscan.analyze.platformcalls import PlatformBranches, platform_callers
 from srcscan.analyze.processes import Model, build_model, message_processes
 from srcscan.analyze.eventprocs import event_processes
 from srcscan.analyze.textprocs import text_processes
-from srcscan.analyze.setuporder import SetupOrder, before_openlog, before_setup, facility_before_setup, sole_openlog
+from srcscan.analyze.setuporder import (SetupOrder, before_openlog, before_setup, facility_before_setup, sole_openlog,
+                                        when_by_callers)
 from srcscan.analyze.streams import stream_modes, streamed
 from srcscan.analyze.unparsedcallers import LazyTexts, TextCalls, function_at, other_build_callers, text_callers
 from srcscan.analyze.syslogfacts import UNKNOWN, gather
@@ -123,8 +124,8 @@ def answer_processes(sites: Iterable[LogSite], requires: Mapping[SiteKey, tuple[
                                                   facilities, changes, syslog_on)
         with_ = tuple(sorted({**dict(with_), **streams}.items()))
         if before_setup[0] is not None and not fixed and any(p.start == "main" and p.name in procs for p in model.procs):
-            facility, with_, fixed = facility_before_setup(before_setup[0], before_setup[0].when(key, call.line, guards),
-                                                           facility, with_, before_setup[1])
+            when = _setup_side(before_setup[0], site, model, (silent_calls or {}).get(site.key, frozenset()), text_calls)
+            facility, with_, fixed = facility_before_setup(before_setup[0], when, facility, with_, before_setup[1])
         facility, with_, unopened = before_openlog(opened, key, call, facility, with_, syslog_on)  # syslog(3): LOG_USER
         fixed += unopened
         modes = tuple(InProcessWith(q, option) for q, option in only.items())
@@ -185,6 +186,43 @@ def analyze_processes(context: Context, requirements: Mapping[SiteKey, Requireme
                                    if b.ident_suffix))
     return answers, Sections(processes=process_table(model, facilities, changes, counts, suffixes),
                              processes_from_file=by_file_count, unreachable=tuple(unreachable), logging=logging)
+
+
+def _setup_side(order: SetupOrder, site: LogSite, model: Model, silent: frozenset[tuple[str, int]],
+                text_calls: TextCalls | None) -> str:
+    """"before", "after" or "both": when the entry process writes the site's message relative
+    to the set-up of its facility (SetupOrder.when), read from the calls that can make it
+    write it where its function's own place says nothing or too much:
+    - a function no process's parsed calls run is where the text's calls of it are (those
+      of a skipped `#if` branch too), when each sits in a function a process runs
+      (lighttpd 1.4.85's mod_gnutls_ssl_conf_dhparameters(), only network_init_ssl() and
+      mod_gnutls_ssl_conf_cmd() call, under `#if GNUTLS_VERSION_NUMBER < 0x030600`: before
+      the error log is opened);
+    - a function run on both sides, whose calls `silent` (file, line; silent_calls) pass
+      what makes this message not written, is where its other calls are, when every one is a
+      direct call (lighttpd 1.4.85's sock_addr_from_str_hints(): only network.c:296's family
+      can make it look an IPv6 name up, not gw_backend.c's AF_UNIX)."""
+    call, key = site.call, site.function_key
+    when = order.when(key, call.line, call.guards)
+    graph = model.graph
+    anywhere = model.regions_anywhere()
+    if not any(key in r for r in anywhere.values()):
+        # (the text's calls: the skipped branches' scan also lists the function's own declarations;
+        # a name under a directive is the function's other-build twin, whose place says nothing new)
+        lines = sorted(line for line in text_calls.lines(call.function)
+                       if not text_calls.under_directive(*line)) if text_calls is not None else []
+        holders = [function_at(model, file, line) for file, line in lines]
+        if not holders or any(h is None or h.key == key or not any(h.key in r for r in anywhere.values())
+                              for h in holders):
+            return when
+        return when_by_callers(order, ((h.key, line, ()) for h, (_, line) in zip(holders, lines))) or when
+    if when != "both" or not silent or key in graph.entry_points or any(step[0] == key for step in order.chain):
+        return when
+    calls = [(caller, data) for caller, data in graph.callers(key)
+             if (getattr(graph.functions.get(caller), "file", None), data["line"]) not in silent]
+    if any(data["kind"] != "direct" or caller not in graph.functions for caller, data in calls):
+        return when
+    return when_by_callers(order, ((caller, data["line"], data["guards"]) for caller, data in calls)) or when
 
 
 def silent_calls(requirements: Mapping[SiteKey, RequirementAnswer]) -> dict[SiteKey, frozenset[tuple[str, int]]]:

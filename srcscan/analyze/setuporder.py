@@ -60,6 +60,20 @@ class SetupOrder:
         return "both" if early and late else "before" if early else "after"
 
 
+def when_by_callers(order: SetupOrder, calls: Iterable[tuple[str, int, Iterable]]) -> str | None:
+    """"before", "after" or "both" for a function that runs only through `calls` (caller's
+    call-graph key, line of the call, the call's guards): each call's own SetupOrder.when, put
+    together ("both" when they differ); None without calls. For a function whose own side
+    the order cannot tell: one only a skipped `#if` branch calls (lighttpd 1.4.85's
+    mod_gnutls_ssl_conf_dhparameters(), called from network_init_ssl() under `#if
+    GNUTLS_VERSION_NUMBER < 0x030600`, which runs before the error log is opened), or one both
+    sides call whose message only some calls' arguments can make it write."""
+    sides = {order.when(key, line, tuple(guards)) for key, line, guards in calls}
+    if not sides:
+        return None
+    return sides.pop() if len(sides) == 1 else "both"
+
+
 def _early(line: int, guards: Iterable, setup_line: int, loops: frozenset[int]) -> bool:
     """Whether the call at `line` under `guards` runs before the call at `setup_line` on the
     way to the set-up (not in a loop around that call, whose lines are `loops`)."""

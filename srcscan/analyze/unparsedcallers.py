@@ -79,6 +79,20 @@ class TextCalls:
             self._lines[name] = self._find(name)
         return self._lines[name]
 
+    def under_directive(self, path: str, line: int) -> bool:
+        """Whether `line` of `path` starts with a name right under a preprocessor directive:
+        another build's name of the function this build defines below (keepalived's `#ifdef
+        _TIMER_CHECK_` over `set_time_now_r(...)`, whose `#else` defines set_time_now()), read
+        as that function's call (_typed_above), not a call made inside a function body."""
+        text = self.texts.get(path)
+        if text is None or line < 2:
+            return False
+        code, starts = self._code_of(path, text)
+        if line >= len(starts):
+            return False
+        here, above = code[starts[line - 1]:starts[line]], code[starts[line - 2]:starts[line - 1]]
+        return bool(re.match(r"[A-Za-z_]", here)) and above.lstrip().startswith("#")
+
     def _code_of(self, path: str, text: str) -> tuple[str, list[int]]:
         if path not in self._code:
             code = code_of(text)
@@ -111,8 +125,24 @@ class TextCalls:
             if before.lstrip().startswith("#") or _NOT_A_CALL_BEFORE.search(before) and not (
                     word and word.group(1) in ("return", "else", "do", "case")):
                 continue  # a declaration or a macro's definition
+            if not before and line > 1 and _typed_above(code[starts[line - 2]:starts[line - 1]]):
+                continue  # `static int\nname(server *srv, ...)`: the type on the line above
             out.append((path, line))
         return out
+
+
+def _typed_above(above: str) -> bool:
+    """Whether `above`, the line over a name written at the start of its line, ends in a type
+    (`static int`, `char *`), so that the name is a function's declaration or definition in
+    the style that puts its type on a line of its own (lighttpd's `static int\n
+    mod_gnutls_ssl_conf_dhparameters(server *srv, ...)`), not a call. Not under a directive:
+    there the name may be another build's name of the function this build defines below
+    (keepalived's `timeval_t\n#ifdef _TIMER_CHECK_\ntimer_now_r(...)\n#else\ntimer_now(void)`),
+    and reading it as that function's call keeps it where that function runs."""
+    if above.lstrip().startswith("#"):
+        return False
+    word = re.search(r"(\w+)\s*$", above)
+    return bool(_NOT_A_CALL_BEFORE.search(above)) and not (word and word.group(1) in ("return", "else", "do", "case"))
 
 
 # A name and `(` (TextCalls): `(?<![\w.>])` looked back after its first letter, so blanks are skipped fast
