@@ -26,9 +26,12 @@ from srcscan.diff.signatures import with_own_module_name
 from srcscan.diff.splits import guards_for_text, same_build
 from srcscan.diff.trusted import without_dropped_member_tests, without_trusted_pointer_tests
 from srcscan.diff.walks import same_walks, without_loop_conditions
-from srcscan.diff.text import (_site, _sorted, _text, _uncast, build_formula, call_arguments, same_build_but_own_switches,
+from srcscan.diff.wrappers import WrapperReader, with_wrappers_spelled_out
+from srcscan.cexpr import c_string_value
+from srcscan.diff.text import (DISTINCT_LITERAL, STRING_RUN, _site, _sorted, _text, _uncast, build_formula, call_arguments, same_build_but_own_switches,
                                same_build_on_target,
-                               now_unsigned, same_up_to_constants, without_length_modifiers)
+                               literal_length, now_unsigned, numerically_impossible, same_up_to_constants,
+                               without_length_modifiers)
 from srcscan.formats.template import render_normal
 from srcscan.errors import InputError
 
@@ -75,6 +78,8 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
     exits_went: set[tuple[int, int]] = set()  # pairs whose old side lost an exit that went elsewhere with its check
     macros = MacroReader(texts, {side: {posixpath.dirname(p) for p in [m.file for m in c.messages] + [f.path for f in c.files]}
                                  for side, c in (("old", old), ("new", new))})
+    wrappers = WrapperReader(texts, {side: {m.file for m in c.messages} | {f.path for f in c.files}
+                                     for side, c in (("old", old), ("new", new))})
     # a merge's old messages each paired with the text of the new site it still is: compared as pairs
     folded = [(c.old, c.new, c.similarity, c.how) for m in merges for c in m.texts]
     for a, b, similarity, how in pairs + folded:
@@ -109,6 +114,7 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
         guards_a, guards_b = with_renamed_members(a, b, guards_a, guards_b, texts)
         guards_a = with_own_module_name(guards_a, guards_b, b.file)
         guards_a, guards_b = spelled_out(guards_a, macros, "old", a.file), spelled_out(guards_b, macros, "new", b.file)
+        guards_a, guards_b = with_wrappers_spelled_out(guards_a, guards_b, wrappers)  # `fdio_close_socket(fd)` for `close(fd)`
         guards_a, guards_b = with_read_locals(a, b, guards_a, guards_b, texts)  # a test stored in a local first
         guards_a, guards_b = with_fallback_exits(a, b, guards_a, guards_b, texts)  # `if (v ok) { } else if (fails(v = f()))`
         read_a, read_b = replace(a, conditions=guards_a), replace(b, conditions=guards_b)
@@ -117,6 +123,8 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
         fields_of[(id(a), id(b))] = fields
         if "template" not in fields and (note := _same_digits(a, b, texts)):
             notes_of[(id(a), id(b))] = (note,)
+        if "template" in fields and (note := _old_text_left(a, b, new, texts)):
+            notes_of[(id(a), id(b))] = notes_of.get((id(a), id(b)), ()) + (note,)
     callers = _Callers(old, new, texts, {m.function for a, b, _, _ in pairs + folded for m in (a, b)
                                          if set(fields_of[(id(a), id(b))]) & set(ANALYSIS_FIELDS)})
 
@@ -155,6 +163,32 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
     return DiffResult(old, new, tuple(_sorted(news)), tuple(_sorted(olds)),
                       tuple(sorted(changed, key=order)), tuple(sorted(moved, key=order)),
                       tuple(sorted(merges, key=order)), tuple(kept))
+
+
+def _old_text_left(a: Message, b: Message, new: Catalog, texts: FileTexts | None) -> str:
+    """A note when a's format is still written in b's file in the new release, as the whole
+    format of a call of a's log function (the name within LEFT_CALL_LINES lines before the
+    literal), while no new message of that file some build compiles writes a's text: the old
+    call is still there, in code the new catalog holds nothing of (a branch no build
+    compiles). lighttpd 1.4.79 writes `SSL: Unable to config groups %s` where 1.4.69 wrote
+    `SSL: Unable to config curve %s`, whose call it keeps under `OPENSSL_VERSION_NUMBER <
+    0x10100000L` and `>= 0x30000000L` at once: the pair stands (the auditors of session 14: a
+    rewording), the note says the old text is left; "" else."""
+    text = texts("new", b.file) if texts is not None and not a.dynamic and a.format else None
+    if not text or literal_length(a) < DISTINCT_LITERAL or \
+            any(m.file == b.file and _text(m) == _text(a) and not numerically_impossible(m.build) for m in new.messages):
+        return ""
+    call = re.compile(rf"\b{re.escape(a.written or a.call)}\s*\(")
+    for found in STRING_RUN.finditer(text):
+        if c_string_value(found.group(0)) == a.format:
+            line = text.count("\n", 0, found.start()) + 1
+            before = "\n".join(text.split("\n")[max(0, line - 1 - LEFT_CALL_LINES): line])
+            if call.search(before):
+                return f"the old text is still written at {b.file}:{line}, in code no build of the new release compiles"
+    return ""
+
+
+LEFT_CALL_LINES = 3  # a log call's name and its format's literal (lighttpd writes the format on the next line)
 
 
 def _read_beside_parsed_copy(a: Message, b: Message, split: Any) -> bool:

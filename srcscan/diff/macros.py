@@ -15,7 +15,7 @@ from srcscan.diff.model import FileTexts
 from srcscan.model import _balanced  # parentheses that close in order
 
 _DEFINE = re.compile(r"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)\(\)[ \t]+((?:[^\n\\]|\\.|\\\n)*)", re.M)
-_INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]+"([^"]+)"', re.M)
+INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]+"([^"]+)"', re.M)
 _MEMBER_END = re.compile(r"(?:->|\.)\s*([A-Za-z_]\w*)$")
 
 
@@ -60,7 +60,7 @@ class MacroReader:
         if key not in self.found:
             text = self.texts(side, file) or ""
             seen = [text]
-            for name in _INCLUDE.findall(text):
+            for name in INCLUDE.findall(text):
                 for where in [posixpath.dirname(file)] + sorted(self.directories.get(side, ())):
                     header = self.texts(side, posixpath.normpath(posixpath.join(where, name)))
                     if header:

@@ -130,12 +130,12 @@ def literal_length(m: Message) -> int:
     return sum(len(re.sub(r"[^A-Za-z0-9]", "", p)) for p in m.template.parts if isinstance(p, str))
 
 
-_STRING_RUN = re.compile(r'"(?:[^"\\\n]|\\.)*"(?:\s*"(?:[^"\\\n]|\\.)*")*')
+STRING_RUN = re.compile(r'"(?:[^"\\\n]|\\.)*"(?:\s*"(?:[^"\\\n]|\\.)*")*')
 
 
 def _literals(text: str) -> list[str]:
     """The string literals of a piece of C text (adjacent literals joined), as values."""
-    return [c_string_value(m.group(0)) for m in _STRING_RUN.finditer(text)]
+    return [c_string_value(m.group(0)) for m in STRING_RUN.finditer(text)]
 
 
 _CALL = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
