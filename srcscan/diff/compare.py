@@ -168,16 +168,17 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
 def _old_text_left(a: Message, b: Message, new: Catalog, texts: FileTexts | None) -> str:
     """A note when a's format is still written in b's file in the new release, as the whole
     format of a call of a's log function (the name within LEFT_CALL_LINES lines before the
-    literal), while no new message of that file some build compiles writes a's text: the old
+    literal), while no new message of that file some build compiles writes a's text or format: the old
     call is still there, in code the new catalog holds nothing of (a branch no build
     compiles). lighttpd 1.4.79 writes `SSL: Unable to config groups %s` where 1.4.69 wrote
     `SSL: Unable to config curve %s`, whose call it keeps under `OPENSSL_VERSION_NUMBER <
     0x10100000L` and `>= 0x30000000L` at once: the pair stands (the auditors of session 14: a
     rewording), the note says the old text is left; "" else."""
     text = texts("new", b.file) if texts is not None and not a.dynamic and a.format else None
+    compiled = [m for m in new.messages if m.file == b.file and not numerically_impossible(m.build)]
     if not text or literal_length(a) < DISTINCT_LITERAL or \
-            any(m.file == b.file and _text(m) == _text(a) and not numerically_impossible(m.build) for m in new.messages):
-        return ""
+            any(_text(m) == _text(a) or m.format == a.format for m in compiled):
+        return ""  # a's text, or its format filled with other constants (keepalived's `%s server %s.`), is written
     call = re.compile(rf"\b{re.escape(a.written or a.call)}\s*\(")
     for found in STRING_RUN.finditer(text):
         if c_string_value(found.group(0)) == a.format:
