@@ -189,8 +189,28 @@ def fill_store_needs(index: Index, from_callers: Mapping[str, Requirement], grap
     index.also_filled, index.bits_set_by, index.shared_by, index.zero_by = ({k: need for k, stores in table.items() if (
         need := stores_need(stores, index, from_callers, graph)) is not None and not need.is_true}
         for table in (index.other_fills, index.bit_stores, index.shared_fills, index.zero_fills))
+    settle_chained_bits(index, from_callers, graph)
     if index.also_filled or index.bits_set_by or index.shared_by or index.zero_by:
         index.set_by = set_by_code(index, from_callers, graph)
+
+
+def settle_chained_bits(index: Index, from_callers: Mapping[str, Requirement], graph: CallGraph) -> None:
+    """Index.bits_set_by read again while it changes: a bit stored only under a test of another
+    bit needs what that bit's stores need (keepalived 2.3.4's check_vrid_conflicts() sets
+    VRRP_FLAG_UNICAST_DUPLICATE_VRID, vrrp.c:4634, only under `__test_bit(VRRP_FLAG_UNICAST,
+    ...)`, which vrrp_complete_instance() sets only for a non-empty unicast_peer list,
+    vrrp.c:3246: a test of the first bit needs unicast_peer). The first reading took every bit test
+    in a store's guards for a test of the run; each round reads them with the bits found so far,
+    at most one round per bit (a chain is no longer than the bits stored). Index.memo is cleared
+    before each: it keeps the guards' answers read with the bits as they were."""
+    for _ in range(len(index.bit_stores) if index.bits_set_by else 0):
+        index.memo.clear()
+        found = {k: need for k, stores in index.bit_stores.items()
+                 if (need := stores_need(stores, index, from_callers, graph)) is not None and not need.is_true}
+        if found == index.bits_set_by:
+            return
+        index.bits_set_by = found
+    index.memo.clear()  # the last round's answers were read with the bits before it
 
 
 def set_by_code(index: Index, from_callers: Mapping[str, Requirement], graph: CallGraph) -> dict[str, Requirement]:
