@@ -37,15 +37,32 @@ def _split_by_branch(m: Message, a: Message, b: Message) -> bool:
     return [_uncast(x) for x in a.conditions] == around
 
 
-def _same_member_check(m: Message, a: Message, b: Message) -> bool:
+def _same_member_check(m: Message, a: Message, b: Message, memo: dict | None = None) -> bool:
     """Do m and the surviving call b make the same test of the same member (innermost, the
     object aside) and print the same members, both with enough literal text to tell? (keepalived 2.3.3's parser drops a
     sync group `!current_vsyncg->iname` with `Sync group %s has no members - removing`; its
     validation still tests `!sgroup->iname` with 2.2.7's `... has no virtual router(s).
-    removing`.)"""
-    test = member_test(m)
-    return bool(test) and test == member_test(b) and min(literal_length(m), literal_length(a)) >= DISTINCT_LITERAL \
-        and _members_printed(m) == _members_printed(b)
+    removing`.) `memo`: each message's member test and printed members by id, kept by the
+    caller that asks about many pairs (reworded_sites: every added message against every
+    surviving pair, a million pairs in keepalived 2.2.7 -> 2.3.3)."""
+    memo = {} if memo is None else memo
+
+    def read(x: Message) -> tuple[str, tuple[str | None, ...] | None]:
+        known = memo.get(id(x))
+        if known is None:
+            known = memo[id(x)] = (member_test(x), None)
+        return known
+
+    test = read(m)[0]
+    if not test or test != read(b)[0] or min(literal_length(m), literal_length(a)) < DISTINCT_LITERAL:
+        return False
+    printed = {}
+    for x in (m, b):
+        known = read(x)
+        if known[1] is None:
+            known = memo[id(x)] = (known[0], _members_printed(x))
+        printed[id(x)] = known[1]
+    return printed[id(m)] == printed[id(b)]
 
 
 def _members_printed(m: Message) -> tuple[str | None, ...]:
@@ -65,13 +82,13 @@ def reworded_sites(added: Iterable[Message], pairs: Iterable[tuple[Message, Mess
     same member test (_same_member_check). When several old messages qualify, the closest;
     none when two are equally close."""
     surviving = [(a, b) for a, b in pairs if not a.dynamic and "".join(_text(a).split()) == "".join(_text(b).split())]
-    out = []
+    out, memo = [], {}
     for m in added:
         if m.dynamic or literal_length(m) < 3:
             continue
         scored = []
         for a, b in surviving:
-            if _split_by_branch(m, a, b) or _same_member_check(m, a, b):
+            if _split_by_branch(m, a, b) or _same_member_check(m, a, b, memo):
                 s = template_similarity(a.template, m.template)
                 if s >= SIMILARITY_THRESHOLD:
                     scored.append((s, a, b))

@@ -194,11 +194,20 @@ def message_function_lines(text: str | None, m: Message) -> tuple[list[str], int
     m's line is not found (_function_span)."""
     if not text:
         return None
-    lines = text.split("\n")
-    span = _function_span(lines, m.function)
+    lines, span = _lines_and_span(text, m.function)
     if span is None or not span[0] <= m.line <= span[1]:
         return None
     return lines[span[0] - 1: span[1]], span[0]
+
+
+@lru_cache(maxsize=4096)
+def _lines_and_span(text: str, name: str) -> tuple[list[str], tuple[int, int] | None]:
+    """A file's text split into lines and function `name`'s span in it (_function_span), kept:
+    the diff's readers ask for the same function of the same text once per pair and per
+    reader (keepalived 2.2.7 -> 2.3.3: thousands of pairs, each file split and scanned again
+    every time). The lines are never handed out, only slices of them."""
+    lines = text.split("\n")
+    return lines, _function_span(lines, name)
 
 
 def _function_span(lines: list[str], name: str) -> tuple[int, int] | None:
