@@ -28,7 +28,7 @@ from srcscan.diff.trusted import without_dropped_member_tests, without_trusted_p
 from srcscan.diff.walks import same_walks, without_loop_conditions
 from srcscan.diff.wrappers import WrapperReader, with_wrappers_spelled_out
 from srcscan.cexpr import c_string_value
-from srcscan.diff.text import (DISTINCT_LITERAL, STRING_RUN, _site, _sorted, _text, _uncast, build_formula, call_arguments, same_build_but_own_switches,
+from srcscan.diff.text import (DISTINCT_LITERAL, forget_texts, STRING_RUN, _site, _sorted, _text, _uncast, build_formula, call_arguments, same_build_but_own_switches,
                                same_build_on_target,
                                literal_length, now_unsigned, numerically_impossible, same_up_to_constants,
                                without_length_modifiers)
@@ -69,6 +69,7 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
     """What changed from `old` to `new`. `texts` gives the files' texts for the line mapping
     (without it, lines are compared after correcting each file's median offset)."""
     check_comparable(old, new)
+    forget_texts()  # the kept function spans of the releases compared before
     matcher = _Matcher(old, new, texts)
     pairs, merges = matcher.run()
     helpers = _extracted_helpers(pairs, merges, matcher.old_functions)

@@ -81,7 +81,7 @@ def is_status_test(condition: str, start: int, end: int) -> bool:
     f(x)`, `f(x) < 0`, `f(x) == -1`)? Not when its value is compared otherwise (`f(x) > 1`)
     or used in an expression (`f(x) + 1`)."""
     before, after = condition[:start], condition[end + 1:]
-    if re.search(r"(?:0|-1)\s*[!=]=\s*$", before):
+    if re.search(r"(?:^|[(!&|])\s*(?:0|-1)\s*[!=]=\s*$", before):  # the constant a whole operand: not `10 ==`, `fd0 !=`
         return bool(re.match(r"^\s*(?:$|[)&|])", after))
     return bool(_STATUS_BEFORE.search(before)) and bool(_STATUS_AFTER.match(after))
 

@@ -194,20 +194,33 @@ def message_function_lines(text: str | None, m: Message) -> tuple[list[str], int
     m's line is not found (_function_span)."""
     if not text:
         return None
-    lines, span = _lines_and_span(text, m.function)
+    lines, span = _lines_of(text), _span_of(text, m.function)
     if span is None or not span[0] <= m.line <= span[1]:
         return None
     return lines[span[0] - 1: span[1]], span[0]
 
 
+# The diff's readers ask for the same function of the same text once per pair and per reader
+# (keepalived 2.2.7 -> 2.3.3: thousands of pairs, each file split and scanned again every
+# time). A file's lines are kept once per text (a few files' worth), a function's span per
+# (text, function): the keys hold the texts the caller holds, no copy of them.
+@lru_cache(maxsize=64)
+def _lines_of(text: str) -> list[str]:
+    """`text` split into lines, kept (never handed out whole: callers slice it)."""
+    return text.split("\n")
+
+
 @lru_cache(maxsize=4096)
-def _lines_and_span(text: str, name: str) -> tuple[list[str], tuple[int, int] | None]:
-    """A file's text split into lines and function `name`'s span in it (_function_span), kept:
-    the diff's readers ask for the same function of the same text once per pair and per
-    reader (keepalived 2.2.7 -> 2.3.3: thousands of pairs, each file split and scanned again
-    every time). The lines are never handed out, only slices of them."""
-    lines = text.split("\n")
-    return lines, _function_span(lines, name)
+def _span_of(text: str, name: str) -> tuple[int, int] | None:
+    """_function_span of `name` in `text`'s lines, kept."""
+    return _function_span(_lines_of(text), name)
+
+
+def forget_texts() -> None:
+    """Drop the kept lines and spans (_lines_of, _span_of): each diff starts without the texts
+    of the releases compared before it (a history compares a hundred pairs in one process)."""
+    _lines_of.cache_clear()
+    _span_of.cache_clear()
 
 
 def _function_span(lines: list[str], name: str) -> tuple[int, int] | None:
