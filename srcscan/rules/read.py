@@ -290,6 +290,9 @@ def _read_config(r: _Reader) -> ConfigRules:
         raise RulesError(r.path, "config.given_by_default", "expected a list of config key names")
     kept, checked_in, kept_process = _kept_blocks(r)
     kept_checks = _kept_checks(r)
+    for i, (block, _, _) in enumerate(kept_checks):  # applied with kept_only_with's check (analyze.keptblocks)
+        if block not in dict(kept):
+            raise RulesError(r.path, f"config.kept_checks[{i}].block", f"{block} is not a block of config.kept_only_with")
     config = ConfigRules(tuple(tables), r.get("key_switch", str, ""), r.get("case_comments", bool, False),
                          tuple(v.lower() for v in r.strings("false_values")), defaults_functions, emptiness_tests,
                          contexts, tuple(selected), r.get("feature_key", str, ""), feature_functions, keyword_calls,

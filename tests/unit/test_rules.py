@@ -53,6 +53,8 @@ BAD = [
     ({"loging": {"destination": "syslog"}}, "loging", "unknown key"),
     ({"options": ["bit_set"]}, "options", "expected a table"),
     ({"config": {"parsed": [{"functions": ["network_init"], "variable": "family"}]}}, "config.parsed[0]", "default"),
+    ({"config": {"kept_checks": [{"block": "b", "needs": "k", "checked_in": "f"}]}}, "config.kept_checks[0].block",
+     "kept_only_with"),
     ({"config": {"handler_selectors": {"handle_subrequest": "handler-module"}}}, "config.handler_selectors.handle_subrequest",
      "field name"),
     ({"config": {"handler_selectors": {"handle_subrequest": 1}}}, "config.handler_selectors.handle_subrequest",

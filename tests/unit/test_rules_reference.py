@@ -60,6 +60,8 @@ fields = ["k"]
 [[config.selected]]
 key = "k"
 functions = ["f"]
+[config.kept_only_with]
+b = "k"
 [[config.kept_checks]]
 block = "b"
 needs = "k"
