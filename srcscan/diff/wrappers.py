@@ -95,6 +95,8 @@ class WrapperReader:
         return out
 
     def of(self, side: str) -> dict[str, set[str]]:
+        """`side`'s ("old" or "new") forwarders (name -> the functions it forwards to), read
+        from that side's texts once."""
         if side not in self.found:
             self.found[side] = forwarders(self._texts(side))
         return self.found[side]
