@@ -68,16 +68,6 @@ class Atom:
 
 
 MANAGER = BDD()
-if _CUDD:
-    # CUDD reorders its variables by sifting when the diagrams grow (dd.cudd's default, kept:
-    # without it keepalived 2.3.4's analyses passed 10 GB). Its default sifts up to 1000
-    # variables with up to 2,000,000 swaps per reordering: 130 s of the 257 s CPU of keepalived
-    # 2.3.4's analyses went to reordering (6949 variables, 20 reorderings; session 25, warm
-    # facts). Sifting the 200 largest with at most 300,000 swaps: 70 s of 201 s, the same
-    # catalog (lighttpd 1.4.85: 176 -> 138 s, the same catalog). 50 variables / 100,000 swaps
-    # left a worse order: 259 s of 402 s. Reordering never changes a diagram's meaning, and the
-    # printing reads no variable order (requirement_dnf sorts atoms by their text).
-    MANAGER.configure(max_vars=200, max_swaps=300_000)
 COMPARE = compare(MANAGER)  # CUDD's containment tests, which build nothing, when reachable (requirement_leq)
 ATOMS: dict[str, Atom] = {}  # variable -> atom (the first atom of that text seen, with its test)
 VARIABLES: dict[str, str] = {}  # atom text -> variable
