@@ -121,9 +121,7 @@ class TextCalls:
             code, starts = self._code[path]
             line = bisect.bisect_right(starts, start)
             before = code[starts[line - 1]:start]
-            word = re.search(r"(\w+)\s*$", before)
-            if before.lstrip().startswith("#") or _NOT_A_CALL_BEFORE.search(before) and not (
-                    word and word.group(1) in ("return", "else", "do", "case")):
+            if before.lstrip().startswith("#") or _ends_in_type(before):
                 continue  # a declaration or a macro's definition
             if not before and line > 1 and _typed_above(code[starts[line - 2]:starts[line - 1]]):
                 continue  # `static int\nname(server *srv, ...)`: the type on the line above
@@ -139,10 +137,14 @@ def _typed_above(above: str) -> bool:
     there the name may be another build's name of the function this build defines below
     (keepalived's `timeval_t\n#ifdef _TIMER_CHECK_\ntimer_now_r(...)\n#else\ntimer_now(void)`),
     and reading it as that function's call keeps it where that function runs."""
-    if above.lstrip().startswith("#"):
-        return False
-    word = re.search(r"(\w+)\s*$", above)
-    return bool(_NOT_A_CALL_BEFORE.search(above)) and not (word and word.group(1) in ("return", "else", "do", "case"))
+    return not above.lstrip().startswith("#") and _ends_in_type(above)
+
+
+def _ends_in_type(before: str) -> bool:
+    """Whether the text before a name ends as a declaration's type does (_NOT_A_CALL_BEFORE),
+    not in a keyword a call may follow (`return`, `else`, `do`, `case`)."""
+    word = re.search(r"(\w+)\s*$", before)
+    return bool(_NOT_A_CALL_BEFORE.search(before)) and not (word and word.group(1) in ("return", "else", "do", "case"))
 
 
 # A name and `(` (TextCalls): `(?<![\w.>])` looked back after its first letter, so blanks are skipped fast

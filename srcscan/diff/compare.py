@@ -81,6 +81,7 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
                                  for side, c in (("old", old), ("new", new))})
     wrappers = WrapperReader(texts, {side: {m.file for m in c.messages} | {f.path for f in c.files}
                                      for side, c in (("old", old), ("new", new))})
+    compiled = _compiled_by_file(new)
     # a merge's old messages each paired with the text of the new site it still is: compared as pairs
     folded = [(c.old, c.new, c.similarity, c.how) for m in merges for c in m.texts]
     for a, b, similarity, how in pairs + folded:
@@ -124,7 +125,7 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
         fields_of[(id(a), id(b))] = fields
         if "template" not in fields and (note := _same_digits(a, b, texts)):
             notes_of[(id(a), id(b))] = (note,)
-        if "template" in fields and (note := _old_text_left(a, b, new, texts)):
+        if "template" in fields and (note := _old_text_left(a, b, compiled, texts)):
             notes_of[(id(a), id(b))] = notes_of.get((id(a), id(b)), ()) + (note,)
     callers = _Callers(old, new, texts, {m.function for a, b, _, _ in pairs + folded for m in (a, b)
                                          if set(fields_of[(id(a), id(b))]) & set(ANALYSIS_FIELDS)})
@@ -166,7 +167,7 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
                       tuple(sorted(merges, key=order)), tuple(kept))
 
 
-def _old_text_left(a: Message, b: Message, new: Catalog, texts: FileTexts | None) -> str:
+def _old_text_left(a: Message, b: Message, compiled: Callable[[str], list[Message]], texts: FileTexts | None) -> str:
     """A note when a's format is still written in b's file in the new release, as the whole
     format of a call of a's log function (the name within LEFT_CALL_LINES lines before the
     literal), while no new message of that file some build compiles writes a's text or format: the old
@@ -174,20 +175,34 @@ def _old_text_left(a: Message, b: Message, new: Catalog, texts: FileTexts | None
     compiles). lighttpd 1.4.79 writes `SSL: Unable to config groups %s` where 1.4.69 wrote
     `SSL: Unable to config curve %s`, whose call it keeps under `OPENSSL_VERSION_NUMBER <
     0x10100000L` and `>= 0x30000000L` at once: the pair stands (the auditors of session 14: a
-    rewording), the note says the old text is left; "" else."""
+    rewording), the note says the old text is left; "" else. `compiled(file)`: the new
+    messages of that file some build compiles (_compiled_by_file)."""
     text = texts("new", b.file) if texts is not None and not a.dynamic and a.format else None
-    compiled = [m for m in new.messages if m.file == b.file and not numerically_impossible(m.build)]
     if not text or literal_length(a) < DISTINCT_LITERAL or \
-            any(_text(m) == _text(a) or m.format == a.format for m in compiled):
+            any(_text(m) == _text(a) or m.format == a.format for m in compiled(b.file)):
         return ""  # a's text, or its format filled with other constants (keepalived's `%s server %s.`), is written
     call = re.compile(rf"\b{re.escape(a.written or a.call)}\s*\(")
+    lines = None
     for found in STRING_RUN.finditer(text):
         if c_string_value(found.group(0)) == a.format:
             line = text.count("\n", 0, found.start()) + 1
-            before = "\n".join(text.split("\n")[max(0, line - 1 - LEFT_CALL_LINES): line])
+            lines = text.split("\n") if lines is None else lines
+            before = "\n".join(lines[max(0, line - 1 - LEFT_CALL_LINES): line])
             if call.search(before):
                 return f"the old text is still written at {b.file}:{line}, in code no build of the new release compiles"
     return ""
+
+
+def _compiled_by_file(catalog: Catalog) -> Callable[[str], list[Message]]:
+    """file -> the catalog's messages of that file some build compiles (its build not
+    numerically impossible), each file's list made on first asking."""
+    found: dict[str, list[Message]] = {}
+
+    def of(file: str) -> list[Message]:
+        if file not in found:
+            found[file] = [m for m in catalog.messages if m.file == file and not numerically_impossible(m.build)]
+        return found[file]
+    return of
 
 
 LEFT_CALL_LINES = 3  # a log call's name and its format's literal (lighttpd writes the format on the next line)

@@ -45,6 +45,17 @@ def with_member_macros(guards: tuple[str, ...], macros: dict[str, str]) -> tuple
     return tuple(call.sub(lambda m: f"{m.group(1)}->{macros[m.group(1)]}", g) for g in guards)
 
 
+def included_header(texts: FileTexts, side: str, path: str, name: str, directories: Iterable[str]) -> str | None:
+    """The path of the header `#include "name"` in `path` reads on `side`: looked up beside the
+    file, then in each of `directories` (the catalog's files' directories, in order); None when
+    no text is there."""
+    for where in [posixpath.dirname(path), *directories]:
+        header = posixpath.normpath(posixpath.join(where, name))
+        if texts(side, header):
+            return header
+    return None
+
+
 class MacroReader:
     """The member macros each file of each side sees, read once per (side, file)."""
 
@@ -61,11 +72,9 @@ class MacroReader:
             text = self.texts(side, file) or ""
             seen = [text]
             for name in INCLUDE.findall(text):
-                for where in [posixpath.dirname(file)] + sorted(self.directories.get(side, ())):
-                    header = self.texts(side, posixpath.normpath(posixpath.join(where, name)))
-                    if header:
-                        seen.append(header)
-                        break
+                header = included_header(self.texts, side, file, name, sorted(self.directories.get(side, ())))
+                if header is not None:
+                    seen.append(self.texts(side, header))
             self.found[key] = member_macros(seen)
         return self.found[key]
 

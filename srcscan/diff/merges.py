@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from srcscan.catalog import Message
 from srcscan.diff.model import Change, Merge
-from srcscan.diff.text import (DISTINCT_LITERAL, SIMILARITY_THRESHOLD, SITE_CHAR_THRESHOLD, _WORD, _first_word, _function_span,
+from srcscan.diff.text import (DISTINCT_LITERAL, SIMILARITY_THRESHOLD, SITE_CHAR_THRESHOLD, _WORD, _first_word, function_span,
                                _literal_view, _literals, _match_pattern, _site, _text, _uncast, _words,
                                char_similarity, literal_length)
 from srcscan.formats.template import Hole, template_similarity
@@ -114,7 +114,7 @@ class _MergePasses:
         if (a.file, a.function) in self.new_functions or self.texts is None:
             return False
         text = self.texts("new", a.file)
-        return bool(text) and _function_span(text.split("\n"), a.function) is not None
+        return bool(text) and function_span(text, a.function) is not None
 
     def _now_calls(self, a: Message, name: str) -> bool:
         """Does a's function, in the new text of a's file, call `name`?"""

@@ -71,7 +71,7 @@ def without_computed_arguments(condition: str, names: dict[str, int]) -> str:
     return "".join(out) + condition[at:]
 
 
-_STATUS_BEFORE = re.compile(r"(?:^|[(!&|]|[(&|]\s*(?:0|-1)\s*[!=]=)\s*$")
+_STATUS_BEFORE = re.compile(r"(?:^|[(!&|])\s*$")  # a comparison with 0 / -1 before is is_status_test's first case
 _STATUS_AFTER = re.compile(r"^\s*(?:$|[)&|]|[!=]=\s*(?:0|-1)\s*(?:$|[)&|])|<\s*0\s*(?:$|[)&|]))")
 
 

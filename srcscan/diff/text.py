@@ -194,7 +194,7 @@ def message_function_lines(text: str | None, m: Message) -> tuple[list[str], int
     m's line is not found (_function_span)."""
     if not text:
         return None
-    lines, span = _lines_of(text), _span_of(text, m.function)
+    lines, span = _lines_of(text), function_span(text, m.function)
     if span is None or not span[0] <= m.line <= span[1]:
         return None
     return lines[span[0] - 1: span[1]], span[0]
@@ -211,16 +211,17 @@ def _lines_of(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=4096)
-def _span_of(text: str, name: str) -> tuple[int, int] | None:
-    """_function_span of `name` in `text`'s lines, kept."""
+def function_span(text: str, name: str) -> tuple[int, int] | None:
+    """(first, last) 1-based lines of function `name`'s definition in a file's `text`
+    (_function_span), kept per (text, name); None when it is not there."""
     return _function_span(_lines_of(text), name)
 
 
 def forget_texts() -> None:
-    """Drop the kept lines and spans (_lines_of, _span_of): each diff starts without the texts
+    """Drop the kept lines and spans (_lines_of, function_span): each diff starts without the texts
     of the releases compared before it (a history compares a hundred pairs in one process)."""
     _lines_of.cache_clear()
-    _span_of.cache_clear()
+    function_span.cache_clear()
 
 
 def _function_span(lines: list[str], name: str) -> tuple[int, int] | None:

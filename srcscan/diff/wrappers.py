@@ -11,7 +11,7 @@ import posixpath
 import re
 from typing import Iterable
 
-from srcscan.diff.macros import INCLUDE
+from srcscan.diff.macros import INCLUDE, included_header
 from srcscan.diff.model import FileTexts
 from srcscan.diff.text import _CALL, _NOT_CALLS
 
@@ -68,12 +68,15 @@ class WrapperReader:
         self.paths = paths  # side -> the catalog's files (paths relative to the tree)
         self.found: dict[str, dict[str, set[str]]] = {}
         self.other: dict[tuple[str, str], bool] = {}
+        self.read: dict[str, list[str]] = {}  # side -> _texts
 
     def _texts(self, side: str) -> list[str]:
         """The texts of the side's files and of the headers they include (`#include "..."`,
-        looked up beside the file and in the files' directories), each once."""
+        macros.included_header), each once; read once per side."""
         if self.texts is None:
             return []
+        if side in self.read:
+            return self.read[side]
         paths = sorted(self.paths.get(side, ()))
         directories = sorted({posixpath.dirname(p) for p in paths})
         seen, out = set(paths), []
@@ -84,14 +87,11 @@ class WrapperReader:
                 continue
             out.append(text)
             for name in INCLUDE.findall(text):
-                for where in [posixpath.dirname(path)] + directories:
-                    header = posixpath.normpath(posixpath.join(where, name))
-                    if header in seen:
-                        break
-                    if self.texts(side, header):
-                        seen.add(header)
-                        paths.append(header)
-                        break
+                header = included_header(self.texts, side, path, name, directories)
+                if header is not None and header not in seen:
+                    seen.add(header)
+                    paths.append(header)
+        self.read[side] = out
         return out
 
     def of(self, side: str) -> dict[str, set[str]]:

@@ -51,63 +51,32 @@ int shutdown(int fd, int how);
 +#endif
 """
 
+
+def _closing(function: str, wrapper: str, text: str) -> dict[str, str]:
+    """A release pair whose `function` tested `0 == close(fd)` and now tests `0 !=
+    wrapper(fd)`, logging `text` on failure, beside fdw.h / fdw.c's wrappers."""
+    return {"fdw.h": WRAPPER_H, "fdw.c": WRAPPER_C, f"{function}.c": f"""
+#include "fdw.h"
+int close(int fd);
+int count;
+void {function}(int fd)
+{{
+-	if (0 == close(fd))
+-		count--;
+-	else
+-		log_message(LOG_WARNING, "{text}", fd);
++	if (0 != {wrapper}(fd))
++		log_message(LOG_WARNING, "{text}", fd);
+}}
+"""}
+
+
 RELEASES = {
-    "wrapped": {
-        "fdw.h": WRAPPER_H,
-        "fdw.c": WRAPPER_C,
-        "conn.c": """
-#include "fdw.h"
-int close(int fd);
-int count;
-void conn_close(int fd)
-{
--	if (0 == close(fd))
--		count--;
--	else
--		log_message(LOG_WARNING, "(warning) close: %d", fd);
-+	if (0 != fd_close_sock(fd))
-+		log_message(LOG_WARNING, "(warning) close: %d", fd);
-}
-""",
-    },
+    "wrapped": _closing("conn_close", "fd_close_sock", "(warning) close: %d"),
     # the wrapper shuts the socket down before it closes it: not the same call
-    "does-more": {
-        "fdw.h": WRAPPER_H,
-        "fdw.c": WRAPPER_C,
-        "shut.c": """
-#include "fdw.h"
-int close(int fd);
-int count;
-void conn_shut(int fd)
-{
--	if (0 == close(fd))
--		count--;
--	else
--		log_message(LOG_WARNING, "shut failed: %d", fd);
-+	if (0 != fd_shut_sock(fd))
-+		log_message(LOG_WARNING, "shut failed: %d", fd);
-}
-""",
-    },
+    "does-more": _closing("conn_shut", "fd_shut_sock", "shut failed: %d"),
     # the wrapper forwards to another function
-    "other-callee": {
-        "fdw.h": WRAPPER_H,
-        "fdw.c": WRAPPER_C,
-        "drop.c": """
-#include "fdw.h"
-int close(int fd);
-int count;
-void conn_drop(int fd)
-{
--	if (0 == close(fd))
--		count--;
--	else
--		log_message(LOG_WARNING, "drop failed: %d", fd);
-+	if (0 != fd_socket_drop(fd))
-+		log_message(LOG_WARNING, "drop failed: %d", fd);
-}
-""",
-    },
+    "other-callee": _closing("conn_drop", "fd_socket_drop", "drop failed: %d"),
     "constant-added": {
         "peek.c": """
 -int peek(int q, char **p, int *n);
