@@ -193,8 +193,10 @@ def pytest_collection_modifyitems(config, items):
 # cold catalogs each builds (CI of session 24, two processes on two cores: minutes of wall
 # time): keepalived-2.3 2.3.3 (4.6) and 2.3.4 (7.4); keepalived-2.2.7 2.2.7 (4.1) and its
 # `--with` variants (0.5), and the 2.2.7 -> 2.3.3 diff, which reads the 2.3.3 the other process
-# builds meanwhile; lighttpd 1.4.69 (2.0), 1.4.79 (1.8), 1.4.85 (3.6, explain's releases) and
-# 1.4.79 again under the history test's own rules file (1.3); dnsmasq 2.90 (1.0). The two
+# builds meanwhile; lighttpd 1.4.69 (2.0), 1.4.79 (1.8); dnsmasq 2.90 (1.0). (Session 26 took two
+# cold catalogs out: lighttpd 1.4.85, which explain's release inference built as a candidate, now
+# limited to ..1.4.79, and 1.4.79 again under the history test's own rules file, whose test now asks
+# the release list only.) The two
 # keepalived groups first, one per process: each builds what the other reads (2.3.3 for the
 # diff, 2.2.7 for explain's releases) before the other asks for it; lighttpd and dnsmasq go to
 # whichever process asks first (pytest-xdist's scheduler hands a process its next group when
@@ -288,7 +290,7 @@ def same_worker(group: str):
     """The mark that runs a test in the test process (pytest-xdist worker) that builds the Debian
     catalogs of `group`: "keepalived-2.2.7" (with its `--with` variants, which start from the
     default run's analyses kept in that process: pipeline._PREPARED), "keepalived-2.3" (2.3.3,
-    2.3.4), "lighttpd" (1.4.69 and its variants, 1.4.79, 1.4.85 through explain, the history),
+    2.3.4), "lighttpd" (1.4.69 and its variants, 1.4.79, the history),
     "dnsmasq". A group's tests run in one process in collection order, so the tests that read
     what a history or explain run left in the cache see it in the same order as a run without
     workers; a catalog of another group a test needs (keepalived 2.3.3 for coverage's test of

@@ -125,7 +125,9 @@ def test_facility_the_line_carries_is_compared(debian):
 @pytest.mark.parametrize("project,log", [pytest.param(p, log, marks=same_worker("keepalived-2.3" if p == "keepalived" else p)) for p, log in
                                          [("keepalived", "keepalived-lighttpd-syslog.log"), ("lighttpd", "lighttpd-error.log")]])
 def test_releases_inferred_without_a_version_hold_the_true_one(debian, tmp_path_factory, project, log):
-    """Every release Debian's archive carries is a candidate; the one that wrote the log is kept."""
+    """Every release Debian's archive carries is a candidate; the one that wrote the log is kept.
+    (lighttpd's candidates are the releases up to 1.4.79, which this run builds anyway: a newer one
+    would be one more cold catalog, minutes of the test run, for what keepalived's case shows.)"""
     from conftest import real_cache_dir
 
     from srcscan.explain.run import explain_files
@@ -133,7 +135,8 @@ def test_releases_inferred_without_a_version_hold_the_true_one(debian, tmp_path_
 
     explainer = Explainer(debian(project, RELEASE[project]).catalog)
     lines, summary = explain_files(explainer, [DATA / log], summary_only=True)
-    found = candidate_releases(explainer, lines, summary, project=project, version_range=None, source=None,
+    found = candidate_releases(explainer, lines, summary, project=project,
+                               version_range="..1.4.79" if project == "lighttpd" else None, source=None,
                                cache_dir=real_cache_dir(tmp_path_factory), jobs=2, notify=lambda line: None,
                                provider="debian")
     assert RELEASE[project] in found
