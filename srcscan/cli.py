@@ -22,6 +22,7 @@ COMMANDS = {
     "query": "srcscan.commands.query:query",
     "options": "srcscan.commands.query:options",
     "coverage": "srcscan.commands.coverage:coverage",
+    "buildcheck": "srcscan.commands.buildcheck:buildcheck",
     "rsyslog": "srcscan.commands.rsyslog:rsyslog",
     "rules": "srcscan.commands.rules:rules_command",
     "explain": "srcscan.commands.explain:explain",
