@@ -4,6 +4,7 @@ or a branch only other systems compile is read as the daemon's; one it does not 
 be (tests/fixtures/debianbuild, written for srcscan)."""
 
 from dataclasses import replace
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,17 @@ DECIDED = [
      {"HAVE_SYS_EVENT_H", "HAVE_KQUEUE", "HAVE_SYS_DEVPOLL_H", "HAVE_PORT_H", "HAVE_PORT_CREATE", "HAVE_AFUNIX_H",
       "HAVE_ISSETUGID", "HAVE_SELECT", "HAVE_FAM_H", "HAVE_BZLIB_H", "HAVE_LIBBZ2", "LIGHTTPD_STATIC",
       "HAVE_ATTR_ATTRIBUTES_H", "HAVE_OCSP", "HAVE_ALPN", "HAVE_SNI", "HAVE_WOLFSSL_SSL_H"}),
+    ("keepalived",
+     # AC_CHECK_DECLS of the kernel's headers (0 or 1, tested with #if), glibc's close_range()
+     # and memfd_create(), --with-init=systemd with libsystemd, libnftnl, libipset loaded by dlopen
+     {"HAVE_DECL_RTA_ENCAP", "HAVE_DECL_FRA_UID_RANGE", "HAVE_DECL_IFLA_IPVLAN_FLAGS", "HAVE_DECL_NFTA_DUP_MAX",
+      "HAVE_CLOSE_RANGE", "HAVE_DECL_CLOSE_RANGE_CLOEXEC", "HAVE_MEMFD_CREATE", "HAVE_SD_PID_NOTIFY",
+      "_USE_SYSTEMD_NOTIFY_", "HAVE_NFTNL_UDATA", "HAVE_MNL_SOCKET_OPEN2", "_LIBIPSET_DYNAMIC_", "_REPRODUCIBLE_BUILD_"},
+     # the raw-syscall fallbacks of old C libraries, a check configure.ac does not make, an old
+     # OpenSSL's bug, libraries linked in unless asked otherwise
+     {"USE_CLOSE_RANGE_SYSCALL", "USE_MEMFD_CREATE_SYSCALL", "HAVE_XT_SET_INFO_MATCH_V3",
+      "HAVE_OPENSSL_INIT_NO_LOAD_CONFIG_BUG", "_LIBIPTC_DYNAMIC_", "_LIBNL_DYNAMIC_", "NEED_FAVOR_BSD",
+      "TIME_T_ADD_OVERFLOWS", "DBUS_NEED_G_TYPE_INIT", "_STRICT_CONFIG_"}),
     ("dnsmasq",
      # debian/rules' COPTS
      {"HAVE_DBUS", "HAVE_LIBIDN2", "HAVE_CONNTRACK", "HAVE_NFTSET", "HAVE_DNSSEC"},
@@ -59,6 +71,15 @@ def test_the_default_profile_is_debians_build(project, defined, undefined):
     profile = defined_by(project)
     assert defined - profile == set()
     assert undefined & profile == set()
+
+
+def test_libraries_debian_does_not_build_with_stay_off():
+    # keepalived's configure.ac turns on _HAVE_LIBKMOD_, _HAVE_LIBMAGIC_ and _HAVE_LIBNM_ only
+    # where their -dev packages are installed (libnm also needs --enable-nm): not in Debian's
+    # Build-Depends, so the default build, which turns on every _HAVE_*_ switch found, must not
+    off = load_rules(str(RULES / "keepalived.toml")).preprocessor.off
+    assert [name for name in ("_HAVE_LIBKMOD_", "_HAVE_LIBMAGIC_", "_HAVE_LIBNM_")
+            if not any(fnmatchcase(name, pattern) for pattern in off)] == []
 
 
 def test_an_event_handler_name_the_table_lacks_comes_from_the_key():
