@@ -12,10 +12,10 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any, Iterable, Mapping
 
 from srcscan import __version__
-from srcscan.cexpr import Const, Name, walk
+from srcscan.cexpr import Const, Name, Other, walk
 from srcscan.formats.template import Template, render_normal, template_from_dict, template_to_dict
-from srcscan.model import (CallSite, Derivation, FileFacts, FunctionFacts, LogSite, MessageText, ProcessAnswer, ProcessesFrom,
-                           ReachedBy, RequirementAnswer, SiteKey,
+from srcscan.model import (CallSite, Derivation, FileFacts, FunctionFacts, Guard, LogSite, MessageText, ProcessAnswer,
+                           ProcessesFrom, ReachedBy, RequirementAnswer, SiteKey,
                            derivation_from_dict, derivation_to_dict)
 from srcscan.rules import LogFunction, Rules
 from srcscan.rules.schema import FacilityBits
@@ -106,9 +106,11 @@ def all_functions(files: tuple[FileFacts, ...]) -> list[FunctionFacts]:
     `#define log_serror log_perror` except on _WIN32): same place, name and arguments."""
     seen: dict[tuple[str, str, int], FunctionFacts] = {}
     sites: dict[tuple[str, str, int], set[tuple[str, int, int, str]]] = {}
+    parses: dict[tuple[str, str, int], int] = {}
     for facts in files:
         for fn in facts.functions:
             key = (fn.file, fn.name, fn.line)
+            parses[key] = parses.get(key, 0) + 1
             if key not in seen:
                 seen[key], sites[key] = fn, {_site_key(c) for c in fn.calls}
                 continue
@@ -116,7 +118,35 @@ def all_functions(files: tuple[FileFacts, ...]) -> list[FunctionFacts]:
             if new:
                 seen[key] = replace(seen[key], calls=seen[key].calls + new)
                 sites[key].update(_site_key(c) for c in new)
-    return [seen[k] for k in sorted(seen)]
+    return [with_typed_twins(seen[k]) if parses[k] > 1 else seen[k] for k in sorted(seen)]
+
+
+def with_typed_twins(fn: FunctionFacts) -> FunctionFacts:
+    """`fn` (its calls merged from several build profiles' parses, all_functions) with each
+    guard that one parse kept only as text (an Other: clang could not type a part, a
+    platform's header being absent from the machine) read as another parse of the same
+    function types the same condition, at the same line with the same text, when those
+    parses agree. lighttpd 1.4.85's network.c:510 `AF_UNIX == family`, AF_UNIX coming from
+    <winsock2.h> in the _WIN32 build: the _WIN32 call at network.c:533 reads the test as the
+    default build does (AF_UNIX 1), as network.c:543 does. The constants are then the typing
+    build's, as the rules' values for them are (`[[config.parsed]]` families are Linux's)."""
+    typed: dict[tuple[int, str], list[Guard]] = {}
+    for call in fn.calls:
+        for g in call.guards:
+            if g.expr is not None and not isinstance(g.expr, Other):
+                typed.setdefault((g.line, g.text), []).append(g)
+    if not typed:
+        return fn
+
+    def twin(g: Guard) -> Guard:
+        found = typed.get((g.line, g.text), []) if isinstance(g.expr, Other) else []
+        if not found or any(t.expr != found[0].expr for t in found):
+            return g
+        return replace(g, cond=found[0].cond, expr=found[0].expr)
+
+    calls = tuple(replace(c, guards=tuple(map(twin, c.guards))) if any(isinstance(g.expr, Other) for g in c.guards)
+                  else c for c in fn.calls)
+    return replace(fn, calls=calls)
 
 
 def _site_key(call: CallSite) -> tuple[str, int, int, str, tuple[str, ...]]:
