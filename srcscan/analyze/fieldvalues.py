@@ -112,7 +112,7 @@ class FieldValues:
         if unowned := sorted({f"{w.file}:{w.line}" for w in stores if not w.owner}):
             doubts.append(f"a field named {field} of a struct the parse could not name is stored in at "
                           f"{', '.join(unowned[:3])}")
-        if unparsed := self._unparsed(field, stores):
+        if unparsed := self.unparsed_stores(field, stores):
             doubts.append(f"a store in a field named {field} no parse holds is written at {', '.join(unparsed[:3])}")
         names: set[str] | None = set()
         bits: int | None = 0
@@ -186,7 +186,7 @@ class FieldValues:
                                for e in function_expressions(fn, own.get((fn.file, fn.name), ())) for m in addressed(e)}
         return self._addressed
 
-    def _unparsed(self, field: str, stores: list[Write]) -> list[str]:
+    def unparsed_stores(self, field: str, stores: list[Write]) -> list[str]:
         """The stores in a field of that name written in the tree's files that no parse holds
         (no parsed write at that file and line), as `file:line`."""
         lines = {(w.file, w.line) for w in stores}

@@ -60,6 +60,7 @@ from srcscan.analyze.skippedcallers import (dropped_callers, dropped_note, only_
                                             through_skipped_note)
 from srcscan.analyze.logfuncs import log_function_of
 from srcscan.analyze.markercodes import marker_calls
+from srcscan.analyze.moduleconstants import key_files, module_constants, store_needs
 from srcscan.analyze.unsuretests import unsure_tests
 from srcscan.analyze.nonempty import stored_string_tests
 from srcscan.analyze.deadtests import bounded_test, layout_test, null_result_test, null_test, set_bit_test, zeroed_test
@@ -154,6 +155,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
     conditions = Conditions(graph, index, lambda fn, c: log_function_of(known, fn.file, c.callee) is not None,
                             from_callers, objects=objects, starts=frozenset(skipped))
     beyond = only_through(graph, skipped, unseen_callers)
+    store_need, keys_in = store_needs(graph, index, from_callers), key_files(index)
     answers = {}
     for site in sites:
         call, fn = site.call, site.function
@@ -249,6 +251,8 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
         typed, typed_by, typed_unsure = typed_case_need(call, index.key_values)  # `case T_CONFIG_ARRAY_KVANY:`
         unsure = unsure + typed_unsure
         requirement = one_module((requirement & made & typed).simplified(), fn.file, index)
+        # `opts->backend == BACKEND_PROXY`: per alternative, the constant its module stores
+        requirement, constant_by = module_constants(requirement, call.guards, index.field_values, store_need, keys_in)
         # The log function's own option tests (keepalived's vlog_message returns under -t) hold
         # for every message it writes: they rule alternatives out (-R or -t, but nothing is
         # logged with -t: -R) and are not listed with each message.
@@ -265,6 +269,7 @@ def answer_requirements(sites: Iterable[Site], graph: CallGraph, index: Index,
             requirement = (requirement & Requirement.atom(bits.requires)).simplified()
         derivation: list[Derivation] = [GuardAt(call.file, g.line, g.describe()) for g, r in own if not r.is_true]
         derivation += [GuardAt(call.file, call.line, why) for why in made_by] + list(typed_by)
+        derivation += [GuardAt(call.file, line, why) for line, why in constant_by]
         if bits is not None and bits.requires:
             derivation.append(LoggedOnlyIf(call.callee, f"{bits.requires} (its priority's facility bits are "
                                                         f"LOG_{bits.facility.upper()})"))
