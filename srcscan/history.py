@@ -228,6 +228,8 @@ def _follow(entry: dict[str, Any], c: Any, release: str) -> tuple[int, int]:
     state = _state(message_to_dict(c.new), release)
     state["changed"] = list(c.fields)
     state["analysis_only"] = list(c.analysis_only)
+    if c.runtime_only:
+        state["runtime_only"] = list(c.runtime_only)
     event = _change_event(entry["states"][-1], state)
     entry["states"].append(state)
     if event is None or event.kind != "changed":
@@ -352,13 +354,18 @@ def _change_event(old: dict[str, Any], new: dict[str, Any]) -> Event | None:
     the guards read the same on both sides), None when no field the event shows differs (the
     format alone, a helper's `%s notify fifo` now filled with its caller's "VRRP", writing the
     same line; the facility's options). A field differing only in srcscan's reading is named
-    in the note, never among the release's fields."""
+    in the note, never among the release's fields; so is `conditions` changed by the release
+    in tests of calls no setting controls only (diff's "runtime only", srcscan.diff.runtime):
+    no event an operator sees, kept beside srcscan's readings."""
     differs = [f for f in new.get("changed", ()) if f in SHOWN and any(old.get(k) != new.get(k) for k in SHOWN[f])]
     only = [f for f in differs if f in (new.get("analysis_only") or ())]
-    fields = tuple(f for f in differs if f not in only)
+    runtime = [f for f in differs if f in (new.get("runtime_only") or ()) and f not in only]
+    fields = tuple(f for f in differs if f not in only and f not in runtime)
     if not differs:
         return None
-    note = f"analysis only: {', '.join(only)}" if only else ""
+    note = "; ".join(f"{what}: {', '.join(fs)}" for what, fs in (("analysis only", only), ("runtime tests only", runtime))
+                     if fs)
+    only += runtime
     return Event(new["release"], "changed" if fields else "analysis", fields or tuple(only), old, new, note)
 
 

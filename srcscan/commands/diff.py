@@ -103,14 +103,16 @@ def diff(project, old_version, new_version, old_file, new_file, rules, source, c
     if to_stdout:  # written once the display is gone, never under it
         emit(text, output)
     where = "" if to_stdout else f" -> {output.resolve()}"
-    release = sum(1 for c in result.changed if set(c.fields) - set(c.analysis_only))
+    release = sum(1 for c in result.changed if c.release_fields)
+    runtime = sum(1 for c in result.changed if not c.release_fields and c.runtime_only)
     sites, gone_sites, reworded = len(result.new_sites), len(result.gone_sites), len(result.reworded_sites)
     extra = "".join(f", {n} {what}" for n, what in ((sites, "new call sites of existing messages"),
                                                      (reworded, "new call sites rewording a message still written"),
                                                      (gone_sites, "removed call sites of messages still written"),
                                                      (len(result.variants), "further new texts of listed sites"),
                                                      (len(result.gone_variants), "further old texts of listed sites"),
-                                                     (len(result.changed) - release, "changed by the analysis only")) if n)
+                                                     (len(result.changed) - release - runtime, "changed by the analysis only"),
+                                                     (runtime, "changed in runtime tests only")) if n)
     click.echo(f"srcscan: {len(result.added) - len(result.variants) - sites - reworded} added, "
                f"{len(result.removed) - len(result.gone_variants) - gone_sites} removed, "
                f"{release} changed, {len(result.moved)} moved, {len(result.merged)} merged{extra}{where}", err=True)

@@ -21,6 +21,8 @@ from srcscan.diff.members import with_renamed_members
 from srcscan.diff.implied import same_logic, without_implied_exits, without_vacuous_exits
 from srcscan.diff.passes import _Matcher
 from srcscan.diff.reaching import with_read_locals
+from srcscan.diff.runtime import runtime_only_guards
+from srcscan.diff.selfexits import without_exits_writing_it
 from srcscan.diff.rewrites import _negations
 from srcscan.diff.signatures import with_own_module_name
 from srcscan.diff.splits import guards_for_text, same_build
@@ -77,11 +79,13 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
     fields_of = {}
     notes_of: dict[tuple[int, int], tuple[str, ...]] = {}
     exits_went: set[tuple[int, int]] = set()  # pairs whose old side lost an exit that went elsewhere with its check
+    runtime_of: set[tuple[int, int]] = set()  # pairs whose conditions changed in runtime tests only
     macros = MacroReader(texts, {side: {posixpath.dirname(p) for p in [m.file for m in c.messages] + [f.path for f in c.files]}
                                  for side, c in (("old", old), ("new", new))})
     wrappers = WrapperReader(texts, {side: {m.file for m in c.messages} | {f.path for f in c.files}
                                      for side, c in (("old", old), ("new", new))})
     compiled = _compiled_by_file(new)
+    in_function = {side: _by_function(c) for side, c in (("old", old), ("new", new))}
     # a merge's old messages each paired with the text of the new site it still is: compared as pairs
     folded = [(c.old, c.new, c.similarity, c.how) for m in merges for c in m.texts]
     for a, b, similarity, how in pairs + folded:
@@ -108,6 +112,8 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
             exits_went.add((id(a), id(b)))
         guards_a, guards_b = _without_null_tests(a, guards_a), _without_null_tests(b, guards_b)
         guards_a, guards_b = without_implied_exits(guards_a), without_implied_exits(guards_b)
+        guards_a = without_exits_writing_it(a, guards_a, in_function["old"].get((a.file, a.function), ()))
+        guards_b = without_exits_writing_it(b, guards_b, in_function["new"].get((b.file, b.function), ()))
         guards_a = without_vacuous_exits(guards_a, dict(a.constants))
         guards_b = without_vacuous_exits(guards_b, dict(b.constants))
         guards_a, guards_b = without_trusted_pointer_tests(a, b, guards_a, guards_b, texts)
@@ -122,9 +128,13 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
         read_a, read_b = replace(a, conditions=guards_a), replace(b, conditions=guards_b)
         if conditions_changed(read_a, read_b, texts) and not same_logic(read_a, read_b, texts):
             fields += ("conditions",)  # a guard added, dropped or rewritten (not renamed)
+            dropped, added = runtime_only_guards(a, b, guards_a, guards_b, texts)  # tests no setting controls
+            if dropped or added:
+                runtime_of.add((id(a), id(b)))
+                notes_of[(id(a), id(b))] = (_runtime_note(dropped, added),)
         fields_of[(id(a), id(b))] = fields
         if "template" not in fields and (note := _same_digits(a, b, texts)):
-            notes_of[(id(a), id(b))] = (note,)
+            notes_of[(id(a), id(b))] = notes_of.get((id(a), id(b)), ()) + (note,)
         if "template" in fields and (note := _old_text_left(a, b, compiled, texts)):
             notes_of[(id(a), id(b))] = notes_of.get((id(a), id(b)), ()) + (note,)
     callers = _Callers(old, new, texts, {m.function for a, b, _, _ in pairs + folded for m in (a, b)
@@ -145,15 +155,18 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
         fields = fields_of[(id(a), id(b))]
         if fields:
             analysis = analysis_of(a, b, how, fields)
+            runtime = ("conditions",) if (id(a), id(b)) in runtime_of else ()
             # a pair whose only change of the release is its place (another function or file) moved
-            (moved if set(fields) - set(analysis) == {"location"} else changed).append(
-                Change(a, b, fields, round(similarity, 3), how, analysis, notes_of.get((id(a), id(b)), ())))
+            (moved if set(fields) - set(analysis) - set(runtime) == {"location"} else changed).append(
+                Change(a, b, fields, round(similarity, 3), how, analysis, runtime_only=runtime,
+                       notes=notes_of.get((id(a), id(b)), ())))
         elif a.line != b.line:
             moved.append(Change(a, b, ("line",), 1.0, how, notes=notes_of.get((id(a), id(b)), ())))
         else:
             kept.append((a, b))
     merges = [replace(m, texts=tuple(replace(c, fields=fields_of[(id(c.old), id(c.new))],
-                                             analysis_only=analysis_of(c.old, c.new, c.how, fields_of[(id(c.old), id(c.new))]))
+                                             analysis_only=analysis_of(c.old, c.new, c.how, fields_of[(id(c.old), id(c.new))]),
+                                             runtime_only=("conditions",) if (id(c.old), id(c.new)) in runtime_of else ())
                                      for c in m.texts)) for m in merges]
     olds, news = matcher.olds, matcher.news
     if only is not None:  # matched on everything, then kept where either side involves it
@@ -191,6 +204,22 @@ def _old_text_left(a: Message, b: Message, compiled: Callable[[str], list[Messag
             if call.search(before):
                 return f"the old text is still written at {b.file}:{line}, in code no build of the new release compiles"
     return ""
+
+
+def _runtime_note(dropped: tuple[str, ...], added: tuple[str, ...]) -> str:
+    """The note of a pair whose conditions changed in runtime tests only (srcscan.diff.runtime)."""
+    said = [f"{what} {', '.join(f'`{g}`' for g in guards)}" for what, guards in (("dropped", dropped), ("added", added))
+            if guards]
+    return ("conditions: only tests of calls with fixed arguments, which no setting controls, " + "; ".join(said)
+            + ": the same settings log it")
+
+
+def _by_function(catalog: Catalog) -> dict[tuple[str, str], list[Message]]:
+    """(file, function) -> the catalog's messages written there."""
+    out: dict[tuple[str, str], list[Message]] = {}
+    for m in catalog.messages:
+        out.setdefault((m.file, m.function), []).append(m)
+    return out
 
 
 def _compiled_by_file(catalog: Catalog) -> Callable[[str], list[Message]]:
@@ -395,10 +424,12 @@ def diff_to_dict(d: DiffResult, sids: dict[str, dict[str, str]] | None = None,
                 "provider": c.provenance.provider, "messages": len(c.messages)}
 
     def change(c: Change) -> dict[str, Any]:
-        # `fields`: what the release changed; `analysis_only`: what srcscan's reading changed
+        # `fields`: what the release changed; `analysis_only`: what srcscan's reading changed;
+        # `runtime_only`: what the release changed in tests of calls no setting controls only
         return {"old": message(c.old, "old"), "new": message(c.new, "new"),
-                "fields": [f for f in c.fields if f not in c.analysis_only],
+                "fields": list(c.release_fields),
                 "similarity": c.similarity, "how": c.how, "analysis_only": list(c.analysis_only),
+                **({"runtime_only": list(c.runtime_only)} if c.runtime_only else {}),
                 **({"notes": list(c.notes)} if c.notes else {})}
 
     def merge(m: Merge) -> dict[str, Any]:
@@ -435,8 +466,10 @@ def diff_to_dict(d: DiffResult, sids: dict[str, dict[str, str]] | None = None,
         "gone_sites": [{"old": first(m, "old", d.removed, gone), "still": message(b, "new")} for m, b in gone_sites],
         "variants_gone": [message(m, "old") for m in d.removed if id(m) in gone],
         # a change is the release's when some field other than srcscan's analysis changed
-        "changed": [change(c) for c in d.changed if set(c.fields) - set(c.analysis_only)],
-        "analysis_only": [change(c) for c in d.changed if not set(c.fields) - set(c.analysis_only)],
+        "changed": [change(c) for c in d.changed if c.release_fields],
+        "analysis_only": [change(c) for c in d.changed if not c.release_fields and not c.runtime_only],
+        # changed by the release in runtime tests only (srcscan.diff.runtime): the same settings log it
+        "runtime_only": [change(c) for c in d.changed if not c.release_fields and c.runtime_only],
         "moved": [change(c) for c in d.moved],
         "merged": [merge(m) for m in d.merged],
     }

@@ -25,9 +25,18 @@ class Change:
     # build-split (one old call, one pair per build's new call), rewritten, contained
     how: str = "identity"
     analysis_only: tuple[str, ...] = ()  # of `fields`: changed while the enclosing conditions read the same
+    # of `fields`: changed by the release in runtime tests no setting controls only (`conditions`
+    # whose added or dropped guards each test a call of fixed arguments: srcscan.diff.runtime)
+    runtime_only: tuple[str, ...] = ()
     # what the pair changed that is no field of its own: a template whose signed conversions
     # are now unsigned with other arguments (compare._same_digits)
     notes: tuple[str, ...] = ()
+
+    @property
+    def release_fields(self) -> tuple[str, ...]:
+        """Of `fields`: what the release changed that an operator can see (neither srcscan's
+        reading, analysis_only, nor runtime tests alone, runtime_only)."""
+        return tuple(f for f in self.fields if f not in self.analysis_only and f not in self.runtime_only)
 
 
 @dataclass(frozen=True)
@@ -62,7 +71,7 @@ class DiffResult:
 
     @property
     def differs(self) -> bool:
-        return bool(self.added or self.removed or self.merged or any(set(c.fields) - set(c.analysis_only) for c in self.changed))
+        return bool(self.added or self.removed or self.merged or any(c.release_fields for c in self.changed))
 
     @property
     def variants(self) -> tuple[Message, ...]:

@@ -35,7 +35,8 @@ def _render(d: DiffResult, moves: bool, fmt: str, markdown: bool, sids: dict[str
         out.append(f"No differences in {len(d.new.messages)} messages"
                    + (f" ({len(d.moved)} moved lines; --moves shows them)." if d.moved and not moves else "."))
         return "\n\n".join(out) + "\n"
-    analysis = sum(1 for c in d.changed if c.analysis_only and set(c.fields) == set(c.analysis_only))
+    analysis = sum(1 for c in d.changed if not c.release_fields and not c.runtime_only)
+    runtime = sum(1 for c in d.changed if not c.release_fields and c.runtime_only)
     variants, gone = d.variants, d.gone_variants
     new_sites = d.new_sites
     reworded = d.reworded_sites
@@ -49,9 +50,10 @@ def _render(d: DiffResult, moves: bool, fmt: str, markdown: bool, sids: dict[str
                ["further texts of a paired or added call site", len(variants)],
                ["removed", len(removed)], ["removed call sites of messages still written", len(gone_sites)],
                ["further texts of a paired or removed call site", len(gone)],
-               ["changed", len(d.changed) - analysis],
+               ["changed", len(d.changed) - analysis - runtime],
                ["merged into one (N -> 1)", len(d.merged)],
-               ["changed by srcscan's analysis only", analysis], ["moved (another line, function or file only)", len(d.moved)]]
+               ["changed by srcscan's analysis only", analysis],
+               ["changed in runtime tests only", runtime], ["moved (another line, function or file only)", len(d.moved)]]
     out.append(f"{h2}Summary\n\n" + tabulate(summary, headers=["kind", "messages"], tablefmt=fmt))
     kinds = Counter(f for c in d.changed for f in c.fields)
     if kinds:
@@ -92,8 +94,9 @@ def _render(d: DiffResult, moves: bool, fmt: str, markdown: bool, sids: dict[str
                    "Another text of a call whose message is paired (a constant no caller hands it any more, a "
                    "name now built at run time), or whose first text is under Removed.\n\n"
                    + _messages(gone, fmt, show, sids.get("old")))
-    release = tuple(c for c in d.changed if set(c.fields) - set(c.analysis_only))
-    analysis_only = tuple(c for c in d.changed if c not in release)
+    release = tuple(c for c in d.changed if c.release_fields)
+    runtime_only = tuple(c for c in d.changed if not c.release_fields and c.runtime_only)
+    analysis_only = tuple(c for c in d.changed if c not in release and c not in runtime_only)
     if release:
         out.append(f"{h2}Changed ({len(release)})\n\n" + _changes(release, fmt, show, sids.get("old")))
     if d.merged:
@@ -106,6 +109,11 @@ def _render(d: DiffResult, moves: bool, fmt: str, markdown: bool, sids: dict[str
         out.append(f"{h2}Changed by srcscan's analysis only ({len(analysis_only)})\n\n"
                    "The conditions around these calls read the same in both releases: the difference is in "
                    "how srcscan derived them, not in the daemon.\n\n" + _changes(analysis_only, fmt, show, sids.get("old")))
+    if runtime_only:
+        out.append(f"{h2}Changed in runtime tests no setting controls only ({len(runtime_only)})\n\n"
+                   "The release added or dropped only tests of whether a call with fixed arguments succeeded "
+                   "(a library's set-up): the same settings log these messages in both releases.\n\n"
+                   + _changes(runtime_only, fmt, show, sids.get("old")))
     if moves and d.moved:
         rows = [[c.new.file, f"{c.old.line} -> {c.new.line}",
                  show(_fmt(c.new)) + "".join(f" (note: {show(n)})" for n in c.notes)] for c in d.moved]
@@ -190,7 +198,7 @@ def render_diff_tsv(d: DiffResult, moves: bool = False) -> str:
     gone = set(map(id, d.gone_variants))
     lines += [("removed" if id(m) not in gone else "gone-text", m.file, str(m.line), m.priority, "", _fmt(m), "")
               for m in d.removed]
-    lines += [("changed" if set(c.fields) - set(c.analysis_only) else "analysis", c.new.file, str(c.new.line),
+    lines += [("changed" if c.release_fields else "runtime" if c.runtime_only else "analysis", c.new.file, str(c.new.line),
                c.new.priority, f, _side(c.old, f), _side(c.new, f)) for c in d.changed for f in c.fields]
     if moves:
         lines += [("moved", c.new.file, str(c.new.line), c.new.priority, "line", str(c.old.line), str(c.new.line))
