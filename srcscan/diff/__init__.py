@@ -40,7 +40,7 @@ change of `requires` or `processes` whose conditions read the same on both sides
 srcscan's analysis changing, not the release: it is marked `analysis_only` (so is a
 requirement the old message's neighbours reading the same objects already had:
 srcscan.diff.beside, and one gained from the walks through the containers of the element
-the message's function is given: srcscan.diff.enclosing).
+the message's function is given, or that its own new walks pass through: srcscan.diff.enclosing).
 A `conditions` change whose added or dropped guards only test whether a call with fixed
 arguments succeeded is the release's, but no setting changes its effect: it is marked
 `runtime_only` (srcscan.diff.runtime). Guards are compared as the release wrote them, not as the code was

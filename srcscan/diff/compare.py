@@ -14,7 +14,7 @@ from srcscan.diff.analysis import _Callers, _analysis_only, conditions_changed
 from srcscan.diff.beside import narrowed_with_calls_added, required_beside
 from srcscan.diff.branches import without_unchanged_branches
 from srcscan.diff.callers import with_only_caller
-from srcscan.diff.enclosing import walked_through_containers
+from srcscan.diff.enclosing import walked_own_containers, walked_through_containers
 from srcscan.diff.fallbacks import with_fallback_exits
 from srcscan.diff.macros import MacroReader, spelled_out
 from srcscan.diff.members import with_renamed_members
@@ -141,12 +141,16 @@ def diff_catalogs(old: Catalog, new: Catalog, only: Callable[[Message], bool] | 
                                          if set(fields_of[(id(a), id(b))]) & set(ANALYSIS_FIELDS)})
 
     def analysis_of(a: Message, b: Message, how: str, fields: tuple[str, ...]) -> tuple[str, ...]:
-        analysis = tuple(f for f in fields if f in ANALYSIS_FIELDS and "conditions" not in fields
-                         and (_analysis_only(f, a, b, old, new, callers)
-                              or f == "requires" and required_beside(a, b, old, new)
-                              or narrowed_with_calls_added(f, a, b, callers)
-                              or f == "requires" and walked_through_containers(a, b, new, callers)
-                              or f == "requires" and (id(a), id(b)) in exits_went and _only_dropped(a, b)))
+        analysis = tuple(f for f in fields if f in ANALYSIS_FIELDS and (
+            "conditions" not in fields
+            and (_analysis_only(f, a, b, old, new, callers)
+                 or f == "requires" and required_beside(a, b, old, new)
+                 or narrowed_with_calls_added(f, a, b, callers)
+                 or f == "requires" and walked_through_containers(a, b, new, callers)
+                 or f == "requires" and (id(a), id(b)) in exits_went and _only_dropped(a, b))
+            # the keywords of the lists the function's own new walks pass through: whatever guard
+            # the release added besides (`conditions`, its change), they held for the old element too
+            or f == "requires" and walked_own_containers(a, b, new, texts)))
         if "requires" in fields and how == "build-split" and _read_beside_parsed_copy(a, b, matcher.splits.get(id(b))):
             analysis += ("requires",)
         return analysis

@@ -10,6 +10,7 @@ import re
 
 from srcscan.catalog import Catalog, Message
 from srcscan.diff.analysis import _top_level_arguments
+from srcscan.diff.model import FileTexts
 from srcscan.diff.text import call_arguments_end
 from srcscan.textcalls import enclosing_guards
 
@@ -31,12 +32,8 @@ def walked_through_containers(a: Message, b: Message, new: Catalog, callers) -> 
     virtual_server (queue_checker() takes the last of each): the new requirement's
     real_server and virtual_server held for every old checker too. `callers` is a
     diff.analysis._Callers; the caller checks that the guards and build read the same."""
-    gained = _atoms(b) - _atoms(a)
-    if not gained or _atoms(a) - _atoms(b) or (a.file, a.function) != (b.file, b.function) or callers.texts is None:
-        return False
-    olds, news = [set(alt) for alt in a.requires], [set(alt) for alt in b.requires]
-    if not all(any(o <= n and n - o <= gained for o in olds) for n in news) or \
-            not all(any(o <= n for n in news) for o in olds):
+    gained = _gained(a, b)
+    if not gained or callers.texts is None:
         return False
     fills = _fills(new)
     types = set()
@@ -55,6 +52,60 @@ def walked_through_containers(a: Message, b: Message, new: Catalog, callers) -> 
                 if not all(fills.get(atom, set()) & outer for atom in gained):
                     return False
     return len(types) == 1 and None not in types
+
+
+def walked_own_containers(a: Message, b: Message, new: Catalog, texts: FileTexts | None) -> bool:
+    """Is the change of `requires` from old message a to new message b srcscan's analysis,
+    the walks being the message's own function's? Yes when b only adds atoms to a's
+    alternatives (as walked_through_containers), the call is inside a `..for_each..` walk on
+    both sides whose element the call reads (`checker->enabled`), of one declared type, and on
+    the new side that walk is reached through nested walks whose lists the atoms gained fill.
+    keepalived 2.2.7's register_checkers_thread() walked the queue of every checker, 2.3.3's
+    walks each virtual server's real servers' checkers: real_server and virtual_server held
+    for every old checker too (queue_checker() takes the last of each). A guard the release
+    added around the call is its change all the same (`conditions`): this reads the
+    requirement only."""
+    gained = _gained(a, b)
+    if not gained or texts is None:
+        return False
+    types = set()
+    for side, m in (("old", a), ("new", b)):
+        text = texts(side, m.file)
+        walks = _own_walks(text.split("\n"), m) if text else None
+        if not walks:
+            return False
+        types.add(walks[-1][2])
+        if side == "new":
+            outer = {_member(container) for _, container, _ in _chain(walks)[:-1]}
+            fills = _fills(new)
+            if not all(fills.get(atom, set()) & outer for atom in gained):
+                return False
+    return len(types) == 1 and None not in types
+
+
+def _own_walks(lines: list[str], m: Message) -> list[tuple[str, str, str | None]] | None:
+    """The walks around m's call in its own function (as _walks), None when there are none
+    or the call reads no member of the innermost walk's element."""
+    heads = [h for h in enclosing_guards(lines, m.line) if _FOR_EACH.match(h)]
+    walks = [(w.group(1), w.group(2), _declared(lines, m.line, w.group(1))) for h in heads if (w := _FOR_EACH.match(h))]
+    args = " ".join(p.arg or "" for p in m.template.parts if not isinstance(p, str))
+    if not walks or not re.search(rf"(?<![\w.>]){re.escape(walks[-1][0])}\s*->", args):
+        return None
+    return walks
+
+
+def _gained(a: Message, b: Message) -> set[str]:
+    """The atoms b's requirement adds to a's, when that is all it does (each of b's
+    alternatives one of a's with atoms added, each of a's in one of b's) in the same file and
+    function; empty otherwise."""
+    gained = _atoms(b) - _atoms(a)
+    if not gained or _atoms(a) - _atoms(b) or (a.file, a.function) != (b.file, b.function):
+        return set()
+    olds, news = [set(alt) for alt in a.requires], [set(alt) for alt in b.requires]
+    if not all(any(o <= n and n - o <= gained for o in olds) for n in news) or \
+            not all(any(o <= n for n in news) for o in olds):
+        return set()
+    return gained
 
 
 def _atoms(m: Message) -> set[str]:
