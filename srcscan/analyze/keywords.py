@@ -21,15 +21,14 @@ out; no I/O.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 from srcscan.analyze.callgraph import Functions
 from srcscan.analyze.keywordlists import list_fill_effects
 from srcscan.analyze.keywordsides import field_of, handler_sides, resolve, spread_labels
 from srcscan.analyze.optiontypes import Option, OptionEffect
-from srcscan.analyze.stackbits import bit_observers, cleared_bits, stored_values
-from srcscan.cexpr import Binary, Call, Member, Name, evaluate, render, strip
+from srcscan.cexpr import Binary, Call, Const, Member, Name, evaluate, render, strip, walk
 from srcscan.model import FileFacts, FunctionFacts, SiteKey, Write
 
 
@@ -235,18 +234,14 @@ def _literal(call, index: int, env: Mapping[str, str]) -> str | None:
 
 
 def keyword_options(files: Iterable[FileFacts], keyword_calls: Iterable[str], bit_set: Iterable[str] = (),
-                    levels: Levels = Levels(), list_fills: Iterable[tuple[str, int]] = (),
-                    bit_clear: Iterable[str] = ()) -> tuple[Option, ...]:
+                    levels: Levels = Levels(), list_fills: Iterable[tuple[str, int]] = ()) -> tuple[Option, ...]:
     """One config Option per keyword the `keyword_calls` install (kind "config", named by the
     keyword, its file the installing call's), with the fields its handler, and the helpers only
     handlers call (up to keywordsides.HELPER_DEPTH deep), store a value in that nothing else gives one
     (OptionEffect target `.field`, owner the field's struct), and the bits they set with a
     rules' `bit_set` function (`__set_bit(VRRP_IPVLAN_BIT, &current_vrrp->flags)`), and the
     list heads they, or a block's end handler, put entries in with a rules' `list_fills`
-    function (list_fill_effects). A bit that code may clear again (a `bit_clear` call, `&=`, or a
-    store of the whole field outside the handlers, in an object not on a function's own stack:
-    keepalived 2.3.4's `__clear_bit(VRRP_VMAC_BIT, ...)` in vrrp_parser.c:461, `vrrp->flags = 0`
-    at vrrp.c:3275) is `cleared`: the keyword given does not make a test of it hold. A keyword
+    function (list_fill_effects). A keyword
     whose handler stores nothing such still has its Option: its name is an atom, and so is a
     block's keyword installed without a handler (`levels`: replay_levels; keepalived's
     `global_defs`), whose file is that of the first keyword installed in it."""
@@ -286,9 +281,6 @@ def keyword_options(files: Iterable[FileFacts], keyword_calls: Iterable[str], bi
         return not target.arrow and isinstance(base, Name) and (fn.file, fn.name, base.name) in stack
 
     set_bits: set[tuple[str, str, str]] = set()  # (field, owner, bit) set outside the handlers
-    # (field, bit) -> owner -> the functions a stack object holding the bit is handed to
-    apart: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    stored = stored_values(files)
     for key, fn in by_key.items():
         keywords = sides.get(key, ())
         for call in fn.calls:
@@ -300,11 +292,8 @@ def keyword_options(files: Iterable[FileFacts], keyword_calls: Iterable[str], bi
             base = strip(target.base)
             built = isinstance(base, Name) and (fn.file, fn.name, base.name) in fresh
             if not keywords or built:
-                seen = bit_observers(fn, base.name, call, by_key, stored) if on_stack(fn, target) else None
-                if seen is None:
+                if not (on_stack(fn, target) and not _bit_observed(fn, strip(target.base).name, call, by_key)):
                     set_bits.add((target.field, target.owner, call.args[0].text))
-                else:
-                    apart[(target.field, call.args[0].text)][target.owner] |= seen
                 continue
             for k in keywords:
                 effects[k].append(OptionEffect("." + target.field, "set_bit", call.args[0].text, 1 << bit,
@@ -345,20 +334,7 @@ def keyword_options(files: Iterable[FileFacts], keyword_calls: Iterable[str], bi
         for k in (k for chain in install.within for k in chain if k not in first):
             first[k] = install
             files_of[k].append(install.call.file)
-    cleared = cleared_bits(by_key, files, frozenset(bit_clear), sides, on_stack)
-
-    def placed(e: OptionEffect) -> OptionEffect:
-        """The effect with the functions where a stack object holding its bit may be tested, and
-        whether code may clear the bit again."""
-        if e.op != "set_bit":
-            return e
-        where = apart.get((e.target[1:], e.value), {})
-        seen = frozenset(k for owner, keys in where.items() if not owner or not e.owner or owner == e.owner for k in keys)
-        clear = any(field == e.target[1:] and (bit is None or bit == e.value)
-                    and (not owner or not e.owner or owner == e.owner) for field, owner, bit in cleared)
-        return replace(e, apart=seen, cleared=clear) if seen or clear else e
-
-    return tuple(Option((k,), "config", True, tuple(dict.fromkeys(placed(e) for e in effects.get(k, ()) if own(e))),
+    return tuple(Option((k,), "config", True, tuple(dict.fromkeys(e for e in effects.get(k, ()) if own(e))),
                         files_of[k][0], tuple(files_of[k][1:]))
                  for k in sorted(first))
 
@@ -409,6 +385,55 @@ def _value_tests(effects: Mapping[str, list[OptionEffect]], other: set[tuple[str
         found = {k for owner, k in valued.get(e.field, ()) if not owner or not e.owner or owner == e.owner}
         return found or None
     return tested
+
+
+def _bit_observed(fn: FunctionFacts, local: str, setting, by_key: Functions) -> bool:
+    """Whether a bit set in a struct object on `fn`'s stack (`set_bit(VMAC, &addr_vrrp.flags)`,
+    the call `setting`) can be seen by a test of it: one in `fn` of that object, or one in a
+    function the object is handed to (through the parameter it is passed in, and on to the
+    functions that one hands it to: a library function's call tests nothing). True when the
+    object goes to an indirect call. Only tests guarding a call are seen (CallSite.guards).
+    `fn`: the setting function; `local`: the stack variable's name; `by_key`: the tree's
+    functions by call-graph key. (keepalived 2.3.4's shutdown_vrrp_instances hands its stack
+    vrrp_t to netlink_link_del_vmac(), which does test VRRP_VMAC_BIT, at vrrp_vmac.c:774 under
+    _WITH_FIREWALL_: that object is observed; the fixture reqk-objects has one that is not.)"""
+    bit = setting.args[0].text
+    todo: list[tuple[str, int]] = []
+    if _hands_on(fn, local, bit, setting.key, by_key, todo):
+        return True
+    seen: set[tuple[str, int]] = set()
+    while todo:
+        key, index = todo.pop()
+        callee = by_key.get(key)
+        if (key, index) in seen or callee is None or index >= len(callee.params):
+            continue
+        seen.add((key, index))
+        if _hands_on(callee, callee.params[index], bit, None, by_key, todo):
+            return True
+    return False
+
+
+def _hands_on(fn: FunctionFacts, holder: str, bit: str, setting, by_key: Functions,
+              todo: list[tuple[str, int]]) -> bool:
+    """Whether `fn` tests `bit` in what the variable `holder` names (a call or a guard naming
+    both), or hands it to an indirect call; the direct calls it is handed to go on `todo` as
+    (function key, parameter index)."""
+    def names(e, name: str) -> bool:
+        return any(isinstance(x, Name) and x.name == name or isinstance(x, Const) and x.text == name for x in walk(e))
+
+    for call in fn.calls:
+        if setting is not None and call.key == setting:
+            continue
+        if any(g.expr is not None and names(g.expr, holder) and names(g.expr, bit) for g in call.guards):
+            return True
+        passed = [i for i, e in enumerate(call.exprs) if names(e, holder)]
+        if not passed:
+            continue
+        if any(names(e, bit) for e in call.exprs) or call.indirect:
+            return True
+        key = resolve(by_key, call.callee, fn.file)
+        todo.extend((key, i) for i in passed if key is not None)
+    return False
 
 
 def _same_field_copy(w: Write, field: str) -> bool:

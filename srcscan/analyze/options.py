@@ -57,7 +57,7 @@ def find_options(files: Iterable[FileFacts], rules: Rules) -> tuple[Option, ...]
                                 old.code if old.code is not None else option.code)
             found[key] = option
     for option in keyword_options(every, rules.config.keyword_calls, rules.options.bit_set, Levels.of(rules.config),
-                                  rules.config.list_fills, rules.options.bit_clear):
+                                  rules.config.list_fills):
         found.setdefault((option.kind, option.name), option)  # a key table's key of the same name first
     for option in extra_options(rules):
         found[(option.kind, option.name)] = option

@@ -21,10 +21,6 @@ class OptionEffect:
     level: int = 1  # how many times the option must be given (a second -D sets another bit)
     when: str = ""  # the value the option must be given with (`--log-queries=extra`), "" for any
     owner: str = ""  # a field's struct, where it is declared (parse.units.Node.owner); "" when not known
-    # "set_bit" of a keyword: the functions (call-graph keys) where a test of the bit may read an
-    # object of their own stack holding it, set by code (keywords.keyword_options): no test there
-    apart: frozenset[str] = frozenset()
-    cleared: bool = False  # "set_bit" of a keyword whose bit code may clear again (keywords.keyword_options)
 
 
 @dataclass(frozen=True)
@@ -50,8 +46,7 @@ class Option:
 def option_to_dict(o: Option) -> dict[str, Any]:
     return {"names": list(o.names), "kind": o.kind, "takes_value": o.takes_value, "file": o.file, "also": list(o.also),
             "effects": [{"target": e.target, "op": e.op, "value": e.value, "mask": e.mask, "level": e.level,
-                         **({"when": e.when} if e.when else {}), **({"struct": e.owner} if e.owner else {}),
-                         **({"apart": sorted(e.apart)} if e.apart else {}), **({"cleared": True} if e.cleared else {})}
+                         **({"when": e.when} if e.when else {}), **({"struct": e.owner} if e.owner else {})}
                         for e in o.effects],
             **({"code": o.code} if o.code is not None else {}), **({"means": o.means} if o.means else {})}
 
@@ -59,7 +54,6 @@ def option_to_dict(o: Option) -> dict[str, Any]:
 def option_from_dict(d: dict[str, Any]) -> Option:
     return Option(tuple(d["names"]), d["kind"], d["takes_value"],
                   tuple(OptionEffect(e["target"], e["op"], e["value"], e.get("mask"), e.get("level", 1), e.get("when", ""),
-                                     e.get("struct", ""), frozenset(e.get("apart", ())),
-                                     e.get("cleared", False))
+                                     e.get("struct", ""))
                         for e in d["effects"]), d["file"], tuple(d.get("also", ())), d.get("code"),
                   d.get("means", ""))

@@ -48,9 +48,9 @@ def test_atoms(e: CExpr, index: Index, fn: FunctionFacts | None) -> set[str]:
         for side, other in ((e.left, e.right), (e.right, e.left)):
             target, mask = target_of(side), integer_of(other)
             if target and mask is not None:
-                return _bit_atoms(target, mask, index, _enumerators(other), fn)
+                return _bit_atoms(target, mask, index, _enumerators(other))
             if (word := _bit_word(side, index)) is not None and (mask := _word_fold(other, index)) is not None:
-                return _bit_atoms(word[0], mask << word[1], index, fn=fn)
+                return _bit_atoms(word[0], mask << word[1], index)
         return set()
     if isinstance(e, Call) and e.callee in index.emptiness_tests and len(e.args) == 1:
         return {"!" + name for name in value_options(target_of(e.args[0]), index, fn, by_default=False)}
@@ -58,7 +58,7 @@ def test_atoms(e: CExpr, index: Index, fn: FunctionFacts | None) -> set[str]:
         return _equal_atoms(e, index, fn)
     if isinstance(e, Call) and e.callee in index.bit_test and len(e.args) >= 2:
         bit, target = integer_of(e.args[0]), target_of(e.args[1])
-        return _bit_atoms(target, 1 << bit, index, _enumerators(e.args[0]), fn) if target and bit is not None and bit >= 0 \
+        return _bit_atoms(target, 1 << bit, index, _enumerators(e.args[0])) if target and bit is not None and bit >= 0 \
             else set()
     if isinstance(e, Binary) and e.op in ("<", "!=") and loop_counter(e.left, index, fn) and integer_of(e.right) is None:
         # `for (i = 0; i < ndbs; ++i)`: the loop's body runs only when the bound is above 0
@@ -198,18 +198,14 @@ def _same_bit(effect, mask: int, names: frozenset[str]) -> bool:
     return bool(effect.mask & mask)
 
 
-def _bit_atoms(target: Target, mask: int, index: Index, names: frozenset[str] = frozenset(),
-               fn: FunctionFacts | None = None) -> set[str]:
-    """The options whose bits a test in `fn` reads; for a bit some option clears (keepalived's -B
+def _bit_atoms(target: Target, mask: int, index: Index, names: frozenset[str] = frozenset()) -> set[str]:
+    """The options whose bits a test reads; for a bit some option clears (keepalived's -B
     clears DAEMON_BFD, which main() sets by default), the bit is on by default and the test
     needs none of the clearing options ("!-B"; the options setting it again are left out).
     An option zeroing the whole word clears a bit set before the command line is read
     (defaultbits: keepalived 1.2's -P, `daemon_mode = 0; __set_bit(DAEMON_VRRP, ...)`, clears
-    DAEMON_CHECKERS) unless it sets that bit again. A keyword's bit that code also sets in a
-    stack object `fn` may be handed (OptionEffect.apart; `fn` None: any function) is no
-    keyword's there."""
-    every = [(o, e) for o, e in option_pool(target, index)
-             if not (e.apart and (fn is None or fn.key in e.apart))]
+    DAEMON_CHECKERS) unless it sets that bit again."""
+    every = option_pool(target, index)
     pool = [(o, e) for o, e in every if _same_bit(e, mask, names)]
     cleared = {o.name for o, e in pool if e.op == "clear_bit"}
     if on_by_default_bit(target.name, mask, names, index.default_bits):
@@ -221,8 +217,7 @@ def _bit_atoms(target: Target, mask: int, index: Index, names: frozenset[str] = 
     for option, effect in pool:
         name = f"{option.name}={effect.when}" if effect.when else option.name  # --log-queries=extra
         name = name if effect.level == 1 else f"{name}>={effect.level}"
-        # set by code under tests of its own, or cleared again by code: needed, not enough
-        atoms.add("?" + name if effect.op == "set_bit_if" or effect.cleared else name)
+        atoms.add("?" + name if effect.op == "set_bit_if" else name)  # set by code under tests of its own
     return atoms
 
 
